@@ -1,0 +1,122 @@
+/**
+ * A small, realistic model of AWS for running the program under `pulumi.runtime.setMocks`: ids and
+ * ARNs shaped like the real ones, the outputs other layers read (endpoints, DNS names, ARN suffixes),
+ * the awsx VPC's outputs, and the look-ups the program makes. Used by the offline synth and the tests.
+ *
+ * It is strict: a resource type or function it does not know is an error, so a new resource cannot
+ * slip into the program without someone deciding what AWS would answer for it.
+ */
+import { createHash } from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface AwsModelOptions {
+    readonly accountId: string;
+    readonly region: string;
+    readonly azCount: number;
+}
+
+type Inputs = Record<string, any>;
+interface ModelContext extends AwsModelOptions {
+    readonly name: string;
+    readonly inputs: Inputs;
+    /** A stable hex string derived from the resource's type and name. */
+    hex(length: number): string;
+    arn(service: string, resource: string, opts?: { region?: string; account?: string }): string;
+}
+type ResourceModel = (ctx: ModelContext) => { id: string; state?: Inputs };
+
+const logicalName = (ctx: ModelContext) => ctx.inputs.name ?? ctx.name;
+
+/** What AWS answers when each resource type is created. Add a row for every type the program uses. */
+export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
+    "awsx:ec2:Vpc": (ctx) => {
+        const subnets = (tier: string) => Array.from({ length: ctx.azCount }, (_, i) => `subnet-${tier}${i}${ctx.hex(12)}`.slice(0, 24));
+        const vpcId = `vpc-${ctx.hex(17)}`;
+        return {
+            id: "",
+            state: {
+                vpcId,
+                publicSubnetIds: subnets("a"),
+                privateSubnetIds: subnets("b"),
+                isolatedSubnetIds: subnets("c"),
+            },
+        };
+    },
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (ctx) => ({ id: `sg-${ctx.hex(17)}` }),
+    "aws:ec2/securityGroup:SecurityGroup": (ctx) => {
+        const id = `sg-${ctx.hex(17)}`;
+        return { id, state: { arn: ctx.arn("ec2", `security-group/${id}`) } };
+    },
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (ctx) => ({ id: `sgr-${ctx.hex(17)}` }),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (ctx) => ({ id: `sgr-${ctx.hex(17)}` }),
+    "aws:ec2/flowLog:FlowLog": (ctx) => ({ id: `fl-${ctx.hex(17)}` }),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (ctx) => ({ id: `vpce-${ctx.hex(17)}` }),
+    "aws:cloudwatch/logGroup:LogGroup": (ctx) => ({
+        id: logicalName(ctx),
+        state: { arn: ctx.arn("logs", `log-group:${logicalName(ctx)}`) },
+    }),
+    "aws:iam/role:Role": (ctx) => ({
+        id: logicalName(ctx),
+        state: { arn: ctx.arn("iam", `role/${logicalName(ctx)}`, { region: "" }), uniqueId: `AROA${ctx.hex(17).toUpperCase()}` },
+    }),
+    "aws:iam/rolePolicy:RolePolicy": (ctx) => ({ id: `${ctx.inputs.role}:${logicalName(ctx)}` }),
+};
+
+/** What AWS answers to each look-up (invoke) the program makes. */
+export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelOptions) => Inputs>> = {
+    "aws:index/getCallerIdentity:getCallerIdentity": (_args, o) => ({
+        accountId: o.accountId,
+        arn: `arn:aws:sts::${o.accountId}:assumed-role/bbws-deployer/synth`,
+        userId: "AROAEXAMPLEDEPLOYER:synth",
+        id: o.accountId,
+    }),
+    "aws:index/getRegion:getRegion": (_args, o) => ({ name: o.region, region: o.region, id: o.region, description: o.region }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (_args, o) => {
+        const names = ["a", "b", "c"].map((s) => `${o.region}${s}`);
+        return { names, zoneIds: names.map((_, i) => `${o.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: o.region };
+    },
+    "aws:ec2/getRouteTables:getRouteTables": (args) => ({
+        ids: ((args.filters?.[0]?.values as string[] | undefined) ?? []).map((subnet) => `rtb-${hash(subnet, 17)}`),
+        id: "route-tables",
+    }),
+};
+
+function hash(text: string, length: number): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+export class UnknownResourceTypeError extends Error {}
+
+/** Builds the mocks for one environment's account and region. */
+export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
+    return {
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+            const model = RESOURCE_MODELS[args.type];
+            // Our own components are not AWS resources: the engine stores nothing for them.
+            if (!model && args.custom === false && args.type.startsWith("bbws:")) return { id: "", state: {} };
+            if (!model) {
+                throw new UnknownResourceTypeError(`the AWS model has no entry for resource type '${args.type}' ` +
+                    `(resource '${args.name}'): add one to RESOURCE_MODELS in automation/aws-model.ts`);
+            }
+            const ctx: ModelContext = {
+                ...options,
+                name: args.name,
+                inputs: args.inputs,
+                hex: (length) => hash(`${args.type}/${args.name}`, length),
+                arn: (service, resource, o = {}) =>
+                    `arn:aws:${service}:${o.region ?? options.region}:${o.account ?? options.accountId}:${resource}`,
+            };
+            const { id, state } = model(ctx);
+            return { id, state: { ...args.inputs, ...state } };
+        },
+        call(args: pulumi.runtime.MockCallArgs) {
+            const model = CALL_MODELS[args.token];
+            if (!model) {
+                throw new UnknownResourceTypeError(`the AWS model has no answer for function '${args.token}': ` +
+                    `add one to CALL_MODELS in automation/aws-model.ts`);
+            }
+            return model(args.inputs, options);
+        },
+    };
+}

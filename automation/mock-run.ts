@@ -1,0 +1,97 @@
+/**
+ * Runs Pulumi code under `pulumi.runtime.setMocks` with the AWS model and records every registration
+ * as the engine would see it: URN, type, name, parent URN and resolved inputs (secrets masked).
+ * The offline synth runs the whole program through it; the component tests run one layer.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AwsModelOptions, createAwsModel } from "./aws-model";
+
+export const SECRET_MASK = "[secret]";
+
+export interface Registration {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** URN of the parent resource; undefined only for the root stack. */
+    readonly parent?: string;
+    readonly custom: boolean;
+    readonly inputs: Record<string, any>;
+}
+
+export interface MockRunOptions {
+    readonly project: string;
+    readonly stack: string;
+    readonly model: AwsModelOptions;
+    /** Config as the engine passes it: `ns:key` → string (objects as JSON text). */
+    readonly config?: Record<string, string>;
+    readonly secretKeys?: string[];
+}
+
+export interface MockRunResult<T> {
+    readonly result: T;
+    readonly registrations: Registration[];
+}
+
+/**
+ * Calls `program` under mocks and waits until every registration it caused has been answered.
+ * A resource the model cannot answer fails the run with the model's message instead of hanging it.
+ */
+export async function runUnderMocks<T>(options: MockRunOptions, program: () => T | Promise<T>): Promise<MockRunResult<T>> {
+    const model = createAwsModel(options.model);
+    let fail: (err: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => { fail = reject; });
+    failed.catch(() => undefined);
+
+    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+    await pulumi.runtime.setMocks({
+        newResource(args) {
+            try {
+                return model.newResource(args);
+            } catch (err) {
+                fail(err);
+                throw err;
+            }
+        },
+        call(args) {
+            try {
+                return model.call(args);
+            } catch (err) {
+                fail(err);
+                throw err;
+            }
+        },
+    }, options.project, options.stack, false);
+
+    const registrations: Registration[] = [];
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        register(req, (err: any, resp: any) => {
+            if (!err) {
+                registrations.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    const result = await Promise.race([Promise.resolve().then(program), failed]);
+    await Promise.race([pulumi.runtime.disconnect(), failed]);
+    return { result, registrations };
+}
+
+/** Replaces every secret value with `[secret]`, at any depth. */
+export function maskSecrets(value: any): any {
+    if (pulumi.runtime.isRpcSecret(value)) return SECRET_MASK;
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+    }
+    return value;
+}

@@ -1,0 +1,226 @@
+/**
+ * Network layer (phase `network`): the VPC and its three subnet tiers, NAT, flow logs, the security
+ * groups every other layer attaches to, and the VPC endpoints.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import type { NetworkConfig } from "../src/config";
+import { parseCidr } from "../src/config";
+import { bbwsName } from "./shared";
+
+export interface NetworkTenant {
+    readonly id: string;
+    /** Port the tenant's WordPress container listens on; only the load balancer may reach it. */
+    readonly containerPort: number;
+}
+
+export interface NetworkLayerArgs {
+    readonly env: string;
+    readonly region: string;
+    readonly network: NetworkConfig;
+    readonly tenants: readonly NetworkTenant[];
+}
+
+/** Security groups by role; tenant task groups are in `tenantSecurityGroupIds`. */
+export interface SecurityGroupIds {
+    readonly loadBalancer: pulumi.Output<string>;
+    readonly database: pulumi.Output<string>;
+    readonly cache: pulumi.Output<string>;
+    readonly fileSystem: pulumi.Output<string>;
+    readonly endpoints: pulumi.Output<string>;
+}
+
+/** Interface endpoints the tasks need so image pulls, logs and secrets stay off the NAT gateway. */
+export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages"] as const;
+
+/**
+ * Subnet sizes for a VPC range: each AZ gets a quarter of the VPC; inside it the private tier (tasks,
+ * EFS) takes half, the public (load balancer) and isolated (Aurora, Redis) tiers an eighth each.
+ */
+export function subnetLayout(vpcCidr: string): { azMask: number; publicMask: number; privateMask: number; isolatedMask: number } {
+    const parsed = parseCidr(vpcCidr);
+    if (!parsed) throw new Error(`\`vpcCidr\` '${vpcCidr}' is not a CIDR block`);
+    const p = parsed.prefix;
+    return { azMask: p + 2, privateMask: p + 3, publicMask: p + 5, isolatedMask: p + 5 };
+}
+
+export function natGatewayStrategy(strategy: NetworkConfig["natStrategy"]): "Single" | "OnePerAz" {
+    return strategy === "single" ? "Single" : "OnePerAz";
+}
+
+export class NetworkLayer extends pulumi.ComponentResource {
+    readonly vpcId: pulumi.Output<string>;
+    readonly vpcCidr: string;
+    readonly publicSubnetIds: pulumi.Output<string[]>;
+    readonly privateSubnetIds: pulumi.Output<string[]>;
+    readonly isolatedSubnetIds: pulumi.Output<string[]>;
+    readonly securityGroupIds: SecurityGroupIds;
+    /** The task security group of each tenant, by tenant id. */
+    readonly tenantSecurityGroupIds: Readonly<Record<string, pulumi.Output<string>>>;
+
+    constructor(name: string, args: NetworkLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("bbws:network:NetworkLayer", name, {}, opts);
+        const { env, network } = args;
+        const layout = subnetLayout(network.vpcCidr);
+
+        const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
+            cidrBlock: network.vpcCidr,
+            numberOfAvailabilityZones: network.azCount,
+            availabilityZoneCidrMask: layout.azMask,
+            subnetStrategy: "Auto",
+            subnetSpecs: [
+                { type: "Public", name: "public", cidrMask: layout.publicMask },
+                { type: "Private", name: "private", cidrMask: layout.privateMask },
+                { type: "Isolated", name: "isolated", cidrMask: layout.isolatedMask },
+            ],
+            natGateways: { strategy: natGatewayStrategy(network.natStrategy) },
+            enableDnsHostnames: true,
+            enableDnsSupport: true,
+            tags: { Name: bbwsName(env, "vpc") },
+        }, { parent: this });
+        this.vpcId = vpc.vpcId;
+        this.vpcCidr = network.vpcCidr;
+        this.publicSubnetIds = vpc.publicSubnetIds;
+        this.privateSubnetIds = vpc.privateSubnetIds;
+        this.isolatedSubnetIds = vpc.isolatedSubnetIds;
+
+        // Adopting the default group strips its allow-all rules; nothing should ever use it.
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, {
+            vpcId: vpc.vpcId,
+            tags: { Name: bbwsName(env, "default-sg-unused") },
+        }, { parent: this });
+
+        this.createFlowLogs(name, env, network, vpc.vpcId);
+
+        const group = (role: string, description: string) => new aws.ec2.SecurityGroup(`${name}-${role}-sg`, {
+            name: bbwsName(env, `${role}-sg`),
+            description,
+            vpcId: vpc.vpcId,
+            tags: { Name: bbwsName(env, `${role}-sg`) },
+        }, { parent: this });
+        const alb = group("alb", "BBWS load balancer: HTTPS and HTTP from the internet");
+        const database = group("database", "BBWS Aurora MySQL: 3306 from tenant tasks only");
+        const cache = group("cache", "BBWS ElastiCache Redis: 6379 from tenant tasks only");
+        const fileSystem = group("efs", "BBWS EFS: NFS 2049 from tenant tasks only");
+        const endpoints = group("endpoints", "BBWS VPC interface endpoints: HTTPS from inside the VPC");
+
+        const ingress = (ruleName: string, sg: aws.ec2.SecurityGroup, rule: Omit<aws.vpc.SecurityGroupIngressRuleArgs, "securityGroupId" | "ipProtocol">) =>
+            new aws.vpc.SecurityGroupIngressRule(`${name}-${ruleName}`, { securityGroupId: sg.id, ipProtocol: "tcp", ...rule }, { parent: this });
+        const egress = (ruleName: string, sg: aws.ec2.SecurityGroup, rule: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "securityGroupId" | "ipProtocol">) =>
+            new aws.vpc.SecurityGroupEgressRule(`${name}-${ruleName}`, { securityGroupId: sg.id, ipProtocol: "tcp", ...rule }, { parent: this });
+
+        ingress("alb-https-in", alb, { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443, description: "HTTPS from the internet" });
+        ingress("alb-http-in", alb, { cidrIpv4: "0.0.0.0/0", fromPort: 80, toPort: 80, description: "HTTP from the internet (redirected to HTTPS)" });
+        ingress("endpoints-https-in", endpoints, { cidrIpv4: network.vpcCidr, fromPort: 443, toPort: 443, description: "HTTPS from inside the VPC" });
+
+        // Only tenant tasks reach the data tier, each rule naming the tenant's own group.
+        const backends = [
+            { role: "database", group: database, port: 3306, protocol: "MySQL" },
+            { role: "cache", group: cache, port: 6379, protocol: "Redis" },
+            { role: "efs", group: fileSystem, port: 2049, protocol: "NFS" },
+        ];
+        const tenantGroups: Record<string, pulumi.Output<string>> = {};
+        for (const tenant of args.tenants) {
+            const sg = new aws.ec2.SecurityGroup(`${name}-tenant-${tenant.id}-sg`, {
+                name: bbwsName(env, `tenant-${tenant.id}-sg`),
+                description: `BBWS tenant ${tenant.id} tasks: container port from the load balancer only`,
+                vpcId: vpc.vpcId,
+                tags: { Name: bbwsName(env, `tenant-${tenant.id}-sg`), Tenant: tenant.id },
+            }, { parent: this });
+            tenantGroups[tenant.id] = sg.id;
+            const port = tenant.containerPort;
+            const t = tenant.id;
+            ingress(`tenant-${t}-from-alb`, sg, { referencedSecurityGroupId: alb.id, fromPort: port, toPort: port, description: `Port ${port} from the load balancer` });
+            egress(`alb-to-tenant-${t}`, alb, { referencedSecurityGroupId: sg.id, fromPort: port, toPort: port, description: `To tenant ${t} tasks on port ${port}` });
+            egress(`tenant-${t}-https-out`, sg, { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs, registries and WordPress updates" });
+            for (const backend of backends) {
+                const { role, group: target, port: p, protocol } = backend;
+                egress(`tenant-${t}-to-${role}`, sg, { referencedSecurityGroupId: target.id, fromPort: p, toPort: p, description: `${protocol} to the ${role} group` });
+                ingress(`${role}-from-tenant-${t}`, target, { referencedSecurityGroupId: sg.id, fromPort: p, toPort: p, description: `${protocol} from tenant ${t} tasks` });
+            }
+        }
+        this.tenantSecurityGroupIds = tenantGroups;
+        this.securityGroupIds = {
+            loadBalancer: alb.id,
+            database: database.id,
+            cache: cache.id,
+            fileSystem: fileSystem.id,
+            endpoints: endpoints.id,
+        };
+
+        this.createEndpoints(name, env, args, vpc, endpoints);
+
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+            isolatedSubnetIds: this.isolatedSubnetIds,
+            securityGroupIds: this.securityGroupIds,
+            tenantSecurityGroupIds: this.tenantSecurityGroupIds,
+        });
+    }
+
+    private createFlowLogs(name: string, env: string, network: NetworkConfig, vpcId: pulumi.Output<string>): void {
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+            name: `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`,
+            retentionInDays: network.flowLogRetentionDays,
+        }, { parent: this });
+        const role = new aws.iam.Role(`${name}-flow-logs-role`, {
+            name: bbwsName(env, "vpc-flow-logs"),
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+        }, { parent: this });
+        new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
+            role: role.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: pulumi.interpolate`${logGroup.arn}:*`,
+                }],
+            }),
+        }, { parent: this });
+        new aws.ec2.FlowLog(`${name}-flow-log`, {
+            vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroup.arn,
+            iamRoleArn: role.arn,
+            maxAggregationInterval: 60,
+            tags: { Name: bbwsName(env, "vpc-flow-log") },
+        }, { parent: this });
+    }
+
+    private createEndpoints(name: string, env: string, args: NetworkLayerArgs, vpc: awsx.ec2.Vpc, sg: aws.ec2.SecurityGroup): void {
+        // The gateway endpoint is free, so every environment has it; it routes the private tier's S3
+        // traffic (media, migration artefacts, image layers) around the NAT gateway.
+        const privateRouteTables = aws.ec2.getRouteTablesOutput({
+            vpcId: vpc.vpcId,
+            filters: [{ name: "association.subnet-id", values: vpc.privateSubnetIds }],
+        }, { parent: this });
+        new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
+            vpcId: vpc.vpcId,
+            serviceName: `com.amazonaws.${args.region}.s3`,
+            vpcEndpointType: "Gateway",
+            routeTableIds: privateRouteTables.ids,
+            tags: { Name: bbwsName(env, "s3-endpoint") },
+        }, { parent: this });
+        if (!args.network.interfaceEndpoints) return;
+        for (const service of INTERFACE_ENDPOINT_SERVICES) {
+            const part = service.replace(".", "-");
+            new aws.ec2.VpcEndpoint(`${name}-${part}-endpoint`, {
+                vpcId: vpc.vpcId,
+                serviceName: `com.amazonaws.${args.region}.${service}`,
+                vpcEndpointType: "Interface",
+                privateDnsEnabled: true,
+                subnetIds: vpc.privateSubnetIds,
+                securityGroupIds: [sg.id],
+                tags: { Name: bbwsName(env, `${part}-endpoint`) },
+            }, { parent: this });
+        }
+    }
+}

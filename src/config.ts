@@ -1,0 +1,427 @@
+/**
+ * The platform's configuration: one schema, one validation, one frozen object.
+ *
+ * Every per-environment value lives in Pulumi.<env>.yaml. Defaults here are the safe ones
+ * (protected, multi-AZ, encrypted); cheaper environments opt out explicitly in their stack file.
+ * Components never read config: they receive the slices of `PlatformConfig` they need.
+ */
+import { z } from "zod";
+import { PHASE_NAMES } from "./phases";
+
+/** Fargate's valid task sizes: cpu units → allowed memory (MiB). */
+export function fargateMemoryOptions(cpu: number): number[] {
+    const range = (from: number, to: number, step: number) =>
+        Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+    switch (cpu) {
+        case 256: return [512, 1024, 2048];
+        case 512: return range(1024, 4096, 1024);
+        case 1024: return range(2048, 8192, 1024);
+        case 2048: return range(4096, 16384, 1024);
+        case 4096: return range(8192, 30720, 1024);
+        case 8192: return range(16384, 61440, 4096);
+        case 16384: return range(32768, 122880, 8192);
+        default: return [];
+    }
+}
+
+export function isValidFargateSize(cpu: number, memory: number): boolean {
+    return fargateMemoryOptions(cpu).includes(memory);
+}
+
+const PRIVATE_RANGES: Array<[number, number]> = [
+    [ipToInt("10.0.0.0"), 8],
+    [ipToInt("172.16.0.0"), 12],
+    [ipToInt("192.168.0.0"), 16],
+];
+
+function ipToInt(ip: string): number {
+    return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+/** Parses `a.b.c.d/n`; undefined when it is not a well-formed, aligned IPv4 CIDR. */
+export function parseCidr(cidr: string): { base: number; prefix: number } | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m) return undefined;
+    const octets = m.slice(1, 5).map(Number);
+    const prefix = Number(m[5]);
+    if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+    const base = ipToInt(octets.join("."));
+    const size = 2 ** (32 - prefix);
+    if (base % size !== 0) return undefined;
+    return { base, prefix };
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+    const x = parseCidr(a);
+    const y = parseCidr(b);
+    if (!x || !y) return false;
+    const xEnd = x.base + 2 ** (32 - x.prefix);
+    const yEnd = y.base + 2 ** (32 - y.prefix);
+    return x.base < yEnd && y.base < xEnd;
+}
+
+/** A VPC range we accept: private (RFC 1918), /16 to /20, aligned. */
+export function isPrivateVpcCidr(cidr: string): boolean {
+    const parsed = parseCidr(cidr);
+    if (!parsed || parsed.prefix < 16 || parsed.prefix > 20) return false;
+    return PRIVATE_RANGES.some(([base, prefix]) =>
+        parsed.base >= base && parsed.base < base + 2 ** (32 - prefix));
+}
+
+const dnsLabel = z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    "a DNS label: 3–32 characters, lowercase letters, digits and '-', starting with a letter");
+const hostname = z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    "a lowercase DNS hostname such as www.example.com");
+const positiveInt = z.number().int().positive();
+const percent = z.number().positive().max(100);
+
+const NAT_STRATEGIES = ["single", "onePerAz"] as const;
+const CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
+
+const networkSchema = z.object({
+    /** The VPC's range: private, /16–/20, not overlapping another environment. */
+    vpcCidr: z.string().refine(isPrivateVpcCidr, "a private (RFC 1918) IPv4 CIDR from /16 to /20, e.g. 10.20.0.0/16"),
+    /** Availability zones used by every subnet tier. */
+    azCount: z.number().int().min(2, "2 or 3").max(3, "2 or 3").default(3),
+    /** `single`: one shared NAT gateway; `onePerAz`: one per AZ (survives an AZ outage). */
+    natStrategy: z.enum(NAT_STRATEGIES).default("onePerAz"),
+    flowLogRetentionDays: positiveInt.default(90),
+    /** Interface endpoints (ECR, logs, Secrets Manager, SSM) cost money per AZ-hour; dev turns them off. */
+    interfaceEndpoints: z.boolean().default(true),
+}).strict();
+
+const protectionSchema = z.object({
+    /** Pulumi `protect` on every stateful resource: a delete or replace then needs an explicit unprotect. */
+    protect: z.boolean().default(true),
+    /** `retainOnDelete` on buckets and the data key: removing them from the program leaves them in AWS. */
+    retainOnDelete: z.boolean().default(true),
+}).strict();
+
+const databaseSchema = z.object({
+    engineVersion: z.string().min(1).default("8.0.mysql_aurora.3.08.2"),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.r6g.large").default("db.r6g.large"),
+    /** Writer plus readers; two or more are spread over different AZs. */
+    instances: z.number().int().min(1).max(15).default(2),
+    backupRetentionDays: z.number().int().min(1).max(35).default(7),
+    backupWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "hh:mm-hh:mm (UTC)").default("01:00-02:00"),
+    maintenanceWindow: z.string().regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "ddd:hh:mm-ddd:hh:mm (UTC)").default("sun:03:00-sun:04:00"),
+    deletionProtection: z.boolean().default(true),
+    /** Take a final snapshot when the cluster is deleted. */
+    finalSnapshot: z.boolean().default(true),
+    performanceInsights: z.boolean().default(true),
+    /** Enhanced monitoring interval; 0 turns it off. */
+    monitoringIntervalSeconds: z.union([0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)) as unknown as
+        [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]]).default(60),
+    /** The engine's connection limit, which the connections alarm is measured against. */
+    maxConnections: positiveInt.default(1000),
+}).strict();
+
+const cacheSchema = z.object({
+    engineVersion: z.string().min(1).default("7.1"),
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.small").default("cache.t4g.small"),
+    /** Primary plus replicas; two or more turn on automatic failover and multi-AZ. */
+    nodes: z.number().int().min(1).max(6).default(2),
+    snapshotRetentionDays: z.number().int().min(0).max(35).default(7),
+}).strict();
+
+const storageSchema = z.object({
+    /** Days before a non-current version in the migration-artifacts bucket expires. */
+    migrationArtifactsNoncurrentDays: positiveInt.default(30),
+    /** Retention of the daily AWS Backup recovery points. */
+    backupRetentionDays: positiveInt.default(35),
+}).strict();
+
+const capacityProviderSchema = z.object({
+    provider: z.enum(CAPACITY_PROVIDERS),
+    weight: z.number().int().min(0).max(1000),
+    base: z.number().int().min(0).max(100000).default(0),
+}).strict();
+
+const ecsSchema = z.object({
+    /** Tag of `bbws/wordpress` (and `bbws/migration`) every tenant runs unless it sets its own. */
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag"),
+    /** The wildcard certificate for `*.<domain>`; looked up by domain when absent. */
+    certificateArn: z.string().regex(/^arn:aws:acm:/, "an ACM certificate ARN").optional(),
+    /** The public hosted zone for `<domain>`; looked up by name when absent. */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id").optional(),
+    logRetentionDays: positiveInt.default(30),
+    albDeletionProtection: z.boolean().default(true),
+    capacityProviders: z.array(capacityProviderSchema).min(1).default([{ provider: "FARGATE", weight: 1, base: 1 }]),
+    minCapacity: z.number().int().min(0).default(2),
+    maxCapacity: positiveInt.default(10),
+    cpuTargetPercent: percent.default(70),
+    memoryTargetPercent: percent.default(80),
+    healthCheckPath: z.string().startsWith("/").default("/wp-login.php"),
+    healthCheckGracePeriodSeconds: z.number().int().min(0).max(2147483647).default(120),
+    /** Wait for the service to reach steady state during `up`. */
+    waitForSteadyState: z.boolean().default(true),
+    /** Idle and maximum Session Manager session length (ECS Exec, port forwarding). */
+    sessionTimeoutMinutes: z.number().int().min(1).max(60).default(60),
+}).strict();
+
+const tenantSchema = z.object({
+    id: dnsLabel,
+    /**
+     * The tenant's permanent number, never reused: its POSIX uid/gid (20000 + slot) and its listener
+     * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.
+     */
+    slot: z.number().int().min(1).max(9999),
+    /** Custom hostnames served besides `<id>.<domain>` (at most four: a listener condition takes five values). */
+    domains: z.array(hostname).max(4).default([]),
+    cpu: positiveInt,
+    memory: positiveInt,
+    architecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
+    containerPort: z.number().int().min(1).max(65535).default(80),
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag").optional(),
+    minCapacity: z.number().int().min(0).optional(),
+    maxCapacity: positiveInt.optional(),
+    /** Holds an exclusive lock on EFS: deploy with minimum healthy 0 %, maximum 100 %. */
+    singleton: z.boolean().default(false),
+    execEnabled: z.boolean().default(false),
+    /** A non-essential `migration` container beside WordPress for long-running migration work. */
+    migrationSidecar: z.boolean().default(false),
+}).strict();
+
+const thresholdsSchema = z.object({
+    ecsCpuPercent: percent.default(80),
+    ecsMemoryPercent: percent.default(80),
+    auroraCpuPercent: percent.default(80),
+    /** Absolute connections; default 90 % of `database.maxConnections`. */
+    auroraConnections: positiveInt.optional(),
+    replicaLagSeconds: positiveInt.default(900),
+    redisCpuPercent: percent.default(80),
+    redisMemoryPercent: percent.default(80),
+    efsThroughputPercent: percent.default(80),
+    alb5xxPercent: percent.default(1),
+    healthyTargetsPercent: percent.default(50),
+    albP95Seconds: z.number().positive().default(3),
+}).strict();
+
+const monitoringSchema = z.object({
+    alertEmails: z.array(z.string().email()).default([]),
+    criticalEmails: z.array(z.string().email()).default([]),
+    thresholds: thresholdsSchema.default({}),
+    periodSeconds: z.union([z.literal(60), z.literal(300), z.literal(900), z.literal(3600)]).default(300),
+    evaluationPeriods: z.number().int().min(1).max(100).default(3),
+    budgetMonthlyUsd: z.number().positive(),
+    /** A cross-region Aurora replica exists (DR): adds the replication-lag alarm. */
+    drReplica: z.boolean().default(false),
+}).strict();
+
+const phaseName = z.enum(PHASE_NAMES);
+const approvalsSchema = z.record(phaseName, z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a role such as tech-lead"))).default({});
+
+const awsSchema = z.object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+    allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")).length(1, "exactly one account: the environment's own"),
+    defaultTags: z.object({
+        tags: z.record(z.string()).refine((t) => ["Project", "Environment", "ManagedBy"].every((k) => k in t),
+            "tags including Project, Environment and ManagedBy"),
+    }),
+}).passthrough();
+
+const bbwsSchema = z.object({
+    domain: hostname,
+    network: networkSchema,
+    protection: protectionSchema.default({}),
+    database: databaseSchema.default({}),
+    cache: cacheSchema.default({}),
+    storage: storageSchema.default({}),
+    ecs: ecsSchema,
+    monitoring: monitoringSchema,
+    approvals: approvalsSchema,
+    tenants: z.array(tenantSchema).min(1, "at least one tenant"),
+}).strict();
+
+export type NetworkConfig = z.infer<typeof networkSchema>;
+export type ProtectionConfig = z.infer<typeof protectionSchema>;
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type CacheConfig = z.infer<typeof cacheSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;
+export type EcsConfig = z.infer<typeof ecsSchema>;
+export type CapacityProvider = z.infer<typeof capacityProviderSchema>;
+export type TenantConfig = Readonly<z.infer<typeof tenantSchema>> & {
+    /** POSIX uid and gid of the tenant's files on EFS. */
+    readonly posixId: number;
+    /** `<id>.<domain>` followed by the custom domains. */
+    readonly hostnames: readonly string[];
+    readonly imageTag: string;
+    readonly minCapacity: number;
+    readonly maxCapacity: number;
+};
+export type MonitoringConfig = z.infer<typeof monitoringSchema> & {
+    thresholds: z.infer<typeof thresholdsSchema> & { auroraConnections: number };
+};
+
+export interface PlatformConfig {
+    /** The stack name: dev, sit or prod. Every resource name ends with it. */
+    readonly env: string;
+    readonly accountId: string;
+    readonly region: string;
+    readonly domain: string;
+    /** `aws:defaultTags`: the provider adds them to every taggable resource. */
+    readonly tags: Readonly<Record<string, string>>;
+    readonly network: Readonly<NetworkConfig>;
+    readonly protection: Readonly<ProtectionConfig>;
+    readonly database: Readonly<DatabaseConfig>;
+    readonly cache: Readonly<CacheConfig>;
+    readonly storage: Readonly<StorageConfig>;
+    readonly ecs: Readonly<EcsConfig>;
+    readonly monitoring: Readonly<MonitoringConfig>;
+    readonly approvals: Readonly<Partial<Record<(typeof PHASE_NAMES)[number], readonly string[]>>>;
+    readonly tenants: readonly TenantConfig[];
+}
+
+/** First POSIX id handed to tenants; below it are system and image users (www-data is 33). */
+export const TENANT_POSIX_ID_BASE = 20000;
+
+export class ConfigError extends Error {
+    constructor(readonly stack: string, readonly problems: string[]) {
+        super(`invalid configuration for stack '${stack}':\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * Validates a stack's raw config map (keys as in Pulumi.<env>.yaml: `aws:region`, `bbws:network`, …)
+ * and returns the frozen, typed configuration. Every problem is reported at once, with its key path.
+ */
+export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>>): PlatformConfig {
+    const problems: string[] = [];
+    const aws: Record<string, unknown> = {};
+    const bbws: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        const [ns, name] = key.split(":", 2);
+        if (ns === "aws") aws[name] = value;
+        else if (ns === "bbws") bbws[name] = value;
+    }
+    const awsResult = awsSchema.safeParse(aws);
+    const bbwsResult = bbwsSchema.safeParse(bbws);
+    if (!awsResult.success) problems.push(...formatIssues("aws", awsResult.error));
+    if (!bbwsResult.success) problems.push(...formatIssues("bbws", bbwsResult.error));
+    if (!/^[a-z][a-z0-9-]{1,15}$/.test(stack)) {
+        problems.push(`stack name '${stack}': expected a short lowercase environment name such as dev, sit or prod`);
+    }
+    if (!awsResult.success || !bbwsResult.success) throw new ConfigError(stack, problems);
+
+    const a = awsResult.data;
+    const b = bbwsResult.data;
+    problems.push(...crossChecks(stack, a.defaultTags.tags, b));
+    if (problems.length > 0) throw new ConfigError(stack, problems);
+
+    const thresholds = {
+        ...b.monitoring.thresholds,
+        auroraConnections: b.monitoring.thresholds.auroraConnections ?? Math.floor(b.database.maxConnections * 0.9),
+    };
+    const tenants: TenantConfig[] = b.tenants.map((t) => ({
+        ...t,
+        posixId: TENANT_POSIX_ID_BASE + t.slot,
+        hostnames: [`${t.id}.${b.domain}`, ...t.domains],
+        imageTag: t.imageTag ?? b.ecs.imageTag,
+        minCapacity: t.minCapacity ?? b.ecs.minCapacity,
+        maxCapacity: t.maxCapacity ?? b.ecs.maxCapacity,
+    }));
+    return deepFreeze({
+        env: stack,
+        accountId: a.allowedAccountIds[0],
+        region: a.region,
+        domain: b.domain,
+        tags: a.defaultTags.tags,
+        network: b.network,
+        protection: b.protection,
+        database: b.database,
+        cache: b.cache,
+        storage: b.storage,
+        ecs: b.ecs,
+        monitoring: { ...b.monitoring, thresholds },
+        approvals: b.approvals,
+        tenants,
+    });
+}
+
+/** Rules that span several keys; zod checks each key on its own. */
+function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typeof bbwsSchema>): string[] {
+    const problems: string[] = [];
+    if (tags.Environment !== stack) {
+        problems.push(`aws:defaultTags.tags.Environment: expected '${stack}' (the stack name), got '${tags.Environment}'`);
+    }
+    const seen = (what: string, values: Array<[string, string | number]>) => {
+        const first = new Map<string | number, string>();
+        for (const [path, value] of values) {
+            const earlier = first.get(value);
+            if (earlier) problems.push(`${path}: duplicate ${what} '${value}' (also at ${earlier})`);
+            else first.set(value, path);
+        }
+    };
+    seen("tenant id", b.tenants.map((t, i) => [`bbws:tenants[${i}].id`, t.id]));
+    seen("tenant slot", b.tenants.map((t, i) => [`bbws:tenants[${i}].slot`, t.slot]));
+    seen("domain", b.tenants.flatMap((t, i) => [
+        [`bbws:tenants[${i}].id`, `${t.id}.${b.domain}`] as [string, string],
+        ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, d] as [string, string]),
+    ]));
+    b.tenants.forEach((t, i) => {
+        if (!isValidFargateSize(t.cpu, t.memory)) {
+            const options = fargateMemoryOptions(t.cpu);
+            problems.push(`bbws:tenants[${i}].memory: ${t.memory} MiB is not a Fargate size for cpu ${t.cpu}; ` +
+                (options.length > 0
+                    ? `expected one of ${options.join(", ")}`
+                    : `cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384`));
+        }
+        const min = t.minCapacity ?? b.ecs.minCapacity;
+        const max = t.maxCapacity ?? b.ecs.maxCapacity;
+        if (min > max) problems.push(`bbws:tenants[${i}]: minCapacity ${min} is greater than maxCapacity ${max}`);
+    });
+    if (b.ecs.minCapacity > b.ecs.maxCapacity) {
+        problems.push(`bbws:ecs: minCapacity ${b.ecs.minCapacity} is greater than maxCapacity ${b.ecs.maxCapacity}`);
+    }
+    seen("capacity provider", b.ecs.capacityProviders.map((p, i) => [`bbws:ecs.capacityProviders[${i}].provider`, p.provider]));
+    if (b.ecs.capacityProviders.filter((p) => p.base > 0).length > 1) {
+        problems.push("bbws:ecs.capacityProviders: only one provider may have a base");
+    }
+    if (b.ecs.capacityProviders.every((p) => p.weight === 0)) {
+        problems.push("bbws:ecs.capacityProviders: at least one provider needs a weight above 0");
+    }
+    if (b.protection.retainOnDelete && !b.protection.protect) {
+        problems.push("bbws:protection.retainOnDelete: requires protect: true (retained resources must also be protected)");
+    }
+    if (b.database.deletionProtection === false && b.protection.protect) {
+        problems.push("bbws:database.deletionProtection: must be true when bbws:protection.protect is true");
+    }
+    return problems;
+}
+
+function formatIssues(namespace: string, error: z.ZodError): string[] {
+    return error.issues.map((issue) => {
+        const [head, ...rest] = issue.path;
+        const key = head === undefined ? namespace : `${namespace}:${String(head)}`;
+        const path = rest.reduce<string>((acc, part) =>
+            typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`, key);
+        const message = issue.code === "invalid_type" && issue.received === "undefined"
+            ? `required, expected ${issue.expected}`
+            : issue.code === "unrecognized_keys"
+                ? `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+                : issue.message;
+        return `${path}: ${message}`;
+    });
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const child of Object.values(value as object)) deepFreeze(child);
+    }
+    return value;
+}
+
+/** Pulumi stores object config as JSON text and scalars as plain strings; this undoes that. */
+export function decodeConfigValue(text: string): unknown {
+    const trimmed = text.trim();
+    if (/^[[{]/.test(trimmed) || /^(true|false|-?\d+(\.\d+)?)$/.test(trimmed)) {
+        try {
+            return JSON.parse(trimmed);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}

@@ -1,0 +1,42 @@
+/**
+ * The phase registry: the one ordered list of layers. The program builds them in this order and the
+ * rollout driver targets them from it; nothing else names phases.
+ */
+export const PHASE_NAMES = ["network", "database", "storage", "ecs", "monitoring"] as const;
+
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+export interface Phase {
+    readonly name: PhaseName;
+    /** Type token of the layer's ComponentResource: everything under it belongs to the phase. */
+    readonly type: string;
+    /** Logical name of the layer component (its URN's last segment). */
+    readonly componentName: string;
+    readonly description: string;
+}
+
+export const PHASES: readonly Phase[] = Object.freeze([
+    { name: "network", type: "bbws:network:NetworkLayer", componentName: "network",
+        description: "VPC, subnets, NAT, security groups, flow logs and VPC endpoints" },
+    { name: "database", type: "bbws:data:DataLayer", componentName: "data",
+        description: "Aurora MySQL, ElastiCache Redis, the data key and their secrets" },
+    { name: "storage", type: "bbws:storage:StorageLayer", componentName: "storage",
+        description: "EFS with a per-tenant access point, S3 buckets and AWS Backup" },
+    { name: "ecs", type: "bbws:ecs:EcsLayer", componentName: "ecs",
+        description: "ECR, ECS cluster, load balancer, IAM roles and one WordPress service per tenant" },
+    { name: "monitoring", type: "bbws:monitoring:MonitoringLayer", componentName: "monitoring",
+        description: "Log groups, alarms, dashboard, SNS topics, EventBridge rules and the budget" },
+].map((p) => Object.freeze(p as Phase)));
+
+export function isPhaseName(name: string): name is PhaseName {
+    return (PHASE_NAMES as readonly string[]).includes(name);
+}
+
+export function getPhase(name: PhaseName): Phase {
+    return PHASES.find((p) => p.name === name)!;
+}
+
+/** The phase a layer type token belongs to, if any. */
+export function phaseOfType(type: string): Phase | undefined {
+    return PHASES.find((p) => p.type === type);
+}

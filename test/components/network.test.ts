@@ -1,0 +1,126 @@
+import { expect } from "chai";
+import { NetworkLayer, subnetLayout, natGatewayStrategy, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
+import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
+
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+
+describe("network layer", () => {
+    describe("subnet sizing", () => {
+        it("splits a /16 into /18 per AZ with /19 private and /21 public and isolated subnets", () => {
+            expect(subnetLayout("10.20.0.0/16")).to.deep.equal({ azMask: 18, privateMask: 19, publicMask: 21, isolatedMask: 21 });
+        });
+        it("still fits three AZs in a /20", () => {
+            expect(subnetLayout("10.20.0.0/20")).to.deep.equal({ azMask: 22, privateMask: 23, publicMask: 25, isolatedMask: 25 });
+        });
+        it("maps the NAT strategy onto awsx's", () => {
+            expect(natGatewayStrategy("single")).to.equal("Single");
+            expect(natGatewayStrategy("onePerAz")).to.equal("OnePerAz");
+        });
+    });
+
+    for (const env of ENVIRONMENTS) {
+        describe(`in ${env}`, () => {
+            const cfg = configFor(env);
+            let resources: Registration[];
+            let layer: NetworkLayer;
+
+            before(async () => {
+                ({ result: layer, resources } = await construct(cfg, () =>
+                    new NetworkLayer("network", { env, region: cfg.region, network: cfg.network, tenants: cfg.tenants })));
+            });
+
+            it("builds the VPC from the environment's CIDR, AZ count and NAT strategy with three subnet tiers", () => {
+                const vpc = named(resources, "network-vpc");
+                expect(vpc.type).to.equal("awsx:ec2:Vpc");
+                expect(vpc.inputs.cidrBlock).to.equal(cfg.network.vpcCidr);
+                expect(vpc.inputs.numberOfAvailabilityZones).to.equal(cfg.network.azCount);
+                expect(vpc.inputs.natGateways.strategy).to.equal(env === "prod" ? "OnePerAz" : "Single");
+                expect(vpc.inputs.subnetSpecs.map((s: any) => s.type)).to.deep.equal(["Public", "Private", "Isolated"]);
+                expect(vpc.inputs.tags.Name).to.equal(`bbws-vpc-${env}`);
+            });
+
+            it("exposes subnet ids per tier for every AZ", async () => {
+                expect(await promiseOf(layer.privateSubnetIds)).to.have.length(cfg.network.azCount);
+                expect(await promiseOf(layer.isolatedSubnetIds)).to.have.length(cfg.network.azCount);
+                expect(await promiseOf(layer.publicSubnetIds)).to.have.length(cfg.network.azCount);
+            });
+
+            it("strips every rule from the default security group", () => {
+                const sg = ofType(resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+                expect(sg).to.have.length(1);
+                expect(sg[0].inputs.ingress ?? []).to.be.empty;
+                expect(sg[0].inputs.egress ?? []).to.be.empty;
+            });
+
+            it("sends all VPC traffic to a flow log group with the configured retention", () => {
+                const flow = ofType(resources, "aws:ec2/flowLog:FlowLog");
+                expect(flow).to.have.length(1);
+                expect(flow[0].inputs.trafficType).to.equal("ALL");
+                const group = named(resources, "network-flow-logs");
+                expect(group.inputs.retentionInDays).to.equal(cfg.network.flowLogRetentionDays);
+                expect(flow[0].inputs.logDestination).to.contain(group.inputs.name);
+            });
+
+            it("gives every security-group rule a description", () => {
+                for (const rule of [...ofType(resources, INGRESS), ...ofType(resources, EGRESS)]) {
+                    expect(rule.inputs.description, rule.name).to.be.a("string").and.not.empty;
+                }
+            });
+
+            it("must not accept traffic from 0.0.0.0/0 anywhere but the load balancer on 80 and 443", () => {
+                const open = ofType(resources, INGRESS).filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0");
+                expect(open.map((r) => [r.name, r.inputs.fromPort])).to.have.deep.members([
+                    ["network-alb-https-in", 443], ["network-alb-http-in", 80],
+                ]);
+            });
+
+            it("opens each tenant's container port to the load balancer only, in a group tagged with the tenant", () => {
+                for (const tenant of cfg.tenants) {
+                    const sg = named(resources, `network-tenant-${tenant.id}-sg`);
+                    expect(sg.inputs.tags.Tenant).to.equal(tenant.id);
+                    const rules = ofType(resources, INGRESS).filter((r) => r.name.startsWith(`network-tenant-${tenant.id}-`));
+                    expect(rules).to.have.length(1);
+                    expect(rules[0].inputs.fromPort).to.equal(tenant.containerPort);
+                    expect(rules[0].inputs.referencedSecurityGroupId).to.be.a("string");
+                    expect(rules[0].inputs.cidrIpv4).to.equal(undefined);
+                }
+            });
+
+            it("lets only tenant task groups reach MySQL 3306, Redis 6379 and NFS 2049", () => {
+                for (const [role, port] of [["database", 3306], ["cache", 6379], ["efs", 2049]] as const) {
+                    const rules = ofType(resources, INGRESS).filter((r) => r.name.startsWith(`network-${role}-from-`));
+                    expect(rules.map((r) => r.name)).to.have.members(cfg.tenants.map((t) => `network-${role}-from-tenant-${t.id}`));
+                    for (const rule of rules) {
+                        expect(rule.inputs.fromPort).to.equal(port);
+                        expect(rule.inputs.toPort).to.equal(port);
+                        expect(rule.inputs.cidrIpv4).to.equal(undefined);
+                    }
+                }
+            });
+
+            it("allows the endpoints group HTTPS from the VPC range only", () => {
+                const rule = named(resources, "network-endpoints-https-in");
+                expect(rule.inputs.cidrIpv4).to.equal(cfg.network.vpcCidr);
+                expect(rule.inputs.fromPort).to.equal(443);
+            });
+
+            it(`has the S3 gateway endpoint${cfg.network.interfaceEndpoints ? " and every interface endpoint" : " and, as configured, no interface endpoints"}`, () => {
+                const endpoints = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint");
+                const gateway = endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway");
+                expect(gateway.map((e) => e.inputs.serviceName)).to.deep.equal([`com.amazonaws.${cfg.region}.s3`]);
+                expect(gateway[0].inputs.routeTableIds).to.have.length(cfg.network.azCount);
+                const iface = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
+                const expected = cfg.network.interfaceEndpoints ? INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.${cfg.region}.${s}`) : [];
+                expect(iface.map((e) => e.inputs.serviceName)).to.have.members(expected);
+                for (const e of iface) expect(e.inputs.privateDnsEnabled).to.equal(true);
+            });
+
+            it("exposes a security group per role and per tenant", async () => {
+                expect(Object.keys(layer.securityGroupIds)).to.have.members(["loadBalancer", "database", "cache", "fileSystem", "endpoints"]);
+                expect(Object.keys(layer.tenantSecurityGroupIds)).to.have.members(cfg.tenants.map((t) => t.id));
+                expect(await promiseOf(layer.securityGroupIds.database)).to.match(/^sg-[0-9a-f]{17}$/);
+            });
+        });
+    }
+});
