@@ -1,0 +1,90 @@
+/**
+ * Reads Pulumi.yaml and Pulumi.<env>.yaml the way the engine does, without the engine: the project
+ * name, and the stack's config as the flat `ns:key` map the program sees.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, parseConfig, PlatformConfig } from "../src/config";
+import { UsageError } from "./errors";
+
+export interface StackFile {
+    readonly project: string;
+    readonly env: string;
+    readonly path: string;
+    readonly secretsProvider?: string;
+    /** `ns:key` → value as written in YAML (objects stay objects). Secure values are `[secret]`. */
+    readonly config: Record<string, unknown>;
+    /** Keys whose value is `secure:` (encrypted) in the stack file. */
+    readonly secretKeys: string[];
+}
+
+/** Environments with a stack file, in the order dev, sit, prod, then any others alphabetically. */
+export function listEnvironments(projectDir: string): string[] {
+    const order = ["dev", "sit", "prod"];
+    return fs.readdirSync(projectDir)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((e): e is string => e !== undefined)
+        .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
+}
+
+export function readProjectName(projectDir: string): string {
+    const file = path.join(projectDir, "Pulumi.yaml");
+    const doc = readYaml(file);
+    if (typeof doc?.name !== "string") throw new UsageError("invalid-project", `${file}: no project \`name\``);
+    return doc.name;
+}
+
+export function readStackFile(projectDir: string, env: string): StackFile {
+    const known = listEnvironments(projectDir);
+    if (!known.includes(env)) {
+        throw new UsageError("unknown-env", `unknown environment '${env}'`,
+            `use one of: ${known.join(", ")} (each has a Pulumi.<env>.yaml in ${projectDir})`);
+    }
+    const file = path.join(projectDir, `Pulumi.${env}.yaml`);
+    const doc = readYaml(file) ?? {};
+    const rawConfig = doc.config ?? {};
+    if (typeof rawConfig !== "object" || Array.isArray(rawConfig)) {
+        throw new UsageError("invalid-config", `${file}: \`config\` must be a map of keys to values`);
+    }
+    const config: Record<string, unknown> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(rawConfig as Record<string, unknown>)) {
+        const isSecure = value !== null && typeof value === "object" && "secure" in (value as object);
+        if (isSecure) secretKeys.push(key);
+        config[key] = isSecure ? "[secret]" : value;
+    }
+    return { project: readProjectName(projectDir), env, path: file, secretsProvider: doc.secretsprovider, config, secretKeys };
+}
+
+/** The stack's validated config; a config problem becomes a usage error listing every problem. */
+export function loadStackConfig(projectDir: string, env: string, stackFile = readStackFile(projectDir, env)): PlatformConfig {
+    try {
+        return parseConfig(env, stackFile.config);
+    } catch (err) {
+        if (err instanceof ConfigError) {
+            throw new UsageError("invalid-config", `${stackFile.path}: ${err.message}`, "correct the keys listed above");
+        }
+        throw err;
+    }
+}
+
+/** The config map as the engine hands it to the program: objects as JSON text, scalars as strings. */
+export function engineConfig(stackFile: StackFile): Record<string, string> {
+    return Object.fromEntries(Object.entries(stackFile.config).map(([k, v]) =>
+        [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+function readYaml(file: string): any {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new UsageError("unreadable-config", `cannot read ${file}: ${(err as Error).message}`);
+    }
+    try {
+        return parseYaml(text);
+    } catch (err) {
+        throw new UsageError("invalid-config", `${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    }
+}
