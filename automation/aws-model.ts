@@ -93,8 +93,10 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     return {
         newResource(args: pulumi.runtime.MockResourceArgs) {
             const model = RESOURCE_MODELS[args.type];
-            // Our own components are not AWS resources: the engine stores nothing for them.
-            if (!model && args.custom === false && args.type.startsWith("bbws:")) return { id: "", state: {} };
+            // Our own components and the root stack are not AWS resources: the engine stores nothing for them.
+            if (!model && args.custom === false && (args.type.startsWith("bbws:") || args.type === "pulumi:pulumi:Stack")) {
+                return { id: "", state: {} };
+            }
             if (!model) {
                 throw new UnknownResourceTypeError(`the AWS model has no entry for resource type '${args.type}' ` +
                     `(resource '${args.name}'): add one to RESOURCE_MODELS in automation/aws-model.ts`);

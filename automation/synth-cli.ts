@@ -1,0 +1,52 @@
+/**
+ * `npm run synth -- --env <env> [--phase <name>] [--json]`: what the program would create, offline.
+ */
+import * as path from "path";
+import yargs from "yargs";
+import { isPhaseName, PHASE_NAMES } from "../src/phases";
+import { BbwsError, describeError, EXIT, UsageError } from "./errors";
+import { Io, processIo } from "./io";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR): Promise<number> {
+    try {
+        const args = await yargs(argv)
+            .scriptName("npm run synth --")
+            .usage("$0 --env <env> [--phase <name>] [--json]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.")
+            .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
+            .option("phase", { type: "string", describe: `only this phase: ${PHASE_NAMES.join(", ")}` })
+            .option("json", { type: "boolean", default: false, describe: "print one JSON document: project, stack, resources, outputs" })
+            .strict()
+            .exitProcess(false)
+            .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); })
+            .parseAsync();
+        if (args.help) return EXIT.ok;
+        if (args.phase !== undefined && !isPhaseName(args.phase)) {
+            throw new UsageError("unknown-phase", `unknown phase '${args.phase}'`, `use one of: ${PHASE_NAMES.join(", ")}`);
+        }
+
+        const { synthesize } = await import("./synth");
+        const started = Date.now();
+        const result = await synthesize(projectDir, args.env);
+        const shown = args.phase ? { ...result, resources: result.resources.filter((r) => r.phase === args.phase) } : result;
+        if (args.json) {
+            io.out(JSON.stringify(shown, null, 2));
+        } else {
+            const { renderSynthTables } = await import("./synth-report");
+            io.out(renderSynthTables(shown));
+            io.err(`synthesized ${result.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(2)} s`);
+        }
+        return EXIT.ok;
+    } catch (err) {
+        if (err instanceof BbwsError) {
+            io.err(`error: ${describeError(err)}`);
+            return err.exitCode;
+        }
+        throw err;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

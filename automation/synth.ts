@@ -1,0 +1,100 @@
+/**
+ * The offline synth: runs the real program for one stack under the AWS model and lists every
+ * resource the engine would see, with the phase it belongs to. No AWS account, no Pulumi CLI.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PHASES, PhaseName } from "../src/phases";
+import type { Registration } from "./mock-run";
+import { engineConfig, loadStackConfig, readStackFile, StackFile } from "./stack-files";
+
+export interface SynthResource {
+    readonly urn: string;
+    /** Pulumi type token, e.g. `aws:ec2/securityGroup:SecurityGroup`. */
+    readonly type: string;
+    readonly name: string;
+    /** The layer the resource lives under, or `stack` for the root stack and providers. */
+    readonly phase: PhaseName | "stack";
+    /** Parent URN; null for the root stack. */
+    readonly parent: string | null;
+    /** Inputs as resolved values, secrets replaced by `[secret]`. */
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface SynthResult {
+    readonly project: string;
+    readonly stack: string;
+    readonly resources: SynthResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface SynthOptions {
+    /** Replaces the stack file's config keys (raw values, as in YAML): used for what-if runs. */
+    readonly configOverrides?: Record<string, unknown>;
+}
+
+/** Runs the program of `env`'s stack under mocks. Config errors surface before Pulumi is loaded. */
+export async function synthesize(projectDir: string, env: string, options: SynthOptions = {}): Promise<SynthResult> {
+    const file = readStackFile(projectDir, env);
+    const stackFile: StackFile = { ...file, config: { ...file.config, ...options.configOverrides } };
+    const cfg = loadStackConfig(projectDir, env, stackFile);
+
+    // Loaded only now: importing Pulumi costs about a second, which `--help` and bad input should not pay.
+    const pulumi = await import("@pulumi/pulumi");
+    const { runUnderMocks, maskSecrets } = await import("./mock-run");
+    const { createPlatform } = await import("../src/program");
+    const { loadConfig } = await import("../src/load-config");
+
+    const { result: outputs, registrations } = await runUnderMocks({
+        project: stackFile.project,
+        stack: env,
+        model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
+        config: engineConfig(stackFile),
+        secretKeys: stackFile.secretKeys,
+    }, () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig())));
+
+    const resources = [...registrations.map((r) => toSynthResource(r, registrations)), ...defaultProviders(stackFile.project, env, registrations, projectDir)];
+    return { project: stackFile.project, stack: env, resources, outputs: maskSecrets(outputs ?? {}) };
+}
+
+function toSynthResource(r: Registration, all: readonly Registration[]): SynthResource {
+    return { urn: r.urn, type: r.type, name: r.name, phase: phaseOf(r, all), parent: r.parent ?? null, inputs: r.inputs };
+}
+
+/** The phase of a resource: the layer component among its ancestors (or itself). */
+function phaseOf(r: Registration, all: readonly Registration[]): PhaseName | "stack" {
+    const byUrn = new Map(all.map((x) => [x.urn, x]));
+    for (let node: Registration | undefined = r; node; node = node.parent ? byUrn.get(node.parent) : undefined) {
+        const phase = PHASES.find((p) => p.type === node!.type);
+        if (phase) return phase.name;
+    }
+    return "stack";
+}
+
+/**
+ * The engine creates a default provider per package the program uses, outside the program: list
+ * them too, with the URN the engine gives them (`default_<version>`), so the synth shows every
+ * resource a first `pulumi up` creates.
+ */
+function defaultProviders(project: string, env: string, registrations: readonly Registration[], projectDir: string): SynthResource[] {
+    const packages = new Set(registrations.map((r) => r.type.split(":")[0]).filter((p) => p !== "pulumi" && p !== "bbws"));
+    const root = registrations.find((r) => r.type === "pulumi:pulumi:Stack");
+    return [...packages].sort().map((pkg) => {
+        const version = packageVersion(projectDir, pkg);
+        const name = `default_${version.replace(/\./g, "_")}`;
+        return {
+            urn: `urn:pulumi:${env}::${project}::pulumi:providers:${pkg}::${name}`,
+            type: `pulumi:providers:${pkg}`,
+            name,
+            phase: "stack",
+            parent: root?.urn ?? null,
+            inputs: { version },
+        };
+    });
+}
+
+function packageVersion(projectDir: string, pkg: string): string {
+    const file = path.join(projectDir, "node_modules", "@pulumi", pkg, "package.json");
+    return JSON.parse(fs.readFileSync(file, "utf8")).version;
+}
+
