@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import { cidrsOverlap, ConfigError, decodeConfigValue, isPrivateVpcCidr, isValidFargateSize, parseConfig, PlatformConfig } from "../../src/config";
+import { configFor, ENVIRONMENTS, stackFileConfig } from "../support/pulumi";
+
+/** The facts every stack file must agree with (issue #2's table). */
+const ENVIRONMENT_FACTS = {
+    dev: { account: "536580886816", region: "eu-west-1", domain: "dev.bbws.io", cidr: "10.10.0.0/16", azs: 2, nat: "single" },
+    sit: { account: "815856636111", region: "eu-west-1", domain: "sit.bbws.io", cidr: "10.20.0.0/16", azs: 2, nat: "single" },
+    prod: { account: "093646564004", region: "af-south-1", domain: "bbws.io", cidr: "10.30.0.0/16", azs: 3, nat: "onePerAz" },
+} as const;
+
+/** Parses dev's stack file with some raw keys changed; returns the reported problems (none: []). */
+function problemsWith(changes: Record<string, unknown>, stack = "dev"): string[] {
+    try {
+        parseConfig(stack, { ...stackFileConfig("dev"), ...changes });
+        return [];
+    } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+    }
+}
+
+const dev = stackFileConfig("dev") as Record<string, any>;
+const withNetwork = (patch: object) => ({ "bbws:network": { ...dev["bbws:network"], ...patch } });
+const withTenants = (...tenants: object[]) => ({ "bbws:tenants": tenants });
+const tenant = (patch: object = {}) => ({ id: "aupairhive", slot: 1, cpu: 512, memory: 1024, ...patch });
+
+describe("configuration", () => {
+    describe("the stack files", () => {
+        for (const env of ENVIRONMENTS) {
+            it(`${env}: account, region, domain, CIDR, AZs and NAT match the agreed table`, () => {
+                const cfg = configFor(env);
+                const facts = ENVIRONMENT_FACTS[env];
+                expect(cfg.accountId).to.equal(facts.account);
+                expect(cfg.region).to.equal(facts.region);
+                expect(cfg.domain).to.equal(facts.domain);
+                expect(cfg.network.vpcCidr).to.equal(facts.cidr);
+                expect(cfg.network.azCount).to.equal(facts.azs);
+                expect(cfg.network.natStrategy).to.equal(facts.nat);
+            });
+
+            it(`${env}: pins the provider to its one account and tags every resource for cost allocation`, () => {
+                const raw = stackFileConfig(env) as Record<string, any>;
+                expect(raw["aws:allowedAccountIds"]).to.deep.equal([ENVIRONMENT_FACTS[env].account]);
+                expect(raw["aws:defaultTags"].tags).to.include({ Project: "bbws-platform", Environment: env, ManagedBy: "pulumi" });
+            });
+
+            it(`${env}: has at least two sample tenants`, () => {
+                expect(configFor(env).tenants.length).to.be.at.least(2);
+            });
+        }
+
+        it("no two environments' VPC ranges overlap", () => {
+            const cidrs = ENVIRONMENTS.map((env) => [env, configFor(env).network.vpcCidr] as const);
+            for (const [a, ca] of cidrs) {
+                for (const [b, cb] of cidrs) {
+                    if (a < b) expect(cidrsOverlap(ca, cb), `${a} ${ca} overlaps ${b} ${cb}`).to.equal(false);
+                }
+            }
+        });
+
+        it("each stack names a KMS secrets provider of its own for a self-managed backend", () => {
+            const fs = require("fs") as typeof import("fs");
+            for (const env of ENVIRONMENTS) {
+                const text = fs.readFileSync(`${__dirname}/../../Pulumi.${env}.yaml`, "utf8");
+                expect(text).to.match(new RegExp(`^secretsprovider: awskms://alias/bbws-pulumi-${env}\\?region=${ENVIRONMENT_FACTS[env].region}$`, "m"));
+            }
+        });
+
+        it("protects stateful resources in sit and prod but not in dev, as data", () => {
+            expect(configFor("dev").protection).to.deep.equal({ protect: false, retainOnDelete: false });
+            expect(configFor("sit").protection.protect).to.equal(true);
+            expect(configFor("prod").protection).to.deep.equal({ protect: true, retainOnDelete: true });
+        });
+
+        it("prod runs at least two Aurora instances and sit two", () => {
+            expect(configFor("prod").database.instances).to.be.at.least(2);
+            expect(configFor("sit").database.instances).to.equal(2);
+            expect(configFor("dev").database.instances).to.equal(1);
+        });
+    });
+
+    describe("the result", () => {
+        let cfg: PlatformConfig;
+        before(() => { cfg = configFor("sit"); });
+
+        it("is frozen all the way down", () => {
+            expect(Object.isFrozen(cfg)).to.equal(true);
+            expect(Object.isFrozen(cfg.network)).to.equal(true);
+            expect(Object.isFrozen(cfg.tenants[0])).to.equal(true);
+            expect(Object.isFrozen(cfg.tenants[0].hostnames)).to.equal(true);
+        });
+
+        it("fills documented defaults", () => {
+            expect(cfg.database.engineVersion).to.match(/^8\.0\.mysql_aurora\./);
+            expect(cfg.ecs.cpuTargetPercent).to.equal(70);
+            expect(cfg.monitoring.thresholds.ecsCpuPercent).to.equal(80);
+            expect(cfg.monitoring.thresholds.auroraConnections).to.equal(900);
+            expect(cfg.tenants[1].containerPort).to.equal(80);
+        });
+
+        it("derives each tenant's POSIX id and hostnames from its slot and the domain", () => {
+            const t = cfg.tenants.find((x) => x.id === "aupairhive")!;
+            expect(t.posixId).to.equal(20001);
+            expect(t.hostnames).to.deep.equal(["aupairhive.sit.bbws.io", "sit.aupairhive.com"]);
+            expect(t.imageTag).to.equal(cfg.ecs.imageTag);
+        });
+
+        it("keeps a tenant's POSIX id when another tenant is removed", () => {
+            const raw = stackFileConfig("sit") as Record<string, any>;
+            const without = parseConfig("sit", { ...raw, "bbws:tenants": raw["bbws:tenants"].slice(1) });
+            expect(without.tenants[0].posixId).to.equal(cfg.tenants[1].posixId);
+        });
+    });
+
+    describe("refuses bad config, naming the key and what was expected", () => {
+        const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+            ["a public VPC range", withNetwork({ vpcCidr: "8.8.0.0/16" }), /bbws:network\.vpcCidr: a private \(RFC 1918\)/],
+            ["a VPC range larger than /16", withNetwork({ vpcCidr: "10.0.0.0/8" }), /bbws:network\.vpcCidr/],
+            ["a VPC range smaller than /20", withNetwork({ vpcCidr: "10.10.0.0/24" }), /bbws:network\.vpcCidr/],
+            ["a misaligned VPC range", withNetwork({ vpcCidr: "10.10.1.0/16" }), /bbws:network\.vpcCidr/],
+            ["one AZ", withNetwork({ azCount: 1 }), /bbws:network\.azCount: 2 or 3/],
+            ["four AZs", withNetwork({ azCount: 4 }), /bbws:network\.azCount: 2 or 3/],
+            ["an unknown NAT strategy", withNetwork({ natStrategy: "perSubnet" }), /bbws:network\.natStrategy: .*'single' \| 'onePerAz'/],
+            ["an upper-case tenant id", withTenants(tenant({ id: "AuPair" })), /bbws:tenants\[0\]\.id: a DNS label/],
+            ["a two-letter tenant id", withTenants(tenant({ id: "ab" })), /bbws:tenants\[0\]\.id: a DNS label/],
+            ["a 33-letter tenant id", withTenants(tenant({ id: "a".repeat(33) })), /bbws:tenants\[0\]\.id: a DNS label/],
+            ["duplicate tenant ids", withTenants(tenant(), tenant({ slot: 2 })), /bbws:tenants\[1\]\.id: duplicate tenant id 'aupairhive' \(also at bbws:tenants\[0\]\.id\)/],
+            ["duplicate tenant slots", withTenants(tenant(), tenant({ id: "tutorhub" })), /bbws:tenants\[1\]\.slot: duplicate tenant slot '1'/],
+            ["duplicate domains", withTenants(tenant({ domains: ["shop.example.com"] }), tenant({ id: "tutorhub", slot: 2, domains: ["shop.example.com"] })), /bbws:tenants\[1\]\.domains\[0\]: duplicate domain 'shop\.example\.com'/],
+            ["a custom domain that is another tenant's generated one", withTenants(tenant(), tenant({ id: "tutorhub", slot: 2, domains: ["aupairhive.dev.bbws.io"] })), /duplicate domain 'aupairhive\.dev\.bbws\.io'/],
+            ["missing cpu", withTenants({ id: "aupairhive", slot: 1, memory: 1024 }), /bbws:tenants\[0\]\.cpu: required, expected number/],
+            ["non-positive memory", withTenants(tenant({ memory: 0 })), /bbws:tenants\[0\]\.memory: Number must be greater than 0/],
+            ["an invalid Fargate cpu/memory pair", withTenants(tenant({ cpu: 256, memory: 4096 })), /bbws:tenants\[0\]\.memory: 4096 MiB is not a Fargate size for cpu 256; expected one of 512, 1024, 2048/],
+            ["an unknown Fargate cpu", withTenants(tenant({ cpu: 300, memory: 1024 })), /cpu must be one of 256, 512/],
+            ["no tenants", withTenants(), /bbws:tenants: at least one tenant/],
+            ["a misspelt key", { "bbws:network": { ...dev["bbws:network"], natStratgy: "single" } }, /bbws:network: unknown key\(s\) 'natStratgy'/],
+            ["two allowed accounts", { "aws:allowedAccountIds": ["536580886816", "815856636111"] }, /aws:allowedAccountIds: exactly one account/],
+            ["a malformed account id", { "aws:allowedAccountIds": ["5365"] }, /aws:allowedAccountIds\[0\]: a 12-digit AWS account id/],
+            ["no region", { "aws:region": undefined }, /aws:region: required/],
+            ["an Environment tag naming another stack", { "aws:defaultTags": { tags: { Project: "bbws-platform", Environment: "prod", ManagedBy: "pulumi" } } }, /aws:defaultTags\.tags\.Environment: expected 'dev'/],
+            ["min capacity above max", { "bbws:ecs": { ...dev["bbws:ecs"], minCapacity: 5, maxCapacity: 2 } }, /bbws:ecs: minCapacity 5 is greater than maxCapacity 2/],
+            ["retained but not protected", { "bbws:protection": { protect: false, retainOnDelete: true } }, /bbws:protection\.retainOnDelete: requires protect: true/],
+            ["an approval for an unknown phase", { "bbws:approvals": { databse: ["dba"] } }, /bbws:approvals/],
+        ];
+        for (const [what, changes, expected] of cases) {
+            it(what, () => {
+                const problems = problemsWith(changes);
+                expect(problems.join("\n")).to.match(expected);
+            });
+        }
+
+        it("reports every problem at once", () => {
+            const problems = problemsWith({ ...withNetwork({ vpcCidr: "8.8.0.0/16", azCount: 5 }), ...withTenants(tenant({ id: "X" })) });
+            expect(problems).to.have.length.of.at.least(3);
+        });
+
+        it("refuses a stack name that is not an environment name", () => {
+            expect(problemsWith({}, "Dev Stack").join("\n")).to.match(/stack name 'Dev Stack'/);
+        });
+    });
+
+    describe("helpers", () => {
+        it("accepts only private /16–/20 VPC ranges", () => {
+            expect(isPrivateVpcCidr("10.20.0.0/16")).to.equal(true);
+            expect(isPrivateVpcCidr("172.16.0.0/20")).to.equal(true);
+            expect(isPrivateVpcCidr("192.168.0.0/16")).to.equal(true);
+            expect(isPrivateVpcCidr("172.32.0.0/16")).to.equal(false);
+            expect(isPrivateVpcCidr("10.20.0.0/21")).to.equal(false);
+        });
+        it("knows Fargate's task sizes", () => {
+            expect(isValidFargateSize(256, 512)).to.equal(true);
+            expect(isValidFargateSize(1024, 8192)).to.equal(true);
+            expect(isValidFargateSize(1024, 1024)).to.equal(false);
+            expect(isValidFargateSize(16384, 122880)).to.equal(true);
+        });
+        it("decodes config the way Pulumi stores it", () => {
+            expect(decodeConfigValue('{"a":1}')).to.deep.equal({ a: 1 });
+            expect(decodeConfigValue("3")).to.equal(3);
+            expect(decodeConfigValue("dev.bbws.io")).to.equal("dev.bbws.io");
+        });
+    });
+});
