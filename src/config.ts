@@ -168,7 +168,9 @@ const tenantSchema = z.object({
     slot: z.number().int().min(1).max(9999),
     /** Custom hostnames served besides `<id>.<domain>` (at most four: a listener condition takes five values). */
     domains: z.array(hostname).max(4).default([]),
-    cpu: positiveInt,
+    /** Fargate task cpu units. */
+    cpu: positiveInt.refine((cpu) => fargateMemoryOptions(cpu).length > 0, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate task cpu units)"),
+    /** Task memory (MiB): a valid Fargate size for the cpu. */
     memory: positiveInt,
     architecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
     containerPort: z.number().int().min(1).max(65535).default(80),
@@ -361,11 +363,8 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
     ]));
     b.tenants.forEach((t, i) => {
         if (!isValidFargateSize(t.cpu, t.memory)) {
-            const options = fargateMemoryOptions(t.cpu);
             problems.push(`bbws:tenants[${i}].memory: ${t.memory} MiB is not a Fargate size for cpu ${t.cpu}; ` +
-                (options.length > 0
-                    ? `expected one of ${options.join(", ")}`
-                    : `cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384`));
+                `expected one of ${fargateMemoryOptions(t.cpu).join(", ")}`);
         }
         const min = t.minCapacity ?? b.ecs.minCapacity;
         const max = t.maxCapacity ?? b.ecs.maxCapacity;

@@ -132,7 +132,7 @@ describe("configuration", () => {
             ["missing cpu", withTenants({ id: "aupairhive", slot: 1, memory: 1024 }), /bbws:tenants\[0\]\.cpu: required, expected number/],
             ["non-positive memory", withTenants(tenant({ memory: 0 })), /bbws:tenants\[0\]\.memory: Number must be greater than 0/],
             ["an invalid Fargate cpu/memory pair", withTenants(tenant({ cpu: 256, memory: 4096 })), /bbws:tenants\[0\]\.memory: 4096 MiB is not a Fargate size for cpu 256; expected one of 512, 1024, 2048/],
-            ["an unknown Fargate cpu", withTenants(tenant({ cpu: 300, memory: 1024 })), /cpu must be one of 256, 512/],
+            ["an unknown Fargate cpu", withTenants(tenant({ cpu: 300, memory: 1024 })), /bbws:tenants\[0\]\.cpu: one of 256, 512/],
             ["no tenants", withTenants(), /bbws:tenants: at least one tenant/],
             ["a misspelt key", { "bbws:network": { ...dev["bbws:network"], natStratgy: "single" } }, /bbws:network: unknown key\(s\) 'natStratgy'/],
             ["two allowed accounts", { "aws:allowedAccountIds": ["536580886816", "815856636111"] }, /aws:allowedAccountIds: exactly one account/],

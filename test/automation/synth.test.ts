@@ -1,0 +1,133 @@
+import { expect } from "chai";
+import { main } from "../../automation/synth-cli";
+import { synthesize, SynthResult } from "../../automation/synth";
+import { memoryIo } from "../../automation/io";
+import { PHASES } from "../../src/phases";
+import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
+
+describe("offline synth", () => {
+    const results = new Map<string, SynthResult>();
+    before(async function () {
+        this.timeout(60000);
+        for (const env of ENVIRONMENTS) results.set(env, await synthesize(PROJECT_DIR, env));
+    });
+
+    for (const env of ENVIRONMENTS) {
+        describe(env, () => {
+            it("names the project and stack and roots every resource in the stack", () => {
+                const r = results.get(env)!;
+                expect(r.project).to.equal("bbws-platform");
+                expect(r.stack).to.equal(env);
+                const root = r.resources.find((x) => x.type === "pulumi:pulumi:Stack")!;
+                expect(root.urn).to.equal(`urn:pulumi:${env}::bbws-platform::pulumi:pulumi:Stack::bbws-platform-${env}`);
+                for (const res of r.resources) {
+                    if (res !== root) expect(res.parent, res.urn).to.be.a("string");
+                }
+            });
+
+            it("places every layer component under its phase, named from the registry", () => {
+                const r = results.get(env)!;
+                for (const phase of PHASES) {
+                    const layer = r.resources.find((x) => x.type === phase.type);
+                    if (!layer) continue;
+                    expect(layer.name).to.equal(phase.componentName);
+                    expect(layer.phase).to.equal(phase.name);
+                    expect(layer.urn).to.equal(`urn:pulumi:${env}::bbws-platform::pulumi:pulumi:Stack$${phase.type}::${phase.componentName}`);
+                }
+            });
+
+            it("attributes every resource to a phase, or to the stack only for the root and providers", () => {
+                for (const res of results.get(env)!.resources) {
+                    if (res.phase === "stack") expect(res.type, res.urn).to.match(/^pulumi:(pulumi:Stack|providers:)/);
+                }
+            });
+
+            it("lists the default providers the engine creates", () => {
+                const providers = results.get(env)!.resources.filter((x) => x.type.startsWith("pulumi:providers:"));
+                expect(providers.map((p) => p.type)).to.include("pulumi:providers:aws");
+                for (const p of providers) expect(p.urn).to.match(/::default_\d+_\d+_\d+$/);
+            });
+
+            it("has unique URNs", () => {
+                const urns = results.get(env)!.resources.map((x) => x.urn);
+                expect(new Set(urns).size).to.equal(urns.length);
+            });
+
+            it("exports outputs grouped by phase", () => {
+                expect(results.get(env)!.outputs).to.have.property("network");
+            });
+        });
+    }
+
+    it("is deterministic: the same stack gives the same resources twice", async () => {
+        const again = await synthesize(PROJECT_DIR, "dev");
+        expect(again.resources).to.deep.equal(results.get("dev")!.resources);
+    });
+
+    describe("command line", () => {
+        it("--json prints exactly one JSON document with the agreed fields", async () => {
+            const io = memoryIo();
+            expect(await main(["--env", "sit", "--json"], io)).to.equal(0);
+            expect(io.stdout).to.have.length(1);
+            const doc = JSON.parse(io.stdout[0]);
+            expect(Object.keys(doc)).to.deep.equal(["project", "stack", "resources", "outputs"]);
+            expect(Object.keys(doc.resources[0])).to.deep.equal(["urn", "type", "name", "phase", "parent", "inputs"]);
+        });
+
+        it("--phase shows only that phase", async () => {
+            const io = memoryIo();
+            expect(await main(["--env", "dev", "--phase", "network", "--json"], io)).to.equal(0);
+            const doc = JSON.parse(io.stdout[0]);
+            expect(new Set(doc.resources.map((r: any) => r.phase))).to.deep.equal(new Set(["network"]));
+        });
+
+        it("prints a table per phase with totals", async () => {
+            const io = memoryIo();
+            expect(await main(["--env", "prod"], io)).to.equal(0);
+            const text = io.stdout.join("\n");
+            expect(text).to.match(/^network \(\d+ resources\)$/m);
+            expect(text).to.match(/^total\s+\d+$/m);
+            expect(text).to.contain("cidrBlock=10.30.0.0/16");
+        });
+
+        const bad: Array<[string, string[], RegExp]> = [
+            ["an unknown environment", ["--env", "qa"], /unknown environment 'qa'.*\n.*dev, sit, prod/],
+            ["an unknown phase", ["--env", "dev", "--phase", "dns"], /unknown phase 'dns'/],
+            ["a missing --env", [], /Missing required argument: env/],
+            ["an unknown flag", ["--env", "dev", "--jsn"], /Unknown argument: jsn/],
+        ];
+        for (const [what, argv, message] of bad) {
+            it(`refuses ${what} with exit 2 and no stack trace`, async () => {
+                const io = memoryIo();
+                expect(await main(argv, io)).to.equal(2);
+                expect(io.stderr.join("\n")).to.match(message).and.not.match(/\n\s+at /);
+                expect(io.stdout).to.be.empty;
+            });
+        }
+
+        it("refuses invalid config with exit 2, listing the problems", async () => {
+            const fs = await import("fs");
+            const os = await import("os");
+            const path = await import("path");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bbws-synth-"));
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text.replace("azCount: 2", "azCount: 7").replace("cpu: 256", "cpu: 300"));
+            const io = memoryIo();
+            expect(await main(["--env", "dev"], io, dir)).to.equal(2);
+            expect(io.stderr.join("\n")).to.match(/bbws:network\.azCount: 2 or 3/).and.match(/bbws:tenants\[1\]/);
+        });
+
+        it("refuses a stack file that is not YAML with exit 2", async () => {
+            const fs = await import("fs");
+            const os = await import("os");
+            const path = await import("path");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bbws-synth-"));
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  bbws:domain: [unclosed\n");
+            const io = memoryIo();
+            expect(await main(["--env", "dev"], io, dir)).to.equal(2);
+            expect(io.stderr.join("\n")).to.match(/Pulumi\.dev\.yaml is not valid YAML/);
+        });
+    });
+});
