@@ -60,6 +60,42 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         state: { arn: ctx.arn("iam", `role/${logicalName(ctx)}`, { region: "" }), uniqueId: `AROA${ctx.hex(17).toUpperCase()}` },
     }),
     "aws:iam/rolePolicy:RolePolicy": (ctx) => ({ id: `${ctx.inputs.role}:${logicalName(ctx)}` }),
+    "aws:kms/key:Key": (ctx) => {
+        const keyId = uuidOf(ctx);
+        return { id: keyId, state: { keyId, arn: ctx.arn("kms", `key/${keyId}`) } };
+    },
+    "aws:kms/alias:Alias": (ctx) => ({
+        id: ctx.inputs.name,
+        state: { arn: ctx.arn("kms", ctx.inputs.name), targetKeyArn: ctx.arn("kms", `key/${ctx.inputs.targetKeyId}`) },
+    }),
+    "aws:sns/topic:Topic": (ctx) => {
+        const arn = ctx.arn("sns", logicalName(ctx));
+        return { id: arn, state: { arn, owner: ctx.accountId } };
+    },
+    "aws:sns/topicPolicy:TopicPolicy": (ctx) => ({ id: ctx.inputs.arn, state: { owner: ctx.accountId } }),
+    "aws:sns/topicSubscription:TopicSubscription": (ctx) => {
+        const arn = `${ctx.inputs.topic}:${uuidOf(ctx)}`;
+        // Email subscriptions wait for the recipient to click the link in AWS's confirmation mail.
+        return { id: arn, state: { arn, ownerId: ctx.accountId, pendingConfirmation: ctx.inputs.protocol === "email" } };
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (ctx) => ({
+        id: logicalName(ctx),
+        state: { arn: ctx.arn("cloudwatch", `alarm:${logicalName(ctx)}`) },
+    }),
+    // Dashboards are global: their ARN has no region.
+    "aws:cloudwatch/dashboard:Dashboard": (ctx) => ({
+        id: ctx.inputs.dashboardName,
+        state: { dashboardArn: ctx.arn("cloudwatch", `dashboard/${ctx.inputs.dashboardName}`, { region: "" }) },
+    }),
+    "aws:cloudwatch/eventRule:EventRule": (ctx) => ({
+        id: logicalName(ctx),
+        state: { arn: ctx.arn("events", `rule/${logicalName(ctx)}`), eventBusName: "default" },
+    }),
+    "aws:cloudwatch/eventTarget:EventTarget": (ctx) => ({ id: `${ctx.inputs.rule}-${ctx.inputs.targetId}` }),
+    "aws:budgets/budget:Budget": (ctx) => ({
+        id: `${ctx.accountId}:${logicalName(ctx)}`,
+        state: { accountId: ctx.accountId, arn: `arn:aws:budgets::${ctx.accountId}:budget/${logicalName(ctx)}` },
+    }),
 };
 
 /** What AWS answers to each look-up (invoke) the program makes. */
@@ -81,6 +117,12 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
         id: "route-tables",
     }),
 };
+
+/** A stable UUID-shaped id (KMS key ids, subscription ARN suffixes). */
+function uuidOf(ctx: ModelContext): string {
+    const h = ctx.hex(32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 function hash(text: string, length: number): string {
     return createHash("sha256").update(text).digest("hex").slice(0, length);

@@ -1,0 +1,282 @@
+/**
+ * Monitoring layer (phase `monitoring`, last): the alerts and critical SNS topics, the alarms in
+ * components/alarms.ts, the EventBridge rules in components/events.ts, the dashboard from
+ * components/dashboard.ts and the monthly cost budget. It reads the other layers only through the
+ * plain ids in its arguments.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { MonitoringConfig } from "../src/config";
+import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds } from "./alarms";
+import { dashboardBody } from "./dashboard";
+import { eventRuleSpecs } from "./events";
+import { denyInsecureTransport } from "./shared";
+
+export interface MonitoringTenant {
+    readonly id: string;
+}
+
+export interface MonitoringLayerArgs {
+    readonly env: string;
+    readonly region: string;
+    readonly accountId: string;
+    /** Per-tenant alarms and dashboard rows are made for exactly these tenants. */
+    readonly tenants: readonly MonitoringTenant[];
+    readonly monitoring: MonitoringConfig;
+    /** The ECS cluster's name. */
+    readonly clusterName: pulumi.Input<string>;
+    /** Each tenant's ECS service name, by tenant id: one entry per tenant, no others. */
+    readonly serviceNames: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The load balancer's ARN suffix (`app/<name>/<id>`). */
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    /** Each tenant's target group ARN suffix (`targetgroup/<name>/<id>`), by tenant id: one per tenant, no others. */
+    readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The Aurora cluster's identifier. */
+    readonly auroraClusterIdentifier: pulumi.Input<string>;
+    readonly redisReplicationGroupId: pulumi.Input<string>;
+    /** Nodes in the Redis replication group (`cache.nodes`): its metrics are per node. */
+    readonly redisNodes: number;
+    readonly fileSystemId: pulumi.Input<string>;
+    readonly backupVaultName: pulumi.Input<string>;
+}
+
+/**
+ * Monitoring names put the environment first (`bbws-<env>-<what>`) so that one prefix lists an
+ * environment's alarms, topics and rules (`describe-alarms --alarm-name-prefix bbws-sit`).
+ */
+export function monitoringName(env: string, what: string): string {
+    return `bbws-${env}-${what}`;
+}
+
+/** AWS services that publish to the topics: alarms, event rules, Backup notifications and Budgets. */
+export const PUBLISHING_SERVICES = [
+    "cloudwatch.amazonaws.com",
+    "events.amazonaws.com",
+    "backup.amazonaws.com",
+    "budgets.amazonaws.com",
+] as const;
+
+/** Budget notifications: the actual spend nearing the amount, and a forecast over it. */
+export const BUDGET_NOTIFICATIONS = [
+    { notificationType: "ACTUAL", threshold: 80 },
+    { notificationType: "FORECASTED", threshold: 100 },
+] as const;
+
+/** Refuses per-tenant ids that do not match `tenants` one to one: an alarm on a missing id would watch nothing. */
+export function checkOnePerTenant(args: Pick<MonitoringLayerArgs, "tenants" | "serviceNames" | "targetGroupArnSuffixes">): void {
+    const tenantIds = args.tenants.map((t) => t.id);
+    for (const [arg, byTenant] of [["serviceNames", args.serviceNames], ["targetGroupArnSuffixes", args.targetGroupArnSuffixes]] as const) {
+        const missing = tenantIds.filter((id) => !(id in byTenant));
+        const unknown = Object.keys(byTenant).filter((id) => !tenantIds.includes(id));
+        if (missing.length > 0 || unknown.length > 0) {
+            throw new Error(`\`${arg}\` needs exactly one entry per tenant in \`tenants\`` +
+                (missing.length > 0 ? `; missing: ${missing.join(", ")}` : "") +
+                (unknown.length > 0 ? `; not tenants: ${unknown.join(", ")}` : ""));
+        }
+    }
+}
+
+export class MonitoringLayer extends pulumi.ComponentResource {
+    readonly alertsTopicArn: pulumi.Output<string>;
+    readonly criticalTopicArn: pulumi.Output<string>;
+    readonly dashboardName: pulumi.Output<string>;
+    /** Every alarm's name, for the rollout driver's verification. */
+    readonly alarmNames: pulumi.Output<string>[];
+
+    constructor(name: string, args: MonitoringLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        checkOnePerTenant(args);
+        super("bbws:monitoring:MonitoringLayer", name, {}, opts);
+        const tenantIds = args.tenants.map((t) => t.id);
+        const { env, accountId, monitoring } = args;
+
+        const topics = this.createTopics(name, args);
+        this.alertsTopicArn = topics.alerts.arn;
+        this.criticalTopicArn = topics.critical.arn;
+
+        const redisIds = redisMemberClusterIds(args.redisReplicationGroupId, args.redisNodes);
+        const specs = alarmSpecs(tenantIds, {
+            clusterName: args.clusterName,
+            serviceNames: args.serviceNames,
+            loadBalancerArnSuffix: args.loadBalancerArnSuffix,
+            targetGroupArnSuffixes: args.targetGroupArnSuffixes,
+            auroraClusterIdentifier: args.auroraClusterIdentifier,
+            redisMemberClusterIds: redisIds,
+            fileSystemId: args.fileSystemId,
+        }, monitoring);
+        this.alarmNames = specs.map((spec) => new aws.cloudwatch.MetricAlarm(`${name}-${spec.what}`,
+            metricAlarmArgs(env, monitoring, spec, topics[spec.topic].arn), { parent: this }).name);
+
+        for (const rule of eventRuleSpecs({ region: args.region, accountId, clusterName: args.clusterName,
+            auroraClusterIdentifier: args.auroraClusterIdentifier, backupVaultName: args.backupVaultName })) {
+            const eventRule = new aws.cloudwatch.EventRule(`${name}-${rule.what}`, {
+                name: monitoringName(env, rule.what),
+                description: rule.description,
+                eventPattern: pulumi.jsonStringify(rule.pattern),
+            }, { parent: this });
+            new aws.cloudwatch.EventTarget(`${name}-${rule.what}-target`, {
+                rule: eventRule.name,
+                targetId: `bbws-${rule.topic}`,
+                arn: topics[rule.topic].arn,
+            }, { parent: this });
+        }
+
+        new aws.budgets.Budget(`${name}-budget`, {
+            name: monitoringName(env, "monthly-cost"),
+            budgetType: "COST",
+            limitAmount: String(monitoring.budgetMonthlyUsd),
+            limitUnit: "USD",
+            timeUnit: "MONTHLY",
+            notifications: BUDGET_NOTIFICATIONS.map((n) => ({
+                ...n,
+                comparisonOperator: "GREATER_THAN",
+                thresholdType: "PERCENTAGE",
+                subscriberSnsTopicArns: [topics.alerts.arn],
+            })),
+        }, { parent: this });
+
+        const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
+            dashboardName: `bbws-${env}`,
+            dashboardBody: pulumi.output({
+                clusterName: args.clusterName,
+                tenants: tenantIds.map((id) => ({
+                    id,
+                    serviceName: args.serviceNames[id],
+                    targetGroupArnSuffix: args.targetGroupArnSuffixes[id],
+                })),
+                loadBalancerArnSuffix: args.loadBalancerArnSuffix,
+                auroraClusterIdentifier: args.auroraClusterIdentifier,
+                redisMemberClusterIds: redisIds,
+                fileSystemId: args.fileSystemId,
+            }).apply((ids) => JSON.stringify(dashboardBody({
+                ...ids,
+                region: args.region,
+                period: monitoring.periodSeconds,
+                drReplica: monitoring.drReplica,
+            }))),
+        }, { parent: this });
+        this.dashboardName = dashboard.dashboardName;
+
+        this.registerOutputs({
+            alertsTopicArn: this.alertsTopicArn,
+            criticalTopicArn: this.criticalTopicArn,
+            dashboardName: this.dashboardName,
+            alarmNames: this.alarmNames,
+        });
+    }
+
+    /**
+     * The two topics, encrypted with a key of this layer's own: the services that publish need
+     * `kms:GenerateDataKey*` on it, which the data layer's key does not (and should not) grant.
+     */
+    private createTopics(name: string, args: MonitoringLayerArgs): Record<AlarmTopic, aws.sns.Topic> {
+        const { env, accountId } = args;
+        const account = `arn:aws:iam::${accountId}:root`;
+        const fromThisAccount = { StringEquals: { "aws:SourceAccount": accountId } };
+        const key = new aws.kms.Key(`${name}-topics-key`, {
+            description: `BBWS ${env}: encrypts the alerts and critical SNS topics`,
+            enableKeyRotation: true,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: account }, Action: "kms:*", Resource: "*" },
+                    {
+                        Sid: "PublishingServicesEncrypt",
+                        Effect: "Allow",
+                        Principal: { Service: [...PUBLISHING_SERVICES] },
+                        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                        Resource: "*",
+                        Condition: fromThisAccount,
+                    },
+                ],
+            }),
+        }, { parent: this });
+        new aws.kms.Alias(`${name}-topics-key-alias`, {
+            name: `alias/${monitoringName(env, "topics")}`,
+            targetKeyId: key.keyId,
+        }, { parent: this });
+
+        const topic = (kind: AlarmTopic, emails: readonly string[]) => {
+            const t = new aws.sns.Topic(`${name}-${kind}`, {
+                name: monitoringName(env, kind),
+                kmsMasterKeyId: key.arn,
+            }, { parent: this });
+            new aws.sns.TopicPolicy(`${name}-${kind}-policy`, {
+                arn: t.arn,
+                // Replaces SNS's default policy, so the account's own access is restated first.
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "AccountManagesTopic",
+                            Effect: "Allow",
+                            Principal: { AWS: account },
+                            Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic",
+                                "sns:Subscribe", "sns:Publish"],
+                            Resource: t.arn,
+                        },
+                        {
+                            Sid: "PublishingServicesPublish",
+                            Effect: "Allow",
+                            Principal: { Service: [...PUBLISHING_SERVICES] },
+                            Action: "sns:Publish",
+                            Resource: t.arn,
+                            Condition: fromThisAccount,
+                        },
+                        denyInsecureTransport("sns:Publish", [t.arn]),
+                    ],
+                }),
+            }, { parent: this });
+            for (const email of emails) {
+                new aws.sns.TopicSubscription(`${name}-${kind}-${email}`, {
+                    topic: t.arn,
+                    protocol: "email",
+                    endpoint: email,
+                }, { parent: this });
+            }
+            return t;
+        };
+        return {
+            alerts: topic("alerts", args.monitoring.alertEmails),
+            critical: topic("critical", args.monitoring.criticalEmails),
+        };
+    }
+}
+
+/** A row of components/alarms.ts as `MetricAlarm` arguments: alarm and OK actions both notify its topic. */
+export function metricAlarmArgs(
+    env: string,
+    monitoring: Pick<MonitoringConfig, "periodSeconds" | "evaluationPeriods">,
+    spec: AlarmSpec,
+    topicArn: pulumi.Input<string>,
+): aws.cloudwatch.MetricAlarmArgs {
+    const common: aws.cloudwatch.MetricAlarmArgs = {
+        name: monitoringName(env, spec.what),
+        alarmDescription: spec.description,
+        comparisonOperator: spec.comparison,
+        threshold: spec.threshold,
+        evaluationPeriods: monitoring.evaluationPeriods,
+        treatMissingData: spec.treatMissingData,
+        alarmActions: [topicArn],
+        okActions: [topicArn],
+        tags: spec.tenant ? { Tenant: spec.tenant } : undefined,
+    };
+    const period = monitoring.periodSeconds;
+    if (!isMetricMath(spec.metric)) {
+        const { namespace, metricName, dimensions, stat } = spec.metric;
+        // Percentiles go in `extendedStatistic`; CloudWatch refuses them as a `statistic`.
+        const statistic = /^p\d/.test(stat) ? { extendedStatistic: stat } : { statistic: stat };
+        return { ...common, namespace, metricName, dimensions, period, ...statistic };
+    }
+    const { expression, label, metrics } = spec.metric;
+    return {
+        ...common,
+        metricQueries: [
+            { id: "e1", expression, label, returnData: true },
+            ...Object.entries(metrics).map(([id, m]) => ({
+                id,
+                returnData: false,
+                metric: { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.stat, period },
+            })),
+        ],
+    };
+}

@@ -1,0 +1,338 @@
+import { expect } from "chai";
+import { checkOnePerTenant, MonitoringLayer, MonitoringLayerArgs } from "../../components/monitoring";
+import type { PlatformConfig } from "../../src/config";
+import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const TOPIC = "aws:sns/topic:Topic";
+const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
+const RULE = "aws:cloudwatch/eventRule:EventRule";
+const TARGET = "aws:cloudwatch/eventTarget:EventTarget";
+
+/** What the other layers would hand over, shaped like the real ids and different in every environment. */
+function fakeIds(cfg: PlatformConfig) {
+    const env = cfg.env;
+    return {
+        clusterName: `bbws-cluster-${env}`,
+        serviceNames: Object.fromEntries(cfg.tenants.map((t) => [t.id, `bbws-${t.id}-${env}`])),
+        loadBalancerArnSuffix: `app/bbws-alb-${env}/50dc6c495c0c9188`,
+        targetGroupArnSuffixes: Object.fromEntries(cfg.tenants.map((t) => [t.id, `targetgroup/bbws-${t.id}-${env}/7b3e2a1c9d8f6e5a`])),
+        auroraClusterIdentifier: `bbws-aurora-${env}`,
+        redisReplicationGroupId: `bbws-redis-${env}`,
+        fileSystemId: { dev: "fs-0a1b2c3d4e5f60718", sit: "fs-0b2c3d4e5f6071829", prod: "fs-0c3d4e5f607182930" }[env]!,
+        backupVaultName: `bbws-backup-vault-${env}`,
+    };
+}
+
+function layerArgs(cfg: PlatformConfig): MonitoringLayerArgs {
+    return {
+        env: cfg.env,
+        region: cfg.region,
+        accountId: cfg.accountId,
+        tenants: cfg.tenants,
+        monitoring: cfg.monitoring,
+        redisNodes: cfg.cache.nodes,
+        ...fakeIds(cfg),
+    };
+}
+
+type Expected = [what: string, namespace: string, metric: string, stat: string, comparison: ">" | "<", threshold: number,
+    topic: "alerts" | "critical", missing: string];
+
+describe("monitoring layer", () => {
+    it("refuses per-tenant ids that do not match the tenants one to one", () => {
+        const tenants = [{ id: "aupairhive" }, { id: "tutorhub" }];
+        const both = { aupairhive: "a", tutorhub: "b" };
+        expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: both })).not.to.throw();
+        expect(() => checkOnePerTenant({ tenants, serviceNames: { aupairhive: "a" }, targetGroupArnSuffixes: both }))
+            .to.throw(/`serviceNames`.*missing: tutorhub/);
+        expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: { ...both, intruder: "c" } }))
+            .to.throw(/`targetGroupArnSuffixes`.*not tenants: intruder/);
+    });
+
+    for (const env of ENVIRONMENTS) {
+        describe(`in ${env}`, () => {
+            const cfg = configFor(env);
+            const ids = fakeIds(cfg);
+            const topicArn = (kind: string) => `arn:aws:sns:${cfg.region}:${cfg.accountId}:bbws-${env}-${kind}`;
+            let resources: Registration[];
+            let layer: MonitoringLayer;
+            const alarm = (what: string) => {
+                const found = ofType(resources, ALARM).find((a) => a.inputs.name === `bbws-${env}-${what}`);
+                if (!found) throw new Error(`no alarm bbws-${env}-${what}`);
+                return found;
+            };
+
+            before(async () => {
+                ({ result: layer, resources } = await construct(cfg, () => new MonitoringLayer("monitoring", layerArgs(cfg))));
+            });
+
+            it("has the alerts and critical topics, encrypted with a rotating key of the layer's own", () => {
+                const key = ofType(resources, "aws:kms/key:Key");
+                expect(key).to.have.length(1);
+                expect(key[0].inputs.enableKeyRotation).to.equal(true);
+                for (const kind of ["alerts", "critical"]) {
+                    const topic = named(resources, `monitoring-${kind}`);
+                    expect(topic.inputs.name).to.equal(`bbws-${env}-${kind}`);
+                    expect(topic.inputs.kmsMasterKeyId).to.match(new RegExp(`^arn:aws:kms:${cfg.region}:${cfg.accountId}:key/`));
+                }
+                expect(ofType(resources, TOPIC)).to.have.length(2);
+            });
+
+            it("lets CloudWatch, EventBridge, AWS Backup and Budgets of this account only use the key and publish, and refuses plain HTTP", () => {
+                const services = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com", "budgets.amazonaws.com"];
+                const keyPolicy = JSON.parse(ofType(resources, "aws:kms/key:Key")[0].inputs.policy);
+                const encrypt = keyPolicy.Statement.find((s: any) => s.Principal.Service);
+                expect(encrypt.Principal.Service).to.have.members(services);
+                expect(encrypt.Action).to.have.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
+                expect(encrypt.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": cfg.accountId } });
+                for (const kind of ["alerts", "critical"]) {
+                    const policy = named(resources, `monitoring-${kind}-policy`);
+                    expect(policy.inputs.arn).to.equal(topicArn(kind));
+                    const doc = JSON.parse(policy.inputs.policy);
+                    const publish = doc.Statement.find((s: any) => s.Principal.Service);
+                    expect(publish.Principal.Service).to.have.members(services);
+                    expect(publish.Action).to.equal("sns:Publish");
+                    expect(publish.Resource).to.equal(topicArn(kind));
+                    expect(publish.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": cfg.accountId } });
+                    const deny = doc.Statement.find((s: any) => s.Effect === "Deny");
+                    expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+                    const grantees = doc.Statement.filter((s: any) => s.Effect === "Allow").map((s: any) => s.Principal.AWS).filter(Boolean);
+                    expect(grantees, "only the account itself is an AWS principal").to.deep.equal([`arn:aws:iam::${cfg.accountId}:root`]);
+                }
+            });
+
+            it("subscribes exactly the configured addresses: alertEmails to alerts, criticalEmails to critical", () => {
+                const subscribed = (kind: string) => ofType(resources, SUBSCRIPTION)
+                    .filter((s) => s.inputs.topic === topicArn(kind))
+                    .map((s) => { expect(s.inputs.protocol).to.equal("email"); return s.inputs.endpoint; });
+                expect(subscribed("alerts")).to.have.members([...cfg.monitoring.alertEmails]);
+                expect(subscribed("critical")).to.have.members([...cfg.monitoring.criticalEmails]);
+                expect(ofType(resources, SUBSCRIPTION)).to.have.length(cfg.monitoring.alertEmails.length + cfg.monitoring.criticalEmails.length);
+            });
+
+            it("watches each shared resource with the agreed metric, statistic, threshold, comparison, topic and missing-data rule", () => {
+                const aurora = { DBClusterIdentifier: ids.auroraClusterIdentifier };
+                const efs = { FileSystemId: ids.fileSystemId };
+                const lb = { LoadBalancer: ids.loadBalancerArnSuffix };
+                const table: Array<[...Expected, Record<string, string>]> = [
+                    ["aurora-cpu", "AWS/RDS", "CPUUtilization", "Average", ">", 80, "alerts", "missing", aurora],
+                    ["aurora-connections", "AWS/RDS", "DatabaseConnections", "Maximum", ">", 900, "alerts", "missing", aurora],
+                    ["efs-io-limit", "AWS/EFS", "PercentIOLimit", "Maximum", ">", 80, "alerts", "notBreaching", efs],
+                    ["alb-p95-latency", "AWS/ApplicationELB", "TargetResponseTime", "p95", ">", 3, "alerts", "notBreaching", lb],
+                ];
+                for (const [what, namespace, metric, stat, comparison, threshold, topic, missing, dimensions] of table) {
+                    const a = alarm(what).inputs;
+                    expect(a.namespace, what).to.equal(namespace);
+                    expect(a.metricName, what).to.equal(metric);
+                    expect(a.dimensions, what).to.deep.equal(dimensions);
+                    if (stat.startsWith("p")) {
+                        expect(a.extendedStatistic, what).to.equal(stat);
+                        expect(a.statistic, what).to.equal(undefined);
+                    } else {
+                        expect(a.statistic, what).to.equal(stat);
+                    }
+                    expect(a.comparisonOperator, what).to.equal(comparison === ">" ? "GreaterThanThreshold" : "LessThanThreshold");
+                    expect(a.threshold, what).to.equal(threshold);
+                    expect(a.treatMissingData, what).to.equal(missing);
+                    expect(a.alarmActions, what).to.deep.equal([topicArn(topic)]);
+                    expect(a.okActions, what).to.deep.equal([topicArn(topic)]);
+                }
+            });
+
+            it("computes the load balancer's 5xx rate from target and load-balancer 5xx over requests, paging critical above 1 %", () => {
+                const a = alarm("alb-5xx-rate").inputs;
+                const queries = Object.fromEntries(a.metricQueries.map((q: any) => [q.id, q]));
+                expect(queries.e1.expression).to.equal("100 * (FILL(m1, 0) + FILL(m2, 0)) / m3");
+                expect(queries.e1.returnData).to.equal(true);
+                const metrics = ["m1", "m2", "m3"].map((id) => queries[id].metric);
+                expect(metrics.map((m) => m.metricName)).to.deep.equal(["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"]);
+                for (const m of metrics) {
+                    expect(m.namespace).to.equal("AWS/ApplicationELB");
+                    expect(m.stat).to.equal("Sum");
+                    expect(m.dimensions).to.deep.equal({ LoadBalancer: ids.loadBalancerArnSuffix });
+                    expect(m.period).to.equal(cfg.monitoring.periodSeconds);
+                }
+                expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal(["GreaterThanThreshold", 1, "notBreaching"]);
+                expect(a.alarmActions).to.deep.equal([topicArn("critical")]);
+                expect(a.okActions).to.deep.equal([topicArn("critical")]);
+            });
+
+            it("computes EFS throughput as metered bytes per second over the permitted throughput", () => {
+                const a = alarm("efs-throughput").inputs;
+                const queries = Object.fromEntries(a.metricQueries.map((q: any) => [q.id, q]));
+                expect(queries.e1.expression).to.equal("100 * (m1 / PERIOD(m1)) / m2");
+                expect([queries.m1.metric.metricName, queries.m1.metric.stat]).to.deep.equal(["MeteredIOBytes", "Sum"]);
+                expect([queries.m2.metric.metricName, queries.m2.metric.stat]).to.deep.equal(["PermittedThroughput", "Average"]);
+                expect(queries.m1.metric.dimensions).to.deep.equal({ FileSystemId: ids.fileSystemId });
+                expect([a.comparisonOperator, a.threshold]).to.deep.equal(["GreaterThanThreshold", 80]);
+                expect(a.alarmActions).to.deep.equal([topicArn("alerts")]);
+            });
+
+            it("watches Redis CPU and memory on every node of the replication group, alarming on the busiest", () => {
+                const members = Array.from({ length: cfg.cache.nodes }, (_, i) => `${ids.redisReplicationGroupId}-00${i + 1}`);
+                for (const [what, metric, threshold] of [["redis-cpu", "EngineCPUUtilization", 80], ["redis-memory", "DatabaseMemoryUsagePercentage", 80]] as const) {
+                    const a = alarm(what).inputs;
+                    const [expression, ...metrics] = a.metricQueries;
+                    expect(expression.expression).to.match(/^MAX\(\[m1(, m\d)*\]\)$/);
+                    expect(metrics.map((q: any) => q.metric.metricName)).to.deep.equal(members.map(() => metric));
+                    expect(metrics.map((q: any) => q.metric.dimensions.CacheClusterId)).to.deep.equal(members);
+                    expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal(["GreaterThanThreshold", threshold, "missing"]);
+                    expect(a.okActions).to.deep.equal([topicArn("alerts")]);
+                }
+            });
+
+            it("has CPU, memory and healthy-target alarms for every tenant, pointing at that tenant's service and target group", () => {
+                for (const tenant of cfg.tenants) {
+                    const service = { ClusterName: ids.clusterName, ServiceName: ids.serviceNames[tenant.id] };
+                    for (const [suffix, metric] of [["ecs-cpu", "CPUUtilization"], ["ecs-memory", "MemoryUtilization"]]) {
+                        const a = alarm(`${tenant.id}-${suffix}`).inputs;
+                        expect([a.namespace, a.metricName, a.statistic]).to.deep.equal(["AWS/ECS", metric, "Average"]);
+                        expect(a.dimensions).to.deep.equal(service);
+                        expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal(["GreaterThanThreshold", 80, "notBreaching"]);
+                        expect(a.alarmActions).to.deep.equal([topicArn("alerts")]);
+                        expect(a.okActions).to.deep.equal([topicArn("alerts")]);
+                        expect(a.tags).to.deep.equal({ Tenant: tenant.id });
+                    }
+                    const health = alarm(`${tenant.id}-healthy-targets`).inputs;
+                    const queries = Object.fromEntries(health.metricQueries.map((q: any) => [q.id, q]));
+                    expect(queries.e1.expression).to.equal("IF(m1 + m2 > 0, 100 * m1 / (m1 + m2), 0)");
+                    expect([queries.m1.metric.metricName, queries.m2.metric.metricName]).to.deep.equal(["HealthyHostCount", "UnHealthyHostCount"]);
+                    for (const q of [queries.m1, queries.m2]) {
+                        expect(q.metric.dimensions).to.deep.equal({
+                            TargetGroup: ids.targetGroupArnSuffixes[tenant.id], LoadBalancer: ids.loadBalancerArnSuffix,
+                        });
+                    }
+                    expect([health.comparisonOperator, health.threshold, health.treatMissingData]).to.deep.equal(["LessThanThreshold", 50, "breaching"]);
+                    expect(health.alarmActions).to.deep.equal([topicArn("critical")]);
+                    expect(health.okActions).to.deep.equal([topicArn("critical")]);
+                }
+            });
+
+            it("has per-tenant alarms only for tenants, and tenant names in no shared alarm", () => {
+                const alarms = ofType(resources, ALARM);
+                const tagged = alarms.filter((a) => a.inputs.tags?.Tenant);
+                expect(tagged).to.have.length(3 * cfg.tenants.length);
+                expect([...new Set(tagged.map((a) => a.inputs.tags.Tenant))]).to.have.members(cfg.tenants.map((t) => t.id));
+                for (const a of alarms.filter((x) => !x.inputs.tags?.Tenant)) {
+                    for (const t of cfg.tenants) expect(a.inputs.name).not.to.contain(t.id);
+                }
+            });
+
+            it("evaluates every alarm over the configured period and window, named bbws-<env>-…, with alarm and OK actions", () => {
+                for (const a of ofType(resources, ALARM)) {
+                    expect(a.inputs.name).to.match(new RegExp(`^bbws-${env}-[a-z0-9-]+$`));
+                    expect(a.inputs.evaluationPeriods, a.name).to.equal(cfg.monitoring.evaluationPeriods);
+                    for (const period of [a.inputs.period, ...(a.inputs.metricQueries ?? []).map((q: any) => q.metric?.period)].filter((p) => p !== undefined)) {
+                        expect(period, a.name).to.equal(cfg.monitoring.periodSeconds);
+                    }
+                    expect(a.inputs.alarmActions, a.name).to.have.length(1);
+                    expect(a.inputs.okActions, a.name).to.deep.equal(a.inputs.alarmActions);
+                    expect(a.inputs.alarmDescription, a.name).to.be.a("string").and.not.empty;
+                }
+            });
+
+            it("has no replication-lag alarm where no DR replica exists", () => {
+                expect(cfg.monitoring.drReplica).to.equal(false);
+                expect(ofType(resources, ALARM).map((a) => a.inputs.name)).not.to.include(`bbws-${env}-aurora-replica-lag`);
+            });
+
+            it("sends deployment failures, non-zero essential exits, failovers, cluster events and failed backups of this environment to the topics", () => {
+                const rules = Object.fromEntries(ofType(resources, RULE).map((r) => [r.inputs.name, JSON.parse(r.inputs.eventPattern)]));
+                const rule = (what: string) => rules[`bbws-${env}-${what}`];
+                expect(Object.keys(rules)).to.have.length(5);
+                expect(rule("ecs-deployment-failed").detail.eventName).to.deep.equal(["SERVICE_DEPLOYMENT_FAILED"]);
+                expect(rule("ecs-deployment-failed").resources).to.deep.equal([
+                    { prefix: `arn:aws:ecs:${cfg.region}:${cfg.accountId}:service/${ids.clusterName}/` }]);
+                const exited = rule("ecs-container-exited").detail;
+                expect(exited.clusterArn).to.deep.equal([`arn:aws:ecs:${cfg.region}:${cfg.accountId}:cluster/${ids.clusterName}`]);
+                expect(exited.stopCode).to.deep.equal(["EssentialContainerExited"]);
+                expect(exited.containers.exitCode).to.deep.equal([{ "anything-but": 0 }]);
+                expect(rule("rds-failover").detail).to.deep.equal({ SourceIdentifier: [ids.auroraClusterIdentifier], EventCategories: ["failover"] });
+                expect(rule("rds-cluster-events").detail.SourceIdentifier).to.deep.equal([ids.auroraClusterIdentifier]);
+                expect(rule("backup-failed").detail.backupVaultName).to.deep.equal([ids.backupVaultName]);
+
+                const targets = Object.fromEntries(ofType(resources, TARGET).map((t) => [t.inputs.rule, t.inputs.arn]));
+                expect(targets).to.deep.equal({
+                    [`bbws-${env}-ecs-deployment-failed`]: topicArn("critical"),
+                    [`bbws-${env}-ecs-container-exited`]: topicArn("alerts"),
+                    [`bbws-${env}-rds-failover`]: topicArn("critical"),
+                    [`bbws-${env}-rds-cluster-events`]: topicArn("alerts"),
+                    [`bbws-${env}-backup-failed`]: topicArn("alerts"),
+                });
+            });
+
+            it("budgets the configured monthly amount, warning the alerts topic at 80 % actual and 100 % forecast", () => {
+                const budget = named(resources, "monitoring-budget").inputs;
+                expect(budget.name).to.equal(`bbws-${env}-monthly-cost`);
+                expect([budget.budgetType, budget.timeUnit, budget.limitUnit]).to.deep.equal(["COST", "MONTHLY", "USD"]);
+                expect(Number(budget.limitAmount)).to.equal(cfg.monitoring.budgetMonthlyUsd);
+                expect(budget.notifications.map((n: any) => [n.notificationType, n.comparisonOperator, n.threshold, n.thresholdType, n.subscriberSnsTopicArns]))
+                    .to.have.deep.members([
+                        ["ACTUAL", "GREATER_THAN", 80, "PERCENTAGE", [topicArn("alerts")]],
+                        ["FORECASTED", "GREATER_THAN", 100, "PERCENTAGE", [topicArn("alerts")]],
+                    ]);
+            });
+
+            it(`names the dashboard bbws-${env} and draws only this environment's resources, in its region`, () => {
+                const dashboard = named(resources, "monitoring-dashboard").inputs;
+                expect(dashboard.dashboardName).to.equal(`bbws-${env}`);
+                const body = JSON.parse(dashboard.dashboardBody);
+                const ours = new Set<string>([
+                    ids.clusterName, ids.loadBalancerArnSuffix, ids.auroraClusterIdentifier, ids.fileSystemId,
+                    ...Object.values(ids.serviceNames), ...Object.values(ids.targetGroupArnSuffixes),
+                    ...Array.from({ length: cfg.cache.nodes }, (_, i) => `${ids.redisReplicationGroupId}-00${i + 1}`),
+                ]);
+                const graphs = body.widgets.filter((w: any) => w.type === "metric");
+                expect(graphs).not.to.be.empty;
+                for (const w of graphs) {
+                    expect(w.properties.region).to.equal(cfg.region);
+                    for (const line of w.properties.metrics) {
+                        const names = line.filter((part: unknown) => typeof part === "string") as string[];
+                        // [namespace, metric, dimension, value, dimension, value…]
+                        for (let i = 3; i < names.length; i += 2) expect(ours, `${w.properties.title}: ${names[i]}`).to.include(names[i]);
+                    }
+                }
+                const headings = body.widgets.filter((w: any) => w.type === "text").map((w: any) => w.properties.markdown);
+                expect(headings).to.include.members(cfg.tenants.map((t) => `## Tenant ${t.id}`));
+            });
+
+            it("exposes the topic ARNs, the dashboard name and every alarm's name", async () => {
+                expect(await promiseOf(layer.alertsTopicArn)).to.equal(topicArn("alerts"));
+                expect(await promiseOf(layer.criticalTopicArn)).to.equal(topicArn("critical"));
+                expect(await promiseOf(layer.dashboardName)).to.equal(`bbws-${env}`);
+                const names = await Promise.all(layer.alarmNames.map(promiseOf));
+                expect(names).to.have.members(ofType(resources, ALARM).map((a) => a.inputs.name));
+            });
+        });
+    }
+
+    describe("with a DR replica and thresholds overridden in config", () => {
+        const base = configFor("prod");
+        const cfg = configFor("prod", {
+            "bbws:monitoring": { ...base.monitoring, drReplica: true, thresholds: { auroraCpuPercent: 65, replicaLagSeconds: 300 } },
+        });
+        let resources: Registration[];
+
+        before(async () => {
+            ({ resources } = await construct(cfg, () => new MonitoringLayer("monitoring", layerArgs(cfg))));
+        });
+
+        it("pages critical when cross-region lag passes the threshold (config in seconds, metric in milliseconds), or stops reporting", () => {
+            const a = ofType(resources, ALARM).find((x) => x.inputs.name === "bbws-prod-aurora-replica-lag")!.inputs;
+            expect([a.namespace, a.metricName, a.statistic]).to.deep.equal(["AWS/RDS", "AuroraGlobalDBReplicationLag", "Maximum"]);
+            expect(a.dimensions).to.deep.equal({ DBClusterIdentifier: "bbws-aurora-prod" });
+            expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal(["GreaterThanThreshold", 300_000, "breaching"]);
+            expect(a.alarmActions).to.deep.equal([`arn:aws:sns:${cfg.region}:${cfg.accountId}:bbws-prod-critical`]);
+        });
+
+        it("takes thresholds from config", () => {
+            expect(ofType(resources, ALARM).find((x) => x.inputs.name === "bbws-prod-aurora-cpu")!.inputs.threshold).to.equal(65);
+        });
+
+        it("draws the cross-region lag on the dashboard", () => {
+            const body = named(resources, "monitoring-dashboard").inputs.dashboardBody as string;
+            expect(body).to.contain("AuroraGlobalDBReplicationLag");
+        });
+    });
+});
