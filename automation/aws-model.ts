@@ -96,6 +96,127 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         id: `${ctx.accountId}:${logicalName(ctx)}`,
         state: { accountId: ctx.accountId, arn: `arn:aws:budgets::${ctx.accountId}:budget/${logicalName(ctx)}` },
     }),
+    // Data and storage layers: Aurora, Redis, EFS, S3 and AWS Backup.
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (ctx) => ({ id: `${ctx.inputs.role}-${ctx.hex(20)}` }),
+    "aws:rds/subnetGroup:SubnetGroup": (ctx) => ({ id: logicalName(ctx), state: { arn: ctx.arn("rds", `subgrp:${logicalName(ctx)}`) } }),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": (ctx) => ({
+        id: logicalName(ctx),
+        state: { arn: ctx.arn("rds", `cluster-pg:${logicalName(ctx)}`) },
+    }),
+    "aws:rds/parameterGroup:ParameterGroup": (ctx) => ({ id: logicalName(ctx), state: { arn: ctx.arn("rds", `pg:${logicalName(ctx)}`) } }),
+    "aws:rds/cluster:Cluster": (ctx) => {
+        const id = ctx.inputs.clusterIdentifier;
+        const host = `${ctx.hex(12)}.${ctx.region}.rds.amazonaws.com`;
+        return {
+            id,
+            state: {
+                arn: ctx.arn("rds", `cluster:${id}`),
+                clusterResourceId: `cluster-${ctx.hex(26).toUpperCase()}`,
+                endpoint: `${id}.cluster-${host}`,
+                readerEndpoint: `${id}.cluster-ro-${host}`,
+                port: ctx.inputs.port ?? 3306,
+                // RDS names the secret it manages itself: `rds!cluster-<uuid>`, plus Secrets Manager's suffix.
+                masterUserSecrets: ctx.inputs.manageMasterUserPassword ? [{
+                    secretArn: ctx.arn("secretsmanager", `secret:rds!cluster-${uuidOf(ctx)}-${ctx.hex(6)}`),
+                    kmsKeyId: ctx.inputs.masterUserSecretKmsKeyId,
+                    secretStatus: "active",
+                }] : [],
+            },
+        };
+    },
+    "aws:rds/clusterInstance:ClusterInstance": (ctx) => ({
+        id: ctx.inputs.identifier,
+        state: {
+            arn: ctx.arn("rds", `db:${ctx.inputs.identifier}`),
+            dbiResourceId: `db-${ctx.hex(26).toUpperCase()}`,
+            endpoint: `${ctx.inputs.identifier}.${ctx.hex(12)}.${ctx.region}.rds.amazonaws.com`,
+            port: 3306,
+        },
+    }),
+    "aws:elasticache/subnetGroup:SubnetGroup": (ctx) => ({
+        id: ctx.inputs.name,
+        state: { arn: ctx.arn("elasticache", `subnetgroup:${ctx.inputs.name}`) },
+    }),
+    "aws:elasticache/parameterGroup:ParameterGroup": (ctx) => ({
+        id: ctx.inputs.name,
+        state: { arn: ctx.arn("elasticache", `parametergroup:${ctx.inputs.name}`) },
+    }),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (ctx) => {
+        const id = ctx.inputs.replicationGroupId;
+        // e.g. master.bbws-redis-sit.x1y2z3.euw1.cache.amazonaws.com (the `master.` form when TLS is on).
+        const [geo, direction, number] = ctx.region.split("-");
+        const suffix = `${ctx.hex(6)}.${geo}${direction[0]}${number}.cache.amazonaws.com`;
+        return {
+            id,
+            state: {
+                arn: ctx.arn("elasticache", `replicationgroup:${id}`),
+                primaryEndpointAddress: `master.${id}.${suffix}`,
+                readerEndpointAddress: `replica.${id}.${suffix}`,
+                memberClusters: Array.from({ length: ctx.inputs.numCacheClusters ?? 1 }, (_, i) => `${id}-00${i + 1}`),
+                clusterEnabled: false,
+            },
+        };
+    },
+    "aws:efs/fileSystem:FileSystem": (ctx) => {
+        const id = `fs-${ctx.hex(17)}`;
+        return {
+            id,
+            state: {
+                arn: ctx.arn("elasticfilesystem", `file-system/${id}`),
+                dnsName: `${id}.efs.${ctx.region}.amazonaws.com`,
+                ownerId: ctx.accountId,
+                numberOfMountTargets: ctx.azCount,
+            },
+        };
+    },
+    "aws:efs/mountTarget:MountTarget": (ctx) => {
+        const id = `fsmt-${ctx.hex(17)}`;
+        return { id, state: { networkInterfaceId: `eni-${ctx.hex(17)}`, ownerId: ctx.accountId } };
+    },
+    "aws:efs/accessPoint:AccessPoint": (ctx) => {
+        const id = `fsap-${ctx.hex(17)}`;
+        return {
+            id,
+            state: {
+                arn: ctx.arn("elasticfilesystem", `access-point/${id}`),
+                fileSystemArn: ctx.arn("elasticfilesystem", `file-system/${ctx.inputs.fileSystemId}`),
+                ownerId: ctx.accountId,
+            },
+        };
+    },
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": (ctx) => ({ id: ctx.inputs.fileSystemId }),
+    "aws:efs/backupPolicy:BackupPolicy": (ctx) => ({ id: ctx.inputs.fileSystemId }),
+    "aws:s3/bucket:Bucket": (ctx) => {
+        const name = ctx.inputs.bucket;
+        return {
+            id: name,
+            state: {
+                arn: `arn:aws:s3:::${name}`,
+                bucketDomainName: `${name}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${name}.s3.${ctx.region}.amazonaws.com`,
+                region: ctx.region,
+            },
+        };
+    },
+    // A bucket's settings are sub-resources identified by the bucket's name.
+    ...Object.fromEntries([
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketLogging:BucketLogging",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    ].map((type): [string, ResourceModel] => [type, (ctx) => ({ id: ctx.inputs.bucket })])),
+    "aws:backup/vault:Vault": (ctx) => ({
+        id: ctx.inputs.name,
+        state: { arn: ctx.arn("backup", `backup-vault:${ctx.inputs.name}`), recoveryPoints: 0 },
+    }),
+    "aws:backup/plan:Plan": (ctx) => {
+        const id = uuidOf(ctx);
+        return { id, state: { arn: ctx.arn("backup", `backup-plan:${id}`), version: ctx.hex(32) } };
+    },
+    "aws:backup/selection:Selection": (ctx) => ({ id: uuidOf(ctx) }),
 };
 
 /** What AWS answers to each look-up (invoke) the program makes. */

@@ -37,3 +37,11 @@ export function denyInsecureTransport(action: string, resources: pulumi.Input<st
         Condition: { Bool: { "aws:SecureTransport": "false" } },
     };
 }
+
+/** The trust policy of a role that one AWS service assumes on the platform's behalf. */
+export function serviceAssumeRolePolicy(service: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
+}

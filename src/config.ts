@@ -95,6 +95,11 @@ const protectionSchema = z.object({
     protect: z.boolean().default(true),
     /** `retainOnDelete` on buckets and the data key: removing them from the program leaves them in AWS. */
     retainOnDelete: z.boolean().default(true),
+    /**
+     * Days a deleted Secrets Manager secret stays recoverable; 0 deletes it at once, so a destroyed
+     * stack can be rebuilt under the same secret names.
+     */
+    secretRecoveryDays: z.number().int().refine((d) => d === 0 || (d >= 7 && d <= 30), "0 (delete at once) or 7–30").default(30),
 }).strict();
 
 const databaseSchema = z.object({
@@ -122,6 +127,8 @@ const cacheSchema = z.object({
     /** Primary plus replicas; two or more turn on automatic failover and multi-AZ. */
     nodes: z.number().int().min(1).max(6).default(2),
     snapshotRetentionDays: z.number().int().min(0).max(35).default(7),
+    /** Retention of the slow-log group the replication group delivers to. */
+    slowLogRetentionDays: positiveInt.default(30),
 }).strict();
 
 const storageSchema = z.object({

@@ -1,0 +1,373 @@
+/**
+ * Data layer (phase `database`): the customer-managed data key, Aurora MySQL, ElastiCache Redis and
+ * the secrets the tenants' WordPress containers read their credentials from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+import type { CacheConfig, DatabaseConfig, ProtectionConfig } from "../src/config";
+import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+
+export interface DataTenant {
+    readonly id: string;
+}
+
+export interface DataLayerArgs {
+    readonly env: string;
+    /** The environment's account: the key policy hands the key's administration to its IAM policies. */
+    readonly accountId: string;
+    readonly database: DatabaseConfig;
+    readonly cache: CacheConfig;
+    readonly protection: ProtectionConfig;
+    readonly tenants: readonly DataTenant[];
+    /** The isolated tier, one subnet per AZ. */
+    readonly isolatedSubnetIds: pulumi.Input<string[]>;
+    /** AZs the VPC spans: Aurora instances are spread over the same first `azCount` zones. */
+    readonly azCount: number;
+    readonly databaseSecurityGroupId: pulumi.Input<string>;
+    readonly cacheSecurityGroupId: pulumi.Input<string>;
+}
+
+/** A tenant's database credentials: the secret's JSON has keys password, username, dbname, host and port. */
+export interface TenantSecret {
+    readonly arn: pulumi.Output<string>;
+    readonly username: string;
+    readonly database: string;
+}
+
+/** Logs Aurora exports to CloudWatch: who connected and changed what, failures, and slow queries. */
+export const AURORA_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
+
+/** MySQL allows user names of at most 32 characters. */
+const MYSQL_USER_MAX = 32;
+
+const SLOW_QUERY_LOG = [
+    { name: "slow_query_log", value: "1" },
+    { name: "long_query_time", value: "2" },
+    // CloudWatch export reads the log files; a TABLE log would never leave the database.
+    { name: "log_output", value: "FILE" },
+];
+
+/** Cluster-wide settings: WordPress's character set, TLS for every client, and the audit log. */
+export const CLUSTER_PARAMETERS: ReadonlyArray<{ name: string; value: string }> = [
+    { name: "character_set_server", value: "utf8mb4" },
+    { name: "collation_server", value: "utf8mb4_unicode_520_ci" },
+    { name: "require_secure_transport", value: "ON" },
+    { name: "server_audit_logging", value: "1" },
+    // Connections, grants and schema changes, not every query: the audit trail a reviewer asks for at a bearable volume.
+    { name: "server_audit_events", value: "CONNECT,QUERY_DCL,QUERY_DDL" },
+    ...SLOW_QUERY_LOG,
+];
+
+/** Instance settings: an instance group's own value wins over the cluster's, so the slow log is set here too. */
+export const INSTANCE_PARAMETERS: ReadonlyArray<{ name: string; value: string }> = SLOW_QUERY_LOG;
+
+/** `8.0.mysql_aurora.3.08.2` → `aurora-mysql8.0`, the parameter-group family of that engine. */
+export function auroraParameterFamily(engineVersion: string): string {
+    const match = /^(\d+\.\d+)\.mysql_aurora\./.exec(engineVersion);
+    if (!match) throw new Error(`\`engineVersion\` '${engineVersion}' is not an Aurora MySQL version such as 8.0.mysql_aurora.3.08.2`);
+    return `aurora-mysql${match[1]}`;
+}
+
+/** `7.1` → `redis7`, `6.2` → `redis6.x`: the parameter-group family of a Redis engine version. */
+export function redisParameterFamily(engineVersion: string): string {
+    const major = Number(engineVersion.split(".")[0]);
+    if (!Number.isInteger(major) || major < 6) {
+        throw new Error(`\`engineVersion\` '${engineVersion}' is not a Redis version this platform supports (6.x or later)`);
+    }
+    return major >= 7 ? `redis${major}` : `redis${major}.x`;
+}
+
+/** The MySQL user and schema of a tenant, `wp_<id>`: hyphens become underscores so neither needs quoting. */
+export function tenantDatabaseName(tenantId: string): string {
+    return `wp_${tenantId.replace(/-/g, "_")}`;
+}
+
+/** The zone of each instance, round-robin over the VPC's zones: the writer and the first reader never share one. */
+export function instanceZones(instances: number, zones: readonly string[]): string[] {
+    return Array.from({ length: instances }, (_, i) => zones[i % zones.length]);
+}
+
+/** Failover and multi-AZ need a replica to fail over to. */
+export function redisHighAvailability(nodes: number): boolean {
+    return nodes >= 2;
+}
+
+export class DataLayer extends pulumi.ComponentResource {
+    /** The customer-managed key encrypting the database, cache, secrets, file system and backups. */
+    readonly keyArn: pulumi.Output<string>;
+    readonly clusterIdentifier: pulumi.Output<string>;
+    /** AWS Backup selects the cluster by ARN. */
+    readonly clusterArn: pulumi.Output<string>;
+    readonly writerEndpoint: pulumi.Output<string>;
+    readonly readerEndpoint: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    /** The RDS-managed secret holding the master user's password. */
+    readonly masterSecretArn: pulumi.Output<string>;
+    /** The writer first, then the readers. */
+    readonly instanceIdentifiers: pulumi.Output<string>[];
+    readonly redisReplicationGroupId: pulumi.Output<string>;
+    readonly redisPrimaryEndpoint: pulumi.Output<string>;
+    /** The secret's value is the AUTH token itself (not JSON): a container reads it with `valueFrom: <arn>`. */
+    readonly redisAuthSecretArn: pulumi.Output<string>;
+    /** By tenant id. */
+    readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
+
+    constructor(name: string, args: DataLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("bbws:data:DataLayer", name, {}, opts);
+        const tooLong = args.tenants.filter((t) => tenantDatabaseName(t.id).length > MYSQL_USER_MAX);
+        if (tooLong.length > 0) {
+            throw new Error(`tenant id(s) ${tooLong.map((t) => `\`${t.id}\``).join(", ")} too long: the MySQL user ` +
+                `\`wp_<id>\` must fit in ${MYSQL_USER_MAX} characters (ids of at most ${MYSQL_USER_MAX - 3})`);
+        }
+        const { env, protection } = args;
+
+        const key = new aws.kms.Key(`${name}-key`, {
+            description: `BBWS ${env} data at rest: Aurora, Redis, secrets, EFS, S3 and backups`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            // The account's IAM policies decide who may use the key; the services encrypting with it
+            // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Sid: "AccountIamPoliciesGovernTheKey",
+                    Effect: "Allow",
+                    Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
+                    Action: "kms:*",
+                    Resource: "*",
+                }],
+            }),
+            tags: { Name: bbwsName(env, "data") },
+        }, statefulOptions(this, protection, { retain: true }));
+        new aws.kms.Alias(`${name}-key-alias`, {
+            name: `alias/bbws-${env}-data`,
+            targetKeyId: key.keyId,
+        }, { parent: this });
+        this.keyArn = key.arn;
+
+        const cluster = this.createAurora(name, args, key);
+        this.clusterIdentifier = cluster.clusterIdentifier;
+        this.clusterArn = cluster.arn;
+        this.writerEndpoint = cluster.endpoint;
+        this.readerEndpoint = cluster.readerEndpoint;
+        this.port = cluster.port;
+        this.masterSecretArn = cluster.masterUserSecrets.apply((secrets) => secrets[0].secretArn);
+        this.instanceIdentifiers = this.createInstances(name, args, key, cluster);
+
+        const redis = this.createRedis(name, args, key);
+        this.redisReplicationGroupId = redis.group.replicationGroupId;
+        this.redisPrimaryEndpoint = redis.group.primaryEndpointAddress;
+        this.redisAuthSecretArn = redis.authSecretArn;
+
+        const tenantSecrets: Record<string, TenantSecret> = {};
+        for (const tenant of args.tenants) {
+            const database = tenantDatabaseName(tenant.id);
+            const password = new random.RandomPassword(`${name}-tenant-${tenant.id}-db-password`, {
+                length: 40,
+                special: false,
+            }, { parent: this });
+            const secret = this.secret(`${name}-tenant-${tenant.id}-db`, args, key, `bbws/${env}/tenants/${tenant.id}/db`,
+                `Database credentials of tenant ${tenant.id}`, { Tenant: tenant.id },
+                pulumi.jsonStringify({
+                    password: password.result,
+                    username: database,
+                    dbname: database,
+                    host: cluster.endpoint,
+                    port: cluster.port,
+                }));
+            tenantSecrets[tenant.id] = { arn: secret.arn, username: database, database };
+        }
+        this.tenantSecrets = tenantSecrets;
+
+        this.registerOutputs({
+            keyArn: this.keyArn,
+            clusterIdentifier: this.clusterIdentifier,
+            clusterArn: this.clusterArn,
+            writerEndpoint: this.writerEndpoint,
+            readerEndpoint: this.readerEndpoint,
+            port: this.port,
+            masterSecretArn: this.masterSecretArn,
+            instanceIdentifiers: this.instanceIdentifiers,
+            redisReplicationGroupId: this.redisReplicationGroupId,
+            redisPrimaryEndpoint: this.redisPrimaryEndpoint,
+            redisAuthSecretArn: this.redisAuthSecretArn,
+            tenantSecretArns: Object.fromEntries(Object.entries(tenantSecrets).map(([id, s]) => [id, s.arn])),
+        });
+    }
+
+    private createAurora(name: string, args: DataLayerArgs, key: aws.kms.Key): aws.rds.Cluster {
+        const { env, database } = args;
+        const identifier = bbwsName(env, "aurora");
+        const family = auroraParameterFamily(database.engineVersion);
+        const subnetGroup = new aws.rds.SubnetGroup(`${name}-aurora-subnets`, {
+            name: identifier,
+            description: "BBWS Aurora MySQL: isolated subnets",
+            subnetIds: args.isolatedSubnetIds,
+        }, { parent: this });
+        const parameters = new aws.rds.ClusterParameterGroup(`${name}-aurora-cluster-params`, {
+            name: bbwsName(env, "aurora-cluster"),
+            family,
+            description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs",
+            parameters: [...CLUSTER_PARAMETERS],
+        }, { parent: this });
+        return new aws.rds.Cluster(`${name}-aurora`, {
+            clusterIdentifier: identifier,
+            engine: "aurora-mysql",
+            engineVersion: database.engineVersion,
+            masterUsername: "bbws_admin",
+            // RDS keeps the password in Secrets Manager and rotates it: it never passes through config or state.
+            manageMasterUserPassword: true,
+            masterUserSecretKmsKeyId: key.arn,
+            dbSubnetGroupName: subnetGroup.name,
+            vpcSecurityGroupIds: [args.databaseSecurityGroupId],
+            dbClusterParameterGroupName: parameters.name,
+            port: 3306,
+            storageEncrypted: true,
+            kmsKeyId: key.arn,
+            iamDatabaseAuthenticationEnabled: true,
+            enabledCloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
+            backupRetentionPeriod: database.backupRetentionDays,
+            preferredBackupWindow: database.backupWindow,
+            preferredMaintenanceWindow: database.maintenanceWindow,
+            copyTagsToSnapshot: true,
+            deletionProtection: database.deletionProtection,
+            skipFinalSnapshot: !database.finalSnapshot,
+            finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
+            tags: { Name: identifier },
+        }, statefulOptions(this, args.protection));
+    }
+
+    private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): pulumi.Output<string>[] {
+        const { env, database } = args;
+        const parameters = new aws.rds.ParameterGroup(`${name}-aurora-instance-params`, {
+            name: bbwsName(env, "aurora-instance"),
+            family: auroraParameterFamily(database.engineVersion),
+            description: "BBWS Aurora MySQL instances: slow-query log",
+            parameters: [...INSTANCE_PARAMETERS],
+        }, { parent: this });
+        const monitoringRole = database.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, env) : undefined;
+        // The same look-up awsx's VPC makes, so instance i lands in the zone of isolated subnet i.
+        const zones = aws.getAvailabilityZonesOutput({}, { parent: this }).names
+            .apply((names) => instanceZones(database.instances, names.slice(0, args.azCount)));
+
+        const instances: aws.rds.ClusterInstance[] = [];
+        for (let i = 0; i < database.instances; i++) {
+            const identifier = `${bbwsName(env, "aurora")}-${i + 1}`;
+            instances.push(new aws.rds.ClusterInstance(`${name}-aurora-${i + 1}`, {
+                identifier,
+                clusterIdentifier: cluster.id,
+                engine: "aurora-mysql",
+                engineVersion: cluster.engineVersion,
+                instanceClass: database.instanceClass,
+                availabilityZone: zones.apply((z) => z[i]),
+                dbParameterGroupName: parameters.name,
+                publiclyAccessible: false,
+                autoMinorVersionUpgrade: true,
+                copyTagsToSnapshot: true,
+                performanceInsightsEnabled: database.performanceInsights,
+                performanceInsightsKmsKeyId: database.performanceInsights ? key.arn : undefined,
+                performanceInsightsRetentionPeriod: database.performanceInsights ? 7 : undefined,
+                monitoringInterval: database.monitoringIntervalSeconds,
+                monitoringRoleArn: monitoringRole?.arn,
+                tags: { Name: identifier },
+            }, {
+                ...statefulOptions(this, args.protection),
+                // The first instance created becomes the writer: readers wait for it.
+                dependsOn: instances.slice(0, 1),
+            }));
+        }
+        return instances.map((instance) => instance.identifier);
+    }
+
+    private monitoringRole(name: string, env: string): aws.iam.Role {
+        const role = new aws.iam.Role(`${name}-rds-monitoring-role`, {
+            name: bbwsName(env, "rds-monitoring"),
+            assumeRolePolicy: serviceAssumeRolePolicy("monitoring.rds.amazonaws.com"),
+        }, { parent: this });
+        new aws.iam.RolePolicyAttachment(`${name}-rds-monitoring-policy`, {
+            role: role.name,
+            policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        }, { parent: this });
+        return role;
+    }
+
+    private createRedis(name: string, args: DataLayerArgs, key: aws.kms.Key) {
+        const { env, cache } = args;
+        const identifier = bbwsName(env, "redis");
+        const highAvailability = redisHighAvailability(cache.nodes);
+        const subnetGroup = new aws.elasticache.SubnetGroup(`${name}-redis-subnets`, {
+            name: identifier,
+            description: "BBWS Redis: isolated subnets",
+            subnetIds: args.isolatedSubnetIds,
+        }, { parent: this });
+        const parameters = new aws.elasticache.ParameterGroup(`${name}-redis-params`, {
+            name: identifier,
+            family: redisParameterFamily(cache.engineVersion),
+            description: "BBWS Redis: object cache that evicts the least recently used key when full",
+            parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
+        }, { parent: this });
+        const slowLog = new aws.cloudwatch.LogGroup(`${name}-redis-slow-log`, {
+            name: `/aws/elasticache/${identifier}/slow-log`,
+            retentionInDays: cache.slowLogRetentionDays,
+        }, { parent: this });
+        const authToken = new random.RandomPassword(`${name}-redis-auth-token`, {
+            length: 64,
+            special: false,
+        }, { parent: this });
+        const authSecret = this.secret(`${name}-redis-auth`, args, key, `bbws/${env}/redis/auth-token`,
+            "AUTH token of the Redis replication group", {}, authToken.result);
+        const group = new aws.elasticache.ReplicationGroup(`${name}-redis`, {
+            replicationGroupId: identifier,
+            description: `BBWS ${env} WordPress object cache`,
+            engine: "redis",
+            engineVersion: cache.engineVersion,
+            nodeType: cache.nodeType,
+            numCacheClusters: cache.nodes,
+            port: 6379,
+            parameterGroupName: parameters.name,
+            subnetGroupName: subnetGroup.name,
+            securityGroupIds: [args.cacheSecurityGroupId],
+            atRestEncryptionEnabled: true,
+            kmsKeyId: key.arn,
+            transitEncryptionEnabled: true,
+            authToken: authToken.result,
+            automaticFailoverEnabled: highAvailability,
+            multiAzEnabled: highAvailability,
+            snapshotRetentionLimit: cache.snapshotRetentionDays,
+            autoMinorVersionUpgrade: true,
+            logDeliveryConfigurations: [{
+                destination: slowLog.name,
+                destinationType: "cloudwatch-logs",
+                logFormat: "json",
+                logType: "slow-log",
+            }],
+            tags: { Name: identifier },
+        }, statefulOptions(this, args.protection));
+        return { group, authSecretArn: authSecret.arn };
+    }
+
+    /** A Secrets Manager secret encrypted with the data key, and its value. */
+    private secret(
+        logicalName: string,
+        args: DataLayerArgs,
+        key: aws.kms.Key,
+        secretName: string,
+        description: string,
+        tags: Record<string, string>,
+        value: pulumi.Output<string>,
+    ): aws.secretsmanager.Secret {
+        const secret = new aws.secretsmanager.Secret(logicalName, {
+            name: secretName,
+            description,
+            kmsKeyId: key.arn,
+            recoveryWindowInDays: args.protection.secretRecoveryDays,
+            tags,
+        }, { parent: this });
+        new aws.secretsmanager.SecretVersion(`${logicalName}-value`, {
+            secretId: secret.id,
+            secretString: value,
+        }, { parent: this });
+        return secret;
+    }
+}
