@@ -220,6 +220,16 @@ const monitoringSchema = z.object({
 const phaseName = z.enum(PHASE_NAMES);
 const approvalsSchema = z.record(phaseName, z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a role such as tech-lead"))).default({});
 
+/** What the rollout driver demands of an environment before it changes it. */
+const rolloutSchema = z.object({
+    /** Refuse a local `file://` state backend: a shared environment's state and lock must be where every operator sees them. */
+    requireRemoteBackend: z.boolean().default(true),
+    /** Refuse uncommitted changes, so the commit in the ledger is exactly what was applied. */
+    requireCleanCommit: z.boolean().default(true),
+    /** The environment in which a commit must have completed every phase before it may roll out here. */
+    promoteFrom: z.string().optional(),
+}).strict();
+
 const awsSchema = z.object({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
     allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")).length(1, "exactly one account: the environment's own"),
@@ -239,6 +249,7 @@ const bbwsSchema = z.object({
     ecs: ecsSchema,
     monitoring: monitoringSchema,
     approvals: approvalsSchema,
+    rollout: rolloutSchema.default({}),
     tenants: z.array(tenantSchema).min(1, "at least one tenant"),
 }).strict();
 
@@ -249,6 +260,7 @@ export type CacheConfig = z.infer<typeof cacheSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type EcsConfig = z.infer<typeof ecsSchema>;
 export type CapacityProvider = z.infer<typeof capacityProviderSchema>;
+export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type TenantConfig = Readonly<z.infer<typeof tenantSchema>> & {
     /** POSIX uid and gid of the tenant's files on EFS. */
     readonly posixId: number;
@@ -278,6 +290,7 @@ export interface PlatformConfig {
     readonly ecs: Readonly<EcsConfig>;
     readonly monitoring: Readonly<MonitoringConfig>;
     readonly approvals: Readonly<Partial<Record<(typeof PHASE_NAMES)[number], readonly string[]>>>;
+    readonly rollout: Readonly<RolloutConfig>;
     readonly tenants: readonly TenantConfig[];
 }
 
@@ -344,6 +357,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         ecs: b.ecs,
         monitoring: { ...b.monitoring, thresholds },
         approvals: b.approvals,
+        rollout: b.rollout,
         tenants,
     });
 }

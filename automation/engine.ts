@@ -1,0 +1,99 @@
+/**
+ * What the rollout driver needs from Pulumi, as an interface: the one adapter over `LocalWorkspace`
+ * (local-engine.ts) implements it, and tests implement it with a fake that answers with the
+ * Automation API's own result and event shapes. Only types are imported from the SDK, so loading this
+ * file loads no Pulumi code.
+ */
+import type { EngineEvent, OpMap, OpType, PreviewResult, UpResult } from "@pulumi/pulumi/automation";
+import { BbwsError, EXIT } from "./errors";
+
+export type { EngineEvent, OpMap, OpType, PreviewResult, UpResult };
+
+/** Who the state backend says we are. */
+export interface BackendIdentity {
+    /** The backend's user name (the operator recorded in the ledger). */
+    readonly user: string;
+    /** The backend URL, e.g. `https://api.pulumi.com` or `s3://bbws-pulumi-state`; `file://…` is local. */
+    readonly url?: string;
+}
+
+export interface PreviewOptions {
+    /** Exact URNs to preview; none previews the whole program. */
+    readonly target?: readonly string[];
+    /** Where to save the update plan (`--save-plan`); `up` later applies exactly this plan. */
+    readonly plan?: string;
+    /** Called for every engine event: resource steps, diagnostics, the summary. */
+    readonly onEvent?: (event: EngineEvent) => void;
+    /** Aborting sends the CLI one SIGINT: it stops cleanly. */
+    readonly signal?: AbortSignal;
+}
+
+export interface UpOptions {
+    /** The same URNs as the preview that saved `plan`: a plan from a targeted preview fails on any other `up`. */
+    readonly target: readonly string[];
+    /** The saved plan to apply (`--plan`); the engine refuses any step the plan does not contain. */
+    readonly plan: string;
+    /** Recorded in the stack's history. */
+    readonly message?: string;
+    readonly onEvent?: (event: EngineEvent) => void;
+    /** Aborting sends the CLI one SIGINT: it cancels the update cleanly, leaving the state consistent. */
+    readonly signal?: AbortSignal;
+}
+
+/** One stack of the project, as the driver uses it. */
+export interface Engine {
+    /** Version of the Pulumi CLI in use, e.g. `3.200.0`. */
+    cliVersion(): Promise<string>;
+    whoAmI(): Promise<BackendIdentity>;
+    preview(options: PreviewOptions): Promise<PreviewResult>;
+    up(options: UpOptions): Promise<UpResult>;
+}
+
+export const INSTALL_PULUMI = "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/, " +
+    "e.g. `curl -fsSL https://get.pulumi.com | sh`) and make sure `pulumi version` works in this shell";
+
+/** No `pulumi` executable, or one the SDK cannot use. */
+export class CliMissingError extends BbwsError {
+    constructor(detail: string) {
+        super("cli-missing", `the Pulumi CLI is not usable: ${detail}`, EXIT.usage, INSTALL_PULUMI);
+        this.name = "CliMissingError";
+    }
+}
+
+export class StackMissingError extends BbwsError {
+    constructor(stack: string) {
+        super("stack-not-found", `the backend has no stack '${stack}'`, EXIT.usage,
+            `create it with \`pulumi stack init ${stack}\` in the project directory, or log in to the backend that holds it`);
+        this.name = "StackMissingError";
+    }
+}
+
+export class ConcurrentUpdateError extends BbwsError {
+    constructor(stack: string) {
+        super("concurrent-update", `another update of stack '${stack}' is in progress`, EXIT.failed,
+            "wait for it to finish; if it died, check the stack's history and run `pulumi cancel` before retrying");
+        this.name = "ConcurrentUpdateError";
+    }
+}
+
+/** The operation was interrupted (Ctrl-C); the engine stopped at a consistent point. */
+export class CancelledError extends BbwsError {
+    constructor(operation: string) {
+        super("cancelled", `${operation} was cancelled`, EXIT.failed,
+            "run the same command again: it previews from the current state and needs a fresh approval");
+        this.name = "CancelledError";
+    }
+}
+
+/** The CLI ran and failed: a resource error, a program error, a plan mismatch. */
+export class EngineFailedError extends BbwsError {
+    constructor(operation: string, readonly cliExitCode: number | undefined, readonly stderr: string) {
+        super("engine-failed", `${operation} failed${cliExitCode === undefined ? "" : ` (pulumi exit code ${cliExitCode})`}` +
+            (stderr ? `:\n${lastLines(stderr, 15)}` : ""), EXIT.failed);
+        this.name = "EngineFailedError";
+    }
+}
+
+function lastLines(text: string, n: number): string {
+    return text.trimEnd().split("\n").slice(-n).map((l) => `    ${l}`).join("\n");
+}

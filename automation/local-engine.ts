@@ -1,0 +1,92 @@
+/**
+ * The one adapter from the `Engine` interface to Pulumi's Automation API: a `LocalWorkspace` on the
+ * project directory with the stack named after the environment — the same program and stack
+ * `pulumi preview --stack <env>` uses. It only translates options and errors; every decision is made
+ * elsewhere and tested against a fake.
+ *
+ * The SDK is imported on first use: loading it takes most of a second, and `--help` must not wait.
+ */
+import type * as automation from "@pulumi/pulumi/automation";
+import {
+    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, StackMissingError,
+} from "./engine";
+
+export interface LocalEngineOptions {
+    /** Directory holding Pulumi.yaml. */
+    readonly projectDir: string;
+    /** Stack name: the environment (`dev`, `sit`, `prod`). */
+    readonly stack: string;
+    /** Use `<pulumiRoot>/bin/pulumi` instead of `pulumi` from PATH. */
+    readonly pulumiRoot?: string;
+    /** Extra environment variables for every CLI call. */
+    readonly envVars?: Record<string, string>;
+}
+
+/** Exit code of the CLI (3.227+) when an operation was cancelled. */
+const CLI_EXIT_CANCELLED = 8;
+
+export async function createLocalEngine(options: LocalEngineOptions): Promise<Engine> {
+    const auto = await import("@pulumi/pulumi/automation");
+    const translate = errorTranslator(auto, options.stack);
+    let stack: automation.Stack;
+    try {
+        const pulumiCommand = options.pulumiRoot ? await auto.PulumiCommand.get({ root: options.pulumiRoot }) : undefined;
+        stack = await auto.LocalWorkspace.selectStack(
+            { stackName: options.stack, workDir: options.projectDir },
+            { pulumiCommand, envVars: options.envVars },
+        );
+    } catch (err) {
+        throw translate(err, "selecting the stack");
+    }
+    const workspace = stack.workspace as automation.LocalWorkspace;
+    return {
+        cliVersion: async () => workspace.pulumiVersion,
+        whoAmI: async () => {
+            try {
+                const who = await workspace.whoAmI();
+                return { user: who.user, url: who.url };
+            } catch (err) {
+                throw translate(err, "pulumi whoami");
+            }
+        },
+        preview: async (o) => {
+            try {
+                return await stack.preview({
+                    target: o.target && [...o.target], plan: o.plan, onEvent: o.onEvent, signal: o.signal, color: "never",
+                });
+            } catch (err) {
+                throw translate(err, "preview", o.signal);
+            }
+        },
+        up: async (o) => {
+            try {
+                return await stack.up({
+                    target: [...o.target], plan: o.plan, message: o.message, onEvent: o.onEvent, signal: o.signal, color: "never",
+                });
+            } catch (err) {
+                throw translate(err, "update", o.signal);
+            }
+        },
+    };
+}
+
+/** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */
+function errorTranslator(auto: typeof automation, stackName: string) {
+    return (err: unknown, operation: string, signal?: AbortSignal): unknown => {
+        if (!(err instanceof Error)) return err;
+        // `commandResult` is internal to the SDK; its `err` holds the process error and the CLI's real exit code.
+        const result = (err as { commandResult?: { stderr?: string; err?: { code?: string; exitCode?: number } } }).commandResult;
+        if (result?.err?.code === "ENOENT") return new CliMissingError("no `pulumi` executable found");
+        if (/Minimum version requirement failed|Major version mismatch|Failed to parse Pulumi CLI version/.test(err.message)) {
+            return new CliMissingError(err.message);
+        }
+        if (err instanceof auto.StackNotFoundError) return new StackMissingError(stackName);
+        if (err instanceof auto.ConcurrentUpdateError) return new ConcurrentUpdateError(stackName);
+        if (err instanceof auto.CommandError) {
+            const exitCode = result?.err?.exitCode;
+            if (signal?.aborted || exitCode === CLI_EXIT_CANCELLED) return new CancelledError(operation);
+            return new EngineFailedError(operation, exitCode, result?.stderr ?? "");
+        }
+        return err;
+    };
+}

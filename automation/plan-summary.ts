@@ -1,0 +1,89 @@
+/**
+ * What a phase's preview would do, for the reviewer: counts per operation, then each resource with
+ * its operation and the properties that change, then the gates' verdicts. Printed as a plain table
+ * at the terminal, as Markdown for a pull request, or as JSON for tools.
+ */
+import type { PhaseName } from "../src/phases";
+import type { EngineEvent, OpMap, OpType } from "./engine";
+import type { GateResult } from "./gates";
+import { parseUrn } from "./targets";
+
+export type SummaryFormat = "table" | "markdown" | "json";
+export const SUMMARY_FORMATS: readonly SummaryFormat[] = ["table", "markdown", "json"];
+
+/** One step of a preview, from its `resourcePreEvent`. */
+export interface PlanStep {
+    readonly urn: string;
+    readonly type: string;
+    readonly op: OpType;
+    /** Top-level properties that change. */
+    readonly diffs: readonly string[];
+    /** Properties that force a replacement. */
+    readonly replaceKeys: readonly string[];
+}
+
+export function stepOf(event: EngineEvent): PlanStep | undefined {
+    const m = event.resourcePreEvent?.metadata;
+    return m && { urn: m.urn, type: m.type, op: m.op, diffs: m.diffs ?? [], replaceKeys: m.keys ?? [] };
+}
+
+export interface PhaseSummary {
+    readonly env: string;
+    readonly phase: PhaseName;
+    /** sha256 of the saved plan. */
+    readonly planHash: string;
+    /** The engine's own counts (`changeSummary`). */
+    readonly counts: OpMap;
+    readonly steps: readonly PlanStep[];
+    readonly gates: readonly GateResult[];
+}
+
+const REPLACEMENT_OPS: ReadonlySet<string> = new Set(["replace", "create-replacement", "delete-replaced"]);
+
+/** One row per changed resource: a replacement's three steps read as one `replace`. */
+export function changedResources(steps: readonly PlanStep[]): Array<{ name: string; type: string; op: string; properties: string[]; urn: string }> {
+    const byUrn = new Map<string, { name: string; type: string; op: string; properties: string[]; urn: string }>();
+    for (const step of steps) {
+        if (step.op === "same" || step.op === "read") continue;
+        const op = REPLACEMENT_OPS.has(step.op) ? "replace" : step.op;
+        const row = byUrn.get(step.urn) ?? { name: parseUrn(step.urn).name, type: step.type, op, properties: [], urn: step.urn };
+        const replaces = new Set(step.replaceKeys);
+        row.properties = [...new Set([...row.properties, ...step.replaceKeys.map((k) => `${k} (replaces)`),
+            ...step.diffs.filter((d) => !replaces.has(d))])];
+        byUrn.set(step.urn, row);
+    }
+    return [...byUrn.values()];
+}
+
+export function renderSummary(summary: PhaseSummary, format: SummaryFormat): string {
+    if (format === "json") {
+        const { env, phase, planHash, counts, gates } = summary;
+        return JSON.stringify({ env, phase, planHash, counts, resources: changedResources(summary.steps), gates }, null, 2);
+    }
+    const counts = Object.entries(summary.counts).filter(([, n]) => n).map(([op, n]) => `${op} ${n}`).join(", ") || "no changes";
+    const rows = changedResources(summary.steps).map((r) => [r.op, r.name, r.type, r.properties.join(", ")]);
+    const gates = summary.gates.map((g) => [g.verdict.status, g.gate, g.info, g.verdict.findings.join("; ")]);
+    const title = `${summary.phase} in ${summary.env} — plan sha256 ${summary.planHash}`;
+    if (format === "markdown") {
+        return [
+            `### Rollout: ${title}`, "", `**Changes:** ${counts}`, "",
+            ...(rows.length ? markdownTable(["Operation", "Resource", "Type", "Changed properties"], rows) : ["No resource changes."]),
+            "", "**Gates**", "", ...markdownTable(["Result", "Gate", "Rule", "Findings"], gates),
+        ].join("\n");
+    }
+    return [
+        title, `  changes: ${counts}`,
+        ...textTable(rows).map((l) => `  ${l}`),
+        "  gates:", ...textTable(gates).map((l) => `    ${l}`),
+    ].join("\n");
+}
+
+function markdownTable(header: string[], rows: string[][]): string[] {
+    const cell = (s: string) => s.replace(/\|/g, "\\|") || " ";
+    return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`);
+}
+
+function textTable(rows: string[][]): string[] {
+    const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
+    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd());
+}

@@ -1,0 +1,125 @@
+/**
+ * Checks made once per run, before anything is previewed: the Pulumi CLI, the state backend, the AWS
+ * identity and the git tree. A failure here is a usage error (exit 2): nothing was changed and the
+ * message says what to set up. What each environment demands is config (`bbws:rollout`), not code.
+ */
+import { execFile } from "child_process";
+import { promisify } from "util";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { PlatformConfig, RolloutConfig } from "../src/config";
+import type { BackendIdentity, Engine } from "./engine";
+import { INSTALL_PULUMI } from "./engine";
+import { UsageError } from "./errors";
+
+/** Update plans (`preview --save-plan`, `up --plan`) work without experimental flags from this CLI on. */
+export const MIN_CLI_VERSION = "3.190.0";
+
+export interface GitState {
+    /** HEAD's commit; absent outside a git checkout. */
+    readonly commit?: string;
+    readonly dirty: boolean;
+}
+
+export interface CallerIdentity {
+    readonly account: string;
+    readonly arn: string;
+}
+
+export interface PreflightDeps {
+    readonly engine: Engine;
+    /** An STS client for a region (tests pass a mock). */
+    readonly sts: (region: string) => Promise<Pick<STSClient, "send">>;
+    readonly git: () => Promise<GitState>;
+}
+
+export interface PreflightResult {
+    readonly cliVersion: string;
+    readonly backend: BackendIdentity;
+    readonly caller: CallerIdentity;
+    readonly git: GitState;
+}
+
+export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (line: string) => void): Promise<PreflightResult> {
+    const cliVersion = await deps.engine.cliVersion();
+    checkCliVersion(cliVersion);
+    log(`pulumi CLI ${cliVersion}`);
+
+    const backend = await deps.engine.whoAmI();
+    checkBackend(backend, cfg.rollout, cfg.env);
+    log(`backend ${backend.url ?? "(unknown)"} as ${backend.user}`);
+
+    const caller = await callerIdentity(await deps.sts(cfg.region));
+    checkCaller(caller, cfg);
+    log(`AWS account ${caller.account} as ${caller.arn}, region ${cfg.region}`);
+
+    const git = await deps.git();
+    checkGit(git, cfg.rollout, cfg.env);
+    log(`commit ${git.commit ?? "(not a git checkout)"}${git.dirty ? " with uncommitted changes" : ""}`);
+    return { cliVersion, backend, caller, git };
+}
+
+export function checkCliVersion(version: string): void {
+    if (compareVersions(version, MIN_CLI_VERSION) < 0) {
+        throw new UsageError("cli-too-old", `Pulumi CLI ${version} is older than ${MIN_CLI_VERSION}, the first that applies saved plans without experimental flags`,
+            INSTALL_PULUMI);
+    }
+}
+
+export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, env: string): void {
+    if (!backend.url) {
+        throw new UsageError("no-backend", "no state backend is configured", "log in to the environment's backend with `pulumi login <url>`");
+    }
+    if (rollout.requireRemoteBackend && backend.url.startsWith("file://")) {
+        throw new UsageError("local-backend", `${env} needs a shared state backend, but this one is local (${backend.url})`,
+            `\`pulumi login\` to ${env}'s backend (set bbws:rollout.requireRemoteBackend: false only for a disposable environment)`);
+    }
+}
+
+export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {
+    if (caller.account !== cfg.accountId) {
+        throw new UsageError("wrong-account",
+            `AWS credentials are for account ${caller.account} (${caller.arn}), but ${cfg.env} is account ${cfg.accountId} (aws:allowedAccountIds)`,
+            `use ${cfg.env}'s credentials, e.g. AWS_PROFILE=<${cfg.env} profile>`);
+    }
+}
+
+export function checkGit(git: GitState, rollout: RolloutConfig, env: string): void {
+    if (!rollout.requireCleanCommit) return;
+    if (!git.commit) {
+        throw new UsageError("no-commit", `${env} is rolled out from a git commit, and this is not a git checkout`, "run from a clone of the repository");
+    }
+    if (git.dirty) {
+        throw new UsageError("dirty-tree", `${env} is rolled out from a commit, and the tree has uncommitted changes`,
+            "commit or stash them, so the ledger's commit is exactly what is applied");
+    }
+}
+
+/** Who the credentials are, asked in the stack's region: a region not enabled for the account fails here, not mid-update. */
+async function callerIdentity(sts: Pick<STSClient, "send">): Promise<CallerIdentity> {
+    const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+    try {
+        const who = await sts.send(new GetCallerIdentityCommand({}));
+        return { account: who.Account ?? "", arn: who.Arn ?? "" };
+    } catch (err) {
+        throw new UsageError("aws-credentials", `AWS credentials do not work: ${(err as Error).message}`,
+            "set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for the environment's account and log in (`aws sso login`)");
+    }
+}
+
+/** HEAD and whether the tree has changes, from git itself. */
+export async function readGit(cwd: string): Promise<GitState> {
+    const git = (...args: string[]) => promisify(execFile)("git", args, { cwd }).then((r) => r.stdout.trim());
+    try {
+        const commit = await git("rev-parse", "HEAD");
+        return { commit, dirty: (await git("status", "--porcelain")) !== "" };
+    } catch {
+        return { dirty: false };
+    }
+}
+
+function compareVersions(a: string, b: string): number {
+    const parts = (v: string) => v.replace(/^v/, "").split(/[.+-]/).slice(0, 3).map(Number);
+    const [x, y] = [parts(a), parts(b)];
+    for (let i = 0; i < 3; i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) - (y[i] || 0);
+    return 0;
+}

@@ -1,0 +1,189 @@
+/**
+ * `npm run rollout -- --env <env> --phase <phase|all> [...]`: options declared once, checked in one
+ * place, then preflight and the phase loop. `main` returns the exit code; only the bin entry at the
+ * bottom touches `process`. Everything heavy (the Pulumi SDK, the AWS SDK, the loop itself) is loaded
+ * after the arguments are parsed, so `--help` answers at once.
+ */
+import * as path from "path";
+import yargs from "yargs";
+import type { STSClient } from "@aws-sdk/client-sts";
+import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
+import type { Engine } from "./engine";
+import { BbwsError, describeError, EXIT, UsageError } from "./errors";
+import type { Approval } from "./gates";
+import type { S3Factory } from "./ledger";
+import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
+import type { GitState } from "./preflight";
+import type { Io, RolloutRequest, VerifyHook } from "./rollout";
+
+/** What `main` reaches outside the process through; tests replace any of it. */
+export interface CliDeps {
+    /** Directory with Pulumi.yaml and the stack files. */
+    readonly projectDir: string;
+    /** Directory relative paths on the command line are resolved against. */
+    readonly cwd: string;
+    readonly createEngine: (env: string) => Promise<Engine>;
+    readonly sts: (region: string) => Promise<Pick<STSClient, "send">>;
+    readonly s3?: S3Factory;
+    readonly git: () => Promise<GitState>;
+    readonly verify: () => Promise<VerifyHook>;
+    readonly now: () => number;
+    readonly signal?: AbortSignal;
+}
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+const defaultDeps: CliDeps = {
+    projectDir: PROJECT_DIR,
+    cwd: process.cwd(),
+    createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
+    sts: async (region) => new (await import("@aws-sdk/client-sts")).STSClient({ region }),
+    git: async () => (await import("./preflight")).readGit(PROJECT_DIR),
+    verify: async () => async () => ({ checks: [] }),
+    now: () => Date.now(),
+};
+
+function parser() {
+    return yargs()
+        .scriptName("npm run rollout --")
+        .usage("$0 --env <env> --phase <phase|all> [options]\n\n" +
+            "Previews, gates, applies and verifies the platform one phase at a time, recording every attempt.")
+        .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
+        .option("phase", { type: "string", describe: `Phase to roll out: ${PHASE_NAMES.join(", ")}, or all (in that order)` })
+        .option("approve", { type: "string", array: true, default: [] as string[],
+            describe: "Approval as role:name, or role:name@<plan sha256 prefix> to approve one reviewed plan (repeatable)" })
+        .option("yes", { type: "boolean", default: false, describe: "Apply without asking where no role must approve" })
+        .option("force-order", { type: "boolean", default: false, describe: "Run a phase although an earlier one has not succeeded (recorded)" })
+        .option("allow-replace", { type: "string", array: true, default: [] as string[],
+            describe: "URN of a stateful resource that may be replaced or deleted (repeatable)" })
+        .option("resume", { type: "boolean", default: false, describe: "Start from the first phase this commit has not completed (implies --phase all)" })
+        .option("preview-only", { type: "boolean", default: false, describe: "Stop after the scope and safety gates and print the summary" })
+        .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Summary format" })
+        .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
+        .example("$0 --env sit --phase database", "roll out the data layer to sit")
+        .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
+        .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
+        .epilogue("Exit codes: 0 succeeded, 1 engine or verification failed, 2 usage, config or preflight error, 3 refused by a gate.")
+        .strict()
+        .version(false)
+        .help()
+        .wrap(110)
+        .exitProcess(false);
+}
+
+type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
+
+export async function main(argv: readonly string[], io: Io, overrides: Partial<CliDeps> = {}): Promise<number> {
+    const parsed = await new Promise<{ args: Args; output: string; error?: Error }>((resolve) => {
+        parser().parse([...argv], {}, (error, args, output) => resolve({ args: args as Args, output, error: error ?? undefined }));
+    });
+    if (parsed.error) {
+        io.err(parsed.output || parsed.error.message);
+        return EXIT.usage;
+    }
+    if (parsed.output) {
+        io.out(parsed.output);
+        return EXIT.ok;
+    }
+    const deps = { ...defaultDeps, ...overrides };
+    try {
+        return await run(toRequest(parsed.args), parsed.args.ledger, io, deps);
+    } catch (err) {
+        if (err instanceof BbwsError) {
+            io.err(`error: ${describeError(err)}`);
+            return err.exitCode;
+        }
+        throw err;
+    }
+}
+
+/** Every rule about which flags go together, in one place. */
+export function toRequest(args: Args): RolloutRequest {
+    const phase = args.phase ?? (args.resume ? "all" : undefined);
+    if (phase === undefined) throw new UsageError("missing-phase", "--phase is required", `use one of ${PHASE_NAMES.join(", ")} or all`);
+    if (phase !== "all" && !isPhaseName(phase)) {
+        throw new UsageError("unknown-phase", `unknown phase '${phase}'`, `use one of ${PHASE_NAMES.join(", ")} or all`);
+    }
+    if (args.resume && phase !== "all") {
+        throw new UsageError("incompatible-flags", "`--resume` picks the phases itself and cannot be combined with `--phase " + phase + "`",
+            "drop --phase, or use --phase all");
+    }
+    for (const urn of args["allow-replace"]) {
+        if (!urn.startsWith("urn:pulumi:")) {
+            throw new UsageError("invalid-urn", `--allow-replace expects a resource URN, got '${urn}'`,
+                "copy the URN from the safety gate's refusal (urn:pulumi:<stack>::<project>::<type chain>::<name>)");
+        }
+    }
+    return {
+        env: args.env,
+        phase: phase as PhaseName | "all",
+        approvals: args.approve.map(parseApproval),
+        yes: args.yes,
+        forceOrder: args["force-order"],
+        allowReplace: args["allow-replace"],
+        resume: args.resume,
+        previewOnly: args["preview-only"],
+        format: args.format,
+    };
+}
+
+export function parseApproval(text: string): Approval {
+    const m = /^([a-z][a-z0-9-]*):([^:@\s]+)(?:@([0-9a-f]{8,64}))?$/.exec(text);
+    if (!m) {
+        throw new UsageError("invalid-approval", `--approve expects role:name or role:name@<plan sha256 prefix>, got '${text}'`,
+            "e.g. --approve dba:bob, or --approve dba:bob@3f9a1c0d to approve only the plan you reviewed");
+    }
+    return { role: m[1], name: m[2], planHash: m[3] };
+}
+
+async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io, deps: CliDeps): Promise<number> {
+    const [{ loadStackConfig }, { openLedger }, { preflight }, { rollout }] = await Promise.all([
+        import("./stack-files"), import("./ledger"), import("./preflight"), import("./rollout"),
+    ]);
+    const cfg = loadStackConfig(deps.projectDir, req.env);
+    const location = ledgerOption === undefined ? path.join(deps.projectDir, ".rollout")
+        : ledgerOption.startsWith("s3://") ? ledgerOption : path.resolve(deps.cwd, ledgerOption);
+    const ledger = openLedger(location, (warning) => io.err(`warning: ${warning}`), deps.s3);
+
+    io.err(`preflight for ${req.env}`);
+    const engine = await deps.createEngine(req.env);
+    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git }, (line) => io.err(`  ${line}`));
+    io.err(`  ledger ${ledger.location}`);
+    return rollout(req, {
+        cfg, engine, ledger, io,
+        verify: await deps.verify(),
+        now: deps.now,
+        git: checked.git,
+        operator: checked.backend.user,
+        planDir: path.join(deps.projectDir, ".rollout", "plans"),
+        signal: deps.signal,
+    });
+}
+
+/** The terminal: results on stdout, everything else on stderr, questions only when a person is there. */
+function processIo(): Io {
+    return {
+        out: (text) => process.stdout.write(`${text}\n`),
+        err: (text) => process.stderr.write(`${text}\n`),
+        interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
+        ask: async (question) => {
+            const readline = await import("readline/promises");
+            const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+            try {
+                return await rl.question(question);
+            } finally {
+                rl.close();
+            }
+        },
+    };
+}
+
+if (require.main === module) {
+    // The first Ctrl-C cancels the engine cleanly (and is recorded); a second one kills the process.
+    const controller = new AbortController();
+    process.once("SIGINT", () => {
+        process.stderr.write("\ncancelling… (Ctrl-C again to stop at once)\n");
+        controller.abort();
+    });
+    main(process.argv.slice(2), processIo(), { signal: controller.signal }).then((code) => { process.exitCode = code; });
+}

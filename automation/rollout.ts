@@ -1,0 +1,279 @@
+/**
+ * The phase loop. One whole-program preview finds each phase's URNs; then, per phase, in registry
+ * order: the order and promotion gates, a targeted preview that saves the update plan, the scope and
+ * safety gates, approval of that plan, `up` with exactly that plan, the phase's verification checks,
+ * and one ledger record whatever happened. The first phase that does not succeed stops the run.
+ */
+import { createHash, randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { PlatformConfig } from "../src/config";
+import { getPhase, PHASE_NAMES, PhaseName } from "../src/phases";
+import { CancelledError, Engine, OpMap } from "./engine";
+import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "./errors";
+import {
+    Approval, approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
+} from "./gates";
+import type { Ledger, LedgerRecord, Outcome } from "./ledger";
+import { PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
+import type { GitState } from "./preflight";
+import { formatDuration, Progress } from "./progress";
+import { urnsByPhase } from "./targets";
+
+export type CheckStatus = "pass" | "fail" | "warn";
+
+export interface VerificationCheck {
+    readonly id: string;
+    readonly phase: PhaseName;
+    readonly status: CheckStatus;
+    readonly detail: string;
+}
+
+/** Checks run after a phase is applied; any `fail` fails the phase. */
+export type VerifyHook = (phase: PhaseName, ctx: { env: string; outputs: Record<string, unknown> }) =>
+    Promise<{ checks: VerificationCheck[] }>;
+
+/** All the driver's input and output: tests capture it, and prompts have a CI answer (none). */
+export interface Io {
+    /** Results: summaries, in the chosen format. */
+    out(text: string): void;
+    /** Progress, gate refusals, errors. */
+    err(text: string): void;
+    /** A person is at a terminal to answer questions. */
+    readonly interactive: boolean;
+    ask(question: string): Promise<string>;
+}
+
+export interface RolloutRequest {
+    readonly env: string;
+    readonly phase: PhaseName | "all";
+    readonly approvals: readonly Approval[];
+    readonly yes: boolean;
+    readonly forceOrder: boolean;
+    readonly allowReplace: readonly string[];
+    /** Start from the first phase this commit has not completed. */
+    readonly resume: boolean;
+    /** Stop after the scope and safety gates. */
+    readonly previewOnly: boolean;
+    readonly format: SummaryFormat;
+}
+
+export interface RolloutDeps {
+    readonly cfg: PlatformConfig;
+    readonly engine: Engine;
+    readonly ledger: Ledger;
+    readonly verify: VerifyHook;
+    readonly io: Io;
+    readonly now: () => number;
+    readonly git: GitState;
+    /** Recorded in the ledger as who ran it. */
+    readonly operator: string;
+    /** Where saved plans are written. */
+    readonly planDir: string;
+    readonly runId?: string;
+    /** Ctrl-C: cancels the running engine operation. */
+    readonly signal?: AbortSignal;
+    /** Interval of heartbeat lines for slow resources; default 30 s. */
+    readonly heartbeatMs?: number;
+}
+
+export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<ExitCode> {
+    const { cfg, engine, ledger, io } = deps;
+    const history = await ledger.read(req.env);
+    const sourceHistory = cfg.rollout.promoteFrom ? await ledger.read(cfg.rollout.promoteFrom) : [];
+
+    io.err("previewing the whole program to find each phase's resources…");
+    const urns: string[] = [];
+    await engine.preview({ onEvent: (e) => { const s = stepOf(e); if (s) urns.push(s.urn); }, signal: deps.signal });
+    const byPhase = urnsByPhase(urns);
+    const inProgram = PHASE_NAMES.filter((p) => byPhase.has(p));
+
+    const phases = selectPhases(req, inProgram, history, deps.git.commit);
+    const absent = PHASE_NAMES.filter((p) => !inProgram.includes(p));
+    if (absent.length > 0) io.err(`not in the program yet (skipped): ${absent.join(", ")}`);
+    if (phases.length === 0) {
+        io.err(`nothing to do: commit ${deps.git.commit?.slice(0, 12)} has completed every phase in ${req.env}`);
+        return EXIT.ok;
+    }
+    const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId: deps.runId ?? randomUUID() };
+    for (const phase of phases) {
+        const code = await runPhase(run, phase, new Set(byPhase.get(phase)));
+        if (code !== EXIT.ok) return code;
+    }
+    return EXIT.ok;
+}
+
+/** The phases this run attempts, in registry order. */
+export function selectPhases(req: RolloutRequest, inProgram: readonly PhaseName[], history: readonly LedgerRecord[], commit?: string): PhaseName[] {
+    if (req.phase !== "all") {
+        if (!inProgram.includes(req.phase)) {
+            throw new UsageError("phase-not-in-program", `the program has no ${req.phase} layer yet (nothing under ${getPhase(req.phase).type})`,
+                `roll out one of: ${inProgram.join(", ") || "(none yet)"}`);
+        }
+        return [req.phase];
+    }
+    if (!req.resume) return [...inProgram];
+    if (!commit) throw new UsageError("resume-without-commit", "--resume follows a commit's progress, and this is not a git checkout");
+    const first = inProgram.findIndex((p) => lastApplied(history, p, commit)?.result !== "succeeded");
+    return first < 0 ? [] : inProgram.slice(first);
+}
+
+interface PhaseRun {
+    readonly req: RolloutRequest;
+    readonly deps: RolloutDeps;
+    /** This environment's ledger; records of this run are added as they are written. */
+    readonly history: LedgerRecord[];
+    readonly sourceHistory: readonly LedgerRecord[];
+    readonly inProgram: readonly PhaseName[];
+    readonly runId: string;
+}
+
+async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<string>): Promise<ExitCode> {
+    const { req, deps } = run;
+    const { io, now, engine } = deps;
+    const started = now();
+    const durations: { preview?: number; up?: number; verify?: number } = {};
+    const overrides: string[] = [];
+    let approvals: Approval[] = [];
+    let planHash: string | undefined;
+    let counts: OpMap | undefined;
+
+    const record = async (result: Outcome, extra: Partial<LedgerRecord> = {}): Promise<void> => {
+        const entry: LedgerRecord = {
+            v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase,
+            commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
+            overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
+        };
+        await deps.ledger.append(entry);
+        run.history.push(entry);
+    };
+    const passes = (result: GateResult): boolean => {
+        overrides.push(...(result.verdict.overrides ?? []));
+        return result.verdict.status !== "fail";
+    };
+    const refuse = async (result: GateResult): Promise<ExitCode> => {
+        io.err(describeRefusal(phase, result));
+        await record("refused", { gate: result.gate, error: { code: `refused-${result.gate}`, message: result.verdict.findings.join("; ") } });
+        return EXIT.refused;
+    };
+
+    io.err(`\n== ${phase} in ${req.env} ==`);
+    try {
+        const early = [
+            evaluate(orderGate, { env: req.env, phase, inProgram: run.inProgram, history: run.history, forceOrder: req.forceOrder }),
+            evaluate(promotionGate, { commit: deps.git.commit, promoteFrom: deps.cfg.rollout.promoteFrom, sourceHistory: run.sourceHistory, inProgram: run.inProgram }),
+        ];
+        for (const result of early) if (!passes(result)) return await refuse(result);
+
+        const target = [...phaseUrns];
+        await fs.promises.mkdir(deps.planDir, { recursive: true });
+        const planFile = path.join(deps.planDir, `${req.env}-${phase}-${run.runId}.plan.json`);
+        const steps: PlanStep[] = [];
+        const previewStarted = now();
+        const preview = await engine.preview({
+            target, plan: planFile, signal: deps.signal, onEvent: (e) => { const s = stepOf(e); if (s) steps.push(s); },
+        });
+        durations.preview = now() - previewStarted;
+        const hash = await sha256File(planFile);
+        planHash = hash;
+        counts = preview.changeSummary;
+
+        const checked = [
+            evaluate(scopeGate, { phase, phaseUrns, steps }),
+            evaluate(safetyGate, { steps, allowReplace: req.allowReplace }),
+        ];
+        io.out(renderSummary({ env: req.env, phase, planHash: hash, counts, steps, gates: [...early, ...checked] }, req.format));
+        for (const result of checked) if (!passes(result)) return await refuse(result);
+        if (req.previewOnly) {
+            await record("previewed");
+            io.err(`${phase}: previewed (plan ${planFile})`);
+            return EXIT.ok;
+        }
+
+        const requiredRoles = deps.cfg.approvals[phase] ?? [];
+        const answers = await askApprovals(io, req, phase, requiredRoles, hash);
+        const given = [...req.approvals, ...answers.approvals];
+        const approval = evaluate(approvalGate, {
+            env: req.env, phase, requiredRoles, approvals: given, planHash: hash, confirmed: req.yes || answers.confirmed,
+        });
+        approvals = given.filter((a) => requiredRoles.includes(a.role) && (!a.planHash || hash.startsWith(a.planHash)))
+            .map((a) => ({ role: a.role, name: a.name, planHash: hash }));
+        if (!passes(approval)) return await refuse(approval);
+        if (await sha256File(planFile) !== hash) {
+            return await refuse({ ...approval, verdict: {
+                status: "fail", findings: [`${planFile} changed after it was approved`], fix: "run again: preview, review and approve the new plan",
+            } });
+        }
+
+        const progress = new Progress({ now, write: (line) => io.err(`  ${line}`), heartbeatMs: deps.heartbeatMs ?? 30_000 });
+        const heartbeat = setInterval(() => progress.heartbeat(), deps.heartbeatMs ?? 30_000);
+        heartbeat.unref();
+        const upStarted = now();
+        let outputs: Record<string, unknown>;
+        try {
+            const up = await engine.up({
+                target, plan: planFile, signal: deps.signal, onEvent: (e) => progress.onEvent(e),
+                message: `rollout ${phase} (${run.runId})${approvals.length ? `, approved by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}` : ""}`,
+            });
+            outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+        } finally {
+            clearInterval(heartbeat);
+            durations.up = now() - upStarted;
+        }
+
+        const verifyStarted = now();
+        const { checks } = await deps.verify(phase, { env: req.env, outputs });
+        durations.verify = now() - verifyStarted;
+        if (checks.length === 0) io.err(`  verification: no checks registered for ${phase}`);
+        for (const c of checks) io.err(`  ${c.status.padEnd(4)} ${c.id}: ${c.detail}`);
+        const tally = { pass: 0, warn: 0, fail: 0 };
+        for (const c of checks) tally[c.status]++;
+        if (tally.fail > 0) {
+            const failed = checks.filter((c) => c.status === "fail").map((c) => c.id);
+            io.err(`${phase}: applied, but verification failed: ${failed.join(", ")}`);
+            await record("failed", { checks: tally, error: { code: "verification-failed", message: failed.join(", ") } });
+            return EXIT.failed;
+        }
+        await record("succeeded", { checks: tally });
+        io.err(`${phase}: succeeded in ${formatDuration(now() - started)}`);
+        return EXIT.ok;
+    } catch (err) {
+        if (!(err instanceof BbwsError)) {
+            await record("failed", { error: { code: "internal", message: String(err) } });
+            throw err;
+        }
+        io.err(`${phase}: ${describeError(err)}`);
+        await record(err instanceof CancelledError ? "cancelled" : "failed", { error: { code: err.code, message: err.message } });
+        return err.exitCode;
+    }
+}
+
+/** At a terminal, ask for the approvals the command line did not bring; in CI, ask nothing. */
+async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string):
+    Promise<{ approvals: Approval[]; confirmed: boolean }> {
+    const approvals: Approval[] = [];
+    if (!io.interactive) return { approvals, confirmed: false };
+    if (requiredRoles.length === 0) {
+        if (req.yes) return { approvals, confirmed: true };
+        const answer = await io.ask(`apply ${phase} to ${req.env}? [y/N] `);
+        return { approvals, confirmed: /^y(es)?$/i.test(answer.trim()) };
+    }
+    for (const role of requiredRoles.filter((r) => !req.approvals.some((a) => a.role === r))) {
+        const name = (await io.ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)).trim();
+        if (name) approvals.push({ role, name });
+    }
+    return { approvals, confirmed: false };
+}
+
+export function describeRefusal(phase: PhaseName, result: GateResult): string {
+    return [
+        `${phase}: refused by the ${result.gate} gate — ${result.info}`,
+        ...result.verdict.findings.map((f) => `  - ${f}`),
+        `  why: ${result.explanation}`,
+        ...(result.verdict.fix ? [`  to pass: ${result.verdict.fix}`] : []),
+    ].join("\n");
+}
+
+async function sha256File(file: string): Promise<string> {
+    return createHash("sha256").update(await fs.promises.readFile(file)).digest("hex");
+}

@@ -1,0 +1,46 @@
+/**
+ * Which URNs belong to a phase. `--target` globs only match URNs already in the stack's state
+ * (pulumi/pulumi#8883), so a first rollout could not name what it creates; instead the driver runs one
+ * whole-program preview and lists every step whose URN lies under the phase's layer component.
+ *
+ * A URN is `urn:pulumi:<stack>::<project>::<type chain>::<name>`, where the type chain lists the
+ * types of the resource's ancestors and its own, joined by `$`:
+ * `urn:pulumi:sit::bbws-platform::pulumi:pulumi:Stack$bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora`.
+ */
+import type { Phase, PhaseName } from "../src/phases";
+import { PHASES } from "../src/phases";
+
+export interface ParsedUrn {
+    /** The types of the ancestors, outermost first, then the resource's own type. */
+    readonly typeChain: readonly string[];
+    readonly type: string;
+    readonly name: string;
+}
+
+export function parseUrn(urn: string): ParsedUrn {
+    const parts = urn.split("::");
+    if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) throw new Error(`not a Pulumi URN: ${urn}`);
+    const typeChain = parts[2].split("$");
+    return { typeChain, type: typeChain[typeChain.length - 1], name: parts.slice(3).join("::") };
+}
+
+/** The root stack and providers: the engine includes them in every targeted operation. */
+export function isAlwaysTargeted(urn: string): boolean {
+    const { type } = parseUrn(urn);
+    return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
+}
+
+/** The layer component itself, or anything whose ancestry passes through it. */
+export function belongsTo(phase: Phase, urn: string): boolean {
+    return parseUrn(urn).typeChain.includes(phase.type);
+}
+
+/** The URNs of each phase among `urns` (a whole-program preview's steps); phases with none are left out. */
+export function urnsByPhase(urns: Iterable<string>): Map<PhaseName, string[]> {
+    const byPhase = new Map<PhaseName, string[]>();
+    for (const urn of new Set(urns)) {
+        const phase = PHASES.find((p) => belongsTo(p, urn));
+        if (phase) byPhase.set(phase.name, [...(byPhase.get(phase.name) ?? []), urn]);
+    }
+    return byPhase;
+}
