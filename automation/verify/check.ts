@@ -1,0 +1,122 @@
+/**
+ * What a verification check is, what it is given and what it answers. A check is data plus one
+ * function, like a cdk-nag rule: it reads AWS through `ctx.read`, compares with the typed config, and
+ * says pass, fail or warn with what it saw. Errors it does not handle (a missing stack output, an AWS
+ * error) are turned into a result by the runner in index.ts, so a check reads as the happy path.
+ */
+import type { PlatformConfig } from "../../src/config";
+import type { PhaseName } from "../../src/phases";
+import type { AwsClients, HttpsProbe } from "./clients";
+
+export type CheckStatus = "pass" | "fail" | "warn";
+
+export interface CheckOutcome {
+    readonly status: CheckStatus;
+    /** What the check saw, in a sentence an operator can act on. */
+    readonly detail: string;
+}
+
+export interface CheckResult extends CheckOutcome {
+    readonly id: string;
+    readonly phase: PhaseName;
+}
+
+export interface CheckContext {
+    readonly env: string;
+    readonly config: PlatformConfig;
+    readonly outputs: StackOutputs;
+    readonly aws: AwsClients;
+    readonly probe: HttpsProbe;
+    /**
+     * Reads AWS with back-off. Reads with the same key happen once per run: several checks of a phase
+     * look at the same cluster or file system.
+     */
+    read<T>(key: string, call: () => Promise<T>): Promise<T>;
+}
+
+export interface Check {
+    /** Stable id, `<phase>-<what>`: reports and runbooks refer to it. */
+    readonly id: string;
+    readonly phase: PhaseName;
+    /** One line: what must be true. */
+    readonly info: string;
+    /** Why it matters and where to look when it fails. */
+    readonly explanation: string;
+    check(ctx: CheckContext): Promise<CheckOutcome>;
+}
+
+export const pass = (detail: string): CheckOutcome => ({ status: "pass", detail });
+export const fail = (detail: string): CheckOutcome => ({ status: "fail", detail });
+export const warn = (detail: string): CheckOutcome => ({ status: "warn", detail });
+
+/** Fails listing every problem found, or passes saying what was seen. */
+export function verdict(problems: readonly string[], seen: string): CheckOutcome {
+    return problems.length > 0 ? fail(problems.join("; ")) : pass(seen);
+}
+
+/** A stack output a check needs is absent or not of the expected shape. */
+export class MissingOutputError extends Error {
+    constructor(readonly key: string, expected: string) {
+        super(`stack output \`${key}\` is missing (expected ${expected})`);
+        this.name = "MissingOutputError";
+    }
+}
+
+/**
+ * Typed access to the stack outputs, which are grouped by phase (`network.vpcId`). Layers still being
+ * written may not export everything yet: each accessor names the exact key it could not find.
+ */
+export class StackOutputs {
+    constructor(private readonly raw: Readonly<Record<string, unknown>>) {}
+
+    string(key: string): string {
+        const value = this.at(key);
+        if (typeof value !== "string" || value === "") throw new MissingOutputError(key, "a string");
+        return value;
+    }
+
+    strings(key: string): string[] {
+        const value = this.at(key);
+        if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string")) {
+            throw new MissingOutputError(key, "a list of strings");
+        }
+        return value;
+    }
+
+    /** `<key>.<tenant>` of a per-tenant map such as `storage.accessPointIds`. */
+    tenant(key: string, tenantId: string): string {
+        return this.string(`${key}.${tenantId}`);
+    }
+
+    private at(key: string): unknown {
+        return key.split(".").reduce<unknown>((node, part) =>
+            node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined, this.raw);
+    }
+}
+
+/** Follows a paginated AWS list to its end. */
+export async function allPages<T>(page: (token: string | undefined) => Promise<{ items?: T[]; next?: string }>): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+        const result = await page(token);
+        items.push(...(result.items ?? []));
+        token = result.next;
+    } while (token);
+    return items;
+}
+
+/** Resolves to undefined when AWS answers with one of `notFound` (the resource is absent: a finding, not an error). */
+export async function orAbsent<T>(read: Promise<T>, ...notFound: string[]): Promise<T | undefined> {
+    try {
+        return await read;
+    } catch (err) {
+        if (notFound.includes((err as Error).name)) return undefined;
+        throw err;
+    }
+}
+
+/** `a, b and c` for details. */
+export function list(items: readonly string[]): string {
+    return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
