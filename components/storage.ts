@@ -1,0 +1,289 @@
+/**
+ * Storage layer (phase `storage`): EFS with one access point per tenant, the S3 buckets (tenant
+ * media, migration artefacts, access logs) and the AWS Backup plan covering EFS and Aurora.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { ProtectionConfig, StorageConfig } from "../src/config";
+import { bbwsName, denyInsecureTransport, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+
+export interface StorageTenant {
+    readonly id: string;
+    /** POSIX uid and gid of the tenant's files, unique and stable per tenant. */
+    readonly posixId: number;
+}
+
+export interface StorageLayerArgs {
+    readonly env: string;
+    /** Log delivery is allowed into this account's prefixes only. */
+    readonly accountId: string;
+    readonly storage: StorageConfig;
+    readonly protection: ProtectionConfig;
+    readonly tenants: readonly StorageTenant[];
+    /** The data layer's key: EFS, the media and migration buckets and the backup vault are encrypted with it. */
+    readonly keyArn: pulumi.Input<string>;
+    /** The private tier, one subnet per AZ: each gets a mount target. */
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+    readonly azCount: number;
+    readonly fileSystemSecurityGroupId: pulumi.Input<string>;
+    /** The Aurora cluster the daily backup plan covers besides the file system. */
+    readonly databaseClusterArn: pulumi.Input<string>;
+}
+
+export interface BucketRef {
+    readonly name: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+}
+
+export interface AccessPointRef {
+    readonly id: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+}
+
+/** Every tenant's files live under this directory; no access point exposes the file system's root. */
+export const TENANT_ROOT = "/tenants";
+
+/** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
+export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
+
+/**
+ * A tenant's access point: its own directory, created owned by the tenant and closed to others
+ * (0750), and every NFS operation performed as the tenant's uid/gid whatever the container runs as.
+ */
+export function accessPointSpec(tenant: StorageTenant): Pick<aws.efs.AccessPointArgs, "posixUser" | "rootDirectory"> {
+    return {
+        posixUser: { uid: tenant.posixId, gid: tenant.posixId },
+        rootDirectory: {
+            path: `${TENANT_ROOT}/${tenant.id}`,
+            creationInfo: { ownerUid: tenant.posixId, ownerGid: tenant.posixId, permissions: "750" },
+        },
+    };
+}
+
+interface BucketSpec {
+    readonly part: string;
+    /** `aws:kms` with the data key, or SSE-S3 where a delivering service supports nothing else. */
+    readonly encryption: "kms" | "s3";
+    /** Statements besides the TLS-only one. */
+    readonly statements?: (arn: pulumi.Output<string>) => object[];
+    /** The bucket its server access logs go to. */
+    readonly logsTo?: aws.s3.Bucket;
+}
+
+export class StorageLayer extends pulumi.ComponentResource {
+    readonly fileSystemId: pulumi.Output<string>;
+    readonly fileSystemArn: pulumi.Output<string>;
+    /** By tenant id. */
+    readonly accessPoints: Readonly<Record<string, AccessPointRef>>;
+    /** WordPress media, one prefix per tenant. */
+    readonly assetsBucket: BucketRef;
+    /** Scripts, dumps and archives staged for migrations. */
+    readonly migrationBucket: BucketRef;
+    /** Access logs: the load balancer's (under any prefix, in `AWSLogs/<account>/`) and the other buckets' (under `s3/`). */
+    readonly logsBucket: BucketRef;
+    readonly backupVaultName: pulumi.Output<string>;
+
+    constructor(name: string, args: StorageLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("bbws:storage:StorageLayer", name, {}, opts);
+        const { env, accountId } = args;
+
+        const fileSystem = this.createFileSystem(name, args);
+        this.fileSystemId = fileSystem.id;
+        this.fileSystemArn = fileSystem.arn;
+
+        const accessPoints: Record<string, AccessPointRef> = {};
+        for (const tenant of args.tenants) {
+            const accessPoint = new aws.efs.AccessPoint(`${name}-efs-${tenant.id}`, {
+                fileSystemId: fileSystem.id,
+                ...accessPointSpec(tenant),
+                tags: { Name: bbwsName(env, `efs-${tenant.id}`), Tenant: tenant.id },
+            }, { parent: this });
+            accessPoints[tenant.id] = { id: accessPoint.id, arn: accessPoint.arn };
+        }
+        this.accessPoints = accessPoints;
+
+        const assetsName = bbwsName(env, "tenant-assets");
+        const migrationName = bbwsName(env, "migration-artifacts");
+        const logs = this.bucket(name, args, {
+            part: "logs",
+            // ALB access-log delivery writes with SSE-S3 only.
+            encryption: "s3",
+            statements: (arn) => [
+                {
+                    Sid: "AllowLoadBalancerLogDelivery",
+                    Effect: "Allow",
+                    Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                    Action: "s3:PutObject",
+                    Resource: [pulumi.interpolate`${arn}/AWSLogs/${accountId}/*`, pulumi.interpolate`${arn}/*/AWSLogs/${accountId}/*`],
+                },
+                {
+                    Sid: "AllowServerAccessLogDelivery",
+                    Effect: "Allow",
+                    Principal: { Service: "logging.s3.amazonaws.com" },
+                    Action: "s3:PutObject",
+                    Resource: pulumi.interpolate`${arn}/s3/*`,
+                    Condition: {
+                        ArnLike: { "aws:SourceArn": [assetsName, migrationName].map((b) => `arn:aws:s3:::${b}`) },
+                        StringEquals: { "aws:SourceAccount": accountId },
+                    },
+                },
+            ],
+        });
+        const assets = this.bucket(name, args, { part: "tenant-assets", encryption: "kms", logsTo: logs });
+        const migration = this.bucket(name, args, { part: "migration-artifacts", encryption: "kms", logsTo: logs });
+        new aws.s3.BucketLifecycleConfiguration(`${name}-migration-artifacts-lifecycle`, {
+            bucket: migration.id,
+            rules: [{
+                id: "expire-old-versions-and-abandoned-uploads",
+                status: "Enabled",
+                filter: {},
+                noncurrentVersionExpiration: { noncurrentDays: args.storage.migrationArtifactsNoncurrentDays },
+                // Dumps and archives arrive as multipart uploads; a failed one would otherwise be billed forever.
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            }],
+        }, { parent: this });
+        const ref = (b: aws.s3.Bucket): BucketRef => ({ name: b.bucket, arn: b.arn });
+        this.assetsBucket = ref(assets);
+        this.migrationBucket = ref(migration);
+        this.logsBucket = ref(logs);
+
+        this.backupVaultName = this.createBackups(name, args, fileSystem);
+
+        this.registerOutputs({
+            fileSystemId: this.fileSystemId,
+            fileSystemArn: this.fileSystemArn,
+            accessPoints: this.accessPoints,
+            assetsBucket: this.assetsBucket,
+            migrationBucket: this.migrationBucket,
+            logsBucket: this.logsBucket,
+            backupVaultName: this.backupVaultName,
+        });
+    }
+
+    private createFileSystem(name: string, args: StorageLayerArgs): aws.efs.FileSystem {
+        const fileSystem = new aws.efs.FileSystem(`${name}-efs`, {
+            creationToken: bbwsName(args.env, "efs"),
+            encrypted: true,
+            kmsKeyId: args.keyArn,
+            performanceMode: "generalPurpose",
+            throughputMode: "elastic",
+            lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
+            tags: { Name: bbwsName(args.env, "efs") },
+        }, statefulOptions(this, args.protection));
+        for (let i = 0; i < args.azCount; i++) {
+            new aws.efs.MountTarget(`${name}-efs-mount-${i + 1}`, {
+                fileSystemId: fileSystem.id,
+                subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i]),
+                securityGroups: [args.fileSystemSecurityGroupId],
+            }, { parent: this });
+        }
+        new aws.efs.BackupPolicy(`${name}-efs-backup-policy`, {
+            fileSystemId: fileSystem.id,
+            backupPolicy: { status: "ENABLED" },
+        }, { parent: this });
+        new aws.efs.FileSystemPolicy(`${name}-efs-policy`, {
+            fileSystemId: fileSystem.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        // No ClientRootAccess: tenants reach their files through access points as their own uid.
+                        Sid: "MountThroughMountTargets",
+                        Effect: "Allow",
+                        Principal: { AWS: "*" },
+                        Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                        Resource: fileSystem.arn,
+                        Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
+                    },
+                    denyInsecureTransport("*", [fileSystem.arn]),
+                ],
+            }),
+        }, { parent: this });
+        return fileSystem;
+    }
+
+    /** A private, versioned, encrypted, TLS-only bucket `bbws-<part>-<env>` whose objects the account owns. */
+    private bucket(name: string, args: StorageLayerArgs, spec: BucketSpec): aws.s3.Bucket {
+        const logical = `${name}-${spec.part}`;
+        const bucket = new aws.s3.Bucket(logical, {
+            bucket: bbwsName(args.env, spec.part),
+            tags: { Name: bbwsName(args.env, spec.part) },
+        }, statefulOptions(this, args.protection, { retain: true }));
+        new aws.s3.BucketPublicAccessBlock(`${logical}-public-access`, {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        }, { parent: this });
+        new aws.s3.BucketOwnershipControls(`${logical}-ownership`, {
+            bucket: bucket.id,
+            rule: { objectOwnership: "BucketOwnerEnforced" },
+        }, { parent: this });
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${logical}-encryption`, {
+            bucket: bucket.id,
+            rules: [spec.encryption === "kms"
+                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.keyArn }, bucketKeyEnabled: true }
+                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        }, { parent: this });
+        new aws.s3.BucketVersioning(`${logical}-versioning`, {
+            bucket: bucket.id,
+            versioningConfiguration: { status: "Enabled" },
+        }, { parent: this });
+        new aws.s3.BucketPolicy(`${logical}-policy`, {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),
+                    ...(spec.statements?.(bucket.arn) ?? []),
+                ],
+            }),
+        }, { parent: this });
+        if (spec.logsTo) {
+            new aws.s3.BucketLogging(`${logical}-logging`, {
+                bucket: bucket.id,
+                targetBucket: spec.logsTo.id,
+                targetPrefix: `s3/${bbwsName(args.env, spec.part)}/`,
+            }, { parent: this });
+        }
+        return bucket;
+    }
+
+    private createBackups(name: string, args: StorageLayerArgs, fileSystem: aws.efs.FileSystem): pulumi.Output<string> {
+        const { env } = args;
+        const vault = new aws.backup.Vault(`${name}-backup-vault`, {
+            name: bbwsName(env, "backup-vault"),
+            kmsKeyArn: args.keyArn,
+            tags: { Name: bbwsName(env, "backup-vault") },
+        }, statefulOptions(this, args.protection));
+        const plan = new aws.backup.Plan(`${name}-backup-plan`, {
+            name: bbwsName(env, "backup-plan"),
+            rules: [{
+                ruleName: "daily",
+                targetVaultName: vault.name,
+                schedule: BACKUP_SCHEDULE,
+                startWindow: 60,
+                completionWindow: 480,
+                lifecycle: { deleteAfter: args.storage.backupRetentionDays },
+            }],
+        }, { parent: this });
+        const role = new aws.iam.Role(`${name}-backup-role`, {
+            name: bbwsName(env, "backup"),
+            assumeRolePolicy: serviceAssumeRolePolicy("backup.amazonaws.com"),
+        }, { parent: this });
+        for (const policy of ["Backup", "Restores"]) {
+            new aws.iam.RolePolicyAttachment(`${name}-backup-role-${policy.toLowerCase()}`, {
+                role: role.name,
+                policyArn: `arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor${policy}`,
+            }, { parent: this });
+        }
+        new aws.backup.Selection(`${name}-backup-selection`, {
+            name: bbwsName(env, "backup"),
+            planId: plan.id,
+            iamRoleArn: role.arn,
+            resources: [args.databaseClusterArn, fileSystem.arn],
+        }, { parent: this });
+        return vault.name;
+    }
+}

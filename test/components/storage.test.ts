@@ -1,0 +1,232 @@
+import { expect } from "chai";
+import { accessPointSpec, BACKUP_SCHEDULE, StorageLayer, TENANT_ROOT } from "../../components/storage";
+import type { PlatformConfig } from "../../src/config";
+import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
+import { recordOptions, RecordedOptions } from "../support/options";
+
+const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
+const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
+
+/** What the issue asks of each environment, written out rather than read back from config. */
+const EXPECTED = {
+    dev: { protectedData: false, retained: false, backupDays: 7 },
+    sit: { protectedData: true, retained: false, backupDays: 7 },
+    prod: { protectedData: true, retained: true, backupDays: 35 },
+} as const;
+
+const PRIVATE = ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb", "subnet-b2ccccccccccccccc"];
+
+function fakeInputs(cfg: PlatformConfig) {
+    return {
+        keyArn: `arn:aws:kms:${cfg.region}:${cfg.accountId}:key/11111111-2222-3333-4444-555555555555`,
+        clusterArn: `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:bbws-aurora-${cfg.env}`,
+    };
+}
+
+async function buildStorage(cfg: PlatformConfig) {
+    const fake = fakeInputs(cfg);
+    let options = new Map<string, RecordedOptions>();
+    const { result, resources } = await construct(cfg, () => {
+        options = recordOptions();
+        return new StorageLayer("storage", {
+            env: cfg.env,
+            accountId: cfg.accountId,
+            storage: cfg.storage,
+            protection: cfg.protection,
+            tenants: cfg.tenants,
+            keyArn: fake.keyArn,
+            privateSubnetIds: PRIVATE.slice(0, cfg.network.azCount),
+            azCount: cfg.network.azCount,
+            fileSystemSecurityGroupId: "sg-0efs0000000000000",
+            databaseClusterArn: fake.clusterArn,
+        });
+    });
+    return { layer: result, resources, options };
+}
+
+const policyOf = (resource: Registration) => JSON.parse(resource.inputs.policy);
+
+describe("storage layer", () => {
+    describe("tenant access points", () => {
+        it("roots a tenant at /tenants/<id>, created owned by its uid/gid with mode 0750, and acts as that uid/gid", () => {
+            expect(accessPointSpec({ id: "tutorhub", posixId: 20002 })).to.deep.equal({
+                posixUser: { uid: 20002, gid: 20002 },
+                rootDirectory: { path: `${TENANT_ROOT}/tutorhub`, creationInfo: { ownerUid: 20002, ownerGid: 20002, permissions: "750" } },
+            });
+        });
+        it("backs up daily", () => {
+            expect(BACKUP_SCHEDULE).to.match(/^cron\(\d+ \d+ \* \* \? \*\)$/);
+        });
+    });
+
+    for (const env of ENVIRONMENTS) {
+        describe(`in ${env}`, () => {
+            const cfg = configFor(env);
+            const expected = EXPECTED[env];
+            const fake = fakeInputs(cfg);
+            let layer: StorageLayer;
+            let resources: Registration[];
+            let options: Map<string, RecordedOptions>;
+
+            before(async () => {
+                ({ layer, resources, options } = await buildStorage(cfg));
+            });
+
+            describe("EFS", () => {
+                let fileSystem: Registration;
+                before(() => { fileSystem = named(resources, "storage-efs"); });
+
+                it(`is bbws-efs-${env}, encrypted with the data key, elastic, moving files to IA after 30 days`, () => {
+                    expect(fileSystem.inputs.tags.Name).to.equal(`bbws-efs-${env}`);
+                    expect(fileSystem.inputs.encrypted).to.equal(true);
+                    expect(fileSystem.inputs.kmsKeyId).to.equal(fake.keyArn);
+                    expect(fileSystem.inputs.throughputMode).to.equal("elastic");
+                    expect(fileSystem.inputs.lifecyclePolicies).to.deep.equal([{ transitionToIa: "AFTER_30_DAYS" }]);
+                    expect(options.get("storage-efs")?.protect).to.equal(expected.protectedData);
+                });
+                it("has a mount target in each private subnet, in the file-system group", () => {
+                    const targets = ofType(resources, MOUNT_TARGET);
+                    expect(targets.map((t) => t.inputs.subnetId)).to.have.members(PRIVATE.slice(0, cfg.network.azCount));
+                    for (const target of targets) expect(target.inputs.securityGroups).to.deep.equal(["sg-0efs0000000000000"]);
+                });
+                it("has automatic backups on", () => {
+                    expect(named(resources, "storage-efs-backup-policy").inputs.backupPolicy).to.deep.equal({ status: "ENABLED" });
+                });
+                it("denies every request made without TLS and grants no root access", () => {
+                    const policy = policyOf(named(resources, "storage-efs-policy"));
+                    const deny = policy.Statement.find((s: any) => s.Effect === "Deny");
+                    expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+                    expect(deny.Action).to.equal("*");
+                    const allowed = policy.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => s.Action);
+                    expect(allowed).to.not.include("elasticfilesystem:ClientRootAccess");
+                });
+            });
+
+            describe("tenant access points", () => {
+                let points: Registration[];
+                before(() => { points = ofType(resources, ACCESS_POINT); });
+
+                it("gives every tenant, and only tenants, an access point tagged with the tenant", async () => {
+                    expect(points.map((p) => p.inputs.tags.Tenant)).to.have.members(cfg.tenants.map((t) => t.id));
+                    for (const tenant of cfg.tenants) {
+                        const point = named(resources, `storage-efs-${tenant.id}`);
+                        expect(point.inputs.posixUser).to.deep.equal({ uid: tenant.posixId, gid: tenant.posixId });
+                        expect(point.inputs.rootDirectory.path).to.equal(`/tenants/${tenant.id}`);
+                        expect(point.inputs.rootDirectory.creationInfo).to.deep.equal({ ownerUid: tenant.posixId, ownerGid: tenant.posixId, permissions: "750" });
+                        expect(await promiseOf(layer.accessPoints[tenant.id].id)).to.match(/^fsap-[0-9a-f]{17}$/);
+                    }
+                });
+                it("never lets two tenants share a uid, a gid or a root directory, and never exposes /", () => {
+                    const uids = points.map((p) => p.inputs.posixUser.uid);
+                    const gids = points.map((p) => p.inputs.posixUser.gid);
+                    const roots = points.map((p) => p.inputs.rootDirectory.path);
+                    expect(new Set(uids).size).to.equal(points.length);
+                    expect(new Set(gids).size).to.equal(points.length);
+                    expect(new Set(roots).size).to.equal(points.length);
+                    for (const root of roots) expect(root).to.match(/^\/tenants\/[a-z0-9-]+$/);
+                    for (const uid of uids) expect(uid).to.be.at.least(20000);
+                });
+                it("keeps every other tenant's uid when a tenant is removed", async () => {
+                    const raw = stackFileConfig(env)["bbws:tenants"] as Array<{ id: string }>;
+                    const [removed, ...kept] = raw;
+                    const { resources: after } = await buildStorage(configFor(env, { "bbws:tenants": kept }));
+                    expect(ofType(after, ACCESS_POINT).map((p) => p.inputs.tags.Tenant)).to.not.include(removed.id);
+                    for (const tenant of kept) {
+                        const before = named(resources, `storage-efs-${tenant.id}`).inputs;
+                        const now = named(after, `storage-efs-${tenant.id}`).inputs;
+                        expect(now.posixUser, tenant.id).to.deep.equal(before.posixUser);
+                        expect(now.rootDirectory, tenant.id).to.deep.equal(before.rootDirectory);
+                    }
+                });
+            });
+
+            describe("S3 buckets", () => {
+                const parts = ["tenant-assets", "migration-artifacts", "logs"];
+
+                it("are named bbws-tenant-assets, bbws-migration-artifacts and bbws-logs for the environment", async () => {
+                    expect(ofType(resources, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket))
+                        .to.have.members(parts.map((p) => `bbws-${p}-${env}`));
+                    expect(await promiseOf(layer.assetsBucket.name)).to.equal(`bbws-tenant-assets-${env}`);
+                    expect(await promiseOf(layer.migrationBucket.name)).to.equal(`bbws-migration-artifacts-${env}`);
+                    expect(await promiseOf(layer.logsBucket.arn)).to.equal(`arn:aws:s3:::bbws-logs-${env}`);
+                });
+                for (const part of parts) {
+                    it(`bbws-${part}-${env}: public access blocked, objects owned by the account, TLS only, encrypted, versioned`, () => {
+                        const pab = named(resources, `storage-${part}-public-access`).inputs;
+                        expect(pab).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+                        expect(named(resources, `storage-${part}-ownership`).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+                        const deny = policyOf(named(resources, `storage-${part}-policy`)).Statement.find((s: any) => s.Sid === "DenyInsecureTransport");
+                        expect(deny.Resource).to.deep.equal([`arn:aws:s3:::bbws-${part}-${env}`, `arn:aws:s3:::bbws-${part}-${env}/*`]);
+                        expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+                        const sse = named(resources, `storage-${part}-encryption`).inputs.rules[0].applyServerSideEncryptionByDefault;
+                        expect(sse.sseAlgorithm).to.be.oneOf(["aws:kms", "AES256"]);
+                        expect(named(resources, `storage-${part}-versioning`).inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+                        expect(options.get(`storage-${part}`)).to.include({ protect: expected.protectedData, retainOnDelete: expected.retained });
+                    });
+                }
+                it("encrypts media and migration artefacts with the data key, and logs with SSE-S3 (all ALB log delivery supports)", () => {
+                    const sse = (part: string) => named(resources, `storage-${part}-encryption`).inputs.rules[0];
+                    for (const part of ["tenant-assets", "migration-artifacts"]) {
+                        expect(sse(part).applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: fake.keyArn });
+                        expect(sse(part).bucketKeyEnabled).to.equal(true);
+                    }
+                    expect(sse("logs").applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "AES256" });
+                });
+                it("lets the load balancer deliver access logs into this account's prefix of the logs bucket", () => {
+                    const statements = policyOf(named(resources, "storage-logs-policy")).Statement;
+                    const alb = statements.find((s: any) => s.Principal?.Service === "logdelivery.elasticloadbalancing.amazonaws.com");
+                    expect(alb.Effect).to.equal("Allow");
+                    expect(alb.Action).to.equal("s3:PutObject");
+                    for (const resource of alb.Resource) expect(resource).to.match(new RegExp(`^arn:aws:s3:::bbws-logs-${env}/.*AWSLogs/${cfg.accountId}/\\*$`));
+                    const s3 = statements.find((s: any) => s.Principal?.Service === "logging.s3.amazonaws.com");
+                    expect(s3.Condition.StringEquals).to.deep.equal({ "aws:SourceAccount": cfg.accountId });
+                });
+                it("sends the media and migration buckets' access logs to the logs bucket, and only those", () => {
+                    const logging = ofType(resources, "aws:s3/bucketLogging:BucketLogging");
+                    expect(logging.map((l) => l.inputs.bucket)).to.have.members([`bbws-tenant-assets-${env}`, `bbws-migration-artifacts-${env}`]);
+                    for (const l of logging) {
+                        expect(l.inputs.targetBucket).to.equal(`bbws-logs-${env}`);
+                        expect(l.inputs.targetPrefix).to.equal(`s3/${l.inputs.bucket}/`);
+                    }
+                });
+                it(`expires old migration-artefact versions after ${cfg.storage.migrationArtifactsNoncurrentDays} days`, () => {
+                    const rules = named(resources, "storage-migration-artifacts-lifecycle").inputs.rules;
+                    expect(rules[0].status).to.equal("Enabled");
+                    expect(rules[0].noncurrentVersionExpiration.noncurrentDays).to.equal(cfg.storage.migrationArtifactsNoncurrentDays);
+                });
+            });
+
+            describe("AWS Backup", () => {
+                it("keeps recovery points in a vault encrypted with the data key", async () => {
+                    const vault = named(resources, "storage-backup-vault");
+                    expect(vault.inputs.kmsKeyArn).to.equal(fake.keyArn);
+                    expect(options.get("storage-backup-vault")?.protect).to.equal(expected.protectedData);
+                    expect(await promiseOf(layer.backupVaultName)).to.equal(`bbws-backup-vault-${env}`);
+                });
+                it(`backs up daily and keeps each point ${expected.backupDays} days`, () => {
+                    const [rule] = named(resources, "storage-backup-plan").inputs.rules;
+                    expect(rule.schedule).to.equal(BACKUP_SCHEDULE);
+                    expect(rule.targetVaultName).to.equal(`bbws-backup-vault-${env}`);
+                    expect(rule.lifecycle.deleteAfter).to.equal(expected.backupDays);
+                });
+                it("covers the Aurora cluster and the file system, with a role only AWS Backup can assume", async () => {
+                    const selection = named(resources, "storage-backup-selection");
+                    expect(selection.inputs.resources).to.have.members([fake.clusterArn, await promiseOf(layer.fileSystemArn)]);
+                    const role = named(resources, "storage-backup-role");
+                    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "backup.amazonaws.com" });
+                    expect(selection.inputs.iamRoleArn).to.equal(`arn:aws:iam::${cfg.accountId}:role/bbws-backup-${env}`);
+                    const attached = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+                    expect(attached).to.have.members([
+                        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+                    ]);
+                });
+            });
+
+            it("exposes the file system's id and ARN", async () => {
+                expect(await promiseOf(layer.fileSystemId)).to.match(/^fs-[0-9a-f]{17}$/);
+                expect(await promiseOf(layer.fileSystemArn)).to.match(new RegExp(`^arn:aws:elasticfilesystem:${cfg.region}:${cfg.accountId}:file-system/fs-`));
+            });
+        });
+    }
+});
