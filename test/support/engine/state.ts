@@ -1,0 +1,75 @@
+/**
+ * A stack's current state, in the shape `pulumi stack export` prints (deployment version 3), kept as
+ * a JSON file in the engine's folder; and the stack's update history.
+ */
+import type { UpdateSummary } from "@pulumi/pulumi/automation";
+import { historyFile, readJson, stateFile, writeJson } from "./scenario";
+
+export interface StateResource {
+    readonly urn: string;
+    readonly custom: boolean;
+    readonly id?: string;
+    readonly type: string;
+    readonly inputs: Record<string, unknown>;
+    readonly outputs: Record<string, unknown>;
+    readonly parent?: string;
+    readonly dependencies?: string[];
+    readonly provider?: string;
+}
+
+export interface PendingOperation {
+    readonly resource: StateResource;
+    readonly type: "creating" | "updating" | "deleting" | "reading";
+}
+
+export interface StackState {
+    readonly version: 3;
+    readonly deployment: {
+        readonly manifest: { readonly time: string; readonly magic: string; readonly version: string };
+        readonly secrets_providers?: { readonly type: string; readonly state: Record<string, unknown> };
+        readonly resources: StateResource[];
+        readonly pending_operations?: PendingOperation[];
+    };
+}
+
+export const CLI_VERSION = "v3.248.0";
+
+export function emptyState(secretsProvider?: string): StackState {
+    return {
+        version: 3,
+        deployment: {
+            manifest: { time: new Date().toISOString(), magic: "", version: CLI_VERSION },
+            ...(secretsProvider ? { secrets_providers: { type: "cloud", state: { url: secretsProvider } } } : {}),
+            resources: [],
+        },
+    };
+}
+
+export function readState(home: string, stack: string): StackState | undefined {
+    return readJson<StackState>(stateFile(home, stack));
+}
+
+export function writeState(home: string, stack: string, resources: StateResource[], pending: PendingOperation[] = [], previous?: StackState): void {
+    const state: StackState = {
+        version: 3,
+        deployment: {
+            ...(previous?.deployment ?? emptyState().deployment),
+            manifest: { time: new Date().toISOString(), magic: "", version: CLI_VERSION },
+            resources,
+            ...(pending.length ? { pending_operations: pending } : { pending_operations: undefined }),
+        },
+    };
+    writeJson(stateFile(home, stack), state);
+}
+
+/** History entries as `pulumi stack history --json` prints them: newest first, times as ISO text. */
+export type HistoryEntry = Omit<UpdateSummary, "startTime" | "endTime"> & { startTime: string; endTime: string };
+
+export function readHistory(home: string, stack: string): HistoryEntry[] {
+    return readJson<HistoryEntry[]>(historyFile(home, stack)) ?? [];
+}
+
+export function appendHistory(home: string, stack: string, entry: Omit<HistoryEntry, "version">): void {
+    const history = readHistory(home, stack);
+    writeJson(historyFile(home, stack), [{ ...entry, version: history.length + 1 }, ...history]);
+}

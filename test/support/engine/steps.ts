@@ -1,0 +1,194 @@
+/**
+ * From desired and current state to steps, the way the engine decides them (step_generator.go), as far
+ * as a rollout can tell: create, update (with the changed keys), same, delete, or replace when a
+ * changed key is one AWS cannot change in place; and Pulumi's targeting rules as they are.
+ */
+import type { DesiredResource } from "./desired";
+import type { StateResource } from "./state";
+
+export type Op = "same" | "create" | "update" | "replace" | "delete";
+
+export interface Step {
+    readonly op: Op;
+    readonly urn: string;
+    readonly type: string;
+    readonly old?: StateResource;
+    /** The desired resource; for a `same` step of an untargeted resource, its old state stands. */
+    readonly new?: DesiredResource;
+    /** Top-level input keys that differ. */
+    readonly diffs: readonly string[];
+    /** Of `diffs`, the keys that force a replacement. */
+    readonly replaceKeys: readonly string[];
+}
+
+/** An error the engine reports as a diagnostic: `Diag` 2010/2011 and 2013 of pulumi/sdk/go/common/diag/errors.go. */
+export interface Diagnostic {
+    readonly urn?: string;
+    readonly message: string;
+}
+
+export interface TargetOptions {
+    /** Literal URNs and globs (`*` within a URN segment, `**` across segments). */
+    readonly targets: readonly string[];
+    readonly targetDependents: boolean;
+}
+
+/**
+ * Inputs AWS cannot change in place, per type: identifiers, engine, encryption, subnet group. `*`: any
+ * change replaces (task definitions are immutable revisions). Any other type: its physical `name`.
+ */
+const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
+    "aws:rds/cluster:Cluster": ["clusterIdentifier", "engine", "storageEncrypted", "kmsKeyId", "dbSubnetGroupName", "masterUsername"],
+    "aws:rds/clusterInstance:ClusterInstance": ["identifier", "clusterIdentifier", "engine"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName"],
+    "aws:efs/fileSystem:FileSystem": ["creationToken", "encrypted", "kmsKeyId", "performanceMode"],
+    "aws:efs/accessPoint:AccessPoint": ["fileSystemId", "posixUser", "rootDirectory"],
+    "aws:efs/mountTarget:MountTarget": ["fileSystemId", "subnetId"],
+    "aws:s3/bucket:Bucket": ["bucket"],
+    "aws:ec2/securityGroup:SecurityGroup": ["name", "vpcId", "description"],
+    "aws:lb/targetGroup:TargetGroup": ["name", "port", "protocol", "vpcId", "targetType"],
+    "aws:ecs/service:Service": ["name", "cluster"],
+    "aws:ecs/taskDefinition:TaskDefinition": ["*"],
+    "aws:kms/key:Key": ["customerMasterKeySpec", "keySpec"],
+};
+
+function replaceKeysOf(type: string, diffs: readonly string[]): string[] {
+    const keys = REPLACE_ON[type] ?? ["name"];
+    return keys.includes("*") ? [...diffs] : diffs.filter((k) => keys.includes(k));
+}
+
+export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+    const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+    return [...keys].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
+}
+
+/** The engine always brings these along: the root stack and providers. */
+export function alwaysTargeted(type: string): boolean {
+    return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
+}
+
+function isGlob(target: string): boolean {
+    return target.includes("*");
+}
+
+/** `**` crosses URN segments (`::`); `*` stays within one. */
+function globPattern(glob: string): RegExp {
+    const body = glob.split("**").map((part) => part.split("*").map(escapeRegExp).join("(?:(?!::).)*")).join(".*");
+    return new RegExp(`^${body}$`);
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The URNs an operation with `options` may touch (before `--target-dependents`' closure), and the unknown literals. */
+function targetedUrns(desired: readonly DesiredResource[], olds: readonly StateResource[], options: TargetOptions): { urns: Set<string>; errors: Diagnostic[] } {
+    const all = [...desired.map((d) => ({ urn: d.urn, type: d.type, parent: d.parent ?? undefined, dependencies: d.dependencies })), ...olds];
+    const urns = new Set(all.filter((r) => alwaysTargeted(r.type)).map((r) => r.urn));
+    const errors: Diagnostic[] = [];
+    for (const target of options.targets) {
+        if (isGlob(target)) {
+            const pattern = globPattern(target);
+            all.filter((r) => pattern.test(r.urn)).forEach((r) => urns.add(r.urn));
+        } else if (all.some((r) => r.urn === target)) {
+            urns.add(target);
+        } else {
+            errors.push({
+                message: target.includes("$")
+                    ? `Target '${target}' could not be found in the stack.`
+                    : `Target '${target}' could not be found in the stack. Did you forget to escape $ in your shell?`,
+            });
+        }
+    }
+    if (options.targetDependents) {
+        // Every resource whose parent or dependency is targeted comes along: children, and other layers too.
+        for (let grew = true; grew;) {
+            grew = false;
+            for (const r of all) {
+                if (urns.has(r.urn)) continue;
+                if ((r.parent && urns.has(r.parent)) || (r.dependencies ?? []).some((d) => urns.has(d))) {
+                    urns.add(r.urn);
+                    grew = true;
+                }
+            }
+        }
+    }
+    return { urns, errors };
+}
+
+export interface StepsResult {
+    /** In execution order: the program's resources in registration order, then deletes in reverse. */
+    readonly steps: Step[];
+    readonly errors: Diagnostic[];
+}
+
+export function computeSteps(desired: readonly DesiredResource[], olds: readonly StateResource[], target?: TargetOptions): StepsResult {
+    const oldByUrn = new Map(olds.map((o) => [o.urn, o]));
+    const wanted = new Set(desired.map((d) => d.urn));
+    const scope = target && target.targets.length > 0 ? targetedUrns(desired, olds, target) : undefined;
+    const inScope = (urn: string) => !scope || scope.urns.has(urn);
+    const errors: Diagnostic[] = [...(scope?.errors ?? [])];
+    const skippedCreates = new Set<string>();
+    const steps: Step[] = [];
+
+    for (const d of desired) {
+        const old = oldByUrn.get(d.urn);
+        if (!old) {
+            if (inScope(d.urn)) steps.push({ op: "create", urn: d.urn, type: d.type, new: d, diffs: [], replaceKeys: [] });
+            else skippedCreates.add(d.urn);
+            continue;
+        }
+        const diffs = changedKeys(old.inputs, d.inputs);
+        const replaceKeys = replaceKeysOf(d.type, diffs);
+        const op: Op = !inScope(d.urn) || diffs.length === 0 ? "same" : replaceKeys.length ? "replace" : "update";
+        steps.push({ op, urn: d.urn, type: d.type, old, new: d, diffs: op === "same" ? [] : diffs, replaceKeys: op === "same" ? [] : replaceKeys });
+    }
+    for (const old of [...olds].reverse()) {
+        if (!wanted.has(old.urn) && inScope(old.urn)) steps.push({ op: "delete", urn: old.urn, type: old.type, old, diffs: [], replaceKeys: [] });
+    }
+
+    // A targeted resource may not depend on (or be the child of) a create the target list leaves out.
+    for (const step of steps) {
+        if (!step.new || step.op === "same" || step.op === "delete") continue;
+        const needs = [...step.new.dependencies, ...(step.new.parent ? [step.new.parent] : []), ...(step.new.provider ? [step.new.provider.split("::").slice(0, -1).join("::")] : [])];
+        for (const urn of needs.filter((u) => skippedCreates.has(u))) {
+            errors.push({ urn: step.urn, message: `Resource '${step.urn}' depends on '${urn}' which was was not specified in --target list.` });
+        }
+    }
+    return { steps, errors };
+}
+
+/** A saved plan: per URN, the operation the preview showed. `up --plan` may do that or less, nothing else. */
+export interface Plan {
+    readonly manifest: { readonly time: string; readonly version: string };
+    readonly resourcePlans: Record<string, { readonly steps: Op[] }>;
+}
+
+export function planOf(steps: readonly Step[], version: string): Plan {
+    return { manifest: { time: new Date().toISOString(), version }, resourcePlans: Object.fromEntries(steps.map((s) => [s.urn, { steps: [s.op] }])) };
+}
+
+/** ConstrainedTo (pkg/resource/deploy/plan.go): an update may fall short of the plan, never go beyond it. */
+function constrainedTo(op: Op, constraint: Op): boolean {
+    switch (constraint) {
+        case "create": return op === "same" || op === "create";
+        case "update": return op === "same" || op === "update";
+        case "replace": return op === "same" || op === "update" || op === "replace";
+        default: return op === constraint;
+    }
+}
+
+/** Why `step` violates `plan`, in the engine's words; undefined when it does not. */
+export function planViolation(plan: Plan, step: Step): string | undefined {
+    const constraint = plan.resourcePlans[step.urn]?.steps[0];
+    if (constraint === undefined) {
+        return step.op === "same" ? undefined : `${step.op} is not allowed by the plan: no steps were expected for this resource`;
+    }
+    return constrainedTo(step.op, constraint) ? undefined : `${step.op} is not allowed by the plan: this resource is constrained to ${constraint}`;
+}
+
+/** The resources the plan expected to change that the update never reached. */
+export function unmetPlan(plan: Plan, steps: readonly Step[]): string[] {
+    const seen = new Set(steps.map((s) => s.urn));
+    return Object.entries(plan.resourcePlans).filter(([urn, p]) => p.steps[0] !== "same" && !seen.has(urn)).map(([urn]) => urn);
+}
