@@ -13,10 +13,12 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
     try {
         const args = await yargs(argv)
             .scriptName("npm run synth --")
-            .usage("$0 --env <env> [--phase <name>] [--json]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.")
+            .usage("$0 --env <env> [--phase <name>] [--json] [--policies [--format markdown]]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.")
             .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
             .option("phase", { type: "string", describe: `only this phase: ${PHASE_NAMES.join(", ")}` })
             .option("json", { type: "boolean", default: false, describe: "print one JSON document: project, stack, resources, outputs" })
+            .option("policies", { type: "boolean", default: false, describe: "evaluate the security baseline (src/policy) instead; exit 3 on a mandatory violation without a waiver" })
+            .option("format", { choices: ["text", "markdown"] as const, default: "text" as const, describe: "with --policies: a terminal table or Markdown for a pull request" })
             .strict()
             .exitProcess(false)
             .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); })
@@ -26,9 +28,21 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
             throw new UsageError("unknown-phase", `unknown phase '${args.phase}'`, `use one of: ${PHASE_NAMES.join(", ")}`);
         }
 
+        if (args.policies && (args.json || args.phase !== undefined)) {
+            throw new UsageError("incompatible-flags", "--policies cannot be combined with --json or --phase",
+                "run --policies on its own: stack-level policies need every resource");
+        }
+
         const { synthesize } = await import("./synth");
         const started = Date.now();
         const result = await synthesize(projectDir, args.env);
+        if (args.policies) {
+            const { evaluateSynth } = await import("../src/policy/offline");
+            const { renderPolicyReport } = await import("../src/policy/report");
+            const evaluation = await evaluateSynth(projectDir, result);
+            io.out(renderPolicyReport(evaluation, args.format));
+            return evaluation.blocked ? EXIT.refused : EXIT.ok;
+        }
         const shown = args.phase ? { ...result, resources: result.resources.filter((r) => r.phase === args.phase) } : result;
         if (args.json) {
             io.out(JSON.stringify(shown, null, 2));

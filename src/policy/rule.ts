@@ -1,0 +1,118 @@
+/**
+ * The shape of a baseline rule and the few readers rules share. A rule is data plus one pure
+ * function over a resource as both CrossGuard and the offline synth can describe it, so the same
+ * rule blocks a preview and fails `npm run synth -- --policies`.
+ */
+
+export type Level = "mandatory" | "advisory";
+
+/** A resource as a rule sees it: the engine's type, names and (unresolved-free) property values. */
+export interface ResourceView {
+    /** Pulumi type token, e.g. `aws:rds/cluster:Cluster`. */
+    readonly type: string;
+    /** Logical name. */
+    readonly name: string;
+    readonly urn: string;
+    /** Parent URN; undefined for the root stack. */
+    readonly parent?: string;
+    /** Inputs (per-resource checks) or outputs (stack checks after an update). */
+    readonly inputs: Readonly<Record<string, any>>;
+    /**
+     * For each property, the URNs of the resources its value came from. CrossGuard supplies them
+     * (`propertyDependencies`); offline they are recovered from the ids the AWS model handed out.
+     */
+    readonly dependencies: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface RuleContext {
+    /** The stack name: dev, sit or prod. Only rules whose control is scoped by environment read it. */
+    readonly env: string;
+    /** Every resource in the stack, for rules that judge a resource by what else exists. */
+    readonly resources: readonly ResourceView[];
+}
+
+export interface Rule {
+    /** `<service>-<control number>-<what>`, e.g. `ec2-6-vpc-flow-logs`; also the CrossGuard policy name. */
+    readonly name: string;
+    /** The AWS Foundational Security Best Practices control id, e.g. `EC2.6`. */
+    readonly control: string;
+    /** `<control>: <the control's title>`. */
+    readonly description: string;
+    /** Why it matters and how to comply. */
+    readonly explanation: string;
+    readonly level: Level;
+    /** Resource types the rule judges; the report counts them as checked. */
+    readonly types: readonly string[];
+    /**
+     * `stack` rules look at other resources (`context.resources`) and run in CrossGuard's
+     * validateStack, after the engine knows every resource; `resource` rules run per resource.
+     */
+    readonly scope: "resource" | "stack";
+    /** The environments the control covers on this platform; absent means every environment. */
+    readonly environments?: readonly string[];
+    /** One message per way the resource breaks the control; empty when it complies. */
+    check(resource: ResourceView, context: RuleContext): string[];
+}
+
+/** The stack name a URN was minted in: `urn:pulumi:<stack>::<project>::…`. */
+export function stackOfUrn(urn: string): string {
+    return urn.slice("urn:pulumi:".length).split("::")[0];
+}
+
+/** Whether `rule` covers environment `env`. */
+export function appliesIn(rule: Rule, env: string): boolean {
+    return rule.environments === undefined || rule.environments.includes(env);
+}
+
+/** Resources of any of `types`. */
+export function ofTypes(resources: readonly ResourceView[], types: readonly string[]): ResourceView[] {
+    return resources.filter((r) => types.includes(r.type));
+}
+
+/**
+ * Whether `source`'s `property` was computed from `target`. A wrapping component and the resource it
+ * wraps under the same name (awsx's VPC and its `aws:ec2/vpc:Vpc`) count as one: a dependency may
+ * name either.
+ */
+export function refersTo(source: ResourceView, property: string, target: ResourceView, all: readonly ResourceView[]): boolean {
+    const urns = source.dependencies[property] ?? [];
+    const related = new Set([target.urn, ...all
+        .filter((r) => r.name === target.name && (r.urn === target.parent || r.parent === target.urn))
+        .map((r) => r.urn)]);
+    return urns.some((urn) => related.has(urn));
+}
+
+/** Resources of `types` in the stack whose `property` refers to `target`. */
+export function referrers(context: RuleContext, types: readonly string[], property: string, target: ResourceView): ResourceView[] {
+    return ofTypes(context.resources, types).filter((r) => refersTo(r, property, target, context.resources));
+}
+
+/** A JSON document given as text (container definitions, policies) or already parsed. */
+export function parseJson(value: unknown): any {
+    if (typeof value !== "string") return value;
+    try {
+        return JSON.parse(value);
+    } catch {
+        return undefined;
+    }
+}
+
+/** An input that AWS accepts as a single item or a list. */
+export function asList<T>(value: T | readonly T[] | undefined): T[] {
+    if (value === undefined || value === null) return [];
+    return Array.isArray(value) ? [...value] : [value as T];
+}
+
+/**
+ * The containers of a task definition, or undefined when its definitions cannot be read (a masked
+ * secret offline, or not JSON): rules then say so instead of passing a task they could not see.
+ */
+export function containersOf(taskDefinition: ResourceView): any[] | undefined {
+    const parsed = parseJson(taskDefinition.inputs.containerDefinitions);
+    return Array.isArray(parsed) ? parsed : undefined;
+}
+
+export const UNREADABLE_CONTAINERS = "the container definitions cannot be read (secret or not JSON), so they cannot be checked";
+
+/** Both names the provider has had for a general purpose bucket. */
+export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"] as const;

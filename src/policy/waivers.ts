@@ -1,0 +1,43 @@
+/**
+ * Documented exceptions to the baseline. A waiver excuses one policy for one resource, says why,
+ * who owns the risk and until when; every report lists it, and an expired waiver excuses nothing.
+ * To request one, see the README's "policy" section.
+ */
+
+export interface Waiver {
+    /** The rule's name, e.g. `s3-17-kms-encryption`. */
+    readonly policy: string;
+    /** The resource's full URN (one stack) or its logical name (every stack that has it). */
+    readonly resource: string;
+    /** Why the control does not fit this resource, and what mitigates the risk. */
+    readonly reason: string;
+    /** Who accepted the risk (a role or a person). */
+    readonly owner: string;
+    /** Last day (UTC, `YYYY-MM-DD`) the waiver applies; review it before then. */
+    readonly expires: string;
+}
+
+export const WAIVERS: readonly Waiver[] = Object.freeze([
+    {
+        policy: "s3-17-kms-encryption",
+        resource: "storage-logs",
+        reason: "Load balancer access-log delivery writes with SSE-S3 (AES256) only; a KMS default would drop every " +
+            "log. The bucket holds logs, not tenant data, is versioned, TLS-only and blocks public access.",
+        owner: "tech-lead",
+        expires: "2027-05-31",
+    },
+]);
+
+/** Whether `waiver` excuses `policy` on the resource `urn`/`name` on `today` (`YYYY-MM-DD`). */
+export function waives(waiver: Waiver, policy: string, urn: string, name: string, today: string): boolean {
+    return waiver.policy === policy && (waiver.resource === urn || waiver.resource === name) && !isExpired(waiver, today);
+}
+
+export function isExpired(waiver: Waiver, today: string): boolean {
+    return waiver.expires < today;
+}
+
+/** Today in UTC as `YYYY-MM-DD`, the form `expires` is compared in. */
+export function utcToday(now: Date = new Date()): string {
+    return now.toISOString().slice(0, 10);
+}
