@@ -60,6 +60,87 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         state: { arn: ctx.arn("iam", `role/${logicalName(ctx)}`, { region: "" }), uniqueId: `AROA${ctx.hex(17).toUpperCase()}` },
     }),
     "aws:iam/rolePolicy:RolePolicy": (ctx) => ({ id: `${ctx.inputs.role}:${logicalName(ctx)}` }),
+    // ECS layer: registry, cluster, tasks and services, load balancer, DNS, scaling, salts.
+    "aws:ecr/repository:Repository": (ctx) => ({
+        id: ctx.inputs.name,
+        state: {
+            arn: ctx.arn("ecr", `repository/${ctx.inputs.name}`),
+            registryId: ctx.accountId,
+            repositoryUrl: `${ctx.accountId}.dkr.ecr.${ctx.region}.amazonaws.com/${ctx.inputs.name}`,
+        },
+    }),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (ctx) => ({ id: ctx.inputs.repository, state: { registryId: ctx.accountId } }),
+    "aws:ecs/cluster:Cluster": (ctx) => {
+        const arn = ctx.arn("ecs", `cluster/${ctx.inputs.name}`);
+        return { id: arn, state: { arn } };
+    },
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (ctx) => ({ id: ctx.inputs.clusterName }),
+    "aws:ecs/taskDefinition:TaskDefinition": (ctx) => {
+        const arnWithoutRevision = ctx.arn("ecs", `task-definition/${ctx.inputs.family}`);
+        return { id: ctx.inputs.family, state: { arn: `${arnWithoutRevision}:1`, arnWithoutRevision, revision: 1 } };
+    },
+    "aws:ecs/service:Service": (ctx) => {
+        const clusterName = String(ctx.inputs.cluster).split("/").pop();
+        return { id: ctx.arn("ecs", `service/${clusterName}/${ctx.inputs.name}`) };
+    },
+    "aws:lb/loadBalancer:LoadBalancer": (ctx) => {
+        const arnSuffix = `app/${ctx.inputs.name}/${ctx.hex(16)}`;
+        return {
+            id: ctx.arn("elasticloadbalancing", `loadbalancer/${arnSuffix}`),
+            state: {
+                arn: ctx.arn("elasticloadbalancing", `loadbalancer/${arnSuffix}`),
+                arnSuffix,
+                dnsName: `${ctx.inputs.name}-${parseInt(ctx.hex(8), 16)}.${ctx.region}.elb.amazonaws.com`,
+                zoneId: albHostedZoneId(ctx.region),
+            },
+        };
+    },
+    "aws:lb/listener:Listener": (ctx) => {
+        const lb = String(ctx.inputs.loadBalancerArn).split(":loadbalancer/")[1];
+        const arn = ctx.arn("elasticloadbalancing", `listener/${lb}/${ctx.hex(16)}`);
+        return { id: arn, state: { arn } };
+    },
+    "aws:lb/listenerRule:ListenerRule": (ctx) => {
+        const listener = String(ctx.inputs.listenerArn).split(":listener/")[1];
+        const arn = ctx.arn("elasticloadbalancing", `listener-rule/${listener}/${ctx.hex(16)}`);
+        return { id: arn, state: { arn } };
+    },
+    "aws:lb/targetGroup:TargetGroup": (ctx) => {
+        // Pulumi auto-names target groups: the logical name plus a random suffix, at most 32 characters.
+        const name = ctx.inputs.name ?? `${ctx.name.slice(0, 24)}-${ctx.hex(7)}`;
+        const arnSuffix = `targetgroup/${name}/${ctx.hex(16)}`;
+        const arn = ctx.arn("elasticloadbalancing", arnSuffix);
+        return { id: arn, state: { arn, arnSuffix, name } };
+    },
+    "aws:route53/record:Record": (ctx) => ({
+        id: `${ctx.inputs.zoneId}_${ctx.inputs.name}_${ctx.inputs.type}`,
+        state: { fqdn: ctx.inputs.name },
+    }),
+    "aws:ssm/document:Document": (ctx) => ({
+        id: ctx.inputs.name,
+        state: { arn: ctx.arn("ssm", `document/${ctx.inputs.name}`), latestVersion: "1", defaultVersion: "1", status: "Active" },
+    }),
+    "aws:appautoscaling/target:Target": (ctx) => ({
+        id: ctx.inputs.resourceId,
+        state: { arn: ctx.arn("application-autoscaling", `scalable-target/${ctx.hex(32)}`) },
+    }),
+    "aws:appautoscaling/policy:Policy": (ctx) => ({
+        id: ctx.inputs.name,
+        state: { arn: ctx.arn("autoscaling", `scalingPolicy:${uuidOf(ctx)}:resource/${ctx.inputs.resourceId}:policyName/${ctx.inputs.name}`) },
+    }),
+    "aws:secretsmanager/secret:Secret": (ctx) => {
+        // Secrets Manager appends six random characters to the name.
+        const arn = ctx.arn("secretsmanager", `secret:${logicalName(ctx)}-${ctx.hex(6)}`);
+        return { id: arn, state: { arn } };
+    },
+    "aws:secretsmanager/secretVersion:SecretVersion": (ctx) => {
+        const versionId = uuidOf(ctx);
+        return { id: `${ctx.inputs.secretId}|${versionId}`, state: { versionId, arn: ctx.inputs.secretId } };
+    },
+    "random:index/randomPassword:RandomPassword": (ctx) => ({
+        id: "none",
+        state: { result: ctx.hex(Math.min(ctx.inputs.length ?? 32, 64)), bcryptHash: `$2a$10$${ctx.hex(53)}` },
+    }),
     "aws:kms/key:Key": (ctx) => {
         const keyId = uuidOf(ctx);
         return { id: keyId, state: { keyId, arn: ctx.arn("kms", `key/${keyId}`) } };
@@ -233,6 +314,14 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
         const names = ["a", "b", "c"].map((s) => `${o.region}${s}`);
         return { names, zoneIds: names.map((_, i) => `${o.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: o.region };
     },
+    "aws:acm/getCertificate:getCertificate": (args, o) => {
+        const arn = `arn:aws:acm:${o.region}:${o.accountId}:certificate/${uuid(hash(`${o.region}/${args.domain}`, 32))}`;
+        return { arn, id: arn, domain: args.domain, status: "ISSUED" };
+    },
+    "aws:route53/getZone:getZone": (args) => {
+        const zoneId = `Z${hash(`zone/${args.name}`, 20).toUpperCase()}`;
+        return { zoneId, id: zoneId, name: args.name, privateZone: false, arn: `arn:aws:route53:::hostedzone/${zoneId}` };
+    },
     "aws:ec2/getRouteTables:getRouteTables": (args) => ({
         ids: ((args.filters?.[0]?.values as string[] | undefined) ?? []).map((subnet) => `rtb-${hash(subnet, 17)}`),
         id: "route-tables",
@@ -241,12 +330,22 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
 
 /** A stable UUID-shaped id (KMS key ids, subscription ARN suffixes). */
 function uuidOf(ctx: ModelContext): string {
-    const h = ctx.hex(32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    return uuid(ctx.hex(32));
+}
+
+function uuid(hex32: string): string {
+    return `${hex32.slice(0, 8)}-${hex32.slice(8, 12)}-${hex32.slice(12, 16)}-${hex32.slice(16, 20)}-${hex32.slice(20, 32)}`;
 }
 
 function hash(text: string, length: number): string {
     return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** The alias target zone of application load balancers in the regions the platform runs in. */
+function albHostedZoneId(region: string): string {
+    const zones: Record<string, string> = { "eu-west-1": "Z32O12XQLNTSW2", "af-south-1": "Z268VQBMOI5EKX" };
+    if (!(region in zones)) throw new UnknownResourceTypeError(`the AWS model has no load balancer hosted zone for region '${region}'`);
+    return zones[region];
 }
 
 export class UnknownResourceTypeError extends Error {}

@@ -1,0 +1,167 @@
+/**
+ * The ECS layer's IAM policy documents, one per purpose, as plain objects: the component serialises
+ * them with `pulumi.jsonStringify`, and tests read them directly (tenant isolation is proved here).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+type Arn = pulumi.Input<string>;
+
+export interface PolicyStatement {
+    readonly Sid: string;
+    readonly Effect: "Allow" | "Deny";
+    readonly Action: string[];
+    readonly Resource: Arn | Arn[];
+    readonly Condition?: Record<string, Record<string, Arn | Arn[]>>;
+}
+
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: PolicyStatement[];
+}
+
+const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+/** The S3 key prefix a tenant owns in the assets and migration buckets. */
+export function tenantPrefix(tenantId: string): string {
+    return `tenants/${tenantId}/`;
+}
+
+export interface ExecutionPolicyArgs {
+    /** Repositories the task's images come from. */
+    readonly repositoryArns: Arn[];
+    /** Log groups the task's containers write to. */
+    readonly logGroupArns: Arn[];
+    /** The secrets referenced in the task's container `secrets`; none for a task without secrets. */
+    readonly secretArns: Arn[];
+    /** The data key the secrets are encrypted with. */
+    readonly keyArn: Arn;
+}
+
+/** What the ECS agent needs to start one task definition: pull, log, and resolve its own secrets. */
+export function executionRolePolicy(args: ExecutionPolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        // GetAuthorizationToken is account-wide: it has no resource to scope to.
+        { Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+        {
+            Sid: "PullImages",
+            Effect: "Allow",
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Resource: args.repositoryArns,
+        },
+        {
+            Sid: "WriteLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: args.logGroupArns.map(logStreams),
+        },
+    ];
+    if (args.secretArns.length > 0) {
+        statements.push(
+            { Sid: "ReadTaskSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.secretArns },
+            { Sid: "DecryptTaskSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: args.keyArn },
+        );
+    }
+    return document(...statements);
+}
+
+export interface TenantTaskPolicyArgs {
+    readonly tenantId: string;
+    readonly assetsBucketArn: Arn;
+    readonly fileSystemArn: Arn;
+    /** The tenant's own access point: the only way its tasks may mount the file system. */
+    readonly accessPointArn: Arn;
+    /** The data key: encrypts the assets bucket and ECS Exec sessions. */
+    readonly keyArn: Arn;
+    /** Where ECS Exec writes session transcripts. */
+    readonly sessionLogGroupArn: Arn;
+    /** Set when the tenant runs the migration sidecar: it reads and writes the tenant's staged artefacts. */
+    readonly migrationBucketArn?: Arn;
+}
+
+/** A tenant's task role: its own S3 prefix, its own access point, and ECS Exec. Nothing of another tenant. */
+export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
+    const prefix = tenantPrefix(args.tenantId);
+    const buckets = [
+        { sid: "Assets", arn: args.assetsBucketArn },
+        ...(args.migrationBucketArn === undefined ? [] : [{ sid: "MigrationArtifacts", arn: args.migrationBucketArn }]),
+    ];
+    return document(
+        ...buckets.flatMap(({ sid, arn }): PolicyStatement[] => [
+            {
+                Sid: `List${sid}`,
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: arn,
+                Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
+            },
+            {
+                Sid: `ReadWrite${sid}`,
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Resource: objectsUnder(arn, prefix),
+            },
+        ]),
+        {
+            Sid: "MountOwnAccessPoint",
+            Effect: "Allow",
+            Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            Resource: args.fileSystemArn,
+            Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": args.accessPointArn } },
+        },
+        ...execStatements(args),
+    );
+}
+
+/** ECS Exec: the SSM channels (no resource to scope to), the session log and the session key. */
+function execStatements(args: { sessionLogGroupArn: Arn; keyArn: Arn }): PolicyStatement[] {
+    return [
+        {
+            Sid: "EcsExecChannels",
+            Effect: "Allow",
+            Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+            Resource: "*",
+        },
+        { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
+        {
+            Sid: "EcsExecSessionLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            Resource: logStreams(args.sessionLogGroupArn),
+        },
+        { Sid: "UseDataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.keyArn },
+    ];
+}
+
+export interface MigrationTaskPolicyArgs {
+    readonly migrationBucketArn: Arn;
+    /** Every tenant's database secret: the one-off task migrates whichever tenant it is run for. */
+    readonly databaseSecretArns: Arn[];
+    readonly keyArn: Arn;
+}
+
+/**
+ * The one-off migration task's role. It is an operator's tool that spans tenants by design, which is
+ * why it is a separate task definition and never attached to a tenant's service.
+ */
+export function migrationTaskPolicy(args: MigrationTaskPolicyArgs): PolicyDocument {
+    return document(
+        { Sid: "ListArtifacts", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.migrationBucketArn },
+        {
+            Sid: "ReadWriteArtifacts",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: objectsUnder(args.migrationBucketArn, ""),
+        },
+        { Sid: "ReadDatabaseSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.databaseSecretArns },
+        { Sid: "UseDataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.keyArn },
+    );
+}
+
+function objectsUnder(bucketArn: Arn, prefix: string): Arn {
+    return pulumi.interpolate`${bucketArn}/${prefix}*`;
+}
+
+function logStreams(logGroupArn: Arn): Arn {
+    return pulumi.interpolate`${logGroupArn}:*`;
+}

@@ -1,0 +1,587 @@
+/**
+ * ECS layer (phase `ecs`): the image registry, the cluster, the load balancer, the roles, and one
+ * WordPress service per tenant, plus the one-off migration task. It takes plain inputs from the
+ * network, data and storage layers so it can be built and tested on its own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
+import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import {
+    executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy,
+} from "./ecs-policies";
+
+type In<T> = pulumi.Input<T>;
+
+export interface TenantDatabaseSecret {
+    /** The secret `bbws/<env>/tenants/<id>/db`; its JSON has password, username, dbname, host and port. */
+    readonly arn: In<string>;
+    readonly username: string;
+    readonly database: string;
+}
+
+export interface AccessPoint {
+    readonly id: In<string>;
+    readonly arn: In<string>;
+}
+
+export interface Bucket {
+    readonly name: In<string>;
+    readonly arn: In<string>;
+}
+
+export interface EcsLayerArgs {
+    readonly env: string;
+    readonly region: string;
+    readonly accountId: string;
+    /** The environment's domain: tenants are served at `<id>.<domain>` from its hosted zone. */
+    readonly domain: string;
+    readonly ecs: EcsConfig;
+    readonly tenants: readonly TenantConfig[];
+    readonly protection: ProtectionConfig;
+
+    // From the network layer.
+    readonly vpcId: In<string>;
+    /** The load balancer's subnets. */
+    readonly publicSubnetIds: In<string[]>;
+    /** The tasks' subnets (no public IPs). */
+    readonly privateSubnetIds: In<string[]>;
+    readonly loadBalancerSecurityGroupId: In<string>;
+    /** Each tenant's task security group, by tenant id. */
+    readonly tenantSecurityGroupIds: Readonly<Record<string, In<string>>>;
+
+    // From the data layer.
+    /** The data key: encrypts repositories, logs, secrets and ECS Exec sessions. */
+    readonly keyArn: In<string>;
+    readonly dbWriterEndpoint: In<string>;
+    readonly dbPort: In<number>;
+    readonly redisPrimaryEndpoint: In<string>;
+    /** The secret holding the Redis AUTH token (the whole secret string). */
+    readonly redisAuthSecretArn: In<string>;
+    readonly tenantDbSecrets: Readonly<Record<string, TenantDatabaseSecret>>;
+
+    // From the storage layer.
+    readonly fileSystemId: In<string>;
+    readonly accessPoints: Readonly<Record<string, AccessPoint>>;
+    /** WordPress media: each tenant owns `tenants/<id>/`. */
+    readonly assetsBucket: Bucket;
+    /** Scripts and dumps staged for migrations: each tenant's sidecar owns `tenants/<id>/`. */
+    readonly migrationBucket: Bucket;
+    /** Receives the load balancer's access logs. */
+    readonly logsBucketName: In<string>;
+}
+
+/** EFS access points with IAM authorisation and the ECS Exec agent both need Fargate 1.4.0. */
+export const FARGATE_PLATFORM_VERSION = "1.4.0";
+
+/** TLS 1.3 with TLS 1.2 as the floor. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** The WordPress keys and salts, one per constant wp-config.php defines. */
+export const WORDPRESS_SALT_KEYS = [
+    "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
+    "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT",
+] as const;
+
+/** Where a tenant's EFS access point is mounted in both of its containers. */
+export const WP_CONTENT_PATH = "/var/www/html/wp-content";
+
+/** Size of the one-off migration task: enough for mysqldump and wp-cli on a large site. */
+export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
+
+/** Keeps the last 10 tagged images (rollback targets) and clears untagged layers after a week. */
+export const ECR_LIFECYCLE_POLICY = {
+    rules: [
+        {
+            rulePriority: 1,
+            description: "Expire untagged images after 7 days",
+            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+            action: { type: "expire" },
+        },
+        {
+            rulePriority: 2,
+            description: "Keep the last 10 tagged images",
+            selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 10 },
+            action: { type: "expire" },
+        },
+    ],
+};
+
+/** The capacity provider strategy in ECS's shape, for the cluster default and every service. */
+export function capacityProviderStrategy(providers: readonly CapacityProvider[]) {
+    return providers.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base }));
+}
+
+/**
+ * Rolling-deployment limits. A singleton holds an exclusive lock on EFS, so the old task must stop
+ * (and release it) before the new one starts; otherwise the new task can never become healthy.
+ */
+export function deploymentLimits(tenant: Pick<TenantConfig, "singleton">): { minimumHealthyPercent: number; maximumPercent: number } {
+    return tenant.singleton ? { minimumHealthyPercent: 0, maximumPercent: 100 } : { minimumHealthyPercent: 100, maximumPercent: 200 };
+}
+
+/** The account-wide Session Manager preferences: long sessions for migrations, logged and encrypted. */
+export function sessionManagerPreferences(timeoutMinutes: number, logGroupName: In<string>) {
+    return {
+        schemaVersion: "1.0",
+        description: `BBWS Session Manager preferences: ${timeoutMinutes}-minute sessions, transcripts to CloudWatch, encrypted`,
+        sessionType: "Standard_Stream",
+        inputs: {
+            idleSessionTimeout: String(timeoutMinutes),
+            maxSessionDuration: String(timeoutMinutes),
+            cloudWatchLogGroupName: logGroupName,
+            cloudWatchEncryptionEnabled: true,
+            cloudWatchStreamingEnabled: true,
+        },
+    };
+}
+
+interface Registry {
+    readonly wordpress: aws.ecr.Repository;
+    readonly migration: aws.ecr.Repository;
+}
+
+interface Cluster {
+    readonly cluster: aws.ecs.Cluster;
+    readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
+    readonly sessionLogGroup: aws.cloudwatch.LogGroup;
+}
+
+interface LoadBalancer {
+    readonly alb: aws.lb.LoadBalancer;
+    readonly https: aws.lb.Listener;
+    readonly hostedZoneId: pulumi.Output<string>;
+}
+
+export class EcsLayer extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    readonly loadBalancerArn: pulumi.Output<string>;
+    readonly loadBalancerArnSuffix: pulumi.Output<string>;
+    readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** Each tenant's service, by tenant id. */
+    readonly serviceNames: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly targetGroupArns: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly logGroupNames: Readonly<Record<string, pulumi.Output<string>>>;
+    /** The one-off task the driver runs for migrations instead of long ECS Exec sessions. */
+    readonly migrationTaskDefinitionArn: pulumi.Output<string>;
+
+    constructor(name: string, args: EcsLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("bbws:ecs:EcsLayer", name, {}, opts);
+        for (const [field, byTenant] of Object.entries({
+            tenantSecurityGroupIds: args.tenantSecurityGroupIds,
+            tenantDbSecrets: args.tenantDbSecrets,
+            accessPoints: args.accessPoints,
+        })) {
+            const missing = args.tenants.map((t) => t.id).filter((id) => !(id in byTenant));
+            if (missing.length > 0) throw new Error(`\`${field}\` has no entry for tenant(s) ${missing.join(", ")}`);
+        }
+
+        const registry = this.createRegistry(name, args);
+        const cluster = this.createCluster(name, args);
+        const lb = this.createLoadBalancer(name, args);
+
+        const services: Record<string, pulumi.Output<string>> = {};
+        const targetGroupArns: Record<string, pulumi.Output<string>> = {};
+        const targetGroupArnSuffixes: Record<string, pulumi.Output<string>> = {};
+        const logGroupNames: Record<string, pulumi.Output<string>> = {};
+        for (const tenant of args.tenants) {
+            const site = this.createTenant(name, args, tenant, registry, cluster, lb);
+            services[tenant.id] = site.service.name;
+            targetGroupArns[tenant.id] = site.targetGroup.arn;
+            targetGroupArnSuffixes[tenant.id] = site.targetGroup.arnSuffix;
+            logGroupNames[tenant.id] = site.logGroup.name;
+        }
+
+        this.clusterName = cluster.cluster.name;
+        this.loadBalancerArn = lb.alb.arn;
+        this.loadBalancerArnSuffix = lb.alb.arnSuffix;
+        this.loadBalancerDnsName = lb.alb.dnsName;
+        this.serviceNames = services;
+        this.targetGroupArns = targetGroupArns;
+        this.targetGroupArnSuffixes = targetGroupArnSuffixes;
+        this.logGroupNames = logGroupNames;
+        this.migrationTaskDefinitionArn = this.createMigrationTask(name, args, registry).arn;
+
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            loadBalancerArn: this.loadBalancerArn,
+            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+            serviceNames: this.serviceNames,
+            targetGroupArns: this.targetGroupArns,
+            targetGroupArnSuffixes: this.targetGroupArnSuffixes,
+            logGroupNames: this.logGroupNames,
+            migrationTaskDefinitionArn: this.migrationTaskDefinitionArn,
+        });
+    }
+
+    private createRegistry(name: string, args: EcsLayerArgs): Registry {
+        const repository = (image: "wordpress" | "migration") => {
+            const repo = new aws.ecr.Repository(`${name}-${image}-repo`, {
+                name: `bbws/${image}`,
+                imageTagMutability: "IMMUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.keyArn }],
+                // An unprotected environment is torn down whole, images included.
+                forceDelete: !args.protection.protect,
+            }, statefulOptions(this, args.protection));
+            new aws.ecr.LifecyclePolicy(`${name}-${image}-lifecycle`, {
+                repository: repo.name,
+                policy: JSON.stringify(ECR_LIFECYCLE_POLICY),
+            }, { parent: this });
+            return repo;
+        };
+        return { wordpress: repository("wordpress"), migration: repository("migration") };
+    }
+
+    private createCluster(name: string, args: EcsLayerArgs): Cluster {
+        const { env, ecs } = args;
+        const sessionLogGroup = this.logGroup(`${name}-sessions-logs`, args, "_sessions");
+        const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+            name: bbwsName(env, "ecs"),
+            settings: [{ name: "containerInsights", value: "enabled" }],
+            configuration: {
+                executeCommandConfiguration: {
+                    kmsKeyId: args.keyArn,
+                    logging: "OVERRIDE",
+                    logConfiguration: { cloudWatchLogGroupName: sessionLogGroup.name, cloudWatchEncryptionEnabled: true },
+                },
+            },
+        }, { parent: this });
+        const capacityProviders = new aws.ecs.ClusterCapacityProviders(`${name}-capacity-providers`, {
+            clusterName: cluster.name,
+            capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+            defaultCapacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
+        }, { parent: this });
+        // One document per account and region, so an existing one must be imported (see the README).
+        new aws.ssm.Document(`${name}-session-preferences`, {
+            name: "SSM-SessionManagerRunShell",
+            documentType: "Session",
+            documentFormat: "JSON",
+            content: pulumi.jsonStringify(sessionManagerPreferences(ecs.sessionTimeoutMinutes, sessionLogGroup.name)),
+        }, { parent: this });
+        return { cluster, capacityProviders, sessionLogGroup };
+    }
+
+    private createLoadBalancer(name: string, args: EcsLayerArgs): LoadBalancer {
+        const { env, ecs, domain } = args;
+        const certificateArn = ecs.certificateArn ??
+            aws.acm.getCertificateOutput({ domain: `*.${domain}`, statuses: ["ISSUED"], mostRecent: true }, { parent: this }).arn;
+        const hostedZoneId = ecs.hostedZoneId === undefined
+            ? aws.route53.getZoneOutput({ name: domain, privateZone: false }, { parent: this }).zoneId
+            : pulumi.output(ecs.hostedZoneId);
+
+        const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
+            name: bbwsName(env, "alb"),
+            loadBalancerType: "application",
+            internal: false,
+            subnets: args.publicSubnetIds,
+            securityGroups: [args.loadBalancerSecurityGroupId],
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: ecs.albDeletionProtection,
+            accessLogs: { bucket: args.logsBucketName, prefix: "alb", enabled: true },
+        }, { parent: this });
+        const https = new aws.lb.Listener(`${name}-https`, {
+            loadBalancerArn: alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS_POLICY,
+            certificateArn,
+            // A host no tenant claims gets a plain 404, never some tenant's site.
+            defaultActions: [{
+                type: "fixed-response",
+                fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" },
+            }],
+        }, { parent: this });
+        new aws.lb.Listener(`${name}-http`, {
+            loadBalancerArn: alb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        }, { parent: this });
+        return { alb, https, hostedZoneId };
+    }
+
+    private createTenant(name: string, args: EcsLayerArgs, tenant: TenantConfig, registry: Registry, cluster: Cluster, lb: LoadBalancer) {
+        const { env, ecs } = args;
+        const id = tenant.id;
+        const tn = `${name}-${id}`;
+        const dbSecret = args.tenantDbSecrets[id];
+        const accessPoint = args.accessPoints[id];
+        const logGroup = this.logGroup(`${tn}-logs`, args, id);
+        const salts = this.createSalts(tn, args, tenant);
+
+        const executionRole = this.role(`${tn}-execution-role`, args, bbwsName(env, `task-exec-${id}`), executionRolePolicy({
+            repositoryArns: [registry.wordpress.arn, registry.migration.arn],
+            logGroupArns: [logGroup.arn],
+            secretArns: [dbSecret.arn, args.redisAuthSecretArn, salts.arn],
+            keyArn: args.keyArn,
+        }));
+        const taskRole = this.role(`${tn}-task-role`, args, bbwsName(env, `task-${id}`), tenantTaskPolicy({
+            tenantId: id,
+            assetsBucketArn: args.assetsBucket.arn,
+            fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${args.fileSystemId}`,
+            accessPointArn: accessPoint.arn,
+            keyArn: args.keyArn,
+            sessionLogGroupArn: cluster.sessionLogGroup.arn,
+            migrationBucketArn: tenant.migrationSidecar ? args.migrationBucket.arn : undefined,
+        }));
+
+        const database = [
+            { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${args.dbWriterEndpoint}:${args.dbPort}` },
+            { name: "WORDPRESS_DB_NAME", value: dbSecret.database },
+            { name: "WORDPRESS_DB_USER", value: dbSecret.username },
+        ];
+        const dbPassword = { name: "WORDPRESS_DB_PASSWORD", valueFrom: pulumi.interpolate`${dbSecret.arn}:password::` };
+        const wpContent = [{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }];
+        const logs = (streamPrefix: string) => ({
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix },
+        });
+        const containers: object[] = [{
+            name: "wordpress",
+            image: pulumi.interpolate`${registry.wordpress.repositoryUrl}:${tenant.imageTag}`,
+            essential: true,
+            privileged: false,
+            // An init process reaps the ECS Exec agent's children, so exec sessions do not leak processes.
+            linuxParameters: { initProcessEnabled: true },
+            portMappings: [{ containerPort: tenant.containerPort, protocol: "tcp" }],
+            healthCheck: {
+                command: ["CMD-SHELL", `curl -fs -o /dev/null http://localhost:${tenant.containerPort}${ecs.healthCheckPath} || exit 1`],
+                interval: 30,
+                timeout: 5,
+                retries: 3,
+                startPeriod: 60,
+            },
+            environment: [...database, { name: "WP_REDIS_HOST", value: args.redisPrimaryEndpoint }],
+            secrets: [
+                dbPassword,
+                { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
+                ...WORDPRESS_SALT_KEYS.map((key) => ({ name: `WORDPRESS_${key}`, valueFrom: pulumi.interpolate`${salts.arn}:${key}::` })),
+            ],
+            mountPoints: wpContent,
+            logConfiguration: logs("wordpress"),
+        }];
+        if (tenant.migrationSidecar) {
+            // Long migrations run here instead of in an ECS Exec session into WordPress, which times out.
+            containers.push({
+                name: "migration",
+                image: pulumi.interpolate`${registry.migration.repositoryUrl}:${tenant.imageTag}`,
+                essential: false,
+                privileged: false,
+                linuxParameters: { initProcessEnabled: true },
+                environment: [
+                    ...database,
+                    { name: "TENANT_ID", value: id },
+                    { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
+                    { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
+                ],
+                secrets: [dbPassword],
+                mountPoints: wpContent,
+                logConfiguration: logs("migration"),
+            });
+        }
+
+        const taskDefinition = new aws.ecs.TaskDefinition(`${tn}-task`, {
+            family: bbwsName(env, `wordpress-${id}`),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            cpu: String(tenant.cpu),
+            memory: String(tenant.memory),
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
+            executionRoleArn: executionRole.arn,
+            taskRoleArn: taskRole.arn,
+            volumes: [{
+                name: "wp-content",
+                efsVolumeConfiguration: {
+                    fileSystemId: args.fileSystemId,
+                    transitEncryption: "ENABLED",
+                    authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
+                },
+            }],
+            containerDefinitions: pulumi.jsonStringify(containers),
+        }, { parent: this });
+
+        // Target group names are left to Pulumi (a random suffix), so a change that replaces the
+        // group can create the new one before deleting the old one still attached to the listener.
+        const targetGroup = new aws.lb.TargetGroup(`${tn}-tg`, {
+            targetType: "ip",
+            protocol: "HTTP",
+            port: tenant.containerPort,
+            vpcId: args.vpcId,
+            deregistrationDelay: 30,
+            healthCheck: {
+                enabled: true,
+                path: ecs.healthCheckPath,
+                protocol: "HTTP",
+                port: "traffic-port",
+                matcher: "200-399",
+                interval: 30,
+                timeout: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+            },
+            tags: { Tenant: id },
+        }, { parent: this });
+        const rule = new aws.lb.ListenerRule(`${tn}-rule`, {
+            listenerArn: lb.https.arn,
+            // The tenant's permanent slot: unique, and unchanged when other tenants come and go.
+            priority: tenant.slot,
+            conditions: [{ hostHeader: { values: [...tenant.hostnames] } }],
+            actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        }, { parent: this });
+        new aws.route53.Record(`${tn}-dns`, {
+            zoneId: lb.hostedZoneId,
+            // `<id>.<domain>`; custom domains live in their owners' zones.
+            name: tenant.hostnames[0],
+            type: "A",
+            aliases: [{ name: lb.alb.dnsName, zoneId: lb.alb.zoneId, evaluateTargetHealth: true }],
+        }, { parent: this });
+
+        const limits = deploymentLimits(tenant);
+        const service = new aws.ecs.Service(`${tn}-service`, {
+            name: bbwsName(env, `wordpress-${id}`),
+            cluster: cluster.cluster.arn,
+            taskDefinition: taskDefinition.arn,
+            desiredCount: tenant.minCapacity,
+            capacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
+            platformVersion: FARGATE_PLATFORM_VERSION,
+            networkConfiguration: {
+                subnets: args.privateSubnetIds,
+                securityGroups: [args.tenantSecurityGroupIds[id]],
+                assignPublicIp: false,
+            },
+            loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "wordpress", containerPort: tenant.containerPort }],
+            healthCheckGracePeriodSeconds: ecs.healthCheckGracePeriodSeconds,
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: limits.minimumHealthyPercent,
+            deploymentMaximumPercent: limits.maximumPercent,
+            propagateTags: "SERVICE",
+            enableEcsManagedTags: true,
+            enableExecuteCommand: tenant.execEnabled,
+            // Running tasks never pick up an ECS Exec change: changing the trigger redeploys them.
+            forceNewDeployment: true,
+            triggers: { execEnabled: String(tenant.execEnabled) },
+            waitForSteadyState: ecs.waitForSteadyState,
+            tags: { Tenant: id },
+        }, {
+            parent: this,
+            dependsOn: [cluster.capacityProviders, rule],
+            // Auto-scaling owns the running count after creation; a preview must not flag it as drift.
+            ignoreChanges: ["desiredCount"],
+        });
+
+        const target = new aws.appautoscaling.Target(`${tn}-scaling`, {
+            serviceNamespace: "ecs",
+            scalableDimension: "ecs:service:DesiredCount",
+            resourceId: pulumi.interpolate`service/${cluster.cluster.name}/${service.name}`,
+            minCapacity: tenant.minCapacity,
+            maxCapacity: tenant.maxCapacity,
+        }, { parent: this });
+        for (const [metric, predefinedMetricType, targetValue] of [
+            ["cpu", "ECSServiceAverageCPUUtilization", ecs.cpuTargetPercent],
+            ["memory", "ECSServiceAverageMemoryUtilization", ecs.memoryTargetPercent],
+        ] as const) {
+            new aws.appautoscaling.Policy(`${tn}-${metric}-scaling`, {
+                name: bbwsName(env, `wordpress-${id}-${metric}`),
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: target.serviceNamespace,
+                scalableDimension: target.scalableDimension,
+                resourceId: target.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    predefinedMetricSpecification: { predefinedMetricType },
+                    targetValue,
+                },
+            }, { parent: this });
+        }
+        return { service, targetGroup, logGroup };
+    }
+
+    /** One secret per tenant with its WordPress keys and salts, generated once and kept in state as secrets. */
+    private createSalts(tn: string, args: EcsLayerArgs, tenant: TenantConfig): aws.secretsmanager.Secret {
+        const values = Object.fromEntries(WORDPRESS_SALT_KEYS.map((key) => [key, new random.RandomPassword(`${tn}-${key.toLowerCase()}`, {
+            length: 64,
+            // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
+            overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
+        }, { parent: this }).result]));
+        const secret = new aws.secretsmanager.Secret(`${tn}-salts`, {
+            name: bbwsName(args.env, `wp-salts-${tenant.id}`),
+            description: `WordPress keys and salts of tenant ${tenant.id}`,
+            kmsKeyId: args.keyArn,
+            recoveryWindowInDays: args.protection.secretRecoveryDays,
+            tags: { Tenant: tenant.id },
+        }, { parent: this });
+        new aws.secretsmanager.SecretVersion(`${tn}-salts-value`, {
+            secretId: secret.id,
+            secretString: pulumi.jsonStringify(values),
+        }, { parent: this });
+        return secret;
+    }
+
+    private createMigrationTask(name: string, args: EcsLayerArgs, registry: Registry): aws.ecs.TaskDefinition {
+        const { env } = args;
+        const logGroup = this.logGroup(`${name}-migration-logs`, args, "_migration");
+        const secretArns = args.tenants.map((t) => args.tenantDbSecrets[t.id].arn);
+        const executionRole = this.role(`${name}-migration-execution-role`, args, bbwsName(env, "task-exec-migration"), executionRolePolicy({
+            repositoryArns: [registry.migration.arn],
+            logGroupArns: [logGroup.arn],
+            secretArns: [],
+            keyArn: args.keyArn,
+        }));
+        const taskRole = this.role(`${name}-migration-task-role`, args, bbwsName(env, "task-migration"), migrationTaskPolicy({
+            migrationBucketArn: args.migrationBucket.arn,
+            databaseSecretArns: secretArns,
+            keyArn: args.keyArn,
+        }));
+        return new aws.ecs.TaskDefinition(`${name}-migration-task`, {
+            family: bbwsName(env, "migration"),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            cpu: String(MIGRATION_TASK_SIZE.cpu),
+            memory: String(MIGRATION_TASK_SIZE.memory),
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: executionRole.arn,
+            taskRoleArn: taskRole.arn,
+            containerDefinitions: pulumi.jsonStringify([{
+                name: "migration",
+                image: pulumi.interpolate`${registry.migration.repositoryUrl}:${args.ecs.imageTag}`,
+                essential: true,
+                privileged: false,
+                environment: [
+                    { name: "DB_HOST", value: args.dbWriterEndpoint },
+                    { name: "DB_PORT", value: pulumi.interpolate`${args.dbPort}` },
+                    { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
+                    // ARNs, not values: the task reads the secret of the tenant it is run for.
+                    { name: "TENANT_DB_SECRET_ARNS", value: pulumi.jsonStringify(Object.fromEntries(args.tenants.map((t) => [t.id, args.tenantDbSecrets[t.id].arn]))) },
+                ],
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": "migration" },
+                },
+            }]),
+        }, { parent: this });
+    }
+
+    /**
+     * A log group `/aws/ecs/bbws-<env>/<leaf>`. Platform groups use a leaf starting with `_`, which
+     * a tenant id (a DNS label) cannot, so they never collide with a tenant's group.
+     */
+    private logGroup(logicalName: string, args: EcsLayerArgs, leaf: string): aws.cloudwatch.LogGroup {
+        return new aws.cloudwatch.LogGroup(logicalName, {
+            name: `/aws/ecs/bbws-${args.env}/${leaf}`,
+            retentionInDays: args.ecs.logRetentionDays,
+            kmsKeyId: args.keyArn,
+        }, { parent: this });
+    }
+
+    private role(logicalName: string, args: EcsLayerArgs, roleName: string, policy: PolicyDocument): aws.iam.Role {
+        const role = new aws.iam.Role(logicalName, {
+            name: roleName,
+            assumeRolePolicy: serviceAssumeRolePolicy("ecs-tasks.amazonaws.com"),
+        }, { parent: this });
+        new aws.iam.RolePolicy(`${logicalName}-policy`, { role: role.id, policy: pulumi.jsonStringify(policy) }, { parent: this });
+        return role;
+    }
+}

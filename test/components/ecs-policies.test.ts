@@ -1,0 +1,160 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy, TenantTaskPolicyArgs,
+} from "../../components/ecs-policies";
+import { promiseOf } from "../support/pulumi";
+
+interface Statement {
+    Sid: string;
+    Effect: string;
+    Action: string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const ACCOUNT = "093646564004";
+const REGION = "af-south-1";
+const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const ASSETS = "arn:aws:s3:::bbws-tenant-assets-prod";
+const MIGRATION = "arn:aws:s3:::bbws-migration-artifacts-prod";
+const FILE_SYSTEM = `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-0123456789abcdef0`;
+const accessPoint = (id: string) => `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:access-point/fsap-${id.padEnd(17, "0")}`;
+
+const tenantArgs = (tenantId: string, sidecar = true): TenantTaskPolicyArgs => ({
+    tenantId,
+    assetsBucketArn: ASSETS,
+    fileSystemArn: FILE_SYSTEM,
+    accessPointArn: accessPoint(tenantId),
+    keyArn: KEY,
+    sessionLogGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/_sessions`,
+    migrationBucketArn: sidecar ? MIGRATION : undefined,
+});
+
+/** The document as IAM receives it. */
+async function render(doc: PolicyDocument): Promise<Statement[]> {
+    return JSON.parse(await promiseOf(pulumi.jsonStringify(doc))).Statement;
+}
+
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+/** IAM's ARN and StringLike matching: `*` matches any run of characters. */
+function matches(pattern: string, value: string): boolean {
+    const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    return re.test(value);
+}
+
+/**
+ * Whether a document allows `action` on `resource`, with the request's condition keys. Only the
+ * operators these documents use are understood; any other makes the check fail loudly.
+ */
+function allows(statements: Statement[], action: string, resource: string, context: Record<string, string> = {}): boolean {
+    return statements.some((s) => s.Effect === "Allow"
+        && s.Action.some((a) => matches(a, action))
+        && list(s.Resource).some((r) => matches(r, resource))
+        && Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, expected]) => {
+            const actual = context[key];
+            if (actual === undefined) return false;
+            if (operator === "StringEquals") return list(expected).includes(actual);
+            if (operator === "StringLike") return list(expected).some((e) => matches(e, actual));
+            throw new Error(`condition operator ${operator} is not modelled by this test`);
+        })));
+}
+
+describe("ecs IAM policies", () => {
+    describe("tenant isolation", () => {
+        const A = "aupairhive";
+        const B = "tutorhub";
+        let a: Statement[];
+
+        before(async () => {
+            a = await render(tenantTaskPolicy(tenantArgs(A)));
+        });
+
+        it("lets tenant A read, write and delete objects under its own prefix in the assets bucket", () => {
+            for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+                expect(allows(a, action, `${ASSETS}/tenants/${A}/uploads/2026/01/photo.jpg`), action).to.equal(true);
+            }
+            expect(allows(a, "s3:ListBucket", ASSETS, { "s3:prefix": `tenants/${A}/uploads/` })).to.equal(true);
+        });
+
+        it("grants tenant A nothing on tenant B's prefix, in either bucket", () => {
+            for (const bucket of [ASSETS, MIGRATION]) {
+                for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectVersion"]) {
+                    expect(allows(a, action, `${bucket}/tenants/${B}/uploads/photo.jpg`), `${action} on ${bucket}`).to.equal(false);
+                }
+                expect(allows(a, "s3:ListBucket", bucket, { "s3:prefix": `tenants/${B}/` }), `list ${bucket}`).to.equal(false);
+                expect(allows(a, "s3:ListBucket", bucket, { "s3:prefix": "tenants/" }), `list all tenants in ${bucket}`).to.equal(false);
+                expect(allows(a, "s3:ListBucket", bucket), `list ${bucket} without a prefix`).to.equal(false);
+            }
+        });
+
+        it("grants nothing on a tenant whose id starts with A's (no prefix bleed: tenants/aupairhive2/)", () => {
+            expect(allows(a, "s3:GetObject", `${ASSETS}/tenants/${A}2/x`)).to.equal(false);
+        });
+
+        it("lets tenant A mount and write the file system only through its own access point", () => {
+            for (const action of ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]) {
+                expect(allows(a, action, FILE_SYSTEM, { "elasticfilesystem:AccessPointArn": accessPoint(A) }), action).to.equal(true);
+                expect(allows(a, action, FILE_SYSTEM, { "elasticfilesystem:AccessPointArn": accessPoint(B) }), action).to.equal(false);
+                expect(allows(a, action, FILE_SYSTEM), `${action} without an access point`).to.equal(false);
+            }
+            expect(allows(a, "elasticfilesystem:ClientRootAccess", FILE_SYSTEM, { "elasticfilesystem:AccessPointArn": accessPoint(A) })).to.equal(false);
+        });
+
+        it("never names tenant B's prefix or access point at all", async () => {
+            const text = await promiseOf(pulumi.jsonStringify(tenantTaskPolicy(tenantArgs(A))));
+            expect(text).not.to.contain(tenantPrefix(B));
+            expect(text).not.to.contain(accessPoint(B));
+        });
+
+        it("reaches the migration bucket only when the tenant runs the migration sidecar", async () => {
+            const without = await render(tenantTaskPolicy(tenantArgs(A, false)));
+            expect(allows(without, "s3:GetObject", `${MIGRATION}/tenants/${A}/dump.sql.gz`)).to.equal(false);
+            expect(allows(a, "s3:GetObject", `${MIGRATION}/tenants/${A}/dump.sql.gz`)).to.equal(true);
+        });
+
+        it("allows the ssmmessages channels ECS Exec needs and logs sessions to the session group only", () => {
+            for (const action of ["CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"]) {
+                expect(allows(a, `ssmmessages:${action}`, "*"), action).to.equal(true);
+            }
+            expect(allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/_sessions:log-stream:s`)).to.equal(true);
+            expect(allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/${B}:log-stream:s`)).to.equal(false);
+        });
+    });
+
+    describe("execution role", () => {
+        const args = {
+            repositoryArns: [`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/bbws/wordpress`],
+            logGroupArns: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/aupairhive`],
+            secretArns: [`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/aupairhive/db-AbCdEf`],
+            keyArn: KEY,
+        };
+
+        it("pulls only from the named repositories and resolves only the named secrets", async () => {
+            const doc = await render(executionRolePolicy(args));
+            expect(allows(doc, "ecr:BatchGetImage", args.repositoryArns[0])).to.equal(true);
+            expect(allows(doc, "ecr:BatchGetImage", `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/other`)).to.equal(false);
+            expect(allows(doc, "secretsmanager:GetSecretValue", args.secretArns[0])).to.equal(true);
+            expect(allows(doc, "secretsmanager:GetSecretValue", `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/tutorhub/db-XyZ123`)).to.equal(false);
+            expect(allows(doc, "logs:PutLogEvents", `${args.logGroupArns[0]}:log-stream:wordpress/wordpress/abc`)).to.equal(true);
+        });
+
+        it("has no secrets or key statement for a task without secrets", async () => {
+            const doc = await render(executionRolePolicy({ ...args, secretArns: [] }));
+            expect(doc.map((s) => s.Sid)).to.deep.equal(["RegistryLogin", "PullImages", "WriteLogs"]);
+        });
+    });
+
+    it("uses Resource \"*\" only for actions that have no resource to scope to", async () => {
+        const docs = [
+            await render(tenantTaskPolicy(tenantArgs("aupairhive"))),
+            await render(executionRolePolicy({ repositoryArns: ["arn:r"], logGroupArns: ["arn:l"], secretArns: ["arn:s"], keyArn: KEY })),
+            await render(migrationTaskPolicy({ migrationBucketArn: MIGRATION, databaseSecretArns: ["arn:s"], keyArn: KEY })),
+        ];
+        const unscopable = /^(ecr:GetAuthorizationToken|ssmmessages:\w+|logs:DescribeLogGroups)$/;
+        for (const s of docs.flat().filter((st) => list(st.Resource).includes("*"))) {
+            for (const action of s.Action) expect(action, s.Sid).to.match(unscopable);
+        }
+    });
+});

@@ -1,0 +1,523 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    EcsLayer, EcsLayerArgs, deploymentLimits, ECR_LIFECYCLE_POLICY, FARGATE_PLATFORM_VERSION, TLS_POLICY,
+    WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
+} from "../../components/ecs";
+import { CALL_MODELS } from "../../automation/aws-model";
+import { SECRET_MASK } from "../../automation/mock-run";
+import type { PlatformConfig } from "../../src/config";
+import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
+
+const T = {
+    repository: "aws:ecr/repository:Repository",
+    lifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+    service: "aws:ecs/service:Service",
+    listener: "aws:lb/listener:Listener",
+    rule: "aws:lb/listenerRule:ListenerRule",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    record: "aws:route53/record:Record",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    scalingPolicy: "aws:appautoscaling/policy:Policy",
+    secret: "aws:secretsmanager/secret:Secret",
+    secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+};
+
+/** What the network, data and storage layers would hand over, shaped like the real values. */
+function upstreamFor(cfg: PlatformConfig): Omit<EcsLayerArgs, "env" | "region" | "accountId" | "domain" | "ecs" | "tenants" | "protection"> {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${cfg.region}:${cfg.accountId}:${resource}`;
+    const byTenant = <V>(f: (id: string, i: number) => V) => Object.fromEntries(cfg.tenants.map((t, i) => [t.id, f(t.id, i)]));
+    return {
+        vpcId: "vpc-0a1b2c3d4e5f60718",
+        publicSubnetIds: ["subnet-0a0000000000000a1", "subnet-0a0000000000000a2"],
+        privateSubnetIds: ["subnet-0b0000000000000b1", "subnet-0b0000000000000b2"],
+        loadBalancerSecurityGroupId: "sg-0a1a1a1a1a1a1a1a1",
+        tenantSecurityGroupIds: byTenant((_, i) => `sg-0c${String(i).padStart(15, "0")}`),
+        keyArn: arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        dbWriterEndpoint: `bbws-aurora-${cfg.env}.cluster-c9akciq32.${cfg.region}.rds.amazonaws.com`,
+        dbPort: 3306,
+        redisPrimaryEndpoint: `master.bbws-redis-${cfg.env}.abc123.euw1.cache.amazonaws.com`,
+        redisAuthSecretArn: arn("secretsmanager", `secret:bbws/${cfg.env}/redis/auth-AbCdEf`),
+        tenantDbSecrets: byTenant((id) => ({
+            arn: arn("secretsmanager", `secret:bbws/${cfg.env}/tenants/${id}/db-Xy12Zw`), username: `wp_${id}`, database: `wp_${id}`,
+        })),
+        fileSystemId: "fs-0123456789abcdef0",
+        accessPoints: byTenant((id, i) => ({
+            id: `fsap-0${id.length}${String(i).padStart(15, "0")}`,
+            arn: arn("elasticfilesystem", `access-point/fsap-0${id.length}${String(i).padStart(15, "0")}`),
+        })),
+        assetsBucket: { name: `bbws-tenant-assets-${cfg.env}`, arn: `arn:aws:s3:::bbws-tenant-assets-${cfg.env}` },
+        migrationBucket: { name: `bbws-migration-artifacts-${cfg.env}`, arn: `arn:aws:s3:::bbws-migration-artifacts-${cfg.env}` },
+        logsBucketName: `bbws-logs-${cfg.env}`,
+    };
+}
+
+function buildEcs(cfg: PlatformConfig): EcsLayer {
+    return new EcsLayer("ecs", {
+        env: cfg.env, region: cfg.region, accountId: cfg.accountId, domain: cfg.domain,
+        ecs: cfg.ecs, tenants: cfg.tenants, protection: cfg.protection,
+        ...upstreamFor(cfg),
+    });
+}
+
+interface Container {
+    name: string;
+    image: string;
+    essential: boolean;
+    privileged: boolean;
+    environment?: Array<{ name: string; value: string }>;
+    secrets?: Array<{ name: string; valueFrom: string }>;
+    mountPoints?: Array<{ sourceVolume: string; containerPath: string }>;
+    portMappings?: Array<{ containerPort: number }>;
+    healthCheck?: { command: string[] };
+    logConfiguration: { logDriver: string; options: Record<string, string> };
+}
+
+const containersOf = (taskDefinition: Registration): Container[] => JSON.parse(taskDefinition.inputs.containerDefinitions);
+const policyOf = (resources: Registration[], roleLogicalName: string) => JSON.parse(named(resources, `${roleLogicalName}-policy`).inputs.policy);
+
+/** Resource options are not inputs: capture `ignoreChanges` as the engine receives them. */
+function recordIgnoreChanges(into: Map<string, string[]>): void {
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: unknown) => {
+        into.set(req.getName(), req.getIgnorechangesList());
+        register(req, callback);
+    };
+}
+
+describe("ecs layer", () => {
+    describe("deployment limits", () => {
+        it("lets a singleton's old task stop before the new one starts (minimum 0 %, maximum 100 %)", () => {
+            expect(deploymentLimits({ singleton: true })).to.deep.equal({ minimumHealthyPercent: 0, maximumPercent: 100 });
+        });
+        it("keeps full capacity during a rolling deployment of other tenants", () => {
+            expect(deploymentLimits({ singleton: false })).to.deep.equal({ minimumHealthyPercent: 100, maximumPercent: 200 });
+        });
+    });
+
+    for (const env of ENVIRONMENTS) {
+        describe(`in ${env}`, () => {
+            const cfg = configFor(env);
+            let resources: Registration[];
+            let layer: EcsLayer;
+            const ignoreChanges = new Map<string, string[]>();
+
+            before(async () => {
+                ({ result: layer, resources } = await construct(cfg, () => {
+                    recordIgnoreChanges(ignoreChanges);
+                    return buildEcs(cfg);
+                }));
+            });
+
+            describe("registry and cluster", () => {
+                it("has bbws/wordpress and bbws/migration: scanned on push, immutable tags, encrypted with the data key", () => {
+                    const repos = ofType(resources, T.repository);
+                    expect(repos.map((r) => r.inputs.name)).to.have.members(["bbws/wordpress", "bbws/migration"]);
+                    for (const repo of repos) {
+                        expect(repo.inputs.imageScanningConfiguration.scanOnPush, repo.name).to.equal(true);
+                        expect(repo.inputs.imageTagMutability, repo.name).to.equal("IMMUTABLE");
+                        expect(repo.inputs.encryptionConfigurations, repo.name).to.deep.equal([
+                            { encryptionType: "KMS", kmsKey: upstreamFor(cfg).keyArn },
+                        ]);
+                        expect(repo.inputs.forceDelete, repo.name).to.equal(!cfg.protection.protect);
+                    }
+                });
+
+                it("keeps the last 10 tagged images and expires untagged ones after 7 days in both repositories", () => {
+                    const policies = ofType(resources, T.lifecycle);
+                    expect(policies.map((p) => p.inputs.repository)).to.have.members(["bbws/wordpress", "bbws/migration"]);
+                    for (const p of policies) expect(JSON.parse(p.inputs.policy)).to.deep.equal(ECR_LIFECYCLE_POLICY);
+                    const [untagged, tagged] = ECR_LIFECYCLE_POLICY.rules.map((r) => r.selection);
+                    expect(untagged).to.include({ tagStatus: "untagged", countType: "sinceImagePushed", countNumber: 7 });
+                    expect(tagged).to.include({ tagStatus: "tagged", countType: "imageCountMoreThan", countNumber: 10 });
+                });
+
+                it(`names the cluster bbws-ecs-${env}, with Container Insights and ECS Exec sessions logged encrypted`, () => {
+                    const cluster = named(resources, "ecs-cluster");
+                    expect(cluster.inputs.name).to.equal(`bbws-ecs-${env}`);
+                    expect(cluster.inputs.settings).to.deep.include({ name: "containerInsights", value: "enabled" });
+                    const exec = cluster.inputs.configuration.executeCommandConfiguration;
+                    expect(exec.logging).to.equal("OVERRIDE");
+                    expect(exec.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
+                    expect(exec.logConfiguration).to.deep.equal({
+                        cloudWatchLogGroupName: `/aws/ecs/bbws-${env}/_sessions`, cloudWatchEncryptionEnabled: true,
+                    });
+                });
+
+                it("offers FARGATE and FARGATE_SPOT with the environment's default strategy", () => {
+                    const cp = named(resources, "ecs-capacity-providers");
+                    expect(cp.inputs.capacityProviders).to.have.members(["FARGATE", "FARGATE_SPOT"]);
+                    expect(cp.inputs.defaultCapacityProviderStrategies).to.deep.equal(
+                        cfg.ecs.capacityProviders.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base })));
+                });
+
+                it("keeps every log group for the environment's retention, encrypted with the data key", () => {
+                    const groups = ofType(resources, T.logGroup);
+                    expect(groups.map((g) => g.inputs.name)).to.have.members([
+                        ...cfg.tenants.map((t) => `/aws/ecs/bbws-${env}/${t.id}`),
+                        `/aws/ecs/bbws-${env}/_migration`,
+                        `/aws/ecs/bbws-${env}/_sessions`,
+                    ]);
+                    for (const g of groups) {
+                        expect(g.inputs.retentionInDays, g.name).to.equal(cfg.ecs.logRetentionDays);
+                        expect(g.inputs.kmsKeyId, g.name).to.equal(upstreamFor(cfg).keyArn);
+                    }
+                });
+
+                it("sets Session Manager sessions to 60 minutes idle and maximum, logged to CloudWatch encrypted", () => {
+                    const doc = named(resources, "ecs-session-preferences");
+                    expect(doc.inputs).to.include({ name: "SSM-SessionManagerRunShell", documentType: "Session", documentFormat: "JSON" });
+                    const content = JSON.parse(doc.inputs.content);
+                    expect(content.sessionType).to.equal("Standard_Stream");
+                    expect(content.inputs).to.include({
+                        idleSessionTimeout: "60",
+                        maxSessionDuration: "60",
+                        cloudWatchLogGroupName: `/aws/ecs/bbws-${env}/_sessions`,
+                        cloudWatchEncryptionEnabled: true,
+                    });
+                });
+            });
+
+            describe("load balancer", () => {
+                it(`is bbws-alb-${env}: public subnets, its own group, invalid headers dropped, access logs on`, () => {
+                    const alb = named(resources, "ecs-alb");
+                    const up = upstreamFor(cfg);
+                    expect(alb.inputs).to.include({ name: `bbws-alb-${env}`, internal: false, loadBalancerType: "application", dropInvalidHeaderFields: true });
+                    expect(alb.inputs.subnets).to.deep.equal(up.publicSubnetIds);
+                    expect(alb.inputs.securityGroups).to.deep.equal([up.loadBalancerSecurityGroupId]);
+                    expect(alb.inputs.accessLogs).to.include({ bucket: up.logsBucketName, enabled: true });
+                });
+
+                it(`has deletion protection ${env === "prod" ? "on" : "off"}, as configured`, () => {
+                    expect(named(resources, "ecs-alb").inputs.enableDeletionProtection).to.equal(cfg.ecs.albDeletionProtection);
+                    expect(cfg.ecs.albDeletionProtection).to.equal(env === "prod");
+                });
+
+                it("serves HTTPS on 443 with TLS 1.2+/1.3 and the *.domain certificate, answering 404 to unknown hosts", () => {
+                    const https = named(resources, "ecs-https");
+                    expect(https.inputs).to.include({ port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY });
+                    const lookedUp = CALL_MODELS["aws:acm/getCertificate:getCertificate"]({ domain: `*.${cfg.domain}` }, { ...cfg, azCount: cfg.network.azCount });
+                    expect(https.inputs.certificateArn).to.equal(lookedUp.arn);
+                    expect(https.inputs.defaultActions).to.have.length(1);
+                    expect(https.inputs.defaultActions[0].type).to.equal("fixed-response");
+                    expect(https.inputs.defaultActions[0].fixedResponse.statusCode).to.equal("404");
+                });
+
+                it("redirects HTTP on 80 to HTTPS permanently", () => {
+                    const http = named(resources, "ecs-http");
+                    expect(http.inputs).to.include({ port: 80, protocol: "HTTP" });
+                    expect(http.inputs.defaultActions).to.deep.equal([
+                        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+                    ]);
+                });
+
+                it("routes each tenant's hostnames to its own IP target group at priority = its slot", () => {
+                    const rules = ofType(resources, T.rule);
+                    expect(rules).to.have.length(cfg.tenants.length);
+                    for (const tenant of cfg.tenants) {
+                        const rule = named(resources, `ecs-${tenant.id}-rule`);
+                        expect(rule.inputs.priority).to.equal(tenant.slot);
+                        expect(rule.inputs.conditions).to.deep.equal([{ hostHeader: { values: [`${tenant.id}.${cfg.domain}`, ...tenant.domains] } }]);
+                        const tg = named(resources, `ecs-${tenant.id}-tg`);
+                        expect(tg.inputs).to.include({ targetType: "ip", protocol: "HTTP", port: tenant.containerPort });
+                        expect(tg.inputs.healthCheck).to.include({ enabled: true, path: cfg.ecs.healthCheckPath });
+                        expect(rule.inputs.actions).to.have.length(1);
+                        expect(rule.inputs.actions[0].type).to.equal("forward");
+                    }
+                    expect(new Set(rules.map((r) => r.inputs.priority)).size).to.equal(rules.length);
+                });
+
+                it("points <tenant>.<domain> at the load balancer with an alias record in the environment's zone", () => {
+                    const zone = CALL_MODELS["aws:route53/getZone:getZone"]({ name: cfg.domain }, { ...cfg, azCount: cfg.network.azCount });
+                    const records = ofType(resources, T.record);
+                    expect(records.map((r) => r.inputs.name)).to.have.members(cfg.tenants.map((t) => `${t.id}.${cfg.domain}`));
+                    for (const r of records) {
+                        expect(r.inputs).to.include({ type: "A", zoneId: zone.zoneId });
+                        expect(r.inputs.aliases).to.have.length(1);
+                        expect(r.inputs.aliases[0].evaluateTargetHealth).to.equal(true);
+                        expect(r.inputs.aliases[0].name).to.match(new RegExp(`^bbws-alb-${env}-\\d+\\.${cfg.region}\\.elb\\.amazonaws\\.com$`));
+                    }
+                });
+            });
+
+            describe("tenant services", () => {
+                it("runs one service per tenant, named bbws-wordpress-<tenant>-<env>, on Fargate 1.4.0+", () => {
+                    const services = ofType(resources, T.service);
+                    expect(services.map((s) => s.inputs.name)).to.have.members(cfg.tenants.map((t) => `bbws-wordpress-${t.id}-${env}`));
+                    for (const s of services) expect(s.inputs.platformVersion, s.name).to.equal(FARGATE_PLATFORM_VERSION);
+                });
+
+                it("keeps tasks in private subnets without public IPs, in the tenant's own security group", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const net = named(resources, `ecs-${tenant.id}-service`).inputs.networkConfiguration;
+                        expect(net.subnets).to.deep.equal(up.privateSubnetIds);
+                        expect(net.assignPublicIp).to.equal(false);
+                        expect(net.securityGroups).to.deep.equal([up.tenantSecurityGroupIds[tenant.id]]);
+                    }
+                });
+
+                it("registers the wordpress container in the tenant's target group", async () => {
+                    for (const tenant of cfg.tenants) {
+                        const lb = named(resources, `ecs-${tenant.id}-service`).inputs.loadBalancers;
+                        expect(lb).to.deep.equal([{
+                            targetGroupArn: await promiseOf(layer.targetGroupArns[tenant.id]),
+                            containerName: "wordpress",
+                            containerPort: tenant.containerPort,
+                        }]);
+                    }
+                });
+
+                it("rolls back a failed deployment, waits out the grace period and propagates tags", () => {
+                    for (const s of ofType(resources, T.service)) {
+                        expect(s.inputs.deploymentCircuitBreaker, s.name).to.deep.equal({ enable: true, rollback: true });
+                        expect(s.inputs.healthCheckGracePeriodSeconds, s.name).to.equal(cfg.ecs.healthCheckGracePeriodSeconds);
+                        expect(s.inputs.propagateTags, s.name).to.equal("SERVICE");
+                        expect(s.inputs.capacityProviderStrategies, s.name).to.deep.equal(
+                            cfg.ecs.capacityProviders.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base })));
+                    }
+                });
+
+                it(`${env === "dev" ? "does not wait" : "waits"} for steady state during an update`, () => {
+                    for (const s of ofType(resources, T.service)) {
+                        expect(s.inputs.waitForSteadyState, s.name).to.equal(env !== "dev");
+                    }
+                });
+
+                it("leaves the running count to auto-scaling after creation, so drift checks do not flag it", () => {
+                    for (const tenant of cfg.tenants) {
+                        expect(ignoreChanges.get(`ecs-${tenant.id}-service`)).to.deep.equal(["desiredCount"]);
+                        expect(named(resources, `ecs-${tenant.id}-service`).inputs.desiredCount).to.equal(tenant.minCapacity);
+                    }
+                });
+
+                it("enables ECS Exec exactly as configured, with a redeploy trigger tied to it", () => {
+                    for (const tenant of cfg.tenants) {
+                        const s = named(resources, `ecs-${tenant.id}-service`);
+                        expect(s.inputs.enableExecuteCommand).to.equal(tenant.execEnabled);
+                        expect(s.inputs.forceNewDeployment).to.equal(true);
+                        expect(s.inputs.triggers).to.deep.equal({ execEnabled: String(tenant.execEnabled) });
+                    }
+                });
+
+                it("scales between the tenant's min and max on CPU and memory utilisation", () => {
+                    const expectedDefaults = env === "dev" ? [1, 3] : [2, 10];
+                    for (const tenant of cfg.tenants) {
+                        const target = named(resources, `ecs-${tenant.id}-scaling`);
+                        expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([tenant.minCapacity, tenant.maxCapacity]);
+                        expect([tenant.minCapacity, tenant.maxCapacity]).to.deep.equal(expectedDefaults);
+                        expect(target.inputs.resourceId).to.equal(`service/bbws-ecs-${env}/bbws-wordpress-${tenant.id}-${env}`);
+                        const policies = ofType(resources, T.scalingPolicy).filter((p) => p.name.startsWith(`ecs-${tenant.id}-`));
+                        expect(policies.map((p) => [
+                            p.inputs.policyType,
+                            p.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType,
+                            p.inputs.targetTrackingScalingPolicyConfiguration.targetValue,
+                        ])).to.have.deep.members([
+                            ["TargetTrackingScaling", "ECSServiceAverageCPUUtilization", cfg.ecs.cpuTargetPercent],
+                            ["TargetTrackingScaling", "ECSServiceAverageMemoryUtilization", cfg.ecs.memoryTargetPercent],
+                        ]);
+                    }
+                });
+            });
+
+            describe("task definitions", () => {
+                it("sizes each tenant's task from its config: awsvpc, Fargate, cpu, memory and CPU architecture", () => {
+                    for (const tenant of cfg.tenants) {
+                        const td = named(resources, `ecs-${tenant.id}-task`);
+                        expect(td.inputs).to.include({
+                            family: `bbws-wordpress-${tenant.id}-${env}`, networkMode: "awsvpc",
+                            cpu: String(tenant.cpu), memory: String(tenant.memory),
+                        });
+                        expect(td.inputs.requiresCompatibilities).to.deep.equal(["FARGATE"]);
+                        expect(td.inputs.runtimePlatform).to.deep.equal({ operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture });
+                    }
+                });
+
+                it("runs a non-privileged wordpress container from bbws/wordpress:<tag>, with a health check and awslogs", () => {
+                    for (const tenant of cfg.tenants) {
+                        const [wp] = containersOf(named(resources, `ecs-${tenant.id}-task`));
+                        expect(wp.name).to.equal("wordpress");
+                        expect(wp.image).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/bbws/wordpress:${tenant.imageTag}`);
+                        expect(wp.essential).to.equal(true);
+                        expect(wp.privileged).to.equal(false);
+                        expect(wp.portMappings).to.deep.equal([{ containerPort: tenant.containerPort, protocol: "tcp" }]);
+                        expect(wp.healthCheck!.command.join(" ")).to.contain(cfg.ecs.healthCheckPath);
+                        expect(wp.logConfiguration.logDriver).to.equal("awslogs");
+                        expect(wp.logConfiguration.options["awslogs-group"]).to.equal(`/aws/ecs/bbws-${env}/${tenant.id}`);
+                    }
+                });
+
+                it("passes database and Redis hosts as environment, and every secret through Secrets Manager", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const [wp] = containersOf(named(resources, `ecs-${tenant.id}-task`));
+                        const db = up.tenantDbSecrets[tenant.id];
+                        expect(wp.environment).to.have.deep.members([
+                            { name: "WORDPRESS_DB_HOST", value: `${up.dbWriterEndpoint}:3306` },
+                            { name: "WORDPRESS_DB_NAME", value: db.database },
+                            { name: "WORDPRESS_DB_USER", value: db.username },
+                            { name: "WP_REDIS_HOST", value: up.redisPrimaryEndpoint },
+                        ]);
+                        const secrets = Object.fromEntries(wp.secrets!.map((s) => [s.name, s.valueFrom]));
+                        expect(secrets.WORDPRESS_DB_PASSWORD).to.equal(`${db.arn}:password::`);
+                        expect(secrets.WP_REDIS_PASSWORD).to.equal(up.redisAuthSecretArn);
+                        for (const key of WORDPRESS_SALT_KEYS) {
+                            expect(secrets[`WORDPRESS_${key}`], key).to.match(new RegExp(`^arn:aws:secretsmanager:.*:secret:bbws-wp-salts-${tenant.id}-${env}-[0-9a-f]{6}:${key}::$`));
+                        }
+                    }
+                });
+
+                it("must not put a secret in any container's environment", () => {
+                    const secretish = /PASSWORD|SECRET(?!_ARNS)|TOKEN|_KEY$|_SALT$/;
+                    for (const td of ofType(resources, T.taskDefinition)) {
+                        for (const c of containersOf(td)) {
+                            for (const e of c.environment ?? []) {
+                                expect(e.name, `${td.name}/${c.name}`).not.to.match(secretish);
+                                expect(e.value, `${td.name}/${c.name}/${e.name}`).not.to.equal(SECRET_MASK);
+                            }
+                        }
+                    }
+                });
+
+                it("mounts the tenant's access point at wp-content with transit encryption and IAM authorisation", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const td = named(resources, `ecs-${tenant.id}-task`);
+                        expect(td.inputs.volumes).to.deep.equal([{
+                            name: "wp-content",
+                            efsVolumeConfiguration: {
+                                fileSystemId: up.fileSystemId,
+                                transitEncryption: "ENABLED",
+                                authorizationConfig: { accessPointId: up.accessPoints[tenant.id].id, iam: "ENABLED" },
+                            },
+                        }]);
+                        for (const c of containersOf(td)) {
+                            expect(c.mountPoints, c.name).to.deep.equal([{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }]);
+                        }
+                    }
+                });
+
+                it("adds a non-essential migration sidecar from bbws/migration exactly for tenants that ask for one", () => {
+                    for (const tenant of cfg.tenants) {
+                        const containers = containersOf(named(resources, `ecs-${tenant.id}-task`));
+                        expect(containers.map((c) => c.name)).to.deep.equal(tenant.migrationSidecar ? ["wordpress", "migration"] : ["wordpress"]);
+                        const sidecar = containers.find((c) => c.name === "migration");
+                        if (!sidecar) continue;
+                        expect(sidecar.essential).to.equal(false);
+                        expect(sidecar.privileged).to.equal(false);
+                        expect(sidecar.image).to.match(/\/bbws\/migration:/);
+                    }
+                    expect(cfg.tenants.some((t) => t.migrationSidecar), "the stack file has a sidecar tenant to check").to.equal(true);
+                });
+
+                it(`has a one-off bbws-migration-${env} task from bbws/migration that needs no exec session`, () => {
+                    const td = named(resources, "ecs-migration-task");
+                    expect(td.inputs.family).to.equal(`bbws-migration-${env}`);
+                    const [c] = containersOf(td);
+                    expect(c.image).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/bbws/migration:${cfg.ecs.imageTag}`);
+                    expect(c.logConfiguration.options["awslogs-group"]).to.equal(`/aws/ecs/bbws-${env}/_migration`);
+                    expect(td.inputs.volumes ?? []).to.be.empty;
+                });
+
+                it("keeps each tenant's salts in one Secrets Manager secret encrypted with the data key, never in plain state", () => {
+                    const secrets = ofType(resources, T.secret);
+                    expect(secrets.map((s) => s.inputs.name)).to.have.members(cfg.tenants.map((t) => `bbws-wp-salts-${t.id}-${env}`));
+                    for (const s of secrets) expect(s.inputs.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
+                    for (const v of ofType(resources, T.secretVersion)) expect(v.inputs.secretString).to.equal(SECRET_MASK);
+                });
+            });
+
+            describe("roles", () => {
+                it("lets each execution role read only its own task's secrets and write only its own log group", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const policy = policyOf(resources, `ecs-${tenant.id}-execution-role`);
+                        const secrets = policy.Statement.find((s: any) => s.Sid === "ReadTaskSecrets").Resource;
+                        expect(secrets).to.have.length(3);
+                        expect(secrets).to.include(up.tenantDbSecrets[tenant.id].arn).and.include(up.redisAuthSecretArn);
+                        for (const other of cfg.tenants.filter((t) => t.id !== tenant.id)) {
+                            expect(JSON.stringify(policy)).not.to.contain(`/tenants/${other.id}/`);
+                            expect(JSON.stringify(policy)).not.to.contain(`salts-${other.id}-`);
+                        }
+                        const logs = policy.Statement.find((s: any) => s.Sid === "WriteLogs").Resource;
+                        expect(logs).to.deep.equal([`arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:/aws/ecs/bbws-${env}/${tenant.id}:*`]);
+                    }
+                });
+
+                it("gives each tenant's task role nothing on another tenant's prefix or access point", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const text = named(resources, `ecs-${tenant.id}-task-role-policy`).inputs.policy;
+                        expect(text).to.contain(`tenants/${tenant.id}/`);
+                        expect(text).to.contain(up.accessPoints[tenant.id].arn);
+                        for (const other of cfg.tenants.filter((t) => t.id !== tenant.id)) {
+                            expect(text).not.to.contain(`tenants/${other.id}/`);
+                            expect(text).not.to.contain(up.accessPoints[other.id].arn);
+                        }
+                    }
+                });
+
+                it("is assumable by ECS tasks only", () => {
+                    for (const role of ofType(resources, "aws:iam/role:Role")) {
+                        const trust = JSON.parse(role.inputs.assumeRolePolicy);
+                        expect(trust.Statement.map((s: any) => s.Principal), role.name).to.deep.equal([{ Service: "ecs-tasks.amazonaws.com" }]);
+                    }
+                });
+            });
+
+            it("exposes what monitoring and the stack outputs read", async () => {
+                expect(await promiseOf(layer.clusterName)).to.equal(`bbws-ecs-${env}`);
+                expect(await promiseOf(layer.loadBalancerArnSuffix)).to.match(new RegExp(`^app/bbws-alb-${env}/[0-9a-f]{16}$`));
+                expect(await promiseOf(layer.loadBalancerArn)).to.match(/^arn:aws:elasticloadbalancing:.*:loadbalancer\/app\//);
+                expect(await promiseOf(layer.loadBalancerDnsName)).to.match(/\.elb\.amazonaws\.com$/);
+                for (const tenant of cfg.tenants) {
+                    expect(await promiseOf(layer.serviceNames[tenant.id])).to.equal(`bbws-wordpress-${tenant.id}-${env}`);
+                    expect(await promiseOf(layer.targetGroupArnSuffixes[tenant.id])).to.match(/^targetgroup\/[\w-]{1,32}\/[0-9a-f]{16}$/);
+                    expect(await promiseOf(layer.logGroupNames[tenant.id])).to.equal(`/aws/ecs/bbws-${env}/${tenant.id}`);
+                }
+            });
+        });
+    }
+
+    describe("when tenants or settings change (sit, one tenant removed, one added, flags flipped)", () => {
+        const raw = stackFileConfig("sit");
+        const tutorhub = (raw["bbws:tenants"] as Array<Record<string, unknown>>).find((t) => t.id === "tutorhub")!;
+        const certificateArn = "arn:aws:acm:eu-west-1:815856636111:certificate/0f0e0d0c-0b0a-4999-8888-777766665555";
+        const cfg = configFor("sit", {
+            "bbws:tenants": [
+                { id: "bakery", slot: 7, cpu: 256, memory: 512 },
+                { ...tutorhub, execEnabled: !(tutorhub.execEnabled ?? false), singleton: true },
+            ],
+            "bbws:ecs": { ...(raw["bbws:ecs"] as object), certificateArn, hostedZoneId: "Z0EXAMPLE12345" },
+        });
+        let resources: Registration[];
+
+        before(async () => {
+            ({ resources } = await construct(cfg, () => buildEcs(cfg)));
+        });
+
+        it("keeps every remaining tenant's listener rule priority, and gives the new tenant its own slot", () => {
+            expect(named(resources, "ecs-tutorhub-rule").inputs.priority).to.equal(tutorhub.slot);
+            expect(named(resources, "ecs-bakery-rule").inputs.priority).to.equal(7);
+        });
+
+        it("changes the service's redeploy trigger when ECS Exec is switched, so running tasks are replaced", () => {
+            const s = named(resources, "ecs-tutorhub-service");
+            expect(s.inputs.enableExecuteCommand).to.equal(!(tutorhub.execEnabled ?? false));
+            expect(s.inputs.triggers).to.deep.equal({ execEnabled: String(!(tutorhub.execEnabled ?? false)) });
+        });
+
+        it("deploys a singleton tenant with minimum healthy 0 % and maximum 100 %, others with 100 % and 200 %", () => {
+            expect(named(resources, "ecs-tutorhub-service").inputs).to.include({ deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 });
+            expect(named(resources, "ecs-bakery-service").inputs).to.include({ deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 200 });
+        });
+
+        it("uses the configured certificate and hosted zone instead of looking them up", () => {
+            expect(named(resources, "ecs-https").inputs.certificateArn).to.equal(certificateArn);
+            for (const r of ofType(resources, T.record)) expect(r.inputs.zoneId).to.equal("Z0EXAMPLE12345");
+        });
+    });
+});
