@@ -1,0 +1,362 @@
+import { expect } from "chai";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import { PHASE_NAMES } from "../../src/phases";
+import { EXIT } from "../../automation/errors";
+import { rollout } from "../../automation/rollout";
+import { parseUrn } from "../../automation/targets";
+import { platformSteps, urn } from "../support/fake-engine";
+import { approvalsFor, captureIo, COMMIT, configOf, harness, recordOf, request } from "../support/rollout";
+
+const ENVIRONMENTS = ["dev", "sit", "prod"] as const;
+const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+const allPhasesIn = (env: string) => PHASE_NAMES.map((p) => recordOf(env, p, "succeeded"));
+
+describe("rollout: the phase loop", () => {
+    for (const env of ENVIRONMENTS) {
+        describe(`in ${env}`, () => {
+            const cfg = configOf(env);
+            const sitHistory = allPhasesIn("sit");
+
+            async function rollNetwork(extra = {}) {
+                const h = harness(env);
+                for (const r of sitHistory) await h.ledger.append(r);
+                const code = await rollout(request(env, "network", { approvals: approvalsFor(cfg, "network"), yes: true, ...extra }), h.deps);
+                return { h, code, records: await h.ledger.read(env) };
+            }
+
+            it("applies a phase with one whole-program preview, one targeted preview and one up — no more", async () => {
+                const { h, code } = await rollNetwork();
+                expect(code, h.io.text()).to.equal(EXIT.ok);
+                expect(h.engine.calls.map((c) => [c.op, c.target === undefined ? "whole program" : "targeted"])).to.deep.equal([
+                    ["preview", "whole program"], ["preview", "targeted"], ["up", "targeted"],
+                ]);
+            });
+
+            it("targets exactly the layer component and everything under it, and applies the plan it saved", async () => {
+                const { h } = await rollNetwork();
+                const [, preview, up] = h.engine.calls;
+                expect([...preview.target!].map((u) => parseUrn(u).name).sort()).to.deep.equal(["network", "network-private-a", "network-vpc"]);
+                expect(up.target).to.deep.equal(preview.target);
+                expect(up.plan).to.equal(preview.plan);
+            });
+
+            it(`records the attempt: commit, operator, the approvals ${env} requires bound to the plan's sha256, counts, durations`, async () => {
+                const { h, records } = await rollNetwork();
+                const record = records.filter((r) => r.env === env).at(-1)!;
+                const planHash = sha256(h.engine.ups[0].plan!);
+                expect(record).to.include({ env, phase: "network", result: "succeeded", commit: COMMIT, operator: "alice", planHash, runId: "run-1" });
+                expect(record.approvals).to.deep.equal(approvalsFor(cfg, "network").map((a) => ({ ...a, planHash })));
+                expect(record.counts).to.deep.include({ create: 3 });
+                expect(record.durationsMs.total).to.be.greaterThan(0);
+            });
+
+            if ((cfg.approvals.network ?? []).length > 0) {
+                it(`refuses network without its ${cfg.approvals.network!.join(" and ")} approval, and never reaches up`, async () => {
+                    const { h, code, records } = await rollNetwork({ approvals: [] });
+                    expect(code).to.equal(EXIT.refused);
+                    expect(h.engine.ups).to.have.length(0);
+                    expect(records.at(-1)).to.include({ result: "refused", gate: "approval" });
+                });
+            } else {
+                it("needs no role for network, only --yes", async () => {
+                    const { code } = await rollNetwork({ approvals: [] });
+                    expect(code).to.equal(EXIT.ok);
+                });
+            }
+        });
+    }
+
+    describe("--phase all", () => {
+        it("runs every phase in registry order: one whole-program preview, then one targeted preview and one up per phase", async () => {
+            const h = harness("dev");
+            const code = await rollout(request("dev", "all", { yes: true }), h.deps);
+            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect(h.engine.previews).to.have.length(1 + PHASE_NAMES.length);
+            expect(h.engine.ups).to.have.length(PHASE_NAMES.length);
+            expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
+        });
+
+        it("stops at the first phase that fails, with exit 1 and the failure recorded", async () => {
+            const h = harness("dev", { engine: { failOn: "data-aurora" } });
+            const code = await rollout(request("dev", "all", { yes: true }), h.deps);
+            expect(code).to.equal(EXIT.failed);
+            expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result, r.error?.code])).to.deep.equal([
+                ["network", "succeeded", undefined], ["database", "failed", "engine-failed"],
+            ]);
+            expect(h.engine.ups).to.have.length(2);
+            expect(h.io.text()).to.match(/failed to create bbws-aurora-dev after/);
+        });
+
+        it("skips phases the program does not have yet, and does not hold later phases back for them", async () => {
+            const steps = platformSteps("dev").filter((s) => !s.urn.includes("bbws:storage:StorageLayer"));
+            const h = harness("dev", { engine: { steps } });
+            const code = await rollout(request("dev", "all", { yes: true }), h.deps);
+            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect((await h.ledger.read("dev")).map((r) => r.phase)).to.deep.equal(["network", "database", "ecs", "monitoring"]);
+            expect(h.io.text()).to.include("not in the program yet (skipped): storage");
+        });
+
+        it("refuses a named phase the program does not have, as a usage error", async () => {
+            const steps = platformSteps("dev").filter((s) => !s.urn.includes("bbws:storage:StorageLayer"));
+            const h = harness("dev", { engine: { steps } });
+            const err = await rollout(request("dev", "storage", { yes: true }), h.deps).catch((e) => e);
+            expect(err).to.include({ code: "phase-not-in-program", exitCode: EXIT.usage });
+        });
+    });
+
+    describe("--resume", () => {
+        it("starts from the first phase this commit has not completed", async () => {
+            const h = harness("dev");
+            await h.ledger.append(recordOf("dev", "network", "succeeded"));
+            await h.ledger.append(recordOf("dev", "database", "succeeded"));
+            const code = await rollout(request("dev", "all", { yes: true, resume: true }), h.deps);
+            expect(code).to.equal(EXIT.ok);
+            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name))
+                .to.deep.equal(["storage", "ecs", "monitoring"]);
+        });
+
+        it("does not count another commit's successes", async () => {
+            const h = harness("dev");
+            await h.ledger.append(recordOf("dev", "network", "succeeded", "0ther"));
+            await rollout(request("dev", "all", { yes: true, resume: true }), h.deps);
+            expect(h.engine.ups).to.have.length(PHASE_NAMES.length);
+        });
+
+        it("has nothing to do once the commit completed every phase: exit 0 after the whole-program preview", async () => {
+            const h = harness("dev");
+            for (const r of allPhasesIn("dev")) await h.ledger.append(r);
+            const code = await rollout(request("dev", "all", { yes: true, resume: true }), h.deps);
+            expect(code).to.equal(EXIT.ok);
+            expect(h.engine.calls).to.have.length(1);
+            expect(h.io.text()).to.include("nothing to do");
+        });
+    });
+
+    describe("order gate", () => {
+        it("refuses a phase whose earlier phases have not succeeded here (exit 3), before any targeted preview", async () => {
+            const h = harness("sit");
+            await h.ledger.append(recordOf("sit", "network", "failed"));
+            const code = await rollout(request("sit", "database", { yes: true }), h.deps);
+            expect(code).to.equal(EXIT.refused);
+            expect(h.engine.calls).to.have.length(1);
+            expect(h.io.text()).to.include("refused by the order gate").and.include("network: last attempt failed")
+                .and.include("--force-order");
+            expect((await h.ledger.read("sit")).at(-1)).to.include({ phase: "database", result: "refused", gate: "order" });
+        });
+
+        it("lets --force-order through and records it", async () => {
+            const cfg = configOf("sit");
+            const h = harness("sit");
+            const code = await rollout(request("sit", "database", { forceOrder: true, approvals: approvalsFor(cfg, "database") }), h.deps);
+            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect((await h.ledger.read("sit")).at(-1)!.overrides).to.deep.equal(["--force-order"]);
+        });
+    });
+
+    describe("promotion gate", () => {
+        const prod = configOf("prod");
+        const approvals = approvalsFor(prod, "network");
+
+        it("refuses prod until this commit has completed every phase in sit", async () => {
+            const h = harness("prod");
+            for (const r of allPhasesIn("sit").slice(0, 3)) await h.ledger.append(r);
+            const code = await rollout(request("prod", "network", { approvals }), h.deps);
+            expect(code).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("refused by the promotion gate").and.include("ecs: not completed in sit")
+                .and.include("--env sit --phase all");
+            expect(h.engine.ups).to.have.length(0);
+        });
+
+        it("does not accept another commit's rollout of sit", async () => {
+            const h = harness("prod");
+            for (const p of PHASE_NAMES) await h.ledger.append(recordOf("sit", p, "succeeded", "0ther"));
+            expect(await rollout(request("prod", "network", { approvals }), h.deps)).to.equal(EXIT.refused);
+        });
+
+        it("does not apply to sit, which promotes from nowhere", async () => {
+            const sit = configOf("sit");
+            const h = harness("sit");
+            expect(await rollout(request("sit", "network", { approvals: approvalsFor(sit, "network") }), h.deps)).to.equal(EXIT.ok);
+        });
+    });
+
+    describe("scope gate", () => {
+        it("refuses a phase whose preview changes a resource of another phase, listing it", async () => {
+            const leak = { urn: urn("dev", ["bbws:data:DataLayer", "aws:ec2/securityGroup:SecurityGroup"], "data-sg"), op: "update" as const };
+            const h = harness("dev", { engine: { alsoTouched: [leak] } });
+            const code = await rollout(request("dev", "network", { yes: true }), h.deps);
+            expect(code).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("refused by the scope gate").and.include(`update ${leak.urn}`);
+            expect(h.engine.ups).to.have.length(0);
+        });
+
+        it("ignores the root stack and providers, which every targeted operation includes", async () => {
+            const h = harness("dev");
+            await rollout(request("dev", "network", { yes: true }), h.deps);
+            expect(h.io.stdout.join("\n")).to.match(/pass\s+scope/);
+        });
+    });
+
+    describe("safety gate", () => {
+        const aurora = urn("dev", ["bbws:data:DataLayer", "aws:rds/cluster:Cluster"], "data-aurora");
+        const replacing = (env: string) => platformSteps(env).map((s) => s.urn.endsWith("::data-aurora")
+            ? { ...s, op: "replace" as const, keys: ["engineVersion"], diffs: ["engineVersion"] } : s);
+
+        it("refuses replacing the Aurora cluster unless its URN is named, and says how to allow it", async () => {
+            const h = harness("dev", { engine: { steps: replacing("dev") } });
+            await h.ledger.append(recordOf("dev", "network", "succeeded"));
+            const code = await rollout(request("dev", "database", { yes: true }), h.deps);
+            expect(code).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("refused by the safety gate").and.include(`replace ${aurora} (because of engineVersion)`)
+                .and.include(`--allow-replace '${aurora}'`);
+            expect(h.engine.ups).to.have.length(0);
+        });
+
+        it("lets the named replacement through and records the override", async () => {
+            const h = harness("dev", { engine: { steps: replacing("dev") } });
+            await h.ledger.append(recordOf("dev", "network", "succeeded"));
+            const code = await rollout(request("dev", "database", { yes: true, allowReplace: [aurora] }), h.deps);
+            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect((await h.ledger.read("dev")).at(-1)!.overrides).to.deep.equal([`--allow-replace ${aurora}`]);
+        });
+    });
+
+    describe("approval gate", () => {
+        const seeded = async () => {
+            const h = harness("sit");
+            await h.ledger.append(recordOf("sit", "network", "succeeded"));
+            return h;
+        };
+
+        it("refuses sit's database with tech-lead but without dba, and says who must approve", async () => {
+            const h = await seeded();
+            const code = await rollout(request("sit", "database", { approvals: [{ role: "tech-lead", name: "alice" }] }), h.deps);
+            expect(code).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("dba: no approval").and.include("--approve dba:<name>");
+            expect(h.engine.ups).to.have.length(0);
+        });
+
+        it("does not take --yes instead of a required role", async () => {
+            const h = await seeded();
+            expect(await rollout(request("sit", "database", { yes: true }), h.deps)).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("--yes does not replace a required approval");
+        });
+
+        it("refuses an approval pinned to another plan: a changed plan needs a new approval", async () => {
+            const h = await seeded();
+            const approvals = [{ role: "tech-lead", name: "alice", planHash: "deadbeef" }, { role: "dba", name: "bob" }];
+            expect(await rollout(request("sit", "database", { approvals }), h.deps)).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("tech-lead: alice approved plan deadbeef, not this plan");
+        });
+
+        it("accepts an approval pinned to this plan's sha256 (as printed by --preview-only)", async () => {
+            const preview = await seeded();
+            await rollout(request("sit", "database", { previewOnly: true }), preview.deps);
+            const planHash = (await preview.ledger.read("sit")).at(-1)!.planHash!;
+
+            const h = await seeded();
+            const approvals = [{ role: "tech-lead", name: "alice", planHash: planHash.slice(0, 12) }, { role: "dba", name: "bob" }];
+            expect(await rollout(request("sit", "database", { approvals }), h.deps), h.io.text()).to.equal(EXIT.ok);
+        });
+
+        it("does not let one person approve for two roles", async () => {
+            const h = await seeded();
+            const approvals = [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "alice" }];
+            expect(await rollout(request("sit", "database", { approvals }), h.deps)).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("alice already approves for another role");
+        });
+
+        it("asks at a terminal for each missing role, showing the plan's hash", async () => {
+            const io = captureIo((q) => (q.includes("as dba") ? "bob" : ""));
+            const h = harness("sit", { io });
+            await h.ledger.append(recordOf("sit", "network", "succeeded"));
+            const code = await rollout(request("sit", "database", { approvals: [{ role: "tech-lead", name: "alice" }] }), h.deps);
+            expect(code, io.text()).to.equal(EXIT.ok);
+            expect(io.questions).to.have.length(1);
+            expect(io.questions[0]).to.match(/approve database in sit \(plan sha256 [0-9a-f]{12}\) as dba/);
+            expect((await h.ledger.read("sit")).at(-1)!.approvals.map((a) => a.name)).to.deep.equal(["alice", "bob"]);
+        });
+
+        it("refuses in CI where no role is required but --yes was not given", async () => {
+            const h = harness("dev");
+            expect(await rollout(request("dev", "network"), h.deps)).to.equal(EXIT.refused);
+            expect(h.io.text()).to.include("pass --yes");
+        });
+
+        it("refuses when the plan file changes after it was approved", async () => {
+            const io = captureIo(() => "y");
+            const h = harness("dev", { io });
+            io.ask = async () => {
+                fs.appendFileSync(h.engine.previews[1].plan!, " ");
+                return "y";
+            };
+            expect(await rollout(request("dev", "network"), h.deps)).to.equal(EXIT.refused);
+            expect(io.text()).to.include("changed after it was approved");
+            expect(h.engine.ups).to.have.length(0);
+        });
+    });
+
+    describe("--preview-only", () => {
+        it("stops after the scope and safety gates, prints the Markdown summary and records a preview", async () => {
+            const h = harness("sit");
+            const code = await rollout(request("sit", "network", { previewOnly: true, format: "markdown" }), h.deps);
+            expect(code).to.equal(EXIT.ok);
+            expect(h.engine.ups).to.have.length(0);
+            expect(h.io.stdout.join("\n")).to.include("### Rollout: network in sit").and.include("| create | network-vpc |");
+            expect((await h.ledger.read("sit")).at(-1)).to.include({ result: "previewed" });
+        });
+    });
+
+    describe("verification", () => {
+        it("hands the phase and the stack outputs to the hook", async () => {
+            const seen: unknown[] = [];
+            const h = harness("dev", {
+                engine: { outputs: { network: { vpcId: "vpc-0a1b2c3d4e5f60718" } } },
+                deps: { verify: async (phase, ctx) => { seen.push([phase, ctx]); return { checks: [] }; } },
+            });
+            await rollout(request("dev", "network", { yes: true }), h.deps);
+            expect(seen).to.deep.equal([["network", { env: "dev", outputs: { network: { vpcId: "vpc-0a1b2c3d4e5f60718" } } }]]);
+            expect(h.io.text()).to.include("no checks registered for network");
+        });
+
+        it("fails the phase (exit 1) on a failed check, but not on a warning", async () => {
+            const h = harness("dev", {
+                deps: {
+                    verify: async (phase) => ({ checks: [
+                        { id: "network-nat", phase, status: "warn", detail: "one NAT gateway" },
+                        { id: "network-flow-logs", phase, status: "fail", detail: "no flow log on vpc-0a1b" },
+                    ] }),
+                },
+            });
+            expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            expect((await h.ledger.read("dev")).at(-1)).to.deep.include({
+                result: "failed", checks: { pass: 0, warn: 1, fail: 1 }, error: { code: "verification-failed", message: "network-flow-logs" },
+            });
+        });
+    });
+
+    describe("engine failures", () => {
+        it("records a cancelled update (Ctrl-C) as cancelled, exit 1", async () => {
+            const h = harness("dev", { engine: { cancelAfter: 1 } });
+            expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            expect((await h.ledger.read("dev")).at(-1)).to.include({ result: "cancelled" });
+            expect(h.io.text()).to.include("update was cancelled");
+        });
+
+        it("reports a concurrent update with what to do, exit 1, no stack trace", async () => {
+            const h = harness("dev", { engine: { concurrentUpdate: true } });
+            expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("concurrent-update");
+            expect(h.io.text()).to.include("pulumi cancel").and.not.match(/\n\s+at /);
+        });
+
+        it("streams progress with durations and the physical name", async () => {
+            const h = harness("dev");
+            await h.ledger.append(recordOf("dev", "network", "succeeded"));
+            await rollout(request("dev", "database", { yes: true }), h.deps);
+            expect(h.io.stderr).to.include("  creating bbws-aurora-dev (aws:rds/cluster:Cluster)");
+            expect(h.io.stderr).to.include("  created bbws-aurora-dev in 6m30s");
+        });
+    });
+});
