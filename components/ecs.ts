@@ -355,7 +355,12 @@ export class EcsLayer extends pulumi.ComponentResource {
                 retries: 3,
                 startPeriod: 60,
             },
-            environment: [...database, { name: "WP_REDIS_HOST", value: args.redisPrimaryEndpoint }],
+            environment: [
+                ...database,
+                { name: "WP_REDIS_HOST", value: args.redisPrimaryEndpoint },
+                // The replication group only accepts TLS connections (encryption in transit).
+                { name: "WP_REDIS_SCHEME", value: "tls" },
+            ],
             secrets: [
                 dbPassword,
                 { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
@@ -507,7 +512,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
         }, { parent: this }).result]));
         const secret = new aws.secretsmanager.Secret(`${tn}-salts`, {
-            name: bbwsName(args.env, `wp-salts-${tenant.id}`),
+            name: `bbws/${args.env}/tenants/${tenant.id}/wp-salts`,
             description: `WordPress keys and salts of tenant ${tenant.id}`,
             kmsKeyId: args.keyArn,
             recoveryWindowInDays: args.protection.secretRecoveryDays,

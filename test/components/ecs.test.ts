@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
 import {
     EcsLayer, EcsLayerArgs, deploymentLimits, ECR_LIFECYCLE_POLICY, FARGATE_PLATFORM_VERSION, TLS_POLICY,
     WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
@@ -7,6 +6,7 @@ import {
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
 import type { PlatformConfig } from "../../src/config";
+import { RecordedOptions, recordOptions } from "../support/options";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 
 const T = {
@@ -78,16 +78,6 @@ interface Container {
 const containersOf = (taskDefinition: Registration): Container[] => JSON.parse(taskDefinition.inputs.containerDefinitions);
 const policyOf = (resources: Registration[], roleLogicalName: string) => JSON.parse(named(resources, `${roleLogicalName}-policy`).inputs.policy);
 
-/** Resource options are not inputs: capture `ignoreChanges` as the engine receives them. */
-function recordIgnoreChanges(into: Map<string, string[]>): void {
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: unknown) => {
-        into.set(req.getName(), req.getIgnorechangesList());
-        register(req, callback);
-    };
-}
-
 describe("ecs layer", () => {
     describe("deployment limits", () => {
         it("lets a singleton's old task stop before the new one starts (minimum 0 %, maximum 100 %)", () => {
@@ -103,11 +93,11 @@ describe("ecs layer", () => {
             const cfg = configFor(env);
             let resources: Registration[];
             let layer: EcsLayer;
-            const ignoreChanges = new Map<string, string[]>();
+            let options: Map<string, RecordedOptions>;
 
             before(async () => {
                 ({ result: layer, resources } = await construct(cfg, () => {
-                    recordIgnoreChanges(ignoreChanges);
+                    options = recordOptions();
                     return buildEcs(cfg);
                 }));
             });
@@ -123,6 +113,7 @@ describe("ecs layer", () => {
                             { encryptionType: "KMS", kmsKey: upstreamFor(cfg).keyArn },
                         ]);
                         expect(repo.inputs.forceDelete, repo.name).to.equal(!cfg.protection.protect);
+                        expect(options.get(repo.name)!.protect, repo.name).to.equal(cfg.protection.protect);
                     }
                 });
 
@@ -289,8 +280,16 @@ describe("ecs layer", () => {
 
                 it("leaves the running count to auto-scaling after creation, so drift checks do not flag it", () => {
                     for (const tenant of cfg.tenants) {
-                        expect(ignoreChanges.get(`ecs-${tenant.id}-service`)).to.deep.equal(["desiredCount"]);
+                        expect(options.get(`ecs-${tenant.id}-service`)!.ignoreChanges).to.deep.equal(["desiredCount"]);
                         expect(named(resources, `ecs-${tenant.id}-service`).inputs.desiredCount).to.equal(tenant.minCapacity);
+                    }
+                });
+
+                it("starts a service only after its listener rule and the cluster's capacity providers exist", () => {
+                    for (const tenant of cfg.tenants) {
+                        expect(options.get(`ecs-${tenant.id}-service`)!.dependencies).to.include.members([
+                            named(resources, `ecs-${tenant.id}-rule`).urn, named(resources, "ecs-capacity-providers").urn,
+                        ]);
                     }
                 });
 
@@ -360,12 +359,13 @@ describe("ecs layer", () => {
                             { name: "WORDPRESS_DB_NAME", value: db.database },
                             { name: "WORDPRESS_DB_USER", value: db.username },
                             { name: "WP_REDIS_HOST", value: up.redisPrimaryEndpoint },
+                            { name: "WP_REDIS_SCHEME", value: "tls" },
                         ]);
                         const secrets = Object.fromEntries(wp.secrets!.map((s) => [s.name, s.valueFrom]));
                         expect(secrets.WORDPRESS_DB_PASSWORD).to.equal(`${db.arn}:password::`);
                         expect(secrets.WP_REDIS_PASSWORD).to.equal(up.redisAuthSecretArn);
                         for (const key of WORDPRESS_SALT_KEYS) {
-                            expect(secrets[`WORDPRESS_${key}`], key).to.match(new RegExp(`^arn:aws:secretsmanager:.*:secret:bbws-wp-salts-${tenant.id}-${env}-[0-9a-f]{6}:${key}::$`));
+                            expect(secrets[`WORDPRESS_${key}`], key).to.match(new RegExp(`^arn:aws:secretsmanager:.*:secret:bbws/${env}/tenants/${tenant.id}/wp-salts-[0-9a-f]{6}:${key}::$`));
                         }
                     }
                 });
@@ -424,7 +424,7 @@ describe("ecs layer", () => {
 
                 it("keeps each tenant's salts in one Secrets Manager secret encrypted with the data key, never in plain state", () => {
                     const secrets = ofType(resources, T.secret);
-                    expect(secrets.map((s) => s.inputs.name)).to.have.members(cfg.tenants.map((t) => `bbws-wp-salts-${t.id}-${env}`));
+                    expect(secrets.map((s) => s.inputs.name)).to.have.members(cfg.tenants.map((t) => `bbws/${env}/tenants/${t.id}/wp-salts`));
                     for (const s of secrets) expect(s.inputs.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
                     for (const v of ofType(resources, T.secretVersion)) expect(v.inputs.secretString).to.equal(SECRET_MASK);
                 });
@@ -440,7 +440,7 @@ describe("ecs layer", () => {
                         expect(secrets).to.include(up.tenantDbSecrets[tenant.id].arn).and.include(up.redisAuthSecretArn);
                         for (const other of cfg.tenants.filter((t) => t.id !== tenant.id)) {
                             expect(JSON.stringify(policy)).not.to.contain(`/tenants/${other.id}/`);
-                            expect(JSON.stringify(policy)).not.to.contain(`salts-${other.id}-`);
+                            expect(JSON.stringify(policy)).not.to.contain(`/${other.id}/wp-salts`);
                         }
                         const logs = policy.Statement.find((s: any) => s.Sid === "WriteLogs").Resource;
                         expect(logs).to.deep.equal([`arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:/aws/ecs/bbws-${env}/${tenant.id}:*`]);

@@ -1,6 +1,6 @@
 /**
  * What the registrations in `construct` do not carry: the resource options (`protect`,
- * `retainOnDelete`, explicit dependencies) and the raw inputs with secrets still wrapped, so a test
+ * `retainOnDelete`, `ignoreChanges`, explicit dependencies) and the raw inputs with secrets still wrapped, so a test
  * can read a secret's content on purpose. Call `recordOptions()` inside `construct`'s callback, before
  * building the component.
  */
@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RecordedOptions {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** Input properties whose changes the engine ignores after creation. */
+    readonly ignoreChanges: readonly string[];
     /** URNs this resource waits for: `dependsOn` and the resources its inputs come from. */
     readonly dependencies: readonly string[];
     /** Inputs as the engine receives them; a secret is `{ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value }`. */
@@ -24,6 +26,7 @@ export function recordOptions(): Map<string, RecordedOptions> {
         recorded.set(req.getName(), {
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
+            ignoreChanges: req.getIgnorechangesList(),
             dependencies: req.getDependenciesList(),
             rawInputs: pulumi.runtime.deserializeProperties(req.getObject()),
         });
