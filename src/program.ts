@@ -6,6 +6,8 @@
 import type { PlatformConfig } from "./config";
 import { getPhase } from "./phases";
 import { NetworkLayer } from "../components/network";
+import { DataLayer } from "../components/data";
+import { StorageLayer } from "../components/storage";
 
 export function createPlatform(cfg: PlatformConfig) {
     const network = new NetworkLayer(getPhase("network").componentName, {
@@ -13,6 +15,30 @@ export function createPlatform(cfg: PlatformConfig) {
         region: cfg.region,
         network: cfg.network,
         tenants: cfg.tenants,
+    });
+    const data = new DataLayer(getPhase("database").componentName, {
+        env: cfg.env,
+        accountId: cfg.accountId,
+        database: cfg.database,
+        cache: cfg.cache,
+        protection: cfg.protection,
+        tenants: cfg.tenants,
+        isolatedSubnetIds: network.isolatedSubnetIds,
+        azCount: cfg.network.azCount,
+        databaseSecurityGroupId: network.securityGroupIds.database,
+        cacheSecurityGroupId: network.securityGroupIds.cache,
+    });
+    const storage = new StorageLayer(getPhase("storage").componentName, {
+        env: cfg.env,
+        accountId: cfg.accountId,
+        storage: cfg.storage,
+        protection: cfg.protection,
+        tenants: cfg.tenants,
+        keyArn: data.keyArn,
+        privateSubnetIds: network.privateSubnetIds,
+        azCount: cfg.network.azCount,
+        fileSystemSecurityGroupId: network.securityGroupIds.fileSystem,
+        databaseClusterArn: data.clusterArn,
     });
 
     return {
@@ -23,6 +49,25 @@ export function createPlatform(cfg: PlatformConfig) {
             isolatedSubnetIds: network.isolatedSubnetIds,
             securityGroupIds: network.securityGroupIds,
             tenantSecurityGroupIds: network.tenantSecurityGroupIds,
+        },
+        database: {
+            clusterIdentifier: data.clusterIdentifier,
+            writerEndpoint: data.writerEndpoint,
+            readerEndpoint: data.readerEndpoint,
+            port: data.port,
+            masterSecretArn: data.masterSecretArn,
+            redisReplicationGroupId: data.redisReplicationGroupId,
+            redisPrimaryEndpoint: data.redisPrimaryEndpoint,
+            keyArn: data.keyArn,
+            tenantSecretArns: Object.fromEntries(Object.entries(data.tenantSecrets).map(([id, s]) => [id, s.arn])),
+        },
+        storage: {
+            fileSystemId: storage.fileSystemId,
+            accessPointIds: Object.fromEntries(Object.entries(storage.accessPoints).map(([id, a]) => [id, a.id])),
+            assetsBucketName: storage.assetsBucket.name,
+            migrationBucketName: storage.migrationBucket.name,
+            logsBucketName: storage.logsBucket.name,
+            backupVaultName: storage.backupVaultName,
         },
     };
 }
