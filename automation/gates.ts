@@ -173,7 +173,8 @@ export const safetyGate: Gate<SafetyContext> = {
             .map((s) => [s.urn, s] as const)).values()];
         if (destructive.length === 0) return pass();
         const refused = destructive.filter((s) => !allowReplace.includes(s.urn));
-        const describe = (s: PlanStep) => `${s.op} ${s.urn}${s.replaceKeys.length ? ` (because of ${s.replaceKeys.join(", ")})` : ""}`;
+        const describe = (s: PlanStep) => `${s.op === "delete" ? "delete" : "replace"} ${s.urn}` +
+            (s.replaceKeys.length ? ` (because of ${s.replaceKeys.join(", ")})` : "");
         if (refused.length === 0) return pass(destructive.map(describe), destructive.map((s) => `--allow-replace ${s.urn}`));
         return fail(refused.map(describe),
             `after a backup or snapshot of each, pass ${refused.map((s) => `--allow-replace '${s.urn}'`).join(" ")}`);

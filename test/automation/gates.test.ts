@@ -1,0 +1,142 @@
+import { expect } from "chai";
+import {
+    approvalGate, DESTRUCTIVE_OPS, orderGate, promotionGate, safetyGate, scopeGate, STATEFUL_TYPES,
+} from "../../automation/gates";
+import type { PlanStep } from "../../automation/plan-summary";
+import { urn } from "../support/fake-engine";
+import { COMMIT, recordOf } from "../support/rollout";
+
+const step = (u: string, op: PlanStep["op"], replaceKeys: string[] = []): PlanStep =>
+    ({ urn: u, type: u.split("::")[2].split("$").at(-1)!, op, diffs: [], replaceKeys });
+const ALL = ["network", "database", "storage", "ecs", "monitoring"] as const;
+
+describe("gates", () => {
+    it("each has an id, one line of info and an explanation", () => {
+        for (const gate of [orderGate, promotionGate, scopeGate, safetyGate, approvalGate]) {
+            expect(gate.info, gate.id).to.match(/^[A-Z].{10,}[^.]$/);
+            expect(gate.explanation, gate.id).to.match(/^[A-Z].{20,}\.$/);
+        }
+    });
+
+    describe("order", () => {
+        const base = { env: "sit", inProgram: [...ALL], forceOrder: false };
+        it("passes when every earlier phase's last attempt succeeded", () => {
+            const history = [recordOf("sit", "network", "failed"), recordOf("sit", "network", "succeeded")];
+            expect(orderGate.check({ ...base, phase: "database", history }).status).to.equal("pass");
+        });
+        it("fails when an earlier phase failed after succeeding, naming it and the fix", () => {
+            const history = [recordOf("sit", "network", "succeeded"), recordOf("sit", "network", "failed")];
+            const v = orderGate.check({ ...base, phase: "database", history });
+            expect(v.status).to.equal("fail");
+            expect(v.findings).to.deep.equal(["network: last attempt failed at 2026-11-20T10:00:00.000Z"]);
+            expect(v.fix).to.include("--phase network").and.include("--force-order");
+        });
+        it("ignores refusals and previews, which change nothing", () => {
+            const history = [recordOf("sit", "network", "succeeded"), recordOf("sit", "network", "refused"), recordOf("sit", "network", "previewed")];
+            expect(orderGate.check({ ...base, phase: "database", history }).status).to.equal("pass");
+        });
+        it("does not wait for a phase the program does not have", () => {
+            const history = [recordOf("sit", "network", "succeeded")];
+            expect(orderGate.check({ ...base, inProgram: ["network", "ecs"], phase: "ecs", history }).status).to.equal("pass");
+        });
+        it("is not applicable to the first phase", () => {
+            expect(orderGate.check({ ...base, phase: "network", history: [] }).status).to.equal("n/a");
+        });
+        it("passes with --force-order, saying so", () => {
+            const v = orderGate.check({ ...base, phase: "ecs", history: [], forceOrder: true });
+            expect(v).to.deep.include({ status: "pass", overrides: ["--force-order"] });
+            expect(v.findings).to.have.length(3);
+        });
+    });
+
+    describe("promotion", () => {
+        const base = { commit: COMMIT, promoteFrom: "sit", inProgram: [...ALL] };
+        it("passes when this commit completed every phase in sit", () => {
+            expect(promotionGate.check({ ...base, sourceHistory: ALL.map((p) => recordOf("sit", p, "succeeded")) }).status).to.equal("pass");
+        });
+        it("fails listing the phases this commit has not completed there", () => {
+            const v = promotionGate.check({ ...base, sourceHistory: [recordOf("sit", "network", "succeeded"), recordOf("sit", "database", "failed")] });
+            expect(v.status).to.equal("fail");
+            expect(v.findings.map((f) => f.split(":")[0])).to.deep.equal(["database", "storage", "ecs", "monitoring"]);
+        });
+        it("fails when the commit is unknown", () => {
+            expect(promotionGate.check({ ...base, commit: undefined, sourceHistory: [] }).status).to.equal("fail");
+        });
+        it("is not applicable where config names no source environment", () => {
+            expect(promotionGate.check({ ...base, promoteFrom: undefined, sourceHistory: [] }).status).to.equal("n/a");
+        });
+    });
+
+    describe("scope", () => {
+        const vpc = urn("sit", ["bbws:network:NetworkLayer", "aws:ec2/vpc:Vpc"], "network-vpc");
+        const sg = urn("sit", ["bbws:data:DataLayer", "aws:ec2/securityGroup:SecurityGroup"], "data-sg");
+        const stack = "urn:pulumi:sit::bbws-platform::pulumi:pulumi:Stack::bbws-platform-sit";
+        const provider = "urn:pulumi:sit::bbws-platform::pulumi:providers:aws::default_7_48_0";
+        it("passes when only the phase, the root stack and providers change", () => {
+            const steps = [step(vpc, "create"), step(stack, "update"), step(provider, "update")];
+            expect(scopeGate.check({ phase: "network", phaseUrns: new Set([vpc]), steps }).status).to.equal("pass");
+        });
+        it("fails on a change outside the phase, listing it", () => {
+            const v = scopeGate.check({ phase: "network", phaseUrns: new Set([vpc]), steps: [step(vpc, "create"), step(sg, "delete")] });
+            expect(v).to.deep.include({ status: "fail", findings: [`delete ${sg}`] });
+        });
+        it("does not count unchanged or read resources outside the phase", () => {
+            const steps = [step(sg, "same"), step(sg, "read")];
+            expect(scopeGate.check({ phase: "network", phaseUrns: new Set([vpc]), steps }).status).to.equal("pass");
+        });
+    });
+
+    describe("safety", () => {
+        const aurora = urn("prod", ["bbws:data:DataLayer", "aws:rds/cluster:Cluster"], "data-aurora");
+        const subnet = urn("prod", ["bbws:network:NetworkLayer", "aws:ec2/subnet:Subnet"], "network-private-a");
+        for (const type of STATEFUL_TYPES) {
+            for (const op of DESTRUCTIVE_OPS) {
+                it(`refuses ${op} of ${type} unless named`, () => {
+                    const u = urn("prod", ["bbws:data:DataLayer", type], "thing");
+                    const v = safetyGate.check({ steps: [step(u, op as PlanStep["op"])], allowReplace: [] });
+                    expect(v.status).to.equal("fail");
+                    expect(v.fix).to.include(`--allow-replace '${u}'`);
+                });
+            }
+        }
+        it("counts a replacement's three steps as one resource and names the replacing keys", () => {
+            const steps = (["create-replacement", "replace", "delete-replaced"] as const).map((op) => step(aurora, op, ["engineVersion"]));
+            const v = safetyGate.check({ steps, allowReplace: [] });
+            expect(v.findings).to.deep.equal([`replace ${aurora} (because of engineVersion)`]);
+        });
+        it("passes a named replacement and reports the override", () => {
+            const v = safetyGate.check({ steps: [step(aurora, "replace")], allowReplace: [aurora] });
+            expect(v).to.deep.include({ status: "pass", overrides: [`--allow-replace ${aurora}`] });
+        });
+        it("passes updates of stateful resources and replacements of stateless ones", () => {
+            expect(safetyGate.check({ steps: [step(aurora, "update"), step(subnet, "replace")], allowReplace: [] }).status).to.equal("pass");
+        });
+    });
+
+    describe("approval", () => {
+        const hash = "3f9a1c0d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b";
+        const base = { env: "prod", phase: "database" as const, requiredRoles: ["tech-lead", "dba"], planHash: hash, confirmed: false };
+        it("passes when every required role approved, by different people", () => {
+            const v = approvalGate.check({ ...base, approvals: [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "bob" }] });
+            expect(v).to.deep.include({ status: "pass", findings: ["tech-lead: alice", "dba: bob"] });
+        });
+        it("fails for a missing role, and --yes does not stand in for it", () => {
+            const v = approvalGate.check({ ...base, confirmed: true, approvals: [{ role: "tech-lead", name: "alice" }] });
+            expect(v).to.deep.include({ status: "fail", findings: ["dba: no approval"] });
+            expect(v.fix).to.include("--approve dba:<name>").and.include("--yes does not replace");
+        });
+        it("accepts an approval pinned to a prefix of this plan's hash, refuses one pinned to another plan", () => {
+            const approvals = (pin: string) => [{ role: "tech-lead", name: "alice", planHash: pin }, { role: "dba", name: "bob" }];
+            expect(approvalGate.check({ ...base, approvals: approvals(hash.slice(0, 8)) }).status).to.equal("pass");
+            expect(approvalGate.check({ ...base, approvals: approvals("0badc0de") }).status).to.equal("fail");
+        });
+        it("fails when one person approves for two roles", () => {
+            const v = approvalGate.check({ ...base, approvals: [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "alice" }] });
+            expect(v.status).to.equal("fail");
+        });
+        it("where no role is required, passes only when confirmed (--yes or y at the terminal)", () => {
+            expect(approvalGate.check({ ...base, requiredRoles: [], approvals: [] }).status).to.equal("fail");
+            expect(approvalGate.check({ ...base, requiredRoles: [], approvals: [], confirmed: true }).status).to.equal("pass");
+        });
+    });
+});
