@@ -83,12 +83,13 @@ export function driftReport(env: string, events: readonly EngineEvent[], ignore:
     const drifted: DriftedResource[] = [];
     const hidden: HiddenDrift[] = [];
     for (const m of latest.values()) {
-        if (NOT_DRIFT.has(m.op)) continue;
-        const { name } = parseUrn(m.urn);
+        // Some engines leave the op at `refresh` and only send the diff: a diff is drift all the same.
+        const op: OpType = m.op === "refresh" && (m.diffs?.length || Object.keys(m.detailedDiff ?? {}).length) ? "update" : m.op;
+        if (NOT_DRIFT.has(op)) continue;
         const resource: DriftedResource = {
-            urn: m.urn, type: m.type, name, op: m.op,
+            urn: m.urn, type: m.type, name: parseUrn(m.urn).name, op,
             phase: PHASES.find((p) => belongsTo(p, m.urn))?.name ?? "stack",
-            properties: m.op === "delete" ? [] : driftedProperties(m),
+            properties: op === "delete" ? [] : driftedProperties(m),
         };
         const kept = applyIgnore(resource, ignore, hidden);
         if (kept) drifted.push(kept);

@@ -47,6 +47,11 @@ export interface Engine {
     whoAmI(): Promise<BackendIdentity>;
     preview(options: PreviewOptions): Promise<PreviewResult>;
     up(options: UpOptions): Promise<UpResult>;
+    /**
+     * `refresh --preview-only`: reads every resource's real state and reports each difference as
+     * events; never writes the state (drift detection).
+     */
+    previewRefresh(options: Pick<PreviewOptions, "onEvent" | "signal">): Promise<PreviewResult>;
 }
 
 export const INSTALL_PULUMI = "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/, " +

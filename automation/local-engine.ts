@@ -67,6 +67,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "update", o.signal);
             }
         },
+        previewRefresh: async (o) => {
+            try {
+                return await stack.previewRefresh({ onEvent: o.onEvent, signal: o.signal, color: "never" });
+            } catch (err) {
+                throw translate(err, "refresh preview", o.signal);
+            }
+        },
     };
 }
 

@@ -67,6 +67,16 @@ describe("drift report", () => {
         }]);
     });
 
+    it("counts a step left at op `refresh` that carries a diff as drift", () => {
+        const urn = urnOf("dev", "bbws:monitoring:MonitoringLayer$aws:sns/topic:Topic::monitoring-alerts");
+        const state = (displayName: string) => ({ type: "aws:sns/topic:Topic", urn, id: "arn:aws:sns:af-south-1:123456789012:bbws-alerts-dev", parent: "", provider: "", inputs: {}, outputs: { displayName } });
+        const metadata = { op: "refresh", urn, type: "aws:sns/topic:Topic", old: state("BBWS dev"), new: state("renamed"), diffs: ["displayName"], provider: "" };
+        const events = [{ sequence: 1, timestamp: 1, resOutputsEvent: { metadata } }] as EngineEvent[];
+        expect(driftReport("dev", events).drifted.map((d) => [d.phase, d.op, d.properties])).to.deep.equal([
+            ["monitoring", "update", [{ path: "displayName", kind: "update", old: "BBWS dev", new: "renamed" }]],
+        ]);
+    });
+
     it("finds the changed top-level properties itself when an older CLI sends no diff", () => {
         const [vpc] = platformResources("dev");
         const events = refreshEvents("dev", [{ ...vpc, now: { ...vpc.old, tags: { Name: "bbws-vpc-dev", Owner: "console" } } }]);
