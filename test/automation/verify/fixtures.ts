@@ -9,7 +9,9 @@ import {
     DescribeNatGatewaysCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
 } from "@aws-sdk/client-ec2";
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient, FileSystemDescription } from "@aws-sdk/client-efs";
+import {
+    AccessPointDescription, DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient, FileSystemDescription,
+} from "@aws-sdk/client-efs";
 import {
     DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -161,13 +163,7 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             AvailabilityZoneName: azs[i], LifeCycleState: "available", OwnerId: cfg.accountId,
         })),
     });
-    mocks.efs.on(DescribeAccessPointsCommand).resolves({
-        AccessPoints: cfg.tenants.map((t) => ({
-            AccessPointId: storage.accessPointIds[t.id], FileSystemId: storage.fileSystemId, LifeCycleState: "available",
-            PosixUser: { Uid: t.posixId, Gid: t.posixId }, RootDirectory: { Path: `/tenants/${t.id}`, CreationInfo: { OwnerUid: t.posixId, OwnerGid: t.posixId, Permissions: "0750" } },
-            Tags: [{ Key: "Tenant", Value: t.id }],
-        })),
-    });
+    mocks.efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: accessPoints(cfg, outputs) });
     mocks.s3.on(GetPublicAccessBlockCommand).resolves({
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
     });
@@ -302,6 +298,16 @@ export function efsFileSystem(cfg: PlatformConfig, outputs: Outputs): FileSystem
         OwnerId: cfg.accountId, CreationToken: `bbws-efs-${cfg.env}`, CreationTime: new Date("2026-11-01T10:00:00Z"),
         NumberOfMountTargets: cfg.network.azCount, SizeInBytes: { Value: 6144 }, PerformanceMode: "generalPurpose", ThroughputMode: "elastic", Tags: [],
     };
+}
+
+/** One access point per tenant, as the storage layer makes them. */
+export function accessPoints(cfg: PlatformConfig, outputs: Outputs): AccessPointDescription[] {
+    return cfg.tenants.map((t) => ({
+        AccessPointId: outputs.storage.accessPointIds[t.id], FileSystemId: outputs.storage.fileSystemId, LifeCycleState: "available",
+        PosixUser: { Uid: t.posixId, Gid: t.posixId },
+        RootDirectory: { Path: `/tenants/${t.id}`, CreationInfo: { OwnerUid: t.posixId, OwnerGid: t.posixId, Permissions: "0750" } },
+        Tags: [{ Key: "Tenant", Value: t.id }],
+    }));
 }
 
 /** Every tenant's site answers 200. */

@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { DescribeSecretCommand, ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
+import { configFor, ENVIRONMENTS } from "../../support/pulumi";
+import { auroraCluster, auroraInstances, mockHealthyEnvironment, mocks, outputsFor, replicationGroup, resultOf } from "./fixtures";
+
+describe("verify database: Aurora", () => {
+    for (const env of ENVIRONMENTS) {
+        const cfg = configFor(env);
+        it(`${env}: fails unless backups are kept the configured ${cfg.database.backupRetentionDays} day(s)`, async () => {
+            const outputs = outputsFor(cfg);
+            mockHealthyEnvironment(cfg, outputs);
+            const other = cfg.database.backupRetentionDays + 1;
+            mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), BackupRetentionPeriod: other }] });
+            const result = await resultOf(cfg, "database-aurora-backups", outputs);
+            expect(result.status).to.equal("fail");
+            expect(result.detail).to.equal(`retention ${other} day(s), expected ${cfg.database.backupRetentionDays}`);
+        });
+    }
+
+    const cfg = configFor("sit");
+    const outputs = outputsFor(cfg);
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+
+    it("fails a cluster that is not available, saying its status", async () => {
+        mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), Status: "backing-up" }] });
+        const result = await resultOf(cfg, "database-aurora-available", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("bbws-aurora-sit backing-up");
+    });
+
+    it("fails unencrypted storage, and storage encrypted with another key than the data key", async () => {
+        mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), StorageEncrypted: false, KmsKeyId: undefined }] });
+        expect(await resultOf(cfg, "database-aurora-encrypted", outputs)).to.deep.include({ status: "fail", detail: "bbws-aurora-sit: storage is not encrypted" });
+        const awsManaged = `arn:aws:kms:eu-west-1:${cfg.accountId}:key/aws-rds-managed`;
+        mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), KmsKeyId: awsManaged }] });
+        const result = await resultOf(cfg, "database-aurora-encrypted", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include(awsManaged).and.include(outputs.database.keyArn);
+    });
+
+    it("fails when the writer and its only reader share an AZ", async () => {
+        const [writer, reader] = auroraInstances(cfg, outputs);
+        mocks.rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [writer, { ...reader, AvailabilityZone: writer.AvailabilityZone }] });
+        const result = await resultOf(cfg, "database-aurora-instances", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include(`no reader outside the writer's AZ ${writer.AvailabilityZone}`);
+    });
+
+    it("fails when an instance is missing or not available", async () => {
+        const [writer] = auroraInstances(cfg, outputs);
+        mocks.rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ ...writer, DBInstanceStatus: "rebooting" }] });
+        const result = await resultOf(cfg, "database-aurora-instances", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("1 instance(s), expected 2").and.include(`${writer.DBInstanceIdentifier} is rebooting`);
+    });
+
+    it("passes dev's single instance: there is no reader to spread", async () => {
+        const dev = configFor("dev");
+        const devOutputs = outputsFor(dev);
+        mockHealthyEnvironment(dev, devOutputs);
+        const result = await resultOf(dev, "database-aurora-instances", devOutputs);
+        expect(result.status).to.equal("pass");
+        expect(result.detail).to.equal("bbws-aurora-dev-1 writer available in eu-west-1a");
+    });
+});
+
+describe("verify database: Redis", () => {
+    const cfg = configFor("prod");
+    const outputs = outputsFor(cfg);
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+
+    it("fails when a node is missing or failover is off where config asks for several nodes", async () => {
+        const group = replicationGroup(cfg, outputs);
+        mocks.elasticache.on(DescribeReplicationGroupsCommand).resolves({
+            ReplicationGroups: [{ ...group, MemberClusters: group.MemberClusters!.slice(1), AutomaticFailover: "disabled", Status: "modifying" }],
+        });
+        const result = await resultOf(cfg, "database-redis-available", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("status modifying").and.include("2 node(s), expected 3").and.include("automatic failover disabled");
+    });
+
+    for (const [flag, label] of [["AtRestEncryptionEnabled", "encryption at rest"], ["TransitEncryptionEnabled", "encryption in transit"], ["AuthTokenEnabled", "AUTH"]] as const) {
+        it(`fails when ${label} is off`, async () => {
+            mocks.elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [{ ...replicationGroup(cfg, outputs), [flag]: false }] });
+            expect(await resultOf(cfg, "database-redis-encryption", outputs)).to.deep.include({ status: "fail", detail: `bbws-redis-prod: ${label} is off` });
+        });
+    }
+});
+
+describe("verify database: secrets", () => {
+    const cfg = configFor("sit");
+    const outputs = outputsFor(cfg);
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+
+    it("fails when a tenant's secret does not exist, naming the tenant", async () => {
+        const arn = outputs.database.tenantSecretArns.tutorhub;
+        mocks.secretsManager.on(DescribeSecretCommand, { SecretId: arn })
+            .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } }));
+        const result = await resultOf(cfg, "database-secrets-present", outputs);
+        expect(result).to.deep.include({ status: "fail", detail: `tenant tutorhub secret ${arn} not found` });
+    });
+
+    it("fails when a secret is scheduled for deletion", async () => {
+        const arn = outputs.database.tenantSecretArns.aupairhive;
+        mocks.secretsManager.on(DescribeSecretCommand, { SecretId: arn })
+            .resolves({ ARN: arn, Name: "bbws/sit/tenants/aupairhive/db", DeletedDate: new Date("2026-11-23T09:00:00Z") });
+        const result = await resultOf(cfg, "database-secrets-present", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("bbws/sit/tenants/aupairhive/db is scheduled for deletion");
+    });
+
+    it("fails when RDS no longer manages the master secret the stack exported", async () => {
+        mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), MasterUserSecret: undefined }] });
+        const result = await resultOf(cfg, "database-secrets-present", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("managed master secret is absent");
+    });
+});
