@@ -6,6 +6,7 @@
 import type { PhaseName } from "../src/phases";
 import type { EngineEvent, OpMap, OpType } from "./engine";
 import type { GateResult } from "./gates";
+import { renderMarkdownTable, renderTable } from "./table";
 import { parseUrn } from "./targets";
 
 export type SummaryFormat = "table" | "markdown" | "json";
@@ -64,26 +65,18 @@ export function renderSummary(summary: PhaseSummary, format: SummaryFormat): str
     const rows = changedResources(summary.steps).map((r) => [r.op, r.name, r.type, r.properties.join(", ")]);
     const gates = summary.gates.map((g) => [g.verdict.status, g.gate, g.info, g.verdict.findings.join("; ")]);
     const title = `${summary.phase} in ${summary.env} — plan sha256 ${summary.planHash}`;
+    const resourceHeaders = ["Operation", "Resource", "Type", "Changed properties"];
+    const gateHeaders = ["Result", "Gate", "Rule", "Findings"];
     if (format === "markdown") {
         return [
             `### Rollout: ${title}`, "", `**Changes:** ${counts}`, "",
-            ...(rows.length ? markdownTable(["Operation", "Resource", "Type", "Changed properties"], rows) : ["No resource changes."]),
-            "", "**Gates**", "", ...markdownTable(["Result", "Gate", "Rule", "Findings"], gates),
+            rows.length ? renderMarkdownTable(resourceHeaders, rows) : "No resource changes.",
+            "", "**Gates**", "", renderMarkdownTable(gateHeaders, gates),
         ].join("\n");
     }
     return [
-        title, `  changes: ${counts}`,
-        ...textTable(rows).map((l) => `  ${l}`),
-        "  gates:", ...textTable(gates).map((l) => `    ${l}`),
+        title, `changes: ${counts}`, "",
+        ...(rows.length ? [renderTable(resourceHeaders, rows), ""] : []),
+        renderTable(gateHeaders, gates),
     ].join("\n");
-}
-
-function markdownTable(header: string[], rows: string[][]): string[] {
-    const cell = (s: string) => s.replace(/\|/g, "\\|") || " ";
-    return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`);
-}
-
-function textTable(rows: string[][]): string[] {
-    const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
-    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd());
 }

@@ -14,7 +14,8 @@ import type { Approval } from "./gates";
 import type { S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import type { GitState } from "./preflight";
-import type { Io, RolloutRequest, VerifyHook } from "./rollout";
+import { Io, processIo } from "./io";
+import type { RolloutRequest, VerifyHook } from "./rollout";
 
 /** What `main` reaches outside the process through; tests replace any of it. */
 export interface CliDeps {
@@ -39,7 +40,7 @@ const defaultDeps: CliDeps = {
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
     sts: async (region) => new (await import("@aws-sdk/client-sts")).STSClient({ region }),
     git: async () => (await import("./preflight")).readGit(PROJECT_DIR),
-    verify: async () => async () => ({ checks: [] }),
+    verify: async () => (await import("./verify")).verifyPhase,
     now: () => Date.now(),
 };
 
@@ -158,24 +159,6 @@ async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io
         planDir: path.join(deps.projectDir, ".rollout", "plans"),
         signal: deps.signal,
     });
-}
-
-/** The terminal: results on stdout, everything else on stderr, questions only when a person is there. */
-function processIo(): Io {
-    return {
-        out: (text) => process.stdout.write(`${text}\n`),
-        err: (text) => process.stderr.write(`${text}\n`),
-        interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
-        ask: async (question) => {
-            const readline = await import("readline/promises");
-            const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-            try {
-                return await rl.question(question);
-            } finally {
-                rl.close();
-            }
-        },
-    };
 }
 
 if (require.main === module) {

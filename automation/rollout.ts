@@ -16,6 +16,7 @@ import {
 } from "./gates";
 import type { Ledger, LedgerRecord, Outcome } from "./ledger";
 import { PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
+import type { Io } from "./io";
 import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";
 import { urnsByPhase } from "./targets";
@@ -32,17 +33,6 @@ export interface VerificationCheck {
 /** Checks run after a phase is applied; any `fail` fails the phase. */
 export type VerifyHook = (phase: PhaseName, ctx: { env: string; outputs: Record<string, unknown> }) =>
     Promise<{ checks: VerificationCheck[] }>;
-
-/** All the driver's input and output: tests capture it, and prompts have a CI answer (none). */
-export interface Io {
-    /** Results: summaries, in the chosen format. */
-    out(text: string): void;
-    /** Progress, gate refusals, errors. */
-    err(text: string): void;
-    /** A person is at a terminal to answer questions. */
-    readonly interactive: boolean;
-    ask(question: string): Promise<string>;
-}
 
 export interface RolloutRequest {
     readonly env: string;
@@ -252,14 +242,15 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
 async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string):
     Promise<{ approvals: Approval[]; confirmed: boolean }> {
     const approvals: Approval[] = [];
-    if (!io.interactive) return { approvals, confirmed: false };
+    const ask = io.interactive ? io.prompt : undefined;
+    if (!ask) return { approvals, confirmed: false };
     if (requiredRoles.length === 0) {
         if (req.yes) return { approvals, confirmed: true };
-        const answer = await io.ask(`apply ${phase} to ${req.env}? [y/N] `);
+        const answer = await ask(`apply ${phase} to ${req.env}? [y/N] `);
         return { approvals, confirmed: /^y(es)?$/i.test(answer.trim()) };
     }
     for (const role of requiredRoles.filter((r) => !req.approvals.some((a) => a.role === r))) {
-        const name = (await io.ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)).trim();
+        const name = (await ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)).trim();
         if (name) approvals.push({ role, name });
     }
     return { approvals, confirmed: false };

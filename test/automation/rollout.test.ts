@@ -6,7 +6,8 @@ import { EXIT } from "../../automation/errors";
 import { rollout } from "../../automation/rollout";
 import { parseUrn } from "../../automation/targets";
 import { platformSteps, urn } from "../support/fake-engine";
-import { approvalsFor, captureIo, COMMIT, configOf, harness, recordOf, request } from "../support/rollout";
+import { memoryIo } from "../../automation/io";
+import { approvalsFor, COMMIT, configOf, harness, recordOf, request, textOf } from "../support/rollout";
 
 const ENVIRONMENTS = ["dev", "sit", "prod"] as const;
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -27,7 +28,7 @@ describe("rollout: the phase loop", () => {
 
             it("applies a phase with one whole-program preview, one targeted preview and one up — no more", async () => {
                 const { h, code } = await rollNetwork();
-                expect(code, h.io.text()).to.equal(EXIT.ok);
+                expect(code, textOf(h.io)).to.equal(EXIT.ok);
                 expect(h.engine.calls.map((c) => [c.op, c.target === undefined ? "whole program" : "targeted"])).to.deep.equal([
                     ["preview", "whole program"], ["preview", "targeted"], ["up", "targeted"],
                 ]);
@@ -71,7 +72,7 @@ describe("rollout: the phase loop", () => {
         it("runs every phase in registry order: one whole-program preview, then one targeted preview and one up per phase", async () => {
             const h = harness("dev");
             const code = await rollout(request("dev", "all", { yes: true }), h.deps);
-            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect(code, textOf(h.io)).to.equal(EXIT.ok);
             expect(h.engine.previews).to.have.length(1 + PHASE_NAMES.length);
             expect(h.engine.ups).to.have.length(PHASE_NAMES.length);
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
@@ -85,16 +86,16 @@ describe("rollout: the phase loop", () => {
                 ["network", "succeeded", undefined], ["database", "failed", "engine-failed"],
             ]);
             expect(h.engine.ups).to.have.length(2);
-            expect(h.io.text()).to.match(/failed to create bbws-aurora-dev after/);
+            expect(textOf(h.io)).to.match(/failed to create bbws-aurora-dev after/);
         });
 
         it("skips phases the program does not have yet, and does not hold later phases back for them", async () => {
             const steps = platformSteps("dev").filter((s) => !s.urn.includes("bbws:storage:StorageLayer"));
             const h = harness("dev", { engine: { steps } });
             const code = await rollout(request("dev", "all", { yes: true }), h.deps);
-            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect(code, textOf(h.io)).to.equal(EXIT.ok);
             expect((await h.ledger.read("dev")).map((r) => r.phase)).to.deep.equal(["network", "database", "ecs", "monitoring"]);
-            expect(h.io.text()).to.include("not in the program yet (skipped): storage");
+            expect(textOf(h.io)).to.include("not in the program yet (skipped): storage");
         });
 
         it("refuses a named phase the program does not have, as a usage error", async () => {
@@ -129,7 +130,7 @@ describe("rollout: the phase loop", () => {
             const code = await rollout(request("dev", "all", { yes: true, resume: true }), h.deps);
             expect(code).to.equal(EXIT.ok);
             expect(h.engine.calls).to.have.length(1);
-            expect(h.io.text()).to.include("nothing to do");
+            expect(textOf(h.io)).to.include("nothing to do");
         });
     });
 
@@ -140,7 +141,7 @@ describe("rollout: the phase loop", () => {
             const code = await rollout(request("sit", "database", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.refused);
             expect(h.engine.calls).to.have.length(1);
-            expect(h.io.text()).to.include("refused by the order gate").and.include("network: last attempt failed")
+            expect(textOf(h.io)).to.include("refused by the order gate").and.include("network: last attempt failed")
                 .and.include("--force-order");
             expect((await h.ledger.read("sit")).at(-1)).to.include({ phase: "database", result: "refused", gate: "order" });
         });
@@ -149,7 +150,7 @@ describe("rollout: the phase loop", () => {
             const cfg = configOf("sit");
             const h = harness("sit");
             const code = await rollout(request("sit", "database", { forceOrder: true, approvals: approvalsFor(cfg, "database") }), h.deps);
-            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect(code, textOf(h.io)).to.equal(EXIT.ok);
             expect((await h.ledger.read("sit")).at(-1)!.overrides).to.deep.equal(["--force-order"]);
         });
     });
@@ -163,7 +164,7 @@ describe("rollout: the phase loop", () => {
             for (const r of allPhasesIn("sit").slice(0, 3)) await h.ledger.append(r);
             const code = await rollout(request("prod", "network", { approvals }), h.deps);
             expect(code).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("refused by the promotion gate").and.include("ecs: not completed in sit")
+            expect(textOf(h.io)).to.include("refused by the promotion gate").and.include("ecs: not completed in sit")
                 .and.include("--env sit --phase all");
             expect(h.engine.ups).to.have.length(0);
         });
@@ -187,7 +188,7 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev", { engine: { alsoTouched: [leak] } });
             const code = await rollout(request("dev", "network", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("refused by the scope gate").and.include(`update ${leak.urn}`);
+            expect(textOf(h.io)).to.include("refused by the scope gate").and.include(`update ${leak.urn}`);
             expect(h.engine.ups).to.have.length(0);
         });
 
@@ -208,7 +209,7 @@ describe("rollout: the phase loop", () => {
             await h.ledger.append(recordOf("dev", "network", "succeeded"));
             const code = await rollout(request("dev", "database", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("refused by the safety gate").and.include(`replace ${aurora} (because of engineVersion)`)
+            expect(textOf(h.io)).to.include("refused by the safety gate").and.include(`replace ${aurora} (because of engineVersion)`)
                 .and.include(`--allow-replace '${aurora}'`);
             expect(h.engine.ups).to.have.length(0);
         });
@@ -217,7 +218,7 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev", { engine: { steps: replacing("dev") } });
             await h.ledger.append(recordOf("dev", "network", "succeeded"));
             const code = await rollout(request("dev", "database", { yes: true, allowReplace: [aurora] }), h.deps);
-            expect(code, h.io.text()).to.equal(EXIT.ok);
+            expect(code, textOf(h.io)).to.equal(EXIT.ok);
             expect((await h.ledger.read("dev")).at(-1)!.overrides).to.deep.equal([`--allow-replace ${aurora}`]);
         });
     });
@@ -233,21 +234,21 @@ describe("rollout: the phase loop", () => {
             const h = await seeded();
             const code = await rollout(request("sit", "database", { approvals: [{ role: "tech-lead", name: "alice" }] }), h.deps);
             expect(code).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("dba: no approval").and.include("--approve dba:<name>");
+            expect(textOf(h.io)).to.include("dba: no approval").and.include("--approve dba:<name>");
             expect(h.engine.ups).to.have.length(0);
         });
 
         it("does not take --yes instead of a required role", async () => {
             const h = await seeded();
             expect(await rollout(request("sit", "database", { yes: true }), h.deps)).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("--yes does not replace a required approval");
+            expect(textOf(h.io)).to.include("--yes does not replace a required approval");
         });
 
         it("refuses an approval pinned to another plan: a changed plan needs a new approval", async () => {
             const h = await seeded();
             const approvals = [{ role: "tech-lead", name: "alice", planHash: "deadbeef" }, { role: "dba", name: "bob" }];
             expect(await rollout(request("sit", "database", { approvals }), h.deps)).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("tech-lead: alice approved plan deadbeef, not this plan");
+            expect(textOf(h.io)).to.include("tech-lead: alice approved plan deadbeef, not this plan");
         });
 
         it("accepts an approval pinned to this plan's sha256 (as printed by --preview-only)", async () => {
@@ -257,42 +258,42 @@ describe("rollout: the phase loop", () => {
 
             const h = await seeded();
             const approvals = [{ role: "tech-lead", name: "alice", planHash: planHash.slice(0, 12) }, { role: "dba", name: "bob" }];
-            expect(await rollout(request("sit", "database", { approvals }), h.deps), h.io.text()).to.equal(EXIT.ok);
+            expect(await rollout(request("sit", "database", { approvals }), h.deps), textOf(h.io)).to.equal(EXIT.ok);
         });
 
         it("does not let one person approve for two roles", async () => {
             const h = await seeded();
             const approvals = [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "alice" }];
             expect(await rollout(request("sit", "database", { approvals }), h.deps)).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("alice already approves for another role");
+            expect(textOf(h.io)).to.include("alice already approves for another role");
         });
 
         it("asks at a terminal for each missing role, showing the plan's hash", async () => {
-            const io = captureIo((q) => (q.includes("as dba") ? "bob" : ""));
+            const io = memoryIo(["bob"]);
             const h = harness("sit", { io });
             await h.ledger.append(recordOf("sit", "network", "succeeded"));
             const code = await rollout(request("sit", "database", { approvals: [{ role: "tech-lead", name: "alice" }] }), h.deps);
-            expect(code, io.text()).to.equal(EXIT.ok);
-            expect(io.questions).to.have.length(1);
-            expect(io.questions[0]).to.match(/approve database in sit \(plan sha256 [0-9a-f]{12}\) as dba/);
+            expect(code, textOf(io)).to.equal(EXIT.ok);
+            expect(io.stderr.filter((l) => l.startsWith("approve "))).to.have.length(1);
+            expect(textOf(io)).to.match(/approve database in sit \(plan sha256 [0-9a-f]{12}\) as dba/);
             expect((await h.ledger.read("sit")).at(-1)!.approvals.map((a) => a.name)).to.deep.equal(["alice", "bob"]);
         });
 
         it("refuses in CI where no role is required but --yes was not given", async () => {
             const h = harness("dev");
             expect(await rollout(request("dev", "network"), h.deps)).to.equal(EXIT.refused);
-            expect(h.io.text()).to.include("pass --yes");
+            expect(textOf(h.io)).to.include("pass --yes");
         });
 
         it("refuses when the plan file changes after it was approved", async () => {
-            const io = captureIo(() => "y");
+            const io = memoryIo(["y"]);
             const h = harness("dev", { io });
-            io.ask = async () => {
+            io.prompt = async () => {
                 fs.appendFileSync(h.engine.previews[1].plan!, " ");
                 return "y";
             };
             expect(await rollout(request("dev", "network"), h.deps)).to.equal(EXIT.refused);
-            expect(io.text()).to.include("changed after it was approved");
+            expect(textOf(io)).to.include("changed after it was approved");
             expect(h.engine.ups).to.have.length(0);
         });
     });
@@ -317,7 +318,7 @@ describe("rollout: the phase loop", () => {
             });
             await rollout(request("dev", "network", { yes: true }), h.deps);
             expect(seen).to.deep.equal([["network", { env: "dev", outputs: { network: { vpcId: "vpc-0a1b2c3d4e5f60718" } } }]]);
-            expect(h.io.text()).to.include("no checks registered for network");
+            expect(textOf(h.io)).to.include("no checks registered for network");
         });
 
         it("fails the phase (exit 1) on a failed check, but not on a warning", async () => {
@@ -341,14 +342,14 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev", { engine: { cancelAfter: 1 } });
             expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).at(-1)).to.include({ result: "cancelled" });
-            expect(h.io.text()).to.include("update was cancelled");
+            expect(textOf(h.io)).to.include("update was cancelled");
         });
 
         it("reports a concurrent update with what to do, exit 1, no stack trace", async () => {
             const h = harness("dev", { engine: { concurrentUpdate: true } });
             expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("concurrent-update");
-            expect(h.io.text()).to.include("pulumi cancel").and.not.match(/\n\s+at /);
+            expect(textOf(h.io)).to.include("pulumi cancel").and.not.match(/\n\s+at /);
         });
 
         it("streams progress with durations and the physical name", async () => {

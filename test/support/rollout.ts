@@ -1,6 +1,6 @@
 /**
- * Test helpers for the rollout driver: an environment's config from the real stack files, a
- * captured `Io`, a throwaway ledger and plan folder, and the phase loop's dependencies wired to a
+ * Test helpers for the rollout driver: an environment's config from the real stack files, what
+ * the driver printed, a throwaway ledger and plan folder, and the phase loop's dependencies wired to a
  * `FakeEngine`.
  */
 import * as fs from "fs";
@@ -9,7 +9,8 @@ import * as path from "path";
 import { parseConfig, PlatformConfig } from "../../src/config";
 import { PhaseName } from "../../src/phases";
 import { FileLedger, LedgerRecord } from "../../automation/ledger";
-import type { Io, RolloutDeps, RolloutRequest } from "../../automation/rollout";
+import { memoryIo } from "../../automation/io";
+import type { RolloutDeps, RolloutRequest } from "../../automation/rollout";
 import { readStackFile } from "../../automation/stack-files";
 import { FakeClock, FakeEngine, FakeEngineOptions } from "./fake-engine";
 
@@ -20,30 +21,11 @@ export function configOf(env: string, overrides: Record<string, unknown> = {}): 
     return parseConfig(env, { ...readStackFile(PROJECT_DIR, env).config, ...overrides });
 }
 
-export interface CapturedIo extends Io {
-    readonly stdout: string[];
-    readonly stderr: string[];
-    readonly questions: string[];
-    /** Everything printed, both streams. */
-    text(): string;
-}
+export type CapturedIo = ReturnType<typeof memoryIo>;
 
-/** An `Io` that records what was printed and answers questions from `answers` (a terminal), or asks none (CI). */
-export function captureIo(answers?: (question: string) => string): CapturedIo {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const questions: string[] = [];
-    return {
-        stdout, stderr, questions,
-        out: (t) => { stdout.push(t); },
-        err: (t) => { stderr.push(t); },
-        interactive: answers !== undefined,
-        ask: async (q) => {
-            questions.push(q);
-            return answers!(q);
-        },
-        text: () => [...stdout, ...stderr].join("\n"),
-    };
+/** Everything the driver printed, both streams. */
+export function textOf(io: CapturedIo): string {
+    return [...io.stdout, ...io.stderr].join("\n");
 }
 
 export function tempDir(): string {
@@ -83,7 +65,7 @@ export function harness(env: string, options: {
     const dir = tempDir();
     const clock = new FakeClock();
     const engine = new FakeEngine({ stack: env, clock, ...options.engine });
-    const io = options.io ?? captureIo();
+    const io = options.io ?? memoryIo();
     const ledger = new FileLedger(path.join(dir, "ledger"), (w) => io.err(`warning: ${w}`));
     const deps: RolloutDeps = {
         cfg: configOf(env, options.config), engine, ledger, io, now: clock.now,
