@@ -31,8 +31,8 @@ export function renderPolicyReport(evaluation: Evaluation, format: ReportFormat 
             : "No violations.",
     ];
     if (waived.length > 0) {
-        sections.push([heading(`Waived (${waived.length})`), table(["POLICY", "RESOURCE", "MESSAGE", "REASON", "OWNER", "EXPIRES"],
-            waived.map((v) => [v.policy, v.name, v.message, v.waiver?.reason, v.waiver?.owner, v.waiver?.expires]))].join("\n\n"));
+        sections.push([heading(`Waived (${waived.length})`), table(["POLICY", "RESOURCE", "MESSAGE", "WAIVER EXPIRES"],
+            waived.map((v) => [v.policy, v.name, v.message, v.waiver?.expires]))].join("\n\n"));
     }
     if (evaluation.waivers.length > 0) {
         sections.push([heading(`Waivers on record (${evaluation.waivers.length}, ${expired.length} expired)`),

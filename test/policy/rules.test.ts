@@ -1,0 +1,314 @@
+import { expect } from "chai";
+import type { ResourceView, Rule } from "../../src/policy/rule";
+import { RULES } from "../../src/policy/rules";
+import { ec2_2 } from "../../src/policy/rules/ec2-2-default-sg-closed";
+import { ec2_6 } from "../../src/policy/rules/ec2-6-vpc-flow-logs";
+import { ec2_18 } from "../../src/policy/rules/ec2-18-internet-ingress";
+import { rds_2 } from "../../src/policy/rules/rds-2-not-public";
+import { rds_7 } from "../../src/policy/rules/rds-7-cluster-deletion-protection";
+import { rds_11 } from "../../src/policy/rules/rds-11-backups";
+import { rds_12 } from "../../src/policy/rules/rds-12-iam-auth";
+import { rds_13 } from "../../src/policy/rules/rds-13-minor-upgrades";
+import { rds_27 } from "../../src/policy/rules/rds-27-cluster-encrypted";
+import { rds_34 } from "../../src/policy/rules/rds-34-audit-logs";
+import { elasticache_1 } from "../../src/policy/rules/elasticache-1-backups";
+import { elasticache_3 } from "../../src/policy/rules/elasticache-3-failover";
+import { elasticache_4 } from "../../src/policy/rules/elasticache-4-at-rest";
+import { elasticache_5 } from "../../src/policy/rules/elasticache-5-in-transit";
+import { elasticache_6 } from "../../src/policy/rules/elasticache-6-auth";
+import { efs_1 } from "../../src/policy/rules/efs-1-encrypted";
+import { efs_2 } from "../../src/policy/rules/efs-2-backups";
+import { efs_3 } from "../../src/policy/rules/efs-3-root-directory";
+import { efs_4 } from "../../src/policy/rules/efs-4-posix-user";
+import { ecs_2 } from "../../src/policy/rules/ecs-2-no-public-ip";
+import { ecs_4 } from "../../src/policy/rules/ecs-4-not-privileged";
+import { ecs_8 } from "../../src/policy/rules/ecs-8-no-secrets-in-env";
+import { ecs_9 } from "../../src/policy/rules/ecs-9-logging";
+import { ecs_12 } from "../../src/policy/rules/ecs-12-container-insights";
+import { elb_1 } from "../../src/policy/rules/elb-1-https-redirect";
+import { elb_4 } from "../../src/policy/rules/elb-4-drop-invalid-headers";
+import { elb_5 } from "../../src/policy/rules/elb-5-access-logs";
+import { elb_6 } from "../../src/policy/rules/elb-6-deletion-protection";
+import { elb_17 } from "../../src/policy/rules/elb-17-tls-policy";
+import { s3_5 } from "../../src/policy/rules/s3-5-tls-only";
+import { s3_8 } from "../../src/policy/rules/s3-8-block-public-access";
+import { s3_14 } from "../../src/policy/rules/s3-14-versioning";
+import { s3_17 } from "../../src/policy/rules/s3-17-kms-encryption";
+import { ecr_1 } from "../../src/policy/rules/ecr-1-scan-on-push";
+import { ecr_2 } from "../../src/policy/rules/ecr-2-immutable-tags";
+import { ecr_3 } from "../../src/policy/rules/ecr-3-lifecycle-policy";
+import { kms_4 } from "../../src/policy/rules/kms-4-key-rotation";
+import { sns_1 } from "../../src/policy/rules/sns-1-encrypted";
+import { cloudwatch_16 } from "../../src/policy/rules/cloudwatch-16-log-retention";
+import { appliesIn } from "../../src/policy/rule";
+
+/** A resource as a rule sees it; `dependencies` maps a property to the resources its value came from. */
+function res(type: string, name: string, inputs: Record<string, any>, dependencies: Record<string, ResourceView[]> = {}, env = "prod"): ResourceView {
+    return {
+        type, name, inputs,
+        urn: `urn:pulumi:${env}::bbws-platform::${type}::${name}`,
+        dependencies: Object.fromEntries(Object.entries(dependencies).map(([k, rs]) => [k, rs.map((r) => r.urn)])),
+    };
+}
+
+/** The resource the rule judges, and whatever else is in the stack. */
+interface Scenario { readonly target: ResourceView; readonly others?: readonly ResourceView[] }
+interface Case {
+    readonly rule: Rule;
+    readonly env?: string;
+    readonly compliant: Scenario | Scenario[];
+    readonly nonCompliant: Scenario | Scenario[];
+}
+
+const T = {
+    vpc: "aws:ec2/vpc:Vpc", awsxVpc: "awsx:ec2:Vpc", flowLog: "aws:ec2/flowLog:FlowLog",
+    sg: "aws:ec2/securityGroup:SecurityGroup", ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    legacyRule: "aws:ec2/securityGroupRule:SecurityGroupRule", lb: "aws:lb/loadBalancer:LoadBalancer", listener: "aws:lb/listener:Listener",
+    cluster: "aws:rds/cluster:Cluster", instance: "aws:rds/clusterInstance:ClusterInstance", redis: "aws:elasticache/replicationGroup:ReplicationGroup",
+    fs: "aws:efs/fileSystem:FileSystem", ap: "aws:efs/accessPoint:AccessPoint", task: "aws:ecs/taskDefinition:TaskDefinition",
+    bucket: "aws:s3/bucket:Bucket", repo: "aws:ecr/repository:Repository",
+};
+
+const sg = res(T.sg, "alb-sg", {});
+const lb = res(T.lb, "alb", {}, { securityGroups: [sg] });
+const vpc = res(T.vpc, "vpc", { cidrBlock: "10.0.0.0/16" });
+const awsxVpc = res(T.awsxVpc, "network-vpc", {});
+const fileSystem = res(T.fs, "efs", { encrypted: true });
+const bucket = res(T.bucket, "media", { bucket: "bbws-media-prod" });
+const repo = res(T.repo, "wordpress", { name: "bbws/wordpress" });
+const containers = (defs: object[]) => res(T.task, "task", { containerDefinitions: JSON.stringify(defs) });
+const logged = { logConfiguration: { logDriver: "awslogs", options: {} } };
+const tlsOnly = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: ["arn:aws:s3:::bbws-media-prod/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+};
+
+const CASES: Case[] = [
+    { rule: ec2_2,
+        compliant: { target: res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", { vpcId: "vpc-1" }) },
+        nonCompliant: { target: res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", { ingress: [{ protocol: "-1", self: true, fromPort: 0, toPort: 0 }] }) } },
+    { rule: ec2_6,
+        compliant: [
+            { target: vpc, others: [res(T.flowLog, "flow", { trafficType: "ALL" }, { vpcId: [vpc] })] },
+            // awsx's VPC: the flow log may name the component or the VPC it wraps.
+            { target: awsxVpc, others: [res(T.flowLog, "flow", { trafficType: "REJECT" }, { vpcId: [awsxVpc] })] },
+        ],
+        nonCompliant: [
+            { target: vpc, others: [res(T.flowLog, "other", { trafficType: "ALL" }, { vpcId: [res(T.vpc, "other-vpc", {})] })] },
+            { target: vpc, others: [res(T.flowLog, "flow", { trafficType: "ACCEPT" }, { vpcId: [vpc] })] },
+        ] },
+    { rule: ec2_18,
+        compliant: [
+            { target: res(T.ingress, "https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, { securityGroupId: [sg] }), others: [sg, lb] },
+            { target: res(T.ingress, "mysql", { ipProtocol: "tcp", fromPort: 3306, toPort: 3306, referencedSecurityGroupId: "sg-1" }) },
+        ],
+        nonCompliant: [
+            { target: res(T.ingress, "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, { securityGroupId: [sg] }), others: [sg, lb] },
+            { target: res(T.ingress, "all", { ipProtocol: "-1", cidrIpv6: "::/0" }, { securityGroupId: [sg] }), others: [sg, lb] },
+            // 443 to the world, but on a group no load balancer uses.
+            { target: res(T.ingress, "https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, { securityGroupId: [sg] }), others: [sg] },
+            { target: res(T.sg, "inline", { ingress: [{ protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["0.0.0.0/0"] }] }) },
+            { target: res(T.legacyRule, "legacy", { type: "ingress", protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] }) },
+        ] },
+    { rule: rds_2,
+        compliant: { target: res(T.instance, "writer", { publiclyAccessible: false }) },
+        nonCompliant: { target: res(T.instance, "writer", { publiclyAccessible: true }) } },
+    { rule: rds_7,
+        compliant: { target: res(T.cluster, "aurora", { deletionProtection: true }) },
+        nonCompliant: { target: res(T.cluster, "aurora", { deletionProtection: false }) } },
+    { rule: rds_11,
+        compliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 7 }) },
+        nonCompliant: [{ target: res(T.cluster, "aurora", { backupRetentionPeriod: 6 }) }, { target: res(T.cluster, "aurora", {}) }] },
+    { rule: rds_11, env: "dev",
+        compliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 1 }, {}, "dev") },
+        nonCompliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 0 }, {}, "dev") } },
+    { rule: rds_12,
+        compliant: { target: res(T.cluster, "aurora", { iamDatabaseAuthenticationEnabled: true }) },
+        nonCompliant: { target: res(T.cluster, "aurora", {}) } },
+    { rule: rds_13,
+        compliant: [{ target: res(T.instance, "writer", {}) }, { target: res(T.instance, "writer", { autoMinorVersionUpgrade: true }) }],
+        nonCompliant: { target: res(T.instance, "writer", { autoMinorVersionUpgrade: false }) } },
+    { rule: rds_27,
+        compliant: { target: res(T.cluster, "aurora", { storageEncrypted: true }) },
+        nonCompliant: { target: res(T.cluster, "aurora", {}) } },
+    { rule: rds_34,
+        compliant: { target: res(T.cluster, "aurora", { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["audit", "error"] }) },
+        nonCompliant: { target: res(T.cluster, "aurora", { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error", "slowquery"] }) } },
+    { rule: elasticache_1,
+        compliant: { target: res(T.redis, "redis", { snapshotRetentionLimit: 7 }) },
+        nonCompliant: [{ target: res(T.redis, "redis", { snapshotRetentionLimit: 0 }) }, { target: res(T.redis, "redis", {}) }] },
+    { rule: elasticache_3,
+        compliant: [
+            { target: res(T.redis, "redis", { numCacheClusters: 2, automaticFailoverEnabled: true }) },
+            { target: res(T.redis, "redis", { numCacheClusters: 1 }) },
+        ],
+        nonCompliant: { target: res(T.redis, "redis", { numCacheClusters: 3, automaticFailoverEnabled: false }) } },
+    { rule: elasticache_4,
+        compliant: { target: res(T.redis, "redis", { atRestEncryptionEnabled: true }) },
+        nonCompliant: { target: res(T.redis, "redis", {}) } },
+    { rule: elasticache_5,
+        compliant: { target: res(T.redis, "redis", { transitEncryptionEnabled: true }) },
+        nonCompliant: [
+            { target: res(T.redis, "redis", { transitEncryptionEnabled: false }) },
+            { target: res(T.redis, "redis", { transitEncryptionEnabled: true, transitEncryptionMode: "preferred" }) },
+        ] },
+    { rule: elasticache_6,
+        compliant: [{ target: res(T.redis, "redis", { authToken: "[secret]" }) }, { target: res(T.redis, "redis", { userGroupIds: ["ug-1"] }) }],
+        nonCompliant: { target: res(T.redis, "redis", {}) } },
+    { rule: efs_1,
+        compliant: { target: fileSystem },
+        nonCompliant: { target: res(T.fs, "efs", { encrypted: false }) } },
+    { rule: efs_2,
+        compliant: [
+            { target: fileSystem, others: [res("aws:backup/selection:Selection", "sel", { resources: ["arn:aws:elasticfilesystem:x"] }, { resources: [fileSystem] })] },
+            { target: fileSystem, others: [res("aws:efs/backupPolicy:BackupPolicy", "bp", { backupPolicy: { status: "ENABLED" } }, { fileSystemId: [fileSystem] })] },
+        ],
+        nonCompliant: [
+            { target: fileSystem },
+            { target: fileSystem, others: [res("aws:efs/backupPolicy:BackupPolicy", "bp", { backupPolicy: { status: "DISABLED" } }, { fileSystemId: [fileSystem] })] },
+        ] },
+    { rule: efs_3,
+        compliant: { target: res(T.ap, "ap", { rootDirectory: { path: "/tenants/a" } }) },
+        nonCompliant: [{ target: res(T.ap, "ap", { rootDirectory: { path: "/" } }) }, { target: res(T.ap, "ap", {}) }] },
+    { rule: efs_4,
+        compliant: { target: res(T.ap, "ap", { posixUser: { uid: 20001, gid: 20001 } }) },
+        nonCompliant: { target: res(T.ap, "ap", {}) } },
+    { rule: ecs_2,
+        compliant: { target: res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: false, subnets: [] } }) },
+        nonCompliant: { target: res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: true, subnets: [] } }) } },
+    { rule: ecs_4,
+        compliant: { target: containers([{ name: "wordpress", privileged: false }]) },
+        nonCompliant: [
+            { target: containers([{ name: "wordpress" }, { name: "sidecar", privileged: true }]) },
+            { target: res(T.task, "task", { containerDefinitions: "[secret]" }) },
+        ] },
+    { rule: ecs_8,
+        compliant: { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_HOST", value: "db" }], secrets: [{ name: "WORDPRESS_DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] }]) },
+        nonCompliant: [
+            { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_PASSWORD", value: "hunter2" }] }]) },
+            { target: containers([{ name: "wordpress", environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: "x" }] }]) },
+            { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_AUTH_SALT", value: "x" }] }]) },
+        ] },
+    { rule: ecs_9,
+        compliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar", ...logged }]) },
+        nonCompliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) } },
+    { rule: ecs_12,
+        compliant: { target: res("aws:ecs/cluster:Cluster", "ecs", { settings: [{ name: "containerInsights", value: "enabled" }] }) },
+        nonCompliant: [
+            { target: res("aws:ecs/cluster:Cluster", "ecs", { settings: [{ name: "containerInsights", value: "disabled" }] }) },
+            { target: res("aws:ecs/cluster:Cluster", "ecs", {}) },
+        ] },
+    { rule: elb_1,
+        compliant: [
+            { target: res(T.listener, "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }) },
+            { target: res(T.listener, "https", { protocol: "HTTPS", port: 443, defaultActions: [{ type: "fixed-response" }] }) },
+        ],
+        nonCompliant: { target: res(T.listener, "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] }) } },
+    { rule: elb_4,
+        compliant: { target: res(T.lb, "alb", { dropInvalidHeaderFields: true }) },
+        nonCompliant: { target: res(T.lb, "alb", { loadBalancerType: "application" }) } },
+    { rule: elb_5,
+        compliant: { target: res(T.lb, "alb", { accessLogs: { bucket: "bbws-logs-prod", enabled: true } }) },
+        nonCompliant: [{ target: res(T.lb, "alb", { accessLogs: { bucket: "bbws-logs-prod", enabled: false } }) }, { target: res(T.lb, "alb", {}) }] },
+    { rule: elb_6,
+        compliant: { target: res(T.lb, "alb", { enableDeletionProtection: true }) },
+        nonCompliant: { target: res(T.lb, "alb", { enableDeletionProtection: false }) } },
+    { rule: elb_17,
+        compliant: [
+            { target: res(T.listener, "https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" }) },
+            { target: res(T.listener, "http", { protocol: "HTTP" }) },
+        ],
+        nonCompliant: [
+            { target: res(T.listener, "https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" }) },
+            { target: res(T.listener, "https", { protocol: "HTTPS" }) },
+        ] },
+    { rule: s3_5,
+        compliant: { target: bucket, others: [res("aws:s3/bucketPolicy:BucketPolicy", "policy", { policy: JSON.stringify(tlsOnly) }, { bucket: [bucket] })] },
+        nonCompliant: [
+            { target: bucket },
+            { target: bucket, others: [res("aws:s3/bucketPolicy:BucketPolicy", "policy", { policy: JSON.stringify({ Statement: [{ ...tlsOnly.Statement[0], Effect: "Allow" }] }) }, { bucket: [bucket] })] },
+        ] },
+    { rule: s3_8,
+        compliant: { target: bucket, others: [res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab",
+            { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] })] },
+        nonCompliant: [
+            { target: bucket },
+            { target: bucket, others: [res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab",
+                { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] })] },
+        ] },
+    { rule: s3_14,
+        compliant: { target: bucket, others: [res("aws:s3/bucketVersioning:BucketVersioning", "v", { versioningConfiguration: { status: "Enabled" } }, { bucket: [bucket] })] },
+        nonCompliant: [
+            { target: bucket },
+            { target: bucket, others: [res("aws:s3/bucketVersioning:BucketVersioning", "v", { versioningConfiguration: { status: "Suspended" } }, { bucket: [bucket] })] },
+        ] },
+    { rule: s3_17,
+        compliant: { target: bucket, others: [res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse",
+            { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:x" } }] }, { bucket: [bucket] })] },
+        nonCompliant: [
+            { target: bucket },
+            { target: bucket, others: [res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse",
+                { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, { bucket: [bucket] })] },
+        ] },
+    { rule: ecr_1,
+        compliant: { target: res(T.repo, "repo", { imageScanningConfiguration: { scanOnPush: true } }) },
+        nonCompliant: { target: res(T.repo, "repo", {}) } },
+    { rule: ecr_2,
+        compliant: { target: res(T.repo, "repo", { imageTagMutability: "IMMUTABLE" }) },
+        nonCompliant: [{ target: res(T.repo, "repo", { imageTagMutability: "MUTABLE" }) }, { target: res(T.repo, "repo", {}) }] },
+    { rule: ecr_3,
+        compliant: { target: repo, others: [res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", { policy: "{}" }, { repository: [repo] })] },
+        nonCompliant: { target: repo } },
+    { rule: kms_4,
+        compliant: [{ target: res("aws:kms/key:Key", "key", { enableKeyRotation: true }) }, { target: res("aws:kms/key:Key", "signing", { customerMasterKeySpec: "RSA_2048" }) }],
+        nonCompliant: { target: res("aws:kms/key:Key", "key", {}) } },
+    { rule: sns_1,
+        compliant: { target: res("aws:sns/topic:Topic", "alerts", { kmsMasterKeyId: "alias/bbws-prod-data" }) },
+        nonCompliant: { target: res("aws:sns/topic:Topic", "alerts", {}) } },
+    { rule: cloudwatch_16,
+        compliant: { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }) },
+        nonCompliant: [{ target: res("aws:cloudwatch/logGroup:LogGroup", "logs", {}) }, { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 0 }) }] },
+];
+
+function run(rule: Rule, env: string, s: Scenario): string[] {
+    return rule.check(s.target, { env, resources: [s.target, ...(s.others ?? [])] });
+}
+
+describe("security baseline rules", () => {
+    it("has a compliant and a non-compliant case for every rule in the pack", () => {
+        expect(new Set(CASES.map((c) => c.rule.name))).to.deep.equal(new Set(RULES.map((r) => r.name)));
+    });
+
+    it("names every policy after its control and gives the control id in its description", () => {
+        for (const rule of RULES) {
+            const [service, number] = rule.control.toLowerCase().split(".");
+            expect(rule.name, rule.name).to.match(new RegExp(`^${service}-${number}-[a-z0-9-]+$`));
+            expect(rule.description, rule.name).to.match(new RegExp(`^${rule.control.replace(".", "\\.")}: `));
+            expect(rule.explanation, rule.name).to.not.be.empty;
+            expect(rule.types, rule.name).to.not.be.empty;
+        }
+        expect(new Set(RULES.map((r) => r.name)).size).to.equal(RULES.length);
+    });
+
+    it("requires load balancer deletion protection in prod only", () => {
+        expect(["dev", "sit", "prod"].filter((env) => appliesIn(elb_6, env))).to.deep.equal(["prod"]);
+    });
+
+    for (const c of CASES) {
+        const env = c.env ?? "prod";
+        describe(`${c.rule.name}${c.env ? ` in ${c.env}` : ""}`, () => {
+            [c.compliant].flat().forEach((s, i) => {
+                it(`passes compliant ${s.target.name} (${i + 1})`, () => {
+                    expect(run(c.rule, env, s), s.target.urn).to.deep.equal([]);
+                });
+            });
+            [c.nonCompliant].flat().forEach((s, i) => {
+                it(`fails non-compliant ${s.target.name} (${i + 1}) with a message`, () => {
+                    const messages = run(c.rule, env, s);
+                    expect(messages, s.target.urn).to.not.be.empty;
+                    for (const m of messages) expect(m).to.be.a("string").and.not.empty;
+                });
+            });
+        });
+    }
+});
