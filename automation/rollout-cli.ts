@@ -64,7 +64,8 @@ function parser() {
         .example("$0 --env sit --phase database", "roll out the data layer to sit")
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
-        .epilogue("Exit codes: 0 succeeded, 1 engine or verification failed, 2 usage, config or preflight error, 3 refused by a gate.")
+        .epilogue("Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error;\n" +
+            "            3 refused by a gate (order, promotion, scope, safety, approval).")
         .strict()
         .version(false)
         .help()

@@ -1,0 +1,127 @@
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { memoryIo } from "../../automation/io";
+import { CliDeps, main, parseApproval } from "../../automation/rollout-cli";
+import { FakeEngine, FakeEngineOptions } from "../support/fake-engine";
+import { COMMIT, configOf, PROJECT_DIR, tempDir, textOf } from "../support/rollout";
+
+describe("rollout CLI", () => {
+    const sts = mockClient(STSClient);
+    let projectDir: string;
+    let engine: FakeEngine;
+
+    beforeEach(() => {
+        sts.reset();
+        projectDir = tempDir();
+        for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi(\.[a-z]+)?\.yaml$/.test(f))) {
+            fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(projectDir, f));
+        }
+    });
+
+    async function cli(argv: string[], engineOptions: Partial<FakeEngineOptions> = {}, deps: Partial<CliDeps> = {}) {
+        const env = argv[argv.indexOf("--env") + 1];
+        const account = ["dev", "sit", "prod"].includes(env) ? configOf(env).accountId : "000000000000";
+        sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/deployer/alice` });
+        engine = new FakeEngine({ stack: env, ...engineOptions });
+        const io = memoryIo();
+        const code = await main(argv, io, {
+            projectDir, cwd: projectDir,
+            createEngine: async () => engine,
+            sts: async (region) => new STSClient({ region }),
+            git: async () => ({ commit: COMMIT, dirty: false }),
+            verify: async () => async () => ({ checks: [] }),
+            ...deps,
+        });
+        return { code, io, text: textOf(io) };
+    }
+
+    it("answers --help with the options and exit codes, exit 0", async () => {
+        const { code, io } = await cli(["--help"]);
+        expect(code).to.equal(0);
+        expect(io.stdout.join("\n")).to.include("--allow-replace").and.include("--preview-only").and.include("3 refused by a gate");
+    });
+
+    it("loads neither Pulumi nor the AWS SDK for --help, and answers quickly", () => {
+        const script = "require('./automation/rollout-cli').main(['--help'], require('./automation/io').memoryIo())" +
+            ".then(() => console.log(Object.keys(require.cache).filter((k) => /@pulumi|@aws-sdk/.test(k)).length))";
+        expect(execFileSync("node", ["-r", "sucrase/register/ts", "-e", script], { cwd: PROJECT_DIR }).toString().trim()).to.equal("0");
+        const started = Date.now();
+        execFileSync("node", ["-r", "sucrase/register/ts", "automation/rollout-cli.ts", "--help"], { cwd: PROJECT_DIR });
+        // 0.2–0.4 s on a developer machine; the bound leaves room for a loaded CI box.
+        expect(Date.now() - started).to.be.below(2000);
+    });
+
+    const usage: Array<[string, string[], RegExp]> = [
+        ["an unknown flag", ["--env", "sit", "--phase", "network", "--yolo"], /Unknown argument: yolo/],
+        ["no --env", ["--phase", "network"], /Missing required argument: env/],
+        ["no --phase", ["--env", "sit"], /--phase is required/],
+        ["an unknown phase", ["--env", "sit", "--phase", "dns"], /unknown phase 'dns'/],
+        ["--resume with a named phase", ["--env", "sit", "--phase", "network", "--resume"], /cannot be combined/],
+        ["a malformed approval", ["--env", "sit", "--phase", "network", "--approve", "alice"], /role:name/],
+        ["--allow-replace without a URN", ["--env", "sit", "--phase", "network", "--allow-replace", "data-aurora"], /expects a resource URN/],
+        ["an unknown format", ["--env", "sit", "--phase", "network", "--format", "html"], /Invalid values/],
+        ["an unknown environment", ["--env", "qa", "--phase", "network"], /unknown environment 'qa'[\s\S]*dev, sit, prod/],
+    ];
+    for (const [what, argv, message] of usage) {
+        it(`rejects ${what} with exit 2 and no stack trace, before any engine call`, async () => {
+            const { code, text } = await cli(argv);
+            expect(code).to.equal(2);
+            expect(text).to.match(message).and.not.match(/\n\s+at /);
+            expect(engine.calls).to.have.length(0);
+        });
+    }
+
+    it("parses approvals, optionally pinned to a plan hash", () => {
+        expect(parseApproval("dba:bob")).to.deep.equal({ role: "dba", name: "bob", planHash: undefined });
+        expect(parseApproval("tech-lead:alice@3f9a1c0d")).to.deep.equal({ role: "tech-lead", name: "alice", planHash: "3f9a1c0d" });
+    });
+
+    it("rolls out sit's network with the tech-lead's approval: exit 0, one ledger line in <project>/.rollout/sit.jsonl", async () => {
+        const { code, text } = await cli(["--env", "sit", "--phase", "network", "--approve", "tech-lead:alice"]);
+        expect(code, text).to.equal(0);
+        expect(text).to.include("preflight for sit").and.include("network: succeeded");
+        const lines = fs.readFileSync(path.join(projectDir, ".rollout", "sit.jsonl"), "utf8").trim().split("\n");
+        expect(lines).to.have.length(1);
+        expect(JSON.parse(lines[0])).to.include({ result: "succeeded", operator: "alice", commit: COMMIT });
+    });
+
+    it("exits 3 when a gate refuses, naming the gate and what would let it pass", async () => {
+        const { code, text } = await cli(["--env", "sit", "--phase", "network"]);
+        expect(code).to.equal(3);
+        expect(text).to.include("refused by the approval gate").and.include("--approve tech-lead:<name>");
+        expect(engine.ups).to.have.length(0);
+    });
+
+    it("exits 2 with install instructions when the Pulumi CLI is missing", async () => {
+        const { code, text } = await cli(["--env", "dev", "--phase", "network", "--yes"], { cliMissing: true });
+        expect(code).to.equal(2);
+        expect(text).to.include("the Pulumi CLI is not usable").and.include("fix: install the Pulumi CLI");
+    });
+
+    it("exits 2 when preflight fails: prod from a local backend", async () => {
+        const { code, text } = await cli(["--env", "prod", "--phase", "network"], { backend: { user: "alice", url: "file://~" } });
+        expect(code).to.equal(2);
+        expect(text).to.include("prod needs a shared state backend");
+    });
+
+    it("exits 1 when the update fails", async () => {
+        const { code } = await cli(["--env", "dev", "--phase", "network", "--yes"], { failOn: "network-vpc" });
+        expect(code).to.equal(1);
+    });
+
+    it("prints the preview-only summary as JSON on stdout, everything else on stderr", async () => {
+        const { code, io } = await cli(["--env", "dev", "--phase", "network", "--preview-only", "--format", "json"]);
+        expect(code).to.equal(0);
+        expect(io.stdout).to.have.length(1);
+        expect(JSON.parse(io.stdout[0])).to.include({ env: "dev", phase: "network" });
+    });
+
+    it("keeps the ledger where --ledger says, relative to the working directory", async () => {
+        await cli(["--env", "dev", "--phase", "network", "--yes", "--ledger", "audit"]);
+        expect(fs.existsSync(path.join(projectDir, "audit", "dev.jsonl"))).to.equal(true);
+    });
+});
