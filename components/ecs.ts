@@ -506,7 +506,7 @@ export class EcsLayer extends pulumi.ComponentResource {
 
     /** One secret per tenant with its WordPress keys and salts, generated once and kept in state as secrets. */
     private createSalts(tn: string, args: EcsLayerArgs, tenant: TenantConfig): aws.secretsmanager.Secret {
-        const values = Object.fromEntries(WORDPRESS_SALT_KEYS.map((key) => [key, new random.RandomPassword(`${tn}-${key.toLowerCase()}`, {
+        const values = Object.fromEntries(WORDPRESS_SALT_KEYS.map((key) => [key, new random.RandomPassword(`${tn}-${key.toLowerCase().replace(/_/g, "-")}`, {
             length: 64,
             // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
             overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
@@ -558,8 +558,9 @@ export class EcsLayer extends pulumi.ComponentResource {
                     { name: "DB_HOST", value: args.dbWriterEndpoint },
                     { name: "DB_PORT", value: pulumi.interpolate`${args.dbPort}` },
                     { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
-                    // ARNs, not values: the task reads the secret of the tenant it is run for.
-                    { name: "TENANT_DB_SECRET_ARNS", value: pulumi.jsonStringify(Object.fromEntries(args.tenants.map((t) => [t.id, args.tenantDbSecrets[t.id].arn]))) },
+                    // Each tenant's database secret by ARN, never a value: the task reads the one of the
+                    // tenant it is run for.
+                    { name: "TENANT_DB_ARNS", value: pulumi.jsonStringify(Object.fromEntries(args.tenants.map((t) => [t.id, args.tenantDbSecrets[t.id].arn]))) },
                 ],
                 logConfiguration: {
                     logDriver: "awslogs",

@@ -8,6 +8,7 @@ import { getPhase } from "./phases";
 import { NetworkLayer } from "../components/network";
 import { DataLayer } from "../components/data";
 import { StorageLayer } from "../components/storage";
+import { EcsLayer } from "../components/ecs";
 
 export function createPlatform(cfg: PlatformConfig) {
     const network = new NetworkLayer(getPhase("network").componentName, {
@@ -40,6 +41,31 @@ export function createPlatform(cfg: PlatformConfig) {
         fileSystemSecurityGroupId: network.securityGroupIds.fileSystem,
         databaseClusterArn: data.clusterArn,
     });
+    const ecs = new EcsLayer(getPhase("ecs").componentName, {
+        env: cfg.env,
+        region: cfg.region,
+        accountId: cfg.accountId,
+        domain: cfg.domain,
+        ecs: cfg.ecs,
+        tenants: cfg.tenants,
+        protection: cfg.protection,
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        loadBalancerSecurityGroupId: network.securityGroupIds.loadBalancer,
+        tenantSecurityGroupIds: network.tenantSecurityGroupIds,
+        keyArn: data.keyArn,
+        dbWriterEndpoint: data.writerEndpoint,
+        dbPort: data.port,
+        redisPrimaryEndpoint: data.redisPrimaryEndpoint,
+        redisAuthSecretArn: data.redisAuthSecretArn,
+        tenantDbSecrets: data.tenantSecrets,
+        fileSystemId: storage.fileSystemId,
+        accessPoints: storage.accessPoints,
+        assetsBucket: storage.assetsBucket,
+        migrationBucket: storage.migrationBucket,
+        logsBucketName: storage.logsBucket.name,
+    });
 
     return {
         network: {
@@ -68,6 +94,13 @@ export function createPlatform(cfg: PlatformConfig) {
             migrationBucketName: storage.migrationBucket.name,
             logsBucketName: storage.logsBucket.name,
             backupVaultName: storage.backupVaultName,
+        },
+        ecs: {
+            clusterName: ecs.clusterName,
+            serviceNames: ecs.serviceNames,
+            loadBalancerArn: ecs.loadBalancerArn,
+            loadBalancerDnsName: ecs.loadBalancerDnsName,
+            targetGroupArns: ecs.targetGroupArns,
         },
     };
 }

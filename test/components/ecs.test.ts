@@ -6,6 +6,7 @@ import {
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
 import type { PlatformConfig } from "../../src/config";
+import { SECRET_NAME } from "../../src/policy/rules/ecs-8-no-secrets-in-env";
 import { RecordedOptions, recordOptions } from "../support/options";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 
@@ -371,11 +372,10 @@ describe("ecs layer", () => {
                 });
 
                 it("must not put a secret in any container's environment", () => {
-                    const secretish = /PASSWORD|SECRET(?!_ARNS)|TOKEN|_KEY$|_SALT$/;
                     for (const td of ofType(resources, T.taskDefinition)) {
                         for (const c of containersOf(td)) {
                             for (const e of c.environment ?? []) {
-                                expect(e.name, `${td.name}/${c.name}`).not.to.match(secretish);
+                                expect(e.name, `${td.name}/${c.name}`).not.to.match(SECRET_NAME);
                                 expect(e.value, `${td.name}/${c.name}/${e.name}`).not.to.equal(SECRET_MASK);
                             }
                         }
