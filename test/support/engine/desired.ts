@@ -105,17 +105,18 @@ function isCustom(type: string): boolean {
 
 /**
  * Dependencies as the engine would record them, recovered from values: a resource depends on another
- * when one of its inputs is that resource's id or ARN (or a JSON document, e.g. a policy, mentions
- * the ARN). Short or generic ids are ignored so that a coincidence does not make a dependency.
+ * when one of its inputs is that resource's id or ARN (or a JSON document, e.g. a policy, quotes the
+ * ARN). A resource's outputs repeat its inputs, so only an id or ARN it does not take as input is its
+ * own; short ids ("none") are ignored so that a coincidence does not make a dependency.
  */
-function dependenciesOf(r: { urn: string; inputs: Record<string, unknown> }, all: ReadonlyArray<{ urn: string; custom: boolean; id: string; outputs: Record<string, unknown> }>): string[] {
+function dependenciesOf(r: { urn: string; inputs: Record<string, unknown> }, all: ReadonlyArray<{ urn: string; custom: boolean; id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }>): string[] {
     const leaves = leafStrings(r.inputs);
     const documents = leaves.filter((s) => s.startsWith("{"));
     const exact = new Set(leaves);
     return all.filter((other) => other.urn !== r.urn && other.custom).filter((other) => {
-        const arns = Object.values(other.outputs).filter((v): v is string => typeof v === "string" && v.startsWith("arn:"));
-        const ids = other.id.length >= 8 ? [other.id, ...arns] : arns;
-        return ids.some((id) => exact.has(id) || documents.some((d) => d.includes(`"${id}"`)));
+        const own = new Set(leafStrings(other.inputs));
+        const identity = [other.id, other.outputs.arn].filter((v): v is string => typeof v === "string" && v.length >= 8 && !own.has(v));
+        return identity.some((id) => exact.has(id) || documents.some((d) => d.includes(`"${id}"`)));
     }).map((other) => other.urn);
 }
 

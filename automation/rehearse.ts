@@ -1,0 +1,96 @@
+/**
+ * `--rehearse`: the same driver, the same `LocalWorkspace` adapter, but the `pulumi` it runs is the
+ * scripted test engine (test/support/engine) over a throw-away folder, and preflight's AWS and git
+ * questions are answered by doubles. Operators practise gates and approvals with it; the README's
+ * rollout transcript is one. Nothing in it talks to AWS or to a real state backend.
+ *
+ * The throw-away folder holds a copy of the project's stack files (so the ledger and saved plans land
+ * there too, not in the project's `.rollout`), the engine's state, and its log of CLI calls.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { STSClient } from "@aws-sdk/client-sts";
+import { ENGINE_HOME_VAR, stateFile, writeJson, writeScenario } from "../test/support/engine/scenario";
+import { emptyState } from "../test/support/engine/state";
+import type { CliDeps } from "./rollout-cli";
+import { loadStackConfig } from "./stack-files";
+
+/** The scripted engine's install root: `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`. */
+export const ENGINE_ROOT = path.resolve(__dirname, "..", "test", "support", "engine");
+
+export interface Rehearsal {
+    /** The throw-away folder. */
+    readonly dir: string;
+    /** The engine's folder (state, history, argv log, scenario). */
+    readonly engineHome: string;
+    /** The rehearsal's Pulumi "install root": `<pulumiRoot>/bin/pulumi` is the scripted engine over `engineHome`. */
+    readonly pulumiRoot: string;
+    /** The copy of the project the driver runs on. */
+    readonly projectDir: string;
+    /** What `main` uses instead of Pulumi, AWS and git. */
+    readonly deps: Pick<CliDeps, "projectDir" | "createEngine" | "sts" | "git" | "verify">;
+    readonly banner: string;
+}
+
+export interface RehearsalOptions {
+    /** Where the throw-away folder goes; default a new folder under the OS's temp directory. */
+    readonly dir?: string;
+    /** Stack files to use instead of the project's, by environment (a what-if config). */
+    readonly stackFiles?: Readonly<Record<string, string>>;
+    /** The stacks exist in the engine (empty) before the driver selects them; default: the environment's. */
+    readonly stacks?: readonly string[];
+}
+
+export function prepareRehearsal(sourceProjectDir: string, env: string, options: RehearsalOptions = {}): Rehearsal {
+    const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `bbws-rehearsal-${env}-`));
+    const projectDir = path.join(dir, "project");
+    const engineHome = path.join(dir, "engine");
+    const pulumiRoot = path.join(dir, "pulumi");
+    fs.mkdirSync(projectDir, { recursive: true });
+    for (const file of fs.readdirSync(sourceProjectDir).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
+        fs.copyFileSync(path.join(sourceProjectDir, file), path.join(projectDir, file));
+    }
+    for (const [stack, text] of Object.entries(options.stackFiles ?? {})) fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), text);
+    // The synth reads provider versions from node_modules: the project's own.
+    const modules = path.join(projectDir, "node_modules");
+    if (!fs.existsSync(modules)) fs.symlinkSync(path.join(sourceProjectDir, "node_modules"), modules, "dir");
+
+    // What `pulumi stack init` leaves: a stack with no resources.
+    for (const stack of options.stacks ?? [env]) {
+        if (!fs.existsSync(stateFile(engineHome, stack))) writeJson(stateFile(engineHome, stack), emptyState());
+    }
+    // Not `file://`: a rehearsal of an environment that demands a shared backend must get past that check.
+    writeScenario(engineHome, { backendUrl: `rehearsal://${engineHome}` });
+
+    // The SDK runs `<root>/bin/pulumi version` with no extra environment, so the folder is written into the executable.
+    fs.mkdirSync(path.join(pulumiRoot, "bin"), { recursive: true });
+    fs.writeFileSync(path.join(pulumiRoot, "bin", "pulumi"),
+        `#!/bin/sh\n${ENGINE_HOME_VAR}='${engineHome}' exec '${path.join(ENGINE_ROOT, "bin", "pulumi")}' "$@"\n`, { mode: 0o755 });
+
+    const cfg = loadStackConfig(projectDir, env);
+    return {
+        dir, engineHome, pulumiRoot, projectDir,
+        deps: {
+            projectDir,
+            createEngine: async (stack) => (await import("./local-engine")).createLocalEngine({ projectDir, stack, pulumiRoot }),
+            sts: async () => stsDouble(cfg.accountId),
+            git: async () => ({ commit: "0000000000000000000000000000000000000000", dirty: false }),
+            // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
+            verify: async () => async (phase) => ({
+                checks: [{ id: `${phase}-rehearsal`, phase, status: "warn", detail: "not verified: a rehearsal changes nothing in AWS" }],
+            }),
+        },
+        banner: [
+            "REHEARSAL — nothing in AWS changes.",
+            "  Pulumi is the scripted test engine (test/support/engine), AWS and git answers are doubles;",
+            `  state, plans and the ledger are in ${dir} and are thrown away.`,
+        ].join("\n"),
+    };
+}
+
+/** STS as the rehearsal answers it: the environment's own account, under a role that says what it is. */
+function stsDouble(accountId: string): Pick<STSClient, "send"> {
+    const send = async () => ({ Account: accountId, Arn: `arn:aws:sts::${accountId}:assumed-role/rehearsal-no-aws/rehearsal`, UserId: "REHEARSAL" });
+    return { send } as unknown as Pick<STSClient, "send">;
+}

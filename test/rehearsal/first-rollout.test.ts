@@ -1,0 +1,78 @@
+/**
+ * Scenario 1: the first rollout of dev with `--phase all`, through the real `LocalWorkspace` adapter
+ * and the rollout CLI, against the scripted engine. What the SDK issued is read from the engine's
+ * argv log, so these are the CLI calls a real rollout makes.
+ */
+import { expect } from "chai";
+import { PHASES } from "../../src/phases";
+import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+
+describe("rehearsal: first rollout of dev, --phase all", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    let run: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        run = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
+    });
+
+    it("succeeds with exit code 0", () => {
+        expect(run.code, textOf(run.io)).to.equal(0);
+    });
+
+    it("previews the whole program once, to find each phase's resources, before anything is targeted", () => {
+        const [first] = operations(run.calls);
+        expect(first.argv[0]).to.equal("preview");
+        expect(flagValues(first.argv, "--target")).to.deep.equal([]);
+    });
+
+    it("runs the phases in registry order, each as exactly one targeted preview and one up", () => {
+        const targeted = operations(run.calls).filter((c) => flagValues(c.argv, "--target").length > 0);
+        const phases = targeted.filter((c) => c.argv[0] === "preview").map((c) => phaseOfUrn(flagValues(c.argv, "--target").find(phaseOfUrn)!));
+        const registered = PHASES.map((p) => p.name).filter((p) => phases.includes(p));
+        expect(phases).to.deep.equal(registered);
+        expect(targeted.map((c) => c.argv[0])).to.deep.equal(phases.flatMap(() => ["preview", "up"]));
+    });
+
+    it("applies each phase with the same targets as its preview, and the plan that preview saved", () => {
+        const targeted = operations(run.calls).filter((c) => flagValues(c.argv, "--target").length > 0);
+        for (let i = 0; i < targeted.length; i += 2) {
+            const [preview, up] = [targeted[i].argv, targeted[i + 1].argv];
+            expect(flagValues(up, "--target"), "targets").to.deep.equal(flagValues(preview, "--target"));
+            expect(flagValues(up, "--plan"), "plan").to.deep.equal(flagValues(preview, "--save-plan"));
+            expect(flagValues(up, "--plan")).to.have.length(1);
+        }
+    });
+
+    it("targets only the phase's own resources, and never with --target-dependents", () => {
+        for (const call of operations(run.calls).filter((c) => flagValues(c.argv, "--target").length > 0)) {
+            expect(new Set(flagValues(call.argv, "--target").map(phaseOfUrn)).size, call.argv.join(" ")).to.equal(1);
+            expect(call.argv).not.to.include("--target-dependents");
+        }
+    });
+
+    it("leaves every resource in state, each under the phase whose up targeted it", () => {
+        const ups = operations(run.calls).filter((c) => c.argv[0] === "up");
+        const appliedBy = new Map(ups.flatMap((c) => flagValues(c.argv, "--target").map((urn) => [urn, phaseOfUrn(urn)] as const)));
+        const resources = dev.state().deployment.resources.filter((r) => phaseOfUrn(r.urn));
+        expect(resources.length).to.be.greaterThan(50);
+        for (const r of resources) expect(appliedBy.get(r.urn), r.urn).to.equal(phaseOfUrn(r.urn));
+    });
+
+    it("records each phase as succeeded in the ledger, with its plan's hash", () => {
+        const records = dev.ledger();
+        expect(records.map((r) => r.result)).to.deep.equal(records.map(() => "succeeded"));
+        expect(records.map((r) => r.phase)).to.deep.equal(PHASES.map((p) => p.name).filter((p) => records.some((r) => r.phase === p)));
+        for (const r of records) expect(r.planHash).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it("converges: a whole-stack preview afterwards has nothing to change", async () => {
+        const check = await dev.rollout(["--env", "dev", "--phase", "all", "--preview-only"]);
+        expect(check.code, textOf(check.io)).to.equal(0);
+        for (const call of operations(check.calls)) expect(call.argv[0]).to.equal("preview");
+        expect(check.io.stdout.join("\n")).not.to.match(/changes: .*(create|update|replace|delete)/);
+    });
+
+    it("ends --phase all with one whole-stack preview that reports anything not converged (driver: not yet)");
+});

@@ -1,0 +1,77 @@
+/**
+ * Rehearsal scenarios: the rollout CLI's `main` with the `--rehearse` wiring (the real
+ * `LocalWorkspace` adapter over the scripted engine), plus what a test needs to look inside: the
+ * argv the SDK issued, the engine's state, the ledger, and a converged state to start from.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PHASES } from "../../src/phases";
+import { prepareRehearsal, Rehearsal, RehearsalOptions } from "../../automation/rehearse";
+import { main } from "../../automation/rollout-cli";
+import type { LedgerRecord } from "../../automation/ledger";
+import { ArgvRecord, readArgvLog, stateFile, writeScenario, Scenario } from "./engine/scenario";
+import { readState, StackState } from "./engine/state";
+import { memoryIo } from "../../automation/io";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export type CapturedIo = ReturnType<typeof memoryIo>;
+
+/** Everything the driver printed, both streams. */
+export function textOf(io: CapturedIo): string {
+    return [...io.stdout, ...io.stderr].join("\n");
+}
+
+export interface RunResult {
+    readonly code: number;
+    readonly io: CapturedIo;
+    /** The CLI calls of this run only. */
+    readonly calls: ArgvRecord[];
+}
+
+export interface Stage extends Rehearsal {
+    /** Runs `npm run rollout -- <argv>` in this rehearsal. */
+    rollout(argv: readonly string[], options?: { signal?: AbortSignal; io?: CapturedIo }): Promise<RunResult>;
+    scenario(scenario: Scenario): void;
+    state(env?: string): StackState;
+    ledger(env?: string): LedgerRecord[];
+}
+
+/** A fresh rehearsal of `env`; `from` seeds the engine's state (e.g. a converged stack). */
+export function stage(env: string, options: RehearsalOptions & { from?: StackState } = {}): Stage {
+    const rehearsal = prepareRehearsal(PROJECT_DIR, env, { dir: fs.mkdtempSync(path.join(os.tmpdir(), "bbws-rehearsal-test-")), ...options });
+    if (options.from) fs.writeFileSync(stateFile(rehearsal.engineHome, env), JSON.stringify(options.from));
+    // The CLI's default ledger: in the rehearsal's copy of the project.
+    const ledgerDir = path.join(rehearsal.projectDir, ".rollout");
+    return {
+        ...rehearsal,
+        async rollout(argv, { signal, io = memoryIo() } = {}) {
+            const before = readArgvLog(rehearsal.engineHome).length;
+            const code = await main(argv, io, { ...rehearsal.deps, signal, cwd: rehearsal.dir });
+            return { code, io, calls: readArgvLog(rehearsal.engineHome).slice(before) };
+        },
+        scenario: (scenario) => writeScenario(rehearsal.engineHome, { backendUrl: `rehearsal://${rehearsal.engineHome}`, ...scenario }),
+        state: (stack = env) => readState(rehearsal.engineHome, stack)!,
+        ledger: (stack = env) => {
+            const file = path.join(ledgerDir, `${stack}.jsonl`);
+            return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+        },
+    };
+}
+
+/** Values of a repeatable flag in one argv. */
+export function flagValues(argv: readonly string[], flag: string): string[] {
+    return argv.flatMap((a, i) => (a === flag && i + 1 < argv.length ? [argv[i + 1]] : []));
+}
+
+/** The `preview` and `up` calls, in order. */
+export function operations(calls: readonly ArgvRecord[]): ArgvRecord[] {
+    return calls.filter((c) => c.argv[0] === "preview" || c.argv[0] === "up");
+}
+
+/** The layer a URN lies under, by the phase registry's type tokens; undefined for the root stack and providers. */
+export function phaseOfUrn(urn: string): string | undefined {
+    const chain = urn.split("::")[2].split("$");
+    return PHASES.find((p) => chain.includes(p.type))?.name;
+}
