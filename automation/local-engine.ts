@@ -78,7 +78,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
 }
 
 /** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */
-function errorTranslator(auto: typeof automation, stackName: string) {
+export function errorTranslator(auto: typeof automation, stackName: string) {
     return (err: unknown, operation: string, signal?: AbortSignal): unknown => {
         if (!(err instanceof Error)) return err;
         // `commandResult` is internal to the SDK; its `err` holds the process error and the CLI's real exit code.
