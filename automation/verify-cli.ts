@@ -1,0 +1,129 @@
+/**
+ * `npm run verify -- --env <env> [--phase <name>] [--format table|json|markdown]`: runs the
+ * post-phase checks against the environment's AWS account on demand. Resource ids come from the
+ * stack's outputs, expected values from its config; credentials from the default AWS chain.
+ * `main` returns the exit code; only the bin entry at the bottom touches `process`.
+ */
+import * as path from "path";
+import yargs from "yargs";
+import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
+import { CliMissingError, StackMissingError } from "./engine";
+import { BbwsError, describeError, EXIT, UsageError } from "./errors";
+import { Io, processIo } from "./io";
+import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
+import { loadStackConfig } from "./stack-files";
+import type { CheckResult, VerifyDeps } from "./verify";
+
+/** Stack outputs grouped by phase (`network`, `database`, …), secrets in the clear. */
+export type StackOutputsReader = (projectDir: string, env: string) => Promise<Record<string, unknown>>;
+
+/** What `main` reaches outside the process through; tests replace any of it. */
+export interface VerifyCliDeps {
+    /** Directory with Pulumi.yaml and the stack files. */
+    readonly projectDir: string;
+    readonly readOutputs: StackOutputsReader;
+    /** The AWS account the default credential chain resolves to. */
+    readonly callerAccount: (region: string) => Promise<string>;
+    /** Clients, probe and retry policy for the checks; default: real ones for the stack's region. */
+    readonly verify: Omit<VerifyDeps, "config" | "projectDir">;
+}
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** Reads the outputs through the Automation API (which runs `pulumi stack output`); loaded only when used. */
+export const automationOutputs: StackOutputsReader = async (projectDir, env) => {
+    const auto = await import("@pulumi/pulumi/automation");
+    try {
+        const stack = await auto.LocalWorkspace.selectStack({ stackName: env, workDir: projectDir });
+        const outputs = await stack.outputs();
+        return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+    } catch (err) {
+        // `commandResult` is internal to the SDK; its `err` is the process error of the CLI call.
+        if ((err as { commandResult?: { err?: { code?: string } } }).commandResult?.err?.code === "ENOENT") {
+            throw new CliMissingError("no `pulumi` executable found; verify reads the stack's outputs through it");
+        }
+        if (err instanceof auto.StackNotFoundError) throw new StackMissingError(env);
+        throw err;
+    }
+};
+
+const stsCallerAccount = async (region: string): Promise<string> => {
+    const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+    const identity = await new STSClient({ region }).send(new GetCallerIdentityCommand({}));
+    return identity.Account ?? "";
+};
+
+const defaultDeps: VerifyCliDeps = {
+    projectDir: PROJECT_DIR,
+    readOutputs: automationOutputs,
+    callerAccount: stsCallerAccount,
+    verify: {},
+};
+
+export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<VerifyCliDeps> = {}): Promise<number> {
+    const deps = { ...defaultDeps, ...overrides };
+    try {
+        const args = await yargs([...argv])
+            .scriptName("npm run verify --")
+            .usage("$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
+                "Checks the environment's resources in AWS against its config: the checks the rollout runs after each phase. " +
+                "Reads only; changes nothing.")
+            .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
+            .option("phase", { type: "string", describe: `Only this phase: ${PHASE_NAMES.join(", ")} (default: all, in order)` })
+            .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Report format" })
+            .example("$0 --env sit", "every check of every phase in sit")
+            .example("$0 --env prod --phase ecs --format markdown", "the ECS checks of prod, for a ticket")
+            .epilogue("Exit codes: 0 every check passed (warnings allowed), 1 a check failed, " +
+                "2 usage or setup error (unknown environment or phase, no Pulumi CLI, credentials for another account).")
+            .strict()
+            .version(false)
+            .wrap(110)
+            .exitProcess(false)
+            .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); })
+            .parseAsync();
+        if (args.help) return EXIT.ok;
+        if (args.phase !== undefined && !isPhaseName(args.phase)) {
+            throw new UsageError("unknown-phase", `unknown phase '${args.phase}'`, `use one of: ${PHASE_NAMES.join(", ")}`);
+        }
+        const phases: readonly PhaseName[] = args.phase ? [args.phase] : PHASE_NAMES;
+
+        const config = loadStackConfig(deps.projectDir, args.env);
+        const outputs = await deps.readOutputs(deps.projectDir, args.env);
+        await requireAccount(deps, config.region, config.accountId, args.env);
+
+        const { verifyPhase } = await import("./verify");
+        const { renderVerification, verificationReport } = await import("./verify/report");
+        const checks: CheckResult[] = [];
+        for (const phase of phases) {
+            checks.push(...(await verifyPhase(phase, { env: args.env, outputs }, { ...deps.verify, config })).checks);
+        }
+        const report = verificationReport(args.env, checks);
+        io.out(renderVerification(report, args.format));
+        return report.summary.fail > 0 ? EXIT.failed : EXIT.ok;
+    } catch (err) {
+        if (err instanceof BbwsError) {
+            io.err(`error: ${describeError(err)}`);
+            return err.exitCode;
+        }
+        throw err;
+    }
+}
+
+/** Every check would fail with "not found" against another account: say so once instead. */
+async function requireAccount(deps: VerifyCliDeps, region: string, expected: string, env: string): Promise<void> {
+    let actual: string;
+    try {
+        actual = await deps.callerAccount(region);
+    } catch (err) {
+        throw new UsageError("no-credentials", `no usable AWS credentials: ${(err as Error).message}`,
+            `sign in to ${env}'s account ${expected} (e.g. \`aws sso login\` and AWS_PROFILE) and run verify again`);
+    }
+    if (actual !== expected) {
+        throw new UsageError("wrong-account", `the AWS credentials are for account ${actual}, but ${env} is account ${expected}`,
+            `switch to ${env}'s credentials (AWS_PROFILE) and run verify again`);
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
