@@ -89,6 +89,18 @@ describe("ecs layer", () => {
         });
     });
 
+    it("refuses to build when an upstream layer has no entry for a tenant, naming the argument", async () => {
+        const cfg = configFor("dev");
+        const build = () => new EcsLayer("ecs", {
+            env: cfg.env, region: cfg.region, accountId: cfg.accountId, domain: cfg.domain,
+            ecs: cfg.ecs, tenants: cfg.tenants, protection: cfg.protection,
+            ...upstreamFor(cfg),
+            accessPoints: {},
+        });
+        const error = await construct(cfg, build).then(() => undefined, (err: Error) => err);
+        expect(error?.message).to.equal(`\`accessPoints\` has no entry for tenant(s) ${cfg.tenants.map((t) => t.id).join(", ")}`);
+    });
+
     for (const env of ENVIRONMENTS) {
         describe(`in ${env}`, () => {
             const cfg = configFor(env);
