@@ -9,6 +9,7 @@ import { NetworkLayer } from "../components/network";
 import { DataLayer } from "../components/data";
 import { StorageLayer } from "../components/storage";
 import { EcsLayer } from "../components/ecs";
+import { MonitoringLayer } from "../components/monitoring";
 
 export function createPlatform(cfg: PlatformConfig) {
     const network = new NetworkLayer(getPhase("network").componentName, {
@@ -20,6 +21,7 @@ export function createPlatform(cfg: PlatformConfig) {
     const data = new DataLayer(getPhase("database").componentName, {
         env: cfg.env,
         accountId: cfg.accountId,
+        region: cfg.region,
         database: cfg.database,
         cache: cfg.cache,
         protection: cfg.protection,
@@ -66,6 +68,22 @@ export function createPlatform(cfg: PlatformConfig) {
         migrationBucket: storage.migrationBucket,
         logsBucketName: storage.logsBucket.name,
     });
+    const monitoring = new MonitoringLayer(getPhase("monitoring").componentName, {
+        env: cfg.env,
+        region: cfg.region,
+        accountId: cfg.accountId,
+        tenants: cfg.tenants,
+        monitoring: cfg.monitoring,
+        clusterName: ecs.clusterName,
+        serviceNames: ecs.serviceNames,
+        loadBalancerArnSuffix: ecs.loadBalancerArnSuffix,
+        targetGroupArnSuffixes: ecs.targetGroupArnSuffixes,
+        auroraClusterIdentifier: data.clusterIdentifier,
+        redisReplicationGroupId: data.redisReplicationGroupId,
+        redisNodes: cfg.cache.nodes,
+        fileSystemId: storage.fileSystemId,
+        backupVaultName: storage.backupVaultName,
+    });
 
     return {
         network: {
@@ -101,6 +119,12 @@ export function createPlatform(cfg: PlatformConfig) {
             loadBalancerArn: ecs.loadBalancerArn,
             loadBalancerDnsName: ecs.loadBalancerDnsName,
             targetGroupArns: ecs.targetGroupArns,
+        },
+        monitoring: {
+            alertsTopicArn: monitoring.alertsTopicArn,
+            criticalTopicArn: monitoring.criticalTopicArn,
+            dashboardName: monitoring.dashboardName,
+            alarmNames: monitoring.alarmNames,
         },
     };
 }
