@@ -16,6 +16,8 @@ export interface DataLayerArgs {
     readonly env: string;
     /** The environment's account: the key policy hands the key's administration to its IAM policies. */
     readonly accountId: string;
+    /** CloudWatch Logs is a regional principal in the key policy. */
+    readonly region: string;
     readonly database: DatabaseConfig;
     readonly cache: CacheConfig;
     readonly protection: ProtectionConfig;
@@ -128,6 +130,7 @@ export class DataLayer extends pulumi.ComponentResource {
             deletionWindowInDays: 30,
             // The account's IAM policies decide who may use the key; the services encrypting with it
             // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
+            // CloudWatch Logs uses no grants: it must be named, and only for this account's log groups.
             policy: pulumi.jsonStringify({
                 Version: "2012-10-17",
                 Statement: [{
@@ -136,6 +139,15 @@ export class DataLayer extends pulumi.ComponentResource {
                     Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
                     Action: "kms:*",
                     Resource: "*",
+                }, {
+                    Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                    Effect: "Allow",
+                    Principal: { Service: `logs.${args.region}.amazonaws.com` },
+                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    Resource: "*",
+                    Condition: {
+                        ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${args.accountId}:log-group:*` },
+                    },
                 }],
             }),
             tags: { Name: bbwsName(env, "data") },

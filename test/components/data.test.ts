@@ -28,6 +28,7 @@ async function buildData(cfg: PlatformConfig) {
         return new DataLayer("data", {
             env: cfg.env,
             accountId: cfg.accountId,
+            region: cfg.region,
             database: cfg.database,
             cache: cfg.cache,
             protection: cfg.protection,
@@ -96,9 +97,16 @@ describe("data layer", () => {
                     expect(key.inputs.enableKeyRotation).to.equal(true);
                     expect(named(resources, "data-key-alias").inputs.name).to.equal(`alias/bbws-${env}-data`);
                     const policy = JSON.parse(key.inputs.policy);
-                    expect(policy.Statement).to.have.length(1);
+                    expect(policy.Statement).to.have.length(2);
                     expect(policy.Statement[0].Principal).to.deep.equal({ AWS: `arn:aws:iam::${cfg.accountId}:root` });
                     expect(keyArn).to.match(new RegExp(`^arn:aws:kms:${cfg.region}:${cfg.accountId}:key/[0-9a-f-]{36}$`));
+                });
+                it("lets CloudWatch Logs of this region encrypt this account's log groups only (encrypted ECS and Exec logs need it)", () => {
+                    const logs = JSON.parse(named(resources, "data-key").inputs.policy).Statement[1];
+                    expect(logs.Principal).to.deep.equal({ Service: `logs.${cfg.region}.amazonaws.com` });
+                    expect(logs.Action).to.include("kms:GenerateDataKey*").and.not.include("kms:*");
+                    expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"])
+                        .to.equal(`arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:*`);
                 });
                 it(`is ${expected.protectedData ? "" : "not "}protected and ${expected.retained ? "" : "not "}retained on delete`, () => {
                     expect(options.get("data-key")).to.include({ protect: expected.protectedData, retainOnDelete: expected.retained });
