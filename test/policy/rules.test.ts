@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import type { ResourceView, Rule } from "../../src/policy/rule";
 import { RULES } from "../../src/policy/rules";
 import { ec2_2 } from "../../src/policy/rules/ec2-2-default-sg-closed";
@@ -288,6 +290,13 @@ describe("security baseline rules", () => {
             expect(rule.types, rule.name).to.not.be.empty;
         }
         expect(new Set(RULES.map((r) => r.name)).size).to.equal(RULES.length);
+    });
+
+    it("is documented row by row in the README's baseline table, with the same control and level", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("<!-- section:policy -->"), readme.indexOf("<!-- /section:policy -->"));
+        const rows = section.split("\n").filter((l) => l.startsWith("| `")).map((l) => l.split("|").map((c) => c.trim()));
+        expect(rows.map((r) => [r[1], r[2], r[3].split(",")[0]])).to.deep.equal(RULES.map((r) => [`\`${r.name}\``, r.control, r.level]));
     });
 
     it("requires load balancer deletion protection in prod only", () => {
