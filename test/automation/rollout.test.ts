@@ -345,6 +345,17 @@ describe("rollout: the phase loop", () => {
             expect(textOf(h.io)).to.include("update was cancelled");
         });
 
+        it("cancels the running update on Ctrl-C (the abort signal), records it and starts no later phase", async () => {
+            const ctrlC = new AbortController();
+            const io = memoryIo();
+            const print = io.err;
+            io.err = (line) => { print(line); if (line.includes("created network-vpc")) ctrlC.abort(); };
+            const h = harness("dev", { io, deps: { signal: ctrlC.signal } });
+            expect(await rollout(request("dev", "all", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal([["network", "cancelled"]]);
+            expect(h.engine.calls.every((c) => c.target === undefined || c.target.some((u) => u.includes("NetworkLayer")))).to.equal(true);
+        });
+
         it("reports a concurrent update with what to do, exit 1, no stack trace", async () => {
             const h = harness("dev", { engine: { concurrentUpdate: true } });
             expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
