@@ -16,13 +16,40 @@ export const KEY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ["serviceName", "vpcEndpointType"],
     "aws:cloudwatch/logGroup:LogGroup": ["name", "retentionInDays"],
     "aws:iam/role:Role": ["name"],
+    "aws:kms/key:Key": ["enableKeyRotation", "deletionWindowInDays"],
+    "aws:kms/alias:Alias": ["name"],
+    "aws:rds/cluster:Cluster": ["clusterIdentifier", "engineVersion", "storageEncrypted", "deletionProtection", "backupRetentionPeriod", "iamDatabaseAuthenticationEnabled"],
+    "aws:rds/clusterInstance:ClusterInstance": ["identifier", "instanceClass", "availabilityZone", "publiclyAccessible"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "nodeType", "numCacheClusters", "atRestEncryptionEnabled", "transitEncryptionEnabled", "automaticFailoverEnabled"],
+    "aws:secretsmanager/secret:Secret": ["name"],
+    "aws:efs/fileSystem:FileSystem": ["encrypted", "throughputMode"],
+    "aws:efs/accessPoint:AccessPoint": ["rootDirectory.path", "posixUser.uid", "posixUser.gid"],
+    "aws:efs/mountTarget:MountTarget": ["subnetId"],
+    "aws:s3/bucket:Bucket": ["bucket"],
+    "aws:backup/vault:Vault": ["name"],
+    "aws:backup/plan:Plan": ["name"],
+    "aws:ecr/repository:Repository": ["name", "imageTagMutability", "imageScanningConfiguration.scanOnPush"],
+    "aws:ecs/cluster:Cluster": ["name"],
+    "aws:ecs/taskDefinition:TaskDefinition": ["family", "cpu", "memory", "networkMode"],
+    "aws:ecs/service:Service": ["name", "platformVersion", "enableExecuteCommand"],
+    "aws:appautoscaling/target:Target": ["minCapacity", "maxCapacity"],
+    "aws:lb/loadBalancer:LoadBalancer": ["name", "internal", "dropInvalidHeaderFields", "enableDeletionProtection"],
+    "aws:lb/listener:Listener": ["port", "protocol", "sslPolicy"],
+    "aws:lb/listenerRule:ListenerRule": ["priority"],
+    "aws:lb/targetGroup:TargetGroup": ["name", "port", "targetType"],
+    "aws:route53/record:Record": ["name", "type"],
+    "aws:sns/topic:Topic": ["name"],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ["name", "comparisonOperator", "threshold"],
+    "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+    "aws:cloudwatch/eventRule:EventRule": ["name"],
+    "aws:budgets/budget:Budget": ["name", "limitAmount"],
 };
 
-/** `aws:rds/cluster:Cluster` → `rds.Cluster`; `awsx:ec2:Vpc` → `awsx.ec2.Vpc`. */
+/** `aws:rds/cluster:Cluster` → `rds.Cluster`; `awsx:ec2:Vpc` → `awsx.ec2.Vpc`; `random:index/x:X` → `random.X`. */
 export function shortType(type: string): string {
-    const [pkg, mod, name] = type.split(":");
-    if (pkg === "aws") return `${mod.split("/")[0]}.${name}`;
-    return [pkg, mod, name].filter(Boolean).join(".");
+    const [pkg, mod = "", name] = type.split(":");
+    const module = mod.split("/")[0];
+    return [pkg === "aws" ? "" : pkg, module === "index" ? "" : module, name].filter(Boolean).join(".");
 }
 
 export function keySettings(r: SynthResource): string {
