@@ -36,6 +36,12 @@ function validateResource(rule: Rule, waivers: readonly Waiver[], today: string)
     };
 }
 
+/**
+ * CrossGuard's error for reading a value AWS assigns only during the update. Not in the package's
+ * typings, but it is what the SDK turns into "can't run policy … during preview".
+ */
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: never[]) => Error };
+
 function validateStack(rule: Rule, waivers: readonly Waiver[], today: string) {
     return (args: StackValidationArgs, report: ReportViolation): void => {
         if (args.resources.length === 0) return;
@@ -43,9 +49,18 @@ function validateStack(rule: Rule, waivers: readonly Waiver[], today: string) {
         if (!appliesIn(rule, env)) return;
         const resources = args.resources.map(toView);
         const context = { env, resources };
+        // One resource with a value still unknown must not hide the others' violations: judge them all,
+        // then let the SDK note that the rule could not finish during the preview.
+        let unknown: Error | undefined;
         for (const resource of resources.filter((r) => rule.types.includes(r.type))) {
-            for (const message of judge(rule, resource, context, waivers, today).violations) report(message, resource.urn);
+            try {
+                for (const message of judge(rule, resource, context, waivers, today).violations) report(message, resource.urn);
+            } catch (err) {
+                if (!(err instanceof UnknownValueError)) throw err;
+                unknown ??= err;
+            }
         }
+        if (unknown) throw unknown;
     };
 }
 

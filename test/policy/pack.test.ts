@@ -113,6 +113,17 @@ describe("policy pack (src/policy/index.ts over the analyzer protocol)", functio
         expect(linked.map((d: any) => d.policy)).to.not.include("ec2-6-vpc-flow-logs");
     });
 
+    it("during a preview, still reports what it can see when another resource's value is not known yet", async () => {
+        // The engine's sentinel for a list AWS fills in during the update (a new group's computed `ingress`).
+        const UNKNOWN_LIST = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+        const group: Resource = { type: "aws:ec2/securityGroup:SecurityGroup", name: "network-db-sg", props: { ingress: UNKNOWN_LIST } };
+        const ssh: Resource = { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "network-ssh-in",
+            props: { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, propertyDependencies: { securityGroupId: [urnOf(group)] } };
+        const found = await diagnostics("analyzeStack", stackRequest([group, ssh]));
+        expect(found).to.deep.include({ policy: "ec2-18-internet-ingress", urn: urnOf(ssh), level: analyzer.EnforcementLevel.MANDATORY });
+        expect(found).to.deep.include({ policy: "ec2-18-internet-ingress", urn: "", level: analyzer.EnforcementLevel.ADVISORY });
+    });
+
     it("honours the waivers on record: the logs bucket's SSE-S3 is not reported", async () => {
         const bucket: Resource = { type: "aws:s3/bucket:Bucket", name: "storage-logs", props: { bucket: "bbws-logs-prod" } };
         const found = await diagnostics("analyzeStack", stackRequest([bucket]));
