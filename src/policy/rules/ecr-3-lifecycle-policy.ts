@@ -6,7 +6,8 @@ export const ecr_3: Rule = {
     description: "ECR.3: ECR repositories should have at least one lifecycle policy configured",
     explanation: "Without expiry, every image ever pushed is stored (and billed) forever. Attach an " +
         "aws.ecr.LifecyclePolicy to the repository.",
-    level: "mandatory",
+    // Cost and hygiene rather than exposure: reported, never blocking.
+    level: "advisory",
     types: ["aws:ecr/repository:Repository"],
     scope: "stack",
     check(repo, context) {

@@ -6,7 +6,8 @@ export const ecs_12: Rule = {
     description: "ECS.12: ECS clusters should use Container Insights",
     explanation: "Container Insights gives per-task CPU, memory and restart metrics the alarms and " +
         "dashboard read. Add the setting containerInsights = enabled (or enhanced).",
-    level: "mandatory",
+    // Observability rather than exposure: reported, never blocking.
+    level: "advisory",
     types: ["aws:ecs/cluster:Cluster"],
     scope: "resource",
     check(cluster) {
