@@ -20,7 +20,6 @@ import { DBCluster, DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCo
 import { GetBucketVersioningCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { PlatformConfig, TenantConfig } from "../../../src/config";
 import type { PhaseName } from "../../../src/phases";
 import { createClients, HttpsProbe } from "../../../automation/verify/clients";
@@ -37,7 +36,6 @@ export const mocks = {
     elbv2: mockClient(ElasticLoadBalancingV2Client),
     cloudwatch: mockClient(CloudWatchClient),
     sns: mockClient(SNSClient),
-    sts: mockClient(STSClient),
 };
 
 /** Stack outputs grouped by phase, as src/program.ts exports them. */
@@ -117,8 +115,6 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
     const { network, database, storage, ecs, monitoring } = outputs;
     const azs = availabilityZones(cfg);
     const tiers: Array<[string, string[]]> = [["public", network.publicSubnetIds], ["private", network.privateSubnetIds], ["isolated", network.isolatedSubnetIds]];
-
-    mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/bbws-deployer/ci`, UserId: "AROAEXAMPLE:ci" });
 
     mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: network.vpcId, CidrBlock: cfg.network.vpcCidr, State: "available", IsDefault: false }] });
     mocks.ec2.on(DescribeSubnetsCommand).resolves({
