@@ -6,7 +6,7 @@
 
 export type Level = "mandatory" | "advisory";
 
-/** A resource as a rule sees it: the engine's type, names and (unresolved-free) property values. */
+/** A resource as a rule sees it: type, names, property values, and which resources each value came from. */
 export interface ResourceView {
     /** Pulumi type token, e.g. `aws:rds/cluster:Cluster`. */
     readonly type: string;
@@ -15,7 +15,10 @@ export interface ResourceView {
     readonly urn: string;
     /** Parent URN; undefined for the root stack. */
     readonly parent?: string;
-    /** Inputs (per-resource checks) or outputs (stack checks after an update). */
+    /**
+     * Inputs (per-resource checks) or outputs (stack checks). In a preview CrossGuard throws on reading
+     * a value AWS has not assigned yet; the rule then runs again during the update.
+     */
     readonly inputs: Readonly<Record<string, any>>;
     /**
      * For each property, the URNs of the resources its value came from. CrossGuard supplies them
