@@ -1,10 +1,12 @@
+import * as fs from "fs";
+import * as path from "path";
 import { expect } from "chai";
 import { DescribeVpcsCommand, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { DescribeDBClustersCommand, RDSServiceException } from "@aws-sdk/client-rds";
 import { DescribeClustersCommand, ECSServiceException } from "@aws-sdk/client-ecs";
 import { PHASE_NAMES } from "../../../src/phases";
 import { CHECKS } from "../../../automation/verify";
-import { configFor, ENVIRONMENTS } from "../../support/pulumi";
+import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../../support/pulumi";
 import { auroraCluster, mockHealthyEnvironment, mocks, outputsFor, resultOf, verify, without } from "./fixtures";
 
 const throttled = () => new EC2ServiceException({ name: "RequestLimitExceeded", $fault: "client", $metadata: { httpStatusCode: 503 }, message: "Request limit exceeded." });
@@ -24,6 +26,13 @@ describe("verification: the check pack", () => {
             expect(check.info, check.id).to.not.include("\n").and.not.be.empty;
             expect(check.explanation.length, check.id).to.be.greaterThan(20);
         }
+    });
+
+    it("is documented: the README's verify section lists every check", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("<!-- section:verify -->"), readme.indexOf("<!-- /section:verify -->"));
+        const missing = PHASE_NAMES.flatMap((phase) => CHECKS[phase].map((c) => c.id)).filter((id) => !section.includes(`| \`${id}\` |`));
+        expect(missing, "checks missing from the README").to.be.empty;
     });
 });
 
