@@ -185,7 +185,10 @@ const CASES: Case[] = [
             { target: res(T.task, "task", { containerDefinitions: "[secret]" }) },
         ] },
     { rule: ecs_8,
-        compliant: { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_HOST", value: "db" }], secrets: [{ name: "WORDPRESS_DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] }]) },
+        compliant: [
+            { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_HOST", value: "db" }], secrets: [{ name: "WORDPRESS_DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] }]) },
+            { target: containers([{ name: "migration", environment: [{ name: "DB_SECRET_ARN", value: "arn:aws:secretsmanager:x" }] }]) },
+        ],
         nonCompliant: [
             { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_PASSWORD", value: "hunter2" }] }]) },
             { target: containers([{ name: "wordpress", environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: "x" }] }]) },

@@ -5,6 +5,8 @@ import { asList, containersOf, Rule, UNREADABLE_CONTAINERS } from "../rule";
  * secrets (WordPress's keys and salts, database and cache passwords, tokens).
  */
 export const SECRET_NAME = /^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ECS_ENGINE_AUTH_DATA)$|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|AUTH_KEY|LOGGED_IN_KEY|NONCE_KEY|SALT/i;
+/** A variable holding a secret's ARN names where the secret is, which is not itself secret. */
+const REFERENCE = /_ARN$/i;
 
 export const ecs_8: Rule = {
     name: "ecs-8-no-secrets-in-env",
@@ -19,7 +21,7 @@ export const ecs_8: Rule = {
         const containers = containersOf(task);
         if (!containers) return [UNREADABLE_CONTAINERS];
         return containers.flatMap((c) => asList<any>(c.environment)
-            .filter((v) => SECRET_NAME.test(String(v.name)))
+            .filter((v) => SECRET_NAME.test(String(v.name)) && !REFERENCE.test(String(v.name)))
             .map((v) => `container '${c.name}' passes ${v.name} in its environment; use secrets`));
     },
 };
