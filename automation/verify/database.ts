@@ -75,9 +75,10 @@ export const databaseChecks: readonly Check[] = [
             "instances in one AZ give no protection against that.",
         async check(ctx) {
             const expected = ctx.config.database.instances;
+            const id = ctx.outputs.string("database.clusterIdentifier");
             const c = await cluster(ctx);
             const answer = await ctx.read("rds:instances", () => ctx.aws.rds.send(new DescribeDBInstancesCommand({
-                Filters: [{ Name: "db-cluster-id", Values: [c.DBClusterIdentifier!] }],
+                Filters: [{ Name: "db-cluster-id", Values: [id] }],
             })));
             const instances = answer.DBInstances ?? [];
             const writerId = c.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;

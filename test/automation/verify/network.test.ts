@@ -51,6 +51,19 @@ describe("verify network: VPC and subnets", () => {
         expect(result.detail).to.include("is pending, expected available").and.include("10.99.0.0/16, expected 10.20.0.0/16");
     });
 
+    it("fails when the tiers use different AZs between them", async () => {
+        const azs = availabilityZones(cfg);
+        mocks.ec2.on(DescribeSubnetsCommand).resolves({
+            Subnets: [
+                ...[...outputs.network.publicSubnetIds, ...outputs.network.privateSubnetIds].map((id: string, i: number) =>
+                    ({ SubnetId: id, AvailabilityZone: azs[i % azs.length], State: "available" as const })),
+                ...outputs.network.isolatedSubnetIds.map((id: string, i: number) => ({ SubnetId: id, AvailabilityZone: ["eu-west-1b", "eu-west-1c"][i], State: "available" as const })),
+            ],
+        });
+        const result = await resultOf(cfg, "network-subnets-per-az", outputs);
+        expect(result).to.deep.include({ status: "fail", detail: "the tiers use 3 different AZs between them, expected the same 2" });
+    });
+
     it("fails when a subnet the stack exported is gone", async () => {
         const [gone, ...rest] = outputs.network.isolatedSubnetIds as string[];
         const azs = availabilityZones(cfg);
