@@ -19,6 +19,9 @@ import { loadStackConfig } from "./stack-files";
 /** The scripted engine's install root: `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`. */
 export const ENGINE_ROOT = path.resolve(__dirname, "..", "test", "support", "engine");
 
+/** The commit the rehearsal's git double reports: no real commit is ever recorded as rehearsed. */
+export const REHEARSAL_COMMIT = "0".repeat(40);
+
 export interface Rehearsal {
     /** The throw-away folder. */
     readonly dir: string;
@@ -75,7 +78,7 @@ export function prepareRehearsal(sourceProjectDir: string, env: string, options:
             projectDir,
             createEngine: async (stack) => (await import("./local-engine")).createLocalEngine({ projectDir, stack, pulumiRoot }),
             sts: async () => stsDouble(cfg.accountId),
-            git: async () => ({ commit: "0000000000000000000000000000000000000000", dirty: false }),
+            git: async () => ({ commit: REHEARSAL_COMMIT, dirty: false }),
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({
                 checks: [{ id: `${phase}-rehearsal`, phase, status: "warn", detail: "not verified: a rehearsal changes nothing in AWS" }],

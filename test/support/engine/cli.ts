@@ -338,7 +338,6 @@ async function up(home: string, stack: string, args: Args, scenario: Scenario): 
         for (const op of opsOf(step).slice(1)) session.sink.send({ resourcePreEvent: { metadata: stepMetadata(step, op) } });
         session.sink.send({ resOutputsEvent: { metadata: stepMetadata(step, opsOf(step)[opsOf(step).length - 1], true) } });
         session.count(step.op);
-        save();
         if (++operations === scenario.interruptAfter) {
             process.kill(process.pid, "SIGINT");
             await sleep(20);

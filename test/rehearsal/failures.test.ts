@@ -1,0 +1,183 @@
+/**
+ * Scenarios 5 to 8 and 11: what goes wrong during a rollout, through the real adapter and CLI — a
+ * resource failing mid-update, a locked stack, Ctrl-C, a plan that no longer matches, and a pending
+ * operation left by a crash.
+ */
+import { expect } from "chai";
+import { memoryIo } from "../../automation/io";
+import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+import { Lock, writeLock } from "../support/engine/scenario";
+
+describe("rehearsal: a resource fails mid-update", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    let failed: RunResult;
+    let resumed: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.scenario({ failOn: { resource: "data-aurora", message: "api error InvalidParameterCombination: Cannot find version 8.0.mysql_aurora.3.08.2 for aurora-mysql" } });
+        failed = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
+        dev.scenario({});
+        resumed = await dev.rollout(["--env", "dev", "--resume", "--yes"]);
+    });
+
+    it("fails the phase with exit code 1, naming the resource and the engine's message", () => {
+        const text = textOf(failed.io);
+        expect(failed.code, text).to.equal(1);
+        expect(text).to.include("database: update failed");
+        expect(text).to.include("urn:pulumi:dev::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora");
+        expect(text).to.include("Cannot find version 8.0.mysql_aurora.3.08.2 for aurora-mysql");
+    });
+
+    it("stops there: no later phase is previewed", () => {
+        const phases = operations(failed.calls).flatMap((c) => flagValues(c.argv, "--target").map(phaseOfUrn));
+        expect(new Set(phases)).to.deep.equal(new Set(["network", "database"]));
+    });
+
+    it("records the failure in the ledger, after network's success", () => {
+        expect(dev.ledger().slice(0, 2).map((r) => [r.phase, r.result])).to.deep.equal([["network", "succeeded"], ["database", "failed"]]);
+        expect(dev.ledger()[1].error?.message).to.include("data-aurora");
+    });
+
+    it("--resume picks up from the failed phase, not from the start, and completes", () => {
+        expect(resumed.code, textOf(resumed.io)).to.equal(0);
+        const targeted = operations(resumed.calls).filter((c) => flagValues(c.argv, "--target").length > 0);
+        expect(phaseOfUrn(flagValues(targeted[0].argv, "--target").find(phaseOfUrn)!)).to.equal("database");
+        expect(targeted.flatMap((c) => flagValues(c.argv, "--target").map(phaseOfUrn))).not.to.include("network");
+    });
+});
+
+describe("rehearsal: the stack is locked by another update", function () {
+    this.timeout(60_000);
+    const LOCKS: Lock[] = [
+        { backend: "service", holder: "ci@runner-7" },
+        { backend: "self-managed", holder: "carol@laptop (pid 4242)" },
+    ];
+
+    for (const lock of LOCKS) {
+        describe(`locked on the ${lock.backend} backend`, () => {
+            let dev: Stage;
+            let run: RunResult;
+            let before_: string;
+
+            before(async () => {
+                dev = stage("dev");
+                dev.converge();
+                before_ = JSON.stringify(dev.state().deployment.resources);
+                writeLock(dev.engineHome, "dev", lock);
+                run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+            });
+
+            it("fails with a message that says another update holds the stack and how to clear it", () => {
+                const text = textOf(run.io);
+                expect(run.code, text).to.not.equal(0);
+                expect(text).to.match(/another update of stack 'dev' is in progress/);
+                expect(text).to.include("pulumi cancel");
+            });
+
+            it("applies nothing: no up, and the state is as it was", () => {
+                expect(operations(run.calls).filter((c) => c.argv[0] === "up")).to.deep.equal([]);
+                expect(JSON.stringify(dev.state().deployment.resources)).to.equal(before_);
+            });
+
+            it("names the lock's holder (driver: not yet, the adapter drops the engine's text)");
+        });
+    }
+});
+
+describe("rehearsal: Ctrl-C during up", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    let run: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        // The flow-log role takes a while; the operator presses Ctrl-C while it is being created.
+        dev.scenario({ slow: { resource: "network-flow-logs-role", ms: 1500 } });
+        const controller = new AbortController();
+        const io = memoryIo();
+        const err = io.err;
+        io.err = (text) => {
+            err(text);
+            if (text.includes("creating bbws-vpc-flow-logs")) controller.abort();
+        };
+        run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"], { signal: controller.signal, io });
+    });
+
+    it("cancels the update and exits non-zero", () => {
+        expect(run.code, textOf(run.io)).to.equal(1);
+        expect(textOf(run.io)).to.include("network: update was cancelled");
+    });
+
+    it("records the phase as cancelled in the ledger", () => {
+        expect(dev.ledger().slice(-1)[0]).to.include({ phase: "network", result: "cancelled" });
+    });
+
+    it("lets the operation in flight finish and starts no new one: the state is consistent", () => {
+        const state = dev.state();
+        const urns = state.deployment.resources.map((r) => r.urn);
+        expect(urns.some((u) => u.endsWith("::network-flow-logs-role"))).to.equal(true);
+        expect(urns.some((u) => u.endsWith("::network-flow-log"))).to.equal(false);
+        expect(state.deployment.pending_operations ?? []).to.deep.equal([]);
+    });
+});
+
+describe("rehearsal: the state changed between preview and up", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    let run: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.converge();
+        // Someone else's update retags the ALB security group after our preview saved its plan.
+        dev.scenario({ changeStateBeforeUp: { resource: "network-alb-sg", key: "tags", value: { Name: "changed-elsewhere" } } });
+        run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+    });
+
+    it("the engine refuses the saved plan, and the driver fails the phase with exit code 1", () => {
+        expect(run.code, textOf(run.io)).to.equal(1);
+        expect(operations(run.calls).map((c) => c.argv[0]).slice(-1)).to.deep.equal(["up"]);
+    });
+
+    it("says why: the plan no longer matches the resource", () => {
+        expect(textOf(run.io)).to.include("update is not allowed by the plan: this resource is constrained to same");
+        expect(textOf(run.io)).to.include("network-alb-sg");
+    });
+
+    it("asks for a new preview and approval (driver: not yet, a plan mismatch is reported as any engine failure)");
+});
+
+describe("rehearsal: a pending operation left by a crash", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    let crashed: RunResult;
+    let next: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.scenario({ crashOn: "network-flow-log" });
+        crashed = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+        dev.scenario({});
+        next = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+    });
+
+    it("the crash fails the phase, and the state keeps a pending create for the resource in flight", () => {
+        expect(crashed.code, textOf(crashed.io)).to.equal(1);
+        expect(textOf(crashed.io)).to.include("network: update failed");
+        expect(dev.state().deployment.pending_operations?.map((p) => [p.type, p.resource.urn.split("::").pop()]))
+            .to.deep.equal([["creating", "network-flow-log"]]);
+    });
+
+    it("the next run fails before changing anything, and says the stack needs `pulumi refresh`", () => {
+        expect(next.code, textOf(next.io)).to.equal(1);
+        expect(textOf(next.io)).to.include("pending operations");
+        expect(textOf(next.io)).to.include("pulumi refresh");
+        expect(dev.state().deployment.pending_operations).to.have.length(1);
+    });
+
+    it("says the CLI was killed (driver: not yet, the last 15 lines of output it shows omit execa's first line)");
+
+    it("stops before the first preview and says how to recover (driver: not yet, it learns of it from up)");
+});

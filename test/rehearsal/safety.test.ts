@@ -1,0 +1,62 @@
+/**
+ * Scenario 4: a change that would replace the Aurora cluster or the file system. The stack was
+ * applied with a value AWS cannot change in place (an earlier subnet group, an unencrypted file
+ * system); the program now wants another, so the engine plans a replacement, and the safety gate
+ * must refuse it before any `up` is issued.
+ */
+import { expect } from "chai";
+import { operations, Stage, stage, textOf } from "../support/rehearsal";
+import { writeState } from "../support/engine/state";
+
+const CASES = [
+    { what: "the Aurora cluster", phase: "database", name: "data-aurora", key: "dbSubnetGroupName", applied: "bbws-aurora-legacy-dev" },
+    { what: "the file system", phase: "storage", name: "storage-efs", key: "encrypted", applied: false },
+];
+
+describe("rehearsal: a change that would replace stateful data", function () {
+    this.timeout(60_000);
+
+    for (const c of CASES) {
+        describe(`replacing ${c.what} (${c.key} changes)`, () => {
+            let dev: Stage;
+            let urn: string;
+            let code: number;
+            let text: string;
+            let ups: number;
+
+            before(async () => {
+                dev = stage("dev");
+                dev.converge();
+                const state = dev.state();
+                const resources = state.deployment.resources.map((r) =>
+                    r.urn.endsWith(`::${c.name}`) ? { ...r, inputs: { ...r.inputs, [c.key]: c.applied } } : r);
+                writeState(dev.engineHome, "dev", resources, [], state);
+                urn = resources.find((r) => r.urn.endsWith(`::${c.name}`))!.urn;
+                const run = await dev.rollout(["--env", "dev", "--phase", c.phase, "--yes"]);
+                ({ code } = run);
+                text = textOf(run.io);
+                ups = operations(run.calls).filter((call) => call.argv[0] === "up").length;
+            });
+
+            it("is refused by the safety gate with exit code 3", () => {
+                expect(code, text).to.equal(3);
+                expect(text).to.include(`${c.phase}: refused by the safety gate`);
+            });
+
+            it(`names ${c.what}'s URN, the key that forces the replacement, and the flag that would allow it`, () => {
+                expect(text).to.include(urn);
+                expect(text).to.include(`because of ${c.key}`);
+                expect(text).to.include(`--allow-replace '${urn}'`);
+            });
+
+            it("issues no up", () => {
+                expect(ups).to.equal(0);
+            });
+
+            it("records the refusal in the ledger", () => {
+                const last = dev.ledger().slice(-1)[0];
+                expect(last).to.include({ phase: c.phase, result: "refused", gate: "safety" });
+            });
+        });
+    }
+});
