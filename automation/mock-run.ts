@@ -69,10 +69,10 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
         register(req, (err: any, resp: any) => {
             if (!err) {
                 registrations.push({
-                    urn: resp.getUrn(),
+                    urn: engineUrn(resp.getUrn()),
                     type: req.getType(),
                     name: req.getName(),
-                    parent: req.getParent() || undefined,
+                    parent: req.getParent() ? engineUrn(req.getParent()) : undefined,
                     custom: req.getCustom(),
                     inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
                 });
@@ -84,6 +84,15 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     const result = await Promise.race([Promise.resolve().then(program), failed]);
     await Promise.race([pulumi.runtime.disconnect(), failed]);
     return { result, registrations };
+}
+
+/**
+ * The URN the engine gives a resource. The mock monitor prefixes the root stack's type to the type
+ * chain of the stack's children; the engine leaves it out (NewURN skips a RootStackType parent), and
+ * targets must match the engine's URNs exactly.
+ */
+export function engineUrn(mockUrn: string): string {
+    return mockUrn.replace("::pulumi:pulumi:Stack$", "::");
 }
 
 /** Replaces every secret value with `[secret]`, at any depth. */

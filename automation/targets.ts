@@ -5,7 +5,7 @@
  *
  * A URN is `urn:pulumi:<stack>::<project>::<type chain>::<name>`, where the type chain lists the
  * types of the resource's ancestors and its own, joined by `$`:
- * `urn:pulumi:sit::bbws-platform::pulumi:pulumi:Stack$bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora`.
+ * `urn:pulumi:sit::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora`.
  */
 import type { Phase, PhaseName } from "../src/phases";
 import { PHASES } from "../src/phases";

@@ -32,7 +32,8 @@ describe("offline synth", () => {
                     if (!layer) continue;
                     expect(layer.name).to.equal(phase.componentName);
                     expect(layer.phase).to.equal(phase.name);
-                    expect(layer.urn).to.equal(`urn:pulumi:${env}::bbws-platform::pulumi:pulumi:Stack$${phase.type}::${phase.componentName}`);
+                    // The engine leaves the root stack out of its children's type chain.
+                    expect(layer.urn).to.equal(`urn:pulumi:${env}::bbws-platform::${phase.type}::${phase.componentName}`);
                 }
             });
 
@@ -46,6 +47,12 @@ describe("offline synth", () => {
                 const providers = results.get(env)!.resources.filter((x) => x.type.startsWith("pulumi:providers:"));
                 expect(providers.map((p) => p.type)).to.include("pulumi:providers:aws");
                 for (const p of providers) expect(p.urn).to.match(/::default_\d+_\d+_\d+$/);
+            });
+
+            it("gives a layer's children URNs whose type chain starts at the layer, as the engine does", () => {
+                const vpc = results.get(env)!.resources.find((x) => x.type === "awsx:ec2:Vpc")!;
+                expect(vpc.urn).to.equal(`urn:pulumi:${env}::bbws-platform::bbws:network:NetworkLayer$awsx:ec2:Vpc::network-vpc`);
+                expect(vpc.parent).to.equal(`urn:pulumi:${env}::bbws-platform::bbws:network:NetworkLayer::network`);
             });
 
             it("has unique URNs", () => {
