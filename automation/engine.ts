@@ -90,11 +90,12 @@ export class CancelledError extends BbwsError {
     }
 }
 
-/** The CLI ran and failed: a resource error, a program error, a plan mismatch. */
+/** The CLI ran and failed: a resource error, a program error, a plan mismatch, or it was killed. */
 export class EngineFailedError extends BbwsError {
-    constructor(operation: string, readonly cliExitCode: number | undefined, readonly stderr: string) {
-        super("engine-failed", `${operation} failed${cliExitCode === undefined ? "" : ` (pulumi exit code ${cliExitCode})`}` +
-            (stderr ? `:\n${lastLines(stderr, 15)}` : ""), EXIT.failed);
+    constructor(operation: string, readonly cliExitCode: number | undefined, readonly stderr: string, killedBy?: string) {
+        const how = killedBy ? ` (pulumi was killed by ${killedBy})` : cliExitCode === undefined ? "" : ` (pulumi exit code ${cliExitCode})`;
+        super("engine-failed", `${operation} failed${how}` + (stderr ? `:\n${lastLines(stderr, 15)}` : ""), EXIT.failed,
+            killedBy ? "a killed update can leave pending operations: check `pulumi stack export` and run `pulumi refresh` before retrying" : undefined);
         this.name = "EngineFailedError";
     }
 }

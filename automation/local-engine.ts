@@ -82,7 +82,7 @@ export function errorTranslator(auto: typeof automation, stackName: string) {
     return (err: unknown, operation: string, signal?: AbortSignal): unknown => {
         if (!(err instanceof Error)) return err;
         // `commandResult` is internal to the SDK; its `err` holds the process error and the CLI's real exit code.
-        const result = (err as { commandResult?: { stderr?: string; err?: { code?: string; exitCode?: number } } }).commandResult;
+        const result = (err as { commandResult?: { stderr?: string; err?: { code?: string; exitCode?: number; signal?: string } } }).commandResult;
         if (result?.err?.code === "ENOENT") return new CliMissingError("no `pulumi` executable found");
         if (/Minimum version requirement failed|Major version mismatch|Failed to parse Pulumi CLI version/.test(err.message)) {
             return new CliMissingError(err.message);
@@ -92,7 +92,7 @@ export function errorTranslator(auto: typeof automation, stackName: string) {
         if (err instanceof auto.CommandError) {
             const exitCode = result?.err?.exitCode;
             if (signal?.aborted || exitCode === CLI_EXIT_CANCELLED) return new CancelledError(operation);
-            return new EngineFailedError(operation, exitCode, result?.stderr ?? "");
+            return new EngineFailedError(operation, exitCode, result?.stderr ?? "", result?.err?.signal);
         }
         return err;
     };

@@ -24,6 +24,14 @@ describe("LocalWorkspace adapter", () => {
         expect((failed as Error).message).to.include("InvalidParameterCombination");
     });
 
+    it("says so when the CLI was killed, and what to check before retrying", () => {
+        const killed = createCommandError(new CommandResult("", "Command was killed with SIGKILL (Forced termination): pulumi up", -2,
+            Object.assign(new Error("killed"), { signal: "SIGKILL" })));
+        const err = translate(killed, "update") as EngineFailedError;
+        expect(err.message).to.match(/^update failed \(pulumi was killed by SIGKILL\)/);
+        expect(err.fix).to.include("pulumi refresh");
+    });
+
     it("reports a cancelled operation as cancelled: CLI exit code 8, or our own abort", () => {
         expect(translate(cliFailure("error: update canceled", 8), "update")).to.be.instanceOf(CancelledError);
         const aborted = new AbortController();
