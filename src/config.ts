@@ -167,7 +167,8 @@ const ecsSchema = z.object({
 }).strict();
 
 const tenantSchema = z.object({
-    id: dnsLabel,
+    /** DNS label, at most 29 characters so that its MySQL user `wp_<id>` fits MySQL's 32. */
+    id: dnsLabel.refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32"),
     /**
      * The tenant's permanent number, never reused: its POSIX uid/gid (20000 + slot) and its listener
      * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.

@@ -25,7 +25,7 @@ export const PHASES: readonly Phase[] = Object.freeze([
     { name: "ecs", type: "bbws:ecs:EcsLayer", componentName: "ecs",
         description: "ECR, ECS cluster, load balancer, IAM roles and one WordPress service per tenant" },
     { name: "monitoring", type: "bbws:monitoring:MonitoringLayer", componentName: "monitoring",
-        description: "Log groups, alarms, dashboard, SNS topics, EventBridge rules and the budget" },
+        description: "Alarms, dashboard, SNS topics, EventBridge rules and the cost budget" },
 ].map((p) => Object.freeze(p as Phase)));
 
 export function isPhaseName(name: string): name is PhaseName {

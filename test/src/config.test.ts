@@ -125,6 +125,7 @@ describe("configuration", () => {
             ["an upper-case tenant id", withTenants(tenant({ id: "AuPair" })), /bbws:tenants\[0\]\.id: a DNS label/],
             ["a two-letter tenant id", withTenants(tenant({ id: "ab" })), /bbws:tenants\[0\]\.id: a DNS label/],
             ["a 33-letter tenant id", withTenants(tenant({ id: "a".repeat(33) })), /bbws:tenants\[0\]\.id: a DNS label/],
+            ["a 30-letter tenant id (its MySQL user would pass 32)", withTenants(tenant({ id: "a".repeat(30) })), /bbws:tenants\[0\]\.id: at most 29 characters/],
             ["duplicate tenant ids", withTenants(tenant(), tenant({ slot: 2 })), /bbws:tenants\[1\]\.id: duplicate tenant id 'aupairhive' \(also at bbws:tenants\[0\]\.id\)/],
             ["duplicate tenant slots", withTenants(tenant(), tenant({ id: "tutorhub" })), /bbws:tenants\[1\]\.slot: duplicate tenant slot '1'/],
             ["duplicate domains", withTenants(tenant({ domains: ["shop.example.com"] }), tenant({ id: "tutorhub", slot: 2, domains: ["shop.example.com"] })), /bbws:tenants\[1\]\.domains\[0\]: duplicate domain 'shop\.example\.com'/],
