@@ -49,9 +49,10 @@ export const pass = (detail: string): CheckOutcome => ({ status: "pass", detail 
 export const fail = (detail: string): CheckOutcome => ({ status: "fail", detail });
 export const warn = (detail: string): CheckOutcome => ({ status: "warn", detail });
 
-/** Fails listing every problem found, or passes saying what was seen. */
-export function verdict(problems: readonly string[], seen: string): CheckOutcome {
-    return problems.length > 0 ? fail(problems.join("; ")) : pass(seen);
+/** Fails listing every problem found, else warns listing every finding, else passes saying what was seen. */
+export function verdict(problems: readonly string[], seen: string, findings: readonly string[] = []): CheckOutcome {
+    if (problems.length > 0) return fail([...problems, ...findings].join("; "));
+    return findings.length > 0 ? warn(findings.join("; ")) : pass(seen);
 }
 
 /** A stack output a check needs is absent or not of the expected shape. */

@@ -7,6 +7,17 @@ import { Check, CheckContext, fail, list, verdict } from "./check";
 /** DescribeServices takes at most ten services per call. */
 const SERVICES_PER_CALL = 10;
 
+/** Target states a deployment passes through on its way to healthy. */
+const SETTLING_TARGET_STATES = ["initial", "draining"];
+
+/**
+ * Where `up` does not wait for steady state (`bbws:ecs.waitForSteadyState: false`), a deployment still
+ * settling right after the apply is expected: it is reported as a warning, not a failure.
+ */
+function settlingNote(ctx: CheckContext): string | undefined {
+    return ctx.config.ecs.waitForSteadyState ? undefined : "still settling (bbws:ecs.waitForSteadyState is false): run verify again in a few minutes";
+}
+
 /** How long the HTTPS probe waits for the load balancer. */
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -61,10 +72,13 @@ export const ecsChecks: readonly Check[] = [
         phase: "ecs",
         info: "Every tenant's service is active, runs its desired count, and its primary deployment completed.",
         explanation: "A deployment that is still in progress or was rolled back by the circuit breaker means the " +
-            "new task definition is not what serves the site; look at the service's events.",
+            "new task definition is not what serves the site; look at the service's events. Where the apply does " +
+            "not wait for steady state (`bbws:ecs.waitForSteadyState: false`), one still in progress only warns.",
         async check(ctx) {
             const services = await tenantServices(ctx);
+            const note = settlingNote(ctx);
             const problems: string[] = [];
+            const settling: string[] = [];
             const seen: string[] = [];
             for (const { tenant, name, service } of services) {
                 if (!service) {
@@ -75,10 +89,12 @@ export const ecsChecks: readonly Check[] = [
                 const state = `${service.status} ${service.runningCount}/${service.desiredCount} running, deployment ${primary?.rolloutState ?? "none"}`;
                 seen.push(`${tenant.id} ${state}`);
                 if (service.status !== "ACTIVE" || service.runningCount !== service.desiredCount || primary?.rolloutState !== "COMPLETED") {
-                    problems.push(`${tenant.id}: ${name} ${state}${primary?.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`);
+                    const finding = `${tenant.id}: ${name} ${state}${primary?.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`;
+                    const inProgress = service.status === "ACTIVE" && primary?.rolloutState === "IN_PROGRESS";
+                    (inProgress && note ? settling : problems).push(finding);
                 }
             }
-            return verdict(problems, seen.join("; "));
+            return verdict(problems, seen.join("; "), settling.length > 0 && note ? [...settling, note] : []);
         },
     },
     {
@@ -130,9 +146,12 @@ export const ecsChecks: readonly Check[] = [
         phase: "ecs",
         info: "Every tenant's target group has targets, all healthy.",
         explanation: "The load balancer only sends requests to healthy targets; an unhealthy one usually fails the " +
-            "health-check path (`bbws:ecs.healthCheckPath`) or cannot reach the database or EFS.",
+            "health-check path (`bbws:ecs.healthCheckPath`) or cannot reach the database or EFS. Where the apply " +
+            "does not wait for steady state, targets still registering or draining only warn.",
         async check(ctx) {
+            const note = settlingNote(ctx);
             const problems: string[] = [];
+            const settling: string[] = [];
             const seen: string[] = [];
             for (const tenant of ctx.config.tenants) {
                 const arn = ctx.outputs.tenant("ecs.targetGroupArns", tenant.id);
@@ -141,13 +160,14 @@ export const ecsChecks: readonly Check[] = [
                 const targets = answer.TargetHealthDescriptions ?? [];
                 const healthy = targets.filter((t) => t.TargetHealth?.State === "healthy");
                 seen.push(`${tenant.id} ${healthy.length}/${targets.length} healthy`);
-                if (targets.length === 0) problems.push(`${tenant.id}: no registered targets`);
+                if (targets.length === 0) (note ? settling : problems).push(`${tenant.id}: no registered targets`);
                 for (const t of targets.filter((t) => t.TargetHealth?.State !== "healthy")) {
+                    const state = t.TargetHealth?.State ?? "unknown";
                     const why = t.TargetHealth?.Description ?? t.TargetHealth?.Reason;
-                    problems.push(`${tenant.id}: ${t.Target?.Id} is ${t.TargetHealth?.State}${why ? ` (${why})` : ""}`);
+                    (note && SETTLING_TARGET_STATES.includes(state) ? settling : problems).push(`${tenant.id}: ${t.Target?.Id} is ${state}${why ? ` (${why})` : ""}`);
                 }
             }
-            return verdict(problems, seen.join(", "));
+            return verdict(problems, seen.join(", "), settling.length > 0 && note ? [...settling, note] : []);
         },
     },
     {

@@ -174,3 +174,36 @@ describe("verify ecs: load balancer", () => {
             "https://tutorhub.sit.bbws.io/wp-login.php: Hostname/IP does not match certificate's altnames: Host: tutorhub.sit.bbws.io");
     });
 });
+
+describe("verify ecs: where the apply does not wait for steady state (dev)", () => {
+    const cfg = configFor("dev");
+    const outputs = outputsFor(cfg);
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+
+    it("only warns about a deployment still in progress, saying why", async () => {
+        expect(cfg.ecs.waitForSteadyState).to.equal(false);
+        const services = await servicesWith(cfg, outputs, cfg.tenants[0].id, (s) => ({ ...s, runningCount: 0, deployments: [{ status: "PRIMARY", rolloutState: "IN_PROGRESS" }] }));
+        mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [] });
+        const result = await resultOf(cfg, "ecs-services-steady", outputs);
+        expect(result.status).to.equal("warn");
+        expect(result.detail).to.include("deployment IN_PROGRESS").and.include("bbws:ecs.waitForSteadyState is false");
+    });
+
+    it("still fails a deployment the circuit breaker rolled back", async () => {
+        const services = await servicesWith(cfg, outputs, cfg.tenants[0].id, (s) => ({ ...s, deployments: [{ status: "PRIMARY", rolloutState: "FAILED" }] }));
+        mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [] });
+        expect(await resultOf(cfg, "ecs-services-steady", outputs)).to.include({ status: "fail" });
+    });
+
+    it("only warns about targets still registering, but fails an unhealthy one", async () => {
+        const arn = outputs.ecs.targetGroupArns[cfg.tenants[0].id];
+        mocks.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: arn }).resolves({
+            TargetHealthDescriptions: [{ Target: { Id: "10.10.64.5", Port: 80 }, TargetHealth: { State: "initial", Reason: "Elb.RegistrationInProgress" } }],
+        });
+        expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.include({ status: "warn" });
+        mocks.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: arn }).resolves({
+            TargetHealthDescriptions: [{ Target: { Id: "10.10.64.5", Port: 80 }, TargetHealth: { State: "unhealthy", Reason: "Target.Timeout" } }],
+        });
+        expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.include({ status: "fail" });
+    });
+});
