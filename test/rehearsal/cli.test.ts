@@ -1,0 +1,55 @@
+/**
+ * Scenario 10: no Pulumi CLI, or one older than the driver supports. Either way the rollout stops in
+ * preflight with exit code 2 and says how to install a usable CLI; nothing is previewed. And a CLI old
+ * enough for the SDK to read events from a file instead of gRPC still rolls out.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { memoryIo } from "../../automation/io";
+import { createLocalEngine } from "../../automation/local-engine";
+import { main } from "../../automation/rollout-cli";
+import { flagValues, operations, stage, textOf } from "../support/rehearsal";
+
+const INSTALL = "curl -fsSL https://get.pulumi.com | sh";
+
+describe("rehearsal: the Pulumi CLI missing, too old, or old enough to send events to a file", function () {
+    this.timeout(30_000);
+
+    it("with no `pulumi` executable, exits 2 and says how to install one", async () => {
+        const dev = stage("dev");
+        const empty = path.join(dev.dir, "no-pulumi");
+        fs.mkdirSync(empty);
+        const io = memoryIo();
+        const code = await main(["--env", "dev", "--phase", "network", "--yes"], io, {
+            ...dev.deps, createEngine: (stack) => createLocalEngine({ projectDir: dev.projectDir, stack, pulumiRoot: empty }),
+        });
+        expect(code, textOf(io)).to.equal(2);
+        expect(textOf(io)).to.include("no `pulumi` executable found");
+        expect(textOf(io)).to.include(INSTALL);
+    });
+
+    for (const version of ["v3.150.0", "v3.1.0"]) {
+        it(`with CLI ${version}, older than supported, exits 2 and says how to install a newer one, before any preview`, async () => {
+            const dev = stage("dev");
+            dev.scenario({ version });
+            const run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+            expect(run.code, textOf(run.io)).to.equal(2);
+            expect(textOf(run.io)).to.include(version.slice(1));
+            expect(textOf(run.io)).to.include(INSTALL);
+            expect(operations(run.calls)).to.deep.equal([]);
+        });
+    }
+
+    it("with CLI 3.200 (events from a JSON-lines file, not gRPC), a phase previews and applies all the same", async () => {
+        const dev = stage("dev");
+        dev.scenario({ version: "v3.200.0" });
+        const run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+        expect(run.code, textOf(run.io)).to.equal(0);
+        const logs = operations(run.calls).flatMap((c) => flagValues(c.argv, "--event-log"));
+        expect(logs).to.have.length(3);
+        for (const log of logs) expect(log).to.match(/eventlog\.txt$/);
+        expect(textOf(run.io)).to.match(/network: succeeded/);
+        expect(textOf(run.io)).to.match(/created bbws-alb-sg-dev/);
+    });
+});
