@@ -26,6 +26,14 @@ export const WAIVERS: readonly Waiver[] = Object.freeze([
         owner: "tech-lead",
         expires: "2027-05-31",
     },
+    {
+        policy: "rds-7-cluster-deletion-protection",
+        resource: "urn:pulumi:dev::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora",
+        reason: "dev is torn down and rebuilt from the program and holds only sample tenants; deletion protection " +
+            "would block that teardown. sit and prod keep deletion protection (config refuses it off where state is protected).",
+        owner: "tech-lead",
+        expires: "2027-05-31",
+    },
 ]);
 
 /** Whether `waiver` excuses `policy` on the resource `urn`/`name` on `today` (`YYYY-MM-DD`). */

@@ -246,8 +246,8 @@ describe("data layer", () => {
                     expect(group.inputs.automaticFailoverEnabled).to.equal(expected.multiAz);
                     expect(group.inputs.multiAzEnabled).to.equal(expected.multiAz);
                 });
-                it(`retains snapshots ${expected.protectedData ? "" : "not at all "}and is ${expected.protectedData ? "" : "not "}protected`, () => {
-                    expect(group.inputs.snapshotRetentionLimit > 0).to.equal(expected.protectedData);
+                it(`retains snapshots as configured (ElastiCache.1, every environment) and is ${expected.protectedData ? "" : "not "}protected`, () => {
+                    expect(group.inputs.snapshotRetentionLimit).to.equal(cfg.cache.snapshotRetentionDays).and.be.at.least(1);
                     expect(options.get("data-redis")?.protect).to.equal(expected.protectedData);
                 });
                 it("delivers the slow log to its own log group, has a parameter group and takes minor upgrades", () => {
