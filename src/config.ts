@@ -254,6 +254,9 @@ const bbwsSchema = z.object({
     tenants: z.array(tenantSchema).min(1, "at least one tenant"),
 }).strict();
 
+/** The schemas themselves, for tooling that lists every key (the README's reference is checked against them). */
+export const CONFIG_SCHEMAS = { aws: awsSchema, bbws: bbwsSchema } as const;
+
 export type NetworkConfig = z.infer<typeof networkSchema>;
 export type ProtectionConfig = z.infer<typeof protectionSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;

@@ -1,0 +1,40 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { CONFIG_SCHEMAS } from "../src/config";
+import { PROJECT_DIR } from "./support/pulumi";
+
+/** Every key path of a schema, arrays and defaults looked through: `network.vpcCidr`, `tenants.slot`, … */
+function keyPaths(prefix: string, schema: z.ZodTypeAny): string[] {
+    let t = schema;
+    for (;;) {
+        if (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t._def.innerType;
+        else if (t instanceof z.ZodEffects) t = t._def.schema;
+        else if (t instanceof z.ZodArray) t = t._def.type;
+        else break;
+    }
+    if (!(t instanceof z.ZodObject)) return [prefix];
+    return Object.entries(t.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) => keyPaths(prefix ? `${prefix}.${k}` : k, v));
+}
+
+describe("README", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    const codeSpans = (readme.match(/`[^`\n]+`/g) ?? []).join(" ");
+
+    it("documents every bbws config key", () => {
+        const missing = keyPaths("", CONFIG_SCHEMAS.bbws).filter((key) => !codeSpans.includes(key.split(".").pop()!));
+        expect(missing, "keys with no mention in a README code span").to.deep.equal([]);
+    });
+
+    it("has exactly the two set-up commands: install and synth offline, then the tests", () => {
+        const setup = /## Set up\n\n```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+        const commands = setup.trim().split("\n").map((l) => l.replace(/\s+#.*$/, "").trim());
+        expect(commands).to.deep.equal(["npm ci && npm run synth -- --env dev", "npm ci && npm test"]);
+    });
+
+    it("names only npm scripts that exist", () => {
+        const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts);
+        for (const [, name] of readme.matchAll(/npm run ([a-z:-]+)/g)) expect(scripts, `npm run ${name}`).to.include(name);
+    });
+});
