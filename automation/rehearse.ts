@@ -13,6 +13,7 @@ import * as path from "path";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { ENGINE_HOME_VAR, stateFile, writeJson, writeScenario } from "../test/support/engine/scenario";
 import { emptyState } from "../test/support/engine/state";
+import type { Io } from "./io";
 import type { CliDeps } from "./rollout-cli";
 import { loadStackConfig } from "./stack-files";
 
@@ -43,6 +44,13 @@ export interface RehearsalOptions {
     readonly stackFiles?: Readonly<Record<string, string>>;
     /** The stacks exist in the engine (empty) before the driver selects them; default: the environment's. */
     readonly stacks?: readonly string[];
+}
+
+/** `--rehearse`: shows the banner, and gives `main` the scripted engine and the doubles instead of Pulumi, AWS and git. */
+export function rehearse(projectDir: string, env: string, io: Pick<Io, "err">): Partial<CliDeps> {
+    const rehearsal = prepareRehearsal(projectDir, env);
+    io.err(rehearsal.banner);
+    return rehearsal.deps;
 }
 
 export function prepareRehearsal(sourceProjectDir: string, env: string, options: RehearsalOptions = {}): Rehearsal {

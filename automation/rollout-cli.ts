@@ -61,6 +61,8 @@ function parser() {
         .option("preview-only", { type: "boolean", default: false, describe: "Stop after the scope and safety gates and print the summary" })
         .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Summary format" })
         .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
+        .option("rehearse", { type: "boolean", default: false,
+            describe: "Rehearse against the scripted test engine in a throw-away folder: nothing in AWS changes" })
         .example("$0 --env sit --phase database", "roll out the data layer to sit")
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
@@ -87,9 +89,9 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<C
         io.out(parsed.output);
         return EXIT.ok;
     }
-    const deps = { ...defaultDeps, ...overrides };
     try {
-        return await run(toRequest(parsed.args), parsed.args.ledger, io, deps);
+        const rehearsal = parsed.args.rehearse ? (await import("./rehearse")).rehearse(defaultDeps.projectDir, parsed.args.env, io) : {};
+        return await run(toRequest(parsed.args), parsed.args.ledger, io, { ...defaultDeps, ...rehearsal, ...overrides });
     } catch (err) {
         if (err instanceof BbwsError) {
             io.err(`error: ${describeError(err)}`);
