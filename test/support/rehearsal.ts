@@ -35,6 +35,8 @@ export interface Stage extends Rehearsal {
     /** Runs `npm run rollout -- <argv>` in this rehearsal. */
     rollout(argv: readonly string[], options?: { signal?: AbortSignal; io?: CapturedIo }): Promise<RunResult>;
     scenario(scenario: Scenario): void;
+    /** Every CLI call so far. */
+    calls(): ArgvRecord[];
     state(env?: string): StackState;
     ledger(env?: string): LedgerRecord[];
     /**
@@ -59,6 +61,7 @@ export function stage(env: string, options: RehearsalOptions & { from?: StackSta
             return { code, io, calls: readArgvLog(rehearsal.engineHome).slice(before) };
         },
         scenario: (scenario) => writeScenario(rehearsal.engineHome, { backendUrl: `rehearsal://${rehearsal.engineHome}`, ...scenario }),
+        calls: () => readArgvLog(rehearsal.engineHome),
         state: (stack = env) => readState(rehearsal.engineHome, stack)!,
         ledger: (stack = env) => {
             const file = path.join(ledgerDir, `${stack}.jsonl`);

@@ -394,7 +394,8 @@ function changeState(home: string, stack: string, state: StackState, change: Non
 
 /**
  * `refresh --preview-only`: state against "the cloud" (state plus the scenario's drift). Each resource
- * gets a `refresh` step; the summary counts what the refresh would do (RefreshStep.ResultOp).
+ * gets a `refresh` step, then its outputs event carries what the refresh would do (RefreshStep.ResultOp:
+ * `same` or `update`, with the cloud's values as `new`); the summary counts those.
  */
 async function previewRefresh(home: string, stack: string, args: Args, scenario: Scenario): Promise<void> {
     const state = readState(home, stack)!;
@@ -404,13 +405,13 @@ async function previewRefresh(home: string, stack: string, args: Args, scenario:
         const drift = Object.entries(scenario.drift ?? {}).find(([key]) => matches(r.urn, key))?.[1] ?? {};
         const cloud = { ...r.outputs, ...drift };
         const diffs = changedKeys(r.outputs, cloud);
-        const metadata = {
-            op: "refresh" as const, urn: r.urn, type: r.type, old: stateMetadata(r, r.outputs), new: stateMetadata(r, cloud),
-            ...(diffs.length ? { diffs, detailedDiff: Object.fromEntries(diffs.map((k) => [k, { diffKind: "update" as never, inputDiff: false }])) } : {}),
-            logical: true, provider: r.provider ?? "",
-        };
-        session.sink.send({ resourcePreEvent: { metadata, planning: true } });
-        session.sink.send({ resOutputsEvent: { metadata, planning: true } });
+        const pre = { op: "refresh" as const, urn: r.urn, type: r.type, old: stateMetadata(r, r.outputs), new: stateMetadata(r, r.outputs), logical: true, provider: r.provider ?? "" };
+        const detailedDiff = Object.fromEntries(diffs.map((k) => [k, { diffKind: "update" as never, inputDiff: false }]));
+        session.sink.send({ resourcePreEvent: { metadata: pre, planning: true } });
+        session.sink.send({ resOutputsEvent: {
+            metadata: { ...pre, op: diffs.length ? "update" : "same", new: stateMetadata(r, cloud), ...(diffs.length ? { diffs, detailedDiff } : {}) },
+            planning: true,
+        } });
         if (diffs.length) print(` ~  ${r.type} ${r.urn.split("::").slice(-1)[0]} update [diff: ${diffs.map((k) => `~${k}`).join(",")}]\n`);
         session.count(diffs.length ? "update" : "same");
     }
