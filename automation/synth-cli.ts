@@ -6,10 +6,14 @@ import yargs from "yargs";
 import { isPhaseName, PHASE_NAMES } from "../src/phases";
 import { BbwsError, describeError, EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
+import type { SynthResult } from "./synth";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR): Promise<number> {
+type Synthesize = (projectDir: string, env: string) => Promise<SynthResult>;
+
+/** `synth` is injectable so the tests can share one synth per stack across files. */
+export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR, synth?: Synthesize): Promise<number> {
     try {
         const args = await yargs(argv)
             .scriptName("npm run synth --")
@@ -33,7 +37,7 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
                 "run --policies on its own: stack-level policies need every resource");
         }
 
-        const { synthesize } = await import("./synth");
+        const synthesize = synth ?? (await import("./synth")).synthesize;
         const started = Date.now();
         const result = await synthesize(projectDir, args.env);
         if (args.policies) {

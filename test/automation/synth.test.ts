@@ -4,12 +4,13 @@ import { synthesize, SynthResult } from "../../automation/synth";
 import { memoryIo } from "../../automation/io";
 import { PHASES } from "../../src/phases";
 import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
+import { cachedSynthesize } from "../support/synth-cache";
 
 describe("offline synth", () => {
     const results = new Map<string, SynthResult>();
     before(async function () {
         this.timeout(60000);
-        for (const env of ENVIRONMENTS) results.set(env, await synthesize(PROJECT_DIR, env));
+        for (const env of ENVIRONMENTS) results.set(env, await cachedSynthesize(PROJECT_DIR, env));
     });
 
     for (const env of ENVIRONMENTS) {
@@ -74,7 +75,7 @@ describe("offline synth", () => {
     describe("command line", () => {
         it("--json prints exactly one JSON document with the agreed fields", async () => {
             const io = memoryIo();
-            expect(await main(["--env", "sit", "--json"], io)).to.equal(0);
+            expect(await main(["--env", "sit", "--json"], io, PROJECT_DIR, cachedSynthesize)).to.equal(0);
             expect(io.stdout).to.have.length(1);
             const doc = JSON.parse(io.stdout[0]);
             expect(Object.keys(doc)).to.deep.equal(["project", "stack", "resources", "outputs"]);
@@ -83,14 +84,14 @@ describe("offline synth", () => {
 
         it("--phase shows only that phase", async () => {
             const io = memoryIo();
-            expect(await main(["--env", "dev", "--phase", "network", "--json"], io)).to.equal(0);
+            expect(await main(["--env", "dev", "--phase", "network", "--json"], io, PROJECT_DIR, cachedSynthesize)).to.equal(0);
             const doc = JSON.parse(io.stdout[0]);
             expect(new Set(doc.resources.map((r: any) => r.phase))).to.deep.equal(new Set(["network"]));
         });
 
         it("prints a table per phase with totals", async () => {
             const io = memoryIo();
-            expect(await main(["--env", "prod"], io)).to.equal(0);
+            expect(await main(["--env", "prod"], io, PROJECT_DIR, cachedSynthesize)).to.equal(0);
             const text = io.stdout.join("\n");
             expect(text).to.match(/^network \(\d+ resources\)$/m);
             expect(text).to.match(/^total\s+\d+$/m);

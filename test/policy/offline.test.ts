@@ -9,7 +9,8 @@ import { createAwsModel } from "../../automation/aws-model";
 import type { SynthResource, SynthResult } from "../../automation/synth";
 import { main } from "../../automation/synth-cli";
 import { viewsFromSynth } from "../../src/policy/offline";
-import { ENVIRONMENTS } from "../support/pulumi";
+import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
+import { cachedSynthesize } from "../support/synth-cache";
 
 /**
  * Mandatory violations our layers have today, by environment (`<policy> <resource>`). Each is
@@ -32,7 +33,7 @@ describe("security baseline over each environment's synth (npm run synth -- --en
 
         it(`${env}: no mandatory violation without a waiver${known.length > 0 ? ` except the known ${known.join(", ")} (exit 3)` : " (exit 0)"}`, async () => {
             const io = memoryIo();
-            const code = await main(["--env", env, "--policies", "--format", format], io);
+            const code = await main(["--env", env, "--policies", "--format", format], io, PROJECT_DIR, cachedSynthesize);
             const out = io.stdout.join("\n");
             expect(out).to.contain(format === "markdown" ? "| POLICY | CONTROL | LEVEL | CHECKED | VIOLATIONS | WAIVED |" : "POLICY");
             const cell = format === "markdown" ? "\\s*\\|\\s*" : "\\s+";
@@ -46,7 +47,7 @@ describe("security baseline over each environment's synth (npm run synth -- --en
     it("refuses --policies with --json or --phase as a usage error, before synthesizing", async () => {
         for (const extra of [["--json"], ["--phase", "network"]]) {
             const io = memoryIo();
-            expect(await main(["--env", "prod", "--policies", ...extra], io)).to.equal(EXIT.usage);
+            expect(await main(["--env", "prod", "--policies", ...extra], io, PROJECT_DIR, cachedSynthesize)).to.equal(EXIT.usage);
             expect(io.stderr.join("\n")).to.contain("--policies cannot be combined");
         }
     });
