@@ -94,7 +94,7 @@ describe("rehearsal: Ctrl-C during up", function () {
     before(async () => {
         dev = stage("dev");
         // The flow-log role takes a while; the operator presses Ctrl-C while it is being created.
-        dev.scenario({ slow: { resource: "network-flow-logs-role", ms: 1500 } });
+        dev.scenario({ slow: { resource: "network-flow-logs-role", ms: 800 } });
         const controller = new AbortController();
         const io = memoryIo();
         const err = io.err;

@@ -1,11 +1,18 @@
 /**
- * Scenario 1: the first rollout of dev with `--phase all`, through the real `LocalWorkspace` adapter
- * and the rollout CLI, against the scripted engine. What the SDK issued is read from the engine's
- * argv log, so these are the CLI calls a real rollout makes.
+ * Scenarios 1 and 2: the first rollout of dev with `--phase all`, through the real `LocalWorkspace`
+ * adapter and the rollout CLI, against the scripted engine; then the same command again, which must
+ * change nothing. What the SDK issued is read from the engine's argv log, so these are the CLI calls
+ * a real rollout makes.
  */
 import { expect } from "chai";
-import { PHASES } from "../../src/phases";
+import { PHASE_NAMES, PHASES } from "../../src/phases";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+
+interface PhaseSummaryJson {
+    phase: string;
+    counts: Record<string, number>;
+    resources: unknown[];
+}
 
 describe("rehearsal: first rollout of dev, --phase all", function () {
     this.timeout(60_000);
@@ -67,12 +74,32 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
         for (const r of records) expect(r.planHash).to.match(/^[0-9a-f]{64}$/);
     });
 
-    it("converges: a whole-stack preview afterwards has nothing to change", async () => {
-        const check = await dev.rollout(["--env", "dev", "--phase", "all", "--preview-only"]);
-        expect(check.code, textOf(check.io)).to.equal(0);
-        for (const call of operations(check.calls)) expect(call.argv[0]).to.equal("preview");
-        expect(check.io.stdout.join("\n")).not.to.match(/changes: .*(create|update|replace|delete)/);
-    });
-
     it("ends --phase all with one whole-stack preview that reports anything not converged (driver: not yet)");
+
+    describe("and the same command again", () => {
+        let again: RunResult;
+        let stateBefore: string;
+
+        before(async () => {
+            stateBefore = JSON.stringify(dev.state().deployment.resources);
+            again = await dev.rollout(["--env", "dev", "--phase", "all", "--yes", "--format", "json"]);
+        });
+
+        it("succeeds", () => {
+            expect(again.code, textOf(again.io)).to.equal(0);
+        });
+
+        it("says, for every phase, that nothing changes", () => {
+            const phases: PhaseSummaryJson[] = again.io.stdout.map((text) => JSON.parse(text));
+            expect(phases.map((p) => p.phase)).to.deep.equal(PHASE_NAMES.filter((p) => dev.state().deployment.resources.some((r) => phaseOfUrn(r.urn) === p)));
+            for (const p of phases) {
+                expect(p.resources, p.phase).to.deep.equal([]);
+                expect(Object.keys(p.counts), p.phase).to.deep.equal(["same"]);
+            }
+        });
+
+        it("leaves the state exactly as it was", () => {
+            expect(JSON.stringify(dev.state().deployment.resources)).to.equal(stateBefore);
+        });
+    });
 });

@@ -57,7 +57,11 @@ function cacheKey(projectDir: string, stack: string): string {
     const files = [path.join(projectDir, "Pulumi.yaml"), path.join(projectDir, `Pulumi.${stack}.yaml`)];
     for (const dir of ["src", "components"]) files.push(...sourceFiles(path.join(REPO_ROOT, dir)));
     for (const file of SYNTH_FILES) files.push(path.join(REPO_ROOT, "automation", file));
-    for (const file of files) hash.update(file).update("\0").update(fs.existsSync(file) ? fs.readFileSync(file) : "");
+    // Names relative to their folder: the same stack file in another (temporary) project is the same answer.
+    for (const file of files) {
+        hash.update(path.relative(file.startsWith(REPO_ROOT) ? REPO_ROOT : projectDir, file)).update("\0");
+        hash.update(fs.existsSync(file) ? fs.readFileSync(file) : "").update("\0");
+    }
     return hash.digest("hex").slice(0, 24);
 }
 
