@@ -123,6 +123,29 @@ describe("rehearsal: Ctrl-C during up", function () {
     });
 });
 
+describe("rehearsal: Ctrl-C reaching only the CLI (the terminal signals its whole process group)", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    let run: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.scenario({ interruptAfter: 3 });
+        run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+    });
+
+    it("is told apart from a failure by the CLI's exit code 8, and recorded as cancelled", () => {
+        expect(run.code, textOf(run.io)).to.equal(1);
+        expect(textOf(run.io)).to.include("network: update was cancelled");
+        expect(dev.ledger().slice(-1)[0]).to.include({ phase: "network", result: "cancelled" });
+    });
+
+    it("keeps exactly the three operations that had finished, and starts no other", () => {
+        expect(dev.state().deployment.resources).to.have.length(3);
+        expect(dev.state().deployment.pending_operations ?? []).to.deep.equal([]);
+    });
+});
+
 describe("rehearsal: the state changed between preview and up", function () {
     this.timeout(60_000);
     let dev: Stage;
