@@ -1,0 +1,127 @@
+/**
+ * The scripted engine's step rules, checked directly (no CLI): Pulumi's targeting as it is
+ * (PULUMI-FACTS.md, step_generator.go), replacement, and what a saved plan allows. The rehearsal
+ * scenarios are only as good as these.
+ */
+import { expect } from "chai";
+import type { DesiredResource } from "../support/engine/desired";
+import type { StateResource } from "../support/engine/state";
+import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../support/engine/steps";
+
+const ROOT = "urn:pulumi:dev::bbws-platform::pulumi:pulumi:Stack::bbws-platform-dev";
+const PROVIDER = "urn:pulumi:dev::bbws-platform::pulumi:providers:aws::default_7_48_0";
+const NETWORK = "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer::network";
+const SG = "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$aws:ec2/securityGroup:SecurityGroup::network-database-sg";
+const DATA = "urn:pulumi:dev::bbws-platform::bbws:data:DataLayer::data";
+const AURORA = "urn:pulumi:dev::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora";
+
+function resource(urn: string, parent: string | null, inputs: Record<string, unknown> = {}, dependencies: string[] = []): DesiredResource {
+    const type = urn.split("::")[2].split("$").pop()!;
+    const custom = !type.startsWith("bbws:") && type !== "pulumi:pulumi:Stack";
+    return {
+        urn, type, name: urn.split("::").pop()!, parent, custom, inputs, id: custom ? `id-${urn.length}` : "", outputs: inputs, dependencies,
+        provider: custom && !type.startsWith("pulumi:providers:") ? `${PROVIDER}::04da6b54` : "",
+    };
+}
+
+const PROGRAM: DesiredResource[] = [
+    resource(ROOT, null),
+    resource(PROVIDER, ROOT, { version: "7.48.0" }),
+    resource(NETWORK, ROOT),
+    resource(SG, NETWORK, { name: "bbws-database-sg-dev" }),
+    resource(DATA, ROOT),
+    resource(AURORA, DATA, { clusterIdentifier: "bbws-aurora-dev", dbSubnetGroupName: "bbws-aurora-dev", backupRetentionPeriod: 1 }, [SG]),
+];
+
+/** State as a successful update of `program` leaves it. */
+function applied(program: readonly DesiredResource[]): StateResource[] {
+    return program.map((r) => ({ urn: r.urn, custom: r.custom, type: r.type, inputs: r.inputs, outputs: r.outputs, id: r.id,
+        ...(r.parent ? { parent: r.parent } : {}), dependencies: r.dependencies, provider: r.provider }));
+}
+
+function ops(steps: readonly Step[]): Record<string, string> {
+    return Object.fromEntries(steps.map((s) => [s.urn.split("::").pop(), s.op]));
+}
+
+describe("scripted engine: targeting, as Pulumi does it", () => {
+    it("a component's URN alone brings none of its children; the root stack and provider always come along", () => {
+        const { steps, errors } = computeSteps(PROGRAM, [], { targets: [NETWORK], targetDependents: false });
+        expect(ops(steps)).to.deep.equal({ "bbws-platform-dev": "create", "default_7_48_0": "create", "network": "create" });
+        expect(errors).to.deep.equal([]);
+    });
+
+    it("--target-dependents brings the children and every other resource that depends on them, other layers included", () => {
+        const { steps } = computeSteps(PROGRAM, [], { targets: [NETWORK], targetDependents: true });
+        expect(Object.keys(ops(steps))).to.include.members(["network-database-sg", "data-aurora"]);
+    });
+
+    it("a targeted resource that depends on an untargeted new one is an error naming both", () => {
+        const { errors } = computeSteps(PROGRAM, [], { targets: [DATA, AURORA], targetDependents: false });
+        expect(errors.map((e) => e.message)).to.deep.equal([
+            `Resource '${AURORA}' depends on '${SG}' which was was not specified in --target list.`,
+        ]);
+    });
+
+    it("a literal URN in neither state nor program is an error; a glob that matches nothing is not", () => {
+        const missing = `${NETWORK}-typo`;
+        expect(computeSteps(PROGRAM, [], { targets: [missing], targetDependents: false }).errors.map((e) => e.message))
+            .to.deep.equal([`Target '${missing}' could not be found in the stack. Did you forget to escape $ in your shell?`]);
+        expect(computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::nothing*"], targetDependents: false }).errors).to.deep.equal([]);
+    });
+
+    it("`**` crosses URN segments, `*` does not", () => {
+        const within = computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::*::network-database-sg"], targetDependents: false });
+        const across = computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::**network-database-sg"], targetDependents: false });
+        expect(ops(within.steps)).to.have.property("network-database-sg");
+        expect(ops(across.steps)).to.have.property("network-database-sg");
+        expect(ops(computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::*-database-sg"], targetDependents: false }).steps))
+            .not.to.have.property("network-database-sg");
+    });
+
+    it("untargeted changes are left alone: an update shows as same, a delete does not happen", () => {
+        const state = applied(PROGRAM);
+        const changed = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, backupRetentionPeriod: 7 } } : r)).filter((r) => r.urn !== SG);
+        const { steps } = computeSteps(changed, state, { targets: [NETWORK], targetDependents: false });
+        expect(ops(steps)["data-aurora"]).to.equal("same");
+        expect(ops(steps)).not.to.have.property("network-database-sg");
+    });
+});
+
+describe("scripted engine: steps without targets", () => {
+    it("an in-place change is an update naming the changed key", () => {
+        const program = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, backupRetentionPeriod: 7 } } : r));
+        const aurora = computeSteps(program, applied(PROGRAM)).steps.find((s) => s.urn === AURORA)!;
+        expect([aurora.op, aurora.diffs, aurora.replaceKeys]).to.deep.equal(["update", ["backupRetentionPeriod"], []]);
+    });
+
+    it("a new subnet group for Aurora is a replacement, because of that key", () => {
+        const program = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, dbSubnetGroupName: "bbws-aurora-v2-dev" } } : r));
+        const aurora = computeSteps(program, applied(PROGRAM)).steps.find((s) => s.urn === AURORA)!;
+        expect([aurora.op, aurora.replaceKeys]).to.deep.equal(["replace", ["dbSubnetGroupName"]]);
+    });
+
+    it("a resource the program no longer declares is deleted, after everything else", () => {
+        const { steps } = computeSteps(PROGRAM.filter((r) => r.urn !== AURORA), applied(PROGRAM));
+        expect(steps.slice(-1).map((s) => [s.op, s.urn])).to.deep.equal([["delete", AURORA]]);
+    });
+});
+
+describe("scripted engine: saved plans", () => {
+    const creates = computeSteps(PROGRAM, []).steps;
+    const plan = planOf(creates, "v3.248.0");
+
+    it("allows what the preview showed, or less", () => {
+        for (const step of creates) expect(planViolation(plan, step)).to.equal(undefined);
+        expect(planViolation(plan, { ...creates[5], op: "same" })).to.equal(undefined);
+    });
+
+    it("refuses more than the preview showed, in the engine's words", () => {
+        const samePlan = planOf(computeSteps(PROGRAM, applied(PROGRAM)).steps, "v3.248.0");
+        expect(planViolation(samePlan, { ...creates[5], op: "update" })).to.equal("update is not allowed by the plan: this resource is constrained to same");
+        expect(planViolation(planOf([], "v3.248.0"), creates[5])).to.equal("create is not allowed by the plan: no steps were expected for this resource");
+    });
+
+    it("reports a planned change the update never reached", () => {
+        expect(unmetPlan(plan, creates.slice(0, 5))).to.deep.equal([AURORA]);
+    });
+});
