@@ -20,7 +20,7 @@ import type { OpMap, OpType } from "@pulumi/pulumi/automation";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
 import {
-    argvLogFile, ENGINE_HOME_VAR, Lock, lockFile, readJson, readScenario, Scenario, writeJson,
+    argvLogFile, ENGINE_HOME_VAR, Lock, lockFile, readJson, readScenario, Scenario, stateFile, writeJson,
 } from "./scenario";
 import { appendHistory, CLI_VERSION, emptyState, PendingOperation, readHistory, readState, StackState, StateResource, writeState } from "./state";
 import { changedKeys, computeSteps, Plan, planOf, planViolation, Step, unmetPlan } from "./steps";
@@ -146,7 +146,7 @@ function backendUrl(home: string, scenario: Scenario): string {
 function initStack(home: string, name: string | undefined, secretsProvider: string | undefined): void {
     if (!name) throw new CliError("a stack name is required");
     if (readState(home, name)) throw new CliError(`stack '${name}' already exists`);
-    writeJson(path.join(home, "stacks", `${name}.json`), emptyState(secretsProvider));
+    writeJson(stateFile(home, name), emptyState(secretsProvider));
     fs.writeFileSync(path.join(home, "current"), name);
     print(`Created stack '${name}'\n`);
 }

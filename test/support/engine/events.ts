@@ -34,9 +34,9 @@ export async function openEventSink(destination: string | undefined): Promise<Ev
     const { EventsClient } = await import("@pulumi/pulumi/proto/events_grpc_pb");
     const { EventRequest } = await import("@pulumi/pulumi/proto/events_pb");
     const client = new EventsClient(destination.slice("tcp://".length), grpc.credentials.createInsecure());
-    let done: Promise<void> = Promise.resolve();
     const call = client.streamEvents((err: Error | null) => { if (err) process.stderr.write(`event stream: ${err.message}\n`); });
-    done = new Promise((resolve) => call.on("status", () => resolve()));
+    // The server answers once it has read the whole stream: only then may the CLI exit.
+    const done = new Promise<void>((resolve) => call.on("status", () => resolve()));
     return {
         send: (event) => { call.write(new EventRequest().setEvent(JSON.stringify(stamp(event)))); },
         close: async () => {
@@ -72,6 +72,8 @@ export function stepMetadata(step: Step, op: OpType = step.op, applied = false):
         urn: step.urn,
         type: step.type,
         ...(step.old ? { old: stateMetadata(step.old, step.old.outputs) } : {}),
+        // A `same` step keeps the old state: for an untargeted resource the program's new inputs do not apply.
+        ...(step.op === "same" && step.old ? { new: stateMetadata(step.old, step.old.outputs) } : {}),
         ...(step.new && step.op !== "same" ? { new: stateMetadata(step.new, applied ? step.new.outputs : {}) } : {}),
         ...(step.diffs.length ? { keys: [...step.replaceKeys], diffs: [...step.diffs], detailedDiff } : {}),
         logical: true,
