@@ -94,8 +94,8 @@ export function prepareRehearsal(sourceProjectDir: string, env: string, options:
         },
         banner: [
             "REHEARSAL — nothing in AWS changes.",
-            "  Pulumi is the scripted test engine (test/support/engine), AWS and git answers are doubles;",
-            `  state, plans and the ledger are in ${dir} and are thrown away.`,
+            "  Pulumi is the scripted test engine (test/support/engine); AWS, git and verification answers are doubles;",
+            `  state, plans and the ledger go to the temporary folder ${dir}, not to the project or a state backend.`,
         ].join("\n"),
     };
 }

@@ -15,6 +15,11 @@ function realLedger(env: string): string {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
 }
 
+/** The rehearsal's temporary folder, as the banner names it. */
+function folderOf(io: ReturnType<typeof memoryIo>): string {
+    return /the temporary folder (\S+), not/.exec(io.stderr[0])![1];
+}
+
 describe("rollout --rehearse", function () {
     this.timeout(60_000);
     let code: number;
@@ -27,14 +32,16 @@ describe("rollout --rehearse", function () {
         code = await main(["--env", "dev", "--phase", "network", "--yes", "--rehearse"], io);
     });
 
+    after(() => fs.rmSync(folderOf(io), { recursive: true, force: true }));
+
     it("rolls the phase out, exit code 0", () => {
         expect(code, textOf(io)).to.equal(0);
         expect(textOf(io)).to.include("network: succeeded");
     });
 
-    it("says first, before anything else, that nothing in AWS changes and where the throw-away folder is", () => {
+    it("says first, before anything else, that nothing in AWS changes and where its temporary folder is", () => {
         expect(io.stderr[0]).to.match(/^REHEARSAL — nothing in AWS changes\./);
-        expect(io.stderr[0]).to.match(/are in \S*bbws-rehearsal-dev-\S+ and are thrown away/);
+        expect(io.stderr[0]).to.match(/go to the temporary folder \S*bbws-rehearsal-dev-\S+, not to the project/);
     });
 
     it("answers preflight with doubles that say what they are: the scripted backend and a rehearsal role", () => {
@@ -44,8 +51,7 @@ describe("rollout --rehearse", function () {
     });
 
     it("keeps its ledger in the throw-away folder, not the project's", () => {
-        const folder = /are in (\S+) and are thrown away/.exec(io.stderr[0])![1];
-        expect(fs.readFileSync(path.join(folder, "project", ".rollout", "dev.jsonl"), "utf8")).to.include('"result":"succeeded"');
+        expect(fs.readFileSync(path.join(folderOf(io), "project", ".rollout", "dev.jsonl"), "utf8")).to.include('"result":"succeeded"');
         expect(realLedger("dev")).to.equal(ledgerBefore);
     });
 });

@@ -9,15 +9,18 @@ import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { createLocalEngine } from "../../automation/local-engine";
 import { main } from "../../automation/rollout-cli";
-import { flagValues, operations, stage, textOf } from "../support/rehearsal";
+import { flagValues, operations, Stage, stage, textOf } from "../support/rehearsal";
 
 const INSTALL = "curl -fsSL https://get.pulumi.com | sh";
 
 describe("rehearsal: the Pulumi CLI missing, too old, or old enough to send events to a file", function () {
     this.timeout(30_000);
+    const stages: Stage[] = [];
+    const fresh = () => { const s = stage("dev"); stages.push(s); return s; };
+    after(() => stages.forEach((s) => s.dispose()));
 
     it("with no `pulumi` executable, exits 2 and says how to install one", async () => {
-        const dev = stage("dev");
+        const dev = fresh();
         const empty = path.join(dev.dir, "no-pulumi");
         fs.mkdirSync(empty);
         const io = memoryIo();
@@ -31,7 +34,7 @@ describe("rehearsal: the Pulumi CLI missing, too old, or old enough to send even
 
     for (const version of ["v3.150.0", "v3.1.0"]) {
         it(`with CLI ${version}, older than supported, exits 2 and says how to install a newer one, before any preview`, async () => {
-            const dev = stage("dev");
+            const dev = fresh();
             dev.scenario({ version });
             const run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
             expect(run.code, textOf(run.io)).to.equal(2);
@@ -42,7 +45,7 @@ describe("rehearsal: the Pulumi CLI missing, too old, or old enough to send even
     }
 
     it("with CLI 3.200 (events from a JSON-lines file, not gRPC), a phase previews and applies all the same", async () => {
-        const dev = stage("dev");
+        const dev = fresh();
         dev.scenario({ version: "v3.200.0" });
         const run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
         expect(run.code, textOf(run.io)).to.equal(0);

@@ -24,6 +24,7 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
     this.timeout(60_000);
     const TENANT = "quizcraft";
     let dev: Stage;
+    after(() => dev.dispose());
     let run: RunResult;
     let tenantUrns: string[];
 

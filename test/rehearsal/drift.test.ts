@@ -11,6 +11,7 @@ import { Stage, stage, textOf } from "../support/rehearsal";
 describe("rehearsal: npm run drift", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
 
     before(() => {
         dev = stage("dev");

@@ -11,6 +11,7 @@ import { Lock, writeLock } from "../support/engine/scenario";
 describe("rehearsal: a resource fails mid-update", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
     let failed: RunResult;
     let resumed: RunResult;
 
@@ -58,6 +59,7 @@ describe("rehearsal: the stack is locked by another update", function () {
     for (const lock of LOCKS) {
         describe(`locked on the ${lock.backend} backend`, () => {
             let dev: Stage;
+            after(() => dev.dispose());
             let run: RunResult;
             let before_: string;
 
@@ -89,6 +91,7 @@ describe("rehearsal: the stack is locked by another update", function () {
 describe("rehearsal: Ctrl-C during up", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
     let run: RunResult;
 
     before(async () => {
@@ -126,6 +129,7 @@ describe("rehearsal: Ctrl-C during up", function () {
 describe("rehearsal: Ctrl-C reaching only the CLI (the terminal signals its whole process group)", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
     let run: RunResult;
 
     before(async () => {
@@ -149,6 +153,7 @@ describe("rehearsal: Ctrl-C reaching only the CLI (the terminal signals its whol
 describe("rehearsal: the state changed between preview and up", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
     let run: RunResult;
 
     before(async () => {
@@ -175,6 +180,7 @@ describe("rehearsal: the state changed between preview and up", function () {
 describe("rehearsal: a pending operation left by a crash", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
     let crashed: RunResult;
     let next: RunResult;
 

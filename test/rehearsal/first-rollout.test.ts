@@ -17,6 +17,7 @@ interface PhaseSummaryJson {
 describe("rehearsal: first rollout of dev, --phase all", function () {
     this.timeout(60_000);
     let dev: Stage;
+    after(() => dev.dispose());
     let run: RunResult;
 
     before(async () => {

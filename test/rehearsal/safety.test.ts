@@ -19,6 +19,7 @@ describe("rehearsal: a change that would replace stateful data", function () {
     for (const c of CASES) {
         describe(`replacing ${c.what} (${c.key} changes)`, () => {
             let dev: Stage;
+            after(() => dev.dispose());
             let urn: string;
             let code: number;
             let text: string;

@@ -44,6 +44,8 @@ export interface Stage extends Rehearsal {
      * straight through the scripted engine, and a succeeded ledger record per phase.
      */
     converge(): void;
+    /** Removes the rehearsal's folder. */
+    dispose(): void;
 }
 
 
@@ -67,6 +69,7 @@ export function stage(env: string, options: RehearsalOptions & { from?: StackSta
             const file = path.join(ledgerDir, `${stack}.jsonl`);
             return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
         },
+        dispose: () => fs.rmSync(rehearsal.dir, { recursive: true, force: true }),
         converge() {
             execFileSync(path.join(rehearsal.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", env], { cwd: rehearsal.projectDir });
             const phases = PHASES.filter((p) => readState(rehearsal.engineHome, env)!.deployment.resources.some((r) => phaseOfUrn(r.urn) === p.name));
