@@ -4,6 +4,7 @@
  * bottom touches `process`. Everything heavy (the Pulumi SDK, the AWS SDK, the loop itself) is loaded
  * after the arguments are parsed, so `--help` answers at once.
  */
+import { setMaxListeners } from "events";
 import * as path from "path";
 import yargs from "yargs";
 import type { STSClient } from "@aws-sdk/client-sts";
@@ -167,6 +168,8 @@ async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io
 if (require.main === module) {
     // The first Ctrl-C cancels the engine cleanly (and is recorded); a second one kills the process.
     const controller = new AbortController();
+    // The SDK adds one abort listener per CLI call it makes with this signal, and a run makes dozens.
+    setMaxListeners(0, controller.signal);
     process.once("SIGINT", () => {
         process.stderr.write("\ncancelling… (Ctrl-C again to stop at once)\n");
         controller.abort();
