@@ -28,6 +28,7 @@ describe("rehearsal: a resource fails mid-update", function () {
         expect(failed.code, text).to.equal(1);
         expect(text).to.include("database: update failed");
         expect(text).to.include("urn:pulumi:dev::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora");
+        expect(text).to.include("creating RDS Cluster (bbws-aurora-dev): operation error RDS");
         expect(text).to.include("Cannot find version 8.0.mysql_aurora.3.08.2 for aurora-mysql");
     });
 

@@ -361,12 +361,21 @@ async function up(home: string, stack: string, args: Args, scenario: Scenario): 
     if (outcome === "failed") throw new CliError("update failed");
 }
 
-/** A provider error, worded the way the AWS provider (v6+) and the engine report one. */
+/**
+ * A provider error, worded the way the AWS provider (v6+) and the engine report one, e.g.
+ * `* modifying RDS Cluster (bbws-aurora-dev): operation error RDS: ModifyCluster, https response error …`.
+ * The service and operation are derived from the type token, so they are close to AWS's, not exact.
+ */
 function failStep(session: Session, step: Step, message = "api error InvalidParameterCombination: the requested change is not supported"): void {
-    const verb = { create: "creating", update: "updating", replace: "creating", delete: "deleting", same: "updating" }[step.op];
-    const name = String(step.new?.inputs.name ?? step.new?.inputs.clusterIdentifier ?? step.urn.split("::").slice(-1)[0]);
-    const text = `1 error occurred:\n\t* ${verb} ${step.urn}: 1 error occurred:\n\t* ${verb} ${step.type.split(":").slice(-1)[0]} (${name}): ` +
-        `operation error: https response error StatusCode: 400, RequestID: 3f1c2a7e-8d44-4b0e-9a51-6c2e7b9d0f13, ${message}`;
+    const [doing, action] = ({ create: ["creating", "Create"], replace: ["creating", "Create"], update: ["modifying", "Modify"],
+        same: ["modifying", "Modify"], delete: ["deleting", "Delete"] } as const)[step.op];
+    const service = step.type.split(":")[1].split("/")[0].toUpperCase();
+    const kind = step.type.split(":").slice(-1)[0];
+    const inputs = step.new?.inputs ?? step.old?.inputs ?? {};
+    const name = String(inputs.name ?? inputs.clusterIdentifier ?? inputs.identifier ?? step.urn.split("::").slice(-1)[0]);
+    const text = `1 error occurred:\n\t* ${step.op === "update" ? "updating" : doing} ${step.urn}: 1 error occurred:\n` +
+        `\t* ${doing} ${service} ${kind} (${name}): operation error ${service}: ${action}${kind}, https response error StatusCode: 400, ` +
+        `RequestID: 3f1c2a7e-8d44-4b0e-9a51-6c2e7b9d0f13, ${message}`;
     session.sink.send({ resOpFailedEvent: { metadata: stepMetadata(step, opsOf(step)[0]), status: 0, steps: 1 } });
     session.diagnostic("error", text, step.urn);
     const root = session.desired.resources.find((r) => r.type === "pulumi:pulumi:Stack");

@@ -63,7 +63,7 @@ export function changedKeys(olds: Record<string, unknown>, news: Record<string, 
 }
 
 /** The engine always brings these along: the root stack and providers. */
-export function alwaysTargeted(type: string): boolean {
+function alwaysTargeted(type: string): boolean {
     return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
 }
 
