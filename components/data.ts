@@ -247,7 +247,13 @@ export class DataLayer extends pulumi.ComponentResource {
             skipFinalSnapshot: !database.finalSnapshot,
             finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
             tags: { Name: identifier },
-        }, statefulOptions(this, args.protection));
+        }, {
+            ...statefulOptions(this, args.protection),
+            // Instances take automatic minor upgrades, which move the cluster's version past the one
+            // configured: without this, drift would report it and the next `up` would try to downgrade.
+            // A major upgrade is still a deliberate config change (the parameter family follows it).
+            ignoreChanges: ["engineVersion"],
+        });
     }
 
     private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): pulumi.Output<string>[] {
@@ -270,7 +276,6 @@ export class DataLayer extends pulumi.ComponentResource {
                 identifier,
                 clusterIdentifier: cluster.id,
                 engine: "aurora-mysql",
-                engineVersion: cluster.engineVersion,
                 instanceClass: database.instanceClass,
                 availabilityZone: zones.apply((z) => z[i]),
                 dbParameterGroupName: parameters.name,

@@ -126,6 +126,14 @@ describe("data layer", () => {
                     expect(cluster.inputs.dbSubnetGroupName).to.equal(subnets.inputs.name);
                     expect(subnets.inputs.subnetIds).to.deep.equal(ISOLATED.slice(0, cfg.network.azCount));
                 });
+                it("lets automatic minor upgrades move its version without drift or a downgrade on the next up", () => {
+                    expect(options.get("data-aurora")?.ignoreChanges).to.deep.equal(["engineVersion"]);
+                    for (let i = 1; i <= cfg.database.instances; i++) {
+                        const instance = named(resources, `data-aurora-${i}`);
+                        expect(instance.inputs.autoMinorVersionUpgrade).to.equal(true);
+                        expect(instance.inputs.engineVersion, "instances follow the cluster's version").to.equal(undefined);
+                    }
+                });
                 it("encrypts storage with the data key and copies tags to snapshots", () => {
                     expect(cluster.inputs.storageEncrypted).to.equal(true);
                     expect(cluster.inputs.kmsKeyId).to.equal(keyArn);
