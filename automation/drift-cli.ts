@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import yargs from "yargs";
+import { commandLine, PROJECT_DIR, runCommand } from "./cli";
 import { driftReport, DriftFailure, DriftFormat, DriftReport, renderDrift } from "./drift";
 import type { Engine, EngineEvent } from "./engine";
 import { BbwsError, describeError, EXIT, UsageError } from "./errors";
@@ -23,8 +23,6 @@ export interface DriftDeps {
     readonly signal?: AbortSignal;
 }
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
-
 const defaultDeps: DriftDeps = {
     projectDir: PROJECT_DIR,
     cwd: process.cwd(),
@@ -33,10 +31,8 @@ const defaultDeps: DriftDeps = {
 
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<DriftDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
-    try {
-        const args = await yargs([...argv])
-            .scriptName("npm run drift --")
-            .usage("$0 --env <env|all> [options]\n\n" +
+    return runCommand(io, async () => {
+        const args = await commandLine(argv, "npm run drift --", "$0 --env <env|all> [options]\n\n" +
                 "Reads every resource of the stack from AWS (pulumi refresh --preview-only: the state is not changed) " +
                 "and reports what was changed outside Pulumi, per phase, secrets masked.")
             .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit, prod, or all (checked in parallel)" })
@@ -50,11 +46,6 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
             .example("$0 --env sit --ignore '*#tags*' --ignore aws:ecs/service:Service", "hide tag changes and the ECS services")
             .epilogue("Exit codes: 0 no drift, 1 an environment could not be checked, 2 usage or config error " +
                 "(unknown environment, no usable Pulumi CLI), 4 drift found. What --ignore hid is listed in the report.")
-            .strict()
-            .version(false)
-            .wrap(110)
-            .exitProcess(false)
-            .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); })
             .parseAsync();
         if (args.help) return EXIT.ok;
 
@@ -80,13 +71,7 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         const codes = new Set(failures.map((f) => f.error.exitCode));
         if (codes.size) return codes.size === 1 ? [...codes][0] : EXIT.failed;
         return reports.some((r) => r.drifted.length) ? EXIT.drift : EXIT.ok;
-    } catch (err) {
-        if (err instanceof BbwsError) {
-            io.err(`error: ${describeError(err)}`);
-            return err.exitCode;
-        }
-        throw err;
-    }
+    });
 }
 
 async function checkEnvironment(env: string, ignore: readonly string[], deps: DriftDeps, io: Io): Promise<DriftReport> {

@@ -1,38 +1,28 @@
 /**
  * `npm run synth -- --env <env> [--phase <name>] [--json]`: what the program would create, offline.
  */
-import * as path from "path";
-import yargs from "yargs";
-import { isPhaseName, PHASE_NAMES } from "../src/phases";
-import { BbwsError, describeError, EXIT, UsageError } from "./errors";
+import { PHASE_NAMES } from "../src/phases";
+import { commandLine, phaseOption, PROJECT_DIR, runCommand } from "./cli";
+import { EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
 import type { SynthResult } from "./synth";
-
-export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 type Synthesize = (projectDir: string, env: string) => Promise<SynthResult>;
 
 /** `synth` is injectable so the tests can share one synth per stack across files. */
 export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR, synth?: Synthesize): Promise<number> {
-    try {
-        const args = await yargs(argv)
-            .scriptName("npm run synth --")
-            .usage("$0 --env <env> [--phase <name>] [--json] [--policies [--format markdown]]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.")
+    return runCommand(io, async () => {
+        const args = await commandLine(argv, "npm run synth --",
+            "$0 --env <env> [--phase <name>] [--json] [--policies [--format markdown]]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.")
             .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
             .option("phase", { type: "string", describe: `only this phase: ${PHASE_NAMES.join(", ")}` })
             .option("json", { type: "boolean", default: false, describe: "print one JSON document: project, stack, resources, outputs" })
             .option("policies", { type: "boolean", default: false, describe: "evaluate the security baseline (src/policy) instead; exit 3 on a mandatory violation without a waiver" })
             .option("format", { choices: ["text", "markdown"] as const, default: "text" as const, describe: "with --policies: a terminal table or Markdown for a pull request" })
-            .strict()
-            .exitProcess(false)
-            .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); })
             .parseAsync();
         if (args.help) return EXIT.ok;
-        if (args.phase !== undefined && !isPhaseName(args.phase)) {
-            throw new UsageError("unknown-phase", `unknown phase '${args.phase}'`, `use one of: ${PHASE_NAMES.join(", ")}`);
-        }
-
-        if (args.policies && (args.json || args.phase !== undefined)) {
+        const phase = phaseOption(args.phase);
+        if (args.policies && (args.json || phase !== undefined)) {
             throw new UsageError("incompatible-flags", "--policies cannot be combined with --json or --phase",
                 "run --policies on its own: stack-level policies need every resource");
         }
@@ -47,7 +37,7 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
             io.out(renderPolicyReport(evaluation, args.format));
             return evaluation.blocked ? EXIT.refused : EXIT.ok;
         }
-        const shown = args.phase ? { ...result, resources: result.resources.filter((r) => r.phase === args.phase) } : result;
+        const shown = phase ? { ...result, resources: result.resources.filter((r) => r.phase === phase) } : result;
         if (args.json) {
             io.out(JSON.stringify(shown, null, 2));
         } else {
@@ -56,13 +46,7 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
             io.err(`synthesized ${result.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(2)} s`);
         }
         return EXIT.ok;
-    } catch (err) {
-        if (err instanceof BbwsError) {
-            io.err(`error: ${describeError(err)}`);
-            return err.exitCode;
-        }
-        throw err;
-    }
+    });
 }
 
 if (require.main === module) {

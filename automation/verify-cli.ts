@@ -4,11 +4,10 @@
  * stack's outputs, expected values from its config; credentials from the default AWS chain.
  * `main` returns the exit code; only the bin entry at the bottom touches `process`.
  */
-import * as path from "path";
-import yargs from "yargs";
-import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
+import { PHASE_NAMES, PhaseName } from "../src/phases";
+import { commandLine, phaseOption, PROJECT_DIR, runCommand } from "./cli";
 import { CliMissingError, StackMissingError } from "./engine";
-import { BbwsError, describeError, EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import { loadStackConfig } from "./stack-files";
@@ -27,8 +26,6 @@ export interface VerifyCliDeps {
     /** Clients, probe and retry policy for the checks; default: real ones for the stack's region. */
     readonly verify: Omit<VerifyDeps, "config" | "projectDir">;
 }
-
-const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** Reads the outputs through the Automation API (which runs `pulumi stack output`); loaded only when used. */
 export const automationOutputs: StackOutputsReader = async (projectDir, env) => {
@@ -62,10 +59,8 @@ const defaultDeps: VerifyCliDeps = {
 
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<VerifyCliDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
-    try {
-        const args = await yargs([...argv])
-            .scriptName("npm run verify --")
-            .usage("$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
+    return runCommand(io, async () => {
+        const args = await commandLine(argv, "npm run verify --", "$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
                 "Checks the environment's resources in AWS against its config: the checks the rollout runs after each phase. " +
                 "Reads only; changes nothing.")
             .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
@@ -75,17 +70,10 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
             .example("$0 --env prod --phase ecs --format markdown", "the ECS checks of prod, for a ticket")
             .epilogue("Exit codes: 0 every check passed (warnings allowed), 1 a check failed, " +
                 "2 usage or setup error (unknown environment or phase, no Pulumi CLI, credentials for another account).")
-            .strict()
-            .version(false)
-            .wrap(110)
-            .exitProcess(false)
-            .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); })
             .parseAsync();
         if (args.help) return EXIT.ok;
-        if (args.phase !== undefined && !isPhaseName(args.phase)) {
-            throw new UsageError("unknown-phase", `unknown phase '${args.phase}'`, `use one of: ${PHASE_NAMES.join(", ")}`);
-        }
-        const phases: readonly PhaseName[] = args.phase ? [args.phase] : PHASE_NAMES;
+        const phase = phaseOption(args.phase);
+        const phases: readonly PhaseName[] = phase ? [phase] : PHASE_NAMES;
 
         const config = loadStackConfig(deps.projectDir, args.env);
         const outputs = await deps.readOutputs(deps.projectDir, args.env);
@@ -100,13 +88,7 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         const report = verificationReport(args.env, checks);
         io.out(renderVerification(report, args.format));
         return report.summary.fail > 0 ? EXIT.failed : EXIT.ok;
-    } catch (err) {
-        if (err instanceof BbwsError) {
-            io.err(`error: ${describeError(err)}`);
-            return err.exitCode;
-        }
-        throw err;
-    }
+    });
 }
 
 /** Every check would fail with "not found" against another account: say so once instead. */
