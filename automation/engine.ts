@@ -52,6 +52,18 @@ export interface Engine {
      * events; never writes the state (drift detection).
      */
     previewRefresh(options: Pick<PreviewOptions, "onEvent" | "signal">): Promise<PreviewResult>;
+    /**
+     * Operations a killed CLI left unfinished in the state (`pulumi stack export`'s
+     * `deployment.pending_operations`): a read of the state, not an engine operation.
+     */
+    pendingOperations(): Promise<PendingOperation[]>;
+}
+
+/** An operation the state says was started and never reported finished. */
+export interface PendingOperation {
+    /** What the engine was doing: `creating`, `updating`, `deleting`, `reading`, … */
+    readonly type: string;
+    readonly urn: string;
 }
 
 export const INSTALL_PULUMI = "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/, " +
@@ -74,10 +86,22 @@ export class StackMissingError extends BbwsError {
 }
 
 export class ConcurrentUpdateError extends BbwsError {
-    constructor(stack: string) {
-        super("concurrent-update", `another update of stack '${stack}' is in progress`, EXIT.failed,
-            "wait for it to finish; if it died, check the stack's history and run `pulumi cancel` before retrying");
+    /** `lock`: the backend's own lines about the lock (the service's 409, or the lock file and who created it). */
+    constructor(stack: string, lock = "") {
+        super("concurrent-update", `another update of stack '${stack}' is in progress` + (lock ? `; the backend says:\n${indent(lock)}` : ""),
+            EXIT.failed, "wait for it to finish; if it died, check the stack's history and run `pulumi cancel` before retrying " +
+            "(the self-managed backend names the lock file and who created it; the service does not: its stack activity page does)");
         this.name = "ConcurrentUpdateError";
+    }
+}
+
+/** `up` refused the saved plan: the state or the program changed after the preview that saved it. */
+export class PlanMismatchError extends BbwsError {
+    constructor(readonly stderr: string) {
+        super("plan-mismatch", "the update no longer matches the approved plan: the stack's state (or the program) changed since the preview, " +
+            `and the engine refused to go beyond the plan:\n${indent(lastLines(stderr, 15))}`, EXIT.failed,
+            "run the same command again: it previews from the current state, and the new plan needs a new approval");
+        this.name = "PlanMismatchError";
     }
 }
 
@@ -90,16 +114,27 @@ export class CancelledError extends BbwsError {
     }
 }
 
-/** The CLI ran and failed: a resource error, a program error, a plan mismatch, or it was killed. */
+/** The CLI ran and failed: a resource error, a program error, or it was killed. */
 export class EngineFailedError extends BbwsError {
+    /** `stderr`: the SDK's text, whose first line is the process runner's ("Command failed with exit code 255: pulumi up …"). */
     constructor(operation: string, readonly cliExitCode: number | undefined, readonly stderr: string, killedBy?: string) {
-        const how = killedBy ? ` (pulumi was killed by ${killedBy})` : cliExitCode === undefined ? "" : ` (pulumi exit code ${cliExitCode})`;
-        super("engine-failed", `${operation} failed${how}` + (stderr ? `:\n${lastLines(stderr, 15)}` : ""), EXIT.failed,
+        const how = killedBy ? ` (the pulumi CLI was killed by ${killedBy})` : cliExitCode === undefined ? "" : ` (pulumi exit code ${cliExitCode})`;
+        super("engine-failed", `${operation} failed${how}` + (stderr ? `:\n${indent(firstAndLastLines(stderr, 15))}` : ""), EXIT.failed,
             killedBy ? "a killed update can leave pending operations: check `pulumi stack export` and run `pulumi refresh` before retrying" : undefined);
         this.name = "EngineFailedError";
     }
 }
 
 function lastLines(text: string, n: number): string {
-    return text.trimEnd().split("\n").slice(-n).map((l) => `    ${l}`).join("\n");
+    return text.trimEnd().split("\n").slice(-n).join("\n");
+}
+
+/** The first line says how the process ended, the last ones what the engine said last; the middle is progress. */
+function firstAndLastLines(text: string, n: number): string {
+    const lines = text.trimEnd().split("\n");
+    return lines.length <= n + 1 ? lines.join("\n") : [lines[0], "…", ...lines.slice(-n)].join("\n");
+}
+
+function indent(text: string): string {
+    return text.split("\n").map((l) => `    ${l}`).join("\n");
 }

@@ -8,7 +8,7 @@
  */
 import type * as automation from "@pulumi/pulumi/automation";
 import {
-    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, StackMissingError,
+    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PlanMismatchError, StackMissingError,
 } from "./engine";
 
 export interface LocalEngineOptions {
@@ -24,6 +24,12 @@ export interface LocalEngineOptions {
 
 /** Exit code of the CLI (3.227+) when an operation was cancelled. */
 const CLI_EXIT_CANCELLED = 8;
+
+/** The lines in which a backend names its lock: the service's 409 and its help link, the self-managed lock file and holder. */
+const LOCK_LINE = /\[409\] Conflict|common-errors\/#conflict|currently locked by|\/\.pulumi\/locks\//;
+
+/** The engine's words when `up --plan` would go beyond the saved plan (pkg/resource/deploy). */
+const PLAN_MISMATCH = /is not allowed by the plan|resource violates plan|expected resource operations for .* but none were seen/;
 
 export async function createLocalEngine(options: LocalEngineOptions): Promise<Engine> {
     const auto = await import("@pulumi/pulumi/automation");
@@ -67,6 +73,15 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "update", o.signal);
             }
         },
+        pendingOperations: async () => {
+            try {
+                const { deployment } = await stack.exportStack();
+                const pending: Array<{ type: string; resource: { urn: string } }> = deployment?.pending_operations ?? [];
+                return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
+            } catch (err) {
+                throw translate(err, "reading the state (pulumi stack export)");
+            }
+        },
         previewRefresh: async (o) => {
             try {
                 return await stack.previewRefresh({ onEvent: o.onEvent, signal: o.signal, color: "never" });
@@ -88,11 +103,16 @@ export function errorTranslator(auto: typeof automation, stackName: string) {
             return new CliMissingError(err.message);
         }
         if (err instanceof auto.StackNotFoundError) return new StackMissingError(stackName);
-        if (err instanceof auto.ConcurrentUpdateError) return new ConcurrentUpdateError(stackName);
+        const stderr = result?.stderr ?? "";
+        if (err instanceof auto.ConcurrentUpdateError) {
+            const lock = stderr.split("\n").filter((l) => LOCK_LINE.test(l)).map((l) => l.trim().replace(/^error: /, ""));
+            return new ConcurrentUpdateError(stackName, lock.join("\n"));
+        }
         if (err instanceof auto.CommandError) {
             const exitCode = result?.err?.exitCode;
             if (signal?.aborted || exitCode === CLI_EXIT_CANCELLED) return new CancelledError(operation);
-            return new EngineFailedError(operation, exitCode, result?.stderr ?? "", result?.err?.signal);
+            if (PLAN_MISMATCH.test(stderr)) return new PlanMismatchError(stderr);
+            return new EngineFailedError(operation, exitCode, stderr, result?.err?.signal);
         }
         return err;
     };

@@ -56,27 +56,32 @@ export function changedResources(steps: readonly PlanStep[]): Array<{ name: stri
     return [...byUrn.values()];
 }
 
+/** Columns of a table of changed resources, and one row of it. */
+export const CHANGE_HEADERS = ["Operation", "Resource", "Type", "Changed properties"] as const;
+export function changeRow(r: ReturnType<typeof changedResources>[number]): string[] {
+    return [r.op, r.name, r.type, r.properties.join(", ")];
+}
+
 export function renderSummary(summary: PhaseSummary, format: SummaryFormat): string {
     if (format === "json") {
         const { env, phase, planHash, counts, gates } = summary;
         return JSON.stringify({ env, phase, planHash, counts, resources: changedResources(summary.steps), gates }, null, 2);
     }
     const counts = Object.entries(summary.counts).filter(([, n]) => n).map(([op, n]) => `${op} ${n}`).join(", ") || "no changes";
-    const rows = changedResources(summary.steps).map((r) => [r.op, r.name, r.type, r.properties.join(", ")]);
+    const rows = changedResources(summary.steps).map(changeRow);
     const gates = summary.gates.map((g) => [g.verdict.status, g.gate, g.info, g.verdict.findings.join("; ")]);
     const title = `${summary.phase} in ${summary.env} — plan sha256 ${summary.planHash}`;
-    const resourceHeaders = ["Operation", "Resource", "Type", "Changed properties"];
     const gateHeaders = ["Result", "Gate", "Rule", "Findings"];
     if (format === "markdown") {
         return [
             `### Rollout: ${title}`, "", `**Changes:** ${counts}`, "",
-            rows.length ? renderMarkdownTable(resourceHeaders, rows) : "No resource changes.",
+            rows.length ? renderMarkdownTable(CHANGE_HEADERS, rows) : "No resource changes.",
             "", "**Gates**", "", renderMarkdownTable(gateHeaders, gates),
         ].join("\n");
     }
     return [
         title, `changes: ${counts}`, "",
-        ...(rows.length ? [renderTable(resourceHeaders, rows), ""] : []),
+        ...(rows.length ? [renderTable(CHANGE_HEADERS, rows), ""] : []),
         renderTable(gateHeaders, gates),
     ].join("\n");
 }

@@ -1,13 +1,13 @@
 /**
- * Checks made once per run, before anything is previewed: the Pulumi CLI, the state backend, the AWS
- * identity and the git tree. A failure here is a usage error (exit 2): nothing was changed and the
+ * Checks made once per run, before anything is previewed: the Pulumi CLI, the state backend and the
+ * stack's state in it, the AWS identity and the git tree. A failure here is a usage error (exit 2): nothing was changed and the
  * message says what to set up. What each environment demands is config (`bbws:rollout`), not code.
  */
 import { execFile } from "child_process";
 import { promisify } from "util";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { PlatformConfig, RolloutConfig } from "../src/config";
-import type { BackendIdentity, Engine } from "./engine";
+import type { BackendIdentity, Engine, PendingOperation } from "./engine";
 import { INSTALL_PULUMI } from "./engine";
 import { UsageError } from "./errors";
 
@@ -47,6 +47,7 @@ export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (
     const backend = await deps.engine.whoAmI();
     checkBackend(backend, cfg.rollout, cfg.env);
     log(`backend ${backend.url ?? "(unknown)"} as ${backend.user}`);
+    checkPendingOperations(await deps.engine.pendingOperations(), cfg.env);
 
     const caller = await callerIdentity(await deps.sts(cfg.region));
     checkCaller(caller, cfg);
@@ -73,6 +74,22 @@ export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, e
         throw new UsageError("local-backend", `${env} needs a shared state backend, but this one is local (${backend.url})`,
             `\`pulumi login\` to ${env}'s backend (set bbws:rollout.requireRemoteBackend: false only for a disposable environment)`);
     }
+}
+
+/**
+ * A CLI killed mid-update leaves operations whose outcome nobody knows; the engine would only warn at
+ * preview and refuse at `up`, after reviews and approvals. Recovery is a person's job (Pulumi's
+ * "Interrupted updates" guide), so the run stops here, having changed nothing.
+ */
+export function checkPendingOperations(pending: readonly PendingOperation[], stack: string): void {
+    if (pending.length === 0) return;
+    throw new UsageError("pending-operations",
+        `stack '${stack}' has ${pending.length} pending operation(s) from an update that was interrupted:\n` +
+        pending.map((p) => `    ${p.urn}, interrupted while ${p.type}`).join("\n"),
+        "check in AWS whether each of them completed, then run `pulumi refresh --stack " + stack + "` (interactively: only then does it " +
+        "clear pending creates) to read their real state and clear the pending operations; if some remain, remove them from " +
+        "`deployment.pending_operations` with `pulumi stack export --stack " + stack + " --file state.json` and " +
+        "`pulumi stack import --stack " + stack + " --file state.json`, then roll out again");
 }
 
 export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {

@@ -2,7 +2,8 @@
  * The phase loop. One whole-program preview finds each phase's URNs; then, per phase, in registry
  * order: the order and promotion gates, a targeted preview that saves the update plan, the scope and
  * safety gates, approval of that plan, `up` with exactly that plan, the phase's verification checks,
- * and one ledger record whatever happened. The first phase that does not succeed stops the run.
+ * and one ledger record whatever happened. The first phase that does not succeed stops the run; when
+ * `--phase all` has applied every phase, one whole-stack preview checks that nothing is left to change.
  */
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
@@ -15,11 +16,12 @@ import {
     Approval, approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
 } from "./gates";
 import type { Ledger, LedgerRecord, Outcome } from "./ledger";
-import { PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
+import { CHANGE_HEADERS, changedResources, changeRow, PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
 import type { Io } from "./io";
 import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";
-import { urnsByPhase } from "./targets";
+import { renderTable } from "./table";
+import { parseUrn, urnsByPhase } from "./targets";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 
@@ -90,7 +92,27 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         const code = await runPhase(run, phase, new Set(byPhase.get(phase)));
         if (code !== EXIT.ok) return code;
     }
-    return EXIT.ok;
+    return req.phase === "all" && !req.previewOnly ? checkConverged(deps) : EXIT.ok;
+}
+
+/**
+ * Targeting is an escape hatch (Pulumi's docs): after a phased rollout a whole-stack preview must show
+ * no changes, or something lies outside every phase or was left behind by one. The root stack is left
+ * out: its step is `same` under a no-change preview, and its outputs are not what a phase owns.
+ */
+async function checkConverged(deps: RolloutDeps): Promise<ExitCode> {
+    deps.io.err("\npreviewing the whole stack, untargeted: after every phase nothing should be left to change…");
+    const steps: PlanStep[] = [];
+    await deps.engine.preview({ signal: deps.signal, onEvent: (e) => { const s = stepOf(e); if (s) steps.push(s); } });
+    const left = changedResources(steps.filter((s) => s.op !== "same" && parseUrn(s.urn).type !== "pulumi:pulumi:Stack"));
+    if (left.length === 0) {
+        deps.io.err("converged: a whole-stack preview shows no changes");
+        return EXIT.ok;
+    }
+    deps.io.err(`not converged: a whole-stack preview still shows ${left.length} change(s) after every phase succeeded:\n` +
+        renderTable(CHANGE_HEADERS, left.map(changeRow)) +
+        "\n  fix: give each of these resources a phase (a child of a layer component), or find why its phase left it changed, and roll out again");
+    return EXIT.failed;
 }
 
 /** The phases this run attempts, in registry order. */

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import * as automation from "@pulumi/pulumi/automation";
-import { CancelledError, CliMissingError, ConcurrentUpdateError, EngineFailedError, StackMissingError } from "../../automation/engine";
+import {
+    CancelledError, CliMissingError, ConcurrentUpdateError, EngineFailedError, PlanMismatchError, StackMissingError,
+} from "../../automation/engine";
 import { createLocalEngine, errorTranslator } from "../../automation/local-engine";
 import { PROJECT_DIR, tempDir } from "../support/rollout";
 
@@ -24,12 +26,32 @@ describe("LocalWorkspace adapter", () => {
         expect((failed as Error).message).to.include("InvalidParameterCombination");
     });
 
-    it("says so when the CLI was killed, and what to check before retrying", () => {
-        const killed = createCommandError(new CommandResult("", "Command was killed with SIGKILL (Forced termination): pulumi up", -2,
-            Object.assign(new Error("killed"), { signal: "SIGKILL" })));
+    it("says so when the CLI was killed, keeping the process runner's first line however long the output, and what to check", () => {
+        const output = ["Command was killed with SIGKILL (Forced termination): pulumi up", ...Array.from({ length: 40 }, (_, i) => `progress ${i}`)];
+        const killed = createCommandError(new CommandResult("", output.join("\n"), -2, Object.assign(new Error("killed"), { signal: "SIGKILL" })));
         const err = translate(killed, "update") as EngineFailedError;
-        expect(err.message).to.match(/^update failed \(pulumi was killed by SIGKILL\)/);
+        expect(err.message).to.match(/^update failed \(the pulumi CLI was killed by SIGKILL\):\n {4}Command was killed with SIGKILL/);
+        expect(err.message).to.include("progress 39").and.not.include("progress 24\n");
         expect(err.fix).to.include("pulumi refresh");
+    });
+
+    it("keeps the lines in which the backend names its lock: the service's 409, the self-managed lock file and holder", () => {
+        const service = translate(cliFailure("Command failed with exit code 255: pulumi preview\nerror: [409] Conflict: Another update is currently in progress.\n" +
+            "To learn more about possible reasons and resolution, visit https://www.pulumi.com/docs/common-errors/#conflict\nPreviewing update (sit):", 255), "preview");
+        expect((service as Error).message).to.equal("another update of stack 'sit' is in progress; the backend says:\n" +
+            "    [409] Conflict: Another update is currently in progress.\n" +
+            "    To learn more about possible reasons and resolution, visit https://www.pulumi.com/docs/common-errors/#conflict");
+        const file = translate(cliFailure("Command failed with exit code 255: pulumi preview\nerror: the stack is currently locked by 1 lock(s). Either wait for " +
+            "the other process(es) to end or delete the lock file with `pulumi cancel`.\n  s3://state/.pulumi/locks/organization/bbws-platform/sit/" +
+            "1f.json: created by carol@laptop (pid 4242) at 2026-11-23T09:14:02Z", 255), "preview");
+        expect((file as Error).message).to.include("delete the lock file with `pulumi cancel`")
+            .and.include("    s3://state/.pulumi/locks/organization/bbws-platform/sit/1f.json: created by carol@laptop (pid 4242)");
+    });
+
+    it("reports an up the saved plan does not allow as a plan mismatch, not as any engine failure", () => {
+        const err = translate(cliFailure("Command failed with exit code 255: pulumi up\nerror: update is not allowed by the plan: this resource is constrained to same", 255), "update");
+        expect(err).to.be.instanceOf(PlanMismatchError).and.include({ code: "plan-mismatch", exitCode: 1 });
+        expect((err as Error).message).to.include("update is not allowed by the plan");
     });
 
     it("reports a cancelled operation as cancelled: CLI exit code 8, or our own abort", () => {

@@ -48,6 +48,16 @@ describe("preflight", () => {
         expect(err.fix).to.include("AWS_PROFILE");
     });
 
+    it("stops (exit 2) on pending operations left by a killed CLI, naming each and how to recover, before asking AWS anything", async () => {
+        const urn = "urn:pulumi:sit::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora";
+        const { result, regions } = run("sit", new FakeEngine({ stack: "sit", pendingOperations: [{ type: "updating", urn }] }));
+        const err = await result.catch((e) => e);
+        expect(err).to.include({ code: "pending-operations", exitCode: 2 });
+        expect(err.message).to.include(`${urn}, interrupted while updating`);
+        expect(err.fix).to.include("pulumi refresh --stack sit").and.include("pulumi stack import --stack sit --file state.json");
+        expect(regions).to.deep.equal([]);
+    });
+
     it("turns a missing CLI into exit 2 with install instructions", async () => {
         const err = await run("dev", new FakeEngine({ stack: "dev", cliMissing: true })).result.catch((e) => e);
         expect(err).to.include({ code: "cli-missing", exitCode: 2 });

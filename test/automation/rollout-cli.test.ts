@@ -108,6 +108,14 @@ describe("rollout CLI", () => {
         expect(text).to.include("prod needs a shared state backend");
     });
 
+    it("exits 2 when the stack has pending operations, after one read of the state and before any engine operation", async () => {
+        const pendingOperations = [{ type: "creating", urn: "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log" }];
+        const { code, text } = await cli(["--env", "dev", "--phase", "network", "--yes"], { pendingOperations });
+        expect(code, text).to.equal(2);
+        expect(text).to.include("error: stack 'dev' has 1 pending operation(s)").and.include("fix: check in AWS");
+        expect([engine.stateReads, engine.calls.length]).to.deep.equal([1, 0]);
+    });
+
     it("exits 1 when the update fails", async () => {
         const { code } = await cli(["--env", "dev", "--phase", "network", "--yes"], { failOn: "network-vpc" });
         expect(code).to.equal(1);

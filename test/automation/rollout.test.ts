@@ -69,13 +69,46 @@ describe("rollout: the phase loop", () => {
     }
 
     describe("--phase all", () => {
-        it("runs every phase in registry order: one whole-program preview, then one targeted preview and one up per phase", async () => {
+        it("runs every phase in registry order: one whole-program preview, one targeted preview and one up per phase, one closing whole-stack preview", async () => {
             const h = harness("dev");
             const code = await rollout(request("dev", "all", { yes: true }), h.deps);
             expect(code, textOf(h.io)).to.equal(EXIT.ok);
-            expect(h.engine.previews).to.have.length(1 + PHASE_NAMES.length);
-            expect(h.engine.ups).to.have.length(PHASE_NAMES.length);
+            const kind = (c: { op: string; target?: readonly string[] }) => `${c.op} ${c.target === undefined ? "whole" : "targeted"}`;
+            expect(h.engine.calls.map(kind)).to.deep.equal([
+                "preview whole", ...PHASE_NAMES.flatMap(() => ["preview targeted", "up targeted"]), "preview whole",
+            ]);
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
+        });
+
+        it("reads the state in preflight only: no read of pending operations in the phase loop", async () => {
+            const h = harness("dev");
+            await rollout(request("dev", "all", { yes: true }), h.deps);
+            expect(h.engine.stateReads).to.equal(0);
+        });
+
+        it("says the stack converged when the closing whole-stack preview shows nothing but `same`", async () => {
+            const h = harness("dev");
+            expect(await rollout(request("dev", "all", { yes: true }), h.deps)).to.equal(EXIT.ok);
+            expect(h.io.stderr.at(-1)).to.equal("converged: a whole-stack preview shows no changes");
+        });
+
+        it("fails (exit 1) when the closing preview still shows changes, listing type, name, operation and changed keys", async () => {
+            const stray = { urn: urn("dev", ["aws:s3/bucketPolicy:BucketPolicy"], "stray-policy"), op: "update" as const, diffs: ["policy"] };
+            const root = { urn: platformSteps("dev")[0].urn, op: "update" as const, diffs: ["outputs"] };
+            const h = harness("dev", { engine: { notConverged: [stray, root] } });
+            expect(await rollout(request("dev", "all", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            const text = textOf(h.io);
+            expect(text).to.include("not converged: a whole-stack preview still shows 1 change(s)");
+            expect(text).to.match(/update\s+stray-policy\s+aws:s3\/bucketPolicy:BucketPolicy\s+policy/);
+            expect(text).not.to.match(/update\s+bbws-platform-dev/);
+        });
+
+        it("does not end a --preview-only run, or a run of one phase, with a whole-stack preview", async () => {
+            for (const req of [request("dev", "all", { previewOnly: true }), request("dev", "network", { yes: true })]) {
+                const h = harness("dev");
+                await rollout(req, h.deps);
+                expect(h.engine.previews.filter((c) => c.target === undefined), req.phase).to.have.length(1);
+            }
         });
 
         it("stops at the first phase that fails, with exit 1 and the failure recorded", async () => {
@@ -361,6 +394,14 @@ describe("rollout: the phase loop", () => {
             expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("concurrent-update");
             expect(textOf(h.io)).to.include("pulumi cancel").and.not.match(/\n\s+at /);
+        });
+
+        it("reports a plan the engine refused at up as plan-mismatch: a new preview and approval are needed, exit 1", async () => {
+            const h = harness("dev", { engine: { planMismatch: true } });
+            expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            expect((await h.ledger.read("dev")).at(-1)).to.deep.include({ phase: "network", result: "failed" });
+            expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("plan-mismatch");
+            expect(textOf(h.io)).to.include("changed since the preview").and.include("needs a new approval");
         });
 
         it("streams progress with durations and the physical name", async () => {

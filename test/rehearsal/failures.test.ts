@@ -52,12 +52,15 @@ describe("rehearsal: a resource fails mid-update", function () {
 
 describe("rehearsal: the stack is locked by another update", function () {
     this.timeout(60_000);
-    const LOCKS: Lock[] = [
-        { backend: "service", holder: "ci@runner-7" },
-        { backend: "self-managed", holder: "carol@laptop (pid 4242)" },
+    // What each backend says about its lock, in its own words: the service names no holder.
+    const LOCKS: Array<{ lock: Lock; says: string[] }> = [
+        { lock: { backend: "service", holder: "ci@runner-7" },
+            says: ["[409] Conflict: Another update is currently in progress.", "https://www.pulumi.com/docs/common-errors/#conflict", "the service does not"] },
+        { lock: { backend: "self-managed", holder: "carol@laptop (pid 4242)" },
+            says: ["delete the lock file with `pulumi cancel`", "/.pulumi/locks/organization/bbws-platform/dev/", "created by carol@laptop (pid 4242)"] },
     ];
 
-    for (const lock of LOCKS) {
+    for (const { lock, says } of LOCKS) {
         describe(`locked on the ${lock.backend} backend`, () => {
             let dev: Stage;
             after(() => dev.dispose());
@@ -84,7 +87,9 @@ describe("rehearsal: the stack is locked by another update", function () {
                 expect(JSON.stringify(dev.state().deployment.resources)).to.equal(before_);
             });
 
-            it("names the lock's holder (driver: not yet, the adapter drops the engine's text)");
+            it(`names the lock as the ${lock.backend} backend reports it: ${lock.backend === "service" ? "its 409 and help link" : "the lock file and its holder"}`, () => {
+                for (const words of says) expect(textOf(run.io)).to.include(words);
+            });
         });
     }
 });
@@ -175,7 +180,15 @@ describe("rehearsal: the state changed between preview and up", function () {
         expect(textOf(run.io)).to.include("network-alb-sg");
     });
 
-    it("asks for a new preview and approval (driver: not yet, a plan mismatch is reported as any engine failure)");
+    it("says the state changed since the preview and asks for a new preview and approval", () => {
+        expect(textOf(run.io)).to.include("network: the update no longer matches the approved plan: the stack's state (or the program) changed since the preview");
+        expect(textOf(run.io)).to.include("the new plan needs a new approval");
+    });
+
+    it("records the phase as failed with the code plan-mismatch", () => {
+        const last = dev.ledger().slice(-1)[0];
+        expect([last.phase, last.result, last.error?.code]).to.deep.equal(["network", "failed", "plan-mismatch"]);
+    });
 });
 
 describe("rehearsal: a pending operation left by a crash", function () {
@@ -200,14 +213,22 @@ describe("rehearsal: a pending operation left by a crash", function () {
             .to.deep.equal([["creating", "network-flow-log"]]);
     });
 
-    it("the next run fails before changing anything, and says the stack needs `pulumi refresh`", () => {
-        expect(next.code, textOf(next.io)).to.equal(1);
-        expect(textOf(next.io)).to.include("pending operations");
-        expect(textOf(next.io)).to.include("pulumi refresh");
+    it("says the CLI was killed, keeping the process runner's own first line", () => {
+        expect(textOf(crashed.io)).to.include("network: update failed (the pulumi CLI was killed by SIGKILL)");
+        expect(textOf(crashed.io)).to.include("Command was killed with SIGKILL");
+    });
+
+    it("the next run stops in preflight (exit 2), having read the state with `stack export`, before the first preview", () => {
+        expect(next.code, textOf(next.io)).to.equal(2);
+        expect(next.calls.map((c) => c.argv.slice(0, 3).join(" "))).to.include("stack export --show-secrets");
+        expect(operations(next.calls)).to.deep.equal([]);
         expect(dev.state().deployment.pending_operations).to.have.length(1);
     });
 
-    it("says the CLI was killed (driver: not yet, the last 15 lines of output it shows omit execa's first line)");
-
-    it("stops before the first preview and says how to recover (driver: not yet, it learns of it from up)");
+    it("names the interrupted operation and says how to recover: check AWS, `pulumi refresh`, else `stack export`/`import`", () => {
+        const text = textOf(next.io);
+        expect(text).to.include("stack 'dev' has 1 pending operation(s)");
+        expect(text).to.match(/::network-flow-log, interrupted while creating/);
+        for (const words of ["pulumi refresh --stack dev", "pulumi stack export --stack dev", "pulumi stack import --stack dev"]) expect(text).to.include(words);
+    });
 });

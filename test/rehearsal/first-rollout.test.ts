@@ -75,7 +75,15 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
         for (const r of records) expect(r.planHash).to.match(/^[0-9a-f]{64}$/);
     });
 
-    it("ends --phase all with one whole-stack preview that reports anything not converged (driver: not yet)");
+    it("ends --phase all with one untargeted preview, after the last up, that finds the stack converged", () => {
+        const ops = operations(run.calls);
+        const last = ops[ops.length - 1].argv;
+        expect(last[0]).to.equal("preview");
+        expect(flagValues(last, "--target")).to.deep.equal([]);
+        expect(flagValues(last, "--save-plan")).to.deep.equal([]);
+        expect(ops.filter((c) => flagValues(c.argv, "--target").length === 0).map((c) => c.argv[0])).to.deep.equal(["preview", "preview"]);
+        expect(textOf(run.io)).to.include("converged: a whole-stack preview shows no changes");
+    });
 
     describe("and the same command again", () => {
         let again: RunResult;

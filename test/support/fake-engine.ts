@@ -9,7 +9,8 @@
 import * as fs from "fs";
 import type { EngineEvent, OpMap, OpType, OutputMap, PreviewResult, UpResult } from "@pulumi/pulumi/automation";
 import {
-    BackendIdentity, CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PreviewOptions, UpOptions,
+    BackendIdentity, CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PendingOperation, PlanMismatchError,
+    PreviewOptions, UpOptions,
 } from "../../automation/engine";
 import { parseUrn } from "../../automation/targets";
 
@@ -79,6 +80,12 @@ export interface FakeEngineOptions {
     readonly cancelAfter?: number;
     /** The events `previewRefresh` sends (test/support/refresh-events.ts builds them); default none. */
     readonly refreshEvents?: readonly EngineEvent[];
+    /** Operations a killed CLI left in the state; default none. */
+    readonly pendingOperations?: PendingOperation[];
+    /** Steps the whole-program preview that closes `--phase all` still shows (a rollout that did not converge). */
+    readonly notConverged?: FakeStep[];
+    /** `up` refuses its plan: the state changed after the preview. */
+    readonly planMismatch?: boolean;
 }
 
 export class FakeClock {
@@ -100,6 +107,8 @@ export class FakeEngine implements Engine {
     private sequence = 0;
     /** Plan file → the targets of the preview that saved it. */
     private readonly plans = new Map<string, string>();
+    /** Reads of the state (`pendingOperations`): preflight, not engine operations. */
+    stateReads = 0;
 
     constructor(readonly options: FakeEngineOptions) {}
 
@@ -124,7 +133,7 @@ export class FakeEngine implements Engine {
     async preview(o: PreviewOptions): Promise<PreviewResult> {
         this.requireCli();
         this.calls.push({ op: "preview", target: o.target, plan: o.plan });
-        const steps = this.stepsFor(o.target);
+        const steps = this.ups.length > 0 && !o.target ? this.afterRollout() : this.stepsFor(o.target);
         this.emit(o, { preludeEvent: { config: {} } });
         for (const s of steps) this.emit(o, { resourcePreEvent: { metadata: this.metadata(s), planning: true } });
         const changeSummary = countOps(steps);
@@ -142,6 +151,7 @@ export class FakeEngine implements Engine {
         this.requireCli();
         this.calls.push({ op: "up", target: o.target, plan: o.plan });
         if (this.options.concurrentUpdate) throw new ConcurrentUpdateError(this.options.stack);
+        if (this.options.planMismatch) throw new PlanMismatchError("error: update is not allowed by the plan: this resource is constrained to same");
         if (this.plans.get(o.plan) !== JSON.stringify([...o.target].sort())) {
             throw new EngineFailedError("update", 255, "error: the plan was saved for a different set of targets");
         }
@@ -184,6 +194,12 @@ export class FakeEngine implements Engine {
         return { stdout: `Previewing refresh (${this.options.stack})\n`, stderr: "", changeSummary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {} };
     }
 
+    async pendingOperations(): Promise<PendingOperation[]> {
+        this.requireCli();
+        this.stateReads++;
+        return this.options.pendingOperations ?? [];
+    }
+
     private requireCli(): void {
         if (this.options.cliMissing) throw new CliMissingError("no `pulumi` executable found");
     }
@@ -195,6 +211,13 @@ export class FakeEngine implements Engine {
         const always = all.filter((s) => ["pulumi:pulumi:Stack", "pulumi:providers:aws"].includes(parseUrn(s.urn).type))
             .map((s) => ({ ...s, op: "same" as OpType }));
         return [...always, ...all.filter((s) => target.includes(s.urn)), ...(this.options.alsoTouched ?? [])];
+    }
+
+    /** A whole-program preview after an `up`: what was applied is `same`, plus whatever did not converge. */
+    private afterRollout(): FakeStep[] {
+        const all = this.options.steps ?? platformSteps(this.options.stack);
+        const left = this.options.notConverged ?? [];
+        return [...all.filter((s) => !left.some((l) => l.urn === s.urn)).map((s) => ({ ...s, op: "same" as OpType })), ...left];
     }
 
     private metadata(s: FakeStep) {
