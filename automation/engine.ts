@@ -99,7 +99,7 @@ export class ConcurrentUpdateError extends BbwsError {
 export class PlanMismatchError extends BbwsError {
     constructor(readonly stderr: string) {
         super("plan-mismatch", "the update no longer matches the approved plan: the stack's state (or the program) changed since the preview, " +
-            `and the engine refused to go beyond the plan:\n${indent(lastLines(stderr, 15))}`, EXIT.failed,
+            `and the engine refused to go beyond the plan:\n${indent(firstAndLastLines(stderr, 15))}`, EXIT.failed,
             "run the same command again: it previews from the current state, and the new plan needs a new approval");
         this.name = "PlanMismatchError";
     }
@@ -125,14 +125,14 @@ export class EngineFailedError extends BbwsError {
     }
 }
 
-function lastLines(text: string, n: number): string {
-    return text.trimEnd().split("\n").slice(-n).join("\n");
-}
-
-/** The first line says how the process ended, the last ones what the engine said last; the middle is progress. */
+/**
+ * The first line says how the process ended, the last ones what the engine said last; the middle is
+ * progress. The first line's command is cut to `pulumi <command>`: its flags name every target.
+ */
 function firstAndLastLines(text: string, n: number): string {
-    const lines = text.trimEnd().split("\n");
-    return lines.length <= n + 1 ? lines.join("\n") : [lines[0], "…", ...lines.slice(-n)].join("\n");
+    const [first, ...rest] = text.trimEnd().split("\n");
+    const verdict = first.replace(/^(Command (?:failed with exit code \d+|was killed with .*?)): \S*pulumi (\S+)(?: .*)?$/, "$1: pulumi $2 …");
+    return [verdict, ...(rest.length > n ? ["…"] : []), ...rest.slice(-n)].join("\n");
 }
 
 function indent(text: string): string {

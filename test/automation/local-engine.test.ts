@@ -27,10 +27,11 @@ describe("LocalWorkspace adapter", () => {
     });
 
     it("says so when the CLI was killed, keeping the process runner's first line however long the output, and what to check", () => {
-        const output = ["Command was killed with SIGKILL (Forced termination): pulumi up", ...Array.from({ length: 40 }, (_, i) => `progress ${i}`)];
+        const output = ["Command was killed with SIGKILL (Forced termination): /opt/pulumi/bin/pulumi up --yes --target urn:pulumi:sit::p::t::a",
+            ...Array.from({ length: 40 }, (_, i) => `progress ${i}`)];
         const killed = createCommandError(new CommandResult("", output.join("\n"), -2, Object.assign(new Error("killed"), { signal: "SIGKILL" })));
         const err = translate(killed, "update") as EngineFailedError;
-        expect(err.message).to.match(/^update failed \(the pulumi CLI was killed by SIGKILL\):\n {4}Command was killed with SIGKILL/);
+        expect(err.message).to.match(/^update failed \(the pulumi CLI was killed by SIGKILL\):\n {4}Command was killed with SIGKILL \(Forced termination\): pulumi up …\n {4}…\n/);
         expect(err.message).to.include("progress 39").and.not.include("progress 24\n");
         expect(err.fix).to.include("pulumi refresh");
     });
