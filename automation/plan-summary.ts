@@ -56,6 +56,15 @@ export function changedResources(steps: readonly PlanStep[]): Array<{ name: stri
     return [...byUrn.values()];
 }
 
+/** Steps per operation, a replacement counted once as `replace`, as the engine's `changeSummary` counts them. */
+export function countsOf(steps: readonly PlanStep[]): OpMap {
+    const counts: OpMap = {};
+    const add = (op: OpType) => { counts[op] = (counts[op] ?? 0) + 1; };
+    steps.filter((s) => s.op === "same" || s.op === "read").forEach((s) => add(s.op));
+    changedResources(steps).forEach((r) => add(r.op as OpType));
+    return counts;
+}
+
 /** Columns of a table of changed resources, and one row of it. */
 export const CHANGE_HEADERS = ["Operation", "Resource", "Type", "Changed properties"] as const;
 export function changeRow(r: ReturnType<typeof changedResources>[number]): string[] {

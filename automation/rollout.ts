@@ -16,7 +16,7 @@ import {
     Approval, approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
 } from "./gates";
 import type { Ledger, LedgerRecord, Outcome } from "./ledger";
-import { CHANGE_HEADERS, changedResources, changeRow, PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
+import { CHANGE_HEADERS, changedResources, changeRow, countsOf, PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
 import type { Io } from "./io";
 import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";
@@ -88,8 +88,13 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         return EXIT.ok;
     }
     const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId: deps.runId ?? randomUUID() };
+    const previewed: string[] = [];
     for (const phase of phases) {
-        const code = await runPhase(run, phase, new Set(byPhase.get(phase)));
+        const own = byPhase.get(phase)!;
+        previewed.push(...own);
+        // Nothing is applied in a preview-only run, so a phase is previewed together with the earlier
+        // ones it may depend on: alone, it could not create what needs their not yet created resources.
+        const code = await runPhase(run, phase, new Set(own), new Set(req.previewOnly ? previewed : own));
         if (code !== EXIT.ok) return code;
     }
     return req.phase === "all" && !req.previewOnly ? checkConverged(deps) : EXIT.ok;
@@ -140,7 +145,8 @@ interface PhaseRun {
     readonly runId: string;
 }
 
-async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<string>): Promise<ExitCode> {
+/** `targetUrns`: what the preview and `up` target; the phase's own URNs and, in a preview-only run, earlier phases'. */
+async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<string>, targetUrns: ReadonlySet<string>): Promise<ExitCode> {
     const { req, deps } = run;
     const { io, now, engine } = deps;
     const started = now();
@@ -177,18 +183,20 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         ];
         for (const result of early) if (!passes(result)) return await refuse(result);
 
-        const target = [...phaseUrns];
+        const target = [...targetUrns];
         await fs.promises.mkdir(deps.planDir, { recursive: true });
         const planFile = path.join(deps.planDir, `${req.env}-${phase}-${run.runId}.plan.json`);
-        const steps: PlanStep[] = [];
+        const previewedSteps: PlanStep[] = [];
         const previewStarted = now();
         const preview = await engine.preview({
-            target, plan: planFile, signal: deps.signal, onEvent: (e) => { const s = stepOf(e); if (s) steps.push(s); },
+            target, plan: planFile, signal: deps.signal, onEvent: (e) => { const s = stepOf(e); if (s) previewedSteps.push(s); },
         });
         durations.preview = now() - previewStarted;
         const hash = await sha256File(planFile);
         planHash = hash;
-        counts = preview.changeSummary;
+        // The earlier phases' steps were reviewed with those phases; the engine's counts include them.
+        const steps = previewedSteps.filter((s) => phaseUrns.has(s.urn) || !targetUrns.has(s.urn));
+        counts = steps.length === previewedSteps.length ? preview.changeSummary : countsOf(steps);
 
         const checked = [
             evaluate(scopeGate, { phase, phaseUrns, steps }),

@@ -106,7 +106,8 @@ describe("rollout: the phase loop", () => {
         it("does not end a --preview-only run, or a run of one phase, with a whole-stack preview", async () => {
             for (const req of [request("dev", "all", { previewOnly: true }), request("dev", "network", { yes: true })]) {
                 const h = harness("dev");
-                await rollout(req, h.deps);
+                for (const r of allPhasesIn("dev")) await h.ledger.append(r);
+                expect(await rollout(req, h.deps), textOf(h.io)).to.equal(EXIT.ok);
                 expect(h.engine.previews.filter((c) => c.target === undefined), req.phase).to.have.length(1);
             }
         });
@@ -332,6 +333,18 @@ describe("rollout: the phase loop", () => {
     });
 
     describe("--preview-only", () => {
+        it("with --phase all, previews each phase together with the earlier ones, and summarises only the phase's own steps", async () => {
+            const h = harness("dev");
+            for (const r of allPhasesIn("dev")) await h.ledger.append(r);
+            expect(await rollout(request("dev", "all", { previewOnly: true, format: "json" }), h.deps)).to.equal(EXIT.ok);
+            const layers = (c: { target?: readonly string[] }) => c.target!.filter((u) => parseUrn(u).type.startsWith("bbws:")).map((u) => parseUrn(u).name);
+            expect(h.engine.previews.slice(1).map(layers)).to.deep.equal(PHASE_NAMES.map((_, i) => ["network", "data", "storage", "ecs", "monitoring"].slice(0, i + 1)));
+            const database = JSON.parse(h.io.stdout[1]);
+            expect(database.resources.map((r: { name: string }) => r.name)).to.deep.equal(["data", "data-aurora", "data-aurora-1", "data-redis-auth"]);
+            expect(database.counts).to.deep.equal({ same: 2, create: 4 });
+            expect(database.gates.find((g: { gate: string }) => g.gate === "scope").verdict.status).to.equal("pass");
+        });
+
         it("stops after the scope and safety gates, prints the Markdown summary and records a preview", async () => {
             const h = harness("sit");
             const code = await rollout(request("sit", "network", { previewOnly: true, format: "markdown" }), h.deps);

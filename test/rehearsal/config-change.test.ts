@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { desiredState } from "../support/engine/desired";
-import { phaseOfUrn, PROJECT_DIR, RunResult, Stage, stage } from "../support/rehearsal";
+import { flagValues, phaseOfUrn, PROJECT_DIR, RunResult, Stage, stage } from "../support/rehearsal";
 
 interface PhaseSummaryJson {
     phase: string;
@@ -25,6 +25,9 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
     const TENANT = "quizcraft";
     let dev: Stage;
     after(() => dev.dispose());
+    let previewed: RunResult;
+    let stateBefore: string;
+    let stateAfterPreview: string;
     let run: RunResult;
     let tenantUrns: string[];
 
@@ -35,6 +38,9 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
         const doc = parse(fs.readFileSync(file, "utf8"));
         doc.config["bbws:tenants"].push({ id: TENANT, slot: 3, cpu: 256, memory: 512 });
         fs.writeFileSync(file, stringify(doc));
+        stateBefore = JSON.stringify(dev.state().deployment.resources);
+        previewed = await dev.rollout(["--env", "dev", "--phase", "all", "--preview-only", "--format", "json"]);
+        stateAfterPreview = JSON.stringify(dev.state().deployment.resources);
         run = await dev.rollout(["--env", "dev", "--phase", "all", "--yes", "--format", "json"]);
         tenantUrns = (await desiredState(dev.projectDir, "dev")).resources.map((r) => r.urn).filter((u) => u.split("::").pop()!.includes(TENANT));
     });
@@ -65,8 +71,20 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
         }
     });
 
-    it("can be previewed for all phases at once with --preview-only (driver: not yet — each phase is previewed " +
-        "against a state without the earlier phases' creates, so the engine refuses the later phases' dependencies)");
+    it("can first be previewed for all phases at once with --preview-only, each phase showing exactly what its rollout then did", () => {
+        expect(previewed.code, previewed.io.stderr.join("\n")).to.equal(0);
+        const rows = (r: RunResult) => summaries(r).map((p) => [p.phase, p.resources.map((x) => `${x.op} ${x.urn} ${x.properties.join(",")}`)]);
+        expect(rows(previewed)).to.deep.equal(rows(run));
+    });
+
+    it("previews a later phase together with the earlier ones (it needs what they create), changing nothing", () => {
+        const targeted = previewed.calls.filter((c) => c.argv[0] === "preview" && flagValues(c.argv, "--target").length > 0);
+        const phases = targeted.map((c) => [...new Set(flagValues(c.argv, "--target").map(phaseOfUrn))]);
+        expect(phases.slice(0, 2)).to.deep.equal([["network"], ["network", "database"]]);
+        expect(previewed.calls.filter((c) => c.argv[0] === "up")).to.deep.equal([]);
+        expect(dev.ledger().filter((r) => r.result === "previewed")).to.have.length(targeted.length);
+        expect(stateAfterPreview).to.equal(stateBefore);
+    });
 
     it("leaves the project's own stack file alone", () => {
         expect(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")).not.to.include(TENANT);
