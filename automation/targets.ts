@@ -1,7 +1,9 @@
 /**
- * Which URNs belong to a phase. `--target` globs only match URNs already in the stack's state
- * (pulumi/pulumi#8883), so a first rollout could not name what it creates; instead the driver runs one
- * whole-program preview and lists every step whose URN lies under the phase's layer component.
+ * Which URNs belong to a phase. The driver runs one whole-program preview and lists every step whose
+ * URN lies under the phase's layer component, then targets those literal URNs. Globs would reach new
+ * resources too (the engine matches them since pulumi/pulumi#11150; #8883 first expanded them against
+ * the state only), but a glob that matches nothing passes silently, and the reviewed preview and the
+ * `up` that applies its plan must name the same resources.
  *
  * A URN is `urn:pulumi:<stack>::<project>::<type chain>::<name>`, where the type chain lists the
  * types of the resource's ancestors and its own, joined by `$`:
