@@ -103,7 +103,7 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
 /**
  * Targeting is an escape hatch (Pulumi's docs): after a phased rollout a whole-stack preview must show
  * no changes, or something lies outside every phase or was left behind by one. The root stack is left
- * out: its step is `same` under a no-change preview, and its outputs are not what a phase owns.
+ * out: no phase owns it (under a no-change preview the engine reports it `same` anyway).
  */
 async function checkConverged(deps: RolloutDeps): Promise<ExitCode> {
     deps.io.err("\npreviewing the whole stack, untargeted: after every phase nothing should be left to change…");
