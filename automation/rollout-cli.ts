@@ -10,7 +10,8 @@ import yargs from "yargs";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Engine } from "./engine";
-import { BbwsError, describeError, EXIT, UsageError } from "./errors";
+import { PROJECT_DIR, runCommand } from "./cli";
+import { EXIT, UsageError } from "./errors";
 import type { Approval } from "./gates";
 import type { S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
@@ -32,8 +33,6 @@ export interface CliDeps {
     readonly now: () => number;
     readonly signal?: AbortSignal;
 }
-
-const PROJECT_DIR = path.resolve(__dirname, "..");
 
 const defaultDeps: CliDeps = {
     projectDir: PROJECT_DIR,
@@ -90,16 +89,10 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<C
         io.out(parsed.output);
         return EXIT.ok;
     }
-    try {
+    return runCommand(io, async () => {
         const rehearsal = parsed.args.rehearse ? (await import("./rehearse")).rehearse(defaultDeps.projectDir, parsed.args.env, io) : {};
-        return await run(toRequest(parsed.args), parsed.args.ledger, io, { ...defaultDeps, ...rehearsal, ...overrides });
-    } catch (err) {
-        if (err instanceof BbwsError) {
-            io.err(`error: ${describeError(err)}`);
-            return err.exitCode;
-        }
-        throw err;
-    }
+        return run(toRequest(parsed.args), parsed.args.ledger, io, { ...defaultDeps, ...rehearsal, ...overrides });
+    });
 }
 
 /** Every rule about which flags go together, in one place. */
