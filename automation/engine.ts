@@ -57,6 +57,8 @@ export interface Engine {
      * `deployment.pending_operations`): a read of the state, not an engine operation.
      */
     pendingOperations(): Promise<PendingOperation[]>;
+    /** The stack's outputs (`pulumi stack output`), grouped by phase, secrets in the clear: a read, not an operation. */
+    outputs(): Promise<Record<string, unknown>>;
 }
 
 /** An operation the state says was started and never reported finished. */

@@ -82,6 +82,14 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "reading the state (pulumi stack export)");
             }
         },
+        outputs: async () => {
+            try {
+                const outputs = await stack.outputs();
+                return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+            } catch (err) {
+                throw translate(err, "reading the stack outputs (pulumi stack output)");
+            }
+        },
         previewRefresh: async (o) => {
             try {
                 return await stack.previewRefresh({ onEvent: o.onEvent, signal: o.signal, color: "never" });

@@ -112,7 +112,7 @@ export function checkGit(git: GitState, rollout: RolloutConfig, env: string): vo
 }
 
 /** Who the credentials are, asked in the stack's region: a region not enabled for the account fails here, not mid-update. */
-async function callerIdentity(sts: Pick<STSClient, "send">): Promise<CallerIdentity> {
+export async function callerIdentity(sts: Pick<STSClient, "send">): Promise<CallerIdentity> {
     const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
     try {
         const who = await sts.send(new GetCallerIdentityCommand({}));

@@ -4,10 +4,10 @@
  * stack's outputs, expected values from its config; credentials from the default AWS chain.
  * `main` returns the exit code; only the bin entry at the bottom touches `process`.
  */
+import type { STSClient } from "@aws-sdk/client-sts";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import { commandLine, phaseOption, PROJECT_DIR, runCommand } from "./cli";
-import { CliMissingError, StackMissingError } from "./engine";
-import { EXIT, UsageError } from "./errors";
+import { EXIT } from "./errors";
 import { Io, processIo } from "./io";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import { loadStackConfig } from "./stack-files";
@@ -21,39 +21,20 @@ export interface VerifyCliDeps {
     /** Directory with Pulumi.yaml and the stack files. */
     readonly projectDir: string;
     readonly readOutputs: StackOutputsReader;
-    /** The AWS account the default credential chain resolves to. */
-    readonly callerAccount: (region: string) => Promise<string>;
+    /** An STS client for the stack's region, on the default credential chain. */
+    readonly sts: (region: string) => Promise<Pick<STSClient, "send">>;
     /** Clients, probe and retry policy for the checks; default: real ones for the stack's region. */
     readonly verify: Omit<VerifyDeps, "config" | "projectDir">;
 }
 
-/** Reads the outputs through the Automation API (which runs `pulumi stack output`); loaded only when used. */
-export const automationOutputs: StackOutputsReader = async (projectDir, env) => {
-    const auto = await import("@pulumi/pulumi/automation");
-    try {
-        const stack = await auto.LocalWorkspace.selectStack({ stackName: env, workDir: projectDir });
-        const outputs = await stack.outputs();
-        return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
-    } catch (err) {
-        // `commandResult` is internal to the SDK; its `err` is the process error of the CLI call.
-        if ((err as { commandResult?: { err?: { code?: string } } }).commandResult?.err?.code === "ENOENT") {
-            throw new CliMissingError("no `pulumi` executable found; verify reads the stack's outputs through it");
-        }
-        if (err instanceof auto.StackNotFoundError) throw new StackMissingError(env);
-        throw err;
-    }
-};
-
-const stsCallerAccount = async (region: string): Promise<string> => {
-    const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-    const identity = await new STSClient({ region }).send(new GetCallerIdentityCommand({}));
-    return identity.Account ?? "";
-};
+/** Reads the outputs through the one Automation API adapter (which runs `pulumi stack output`); loaded only when used. */
+export const automationOutputs: StackOutputsReader = async (projectDir, env) =>
+    (await (await import("./local-engine")).createLocalEngine({ projectDir, stack: env })).outputs();
 
 const defaultDeps: VerifyCliDeps = {
     projectDir: PROJECT_DIR,
     readOutputs: automationOutputs,
-    callerAccount: stsCallerAccount,
+    sts: async (region) => new (await import("@aws-sdk/client-sts")).STSClient({ region }),
     verify: {},
 };
 
@@ -77,7 +58,9 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
 
         const config = loadStackConfig(deps.projectDir, args.env);
         const outputs = await deps.readOutputs(deps.projectDir, args.env);
-        await requireAccount(deps, config.region, config.accountId, args.env);
+        // Every check would fail with "not found" against another account: say so once instead.
+        const { callerIdentity, checkCaller } = await import("./preflight");
+        checkCaller(await callerIdentity(await deps.sts(config.region)), config);
 
         const { verifyPhase } = await import("./verify");
         const { renderVerification, verificationReport } = await import("./verify/report");
@@ -89,21 +72,6 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         io.out(renderVerification(report, args.format));
         return report.summary.fail > 0 ? EXIT.failed : EXIT.ok;
     });
-}
-
-/** Every check would fail with "not found" against another account: say so once instead. */
-async function requireAccount(deps: VerifyCliDeps, region: string, expected: string, env: string): Promise<void> {
-    let actual: string;
-    try {
-        actual = await deps.callerAccount(region);
-    } catch (err) {
-        throw new UsageError("no-credentials", `no usable AWS credentials: ${(err as Error).message}`,
-            `sign in to ${env}'s account ${expected} (e.g. \`aws sso login\` and AWS_PROFILE) and run verify again`);
-    }
-    if (actual !== expected) {
-        throw new UsageError("wrong-account", `the AWS credentials are for account ${actual}, but ${env} is account ${expected}`,
-            `switch to ${env}'s credentials (AWS_PROFILE) and run verify again`);
-    }
 }
 
 if (require.main === module) {

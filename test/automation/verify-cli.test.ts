@@ -21,13 +21,18 @@ function deps(overrides: Partial<VerifyCliDeps> = {}): Partial<VerifyCliDeps> {
     return {
         projectDir: PROJECT_DIR,
         readOutputs: async () => outputs,
-        callerAccount: async () => cfg.accountId,
+        sts: async () => stsAnswering(async () => ({ Account: cfg.accountId, Arn: `arn:aws:iam::${cfg.accountId}:user/ops` })),
         verify: { clients: createClients(cfg.region), probe: healthyProbe, retry: { sleep: async () => undefined } },
         ...overrides,
     };
 }
 
 const allCheckIds = PHASE_NAMES.flatMap((p) => CHECKS[p].map((c) => c.id));
+
+/** An STS client whose every call answers with `answer` (GetCallerIdentity is the only one made). */
+function stsAnswering(answer: () => Promise<{ Account: string; Arn: string }>): any {
+    return { send: answer };
+}
 
 describe("npm run verify", () => {
     beforeEach(() => mockHealthyEnvironment(cfg, outputs));
@@ -65,16 +70,16 @@ describe("npm run verify", () => {
 
     it("refuses credentials for another account before reading anything, exit 2", async () => {
         const io = memoryIo();
-        expect(await main(["--env", "sit"], io, deps({ callerAccount: async () => "093646564004" }))).to.equal(EXIT.usage);
-        expect(io.stderr.join("\n")).to.include("the AWS credentials are for account 093646564004, but sit is account 815856636111");
+        expect(await main(["--env", "sit"], io, deps({ sts: async () => stsAnswering(async () => ({ Account: "093646564004", Arn: "arn:aws:iam::093646564004:user/ops" })) }))).to.equal(EXIT.usage);
+        expect(io.stderr.join("\n")).to.include("AWS credentials are for account 093646564004 (arn:aws:iam::093646564004:user/ops), but sit is account 815856636111");
         expect(mocks.ec2.commandCalls(DescribeVpcsCommand)).to.have.length(0);
     });
 
     it("says so when there are no credentials at all, exit 2", async () => {
         const io = memoryIo();
-        const callerAccount = async () => { throw new Error("Could not load credentials from any providers"); };
-        expect(await main(["--env", "sit"], io, deps({ callerAccount }))).to.equal(EXIT.usage);
-        expect(io.stderr.join("\n")).to.include("no usable AWS credentials: Could not load credentials from any providers").and.include("fix:");
+        const sts = async () => stsAnswering(async () => { throw new Error("Could not load credentials from any providers"); });
+        expect(await main(["--env", "sit"], io, deps({ sts }))).to.equal(EXIT.usage);
+        expect(io.stderr.join("\n")).to.include("AWS credentials do not work: Could not load credentials from any providers").and.include("fix:");
     });
 
     for (const [argv, message] of [

@@ -65,6 +65,7 @@ export interface FakeEngineOptions {
     readonly steps?: FakeStep[];
     /** Steps a targeted preview shows besides its targets (a change that leaks out of the phase). */
     readonly alsoTouched?: FakeStep[];
+    /** The stack outputs `up` and `outputs()` answer with; default none. */
     readonly outputs?: Record<string, unknown>;
     readonly cliVersion?: string;
     readonly backend?: BackendIdentity;
@@ -198,6 +199,12 @@ export class FakeEngine implements Engine {
         this.requireCli();
         this.stateReads++;
         return this.options.pendingOperations ?? [];
+    }
+
+    async outputs(): Promise<Record<string, unknown>> {
+        this.requireCli();
+        this.stateReads++;
+        return this.options.outputs ?? {};
     }
 
     private requireCli(): void {
