@@ -219,6 +219,9 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         approvals = given.filter((a) => requiredRoles.includes(a.role) && (!a.planHash || hash.startsWith(a.planHash)))
             .map((a) => ({ role: a.role, name: a.name, planHash: hash }));
         if (!passes(approval)) return await refuse(approval);
+        io.err(approvals.length
+            ? `approved for plan ${hash.slice(0, 12)} by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}`
+            : `confirmed for plan ${hash.slice(0, 12)} (no role must approve ${phase} in ${req.env})`);
         if (await sha256File(planFile) !== hash) {
             return await refuse({ ...approval, verdict: {
                 status: "fail", findings: [`${planFile} changed after it was approved`], fix: "run again: preview, review and approve the new plan",
