@@ -322,6 +322,11 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
         const zoneId = `Z${hash(`zone/${args.name}`, 20).toUpperCase()}`;
         return { zoneId, id: zoneId, name: args.name, privateZone: false, arn: `arn:aws:route53:::hostedzone/${zoneId}` };
     },
+    // The regional Elastic Load Balancing account that writes access logs (eu-west-1's and af-south-1's).
+    "aws:elb/getServiceAccount:getServiceAccount": (_args, o) => {
+        const account = ({ "eu-west-1": "156460612806", "af-south-1": "098369216593" } as Record<string, string>)[o.region] ?? "127311923021";
+        return { arn: `arn:aws:iam::${account}:root`, id: account };
+    },
     "aws:ec2/getRouteTables:getRouteTables": (args) => ({
         ids: ((args.filters?.[0]?.values as string[] | undefined) ?? []).map((subnet) => `rtb-${hash(subnet, 17)}`),
         id: "route-tables",

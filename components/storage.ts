@@ -104,6 +104,7 @@ export class StorageLayer extends pulumi.ComponentResource {
 
         const assetsName = bbwsName(env, "tenant-assets");
         const migrationName = bbwsName(env, "migration-artifacts");
+        const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
         const logs = this.bucket(name, args, {
             part: "logs",
             // ALB access-log delivery writes with SSE-S3 only.
@@ -112,7 +113,9 @@ export class StorageLayer extends pulumi.ComponentResource {
                 {
                     Sid: "AllowLoadBalancerLogDelivery",
                     Effect: "Allow",
-                    Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                    // Regions opened before December 2021 (eu-west-1, af-south-1) deliver as the region's
+                    // ELB account; newer ones as the service principal. Both, so either kind of region works.
+                    Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
                     Action: "s3:PutObject",
                     Resource: [pulumi.interpolate`${arn}/AWSLogs/${accountId}/*`, pulumi.interpolate`${arn}/*/AWSLogs/${accountId}/*`],
                 },

@@ -175,6 +175,8 @@ describe("storage layer", () => {
                 it("lets the load balancer deliver access logs into this account's prefix of the logs bucket", () => {
                     const statements = policyOf(named(resources, "storage-logs-policy")).Statement;
                     const alb = statements.find((s: any) => s.Principal?.Service === "logdelivery.elasticloadbalancing.amazonaws.com");
+                    expect(alb.Principal.AWS, "the region's ELB account (regions before Dec 2021)")
+                        .to.equal(cfg.region === "af-south-1" ? "arn:aws:iam::098369216593:root" : "arn:aws:iam::156460612806:root");
                     expect(alb.Effect).to.equal("Allow");
                     expect(alb.Action).to.equal("s3:PutObject");
                     for (const resource of alb.Resource) expect(resource).to.match(new RegExp(`^arn:aws:s3:::bbws-logs-${env}/.*AWSLogs/${cfg.accountId}/\\*$`));
