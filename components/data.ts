@@ -223,6 +223,13 @@ export class DataLayer extends pulumi.ComponentResource {
             description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs",
             parameters: [...CLUSTER_PARAMETERS],
         }, { parent: this });
+        // RDS would create these on first export and keep the logs forever; created here, they have a
+        // retention and the data key (audit logs name users and statements).
+        const logGroups = AURORA_LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-aurora-${log}-log`, {
+            name: `/aws/rds/cluster/${identifier}/${log}`,
+            retentionInDays: database.logRetentionDays,
+            kmsKeyId: key.arn,
+        }, { parent: this }));
         return new aws.rds.Cluster(`${name}-aurora`, {
             clusterIdentifier: identifier,
             engine: "aurora-mysql",
@@ -249,6 +256,7 @@ export class DataLayer extends pulumi.ComponentResource {
             tags: { Name: identifier },
         }, {
             ...statefulOptions(this, args.protection),
+            dependsOn: logGroups,
             // Instances take automatic minor upgrades, which move the cluster's version past the one
             // configured: without this, drift would report it and the next `up` would try to downgrade.
             // A major upgrade is still a deliberate config change (the parameter family follows it).

@@ -119,6 +119,8 @@ const databaseSchema = z.object({
         [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]]).default(60),
     /** The engine's connection limit, which the connections alarm is measured against. */
     maxConnections: positiveInt.default(1000),
+    /** Retention of the audit, error and slow-query log groups the cluster exports to. */
+    logRetentionDays: positiveInt.default(90),
 }).strict();
 
 const cacheSchema = z.object({

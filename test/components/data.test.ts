@@ -126,6 +126,15 @@ describe("data layer", () => {
                     expect(cluster.inputs.dbSubnetGroupName).to.equal(subnets.inputs.name);
                     expect(subnets.inputs.subnetIds).to.deep.equal(ISOLATED.slice(0, cfg.network.azCount));
                 });
+                it("exports audit, error and slow-query logs to log groups it owns, with retention and the data key", () => {
+                    for (const log of ["audit", "error", "slowquery"]) {
+                        const group = named(resources, `data-aurora-${log}-log`);
+                        expect(group.inputs.name).to.equal(`/aws/rds/cluster/bbws-aurora-${env}/${log}`);
+                        expect(group.inputs.retentionInDays).to.equal(cfg.database.logRetentionDays);
+                        expect(group.inputs.kmsKeyId).to.equal(keyArn);
+                        expect(options.get("data-aurora")?.dependencies, "the group exists before RDS would create its own").to.include(group.urn);
+                    }
+                });
                 it("lets automatic minor upgrades move its version without drift or a downgrade on the next up", () => {
                     expect(options.get("data-aurora")?.ignoreChanges).to.deep.equal(["engineVersion"]);
                     for (let i = 1; i <= cfg.database.instances; i++) {
