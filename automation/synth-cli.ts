@@ -18,7 +18,7 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
             .option("phase", { type: "string", describe: `only this phase: ${PHASE_NAMES.join(", ")}` })
             .option("json", { type: "boolean", default: false, describe: "print one JSON document: project, stack, resources, outputs" })
             .option("policies", { type: "boolean", default: false, describe: "evaluate the security baseline (src/policy) instead; exit 3 on a mandatory violation without a waiver" })
-            .option("format", { choices: ["text", "markdown"] as const, default: "text" as const, describe: "with --policies: a terminal table or Markdown for a pull request" })
+            .option("format", { choices: ["table", "markdown"] as const, default: "table" as const, describe: "with --policies: a terminal table or Markdown for a pull request" })
             .parseAsync();
         if (args.help) return EXIT.ok;
         const phase = phaseOption(args.phase);

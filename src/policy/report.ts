@@ -5,9 +5,9 @@
 import { renderMarkdownTable, renderTable } from "../../automation/table";
 import { Evaluation, expiredWaivers } from "./evaluate";
 
-export type ReportFormat = "text" | "markdown";
+export type ReportFormat = "table" | "markdown";
 
-export function renderPolicyReport(evaluation: Evaluation, format: ReportFormat = "text"): string {
+export function renderPolicyReport(evaluation: Evaluation, format: ReportFormat = "table"): string {
     const table = format === "markdown" ? renderMarkdownTable : renderTable;
     const heading = (text: string) => (format === "markdown" ? `### ${text}` : text);
     const { outcomes } = evaluation;

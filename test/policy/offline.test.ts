@@ -29,7 +29,7 @@ describe("security baseline over each environment's synth (npm run synth -- --en
     for (const env of ENVIRONMENTS) {
         const known = KNOWN_VIOLATIONS[env] ?? [];
         // Prod as a pull request shows it; the others as a terminal does.
-        const format = env === "prod" ? "markdown" : "text";
+        const format = env === "prod" ? "markdown" : "table";
 
         it(`${env}: no mandatory violation without a waiver${known.length > 0 ? ` except the known ${known.join(", ")} (exit 3)` : " (exit 0)"}`, async () => {
             const io = memoryIo();
