@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig } from "../src/config";
 import { parseCidr } from "../src/config";
-import { bbwsName } from "./shared";
+import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 
 export interface NetworkTenant {
     readonly id: string;
@@ -168,10 +168,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
         }, { parent: this });
         const role = new aws.iam.Role(`${name}-flow-logs-role`, {
             name: bbwsName(env, "vpc-flow-logs"),
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com"),
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
             role: role.id,
