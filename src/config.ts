@@ -6,6 +6,7 @@
  * Components never read config: they receive the slices of `PlatformConfig` they need.
  */
 import { z } from "zod";
+import { AWS_PROVIDER_CONFIG_KEYS } from "./aws-provider-config";
 import { PHASE_NAMES } from "./phases";
 
 /** Fargate's valid task sizes: cpu units → allowed memory (MiB). */
@@ -69,7 +70,7 @@ export function isPrivateVpcCidr(cidr: string): boolean {
 }
 
 const dnsLabel = z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
-    "a DNS label: 3–32 characters, lowercase letters, digits and '-', starting with a letter");
+    "a DNS label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit");
 const hostname = z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
     "a lowercase DNS hostname such as www.example.com");
 const positiveInt = z.number().int().positive();
@@ -168,9 +169,28 @@ const ecsSchema = z.object({
     sessionTimeoutMinutes: z.number().int().min(1).max(60).default(60),
 }).strict();
 
+/**
+ * Tenant ids the platform's own resources already use in the places a tenant's names go: a tenant
+ * with one of these ids would register a second resource under the same URN (the engine refuses the
+ * whole program) or ask AWS for a name the platform holds. Each reason names what it would collide with.
+ */
+export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
+    migration: "the one-off migration task owns it (ECS layer `ecs-migration-logs`, `ecs-migration-task`, IAM roles `bbws-task-migration-<env>` and `bbws-task-exec-migration-<env>`)",
+    sessions: "the ECS Exec session log group owns it (ECS layer `ecs-sessions-logs`)",
+};
+
 const tenantSchema = z.object({
-    /** DNS label, at most 29 characters so that its MySQL user `wp_<id>` fits MySQL's 32. */
-    id: dnsLabel.refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32"),
+    /**
+     * DNS label, 3–29 characters, not reserved. 29 so that its MySQL user `wp_<id>` fits MySQL's 32
+     * (MySQL reference manual, "User Names and Passwords"); no `--` in the third and fourth place,
+     * which IDNA keeps for encoded labels (RFC 5891 §4.2.3.1).
+     */
+    id: dnsLabel
+        .refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32")
+        .refine((id) => id.slice(2, 4) !== "--", "no '--' in the third and fourth characters: IDNA reserves them for encoded labels (RFC 5891 §4.2.3.1)")
+        .superRefine((id, ctx) => {
+            if (id in RESERVED_TENANT_IDS) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${id}' is reserved: ${RESERVED_TENANT_IDS[id]}` });
+        }),
     /**
      * The tenant's permanent number, never reused: its POSIX uid/gid (20000 + slot) and its listener
      * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.
@@ -187,7 +207,10 @@ const tenantSchema = z.object({
     imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag").optional(),
     minCapacity: z.number().int().min(0).optional(),
     maxCapacity: positiveInt.optional(),
-    /** Holds an exclusive lock on EFS: deploy with minimum healthy 0 %, maximum 100 %. */
+    /**
+     * Holds an exclusive lock on EFS: one task at most. Deploys with minimum healthy 0 %, maximum
+     * 100 %, and auto-scales 0–1 or 1–1 (`minCapacity` defaults to 1, `maxCapacity` to 1; more is refused).
+     */
     singleton: z.boolean().default(false),
     execEnabled: z.boolean().default(false),
     /** A non-essential `migration` container beside WordPress for long-running migration work. */
@@ -233,6 +256,10 @@ const rolloutSchema = z.object({
     promoteFrom: z.string().optional(),
 }).strict();
 
+/**
+ * The `aws:` keys this program requires; every other key the AWS provider defines is passed
+ * through to it, and a key it does not define is refused (see `AWS_PROVIDER_CONFIG_KEYS`).
+ */
 const awsSchema = z.object({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
     allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")).length(1, "exactly one account: the environment's own"),
@@ -319,16 +346,28 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     const aws: Record<string, unknown> = {};
     const bbws: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) {
-        const [ns, name] = key.split(":", 2);
-        if (ns === "aws") aws[name] = value;
-        else if (ns === "bbws") bbws[name] = value;
+        const separator = key.indexOf(":");
+        const ns = separator < 0 ? "" : key.slice(0, separator);
+        const name = key.slice(separator + 1);
+        if (ns === "aws") {
+            aws[name] = value;
+            if (!AWS_PROVIDER_CONFIG_KEYS.includes(name)) {
+                problems.push(`${key}: the AWS provider defines no such key, so it would be ignored${didYouMean(name, AWS_PROVIDER_CONFIG_KEYS, "aws:")}`);
+            }
+        } else if (ns === "bbws") {
+            bbws[name] = value;
+        } else if (ns !== ENGINE_NAMESPACE) {
+            problems.push(`${key}: namespace '${ns}' is read by nothing, so the value would be ignored; ` +
+                `this program reads 'bbws:' and 'aws:' keys${didYouMean(ns, ["bbws", "aws"], "", `:${name}`)}`);
+        }
     }
     const awsResult = awsSchema.safeParse(aws);
     const bbwsResult = bbwsSchema.safeParse(bbws);
-    if (!awsResult.success) problems.push(...formatIssues("aws", awsResult.error));
-    if (!bbwsResult.success) problems.push(...formatIssues("bbws", bbwsResult.error));
-    if (!/^[a-z][a-z0-9-]{1,15}$/.test(stack)) {
-        problems.push(`stack name '${stack}': expected a short lowercase environment name such as dev, sit or prod`);
+    if (!awsResult.success) problems.push(...formatIssues("aws", awsResult.error, awsSchema));
+    if (!bbwsResult.success) problems.push(...formatIssues("bbws", bbwsResult.error, bbwsSchema));
+    if (!isStackName(stack)) {
+        problems.push(`stack name '${stack}': expected a short lowercase environment name such as dev, sit or prod ` +
+            "(2–16 letters, digits and single inner hyphens: it ends S3 bucket, RDS and load balancer names, which refuse the rest)");
     }
     if (!awsResult.success || !bbwsResult.success) throw new ConfigError(stack, problems);
 
@@ -346,8 +385,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         posixId: TENANT_POSIX_ID_BASE + t.slot,
         hostnames: [`${t.id}.${b.domain}`, ...t.domains],
         imageTag: t.imageTag ?? b.ecs.imageTag,
-        minCapacity: t.minCapacity ?? b.ecs.minCapacity,
-        maxCapacity: t.maxCapacity ?? b.ecs.maxCapacity,
+        ...tenantCapacity(t, b.ecs),
     }));
     return deepFreeze({
         env: stack,
@@ -393,9 +431,13 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
             problems.push(`bbws:tenants[${i}].memory: ${t.memory} MiB is not a Fargate size for cpu ${t.cpu}; ` +
                 `expected one of ${fargateMemoryOptions(t.cpu).join(", ")}`);
         }
-        const min = t.minCapacity ?? b.ecs.minCapacity;
-        const max = t.maxCapacity ?? b.ecs.maxCapacity;
-        if (min > max) problems.push(`bbws:tenants[${i}]: minCapacity ${min} is greater than maxCapacity ${max}`);
+        const { minCapacity: min, maxCapacity: max } = tenantCapacity(t, b.ecs);
+        if (t.singleton && max > 1) {
+            problems.push(`bbws:tenants[${i}].maxCapacity: ${max} tasks, but a singleton holds an exclusive lock on EFS: ` +
+                "a second task would wait on the first one's lock; use 1 (the default for a singleton) or drop singleton");
+        } else if (min > max) {
+            problems.push(`bbws:tenants[${i}]: minCapacity ${min} is greater than maxCapacity ${max}`);
+        }
     });
     if (b.ecs.minCapacity > b.ecs.maxCapacity) {
         problems.push(`bbws:ecs: minCapacity ${b.ecs.minCapacity} is greater than maxCapacity ${b.ecs.maxCapacity}`);
@@ -416,8 +458,28 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
     return problems;
 }
 
-function formatIssues(namespace: string, error: z.ZodError): string[] {
-    return error.issues.map((issue) => {
+/** Config keys in this namespace are the engine's own settings (`pulumi:autonaming`, …), not the program's. */
+const ENGINE_NAMESPACE = "pulumi";
+
+/** A stack name that fits every physical name it ends: no trailing or doubled hyphen (S3, RDS, ELB names refuse them). */
+export function isStackName(stack: string): boolean {
+    return stack.length >= 2 && stack.length <= 16 && /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(stack);
+}
+
+/** The tenant's auto-scaling range: a singleton defaults to one task, everyone else to the environment's range. */
+function tenantCapacity(t: z.infer<typeof tenantSchema>, ecs: z.infer<typeof ecsSchema>): { minCapacity: number; maxCapacity: number } {
+    return {
+        minCapacity: t.minCapacity ?? (t.singleton ? Math.min(1, ecs.minCapacity) : ecs.minCapacity),
+        maxCapacity: t.maxCapacity ?? (t.singleton ? 1 : ecs.maxCapacity),
+    };
+}
+
+function formatIssues(namespace: string, error: z.ZodError, schema: z.ZodTypeAny): string[] {
+    return error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys" && issue.path.length === 0) {
+            const known = objectKeysAt(schema, []);
+            return issue.keys.map((k) => `${namespace}:${k}: unknown key, so the value would be ignored${didYouMean(k, known, `${namespace}:`)}`);
+        }
         const [head, ...rest] = issue.path;
         const key = head === undefined ? namespace : `${namespace}:${String(head)}`;
         const path = rest.reduce<string>((acc, part) =>
@@ -425,10 +487,52 @@ function formatIssues(namespace: string, error: z.ZodError): string[] {
         const message = issue.code === "invalid_type" && issue.received === "undefined"
             ? `required, expected ${issue.expected}`
             : issue.code === "unrecognized_keys"
-                ? `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+                ? issue.keys.map((k) => `unknown key '${k}'${didYouMean(k, objectKeysAt(schema, issue.path))}`).join("; ")
                 : issue.message;
-        return `${path}: ${message}`;
+        return [`${path}: ${message}`];
     });
+}
+
+/** The keys an object schema at `path` accepts (arrays and wrappers stepped through); [] when there is none. */
+function objectKeysAt(schema: z.ZodTypeAny, path: ReadonlyArray<string | number>): string[] {
+    let node: z.ZodTypeAny | undefined = schema;
+    const unwrap = (s: z.ZodTypeAny): z.ZodTypeAny =>
+        s instanceof z.ZodDefault ? unwrap(s._def.innerType)
+            : s instanceof z.ZodOptional ? unwrap(s.unwrap())
+                : s instanceof z.ZodEffects ? unwrap(s.innerType())
+                    : s instanceof z.ZodArray ? unwrap(s.element)
+                        : s;
+    for (const part of path) {
+        if (typeof part === "number") continue;
+        const current: z.ZodTypeAny | undefined = node === undefined ? undefined : unwrap(node);
+        node = current instanceof z.ZodObject ? (current.shape as Record<string, z.ZodTypeAny>)[part] : undefined;
+    }
+    const target = node === undefined ? undefined : unwrap(node);
+    return target instanceof z.ZodObject ? Object.keys(target.shape) : [];
+}
+
+/** `; did you mean 'x'?` for the closest candidate within a few typos, else "". */
+function didYouMean(word: string, candidates: readonly string[], prefix = "", suffix = ""): string {
+    let best: { candidate: string; distance: number } | undefined;
+    for (const candidate of candidates) {
+        const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+        if (!best || distance < best.distance) best = { candidate, distance };
+    }
+    const tolerance = Math.max(2, Math.floor(word.length / 3));
+    return best && best.distance <= tolerance ? `; did you mean '${prefix}${best.candidate}${suffix}'?` : "";
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
 }
 
 function deepFreeze<T>(value: T): T {

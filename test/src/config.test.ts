@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { cidrsOverlap, ConfigError, decodeConfigValue, isPrivateVpcCidr, isValidFargateSize, parseConfig, PlatformConfig } from "../../src/config";
+import { cidrsOverlap, ConfigError, decodeConfigValue, isPrivateVpcCidr, isStackName, isValidFargateSize, parseConfig, PlatformConfig } from "../../src/config";
+import { AWS_PROVIDER_CONFIG_KEYS } from "../../src/aws-provider-config";
 import { configFor, ENVIRONMENTS, stackFileConfig } from "../support/pulumi";
 
 /** The facts every stack file must agree with (issue #2's table). */
@@ -135,7 +136,15 @@ describe("configuration", () => {
             ["an invalid Fargate cpu/memory pair", withTenants(tenant({ cpu: 256, memory: 4096 })), /bbws:tenants\[0\]\.memory: 4096 MiB is not a Fargate size for cpu 256; expected one of 512, 1024, 2048/],
             ["an unknown Fargate cpu", withTenants(tenant({ cpu: 300, memory: 1024 })), /bbws:tenants\[0\]\.cpu: one of 256, 512/],
             ["no tenants", withTenants(), /bbws:tenants: at least one tenant/],
-            ["a misspelt key", { "bbws:network": { ...dev["bbws:network"], natStratgy: "single" } }, /bbws:network: unknown key\(s\) 'natStratgy'/],
+            ["a misspelt key", { "bbws:network": { ...dev["bbws:network"], natStratgy: "single" } }, /bbws:network: unknown key 'natStratgy'; did you mean 'natStrategy'\?/],
+            ["a misspelt top-level bbws key", { "bbws:tenant": [] }, /bbws:tenant: unknown key, so the value would be ignored; did you mean 'bbws:tenants'\?/],
+            ["a misspelt namespace (sit's approvals would silently vanish)", { "bbsw:approvals": { network: ["tech-lead"] } }, /bbsw:approvals: namespace 'bbsw' is read by nothing.*did you mean 'bbws:approvals'\?/],
+            ["the project's own namespace, which this program does not read", { "bbws-platform:domain": "x.io" }, /bbws-platform:domain: namespace 'bbws-platform' is read by nothing/],
+            ["an aws: key the AWS provider does not define (its config/vars module)", { "aws:allowedAccountId": ["536580886816"] }, /aws:allowedAccountId: the AWS provider defines no such key.*did you mean 'aws:allowedAccountIds'\?/],
+            ["a reserved tenant id: the migration task's names", withTenants(tenant({ id: "migration" })), /bbws:tenants\[0\]\.id: 'migration' is reserved: the one-off migration task/],
+            ["a reserved tenant id: the ECS Exec session logs' names", withTenants(tenant({ id: "sessions" })), /bbws:tenants\[0\]\.id: 'sessions' is reserved/],
+            ["a tenant id with '--' where IDNA puts its marker (RFC 5891 §4.2.3.1)", withTenants(tenant({ id: "xn--shop" })), /bbws:tenants\[0\]\.id: no '--' in the third and fourth characters/],
+            ["a singleton that may scale past one task (two would contend for its EFS lock)", withTenants(tenant({ singleton: true, maxCapacity: 2 })), /bbws:tenants\[0\]\.maxCapacity: 2 tasks, but a singleton holds an exclusive lock on EFS/],
             ["two allowed accounts", { "aws:allowedAccountIds": ["536580886816", "815856636111"] }, /aws:allowedAccountIds: exactly one account/],
             ["a malformed account id", { "aws:allowedAccountIds": ["5365"] }, /aws:allowedAccountIds\[0\]: a 12-digit AWS account id/],
             ["no region", { "aws:region": undefined }, /aws:region: required/],
@@ -159,9 +168,37 @@ describe("configuration", () => {
         it("refuses a stack name that is not an environment name", () => {
             expect(problemsWith({}, "Dev Stack").join("\n")).to.match(/stack name 'Dev Stack'/);
         });
+
+        it("refuses stack names that would end AWS names badly: a trailing or doubled hyphen, or over 16 characters", () => {
+            // S3 bucket names end with a letter or digit (S3 user guide, "Bucket naming rules"); RDS and
+            // ElastiCache identifiers refuse "--" and a trailing hyphen (CreateDBCluster, CreateReplicationGroup).
+            for (const stack of ["dev-", "qa--eu", "a".repeat(17)]) {
+                expect(problemsWith({}, stack).join("\n"), stack).to.match(new RegExp(`stack name '${stack}'`));
+            }
+            expect(isStackName("qa-eu-2")).to.equal(true);
+        });
+
+        it("accepts every key the AWS provider defines, and the engine's own pulumi: keys", () => {
+            expect(problemsWith({ "aws:profile": "bbws-dev", "aws:maxRetries": 5, "pulumi:disable-default-providers": ["*"] })).to.deep.equal([]);
+        });
+    });
+
+    describe("a singleton tenant (one task holds the EFS lock)", () => {
+        it("runs one task by default whatever the environment's auto-scaling range", () => {
+            const cfg = configFor("sit", withTenants(tenant({ singleton: true })));
+            expect(cfg.ecs.maxCapacity).to.be.greaterThan(1);
+            expect(cfg.tenants[0]).to.include({ minCapacity: 1, maxCapacity: 1 });
+        });
+        it("may scale to zero", () => {
+            expect(configFor("sit", withTenants(tenant({ singleton: true, minCapacity: 0 }))).tenants[0]).to.include({ minCapacity: 0, maxCapacity: 1 });
+        });
     });
 
     describe("helpers", () => {
+        it("lists exactly the config keys the installed AWS provider defines (@pulumi/aws config/vars)", () => {
+            const vars = require("@pulumi/aws/config/vars");
+            expect([...AWS_PROVIDER_CONFIG_KEYS].sort()).to.deep.equal(Object.keys(vars).sort());
+        });
         it("accepts only private /16–/20 VPC ranges", () => {
             expect(isPrivateVpcCidr("10.20.0.0/16")).to.equal(true);
             expect(isPrivateVpcCidr("172.16.0.0/20")).to.equal(true);
