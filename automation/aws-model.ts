@@ -8,6 +8,7 @@
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { isNameRule, NameRuleError, NAME_RULES, nameProblems, physicalName } from "./aws-name-rules";
 
 export interface AwsModelOptions {
     readonly accountId: string;
@@ -355,8 +356,31 @@ function albHostedZoneId(region: string): string {
 
 export class UnknownResourceTypeError extends Error {}
 
-/** Builds the mocks for one environment's account and region. */
+/**
+ * Builds the mocks for one environment's account and region. Like AWS, they refuse a name that
+ * breaks the type's rule in automation/aws-name-rules.ts (auto-names included) and a second
+ * resource asking for a name already taken (`NameRuleError`).
+ */
 export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
+    const taken = new Map<string, string>();
+    const checkName = (args: pulumi.runtime.MockResourceArgs) => {
+        const entry = NAME_RULES[args.type];
+        if (!entry) {
+            throw new UnknownResourceTypeError(`automation/aws-name-rules.ts has no naming rule for resource type '${args.type}' ` +
+                `(resource '${args.name}'): add what AWS accepts as its name, with the source`);
+        }
+        if (!isNameRule(entry)) return;
+        const [problem] = nameProblems(entry, args.name, args.inputs);
+        if (problem) throw new NameRuleError(args.type, args.name, problem, entry.source);
+        const found = physicalName(entry, args.name, args.inputs);
+        if (!found || found.auto) return;
+        const key = [args.type, found.name, ...(entry.uniqueWithin ?? []).map((p) => JSON.stringify(args.inputs[p]))].join("\0");
+        const holder = taken.get(key);
+        if (holder) {
+            throw new NameRuleError(args.type, args.name, `${entry.property} '${found.name}' is already taken by resource '${holder}': AWS refuses the second create`, entry.source);
+        }
+        taken.set(key, args.name);
+    };
     return {
         newResource(args: pulumi.runtime.MockResourceArgs) {
             const model = RESOURCE_MODELS[args.type];
@@ -368,6 +392,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 throw new UnknownResourceTypeError(`the AWS model has no entry for resource type '${args.type}' ` +
                     `(resource '${args.name}'): add one to RESOURCE_MODELS in automation/aws-model.ts`);
             }
+            checkName(args);
             const ctx: ModelContext = {
                 ...options,
                 name: args.name,

@@ -63,13 +63,18 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     }, options.project, options.stack, false);
 
     const registrations: Registration[] = [];
+    const urns = new Set<string>();
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         register(req, (err: any, resp: any) => {
             if (!err) {
+                const urn = engineUrn(resp.getUrn());
+                // The mock monitor answers a second registration of a URN; the engine refuses the program.
+                if (urns.has(urn)) fail(new DuplicateUrnError(urn));
+                urns.add(urn);
                 registrations.push({
-                    urn: engineUrn(resp.getUrn()),
+                    urn,
                     type: req.getType(),
                     name: req.getName(),
                     parent: req.getParent() ? engineUrn(req.getParent()) : undefined,
@@ -84,6 +89,18 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     const result = await Promise.race([Promise.resolve().then(program), failed]);
     await Promise.race([pulumi.runtime.disconnect(), failed]);
     return { result, registrations };
+}
+
+/**
+ * Two resources registered under one URN (same type and name): the engine fails the whole program
+ * with "Duplicate resource URN '<urn>'; try giving it a unique name" (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go).
+ */
+export class DuplicateUrnError extends Error {
+    constructor(readonly urn: string) {
+        super(`Duplicate resource URN '${urn}': two resources of the same type share a name, which the engine refuses`);
+        this.name = "DuplicateUrnError";
+    }
 }
 
 /**

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PHASES, PhaseName } from "../src/phases";
 import type { Registration } from "./mock-run";
+import { UsageError } from "./errors";
 import { engineConfig, loadStackConfig, readStackFile, StackFile } from "./stack-files";
 
 export interface SynthResource {
@@ -41,17 +42,25 @@ export async function synthesize(projectDir: string, env: string, options: Synth
 
     // Loaded only now: importing Pulumi costs about a second, which `--help` and bad input should not pay.
     const pulumi = await import("@pulumi/pulumi");
-    const { runUnderMocks, maskSecrets } = await import("./mock-run");
+    const { runUnderMocks, maskSecrets, DuplicateUrnError } = await import("./mock-run");
     const { createPlatform } = await import("../src/program");
     const { loadConfig } = await import("../src/load-config");
 
+    const { NameRuleError } = await import("./aws-name-rules");
     const { result: outputs, registrations } = await runUnderMocks({
         project: stackFile.project,
         stack: env,
         model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
         config: engineConfig(stackFile),
         secretKeys: stackFile.secretKeys,
-    }, () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig())));
+    }, () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig()))).catch((err: unknown) => {
+        // What AWS or the engine would refuse for this config is bad input, reported without a stack trace.
+        if (err instanceof NameRuleError || err instanceof DuplicateUrnError) {
+            throw new UsageError("refused-by-aws-rules", `${stackFile.path}: ${err.message}`,
+                "change the config value that produces this name; README \"Names and AWS's limits\" lists each rule");
+        }
+        throw err;
+    });
 
     const resources = [...registrations.map((r) => toSynthResource(r, registrations)), ...defaultProviders(stackFile.project, env, registrations, projectDir)];
     return { project: stackFile.project, stack: env, resources, outputs: maskSecrets(outputs ?? {}) };

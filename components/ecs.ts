@@ -3,6 +3,7 @@
  * WordPress service per tenant, plus the one-off migration task. It takes plain inputs from the
  * network, data and storage layers so it can be built and tested on its own.
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
@@ -107,6 +108,29 @@ export const ECR_LIFECYCLE_POLICY = {
         },
     ],
 };
+
+/** The target group inputs whose change makes AWS replace the group (terraform-provider-aws internal/service/elbv2/target_group.go: ForceNew). */
+export interface TargetGroupIdentity {
+    readonly targetType: string;
+    readonly protocol: string;
+    readonly port: number;
+    readonly vpcId: string;
+}
+
+/**
+ * A tenant's target group name: its id cut to 23 characters, `-`, and 8 hex digits of a hash of
+ * its slot and every input whose change replaces the group. Target group names are unique in the
+ * account and region and at most 32 characters (ELB API CreateTargetGroup); Pulumi's auto-name
+ * (`<logical name>-` and 7 random characters) does not fit a tenant id over 17 characters. A change
+ * that replaces the group also changes its name, so the new group is created before the old one,
+ * still attached to the listener and service, is deleted.
+ */
+export function targetGroupName(tenantId: string, slot: number, identity: TargetGroupIdentity): string {
+    const digest = createHash("sha256")
+        .update(JSON.stringify([slot, identity.targetType, identity.protocol, identity.port, identity.vpcId]))
+        .digest("hex").slice(0, 8);
+    return `${tenantId.slice(0, 23).replace(/-+$/, "")}-${digest}`;
+}
 
 /** The capacity provider strategy in ECS's shape, for the cluster default and every service. */
 export function capacityProviderStrategy(providers: readonly CapacityProvider[]) {
@@ -409,12 +433,10 @@ export class EcsLayer extends pulumi.ComponentResource {
             containerDefinitions: pulumi.jsonStringify(containers),
         }, { parent: this });
 
-        // Target group names are left to Pulumi (a random suffix), so a change that replaces the
-        // group can create the new one before deleting the old one still attached to the listener.
+        const replacedBy = { targetType: "ip", protocol: "HTTP", port: tenant.containerPort };
         const targetGroup = new aws.lb.TargetGroup(`${tn}-tg`, {
-            targetType: "ip",
-            protocol: "HTTP",
-            port: tenant.containerPort,
+            ...replacedBy,
+            name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(id, tenant.slot, { ...replacedBy, vpcId })),
             vpcId: args.vpcId,
             deregistrationDelay: 30,
             healthCheck: {
@@ -506,7 +528,9 @@ export class EcsLayer extends pulumi.ComponentResource {
 
     /** One secret per tenant with its WordPress keys and salts, generated once and kept in state as secrets. */
     private createSalts(tn: string, args: EcsLayerArgs, tenant: TenantConfig): aws.secretsmanager.Secret {
-        const values = Object.fromEntries(WORDPRESS_SALT_KEYS.map((key) => [key, new random.RandomPassword(`${tn}-${key.toLowerCase().replace(/_/g, "-")}`, {
+        // The key's own upper-case name: a lower-case tenant id can never spell it, so tenant `a`'s
+        // SECURE_AUTH_KEY and tenant `a-secure`'s AUTH_KEY are different resources.
+        const values = Object.fromEntries(WORDPRESS_SALT_KEYS.map((key) => [key, new random.RandomPassword(`${tn}-${key}`, {
             length: 64,
             // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
             overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",

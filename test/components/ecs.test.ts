@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import {
-    EcsLayer, EcsLayerArgs, deploymentLimits, ECR_LIFECYCLE_POLICY, FARGATE_PLATFORM_VERSION, TLS_POLICY,
+    EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, ECR_LIFECYCLE_POLICY, FARGATE_PLATFORM_VERSION, TLS_POLICY,
     WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
 } from "../../components/ecs";
 import { CALL_MODELS } from "../../automation/aws-model";
@@ -80,6 +80,30 @@ const containersOf = (taskDefinition: Registration): Container[] => JSON.parse(t
 const policyOf = (resources: Registration[], roleLogicalName: string) => JSON.parse(named(resources, `${roleLogicalName}-policy`).inputs.policy);
 
 describe("ecs layer", () => {
+    describe("target group names (ELB CreateTargetGroup: unique in the region, at most 32 characters)", () => {
+        const identity = { targetType: "ip", protocol: "HTTP", port: 80, vpcId: "vpc-0123456789abcdef0" };
+        it("fit in 32 characters for the longest tenant id the config accepts", () => {
+            const name = targetGroupName("a".repeat(29), 9999, identity);
+            expect(name).to.have.length.at.most(32);
+            expect(name).to.match(/^a{23}-[0-9a-f]{8}$/);
+        });
+        it("differ for two tenants whose ids share their first 23 characters", () => {
+            const prefix = "x".repeat(23);
+            expect(targetGroupName(`${prefix}-one`, 1, identity)).to.not.equal(targetGroupName(`${prefix}-two`, 2, identity));
+        });
+        it("end in a letter or digit even when the cut falls on a hyphen", () => {
+            expect(targetGroupName(`${"b".repeat(22)}-c-d`, 1, identity)).to.match(/^b{22}-[0-9a-f]{8}$/);
+        });
+        it("change with every input that replaces the group, so the new group is created before the old one is deleted", () => {
+            // terraform-provider-aws internal/service/elbv2/target_group.go: port, protocol, target_type and vpc_id are ForceNew.
+            const base = targetGroupName("aupairhive", 1, identity);
+            for (const change of [{ port: 8080 }, { protocol: "HTTPS" }, { targetType: "instance" }, { vpcId: "vpc-0fedcba9876543210" }]) {
+                expect(targetGroupName("aupairhive", 1, { ...identity, ...change }), JSON.stringify(change)).to.not.equal(base);
+            }
+            expect(targetGroupName("aupairhive", 1, identity)).to.equal(base);
+        });
+    });
+
     describe("deployment limits", () => {
         it("lets a singleton's old task stop before the new one starts (minimum 0 %, maximum 100 %)", () => {
             expect(deploymentLimits({ singleton: true })).to.deep.equal({ minimumHealthyPercent: 0, maximumPercent: 100 });
@@ -525,6 +549,14 @@ describe("ecs layer", () => {
         it("deploys a singleton tenant with minimum healthy 0 % and maximum 100 %, others with 100 % and 200 %", () => {
             expect(named(resources, "ecs-tutorhub-service").inputs).to.include({ deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 });
             expect(named(resources, "ecs-bakery-service").inputs).to.include({ deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 200 });
+        });
+
+        it("never runs a singleton's second task: desired count and auto-scaling stay within 0–1, though sit scales others 2–10", () => {
+            // Two copies would contend for the EFS lock the option exists to protect (source document 003).
+            expect(cfg.ecs).to.include({ minCapacity: 2, maxCapacity: 10 });
+            expect(named(resources, "ecs-tutorhub-service").inputs.desiredCount).to.equal(1);
+            expect(named(resources, "ecs-tutorhub-scaling").inputs).to.include({ minCapacity: 1, maxCapacity: 1 });
+            expect(named(resources, "ecs-bakery-scaling").inputs).to.include({ minCapacity: 2, maxCapacity: 10 });
         });
 
         it("uses the configured certificate and hosted zone instead of looking them up", () => {
