@@ -88,6 +88,36 @@ export const WORDPRESS_SALT_KEYS = [
 /** Where a tenant's EFS access point is mounted in both of its containers. */
 export const WP_CONTENT_PATH = "/var/www/html/wp-content";
 
+/**
+ * Where the bbws/wordpress and bbws/migration images keep the RDS CA bundle
+ * (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), which signs the certificate of
+ * every Aurora endpoint (RDS user guide, "Using SSL/TLS to encrypt a connection to a DB cluster").
+ */
+export const RDS_CA_BUNDLE_PATH = "/opt/bbws/rds-global-bundle.pem";
+
+/**
+ * Environment that makes WordPress (and wp-cli) connect to Aurora over TLS and check the server's
+ * certificate and name. The official image's wp-config.php evals `WORDPRESS_CONFIG_EXTRA`;
+ * `wpdb::db_connect` hands `MYSQL_CLIENT_FLAGS` to `mysqli_real_connect` and sets no CA, so mysqlnd
+ * checks the server against PHP's `openssl.cafile`, which the image points at a bundle holding
+ * {@link RDS_CA_BUNDLE_PATH}. `MYSQLI_CLIENT_SSL` alone would encrypt without checking anything:
+ * mysqlnd verifies only when given a CA or `MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT`
+ * (php-src `ext/mysqlnd/mysqlnd_vio.c`, `enable_ssl`).
+ */
+export const WORDPRESS_DB_TLS_ENV = [
+    { name: "WORDPRESS_CONFIG_EXTRA", value: "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);" },
+] as const;
+
+/**
+ * Environment the bbws/migration image writes into the `[client]` options of its MySQL 8 client
+ * (`mysql`, `mysqldump`): `ssl-mode=VERIFY_IDENTITY` with `ssl-ca`, the certificate and the
+ * endpoint's name both checked (Aurora user guide, "TLS connections to Aurora MySQL DB clusters").
+ */
+export const MYSQL_CLIENT_TLS_ENV = [
+    { name: "DB_SSL_MODE", value: "VERIFY_IDENTITY" },
+    { name: "DB_SSL_CA", value: RDS_CA_BUNDLE_PATH },
+] as const;
+
 /** Size of the one-off migration task: enough for mysqldump and wp-cli on a large site. */
 export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
 
@@ -353,10 +383,13 @@ export class EcsLayer extends pulumi.ComponentResource {
             migrationBucketArn: tenant.migrationSidecar ? args.migrationBucket.arn : undefined,
         }));
 
+        // The cluster refuses connections without TLS (require_secure_transport), so the TLS settings
+        // travel with the connection settings.
         const database = [
             { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${args.dbWriterEndpoint}:${args.dbPort}` },
             { name: "WORDPRESS_DB_NAME", value: dbSecret.database },
             { name: "WORDPRESS_DB_USER", value: dbSecret.username },
+            ...WORDPRESS_DB_TLS_ENV,
         ];
         const dbPassword = { name: "WORDPRESS_DB_PASSWORD", valueFrom: pulumi.interpolate`${dbSecret.arn}:password::` };
         const wpContent = [{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }];
@@ -403,6 +436,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 linuxParameters: { initProcessEnabled: true },
                 environment: [
                     ...database,
+                    ...MYSQL_CLIENT_TLS_ENV,
                     { name: "TENANT_ID", value: id },
                     { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
                     { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
@@ -581,6 +615,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 environment: [
                     { name: "DB_HOST", value: args.dbWriterEndpoint },
                     { name: "DB_PORT", value: pulumi.interpolate`${args.dbPort}` },
+                    ...MYSQL_CLIENT_TLS_ENV,
                     { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
                     // Each tenant's database secret by ARN, never a value: the task reads the one of the
                     // tenant it is run for.

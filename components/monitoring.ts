@@ -48,13 +48,96 @@ export function monitoringName(env: string, what: string): string {
     return `bbws-${env}-${what}`;
 }
 
-/** AWS services that publish to the topics: alarms, event rules, Backup notifications and Budgets. */
-export const PUBLISHING_SERVICES = [
-    "cloudwatch.amazonaws.com",
-    "events.amazonaws.com",
-    "backup.amazonaws.com",
-    "budgets.amazonaws.com",
-] as const;
+/** Where the topics live, for the conditions that name this environment's own alarms and budgets. */
+export interface PublisherScope {
+    readonly env: string;
+    readonly region: string;
+    readonly accountId: string;
+}
+
+/** An IAM `Condition` block: operator → condition key → value. */
+export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/**
+ * One AWS service that publishes to the topics. Publishing to a topic encrypted with a customer
+ * managed key takes two grants: `sns:Publish` in the topic policy and `kms:GenerateDataKey*` plus
+ * `kms:Decrypt` in the key policy (SNS developer guide, "Enable compatibility between event sources
+ * from AWS services and encrypted topics").
+ */
+export interface TopicPublisher {
+    /** The service principal. */
+    readonly service: string;
+    /** Statement ids are `<sid>UsesKey` in the key policy and `<sid>Publishes` in the topic policy. */
+    readonly sid: string;
+    /** What of this layer's it publishes. */
+    readonly publishes: string;
+    /**
+     * The condition both of its statements carry, or `undefined` where AWS documents that a
+     * condition on that path makes delivery fail (silently: the rule or alarm reports nothing).
+     */
+    readonly condition: ((scope: PublisherScope) => PolicyCondition) | undefined;
+    /** The AWS documentation (or tracked issue) each half of the rule comes from. */
+    readonly sources: readonly string[];
+}
+
+/** SNS developer guide, key management: the key-policy statement every publishing service needs, and which conditions it takes. */
+export const SNS_KEY_MANAGEMENT_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services";
+
+/**
+ * Every service that publishes to the topics, with the condition AWS documents for it. AWS Backup
+ * is not here: backup failures reach the topics through the `backup-failed` EventBridge rule, and
+ * the vault sends no SNS notifications of its own.
+ */
+export const TOPIC_PUBLISHERS: readonly TopicPublisher[] = [
+    {
+        service: "cloudwatch.amazonaws.com",
+        sid: "CloudWatchAlarms",
+        publishes: "metric alarms' alarm and OK actions",
+        condition: ({ env, region, accountId }) => ({
+            StringEquals: { "aws:SourceAccount": accountId },
+            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${region}:${accountId}:alarm:${monitoringName(env, "*")}` },
+        }),
+        sources: [SNS_KEY_MANAGEMENT_DOC, "https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger"],
+    },
+    {
+        service: "events.amazonaws.com",
+        sid: "EventBridgeRules",
+        publishes: "the EventBridge rules of components/events.ts",
+        // SNS: aws:SourceAccount/SourceArn/SourceOrgID in a key policy are "not supported for
+        // EventBridge-to-encrypted topics"; EventBridge: no `Condition` blocks in SNS topic policies.
+        condition: undefined,
+        sources: [
+            SNS_KEY_MANAGEMENT_DOC,
+            "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions",
+            "https://github.com/awslabs/landing-zone-accelerator-on-aws/issues/407",
+        ],
+    },
+    {
+        service: "budgets.amazonaws.com",
+        sid: "Budgets",
+        publishes: "the monthly cost budget's notifications",
+        condition: ({ accountId }) => ({
+            StringEquals: { "aws:SourceAccount": accountId },
+            ArnLike: { "aws:SourceArn": `arn:aws:budgets::${accountId}:*` },
+        }),
+        sources: [SNS_KEY_MANAGEMENT_DOC, "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"],
+    },
+];
+
+/** A publisher's statement in the key or the topic policy, with its condition only where AWS supports one. */
+function publisherStatement(
+    publisher: TopicPublisher, scope: PublisherScope, grant: { sid: string; action: string | string[]; resource: pulumi.Input<string> },
+) {
+    const condition = publisher.condition?.(scope);
+    return {
+        Sid: grant.sid,
+        Effect: "Allow",
+        Principal: { Service: publisher.service },
+        Action: grant.action,
+        Resource: grant.resource,
+        ...(condition ? { Condition: condition } : {}),
+    };
+}
 
 /** Budget notifications: the actual spend nearing the amount, and a forecast over it. */
 export const BUDGET_NOTIFICATIONS = [
@@ -171,7 +254,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     private createTopics(name: string, args: MonitoringLayerArgs): Record<AlarmTopic, aws.sns.Topic> {
         const { env, accountId } = args;
         const account = `arn:aws:iam::${accountId}:root`;
-        const fromThisAccount = { StringEquals: { "aws:SourceAccount": accountId } };
+        const scope: PublisherScope = { env, region: args.region, accountId };
         const key = new aws.kms.Key(`${name}-topics-key`, {
             description: `BBWS ${env}: encrypts the alerts and critical SNS topics`,
             enableKeyRotation: true,
@@ -179,14 +262,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 Version: "2012-10-17",
                 Statement: [
                     { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: account }, Action: "kms:*", Resource: "*" },
-                    {
-                        Sid: "PublishingServicesEncrypt",
-                        Effect: "Allow",
-                        Principal: { Service: [...PUBLISHING_SERVICES] },
-                        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-                        Resource: "*",
-                        Condition: fromThisAccount,
-                    },
+                    ...TOPIC_PUBLISHERS.map((p) => publisherStatement(p, scope, {
+                        sid: `${p.sid}UsesKey`, action: ["kms:GenerateDataKey*", "kms:Decrypt"], resource: "*",
+                    })),
                 ],
             }),
         }, { parent: this });
@@ -214,14 +292,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                                 "sns:Subscribe", "sns:Publish"],
                             Resource: t.arn,
                         },
-                        {
-                            Sid: "PublishingServicesPublish",
-                            Effect: "Allow",
-                            Principal: { Service: [...PUBLISHING_SERVICES] },
-                            Action: "sns:Publish",
-                            Resource: t.arn,
-                            Condition: fromThisAccount,
-                        },
+                        ...TOPIC_PUBLISHERS.map((p) => publisherStatement(p, scope, {
+                            sid: `${p.sid}Publishes`, action: "sns:Publish", resource: t.arn,
+                        })),
                         denyInsecureTransport("sns:Publish", [t.arn]),
                     ],
                 }),

@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { CLUSTER_PARAMETERS } from "../../components/data";
 import {
     EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, ECR_LIFECYCLE_POLICY, FARGATE_PLATFORM_VERSION, TLS_POLICY,
-    WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
+    WORDPRESS_DB_TLS_ENV, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
 } from "../../components/ecs";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
@@ -397,12 +398,46 @@ describe("ecs layer", () => {
                             { name: "WORDPRESS_DB_USER", value: db.username },
                             { name: "WP_REDIS_HOST", value: up.redisPrimaryEndpoint },
                             { name: "WP_REDIS_SCHEME", value: "tls" },
+                            ...WORDPRESS_DB_TLS_ENV,
                         ]);
                         const secrets = Object.fromEntries(wp.secrets!.map((s) => [s.name, s.valueFrom]));
                         expect(secrets.WORDPRESS_DB_PASSWORD).to.equal(`${db.arn}:password::`);
                         expect(secrets.WP_REDIS_PASSWORD).to.equal(up.redisAuthSecretArn);
                         for (const key of WORDPRESS_SALT_KEYS) {
                             expect(secrets[`WORDPRESS_${key}`], key).to.match(new RegExp(`^arn:aws:secretsmanager:.*:secret:bbws/${env}/tenants/${tenant.id}/wp-salts-[0-9a-f]{6}:${key}::$`));
+                        }
+                    }
+                });
+
+                /*
+                 * The cluster's require_secure_transport refuses every connection without TLS (Aurora user guide,
+                 * "TLS connections to Aurora MySQL DB clusters":
+                 * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Security.html#AuroraMySQL.Security.SSL),
+                 * so a container that reaches the database without being told to use TLS cannot connect at all.
+                 */
+                const secureTransport = CLUSTER_PARAMETERS.find((p) => p.name === "require_secure_transport");
+                it("tells every container that connects to Aurora to use TLS that checks the server, because the cluster requires it (data.ts CLUSTER_PARAMETERS require_secure_transport)", () => {
+                    expect(secureTransport, "data.ts CLUSTER_PARAMETERS sets require_secure_transport").to.exist;
+                    const requiresTls = secureTransport!.value === "ON";
+                    const env = (c: Container) => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
+                    const connecting = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c, vars: env(c) })))
+                        .filter(({ vars }) => "WORDPRESS_DB_HOST" in vars || "DB_HOST" in vars);
+                    const sidecars = cfg.tenants.filter((t) => t.migrationSidecar).length;
+                    expect(connecting.map(({ at }) => at)).to.have.length(cfg.tenants.length + sidecars + 1);
+                    if (!requiresTls) return;
+                    for (const { at, c, vars } of connecting) {
+                        if ("WORDPRESS_DB_HOST" in vars) {
+                            // wpdb::db_connect passes MYSQL_CLIENT_FLAGS to mysqli_real_connect (WordPress
+                            // wp-includes/class-wpdb.php); without a CA or the VERIFY flag mysqlnd encrypts but
+                            // never checks the server (php-src ext/mysqlnd/mysqlnd_vio.c). The official image
+                            // evals WORDPRESS_CONFIG_EXTRA in wp-config.php (docker-library/wordpress).
+                            expect(vars.WORDPRESS_CONFIG_EXTRA, at).to.equal(
+                                "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);");
+                        }
+                        if (/\/bbws\/migration:/.test(c.image)) {
+                            // mysql and mysqldump: --ssl-mode=VERIFY_IDENTITY with the RDS global bundle as CA
+                            // (RDS user guide, "Using SSL/TLS to encrypt a connection to a DB cluster").
+                            expect([vars.DB_SSL_MODE, vars.DB_SSL_CA], at).to.deep.equal(["VERIFY_IDENTITY", "/opt/bbws/rds-global-bundle.pem"]);
                         }
                     }
                 });

@@ -79,22 +79,55 @@ describe("monitoring layer", () => {
                 expect(ofType(resources, TOPIC)).to.have.length(2);
             });
 
-            it("lets CloudWatch, EventBridge, AWS Backup and Budgets of this account only use the key and publish, and refuses plain HTTP", () => {
-                const services = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com", "budgets.amazonaws.com"];
+            /**
+             * What AWS says each publisher needs on an encrypted topic, restated here rather than read
+             * from TOPIC_PUBLISHERS so that a wrong row fails. `undefined`: AWS documents that any
+             * condition on that path makes delivery fail silently.
+             */
+            const publisherRules: Array<[service: string, condition: object | undefined, source: string]> = [
+                // SNS guide step 3 (aws:SourceAccount + aws:SourceArn on the key); alarms' ARN in the
+                // topic policy: repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger.
+                ["cloudwatch.amazonaws.com", {
+                    StringEquals: { "aws:SourceAccount": cfg.accountId },
+                    ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${cfg.region}:${cfg.accountId}:alarm:bbws-${env}-*` },
+                }, "docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"],
+                // "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not
+                // supported for EventBridge-to-encrypted topics" (SNS guide); "You can't use Condition blocks in
+                // Amazon SNS topic policies for EventBridge" (EventBridge guide, eb-use-resource-based.html#eb-sns-permissions);
+                // the failure mode: awslabs/landing-zone-accelerator-on-aws#407.
+                ["events.amazonaws.com", undefined, "docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"],
+                // Budgets guide, "Creating an Amazon SNS topic for budget notifications": SourceAccount and
+                // SourceArn arn:aws:budgets::<account>:*; the same pair on the key per SNS guide step 3.
+                ["budgets.amazonaws.com", {
+                    StringEquals: { "aws:SourceAccount": cfg.accountId },
+                    ArnLike: { "aws:SourceArn": `arn:aws:budgets::${cfg.accountId}:*` },
+                }, "docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"],
+            ];
+            const serviceStatements = (doc: any) => doc.Statement.filter((s: any) => s.Principal?.Service);
+
+            it("lets each publishing service use the key under exactly the condition AWS documents for it, and EventBridge under none", () => {
                 const keyPolicy = JSON.parse(ofType(resources, "aws:kms/key:Key")[0].inputs.policy);
-                const encrypt = keyPolicy.Statement.find((s: any) => s.Principal.Service);
-                expect(encrypt.Principal.Service).to.have.members(services);
-                expect(encrypt.Action).to.have.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
-                expect(encrypt.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": cfg.accountId } });
+                const statements = serviceStatements(keyPolicy);
+                expect(statements.map((s: any) => s.Principal.Service)).to.have.members(publisherRules.map(([service]) => service));
+                for (const [service, condition, source] of publisherRules) {
+                    const grant = statements.find((s: any) => s.Principal.Service === service);
+                    expect(grant.Action, service).to.have.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
+                    expect(grant.Condition, `${service} (${source})`).to.deep.equal(condition);
+                }
+            });
+
+            it("lets the same services publish to each topic under the same conditions, and refuses plain HTTP", () => {
                 for (const kind of ["alerts", "critical"]) {
                     const policy = named(resources, `monitoring-${kind}-policy`);
                     expect(policy.inputs.arn).to.equal(topicArn(kind));
                     const doc = JSON.parse(policy.inputs.policy);
-                    const publish = doc.Statement.find((s: any) => s.Principal.Service);
-                    expect(publish.Principal.Service).to.have.members(services);
-                    expect(publish.Action).to.equal("sns:Publish");
-                    expect(publish.Resource).to.equal(topicArn(kind));
-                    expect(publish.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": cfg.accountId } });
+                    const statements = serviceStatements(doc);
+                    expect(statements.map((s: any) => s.Principal.Service)).to.have.members(publisherRules.map(([service]) => service));
+                    for (const [service, condition, source] of publisherRules) {
+                        const publish = statements.find((s: any) => s.Principal.Service === service);
+                        expect([publish.Action, publish.Resource], service).to.deep.equal(["sns:Publish", topicArn(kind)]);
+                        expect(publish.Condition, `${kind}: ${service} (${source})`).to.deep.equal(condition);
+                    }
                     const deny = doc.Statement.find((s: any) => s.Effect === "Deny");
                     expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
                     const grantees = doc.Statement.filter((s: any) => s.Effect === "Allow").map((s: any) => s.Principal.AWS).filter(Boolean);
