@@ -259,3 +259,19 @@ export function nameProblems(rule: NameRule, logicalName: string, inputs: Record
     if (!rule.pattern.test(name)) problems.push(`${what} has characters or a shape AWS refuses: ${rule.allowed}`);
     return problems;
 }
+
+/**
+ * The rules as the README's Markdown table, one row per named type (unnamed types are left out):
+ * type, name property, length, characters, auto-name limit and source. test/readme.test.ts keeps
+ * the README's copy equal to this.
+ */
+export function renderNameRulesTable(): string {
+    const rows = Object.entries(NAME_RULES).flatMap(([type, entry]) => isNameRule(entry)
+        ? [`| \`${type}\` | \`${entry.property}\` | ${entry.min}–${entry.max} | ${entry.allowed} | ${entry.autoNameMax === undefined ? "never" : Math.min(entry.max, entry.autoNameMax)} | ${entry.source.replace(/(https:\/\/[^\s;]+)/g, "<$1>")} |`]
+        : []);
+    return [
+        "| resource type | name input | length | characters | auto-name at most | source |",
+        "|---|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
+}

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { CONFIG_SCHEMAS } from "../src/config";
+import { renderNameRulesTable } from "../automation/aws-name-rules";
 import { PROJECT_DIR } from "./support/pulumi";
 
 /** Every key path of a schema, arrays and defaults looked through: `network.vpcCidr`, `tenants.slot`, … */
@@ -31,6 +32,12 @@ describe("README", () => {
         const setup = /## Set up\n\n```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
         const commands = setup.trim().split("\n").map((l) => l.replace(/\s+#.*$/, "").trim());
         expect(commands).to.deep.equal(["npm ci && npm run synth -- --env dev", "npm ci && npm test"]);
+    });
+
+    it("carries the naming rules table exactly as automation/aws-name-rules.ts renders it", () => {
+        const block = /<!-- generated:name-rules -->\n([\s\S]*?)\n<!-- \/generated:name-rules -->/.exec(readme)?.[1];
+        expect(block, "regenerate with: node -r sucrase/register/ts -e 'console.log(require(\"./automation/aws-name-rules.ts\").renderNameRulesTable())'")
+            .to.equal(renderNameRulesTable());
     });
 
     it("names only npm scripts that exist", () => {
