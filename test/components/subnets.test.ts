@@ -4,12 +4,14 @@
  * from the EC2 API reference (CreateSubnet) and the VPC user guide ("Subnet sizing").
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import * as fc from "fast-check";
 import { awsxSubnetSpecs, SUBNET_TIERS, SubnetCidr, subnetCidrs } from "../../components/network";
 import { autoAllocate, awsxVpcSubnets, AwsxVpcError, AwsxVpcInputs, nextBlock } from "../../automation/awsx-vpc";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { cidrsOverlap, isPrivateVpcCidr, parseCidr } from "../../src/config";
-import { configFor, ENVIRONMENTS } from "../support/pulumi";
+import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 
 const REGION_ZONES = ["af-south-1a", "af-south-1b", "af-south-1c"];
 
@@ -96,6 +98,18 @@ describe("subnet layout", () => {
             "private-0 10.30.0.0/19", "private-1 10.30.64.0/19", "private-2 10.30.128.0/19",
             "isolated-0 10.30.40.0/21", "isolated-1 10.30.104.0/21", "isolated-2 10.30.168.0/21",
         ]);
+    });
+
+    it("is what the README's subnet table shows, for every environment", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("<!-- section:network -->"), readme.indexOf("<!-- /section:network -->"));
+        const documented = [...section.matchAll(/^\| (\w+) \| `([\d./]+)` \| (\w+) \| (.*) \| \d+ \|$/gm)].flatMap(([, env, , tier, cells]) =>
+            cells.split(" | ").filter((c) => c !== "—").map((c, az) => `${env} ${tier}-${az} ${c.replace(/`/g, "")}`));
+        const computed = ENVIRONMENTS.flatMap((env) => {
+            const { vpcCidr, azCount } = configFor(env).network;
+            return subnetCidrs(vpcCidr, azCount).map((s) => `${env} ${s.tier}-${s.az} ${s.cidr}`);
+        });
+        expect(documented).to.have.members(computed);
     });
 
     it("holds for every VPC range and AZ count the config schema accepts (property)", () => {
