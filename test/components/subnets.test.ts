@@ -10,7 +10,7 @@ import * as fc from "fast-check";
 import { awsxSubnetSpecs, SUBNET_TIERS, SubnetCidr, subnetCidrs } from "../../components/network";
 import { autoAllocate, awsxVpcSubnets, AwsxVpcError, AwsxVpcInputs, nextBlock } from "../../automation/awsx-vpc";
 import { CALL_MODELS } from "../../automation/aws-model";
-import { cidrsOverlap, isPrivateVpcCidr, parseCidr } from "../../src/config";
+import { cidrsOverlap, formatCidr, isPrivateVpcCidr, parseCidr } from "../../src/config";
 import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 
 const REGION_ZONES = ["af-south-1a", "af-south-1b", "af-south-1c"];
@@ -60,8 +60,7 @@ const acceptedVpcCidr = fc.tuple(
     fc.nat(),
 ).map(([range, prefix, n]) => {
     const blocks = 2 ** (prefix - range.prefix);
-    const base = range.base + (n % blocks) * 2 ** (32 - prefix);
-    return [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".") + `/${prefix}`;
+    return formatCidr(range.base + (n % blocks) * 2 ** (32 - prefix), prefix);
 });
 const acceptedAzCount = fc.integer({ min: 2, max: 3 });
 
