@@ -9,6 +9,7 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { isNameRule, NameRuleError, NAME_RULES, nameProblems, physicalName } from "./aws-name-rules";
+import { awsxVpcSubnets } from "./awsx-vpc";
 
 export interface AwsModelOptions {
     readonly accountId: string;
@@ -30,16 +31,21 @@ const logicalName = (ctx: ModelContext) => ctx.inputs.name ?? ctx.name;
 
 /** What AWS answers when each resource type is created. Add a row for every type the program uses. */
 export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
+    // awsx's component decides the zones and every subnet's CIDR, refusing what awsx refuses
+    // (automation/awsx-vpc.ts); `subnetLayout` is the specs as awsx resolved them.
     "awsx:ec2:Vpc": (ctx) => {
-        const subnets = (tier: string) => Array.from({ length: ctx.azCount }, (_, i) => `subnet-${tier}${i}${ctx.hex(12)}`.slice(0, 24));
-        const vpcId = `vpc-${ctx.hex(17)}`;
+        const regionZones = CALL_MODELS["aws:index/getAvailabilityZones:getAvailabilityZones"]({}, ctx).names as string[];
+        const { zones, types, subnetLayout } = awsxVpcSubnets(ctx.name, ctx.inputs, regionZones);
+        const ids = (type: string, letter: string) => (types.includes(type) ? zones : [])
+            .map((_, i) => `subnet-${letter}${i}${ctx.hex(12)}`.slice(0, 24));
         return {
             id: "",
             state: {
-                vpcId,
-                publicSubnetIds: subnets("a"),
-                privateSubnetIds: subnets("b"),
-                isolatedSubnetIds: subnets("c"),
+                vpcId: `vpc-${ctx.hex(17)}`,
+                publicSubnetIds: ids("Public", "a"),
+                privateSubnetIds: ids("Private", "b"),
+                isolatedSubnetIds: ids("Isolated", "c"),
+                ...(subnetLayout ? { subnetLayout } : {}),
             },
         };
     },

@@ -45,6 +45,16 @@ export const KEY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
     "aws:budgets/budget:Budget": ["name", "limitAmount"],
 };
 
+/**
+ * Settings no single input holds: the VPC's subnets, one `<spec>=<cidr per AZ>` each, since an
+ * overlap or a subnet in the wrong place is what a network reviewer has to be able to see.
+ */
+const DERIVED_SETTINGS: Readonly<Record<string, (inputs: Record<string, any>) => string[]>> = {
+    "awsx:ec2:Vpc": (inputs) => (inputs.subnetSpecs ?? [])
+        .filter((spec: any) => spec.cidrBlocks)
+        .map((spec: any) => `${spec.name ?? spec.type.toLowerCase()}=${spec.cidrBlocks.join(",")}`),
+};
+
 /** `aws:rds/cluster:Cluster` → `rds.Cluster`; `awsx:ec2:Vpc` → `awsx.ec2.Vpc`; `random:index/x:X` → `random.X`. */
 export function shortType(type: string): string {
     const [pkg, mod = "", name] = type.split(":");
@@ -57,6 +67,7 @@ export function keySettings(r: SynthResource): string {
         .map((key) => [key, key.split(".").reduce<any>((v, part) => v?.[part], r.inputs)] as const)
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `${key}=${typeof value === "object" ? JSON.stringify(value) : value}`)
+        .concat(DERIVED_SETTINGS[r.type]?.(r.inputs) ?? [])
         .join(" ");
 }
 

@@ -61,6 +61,12 @@ export function cidrsOverlap(a: string, b: string): boolean {
     return x.base < yEnd && y.base < xEnd;
 }
 
+/** `base` (an IPv4 address as an unsigned integer) and `prefix` as `a.b.c.d/n`; the inverse of `parseCidr`. */
+export function formatCidr(base: number, prefix: number): string {
+    const octets = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256);
+    return `${octets.join(".")}/${prefix}`;
+}
+
 /** A VPC range we accept: private (RFC 1918), /16 to /20, aligned. */
 export function isPrivateVpcCidr(cidr: string): boolean {
     const parsed = parseCidr(cidr);

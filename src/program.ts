@@ -91,6 +91,7 @@ export function createPlatform(cfg: PlatformConfig) {
             publicSubnetIds: network.publicSubnetIds,
             privateSubnetIds: network.privateSubnetIds,
             isolatedSubnetIds: network.isolatedSubnetIds,
+            subnets: network.subnets,
             securityGroupIds: network.securityGroupIds,
             tenantSecurityGroupIds: network.tenantSecurityGroupIds,
         },

@@ -3,7 +3,8 @@ import { main } from "../../automation/synth-cli";
 import { synthesize, SynthResult } from "../../automation/synth";
 import { memoryIo } from "../../automation/io";
 import { PHASES } from "../../src/phases";
-import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
+import { subnetCidrs } from "../../components/network";
+import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
 
 describe("offline synth", () => {
@@ -64,6 +65,17 @@ describe("offline synth", () => {
             it("exports outputs grouped by phase", () => {
                 expect(results.get(env)!.outputs).to.have.property("network");
             });
+
+            it("shows every subnet's CIDR: in the VPC's subnetSpecs and as network.subnets", () => {
+                const r = results.get(env)!;
+                const { vpcCidr, azCount } = configFor(env).network;
+                const expected = subnetCidrs(vpcCidr, azCount);
+                expect((r.outputs.network as any).subnets).to.deep.equal(expected);
+                const vpc = r.resources.find((x) => x.type === "awsx:ec2:Vpc")!;
+                const given = (vpc.inputs.subnetSpecs as any[]).flatMap((spec) =>
+                    spec.cidrBlocks.map((cidr: string, az: number) => ({ tier: spec.name, az, cidr })));
+                expect(given).to.have.deep.members(expected);
+            });
         });
     }
 
@@ -96,6 +108,7 @@ describe("offline synth", () => {
             expect(text).to.match(/^network \(\d+ resources\)$/m);
             expect(text).to.match(/^total\s+\d+$/m);
             expect(text).to.contain("cidrBlock=10.30.0.0/16");
+            expect(text).to.contain("private=10.30.0.0/19,10.30.64.0/19,10.30.128.0/19 isolated=10.30.40.0/21,10.30.104.0/21,10.30.168.0/21");
         });
 
         const bad: Array<[string, string[], RegExp]> = [

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { NetworkLayer, subnetLayout, natGatewayStrategy, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
+import { NetworkLayer, subnetCidrs, subnetLayout, natGatewayStrategy, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -38,6 +38,15 @@ describe("network layer", () => {
                 expect(vpc.inputs.natGateways.strategy).to.equal(env === "prod" ? "OnePerAz" : "Single");
                 expect(vpc.inputs.subnetSpecs.map((s: any) => s.type)).to.deep.equal(["Public", "Private", "Isolated"]);
                 expect(vpc.inputs.tags.Name).to.equal(`bbws-vpc-${env}`);
+            });
+
+            it("hands awsx every subnet's CIDR (subnetCidrs), leaving nothing to its allocator", () => {
+                const vpc = named(resources, "network-vpc");
+                expect(vpc.inputs.availabilityZoneCidrMask).to.equal(undefined);
+                const given = vpc.inputs.subnetSpecs.flatMap((spec: any) =>
+                    spec.cidrBlocks.map((cidr: string, az: number) => ({ tier: spec.name, az, cidr })));
+                expect(given).to.have.deep.members(subnetCidrs(cfg.network.vpcCidr, cfg.network.azCount));
+                expect(layer.subnets).to.deep.equal(subnetCidrs(cfg.network.vpcCidr, cfg.network.azCount));
             });
 
             it("exposes subnet ids per tier for every AZ", async () => {
