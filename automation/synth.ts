@@ -47,6 +47,7 @@ export async function synthesize(projectDir: string, env: string, options: Synth
     const { loadConfig } = await import("../src/load-config");
 
     const { NameRuleError } = await import("./aws-name-rules");
+    const { AwsxVpcError } = await import("./awsx-vpc");
     const { result: outputs, registrations } = await runUnderMocks({
         project: stackFile.project,
         stack: env,
@@ -55,7 +56,7 @@ export async function synthesize(projectDir: string, env: string, options: Synth
         secretKeys: stackFile.secretKeys,
     }, () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig()))).catch((err: unknown) => {
         // What AWS or the engine would refuse for this config is bad input, reported without a stack trace.
-        if (err instanceof NameRuleError || err instanceof DuplicateUrnError) {
+        if (err instanceof NameRuleError || err instanceof DuplicateUrnError || err instanceof AwsxVpcError) {
             throw new UsageError("refused-by-aws-rules", `${stackFile.path}: ${err.message}`,
                 "change the config value that produces this name; README \"Names and AWS's limits\" lists each rule");
         }
