@@ -1,7 +1,7 @@
 /**
  * `--rehearse`: the same driver, the same `LocalWorkspace` adapter, but the `pulumi` it runs is the
  * scripted test engine (test/support/engine) over a throw-away folder, and preflight's AWS and git
- * questions are answered by doubles. Operators practise gates and approvals with it; the README's
+ * questions, the image check's ECR and verification are answered by doubles. Operators practise gates and approvals with it; the README's
  * rollout transcript is one. Nothing in it talks to AWS or to a real state backend.
  *
  * The throw-away folder holds a copy of the project's stack files (so the ledger and saved plans land
@@ -10,9 +10,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { createHash } from "crypto";
+import type { DescribeImagesCommand, DescribeImagesCommandOutput } from "@aws-sdk/client-ecr";
 import type { STSClient } from "@aws-sdk/client-sts";
-import { ENGINE_HOME_VAR, stateFile, writeJson, writeScenario } from "../test/support/engine/scenario";
-import { emptyState } from "../test/support/engine/state";
+import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } from "../test/support/engine/scenario";
+import { emptyState, readState } from "../test/support/engine/state";
+import type { EcrClient } from "./images";
 import type { Io } from "./io";
 import type { CliDeps } from "./rollout-cli";
 import { loadStackConfig } from "./stack-files";
@@ -33,7 +36,7 @@ export interface Rehearsal {
     /** The copy of the project the driver runs on. */
     readonly projectDir: string;
     /** What `main` uses instead of Pulumi, AWS and git. */
-    readonly deps: Pick<CliDeps, "projectDir" | "createEngine" | "sts" | "git" | "verify">;
+    readonly deps: Pick<CliDeps, "projectDir" | "createEngine" | "sts" | "ecr" | "git" | "verify">;
     readonly banner: string;
 }
 
@@ -86,6 +89,12 @@ export function prepareRehearsal(sourceProjectDir: string, env: string, options:
             projectDir,
             createEngine: async (stack) => (await import("./local-engine")).createLocalEngine({ projectDir, stack, pulumiRoot }),
             sts: async () => stsDouble(cfg.accountId),
+            ecr: async () => ecrDouble(cfg.accountId, (repository, tag) => {
+                const created = readState(engineHome, env)?.deployment.resources
+                    .some((r) => r.type === "aws:ecr/repository:Repository" && r.inputs.name === repository);
+                if (!created) return "no-repository";
+                return (readScenario(engineHome).missingImages ?? []).includes(`${repository}:${tag}`) ? "no-tag" : "image";
+            }),
             git: async () => ({ commit: REHEARSAL_COMMIT, dirty: false }),
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({
@@ -94,7 +103,7 @@ export function prepareRehearsal(sourceProjectDir: string, env: string, options:
         },
         banner: [
             "REHEARSAL — nothing in AWS changes.",
-            "  Pulumi is the scripted test engine (test/support/engine); AWS, git and verification answers are doubles;",
+            "  Pulumi is the scripted test engine (test/support/engine); AWS (STS, ECR), git and verification answers are doubles;",
             `  state, plans and the ledger go to the temporary folder ${dir}, not to the project or a state backend.`,
         ].join("\n"),
     };
@@ -104,4 +113,36 @@ export function prepareRehearsal(sourceProjectDir: string, env: string, options:
 function stsDouble(accountId: string): Pick<STSClient, "send"> {
     const send = async () => ({ Account: accountId, Arn: `arn:aws:sts::${accountId}:assumed-role/rehearsal-no-aws/rehearsal`, UserId: "REHEARSAL" });
     return { send } as unknown as Pick<STSClient, "send">;
+}
+
+/** What a registry holds of one `repository:tag`. */
+export type RegistryAnswer = "image" | "no-tag" | "no-repository";
+
+/**
+ * ECR as `DescribeImages` answers for one `imageIds: [{ imageTag }]`: the image's details, or the
+ * service's own exception and message for a missing tag or repository. The rehearsal's registry has a
+ * repository once the engine's state has it (the storage phase created it), and then every tag, as if
+ * the push step had been done, except the scenario's `missingImages`.
+ */
+export function ecrDouble(accountId: string, holds: (repository: string, tag: string) => RegistryAnswer): EcrClient {
+    const send = async (command: DescribeImagesCommand): Promise<Partial<DescribeImagesCommandOutput>> => {
+        const { ImageNotFoundException, RepositoryNotFoundException } = await import("@aws-sdk/client-ecr");
+        const { repositoryName = "", registryId = accountId, imageIds = [] } = command.input;
+        const tag = imageIds[0]?.imageTag ?? "";
+        const $metadata = { httpStatusCode: 400 };
+        switch (holds(repositoryName, tag)) {
+            case "no-repository":
+                throw new RepositoryNotFoundException({ $metadata,
+                    message: `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'` });
+            case "no-tag":
+                throw new ImageNotFoundException({ $metadata,
+                    message: `The image with imageId {imageDigest:'null', imageTag:'${tag}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${registryId}'` });
+            case "image":
+                return { imageDetails: [{
+                    registryId, repositoryName, imageTags: [tag], imageStatus: "ACTIVE",
+                    imageDigest: `sha256:${createHash("sha256").update(`${repositoryName}:${tag}`).digest("hex")}`,
+                }] };
+        }
+    };
+    return { send } as unknown as EcrClient;
 }

@@ -12,6 +12,7 @@ import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Engine } from "./engine";
 import { PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
+import type { EcrClient } from "./images";
 import type { Approval } from "./gates";
 import type { S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
@@ -27,6 +28,8 @@ export interface CliDeps {
     readonly cwd: string;
     readonly createEngine: (env: string) => Promise<Engine>;
     readonly sts: (region: string) => Promise<Pick<STSClient, "send">>;
+    /** ECR for a region, where the ecs phase's images are looked up. */
+    readonly ecr: (region: string) => Promise<EcrClient>;
     readonly s3?: S3Factory;
     readonly git: () => Promise<GitState>;
     readonly verify: () => Promise<VerifyHook>;
@@ -39,6 +42,8 @@ const defaultDeps: CliDeps = {
     cwd: process.cwd(),
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
     sts: async (region) => new (await import("@aws-sdk/client-sts")).STSClient({ region }),
+    // One attempt: the image check retries with verify/retry.ts, the one retry policy, so throttling is seen as such.
+    ecr: async (region) => new (await import("@aws-sdk/client-ecr")).ECRClient({ region, maxAttempts: 1 }),
     git: async () => (await import("./preflight")).readGit(PROJECT_DIR),
     verify: async () => (await import("./verify")).verifyPhase,
     now: () => Date.now(),
@@ -150,6 +155,7 @@ async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io
     return rollout(req, {
         cfg, engine, ledger, io,
         verify: await deps.verify(),
+        ecr: deps.ecr,
         now: deps.now,
         git: checked.git,
         operator: checked.backend.user,

@@ -1,8 +1,9 @@
 /**
  * The phase loop. One whole-program preview finds each phase's URNs; then, per phase, in registry
- * order: the order and promotion gates, a targeted preview that saves the update plan, the scope and
- * safety gates, approval of that plan, `up` with exactly that plan, the phase's verification checks,
- * and one ledger record whatever happened. The first phase that does not succeed stops the run; when
+ * order: the order and promotion gates, for the ecs phase the check that its images are in ECR, a
+ * targeted preview that saves the update plan, the scope and safety gates, approval of that plan,
+ * `up` with exactly that plan, the phase's verification checks, and one ledger record whatever
+ * happened. The first phase that does not succeed stops the run; when
  * `--phase all` has applied every phase, one whole-stack preview checks that nothing is left to change.
  */
 import { createHash, randomUUID } from "crypto";
@@ -12,6 +13,7 @@ import type { PlatformConfig } from "../src/config";
 import { getPhase, PHASE_NAMES, PhaseName } from "../src/phases";
 import { CancelledError, Engine, OpMap } from "./engine";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "./errors";
+import { checkImages, EcrClient, ImageCheckError, IMAGES_PHASE } from "./images";
 import {
     Approval, approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
 } from "./gates";
@@ -55,6 +57,8 @@ export interface RolloutDeps {
     readonly engine: Engine;
     readonly ledger: Ledger;
     readonly verify: VerifyHook;
+    /** ECR for a region (the environment's): the ecs phase's images are looked up there before it is applied. */
+    readonly ecr: (region: string) => Promise<EcrClient>;
     readonly io: Io;
     readonly now: () => number;
     readonly git: GitState;
@@ -182,6 +186,12 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
             evaluate(promotionGate, { commit: deps.git.commit, promoteFrom: deps.cfg.rollout.promoteFrom, sourceHistory: run.sourceHistory, inProgram: run.inProgram }),
         ];
         for (const result of early) if (!passes(result)) return await refuse(result);
+        // Here, not in preflight: on a first rollout the storage phase of this same run creates the
+        // repositories, and the images are pushed after it. A preview-only run applies nothing.
+        if (phase === IMAGES_PHASE && !req.previewOnly) {
+            const images = await checkImages(deps.cfg, await deps.ecr(deps.cfg.region));
+            io.err(`images in ECR: ${images.map((i) => `${i.repository}:${i.tag}`).join(", ")}`);
+        }
 
         const target = [...targetUrns];
         await fs.promises.mkdir(deps.planDir, { recursive: true });
@@ -266,7 +276,8 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
             throw err;
         }
         io.err(`${phase}: ${describeError(err)}`);
-        await record(err instanceof CancelledError ? "cancelled" : "failed", { error: { code: err.code, message: err.message } });
+        const outcome = err instanceof CancelledError ? "cancelled" : err instanceof ImageCheckError ? "refused" : "failed";
+        await record(outcome, { error: { code: err.code, message: err.message } });
         return err.exitCode;
     }
 }

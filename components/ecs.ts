@@ -1,14 +1,15 @@
 /**
- * ECS layer (phase `ecs`): the image registry, the cluster, the load balancer, the roles, and one
- * WordPress service per tenant, plus the one-off migration task. It takes plain inputs from the
- * network, data and storage layers so it can be built and tested on its own.
+ * ECS layer (phase `ecs`): the cluster, the load balancer, the roles, and one WordPress service per
+ * tenant, plus the one-off migration task. It takes plain inputs from the network, data and storage
+ * layers (the storage layer owns the image repositories) so it can be built and tested on its own.
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import type { ImageKind } from "../src/images";
+import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 import {
     executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy,
 } from "./ecs-policies";
@@ -29,6 +30,12 @@ export interface AccessPoint {
 
 export interface Bucket {
     readonly name: In<string>;
+    readonly arn: In<string>;
+}
+
+export interface Repository {
+    /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`; task definitions name `<repositoryUrl>:<tag>`. */
+    readonly repositoryUrl: In<string>;
     readonly arn: In<string>;
 }
 
@@ -53,7 +60,7 @@ export interface EcsLayerArgs {
     readonly tenantSecurityGroupIds: Readonly<Record<string, In<string>>>;
 
     // From the data layer.
-    /** The data key: encrypts repositories, logs, secrets and ECS Exec sessions. */
+    /** The data key: encrypts logs, secrets and ECS Exec sessions. */
     readonly keyArn: In<string>;
     readonly dbWriterEndpoint: In<string>;
     readonly dbPort: In<number>;
@@ -71,6 +78,8 @@ export interface EcsLayerArgs {
     readonly migrationBucket: Bucket;
     /** Receives the load balancer's access logs. */
     readonly logsBucketName: In<string>;
+    /** `bbws/wordpress` and `bbws/migration`; the images must be pushed before this layer is applied. */
+    readonly registry: Readonly<Record<ImageKind, Repository>>;
 }
 
 /** EFS access points with IAM authorisation and the ECS Exec agent both need Fargate 1.4.0. */
@@ -120,24 +129,6 @@ export const MYSQL_CLIENT_TLS_ENV = [
 
 /** Size of the one-off migration task: enough for mysqldump and wp-cli on a large site. */
 export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
-
-/** Keeps the last 10 tagged images (rollback targets) and clears untagged layers after a week. */
-export const ECR_LIFECYCLE_POLICY = {
-    rules: [
-        {
-            rulePriority: 1,
-            description: "Expire untagged images after 7 days",
-            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
-            action: { type: "expire" },
-        },
-        {
-            rulePriority: 2,
-            description: "Keep the last 10 tagged images",
-            selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 10 },
-            action: { type: "expire" },
-        },
-    ],
-};
 
 /** The target group inputs whose change makes AWS replace the group (terraform-provider-aws internal/service/elbv2/target_group.go: ForceNew). */
 export interface TargetGroupIdentity {
@@ -191,10 +182,7 @@ export function sessionManagerPreferences(timeoutMinutes: number, logGroupName: 
     };
 }
 
-interface Registry {
-    readonly wordpress: aws.ecr.Repository;
-    readonly migration: aws.ecr.Repository;
-}
+type Registry = EcsLayerArgs["registry"];
 
 interface Cluster {
     readonly cluster: aws.ecs.Cluster;
@@ -232,7 +220,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             if (missing.length > 0) throw new Error(`\`${field}\` has no entry for tenant(s) ${missing.join(", ")}`);
         }
 
-        const registry = this.createRegistry(name, args);
+        const registry = args.registry;
         const cluster = this.createCluster(name, args);
         const lb = this.createLoadBalancer(name, args);
 
@@ -269,25 +257,6 @@ export class EcsLayer extends pulumi.ComponentResource {
             logGroupNames: this.logGroupNames,
             migrationTaskDefinitionArn: this.migrationTaskDefinitionArn,
         });
-    }
-
-    private createRegistry(name: string, args: EcsLayerArgs): Registry {
-        const repository = (image: "wordpress" | "migration") => {
-            const repo = new aws.ecr.Repository(`${name}-${image}-repo`, {
-                name: `bbws/${image}`,
-                imageTagMutability: "IMMUTABLE",
-                imageScanningConfiguration: { scanOnPush: true },
-                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.keyArn }],
-                // An unprotected environment is torn down whole, images included.
-                forceDelete: !args.protection.protect,
-            }, statefulOptions(this, args.protection));
-            new aws.ecr.LifecyclePolicy(`${name}-${image}-lifecycle`, {
-                repository: repo.name,
-                policy: JSON.stringify(ECR_LIFECYCLE_POLICY),
-            }, { parent: this });
-            return repo;
-        };
-        return { wordpress: repository("wordpress"), migration: repository("migration") };
     }
 
     private createCluster(name: string, args: EcsLayerArgs): Cluster {

@@ -1,10 +1,13 @@
 /**
  * Storage layer (phase `storage`): EFS with one access point per tenant, the S3 buckets (tenant
- * media, migration artefacts, access logs) and the AWS Backup plan covering EFS and Aurora.
+ * media, migration artefacts, access logs), the ECR repositories and the AWS Backup plan covering
+ * EFS and Aurora. The repositories are here, a phase before the services that pull from them, so
+ * images can be pushed between the two on a first rollout.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ProtectionConfig, StorageConfig } from "../src/config";
+import { ImageKind, REPOSITORIES } from "../src/images";
 import { bbwsName, denyInsecureTransport, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 
 export interface StorageTenant {
@@ -35,6 +38,13 @@ export interface BucketRef {
     readonly arn: pulumi.Output<string>;
 }
 
+/** An ECR repository as the ECS layer uses it; the provider's `aws.ecr.Repository` has this shape. */
+export interface RepositoryRef {
+    /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`: what images are pushed to and task definitions name. */
+    readonly repositoryUrl: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+}
+
 export interface AccessPointRef {
     readonly id: pulumi.Output<string>;
     readonly arn: pulumi.Output<string>;
@@ -42,6 +52,24 @@ export interface AccessPointRef {
 
 /** Every tenant's files live under this directory; no access point exposes the file system's root. */
 export const TENANT_ROOT = "/tenants";
+
+/** Keeps the last 10 tagged images (rollback targets) and clears untagged layers after a week. */
+export const ECR_LIFECYCLE_POLICY = {
+    rules: [
+        {
+            rulePriority: 1,
+            description: "Expire untagged images after 7 days",
+            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+            action: { type: "expire" },
+        },
+        {
+            rulePriority: 2,
+            description: "Keep the last 10 tagged images",
+            selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 10 },
+            action: { type: "expire" },
+        },
+    ],
+};
 
 /** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
 export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
@@ -82,6 +110,8 @@ export class StorageLayer extends pulumi.ComponentResource {
     /** Access logs: the load balancer's (under any prefix, in `AWSLogs/<account>/`) and the other buckets' (under `s3/`). */
     readonly logsBucket: BucketRef;
     readonly backupVaultName: pulumi.Output<string>;
+    /** `bbws/wordpress` and `bbws/migration`. */
+    readonly repositories: Readonly<Record<ImageKind, RepositoryRef>>;
 
     constructor(name: string, args: StorageLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:storage:StorageLayer", name, {}, opts);
@@ -151,6 +181,10 @@ export class StorageLayer extends pulumi.ComponentResource {
         this.logsBucket = ref(logs);
 
         this.backupVaultName = this.createBackups(name, args, fileSystem);
+        this.repositories = {
+            wordpress: this.repository(name, args, "wordpress"),
+            migration: this.repository(name, args, "migration"),
+        };
 
         this.registerOutputs({
             fileSystemId: this.fileSystemId,
@@ -160,6 +194,7 @@ export class StorageLayer extends pulumi.ComponentResource {
             migrationBucket: this.migrationBucket,
             logsBucket: this.logsBucket,
             backupVaultName: this.backupVaultName,
+            repositories: this.repositories,
         });
     }
 
@@ -251,6 +286,22 @@ export class StorageLayer extends pulumi.ComponentResource {
             }, { parent: this });
         }
         return bucket;
+    }
+
+    private repository(name: string, args: StorageLayerArgs, kind: ImageKind): RepositoryRef {
+        const repo = new aws.ecr.Repository(`${name}-${kind}-repo`, {
+            name: REPOSITORIES[kind],
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.keyArn }],
+            // An unprotected environment is torn down whole, images included.
+            forceDelete: !args.protection.protect,
+        }, statefulOptions(this, args.protection));
+        new aws.ecr.LifecyclePolicy(`${name}-${kind}-lifecycle`, {
+            repository: repo.name,
+            policy: JSON.stringify(ECR_LIFECYCLE_POLICY),
+        }, { parent: this });
+        return { repositoryUrl: repo.repositoryUrl, arn: repo.arn };
     }
 
     private createBackups(name: string, args: StorageLayerArgs, fileSystem: aws.efs.FileSystem): pulumi.Output<string> {

@@ -21,9 +21,9 @@ export const PHASES: readonly Phase[] = Object.freeze([
     { name: "database", type: "bbws:data:DataLayer", componentName: "data",
         description: "Aurora MySQL, ElastiCache Redis, the data key and their secrets" },
     { name: "storage", type: "bbws:storage:StorageLayer", componentName: "storage",
-        description: "EFS with a per-tenant access point, S3 buckets and AWS Backup" },
+        description: "EFS with a per-tenant access point, S3 buckets, ECR repositories and AWS Backup" },
     { name: "ecs", type: "bbws:ecs:EcsLayer", componentName: "ecs",
-        description: "ECR, ECS cluster, load balancer, IAM roles and one WordPress service per tenant" },
+        description: "ECS cluster, load balancer, IAM roles and one WordPress service per tenant" },
     { name: "monitoring", type: "bbws:monitoring:MonitoringLayer", componentName: "monitoring",
         description: "Alarms, dashboard, SNS topics, EventBridge rules and the cost budget" },
 ].map((p) => Object.freeze(p as Phase)));

@@ -67,6 +67,7 @@ export function createPlatform(cfg: PlatformConfig) {
         assetsBucket: storage.assetsBucket,
         migrationBucket: storage.migrationBucket,
         logsBucketName: storage.logsBucket.name,
+        registry: storage.repositories,
     });
     const monitoring = new MonitoringLayer(getPhase("monitoring").componentName, {
         env: cfg.env,
@@ -113,6 +114,11 @@ export function createPlatform(cfg: PlatformConfig) {
             migrationBucketName: storage.migrationBucket.name,
             logsBucketName: storage.logsBucket.name,
             backupVaultName: storage.backupVaultName,
+            /** Where to push images before the ecs phase: `wordpress`, `migration`. */
+            repositoryUrls: {
+                wordpress: storage.repositories.wordpress.repositoryUrl,
+                migration: storage.repositories.migration.repositoryUrl,
+            },
         },
         ecs: {
             clusterName: ecs.clusterName,

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import { REPOSITORIES, requiredImages } from "../../src/images";
 import { PHASE_NAMES } from "../../src/phases";
 import { EXIT } from "../../automation/errors";
+import { ecrDouble } from "../../automation/rehearse";
 import { rollout } from "../../automation/rollout";
 import { parseUrn } from "../../automation/targets";
 import { platformSteps, urn } from "../support/fake-engine";
@@ -137,6 +139,70 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev", { engine: { steps } });
             const err = await rollout(request("dev", "storage", { yes: true }), h.deps).catch((e) => e);
             expect(err).to.include({ code: "phase-not-in-program", exitCode: EXIT.usage });
+        });
+    });
+
+    describe("images in ECR before the ecs phase", () => {
+        const cfg = configOf("dev");
+        const wordpressTag = cfg.tenants[0].imageTag;
+        /** ECR with every image but `bbws/wordpress:<first tenant's tag>`; records what it was asked. */
+        const withoutWordpress = (asked: string[] = []) => async () => ecrDouble(cfg.accountId, (repository, tag) => {
+            asked.push(`${repository}:${tag}`);
+            return repository === REPOSITORIES.wordpress && tag === wordpressTag ? "no-tag" : "image";
+        });
+        const phaseOf = (target: readonly string[] | undefined) => parseUrn(target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name;
+
+        it("--phase ecs: refuses a missing image (exit 2) before ecs is previewed, and the ledger records the refusal", async () => {
+            const h = harness("dev", { deps: { ecr: withoutWordpress() } });
+            for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
+            const code = await rollout(request("dev", "ecs", { yes: true }), h.deps);
+            expect(code, textOf(h.io)).to.equal(EXIT.usage);
+            expect(h.engine.calls.map((c) => c.target === undefined ? "whole program" : "targeted")).to.deep.equal(["whole program"]);
+            expect(textOf(h.io)).to.include(`ecs: 1 image(s) the ecs phase pulls cannot be pulled from ECR in dev`)
+                .and.include(`${REPOSITORIES.wordpress}:${wordpressTag}: no image with this tag`)
+                .and.include(`fix: push the image(s), then run again`);
+            expect((await h.ledger.read("dev")).at(-1)).to.deep.include({ phase: "ecs", result: "refused" })
+                .and.nested.include({ "error.code": "images-missing" });
+        });
+
+        it("--phase all: applies the phases before ecs (storage creates the repositories), then refuses before ecs's preview", async () => {
+            const asked: string[] = [];
+            const h = harness("dev", { deps: { ecr: withoutWordpress(asked) } });
+            let upsWhenAsked = -1;
+            const code = await rollout(request("dev", "all", { yes: true }), {
+                ...h.deps, ecr: (region) => { upsWhenAsked = h.engine.ups.length; return h.deps.ecr(region); },
+            });
+            expect(code, textOf(h.io)).to.equal(EXIT.usage);
+            expect(h.engine.ups.map((c) => phaseOf(c.target))).to.deep.equal(["network", "data", "storage"]);
+            expect(upsWhenAsked, "ECR asked after storage was applied").to.equal(3);
+            expect(h.engine.previews.map((c) => c.target === undefined ? "whole program" : phaseOf(c.target)))
+                .to.deep.equal(["whole program", "network", "data", "storage"]);
+            expect(asked.sort()).to.deep.equal(requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).sort());
+            expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal([
+                ["network", "succeeded"], ["database", "succeeded"], ["storage", "succeeded"], ["ecs", "refused"],
+            ]);
+        });
+
+        it("says which images it found before previewing ecs", async () => {
+            const h = harness("dev");
+            for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
+            expect(await rollout(request("dev", "ecs", { yes: true }), h.deps)).to.equal(EXIT.ok);
+            expect(textOf(h.io)).to.include(`images in ECR: ${requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).join(", ")}`);
+        });
+
+        it("does not ask ECR in a --preview-only run, which applies nothing", async () => {
+            const asked: string[] = [];
+            const h = harness("dev", { deps: { ecr: withoutWordpress(asked) } });
+            expect(await rollout(request("dev", "all", { previewOnly: true, forceOrder: true }), h.deps), textOf(h.io)).to.equal(EXIT.ok);
+            expect(asked).to.deep.equal([]);
+        });
+
+        it("--resume after pushing the image starts from ecs, the refused phase", async () => {
+            const h = harness("dev");
+            for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
+            await h.ledger.append({ ...recordOf("dev", "ecs", "refused"), error: { code: "images-missing", message: "…" } });
+            expect(await rollout(request("dev", "all", { yes: true, resume: true }), h.deps)).to.equal(EXIT.ok);
+            expect(h.engine.ups.map((c) => phaseOf(c.target))).to.deep.equal(["ecs", "monitoring"]);
         });
     });
 

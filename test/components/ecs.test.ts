@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { CLUSTER_PARAMETERS } from "../../components/data";
 import {
-    EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, ECR_LIFECYCLE_POLICY, FARGATE_PLATFORM_VERSION, TLS_POLICY,
+    EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, FARGATE_PLATFORM_VERSION, TLS_POLICY,
     WORDPRESS_DB_TLS_ENV, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
 } from "../../components/ecs";
+import { REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
 import type { PlatformConfig } from "../../src/config";
@@ -13,7 +14,6 @@ import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registrat
 
 const T = {
     repository: "aws:ecr/repository:Repository",
-    lifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
     service: "aws:ecs/service:Service",
@@ -53,6 +53,10 @@ function upstreamFor(cfg: PlatformConfig): Omit<EcsLayerArgs, "env" | "region" |
         assetsBucket: { name: `bbws-tenant-assets-${cfg.env}`, arn: `arn:aws:s3:::bbws-tenant-assets-${cfg.env}` },
         migrationBucket: { name: `bbws-migration-artifacts-${cfg.env}`, arn: `arn:aws:s3:::bbws-migration-artifacts-${cfg.env}` },
         logsBucketName: `bbws-logs-${cfg.env}`,
+        registry: {
+            wordpress: { repositoryUrl: repositoryUrl(cfg.accountId, cfg.region, REPOSITORIES.wordpress), arn: arn("ecr", `repository/${REPOSITORIES.wordpress}`) },
+            migration: { repositoryUrl: repositoryUrl(cfg.accountId, cfg.region, REPOSITORIES.migration), arn: arn("ecr", `repository/${REPOSITORIES.migration}`) },
+        },
     };
 }
 
@@ -140,28 +144,15 @@ describe("ecs layer", () => {
                 }));
             });
 
-            describe("registry and cluster", () => {
-                it("has bbws/wordpress and bbws/migration: scanned on push, immutable tags, encrypted with the data key", () => {
-                    const repos = ofType(resources, T.repository);
-                    expect(repos.map((r) => r.inputs.name)).to.have.members(["bbws/wordpress", "bbws/migration"]);
-                    for (const repo of repos) {
-                        expect(repo.inputs.imageScanningConfiguration.scanOnPush, repo.name).to.equal(true);
-                        expect(repo.inputs.imageTagMutability, repo.name).to.equal("IMMUTABLE");
-                        expect(repo.inputs.encryptionConfigurations, repo.name).to.deep.equal([
-                            { encryptionType: "KMS", kmsKey: upstreamFor(cfg).keyArn },
-                        ]);
-                        expect(repo.inputs.forceDelete, repo.name).to.equal(!cfg.protection.protect);
-                        expect(options.get(repo.name)!.protect, repo.name).to.equal(cfg.protection.protect);
-                    }
+            describe("images and cluster", () => {
+                it("creates no image repository: the storage layer owns them, a phase earlier, so images can be pushed in between", () => {
+                    expect(ofType(resources, T.repository)).to.deep.equal([]);
                 });
 
-                it("keeps the last 10 tagged images and expires untagged ones after 7 days in both repositories", () => {
-                    const policies = ofType(resources, T.lifecycle);
-                    expect(policies.map((p) => p.inputs.repository)).to.have.members(["bbws/wordpress", "bbws/migration"]);
-                    for (const p of policies) expect(JSON.parse(p.inputs.policy)).to.deep.equal(ECR_LIFECYCLE_POLICY);
-                    const [untagged, tagged] = ECR_LIFECYCLE_POLICY.rules.map((r) => r.selection);
-                    expect(untagged).to.include({ tagStatus: "untagged", countType: "sinceImagePushed", countNumber: 7 });
-                    expect(tagged).to.include({ tagStatus: "tagged", countType: "imageCountMoreThan", countNumber: 10 });
+                it("pulls exactly the images requiredImages lists for the config, the list the rollout checks in ECR", () => {
+                    const images = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => c.image));
+                    const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
+                    expect([...new Set(images)].sort()).to.deep.equal(requiredImages(cfg).map((i) => `${prefix}${i.repository}:${i.tag}`).sort());
                 });
 
                 it(`names the cluster bbws-ecs-${env}, with Container Insights and ECS Exec sessions logged encrypted`, () => {

@@ -1,11 +1,14 @@
 import { expect } from "chai";
-import { accessPointSpec, BACKUP_SCHEDULE, StorageLayer, TENANT_ROOT } from "../../components/storage";
+import { accessPointSpec, BACKUP_SCHEDULE, ECR_LIFECYCLE_POLICY, StorageLayer, TENANT_ROOT } from "../../components/storage";
+import { REPOSITORIES } from "../../src/images";
 import type { PlatformConfig } from "../../src/config";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 import { recordOptions, RecordedOptions } from "../support/options";
 
 const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
+const REPOSITORY = "aws:ecr/repository:Repository";
+const REPOSITORY_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";
 
 /** What the issue asks of each environment, written out rather than read back from config. */
 const EXPECTED = {
@@ -222,6 +225,36 @@ describe("storage layer", () => {
                         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
                         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
                     ]);
+                });
+            });
+
+            describe("ECR repositories", () => {
+                it("has bbws/wordpress and bbws/migration: scanned on push, immutable tags, encrypted with the data key", () => {
+                    const repos = ofType(resources, REPOSITORY);
+                    expect(repos.map((r) => r.inputs.name)).to.have.members([REPOSITORIES.wordpress, REPOSITORIES.migration]);
+                    for (const repo of repos) {
+                        expect(repo.inputs.imageScanningConfiguration.scanOnPush, repo.name).to.equal(true);
+                        expect(repo.inputs.imageTagMutability, repo.name).to.equal("IMMUTABLE");
+                        expect(repo.inputs.encryptionConfigurations, repo.name).to.deep.equal([{ encryptionType: "KMS", kmsKey: fake.keyArn }]);
+                        expect(repo.inputs.forceDelete, repo.name).to.equal(!expected.protectedData);
+                        expect(options.get(repo.name)!.protect, repo.name).to.equal(expected.protectedData);
+                    }
+                });
+
+                it("keeps the last 10 tagged images and expires untagged ones after 7 days in both repositories", () => {
+                    const policies = ofType(resources, REPOSITORY_LIFECYCLE);
+                    expect(policies.map((p) => p.inputs.repository)).to.have.members([REPOSITORIES.wordpress, REPOSITORIES.migration]);
+                    for (const p of policies) expect(JSON.parse(p.inputs.policy)).to.deep.equal(ECR_LIFECYCLE_POLICY);
+                    const [untagged, tagged] = ECR_LIFECYCLE_POLICY.rules.map((r) => r.selection);
+                    expect(untagged).to.include({ tagStatus: "untagged", countType: "sinceImagePushed", countNumber: 7 });
+                    expect(tagged).to.include({ tagStatus: "tagged", countType: "imageCountMoreThan", countNumber: 10 });
+                });
+
+                it("hands the ECS layer each repository's URL (where images are pushed) and ARN", async () => {
+                    for (const [kind, name] of Object.entries(REPOSITORIES) as Array<[keyof typeof REPOSITORIES, string]>) {
+                        expect(await promiseOf(layer.repositories[kind].repositoryUrl)).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/${name}`);
+                        expect(await promiseOf(layer.repositories[kind].arn)).to.equal(`arn:aws:ecr:${cfg.region}:${cfg.accountId}:repository/${name}`);
+                    }
                 });
             });
 

@@ -10,6 +10,7 @@ import { parseConfig, PlatformConfig } from "../../src/config";
 import { PhaseName } from "../../src/phases";
 import { FileLedger, LedgerRecord } from "../../automation/ledger";
 import { memoryIo } from "../../automation/io";
+import { ecrDouble } from "../../automation/rehearse";
 import type { RolloutDeps, RolloutRequest } from "../../automation/rollout";
 import { readStackFile } from "../../automation/stack-files";
 import { FakeClock, FakeEngine, FakeEngineOptions } from "./fake-engine";
@@ -67,9 +68,12 @@ export function harness(env: string, options: {
     const engine = new FakeEngine({ stack: env, clock, ...options.engine });
     const io = options.io ?? memoryIo();
     const ledger = new FileLedger(path.join(dir, "ledger"), (w) => io.err(`warning: ${w}`));
+    const cfg = configOf(env, options.config);
     const deps: RolloutDeps = {
-        cfg: configOf(env, options.config), engine, ledger, io, now: clock.now,
+        cfg, engine, ledger, io, now: clock.now,
         verify: async () => ({ checks: [] }),
+        // Every image the ecs phase pulls has been pushed.
+        ecr: async () => ecrDouble(cfg.accountId, () => "image"),
         git: { commit: COMMIT, dirty: false }, operator: "alice", planDir: path.join(dir, "plans"), runId: "run-1",
         ...options.deps,
     };

@@ -28,6 +28,11 @@ export interface Scenario {
     readonly changeStateBeforeUp?: { readonly resource: string; readonly key: string; readonly value: unknown };
     /** Changes made outside Pulumi ("the cloud"), seen by `refresh`: resource → output key → value. */
     readonly drift?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    /**
+     * Not the engine's: images (`bbws/wordpress:<tag>`) the rehearsal's ECR does not have although
+     * their repository exists. Every other tag of a created repository is there.
+     */
+    readonly missingImages?: readonly string[];
 }
 
 /** Who holds the stack's lock, and how the backend words it. */
