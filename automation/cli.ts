@@ -11,16 +11,31 @@ import type { Io } from "./io";
 /** The directory with Pulumi.yaml and the stack files. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-/** A parser that refuses unknown flags, reports usage errors as `UsageError` (exit 2) and never exits the process. */
+/**
+ * A parser that refuses unknown flags and boolean flags given a value other than true or false
+ * (yargs reads `--yes=maybe` as false), reports usage errors as `UsageError` (exit 2) with one
+ * line rather than the whole help, and never exits the process.
+ */
 export function commandLine(argv: readonly string[], scriptName: string, usage: string): Argv {
-    return yargs([...argv])
+    const parser: Argv = yargs([...argv])
         .scriptName(scriptName)
         .usage(usage)
         .strict()
         .version(false)
         .wrap(110)
         .exitProcess(false)
+        .showHelpOnFail(false)
         .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); });
+    return parser.middleware(() => {
+        // yargs keeps the declared option types here at run time; its typings do not list getOptions.
+        const booleans = new Set<string>((parser as unknown as { getOptions(): { boolean: string[] } }).getOptions().boolean);
+        for (const token of argv) {
+            const [, flag, value] = /^--([^=]+)=(.*)$/.exec(token) ?? [];
+            if (flag !== undefined && booleans.has(flag) && value !== "true" && value !== "false") {
+                throw new UsageError("usage", `--${flag} is a switch: it takes no value (or true/false), got '${value}'`, `write --${flag} on its own`);
+            }
+        }
+    }, true);
 }
 
 /** Runs a command body; an expected failure (`BbwsError`) is printed and becomes its exit code, anything else is a bug and propagates. */

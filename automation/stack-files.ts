@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, parseConfig, PlatformConfig } from "../src/config";
+import { cidrsOverlap, ConfigError, parseConfig, PlatformConfig } from "../src/config";
 import { UsageError } from "./errors";
 
 export interface StackFile {
@@ -57,16 +57,40 @@ export function readStackFile(projectDir: string, env: string): StackFile {
     return { project: readProjectName(projectDir), env, path: file, secretsProvider: doc.secretsprovider, config, secretKeys };
 }
 
-/** The stack's validated config; a config problem becomes a usage error listing every problem. */
+/**
+ * The stack's validated config; a config problem becomes a usage error listing every problem. Also
+ * checks what one stack file cannot know: `bbws:rollout.promoteFrom` names another environment that
+ * has a stack file, and no other environment's VPC range overlaps this one's (peering and the DR
+ * region need distinct ranges; the VPC user guide refuses peering overlapping CIDRs).
+ */
 export function loadStackConfig(projectDir: string, env: string, stackFile = readStackFile(projectDir, env)): PlatformConfig {
+    let cfg: PlatformConfig;
     try {
-        return parseConfig(env, stackFile.config);
+        cfg = parseConfig(env, stackFile.config);
     } catch (err) {
         if (err instanceof ConfigError) {
             throw new UsageError("invalid-config", `${stackFile.path}: ${err.message}`, "correct the keys listed above");
         }
         throw err;
     }
+    const problems: string[] = [];
+    const others = listEnvironments(projectDir).filter((e) => e !== env);
+    const { promoteFrom } = cfg.rollout;
+    if (promoteFrom !== undefined && !others.includes(promoteFrom)) {
+        problems.push(`bbws:rollout.promoteFrom: '${promoteFrom}' is ${promoteFrom === env ? "this environment itself" : "not an environment with a stack file"}; ` +
+            `expected one of: ${others.join(", ")}`);
+    }
+    for (const other of others) {
+        const network = readStackFile(projectDir, other).config["bbws:network"] as { vpcCidr?: unknown } | undefined;
+        if (typeof network?.vpcCidr === "string" && cidrsOverlap(network.vpcCidr, cfg.network.vpcCidr)) {
+            problems.push(`bbws:network.vpcCidr: ${cfg.network.vpcCidr} overlaps ${other}'s ${network.vpcCidr}; every environment needs a range of its own`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new UsageError("invalid-config", `${stackFile.path}: invalid configuration for stack '${env}':\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+            "correct the keys listed above");
+    }
+    return cfg;
 }
 
 /** The config map as the engine hands it to the program: objects as JSON text, scalars as strings. */

@@ -22,6 +22,9 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
             .parseAsync();
         if (args.help) return EXIT.ok;
         const phase = phaseOption(args.phase);
+        if (!args.policies && argv.some((a) => a === "--format" || a.startsWith("--format="))) {
+            throw new UsageError("incompatible-flags", "--format only applies to --policies", "add --policies, or use --json for the resource list");
+        }
         if (args.policies && (args.json || phase !== undefined)) {
             throw new UsageError("incompatible-flags", "--policies cannot be combined with --json or --phase",
                 "run --policies on its own: stack-level policies need every resource");

@@ -87,7 +87,7 @@ const CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
 
 const networkSchema = z.object({
     /** The VPC's range: private, /16–/20, not overlapping another environment. */
-    vpcCidr: z.string().refine(isPrivateVpcCidr, "a private (RFC 1918) IPv4 CIDR from /16 to /20, e.g. 10.20.0.0/16"),
+    vpcCidr: z.string().refine(isPrivateVpcCidr, "a private (RFC 1918) IPv4 CIDR from /16 to /20, aligned to its prefix (10.20.0.0/16, not 10.20.1.0/16)"),
     /** Availability zones used by every subnet tier. */
     azCount: z.number().int().min(2, "2 or 3").max(3, "2 or 3").default(3),
     /** `single`: one shared NAT gateway; `onePerAz`: one per AZ (survives an AZ outage). */

@@ -115,7 +115,9 @@ describe("offline synth", () => {
             ["an unknown environment", ["--env", "qa"], /unknown environment 'qa'.*\n.*dev, sit, prod/],
             ["an unknown phase", ["--env", "dev", "--phase", "dns"], /unknown phase 'dns'/],
             ["a missing --env", [], /Missing required argument: env/],
-            ["an unknown flag", ["--env", "dev", "--jsn"], /Unknown argument: jsn/],
+            ["an unknown flag", ["--env", "dev", "--jsn"], /^error: Unknown argument: jsn\n  fix: see --help$/],
+            ["a switch given a value other than true or false (yargs would read it as false)", ["--env", "dev", "--json=maybe"], /--json is a switch: it takes no value \(or true\/false\), got 'maybe'/],
+            ["--format without --policies (it would be ignored)", ["--env", "dev", "--format", "markdown"], /--format only applies to --policies/],
         ];
         for (const [what, argv, message] of bad) {
             it(`refuses ${what} with exit 2 and no stack trace`, async () => {
