@@ -3,6 +3,7 @@
  * before it. Stack outputs are grouped by phase so the driver and the verification checks can find
  * a phase's resources without knowing the program.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "./config";
 import { getPhase } from "./phases";
 import { NetworkLayer } from "../components/network";
@@ -11,6 +12,14 @@ import { StorageLayer } from "../components/storage";
 import { EcsLayer } from "../components/ecs";
 import { MonitoringLayer } from "../components/monitoring";
 
+/**
+ * The stack's outputs as `pulumi stack output --json` returns them (every Output resolved), grouped
+ * by phase. The driver's readers of stack outputs are typed against it, so a renamed output fails
+ * `tsc`, not a verification run.
+ */
+export type PlatformOutputs = pulumi.Unwrap<ReturnType<typeof createPlatform>>;
+
+/** Builds the five layers for one stack and returns its outputs, grouped by phase (see `PlatformOutputs`). */
 export function createPlatform(cfg: PlatformConfig) {
     const network = new NetworkLayer(getPhase("network").componentName, {
         env: cfg.env,

@@ -6,6 +6,7 @@
  */
 import type { PlatformConfig } from "../../src/config";
 import type { PhaseName } from "../../src/phases";
+import type { PlatformOutputs } from "../../src/program";
 import type { AwsClients, HttpsProbe } from "./clients";
 
 export type CheckStatus = "pass" | "fail" | "warn";
@@ -64,19 +65,42 @@ export class MissingOutputError extends Error {
 }
 
 /**
- * Typed access to the stack outputs, which are grouped by phase (`network.vpcId`). Layers still being
- * written may not export everything yet: each accessor names the exact key it could not find.
+ * The dotted paths of `T` whose value is a `V`: `OutputPath<PlatformOutputs, string>` includes
+ * `network.vpcId` and not `network.vpcid`. Maps keyed by tenant id (an index signature) end the path.
+ */
+export type OutputPath<T, V, Prefix extends string = ""> = {
+    [K in keyof T & string]: T[K] extends V ? `${Prefix}${K}`
+        : T[K] extends readonly unknown[] ? never
+            : string extends keyof T[K] ? never
+                : T[K] extends object ? OutputPath<T[K], V, `${Prefix}${K}.`> : never
+}[keyof T & string];
+
+/** The dotted paths of `T` that are maps keyed by tenant id, such as `storage.accessPointIds`. */
+export type TenantMapPath<T, Prefix extends string = ""> = {
+    [K in keyof T & string]: T[K] extends readonly unknown[] ? never
+        : string extends keyof T[K] ? `${Prefix}${K}`
+            : T[K] extends object ? TenantMapPath<T[K], `${Prefix}${K}.`> : never
+}[keyof T & string];
+
+/**
+ * Typed access to the stack outputs, which are grouped by phase (`network.vpcId`): each key is checked
+ * against `PlatformOutputs` (src/program.ts) at compile time. A stack rolled out by an older commit may
+ * lack an output: each accessor names the exact key it could not find.
  */
 export class StackOutputs {
     constructor(private readonly raw: Readonly<Record<string, unknown>>) {}
 
-    string(key: string): string {
+    string(key: OutputPath<PlatformOutputs, string>): string {
+        return this.stringAt(key);
+    }
+
+    private stringAt(key: string): string {
         const value = this.at(key);
         if (typeof value !== "string" || value === "") throw new MissingOutputError(key, "a string");
         return value;
     }
 
-    strings(key: string): string[] {
+    strings(key: OutputPath<PlatformOutputs, readonly string[]>): string[] {
         const value = this.at(key);
         if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string")) {
             throw new MissingOutputError(key, "a list of strings");
@@ -85,8 +109,8 @@ export class StackOutputs {
     }
 
     /** `<key>.<tenant>` of a per-tenant map such as `storage.accessPointIds`. */
-    tenant(key: string, tenantId: string): string {
-        return this.string(`${key}.${tenantId}`);
+    tenant(key: TenantMapPath<PlatformOutputs>, tenantId: string): string {
+        return this.stringAt(`${key}.${tenantId}`);
     }
 
     private at(key: string): unknown {

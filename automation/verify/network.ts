@@ -3,13 +3,15 @@ import {
     DescribeNatGatewaysCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand,
     IpPermission, SecurityGroup, Subnet,
 } from "@aws-sdk/client-ec2";
-import type { SecurityGroupIds } from "../../components/network";
+import type { PlatformOutputs } from "../../src/program";
 import { Check, CheckContext, fail, list, pass, verdict } from "./check";
 
 const TIERS = ["public", "private", "isolated"] as const;
 
 /** Labels of the role groups, keyed like `network.securityGroupIds` so a new role cannot be missed. */
-const SECURITY_GROUP_ROLES: Readonly<Record<keyof SecurityGroupIds, string>> = {
+type SecurityGroupRole = keyof PlatformOutputs["network"]["securityGroupIds"];
+
+const SECURITY_GROUP_ROLES: Readonly<Record<SecurityGroupRole, string>> = {
     loadBalancer: "load balancer",
     database: "database",
     cache: "cache",
@@ -47,8 +49,8 @@ async function vpcSecurityGroups(ctx: CheckContext): Promise<SecurityGroup[]> {
 
 /** The role and tenant groups the stack says it created, labelled for the report. */
 function expectedSecurityGroups(ctx: CheckContext): Array<{ label: string; id: string }> {
-    const roles = Object.entries(SECURITY_GROUP_ROLES).map(([key, label]) =>
-        ({ label, id: ctx.outputs.string(`network.securityGroupIds.${key}`) }));
+    const roles = (Object.keys(SECURITY_GROUP_ROLES) as SecurityGroupRole[]).map((key) =>
+        ({ label: SECURITY_GROUP_ROLES[key], id: ctx.outputs.string(`network.securityGroupIds.${key}`) }));
     const tenants = ctx.config.tenants.map((t) =>
         ({ label: `tenant ${t.id}`, id: ctx.outputs.tenant("network.tenantSecurityGroupIds", t.id) }));
     return [...roles, ...tenants];
