@@ -74,7 +74,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:ecs/service:Service": {
         property: "name", min: 1, max: 255, pattern: ALNUM_DASH_UNDERSCORE, allowed: "letters, digits, _ and -",
-        autoNameMax: 255, source: api("AmazonECS/latest/APIReference/API_CreateService.html"),
+        autoNameMax: 255, uniqueWithin: ["cluster"], source: api("AmazonECS/latest/APIReference/API_CreateService.html"),
     },
     "aws:lb/loadBalancer:LoadBalancer": {
         property: "name", min: 1, max: 32, pattern: /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/,
@@ -95,7 +95,8 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:appautoscaling/target:Target": { unnamed: "identified by its resource id `service/<cluster>/<service>`" },
     "aws:appautoscaling/policy:Policy": {
         property: "name", min: 1, max: 256, pattern: /^[\x20-\x7E]+$/, allowed: "printable ASCII",
-        autoNameMax: 255, source: api("autoscaling/application/APIReference/API_PutScalingPolicy.html"),
+        autoNameMax: 255, uniqueWithin: ["serviceNamespace", "resourceId", "scalableDimension"],
+        source: api("autoscaling/application/APIReference/API_PutScalingPolicy.html"),
     },
     "aws:secretsmanager/secret:Secret": {
         property: "name", min: 1, max: 512, pattern: /^[A-Za-z0-9/_+=.@-]+$/, allowed: "letters, digits and /_+=.@-",

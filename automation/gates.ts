@@ -5,7 +5,8 @@
  */
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { LedgerRecord } from "./ledger";
-import type { PlanStep } from "./plan-summary";
+import { PlanStep, REPLACEMENT_OPS } from "./plan-summary";
+import { refusedReplacement } from "./replacement";
 import { isAlwaysTargeted } from "./targets";
 
 export type GateId = "order" | "promotion" | "scope" | "safety" | "approval";
@@ -166,18 +167,25 @@ export const safetyGate: Gate<SafetyContext> = {
     id: "safety",
     info: "No stateful resource is replaced or deleted unless its URN is named with --allow-replace",
     explanation: "Replacing a database, cache, file system, bucket, key, secret, backup vault or image repository " +
-        "destroys what it holds; it must be a decision about that one resource, taken after a backup.",
+        "destroys what it holds; it must be a decision about that one resource, taken after a backup. A security " +
+        "group or the load balancer cannot be replaced under its fixed name at all (automation/replacement.ts).",
     check({ steps, allowReplace }) {
         const destructive = [...new Map(steps
-            .filter((s) => DESTRUCTIVE_OPS.has(s.op) && STATEFUL_TYPES.has(s.type))
+            .filter((s) => (DESTRUCTIVE_OPS.has(s.op) && STATEFUL_TYPES.has(s.type))
+                || (REPLACEMENT_OPS.has(s.op) && refusedReplacement(s.type)))
             .map((s) => [s.urn, s] as const)).values()];
         if (destructive.length === 0) return pass();
         const refused = destructive.filter((s) => !allowReplace.includes(s.urn));
+        // Stateful types explain themselves; for the others, say why no replacement can succeed.
+        const why = (s: PlanStep) => (STATEFUL_TYPES.has(s.type) ? "" : `: ${refusedReplacement(s.type)!.why}`);
         const describe = (s: PlanStep) => `${s.op === "delete" ? "delete" : "replace"} ${s.urn}` +
-            (s.replaceKeys.length ? ` (because of ${s.replaceKeys.join(", ")})` : "");
+            (s.replaceKeys.length ? ` (because of ${s.replaceKeys.join(", ")})` : "") + why(s);
         if (refused.length === 0) return pass(destructive.map(describe), destructive.map((s) => `--allow-replace ${s.urn}`));
-        return fail(refused.map(describe),
-            `after a backup or snapshot of each, pass ${refused.map((s) => `--allow-replace '${s.urn}'`).join(" ")}`);
+        const flags = refused.map((s) => `--allow-replace '${s.urn}'`).join(" ");
+        return fail(refused.map(describe), refused.every((s) => STATEFUL_TYPES.has(s.type))
+            ? `after a backup or snapshot of each, pass ${flags}`
+            : `revert the change that forces the replacement; to replace anyway, back up what holds data, free the names ` +
+              `the new resources need, then pass ${flags}`);
     },
 };
 

@@ -39,7 +39,8 @@ export interface PhaseSummary {
     readonly gates: readonly GateResult[];
 }
 
-const REPLACEMENT_OPS: ReadonlySet<string> = new Set(["replace", "create-replacement", "delete-replaced"]);
+/** The operations a replacement is made of, as preview events report them. */
+export const REPLACEMENT_OPS: ReadonlySet<string> = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 /** One row per changed resource: a replacement's three steps read as one `replace`. */
 export function changedResources(steps: readonly PlanStep[]): Array<{ name: string; type: string; op: string; properties: string[]; urn: string }> {

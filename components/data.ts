@@ -2,6 +2,7 @@
  * Data layer (phase `database`): the customer-managed data key, Aurora MySQL, ElastiCache Redis and
  * the secrets the tenants' WordPress containers read their credentials from.
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
@@ -78,6 +79,25 @@ export function redisParameterFamily(engineVersion: string): string {
         throw new Error(`\`engineVersion\` '${engineVersion}' is not a Redis version this platform supports (6.x or later)`);
     }
     return major >= 7 ? `redis${major}` : `redis${major}.x`;
+}
+
+/** The inputs besides its name whose change makes AWS replace a parameter group (automation/replacement.ts). */
+export interface ParameterGroupIdentity {
+    readonly family: string;
+    readonly description: string;
+}
+
+/**
+ * A parameter group's name, `bbws-<part>-<8 hex digits>-<env>`: the digits hash the family and the
+ * description, the inputs besides the name that replace the group (terraform-provider-aws
+ * internal/service/rds/parameter_group.go, cluster_parameter_group.go, elasticache/parameter_group.go:
+ * ForceNew). Pulumi creates the replacement first, while the cluster still uses the old group, which
+ * RDS and ElastiCache refuse to delete; a major engine upgrade (a new family) needs the new group
+ * beside the old one, under another name.
+ */
+export function parameterGroupName(env: string, part: string, identity: ParameterGroupIdentity): string {
+    const digest = createHash("sha256").update(JSON.stringify([identity.family, identity.description])).digest("hex").slice(0, 8);
+    return bbwsName(env, `${part}-${digest}`);
 }
 
 /** The MySQL user and schema of a tenant, `wp_<id>`: hyphens become underscores so neither needs quoting. */
@@ -217,10 +237,10 @@ export class DataLayer extends pulumi.ComponentResource {
             description: "BBWS Aurora MySQL: isolated subnets",
             subnetIds: args.isolatedSubnetIds,
         }, { parent: this });
+        const clusterGroup = { family, description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs" };
         const parameters = new aws.rds.ClusterParameterGroup(`${name}-aurora-cluster-params`, {
-            name: bbwsName(env, "aurora-cluster"),
-            family,
-            description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs",
+            ...clusterGroup,
+            name: parameterGroupName(env, "aurora-cluster", clusterGroup),
             parameters: [...CLUSTER_PARAMETERS],
         }, { parent: this });
         // RDS would create these on first export and keep the logs forever; created here, they have a
@@ -266,10 +286,10 @@ export class DataLayer extends pulumi.ComponentResource {
 
     private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): pulumi.Output<string>[] {
         const { env, database } = args;
+        const instanceGroup = { family: auroraParameterFamily(database.engineVersion), description: "BBWS Aurora MySQL instances: slow-query log" };
         const parameters = new aws.rds.ParameterGroup(`${name}-aurora-instance-params`, {
-            name: bbwsName(env, "aurora-instance"),
-            family: auroraParameterFamily(database.engineVersion),
-            description: "BBWS Aurora MySQL instances: slow-query log",
+            ...instanceGroup,
+            name: parameterGroupName(env, "aurora-instance", instanceGroup),
             parameters: [...INSTANCE_PARAMETERS],
         }, { parent: this });
         const monitoringRole = database.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, env) : undefined;
@@ -326,10 +346,10 @@ export class DataLayer extends pulumi.ComponentResource {
             description: "BBWS Redis: isolated subnets",
             subnetIds: args.isolatedSubnetIds,
         }, { parent: this });
+        const cacheGroup = { family: redisParameterFamily(cache.engineVersion), description: "BBWS Redis: object cache that evicts the least recently used key when full" };
         const parameters = new aws.elasticache.ParameterGroup(`${name}-redis-params`, {
-            name: identifier,
-            family: redisParameterFamily(cache.engineVersion),
-            description: "BBWS Redis: object cache that evicts the least recently used key when full",
+            ...cacheGroup,
+            name: parameterGroupName(env, "redis", cacheGroup),
             parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
         }, { parent: this });
         const slowLog = new aws.cloudwatch.LogGroup(`${name}-redis-slow-log`, {

@@ -213,7 +213,11 @@ export class StorageLayer extends pulumi.ComponentResource {
                 fileSystemId: fileSystem.id,
                 subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i]),
                 securityGroups: [args.fileSystemSecurityGroupId],
-            }, { parent: this });
+            }, {
+                parent: this,
+                // EFS allows one mount target per AZ (MountTargetConflict), and the data is in the file system.
+                deleteBeforeReplace: true,
+            });
         }
         new aws.efs.BackupPolicy(`${name}-efs-backup-policy`, {
             fileSystemId: fileSystem.id,
@@ -337,7 +341,11 @@ export class StorageLayer extends pulumi.ComponentResource {
             planId: plan.id,
             iamRoleArn: role.arn,
             resources: [args.databaseClusterArn, fileSystem.arn],
-        }, { parent: this });
+        }, {
+            parent: this,
+            // Every input replaces a selection, under the same name in the same plan; it holds no recovery point.
+            deleteBeforeReplace: true,
+        });
         return vault.name;
     }
 }

@@ -108,6 +108,25 @@ describe("gates", () => {
             const v = safetyGate.check({ steps: [step(aurora, "replace")], allowReplace: [aurora] });
             expect(v).to.deep.include({ status: "pass", overrides: [`--allow-replace ${aurora}`] });
         });
+        describe("a replacement no name can make room for (automation/replacement.ts `refused`)", () => {
+            const sg = urn("prod", ["bbws:network:NetworkLayer", "aws:ec2/securityGroup:SecurityGroup"], "network-database-sg");
+            const replaced = (["create-replacement", "replace", "delete-replaced"] as const).map((op) => step(sg, op, ["description"]));
+            it("refuses a security group's replacement: its name is unique in the VPC (CreateSecurityGroup: InvalidGroup.Duplicate) " +
+                "and other phases' network interfaces keep the old one (DependencyViolation)", () => {
+                const v = safetyGate.check({ steps: replaced, allowReplace: [] });
+                expect(v.status).to.equal("fail");
+                expect(v.findings).to.have.length(1);
+                expect(v.findings[0]).to.include(`replace ${sg} (because of description): its name is unique in the VPC`);
+                expect(v.fix).to.match(/^revert the change that forces the replacement/).and.include(`--allow-replace '${sg}'`);
+            });
+            it("lets a security group go when its tenant leaves: a delete takes no name", () => {
+                expect(safetyGate.check({ steps: [step(sg, "delete")], allowReplace: [] }).status).to.equal("pass");
+            });
+            it("refuses the load balancer's replacement (elbv2/load_balancer.go: internal, load_balancer_type ForceNew; names unique per region)", () => {
+                const alb = urn("prod", ["bbws:ecs:EcsLayer", "aws:lb/loadBalancer:LoadBalancer"], "ecs-alb");
+                expect(safetyGate.check({ steps: [step(alb, "replace", ["internal"])], allowReplace: [] }).status).to.equal("fail");
+            });
+        });
         it("passes updates of stateful resources and replacements of stateless ones", () => {
             expect(safetyGate.check({ steps: [step(aurora, "update"), step(subnet, "replace")], allowReplace: [] }).status).to.equal("pass");
         });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import {
-    AURORA_LOG_EXPORTS, DataLayer, auroraParameterFamily, instanceZones, redisHighAvailability, redisParameterFamily,
-    tenantDatabaseName,
+    AURORA_LOG_EXPORTS, DataLayer, auroraParameterFamily, instanceZones, parameterGroupName, redisHighAvailability,
+    redisParameterFamily, tenantDatabaseName,
 } from "../../components/data";
 import type { PlatformConfig } from "../../src/config";
 import { SECRET_MASK } from "../../automation/mock-run";
@@ -55,6 +55,16 @@ describe("data layer", () => {
             expect(redisParameterFamily("7.1")).to.equal("redis7");
             expect(redisParameterFamily("6.2")).to.equal("redis6.x");
             expect(() => redisParameterFamily("5.0.6")).to.throw(/6.x or later/);
+        });
+        it("gives a parameter group a new name when its family or description changes, since RDS and ElastiCache replace " +
+            "the group then (rds/parameter_group.go, elasticache/parameter_group.go: family, description ForceNew) and refuse " +
+            "to delete the old one while it is in use", () => {
+            const v80 = { family: "aurora-mysql8.0", description: "BBWS Aurora MySQL instances: slow-query log" };
+            const name = parameterGroupName("prod", "aurora-instance", v80);
+            expect(name).to.match(/^bbws-aurora-instance-[0-9a-f]{8}-prod$/);
+            expect(parameterGroupName("prod", "aurora-instance", { ...v80 })).to.equal(name);
+            expect(parameterGroupName("prod", "aurora-instance", { ...v80, family: "aurora-mysql8.4" })).to.not.equal(name);
+            expect(parameterGroupName("prod", "aurora-instance", { ...v80, description: "other" })).to.not.equal(name);
         });
         it("names a tenant's MySQL user and schema wp_<id> with no character that needs quoting", () => {
             expect(tenantDatabaseName("aupairhive")).to.equal("wp_aupairhive");
@@ -179,6 +189,7 @@ describe("data layer", () => {
                     expect(clusterGroup.inputs.family).to.equal("aurora-mysql8.0");
                     expect(instanceGroup.inputs.family).to.equal("aurora-mysql8.0");
                     expect(cluster.inputs.dbClusterParameterGroupName).to.equal(clusterGroup.inputs.name);
+                    expect(clusterGroup.inputs.name).to.equal(parameterGroupName(env, "aurora-cluster", clusterGroup.inputs as never));
                     expect(parameter(clusterGroup, "character_set_server")).to.equal("utf8mb4");
                     expect(parameter(clusterGroup, "collation_server")).to.match(/^utf8mb4_/);
                     expect(parameter(clusterGroup, "require_secure_transport")).to.equal("ON");

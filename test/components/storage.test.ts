@@ -92,6 +92,12 @@ describe("storage layer", () => {
                     expect(targets.map((t) => t.inputs.subnetId)).to.have.members(PRIVATE.slice(0, cfg.network.azCount));
                     for (const target of targets) expect(target.inputs.securityGroups).to.deep.equal(["sg-0efs0000000000000"]);
                 });
+                it("replaces a mount target by deleting it first: EFS allows one per AZ (CreateMountTarget: MountTargetConflict; " +
+                    "efs/mount_target.go: subnet_id ForceNew), and it holds no data", () => {
+                    for (const target of ofType(resources, MOUNT_TARGET)) {
+                        expect(options.get(target.name)?.deleteBeforeReplace, target.name).to.equal(true);
+                    }
+                });
                 it("has automatic backups on", () => {
                     expect(named(resources, "storage-efs-backup-policy").inputs.backupPolicy).to.deep.equal({ status: "ENABLED" });
                 });
@@ -213,6 +219,10 @@ describe("storage layer", () => {
                     expect(rule.schedule).to.equal(BACKUP_SCHEDULE);
                     expect(rule.targetVaultName).to.equal(`bbws-backup-vault-${env}`);
                     expect(rule.lifecycle.deleteAfter).to.equal(expected.backupDays);
+                });
+                it("replaces its selection by deleting it first: every input forces a replacement (backup/selection.go has no " +
+                    "update) under the same name in the same plan, and a selection holds no recovery point", () => {
+                    expect(options.get("storage-backup-selection")?.deleteBeforeReplace).to.equal(true);
                 });
                 it("covers the Aurora cluster and the file system, with a role only AWS Backup can assume", async () => {
                     const selection = named(resources, "storage-backup-selection");

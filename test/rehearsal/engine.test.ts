@@ -100,6 +100,21 @@ describe("scripted engine: steps without targets", () => {
         expect([aurora.op, aurora.replaceKeys]).to.deep.equal(["replace", ["dbSubnetGroupName"]]);
     });
 
+    it("a new KMS key for Aurora is a replacement (terraform-provider-aws rds/cluster.go: kms_key_id ForceNew)", () => {
+        const program = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, kmsKeyId: "arn:aws:kms:eu-west-1:1:key/new" } } : r));
+        const aurora = computeSteps(program, applied(PROGRAM)).steps.find((s) => s.urn === AURORA)!;
+        expect([aurora.op, aurora.replaceKeys]).to.deep.equal(["replace", ["kmsKeyId"]]);
+    });
+
+    it("a security group's new description is a replacement (ec2/vpc_security_group.go: description ForceNew), its tags an update", () => {
+        const withSg = (inputs: Record<string, unknown>) => PROGRAM.map((r) => (r.urn === SG ? { ...r, inputs: { ...r.inputs, ...inputs } } : r));
+        const old = applied(withSg({ description: "BBWS Aurora MySQL", tags: { Name: "a" } }));
+        const described = computeSteps(withSg({ description: "BBWS Aurora MySQL: 3306", tags: { Name: "a" } }), old).steps.find((s) => s.urn === SG)!;
+        const tagged = computeSteps(withSg({ description: "BBWS Aurora MySQL", tags: { Name: "b" } }), old).steps.find((s) => s.urn === SG)!;
+        expect([described.op, described.replaceKeys]).to.deep.equal(["replace", ["description"]]);
+        expect([tagged.op, tagged.replaceKeys]).to.deep.equal(["update", []]);
+    });
+
     it("a resource the program no longer declares is deleted, after everything else", () => {
         const { steps } = computeSteps(PROGRAM.filter((r) => r.urn !== AURORA), applied(PROGRAM));
         expect(steps.slice(-1).map((s) => [s.op, s.urn])).to.deep.equal([["delete", AURORA]]);

@@ -1,8 +1,8 @@
 /**
- * Scenario 4: a change that would replace the Aurora cluster or the file system. The stack was
- * applied with a value AWS cannot change in place (an earlier subnet group, an unencrypted file
- * system); the program now wants another, so the engine plans a replacement, and the safety gate
- * must refuse it before any `up` is issued.
+ * Scenario 4: a change that would replace the Aurora cluster, the file system or a security group. The
+ * stack was applied with a value AWS cannot change in place (an earlier subnet group or key, an
+ * unencrypted file system, another description); the program now wants another, so the engine plans
+ * a replacement, and the safety gate must refuse it before any `up` is issued.
  */
 import { expect } from "chai";
 import { operations, Stage, stage, textOf } from "../support/rehearsal";
@@ -10,7 +10,10 @@ import { writeState } from "../support/engine/state";
 
 const CASES = [
     { what: "the Aurora cluster", phase: "database", name: "data-aurora", key: "dbSubnetGroupName", applied: "bbws-aurora-legacy-dev" },
+    { what: "the Aurora cluster", phase: "database", name: "data-aurora", key: "kmsKeyId", applied: "arn:aws:kms:eu-west-1:536580886816:key/retired" },
     { what: "the file system", phase: "storage", name: "storage-efs", key: "encrypted", applied: false },
+    // Not data, but a group that cannot be replaced under its name (automation/replacement.ts).
+    { what: "the database security group", phase: "network", name: "network-database-sg", key: "description", applied: "BBWS Aurora MySQL" },
 ];
 
 describe("rehearsal: a change that would replace stateful data", function () {

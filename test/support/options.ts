@@ -1,6 +1,6 @@
 /**
  * What the registrations in `construct` do not carry: the resource options (`protect`,
- * `retainOnDelete`, `ignoreChanges`, explicit dependencies) and the raw inputs with secrets still wrapped, so a test
+ * `retainOnDelete`, `ignoreChanges`, `deleteBeforeReplace`, explicit dependencies) and the raw inputs with secrets still wrapped, so a test
  * can read a secret's content on purpose. Call `recordOptions()` inside `construct`'s callback, before
  * building the component.
  */
@@ -11,6 +11,8 @@ export interface RecordedOptions {
     readonly retainOnDelete: boolean;
     /** Input properties whose changes the engine ignores after creation. */
     readonly ignoreChanges: readonly string[];
+    /** Whether a replacement deletes the old resource before creating the new one. */
+    readonly deleteBeforeReplace: boolean;
     /** URNs this resource waits for: `dependsOn` and the resources its inputs come from. */
     readonly dependencies: readonly string[];
     /** Inputs as the engine receives them; a secret is `{ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value }`. */
@@ -27,6 +29,7 @@ export function recordOptions(): Map<string, RecordedOptions> {
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             ignoreChanges: req.getIgnorechangesList(),
+            deleteBeforeReplace: req.getDeletebeforereplace() === true,
             dependencies: req.getDependenciesList(),
             rawInputs: pulumi.runtime.deserializeProperties(req.getObject()),
         });

@@ -6,8 +6,9 @@
  * What it does NOT model, so nobody mistakes it for the engine:
  * - no providers and no cloud: "creating" a resource writes the AWS model's answer to the state file;
  *   nothing runs in parallel and nothing takes time unless a scenario says so;
- * - diffs are on top-level inputs, and replacement is a short per-type table (steps.ts), not the
- *   provider's schema; no `ignoreChanges`, `replaceOnChanges`, aliases, protect or `deleteBeforeReplace`;
+ * - diffs are on top-level inputs, and replacement comes from automation/replacement.ts (the provider's
+ *   ForceNew inputs the program sets, at the top level), not from the provider's schema; no
+ *   `ignoreChanges`, `replaceOnChanges`, aliases, protect, and `deleteBeforeReplace` does not change the order;
  * - dependencies are recovered from ids and ARNs in inputs, not recorded from the program;
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
  * - under a targeted update the stack outputs are all recomputed, not mixed with old values;

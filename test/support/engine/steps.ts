@@ -1,8 +1,10 @@
 /**
  * From desired and current state to steps, the way the engine decides them (step_generator.go), as far
  * as a rollout can tell: create, update (with the changed keys), same, delete, or replace when a
- * changed key is one AWS cannot change in place; and Pulumi's targeting rules as they are.
+ * changed key is one the AWS provider cannot change in place (automation/replacement.ts, the table the
+ * safety gate reads too); and Pulumi's targeting rules as they are.
  */
+import { replaceKeysOf } from "../../../automation/replacement";
 import type { DesiredResource } from "./desired";
 import type { StateResource } from "./state";
 
@@ -31,30 +33,6 @@ export interface TargetOptions {
     /** Literal URNs and globs (`*` within a URN segment, `**` across segments). */
     readonly targets: readonly string[];
     readonly targetDependents: boolean;
-}
-
-/**
- * Inputs AWS cannot change in place, per type: identifiers, engine, encryption, subnet group. `*`: any
- * change replaces (task definitions are immutable revisions). Any other type: its physical `name`.
- */
-const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
-    "aws:rds/cluster:Cluster": ["clusterIdentifier", "engine", "storageEncrypted", "kmsKeyId", "dbSubnetGroupName", "masterUsername"],
-    "aws:rds/clusterInstance:ClusterInstance": ["identifier", "clusterIdentifier", "engine"],
-    "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName"],
-    "aws:efs/fileSystem:FileSystem": ["creationToken", "encrypted", "kmsKeyId", "performanceMode"],
-    "aws:efs/accessPoint:AccessPoint": ["fileSystemId", "posixUser", "rootDirectory"],
-    "aws:efs/mountTarget:MountTarget": ["fileSystemId", "subnetId"],
-    "aws:s3/bucket:Bucket": ["bucket"],
-    "aws:ec2/securityGroup:SecurityGroup": ["name", "vpcId", "description"],
-    "aws:lb/targetGroup:TargetGroup": ["name", "port", "protocol", "vpcId", "targetType"],
-    "aws:ecs/service:Service": ["name", "cluster"],
-    "aws:ecs/taskDefinition:TaskDefinition": ["*"],
-    "aws:kms/key:Key": ["customerMasterKeySpec", "keySpec"],
-};
-
-function replaceKeysOf(type: string, diffs: readonly string[]): string[] {
-    const keys = REPLACE_ON[type] ?? ["name"];
-    return keys.includes("*") ? [...diffs] : diffs.filter((k) => keys.includes(k));
 }
 
 export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
