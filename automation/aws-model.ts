@@ -108,6 +108,15 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         return { id: arn, state: { arn } };
     },
     "aws:lb/listenerRule:ListenerRule": (ctx) => {
+        // One host-header condition per rule, three values per condition, 128 characters each (ELB
+        // user guide "Condition types for listener rules"; API reference HostHeaderConditionConfig).
+        const hosts: unknown[] = (ctx.inputs.conditions ?? []).flatMap((c: any) => c.hostHeader?.values ?? []);
+        const refused = hosts.length > 3 ? `${hosts.length} host-header values; a condition takes at most 3`
+            : hosts.find((h) => typeof h === "string" && h.length > 128) !== undefined ? "a host-header value over 128 characters" : undefined;
+        if (refused) {
+            throw new NameRuleError("aws:lb/listenerRule:ListenerRule", ctx.name, refused,
+                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html");
+        }
         const listener = String(ctx.inputs.listenerArn).split(":listener/")[1];
         const arn = ctx.arn("elasticloadbalancing", `listener-rule/${listener}/${ctx.hex(16)}`);
         return { id: arn, state: { arn } };
@@ -380,7 +389,8 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
         if (problem) throw new NameRuleError(args.type, args.name, problem, entry.source);
         const found = physicalName(entry, args.name, args.inputs);
         if (!found || found.auto) return;
-        const key = [args.type, found.name, ...(entry.uniqueWithin ?? []).map((p) => JSON.stringify(args.inputs[p]))].join("\0");
+        const name = entry.caseInsensitive ? found.name.toLowerCase() : found.name;
+        const key = [args.type, name, ...(entry.uniqueWithin ?? []).map((p) => JSON.stringify(args.inputs[p]))].join("\0");
         const holder = taken.get(key);
         if (holder) {
             throw new NameRuleError(args.type, args.name, `${entry.property} '${found.name}' is already taken by resource '${holder}': AWS refuses the second create`, entry.source);

@@ -6,8 +6,11 @@
  *
  * Auto-naming: for a resource whose `name` input is absent, the provider appends `-` and seven
  * random characters to the logical name and refuses the result over the type's maximum
- * (pulumi-aws provider/autonaming.go: every `name` input, 255 by default; provider/resources.go and
- * provider/aliases.go lower it: IAM roles and EventBridge rules 64, target groups and load balancers 32).
+ * (pulumi-aws provider/autonaming.go: every optional or required `name` input, 255 by default;
+ * provider/resources.go and provider/aliases.go lower it: IAM roles and EventBridge rules 64, target
+ * groups and load balancers 32, buckets 63, and add RDS cluster identifiers). Each rule's
+ * `autoNameMax` says so; the program names almost everything itself, and the model checks the
+ * auto-name of what it leaves out against the same pattern (a KMS alias auto-name lacks `alias/`).
  */
 
 /** How a name may look: length bounds, characters, and extra shape checks with their reasons. */
@@ -26,6 +29,8 @@ export interface NameRule {
     readonly source: string;
     /** Inputs within whose values the name must be unique (an inline policy's role, a group's VPC); absent: the account and region. */
     readonly uniqueWithin?: readonly string[];
+    /** AWS compares names without regard to case, so `Shop` and `shop` clash. */
+    readonly caseInsensitive?: boolean;
 }
 
 /** A type the program creates that has no physical name of its own (AWS assigns an id). */
@@ -50,7 +55,8 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:iam/role:Role": {
         property: "name", min: 1, max: 64, pattern: IAM_NAME, allowed: "letters, digits and +=,.@_-",
-        autoNameMax: 64, source: `${api("IAM/latest/APIReference/API_CreateRole.html")}; pulumi-aws provider/resources.go AutoName("name", 64)`,
+        autoNameMax: 64, caseInsensitive: true,
+        source: `${api("IAM/latest/APIReference/API_CreateRole.html")} (names are not distinguished by case); pulumi-aws provider/resources.go AutoName("name", 64)`,
     },
     "aws:iam/rolePolicy:RolePolicy": {
         property: "name", min: 1, max: 128, pattern: IAM_NAME, allowed: "letters, digits and +=,.@_-",
@@ -62,7 +68,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:ecr/repository:Repository": {
         property: "name", min: 2, max: 256, pattern: /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
-        allowed: "lowercase path segments of letters and digits joined by single ._-", source: api("AmazonECR/latest/APIReference/API_CreateRepository.html"),
+        allowed: "lowercase path segments of letters and digits joined by single ._-", autoNameMax: 255, source: api("AmazonECR/latest/APIReference/API_CreateRepository.html"),
     },
     "aws:ecs/cluster:Cluster": {
         property: "name", min: 1, max: 255, pattern: ALNUM_DASH_UNDERSCORE, allowed: "letters, digits, _ and -",
@@ -89,8 +95,8 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:lb/listener:Listener": { unnamed: "identified by its ARN" },
     "aws:lb/listenerRule:ListenerRule": { unnamed: "identified by its ARN; its priority is the tenant's slot" },
     "aws:ssm/document:Document": {
-        property: "name", min: 3, max: 128, pattern: /^[a-zA-Z0-9_.-]+$/, allowed: "letters, digits and _.-",
-        source: api("systems-manager/latest/APIReference/API_CreateDocument.html"),
+        property: "name", min: 3, max: 128, pattern: /^(?!(?:aws|amazon|amzn))[a-zA-Z0-9_.-]+$/i, allowed: "letters, digits and _.-, not starting with aws, amazon or amzn",
+        autoNameMax: 255, source: api("systems-manager/latest/APIReference/API_CreateDocument.html"),
     },
     "aws:appautoscaling/target:Target": { unnamed: "identified by its resource id `service/<cluster>/<service>`" },
     "aws:appautoscaling/policy:Policy": {
@@ -107,7 +113,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:kms/key:Key": { unnamed: "identified by its key id; its alias carries the name" },
     "aws:kms/alias:Alias": {
         property: "name", min: 7, max: 256, pattern: /^alias\/(?!aws\/)[a-zA-Z0-9/_-]+$/, allowed: "'alias/' then letters, digits and /_-, not 'alias/aws/'",
-        source: api("kms/latest/APIReference/API_CreateAlias.html"),
+        autoNameMax: 255, source: api("kms/latest/APIReference/API_CreateAlias.html"),
     },
     "aws:sns/topic:Topic": {
         property: "name", min: 1, max: 256, pattern: /^[A-Za-z0-9_-]+$/, allowed: "letters, digits, _ and -",
@@ -150,7 +156,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:rds/cluster:Cluster": {
         property: "clusterIdentifier", min: 1, max: 63, pattern: RDS_IDENTIFIER, allowed: RDS_IDENTIFIER_WORDS,
-        source: api("AmazonRDS/latest/APIReference/API_CreateDBCluster.html"),
+        autoNameMax: 255, source: `${api("AmazonRDS/latest/APIReference/API_CreateDBCluster.html")}; pulumi-aws provider/resources.go AutoName("cluster_identifier", 255)`,
     },
     "aws:rds/clusterInstance:ClusterInstance": {
         property: "identifier", min: 1, max: 63, pattern: RDS_IDENTIFIER, allowed: RDS_IDENTIFIER_WORDS,
@@ -158,11 +164,11 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:elasticache/subnetGroup:SubnetGroup": {
         property: "name", min: 1, max: 255, pattern: /^[a-zA-Z0-9-]+$/, allowed: "letters, digits and -",
-        source: api("AmazonElastiCache/latest/APIReference/API_CreateCacheSubnetGroup.html"),
+        autoNameMax: 255, source: api("AmazonElastiCache/latest/APIReference/API_CreateCacheSubnetGroup.html"),
     },
     "aws:elasticache/parameterGroup:ParameterGroup": {
         property: "name", min: 1, max: 255, pattern: RDS_IDENTIFIER, allowed: RDS_IDENTIFIER_WORDS,
-        source: api("AmazonElastiCache/latest/APIReference/API_CreateCacheParameterGroup.html"),
+        autoNameMax: 255, source: api("AmazonElastiCache/latest/APIReference/API_CreateCacheParameterGroup.html"),
     },
     "aws:elasticache/replicationGroup:ReplicationGroup": {
         property: "replicationGroupId", min: 1, max: 40, pattern: RDS_IDENTIFIER, allowed: RDS_IDENTIFIER_WORDS,
@@ -180,23 +186,23 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         property: "bucket", min: 3, max: 63,
         pattern: /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|--x-s3|--table-s3)$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9](?:[a-z0-9-]|\.(?!\.))*[a-z0-9]$/,
         allowed: "lowercase letters, digits, '-' and single '.', starting and ending with a letter or digit, no reserved prefix or suffix",
-        source: api("AmazonS3/latest/userguide/bucketnamingrules.html"),
+        autoNameMax: 63, source: `${api("AmazonS3/latest/userguide/bucketnamingrules.html")}; pulumi-aws provider/resources.go AutoNameTransform("bucket", 63, lower-case)`,
     },
     "aws:backup/vault:Vault": {
         property: "name", min: 2, max: 50, pattern: /^[a-zA-Z0-9_-]+$/, allowed: "letters, digits, _ and -",
-        source: api("aws-backup/latest/devguide/API_CreateBackupVault.html"),
+        autoNameMax: 255, source: api("aws-backup/latest/devguide/API_CreateBackupVault.html"),
     },
     "aws:backup/plan:Plan": {
         property: "name", min: 1, max: 50, pattern: /^[a-zA-Z0-9_.-]+$/, allowed: "letters, digits and _.-",
-        source: api("aws-backup/latest/devguide/API_BackupPlanInput.html"),
+        autoNameMax: 255, source: api("aws-backup/latest/devguide/API_BackupPlanInput.html"),
     },
     "aws:backup/selection:Selection": {
         property: "name", min: 1, max: 50, pattern: /^[a-zA-Z0-9_.-]+$/, allowed: "letters, digits and _.-",
-        source: api("aws-backup/latest/devguide/API_BackupSelection.html"),
+        autoNameMax: 255, source: api("aws-backup/latest/devguide/API_BackupSelection.html"),
     },
     "aws:route53/record:Record": {
         property: "name", min: 1, max: 253, pattern: /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-        allowed: "a DNS name of labels of at most 63 letters, digits and inner hyphens", uniqueWithin: ["zoneId", "type"],
+        allowed: "a DNS name of labels of at most 63 letters, digits and inner hyphens", uniqueWithin: ["zoneId", "type"], autoNameMax: 255,
         source: api("Route53/latest/DeveloperGuide/DomainNameFormat.html"),
     },
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": { unnamed: "AWS's own 'default' group, adopted" },

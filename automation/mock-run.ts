@@ -32,6 +32,29 @@ export interface MockRunResult<T> {
     readonly registrations: Registration[];
 }
 
+/** The run under way: where an unhandled rejection that is not an echo belongs. */
+let activeRun: { fail(reason: unknown): void } | undefined;
+/** Messages of the last failed runs: a rejection quoting one is its echo. */
+const failures: string[] = [];
+let listening = false;
+
+/**
+ * A refused registration also rejects every resource that takes one of its outputs ("error
+ * serializing property …: <the refusal>") outside any await. The first failure is the run's answer;
+ * its echoes must not crash the process after the answer is printed, nor fail the next run. Any
+ * other unhandled rejection fails the run under way, or is thrown as Node would.
+ */
+function listenForEchoes(): void {
+    if (listening) return;
+    listening = true;
+    process.on("unhandledRejection", (reason) => {
+        const text = reason instanceof Error ? reason.message : String(reason);
+        if (failures.some((message) => text.includes(message))) return;
+        if (activeRun) return activeRun.fail(reason);
+        throw reason;
+    });
+}
+
 /**
  * Calls `program` under mocks and waits until every registration it caused has been answered.
  * A resource the model cannot answer fails the run with the model's message instead of hanging it.
@@ -41,6 +64,9 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     let fail: (err: unknown) => void = () => undefined;
     const failed = new Promise<never>((_, reject) => { fail = reject; });
     failed.catch(() => undefined);
+    const run = { fail: (reason: unknown) => fail(reason) };
+    activeRun = run;
+    listenForEchoes();
 
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
     await pulumi.runtime.setMocks({
@@ -86,9 +112,19 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
         });
     };
 
-    const result = await Promise.race([Promise.resolve().then(program), failed]);
-    await Promise.race([pulumi.runtime.disconnect(), failed]);
-    return { result, registrations };
+    try {
+        const result = await Promise.race([Promise.resolve().then(program), failed]);
+        await Promise.race([pulumi.runtime.disconnect(), failed]);
+        return { result, registrations };
+    } catch (err) {
+        failures.splice(0, Math.max(0, failures.length - 19), err instanceof Error ? err.message : String(err));
+        // The refused resource's outputs never resolve, so Pulumi's exit hook would call them leaked
+        // promises and turn a finished process's exit code 0 into 1: the run has already answered.
+        pulumi.runtime.resetOptions(options.project, options.stack, 1, "", "", false, "");
+        throw err;
+    } finally {
+        if (activeRun === run) activeRun = undefined;
+    }
 }
 
 /**

@@ -336,13 +336,13 @@ export class EcsLayer extends pulumi.ComponentResource {
         const logGroup = this.logGroup(`${tn}-logs`, args, id);
         const salts = this.createSalts(tn, args, tenant);
 
-        const executionRole = this.role(`${tn}-execution-role`, args, bbwsName(env, `task-exec-${id}`), executionRolePolicy({
+        const executionRole = this.role(`${tn}-execution-role`, args, bbwsName(env, `${id}-exec`), executionRolePolicy({
             repositoryArns: [registry.wordpress.arn, registry.migration.arn],
             logGroupArns: [logGroup.arn],
             secretArns: [dbSecret.arn, args.redisAuthSecretArn, salts.arn],
             keyArn: args.keyArn,
         }));
-        const taskRole = this.role(`${tn}-task-role`, args, bbwsName(env, `task-${id}`), tenantTaskPolicy({
+        const taskRole = this.role(`${tn}-task-role`, args, bbwsName(env, `${id}-task`), tenantTaskPolicy({
             tenantId: id,
             assetsBucketArn: args.assetsBucket.arn,
             fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${args.fileSystemId}`,
@@ -556,13 +556,13 @@ export class EcsLayer extends pulumi.ComponentResource {
         const { env } = args;
         const logGroup = this.logGroup(`${name}-migration-logs`, args, "_migration");
         const secretArns = args.tenants.map((t) => args.tenantDbSecrets[t.id].arn);
-        const executionRole = this.role(`${name}-migration-execution-role`, args, bbwsName(env, "task-exec-migration"), executionRolePolicy({
+        const executionRole = this.role(`${name}-migration-execution-role`, args, bbwsName(env, "migration-exec"), executionRolePolicy({
             repositoryArns: [registry.migration.arn],
             logGroupArns: [logGroup.arn],
             secretArns: [],
             keyArn: args.keyArn,
         }));
-        const taskRole = this.role(`${name}-migration-task-role`, args, bbwsName(env, "task-migration"), migrationTaskPolicy({
+        const taskRole = this.role(`${name}-migration-task-role`, args, bbwsName(env, "migration-task"), migrationTaskPolicy({
             migrationBucketArn: args.migrationBucket.arn,
             databaseSecretArns: secretArns,
             keyArn: args.keyArn,
@@ -610,6 +610,12 @@ export class EcsLayer extends pulumi.ComponentResource {
         }, { parent: this });
     }
 
+    /**
+     * A task or execution role. Role names put the tenant id first and the kind (`-task`, `-exec`)
+     * last: IAM role names are unique in the account (CreateRole: EntityAlreadyExists), and with the
+     * kind in front (`task-<id>`, `task-exec-<id>`) tenant `exec-x`'s task role was tenant `x`'s
+     * execution role. Neither suffix ends the other, so no two ids can meet.
+     */
     private role(logicalName: string, args: EcsLayerArgs, roleName: string, policy: PolicyDocument): aws.iam.Role {
         const role = new aws.iam.Role(logicalName, {
             name: roleName,

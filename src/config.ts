@@ -181,9 +181,19 @@ const ecsSchema = z.object({
  * whole program) or ask AWS for a name the platform holds. Each reason names what it would collide with.
  */
 export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
-    migration: "the one-off migration task owns it (ECS layer `ecs-migration-logs`, `ecs-migration-task`, IAM roles `bbws-task-migration-<env>` and `bbws-task-exec-migration-<env>`)",
+    migration: "the one-off migration task owns it (ECS layer `ecs-migration-logs`, `ecs-migration-task`, IAM roles `bbws-migration-task-<env>` and `bbws-migration-exec-<env>`)",
     sessions: "the ECS Exec session log group owns it (ECS layer `ecs-sessions-logs`)",
 };
+
+/** Longest host-header value a load balancer rule takes (ELB API reference, HostHeaderConditionConfig). */
+const MAX_HOST_HEADER = 128;
+
+/**
+ * Most tenants one environment takes. The database, cache and file-system security groups each hold
+ * one inbound rule per tenant, and a group takes 60 by default (VPC user guide, "Amazon VPC quotas":
+ * inbound rules per security group); the ten left are for the platform's own rules.
+ */
+export const MAX_TENANTS = 50;
 
 const tenantSchema = z.object({
     /**
@@ -202,8 +212,14 @@ const tenantSchema = z.object({
      * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.
      */
     slot: z.number().int().min(1).max(9999),
-    /** Custom hostnames served besides `<id>.<domain>` (at most four: a listener condition takes five values). */
-    domains: z.array(hostname).max(4).default([]),
+    /**
+     * Custom hostnames served besides `<id>.<domain>`: at most two, each at most 128 characters. The
+     * tenant's listener rule has one host-header condition, which takes at most three values of at
+     * most 128 characters each (ELB user guide, "Condition types for listener rules": three match
+     * evaluations per condition; API reference HostHeaderConditionConfig).
+     */
+    domains: z.array(hostname.refine((h) => h.length <= MAX_HOST_HEADER, `at most ${MAX_HOST_HEADER} characters: a load balancer host-header value`))
+        .max(2, "at most 2: with <id>.<domain> they fill the listener rule's host-header condition, which takes 3 values").default([]),
     /** Fargate task cpu units. */
     cpu: positiveInt.refine((cpu) => fargateMemoryOptions(cpu).length > 0, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate task cpu units)"),
     /** Task memory (MiB): a valid Fargate size for the cpu. */
@@ -263,16 +279,25 @@ const rolloutSchema = z.object({
 }).strict();
 
 /**
+ * Regions the platform runs in. Each needs facts the program and its model take from AWS's tables:
+ * the load balancer's hosted zone for alias records and the account that writes ALB access logs
+ * (ELB user guide, "Enable access logs": the regional Elastic Load Balancing account). Adding one is
+ * adding those rows (automation/aws-model.ts) and this entry.
+ */
+export const SUPPORTED_REGIONS = ["eu-west-1", "af-south-1"] as const;
+
+/**
  * The `aws:` keys this program requires; every other key the AWS provider defines is passed
  * through to it, and a key it does not define is refused (see `AWS_PROVIDER_CONFIG_KEYS`).
  */
 const awsSchema = z.object({
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+    /** One of `SUPPORTED_REGIONS`. */
+    region: z.enum(SUPPORTED_REGIONS, { errorMap: () => ({ message: `one of ${SUPPORTED_REGIONS.join(", ")}: the regions whose load balancer zone and log-delivery account the platform knows` }) }),
     allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")).length(1, "exactly one account: the environment's own"),
     defaultTags: z.object({
         tags: z.record(z.string()).refine((t) => ["Project", "Environment", "ManagedBy"].every((k) => k in t),
             "tags including Project, Environment and ManagedBy"),
-    }),
+    }).strict(),
 }).passthrough();
 
 const bbwsSchema = z.object({
@@ -286,7 +311,8 @@ const bbwsSchema = z.object({
     monitoring: monitoringSchema,
     approvals: approvalsSchema,
     rollout: rolloutSchema.default({}),
-    tenants: z.array(tenantSchema).min(1, "at least one tenant"),
+    tenants: z.array(tenantSchema).min(1, "at least one tenant")
+        .max(MAX_TENANTS, `at most ${MAX_TENANTS}: the database, cache and file-system security groups take one inbound rule per tenant, 60 by default (VPC quotas)`),
 }).strict();
 
 /** The schemas themselves, for tooling that lists every key (the README's reference is checked against them). */
@@ -362,9 +388,12 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
             }
         } else if (ns === "bbws") {
             bbws[name] = value;
+        } else if (ns === "") {
+            problems.push(`${key}: no namespace, so Pulumi reads it as the project's own key ('<project>:${name}'), which nothing reads; ` +
+                `did you mean 'bbws:${name}'?`);
         } else if (ns !== ENGINE_NAMESPACE) {
             problems.push(`${key}: namespace '${ns}' is read by nothing, so the value would be ignored; ` +
-                `this program reads 'bbws:' and 'aws:' keys${didYouMean(ns, ["bbws", "aws"], "", `:${name}`)}`);
+                `this program reads 'bbws:' and 'aws:' keys${ns.startsWith("bbws") ? `; did you mean 'bbws:${name}'?` : didYouMean(ns, ["bbws", "aws"], "", `:${name}`)}`);
         }
     }
     const awsResult = awsSchema.safeParse(aws);
@@ -432,7 +461,14 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
         [`bbws:tenants[${i}].id`, `${t.id}.${b.domain}`] as [string, string],
         ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, d] as [string, string]),
     ]));
+    seen("alert email", b.monitoring.alertEmails.map((e, i) => [`bbws:monitoring.alertEmails[${i}]`, e]));
+    seen("critical email", b.monitoring.criticalEmails.map((e, i) => [`bbws:monitoring.criticalEmails[${i}]`, e]));
     b.tenants.forEach((t, i) => {
+        const host = `${t.id}.${b.domain}`;
+        if (host.length > MAX_HOST_HEADER) {
+            problems.push(`bbws:tenants[${i}].id: its hostname ${host} is ${host.length} characters; a load balancer host-header value takes at most ${MAX_HOST_HEADER} ` +
+                "(shorten the id or bbws:domain)");
+        }
         if (!isValidFargateSize(t.cpu, t.memory)) {
             problems.push(`bbws:tenants[${i}].memory: ${t.memory} MiB is not a Fargate size for cpu ${t.cpu}; ` +
                 `expected one of ${fargateMemoryOptions(t.cpu).join(", ")}`);
