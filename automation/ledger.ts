@@ -175,8 +175,8 @@ function parseRecord(text: string): LedgerRecord | undefined {
     }
 }
 
-/** The S3 SDK is loaded only for an s3:// ledger. */
-async function defaultS3(): Promise<Pick<S3Client, "send">> {
+/** The S3 SDK is loaded only for an s3:// ledger (and the state copies kept beside it). */
+export async function defaultS3(): Promise<Pick<S3Client, "send">> {
     const { S3Client: Client } = await import("@aws-sdk/client-s3");
     return new Client({});
 }

@@ -22,6 +22,7 @@ import { CHANGE_HEADERS, changedResources, changeRow, countsOf, PlanStep, render
 import type { Io } from "./io";
 import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";
+import type { StateArchive } from "./state-archive";
 import { renderTable } from "./table";
 import { parseUrn, urnsByPhase } from "./targets";
 
@@ -66,6 +67,8 @@ export interface RolloutDeps {
     readonly operator: string;
     /** Where saved plans are written. */
     readonly planDir: string;
+    /** Where the state is kept before every `up`, beside the ledger. */
+    readonly states: StateArchive;
     readonly runId?: string;
     /** Ctrl-C: cancels the running engine operation. */
     readonly signal?: AbortSignal;
@@ -238,6 +241,7 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
             } });
         }
 
+        io.err(`  state before the update kept at ${await keepState(deps, req.env, phase)}`);
         const progress = new Progress({ now, write: (line) => io.err(`  ${line}`), heartbeatMs: deps.heartbeatMs ?? 30_000 });
         const heartbeat = setInterval(() => progress.heartbeat(), deps.heartbeatMs ?? 30_000);
         heartbeat.unref();
@@ -279,6 +283,20 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         const outcome = err instanceof CancelledError ? "cancelled" : err instanceof ImageCheckError ? "refused" : "failed";
         await record(outcome, { error: { code: err.code, message: err.message } });
         return err.exitCode;
+    }
+}
+
+/**
+ * A known state to go back to (`pulumi stack import`) if the update goes wrong: taken after approval,
+ * right before `up`, so it is the state the approved plan was meant for. Without it nothing is applied.
+ */
+async function keepState(deps: RolloutDeps, env: string, phase: PhaseName): Promise<string> {
+    const state = await deps.engine.exportState();
+    try {
+        return await deps.states.keep(env, phase, new Date(deps.now()), state);
+    } catch (err) {
+        throw new BbwsError("state-not-kept", `could not keep a copy of ${env}'s state in ${deps.states.location} before the update: ` +
+            (err as Error).message, EXIT.failed, "make the ledger's location writable (or the S3 prefix), then run again: nothing was applied");
     }
 }
 
