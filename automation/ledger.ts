@@ -26,6 +26,8 @@ export interface LedgerRecord {
     readonly runId: string;
     readonly env: string;
     readonly phase: PhaseName;
+    /** `deletes`: the phase's deletes alone, applied before the phases' other changes (rollout.ts `planPasses`). */
+    readonly pass?: "deletes";
     /** Git commit the program was built from; absent outside a git checkout. */
     readonly commit?: string;
     /** The tree had uncommitted changes (allowed only where config says so). */

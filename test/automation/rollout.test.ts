@@ -3,10 +3,10 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { REPOSITORIES, requiredImages } from "../../src/images";
-import { PHASE_NAMES } from "../../src/phases";
-import { EXIT } from "../../automation/errors";
+import { PHASE_NAMES, PhaseName } from "../../src/phases";
+import { BbwsError, EXIT } from "../../automation/errors";
 import { ecrDouble } from "../../automation/rehearse";
-import { rollout } from "../../automation/rollout";
+import { planPasses, rollout } from "../../automation/rollout";
 import { parseUrn } from "../../automation/targets";
 import { platformSteps, urn } from "../support/fake-engine";
 import { memoryIo } from "../../automation/io";
@@ -447,6 +447,32 @@ describe("rollout: the phase loop", () => {
             expect((await h.ledger.read("dev")).at(-1)).to.deep.include({
                 result: "failed", checks: { pass: 0, warn: 1, fail: 1 }, error: { code: "verification-failed", message: "network-flow-logs" },
             });
+        });
+    });
+
+    describe("removed resources: deletes follow dependencies", () => {
+        const byPhase = new Map(PHASE_NAMES.map((p) => [p, [`${p}-kept`, `${p}-gone`]] as const));
+        const passes = (phases: PhaseName[], deleted: string[]) =>
+            planPasses(phases, PHASE_NAMES, byPhase, new Set(deleted)).map((p) => `${p.phase}${p.deletes ? " deletes" : ""}: ${p.urns.join(" ")}`);
+
+        it("keeps one pass per phase, deletes included, when only the run's first phase removes anything", () => {
+            expect(passes([...PHASE_NAMES], ["network-gone"])).to.deep.equal(PHASE_NAMES.map((p) => `${p}: ${p}-kept ${p}-gone`));
+        });
+
+        it("deletes first, from the last phase to the first, then applies the rest in phase order, when a later phase removes anything", () => {
+            expect(passes([...PHASE_NAMES], ["network-gone", "ecs-gone"])).to.deep.equal([
+                "ecs deletes: ecs-gone", "network deletes: network-gone",
+                ...PHASE_NAMES.map((p) => (p === "network" || p === "ecs" ? `${p}: ${p}-kept` : `${p}: ${p}-kept ${p}-gone`)),
+            ]);
+        });
+
+        it("refuses one phase (exit 3) while a later phase removes resources, naming them and the order to run", () => {
+            let err: BbwsError | undefined;
+            try { passes(["network"], ["ecs-gone", "monitoring-gone"]); } catch (e) { err = e as BbwsError; }
+            expect(err).to.include({ code: "deletes-in-later-phases", exitCode: EXIT.refused });
+            expect(err!.message).to.include("later phases (monitoring: 1, ecs: 1)");
+            expect(err!.fix).to.include("`--phase all`").and.include("`--phase monitoring`, then `--phase ecs`");
+            expect(passes(["monitoring"], ["ecs-gone", "monitoring-gone"])).to.deep.equal(["monitoring: monitoring-kept monitoring-gone"]);
         });
     });
 
