@@ -2,8 +2,9 @@
  * The phase loop. One whole-program preview finds each phase's URNs; then, per phase, in registry
  * order: the order and promotion gates, for the ecs phase the check that its images are in ECR, a
  * targeted preview that saves the update plan, the scope and safety gates, approval of that plan,
- * `up` with exactly that plan, the phase's verification checks, and one ledger record whatever
- * happened. The first phase that does not succeed stops the run; when
+ * a copy of the state, `up` with exactly that plan, the phase's verification checks, and one ledger record whatever
+ * happened (a run that removes resources in later phases first takes each phase's deletes through
+ * the same steps, last phase first: `planPasses`). The first phase that does not succeed stops the run; when
  * `--phase all` has applied every phase, one whole-stack preview checks that nothing is left to change.
  */
 import { createHash, randomUUID } from "crypto";

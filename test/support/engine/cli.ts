@@ -9,6 +9,8 @@
  * - diffs are on top-level inputs, and replacement is a short per-type table (steps.ts), not the
  *   provider's schema; no `ignoreChanges`, `replaceOnChanges`, aliases, protect or `deleteBeforeReplace`;
  * - dependencies are recovered from ids and ARNs in inputs, not recorded from the program;
+ * - of the refusals to delete, only the engine's (a targeted delete's untargeted dependents); AWS's own,
+ *   such as `DependencyViolation` for a security group still in use, are not modelled;
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
  * - under a targeted update the stack outputs are all recomputed, not mixed with old values;
  * - a plan records one operation per resource and is checked step by step, not property by property;
