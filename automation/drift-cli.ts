@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         const args = await commandLine(argv, "npm run drift --", "$0 --env <env|all> [options]\n\n" +
                 "Reads every resource of the stack from AWS (pulumi refresh --preview-only: the state is not changed) " +
                 "and reports what was changed outside Pulumi, per phase, secrets masked.")
-            .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit, prod, or all (checked in parallel)" })
+            .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit, prod, or all (checked in parallel, stacks selected one at a time)" })
             .option("format", { choices: SUMMARY_FORMATS, default: "table" as DriftFormat, describe: "Report format" })
             .option("out", { type: "string", describe: "Write the report to this file instead of stdout" })
             .option("ignore", { type: "string", array: true, default: [] as string[],
@@ -54,7 +54,8 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         for (const env of envs) loadStackConfig(deps.projectDir, env);
         io.err(`checking ${envs.join(", ")} for drift (refresh --preview-only: the state is not changed)`);
 
-        const settled = await Promise.allSettled(envs.map((env) => checkEnvironment(env, args.ignore, deps, io)));
+        const select = oneAtATime(deps.createEngine);
+        const settled = await Promise.allSettled(envs.map((env) => checkEnvironment(env, args.ignore, { ...deps, createEngine: select }, io)));
         const reports: DriftReport[] = [];
         const failures: Array<DriftFailure & { error: BbwsError }> = [];
         settled.forEach((s, i) => {
@@ -83,6 +84,22 @@ async function checkEnvironment(env: string, ignore: readonly string[], deps: Dr
     io.err(`  ${env}: ${report.drifted.length} drifted of ${report.checked} resources` +
         `${report.hidden.length ? `, ${report.hidden.length} hidden by --ignore` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return report;
+}
+
+/**
+ * Creating an engine runs `pulumi stack select`, which rewrites the project's workspace file, and
+ * parallel selects in one folder can corrupt it (pulumi/pulumi#8186): they go one at a time. The
+ * refreshes still run in parallel, because the SDK names the stack (`--stack`) on every later call and
+ * nothing else writes that file. A `PULUMI_HOME` per stack would avoid the clash too, but that folder
+ * also holds the backend login and the plugins: each stack would need its own login and downloads.
+ */
+export function oneAtATime<T>(create: (env: string) => Promise<T>): (env: string) => Promise<T> {
+    let last: Promise<unknown> = Promise.resolve();
+    return (env) => {
+        const next = last.then(() => create(env));
+        last = next.catch(() => undefined);
+        return next;
+    };
 }
 
 function writeReport(file: string, text: string, io: Io): void {

@@ -57,6 +57,11 @@ export interface Engine {
      * `deployment.pending_operations`): a read of the state, not an engine operation.
      */
     pendingOperations(): Promise<PendingOperation[]>;
+    /**
+     * The stack's state as `pulumi stack export` prints it, without `--show-secrets`: secret values stay
+     * encrypted by the stack's secrets provider. The text `pulumi stack import --file` takes back.
+     */
+    exportState(): Promise<string>;
     /** The stack's outputs (`pulumi stack output`), grouped by phase, secrets in the clear: a read, not an operation. */
     outputs(): Promise<Record<string, unknown>>;
 }

@@ -26,6 +26,8 @@ export interface LedgerRecord {
     readonly runId: string;
     readonly env: string;
     readonly phase: PhaseName;
+    /** `deletes`: the phase's deletes alone, applied before the phases' other changes (rollout.ts `planPasses`). */
+    readonly pass?: "deletes";
     /** Git commit the program was built from; absent outside a git checkout. */
     readonly commit?: string;
     /** The tree had uncommitted changes (allowed only where config says so). */
@@ -175,8 +177,8 @@ function parseRecord(text: string): LedgerRecord | undefined {
     }
 }
 
-/** The S3 SDK is loaded only for an s3:// ledger. */
-async function defaultS3(): Promise<Pick<S3Client, "send">> {
+/** The S3 SDK is loaded only for an s3:// ledger (and the state copies kept beside it). */
+export async function defaultS3(): Promise<Pick<S3Client, "send">> {
     const { S3Client: Client } = await import("@aws-sdk/client-s3");
     return new Client({});
 }

@@ -6,6 +6,8 @@
  *
  * The SDK is imported on first use: loading it takes most of a second, and `--help` must not wait.
  */
+import { execFile } from "child_process";
+import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
 import {
     CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PlanMismatchError, StackMissingError,
@@ -82,6 +84,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "reading the state (pulumi stack export)");
             }
         },
+        // Not `stack.exportStack()`: it adds --show-secrets, and a copy kept on disk or in S3 must not hold
+        // secrets in the clear. The SDK's way of running other commands is internal, so the CLI it found is run directly.
+        exportState: () => exportWithoutSecrets(workspace, options.stack),
         outputs: async () => {
             try {
                 const outputs = await stack.outputs();
@@ -98,6 +103,21 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
             }
         },
     };
+}
+
+/** `pulumi stack export` with the workspace's CLI, folder and environment, as the SDK would run it. */
+async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string): Promise<string> {
+    const operation = "exporting the state (pulumi stack export)";
+    const env = { ...process.env, ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}), ...workspace.envVars };
+    try {
+        const { stdout } = await promisify(execFile)(workspace.pulumiCommand.command, ["stack", "export", "--stack", stack, "--non-interactive"],
+            { cwd: workspace.workDir, env, maxBuffer: 1 << 30 });
+        return stdout;
+    } catch (err) {
+        const failure = err as { code?: number | string; stderr?: string; signal?: string };
+        if (failure.code === "ENOENT") throw new CliMissingError("no `pulumi` executable found");
+        throw new EngineFailedError(operation, typeof failure.code === "number" ? failure.code : undefined, failure.stderr ?? String(err), failure.signal ?? undefined);
+    }
 }
 
 /** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */

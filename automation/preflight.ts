@@ -79,17 +79,37 @@ export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, e
 /**
  * A CLI killed mid-update leaves operations whose outcome nobody knows; the engine would only warn at
  * preview and refuse at `up`, after reviews and approvals. Recovery is a person's job (Pulumi's
- * "Interrupted updates" guide), so the run stops here, having changed nothing.
+ * "Interrupted updates" guide), so the run stops here, having changed nothing, and names the CLI's own
+ * commands: a refresh drops pending updates, deletes and reads (the engine carries only pending
+ * creates into the next state), while a pending create needs a decision per resource, given with
+ * `--import-pending-creates '<urn> <id>'` or `--clear-pending-creates` (pulumi/pulumi#10394); without
+ * either a non-interactive refresh skips them and they stay.
  */
 export function checkPendingOperations(pending: readonly PendingOperation[], stack: string): void {
     if (pending.length === 0) return;
     throw new UsageError("pending-operations",
         `stack '${stack}' has ${pending.length} pending operation(s) from an update that was interrupted:\n` +
         pending.map((p) => `    ${p.urn}, interrupted while ${p.type}`).join("\n"),
-        "check in AWS whether each of them completed, then run `pulumi refresh --stack " + stack + "` (interactively: only then does it " +
-        "clear pending creates) to read their real state and clear the pending operations; if some remain, remove them from " +
-        "`deployment.pending_operations` with `pulumi stack export --stack " + stack + " --file state.json` and " +
-        "`pulumi stack import --stack " + stack + " --file state.json`, then roll out again");
+        pendingRecovery(pending, stack));
+}
+
+/** The recovery as numbered steps in the CLI's own commands; only a person can look up a created resource's id. */
+export function pendingRecovery(pending: readonly PendingOperation[], stack: string): string {
+    const creates = pending.filter((p) => p.type === "creating");
+    const steps = ["check in AWS how each operation ended"];
+    if (creates.length > 0) {
+        steps.push("for each pending create whose resource exists, its id in AWS (e.g. a VPC's vpc-…, a role's name) goes to " +
+            "`--import-pending-creates '<urn> <id>'` so Pulumi adopts it; pass `--clear-pending-creates` to drop the rest " +
+            "(the next rollout creates them):\n" +
+            `    pulumi refresh --stack ${stack} ${creates.map((p) => `--import-pending-creates '${p.urn} <id>'`).join(" ")}\n` +
+            `    pulumi refresh --stack ${stack} --clear-pending-creates    # if none of them exists`);
+    }
+    if (creates.length < pending.length) {
+        steps.push(`\`pulumi refresh --stack ${stack}\` reads the real state of the interrupted updates, deletes and reads and drops those ` +
+            "pending operations" + (creates.length > 0 ? " (the command above does it too)" : ""));
+    }
+    steps.push(`roll out again; \`pulumi stack export --stack ${stack}\` shows what is still pending`);
+    return steps.map((s, i) => `${i + 1}. ${s}`).join("\n  ");
 }
 
 export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {

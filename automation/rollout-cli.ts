@@ -140,8 +140,8 @@ export function parseApproval(text: string): Approval {
 }
 
 async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io, deps: CliDeps): Promise<number> {
-    const [{ loadStackConfig }, { openLedger }, { preflight }, { rollout }] = await Promise.all([
-        import("./stack-files"), import("./ledger"), import("./preflight"), import("./rollout"),
+    const [{ loadStackConfig }, { openLedger }, { preflight }, { rollout }, { openStateArchive }] = await Promise.all([
+        import("./stack-files"), import("./ledger"), import("./preflight"), import("./rollout"), import("./state-archive"),
     ]);
     const cfg = loadStackConfig(deps.projectDir, req.env);
     const location = ledgerOption === undefined ? path.join(deps.projectDir, ".rollout")
@@ -160,6 +160,7 @@ async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io
         git: checked.git,
         operator: checked.backend.user,
         planDir: path.join(deps.projectDir, ".rollout", "plans"),
+        states: openStateArchive(location, deps.s3),
         signal: deps.signal,
     });
 }

@@ -2,8 +2,9 @@
  * The phase loop. One whole-program preview finds each phase's URNs; then, per phase, in registry
  * order: the order and promotion gates, for the ecs phase the check that its images are in ECR, a
  * targeted preview that saves the update plan, the scope and safety gates, approval of that plan,
- * `up` with exactly that plan, the phase's verification checks, and one ledger record whatever
- * happened. The first phase that does not succeed stops the run; when
+ * a copy of the state, `up` with exactly that plan, the phase's verification checks, and one ledger record whatever
+ * happened (a run that removes resources in later phases first takes each phase's deletes through
+ * the same steps, last phase first: `planPasses`). The first phase that does not succeed stops the run; when
  * `--phase all` has applied every phase, one whole-stack preview checks that nothing is left to change.
  */
 import { createHash, randomUUID } from "crypto";
@@ -22,6 +23,7 @@ import { CHANGE_HEADERS, changedResources, changeRow, countsOf, PlanStep, render
 import type { Io } from "./io";
 import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";
+import type { StateArchive } from "./state-archive";
 import { renderTable } from "./table";
 import { parseUrn, urnsByPhase } from "./targets";
 
@@ -66,6 +68,8 @@ export interface RolloutDeps {
     readonly operator: string;
     /** Where saved plans are written. */
     readonly planDir: string;
+    /** Where the state is kept before every `up`, beside the ledger. */
+    readonly states: StateArchive;
     readonly runId?: string;
     /** Ctrl-C: cancels the running engine operation. */
     readonly signal?: AbortSignal;
@@ -80,7 +84,10 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
 
     io.err("previewing the whole program to find each phase's resources…");
     const urns: string[] = [];
-    await engine.preview({ onEvent: (e) => { const s = stepOf(e); if (s) urns.push(s.urn); }, signal: deps.signal });
+    const deleted = new Set<string>();
+    await engine.preview({
+        onEvent: (e) => { const s = stepOf(e); if (s) urns.push(s.urn); if (s?.op === "delete") deleted.add(s.urn); }, signal: deps.signal,
+    });
     const byPhase = urnsByPhase(urns);
     const inProgram = PHASE_NAMES.filter((p) => byPhase.has(p));
 
@@ -91,17 +98,67 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         io.err(`nothing to do: commit ${deps.git.commit?.slice(0, 12)} has completed every phase in ${req.env}`);
         return EXIT.ok;
     }
+    const passes = planPasses(phases, inProgram, byPhase, deleted);
+    if (passes.some((p) => p.deletes)) {
+        io.err(`resources are removed in ${passes.filter((p) => p.deletes).map((p) => p.phase).join(", ")}: those deletes go first, ` +
+            "one phase at a time in that order, then each phase's creates and updates in phase order");
+    }
     const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId: deps.runId ?? randomUUID() };
     const previewed: string[] = [];
-    for (const phase of phases) {
-        const own = byPhase.get(phase)!;
-        previewed.push(...own);
-        // Nothing is applied in a preview-only run, so a phase is previewed together with the earlier
-        // ones it may depend on: alone, it could not create what needs their not yet created resources.
-        const code = await runPhase(run, phase, new Set(own), new Set(req.previewOnly ? previewed : own));
+    for (const pass of passes) {
+        previewed.push(...pass.urns);
+        // Nothing is applied in a preview-only run, so a pass is previewed together with the ones before
+        // it: alone, a phase could not create what needs the earlier phases' not yet created resources,
+        // nor be targeted while the later phases' removed resources are still in the state.
+        const targets = req.previewOnly ? [...previewed, ...(pass.deletes ? [] : passes.filter((p) => p.deletes).flatMap((p) => p.urns))] : pass.urns;
+        const code = await runPhase(run, pass, new Set(targets));
         if (code !== EXIT.ok) return code;
     }
     return req.phase === "all" && !req.previewOnly ? checkConverged(deps) : EXIT.ok;
+}
+
+/** One targeted preview and `up` of a phase: only its deletes, or everything else of it. */
+export interface Pass {
+    readonly phase: PhaseName;
+    /** Only the phase's deletes (the run removes resources in later phases too). */
+    readonly deletes: boolean;
+    /** What the pass targets and its summary shows. */
+    readonly urns: readonly string[];
+}
+
+/**
+ * The targeted updates a run makes, in order. Normally one per phase, in phase order. But a targeted
+ * update refuses to run while a resource it would take with it, a dependent of its targets in the
+ * state that the program no longer has, is not targeted ("will be destroyed but was not specified in
+ * --target list": GenerateDeletes in pulumi/pulumi step_generator.go); and a later phase's removed
+ * resources depend on an earlier phase's (a removed tenant's service uses its security group). AWS
+ * would refuse the other order too: a security group in use cannot be deleted. So when a phase after
+ * the run's first removes resources, every phase's deletes go first, in reverse phase order, each a
+ * pass of its own; then each phase's creates and updates, in phase order. That is Pulumi's own order
+ * for one whole-stack update turned around for creates and deletes alike (deletes there come last,
+ * dependents first); deletes first is the order targeting allows, and it is safe here because no
+ * resource kept by the program refers to a removed one except through resources removed with it (a
+ * tenant's security-group rules live in the network layer and go with its group).
+ *
+ * A run of a single phase while a later one removes resources is refused: its update would be refused
+ * by the engine, or leave a resource in use to be deleted later. `--phase all` does it in order.
+ */
+export function planPasses(phases: readonly PhaseName[], inProgram: readonly PhaseName[], byPhase: ReadonlyMap<PhaseName, readonly string[]>,
+    deleted: ReadonlySet<string>): Pass[] {
+    const deletesOf = (phase: PhaseName) => (byPhase.get(phase) ?? []).filter((u) => deleted.has(u));
+    const later = inProgram.slice(inProgram.indexOf(phases[phases.length - 1]) + 1).filter((p) => deletesOf(p).length > 0);
+    if (later.length > 0) {
+        const order = [...later].reverse();
+        throw new BbwsError("deletes-in-later-phases",
+            `the program removes resources in later phases (${order.map((p) => `${p}: ${deletesOf(p).length}`).join(", ")}), which may ` +
+            `depend on ${phases.join(", ")}; the engine refuses a targeted update that would leave them behind`, EXIT.refused,
+            `run \`--phase all\`, which deletes them first, in reverse phase order; or roll out ${order.map((p) => `\`--phase ${p}\``).join(", then ")} first`);
+    }
+    if (!phases.slice(1).some((p) => deletesOf(p).length > 0)) return phases.map((phase) => ({ phase, deletes: false, urns: byPhase.get(phase)! }));
+    return [
+        ...[...phases].reverse().filter((p) => deletesOf(p).length > 0).map((phase) => ({ phase, deletes: true, urns: deletesOf(phase) })),
+        ...phases.map((phase) => ({ phase, deletes: false, urns: byPhase.get(phase)!.filter((u) => !deleted.has(u)) })),
+    ];
 }
 
 /**
@@ -149,9 +206,11 @@ interface PhaseRun {
     readonly runId: string;
 }
 
-/** `targetUrns`: what the preview and `up` target; the phase's own URNs and, in a preview-only run, earlier phases'. */
-async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<string>, targetUrns: ReadonlySet<string>): Promise<ExitCode> {
+/** `targetUrns`: what the preview and `up` target; the pass's own URNs and, in a preview-only run, earlier passes'. */
+async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<string>): Promise<ExitCode> {
     const { req, deps } = run;
+    const { phase } = pass;
+    const phaseUrns = new Set(pass.urns);
     const { io, now, engine } = deps;
     const started = now();
     const durations: { preview?: number; up?: number; verify?: number } = {};
@@ -162,7 +221,7 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
 
     const record = async (result: Outcome, extra: Partial<LedgerRecord> = {}): Promise<void> => {
         const entry: LedgerRecord = {
-            v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase,
+            v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
             commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
             overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
         };
@@ -179,7 +238,7 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         return EXIT.refused;
     };
 
-    io.err(`\n== ${phase} in ${req.env} ==`);
+    io.err(`\n== ${phase}${pass.deletes ? " deletes" : ""} in ${req.env} ==`);
     try {
         const early = [
             evaluate(orderGate, { env: req.env, phase, inProgram: run.inProgram, history: run.history, forceOrder: req.forceOrder }),
@@ -188,14 +247,14 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         for (const result of early) if (!passes(result)) return await refuse(result);
         // Here, not in preflight: on a first rollout the storage phase of this same run creates the
         // repositories, and the images are pushed after it. A preview-only run applies nothing.
-        if (phase === IMAGES_PHASE && !req.previewOnly) {
+        if (phase === IMAGES_PHASE && !req.previewOnly && !pass.deletes) {
             const images = await checkImages(deps.cfg, await deps.ecr(deps.cfg.region));
             io.err(`images in ECR: ${images.map((i) => `${i.repository}:${i.tag}`).join(", ")}`);
         }
 
         const target = [...targetUrns];
         await fs.promises.mkdir(deps.planDir, { recursive: true });
-        const planFile = path.join(deps.planDir, `${req.env}-${phase}-${run.runId}.plan.json`);
+        const planFile = path.join(deps.planDir, `${req.env}-${phase}${pass.deletes ? "-deletes" : ""}-${run.runId}.plan.json`);
         const previewedSteps: PlanStep[] = [];
         const previewStarted = now();
         const preview = await engine.preview({
@@ -238,6 +297,7 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
             } });
         }
 
+        io.err(`  state before the update kept at ${await keepState(deps, req.env, phase)}`);
         const progress = new Progress({ now, write: (line) => io.err(`  ${line}`), heartbeatMs: deps.heartbeatMs ?? 30_000 });
         const heartbeat = setInterval(() => progress.heartbeat(), deps.heartbeatMs ?? 30_000);
         heartbeat.unref();
@@ -246,7 +306,7 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         try {
             const up = await engine.up({
                 target, plan: planFile, signal: deps.signal, onEvent: (e) => progress.onEvent(e),
-                message: `rollout ${phase} (${run.runId})${approvals.length ? `, approved by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}` : ""}`,
+                message: `rollout ${phase}${pass.deletes ? " deletes" : ""} (${run.runId})${approvals.length ? `, approved by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}` : ""}`,
             });
             outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
         } finally {
@@ -254,6 +314,12 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
             durations.up = now() - upStarted;
         }
 
+        if (pass.deletes) {
+            // The phase's checks judge all of it, and its creates and updates come in its later pass.
+            await record("succeeded");
+            io.err(`${phase} deletes: succeeded in ${formatDuration(now() - started)}`);
+            return EXIT.ok;
+        }
         const verifyStarted = now();
         const { checks } = await deps.verify(phase, { env: req.env, outputs });
         durations.verify = now() - verifyStarted;
@@ -279,6 +345,20 @@ async function runPhase(run: PhaseRun, phase: PhaseName, phaseUrns: ReadonlySet<
         const outcome = err instanceof CancelledError ? "cancelled" : err instanceof ImageCheckError ? "refused" : "failed";
         await record(outcome, { error: { code: err.code, message: err.message } });
         return err.exitCode;
+    }
+}
+
+/**
+ * A known state to go back to (`pulumi stack import`) if the update goes wrong: taken after approval,
+ * right before `up`, so it is the state the approved plan was meant for. Without it nothing is applied.
+ */
+async function keepState(deps: RolloutDeps, env: string, phase: PhaseName): Promise<string> {
+    const state = await deps.engine.exportState();
+    try {
+        return await deps.states.keep(env, phase, new Date(deps.now()), state);
+    } catch (err) {
+        throw new BbwsError("state-not-kept", `could not keep a copy of ${env}'s state in ${deps.states.location} before the update: ` +
+            (err as Error).message, EXIT.failed, "make the ledger's location writable (or the S3 prefix), then run again: nothing was applied");
     }
 }
 

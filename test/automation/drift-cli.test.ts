@@ -95,6 +95,34 @@ describe("npm run drift", () => {
             ]);
         });
 
+        it("selects the stacks one at a time (parallel `stack select`s corrupt the workspace file, pulumi/pulumi#8186), then refreshes them in parallel", async () => {
+            const log: string[] = [];
+            let selecting = 0;
+            let mostAtOnce = 0;
+            const createEngine = async (env: string): Promise<Engine> => {
+                mostAtOnce = Math.max(mostAtOnce, ++selecting);
+                log.push(`select ${env}`);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+                selecting--;
+                log.push(`selected ${env}`);
+                return new FakeEngine({ stack: env, refreshEvents: refreshEvents(env, resourcesOf(env)) });
+            };
+            const r = await drift(["--env", "all"], createEngine);
+            expect(r.code).to.equal(4);
+            expect(mostAtOnce).to.equal(1);
+            expect(log).to.deep.equal(ENVIRONMENTS.flatMap((env) => [`select ${env}`, `selected ${env}`]));
+        });
+
+        it("goes on selecting the other stacks when one select fails", async () => {
+            const createEngine = async (env: string): Promise<Engine> => {
+                if (env === "dev") throw new EngineFailedError("selecting the stack", 255, "error: no stack named 'dev' found");
+                return new FakeEngine({ stack: env, refreshEvents: refreshEvents(env, resourcesOf(env)) });
+            };
+            const r = await drift(["--env", "all"], createEngine);
+            expect(r.code).to.equal(1);
+            expect(r.stdout).to.include("sit: no drift").and.include("prod: 1 drifted resource").and.include("dev: not checked");
+        });
+
         it("exits 1 when one environment cannot be checked, still reporting the others", async () => {
             const createEngine = async (env: string): Promise<Engine> => {
                 const engine = new FakeEngine({ stack: env, refreshEvents: refreshEvents(env, resourcesOf(env)) });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { checkBackend, checkCliVersion, checkGit, MIN_CLI_VERSION, preflight, readGit } from "../../automation/preflight";
+import { checkBackend, checkCliVersion, checkGit, MIN_CLI_VERSION, pendingRecovery, preflight, readGit } from "../../automation/preflight";
 import { FakeEngine } from "../support/fake-engine";
 import { COMMIT, configOf, PROJECT_DIR } from "../support/rollout";
 
@@ -54,8 +54,20 @@ describe("preflight", () => {
         const err = await result.catch((e) => e);
         expect(err).to.include({ code: "pending-operations", exitCode: 2 });
         expect(err.message).to.include(`${urn}, interrupted while updating`);
-        expect(err.fix).to.include("pulumi refresh --stack sit").and.include("pulumi stack import --stack sit --file state.json");
+        expect(err.fix).to.include("`pulumi refresh --stack sit` reads the real state of the interrupted updates");
+        expect(err.fix).not.to.match(/stack import|pending-creates/);
         expect(regions).to.deep.equal([]);
+    });
+
+    it("gives a pending create the CLI's own choices: import it by id if it exists, else clear it; never a hand-edited state", () => {
+        const create = "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log";
+        const update = "urn:pulumi:sit::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora";
+        const fix = pendingRecovery([{ type: "creating", urn: create }, { type: "updating", urn: update }], "sit");
+        expect(fix).to.include(`pulumi refresh --stack sit --import-pending-creates '${create} <id>'`);
+        expect(fix).to.include("pulumi refresh --stack sit --clear-pending-creates");
+        expect(fix).to.include("the command above does it too");
+        expect(fix).not.to.include("stack import");
+        expect(pendingRecovery([{ type: "deleting", urn: update }], "sit")).not.to.include("pending-creates");
     });
 
     it("turns a missing CLI into exit 2 with install instructions", async () => {

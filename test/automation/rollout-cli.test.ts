@@ -112,7 +112,7 @@ describe("rollout CLI", () => {
         const pendingOperations = [{ type: "creating", urn: "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log" }];
         const { code, text } = await cli(["--env", "dev", "--phase", "network", "--yes"], { pendingOperations });
         expect(code, text).to.equal(2);
-        expect(text).to.include("error: stack 'dev' has 1 pending operation(s)").and.include("fix: check in AWS");
+        expect(text).to.include("error: stack 'dev' has 1 pending operation(s)").and.include("fix: 1. check in AWS");
         expect([engine.stateReads, engine.calls.length]).to.deep.equal([1, 0]);
     });
 

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { REPOSITORIES, requiredImages } from "../../src/images";
-import { PHASE_NAMES } from "../../src/phases";
-import { EXIT } from "../../automation/errors";
+import { PHASE_NAMES, PhaseName } from "../../src/phases";
+import { BbwsError, EXIT } from "../../automation/errors";
 import { ecrDouble } from "../../automation/rehearse";
-import { rollout } from "../../automation/rollout";
+import { planPasses, rollout } from "../../automation/rollout";
 import { parseUrn } from "../../automation/targets";
 import { platformSteps, urn } from "../support/fake-engine";
 import { memoryIo } from "../../automation/io";
@@ -446,6 +447,70 @@ describe("rollout: the phase loop", () => {
             expect((await h.ledger.read("dev")).at(-1)).to.deep.include({
                 result: "failed", checks: { pass: 0, warn: 1, fail: 1 }, error: { code: "verification-failed", message: "network-flow-logs" },
             });
+        });
+    });
+
+    describe("removed resources: deletes follow dependencies", () => {
+        const byPhase = new Map(PHASE_NAMES.map((p) => [p, [`${p}-kept`, `${p}-gone`]] as const));
+        const passes = (phases: PhaseName[], deleted: string[]) =>
+            planPasses(phases, PHASE_NAMES, byPhase, new Set(deleted)).map((p) => `${p.phase}${p.deletes ? " deletes" : ""}: ${p.urns.join(" ")}`);
+
+        it("keeps one pass per phase, deletes included, when only the run's first phase removes anything", () => {
+            expect(passes([...PHASE_NAMES], ["network-gone"])).to.deep.equal(PHASE_NAMES.map((p) => `${p}: ${p}-kept ${p}-gone`));
+        });
+
+        it("deletes first, from the last phase to the first, then applies the rest in phase order, when a later phase removes anything", () => {
+            expect(passes([...PHASE_NAMES], ["network-gone", "ecs-gone"])).to.deep.equal([
+                "ecs deletes: ecs-gone", "network deletes: network-gone",
+                ...PHASE_NAMES.map((p) => (p === "network" || p === "ecs" ? `${p}: ${p}-kept` : `${p}: ${p}-kept ${p}-gone`)),
+            ]);
+        });
+
+        it("refuses one phase (exit 3) while a later phase removes resources, naming them and the order to run", () => {
+            let err: BbwsError | undefined;
+            try { passes(["network"], ["ecs-gone", "monitoring-gone"]); } catch (e) { err = e as BbwsError; }
+            expect(err).to.include({ code: "deletes-in-later-phases", exitCode: EXIT.refused });
+            expect(err!.message).to.include("later phases (monitoring: 1, ecs: 1)");
+            expect(err!.fix).to.include("`--phase all`").and.include("`--phase monitoring`, then `--phase ecs`");
+            expect(passes(["monitoring"], ["ecs-gone", "monitoring-gone"])).to.deep.equal(["monitoring: monitoring-kept monitoring-gone"]);
+        });
+    });
+
+    describe("state kept before every up", () => {
+        it("exports the state right before each phase's up, after its preview, and keeps it as <ledger>/state/<env>/<timestamp>-<phase>.json", async () => {
+            const h = harness("dev");
+            expect(await rollout(request("dev", "all", { yes: true }), h.deps)).to.equal(EXIT.ok);
+            const upsBefore = h.engine.calls.flatMap((c, i) => (c.op === "up" ? [i] : []));
+            expect(h.engine.exports).to.deep.equal(upsBefore);
+            const dir = path.join(h.dir, "ledger", "state", "dev");
+            const files = fs.readdirSync(dir).sort();
+            expect(files.map((f) => f.replace(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-/, ""))).to.deep.equal(PHASE_NAMES.map((p) => `${p}.json`));
+            const kept = JSON.parse(fs.readFileSync(path.join(dir, files.find((f) => f.endsWith("-ecs.json"))!), "utf8"));
+            expect(kept.deployment.exportedAfter).to.equal(upsBefore[PHASE_NAMES.indexOf("ecs")]);
+            expect(textOf(h.io)).to.include(`  state before the update kept at ${path.join(dir, files[0])}`);
+        });
+
+        it("keeps nothing and exports nothing for a --preview-only run, which applies nothing", async () => {
+            const h = harness("dev");
+            await rollout(request("dev", "all", { previewOnly: true, forceOrder: true }), h.deps);
+            expect(h.engine.exports).to.deep.equal([]);
+        });
+
+        it("does not apply when the state cannot be exported: the phase fails (exit 1), recorded, with no up", async () => {
+            const h = harness("dev", { engine: { exportFails: true } });
+            expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
+            expect(h.engine.ups).to.deep.equal([]);
+            expect((await h.ledger.read("dev")).at(-1)).to.deep.include({ phase: "network", result: "failed" });
+            expect(textOf(h.io)).to.include("exporting the state (pulumi stack export) failed");
+        });
+
+        it("does not apply when the copy cannot be written, and says where it tried", async () => {
+            const h = harness("dev");
+            const states = { location: "/read-only/state", keep: async () => { throw new Error("EACCES: permission denied"); } };
+            expect(await rollout(request("dev", "network", { yes: true }), { ...h.deps, states })).to.equal(EXIT.failed);
+            expect(h.engine.ups).to.deep.equal([]);
+            expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("state-not-kept");
+            expect(textOf(h.io)).to.include("could not keep a copy of dev's state in /read-only/state").and.include("nothing was applied");
         });
     });
 

@@ -78,12 +78,47 @@ describe("scripted engine: targeting, as Pulumi does it", () => {
             .not.to.have.property("network-database-sg");
     });
 
-    it("untargeted changes are left alone: an update shows as same, a delete does not happen", () => {
+    it("untargeted changes are left alone: an update shows as same, a delete outside the targets' dependents does not happen", () => {
         const state = applied(PROGRAM);
         const changed = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, backupRetentionPeriod: 7 } } : r)).filter((r) => r.urn !== SG);
-        const { steps } = computeSteps(changed, state, { targets: [NETWORK], targetDependents: false });
+        const { steps, errors } = computeSteps(changed, state, { targets: [DATA], targetDependents: false });
         expect(ops(steps)["data-aurora"]).to.equal("same");
         expect(ops(steps)).not.to.have.property("network-database-sg");
+        expect(errors).to.deep.equal([]);
+    });
+});
+
+describe("scripted engine: targeted deletes, as GenerateDeletes does them", () => {
+    const state = applied(PROGRAM);
+    const without = (...urns: string[]) => PROGRAM.filter((r) => !urns.includes(r.urn));
+    const refusal = (urn: string) => `Resource '${urn}' will be destroyed but was not specified in --target list.\n` +
+        "Either include resource in --target list or pass --target-dependents to proceed.";
+
+    it("refuses to delete a targeted resource whose removed dependent is not targeted, naming the dependent (diag 2014)", () => {
+        const { errors } = computeSteps(without(SG, AURORA), state, { targets: [SG], targetDependents: false });
+        expect(errors).to.deep.equal([{ urn: AURORA, message: refusal(AURORA) }]);
+    });
+
+    it("refuses it too when the target is only an ancestor or dependency of the removed resources (a layer's other resources)", () => {
+        const { errors } = computeSteps(without(SG), state, { targets: [NETWORK], targetDependents: false });
+        expect(errors.map((e) => e.urn)).to.deep.equal([SG]);
+    });
+
+    it("deletes dependents first when the target list names them all, or with --target-dependents", () => {
+        for (const options of [{ targets: [AURORA, SG], targetDependents: false }, { targets: [SG], targetDependents: true }]) {
+            const { steps, errors } = computeSteps(without(SG, AURORA), state, options);
+            expect(errors).to.deep.equal([]);
+            expect(steps.filter((s) => s.op === "delete").map((s) => s.urn)).to.deep.equal([AURORA, SG]);
+        }
+    });
+
+    it("applies a removed dependent's delete alone, before its dependency's: the order a phased rollout must follow", () => {
+        const first = computeSteps(without(SG, AURORA), state, { targets: [AURORA], targetDependents: false });
+        expect(first.errors).to.deep.equal([]);
+        expect(first.steps.filter((s) => s.op === "delete").map((s) => s.urn)).to.deep.equal([AURORA]);
+        const then = computeSteps(without(SG, AURORA), state.filter((r) => r.urn !== AURORA), { targets: [SG], targetDependents: false });
+        expect(then.errors).to.deep.equal([]);
+        expect(then.steps.filter((s) => s.op === "delete").map((s) => s.urn)).to.deep.equal([SG]);
     });
 });
 

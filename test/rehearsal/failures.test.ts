@@ -225,10 +225,11 @@ describe("rehearsal: a pending operation left by a crash", function () {
         expect(dev.state().deployment.pending_operations).to.have.length(1);
     });
 
-    it("names the interrupted operation and says how to recover: check AWS, `pulumi refresh`, else `stack export`/`import`", () => {
+    it("names the interrupted create and says how to recover with the CLI: import it by id if it exists, else clear it", () => {
         const text = textOf(next.io);
         expect(text).to.include("stack 'dev' has 1 pending operation(s)");
         expect(text).to.match(/::network-flow-log, interrupted while creating/);
-        for (const words of ["pulumi refresh --stack dev", "pulumi stack export --stack dev", "pulumi stack import --stack dev"]) expect(text).to.include(words);
+        expect(text).to.match(/pulumi refresh --stack dev --import-pending-creates 'urn:pulumi:dev::\S+::network-flow-log <id>'/);
+        expect(text).to.include("pulumi refresh --stack dev --clear-pending-creates");
     });
 });

@@ -5,7 +5,11 @@
  * a real rollout makes.
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { PHASE_NAMES, PHASES } from "../../src/phases";
+import type { ArgvRecord } from "../support/engine/scenario";
+import type { StackState } from "../support/engine/state";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 interface PhaseSummaryJson {
@@ -73,6 +77,22 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
         expect(records.map((r) => r.result)).to.deep.equal(records.map(() => "succeeded"));
         expect(records.map((r) => r.phase)).to.deep.equal(PHASES.map((p) => p.name).filter((p) => records.some((r) => r.phase === p)));
         for (const r of records) expect(r.planHash).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it("exports the state (without --show-secrets) right before each up, and keeps each copy beside the ledger, as `stack import` takes it", () => {
+        // Preflight's read of the pending operations is `Stack.exportStack()`, which adds --show-secrets; it is never kept.
+        const kept = (c: ArgvRecord) => c.argv.slice(0, 2).join(" ") === "stack export" && !c.argv.includes("--show-secrets");
+        const calls = run.calls.filter((c) => c.argv[0] === "up" || kept(c));
+        expect(calls.map((c) => c.argv[0])).to.deep.equal(PHASE_NAMES.flatMap(() => ["stack", "up"]));
+        for (const c of calls.filter(kept)) expect(c.argv, c.argv.join(" ")).to.include.members(["--stack", "dev"]);
+        const dir = path.join(dev.projectDir, ".rollout", "state", "dev");
+        const files = fs.readdirSync(dir).sort();
+        expect(files.map((f) => f.split("Z-")[1])).to.deep.equal(PHASE_NAMES.map((p) => `${p}.json`));
+        // The first copy is the empty stack network started from; the last, the stack before monitoring.
+        const copies = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as StackState);
+        expect(copies[0].deployment.resources).to.deep.equal([]);
+        expect(copies.at(-1)!.deployment.resources.some((r) => phaseOfUrn(r.urn) === "ecs")).to.equal(true);
+        expect(copies.at(-1)!.deployment.resources.some((r) => phaseOfUrn(r.urn) === "monitoring")).to.equal(false);
     });
 
     it("ends --phase all with one untargeted preview, after the last up, that finds the stack converged", () => {

@@ -87,6 +87,8 @@ export interface FakeEngineOptions {
     readonly notConverged?: FakeStep[];
     /** `up` refuses its plan: the state changed after the preview. */
     readonly planMismatch?: boolean;
+    /** `stack export` fails (e.g. the backend refuses the read). */
+    readonly exportFails?: boolean;
 }
 
 export class FakeClock {
@@ -110,6 +112,8 @@ export class FakeEngine implements Engine {
     private readonly plans = new Map<string, string>();
     /** Reads of the state (`pendingOperations`): preflight, not engine operations. */
     stateReads = 0;
+    /** For each `exportState` (the copy kept before an `up`), how many engine operations came before it. */
+    readonly exports: number[] = [];
 
     constructor(readonly options: FakeEngineOptions) {}
 
@@ -199,6 +203,13 @@ export class FakeEngine implements Engine {
         this.requireCli();
         this.stateReads++;
         return this.options.pendingOperations ?? [];
+    }
+
+    async exportState(): Promise<string> {
+        this.requireCli();
+        this.exports.push(this.calls.length);
+        if (this.options.exportFails) throw new EngineFailedError("exporting the state (pulumi stack export)", 255, "error: [403] Forbidden");
+        return JSON.stringify({ version: 3, deployment: { secrets_providers: { type: "service" }, resources: [], exportedAfter: this.calls.length } });
     }
 
     async outputs(): Promise<Record<string, unknown>> {

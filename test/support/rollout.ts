@@ -12,6 +12,7 @@ import { FileLedger, LedgerRecord } from "../../automation/ledger";
 import { memoryIo } from "../../automation/io";
 import { ecrDouble } from "../../automation/rehearse";
 import type { RolloutDeps, RolloutRequest } from "../../automation/rollout";
+import { openStateArchive } from "../../automation/state-archive";
 import { readStackFile } from "../../automation/stack-files";
 import { FakeClock, FakeEngine, FakeEngineOptions } from "./fake-engine";
 
@@ -75,6 +76,7 @@ export function harness(env: string, options: {
         // Every image the ecs phase pulls has been pushed.
         ecr: async () => ecrDouble(cfg.accountId, () => "image"),
         git: { commit: COMMIT, dirty: false }, operator: "alice", planDir: path.join(dir, "plans"), runId: "run-1",
+        states: openStateArchive(path.join(dir, "ledger")),
         ...options.deps,
     };
     return { engine, ledger, io, clock, deps, dir };

@@ -10,6 +10,8 @@
  *   ForceNew inputs the program sets, at the top level), not from the provider's schema; no
  *   `ignoreChanges`, `replaceOnChanges`, aliases, protect, and `deleteBeforeReplace` does not change the order;
  * - dependencies are recovered from ids and ARNs in inputs, not recorded from the program;
+ * - of the refusals to delete, only the engine's (a targeted delete's untargeted dependents); AWS's own,
+ *   such as `DependencyViolation` for a security group still in use, are not modelled;
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
  * - under a targeted update the stack outputs are all recomputed, not mixed with old values;
  * - a plan records one operation per resource and is checked step by step, not property by property;
@@ -104,9 +106,9 @@ async function dispatch(home: string, args: Args, scenario: Scenario): Promise<v
             const history = readHistory(home, stack());
             return print(`${JSON.stringify(size ? history.slice((page - 1) * size, page * size) : history, null, 2)}\n`);
         }
-        // What `Stack.exportStack()` issues; nothing else reads the state this way.
+        // `--show-secrets` is what `Stack.exportStack()` issues (preflight's pending operations); the copy
+        // kept before an `up` is exported without it. Secrets are `[secret]` either way: nothing is encrypted here.
         case "stack export":
-            if (!args.booleans.has("--show-secrets")) break;
             return print(`${JSON.stringify(readState(home, stack()), null, 4)}\n`);
         case "cancel": return cancel(home, stack());
         case "preview": return preview(home, stack(), args, scenario);
@@ -118,7 +120,7 @@ async function dispatch(home: string, args: Args, scenario: Scenario): Promise<v
             if (args.words[0] === "stack" && args.words[1] === "init") return initStack(home, args.words[2], one(args, "--secrets-provider"));
     }
     throw new CliError(`the scripted engine does not support 'pulumi ${args.words.join(" ")}' (it answers version, whoami, stack ` +
-        "select/init/output/history, stack export --show-secrets, preview, up, refresh --preview-only and cancel)");
+        "select/init/output/history/export, preview, up, refresh --preview-only and cancel)");
 }
 
 function one(args: Args, flag: string): string | undefined {

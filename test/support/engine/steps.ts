@@ -23,7 +23,7 @@ export interface Step {
     readonly replaceKeys: readonly string[];
 }
 
-/** An error the engine reports as a diagnostic: `Diag` 2010/2011 and 2013 of pulumi/sdk/go/common/diag/errors.go. */
+/** An error the engine reports as a diagnostic: `Diag` 2010/2011, 2013 and 2014 of pulumi/sdk/go/common/diag/errors.go. */
 export interface Diagnostic {
     readonly urn?: string;
     readonly message: string;
@@ -59,17 +59,21 @@ function escapeRegExp(text: string): string {
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The URNs an operation with `options` may touch (before `--target-dependents`' closure), and the unknown literals. */
-function targetedUrns(desired: readonly DesiredResource[], olds: readonly StateResource[], options: TargetOptions): { urns: Set<string>; errors: Diagnostic[] } {
+/**
+ * The URNs an operation with `options` may touch; of those, the ones the target list names (literals
+ * and glob matches, not the root stack and providers that always come along); and the unknown literals.
+ */
+function targetedUrns(desired: readonly DesiredResource[], olds: readonly StateResource[], options: TargetOptions):
+    { urns: Set<string>; named: Set<string>; errors: Diagnostic[] } {
     const all = [...desired.map((d) => ({ urn: d.urn, type: d.type, parent: d.parent ?? undefined, dependencies: d.dependencies })), ...olds];
-    const urns = new Set(all.filter((r) => alwaysTargeted(r.type)).map((r) => r.urn));
+    const named = new Set<string>();
     const errors: Diagnostic[] = [];
     for (const target of options.targets) {
         if (isGlob(target)) {
             const pattern = globPattern(target);
-            all.filter((r) => pattern.test(r.urn)).forEach((r) => urns.add(r.urn));
+            all.filter((r) => pattern.test(r.urn)).forEach((r) => named.add(r.urn));
         } else if (all.some((r) => r.urn === target)) {
-            urns.add(target);
+            named.add(target);
         } else {
             errors.push({
                 message: target.includes("$")
@@ -78,6 +82,7 @@ function targetedUrns(desired: readonly DesiredResource[], olds: readonly StateR
             });
         }
     }
+    const urns = new Set([...all.filter((r) => alwaysTargeted(r.type)).map((r) => r.urn), ...named]);
     if (options.targetDependents) {
         // Every resource whose parent or dependency is targeted comes along: children, and other layers too.
         for (let grew = true; grew;) {
@@ -91,7 +96,24 @@ function targetedUrns(desired: readonly DesiredResource[], olds: readonly StateR
             }
         }
     }
-    return { urns, errors };
+    return { urns, named, errors };
+}
+
+/** `seeds` and, transitively, every old resource that is their child or depends on one of them (getTargetDependents). */
+function dependentsInState(seeds: ReadonlySet<string>, olds: readonly StateResource[]): Set<string> {
+    const found = new Set(seeds);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const r of olds) {
+            if (found.has(r.urn)) continue;
+            const provider = r.provider?.split("::").slice(0, -1).join("::");
+            if ((r.parent && found.has(r.parent)) || (provider && found.has(provider)) || (r.dependencies ?? []).some((d) => found.has(d))) {
+                found.add(r.urn);
+                grew = true;
+            }
+        }
+    }
+    return found;
 }
 
 export interface StepsResult {
@@ -121,8 +143,18 @@ export function computeSteps(desired: readonly DesiredResource[], olds: readonly
         const op: Op = !inScope(d.urn) || diffs.length === 0 ? "same" : replaceKeys.length ? "replace" : "update";
         steps.push({ op, urn: d.urn, type: d.type, old, new: d, diffs: op === "same" ? [] : diffs, replaceKeys: op === "same" ? [] : replaceKeys });
     }
+    // GenerateDeletes (step_generator.go): a targeted update deletes only what the named targets take
+    // with them (themselves and their dependents in the old state), and refuses to delete any of those
+    // the list does not name (diag 2014) unless --target-dependents. Removing a security group with
+    // `--target` on it alone fails while the removed service that uses it is not targeted too.
+    const deletable = scope && dependentsInState(scope.named, olds);
     for (const old of [...olds].reverse()) {
-        if (!wanted.has(old.urn) && inScope(old.urn)) steps.push({ op: "delete", urn: old.urn, type: old.type, old, diffs: [], replaceKeys: [] });
+        if (wanted.has(old.urn) || (deletable && !deletable.has(old.urn))) continue;
+        if (scope && !scope.named.has(old.urn) && !target!.targetDependents) {
+            errors.push({ urn: old.urn, message: `Resource '${old.urn}' will be destroyed but was not specified in --target list.\n` +
+                "Either include resource in --target list or pass --target-dependents to proceed." });
+        }
+        steps.push({ op: "delete", urn: old.urn, type: old.type, old, diffs: [], replaceKeys: [] });
     }
 
     // A targeted resource may not depend on (or be the child of) a create the target list leaves out.
