@@ -4,10 +4,13 @@
  * and environment scopes offline (src/policy/offline.ts) over its desired state, and reports what they
  * find as the CLI does: one `policyEvent` per violation, worded as @pulumi/policy words it.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { DesiredState } from "./desired";
 import { REPO_ROOT } from "./desired";
+import { readJson, writeJson } from "./scenario";
 
 /** The only pack this engine can run: ours. */
 export const BASELINE_PACK_DIR = path.join(REPO_ROOT, "src", "policy");
@@ -44,7 +47,26 @@ export async function runPolicyPacks(dirs: readonly string[], desired: DesiredSt
     return findings;
 }
 
+/**
+ * Loading the evaluation (the AWS model, the config schema, the SDK) costs seconds on every CLI call, so
+ * its answer is cached like the desired state: keyed by that state, the pack's sources and today's date
+ * (waivers expire).
+ */
 async function evaluateBaseline(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
+    const key = createHash("sha256").update(JSON.stringify(desired)).update(new Date().toISOString().slice(0, 10));
+    for (const file of fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+        const full = path.join(dir, file);
+        if (fs.statSync(full).isFile()) key.update(file).update("\0").update(fs.readFileSync(full)).update("\0");
+    }
+    const cache = path.join(os.tmpdir(), "bbws-scripted-pulumi-policy", `${key.digest("hex").slice(0, 24)}.json`);
+    const cached = readJson<PolicyFinding[]>(cache);
+    if (cached) return cached;
+    const findings = await evaluateUncached(dir, desired, projectDir);
+    writeJson(cache, findings);
+    return findings;
+}
+
+async function evaluateUncached(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
     const { evaluateSynth } = await import("../../../src/policy/offline");
     // The pack's name is PACK_NAME (pack.ts, which loads @pulumi/policy); package.json carries the same
     // name and the version @pulumi/policy reports, so this engine reads both there.
