@@ -41,9 +41,11 @@ export interface PhaseSummary {
     readonly previewOnly?: boolean;
 }
 
-/** In a preview-only run, what a failing gate would do to a rollout of this commit now. */
+/** In a preview-only run, what a failing gate would do to a rollout of this commit now (its first finding; the rest are beside it). */
 export function wouldRefuse(gate: GateResult): string | undefined {
-    return gate.verdict.status === "fail" ? `would refuse: ${gate.gate} because ${gate.verdict.findings.join("; ")}` : undefined;
+    if (gate.verdict.status !== "fail") return undefined;
+    const [first, ...rest] = gate.verdict.findings;
+    return `would refuse: ${gate.gate} because ${first}${rest.length ? ` (and ${rest.length} more)` : ""}`;
 }
 
 const REPLACEMENT_OPS: ReadonlySet<string> = new Set(["replace", "create-replacement", "delete-replaced"]);
