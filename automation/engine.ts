@@ -121,6 +121,26 @@ export class CancelledError extends BbwsError {
     }
 }
 
+/** One violation the policy pack reported (a `policyEvent`). */
+export interface PolicyViolation {
+    readonly policy: string;
+    /** The resource, when the policy judged one. */
+    readonly urn?: string;
+    /** The policy's description and what it found, as the pack worded them. */
+    readonly message: string;
+}
+
+/** The policy pack reported a mandatory violation, so the engine failed the preview or stopped the update. */
+export class PolicyViolationError extends BbwsError {
+    constructor(operation: string, readonly violations: readonly PolicyViolation[]) {
+        super("policy-violation", `${operation} failed: the policy pack reports ${violations.length} mandatory violation(s):\n` +
+            violations.map((v) => `    ${v.policy}${v.urn ? ` on ${v.urn}` : ""}: ${v.message.trim().split("\n").join(" — ")}`).join("\n"),
+            EXIT.refused, "change the program or config so the resource complies (README, \"Security baseline\"), " +
+            "or request a waiver in src/policy/waivers.ts; `npm run synth -- --env <env> --policies` shows the same offline");
+        this.name = "PolicyViolationError";
+    }
+}
+
 /** The CLI ran and failed: a resource error, a program error, or it was killed. */
 export class EngineFailedError extends BbwsError {
     /** `stderr`: the SDK's text, whose first line is the process runner's ("Command failed with exit code 255: pulumi up …"). */

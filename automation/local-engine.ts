@@ -9,8 +9,10 @@
 import { execFile } from "child_process";
 import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
+import { POLICY_PACK_DIR } from "../src/policy/dir";
 import {
-    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PlanMismatchError, StackMissingError,
+    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineEvent, EngineFailedError, PlanMismatchError, PolicyViolation,
+    PolicyViolationError, StackMissingError,
 } from "./engine";
 
 export interface LocalEngineOptions {
@@ -22,6 +24,8 @@ export interface LocalEngineOptions {
     readonly pulumiRoot?: string;
     /** Extra environment variables for every CLI call. */
     readonly envVars?: Record<string, string>;
+    /** Policy packs run in every preview and update (`--policy-pack`); default the security baseline in src/policy. */
+    readonly policyPacks?: readonly string[];
 }
 
 /** Exit code of the CLI (3.227+) when an operation was cancelled. */
@@ -47,6 +51,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
         throw translate(err, "selecting the stack");
     }
     const workspace = stack.workspace as automation.LocalWorkspace;
+    const policyPacks = [...(options.policyPacks ?? [POLICY_PACK_DIR])];
     return {
         cliVersion: async () => workspace.pulumiVersion,
         whoAmI: async () => {
@@ -58,21 +63,23 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
             }
         },
         preview: async (o) => {
+            const policy = policyWatcher(o.onEvent);
             try {
                 return await stack.preview({
-                    target: o.target && [...o.target], plan: o.plan, onEvent: o.onEvent, signal: o.signal, color: "never",
+                    target: o.target && [...o.target], plan: o.plan, onEvent: policy.onEvent, signal: o.signal, color: "never", policyPacks,
                 });
             } catch (err) {
-                throw translate(err, "preview", o.signal);
+                throw policy.refusal("preview") ?? translate(err, "preview", o.signal);
             }
         },
         up: async (o) => {
+            const policy = policyWatcher(o.onEvent);
             try {
                 return await stack.up({
-                    target: [...o.target], plan: o.plan, message: o.message, onEvent: o.onEvent, signal: o.signal, color: "never",
+                    target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, signal: o.signal, color: "never", policyPacks,
                 });
             } catch (err) {
-                throw translate(err, "update", o.signal);
+                throw policy.refusal("update") ?? translate(err, "update", o.signal);
             }
         },
         pendingOperations: async () => {
@@ -118,6 +125,25 @@ async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack:
         if (failure.code === "ENOENT") throw new CliMissingError("no `pulumi` executable found");
         throw new EngineFailedError(operation, typeof failure.code === "number" ? failure.code : undefined, failure.stderr ?? String(err), failure.signal ?? undefined);
     }
+}
+
+/**
+ * The CLI fails a preview with any mandatory violation and stops an update at the first one, saying only
+ * "preview failed"; the violations themselves arrive as `policyEvent`s, so they are collected on the way.
+ */
+function policyWatcher(onEvent?: (event: EngineEvent) => void) {
+    const mandatory: PolicyViolation[] = [];
+    return {
+        onEvent: (event: EngineEvent) => {
+            const p = event.policyEvent;
+            // The SDK's typings say "warning"; the CLI sends apitype's "advisory" or "mandatory".
+            if (p && p.enforcementLevel === "mandatory") {
+                mandatory.push({ policy: p.policyName, urn: p.resourceUrn || undefined, message: p.message });
+            }
+            onEvent?.(event);
+        },
+        refusal: (operation: string) => (mandatory.length ? new PolicyViolationError(operation, mandatory) : undefined),
+    };
 }
 
 /** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */

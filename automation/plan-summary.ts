@@ -37,6 +37,15 @@ export interface PhaseSummary {
     readonly counts: OpMap;
     readonly steps: readonly PlanStep[];
     readonly gates: readonly GateResult[];
+    /** A preview-only run: each gate's verdict is what a rollout now would meet, and nothing is refused. */
+    readonly previewOnly?: boolean;
+}
+
+/** In a preview-only run, what a failing gate would do to a rollout of this commit now (its first finding; the rest are beside it). */
+export function wouldRefuse(gate: GateResult): string | undefined {
+    if (gate.verdict.status !== "fail") return undefined;
+    const [first, ...rest] = gate.verdict.findings;
+    return `would refuse: ${gate.gate} because ${first}${rest.length ? ` (and ${rest.length} more)` : ""}`;
 }
 
 /** The operations a replacement is made of, as preview events report them. */
@@ -74,14 +83,16 @@ export function changeRow(r: ReturnType<typeof changedResources>[number]): strin
 
 export function renderSummary(summary: PhaseSummary, format: SummaryFormat): string {
     if (format === "json") {
-        const { env, phase, planHash, counts, gates } = summary;
+        const { env, phase, planHash, counts, previewOnly } = summary;
+        const gates = previewOnly ? summary.gates.map((g) => ({ ...g, rolloutNow: wouldRefuse(g) ?? "would pass" })) : summary.gates;
         return JSON.stringify({ env, phase, planHash, counts, resources: changedResources(summary.steps), gates }, null, 2);
     }
     const counts = Object.entries(summary.counts).filter(([, n]) => n).map(([op, n]) => `${op} ${n}`).join(", ") || "no changes";
     const rows = changedResources(summary.steps).map(changeRow);
-    const gates = summary.gates.map((g) => [g.verdict.status, g.gate, g.info, g.verdict.findings.join("; ")]);
+    const gates = summary.gates.map((g) => [g.verdict.status, g.gate, g.info, g.verdict.findings.join("; "),
+        ...(summary.previewOnly ? [wouldRefuse(g) ?? "would pass"] : [])]);
     const title = `${summary.phase} in ${summary.env} — plan sha256 ${summary.planHash}`;
-    const gateHeaders = ["Result", "Gate", "Rule", "Findings"];
+    const gateHeaders = ["Result", "Gate", "Rule", "Findings", ...(summary.previewOnly ? ["Rollout now"] : [])];
     if (format === "markdown") {
         return [
             `### Rollout: ${title}`, "", `**Changes:** ${counts}`, "",

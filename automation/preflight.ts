@@ -39,7 +39,16 @@ export interface PreflightResult {
     readonly git: GitState;
 }
 
-export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (line: string) => void): Promise<PreflightResult> {
+export interface PreflightOptions {
+    /**
+     * Nothing will be applied (`--preview-only`): the tree is previewed as it is, so uncommitted changes
+     * are reported, not refused, even where `bbws:rollout.requireCleanCommit` is set.
+     */
+    readonly previewOnly?: boolean;
+}
+
+export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (line: string) => void,
+    options: PreflightOptions = {}): Promise<PreflightResult> {
     const cliVersion = await deps.engine.cliVersion();
     checkCliVersion(cliVersion);
     log(`pulumi CLI ${cliVersion}`);
@@ -54,8 +63,9 @@ export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (
     log(`AWS account ${caller.account} as ${caller.arn}, region ${cfg.region}`);
 
     const git = await deps.git();
-    checkGit(git, cfg.rollout, cfg.env);
-    log(`commit ${git.commit ?? "(not a git checkout)"}${git.dirty ? " with uncommitted changes" : ""}`);
+    if (!options.previewOnly) checkGit(git, cfg.rollout, cfg.env);
+    log(`commit ${git.commit ?? "(not a git checkout)"}${git.dirty ? " with uncommitted changes" : ""}` +
+        (options.previewOnly && git.dirty ? " (previewed as it is: a rollout from this tree would be refused where a clean commit is required)" : ""));
     return { cliVersion, backend, caller, git };
 }
 

@@ -63,7 +63,8 @@ function parser() {
         .option("allow-replace", { type: "string", array: true, default: [] as string[],
             describe: "URN of a stateful resource that may be replaced or deleted (repeatable)" })
         .option("resume", { type: "boolean", default: false, describe: "Start from the first phase this commit has not completed (implies --phase all)" })
-        .option("preview-only", { type: "boolean", default: false, describe: "Stop after the scope and safety gates and print the summary" })
+        .option("preview-only", { type: "boolean", default: false,
+            describe: "Preview every phase and show what each gate would decide, refusing nothing and writing no ledger record" })
         .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Summary format" })
         .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
         .option("rehearse", { type: "boolean", default: false,
@@ -72,7 +73,7 @@ function parser() {
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
         .epilogue("Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error;\n" +
-            "            3 refused by a gate (order, promotion, scope, safety, approval).")
+            "            3 refused by a gate (order, promotion, scope, safety, approval; not with --preview-only) or by the policy pack.")
         .strict()
         .version(false)
         .help()
@@ -150,8 +151,8 @@ async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io
 
     io.err(`preflight for ${req.env}`);
     const engine = await deps.createEngine(req.env);
-    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git }, (line) => io.err(`  ${line}`));
-    io.err(`  ledger ${ledger.location}`);
+    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git }, (line) => io.err(`  ${line}`), { previewOnly: req.previewOnly });
+    io.err(`  ledger ${ledger.location}${req.previewOnly ? " (read only: a preview records nothing)" : ""}`);
     return rollout(req, {
         cfg, engine, ledger, io,
         verify: await deps.verify(),

@@ -4,7 +4,8 @@
  * targeted preview that saves the update plan, the scope and safety gates, approval of that plan,
  * a copy of the state, `up` with exactly that plan, the phase's verification checks, and one ledger record whatever
  * happened (a run that removes resources in later phases first takes each phase's deletes through
- * the same steps, last phase first: `planPasses`). The first phase that does not succeed stops the run; when
+ * the same steps, last phase first: `planPasses`). `--preview-only` stops after the preview, refuses
+ * nothing (the summary says what each gate would decide) and records nothing. The first phase that does not succeed stops the run; when
  * `--phase all` has applied every phase, one whole-stack preview checks that nothing is left to change.
  */
 import { createHash, randomUUID } from "crypto";
@@ -49,7 +50,10 @@ export interface RolloutRequest {
     readonly allowReplace: readonly string[];
     /** Start from the first phase this commit has not completed. */
     readonly resume: boolean;
-    /** Stop after the scope and safety gates. */
+    /**
+     * Preview only, for a pull request: every phase is previewed and every gate's verdict shown as what it
+     * would decide, without refusing, and nothing is written to the ledger.
+     */
     readonly previewOnly: boolean;
     readonly format: SummaryFormat;
 }
@@ -220,6 +224,9 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     let counts: OpMap | undefined;
 
     const record = async (result: Outcome, extra: Partial<LedgerRecord> = {}): Promise<void> => {
+        // The ledger is what the order and promotion gates trust (often a shared bucket, read-only to a pull
+        // request's role); a preview changes nothing, so it has nothing to record there.
+        if (req.previewOnly) return;
         const entry: LedgerRecord = {
             v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
             commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
@@ -230,7 +237,8 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     };
     const passes = (result: GateResult): boolean => {
         overrides.push(...(result.verdict.overrides ?? []));
-        return result.verdict.status !== "fail";
+        // A preview-only run reports what a gate would decide: the summary shows it as "would refuse".
+        return result.verdict.status !== "fail" || req.previewOnly;
     };
     const refuse = async (result: GateResult): Promise<ExitCode> => {
         io.err(describeRefusal(phase, result));
@@ -271,11 +279,12 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
             evaluate(scopeGate, { phase, phaseUrns, steps }),
             evaluate(safetyGate, { steps, allowReplace: req.allowReplace }),
         ];
-        io.out(renderSummary({ env: req.env, phase, planHash: hash, counts, steps, gates: [...early, ...checked] }, req.format));
+        const gates = [...early, ...checked];
+        io.out(renderSummary({ env: req.env, phase, planHash: hash, counts, steps, gates, previewOnly: req.previewOnly }, req.format));
         for (const result of checked) if (!passes(result)) return await refuse(result);
         if (req.previewOnly) {
-            await record("previewed");
-            io.err(`${phase}: previewed (plan ${planFile})`);
+            const refusing = gates.filter((g) => g.verdict.status === "fail").map((g) => g.gate);
+            io.err(`${phase}: previewed (plan ${planFile})` + (refusing.length ? `; a rollout now would be refused by: ${refusing.join(", ")}` : ""));
             return EXIT.ok;
         }
 

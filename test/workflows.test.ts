@@ -120,10 +120,10 @@ describe("GitHub Actions workflows", () => {
             expect(lines.find((l) => l.startsWith("synth"))).to.contain('--env "$STACK_ENV" --policies --format markdown');
         });
 
-        it("fails the check on a refused gate or a policy violation, after keeping the preview", () => {
+        it("fails the check on a policy violation or an error, after keeping the preview", () => {
             const names = preview.steps.map((s) => s.name ?? s.uses);
             const upload = names.indexOf("actions/upload-artifact@v4");
-            const fail = names.indexOf("Fail on a refused gate or a policy violation");
+            const fail = names.indexOf("Fail on a policy violation or an error");
             expect(upload).to.be.within(0, fail - 1);
             expect(preview.steps[upload].if).to.equal("always()");
             expect(preview.steps[fail].run).to.match(/"\$ROLLOUT_EXIT" != 0/).and.match(/"\$POLICIES_EXIT" != 0/);
@@ -151,7 +151,7 @@ describe("GitHub Actions workflows", () => {
             const drift = wf.jobs.drift;
             expect(drift.strategy.matrix.include.map((m: any) => m.env)).to.deep.equal(listEnvironments(PROJECT_DIR));
             expect(drift.strategy["fail-fast"]).to.equal(false);
-            expect(npmRuns(wf).find((r) => r.script === "drift")?.line).to.contain('--env "$STACK_ENV" --format markdown --out "drift-${STACK_ENV}.md"');
+            expect(npmRuns(wf).find((r) => r.script === "drift")?.line).to.contain('--env "$STACK_ENV" --format markdown --out "$RUNNER_TEMP/drift-${STACK_ENV}.md"');
             const upload = drift.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
             expect(upload?.if).to.equal("always()");
             expect(wf.jobs.report.steps.some((s) => s.uses?.startsWith("actions/upload-artifact@") && s.with?.name === "drift-report")).to.equal(true);

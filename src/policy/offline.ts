@@ -24,8 +24,11 @@ function strings(value: unknown): string[] {
     return [];
 }
 
+/** What the evaluation reads of a synth: the scripted engine's desired state has the same fields. */
+export type SynthView = Pick<SynthResult, "stack"> & { readonly resources: ReadonlyArray<Pick<SynthResource, "urn" | "type" | "name" | "parent" | "inputs">> };
+
 /** The id and the output handles the model answered for `r` (nothing for components, the stack and providers). */
-async function handlesOf(r: SynthResource, model: pulumi.runtime.Mocks): Promise<string[]> {
+async function handlesOf(r: SynthView["resources"][number], model: pulumi.runtime.Mocks): Promise<string[]> {
     if (r.type.startsWith("pulumi:") || r.type.startsWith("bbws:")) return [];
     const answer = await model.newResource({ type: r.type, name: r.name, inputs: r.inputs, provider: "", custom: true });
     const outputs = Object.entries(answer.state ?? {})
@@ -36,7 +39,7 @@ async function handlesOf(r: SynthResource, model: pulumi.runtime.Mocks): Promise
 }
 
 /** The synth's resources as rules see them, with property dependencies recovered. */
-export async function viewsFromSynth(result: SynthResult, model: pulumi.runtime.Mocks): Promise<ResourceView[]> {
+export async function viewsFromSynth(result: SynthView, model: pulumi.runtime.Mocks): Promise<ResourceView[]> {
     const owners = new Map<string, string[]>();
     for (const r of result.resources) {
         for (const handle of await handlesOf(r, model)) owners.set(handle, [...(owners.get(handle) ?? []), r.urn]);
@@ -53,7 +56,7 @@ export async function viewsFromSynth(result: SynthResult, model: pulumi.runtime.
 }
 
 /** Evaluates the baseline on a synth of `projectDir`'s stack, under the model of that stack's account and region. */
-export async function evaluateSynth(projectDir: string, result: SynthResult, options: Omit<EvaluateOptions, "env"> = {}): Promise<Evaluation> {
+export async function evaluateSynth(projectDir: string, result: SynthView, options: Omit<EvaluateOptions, "env"> = {}): Promise<Evaluation> {
     const cfg = loadStackConfig(projectDir, result.stack);
     const model = createAwsModel({ accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount });
     return evaluate(await viewsFromSynth(result, model), { ...options, env: result.stack });

@@ -98,6 +98,18 @@ describe("preflight", () => {
         expect(() => checkGit(dirty, configOf("dev").rollout, "dev")).not.to.throw();
     });
 
+    it("reports, not refuses, uncommitted changes in a preview-only run: nothing will be applied from that tree", async () => {
+        const cfg = configOf("prod");
+        sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/readonly/pr` });
+        const lines: string[] = [];
+        const deps = { engine: new FakeEngine({ stack: "prod" }), git: async () => ({ commit: COMMIT, dirty: true }), sts: async () => new STSClient({}) };
+        expect((await preflight(cfg, deps, (l) => lines.push(l), { previewOnly: true })).git.dirty).to.equal(true);
+        expect(lines.at(-1)).to.equal(`commit ${COMMIT} with uncommitted changes (previewed as it is: ` +
+            "a rollout from this tree would be refused where a clean commit is required)");
+        const refused = await preflight(cfg, deps, () => undefined).then(() => undefined, (err: Error) => err);
+        expect(refused?.message).to.match(/uncommitted/);
+    });
+
     it("reads HEAD and the tree's state from git", async () => {
         const git = await readGit(PROJECT_DIR);
         expect(git.commit).to.match(/^[0-9a-f]{40}$/);

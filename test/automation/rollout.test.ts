@@ -354,8 +354,8 @@ describe("rollout: the phase loop", () => {
 
         it("accepts an approval pinned to this plan's sha256 (as printed by --preview-only)", async () => {
             const preview = await seeded();
-            await rollout(request("sit", "database", { previewOnly: true }), preview.deps);
-            const planHash = (await preview.ledger.read("sit")).at(-1)!.planHash!;
+            await rollout(request("sit", "database", { previewOnly: true, format: "json" }), preview.deps);
+            const planHash: string = JSON.parse(preview.io.stdout.at(-1)!).planHash;
 
             const h = await seeded();
             const approvals = [{ role: "tech-lead", name: "alice", planHash: planHash.slice(0, 12) }, { role: "dba", name: "bob" }];
@@ -412,13 +412,36 @@ describe("rollout: the phase loop", () => {
             expect(database.gates.find((g: { gate: string }) => g.gate === "scope").verdict.status).to.equal("pass");
         });
 
-        it("stops after the scope and safety gates, prints the Markdown summary and records a preview", async () => {
+        it("stops after the scope and safety gates, prints the Markdown summary and records nothing", async () => {
             const h = harness("sit");
             const code = await rollout(request("sit", "network", { previewOnly: true, format: "markdown" }), h.deps);
             expect(code).to.equal(EXIT.ok);
             expect(h.engine.ups).to.have.length(0);
-            expect(h.io.stdout.join("\n")).to.include("### Rollout: network in sit").and.include("| create | network-vpc |");
-            expect((await h.ledger.read("sit")).at(-1)).to.include({ result: "previewed" });
+            expect(h.io.stdout.join("\n")).to.include("### Rollout: network in sit").and.include("| create | network-vpc |")
+                .and.include("| Result | Gate | Rule | Findings | Rollout now |");
+            expect(await h.ledger.read("sit")).to.deep.equal([]);
+        });
+
+        it("must not refuse a commit that has not been through sit, nor a stack never rolled out: it says what a rollout would meet", async () => {
+            const h = harness("prod");
+            const code = await rollout(request("prod", "all", { previewOnly: true, format: "markdown" }), h.deps);
+            const text = textOf(h.io);
+            expect(code, text).to.equal(EXIT.ok);
+            expect(h.engine.ups).to.have.length(0);
+            expect(h.engine.previews).to.have.length(1 + PHASE_NAMES.length);
+            expect(text).to.include(`would refuse: promotion because network: not completed in sit at commit ${COMMIT.slice(0, 12)}`)
+                .and.include("would refuse: order because network: never applied in prod")
+                .and.include("database: previewed (plan").and.include("a rollout now would be refused by: order, promotion");
+            expect(await h.ledger.read("prod")).to.deep.equal([]);
+        });
+
+        it("shows each gate's rollout-now verdict in JSON too", async () => {
+            const h = harness("prod");
+            await rollout(request("prod", "network", { previewOnly: true, format: "json" }), h.deps);
+            const gates = JSON.parse(h.io.stdout[0]).gates as Array<{ gate: string; rolloutNow: string }>;
+            expect(gates.map((g) => [g.gate, g.rolloutNow.split(" because")[0]])).to.deep.equal([
+                ["order", "would pass"], ["promotion", "would refuse: promotion"], ["scope", "would pass"], ["safety", "would pass"],
+            ]);
         });
     });
 

@@ -15,13 +15,16 @@
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
  * - under a targeted update the stack outputs are all recomputed, not mixed with old values;
  * - a plan records one operation per resource and is checked step by step, not property by property;
- * - secrets are `[secret]` everywhere, the state is not encrypted, and the lock is a file.
+ * - secrets are `[secret]` everywhere, the state is not encrypted, and the lock is a file;
+ * - `--policy-pack` runs our baseline's rules offline over the program's inputs (policy.ts), not the pack's
+ *   CrossGuard code, and only for resources that have a step.
  */
 import * as fs from "fs";
 import * as path from "path";
 import type { OpMap, OpType } from "@pulumi/pulumi/automation";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
+import { PolicyFinding, runPolicyPacks } from "./policy";
 import {
     argvLogFile, ENGINE_HOME_VAR, Lock, lockFile, readJson, readScenario, Scenario, stateFile, writeJson,
 } from "./scenario";
@@ -32,7 +35,7 @@ import { changedKeys, computeSteps, Plan, planOf, planViolation, Step, unmetPlan
 const EXIT = { failed: 255, stackNotFound: 6, unexpectedChanges: 7, cancelled: 8 } as const;
 
 const VALUE_FLAGS = new Set(["--stack", "--target", "--save-plan", "--plan", "--color", "--exec-kind", "--event-log", "--message",
-    "--page-size", "--page", "--secrets-provider"]);
+    "--page-size", "--page", "--secrets-provider", "--policy-pack"]);
 const BOOLEAN_FLAGS = new Set(["--non-interactive", "--yes", "--skip-preview", "--json", "--show-secrets", "--preview-only",
     "--target-dependents", "--expect-no-changes", "--diff", "--suppress-outputs", "--suppress-progress"]);
 
@@ -193,6 +196,7 @@ class Session {
     readonly started = Date.now();
     readonly changes: OpMap = {};
     readonly diagnostics: string[] = [];
+    readonly violations: string[] = [];
 
     constructor(readonly sink: EventSink, readonly desired: DesiredState) {}
 
@@ -211,6 +215,17 @@ class Session {
         this.sink.send({ resOutputsEvent: { metadata: stepMetadata(step, op, applied), ...(planning ? { planning } : {}) } });
     }
 
+    /** A violation as the CLI reports one: a `policyEvent`, and a line under "Policy Violations". */
+    policy(finding: PolicyFinding): void {
+        const { urn, message, policyName, policyPackName, policyPackVersion, enforcementLevel } = finding;
+        this.sink.send({ policyEvent: {
+            resourceUrn: urn, message: `${message}\n`, color: "never", policyName, policyPackName, policyPackVersion,
+            policyPackVersionTag: policyPackVersion, enforcementLevel: enforcementLevel as never,
+        } });
+        this.violations.push(`    [${enforcementLevel}]  ${policyPackName} v${policyPackVersion}  ${policyName}  ` +
+            `(${urn.split("::")[2].split("$").slice(-1)[0]}: ${urn.split("::").slice(-1)[0]})\n      ${message.split("\n").join("\n      ")}`);
+    }
+
     count(op: Step["op"]): void {
         this.changes[op] = (this.changes[op] ?? 0) + 1;
     }
@@ -227,6 +242,7 @@ class Session {
         this.sink.send({ cancelEvent: {} });
         await this.sink.close();
         if (this.diagnostics.length) print(`\nDiagnostics:\n${this.diagnostics.join("\n\n")}\n`);
+        if (this.violations.length) print(`\nPolicy Violations:\n${this.violations.join("\n")}\n`);
         const counts = Object.entries(this.changes).map(([op, n]) => `    ${op === "same" ? "" : `${op} `}${n}${op === "same" ? " unchanged" : ""}`);
         print(`\nResources:\n${counts.join("\n")}\n\nDuration: ${durationSeconds}s\n`);
     }
@@ -252,16 +268,22 @@ async function preview(home: string, stack: string, args: Args, scenario: Scenar
     const pending = state.deployment.pending_operations ?? [];
     if (pending.length) session.diagnostic("warning", pendingMessage(pending));
     const { steps, errors } = computeSteps(session.desired.resources, state.deployment.resources, targetOptions(args));
+    const findings = await policyFindings(args, session.desired);
     for (const step of steps) {
         for (const op of opsOf(step)) session.step(step, op, true, false);
         if (step.op !== "same") displayLine(step, step.op);
         session.count(step.op);
+        findings.resource(step.urn).forEach((f) => session.policy(f));
     }
+    // A preview reports every violation and fails at the end if one was mandatory (step_generator.go: sawError).
+    findings.stack.forEach((f) => session.policy(f));
+    const mandatory = [...steps.flatMap((s) => findings.resource(s.urn)), ...findings.stack].some((f) => f.enforcementLevel === "mandatory");
     errors.forEach((e) => session.diagnostic("error", e.message, e.urn));
+    if (mandatory) session.diagnostic("error", "preview failed", rootUrn(session.desired));
     const planFile = one(args, "--save-plan");
-    if (planFile && !errors.length) writeJson(planFile, planOf(steps, CLI_VERSION));
+    if (planFile && !errors.length && !mandatory) writeJson(planFile, planOf(steps, CLI_VERSION));
     await session.finish();
-    if (errors.length) throw new CliError("preview failed");
+    if (errors.length || mandatory) throw new CliError("preview failed");
     if (args.booleans.has("--expect-no-changes") && steps.some((s) => s.op !== "same")) {
         throw new CliError("no changes were expected but changes were proposed", EXIT.unexpectedChanges);
     }
@@ -312,12 +334,20 @@ async function up(home: string, stack: string, args: Args, scenario: Scenario): 
     const save = (extraPending: PendingOperation[] = []) => writeState(home, stack, ordered(resources, session.desired), extraPending, state);
     let outcome: "succeeded" | "failed" | "cancelled" = "succeeded";
     let operations = 0;
+    const findings = await policyFindings(args, session.desired);
 
     for (const step of steps) {
         if (interrupted) { outcome = "cancelled"; break; }
         const violation = plan && planViolation(plan, step);
         if (violation) {
             session.diagnostic("error", violation, step.urn);
+            outcome = "failed";
+            break;
+        }
+        // An update stops at the first resource with a mandatory violation, before touching it; what came before stays applied.
+        const judged = findings.resource(step.urn);
+        judged.forEach((f) => session.policy(f));
+        if (judged.some((f) => f.enforcementLevel === "mandatory")) {
             outcome = "failed";
             break;
         }
@@ -348,6 +378,10 @@ async function up(home: string, stack: string, args: Args, scenario: Scenario): 
             process.kill(process.pid, "SIGINT");
             await sleep(20);
         }
+    }
+    if (outcome === "succeeded") {
+        findings.stack.forEach((f) => session.policy(f));
+        if (findings.stack.some((f) => f.enforcementLevel === "mandatory")) outcome = "failed";
     }
     if (outcome === "succeeded" && plan) {
         for (const urn of unmetPlan(plan, steps)) {
@@ -386,6 +420,19 @@ function failStep(session: Session, step: Step, message = "api error InvalidPara
     session.diagnostic("error", text, step.urn);
     const root = session.desired.resources.find((r) => r.type === "pulumi:pulumi:Stack");
     session.diagnostic("error", "update failed", root?.urn);
+}
+
+/** The packs' findings, by resource for `validateResource` policies and apart for `validateStack` ones. */
+async function policyFindings(args: Args, desired: DesiredState) {
+    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, process.cwd(), (message) => { throw new CliError(message); });
+    return {
+        resource: (urn: string) => all.filter((f) => !f.stackPolicy && f.urn === urn),
+        stack: all.filter((f) => f.stackPolicy),
+    };
+}
+
+function rootUrn(desired: DesiredState): string | undefined {
+    return desired.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
 }
 
 function setStackOutputs(resources: Map<string, StateResource>, desired: DesiredState): void {
