@@ -5,6 +5,7 @@ import {
     PriceTable, tasksByProvider, tenantOf, unitOf, UnknownResourceTypeError,
 } from "../../automation/cost";
 import { main } from "../../automation/cost-cli";
+import { main as synthMain } from "../../automation/synth-cli";
 import { RESOURCE_MODELS } from "../../automation/aws-model";
 import { memoryIo } from "../../automation/io";
 import { synthesize, SynthResource, SynthResult } from "../../automation/synth";
@@ -258,6 +259,14 @@ describe("cost estimate", () => {
             expect(await main(["--env", "sit", "--format", "json"], io, PROJECT_DIR, cachedSynthesize)).to.equal(0);
             const doc = JSON.parse(io.stdout[0]);
             expect(doc).to.include.keys("lines", "total", "byPhase", "tenants", "shared", "budgetUsd", "unpriced");
+        });
+
+        it("makes the synth's table output warn when the budget is below the estimate", async () => {
+            const vpc = res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } });
+            const budget = res("aws:budgets/budget:Budget", "budget", { limitAmount: "1" }, "monitoring");
+            const io = memoryIo();
+            expect(await synthMain(["--env", "dev"], io, PROJECT_DIR, async () => synthOf(vpc, budget))).to.equal(0);
+            expect(io.stderr.join("\n")).to.match(/^warning: bbws:monitoring.budgetMonthlyUsd is 1.00 USD, below the estimated 39.65 USD\/month/m);
         });
 
         it("refuses an unknown environment with exit 2 and no stack trace", async () => {
