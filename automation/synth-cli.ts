@@ -5,6 +5,7 @@ import { PHASE_NAMES } from "../src/phases";
 import { commandLine, phaseOption, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
+import { loadStackConfig } from "./stack-files";
 import type { SynthResult } from "./synth";
 
 type Synthesize = (projectDir: string, env: string) => Promise<SynthResult>;
@@ -47,6 +48,10 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
             const { renderSynthTables } = await import("./synth-report");
             io.out(renderSynthTables(shown));
             io.err(`synthesized ${result.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(2)} s`);
+            const { estimateCost, budgetWarning } = await import("./cost");
+            const cfg = loadStackConfig(projectDir, args.env);
+            const warning = budgetWarning(estimateCost(result, { region: cfg.region, cost: cfg.cost }));
+            if (warning) io.err(`warning: ${warning}`);
         }
         return EXIT.ok;
     });

@@ -265,6 +265,42 @@ const monitoringSchema = z.object({
     drReplica: z.boolean().default(false),
 }).strict();
 
+/**
+ * What the cost estimate (`npm run cost`) assumes about usage the program cannot know. Per
+ * environment and per month; each estimate line names the key it used. The defaults describe a
+ * small WordPress estate: change them in the stack file when traffic or data grow.
+ */
+const costSchema = z.object({
+    /** GB a month served to the internet through the load balancer (its processed bytes and the data transfer out). */
+    internetGbPerMonth: z.number().min(0).default(50),
+    /** New connections a second at the load balancer, averaged over the month (its LCU count, with the bytes). */
+    newConnectionsPerSecond: z.number().min(0).default(5),
+    /** GB a month through the NAT gateways (image pulls and outbound calls the endpoints do not carry). */
+    natGbPerMonth: z.number().min(0).default(20),
+    /** GB a month through the interface endpoints, spread over them evenly. */
+    endpointGbPerMonth: z.number().min(0).default(10),
+    /** GB stored in Aurora (the cluster volume) and I/O requests a month, in millions. */
+    auroraStorageGb: z.number().min(0).default(20),
+    auroraIoMillionsPerMonth: z.number().min(0).default(20),
+    /** GB on EFS and the share (percent) in Infrequent Access after the 30-day lifecycle transition. */
+    efsStorageGb: z.number().min(0).default(20),
+    efsInfrequentPercent: z.number().min(0).max(100).default(50),
+    /** GB a month read from and written to EFS (elastic throughput charges per GB). */
+    efsReadGbPerMonth: z.number().min(0).default(10),
+    efsWriteGbPerMonth: z.number().min(0).default(5),
+    /** GB in each environment's S3 buckets together, and in its ECR repositories together. */
+    s3StorageGb: z.number().min(0).default(50),
+    ecrStorageGb: z.number().min(0).default(5),
+    /** Share (percent) of EFS and Aurora data changing each day: the backup vault holds one full copy plus each day's change for the retention. */
+    backupDailyChangePercent: z.number().min(0).max(100).default(2),
+    /** GB a month each log group ingests: the VPC flow log, each tenant's container logs, and every other group. */
+    flowLogGbPerMonth: z.number().min(0).default(5),
+    tenantLogGbPerMonth: z.number().min(0).default(2),
+    otherLogGbPerMonth: z.number().min(0).default(0.5),
+    /** Where the DR replica runs when `monitoring.drReplica` is set: it is priced at this region's rates. */
+    drRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1").default("eu-west-1"),
+}).strict();
+
 const phaseName = z.enum(PHASE_NAMES);
 const approvalsSchema = z.record(phaseName, z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a role such as tech-lead"))).default({});
 
@@ -313,6 +349,7 @@ const bbwsSchema = z.object({
     rollout: rolloutSchema.default({}),
     tenants: z.array(tenantSchema).min(1, "at least one tenant")
         .max(MAX_TENANTS, `at most ${MAX_TENANTS}: the database, cache and file-system security groups take one inbound rule per tenant, 60 by default (VPC quotas)`),
+    cost: costSchema.default({}),
 }).strict();
 
 /** The schemas themselves, for tooling that lists every key (the README's reference is checked against them). */
@@ -326,6 +363,7 @@ export type StorageConfig = z.infer<typeof storageSchema>;
 export type EcsConfig = z.infer<typeof ecsSchema>;
 export type CapacityProvider = z.infer<typeof capacityProviderSchema>;
 export type RolloutConfig = z.infer<typeof rolloutSchema>;
+export type CostConfig = z.infer<typeof costSchema>;
 export type TenantConfig = Readonly<z.infer<typeof tenantSchema>> & {
     /** POSIX uid and gid of the tenant's files on EFS. */
     readonly posixId: number;
@@ -357,6 +395,8 @@ export interface PlatformConfig {
     readonly approvals: Readonly<Partial<Record<(typeof PHASE_NAMES)[number], readonly string[]>>>;
     readonly rollout: Readonly<RolloutConfig>;
     readonly tenants: readonly TenantConfig[];
+    /** Usage assumptions of the cost estimate; no component reads them. */
+    readonly cost: Readonly<CostConfig>;
 }
 
 /** First POSIX id handed to tenants; below it are system and image users (www-data is 33). */
@@ -438,6 +478,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         approvals: b.approvals,
         rollout: b.rollout,
         tenants,
+        cost: b.cost,
     });
 }
 
