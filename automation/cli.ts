@@ -38,6 +38,23 @@ export function commandLine(argv: readonly string[], scriptName: string, usage: 
     }, true);
 }
 
+/**
+ * Parses `argv` with a parser from `commandLine`. `--help` is written through `io.out` (not to the
+ * console, so tests and callers capture it) and answers `undefined`: the command returns exit 0.
+ * Usage errors throw `UsageError`.
+ */
+export async function parseCommandLine<T>(parser: Argv<T>, argv: readonly string[], io: Io): Promise<T | undefined> {
+    const { args, output, error } = await new Promise<{ args: T; output: string; error?: Error }>((resolve) => {
+        parser.parse([...argv], {}, (err, parsed, text) => resolve({ args: parsed as T, output: text, error: err ?? undefined }));
+    });
+    if (error) throw error instanceof BbwsError ? error : new UsageError("usage", error.message, "see --help");
+    if (output) {
+        io.out(output);
+        return undefined;
+    }
+    return args;
+}
+
 /** Runs a command body; an expected failure (`BbwsError`) is printed and becomes its exit code, anything else is a bug and propagates. */
 export async function runCommand(io: Io, command: () => Promise<number>): Promise<number> {
     try {

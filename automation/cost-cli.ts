@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { commandLine, PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { BbwsError, EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
 import { loadStackConfig } from "./stack-files";
@@ -20,15 +20,14 @@ export type SynthesizeAtRef = (projectDir: string, ref: string, env: string) => 
 export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR, synth?: Synthesize,
     synthAtRef: SynthesizeAtRef = synthesizeAtRef): Promise<number> {
     return runCommand(io, async () => {
-        const args = await commandLine(argv, "npm run cost --",
+        const args = await parseCommandLine(commandLine(argv, "npm run cost --",
             "$0 --env <env> [--format table|markdown|json] [--compare <git-ref>]\n\n" +
             "Estimates what the environment costs a month: every resource the synth lists, priced from automation/cost-prices.json " +
             "with the usage assumptions of bbws:cost. Needs no AWS account. With --compare, prices another commit's program too and shows what changes.")
             .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
             .option("format", { choices: ["table", "markdown", "json"] as const, default: "table" as const, describe: "a terminal table, Markdown for a pull request, or JSON" })
-            .option("compare", { type: "string", describe: "a git ref (commit, branch, tag): price its program as 'before' and this checkout's as 'after'" })
-            .parseAsync();
-        if (args.help) return EXIT.ok;
+            .option("compare", { type: "string", describe: "a git ref (commit, branch, tag): price its program as 'before' and this checkout's as 'after'" }), argv, io);
+        if (args === undefined) return EXIT.ok;
         if (args.compare !== undefined && args.compare.trim() === "") {
             throw new UsageError("usage", "--compare needs a git ref", "name a commit, branch or tag, e.g. --compare origin/main");
         }

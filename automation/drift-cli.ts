@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { commandLine, PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { driftReport, DriftFailure, DriftFormat, DriftReport, renderDrift } from "./drift";
 import type { Engine, EngineEvent } from "./engine";
 import { BbwsError, describeError, EXIT, UsageError } from "./errors";
@@ -32,7 +32,7 @@ const defaultDeps: DriftDeps = {
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<DriftDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand(io, async () => {
-        const args = await commandLine(argv, "npm run drift --", "$0 --env <env|all> [options]\n\n" +
+        const args = await parseCommandLine(commandLine(argv, "npm run drift --", "$0 --env <env|all> [options]\n\n" +
                 "Reads every resource of the stack from AWS (pulumi refresh --preview-only: the state is not changed) " +
                 "and reports what was changed outside Pulumi, per phase, secrets masked.")
             .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit, prod, or all (checked in parallel, stacks selected one at a time)" })
@@ -45,9 +45,8 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
             .example("$0 --env all --format markdown --out drift.md", "the nightly report")
             .example("$0 --env sit --ignore '*#tags*' --ignore aws:ecs/service:Service", "hide tag changes and the ECS services")
             .epilogue("Exit codes: 0 no drift, 1 an environment could not be checked, 2 usage or config error " +
-                "(unknown environment, no usable Pulumi CLI), 4 drift found. What --ignore hid is listed in the report.")
-            .parseAsync();
-        if (args.help) return EXIT.ok;
+                "(unknown environment, no usable Pulumi CLI), 4 drift found. What --ignore hid is listed in the report."), argv, io);
+        if (args === undefined) return EXIT.ok;
 
         const envs = args.env === "all" ? listEnvironments(deps.projectDir) : [args.env];
         // Every stack file is read and validated before any engine starts: a typo fails at once.

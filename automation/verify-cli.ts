@@ -6,7 +6,7 @@
  */
 import type { STSClient } from "@aws-sdk/client-sts";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
-import { commandLine, phaseOption, PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, parseCommandLine, phaseOption, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT } from "./errors";
 import { Io, processIo } from "./io";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
@@ -41,7 +41,7 @@ const defaultDeps: VerifyCliDeps = {
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<VerifyCliDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand(io, async () => {
-        const args = await commandLine(argv, "npm run verify --", "$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
+        const args = await parseCommandLine(commandLine(argv, "npm run verify --", "$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
                 "Checks the environment's resources in AWS against its config: the checks the rollout runs after each phase. " +
                 "Reads only; changes nothing.")
             .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
@@ -50,9 +50,8 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
             .example("$0 --env sit", "every check of every phase in sit")
             .example("$0 --env prod --phase ecs --format markdown", "the ECS checks of prod, for a ticket")
             .epilogue("Exit codes: 0 every check passed (warnings allowed), 1 a check failed, " +
-                "2 usage or setup error (unknown environment or phase, no Pulumi CLI, credentials for another account).")
-            .parseAsync();
-        if (args.help) return EXIT.ok;
+                "2 usage or setup error (unknown environment or phase, no Pulumi CLI, credentials for another account)."), argv, io);
+        if (args === undefined) return EXIT.ok;
         const phase = phaseOption(args.phase);
         const phases: readonly PhaseName[] = phase ? [phase] : PHASE_NAMES;
 
