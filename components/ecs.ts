@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import type { ImageKind } from "../src/images";
+import { ImageKind, MIGRATION_TASK_ARCHITECTURE } from "../src/images";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 import {
     executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy,
@@ -573,7 +573,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             requiresCompatibilities: ["FARGATE"],
             cpu: String(MIGRATION_TASK_SIZE.cpu),
             memory: String(MIGRATION_TASK_SIZE.memory),
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
             executionRoleArn: executionRole.arn,
             taskRoleArn: taskRole.arn,
             containerDefinitions: pulumi.jsonStringify([{

@@ -4,7 +4,7 @@ import {
     EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, FARGATE_PLATFORM_VERSION, TLS_POLICY,
     WORDPRESS_DB_TLS_ENV, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
 } from "../../components/ecs";
-import { REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
+import { PLATFORM_OF, REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
 import type { PlatformConfig } from "../../src/config";
@@ -153,6 +153,16 @@ describe("ecs layer", () => {
                     const images = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => c.image));
                     const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
                     expect([...new Set(images)].sort()).to.deep.equal(requiredImages(cfg).map((i) => `${prefix}${i.repository}:${i.tag}`).sort());
+                });
+
+                // A task pulls the image's variant for its runtime platform: ARM64 needs linux/arm64 (ECS developer
+                // guide, "Working with 64-bit ARM workloads on Amazon ECS"), so the check must ask for each platform.
+                it("pulls each image on exactly the platforms requiredImages lists for it, the platforms the rollout checks in its manifest", () => {
+                    const pulled = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) =>
+                        `${c.image} ${PLATFORM_OF[td.inputs.runtimePlatform.cpuArchitecture as keyof typeof PLATFORM_OF]}`));
+                    const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
+                    expect([...new Set(pulled)].sort()).to.deep.equal(requiredImages(cfg)
+                        .flatMap((i) => i.platforms.map((p) => `${prefix}${i.repository}:${i.tag} ${p.platform}`)).sort());
                 });
 
                 it(`names the cluster bbws-ecs-${env}, with Container Insights and ECS Exec sessions logged encrypted`, () => {
