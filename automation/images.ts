@@ -144,7 +144,7 @@ function platformsOf(image: RequiredImage, storedMediaType: string | undefined, 
     return { image, unverified: image.platforms[0] };
 }
 
-/** Every platform a task of this platform (ARM64 and X86_64) may pull: what the README's push builds. */
+/** Every platform a task here can run on (X86_64, ARM64): what the README's push builds, so a tag serves any tenant. */
 const ALL_PLATFORMS: readonly Platform[] = Object.values(PLATFORM_OF).sort();
 
 /** `linux/arm64 (tenant tutorhub), linux/amd64 (tenant aupairhive)`. */
