@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createHash } from "crypto";
-import type { DescribeImagesCommand, DescribeImagesCommandOutput } from "@aws-sdk/client-ecr";
+import type { BatchGetImageCommand, BatchGetImageCommandOutput, DescribeImagesCommand, DescribeImagesCommandOutput } from "@aws-sdk/client-ecr";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } from "../test/support/engine/scenario";
 import { emptyState, readState } from "../test/support/engine/state";
@@ -119,17 +119,21 @@ function stsDouble(accountId: string): Pick<STSClient, "send"> {
 export type RegistryAnswer = "image" | "no-tag" | "no-repository";
 
 /**
- * ECR as `DescribeImages` answers for one `imageIds: [{ imageTag }]`: the image's details, or the
- * service's own exception and message for a missing tag or repository. The rehearsal's registry has a
- * repository once the engine's state has it (the storage phase created it), and then every tag, as if
- * the push step had been done, except the scenario's `missingImages`.
+ * ECR as `DescribeImages` and `BatchGetImage` answer for one `imageIds: [{ imageTag }]`: the image's
+ * details and, as `docker buildx build --platform linux/amd64,linux/arm64 --push` leaves it, an OCI
+ * index with an image for both platforms; or the service's own exception and message for a missing
+ * tag or repository. The rehearsal's registry has a repository once the engine's state has it (the
+ * storage phase created it), and then every tag, as if the push step had been done, except the
+ * scenario's `missingImages`.
  */
 export function ecrDouble(accountId: string, holds: (repository: string, tag: string) => RegistryAnswer): EcrClient {
-    const send = async (command: DescribeImagesCommand): Promise<Partial<DescribeImagesCommandOutput>> => {
-        const { ImageNotFoundException, RepositoryNotFoundException } = await import("@aws-sdk/client-ecr");
+    const send = async (command: DescribeImagesCommand | BatchGetImageCommand): Promise<Partial<DescribeImagesCommandOutput | BatchGetImageCommandOutput>> => {
+        const sdk = await import("@aws-sdk/client-ecr");
+        const { ImageNotFoundException, RepositoryNotFoundException } = sdk;
         const { repositoryName = "", registryId = accountId, imageIds = [] } = command.input;
         const tag = imageIds[0]?.imageTag ?? "";
         const $metadata = { httpStatusCode: 400 };
+        const digest = (of: string) => `sha256:${createHash("sha256").update(of).digest("hex")}`;
         switch (holds(repositoryName, tag)) {
             case "no-repository":
                 throw new RepositoryNotFoundException({ $metadata,
@@ -137,11 +141,21 @@ export function ecrDouble(accountId: string, holds: (repository: string, tag: st
             case "no-tag":
                 throw new ImageNotFoundException({ $metadata,
                     message: `The image with imageId {imageDigest:'null', imageTag:'${tag}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${registryId}'` });
-            case "image":
-                return { imageDetails: [{
-                    registryId, repositoryName, imageTags: [tag], imageStatus: "ACTIVE",
-                    imageDigest: `sha256:${createHash("sha256").update(`${repositoryName}:${tag}`).digest("hex")}`,
-                }] };
+            case "image": {
+                const imageDigest = digest(`${repositoryName}:${tag}`);
+                if (!(command instanceof sdk.BatchGetImageCommand)) {
+                    return { imageDetails: [{ registryId, repositoryName, imageTags: [tag], imageStatus: "ACTIVE", imageDigest }] };
+                }
+                const mediaType = "application/vnd.oci.image.index.v1+json";
+                const manifests = (["amd64", "arm64"] as const).map((architecture) => ({
+                    mediaType: "application/vnd.oci.image.manifest.v1+json", size: 1024,
+                    digest: digest(`${repositoryName}:${tag}:${architecture}`), platform: { os: "linux", architecture },
+                }));
+                return { images: [{
+                    registryId, repositoryName, imageId: { imageTag: tag, imageDigest }, imageManifestMediaType: mediaType,
+                    imageManifest: JSON.stringify({ schemaVersion: 2, mediaType, manifests }),
+                }], failures: [] };
+            }
         }
     };
     return { send } as unknown as EcrClient;

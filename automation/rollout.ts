@@ -256,8 +256,9 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         // Here, not in preflight: on a first rollout the storage phase of this same run creates the
         // repositories, and the images are pushed after it. A preview-only run applies nothing.
         if (phase === IMAGES_PHASE && !req.previewOnly && !pass.deletes) {
-            const images = await checkImages(deps.cfg, await deps.ecr(deps.cfg.region));
+            const { images, warnings } = await checkImages(deps.cfg, await deps.ecr(deps.cfg.region));
             io.err(`images in ECR: ${images.map((i) => `${i.repository}:${i.tag}`).join(", ")}`);
+            for (const warning of warnings) io.err(`warning: ${warning}`);
         }
 
         const target = [...targetUrns];

@@ -72,6 +72,9 @@ export function auroraParameterFamily(engineVersion: string): string {
     return `aurora-mysql${match[1]}`;
 }
 
+/** The port the Redis replication group listens on; WordPress is told it (components/ecs.ts). */
+export const REDIS_PORT = 6379;
+
 /** `7.1` → `redis7`, `6.2` → `redis6.x`: the parameter-group family of a Redis engine version. */
 export function redisParameterFamily(engineVersion: string): string {
     const major = Number(engineVersion.split(".")[0]);
@@ -369,7 +372,7 @@ export class DataLayer extends pulumi.ComponentResource {
             engineVersion: cache.engineVersion,
             nodeType: cache.nodeType,
             numCacheClusters: cache.nodes,
-            port: 6379,
+            port: REDIS_PORT,
             parameterGroupName: parameters.name,
             subnetGroupName: subnetGroup.name,
             securityGroupIds: [args.cacheSecurityGroupId],

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import type { ImageKind } from "../src/images";
+import { ImageKind, MIGRATION_TASK_ARCHITECTURE } from "../src/images";
+import { REDIS_PORT } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 import {
     executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy,
@@ -105,17 +106,42 @@ export const WP_CONTENT_PATH = "/var/www/html/wp-content";
 export const RDS_CA_BUNDLE_PATH = "/opt/bbws/rds-global-bundle.pem";
 
 /**
- * Environment that makes WordPress (and wp-cli) connect to Aurora over TLS and check the server's
- * certificate and name. The official image's wp-config.php evals `WORDPRESS_CONFIG_EXTRA`;
- * `wpdb::db_connect` hands `MYSQL_CLIENT_FLAGS` to `mysqli_real_connect` and sets no CA, so mysqlnd
- * checks the server against PHP's `openssl.cafile`, which the image points at a bundle holding
+ * PHP that makes WordPress (and wp-cli) connect to Aurora over TLS and check the server's certificate
+ * and name. `wpdb::db_connect` hands `MYSQL_CLIENT_FLAGS` to `mysqli_real_connect` and sets no CA, so
+ * mysqlnd checks the server against PHP's `openssl.cafile`, which the image points at a bundle holding
  * {@link RDS_CA_BUNDLE_PATH}. `MYSQLI_CLIENT_SSL` alone would encrypt without checking anything:
  * mysqlnd verifies only when given a CA or `MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT`
  * (php-src `ext/mysqlnd/mysqlnd_vio.c`, `enable_ssl`).
  */
-export const WORDPRESS_DB_TLS_ENV = [
-    { name: "WORDPRESS_CONFIG_EXTRA", value: "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);" },
-] as const;
+export const DB_TLS_PHP = "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);";
+
+/**
+ * The Redis Object Cache plugin's settings (rhubarbgroup/redis-cache) that the platform sets, by the
+ * PHP constant its drop-in reads, with the PHP cast of the value. The drop-in reads constants, not
+ * the environment: `build_parameters` in includes/object-cache.php takes scheme, host, port, password
+ * (and path, database, time-outs) from `WP_REDIS_<SETTING>` with `constant()`; only `WP_REDIS_PREFIX`
+ * (and `WP_REDIS_SELECTIVE_FLUSH`) are also taken from `getenv` (`wp_cache_init`). So each travels as an
+ * environment variable of the same name (the password as a secret), and {@link WORDPRESS_CONFIG_EXTRA_ENV}
+ * defines the constant from it.
+ */
+export const REDIS_CACHE_CONSTANTS = {
+    WP_REDIS_HOST: "",
+    WP_REDIS_PORT: "(int) ",
+    WP_REDIS_SCHEME: "",
+    WP_REDIS_PASSWORD: "",
+    WP_REDIS_PREFIX: "",
+} as const;
+
+/**
+ * The one `WORDPRESS_CONFIG_EXTRA`, which the official image's wp-config.php evals
+ * (docker-library/wordpress `wp-config-docker.php`): {@link DB_TLS_PHP}, then a `define` of each
+ * Redis constant from the environment variable of the same name, so the AUTH token stays a secret the
+ * task reads at start and is never written into the task definition.
+ */
+export const WORDPRESS_CONFIG_EXTRA_ENV = [{
+    name: "WORDPRESS_CONFIG_EXTRA",
+    value: [DB_TLS_PHP, ...Object.entries(REDIS_CACHE_CONSTANTS).map(([name, cast]) => `define('${name}', ${cast}getenv('${name}'));`)].join("\n"),
+}] as const;
 
 /**
  * Environment the bbws/migration image writes into the `[client]` options of its MySQL 8 client
@@ -358,9 +384,22 @@ export class EcsLayer extends pulumi.ComponentResource {
             { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${args.dbWriterEndpoint}:${args.dbPort}` },
             { name: "WORDPRESS_DB_NAME", value: dbSecret.database },
             { name: "WORDPRESS_DB_USER", value: dbSecret.username },
-            ...WORDPRESS_DB_TLS_ENV,
+            ...WORDPRESS_CONFIG_EXTRA_ENV,
         ];
         const dbPassword = { name: "WORDPRESS_DB_PASSWORD", valueFrom: pulumi.interpolate`${dbSecret.arn}:password::` };
+        // The sidecar's wp-cli loads the same wp-config.php and object-cache drop-in, so it gets the same
+        // cache: on another (or none) its writes would leave WordPress serving stale entries.
+        const redis = [
+            { name: "WP_REDIS_HOST", value: args.redisPrimaryEndpoint },
+            { name: "WP_REDIS_PORT", value: String(REDIS_PORT) },
+            // The replication group only accepts TLS connections (encryption in transit).
+            { name: "WP_REDIS_SCHEME", value: "tls" },
+            // Tenants share the replication group: without a prefix a single site's keys are named by its
+            // table prefix alone (`wp:options:alloptions` for all of them), and one tenant would read
+            // another's options. An id holds no ':'.
+            { name: "WP_REDIS_PREFIX", value: `${id}:` },
+        ];
+        const redisPassword = { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn };
         const wpContent = [{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }];
         const logs = (streamPrefix: string) => ({
             logDriver: "awslogs",
@@ -381,15 +420,10 @@ export class EcsLayer extends pulumi.ComponentResource {
                 retries: 3,
                 startPeriod: 60,
             },
-            environment: [
-                ...database,
-                { name: "WP_REDIS_HOST", value: args.redisPrimaryEndpoint },
-                // The replication group only accepts TLS connections (encryption in transit).
-                { name: "WP_REDIS_SCHEME", value: "tls" },
-            ],
+            environment: [...database, ...redis],
             secrets: [
                 dbPassword,
-                { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
+                redisPassword,
                 ...WORDPRESS_SALT_KEYS.map((key) => ({ name: `WORDPRESS_${key}`, valueFrom: pulumi.interpolate`${salts.arn}:${key}::` })),
             ],
             mountPoints: wpContent,
@@ -405,12 +439,13 @@ export class EcsLayer extends pulumi.ComponentResource {
                 linuxParameters: { initProcessEnabled: true },
                 environment: [
                     ...database,
+                    ...redis,
                     ...MYSQL_CLIENT_TLS_ENV,
                     { name: "TENANT_ID", value: id },
                     { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
                     { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
                 ],
-                secrets: [dbPassword],
+                secrets: [dbPassword, redisPassword],
                 mountPoints: wpContent,
                 logConfiguration: logs("migration"),
             });
@@ -573,7 +608,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             requiresCompatibilities: ["FARGATE"],
             cpu: String(MIGRATION_TASK_SIZE.cpu),
             memory: String(MIGRATION_TASK_SIZE.memory),
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
             executionRoleArn: executionRole.arn,
             taskRoleArn: taskRole.arn,
             containerDefinitions: pulumi.jsonStringify([{

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { createHash } from "crypto";
+import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
 import * as fs from "fs";
 import * as path from "path";
 import { REPOSITORIES, requiredImages } from "../../src/images";
@@ -178,7 +179,7 @@ describe("rollout: the phase loop", () => {
             expect(upsWhenAsked, "ECR asked after storage was applied").to.equal(3);
             expect(h.engine.previews.map((c) => c.target === undefined ? "whole program" : phaseOf(c.target)))
                 .to.deep.equal(["whole program", "network", "data", "storage"]);
-            expect(asked.sort()).to.deep.equal(requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).sort());
+            expect([...new Set(asked)].sort()).to.deep.equal(requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).sort());
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal([
                 ["network", "succeeded"], ["database", "succeeded"], ["storage", "succeeded"], ["ecs", "refused"],
             ]);
@@ -189,6 +190,18 @@ describe("rollout: the phase loop", () => {
             for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
             expect(await rollout(request("dev", "ecs", { yes: true }), h.deps)).to.equal(EXIT.ok);
             expect(textOf(h.io)).to.include(`images in ECR: ${requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).join(", ")}`);
+        });
+
+        it("prints the image check's warnings (a single-platform image it cannot verify) and goes on to preview ecs", async () => {
+            const ecr = ecrDouble(cfg.accountId, () => "image");
+            const singleMigration = async () => ({ send: async (command: { input: { repositoryName?: string } }) =>
+                command instanceof BatchGetImageCommand && command.input.repositoryName === REPOSITORIES.migration
+                    ? { images: [{ imageManifestMediaType: "application/vnd.docker.distribution.manifest.v2+json", imageManifest: "{}" }], failures: [] }
+                    : ecr.send(command as never) } as unknown as typeof ecr);
+            const h = harness("dev", { deps: { ecr: singleMigration } });
+            for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
+            expect(await rollout(request("dev", "ecs", { yes: true }), h.deps), textOf(h.io)).to.equal(EXIT.ok);
+            expect(textOf(h.io)).to.include(`warning: ${REPOSITORIES.migration}:${cfg.ecs.imageTag} is a single-platform image`);
         });
 
         it("does not ask ECR in a --preview-only run, which applies nothing", async () => {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { CLUSTER_PARAMETERS } from "../../components/data";
+import { CLUSTER_PARAMETERS, REDIS_PORT } from "../../components/data";
 import {
     EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, FARGATE_PLATFORM_VERSION, TLS_POLICY,
-    WORDPRESS_DB_TLS_ENV, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
+    DB_TLS_PHP, WORDPRESS_CONFIG_EXTRA_ENV, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
 } from "../../components/ecs";
-import { REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
+import { PLATFORM_OF, REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
 import type { PlatformConfig } from "../../src/config";
@@ -153,6 +153,16 @@ describe("ecs layer", () => {
                     const images = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => c.image));
                     const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
                     expect([...new Set(images)].sort()).to.deep.equal(requiredImages(cfg).map((i) => `${prefix}${i.repository}:${i.tag}`).sort());
+                });
+
+                // A task pulls the image's variant for its runtime platform: ARM64 needs linux/arm64 (ECS developer
+                // guide, "Working with 64-bit ARM workloads on Amazon ECS"), so the check must ask for each platform.
+                it("pulls each image on exactly the platforms requiredImages lists for it, the platforms the rollout checks in its manifest", () => {
+                    const pulled = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) =>
+                        `${c.image} ${PLATFORM_OF[td.inputs.runtimePlatform.cpuArchitecture as keyof typeof PLATFORM_OF]}`));
+                    const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
+                    expect([...new Set(pulled)].sort()).to.deep.equal(requiredImages(cfg)
+                        .flatMap((i) => i.platforms.map((p) => `${prefix}${i.repository}:${i.tag} ${p.platform}`)).sort());
                 });
 
                 it(`names the cluster bbws-ecs-${env}, with Container Insights and ECS Exec sessions logged encrypted`, () => {
@@ -388,8 +398,10 @@ describe("ecs layer", () => {
                             { name: "WORDPRESS_DB_NAME", value: db.database },
                             { name: "WORDPRESS_DB_USER", value: db.username },
                             { name: "WP_REDIS_HOST", value: up.redisPrimaryEndpoint },
+                            { name: "WP_REDIS_PORT", value: "6379" },
                             { name: "WP_REDIS_SCHEME", value: "tls" },
-                            ...WORDPRESS_DB_TLS_ENV,
+                            { name: "WP_REDIS_PREFIX", value: `${tenant.id}:` },
+                            ...WORDPRESS_CONFIG_EXTRA_ENV,
                         ]);
                         const secrets = Object.fromEntries(wp.secrets!.map((s) => [s.name, s.valueFrom]));
                         expect(secrets.WORDPRESS_DB_PASSWORD).to.equal(`${db.arn}:password::`);
@@ -422,13 +434,56 @@ describe("ecs layer", () => {
                             // wp-includes/class-wpdb.php); without a CA or the VERIFY flag mysqlnd encrypts but
                             // never checks the server (php-src ext/mysqlnd/mysqlnd_vio.c). The official image
                             // evals WORDPRESS_CONFIG_EXTRA in wp-config.php (docker-library/wordpress).
-                            expect(vars.WORDPRESS_CONFIG_EXTRA, at).to.equal(
+                            expect(vars.WORDPRESS_CONFIG_EXTRA.split("\n"), at).to.include(
                                 "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);");
                         }
                         if (/\/bbws\/migration:/.test(c.image)) {
                             // mysql and mysqldump: --ssl-mode=VERIFY_IDENTITY with the RDS global bundle as CA
                             // (RDS user guide, "Using SSL/TLS to encrypt a connection to a DB cluster").
                             expect([vars.DB_SSL_MODE, vars.DB_SSL_CA], at).to.deep.equal(["VERIFY_IDENTITY", "/opt/bbws/rds-global-bundle.pem"]);
+                        }
+                    }
+                });
+
+                /*
+                 * What the Redis Object Cache plugin reads (rhubarbgroup/redis-cache includes/object-cache.php, read at
+                 * e3c18baadbbb14649479f7edcbd02a6c21c79886): `build_parameters` takes WP_REDIS_SCHEME, _HOST, _PORT, _PATH,
+                 * _PASSWORD, _DATABASE, _TIMEOUT, _READ_TIMEOUT and _RETRY_INTERVAL with constant() only; `wp_cache_init`
+                 * also defines WP_REDIS_PREFIX and WP_REDIS_SELECTIVE_FLUSH from getenv. docker-library/wordpress
+                 * wp-config-docker.php maps only WORDPRESS_* variables and evals WORDPRESS_CONFIG_EXTRA, so any other
+                 * setting reaches the plugin only as a constant defined there.
+                 */
+                const PLUGIN_CONSTANTS = ["WP_REDIS_SCHEME", "WP_REDIS_HOST", "WP_REDIS_PORT", "WP_REDIS_PATH", "WP_REDIS_PASSWORD",
+                    "WP_REDIS_DATABASE", "WP_REDIS_TIMEOUT", "WP_REDIS_READ_TIMEOUT", "WP_REDIS_RETRY_INTERVAL", "WP_REDIS_PREFIX", "WP_REDIS_SELECTIVE_FLUSH"];
+                it("gives WordPress and wp-cli only Redis settings the plugin reads, each defined as the constant it reads from the variable of that name (rhubarbgroup/redis-cache object-cache.php)", () => {
+                    const up = upstreamFor(cfg);
+                    const wordpressContainers = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c })))
+                        .filter(({ c }) => (c.environment ?? []).some((e) => e.name === "WORDPRESS_CONFIG_EXTRA"));
+                    expect(wordpressContainers).to.have.length(cfg.tenants.length + cfg.tenants.filter((t) => t.migrationSidecar).length);
+                    for (const { at, c } of wordpressContainers) {
+                        const extra = c.environment!.find((e) => e.name === "WORDPRESS_CONFIG_EXTRA")!.value.split("\n");
+                        const given = [...(c.environment ?? []).map((e) => e.name), ...(c.secrets ?? []).map((s) => s.name)].filter((n) => n.startsWith("WP_REDIS_"));
+                        const defined = extra.map((line) => /^define\('(WP_REDIS_\w+)', (?:\((?:int|bool)\) )?getenv\('(\w+)'\)\);$/.exec(line)).filter(Boolean)
+                            .map((m) => { expect(m![2], `${at}: ${m![1]} read from the variable of its own name`).to.equal(m![1]); return m![1]; });
+                        expect(given, at).to.include.members(["WP_REDIS_HOST", "WP_REDIS_PORT", "WP_REDIS_SCHEME", "WP_REDIS_PASSWORD"]);
+                        for (const name of given) expect(PLUGIN_CONSTANTS, `${at}: ${name} is a setting the plugin reads`).to.include(name);
+                        expect(defined.sort(), `${at}: every variable is defined as a constant, and every constant has its variable`).to.deep.equal([...given].sort());
+                        expect(extra[0], at).to.equal(DB_TLS_PHP);
+                        const vars = Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
+                        expect(vars.WP_REDIS_SCHEME, `${at}: the replication group has in-transit encryption`).to.equal("tls");
+                        expect(vars.WP_REDIS_HOST, at).to.equal(up.redisPrimaryEndpoint);
+                        expect(vars.WP_REDIS_PORT, `${at}: the port the replication group listens on (data.ts)`).to.equal(String(REDIS_PORT));
+                        expect(c.secrets!.find((s) => s.name === "WP_REDIS_PASSWORD")?.valueFrom, `${at}: the AUTH token only as a secret`).to.equal(up.redisAuthSecretArn);
+                    }
+                });
+
+                // object-cache.php `fast_build_key`: "{WP_REDIS_PREFIX}{blog prefix}:{group}:{key}", and a single site's blog
+                // prefix is its table prefix, `wp_` in every tenant (the official image's default).
+                it("keeps each tenant's cache keys apart on the shared replication group with a prefix of its own", () => {
+                    for (const tenant of cfg.tenants) {
+                        for (const c of containersOf(named(resources, `ecs-${tenant.id}-task`))) {
+                            const vars = Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
+                            expect(vars.WP_REDIS_PREFIX, `${tenant.id}/${c.name}`).to.equal(`${tenant.id}:`);
                         }
                     }
                 });

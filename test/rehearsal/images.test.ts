@@ -29,7 +29,7 @@ describe("rehearsal: a first rollout before the images are pushed", function () 
         expect(refused.code, text).to.equal(2);
         expect(text).to.include(`${missing}: no image with this tag; needed by tenant`);
         expect(text).to.match(/aws ecr get-login-password --region \S+ \| docker login --username AWS --password-stdin \d{12}\.dkr\.ecr\./);
-        expect(text).to.match(new RegExp(`docker push \\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/${missing}`));
+        expect(text).to.match(new RegExp(`docker buildx build --platform linux/amd64,linux/arm64 --push -t \\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/${missing} `));
     });
 
     it("applies storage (which creates the repositories) and nothing of ecs: ecs is never previewed", () => {
