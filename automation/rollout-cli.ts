@@ -14,7 +14,7 @@ import { PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import type { EcrClient } from "./images";
 import type { Approval } from "./gates";
-import type { S3Factory } from "./ledger";
+import type { LedgerLocation, S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import type { GitState } from "./preflight";
 import { Io, processIo } from "./io";
@@ -95,8 +95,12 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<C
         return EXIT.ok;
     }
     return runCommand(io, async () => {
+        // Every refusal comes before the rehearsal's folder exists, so a usage error leaves nothing behind.
+        const req = toRequest(parsed.args);
+        const { parseLedgerLocation } = await import("./ledger");
+        const location = parsed.args.ledger === undefined ? undefined : parseLedgerLocation(parsed.args.ledger, overrides.cwd ?? defaultDeps.cwd);
         const rehearsal = parsed.args.rehearse ? (await import("./rehearse")).rehearse(defaultDeps.projectDir, parsed.args.env, io) : {};
-        return run(toRequest(parsed.args), parsed.args.ledger, io, { ...defaultDeps, ...rehearsal, ...overrides });
+        return run(req, location, io, { ...defaultDeps, ...rehearsal, ...overrides });
     });
 }
 
@@ -106,6 +110,11 @@ export function toRequest(args: Args): RolloutRequest {
     if (phase === undefined) throw new UsageError("missing-phase", "--phase is required", `use one of ${PHASE_NAMES.join(", ")} or all`);
     if (phase !== "all" && !isPhaseName(phase)) {
         throw new UsageError("unknown-phase", `unknown phase '${phase}'`, `use one of ${PHASE_NAMES.join(", ")} or all`);
+    }
+    if (args.rehearse && args.ledger !== undefined) {
+        throw new UsageError("rehearsal-ledger", `--rehearse keeps its ledger in its own temporary folder and cannot write to --ledger ${args.ledger}`,
+            "drop --ledger: a rehearsal's records say `succeeded` for phases that never reached AWS, and the order gate of a real ledger " +
+            "would count them; a ledger from an earlier rehearsal does not match the empty stack a rehearsal starts from either");
     }
     if (args.resume && phase !== "all") {
         throw new UsageError("incompatible-flags", "`--resume` picks the phases itself and cannot be combined with `--phase " + phase + "`",
@@ -139,19 +148,18 @@ export function parseApproval(text: string): Approval {
     return { role: m[1], name: m[2], planHash: m[3] };
 }
 
-async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io, deps: CliDeps): Promise<number> {
+/** `location`: the parsed `--ledger`; absent, the project's `.rollout` folder. */
+async function run(req: RolloutRequest, location: LedgerLocation | undefined, io: Io, deps: CliDeps): Promise<number> {
     const [{ loadStackConfig }, { openLedger }, { preflight }, { rollout }] = await Promise.all([
         import("./stack-files"), import("./ledger"), import("./preflight"), import("./rollout"),
     ]);
     const cfg = loadStackConfig(deps.projectDir, req.env);
-    const location = ledgerOption === undefined ? path.join(deps.projectDir, ".rollout")
-        : ledgerOption.startsWith("s3://") ? ledgerOption : path.resolve(deps.cwd, ledgerOption);
-    const ledger = openLedger(location, (warning) => io.err(`warning: ${warning}`), deps.s3);
+    const ledger = openLedger(location ?? { kind: "file", dir: path.join(deps.projectDir, ".rollout") },
+        (warning) => io.err(`warning: ${warning}`), deps.s3);
 
     io.err(`preflight for ${req.env}`);
     const engine = await deps.createEngine(req.env);
-    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git }, (line) => io.err(`  ${line}`));
-    io.err(`  ledger ${ledger.location}`);
+    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger }, (line) => io.err(`  ${line}`));
     return rollout(req, {
         cfg, engine, ledger, io,
         verify: await deps.verify(),

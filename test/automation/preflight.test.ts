@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { checkBackend, checkCliVersion, checkGit, MIN_CLI_VERSION, preflight, readGit } from "../../automation/preflight";
+import { LedgerError } from "../../automation/ledger";
 import { FakeEngine } from "../support/fake-engine";
 import { COMMIT, configOf, PROJECT_DIR } from "../support/rollout";
 
@@ -11,11 +12,12 @@ describe("preflight", () => {
     const sts = mockClient(STSClient);
     beforeEach(() => sts.reset());
 
-    const run = (env: string, engine = new FakeEngine({ stack: env }), git = { commit: COMMIT, dirty: false }) => {
+    const writable = { location: "/srv/ledger", checkWritable: async () => undefined };
+    const run = (env: string, engine = new FakeEngine({ stack: env }), git = { commit: COMMIT, dirty: false }, ledger = writable) => {
         const regions: string[] = [];
         const lines: string[] = [];
         const result = preflight(configOf(env), {
-            engine, git: async () => git, sts: async (region) => { regions.push(region); return new STSClient({ region }); },
+            engine, git: async () => git, sts: async (region) => { regions.push(region); return new STSClient({ region }); }, ledger,
         }, (l) => lines.push(l));
         return { result, regions, lines };
     };
@@ -56,6 +58,18 @@ describe("preflight", () => {
         expect(err.message).to.include(`${urn}, interrupted while updating`);
         expect(err.fix).to.include("pulumi refresh --stack sit").and.include("pulumi stack import --stack sit --file state.json");
         expect(regions).to.deep.equal([]);
+    });
+
+    it("stops (exit 2) on a ledger it cannot write, and logs the ledger only once it is proven writable", async () => {
+        const cfg = configOf("dev");
+        sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice` });
+        const unwritable = { location: "/srv/ledger", checkWritable: async () => { throw new LedgerError("ledger-unwritable", "read-only", "fix it"); } };
+        const { result, lines } = run("dev", undefined, undefined, unwritable);
+        expect(await result.catch((e) => e)).to.include({ code: "ledger-unwritable", exitCode: 2 });
+        expect(lines.join("\n")).not.to.include("ledger");
+        const ok = run("dev");
+        await ok.result;
+        expect(ok.lines.slice(-1)).to.deep.equal(["ledger /srv/ledger"]);
     });
 
     it("turns a missing CLI into exit 2 with install instructions", async () => {
