@@ -8,7 +8,7 @@
  */
 import type * as automation from "@pulumi/pulumi/automation";
 import {
-    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PlanMismatchError, StackMissingError,
+    CancelledError, CLI_HAS_THE_SIGNAL, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PlanMismatchError, StackMissingError,
 } from "./engine";
 
 export interface LocalEngineOptions {
@@ -55,24 +55,12 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "pulumi whoami");
             }
         },
-        preview: async (o) => {
-            try {
-                return await stack.preview({
-                    target: o.target && [...o.target], plan: o.plan, onEvent: o.onEvent, signal: o.signal, color: "never",
-                });
-            } catch (err) {
-                throw translate(err, "preview", o.signal);
-            }
-        },
-        up: async (o) => {
-            try {
-                return await stack.up({
-                    target: [...o.target], plan: o.plan, message: o.message, onEvent: o.onEvent, signal: o.signal, color: "never",
-                });
-            } catch (err) {
-                throw translate(err, "update", o.signal);
-            }
-        },
+        preview: (o) => interruptible(o.signal, "preview", translate, (signal) => stack.preview({
+            target: o.target && [...o.target], plan: o.plan, onEvent: o.onEvent, signal, color: "never",
+        })),
+        up: (o) => interruptible(o.signal, "update", translate, (signal) => stack.up({
+            target: [...o.target], plan: o.plan, message: o.message, onEvent: o.onEvent, signal, color: "never",
+        })),
         pendingOperations: async () => {
             try {
                 const { deployment } = await stack.exportStack();
@@ -90,14 +78,29 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "reading the stack outputs (pulumi stack output)");
             }
         },
-        previewRefresh: async (o) => {
-            try {
-                return await stack.previewRefresh({ onEvent: o.onEvent, signal: o.signal, color: "never" });
-            } catch (err) {
-                throw translate(err, "refresh preview", o.signal);
-            }
-        },
+        previewRefresh: (o) => interruptible(o.signal, "refresh preview", translate, (signal) =>
+            stack.previewRefresh({ onEvent: o.onEvent, signal, color: "never" })),
     };
+}
+
+/**
+ * One engine operation under the run's cancel. The SDK gets a signal of its own per call: it sends
+ * SIGINT only on an abort event, so a run cancelled between two calls would start the next CLI and
+ * never stop it; and it never removes its listener, so one run-long signal would collect dozens.
+ */
+async function interruptible<T>(signal: AbortSignal | undefined, operation: string,
+    translate: ReturnType<typeof errorTranslator>, call: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new CancelledError(operation);
+    const forward = new AbortController();
+    const onAbort = () => { if (signal?.reason !== CLI_HAS_THE_SIGNAL) forward.abort(); };
+    signal?.addEventListener("abort", onAbort);
+    try {
+        return await call(signal && forward.signal);
+    } catch (err) {
+        throw translate(err, operation, signal);
+    } finally {
+        signal?.removeEventListener("abort", onAbort);
+    }
 }
 
 /** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */

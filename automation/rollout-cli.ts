@@ -4,7 +4,6 @@
  * bottom touches `process`. Everything heavy (the Pulumi SDK, the AWS SDK, the loop itself) is loaded
  * after the arguments are parsed, so `--help` answers at once.
  */
-import { setMaxListeners } from "events";
 import * as path from "path";
 import yargs from "yargs";
 import type { STSClient } from "@aws-sdk/client-sts";
@@ -18,6 +17,7 @@ import type { LedgerLocation, S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import type { GitState } from "./preflight";
 import { Io, processIo } from "./io";
+import { cancelOnSignals } from "./signals";
 import type { RolloutRequest, VerifyHook } from "./rollout";
 
 /** What `main` reaches outside the process through; tests replace any of it. */
@@ -173,13 +173,7 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
 }
 
 if (require.main === module) {
-    // The first Ctrl-C cancels the engine cleanly (and is recorded); a second one kills the process.
     const controller = new AbortController();
-    // The SDK adds one abort listener per CLI call it makes with this signal, and a run makes dozens.
-    setMaxListeners(0, controller.signal);
-    process.once("SIGINT", () => {
-        process.stderr.write("\ncancelling… (Ctrl-C again to stop at once)\n");
-        controller.abort();
-    });
+    cancelOnSignals(process, controller);
     main(process.argv.slice(2), processIo(), { signal: controller.signal }).then((code) => { process.exitCode = code; });
 }

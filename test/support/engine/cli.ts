@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<void> {
         const home = process.env[ENGINE_HOME_VAR];
         if (!home) throw new CliError(`this is the scripted test engine, not Pulumi: set ${ENGINE_HOME_VAR} to its folder`);
         fs.mkdirSync(home, { recursive: true });
-        fs.appendFileSync(argvLogFile(home), `${JSON.stringify({ argv, cwd: process.cwd() })}\n`);
+        fs.appendFileSync(argvLogFile(home), `${JSON.stringify({ argv, cwd: process.cwd(), pid: process.pid })}\n`);
         await dispatch(home, parseArgs(argv), readScenario(home));
     } catch (err) {
         if (!(err instanceof CliError)) throw err;
@@ -301,9 +301,11 @@ async function up(home: string, stack: string, args: Args, scenario: Scenario): 
     }
 
     let interrupted = false;
+    // Like the CLI (pkg/backend/cancellation.go): the first SIGINT cancels, and with `once` a second one kills the process.
     process.once("SIGINT", () => {
         interrupted = true;
-        print("received SIGINT; cancelling the update: operations in flight finish, no new ones start\n");
+        print("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" +
+            "Note that terminating immediately may lead to orphaned resources and other inconsistencies.\n");
     });
     const resources = new Map(state.deployment.resources.map((r) => [r.urn, r]));
     const save = (extraPending: PendingOperation[] = []) => writeState(home, stack, ordered(resources, session.desired), extraPending, state);
