@@ -3,8 +3,6 @@
  * the driver printed, a throwaway ledger and plan folder, and the phase loop's dependencies wired to a
  * `FakeEngine`.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseConfig, PlatformConfig } from "../../src/config";
 import { PhaseName } from "../../src/phases";
@@ -14,6 +12,7 @@ import { ecrDouble } from "../../automation/rehearse";
 import type { RolloutDeps, RolloutRequest } from "../../automation/rollout";
 import { readStackFile } from "../../automation/stack-files";
 import { FakeClock, FakeEngine, FakeEngineOptions } from "./fake-engine";
+import { tempDir } from "./temp";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const COMMIT = "5e1f0c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f";
@@ -29,9 +28,7 @@ export function textOf(io: CapturedIo): string {
     return [...io.stdout, ...io.stderr].join("\n");
 }
 
-export function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "bbws-rollout-"));
-}
+export { tempDir } from "./temp";
 
 export function request(env: string, phase: PhaseName | "all", extra: Partial<RolloutRequest> = {}): RolloutRequest {
     return {
