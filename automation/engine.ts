@@ -9,6 +9,13 @@ import { BbwsError, EXIT } from "./errors";
 
 export type { EngineEvent, OpMap, OpType, PreviewResult, UpResult };
 
+/**
+ * Abort reason for a Ctrl-C the CLI received itself: a terminal sends it to the whole foreground
+ * process group. The CLI takes a second SIGINT as "terminate immediately" (pulumi/pulumi
+ * pkg/backend/cancellation.go), which can leave pending operations, so it must not get another.
+ */
+export const CLI_HAS_THE_SIGNAL = "cli-has-the-signal";
+
 /** Who the state backend says we are. */
 export interface BackendIdentity {
     /** The backend's user name (the operator recorded in the ledger). */
@@ -24,7 +31,7 @@ export interface PreviewOptions {
     readonly plan?: string;
     /** Called for every engine event: resource steps, diagnostics, the summary. */
     readonly onEvent?: (event: EngineEvent) => void;
-    /** Aborting sends the CLI one SIGINT: it stops cleanly. */
+    /** The run's cancel: see `UpOptions.signal`. */
     readonly signal?: AbortSignal;
 }
 
@@ -36,7 +43,11 @@ export interface UpOptions {
     /** Recorded in the stack's history. */
     readonly message?: string;
     readonly onEvent?: (event: EngineEvent) => void;
-    /** Aborting sends the CLI one SIGINT: it cancels the update cleanly, leaving the state consistent. */
+    /**
+     * The run's cancel. Once aborted no operation starts; aborting while one runs sends the CLI one
+     * SIGINT (it finishes the operations in flight and stops, the state consistent), unless the
+     * reason is `CLI_HAS_THE_SIGNAL`.
+     */
     readonly signal?: AbortSignal;
 }
 

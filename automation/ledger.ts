@@ -3,7 +3,8 @@
  * promotion gates read it, so it is the memory of what has been rolled out where.
  *
  * Locally it is `.rollout/<env>.jsonl`, one JSON object per line, each written by a single `write`
- * call; a crash can at worst leave the last line incomplete, and such a line is reported and ignored.
+ * call; a crash can at worst leave a line cut short, which is reported and ignored. Anything else that
+ * is not a whole record is corruption, and reading refuses it: the gates must not decide on a guess.
  * In S3 (`s3://bucket/prefix`) every record is its own object, written only if absent, so a record is
  * never overwritten and two operators never race on one file.
  */
@@ -11,8 +12,10 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { PhaseName } from "../src/phases";
+import { z } from "zod";
+import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { OpMap } from "./engine";
+import { BbwsError, EXIT, ExitCode } from "./errors";
 import type { Approval } from "./gates";
 
 export type Outcome = "succeeded" | "failed" | "refused" | "cancelled" | "previewed";
@@ -50,19 +53,103 @@ export interface LedgerRecord {
     readonly checks?: { readonly pass: number; readonly warn: number; readonly fail: number };
 }
 
+/** What a record must look like to count: the gates read `result`, `phase` and `commit`, so a line missing any field is refused, not trusted. */
+const RECORD = z.object({
+    v: z.literal(1),
+    at: z.string().datetime(),
+    runId: z.string().min(1),
+    env: z.string().min(1),
+    phase: z.enum(PHASE_NAMES),
+    // sha-1, or sha-256 in a repository that uses it.
+    commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/).optional(),
+    dirty: z.boolean(),
+    operator: z.string(),
+    approvals: z.array(z.object({ role: z.string(), name: z.string(), planHash: z.string().optional() })),
+    planHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    counts: z.record(z.number()).optional(),
+    result: z.enum(["succeeded", "failed", "refused", "cancelled", "previewed"]),
+    gate: z.string().optional(),
+    overrides: z.array(z.string()),
+    durationsMs: z.object({ preview: z.number().optional(), up: z.number().optional(), verify: z.number().optional(), total: z.number() }),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    checks: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }).optional(),
+});
+
 export interface Ledger {
     /** Where the records live, for messages. */
     readonly location: string;
-    /** Every readable record of `env`, oldest first. */
+    /** Every record of `env`, oldest first; throws `LedgerError` (`ledger-corrupt`) rather than skip one it cannot trust. */
     read(env: string): Promise<LedgerRecord[]>;
+    /** Throws `LedgerWriteError`, which carries the record, when it cannot be written. */
     append(record: LedgerRecord): Promise<void>;
+    /** Proves a record of `env` could be written now, without writing one: preflight calls it before anything is previewed. */
+    checkWritable(env: string): Promise<void>;
 }
 
-/** `--ledger`: a directory, or `s3://bucket/prefix`. */
-export function openLedger(location: string, warn: (message: string) => void, s3: S3Factory = defaultS3): Ledger {
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
-    if (!m) return new FileLedger(location, warn);
-    return new S3Ledger(m[1], m[2].replace(/\/+$/, ""), warn, s3);
+/** Where `--ledger` points, parsed once. */
+export type LedgerLocation =
+    | { readonly kind: "file"; readonly dir: string }
+    | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string };
+
+const LEDGER_FORMS = "a directory or s3://bucket/prefix";
+
+/**
+ * The one parser of `--ledger`: `s3://bucket/prefix` with the scheme in lower case, else a local path
+ * resolved against `cwd`. Anything else that starts with `scheme:` is refused: `S3://b` or `gs://b`
+ * taken as a path would quietly create a local folder named `S3:` and record the rollout there.
+ */
+export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
+    if (text.trim() === "") throw new LedgerError("ledger-location", "--ledger is empty", `give ${LEDGER_FORMS}`);
+    const s3 = /^s3:\/\/([^/]*)\/?(.*)$/.exec(text);
+    if (s3) {
+        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3[1])) {
+            throw new LedgerError("ledger-location", `--ledger ${text}: '${s3[1]}' is not an S3 bucket name`,
+                "bucket names are 3–63 characters of a-z, 0-9, '.' and '-': s3://bucket/prefix");
+        }
+        return { kind: "s3", bucket: s3[1], prefix: s3[2].replace(/^\/+|\/+$/g, "") };
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
+    if (scheme) {
+        throw new LedgerError("ledger-location", `--ledger ${text}: the scheme '${scheme[1]}:' is not one the ledger knows (${LEDGER_FORMS})`,
+            `for S3 write the scheme in lower case (s3://…); for a local folder whose name has a colon, start it with ./`);
+    }
+    return { kind: "file", dir: path.resolve(cwd, text) };
+}
+
+/** The ledger at a parsed location; the S3 SDK is loaded only for an S3 one. */
+export function openLedger(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): Ledger {
+    return location.kind === "file" ? new FileLedger(location.dir, warn) : new S3Ledger(location.bucket, location.prefix, s3);
+}
+
+/** The ledger cannot be read, trusted or written. Nothing was applied unless it is a `LedgerWriteError`. */
+export class LedgerError extends BbwsError {
+    constructor(code: "ledger-location" | "ledger-unreadable" | "ledger-corrupt" | "ledger-unwritable" | "ledger-write-failed",
+        message: string, fix: string, exitCode: ExitCode = EXIT.usage) {
+        super(code, message, exitCode, fix);
+        this.name = "LedgerError";
+    }
+}
+
+/**
+ * A record could not be written, after the attempt it records: the message carries the record as
+ * JSON, so the operator can add it by hand and the gates still see what happened.
+ */
+export class LedgerWriteError extends LedgerError {
+    constructor(location: string, readonly record: LedgerRecord, cause: string) {
+        super("ledger-write-failed",
+            `could not write the ledger record of ${record.phase} in ${record.env} (${record.result}) to ${location}: ${cause}\n` +
+            `  the record that was not written:\n${JSON.stringify(record)}`,
+            `add that line to the ledger once it is writable (locally: append it to ${record.env}.jsonl; in S3: put it as ` +
+            `<prefix>/${record.env}/${record.at}-${record.phase}.json), or the order gate will not know this attempt happened`,
+            EXIT.failed);
+        this.name = "LedgerWriteError";
+    }
+}
+
+/** Why a system call failed, in a few words (no stack). */
+function reason(err: unknown): string {
+    const e = err as NodeJS.ErrnoException & { name?: string };
+    return e.code ? `${e.code}: ${e.message}` : `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
 }
 
 export type S3Factory = () => Promise<Pick<S3Client, "send">>;
@@ -81,32 +168,53 @@ export class FileLedger implements Ledger {
             text = await fs.promises.readFile(file, "utf8");
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-            throw err;
+            throw new LedgerError("ledger-unreadable", `cannot read the ledger ${file}: ${reason(err)}`,
+                "make the file readable by this user, or point --ledger at the ledger you mean");
         }
         const records: LedgerRecord[] = [];
         text.split("\n").forEach((line, i) => {
             if (line.trim() === "") return;
-            const record = parseRecord(line);
-            if (record) records.push(record);
-            else this.warn(`${file}:${i + 1}: ignored an incomplete record (an interrupted write?)`);
+            const where = `${file}:${i + 1}`;
+            const parsed = parseRecord(line);
+            if (parsed.record) records.push(parsed.record);
+            // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
+            else if (parsed.truncated) this.warn(`${where}: ignored a record cut short (an interrupted write?)`);
+            else throw corrupt(where, parsed.problem);
         });
         return records;
     }
 
     async append(record: LedgerRecord): Promise<void> {
         const file = this.file(record.env);
-        await fs.promises.mkdir(this.location, { recursive: true });
-        const handle = await fs.promises.open(file, "a+");
         try {
-            // After a crash mid-write the file ends inside a line: start on a fresh one so this record stays whole.
-            const { size } = await handle.stat();
-            const last = Buffer.alloc(1);
-            if (size > 0) await handle.read(last, 0, 1, size - 1);
-            const text = (size > 0 && last.toString() !== "\n" ? "\n" : "") + JSON.stringify(record) + "\n";
-            await handle.write(text);
-            await handle.datasync();
-        } finally {
-            await handle.close();
+            await fs.promises.mkdir(this.location, { recursive: true });
+            const handle = await fs.promises.open(file, "a+");
+            try {
+                // After a crash mid-write the file ends inside a line: start on a fresh one so this record stays whole.
+                const { size } = await handle.stat();
+                const last = Buffer.alloc(1);
+                if (size > 0) await handle.read(last, 0, 1, size - 1);
+                const text = (size > 0 && last.toString() !== "\n" ? "\n" : "") + JSON.stringify(record) + "\n";
+                await handle.write(text);
+                await handle.datasync();
+            } finally {
+                await handle.close();
+            }
+        } catch (err) {
+            throw new LedgerWriteError(file, record, reason(err));
+        }
+    }
+
+    async checkWritable(env: string): Promise<void> {
+        const file = this.file(env);
+        try {
+            await fs.promises.mkdir(this.location, { recursive: true });
+            // Opening for append is the test: it needs exactly what `append` needs, and writes nothing.
+            await (await fs.promises.open(file, "a")).close();
+        } catch (err) {
+            throw new LedgerError("ledger-unwritable", `the ledger ${file} cannot be written: ${reason(err)}`,
+                "every attempt is recorded, so nothing is previewed until it can be: make the folder writable by this user, " +
+                "or point --ledger at a directory that is (or s3://bucket/prefix)");
         }
     }
 }
@@ -118,7 +226,6 @@ export class S3Ledger implements Ledger {
     constructor(
         private readonly bucket: string,
         private readonly prefix: string,
-        private readonly warn: (message: string) => void,
         private readonly createClient: S3Factory,
     ) {
         this.location = `s3://${bucket}/${prefix}`;
@@ -135,46 +242,102 @@ export class S3Ledger implements Ledger {
 
     async read(env: string): Promise<LedgerRecord[]> {
         const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
-        const s3 = await this.s3();
-        const keys: string[] = [];
-        let token: string | undefined;
-        do {
-            const page = await s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.envPrefix(env), ContinuationToken: token }));
-            keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        const records: LedgerRecord[] = [];
-        // Keys start with the record's timestamp, so key order is time order.
-        for (const key of keys.sort()) {
-            const object = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-            const record = parseRecord((await object.Body?.transformToString()) ?? "");
-            if (record) records.push(record);
-            else this.warn(`s3://${this.bucket}/${key}: ignored an unreadable record`);
+        try {
+            const s3 = await this.s3();
+            const keys: string[] = [];
+            let token: string | undefined;
+            do {
+                const page = await s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.envPrefix(env), ContinuationToken: token }));
+                keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
+                token = page.IsTruncated ? page.NextContinuationToken : undefined;
+            } while (token);
+            const records: LedgerRecord[] = [];
+            // Keys start with the record's timestamp, so key order is time order.
+            for (const key of keys.sort()) {
+                const object = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+                const parsed = parseRecord((await object.Body?.transformToString()) ?? "");
+                // A PUT is whole or absent: here even a cut-short record is corruption.
+                if (!parsed.record) throw corrupt(`s3://${this.bucket}/${key}`, parsed.problem);
+                records.push(parsed.record);
+            }
+            return records;
+        } catch (err) {
+            if (err instanceof LedgerError) throw err;
+            throw new LedgerError("ledger-unreadable", `cannot read the ledger s3://${this.bucket}/${this.envPrefix(env)}: ${reason(err)}`,
+                "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean");
         }
-        return records;
     }
 
     async append(record: LedgerRecord): Promise<void> {
         const { PutObjectCommand } = await import("@aws-sdk/client-s3");
         const body = JSON.stringify(record);
         const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
-        await (await this.s3()).send(new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`,
-            Body: body,
-            ContentType: "application/json",
-            IfNoneMatch: "*",
-        }));
+        try {
+            await (await this.s3()).send(new PutObjectCommand({
+                Bucket: this.bucket,
+                Key: `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`,
+                Body: body,
+                ContentType: "application/json",
+                IfNoneMatch: "*",
+            }));
+        } catch (err) {
+            throw new LedgerWriteError(this.location, record, reason(err));
+        }
+    }
+
+    /**
+     * Puts one small marker object per environment, only if absent: S3 checks permission before the
+     * condition, so a 412 (it exists already) proves write access as well as a 200 does, without a new
+     * object per run, and without needing s3:DeleteObject, which an append-only ledger bucket denies.
+     * Its key does not end in `.json`, so it is never read as a record.
+     */
+    async checkWritable(env: string): Promise<void> {
+        const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+        try {
+            await (await this.s3()).send(new PutObjectCommand({
+                Bucket: this.bucket,
+                Key: `${this.envPrefix(env)}.write-check`,
+                Body: "written by the rollout's preflight to check write access; not a record",
+                IfNoneMatch: "*",
+            }));
+        } catch (err) {
+            if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return;
+            throw new LedgerError("ledger-unwritable", `the ledger ${this.location} cannot be written: ${reason(err)}`,
+                "every attempt is recorded, so nothing is previewed until it can be: use credentials that may s3:PutObject " +
+                `under ${this.envPrefix(env)} in ${this.bucket} (and check the bucket exists), or point --ledger elsewhere`);
+        }
     }
 }
 
-function parseRecord(text: string): LedgerRecord | undefined {
+type Parsed =
+    | { readonly record: LedgerRecord; readonly truncated?: undefined; readonly problem?: undefined }
+    | { readonly record?: undefined; readonly truncated: boolean; readonly problem: string };
+
+/**
+ * A record, or why the text is not one. `truncated`: the text is the start of a record cut short
+ * (every record starts `{"v":`, and JSON.parse ran out of text rather than meeting a wrong character).
+ */
+function parseRecord(text: string): Parsed {
+    let value: unknown;
     try {
-        const value = JSON.parse(text);
-        return value && typeof value === "object" && value.v === 1 && typeof value.phase === "string" ? value : undefined;
-    } catch {
-        return undefined;
+        value = JSON.parse(text);
+    } catch (err) {
+        const at = /position (\d+)/.exec((err as Error).message);
+        const truncated = text.startsWith('{"v":') && (!at || Number(at[1]) >= text.length);
+        return { truncated, problem: `not JSON (${(err as Error).message})` };
     }
+    const checked = RECORD.safeParse(value);
+    if (checked.success) return { record: value as LedgerRecord };
+    return {
+        truncated: false,
+        problem: `not a ledger record: ${checked.error.issues.map((i) => `${i.path.join(".") || "(the record)"}: ${i.message}`).join("; ")}`,
+    };
+}
+
+function corrupt(where: string, problem: string): LedgerError {
+    return new LedgerError("ledger-corrupt", `the ledger is corrupt at ${where}: ${problem}`,
+        "the driver only ever appends whole records, so this was written by hand or by another tool, and the order and promotion gates " +
+        "cannot trust the ledger until it is fixed: restore it from a copy, or remove what was added by hand");
 }
 
 /** The S3 SDK is loaded only for an s3:// ledger (and the state copies kept beside it). */

@@ -11,8 +11,8 @@ import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
 import { POLICY_PACK_DIR } from "../src/policy/dir";
 import {
-    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineEvent, EngineFailedError, PlanMismatchError, PolicyViolation,
-    PolicyViolationError, StackMissingError,
+    CancelledError, CLI_HAS_THE_SIGNAL, CliMissingError, ConcurrentUpdateError, Engine, EngineEvent, EngineFailedError, PlanMismatchError,
+    PolicyViolation, PolicyViolationError, StackMissingError,
 } from "./engine";
 
 export interface LocalEngineOptions {
@@ -62,25 +62,19 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "pulumi whoami");
             }
         },
-        preview: async (o) => {
+        preview: (o) => {
             const policy = policyWatcher(o.onEvent);
-            try {
-                return await stack.preview({
-                    target: o.target && [...o.target], plan: o.plan, onEvent: policy.onEvent, signal: o.signal, color: "never", policyPacks,
-                });
-            } catch (err) {
-                throw policy.refusal("preview") ?? translate(err, "preview", o.signal);
-            }
+            return interruptible(o.signal, "preview", (err, operation, signal) => policy.refusal(operation) ?? translate(err, operation, signal),
+                (signal) => stack.preview({
+                    target: o.target && [...o.target], plan: o.plan, onEvent: policy.onEvent, signal, color: "never", policyPacks,
+                }));
         },
-        up: async (o) => {
+        up: (o) => {
             const policy = policyWatcher(o.onEvent);
-            try {
-                return await stack.up({
-                    target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, signal: o.signal, color: "never", policyPacks,
-                });
-            } catch (err) {
-                throw policy.refusal("update") ?? translate(err, "update", o.signal);
-            }
+            return interruptible(o.signal, "update", (err, operation, signal) => policy.refusal(operation) ?? translate(err, operation, signal),
+                (signal) => stack.up({
+                    target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, signal, color: "never", policyPacks,
+                }));
         },
         pendingOperations: async () => {
             try {
@@ -102,13 +96,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "reading the stack outputs (pulumi stack output)");
             }
         },
-        previewRefresh: async (o) => {
-            try {
-                return await stack.previewRefresh({ onEvent: o.onEvent, signal: o.signal, color: "never" });
-            } catch (err) {
-                throw translate(err, "refresh preview", o.signal);
-            }
-        },
+        previewRefresh: (o) => interruptible(o.signal, "refresh preview", translate, (signal) =>
+            stack.previewRefresh({ onEvent: o.onEvent, signal, color: "never" })),
     };
 }
 
@@ -144,6 +133,26 @@ function policyWatcher(onEvent?: (event: EngineEvent) => void) {
         },
         refusal: (operation: string) => (mandatory.length ? new PolicyViolationError(operation, mandatory) : undefined),
     };
+}
+
+/**
+ * One engine operation under the run's cancel. The SDK gets a signal of its own per call: it sends
+ * SIGINT only on an abort event, so a run cancelled between two calls would start the next CLI and
+ * never stop it; and it never removes its listener, so one run-long signal would collect dozens.
+ */
+async function interruptible<T>(signal: AbortSignal | undefined, operation: string,
+    translate: ReturnType<typeof errorTranslator>, call: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new CancelledError(operation);
+    const forward = new AbortController();
+    const onAbort = () => { if (signal?.reason !== CLI_HAS_THE_SIGNAL) forward.abort(); };
+    signal?.addEventListener("abort", onAbort);
+    try {
+        return await call(signal && forward.signal);
+    } catch (err) {
+        throw translate(err, operation, signal);
+    } finally {
+        signal?.removeEventListener("abort", onAbort);
+    }
 }
 
 /** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */

@@ -1,6 +1,6 @@
 /**
  * Checks made once per run, before anything is previewed: the Pulumi CLI, the state backend and the
- * stack's state in it, the AWS identity and the git tree. A failure here is a usage error (exit 2): nothing was changed and the
+ * stack's state in it, the AWS identity, the git tree and write access to the ledger. A failure here is a usage error (exit 2): nothing was changed and the
  * message says what to set up. What each environment demands is config (`bbws:rollout`), not code.
  */
 import { execFile } from "child_process";
@@ -10,6 +10,7 @@ import type { PlatformConfig, RolloutConfig } from "../src/config";
 import type { BackendIdentity, Engine, PendingOperation } from "./engine";
 import { INSTALL_PULUMI } from "./engine";
 import { UsageError } from "./errors";
+import type { Ledger } from "./ledger";
 
 /** Update plans (`preview --save-plan`, `up --plan`) work without experimental flags from this CLI on. */
 export const MIN_CLI_VERSION = "3.190.0";
@@ -30,6 +31,8 @@ export interface PreflightDeps {
     /** An STS client for a region (tests pass a mock). */
     readonly sts: (region: string) => Promise<Pick<STSClient, "send">>;
     readonly git: () => Promise<GitState>;
+    /** Checked for write access: an attempt that cannot be recorded must not start. */
+    readonly ledger: Pick<Ledger, "location" | "checkWritable">;
 }
 
 export interface PreflightResult {
@@ -66,6 +69,10 @@ export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (
     if (!options.previewOnly) checkGit(git, cfg.rollout, cfg.env);
     log(`commit ${git.commit ?? "(not a git checkout)"}${git.dirty ? " with uncommitted changes" : ""}` +
         (options.previewOnly && git.dirty ? " (previewed as it is: a rollout from this tree would be refused where a clean commit is required)" : ""));
+
+    // A preview records nothing, so a pull request's read-only role is enough for it.
+    if (!options.previewOnly) await deps.ledger.checkWritable(cfg.env);
+    log(`ledger ${deps.ledger.location}${options.previewOnly ? " (read only: a preview records nothing)" : ""}`);
     return { cliVersion, backend, caller, git };
 }
 

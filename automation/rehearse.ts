@@ -56,8 +56,22 @@ export function rehearse(projectDir: string, env: string, io: Pick<Io, "err">): 
     return rehearsal.deps;
 }
 
+/**
+ * Makes the throw-away folder. The stack file is validated where the operator wrote it, before the
+ * folder exists, so an error names their file; any failure after that removes a folder this call made.
+ */
 export function prepareRehearsal(sourceProjectDir: string, env: string, options: RehearsalOptions = {}): Rehearsal {
+    if (options.stackFiles?.[env] === undefined) loadStackConfig(sourceProjectDir, env);
     const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `bbws-rehearsal-${env}-`));
+    try {
+        return populate(sourceProjectDir, env, dir, options);
+    } catch (err) {
+        if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
+        throw err;
+    }
+}
+
+function populate(sourceProjectDir: string, env: string, dir: string, options: RehearsalOptions): Rehearsal {
     const projectDir = path.join(dir, "project");
     const engineHome = path.join(dir, "engine");
     const pulumiRoot = path.join(dir, "pulumi");

@@ -4,7 +4,6 @@
  * bottom touches `process`. Everything heavy (the Pulumi SDK, the AWS SDK, the loop itself) is loaded
  * after the arguments are parsed, so `--help` answers at once.
  */
-import { setMaxListeners } from "events";
 import * as path from "path";
 import yargs from "yargs";
 import type { STSClient } from "@aws-sdk/client-sts";
@@ -14,10 +13,11 @@ import { PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import type { EcrClient } from "./images";
 import type { Approval } from "./gates";
-import type { S3Factory } from "./ledger";
+import type { LedgerLocation, S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import type { GitState } from "./preflight";
 import { Io, processIo } from "./io";
+import { cancelOnSignals } from "./signals";
 import type { RolloutRequest, VerifyHook } from "./rollout";
 
 /** What `main` reaches outside the process through; tests replace any of it. */
@@ -96,8 +96,12 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<C
         return EXIT.ok;
     }
     return runCommand(io, async () => {
+        // Every refusal comes before the rehearsal's folder exists, so a usage error leaves nothing behind.
+        const req = toRequest(parsed.args);
+        const { parseLedgerLocation } = await import("./ledger");
+        const location = parsed.args.ledger === undefined ? undefined : parseLedgerLocation(parsed.args.ledger, overrides.cwd ?? defaultDeps.cwd);
         const rehearsal = parsed.args.rehearse ? (await import("./rehearse")).rehearse(defaultDeps.projectDir, parsed.args.env, io) : {};
-        return run(toRequest(parsed.args), parsed.args.ledger, io, { ...defaultDeps, ...rehearsal, ...overrides });
+        return run(req, location, io, { ...defaultDeps, ...rehearsal, ...overrides });
     });
 }
 
@@ -107,6 +111,11 @@ export function toRequest(args: Args): RolloutRequest {
     if (phase === undefined) throw new UsageError("missing-phase", "--phase is required", `use one of ${PHASE_NAMES.join(", ")} or all`);
     if (phase !== "all" && !isPhaseName(phase)) {
         throw new UsageError("unknown-phase", `unknown phase '${phase}'`, `use one of ${PHASE_NAMES.join(", ")} or all`);
+    }
+    if (args.rehearse && args.ledger !== undefined) {
+        throw new UsageError("rehearsal-ledger", `--rehearse keeps its ledger in its own temporary folder and cannot write to --ledger ${args.ledger}`,
+            "drop --ledger: a rehearsal's records say `succeeded` for phases that never reached AWS, and the order gate of a real ledger " +
+            "would count them; a ledger from an earlier rehearsal does not match the empty stack a rehearsal starts from either");
     }
     if (args.resume && phase !== "all") {
         throw new UsageError("incompatible-flags", "`--resume` picks the phases itself and cannot be combined with `--phase " + phase + "`",
@@ -140,19 +149,18 @@ export function parseApproval(text: string): Approval {
     return { role: m[1], name: m[2], planHash: m[3] };
 }
 
-async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io, deps: CliDeps): Promise<number> {
+/** `location`: the parsed `--ledger`; absent, the project's `.rollout` folder. */
+async function run(req: RolloutRequest, location: LedgerLocation | undefined, io: Io, deps: CliDeps): Promise<number> {
     const [{ loadStackConfig }, { openLedger }, { preflight }, { rollout }, { openStateArchive }] = await Promise.all([
         import("./stack-files"), import("./ledger"), import("./preflight"), import("./rollout"), import("./state-archive"),
     ]);
     const cfg = loadStackConfig(deps.projectDir, req.env);
-    const location = ledgerOption === undefined ? path.join(deps.projectDir, ".rollout")
-        : ledgerOption.startsWith("s3://") ? ledgerOption : path.resolve(deps.cwd, ledgerOption);
-    const ledger = openLedger(location, (warning) => io.err(`warning: ${warning}`), deps.s3);
+    const where = location ?? { kind: "file", dir: path.join(deps.projectDir, ".rollout") };
+    const ledger = openLedger(where, (warning) => io.err(`warning: ${warning}`), deps.s3);
 
     io.err(`preflight for ${req.env}`);
     const engine = await deps.createEngine(req.env);
-    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git }, (line) => io.err(`  ${line}`), { previewOnly: req.previewOnly });
-    io.err(`  ledger ${ledger.location}${req.previewOnly ? " (read only: a preview records nothing)" : ""}`);
+    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger }, (line) => io.err(`  ${line}`), { previewOnly: req.previewOnly });
     return rollout(req, {
         cfg, engine, ledger, io,
         verify: await deps.verify(),
@@ -161,19 +169,13 @@ async function run(req: RolloutRequest, ledgerOption: string | undefined, io: Io
         git: checked.git,
         operator: checked.backend.user,
         planDir: path.join(deps.projectDir, ".rollout", "plans"),
-        states: openStateArchive(location, deps.s3),
+        states: openStateArchive(where, deps.s3),
         signal: deps.signal,
     });
 }
 
 if (require.main === module) {
-    // The first Ctrl-C cancels the engine cleanly (and is recorded); a second one kills the process.
     const controller = new AbortController();
-    // The SDK adds one abort listener per CLI call it makes with this signal, and a run makes dozens.
-    setMaxListeners(0, controller.signal);
-    process.once("SIGINT", () => {
-        process.stderr.write("\ncancelling… (Ctrl-C again to stop at once)\n");
-        controller.abort();
-    });
+    cancelOnSignals(process, controller);
     main(process.argv.slice(2), processIo(), { signal: controller.signal }).then((code) => { process.exitCode = code; });
 }

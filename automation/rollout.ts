@@ -19,6 +19,7 @@ import { checkImages, EcrClient, ImageCheckError, IMAGES_PHASE } from "./images"
 import {
     Approval, approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
 } from "./gates";
+import { LedgerWriteError } from "./ledger";
 import type { Ledger, LedgerRecord, Outcome } from "./ledger";
 import { CHANGE_HEADERS, changedResources, changeRow, countsOf, PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
 import type { Io } from "./io";
@@ -347,6 +348,8 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         io.err(`${phase}: succeeded in ${formatDuration(now() - started)}`);
         return EXIT.ok;
     } catch (err) {
+        // Recording it again would fail the same way: the error itself carries the record, for the operator to add.
+        if (err instanceof LedgerWriteError) throw err;
         if (!(err instanceof BbwsError)) {
             await record("failed", { error: { code: "internal", message: String(err) } });
             throw err;

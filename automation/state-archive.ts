@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PhaseName } from "../src/phases";
-import { defaultS3, S3Factory } from "./ledger";
+import { defaultS3, LedgerLocation, S3Factory } from "./ledger";
 
 export interface StateArchive {
     /** Where copies go, for messages: a directory or `s3://bucket/prefix/state`. */
@@ -20,12 +20,11 @@ export interface StateArchive {
     keep(env: string, phase: PhaseName, at: Date, state: string): Promise<string>;
 }
 
-/** The archive beside a ledger at `ledgerLocation` (`--ledger`: a directory or `s3://bucket/prefix`). */
-export function openStateArchive(ledgerLocation: string, s3: S3Factory = defaultS3): StateArchive {
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(ledgerLocation);
-    if (!m) return fileArchive(path.join(ledgerLocation, "state"));
-    const prefix = m[2].replace(/\/+$/, "");
-    return s3Archive(m[1], `${prefix ? `${prefix}/` : ""}state`, s3);
+/** The archive beside the ledger at `ledger` (the parsed `--ledger`: a directory or `s3://bucket/prefix`). */
+export function openStateArchive(ledger: LedgerLocation, s3: S3Factory = defaultS3): StateArchive {
+    if (ledger.kind === "file") return fileArchive(path.join(ledger.dir, "state"));
+    const prefix = ledger.prefix.replace(/\/+$/, "");
+    return s3Archive(ledger.bucket, `${prefix ? `${prefix}/` : ""}state`, s3);
 }
 
 /** ISO 8601 without colons (not allowed in Windows file names), so names still sort by time. */

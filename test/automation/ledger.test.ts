@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { FileLedger, openLedger, S3Ledger } from "../../automation/ledger";
+import { FileLedger, LedgerWriteError, openLedger, parseLedgerLocation, S3Ledger } from "../../automation/ledger";
 import { recordOf, tempDir } from "../support/rollout";
 
 describe("ledger", () => {
@@ -40,24 +40,85 @@ describe("ledger", () => {
             fs.appendFileSync(path.join(dir, "sit.jsonl"), whole.slice(0, 40));
 
             expect((await ledger.read("sit")).map((r) => r.phase)).to.deep.equal(["network"]);
-            expect(warnings).to.deep.equal([`${path.join(dir, "sit.jsonl")}:2: ignored an incomplete record (an interrupted write?)`]);
+            expect(warnings).to.deep.equal([`${path.join(dir, "sit.jsonl")}:2: ignored a record cut short (an interrupted write?)`]);
 
             await ledger.append(recordOf("sit", "storage", "succeeded"));
             expect((await ledger.read("sit")).map((r) => r.phase)).to.deep.equal(["network", "storage"]);
         });
 
-        it("is the default for a path; s3:// selects S3", () => {
-            expect(openLedger(dir, () => undefined)).to.be.instanceOf(FileLedger);
-            const s3 = openLedger("s3://bbws-rollout-ledger/platform/", () => undefined, async () => new S3Client({}));
+        it("refuses garbage in the middle as corruption, naming the line, not as an interrupted write", async () => {
+            await ledger.append(recordOf("sit", "network", "succeeded"));
+            fs.appendFileSync(path.join(dir, "sit.jsonl"), "<<<<<<< HEAD\n");
+            await ledger.append(recordOf("sit", "database", "succeeded"));
+            const err = await ledger.read("sit").catch((e) => e);
+            expect(err).to.include({ code: "ledger-corrupt", exitCode: 2 });
+            expect(err.message).to.include(`${path.join(dir, "sit.jsonl")}:2: not JSON`);
+            expect(warnings).to.deep.equal([]);
+        });
+
+        it("refuses a hand-written line that lacks a record's fields, so it cannot satisfy the order gate", async () => {
+            fs.mkdirSync(dir, { recursive: true });
+            fs.writeFileSync(path.join(dir, "sit.jsonl"), `${JSON.stringify({ v: 1, phase: "network", result: "succeeded" })}\n`);
+            const err = await ledger.read("sit").catch((e) => e);
+            expect(err).to.include({ code: "ledger-corrupt" });
+            expect(err.message).to.include(":1: not a ledger record").and.include("runId: Required").and.include("env: Required");
+        });
+
+        it("refuses a record with a field of the wrong kind (a result the driver never writes)", async () => {
+            fs.mkdirSync(dir, { recursive: true });
+            fs.writeFileSync(path.join(dir, "sit.jsonl"), `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), result: "ok" })}\n`);
+            expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: result: Invalid enum value/);
+        });
+
+        it("checks write access without writing a record, and names a path it cannot write under", async () => {
+            await ledger.checkWritable("sit");
+            expect(await ledger.read("sit")).to.deep.equal([]);
+            const file = path.join(tempDir(), "a-file");
+            fs.writeFileSync(file, "");
+            const err = await new FileLedger(path.join(file, ".rollout"), () => undefined).checkWritable("sit").catch((e) => e);
+            expect(err).to.include({ code: "ledger-unwritable", exitCode: 2 });
+            expect(err.message).to.include(path.join(file, ".rollout", "sit.jsonl")).and.include("ENOTDIR");
+        });
+
+        it("fails a write with the record that was not written, as JSON, and what to do with it", async () => {
+            const file = path.join(tempDir(), "a-file");
+            fs.writeFileSync(file, "");
+            const record = recordOf("sit", "network", "succeeded");
+            const err = await new FileLedger(path.join(file, ".rollout"), () => undefined).append(record).catch((e) => e);
+            expect(err).to.be.instanceOf(LedgerWriteError);
+            expect(err).to.include({ code: "ledger-write-failed", exitCode: 1 });
+            expect(JSON.parse(err.message.split("\n").slice(-1)[0])).to.deep.equal(record);
+            expect(err.fix).to.include("append it to sit.jsonl");
+        });
+    });
+
+    describe("--ledger, parsed once", () => {
+        it("takes a path, relative to the working directory", () => {
+            expect(parseLedgerLocation("audit", "/work")).to.deep.equal({ kind: "file", dir: "/work/audit" });
+            expect(parseLedgerLocation("./S3:odd", "/work")).to.deep.equal({ kind: "file", dir: "/work/S3:odd" });
+            expect(openLedger(parseLedgerLocation("audit", "/work"), () => undefined)).to.be.instanceOf(FileLedger);
+        });
+
+        it("takes s3://bucket/prefix with a lower-case scheme", () => {
+            expect(parseLedgerLocation("s3://bbws-rollout-ledger/platform/", "/work")).to.deep.equal({ kind: "s3", bucket: "bbws-rollout-ledger", prefix: "platform" });
+            const s3 = openLedger(parseLedgerLocation("s3://bbws-rollout-ledger/platform/", "/work"), () => undefined, async () => new S3Client({}));
             expect(s3).to.be.instanceOf(S3Ledger);
             expect(s3.location).to.equal("s3://bbws-rollout-ledger/platform");
         });
+
+        for (const text of ["S3://bbws-rollout-ledger/platform", "gs://bucket", "file:///srv/ledger", "https://example.com/ledger", "s3:/bucket", "s3://", "s3://Bad_Bucket/x", ""]) {
+            it(`refuses ${JSON.stringify(text)} (exit 2), rather than make a local folder of it`, () => {
+                let err: any;
+                try { parseLedgerLocation(text, "/work"); } catch (e) { err = e; }
+                expect(err).to.include({ code: "ledger-location", exitCode: 2 });
+            });
+        }
     });
 
     describe("in S3", () => {
         const s3 = mockClient(S3Client);
         beforeEach(() => s3.reset());
-        const ledger = () => openLedger("s3://bbws-rollout-ledger/platform", () => undefined, async () => new S3Client({ region: "eu-west-1" }));
+        const ledger = () => new S3Ledger("bbws-rollout-ledger", "platform", async () => new S3Client({ region: "eu-west-1" }));
 
         it("writes one object per record under <prefix>/<env>/, only if absent, so nothing is overwritten", async () => {
             s3.on(PutObjectCommand).resolves({});
@@ -69,7 +130,7 @@ describe("ledger", () => {
             expect(JSON.parse(String(put.Body))).to.include({ phase: "database", result: "succeeded" });
         });
 
-        it("reads every page of records in key (time) order, skipping unreadable ones", async () => {
+        it("reads every page of records in key (time) order", async () => {
             // The SDK's streaming body, reduced to the one method the ledger reads it with.
             const body = (text: string) => ({ transformToString: async () => text }) as never;
             s3.on(ListObjectsV2Command, { ContinuationToken: undefined }).resolves({
@@ -80,10 +141,34 @@ describe("ledger", () => {
             });
             s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-20-a.json" }).callsFake(() => ({ Body: body(JSON.stringify(recordOf("sit", "network", "succeeded"))) }));
             s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-21-b.json" }).callsFake(() => ({ Body: body(JSON.stringify(recordOf("sit", "database", "failed"))) }));
-            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-22-c.json" }).callsFake(() => ({ Body: body("{\"v\":1,") }));
+            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-22-c.json" }).callsFake(() => ({ Body: body(JSON.stringify(recordOf("sit", "storage", "failed"))) }));
             const records = await ledger().read("sit");
-            expect(records.map((r) => r.phase)).to.deep.equal(["network", "database"]);
+            expect(records.map((r) => r.phase)).to.deep.equal(["network", "database", "storage"]);
             expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input.Prefix).to.equal("platform/sit/");
+        });
+
+        it("refuses an object that is not a whole record: a PUT is never partial, so it is corruption", async () => {
+            s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: "platform/sit/2026-11-22-c.json" }], IsTruncated: false });
+            s3.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: async () => "{\"v\":1," } }));
+            const err = await ledger().read("sit").catch((e) => e);
+            expect(err).to.include({ code: "ledger-corrupt" });
+            expect(err.message).to.include("s3://bbws-rollout-ledger/platform/sit/2026-11-22-c.json");
+        });
+
+        it("checks write access with one marker object per environment that is never read as a record; a 412 (already there) also proves it", async () => {
+            s3.on(PutObjectCommand).rejects(Object.assign(new Error("At least one of the pre-conditions you specified did not hold"),
+                { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }));
+            await ledger().checkWritable("prod");
+            const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+            expect([put.Key, put.IfNoneMatch]).to.deep.equal(["platform/prod/.write-check", "*"]);
+        });
+
+        it("reports access denied as an unwritable ledger (exit 2), naming what the credentials need", async () => {
+            s3.on(PutObjectCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+            const err = await ledger().checkWritable("prod").catch((e) => e);
+            expect(err).to.include({ code: "ledger-unwritable", exitCode: 2 });
+            expect(err.message).to.include("AccessDenied: Access Denied");
+            expect(err.fix).to.include("s3:PutObject");
         });
     });
 });

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { checkBackend, checkCliVersion, checkGit, MIN_CLI_VERSION, pendingRecovery, preflight, readGit } from "../../automation/preflight";
+import { LedgerError } from "../../automation/ledger";
 import { FakeEngine } from "../support/fake-engine";
 import { COMMIT, configOf, PROJECT_DIR } from "../support/rollout";
 
@@ -11,11 +12,12 @@ describe("preflight", () => {
     const sts = mockClient(STSClient);
     beforeEach(() => sts.reset());
 
-    const run = (env: string, engine = new FakeEngine({ stack: env }), git = { commit: COMMIT, dirty: false }) => {
+    const writable = { location: "/srv/ledger", checkWritable: async () => undefined };
+    const run = (env: string, engine = new FakeEngine({ stack: env }), git = { commit: COMMIT, dirty: false }, ledger = writable) => {
         const regions: string[] = [];
         const lines: string[] = [];
         const result = preflight(configOf(env), {
-            engine, git: async () => git, sts: async (region) => { regions.push(region); return new STSClient({ region }); },
+            engine, git: async () => git, sts: async (region) => { regions.push(region); return new STSClient({ region }); }, ledger,
         }, (l) => lines.push(l));
         return { result, regions, lines };
     };
@@ -70,6 +72,18 @@ describe("preflight", () => {
         expect(pendingRecovery([{ type: "deleting", urn: update }], "sit")).not.to.include("pending-creates");
     });
 
+    it("stops (exit 2) on a ledger it cannot write, and logs the ledger only once it is proven writable", async () => {
+        const cfg = configOf("dev");
+        sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice` });
+        const unwritable = { location: "/srv/ledger", checkWritable: async () => { throw new LedgerError("ledger-unwritable", "read-only", "fix it"); } };
+        const { result, lines } = run("dev", undefined, undefined, unwritable);
+        expect(await result.catch((e) => e)).to.include({ code: "ledger-unwritable", exitCode: 2 });
+        expect(lines.join("\n")).not.to.include("ledger");
+        const ok = run("dev");
+        await ok.result;
+        expect(ok.lines.slice(-1)).to.deep.equal(["ledger /srv/ledger"]);
+    });
+
     it("turns a missing CLI into exit 2 with install instructions", async () => {
         const err = await run("dev", new FakeEngine({ stack: "dev", cliMissing: true })).result.catch((e) => e);
         expect(err).to.include({ code: "cli-missing", exitCode: 2 });
@@ -102,10 +116,12 @@ describe("preflight", () => {
         const cfg = configOf("prod");
         sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/readonly/pr` });
         const lines: string[] = [];
-        const deps = { engine: new FakeEngine({ stack: "prod" }), git: async () => ({ commit: COMMIT, dirty: true }), sts: async () => new STSClient({}) };
+        // A pull request's read-only role cannot write the ledger, and a preview does not need to.
+        const readOnly = { location: "s3://bbws-ledger/prod", checkWritable: async () => { throw new LedgerError("ledger-unwritable", "read-only", "fix it"); } };
+        const deps = { engine: new FakeEngine({ stack: "prod" }), git: async () => ({ commit: COMMIT, dirty: true }), sts: async () => new STSClient({}), ledger: readOnly };
         expect((await preflight(cfg, deps, (l) => lines.push(l), { previewOnly: true })).git.dirty).to.equal(true);
-        expect(lines.at(-1)).to.equal(`commit ${COMMIT} with uncommitted changes (previewed as it is: ` +
-            "a rollout from this tree would be refused where a clean commit is required)");
+        expect(lines.slice(-2)).to.deep.equal([`commit ${COMMIT} with uncommitted changes (previewed as it is: ` +
+            "a rollout from this tree would be refused where a clean commit is required)", "ledger s3://bbws-ledger/prod (read only: a preview records nothing)"]);
         const refused = await preflight(cfg, deps, () => undefined).then(() => undefined, (err: Error) => err);
         expect(refused?.message).to.match(/uncommitted/);
     });

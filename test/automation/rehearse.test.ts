@@ -1,11 +1,14 @@
 /**
  * `npm run rollout -- … --rehearse`: the real CLI entry point, with nothing injected, runs against the
- * scripted engine in a throw-away folder under a banner, and leaves the project's own ledger alone.
+ * scripted engine in a throw-away folder under a banner, and leaves the project's own ledger alone;
+ * what it refuses, it refuses before that folder exists.
  */
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
+import { prepareRehearsal } from "../../automation/rehearse";
 import { main } from "../../automation/rollout-cli";
 import { PROJECT_DIR, textOf } from "../support/rehearsal";
 
@@ -53,5 +56,46 @@ describe("rollout --rehearse", function () {
     it("keeps its ledger in the throw-away folder, not the project's", () => {
         expect(fs.readFileSync(path.join(folderOf(io), "project", ".rollout", "dev.jsonl"), "utf8")).to.include('"result":"succeeded"');
         expect(realLedger("dev")).to.equal(ledgerBefore);
+    });
+});
+
+describe("rollout --rehearse: refusals leave nothing behind", () => {
+    let tmp: string;
+    let saved: string | undefined;
+    // os.tmpdir() reads TMPDIR on each call: a private one shows exactly what a refused rehearsal leaves.
+    beforeEach(() => {
+        saved = process.env.TMPDIR;
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bbws-rehearse-refusals-"));
+        process.env.TMPDIR = tmp;
+    });
+    afterEach(() => {
+        process.env.TMPDIR = saved;
+        if (saved === undefined) delete process.env.TMPDIR;
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    const refused: Array<[string, string[]]> = [
+        ["an unknown phase", ["--env", "dev", "--phase", "dns", "--yes", "--rehearse"]],
+        ["an unknown environment", ["--env", "qa", "--phase", "network", "--yes", "--rehearse"]],
+        ["a ledger outside the rehearsal", ["--env", "dev", "--phase", "network", "--yes", "--rehearse", "--ledger", "/srv/ledger"]],
+    ];
+    for (const [what, argv] of refused) {
+        it(`refuses ${what} with exit 2 and leaves no temporary folder`, async () => {
+            const io = memoryIo();
+            expect(await main(argv, io), textOf(io)).to.equal(2);
+            expect(fs.readdirSync(tmp)).to.deep.equal([]);
+        });
+    }
+
+    it("reports an invalid stack file under the operator's own path, not the temporary copy's, and leaves no folder", () => {
+        const project = fs.mkdtempSync(path.join(tmp, "project-"));
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"),
+            fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("azCount: 2", "azCount: 7"));
+        let err: any;
+        try { prepareRehearsal(project, "dev"); } catch (e) { err = e; }
+        expect(err).to.include({ code: "invalid-config", exitCode: 2 });
+        expect(err.message).to.match(new RegExp(`^${path.join(project, "Pulumi.dev.yaml")}: `));
+        expect(fs.readdirSync(tmp)).to.deep.equal([path.basename(project)]);
     });
 });

@@ -55,6 +55,11 @@ describe("rollout CLI", () => {
         ["--allow-replace without a URN", ["--env", "sit", "--phase", "network", "--allow-replace", "data-aurora"], /expects a resource URN/],
         ["an unknown format", ["--env", "sit", "--phase", "network", "--format", "html"], /Invalid values/],
         ["an unknown environment", ["--env", "qa", "--phase", "network"], /unknown environment 'qa'[\s\S]*dev, sit, prod/],
+        ["--ledger with a scheme other than a lower-case s3://", ["--env", "dev", "--phase", "network", "--ledger", "S3://bbws-ledger/platform"],
+            /--ledger S3:\/\/bbws-ledger\/platform: the scheme 'S3:' is not one the ledger knows[\s\S]*fix: for S3 write the scheme in lower case/],
+        ["--rehearse with an S3 ledger", ["--env", "dev", "--phase", "network", "--rehearse", "--ledger", "s3://bbws-ledger/platform"],
+            /--rehearse keeps its ledger in its own temporary folder[\s\S]*the order gate of a real ledger would count them/],
+        ["--rehearse with a local ledger", ["--env", "dev", "--phase", "network", "--rehearse", "--ledger", ".rollout"], /--rehearse keeps its ledger/],
     ];
     for (const [what, argv, message] of usage) {
         it(`rejects ${what} with exit 2 and no stack trace, before any engine call`, async () => {
@@ -116,6 +121,44 @@ describe("rollout CLI", () => {
         expect(code).to.equal(0);
         expect(io.stdout).to.have.length(1);
         expect(JSON.parse(io.stdout[0])).to.include({ env: "dev", phase: "network" });
+    });
+
+    it("does not take S3://… for a folder: nothing named S3: is created", async () => {
+        await cli(["--env", "dev", "--phase", "network", "--yes", "--ledger", "S3://bbws-ledger/platform"]);
+        expect(fs.readdirSync(projectDir).filter((f) => /^s3:/i.test(f))).to.deep.equal([]);
+    });
+
+    it("exits 2 on a ledger it cannot write, in preflight, before anything is previewed", async () => {
+        fs.writeFileSync(path.join(projectDir, "a-file"), "");
+        const { code, text } = await cli(["--env", "dev", "--phase", "network", "--yes", "--ledger", "a-file/audit"]);
+        expect(code, text).to.equal(2);
+        expect(text).to.include(`error: the ledger ${path.join(projectDir, "a-file", "audit", "dev.jsonl")} cannot be written: ENOTDIR`)
+            .and.include("fix: every attempt is recorded").and.not.match(/\n\s+at /);
+        expect(engine.calls).to.have.length(0);
+    });
+
+    it("exits 2 on a corrupt ledger before anything is previewed, naming the line", async () => {
+        fs.mkdirSync(path.join(projectDir, ".rollout"));
+        fs.writeFileSync(path.join(projectDir, ".rollout", "dev.jsonl"), `${JSON.stringify({ v: 1, phase: "network", result: "succeeded" })}\n`);
+        const { code, text } = await cli(["--env", "dev", "--phase", "database", "--yes"]);
+        expect(code, text).to.equal(2);
+        expect(text).to.include(`error: the ledger is corrupt at ${path.join(projectDir, ".rollout", "dev.jsonl")}:1: not a ledger record`);
+        expect(engine.calls).to.have.length(0);
+    });
+
+    it("when the record cannot be written after the apply, prints it as JSON on stderr with what to do, exit 1, no stack trace", async () => {
+        const audit = path.join(projectDir, "audit");
+        // The ledger folder becomes a file between the preflight check and the record: as a disk or a mount can fail mid-run.
+        const { code, text, io } = await cli(["--env", "dev", "--phase", "network", "--yes", "--ledger", "audit"], {}, {
+            verify: async () => async () => { fs.rmSync(audit, { recursive: true }); fs.writeFileSync(audit, ""); return { checks: [] }; },
+        });
+        expect(code, text).to.equal(1);
+        expect(engine.ups).to.have.length(1);
+        const lines = io.stderr.join("\n").split("\n");
+        const record = JSON.parse(lines[lines.indexOf("  the record that was not written:") + 1]);
+        expect(record).to.include({ env: "dev", phase: "network", result: "succeeded" });
+        expect(text).to.include("error: could not write the ledger record of network in dev (succeeded)")
+            .and.include("fix: add that line to the ledger once it is writable").and.not.match(/\n\s+at /);
     });
 
     it("keeps the ledger where --ledger says, relative to the working directory", async () => {

@@ -16,6 +16,8 @@ import { approvalsFor, COMMIT, configOf, harness, recordOf, request, textOf } fr
 const ENVIRONMENTS = ["dev", "sit", "prod"] as const;
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const allPhasesIn = (env: string) => PHASE_NAMES.map((p) => recordOf(env, p, "succeeded"));
+/** A commit other than the one being rolled out. */
+const OTHER_COMMIT = "0f0e0d0c0b0a09080706050403020100ffeeddcc";
 
 describe("rollout: the phase loop", () => {
     for (const env of ENVIRONMENTS) {
@@ -233,7 +235,7 @@ describe("rollout: the phase loop", () => {
 
         it("does not count another commit's successes", async () => {
             const h = harness("dev");
-            await h.ledger.append(recordOf("dev", "network", "succeeded", "0ther"));
+            await h.ledger.append(recordOf("dev", "network", "succeeded", OTHER_COMMIT));
             await rollout(request("dev", "all", { yes: true, resume: true }), h.deps);
             expect(h.engine.ups).to.have.length(PHASE_NAMES.length);
         });
@@ -285,7 +287,7 @@ describe("rollout: the phase loop", () => {
 
         it("does not accept another commit's rollout of sit", async () => {
             const h = harness("prod");
-            for (const p of PHASE_NAMES) await h.ledger.append(recordOf("sit", p, "succeeded", "0ther"));
+            for (const p of PHASE_NAMES) await h.ledger.append(recordOf("sit", p, "succeeded", OTHER_COMMIT));
             expect(await rollout(request("prod", "network", { approvals }), h.deps)).to.equal(EXIT.refused);
         });
 

@@ -6,6 +6,7 @@ import { PHASES } from "../../src/phases";
 import { subnetCidrs } from "../../components/network";
 import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
+import { tempDir } from "../support/temp";
 
 describe("offline synth", () => {
     const results = new Map<string, SynthResult>();
@@ -130,9 +131,8 @@ describe("offline synth", () => {
 
         it("refuses invalid config with exit 2, listing the problems", async () => {
             const fs = await import("fs");
-            const os = await import("os");
             const path = await import("path");
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bbws-synth-"));
+            const dir = tempDir("bbws-synth-");
             fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
             const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
             fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text.replace("azCount: 2", "azCount: 7").replace("cpu: 256", "cpu: 300"));
@@ -143,9 +143,8 @@ describe("offline synth", () => {
 
         it("refuses a stack file that is not YAML with exit 2", async () => {
             const fs = await import("fs");
-            const os = await import("os");
             const path = await import("path");
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bbws-synth-"));
+            const dir = tempDir("bbws-synth-");
             fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
             fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  bbws:domain: [unclosed\n");
             const io = memoryIo();

@@ -1,12 +1,16 @@
 /**
  * Scenarios 5 to 8 and 11: what goes wrong during a rollout, through the real adapter and CLI — a
- * resource failing mid-update, a locked stack, Ctrl-C, a plan that no longer matches, and a pending
- * operation left by a crash.
+ * resource failing mid-update, a locked stack (and two updates at once), Ctrl-C, a plan that no longer
+ * matches, and a pending operation left by a crash.
  */
 import { expect } from "chai";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
-import { Lock, writeLock } from "../support/engine/scenario";
+import { Lock, lockFile, writeLock } from "../support/engine/scenario";
+import { readHistory } from "../support/engine/state";
 
 describe("rehearsal: a resource fails mid-update", function () {
     this.timeout(60_000);
@@ -231,5 +235,36 @@ describe("rehearsal: a pending operation left by a crash", function () {
         expect(text).to.match(/::network-flow-log, interrupted while creating/);
         expect(text).to.match(/pulumi refresh --stack dev --import-pending-creates 'urn:pulumi:dev::\S+::network-flow-log <id>'/);
         expect(text).to.include("pulumi refresh --stack dev --clear-pending-creates");
+    });
+});
+
+describe("rehearsal: two updates of one stack at once (the scripted engine takes the lock, as the backends do)", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    after(() => dev.dispose());
+    let results: Array<{ code: number; stderr: string }>;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.scenario({ slow: { resource: "network-flow-logs-role", ms: 1500 } });
+        const up = () => new Promise<{ code: number; stderr: string }>((resolve) => {
+            execFile(path.join(dev.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", "dev"], { cwd: dev.projectDir },
+                (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
+        });
+        const first = up();
+        // The second starts once the first holds the lock, while it creates the slow role.
+        while (!fs.existsSync(lockFile(dev.engineHome, "dev"))) await new Promise((r) => setTimeout(r, 20));
+        results = await Promise.all([first, up()]);
+    });
+
+    it("the first succeeds; the second fails with the self-managed backend's lock text, naming the first as the holder", () => {
+        expect(results.map((r) => r.code)).to.deep.equal([0, 255]);
+        const first = dev.calls().filter((c) => c.argv[0] === "up")[0];
+        expect(results[1].stderr).to.include("the stack is currently locked by 1 lock(s)").and.include(`(pid ${first.pid})`);
+    });
+
+    it("the second changed nothing, and the lock is released when the first ends", () => {
+        expect(readHistory(dev.engineHome, "dev")).to.have.length(1);
+        expect(fs.existsSync(lockFile(dev.engineHome, "dev"))).to.equal(false);
     });
 });

@@ -3,8 +3,6 @@
  * the driver printed, a throwaway ledger and plan folder, and the phase loop's dependencies wired to a
  * `FakeEngine`.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseConfig, PlatformConfig } from "../../src/config";
 import { PhaseName } from "../../src/phases";
@@ -15,6 +13,7 @@ import type { RolloutDeps, RolloutRequest } from "../../automation/rollout";
 import { openStateArchive } from "../../automation/state-archive";
 import { readStackFile } from "../../automation/stack-files";
 import { FakeClock, FakeEngine, FakeEngineOptions } from "./fake-engine";
+import { tempDir } from "./temp";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const COMMIT = "5e1f0c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f";
@@ -30,9 +29,7 @@ export function textOf(io: CapturedIo): string {
     return [...io.stdout, ...io.stderr].join("\n");
 }
 
-export function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "bbws-rollout-"));
-}
+export { tempDir } from "./temp";
 
 export function request(env: string, phase: PhaseName | "all", extra: Partial<RolloutRequest> = {}): RolloutRequest {
     return {
@@ -76,7 +73,7 @@ export function harness(env: string, options: {
         // Every image the ecs phase pulls has been pushed.
         ecr: async () => ecrDouble(cfg.accountId, () => "image"),
         git: { commit: COMMIT, dirty: false }, operator: "alice", planDir: path.join(dir, "plans"), runId: "run-1",
-        states: openStateArchive(path.join(dir, "ledger")),
+        states: openStateArchive({ kind: "file", dir: path.join(dir, "ledger") }),
         ...options.deps,
     };
     return { engine, ledger, io, clock, deps, dir };

@@ -15,11 +15,14 @@
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
  * - under a targeted update the stack outputs are all recomputed, not mixed with old values;
  * - a plan records one operation per resource and is checked step by step, not property by property;
- * - secrets are `[secret]` everywhere, the state is not encrypted, and the lock is a file;
+ * - secrets are `[secret]` everywhere, the state is not encrypted, and the lock is a file that `up`
+ *   takes and releases (a killed CLI leaves it, as the self-managed backend's does); the service's
+ *   lease that expires is not modelled;
  * - `--policy-pack` runs our baseline's rules offline over the program's inputs (policy.ts), not the pack's
  *   CrossGuard code, and only for resources that have a step.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { OpMap, OpType } from "@pulumi/pulumi/automation";
 import { desiredState, DesiredState } from "./desired";
@@ -57,7 +60,7 @@ export async function run(argv: string[]): Promise<void> {
         const home = process.env[ENGINE_HOME_VAR];
         if (!home) throw new CliError(`this is the scripted test engine, not Pulumi: set ${ENGINE_HOME_VAR} to its folder`);
         fs.mkdirSync(home, { recursive: true });
-        fs.appendFileSync(argvLogFile(home), `${JSON.stringify({ argv, cwd: process.cwd() })}\n`);
+        fs.appendFileSync(argvLogFile(home), `${JSON.stringify({ argv, cwd: process.cwd(), pid: process.pid })}\n`);
         await dispatch(home, parseArgs(argv), readScenario(home));
     } catch (err) {
         if (!(err instanceof CliError)) throw err;
@@ -179,6 +182,24 @@ function checkLock(home: string, stack: string, scenario: Scenario, project: str
         `created by ${lock.holder} at 2026-11-23T09:14:02Z`);
 }
 
+/**
+ * `up` holds the stack's lock while it runs, as both backends do: created only if absent, so of two
+ * concurrent updates the second fails with the backend's own lock text. Returns the release.
+ */
+function takeLock(home: string, stack: string, scenario: Scenario, project: string): () => void {
+    const file = lockFile(home, stack);
+    const url = backendUrl(home, scenario);
+    const lock: Lock = { backend: /^https?:\/\//.test(url) ? "service" : "self-managed", holder: `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})` };
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+        fs.writeFileSync(file, JSON.stringify(lock), { flag: "wx" });
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        checkLock(home, stack, scenario, project);
+    }
+    return () => fs.rmSync(file, { force: true });
+}
+
 const PENDING_HELP = "These resources are in an unknown state because the Pulumi CLI was interrupted while waiting for changes to these " +
     "resources to complete. You should confirm whether or not the operations listed completed successfully by checking the state of " +
     "the appropriate provider. For example, if you are using AWS, you can confirm using the AWS Console.\n\n" +
@@ -200,11 +221,18 @@ class Session {
 
     constructor(readonly sink: EventSink, readonly desired: DesiredState) {}
 
-    /** `unlockedFor`: the backend that does not lock the stack for this operation. */
-    static async open(home: string, stack: string, args: Args, scenario: Scenario, title: string, unlockedFor?: Lock["backend"]): Promise<Session> {
+    /** Releases the stack's lock, when this session took it. */
+    release?: () => void;
+
+    /** `take`: the operation holds the lock while it runs; else it only fails on another's, except on the backend in `unlockedFor`. */
+    static async open(home: string, stack: string, args: Args, scenario: Scenario, title: string,
+        lock: { readonly take: true } | { readonly unlockedFor?: Lock["backend"] } = {}): Promise<Session> {
         const desired = await desiredState(process.cwd(), stack);
-        checkLock(home, stack, scenario, desired.project, unlockedFor);
+        let release: (() => void) | undefined;
+        if ("take" in lock) release = takeLock(home, stack, scenario, desired.project);
+        else checkLock(home, stack, scenario, desired.project, lock.unlockedFor);
         const session = new Session(await openEventSink(one(args, "--event-log")), desired);
+        session.release = release;
         session.sink.send({ preludeEvent: { config: desired.config } });
         print(`${title} (${stack}):\n`);
         return session;
@@ -305,8 +333,16 @@ function appliedState(step: Step): StateResource {
 }
 
 async function up(home: string, stack: string, args: Args, scenario: Scenario): Promise<void> {
+    const session = await Session.open(home, stack, args, scenario, "Updating", { take: true });
+    try {
+        await update(home, stack, args, scenario, session);
+    } finally {
+        session.release?.();
+    }
+}
+
+async function update(home: string, stack: string, args: Args, scenario: Scenario, session: Session): Promise<void> {
     let state = readState(home, stack)!;
-    const session = await Session.open(home, stack, args, scenario, "Updating");
     const pending = state.deployment.pending_operations ?? [];
     if (pending.length) {
         session.diagnostic("error", pendingMessage(pending));
@@ -326,9 +362,11 @@ async function up(home: string, stack: string, args: Args, scenario: Scenario): 
     }
 
     let interrupted = false;
+    // Like the CLI (pkg/backend/cancellation.go): the first SIGINT cancels, and with `once` a second one kills the process.
     process.once("SIGINT", () => {
         interrupted = true;
-        print("received SIGINT; cancelling the update: operations in flight finish, no new ones start\n");
+        print("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" +
+            "Note that terminating immediately may lead to orphaned resources and other inconsistencies.\n");
     });
     const resources = new Map(state.deployment.resources.map((r) => [r.urn, r]));
     const save = (extraPending: PendingOperation[] = []) => writeState(home, stack, ordered(resources, session.desired), extraPending, state);
@@ -462,7 +500,7 @@ function changeState(home: string, stack: string, state: StackState, change: Non
 async function previewRefresh(home: string, stack: string, args: Args, scenario: Scenario): Promise<void> {
     const state = readState(home, stack)!;
     // Self-managed backends take no lock for `refresh --preview-only` since CLI 3.229; the service does.
-    const session = await Session.open(home, stack, args, scenario, "Previewing refresh", "self-managed");
+    const session = await Session.open(home, stack, args, scenario, "Previewing refresh", { unlockedFor: "self-managed" });
     for (const r of state.deployment.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
         const drift = Object.entries(scenario.drift ?? {}).find(([key]) => matches(r.urn, key))?.[1] ?? {};
         const cloud = { ...r.outputs, ...drift };

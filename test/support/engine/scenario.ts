@@ -45,6 +45,8 @@ export interface Lock {
 export interface ArgvRecord {
     readonly argv: string[];
     readonly cwd: string;
+    /** The CLI process, so a test can tell whether a killed driver left it running. */
+    readonly pid: number;
 }
 
 export function scenarioFile(home: string): string {

@@ -1,0 +1,49 @@
+/**
+ * Ctrl-C and SIGTERM for a CLI that runs `pulumi` through the Automation API: the first cancels the
+ * run, a second one (a second or more later) stops waiting.
+ *
+ * The listeners stay registered (`on`, not `once`): execa loads signal-exit for every CLI call, and
+ * signal-exit, when it finds itself the signal's only listener, kills the CLI with SIGTERM and raises
+ * the signal again, which ends the driver with 130 before anything is recorded.
+ */
+import { CLI_HAS_THE_SIGNAL } from "./engine";
+
+/** The SIGINT of one Ctrl-C can arrive twice: from the terminal, and forwarded by `npm run` (@npmcli/run-script's signal manager). */
+const SAME_PRESS_MS = 1000;
+
+/** What `cancelOnSignals` needs of the process. */
+export interface SignalTarget {
+    on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+    readonly stdin: { readonly isTTY?: boolean };
+    readonly stderr: { write(text: string): unknown };
+    exit(code: number): never;
+}
+
+/**
+ * First SIGINT or SIGTERM: aborts `controller` (the run's cancel: no new operation starts, and the
+ * running CLI finishes what is in flight and stops). A SIGINT at a terminal reached the CLI too,
+ * through the process group, so the CLI is not sent another. A later signal exits at once with 130:
+ * execa's exit handler then sends the CLI SIGTERM, and the state may keep pending operations.
+ */
+export function cancelOnSignals(target: SignalTarget, controller: AbortController, now: () => number = Date.now): void {
+    let first: number | undefined;
+    const handle = (signal: NodeJS.Signals) => {
+        if (first === undefined) {
+            first = now();
+            const fromTerminal = signal === "SIGINT" && Boolean(target.stdin.isTTY);
+            target.stderr.write(`\n${signal} received: cancelling. pulumi finishes the operations in flight and stops, ` +
+                "and the phase is recorded as cancelled.\n" +
+                "  Press Ctrl-C again to stop waiting: pulumi is then terminated, which can leave pending operations in the state, " +
+                "and the attempt is not recorded.\n");
+            controller.abort(fromTerminal ? CLI_HAS_THE_SIGNAL : undefined);
+            return;
+        }
+        if (now() - first < SAME_PRESS_MS) return;
+        target.stderr.write(`\n${signal} received again: exiting now (exit 130) without a ledger record; pulumi is terminated. ` +
+            "The next run's preflight lists any pending operation it left, with the recovery steps; " +
+            "a self-managed backend may also keep the stack locked until `pulumi cancel`.\n");
+        target.exit(130);
+    };
+    target.on("SIGINT", handle);
+    target.on("SIGTERM", handle);
+}

@@ -1,0 +1,158 @@
+/**
+ * Ctrl-C as an operator sends it: a real SIGINT to a real `npm run rollout -- … --rehearse` process
+ * (the CLI's own entry point, not `main`), while the scripted `pulumi` it runs is creating a slow
+ * resource. Aborting an AbortController in-process (failures.test.ts) cannot show what execa's
+ * signal-exit handler does to a process that receives a signal.
+ */
+import { expect } from "chai";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { CLI_HAS_THE_SIGNAL } from "../../automation/engine";
+import { memoryIo } from "../../automation/io";
+import type { LedgerRecord } from "../../automation/ledger";
+import { readArgvLog, writeScenario } from "../support/engine/scenario";
+import { operations, PROJECT_DIR, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+
+/** The resource being created when the signal arrives, by its progress line. */
+const SLOW = { resource: "network-flow-logs-role", line: "creating bbws-vpc-flow-logs-dev", ms: 4000 };
+
+interface Interrupted {
+    readonly code: number | null;
+    readonly signal: NodeJS.Signals | null;
+    readonly stderr: string;
+    /** The rehearsal's folder, from the banner. */
+    readonly dir: string;
+    /** From the first signal to the driver's exit. */
+    readonly ms: number;
+}
+
+/**
+ * Starts the CLI, makes the flow-log role slow as soon as the banner names the rehearsal's folder
+ * (the engine reads its scenario on every call), and sends `signals` once that role is being created,
+ * `gapMs` apart.
+ */
+function interrupt(signals: NodeJS.Signals[], gapMs: number): Promise<Interrupted> {
+    const child: ChildProcess = spawn(process.execPath,
+        ["-r", "sucrase/register/ts", "automation/rollout-cli.ts", "--env", "dev", "--phase", "network", "--yes", "--rehearse"],
+        { cwd: PROJECT_DIR, stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    let dir = "";
+    let sentAt = 0;
+    child.stdout!.resume();
+    child.stderr!.on("data", (chunk) => {
+        stderr += chunk;
+        if (!dir && /the temporary folder (\S+), not/.test(stderr)) {
+            dir = /the temporary folder (\S+), not/.exec(stderr)![1];
+            const engineHome = path.join(dir, "engine");
+            writeScenario(engineHome, { backendUrl: `rehearsal://${engineHome}`, slow: { resource: SLOW.resource, ms: SLOW.ms } });
+        }
+        if (!sentAt && stderr.includes(SLOW.line)) {
+            sentAt = Date.now();
+            signals.forEach((signal, i) => setTimeout(() => child.kill(signal), i * gapMs));
+        }
+    });
+    return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr, dir, ms: Date.now() - sentAt })));
+}
+
+function ledgerOf(dir: string): LedgerRecord[] {
+    const file = path.join(dir, "project", ".rollout", "dev.jsonl");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+/** Linux: a process that has exited but not been reaped (its parent gone, PID 1 not reaping) is a zombie, and not running. */
+function running(pid: number): boolean {
+    try {
+        return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return false;
+    }
+}
+
+describe("rehearsal: a real Ctrl-C (SIGINT) to the rollout process during up", function () {
+    this.timeout(90_000);
+    let run: Interrupted;
+    before(async () => { run = await interrupt(["SIGINT"], 0); });
+    after(() => fs.rmSync(run.dir, { recursive: true, force: true }));
+
+    it("cancels: exit code 1, not 130, and the 'cancelled' line", () => {
+        expect([run.code, run.signal], run.stderr).to.deep.equal([1, null]);
+        expect(run.stderr).to.include("network: update was cancelled");
+    });
+
+    it("says what a second Ctrl-C would do", () => {
+        expect(run.stderr).to.include("SIGINT received: cancelling").and.include("Press Ctrl-C again to stop waiting: pulumi is then terminated");
+    });
+
+    it("waits for pulumi to finish the resource in flight: the role is created, no later resource is, and nothing is pending", () => {
+        const state = JSON.parse(fs.readFileSync(path.join(run.dir, "engine", "stacks", "dev.json"), "utf8"));
+        const names = state.deployment.resources.map((r: { urn: string }) => r.urn.split("::").pop());
+        expect(names).to.include(SLOW.resource).and.not.include("network-flow-log");
+        expect(state.deployment.pending_operations ?? []).to.deep.equal([]);
+        expect(run.stderr).to.include(`created ${SLOW.line.replace("creating ", "")}`);
+    });
+
+    it("records the phase as cancelled in the ledger", () => {
+        expect(ledgerOf(run.dir).map((r) => [r.phase, r.result, r.error?.code])).to.deep.equal([["network", "cancelled", "cancelled"]]);
+    });
+
+    it("leaves the stack unlocked", () => {
+        expect(fs.existsSync(path.join(run.dir, "engine", "locks", "dev.json"))).to.equal(false);
+    });
+});
+
+describe("rehearsal: a second Ctrl-C, a second and a half after the first", function () {
+    this.timeout(90_000);
+    let run: Interrupted;
+    before(async () => { run = await interrupt(["SIGINT", "SIGINT"], 1500); });
+    after(() => fs.rmSync(run.dir, { recursive: true, force: true }));
+
+    it("exits at once with 130, saying so, without waiting for the slow resource", () => {
+        expect(run.code, run.stderr).to.equal(130);
+        expect(run.stderr).to.include("SIGINT received again: exiting now (exit 130) without a ledger record; pulumi is terminated");
+        expect(run.ms).to.be.below(SLOW.ms);
+    });
+
+    it("leaves no pulumi process running: execa's exit handler sent it SIGTERM", async () => {
+        const up = readArgvLog(path.join(run.dir, "engine")).filter((c) => c.argv[0] === "up");
+        expect(up).to.have.length(1);
+        for (let waited = 0; running(up[0].pid) && waited < 3000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+        expect(running(up[0].pid)).to.equal(false);
+    });
+
+    it("writes no ledger record, as it said", () => {
+        expect(ledgerOf(run.dir)).to.deep.equal([]);
+    });
+});
+
+describe("rehearsal: Ctrl-C at a terminal, where pulumi gets the SIGINT from the process group (in-process, through `main`)", function () {
+    this.timeout(60_000);
+    let dev: Stage;
+    after(() => dev.dispose());
+    let run: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.scenario({ slow: { resource: SLOW.resource, ms: 800 } });
+        const controller = new AbortController();
+        const io = memoryIo();
+        const err = io.err;
+        io.err = (text) => {
+            err(text);
+            // As the signal handler does at a terminal. Nothing sends this scripted CLI a signal, so its update runs to the end.
+            if (text.includes(SLOW.line)) controller.abort(CLI_HAS_THE_SIGNAL);
+        };
+        run = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"], { signal: controller.signal, io });
+    });
+
+    it("does not send pulumi a second SIGINT (which would terminate it): the update in progress ends normally", () => {
+        expect(textOf(run.io)).to.include("network: succeeded");
+        expect(dev.state().deployment.pending_operations ?? []).to.deep.equal([]);
+    });
+
+    it("starts no new engine operation afterwards: the next phase is recorded as cancelled, without a preview", () => {
+        expect(run.code, textOf(run.io)).to.equal(1);
+        expect(operations(run.calls).map((c) => c.argv[0])).to.deep.equal(["preview", "preview", "up"]);
+        expect(dev.ledger().map((r) => [r.phase, r.result])).to.deep.equal([["network", "succeeded"], ["database", "cancelled"]]);
+    });
+});
