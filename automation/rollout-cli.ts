@@ -5,11 +5,10 @@
  * after the arguments are parsed, so `--help` answers at once.
  */
 import * as path from "path";
-import yargs from "yargs";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Engine } from "./engine";
-import { PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import type { EcrClient } from "./images";
 import type { Approval } from "./gates";
@@ -49,11 +48,9 @@ const defaultDeps: CliDeps = {
     now: () => Date.now(),
 };
 
-function parser() {
-    return yargs()
-        .scriptName("npm run rollout --")
-        .usage("$0 --env <env> --phase <phase|all> [options]\n\n" +
-            "Previews, gates, applies and verifies the platform one phase at a time, recording every attempt.")
+function parser(argv: readonly string[]) {
+    return commandLine(argv, "npm run rollout --", "$0 --env <env> --phase <phase|all> [options]\n\n" +
+        "Previews, gates, applies and verifies the platform one phase at a time, recording every attempt.")
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
         .option("phase", { type: "string", describe: `Phase to roll out: ${PHASE_NAMES.join(", ")}, or all (in that order)` })
         .option("approve", { type: "string", array: true, default: [] as string[],
@@ -73,34 +70,20 @@ function parser() {
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
         .epilogue("Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error;\n" +
-            "            3 refused by a gate (order, promotion, scope, safety, approval; not with --preview-only) or by the policy pack.")
-        .strict()
-        .version(false)
-        .help()
-        .wrap(110)
-        .exitProcess(false);
+            "            3 refused by a gate (order, promotion, scope, safety, approval; not with --preview-only) or by the policy pack.");
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
 
 export async function main(argv: readonly string[], io: Io, overrides: Partial<CliDeps> = {}): Promise<number> {
-    const parsed = await new Promise<{ args: Args; output: string; error?: Error }>((resolve) => {
-        parser().parse([...argv], {}, (error, args, output) => resolve({ args: args as Args, output, error: error ?? undefined }));
-    });
-    if (parsed.error) {
-        io.err(parsed.output || parsed.error.message);
-        return EXIT.usage;
-    }
-    if (parsed.output) {
-        io.out(parsed.output);
-        return EXIT.ok;
-    }
     return runCommand(io, async () => {
+        const args = await parseCommandLine(parser(argv), argv, io) as Args | undefined;
+        if (args === undefined) return EXIT.ok;
         // Every refusal comes before the rehearsal's folder exists, so a usage error leaves nothing behind.
-        const req = toRequest(parsed.args);
+        const req = toRequest(args);
         const { parseLedgerLocation } = await import("./ledger");
-        const location = parsed.args.ledger === undefined ? undefined : parseLedgerLocation(parsed.args.ledger, overrides.cwd ?? defaultDeps.cwd);
-        const rehearsal = parsed.args.rehearse ? (await import("./rehearse")).rehearse(defaultDeps.projectDir, parsed.args.env, io) : {};
+        const location = args.ledger === undefined ? undefined : parseLedgerLocation(args.ledger, overrides.cwd ?? defaultDeps.cwd);
+        const rehearsal = args.rehearse ? (await import("./rehearse")).rehearse(defaultDeps.projectDir, args.env, io) : {};
         return run(req, location, io, { ...defaultDeps, ...rehearsal, ...overrides });
     });
 }

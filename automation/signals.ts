@@ -25,23 +25,35 @@ export interface SignalTarget {
  * through the process group, so the CLI is not sent another. A later signal exits at once with 130:
  * execa's exit handler then sends the CLI SIGTERM, and the state may keep pending operations.
  */
-export function cancelOnSignals(target: SignalTarget, controller: AbortController, now: () => number = Date.now): void {
+/** What a command says on the first and on a second signal: what cancelling means for its own work. */
+export interface CancelMessages {
+    readonly cancelling: string;
+    readonly abandoning: string;
+}
+
+/** The rollout's words: a phase is recorded as cancelled, and a second signal leaves no record. */
+export const ROLLOUT_CANCEL_MESSAGES: CancelMessages = {
+    cancelling: "pulumi finishes the operations in flight and stops, and the phase is recorded as cancelled.\n" +
+        "  Press Ctrl-C again to stop waiting: pulumi is then terminated, which can leave pending operations in the state, " +
+        "and the attempt is not recorded.",
+    abandoning: "exiting now (exit 130) without a ledger record; pulumi is terminated. " +
+        "The next run's preflight lists any pending operation it left, with the recovery steps; " +
+        "a self-managed backend may also keep the stack locked until `pulumi cancel`.",
+};
+
+export function cancelOnSignals(target: SignalTarget, controller: AbortController, now: () => number = Date.now,
+    messages: CancelMessages = ROLLOUT_CANCEL_MESSAGES): void {
     let first: number | undefined;
     const handle = (signal: NodeJS.Signals) => {
         if (first === undefined) {
             first = now();
             const fromTerminal = signal === "SIGINT" && Boolean(target.stdin.isTTY);
-            target.stderr.write(`\n${signal} received: cancelling. pulumi finishes the operations in flight and stops, ` +
-                "and the phase is recorded as cancelled.\n" +
-                "  Press Ctrl-C again to stop waiting: pulumi is then terminated, which can leave pending operations in the state, " +
-                "and the attempt is not recorded.\n");
+            target.stderr.write(`\n${signal} received: cancelling. ${messages.cancelling}\n`);
             controller.abort(fromTerminal ? CLI_HAS_THE_SIGNAL : undefined);
             return;
         }
         if (now() - first < SAME_PRESS_MS) return;
-        target.stderr.write(`\n${signal} received again: exiting now (exit 130) without a ledger record; pulumi is terminated. ` +
-            "The next run's preflight lists any pending operation it left, with the recovery steps; " +
-            "a self-managed backend may also keep the stack locked until `pulumi cancel`.\n");
+        target.stderr.write(`\n${signal} received again: ${messages.abandoning}\n`);
         target.exit(130);
     };
     target.on("SIGINT", handle);

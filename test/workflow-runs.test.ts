@@ -10,7 +10,8 @@
  *   in CI; first on PATH for drift, which reads AWS only through the CLI); OIDC credentials are not
  *   needed by either; upload/download-artifact copy files; the sticky comment and github-script call
  *   GitHub's API and are not run (the files they would post are checked instead).
- * - `vars.ROLLOUT_LEDGER` (an S3 bucket in CI) is a local folder, so the test sees every record written.
+ * - `--ledger "$ROLLOUT_LEDGER"` (an S3 bucket in CI) is dropped: a rehearsal refuses any --ledger and
+ *   keeps its records in its own folder, which the test reads back after each step.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -60,7 +61,14 @@ function checkout(root: string): string {
     return dir;
 }
 
-interface StepRun { readonly name: string; readonly code: number; readonly stdout: string; readonly stderr: string }
+interface StepRun {
+    readonly name: string;
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** What the step's rehearsals wrote to their own ledgers (the `.jsonl` files, concatenated). */
+    readonly records: string;
+}
 
 /** One job of a workflow for one matrix entry: its `run:` steps in order, the `uses:` steps as the header says. */
 class JobRun {
@@ -113,14 +121,23 @@ class JobRun {
             for (const [key, value] of Object.entries(scope ?? {})) env[key] = expand(String(value), ctx);
         }
         Object.assign(env, this.extraEnv);
-        const script = expand(step.run!, ctx).replace(/npm run --silent rollout -- /g, "npm run --silent rollout -- --rehearse ");
+        // A rehearsal keeps its records in its own folder and refuses --ledger (automation/rehearse.ts):
+        // the step's ledger flag is dropped here, and the records are read back from that folder below.
+        const script = expand(step.run!, ctx)
+            .replace(/npm run --silent rollout -- /g, "npm run --silent rollout -- --rehearse ")
+            .replace(/ --ledger "\$ROLLOUT_LEDGER"/g, "");
         const file = path.join(this.temp, `step-${this.runs.length}.sh`);
         fs.writeFileSync(file, script);
         fs.writeFileSync(env.GITHUB_OUTPUT, "");
         const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], { cwd: this.cwd, env, encoding: "utf8" });
-        this.runs.push({ name: step.name ?? step.run!.split("\n")[0], code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr });
+        const output = `${result.stdout}\n${result.stderr}`;
+        const records = [...output.matchAll(/ledger (\S*\/bbws-rehearsal-[a-z]+-\w+\S*)/g)].map(([, dir]) => dir)
+            .filter((dir) => fs.existsSync(dir) && fs.statSync(dir).isDirectory())
+            .flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".jsonl")).map((f) => fs.readFileSync(path.join(dir, f), "utf8")))
+            .join("");
+        this.runs.push({ name: step.name ?? step.run!.split("\n")[0], code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, records });
         // Each --rehearse run leaves its folder for inspection (under the OS temp folder, where the engine's caches are warm).
-        for (const [folder] of `${result.stdout}\n${result.stderr}`.matchAll(/\S*\/bbws-rehearsal-[a-z]+-[\w]+/g)) fs.rmSync(folder, { recursive: true, force: true });
+        for (const [folder] of output.matchAll(/\S*\/bbws-rehearsal-[a-z]+-[\w]+/g)) fs.rmSync(folder, { recursive: true, force: true });
         if (step.id) {
             this.outputs[step.id] = Object.fromEntries(fs.readFileSync(env.GITHUB_OUTPUT, "utf8").split("\n").filter(Boolean)
                 .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
@@ -191,8 +208,8 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
             expect(comment.runs.map((s) => s.code)).to.deep.equal([0]);
         });
 
-        it("writes nothing to the shared ledger and leaves the checkout clean", () => {
-            expect(fs.existsSync(ledger) ? fs.readdirSync(ledger) : []).to.deep.equal([]);
+        it("writes no ledger record and leaves the checkout clean", () => {
+            expect(Object.values(previews).flatMap((job) => job.runs.map((run) => run.records)).join("")).to.equal("");
             expect(gitStatus(cwd)).to.equal("");
         });
     });
@@ -209,7 +226,7 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
                 const job = new JobRun(wf, wf.jobs.rollout, cwd, r.temp, { inputs: c.inputs, vars: { ...VARS, ROLLOUT_LEDGER: r.ledger }, env: wf.env }, {}, r.artifacts).run();
                 expect(job.runs.map((s) => [s.name, s.code]), describeRuns(job.runs)).to.deep.equal([["Roll out", 0]]);
                 expect(fs.readFileSync(path.join(r.temp, "step-summary.md"), "utf8")).to.contain(c.expect);
-                expect(fs.readFileSync(path.join(r.ledger, `${c.inputs.env}.jsonl`), "utf8")).to.contain('"result":"succeeded"');
+                expect(job.runs[0].records).to.contain('"result":"succeeded"');
                 expect(gitStatus(cwd)).to.equal("");
             });
         }

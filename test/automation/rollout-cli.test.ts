@@ -46,7 +46,8 @@ describe("rollout CLI", () => {
 
 
     const usage: Array<[string, string[], RegExp]> = [
-        ["an unknown flag", ["--env", "sit", "--phase", "network", "--yolo"], /Unknown argument: yolo/],
+        ["an unknown flag (one line, not the whole help)", ["--env", "sit", "--phase", "network", "--yolo"], /^error: Unknown argument: yolo\n  fix: see --help$/],
+        ["a switch given 'maybe' (yargs would read it as false)", ["--env", "sit", "--phase", "network", "--yes=maybe"], /--yes is a switch: it takes no value \(or true\/false\), got 'maybe'/],
         ["no --env", ["--phase", "network"], /Missing required argument: env/],
         ["no --phase", ["--env", "sit"], /--phase is required/],
         ["an unknown phase", ["--env", "sit", "--phase", "dns"], /unknown phase 'dns'/],
