@@ -98,6 +98,17 @@ interface BucketSpec {
     readonly logsTo?: aws.s3.Bucket;
 }
 
+/**
+ * A bucket's name, `bbws-<part>-<env>-<account id>`. Bucket names are unique across every AWS
+ * account (S3 user guide, "Bucket naming rules"): a short name such as `bbws-logs-dev` may already
+ * belong to someone else, and CreateBucket would refuse it on the first `up`. The account id makes
+ * the name ours; the longest part (`migration-artifacts`) with a 16-character stack name is 54
+ * characters of the 63 allowed.
+ */
+export function bucketName(env: string, accountId: string, part: string): string {
+    return `${bbwsName(env, part)}-${accountId}`;
+}
+
 export class StorageLayer extends pulumi.ComponentResource {
     readonly fileSystemId: pulumi.Output<string>;
     readonly fileSystemArn: pulumi.Output<string>;
@@ -132,8 +143,8 @@ export class StorageLayer extends pulumi.ComponentResource {
         }
         this.accessPoints = accessPoints;
 
-        const assetsName = bbwsName(env, "tenant-assets");
-        const migrationName = bbwsName(env, "migration-artifacts");
+        const assetsName = bucketName(env, accountId, "tenant-assets");
+        const migrationName = bucketName(env, accountId, "migration-artifacts");
         const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
         const logs = this.bucket(name, args, {
             part: "logs",
@@ -248,7 +259,7 @@ export class StorageLayer extends pulumi.ComponentResource {
     private bucket(name: string, args: StorageLayerArgs, spec: BucketSpec): aws.s3.Bucket {
         const logical = `${name}-${spec.part}`;
         const bucket = new aws.s3.Bucket(logical, {
-            bucket: bbwsName(args.env, spec.part),
+            bucket: bucketName(args.env, args.accountId, spec.part),
             tags: { Name: bbwsName(args.env, spec.part) },
         }, statefulOptions(this, args.protection, { retain: true }));
         new aws.s3.BucketPublicAccessBlock(`${logical}-public-access`, {
@@ -286,7 +297,7 @@ export class StorageLayer extends pulumi.ComponentResource {
             new aws.s3.BucketLogging(`${logical}-logging`, {
                 bucket: bucket.id,
                 targetBucket: spec.logsTo.id,
-                targetPrefix: `s3/${bbwsName(args.env, spec.part)}/`,
+                targetPrefix: `s3/${bucketName(args.env, args.accountId, spec.part)}/`,
             }, { parent: this });
         }
         return bucket;

@@ -152,20 +152,20 @@ describe("storage layer", () => {
             describe("S3 buckets", () => {
                 const parts = ["tenant-assets", "migration-artifacts", "logs"];
 
-                it("are named bbws-tenant-assets, bbws-migration-artifacts and bbws-logs for the environment", async () => {
+                it("are named bbws-<part>-<env>-<account>: bucket names are global across AWS accounts (S3 \"Bucket naming rules\")", async () => {
                     expect(ofType(resources, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket))
-                        .to.have.members(parts.map((p) => `bbws-${p}-${env}`));
-                    expect(await promiseOf(layer.assetsBucket.name)).to.equal(`bbws-tenant-assets-${env}`);
-                    expect(await promiseOf(layer.migrationBucket.name)).to.equal(`bbws-migration-artifacts-${env}`);
-                    expect(await promiseOf(layer.logsBucket.arn)).to.equal(`arn:aws:s3:::bbws-logs-${env}`);
+                        .to.have.members(parts.map((p) => `bbws-${p}-${env}-${cfg.accountId}`));
+                    expect(await promiseOf(layer.assetsBucket.name)).to.equal(`bbws-tenant-assets-${env}-${cfg.accountId}`);
+                    expect(await promiseOf(layer.migrationBucket.name)).to.equal(`bbws-migration-artifacts-${env}-${cfg.accountId}`);
+                    expect(await promiseOf(layer.logsBucket.arn)).to.equal(`arn:aws:s3:::bbws-logs-${env}-${cfg.accountId}`);
                 });
                 for (const part of parts) {
-                    it(`bbws-${part}-${env}: public access blocked, objects owned by the account, TLS only, encrypted, versioned`, () => {
+                    it(`bbws-${part}-${env}-<account>: public access blocked, objects owned by the account, TLS only, encrypted, versioned`, () => {
                         const pab = named(resources, `storage-${part}-public-access`).inputs;
                         expect(pab).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
                         expect(named(resources, `storage-${part}-ownership`).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
                         const deny = policyOf(named(resources, `storage-${part}-policy`)).Statement.find((s: any) => s.Sid === "DenyInsecureTransport");
-                        expect(deny.Resource).to.deep.equal([`arn:aws:s3:::bbws-${part}-${env}`, `arn:aws:s3:::bbws-${part}-${env}/*`]);
+                        expect(deny.Resource).to.deep.equal([`arn:aws:s3:::bbws-${part}-${env}-${cfg.accountId}`, `arn:aws:s3:::bbws-${part}-${env}-${cfg.accountId}/*`]);
                         expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
                         const sse = named(resources, `storage-${part}-encryption`).inputs.rules[0].applyServerSideEncryptionByDefault;
                         expect(sse.sseAlgorithm).to.be.oneOf(["aws:kms", "AES256"]);
@@ -188,15 +188,15 @@ describe("storage layer", () => {
                         .to.equal(cfg.region === "af-south-1" ? "arn:aws:iam::098369216593:root" : "arn:aws:iam::156460612806:root");
                     expect(alb.Effect).to.equal("Allow");
                     expect(alb.Action).to.equal("s3:PutObject");
-                    for (const resource of alb.Resource) expect(resource).to.match(new RegExp(`^arn:aws:s3:::bbws-logs-${env}/.*AWSLogs/${cfg.accountId}/\\*$`));
+                    for (const resource of alb.Resource) expect(resource).to.match(new RegExp(`^arn:aws:s3:::bbws-logs-${env}-${cfg.accountId}/.*AWSLogs/${cfg.accountId}/\\*$`));
                     const s3 = statements.find((s: any) => s.Principal?.Service === "logging.s3.amazonaws.com");
                     expect(s3.Condition.StringEquals).to.deep.equal({ "aws:SourceAccount": cfg.accountId });
                 });
                 it("sends the media and migration buckets' access logs to the logs bucket, and only those", () => {
                     const logging = ofType(resources, "aws:s3/bucketLogging:BucketLogging");
-                    expect(logging.map((l) => l.inputs.bucket)).to.have.members([`bbws-tenant-assets-${env}`, `bbws-migration-artifacts-${env}`]);
+                    expect(logging.map((l) => l.inputs.bucket)).to.have.members([`bbws-tenant-assets-${env}-${cfg.accountId}`, `bbws-migration-artifacts-${env}-${cfg.accountId}`]);
                     for (const l of logging) {
-                        expect(l.inputs.targetBucket).to.equal(`bbws-logs-${env}`);
+                        expect(l.inputs.targetBucket).to.equal(`bbws-logs-${env}-${cfg.accountId}`);
                         expect(l.inputs.targetPrefix).to.equal(`s3/${l.inputs.bucket}/`);
                     }
                 });
