@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import { createAwsModel } from "../../automation/aws-model";
-import type { SynthResource, SynthResult } from "../../automation/synth";
+import { DEFAULT_OPTIONS, SynthResource, SynthResult } from "../../automation/synth";
 import { main } from "../../automation/synth-cli";
 import { viewsFromSynth } from "../../src/policy/offline";
 import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
@@ -57,7 +57,7 @@ describe("offline property dependencies", () => {
     const model = createAwsModel({ accountId: "093646564004", region: "af-south-1", azCount: 3 });
     const urn = (type: string, name: string) => `urn:pulumi:prod::bbws-platform::${type}::${name}`;
     const resource = (type: string, name: string, inputs: Record<string, unknown>): SynthResource =>
-        ({ urn: urn(type, name), type, name, phase: "network", parent: null, inputs });
+        ({ urn: urn(type, name), type, name, phase: "network", parent: null, custom: true, inputs, dependencies: [], propertyDependencies: {}, options: DEFAULT_OPTIONS });
 
     it("are recovered from the ids and ARNs the AWS model handed out, as CrossGuard's would name them", async () => {
         const sgType = "aws:ec2/securityGroup:SecurityGroup";
