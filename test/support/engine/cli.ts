@@ -463,7 +463,7 @@ function failStep(session: Session, step: Step, message = "api error InvalidPara
 
 /** The packs' findings, by resource for `validateResource` policies and apart for `validateStack` ones. */
 async function policyFindings(args: Args, desired: DesiredState) {
-    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, process.cwd(), (message) => { throw new CliError(message); });
+    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, (message) => { throw new CliError(message); });
     return {
         resource: (urn: string) => all.filter((f) => !f.stackPolicy && f.urn === urn),
         stack: all.filter((f) => f.stackPolicy),
