@@ -49,6 +49,7 @@ export interface RegisteredOptions {
     readonly provider?: string;
 }
 
+/** A former identity given by its parts; a missing part is the resource's own. */
 export interface RegisteredAlias {
     readonly name?: string;
     readonly type?: string;
@@ -145,7 +146,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
                     parent: req.getParent() ? engineUrn(req.getParent()) : undefined,
                     custom: req.getCustom(),
                     inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
-                    ...recordedEdges(req),
+                    ...declaredBy(req),
                 });
             }
             callback(err, resp);
@@ -168,7 +169,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
 }
 
 /** What the request says besides the resource itself: its dependencies and options, URNs in the engine's form. */
-function recordedEdges(req: any): Pick<Registration, "dependencies" | "propertyDependencies" | "options"> {
+function declaredBy(req: any): Pick<Registration, "dependencies" | "propertyDependencies" | "options"> {
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
         propertyDependencies[key] = deps.getUrnsList().map(engineUrn);
@@ -189,6 +190,7 @@ function recordedEdges(req: any): Pick<Registration, "dependencies" | "propertyD
     };
 }
 
+/** An alias as the SDK sent it: a whole URN, or a spec holding only the parts that differ. */
 function aliasOf(alias: any): string | RegisteredAlias {
     if (alias.hasUrn()) return engineUrn(alias.getUrn());
     const spec = alias.getSpec();
