@@ -1,6 +1,7 @@
 /**
  * Runs Pulumi code under `pulumi.runtime.setMocks` with the AWS model and records every registration
- * as the engine would see it: URN, type, name, parent URN and resolved inputs (secrets masked).
+ * as the engine would see it: URN, type, name, parent URN, resolved inputs (secrets masked), the
+ * dependencies the SDK sends and the resource options, so offline tools read them instead of guessing.
  * The offline synth runs the whole program through it; the component tests run one layer.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -14,8 +15,47 @@ export interface Registration {
     readonly name: string;
     /** URN of the parent resource; undefined only for the root stack. */
     readonly parent?: string;
+    /**
+     * True for a resource a provider manages; false for a component (ours, awsx's remote `Vpc`) and the
+     * root stack, for which the engine stores no id or outputs. The one answer to "is it a component".
+     */
     readonly custom: boolean;
     readonly inputs: Record<string, any>;
+    /**
+     * URNs the engine records as this resource's dependencies: `dependsOn` and every resource an input
+     * came from. The SDK has already expanded a local component into its custom (and remote) children.
+     */
+    readonly dependencies: string[];
+    /** Per input key, the URNs that key's value came from (CrossGuard's `propertyDependencies`). */
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly options: RegisteredOptions;
+}
+
+/** The resource options the engine acts on, as the SDK sends them. */
+export interface RegisteredOptions {
+    /** A delete or replace fails until the resource is unprotected. */
+    readonly protect: boolean;
+    /** Input paths whose changes the engine ignores once the resource exists. */
+    readonly ignoreChanges: string[];
+    /** A replacement deletes the old resource before creating the new one. */
+    readonly deleteBeforeReplace: boolean;
+    /** Leaving the program removes the resource from the state but not from AWS. */
+    readonly retainOnDelete: boolean;
+    /** Input paths whose change forces a replacement, on top of the provider's own. */
+    readonly replaceOnChanges: string[];
+    /** Former identities: a URN, or a spec of the parts that changed (`parent: null` for no parent). */
+    readonly aliases: Array<string | RegisteredAlias>;
+    /** `<provider urn>::<provider id>` of an explicit provider; undefined for the package's default one. */
+    readonly provider?: string;
+}
+
+/** A former identity given by its parts; a missing part is the resource's own. */
+export interface RegisteredAlias {
+    readonly name?: string;
+    readonly type?: string;
+    readonly stack?: string;
+    readonly project?: string;
+    readonly parent?: string | null;
 }
 
 export interface MockRunOptions {
@@ -106,6 +146,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
                     parent: req.getParent() ? engineUrn(req.getParent()) : undefined,
                     custom: req.getCustom(),
                     inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
+                    ...declaredBy(req),
                 });
             }
             callback(err, resp);
@@ -125,6 +166,37 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     } finally {
         if (activeRun === run) activeRun = undefined;
     }
+}
+
+/** What the request says besides the resource itself: its dependencies and options, URNs in the engine's form. */
+function declaredBy(req: any): Pick<Registration, "dependencies" | "propertyDependencies" | "options"> {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+        propertyDependencies[key] = deps.getUrnsList().map(engineUrn);
+    });
+    const provider: string = req.getProvider();
+    return {
+        dependencies: req.getDependenciesList().map(engineUrn),
+        propertyDependencies,
+        options: {
+            protect: req.getProtect() === true,
+            ignoreChanges: req.getIgnorechangesList(),
+            deleteBeforeReplace: req.getDeletebeforereplace() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            replaceOnChanges: req.getReplaceonchangesList(),
+            aliases: req.getAliasesList().map(aliasOf),
+            provider: provider ? engineUrn(provider) : undefined,
+        },
+    };
+}
+
+/** An alias as the SDK sent it: a whole URN, or a spec holding only the parts that differ. */
+function aliasOf(alias: any): string | RegisteredAlias {
+    if (alias.hasUrn()) return engineUrn(alias.getUrn());
+    const spec = alias.getSpec();
+    const parent = spec.getNoparent() ? null : spec.getParenturn() ? engineUrn(spec.getParenturn()) : undefined;
+    const parts = { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject() };
+    return { ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== "")), ...(parent !== undefined ? { parent } : {}) };
 }
 
 /**

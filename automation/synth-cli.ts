@@ -36,7 +36,7 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
         if (args.policies) {
             const { evaluateSynth } = await import("../src/policy/offline");
             const { renderPolicyReport } = await import("../src/policy/report");
-            const evaluation = await evaluateSynth(projectDir, result);
+            const evaluation = evaluateSynth(result);
             io.out(renderPolicyReport(evaluation, args.format));
             return evaluation.blocked ? EXIT.refused : EXIT.ok;
         }

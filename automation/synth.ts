@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PHASES, PhaseName } from "../src/phases";
-import type { Registration } from "./mock-run";
+import type { Registration, RegisteredOptions } from "./mock-run";
 import { UsageError } from "./errors";
 import { engineConfig, loadStackConfig, readStackFile, StackFile } from "./stack-files";
 
@@ -18,8 +18,16 @@ export interface SynthResource {
     readonly phase: PhaseName | "stack";
     /** Parent URN; null for the root stack. */
     readonly parent: string | null;
+    /** False for components and the root stack: the engine stores no id or outputs for them. */
+    readonly custom: boolean;
     /** Inputs as resolved values, secrets replaced by `[secret]`. */
     readonly inputs: Record<string, unknown>;
+    /** URNs the engine records as dependencies: `dependsOn` and every resource an input came from. */
+    readonly dependencies: readonly string[];
+    /** Per input key, the URNs its value came from. */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** The resource options the program set, as the engine receives them. */
+    readonly options: RegisteredOptions;
 }
 
 export interface SynthResult {
@@ -68,7 +76,10 @@ export async function synthesize(projectDir: string, env: string, options: Synth
 }
 
 function toSynthResource(r: Registration, all: readonly Registration[]): SynthResource {
-    return { urn: r.urn, type: r.type, name: r.name, phase: phaseOf(r, all), parent: r.parent ?? null, inputs: r.inputs };
+    return {
+        urn: r.urn, type: r.type, name: r.name, phase: phaseOf(r, all), parent: r.parent ?? null, custom: r.custom, inputs: r.inputs,
+        dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, options: r.options,
+    };
 }
 
 /** The phase of a resource: the layer component among its ancestors (or itself). */
@@ -98,10 +109,19 @@ function defaultProviders(project: string, env: string, registrations: readonly 
             name,
             phase: "stack",
             parent: root?.urn ?? null,
+            custom: true,
             inputs: { version },
+            dependencies: [],
+            propertyDependencies: {},
+            options: DEFAULT_OPTIONS,
         };
     });
 }
+
+/** What the engine assumes for a resource the program sets no options on. */
+export const DEFAULT_OPTIONS: RegisteredOptions = {
+    protect: false, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false, replaceOnChanges: [], aliases: [],
+};
 
 function packageVersion(projectDir: string, pkg: string): string {
     const file = path.join(projectDir, "node_modules", "@pulumi", pkg, "package.json");

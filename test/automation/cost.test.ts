@@ -8,7 +8,7 @@ import { main } from "../../automation/cost-cli";
 import { main as synthMain } from "../../automation/synth-cli";
 import { RESOURCE_MODELS } from "../../automation/aws-model";
 import { memoryIo } from "../../automation/io";
-import { synthesize, SynthResource, SynthResult } from "../../automation/synth";
+import { DEFAULT_OPTIONS, synthesize, SynthResource, SynthResult } from "../../automation/synth";
 import { CONFIG_SCHEMAS } from "../../src/config";
 import { cachedSynthesize } from "../support/synth-cache";
 import { configFor, ENVIRONMENTS, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
@@ -33,7 +33,10 @@ const TABLE: PriceTable = {
 
 let serial = 0;
 function res(type: string, name: string, inputs: Record<string, unknown>, phase: SynthResource["phase"] = "network"): SynthResource {
-    return { urn: `urn:pulumi:t::p::${type}::${name}-${serial++}`, type, name, phase, parent: null, inputs };
+    return {
+        urn: `urn:pulumi:t::p::${type}::${name}-${serial++}`, type, name, phase, parent: null, custom: true, inputs,
+        dependencies: [], propertyDependencies: {}, options: DEFAULT_OPTIONS,
+    };
 }
 const synthOf = (...resources: SynthResource[]): SynthResult => ({ project: "p", stack: "t", resources, outputs: {} });
 const estimate = (synth: SynthResult, cost = DEFAULTS) => estimateCost(synth, { region: REGION, cost, prices: TABLE });

@@ -80,6 +80,60 @@ describe("offline synth", () => {
         });
     }
 
+    describe("records what the program declared, as the engine receives it", () => {
+        const find = (env: string, name: string) => {
+            const found = results.get(env)!.resources.find((r) => r.name === name);
+            if (!found) throw new Error(`${env} has no resource named ${name}`);
+            return found;
+        };
+
+        it("an ECS service depends on the capacity providers and its listener rule (dependsOn, no input names them)", () => {
+            const service = find("prod", "ecs-aupairhive-service");
+            expect(service.dependencies).to.include.members([find("prod", "ecs-capacity-providers").urn, find("prod", "ecs-aupairhive-rule").urn]);
+            expect(service.options.ignoreChanges).to.deep.equal(["desiredCount"]);
+        });
+
+        it("the Aurora cluster ignores engineVersion changes and is protected exactly where config says so", () => {
+            for (const [env, protect] of [["prod", true], ["sit", true], ["dev", false]] as const) {
+                const aurora = find(env, "data-aurora");
+                expect(aurora.options.ignoreChanges, env).to.deep.equal(["engineVersion"]);
+                expect(aurora.options.protect, env).to.equal(protect);
+            }
+        });
+
+        it("a role policy's `role` input comes from its role's URN", () => {
+            expect(find("prod", "network-flow-logs-policy").propertyDependencies.role).to.deep.equal([find("prod", "network-flow-logs-role").urn]);
+        });
+
+        it("a dependency on awsx's VPC names the remote component, whose children the engine waits for", () => {
+            const vpc = find("prod", "network-vpc");
+            expect(vpc.custom).to.equal(false);
+            expect(find("prod", "network-flow-log").propertyDependencies.vpcId).to.deep.equal([vpc.urn]);
+        });
+
+        it("a bucket policy that quotes other buckets' ARNs as text does not depend on those buckets", () => {
+            const policy = find("prod", "storage-logs-policy");
+            expect(JSON.stringify(policy.inputs)).to.contain(`arn:aws:s3:::${find("prod", "storage-tenant-assets").inputs.bucket}`);
+            expect(policy.dependencies).to.deep.equal([find("prod", "storage-logs").urn]);
+        });
+
+        it("custom is false exactly for the layers, awsx's VPC and the root stack: the components", () => {
+            for (const r of results.get("prod")!.resources) {
+                expect(r.custom, r.urn).to.equal(!(r.type.startsWith("bbws:") || r.type === "pulumi:pulumi:Stack" || r.type.startsWith("awsx:")));
+            }
+        });
+
+        it("registers every resource after its parent and its dependencies, the order the engine needs", () => {
+            for (const env of ENVIRONMENTS) {
+                const seen = new Set<string>();
+                for (const r of results.get(env)!.resources) {
+                    for (const before of [...(r.parent ? [r.parent] : []), ...r.dependencies]) expect(seen.has(before), `${r.urn} before ${before}`).to.equal(true);
+                    seen.add(r.urn);
+                }
+            }
+        });
+    });
+
     it("is deterministic: the same stack gives the same resources twice", async () => {
         const again = await synthesize(PROJECT_DIR, "dev");
         expect(again.resources).to.deep.equal(results.get("dev")!.resources);
@@ -92,7 +146,8 @@ describe("offline synth", () => {
             expect(io.stdout).to.have.length(1);
             const doc = JSON.parse(io.stdout[0]);
             expect(Object.keys(doc)).to.deep.equal(["project", "stack", "resources", "outputs"]);
-            expect(Object.keys(doc.resources[0])).to.deep.equal(["urn", "type", "name", "phase", "parent", "inputs"]);
+            expect(Object.keys(doc.resources[0])).to.deep.equal(
+                ["urn", "type", "name", "phase", "parent", "custom", "inputs", "dependencies", "propertyDependencies", "options"]);
         });
 
         it("--phase shows only that phase", async () => {

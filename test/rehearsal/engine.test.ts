@@ -4,9 +4,11 @@
  * scenarios are only as good as these.
  */
 import { expect } from "chai";
-import type { DesiredResource } from "../support/engine/desired";
+import { DEFAULT_OPTIONS } from "../../automation/synth";
+import { desiredState, DesiredResource } from "../support/engine/desired";
 import type { StateResource } from "../support/engine/state";
 import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../support/engine/steps";
+import { PROJECT_DIR } from "../support/pulumi";
 
 const ROOT = "urn:pulumi:dev::bbws-platform::pulumi:pulumi:Stack::bbws-platform-dev";
 const PROVIDER = "urn:pulumi:dev::bbws-platform::pulumi:providers:aws::default_7_48_0";
@@ -20,6 +22,7 @@ function resource(urn: string, parent: string | null, inputs: Record<string, unk
     const custom = !type.startsWith("bbws:") && type !== "pulumi:pulumi:Stack";
     return {
         urn, type, name: urn.split("::").pop()!, parent, custom, inputs, id: custom ? `id-${urn.length}` : "", outputs: inputs, dependencies,
+        propertyDependencies: {}, options: DEFAULT_OPTIONS,
         provider: custom && !type.startsWith("pulumi:providers:") ? `${PROVIDER}::04da6b54` : "",
     };
 }
@@ -85,6 +88,31 @@ describe("scripted engine: targeting, as Pulumi does it", () => {
         expect(ops(steps)["data-aurora"]).to.equal("same");
         expect(ops(steps)).not.to.have.property("network-database-sg");
         expect(errors).to.deep.equal([]);
+    });
+});
+
+describe("scripted engine: dependencies are the ones the program declared, recorded by the synth", () => {
+    let prod: DesiredResource[];
+    before(async function () {
+        this.timeout(60000);
+        prod = (await desiredState(PROJECT_DIR, "prod")).resources;
+    });
+    const urnOf = (name: string) => prod.find((r) => r.name === name)!.urn;
+
+    it("a targeted service fails on its untargeted capacity providers and listener rule, which only its dependsOn names", () => {
+        const service = prod.find((r) => r.name === "ecs-aupairhive-service")!;
+        const left = [urnOf("ecs-capacity-providers"), urnOf("ecs-aupairhive-rule")];
+        const targets = [service.urn, service.parent!, ...service.dependencies.filter((d) => !left.includes(d))];
+        const { errors } = computeSteps(prod, [], { targets, targetDependents: false });
+        expect(errors.filter((e) => e.urn === service.urn).map((e) => e.message)).to.deep.equal(left.map((urn) =>
+            `Resource '${service.urn}' depends on '${urn}' which was was not specified in --target list.`));
+    });
+
+    it("a bucket policy quoting other buckets' ARNs as text may go ahead of them: the engine sees no dependency there", () => {
+        const policy = prod.find((r) => r.name === "storage-logs-policy")!;
+        const { steps, errors } = computeSteps(prod, [], { targets: [policy.parent!, urnOf("storage-logs"), policy.urn], targetDependents: false });
+        expect(errors).to.deep.equal([]);
+        expect(steps.find((s) => s.urn === policy.urn)?.op).to.equal("create");
     });
 });
 

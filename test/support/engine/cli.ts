@@ -8,8 +8,9 @@
  *   nothing runs in parallel and nothing takes time unless a scenario says so;
  * - diffs are on top-level inputs, and replacement comes from automation/replacement.ts (the provider's
  *   ForceNew inputs the program sets, at the top level), not from the provider's schema; no
- *   `ignoreChanges`, `replaceOnChanges`, aliases, protect, and `deleteBeforeReplace` does not change the order;
- * - dependencies are recovered from ids and ARNs in inputs, not recorded from the program;
+ *   `ignoreChanges`, `replaceOnChanges`, aliases, protect (recorded in the desired state, not acted on), and
+ *   `deleteBeforeReplace` does not change the order;
+ * - dependencies are the program's, recorded by the synth; the state keeps no `propertyDependencies` or options;
  * - of the refusals to delete, only the engine's (a targeted delete's untargeted dependents); AWS's own,
  *   such as `DependencyViolation` for a security group still in use, are not modelled;
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
@@ -462,7 +463,7 @@ function failStep(session: Session, step: Step, message = "api error InvalidPara
 
 /** The packs' findings, by resource for `validateResource` policies and apart for `validateStack` ones. */
 async function policyFindings(args: Args, desired: DesiredState) {
-    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, process.cwd(), (message) => { throw new CliError(message); });
+    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, (message) => { throw new CliError(message); });
     return {
         resource: (urn: string) => all.filter((f) => !f.stackPolicy && f.urn === urn),
         stack: all.filter((f) => f.stackPolicy),

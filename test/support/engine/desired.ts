@@ -1,13 +1,14 @@
 /**
- * The desired state of a stack: our offline synth of the program (the same URNs, types, parents and
- * inputs the real engine computes), plus what AWS would answer on create (ids and outputs, from the
- * AWS model) and the dependencies between resources. The synth costs a second and a half, so its
- * result is cached on disk per stack file and program source.
+ * The desired state of a stack: our offline synth of the program (the same URNs, types, parents,
+ * inputs, dependencies and options the real engine receives), plus what AWS would answer on create
+ * (ids and outputs, from the AWS model). The synth costs a second and a half, so its result is cached
+ * on disk per stack file and program source.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { RegisteredOptions } from "../../../automation/mock-run";
 import { readJson, writeJson } from "./scenario";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -26,8 +27,11 @@ export interface DesiredResource {
     /** What AWS answers on create: the id, and the inputs plus computed attributes. */
     readonly id: string;
     readonly outputs: Record<string, unknown>;
-    /** URNs of the resources whose id or ARN this one's inputs use. */
+    /** URNs the program made this resource depend on (`dependsOn` and its inputs' sources), as recorded by the synth. */
     readonly dependencies: string[];
+    /** Per input key, the URNs its value came from. */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    readonly options: RegisteredOptions;
     /** `<provider urn>::<provider id>`, as in the engine's state; empty for providers and components. */
     readonly provider: string;
 }
@@ -83,52 +87,22 @@ async function synthesizeDesired(projectDir: string, stack: string): Promise<Des
 
     const providers = new Map<string, string>();
     const answered = synth.resources.map((r) => {
-        const custom = isCustom(r.type);
         if (r.type.startsWith("pulumi:providers:")) {
             const id = uuidFrom(r.urn);
             providers.set(r.type.slice("pulumi:providers:".length), `${r.urn}::${id}`);
-            return { ...r, custom, id, outputs: r.inputs };
+            return { ...r, id, outputs: r.inputs };
         }
-        if (!custom) return { ...r, custom, id: "", outputs: {} };
+        if (!r.custom) return { ...r, id: "", outputs: {} };
         const { id, state } = model.newResource({ type: r.type, name: r.name, inputs: r.inputs, provider: "", custom: true }) as
             { id: string; state: Record<string, unknown> };
-        return { ...r, custom, id, outputs: state };
+        return { ...r, id, outputs: state };
     });
     const resources = answered.map((r): DesiredResource => ({
         urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom, inputs: r.inputs, id: r.id, outputs: r.outputs,
-        dependencies: dependenciesOf(r, answered),
-        provider: r.custom && !r.type.startsWith("pulumi:providers:") ? providers.get(r.type.split(":")[0]) ?? "" : "",
+        dependencies: [...r.dependencies], propertyDependencies: r.propertyDependencies, options: r.options,
+        provider: r.custom && !r.type.startsWith("pulumi:providers:") ? r.options.provider ?? providers.get(r.type.split(":")[0]) ?? "" : "",
     }));
     return { project: synth.project, stack, resources, outputs: synth.outputs, config: engineConfig(readStackFile(projectDir, stack)) };
-}
-
-/** Our layers and the root stack are components; awsx's VPC is one too, though the synth sees it as one resource. */
-function isCustom(type: string): boolean {
-    return !(type.startsWith("bbws:") || type === "pulumi:pulumi:Stack" || type.startsWith("awsx:"));
-}
-
-/**
- * Dependencies as the engine would record them, recovered from values: a resource depends on another
- * when one of its inputs is that resource's id or ARN (or a JSON document, e.g. a policy, quotes the
- * ARN). A resource's outputs repeat its inputs, so only an id or ARN it does not take as input is its
- * own; short ids ("none") are ignored so that a coincidence does not make a dependency.
- */
-function dependenciesOf(r: { urn: string; inputs: Record<string, unknown> }, all: ReadonlyArray<{ urn: string; custom: boolean; id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }>): string[] {
-    const leaves = leafStrings(r.inputs);
-    const documents = leaves.filter((s) => s.startsWith("{"));
-    const exact = new Set(leaves);
-    return all.filter((other) => other.urn !== r.urn && other.custom).filter((other) => {
-        const own = new Set(leafStrings(other.inputs));
-        const identity = [other.id, other.outputs.arn].filter((v): v is string => typeof v === "string" && v.length >= 8 && !own.has(v));
-        return identity.some((id) => exact.has(id) || documents.some((d) => d.includes(`"${id}"`)));
-    }).map((other) => other.urn);
-}
-
-function leafStrings(value: unknown): string[] {
-    if (typeof value === "string") return [value];
-    if (Array.isArray(value)) return value.flatMap(leafStrings);
-    if (value && typeof value === "object") return Object.values(value).flatMap(leafStrings);
-    return [];
 }
 
 /** A stable UUID-shaped id (providers' ids look like this). */

@@ -4,13 +4,10 @@
  * and environment scopes offline (src/policy/offline.ts) over its desired state, and reports what they
  * find as the CLI does: one `policyEvent` per violation, worded as @pulumi/policy words it.
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { DesiredState } from "./desired";
 import { REPO_ROOT } from "./desired";
-import { readJson, writeJson } from "./scenario";
 
 /** The only pack this engine can run: ours. */
 export const BASELINE_PACK_DIR = path.join(REPO_ROOT, "src", "policy");
@@ -31,7 +28,7 @@ export interface PolicyFinding {
  * Checks each `--policy-pack` as the CLI loads it (a PulumiPolicy.yaml in the folder), then evaluates
  * ours. `fail` is how the engine reports an error; anything but our pack fails loudly.
  */
-export async function runPolicyPacks(dirs: readonly string[], desired: DesiredState, projectDir: string, fail: (message: string) => never):
+export async function runPolicyPacks(dirs: readonly string[], desired: DesiredState, fail: (message: string) => never):
     Promise<PolicyFinding[]> {
     const findings: PolicyFinding[] = [];
     for (const dir of dirs) {
@@ -42,36 +39,18 @@ export async function runPolicyPacks(dirs: readonly string[], desired: DesiredSt
         if (fs.realpathSync(absolute) !== fs.realpathSync(BASELINE_PACK_DIR)) {
             fail(`the scripted engine runs only the security baseline (${BASELINE_PACK_DIR}), not the policy pack at '${dir}'`);
         }
-        findings.push(...await evaluateBaseline(absolute, desired, projectDir));
+        findings.push(...await evaluateBaseline(absolute, desired));
     }
     return findings;
 }
 
-/**
- * Loading the evaluation (the AWS model, the config schema, the SDK) costs seconds on every CLI call, so
- * its answer is cached like the desired state: keyed by that state, the pack's sources and today's date
- * (waivers expire).
- */
-async function evaluateBaseline(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
-    const key = createHash("sha256").update(JSON.stringify(desired)).update(new Date().toISOString().slice(0, 10));
-    for (const file of fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
-        const full = path.join(dir, file);
-        if (fs.statSync(full).isFile()) key.update(file).update("\0").update(fs.readFileSync(full)).update("\0");
-    }
-    const cache = path.join(os.tmpdir(), "bbws-scripted-pulumi-policy", `${key.digest("hex").slice(0, 24)}.json`);
-    const cached = readJson<PolicyFinding[]>(cache);
-    if (cached) return cached;
-    const findings = await evaluateUncached(dir, desired, projectDir);
-    writeJson(cache, findings);
-    return findings;
-}
-
-async function evaluateUncached(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
+/** Our rules over the desired state: about a tenth of a second, so nothing is cached. */
+async function evaluateBaseline(dir: string, desired: DesiredState): Promise<PolicyFinding[]> {
     const { evaluateSynth } = await import("../../../src/policy/offline");
     // The pack's name is PACK_NAME (pack.ts, which loads @pulumi/policy); package.json carries the same
     // name and the version @pulumi/policy reports, so this engine reads both there.
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string; version: string };
-    const evaluation = await evaluateSynth(projectDir, desired);
+    const evaluation = evaluateSynth(desired);
     return evaluation.outcomes.flatMap((outcome) => outcome.violations.map((v): PolicyFinding => ({
         urn: v.urn,
         policyName: v.policy,
