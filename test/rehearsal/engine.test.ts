@@ -4,9 +4,9 @@
  * scenarios are only as good as these.
  */
 import { expect } from "chai";
-import type { DesiredResource } from "../support/engine/desired";
-import type { StateResource } from "../support/engine/state";
-import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../support/engine/steps";
+import type { DesiredResource } from "../../automation/rehearsal-engine/desired";
+import type { StateResource } from "../../automation/rehearsal-engine/state";
+import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../../automation/rehearsal-engine/steps";
 
 const ROOT = "urn:pulumi:dev::bbws-platform::pulumi:pulumi:Stack::bbws-platform-dev";
 const PROVIDER = "urn:pulumi:dev::bbws-platform::pulumi:providers:aws::default_7_48_0";

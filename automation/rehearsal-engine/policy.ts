@@ -67,7 +67,7 @@ async function evaluateBaseline(dir: string, desired: DesiredState, projectDir: 
 }
 
 async function evaluateUncached(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
-    const { evaluateSynth } = await import("../../../src/policy/offline");
+    const { evaluateSynth } = await import("../../src/policy/offline");
     // The pack's name is PACK_NAME (pack.ts, which loads @pulumi/policy); package.json carries the same
     // name and the version @pulumi/policy reports, so this engine reads both there.
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string; version: string };
