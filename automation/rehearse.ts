@@ -17,7 +17,7 @@ import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } fr
 import { emptyState, readState } from "./rehearsal-engine/state";
 import type { EcrClient } from "./images";
 import type { Io } from "./io";
-import type { CliDeps } from "./rollout-cli";
+import type { CliDeps } from "./rollout-deps";
 import { loadStackConfig } from "./stack-files";
 
 /** The scripted engine's install root: `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`. */

@@ -1,7 +1,7 @@
 /**
  * `--policy-pack <dir>` in the scripted engine. The real CLI starts the pack as an analyzer plugin and
  * asks it about each resource; this engine cannot run CrossGuard, so it runs the same pure rules, waivers
- * and environment scopes offline (src/policy/offline.ts) over its desired state, and reports what they
+ * and environment scopes offline (automation/policy-offline.ts) over its desired state, and reports what they
  * find as the CLI does: one `policyEvent` per violation, worded as @pulumi/policy words it.
  */
 import { createHash } from "crypto";
@@ -47,13 +47,17 @@ export async function runPolicyPacks(dirs: readonly string[], desired: DesiredSt
     return findings;
 }
 
+/** The offline evaluation lives beside the driver, not in the pack's folder: a change to it changes the answer too. */
+const OFFLINE_EVALUATION = path.join(REPO_ROOT, "automation", "policy-offline.ts");
+
 /**
  * Loading the evaluation (the AWS model, the config schema, the SDK) costs seconds on every CLI call, so
- * its answer is cached like the desired state: keyed by that state, the pack's sources and today's date
- * (waivers expire).
+ * its answer is cached like the desired state: keyed by that state, the pack's sources, the offline
+ * evaluation's and today's date (waivers expire).
  */
 async function evaluateBaseline(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
     const key = createHash("sha256").update(JSON.stringify(desired)).update(new Date().toISOString().slice(0, 10));
+    key.update(fs.readFileSync(OFFLINE_EVALUATION)).update("\0");
     for (const file of fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
         const full = path.join(dir, file);
         if (fs.statSync(full).isFile()) key.update(file).update("\0").update(fs.readFileSync(full)).update("\0");
@@ -67,7 +71,7 @@ async function evaluateBaseline(dir: string, desired: DesiredState, projectDir: 
 }
 
 async function evaluateUncached(dir: string, desired: DesiredState, projectDir: string): Promise<PolicyFinding[]> {
-    const { evaluateSynth } = await import("../../src/policy/offline");
+    const { evaluateSynth } = await import("../policy-offline");
     // The pack's name is PACK_NAME (pack.ts, which loads @pulumi/policy); package.json carries the same
     // name and the version @pulumi/policy reports, so this engine reads both there.
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string; version: string };

@@ -8,7 +8,7 @@ import { memoryIo } from "../../automation/io";
 import { createAwsModel } from "../../automation/aws-model";
 import type { SynthResource, SynthResult } from "../../automation/synth";
 import { main } from "../../automation/synth-cli";
-import { viewsFromSynth } from "../../src/policy/offline";
+import { viewsFromSynth } from "../../automation/policy-offline";
 import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
 

@@ -6,12 +6,12 @@
  * the model gave that id.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { createAwsModel } from "../../automation/aws-model";
-import { SECRET_MASK } from "../../automation/mock-run";
-import { loadStackConfig } from "../../automation/stack-files";
-import type { SynthResource, SynthResult } from "../../automation/synth";
-import { evaluate, EvaluateOptions, Evaluation } from "./evaluate";
-import type { ResourceView } from "./rule";
+import { createAwsModel } from "./aws-model";
+import { SECRET_MASK } from "./mock-run";
+import { loadStackConfig } from "./stack-files";
+import type { SynthResource, SynthResult } from "./synth";
+import { evaluate, EvaluateOptions, Evaluation } from "../src/policy/evaluate";
+import type { ResourceView } from "../src/policy/rule";
 
 /** Values another resource would hold to refer to this one: an ARN or an AWS id such as `sg-0123abcd…`. */
 const HANDLE = /^arn:|^[a-z]+-[0-9a-f]{8,}$/;
