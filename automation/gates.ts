@@ -4,8 +4,8 @@
  * phase loop gathers the facts; the gates only judge them.
  */
 import { PHASE_NAMES, PhaseName } from "../src/phases";
-import type { LedgerRecord } from "./ledger";
-import { PlanStep, REPLACEMENT_OPS } from "./plan-summary";
+import type { Approval, LedgerRecord } from "./ledger";
+import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";
 import { refusedReplacement } from "./replacement";
 import { isAlwaysTargeted } from "./targets";
 
@@ -40,14 +40,6 @@ export interface GateResult {
 
 export function evaluate<C>(gate: Gate<C>, context: C): GateResult {
     return { gate: gate.id, info: gate.info, explanation: gate.explanation, verdict: gate.check(context) };
-}
-
-/** `--approve role:name`, optionally pinned to a plan with `@<sha256 prefix>`. */
-export interface Approval {
-    readonly role: string;
-    readonly name: string;
-    /** The plan the approver reviewed (a prefix of its sha256), or the plan approved in this run. */
-    readonly planHash?: string;
 }
 
 const pass = (findings: string[] = [], overrides?: string[]): GateVerdict => ({ status: "pass", findings, overrides });

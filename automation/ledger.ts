@@ -16,7 +16,14 @@ import { z } from "zod";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { OpMap } from "./engine";
 import { BbwsError, EXIT, ExitCode } from "./errors";
-import type { Approval } from "./gates";
+
+/** `--approve role:name`, optionally pinned to a plan with `@<sha256 prefix>`: the gate judges it, the ledger keeps it. */
+export interface Approval {
+    readonly role: string;
+    readonly name: string;
+    /** The plan the approver reviewed (a prefix of its sha256), or the plan approved in this run. */
+    readonly planHash?: string;
+}
 
 export type Outcome = "succeeded" | "failed" | "refused" | "cancelled" | "previewed";
 

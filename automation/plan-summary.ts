@@ -4,29 +4,14 @@
  * at the terminal, as Markdown for a pull request, or as JSON for tools.
  */
 import type { PhaseName } from "../src/phases";
-import type { EngineEvent, OpMap, OpType } from "./engine";
+import type { OpMap, OpType } from "./engine";
 import type { GateResult } from "./gates";
+import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";
 import { renderMarkdownTable, renderTable } from "./table";
 import { parseUrn } from "./targets";
 
 export type SummaryFormat = "table" | "markdown" | "json";
 export const SUMMARY_FORMATS: readonly SummaryFormat[] = ["table", "markdown", "json"];
-
-/** One step of a preview, from its `resourcePreEvent`. */
-export interface PlanStep {
-    readonly urn: string;
-    readonly type: string;
-    readonly op: OpType;
-    /** Top-level properties that change. */
-    readonly diffs: readonly string[];
-    /** Properties that force a replacement. */
-    readonly replaceKeys: readonly string[];
-}
-
-export function stepOf(event: EngineEvent): PlanStep | undefined {
-    const m = event.resourcePreEvent?.metadata;
-    return m && { urn: m.urn, type: m.type, op: m.op, diffs: m.diffs ?? [], replaceKeys: m.keys ?? [] };
-}
 
 export interface PhaseSummary {
     readonly env: string;
@@ -47,9 +32,6 @@ export function wouldRefuse(gate: GateResult): string | undefined {
     const [first, ...rest] = gate.verdict.findings;
     return `would refuse: ${gate.gate} because ${first}${rest.length ? ` (and ${rest.length} more)` : ""}`;
 }
-
-/** The operations a replacement is made of, as preview events report them. */
-export const REPLACEMENT_OPS: ReadonlySet<string> = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 /** One row per changed resource: a replacement's three steps read as one `replace`. */
 export function changedResources(steps: readonly PlanStep[]): Array<{ name: string; type: string; op: string; properties: string[]; urn: string }> {

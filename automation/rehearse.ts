@@ -1,6 +1,6 @@
 /**
  * `--rehearse`: the same driver, the same `LocalWorkspace` adapter, but the `pulumi` it runs is the
- * scripted test engine (test/support/engine) over a throw-away folder, and preflight's AWS and git
+ * scripted engine (automation/rehearsal-engine) over a throw-away folder, and preflight's AWS and git
  * questions, the image check's ECR and verification are answered by doubles. Operators practise gates and approvals with it; the README's
  * rollout transcript is one. Nothing in it talks to AWS or to a real state backend.
  *
@@ -13,15 +13,15 @@ import * as path from "path";
 import { createHash } from "crypto";
 import type { BatchGetImageCommand, BatchGetImageCommandOutput, DescribeImagesCommand, DescribeImagesCommandOutput } from "@aws-sdk/client-ecr";
 import type { STSClient } from "@aws-sdk/client-sts";
-import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } from "../test/support/engine/scenario";
-import { emptyState, readState } from "../test/support/engine/state";
+import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } from "./rehearsal-engine/scenario";
+import { emptyState, readState } from "./rehearsal-engine/state";
 import type { EcrClient } from "./images";
 import type { Io } from "./io";
-import type { CliDeps } from "./rollout-cli";
+import type { CliDeps } from "./rollout-deps";
 import { loadStackConfig } from "./stack-files";
 
 /** The scripted engine's install root: `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`. */
-export const ENGINE_ROOT = path.resolve(__dirname, "..", "test", "support", "engine");
+export const ENGINE_ROOT = path.join(__dirname, "rehearsal-engine");
 
 /** The commit the rehearsal's git double reports: no real commit is ever recorded as rehearsed. */
 export const REHEARSAL_COMMIT = "0".repeat(40);
@@ -117,7 +117,7 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
         },
         banner: [
             "REHEARSAL — nothing in AWS changes.",
-            "  Pulumi is the scripted test engine (test/support/engine); AWS (STS, ECR), git and verification answers are doubles;",
+            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR), git and verification answers are doubles;",
             `  state, plans and the ledger go to the temporary folder ${dir}, not to the project or a state backend.`,
         ].join("\n"),
     };

@@ -16,7 +16,7 @@
  * - `refused`: the safety gate (automation/gates.ts) refuses the replacement: it would destroy data,
  *   or neither creating first nor deleting first can succeed.
  *
- * The scripted rehearsal engine (test/support/engine/steps.ts) plans replacements from this table,
+ * The scripted rehearsal engine (automation/rehearsal-engine/steps.ts) plans replacements from this table,
  * so a rehearsal's preview shows what the real engine would. test/automation/replacement.test.ts
  * checks that every type in automation/aws-name-rules.ts has a row and that every listed input is
  * one the program sets.

@@ -5,36 +5,15 @@
  * after the arguments are parsed, so `--help` answers at once.
  */
 import * as path from "path";
-import type { STSClient } from "@aws-sdk/client-sts";
 import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
-import type { Engine } from "./engine";
 import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
-import type { EcrClient } from "./images";
-import type { Approval } from "./gates";
-import type { LedgerLocation, S3Factory } from "./ledger";
+import type { Approval, LedgerLocation } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
-import type { GitState } from "./preflight";
 import { Io, processIo } from "./io";
 import { cancelOnSignals } from "./signals";
-import type { RolloutRequest, VerifyHook } from "./rollout";
-
-/** What `main` reaches outside the process through; tests replace any of it. */
-export interface CliDeps {
-    /** Directory with Pulumi.yaml and the stack files. */
-    readonly projectDir: string;
-    /** Directory relative paths on the command line are resolved against. */
-    readonly cwd: string;
-    readonly createEngine: (env: string) => Promise<Engine>;
-    readonly sts: (region: string) => Promise<Pick<STSClient, "send">>;
-    /** ECR for a region, where the ecs phase's images are looked up. */
-    readonly ecr: (region: string) => Promise<EcrClient>;
-    readonly s3?: S3Factory;
-    readonly git: () => Promise<GitState>;
-    readonly verify: () => Promise<VerifyHook>;
-    readonly now: () => number;
-    readonly signal?: AbortSignal;
-}
+import type { RolloutRequest } from "./rollout";
+import type { CliDeps } from "./rollout-deps";
 
 const defaultDeps: CliDeps = {
     projectDir: PROJECT_DIR,

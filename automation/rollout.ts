@@ -17,11 +17,12 @@ import { CancelledError, Engine, OpMap } from "./engine";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "./errors";
 import { checkImages, EcrClient, ImageCheckError, IMAGES_PHASE } from "./images";
 import {
-    Approval, approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
+    approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
 } from "./gates";
 import { LedgerWriteError } from "./ledger";
-import type { Ledger, LedgerRecord, Outcome } from "./ledger";
-import { CHANGE_HEADERS, changedResources, changeRow, countsOf, PlanStep, renderSummary, stepOf, SummaryFormat } from "./plan-summary";
+import type { Approval, Ledger, LedgerRecord, Outcome } from "./ledger";
+import { PlanStep, stepOf } from "./plan-steps";
+import { CHANGE_HEADERS, changedResources, changeRow, countsOf, renderSummary, SummaryFormat } from "./plan-summary";
 import type { Io } from "./io";
 import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";

@@ -34,8 +34,8 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
         const started = Date.now();
         const result = await synthesize(projectDir, args.env);
         if (args.policies) {
-            const { evaluateSynth } = await import("../src/policy/offline");
-            const { renderPolicyReport } = await import("../src/policy/report");
+            const { evaluateSynth } = await import("./policy-offline");
+            const { renderPolicyReport } = await import("./policy-report");
             const evaluation = evaluateSynth(result);
             io.out(renderPolicyReport(evaluation, args.format));
             return evaluation.blocked ? EXIT.refused : EXIT.ok;

@@ -3,11 +3,11 @@ import * as fs from "fs";
 import { main } from "../../automation/drift-cli";
 import { memoryIo } from "../../automation/io";
 import { prepareRehearsal } from "../../automation/rehearse";
-import { readArgvLog, stateFile, writeScenario } from "../support/engine/scenario";
-import { StateResource, writeState } from "../support/engine/state";
+import { readArgvLog, stateFile, writeScenario } from "../../automation/rehearsal-engine/scenario";
+import { StateResource, writeState } from "../../automation/rehearsal-engine/state";
 import { PROJECT_DIR } from "../support/pulumi";
 
-/** Through the real LocalWorkspace adapter, with the scripted `pulumi` (test/support/engine) as the CLI. */
+/** Through the real LocalWorkspace adapter, with the scripted `pulumi` (automation/rehearsal-engine) as the CLI. */
 describe("npm run drift through the Automation API", function () {
     this.timeout(60000);
 

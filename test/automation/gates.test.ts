@@ -2,7 +2,7 @@ import { expect } from "chai";
 import {
     approvalGate, DESTRUCTIVE_OPS, orderGate, promotionGate, safetyGate, scopeGate, STATEFUL_TYPES,
 } from "../../automation/gates";
-import type { PlanStep } from "../../automation/plan-summary";
+import type { PlanStep } from "../../automation/plan-steps";
 import { urn } from "../support/fake-engine";
 import { COMMIT, recordOf } from "../support/rollout";
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { changedResources, PhaseSummary, PlanStep, renderSummary } from "../../automation/plan-summary";
+import type { PlanStep } from "../../automation/plan-steps";
+import { changedResources, PhaseSummary, renderSummary } from "../../automation/plan-summary";
 import { belongsTo, isAlwaysTargeted, parseUrn, urnsByPhase } from "../../automation/targets";
 import { getPhase } from "../../src/phases";
 import { platformSteps, urn } from "../support/fake-engine";

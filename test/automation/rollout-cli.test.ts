@@ -4,7 +4,8 @@ import * as path from "path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { memoryIo } from "../../automation/io";
-import { CliDeps, main, parseApproval } from "../../automation/rollout-cli";
+import { main, parseApproval } from "../../automation/rollout-cli";
+import type { CliDeps } from "../../automation/rollout-deps";
 import { FakeEngine, FakeEngineOptions } from "../support/fake-engine";
 import { COMMIT, configOf, PROJECT_DIR, tempDir, textOf } from "../support/rollout";
 

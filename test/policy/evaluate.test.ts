@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { evaluate, expiredWaivers } from "../../src/policy/evaluate";
 import type { ResourceView, Rule } from "../../src/policy/rule";
-import { renderPolicyReport } from "../../src/policy/report";
+import { renderPolicyReport } from "../../automation/policy-report";
 import { RULES } from "../../src/policy/rules";
 import { WAIVERS, Waiver } from "../../src/policy/waivers";
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { desiredState } from "../support/engine/desired";
+import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { flagValues, phaseOfUrn, PROJECT_DIR, RunResult, Stage, stage } from "../support/rehearsal";
 
 interface PhaseSummaryJson {

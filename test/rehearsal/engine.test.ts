@@ -5,9 +5,9 @@
  */
 import { expect } from "chai";
 import { DEFAULT_OPTIONS } from "../../automation/synth";
-import { desiredState, DesiredResource } from "../support/engine/desired";
-import type { StateResource } from "../support/engine/state";
-import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../support/engine/steps";
+import { desiredState, DesiredResource } from "../../automation/rehearsal-engine/desired";
+import type { StateResource } from "../../automation/rehearsal-engine/state";
+import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../../automation/rehearsal-engine/steps";
 import { PROJECT_DIR } from "../support/pulumi";
 
 const ROOT = "urn:pulumi:dev::bbws-platform::pulumi:pulumi:Stack::bbws-platform-dev";

@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
-import { Lock, lockFile, writeLock } from "../support/engine/scenario";
-import { readHistory } from "../support/engine/state";
+import { Lock, lockFile, writeLock } from "../../automation/rehearsal-engine/scenario";
+import { readHistory } from "../../automation/rehearsal-engine/state";
 
 describe("rehearsal: a resource fails mid-update", function () {
     this.timeout(60_000);

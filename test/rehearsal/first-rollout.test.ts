@@ -8,8 +8,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { PHASE_NAMES, PHASES } from "../../src/phases";
-import type { ArgvRecord } from "../support/engine/scenario";
-import type { StackState } from "../support/engine/state";
+import type { ArgvRecord } from "../../automation/rehearsal-engine/scenario";
+import type { StackState } from "../../automation/rehearsal-engine/state";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 interface PhaseSummaryJson {

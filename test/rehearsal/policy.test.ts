@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { POLICY_PACK_DIR } from "../../src/policy/dir";
-import { BASELINE_PACK_DIR } from "../support/engine/policy";
+import { BASELINE_PACK_DIR } from "../../automation/rehearsal-engine/policy";
 import { flagValues, operations, PROJECT_DIR, Stage, stage, textOf } from "../support/rehearsal";
 
 const NO_SNAPSHOTS = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { operations, Stage, stage, textOf } from "../support/rehearsal";
-import { writeState } from "../support/engine/state";
+import { writeState } from "../../automation/rehearsal-engine/state";
 
 const CASES = [
     { what: "the Aurora cluster", phase: "database", name: "data-aurora", key: "dbSubnetGroupName", applied: "bbws-aurora-legacy-dev" },

@@ -11,7 +11,7 @@ import * as path from "path";
 import { CLI_HAS_THE_SIGNAL } from "../../automation/engine";
 import { memoryIo } from "../../automation/io";
 import type { LedgerRecord } from "../../automation/ledger";
-import { readArgvLog, writeScenario } from "../support/engine/scenario";
+import { readArgvLog, writeScenario } from "../../automation/rehearsal-engine/scenario";
 import { operations, PROJECT_DIR, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 /** The resource being created when the signal arrives, by its progress line. */

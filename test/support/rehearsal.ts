@@ -11,8 +11,8 @@ import { PHASES } from "../../src/phases";
 import { prepareRehearsal, Rehearsal, REHEARSAL_COMMIT, RehearsalOptions } from "../../automation/rehearse";
 import { main } from "../../automation/rollout-cli";
 import type { LedgerRecord } from "../../automation/ledger";
-import { ArgvRecord, readArgvLog, stateFile, writeScenario, Scenario } from "./engine/scenario";
-import { readState, StackState } from "./engine/state";
+import { ArgvRecord, readArgvLog, stateFile, writeScenario, Scenario } from "../../automation/rehearsal-engine/scenario";
+import { readState, StackState } from "../../automation/rehearsal-engine/state";
 import { memoryIo } from "../../automation/io";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");

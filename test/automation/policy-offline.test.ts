@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/synth-cli";
-import { viewsFromSynth } from "../../src/policy/offline";
+import { viewsFromSynth } from "../../automation/policy-offline";
 import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
 

@@ -1,7 +1,7 @@
 /**
  * `--policy-pack <dir>` in the scripted engine. The real CLI starts the pack as an analyzer plugin and
  * asks it about each resource; this engine cannot run CrossGuard, so it runs the same pure rules, waivers
- * and environment scopes offline (src/policy/offline.ts) over its desired state, and reports what they
+ * and environment scopes offline (automation/policy-offline.ts) over its desired state, and reports what they
  * find as the CLI does: one `policyEvent` per violation, worded as @pulumi/policy words it.
  */
 import * as fs from "fs";
@@ -46,7 +46,7 @@ export async function runPolicyPacks(dirs: readonly string[], desired: DesiredSt
 
 /** Our rules over the desired state: about a tenth of a second, so nothing is cached. */
 async function evaluateBaseline(dir: string, desired: DesiredState): Promise<PolicyFinding[]> {
-    const { evaluateSynth } = await import("../../../src/policy/offline");
+    const { evaluateSynth } = await import("../policy-offline");
     // The pack's name is PACK_NAME (pack.ts, which loads @pulumi/policy); package.json carries the same
     // name and the version @pulumi/policy reports, so this engine reads both there.
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string; version: string };

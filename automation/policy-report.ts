@@ -2,8 +2,8 @@
  * The compliance report: one row per policy, then every violation, every waived finding and every
  * waiver on record. Plain text for a terminal, Markdown for a pull request.
  */
-import { renderMarkdownTable, renderTable } from "../../automation/table";
-import { Evaluation, expiredWaivers } from "./evaluate";
+import { renderMarkdownTable, renderTable } from "./table";
+import { Evaluation, expiredWaivers } from "../src/policy/evaluate";
 
 export type ReportFormat = "table" | "markdown";
 

@@ -3,9 +3,9 @@
  * (`propertyDependencies`); the synth records the same map from what the program sent the engine, so
  * an ingress rule whose `securityGroupId` is the ALB group's id names that group's URN here too.
  */
-import type { SynthResource, SynthResult } from "../../automation/synth";
-import { evaluate, EvaluateOptions, Evaluation } from "./evaluate";
-import type { ResourceView } from "./rule";
+import type { SynthResource, SynthResult } from "./synth";
+import { evaluate, EvaluateOptions, Evaluation } from "../src/policy/evaluate";
+import type { ResourceView } from "../src/policy/rule";
 
 /** What the evaluation reads of a synth: the scripted engine's desired state has the same fields. */
 export type SynthView = Pick<SynthResult, "stack"> & {

@@ -8,10 +8,10 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { RegisteredOptions } from "../../../automation/mock-run";
+import type { RegisteredOptions } from "../mock-run";
 import { readJson, writeJson } from "./scenario";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /** The synth's own code: a change to it changes the answer too. */
 const SYNTH_FILES = ["synth.ts", "mock-run.ts", "aws-model.ts", "stack-files.ts"];
@@ -78,9 +78,9 @@ function sourceFiles(dir: string): string[] {
 }
 
 async function synthesizeDesired(projectDir: string, stack: string): Promise<DesiredState> {
-    const { synthesize } = await import("../../../automation/synth");
-    const { loadStackConfig, readStackFile, engineConfig } = await import("../../../automation/stack-files");
-    const { createAwsModel } = await import("../../../automation/aws-model");
+    const { synthesize } = await import("../synth");
+    const { loadStackConfig, readStackFile, engineConfig } = await import("../stack-files");
+    const { createAwsModel } = await import("../aws-model");
     const synth = await synthesize(projectDir, stack);
     const cfg = loadStackConfig(projectDir, stack);
     const model = createAwsModel({ accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount });

@@ -4,7 +4,7 @@
  * changed key is one the AWS provider cannot change in place (automation/replacement.ts, the table the
  * safety gate reads too); and Pulumi's targeting rules as they are.
  */
-import { replaceKeysOf } from "../../../automation/replacement";
+import { replaceKeysOf } from "../replacement";
 import type { DesiredResource } from "./desired";
 import type { StateResource } from "./state";
 
