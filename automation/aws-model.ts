@@ -369,6 +369,11 @@ function albHostedZoneId(region: string): string {
     return zones[region];
 }
 
+/**
+ * The model was asked about something it does not know: a resource type with no entry or naming rule,
+ * a function (`call`) token with no answer, or a region with no load balancer hosted zone. Thrown so a
+ * new resource type fails its test loudly instead of getting an invented answer.
+ */
 export class UnknownResourceTypeError extends Error {}
 
 /**

@@ -490,6 +490,10 @@ export interface CostDiff {
     readonly changed: readonly { readonly key: string; readonly before?: CostLine; readonly after?: CostLine; readonly deltaUsd: number }[];
 }
 
+/**
+ * Lines whose USD/month or quantity differ between `before` and `after`, matched on phase, resource and
+ * item; a line on one side only counts as 0 USD on the other, so `deltaUsd` is `after - before` (USD/month).
+ */
 export function diffEstimates(before: CostEstimate, after: CostEstimate): CostDiff {
     const key = (l: CostLine) => `${l.phase} ${l.resource} ${l.item}`;
     const b = new Map(before.lines.map((l) => [key(l), l]));

@@ -30,6 +30,11 @@ const defaultDeps: DriftDeps = {
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
 };
 
+/**
+ * Runs the drift command on `argv` (without `node` and the script); returns the exit code: 0 no drift,
+ * 4 drift found, 1 or 2 (`EXIT`) when an environment could not be checked. Expected failures
+ * (`BbwsError`) are printed to `io`; anything else is a bug and rejects.
+ */
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<DriftDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand(io, async () => {

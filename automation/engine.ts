@@ -95,6 +95,7 @@ export class CliMissingError extends BbwsError {
     }
 }
 
+/** The backend has no such stack (code `stack-not-found`, exit 2); the fix says how to create it or which backend to log in to. */
 export class StackMissingError extends BbwsError {
     constructor(stack: string) {
         super("stack-not-found", `the backend has no stack '${stack}'`, EXIT.usage,
@@ -103,6 +104,7 @@ export class StackMissingError extends BbwsError {
     }
 }
 
+/** The stack is locked by another update (code `concurrent-update`, exit 1); nothing was changed by this one. */
 export class ConcurrentUpdateError extends BbwsError {
     /** `lock`: the backend's own lines about the lock (the service's 409, or the lock file and who created it). */
     constructor(stack: string, lock = "") {

@@ -16,6 +16,11 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * Base of the expected failures: `code` is stable (tests and scripts match on it), the message says what
+ * happened, `fix` what to do, and `exitCode` is what the CLI returns. `runCommand` prints these without a
+ * stack trace; any other error propagates as a bug.
+ */
 export class BbwsError extends Error {
     constructor(
         /** Stable identifier, e.g. `unknown-env`, `cli-missing`. */

@@ -16,6 +16,7 @@ export interface PlanStep {
     readonly replaceKeys: readonly string[];
 }
 
+/** The step a `resourcePreEvent` announces; undefined for any other event. Missing `diffs`/`keys` become empty lists. */
 export function stepOf(event: EngineEvent): PlanStep | undefined {
     const m = event.resourcePreEvent?.metadata;
     return m && { urn: m.urn, type: m.type, op: m.op, diffs: m.diffs ?? [], replaceKeys: m.keys ?? [] };

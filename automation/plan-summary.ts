@@ -57,12 +57,18 @@ export function countsOf(steps: readonly PlanStep[]): OpMap {
     return counts;
 }
 
-/** Columns of a table of changed resources, and one row of it. */
+/** Columns of a table of changed resources. */
 export const CHANGE_HEADERS = ["Operation", "Resource", "Type", "Changed properties"] as const;
+/** One row under `CHANGE_HEADERS`: operation, logical name, type token, changed properties comma-separated. */
 export function changeRow(r: ReturnType<typeof changedResources>[number]): string[] {
     return [r.op, r.name, r.type, r.properties.join(", ")];
 }
 
+/**
+ * A phase's plan for a person or a machine: title with the plan's sha256, change counts, the changed
+ * resources and each gate's verdict. `json` is pretty-printed; in a preview-only summary each gate also
+ * says whether a rollout now would be refused (`rolloutNow`, or the "Rollout now" column).
+ */
 export function renderSummary(summary: PhaseSummary, format: SummaryFormat): string {
     if (format === "json") {
         const { env, phase, planHash, counts, previewOnly } = summary;

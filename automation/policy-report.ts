@@ -7,6 +7,11 @@ import { Evaluation, expiredWaivers } from "../src/policy/evaluate";
 
 export type ReportFormat = "table" | "markdown";
 
+/**
+ * The report as text: a summary row per policy ("n/a in <env>" where the control does not apply), the
+ * unwaived violations, the waived findings, and the waivers on record with expired ones marked.
+ * `markdown` gives `###` headings and pipe tables for a pull request comment.
+ */
 export function renderPolicyReport(evaluation: Evaluation, format: ReportFormat = "table"): string {
     const table = format === "markdown" ? renderMarkdownTable : renderTable;
     const heading = (text: string) => (format === "markdown" ? `### ${text}` : text);

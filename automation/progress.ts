@@ -25,6 +25,7 @@ const VERBS: Partial<Record<OpType, [doing: string, done: string, failed: string
 /** Inputs that carry a resource's physical name, the name operators know it by. */
 const NAME_INPUTS = ["name", "clusterIdentifier", "identifier", "replicationGroupId", "bucket"];
 
+/** A duration in milliseconds as `42s`, `6m30s` or `1h05m`, rounded down; the coarsest unit shown is hours. */
 export function formatDuration(ms: number): string {
     const s = Math.floor(ms / 1000);
     if (s < 60) return `${s}s`;
@@ -40,6 +41,11 @@ export interface ProgressOptions {
     readonly heartbeatMs: number;
 }
 
+/**
+ * Turns engine events into progress lines: feed it every event (`onEvent`) and call `heartbeat` on a
+ * timer. Resources are labelled by their physical name when an input carries one, else by logical
+ * name; errors and the final summary are written too. Writes only through `options.write`.
+ */
 export class Progress {
     private readonly running = new Map<string, { label: string; doing: string; done: string; failed: string; started: number }>();
 

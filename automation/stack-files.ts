@@ -28,6 +28,7 @@ export function listEnvironments(projectDir: string): string[] {
         .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
 }
 
+/** The `name` in `<projectDir>/Pulumi.yaml`. Throws `UsageError` (`unreadable-config`, `invalid-config`, `invalid-project`) when the file is missing, not YAML or has no name. */
 export function readProjectName(projectDir: string): string {
     const file = path.join(projectDir, "Pulumi.yaml");
     const doc = readYaml(file);
@@ -35,6 +36,11 @@ export function readProjectName(projectDir: string): string {
     return doc.name;
 }
 
+/**
+ * `Pulumi.<env>.yaml` as written, secure values masked as `[secret]` and listed in `secretKeys`; not
+ * validated (see `loadStackConfig`). Throws `UsageError`: `unknown-env` when there is no such file,
+ * `unreadable-config` or `invalid-config` when it cannot be read, is not YAML, or `config` is not a map.
+ */
 export function readStackFile(projectDir: string, env: string): StackFile {
     const known = listEnvironments(projectDir);
     if (!known.includes(env)) {

@@ -62,6 +62,10 @@ export function shortType(type: string): string {
     return [pkg === "aws" ? "" : pkg, module === "index" ? "" : module, name].filter(Boolean).join(".");
 }
 
+/**
+ * The "KEY SETTINGS" cell: `key=value` for each `KEY_SETTINGS` path (dotted, into the inputs) that is
+ * set, objects as JSON, then the type's derived settings; space-separated, empty for an unlisted type.
+ */
 export function keySettings(r: SynthResource): string {
     return (KEY_SETTINGS[r.type] ?? [])
         .map((key) => [key, key.split(".").reduce<any>((v, part) => v?.[part], r.inputs)] as const)

@@ -19,6 +19,11 @@ export interface ParsedUrn {
     readonly name: string;
 }
 
+/**
+ * Splits a URN into its type chain, own type and name; the name keeps any `::` it contains, as the
+ * engine's own parser does (pulumi/pulumi sdk/go/common/resource/urn.go, `URN.Name`). Throws `Error`
+ * when the string does not start with `urn:pulumi:` or has fewer than four `::`-separated parts.
+ */
 export function parseUrn(urn: string): ParsedUrn {
     const parts = urn.split("::");
     if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) throw new Error(`not a Pulumi URN: ${urn}`);

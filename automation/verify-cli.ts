@@ -38,6 +38,11 @@ const defaultDeps: VerifyCliDeps = {
     verify: {},
 };
 
+/**
+ * Runs the verify command on `argv` (without `node` and the script); returns 0 when no check failed
+ * (warnings allowed), 1 when one did, 2 for a usage or setup error (unknown environment or phase, config
+ * error, credentials for another account) printed to `io`. Other errors are bugs and reject.
+ */
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<VerifyCliDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand(io, async () => {

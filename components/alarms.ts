@@ -201,6 +201,7 @@ export function alarmSpecs(
     return [...perTenant, ...shared];
 }
 
+/** Whether an alarm watches a metric-math expression (built as `metricQueries`) rather than one metric (`namespace`/`metricName`/`statistic`). */
 export function isMetricMath(metric: AlarmSpec["metric"]): metric is MetricMathSpec {
     return "expression" in metric;
 }

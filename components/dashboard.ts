@@ -36,6 +36,11 @@ interface Graph {
 const WIDTH = 24;
 const GRAPH_HEIGHT = 6;
 
+/**
+ * The dashboard's body as an object (the caller `JSON.stringify`s it): a full-width text heading per row,
+ * then that row's graphs splitting the 24-column grid evenly, 6 units high. Format: CloudWatch API
+ * reference, "Dashboard Body Structure and Syntax" (CloudWatch-Dashboard-Body-Structure.html).
+ */
 export function dashboardBody(t: DashboardTargets): { widgets: object[] } {
     const ecs = (metricName: string, serviceName: string, label: string): MetricLine =>
         ["AWS/ECS", metricName, "ClusterName", t.clusterName, "ServiceName", serviceName, { label }];

@@ -118,6 +118,12 @@ export function redisHighAvailability(nodes: number): boolean {
     return nodes >= 2;
 }
 
+/**
+ * Phase `database` (`bbws:data:DataLayer`), after network: the KMS data key, the Aurora MySQL cluster
+ * and instances, ElastiCache Redis, and per-tenant database secrets. Exposes the key (storage encrypts
+ * with it), endpoints, port and secret ARNs (ECS), and cluster and Redis ids (monitoring). Throws
+ * `Error` before creating anything if a tenant id makes a MySQL user `wp_<id>` over MySQL's 32 characters.
+ */
 export class DataLayer extends pulumi.ComponentResource {
     /** The customer-managed key encrypting the database, cache, secrets, file system and backups. */
     readonly keyArn: pulumi.Output<string>;

@@ -222,6 +222,12 @@ interface LoadBalancer {
     readonly hostedZoneId: pulumi.Output<string>;
 }
 
+/**
+ * Phase `ecs` (`bbws:ecs:EcsLayer`), after storage: the cluster, the load balancer, the IAM roles, one
+ * WordPress service per tenant and the migration task definition. Exposes the cluster and service names
+ * and the load balancer and target group ARN suffixes to monitoring. Throws `Error` if `tenantSecurityGroupIds`,
+ * `tenantDbSecrets` or `accessPoints` lacks an entry for a tenant.
+ */
 export class EcsLayer extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
     readonly loadBalancerArn: pulumi.Output<string>;

@@ -23,6 +23,11 @@ export interface EventTargets {
     readonly backupVaultName: pulumi.Input<string>;
 }
 
+/**
+ * The five rules, in a fixed order: ECS deployment failed and Aurora failover page `critical`; a
+ * container exiting non-zero, other Aurora cluster events and a failed backup job go to `alerts`.
+ * Patterns use EventBridge content filters (`prefix`, `anything-but`); values may be unresolved outputs.
+ */
 export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
     const ecsArn = (resource: string) => `arn:aws:ecs:${t.region}:${t.accountId}:${resource}`;
     const rdsClusterEvent = (categories: unknown[]) => ({

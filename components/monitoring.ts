@@ -159,6 +159,12 @@ export function checkOnePerTenant(args: Pick<MonitoringLayerArgs, "tenants" | "s
     }
 }
 
+/**
+ * Phase `monitoring` (`bbws:monitoring:MonitoringLayer`), last: the alerts and critical SNS topics,
+ * alarms, EventBridge rules, the dashboard and the cost budget. Exposes the topic ARNs, dashboard name
+ * and alarm names; nothing consumes them. Throws `Error` (via `checkOnePerTenant`) if `serviceNames`
+ * or `targetGroupArnSuffixes` do not have exactly one entry per tenant.
+ */
 export class MonitoringLayer extends pulumi.ComponentResource {
     readonly alertsTopicArn: pulumi.Output<string>;
     readonly criticalTopicArn: pulumi.Output<string>;

@@ -120,6 +120,12 @@ export function natGatewayStrategy(strategy: NetworkConfig["natStrategy"]): "Sin
     return strategy === "single" ? "Single" : "OnePerAz";
 }
 
+/**
+ * Phase `network` (`bbws:network:NetworkLayer`), built first: an awsx VPC with public, private and
+ * isolated subnets, NAT, flow logs, VPC endpoints and the security groups (shared and per tenant).
+ * Exposes the VPC and subnet ids and the security group ids the data, storage and ECS layers attach to.
+ * Throws `Error` if `vpcCidr` is not a CIDR or `azCount` is outside 1–4 (see `subnetCidrs`).
+ */
 export class NetworkLayer extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly vpcCidr: string;

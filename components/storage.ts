@@ -109,6 +109,12 @@ export function bucketName(env: string, accountId: string, part: string): string
     return `${bbwsName(env, part)}-${accountId}`;
 }
 
+/**
+ * Phase `storage` (`bbws:storage:StorageLayer`), after database: encrypted EFS with one access point
+ * per tenant, the assets, migration and logs buckets, the ECR repositories and the AWS Backup vault
+ * and plan. Exposes the file system, access points, buckets and repositories to ECS, and the file
+ * system id and vault name to monitoring.
+ */
 export class StorageLayer extends pulumi.ComponentResource {
     readonly fileSystemId: pulumi.Output<string>;
     readonly fileSystemArn: pulumi.Output<string>;

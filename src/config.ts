@@ -25,6 +25,11 @@ export function fargateMemoryOptions(cpu: number): number[] {
     }
 }
 
+/**
+ * Whether `cpu` (CPU units, 1024 = 1 vCPU) and `memory` (MiB) are a task size Fargate accepts; any other
+ * pair fails RegisterTaskDefinition with "Invalid 'cpu' setting for task". Source: AWS ECS developer
+ * guide, "Troubleshoot Amazon ECS task definition invalid CPU or memory errors" (task-cpu-memory-error.html).
+ */
 export function isValidFargateSize(cpu: number, memory: number): boolean {
     return fargateMemoryOptions(cpu).includes(memory);
 }
@@ -52,6 +57,7 @@ export function parseCidr(cidr: string): { base: number; prefix: number } | unde
     return { base, prefix };
 }
 
+/** Whether two IPv4 CIDRs share any address; false when either is not a well-formed, aligned CIDR (see `parseCidr`). */
 export function cidrsOverlap(a: string, b: string): boolean {
     const x = parseCidr(a);
     const y = parseCidr(b);
@@ -402,6 +408,11 @@ export interface PlatformConfig {
 /** First POSIX id handed to tenants; below it are system and image users (www-data is 33). */
 export const TENANT_POSIX_ID_BASE = 20000;
 
+/**
+ * Thrown by `parseConfig` when a stack's config is invalid: `stack` is the stack name and `problems`
+ * holds every problem found, each starting with what it concerns: a key path (`bbws:network.vpcCidr: …`)
+ * or the stack name. The message lists them all, one per line.
+ */
 export class ConfigError extends Error {
     constructor(readonly stack: string, readonly problems: string[]) {
         super(`invalid configuration for stack '${stack}':\n${problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -28,10 +28,12 @@ export const PHASES: readonly Phase[] = Object.freeze([
         description: "Alarms, dashboard, SNS topics, EventBridge rules and the cost budget" },
 ].map((p) => Object.freeze(p as Phase)));
 
+/** Narrows a string (a CLI argument) to a `PhaseName`; case-sensitive. */
 export function isPhaseName(name: string): name is PhaseName {
     return (PHASE_NAMES as readonly string[]).includes(name);
 }
 
+/** The registry entry of a phase: its layer's type token, component name and description. Total over `PhaseName`. */
 export function getPhase(name: PhaseName): Phase {
     return PHASES.find((p) => p.name === name)!;
 }

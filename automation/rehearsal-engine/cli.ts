@@ -56,6 +56,11 @@ class CliError extends Error {
     }
 }
 
+/**
+ * One CLI call (argv without `node` and the script), as bin/pulumi invokes it: logs the argv, then runs
+ * the command. A refusal the real CLI would report (`CliError`) goes to stderr as `error: …` and sets
+ * `process.exitCode` (255, or 6/7/8 as the CLI does); any other error is a bug in the engine and rejects.
+ */
 export async function run(argv: string[]): Promise<void> {
     try {
         const home = process.env[ENGINE_HOME_VAR];

@@ -47,6 +47,7 @@ export async function openEventSink(destination: string | undefined): Promise<Ev
     };
 }
 
+/** A resource's `old`/`new` in a step event, with `outputs` given separately (a refresh reports the cloud's); absent fields become `""`. */
 export function stateMetadata(r: StateResource | DesiredResource, outputs: Record<string, unknown>): StepEventStateMetadata {
     return {
         type: r.type,

@@ -49,34 +49,42 @@ export interface ArgvRecord {
     readonly pid: number;
 }
 
+/** `<home>/scenario.json`: the faults to inject, re-read on every CLI call. */
 export function scenarioFile(home: string): string {
     return path.join(home, "scenario.json");
 }
 
+/** `<home>/stacks/<stack>.json`: the stack's state as `pulumi stack export` prints it. */
 export function stateFile(home: string, stack: string): string {
     return path.join(home, "stacks", `${stack}.json`);
 }
 
+/** `<home>/history/<stack>.json`: the stack's updates, newest first. */
 export function historyFile(home: string, stack: string): string {
     return path.join(home, "history", `${stack}.json`);
 }
 
+/** `<home>/locks/<stack>.json`: present while an update holds the stack (a `Lock`); `pulumi cancel` removes it. */
 export function lockFile(home: string, stack: string): string {
     return path.join(home, "locks", `${stack}.json`);
 }
 
+/** `<home>/argv.jsonl`: one `ArgvRecord` per line, appended by every CLI call. */
 export function argvLogFile(home: string): string {
     return path.join(home, "argv.jsonl");
 }
 
+/** Replaces the scenario (atomically, see `writeJson`); takes effect from the next CLI call. */
 export function writeScenario(home: string, scenario: Scenario): void {
     writeJson(scenarioFile(home), scenario);
 }
 
+/** The current scenario; `{}` (no faults) when none was written. Throws on a file that is not JSON. */
 export function readScenario(home: string): Scenario {
     return readJson<Scenario>(scenarioFile(home)) ?? {};
 }
 
+/** Marks the stack as locked by `lock.holder`, as if another update were running: the next update is refused. */
 export function writeLock(home: string, stack: string, lock: Lock): void {
     writeJson(lockFile(home, stack), lock);
 }
@@ -87,6 +95,7 @@ export function readArgvLog(home: string): ArgvRecord[] {
     return fs.readFileSync(argvLogFile(home), "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
 }
 
+/** The parsed file, unchecked against `T`; undefined when it does not exist. Other read errors and invalid JSON (`SyntaxError`) propagate. */
 export function readJson<T>(file: string): T | undefined {
     try {
         return JSON.parse(fs.readFileSync(file, "utf8")) as T;

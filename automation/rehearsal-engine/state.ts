@@ -34,6 +34,7 @@ export interface StackState {
 
 export const CLI_VERSION = "v3.248.0";
 
+/** A stack with no resources, its manifest stamped now with `CLI_VERSION`; `secretsProvider` (a URL) adds a `cloud` secrets provider. */
 export function emptyState(secretsProvider?: string): StackState {
     return {
         version: 3,
@@ -45,10 +46,12 @@ export function emptyState(secretsProvider?: string): StackState {
     };
 }
 
+/** The stack's state; undefined when the stack has never been written (no `pulumi stack init` yet). */
 export function readState(home: string, stack: string): StackState | undefined {
     return readJson<StackState>(stateFile(home, stack));
 }
 
+/** Replaces the stack's resources and pending operations, keeping the rest of `previous` (its secrets provider); the manifest is restamped now. */
 export function writeState(home: string, stack: string, resources: StateResource[], pending: PendingOperation[] = [], previous?: StackState): void {
     const state: StackState = {
         version: 3,
@@ -65,10 +68,12 @@ export function writeState(home: string, stack: string, resources: StateResource
 /** History entries as `pulumi stack history --json` prints them: newest first, times as ISO text. */
 export type HistoryEntry = Omit<UpdateSummary, "startTime" | "endTime"> & { startTime: string; endTime: string };
 
+/** The stack's updates, newest first; empty when it has none. */
 export function readHistory(home: string, stack: string): HistoryEntry[] {
     return readJson<HistoryEntry[]>(historyFile(home, stack)) ?? [];
 }
 
+/** Records an update as the newest entry, numbering it one past the count so far (versions start at 1). */
 export function appendHistory(home: string, stack: string, entry: Omit<HistoryEntry, "version">): void {
     const history = readHistory(home, stack);
     writeJson(historyFile(home, stack), [{ ...entry, version: history.length + 1 }, ...history]);

@@ -35,6 +35,7 @@ export interface TargetOptions {
     readonly targetDependents: boolean;
 }
 
+/** Top-level keys whose values differ (compared as JSON, so key order inside objects counts), sorted; a key on one side only differs. */
 export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
     const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
     return [...keys].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
@@ -122,6 +123,11 @@ export interface StepsResult {
     readonly errors: Diagnostic[];
 }
 
+/**
+ * What an update of `desired` over the state `olds` would do, and the diagnostics the engine would
+ * raise for the `--target` options (untargeted deletes, dependencies on skipped creates), after
+ * pulumi/pulumi pkg/resource/deploy/step_generator.go. Errors are returned, not thrown.
+ */
 export function computeSteps(desired: readonly DesiredResource[], olds: readonly StateResource[], target?: TargetOptions): StepsResult {
     const oldByUrn = new Map(olds.map((o) => [o.urn, o]));
     const wanted = new Set(desired.map((d) => d.urn));
@@ -174,6 +180,7 @@ export interface Plan {
     readonly resourcePlans: Record<string, { readonly steps: Op[] }>;
 }
 
+/** The plan `preview --save-plan` writes: each step's URN constrained to its op, stamped now with the CLI `version`. */
 export function planOf(steps: readonly Step[], version: string): Plan {
     return { manifest: { time: new Date().toISOString(), version }, resourcePlans: Object.fromEntries(steps.map((s) => [s.urn, { steps: [s.op] }])) };
 }

@@ -46,8 +46,11 @@ export interface Check {
     check(ctx: CheckContext): Promise<CheckOutcome>;
 }
 
+/** A passing outcome; `detail` says what was seen, e.g. the setting found. */
 export const pass = (detail: string): CheckOutcome => ({ status: "pass", detail });
+/** A failing outcome: the phase's verification fails; `detail` names what is wrong and where. */
 export const fail = (detail: string): CheckOutcome => ({ status: "fail", detail });
+/** A warning: reported, but the verification still passes; `detail` says what to look at. */
 export const warn = (detail: string): CheckOutcome => ({ status: "warn", detail });
 
 /** Fails listing every problem found, else warns listing every finding, else passes saying what was seen. */

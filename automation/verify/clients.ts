@@ -27,6 +27,10 @@ export interface AwsClients {
     readonly sns: SNSClient;
 }
 
+/**
+ * One client per service for `region`, each making a single attempt (`maxAttempts: 1`) so throttling
+ * reaches retry.ts, the one retry policy. Credentials are resolved lazily, on the first call.
+ */
 export function createClients(region: string): AwsClients {
     // One attempt each: retry.ts is the only retry policy, so throttling is seen and reported as such.
     const config = { region, maxAttempts: 1 };

@@ -41,6 +41,11 @@ export interface VerifyResult {
     readonly checks: CheckResult[];
 }
 
+/**
+ * Runs the phase's checks concurrently, sharing reads by key and retrying throttled or transient AWS
+ * errors. A check's error becomes its result (a missing output or AWS error `fail`s, throttling after
+ * the last attempt `warn`s), so this rejects only if the config cannot be loaded (`UsageError`).
+ */
 export async function verifyPhase(phase: PhaseName, ctx: VerifyContext, deps: VerifyDeps = {}): Promise<VerifyResult> {
     const config = deps.config ?? loadStackConfig(deps.projectDir ?? PROJECT_DIR, ctx.env);
     const retry: RetryOptions = { ...DEFAULT_RETRY, ...deps.retry };

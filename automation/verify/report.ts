@@ -9,12 +9,14 @@ export interface VerificationReport {
     readonly checks: readonly CheckResult[];
 }
 
+/** Counts the results per status (`pass`, `warn`, `fail`, all present, zero when none) and keeps them in the order given. */
 export function verificationReport(env: string, checks: readonly CheckResult[]): VerificationReport {
     const summary = { pass: 0, warn: 0, fail: 0 };
     for (const c of checks) summary[c.status]++;
     return { env, summary, checks };
 }
 
+/** The report as a table with the counts below it, as Markdown under a `###` heading, or as pretty-printed JSON of the whole report. */
 export function renderVerification(report: VerificationReport, format: SummaryFormat): string {
     if (format === "json") return JSON.stringify(report, null, 2);
     const { env, summary, checks } = report;

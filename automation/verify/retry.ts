@@ -40,6 +40,11 @@ interface AwsErrorLike {
     $retryable?: { throttling?: boolean };
 }
 
+/**
+ * Whether AWS refused for rate: a throttling error name, HTTP 429, or the SDK's `$retryable.throttling`
+ * flag; the same test as `isThrottlingError` in @smithy/core (retry/service-error-classification), whose
+ * `THROTTLING_ERROR_CODES` has since gained `TransactionInProgressException`, not listed here.
+ */
 export function isThrottling(err: unknown): boolean {
     const e = (err ?? {}) as AwsErrorLike;
     return THROTTLING_NAMES.has(e.name ?? "") || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true;

@@ -63,6 +63,11 @@ export function judge(rule: Rule, resource: ResourceView, context: RuleContext, 
         : { violations: messages, waived: [] };
 }
 
+/**
+ * Judges every rule against the resources of its types in `options.env` (rules default to `RULES`,
+ * waivers to `WAIVERS`, `today` to the UTC date): one outcome per rule, in rule order, not applicable
+ * where the control does not cover the environment; `blocked` when a mandatory violation is unwaived.
+ */
 export function evaluate(resources: readonly ResourceView[], options: EvaluateOptions): Evaluation {
     const { env } = options;
     const rules = options.rules ?? RULES;

@@ -11,6 +11,11 @@ import { utcToday, Waiver, WAIVERS } from "./waivers";
 
 export const PACK_NAME = "bbws-security-baseline";
 
+/**
+ * One CrossGuard policy per rule (`validateStack` for stack-scoped rules, `validateResource` for the
+ * rest), carrying the rule's level, explanation as remediation, and control as the framework
+ * reference (AWS Foundational Security Best Practices). Waivers expire against `today` (UTC `YYYY-MM-DD`).
+ */
 export function crossGuardPolicies(rules: readonly Rule[] = RULES, waivers: readonly Waiver[] = WAIVERS, today = utcToday()): Policies {
     return rules.map((rule) => {
         const common = {

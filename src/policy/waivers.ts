@@ -41,6 +41,7 @@ export function waives(waiver: Waiver, policy: string, urn: string, name: string
     return waiver.policy === policy && (waiver.resource === urn || waiver.resource === name) && !isExpired(waiver, today);
 }
 
+/** Whether `today` (UTC `YYYY-MM-DD`) is after the waiver's last day; the expiry day itself still counts. */
 export function isExpired(waiver: Waiver, today: string): boolean {
     return waiver.expires < today;
 }

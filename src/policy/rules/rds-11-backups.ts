@@ -8,6 +8,7 @@ import type { Rule } from "../rule";
 export const BACKUP_FLOOR_DAYS: Readonly<Record<string, number>> = { dev: 1 };
 const CONTROL_DAYS = 7;
 
+/** Minimum backup retention (days) for `env`: its entry in `BACKUP_FLOOR_DAYS`, else the control's 7. */
 export function backupFloorDays(env: string): number {
     return BACKUP_FLOOR_DAYS[env] ?? CONTROL_DAYS;
 }
