@@ -171,7 +171,8 @@ export async function readGit(cwd: string): Promise<GitState> {
     }
 }
 
-function compareVersions(a: string, b: string): number {
+/** Negative, zero or positive as CLI version `a` is older than, the same as or newer than `b`. */
+export function compareVersions(a: string, b: string): number {
     const parts = (v: string) => v.replace(/^v/, "").split(/[.+-]/).slice(0, 3).map(Number);
     const [x, y] = [parts(a), parts(b)];
     for (let i = 0; i < 3; i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) - (y[i] || 0);
