@@ -8,7 +8,7 @@ import * as path from "path";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Engine } from "./engine";
-import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import type { EcrClient } from "./images";
 import type { Approval } from "./gates";
@@ -160,5 +160,5 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
 if (require.main === module) {
     const controller = new AbortController();
     cancelOnSignals(process, controller);
-    main(process.argv.slice(2), processIo(), { signal: controller.signal }).then((code) => { process.exitCode = code; });
+    exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal }));
 }

@@ -291,7 +291,9 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         }
 
         const requiredRoles = deps.cfg.approvals[phase] ?? [];
-        const answers = await askApprovals(io, req, phase, requiredRoles, hash);
+        const answers = await askApprovals(io, req, phase, requiredRoles, hash, deps.signal);
+        // A Ctrl-C at the prompt cancels the run like one during `up`: recorded, exit 1.
+        if (deps.signal?.aborted) throw new CancelledError(`approval of ${phase}`);
         const given = [...req.approvals, ...answers.approvals];
         const approval = evaluate(approvalGate, {
             env: req.env, phase, requiredRoles, approvals: given, planHash: hash, confirmed: req.yes || answers.confirmed,
@@ -376,8 +378,8 @@ async function keepState(deps: RolloutDeps, env: string, phase: PhaseName): Prom
 }
 
 /** At a terminal, ask for the approvals the command line did not bring; in CI, ask nothing. */
-async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string):
-    Promise<{ approvals: Approval[]; confirmed: boolean }> {
+async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string,
+    signal?: AbortSignal): Promise<{ approvals: Approval[]; confirmed: boolean }> {
     const approvals: Approval[] = [];
     const ask = io.interactive ? io.prompt : undefined;
     if (!ask) return { approvals, confirmed: false };
@@ -387,6 +389,7 @@ async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requi
         return { approvals, confirmed: /^y(es)?$/i.test(answer.trim()) };
     }
     for (const role of requiredRoles.filter((r) => !req.approvals.some((a) => a.role === r))) {
+        if (signal?.aborted) break;
         const name = (await ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)).trim();
         if (name) approvals.push({ role, name });
     }

@@ -395,6 +395,20 @@ describe("rollout: the phase loop", () => {
             expect((await h.ledger.read("sit")).at(-1)!.approvals.map((a) => a.name)).to.deep.equal(["alice", "bob"]);
         });
 
+        it("records a Ctrl-C at the approval prompt as a cancelled attempt (exit 1) and applies nothing (README: one record per attempt)", async () => {
+            const controller = new AbortController();
+            const io = memoryIo(["unused"]);
+            const h = harness("sit", { io, deps: { signal: controller.signal } });
+            await h.ledger.append(recordOf("sit", "network", "succeeded"));
+            let asked = 0;
+            // What terminalPrompt does on a Ctrl-C: the driver's signal handler aborts the run, and the answer is a refusal.
+            io.prompt = async () => { asked++; controller.abort(); return ""; };
+            expect(await rollout(request("sit", "database"), h.deps), textOf(io)).to.equal(EXIT.failed);
+            expect(asked).to.equal(1);
+            expect(h.engine.ups).to.have.length(0);
+            expect((await h.ledger.read("sit")).at(-1)).to.include({ phase: "database", result: "cancelled" });
+        });
+
         it("refuses in CI where no role is required but --yes was not given", async () => {
             const h = harness("dev");
             expect(await rollout(request("dev", "network"), h.deps)).to.equal(EXIT.refused);
