@@ -233,7 +233,7 @@ describe("rehearsal: a pending operation left by a crash", function () {
         const text = textOf(next.io);
         expect(text).to.include("stack 'dev' has 1 pending operation(s)");
         expect(text).to.match(/::network-flow-log, interrupted while creating/);
-        expect(text).to.match(/pulumi refresh --stack dev --import-pending-creates 'urn:pulumi:dev::\S+::network-flow-log <id>'/);
+        expect(text).to.match(/pulumi refresh --stack dev --import-pending-creates 'urn:pulumi:dev::\S+::network-flow-log' --import-pending-creates '<id>'/);
         expect(text).to.include("pulumi refresh --stack dev --clear-pending-creates");
     });
 });
