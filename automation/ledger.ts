@@ -60,6 +60,7 @@ const RECORD = z.object({
     runId: z.string().min(1),
     env: z.string().min(1),
     phase: z.enum(PHASE_NAMES),
+    pass: z.literal("deletes").optional(),
     // sha-1, or sha-256 in a repository that uses it.
     commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/).optional(),
     dirty: z.boolean(),

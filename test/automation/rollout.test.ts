@@ -233,6 +233,14 @@ describe("rollout: the phase loop", () => {
                 .to.deep.equal(["storage", "ecs", "monitoring"]);
         });
 
+        it("does not take a phase whose deletes pass alone succeeded as done: its main pass is still to run", async () => {
+            const h = harness("dev");
+            for (const r of allPhasesIn("dev").slice(0, 4)) await h.ledger.append(r);
+            await h.ledger.append({ ...recordOf("dev", "monitoring", "succeeded"), pass: "deletes" });
+            expect(await rollout(request("dev", "all", { yes: true, resume: true }), h.deps)).to.equal(EXIT.ok);
+            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name)).to.deep.equal(["monitoring"]);
+        });
+
         it("does not count another commit's successes", async () => {
             const h = harness("dev");
             await h.ledger.append(recordOf("dev", "network", "succeeded", OTHER_COMMIT));
