@@ -53,7 +53,11 @@ export interface LedgerRecord {
     readonly checks?: { readonly pass: number; readonly warn: number; readonly fail: number };
 }
 
-/** What a record must look like to count: the gates read `result`, `phase` and `commit`, so a line missing any field is refused, not trusted. */
+/**
+ * What a record must look like to count: the gates read `result`, `phase`, `pass` and `commit`, so a
+ * line missing any field is refused, not trusted, and so is one with a field the driver never writes
+ * (`strict`): a misspelt `"pas": "deletes"` would otherwise pass as a phase's main pass.
+ */
 const RECORD = z.object({
     v: z.literal(1),
     at: z.string().datetime(),
@@ -74,7 +78,7 @@ const RECORD = z.object({
     durationsMs: z.object({ preview: z.number().optional(), up: z.number().optional(), verify: z.number().optional(), total: z.number() }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     checks: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }).optional(),
-});
+}).strict();
 
 export interface Ledger {
     /** Where the records live, for messages. */
@@ -176,7 +180,7 @@ export class FileLedger implements Ledger {
         text.split("\n").forEach((line, i) => {
             if (line.trim() === "") return;
             const where = `${file}:${i + 1}`;
-            const parsed = parseRecord(line);
+            const parsed = parseRecord(line, env);
             if (parsed.record) records.push(parsed.record);
             // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
             else if (parsed.truncated) this.warn(`${where}: ignored a record cut short (an interrupted write?)`);
@@ -256,7 +260,7 @@ export class S3Ledger implements Ledger {
             // Keys start with the record's timestamp, so key order is time order.
             for (const key of keys.sort()) {
                 const object = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-                const parsed = parseRecord((await object.Body?.transformToString()) ?? "");
+                const parsed = parseRecord((await object.Body?.transformToString()) ?? "", env);
                 // A PUT is whole or absent: here even a cut-short record is corruption.
                 if (!parsed.record) throw corrupt(`s3://${this.bucket}/${key}`, parsed.problem);
                 records.push(parsed.record);
@@ -315,10 +319,12 @@ type Parsed =
     | { readonly record?: undefined; readonly truncated: boolean; readonly problem: string };
 
 /**
- * A record, or why the text is not one. `truncated`: the text is the start of a record cut short
+ * A record of `env`, or why the text is not one. `truncated`: the text is the start of a record cut short
  * (every record starts `{"v":`, and JSON.parse ran out of text rather than meeting a wrong character).
+ * The driver writes each record into its own environment's file or prefix, so one of another
+ * environment was copied there, and would let this environment's gates count another's rollout.
  */
-function parseRecord(text: string): Parsed {
+function parseRecord(text: string, env: string): Parsed {
     let value: unknown;
     try {
         value = JSON.parse(text);
@@ -328,6 +334,9 @@ function parseRecord(text: string): Parsed {
         return { truncated, problem: `not JSON (${(err as Error).message})` };
     }
     const checked = RECORD.safeParse(value);
+    if (checked.success && checked.data.env !== env) {
+        return { truncated: false, problem: `a record of ${checked.data.env} in the ledger of ${env}` };
+    }
     if (checked.success) return { record: value as LedgerRecord };
     return {
         truncated: false,
