@@ -118,7 +118,7 @@ if (require.main === module) {
     // `once` would leave execa's signal-exit as the only listener of a second signal (see signals.ts).
     cancelOnSignals(process, controller, Date.now, {
         cancelling: "the refresh previews stop (they change nothing); press Ctrl-C again to stop waiting for pulumi.",
-        abandoning: "exiting now (exit 130); pulumi is terminated. A refresh preview changes no state.",
+        abandoning: "pulumi is terminated. A refresh preview changes no state.",
     });
     exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal }));
 }

@@ -16,7 +16,7 @@ import type { LedgerLocation, S3Factory } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import type { GitState } from "./preflight";
 import { Io, processIo } from "./io";
-import { cancelOnSignals } from "./signals";
+import { cancelOnSignals, ROLLOUT_CANCEL_MESSAGES } from "./signals";
 import type { RolloutRequest, VerifyHook } from "./rollout";
 
 /** What `main` reaches outside the process through; tests replace any of it. */
@@ -34,6 +34,8 @@ export interface CliDeps {
     readonly verify: () => Promise<VerifyHook>;
     readonly now: () => number;
     readonly signal?: AbortSignal;
+    /** What a second signal prints before it exits (rollout.ts `RolloutDeps.inFlight`). */
+    readonly inFlight?: { lastWords?: () => string };
 }
 
 const defaultDeps: CliDeps = {
@@ -154,11 +156,13 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
         planDir: path.join(deps.projectDir, ".rollout", "plans"),
         states: openStateArchive(where, deps.s3),
         signal: deps.signal,
+        inFlight: deps.inFlight,
     });
 }
 
 if (require.main === module) {
     const controller = new AbortController();
-    cancelOnSignals(process, controller);
-    exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal }));
+    const inFlight: { lastWords?: () => string } = {};
+    cancelOnSignals(process, controller, Date.now, ROLLOUT_CANCEL_MESSAGES, () => inFlight.lastWords?.());
+    exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal, inFlight }));
 }

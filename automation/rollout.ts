@@ -78,6 +78,11 @@ export interface RolloutDeps {
     readonly runId?: string;
     /** Ctrl-C: cancels the running engine operation. */
     readonly signal?: AbortSignal;
+    /**
+     * Set while an `up` runs to what a second signal, which exits at once, must print: the attempt's
+     * record, so an update that started is never left without one (signals.ts `lastWords`).
+     */
+    readonly inFlight?: { lastWords?: () => string };
     /** Interval of heartbeat lines for slow resources; default 30 s. */
     readonly heartbeatMs?: number;
 }
@@ -224,15 +229,16 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     let planHash: string | undefined;
     let counts: OpMap | undefined;
 
+    const entryOf = (result: Outcome, extra: Partial<LedgerRecord> = {}): LedgerRecord => ({
+        v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
+        commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
+        overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
+    });
     const record = async (result: Outcome, extra: Partial<LedgerRecord> = {}): Promise<void> => {
         // The ledger is what the order and promotion gates trust (often a shared bucket, read-only to a pull
         // request's role); a preview changes nothing, so it has nothing to record there.
         if (req.previewOnly) return;
-        const entry: LedgerRecord = {
-            v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
-            commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
-            overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
-        };
+        const entry = entryOf(result, extra);
         await deps.ledger.append(entry);
         run.history.push(entry);
     };
@@ -316,6 +322,12 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         heartbeat.unref();
         const upStarted = now();
         let outputs: Record<string, unknown>;
+        if (deps.inFlight) {
+            // Synchronous, as the process exits right after: printed like a record that could not be written, for the operator to add.
+            deps.inFlight.lastWords = () => describeError(new LedgerWriteError(deps.ledger.location, entryOf("failed", {
+                error: { code: "abandoned", message: "a second signal stopped the driver during the update: pulumi was terminated, outcome unknown" },
+            }), "the driver exited on a second signal before the update ended"));
+        }
         try {
             const up = await engine.up({
                 target, plan: planFile, signal: deps.signal, onEvent: (e) => progress.onEvent(e),
@@ -325,6 +337,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         } finally {
             clearInterval(heartbeat);
             durations.up = now() - upStarted;
+            if (deps.inFlight) deps.inFlight.lastWords = undefined;
         }
 
         if (pass.deletes) {

@@ -10,6 +10,8 @@
 /** The SIGINT of one Ctrl-C can arrive twice: from the terminal, and forwarded by `npm run` (@npmcli/run-script's signal manager). */
 const SAME_PRESS_MS = 1000;
 
+import { constants } from "os";
+
 /** What `cancelOnSignals` needs of the process. */
 export interface SignalTarget {
     on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
@@ -27,8 +29,8 @@ export interface CancelMessages {
 export const ROLLOUT_CANCEL_MESSAGES: CancelMessages = {
     cancelling: "pulumi finishes the operations in flight and stops, and the phase is recorded as cancelled.\n" +
         "  Press Ctrl-C again to stop waiting: pulumi is then terminated, which can leave pending operations in the state, " +
-        "and the attempt is not recorded.",
-    abandoning: "exiting now (exit 130) without a ledger record; pulumi is terminated. " +
+        "and the attempt is not recorded (its record is printed, to add by hand).",
+    abandoning: "no ledger record is written, and pulumi is terminated. " +
         "The next run's preflight lists any pending operation it left, with the recovery steps; " +
         "a self-managed backend may also keep the stack locked until `pulumi cancel`.",
 };
@@ -37,11 +39,14 @@ export const ROLLOUT_CANCEL_MESSAGES: CancelMessages = {
  * First SIGINT or SIGTERM: aborts `controller` (the run's cancel: no new operation starts, and the
  * running CLI finishes what is in flight and stops). Whether the CLI got the signal too (a Ctrl-C at a
  * terminal reaches the whole process group) is not guessed here: the engine adapter watches the CLI's
- * output for it (local-engine.ts `cancelForwarder`). A later signal exits at once with 130: execa's
- * exit handler then sends the CLI SIGTERM, and the state may keep pending operations.
+ * output for it (local-engine.ts `cancelForwarder`). A later signal exits at once with 128 + the
+ * signal's number, as a shell reports a process the signal ended (130 for SIGINT, 143 for SIGTERM):
+ * execa's exit handler then sends the CLI SIGTERM, and the state may keep pending operations.
+ * `lastWords`: what the work in flight must leave on stderr before that exit (the record of an
+ * update nobody will see finish).
  */
 export function cancelOnSignals(target: SignalTarget, controller: AbortController, now: () => number = Date.now,
-    messages: CancelMessages = ROLLOUT_CANCEL_MESSAGES): void {
+    messages: CancelMessages = ROLLOUT_CANCEL_MESSAGES, lastWords: () => string | undefined = () => undefined): void {
     let first: number | undefined;
     const handle = (signal: NodeJS.Signals) => {
         if (first === undefined) {
@@ -51,8 +56,11 @@ export function cancelOnSignals(target: SignalTarget, controller: AbortControlle
             return;
         }
         if (now() - first < SAME_PRESS_MS) return;
-        target.stderr.write(`\n${signal} received again: ${messages.abandoning}\n`);
-        target.exit(130);
+        const code = 128 + constants.signals[signal];
+        target.stderr.write(`\n${signal} received again: exiting now (exit ${code}); ${messages.abandoning}\n`);
+        const words = lastWords();
+        if (words) target.stderr.write(`${words}\n`);
+        target.exit(code);
     };
     target.on("SIGINT", handle);
     target.on("SIGTERM", handle);

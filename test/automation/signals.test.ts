@@ -48,6 +48,17 @@ describe("signals: Ctrl-C and SIGTERM cancel the run", () => {
         clock = 1500;
         send("SIGINT");
         expect(exits).to.deep.equal([130]);
-        expect(written[1]).to.include("exiting now (exit 130) without a ledger record");
+        expect(written[1]).to.include("exiting now (exit 130); no ledger record is written");
+    });
+
+    it("exits a second SIGTERM with 143 (128 + 15, as a shell reports it), and prints the work's last words before exiting", () => {
+        const { t, send, written, exits } = target();
+        cancelOnSignals(t, new AbortController(), now, undefined, () => "the record that was not written: {…}");
+        send("SIGTERM");
+        clock = 1500;
+        send("SIGTERM");
+        expect(exits).to.deep.equal([143]);
+        expect(written[1]).to.include("SIGTERM received again: exiting now (exit 143)");
+        expect(written[2]).to.equal("the record that was not written: {…}\n");
     });
 });

@@ -110,7 +110,7 @@ describe("rehearsal: a second Ctrl-C, a second and a half after the first", func
 
     it("exits at once with 130, saying so, without waiting for the slow resource", () => {
         expect(run.code, run.stderr).to.equal(130);
-        expect(run.stderr).to.include("SIGINT received again: exiting now (exit 130) without a ledger record; pulumi is terminated");
+        expect(run.stderr).to.include("SIGINT received again: exiting now (exit 130); no ledger record is written, and pulumi is terminated");
         expect(run.ms).to.be.below(SLOW.ms);
     });
 
@@ -121,8 +121,12 @@ describe("rehearsal: a second Ctrl-C, a second and a half after the first", func
         expect(running(up[0].pid)).to.equal(false);
     });
 
-    it("writes no ledger record, as it said", () => {
+    it("writes no ledger record, as it said, but prints the attempt's record as failed (abandoned) on stderr, for the operator to add", () => {
         expect(ledgerOf(run.dir)).to.deep.equal([]);
+        const line = run.stderr.split("\n").find((l) => l.startsWith('{"v":1'));
+        expect(line, run.stderr).to.be.a("string");
+        expect(JSON.parse(line!)).to.deep.include({ env: "dev", phase: "network", result: "failed" }).and.have.nested.property("error.code", "abandoned");
+        expect(run.stderr).to.include("add that line to the ledger");
     });
 });
 
