@@ -17,6 +17,7 @@ import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { OpMap } from "./engine";
 import { BbwsError, EXIT, ExitCode } from "./errors";
 import type { Approval } from "./gates";
+import { NAME_RULES, NameRule } from "./aws-name-rules";
 
 export type Outcome = "succeeded" | "failed" | "refused" | "cancelled" | "previewed";
 
@@ -107,9 +108,11 @@ export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
     if (text.trim() === "") throw new LedgerError("ledger-location", "--ledger is empty", `give ${LEDGER_FORMS}`);
     const s3 = /^s3:\/\/([^/]*)\/?(.*)$/.exec(text);
     if (s3) {
-        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3[1])) {
+        // The program's own rule for bucket names (S3's naming rules): no '..', no IP address, no reserved prefix or suffix.
+        const bucket = NAME_RULES["aws:s3/bucket:Bucket"] as NameRule;
+        if (s3[1].length < bucket.min || s3[1].length > bucket.max || !bucket.pattern.test(s3[1])) {
             throw new LedgerError("ledger-location", `--ledger ${text}: '${s3[1]}' is not an S3 bucket name`,
-                "bucket names are 3–63 characters of a-z, 0-9, '.' and '-': s3://bucket/prefix");
+                `bucket names are ${bucket.min}–${bucket.max} characters: ${bucket.allowed}, and not an IP address: s3://bucket/prefix`);
         }
         return { kind: "s3", bucket: s3[1], prefix: s3[2].replace(/^\/+|\/+$/g, "") };
     }
@@ -151,10 +154,11 @@ export class LedgerWriteError extends LedgerError {
     }
 }
 
-/** Why a system call failed, in a few words (no stack). */
+/** Why a system call failed, in a few words (no stack); Node's message starts with the code already ("ENOTDIR: not a directory, …"). */
 function reason(err: unknown): string {
     const e = err as NodeJS.ErrnoException & { name?: string };
-    return e.code ? `${e.code}: ${e.message}` : `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
+    if (e.code) return e.message?.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`;
+    return `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
 }
 
 export type S3Factory = () => Promise<Pick<S3Client, "send">>;
