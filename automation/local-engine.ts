@@ -94,18 +94,15 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                     target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, onOutput, signal, color: "never", policyPacks,
                 }));
         },
+        // Neither reads the state with `stack.exportStack()`: it adds --show-secrets, and neither preflight's look at the pending
+        // operations nor a copy kept on disk or in S3 needs secrets in the clear. The SDK's way of running other commands
+        // is internal, so the CLI it found is run directly.
         pendingOperations: async () => {
-            try {
-                const { deployment } = await stack.exportStack();
-                const pending: Array<{ type: string; resource: { urn: string } }> = deployment?.pending_operations ?? [];
-                return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
-            } catch (err) {
-                throw translate(err, "reading the state (pulumi stack export)");
-            }
+            const { deployment } = JSON.parse(await exportWithoutSecrets(workspace, options.stack, "reading the state (pulumi stack export)"));
+            const pending: Array<{ type: string; resource: { urn: string } }> = deployment?.pending_operations ?? [];
+            return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
         },
-        // Not `stack.exportStack()`: it adds --show-secrets, and a copy kept on disk or in S3 must not hold
-        // secrets in the clear. The SDK's way of running other commands is internal, so the CLI it found is run directly.
-        exportState: () => exportWithoutSecrets(workspace, options.stack),
+        exportState: () => exportWithoutSecrets(workspace, options.stack, "exporting the state (pulumi stack export)"),
         outputs: async () => {
             try {
                 const outputs = await stack.outputs();
@@ -120,8 +117,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
 }
 
 /** `pulumi stack export` with the workspace's CLI, folder and environment, as the SDK would run it. */
-async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string): Promise<string> {
-    const operation = "exporting the state (pulumi stack export)";
+async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string, operation: string): Promise<string> {
     const env = { ...process.env, ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}), ...workspace.envVars };
     try {
         const { stdout } = await promisify(execFile)(workspace.pulumiCommand.command, ["stack", "export", "--stack", stack, "--non-interactive"],
