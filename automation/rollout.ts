@@ -108,12 +108,26 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         io.err(`nothing to do: commit ${deps.git.commit?.slice(0, 12)} has completed every phase in ${req.env}`);
         return EXIT.ok;
     }
-    const passes = planPasses(phases, inProgram, byPhase, deleted);
+    const runId = deps.runId ?? randomUUID();
+    let passes: Pass[];
+    try {
+        passes = planPasses(phases, inProgram, byPhase, deleted);
+    } catch (err) {
+        // One record per attempt, refusals included (README, step 7): the gates' refusals are recorded, and so is this one.
+        if (err instanceof BbwsError && !req.previewOnly) {
+            await ledger.append({
+                v: 1, at: new Date(deps.now()).toISOString(), runId, env: req.env, phase: phases[0], commit: deps.git.commit, dirty: deps.git.dirty,
+                operator: deps.operator, approvals: [], result: "refused", overrides: [], durationsMs: { total: 0 },
+                error: { code: err.code, message: err.message },
+            });
+        }
+        throw err;
+    }
     if (passes.some((p) => p.deletes)) {
         io.err(`resources are removed in ${passes.filter((p) => p.deletes).map((p) => p.phase).join(", ")}: those deletes go first, ` +
             "one phase at a time in that order, then each phase's creates and updates in phase order");
     }
-    const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId: deps.runId ?? randomUUID() };
+    const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId };
     const previewed: string[] = [];
     for (const pass of passes) {
         previewed.push(...pass.urns);
