@@ -73,3 +73,25 @@ export function phaseOption(name: string | undefined): PhaseName | undefined {
     if (name === undefined || isPhaseName(name)) return name;
     throw new UsageError("unknown-phase", `unknown phase '${name}'`, `use one of: ${PHASE_NAMES.join(", ")}`);
 }
+
+/** What `exitWhenSettled` needs of the process. */
+export interface BinTarget {
+    exitCode?: number | string;
+    once(event: "beforeExit", listener: () => void): unknown;
+    readonly stderr: { write(text: string): unknown };
+}
+
+/**
+ * Sets the exit code from `run` once it settles. Node exits when nothing is left to wait for, even
+ * with `run` never settled (a promise nobody resolves, such as a prompt that lost its input), and it
+ * would exit 0: a run that never finished must not look like one that succeeded.
+ */
+export function exitWhenSettled(run: Promise<number>, target: BinTarget = process): void {
+    let settled = false;
+    target.once("beforeExit", () => {
+        if (settled) return;
+        target.stderr.write("error: the command ended before it finished (nothing was left to wait for); exit 1\n");
+        target.exitCode = 1;
+    });
+    run.then((code) => { settled = true; target.exitCode = code; });
+}

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cancelOnSignals } from "./signals";
-import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { driftReport, DriftFailure, DriftFormat, DriftReport, renderDrift } from "./drift";
 import type { Engine, EngineEvent } from "./engine";
 import { BbwsError, describeError, EXIT, UsageError } from "./errors";
@@ -123,7 +123,7 @@ if (require.main === module) {
     // `once` would leave execa's signal-exit as the only listener of a second signal (see signals.ts).
     cancelOnSignals(process, controller, Date.now, {
         cancelling: "the refresh previews stop (they change nothing); press Ctrl-C again to stop waiting for pulumi.",
-        abandoning: "exiting now (exit 130); pulumi is terminated. A refresh preview changes no state.",
+        abandoning: "pulumi is terminated. A refresh preview changes no state.",
     });
-    main(process.argv.slice(2), processIo(), { signal: controller.signal }).then((code) => { process.exitCode = code; });
+    exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal }));
 }

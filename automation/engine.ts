@@ -9,13 +9,6 @@ import { BbwsError, EXIT } from "./errors";
 
 export type { EngineEvent, OpMap, OpType, PreviewResult, UpResult };
 
-/**
- * Abort reason for a Ctrl-C the CLI received itself: a terminal sends it to the whole foreground
- * process group. The CLI takes a second SIGINT as "terminate immediately" (pulumi/pulumi
- * pkg/backend/cancellation.go), which can leave pending operations, so it must not get another.
- */
-export const CLI_HAS_THE_SIGNAL = "cli-has-the-signal";
-
 /** Who the state backend says we are. */
 export interface BackendIdentity {
     /** The backend's user name (the operator recorded in the ledger). */
@@ -44,9 +37,9 @@ export interface UpOptions {
     readonly message?: string;
     readonly onEvent?: (event: EngineEvent) => void;
     /**
-     * The run's cancel. Once aborted no operation starts; aborting while one runs sends the CLI one
-     * SIGINT (it finishes the operations in flight and stops, the state consistent), unless the
-     * reason is `CLI_HAS_THE_SIGNAL`.
+     * The run's cancel. Once aborted no operation starts; aborting while one runs makes sure the CLI
+     * gets exactly one SIGINT (it finishes the operations in flight and stops, the state consistent):
+     * none more if it already says it got one from the terminal.
      */
     readonly signal?: AbortSignal;
 }

@@ -66,10 +66,16 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
 /** Operations that change nothing in AWS. */
 const NO_CHANGE_OPS: ReadonlySet<string> = new Set(["same", "read"]);
 
-/** The ledger's last word on an applied phase: refusals and previews change nothing, so they do not count. */
+/**
+ * The ledger's last word on an applied phase: refusals and previews change nothing, so they do not
+ * count. A deletes pass (rollout.ts `planPasses`) applies only the phase's removals, before its main
+ * pass, so it never completes the phase: its failure or cancel counts, its success does not, or
+ * `--resume` and the promotion gate would take a phase whose creates, updates and checks never ran
+ * as done.
+ */
 export function lastApplied(history: readonly LedgerRecord[], phase: PhaseName, commit?: string): LedgerRecord | undefined {
     return history.filter((r) => r.phase === phase && (commit === undefined || r.commit === commit)
-        && (r.result === "succeeded" || r.result === "failed" || r.result === "cancelled")).at(-1);
+        && (r.result === "failed" || r.result === "cancelled" || (r.result === "succeeded" && r.pass !== "deletes"))).at(-1);
 }
 
 export interface OrderContext {

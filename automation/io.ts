@@ -17,12 +17,30 @@ export function processIo(): Io {
         out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
         err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
         interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI,
-        prompt: (question) => new Promise((resolve) => {
-            // Loaded here so a non-interactive run never opens stdin.
-            const rl = require("readline").createInterface({ input: process.stdin, output: process.stderr });
-            rl.question(question, (answer: string) => { rl.close(); resolve(answer); });
-        }),
+        prompt: terminalPrompt(process.stdin, process.stderr, () => process.kill(process.pid, "SIGINT")),
     };
+}
+
+/**
+ * A question at the terminal that always ends. readline reads a Ctrl-C as a key (the terminal is in raw
+ * mode), so no SIGINT reaches the process, and without a listener for readline's own `SIGINT` event
+ * the question never resolves: the run drained and exited 0 with no message and no record. A Ctrl-C
+ * is passed on as the signal it would have been (`interrupt`: the driver's handler cancels the run)
+ * and answers as a refusal; so does the end of input (Ctrl-D, a closed stdin).
+ */
+export function terminalPrompt(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, interrupt: () => void,
+    terminal?: boolean): (question: string) => Promise<string> {
+    return (question) => new Promise((resolve) => {
+        // Loaded here so a non-interactive run never opens stdin.
+        const rl = require("readline").createInterface({ input, output, terminal });
+        rl.on("SIGINT", () => {
+            resolve("");
+            rl.close();
+            interrupt();
+        });
+        rl.on("close", () => resolve(""));
+        rl.question(question, (answer: string) => { resolve(answer); rl.close(); });
+    });
 }
 
 /** An Io that records everything, for tests. */

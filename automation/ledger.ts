@@ -16,6 +16,7 @@ import { z } from "zod";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { OpMap } from "./engine";
 import { BbwsError, EXIT, ExitCode } from "./errors";
+import { NAME_RULES, NameRule } from "./aws-name-rules";
 
 /** `--approve role:name`, optionally pinned to a plan with `@<sha256 prefix>`: the gate judges it, the ledger keeps it. */
 export interface Approval {
@@ -60,13 +61,18 @@ export interface LedgerRecord {
     readonly checks?: { readonly pass: number; readonly warn: number; readonly fail: number };
 }
 
-/** What a record must look like to count: the gates read `result`, `phase` and `commit`, so a line missing any field is refused, not trusted. */
+/**
+ * What a record must look like to count: the gates read `result`, `phase`, `pass` and `commit`, so a
+ * line missing any field is refused, not trusted, and so is one with a field the driver never writes
+ * (`strict`): a misspelt `"pas": "deletes"` would otherwise pass as a phase's main pass.
+ */
 const RECORD = z.object({
     v: z.literal(1),
     at: z.string().datetime(),
     runId: z.string().min(1),
     env: z.string().min(1),
     phase: z.enum(PHASE_NAMES),
+    pass: z.literal("deletes").optional(),
     // sha-1, or sha-256 in a repository that uses it.
     commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/).optional(),
     dirty: z.boolean(),
@@ -80,7 +86,7 @@ const RECORD = z.object({
     durationsMs: z.object({ preview: z.number().optional(), up: z.number().optional(), verify: z.number().optional(), total: z.number() }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     checks: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }).optional(),
-});
+}).strict();
 
 export interface Ledger {
     /** Where the records live, for messages. */
@@ -109,9 +115,11 @@ export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
     if (text.trim() === "") throw new LedgerError("ledger-location", "--ledger is empty", `give ${LEDGER_FORMS}`);
     const s3 = /^s3:\/\/([^/]*)\/?(.*)$/.exec(text);
     if (s3) {
-        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3[1])) {
+        // The program's own rule for bucket names (S3's naming rules): no '..', no IP address, no reserved prefix or suffix.
+        const bucket = NAME_RULES["aws:s3/bucket:Bucket"] as NameRule;
+        if (s3[1].length < bucket.min || s3[1].length > bucket.max || !bucket.pattern.test(s3[1])) {
             throw new LedgerError("ledger-location", `--ledger ${text}: '${s3[1]}' is not an S3 bucket name`,
-                "bucket names are 3–63 characters of a-z, 0-9, '.' and '-': s3://bucket/prefix");
+                `bucket names are ${bucket.min}–${bucket.max} characters: ${bucket.allowed}, and not an IP address: s3://bucket/prefix`);
         }
         return { kind: "s3", bucket: s3[1], prefix: s3[2].replace(/^\/+|\/+$/g, "") };
     }
@@ -153,10 +161,11 @@ export class LedgerWriteError extends LedgerError {
     }
 }
 
-/** Why a system call failed, in a few words (no stack). */
+/** Why a system call failed, in a few words (no stack); Node's message starts with the code already ("ENOTDIR: not a directory, …"). */
 function reason(err: unknown): string {
     const e = err as NodeJS.ErrnoException & { name?: string };
-    return e.code ? `${e.code}: ${e.message}` : `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
+    if (e.code) return e.message?.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`;
+    return `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
 }
 
 export type S3Factory = () => Promise<Pick<S3Client, "send">>;
@@ -182,7 +191,7 @@ export class FileLedger implements Ledger {
         text.split("\n").forEach((line, i) => {
             if (line.trim() === "") return;
             const where = `${file}:${i + 1}`;
-            const parsed = parseRecord(line);
+            const parsed = parseRecord(line, env);
             if (parsed.record) records.push(parsed.record);
             // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
             else if (parsed.truncated) this.warn(`${where}: ignored a record cut short (an interrupted write?)`);
@@ -262,7 +271,7 @@ export class S3Ledger implements Ledger {
             // Keys start with the record's timestamp, so key order is time order.
             for (const key of keys.sort()) {
                 const object = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-                const parsed = parseRecord((await object.Body?.transformToString()) ?? "");
+                const parsed = parseRecord((await object.Body?.transformToString()) ?? "", env);
                 // A PUT is whole or absent: here even a cut-short record is corruption.
                 if (!parsed.record) throw corrupt(`s3://${this.bucket}/${key}`, parsed.problem);
                 records.push(parsed.record);
@@ -321,10 +330,12 @@ type Parsed =
     | { readonly record?: undefined; readonly truncated: boolean; readonly problem: string };
 
 /**
- * A record, or why the text is not one. `truncated`: the text is the start of a record cut short
+ * A record of `env`, or why the text is not one. `truncated`: the text is the start of a record cut short
  * (every record starts `{"v":`, and JSON.parse ran out of text rather than meeting a wrong character).
+ * The driver writes each record into its own environment's file or prefix, so one of another
+ * environment was copied there, and would let this environment's gates count another's rollout.
  */
-function parseRecord(text: string): Parsed {
+function parseRecord(text: string, env: string): Parsed {
     let value: unknown;
     try {
         value = JSON.parse(text);
@@ -334,6 +345,9 @@ function parseRecord(text: string): Parsed {
         return { truncated, problem: `not JSON (${(err as Error).message})` };
     }
     const checked = RECORD.safeParse(value);
+    if (checked.success && checked.data.env !== env) {
+        return { truncated: false, problem: `a record of ${checked.data.env} in the ledger of ${env}` };
+    }
     if (checked.success) return { record: value as LedgerRecord };
     return {
         truncated: false,

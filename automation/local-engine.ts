@@ -10,8 +10,9 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
 import { POLICY_PACK_DIR } from "../src/policy/dir";
+import { compareVersions } from "./preflight";
 import {
-    CancelledError, CLI_HAS_THE_SIGNAL, CliMissingError, ConcurrentUpdateError, Engine, EngineEvent, EngineFailedError, PlanMismatchError,
+    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineEvent, EngineFailedError, PlanMismatchError,
     PolicyViolation, PolicyViolationError, StackMissingError,
 } from "./engine";
 
@@ -30,6 +31,23 @@ export interface LocalEngineOptions {
 
 /** Exit code of the CLI (3.227+) when an operation was cancelled. */
 const CLI_EXIT_CANCELLED = 8;
+const CLI_EXIT_CANCELLED_SINCE = "3.227.0";
+
+/**
+ * What the CLI prints on stdout on its first SIGINT (SIGTERM too since it handles that), and on a second,
+ * which terminates it at once (pulumi/pulumi pkg/backend/cancellation.go, `NewScope`).
+ */
+const CLI_CANCELLING = /(?:\^C|SIGTERM) received; cancelling/;
+const CLI_TERMINATING = /(?:\^C|SIGTERM) received; terminating/;
+
+/**
+ * How long a cancelled run waits for the CLI to say it got the signal itself before sending it one.
+ * A Ctrl-C at a terminal reaches every process of the foreground group, the CLI included, whatever
+ * stdin is (`< /dev/null`, `docker run -t` without `-i`), and a second SIGINT would terminate it. The
+ * CLI's line comes from a goroutine reading its signal channel, within milliseconds; waiting longer
+ * only delays a cancel that the CLI did not receive (SIGTERM to the driver alone, `kill <pid>`).
+ */
+export const CLI_SIGNAL_GRACE_MS = 300;
 
 /** The lines in which a backend names its lock: the service's 409 and its help link, the self-managed lock file and holder. */
 const LOCK_LINE = /\[409\] Conflict|common-errors\/#conflict|currently locked by|\/\.pulumi\/locks\//;
@@ -39,7 +57,6 @@ const PLAN_MISMATCH = /is not allowed by the plan|resource violates plan|expecte
 
 export async function createLocalEngine(options: LocalEngineOptions): Promise<Engine> {
     const auto = await import("@pulumi/pulumi/automation");
-    const translate = errorTranslator(auto, options.stack);
     let stack: automation.Stack;
     try {
         const pulumiCommand = options.pulumiRoot ? await auto.PulumiCommand.get({ root: options.pulumiRoot }) : undefined;
@@ -48,9 +65,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
             { pulumiCommand, envVars: options.envVars },
         );
     } catch (err) {
-        throw translate(err, "selecting the stack");
+        throw errorTranslator(auto, options.stack)(err, "selecting the stack");
     }
     const workspace = stack.workspace as automation.LocalWorkspace;
+    const translate = errorTranslator(auto, options.stack, workspace.pulumiVersion);
     const policyPacks = [...(options.policyPacks ?? [POLICY_PACK_DIR])];
     return {
         cliVersion: async () => workspace.pulumiVersion,
@@ -64,30 +82,27 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
         },
         preview: (o) => {
             const policy = policyWatcher(o.onEvent);
-            return interruptible(o.signal, "preview", (err, operation, signal) => policy.refusal(operation) ?? translate(err, operation, signal),
-                (signal) => stack.preview({
-                    target: o.target && [...o.target], plan: o.plan, onEvent: policy.onEvent, signal, color: "never", policyPacks,
+            return interruptible(o.signal, "preview", (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
+                (signal, onOutput) => stack.preview({
+                    target: o.target && [...o.target], plan: o.plan, onEvent: policy.onEvent, onOutput, signal, color: "never", policyPacks,
                 }));
         },
         up: (o) => {
             const policy = policyWatcher(o.onEvent);
-            return interruptible(o.signal, "update", (err, operation, signal) => policy.refusal(operation) ?? translate(err, operation, signal),
-                (signal) => stack.up({
-                    target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, signal, color: "never", policyPacks,
+            return interruptible(o.signal, "update", (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
+                (signal, onOutput) => stack.up({
+                    target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, onOutput, signal, color: "never", policyPacks,
                 }));
         },
+        // Neither reads the state with `stack.exportStack()`: it adds --show-secrets, and neither preflight's look at the pending
+        // operations nor a copy kept on disk or in S3 needs secrets in the clear. The SDK's way of running other commands
+        // is internal, so the CLI it found is run directly.
         pendingOperations: async () => {
-            try {
-                const { deployment } = await stack.exportStack();
-                const pending: Array<{ type: string; resource: { urn: string } }> = deployment?.pending_operations ?? [];
-                return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
-            } catch (err) {
-                throw translate(err, "reading the state (pulumi stack export)");
-            }
+            const { deployment } = JSON.parse(await exportWithoutSecrets(workspace, options.stack, "reading the state (pulumi stack export)"));
+            const pending: Array<{ type: string; resource: { urn: string } }> = deployment?.pending_operations ?? [];
+            return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
         },
-        // Not `stack.exportStack()`: it adds --show-secrets, and a copy kept on disk or in S3 must not hold
-        // secrets in the clear. The SDK's way of running other commands is internal, so the CLI it found is run directly.
-        exportState: () => exportWithoutSecrets(workspace, options.stack),
+        exportState: () => exportWithoutSecrets(workspace, options.stack, "exporting the state (pulumi stack export)"),
         outputs: async () => {
             try {
                 const outputs = await stack.outputs();
@@ -96,14 +111,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "reading the stack outputs (pulumi stack output)");
             }
         },
-        previewRefresh: (o) => interruptible(o.signal, "refresh preview", translate, (signal) =>
-            stack.previewRefresh({ onEvent: o.onEvent, signal, color: "never" })),
+        previewRefresh: (o) => interruptible(o.signal, "refresh preview", translate, (signal, onOutput) =>
+            stack.previewRefresh({ onEvent: o.onEvent, onOutput, signal, color: "never" })),
     };
 }
 
 /** `pulumi stack export` with the workspace's CLI, folder and environment, as the SDK would run it. */
-async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string): Promise<string> {
-    const operation = "exporting the state (pulumi stack export)";
+async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string, operation: string): Promise<string> {
     const env = { ...process.env, ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}), ...workspace.envVars };
     try {
         const { stdout } = await promisify(execFile)(workspace.pulumiCommand.command, ["stack", "export", "--stack", stack, "--non-interactive"],
@@ -141,23 +155,66 @@ function policyWatcher(onEvent?: (event: EngineEvent) => void) {
  * never stop it; and it never removes its listener, so one run-long signal would collect dozens.
  */
 async function interruptible<T>(signal: AbortSignal | undefined, operation: string,
-    translate: ReturnType<typeof errorTranslator>, call: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+    translate: ReturnType<typeof errorTranslator>, call: (signal: AbortSignal | undefined, onOutput: (text: string) => void) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw new CancelledError(operation);
-    const forward = new AbortController();
-    const onAbort = () => { if (signal?.reason !== CLI_HAS_THE_SIGNAL) forward.abort(); };
-    signal?.addEventListener("abort", onAbort);
+    const forwarder = cancelForwarder(signal);
     try {
-        return await call(signal && forward.signal);
+        return await call(signal && forwarder.signal, forwarder.onOutput);
     } catch (err) {
-        throw translate(err, operation, signal);
+        throw translate(err, operation, signal, forwarder);
     } finally {
-        signal?.removeEventListener("abort", onAbort);
+        forwarder.dispose();
     }
 }
 
-/** The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. */
-export function errorTranslator(auto: typeof automation, stackName: string) {
-    return (err: unknown, operation: string, signal?: AbortSignal): unknown => {
+/** What the CLI said about signals during one call, from its own output. */
+export interface CliSignals {
+    /** It printed "received; terminating": a second signal reached it, and it stopped without finishing what was in flight. */
+    terminated(): boolean;
+}
+
+/**
+ * Passes the run's cancel on to one CLI call, unless the CLI got the signal itself. The driver cannot
+ * tell from its own process whether the terminal's Ctrl-C reached the CLI too (the whole foreground
+ * process group gets it, whatever stdin is), and the CLI takes a second SIGINT as "terminate
+ * immediately" (pulumi/pulumi pkg/backend/cancellation.go). So on abort it watches the CLI's stdout
+ * for pulumi's own "^C received; cancelling" for `graceMs`, and only if that has not appeared does the
+ * SDK send the CLI a SIGINT (`signal`).
+ */
+export function cancelForwarder(run: AbortSignal | undefined, graceMs = CLI_SIGNAL_GRACE_MS) {
+    const forward = new AbortController();
+    let tail = "";
+    let cancelling = false;
+    let terminating = false;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+        if (cancelling) return;
+        timer = setTimeout(() => { if (!cancelling) forward.abort(); }, graceMs);
+    };
+    run?.addEventListener("abort", onAbort);
+    return {
+        signal: forward.signal,
+        onOutput: (text: string) => {
+            // A line can arrive split across chunks; keep enough of the last one to match it whole.
+            tail = (tail + text).slice(-400);
+            cancelling ||= CLI_CANCELLING.test(tail);
+            terminating ||= CLI_TERMINATING.test(tail);
+        },
+        terminated: () => terminating,
+        dispose: () => {
+            clearTimeout(timer);
+            run?.removeEventListener("abort", onAbort);
+        },
+    };
+}
+
+/**
+ * The SDK's error classes (chosen by matching the CLI's stderr) mapped onto ours. `cliVersion`: the
+ * CLI in use; from 3.227 it exits 8 when it cancelled cleanly, so after our abort any other exit code
+ * is a failure, not a cancel.
+ */
+export function errorTranslator(auto: typeof automation, stackName: string, cliVersion?: string) {
+    return (err: unknown, operation: string, signal?: AbortSignal, cli?: CliSignals): unknown => {
         if (!(err instanceof Error)) return err;
         // `commandResult` is internal to the SDK; its `err` holds the process error and the CLI's real exit code.
         const result = (err as { commandResult?: { stderr?: string; err?: { code?: string; exitCode?: number; signal?: string } } }).commandResult;
@@ -173,9 +230,14 @@ export function errorTranslator(auto: typeof automation, stackName: string) {
         }
         if (err instanceof auto.CommandError) {
             const exitCode = result?.err?.exitCode;
-            if (signal?.aborted || exitCode === CLI_EXIT_CANCELLED) return new CancelledError(operation);
+            // Before the abort counts as a clean cancel: a CLI killed, or terminated by a second signal, stopped
+            // mid-operation and can leave pending operations, which is a failure to look into, not a cancel.
+            const killedBy = result?.err?.signal ?? (cli?.terminated() ? "a second signal (it printed \"received; terminating\")" : undefined);
+            if (killedBy) return new EngineFailedError(operation, exitCode, stderr, killedBy);
+            const exitSaysCancelled = cliVersion === undefined || compareVersions(cliVersion, CLI_EXIT_CANCELLED_SINCE) >= 0;
+            if (exitCode === CLI_EXIT_CANCELLED || (signal?.aborted && !exitSaysCancelled)) return new CancelledError(operation);
             if (PLAN_MISMATCH.test(stderr)) return new PlanMismatchError(stderr);
-            return new EngineFailedError(operation, exitCode, stderr, result?.err?.signal);
+            return new EngineFailedError(operation, exitCode, stderr);
         }
         return err;
     };

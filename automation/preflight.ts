@@ -99,8 +99,8 @@ export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, e
  * "Interrupted updates" guide), so the run stops here, having changed nothing, and names the CLI's own
  * commands: a refresh drops pending updates, deletes and reads (the engine carries only pending
  * creates into the next state), while a pending create needs a decision per resource, given with
- * `--import-pending-creates '<urn> <id>'` or `--clear-pending-creates` (pulumi/pulumi#10394); without
- * either a non-interactive refresh skips them and they stay.
+ * `--import-pending-creates` or `--clear-pending-creates` (pulumi/pulumi#10394); without either a
+ * non-interactive refresh skips them and they stay.
  */
 export function checkPendingOperations(pending: readonly PendingOperation[], stack: string): void {
     if (pending.length === 0) return;
@@ -110,15 +110,20 @@ export function checkPendingOperations(pending: readonly PendingOperation[], sta
         pendingRecovery(pending, stack));
 }
 
-/** The recovery as numbered steps in the CLI's own commands; only a person can look up a created resource's id. */
+/**
+ * The recovery as numbered steps in the CLI's own commands; only a person can look up a created
+ * resource's id. `--import-pending-creates` is a string array of alternating URNs and ids, one value
+ * per flag (pulumi/pulumi pkg/cmd/pulumi/operations/refresh.go, `pendingCreatesToImports`: "each URN
+ * must be followed by an ID"), and a refresh without a terminal refuses to run without `--yes`.
+ */
 export function pendingRecovery(pending: readonly PendingOperation[], stack: string): string {
     const creates = pending.filter((p) => p.type === "creating");
     const steps = ["check in AWS how each operation ended"];
     if (creates.length > 0) {
-        steps.push("for each pending create whose resource exists, its id in AWS (e.g. a VPC's vpc-…, a role's name) goes to " +
-            "`--import-pending-creates '<urn> <id>'` so Pulumi adopts it; pass `--clear-pending-creates` to drop the rest " +
-            "(the next rollout creates them):\n" +
-            `    pulumi refresh --stack ${stack} ${creates.map((p) => `--import-pending-creates '${p.urn} <id>'`).join(" ")}\n` +
+        steps.push("for each pending create whose resource exists, its URN and then its id in AWS (e.g. a VPC's vpc-…, a role's name), " +
+            "each as its own `--import-pending-creates`, so Pulumi adopts it; `--clear-pending-creates` drops the rest " +
+            "(the next rollout creates them); add `--yes` where no terminal can confirm (CI):\n" +
+            `    pulumi refresh --stack ${stack} ${creates.map((p) => `--import-pending-creates '${p.urn}' --import-pending-creates '<id>'`).join(" ")}\n` +
             `    pulumi refresh --stack ${stack} --clear-pending-creates    # if none of them exists`);
     }
     if (creates.length < pending.length) {
@@ -171,7 +176,8 @@ export async function readGit(cwd: string): Promise<GitState> {
     }
 }
 
-function compareVersions(a: string, b: string): number {
+/** Negative, zero or positive as CLI version `a` is older than, the same as or newer than `b`. */
+export function compareVersions(a: string, b: string): number {
     const parts = (v: string) => v.replace(/^v/, "").split(/[.+-]/).slice(0, 3).map(Number);
     const [x, y] = [parts(a), parts(b)];
     for (let i = 0; i < 3; i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) - (y[i] || 0);

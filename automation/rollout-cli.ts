@@ -6,12 +6,12 @@
  */
 import * as path from "path";
 import { isPhaseName, PHASE_NAMES, PhaseName } from "../src/phases";
-import { commandLine, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
+import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import type { Approval, LedgerLocation } from "./ledger";
 import { SUMMARY_FORMATS, SummaryFormat } from "./plan-summary";
 import { Io, processIo } from "./io";
-import { cancelOnSignals } from "./signals";
+import { cancelOnSignals, ROLLOUT_CANCEL_MESSAGES } from "./signals";
 import type { RolloutRequest } from "./rollout";
 import type { CliDeps } from "./rollout-deps";
 
@@ -133,11 +133,13 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
         planDir: path.join(deps.projectDir, ".rollout", "plans"),
         states: openStateArchive(where, deps.s3),
         signal: deps.signal,
+        inFlight: deps.inFlight,
     });
 }
 
 if (require.main === module) {
     const controller = new AbortController();
-    cancelOnSignals(process, controller);
-    main(process.argv.slice(2), processIo(), { signal: controller.signal }).then((code) => { process.exitCode = code; });
+    const inFlight: { lastWords?: () => string } = {};
+    cancelOnSignals(process, controller, Date.now, ROLLOUT_CANCEL_MESSAGES, () => inFlight.lastWords?.());
+    exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal, inFlight }));
 }

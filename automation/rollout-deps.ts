@@ -25,4 +25,6 @@ export interface CliDeps {
     readonly verify: () => Promise<VerifyHook>;
     readonly now: () => number;
     readonly signal?: AbortSignal;
+    /** What a second signal prints before it exits (rollout.ts `RolloutDeps.inFlight`). */
+    readonly inFlight?: { lastWords?: () => string };
 }

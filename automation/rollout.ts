@@ -79,6 +79,11 @@ export interface RolloutDeps {
     readonly runId?: string;
     /** Ctrl-C: cancels the running engine operation. */
     readonly signal?: AbortSignal;
+    /**
+     * Set while an `up` runs to what a second signal, which exits at once, must print: the attempt's
+     * record, so an update that started is never left without one (signals.ts `lastWords`).
+     */
+    readonly inFlight?: { lastWords?: () => string };
     /** Interval of heartbeat lines for slow resources; default 30 s. */
     readonly heartbeatMs?: number;
 }
@@ -104,12 +109,26 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         io.err(`nothing to do: commit ${deps.git.commit?.slice(0, 12)} has completed every phase in ${req.env}`);
         return EXIT.ok;
     }
-    const passes = planPasses(phases, inProgram, byPhase, deleted);
+    const runId = deps.runId ?? randomUUID();
+    let passes: Pass[];
+    try {
+        passes = planPasses(phases, inProgram, byPhase, deleted);
+    } catch (err) {
+        // One record per attempt, refusals included (README, step 7): the gates' refusals are recorded, and so is this one.
+        if (err instanceof BbwsError && !req.previewOnly) {
+            await ledger.append({
+                v: 1, at: new Date(deps.now()).toISOString(), runId, env: req.env, phase: phases[0], commit: deps.git.commit, dirty: deps.git.dirty,
+                operator: deps.operator, approvals: [], result: "refused", overrides: [], durationsMs: { total: 0 },
+                error: { code: err.code, message: err.message },
+            });
+        }
+        throw err;
+    }
     if (passes.some((p) => p.deletes)) {
         io.err(`resources are removed in ${passes.filter((p) => p.deletes).map((p) => p.phase).join(", ")}: those deletes go first, ` +
             "one phase at a time in that order, then each phase's creates and updates in phase order");
     }
-    const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId: deps.runId ?? randomUUID() };
+    const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId };
     const previewed: string[] = [];
     for (const pass of passes) {
         previewed.push(...pass.urns);
@@ -225,15 +244,16 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     let planHash: string | undefined;
     let counts: OpMap | undefined;
 
+    const entryOf = (result: Outcome, extra: Partial<LedgerRecord> = {}): LedgerRecord => ({
+        v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
+        commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
+        overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
+    });
     const record = async (result: Outcome, extra: Partial<LedgerRecord> = {}): Promise<void> => {
         // The ledger is what the order and promotion gates trust (often a shared bucket, read-only to a pull
         // request's role); a preview changes nothing, so it has nothing to record there.
         if (req.previewOnly) return;
-        const entry: LedgerRecord = {
-            v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
-            commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
-            overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
-        };
+        const entry = entryOf(result, extra);
         await deps.ledger.append(entry);
         run.history.push(entry);
     };
@@ -292,7 +312,9 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         }
 
         const requiredRoles = deps.cfg.approvals[phase] ?? [];
-        const answers = await askApprovals(io, req, phase, requiredRoles, hash);
+        const answers = await askApprovals(io, req, phase, requiredRoles, hash, deps.signal);
+        // A Ctrl-C at the prompt cancels the run like one during `up`: recorded, exit 1.
+        if (deps.signal?.aborted) throw new CancelledError(`approval of ${phase}`);
         const given = [...req.approvals, ...answers.approvals];
         const approval = evaluate(approvalGate, {
             env: req.env, phase, requiredRoles, approvals: given, planHash: hash, confirmed: req.yes || answers.confirmed,
@@ -315,6 +337,12 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         heartbeat.unref();
         const upStarted = now();
         let outputs: Record<string, unknown>;
+        if (deps.inFlight) {
+            // Synchronous, as the process exits right after: printed like a record that could not be written, for the operator to add.
+            deps.inFlight.lastWords = () => describeError(new LedgerWriteError(deps.ledger.location, entryOf("failed", {
+                error: { code: "abandoned", message: "a second signal stopped the driver during the update: pulumi was terminated, outcome unknown" },
+            }), "the driver exited on a second signal before the update ended"));
+        }
         try {
             const up = await engine.up({
                 target, plan: planFile, signal: deps.signal, onEvent: (e) => progress.onEvent(e),
@@ -324,6 +352,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         } finally {
             clearInterval(heartbeat);
             durations.up = now() - upStarted;
+            if (deps.inFlight) deps.inFlight.lastWords = undefined;
         }
 
         if (pass.deletes) {
@@ -377,8 +406,8 @@ async function keepState(deps: RolloutDeps, env: string, phase: PhaseName): Prom
 }
 
 /** At a terminal, ask for the approvals the command line did not bring; in CI, ask nothing. */
-async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string):
-    Promise<{ approvals: Approval[]; confirmed: boolean }> {
+async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string,
+    signal?: AbortSignal): Promise<{ approvals: Approval[]; confirmed: boolean }> {
     const approvals: Approval[] = [];
     const ask = io.interactive ? io.prompt : undefined;
     if (!ask) return { approvals, confirmed: false };
@@ -388,6 +417,7 @@ async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requi
         return { approvals, confirmed: /^y(es)?$/i.test(answer.trim()) };
     }
     for (const role of requiredRoles.filter((r) => !req.approvals.some((a) => a.role === r))) {
+        if (signal?.aborted) break;
         const name = (await ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)).trim();
         if (name) approvals.push({ role, name });
     }

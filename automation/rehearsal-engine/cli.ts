@@ -20,7 +20,8 @@
  *   takes and releases (a killed CLI leaves it, as the self-managed backend's does); the service's
  *   lease that expires is not modelled;
  * - `--policy-pack` runs our baseline's rules offline over the program's inputs (policy.ts), not the pack's
- *   CrossGuard code, and only for resources that have a step.
+ *   CrossGuard code, and only for resources that have a step;
+ * - signals only during `up`, and only SIGINT: any other call dies of it, and every call of SIGTERM.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -368,8 +369,13 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
     }
 
     let interrupted = false;
-    // Like the CLI (pkg/backend/cancellation.go): the first SIGINT cancels, and with `once` a second one kills the process.
-    process.once("SIGINT", () => {
+    // Like the CLI (pkg/backend/cancellation.go), in its words on stdout: the first SIGINT cancels after the
+    // operation in flight; a second terminates at once, here without writing the state or releasing the lock.
+    process.on("SIGINT", () => {
+        if (interrupted) {
+            print("^C received; terminating\n");
+            process.exit(EXIT.failed);
+        }
         interrupted = true;
         print("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" +
             "Note that terminating immediately may lead to orphaned resources and other inconsistencies.\n");

@@ -49,6 +49,21 @@ describe("gates", () => {
         });
     });
 
+    describe("a deletes pass never completes a phase (README \"Removing resources\": the phase's main pass and checks come after it)", () => {
+        const deletes = (phase: (typeof ALL)[number], result: "succeeded" | "failed") => ({ ...recordOf("sit", phase, result), pass: "deletes" as const });
+        it("promotion: a commit whose sit monitoring ran only its deletes pass has not completed monitoring", () => {
+            const sourceHistory = [...ALL.slice(0, 4).map((p) => recordOf("sit", p, "succeeded")), deletes("monitoring", "succeeded")];
+            const v = promotionGate.check({ commit: COMMIT, promoteFrom: "sit", inProgram: [...ALL], sourceHistory });
+            expect(v.status).to.equal("fail");
+            expect(v.findings).to.deep.equal([`monitoring: not completed in sit at commit ${COMMIT.slice(0, 12)}`]);
+        });
+        it("order: a succeeded deletes pass after a failed main pass leaves the phase failed; a failed deletes pass counts", () => {
+            const base = { env: "sit", inProgram: [...ALL], forceOrder: false, phase: "database" as const };
+            expect(orderGate.check({ ...base, history: [recordOf("sit", "network", "failed"), deletes("network", "succeeded")] }).status).to.equal("fail");
+            expect(orderGate.check({ ...base, history: [recordOf("sit", "network", "succeeded"), deletes("network", "failed")] }).status).to.equal("fail");
+        });
+    });
+
     describe("promotion", () => {
         const base = { commit: COMMIT, promoteFrom: "sit", inProgram: [...ALL] };
         it("passes when this commit completed every phase in sit", () => {

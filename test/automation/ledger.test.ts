@@ -70,6 +70,25 @@ describe("ledger", () => {
             expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: result: Invalid enum value/);
         });
 
+        it("refuses a record of another environment in this one's file: sit's gates must not count a prod record copied in", async () => {
+            fs.mkdirSync(dir, { recursive: true });
+            fs.writeFileSync(path.join(dir, "sit.jsonl"), `${JSON.stringify(recordOf("prod", "network", "succeeded"))}\n`);
+            const err = await ledger.read("sit").catch((e) => e);
+            expect(err).to.include({ code: "ledger-corrupt" });
+            expect(err.message).to.include(`${path.join(dir, "sit.jsonl")}:1: a record of prod in the ledger of sit`);
+        });
+
+        it("refuses a field the driver never writes, so a misspelt pass marker cannot pass as a main pass; accepts `pass: deletes` and nothing else there", async () => {
+            fs.mkdirSync(dir, { recursive: true });
+            const file = path.join(dir, "sit.jsonl");
+            fs.writeFileSync(file, `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), pas: "deletes" })}\n`);
+            expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: .*Unrecognized key\(s\) in object: 'pas'/);
+            fs.writeFileSync(file, `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), pass: "creates" })}\n`);
+            expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: pass: Invalid literal value/);
+            fs.writeFileSync(file, `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), pass: "deletes" })}\n`);
+            expect((await ledger.read("sit")).map((r) => r.pass)).to.deep.equal(["deletes"]);
+        });
+
         it("checks write access without writing a record, and names a path it cannot write under", async () => {
             await ledger.checkWritable("sit");
             expect(await ledger.read("sit")).to.deep.equal([]);
@@ -77,7 +96,7 @@ describe("ledger", () => {
             fs.writeFileSync(file, "");
             const err = await new FileLedger(path.join(file, ".rollout"), () => undefined).checkWritable("sit").catch((e) => e);
             expect(err).to.include({ code: "ledger-unwritable", exitCode: 2 });
-            expect(err.message).to.include(path.join(file, ".rollout", "sit.jsonl")).and.include("ENOTDIR");
+            expect(err.message).to.include(path.join(file, ".rollout", "sit.jsonl")).and.include("ENOTDIR").and.not.include("ENOTDIR: ENOTDIR");
         });
 
         it("fails a write with the record that was not written, as JSON, and what to do with it", async () => {
@@ -106,7 +125,9 @@ describe("ledger", () => {
             expect(s3.location).to.equal("s3://bbws-rollout-ledger/platform");
         });
 
-        for (const text of ["S3://bbws-rollout-ledger/platform", "gs://bucket", "file:///srv/ledger", "https://example.com/ledger", "s3:/bucket", "s3://", "s3://Bad_Bucket/x", ""]) {
+        for (const text of ["S3://bbws-rollout-ledger/platform", "gs://bucket", "file:///srv/ledger", "https://example.com/ledger", "s3:/bucket", "s3://", "s3://Bad_Bucket/x", "",
+            // S3's bucket naming rules (the program's NAME_RULES): no two adjacent periods, not an IP address.
+            "s3://my..bucket/x", "s3://192.168.1.1/x"]) {
             it(`refuses ${JSON.stringify(text)} (exit 2), rather than make a local folder of it`, () => {
                 let err: any;
                 try { parseLedgerLocation(text, "/work"); } catch (e) { err = e; }

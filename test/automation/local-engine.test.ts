@@ -3,7 +3,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import {
     CancelledError, CliMissingError, ConcurrentUpdateError, EngineFailedError, PlanMismatchError, StackMissingError,
 } from "../../automation/engine";
-import { createLocalEngine, errorTranslator } from "../../automation/local-engine";
+import { cancelForwarder, createLocalEngine, errorTranslator } from "../../automation/local-engine";
 import { PROJECT_DIR, tempDir } from "../support/rollout";
 
 // The SDK builds its errors from a CLI result; these are its own (internal) constructors, so the
@@ -15,7 +15,7 @@ const cliFailure = (stderr: string, exitCode?: number, code?: string) =>
     createCommandError(new CommandResult("", stderr, -2, Object.assign(new Error(stderr), { exitCode, code })));
 
 describe("LocalWorkspace adapter", () => {
-    const translate = errorTranslator(automation, "sit");
+    const translate = errorTranslator(automation, "sit", "3.248.0");
 
     it("maps the SDK's errors onto the driver's, with the CLI's real exit code", () => {
         expect(translate(cliFailure("error: [409] Conflict: Another update is currently in progress.", 255), "update")).to.be.instanceOf(ConcurrentUpdateError);
@@ -55,11 +55,68 @@ describe("LocalWorkspace adapter", () => {
         expect((err as Error).message).to.include("update is not allowed by the plan");
     });
 
-    it("reports a cancelled operation as cancelled: CLI exit code 8, or our own abort", () => {
+    it("reports a cancelled operation as cancelled: CLI exit code 8 (3.227+), or our own abort on an older CLI, which exits 255 either way", () => {
         expect(translate(cliFailure("error: update canceled", 8), "update")).to.be.instanceOf(CancelledError);
         const aborted = new AbortController();
         aborted.abort();
-        expect(translate(cliFailure("", 255), "update", aborted.signal)).to.be.instanceOf(CancelledError);
+        expect(errorTranslator(automation, "sit", "3.200.0")(cliFailure("", 255), "update", aborted.signal)).to.be.instanceOf(CancelledError);
+    });
+
+    it("reports a CLI killed or terminated after our abort as failed, with the pending-operations advice, not as a clean cancel " +
+        "(pulumi/pulumi pkg/backend/cancellation.go: a second signal terminates at once)", () => {
+        const aborted = new AbortController();
+        aborted.abort();
+        const killed = createCommandError(new CommandResult("", "Command was killed with SIGINT (User interruption with CTRL-C): pulumi up", -2,
+            Object.assign(new Error("killed"), { signal: "SIGINT" })));
+        const byKill = translate(killed, "update", aborted.signal) as EngineFailedError;
+        expect(byKill).to.be.instanceOf(EngineFailedError);
+        expect(byKill.message).to.include("killed by SIGINT");
+        expect(byKill.fix).to.include("pending operations");
+        const terminated = translate(cliFailure("error: update failed", 255), "update", aborted.signal, { terminated: () => true }) as EngineFailedError;
+        expect(terminated).to.be.instanceOf(EngineFailedError);
+        expect(terminated.message).to.include("received; terminating");
+        expect(terminated.fix).to.include("pending operations");
+        expect(translate(cliFailure("error: update failed", 255), "update", aborted.signal)).to.be.instanceOf(EngineFailedError)
+            .and.not.be.instanceOf(CancelledError);
+    });
+
+    describe("passing the run's cancel on to the CLI: exactly one SIGINT reaches pulumi (a second terminates it)", () => {
+        const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+        it("sends none when pulumi already printed that it got a Ctrl-C from the terminal (the whole process group gets it)", async () => {
+            const run = new AbortController();
+            const forwarder = cancelForwarder(run.signal, 50);
+            forwarder.onOutput("  creating bbws-vpc-flow-logs-dev\n^C received; cance");
+            forwarder.onOutput("lling. If you would like to terminate immediately, press ^C again.\n");
+            run.abort();
+            await wait(100);
+            expect(forwarder.signal.aborted).to.equal(false);
+            forwarder.dispose();
+        });
+
+        it("sends none when pulumi's line comes within the grace period after the driver's own signal", async () => {
+            const run = new AbortController();
+            const forwarder = cancelForwarder(run.signal, 50);
+            run.abort();
+            await wait(10);
+            forwarder.onOutput("SIGTERM received; cancelling. If you would like to terminate immediately, send SIGTERM again.\n");
+            await wait(100);
+            expect(forwarder.signal.aborted).to.equal(false);
+            forwarder.dispose();
+        });
+
+        it("sends one when pulumi says nothing within the grace period (a signal to the driver alone: SIGTERM, kill <pid>)", async () => {
+            const run = new AbortController();
+            const forwarder = cancelForwarder(run.signal, 50);
+            run.abort();
+            expect(forwarder.signal.aborted).to.equal(false);
+            await wait(100);
+            expect(forwarder.signal.aborted).to.equal(true);
+            expect(forwarder.terminated()).to.equal(false);
+            forwarder.onOutput("^C received; terminating\n");
+            expect(forwarder.terminated()).to.equal(true);
+            forwarder.dispose();
+        });
     });
 
     it("reports a missing or too old CLI as exit 2 with install instructions", () => {

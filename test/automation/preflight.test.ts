@@ -65,7 +65,9 @@ describe("preflight", () => {
         const create = "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log";
         const update = "urn:pulumi:sit::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora";
         const fix = pendingRecovery([{ type: "creating", urn: create }, { type: "updating", urn: update }], "sit");
-        expect(fix).to.include(`pulumi refresh --stack sit --import-pending-creates '${create} <id>'`);
+        // pulumi/pulumi refresh.go: a StringArray of alternating URN and id ("each URN must be followed by an ID").
+        expect(fix).to.include(`pulumi refresh --stack sit --import-pending-creates '${create}' --import-pending-creates '<id>'`);
+        expect(fix).to.include("add `--yes` where no terminal can confirm");
         expect(fix).to.include("pulumi refresh --stack sit --clear-pending-creates");
         expect(fix).to.include("the command above does it too");
         expect(fix).not.to.include("stack import");

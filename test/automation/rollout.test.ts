@@ -233,6 +233,14 @@ describe("rollout: the phase loop", () => {
                 .to.deep.equal(["storage", "ecs", "monitoring"]);
         });
 
+        it("does not take a phase whose deletes pass alone succeeded as done: its main pass is still to run", async () => {
+            const h = harness("dev");
+            for (const r of allPhasesIn("dev").slice(0, 4)) await h.ledger.append(r);
+            await h.ledger.append({ ...recordOf("dev", "monitoring", "succeeded"), pass: "deletes" });
+            expect(await rollout(request("dev", "all", { yes: true, resume: true }), h.deps)).to.equal(EXIT.ok);
+            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name)).to.deep.equal(["monitoring"]);
+        });
+
         it("does not count another commit's successes", async () => {
             const h = harness("dev");
             await h.ledger.append(recordOf("dev", "network", "succeeded", OTHER_COMMIT));
@@ -393,6 +401,20 @@ describe("rollout: the phase loop", () => {
             expect(io.stderr.filter((l) => l.startsWith("approve "))).to.have.length(1);
             expect(textOf(io)).to.match(/approve database in sit \(plan sha256 [0-9a-f]{12}\) as dba/);
             expect((await h.ledger.read("sit")).at(-1)!.approvals.map((a) => a.name)).to.deep.equal(["alice", "bob"]);
+        });
+
+        it("records a Ctrl-C at the approval prompt as a cancelled attempt (exit 1) and applies nothing (README: one record per attempt)", async () => {
+            const controller = new AbortController();
+            const io = memoryIo(["unused"]);
+            const h = harness("sit", { io, deps: { signal: controller.signal } });
+            await h.ledger.append(recordOf("sit", "network", "succeeded"));
+            let asked = 0;
+            // What terminalPrompt does on a Ctrl-C: the driver's signal handler aborts the run, and the answer is a refusal.
+            io.prompt = async () => { asked++; controller.abort(); return ""; };
+            expect(await rollout(request("sit", "database"), h.deps), textOf(io)).to.equal(EXIT.failed);
+            expect(asked).to.equal(1);
+            expect(h.engine.ups).to.have.length(0);
+            expect((await h.ledger.read("sit")).at(-1)).to.include({ phase: "database", result: "cancelled" });
         });
 
         it("refuses in CI where no role is required but --yes was not given", async () => {

@@ -8,11 +8,10 @@ import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { CLI_HAS_THE_SIGNAL } from "../../automation/engine";
-import { memoryIo } from "../../automation/io";
 import type { LedgerRecord } from "../../automation/ledger";
 import { readArgvLog, writeScenario } from "../../automation/rehearsal-engine/scenario";
-import { operations, PROJECT_DIR, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+import { memoryIo } from "../../automation/io";
+import { PROJECT_DIR, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 /** The resource being created when the signal arrives, by its progress line. */
 const SLOW = { resource: "network-flow-logs-role", line: "creating bbws-vpc-flow-logs-dev", ms: 4000 };
@@ -30,12 +29,14 @@ interface Interrupted {
 /**
  * Starts the CLI, makes the flow-log role slow as soon as the banner names the rehearsal's folder
  * (the engine reads its scenario on every call), and sends `signals` once that role is being created,
- * `gapMs` apart.
+ * `gapMs` apart. `group`: as a terminal delivers Ctrl-C, to the whole process group (the CLI in a group
+ * of its own, `pulumi` in it too), with stdin not a terminal (`< /dev/null`, `docker run -t` without `-i`).
  */
-function interrupt(signals: NodeJS.Signals[], gapMs: number): Promise<Interrupted> {
+function interrupt(signals: NodeJS.Signals[], gapMs: number, { group = false } = {}): Promise<Interrupted> {
     const child: ChildProcess = spawn(process.execPath,
         ["-r", "sucrase/register/ts", "automation/rollout-cli.ts", "--env", "dev", "--phase", "network", "--yes", "--rehearse"],
-        { cwd: PROJECT_DIR, stdio: ["pipe", "pipe", "pipe"] });
+        { cwd: PROJECT_DIR, stdio: [group ? "ignore" : "pipe", "pipe", "pipe"], detached: group });
+    const send = (signal: NodeJS.Signals) => (group ? process.kill(-child.pid!, signal) : child.kill(signal));
     let stderr = "";
     let dir = "";
     let sentAt = 0;
@@ -49,7 +50,7 @@ function interrupt(signals: NodeJS.Signals[], gapMs: number): Promise<Interrupte
         }
         if (!sentAt && stderr.includes(SLOW.line)) {
             sentAt = Date.now();
-            signals.forEach((signal, i) => setTimeout(() => child.kill(signal), i * gapMs));
+            signals.forEach((signal, i) => setTimeout(() => send(signal), i * gapMs));
         }
     });
     return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr, dir, ms: Date.now() - sentAt })));
@@ -109,7 +110,7 @@ describe("rehearsal: a second Ctrl-C, a second and a half after the first", func
 
     it("exits at once with 130, saying so, without waiting for the slow resource", () => {
         expect(run.code, run.stderr).to.equal(130);
-        expect(run.stderr).to.include("SIGINT received again: exiting now (exit 130) without a ledger record; pulumi is terminated");
+        expect(run.stderr).to.include("SIGINT received again: exiting now (exit 130); no ledger record is written, and pulumi is terminated");
         expect(run.ms).to.be.below(SLOW.ms);
     });
 
@@ -120,39 +121,67 @@ describe("rehearsal: a second Ctrl-C, a second and a half after the first", func
         expect(running(up[0].pid)).to.equal(false);
     });
 
-    it("writes no ledger record, as it said", () => {
+    it("writes no ledger record, as it said, but prints the attempt's record as failed (abandoned) on stderr, for the operator to add", () => {
         expect(ledgerOf(run.dir)).to.deep.equal([]);
+        const line = run.stderr.split("\n").find((l) => l.startsWith('{"v":1'));
+        expect(line, run.stderr).to.be.a("string");
+        expect(JSON.parse(line!)).to.deep.include({ env: "dev", phase: "network", result: "failed" }).and.have.nested.property("error.code", "abandoned");
+        expect(run.stderr).to.include("add that line to the ledger");
     });
 });
 
-describe("rehearsal: Ctrl-C at a terminal, where pulumi gets the SIGINT from the process group (in-process, through `main`)", function () {
+describe("rehearsal: Ctrl-C at a terminal with stdin not a terminal: the SIGINT reaches the whole process group, pulumi included", function () {
+    this.timeout(90_000);
+    let run: Interrupted;
+    before(async () => { run = await interrupt(["SIGINT"], 0, { group: true }); });
+    after(() => fs.rmSync(run.dir, { recursive: true, force: true }));
+
+    // pulumi/pulumi pkg/backend/cancellation.go: a second SIGINT calls cancelSource.Terminate(), whatever the time between them.
+    it("sends pulumi no second SIGINT (which would terminate it): the resource in flight is created, nothing is pending, the lock is released", () => {
+        const state = JSON.parse(fs.readFileSync(path.join(run.dir, "engine", "stacks", "dev.json"), "utf8"));
+        const names = state.deployment.resources.map((r: { urn: string }) => r.urn.split("::").pop());
+        expect(names, run.stderr).to.include(SLOW.resource).and.not.include("network-flow-log");
+        expect(state.deployment.pending_operations ?? []).to.deep.equal([]);
+        expect(fs.existsSync(path.join(run.dir, "engine", "locks", "dev.json"))).to.equal(false);
+    });
+
+    it("cancels: exit 1 and a cancelled record, because pulumi cancelled cleanly (exit 8), not because the driver was signalled", () => {
+        expect([run.code, run.signal], run.stderr).to.deep.equal([1, null]);
+        expect(run.stderr).to.include("network: update was cancelled");
+        expect(ledgerOf(run.dir).map((r) => [r.phase, r.result, r.error?.code])).to.deep.equal([["network", "cancelled", "cancelled"]]);
+    });
+});
+
+describe("rehearsal: a pulumi that a second SIGINT terminated after the run was cancelled (in-process, through `main`)", function () {
     this.timeout(60_000);
     let dev: Stage;
-    after(() => dev.dispose());
     let run: RunResult;
+    after(() => dev.dispose());
 
     before(async () => {
         dev = stage("dev");
-        dev.scenario({ slow: { resource: SLOW.resource, ms: 800 } });
+        dev.scenario({ slow: { resource: SLOW.resource, ms: 3000 } });
         const controller = new AbortController();
         const io = memoryIo();
         const err = io.err;
+        let sent = false;
         io.err = (text) => {
             err(text);
-            // As the signal handler does at a terminal. Nothing sends this scripted CLI a signal, so its update runs to the end.
-            if (text.includes(SLOW.line)) controller.abort(CLI_HAS_THE_SIGNAL);
+            if (sent || !text.includes(SLOW.line)) return;
+            sent = true;
+            // Two Ctrl-C at a terminal reach pulumi directly: the first cancels, the second terminates it.
+            const up = dev.calls().filter((c) => c.argv[0] === "up").at(-1)!;
+            controller.abort();
+            process.kill(up.pid, "SIGINT");
+            setTimeout(() => process.kill(up.pid, "SIGINT"), 100);
         };
-        run = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"], { signal: controller.signal, io });
+        run = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"], { signal: controller.signal, io });
     });
 
-    it("does not send pulumi a second SIGINT (which would terminate it): the update in progress ends normally", () => {
-        expect(textOf(run.io)).to.include("network: succeeded");
-        expect(dev.state().deployment.pending_operations ?? []).to.deep.equal([]);
-    });
-
-    it("starts no new engine operation afterwards: the next phase is recorded as cancelled, without a preview", () => {
+    // pulumi/pulumi pkg/backend/cancellation.go: the second signal calls cancelSource.Terminate(); what was in flight has no known outcome.
+    it("records the phase as failed, not cancelled, and says how pulumi ended and what to check", () => {
         expect(run.code, textOf(run.io)).to.equal(1);
-        expect(operations(run.calls).map((c) => c.argv[0])).to.deep.equal(["preview", "preview", "up"]);
-        expect(dev.ledger().map((r) => [r.phase, r.result])).to.deep.equal([["network", "succeeded"], ["database", "cancelled"]]);
+        expect(dev.ledger().map((r) => [r.phase, r.result, r.error?.code])).to.deep.equal([["network", "failed", "engine-failed"]]);
+        expect(textOf(run.io)).to.include("received; terminating").and.include("pending operations");
     });
 });

@@ -54,6 +54,11 @@ describe("rehearsal: a tenant removed from sit's stack file", function () {
         expect(operations(alone.calls).filter((c) => flagValues(c.argv, "--target").length > 0)).to.deep.equal([]);
     });
 
+    it("records that refusal, like the gates' (README \"Rolling out\", step 7: one record per attempt)", () => {
+        const records = sit.ledger().filter((r) => r.runId !== "converge");
+        expect(records.map((r) => [r.phase, r.result, r.error?.code])[0]).to.deep.equal(["network", "refused", "deletes-in-later-phases"]);
+    });
+
     it("previews every pass with --preview-only without the engine refusing, changing nothing", () => {
         expect(previewed.code, textOf(previewed.io)).to.equal(0);
         expect(textOf(previewed.io)).not.to.include("not specified in --target list");
@@ -89,7 +94,7 @@ describe("rehearsal: a tenant removed from sit's stack file", function () {
     });
 
     it("records each deletes pass apart in the ledger, then each phase, all succeeded", () => {
-        const records = sit.ledger().filter((r) => r.runId !== "converge" && r.result !== "previewed");
+        const records = sit.ledger().filter((r) => r.runId !== "converge" && r.result !== "previewed" && r.result !== "refused");
         expect(records.map((r) => [r.phase, r.pass ?? "", r.result])).to.deep.equal([
             ...[...PHASE_NAMES].reverse().map((p) => [p, "deletes", "succeeded"]),
             ...PHASE_NAMES.map((p) => [p, "", "succeeded"]),
