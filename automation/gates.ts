@@ -38,6 +38,7 @@ export interface GateResult {
     readonly verdict: GateVerdict;
 }
 
+/** Runs one gate on its facts: the gate's id, one-line info and explanation with its verdict (pass, fail or n/a and findings). Pure: no I/O. */
 export function evaluate<C>(gate: Gate<C>, context: C): GateResult {
     return { gate: gate.id, info: gate.info, explanation: gate.explanation, verdict: gate.check(context) };
 }

@@ -12,6 +12,7 @@ export interface Io {
     prompt?(question: string): Promise<string>;
 }
 
+/** The terminal: results to stdout, progress and errors to stderr, prompts only when stdin and stderr are a TTY (Ctrl-C at a prompt cancels, Ctrl-D refuses). */
 export function processIo(): Io {
     return {
         out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),

@@ -170,6 +170,11 @@ function reason(err: unknown): string {
 
 export type S3Factory = () => Promise<Pick<S3Client, "send">>;
 
+/**
+ * The ledger as one JSON-lines file per environment (`<dir>/<env>.jsonl`), each record appended in one
+ * write. Reading refuses a corrupt or foreign record (`LedgerError` ledger-corrupt, with file:line) and
+ * skips only a last line cut short by a crash.
+ */
 export class FileLedger implements Ledger {
     constructor(readonly location: string, private readonly warn: (message: string) => void) {}
 
@@ -235,6 +240,10 @@ export class FileLedger implements Ledger {
     }
 }
 
+/**
+ * The ledger as one S3 object per record under `<prefix>/<env>/`, written with `If-None-Match: *` so no
+ * record is ever overwritten (S3 user guide, "conditional writes"). Every object must be a whole record.
+ */
 export class S3Ledger implements Ledger {
     readonly location: string;
     private client?: Promise<Pick<S3Client, "send">>;

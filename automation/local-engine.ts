@@ -55,6 +55,11 @@ const LOCK_LINE = /\[409\] Conflict|common-errors\/#conflict|currently locked by
 /** The engine's words when `up --plan` would go beyond the saved plan (pkg/resource/deploy). */
 const PLAN_MISMATCH = /is not allowed by the plan|resource violates plan|expected resource operations for .* but none were seen/;
 
+/**
+ * The one adapter from `Engine` to the Automation API: selects the stack in `projectDir` with
+ * `LocalWorkspace`, passes the policy pack to every preview and up, and turns the SDK's errors into
+ * ours (`errorTranslator`). Throws `CliMissingError` or `StackMissingError` (exit 2) before any operation.
+ */
 export async function createLocalEngine(options: LocalEngineOptions): Promise<Engine> {
     const auto = await import("@pulumi/pulumi/automation");
     let stack: automation.Stack;

@@ -50,6 +50,11 @@ export interface PreflightOptions {
     readonly previewOnly?: boolean;
 }
 
+/**
+ * The checks made once per run, in order: CLI version, backend, pending operations, AWS account,
+ * git tree, ledger write access. Logs one line per check; throws a `UsageError` (exit 2) on the first
+ * that fails, naming what to set up. `previewOnly` reports a dirty tree instead and skips the write check.
+ */
 export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (line: string) => void,
     options: PreflightOptions = {}): Promise<PreflightResult> {
     const cliVersion = await deps.engine.cliVersion();
@@ -76,6 +81,7 @@ export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (
     return { cliVersion, backend, caller, git };
 }
 
+/** Refuses (`cli-too-old`, exit 2) a CLI older than `MIN_CLI_VERSION`, which cannot apply a saved plan. */
 export function checkCliVersion(version: string): void {
     if (compareVersions(version, MIN_CLI_VERSION) < 0) {
         throw new UsageError("cli-too-old", `Pulumi CLI ${version} is older than ${MIN_CLI_VERSION}, the first that applies saved plans without experimental flags`,
@@ -83,6 +89,7 @@ export function checkCliVersion(version: string): void {
     }
 }
 
+/** Refuses a missing backend, and a local `file://` one where `bbws:rollout.requireRemoteBackend` asks for shared state (exit 2). */
 export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, env: string): void {
     if (!backend.url) {
         throw new UsageError("no-backend", "no state backend is configured", "log in to the environment's backend with `pulumi login <url>`");
@@ -134,6 +141,7 @@ export function pendingRecovery(pending: readonly PendingOperation[], stack: str
     return steps.map((s, i) => `${i + 1}. ${s}`).join("\n  ");
 }
 
+/** Refuses (`wrong-account`, exit 2) credentials for any account but the stack's own (`aws:allowedAccountIds`). */
 export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {
     if (caller.account !== cfg.accountId) {
         throw new UsageError("wrong-account",
@@ -142,6 +150,7 @@ export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {
     }
 }
 
+/** Where `bbws:rollout.requireCleanCommit` is set, refuses a tree outside git or with uncommitted changes, so the ledger's commit is what was applied (exit 2). */
 export function checkGit(git: GitState, rollout: RolloutConfig, env: string): void {
     if (!rollout.requireCleanCommit) return;
     if (!git.commit) {

@@ -54,6 +54,11 @@ function parser(argv: readonly string[]) {
 
 type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
 
+/**
+ * `npm run rollout`: parses `argv`, then preflight and the phase loop (or a rehearsal with `--rehearse`).
+ * Returns the exit code: 0 succeeded, 1 engine or verification failed or cancelled, 2 usage, config or
+ * preflight error, 3 refused by a gate or the policy pack. `overrides` replace what it reaches outside the process.
+ */
 export async function main(argv: readonly string[], io: Io, overrides: Partial<CliDeps> = {}): Promise<number> {
     return runCommand(io, async () => {
         const args = await parseCommandLine(parser(argv), argv, io) as Args | undefined;
@@ -102,6 +107,7 @@ export function toRequest(args: Args): RolloutRequest {
     };
 }
 
+/** `role:name` or `role:name@<sha256 prefix of 8–64 hex digits>` as an `Approval`; anything else is a `UsageError` (exit 2). */
 export function parseApproval(text: string): Approval {
     const m = /^([a-z][a-z0-9-]*):([^:@\s]+)(?:@([0-9a-f]{8,64}))?$/.exec(text);
     if (!m) {

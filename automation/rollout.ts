@@ -88,6 +88,11 @@ export interface RolloutDeps {
     readonly heartbeatMs?: number;
 }
 
+/**
+ * Runs the phases of `req` through the gates (see the header), recording one ledger record per attempt.
+ * Returns the exit code of the first phase that does not succeed, 0 when all do (and, for `--phase all`,
+ * the closing whole-stack preview shows nothing left to change). Expected failures are typed errors.
+ */
 export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<ExitCode> {
     const { cfg, engine, ledger, io } = deps;
     const history = await ledger.read(req.env);
@@ -424,6 +429,7 @@ async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requi
     return { approvals, confirmed: false };
 }
 
+/** The refusal of `phase` by a gate, as the operator reads it: the gate, what it found, why it exists and what would let it pass. */
 export function describeRefusal(phase: PhaseName, result: GateResult): string {
     return [
         `${phase}: refused by the ${result.gate} gate — ${result.info}`,
