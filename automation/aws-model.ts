@@ -36,8 +36,8 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
     "awsx:ec2:Vpc": (ctx) => {
         const regionZones = CALL_MODELS["aws:index/getAvailabilityZones:getAvailabilityZones"]({}, ctx).names as string[];
         const { zones, types, subnetLayout } = awsxVpcSubnets(ctx.name, ctx.inputs, regionZones);
-        const ids = (type: string, letter: string) => (types.includes(type) ? zones : [])
-            .map((_, i) => `subnet-${letter}${i}${ctx.hex(12)}`.slice(0, 24));
+        const ids = (type: string, letter: string) =>
+            (types.includes(type) ? zones : []).map((_, i) => `subnet-${letter}${i}${ctx.hex(12)}`.slice(0, 24));
         return {
             id: "",
             state: {
@@ -111,11 +111,19 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         // One host-header condition per rule, three values per condition, 128 characters each (ELB
         // user guide "Condition types for listener rules"; API reference HostHeaderConditionConfig).
         const hosts: unknown[] = (ctx.inputs.conditions ?? []).flatMap((c: any) => c.hostHeader?.values ?? []);
-        const refused = hosts.length > 3 ? `${hosts.length} host-header values; a condition takes at most 3`
-            : hosts.find((h) => typeof h === "string" && h.length > 128) !== undefined ? "a host-header value over 128 characters" : undefined;
+        const refused =
+            hosts.length > 3
+                ? `${hosts.length} host-header values; a condition takes at most 3`
+                : hosts.find((h) => typeof h === "string" && h.length > 128) !== undefined
+                  ? "a host-header value over 128 characters"
+                  : undefined;
         if (refused) {
-            throw new NameRuleError("aws:lb/listenerRule:ListenerRule", ctx.name, refused,
-                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html");
+            throw new NameRuleError(
+                "aws:lb/listenerRule:ListenerRule",
+                ctx.name,
+                refused,
+                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html",
+            );
         }
         const listener = String(ctx.inputs.listenerArn).split(":listener/")[1];
         const arn = ctx.arn("elasticloadbalancing", `listener-rule/${listener}/${ctx.hex(16)}`);
@@ -142,7 +150,9 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
     }),
     "aws:appautoscaling/policy:Policy": (ctx) => ({
         id: ctx.inputs.name,
-        state: { arn: ctx.arn("autoscaling", `scalingPolicy:${uuidOf(ctx)}:resource/${ctx.inputs.resourceId}:policyName/${ctx.inputs.name}`) },
+        state: {
+            arn: ctx.arn("autoscaling", `scalingPolicy:${uuidOf(ctx)}:resource/${ctx.inputs.resourceId}:policyName/${ctx.inputs.name}`),
+        },
     }),
     "aws:secretsmanager/secret:Secret": (ctx) => {
         // Secrets Manager appends six random characters to the name.
@@ -213,11 +223,15 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
                 readerEndpoint: `${id}.cluster-ro-${host}`,
                 port: ctx.inputs.port ?? 3306,
                 // RDS names the secret it manages itself: `rds!cluster-<uuid>`, plus Secrets Manager's suffix.
-                masterUserSecrets: ctx.inputs.manageMasterUserPassword ? [{
-                    secretArn: ctx.arn("secretsmanager", `secret:rds!cluster-${uuidOf(ctx)}-${ctx.hex(6)}`),
-                    kmsKeyId: ctx.inputs.masterUserSecretKmsKeyId,
-                    secretStatus: "active",
-                }] : [],
+                masterUserSecrets: ctx.inputs.manageMasterUserPassword
+                    ? [
+                          {
+                              secretArn: ctx.arn("secretsmanager", `secret:rds!cluster-${uuidOf(ctx)}-${ctx.hex(6)}`),
+                              kmsKeyId: ctx.inputs.masterUserSecretKmsKeyId,
+                              secretStatus: "active",
+                          },
+                      ]
+                    : [],
             },
         };
     },
@@ -296,15 +310,17 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         };
     },
     // A bucket's settings are sub-resources identified by the bucket's name.
-    ...Object.fromEntries([
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "aws:s3/bucketVersioning:BucketVersioning",
-        "aws:s3/bucketPolicy:BucketPolicy",
-        "aws:s3/bucketLogging:BucketLogging",
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    ].map((type): [string, ResourceModel] => [type, (ctx) => ({ id: ctx.inputs.bucket })])),
+    ...Object.fromEntries(
+        [
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:s3/bucketLogging:BucketLogging",
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        ].map((type): [string, ResourceModel] => [type, (ctx) => ({ id: ctx.inputs.bucket })]),
+    ),
     "aws:backup/vault:Vault": (ctx) => ({
         id: ctx.inputs.name,
         state: { arn: ctx.arn("backup", `backup-vault:${ctx.inputs.name}`), recoveryPoints: 0 },
@@ -340,7 +356,8 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
     },
     // The regional Elastic Load Balancing account that writes access logs (eu-west-1's and af-south-1's).
     "aws:elb/getServiceAccount:getServiceAccount": (_args, o) => {
-        const account = ({ "eu-west-1": "156460612806", "af-south-1": "098369216593" } as Record<string, string>)[o.region] ?? "127311923021";
+        const account =
+            ({ "eu-west-1": "156460612806", "af-south-1": "098369216593" } as Record<string, string>)[o.region] ?? "127311923021";
         return { arn: `arn:aws:iam::${account}:root`, id: account };
     },
     "aws:ec2/getRouteTables:getRouteTables": (args) => ({
@@ -386,8 +403,10 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const checkName = (args: pulumi.runtime.MockResourceArgs) => {
         const entry = NAME_RULES[args.type];
         if (!entry) {
-            throw new UnknownResourceTypeError(`automation/aws-name-rules.ts has no naming rule for resource type '${args.type}' ` +
-                `(resource '${args.name}'): add what AWS accepts as its name, with the source`);
+            throw new UnknownResourceTypeError(
+                `automation/aws-name-rules.ts has no naming rule for resource type '${args.type}' ` +
+                    `(resource '${args.name}'): add what AWS accepts as its name, with the source`,
+            );
         }
         if (!isNameRule(entry)) return;
         const [problem] = nameProblems(entry, args.name, args.inputs);
@@ -398,7 +417,12 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
         const key = [args.type, name, ...(entry.uniqueWithin ?? []).map((p) => JSON.stringify(args.inputs[p]))].join("\0");
         const holder = taken.get(key);
         if (holder) {
-            throw new NameRuleError(args.type, args.name, `${entry.property} '${found.name}' is already taken by resource '${holder}': AWS refuses the second create`, entry.source);
+            throw new NameRuleError(
+                args.type,
+                args.name,
+                `${entry.property} '${found.name}' is already taken by resource '${holder}': AWS refuses the second create`,
+                entry.source,
+            );
         }
         taken.set(key, args.name);
     };
@@ -411,8 +435,10 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 return { id: "", state: {} };
             }
             if (!model) {
-                throw new UnknownResourceTypeError(`the AWS model has no entry for resource type '${args.type}' ` +
-                    `(resource '${args.name}'): add one to RESOURCE_MODELS in automation/aws-model.ts`);
+                throw new UnknownResourceTypeError(
+                    `the AWS model has no entry for resource type '${args.type}' ` +
+                        `(resource '${args.name}'): add one to RESOURCE_MODELS in automation/aws-model.ts`,
+                );
             }
             checkName(args);
             const ctx: ModelContext = {
@@ -429,8 +455,9 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
         call(args: pulumi.runtime.MockCallArgs) {
             const model = CALL_MODELS[args.token];
             if (!model) {
-                throw new UnknownResourceTypeError(`the AWS model has no answer for function '${args.token}': ` +
-                    `add one to CALL_MODELS in automation/aws-model.ts`);
+                throw new UnknownResourceTypeError(
+                    `the AWS model has no answer for function '${args.token}': ` + `add one to CALL_MODELS in automation/aws-model.ts`,
+                );
             }
             return model(args.inputs, options);
         },

@@ -84,13 +84,15 @@ export function awsxVpcSubnets(vpcName: string, inputs: AwsxVpcInputs, regionZon
     const blocks = explicit
         ? zones.map((_, az) => specs.map((spec) => spec.cidrBlocks![az]))
         : autoAllocate(vpcCidr, zones.length, subnetLayout, inputs.availabilityZoneCidrMask);
-    const subnets = zones.flatMap((azName, az) => specs.map((spec, i): AwsxSubnet => ({
-        type: spec.type,
-        resourceName: `${vpcName}-${spec.name ?? spec.type.toLowerCase()}-${az + 1}`,
-        az,
-        azName,
-        cidrBlock: blocks[az][i],
-    })));
+    const subnets = zones.flatMap((azName, az) =>
+        specs.map((spec, i): AwsxSubnet => ({
+            type: spec.type,
+            resourceName: `${vpcName}-${spec.name ?? spec.type.toLowerCase()}-${az + 1}`,
+            az,
+            azName,
+            cidrBlock: blocks[az][i],
+        })),
+    );
     validateSubnets(subnets);
     validateNatGatewayStrategy(inputs.natGateways?.strategy ?? "OnePerAz", subnets);
     validateCreateSubnet(vpcCidr, subnets);
@@ -106,8 +108,10 @@ function vpcZones(inputs: AwsxVpcInputs, regionZones: readonly string[]): string
     if (inputs.availabilityZoneNames) return inputs.availabilityZoneNames;
     const desiredCount = inputs.numberOfAvailabilityZones ?? 3;
     if (regionZones.length < desiredCount) {
-        throw new AwsxVpcError(`The configured region for this provider does not have at least ${desiredCount} Availability Zones. ` +
-            `Either specify an explicit list of zones in availabilityZoneNames or choose a region with at least ${desiredCount} AZs.`);
+        throw new AwsxVpcError(
+            `The configured region for this provider does not have at least ${desiredCount} Availability Zones. ` +
+                `Either specify an explicit list of zones in availabilityZoneNames or choose a region with at least ${desiredCount} AZs.`,
+        );
     }
     return regionZones.slice(0, desiredCount);
 }
@@ -123,8 +127,10 @@ function normalizeSubnetSpecs(specs: readonly AwsxSubnetSpec[], azCount: number)
     for (const [type, group] of byType) {
         const names = group.map((s) => s.name).filter((n): n is string => n !== undefined);
         if (group.length > 1 && (group.length - names.length > 1 || new Set(names).size < names.length)) {
-            issues.push(`Multiple subnet specs of type "${type}" require unique names. ` +
-                `You can have at most one unnamed subnet per type. All other subnets of the same type must have unique "name" properties to avoid duplicate resource names.`);
+            issues.push(
+                `Multiple subnet specs of type "${type}" require unique names. ` +
+                    `You can have at most one unnamed subnet per type. All other subnets of the same type must have unique "name" properties to avoid duplicate resource names.`,
+            );
         }
     }
     const invalidSizes = specs.filter((s) => s.size !== undefined && maskOfSize(s.size) === undefined);
@@ -156,7 +162,9 @@ function normalizeSubnetSpecs(specs: readonly AwsxSubnetSpec[], azCount: number)
     } else {
         for (const spec of specs) {
             if (spec.size !== undefined && spec.cidrMask !== undefined && 2 ** (32 - spec.cidrMask) !== spec.size) {
-                issues.push(`Subnet size ${spec.size} does not match the expected size for a /${spec.cidrMask} subnet (${2 ** (32 - spec.cidrMask)}).`);
+                issues.push(
+                    `Subnet size ${spec.size} does not match the expected size for a /${spec.cidrMask} subnet (${2 ** (32 - spec.cidrMask)}).`,
+                );
             }
         }
     }
@@ -176,7 +184,12 @@ function maskOfSize(size: number | undefined): number | undefined {
  * inside it each spec in order takes the next block of its own size after the previous one
  * (`nextNetmask`), which need not stay inside the AZ's block. Returns CIDRs per AZ, per spec.
  */
-export function autoAllocate(vpcCidr: string, azCount: number, specs: readonly AwsxSubnetSpec[], availabilityZoneCidrMask?: number): string[][] {
+export function autoAllocate(
+    vpcCidr: string,
+    azCount: number,
+    specs: readonly AwsxSubnetSpec[],
+    availabilityZoneCidrMask?: number,
+): string[][] {
     const vpc = parseCidr(vpcCidr);
     if (!vpc) throw new AwsxVpcError(`'${vpcCidr}' is not an IPv4 CIDR block`);
     if (specs.length === 0) throw new AwsxVpcError("No subnets specified");
@@ -216,9 +229,11 @@ function newBits(count: number): number {
 function validateSubnets(subnets: readonly AwsxSubnet[]): void {
     const overlapping = subnets.filter((x) => subnets.some((y) => x !== y && cidrsOverlap(x.cidrBlock, y.cidrBlock)));
     if (overlapping.length === 0) return;
-    throw new AwsxVpcError("The following subnets overlap with at least one other subnet. Make the CIDR for the VPC larger, " +
-        "reduce the size of the subnets per AZ, or use less Availability Zones:\n\n" +
-        overlapping.map((s, i) => `${i + 1}. ${s.resourceName}: ${s.cidrBlock}\n`).join(""));
+    throw new AwsxVpcError(
+        "The following subnets overlap with at least one other subnet. Make the CIDR for the VPC larger, " +
+            "reduce the size of the subnets per AZ, or use less Availability Zones:\n\n" +
+            overlapping.map((s, i) => `${i + 1}. ${s.resourceName}: ${s.cidrBlock}\n`).join(""),
+    );
 }
 
 /** vpc.ts `validateNatGatewayStrategy`: a NAT gateway needs a public subnet and something to route through it. */
@@ -230,8 +245,10 @@ function validateNatGatewayStrategy(strategy: string, subnets: readonly AwsxSubn
         case "single":
         case "oneperaz":
             if (has("public") && has("private", "isolated")) return;
-            throw new AwsxVpcError("If NAT Gateway strategy is 'OnePerAz' or 'Single', public subnets must be declared to host the " +
-                "NAT Gateway resource, along with private or isolated subnets to route through it.");
+            throw new AwsxVpcError(
+                "If NAT Gateway strategy is 'OnePerAz' or 'Single', public subnets must be declared to host the " +
+                    "NAT Gateway resource, along with private or isolated subnets to route through it.",
+            );
         default:
             throw new AwsxVpcError(`Unknown NAT Gateway strategy '${strategy}'`);
     }
@@ -243,13 +260,17 @@ function validateNatGatewayStrategy(strategy: string, subnets: readonly AwsxSubn
  */
 function validateCreateSubnet(vpcCidr: string, subnets: readonly AwsxSubnet[]): void {
     const vpc = parseCidr(vpcCidr)!;
-    const problems = subnets.filter((s) => s.type !== "Unused").flatMap((s) => {
-        const block = parseCidr(s.cidrBlock)!;
-        const inside = block.prefix >= vpc.prefix && Math.floor(block.base / 2 ** (32 - vpc.prefix)) * 2 ** (32 - vpc.prefix) === vpc.base;
-        return [
-            ...(inside ? [] : [`${s.resourceName}: ${s.cidrBlock} is not inside the VPC's ${vpcCidr}`]),
-            ...(block.prefix >= 16 && block.prefix <= 28 ? [] : [`${s.resourceName}: ${s.cidrBlock} is not from /16 to /28`]),
-        ];
-    });
-    if (problems.length > 0) throw new AwsxVpcError(`AWS would refuse to create these subnets (CreateSubnet):\n - ${problems.join("\n - ")}`);
+    const problems = subnets
+        .filter((s) => s.type !== "Unused")
+        .flatMap((s) => {
+            const block = parseCidr(s.cidrBlock)!;
+            const inside =
+                block.prefix >= vpc.prefix && Math.floor(block.base / 2 ** (32 - vpc.prefix)) * 2 ** (32 - vpc.prefix) === vpc.base;
+            return [
+                ...(inside ? [] : [`${s.resourceName}: ${s.cidrBlock} is not inside the VPC's ${vpcCidr}`]),
+                ...(block.prefix >= 16 && block.prefix <= 28 ? [] : [`${s.resourceName}: ${s.cidrBlock} is not from /16 to /28`]),
+            ];
+        });
+    if (problems.length > 0)
+        throw new AwsxVpcError(`AWS would refuse to create these subnets (CreateSubnet):\n - ${problems.join("\n - ")}`);
 }

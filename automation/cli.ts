@@ -25,14 +25,20 @@ export function commandLine(argv: readonly string[], scriptName: string, usage: 
         .wrap(110)
         .exitProcess(false)
         .showHelpOnFail(false)
-        .fail((msg, err) => { throw err ?? new UsageError("usage", msg, "see --help"); });
+        .fail((msg, err) => {
+            throw err ?? new UsageError("usage", msg, "see --help");
+        });
     return parser.middleware(() => {
         // yargs keeps the declared option types here at run time; its typings do not list getOptions.
         const booleans = new Set<string>((parser as unknown as { getOptions(): { boolean: string[] } }).getOptions().boolean);
         for (const token of argv) {
             const [, flag, value] = /^--([^=]+)=(.*)$/.exec(token) ?? [];
             if (flag !== undefined && booleans.has(flag) && value !== "true" && value !== "false") {
-                throw new UsageError("usage", `--${flag} is a switch: it takes no value (or true/false), got '${value}'`, `write --${flag} on its own`);
+                throw new UsageError(
+                    "usage",
+                    `--${flag} is a switch: it takes no value (or true/false), got '${value}'`,
+                    `write --${flag} on its own`,
+                );
             }
         }
     }, true);
@@ -93,5 +99,8 @@ export function exitWhenSettled(run: Promise<number>, target: BinTarget = proces
         target.stderr.write("error: the command ended before it finished (nothing was left to wait for); exit 1\n");
         target.exitCode = 1;
     });
-    run.then((code) => { settled = true; target.exitCode = code; });
+    run.then((code) => {
+        settled = true;
+        target.exitCode = code;
+    });
 }

@@ -17,16 +17,35 @@ type Synthesize = (projectDir: string, env: string) => Promise<SynthResult>;
 export type SynthesizeAtRef = (projectDir: string, ref: string, env: string) => Promise<SynthResult>;
 
 /** `synth` and `synthAtRef` are injectable so tests can price results they built themselves. */
-export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR, synth?: Synthesize,
-    synthAtRef: SynthesizeAtRef = synthesizeAtRef): Promise<number> {
+export async function main(
+    argv: string[],
+    io: Io = processIo(),
+    projectDir = PROJECT_DIR,
+    synth?: Synthesize,
+    synthAtRef: SynthesizeAtRef = synthesizeAtRef,
+): Promise<number> {
     return runCommand(io, async () => {
-        const args = await parseCommandLine(commandLine(argv, "npm run cost --",
-            "$0 --env <env> [--format table|markdown|json] [--compare <git-ref>]\n\n" +
-            "Estimates what the environment costs a month: every resource the synth lists, priced from automation/cost-prices.json " +
-            "with the usage assumptions of bbws:cost. Needs no AWS account. With --compare, prices another commit's program too and shows what changes.")
-            .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
-            .option("format", { choices: ["table", "markdown", "json"] as const, default: "table" as const, describe: "a terminal table, Markdown for a pull request, or JSON" })
-            .option("compare", { type: "string", describe: "a git ref (commit, branch, tag): price its program as 'before' and this checkout's as 'after'" }), argv, io);
+        const args = await parseCommandLine(
+            commandLine(
+                argv,
+                "npm run cost --",
+                "$0 --env <env> [--format table|markdown|json] [--compare <git-ref>]\n\n" +
+                    "Estimates what the environment costs a month: every resource the synth lists, priced from automation/cost-prices.json " +
+                    "with the usage assumptions of bbws:cost. Needs no AWS account. With --compare, prices another commit's program too and shows what changes.",
+            )
+                .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
+                .option("format", {
+                    choices: ["table", "markdown", "json"] as const,
+                    default: "table" as const,
+                    describe: "a terminal table, Markdown for a pull request, or JSON",
+                })
+                .option("compare", {
+                    type: "string",
+                    describe: "a git ref (commit, branch, tag): price its program as 'before' and this checkout's as 'after'",
+                }),
+            argv,
+            io,
+        );
         if (args === undefined) return EXIT.ok;
         if (args.compare !== undefined && args.compare.trim() === "") {
             throw new UsageError("usage", "--compare needs a git ref", "name a commit, branch or tag, e.g. --compare origin/main");
@@ -65,19 +84,35 @@ export async function synthesizeAtRef(projectDir: string, ref: string, env: stri
         try {
             git("worktree", "add", "--detach", tree, ref);
         } catch (err) {
-            throw new UsageError("unknown-ref", `--compare ${ref}: git cannot check it out (${lastLine(err)})`, "name a commit, branch or tag this clone has (git fetch first)");
+            throw new UsageError(
+                "unknown-ref",
+                `--compare ${ref}: git cannot check it out (${lastLine(err)})`,
+                "name a commit, branch or tag this clone has (git fetch first)",
+            );
         }
         fs.symlinkSync(fs.realpathSync(path.join(projectDir, "node_modules")), path.join(tree, "node_modules"));
         try {
-            const out = execFileSync(process.execPath, ["-r", "sucrase/register/ts", "automation/synth-cli.ts", "--env", env, "--json"],
-                { cwd: tree, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+            const out = execFileSync(process.execPath, ["-r", "sucrase/register/ts", "automation/synth-cli.ts", "--env", env, "--json"], {
+                cwd: tree,
+                stdio: ["ignore", "pipe", "pipe"],
+                encoding: "utf8",
+                maxBuffer: 256 * 1024 * 1024,
+            });
             return JSON.parse(out) as SynthResult;
         } catch (err) {
-            throw new BbwsError("compare-synth-failed", `--compare ${ref}: that commit's synth of '${env}' failed (${lastLine(err)})`, EXIT.failed,
-                "run its synth yourself to see why: git worktree add /tmp/x <ref> && cd /tmp/x && npm run synth -- --env <env>");
+            throw new BbwsError(
+                "compare-synth-failed",
+                `--compare ${ref}: that commit's synth of '${env}' failed (${lastLine(err)})`,
+                EXIT.failed,
+                "run its synth yourself to see why: git worktree add /tmp/x <ref> && cd /tmp/x && npm run synth -- --env <env>",
+            );
         }
     } finally {
-        try { git("worktree", "remove", "--force", tree); } catch { /* never created */ }
+        try {
+            git("worktree", "remove", "--force", tree);
+        } catch {
+            /* never created */
+        }
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
@@ -88,5 +123,7 @@ function lastLine(err: unknown): string {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
 }

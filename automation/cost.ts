@@ -33,23 +33,42 @@ export const PRICES: PriceTable = PRICE_FILE.regions as PriceTable;
  * unpriced line still says what it counts; the price table must use the same units (tested).
  */
 export const PRICE_UNITS: Readonly<Record<string, string>> = {
-    "fargate.X86_64.vcpuHour": "vCPU-hour", "fargate.X86_64.gbHour": "GB-hour",
-    "fargate.ARM64.vcpuHour": "vCPU-hour", "fargate.ARM64.gbHour": "GB-hour",
-    "fargateSpot.X86_64.vcpuHour": "vCPU-hour", "fargateSpot.X86_64.gbHour": "GB-hour",
-    "fargateSpot.ARM64.vcpuHour": "vCPU-hour", "fargateSpot.ARM64.gbHour": "GB-hour",
-    "aurora.instanceHour": "instance-hour", "aurora.storageGbMonth": "GB-month", "aurora.ioMillion": "million I/O requests",
+    "fargate.X86_64.vcpuHour": "vCPU-hour",
+    "fargate.X86_64.gbHour": "GB-hour",
+    "fargate.ARM64.vcpuHour": "vCPU-hour",
+    "fargate.ARM64.gbHour": "GB-hour",
+    "fargateSpot.X86_64.vcpuHour": "vCPU-hour",
+    "fargateSpot.X86_64.gbHour": "GB-hour",
+    "fargateSpot.ARM64.vcpuHour": "vCPU-hour",
+    "fargateSpot.ARM64.gbHour": "GB-hour",
+    "aurora.instanceHour": "instance-hour",
+    "aurora.storageGbMonth": "GB-month",
+    "aurora.ioMillion": "million I/O requests",
     "elasticache.nodeHour": "node-hour",
-    "nat.hour": "NAT gateway-hour", "nat.gb": "GB processed",
-    "alb.hour": "load balancer-hour", "alb.lcuHour": "LCU-hour",
-    "vpce.azHour": "endpoint AZ-hour", "vpce.gb": "GB processed",
-    "publicIpv4.hour": "address-hour", "dataTransferOut.gb": "GB",
-    "efs.standardGbMonth": "GB-month", "efs.iaGbMonth": "GB-month", "efs.readGb": "GB", "efs.writeGb": "GB",
-    "s3.standardGbMonth": "GB-month", "ecr.gbMonth": "GB-month",
-    "backup.efsGbMonth": "GB-month", "backup.auroraGbMonth": "GB-month",
-    "kms.keyMonth": "key-month", "secretsmanager.secretMonth": "secret-month",
-    "cloudwatch.alarmMetricMonth": "alarm metric-month", "cloudwatch.highResAlarmMetricMonth": "alarm metric-month",
-    "cloudwatch.dashboardMonth": "dashboard-month", "cloudwatch.metricMonth": "metric-month",
-    "logs.ingestGb": "GB ingested", "logs.storageGbMonth": "GB-month",
+    "nat.hour": "NAT gateway-hour",
+    "nat.gb": "GB processed",
+    "alb.hour": "load balancer-hour",
+    "alb.lcuHour": "LCU-hour",
+    "vpce.azHour": "endpoint AZ-hour",
+    "vpce.gb": "GB processed",
+    "publicIpv4.hour": "address-hour",
+    "dataTransferOut.gb": "GB",
+    "efs.standardGbMonth": "GB-month",
+    "efs.iaGbMonth": "GB-month",
+    "efs.readGb": "GB",
+    "efs.writeGb": "GB",
+    "s3.standardGbMonth": "GB-month",
+    "ecr.gbMonth": "GB-month",
+    "backup.efsGbMonth": "GB-month",
+    "backup.auroraGbMonth": "GB-month",
+    "kms.keyMonth": "key-month",
+    "secretsmanager.secretMonth": "secret-month",
+    "cloudwatch.alarmMetricMonth": "alarm metric-month",
+    "cloudwatch.highResAlarmMetricMonth": "alarm metric-month",
+    "cloudwatch.dashboardMonth": "dashboard-month",
+    "cloudwatch.metricMonth": "metric-month",
+    "logs.ingestGb": "GB ingested",
+    "logs.storageGbMonth": "GB-month",
     "route53.millionQueries": "million queries",
 };
 
@@ -131,7 +150,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM is free",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a setting of its repository",
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "a setting of the cluster; the tasks are priced on their services",
-    "aws:ecs/taskDefinition:TaskDefinition": "a definition costs nothing; a service's tasks are priced on the service, one-off tasks (migration) are not estimated",
+    "aws:ecs/taskDefinition:TaskDefinition":
+        "a definition costs nothing; a service's tasks are priced on the service, one-off tasks (migration) are not estimated",
     "aws:lb/listener:Listener": "included in the load balancer's hours and LCUs",
     "aws:lb/listenerRule:ListenerRule": "included in the load balancer's LCUs (the first 10 rule evaluations a request are free)",
     "aws:lb/targetGroup:TargetGroup": "included in the load balancer's hours and LCUs",
@@ -144,7 +164,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:sns/topicSubscription:TopicSubscription": "email deliveries are within the topic's free quantity",
     "aws:cloudwatch/eventRule:EventRule": "AWS service events on the default event bus are free",
     "aws:cloudwatch/eventTarget:EventTarget": "AWS service events on the default event bus are free",
-    "aws:budgets/budget:Budget": "AWS Budgets charges only for action-enabled budgets; this one has no actions (not re-verified against the pricing page)",
+    "aws:budgets/budget:Budget":
+        "AWS Budgets charges only for action-enabled budgets; this one has no actions (not re-verified against the pricing page)",
     "aws:rds/subnetGroup:SubnetGroup": "a setting of the cluster",
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": "a setting of the cluster",
     "aws:rds/parameterGroup:ParameterGroup": "a setting of the instances",
@@ -156,7 +177,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:efs/backupPolicy:BackupPolicy": "the recovery points are priced on the backup plan",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "a setting of its bucket",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "a setting of its bucket",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "a setting of its bucket (SSE-KMS with a bucket key keeps KMS requests few)",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+        "a setting of its bucket (SSE-KMS with a bucket key keeps KMS requests few)",
     "aws:s3/bucketVersioning:BucketVersioning": "a setting of its bucket; old versions count in cost.s3StorageGb",
     "aws:s3/bucketPolicy:BucketPolicy": "a setting of its bucket",
     "aws:s3/bucketLogging:BucketLogging": "the access logs it writes count in cost.s3StorageGb",
@@ -174,8 +196,10 @@ const FREE_PREFIXES: ReadonlyArray<readonly [string, string]> = [
 /** A resource type the estimate neither prices nor lists as free: add it to `PRICERS` or `FREE_TYPES`. */
 export class UnknownResourceTypeError extends Error {
     constructor(readonly types: readonly string[]) {
-        super(`the cost estimate has no price and no free reason for ${types.map((t) => `'${t}'`).join(", ")}: ` +
-            "add it to PRICERS or FREE_TYPES in automation/cost.ts");
+        super(
+            `the cost estimate has no price and no free reason for ${types.map((t) => `'${t}'`).join(", ")}: ` +
+                "add it to PRICERS or FREE_TYPES in automation/cost.ts",
+        );
         this.name = "UnknownResourceTypeError";
     }
 }
@@ -190,7 +214,14 @@ interface PricingContext {
     readonly all: readonly SynthResource[];
     readonly cost: Readonly<CostConfig>;
     /** A line for `r` in the stack's region (or `region`), priced from the table when the key is there. */
-    line(r: SynthResource | { phase: string; name: string; type: string }, item: string, priceKey: string, quantity: number | undefined, assumption: string, region?: string): CostLine;
+    line(
+        r: SynthResource | { phase: string; name: string; type: string },
+        item: string,
+        priceKey: string,
+        quantity: number | undefined,
+        assumption: string,
+        region?: string,
+    ): CostLine;
 }
 
 type Pricer = (r: SynthResource, ctx: PricingContext) => CostLine[];
@@ -203,7 +234,10 @@ const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
  * How many of `tasks` run on each capacity provider: the provider with a base takes up to `base`
  * first, the rest is split by weight (ECS's documented placement for a capacity-provider strategy).
  */
-export function tasksByProvider(tasks: number, strategy: ReadonlyArray<{ capacityProvider: string; weight?: number; base?: number }>): Record<string, number> {
+export function tasksByProvider(
+    tasks: number,
+    strategy: ReadonlyArray<{ capacityProvider: string; weight?: number; base?: number }>,
+): Record<string, number> {
     const out: Record<string, number> = {};
     if (strategy.length === 0) return { FARGATE: tasks };
     let left = tasks;
@@ -214,32 +248,41 @@ export function tasksByProvider(tasks: number, strategy: ReadonlyArray<{ capacit
     }
     const weights = strategy.reduce((sum, s) => sum + (s.weight ?? 0), 0);
     for (const s of strategy) {
-        if (weights > 0) out[s.capacityProvider] = (out[s.capacityProvider] ?? 0) + left * (s.weight ?? 0) / weights;
+        if (weights > 0) out[s.capacityProvider] = (out[s.capacityProvider] ?? 0) + (left * (s.weight ?? 0)) / weights;
     }
     return out;
 }
 
 /** The service's task count for the estimate: its auto-scaling minimum, else its desired count. */
 function serviceTasks(service: SynthResource, all: readonly SynthResource[]): { tasks: number; basis: string } {
-    const id = `service/${String(service.inputs.cluster ?? "").split("/").pop()}/${service.inputs.name}`;
+    const id = `service/${String(service.inputs.cluster ?? "")
+        .split("/")
+        .pop()}/${service.inputs.name}`;
     const target = all.find((r) => r.type === "aws:appautoscaling/target:Target" && r.inputs.resourceId === id);
     return target
-        ? { tasks: num(target.inputs.minCapacity), basis: `tasks = minCapacity ${num(target.inputs.minCapacity)} (scaling above it is not estimated)` }
+        ? {
+              tasks: num(target.inputs.minCapacity),
+              basis: `tasks = minCapacity ${num(target.inputs.minCapacity)} (scaling above it is not estimated)`,
+          }
         : { tasks: num(service.inputs.desiredCount, 1), basis: `tasks = desiredCount ${num(service.inputs.desiredCount, 1)}` };
 }
 
 function taskDefinitionOf(service: SynthResource, all: readonly SynthResource[]): SynthResource | undefined {
-    const family = String(service.inputs.taskDefinition ?? "").split("/").pop()?.split(":")[0];
+    const family = String(service.inputs.taskDefinition ?? "")
+        .split("/")
+        .pop()
+        ?.split(":")[0];
     return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.family === family);
 }
 
 /** vCPUs the service runs at the estimate's task count: the basis of each tenant's share. */
 export function serviceVcpu(service: SynthResource, all: readonly SynthResource[]): number {
     const task = taskDefinitionOf(service, all);
-    return serviceTasks(service, all).tasks * num(task?.inputs.cpu) / 1024;
+    return (serviceTasks(service, all).tasks * num(task?.inputs.cpu)) / 1024;
 }
 
-const interfaceEndpoints = (all: readonly SynthResource[]) => all.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.inputs.vpcEndpointType === "Interface");
+const interfaceEndpoints = (all: readonly SynthResource[]) =>
+    all.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.inputs.vpcEndpointType === "Interface");
 
 /** Metrics an alarm is billed for: one for a plain alarm, one per metric (not per expression) for metric math. */
 export function alarmMetricCount(inputs: Record<string, unknown>): number {
@@ -250,14 +293,21 @@ export function alarmMetricCount(inputs: Record<string, unknown>): number {
 /** Steady-state GB a log group holds: a month's ingestion kept for its retention. */
 function logGroupLines(r: SynthResource, ctx: PricingContext, tenant: string | undefined): CostLine[] {
     const name = String(r.inputs.name ?? "");
-    const [gb, key] = name.includes("/flow-logs") ? [ctx.cost.flowLogGbPerMonth, "cost.flowLogGbPerMonth"]
-        : tenant ? [ctx.cost.tenantLogGbPerMonth, "cost.tenantLogGbPerMonth"]
-            : [ctx.cost.otherLogGbPerMonth, "cost.otherLogGbPerMonth"];
+    const [gb, key] = name.includes("/flow-logs")
+        ? [ctx.cost.flowLogGbPerMonth, "cost.flowLogGbPerMonth"]
+        : tenant
+          ? [ctx.cost.tenantLogGbPerMonth, "cost.tenantLogGbPerMonth"]
+          : [ctx.cost.otherLogGbPerMonth, "cost.otherLogGbPerMonth"];
     const retention = r.inputs.retentionInDays === undefined ? 365 : num(r.inputs.retentionInDays);
     return [
         ctx.line(r, "log ingestion", "logs.ingestGb", gb, `${key} = ${gb} GB`),
-        ctx.line(r, "log storage", "logs.storageGbMonth", gb * retention / 30,
-            `${key} = ${gb} GB kept ${retention} days${r.inputs.retentionInDays === undefined ? " (no retention: a year assumed)" : ""}, uncompressed`),
+        ctx.line(
+            r,
+            "log storage",
+            "logs.storageGbMonth",
+            (gb * retention) / 30,
+            `${key} = ${gb} GB kept ${retention} days${r.inputs.retentionInDays === undefined ? " (no retention: a year assumed)" : ""}, uncompressed`,
+        ),
     ];
 }
 
@@ -271,7 +321,13 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
         const basis = `${nats} NAT gateway${nats > 1 ? "s" : ""} (natGateways.strategy ${strategy}), ${ALWAYS_ON}`;
         return [
             ctx.line(r, "NAT gateway hours", "nat.hour", nats * HOURS_PER_MONTH, basis),
-            ctx.line(r, "NAT gateway data processed", "nat.gb", ctx.cost.natGbPerMonth, `cost.natGbPerMonth = ${ctx.cost.natGbPerMonth} GB`),
+            ctx.line(
+                r,
+                "NAT gateway data processed",
+                "nat.gb",
+                ctx.cost.natGbPerMonth,
+                `cost.natGbPerMonth = ${ctx.cost.natGbPerMonth} GB`,
+            ),
             ctx.line(r, "NAT gateway public IPv4 addresses", "publicIpv4.hour", nats * HOURS_PER_MONTH, basis),
         ];
     },
@@ -281,55 +337,160 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
         const gb = ctx.cost.endpointGbPerMonth / interfaceEndpoints(ctx.all).length;
         return [
             ctx.line(r, "interface endpoint AZ-hours", "vpce.azHour", azs * HOURS_PER_MONTH, `${azs} AZs, ${ALWAYS_ON}`),
-            ctx.line(r, "interface endpoint data processed", "vpce.gb", gb, `cost.endpointGbPerMonth = ${ctx.cost.endpointGbPerMonth} GB over ${interfaceEndpoints(ctx.all).length} endpoints`),
+            ctx.line(
+                r,
+                "interface endpoint data processed",
+                "vpce.gb",
+                gb,
+                `cost.endpointGbPerMonth = ${ctx.cost.endpointGbPerMonth} GB over ${interfaceEndpoints(ctx.all).length} endpoints`,
+            ),
         ];
     },
     "aws:cloudwatch/logGroup:LogGroup": (r, ctx) => logGroupLines(r, ctx, tenantOf(r, tenantIds(ctx.all))),
     "aws:kms/key:Key": (r, ctx) => [ctx.line(r, "customer managed key", "kms.keyMonth", 1, "one key, requests not estimated")],
-    "aws:secretsmanager/secret:Secret": (r, ctx) => [ctx.line(r, "secret", "secretsmanager.secretMonth", 1, "one secret, API calls not estimated")],
+    "aws:secretsmanager/secret:Secret": (r, ctx) => [
+        ctx.line(r, "secret", "secretsmanager.secretMonth", 1, "one secret, API calls not estimated"),
+    ],
     "aws:rds/cluster:Cluster": (r, ctx) => [
-        ctx.line(r, "Aurora storage", "aurora.storageGbMonth", ctx.cost.auroraStorageGb, `cost.auroraStorageGb = ${ctx.cost.auroraStorageGb} GB`),
-        ctx.line(r, "Aurora I/O requests (Aurora Standard)", "aurora.ioMillion", ctx.cost.auroraIoMillionsPerMonth, `cost.auroraIoMillionsPerMonth = ${ctx.cost.auroraIoMillionsPerMonth}`),
-        ...(r.inputs.manageMasterUserPassword ? [ctx.line(r, "master password secret (created by RDS)", "secretsmanager.secretMonth", 1, "manageMasterUserPassword: RDS keeps one secret")] : []),
+        ctx.line(
+            r,
+            "Aurora storage",
+            "aurora.storageGbMonth",
+            ctx.cost.auroraStorageGb,
+            `cost.auroraStorageGb = ${ctx.cost.auroraStorageGb} GB`,
+        ),
+        ctx.line(
+            r,
+            "Aurora I/O requests (Aurora Standard)",
+            "aurora.ioMillion",
+            ctx.cost.auroraIoMillionsPerMonth,
+            `cost.auroraIoMillionsPerMonth = ${ctx.cost.auroraIoMillionsPerMonth}`,
+        ),
+        ...(r.inputs.manageMasterUserPassword
+            ? [
+                  ctx.line(
+                      r,
+                      "master password secret (created by RDS)",
+                      "secretsmanager.secretMonth",
+                      1,
+                      "manageMasterUserPassword: RDS keeps one secret",
+                  ),
+              ]
+            : []),
     ],
     "aws:rds/clusterInstance:ClusterInstance": (r, ctx) => [
-        ctx.line(r, `instance hours (${r.inputs.instanceClass})`, `aurora.instanceHour.${r.inputs.instanceClass}`, HOURS_PER_MONTH, ALWAYS_ON),
-        ...(num(r.inputs.monitoringInterval) > 0 ? [ctx.line(r, "enhanced monitoring (RDSOSMetrics log ingestion)", "logs.ingestGb", undefined, `monitoringInterval ${r.inputs.monitoringInterval} s; volume not estimated`)] : []),
+        ctx.line(
+            r,
+            `instance hours (${r.inputs.instanceClass})`,
+            `aurora.instanceHour.${r.inputs.instanceClass}`,
+            HOURS_PER_MONTH,
+            ALWAYS_ON,
+        ),
+        ...(num(r.inputs.monitoringInterval) > 0
+            ? [
+                  ctx.line(
+                      r,
+                      "enhanced monitoring (RDSOSMetrics log ingestion)",
+                      "logs.ingestGb",
+                      undefined,
+                      `monitoringInterval ${r.inputs.monitoringInterval} s; volume not estimated`,
+                  ),
+              ]
+            : []),
     ],
     "aws:elasticache/replicationGroup:ReplicationGroup": (r, ctx) => {
         const nodes = num(r.inputs.numCacheClusters, 1);
-        return [ctx.line(r, `node hours (${r.inputs.nodeType})`, `elasticache.nodeHour.${r.inputs.nodeType}`, nodes * HOURS_PER_MONTH, `${nodes} node${nodes > 1 ? "s" : ""}, ${ALWAYS_ON}`)];
+        return [
+            ctx.line(
+                r,
+                `node hours (${r.inputs.nodeType})`,
+                `elasticache.nodeHour.${r.inputs.nodeType}`,
+                nodes * HOURS_PER_MONTH,
+                `${nodes} node${nodes > 1 ? "s" : ""}, ${ALWAYS_ON}`,
+            ),
+        ];
     },
     "aws:efs/fileSystem:FileSystem": (r, ctx) => {
-        const ia = ctx.cost.efsStorageGb * ctx.cost.efsInfrequentPercent / 100;
+        const ia = (ctx.cost.efsStorageGb * ctx.cost.efsInfrequentPercent) / 100;
         const basis = `cost.efsStorageGb = ${ctx.cost.efsStorageGb} GB, cost.efsInfrequentPercent = ${ctx.cost.efsInfrequentPercent}`;
         return [
             ctx.line(r, "EFS Standard storage", "efs.standardGbMonth", ctx.cost.efsStorageGb - ia, basis),
             ctx.line(r, "EFS Infrequent Access storage", "efs.iaGbMonth", ia, basis),
-            ctx.line(r, "EFS elastic throughput reads", "efs.readGb", ctx.cost.efsReadGbPerMonth, `cost.efsReadGbPerMonth = ${ctx.cost.efsReadGbPerMonth} GB`),
-            ctx.line(r, "EFS elastic throughput writes", "efs.writeGb", ctx.cost.efsWriteGbPerMonth, `cost.efsWriteGbPerMonth = ${ctx.cost.efsWriteGbPerMonth} GB`),
+            ctx.line(
+                r,
+                "EFS elastic throughput reads",
+                "efs.readGb",
+                ctx.cost.efsReadGbPerMonth,
+                `cost.efsReadGbPerMonth = ${ctx.cost.efsReadGbPerMonth} GB`,
+            ),
+            ctx.line(
+                r,
+                "EFS elastic throughput writes",
+                "efs.writeGb",
+                ctx.cost.efsWriteGbPerMonth,
+                `cost.efsWriteGbPerMonth = ${ctx.cost.efsWriteGbPerMonth} GB`,
+            ),
         ];
     },
     "aws:s3/bucket:Bucket": (r, ctx) => {
         const buckets = ctx.all.filter((x) => x.type === r.type).length;
-        return [ctx.line(r, "S3 Standard storage", "s3.standardGbMonth", ctx.cost.s3StorageGb / buckets, `cost.s3StorageGb = ${ctx.cost.s3StorageGb} GB over ${buckets} buckets; requests not estimated`)];
+        return [
+            ctx.line(
+                r,
+                "S3 Standard storage",
+                "s3.standardGbMonth",
+                ctx.cost.s3StorageGb / buckets,
+                `cost.s3StorageGb = ${ctx.cost.s3StorageGb} GB over ${buckets} buckets; requests not estimated`,
+            ),
+        ];
     },
     "aws:ecr/repository:Repository": (r, ctx) => {
         const repos = ctx.all.filter((x) => x.type === r.type).length;
-        return [ctx.line(r, "ECR image storage", "ecr.gbMonth", ctx.cost.ecrStorageGb / repos, `cost.ecrStorageGb = ${ctx.cost.ecrStorageGb} GB over ${repos} repositories`)];
+        return [
+            ctx.line(
+                r,
+                "ECR image storage",
+                "ecr.gbMonth",
+                ctx.cost.ecrStorageGb / repos,
+                `cost.ecrStorageGb = ${ctx.cost.ecrStorageGb} GB over ${repos} repositories`,
+            ),
+        ];
     },
     "aws:backup/plan:Plan": (r, ctx) => {
         const days = Math.max(...arr(r.inputs.rules).map((rule) => num(rule.lifecycle?.deleteAfter, 35)), 0);
         const change = ctx.cost.backupDailyChangePercent / 100;
-        const basis = (key: string, gb: number) => `${key} = ${gb} GB: one full copy + ${ctx.cost.backupDailyChangePercent} % a day (cost.backupDailyChangePercent) for ${days} days`;
+        const basis = (key: string, gb: number) =>
+            `${key} = ${gb} GB: one full copy + ${ctx.cost.backupDailyChangePercent} % a day (cost.backupDailyChangePercent) for ${days} days`;
         return [
-            ctx.line(r, "EFS recovery points (warm)", "backup.efsGbMonth", ctx.cost.efsStorageGb * (1 + change * days), basis("cost.efsStorageGb", ctx.cost.efsStorageGb)),
-            ctx.line(r, "Aurora recovery points", "backup.auroraGbMonth", ctx.cost.auroraStorageGb * (1 + change * days), basis("cost.auroraStorageGb", ctx.cost.auroraStorageGb)),
+            ctx.line(
+                r,
+                "EFS recovery points (warm)",
+                "backup.efsGbMonth",
+                ctx.cost.efsStorageGb * (1 + change * days),
+                basis("cost.efsStorageGb", ctx.cost.efsStorageGb),
+            ),
+            ctx.line(
+                r,
+                "Aurora recovery points",
+                "backup.auroraGbMonth",
+                ctx.cost.auroraStorageGb * (1 + change * days),
+                basis("cost.auroraStorageGb", ctx.cost.auroraStorageGb),
+            ),
         ];
     },
     "aws:ecs/cluster:Cluster": (r, ctx) => {
         const insights = arr(r.inputs.settings).some((s) => s.name === "containerInsights" && s.value === "enabled");
-        return insights ? [ctx.line(r, "Container Insights metrics", "cloudwatch.metricMonth", undefined, "containerInsights enabled; the metric count grows with services and tasks and is not estimated")] : [];
+        return insights
+            ? [
+                  ctx.line(
+                      r,
+                      "Container Insights metrics",
+                      "cloudwatch.metricMonth",
+                      undefined,
+                      "containerInsights enabled; the metric count grows with services and tasks and is not estimated",
+                  ),
+              ]
+            : [];
     },
     "aws:ecs/service:Service": (r, ctx) => {
         const task = taskDefinitionOf(r, ctx.all);
@@ -338,14 +499,16 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
         const gb = num(task?.inputs.memory) / 1024;
         const { tasks, basis } = serviceTasks(r, ctx.all);
         const split = tasksByProvider(tasks, arr(r.inputs.capacityProviderStrategies));
-        return Object.entries(split).filter(([, n]) => n > 0).flatMap(([provider, n]) => {
-            const prefix = provider === "FARGATE_SPOT" ? "fargateSpot" : "fargate";
-            const how = `${basis}; ${+n.toFixed(3)} on ${provider} by the capacity-provider strategy; ${vcpu} vCPU / ${gb} GB ${arch}, ${ALWAYS_ON}`;
-            return [
-                ctx.line(r, `vCPU hours (${provider}, ${arch})`, `${prefix}.${arch}.vcpuHour`, n * vcpu * HOURS_PER_MONTH, how),
-                ctx.line(r, `memory GB-hours (${provider}, ${arch})`, `${prefix}.${arch}.gbHour`, n * gb * HOURS_PER_MONTH, how),
-            ];
-        });
+        return Object.entries(split)
+            .filter(([, n]) => n > 0)
+            .flatMap(([provider, n]) => {
+                const prefix = provider === "FARGATE_SPOT" ? "fargateSpot" : "fargate";
+                const how = `${basis}; ${+n.toFixed(3)} on ${provider} by the capacity-provider strategy; ${vcpu} vCPU / ${gb} GB ${arch}, ${ALWAYS_ON}`;
+                return [
+                    ctx.line(r, `vCPU hours (${provider}, ${arch})`, `${prefix}.${arch}.vcpuHour`, n * vcpu * HOURS_PER_MONTH, how),
+                    ctx.line(r, `memory GB-hours (${provider}, ${arch})`, `${prefix}.${arch}.gbHour`, n * gb * HOURS_PER_MONTH, how),
+                ];
+            });
     },
     "aws:lb/loadBalancer:LoadBalancer": (r, ctx) => {
         const azs = arr(r.inputs.subnets).length;
@@ -354,24 +517,56 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
         const lcus = Math.max(ctx.cost.newConnectionsPerSecond / 25, gbPerHour);
         return [
             ctx.line(r, "load balancer hours", "alb.hour", HOURS_PER_MONTH, ALWAYS_ON),
-            ctx.line(r, "load balancer capacity units", "alb.lcuHour", lcus * HOURS_PER_MONTH,
-                `max(cost.newConnectionsPerSecond ${ctx.cost.newConnectionsPerSecond} / 25, cost.internetGbPerMonth ${ctx.cost.internetGbPerMonth} GB / ${HOURS_PER_MONTH} h) LCUs, ${ALWAYS_ON}`),
-            ctx.line(r, "load balancer public IPv4 addresses", "publicIpv4.hour", azs * HOURS_PER_MONTH, `one per AZ (${azs}), ${ALWAYS_ON}`),
-            ctx.line(r, "data transfer out to the internet", "dataTransferOut.gb", ctx.cost.internetGbPerMonth, `cost.internetGbPerMonth = ${ctx.cost.internetGbPerMonth} GB; AWS's free 100 GB not applied`),
+            ctx.line(
+                r,
+                "load balancer capacity units",
+                "alb.lcuHour",
+                lcus * HOURS_PER_MONTH,
+                `max(cost.newConnectionsPerSecond ${ctx.cost.newConnectionsPerSecond} / 25, cost.internetGbPerMonth ${ctx.cost.internetGbPerMonth} GB / ${HOURS_PER_MONTH} h) LCUs, ${ALWAYS_ON}`,
+            ),
+            ctx.line(
+                r,
+                "load balancer public IPv4 addresses",
+                "publicIpv4.hour",
+                azs * HOURS_PER_MONTH,
+                `one per AZ (${azs}), ${ALWAYS_ON}`,
+            ),
+            ctx.line(
+                r,
+                "data transfer out to the internet",
+                "dataTransferOut.gb",
+                ctx.cost.internetGbPerMonth,
+                `cost.internetGbPerMonth = ${ctx.cost.internetGbPerMonth} GB; AWS's free 100 GB not applied`,
+            ),
         ];
     },
-    "aws:route53/record:Record": (r, ctx) => arr(r.inputs.aliases).length > 0 ? []
-        : [ctx.line(r, "DNS queries", "route53.millionQueries", undefined, "a non-alias record: query volume not estimated")],
+    "aws:route53/record:Record": (r, ctx) =>
+        arr(r.inputs.aliases).length > 0
+            ? []
+            : [ctx.line(r, "DNS queries", "route53.millionQueries", undefined, "a non-alias record: query volume not estimated")],
     "aws:cloudwatch/metricAlarm:MetricAlarm": (r, ctx) => {
         const metrics = alarmMetricCount(r.inputs);
         const period = num(r.inputs.period, num(arr(r.inputs.metricQueries).find((q) => q.metric)?.metric?.period, 300));
         const key = period < 60 ? "cloudwatch.highResAlarmMetricMonth" : "cloudwatch.alarmMetricMonth";
-        return [ctx.line(r, "alarm metrics", key, metrics, metrics > 1 ? `metric math over ${metrics} metrics, each billed` : "one metric")];
+        return [
+            ctx.line(r, "alarm metrics", key, metrics, metrics > 1 ? `metric math over ${metrics} metrics, each billed` : "one metric"),
+        ];
     },
-    "aws:appautoscaling/policy:Policy": (r, ctx) => r.inputs.policyType === "TargetTrackingScaling"
-        ? [ctx.line(r, "alarm metrics (created by target tracking)", "cloudwatch.alarmMetricMonth", 2, "target tracking creates a high and a low alarm")]
-        : [],
-    "aws:cloudwatch/dashboard:Dashboard": (r, ctx) => [ctx.line(r, "dashboard", "cloudwatch.dashboardMonth", 1, "one dashboard; the account's free three not applied")],
+    "aws:appautoscaling/policy:Policy": (r, ctx) =>
+        r.inputs.policyType === "TargetTrackingScaling"
+            ? [
+                  ctx.line(
+                      r,
+                      "alarm metrics (created by target tracking)",
+                      "cloudwatch.alarmMetricMonth",
+                      2,
+                      "target tracking creates a high and a low alarm",
+                  ),
+              ]
+            : [],
+    "aws:cloudwatch/dashboard:Dashboard": (r, ctx) => [
+        ctx.line(r, "dashboard", "cloudwatch.dashboardMonth", 1, "one dashboard; the account's free three not applied"),
+    ],
 };
 
 /** Tenant ids: every `Tenant` tag in the synth. */
@@ -416,11 +611,19 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
         cost: options.cost,
         line: (r, item, priceKey, quantity, assumption, region = options.region) => {
             const price = prices[region]?.[priceKey];
-            const unitUsd = quantity === undefined ? undefined : price?.usd ?? undefined;
+            const unitUsd = quantity === undefined ? undefined : (price?.usd ?? undefined);
             const tenant = "inputs" in r ? tenantOf(r, tenants) : undefined;
             return {
-                phase: r.phase, resource: r.name, type: r.type, ...(tenant ? { tenant } : {}), item, priceKey, region,
-                unit: unitOf(priceKey), ...(quantity === undefined ? {} : { quantity }), assumption,
+                phase: r.phase,
+                resource: r.name,
+                type: r.type,
+                ...(tenant ? { tenant } : {}),
+                item,
+                priceKey,
+                region,
+                unit: unitOf(priceKey),
+                ...(quantity === undefined ? {} : { quantity }),
+                assumption,
                 ...(unitUsd === undefined || quantity === undefined ? {} : { unitUsd, usd: quantity * unitUsd }),
             };
         },
@@ -431,8 +634,14 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
     const byPhase: Record<string, number> = {};
     for (const l of lines) byPhase[l.phase] = (byPhase[l.phase] ?? 0) + (l.usd ?? 0);
     const shared = sum(lines.filter((l) => !l.tenant));
-    const vcpu = new Map(tenants.map((t) => [t, all.filter((r) => r.type === "aws:ecs/service:Service" && tenantOf(r, tenants) === t)
-        .reduce((s, r) => s + serviceVcpu(r, all), 0)]));
+    const vcpu = new Map(
+        tenants.map((t) => [
+            t,
+            all
+                .filter((r) => r.type === "aws:ecs/service:Service" && tenantOf(r, tenants) === t)
+                .reduce((s, r) => s + serviceVcpu(r, all), 0),
+        ]),
+    );
     const totalVcpu = [...vcpu.values()].reduce((s, v) => s + v, 0);
     const tenantCosts = tenants.map((t) => {
         const share = totalVcpu > 0 ? vcpu.get(t)! / totalVcpu : 1 / tenants.length;
@@ -461,21 +670,40 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
  * (`monitoring.drReplica`). Priced as one instance of the writer's class, and its storage, in `cost.drRegion`.
  */
 function drLines(all: readonly SynthResource[], ctx: PricingContext): CostLine[] {
-    if (!all.some((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && String(r.inputs.name ?? "").endsWith("-aurora-replica-lag"))) return [];
+    if (
+        !all.some((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && String(r.inputs.name ?? "").endsWith("-aurora-replica-lag"))
+    )
+        return [];
     const writer = all.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance");
     const dr = { phase: "database", name: `DR replica in ${ctx.cost.drRegion}`, type: "aws:rds/clusterInstance:ClusterInstance" };
     const basis = `monitoring.drReplica; one instance like the writer in cost.drRegion = ${ctx.cost.drRegion}`;
     return [
-        ctx.line(dr, `instance hours (${writer?.inputs.instanceClass})`, `aurora.instanceHour.${writer?.inputs.instanceClass}`, HOURS_PER_MONTH, `${basis}, ${ALWAYS_ON}`, ctx.cost.drRegion),
-        ctx.line(dr, "Aurora storage", "aurora.storageGbMonth", ctx.cost.auroraStorageGb, `${basis}; cost.auroraStorageGb = ${ctx.cost.auroraStorageGb} GB`, ctx.cost.drRegion),
+        ctx.line(
+            dr,
+            `instance hours (${writer?.inputs.instanceClass})`,
+            `aurora.instanceHour.${writer?.inputs.instanceClass}`,
+            HOURS_PER_MONTH,
+            `${basis}, ${ALWAYS_ON}`,
+            ctx.cost.drRegion,
+        ),
+        ctx.line(
+            dr,
+            "Aurora storage",
+            "aurora.storageGbMonth",
+            ctx.cost.auroraStorageGb,
+            `${basis}; cost.auroraStorageGb = ${ctx.cost.auroraStorageGb} GB`,
+            ctx.cost.drRegion,
+        ),
     ];
 }
 
 /** The budget warning, when `monitoring.budgetMonthlyUsd` is below the estimate's priced total; undefined otherwise. */
 export function budgetWarning(estimate: CostEstimate): string | undefined {
     if (estimate.budgetUsd === undefined || estimate.budgetUsd >= estimate.total) return undefined;
-    return `bbws:monitoring.budgetMonthlyUsd is ${usd(estimate.budgetUsd)} USD, below the estimated ${usd(estimate.total)} USD/month` +
-        `${estimate.unpriced > 0 ? ` (and ${estimate.unpriced} lines are unpriced)` : ""}: raise the budget or cut the estimate (npm run cost -- --env ${estimate.stack})`;
+    return (
+        `bbws:monitoring.budgetMonthlyUsd is ${usd(estimate.budgetUsd)} USD, below the estimated ${usd(estimate.total)} USD/month` +
+        `${estimate.unpriced > 0 ? ` (and ${estimate.unpriced} lines are unpriced)` : ""}: raise the budget or cut the estimate (npm run cost -- --env ${estimate.stack})`
+    );
 }
 
 /** USD with two decimals. */

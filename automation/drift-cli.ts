@@ -38,20 +38,39 @@ const defaultDeps: DriftDeps = {
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<DriftDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand(io, async () => {
-        const args = await parseCommandLine(commandLine(argv, "npm run drift --", "$0 --env <env|all> [options]\n\n" +
-                "Reads every resource of the stack from AWS (pulumi refresh --preview-only: the state is not changed) " +
-                "and reports what was changed outside Pulumi, per phase, secrets masked.")
-            .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit, prod, or all (checked in parallel, stacks selected one at a time)" })
-            .option("format", { choices: SUMMARY_FORMATS, default: "table" as DriftFormat, describe: "Report format" })
-            .option("out", { type: "string", describe: "Write the report to this file instead of stdout" })
-            .option("ignore", { type: "string", array: true, default: [] as string[],
-                describe: "Hide known noise (repeatable): RESOURCE, or RESOURCE#PROPERTY to hide only matching properties. " +
-                    "RESOURCE matches a URN, type token or logical name; * matches anything, ? one character" })
-            .example("$0 --env prod", "what changed in prod outside Pulumi")
-            .example("$0 --env all --format markdown --out drift.md", "the nightly report")
-            .example("$0 --env sit --ignore '*#tags*' --ignore aws:ecs/service:Service", "hide tag changes and the ECS services")
-            .epilogue("Exit codes: 0 no drift, 1 an environment could not be checked, 2 usage or config error " +
-                "(unknown environment, no usable Pulumi CLI), 4 drift found. What --ignore hid is listed in the report."), argv, io);
+        const args = await parseCommandLine(
+            commandLine(
+                argv,
+                "npm run drift --",
+                "$0 --env <env|all> [options]\n\n" +
+                    "Reads every resource of the stack from AWS (pulumi refresh --preview-only: the state is not changed) " +
+                    "and reports what was changed outside Pulumi, per phase, secrets masked.",
+            )
+                .option("env", {
+                    type: "string",
+                    demandOption: true,
+                    describe: "Environment (stack): dev, sit, prod, or all (checked in parallel, stacks selected one at a time)",
+                })
+                .option("format", { choices: SUMMARY_FORMATS, default: "table" as DriftFormat, describe: "Report format" })
+                .option("out", { type: "string", describe: "Write the report to this file instead of stdout" })
+                .option("ignore", {
+                    type: "string",
+                    array: true,
+                    default: [] as string[],
+                    describe:
+                        "Hide known noise (repeatable): RESOURCE, or RESOURCE#PROPERTY to hide only matching properties. " +
+                        "RESOURCE matches a URN, type token or logical name; * matches anything, ? one character",
+                })
+                .example("$0 --env prod", "what changed in prod outside Pulumi")
+                .example("$0 --env all --format markdown --out drift.md", "the nightly report")
+                .example("$0 --env sit --ignore '*#tags*' --ignore aws:ecs/service:Service", "hide tag changes and the ECS services")
+                .epilogue(
+                    "Exit codes: 0 no drift, 1 an environment could not be checked, 2 usage or config error " +
+                        "(unknown environment, no usable Pulumi CLI), 4 drift found. What --ignore hid is listed in the report.",
+                ),
+            argv,
+            io,
+        );
         if (args === undefined) return EXIT.ok;
 
         const envs = args.env === "all" ? listEnvironments(deps.projectDir) : [args.env];
@@ -60,7 +79,9 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         io.err(`checking ${envs.join(", ")} for drift (refresh --preview-only: the state is not changed)`);
 
         const select = oneAtATime(deps.createEngine);
-        const settled = await Promise.allSettled(envs.map((env) => checkEnvironment(env, args.ignore, { ...deps, createEngine: select }, io)));
+        const settled = await Promise.allSettled(
+            envs.map((env) => checkEnvironment(env, args.ignore, { ...deps, createEngine: select }, io)),
+        );
         const reports: DriftReport[] = [];
         const failures: Array<DriftFailure & { error: BbwsError }> = [];
         settled.forEach((s, i) => {
@@ -70,7 +91,11 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
         });
         for (const f of failures) io.err(`error: ${f.env}: ${describeError(f.error)}`);
 
-        const text = renderDrift(reports, failures.map(({ env, message }) => ({ env, message })), args.format);
+        const text = renderDrift(
+            reports,
+            failures.map(({ env, message }) => ({ env, message })),
+            args.format,
+        );
         if (args.out) writeReport(path.resolve(deps.cwd, args.out), text, io);
         else io.out(text);
 
@@ -86,8 +111,10 @@ async function checkEnvironment(env: string, ignore: readonly string[], deps: Dr
     const started = Date.now();
     await engine.previewRefresh({ onEvent: (e) => events.push(e), signal: deps.signal });
     const report = driftReport(env, events, ignore);
-    io.err(`  ${env}: ${report.drifted.length} drifted of ${report.checked} resources` +
-        `${report.hidden.length ? `, ${report.hidden.length} hidden by --ignore` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    io.err(
+        `  ${env}: ${report.drifted.length} drifted of ${report.checked} resources` +
+            `${report.hidden.length ? `, ${report.hidden.length} hidden by --ignore` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     return report;
 }
 

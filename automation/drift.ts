@@ -87,7 +87,10 @@ export function driftReport(env: string, events: readonly EngineEvent[], ignore:
         const op: OpType = m.op === "refresh" && (m.diffs?.length || Object.keys(m.detailedDiff ?? {}).length) ? "update" : m.op;
         if (NOT_DRIFT.has(op)) continue;
         const resource: DriftedResource = {
-            urn: m.urn, type: m.type, name: parseUrn(m.urn).name, op,
+            urn: m.urn,
+            type: m.type,
+            name: parseUrn(m.urn).name,
+            op,
             phase: PHASES.find((p) => belongsTo(p, m.urn))?.name ?? "stack",
             properties: op === "delete" ? [] : driftedProperties(m),
         };
@@ -104,7 +107,11 @@ type StateSide = "inputs" | "outputs";
 function driftedProperties(m: StepEventMetadata): DriftedProperty[] {
     const diffs: Array<{ path: string; kind: string; side: StateSide }> = m.detailedDiff
         ? Object.entries(m.detailedDiff).map(([path, d]) => ({ path, kind: d.diffKind, side: d.inputDiff ? "inputs" : "outputs" }))
-        : (m.diffs?.length ? m.diffs : changedKeys(m.old?.outputs, m.new?.outputs)).map((path) => ({ path, kind: "update", side: "outputs" }));
+        : (m.diffs?.length ? m.diffs : changedKeys(m.old?.outputs, m.new?.outputs)).map((path) => ({
+              path,
+              kind: "update",
+              side: "outputs",
+          }));
     return diffs
         .map(({ path, kind, side }) => {
             // The engine may diff inputs or outputs; read the other side when the named one lacks the property.
@@ -118,8 +125,7 @@ function driftedProperties(m: StepEventMetadata): DriftedProperty[] {
 
 /** Top-level keys whose values differ: what older CLIs leave us when they send no diff. */
 function changedKeys(old: Record<string, unknown> = {}, now: Record<string, unknown> = {}): string[] {
-    return [...new Set([...Object.keys(old), ...Object.keys(now)])]
-        .filter((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k]));
+    return [...new Set([...Object.keys(old), ...Object.keys(now)])].filter((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k]));
 }
 
 /** The value at a property path: `a.b[0].c`, `tags["aws:cloudformation:stack-name"]`. */
@@ -169,7 +175,10 @@ function applyIgnore(resource: DriftedResource, patterns: readonly string[], hid
 }
 
 function glob(pattern: string): RegExp {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const body = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${body}$`);
 }
 
@@ -178,19 +187,31 @@ export function renderDrift(reports: readonly DriftReport[], failures: readonly 
     if (format === "json") return JSON.stringify({ reports, failures }, null, 2);
     const markdown = format === "markdown";
     const sections = reports.map((r) => {
-        const rows = r.drifted.flatMap((d) => (d.properties.length ? d.properties : [undefined]).map((p, i) => [
-            i === 0 ? d.phase : "", i === 0 ? d.type : "", i === 0 ? d.name : "",
-            p ? p.path : "(deleted outside Pulumi)",
-            p ? `${show(p.old, markdown)} → ${show(p.new, markdown)}` : "",
-        ]));
+        const rows = r.drifted.flatMap((d) =>
+            (d.properties.length ? d.properties : [undefined]).map((p, i) => [
+                i === 0 ? d.phase : "",
+                i === 0 ? d.type : "",
+                i === 0 ? d.name : "",
+                p ? p.path : "(deleted outside Pulumi)",
+                p ? `${show(p.old, markdown)} → ${show(p.new, markdown)}` : "",
+            ]),
+        );
         const hiddenRows = r.hidden.map((h) => [h.pattern, parseUrn(h.urn).name, h.path ?? "(whole resource)"]);
-        const title = `${r.env}: ${r.drifted.length ? `${r.drifted.length} drifted resource${r.drifted.length === 1 ? "" : "s"}` : "no drift"}` +
+        const title =
+            `${r.env}: ${r.drifted.length ? `${r.drifted.length} drifted resource${r.drifted.length === 1 ? "" : "s"}` : "no drift"}` +
             ` (${r.checked} checked${r.hidden.length ? `, ${r.hidden.length} hidden by --ignore` : ""})`;
         const table = markdown ? renderMarkdownTable : renderTable;
         return [
             markdown ? `### ${title}` : title,
             ...(rows.length ? ["", table(["phase", "type", "name", "property", "state → cloud"], rows)] : []),
-            ...(hiddenRows.length ? ["", markdown ? "Hidden by `--ignore`:" : "hidden by --ignore:", "", table(["pattern", "resource", "property"], hiddenRows)] : []),
+            ...(hiddenRows.length
+                ? [
+                      "",
+                      markdown ? "Hidden by `--ignore`:" : "hidden by --ignore:",
+                      "",
+                      table(["pattern", "resource", "property"], hiddenRows),
+                  ]
+                : []),
         ].join("\n");
     });
     const failed = failures.map((f) => `${f.env}: not checked: ${f.message}`);

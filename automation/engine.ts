@@ -77,7 +77,8 @@ export interface PendingOperation {
     readonly urn: string;
 }
 
-export const INSTALL_PULUMI = "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/, " +
+export const INSTALL_PULUMI =
+    "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/, " +
     "e.g. `curl -fsSL https://get.pulumi.com | sh`) and make sure `pulumi version` works in this shell";
 
 /** No `pulumi` executable, or one the SDK cannot use. */
@@ -91,8 +92,12 @@ export class CliMissingError extends BbwsError {
 /** The backend has no such stack (code `stack-not-found`, exit 2); the fix says how to create it or which backend to log in to. */
 export class StackMissingError extends BbwsError {
     constructor(stack: string) {
-        super("stack-not-found", `the backend has no stack '${stack}'`, EXIT.usage,
-            `create it with \`pulumi stack init ${stack}\` in the project directory, or log in to the backend that holds it`);
+        super(
+            "stack-not-found",
+            `the backend has no stack '${stack}'`,
+            EXIT.usage,
+            `create it with \`pulumi stack init ${stack}\` in the project directory, or log in to the backend that holds it`,
+        );
         this.name = "StackMissingError";
     }
 }
@@ -101,9 +106,13 @@ export class StackMissingError extends BbwsError {
 export class ConcurrentUpdateError extends BbwsError {
     /** `lock`: the backend's own lines about the lock (the service's 409, or the lock file and who created it). */
     constructor(stack: string, lock = "") {
-        super("concurrent-update", `another update of stack '${stack}' is in progress` + (lock ? `; the backend says:\n${indent(lock)}` : ""),
-            EXIT.failed, "wait for it to finish; if it died, check the stack's history and run `pulumi cancel` before retrying " +
-            "(the self-managed backend names the lock file and who created it; the service does not: its stack activity page does)");
+        super(
+            "concurrent-update",
+            `another update of stack '${stack}' is in progress` + (lock ? `; the backend says:\n${indent(lock)}` : ""),
+            EXIT.failed,
+            "wait for it to finish; if it died, check the stack's history and run `pulumi cancel` before retrying " +
+                "(the self-managed backend names the lock file and who created it; the service does not: its stack activity page does)",
+        );
         this.name = "ConcurrentUpdateError";
     }
 }
@@ -111,9 +120,13 @@ export class ConcurrentUpdateError extends BbwsError {
 /** `up` refused the saved plan: the state or the program changed after the preview that saved it. */
 export class PlanMismatchError extends BbwsError {
     constructor(readonly stderr: string) {
-        super("plan-mismatch", "the update no longer matches the approved plan: the stack's state (or the program) changed since the preview, " +
-            `and the engine refused to go beyond the plan:\n${indent(firstAndLastLines(stderr, 15))}`, EXIT.failed,
-            "run the same command again: it previews from the current state, and the new plan needs a new approval");
+        super(
+            "plan-mismatch",
+            "the update no longer matches the approved plan: the stack's state (or the program) changed since the preview, " +
+                `and the engine refused to go beyond the plan:\n${indent(firstAndLastLines(stderr, 15))}`,
+            EXIT.failed,
+            "run the same command again: it previews from the current state, and the new plan needs a new approval",
+        );
         this.name = "PlanMismatchError";
     }
 }
@@ -121,8 +134,12 @@ export class PlanMismatchError extends BbwsError {
 /** The operation was interrupted (Ctrl-C); the engine stopped at a consistent point. */
 export class CancelledError extends BbwsError {
     constructor(operation: string) {
-        super("cancelled", `${operation} was cancelled`, EXIT.failed,
-            "run the same command again: it previews from the current state and needs a fresh approval");
+        super(
+            "cancelled",
+            `${operation} was cancelled`,
+            EXIT.failed,
+            "run the same command again: it previews from the current state and needs a fresh approval",
+        );
         this.name = "CancelledError";
     }
 }
@@ -138,11 +155,20 @@ export interface PolicyViolation {
 
 /** The policy pack reported a mandatory violation, so the engine failed the preview or stopped the update. */
 export class PolicyViolationError extends BbwsError {
-    constructor(operation: string, readonly violations: readonly PolicyViolation[]) {
-        super("policy-violation", `${operation} failed: the policy pack reports ${violations.length} mandatory violation(s):\n` +
-            violations.map((v) => `    ${v.policy}${v.urn ? ` on ${v.urn}` : ""}: ${v.message.trim().split("\n").join(" — ")}`).join("\n"),
-            EXIT.refused, "change the program or config so the resource complies (README, \"Security baseline\"), " +
-            "or request a waiver in src/policy/waivers.ts; `npm run synth -- --env <env> --policies` shows the same offline");
+    constructor(
+        operation: string,
+        readonly violations: readonly PolicyViolation[],
+    ) {
+        super(
+            "policy-violation",
+            `${operation} failed: the policy pack reports ${violations.length} mandatory violation(s):\n` +
+                violations
+                    .map((v) => `    ${v.policy}${v.urn ? ` on ${v.urn}` : ""}: ${v.message.trim().split("\n").join(" — ")}`)
+                    .join("\n"),
+            EXIT.refused,
+            'change the program or config so the resource complies (README, "Security baseline"), ' +
+                "or request a waiver in src/policy/waivers.ts; `npm run synth -- --env <env> --policies` shows the same offline",
+        );
         this.name = "PolicyViolationError";
     }
 }
@@ -150,10 +176,25 @@ export class PolicyViolationError extends BbwsError {
 /** The CLI ran and failed: a resource error, a program error, or it was killed. */
 export class EngineFailedError extends BbwsError {
     /** `stderr`: the SDK's text, whose first line is the process runner's ("Command failed with exit code 255: pulumi up …"). */
-    constructor(operation: string, readonly cliExitCode: number | undefined, readonly stderr: string, killedBy?: string) {
-        const how = killedBy ? ` (the pulumi CLI was killed by ${killedBy})` : cliExitCode === undefined ? "" : ` (pulumi exit code ${cliExitCode})`;
-        super("engine-failed", `${operation} failed${how}` + (stderr ? `:\n${indent(firstAndLastLines(stderr, 15))}` : ""), EXIT.failed,
-            killedBy ? "a killed update can leave pending operations: check `pulumi stack export` and run `pulumi refresh` before retrying" : undefined);
+    constructor(
+        operation: string,
+        readonly cliExitCode: number | undefined,
+        readonly stderr: string,
+        killedBy?: string,
+    ) {
+        const how = killedBy
+            ? ` (the pulumi CLI was killed by ${killedBy})`
+            : cliExitCode === undefined
+              ? ""
+              : ` (pulumi exit code ${cliExitCode})`;
+        super(
+            "engine-failed",
+            `${operation} failed${how}` + (stderr ? `:\n${indent(firstAndLastLines(stderr, 15))}` : ""),
+            EXIT.failed,
+            killedBy
+                ? "a killed update can leave pending operations: check `pulumi stack export` and run `pulumi refresh` before retrying"
+                : undefined,
+        );
         this.name = "EngineFailedError";
     }
 }
@@ -164,10 +205,16 @@ export class EngineFailedError extends BbwsError {
  */
 function firstAndLastLines(text: string, n: number): string {
     const [first, ...rest] = text.trimEnd().split("\n");
-    const verdict = first.replace(/^(Command (?:failed with exit code \d+|was killed with .*?)): \S*pulumi (\S+)(?: .*)?$/, "$1: pulumi $2 …");
+    const verdict = first.replace(
+        /^(Command (?:failed with exit code \d+|was killed with .*?)): \S*pulumi (\S+)(?: .*)?$/,
+        "$1: pulumi $2 …",
+    );
     return [verdict, ...(rest.length > n ? ["…"] : []), ...rest.slice(-n)].join("\n");
 }
 
 function indent(text: string): string {
-    return text.split("\n").map((l) => `    ${l}`).join("\n");
+    return text
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n");
 }

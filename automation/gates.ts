@@ -75,8 +75,14 @@ const NO_CHANGE_OPS: ReadonlySet<string> = new Set(["same", "read"]);
  * as done.
  */
 export function lastApplied(history: readonly LedgerRecord[], phase: PhaseName, commit?: string): LedgerRecord | undefined {
-    return history.filter((r) => r.phase === phase && (commit === undefined || r.commit === commit)
-        && (r.result === "failed" || r.result === "cancelled" || (r.result === "succeeded" && r.pass !== "deletes"))).at(-1);
+    return history
+        .filter(
+            (r) =>
+                r.phase === phase &&
+                (commit === undefined || r.commit === commit) &&
+                (r.result === "failed" || r.result === "cancelled" || (r.result === "succeeded" && r.pass !== "deletes")),
+        )
+        .at(-1);
 }
 
 export interface OrderContext {
@@ -92,7 +98,8 @@ export interface OrderContext {
 export const orderGate: Gate<OrderContext> = {
     id: "order",
     info: "Every earlier phase has succeeded in this environment",
-    explanation: "Each layer consumes the outputs of the ones before it; a phase applied over a missing or failed " +
+    explanation:
+        "Each layer consumes the outputs of the ones before it; a phase applied over a missing or failed " +
         "layer fails half-way or builds on stale values.",
     check({ env, phase, inProgram, history, forceOrder }) {
         const earlier = PHASE_NAMES.slice(0, PHASE_NAMES.indexOf(phase)).filter((p) => inProgram.includes(p));
@@ -104,8 +111,11 @@ export const orderGate: Gate<OrderContext> = {
         });
         if (missing.length === 0) return pass(earlier.map((p) => `${p}: succeeded at ${lastApplied(history, p)!.at}`));
         if (forceOrder) return pass(findings, ["--force-order"]);
-        return fail(findings, `roll out ${missing.join(", ")} in ${env} first (\`--phase ${missing[0]}\`), ` +
-            "or pass --force-order if you know why the order does not matter this time (it is recorded)");
+        return fail(
+            findings,
+            `roll out ${missing.join(", ")} in ${env} first (\`--phase ${missing[0]}\`), ` +
+                "or pass --force-order if you know why the order does not matter this time (it is recorded)",
+        );
     },
 };
 
@@ -121,17 +131,21 @@ export interface PromotionContext {
 export const promotionGate: Gate<PromotionContext> = {
     id: "promotion",
     info: "This commit has completed every phase in the environment it is promoted from",
-    explanation: "Production only receives code that has been rolled out, phase by phase, and verified in the " +
-        "environment before it.",
+    explanation: "Production only receives code that has been rolled out, phase by phase, and verified in the " + "environment before it.",
     check({ commit, promoteFrom, sourceHistory, inProgram }) {
         if (!promoteFrom) return notApplicable("this environment is not promoted from another");
         if (!commit) {
-            return fail(["the commit being rolled out is unknown (not a git checkout)"], "run from a clean git checkout of the commit to promote");
+            return fail(
+                ["the commit being rolled out is unknown (not a git checkout)"],
+                "run from a clean git checkout of the commit to promote",
+            );
         }
         const missing = inProgram.filter((p) => lastApplied(sourceHistory, p, commit)?.result !== "succeeded");
         if (missing.length === 0) return pass([`${commit.slice(0, 12)} completed ${inProgram.join(", ")} in ${promoteFrom}`]);
-        return fail(missing.map((p) => `${p}: not completed in ${promoteFrom} at commit ${commit.slice(0, 12)}`),
-            `roll this commit out to ${promoteFrom} first: \`npm run rollout -- --env ${promoteFrom} --phase all\``);
+        return fail(
+            missing.map((p) => `${p}: not completed in ${promoteFrom} at commit ${commit.slice(0, 12)}`),
+            `roll this commit out to ${promoteFrom} first: \`npm run rollout -- --env ${promoteFrom} --phase all\``,
+        );
     },
 };
 
@@ -146,13 +160,16 @@ export interface ScopeContext {
 export const scopeGate: Gate<ScopeContext> = {
     id: "scope",
     info: "The phase's update changes nothing outside the phase",
-    explanation: "A phase is reviewed and approved as one layer; a change that reaches another layer would be " +
+    explanation:
+        "A phase is reviewed and approved as one layer; a change that reaches another layer would be " +
         "applied without that layer's review.",
     check({ phase, phaseUrns, steps }) {
         const outside = steps.filter((s) => !NO_CHANGE_OPS.has(s.op) && !isAlwaysTargeted(s.urn) && !phaseUrns.has(s.urn));
         if (outside.length === 0) return pass();
-        return fail(outside.map((s) => `${s.op} ${s.urn}`),
-            `these belong to another phase: roll that phase out on its own, or find why ${phase} reaches them`);
+        return fail(
+            outside.map((s) => `${s.op} ${s.urn}`),
+            `these belong to another phase: roll that phase out on its own, or find why ${phase} reaches them`,
+        );
     },
 };
 
@@ -165,26 +182,43 @@ export interface SafetyContext {
 export const safetyGate: Gate<SafetyContext> = {
     id: "safety",
     info: "No stateful resource is replaced or deleted unless its URN is named with --allow-replace",
-    explanation: "Replacing a database, cache, file system, bucket, key, secret, backup vault or image repository " +
+    explanation:
+        "Replacing a database, cache, file system, bucket, key, secret, backup vault or image repository " +
         "destroys what it holds; it must be a decision about that one resource, taken after a backup. A security " +
         "group or the load balancer cannot be replaced under its fixed name at all (automation/replacement.ts).",
     check({ steps, allowReplace }) {
-        const destructive = [...new Map(steps
-            .filter((s) => (DESTRUCTIVE_OPS.has(s.op) && STATEFUL_TYPES.has(s.type))
-                || (REPLACEMENT_OPS.has(s.op) && refusedReplacement(s.type)))
-            .map((s) => [s.urn, s] as const)).values()];
+        const destructive = [
+            ...new Map(
+                steps
+                    .filter(
+                        (s) =>
+                            (DESTRUCTIVE_OPS.has(s.op) && STATEFUL_TYPES.has(s.type)) ||
+                            (REPLACEMENT_OPS.has(s.op) && refusedReplacement(s.type)),
+                    )
+                    .map((s) => [s.urn, s] as const),
+            ).values(),
+        ];
         if (destructive.length === 0) return pass();
         const refused = destructive.filter((s) => !allowReplace.includes(s.urn));
         // Stateful types explain themselves; for the others, say why no replacement can succeed.
         const why = (s: PlanStep) => (STATEFUL_TYPES.has(s.type) ? "" : `: ${refusedReplacement(s.type)!.why}`);
-        const describe = (s: PlanStep) => `${s.op === "delete" ? "delete" : "replace"} ${s.urn}` +
-            (s.replaceKeys.length ? ` (because of ${s.replaceKeys.join(", ")})` : "") + why(s);
-        if (refused.length === 0) return pass(destructive.map(describe), destructive.map((s) => `--allow-replace ${s.urn}`));
+        const describe = (s: PlanStep) =>
+            `${s.op === "delete" ? "delete" : "replace"} ${s.urn}` +
+            (s.replaceKeys.length ? ` (because of ${s.replaceKeys.join(", ")})` : "") +
+            why(s);
+        if (refused.length === 0)
+            return pass(
+                destructive.map(describe),
+                destructive.map((s) => `--allow-replace ${s.urn}`),
+            );
         const flags = refused.map((s) => `--allow-replace '${s.urn}'`).join(" ");
-        return fail(refused.map(describe), refused.every((s) => STATEFUL_TYPES.has(s.type))
-            ? `after a backup or snapshot of each, pass ${flags}`
-            : `revert the change that forces the replacement; to replace anyway, back up what holds data, free the names ` +
-              `the new resources need, then pass ${flags}`);
+        return fail(
+            refused.map(describe),
+            refused.every((s) => STATEFUL_TYPES.has(s.type))
+                ? `after a backup or snapshot of each, pass ${flags}`
+                : `revert the change that forces the replacement; to replace anyway, back up what holds data, free the names ` +
+                      `the new resources need, then pass ${flags}`,
+        );
     },
 };
 
@@ -203,13 +237,17 @@ export interface ApprovalContext {
 export const approvalGate: Gate<ApprovalContext> = {
     id: "approval",
     info: "Every role this phase requires in this environment has approved this plan",
-    explanation: "The plan is what will be applied, step for step; an approval is for one plan (its sha256), " +
+    explanation:
+        "The plan is what will be applied, step for step; an approval is for one plan (its sha256), " +
         "so a changed plan needs a new approval, and no one approves for two roles.",
     check({ env, phase, requiredRoles, approvals, planHash, confirmed }) {
         if (requiredRoles.length === 0) {
-            return confirmed ? pass(["no role is required"])
-                : fail([`no approval is required for ${phase} in ${env}, but nothing confirmed the update`],
-                    "pass --yes, or run at a terminal and answer y");
+            return confirmed
+                ? pass(["no role is required"])
+                : fail(
+                      [`no approval is required for ${phase} in ${env}, but nothing confirmed the update`],
+                      "pass --yes, or run at a terminal and answer y",
+                  );
         }
         const findings: string[] = [];
         const approvers = new Map<string, string>();
@@ -217,7 +255,8 @@ export const approvalGate: Gate<ApprovalContext> = {
             const given = approvals.filter((a) => a.role === role);
             const valid = given.find((a) => !a.planHash || planHash.startsWith(a.planHash));
             if (valid) approvers.set(role, valid.name);
-            else if (given.length > 0) findings.push(`${role}: ${given[0].name} approved plan ${given[0].planHash}, not this plan ${planHash.slice(0, 12)}`);
+            else if (given.length > 0)
+                findings.push(`${role}: ${given[0].name} approved plan ${given[0].planHash}, not this plan ${planHash.slice(0, 12)}`);
             else findings.push(`${role}: no approval`);
         }
         const names = [...approvers.values()];
@@ -225,8 +264,11 @@ export const approvalGate: Gate<ApprovalContext> = {
             if (names.filter((n) => n === name).length > 1) findings.push(`${role}: ${name} already approves for another role`);
         }
         if (findings.length === 0) return pass([...approvers].map(([role, name]) => `${role}: ${name}`));
-        return fail(findings, `each of ${requiredRoles.join(", ")} approves this plan (sha256 ${planHash.slice(0, 12)}): ` +
-            `${requiredRoles.map((r) => `--approve ${r}:<name>`).join(" ")}, or answer at a terminal` +
-            (confirmed ? "; --yes does not replace a required approval" : ""));
+        return fail(
+            findings,
+            `each of ${requiredRoles.join(", ")} approves this plan (sha256 ${planHash.slice(0, 12)}): ` +
+                `${requiredRoles.map((r) => `--approve ${r}:<name>`).join(" ")}, or answer at a terminal` +
+                (confirmed ? "; --yes does not replace a required approval" : ""),
+        );
     },
 };

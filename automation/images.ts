@@ -90,26 +90,40 @@ export class ImageCheckError extends UsageError {
  * (`withRetry`) and, when they persist, thrown with any other error (access denied, invalid parameter,
  * another failure code, a manifest that is not JSON) as `images-unchecked`.
  */
-export async function lookUpImages(ecr: EcrClient, registryId: string, images: readonly RequiredImage[],
-    retry: RetryOptions = DEFAULT_RETRY): Promise<ImageLookup[]> {
+export async function lookUpImages(
+    ecr: EcrClient,
+    registryId: string,
+    images: readonly RequiredImage[],
+    retry: RetryOptions = DEFAULT_RETRY,
+): Promise<ImageLookup[]> {
     const { BatchGetImageCommand, DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
-    const unchecked = (image: RequiredImage, why: string) => new ImageCheckError("images-unchecked",
-        `could not check ${image.repository}:${image.tag} in ECR (account ${registryId}): ${why}`,
-        "this says nothing about whether the image exists: run again; if ECR denied the request, the credentials need " +
-        `ecr:DescribeImages and ecr:BatchGetImage on ${image.repository}`);
+    const unchecked = (image: RequiredImage, why: string) =>
+        new ImageCheckError(
+            "images-unchecked",
+            `could not check ${image.repository}:${image.tag} in ECR (account ${registryId}): ${why}`,
+            "this says nothing about whether the image exists: run again; if ECR denied the request, the credentials need " +
+                `ecr:DescribeImages and ecr:BatchGetImage on ${image.repository}`,
+        );
     const lookUp = async (image: RequiredImage): Promise<ImageLookup> => {
         const request = { registryId, repositoryName: image.repository, imageIds: [{ imageTag: image.tag }] };
         try {
             const described = await withRetry(() => ecr.send(new DescribeImagesCommand(request)), retry);
             const detail = described.imageDetails?.[0];
             if (!detail) return { image, problem: { kind: "no-tag" } };
-            if (detail.imageStatus && detail.imageStatus !== "ACTIVE") return { image, problem: { kind: "not-active", status: detail.imageStatus } };
-            const got = await withRetry(() => ecr.send(new BatchGetImageCommand({ ...request, acceptedMediaTypes: Object.values(MANIFEST_MEDIA_TYPES) })), retry);
+            if (detail.imageStatus && detail.imageStatus !== "ACTIVE")
+                return { image, problem: { kind: "not-active", status: detail.imageStatus } };
+            const got = await withRetry(
+                () => ecr.send(new BatchGetImageCommand({ ...request, acceptedMediaTypes: Object.values(MANIFEST_MEDIA_TYPES) })),
+                retry,
+            );
             const manifest = got.images?.[0];
             if (!manifest) {
                 const failure = got.failures?.[0];
                 if (failure?.failureCode === "ImageNotFound") return { image, problem: { kind: "no-tag" } };
-                throw unchecked(image, `BatchGetImage: ${failure?.failureCode ?? "no image and no failure"}: ${failure?.failureReason ?? ""}`);
+                throw unchecked(
+                    image,
+                    `BatchGetImage: ${failure?.failureCode ?? "no image and no failure"}: ${failure?.failureReason ?? ""}`,
+                );
             }
             return platformsOf(image, manifest.imageManifestMediaType, manifest.imageManifest ?? "", unchecked);
         } catch (err) {
@@ -124,8 +138,12 @@ export async function lookUpImages(ecr: EcrClient, registryId: string, images: r
 }
 
 /** The verdict on one image's manifest: which of the platforms it is pulled on it can serve. */
-function platformsOf(image: RequiredImage, storedMediaType: string | undefined, text: string,
-    unchecked: (image: RequiredImage, why: string) => ImageCheckError): ImageLookup {
+function platformsOf(
+    image: RequiredImage,
+    storedMediaType: string | undefined,
+    text: string,
+    unchecked: (image: RequiredImage, why: string) => ImageCheckError,
+): ImageLookup {
     let manifest: { mediaType?: string; manifests?: { platform?: { os?: string; architecture?: string } }[] };
     try {
         manifest = JSON.parse(text);
@@ -135,8 +153,13 @@ function platformsOf(image: RequiredImage, storedMediaType: string | undefined, 
     const mediaType = storedMediaType ?? manifest.mediaType ?? "unknown media type";
     if (INDEX_MEDIA_TYPES.includes(mediaType)) {
         // buildx adds attestation manifests with the platform unknown/unknown: no task pulls those.
-        const present = [...new Set((manifest.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`)
-            .filter((p) => !p.includes("unknown") && !p.includes("undefined")))].sort();
+        const present = [
+            ...new Set(
+                (manifest.manifests ?? [])
+                    .map((m) => `${m.platform?.os}/${m.platform?.architecture}`)
+                    .filter((p) => !p.includes("unknown") && !p.includes("undefined")),
+            ),
+        ].sort();
         const missing = image.platforms.filter((need) => !present.includes(need.platform));
         return missing.length > 0 ? { image, problem: { kind: "platform-missing", present, missing } } : { image };
     }
@@ -154,7 +177,10 @@ const needsOf = (needs: readonly PlatformNeed[]) => needs.map((n) => `${n.platfo
  * The refusal for the images that cannot be pulled by every task that needs them, naming each, the
  * platforms missing and who needs them, and how to push it; undefined when none.
  */
-export function missingImagesError(cfg: Pick<PlatformConfig, "env" | "accountId" | "region">, lookups: readonly ImageLookup[]): ImageCheckError | undefined {
+export function missingImagesError(
+    cfg: Pick<PlatformConfig, "env" | "accountId" | "region">,
+    lookups: readonly ImageLookup[],
+): ImageCheckError | undefined {
     const missing = lookups.filter((l) => l.problem);
     if (missing.length === 0) return undefined;
     const registry = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com`;
@@ -162,12 +188,19 @@ export function missingImagesError(cfg: Pick<PlatformConfig, "env" | "accountId"
         const p = problem!;
         const name = `${image.repository}:${image.tag}`;
         switch (p.kind) {
-            case "no-repository": return `${name}: repository ${image.repository} does not exist; needed by ${image.neededBy.join(", ")}`;
-            case "no-tag": return `${name}: no image with this tag; needed by ${image.neededBy.join(", ")}`;
-            case "not-active": return `${name}: image is ${p.status}: ECS cannot pull it until it is restored; needed by ${image.neededBy.join(", ")}`;
-            case "platform-missing": return `${name}: its manifest list holds ${p.present.join(", ") || "no platform"} but not ${needsOf(p.missing)}`;
-            case "single-platform": return `${name}: a single-platform image (${p.mediaType}), but it is pulled on ${needsOf(image.platforms)}: ` +
-                "at least one of them cannot run it";
+            case "no-repository":
+                return `${name}: repository ${image.repository} does not exist; needed by ${image.neededBy.join(", ")}`;
+            case "no-tag":
+                return `${name}: no image with this tag; needed by ${image.neededBy.join(", ")}`;
+            case "not-active":
+                return `${name}: image is ${p.status}: ECS cannot pull it until it is restored; needed by ${image.neededBy.join(", ")}`;
+            case "platform-missing":
+                return `${name}: its manifest list holds ${p.present.join(", ") || "no platform"} but not ${needsOf(p.missing)}`;
+            case "single-platform":
+                return (
+                    `${name}: a single-platform image (${p.mediaType}), but it is pulled on ${needsOf(image.platforms)}: ` +
+                    "at least one of them cannot run it"
+                );
         }
     };
     const build = (url: string) => `docker buildx build --platform ${ALL_PLATFORMS.join(",")} --push -t ${url} <build context>`;
@@ -175,17 +208,29 @@ export function missingImagesError(cfg: Pick<PlatformConfig, "env" | "accountId"
     const noRepository = missing.some((l) => l.problem!.kind === "no-repository");
     const push = missing.filter((l) => ["no-tag", "not-active"].includes(l.problem!.kind)).map((l) => build(urlOf(l.image)));
     // Tags are immutable (the storage layer's repositories), so a wrong image is replaced under a new tag.
-    const retag = missing.filter((l) => ["platform-missing", "single-platform"].includes(l.problem!.kind)).map((l) => build(urlOf(l.image, "<new tag>")));
+    const retag = missing
+        .filter((l) => ["platform-missing", "single-platform"].includes(l.problem!.kind))
+        .map((l) => build(urlOf(l.image, "<new tag>")));
     const login = `    aws ecr get-login-password --region ${cfg.region} | docker login --username AWS --password-stdin ${registry}`;
     const fix = [
-        ...(noRepository ? [`roll out the storage phase first (\`--phase storage\`): it creates the repositories; then push the images`] : []),
+        ...(noRepository
+            ? [`roll out the storage phase first (\`--phase storage\`): it creates the repositories; then push the images`]
+            : []),
         ...(push.length > 0 ? [`push the image(s), then run again:`, login, ...push.map((p) => `    ${p}`)] : []),
-        ...(retag.length > 0 ? [`tags are immutable: push a multi-platform image under a new tag, set it as \`imageTag\` (\`bbws:ecs\` or the tenant's), then run again:`,
-            ...(push.length > 0 ? [] : [login]), ...retag.map((p) => `    ${p}`)] : []),
+        ...(retag.length > 0
+            ? [
+                  `tags are immutable: push a multi-platform image under a new tag, set it as \`imageTag\` (\`bbws:ecs\` or the tenant's), then run again:`,
+                  ...(push.length > 0 ? [] : [login]),
+                  ...retag.map((p) => `    ${p}`),
+              ]
+            : []),
     ].join("\n  ");
-    return new ImageCheckError("images-missing",
+    return new ImageCheckError(
+        "images-missing",
         `${missing.length} image(s) the ${IMAGES_PHASE} phase pulls cannot be pulled from ECR in ${cfg.env} (account ${cfg.accountId}, ${cfg.region}):\n` +
-        missing.map((l) => `    ${line(l)}`).join("\n"), fix);
+            missing.map((l) => `    ${line(l)}`).join("\n"),
+        fix,
+    );
 }
 
 /**
@@ -196,13 +241,17 @@ export function missingImagesError(cfg: Pick<PlatformConfig, "env" | "accountId"
  * circuit breaker then rolls it back.
  */
 export function unverifiedWarnings(cfg: Pick<PlatformConfig, "accountId" | "region">, lookups: readonly ImageLookup[]): string[] {
-    return lookups.filter((l) => l.unverified).map(({ image, unverified }) => {
-        const url = `${repositoryUrl(cfg.accountId, cfg.region, image.repository)}:${image.tag}`;
-        return `${image.repository}:${image.tag} is a single-platform image: its architecture is in its config blob, which this check ` +
-            `does not read, so it is not verified to be ${unverified!.platform} (needed by ${unverified!.neededBy.join(", ")}). ` +
-            `Check it with \`docker pull ${url} && docker image inspect --format '{{.Os}}/{{.Architecture}}' ${url}\`, ` +
-            "or push multi-platform images (README, \"First rollout: pushing the images\").";
-    });
+    return lookups
+        .filter((l) => l.unverified)
+        .map(({ image, unverified }) => {
+            const url = `${repositoryUrl(cfg.accountId, cfg.region, image.repository)}:${image.tag}`;
+            return (
+                `${image.repository}:${image.tag} is a single-platform image: its architecture is in its config blob, which this check ` +
+                `does not read, so it is not verified to be ${unverified!.platform} (needed by ${unverified!.neededBy.join(", ")}). ` +
+                `Check it with \`docker pull ${url} && docker image inspect --format '{{.Os}}/{{.Architecture}}' ${url}\`, ` +
+                'or push multi-platform images (README, "First rollout: pushing the images").'
+            );
+        });
 }
 
 /** What {@link checkImages} found. */

@@ -29,19 +29,27 @@ export function processIo(): Io {
  * is passed on as the signal it would have been (`interrupt`: the driver's handler cancels the run)
  * and answers as a refusal; so does the end of input (Ctrl-D, a closed stdin).
  */
-export function terminalPrompt(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, interrupt: () => void,
-    terminal?: boolean): (question: string) => Promise<string> {
-    return (question) => new Promise((resolve) => {
-        // Loaded here so a non-interactive run never opens stdin.
-        const rl = require("readline").createInterface({ input, output, terminal });
-        rl.on("SIGINT", () => {
-            resolve("");
-            rl.close();
-            interrupt();
+export function terminalPrompt(
+    input: NodeJS.ReadableStream,
+    output: NodeJS.WritableStream,
+    interrupt: () => void,
+    terminal?: boolean,
+): (question: string) => Promise<string> {
+    return (question) =>
+        new Promise((resolve) => {
+            // Loaded here so a non-interactive run never opens stdin.
+            const rl = require("readline").createInterface({ input, output, terminal });
+            rl.on("SIGINT", () => {
+                resolve("");
+                rl.close();
+                interrupt();
+            });
+            rl.on("close", () => resolve(""));
+            rl.question(question, (answer: string) => {
+                resolve(answer);
+                rl.close();
+            });
         });
-        rl.on("close", () => resolve(""));
-        rl.question(question, (answer: string) => { resolve(answer); rl.close(); });
-    });
 }
 
 /** An Io that records everything, for tests. */
@@ -51,8 +59,12 @@ export function memoryIo(answers: string[] = [], interactive = answers.length > 
     return {
         stdout,
         stderr,
-        out: (text) => { stdout.push(text); },
-        err: (text) => { stderr.push(text); },
+        out: (text) => {
+            stdout.push(text);
+        },
+        err: (text) => {
+            stderr.push(text);
+        },
         interactive,
         prompt: async (question) => {
             stderr.push(question);

@@ -66,27 +66,40 @@ export interface LedgerRecord {
  * line missing any field is refused, not trusted, and so is one with a field the driver never writes
  * (`strict`): a misspelt `"pas": "deletes"` would otherwise pass as a phase's main pass.
  */
-const RECORD = z.object({
-    v: z.literal(1),
-    at: z.string().datetime(),
-    runId: z.string().min(1),
-    env: z.string().min(1),
-    phase: z.enum(PHASE_NAMES),
-    pass: z.literal("deletes").optional(),
-    // sha-1, or sha-256 in a repository that uses it.
-    commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/).optional(),
-    dirty: z.boolean(),
-    operator: z.string(),
-    approvals: z.array(z.object({ role: z.string(), name: z.string(), planHash: z.string().optional() })),
-    planHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-    counts: z.record(z.number()).optional(),
-    result: z.enum(["succeeded", "failed", "refused", "cancelled", "previewed"]),
-    gate: z.string().optional(),
-    overrides: z.array(z.string()),
-    durationsMs: z.object({ preview: z.number().optional(), up: z.number().optional(), verify: z.number().optional(), total: z.number() }),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    checks: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }).optional(),
-}).strict();
+const RECORD = z
+    .object({
+        v: z.literal(1),
+        at: z.string().datetime(),
+        runId: z.string().min(1),
+        env: z.string().min(1),
+        phase: z.enum(PHASE_NAMES),
+        pass: z.literal("deletes").optional(),
+        // sha-1, or sha-256 in a repository that uses it.
+        commit: z
+            .string()
+            .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+            .optional(),
+        dirty: z.boolean(),
+        operator: z.string(),
+        approvals: z.array(z.object({ role: z.string(), name: z.string(), planHash: z.string().optional() })),
+        planHash: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional(),
+        counts: z.record(z.number()).optional(),
+        result: z.enum(["succeeded", "failed", "refused", "cancelled", "previewed"]),
+        gate: z.string().optional(),
+        overrides: z.array(z.string()),
+        durationsMs: z.object({
+            preview: z.number().optional(),
+            up: z.number().optional(),
+            verify: z.number().optional(),
+            total: z.number(),
+        }),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+        checks: z.object({ pass: z.number(), warn: z.number(), fail: z.number() }).optional(),
+    })
+    .strict();
 
 export interface Ledger {
     /** Where the records live, for messages. */
@@ -101,8 +114,7 @@ export interface Ledger {
 
 /** Where `--ledger` points, parsed once. */
 export type LedgerLocation =
-    | { readonly kind: "file"; readonly dir: string }
-    | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string };
+    { readonly kind: "file"; readonly dir: string } | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string };
 
 const LEDGER_FORMS = "a directory or s3://bucket/prefix";
 
@@ -118,15 +130,21 @@ export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
         // The program's own rule for bucket names (S3's naming rules): no '..', no IP address, no reserved prefix or suffix.
         const bucket = NAME_RULES["aws:s3/bucket:Bucket"] as NameRule;
         if (s3[1].length < bucket.min || s3[1].length > bucket.max || !bucket.pattern.test(s3[1])) {
-            throw new LedgerError("ledger-location", `--ledger ${text}: '${s3[1]}' is not an S3 bucket name`,
-                `bucket names are ${bucket.min}–${bucket.max} characters: ${bucket.allowed}, and not an IP address: s3://bucket/prefix`);
+            throw new LedgerError(
+                "ledger-location",
+                `--ledger ${text}: '${s3[1]}' is not an S3 bucket name`,
+                `bucket names are ${bucket.min}–${bucket.max} characters: ${bucket.allowed}, and not an IP address: s3://bucket/prefix`,
+            );
         }
         return { kind: "s3", bucket: s3[1], prefix: s3[2].replace(/^\/+|\/+$/g, "") };
     }
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
     if (scheme) {
-        throw new LedgerError("ledger-location", `--ledger ${text}: the scheme '${scheme[1]}:' is not one the ledger knows (${LEDGER_FORMS})`,
-            `for S3 write the scheme in lower case (s3://…); for a local folder whose name has a colon, start it with ./`);
+        throw new LedgerError(
+            "ledger-location",
+            `--ledger ${text}: the scheme '${scheme[1]}:' is not one the ledger knows (${LEDGER_FORMS})`,
+            `for S3 write the scheme in lower case (s3://…); for a local folder whose name has a colon, start it with ./`,
+        );
     }
     return { kind: "file", dir: path.resolve(cwd, text) };
 }
@@ -138,8 +156,12 @@ export function openLedger(location: LedgerLocation, warn: (message: string) => 
 
 /** The ledger cannot be read, trusted or written. Nothing was applied unless it is a `LedgerWriteError`. */
 export class LedgerError extends BbwsError {
-    constructor(code: "ledger-location" | "ledger-unreadable" | "ledger-corrupt" | "ledger-unwritable" | "ledger-write-failed",
-        message: string, fix: string, exitCode: ExitCode = EXIT.usage) {
+    constructor(
+        code: "ledger-location" | "ledger-unreadable" | "ledger-corrupt" | "ledger-unwritable" | "ledger-write-failed",
+        message: string,
+        fix: string,
+        exitCode: ExitCode = EXIT.usage,
+    ) {
         super(code, message, exitCode, fix);
         this.name = "LedgerError";
     }
@@ -150,13 +172,19 @@ export class LedgerError extends BbwsError {
  * JSON, so the operator can add it by hand and the gates still see what happened.
  */
 export class LedgerWriteError extends LedgerError {
-    constructor(location: string, readonly record: LedgerRecord, cause: string) {
-        super("ledger-write-failed",
+    constructor(
+        location: string,
+        readonly record: LedgerRecord,
+        cause: string,
+    ) {
+        super(
+            "ledger-write-failed",
             `could not write the ledger record of ${record.phase} in ${record.env} (${record.result}) to ${location}: ${cause}\n` +
-            `  the record that was not written:\n${JSON.stringify(record)}`,
+                `  the record that was not written:\n${JSON.stringify(record)}`,
             `add that line to the ledger once it is writable (locally: append it to ${record.env}.jsonl; in S3: put it as ` +
-            `<prefix>/${record.env}/${record.at}-${record.phase}.json), or the order gate will not know this attempt happened`,
-            EXIT.failed);
+                `<prefix>/${record.env}/${record.at}-${record.phase}.json), or the order gate will not know this attempt happened`,
+            EXIT.failed,
+        );
         this.name = "LedgerWriteError";
     }
 }
@@ -176,7 +204,10 @@ export type S3Factory = () => Promise<Pick<S3Client, "send">>;
  * skips only a last line cut short by a crash.
  */
 export class FileLedger implements Ledger {
-    constructor(readonly location: string, private readonly warn: (message: string) => void) {}
+    constructor(
+        readonly location: string,
+        private readonly warn: (message: string) => void,
+    ) {}
 
     file(env: string): string {
         return path.join(this.location, `${env}.jsonl`);
@@ -189,8 +220,11 @@ export class FileLedger implements Ledger {
             text = await fs.promises.readFile(file, "utf8");
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-            throw new LedgerError("ledger-unreadable", `cannot read the ledger ${file}: ${reason(err)}`,
-                "make the file readable by this user, or point --ledger at the ledger you mean");
+            throw new LedgerError(
+                "ledger-unreadable",
+                `cannot read the ledger ${file}: ${reason(err)}`,
+                "make the file readable by this user, or point --ledger at the ledger you mean",
+            );
         }
         const records: LedgerRecord[] = [];
         text.split("\n").forEach((line, i) => {
@@ -233,9 +267,12 @@ export class FileLedger implements Ledger {
             // Opening for append is the test: it needs exactly what `append` needs, and writes nothing.
             await (await fs.promises.open(file, "a")).close();
         } catch (err) {
-            throw new LedgerError("ledger-unwritable", `the ledger ${file} cannot be written: ${reason(err)}`,
+            throw new LedgerError(
+                "ledger-unwritable",
+                `the ledger ${file} cannot be written: ${reason(err)}`,
                 "every attempt is recorded, so nothing is previewed until it can be: make the folder writable by this user, " +
-                "or point --ledger at a directory that is (or s3://bucket/prefix)");
+                    "or point --ledger at a directory that is (or s3://bucket/prefix)",
+            );
         }
     }
 }
@@ -272,7 +309,9 @@ export class S3Ledger implements Ledger {
             const keys: string[] = [];
             let token: string | undefined;
             do {
-                const page = await s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.envPrefix(env), ContinuationToken: token }));
+                const page = await s3.send(
+                    new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.envPrefix(env), ContinuationToken: token }),
+                );
                 keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
                 token = page.IsTruncated ? page.NextContinuationToken : undefined;
             } while (token);
@@ -288,8 +327,11 @@ export class S3Ledger implements Ledger {
             return records;
         } catch (err) {
             if (err instanceof LedgerError) throw err;
-            throw new LedgerError("ledger-unreadable", `cannot read the ledger s3://${this.bucket}/${this.envPrefix(env)}: ${reason(err)}`,
-                "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean");
+            throw new LedgerError(
+                "ledger-unreadable",
+                `cannot read the ledger s3://${this.bucket}/${this.envPrefix(env)}: ${reason(err)}`,
+                "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean",
+            );
         }
     }
 
@@ -298,13 +340,17 @@ export class S3Ledger implements Ledger {
         const body = JSON.stringify(record);
         const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
         try {
-            await (await this.s3()).send(new PutObjectCommand({
-                Bucket: this.bucket,
-                Key: `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`,
-                Body: body,
-                ContentType: "application/json",
-                IfNoneMatch: "*",
-            }));
+            await (
+                await this.s3()
+            ).send(
+                new PutObjectCommand({
+                    Bucket: this.bucket,
+                    Key: `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`,
+                    Body: body,
+                    ContentType: "application/json",
+                    IfNoneMatch: "*",
+                }),
+            );
         } catch (err) {
             throw new LedgerWriteError(this.location, record, reason(err));
         }
@@ -319,17 +365,24 @@ export class S3Ledger implements Ledger {
     async checkWritable(env: string): Promise<void> {
         const { PutObjectCommand } = await import("@aws-sdk/client-s3");
         try {
-            await (await this.s3()).send(new PutObjectCommand({
-                Bucket: this.bucket,
-                Key: `${this.envPrefix(env)}.write-check`,
-                Body: "written by the rollout's preflight to check write access; not a record",
-                IfNoneMatch: "*",
-            }));
+            await (
+                await this.s3()
+            ).send(
+                new PutObjectCommand({
+                    Bucket: this.bucket,
+                    Key: `${this.envPrefix(env)}.write-check`,
+                    Body: "written by the rollout's preflight to check write access; not a record",
+                    IfNoneMatch: "*",
+                }),
+            );
         } catch (err) {
             if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return;
-            throw new LedgerError("ledger-unwritable", `the ledger ${this.location} cannot be written: ${reason(err)}`,
+            throw new LedgerError(
+                "ledger-unwritable",
+                `the ledger ${this.location} cannot be written: ${reason(err)}`,
                 "every attempt is recorded, so nothing is previewed until it can be: use credentials that may s3:PutObject " +
-                `under ${this.envPrefix(env)} in ${this.bucket} (and check the bucket exists), or point --ledger elsewhere`);
+                    `under ${this.envPrefix(env)} in ${this.bucket} (and check the bucket exists), or point --ledger elsewhere`,
+            );
         }
     }
 }
@@ -365,9 +418,12 @@ function parseRecord(text: string, env: string): Parsed {
 }
 
 function corrupt(where: string, problem: string): LedgerError {
-    return new LedgerError("ledger-corrupt", `the ledger is corrupt at ${where}: ${problem}`,
+    return new LedgerError(
+        "ledger-corrupt",
+        `the ledger is corrupt at ${where}: ${problem}`,
         "the driver only ever appends whole records, so this was written by hand or by another tool, and the order and promotion gates " +
-        "cannot trust the ledger until it is fixed: restore it from a copy, or remove what was added by hand");
+            "cannot trust the ledger until it is fixed: restore it from a copy, or remove what was added by hand",
+    );
 }
 
 /** The S3 SDK is loaded only for an s3:// ledger (and the state copies kept beside it). */

@@ -12,8 +12,16 @@ import type * as automation from "@pulumi/pulumi/automation";
 import { POLICY_PACK_DIR } from "../src/policy/dir";
 import { compareVersions } from "./preflight";
 import {
-    CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineEvent, EngineFailedError, PlanMismatchError,
-    PolicyViolation, PolicyViolationError, StackMissingError,
+    CancelledError,
+    CliMissingError,
+    ConcurrentUpdateError,
+    Engine,
+    EngineEvent,
+    EngineFailedError,
+    PlanMismatchError,
+    PolicyViolation,
+    PolicyViolationError,
+    StackMissingError,
 } from "./engine";
 
 export interface LocalEngineOptions {
@@ -87,23 +95,48 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
         },
         preview: (o) => {
             const policy = policyWatcher(o.onEvent);
-            return interruptible(o.signal, "preview", (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
-                (signal, onOutput) => stack.preview({
-                    target: o.target && [...o.target], plan: o.plan, onEvent: policy.onEvent, onOutput, signal, color: "never", policyPacks,
-                }));
+            return interruptible(
+                o.signal,
+                "preview",
+                (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
+                (signal, onOutput) =>
+                    stack.preview({
+                        target: o.target && [...o.target],
+                        plan: o.plan,
+                        onEvent: policy.onEvent,
+                        onOutput,
+                        signal,
+                        color: "never",
+                        policyPacks,
+                    }),
+            );
         },
         up: (o) => {
             const policy = policyWatcher(o.onEvent);
-            return interruptible(o.signal, "update", (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
-                (signal, onOutput) => stack.up({
-                    target: [...o.target], plan: o.plan, message: o.message, onEvent: policy.onEvent, onOutput, signal, color: "never", policyPacks,
-                }));
+            return interruptible(
+                o.signal,
+                "update",
+                (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
+                (signal, onOutput) =>
+                    stack.up({
+                        target: [...o.target],
+                        plan: o.plan,
+                        message: o.message,
+                        onEvent: policy.onEvent,
+                        onOutput,
+                        signal,
+                        color: "never",
+                        policyPacks,
+                    }),
+            );
         },
         // Neither reads the state with `stack.exportStack()`: it adds --show-secrets, and neither preflight's look at the pending
         // operations nor a copy kept on disk or in S3 needs secrets in the clear. The SDK's way of running other commands
         // is internal, so the CLI it found is run directly.
         pendingOperations: async () => {
-            const { deployment } = JSON.parse(await exportWithoutSecrets(workspace, options.stack, "reading the state (pulumi stack export)"));
+            const { deployment } = JSON.parse(
+                await exportWithoutSecrets(workspace, options.stack, "reading the state (pulumi stack export)"),
+            );
             const pending: Array<{ type: string; resource: { urn: string } }> = deployment?.pending_operations ?? [];
             return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
         },
@@ -116,8 +149,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "reading the stack outputs (pulumi stack output)");
             }
         },
-        previewRefresh: (o) => interruptible(o.signal, "refresh preview", translate, (signal, onOutput) =>
-            stack.previewRefresh({ onEvent: o.onEvent, onOutput, signal, color: "never" })),
+        previewRefresh: (o) =>
+            interruptible(o.signal, "refresh preview", translate, (signal, onOutput) =>
+                stack.previewRefresh({ onEvent: o.onEvent, onOutput, signal, color: "never" }),
+            ),
     };
 }
 
@@ -125,13 +160,21 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
 async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string, operation: string): Promise<string> {
     const env = { ...process.env, ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}), ...workspace.envVars };
     try {
-        const { stdout } = await promisify(execFile)(workspace.pulumiCommand.command, ["stack", "export", "--stack", stack, "--non-interactive"],
-            { cwd: workspace.workDir, env, maxBuffer: 1 << 30 });
+        const { stdout } = await promisify(execFile)(
+            workspace.pulumiCommand.command,
+            ["stack", "export", "--stack", stack, "--non-interactive"],
+            { cwd: workspace.workDir, env, maxBuffer: 1 << 30 },
+        );
         return stdout;
     } catch (err) {
         const failure = err as { code?: number | string; stderr?: string; signal?: string };
         if (failure.code === "ENOENT") throw new CliMissingError("no `pulumi` executable found");
-        throw new EngineFailedError(operation, typeof failure.code === "number" ? failure.code : undefined, failure.stderr ?? String(err), failure.signal ?? undefined);
+        throw new EngineFailedError(
+            operation,
+            typeof failure.code === "number" ? failure.code : undefined,
+            failure.stderr ?? String(err),
+            failure.signal ?? undefined,
+        );
     }
 }
 
@@ -159,8 +202,12 @@ function policyWatcher(onEvent?: (event: EngineEvent) => void) {
  * SIGINT only on an abort event, so a run cancelled between two calls would start the next CLI and
  * never stop it; and it never removes its listener, so one run-long signal would collect dozens.
  */
-async function interruptible<T>(signal: AbortSignal | undefined, operation: string,
-    translate: ReturnType<typeof errorTranslator>, call: (signal: AbortSignal | undefined, onOutput: (text: string) => void) => Promise<T>): Promise<T> {
+async function interruptible<T>(
+    signal: AbortSignal | undefined,
+    operation: string,
+    translate: ReturnType<typeof errorTranslator>,
+    call: (signal: AbortSignal | undefined, onOutput: (text: string) => void) => Promise<T>,
+): Promise<T> {
     if (signal?.aborted) throw new CancelledError(operation);
     const forwarder = cancelForwarder(signal);
     try {
@@ -194,7 +241,9 @@ export function cancelForwarder(run: AbortSignal | undefined, graceMs = CLI_SIGN
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
         if (cancelling) return;
-        timer = setTimeout(() => { if (!cancelling) forward.abort(); }, graceMs);
+        timer = setTimeout(() => {
+            if (!cancelling) forward.abort();
+        }, graceMs);
     };
     run?.addEventListener("abort", onAbort);
     return {
@@ -222,7 +271,8 @@ export function errorTranslator(auto: typeof automation, stackName: string, cliV
     return (err: unknown, operation: string, signal?: AbortSignal, cli?: CliSignals): unknown => {
         if (!(err instanceof Error)) return err;
         // `commandResult` is internal to the SDK; its `err` holds the process error and the CLI's real exit code.
-        const result = (err as { commandResult?: { stderr?: string; err?: { code?: string; exitCode?: number; signal?: string } } }).commandResult;
+        const result = (err as { commandResult?: { stderr?: string; err?: { code?: string; exitCode?: number; signal?: string } } })
+            .commandResult;
         if (result?.err?.code === "ENOENT") return new CliMissingError("no `pulumi` executable found");
         if (/Minimum version requirement failed|Major version mismatch|Failed to parse Pulumi CLI version/.test(err.message)) {
             return new CliMissingError(err.message);
@@ -230,14 +280,18 @@ export function errorTranslator(auto: typeof automation, stackName: string, cliV
         if (err instanceof auto.StackNotFoundError) return new StackMissingError(stackName);
         const stderr = result?.stderr ?? "";
         if (err instanceof auto.ConcurrentUpdateError) {
-            const lock = stderr.split("\n").filter((l) => LOCK_LINE.test(l)).map((l) => l.trim().replace(/^error: /, ""));
+            const lock = stderr
+                .split("\n")
+                .filter((l) => LOCK_LINE.test(l))
+                .map((l) => l.trim().replace(/^error: /, ""));
             return new ConcurrentUpdateError(stackName, lock.join("\n"));
         }
         if (err instanceof auto.CommandError) {
             const exitCode = result?.err?.exitCode;
             // Before the abort counts as a clean cancel: a CLI killed, or terminated by a second signal, stopped
             // mid-operation and can leave pending operations, which is a failure to look into, not a cancel.
-            const killedBy = result?.err?.signal ?? (cli?.terminated() ? "a second signal (it printed \"received; terminating\")" : undefined);
+            const killedBy =
+                result?.err?.signal ?? (cli?.terminated() ? 'a second signal (it printed "received; terminating")' : undefined);
             if (killedBy) return new EngineFailedError(operation, exitCode, stderr, killedBy);
             const exitSaysCancelled = cliVersion === undefined || compareVersions(cliVersion, CLI_EXIT_CANCELLED_SINCE) >= 0;
             if (exitCode === CLI_EXIT_CANCELLED || (signal?.aborted && !exitSaysCancelled)) return new CancelledError(operation);

@@ -102,31 +102,38 @@ function listenForEchoes(): void {
 export async function runUnderMocks<T>(options: MockRunOptions, program: () => T | Promise<T>): Promise<MockRunResult<T>> {
     const model = createAwsModel(options.model);
     let fail: (err: unknown) => void = () => undefined;
-    const failed = new Promise<never>((_, reject) => { fail = reject; });
+    const failed = new Promise<never>((_, reject) => {
+        fail = reject;
+    });
     failed.catch(() => undefined);
     const run = { fail: (reason: unknown) => fail(reason) };
     activeRun = run;
     listenForEchoes();
 
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-    await pulumi.runtime.setMocks({
-        newResource(args) {
-            try {
-                return model.newResource(args);
-            } catch (err) {
-                fail(err);
-                throw err;
-            }
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                try {
+                    return model.newResource(args);
+                } catch (err) {
+                    fail(err);
+                    throw err;
+                }
+            },
+            call(args) {
+                try {
+                    return model.call(args);
+                } catch (err) {
+                    fail(err);
+                    throw err;
+                }
+            },
         },
-        call(args) {
-            try {
-                return model.call(args);
-            } catch (err) {
-                fail(err);
-                throw err;
-            }
-        },
-    }, options.project, options.stack, false);
+        options.project,
+        options.stack,
+        false,
+    );
 
     const registrations: Registration[] = [];
     const urns = new Set<string>();

@@ -34,15 +34,22 @@ export function wouldRefuse(gate: GateResult): string | undefined {
 }
 
 /** One row per changed resource: a replacement's three steps read as one `replace`. */
-export function changedResources(steps: readonly PlanStep[]): Array<{ name: string; type: string; op: string; properties: string[]; urn: string }> {
+export function changedResources(
+    steps: readonly PlanStep[],
+): Array<{ name: string; type: string; op: string; properties: string[]; urn: string }> {
     const byUrn = new Map<string, { name: string; type: string; op: string; properties: string[]; urn: string }>();
     for (const step of steps) {
         if (step.op === "same" || step.op === "read") continue;
         const op = REPLACEMENT_OPS.has(step.op) ? "replace" : step.op;
         const row = byUrn.get(step.urn) ?? { name: parseUrn(step.urn).name, type: step.type, op, properties: [], urn: step.urn };
         const replaces = new Set(step.replaceKeys);
-        row.properties = [...new Set([...row.properties, ...step.replaceKeys.map((k) => `${k} (replaces)`),
-            ...step.diffs.filter((d) => !replaces.has(d))])];
+        row.properties = [
+            ...new Set([
+                ...row.properties,
+                ...step.replaceKeys.map((k) => `${k} (replaces)`),
+                ...step.diffs.filter((d) => !replaces.has(d)),
+            ]),
+        ];
         byUrn.set(step.urn, row);
     }
     return [...byUrn.values()];
@@ -51,7 +58,9 @@ export function changedResources(steps: readonly PlanStep[]): Array<{ name: stri
 /** Steps per operation, a replacement counted once as `replace`, as the engine's `changeSummary` counts them. */
 export function countsOf(steps: readonly PlanStep[]): OpMap {
     const counts: OpMap = {};
-    const add = (op: OpType) => { counts[op] = (counts[op] ?? 0) + 1; };
+    const add = (op: OpType) => {
+        counts[op] = (counts[op] ?? 0) + 1;
+    };
     steps.filter((s) => s.op === "same" || s.op === "read").forEach((s) => add(s.op));
     changedResources(steps).forEach((r) => add(r.op as OpType));
     return counts;
@@ -75,21 +84,38 @@ export function renderSummary(summary: PhaseSummary, format: SummaryFormat): str
         const gates = previewOnly ? summary.gates.map((g) => ({ ...g, rolloutNow: wouldRefuse(g) ?? "would pass" })) : summary.gates;
         return JSON.stringify({ env, phase, planHash, counts, resources: changedResources(summary.steps), gates }, null, 2);
     }
-    const counts = Object.entries(summary.counts).filter(([, n]) => n).map(([op, n]) => `${op} ${n}`).join(", ") || "no changes";
+    const counts =
+        Object.entries(summary.counts)
+            .filter(([, n]) => n)
+            .map(([op, n]) => `${op} ${n}`)
+            .join(", ") || "no changes";
     const rows = changedResources(summary.steps).map(changeRow);
-    const gates = summary.gates.map((g) => [g.verdict.status, g.gate, g.info, g.verdict.findings.join("; "),
-        ...(summary.previewOnly ? [wouldRefuse(g) ?? "would pass"] : [])]);
+    const gates = summary.gates.map((g) => [
+        g.verdict.status,
+        g.gate,
+        g.info,
+        g.verdict.findings.join("; "),
+        ...(summary.previewOnly ? [wouldRefuse(g) ?? "would pass"] : []),
+    ]);
     const title = `${summary.phase} in ${summary.env} — plan sha256 ${summary.planHash}`;
     const gateHeaders = ["Result", "Gate", "Rule", "Findings", ...(summary.previewOnly ? ["Rollout now"] : [])];
     if (format === "markdown") {
         return [
-            `### Rollout: ${title}`, "", `**Changes:** ${counts}`, "",
+            `### Rollout: ${title}`,
+            "",
+            `**Changes:** ${counts}`,
+            "",
             rows.length ? renderMarkdownTable(CHANGE_HEADERS, rows) : "No resource changes.",
-            "", "**Gates**", "", renderMarkdownTable(gateHeaders, gates),
+            "",
+            "**Gates**",
+            "",
+            renderMarkdownTable(gateHeaders, gates),
         ].join("\n");
     }
     return [
-        title, `changes: ${counts}`, "",
+        title,
+        `changes: ${counts}`,
+        "",
         ...(rows.length ? [renderTable(CHANGE_HEADERS, rows), ""] : []),
         renderTable(gateHeaders, gates),
     ].join("\n");

@@ -55,8 +55,12 @@ export interface PreflightOptions {
  * git tree, ledger write access. Logs one line per check; throws a `UsageError` (exit 2) on the first
  * that fails, naming what to set up. `previewOnly` reports a dirty tree instead and skips the write check.
  */
-export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (line: string) => void,
-    options: PreflightOptions = {}): Promise<PreflightResult> {
+export async function preflight(
+    cfg: PlatformConfig,
+    deps: PreflightDeps,
+    log: (line: string) => void,
+    options: PreflightOptions = {},
+): Promise<PreflightResult> {
     const cliVersion = await deps.engine.cliVersion();
     checkCliVersion(cliVersion);
     log(`pulumi CLI ${cliVersion}`);
@@ -72,8 +76,12 @@ export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (
 
     const git = await deps.git();
     if (!options.previewOnly) checkGit(git, cfg.rollout, cfg.env);
-    log(`commit ${git.commit ?? "(not a git checkout)"}${git.dirty ? " with uncommitted changes" : ""}` +
-        (options.previewOnly && git.dirty ? " (previewed as it is: a rollout from this tree would be refused where a clean commit is required)" : ""));
+    log(
+        `commit ${git.commit ?? "(not a git checkout)"}${git.dirty ? " with uncommitted changes" : ""}` +
+            (options.previewOnly && git.dirty
+                ? " (previewed as it is: a rollout from this tree would be refused where a clean commit is required)"
+                : ""),
+    );
 
     // A preview records nothing, so a pull request's read-only role is enough for it.
     if (!options.previewOnly) await deps.ledger.checkWritable(cfg.env);
@@ -84,19 +92,29 @@ export async function preflight(cfg: PlatformConfig, deps: PreflightDeps, log: (
 /** Refuses (`cli-too-old`, exit 2) a CLI older than `MIN_CLI_VERSION`, which cannot apply a saved plan. */
 export function checkCliVersion(version: string): void {
     if (compareVersions(version, MIN_CLI_VERSION) < 0) {
-        throw new UsageError("cli-too-old", `Pulumi CLI ${version} is older than ${MIN_CLI_VERSION}, the first that applies saved plans without experimental flags`,
-            INSTALL_PULUMI);
+        throw new UsageError(
+            "cli-too-old",
+            `Pulumi CLI ${version} is older than ${MIN_CLI_VERSION}, the first that applies saved plans without experimental flags`,
+            INSTALL_PULUMI,
+        );
     }
 }
 
 /** Refuses a missing backend, and a local `file://` one where `bbws:rollout.requireRemoteBackend` asks for shared state (exit 2). */
 export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, env: string): void {
     if (!backend.url) {
-        throw new UsageError("no-backend", "no state backend is configured", "log in to the environment's backend with `pulumi login <url>`");
+        throw new UsageError(
+            "no-backend",
+            "no state backend is configured",
+            "log in to the environment's backend with `pulumi login <url>`",
+        );
     }
     if (rollout.requireRemoteBackend && backend.url.startsWith("file://")) {
-        throw new UsageError("local-backend", `${env} needs a shared state backend, but this one is local (${backend.url})`,
-            `\`pulumi login\` to ${env}'s backend (set bbws:rollout.requireRemoteBackend: false only for a disposable environment)`);
+        throw new UsageError(
+            "local-backend",
+            `${env} needs a shared state backend, but this one is local (${backend.url})`,
+            `\`pulumi login\` to ${env}'s backend (set bbws:rollout.requireRemoteBackend: false only for a disposable environment)`,
+        );
     }
 }
 
@@ -111,10 +129,12 @@ export function checkBackend(backend: BackendIdentity, rollout: RolloutConfig, e
  */
 export function checkPendingOperations(pending: readonly PendingOperation[], stack: string): void {
     if (pending.length === 0) return;
-    throw new UsageError("pending-operations",
+    throw new UsageError(
+        "pending-operations",
         `stack '${stack}' has ${pending.length} pending operation(s) from an update that was interrupted:\n` +
-        pending.map((p) => `    ${p.urn}, interrupted while ${p.type}`).join("\n"),
-        pendingRecovery(pending, stack));
+            pending.map((p) => `    ${p.urn}, interrupted while ${p.type}`).join("\n"),
+        pendingRecovery(pending, stack),
+    );
 }
 
 /**
@@ -127,15 +147,20 @@ export function pendingRecovery(pending: readonly PendingOperation[], stack: str
     const creates = pending.filter((p) => p.type === "creating");
     const steps = ["check in AWS how each operation ended"];
     if (creates.length > 0) {
-        steps.push("for each pending create whose resource exists, its URN and then its id in AWS (e.g. a VPC's vpc-…, a role's name), " +
-            "each as its own `--import-pending-creates`, so Pulumi adopts it; `--clear-pending-creates` drops the rest " +
-            "(the next rollout creates them); add `--yes` where no terminal can confirm (CI):\n" +
-            `    pulumi refresh --stack ${stack} ${creates.map((p) => `--import-pending-creates '${p.urn}' --import-pending-creates '<id>'`).join(" ")}\n` +
-            `    pulumi refresh --stack ${stack} --clear-pending-creates    # if none of them exists`);
+        steps.push(
+            "for each pending create whose resource exists, its URN and then its id in AWS (e.g. a VPC's vpc-…, a role's name), " +
+                "each as its own `--import-pending-creates`, so Pulumi adopts it; `--clear-pending-creates` drops the rest " +
+                "(the next rollout creates them); add `--yes` where no terminal can confirm (CI):\n" +
+                `    pulumi refresh --stack ${stack} ${creates.map((p) => `--import-pending-creates '${p.urn}' --import-pending-creates '<id>'`).join(" ")}\n` +
+                `    pulumi refresh --stack ${stack} --clear-pending-creates    # if none of them exists`,
+        );
     }
     if (creates.length < pending.length) {
-        steps.push(`\`pulumi refresh --stack ${stack}\` reads the real state of the interrupted updates, deletes and reads and drops those ` +
-            "pending operations" + (creates.length > 0 ? " (the command above does it too)" : ""));
+        steps.push(
+            `\`pulumi refresh --stack ${stack}\` reads the real state of the interrupted updates, deletes and reads and drops those ` +
+                "pending operations" +
+                (creates.length > 0 ? " (the command above does it too)" : ""),
+        );
     }
     steps.push(`roll out again; \`pulumi stack export --stack ${stack}\` shows what is still pending`);
     return steps.map((s, i) => `${i + 1}. ${s}`).join("\n  ");
@@ -144,9 +169,11 @@ export function pendingRecovery(pending: readonly PendingOperation[], stack: str
 /** Refuses (`wrong-account`, exit 2) credentials for any account but the stack's own (`aws:allowedAccountIds`). */
 export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {
     if (caller.account !== cfg.accountId) {
-        throw new UsageError("wrong-account",
+        throw new UsageError(
+            "wrong-account",
             `AWS credentials are for account ${caller.account} (${caller.arn}), but ${cfg.env} is account ${cfg.accountId} (aws:allowedAccountIds)`,
-            `use ${cfg.env}'s credentials, e.g. AWS_PROFILE=<${cfg.env} profile>`);
+            `use ${cfg.env}'s credentials, e.g. AWS_PROFILE=<${cfg.env} profile>`,
+        );
     }
 }
 
@@ -154,11 +181,18 @@ export function checkCaller(caller: CallerIdentity, cfg: PlatformConfig): void {
 export function checkGit(git: GitState, rollout: RolloutConfig, env: string): void {
     if (!rollout.requireCleanCommit) return;
     if (!git.commit) {
-        throw new UsageError("no-commit", `${env} is rolled out from a git commit, and this is not a git checkout`, "run from a clone of the repository");
+        throw new UsageError(
+            "no-commit",
+            `${env} is rolled out from a git commit, and this is not a git checkout`,
+            "run from a clone of the repository",
+        );
     }
     if (git.dirty) {
-        throw new UsageError("dirty-tree", `${env} is rolled out from a commit, and the tree has uncommitted changes`,
-            "commit or stash them, so the ledger's commit is exactly what is applied");
+        throw new UsageError(
+            "dirty-tree",
+            `${env} is rolled out from a commit, and the tree has uncommitted changes`,
+            "commit or stash them, so the ledger's commit is exactly what is applied",
+        );
     }
 }
 
@@ -169,8 +203,11 @@ export async function callerIdentity(sts: Pick<STSClient, "send">): Promise<Call
         const who = await sts.send(new GetCallerIdentityCommand({}));
         return { account: who.Account ?? "", arn: who.Arn ?? "" };
     } catch (err) {
-        throw new UsageError("aws-credentials", `AWS credentials do not work: ${(err as Error).message}`,
-            "set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for the environment's account and log in (`aws sso login`)");
+        throw new UsageError(
+            "aws-credentials",
+            `AWS credentials do not work: ${(err as Error).message}`,
+            "set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for the environment's account and log in (`aws sso login`)",
+        );
     }
 }
 

@@ -13,13 +13,13 @@ import type { EngineEvent, OpType } from "./engine";
 import { parseUrn } from "./targets";
 
 const VERBS: Partial<Record<OpType, [doing: string, done: string, failed: string]>> = {
-    "create": ["creating", "created", "create"],
-    "update": ["updating", "updated", "update"],
-    "delete": ["deleting", "deleted", "delete"],
-    "replace": ["replacing", "replaced", "replace"],
+    create: ["creating", "created", "create"],
+    update: ["updating", "updated", "update"],
+    delete: ["deleting", "deleted", "delete"],
+    replace: ["replacing", "replaced", "replace"],
     "create-replacement": ["creating replacement", "created replacement", "create replacement"],
     "delete-replaced": ["deleting replaced", "deleted replaced", "delete replaced"],
-    "import": ["importing", "imported", "import"],
+    import: ["importing", "imported", "import"],
 };
 
 /** Inputs that carry a resource's physical name, the name operators know it by. */
@@ -83,7 +83,9 @@ export class Progress {
         }
         const summary = event.summaryEvent;
         if (summary) {
-            const counts = Object.entries(summary.resourceChanges).filter(([op, n]) => n && op !== "same").map(([op, n]) => `${n} ${op}`);
+            const counts = Object.entries(summary.resourceChanges)
+                .filter(([op, n]) => n && op !== "same")
+                .map(([op, n]) => `${n} ${op}`);
             write(`done in ${formatDuration(summary.durationSeconds * 1000)}: ${counts.join(", ") || "no changes"}`);
         }
     }
@@ -92,7 +94,8 @@ export class Progress {
     heartbeat(): void {
         const at = this.options.now();
         for (const op of this.running.values()) {
-            if (at - op.started >= this.options.heartbeatMs) this.options.write(`${op.doing} ${op.label}… ${formatDuration(at - op.started)}`);
+            if (at - op.started >= this.options.heartbeatMs)
+                this.options.write(`${op.doing} ${op.label}… ${formatDuration(at - op.started)}`);
         }
     }
 }

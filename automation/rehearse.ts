@@ -11,7 +11,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createHash } from "crypto";
-import type { BatchGetImageCommand, BatchGetImageCommandOutput, DescribeImagesCommand, DescribeImagesCommandOutput } from "@aws-sdk/client-ecr";
+import type {
+    BatchGetImageCommand,
+    BatchGetImageCommandOutput,
+    DescribeImagesCommand,
+    DescribeImagesCommandOutput,
+} from "@aws-sdk/client-ecr";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } from "./rehearsal-engine/scenario";
 import { emptyState, readState } from "./rehearsal-engine/state";
@@ -79,7 +84,8 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
     for (const file of fs.readdirSync(sourceProjectDir).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
         fs.copyFileSync(path.join(sourceProjectDir, file), path.join(projectDir, file));
     }
-    for (const [stack, text] of Object.entries(options.stackFiles ?? {})) fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), text);
+    for (const [stack, text] of Object.entries(options.stackFiles ?? {}))
+        fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), text);
     // The synth reads provider versions from node_modules: the project's own.
     const modules = path.join(projectDir, "node_modules");
     if (!fs.existsSync(modules)) fs.symlinkSync(path.join(sourceProjectDir, "node_modules"), modules, "dir");
@@ -93,22 +99,30 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
 
     // The SDK runs `<root>/bin/pulumi version` with no extra environment, so the folder is written into the executable.
     fs.mkdirSync(path.join(pulumiRoot, "bin"), { recursive: true });
-    fs.writeFileSync(path.join(pulumiRoot, "bin", "pulumi"),
-        `#!/bin/sh\n${ENGINE_HOME_VAR}='${engineHome}' exec '${path.join(ENGINE_ROOT, "bin", "pulumi")}' "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+        path.join(pulumiRoot, "bin", "pulumi"),
+        `#!/bin/sh\n${ENGINE_HOME_VAR}='${engineHome}' exec '${path.join(ENGINE_ROOT, "bin", "pulumi")}' "$@"\n`,
+        { mode: 0o755 },
+    );
 
     const cfg = loadStackConfig(projectDir, env);
     return {
-        dir, engineHome, pulumiRoot, projectDir,
+        dir,
+        engineHome,
+        pulumiRoot,
+        projectDir,
         deps: {
             projectDir,
             createEngine: async (stack) => (await import("./local-engine")).createLocalEngine({ projectDir, stack, pulumiRoot }),
             sts: async () => stsDouble(cfg.accountId),
-            ecr: async () => ecrDouble(cfg.accountId, (repository, tag) => {
-                const created = readState(engineHome, env)?.deployment.resources
-                    .some((r) => r.type === "aws:ecr/repository:Repository" && r.inputs.name === repository);
-                if (!created) return "no-repository";
-                return (readScenario(engineHome).missingImages ?? []).includes(`${repository}:${tag}`) ? "no-tag" : "image";
-            }),
+            ecr: async () =>
+                ecrDouble(cfg.accountId, (repository, tag) => {
+                    const created = readState(engineHome, env)?.deployment.resources.some(
+                        (r) => r.type === "aws:ecr/repository:Repository" && r.inputs.name === repository,
+                    );
+                    if (!created) return "no-repository";
+                    return (readScenario(engineHome).missingImages ?? []).includes(`${repository}:${tag}`) ? "no-tag" : "image";
+                }),
             git: async () => ({ commit: REHEARSAL_COMMIT, dirty: false }),
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({
@@ -125,7 +139,11 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
 
 /** STS as the rehearsal answers it: the environment's own account, under a role that says what it is. */
 function stsDouble(accountId: string): Pick<STSClient, "send"> {
-    const send = async () => ({ Account: accountId, Arn: `arn:aws:sts::${accountId}:assumed-role/rehearsal-no-aws/rehearsal`, UserId: "REHEARSAL" });
+    const send = async () => ({
+        Account: accountId,
+        Arn: `arn:aws:sts::${accountId}:assumed-role/rehearsal-no-aws/rehearsal`,
+        UserId: "REHEARSAL",
+    });
     return { send } as unknown as Pick<STSClient, "send">;
 }
 
@@ -141,7 +159,9 @@ export type RegistryAnswer = "image" | "no-tag" | "no-repository";
  * scenario's `missingImages`.
  */
 export function ecrDouble(accountId: string, holds: (repository: string, tag: string) => RegistryAnswer): EcrClient {
-    const send = async (command: DescribeImagesCommand | BatchGetImageCommand): Promise<Partial<DescribeImagesCommandOutput | BatchGetImageCommandOutput>> => {
+    const send = async (
+        command: DescribeImagesCommand | BatchGetImageCommand,
+    ): Promise<Partial<DescribeImagesCommandOutput | BatchGetImageCommandOutput>> => {
         const sdk = await import("@aws-sdk/client-ecr");
         const { ImageNotFoundException, RepositoryNotFoundException } = sdk;
         const { repositoryName = "", registryId = accountId, imageIds = [] } = command.input;
@@ -150,11 +170,15 @@ export function ecrDouble(accountId: string, holds: (repository: string, tag: st
         const digest = (of: string) => `sha256:${createHash("sha256").update(of).digest("hex")}`;
         switch (holds(repositoryName, tag)) {
             case "no-repository":
-                throw new RepositoryNotFoundException({ $metadata,
-                    message: `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'` });
+                throw new RepositoryNotFoundException({
+                    $metadata,
+                    message: `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
+                });
             case "no-tag":
-                throw new ImageNotFoundException({ $metadata,
-                    message: `The image with imageId {imageDigest:'null', imageTag:'${tag}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${registryId}'` });
+                throw new ImageNotFoundException({
+                    $metadata,
+                    message: `The image with imageId {imageDigest:'null', imageTag:'${tag}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${registryId}'`,
+                });
             case "image": {
                 const imageDigest = digest(`${repositoryName}:${tag}`);
                 if (!(command instanceof sdk.BatchGetImageCommand)) {
@@ -162,13 +186,23 @@ export function ecrDouble(accountId: string, holds: (repository: string, tag: st
                 }
                 const mediaType = "application/vnd.oci.image.index.v1+json";
                 const manifests = (["amd64", "arm64"] as const).map((architecture) => ({
-                    mediaType: "application/vnd.oci.image.manifest.v1+json", size: 1024,
-                    digest: digest(`${repositoryName}:${tag}:${architecture}`), platform: { os: "linux", architecture },
+                    mediaType: "application/vnd.oci.image.manifest.v1+json",
+                    size: 1024,
+                    digest: digest(`${repositoryName}:${tag}:${architecture}`),
+                    platform: { os: "linux", architecture },
                 }));
-                return { images: [{
-                    registryId, repositoryName, imageId: { imageTag: tag, imageDigest }, imageManifestMediaType: mediaType,
-                    imageManifest: JSON.stringify({ schemaVersion: 2, mediaType, manifests }),
-                }], failures: [] };
+                return {
+                    images: [
+                        {
+                            registryId,
+                            repositoryName,
+                            imageId: { imageTag: tag, imageDigest },
+                            imageManifestMediaType: mediaType,
+                            imageManifest: JSON.stringify({ schemaVersion: 2, mediaType, manifests }),
+                        },
+                    ],
+                    failures: [],
+                };
             }
         }
     };

@@ -28,28 +28,56 @@ const defaultDeps: CliDeps = {
 };
 
 function parser(argv: readonly string[]) {
-    return commandLine(argv, "npm run rollout --", "$0 --env <env> --phase <phase|all> [options]\n\n" +
-        "Previews, gates, applies and verifies the platform one phase at a time, recording every attempt.")
+    return commandLine(
+        argv,
+        "npm run rollout --",
+        "$0 --env <env> --phase <phase|all> [options]\n\n" +
+            "Previews, gates, applies and verifies the platform one phase at a time, recording every attempt.",
+    )
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
         .option("phase", { type: "string", describe: `Phase to roll out: ${PHASE_NAMES.join(", ")}, or all (in that order)` })
-        .option("approve", { type: "string", array: true, default: [] as string[],
-            describe: "Approval as role:name, or role:name@<plan sha256 prefix> to approve one reviewed plan (repeatable)" })
+        .option("approve", {
+            type: "string",
+            array: true,
+            default: [] as string[],
+            describe: "Approval as role:name, or role:name@<plan sha256 prefix> to approve one reviewed plan (repeatable)",
+        })
         .option("yes", { type: "boolean", default: false, describe: "Apply without asking where no role must approve" })
-        .option("force-order", { type: "boolean", default: false, describe: "Run a phase although an earlier one has not succeeded (recorded)" })
-        .option("allow-replace", { type: "string", array: true, default: [] as string[],
-            describe: "URN of a stateful resource that may be replaced or deleted (repeatable)" })
-        .option("resume", { type: "boolean", default: false, describe: "Start from the first phase this commit has not completed (implies --phase all)" })
-        .option("preview-only", { type: "boolean", default: false,
-            describe: "Preview every phase and show what each gate would decide, refusing nothing and writing no ledger record" })
+        .option("force-order", {
+            type: "boolean",
+            default: false,
+            describe: "Run a phase although an earlier one has not succeeded (recorded)",
+        })
+        .option("allow-replace", {
+            type: "string",
+            array: true,
+            default: [] as string[],
+            describe: "URN of a stateful resource that may be replaced or deleted (repeatable)",
+        })
+        .option("resume", {
+            type: "boolean",
+            default: false,
+            describe: "Start from the first phase this commit has not completed (implies --phase all)",
+        })
+        .option("preview-only", {
+            type: "boolean",
+            default: false,
+            describe: "Preview every phase and show what each gate would decide, refusing nothing and writing no ledger record",
+        })
         .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Summary format" })
         .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
-        .option("rehearse", { type: "boolean", default: false,
-            describe: "Rehearse against the scripted test engine in a throw-away folder: nothing in AWS changes" })
+        .option("rehearse", {
+            type: "boolean",
+            default: false,
+            describe: "Rehearse against the scripted test engine in a throw-away folder: nothing in AWS changes",
+        })
         .example("$0 --env sit --phase database", "roll out the data layer to sit")
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
-        .epilogue("Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error;\n" +
-            "            3 refused by a gate (order, promotion, scope, safety, approval; not with --preview-only) or by the policy pack.");
+        .epilogue(
+            "Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error;\n" +
+                "            3 refused by a gate (order, promotion, scope, safety, approval; not with --preview-only) or by the policy pack.",
+        );
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
@@ -61,7 +89,7 @@ type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
  */
 export async function main(argv: readonly string[], io: Io, overrides: Partial<CliDeps> = {}): Promise<number> {
     return runCommand(io, async () => {
-        const args = await parseCommandLine(parser(argv), argv, io) as Args | undefined;
+        const args = (await parseCommandLine(parser(argv), argv, io)) as Args | undefined;
         if (args === undefined) return EXIT.ok;
         // Every refusal comes before the rehearsal's folder exists, so a usage error leaves nothing behind.
         const req = toRequest(args);
@@ -80,18 +108,27 @@ export function toRequest(args: Args): RolloutRequest {
         throw new UsageError("unknown-phase", `unknown phase '${phase}'`, `use one of ${PHASE_NAMES.join(", ")} or all`);
     }
     if (args.rehearse && args.ledger !== undefined) {
-        throw new UsageError("rehearsal-ledger", `--rehearse keeps its ledger in its own temporary folder and cannot write to --ledger ${args.ledger}`,
+        throw new UsageError(
+            "rehearsal-ledger",
+            `--rehearse keeps its ledger in its own temporary folder and cannot write to --ledger ${args.ledger}`,
             "drop --ledger: a rehearsal's records say `succeeded` for phases that never reached AWS, and the order gate of a real ledger " +
-            "would count them; a ledger from an earlier rehearsal does not match the empty stack a rehearsal starts from either");
+                "would count them; a ledger from an earlier rehearsal does not match the empty stack a rehearsal starts from either",
+        );
     }
     if (args.resume && phase !== "all") {
-        throw new UsageError("incompatible-flags", "`--resume` picks the phases itself and cannot be combined with `--phase " + phase + "`",
-            "drop --phase, or use --phase all");
+        throw new UsageError(
+            "incompatible-flags",
+            "`--resume` picks the phases itself and cannot be combined with `--phase " + phase + "`",
+            "drop --phase, or use --phase all",
+        );
     }
     for (const urn of args["allow-replace"]) {
         if (!urn.startsWith("urn:pulumi:")) {
-            throw new UsageError("invalid-urn", `--allow-replace expects a resource URN, got '${urn}'`,
-                "copy the URN from the safety gate's refusal (urn:pulumi:<stack>::<project>::<type chain>::<name>)");
+            throw new UsageError(
+                "invalid-urn",
+                `--allow-replace expects a resource URN, got '${urn}'`,
+                "copy the URN from the safety gate's refusal (urn:pulumi:<stack>::<project>::<type chain>::<name>)",
+            );
         }
     }
     return {
@@ -111,8 +148,11 @@ export function toRequest(args: Args): RolloutRequest {
 export function parseApproval(text: string): Approval {
     const m = /^([a-z][a-z0-9-]*):([^:@\s]+)(?:@([0-9a-f]{8,64}))?$/.exec(text);
     if (!m) {
-        throw new UsageError("invalid-approval", `--approve expects role:name or role:name@<plan sha256 prefix>, got '${text}'`,
-            "e.g. --approve dba:bob, or --approve dba:bob@3f9a1c0d to approve only the plan you reviewed");
+        throw new UsageError(
+            "invalid-approval",
+            `--approve expects role:name or role:name@<plan sha256 prefix>, got '${text}'`,
+            "e.g. --approve dba:bob, or --approve dba:bob@3f9a1c0d to approve only the plan you reviewed",
+        );
     }
     return { role: m[1], name: m[2], planHash: m[3] };
 }
@@ -120,7 +160,11 @@ export function parseApproval(text: string): Approval {
 /** `location`: the parsed `--ledger`; absent, the project's `.rollout` folder. */
 async function run(req: RolloutRequest, location: LedgerLocation | undefined, io: Io, deps: CliDeps): Promise<number> {
     const [{ loadStackConfig }, { openLedger }, { preflight }, { rollout }, { openStateArchive }] = await Promise.all([
-        import("./stack-files"), import("./ledger"), import("./preflight"), import("./rollout"), import("./state-archive"),
+        import("./stack-files"),
+        import("./ledger"),
+        import("./preflight"),
+        import("./rollout"),
+        import("./state-archive"),
     ]);
     const cfg = loadStackConfig(deps.projectDir, req.env);
     const where = location ?? { kind: "file", dir: path.join(deps.projectDir, ".rollout") };
@@ -128,9 +172,14 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
 
     io.err(`preflight for ${req.env}`);
     const engine = await deps.createEngine(req.env);
-    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger }, (line) => io.err(`  ${line}`), { previewOnly: req.previewOnly });
+    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger }, (line) => io.err(`  ${line}`), {
+        previewOnly: req.previewOnly,
+    });
     return rollout(req, {
-        cfg, engine, ledger, io,
+        cfg,
+        engine,
+        ledger,
+        io,
         verify: await deps.verify(),
         ecr: deps.ecr,
         now: deps.now,

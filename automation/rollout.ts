@@ -16,9 +16,7 @@ import { getPhase, PHASE_NAMES, PhaseName } from "../src/phases";
 import { CancelledError, Engine, OpMap } from "./engine";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "./errors";
 import { checkImages, EcrClient, ImageCheckError, IMAGES_PHASE } from "./images";
-import {
-    approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate,
-} from "./gates";
+import { approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate } from "./gates";
 import { LedgerWriteError } from "./ledger";
 import type { Approval, Ledger, LedgerRecord, Outcome } from "./ledger";
 import { PlanStep, stepOf } from "./plan-steps";
@@ -40,8 +38,10 @@ export interface VerificationCheck {
 }
 
 /** Checks run after a phase is applied; any `fail` fails the phase. */
-export type VerifyHook = (phase: PhaseName, ctx: { env: string; outputs: Record<string, unknown> }) =>
-    Promise<{ checks: VerificationCheck[] }>;
+export type VerifyHook = (
+    phase: PhaseName,
+    ctx: { env: string; outputs: Record<string, unknown> },
+) => Promise<{ checks: VerificationCheck[] }>;
 
 export interface RolloutRequest {
     readonly env: string;
@@ -102,7 +102,12 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
     const urns: string[] = [];
     const deleted = new Set<string>();
     await engine.preview({
-        onEvent: (e) => { const s = stepOf(e); if (s) urns.push(s.urn); if (s?.op === "delete") deleted.add(s.urn); }, signal: deps.signal,
+        onEvent: (e) => {
+            const s = stepOf(e);
+            if (s) urns.push(s.urn);
+            if (s?.op === "delete") deleted.add(s.urn);
+        },
+        signal: deps.signal,
     });
     const byPhase = urnsByPhase(urns);
     const inProgram = PHASE_NAMES.filter((p) => byPhase.has(p));
@@ -122,16 +127,31 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         // One record per attempt, refusals included (README, step 7): the gates' refusals are recorded, and so is this one.
         if (err instanceof BbwsError && !req.previewOnly) {
             await ledger.append({
-                v: 1, at: new Date(deps.now()).toISOString(), runId, env: req.env, phase: phases[0], commit: deps.git.commit, dirty: deps.git.dirty,
-                operator: deps.operator, approvals: [], result: "refused", overrides: [], durationsMs: { total: 0 },
+                v: 1,
+                at: new Date(deps.now()).toISOString(),
+                runId,
+                env: req.env,
+                phase: phases[0],
+                commit: deps.git.commit,
+                dirty: deps.git.dirty,
+                operator: deps.operator,
+                approvals: [],
+                result: "refused",
+                overrides: [],
+                durationsMs: { total: 0 },
                 error: { code: err.code, message: err.message },
             });
         }
         throw err;
     }
     if (passes.some((p) => p.deletes)) {
-        io.err(`resources are removed in ${passes.filter((p) => p.deletes).map((p) => p.phase).join(", ")}: those deletes go first, ` +
-            "one phase at a time in that order, then each phase's creates and updates in phase order");
+        io.err(
+            `resources are removed in ${passes
+                .filter((p) => p.deletes)
+                .map((p) => p.phase)
+                .join(", ")}: those deletes go first, ` +
+                "one phase at a time in that order, then each phase's creates and updates in phase order",
+        );
     }
     const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId };
     const previewed: string[] = [];
@@ -140,7 +160,9 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         // Nothing is applied in a preview-only run, so a pass is previewed together with the ones before
         // it: alone, a phase could not create what needs the earlier phases' not yet created resources,
         // nor be targeted while the later phases' removed resources are still in the state.
-        const targets = req.previewOnly ? [...previewed, ...(pass.deletes ? [] : passes.filter((p) => p.deletes).flatMap((p) => p.urns))] : pass.urns;
+        const targets = req.previewOnly
+            ? [...previewed, ...(pass.deletes ? [] : passes.filter((p) => p.deletes).flatMap((p) => p.urns))]
+            : pass.urns;
         const code = await runPhase(run, pass, new Set(targets));
         if (code !== EXIT.ok) return code;
     }
@@ -173,20 +195,31 @@ export interface Pass {
  * A run of a single phase while a later one removes resources is refused: its update would be refused
  * by the engine, or leave a resource in use to be deleted later. `--phase all` does it in order.
  */
-export function planPasses(phases: readonly PhaseName[], inProgram: readonly PhaseName[], byPhase: ReadonlyMap<PhaseName, readonly string[]>,
-    deleted: ReadonlySet<string>): Pass[] {
+export function planPasses(
+    phases: readonly PhaseName[],
+    inProgram: readonly PhaseName[],
+    byPhase: ReadonlyMap<PhaseName, readonly string[]>,
+    deleted: ReadonlySet<string>,
+): Pass[] {
     const deletesOf = (phase: PhaseName) => (byPhase.get(phase) ?? []).filter((u) => deleted.has(u));
     const later = inProgram.slice(inProgram.indexOf(phases[phases.length - 1]) + 1).filter((p) => deletesOf(p).length > 0);
     if (later.length > 0) {
         const order = [...later].reverse();
-        throw new BbwsError("deletes-in-later-phases",
+        throw new BbwsError(
+            "deletes-in-later-phases",
             `the program removes resources in later phases (${order.map((p) => `${p}: ${deletesOf(p).length}`).join(", ")}), which may ` +
-            `depend on ${phases.join(", ")}; the engine refuses a targeted update that would leave them behind`, EXIT.refused,
-            `run \`--phase all\`, which deletes them first, in reverse phase order; or roll out ${order.map((p) => `\`--phase ${p}\``).join(", then ")} first`);
+                `depend on ${phases.join(", ")}; the engine refuses a targeted update that would leave them behind`,
+            EXIT.refused,
+            `run \`--phase all\`, which deletes them first, in reverse phase order; or roll out ${order.map((p) => `\`--phase ${p}\``).join(", then ")} first`,
+        );
     }
-    if (!phases.slice(1).some((p) => deletesOf(p).length > 0)) return phases.map((phase) => ({ phase, deletes: false, urns: byPhase.get(phase)! }));
+    if (!phases.slice(1).some((p) => deletesOf(p).length > 0))
+        return phases.map((phase) => ({ phase, deletes: false, urns: byPhase.get(phase)! }));
     return [
-        ...[...phases].reverse().filter((p) => deletesOf(p).length > 0).map((phase) => ({ phase, deletes: true, urns: deletesOf(phase) })),
+        ...[...phases]
+            .reverse()
+            .filter((p) => deletesOf(p).length > 0)
+            .map((phase) => ({ phase, deletes: true, urns: deletesOf(phase) })),
         ...phases.map((phase) => ({ phase, deletes: false, urns: byPhase.get(phase)!.filter((u) => !deleted.has(u)) })),
     ];
 }
@@ -199,24 +232,40 @@ export function planPasses(phases: readonly PhaseName[], inProgram: readonly Pha
 async function checkConverged(deps: RolloutDeps): Promise<ExitCode> {
     deps.io.err("\npreviewing the whole stack, untargeted: after every phase nothing should be left to change…");
     const steps: PlanStep[] = [];
-    await deps.engine.preview({ signal: deps.signal, onEvent: (e) => { const s = stepOf(e); if (s) steps.push(s); } });
+    await deps.engine.preview({
+        signal: deps.signal,
+        onEvent: (e) => {
+            const s = stepOf(e);
+            if (s) steps.push(s);
+        },
+    });
     const left = changedResources(steps.filter((s) => s.op !== "same" && parseUrn(s.urn).type !== "pulumi:pulumi:Stack"));
     if (left.length === 0) {
         deps.io.err("converged: a whole-stack preview shows no changes");
         return EXIT.ok;
     }
-    deps.io.err(`not converged: a whole-stack preview still shows ${left.length} change(s) after every phase succeeded:\n` +
-        renderTable(CHANGE_HEADERS, left.map(changeRow)) +
-        "\n  fix: give each of these resources a phase (a child of a layer component), or find why its phase left it changed, and roll out again");
+    deps.io.err(
+        `not converged: a whole-stack preview still shows ${left.length} change(s) after every phase succeeded:\n` +
+            renderTable(CHANGE_HEADERS, left.map(changeRow)) +
+            "\n  fix: give each of these resources a phase (a child of a layer component), or find why its phase left it changed, and roll out again",
+    );
     return EXIT.failed;
 }
 
 /** The phases this run attempts, in registry order. */
-export function selectPhases(req: RolloutRequest, inProgram: readonly PhaseName[], history: readonly LedgerRecord[], commit?: string): PhaseName[] {
+export function selectPhases(
+    req: RolloutRequest,
+    inProgram: readonly PhaseName[],
+    history: readonly LedgerRecord[],
+    commit?: string,
+): PhaseName[] {
     if (req.phase !== "all") {
         if (!inProgram.includes(req.phase)) {
-            throw new UsageError("phase-not-in-program", `the program has no ${req.phase} layer yet (nothing under ${getPhase(req.phase).type})`,
-                `roll out one of: ${inProgram.join(", ") || "(none yet)"}`);
+            throw new UsageError(
+                "phase-not-in-program",
+                `the program has no ${req.phase} layer yet (nothing under ${getPhase(req.phase).type})`,
+                `roll out one of: ${inProgram.join(", ") || "(none yet)"}`,
+            );
         }
         return [req.phase];
     }
@@ -250,9 +299,22 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     let counts: OpMap | undefined;
 
     const entryOf = (result: Outcome, extra: Partial<LedgerRecord> = {}): LedgerRecord => ({
-        v: 1, at: new Date(now()).toISOString(), runId: run.runId, env: req.env, phase, ...(pass.deletes ? { pass: "deletes" as const } : {}),
-        commit: deps.git.commit, dirty: deps.git.dirty, operator: deps.operator, approvals, planHash, counts, result,
-        overrides, durationsMs: { ...durations, total: now() - started }, ...extra,
+        v: 1,
+        at: new Date(now()).toISOString(),
+        runId: run.runId,
+        env: req.env,
+        phase,
+        ...(pass.deletes ? { pass: "deletes" as const } : {}),
+        commit: deps.git.commit,
+        dirty: deps.git.dirty,
+        operator: deps.operator,
+        approvals,
+        planHash,
+        counts,
+        result,
+        overrides,
+        durationsMs: { ...durations, total: now() - started },
+        ...extra,
     });
     const record = async (result: Outcome, extra: Partial<LedgerRecord> = {}): Promise<void> => {
         // The ledger is what the order and promotion gates trust (often a shared bucket, read-only to a pull
@@ -269,7 +331,10 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     };
     const refuse = async (result: GateResult): Promise<ExitCode> => {
         io.err(describeRefusal(phase, result));
-        await record("refused", { gate: result.gate, error: { code: `refused-${result.gate}`, message: result.verdict.findings.join("; ") } });
+        await record("refused", {
+            gate: result.gate,
+            error: { code: `refused-${result.gate}`, message: result.verdict.findings.join("; ") },
+        });
         return EXIT.refused;
     };
 
@@ -277,7 +342,12 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
     try {
         const early = [
             evaluate(orderGate, { env: req.env, phase, inProgram: run.inProgram, history: run.history, forceOrder: req.forceOrder }),
-            evaluate(promotionGate, { commit: deps.git.commit, promoteFrom: deps.cfg.rollout.promoteFrom, sourceHistory: run.sourceHistory, inProgram: run.inProgram }),
+            evaluate(promotionGate, {
+                commit: deps.git.commit,
+                promoteFrom: deps.cfg.rollout.promoteFrom,
+                sourceHistory: run.sourceHistory,
+                inProgram: run.inProgram,
+            }),
         ];
         for (const result of early) if (!passes(result)) return await refuse(result);
         // Here, not in preflight: on a first rollout the storage phase of this same run creates the
@@ -294,7 +364,13 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         const previewedSteps: PlanStep[] = [];
         const previewStarted = now();
         const preview = await engine.preview({
-            target, plan: planFile, signal: deps.signal, onEvent: (e) => { const s = stepOf(e); if (s) previewedSteps.push(s); },
+            target,
+            plan: planFile,
+            signal: deps.signal,
+            onEvent: (e) => {
+                const s = stepOf(e);
+                if (s) previewedSteps.push(s);
+            },
         });
         durations.preview = now() - previewStarted;
         const hash = await sha256File(planFile);
@@ -303,16 +379,16 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         const steps = previewedSteps.filter((s) => phaseUrns.has(s.urn) || !targetUrns.has(s.urn));
         counts = steps.length === previewedSteps.length ? preview.changeSummary : countsOf(steps);
 
-        const checked = [
-            evaluate(scopeGate, { phase, phaseUrns, steps }),
-            evaluate(safetyGate, { steps, allowReplace: req.allowReplace }),
-        ];
+        const checked = [evaluate(scopeGate, { phase, phaseUrns, steps }), evaluate(safetyGate, { steps, allowReplace: req.allowReplace })];
         const gates = [...early, ...checked];
         io.out(renderSummary({ env: req.env, phase, planHash: hash, counts, steps, gates, previewOnly: req.previewOnly }, req.format));
         for (const result of checked) if (!passes(result)) return await refuse(result);
         if (req.previewOnly) {
             const refusing = gates.filter((g) => g.verdict.status === "fail").map((g) => g.gate);
-            io.err(`${phase}: previewed (plan ${planFile})` + (refusing.length ? `; a rollout now would be refused by: ${refusing.join(", ")}` : ""));
+            io.err(
+                `${phase}: previewed (plan ${planFile})` +
+                    (refusing.length ? `; a rollout now would be refused by: ${refusing.join(", ")}` : ""),
+            );
             return EXIT.ok;
         }
 
@@ -322,18 +398,31 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         if (deps.signal?.aborted) throw new CancelledError(`approval of ${phase}`);
         const given = [...req.approvals, ...answers.approvals];
         const approval = evaluate(approvalGate, {
-            env: req.env, phase, requiredRoles, approvals: given, planHash: hash, confirmed: req.yes || answers.confirmed,
+            env: req.env,
+            phase,
+            requiredRoles,
+            approvals: given,
+            planHash: hash,
+            confirmed: req.yes || answers.confirmed,
         });
-        approvals = given.filter((a) => requiredRoles.includes(a.role) && (!a.planHash || hash.startsWith(a.planHash)))
+        approvals = given
+            .filter((a) => requiredRoles.includes(a.role) && (!a.planHash || hash.startsWith(a.planHash)))
             .map((a) => ({ role: a.role, name: a.name, planHash: hash }));
         if (!passes(approval)) return await refuse(approval);
-        io.err(approvals.length
-            ? `approved for plan ${hash.slice(0, 12)} by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}`
-            : `confirmed for plan ${hash.slice(0, 12)} (no role must approve ${phase} in ${req.env})`);
-        if (await sha256File(planFile) !== hash) {
-            return await refuse({ ...approval, verdict: {
-                status: "fail", findings: [`${planFile} changed after it was approved`], fix: "run again: preview, review and approve the new plan",
-            } });
+        io.err(
+            approvals.length
+                ? `approved for plan ${hash.slice(0, 12)} by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}`
+                : `confirmed for plan ${hash.slice(0, 12)} (no role must approve ${phase} in ${req.env})`,
+        );
+        if ((await sha256File(planFile)) !== hash) {
+            return await refuse({
+                ...approval,
+                verdict: {
+                    status: "fail",
+                    findings: [`${planFile} changed after it was approved`],
+                    fix: "run again: preview, review and approve the new plan",
+                },
+            });
         }
 
         io.err(`  state before the update kept at ${await keepState(deps, req.env, phase)}`);
@@ -344,13 +433,26 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         let outputs: Record<string, unknown>;
         if (deps.inFlight) {
             // Synchronous, as the process exits right after: printed like a record that could not be written, for the operator to add.
-            deps.inFlight.lastWords = () => describeError(new LedgerWriteError(deps.ledger.location, entryOf("failed", {
-                error: { code: "abandoned", message: "a second signal stopped the driver during the update: pulumi was terminated, outcome unknown" },
-            }), "the driver exited on a second signal before the update ended"));
+            deps.inFlight.lastWords = () =>
+                describeError(
+                    new LedgerWriteError(
+                        deps.ledger.location,
+                        entryOf("failed", {
+                            error: {
+                                code: "abandoned",
+                                message: "a second signal stopped the driver during the update: pulumi was terminated, outcome unknown",
+                            },
+                        }),
+                        "the driver exited on a second signal before the update ended",
+                    ),
+                );
         }
         try {
             const up = await engine.up({
-                target, plan: planFile, signal: deps.signal, onEvent: (e) => progress.onEvent(e),
+                target,
+                plan: planFile,
+                signal: deps.signal,
+                onEvent: (e) => progress.onEvent(e),
                 message: `rollout ${phase}${pass.deletes ? " deletes" : ""} (${run.runId})${approvals.length ? `, approved by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}` : ""}`,
             });
             outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
@@ -405,14 +507,24 @@ async function keepState(deps: RolloutDeps, env: string, phase: PhaseName): Prom
     try {
         return await deps.states.keep(env, phase, new Date(deps.now()), state);
     } catch (err) {
-        throw new BbwsError("state-not-kept", `could not keep a copy of ${env}'s state in ${deps.states.location} before the update: ` +
-            (err as Error).message, EXIT.failed, "make the ledger's location writable (or the S3 prefix), then run again: nothing was applied");
+        throw new BbwsError(
+            "state-not-kept",
+            `could not keep a copy of ${env}'s state in ${deps.states.location} before the update: ` + (err as Error).message,
+            EXIT.failed,
+            "make the ledger's location writable (or the S3 prefix), then run again: nothing was applied",
+        );
     }
 }
 
 /** At a terminal, ask for the approvals the command line did not bring; in CI, ask nothing. */
-async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requiredRoles: readonly string[], planHash: string,
-    signal?: AbortSignal): Promise<{ approvals: Approval[]; confirmed: boolean }> {
+async function askApprovals(
+    io: Io,
+    req: RolloutRequest,
+    phase: PhaseName,
+    requiredRoles: readonly string[],
+    planHash: string,
+    signal?: AbortSignal,
+): Promise<{ approvals: Approval[]; confirmed: boolean }> {
     const approvals: Approval[] = [];
     const ask = io.interactive ? io.prompt : undefined;
     if (!ask) return { approvals, confirmed: false };
@@ -423,7 +535,9 @@ async function askApprovals(io: Io, req: RolloutRequest, phase: PhaseName, requi
     }
     for (const role of requiredRoles.filter((r) => !req.approvals.some((a) => a.role === r))) {
         if (signal?.aborted) break;
-        const name = (await ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)).trim();
+        const name = (
+            await ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)
+        ).trim();
         if (name) approvals.push({ role, name });
     }
     return { approvals, confirmed: false };
@@ -440,5 +554,7 @@ export function describeRefusal(phase: PhaseName, result: GateResult): string {
 }
 
 async function sha256File(file: string): Promise<string> {
-    return createHash("sha256").update(await fs.promises.readFile(file)).digest("hex");
+    return createHash("sha256")
+        .update(await fs.promises.readFile(file))
+        .digest("hex");
 }

@@ -27,10 +27,12 @@ export interface CancelMessages {
 
 /** The rollout's words: a phase is recorded as cancelled, and a second signal leaves no record. */
 export const ROLLOUT_CANCEL_MESSAGES: CancelMessages = {
-    cancelling: "pulumi finishes the operations in flight and stops, and the phase is recorded as cancelled.\n" +
+    cancelling:
+        "pulumi finishes the operations in flight and stops, and the phase is recorded as cancelled.\n" +
         "  Press Ctrl-C again to stop waiting: pulumi is then terminated, which can leave pending operations in the state, " +
         "and the attempt is not recorded (its record is printed, to add by hand).",
-    abandoning: "no ledger record is written, and pulumi is terminated. " +
+    abandoning:
+        "no ledger record is written, and pulumi is terminated. " +
         "The next run's preflight lists any pending operation it left, with the recovery steps; " +
         "a self-managed backend may also keep the stack locked until `pulumi cancel`.",
 };
@@ -45,8 +47,13 @@ export const ROLLOUT_CANCEL_MESSAGES: CancelMessages = {
  * `lastWords`: what the work in flight must leave on stderr before that exit (the record of an
  * update nobody will see finish).
  */
-export function cancelOnSignals(target: SignalTarget, controller: AbortController, now: () => number = Date.now,
-    messages: CancelMessages = ROLLOUT_CANCEL_MESSAGES, lastWords: () => string | undefined = () => undefined): void {
+export function cancelOnSignals(
+    target: SignalTarget,
+    controller: AbortController,
+    now: () => number = Date.now,
+    messages: CancelMessages = ROLLOUT_CANCEL_MESSAGES,
+    lastWords: () => string | undefined = () => undefined,
+): void {
     let first: number | undefined;
     const handle = (signal: NodeJS.Signals) => {
         if (first === undefined) {

@@ -22,7 +22,8 @@ export interface StackFile {
 /** Environments with a stack file, in the order dev, sit, prod, then any others alphabetically. */
 export function listEnvironments(projectDir: string): string[] {
     const order = ["dev", "sit", "prod"];
-    return fs.readdirSync(projectDir)
+    return fs
+        .readdirSync(projectDir)
         .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
         .filter((e): e is string => e !== undefined)
         .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
@@ -44,8 +45,11 @@ export function readProjectName(projectDir: string): string {
 export function readStackFile(projectDir: string, env: string): StackFile {
     const known = listEnvironments(projectDir);
     if (!known.includes(env)) {
-        throw new UsageError("unknown-env", `unknown environment '${env}'`,
-            `use one of: ${known.join(", ")} (each has a Pulumi.<env>.yaml in ${projectDir})`);
+        throw new UsageError(
+            "unknown-env",
+            `unknown environment '${env}'`,
+            `use one of: ${known.join(", ")} (each has a Pulumi.<env>.yaml in ${projectDir})`,
+        );
     }
     const file = path.join(projectDir, `Pulumi.${env}.yaml`);
     const doc = readYaml(file) ?? {};
@@ -83,26 +87,32 @@ export function loadStackConfig(projectDir: string, env: string, stackFile = rea
     const others = listEnvironments(projectDir).filter((e) => e !== env);
     const { promoteFrom } = cfg.rollout;
     if (promoteFrom !== undefined && !others.includes(promoteFrom)) {
-        problems.push(`bbws:rollout.promoteFrom: '${promoteFrom}' is ${promoteFrom === env ? "this environment itself" : "not an environment with a stack file"}; ` +
-            `expected one of: ${others.join(", ")}`);
+        problems.push(
+            `bbws:rollout.promoteFrom: '${promoteFrom}' is ${promoteFrom === env ? "this environment itself" : "not an environment with a stack file"}; ` +
+                `expected one of: ${others.join(", ")}`,
+        );
     }
     for (const other of others) {
         const network = readStackFile(projectDir, other).config["bbws:network"] as { vpcCidr?: unknown } | undefined;
         if (typeof network?.vpcCidr === "string" && cidrsOverlap(network.vpcCidr, cfg.network.vpcCidr)) {
-            problems.push(`bbws:network.vpcCidr: ${cfg.network.vpcCidr} overlaps ${other}'s ${network.vpcCidr}; every environment needs a range of its own`);
+            problems.push(
+                `bbws:network.vpcCidr: ${cfg.network.vpcCidr} overlaps ${other}'s ${network.vpcCidr}; every environment needs a range of its own`,
+            );
         }
     }
     if (problems.length > 0) {
-        throw new UsageError("invalid-config", `${stackFile.path}: invalid configuration for stack '${env}':\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-            "correct the keys listed above");
+        throw new UsageError(
+            "invalid-config",
+            `${stackFile.path}: invalid configuration for stack '${env}':\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+            "correct the keys listed above",
+        );
     }
     return cfg;
 }
 
 /** The config map as the engine hands it to the program: objects as JSON text, scalars as strings. */
 export function engineConfig(stackFile: StackFile): Record<string, string> {
-    return Object.fromEntries(Object.entries(stackFile.config).map(([k, v]) =>
-        [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Object.fromEntries(Object.entries(stackFile.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 function readYaml(file: string): any {

@@ -51,9 +51,17 @@ function s3Archive(bucket: string, prefix: string, createClient: S3Factory): Sta
         async keep(env, phase, at, state) {
             const { PutObjectCommand } = await import("@aws-sdk/client-s3");
             const key = `${prefix}/${env}/${fileName(phase, at)}`;
-            await (await createClient()).send(new PutObjectCommand({
-                Bucket: bucket, Key: key, Body: state, ContentType: "application/json", IfNoneMatch: "*",
-            }));
+            await (
+                await createClient()
+            ).send(
+                new PutObjectCommand({
+                    Bucket: bucket,
+                    Key: key,
+                    Body: state,
+                    ContentType: "application/json",
+                    IfNoneMatch: "*",
+                }),
+            );
             return `s3://${bucket}/${key}`;
         },
     };

@@ -13,21 +13,47 @@ type Synthesize = (projectDir: string, env: string) => Promise<SynthResult>;
 /** `synth` is injectable so the tests can share one synth per stack across files. */
 export async function main(argv: string[], io: Io = processIo(), projectDir = PROJECT_DIR, synth?: Synthesize): Promise<number> {
     return runCommand(io, async () => {
-        const args = await parseCommandLine(commandLine(argv, "npm run synth --",
-            "$0 --env <env> [--phase <name>] [--json] [--policies [--format markdown]]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.")
-            .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
-            .option("phase", { type: "string", describe: `only this phase: ${PHASE_NAMES.join(", ")}` })
-            .option("json", { type: "boolean", default: false, describe: "print one JSON document: project, stack, resources, outputs" })
-            .option("policies", { type: "boolean", default: false, describe: "evaluate the security baseline (src/policy) instead; exit 3 on a mandatory violation without a waiver" })
-            .option("format", { choices: ["table", "markdown"] as const, default: "table" as const, describe: "with --policies: a terminal table or Markdown for a pull request" }), argv, io);
+        const args = await parseCommandLine(
+            commandLine(
+                argv,
+                "npm run synth --",
+                "$0 --env <env> [--phase <name>] [--json] [--policies [--format markdown]]\n\nRuns the program for one stack under a model of AWS and lists every resource it would create. Needs no AWS account and no Pulumi CLI.",
+            )
+                .option("env", { type: "string", demandOption: true, describe: "environment (stack): dev, sit or prod" })
+                .option("phase", { type: "string", describe: `only this phase: ${PHASE_NAMES.join(", ")}` })
+                .option("json", {
+                    type: "boolean",
+                    default: false,
+                    describe: "print one JSON document: project, stack, resources, outputs",
+                })
+                .option("policies", {
+                    type: "boolean",
+                    default: false,
+                    describe: "evaluate the security baseline (src/policy) instead; exit 3 on a mandatory violation without a waiver",
+                })
+                .option("format", {
+                    choices: ["table", "markdown"] as const,
+                    default: "table" as const,
+                    describe: "with --policies: a terminal table or Markdown for a pull request",
+                }),
+            argv,
+            io,
+        );
         if (args === undefined) return EXIT.ok;
         const phase = phaseOption(args.phase);
         if (!args.policies && argv.some((a) => a === "--format" || a.startsWith("--format="))) {
-            throw new UsageError("incompatible-flags", "--format only applies to --policies", "add --policies, or use --json for the resource list");
+            throw new UsageError(
+                "incompatible-flags",
+                "--format only applies to --policies",
+                "add --policies, or use --json for the resource list",
+            );
         }
         if (args.policies && (args.json || phase !== undefined)) {
-            throw new UsageError("incompatible-flags", "--policies cannot be combined with --json or --phase",
-                "run --policies on its own: stack-level policies need every resource");
+            throw new UsageError(
+                "incompatible-flags",
+                "--policies cannot be combined with --json or --phase",
+                "run --policies on its own: stack-level policies need every resource",
+            );
         }
 
         const synthesize = synth ?? (await import("./synth")).synthesize;
@@ -57,5 +83,7 @@ export async function main(argv: string[], io: Io = processIo(), projectDir = PR
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
 }

@@ -18,9 +18,23 @@ export const KEY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
     "aws:iam/role:Role": ["name"],
     "aws:kms/key:Key": ["enableKeyRotation", "deletionWindowInDays"],
     "aws:kms/alias:Alias": ["name"],
-    "aws:rds/cluster:Cluster": ["clusterIdentifier", "engineVersion", "storageEncrypted", "deletionProtection", "backupRetentionPeriod", "iamDatabaseAuthenticationEnabled"],
+    "aws:rds/cluster:Cluster": [
+        "clusterIdentifier",
+        "engineVersion",
+        "storageEncrypted",
+        "deletionProtection",
+        "backupRetentionPeriod",
+        "iamDatabaseAuthenticationEnabled",
+    ],
     "aws:rds/clusterInstance:ClusterInstance": ["identifier", "instanceClass", "availabilityZone", "publiclyAccessible"],
-    "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "nodeType", "numCacheClusters", "atRestEncryptionEnabled", "transitEncryptionEnabled", "automaticFailoverEnabled"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "replicationGroupId",
+        "nodeType",
+        "numCacheClusters",
+        "atRestEncryptionEnabled",
+        "transitEncryptionEnabled",
+        "automaticFailoverEnabled",
+    ],
     "aws:secretsmanager/secret:Secret": ["name"],
     "aws:efs/fileSystem:FileSystem": ["encrypted", "throughputMode"],
     "aws:efs/accessPoint:AccessPoint": ["rootDirectory.path", "posixUser.uid", "posixUser.gid"],
@@ -50,9 +64,10 @@ export const KEY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
  * overlap or a subnet in the wrong place is what a network reviewer has to be able to see.
  */
 const DERIVED_SETTINGS: Readonly<Record<string, (inputs: Record<string, any>) => string[]>> = {
-    "awsx:ec2:Vpc": (inputs) => (inputs.subnetSpecs ?? [])
-        .filter((spec: any) => spec.cidrBlocks)
-        .map((spec: any) => `${spec.name ?? spec.type.toLowerCase()}=${spec.cidrBlocks.join(",")}`),
+    "awsx:ec2:Vpc": (inputs) =>
+        (inputs.subnetSpecs ?? [])
+            .filter((spec: any) => spec.cidrBlocks)
+            .map((spec: any) => `${spec.name ?? spec.type.toLowerCase()}=${spec.cidrBlocks.join(",")}`),
 };
 
 /** `aws:rds/cluster:Cluster` → `rds.Cluster`; `awsx:ec2:Vpc` → `awsx.ec2.Vpc`; `random:index/x:X` → `random.X`. */
@@ -80,13 +95,18 @@ export function renderSynthTables(result: SynthResult): string {
     const groups = [...PHASES.map((p) => p.name), "stack" as const]
         .map((phase) => ({ phase, resources: result.resources.filter((r) => r.phase === phase) }))
         .filter((g) => g.resources.length > 0);
-    const sections = groups.map(({ phase, resources }) => [
-        `${phase} (${resources.length} resources)`,
-        renderTable(["TYPE", "NAME", "KEY SETTINGS"], resources.map((r) => [shortType(r.type), r.name, keySettings(r)])),
-    ].join("\n"));
-    const totals = renderTable(["PHASE", "RESOURCES"], [
-        ...groups.map((g) => [g.phase, g.resources.length]),
-        ["total", result.resources.length],
-    ]);
+    const sections = groups.map(({ phase, resources }) =>
+        [
+            `${phase} (${resources.length} resources)`,
+            renderTable(
+                ["TYPE", "NAME", "KEY SETTINGS"],
+                resources.map((r) => [shortType(r.type), r.name, keySettings(r)]),
+            ),
+        ].join("\n"),
+    );
+    const totals = renderTable(
+        ["PHASE", "RESOURCES"],
+        [...groups.map((g) => [g.phase, g.resources.length]), ["total", result.resources.length]],
+    );
     return [`${result.project} / ${result.stack}`, ...sections, totals].join("\n\n");
 }

@@ -56,29 +56,46 @@ export async function synthesize(projectDir: string, env: string, options: Synth
 
     const { NameRuleError } = await import("./aws-name-rules");
     const { AwsxVpcError } = await import("./awsx-vpc");
-    const { result: outputs, registrations } = await runUnderMocks({
-        project: stackFile.project,
-        stack: env,
-        model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
-        config: engineConfig(stackFile),
-        secretKeys: stackFile.secretKeys,
-    }, () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig()))).catch((err: unknown) => {
+    const { result: outputs, registrations } = await runUnderMocks(
+        {
+            project: stackFile.project,
+            stack: env,
+            model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
+            config: engineConfig(stackFile),
+            secretKeys: stackFile.secretKeys,
+        },
+        () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig())),
+    ).catch((err: unknown) => {
         // What AWS or the engine would refuse for this config is bad input, reported without a stack trace.
         if (err instanceof NameRuleError || err instanceof DuplicateUrnError || err instanceof AwsxVpcError) {
-            throw new UsageError("refused-by-aws-rules", `${stackFile.path}: ${err.message}`,
-                "change the config value that produces this name; README \"Names and AWS's limits\" lists each rule");
+            throw new UsageError(
+                "refused-by-aws-rules",
+                `${stackFile.path}: ${err.message}`,
+                'change the config value that produces this name; README "Names and AWS\'s limits" lists each rule',
+            );
         }
         throw err;
     });
 
-    const resources = [...registrations.map((r) => toSynthResource(r, registrations)), ...defaultProviders(stackFile.project, env, registrations, projectDir)];
+    const resources = [
+        ...registrations.map((r) => toSynthResource(r, registrations)),
+        ...defaultProviders(stackFile.project, env, registrations, projectDir),
+    ];
     return { project: stackFile.project, stack: env, resources, outputs: maskSecrets(outputs ?? {}) };
 }
 
 function toSynthResource(r: Registration, all: readonly Registration[]): SynthResource {
     return {
-        urn: r.urn, type: r.type, name: r.name, phase: phaseOf(r, all), parent: r.parent ?? null, custom: r.custom, inputs: r.inputs,
-        dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, options: r.options,
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        phase: phaseOf(r, all),
+        parent: r.parent ?? null,
+        custom: r.custom,
+        inputs: r.inputs,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+        options: r.options,
     };
 }
 
@@ -120,11 +137,15 @@ function defaultProviders(project: string, env: string, registrations: readonly 
 
 /** What the engine assumes for a resource the program sets no options on. */
 export const DEFAULT_OPTIONS: RegisteredOptions = {
-    protect: false, ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false, replaceOnChanges: [], aliases: [],
+    protect: false,
+    ignoreChanges: [],
+    deleteBeforeReplace: false,
+    retainOnDelete: false,
+    replaceOnChanges: [],
+    aliases: [],
 };
 
 function packageVersion(projectDir: string, pkg: string): string {
     const file = path.join(projectDir, "node_modules", "@pulumi", pkg, "package.json");
     return JSON.parse(fs.readFileSync(file, "utf8")).version;
 }
-

@@ -6,7 +6,11 @@ export type Cell = string | number | boolean | undefined;
 export function renderTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
     const text = rows.map((row) => headers.map((_, i) => cellText(row[i])));
     const widths = headers.map((h, i) => Math.max(h.length, ...text.map((row) => row[i].length)));
-    const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cells: readonly string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     return [line(headers), line(widths.map((w) => "-".repeat(w))), ...text.map(line)].join("\n");
 }
 

@@ -46,16 +46,26 @@ const defaultDeps: VerifyCliDeps = {
 export async function main(argv: readonly string[], io: Io = processIo(), overrides: Partial<VerifyCliDeps> = {}): Promise<number> {
     const deps = { ...defaultDeps, ...overrides };
     return runCommand(io, async () => {
-        const args = await parseCommandLine(commandLine(argv, "npm run verify --", "$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
-                "Checks the environment's resources in AWS against its config: the checks the rollout runs after each phase. " +
-                "Reads only; changes nothing.")
-            .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
-            .option("phase", { type: "string", describe: `Only this phase: ${PHASE_NAMES.join(", ")} (default: all, in order)` })
-            .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Report format" })
-            .example("$0 --env sit", "every check of every phase in sit")
-            .example("$0 --env prod --phase ecs --format markdown", "the ECS checks of prod, for a ticket")
-            .epilogue("Exit codes: 0 every check passed (warnings allowed), 1 a check failed, " +
-                "2 usage or setup error (unknown environment or phase, no Pulumi CLI, credentials for another account)."), argv, io);
+        const args = await parseCommandLine(
+            commandLine(
+                argv,
+                "npm run verify --",
+                "$0 --env <env> [--phase <name>] [--format table|json|markdown]\n\n" +
+                    "Checks the environment's resources in AWS against its config: the checks the rollout runs after each phase. " +
+                    "Reads only; changes nothing.",
+            )
+                .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
+                .option("phase", { type: "string", describe: `Only this phase: ${PHASE_NAMES.join(", ")} (default: all, in order)` })
+                .option("format", { choices: SUMMARY_FORMATS, default: "table" as SummaryFormat, describe: "Report format" })
+                .example("$0 --env sit", "every check of every phase in sit")
+                .example("$0 --env prod --phase ecs --format markdown", "the ECS checks of prod, for a ticket")
+                .epilogue(
+                    "Exit codes: 0 every check passed (warnings allowed), 1 a check failed, " +
+                        "2 usage or setup error (unknown environment or phase, no Pulumi CLI, credentials for another account).",
+                ),
+            argv,
+            io,
+        );
         if (args === undefined) return EXIT.ok;
         const phase = phaseOption(args.phase);
         const phases: readonly PhaseName[] = phase ? [phase] : PHASE_NAMES;
@@ -79,5 +89,7 @@ export async function main(argv: readonly string[], io: Io = processIo(), overri
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
 }

@@ -64,8 +64,7 @@ export interface AlarmTargets {
  * ids are known before the group exists.
  */
 export function redisMemberClusterIds(replicationGroupId: pulumi.Input<string>, nodes: number): pulumi.Output<string>[] {
-    return Array.from({ length: nodes }, (_, i) =>
-        pulumi.interpolate`${replicationGroupId}-${String(i + 1).padStart(3, "0")}`);
+    return Array.from({ length: nodes }, (_, i) => pulumi.interpolate`${replicationGroupId}-${String(i + 1).padStart(3, "0")}`);
 }
 
 /** Every alarm of an environment: per-tenant ones for exactly `tenantIds`, then the shared ones. */
@@ -78,16 +77,21 @@ export function alarmSpecs(
     const lb = { LoadBalancer: targets.loadBalancerArnSuffix };
     const aurora = { DBClusterIdentifier: targets.auroraClusterIdentifier };
     const efs = { FileSystemId: targets.fileSystemId };
-    const metric = (namespace: string, metricName: string, dimensions: MetricSpec["dimensions"], stat: string): MetricSpec =>
-        ({ namespace, metricName, dimensions, stat });
+    const metric = (namespace: string, metricName: string, dimensions: MetricSpec["dimensions"], stat: string): MetricSpec => ({
+        namespace,
+        metricName,
+        dimensions,
+        stat,
+    });
     // The busiest node decides: one hot primary is the problem even when the replicas idle.
     const redisBusiest = (metricName: string, stat: string, label: string): MetricMathSpec => {
         const ids = targets.redisMemberClusterIds.map((_, i) => `m${i + 1}`);
         return {
             expression: `MAX([${ids.join(", ")}])`,
             label,
-            metrics: Object.fromEntries(targets.redisMemberClusterIds.map((id, i) =>
-                [ids[i], metric("AWS/ElastiCache", metricName, { CacheClusterId: id }, stat)])),
+            metrics: Object.fromEntries(
+                targets.redisMemberClusterIds.map((id, i) => [ids[i], metric("AWS/ElastiCache", metricName, { CacheClusterId: id }, stat)]),
+            ),
         };
     };
 
@@ -96,21 +100,33 @@ export function alarmSpecs(
         const targetGroup = { TargetGroup: targets.targetGroupArnSuffixes[tenant], ...lb };
         return [
             {
-                what: `${tenant}-ecs-cpu`, tenant, topic: "alerts",
+                what: `${tenant}-ecs-cpu`,
+                tenant,
+                topic: "alerts",
                 description: `Tenant ${tenant}: ECS service CPU above ${t.ecsCpuPercent} % (no tasks is the healthy-targets alarm's concern)`,
-                comparison: "GreaterThanThreshold", threshold: t.ecsCpuPercent, treatMissingData: "notBreaching",
+                comparison: "GreaterThanThreshold",
+                threshold: t.ecsCpuPercent,
+                treatMissingData: "notBreaching",
                 metric: metric("AWS/ECS", "CPUUtilization", service, "Average"),
             },
             {
-                what: `${tenant}-ecs-memory`, tenant, topic: "alerts",
+                what: `${tenant}-ecs-memory`,
+                tenant,
+                topic: "alerts",
                 description: `Tenant ${tenant}: ECS service memory above ${t.ecsMemoryPercent} %`,
-                comparison: "GreaterThanThreshold", threshold: t.ecsMemoryPercent, treatMissingData: "notBreaching",
+                comparison: "GreaterThanThreshold",
+                threshold: t.ecsMemoryPercent,
+                treatMissingData: "notBreaching",
                 metric: metric("AWS/ECS", "MemoryUtilization", service, "Average"),
             },
             {
-                what: `${tenant}-healthy-targets`, tenant, topic: "critical",
+                what: `${tenant}-healthy-targets`,
+                tenant,
+                topic: "critical",
                 description: `Tenant ${tenant}: fewer than ${t.healthyTargetsPercent} % of targets healthy; no targets, or no data at all, counts as down`,
-                comparison: "LessThanThreshold", threshold: t.healthyTargetsPercent, treatMissingData: "breaching",
+                comparison: "LessThanThreshold",
+                threshold: t.healthyTargetsPercent,
+                treatMissingData: "breaching",
                 metric: {
                     expression: "IF(m1 + m2 > 0, 100 * m1 / (m1 + m2), 0)",
                     label: "Healthy targets (%)",
@@ -125,42 +141,62 @@ export function alarmSpecs(
 
     const shared: AlarmSpec[] = [
         {
-            what: "aurora-cpu", topic: "alerts",
+            what: "aurora-cpu",
+            topic: "alerts",
             description: `Aurora cluster CPU above ${t.auroraCpuPercent} %`,
-            comparison: "GreaterThanThreshold", threshold: t.auroraCpuPercent, treatMissingData: "missing",
+            comparison: "GreaterThanThreshold",
+            threshold: t.auroraCpuPercent,
+            treatMissingData: "missing",
             metric: metric("AWS/RDS", "CPUUtilization", aurora, "Average"),
         },
         {
-            what: "aurora-connections", topic: "alerts",
+            what: "aurora-connections",
+            topic: "alerts",
             description: `Aurora connections above ${t.auroraConnections}`,
-            comparison: "GreaterThanThreshold", threshold: t.auroraConnections, treatMissingData: "missing",
+            comparison: "GreaterThanThreshold",
+            threshold: t.auroraConnections,
+            treatMissingData: "missing",
             metric: metric("AWS/RDS", "DatabaseConnections", aurora, "Maximum"),
         },
-        ...(monitoring.drReplica ? [{
-            what: "aurora-replica-lag", topic: "critical",
-            description: `Aurora cross-region (DR) replication lag above ${t.replicaLagSeconds} s; a replica that stops reporting counts as lagging`,
-            comparison: "GreaterThanThreshold",
-            // The metric is in milliseconds; the config speaks seconds.
-            threshold: t.replicaLagSeconds * 1000,
-            treatMissingData: "breaching",
-            metric: metric("AWS/RDS", "AuroraGlobalDBReplicationLag", aurora, "Maximum"),
-        } satisfies AlarmSpec] : []),
+        ...(monitoring.drReplica
+            ? [
+                  {
+                      what: "aurora-replica-lag",
+                      topic: "critical",
+                      description: `Aurora cross-region (DR) replication lag above ${t.replicaLagSeconds} s; a replica that stops reporting counts as lagging`,
+                      comparison: "GreaterThanThreshold",
+                      // The metric is in milliseconds; the config speaks seconds.
+                      threshold: t.replicaLagSeconds * 1000,
+                      treatMissingData: "breaching",
+                      metric: metric("AWS/RDS", "AuroraGlobalDBReplicationLag", aurora, "Maximum"),
+                  } satisfies AlarmSpec,
+              ]
+            : []),
         {
-            what: "redis-cpu", topic: "alerts",
+            what: "redis-cpu",
+            topic: "alerts",
             description: `Redis engine CPU above ${t.redisCpuPercent} % on any node`,
-            comparison: "GreaterThanThreshold", threshold: t.redisCpuPercent, treatMissingData: "missing",
+            comparison: "GreaterThanThreshold",
+            threshold: t.redisCpuPercent,
+            treatMissingData: "missing",
             metric: redisBusiest("EngineCPUUtilization", "Average", "Redis engine CPU, busiest node (%)"),
         },
         {
-            what: "redis-memory", topic: "alerts",
+            what: "redis-memory",
+            topic: "alerts",
             description: `Redis memory above ${t.redisMemoryPercent} % on any node`,
-            comparison: "GreaterThanThreshold", threshold: t.redisMemoryPercent, treatMissingData: "missing",
+            comparison: "GreaterThanThreshold",
+            threshold: t.redisMemoryPercent,
+            treatMissingData: "missing",
             metric: redisBusiest("DatabaseMemoryUsagePercentage", "Maximum", "Redis memory, fullest node (%)"),
         },
         {
-            what: "efs-throughput", topic: "alerts",
+            what: "efs-throughput",
+            topic: "alerts",
             description: `EFS throughput above ${t.efsThroughputPercent} % of the permitted throughput`,
-            comparison: "GreaterThanThreshold", threshold: t.efsThroughputPercent, treatMissingData: "notBreaching",
+            comparison: "GreaterThanThreshold",
+            threshold: t.efsThroughputPercent,
+            treatMissingData: "notBreaching",
             metric: {
                 // MeteredIOBytes is a sum per period; PermittedThroughput is bytes per second.
                 expression: "100 * (m1 / PERIOD(m1)) / m2",
@@ -172,15 +208,21 @@ export function alarmSpecs(
             },
         },
         {
-            what: "efs-io-limit", topic: "alerts",
+            what: "efs-io-limit",
+            topic: "alerts",
             description: `EFS above ${t.efsThroughputPercent} % of the General Purpose I/O limit`,
-            comparison: "GreaterThanThreshold", threshold: t.efsThroughputPercent, treatMissingData: "notBreaching",
+            comparison: "GreaterThanThreshold",
+            threshold: t.efsThroughputPercent,
+            treatMissingData: "notBreaching",
             metric: metric("AWS/EFS", "PercentIOLimit", efs, "Maximum"),
         },
         {
-            what: "alb-5xx-rate", topic: "critical",
+            what: "alb-5xx-rate",
+            topic: "critical",
             description: `More than ${t.alb5xxPercent} % of load balancer requests answered 5xx (targets' and the load balancer's own); no requests is not an outage`,
-            comparison: "GreaterThanThreshold", threshold: t.alb5xxPercent, treatMissingData: "notBreaching",
+            comparison: "GreaterThanThreshold",
+            threshold: t.alb5xxPercent,
+            treatMissingData: "notBreaching",
             metric: {
                 expression: "100 * (FILL(m1, 0) + FILL(m2, 0)) / m3",
                 label: "5xx responses (% of requests)",
@@ -192,9 +234,12 @@ export function alarmSpecs(
             },
         },
         {
-            what: "alb-p95-latency", topic: "alerts",
+            what: "alb-p95-latency",
+            topic: "alerts",
             description: `Load balancer p95 target response time above ${t.albP95Seconds} s`,
-            comparison: "GreaterThanThreshold", threshold: t.albP95Seconds, treatMissingData: "notBreaching",
+            comparison: "GreaterThanThreshold",
+            threshold: t.albP95Seconds,
+            treatMissingData: "notBreaching",
             metric: metric("AWS/ApplicationELB", "TargetResponseTime", lb, "p95"),
         },
     ];

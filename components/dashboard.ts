@@ -42,70 +42,143 @@ const GRAPH_HEIGHT = 6;
  * reference, "Dashboard Body Structure and Syntax" (CloudWatch-Dashboard-Body-Structure.html).
  */
 export function dashboardBody(t: DashboardTargets): { widgets: object[] } {
-    const ecs = (metricName: string, serviceName: string, label: string): MetricLine =>
-        ["AWS/ECS", metricName, "ClusterName", t.clusterName, "ServiceName", serviceName, { label }];
-    const tasks = (serviceName: string, label: string): MetricLine =>
-        ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", t.clusterName, "ServiceName", serviceName, { label }];
-    const rds = (metricName: string, extra: Record<string, unknown> = {}): MetricLine =>
-        ["AWS/RDS", metricName, "DBClusterIdentifier", t.auroraClusterIdentifier, { label: metricName, ...extra }];
-    const redis = (metricName: string): MetricLine[] => t.redisMemberClusterIds.map((id) =>
-        ["AWS/ElastiCache", metricName, "CacheClusterId", id, { label: id }]);
-    const efs = (metricName: string, extra: Record<string, unknown> = {}): MetricLine =>
-        ["AWS/EFS", metricName, "FileSystemId", t.fileSystemId, { label: metricName, ...extra }];
-    const alb = (metricName: string, extra: Record<string, unknown> = {}): MetricLine =>
-        ["AWS/ApplicationELB", metricName, "LoadBalancer", t.loadBalancerArnSuffix, { label: metricName, ...extra }];
-    const targetGroup = (metricName: string, tenant: DashboardTenant, extra: Record<string, unknown> = {}): MetricLine =>
-        ["AWS/ApplicationELB", metricName, "TargetGroup", tenant.targetGroupArnSuffix, "LoadBalancer", t.loadBalancerArnSuffix,
-            { label: metricName, ...extra }];
+    const ecs = (metricName: string, serviceName: string, label: string): MetricLine => [
+        "AWS/ECS",
+        metricName,
+        "ClusterName",
+        t.clusterName,
+        "ServiceName",
+        serviceName,
+        { label },
+    ];
+    const tasks = (serviceName: string, label: string): MetricLine => [
+        "ECS/ContainerInsights",
+        "RunningTaskCount",
+        "ClusterName",
+        t.clusterName,
+        "ServiceName",
+        serviceName,
+        { label },
+    ];
+    const rds = (metricName: string, extra: Record<string, unknown> = {}): MetricLine => [
+        "AWS/RDS",
+        metricName,
+        "DBClusterIdentifier",
+        t.auroraClusterIdentifier,
+        { label: metricName, ...extra },
+    ];
+    const redis = (metricName: string): MetricLine[] =>
+        t.redisMemberClusterIds.map((id) => ["AWS/ElastiCache", metricName, "CacheClusterId", id, { label: id }]);
+    const efs = (metricName: string, extra: Record<string, unknown> = {}): MetricLine => [
+        "AWS/EFS",
+        metricName,
+        "FileSystemId",
+        t.fileSystemId,
+        { label: metricName, ...extra },
+    ];
+    const alb = (metricName: string, extra: Record<string, unknown> = {}): MetricLine => [
+        "AWS/ApplicationELB",
+        metricName,
+        "LoadBalancer",
+        t.loadBalancerArnSuffix,
+        { label: metricName, ...extra },
+    ];
+    const targetGroup = (metricName: string, tenant: DashboardTenant, extra: Record<string, unknown> = {}): MetricLine => [
+        "AWS/ApplicationELB",
+        metricName,
+        "TargetGroup",
+        tenant.targetGroupArnSuffix,
+        "LoadBalancer",
+        t.loadBalancerArnSuffix,
+        { label: metricName, ...extra },
+    ];
 
     const rows: Array<[string, Graph[]]> = [
-        ["ECS cluster", [
-            { title: "CPU (%)", stat: "Average", metrics: t.tenants.map((x) => ecs("CPUUtilization", x.serviceName, x.id)) },
-            { title: "Memory (%)", stat: "Average", metrics: t.tenants.map((x) => ecs("MemoryUtilization", x.serviceName, x.id)) },
-            { title: "Running tasks", stat: "Average", metrics: t.tenants.map((x) => tasks(x.serviceName, x.id)) },
-        ]],
-        ["Aurora", [
-            { title: "CPU (%)", stat: "Average", metrics: [rds("CPUUtilization")] },
-            { title: "Connections", stat: "Maximum", metrics: [rds("DatabaseConnections")] },
-            { title: "Latency (ms)", stat: "Average", metrics: [rds("SelectLatency"), rds("DMLLatency"), rds("CommitLatency")] },
-            {
-                title: "Replica lag (ms)", stat: "Maximum",
-                metrics: [rds("AuroraReplicaLag"), ...(t.drReplica ? [rds("AuroraGlobalDBReplicationLag")] : [])],
-            },
-        ]],
-        ["Redis", [
-            { title: "Engine CPU (%)", stat: "Average", metrics: redis("EngineCPUUtilization") },
-            { title: "Memory (%)", stat: "Maximum", metrics: redis("DatabaseMemoryUsagePercentage") },
-            { title: "Cache hit rate (%)", stat: "Average", metrics: redis("CacheHitRate") },
-        ]],
-        ["EFS", [
-            {
-                title: "Throughput (% of permitted)",
-                metrics: [
-                    [{ expression: "100 * (m1 / PERIOD(m1)) / m2", label: "Throughput utilisation", id: "e1" }],
-                    efs("MeteredIOBytes", { id: "m1", stat: "Sum", visible: false }),
-                    efs("PermittedThroughput", { id: "m2", stat: "Average", visible: false }),
-                ],
-            },
-            { title: "I/O limit (%)", stat: "Maximum", metrics: [efs("PercentIOLimit")] },
-            { title: "Client connections", stat: "Sum", metrics: [efs("ClientConnections")] },
-        ]],
-        ["Load balancer", [
-            { title: "Requests", stat: "Sum", metrics: [alb("RequestCount")] },
-            { title: "Response time (s)", metrics: [alb("TargetResponseTime", { stat: "p50", label: "p50" }), alb("TargetResponseTime", { stat: "p95", label: "p95" })] },
-            { title: "Errors", stat: "Sum", metrics: [alb("HTTPCode_Target_5XX_Count"), alb("HTTPCode_ELB_5XX_Count"), alb("HTTPCode_Target_4XX_Count")] },
-            {
-                title: "Healthy targets", stat: "Minimum",
-                metrics: t.tenants.map((x) => targetGroup("HealthyHostCount", x, { label: x.id })),
-            },
-        ]],
-        ...t.tenants.map((x): [string, Graph[]] => [`Tenant ${x.id}`, [
-            { title: "CPU and memory (%)", stat: "Average", metrics: [ecs("CPUUtilization", x.serviceName, "CPU"), ecs("MemoryUtilization", x.serviceName, "Memory")] },
-            { title: "Running tasks", stat: "Average", metrics: [tasks(x.serviceName, "Running tasks")] },
-            { title: "Requests", stat: "Sum", metrics: [targetGroup("RequestCount", x)] },
-            { title: "Response time p95 (s)", stat: "p95", metrics: [targetGroup("TargetResponseTime", x)] },
-            { title: "Targets", stat: "Minimum", metrics: [targetGroup("HealthyHostCount", x), targetGroup("UnHealthyHostCount", x, { stat: "Maximum" })] },
-        ]]),
+        [
+            "ECS cluster",
+            [
+                { title: "CPU (%)", stat: "Average", metrics: t.tenants.map((x) => ecs("CPUUtilization", x.serviceName, x.id)) },
+                { title: "Memory (%)", stat: "Average", metrics: t.tenants.map((x) => ecs("MemoryUtilization", x.serviceName, x.id)) },
+                { title: "Running tasks", stat: "Average", metrics: t.tenants.map((x) => tasks(x.serviceName, x.id)) },
+            ],
+        ],
+        [
+            "Aurora",
+            [
+                { title: "CPU (%)", stat: "Average", metrics: [rds("CPUUtilization")] },
+                { title: "Connections", stat: "Maximum", metrics: [rds("DatabaseConnections")] },
+                { title: "Latency (ms)", stat: "Average", metrics: [rds("SelectLatency"), rds("DMLLatency"), rds("CommitLatency")] },
+                {
+                    title: "Replica lag (ms)",
+                    stat: "Maximum",
+                    metrics: [rds("AuroraReplicaLag"), ...(t.drReplica ? [rds("AuroraGlobalDBReplicationLag")] : [])],
+                },
+            ],
+        ],
+        [
+            "Redis",
+            [
+                { title: "Engine CPU (%)", stat: "Average", metrics: redis("EngineCPUUtilization") },
+                { title: "Memory (%)", stat: "Maximum", metrics: redis("DatabaseMemoryUsagePercentage") },
+                { title: "Cache hit rate (%)", stat: "Average", metrics: redis("CacheHitRate") },
+            ],
+        ],
+        [
+            "EFS",
+            [
+                {
+                    title: "Throughput (% of permitted)",
+                    metrics: [
+                        [{ expression: "100 * (m1 / PERIOD(m1)) / m2", label: "Throughput utilisation", id: "e1" }],
+                        efs("MeteredIOBytes", { id: "m1", stat: "Sum", visible: false }),
+                        efs("PermittedThroughput", { id: "m2", stat: "Average", visible: false }),
+                    ],
+                },
+                { title: "I/O limit (%)", stat: "Maximum", metrics: [efs("PercentIOLimit")] },
+                { title: "Client connections", stat: "Sum", metrics: [efs("ClientConnections")] },
+            ],
+        ],
+        [
+            "Load balancer",
+            [
+                { title: "Requests", stat: "Sum", metrics: [alb("RequestCount")] },
+                {
+                    title: "Response time (s)",
+                    metrics: [
+                        alb("TargetResponseTime", { stat: "p50", label: "p50" }),
+                        alb("TargetResponseTime", { stat: "p95", label: "p95" }),
+                    ],
+                },
+                {
+                    title: "Errors",
+                    stat: "Sum",
+                    metrics: [alb("HTTPCode_Target_5XX_Count"), alb("HTTPCode_ELB_5XX_Count"), alb("HTTPCode_Target_4XX_Count")],
+                },
+                {
+                    title: "Healthy targets",
+                    stat: "Minimum",
+                    metrics: t.tenants.map((x) => targetGroup("HealthyHostCount", x, { label: x.id })),
+                },
+            ],
+        ],
+        ...t.tenants.map((x): [string, Graph[]] => [
+            `Tenant ${x.id}`,
+            [
+                {
+                    title: "CPU and memory (%)",
+                    stat: "Average",
+                    metrics: [ecs("CPUUtilization", x.serviceName, "CPU"), ecs("MemoryUtilization", x.serviceName, "Memory")],
+                },
+                { title: "Running tasks", stat: "Average", metrics: [tasks(x.serviceName, "Running tasks")] },
+                { title: "Requests", stat: "Sum", metrics: [targetGroup("RequestCount", x)] },
+                { title: "Response time p95 (s)", stat: "p95", metrics: [targetGroup("TargetResponseTime", x)] },
+                {
+                    title: "Targets",
+                    stat: "Minimum",
+                    metrics: [targetGroup("HealthyHostCount", x), targetGroup("UnHealthyHostCount", x, { stat: "Maximum" })],
+                },
+            ],
+        ]),
     ];
 
     const widgets: object[] = [];
@@ -114,17 +187,23 @@ export function dashboardBody(t: DashboardTargets): { widgets: object[] } {
         widgets.push({ type: "text", x: 0, y, width: WIDTH, height: 1, properties: { markdown: `## ${heading}` } });
         y += 1;
         const width = Math.floor(WIDTH / graphs.length);
-        graphs.forEach((g, i) => widgets.push({
-            type: "metric", x: i * width, y, width, height: GRAPH_HEIGHT,
-            properties: {
-                title: g.title,
-                region: t.region,
-                view: "timeSeries",
-                period: t.period,
-                ...(g.stat ? { stat: g.stat } : {}),
-                metrics: g.metrics,
-            },
-        }));
+        graphs.forEach((g, i) =>
+            widgets.push({
+                type: "metric",
+                x: i * width,
+                y,
+                width,
+                height: GRAPH_HEIGHT,
+                properties: {
+                    title: g.title,
+                    region: t.region,
+                    view: "timeSeries",
+                    period: t.period,
+                    ...(g.stat ? { stat: g.stat } : {}),
+                    metrics: g.metrics,
+                },
+            }),
+        );
         y += GRAPH_HEIGHT;
     }
     return { widgets };

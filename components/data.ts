@@ -99,7 +99,10 @@ export interface ParameterGroupIdentity {
  * beside the old one, under another name.
  */
 export function parameterGroupName(env: string, part: string, identity: ParameterGroupIdentity): string {
-    const digest = createHash("sha256").update(JSON.stringify([identity.family, identity.description])).digest("hex").slice(0, 8);
+    const digest = createHash("sha256")
+        .update(JSON.stringify([identity.family, identity.description]))
+        .digest("hex")
+        .slice(0, 8);
     return bbwsName(env, `${part}-${digest}`);
 }
 
@@ -148,43 +151,58 @@ export class DataLayer extends pulumi.ComponentResource {
         super("bbws:data:DataLayer", name, {}, opts);
         const tooLong = args.tenants.filter((t) => tenantDatabaseName(t.id).length > MYSQL_USER_MAX);
         if (tooLong.length > 0) {
-            throw new Error(`tenant id(s) ${tooLong.map((t) => `\`${t.id}\``).join(", ")} too long: the MySQL user ` +
-                `\`wp_<id>\` must fit in ${MYSQL_USER_MAX} characters (ids of at most ${MYSQL_USER_MAX - 3})`);
+            throw new Error(
+                `tenant id(s) ${tooLong.map((t) => `\`${t.id}\``).join(", ")} too long: the MySQL user ` +
+                    `\`wp_<id>\` must fit in ${MYSQL_USER_MAX} characters (ids of at most ${MYSQL_USER_MAX - 3})`,
+            );
         }
         const { env, protection } = args;
 
-        const key = new aws.kms.Key(`${name}-key`, {
-            description: `BBWS ${env} data at rest: Aurora, Redis, secrets, EFS, S3 and backups`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            // The account's IAM policies decide who may use the key; the services encrypting with it
-            // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
-            // CloudWatch Logs uses no grants: it must be named, and only for this account's log groups.
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Sid: "AccountIamPoliciesGovernTheKey",
-                    Effect: "Allow",
-                    Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
-                    Action: "kms:*",
-                    Resource: "*",
-                }, {
-                    Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
-                    Effect: "Allow",
-                    Principal: { Service: `logs.${args.region}.amazonaws.com` },
-                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    Resource: "*",
-                    Condition: {
-                        ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${args.accountId}:log-group:*` },
-                    },
-                }],
-            }),
-            tags: { Name: bbwsName(env, "data") },
-        }, statefulOptions(this, protection, { retain: true }));
-        new aws.kms.Alias(`${name}-key-alias`, {
-            name: `alias/bbws-${env}-data`,
-            targetKeyId: key.keyId,
-        }, { parent: this });
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `BBWS ${env} data at rest: Aurora, Redis, secrets, EFS, S3 and backups`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                // The account's IAM policies decide who may use the key; the services encrypting with it
+                // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
+                // CloudWatch Logs uses no grants: it must be named, and only for this account's log groups.
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "AccountIamPoliciesGovernTheKey",
+                            Effect: "Allow",
+                            Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
+                            Action: "kms:*",
+                            Resource: "*",
+                        },
+                        {
+                            Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                            Effect: "Allow",
+                            Principal: { Service: `logs.${args.region}.amazonaws.com` },
+                            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                            Resource: "*",
+                            Condition: {
+                                ArnLike: {
+                                    "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${args.accountId}:log-group:*`,
+                                },
+                            },
+                        },
+                    ],
+                }),
+                tags: { Name: bbwsName(env, "data") },
+            },
+            statefulOptions(this, protection, { retain: true }),
+        );
+        new aws.kms.Alias(
+            `${name}-key-alias`,
+            {
+                name: `alias/bbws-${env}-data`,
+                targetKeyId: key.keyId,
+            },
+            { parent: this },
+        );
         this.keyArn = key.arn;
 
         const cluster = this.createAurora(name, args, key);
@@ -204,19 +222,29 @@ export class DataLayer extends pulumi.ComponentResource {
         const tenantSecrets: Record<string, TenantSecret> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
-            const password = new random.RandomPassword(`${name}-tenant-${tenant.id}-db-password`, {
-                length: 40,
-                special: false,
-            }, { parent: this });
-            const secret = this.secret(`${name}-tenant-${tenant.id}-db`, args, key, `bbws/${env}/tenants/${tenant.id}/db`,
-                `Database credentials of tenant ${tenant.id}`, { Tenant: tenant.id },
+            const password = new random.RandomPassword(
+                `${name}-tenant-${tenant.id}-db-password`,
+                {
+                    length: 40,
+                    special: false,
+                },
+                { parent: this },
+            );
+            const secret = this.secret(
+                `${name}-tenant-${tenant.id}-db`,
+                args,
+                key,
+                `bbws/${env}/tenants/${tenant.id}/db`,
+                `Database credentials of tenant ${tenant.id}`,
+                { Tenant: tenant.id },
                 pulumi.jsonStringify({
                     password: password.result,
                     username: database,
                     dbname: database,
                     host: cluster.endpoint,
                     port: cluster.port,
-                }));
+                }),
+            );
             tenantSecrets[tenant.id] = { arn: secret.arn, username: database, database };
         }
         this.tenantSecrets = tenantSecrets;
@@ -241,108 +269,149 @@ export class DataLayer extends pulumi.ComponentResource {
         const { env, database } = args;
         const identifier = bbwsName(env, "aurora");
         const family = auroraParameterFamily(database.engineVersion);
-        const subnetGroup = new aws.rds.SubnetGroup(`${name}-aurora-subnets`, {
-            name: identifier,
-            description: "BBWS Aurora MySQL: isolated subnets",
-            subnetIds: args.isolatedSubnetIds,
-        }, { parent: this });
+        const subnetGroup = new aws.rds.SubnetGroup(
+            `${name}-aurora-subnets`,
+            {
+                name: identifier,
+                description: "BBWS Aurora MySQL: isolated subnets",
+                subnetIds: args.isolatedSubnetIds,
+            },
+            { parent: this },
+        );
         const clusterGroup = { family, description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs" };
-        const parameters = new aws.rds.ClusterParameterGroup(`${name}-aurora-cluster-params`, {
-            ...clusterGroup,
-            name: parameterGroupName(env, "aurora-cluster", clusterGroup),
-            parameters: [...CLUSTER_PARAMETERS],
-        }, { parent: this });
+        const parameters = new aws.rds.ClusterParameterGroup(
+            `${name}-aurora-cluster-params`,
+            {
+                ...clusterGroup,
+                name: parameterGroupName(env, "aurora-cluster", clusterGroup),
+                parameters: [...CLUSTER_PARAMETERS],
+            },
+            { parent: this },
+        );
         // RDS would create these on first export and keep the logs forever; created here, they have a
         // retention and the data key (audit logs name users and statements).
-        const logGroups = AURORA_LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-aurora-${log}-log`, {
-            name: `/aws/rds/cluster/${identifier}/${log}`,
-            retentionInDays: database.logRetentionDays,
-            kmsKeyId: key.arn,
-        }, { parent: this }));
-        return new aws.rds.Cluster(`${name}-aurora`, {
-            clusterIdentifier: identifier,
-            engine: "aurora-mysql",
-            engineVersion: database.engineVersion,
-            masterUsername: "bbws_admin",
-            // RDS keeps the password in Secrets Manager and rotates it: it never passes through config or state.
-            manageMasterUserPassword: true,
-            masterUserSecretKmsKeyId: key.arn,
-            dbSubnetGroupName: subnetGroup.name,
-            vpcSecurityGroupIds: [args.databaseSecurityGroupId],
-            dbClusterParameterGroupName: parameters.name,
-            port: 3306,
-            storageEncrypted: true,
-            kmsKeyId: key.arn,
-            iamDatabaseAuthenticationEnabled: true,
-            enabledCloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
-            backupRetentionPeriod: database.backupRetentionDays,
-            preferredBackupWindow: database.backupWindow,
-            preferredMaintenanceWindow: database.maintenanceWindow,
-            copyTagsToSnapshot: true,
-            deletionProtection: database.deletionProtection,
-            skipFinalSnapshot: !database.finalSnapshot,
-            finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
-            tags: { Name: identifier },
-        }, {
-            ...statefulOptions(this, args.protection),
-            dependsOn: logGroups,
-            // Instances take automatic minor upgrades, which move the cluster's version past the one
-            // configured: without this, drift would report it and the next `up` would try to downgrade.
-            // A major upgrade is still a deliberate config change (the parameter family follows it).
-            ignoreChanges: ["engineVersion"],
-        });
+        const logGroups = AURORA_LOG_EXPORTS.map(
+            (log) =>
+                new aws.cloudwatch.LogGroup(
+                    `${name}-aurora-${log}-log`,
+                    {
+                        name: `/aws/rds/cluster/${identifier}/${log}`,
+                        retentionInDays: database.logRetentionDays,
+                        kmsKeyId: key.arn,
+                    },
+                    { parent: this },
+                ),
+        );
+        return new aws.rds.Cluster(
+            `${name}-aurora`,
+            {
+                clusterIdentifier: identifier,
+                engine: "aurora-mysql",
+                engineVersion: database.engineVersion,
+                masterUsername: "bbws_admin",
+                // RDS keeps the password in Secrets Manager and rotates it: it never passes through config or state.
+                manageMasterUserPassword: true,
+                masterUserSecretKmsKeyId: key.arn,
+                dbSubnetGroupName: subnetGroup.name,
+                vpcSecurityGroupIds: [args.databaseSecurityGroupId],
+                dbClusterParameterGroupName: parameters.name,
+                port: 3306,
+                storageEncrypted: true,
+                kmsKeyId: key.arn,
+                iamDatabaseAuthenticationEnabled: true,
+                enabledCloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
+                backupRetentionPeriod: database.backupRetentionDays,
+                preferredBackupWindow: database.backupWindow,
+                preferredMaintenanceWindow: database.maintenanceWindow,
+                copyTagsToSnapshot: true,
+                deletionProtection: database.deletionProtection,
+                skipFinalSnapshot: !database.finalSnapshot,
+                finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
+                tags: { Name: identifier },
+            },
+            {
+                ...statefulOptions(this, args.protection),
+                dependsOn: logGroups,
+                // Instances take automatic minor upgrades, which move the cluster's version past the one
+                // configured: without this, drift would report it and the next `up` would try to downgrade.
+                // A major upgrade is still a deliberate config change (the parameter family follows it).
+                ignoreChanges: ["engineVersion"],
+            },
+        );
     }
 
     private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): pulumi.Output<string>[] {
         const { env, database } = args;
-        const instanceGroup = { family: auroraParameterFamily(database.engineVersion), description: "BBWS Aurora MySQL instances: slow-query log" };
-        const parameters = new aws.rds.ParameterGroup(`${name}-aurora-instance-params`, {
-            ...instanceGroup,
-            name: parameterGroupName(env, "aurora-instance", instanceGroup),
-            parameters: [...INSTANCE_PARAMETERS],
-        }, { parent: this });
+        const instanceGroup = {
+            family: auroraParameterFamily(database.engineVersion),
+            description: "BBWS Aurora MySQL instances: slow-query log",
+        };
+        const parameters = new aws.rds.ParameterGroup(
+            `${name}-aurora-instance-params`,
+            {
+                ...instanceGroup,
+                name: parameterGroupName(env, "aurora-instance", instanceGroup),
+                parameters: [...INSTANCE_PARAMETERS],
+            },
+            { parent: this },
+        );
         const monitoringRole = database.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, env) : undefined;
         // The same look-up awsx's VPC makes, so instance i lands in the zone of isolated subnet i.
-        const zones = aws.getAvailabilityZonesOutput({}, { parent: this }).names
-            .apply((names) => instanceZones(database.instances, names.slice(0, args.azCount)));
+        const zones = aws
+            .getAvailabilityZonesOutput({}, { parent: this })
+            .names.apply((names) => instanceZones(database.instances, names.slice(0, args.azCount)));
 
         const instances: aws.rds.ClusterInstance[] = [];
         for (let i = 0; i < database.instances; i++) {
             const identifier = `${bbwsName(env, "aurora")}-${i + 1}`;
-            instances.push(new aws.rds.ClusterInstance(`${name}-aurora-${i + 1}`, {
-                identifier,
-                clusterIdentifier: cluster.id,
-                engine: "aurora-mysql",
-                instanceClass: database.instanceClass,
-                availabilityZone: zones.apply((z) => z[i]),
-                dbParameterGroupName: parameters.name,
-                publiclyAccessible: false,
-                autoMinorVersionUpgrade: true,
-                copyTagsToSnapshot: true,
-                performanceInsightsEnabled: database.performanceInsights,
-                performanceInsightsKmsKeyId: database.performanceInsights ? key.arn : undefined,
-                performanceInsightsRetentionPeriod: database.performanceInsights ? 7 : undefined,
-                monitoringInterval: database.monitoringIntervalSeconds,
-                monitoringRoleArn: monitoringRole?.arn,
-                tags: { Name: identifier },
-            }, {
-                ...statefulOptions(this, args.protection),
-                // The first instance created becomes the writer: readers wait for it.
-                dependsOn: instances.slice(0, 1),
-            }));
+            instances.push(
+                new aws.rds.ClusterInstance(
+                    `${name}-aurora-${i + 1}`,
+                    {
+                        identifier,
+                        clusterIdentifier: cluster.id,
+                        engine: "aurora-mysql",
+                        instanceClass: database.instanceClass,
+                        availabilityZone: zones.apply((z) => z[i]),
+                        dbParameterGroupName: parameters.name,
+                        publiclyAccessible: false,
+                        autoMinorVersionUpgrade: true,
+                        copyTagsToSnapshot: true,
+                        performanceInsightsEnabled: database.performanceInsights,
+                        performanceInsightsKmsKeyId: database.performanceInsights ? key.arn : undefined,
+                        performanceInsightsRetentionPeriod: database.performanceInsights ? 7 : undefined,
+                        monitoringInterval: database.monitoringIntervalSeconds,
+                        monitoringRoleArn: monitoringRole?.arn,
+                        tags: { Name: identifier },
+                    },
+                    {
+                        ...statefulOptions(this, args.protection),
+                        // The first instance created becomes the writer: readers wait for it.
+                        dependsOn: instances.slice(0, 1),
+                    },
+                ),
+            );
         }
         return instances.map((instance) => instance.identifier);
     }
 
     private monitoringRole(name: string, env: string): aws.iam.Role {
-        const role = new aws.iam.Role(`${name}-rds-monitoring-role`, {
-            name: bbwsName(env, "rds-monitoring"),
-            assumeRolePolicy: serviceAssumeRolePolicy("monitoring.rds.amazonaws.com"),
-        }, { parent: this });
-        new aws.iam.RolePolicyAttachment(`${name}-rds-monitoring-policy`, {
-            role: role.name,
-            policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-        }, { parent: this });
+        const role = new aws.iam.Role(
+            `${name}-rds-monitoring-role`,
+            {
+                name: bbwsName(env, "rds-monitoring"),
+                assumeRolePolicy: serviceAssumeRolePolicy("monitoring.rds.amazonaws.com"),
+            },
+            { parent: this },
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-rds-monitoring-policy`,
+            {
+                role: role.name,
+                policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            },
+            { parent: this },
+        );
         return role;
     }
 
@@ -350,54 +419,86 @@ export class DataLayer extends pulumi.ComponentResource {
         const { env, cache } = args;
         const identifier = bbwsName(env, "redis");
         const highAvailability = redisHighAvailability(cache.nodes);
-        const subnetGroup = new aws.elasticache.SubnetGroup(`${name}-redis-subnets`, {
-            name: identifier,
-            description: "BBWS Redis: isolated subnets",
-            subnetIds: args.isolatedSubnetIds,
-        }, { parent: this });
-        const cacheGroup = { family: redisParameterFamily(cache.engineVersion), description: "BBWS Redis: object cache that evicts the least recently used key when full" };
-        const parameters = new aws.elasticache.ParameterGroup(`${name}-redis-params`, {
-            ...cacheGroup,
-            name: parameterGroupName(env, "redis", cacheGroup),
-            parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
-        }, { parent: this });
-        const slowLog = new aws.cloudwatch.LogGroup(`${name}-redis-slow-log`, {
-            name: `/aws/elasticache/${identifier}/slow-log`,
-            retentionInDays: cache.slowLogRetentionDays,
-        }, { parent: this });
-        const authToken = new random.RandomPassword(`${name}-redis-auth-token`, {
-            length: 64,
-            special: false,
-        }, { parent: this });
-        const authSecret = this.secret(`${name}-redis-auth`, args, key, `bbws/${env}/redis/auth-token`,
-            "AUTH token of the Redis replication group", {}, authToken.result);
-        const group = new aws.elasticache.ReplicationGroup(`${name}-redis`, {
-            replicationGroupId: identifier,
-            description: `BBWS ${env} WordPress object cache`,
-            engine: "redis",
-            engineVersion: cache.engineVersion,
-            nodeType: cache.nodeType,
-            numCacheClusters: cache.nodes,
-            port: REDIS_PORT,
-            parameterGroupName: parameters.name,
-            subnetGroupName: subnetGroup.name,
-            securityGroupIds: [args.cacheSecurityGroupId],
-            atRestEncryptionEnabled: true,
-            kmsKeyId: key.arn,
-            transitEncryptionEnabled: true,
-            authToken: authToken.result,
-            automaticFailoverEnabled: highAvailability,
-            multiAzEnabled: highAvailability,
-            snapshotRetentionLimit: cache.snapshotRetentionDays,
-            autoMinorVersionUpgrade: true,
-            logDeliveryConfigurations: [{
-                destination: slowLog.name,
-                destinationType: "cloudwatch-logs",
-                logFormat: "json",
-                logType: "slow-log",
-            }],
-            tags: { Name: identifier },
-        }, statefulOptions(this, args.protection));
+        const subnetGroup = new aws.elasticache.SubnetGroup(
+            `${name}-redis-subnets`,
+            {
+                name: identifier,
+                description: "BBWS Redis: isolated subnets",
+                subnetIds: args.isolatedSubnetIds,
+            },
+            { parent: this },
+        );
+        const cacheGroup = {
+            family: redisParameterFamily(cache.engineVersion),
+            description: "BBWS Redis: object cache that evicts the least recently used key when full",
+        };
+        const parameters = new aws.elasticache.ParameterGroup(
+            `${name}-redis-params`,
+            {
+                ...cacheGroup,
+                name: parameterGroupName(env, "redis", cacheGroup),
+                parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
+            },
+            { parent: this },
+        );
+        const slowLog = new aws.cloudwatch.LogGroup(
+            `${name}-redis-slow-log`,
+            {
+                name: `/aws/elasticache/${identifier}/slow-log`,
+                retentionInDays: cache.slowLogRetentionDays,
+            },
+            { parent: this },
+        );
+        const authToken = new random.RandomPassword(
+            `${name}-redis-auth-token`,
+            {
+                length: 64,
+                special: false,
+            },
+            { parent: this },
+        );
+        const authSecret = this.secret(
+            `${name}-redis-auth`,
+            args,
+            key,
+            `bbws/${env}/redis/auth-token`,
+            "AUTH token of the Redis replication group",
+            {},
+            authToken.result,
+        );
+        const group = new aws.elasticache.ReplicationGroup(
+            `${name}-redis`,
+            {
+                replicationGroupId: identifier,
+                description: `BBWS ${env} WordPress object cache`,
+                engine: "redis",
+                engineVersion: cache.engineVersion,
+                nodeType: cache.nodeType,
+                numCacheClusters: cache.nodes,
+                port: REDIS_PORT,
+                parameterGroupName: parameters.name,
+                subnetGroupName: subnetGroup.name,
+                securityGroupIds: [args.cacheSecurityGroupId],
+                atRestEncryptionEnabled: true,
+                kmsKeyId: key.arn,
+                transitEncryptionEnabled: true,
+                authToken: authToken.result,
+                automaticFailoverEnabled: highAvailability,
+                multiAzEnabled: highAvailability,
+                snapshotRetentionLimit: cache.snapshotRetentionDays,
+                autoMinorVersionUpgrade: true,
+                logDeliveryConfigurations: [
+                    {
+                        destination: slowLog.name,
+                        destinationType: "cloudwatch-logs",
+                        logFormat: "json",
+                        logType: "slow-log",
+                    },
+                ],
+                tags: { Name: identifier },
+            },
+            statefulOptions(this, args.protection),
+        );
         return { group, authSecretArn: authSecret.arn };
     }
 
@@ -411,17 +512,25 @@ export class DataLayer extends pulumi.ComponentResource {
         tags: Record<string, string>,
         value: pulumi.Output<string>,
     ): aws.secretsmanager.Secret {
-        const secret = new aws.secretsmanager.Secret(logicalName, {
-            name: secretName,
-            description,
-            kmsKeyId: key.arn,
-            recoveryWindowInDays: args.protection.secretRecoveryDays,
-            tags,
-        }, { parent: this });
-        new aws.secretsmanager.SecretVersion(`${logicalName}-value`, {
-            secretId: secret.id,
-            secretString: value,
-        }, { parent: this });
+        const secret = new aws.secretsmanager.Secret(
+            logicalName,
+            {
+                name: secretName,
+                description,
+                kmsKeyId: key.arn,
+                recoveryWindowInDays: args.protection.secretRecoveryDays,
+                tags,
+            },
+            { parent: this },
+        );
+        new aws.secretsmanager.SecretVersion(
+            `${logicalName}-value`,
+            {
+                secretId: secret.id,
+                secretString: value,
+            },
+            { parent: this },
+        );
         return secret;
     }
 }

@@ -11,9 +11,7 @@ import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from
 import { ImageKind, MIGRATION_TASK_ARCHITECTURE } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
-import {
-    executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy,
-} from "./ecs-policies";
+import { executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
 
 type In<T> = pulumi.Input<T>;
 
@@ -91,8 +89,14 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** The WordPress keys and salts, one per constant wp-config.php defines. */
 export const WORDPRESS_SALT_KEYS = [
-    "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
-    "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT",
+    "AUTH_KEY",
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
 ] as const;
 
 /** Where a tenant's EFS access point is mounted in both of its containers. */
@@ -138,10 +142,15 @@ export const REDIS_CACHE_CONSTANTS = {
  * Redis constant from the environment variable of the same name, so the AUTH token stays a secret the
  * task reads at start and is never written into the task definition.
  */
-export const WORDPRESS_CONFIG_EXTRA_ENV = [{
-    name: "WORDPRESS_CONFIG_EXTRA",
-    value: [DB_TLS_PHP, ...Object.entries(REDIS_CACHE_CONSTANTS).map(([name, cast]) => `define('${name}', ${cast}getenv('${name}'));`)].join("\n"),
-}] as const;
+export const WORDPRESS_CONFIG_EXTRA_ENV = [
+    {
+        name: "WORDPRESS_CONFIG_EXTRA",
+        value: [
+            DB_TLS_PHP,
+            ...Object.entries(REDIS_CACHE_CONSTANTS).map(([name, cast]) => `define('${name}', ${cast}getenv('${name}'));`),
+        ].join("\n"),
+    },
+] as const;
 
 /**
  * Environment the bbws/migration image writes into the `[client]` options of its MySQL 8 client
@@ -175,7 +184,8 @@ export interface TargetGroupIdentity {
 export function targetGroupName(tenantId: string, slot: number, identity: TargetGroupIdentity): string {
     const digest = createHash("sha256")
         .update(JSON.stringify([slot, identity.targetType, identity.protocol, identity.port, identity.vpcId]))
-        .digest("hex").slice(0, 8);
+        .digest("hex")
+        .slice(0, 8);
     return `${tenantId.slice(0, 23).replace(/-+$/, "")}-${digest}`;
 }
 
@@ -294,68 +304,96 @@ export class EcsLayer extends pulumi.ComponentResource {
     private createCluster(name: string, args: EcsLayerArgs): Cluster {
         const { env, ecs } = args;
         const sessionLogGroup = this.logGroup(`${name}-sessions-logs`, args, "_sessions");
-        const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
-            name: bbwsName(env, "ecs"),
-            settings: [{ name: "containerInsights", value: "enabled" }],
-            configuration: {
-                executeCommandConfiguration: {
-                    kmsKeyId: args.keyArn,
-                    logging: "OVERRIDE",
-                    logConfiguration: { cloudWatchLogGroupName: sessionLogGroup.name, cloudWatchEncryptionEnabled: true },
+        const cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            {
+                name: bbwsName(env, "ecs"),
+                settings: [{ name: "containerInsights", value: "enabled" }],
+                configuration: {
+                    executeCommandConfiguration: {
+                        kmsKeyId: args.keyArn,
+                        logging: "OVERRIDE",
+                        logConfiguration: { cloudWatchLogGroupName: sessionLogGroup.name, cloudWatchEncryptionEnabled: true },
+                    },
                 },
             },
-        }, { parent: this });
-        const capacityProviders = new aws.ecs.ClusterCapacityProviders(`${name}-capacity-providers`, {
-            clusterName: cluster.name,
-            capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-            defaultCapacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
-        }, { parent: this });
+            { parent: this },
+        );
+        const capacityProviders = new aws.ecs.ClusterCapacityProviders(
+            `${name}-capacity-providers`,
+            {
+                clusterName: cluster.name,
+                capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+                defaultCapacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
+            },
+            { parent: this },
+        );
         // One document per account and region, so an existing one must be imported (see the README).
-        new aws.ssm.Document(`${name}-session-preferences`, {
-            name: "SSM-SessionManagerRunShell",
-            documentType: "Session",
-            documentFormat: "JSON",
-            content: pulumi.jsonStringify(sessionManagerPreferences(ecs.sessionTimeoutMinutes, sessionLogGroup.name)),
-        }, { parent: this });
+        new aws.ssm.Document(
+            `${name}-session-preferences`,
+            {
+                name: "SSM-SessionManagerRunShell",
+                documentType: "Session",
+                documentFormat: "JSON",
+                content: pulumi.jsonStringify(sessionManagerPreferences(ecs.sessionTimeoutMinutes, sessionLogGroup.name)),
+            },
+            { parent: this },
+        );
         return { cluster, capacityProviders, sessionLogGroup };
     }
 
     private createLoadBalancer(name: string, args: EcsLayerArgs): LoadBalancer {
         const { env, ecs, domain } = args;
-        const certificateArn = ecs.certificateArn ??
+        const certificateArn =
+            ecs.certificateArn ??
             aws.acm.getCertificateOutput({ domain: `*.${domain}`, statuses: ["ISSUED"], mostRecent: true }, { parent: this }).arn;
-        const hostedZoneId = ecs.hostedZoneId === undefined
-            ? aws.route53.getZoneOutput({ name: domain, privateZone: false }, { parent: this }).zoneId
-            : pulumi.output(ecs.hostedZoneId);
+        const hostedZoneId =
+            ecs.hostedZoneId === undefined
+                ? aws.route53.getZoneOutput({ name: domain, privateZone: false }, { parent: this }).zoneId
+                : pulumi.output(ecs.hostedZoneId);
 
-        const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
-            name: bbwsName(env, "alb"),
-            loadBalancerType: "application",
-            internal: false,
-            subnets: args.publicSubnetIds,
-            securityGroups: [args.loadBalancerSecurityGroupId],
-            dropInvalidHeaderFields: true,
-            enableDeletionProtection: ecs.albDeletionProtection,
-            accessLogs: { bucket: args.logsBucketName, prefix: "alb", enabled: true },
-        }, { parent: this });
-        const https = new aws.lb.Listener(`${name}-https`, {
-            loadBalancerArn: alb.arn,
-            port: 443,
-            protocol: "HTTPS",
-            sslPolicy: TLS_POLICY,
-            certificateArn,
-            // A host no tenant claims gets a plain 404, never some tenant's site.
-            defaultActions: [{
-                type: "fixed-response",
-                fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" },
-            }],
-        }, { parent: this });
-        new aws.lb.Listener(`${name}-http`, {
-            loadBalancerArn: alb.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-        }, { parent: this });
+        const alb = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                name: bbwsName(env, "alb"),
+                loadBalancerType: "application",
+                internal: false,
+                subnets: args.publicSubnetIds,
+                securityGroups: [args.loadBalancerSecurityGroupId],
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: ecs.albDeletionProtection,
+                accessLogs: { bucket: args.logsBucketName, prefix: "alb", enabled: true },
+            },
+            { parent: this },
+        );
+        const https = new aws.lb.Listener(
+            `${name}-https`,
+            {
+                loadBalancerArn: alb.arn,
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: TLS_POLICY,
+                certificateArn,
+                // A host no tenant claims gets a plain 404, never some tenant's site.
+                defaultActions: [
+                    {
+                        type: "fixed-response",
+                        fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" },
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        new aws.lb.Listener(
+            `${name}-http`,
+            {
+                loadBalancerArn: alb.arn,
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+            },
+            { parent: this },
+        );
         return { alb, https, hostedZoneId };
     }
 
@@ -368,21 +406,31 @@ export class EcsLayer extends pulumi.ComponentResource {
         const logGroup = this.logGroup(`${tn}-logs`, args, id);
         const salts = this.createSalts(tn, args, tenant);
 
-        const executionRole = this.role(`${tn}-execution-role`, args, bbwsName(env, `${id}-exec`), executionRolePolicy({
-            repositoryArns: [registry.wordpress.arn, registry.migration.arn],
-            logGroupArns: [logGroup.arn],
-            secretArns: [dbSecret.arn, args.redisAuthSecretArn, salts.arn],
-            keyArn: args.keyArn,
-        }));
-        const taskRole = this.role(`${tn}-task-role`, args, bbwsName(env, `${id}-task`), tenantTaskPolicy({
-            tenantId: id,
-            assetsBucketArn: args.assetsBucket.arn,
-            fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${args.fileSystemId}`,
-            accessPointArn: accessPoint.arn,
-            keyArn: args.keyArn,
-            sessionLogGroupArn: cluster.sessionLogGroup.arn,
-            migrationBucketArn: tenant.migrationSidecar ? args.migrationBucket.arn : undefined,
-        }));
+        const executionRole = this.role(
+            `${tn}-execution-role`,
+            args,
+            bbwsName(env, `${id}-exec`),
+            executionRolePolicy({
+                repositoryArns: [registry.wordpress.arn, registry.migration.arn],
+                logGroupArns: [logGroup.arn],
+                secretArns: [dbSecret.arn, args.redisAuthSecretArn, salts.arn],
+                keyArn: args.keyArn,
+            }),
+        );
+        const taskRole = this.role(
+            `${tn}-task-role`,
+            args,
+            bbwsName(env, `${id}-task`),
+            tenantTaskPolicy({
+                tenantId: id,
+                assetsBucketArn: args.assetsBucket.arn,
+                fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${args.fileSystemId}`,
+                accessPointArn: accessPoint.arn,
+                keyArn: args.keyArn,
+                sessionLogGroupArn: cluster.sessionLogGroup.arn,
+                migrationBucketArn: tenant.migrationSidecar ? args.migrationBucket.arn : undefined,
+            }),
+        );
 
         // The cluster refuses connections without TLS (require_secure_transport), so the TLS settings
         // travel with the connection settings.
@@ -411,30 +459,38 @@ export class EcsLayer extends pulumi.ComponentResource {
             logDriver: "awslogs",
             options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix },
         });
-        const containers: object[] = [{
-            name: "wordpress",
-            image: pulumi.interpolate`${registry.wordpress.repositoryUrl}:${tenant.imageTag}`,
-            essential: true,
-            privileged: false,
-            // An init process reaps the ECS Exec agent's children, so exec sessions do not leak processes.
-            linuxParameters: { initProcessEnabled: true },
-            portMappings: [{ containerPort: tenant.containerPort, protocol: "tcp" }],
-            healthCheck: {
-                command: ["CMD-SHELL", `curl -fs -o /dev/null http://localhost:${tenant.containerPort}${ecs.healthCheckPath} || exit 1`],
-                interval: 30,
-                timeout: 5,
-                retries: 3,
-                startPeriod: 60,
+        const containers: object[] = [
+            {
+                name: "wordpress",
+                image: pulumi.interpolate`${registry.wordpress.repositoryUrl}:${tenant.imageTag}`,
+                essential: true,
+                privileged: false,
+                // An init process reaps the ECS Exec agent's children, so exec sessions do not leak processes.
+                linuxParameters: { initProcessEnabled: true },
+                portMappings: [{ containerPort: tenant.containerPort, protocol: "tcp" }],
+                healthCheck: {
+                    command: [
+                        "CMD-SHELL",
+                        `curl -fs -o /dev/null http://localhost:${tenant.containerPort}${ecs.healthCheckPath} || exit 1`,
+                    ],
+                    interval: 30,
+                    timeout: 5,
+                    retries: 3,
+                    startPeriod: 60,
+                },
+                environment: [...database, ...redis],
+                secrets: [
+                    dbPassword,
+                    redisPassword,
+                    ...WORDPRESS_SALT_KEYS.map((key) => ({
+                        name: `WORDPRESS_${key}`,
+                        valueFrom: pulumi.interpolate`${salts.arn}:${key}::`,
+                    })),
+                ],
+                mountPoints: wpContent,
+                logConfiguration: logs("wordpress"),
             },
-            environment: [...database, ...redis],
-            secrets: [
-                dbPassword,
-                redisPassword,
-                ...WORDPRESS_SALT_KEYS.map((key) => ({ name: `WORDPRESS_${key}`, valueFrom: pulumi.interpolate`${salts.arn}:${key}::` })),
-            ],
-            mountPoints: wpContent,
-            logConfiguration: logs("wordpress"),
-        }];
+        ];
         if (tenant.migrationSidecar) {
             // Long migrations run here instead of in an ECS Exec session into WordPress, which times out.
             containers.push({
@@ -457,115 +513,145 @@ export class EcsLayer extends pulumi.ComponentResource {
             });
         }
 
-        const taskDefinition = new aws.ecs.TaskDefinition(`${tn}-task`, {
-            family: bbwsName(env, `wordpress-${id}`),
-            networkMode: "awsvpc",
-            requiresCompatibilities: ["FARGATE"],
-            cpu: String(tenant.cpu),
-            memory: String(tenant.memory),
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
-            executionRoleArn: executionRole.arn,
-            taskRoleArn: taskRole.arn,
-            volumes: [{
-                name: "wp-content",
-                efsVolumeConfiguration: {
-                    fileSystemId: args.fileSystemId,
-                    transitEncryption: "ENABLED",
-                    authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
-                },
-            }],
-            containerDefinitions: pulumi.jsonStringify(containers),
-        }, { parent: this });
+        const taskDefinition = new aws.ecs.TaskDefinition(
+            `${tn}-task`,
+            {
+                family: bbwsName(env, `wordpress-${id}`),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                cpu: String(tenant.cpu),
+                memory: String(tenant.memory),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes: [
+                    {
+                        name: "wp-content",
+                        efsVolumeConfiguration: {
+                            fileSystemId: args.fileSystemId,
+                            transitEncryption: "ENABLED",
+                            authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
+                        },
+                    },
+                ],
+                containerDefinitions: pulumi.jsonStringify(containers),
+            },
+            { parent: this },
+        );
 
         const replacedBy = { targetType: "ip", protocol: "HTTP", port: tenant.containerPort };
-        const targetGroup = new aws.lb.TargetGroup(`${tn}-tg`, {
-            ...replacedBy,
-            name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(id, tenant.slot, { ...replacedBy, vpcId })),
-            vpcId: args.vpcId,
-            deregistrationDelay: 30,
-            healthCheck: {
-                enabled: true,
-                path: ecs.healthCheckPath,
-                protocol: "HTTP",
-                port: "traffic-port",
-                matcher: "200-399",
-                interval: 30,
-                timeout: 5,
-                healthyThreshold: 2,
-                unhealthyThreshold: 3,
+        const targetGroup = new aws.lb.TargetGroup(
+            `${tn}-tg`,
+            {
+                ...replacedBy,
+                name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(id, tenant.slot, { ...replacedBy, vpcId })),
+                vpcId: args.vpcId,
+                deregistrationDelay: 30,
+                healthCheck: {
+                    enabled: true,
+                    path: ecs.healthCheckPath,
+                    protocol: "HTTP",
+                    port: "traffic-port",
+                    matcher: "200-399",
+                    interval: 30,
+                    timeout: 5,
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 3,
+                },
+                tags: { Tenant: id },
             },
-            tags: { Tenant: id },
-        }, { parent: this });
-        const rule = new aws.lb.ListenerRule(`${tn}-rule`, {
-            listenerArn: lb.https.arn,
-            // The tenant's permanent slot: unique, and unchanged when other tenants come and go.
-            priority: tenant.slot,
-            conditions: [{ hostHeader: { values: [...tenant.hostnames] } }],
-            actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-        }, { parent: this });
-        new aws.route53.Record(`${tn}-dns`, {
-            zoneId: lb.hostedZoneId,
-            // `<id>.<domain>`; custom domains live in their owners' zones.
-            name: tenant.hostnames[0],
-            type: "A",
-            aliases: [{ name: lb.alb.dnsName, zoneId: lb.alb.zoneId, evaluateTargetHealth: true }],
-        }, { parent: this });
+            { parent: this },
+        );
+        const rule = new aws.lb.ListenerRule(
+            `${tn}-rule`,
+            {
+                listenerArn: lb.https.arn,
+                // The tenant's permanent slot: unique, and unchanged when other tenants come and go.
+                priority: tenant.slot,
+                conditions: [{ hostHeader: { values: [...tenant.hostnames] } }],
+                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            },
+            { parent: this },
+        );
+        new aws.route53.Record(
+            `${tn}-dns`,
+            {
+                zoneId: lb.hostedZoneId,
+                // `<id>.<domain>`; custom domains live in their owners' zones.
+                name: tenant.hostnames[0],
+                type: "A",
+                aliases: [{ name: lb.alb.dnsName, zoneId: lb.alb.zoneId, evaluateTargetHealth: true }],
+            },
+            { parent: this },
+        );
 
         const limits = deploymentLimits(tenant);
-        const service = new aws.ecs.Service(`${tn}-service`, {
-            name: bbwsName(env, `wordpress-${id}`),
-            cluster: cluster.cluster.arn,
-            taskDefinition: taskDefinition.arn,
-            desiredCount: tenant.minCapacity,
-            capacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
-            platformVersion: FARGATE_PLATFORM_VERSION,
-            networkConfiguration: {
-                subnets: args.privateSubnetIds,
-                securityGroups: [args.tenantSecurityGroupIds[id]],
-                assignPublicIp: false,
+        const service = new aws.ecs.Service(
+            `${tn}-service`,
+            {
+                name: bbwsName(env, `wordpress-${id}`),
+                cluster: cluster.cluster.arn,
+                taskDefinition: taskDefinition.arn,
+                desiredCount: tenant.minCapacity,
+                capacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
+                platformVersion: FARGATE_PLATFORM_VERSION,
+                networkConfiguration: {
+                    subnets: args.privateSubnetIds,
+                    securityGroups: [args.tenantSecurityGroupIds[id]],
+                    assignPublicIp: false,
+                },
+                loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "wordpress", containerPort: tenant.containerPort }],
+                healthCheckGracePeriodSeconds: ecs.healthCheckGracePeriodSeconds,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: limits.minimumHealthyPercent,
+                deploymentMaximumPercent: limits.maximumPercent,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                enableExecuteCommand: tenant.execEnabled,
+                // Running tasks never pick up an ECS Exec change: changing the trigger redeploys them.
+                forceNewDeployment: true,
+                triggers: { execEnabled: String(tenant.execEnabled) },
+                waitForSteadyState: ecs.waitForSteadyState,
+                tags: { Tenant: id },
             },
-            loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "wordpress", containerPort: tenant.containerPort }],
-            healthCheckGracePeriodSeconds: ecs.healthCheckGracePeriodSeconds,
-            deploymentCircuitBreaker: { enable: true, rollback: true },
-            deploymentMinimumHealthyPercent: limits.minimumHealthyPercent,
-            deploymentMaximumPercent: limits.maximumPercent,
-            propagateTags: "SERVICE",
-            enableEcsManagedTags: true,
-            enableExecuteCommand: tenant.execEnabled,
-            // Running tasks never pick up an ECS Exec change: changing the trigger redeploys them.
-            forceNewDeployment: true,
-            triggers: { execEnabled: String(tenant.execEnabled) },
-            waitForSteadyState: ecs.waitForSteadyState,
-            tags: { Tenant: id },
-        }, {
-            parent: this,
-            dependsOn: [cluster.capacityProviders, rule],
-            // Auto-scaling owns the running count after creation; a preview must not flag it as drift.
-            ignoreChanges: ["desiredCount"],
-        });
+            {
+                parent: this,
+                dependsOn: [cluster.capacityProviders, rule],
+                // Auto-scaling owns the running count after creation; a preview must not flag it as drift.
+                ignoreChanges: ["desiredCount"],
+            },
+        );
 
-        const target = new aws.appautoscaling.Target(`${tn}-scaling`, {
-            serviceNamespace: "ecs",
-            scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.interpolate`service/${cluster.cluster.name}/${service.name}`,
-            minCapacity: tenant.minCapacity,
-            maxCapacity: tenant.maxCapacity,
-        }, { parent: this });
+        const target = new aws.appautoscaling.Target(
+            `${tn}-scaling`,
+            {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: pulumi.interpolate`service/${cluster.cluster.name}/${service.name}`,
+                minCapacity: tenant.minCapacity,
+                maxCapacity: tenant.maxCapacity,
+            },
+            { parent: this },
+        );
         for (const [metric, predefinedMetricType, targetValue] of [
             ["cpu", "ECSServiceAverageCPUUtilization", ecs.cpuTargetPercent],
             ["memory", "ECSServiceAverageMemoryUtilization", ecs.memoryTargetPercent],
         ] as const) {
-            new aws.appautoscaling.Policy(`${tn}-${metric}-scaling`, {
-                name: bbwsName(env, `wordpress-${id}-${metric}`),
-                policyType: "TargetTrackingScaling",
-                serviceNamespace: target.serviceNamespace,
-                scalableDimension: target.scalableDimension,
-                resourceId: target.resourceId,
-                targetTrackingScalingPolicyConfiguration: {
-                    predefinedMetricSpecification: { predefinedMetricType },
-                    targetValue,
+            new aws.appautoscaling.Policy(
+                `${tn}-${metric}-scaling`,
+                {
+                    name: bbwsName(env, `wordpress-${id}-${metric}`),
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: target.serviceNamespace,
+                    scalableDimension: target.scalableDimension,
+                    resourceId: target.resourceId,
+                    targetTrackingScalingPolicyConfiguration: {
+                        predefinedMetricSpecification: { predefinedMetricType },
+                        targetValue,
+                    },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
         }
         return { service, targetGroup, logGroup };
     }
@@ -574,22 +660,39 @@ export class EcsLayer extends pulumi.ComponentResource {
     private createSalts(tn: string, args: EcsLayerArgs, tenant: TenantConfig): aws.secretsmanager.Secret {
         // The key's own upper-case name: a lower-case tenant id can never spell it, so tenant `a`'s
         // SECURE_AUTH_KEY and tenant `a-secure`'s AUTH_KEY are different resources.
-        const values = Object.fromEntries(WORDPRESS_SALT_KEYS.map((key) => [key, new random.RandomPassword(`${tn}-${key}`, {
-            length: 64,
-            // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
-            overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
-        }, { parent: this }).result]));
-        const secret = new aws.secretsmanager.Secret(`${tn}-salts`, {
-            name: `bbws/${args.env}/tenants/${tenant.id}/wp-salts`,
-            description: `WordPress keys and salts of tenant ${tenant.id}`,
-            kmsKeyId: args.keyArn,
-            recoveryWindowInDays: args.protection.secretRecoveryDays,
-            tags: { Tenant: tenant.id },
-        }, { parent: this });
-        new aws.secretsmanager.SecretVersion(`${tn}-salts-value`, {
-            secretId: secret.id,
-            secretString: pulumi.jsonStringify(values),
-        }, { parent: this });
+        const values = Object.fromEntries(
+            WORDPRESS_SALT_KEYS.map((key) => [
+                key,
+                new random.RandomPassword(
+                    `${tn}-${key}`,
+                    {
+                        length: 64,
+                        // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
+                        overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
+                    },
+                    { parent: this },
+                ).result,
+            ]),
+        );
+        const secret = new aws.secretsmanager.Secret(
+            `${tn}-salts`,
+            {
+                name: `bbws/${args.env}/tenants/${tenant.id}/wp-salts`,
+                description: `WordPress keys and salts of tenant ${tenant.id}`,
+                kmsKeyId: args.keyArn,
+                recoveryWindowInDays: args.protection.secretRecoveryDays,
+                tags: { Tenant: tenant.id },
+            },
+            { parent: this },
+        );
+        new aws.secretsmanager.SecretVersion(
+            `${tn}-salts-value`,
+            {
+                secretId: secret.id,
+                secretString: pulumi.jsonStringify(values),
+            },
+            { parent: this },
+        );
         return secret;
     }
 
@@ -597,46 +700,71 @@ export class EcsLayer extends pulumi.ComponentResource {
         const { env } = args;
         const logGroup = this.logGroup(`${name}-migration-logs`, args, "_migration");
         const secretArns = args.tenants.map((t) => args.tenantDbSecrets[t.id].arn);
-        const executionRole = this.role(`${name}-migration-execution-role`, args, bbwsName(env, "migration-exec"), executionRolePolicy({
-            repositoryArns: [registry.migration.arn],
-            logGroupArns: [logGroup.arn],
-            secretArns: [],
-            keyArn: args.keyArn,
-        }));
-        const taskRole = this.role(`${name}-migration-task-role`, args, bbwsName(env, "migration-task"), migrationTaskPolicy({
-            migrationBucketArn: args.migrationBucket.arn,
-            databaseSecretArns: secretArns,
-            keyArn: args.keyArn,
-        }));
-        return new aws.ecs.TaskDefinition(`${name}-migration-task`, {
-            family: bbwsName(env, "migration"),
-            networkMode: "awsvpc",
-            requiresCompatibilities: ["FARGATE"],
-            cpu: String(MIGRATION_TASK_SIZE.cpu),
-            memory: String(MIGRATION_TASK_SIZE.memory),
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
-            executionRoleArn: executionRole.arn,
-            taskRoleArn: taskRole.arn,
-            containerDefinitions: pulumi.jsonStringify([{
-                name: "migration",
-                image: pulumi.interpolate`${registry.migration.repositoryUrl}:${args.ecs.imageTag}`,
-                essential: true,
-                privileged: false,
-                environment: [
-                    { name: "DB_HOST", value: args.dbWriterEndpoint },
-                    { name: "DB_PORT", value: pulumi.interpolate`${args.dbPort}` },
-                    ...MYSQL_CLIENT_TLS_ENV,
-                    { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
-                    // Each tenant's database secret by ARN, never a value: the task reads the one of the
-                    // tenant it is run for.
-                    { name: "TENANT_DB_ARNS", value: pulumi.jsonStringify(Object.fromEntries(args.tenants.map((t) => [t.id, args.tenantDbSecrets[t.id].arn]))) },
-                ],
-                logConfiguration: {
-                    logDriver: "awslogs",
-                    options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": "migration" },
-                },
-            }]),
-        }, { parent: this });
+        const executionRole = this.role(
+            `${name}-migration-execution-role`,
+            args,
+            bbwsName(env, "migration-exec"),
+            executionRolePolicy({
+                repositoryArns: [registry.migration.arn],
+                logGroupArns: [logGroup.arn],
+                secretArns: [],
+                keyArn: args.keyArn,
+            }),
+        );
+        const taskRole = this.role(
+            `${name}-migration-task-role`,
+            args,
+            bbwsName(env, "migration-task"),
+            migrationTaskPolicy({
+                migrationBucketArn: args.migrationBucket.arn,
+                databaseSecretArns: secretArns,
+                keyArn: args.keyArn,
+            }),
+        );
+        return new aws.ecs.TaskDefinition(
+            `${name}-migration-task`,
+            {
+                family: bbwsName(env, "migration"),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                cpu: String(MIGRATION_TASK_SIZE.cpu),
+                memory: String(MIGRATION_TASK_SIZE.memory),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                containerDefinitions: pulumi.jsonStringify([
+                    {
+                        name: "migration",
+                        image: pulumi.interpolate`${registry.migration.repositoryUrl}:${args.ecs.imageTag}`,
+                        essential: true,
+                        privileged: false,
+                        environment: [
+                            { name: "DB_HOST", value: args.dbWriterEndpoint },
+                            { name: "DB_PORT", value: pulumi.interpolate`${args.dbPort}` },
+                            ...MYSQL_CLIENT_TLS_ENV,
+                            { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
+                            // Each tenant's database secret by ARN, never a value: the task reads the one of the
+                            // tenant it is run for.
+                            {
+                                name: "TENANT_DB_ARNS",
+                                value: pulumi.jsonStringify(
+                                    Object.fromEntries(args.tenants.map((t) => [t.id, args.tenantDbSecrets[t.id].arn])),
+                                ),
+                            },
+                        ],
+                        logConfiguration: {
+                            logDriver: "awslogs",
+                            options: {
+                                "awslogs-group": logGroup.name,
+                                "awslogs-region": args.region,
+                                "awslogs-stream-prefix": "migration",
+                            },
+                        },
+                    },
+                ]),
+            },
+            { parent: this },
+        );
     }
 
     /**
@@ -644,11 +772,15 @@ export class EcsLayer extends pulumi.ComponentResource {
      * a tenant id (a DNS label) cannot, so they never collide with a tenant's group.
      */
     private logGroup(logicalName: string, args: EcsLayerArgs, leaf: string): aws.cloudwatch.LogGroup {
-        return new aws.cloudwatch.LogGroup(logicalName, {
-            name: `/aws/ecs/bbws-${args.env}/${leaf}`,
-            retentionInDays: args.ecs.logRetentionDays,
-            kmsKeyId: args.keyArn,
-        }, { parent: this });
+        return new aws.cloudwatch.LogGroup(
+            logicalName,
+            {
+                name: `/aws/ecs/bbws-${args.env}/${leaf}`,
+                retentionInDays: args.ecs.logRetentionDays,
+                kmsKeyId: args.keyArn,
+            },
+            { parent: this },
+        );
     }
 
     /**
@@ -658,10 +790,14 @@ export class EcsLayer extends pulumi.ComponentResource {
      * execution role. Neither suffix ends the other, so no two ids can meet.
      */
     private role(logicalName: string, args: EcsLayerArgs, roleName: string, policy: PolicyDocument): aws.iam.Role {
-        const role = new aws.iam.Role(logicalName, {
-            name: roleName,
-            assumeRolePolicy: serviceAssumeRolePolicy("ecs-tasks.amazonaws.com"),
-        }, { parent: this });
+        const role = new aws.iam.Role(
+            logicalName,
+            {
+                name: roleName,
+                assumeRolePolicy: serviceAssumeRolePolicy("ecs-tasks.amazonaws.com"),
+            },
+            { parent: this },
+        );
         new aws.iam.RolePolicy(`${logicalName}-policy`, { role: role.id, policy: pulumi.jsonStringify(policy) }, { parent: this });
         return role;
     }

@@ -37,7 +37,8 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
     });
     return [
         {
-            what: "ecs-deployment-failed", topic: "critical",
+            what: "ecs-deployment-failed",
+            topic: "critical",
             // The circuit breaker reports its rollback as a failed deployment.
             description: "An ECS service deployment failed or was rolled back by the circuit breaker",
             pattern: {
@@ -48,7 +49,8 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
             },
         },
         {
-            what: "ecs-container-exited", topic: "alerts",
+            what: "ecs-container-exited",
+            topic: "alerts",
             description: "A task stopped because an essential container exited with a non-zero code",
             pattern: {
                 source: ["aws.ecs"],
@@ -62,17 +64,20 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
             },
         },
         {
-            what: "rds-failover", topic: "critical",
+            what: "rds-failover",
+            topic: "critical",
             description: "The Aurora cluster failed over to another instance",
             pattern: rdsClusterEvent(["failover"]),
         },
         {
-            what: "rds-cluster-events", topic: "alerts",
+            what: "rds-cluster-events",
+            topic: "alerts",
             description: "Any other Aurora cluster event (maintenance, configuration, notification)",
             pattern: rdsClusterEvent([{ "anything-but": ["failover"] }]),
         },
         {
-            what: "backup-failed", topic: "alerts",
+            what: "backup-failed",
+            topic: "alerts",
             description: "An AWS Backup job for the platform's vault failed, was aborted or expired",
             pattern: {
                 source: ["aws.backup"],

@@ -126,7 +126,9 @@ export const TOPIC_PUBLISHERS: readonly TopicPublisher[] = [
 
 /** A publisher's statement in the key or the topic policy, with its condition only where AWS supports one. */
 function publisherStatement(
-    publisher: TopicPublisher, scope: PublisherScope, grant: { sid: string; action: string | string[]; resource: pulumi.Input<string> },
+    publisher: TopicPublisher,
+    scope: PublisherScope,
+    grant: { sid: string; action: string | string[]; resource: pulumi.Input<string> },
 ) {
     const condition = publisher.condition?.(scope);
     return {
@@ -148,13 +150,18 @@ export const BUDGET_NOTIFICATIONS = [
 /** Refuses per-tenant ids that do not match `tenants` one to one: an alarm on a missing id would watch nothing. */
 export function checkOnePerTenant(args: Pick<MonitoringLayerArgs, "tenants" | "serviceNames" | "targetGroupArnSuffixes">): void {
     const tenantIds = args.tenants.map((t) => t.id);
-    for (const [arg, byTenant] of [["serviceNames", args.serviceNames], ["targetGroupArnSuffixes", args.targetGroupArnSuffixes]] as const) {
+    for (const [arg, byTenant] of [
+        ["serviceNames", args.serviceNames],
+        ["targetGroupArnSuffixes", args.targetGroupArnSuffixes],
+    ] as const) {
         const missing = tenantIds.filter((id) => !(id in byTenant));
         const unknown = Object.keys(byTenant).filter((id) => !tenantIds.includes(id));
         if (missing.length > 0 || unknown.length > 0) {
-            throw new Error(`\`${arg}\` needs exactly one entry per tenant in \`tenants\`` +
-                (missing.length > 0 ? `; missing: ${missing.join(", ")}` : "") +
-                (unknown.length > 0 ? `; not tenants: ${unknown.join(", ")}` : ""));
+            throw new Error(
+                `\`${arg}\` needs exactly one entry per tenant in \`tenants\`` +
+                    (missing.length > 0 ? `; missing: ${missing.join(", ")}` : "") +
+                    (unknown.length > 0 ? `; not tenants: ${unknown.join(", ")}` : ""),
+            );
         }
     }
 }
@@ -183,66 +190,101 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         this.criticalTopicArn = topics.critical.arn;
 
         const redisIds = redisMemberClusterIds(args.redisReplicationGroupId, args.redisNodes);
-        const specs = alarmSpecs(tenantIds, {
-            clusterName: args.clusterName,
-            serviceNames: args.serviceNames,
-            loadBalancerArnSuffix: args.loadBalancerArnSuffix,
-            targetGroupArnSuffixes: args.targetGroupArnSuffixes,
-            auroraClusterIdentifier: args.auroraClusterIdentifier,
-            redisMemberClusterIds: redisIds,
-            fileSystemId: args.fileSystemId,
-        }, monitoring);
-        this.alarmNames = specs.map((spec) => new aws.cloudwatch.MetricAlarm(`${name}-${spec.what}`,
-            metricAlarmArgs(env, monitoring, spec, topics[spec.topic].arn), { parent: this }).name);
-
-        for (const rule of eventRuleSpecs({ region: args.region, accountId, clusterName: args.clusterName,
-            auroraClusterIdentifier: args.auroraClusterIdentifier, backupVaultName: args.backupVaultName })) {
-            const eventRule = new aws.cloudwatch.EventRule(`${name}-${rule.what}`, {
-                name: monitoringName(env, rule.what),
-                description: rule.description,
-                eventPattern: pulumi.jsonStringify(rule.pattern),
-            }, { parent: this });
-            new aws.cloudwatch.EventTarget(`${name}-${rule.what}-target`, {
-                rule: eventRule.name,
-                targetId: `bbws-${rule.topic}`,
-                arn: topics[rule.topic].arn,
-            }, { parent: this });
-        }
-
-        new aws.budgets.Budget(`${name}-budget`, {
-            name: monitoringName(env, "monthly-cost"),
-            budgetType: "COST",
-            limitAmount: String(monitoring.budgetMonthlyUsd),
-            limitUnit: "USD",
-            timeUnit: "MONTHLY",
-            notifications: BUDGET_NOTIFICATIONS.map((n) => ({
-                ...n,
-                comparisonOperator: "GREATER_THAN",
-                thresholdType: "PERCENTAGE",
-                subscriberSnsTopicArns: [topics.alerts.arn],
-            })),
-        }, { parent: this });
-
-        const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-            dashboardName: `bbws-${env}`,
-            dashboardBody: pulumi.output({
+        const specs = alarmSpecs(
+            tenantIds,
+            {
                 clusterName: args.clusterName,
-                tenants: tenantIds.map((id) => ({
-                    id,
-                    serviceName: args.serviceNames[id],
-                    targetGroupArnSuffix: args.targetGroupArnSuffixes[id],
-                })),
+                serviceNames: args.serviceNames,
                 loadBalancerArnSuffix: args.loadBalancerArnSuffix,
+                targetGroupArnSuffixes: args.targetGroupArnSuffixes,
                 auroraClusterIdentifier: args.auroraClusterIdentifier,
                 redisMemberClusterIds: redisIds,
                 fileSystemId: args.fileSystemId,
-            }).apply((ids) => JSON.stringify(dashboardBody({
-                ...ids,
-                region: args.region,
-                period: monitoring.periodSeconds,
-                drReplica: monitoring.drReplica,
-            }))),
-        }, { parent: this });
+            },
+            monitoring,
+        );
+        this.alarmNames = specs.map(
+            (spec) =>
+                new aws.cloudwatch.MetricAlarm(`${name}-${spec.what}`, metricAlarmArgs(env, monitoring, spec, topics[spec.topic].arn), {
+                    parent: this,
+                }).name,
+        );
+
+        for (const rule of eventRuleSpecs({
+            region: args.region,
+            accountId,
+            clusterName: args.clusterName,
+            auroraClusterIdentifier: args.auroraClusterIdentifier,
+            backupVaultName: args.backupVaultName,
+        })) {
+            const eventRule = new aws.cloudwatch.EventRule(
+                `${name}-${rule.what}`,
+                {
+                    name: monitoringName(env, rule.what),
+                    description: rule.description,
+                    eventPattern: pulumi.jsonStringify(rule.pattern),
+                },
+                { parent: this },
+            );
+            new aws.cloudwatch.EventTarget(
+                `${name}-${rule.what}-target`,
+                {
+                    rule: eventRule.name,
+                    targetId: `bbws-${rule.topic}`,
+                    arn: topics[rule.topic].arn,
+                },
+                { parent: this },
+            );
+        }
+
+        new aws.budgets.Budget(
+            `${name}-budget`,
+            {
+                name: monitoringName(env, "monthly-cost"),
+                budgetType: "COST",
+                limitAmount: String(monitoring.budgetMonthlyUsd),
+                limitUnit: "USD",
+                timeUnit: "MONTHLY",
+                notifications: BUDGET_NOTIFICATIONS.map((n) => ({
+                    ...n,
+                    comparisonOperator: "GREATER_THAN",
+                    thresholdType: "PERCENTAGE",
+                    subscriberSnsTopicArns: [topics.alerts.arn],
+                })),
+            },
+            { parent: this },
+        );
+
+        const dashboard = new aws.cloudwatch.Dashboard(
+            `${name}-dashboard`,
+            {
+                dashboardName: `bbws-${env}`,
+                dashboardBody: pulumi
+                    .output({
+                        clusterName: args.clusterName,
+                        tenants: tenantIds.map((id) => ({
+                            id,
+                            serviceName: args.serviceNames[id],
+                            targetGroupArnSuffix: args.targetGroupArnSuffixes[id],
+                        })),
+                        loadBalancerArnSuffix: args.loadBalancerArnSuffix,
+                        auroraClusterIdentifier: args.auroraClusterIdentifier,
+                        redisMemberClusterIds: redisIds,
+                        fileSystemId: args.fileSystemId,
+                    })
+                    .apply((ids) =>
+                        JSON.stringify(
+                            dashboardBody({
+                                ...ids,
+                                region: args.region,
+                                period: monitoring.periodSeconds,
+                                drReplica: monitoring.drReplica,
+                            }),
+                        ),
+                    ),
+            },
+            { parent: this },
+        );
         this.dashboardName = dashboard.dashboardName;
 
         this.registerOutputs({
@@ -261,56 +303,89 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         const { env, accountId } = args;
         const account = `arn:aws:iam::${accountId}:root`;
         const scope: PublisherScope = { env, region: args.region, accountId };
-        const key = new aws.kms.Key(`${name}-topics-key`, {
-            description: `BBWS ${env}: encrypts the alerts and critical SNS topics`,
-            enableKeyRotation: true,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: account }, Action: "kms:*", Resource: "*" },
-                    ...TOPIC_PUBLISHERS.map((p) => publisherStatement(p, scope, {
-                        sid: `${p.sid}UsesKey`, action: ["kms:GenerateDataKey*", "kms:Decrypt"], resource: "*",
-                    })),
-                ],
-            }),
-        }, { parent: this });
-        new aws.kms.Alias(`${name}-topics-key-alias`, {
-            name: `alias/${monitoringName(env, "topics")}`,
-            targetKeyId: key.keyId,
-        }, { parent: this });
-
-        const topic = (kind: AlarmTopic, emails: readonly string[]) => {
-            const t = new aws.sns.Topic(`${name}-${kind}`, {
-                name: monitoringName(env, kind),
-                kmsMasterKeyId: key.arn,
-            }, { parent: this });
-            new aws.sns.TopicPolicy(`${name}-${kind}-policy`, {
-                arn: t.arn,
-                // Replaces SNS's default policy, so the account's own access is restated first.
+        const key = new aws.kms.Key(
+            `${name}-topics-key`,
+            {
+                description: `BBWS ${env}: encrypts the alerts and critical SNS topics`,
+                enableKeyRotation: true,
                 policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
                     Statement: [
-                        {
-                            Sid: "AccountManagesTopic",
-                            Effect: "Allow",
-                            Principal: { AWS: account },
-                            Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic",
-                                "sns:Subscribe", "sns:Publish"],
-                            Resource: t.arn,
-                        },
-                        ...TOPIC_PUBLISHERS.map((p) => publisherStatement(p, scope, {
-                            sid: `${p.sid}Publishes`, action: "sns:Publish", resource: t.arn,
-                        })),
-                        denyInsecureTransport("sns:Publish", [t.arn]),
+                        { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: account }, Action: "kms:*", Resource: "*" },
+                        ...TOPIC_PUBLISHERS.map((p) =>
+                            publisherStatement(p, scope, {
+                                sid: `${p.sid}UsesKey`,
+                                action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                                resource: "*",
+                            }),
+                        ),
                     ],
                 }),
-            }, { parent: this });
+            },
+            { parent: this },
+        );
+        new aws.kms.Alias(
+            `${name}-topics-key-alias`,
+            {
+                name: `alias/${monitoringName(env, "topics")}`,
+                targetKeyId: key.keyId,
+            },
+            { parent: this },
+        );
+
+        const topic = (kind: AlarmTopic, emails: readonly string[]) => {
+            const t = new aws.sns.Topic(
+                `${name}-${kind}`,
+                {
+                    name: monitoringName(env, kind),
+                    kmsMasterKeyId: key.arn,
+                },
+                { parent: this },
+            );
+            new aws.sns.TopicPolicy(
+                `${name}-${kind}-policy`,
+                {
+                    arn: t.arn,
+                    // Replaces SNS's default policy, so the account's own access is restated first.
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "AccountManagesTopic",
+                                Effect: "Allow",
+                                Principal: { AWS: account },
+                                Action: [
+                                    "sns:GetTopicAttributes",
+                                    "sns:SetTopicAttributes",
+                                    "sns:ListSubscriptionsByTopic",
+                                    "sns:Subscribe",
+                                    "sns:Publish",
+                                ],
+                                Resource: t.arn,
+                            },
+                            ...TOPIC_PUBLISHERS.map((p) =>
+                                publisherStatement(p, scope, {
+                                    sid: `${p.sid}Publishes`,
+                                    action: "sns:Publish",
+                                    resource: t.arn,
+                                }),
+                            ),
+                            denyInsecureTransport("sns:Publish", [t.arn]),
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
             for (const email of emails) {
-                new aws.sns.TopicSubscription(`${name}-${kind}-${email}`, {
-                    topic: t.arn,
-                    protocol: "email",
-                    endpoint: email,
-                }, { parent: this });
+                new aws.sns.TopicSubscription(
+                    `${name}-${kind}-${email}`,
+                    {
+                        topic: t.arn,
+                        protocol: "email",
+                        endpoint: email,
+                    },
+                    { parent: this },
+                );
             }
             return t;
         };

@@ -88,15 +88,19 @@ export function subnetCidrs(vpcCidr: string, azCount: number): SubnetCidr[] {
     const masks: Record<SubnetTier, number> = { public: layout.publicMask, private: layout.privateMask, isolated: layout.isolatedMask };
     const outOfRange = SUBNET_TIERS.filter((tier) => masks[tier] < 16 || masks[tier] > 28);
     if (outOfRange.length > 0) {
-        throw new Error(`\`vpcCidr\` '${vpcCidr}' would make ${outOfRange.map((t) => `${t} subnets /${masks[t]}`).join(" and ")}; ` +
-            "AWS allows subnets from /16 to /28, so use a VPC from /13 to /23");
+        throw new Error(
+            `\`vpcCidr\` '${vpcCidr}' would make ${outOfRange.map((t) => `${t} subnets /${masks[t]}`).join(" and ")}; ` +
+                "AWS allows subnets from /16 to /28, so use a VPC from /13 to /23",
+        );
     }
     const blockSize = 2 ** (32 - layout.azMask);
-    return SUBNET_TIERS.flatMap((tier) => Array.from({ length: azCount }, (_, az) => ({
-        tier,
-        az,
-        cidr: formatCidr(base + az * blockSize + TIER_OFFSETS[tier] * blockSize, masks[tier]),
-    })));
+    return SUBNET_TIERS.flatMap((tier) =>
+        Array.from({ length: azCount }, (_, az) => ({
+            tier,
+            az,
+            cidr: formatCidr(base + az * blockSize + TIER_OFFSETS[tier] * blockSize, masks[tier]),
+        })),
+    );
 }
 
 /**
@@ -111,7 +115,10 @@ export function awsxSubnetSpecs(subnets: readonly SubnetCidr[]): awsx.types.inpu
     return SUBNET_TIERS.map((tier) => ({
         type: types[tier],
         name: tier,
-        cidrBlocks: subnets.filter((s) => s.tier === tier).sort((a, b) => a.az - b.az).map((s) => s.cidr),
+        cidrBlocks: subnets
+            .filter((s) => s.tier === tier)
+            .sort((a, b) => a.az - b.az)
+            .map((s) => s.cidr),
     }));
 }
 
@@ -143,17 +150,21 @@ export class NetworkLayer extends pulumi.ComponentResource {
         const { env, network } = args;
         this.subnets = subnetCidrs(network.vpcCidr, network.azCount);
 
-        const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
-            cidrBlock: network.vpcCidr,
-            // awsx takes the region's first `azCount` zones, as the data layer does for Aurora.
-            numberOfAvailabilityZones: network.azCount,
-            subnetStrategy: "Auto",
-            subnetSpecs: awsxSubnetSpecs(this.subnets),
-            natGateways: { strategy: natGatewayStrategy(network.natStrategy) },
-            enableDnsHostnames: true,
-            enableDnsSupport: true,
-            tags: { Name: bbwsName(env, "vpc") },
-        }, { parent: this });
+        const vpc = new awsx.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: network.vpcCidr,
+                // awsx takes the region's first `azCount` zones, as the data layer does for Aurora.
+                numberOfAvailabilityZones: network.azCount,
+                subnetStrategy: "Auto",
+                subnetSpecs: awsxSubnetSpecs(this.subnets),
+                natGateways: { strategy: natGatewayStrategy(network.natStrategy) },
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                tags: { Name: bbwsName(env, "vpc") },
+            },
+            { parent: this },
+        );
         this.vpcId = vpc.vpcId;
         this.vpcCidr = network.vpcCidr;
         this.publicSubnetIds = vpc.publicSubnetIds;
@@ -161,33 +172,68 @@ export class NetworkLayer extends pulumi.ComponentResource {
         this.isolatedSubnetIds = vpc.isolatedSubnetIds;
 
         // Adopting the default group strips its allow-all rules; nothing should ever use it.
-        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, {
-            vpcId: vpc.vpcId,
-            tags: { Name: bbwsName(env, "default-sg-unused") },
-        }, { parent: this });
+        new aws.ec2.DefaultSecurityGroup(
+            `${name}-default-sg`,
+            {
+                vpcId: vpc.vpcId,
+                tags: { Name: bbwsName(env, "default-sg-unused") },
+            },
+            { parent: this },
+        );
 
         this.createFlowLogs(name, env, network, vpc.vpcId);
 
-        const group = (role: string, description: string) => new aws.ec2.SecurityGroup(`${name}-${role}-sg`, {
-            name: bbwsName(env, `${role}-sg`),
-            description,
-            vpcId: vpc.vpcId,
-            tags: { Name: bbwsName(env, `${role}-sg`) },
-        }, { parent: this });
+        const group = (role: string, description: string) =>
+            new aws.ec2.SecurityGroup(
+                `${name}-${role}-sg`,
+                {
+                    name: bbwsName(env, `${role}-sg`),
+                    description,
+                    vpcId: vpc.vpcId,
+                    tags: { Name: bbwsName(env, `${role}-sg`) },
+                },
+                { parent: this },
+            );
         const alb = group("alb", "BBWS load balancer: HTTPS and HTTP from the internet");
         const database = group("database", "BBWS Aurora MySQL: 3306 from tenant tasks only");
         const cache = group("cache", "BBWS ElastiCache Redis: 6379 from tenant tasks only");
         const fileSystem = group("efs", "BBWS EFS: NFS 2049 from tenant tasks only");
         const endpoints = group("endpoints", "BBWS VPC interface endpoints: HTTPS from inside the VPC");
 
-        const ingress = (ruleName: string, sg: aws.ec2.SecurityGroup, rule: Omit<aws.vpc.SecurityGroupIngressRuleArgs, "securityGroupId" | "ipProtocol">) =>
-            new aws.vpc.SecurityGroupIngressRule(`${name}-${ruleName}`, { securityGroupId: sg.id, ipProtocol: "tcp", ...rule }, { parent: this });
-        const egress = (ruleName: string, sg: aws.ec2.SecurityGroup, rule: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "securityGroupId" | "ipProtocol">) =>
-            new aws.vpc.SecurityGroupEgressRule(`${name}-${ruleName}`, { securityGroupId: sg.id, ipProtocol: "tcp", ...rule }, { parent: this });
+        const ingress = (
+            ruleName: string,
+            sg: aws.ec2.SecurityGroup,
+            rule: Omit<aws.vpc.SecurityGroupIngressRuleArgs, "securityGroupId" | "ipProtocol">,
+        ) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-${ruleName}`,
+                { securityGroupId: sg.id, ipProtocol: "tcp", ...rule },
+                { parent: this },
+            );
+        const egress = (
+            ruleName: string,
+            sg: aws.ec2.SecurityGroup,
+            rule: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "securityGroupId" | "ipProtocol">,
+        ) =>
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-${ruleName}`,
+                { securityGroupId: sg.id, ipProtocol: "tcp", ...rule },
+                { parent: this },
+            );
 
         ingress("alb-https-in", alb, { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443, description: "HTTPS from the internet" });
-        ingress("alb-http-in", alb, { cidrIpv4: "0.0.0.0/0", fromPort: 80, toPort: 80, description: "HTTP from the internet (redirected to HTTPS)" });
-        ingress("endpoints-https-in", endpoints, { cidrIpv4: network.vpcCidr, fromPort: 443, toPort: 443, description: "HTTPS from inside the VPC" });
+        ingress("alb-http-in", alb, {
+            cidrIpv4: "0.0.0.0/0",
+            fromPort: 80,
+            toPort: 80,
+            description: "HTTP from the internet (redirected to HTTPS)",
+        });
+        ingress("endpoints-https-in", endpoints, {
+            cidrIpv4: network.vpcCidr,
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS from inside the VPC",
+        });
 
         // Only tenant tasks reach the data tier, each rule naming the tenant's own group.
         const backends = [
@@ -197,22 +243,51 @@ export class NetworkLayer extends pulumi.ComponentResource {
         ];
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
-            const sg = new aws.ec2.SecurityGroup(`${name}-tenant-${tenant.id}-sg`, {
-                name: bbwsName(env, `tenant-${tenant.id}-sg`),
-                description: `BBWS tenant ${tenant.id} tasks: container port from the load balancer only`,
-                vpcId: vpc.vpcId,
-                tags: { Name: bbwsName(env, `tenant-${tenant.id}-sg`), Tenant: tenant.id },
-            }, { parent: this });
+            const sg = new aws.ec2.SecurityGroup(
+                `${name}-tenant-${tenant.id}-sg`,
+                {
+                    name: bbwsName(env, `tenant-${tenant.id}-sg`),
+                    description: `BBWS tenant ${tenant.id} tasks: container port from the load balancer only`,
+                    vpcId: vpc.vpcId,
+                    tags: { Name: bbwsName(env, `tenant-${tenant.id}-sg`), Tenant: tenant.id },
+                },
+                { parent: this },
+            );
             tenantGroups[tenant.id] = sg.id;
             const port = tenant.containerPort;
             const t = tenant.id;
-            ingress(`tenant-${t}-from-alb`, sg, { referencedSecurityGroupId: alb.id, fromPort: port, toPort: port, description: `Port ${port} from the load balancer` });
-            egress(`alb-to-tenant-${t}`, alb, { referencedSecurityGroupId: sg.id, fromPort: port, toPort: port, description: `To tenant ${t} tasks on port ${port}` });
-            egress(`tenant-${t}-https-out`, sg, { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs, registries and WordPress updates" });
+            ingress(`tenant-${t}-from-alb`, sg, {
+                referencedSecurityGroupId: alb.id,
+                fromPort: port,
+                toPort: port,
+                description: `Port ${port} from the load balancer`,
+            });
+            egress(`alb-to-tenant-${t}`, alb, {
+                referencedSecurityGroupId: sg.id,
+                fromPort: port,
+                toPort: port,
+                description: `To tenant ${t} tasks on port ${port}`,
+            });
+            egress(`tenant-${t}-https-out`, sg, {
+                cidrIpv4: "0.0.0.0/0",
+                fromPort: 443,
+                toPort: 443,
+                description: "HTTPS to AWS APIs, registries and WordPress updates",
+            });
             for (const backend of backends) {
                 const { role, group: target, port: p, protocol } = backend;
-                egress(`tenant-${t}-to-${role}`, sg, { referencedSecurityGroupId: target.id, fromPort: p, toPort: p, description: `${protocol} to the ${role} group` });
-                ingress(`${role}-from-tenant-${t}`, target, { referencedSecurityGroupId: sg.id, fromPort: p, toPort: p, description: `${protocol} from tenant ${t} tasks` });
+                egress(`tenant-${t}-to-${role}`, sg, {
+                    referencedSecurityGroupId: target.id,
+                    fromPort: p,
+                    toPort: p,
+                    description: `${protocol} to the ${role} group`,
+                });
+                ingress(`${role}-from-tenant-${t}`, target, {
+                    referencedSecurityGroupId: sg.id,
+                    fromPort: p,
+                    toPort: p,
+                    description: `${protocol} from tenant ${t} tasks`,
+                });
             }
         }
         this.tenantSecurityGroupIds = tenantGroups;
@@ -238,62 +313,91 @@ export class NetworkLayer extends pulumi.ComponentResource {
     }
 
     private createFlowLogs(name: string, env: string, network: NetworkConfig, vpcId: pulumi.Output<string>): void {
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
-            name: `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`,
-            retentionInDays: network.flowLogRetentionDays,
-        }, { parent: this });
-        const role = new aws.iam.Role(`${name}-flow-logs-role`, {
-            name: bbwsName(env, "vpc-flow-logs"),
-            assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com"),
-        }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
-            role: role.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    Resource: pulumi.interpolate`${logGroup.arn}:*`,
-                }],
-            }),
-        }, { parent: this });
-        new aws.ec2.FlowLog(`${name}-flow-log`, {
-            vpcId,
-            trafficType: "ALL",
-            logDestinationType: "cloud-watch-logs",
-            logDestination: logGroup.arn,
-            iamRoleArn: role.arn,
-            maxAggregationInterval: 60,
-            tags: { Name: bbwsName(env, "vpc-flow-log") },
-        }, { parent: this });
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            {
+                name: `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`,
+                retentionInDays: network.flowLogRetentionDays,
+            },
+            { parent: this },
+        );
+        const role = new aws.iam.Role(
+            `${name}-flow-logs-role`,
+            {
+                name: bbwsName(env, "vpc-flow-logs"),
+                assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com"),
+            },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-flow-logs-policy`,
+            {
+                role: role.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+                        },
+                    ],
+                }),
+            },
+            { parent: this },
+        );
+        new aws.ec2.FlowLog(
+            `${name}-flow-log`,
+            {
+                vpcId,
+                trafficType: "ALL",
+                logDestinationType: "cloud-watch-logs",
+                logDestination: logGroup.arn,
+                iamRoleArn: role.arn,
+                maxAggregationInterval: 60,
+                tags: { Name: bbwsName(env, "vpc-flow-log") },
+            },
+            { parent: this },
+        );
     }
 
     private createEndpoints(name: string, env: string, args: NetworkLayerArgs, vpc: awsx.ec2.Vpc, sg: aws.ec2.SecurityGroup): void {
         // The gateway endpoint is free, so every environment has it; it routes the private tier's S3
         // traffic (media, migration artefacts, image layers) around the NAT gateway.
-        const privateRouteTables = aws.ec2.getRouteTablesOutput({
-            vpcId: vpc.vpcId,
-            filters: [{ name: "association.subnet-id", values: vpc.privateSubnetIds }],
-        }, { parent: this });
-        new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
-            vpcId: vpc.vpcId,
-            serviceName: `com.amazonaws.${args.region}.s3`,
-            vpcEndpointType: "Gateway",
-            routeTableIds: privateRouteTables.ids,
-            tags: { Name: bbwsName(env, "s3-endpoint") },
-        }, { parent: this });
+        const privateRouteTables = aws.ec2.getRouteTablesOutput(
+            {
+                vpcId: vpc.vpcId,
+                filters: [{ name: "association.subnet-id", values: vpc.privateSubnetIds }],
+            },
+            { parent: this },
+        );
+        new aws.ec2.VpcEndpoint(
+            `${name}-s3-endpoint`,
+            {
+                vpcId: vpc.vpcId,
+                serviceName: `com.amazonaws.${args.region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: privateRouteTables.ids,
+                tags: { Name: bbwsName(env, "s3-endpoint") },
+            },
+            { parent: this },
+        );
         if (!args.network.interfaceEndpoints) return;
         for (const service of INTERFACE_ENDPOINT_SERVICES) {
             const part = service.replace(".", "-");
-            new aws.ec2.VpcEndpoint(`${name}-${part}-endpoint`, {
-                vpcId: vpc.vpcId,
-                serviceName: `com.amazonaws.${args.region}.${service}`,
-                vpcEndpointType: "Interface",
-                privateDnsEnabled: true,
-                subnetIds: vpc.privateSubnetIds,
-                securityGroupIds: [sg.id],
-                tags: { Name: bbwsName(env, `${part}-endpoint`) },
-            }, { parent: this });
+            new aws.ec2.VpcEndpoint(
+                `${name}-${part}-endpoint`,
+                {
+                    vpcId: vpc.vpcId,
+                    serviceName: `com.amazonaws.${args.region}.${service}`,
+                    vpcEndpointType: "Interface",
+                    privateDnsEnabled: true,
+                    subnetIds: vpc.privateSubnetIds,
+                    securityGroupIds: [sg.id],
+                    tags: { Name: bbwsName(env, `${part}-endpoint`) },
+                },
+                { parent: this },
+            );
         }
     }
 }

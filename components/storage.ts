@@ -140,11 +140,15 @@ export class StorageLayer extends pulumi.ComponentResource {
 
         const accessPoints: Record<string, AccessPointRef> = {};
         for (const tenant of args.tenants) {
-            const accessPoint = new aws.efs.AccessPoint(`${name}-efs-${tenant.id}`, {
-                fileSystemId: fileSystem.id,
-                ...accessPointSpec(tenant),
-                tags: { Name: bbwsName(env, `efs-${tenant.id}`), Tenant: tenant.id },
-            }, { parent: this });
+            const accessPoint = new aws.efs.AccessPoint(
+                `${name}-efs-${tenant.id}`,
+                {
+                    fileSystemId: fileSystem.id,
+                    ...accessPointSpec(tenant),
+                    tags: { Name: bbwsName(env, `efs-${tenant.id}`), Tenant: tenant.id },
+                },
+                { parent: this },
+            );
             accessPoints[tenant.id] = { id: accessPoint.id, arn: accessPoint.arn };
         }
         this.accessPoints = accessPoints;
@@ -181,17 +185,23 @@ export class StorageLayer extends pulumi.ComponentResource {
         });
         const assets = this.bucket(name, args, { part: "tenant-assets", encryption: "kms", logsTo: logs });
         const migration = this.bucket(name, args, { part: "migration-artifacts", encryption: "kms", logsTo: logs });
-        new aws.s3.BucketLifecycleConfiguration(`${name}-migration-artifacts-lifecycle`, {
-            bucket: migration.id,
-            rules: [{
-                id: "expire-old-versions-and-abandoned-uploads",
-                status: "Enabled",
-                filter: {},
-                noncurrentVersionExpiration: { noncurrentDays: args.storage.migrationArtifactsNoncurrentDays },
-                // Dumps and archives arrive as multipart uploads; a failed one would otherwise be billed forever.
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            }],
-        }, { parent: this });
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-migration-artifacts-lifecycle`,
+            {
+                bucket: migration.id,
+                rules: [
+                    {
+                        id: "expire-old-versions-and-abandoned-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        noncurrentVersionExpiration: { noncurrentDays: args.storage.migrationArtifactsNoncurrentDays },
+                        // Dumps and archives arrive as multipart uploads; a failed one would otherwise be billed forever.
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            },
+            { parent: this },
+        );
         const ref = (b: aws.s3.Bucket): BucketRef => ({ name: b.bucket, arn: b.arn });
         this.assetsBucket = ref(assets);
         this.migrationBucket = ref(migration);
@@ -216,153 +226,232 @@ export class StorageLayer extends pulumi.ComponentResource {
     }
 
     private createFileSystem(name: string, args: StorageLayerArgs): aws.efs.FileSystem {
-        const fileSystem = new aws.efs.FileSystem(`${name}-efs`, {
-            creationToken: bbwsName(args.env, "efs"),
-            encrypted: true,
-            kmsKeyId: args.keyArn,
-            performanceMode: "generalPurpose",
-            throughputMode: "elastic",
-            lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
-            tags: { Name: bbwsName(args.env, "efs") },
-        }, statefulOptions(this, args.protection));
+        const fileSystem = new aws.efs.FileSystem(
+            `${name}-efs`,
+            {
+                creationToken: bbwsName(args.env, "efs"),
+                encrypted: true,
+                kmsKeyId: args.keyArn,
+                performanceMode: "generalPurpose",
+                throughputMode: "elastic",
+                lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
+                tags: { Name: bbwsName(args.env, "efs") },
+            },
+            statefulOptions(this, args.protection),
+        );
         for (let i = 0; i < args.azCount; i++) {
-            new aws.efs.MountTarget(`${name}-efs-mount-${i + 1}`, {
-                fileSystemId: fileSystem.id,
-                subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i]),
-                securityGroups: [args.fileSystemSecurityGroupId],
-            }, {
-                parent: this,
-                // EFS allows one mount target per AZ (MountTargetConflict), and the data is in the file system.
-                deleteBeforeReplace: true,
-            });
+            new aws.efs.MountTarget(
+                `${name}-efs-mount-${i + 1}`,
+                {
+                    fileSystemId: fileSystem.id,
+                    subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i]),
+                    securityGroups: [args.fileSystemSecurityGroupId],
+                },
+                {
+                    parent: this,
+                    // EFS allows one mount target per AZ (MountTargetConflict), and the data is in the file system.
+                    deleteBeforeReplace: true,
+                },
+            );
         }
-        new aws.efs.BackupPolicy(`${name}-efs-backup-policy`, {
-            fileSystemId: fileSystem.id,
-            backupPolicy: { status: "ENABLED" },
-        }, { parent: this });
-        new aws.efs.FileSystemPolicy(`${name}-efs-policy`, {
-            fileSystemId: fileSystem.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        // No ClientRootAccess: tenants reach their files through access points as their own uid.
-                        Sid: "MountThroughMountTargets",
-                        Effect: "Allow",
-                        Principal: { AWS: "*" },
-                        Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                        Resource: fileSystem.arn,
-                        Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
-                    },
-                    denyInsecureTransport("*", [fileSystem.arn]),
-                ],
-            }),
-        }, { parent: this });
+        new aws.efs.BackupPolicy(
+            `${name}-efs-backup-policy`,
+            {
+                fileSystemId: fileSystem.id,
+                backupPolicy: { status: "ENABLED" },
+            },
+            { parent: this },
+        );
+        new aws.efs.FileSystemPolicy(
+            `${name}-efs-policy`,
+            {
+                fileSystemId: fileSystem.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            // No ClientRootAccess: tenants reach their files through access points as their own uid.
+                            Sid: "MountThroughMountTargets",
+                            Effect: "Allow",
+                            Principal: { AWS: "*" },
+                            Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                            Resource: fileSystem.arn,
+                            Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
+                        },
+                        denyInsecureTransport("*", [fileSystem.arn]),
+                    ],
+                }),
+            },
+            { parent: this },
+        );
         return fileSystem;
     }
 
     /** A private, versioned, encrypted, TLS-only bucket `bbws-<part>-<env>` whose objects the account owns. */
     private bucket(name: string, args: StorageLayerArgs, spec: BucketSpec): aws.s3.Bucket {
         const logical = `${name}-${spec.part}`;
-        const bucket = new aws.s3.Bucket(logical, {
-            bucket: bucketName(args.env, args.accountId, spec.part),
-            tags: { Name: bbwsName(args.env, spec.part) },
-        }, statefulOptions(this, args.protection, { retain: true }));
-        new aws.s3.BucketPublicAccessBlock(`${logical}-public-access`, {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, { parent: this });
-        new aws.s3.BucketOwnershipControls(`${logical}-ownership`, {
-            bucket: bucket.id,
-            rule: { objectOwnership: "BucketOwnerEnforced" },
-        }, { parent: this });
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${logical}-encryption`, {
-            bucket: bucket.id,
-            rules: [spec.encryption === "kms"
-                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.keyArn }, bucketKeyEnabled: true }
-                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, { parent: this });
-        new aws.s3.BucketVersioning(`${logical}-versioning`, {
-            bucket: bucket.id,
-            versioningConfiguration: { status: "Enabled" },
-        }, { parent: this });
-        new aws.s3.BucketPolicy(`${logical}-policy`, {
-            bucket: bucket.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),
-                    ...(spec.statements?.(bucket.arn) ?? []),
-                ],
-            }),
-        }, { parent: this });
-        if (spec.logsTo) {
-            new aws.s3.BucketLogging(`${logical}-logging`, {
+        const bucket = new aws.s3.Bucket(
+            logical,
+            {
+                bucket: bucketName(args.env, args.accountId, spec.part),
+                tags: { Name: bbwsName(args.env, spec.part) },
+            },
+            statefulOptions(this, args.protection, { retain: true }),
+        );
+        new aws.s3.BucketPublicAccessBlock(
+            `${logical}-public-access`,
+            {
                 bucket: bucket.id,
-                targetBucket: spec.logsTo.id,
-                targetPrefix: `s3/${bucketName(args.env, args.accountId, spec.part)}/`,
-            }, { parent: this });
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            { parent: this },
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${logical}-ownership`,
+            {
+                bucket: bucket.id,
+                rule: { objectOwnership: "BucketOwnerEnforced" },
+            },
+            { parent: this },
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${logical}-encryption`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    spec.encryption === "kms"
+                        ? {
+                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.keyArn },
+                              bucketKeyEnabled: true,
+                          }
+                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                ],
+            },
+            { parent: this },
+        );
+        new aws.s3.BucketVersioning(
+            `${logical}-versioning`,
+            {
+                bucket: bucket.id,
+                versioningConfiguration: { status: "Enabled" },
+            },
+            { parent: this },
+        );
+        new aws.s3.BucketPolicy(
+            `${logical}-policy`,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),
+                        ...(spec.statements?.(bucket.arn) ?? []),
+                    ],
+                }),
+            },
+            { parent: this },
+        );
+        if (spec.logsTo) {
+            new aws.s3.BucketLogging(
+                `${logical}-logging`,
+                {
+                    bucket: bucket.id,
+                    targetBucket: spec.logsTo.id,
+                    targetPrefix: `s3/${bucketName(args.env, args.accountId, spec.part)}/`,
+                },
+                { parent: this },
+            );
         }
         return bucket;
     }
 
     private repository(name: string, args: StorageLayerArgs, kind: ImageKind): RepositoryRef {
-        const repo = new aws.ecr.Repository(`${name}-${kind}-repo`, {
-            name: REPOSITORIES[kind],
-            imageTagMutability: "IMMUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.keyArn }],
-            // An unprotected environment is torn down whole, images included.
-            forceDelete: !args.protection.protect,
-        }, statefulOptions(this, args.protection));
-        new aws.ecr.LifecyclePolicy(`${name}-${kind}-lifecycle`, {
-            repository: repo.name,
-            policy: JSON.stringify(ECR_LIFECYCLE_POLICY),
-        }, { parent: this });
+        const repo = new aws.ecr.Repository(
+            `${name}-${kind}-repo`,
+            {
+                name: REPOSITORIES[kind],
+                imageTagMutability: "IMMUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.keyArn }],
+                // An unprotected environment is torn down whole, images included.
+                forceDelete: !args.protection.protect,
+            },
+            statefulOptions(this, args.protection),
+        );
+        new aws.ecr.LifecyclePolicy(
+            `${name}-${kind}-lifecycle`,
+            {
+                repository: repo.name,
+                policy: JSON.stringify(ECR_LIFECYCLE_POLICY),
+            },
+            { parent: this },
+        );
         return { repositoryUrl: repo.repositoryUrl, arn: repo.arn };
     }
 
     private createBackups(name: string, args: StorageLayerArgs, fileSystem: aws.efs.FileSystem): pulumi.Output<string> {
         const { env } = args;
-        const vault = new aws.backup.Vault(`${name}-backup-vault`, {
-            name: bbwsName(env, "backup-vault"),
-            kmsKeyArn: args.keyArn,
-            tags: { Name: bbwsName(env, "backup-vault") },
-        }, statefulOptions(this, args.protection));
-        const plan = new aws.backup.Plan(`${name}-backup-plan`, {
-            name: bbwsName(env, "backup-plan"),
-            rules: [{
-                ruleName: "daily",
-                targetVaultName: vault.name,
-                schedule: BACKUP_SCHEDULE,
-                startWindow: 60,
-                completionWindow: 480,
-                lifecycle: { deleteAfter: args.storage.backupRetentionDays },
-            }],
-        }, { parent: this });
-        const role = new aws.iam.Role(`${name}-backup-role`, {
-            name: bbwsName(env, "backup"),
-            assumeRolePolicy: serviceAssumeRolePolicy("backup.amazonaws.com"),
-        }, { parent: this });
+        const vault = new aws.backup.Vault(
+            `${name}-backup-vault`,
+            {
+                name: bbwsName(env, "backup-vault"),
+                kmsKeyArn: args.keyArn,
+                tags: { Name: bbwsName(env, "backup-vault") },
+            },
+            statefulOptions(this, args.protection),
+        );
+        const plan = new aws.backup.Plan(
+            `${name}-backup-plan`,
+            {
+                name: bbwsName(env, "backup-plan"),
+                rules: [
+                    {
+                        ruleName: "daily",
+                        targetVaultName: vault.name,
+                        schedule: BACKUP_SCHEDULE,
+                        startWindow: 60,
+                        completionWindow: 480,
+                        lifecycle: { deleteAfter: args.storage.backupRetentionDays },
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        const role = new aws.iam.Role(
+            `${name}-backup-role`,
+            {
+                name: bbwsName(env, "backup"),
+                assumeRolePolicy: serviceAssumeRolePolicy("backup.amazonaws.com"),
+            },
+            { parent: this },
+        );
         for (const policy of ["Backup", "Restores"]) {
-            new aws.iam.RolePolicyAttachment(`${name}-backup-role-${policy.toLowerCase()}`, {
-                role: role.name,
-                policyArn: `arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor${policy}`,
-            }, { parent: this });
+            new aws.iam.RolePolicyAttachment(
+                `${name}-backup-role-${policy.toLowerCase()}`,
+                {
+                    role: role.name,
+                    policyArn: `arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyFor${policy}`,
+                },
+                { parent: this },
+            );
         }
-        new aws.backup.Selection(`${name}-backup-selection`, {
-            name: bbwsName(env, "backup"),
-            planId: plan.id,
-            iamRoleArn: role.arn,
-            resources: [args.databaseClusterArn, fileSystem.arn],
-        }, {
-            parent: this,
-            // Every input replaces a selection, under the same name in the same plan; it holds no recovery point.
-            deleteBeforeReplace: true,
-        });
+        new aws.backup.Selection(
+            `${name}-backup-selection`,
+            {
+                name: bbwsName(env, "backup"),
+                planId: plan.id,
+                iamRoleArn: role.arn,
+                resources: [args.databaseClusterArn, fileSystem.arn],
+            },
+            {
+                parent: this,
+                // Every input replaces a selection, under the same name in the same plan; it holds no recovery point.
+                deleteBeforeReplace: true,
+            },
+        );
         return vault.name;
     }
 }

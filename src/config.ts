@@ -11,17 +11,24 @@ import { PHASE_NAMES } from "./phases";
 
 /** Fargate's valid task sizes: cpu units → allowed memory (MiB). */
 export function fargateMemoryOptions(cpu: number): number[] {
-    const range = (from: number, to: number, step: number) =>
-        Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+    const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
     switch (cpu) {
-        case 256: return [512, 1024, 2048];
-        case 512: return range(1024, 4096, 1024);
-        case 1024: return range(2048, 8192, 1024);
-        case 2048: return range(4096, 16384, 1024);
-        case 4096: return range(8192, 30720, 1024);
-        case 8192: return range(16384, 61440, 4096);
-        case 16384: return range(32768, 122880, 8192);
-        default: return [];
+        case 256:
+            return [512, 1024, 2048];
+        case 512:
+            return range(1024, 4096, 1024);
+        case 1024:
+            return range(2048, 8192, 1024);
+        case 2048:
+            return range(4096, 16384, 1024);
+        case 4096:
+            return range(8192, 30720, 1024);
+        case 8192:
+            return range(16384, 61440, 4096);
+        case 16384:
+            return range(32768, 122880, 8192);
+        default:
+            return [];
     }
 }
 
@@ -77,109 +84,164 @@ export function formatCidr(base: number, prefix: number): string {
 export function isPrivateVpcCidr(cidr: string): boolean {
     const parsed = parseCidr(cidr);
     if (!parsed || parsed.prefix < 16 || parsed.prefix > 20) return false;
-    return PRIVATE_RANGES.some(([base, prefix]) =>
-        parsed.base >= base && parsed.base < base + 2 ** (32 - prefix));
+    return PRIVATE_RANGES.some(([base, prefix]) => parsed.base >= base && parsed.base < base + 2 ** (32 - prefix));
 }
 
-const dnsLabel = z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
-    "a DNS label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit");
-const hostname = z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-    "a lowercase DNS hostname such as www.example.com");
+const dnsLabel = z
+    .string()
+    .regex(
+        /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+        "a DNS label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit",
+    );
+const hostname = z
+    .string()
+    .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lowercase DNS hostname such as www.example.com");
 const positiveInt = z.number().int().positive();
 const percent = z.number().positive().max(100);
 
 const NAT_STRATEGIES = ["single", "onePerAz"] as const;
 const CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
 
-const networkSchema = z.object({
-    /** The VPC's range: private, /16–/20, not overlapping another environment. */
-    vpcCidr: z.string().refine(isPrivateVpcCidr, "a private (RFC 1918) IPv4 CIDR from /16 to /20, aligned to its prefix (10.20.0.0/16, not 10.20.1.0/16)"),
-    /** Availability zones used by every subnet tier. */
-    azCount: z.number().int().min(2, "2 or 3").max(3, "2 or 3").default(3),
-    /** `single`: one shared NAT gateway; `onePerAz`: one per AZ (survives an AZ outage). */
-    natStrategy: z.enum(NAT_STRATEGIES).default("onePerAz"),
-    flowLogRetentionDays: positiveInt.default(90),
-    /** Interface endpoints (ECR, logs, Secrets Manager, SSM) cost money per AZ-hour; dev turns them off. */
-    interfaceEndpoints: z.boolean().default(true),
-}).strict();
+const networkSchema = z
+    .object({
+        /** The VPC's range: private, /16–/20, not overlapping another environment. */
+        vpcCidr: z
+            .string()
+            .refine(
+                isPrivateVpcCidr,
+                "a private (RFC 1918) IPv4 CIDR from /16 to /20, aligned to its prefix (10.20.0.0/16, not 10.20.1.0/16)",
+            ),
+        /** Availability zones used by every subnet tier. */
+        azCount: z.number().int().min(2, "2 or 3").max(3, "2 or 3").default(3),
+        /** `single`: one shared NAT gateway; `onePerAz`: one per AZ (survives an AZ outage). */
+        natStrategy: z.enum(NAT_STRATEGIES).default("onePerAz"),
+        flowLogRetentionDays: positiveInt.default(90),
+        /** Interface endpoints (ECR, logs, Secrets Manager, SSM) cost money per AZ-hour; dev turns them off. */
+        interfaceEndpoints: z.boolean().default(true),
+    })
+    .strict();
 
-const protectionSchema = z.object({
-    /** Pulumi `protect` on every stateful resource: a delete or replace then needs an explicit unprotect. */
-    protect: z.boolean().default(true),
-    /** `retainOnDelete` on buckets and the data key: removing them from the program leaves them in AWS. */
-    retainOnDelete: z.boolean().default(true),
-    /**
-     * Days a deleted Secrets Manager secret stays recoverable; 0 deletes it at once, so a destroyed
-     * stack can be rebuilt under the same secret names.
-     */
-    secretRecoveryDays: z.number().int().refine((d) => d === 0 || (d >= 7 && d <= 30), "0 (delete at once) or 7–30").default(30),
-}).strict();
+const protectionSchema = z
+    .object({
+        /** Pulumi `protect` on every stateful resource: a delete or replace then needs an explicit unprotect. */
+        protect: z.boolean().default(true),
+        /** `retainOnDelete` on buckets and the data key: removing them from the program leaves them in AWS. */
+        retainOnDelete: z.boolean().default(true),
+        /**
+         * Days a deleted Secrets Manager secret stays recoverable; 0 deletes it at once, so a destroyed
+         * stack can be rebuilt under the same secret names.
+         */
+        secretRecoveryDays: z
+            .number()
+            .int()
+            .refine((d) => d === 0 || (d >= 7 && d <= 30), "0 (delete at once) or 7–30")
+            .default(30),
+    })
+    .strict();
 
-const databaseSchema = z.object({
-    engineVersion: z.string().min(1).default("8.0.mysql_aurora.3.08.2"),
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.r6g.large").default("db.r6g.large"),
-    /** Writer plus readers; two or more are spread over different AZs. */
-    instances: z.number().int().min(1).max(15).default(2),
-    backupRetentionDays: z.number().int().min(1).max(35).default(7),
-    backupWindow: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "hh:mm-hh:mm (UTC)").default("01:00-02:00"),
-    maintenanceWindow: z.string().regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "ddd:hh:mm-ddd:hh:mm (UTC)").default("sun:03:00-sun:04:00"),
-    deletionProtection: z.boolean().default(true),
-    /** Take a final snapshot when the cluster is deleted. */
-    finalSnapshot: z.boolean().default(true),
-    performanceInsights: z.boolean().default(true),
-    /** Enhanced monitoring interval; 0 turns it off. */
-    monitoringIntervalSeconds: z.union([0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)) as unknown as
-        [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]]).default(60),
-    /** The engine's connection limit, which the connections alarm is measured against. */
-    maxConnections: positiveInt.default(1000),
-    /** Retention of the audit, error and slow-query log groups the cluster exports to. */
-    logRetentionDays: positiveInt.default(90),
-}).strict();
+const databaseSchema = z
+    .object({
+        engineVersion: z.string().min(1).default("8.0.mysql_aurora.3.08.2"),
+        instanceClass: z
+            .string()
+            .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.r6g.large")
+            .default("db.r6g.large"),
+        /** Writer plus readers; two or more are spread over different AZs. */
+        instances: z.number().int().min(1).max(15).default(2),
+        backupRetentionDays: z.number().int().min(1).max(35).default(7),
+        backupWindow: z
+            .string()
+            .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, "hh:mm-hh:mm (UTC)")
+            .default("01:00-02:00"),
+        maintenanceWindow: z
+            .string()
+            .regex(/^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, "ddd:hh:mm-ddd:hh:mm (UTC)")
+            .default("sun:03:00-sun:04:00"),
+        deletionProtection: z.boolean().default(true),
+        /** Take a final snapshot when the cluster is deleted. */
+        finalSnapshot: z.boolean().default(true),
+        performanceInsights: z.boolean().default(true),
+        /** Enhanced monitoring interval; 0 turns it off. */
+        monitoringIntervalSeconds: z
+            .union(
+                [0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)) as unknown as [
+                    z.ZodLiteral<number>,
+                    z.ZodLiteral<number>,
+                    ...z.ZodLiteral<number>[],
+                ],
+            )
+            .default(60),
+        /** The engine's connection limit, which the connections alarm is measured against. */
+        maxConnections: positiveInt.default(1000),
+        /** Retention of the audit, error and slow-query log groups the cluster exports to. */
+        logRetentionDays: positiveInt.default(90),
+    })
+    .strict();
 
-const cacheSchema = z.object({
-    engineVersion: z.string().min(1).default("7.1"),
-    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.small").default("cache.t4g.small"),
-    /** Primary plus replicas; two or more turn on automatic failover and multi-AZ. */
-    nodes: z.number().int().min(1).max(6).default(2),
-    snapshotRetentionDays: z.number().int().min(0).max(35).default(7),
-    /** Retention of the slow-log group the replication group delivers to. */
-    slowLogRetentionDays: positiveInt.default(30),
-}).strict();
+const cacheSchema = z
+    .object({
+        engineVersion: z.string().min(1).default("7.1"),
+        nodeType: z
+            .string()
+            .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.small")
+            .default("cache.t4g.small"),
+        /** Primary plus replicas; two or more turn on automatic failover and multi-AZ. */
+        nodes: z.number().int().min(1).max(6).default(2),
+        snapshotRetentionDays: z.number().int().min(0).max(35).default(7),
+        /** Retention of the slow-log group the replication group delivers to. */
+        slowLogRetentionDays: positiveInt.default(30),
+    })
+    .strict();
 
-const storageSchema = z.object({
-    /** Days before a non-current version in the migration-artifacts bucket expires. */
-    migrationArtifactsNoncurrentDays: positiveInt.default(30),
-    /** Retention of the daily AWS Backup recovery points. */
-    backupRetentionDays: positiveInt.default(35),
-}).strict();
+const storageSchema = z
+    .object({
+        /** Days before a non-current version in the migration-artifacts bucket expires. */
+        migrationArtifactsNoncurrentDays: positiveInt.default(30),
+        /** Retention of the daily AWS Backup recovery points. */
+        backupRetentionDays: positiveInt.default(35),
+    })
+    .strict();
 
-const capacityProviderSchema = z.object({
-    provider: z.enum(CAPACITY_PROVIDERS),
-    weight: z.number().int().min(0).max(1000),
-    base: z.number().int().min(0).max(100000).default(0),
-}).strict();
+const capacityProviderSchema = z
+    .object({
+        provider: z.enum(CAPACITY_PROVIDERS),
+        weight: z.number().int().min(0).max(1000),
+        base: z.number().int().min(0).max(100000).default(0),
+    })
+    .strict();
 
-const ecsSchema = z.object({
-    /** Tag of `bbws/wordpress` (and `bbws/migration`) every tenant runs unless it sets its own. */
-    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag"),
-    /** The wildcard certificate for `*.<domain>`; looked up by domain when absent. */
-    certificateArn: z.string().regex(/^arn:aws:acm:/, "an ACM certificate ARN").optional(),
-    /** The public hosted zone for `<domain>`; looked up by name when absent. */
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id").optional(),
-    logRetentionDays: positiveInt.default(30),
-    albDeletionProtection: z.boolean().default(true),
-    capacityProviders: z.array(capacityProviderSchema).min(1).default([{ provider: "FARGATE", weight: 1, base: 1 }]),
-    minCapacity: z.number().int().min(0).default(2),
-    maxCapacity: positiveInt.default(10),
-    cpuTargetPercent: percent.default(70),
-    memoryTargetPercent: percent.default(80),
-    healthCheckPath: z.string().startsWith("/").default("/wp-login.php"),
-    healthCheckGracePeriodSeconds: z.number().int().min(0).max(2147483647).default(120),
-    /** Wait for the service to reach steady state during `up`. */
-    waitForSteadyState: z.boolean().default(true),
-    /** Idle and maximum Session Manager session length (ECS Exec, port forwarding). */
-    sessionTimeoutMinutes: z.number().int().min(1).max(60).default(60),
-}).strict();
+const ecsSchema = z
+    .object({
+        /** Tag of `bbws/wordpress` (and `bbws/migration`) every tenant runs unless it sets its own. */
+        imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag"),
+        /** The wildcard certificate for `*.<domain>`; looked up by domain when absent. */
+        certificateArn: z
+            .string()
+            .regex(/^arn:aws:acm:/, "an ACM certificate ARN")
+            .optional(),
+        /** The public hosted zone for `<domain>`; looked up by name when absent. */
+        hostedZoneId: z
+            .string()
+            .regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id")
+            .optional(),
+        logRetentionDays: positiveInt.default(30),
+        albDeletionProtection: z.boolean().default(true),
+        capacityProviders: z
+            .array(capacityProviderSchema)
+            .min(1)
+            .default([{ provider: "FARGATE", weight: 1, base: 1 }]),
+        minCapacity: z.number().int().min(0).default(2),
+        maxCapacity: positiveInt.default(10),
+        cpuTargetPercent: percent.default(70),
+        memoryTargetPercent: percent.default(80),
+        healthCheckPath: z.string().startsWith("/").default("/wp-login.php"),
+        healthCheckGracePeriodSeconds: z.number().int().min(0).max(2147483647).default(120),
+        /** Wait for the service to reach steady state during `up`. */
+        waitForSteadyState: z.boolean().default(true),
+        /** Idle and maximum Session Manager session length (ECS Exec, port forwarding). */
+        sessionTimeoutMinutes: z.number().int().min(1).max(60).default(60),
+    })
+    .strict();
 
 /**
  * Tenant ids the platform's own resources already use in the places a tenant's names go: a tenant
@@ -187,7 +249,8 @@ const ecsSchema = z.object({
  * whole program) or ask AWS for a name the platform holds. Each reason names what it would collide with.
  */
 export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
-    migration: "the one-off migration task owns it (ECS layer `ecs-migration-logs`, `ecs-migration-task`, IAM roles `bbws-migration-task-<env>` and `bbws-migration-exec-<env>`)",
+    migration:
+        "the one-off migration task owns it (ECS layer `ecs-migration-logs`, `ecs-migration-task`, IAM roles `bbws-migration-task-<env>` and `bbws-migration-exec-<env>`)",
     sessions: "the ECS Exec session log group owns it (ECS layer `ecs-sessions-logs`)",
 };
 
@@ -201,124 +264,154 @@ const MAX_HOST_HEADER = 128;
  */
 export const MAX_TENANTS = 50;
 
-const tenantSchema = z.object({
-    /**
-     * DNS label, 3–29 characters, not reserved. 29 so that its MySQL user `wp_<id>` fits MySQL's 32
-     * (MySQL reference manual, "User Names and Passwords"); no `--` in the third and fourth place,
-     * which IDNA keeps for encoded labels (RFC 5891 §4.2.3.1).
-     */
-    id: dnsLabel
-        .refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32")
-        .refine((id) => id.slice(2, 4) !== "--", "no '--' in the third and fourth characters: IDNA reserves them for encoded labels (RFC 5891 §4.2.3.1)")
-        .superRefine((id, ctx) => {
-            if (id in RESERVED_TENANT_IDS) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${id}' is reserved: ${RESERVED_TENANT_IDS[id]}` });
-        }),
-    /**
-     * The tenant's permanent number, never reused: its POSIX uid/gid (20000 + slot) and its listener
-     * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.
-     */
-    slot: z.number().int().min(1).max(9999),
-    /**
-     * Custom hostnames served besides `<id>.<domain>`: at most two, each at most 128 characters. The
-     * tenant's listener rule has one host-header condition, which takes at most three values of at
-     * most 128 characters each (ELB user guide, "Condition types for listener rules": three match
-     * evaluations per condition; API reference HostHeaderConditionConfig).
-     */
-    domains: z.array(hostname.refine((h) => h.length <= MAX_HOST_HEADER, `at most ${MAX_HOST_HEADER} characters: a load balancer host-header value`))
-        .max(2, "at most 2: with <id>.<domain> they fill the listener rule's host-header condition, which takes 3 values").default([]),
-    /** Fargate task cpu units. */
-    cpu: positiveInt.refine((cpu) => fargateMemoryOptions(cpu).length > 0, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate task cpu units)"),
-    /** Task memory (MiB): a valid Fargate size for the cpu. */
-    memory: positiveInt,
-    architecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
-    containerPort: z.number().int().min(1).max(65535).default(80),
-    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag").optional(),
-    minCapacity: z.number().int().min(0).optional(),
-    maxCapacity: positiveInt.optional(),
-    /**
-     * Holds an exclusive lock on EFS: one task at most. Deploys with minimum healthy 0 %, maximum
-     * 100 %, and auto-scales 0–1 or 1–1 (`minCapacity` defaults to 1, `maxCapacity` to 1; more is refused).
-     */
-    singleton: z.boolean().default(false),
-    execEnabled: z.boolean().default(false),
-    /** A non-essential `migration` container beside WordPress for long-running migration work. */
-    migrationSidecar: z.boolean().default(false),
-}).strict();
+const tenantSchema = z
+    .object({
+        /**
+         * DNS label, 3–29 characters, not reserved. 29 so that its MySQL user `wp_<id>` fits MySQL's 32
+         * (MySQL reference manual, "User Names and Passwords"); no `--` in the third and fourth place,
+         * which IDNA keeps for encoded labels (RFC 5891 §4.2.3.1).
+         */
+        id: dnsLabel
+            .refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32")
+            .refine(
+                (id) => id.slice(2, 4) !== "--",
+                "no '--' in the third and fourth characters: IDNA reserves them for encoded labels (RFC 5891 §4.2.3.1)",
+            )
+            .superRefine((id, ctx) => {
+                if (id in RESERVED_TENANT_IDS)
+                    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${id}' is reserved: ${RESERVED_TENANT_IDS[id]}` });
+            }),
+        /**
+         * The tenant's permanent number, never reused: its POSIX uid/gid (20000 + slot) and its listener
+         * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.
+         */
+        slot: z.number().int().min(1).max(9999),
+        /**
+         * Custom hostnames served besides `<id>.<domain>`: at most two, each at most 128 characters. The
+         * tenant's listener rule has one host-header condition, which takes at most three values of at
+         * most 128 characters each (ELB user guide, "Condition types for listener rules": three match
+         * evaluations per condition; API reference HostHeaderConditionConfig).
+         */
+        domains: z
+            .array(
+                hostname.refine(
+                    (h) => h.length <= MAX_HOST_HEADER,
+                    `at most ${MAX_HOST_HEADER} characters: a load balancer host-header value`,
+                ),
+            )
+            .max(2, "at most 2: with <id>.<domain> they fill the listener rule's host-header condition, which takes 3 values")
+            .default([]),
+        /** Fargate task cpu units. */
+        cpu: positiveInt.refine(
+            (cpu) => fargateMemoryOptions(cpu).length > 0,
+            "one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate task cpu units)",
+        ),
+        /** Task memory (MiB): a valid Fargate size for the cpu. */
+        memory: positiveInt,
+        architecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
+        containerPort: z.number().int().min(1).max(65535).default(80),
+        imageTag: z
+            .string()
+            .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag")
+            .optional(),
+        minCapacity: z.number().int().min(0).optional(),
+        maxCapacity: positiveInt.optional(),
+        /**
+         * Holds an exclusive lock on EFS: one task at most. Deploys with minimum healthy 0 %, maximum
+         * 100 %, and auto-scales 0–1 or 1–1 (`minCapacity` defaults to 1, `maxCapacity` to 1; more is refused).
+         */
+        singleton: z.boolean().default(false),
+        execEnabled: z.boolean().default(false),
+        /** A non-essential `migration` container beside WordPress for long-running migration work. */
+        migrationSidecar: z.boolean().default(false),
+    })
+    .strict();
 
-const thresholdsSchema = z.object({
-    ecsCpuPercent: percent.default(80),
-    ecsMemoryPercent: percent.default(80),
-    auroraCpuPercent: percent.default(80),
-    /** Absolute connections; default 90 % of `database.maxConnections`. */
-    auroraConnections: positiveInt.optional(),
-    replicaLagSeconds: positiveInt.default(900),
-    redisCpuPercent: percent.default(80),
-    redisMemoryPercent: percent.default(80),
-    efsThroughputPercent: percent.default(80),
-    alb5xxPercent: percent.default(1),
-    healthyTargetsPercent: percent.default(50),
-    albP95Seconds: z.number().positive().default(3),
-}).strict();
+const thresholdsSchema = z
+    .object({
+        ecsCpuPercent: percent.default(80),
+        ecsMemoryPercent: percent.default(80),
+        auroraCpuPercent: percent.default(80),
+        /** Absolute connections; default 90 % of `database.maxConnections`. */
+        auroraConnections: positiveInt.optional(),
+        replicaLagSeconds: positiveInt.default(900),
+        redisCpuPercent: percent.default(80),
+        redisMemoryPercent: percent.default(80),
+        efsThroughputPercent: percent.default(80),
+        alb5xxPercent: percent.default(1),
+        healthyTargetsPercent: percent.default(50),
+        albP95Seconds: z.number().positive().default(3),
+    })
+    .strict();
 
-const monitoringSchema = z.object({
-    alertEmails: z.array(z.string().email()).default([]),
-    criticalEmails: z.array(z.string().email()).default([]),
-    thresholds: thresholdsSchema.default({}),
-    periodSeconds: z.union([z.literal(60), z.literal(300), z.literal(900), z.literal(3600)]).default(300),
-    evaluationPeriods: z.number().int().min(1).max(100).default(3),
-    budgetMonthlyUsd: z.number().positive(),
-    /** A cross-region Aurora replica exists (DR): adds the replication-lag alarm. */
-    drReplica: z.boolean().default(false),
-}).strict();
+const monitoringSchema = z
+    .object({
+        alertEmails: z.array(z.string().email()).default([]),
+        criticalEmails: z.array(z.string().email()).default([]),
+        thresholds: thresholdsSchema.default({}),
+        periodSeconds: z.union([z.literal(60), z.literal(300), z.literal(900), z.literal(3600)]).default(300),
+        evaluationPeriods: z.number().int().min(1).max(100).default(3),
+        budgetMonthlyUsd: z.number().positive(),
+        /** A cross-region Aurora replica exists (DR): adds the replication-lag alarm. */
+        drReplica: z.boolean().default(false),
+    })
+    .strict();
 
 /**
  * What the cost estimate (`npm run cost`) assumes about usage the program cannot know. Per
  * environment and per month; each estimate line names the key it used. The defaults describe a
  * small WordPress estate: change them in the stack file when traffic or data grow.
  */
-const costSchema = z.object({
-    /** GB a month served to the internet through the load balancer (its processed bytes and the data transfer out). */
-    internetGbPerMonth: z.number().min(0).default(50),
-    /** New connections a second at the load balancer, averaged over the month (its LCU count, with the bytes). */
-    newConnectionsPerSecond: z.number().min(0).default(5),
-    /** GB a month through the NAT gateways (image pulls and outbound calls the endpoints do not carry). */
-    natGbPerMonth: z.number().min(0).default(20),
-    /** GB a month through the interface endpoints, spread over them evenly. */
-    endpointGbPerMonth: z.number().min(0).default(10),
-    /** GB stored in Aurora (the cluster volume) and I/O requests a month, in millions. */
-    auroraStorageGb: z.number().min(0).default(20),
-    auroraIoMillionsPerMonth: z.number().min(0).default(20),
-    /** GB on EFS and the share (percent) in Infrequent Access after the 30-day lifecycle transition. */
-    efsStorageGb: z.number().min(0).default(20),
-    efsInfrequentPercent: z.number().min(0).max(100).default(50),
-    /** GB a month read from and written to EFS (elastic throughput charges per GB). */
-    efsReadGbPerMonth: z.number().min(0).default(10),
-    efsWriteGbPerMonth: z.number().min(0).default(5),
-    /** GB in each environment's S3 buckets together, and in its ECR repositories together. */
-    s3StorageGb: z.number().min(0).default(50),
-    ecrStorageGb: z.number().min(0).default(5),
-    /** Share (percent) of EFS and Aurora data changing each day: the backup vault holds one full copy plus each day's change for the retention. */
-    backupDailyChangePercent: z.number().min(0).max(100).default(2),
-    /** GB a month each log group ingests: the VPC flow log, each tenant's container logs, and every other group. */
-    flowLogGbPerMonth: z.number().min(0).default(5),
-    tenantLogGbPerMonth: z.number().min(0).default(2),
-    otherLogGbPerMonth: z.number().min(0).default(0.5),
-    /** Where the DR replica runs when `monitoring.drReplica` is set: it is priced at this region's rates. */
-    drRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1").default("eu-west-1"),
-}).strict();
+const costSchema = z
+    .object({
+        /** GB a month served to the internet through the load balancer (its processed bytes and the data transfer out). */
+        internetGbPerMonth: z.number().min(0).default(50),
+        /** New connections a second at the load balancer, averaged over the month (its LCU count, with the bytes). */
+        newConnectionsPerSecond: z.number().min(0).default(5),
+        /** GB a month through the NAT gateways (image pulls and outbound calls the endpoints do not carry). */
+        natGbPerMonth: z.number().min(0).default(20),
+        /** GB a month through the interface endpoints, spread over them evenly. */
+        endpointGbPerMonth: z.number().min(0).default(10),
+        /** GB stored in Aurora (the cluster volume) and I/O requests a month, in millions. */
+        auroraStorageGb: z.number().min(0).default(20),
+        auroraIoMillionsPerMonth: z.number().min(0).default(20),
+        /** GB on EFS and the share (percent) in Infrequent Access after the 30-day lifecycle transition. */
+        efsStorageGb: z.number().min(0).default(20),
+        efsInfrequentPercent: z.number().min(0).max(100).default(50),
+        /** GB a month read from and written to EFS (elastic throughput charges per GB). */
+        efsReadGbPerMonth: z.number().min(0).default(10),
+        efsWriteGbPerMonth: z.number().min(0).default(5),
+        /** GB in each environment's S3 buckets together, and in its ECR repositories together. */
+        s3StorageGb: z.number().min(0).default(50),
+        ecrStorageGb: z.number().min(0).default(5),
+        /** Share (percent) of EFS and Aurora data changing each day: the backup vault holds one full copy plus each day's change for the retention. */
+        backupDailyChangePercent: z.number().min(0).max(100).default(2),
+        /** GB a month each log group ingests: the VPC flow log, each tenant's container logs, and every other group. */
+        flowLogGbPerMonth: z.number().min(0).default(5),
+        tenantLogGbPerMonth: z.number().min(0).default(2),
+        otherLogGbPerMonth: z.number().min(0).default(0.5),
+        /** Where the DR replica runs when `monitoring.drReplica` is set: it is priced at this region's rates. */
+        drRegion: z
+            .string()
+            .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1")
+            .default("eu-west-1"),
+    })
+    .strict();
 
 const phaseName = z.enum(PHASE_NAMES);
 const approvalsSchema = z.record(phaseName, z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a role such as tech-lead"))).default({});
 
 /** What the rollout driver demands of an environment before it changes it. */
-const rolloutSchema = z.object({
-    /** Refuse a local `file://` state backend: a shared environment's state and lock must be where every operator sees them. */
-    requireRemoteBackend: z.boolean().default(true),
-    /** Refuse uncommitted changes, so the commit in the ledger is exactly what was applied. */
-    requireCleanCommit: z.boolean().default(true),
-    /** The environment in which a commit must have completed every phase before it may roll out here. */
-    promoteFrom: z.string().optional(),
-}).strict();
+const rolloutSchema = z
+    .object({
+        /** Refuse a local `file://` state backend: a shared environment's state and lock must be where every operator sees them. */
+        requireRemoteBackend: z.boolean().default(true),
+        /** Refuse uncommitted changes, so the commit in the ledger is exactly what was applied. */
+        requireCleanCommit: z.boolean().default(true),
+        /** The environment in which a commit must have completed every phase before it may roll out here. */
+        promoteFrom: z.string().optional(),
+    })
+    .strict();
 
 /**
  * Regions the platform runs in. Each needs facts the program and its model take from AWS's tables:
@@ -332,31 +425,52 @@ export const SUPPORTED_REGIONS = ["eu-west-1", "af-south-1"] as const;
  * The `aws:` keys this program requires; every other key the AWS provider defines is passed
  * through to it, and a key it does not define is refused (see `AWS_PROVIDER_CONFIG_KEYS`).
  */
-const awsSchema = z.object({
-    /** One of `SUPPORTED_REGIONS`. */
-    region: z.enum(SUPPORTED_REGIONS, { errorMap: () => ({ message: `one of ${SUPPORTED_REGIONS.join(", ")}: the regions whose load balancer zone and log-delivery account the platform knows` }) }),
-    allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")).length(1, "exactly one account: the environment's own"),
-    defaultTags: z.object({
-        tags: z.record(z.string()).refine((t) => ["Project", "Environment", "ManagedBy"].every((k) => k in t),
-            "tags including Project, Environment and ManagedBy"),
-    }).strict(),
-}).passthrough();
+const awsSchema = z
+    .object({
+        /** One of `SUPPORTED_REGIONS`. */
+        region: z.enum(SUPPORTED_REGIONS, {
+            errorMap: () => ({
+                message: `one of ${SUPPORTED_REGIONS.join(", ")}: the regions whose load balancer zone and log-delivery account the platform knows`,
+            }),
+        }),
+        allowedAccountIds: z
+            .array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"))
+            .length(1, "exactly one account: the environment's own"),
+        defaultTags: z
+            .object({
+                tags: z
+                    .record(z.string())
+                    .refine(
+                        (t) => ["Project", "Environment", "ManagedBy"].every((k) => k in t),
+                        "tags including Project, Environment and ManagedBy",
+                    ),
+            })
+            .strict(),
+    })
+    .passthrough();
 
-const bbwsSchema = z.object({
-    domain: hostname,
-    network: networkSchema,
-    protection: protectionSchema.default({}),
-    database: databaseSchema.default({}),
-    cache: cacheSchema.default({}),
-    storage: storageSchema.default({}),
-    ecs: ecsSchema,
-    monitoring: monitoringSchema,
-    approvals: approvalsSchema,
-    rollout: rolloutSchema.default({}),
-    tenants: z.array(tenantSchema).min(1, "at least one tenant")
-        .max(MAX_TENANTS, `at most ${MAX_TENANTS}: the database, cache and file-system security groups take one inbound rule per tenant, 60 by default (VPC quotas)`),
-    cost: costSchema.default({}),
-}).strict();
+const bbwsSchema = z
+    .object({
+        domain: hostname,
+        network: networkSchema,
+        protection: protectionSchema.default({}),
+        database: databaseSchema.default({}),
+        cache: cacheSchema.default({}),
+        storage: storageSchema.default({}),
+        ecs: ecsSchema,
+        monitoring: monitoringSchema,
+        approvals: approvalsSchema,
+        rollout: rolloutSchema.default({}),
+        tenants: z
+            .array(tenantSchema)
+            .min(1, "at least one tenant")
+            .max(
+                MAX_TENANTS,
+                `at most ${MAX_TENANTS}: the database, cache and file-system security groups take one inbound rule per tenant, 60 by default (VPC quotas)`,
+            ),
+        cost: costSchema.default({}),
+    })
+    .strict();
 
 /** The schemas themselves, for tooling that lists every key (the README's reference is checked against them). */
 export const CONFIG_SCHEMAS = { aws: awsSchema, bbws: bbwsSchema } as const;
@@ -414,7 +528,10 @@ export const TENANT_POSIX_ID_BASE = 20000;
  * or the stack name. The message lists them all, one per line.
  */
 export class ConfigError extends Error {
-    constructor(readonly stack: string, readonly problems: string[]) {
+    constructor(
+        readonly stack: string,
+        readonly problems: string[],
+    ) {
         super(`invalid configuration for stack '${stack}':\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
@@ -435,16 +552,22 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         if (ns === "aws") {
             aws[name] = value;
             if (!AWS_PROVIDER_CONFIG_KEYS.includes(name)) {
-                problems.push(`${key}: the AWS provider defines no such key, so it would be ignored${didYouMean(name, AWS_PROVIDER_CONFIG_KEYS, "aws:")}`);
+                problems.push(
+                    `${key}: the AWS provider defines no such key, so it would be ignored${didYouMean(name, AWS_PROVIDER_CONFIG_KEYS, "aws:")}`,
+                );
             }
         } else if (ns === "bbws") {
             bbws[name] = value;
         } else if (ns === "") {
-            problems.push(`${key}: no namespace, so Pulumi reads it as the project's own key ('<project>:${name}'), which nothing reads; ` +
-                `did you mean 'bbws:${name}'?`);
+            problems.push(
+                `${key}: no namespace, so Pulumi reads it as the project's own key ('<project>:${name}'), which nothing reads; ` +
+                    `did you mean 'bbws:${name}'?`,
+            );
         } else if (ns !== ENGINE_NAMESPACE) {
-            problems.push(`${key}: namespace '${ns}' is read by nothing, so the value would be ignored; ` +
-                `this program reads 'bbws:' and 'aws:' keys${ns.startsWith("bbws") ? `; did you mean 'bbws:${name}'?` : didYouMean(ns, ["bbws", "aws"], "", `:${name}`)}`);
+            problems.push(
+                `${key}: namespace '${ns}' is read by nothing, so the value would be ignored; ` +
+                    `this program reads 'bbws:' and 'aws:' keys${ns.startsWith("bbws") ? `; did you mean 'bbws:${name}'?` : didYouMean(ns, ["bbws", "aws"], "", `:${name}`)}`,
+            );
         }
     }
     const awsResult = awsSchema.safeParse(aws);
@@ -452,8 +575,10 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     if (!awsResult.success) problems.push(...formatIssues("aws", awsResult.error, awsSchema));
     if (!bbwsResult.success) problems.push(...formatIssues("bbws", bbwsResult.error, bbwsSchema));
     if (!isStackName(stack)) {
-        problems.push(`stack name '${stack}': expected a short lowercase environment name such as dev, sit or prod ` +
-            "(2–16 letters, digits and single inner hyphens: it ends S3 bucket, RDS and load balancer names, which refuse the rest)");
+        problems.push(
+            `stack name '${stack}': expected a short lowercase environment name such as dev, sit or prod ` +
+                "(2–16 letters, digits and single inner hyphens: it ends S3 bucket, RDS and load balancer names, which refuse the rest)",
+        );
     }
     if (!awsResult.success || !bbwsResult.success) throw new ConfigError(stack, problems);
 
@@ -507,28 +632,49 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
             else first.set(value, path);
         }
     };
-    seen("tenant id", b.tenants.map((t, i) => [`bbws:tenants[${i}].id`, t.id]));
-    seen("tenant slot", b.tenants.map((t, i) => [`bbws:tenants[${i}].slot`, t.slot]));
-    seen("domain", b.tenants.flatMap((t, i) => [
-        [`bbws:tenants[${i}].id`, `${t.id}.${b.domain}`] as [string, string],
-        ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, d] as [string, string]),
-    ]));
-    seen("alert email", b.monitoring.alertEmails.map((e, i) => [`bbws:monitoring.alertEmails[${i}]`, e]));
-    seen("critical email", b.monitoring.criticalEmails.map((e, i) => [`bbws:monitoring.criticalEmails[${i}]`, e]));
+    seen(
+        "tenant id",
+        b.tenants.map((t, i) => [`bbws:tenants[${i}].id`, t.id]),
+    );
+    seen(
+        "tenant slot",
+        b.tenants.map((t, i) => [`bbws:tenants[${i}].slot`, t.slot]),
+    );
+    seen(
+        "domain",
+        b.tenants.flatMap((t, i) => [
+            [`bbws:tenants[${i}].id`, `${t.id}.${b.domain}`] as [string, string],
+            ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, d] as [string, string]),
+        ]),
+    );
+    seen(
+        "alert email",
+        b.monitoring.alertEmails.map((e, i) => [`bbws:monitoring.alertEmails[${i}]`, e]),
+    );
+    seen(
+        "critical email",
+        b.monitoring.criticalEmails.map((e, i) => [`bbws:monitoring.criticalEmails[${i}]`, e]),
+    );
     b.tenants.forEach((t, i) => {
         const host = `${t.id}.${b.domain}`;
         if (host.length > MAX_HOST_HEADER) {
-            problems.push(`bbws:tenants[${i}].id: its hostname ${host} is ${host.length} characters; a load balancer host-header value takes at most ${MAX_HOST_HEADER} ` +
-                "(shorten the id or bbws:domain)");
+            problems.push(
+                `bbws:tenants[${i}].id: its hostname ${host} is ${host.length} characters; a load balancer host-header value takes at most ${MAX_HOST_HEADER} ` +
+                    "(shorten the id or bbws:domain)",
+            );
         }
         if (!isValidFargateSize(t.cpu, t.memory)) {
-            problems.push(`bbws:tenants[${i}].memory: ${t.memory} MiB is not a Fargate size for cpu ${t.cpu}; ` +
-                `expected one of ${fargateMemoryOptions(t.cpu).join(", ")}`);
+            problems.push(
+                `bbws:tenants[${i}].memory: ${t.memory} MiB is not a Fargate size for cpu ${t.cpu}; ` +
+                    `expected one of ${fargateMemoryOptions(t.cpu).join(", ")}`,
+            );
         }
         const { minCapacity: min, maxCapacity: max } = tenantCapacity(t, b.ecs);
         if (t.singleton && max > 1) {
-            problems.push(`bbws:tenants[${i}].maxCapacity: ${max} tasks, but a singleton holds an exclusive lock on EFS: ` +
-                "a second task would wait on the first one's lock; use 1 (the default for a singleton) or drop singleton");
+            problems.push(
+                `bbws:tenants[${i}].maxCapacity: ${max} tasks, but a singleton holds an exclusive lock on EFS: ` +
+                    "a second task would wait on the first one's lock; use 1 (the default for a singleton) or drop singleton",
+            );
         } else if (min > max) {
             problems.push(`bbws:tenants[${i}]: minCapacity ${min} is greater than maxCapacity ${max}`);
         }
@@ -536,7 +682,10 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
     if (b.ecs.minCapacity > b.ecs.maxCapacity) {
         problems.push(`bbws:ecs: minCapacity ${b.ecs.minCapacity} is greater than maxCapacity ${b.ecs.maxCapacity}`);
     }
-    seen("capacity provider", b.ecs.capacityProviders.map((p, i) => [`bbws:ecs.capacityProviders[${i}].provider`, p.provider]));
+    seen(
+        "capacity provider",
+        b.ecs.capacityProviders.map((p, i) => [`bbws:ecs.capacityProviders[${i}].provider`, p.provider]),
+    );
     if (b.ecs.capacityProviders.filter((p) => p.base > 0).length > 1) {
         problems.push("bbws:ecs.capacityProviders: only one provider may have a base");
     }
@@ -572,17 +721,19 @@ function formatIssues(namespace: string, error: z.ZodError, schema: z.ZodTypeAny
     return error.issues.flatMap((issue) => {
         if (issue.code === "unrecognized_keys" && issue.path.length === 0) {
             const known = objectKeysAt(schema, []);
-            return issue.keys.map((k) => `${namespace}:${k}: unknown key, so the value would be ignored${didYouMean(k, known, `${namespace}:`)}`);
+            return issue.keys.map(
+                (k) => `${namespace}:${k}: unknown key, so the value would be ignored${didYouMean(k, known, `${namespace}:`)}`,
+            );
         }
         const [head, ...rest] = issue.path;
         const key = head === undefined ? namespace : `${namespace}:${String(head)}`;
-        const path = rest.reduce<string>((acc, part) =>
-            typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`, key);
-        const message = issue.code === "invalid_type" && issue.received === "undefined"
-            ? `required, expected ${issue.expected}`
-            : issue.code === "unrecognized_keys"
-                ? issue.keys.map((k) => `unknown key '${k}'${didYouMean(k, objectKeysAt(schema, issue.path))}`).join("; ")
-                : issue.message;
+        const path = rest.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), key);
+        const message =
+            issue.code === "invalid_type" && issue.received === "undefined"
+                ? `required, expected ${issue.expected}`
+                : issue.code === "unrecognized_keys"
+                  ? issue.keys.map((k) => `unknown key '${k}'${didYouMean(k, objectKeysAt(schema, issue.path))}`).join("; ")
+                  : issue.message;
         return [`${path}: ${message}`];
     });
 }
@@ -591,11 +742,15 @@ function formatIssues(namespace: string, error: z.ZodError, schema: z.ZodTypeAny
 function objectKeysAt(schema: z.ZodTypeAny, path: ReadonlyArray<string | number>): string[] {
     let node: z.ZodTypeAny | undefined = schema;
     const unwrap = (s: z.ZodTypeAny): z.ZodTypeAny =>
-        s instanceof z.ZodDefault ? unwrap(s._def.innerType)
-            : s instanceof z.ZodOptional ? unwrap(s.unwrap())
-                : s instanceof z.ZodEffects ? unwrap(s.innerType())
-                    : s instanceof z.ZodArray ? unwrap(s.element)
-                        : s;
+        s instanceof z.ZodDefault
+            ? unwrap(s._def.innerType)
+            : s instanceof z.ZodOptional
+              ? unwrap(s.unwrap())
+              : s instanceof z.ZodEffects
+                ? unwrap(s.innerType())
+                : s instanceof z.ZodArray
+                  ? unwrap(s.element)
+                  : s;
     for (const part of path) {
         if (typeof part === "number") continue;
         const current: z.ZodTypeAny | undefined = node === undefined ? undefined : unwrap(node);

@@ -67,7 +67,7 @@ export function requiredImages(cfg: Pick<PlatformConfig, "ecs" | "tenants">): Re
         const image = needs.get(key)!;
         image.neededBy.push(who);
         const platform = PLATFORM_OF[architecture];
-        image.platforms.set(platform, [...image.platforms.get(platform) ?? [], who]);
+        image.platforms.set(platform, [...(image.platforms.get(platform) ?? []), who]);
     };
     for (const tenant of cfg.tenants) {
         need("wordpress", tenant.imageTag, tenant.architecture, `tenant ${tenant.id}`);

@@ -15,18 +15,40 @@ export interface Phase {
     readonly description: string;
 }
 
-export const PHASES: readonly Phase[] = Object.freeze([
-    { name: "network", type: "bbws:network:NetworkLayer", componentName: "network",
-        description: "VPC, subnets, NAT, security groups, flow logs and VPC endpoints" },
-    { name: "database", type: "bbws:data:DataLayer", componentName: "data",
-        description: "Aurora MySQL, ElastiCache Redis, the data key and their secrets" },
-    { name: "storage", type: "bbws:storage:StorageLayer", componentName: "storage",
-        description: "EFS with a per-tenant access point, S3 buckets, ECR repositories and AWS Backup" },
-    { name: "ecs", type: "bbws:ecs:EcsLayer", componentName: "ecs",
-        description: "ECS cluster, load balancer, IAM roles and one WordPress service per tenant" },
-    { name: "monitoring", type: "bbws:monitoring:MonitoringLayer", componentName: "monitoring",
-        description: "Alarms, dashboard, SNS topics, EventBridge rules and the cost budget" },
-].map((p) => Object.freeze(p as Phase)));
+export const PHASES: readonly Phase[] = Object.freeze(
+    [
+        {
+            name: "network",
+            type: "bbws:network:NetworkLayer",
+            componentName: "network",
+            description: "VPC, subnets, NAT, security groups, flow logs and VPC endpoints",
+        },
+        {
+            name: "database",
+            type: "bbws:data:DataLayer",
+            componentName: "data",
+            description: "Aurora MySQL, ElastiCache Redis, the data key and their secrets",
+        },
+        {
+            name: "storage",
+            type: "bbws:storage:StorageLayer",
+            componentName: "storage",
+            description: "EFS with a per-tenant access point, S3 buckets, ECR repositories and AWS Backup",
+        },
+        {
+            name: "ecs",
+            type: "bbws:ecs:EcsLayer",
+            componentName: "ecs",
+            description: "ECS cluster, load balancer, IAM roles and one WordPress service per tenant",
+        },
+        {
+            name: "monitoring",
+            type: "bbws:monitoring:MonitoringLayer",
+            componentName: "monitoring",
+            description: "Alarms, dashboard, SNS topics, EventBridge rules and the cost budget",
+        },
+    ].map((p) => Object.freeze(p as Phase)),
+);
 
 /** Narrows a string (a CLI argument) to a `PhaseName`; case-sensitive. */
 export function isPhaseName(name: string): name is PhaseName {

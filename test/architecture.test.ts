@@ -40,13 +40,16 @@ function violatingTree(): string {
         "package.json": JSON.stringify({ name: "fixture", dependencies: {}, devDependencies: { chai: "*" } }),
         "tsconfig.json": JSON.stringify({ compilerOptions: { module: "commonjs", strict: true } }),
         "src/config.ts": "export interface PlatformConfig { readonly env: string }\n",
-        "src/load-config.ts": "import type { PlatformConfig } from './config';\nexport const loadConfig = (): PlatformConfig => ({ env: 'dev' });\n",
+        "src/load-config.ts":
+            "import type { PlatformConfig } from './config';\nexport const loadConfig = (): PlatformConfig => ({ env: 'dev' });\n",
         "src/policy/report.ts": "import { renderTable } from '../../automation/table';\nexport const report = renderTable;\n",
         "components/network.ts": "import { loadConfig } from '../src/load-config';\nexport const vpc = loadConfig;\n",
         "components/ok.ts": "import type { PlatformConfig } from '../src/config';\nexport type Args = PlatformConfig;\n",
         "automation/table.ts": "export const renderTable = (): string => '';\n",
-        "automation/gates.ts": "import type { LedgerRecord } from './ledger';\nexport interface Approval { readonly record?: LedgerRecord }\n",
-        "automation/ledger.ts": "import type { Approval } from './gates';\nexport interface LedgerRecord { readonly approvals: Approval[] }\n",
+        "automation/gates.ts":
+            "import type { LedgerRecord } from './ledger';\nexport interface Approval { readonly record?: LedgerRecord }\n",
+        "automation/ledger.ts":
+            "import type { Approval } from './gates';\nexport interface LedgerRecord { readonly approvals: Approval[] }\n",
         "automation/rehearse.ts": "import { scenario } from '../test/support/engine';\nexport const rehearse = scenario;\n",
         "automation/cli.ts": "import { expect } from 'chai';\nexport const check = expect;\n",
         "automation/ok.ts": "import type { PlatformConfig } from '../src/config';\nexport type Env = PlatformConfig['env'];\n",
@@ -80,8 +83,11 @@ describe("architecture: the import rules are enforced", function () {
         it("must report a cycle, even one through types only (gates ↔ ledger)", () => {
             const cycles = found.filter((v) => v.rule.name === "no-cycle");
             expect(cycles).to.have.lengthOf(1);
-            expect([cycles[0].from, ...(cycles[0].cycle ?? []).map((m) => m.name)])
-                .to.have.members(["automation/gates.ts", "automation/ledger.ts", "automation/gates.ts"]);
+            expect([cycles[0].from, ...(cycles[0].cycle ?? []).map((m) => m.name)]).to.have.members([
+                "automation/gates.ts",
+                "automation/ledger.ts",
+                "automation/gates.ts",
+            ]);
         });
 
         it("must report the program importing the driver (src/policy → automation/)", () => {

@@ -30,18 +30,24 @@ describe("README", () => {
 
     it("has exactly the two set-up commands: install and synth offline, then the tests", () => {
         const setup = /## Set up\n\n```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
-        const commands = setup.trim().split("\n").map((l) => l.replace(/\s+#.*$/, "").trim());
+        const commands = setup
+            .trim()
+            .split("\n")
+            .map((l) => l.replace(/\s+#.*$/, "").trim());
         expect(commands).to.deep.equal(["npm ci && npm run synth -- --env dev", "npm ci && npm test"]);
     });
 
     it("carries the naming rules table exactly as automation/aws-name-rules.ts renders it", () => {
         const block = /<!-- generated:name-rules -->\n([\s\S]*?)\n<!-- \/generated:name-rules -->/.exec(readme)?.[1];
-        expect(block, "regenerate with: node -r sucrase/register/ts -e 'console.log(require(\"./automation/aws-name-rules.ts\").renderNameRulesTable())'")
-            .to.equal(renderNameRulesTable());
+        expect(
+            block,
+            "regenerate with: node -r sucrase/register/ts -e 'console.log(require(\"./automation/aws-name-rules.ts\").renderNameRulesTable())'",
+        ).to.equal(renderNameRulesTable());
     });
 
     it("names only npm scripts that exist", () => {
         const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts);
-        for (const [, name] of readme.matchAll(/npm run (?:-s |--silent )?([a-z][a-z:-]*)/g)) expect(scripts, `npm run ${name}`).to.include(name);
+        for (const [, name] of readme.matchAll(/npm run (?:-s |--silent )?([a-z][a-z:-]*)/g))
+            expect(scripts, `npm run ${name}`).to.include(name);
     });
 });

@@ -23,9 +23,23 @@ import { prepareRehearsal } from "../automation/rehearse";
 import { listEnvironments } from "../automation/stack-files";
 import { PROJECT_DIR } from "./support/pulumi";
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }
-interface Job { env?: Record<string, string>; strategy?: { matrix: { include: Array<Record<string, string>> } }; steps: Step[] }
-interface Workflow { env?: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+    name?: string;
+    id?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, string>;
+    env?: Record<string, string>;
+}
+interface Job {
+    env?: Record<string, string>;
+    strategy?: { matrix: { include: Array<Record<string, string>> } };
+    steps: Step[];
+}
+interface Workflow {
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+}
 
 const workflow = (file: string): Workflow => parseYaml(fs.readFileSync(path.join(PROJECT_DIR, ".github", "workflows", file), "utf8"));
 
@@ -47,13 +61,15 @@ const expand = (text: string, ctx: Record<string, unknown>) => text.replace(/\$\
 function checkout(root: string): string {
     const dir = path.join(root, "checkout");
     const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: PROJECT_DIR, encoding: "utf8" })
-        .split("\0").filter((f) => f && f !== "node_modules" && fs.existsSync(path.join(PROJECT_DIR, f)));
+        .split("\0")
+        .filter((f) => f && f !== "node_modules" && fs.existsSync(path.join(PROJECT_DIR, f)));
     for (const file of files) {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.copyFileSync(path.join(PROJECT_DIR, file), path.join(dir, file));
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=ci", "-c", "user.email=ci@example.invalid", ...args], { cwd: dir });
+    const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=ci", "-c", "user.email=ci@example.invalid", ...args], { cwd: dir });
     git("init", "-q");
     fs.appendFileSync(path.join(dir, ".git", "info", "exclude"), "node_modules\n");
     git("add", "-A");
@@ -76,8 +92,13 @@ class JobRun {
     readonly outputs: Record<string, Record<string, string>> = {};
 
     constructor(
-        readonly wf: Workflow, readonly job: Job, readonly cwd: string, readonly temp: string,
-        readonly ctx: Record<string, unknown>, readonly extraEnv: Record<string, string>, readonly artifacts: string,
+        readonly wf: Workflow,
+        readonly job: Job,
+        readonly cwd: string,
+        readonly temp: string,
+        readonly ctx: Record<string, unknown>,
+        readonly extraEnv: Record<string, string>,
+        readonly artifacts: string,
     ) {}
 
     run(): this {
@@ -89,7 +110,11 @@ class JobRun {
     }
 
     private context(): Record<string, unknown> {
-        return { ...this.ctx, runner: { temp: this.temp }, steps: Object.fromEntries(Object.entries(this.outputs).map(([id, o]) => [id, { outputs: o }])) };
+        return {
+            ...this.ctx,
+            runner: { temp: this.temp },
+            steps: Object.fromEntries(Object.entries(this.outputs).map(([id, o]) => [id, { outputs: o }])),
+        };
     }
 
     private uses(step: Step) {
@@ -106,7 +131,8 @@ class JobRun {
         } else if (action === "actions/download-artifact") {
             const match = new RegExp(`^${step.with!.pattern.replace(/\*/g, ".*")}$`);
             for (const name of fs.readdirSync(this.artifacts).filter((n) => match.test(n))) {
-                for (const file of fs.readdirSync(path.join(this.artifacts, name))) fs.copyFileSync(path.join(this.artifacts, name, file), path.join(this.cwd, file));
+                for (const file of fs.readdirSync(path.join(this.artifacts, name)))
+                    fs.copyFileSync(path.join(this.artifacts, name, file), path.join(this.cwd, file));
             }
         }
     }
@@ -114,8 +140,12 @@ class JobRun {
     private script(step: Step) {
         const ctx = this.context();
         const env: Record<string, string> = {
-            PATH: process.env.PATH!, HOME: process.env.HOME ?? os.homedir(), CI: "true", RUNNER_TEMP: this.temp,
-            GITHUB_OUTPUT: path.join(this.temp, `output-${this.runs.length}`), GITHUB_STEP_SUMMARY: path.join(this.temp, "step-summary.md"),
+            PATH: process.env.PATH!,
+            HOME: process.env.HOME ?? os.homedir(),
+            CI: "true",
+            RUNNER_TEMP: this.temp,
+            GITHUB_OUTPUT: path.join(this.temp, `output-${this.runs.length}`),
+            GITHUB_STEP_SUMMARY: path.join(this.temp, "step-summary.md"),
         };
         for (const scope of [this.wf.env, this.job.env, step.env]) {
             for (const [key, value] of Object.entries(scope ?? {})) env[key] = expand(String(value), ctx);
@@ -131,16 +161,33 @@ class JobRun {
         fs.writeFileSync(env.GITHUB_OUTPUT, "");
         const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], { cwd: this.cwd, env, encoding: "utf8" });
         const output = `${result.stdout}\n${result.stderr}`;
-        const records = [...output.matchAll(/ledger (\S*\/bbws-rehearsal-[a-z]+-\w+\S*)/g)].map(([, dir]) => dir)
+        const records = [...output.matchAll(/ledger (\S*\/bbws-rehearsal-[a-z]+-\w+\S*)/g)]
+            .map(([, dir]) => dir)
             .filter((dir) => fs.existsSync(dir) && fs.statSync(dir).isDirectory())
-            .flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".jsonl")).map((f) => fs.readFileSync(path.join(dir, f), "utf8")))
+            .flatMap((dir) =>
+                fs
+                    .readdirSync(dir)
+                    .filter((f) => f.endsWith(".jsonl"))
+                    .map((f) => fs.readFileSync(path.join(dir, f), "utf8")),
+            )
             .join("");
-        this.runs.push({ name: step.name ?? step.run!.split("\n")[0], code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, records });
+        this.runs.push({
+            name: step.name ?? step.run!.split("\n")[0],
+            code: result.status ?? -1,
+            stdout: result.stdout,
+            stderr: result.stderr,
+            records,
+        });
         // Each --rehearse run leaves its folder for inspection (under the OS temp folder, where the engine's caches are warm).
         for (const [folder] of output.matchAll(/\S*\/bbws-rehearsal-[a-z]+-[\w]+/g)) fs.rmSync(folder, { recursive: true, force: true });
         if (step.id) {
-            this.outputs[step.id] = Object.fromEntries(fs.readFileSync(env.GITHUB_OUTPUT, "utf8").split("\n").filter(Boolean)
-                .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+            this.outputs[step.id] = Object.fromEntries(
+                fs
+                    .readFileSync(env.GITHUB_OUTPUT, "utf8")
+                    .split("\n")
+                    .filter(Boolean)
+                    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+            );
         }
     }
 }
@@ -184,15 +231,24 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
             }
             const commentDir = path.join(root, "pull-request", "comment");
             fs.mkdirSync(commentDir);
-            const github = { event: { pull_request: { head: { sha: "0123456789abcdef" } } }, server_url: "https://github.com", repository: "bbws/bbws-platform", run_id: "42" };
+            const github = {
+                event: { pull_request: { head: { sha: "0123456789abcdef" } } },
+                server_url: "https://github.com",
+                repository: "bbws/bbws-platform",
+                run_id: "42",
+            };
             comment = new JobRun(wf, wf.jobs.comment, commentDir, r.temp, { github, vars: VARS }, {}, r.artifacts).run();
         });
 
         for (const env of listEnvironments(PROJECT_DIR)) {
             it(`previews every phase of ${env}, a stack never rolled out, and passes the check`, () => {
                 const runs = previews[env].runs;
-                expect(runs.map((s) => [s.name, s.code]), describeRuns(runs)).to.deep.equal([
-                    ["Preview every phase and evaluate the policies", 0], ["Fail on a policy violation or an error", 0],
+                expect(
+                    runs.map((s) => [s.name, s.code]),
+                    describeRuns(runs),
+                ).to.deep.equal([
+                    ["Preview every phase and evaluate the policies", 0],
+                    ["Fail on a policy violation or an error", 0],
                 ]);
                 expect(previews[env].outputs.preview).to.deep.equal({ rollout: "0", policies: "0" });
             });
@@ -201,7 +257,8 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
         it("says in the comment which gates a rollout of this commit would meet: prod's promotion gate, and the order gate on a fresh stack", () => {
             const text = fs.readFileSync(path.join(root, "pull-request", "comment", "comment.md"), "utf8");
             for (const env of listEnvironments(PROJECT_DIR)) expect(text).to.contain(`## ${env}\n\n### Rollout: network in ${env}`);
-            expect(text).to.contain("| Result | Gate | Rule | Findings | Rollout now |")
+            expect(text)
+                .to.contain("| Result | Gate | Rule | Findings | Rollout now |")
                 .and.match(/would refuse: promotion because network: not completed in sit at commit/)
                 .and.match(/would refuse: order because network: never applied in prod/)
                 .and.contain("PASSED: no mandatory violation without a waiver.");
@@ -209,7 +266,11 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
         });
 
         it("writes no ledger record and leaves the checkout clean", () => {
-            expect(Object.values(previews).flatMap((job) => job.runs.map((run) => run.records)).join("")).to.equal("");
+            expect(
+                Object.values(previews)
+                    .flatMap((job) => job.runs.map((run) => run.records))
+                    .join(""),
+            ).to.equal("");
             expect(gitStatus(cwd)).to.equal("");
         });
     });
@@ -223,8 +284,19 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
         for (const c of cases) {
             it(`rolls out ${c.inputs.phase} to ${c.inputs.env} with approvals '${c.inputs.approvals}', recording it, leaving the checkout clean`, () => {
                 const r = runner(`rollout-${c.inputs.env}`);
-                const job = new JobRun(wf, wf.jobs.rollout, cwd, r.temp, { inputs: c.inputs, vars: { ...VARS, ROLLOUT_LEDGER: r.ledger }, env: wf.env }, {}, r.artifacts).run();
-                expect(job.runs.map((s) => [s.name, s.code]), describeRuns(job.runs)).to.deep.equal([["Roll out", 0]]);
+                const job = new JobRun(
+                    wf,
+                    wf.jobs.rollout,
+                    cwd,
+                    r.temp,
+                    { inputs: c.inputs, vars: { ...VARS, ROLLOUT_LEDGER: r.ledger }, env: wf.env },
+                    {},
+                    r.artifacts,
+                ).run();
+                expect(
+                    job.runs.map((s) => [s.name, s.code]),
+                    describeRuns(job.runs),
+                ).to.deep.equal([["Roll out", 0]]);
                 expect(fs.readFileSync(path.join(r.temp, "step-summary.md"), "utf8")).to.contain(c.expect);
                 expect(job.runs[0].records).to.contain('"result":"succeeded"');
                 expect(gitStatus(cwd)).to.equal("");
@@ -240,17 +312,31 @@ describe("GitHub Actions workflows, run against the rehearsal engine", function 
                 const temp = path.join(r.temp, matrix.env);
                 fs.mkdirSync(temp);
                 const rehearsal = prepareRehearsal(cwd, matrix.env, { dir: path.join(root, "drift", `engine-${matrix.env}`) });
-                const job = new JobRun(wf, wf.jobs.drift, cwd, temp, { matrix, vars: VARS, env: wf.env },
-                    { PATH: `${path.join(rehearsal.pulumiRoot, "bin")}${path.delimiter}${process.env.PATH}` }, r.artifacts).run();
-                expect(job.runs.map((s) => [s.name, s.code]), describeRuns(job.runs)).to.deep.equal([["Refresh preview (never writes the state)", 0]]);
+                const job = new JobRun(
+                    wf,
+                    wf.jobs.drift,
+                    cwd,
+                    temp,
+                    { matrix, vars: VARS, env: wf.env },
+                    { PATH: `${path.join(rehearsal.pulumiRoot, "bin")}${path.delimiter}${process.env.PATH}` },
+                    r.artifacts,
+                ).run();
+                expect(
+                    job.runs.map((s) => [s.name, s.code]),
+                    describeRuns(job.runs),
+                ).to.deep.equal([["Refresh preview (never writes the state)", 0]]);
             }
             const reportDir = path.join(root, "drift", "report");
             fs.mkdirSync(reportDir);
             const report = new JobRun(wf, wf.jobs.report, reportDir, r.temp, { vars: VARS }, {}, r.artifacts).run();
-            expect(report.runs.map((s) => [s.name, s.code]), describeRuns(report.runs)).to.deep.equal([["Assemble the report", 0]]);
+            expect(
+                report.runs.map((s) => [s.name, s.code]),
+                describeRuns(report.runs),
+            ).to.deep.equal([["Assemble the report", 0]]);
             const text = fs.readFileSync(path.join(reportDir, "drift-report.md"), "utf8");
             expect(text).not.to.contain("not checked");
-            for (const env of listEnvironments(PROJECT_DIR)) expect(fs.readFileSync(path.join(reportDir, `drift-${env}.exit`), "utf8").trim()).to.equal("0");
+            for (const env of listEnvironments(PROJECT_DIR))
+                expect(fs.readFileSync(path.join(reportDir, `drift-${env}.exit`), "utf8").trim()).to.equal("0");
             expect(gitStatus(cwd)).to.equal("");
         });
     });

@@ -7,19 +7,51 @@ import { PHASE_NAMES } from "../src/phases";
 import { PROJECT_DIR } from "./support/pulumi";
 
 const WORKFLOW_DIR = path.join(PROJECT_DIR, ".github", "workflows");
-const FILES = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const FILES = fs
+    .readdirSync(WORKFLOW_DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 const SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts;
 
-interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string }
-interface Job { "runs-on": string; needs?: string | string[]; if?: string; permissions?: Record<string, string>; environment?: string; strategy?: any; steps: Step[] }
-interface Workflow { name: string; on: Record<string, any>; permissions?: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    if?: string;
+    id?: string;
+}
+interface Job {
+    "runs-on": string;
+    needs?: string | string[];
+    if?: string;
+    permissions?: Record<string, string>;
+    environment?: string;
+    strategy?: any;
+    steps: Step[];
+}
+interface Workflow {
+    name: string;
+    on: Record<string, any>;
+    permissions?: Record<string, string>;
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+}
 
 const text = (file: string) => fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
 const workflow = (file: string): Workflow => parseYaml(text(file));
 const steps = (wf: Workflow) => Object.entries(wf.jobs).flatMap(([job, j]) => j.steps.map((s) => ({ job, j, s })));
 /** Each `npm run [--silent] <script> -- <args>` of a workflow (up to a pipe, `;`, `&` or backtick): script and flags. */
-const npmRuns = (wf: Workflow) => steps(wf).flatMap(({ job, s }) => [...(s.run ?? "").matchAll(/npm run (?:--silent )?([\w:-]+)([^`|;&\n]*)/g)]
-    .map(([, script, rest]) => ({ job, script, flags: [...rest.matchAll(/(?:^|\s)--([a-z][a-z-]*)/g)].map((m) => m[1]), line: `${script}${rest}` })));
+const npmRuns = (wf: Workflow) =>
+    steps(wf).flatMap(({ job, s }) =>
+        [...(s.run ?? "").matchAll(/npm run (?:--silent )?([\w:-]+)([^`|;&\n]*)/g)].map(([, script, rest]) => ({
+            job,
+            script,
+            flags: [...rest.matchAll(/(?:^|\s)--([a-z][a-z-]*)/g)].map((m) => m[1]),
+            line: `${script}${rest}`,
+        })),
+    );
 
 describe("GitHub Actions workflows", () => {
     it("has the pull-request, nightly drift and manual rollout workflows", () => {
@@ -49,9 +81,13 @@ describe("GitHub Actions workflows", () => {
             });
 
             it("reads AWS credentials only through OIDC role assumption, never stored keys", () => {
-                expect(text(file)).not.to.match(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|secrets\.AWS/i);
+                expect(text(file)).not.to.match(
+                    /aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|secrets\.AWS/i,
+                );
                 for (const { job, j, s } of steps(wf).filter(({ s }) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
-                    expect(s.with, job).to.have.property("role-to-assume").that.matches(/^\$\{\{ vars[.[]/);
+                    expect(s.with, job)
+                        .to.have.property("role-to-assume")
+                        .that.matches(/^\$\{\{ vars[.[]/);
                     expect((j.permissions ?? wf.permissions ?? {})["id-token"], `${job} needs id-token: write`).to.equal("write");
                 }
             });
@@ -59,20 +95,30 @@ describe("GitHub Actions workflows", () => {
             it("keeps the default token read-only and widens it only in the job that needs it", () => {
                 expect(wf.permissions).to.deep.equal({ contents: "read" });
                 for (const [name, job] of Object.entries(wf.jobs)) {
-                    const granted = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+                    const granted = Object.entries(job.permissions ?? {})
+                        .filter(([, v]) => v === "write")
+                        .map(([k]) => k);
                     const usesAws = job.steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                     for (const scope of granted) {
-                        const needed = { "id-token": usesAws, "pull-requests": job.steps.some((s) => s.uses?.startsWith("marocchino/")),
-                            issues: job.steps.some((s) => s.uses?.startsWith("actions/github-script@")) }[scope];
+                        const needed = {
+                            "id-token": usesAws,
+                            "pull-requests": job.steps.some((s) => s.uses?.startsWith("marocchino/")),
+                            issues: job.steps.some((s) => s.uses?.startsWith("actions/github-script@")),
+                        }[scope];
                         expect(needed, `${name} is granted ${scope}: write without using it`).to.equal(true);
                     }
                 }
             });
 
             it("sets up Node 20 with `npm ci`, and installs the Pulumi CLI before any job that runs the engine", () => {
-                for (const [name, job] of Object.entries(wf.jobs).filter(([, j]) => j.steps.some((s) => s.uses?.startsWith("actions/checkout@")))) {
+                for (const [name, job] of Object.entries(wf.jobs).filter(([, j]) =>
+                    j.steps.some((s) => s.uses?.startsWith("actions/checkout@")),
+                )) {
                     expect(job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with, name).to.include({ "node-version": 20 });
-                    expect(job.steps.some((s) => s.run?.trim() === "npm ci"), `${name} runs npm ci`).to.equal(true);
+                    expect(
+                        job.steps.some((s) => s.run?.trim() === "npm ci"),
+                        `${name} runs npm ci`,
+                    ).to.equal(true);
                     const engineStep = job.steps.findIndex((s) => /npm run (--silent )?(rollout|drift)\b/.test(s.run ?? ""));
                     if (engineStep < 0) continue;
                     const install = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
@@ -80,7 +126,9 @@ describe("GitHub Actions workflows", () => {
                     expect(job.steps[install].with).to.deep.equal({ "pulumi-version": "${{ env.PULUMI_VERSION }}" });
                 }
                 if (npmRuns(wf).some((r) => r.script === "rollout" || r.script === "drift")) {
-                    const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+                    const sdk = JSON.parse(
+                        fs.readFileSync(path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+                    ).version;
                     expect(wf.env?.PULUMI_VERSION, "the CLI matches the SDK").to.equal(sdk);
                     expect(wf.env?.PULUMI_BACKEND_URL).to.equal("${{ vars.PULUMI_BACKEND_URL }}");
                 }
@@ -115,8 +163,12 @@ describe("GitHub Actions workflows", () => {
         it("previews every phase of every environment with its policies, each with its own read-only role", () => {
             expect(preview.strategy.matrix.include.map((m: any) => m.env)).to.deep.equal(listEnvironments(PROJECT_DIR));
             expect(preview.strategy["fail-fast"]).to.equal(false);
-            const lines = npmRuns(wf).filter((r) => r.job === "preview").map((r) => r.line);
-            expect(lines.find((l) => l.startsWith("rollout"))).to.contain('--env "$STACK_ENV" --preview-only --phase all --format markdown');
+            const lines = npmRuns(wf)
+                .filter((r) => r.job === "preview")
+                .map((r) => r.line);
+            expect(lines.find((l) => l.startsWith("rollout"))).to.contain(
+                '--env "$STACK_ENV" --preview-only --phase all --format markdown',
+            );
             expect(lines.find((l) => l.startsWith("synth"))).to.contain('--env "$STACK_ENV" --policies --format markdown');
         });
 
@@ -126,7 +178,9 @@ describe("GitHub Actions workflows", () => {
             const fail = names.indexOf("Fail on a policy violation or an error");
             expect(upload).to.be.within(0, fail - 1);
             expect(preview.steps[upload].if).to.equal("always()");
-            expect(preview.steps[fail].run).to.match(/"\$ROLLOUT_EXIT" != 0/).and.match(/"\$POLICIES_EXIT" != 0/);
+            expect(preview.steps[fail].run)
+                .to.match(/"\$ROLLOUT_EXIT" != 0/)
+                .and.match(/"\$POLICIES_EXIT" != 0/);
         });
 
         it("posts all environments as one sticky comment, even when a preview failed", () => {
@@ -151,18 +205,27 @@ describe("GitHub Actions workflows", () => {
             const drift = wf.jobs.drift;
             expect(drift.strategy.matrix.include.map((m: any) => m.env)).to.deep.equal(listEnvironments(PROJECT_DIR));
             expect(drift.strategy["fail-fast"]).to.equal(false);
-            expect(npmRuns(wf).find((r) => r.script === "drift")?.line).to.contain('--env "$STACK_ENV" --format markdown --out "$RUNNER_TEMP/drift-${STACK_ENV}.md"');
+            expect(npmRuns(wf).find((r) => r.script === "drift")?.line).to.contain(
+                '--env "$STACK_ENV" --format markdown --out "$RUNNER_TEMP/drift-${STACK_ENV}.md"',
+            );
             const upload = drift.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
             expect(upload?.if).to.equal("always()");
-            expect(wf.jobs.report.steps.some((s) => s.uses?.startsWith("actions/upload-artifact@") && s.with?.name === "drift-report")).to.equal(true);
+            expect(
+                wf.jobs.report.steps.some((s) => s.uses?.startsWith("actions/upload-artifact@") && s.with?.name === "drift-report"),
+            ).to.equal(true);
         });
 
         it("opens or updates one issue on drift (exit 4) and closes it when every environment is clean", () => {
             const report = wf.jobs.report;
             expect(report.if).to.equal("always()");
             const script = String(report.steps.find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.script);
-            expect(script).to.match(/codes\.includes\(4\)/).and.match(/issues\.create\(/).and.match(/issues\.update\(\{[^}]*body/);
-            expect(script).to.match(/codes\.every\(\(c\) => c === 0\)/).and.match(/state: "closed"/);
+            expect(script)
+                .to.match(/codes\.includes\(4\)/)
+                .and.match(/issues\.create\(/)
+                .and.match(/issues\.update\(\{[^}]*body/);
+            expect(script)
+                .to.match(/codes\.every\(\(c\) => c === 0\)/)
+                .and.match(/state: "closed"/);
             expect(script).to.match(/core\.setFailed/);
         });
     });
@@ -179,12 +242,18 @@ describe("GitHub Actions workflows", () => {
 
         it("runs in the GitHub environment of the same name, so sit and prod wait for its reviewers", () => {
             expect(job.environment).to.equal("${{ inputs.env }}");
-            expect(job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with?.["role-to-assume"]).to.equal("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+            expect(job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with?.["role-to-assume"]).to.equal(
+                "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+            );
         });
 
         it("passes each approval to --approve and never runs two rollouts of one environment at once", () => {
             const step = job.steps.find((s) => /npm run (--silent )?rollout/.test(s.run ?? ""))!;
-            expect(step.env).to.include({ APPROVALS: "${{ inputs.approvals }}", STACK_ENV: "${{ inputs.env }}", PHASE: "${{ inputs.phase }}" });
+            expect(step.env).to.include({
+                APPROVALS: "${{ inputs.approvals }}",
+                STACK_ENV: "${{ inputs.env }}",
+                PHASE: "${{ inputs.phase }}",
+            });
             expect(step.run).to.contain('approve+=(--approve "$approval")').and.contain('"${approve[@]}"');
             expect((wf as any).concurrency).to.deep.equal({ group: "rollout-${{ inputs.env }}", "cancel-in-progress": false });
         });

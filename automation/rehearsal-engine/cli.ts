@@ -30,19 +30,50 @@ import type { OpMap, OpType } from "@pulumi/pulumi/automation";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
 import { PolicyFinding, runPolicyPacks } from "./policy";
+import { argvLogFile, ENGINE_HOME_VAR, Lock, lockFile, readJson, readScenario, Scenario, stateFile, writeJson } from "./scenario";
 import {
-    argvLogFile, ENGINE_HOME_VAR, Lock, lockFile, readJson, readScenario, Scenario, stateFile, writeJson,
-} from "./scenario";
-import { appendHistory, CLI_VERSION, emptyState, PendingOperation, readHistory, readState, StackState, StateResource, writeState } from "./state";
+    appendHistory,
+    CLI_VERSION,
+    emptyState,
+    PendingOperation,
+    readHistory,
+    readState,
+    StackState,
+    StateResource,
+    writeState,
+} from "./state";
 import { changedKeys, computeSteps, Plan, planOf, planViolation, Step, unmetPlan } from "./steps";
 
 /** Exit codes of the CLI (3.227+): 255 for any failure, then these. */
 const EXIT = { failed: 255, stackNotFound: 6, unexpectedChanges: 7, cancelled: 8 } as const;
 
-const VALUE_FLAGS = new Set(["--stack", "--target", "--save-plan", "--plan", "--color", "--exec-kind", "--event-log", "--message",
-    "--page-size", "--page", "--secrets-provider", "--policy-pack"]);
-const BOOLEAN_FLAGS = new Set(["--non-interactive", "--yes", "--skip-preview", "--json", "--show-secrets", "--preview-only",
-    "--target-dependents", "--expect-no-changes", "--diff", "--suppress-outputs", "--suppress-progress"]);
+const VALUE_FLAGS = new Set([
+    "--stack",
+    "--target",
+    "--save-plan",
+    "--plan",
+    "--color",
+    "--exec-kind",
+    "--event-log",
+    "--message",
+    "--page-size",
+    "--page",
+    "--secrets-provider",
+    "--policy-pack",
+]);
+const BOOLEAN_FLAGS = new Set([
+    "--non-interactive",
+    "--yes",
+    "--skip-preview",
+    "--json",
+    "--show-secrets",
+    "--preview-only",
+    "--target-dependents",
+    "--expect-no-changes",
+    "--diff",
+    "--suppress-outputs",
+    "--suppress-progress",
+]);
 
 interface Args {
     readonly words: string[];
@@ -52,7 +83,10 @@ interface Args {
 
 /** A failure the CLI reports with `error: …` on stderr and a non-zero exit code. */
 class CliError extends Error {
-    constructor(message: string, readonly exitCode: number = EXIT.failed) {
+    constructor(
+        message: string,
+        readonly exitCode: number = EXIT.failed,
+    ) {
         super(message);
     }
 }
@@ -98,7 +132,8 @@ async function dispatch(home: string, args: Args, scenario: Scenario): Promise<v
     const command = args.words.join(" ");
     const stack = () => requireStack(home, one(args, "--stack") ?? currentStack(home));
     switch (command) {
-        case "version": return print(`${scenario.version ?? CLI_VERSION}\n`);
+        case "version":
+            return print(`${scenario.version ?? CLI_VERSION}\n`);
         case "whoami": {
             const who = { user: "rehearsal", organizations: [], url: backendUrl(home, scenario) };
             return print(args.booleans.has("--json") ? `${JSON.stringify(who, null, 4)}\n` : `${who.user}\n`);
@@ -123,17 +158,23 @@ async function dispatch(home: string, args: Args, scenario: Scenario): Promise<v
         // kept before an `up` is exported without it. Secrets are `[secret]` either way: nothing is encrypted here.
         case "stack export":
             return print(`${JSON.stringify(readState(home, stack()), null, 4)}\n`);
-        case "cancel": return cancel(home, stack());
-        case "preview": return preview(home, stack(), args, scenario);
-        case "up": return up(home, stack(), args, scenario);
+        case "cancel":
+            return cancel(home, stack());
+        case "preview":
+            return preview(home, stack(), args, scenario);
+        case "up":
+            return up(home, stack(), args, scenario);
         case "refresh":
             if (!args.booleans.has("--preview-only")) break;
             return previewRefresh(home, stack(), args, scenario);
         default:
-            if (args.words[0] === "stack" && args.words[1] === "init") return initStack(home, args.words[2], one(args, "--secrets-provider"));
+            if (args.words[0] === "stack" && args.words[1] === "init")
+                return initStack(home, args.words[2], one(args, "--secrets-provider"));
     }
-    throw new CliError(`the scripted engine does not support 'pulumi ${args.words.join(" ")}' (it answers version, whoami, stack ` +
-        "select/init/output/history/export, preview, up, refresh --preview-only and cancel)");
+    throw new CliError(
+        `the scripted engine does not support 'pulumi ${args.words.join(" ")}' (it answers version, whoami, stack ` +
+            "select/init/output/history/export, preview, up, refresh --preview-only and cancel)",
+    );
 }
 
 function one(args: Args, flag: string): string | undefined {
@@ -181,12 +222,16 @@ function checkLock(home: string, stack: string, scenario: Scenario, project: str
     const lock = readJson<Lock>(lockFile(home, stack));
     if (!lock || lock.backend === unlockedFor) return;
     if (lock.backend === "service") {
-        throw new CliError("[409] Conflict: Another update is currently in progress.\n" +
-            "To learn more about possible reasons and resolution, visit https://www.pulumi.com/docs/common-errors/#conflict");
+        throw new CliError(
+            "[409] Conflict: Another update is currently in progress.\n" +
+                "To learn more about possible reasons and resolution, visit https://www.pulumi.com/docs/common-errors/#conflict",
+        );
     }
-    throw new CliError("the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
-        `  ${backendUrl(home, scenario)}/.pulumi/locks/organization/${project}/${stack}/7c1bd6a4-2f0e-4b8a-9d3e-5a1c0e6f2b94.json: ` +
-        `created by ${lock.holder} at 2026-11-23T09:14:02Z`);
+    throw new CliError(
+        "the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
+            `  ${backendUrl(home, scenario)}/.pulumi/locks/organization/${project}/${stack}/7c1bd6a4-2f0e-4b8a-9d3e-5a1c0e6f2b94.json: ` +
+            `created by ${lock.holder} at 2026-11-23T09:14:02Z`,
+    );
 }
 
 /**
@@ -196,7 +241,10 @@ function checkLock(home: string, stack: string, scenario: Scenario, project: str
 function takeLock(home: string, stack: string, scenario: Scenario, project: string): () => void {
     const file = lockFile(home, stack);
     const url = backendUrl(home, scenario);
-    const lock: Lock = { backend: /^https?:\/\//.test(url) ? "service" : "self-managed", holder: `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})` };
+    const lock: Lock = {
+        backend: /^https?:\/\//.test(url) ? "service" : "self-managed",
+        holder: `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})`,
+    };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
         fs.writeFileSync(file, JSON.stringify(lock), { flag: "wx" });
@@ -207,7 +255,8 @@ function takeLock(home: string, stack: string, scenario: Scenario, project: stri
     return () => fs.rmSync(file, { force: true });
 }
 
-const PENDING_HELP = "These resources are in an unknown state because the Pulumi CLI was interrupted while waiting for changes to these " +
+const PENDING_HELP =
+    "These resources are in an unknown state because the Pulumi CLI was interrupted while waiting for changes to these " +
     "resources to complete. You should confirm whether or not the operations listed completed successfully by checking the state of " +
     "the appropriate provider. For example, if you are using AWS, you can confirm using the AWS Console.\n\n" +
     "Once you have confirmed the status of the interrupted operations, you can repair your stack using `pulumi refresh` which will " +
@@ -215,8 +264,11 @@ const PENDING_HELP = "These resources are in an unknown state because the Pulumi
     "Note that `pulumi refresh` will need to be run interactively to clear pending CREATE operations.";
 
 function pendingMessage(pending: readonly PendingOperation[]): string {
-    return `the current deployment has ${pending.length} resource(s) with pending operations:\n` +
-        pending.map((p) => `  * ${p.resource.urn}, interrupted while ${p.type}\n`).join("") + `\n${PENDING_HELP}`;
+    return (
+        `the current deployment has ${pending.length} resource(s) with pending operations:\n` +
+        pending.map((p) => `  * ${p.resource.urn}, interrupted while ${p.type}\n`).join("") +
+        `\n${PENDING_HELP}`
+    );
 }
 
 /** What one run shares: the sink, the display written to stdout, the counts for the summary. */
@@ -226,14 +278,23 @@ class Session {
     readonly diagnostics: string[] = [];
     readonly violations: string[] = [];
 
-    constructor(readonly sink: EventSink, readonly desired: DesiredState) {}
+    constructor(
+        readonly sink: EventSink,
+        readonly desired: DesiredState,
+    ) {}
 
     /** Releases the stack's lock, when this session took it. */
     release?: () => void;
 
     /** `take`: the operation holds the lock while it runs; else it only fails on another's, except on the backend in `unlockedFor`. */
-    static async open(home: string, stack: string, args: Args, scenario: Scenario, title: string,
-        lock: { readonly take: true } | { readonly unlockedFor?: Lock["backend"] } = {}): Promise<Session> {
+    static async open(
+        home: string,
+        stack: string,
+        args: Args,
+        scenario: Scenario,
+        title: string,
+        lock: { readonly take: true } | { readonly unlockedFor?: Lock["backend"] } = {},
+    ): Promise<Session> {
         const desired = await desiredState(process.cwd(), stack);
         let release: (() => void) | undefined;
         if ("take" in lock) release = takeLock(home, stack, scenario, desired.project);
@@ -253,12 +314,22 @@ class Session {
     /** A violation as the CLI reports one: a `policyEvent`, and a line under "Policy Violations". */
     policy(finding: PolicyFinding): void {
         const { urn, message, policyName, policyPackName, policyPackVersion, enforcementLevel } = finding;
-        this.sink.send({ policyEvent: {
-            resourceUrn: urn, message: `${message}\n`, color: "never", policyName, policyPackName, policyPackVersion,
-            policyPackVersionTag: policyPackVersion, enforcementLevel: enforcementLevel as never,
-        } });
-        this.violations.push(`    [${enforcementLevel}]  ${policyPackName} v${policyPackVersion}  ${policyName}  ` +
-            `(${urn.split("::")[2].split("$").slice(-1)[0]}: ${urn.split("::").slice(-1)[0]})\n      ${message.split("\n").join("\n      ")}`);
+        this.sink.send({
+            policyEvent: {
+                resourceUrn: urn,
+                message: `${message}\n`,
+                color: "never",
+                policyName,
+                policyPackName,
+                policyPackVersion,
+                policyPackVersionTag: policyPackVersion,
+                enforcementLevel: enforcementLevel as never,
+            },
+        });
+        this.violations.push(
+            `    [${enforcementLevel}]  ${policyPackName} v${policyPackVersion}  ${policyName}  ` +
+                `(${urn.split("::")[2].split("$").slice(-1)[0]}: ${urn.split("::").slice(-1)[0]})\n      ${message.split("\n").join("\n      ")}`,
+        );
     }
 
     count(op: Step["op"]): void {
@@ -266,7 +337,9 @@ class Session {
     }
 
     diagnostic(severity: "error" | "warning", message: string, urn?: string): void {
-        this.sink.send({ diagnosticEvent: { ...(urn ? { urn } : {}), prefix: `${severity}: `, message: `${message}\n`, color: "never", severity } });
+        this.sink.send({
+            diagnosticEvent: { ...(urn ? { urn } : {}), prefix: `${severity}: `, message: `${message}\n`, color: "never", severity },
+        });
         this.diagnostics.push(`  ${urn ? `${urn.split("::").slice(-1)[0]}:\n    ` : ""}${severity}: ${message.split("\n").join("\n    ")}`);
     }
 
@@ -278,7 +351,9 @@ class Session {
         await this.sink.close();
         if (this.diagnostics.length) print(`\nDiagnostics:\n${this.diagnostics.join("\n\n")}\n`);
         if (this.violations.length) print(`\nPolicy Violations:\n${this.violations.join("\n")}\n`);
-        const counts = Object.entries(this.changes).map(([op, n]) => `    ${op === "same" ? "" : `${op} `}${n}${op === "same" ? " unchanged" : ""}`);
+        const counts = Object.entries(this.changes).map(
+            ([op, n]) => `    ${op === "same" ? "" : `${op} `}${n}${op === "same" ? " unchanged" : ""}`,
+        );
         print(`\nResources:\n${counts.join("\n")}\n\nDuration: ${durationSeconds}s\n`);
     }
 }
@@ -312,7 +387,9 @@ async function preview(home: string, stack: string, args: Args, scenario: Scenar
     }
     // A preview reports every violation and fails at the end if one was mandatory (step_generator.go: sawError).
     findings.stack.forEach((f) => session.policy(f));
-    const mandatory = [...steps.flatMap((s) => findings.resource(s.urn)), ...findings.stack].some((f) => f.enforcementLevel === "mandatory");
+    const mandatory = [...steps.flatMap((s) => findings.resource(s.urn)), ...findings.stack].some(
+        (f) => f.enforcementLevel === "mandatory",
+    );
     errors.forEach((e) => session.diagnostic("error", e.message, e.urn));
     if (mandatory) session.diagnostic("error", "preview failed", rootUrn(session.desired));
     const planFile = one(args, "--save-plan");
@@ -331,7 +408,11 @@ function matches(urn: string, resource: string): boolean {
 function appliedState(step: Step): StateResource {
     const d = step.new!;
     return {
-        urn: d.urn, custom: d.custom, type: d.type, inputs: d.inputs, outputs: d.outputs,
+        urn: d.urn,
+        custom: d.custom,
+        type: d.type,
+        inputs: d.inputs,
+        outputs: d.outputs,
         ...(d.custom ? { id: step.old?.id ?? d.id } : {}),
         ...(d.parent ? { parent: d.parent } : {}),
         ...(d.dependencies.length ? { dependencies: d.dependencies } : {}),
@@ -377,17 +458,23 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
             process.exit(EXIT.failed);
         }
         interrupted = true;
-        print("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" +
-            "Note that terminating immediately may lead to orphaned resources and other inconsistencies.\n");
+        print(
+            "^C received; cancelling. If you would like to terminate immediately, press ^C again.\n" +
+                "Note that terminating immediately may lead to orphaned resources and other inconsistencies.\n",
+        );
     });
     const resources = new Map(state.deployment.resources.map((r) => [r.urn, r]));
-    const save = (extraPending: PendingOperation[] = []) => writeState(home, stack, ordered(resources, session.desired), extraPending, state);
+    const save = (extraPending: PendingOperation[] = []) =>
+        writeState(home, stack, ordered(resources, session.desired), extraPending, state);
     let outcome: "succeeded" | "failed" | "cancelled" = "succeeded";
     let operations = 0;
     const findings = await policyFindings(args, session.desired);
 
     for (const step of steps) {
-        if (interrupted) { outcome = "cancelled"; break; }
+        if (interrupted) {
+            outcome = "cancelled";
+            break;
+        }
         const violation = plan && planViolation(plan, step);
         if (violation) {
             session.diagnostic("error", violation, step.urn);
@@ -442,9 +529,14 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
     if (outcome === "succeeded") setStackOutputs(resources, session.desired);
     save();
     appendHistory(home, stack, {
-        kind: "update", startTime: new Date(session.started).toISOString(), endTime: new Date().toISOString(),
-        message: one(args, "--message") ?? "", environment: { "exec.kind": "auto.local" }, config: {},
-        result: outcome === "succeeded" ? "succeeded" : "failed", resourceChanges: session.changes,
+        kind: "update",
+        startTime: new Date(session.started).toISOString(),
+        endTime: new Date().toISOString(),
+        message: one(args, "--message") ?? "",
+        environment: { "exec.kind": "auto.local" },
+        config: {},
+        result: outcome === "succeeded" ? "succeeded" : "failed",
+        resourceChanges: session.changes,
     });
     await session.finish();
     if (outcome === "cancelled") throw new CliError("update canceled", EXIT.cancelled);
@@ -456,14 +548,26 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
  * `* modifying RDS Cluster (bbws-aurora-dev): operation error RDS: ModifyCluster, https response error …`.
  * The service and operation are derived from the type token, so they are close to AWS's, not exact.
  */
-function failStep(session: Session, step: Step, message = "api error InvalidParameterCombination: the requested change is not supported"): void {
-    const [doing, action] = ({ create: ["creating", "Create"], replace: ["creating", "Create"], update: ["modifying", "Modify"],
-        same: ["modifying", "Modify"], delete: ["deleting", "Delete"] } as const)[step.op];
+function failStep(
+    session: Session,
+    step: Step,
+    message = "api error InvalidParameterCombination: the requested change is not supported",
+): void {
+    const [doing, action] = (
+        {
+            create: ["creating", "Create"],
+            replace: ["creating", "Create"],
+            update: ["modifying", "Modify"],
+            same: ["modifying", "Modify"],
+            delete: ["deleting", "Delete"],
+        } as const
+    )[step.op];
     const service = step.type.split(":")[1].split("/")[0].toUpperCase();
     const kind = step.type.split(":").slice(-1)[0];
     const inputs = step.new?.inputs ?? step.old?.inputs ?? {};
     const name = String(inputs.name ?? inputs.clusterIdentifier ?? inputs.identifier ?? step.urn.split("::").slice(-1)[0]);
-    const text = `1 error occurred:\n\t* ${step.op === "update" ? "updating" : doing} ${step.urn}: 1 error occurred:\n` +
+    const text =
+        `1 error occurred:\n\t* ${step.op === "update" ? "updating" : doing} ${step.urn}: 1 error occurred:\n` +
         `\t* ${doing} ${service} ${kind} (${name}): operation error ${service}: ${action}${kind}, https response error StatusCode: 400, ` +
         `RequestID: 3f1c2a7e-8d44-4b0e-9a51-6c2e7b9d0f13, ${message}`;
     session.sink.send({ resOpFailedEvent: { metadata: stepMetadata(step, opsOf(step)[0]), status: 0, steps: 1 } });
@@ -474,7 +578,9 @@ function failStep(session: Session, step: Step, message = "api error InvalidPara
 
 /** The packs' findings, by resource for `validateResource` policies and apart for `validateStack` ones. */
 async function policyFindings(args: Args, desired: DesiredState) {
-    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, (message) => { throw new CliError(message); });
+    const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, (message) => {
+        throw new CliError(message);
+    });
     return {
         resource: (urn: string) => all.filter((f) => !f.stackPolicy && f.urn === urn),
         stack: all.filter((f) => f.stackPolicy),
@@ -499,7 +605,8 @@ function ordered(resources: Map<string, StateResource>, desired: DesiredState): 
 
 function changeState(home: string, stack: string, state: StackState, change: NonNullable<Scenario["changeStateBeforeUp"]>): StackState {
     const resources = state.deployment.resources.map((r) =>
-        matches(r.urn, change.resource) ? { ...r, inputs: { ...r.inputs, [change.key]: change.value } } : r);
+        matches(r.urn, change.resource) ? { ...r, inputs: { ...r.inputs, [change.key]: change.value } } : r,
+    );
     writeState(home, stack, resources, state.deployment.pending_operations, state);
     return readState(home, stack)!;
 }
@@ -517,13 +624,28 @@ async function previewRefresh(home: string, stack: string, args: Args, scenario:
         const drift = Object.entries(scenario.drift ?? {}).find(([key]) => matches(r.urn, key))?.[1] ?? {};
         const cloud = { ...r.outputs, ...drift };
         const diffs = changedKeys(r.outputs, cloud);
-        const pre = { op: "refresh" as const, urn: r.urn, type: r.type, old: stateMetadata(r, r.outputs), new: stateMetadata(r, r.outputs), logical: true, provider: r.provider ?? "" };
+        const pre = {
+            op: "refresh" as const,
+            urn: r.urn,
+            type: r.type,
+            old: stateMetadata(r, r.outputs),
+            new: stateMetadata(r, r.outputs),
+            logical: true,
+            provider: r.provider ?? "",
+        };
         const detailedDiff = Object.fromEntries(diffs.map((k) => [k, { diffKind: "update" as never, inputDiff: false }]));
         session.sink.send({ resourcePreEvent: { metadata: pre, planning: true } });
-        session.sink.send({ resOutputsEvent: {
-            metadata: { ...pre, op: diffs.length ? "update" : "same", new: stateMetadata(r, cloud), ...(diffs.length ? { diffs, detailedDiff } : {}) },
-            planning: true,
-        } });
+        session.sink.send({
+            resOutputsEvent: {
+                metadata: {
+                    ...pre,
+                    op: diffs.length ? "update" : "same",
+                    new: stateMetadata(r, cloud),
+                    ...(diffs.length ? { diffs, detailedDiff } : {}),
+                },
+                planning: true,
+            },
+        });
         if (diffs.length) print(` ~  ${r.type} ${r.urn.split("::").slice(-1)[0]} update [diff: ${diffs.map((k) => `~${k}`).join(",")}]\n`);
         session.count(diffs.length ? "update" : "same");
     }

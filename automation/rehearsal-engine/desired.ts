@@ -70,11 +70,14 @@ function cacheKey(projectDir: string, stack: string): string {
 }
 
 function sourceFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return sourceFiles(full);
-        return entry.name.endsWith(".ts") ? [full] : [];
-    }).sort();
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((entry) => {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) return sourceFiles(full);
+            return entry.name.endsWith(".ts") ? [full] : [];
+        })
+        .sort();
 }
 
 async function synthesizeDesired(projectDir: string, stack: string): Promise<DesiredState> {
@@ -93,14 +96,26 @@ async function synthesizeDesired(projectDir: string, stack: string): Promise<Des
             return { ...r, id, outputs: r.inputs };
         }
         if (!r.custom) return { ...r, id: "", outputs: {} };
-        const { id, state } = model.newResource({ type: r.type, name: r.name, inputs: r.inputs, provider: "", custom: true }) as
-            { id: string; state: Record<string, unknown> };
+        const { id, state } = model.newResource({ type: r.type, name: r.name, inputs: r.inputs, provider: "", custom: true }) as {
+            id: string;
+            state: Record<string, unknown>;
+        };
         return { ...r, id, outputs: state };
     });
     const resources = answered.map((r): DesiredResource => ({
-        urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom, inputs: r.inputs, id: r.id, outputs: r.outputs,
-        dependencies: [...r.dependencies], propertyDependencies: r.propertyDependencies, options: r.options,
-        provider: r.custom && !r.type.startsWith("pulumi:providers:") ? r.options.provider ?? providers.get(r.type.split(":")[0]) ?? "" : "",
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent,
+        custom: r.custom,
+        inputs: r.inputs,
+        id: r.id,
+        outputs: r.outputs,
+        dependencies: [...r.dependencies],
+        propertyDependencies: r.propertyDependencies,
+        options: r.options,
+        provider:
+            r.custom && !r.type.startsWith("pulumi:providers:") ? (r.options.provider ?? providers.get(r.type.split(":")[0]) ?? "") : "",
     }));
     return { project: synth.project, stack, resources, outputs: synth.outputs, config: engineConfig(readStackFile(projectDir, stack)) };
 }

@@ -34,11 +34,15 @@ export async function openEventSink(destination: string | undefined): Promise<Ev
     const { EventsClient } = await import("@pulumi/pulumi/proto/events_grpc_pb");
     const { EventRequest } = await import("@pulumi/pulumi/proto/events_pb");
     const client = new EventsClient(destination.slice("tcp://".length), grpc.credentials.createInsecure());
-    const call = client.streamEvents((err: Error | null) => { if (err) process.stderr.write(`event stream: ${err.message}\n`); });
+    const call = client.streamEvents((err: Error | null) => {
+        if (err) process.stderr.write(`event stream: ${err.message}\n`);
+    });
     // The server answers once it has read the whole stream: only then may the CLI exit.
     const done = new Promise<void>((resolve) => call.on("status", () => resolve()));
     return {
-        send: (event) => { call.write(new EventRequest().setEvent(JSON.stringify(stamp(event)))); },
+        send: (event) => {
+            call.write(new EventRequest().setEvent(JSON.stringify(stamp(event))));
+        },
         close: async () => {
             call.end();
             await done;
@@ -53,7 +57,7 @@ export function stateMetadata(r: StateResource | DesiredResource, outputs: Recor
         type: r.type,
         urn: r.urn,
         custom: r.custom,
-        id: "id" in r ? r.id ?? "" : "",
+        id: "id" in r ? (r.id ?? "") : "",
         parent: r.parent ?? "",
         inputs: r.inputs,
         outputs,
@@ -64,10 +68,15 @@ export function stateMetadata(r: StateResource | DesiredResource, outputs: Recor
 /** The metadata of a step event; `op` may be one of the three a replacement is made of. */
 export function stepMetadata(step: Step, op: OpType = step.op, applied = false): StepEventMetadata {
     const provider = step.new?.provider ?? step.old?.provider ?? "";
-    const detailedDiff = Object.fromEntries(step.diffs.map((k) => [k, {
-        diffKind: (step.replaceKeys.includes(k) ? "update-replace" : "update") as never,
-        inputDiff: true,
-    }]));
+    const detailedDiff = Object.fromEntries(
+        step.diffs.map((k) => [
+            k,
+            {
+                diffKind: (step.replaceKeys.includes(k) ? "update-replace" : "update") as never,
+                inputDiff: true,
+            },
+        ]),
+    );
     return {
         op,
         urn: step.urn,

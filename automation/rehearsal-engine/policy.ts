@@ -28,8 +28,11 @@ export interface PolicyFinding {
  * Checks each `--policy-pack` as the CLI loads it (a PulumiPolicy.yaml in the folder), then evaluates
  * ours. `fail` is how the engine reports an error; anything but our pack fails loudly.
  */
-export async function runPolicyPacks(dirs: readonly string[], desired: DesiredState, fail: (message: string) => never):
-    Promise<PolicyFinding[]> {
+export async function runPolicyPacks(
+    dirs: readonly string[],
+    desired: DesiredState,
+    fail: (message: string) => never,
+): Promise<PolicyFinding[]> {
     const findings: PolicyFinding[] = [];
     for (const dir of dirs) {
         const absolute = path.resolve(dir);
@@ -39,7 +42,7 @@ export async function runPolicyPacks(dirs: readonly string[], desired: DesiredSt
         if (fs.realpathSync(absolute) !== fs.realpathSync(BASELINE_PACK_DIR)) {
             fail(`the scripted engine runs only the security baseline (${BASELINE_PACK_DIR}), not the policy pack at '${dir}'`);
         }
-        findings.push(...await evaluateBaseline(absolute, desired));
+        findings.push(...(await evaluateBaseline(absolute, desired)));
     }
     return findings;
 }
@@ -51,13 +54,15 @@ async function evaluateBaseline(dir: string, desired: DesiredState): Promise<Pol
     // name and the version @pulumi/policy reports, so this engine reads both there.
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string; version: string };
     const evaluation = evaluateSynth(desired);
-    return evaluation.outcomes.flatMap((outcome) => outcome.violations.map((v): PolicyFinding => ({
-        urn: v.urn,
-        policyName: v.policy,
-        enforcementLevel: v.level,
-        stackPolicy: outcome.rule.scope === "stack",
-        message: `${outcome.rule.description}\n${v.message}`,
-        policyPackName: manifest.name,
-        policyPackVersion: manifest.version,
-    })));
+    return evaluation.outcomes.flatMap((outcome) =>
+        outcome.violations.map((v): PolicyFinding => ({
+            urn: v.urn,
+            policyName: v.policy,
+            enforcementLevel: v.level,
+            stackPolicy: outcome.rule.scope === "stack",
+            message: `${outcome.rule.description}\n${v.message}`,
+            policyPackName: manifest.name,
+            policyPackVersion: manifest.version,
+        })),
+    );
 }

@@ -92,7 +92,11 @@ export function writeLock(home: string, stack: string, lock: Lock): void {
 /** Every argv logged so far, in order. */
 export function readArgvLog(home: string): ArgvRecord[] {
     if (!fs.existsSync(argvLogFile(home))) return [];
-    return fs.readFileSync(argvLogFile(home), "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    return fs
+        .readFileSync(argvLogFile(home), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
 }
 
 /** The parsed file, unchecked against `T`; undefined when it does not exist. Other read errors and invalid JSON (`SyntaxError`) propagate. */

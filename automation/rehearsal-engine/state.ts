@@ -52,7 +52,13 @@ export function readState(home: string, stack: string): StackState | undefined {
 }
 
 /** Replaces the stack's resources and pending operations, keeping the rest of `previous` (its secrets provider); the manifest is restamped now. */
-export function writeState(home: string, stack: string, resources: StateResource[], pending: PendingOperation[] = [], previous?: StackState): void {
+export function writeState(
+    home: string,
+    stack: string,
+    resources: StateResource[],
+    pending: PendingOperation[] = [],
+    previous?: StackState,
+): void {
     const state: StackState = {
         version: 3,
         deployment: {

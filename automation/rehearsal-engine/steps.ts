@@ -52,7 +52,10 @@ function isGlob(target: string): boolean {
 
 /** `**` crosses URN segments (`::`); `*` stays within one. */
 function globPattern(glob: string): RegExp {
-    const body = glob.split("**").map((part) => part.split("*").map(escapeRegExp).join("(?:(?!::).)*")).join(".*");
+    const body = glob
+        .split("**")
+        .map((part) => part.split("*").map(escapeRegExp).join("(?:(?!::).)*"))
+        .join(".*");
     return new RegExp(`^${body}$`);
 }
 
@@ -64,9 +67,15 @@ function escapeRegExp(text: string): string {
  * The URNs an operation with `options` may touch; of those, the ones the target list names (literals
  * and glob matches, not the root stack and providers that always come along); and the unknown literals.
  */
-function targetedUrns(desired: readonly DesiredResource[], olds: readonly StateResource[], options: TargetOptions):
-    { urns: Set<string>; named: Set<string>; errors: Diagnostic[] } {
-    const all = [...desired.map((d) => ({ urn: d.urn, type: d.type, parent: d.parent ?? undefined, dependencies: d.dependencies })), ...olds];
+function targetedUrns(
+    desired: readonly DesiredResource[],
+    olds: readonly StateResource[],
+    options: TargetOptions,
+): { urns: Set<string>; named: Set<string>; errors: Diagnostic[] } {
+    const all = [
+        ...desired.map((d) => ({ urn: d.urn, type: d.type, parent: d.parent ?? undefined, dependencies: d.dependencies })),
+        ...olds,
+    ];
     const named = new Set<string>();
     const errors: Diagnostic[] = [];
     for (const target of options.targets) {
@@ -108,7 +117,11 @@ function dependentsInState(seeds: ReadonlySet<string>, olds: readonly StateResou
         for (const r of olds) {
             if (found.has(r.urn)) continue;
             const provider = r.provider?.split("::").slice(0, -1).join("::");
-            if ((r.parent && found.has(r.parent)) || (provider && found.has(provider)) || (r.dependencies ?? []).some((d) => found.has(d))) {
+            if (
+                (r.parent && found.has(r.parent)) ||
+                (provider && found.has(provider)) ||
+                (r.dependencies ?? []).some((d) => found.has(d))
+            ) {
                 found.add(r.urn);
                 grew = true;
             }
@@ -147,7 +160,15 @@ export function computeSteps(desired: readonly DesiredResource[], olds: readonly
         const diffs = changedKeys(old.inputs, d.inputs);
         const replaceKeys = replaceKeysOf(d.type, diffs);
         const op: Op = !inScope(d.urn) || diffs.length === 0 ? "same" : replaceKeys.length ? "replace" : "update";
-        steps.push({ op, urn: d.urn, type: d.type, old, new: d, diffs: op === "same" ? [] : diffs, replaceKeys: op === "same" ? [] : replaceKeys });
+        steps.push({
+            op,
+            urn: d.urn,
+            type: d.type,
+            old,
+            new: d,
+            diffs: op === "same" ? [] : diffs,
+            replaceKeys: op === "same" ? [] : replaceKeys,
+        });
     }
     // GenerateDeletes (step_generator.go): a targeted update deletes only what the named targets take
     // with them (themselves and their dependents in the old state), and refuses to delete any of those
@@ -157,8 +178,12 @@ export function computeSteps(desired: readonly DesiredResource[], olds: readonly
     for (const old of [...olds].reverse()) {
         if (wanted.has(old.urn) || (deletable && !deletable.has(old.urn))) continue;
         if (scope && !scope.named.has(old.urn) && !target!.targetDependents) {
-            errors.push({ urn: old.urn, message: `Resource '${old.urn}' will be destroyed but was not specified in --target list.\n` +
-                "Either include resource in --target list or pass --target-dependents to proceed." });
+            errors.push({
+                urn: old.urn,
+                message:
+                    `Resource '${old.urn}' will be destroyed but was not specified in --target list.\n` +
+                    "Either include resource in --target list or pass --target-dependents to proceed.",
+            });
         }
         steps.push({ op: "delete", urn: old.urn, type: old.type, old, diffs: [], replaceKeys: [] });
     }
@@ -166,9 +191,16 @@ export function computeSteps(desired: readonly DesiredResource[], olds: readonly
     // A targeted resource may not depend on (or be the child of) a create the target list leaves out.
     for (const step of steps) {
         if (!step.new || step.op === "same" || step.op === "delete") continue;
-        const needs = [...step.new.dependencies, ...(step.new.parent ? [step.new.parent] : []), ...(step.new.provider ? [step.new.provider.split("::").slice(0, -1).join("::")] : [])];
+        const needs = [
+            ...step.new.dependencies,
+            ...(step.new.parent ? [step.new.parent] : []),
+            ...(step.new.provider ? [step.new.provider.split("::").slice(0, -1).join("::")] : []),
+        ];
         for (const urn of needs.filter((u) => skippedCreates.has(u))) {
-            errors.push({ urn: step.urn, message: `Resource '${step.urn}' depends on '${urn}' which was was not specified in --target list.` });
+            errors.push({
+                urn: step.urn,
+                message: `Resource '${step.urn}' depends on '${urn}' which was was not specified in --target list.`,
+            });
         }
     }
     return { steps, errors };
@@ -182,16 +214,23 @@ export interface Plan {
 
 /** The plan `preview --save-plan` writes: each step's URN constrained to its op, stamped now with the CLI `version`. */
 export function planOf(steps: readonly Step[], version: string): Plan {
-    return { manifest: { time: new Date().toISOString(), version }, resourcePlans: Object.fromEntries(steps.map((s) => [s.urn, { steps: [s.op] }])) };
+    return {
+        manifest: { time: new Date().toISOString(), version },
+        resourcePlans: Object.fromEntries(steps.map((s) => [s.urn, { steps: [s.op] }])),
+    };
 }
 
 /** ConstrainedTo (pkg/resource/deploy/plan.go): an update may fall short of the plan, never go beyond it. */
 function constrainedTo(op: Op, constraint: Op): boolean {
     switch (constraint) {
-        case "create": return op === "same" || op === "create";
-        case "update": return op === "same" || op === "update";
-        case "replace": return op === "same" || op === "update" || op === "replace";
-        default: return op === constraint;
+        case "create":
+            return op === "same" || op === "create";
+        case "update":
+            return op === "same" || op === "update";
+        case "replace":
+            return op === "same" || op === "update" || op === "replace";
+        default:
+            return op === constraint;
     }
 }
 
@@ -201,11 +240,15 @@ export function planViolation(plan: Plan, step: Step): string | undefined {
     if (constraint === undefined) {
         return step.op === "same" ? undefined : `${step.op} is not allowed by the plan: no steps were expected for this resource`;
     }
-    return constrainedTo(step.op, constraint) ? undefined : `${step.op} is not allowed by the plan: this resource is constrained to ${constraint}`;
+    return constrainedTo(step.op, constraint)
+        ? undefined
+        : `${step.op} is not allowed by the plan: this resource is constrained to ${constraint}`;
 }
 
 /** The resources the plan expected to change that the update never reached. */
 export function unmetPlan(plan: Plan, steps: readonly Step[]): string[] {
     const seen = new Set(steps.map((s) => s.urn));
-    return Object.entries(plan.resourcePlans).filter(([urn, p]) => p.steps[0] !== "same" && !seen.has(urn)).map(([urn]) => urn);
+    return Object.entries(plan.resourcePlans)
+        .filter(([urn, p]) => p.steps[0] !== "same" && !seen.has(urn))
+        .map(([urn]) => urn);
 }

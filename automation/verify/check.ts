@@ -61,7 +61,10 @@ export function verdict(problems: readonly string[], seen: string, findings: rea
 
 /** A stack output a check needs is absent or not of the expected shape. */
 export class MissingOutputError extends Error {
-    constructor(readonly key: string, expected: string) {
+    constructor(
+        readonly key: string,
+        expected: string,
+    ) {
         super(`stack output \`${key}\` is missing (expected ${expected})`);
         this.name = "MissingOutputError";
     }
@@ -72,17 +75,26 @@ export class MissingOutputError extends Error {
  * `network.vpcId` and not `network.vpcid`. Maps keyed by tenant id (an index signature) end the path.
  */
 export type OutputPath<T, V, Prefix extends string = ""> = {
-    [K in keyof T & string]: T[K] extends V ? `${Prefix}${K}`
-        : T[K] extends readonly unknown[] ? never
-            : string extends keyof T[K] ? never
-                : T[K] extends object ? OutputPath<T[K], V, `${Prefix}${K}.`> : never
+    [K in keyof T & string]: T[K] extends V
+        ? `${Prefix}${K}`
+        : T[K] extends readonly unknown[]
+          ? never
+          : string extends keyof T[K]
+            ? never
+            : T[K] extends object
+              ? OutputPath<T[K], V, `${Prefix}${K}.`>
+              : never;
 }[keyof T & string];
 
 /** The dotted paths of `T` that are maps keyed by tenant id, such as `storage.accessPointIds`. */
 export type TenantMapPath<T, Prefix extends string = ""> = {
-    [K in keyof T & string]: T[K] extends readonly unknown[] ? never
-        : string extends keyof T[K] ? `${Prefix}${K}`
-            : T[K] extends object ? TenantMapPath<T[K], `${Prefix}${K}.`> : never
+    [K in keyof T & string]: T[K] extends readonly unknown[]
+        ? never
+        : string extends keyof T[K]
+          ? `${Prefix}${K}`
+          : T[K] extends object
+            ? TenantMapPath<T[K], `${Prefix}${K}.`>
+            : never;
 }[keyof T & string];
 
 /**
@@ -117,8 +129,12 @@ export class StackOutputs {
     }
 
     private at(key: string): unknown {
-        return key.split(".").reduce<unknown>((node, part) =>
-            node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined, this.raw);
+        return key
+            .split(".")
+            .reduce<unknown>(
+                (node, part) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined),
+                this.raw,
+            );
     }
 }
 

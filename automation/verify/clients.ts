@@ -60,14 +60,18 @@ export interface HttpsRequest {
 /** One HTTPS GET; resolves with the status code, rejects on a connection, TLS or time-out error. */
 export type HttpsProbe = (request: HttpsRequest) => Promise<{ statusCode: number }>;
 
-export const httpsProbe: HttpsProbe = ({ address, hostname, path, timeoutMs }) => new Promise((resolve, reject) => {
-    // Connecting to the load balancer itself, not to whatever DNS says, tests this environment's ALB;
-    // `servername` makes Node verify the certificate against the tenant's hostname.
-    const req = https.request({ host: address, servername: hostname, headers: { host: hostname }, path, method: "GET", timeout: timeoutMs }, (res) => {
-        res.resume();
-        resolve({ statusCode: res.statusCode ?? 0 });
+export const httpsProbe: HttpsProbe = ({ address, hostname, path, timeoutMs }) =>
+    new Promise((resolve, reject) => {
+        // Connecting to the load balancer itself, not to whatever DNS says, tests this environment's ALB;
+        // `servername` makes Node verify the certificate against the tenant's hostname.
+        const req = https.request(
+            { host: address, servername: hostname, headers: { host: hostname }, path, method: "GET", timeout: timeoutMs },
+            (res) => {
+                res.resume();
+                resolve({ statusCode: res.statusCode ?? 0 });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+        req.on("error", reject);
+        req.end();
     });
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on("error", reject);
-    req.end();
-});

@@ -15,7 +15,8 @@ async function cluster(ctx: CheckContext): Promise<DBCluster> {
 async function replicationGroup(ctx: CheckContext): Promise<ReplicationGroup> {
     const id = ctx.outputs.string("database.redisReplicationGroupId");
     const answer = await ctx.read("elasticache:replication-group", () =>
-        ctx.aws.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })));
+        ctx.aws.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })),
+    );
     const found = answer.ReplicationGroups?.[0];
     if (!found) throw new Error(`Redis replication group ${id} not found`);
     return found;
@@ -28,7 +29,8 @@ export const databaseChecks: readonly Check[] = [
         id: "database-aurora-available",
         phase: "database",
         info: "The Aurora cluster is available.",
-        explanation: "Tenants cannot connect to a cluster that is creating, modifying or failing over; " +
+        explanation:
+            "Tenants cannot connect to a cluster that is creating, modifying or failing over; " +
             "look at the cluster's events in the RDS console.",
         async check(ctx) {
             const c = await cluster(ctx);
@@ -40,7 +42,8 @@ export const databaseChecks: readonly Check[] = [
         id: "database-aurora-encrypted",
         phase: "database",
         info: "Aurora storage is encrypted with the platform's data key.",
-        explanation: "Encryption cannot be turned on after creation; a cluster encrypted with another key " +
+        explanation:
+            "Encryption cannot be turned on after creation; a cluster encrypted with another key " +
             "(or the AWS-managed one) escapes the key policy and its audit trail.",
         async check(ctx) {
             const keyArn = ctx.outputs.string("database.keyArn");
@@ -55,13 +58,16 @@ export const databaseChecks: readonly Check[] = [
         id: "database-aurora-backups",
         phase: "database",
         info: "Automated backups keep the configured number of days, in the configured window.",
-        explanation: "Point-in-time recovery reaches back only as far as the retention; the runbook promises " +
+        explanation:
+            "Point-in-time recovery reaches back only as far as the retention; the runbook promises " +
             "the values in `bbws:database` (backupRetentionDays, backupWindow).",
         async check(ctx) {
             const { backupRetentionDays, backupWindow } = ctx.config.database;
             const c = await cluster(ctx);
             const problems = [
-                ...(c.BackupRetentionPeriod === backupRetentionDays ? [] : [`retention ${c.BackupRetentionPeriod} day(s), expected ${backupRetentionDays}`]),
+                ...(c.BackupRetentionPeriod === backupRetentionDays
+                    ? []
+                    : [`retention ${c.BackupRetentionPeriod} day(s), expected ${backupRetentionDays}`]),
                 ...(c.PreferredBackupWindow === backupWindow ? [] : [`window ${c.PreferredBackupWindow}, expected ${backupWindow}`]),
             ];
             return verdict(problems, `retention ${c.BackupRetentionPeriod} day(s), window ${c.PreferredBackupWindow}`);
@@ -71,27 +77,36 @@ export const databaseChecks: readonly Check[] = [
         id: "database-aurora-instances",
         phase: "database",
         info: "The configured number of instances are available; with two or more, writer and a reader are in different AZs.",
-        explanation: "A reader in another AZ is what a failover promotes when the writer's AZ fails; two " +
+        explanation:
+            "A reader in another AZ is what a failover promotes when the writer's AZ fails; two " +
             "instances in one AZ give no protection against that.",
         async check(ctx) {
             const expected = ctx.config.database.instances;
             const id = ctx.outputs.string("database.clusterIdentifier");
             const c = await cluster(ctx);
-            const answer = await ctx.read("rds:instances", () => ctx.aws.rds.send(new DescribeDBInstancesCommand({
-                Filters: [{ Name: "db-cluster-id", Values: [id] }],
-            })));
+            const answer = await ctx.read("rds:instances", () =>
+                ctx.aws.rds.send(
+                    new DescribeDBInstancesCommand({
+                        Filters: [{ Name: "db-cluster-id", Values: [id] }],
+                    }),
+                ),
+            );
             const instances = answer.DBInstances ?? [];
             const writerId = c.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
             const writer = instances.find((i) => i.DBInstanceIdentifier === writerId);
             const readers = instances.filter((i) => i !== writer);
-            const seen = instances.map((i) => `${i.DBInstanceIdentifier} ${i === writer ? "writer" : "reader"} ${i.DBInstanceStatus} in ${i.AvailabilityZone}`);
+            const seen = instances.map(
+                (i) => `${i.DBInstanceIdentifier} ${i === writer ? "writer" : "reader"} ${i.DBInstanceStatus} in ${i.AvailabilityZone}`,
+            );
             const problems = [
                 ...(instances.length === expected ? [] : [`${instances.length} instance(s), expected ${expected}`]),
                 ...(writer ? [] : ["no writer"]),
-                ...instances.filter((i) => i.DBInstanceStatus !== "available")
+                ...instances
+                    .filter((i) => i.DBInstanceStatus !== "available")
                     .map((i) => `${i.DBInstanceIdentifier} is ${i.DBInstanceStatus}`),
                 ...(expected >= 2 && writer && !readers.some((r) => r.AvailabilityZone !== writer.AvailabilityZone)
-                    ? [`no reader outside the writer's AZ ${writer.AvailabilityZone}`] : []),
+                    ? [`no reader outside the writer's AZ ${writer.AvailabilityZone}`]
+                    : []),
             ];
             return problems.length > 0 ? fail(`${problems.join("; ")} (saw ${list(seen)})`) : pass(list(seen));
         },
@@ -100,7 +115,8 @@ export const databaseChecks: readonly Check[] = [
         id: "database-redis-available",
         phase: "database",
         info: "The Redis replication group is available with the configured nodes; failover and multi-AZ on with two or more.",
-        explanation: "WordPress sessions and object cache live in Redis; with one node per AZ and automatic " +
+        explanation:
+            "WordPress sessions and object cache live in Redis; with one node per AZ and automatic " +
             "failover a node or AZ failure promotes a replica instead of emptying the cache.",
         async check(ctx) {
             const expected = ctx.config.cache.nodes;
@@ -112,15 +128,18 @@ export const databaseChecks: readonly Check[] = [
                 ...(expected >= 2 && g.AutomaticFailover !== "enabled" ? [`automatic failover ${g.AutomaticFailover}`] : []),
                 ...(expected >= 2 && g.MultiAZ !== "enabled" ? [`multi-AZ ${g.MultiAZ}`] : []),
             ];
-            return verdict(problems.map((p) => `${g.ReplicationGroupId}: ${p}`),
-                `${g.ReplicationGroupId} ${g.Status}, ${nodes} node(s), failover ${g.AutomaticFailover}, multi-AZ ${g.MultiAZ}`);
+            return verdict(
+                problems.map((p) => `${g.ReplicationGroupId}: ${p}`),
+                `${g.ReplicationGroupId} ${g.Status}, ${nodes} node(s), failover ${g.AutomaticFailover}, multi-AZ ${g.MultiAZ}`,
+            );
         },
     },
     {
         id: "database-redis-encryption",
         phase: "database",
         info: "Redis encrypts at rest and in transit and requires an AUTH token.",
-        explanation: "None of the three can be switched on in place without a new replication group or a " +
+        explanation:
+            "None of the three can be switched on in place without a new replication group or a " +
             "migration window; a group without them holds session data in the clear.",
         async check(ctx) {
             const g = await replicationGroup(ctx);
@@ -129,15 +148,18 @@ export const databaseChecks: readonly Check[] = [
                 ["encryption in transit", g.TransitEncryptionEnabled],
                 ["AUTH", g.AuthTokenEnabled],
             ];
-            return verdict(flags.filter(([, on]) => !on).map(([what]) => `${g.ReplicationGroupId}: ${what} is off`),
-                `${g.ReplicationGroupId}: ${flags.map(([what, on]) => `${what} ${enabled(on)}`).join(", ")}`);
+            return verdict(
+                flags.filter(([, on]) => !on).map(([what]) => `${g.ReplicationGroupId}: ${what} is off`),
+                `${g.ReplicationGroupId}: ${flags.map(([what, on]) => `${what} ${enabled(on)}`).join(", ")}`,
+            );
         },
     },
     {
         id: "database-secrets-present",
         phase: "database",
         info: "The RDS-managed master secret is active, and every tenant's database secret exists.",
-        explanation: "Tasks read their credentials from these secrets at start; a missing or deleted secret " +
+        explanation:
+            "Tasks read their credentials from these secrets at start; a missing or deleted secret " +
             "stops every new task of that tenant.",
         async check(ctx) {
             const masterArn = ctx.outputs.string("database.masterSecretArn");
@@ -153,8 +175,10 @@ export const databaseChecks: readonly Check[] = [
                 problems.push(`the master secret is ${c.MasterUserSecret.SecretStatus}`);
             }
             for (const s of secrets) {
-                const answer = await orAbsent(ctx.read(`secretsmanager:${s.arn}`, () =>
-                    ctx.aws.secretsManager.send(new DescribeSecretCommand({ SecretId: s.arn }))), "ResourceNotFoundException");
+                const answer = await orAbsent(
+                    ctx.read(`secretsmanager:${s.arn}`, () => ctx.aws.secretsManager.send(new DescribeSecretCommand({ SecretId: s.arn }))),
+                    "ResourceNotFoundException",
+                );
                 if (!answer) problems.push(`${s.label} secret ${s.arn} not found`);
                 else if (answer.DeletedDate) problems.push(`${s.label} secret ${answer.Name} is scheduled for deletion`);
             }

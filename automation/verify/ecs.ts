@@ -1,6 +1,10 @@
 /** Checks after the `ecs` phase: the cluster, each tenant's service and task, the load balancer. */
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, Service } from "@aws-sdk/client-ecs";
-import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+    DescribeListenersCommand,
+    DescribeLoadBalancersCommand,
+    DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { TenantConfig } from "../../src/config";
 import { Check, CheckContext, fail, list, verdict } from "./check";
 
@@ -15,7 +19,9 @@ const SETTLING_TARGET_STATES = ["initial", "draining"];
  * settling right after the apply is expected: it is reported as a warning, not a failure.
  */
 function settlingNote(ctx: CheckContext): string | undefined {
-    return ctx.config.ecs.waitForSteadyState ? undefined : "still settling (bbws:ecs.waitForSteadyState is false): run verify again in a few minutes";
+    return ctx.config.ecs.waitForSteadyState
+        ? undefined
+        : "still settling (bbws:ecs.waitForSteadyState is false): run verify again in a few minutes";
 }
 
 /** How long the HTTPS probe waits for the load balancer. */
@@ -51,8 +57,8 @@ export const ecsChecks: readonly Check[] = [
         id: "ecs-cluster-active",
         phase: "ecs",
         info: "The ECS cluster is active with every configured capacity provider.",
-        explanation: "A service whose strategy names a provider the cluster lacks cannot place tasks; compare " +
-            "`bbws:ecs.capacityProviders`.",
+        explanation:
+            "A service whose strategy names a provider the cluster lacks cannot place tasks; compare " + "`bbws:ecs.capacityProviders`.",
         async check(ctx) {
             const name = ctx.outputs.string("ecs.clusterName");
             const answer = await ctx.read("ecs:cluster", () => ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [name] })));
@@ -71,7 +77,8 @@ export const ecsChecks: readonly Check[] = [
         id: "ecs-services-steady",
         phase: "ecs",
         info: "Every tenant's service is active, runs its desired count, and its primary deployment completed.",
-        explanation: "A deployment that is still in progress or was rolled back by the circuit breaker means the " +
+        explanation:
+            "A deployment that is still in progress or was rolled back by the circuit breaker means the " +
             "new task definition is not what serves the site; look at the service's events. Where the apply does " +
             "not wait for steady state (`bbws:ecs.waitForSteadyState: false`), one still in progress only warns.",
         async check(ctx) {
@@ -101,7 +108,8 @@ export const ecsChecks: readonly Check[] = [
         id: "ecs-task-definitions",
         phase: "ecs",
         info: "Each tenant's task definition is Fargate/awsvpc with its configured cpu, memory and architecture, and its own task role.",
-        explanation: "A task definition that differs from config was registered outside the program; a task role " +
+        explanation:
+            "A task definition that differs from config was registered outside the program; a task role " +
             "shared between tenants, or equal to the execution role, breaks tenant isolation.",
         async check(ctx) {
             const roleArnPrefix = `arn:aws:iam::${ctx.config.accountId}:role/`;
@@ -115,7 +123,8 @@ export const ecsChecks: readonly Check[] = [
                 }
                 const arn = service.taskDefinition;
                 const answer = await ctx.read(`ecs:task-definition:${arn}`, () =>
-                    ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })));
+                    ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+                );
                 const td = answer.taskDefinition;
                 if (!td) {
                     problems.push(`${tenant.id}: task definition ${arn} not found`);
@@ -130,22 +139,31 @@ export const ecsChecks: readonly Check[] = [
                 expect("network mode", td.networkMode, "awsvpc");
                 expect("architecture", architecture, tenant.architecture);
                 if (!td.requiresCompatibilities?.includes("FARGATE")) problems.push(`${tenant.id}: not Fargate-compatible`);
-                for (const [what, role] of [["task role", td.taskRoleArn], ["execution role", td.executionRoleArn]] as const) {
-                    if (!role?.startsWith(roleArnPrefix)) problems.push(`${tenant.id}: ${what} ${role ?? "unset"} is not a role of account ${ctx.config.accountId}`);
+                for (const [what, role] of [
+                    ["task role", td.taskRoleArn],
+                    ["execution role", td.executionRoleArn],
+                ] as const) {
+                    if (!role?.startsWith(roleArnPrefix))
+                        problems.push(`${tenant.id}: ${what} ${role ?? "unset"} is not a role of account ${ctx.config.accountId}`);
                 }
-                if (td.taskRoleArn && td.taskRoleArn === td.executionRoleArn) problems.push(`${tenant.id}: the task role is the execution role`);
+                if (td.taskRoleArn && td.taskRoleArn === td.executionRoleArn)
+                    problems.push(`${tenant.id}: the task role is the execution role`);
                 const sharedWith = td.taskRoleArn ? taskRoles.get(td.taskRoleArn) : undefined;
                 if (sharedWith) problems.push(`${tenant.id}: shares task role ${td.taskRoleArn} with ${sharedWith}`);
                 if (td.taskRoleArn) taskRoles.set(td.taskRoleArn, tenant.id);
             }
-            return verdict(problems, services.map(({ tenant }) => `${tenant.id} ${tenant.cpu}/${tenant.memory} ${tenant.architecture}`).join(", "));
+            return verdict(
+                problems,
+                services.map(({ tenant }) => `${tenant.id} ${tenant.cpu}/${tenant.memory} ${tenant.architecture}`).join(", "),
+            );
         },
     },
     {
         id: "ecs-targets-healthy",
         phase: "ecs",
         info: "Every tenant's target group has targets, all healthy.",
-        explanation: "The load balancer only sends requests to healthy targets; an unhealthy one usually fails the " +
+        explanation:
+            "The load balancer only sends requests to healthy targets; an unhealthy one usually fails the " +
             "health-check path (`bbws:ecs.healthCheckPath`) or cannot reach the database or EFS. Where the apply " +
             "does not wait for steady state, targets still registering or draining only warn.",
         async check(ctx) {
@@ -156,7 +174,8 @@ export const ecsChecks: readonly Check[] = [
             for (const tenant of ctx.config.tenants) {
                 const arn = ctx.outputs.tenant("ecs.targetGroupArns", tenant.id);
                 const answer = await ctx.read(`elbv2:target-health:${arn}`, () =>
-                    ctx.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })));
+                    ctx.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+                );
                 const targets = answer.TargetHealthDescriptions ?? [];
                 const healthy = targets.filter((t) => t.TargetHealth?.State === "healthy");
                 seen.push(`${tenant.id} ${healthy.length}/${targets.length} healthy`);
@@ -164,7 +183,9 @@ export const ecsChecks: readonly Check[] = [
                 for (const t of targets.filter((t) => t.TargetHealth?.State !== "healthy")) {
                     const state = t.TargetHealth?.State ?? "unknown";
                     const why = t.TargetHealth?.Description ?? t.TargetHealth?.Reason;
-                    (note && SETTLING_TARGET_STATES.includes(state) ? settling : problems).push(`${tenant.id}: ${t.Target?.Id} is ${state}${why ? ` (${why})` : ""}`);
+                    (note && SETTLING_TARGET_STATES.includes(state) ? settling : problems).push(
+                        `${tenant.id}: ${t.Target?.Id} is ${state}${why ? ` (${why})` : ""}`,
+                    );
                 }
             }
             return verdict(problems, seen.join(", "), settling.length > 0 && note ? [...settling, note] : []);
@@ -177,10 +198,14 @@ export const ecsChecks: readonly Check[] = [
         explanation: "Sites are served only over TLS; plain HTTP exists only to redirect.",
         async check(ctx) {
             const arn = ctx.outputs.string("ecs.loadBalancerArn");
-            const lbs = await ctx.read("elbv2:load-balancer", () => ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })));
+            const lbs = await ctx.read("elbv2:load-balancer", () =>
+                ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
+            );
             const lb = lbs.LoadBalancers?.[0];
             if (!lb) return fail(`load balancer ${arn} not found`);
-            const answer = await ctx.read("elbv2:listeners", () => ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn })));
+            const answer = await ctx.read("elbv2:listeners", () =>
+                ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn })),
+            );
             const listeners = answer.Listeners ?? [];
             const https = listeners.find((l) => l.Protocol === "HTTPS" && l.Port === 443);
             const http = listeners.find((l) => l.Protocol === "HTTP" && l.Port === 80);
@@ -192,30 +217,39 @@ export const ecsChecks: readonly Check[] = [
                 ...(http && redirect?.Protocol !== "HTTPS" ? ["HTTP 80 does not redirect to HTTPS"] : []),
                 ...listeners.filter((l) => l !== https && l !== http).map((l) => `unexpected listener ${l.Protocol} ${l.Port}`),
             ];
-            return verdict(problems, `${lb.LoadBalancerName} ${lb.State?.Code}: HTTPS 443 (${https?.SslPolicy}), HTTP 80 ${http ? "redirects" : "closed"}`);
+            return verdict(
+                problems,
+                `${lb.LoadBalancerName} ${lb.State?.Code}: HTTPS 443 (${https?.SslPolicy}), HTTP 80 ${http ? "redirects" : "closed"}`,
+            );
         },
     },
     {
         id: "ecs-alb-answers-https",
         phase: "ecs",
         info: "The load balancer answers HTTPS for each tenant's hostname with a trusted certificate and no server error.",
-        explanation: "This is the check a person would do with a browser: it catches a certificate that does not " +
+        explanation:
+            "This is the check a person would do with a browser: it catches a certificate that does not " +
             "cover the hostname, a listener rule that sends the host nowhere, and 5xx from the tasks.",
         async check(ctx) {
             const address = ctx.outputs.string("ecs.loadBalancerDnsName");
             const path = ctx.config.ecs.healthCheckPath;
-            const results = await Promise.all(ctx.config.tenants.map(async (tenant) => {
-                const hostname = tenant.hostnames[0];
-                try {
-                    const { statusCode } = await ctx.read(`https:${hostname}`, () =>
-                        ctx.probe({ address, hostname, path, timeoutMs: PROBE_TIMEOUT_MS }));
-                    return { hostname, ok: statusCode < 500, seen: `${statusCode}` };
-                } catch (err) {
-                    return { hostname, ok: false, seen: (err as Error).message };
-                }
-            }));
-            return verdict(results.filter((r) => !r.ok).map((r) => `https://${r.hostname}${path}: ${r.seen}`),
-                results.map((r) => `https://${r.hostname}${path} ${r.seen}`).join(", "));
+            const results = await Promise.all(
+                ctx.config.tenants.map(async (tenant) => {
+                    const hostname = tenant.hostnames[0];
+                    try {
+                        const { statusCode } = await ctx.read(`https:${hostname}`, () =>
+                            ctx.probe({ address, hostname, path, timeoutMs: PROBE_TIMEOUT_MS }),
+                        );
+                        return { hostname, ok: statusCode < 500, seen: `${statusCode}` };
+                    } catch (err) {
+                        return { hostname, ok: false, seen: (err as Error).message };
+                    }
+                }),
+            );
+            return verdict(
+                results.filter((r) => !r.ok).map((r) => `https://${r.hostname}${path}: ${r.seen}`),
+                results.map((r) => `https://${r.hostname}${path} ${r.seen}`).join(", "),
+            );
         },
     },
 ];

@@ -66,7 +66,7 @@ export async function verifyPhase(phase: PhaseName, ctx: VerifyContext, deps: Ve
 }
 
 async function runCheck(check: Check, ctx: CheckContext, retry: RetryOptions): Promise<CheckResult> {
-    return { id: check.id, phase: check.phase, ...await outcomeOf(check, ctx, retry) };
+    return { id: check.id, phase: check.phase, ...(await outcomeOf(check, ctx, retry)) };
 }
 
 /** A check's answer, or the result its error stands for: it never throws. */

@@ -8,15 +8,19 @@ const PENDING = "PendingConfirmation";
 
 /** Every alarm of the environment: the monitoring layer names them `bbws-<env>-<what>`. */
 async function environmentAlarms(ctx: CheckContext): Promise<Array<MetricAlarm | CompositeAlarm>> {
-    return ctx.read("cloudwatch:alarms", () => allPages(async (token) => {
-        const page = await ctx.aws.cloudwatch.send(new DescribeAlarmsCommand({
-            AlarmNamePrefix: `bbws-${ctx.env}-`,
-            AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-            MaxRecords: 100,
-            NextToken: token,
-        }));
-        return { items: [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])], next: page.NextToken };
-    }));
+    return ctx.read("cloudwatch:alarms", () =>
+        allPages(async (token) => {
+            const page = await ctx.aws.cloudwatch.send(
+                new DescribeAlarmsCommand({
+                    AlarmNamePrefix: `bbws-${ctx.env}-`,
+                    AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+                    MaxRecords: 100,
+                    NextToken: token,
+                }),
+            );
+            return { items: [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])], next: page.NextToken };
+        }),
+    );
 }
 
 /** The two topics with the emails config subscribes to each. */
@@ -32,8 +36,8 @@ export const monitoringChecks: readonly Check[] = [
         id: "monitoring-alarms-exist",
         phase: "monitoring",
         info: "Every alarm the stack created exists under the environment's `bbws-<env>-` prefix.",
-        explanation: "An alarm deleted or renamed by hand stops paging without anyone noticing; re-apply the " +
-            "monitoring phase to restore it.",
+        explanation:
+            "An alarm deleted or renamed by hand stops paging without anyone noticing; re-apply the " + "monitoring phase to restore it.",
         async check(ctx) {
             const expected = ctx.outputs.strings("monitoring.alarmNames");
             const present = new Set((await environmentAlarms(ctx)).map((a) => a.AlarmName));
@@ -47,13 +51,15 @@ export const monitoringChecks: readonly Check[] = [
         id: "monitoring-alarms-quiet",
         phase: "monitoring",
         info: "No alarm of the environment is in ALARM (a warning: it may be real).",
-        explanation: "Right after a rollout an alarm in ALARM is either a real problem the rollout caused or a " +
+        explanation:
+            "Right after a rollout an alarm in ALARM is either a real problem the rollout caused or a " +
             "threshold that does not fit; look before signing the phase off.",
         async check(ctx) {
             const alarms = await environmentAlarms(ctx);
             const firing = alarms.filter((a) => a.StateValue === "ALARM").map((a) => a.AlarmName ?? "?");
-            const counts = ["OK", "INSUFFICIENT_DATA", "ALARM"].map((state) =>
-                `${alarms.filter((a) => a.StateValue === state).length} ${state}`).join(", ");
+            const counts = ["OK", "INSUFFICIENT_DATA", "ALARM"]
+                .map((state) => `${alarms.filter((a) => a.StateValue === state).length} ${state}`)
+                .join(", ");
             return firing.length > 0 ? warn(`in ALARM: ${list(firing)} (${counts})`) : pass(counts);
         },
     },
@@ -65,28 +71,38 @@ export const monitoringChecks: readonly Check[] = [
         async check(ctx) {
             const problems: string[] = [];
             for (const topic of topics(ctx)) {
-                const answer = await orAbsent(ctx.read(`sns:attributes:${topic.arn}`, () =>
-                    ctx.aws.sns.send(new GetTopicAttributesCommand({ TopicArn: topic.arn }))), "NotFoundException");
+                const answer = await orAbsent(
+                    ctx.read(`sns:attributes:${topic.arn}`, () => ctx.aws.sns.send(new GetTopicAttributesCommand({ TopicArn: topic.arn }))),
+                    "NotFoundException",
+                );
                 if (!answer) problems.push(`${topic.label} topic ${topic.arn} not found`);
                 else if (!answer.Attributes?.KmsMasterKeyId) problems.push(`${topic.label} topic ${topic.arn} is not encrypted`);
             }
-            return verdict(problems, topics(ctx).map((t) => `${t.label} ${t.arn}`).join(", "));
+            return verdict(
+                problems,
+                topics(ctx)
+                    .map((t) => `${t.label} ${t.arn}`)
+                    .join(", "),
+            );
         },
     },
     {
         id: "monitoring-subscriptions-confirmed",
         phase: "monitoring",
         info: "Every configured email is subscribed to its topic and has confirmed (a warning until someone clicks the link).",
-        explanation: "SNS sends nothing to an email that has not confirmed its subscription; ask the owner of the " +
+        explanation:
+            "SNS sends nothing to an email that has not confirmed its subscription; ask the owner of the " +
             "address to confirm, or fix `bbws:monitoring.alertEmails` / `criticalEmails`.",
         async check(ctx) {
             const findings: string[] = [];
             const seen: string[] = [];
             for (const topic of topics(ctx)) {
-                const subscriptions = await ctx.read(`sns:subscriptions:${topic.arn}`, () => allPages(async (token) => {
-                    const page = await ctx.aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.arn, NextToken: token }));
-                    return { items: page.Subscriptions, next: page.NextToken };
-                }));
+                const subscriptions = await ctx.read(`sns:subscriptions:${topic.arn}`, () =>
+                    allPages(async (token) => {
+                        const page = await ctx.aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.arn, NextToken: token }));
+                        return { items: page.Subscriptions, next: page.NextToken };
+                    }),
+                );
                 for (const email of topic.emails) {
                     const subscription = subscriptions.find((s) => s.Protocol === "email" && s.Endpoint === email);
                     if (!subscription) findings.push(`${email} is not subscribed to ${topic.label}`);
@@ -104,8 +120,11 @@ export const monitoringChecks: readonly Check[] = [
         explanation: "Operations open the dashboard first during an incident; an empty or missing one costs minutes.",
         async check(ctx) {
             const name = ctx.outputs.string("monitoring.dashboardName");
-            const answer = await orAbsent(ctx.read("cloudwatch:dashboard", () =>
-                ctx.aws.cloudwatch.send(new GetDashboardCommand({ DashboardName: name }))), "DashboardNotFoundError", "ResourceNotFound");
+            const answer = await orAbsent(
+                ctx.read("cloudwatch:dashboard", () => ctx.aws.cloudwatch.send(new GetDashboardCommand({ DashboardName: name }))),
+                "DashboardNotFoundError",
+                "ResourceNotFound",
+            );
             if (!answer) return fail(`dashboard ${name} not found`);
             const widgets = widgetCount(answer.DashboardBody);
             return widgets > 0 ? pass(`${name}: ${widgets} widgets`) : fail(`${name} has no widgets`);

@@ -23,13 +23,29 @@ export const DEFAULT_RETRY: RetryOptions = {
 };
 
 const THROTTLING_NAMES = new Set([
-    "BandwidthLimitExceeded", "EC2ThrottledException", "LimitExceededException", "PriorRequestNotComplete",
-    "ProvisionedThroughputExceededException", "RequestLimitExceeded", "RequestThrottled",
-    "RequestThrottledException", "SlowDown", "ThrottledException", "Throttling", "ThrottlingException",
+    "BandwidthLimitExceeded",
+    "EC2ThrottledException",
+    "LimitExceededException",
+    "PriorRequestNotComplete",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "ThrottledException",
+    "Throttling",
+    "ThrottlingException",
     "TooManyRequestsException",
 ]);
-const TRANSIENT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "InternalError",
-    "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException"]);
+const TRANSIENT_NAMES = new Set([
+    "TimeoutError",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+]);
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 
@@ -53,10 +69,12 @@ export function isThrottling(err: unknown): boolean {
 /** Worth asking again: throttled, a server-side fault, a time-out or a dropped connection. */
 export function isTransient(err: unknown): boolean {
     const e = (err ?? {}) as AwsErrorLike;
-    return isThrottling(err)
-        || TRANSIENT_NAMES.has(e.name ?? "")
-        || TRANSIENT_STATUS.has(e.$metadata?.httpStatusCode ?? 0)
-        || NETWORK_CODES.has(e.code ?? "");
+    return (
+        isThrottling(err) ||
+        TRANSIENT_NAMES.has(e.name ?? "") ||
+        TRANSIENT_STATUS.has(e.$metadata?.httpStatusCode ?? 0) ||
+        NETWORK_CODES.has(e.code ?? "")
+    );
 }
 
 /** The wait before attempt `attempt + 1` (attempt counts from 1). */

@@ -58,9 +58,7 @@ export interface Judgement {
 export function judge(rule: Rule, resource: ResourceView, context: RuleContext, waivers: readonly Waiver[], today: string): Judgement {
     const messages = rule.check(resource, context);
     const waiver = waivers.find((w) => waives(w, rule.name, resource.urn, resource.name, today));
-    return waiver
-        ? { violations: [], waived: messages.map((message) => ({ message, waiver })) }
-        : { violations: messages, waived: [] };
+    return waiver ? { violations: [], waived: messages.map((message) => ({ message, waiver })) } : { violations: messages, waived: [] };
 }
 
 /**
@@ -81,7 +79,14 @@ export function evaluate(resources: readonly ResourceView[], options: EvaluateOp
         const waived: Violation[] = [];
         for (const resource of targets) {
             const found = judge(rule, resource, context, waivers, today);
-            const base = { policy: rule.name, control: rule.control, level: rule.level, urn: resource.urn, name: resource.name, type: resource.type };
+            const base = {
+                policy: rule.name,
+                control: rule.control,
+                level: rule.level,
+                urn: resource.urn,
+                name: resource.name,
+                type: resource.type,
+            };
             violations.push(...found.violations.map((message) => ({ ...base, message })));
             waived.push(...found.waived.map(({ message, waiver }) => ({ ...base, message, waiver })));
         }

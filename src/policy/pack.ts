@@ -3,7 +3,15 @@
  * the rules' pure `check`, with the same waivers and environment scopes as the offline report. The
  * environment is the stack name in each URN, so the pack needs no configuration.
  */
-import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    Policies,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import { judge } from "./evaluate";
 import { appliesIn, ResourceView, Rule, stackOfUrn } from "./rule";
 import { RULES } from "./rules";
@@ -23,11 +31,16 @@ export function crossGuardPolicies(rules: readonly Rule[] = RULES, waivers: read
             description: rule.description,
             enforcementLevel: rule.level,
             remediationSteps: rule.explanation,
-            framework: { name: "AWS Foundational Security Best Practices", version: "1.0.0", reference: rule.control, specification: rule.description },
+            framework: {
+                name: "AWS Foundational Security Best Practices",
+                version: "1.0.0",
+                reference: rule.control,
+                specification: rule.description,
+            },
         };
         return rule.scope === "stack"
-            ? { ...common, validateStack: validateStack(rule, waivers, today) } satisfies StackValidationPolicy
-            : { ...common, validateResource: validateResource(rule, waivers, today) } satisfies ResourceValidationPolicy;
+            ? ({ ...common, validateStack: validateStack(rule, waivers, today) } satisfies StackValidationPolicy)
+            : ({ ...common, validateResource: validateResource(rule, waivers, today) } satisfies ResourceValidationPolicy);
     });
 }
 
@@ -36,7 +49,14 @@ function validateResource(rule: Rule, waivers: readonly Waiver[], today: string)
         const env = stackOfUrn(args.urn);
         if (!rule.types.includes(args.type) || !appliesIn(rule, env)) return;
         // Props stay behind CrossGuard's proxy: reading a value unknown during preview skips the rule for that resource.
-        const view: ResourceView = { type: args.type, name: args.name, urn: args.urn, parent: args.opts.parent, inputs: args.props, dependencies: {} };
+        const view: ResourceView = {
+            type: args.type,
+            name: args.name,
+            urn: args.urn,
+            parent: args.opts.parent,
+            inputs: args.props,
+            dependencies: {},
+        };
         for (const message of judge(rule, view, { env, resources: [view] }, waivers, today).violations) report(message);
     };
 }

@@ -79,9 +79,10 @@ export function ofTypes(resources: readonly ResourceView[], types: readonly stri
  */
 export function refersTo(source: ResourceView, property: string, target: ResourceView, all: readonly ResourceView[]): boolean {
     const urns = source.dependencies[property] ?? [];
-    const related = new Set([target.urn, ...all
-        .filter((r) => r.name === target.name && (r.urn === target.parent || r.parent === target.urn))
-        .map((r) => r.urn)]);
+    const related = new Set([
+        target.urn,
+        ...all.filter((r) => r.name === target.name && (r.urn === target.parent || r.parent === target.urn)).map((r) => r.urn),
+    ]);
     return urns.some((urn) => related.has(urn));
 }
 

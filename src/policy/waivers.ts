@@ -21,7 +21,8 @@ export const WAIVERS: readonly Waiver[] = Object.freeze([
     {
         policy: "s3-17-kms-encryption",
         resource: "storage-logs",
-        reason: "Load balancer access-log delivery writes with SSE-S3 (AES256) only; a KMS default would drop every " +
+        reason:
+            "Load balancer access-log delivery writes with SSE-S3 (AES256) only; a KMS default would drop every " +
             "log. The bucket holds logs, not tenant data, is versioned, TLS-only and blocks public access.",
         owner: "tech-lead",
         expires: "2027-05-31",
@@ -29,7 +30,8 @@ export const WAIVERS: readonly Waiver[] = Object.freeze([
     {
         policy: "rds-7-cluster-deletion-protection",
         resource: "urn:pulumi:dev::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora",
-        reason: "dev is torn down and rebuilt from the program and holds only sample tenants; deletion protection " +
+        reason:
+            "dev is torn down and rebuilt from the program and holds only sample tenants; deletion protection " +
             "would block that teardown. sit and prod keep deletion protection (config refuses it off where state is protected).",
         owner: "tech-lead",
         expires: "2027-05-31",

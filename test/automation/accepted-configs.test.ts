@@ -8,7 +8,14 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import { createPlatform } from "../../src/program";
 import {
-    ConfigError, fargateMemoryOptions, isStackName, MAX_TENANTS, parseConfig, PlatformConfig, RESERVED_TENANT_IDS, SUPPORTED_REGIONS,
+    ConfigError,
+    fargateMemoryOptions,
+    isStackName,
+    MAX_TENANTS,
+    parseConfig,
+    PlatformConfig,
+    RESERVED_TENANT_IDS,
+    SUPPORTED_REGIONS,
 } from "../../src/config";
 import { runUnderMocks, DuplicateUrnError } from "../../automation/mock-run";
 import { NameRuleError } from "../../automation/aws-name-rules";
@@ -16,11 +23,14 @@ import { ENVIRONMENTS, stackFileConfig } from "../support/pulumi";
 
 /** Runs the whole program for `cfg` under the AWS model; rejects as the engine or AWS would. */
 async function deploy(cfg: PlatformConfig): Promise<void> {
-    await runUnderMocks({
-        project: "bbws-platform",
-        stack: cfg.env,
-        model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
-    }, () => createPlatform(cfg));
+    await runUnderMocks(
+        {
+            project: "bbws-platform",
+            stack: cfg.env,
+            model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
+        },
+        () => createPlatform(cfg),
+    );
 }
 
 /** A stack file's config with the stack renamed and the tenants replaced (raw, as in YAML). */
@@ -42,21 +52,69 @@ function accepted(env: string, raw: Record<string, unknown>): PlatformConfig | u
 
 /** Words the platform itself uses in names: ids built from them probe for collisions with its own resources. */
 const PLATFORM_WORDS = [
-    "migration", "sessions", "secure", "auth", "key", "salt", "logged", "in", "nonce", "cpu", "memory", "scaling",
-    "execution", "role", "task", "policy", "salts", "value", "logs", "tg", "rule", "dns", "service", "db", "password",
-    "sg", "from", "alb", "to", "database", "cache", "efs", "https", "out", "wordpress", "repo", "lifecycle", "tenant",
-    "exec", "ecs", "healthy", "targets", "aurora", "redis", "mount", "backup", "assets", "artifacts",
+    "migration",
+    "sessions",
+    "secure",
+    "auth",
+    "key",
+    "salt",
+    "logged",
+    "in",
+    "nonce",
+    "cpu",
+    "memory",
+    "scaling",
+    "execution",
+    "role",
+    "task",
+    "policy",
+    "salts",
+    "value",
+    "logs",
+    "tg",
+    "rule",
+    "dns",
+    "service",
+    "db",
+    "password",
+    "sg",
+    "from",
+    "alb",
+    "to",
+    "database",
+    "cache",
+    "efs",
+    "https",
+    "out",
+    "wordpress",
+    "repo",
+    "lifecycle",
+    "tenant",
+    "exec",
+    "ecs",
+    "healthy",
+    "targets",
+    "aurora",
+    "redis",
+    "mount",
+    "backup",
+    "assets",
+    "artifacts",
 ];
 
 const label = (min: number, max: number) => fc.stringMatching(new RegExp(`^[a-z][a-z0-9-]{${min - 2},${max - 2}}[a-z0-9]$`));
 const wordsId = fc.array(fc.constantFrom(...PLATFORM_WORDS), { minLength: 1, maxLength: 4 }).map((w) => w.join("-"));
 const tenantId = fc.oneof(label(3, 29), wordsId, fc.constant("a".repeat(29)));
 /** A DNS name of 1–4 labels under a TLD, up to about 200 characters: config refuses what a load balancer cannot route. */
-const dnsName = fc.array(fc.stringMatching(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/), { minLength: 1, maxLength: 4 })
+const dnsName = fc
+    .array(fc.stringMatching(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/), { minLength: 1, maxLength: 4 })
     .map((labels) => `${labels.join(".")}.io`);
-const fargateSize = fc.constantFrom(256, 512, 1024, 2048, 4096, 8192, 16384)
+const fargateSize = fc
+    .constantFrom(256, 512, 1024, 2048, 4096, 8192, 16384)
     .chain((cpu) => fc.constantFrom(...fargateMemoryOptions(cpu)).map((memory) => ({ cpu, memory })));
-const capacity = fc.option(fc.record({ minCapacity: fc.integer({ min: 0, max: 5 }), maxCapacity: fc.integer({ min: 1, max: 20 }) }), { nil: undefined });
+const capacity = fc.option(fc.record({ minCapacity: fc.integer({ min: 0, max: 5 }), maxCapacity: fc.integer({ min: 1, max: 20 }) }), {
+    nil: undefined,
+});
 const tenant = fc.record({
     id: tenantId,
     size: fargateSize,
@@ -70,43 +128,56 @@ const tenant = fc.record({
     domains: fc.array(dnsName, { maxLength: 2 }),
 });
 /** Ids made from another tenant's id and a word the platform uses, on either side: `exec-<id>`, `<id>-cpu`. */
-const derivedIds = fc.array(fc.record({ from: fc.nat(), word: fc.constantFrom(...PLATFORM_WORDS), before: fc.boolean() }), { maxLength: 3 });
-const stackName = fc.oneof(fc.constantFrom(...ENVIRONMENTS), fc.stringMatching(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,7}){0,2}$/).filter(isStackName));
-const vpc = fc.record({ octet: fc.integer({ min: 0, max: 255 }), prefix: fc.integer({ min: 16, max: 20 }), azCount: fc.constantFrom(2, 3) })
+const derivedIds = fc.array(fc.record({ from: fc.nat(), word: fc.constantFrom(...PLATFORM_WORDS), before: fc.boolean() }), {
+    maxLength: 3,
+});
+const stackName = fc.oneof(
+    fc.constantFrom(...ENVIRONMENTS),
+    fc.stringMatching(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,7}){0,2}$/).filter(isStackName),
+);
+const vpc = fc
+    .record({ octet: fc.integer({ min: 0, max: 255 }), prefix: fc.integer({ min: 16, max: 20 }), azCount: fc.constantFrom(2, 3) })
     .map(({ octet, prefix, azCount }) => ({ vpcCidr: `10.${octet}.0.0/${prefix}`, azCount }));
 const email = fc.constantFrom("ops@bbws.io", "oncall@bbws.io", "a.very.long.name+alerts@platform.bbws.io");
-const config = fc.record({
-    base: fc.constantFrom(...ENVIRONMENTS),
-    env: stackName,
-    region: fc.constantFrom(...SUPPORTED_REGIONS),
-    domain: fc.oneof(fc.constantFrom("bbws.io", "sit.bbws.io"), dnsName),
-    vpc,
-    alertEmails: fc.array(email, { maxLength: 3 }),
-    ecsCapacity: fc.record({ minCapacity: fc.integer({ min: 0, max: 4 }), maxCapacity: fc.integer({ min: 1, max: 20 }) }),
-    tenants: fc.array(tenant, { minLength: 1, maxLength: 8 }),
-    derived: derivedIds,
-    slots: fc.uniqueArray(fc.integer({ min: 1, max: 9999 }), { minLength: 11, maxLength: 11 }),
-}).map(({ base, env, region, domain, vpc, alertEmails, ecsCapacity, tenants, derived, slots }) => {
-    const raw = rawConfig(base, env, []) as Record<string, any>;
-    const shaped = tenants.map(({ size, imageTag, capacity, ...t }) => ({ ...t, ...size, ...capacity, ...(imageTag ? { imageTag } : {}) }));
-    const more = derived.map(({ from, word, before }) => {
-        const source = shaped[from % shaped.length];
-        return { ...source, id: before ? `${word}-${source.id}` : `${source.id}-${word}`, domains: [] };
+const config = fc
+    .record({
+        base: fc.constantFrom(...ENVIRONMENTS),
+        env: stackName,
+        region: fc.constantFrom(...SUPPORTED_REGIONS),
+        domain: fc.oneof(fc.constantFrom("bbws.io", "sit.bbws.io"), dnsName),
+        vpc,
+        alertEmails: fc.array(email, { maxLength: 3 }),
+        ecsCapacity: fc.record({ minCapacity: fc.integer({ min: 0, max: 4 }), maxCapacity: fc.integer({ min: 1, max: 20 }) }),
+        tenants: fc.array(tenant, { minLength: 1, maxLength: 8 }),
+        derived: derivedIds,
+        slots: fc.uniqueArray(fc.integer({ min: 1, max: 9999 }), { minLength: 11, maxLength: 11 }),
+    })
+    .map(({ base, env, region, domain, vpc, alertEmails, ecsCapacity, tenants, derived, slots }) => {
+        const raw = rawConfig(base, env, []) as Record<string, any>;
+        const shaped = tenants.map(({ size, imageTag, capacity, ...t }) => ({
+            ...t,
+            ...size,
+            ...capacity,
+            ...(imageTag ? { imageTag } : {}),
+        }));
+        const more = derived.map(({ from, word, before }) => {
+            const source = shaped[from % shaped.length];
+            return { ...source, id: before ? `${word}-${source.id}` : `${source.id}-${word}`, domains: [] };
+        });
+        const all = [...shaped, ...more].map((t, i) => ({ ...t, slot: slots[i] }));
+        return {
+            env,
+            raw: {
+                ...raw,
+                "aws:region": region,
+                "bbws:domain": domain,
+                "bbws:network": { ...raw["bbws:network"], ...vpc },
+                "bbws:ecs": { ...raw["bbws:ecs"], ...ecsCapacity },
+                "bbws:monitoring": { ...raw["bbws:monitoring"], alertEmails },
+                "bbws:tenants": all,
+            },
+        };
     });
-    const all = [...shaped, ...more].map((t, i) => ({ ...t, slot: slots[i] }));
-    return {
-        env,
-        raw: {
-            ...raw,
-            "aws:region": region,
-            "bbws:domain": domain,
-            "bbws:network": { ...raw["bbws:network"], ...vpc },
-            "bbws:ecs": { ...raw["bbws:ecs"], ...ecsCapacity },
-            "bbws:monitoring": { ...raw["bbws:monitoring"], alertEmails },
-            "bbws:tenants": all,
-        },
-    };
-});
 
 describe("every config the schema accepts deploys (names, auto-names and URNs as AWS and the engine take them)", function () {
     this.timeout(180000);
@@ -117,8 +188,14 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
             // 128 characters in labels of at most 63 (the host-header limit, and DNS's per label).
             const longest = (i: number) => `${"d".repeat(60)}.${"e".repeat(53)}${String(i).padStart(2, "0")}.example.com`;
             const tenants = Array.from({ length: 12 }, (_, i) => ({
-                id: `${"t".repeat(27)}${String(i).padStart(2, "0")}`, slot: 9999 - i, cpu: 16384, memory: 122880,
-                singleton: i % 2 === 0, execEnabled: true, migrationSidecar: true, domains: [longest(i), `www${i}.example.com`],
+                id: `${"t".repeat(27)}${String(i).padStart(2, "0")}`,
+                slot: 9999 - i,
+                cpu: 16384,
+                memory: 122880,
+                singleton: i % 2 === 0,
+                execEnabled: true,
+                migrationSidecar: true,
+                domains: [longest(i), `www${i}.example.com`],
             }));
             const cfg = accepted(env, rawConfig(base, env, tenants));
             expect(cfg, `${env} config`).to.not.equal(undefined);
@@ -133,12 +210,15 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
 
     it("generated configs across the schema's whole range", async () => {
         let deployed = 0;
-        await fc.assert(fc.asyncProperty(config, async ({ env, raw }) => {
-            const cfg = accepted(env, raw);
-            fc.pre(cfg !== undefined);
-            await deploy(cfg!);
-            deployed++;
-        }), { numRuns: 20 });
+        await fc.assert(
+            fc.asyncProperty(config, async ({ env, raw }) => {
+                const cfg = accepted(env, raw);
+                fc.pre(cfg !== undefined);
+                await deploy(cfg!);
+                deployed++;
+            }),
+            { numRuns: 20 },
+        );
         // The generators must mostly produce configs the schema accepts, or the property tests little.
         expect(deployed, "configs the schema accepted").to.be.at.least(10);
     });
@@ -153,36 +233,52 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
     describe("the offline run refuses what the engine and AWS refuse", () => {
         it("two resources under one URN (the engine: 'Duplicate resource URN')", async () => {
             const pulumi = await import("@pulumi/pulumi");
-            const run = runUnderMocks({ project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } }, () => {
-                new pulumi.ComponentResource("bbws:test:Twice", "same");
-                new pulumi.ComponentResource("bbws:test:Twice", "same");
-            });
+            const run = runUnderMocks(
+                { project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } },
+                () => {
+                    new pulumi.ComponentResource("bbws:test:Twice", "same");
+                    new pulumi.ComponentResource("bbws:test:Twice", "same");
+                },
+            );
             await expectRejection(run, DuplicateUrnError, /Duplicate resource URN '.*bbws:test:Twice::same'/);
         });
 
         it("an auto-name over the type's limit (target groups: 32, pulumi-aws provider/aliases.go)", async () => {
             const aws = await import("@pulumi/aws");
-            const run = runUnderMocks({ project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } }, () => {
-                new aws.lb.TargetGroup("ecs-abcdefghijklmnopqr-tg", { port: 80, protocol: "HTTP", targetType: "ip", vpcId: "vpc-1" });
-            });
-            await expectRejection(run, NameRuleError, /auto-name 'ecs-abcdefghijklmnopqr-tg-' plus 7 random characters is 33 characters; at most 32/);
+            const run = runUnderMocks(
+                { project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } },
+                () => {
+                    new aws.lb.TargetGroup("ecs-abcdefghijklmnopqr-tg", { port: 80, protocol: "HTTP", targetType: "ip", vpcId: "vpc-1" });
+                },
+            );
+            await expectRejection(
+                run,
+                NameRuleError,
+                /auto-name 'ecs-abcdefghijklmnopqr-tg-' plus 7 random characters is 33 characters; at most 32/,
+            );
         });
 
         it("a name AWS has already given out (IAM role names are unique in the account)", async () => {
             const aws = await import("@pulumi/aws");
-            const run = runUnderMocks({ project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } }, () => {
-                new aws.iam.Role("first", { name: "bbws-task-dev", assumeRolePolicy: "{}" });
-                // IAM does not distinguish names by case (CreateRole); the dependent policy's own failure must not crash the run.
-                const second = new aws.iam.Role("second", { name: "BBWS-Task-Dev", assumeRolePolicy: "{}" });
-                new aws.iam.RolePolicy("second-policy", { role: second.id, policy: "{}" });
-            });
+            const run = runUnderMocks(
+                { project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } },
+                () => {
+                    new aws.iam.Role("first", { name: "bbws-task-dev", assumeRolePolicy: "{}" });
+                    // IAM does not distinguish names by case (CreateRole); the dependent policy's own failure must not crash the run.
+                    const second = new aws.iam.Role("second", { name: "BBWS-Task-Dev", assumeRolePolicy: "{}" });
+                    new aws.iam.RolePolicy("second-policy", { role: second.id, policy: "{}" });
+                },
+            );
             await expectRejection(run, NameRuleError, /name 'BBWS-Task-Dev' is already taken by resource 'first'/);
         });
     });
 });
 
 async function expectRejection(run: Promise<unknown>, type: new (...args: any[]) => Error, message: RegExp): Promise<void> {
-    const err = await run.then(() => undefined, (e: unknown) => e);
+    const err = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+    );
     expect(err, "the run was refused").to.be.instanceOf(type);
     expect((err as Error).message).to.match(message);
 }

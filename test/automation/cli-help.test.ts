@@ -9,7 +9,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../support/pulumi";
 
-const COMMANDS = fs.readdirSync(path.join(PROJECT_DIR, "automation")).filter((f) => f.endsWith("-cli.ts")).map((f) => f.replace(/\.ts$/, ""));
+const COMMANDS = fs
+    .readdirSync(path.join(PROJECT_DIR, "automation"))
+    .filter((f) => f.endsWith("-cli.ts"))
+    .map((f) => f.replace(/\.ts$/, ""));
 
 describe("every command answers --help without loading Pulumi or the AWS SDK", function () {
     this.timeout(60000);
@@ -20,9 +23,12 @@ describe("every command answers --help without loading Pulumi or the AWS SDK", f
 
     for (const command of COMMANDS) {
         it(`${command}: --help answers with exit 0 and no @pulumi or @aws-sdk module loaded`, () => {
-            const script = `require('./automation/${command}').main(['--help'], require('./automation/io').memoryIo())` +
+            const script =
+                `require('./automation/${command}').main(['--help'], require('./automation/io').memoryIo())` +
                 ".then((code) => console.log(code, Object.keys(require.cache).filter((k) => /@pulumi|@aws-sdk/.test(k)).length))";
-            expect(execFileSync("node", ["-r", "sucrase/register/ts", "-e", script], { cwd: PROJECT_DIR }).toString().trim()).to.equal("0 0");
+            expect(execFileSync("node", ["-r", "sucrase/register/ts", "-e", script], { cwd: PROJECT_DIR }).toString().trim()).to.equal(
+                "0 0",
+            );
         });
     }
 });

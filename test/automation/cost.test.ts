@@ -1,8 +1,20 @@
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import {
-    alarmMetricCount, budgetWarning, diffEstimates, estimateCost, FREE_TYPES, freeReason, PRICE_UNITS, PRICERS, PRICES,
-    PriceTable, tasksByProvider, tenantOf, unitOf, UnknownResourceTypeError,
+    alarmMetricCount,
+    budgetWarning,
+    diffEstimates,
+    estimateCost,
+    FREE_TYPES,
+    freeReason,
+    PRICE_UNITS,
+    PRICERS,
+    PRICES,
+    PriceTable,
+    tasksByProvider,
+    tenantOf,
+    unitOf,
+    UnknownResourceTypeError,
 } from "../../automation/cost";
 import { main } from "../../automation/cost-cli";
 import { main as synthMain } from "../../automation/synth-cli";
@@ -34,8 +46,16 @@ const TABLE: PriceTable = {
 let serial = 0;
 function res(type: string, name: string, inputs: Record<string, unknown>, phase: SynthResource["phase"] = "network"): SynthResource {
     return {
-        urn: `urn:pulumi:t::p::${type}::${name}-${serial++}`, type, name, phase, parent: null, custom: true, inputs,
-        dependencies: [], propertyDependencies: {}, options: DEFAULT_OPTIONS,
+        urn: `urn:pulumi:t::p::${type}::${name}-${serial++}`,
+        type,
+        name,
+        phase,
+        parent: null,
+        custom: true,
+        inputs,
+        dependencies: [],
+        propertyDependencies: {},
+        options: DEFAULT_OPTIONS,
     };
 }
 const synthOf = (...resources: SynthResource[]): SynthResult => ({ project: "p", stack: "t", resources, outputs: {} });
@@ -45,9 +65,30 @@ const round = (n: number | undefined) => (n === undefined ? undefined : Math.rou
 /** A service of `tasks` tasks (its auto-scaling minimum) of 0.5 vCPU / 1 GB, for tenant `tenant`. */
 function service(tenant: string, tasks: number, strategy: unknown[]): SynthResource[] {
     return [
-        res("aws:ecs/taskDefinition:TaskDefinition", `ecs-${tenant}-task`, { family: `wp-${tenant}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: "X86_64" } }, "ecs"),
-        res("aws:ecs/service:Service", `ecs-${tenant}-service`, { name: `wp-${tenant}`, cluster: "arn:aws:ecs:x:1:cluster/c", taskDefinition: `arn:aws:ecs:x:1:task-definition/wp-${tenant}:1`, capacityProviderStrategies: strategy, tags: { Tenant: tenant } }, "ecs"),
-        res("aws:appautoscaling/target:Target", `ecs-${tenant}-scaling`, { resourceId: `service/c/wp-${tenant}`, minCapacity: tasks, maxCapacity: 10 }, "ecs"),
+        res(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            `ecs-${tenant}-task`,
+            { family: `wp-${tenant}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: "X86_64" } },
+            "ecs",
+        ),
+        res(
+            "aws:ecs/service:Service",
+            `ecs-${tenant}-service`,
+            {
+                name: `wp-${tenant}`,
+                cluster: "arn:aws:ecs:x:1:cluster/c",
+                taskDefinition: `arn:aws:ecs:x:1:task-definition/wp-${tenant}:1`,
+                capacityProviderStrategies: strategy,
+                tags: { Tenant: tenant },
+            },
+            "ecs",
+        ),
+        res(
+            "aws:appautoscaling/target:Target",
+            `ecs-${tenant}-scaling`,
+            { resourceId: `service/c/wp-${tenant}`, minCapacity: tasks, maxCapacity: 10 },
+            "ecs",
+        ),
     ];
 }
 
@@ -64,20 +105,37 @@ describe("cost estimate", () => {
         });
 
         it("one NAT gateway per AZ triples the hours", () => {
-            const e = estimate(synthOf(res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 3, natGateways: { strategy: "OnePerAz" } })));
+            const e = estimate(
+                synthOf(res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 3, natGateways: { strategy: "OnePerAz" } })),
+            );
             expect(e.lines[0].quantity).to.equal(3 * 730);
         });
 
         it("splits tasks over capacity providers as ECS does: the base first, the rest by weight", () => {
-            expect(tasksByProvider(3, [{ capacityProvider: "FARGATE", base: 1, weight: 1 }, { capacityProvider: "FARGATE_SPOT", weight: 3 }]))
-                .to.deep.equal({ FARGATE: 1.5, FARGATE_SPOT: 1.5 });
-            expect(tasksByProvider(1, [{ capacityProvider: "FARGATE_SPOT", weight: 4 }, { capacityProvider: "FARGATE", base: 1, weight: 1 }]))
-                .to.deep.equal({ FARGATE_SPOT: 0, FARGATE: 1 });
+            expect(
+                tasksByProvider(3, [
+                    { capacityProvider: "FARGATE", base: 1, weight: 1 },
+                    { capacityProvider: "FARGATE_SPOT", weight: 3 },
+                ]),
+            ).to.deep.equal({ FARGATE: 1.5, FARGATE_SPOT: 1.5 });
+            expect(
+                tasksByProvider(1, [
+                    { capacityProvider: "FARGATE_SPOT", weight: 4 },
+                    { capacityProvider: "FARGATE", base: 1, weight: 1 },
+                ]),
+            ).to.deep.equal({ FARGATE_SPOT: 0, FARGATE: 1 });
             expect(tasksByProvider(2, [])).to.deep.equal({ FARGATE: 2 });
         });
 
         it("a service of 3 tasks at 0.5 vCPU / 1 GB, 1.5 on Fargate and 1.5 on Spot: 21.90 + 4.38 + 6.57 + 1.314", () => {
-            const e = estimate(synthOf(...service("shop", 3, [{ capacityProvider: "FARGATE", base: 1, weight: 1 }, { capacityProvider: "FARGATE_SPOT", weight: 3 }])));
+            const e = estimate(
+                synthOf(
+                    ...service("shop", 3, [
+                        { capacityProvider: "FARGATE", base: 1, weight: 1 },
+                        { capacityProvider: "FARGATE_SPOT", weight: 3 },
+                    ]),
+                ),
+            );
             expect(e.lines.map((l) => [l.priceKey, l.quantity, round(l.usd)])).to.deep.equal([
                 ["fargate.X86_64.vcpuHour", 547.5, 21.9],
                 ["fargate.X86_64.gbHour", 1095, 4.38],
@@ -88,19 +146,36 @@ describe("cost estimate", () => {
         });
 
         it("a log group holds a month's ingestion for its retention: 2 GB kept 45 days is 3 GB-month", () => {
-            const e = estimate(synthOf(res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/x", retentionInDays: 45 })), { ...DEFAULTS, otherLogGbPerMonth: 2 });
-            expect(e.lines.map((l) => [l.item, l.quantity, round(l.usd)])).to.deep.equal([["log ingestion", 2, 1], ["log storage", 3, 0.09]]);
+            const e = estimate(synthOf(res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/x", retentionInDays: 45 })), {
+                ...DEFAULTS,
+                otherLogGbPerMonth: 2,
+            });
+            expect(e.lines.map((l) => [l.item, l.quantity, round(l.usd)])).to.deep.equal([
+                ["log ingestion", 2, 1],
+                ["log storage", 3, 0.09],
+            ]);
         });
 
         it("a metric-math alarm pays for each metric it reads, not for its expressions", () => {
-            const inputs = { metricQueries: [{ id: "e1", expression: "m1/m2" }, { id: "m1", metric: { period: 300 } }, { id: "m2", metric: { period: 300 } }] };
+            const inputs = {
+                metricQueries: [
+                    { id: "e1", expression: "m1/m2" },
+                    { id: "m1", metric: { period: 300 } },
+                    { id: "m2", metric: { period: 300 } },
+                ],
+            };
             expect(alarmMetricCount(inputs)).to.equal(2);
             expect(alarmMetricCount({ metricName: "CPUUtilization" })).to.equal(1);
             expect(round(estimate(synthOf(res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", inputs, "monitoring"))).total)).to.equal(0.2);
         });
 
         it("reports a price the table lacks as unpriced, never as zero, and keeps it out of the total", () => {
-            const e = estimate(synthOf(res("aws:kms/key:Key", "key", {}), res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } })));
+            const e = estimate(
+                synthOf(
+                    res("aws:kms/key:Key", "key", {}),
+                    res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } }),
+                ),
+            );
             const key = e.lines.find((l) => l.priceKey === "kms.keyMonth")!;
             expect(key.usd).to.equal(undefined);
             expect(key.unit).to.equal("key-month");
@@ -109,13 +184,16 @@ describe("cost estimate", () => {
         });
 
         it("shares the shared cost by task vCPU: 1 vCPU against 0.5 carries two thirds", () => {
-            const e = estimate(synthOf(
-                ...service("big", 2, []), ...service("small", 1, []),
-                res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } }),
-            ));
+            const e = estimate(
+                synthOf(
+                    ...service("big", 2, []),
+                    ...service("small", 1, []),
+                    res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } }),
+                ),
+            );
             const [big, small] = e.tenants;
             expect([big.tenant, big.vcpu, round(big.share), small.vcpu]).to.deep.equal(["big", 1, round(2 / 3), 0.5]);
-            expect(round(big.shared)).to.equal(round(41.15 * 2 / 3));
+            expect(round(big.shared)).to.equal(round((41.15 * 2) / 3));
             expect(round(big.own)).to.equal(round(2 * 0.5 * 730 * 0.04 + 2 * 730 * 0.004));
             expect(round(big.total + small.total)).to.equal(round(e.total));
         });
@@ -126,18 +204,26 @@ describe("cost estimate", () => {
         });
 
         it("prices the DR replica in cost.drRegion when the replica-lag alarm says it exists", () => {
-            const e = estimate(synthOf(
-                res("aws:rds/clusterInstance:ClusterInstance", "db-1", { instanceClass: "db.r6g.large" }, "database"),
-                res("aws:cloudwatch/metricAlarm:MetricAlarm", "lag", { name: "bbws-t-aurora-replica-lag" }, "monitoring"),
-            ), { ...DEFAULTS, drRegion: "dr-1" });
+            const e = estimate(
+                synthOf(
+                    res("aws:rds/clusterInstance:ClusterInstance", "db-1", { instanceClass: "db.r6g.large" }, "database"),
+                    res("aws:cloudwatch/metricAlarm:MetricAlarm", "lag", { name: "bbws-t-aurora-replica-lag" }, "monitoring"),
+                ),
+                { ...DEFAULTS, drRegion: "dr-1" },
+            );
             const dr = e.lines.filter((l) => l.region === "dr-1");
-            expect(dr.map((l) => [l.item, round(l.usd)])).to.deep.equal([["instance hours (db.r6g.large)", 219], ["Aurora storage", undefined]]);
+            expect(dr.map((l) => [l.item, round(l.usd)])).to.deep.equal([
+                ["instance hours (db.r6g.large)", 219],
+                ["Aurora storage", undefined],
+            ]);
         });
 
         it("warns when the budget is below the estimate, and not otherwise", () => {
             const vpc = res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } });
             const budget = (limit: string) => res("aws:budgets/budget:Budget", "budget", { limitAmount: limit }, "monitoring");
-            expect(budgetWarning(estimate(synthOf(vpc, budget("40"))))).to.match(/budgetMonthlyUsd is 40.00 USD, below the estimated 41.15 USD\/month/);
+            expect(budgetWarning(estimate(synthOf(vpc, budget("40"))))).to.match(
+                /budgetMonthlyUsd is 40.00 USD, below the estimated 41.15 USD\/month/,
+            );
             expect(budgetWarning(estimate(synthOf(vpc, budget("50"))))).to.equal(undefined);
         });
     });
@@ -168,7 +254,10 @@ describe("cost estimate", () => {
         }
 
         it("refuses a type it does not know, naming it", () => {
-            expect(() => estimate(synthOf(res("aws:ec2/instance:Instance", "vm", {})))).to.throw(UnknownResourceTypeError, /'aws:ec2\/instance:Instance'/);
+            expect(() => estimate(synthOf(res("aws:ec2/instance:Instance", "vm", {})))).to.throw(
+                UnknownResourceTypeError,
+                /'aws:ec2\/instance:Instance'/,
+            );
         });
     });
 
@@ -199,14 +288,17 @@ describe("cost estimate", () => {
             const keys = Object.keys((CONFIG_SCHEMAS.bbws.shape.cost as any)._def.innerType.shape);
             const cfg = configFor("prod");
             const e = estimateCost(await cachedSynthesize(PROJECT_DIR, "prod"), { region: cfg.region, cost: cfg.cost });
-            for (const l of e.lines) for (const [, key] of l.assumption.matchAll(/cost\.([A-Za-z0-9]+)/g)) expect(keys, l.assumption).to.include(key);
+            for (const l of e.lines)
+                for (const [, key] of l.assumption.matchAll(/cost\.([A-Za-z0-9]+)/g)) expect(keys, l.assumption).to.include(key);
         });
     });
 
     describe("compare mode, on a one-tenant change", () => {
         // aupairhive in dev goes from 0.5 vCPU / 1 GB to 1 vCPU / 2 GB: one more half vCPU and one more GB,
         // on one task (minCapacity 1, on the FARGATE base), at eu-west-1's x86 prices.
-        const grown = (stackFileConfig("dev")["bbws:tenants"] as any[]).map((t) => (t.id === "aupairhive" ? { ...t, cpu: 1024, memory: 2048 } : t));
+        const grown = (stackFileConfig("dev")["bbws:tenants"] as any[]).map((t) =>
+            t.id === "aupairhive" ? { ...t, cpu: 1024, memory: 2048 } : t,
+        );
         const expectedDelta = 0.5 * 730 * 0.04048 + 1 * 730 * 0.004445;
         let was: SynthResult;
         let now: SynthResult;
@@ -219,7 +311,10 @@ describe("cost estimate", () => {
 
         it("changes only that tenant's lines, by the hand-computed amount", () => {
             const cfg = configFor("dev");
-            const d = diffEstimates(estimateCost(was, { region: cfg.region, cost: cfg.cost }), estimateCost(now, { region: cfg.region, cost: cfg.cost }));
+            const d = diffEstimates(
+                estimateCost(was, { region: cfg.region, cost: cfg.cost }),
+                estimateCost(now, { region: cfg.region, cost: cfg.cost }),
+            );
             expect([...new Set(d.changed.map((c) => (c.after ?? c.before)!.tenant))]).to.deep.equal(["aupairhive"]);
             expect(d.changed.map((c) => c.key)).to.deep.equal([
                 "ecs ecs-aupairhive-service vCPU hours (FARGATE, X86_64)",
@@ -230,10 +325,16 @@ describe("cost estimate", () => {
 
         it("prints the pull-request section: totals before and after, and the changed lines", async () => {
             const io = memoryIo();
-            const code = await main(["--env", "dev", "--compare", "main", "--format", "markdown"], io, PROJECT_DIR, async () => now, async (_dir, ref) => {
-                expect(ref).to.equal("main");
-                return was;
-            });
+            const code = await main(
+                ["--env", "dev", "--compare", "main", "--format", "markdown"],
+                io,
+                PROJECT_DIR,
+                async () => now,
+                async (_dir, ref) => {
+                    expect(ref).to.equal("main");
+                    return was;
+                },
+            );
             expect(code).to.equal(0);
             const text = io.stdout.join("\n");
             expect(text).to.contain("### Cost of dev");
@@ -269,7 +370,9 @@ describe("cost estimate", () => {
             const budget = res("aws:budgets/budget:Budget", "budget", { limitAmount: "1" }, "monitoring");
             const io = memoryIo();
             expect(await synthMain(["--env", "dev"], io, PROJECT_DIR, async () => synthOf(vpc, budget))).to.equal(0);
-            expect(io.stderr.join("\n")).to.match(/^warning: bbws:monitoring.budgetMonthlyUsd is 1.00 USD, below the estimated 39.65 USD\/month/m);
+            expect(io.stderr.join("\n")).to.match(
+                /^warning: bbws:monitoring.budgetMonthlyUsd is 1.00 USD, below the estimated 39.65 USD\/month/m,
+            );
         });
 
         it("refuses an unknown environment with exit 2 and no stack trace", async () => {
@@ -279,9 +382,15 @@ describe("cost estimate", () => {
         });
 
         it("loads no Pulumi for --help", () => {
-            const script = "require('./automation/cost-cli').main(['--help'], require('./automation/io').memoryIo())" +
+            const script =
+                "require('./automation/cost-cli').main(['--help'], require('./automation/io').memoryIo())" +
                 ".then(() => console.log(Object.keys(require.cache).filter((k) => /@pulumi/.test(k)).length))";
-            expect(execFileSync("node", ["-r", "sucrase/register/ts", "-e", script], { cwd: PROJECT_DIR, encoding: "utf8" }).trim().split("\n").pop()).to.equal("0");
+            expect(
+                execFileSync("node", ["-r", "sucrase/register/ts", "-e", script], { cwd: PROJECT_DIR, encoding: "utf8" })
+                    .trim()
+                    .split("\n")
+                    .pop(),
+            ).to.equal("0");
         });
     });
 });

@@ -15,7 +15,12 @@ function resourcesOf(env: string): RefreshedResource[] {
     const resources = platformResources(env);
     if (env !== "prod") return resources;
     const [vpc, sg, aurora, service] = resources;
-    return [vpc, sg, { ...aurora, now: { ...aurora.old, backupRetentionPeriod: 1 }, detailedDiff: { backupRetentionPeriod: "update" } }, service];
+    return [
+        vpc,
+        sg,
+        { ...aurora, now: { ...aurora.old, backupRetentionPeriod: 1 }, detailedDiff: { backupRetentionPeriod: "update" } },
+        service,
+    ];
 }
 
 function engines(options: Partial<FakeEngineOptions> = {}) {
@@ -79,7 +84,9 @@ describe("npm run drift", () => {
             // Each refresh waits until all three have started: run one after another, this would never finish.
             let started = 0;
             let release!: () => void;
-            const allStarted = new Promise<void>((resolve) => { release = resolve; });
+            const allStarted = new Promise<void>((resolve) => {
+                release = resolve;
+            });
             class ParallelProbe extends FakeEngine {
                 async previewRefresh(o: Parameters<Engine["previewRefresh"]>[0]): Promise<PreviewResult> {
                     if (++started === ENVIRONMENTS.length) release();
@@ -87,11 +94,14 @@ describe("npm run drift", () => {
                     return super.previewRefresh(o);
                 }
             }
-            const createEngine = async (env: string) => new ParallelProbe({ stack: env, refreshEvents: refreshEvents(env, resourcesOf(env)) });
+            const createEngine = async (env: string) =>
+                new ParallelProbe({ stack: env, refreshEvents: refreshEvents(env, resourcesOf(env)) });
             const r = await drift(["--env", "all"], createEngine);
             expect(r.code).to.equal(4);
             expect(r.stdout.split("\n").filter((l) => /^\w+: /.test(l))).to.deep.equal([
-                "dev: no drift (4 checked)", "sit: no drift (4 checked)", "prod: 1 drifted resource (4 checked)",
+                "dev: no drift (4 checked)",
+                "sit: no drift (4 checked)",
+                "prod: 1 drifted resource (4 checked)",
             ]);
         });
 
@@ -126,7 +136,10 @@ describe("npm run drift", () => {
         it("exits 1 when one environment cannot be checked, still reporting the others", async () => {
             const createEngine = async (env: string): Promise<Engine> => {
                 const engine = new FakeEngine({ stack: env, refreshEvents: refreshEvents(env, resourcesOf(env)) });
-                if (env === "sit") engine.previewRefresh = async () => { throw new EngineFailedError("refresh preview", 255, "error: AccessDenied: sts:AssumeRole"); };
+                if (env === "sit")
+                    engine.previewRefresh = async () => {
+                        throw new EngineFailedError("refresh preview", 255, "error: AccessDenied: sts:AssumeRole");
+                    };
                 return engine;
             };
             const r = await drift(["--env", "all", "--format", "json"], createEngine);
@@ -144,7 +157,9 @@ describe("npm run drift", () => {
             const { created, createEngine } = engines();
             const r = await drift(["--env", "qa"], createEngine);
             expect(r.code).to.equal(2);
-            expect(r.stderr).to.match(/unknown environment 'qa'[\s\S]*dev, sit, prod/).and.not.match(/\n\s+at /);
+            expect(r.stderr)
+                .to.match(/unknown environment 'qa'[\s\S]*dev, sit, prod/)
+                .and.not.match(/\n\s+at /);
             expect(created).to.be.empty;
         });
 
@@ -167,7 +182,9 @@ describe("npm run drift", () => {
         it("reports the real adapter's missing CLI the same way", async function () {
             this.timeout(30000);
             const { createLocalEngine } = await import("../../automation/local-engine");
-            const r = await drift(["--env", "dev"], (env) => createLocalEngine({ projectDir: PROJECT_DIR, stack: env, pulumiRoot: "/nonexistent/pulumi" }));
+            const r = await drift(["--env", "dev"], (env) =>
+                createLocalEngine({ projectDir: PROJECT_DIR, stack: env, pulumiRoot: "/nonexistent/pulumi" }),
+            );
             expect(r.code).to.equal(2);
             expect(r.stderr).to.match(/the Pulumi CLI is not usable/);
         });

@@ -15,8 +15,13 @@ describe("npm run drift through the Automation API", function () {
         const rehearsal = prepareRehearsal(PROJECT_DIR, "sit");
         const provider = "urn:pulumi:sit::bbws-platform::pulumi:providers:aws::default_7_48_0::0f1e2d3c";
         const resource = (chain: string, name: string, outputs: Record<string, unknown>): StateResource => ({
-            urn: `urn:pulumi:sit::bbws-platform::${chain}::${name}`, custom: true, id: `${name}-id`, type: chain.split("$").pop()!,
-            inputs: outputs, outputs, provider,
+            urn: `urn:pulumi:sit::bbws-platform::${chain}::${name}`,
+            custom: true,
+            id: `${name}-id`,
+            type: chain.split("$").pop()!,
+            inputs: outputs,
+            outputs,
+            provider,
         });
         writeState(rehearsal.engineHome, "sit", [
             resource("bbws:data:DataLayer$aws:rds/cluster:Cluster", "data-aurora", { backupRetentionPeriod: 7, storageEncrypted: true }),
@@ -34,9 +39,13 @@ describe("npm run drift through the Automation API", function () {
         expect(code).to.equal(4);
         const report = io.stdout.join("\n");
         expect(report).to.match(/database\s+aws:rds\/cluster:Cluster\s+data-aurora\s+backupRetentionPeriod\s+7 → 1/);
-        expect(report).to.match(/masterUserPassword\s+\(absent\) → \[secret\]/).and.not.contain("hunter2");
+        expect(report)
+            .to.match(/masterUserPassword\s+\(absent\) → \[secret\]/)
+            .and.not.contain("hunter2");
         expect(report).not.to.contain("network-alb-sg");
-        const operations = readArgvLog(rehearsal.engineHome).map((c) => c.argv.slice(0, 2).join(" ")).filter((op) => /^(up|refresh|destroy)\b/.test(op));
+        const operations = readArgvLog(rehearsal.engineHome)
+            .map((c) => c.argv.slice(0, 2).join(" "))
+            .filter((op) => /^(up|refresh|destroy)\b/.test(op));
         expect(operations).to.deep.equal(["refresh --preview-only"]);
         expect(fs.readFileSync(stateFile(rehearsal.engineHome, "sit"), "utf8")).to.equal(state);
     });

@@ -9,7 +9,11 @@ function driftedPlatform(env: string): RefreshedResource[] {
     const [vpc, sg, aurora, service] = platformResources(env);
     return [
         vpc,
-        { ...sg, now: { ...sg.old, ingress: [{ cidrBlocks: ["0.0.0.0/0"], fromPort: 3306, toPort: 3306, protocol: "tcp" }] }, detailedDiff: { "ingress[0]": "add" } },
+        {
+            ...sg,
+            now: { ...sg.old, ingress: [{ cidrBlocks: ["0.0.0.0/0"], fromPort: 3306, toPort: 3306, protocol: "tcp" }] },
+            detailedDiff: { "ingress[0]": "add" },
+        },
         { ...aurora, now: { ...aurora.old, backupRetentionPeriod: 1 }, detailedDiff: { backupRetentionPeriod: "update" } },
         { ...service, now: null },
     ];
@@ -31,10 +35,14 @@ describe("drift report", () => {
                     ["database", "aws:rds/cluster:Cluster", "data-aurora", "update"],
                     ["ecs", "aws:ecs/service:Service", "ecs-aupairhive-service", "delete"],
                 ]);
-                expect(report.drifted[0].properties).to.deep.equal([{
-                    path: "ingress[0]", kind: "add", old: undefined,
-                    new: { cidrBlocks: ["0.0.0.0/0"], fromPort: 3306, toPort: 3306, protocol: "tcp" },
-                }]);
+                expect(report.drifted[0].properties).to.deep.equal([
+                    {
+                        path: "ingress[0]",
+                        kind: "add",
+                        old: undefined,
+                        new: { cidrBlocks: ["0.0.0.0/0"], fromPort: 3306, toPort: 3306, protocol: "tcp" },
+                    },
+                ]);
                 expect(report.drifted[1].properties).to.deep.equal([{ path: "backupRetentionPeriod", kind: "update", old: 14, new: 1 }]);
                 expect(report.drifted[2].properties).to.be.empty;
             });
@@ -50,27 +58,72 @@ describe("drift report", () => {
     }
 
     it("attributes resources outside every layer to the stack", () => {
-        const events = refreshEvents("dev", [{ path: "pulumi:providers:aws::default_7_48_0", old: { region: "af-south-1" }, now: { region: "eu-west-1" } }]);
+        const events = refreshEvents("dev", [
+            { path: "pulumi:providers:aws::default_7_48_0", old: { region: "af-south-1" }, now: { region: "eu-west-1" } },
+        ]);
         expect(driftReport("dev", events).drifted[0].phase).to.equal("stack");
     });
 
     it("also reads a drift the engine reports on the resourcePreEvent", () => {
         const urn = urnOf("sit", "bbws:storage:StorageLayer$aws:efs/fileSystem:FileSystem::storage-efs");
-        const state = (encrypted: boolean) => ({ type: "aws:efs/fileSystem:FileSystem", urn, id: "fs-0abc", parent: "", provider: "", inputs: {}, outputs: { encrypted } });
-        const events = [{
-            sequence: 1, timestamp: 1,
-            resourcePreEvent: { metadata: { op: "update", urn, type: state(true).type, old: state(true), new: state(false), diffs: ["encrypted"], provider: "" } },
-        }] as EngineEvent[];
-        expect(driftReport("sit", events).drifted).to.deep.equal([{
-            urn, phase: "storage", type: "aws:efs/fileSystem:FileSystem", name: "storage-efs", op: "update",
-            properties: [{ path: "encrypted", kind: "update", old: true, new: false }],
-        }]);
+        const state = (encrypted: boolean) => ({
+            type: "aws:efs/fileSystem:FileSystem",
+            urn,
+            id: "fs-0abc",
+            parent: "",
+            provider: "",
+            inputs: {},
+            outputs: { encrypted },
+        });
+        const events = [
+            {
+                sequence: 1,
+                timestamp: 1,
+                resourcePreEvent: {
+                    metadata: {
+                        op: "update",
+                        urn,
+                        type: state(true).type,
+                        old: state(true),
+                        new: state(false),
+                        diffs: ["encrypted"],
+                        provider: "",
+                    },
+                },
+            },
+        ] as EngineEvent[];
+        expect(driftReport("sit", events).drifted).to.deep.equal([
+            {
+                urn,
+                phase: "storage",
+                type: "aws:efs/fileSystem:FileSystem",
+                name: "storage-efs",
+                op: "update",
+                properties: [{ path: "encrypted", kind: "update", old: true, new: false }],
+            },
+        ]);
     });
 
     it("counts a step left at op `refresh` that carries a diff as drift", () => {
         const urn = urnOf("dev", "bbws:monitoring:MonitoringLayer$aws:sns/topic:Topic::monitoring-alerts");
-        const state = (displayName: string) => ({ type: "aws:sns/topic:Topic", urn, id: "arn:aws:sns:af-south-1:123456789012:bbws-alerts-dev", parent: "", provider: "", inputs: {}, outputs: { displayName } });
-        const metadata = { op: "refresh", urn, type: "aws:sns/topic:Topic", old: state("BBWS dev"), new: state("renamed"), diffs: ["displayName"], provider: "" };
+        const state = (displayName: string) => ({
+            type: "aws:sns/topic:Topic",
+            urn,
+            id: "arn:aws:sns:af-south-1:123456789012:bbws-alerts-dev",
+            parent: "",
+            provider: "",
+            inputs: {},
+            outputs: { displayName },
+        });
+        const metadata = {
+            op: "refresh",
+            urn,
+            type: "aws:sns/topic:Topic",
+            old: state("BBWS dev"),
+            new: state("renamed"),
+            diffs: ["displayName"],
+            provider: "",
+        };
         const events = [{ sequence: 1, timestamp: 1, resOutputsEvent: { metadata } }] as EngineEvent[];
         expect(driftReport("dev", events).drifted.map((d) => [d.phase, d.op, d.properties])).to.deep.equal([
             ["monitoring", "update", [{ path: "displayName", kind: "update", old: "BBWS dev", new: "renamed" }]],
@@ -80,26 +133,47 @@ describe("drift report", () => {
     it("finds the changed top-level properties itself when an older CLI sends no diff", () => {
         const [vpc] = platformResources("dev");
         const events = refreshEvents("dev", [{ ...vpc, now: { ...vpc.old, tags: { Name: "bbws-vpc-dev", Owner: "console" } } }]);
-        expect(driftReport("dev", events).drifted[0].properties).to.deep.equal([{
-            path: "tags", kind: "update", old: { Name: "bbws-vpc-dev" }, new: { Name: "bbws-vpc-dev", Owner: "console" },
-        }]);
+        expect(driftReport("dev", events).drifted[0].properties).to.deep.equal([
+            {
+                path: "tags",
+                kind: "update",
+                old: { Name: "bbws-vpc-dev" },
+                new: { Name: "bbws-vpc-dev", Owner: "console" },
+            },
+        ]);
     });
 
     describe("secrets", () => {
-        const redis = (authToken: string, environment: Record<string, string>): RefreshedResource["old"] =>
-            ({ id: "bbws-redis-prod", authToken, transitEncryptionEnabled: true, environment, masterPassword: "[secret]" });
-        const events = refreshEvents("prod", [{
-            path: "bbws:data:DataLayer$aws:elasticache/replicationGroup:ReplicationGroup::data-redis",
-            old: redis("s3cr3t-old-token", { WP_HOME: "https://a.example", DB_PASSWORD: "hunter2-old" }),
-            now: { ...redis("hunter2-new-token", { WP_HOME: "https://b.example", DB_PASSWORD: "hunter2-new" }), masterPassword: "[secret]", transitEncryptionEnabled: false },
-            detailedDiff: { authToken: "update", environment: "update", masterPassword: "update", transitEncryptionEnabled: "update" },
-        }]);
+        const redis = (authToken: string, environment: Record<string, string>): RefreshedResource["old"] => ({
+            id: "bbws-redis-prod",
+            authToken,
+            transitEncryptionEnabled: true,
+            environment,
+            masterPassword: "[secret]",
+        });
+        const events = refreshEvents("prod", [
+            {
+                path: "bbws:data:DataLayer$aws:elasticache/replicationGroup:ReplicationGroup::data-redis",
+                old: redis("s3cr3t-old-token", { WP_HOME: "https://a.example", DB_PASSWORD: "hunter2-old" }),
+                now: {
+                    ...redis("hunter2-new-token", { WP_HOME: "https://b.example", DB_PASSWORD: "hunter2-new" }),
+                    masterPassword: "[secret]",
+                    transitEncryptionEnabled: false,
+                },
+                detailedDiff: { authToken: "update", environment: "update", masterPassword: "update", transitEncryptionEnabled: "update" },
+            },
+        ]);
 
         it("masks values the engine marked secret and any property that looks like a credential, in every format", () => {
             const report = driftReport("prod", events);
             expect(report.drifted[0].properties).to.deep.equal([
                 { path: "authToken", kind: "update", old: "[secret]", new: "[secret]" },
-                { path: "environment", kind: "update", old: { WP_HOME: "https://a.example", DB_PASSWORD: "[secret]" }, new: { WP_HOME: "https://b.example", DB_PASSWORD: "[secret]" } },
+                {
+                    path: "environment",
+                    kind: "update",
+                    old: { WP_HOME: "https://a.example", DB_PASSWORD: "[secret]" },
+                    new: { WP_HOME: "https://b.example", DB_PASSWORD: "[secret]" },
+                },
                 { path: "masterPassword", kind: "update", old: "[secret]", new: "[secret]" },
                 { path: "transitEncryptionEnabled", kind: "update", old: true, new: false },
             ]);
@@ -121,8 +195,14 @@ describe("drift report", () => {
             const report = driftReport("prod", refreshEvents("prod", driftedPlatform("prod")), ["aws:ecs/service:Service", "network-*"]);
             expect(report.drifted.map((d) => d.name)).to.deep.equal(["data-aurora"]);
             expect(report.hidden).to.have.deep.members([
-                { pattern: "aws:ecs/service:Service", urn: urnOf("prod", "bbws:ecs:EcsLayer$aws:ecs/service:Service::ecs-aupairhive-service") },
-                { pattern: "network-*", urn: urnOf("prod", "bbws:network:NetworkLayer$aws:ec2/securityGroup:SecurityGroup::network-database-sg") },
+                {
+                    pattern: "aws:ecs/service:Service",
+                    urn: urnOf("prod", "bbws:ecs:EcsLayer$aws:ecs/service:Service::ecs-aupairhive-service"),
+                },
+                {
+                    pattern: "network-*",
+                    urn: urnOf("prod", "bbws:network:NetworkLayer$aws:ec2/securityGroup:SecurityGroup::network-database-sg"),
+                },
             ]);
             const text = renderDrift([report], [], "table");
             expect(text).to.contain("1 drifted resource (4 checked, 2 hidden by --ignore)");
@@ -132,13 +212,24 @@ describe("drift report", () => {
         it("hides only the matching properties with RESOURCE#PROPERTY, and the resource once none is left", () => {
             const [vpc, sg] = platformResources("dev");
             const events = refreshEvents("dev", [
-                { ...vpc, now: { ...vpc.old, tags: { ...vpc.old.tags as object, "aws:cloudformation:stack-name": "x" } }, detailedDiff: { 'tags["aws:cloudformation:stack-name"]': "add" } },
-                { ...sg, now: { ...sg.old, ingress: [{ fromPort: 22 }], tags: { Name: "changed" } }, detailedDiff: { "ingress[0]": "add", "tags.Name": "update" } },
+                {
+                    ...vpc,
+                    now: { ...vpc.old, tags: { ...(vpc.old.tags as object), "aws:cloudformation:stack-name": "x" } },
+                    detailedDiff: { 'tags["aws:cloudformation:stack-name"]': "add" },
+                },
+                {
+                    ...sg,
+                    now: { ...sg.old, ingress: [{ fromPort: 22 }], tags: { Name: "changed" } },
+                    detailedDiff: { "ingress[0]": "add", "tags.Name": "update" },
+                },
             ]);
             const report = driftReport("dev", events, ["*#tags*"]);
-            expect(report.drifted.map((d) => [d.name, d.properties.map((p) => p.path)])).to.deep.equal([["network-database-sg", ["ingress[0]"]]]);
+            expect(report.drifted.map((d) => [d.name, d.properties.map((p) => p.path)])).to.deep.equal([
+                ["network-database-sg", ["ingress[0]"]],
+            ]);
             expect(report.hidden.map((h) => [h.pattern, h.path])).to.deep.equal([
-                ["*#tags*", 'tags["aws:cloudformation:stack-name"]'], ["*#tags*", "tags.Name"],
+                ["*#tags*", 'tags["aws:cloudformation:stack-name"]'],
+                ["*#tags*", "tags.Name"],
             ]);
         });
 
@@ -149,7 +240,9 @@ describe("drift report", () => {
     });
 
     describe("rendering", () => {
-        const reports = ENVIRONMENTS.map((env) => driftReport(env, refreshEvents(env, env === "prod" ? driftedPlatform(env) : platformResources(env))));
+        const reports = ENVIRONMENTS.map((env) =>
+            driftReport(env, refreshEvents(env, env === "prod" ? driftedPlatform(env) : platformResources(env))),
+        );
 
         it("prints Markdown with a heading per environment and code-quoted values", () => {
             const md = renderDrift(reports, [], "markdown");
@@ -160,7 +253,11 @@ describe("drift report", () => {
 
         it("prints one JSON document with every report and the environments that could not be checked", () => {
             const doc = JSON.parse(renderDrift(reports, [{ env: "sit", message: "the Pulumi CLI is not usable" }], "json"));
-            expect(doc.reports.map((r: any) => [r.env, r.drifted.length])).to.deep.equal([["dev", 0], ["sit", 0], ["prod", 3]]);
+            expect(doc.reports.map((r: any) => [r.env, r.drifted.length])).to.deep.equal([
+                ["dev", 0],
+                ["sit", 0],
+                ["prod", 3],
+            ]);
             expect(doc.failures).to.deep.equal([{ env: "sit", message: "the Pulumi CLI is not usable" }]);
         });
 

@@ -1,13 +1,16 @@
 import { expect } from "chai";
-import {
-    approvalGate, DESTRUCTIVE_OPS, orderGate, promotionGate, safetyGate, scopeGate, STATEFUL_TYPES,
-} from "../../automation/gates";
+import { approvalGate, DESTRUCTIVE_OPS, orderGate, promotionGate, safetyGate, scopeGate, STATEFUL_TYPES } from "../../automation/gates";
 import type { PlanStep } from "../../automation/plan-steps";
 import { urn } from "../support/fake-engine";
 import { COMMIT, recordOf } from "../support/rollout";
 
-const step = (u: string, op: PlanStep["op"], replaceKeys: string[] = []): PlanStep =>
-    ({ urn: u, type: u.split("::")[2].split("$").at(-1)!, op, diffs: [], replaceKeys });
+const step = (u: string, op: PlanStep["op"], replaceKeys: string[] = []): PlanStep => ({
+    urn: u,
+    type: u.split("::")[2].split("$").at(-1)!,
+    op,
+    diffs: [],
+    replaceKeys,
+});
 const ALL = ["network", "database", "storage", "ecs", "monitoring"] as const;
 
 describe("gates", () => {
@@ -32,7 +35,11 @@ describe("gates", () => {
             expect(v.fix).to.include("--phase network").and.include("--force-order");
         });
         it("ignores refusals and previews, which change nothing", () => {
-            const history = [recordOf("sit", "network", "succeeded"), recordOf("sit", "network", "refused"), recordOf("sit", "network", "previewed")];
+            const history = [
+                recordOf("sit", "network", "succeeded"),
+                recordOf("sit", "network", "refused"),
+                recordOf("sit", "network", "previewed"),
+            ];
             expect(orderGate.check({ ...base, phase: "database", history }).status).to.equal("pass");
         });
         it("does not wait for a phase the program does not have", () => {
@@ -49,8 +56,11 @@ describe("gates", () => {
         });
     });
 
-    describe("a deletes pass never completes a phase (README \"Removing resources\": the phase's main pass and checks come after it)", () => {
-        const deletes = (phase: (typeof ALL)[number], result: "succeeded" | "failed") => ({ ...recordOf("sit", phase, result), pass: "deletes" as const });
+    describe('a deletes pass never completes a phase (README "Removing resources": the phase\'s main pass and checks come after it)', () => {
+        const deletes = (phase: (typeof ALL)[number], result: "succeeded" | "failed") => ({
+            ...recordOf("sit", phase, result),
+            pass: "deletes" as const,
+        });
         it("promotion: a commit whose sit monitoring ran only its deletes pass has not completed monitoring", () => {
             const sourceHistory = [...ALL.slice(0, 4).map((p) => recordOf("sit", p, "succeeded")), deletes("monitoring", "succeeded")];
             const v = promotionGate.check({ commit: COMMIT, promoteFrom: "sit", inProgram: [...ALL], sourceHistory });
@@ -59,18 +69,27 @@ describe("gates", () => {
         });
         it("order: a succeeded deletes pass after a failed main pass leaves the phase failed; a failed deletes pass counts", () => {
             const base = { env: "sit", inProgram: [...ALL], forceOrder: false, phase: "database" as const };
-            expect(orderGate.check({ ...base, history: [recordOf("sit", "network", "failed"), deletes("network", "succeeded")] }).status).to.equal("fail");
-            expect(orderGate.check({ ...base, history: [recordOf("sit", "network", "succeeded"), deletes("network", "failed")] }).status).to.equal("fail");
+            expect(
+                orderGate.check({ ...base, history: [recordOf("sit", "network", "failed"), deletes("network", "succeeded")] }).status,
+            ).to.equal("fail");
+            expect(
+                orderGate.check({ ...base, history: [recordOf("sit", "network", "succeeded"), deletes("network", "failed")] }).status,
+            ).to.equal("fail");
         });
     });
 
     describe("promotion", () => {
         const base = { commit: COMMIT, promoteFrom: "sit", inProgram: [...ALL] };
         it("passes when this commit completed every phase in sit", () => {
-            expect(promotionGate.check({ ...base, sourceHistory: ALL.map((p) => recordOf("sit", p, "succeeded")) }).status).to.equal("pass");
+            expect(promotionGate.check({ ...base, sourceHistory: ALL.map((p) => recordOf("sit", p, "succeeded")) }).status).to.equal(
+                "pass",
+            );
         });
         it("fails listing the phases this commit has not completed there", () => {
-            const v = promotionGate.check({ ...base, sourceHistory: [recordOf("sit", "network", "succeeded"), recordOf("sit", "database", "failed")] });
+            const v = promotionGate.check({
+                ...base,
+                sourceHistory: [recordOf("sit", "network", "succeeded"), recordOf("sit", "database", "failed")],
+            });
             expect(v.status).to.equal("fail");
             expect(v.findings.map((f) => f.split(":")[0])).to.deep.equal(["database", "storage", "ecs", "monitoring"]);
         });
@@ -126,14 +145,19 @@ describe("gates", () => {
         describe("a replacement no name can make room for (automation/replacement.ts `refused`)", () => {
             const sg = urn("prod", ["bbws:network:NetworkLayer", "aws:ec2/securityGroup:SecurityGroup"], "network-database-sg");
             const replaced = (["create-replacement", "replace", "delete-replaced"] as const).map((op) => step(sg, op, ["description"]));
-            it("refuses a security group's replacement: its name is unique in the VPC (CreateSecurityGroup: InvalidGroup.Duplicate) " +
-                "and other phases' network interfaces keep the old one (DependencyViolation)", () => {
-                const v = safetyGate.check({ steps: replaced, allowReplace: [] });
-                expect(v.status).to.equal("fail");
-                expect(v.findings).to.have.length(1);
-                expect(v.findings[0]).to.include(`replace ${sg} (because of description): its name is unique in the VPC`);
-                expect(v.fix).to.match(/^revert the change that forces the replacement/).and.include(`--allow-replace '${sg}'`);
-            });
+            it(
+                "refuses a security group's replacement: its name is unique in the VPC (CreateSecurityGroup: InvalidGroup.Duplicate) " +
+                    "and other phases' network interfaces keep the old one (DependencyViolation)",
+                () => {
+                    const v = safetyGate.check({ steps: replaced, allowReplace: [] });
+                    expect(v.status).to.equal("fail");
+                    expect(v.findings).to.have.length(1);
+                    expect(v.findings[0]).to.include(`replace ${sg} (because of description): its name is unique in the VPC`);
+                    expect(v.fix)
+                        .to.match(/^revert the change that forces the replacement/)
+                        .and.include(`--allow-replace '${sg}'`);
+                },
+            );
             it("lets a security group go when its tenant leaves: a delete takes no name", () => {
                 expect(safetyGate.check({ steps: [step(sg, "delete")], allowReplace: [] }).status).to.equal("pass");
             });
@@ -143,7 +167,9 @@ describe("gates", () => {
             });
         });
         it("passes updates of stateful resources and replacements of stateless ones", () => {
-            expect(safetyGate.check({ steps: [step(aurora, "update"), step(subnet, "replace")], allowReplace: [] }).status).to.equal("pass");
+            expect(safetyGate.check({ steps: [step(aurora, "update"), step(subnet, "replace")], allowReplace: [] }).status).to.equal(
+                "pass",
+            );
         });
     });
 
@@ -151,7 +177,13 @@ describe("gates", () => {
         const hash = "3f9a1c0d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b";
         const base = { env: "prod", phase: "database" as const, requiredRoles: ["tech-lead", "dba"], planHash: hash, confirmed: false };
         it("passes when every required role approved, by different people", () => {
-            const v = approvalGate.check({ ...base, approvals: [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "bob" }] });
+            const v = approvalGate.check({
+                ...base,
+                approvals: [
+                    { role: "tech-lead", name: "alice" },
+                    { role: "dba", name: "bob" },
+                ],
+            });
             expect(v).to.deep.include({ status: "pass", findings: ["tech-lead: alice", "dba: bob"] });
         });
         it("fails for a missing role, and --yes does not stand in for it", () => {
@@ -160,12 +192,21 @@ describe("gates", () => {
             expect(v.fix).to.include("--approve dba:<name>").and.include("--yes does not replace");
         });
         it("accepts an approval pinned to a prefix of this plan's hash, refuses one pinned to another plan", () => {
-            const approvals = (pin: string) => [{ role: "tech-lead", name: "alice", planHash: pin }, { role: "dba", name: "bob" }];
+            const approvals = (pin: string) => [
+                { role: "tech-lead", name: "alice", planHash: pin },
+                { role: "dba", name: "bob" },
+            ];
             expect(approvalGate.check({ ...base, approvals: approvals(hash.slice(0, 8)) }).status).to.equal("pass");
             expect(approvalGate.check({ ...base, approvals: approvals("0badc0de") }).status).to.equal("fail");
         });
         it("fails when one person approves for two roles", () => {
-            const v = approvalGate.check({ ...base, approvals: [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "alice" }] });
+            const v = approvalGate.check({
+                ...base,
+                approvals: [
+                    { role: "tech-lead", name: "alice" },
+                    { role: "dba", name: "alice" },
+                ],
+            });
             expect(v.status).to.equal("fail");
         });
         it("where no role is required, passes only when confirmed (--yes or y at the terminal)", () => {

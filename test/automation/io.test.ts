@@ -9,7 +9,14 @@ describe("the approval prompt and the exit code: a run that did not finish never
     it("answers a Ctrl-C at the prompt as a refusal and passes it on as the signal it would have been", async () => {
         const input = new PassThrough();
         let interrupted = 0;
-        const answer = terminalPrompt(input, new PassThrough(), () => { interrupted++; }, true)("approve network in sit as tech-lead: ");
+        const answer = terminalPrompt(
+            input,
+            new PassThrough(),
+            () => {
+                interrupted++;
+            },
+            true,
+        )("approve network in sit as tech-lead: ");
         input.write("\x03");
         expect(await answer).to.equal("");
         expect(interrupted).to.equal(1);
@@ -17,7 +24,14 @@ describe("the approval prompt and the exit code: a run that did not finish never
 
     it("answers the end of input (Ctrl-D, a closed stdin) as a refusal", async () => {
         const input = new PassThrough();
-        const answer = terminalPrompt(input, new PassThrough(), () => { throw new Error("not a Ctrl-C"); }, false)("apply network to dev? [y/N] ");
+        const answer = terminalPrompt(
+            input,
+            new PassThrough(),
+            () => {
+                throw new Error("not a Ctrl-C");
+            },
+            false,
+        )("apply network to dev? [y/N] ");
         input.end();
         expect(await answer).to.equal("");
     });
@@ -30,7 +44,15 @@ describe("the approval prompt and the exit code: a run that did not finish never
     });
 
     it("exits 1 with a message when Node runs out of work before the command settled (it would exit 0)", () => {
-        const target = Object.assign(new EventEmitter(), { exitCode: undefined as number | string | undefined, stderr: { text: "", write(t: string) { this.text += t; } } });
+        const target = Object.assign(new EventEmitter(), {
+            exitCode: undefined as number | string | undefined,
+            stderr: {
+                text: "",
+                write(t: string) {
+                    this.text += t;
+                },
+            },
+        });
         exitWhenSettled(new Promise<number>(() => undefined), target);
         target.emit("beforeExit");
         expect(target.exitCode).to.equal(1);
@@ -38,7 +60,10 @@ describe("the approval prompt and the exit code: a run that did not finish never
     });
 
     it("exits with the command's own code once it settled", async () => {
-        const target = Object.assign(new EventEmitter(), { exitCode: undefined as number | string | undefined, stderr: { write: () => undefined } });
+        const target = Object.assign(new EventEmitter(), {
+            exitCode: undefined as number | string | undefined,
+            stderr: { write: () => undefined },
+        });
         exitWhenSettled(Promise.resolve(3), target);
         await new Promise((resolve) => setImmediate(resolve));
         target.emit("beforeExit");

@@ -66,7 +66,10 @@ describe("ledger", () => {
 
         it("refuses a record with a field of the wrong kind (a result the driver never writes)", async () => {
             fs.mkdirSync(dir, { recursive: true });
-            fs.writeFileSync(path.join(dir, "sit.jsonl"), `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), result: "ok" })}\n`);
+            fs.writeFileSync(
+                path.join(dir, "sit.jsonl"),
+                `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), result: "ok" })}\n`,
+            );
             expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: result: Invalid enum value/);
         });
 
@@ -82,7 +85,9 @@ describe("ledger", () => {
             fs.mkdirSync(dir, { recursive: true });
             const file = path.join(dir, "sit.jsonl");
             fs.writeFileSync(file, `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), pas: "deletes" })}\n`);
-            expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: .*Unrecognized key\(s\) in object: 'pas'/);
+            expect((await ledger.read("sit").catch((e) => e)).message).to.match(
+                /:1: not a ledger record: .*Unrecognized key\(s\) in object: 'pas'/,
+            );
             fs.writeFileSync(file, `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), pass: "creates" })}\n`);
             expect((await ledger.read("sit").catch((e) => e)).message).to.match(/:1: not a ledger record: pass: Invalid literal value/);
             fs.writeFileSync(file, `${JSON.stringify({ ...recordOf("sit", "network", "succeeded"), pass: "deletes" })}\n`);
@@ -96,7 +101,10 @@ describe("ledger", () => {
             fs.writeFileSync(file, "");
             const err = await new FileLedger(path.join(file, ".rollout"), () => undefined).checkWritable("sit").catch((e) => e);
             expect(err).to.include({ code: "ledger-unwritable", exitCode: 2 });
-            expect(err.message).to.include(path.join(file, ".rollout", "sit.jsonl")).and.include("ENOTDIR").and.not.include("ENOTDIR: ENOTDIR");
+            expect(err.message)
+                .to.include(path.join(file, ".rollout", "sit.jsonl"))
+                .and.include("ENOTDIR")
+                .and.not.include("ENOTDIR: ENOTDIR");
         });
 
         it("fails a write with the record that was not written, as JSON, and what to do with it", async () => {
@@ -119,18 +127,40 @@ describe("ledger", () => {
         });
 
         it("takes s3://bucket/prefix with a lower-case scheme", () => {
-            expect(parseLedgerLocation("s3://bbws-rollout-ledger/platform/", "/work")).to.deep.equal({ kind: "s3", bucket: "bbws-rollout-ledger", prefix: "platform" });
-            const s3 = openLedger(parseLedgerLocation("s3://bbws-rollout-ledger/platform/", "/work"), () => undefined, async () => new S3Client({}));
+            expect(parseLedgerLocation("s3://bbws-rollout-ledger/platform/", "/work")).to.deep.equal({
+                kind: "s3",
+                bucket: "bbws-rollout-ledger",
+                prefix: "platform",
+            });
+            const s3 = openLedger(
+                parseLedgerLocation("s3://bbws-rollout-ledger/platform/", "/work"),
+                () => undefined,
+                async () => new S3Client({}),
+            );
             expect(s3).to.be.instanceOf(S3Ledger);
             expect(s3.location).to.equal("s3://bbws-rollout-ledger/platform");
         });
 
-        for (const text of ["S3://bbws-rollout-ledger/platform", "gs://bucket", "file:///srv/ledger", "https://example.com/ledger", "s3:/bucket", "s3://", "s3://Bad_Bucket/x", "",
+        for (const text of [
+            "S3://bbws-rollout-ledger/platform",
+            "gs://bucket",
+            "file:///srv/ledger",
+            "https://example.com/ledger",
+            "s3:/bucket",
+            "s3://",
+            "s3://Bad_Bucket/x",
+            "",
             // S3's bucket naming rules (the program's NAME_RULES): no two adjacent periods, not an IP address.
-            "s3://my..bucket/x", "s3://192.168.1.1/x"]) {
+            "s3://my..bucket/x",
+            "s3://192.168.1.1/x",
+        ]) {
             it(`refuses ${JSON.stringify(text)} (exit 2), rather than make a local folder of it`, () => {
                 let err: any;
-                try { parseLedgerLocation(text, "/work"); } catch (e) { err = e; }
+                try {
+                    parseLedgerLocation(text, "/work");
+                } catch (e) {
+                    err = e;
+                }
                 expect(err).to.include({ code: "ledger-location", exitCode: 2 });
             });
         }
@@ -155,14 +185,23 @@ describe("ledger", () => {
             // The SDK's streaming body, reduced to the one method the ledger reads it with.
             const body = (text: string) => ({ transformToString: async () => text }) as never;
             s3.on(ListObjectsV2Command, { ContinuationToken: undefined }).resolves({
-                Contents: [{ Key: "platform/sit/2026-11-21-b.json" }], IsTruncated: true, NextContinuationToken: "page2",
+                Contents: [{ Key: "platform/sit/2026-11-21-b.json" }],
+                IsTruncated: true,
+                NextContinuationToken: "page2",
             });
             s3.on(ListObjectsV2Command, { ContinuationToken: "page2" }).resolves({
-                Contents: [{ Key: "platform/sit/2026-11-20-a.json" }, { Key: "platform/sit/2026-11-22-c.json" }], IsTruncated: false,
+                Contents: [{ Key: "platform/sit/2026-11-20-a.json" }, { Key: "platform/sit/2026-11-22-c.json" }],
+                IsTruncated: false,
             });
-            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-20-a.json" }).callsFake(() => ({ Body: body(JSON.stringify(recordOf("sit", "network", "succeeded"))) }));
-            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-21-b.json" }).callsFake(() => ({ Body: body(JSON.stringify(recordOf("sit", "database", "failed"))) }));
-            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-22-c.json" }).callsFake(() => ({ Body: body(JSON.stringify(recordOf("sit", "storage", "failed"))) }));
+            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-20-a.json" }).callsFake(() => ({
+                Body: body(JSON.stringify(recordOf("sit", "network", "succeeded"))),
+            }));
+            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-21-b.json" }).callsFake(() => ({
+                Body: body(JSON.stringify(recordOf("sit", "database", "failed"))),
+            }));
+            s3.on(GetObjectCommand, { Key: "platform/sit/2026-11-22-c.json" }).callsFake(() => ({
+                Body: body(JSON.stringify(recordOf("sit", "storage", "failed"))),
+            }));
             const records = await ledger().read("sit");
             expect(records.map((r) => r.phase)).to.deep.equal(["network", "database", "storage"]);
             expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input.Prefix).to.equal("platform/sit/");
@@ -170,23 +209,33 @@ describe("ledger", () => {
 
         it("refuses an object that is not a whole record: a PUT is never partial, so it is corruption", async () => {
             s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: "platform/sit/2026-11-22-c.json" }], IsTruncated: false });
-            s3.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: async () => "{\"v\":1," } }));
-            const err = await ledger().read("sit").catch((e) => e);
+            s3.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: async () => '{"v":1,' } }));
+            const err = await ledger()
+                .read("sit")
+                .catch((e) => e);
             expect(err).to.include({ code: "ledger-corrupt" });
             expect(err.message).to.include("s3://bbws-rollout-ledger/platform/sit/2026-11-22-c.json");
         });
 
         it("checks write access with one marker object per environment that is never read as a record; a 412 (already there) also proves it", async () => {
-            s3.on(PutObjectCommand).rejects(Object.assign(new Error("At least one of the pre-conditions you specified did not hold"),
-                { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }));
+            s3.on(PutObjectCommand).rejects(
+                Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+                    name: "PreconditionFailed",
+                    $metadata: { httpStatusCode: 412 },
+                }),
+            );
             await ledger().checkWritable("prod");
             const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
             expect([put.Key, put.IfNoneMatch]).to.deep.equal(["platform/prod/.write-check", "*"]);
         });
 
         it("reports access denied as an unwritable ledger (exit 2), naming what the credentials need", async () => {
-            s3.on(PutObjectCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
-            const err = await ledger().checkWritable("prod").catch((e) => e);
+            s3.on(PutObjectCommand).rejects(
+                Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }),
+            );
+            const err = await ledger()
+                .checkWritable("prod")
+                .catch((e) => e);
             expect(err).to.include({ code: "ledger-unwritable", exitCode: 2 });
             expect(err.message).to.include("AccessDenied: Access Denied");
             expect(err.fix).to.include("s3:PutObject");

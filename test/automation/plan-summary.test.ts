@@ -8,14 +8,37 @@ import { platformSteps, urn } from "../support/fake-engine";
 const aurora = urn("prod", ["bbws:data:DataLayer", "aws:rds/cluster:Cluster"], "data-aurora");
 const secret = urn("prod", ["bbws:data:DataLayer", "aws:secretsmanager/secret:Secret"], "data-redis-auth");
 const steps: PlanStep[] = [
-    { urn: aurora, type: "aws:rds/cluster:Cluster", op: "create-replacement", diffs: ["engineVersion", "tags"], replaceKeys: ["engineVersion"] },
+    {
+        urn: aurora,
+        type: "aws:rds/cluster:Cluster",
+        op: "create-replacement",
+        diffs: ["engineVersion", "tags"],
+        replaceKeys: ["engineVersion"],
+    },
     { urn: aurora, type: "aws:rds/cluster:Cluster", op: "replace", diffs: ["engineVersion", "tags"], replaceKeys: ["engineVersion"] },
     { urn: secret, type: "aws:secretsmanager/secret:Secret", op: "update", diffs: ["description"], replaceKeys: [] },
-    { urn: urn("prod", ["bbws:data:DataLayer", "aws:kms/key:Key"], "data-key"), type: "aws:kms/key:Key", op: "same", diffs: [], replaceKeys: [] },
+    {
+        urn: urn("prod", ["bbws:data:DataLayer", "aws:kms/key:Key"], "data-key"),
+        type: "aws:kms/key:Key",
+        op: "same",
+        diffs: [],
+        replaceKeys: [],
+    },
 ];
 const summary: PhaseSummary = {
-    env: "prod", phase: "database", planHash: "3f9a1c0d", counts: { same: 1, update: 1, replace: 1 }, steps,
-    gates: [{ gate: "scope", info: "The phase's update changes nothing outside the phase", explanation: "…", verdict: { status: "pass", findings: [] } }],
+    env: "prod",
+    phase: "database",
+    planHash: "3f9a1c0d",
+    counts: { same: 1, update: 1, replace: 1 },
+    steps,
+    gates: [
+        {
+            gate: "scope",
+            info: "The phase's update changes nothing outside the phase",
+            explanation: "…",
+            verdict: { status: "pass", findings: [] },
+        },
+    ],
 };
 
 describe("plan summary", () => {
@@ -30,7 +53,9 @@ describe("plan summary", () => {
         const text = renderSummary(summary, "table");
         const lines = text.split("\n");
         expect(lines.slice(0, 2)).to.deep.equal(["database in prod — plan sha256 3f9a1c0d", "changes: same 1, update 1, replace 1"]);
-        expect(lines.find((l) => l.startsWith("replace"))).to.match(/^replace\s+data-aurora\s+aws:rds\/cluster:Cluster\s+engineVersion \(replaces\), tags$/);
+        expect(lines.find((l) => l.startsWith("replace"))).to.match(
+            /^replace\s+data-aurora\s+aws:rds\/cluster:Cluster\s+engineVersion \(replaces\), tags$/,
+        );
         expect(lines.find((l) => l.startsWith("pass"))).to.match(/^pass\s+scope\s+The phase's update/);
     });
 
@@ -52,12 +77,18 @@ describe("plan summary", () => {
 describe("phase targets", () => {
     it("parses a URN's type chain and name", () => {
         expect(parseUrn(aurora)).to.deep.equal({
-            typeChain: ["pulumi:pulumi:Stack", "bbws:data:DataLayer", "aws:rds/cluster:Cluster"], type: "aws:rds/cluster:Cluster", name: "data-aurora",
+            typeChain: ["pulumi:pulumi:Stack", "bbws:data:DataLayer", "aws:rds/cluster:Cluster"],
+            type: "aws:rds/cluster:Cluster",
+            name: "data-aurora",
         });
     });
 
     it("puts the layer component and everything under it in its phase, at any depth", () => {
-        const instance = urn("prod", ["bbws:data:DataLayer", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"], "data-aurora-1");
+        const instance = urn(
+            "prod",
+            ["bbws:data:DataLayer", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"],
+            "data-aurora-1",
+        );
         expect(belongsTo(getPhase("database"), instance)).to.equal(true);
         expect(belongsTo(getPhase("network"), instance)).to.equal(false);
     });

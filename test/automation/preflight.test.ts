@@ -16,9 +16,19 @@ describe("preflight", () => {
     const run = (env: string, engine = new FakeEngine({ stack: env }), git = { commit: COMMIT, dirty: false }, ledger = writable) => {
         const regions: string[] = [];
         const lines: string[] = [];
-        const result = preflight(configOf(env), {
-            engine, git: async () => git, sts: async (region) => { regions.push(region); return new STSClient({ region }); }, ledger,
-        }, (l) => lines.push(l));
+        const result = preflight(
+            configOf(env),
+            {
+                engine,
+                git: async () => git,
+                sts: async (region) => {
+                    regions.push(region);
+                    return new STSClient({ region });
+                },
+                ledger,
+            },
+            (l) => lines.push(l),
+        );
         return { result, regions, lines };
     };
 
@@ -27,11 +37,16 @@ describe("preflight", () => {
             const cfg = configOf(env);
 
             it(`passes with ${env}'s account (asked in ${cfg.region}), a shared backend and a clean commit`, async () => {
-                sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice` });
+                sts.on(GetCallerIdentityCommand).resolves({
+                    Account: cfg.accountId,
+                    Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice`,
+                });
                 const { result, regions, lines } = run(env);
                 expect((await result).caller.account).to.equal(cfg.accountId);
                 expect(regions).to.deep.equal([cfg.region]);
-                expect(lines[2]).to.equal(`AWS account ${cfg.accountId} as arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice, region ${cfg.region}`);
+                expect(lines[2]).to.equal(
+                    `AWS account ${cfg.accountId} as arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice, region ${cfg.region}`,
+                );
             });
 
             it("refuses credentials for another account, naming both accounts (exit 2)", async () => {
@@ -44,7 +59,9 @@ describe("preflight", () => {
     }
 
     it("reports missing credentials as a preflight error with what to set", async () => {
-        sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }));
+        sts.on(GetCallerIdentityCommand).rejects(
+            Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+        );
         const err = await run("sit").result.catch((e) => e);
         expect(err).to.include({ code: "aws-credentials", exitCode: 2 });
         expect(err.fix).to.include("AWS_PROFILE");
@@ -64,7 +81,13 @@ describe("preflight", () => {
     it("gives a pending create the CLI's own choices: import it by id if it exists, else clear it; never a hand-edited state", () => {
         const create = "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log";
         const update = "urn:pulumi:sit::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora";
-        const fix = pendingRecovery([{ type: "creating", urn: create }, { type: "updating", urn: update }], "sit");
+        const fix = pendingRecovery(
+            [
+                { type: "creating", urn: create },
+                { type: "updating", urn: update },
+            ],
+            "sit",
+        );
         // pulumi/pulumi refresh.go: a StringArray of alternating URN and id ("each URN must be followed by an ID").
         expect(fix).to.include(`pulumi refresh --stack sit --import-pending-creates '${create}' --import-pending-creates '<id>'`);
         expect(fix).to.include("add `--yes` where no terminal can confirm");
@@ -76,8 +99,16 @@ describe("preflight", () => {
 
     it("stops (exit 2) on a ledger it cannot write, and logs the ledger only once it is proven writable", async () => {
         const cfg = configOf("dev");
-        sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice` });
-        const unwritable = { location: "/srv/ledger", checkWritable: async () => { throw new LedgerError("ledger-unwritable", "read-only", "fix it"); } };
+        sts.on(GetCallerIdentityCommand).resolves({
+            Account: cfg.accountId,
+            Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/deployer/alice`,
+        });
+        const unwritable = {
+            location: "/srv/ledger",
+            checkWritable: async () => {
+                throw new LedgerError("ledger-unwritable", "read-only", "fix it");
+            },
+        };
         const { result, lines } = run("dev", undefined, undefined, unwritable);
         expect(await result.catch((e) => e)).to.include({ code: "ledger-unwritable", exitCode: 2 });
         expect(lines.join("\n")).not.to.include("ledger");
@@ -116,15 +147,34 @@ describe("preflight", () => {
 
     it("reports, not refuses, uncommitted changes in a preview-only run: nothing will be applied from that tree", async () => {
         const cfg = configOf("prod");
-        sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/readonly/pr` });
+        sts.on(GetCallerIdentityCommand).resolves({
+            Account: cfg.accountId,
+            Arn: `arn:aws:sts::${cfg.accountId}:assumed-role/readonly/pr`,
+        });
         const lines: string[] = [];
         // A pull request's read-only role cannot write the ledger, and a preview does not need to.
-        const readOnly = { location: "s3://bbws-ledger/prod", checkWritable: async () => { throw new LedgerError("ledger-unwritable", "read-only", "fix it"); } };
-        const deps = { engine: new FakeEngine({ stack: "prod" }), git: async () => ({ commit: COMMIT, dirty: true }), sts: async () => new STSClient({}), ledger: readOnly };
+        const readOnly = {
+            location: "s3://bbws-ledger/prod",
+            checkWritable: async () => {
+                throw new LedgerError("ledger-unwritable", "read-only", "fix it");
+            },
+        };
+        const deps = {
+            engine: new FakeEngine({ stack: "prod" }),
+            git: async () => ({ commit: COMMIT, dirty: true }),
+            sts: async () => new STSClient({}),
+            ledger: readOnly,
+        };
         expect((await preflight(cfg, deps, (l) => lines.push(l), { previewOnly: true })).git.dirty).to.equal(true);
-        expect(lines.slice(-2)).to.deep.equal([`commit ${COMMIT} with uncommitted changes (previewed as it is: ` +
-            "a rollout from this tree would be refused where a clean commit is required)", "ledger s3://bbws-ledger/prod (read only: a preview records nothing)"]);
-        const refused = await preflight(cfg, deps, () => undefined).then(() => undefined, (err: Error) => err);
+        expect(lines.slice(-2)).to.deep.equal([
+            `commit ${COMMIT} with uncommitted changes (previewed as it is: ` +
+                "a rollout from this tree would be refused where a clean commit is required)",
+            "ledger s3://bbws-ledger/prod (read only: a preview records nothing)",
+        ]);
+        const refused = await preflight(cfg, deps, () => undefined).then(
+            () => undefined,
+            (err: Error) => err,
+        );
         expect(refused?.message).to.match(/uncommitted/);
     });
 

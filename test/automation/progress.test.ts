@@ -5,8 +5,19 @@ import { FakeClock, urn } from "../support/fake-engine";
 
 const aurora = urn("sit", ["bbws:data:DataLayer", "aws:rds/cluster:Cluster"], "data-aurora");
 const metadata = (op: "create" | "update" | "same", u = aurora) => ({
-    op, urn: u, type: "aws:rds/cluster:Cluster", provider: "",
-    new: { type: "aws:rds/cluster:Cluster", urn: u, id: "", parent: "", inputs: { clusterIdentifier: "bbws-aurora-sit" }, outputs: {}, provider: "" },
+    op,
+    urn: u,
+    type: "aws:rds/cluster:Cluster",
+    provider: "",
+    new: {
+        type: "aws:rds/cluster:Cluster",
+        urn: u,
+        id: "",
+        parent: "",
+        inputs: { clusterIdentifier: "bbws-aurora-sit" },
+        outputs: {},
+        provider: "",
+    },
 });
 const event = (e: Partial<EngineEvent>): EngineEvent => ({ sequence: 0, timestamp: 0, ...e });
 
@@ -39,15 +50,29 @@ describe("progress", () => {
     it("reports a failed resource with how long it ran, and engine errors", () => {
         progress.onEvent(event({ resourcePreEvent: { metadata: metadata("update") } }));
         clock.advance(5_000);
-        progress.onEvent(event({ diagnosticEvent: { urn: aurora, message: "InvalidParameterCombination\n", color: "never", severity: "error" } }));
+        progress.onEvent(
+            event({ diagnosticEvent: { urn: aurora, message: "InvalidParameterCombination\n", color: "never", severity: "error" } }),
+        );
         progress.onEvent(event({ resOpFailedEvent: { metadata: metadata("update"), status: 1, steps: 0 } }));
         progress.heartbeat();
-        expect(lines.slice(1)).to.deep.equal(["error: data-aurora: InvalidParameterCombination", "failed to update bbws-aurora-sit after 5s"]);
+        expect(lines.slice(1)).to.deep.equal([
+            "error: data-aurora: InvalidParameterCombination",
+            "failed to update bbws-aurora-sit after 5s",
+        ]);
     });
 
     it("stays quiet about unchanged resources and ends with the engine's summary", () => {
         progress.onEvent(event({ resourcePreEvent: { metadata: metadata("same") } }));
-        progress.onEvent(event({ summaryEvent: { maybeCorrupt: false, durationSeconds: 754, resourceChanges: { same: 40, create: 3, update: 1 }, policyPacks: {} } }));
+        progress.onEvent(
+            event({
+                summaryEvent: {
+                    maybeCorrupt: false,
+                    durationSeconds: 754,
+                    resourceChanges: { same: 40, create: 3, update: 1 },
+                    policyPacks: {},
+                },
+            }),
+        );
         expect(lines).to.deep.equal(["done in 12m34s: 3 create, 1 update"]);
     });
 

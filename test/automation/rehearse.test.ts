@@ -90,10 +90,16 @@ describe("rollout --rehearse: refusals leave nothing behind", () => {
     it("reports an invalid stack file under the operator's own path, not the temporary copy's, and leaves no folder", () => {
         const project = fs.mkdtempSync(path.join(tmp, "project-"));
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-        fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"),
-            fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("azCount: 2", "azCount: 7"));
+        fs.writeFileSync(
+            path.join(project, "Pulumi.dev.yaml"),
+            fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace("azCount: 2", "azCount: 7"),
+        );
         let err: any;
-        try { prepareRehearsal(project, "dev"); } catch (e) { err = e; }
+        try {
+            prepareRehearsal(project, "dev");
+        } catch (e) {
+            err = e;
+        }
         expect(err).to.include({ code: "invalid-config", exitCode: 2 });
         expect(err.message).to.match(new RegExp(`^${path.join(project, "Pulumi.dev.yaml")}: `));
         expect(fs.readdirSync(tmp)).to.deep.equal([path.basename(project)]);

@@ -32,12 +32,14 @@ describe("replace-only inputs (automation/replacement.ts)", () => {
             const set = new Map<string, Set<string>>();
             for (const r of synths.flatMap((s) => s.resources)) {
                 const keys = set.get(r.type) ?? new Set<string>();
-                Object.entries(r.inputs).filter(([, v]) => v !== undefined).forEach(([k]) => keys.add(k));
+                Object.entries(r.inputs)
+                    .filter(([, v]) => v !== undefined)
+                    .forEach(([k]) => keys.add(k));
                 set.set(r.type, keys);
             }
             for (const [type, rule] of Object.entries(REPLACEMENT_RULES)) {
                 if (rule.forceNew === "*") continue;
-                for (const key of rule.forceNew) expect([...set.get(type) ?? []], `${type}.${key}`).to.include(key);
+                for (const key of rule.forceNew) expect([...(set.get(type) ?? [])], `${type}.${key}`).to.include(key);
             }
         });
     });

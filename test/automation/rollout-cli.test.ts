@@ -29,7 +29,8 @@ describe("rollout CLI", () => {
         engine = new FakeEngine({ stack: env, ...engineOptions });
         const io = memoryIo();
         const code = await main(argv, io, {
-            projectDir, cwd: projectDir,
+            projectDir,
+            cwd: projectDir,
             createEngine: async () => engine,
             sts: async (region) => new STSClient({ region }),
             git: async () => ({ commit: COMMIT, dirty: false }),
@@ -45,29 +46,52 @@ describe("rollout CLI", () => {
         expect(io.stdout.join("\n")).to.include("--allow-replace").and.include("--preview-only").and.include("3 refused by a gate");
     });
 
-
     const usage: Array<[string, string[], RegExp]> = [
-        ["an unknown flag (one line, not the whole help)", ["--env", "sit", "--phase", "network", "--yolo"], /^error: Unknown argument: yolo\n  fix: see --help$/],
-        ["a switch given 'maybe' (yargs would read it as false)", ["--env", "sit", "--phase", "network", "--yes=maybe"], /--yes is a switch: it takes no value \(or true\/false\), got 'maybe'/],
+        [
+            "an unknown flag (one line, not the whole help)",
+            ["--env", "sit", "--phase", "network", "--yolo"],
+            /^error: Unknown argument: yolo\n  fix: see --help$/,
+        ],
+        [
+            "a switch given 'maybe' (yargs would read it as false)",
+            ["--env", "sit", "--phase", "network", "--yes=maybe"],
+            /--yes is a switch: it takes no value \(or true\/false\), got 'maybe'/,
+        ],
         ["no --env", ["--phase", "network"], /Missing required argument: env/],
         ["no --phase", ["--env", "sit"], /--phase is required/],
         ["an unknown phase", ["--env", "sit", "--phase", "dns"], /unknown phase 'dns'/],
         ["--resume with a named phase", ["--env", "sit", "--phase", "network", "--resume"], /cannot be combined/],
         ["a malformed approval", ["--env", "sit", "--phase", "network", "--approve", "alice"], /role:name/],
-        ["--allow-replace without a URN", ["--env", "sit", "--phase", "network", "--allow-replace", "data-aurora"], /expects a resource URN/],
+        [
+            "--allow-replace without a URN",
+            ["--env", "sit", "--phase", "network", "--allow-replace", "data-aurora"],
+            /expects a resource URN/,
+        ],
         ["an unknown format", ["--env", "sit", "--phase", "network", "--format", "html"], /Invalid values/],
         ["an unknown environment", ["--env", "qa", "--phase", "network"], /unknown environment 'qa'[\s\S]*dev, sit, prod/],
-        ["--ledger with a scheme other than a lower-case s3://", ["--env", "dev", "--phase", "network", "--ledger", "S3://bbws-ledger/platform"],
-            /--ledger S3:\/\/bbws-ledger\/platform: the scheme 'S3:' is not one the ledger knows[\s\S]*fix: for S3 write the scheme in lower case/],
-        ["--rehearse with an S3 ledger", ["--env", "dev", "--phase", "network", "--rehearse", "--ledger", "s3://bbws-ledger/platform"],
-            /--rehearse keeps its ledger in its own temporary folder[\s\S]*the order gate of a real ledger would count them/],
-        ["--rehearse with a local ledger", ["--env", "dev", "--phase", "network", "--rehearse", "--ledger", ".rollout"], /--rehearse keeps its ledger/],
+        [
+            "--ledger with a scheme other than a lower-case s3://",
+            ["--env", "dev", "--phase", "network", "--ledger", "S3://bbws-ledger/platform"],
+            /--ledger S3:\/\/bbws-ledger\/platform: the scheme 'S3:' is not one the ledger knows[\s\S]*fix: for S3 write the scheme in lower case/,
+        ],
+        [
+            "--rehearse with an S3 ledger",
+            ["--env", "dev", "--phase", "network", "--rehearse", "--ledger", "s3://bbws-ledger/platform"],
+            /--rehearse keeps its ledger in its own temporary folder[\s\S]*the order gate of a real ledger would count them/,
+        ],
+        [
+            "--rehearse with a local ledger",
+            ["--env", "dev", "--phase", "network", "--rehearse", "--ledger", ".rollout"],
+            /--rehearse keeps its ledger/,
+        ],
     ];
     for (const [what, argv, message] of usage) {
         it(`rejects ${what} with exit 2 and no stack trace, before any engine call`, async () => {
             const { code, text } = await cli(argv);
             expect(code).to.equal(2);
-            expect(text).to.match(message).and.not.match(/\n\s+at /);
+            expect(text)
+                .to.match(message)
+                .and.not.match(/\n\s+at /);
             expect(engine.calls).to.have.length(0);
         });
     }
@@ -81,7 +105,10 @@ describe("rollout CLI", () => {
         const { code, text } = await cli(["--env", "sit", "--phase", "network", "--approve", "tech-lead:alice"]);
         expect(code, text).to.equal(0);
         expect(text).to.include("preflight for sit").and.include("network: succeeded");
-        const lines = fs.readFileSync(path.join(projectDir, ".rollout", "sit.jsonl"), "utf8").trim().split("\n");
+        const lines = fs
+            .readFileSync(path.join(projectDir, ".rollout", "sit.jsonl"), "utf8")
+            .trim()
+            .split("\n");
         expect(lines).to.have.length(1);
         expect(JSON.parse(lines[0])).to.include({ result: "succeeded", operator: "alice", commit: COMMIT });
     });
@@ -106,7 +133,9 @@ describe("rollout CLI", () => {
     });
 
     it("exits 2 when the stack has pending operations, after one read of the state and before any engine operation", async () => {
-        const pendingOperations = [{ type: "creating", urn: "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log" }];
+        const pendingOperations = [
+            { type: "creating", urn: "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$aws:ec2/flowLog:FlowLog::network-flow-log" },
+        ];
         const { code, text } = await cli(["--env", "dev", "--phase", "network", "--yes"], { pendingOperations });
         expect(code, text).to.equal(2);
         expect(text).to.include("error: stack 'dev' has 1 pending operation(s)").and.include("fix: 1. check in AWS");
@@ -134,14 +163,19 @@ describe("rollout CLI", () => {
         fs.writeFileSync(path.join(projectDir, "a-file"), "");
         const { code, text } = await cli(["--env", "dev", "--phase", "network", "--yes", "--ledger", "a-file/audit"]);
         expect(code, text).to.equal(2);
-        expect(text).to.include(`error: the ledger ${path.join(projectDir, "a-file", "audit", "dev.jsonl")} cannot be written: ENOTDIR`)
-            .and.include("fix: every attempt is recorded").and.not.match(/\n\s+at /);
+        expect(text)
+            .to.include(`error: the ledger ${path.join(projectDir, "a-file", "audit", "dev.jsonl")} cannot be written: ENOTDIR`)
+            .and.include("fix: every attempt is recorded")
+            .and.not.match(/\n\s+at /);
         expect(engine.calls).to.have.length(0);
     });
 
     it("exits 2 on a corrupt ledger before anything is previewed, naming the line", async () => {
         fs.mkdirSync(path.join(projectDir, ".rollout"));
-        fs.writeFileSync(path.join(projectDir, ".rollout", "dev.jsonl"), `${JSON.stringify({ v: 1, phase: "network", result: "succeeded" })}\n`);
+        fs.writeFileSync(
+            path.join(projectDir, ".rollout", "dev.jsonl"),
+            `${JSON.stringify({ v: 1, phase: "network", result: "succeeded" })}\n`,
+        );
         const { code, text } = await cli(["--env", "dev", "--phase", "database", "--yes"]);
         expect(code, text).to.equal(2);
         expect(text).to.include(`error: the ledger is corrupt at ${path.join(projectDir, ".rollout", "dev.jsonl")}:1: not a ledger record`);
@@ -151,16 +185,26 @@ describe("rollout CLI", () => {
     it("when the record cannot be written after the apply, prints it as JSON on stderr with what to do, exit 1, no stack trace", async () => {
         const audit = path.join(projectDir, "audit");
         // The ledger folder becomes a file between the preflight check and the record: as a disk or a mount can fail mid-run.
-        const { code, text, io } = await cli(["--env", "dev", "--phase", "network", "--yes", "--ledger", "audit"], {}, {
-            verify: async () => async () => { fs.rmSync(audit, { recursive: true }); fs.writeFileSync(audit, ""); return { checks: [] }; },
-        });
+        const { code, text, io } = await cli(
+            ["--env", "dev", "--phase", "network", "--yes", "--ledger", "audit"],
+            {},
+            {
+                verify: async () => async () => {
+                    fs.rmSync(audit, { recursive: true });
+                    fs.writeFileSync(audit, "");
+                    return { checks: [] };
+                },
+            },
+        );
         expect(code, text).to.equal(1);
         expect(engine.ups).to.have.length(1);
         const lines = io.stderr.join("\n").split("\n");
         const record = JSON.parse(lines[lines.indexOf("  the record that was not written:") + 1]);
         expect(record).to.include({ env: "dev", phase: "network", result: "succeeded" });
-        expect(text).to.include("error: could not write the ledger record of network in dev (succeeded)")
-            .and.include("fix: add that line to the ledger once it is writable").and.not.match(/\n\s+at /);
+        expect(text)
+            .to.include("error: could not write the ledger record of network in dev (succeeded)")
+            .and.include("fix: add that line to the ledger once it is writable")
+            .and.not.match(/\n\s+at /);
     });
 
     it("keeps the ledger where --ledger says, relative to the working directory", async () => {

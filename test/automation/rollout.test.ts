@@ -28,7 +28,10 @@ describe("rollout: the phase loop", () => {
             async function rollNetwork(extra = {}) {
                 const h = harness(env);
                 for (const r of sitHistory) await h.ledger.append(r);
-                const code = await rollout(request(env, "network", { approvals: approvalsFor(cfg, "network"), yes: true, ...extra }), h.deps);
+                const code = await rollout(
+                    request(env, "network", { approvals: approvalsFor(cfg, "network"), yes: true, ...extra }),
+                    h.deps,
+                );
                 return { h, code, records: await h.ledger.read(env) };
             }
 
@@ -36,14 +39,20 @@ describe("rollout: the phase loop", () => {
                 const { h, code } = await rollNetwork();
                 expect(code, textOf(h.io)).to.equal(EXIT.ok);
                 expect(h.engine.calls.map((c) => [c.op, c.target === undefined ? "whole program" : "targeted"])).to.deep.equal([
-                    ["preview", "whole program"], ["preview", "targeted"], ["up", "targeted"],
+                    ["preview", "whole program"],
+                    ["preview", "targeted"],
+                    ["up", "targeted"],
                 ]);
             });
 
             it("targets exactly the layer component and everything under it, and applies the plan it saved", async () => {
                 const { h } = await rollNetwork();
                 const [, preview, up] = h.engine.calls;
-                expect([...preview.target!].map((u) => parseUrn(u).name).sort()).to.deep.equal(["network", "network-private-a", "network-vpc"]);
+                expect([...preview.target!].map((u) => parseUrn(u).name).sort()).to.deep.equal([
+                    "network",
+                    "network-private-a",
+                    "network-vpc",
+                ]);
                 expect(up.target).to.deep.equal(preview.target);
                 expect(up.plan).to.equal(preview.plan);
             });
@@ -52,7 +61,15 @@ describe("rollout: the phase loop", () => {
                 const { h, records } = await rollNetwork();
                 const record = records.filter((r) => r.env === env).at(-1)!;
                 const planHash = sha256(h.engine.ups[0].plan!);
-                expect(record).to.include({ env, phase: "network", result: "succeeded", commit: COMMIT, operator: "alice", planHash, runId: "run-1" });
+                expect(record).to.include({
+                    env,
+                    phase: "network",
+                    result: "succeeded",
+                    commit: COMMIT,
+                    operator: "alice",
+                    planHash,
+                    runId: "run-1",
+                });
                 expect(record.approvals).to.deep.equal(approvalsFor(cfg, "network").map((a) => ({ ...a, planHash })));
                 expect(record.counts).to.deep.include({ create: 3 });
                 expect(record.durationsMs.total).to.be.greaterThan(0);
@@ -81,7 +98,9 @@ describe("rollout: the phase loop", () => {
             expect(code, textOf(h.io)).to.equal(EXIT.ok);
             const kind = (c: { op: string; target?: readonly string[] }) => `${c.op} ${c.target === undefined ? "whole" : "targeted"}`;
             expect(h.engine.calls.map(kind)).to.deep.equal([
-                "preview whole", ...PHASE_NAMES.flatMap(() => ["preview targeted", "up targeted"]), "preview whole",
+                "preview whole",
+                ...PHASE_NAMES.flatMap(() => ["preview targeted", "up targeted"]),
+                "preview whole",
             ]);
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
         });
@@ -99,7 +118,11 @@ describe("rollout: the phase loop", () => {
         });
 
         it("fails (exit 1) when the closing preview still shows changes, listing type, name, operation and changed keys", async () => {
-            const stray = { urn: urn("dev", ["aws:s3/bucketPolicy:BucketPolicy"], "stray-policy"), op: "update" as const, diffs: ["policy"] };
+            const stray = {
+                urn: urn("dev", ["aws:s3/bucketPolicy:BucketPolicy"], "stray-policy"),
+                op: "update" as const,
+                diffs: ["policy"],
+            };
             const root = { urn: platformSteps("dev")[0].urn, op: "update" as const, diffs: ["outputs"] };
             const h = harness("dev", { engine: { notConverged: [stray, root] } });
             expect(await rollout(request("dev", "all", { yes: true }), h.deps)).to.equal(EXIT.failed);
@@ -114,7 +137,10 @@ describe("rollout: the phase loop", () => {
                 const h = harness("dev");
                 for (const r of allPhasesIn("dev")) await h.ledger.append(r);
                 expect(await rollout(req, h.deps), textOf(h.io)).to.equal(EXIT.ok);
-                expect(h.engine.previews.filter((c) => c.target === undefined), req.phase).to.have.length(1);
+                expect(
+                    h.engine.previews.filter((c) => c.target === undefined),
+                    req.phase,
+                ).to.have.length(1);
             }
         });
 
@@ -123,7 +149,8 @@ describe("rollout: the phase loop", () => {
             const code = await rollout(request("dev", "all", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result, r.error?.code])).to.deep.equal([
-                ["network", "succeeded", undefined], ["database", "failed", "engine-failed"],
+                ["network", "succeeded", undefined],
+                ["database", "failed", "engine-failed"],
             ]);
             expect(h.engine.ups).to.have.length(2);
             expect(textOf(h.io)).to.match(/failed to create bbws-aurora-dev after/);
@@ -150,22 +177,28 @@ describe("rollout: the phase loop", () => {
         const cfg = configOf("dev");
         const wordpressTag = cfg.tenants[0].imageTag;
         /** ECR with every image but `bbws/wordpress:<first tenant's tag>`; records what it was asked. */
-        const withoutWordpress = (asked: string[] = []) => async () => ecrDouble(cfg.accountId, (repository, tag) => {
-            asked.push(`${repository}:${tag}`);
-            return repository === REPOSITORIES.wordpress && tag === wordpressTag ? "no-tag" : "image";
-        });
-        const phaseOf = (target: readonly string[] | undefined) => parseUrn(target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name;
+        const withoutWordpress =
+            (asked: string[] = []) =>
+            async () =>
+                ecrDouble(cfg.accountId, (repository, tag) => {
+                    asked.push(`${repository}:${tag}`);
+                    return repository === REPOSITORIES.wordpress && tag === wordpressTag ? "no-tag" : "image";
+                });
+        const phaseOf = (target: readonly string[] | undefined) =>
+            parseUrn(target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name;
 
         it("--phase ecs: refuses a missing image (exit 2) before ecs is previewed, and the ledger records the refusal", async () => {
             const h = harness("dev", { deps: { ecr: withoutWordpress() } });
             for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
             const code = await rollout(request("dev", "ecs", { yes: true }), h.deps);
             expect(code, textOf(h.io)).to.equal(EXIT.usage);
-            expect(h.engine.calls.map((c) => c.target === undefined ? "whole program" : "targeted")).to.deep.equal(["whole program"]);
-            expect(textOf(h.io)).to.include(`ecs: 1 image(s) the ecs phase pulls cannot be pulled from ECR in dev`)
+            expect(h.engine.calls.map((c) => (c.target === undefined ? "whole program" : "targeted"))).to.deep.equal(["whole program"]);
+            expect(textOf(h.io))
+                .to.include(`ecs: 1 image(s) the ecs phase pulls cannot be pulled from ECR in dev`)
                 .and.include(`${REPOSITORIES.wordpress}:${wordpressTag}: no image with this tag`)
                 .and.include(`fix: push the image(s), then run again`);
-            expect((await h.ledger.read("dev")).at(-1)).to.deep.include({ phase: "ecs", result: "refused" })
+            expect((await h.ledger.read("dev")).at(-1))
+                .to.deep.include({ phase: "ecs", result: "refused" })
                 .and.nested.include({ "error.code": "images-missing" });
         });
 
@@ -174,16 +207,31 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev", { deps: { ecr: withoutWordpress(asked) } });
             let upsWhenAsked = -1;
             const code = await rollout(request("dev", "all", { yes: true }), {
-                ...h.deps, ecr: (region) => { upsWhenAsked = h.engine.ups.length; return h.deps.ecr(region); },
+                ...h.deps,
+                ecr: (region) => {
+                    upsWhenAsked = h.engine.ups.length;
+                    return h.deps.ecr(region);
+                },
             });
             expect(code, textOf(h.io)).to.equal(EXIT.usage);
             expect(h.engine.ups.map((c) => phaseOf(c.target))).to.deep.equal(["network", "data", "storage"]);
             expect(upsWhenAsked, "ECR asked after storage was applied").to.equal(3);
-            expect(h.engine.previews.map((c) => c.target === undefined ? "whole program" : phaseOf(c.target)))
-                .to.deep.equal(["whole program", "network", "data", "storage"]);
-            expect([...new Set(asked)].sort()).to.deep.equal(requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).sort());
+            expect(h.engine.previews.map((c) => (c.target === undefined ? "whole program" : phaseOf(c.target)))).to.deep.equal([
+                "whole program",
+                "network",
+                "data",
+                "storage",
+            ]);
+            expect([...new Set(asked)].sort()).to.deep.equal(
+                requiredImages(cfg)
+                    .map((i) => `${i.repository}:${i.tag}`)
+                    .sort(),
+            );
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal([
-                ["network", "succeeded"], ["database", "succeeded"], ["storage", "succeeded"], ["ecs", "refused"],
+                ["network", "succeeded"],
+                ["database", "succeeded"],
+                ["storage", "succeeded"],
+                ["ecs", "refused"],
             ]);
         });
 
@@ -191,15 +239,30 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev");
             for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
             expect(await rollout(request("dev", "ecs", { yes: true }), h.deps)).to.equal(EXIT.ok);
-            expect(textOf(h.io)).to.include(`images in ECR: ${requiredImages(cfg).map((i) => `${i.repository}:${i.tag}`).join(", ")}`);
+            expect(textOf(h.io)).to.include(
+                `images in ECR: ${requiredImages(cfg)
+                    .map((i) => `${i.repository}:${i.tag}`)
+                    .join(", ")}`,
+            );
         });
 
         it("prints the image check's warnings (a single-platform image it cannot verify) and goes on to preview ecs", async () => {
             const ecr = ecrDouble(cfg.accountId, () => "image");
-            const singleMigration = async () => ({ send: async (command: { input: { repositoryName?: string } }) =>
-                command instanceof BatchGetImageCommand && command.input.repositoryName === REPOSITORIES.migration
-                    ? { images: [{ imageManifestMediaType: "application/vnd.docker.distribution.manifest.v2+json", imageManifest: "{}" }], failures: [] }
-                    : ecr.send(command as never) } as unknown as typeof ecr);
+            const singleMigration = async () =>
+                ({
+                    send: async (command: { input: { repositoryName?: string } }) =>
+                        command instanceof BatchGetImageCommand && command.input.repositoryName === REPOSITORIES.migration
+                            ? {
+                                  images: [
+                                      {
+                                          imageManifestMediaType: "application/vnd.docker.distribution.manifest.v2+json",
+                                          imageManifest: "{}",
+                                      },
+                                  ],
+                                  failures: [],
+                              }
+                            : ecr.send(command as never),
+                }) as unknown as typeof ecr;
             const h = harness("dev", { deps: { ecr: singleMigration } });
             for (const p of ["network", "database", "storage"] as const) await h.ledger.append(recordOf("dev", p, "succeeded"));
             expect(await rollout(request("dev", "ecs", { yes: true }), h.deps), textOf(h.io)).to.equal(EXIT.ok);
@@ -229,8 +292,11 @@ describe("rollout: the phase loop", () => {
             await h.ledger.append(recordOf("dev", "database", "succeeded"));
             const code = await rollout(request("dev", "all", { yes: true, resume: true }), h.deps);
             expect(code).to.equal(EXIT.ok);
-            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name))
-                .to.deep.equal(["storage", "ecs", "monitoring"]);
+            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name)).to.deep.equal([
+                "storage",
+                "ecs",
+                "monitoring",
+            ]);
         });
 
         it("does not take a phase whose deletes pass alone succeeded as done: its main pass is still to run", async () => {
@@ -238,7 +304,9 @@ describe("rollout: the phase loop", () => {
             for (const r of allPhasesIn("dev").slice(0, 4)) await h.ledger.append(r);
             await h.ledger.append({ ...recordOf("dev", "monitoring", "succeeded"), pass: "deletes" });
             expect(await rollout(request("dev", "all", { yes: true, resume: true }), h.deps)).to.equal(EXIT.ok);
-            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name)).to.deep.equal(["monitoring"]);
+            expect(h.engine.ups.map((c) => parseUrn(c.target!.find((u) => parseUrn(u).type.startsWith("bbws:"))!).name)).to.deep.equal([
+                "monitoring",
+            ]);
         });
 
         it("does not count another commit's successes", async () => {
@@ -265,7 +333,9 @@ describe("rollout: the phase loop", () => {
             const code = await rollout(request("sit", "database", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.refused);
             expect(h.engine.calls).to.have.length(1);
-            expect(textOf(h.io)).to.include("refused by the order gate").and.include("network: last attempt failed")
+            expect(textOf(h.io))
+                .to.include("refused by the order gate")
+                .and.include("network: last attempt failed")
                 .and.include("--force-order");
             expect((await h.ledger.read("sit")).at(-1)).to.include({ phase: "database", result: "refused", gate: "order" });
         });
@@ -288,7 +358,9 @@ describe("rollout: the phase loop", () => {
             for (const r of allPhasesIn("sit").slice(0, 3)) await h.ledger.append(r);
             const code = await rollout(request("prod", "network", { approvals }), h.deps);
             expect(code).to.equal(EXIT.refused);
-            expect(textOf(h.io)).to.include("refused by the promotion gate").and.include("ecs: not completed in sit")
+            expect(textOf(h.io))
+                .to.include("refused by the promotion gate")
+                .and.include("ecs: not completed in sit")
                 .and.include("--env sit --phase all");
             expect(h.engine.ups).to.have.length(0);
         });
@@ -308,7 +380,10 @@ describe("rollout: the phase loop", () => {
 
     describe("scope gate", () => {
         it("refuses a phase whose preview changes a resource of another phase, listing it", async () => {
-            const leak = { urn: urn("dev", ["bbws:data:DataLayer", "aws:ec2/securityGroup:SecurityGroup"], "data-sg"), op: "update" as const };
+            const leak = {
+                urn: urn("dev", ["bbws:data:DataLayer", "aws:ec2/securityGroup:SecurityGroup"], "data-sg"),
+                op: "update" as const,
+            };
             const h = harness("dev", { engine: { alsoTouched: [leak] } });
             const code = await rollout(request("dev", "network", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.refused);
@@ -325,15 +400,19 @@ describe("rollout: the phase loop", () => {
 
     describe("safety gate", () => {
         const aurora = urn("dev", ["bbws:data:DataLayer", "aws:rds/cluster:Cluster"], "data-aurora");
-        const replacing = (env: string) => platformSteps(env).map((s) => s.urn.endsWith("::data-aurora")
-            ? { ...s, op: "replace" as const, keys: ["engineVersion"], diffs: ["engineVersion"] } : s);
+        const replacing = (env: string) =>
+            platformSteps(env).map((s) =>
+                s.urn.endsWith("::data-aurora") ? { ...s, op: "replace" as const, keys: ["engineVersion"], diffs: ["engineVersion"] } : s,
+            );
 
         it("refuses replacing the Aurora cluster unless its URN is named, and says how to allow it", async () => {
             const h = harness("dev", { engine: { steps: replacing("dev") } });
             await h.ledger.append(recordOf("dev", "network", "succeeded"));
             const code = await rollout(request("dev", "database", { yes: true }), h.deps);
             expect(code).to.equal(EXIT.refused);
-            expect(textOf(h.io)).to.include("refused by the safety gate").and.include(`replace ${aurora} (because of engineVersion)`)
+            expect(textOf(h.io))
+                .to.include("refused by the safety gate")
+                .and.include(`replace ${aurora} (because of engineVersion)`)
                 .and.include(`--allow-replace '${aurora}'`);
             expect(h.engine.ups).to.have.length(0);
         });
@@ -370,7 +449,10 @@ describe("rollout: the phase loop", () => {
 
         it("refuses an approval pinned to another plan: a changed plan needs a new approval", async () => {
             const h = await seeded();
-            const approvals = [{ role: "tech-lead", name: "alice", planHash: "deadbeef" }, { role: "dba", name: "bob" }];
+            const approvals = [
+                { role: "tech-lead", name: "alice", planHash: "deadbeef" },
+                { role: "dba", name: "bob" },
+            ];
             expect(await rollout(request("sit", "database", { approvals }), h.deps)).to.equal(EXIT.refused);
             expect(textOf(h.io)).to.include("tech-lead: alice approved plan deadbeef, not this plan");
         });
@@ -381,13 +463,19 @@ describe("rollout: the phase loop", () => {
             const planHash: string = JSON.parse(preview.io.stdout.at(-1)!).planHash;
 
             const h = await seeded();
-            const approvals = [{ role: "tech-lead", name: "alice", planHash: planHash.slice(0, 12) }, { role: "dba", name: "bob" }];
+            const approvals = [
+                { role: "tech-lead", name: "alice", planHash: planHash.slice(0, 12) },
+                { role: "dba", name: "bob" },
+            ];
             expect(await rollout(request("sit", "database", { approvals }), h.deps), textOf(h.io)).to.equal(EXIT.ok);
         });
 
         it("does not let one person approve for two roles", async () => {
             const h = await seeded();
-            const approvals = [{ role: "tech-lead", name: "alice" }, { role: "dba", name: "alice" }];
+            const approvals = [
+                { role: "tech-lead", name: "alice" },
+                { role: "dba", name: "alice" },
+            ];
             expect(await rollout(request("sit", "database", { approvals }), h.deps)).to.equal(EXIT.refused);
             expect(textOf(h.io)).to.include("alice already approves for another role");
         });
@@ -410,7 +498,11 @@ describe("rollout: the phase loop", () => {
             await h.ledger.append(recordOf("sit", "network", "succeeded"));
             let asked = 0;
             // What terminalPrompt does on a Ctrl-C: the driver's signal handler aborts the run, and the answer is a refusal.
-            io.prompt = async () => { asked++; controller.abort(); return ""; };
+            io.prompt = async () => {
+                asked++;
+                controller.abort();
+                return "";
+            };
             expect(await rollout(request("sit", "database"), h.deps), textOf(io)).to.equal(EXIT.failed);
             expect(asked).to.equal(1);
             expect(h.engine.ups).to.have.length(0);
@@ -441,10 +533,18 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev");
             for (const r of allPhasesIn("dev")) await h.ledger.append(r);
             expect(await rollout(request("dev", "all", { previewOnly: true, format: "json" }), h.deps)).to.equal(EXIT.ok);
-            const layers = (c: { target?: readonly string[] }) => c.target!.filter((u) => parseUrn(u).type.startsWith("bbws:")).map((u) => parseUrn(u).name);
-            expect(h.engine.previews.slice(1).map(layers)).to.deep.equal(PHASE_NAMES.map((_, i) => ["network", "data", "storage", "ecs", "monitoring"].slice(0, i + 1)));
+            const layers = (c: { target?: readonly string[] }) =>
+                c.target!.filter((u) => parseUrn(u).type.startsWith("bbws:")).map((u) => parseUrn(u).name);
+            expect(h.engine.previews.slice(1).map(layers)).to.deep.equal(
+                PHASE_NAMES.map((_, i) => ["network", "data", "storage", "ecs", "monitoring"].slice(0, i + 1)),
+            );
             const database = JSON.parse(h.io.stdout[1]);
-            expect(database.resources.map((r: { name: string }) => r.name)).to.deep.equal(["data", "data-aurora", "data-aurora-1", "data-redis-auth"]);
+            expect(database.resources.map((r: { name: string }) => r.name)).to.deep.equal([
+                "data",
+                "data-aurora",
+                "data-aurora-1",
+                "data-redis-auth",
+            ]);
             expect(database.counts).to.deep.equal({ same: 2, create: 4 });
             expect(database.gates.find((g: { gate: string }) => g.gate === "scope").verdict.status).to.equal("pass");
         });
@@ -454,7 +554,9 @@ describe("rollout: the phase loop", () => {
             const code = await rollout(request("sit", "network", { previewOnly: true, format: "markdown" }), h.deps);
             expect(code).to.equal(EXIT.ok);
             expect(h.engine.ups).to.have.length(0);
-            expect(h.io.stdout.join("\n")).to.include("### Rollout: network in sit").and.include("| create | network-vpc |")
+            expect(h.io.stdout.join("\n"))
+                .to.include("### Rollout: network in sit")
+                .and.include("| create | network-vpc |")
                 .and.include("| Result | Gate | Rule | Findings | Rollout now |");
             expect(await h.ledger.read("sit")).to.deep.equal([]);
         });
@@ -466,9 +568,11 @@ describe("rollout: the phase loop", () => {
             expect(code, text).to.equal(EXIT.ok);
             expect(h.engine.ups).to.have.length(0);
             expect(h.engine.previews).to.have.length(1 + PHASE_NAMES.length);
-            expect(text).to.include(`would refuse: promotion because network: not completed in sit at commit ${COMMIT.slice(0, 12)}`)
+            expect(text)
+                .to.include(`would refuse: promotion because network: not completed in sit at commit ${COMMIT.slice(0, 12)}`)
                 .and.include("would refuse: order because network: never applied in prod")
-                .and.include("database: previewed (plan").and.include("a rollout now would be refused by: order, promotion");
+                .and.include("database: previewed (plan")
+                .and.include("a rollout now would be refused by: order, promotion");
             expect(await h.ledger.read("prod")).to.deep.equal([]);
         });
 
@@ -477,7 +581,10 @@ describe("rollout: the phase loop", () => {
             await rollout(request("prod", "network", { previewOnly: true, format: "json" }), h.deps);
             const gates = JSON.parse(h.io.stdout[0]).gates as Array<{ gate: string; rolloutNow: string }>;
             expect(gates.map((g) => [g.gate, g.rolloutNow.split(" because")[0]])).to.deep.equal([
-                ["order", "would pass"], ["promotion", "would refuse: promotion"], ["scope", "would pass"], ["safety", "would pass"],
+                ["order", "would pass"],
+                ["promotion", "would refuse: promotion"],
+                ["scope", "would pass"],
+                ["safety", "would pass"],
             ]);
         });
     });
@@ -487,7 +594,12 @@ describe("rollout: the phase loop", () => {
             const seen: unknown[] = [];
             const h = harness("dev", {
                 engine: { outputs: { network: { vpcId: "vpc-0a1b2c3d4e5f60718" } } },
-                deps: { verify: async (phase, ctx) => { seen.push([phase, ctx]); return { checks: [] }; } },
+                deps: {
+                    verify: async (phase, ctx) => {
+                        seen.push([phase, ctx]);
+                        return { checks: [] };
+                    },
+                },
             });
             await rollout(request("dev", "network", { yes: true }), h.deps);
             expect(seen).to.deep.equal([["network", { env: "dev", outputs: { network: { vpcId: "vpc-0a1b2c3d4e5f60718" } } }]]);
@@ -497,15 +609,19 @@ describe("rollout: the phase loop", () => {
         it("fails the phase (exit 1) on a failed check, but not on a warning", async () => {
             const h = harness("dev", {
                 deps: {
-                    verify: async (phase) => ({ checks: [
-                        { id: "network-nat", phase, status: "warn", detail: "one NAT gateway" },
-                        { id: "network-flow-logs", phase, status: "fail", detail: "no flow log on vpc-0a1b" },
-                    ] }),
+                    verify: async (phase) => ({
+                        checks: [
+                            { id: "network-nat", phase, status: "warn", detail: "one NAT gateway" },
+                            { id: "network-flow-logs", phase, status: "fail", detail: "no flow log on vpc-0a1b" },
+                        ],
+                    }),
                 },
             });
             expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).at(-1)).to.deep.include({
-                result: "failed", checks: { pass: 0, warn: 1, fail: 1 }, error: { code: "verification-failed", message: "network-flow-logs" },
+                result: "failed",
+                checks: { pass: 0, warn: 1, fail: 1 },
+                error: { code: "verification-failed", message: "network-flow-logs" },
             });
         });
     });
@@ -513,7 +629,9 @@ describe("rollout: the phase loop", () => {
     describe("removed resources: deletes follow dependencies", () => {
         const byPhase = new Map(PHASE_NAMES.map((p) => [p, [`${p}-kept`, `${p}-gone`]] as const));
         const passes = (phases: PhaseName[], deleted: string[]) =>
-            planPasses(phases, PHASE_NAMES, byPhase, new Set(deleted)).map((p) => `${p.phase}${p.deletes ? " deletes" : ""}: ${p.urns.join(" ")}`);
+            planPasses(phases, PHASE_NAMES, byPhase, new Set(deleted)).map(
+                (p) => `${p.phase}${p.deletes ? " deletes" : ""}: ${p.urns.join(" ")}`,
+            );
 
         it("keeps one pass per phase, deletes included, when only the run's first phase removes anything", () => {
             expect(passes([...PHASE_NAMES], ["network-gone"])).to.deep.equal(PHASE_NAMES.map((p) => `${p}: ${p}-kept ${p}-gone`));
@@ -521,14 +639,19 @@ describe("rollout: the phase loop", () => {
 
         it("deletes first, from the last phase to the first, then applies the rest in phase order, when a later phase removes anything", () => {
             expect(passes([...PHASE_NAMES], ["network-gone", "ecs-gone"])).to.deep.equal([
-                "ecs deletes: ecs-gone", "network deletes: network-gone",
+                "ecs deletes: ecs-gone",
+                "network deletes: network-gone",
                 ...PHASE_NAMES.map((p) => (p === "network" || p === "ecs" ? `${p}: ${p}-kept` : `${p}: ${p}-kept ${p}-gone`)),
             ]);
         });
 
         it("refuses one phase (exit 3) while a later phase removes resources, naming them and the order to run", () => {
             let err: BbwsError | undefined;
-            try { passes(["network"], ["ecs-gone", "monitoring-gone"]); } catch (e) { err = e as BbwsError; }
+            try {
+                passes(["network"], ["ecs-gone", "monitoring-gone"]);
+            } catch (e) {
+                err = e as BbwsError;
+            }
             expect(err).to.include({ code: "deletes-in-later-phases", exitCode: EXIT.refused });
             expect(err!.message).to.include("later phases (monitoring: 1, ecs: 1)");
             expect(err!.fix).to.include("`--phase all`").and.include("`--phase monitoring`, then `--phase ecs`");
@@ -544,8 +667,18 @@ describe("rollout: the phase loop", () => {
             expect(h.engine.exports).to.deep.equal(upsBefore);
             const dir = path.join(h.dir, "ledger", "state", "dev");
             const files = fs.readdirSync(dir).sort();
-            expect(files.map((f) => f.replace(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-/, ""))).to.deep.equal(PHASE_NAMES.map((p) => `${p}.json`));
-            const kept = JSON.parse(fs.readFileSync(path.join(dir, files.find((f) => f.endsWith("-ecs.json"))!), "utf8"));
+            expect(files.map((f) => f.replace(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-/, ""))).to.deep.equal(
+                PHASE_NAMES.map((p) => `${p}.json`),
+            );
+            const kept = JSON.parse(
+                fs.readFileSync(
+                    path.join(
+                        dir,
+                        files.find((f) => f.endsWith("-ecs.json"))!,
+                    ),
+                    "utf8",
+                ),
+            );
             expect(kept.deployment.exportedAfter).to.equal(upsBefore[PHASE_NAMES.indexOf("ecs")]);
             expect(textOf(h.io)).to.include(`  state before the update kept at ${path.join(dir, files[0])}`);
         });
@@ -566,7 +699,12 @@ describe("rollout: the phase loop", () => {
 
         it("does not apply when the copy cannot be written, and says where it tried", async () => {
             const h = harness("dev");
-            const states = { location: "/read-only/state", keep: async () => { throw new Error("EACCES: permission denied"); } };
+            const states = {
+                location: "/read-only/state",
+                keep: async () => {
+                    throw new Error("EACCES: permission denied");
+                },
+            };
             expect(await rollout(request("dev", "network", { yes: true }), { ...h.deps, states })).to.equal(EXIT.failed);
             expect(h.engine.ups).to.deep.equal([]);
             expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("state-not-kept");
@@ -586,7 +724,10 @@ describe("rollout: the phase loop", () => {
             const ctrlC = new AbortController();
             const io = memoryIo();
             const print = io.err;
-            io.err = (line) => { print(line); if (line.includes("created network-vpc")) ctrlC.abort(); };
+            io.err = (line) => {
+                print(line);
+                if (line.includes("created network-vpc")) ctrlC.abort();
+            };
             const h = harness("dev", { io, deps: { signal: ctrlC.signal } });
             expect(await rollout(request("dev", "all", { yes: true }), h.deps)).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal([["network", "cancelled"]]);
@@ -597,7 +738,9 @@ describe("rollout: the phase loop", () => {
             const h = harness("dev", { engine: { concurrentUpdate: true } });
             expect(await rollout(request("dev", "network", { yes: true }), h.deps)).to.equal(EXIT.failed);
             expect((await h.ledger.read("dev")).at(-1)!.error!.code).to.equal("concurrent-update");
-            expect(textOf(h.io)).to.include("pulumi cancel").and.not.match(/\n\s+at /);
+            expect(textOf(h.io))
+                .to.include("pulumi cancel")
+                .and.not.match(/\n\s+at /);
         });
 
         it("reports a plan the engine refused at up as plan-mismatch: a new preview and approval are needed, exit 1", async () => {

@@ -9,7 +9,9 @@ function target() {
     const t: SignalTarget = {
         on: (signal, listener) => listeners.set(signal, [...(listeners.get(signal) ?? []), listener]),
         stderr: { write: (text) => written.push(text) },
-        exit: ((code: number) => { exits.push(code); }) as SignalTarget["exit"],
+        exit: ((code: number) => {
+            exits.push(code);
+        }) as SignalTarget["exit"],
     };
     const send = (signal: NodeJS.Signals) => listeners.get(signal)?.forEach((l) => l(signal));
     return { t, send, written, exits, listeners };
@@ -18,7 +20,9 @@ function target() {
 describe("signals: Ctrl-C and SIGTERM cancel the run", () => {
     let clock: number;
     const now = () => clock;
-    beforeEach(() => { clock = 0; });
+    beforeEach(() => {
+        clock = 0;
+    });
 
     it("stays registered for SIGINT and SIGTERM, so signal-exit (loaded by execa) never finds itself alone and re-raises", () => {
         const { t, listeners } = target();

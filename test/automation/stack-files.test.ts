@@ -18,8 +18,14 @@ function projectWith(edits: Record<string, (text: string) => string>): string {
 
 describe("what one stack file cannot know: checks across the project's stack files", () => {
     const dirs: string[] = [];
-    const project = (edits: Record<string, (text: string) => string>) => { const d = projectWith(edits); dirs.push(d); return d; };
-    after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+    const project = (edits: Record<string, (text: string) => string>) => {
+        const d = projectWith(edits);
+        dirs.push(d);
+        return d;
+    };
+    after(() => {
+        for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    });
 
     it("accepts the project's own stack files", () => {
         for (const env of ["dev", "sit", "prod"]) expect(loadStackConfig(PROJECT_DIR, env).env).to.equal(env);
@@ -27,12 +33,18 @@ describe("what one stack file cannot know: checks across the project's stack fil
 
     it("refuses a VPC range that overlaps another environment's (each environment needs its own range)", () => {
         const dir = project({ "Pulumi.sit.yaml": (t) => t.replace("vpcCidr: 10.20.0.0/16", "vpcCidr: 10.10.0.0/20") });
-        expect(() => loadStackConfig(dir, "sit")).to.throw(UsageError, /bbws:network\.vpcCidr: 10\.10\.0\.0\/20 overlaps dev's 10\.10\.0\.0\/16/);
+        expect(() => loadStackConfig(dir, "sit")).to.throw(
+            UsageError,
+            /bbws:network\.vpcCidr: 10\.10\.0\.0\/20 overlaps dev's 10\.10\.0\.0\/16/,
+        );
     });
 
     it("refuses promoteFrom naming an environment with no stack file", () => {
         const dir = project({ "Pulumi.prod.yaml": (t) => t.replace("promoteFrom: sit", "promoteFrom: sti") });
-        expect(() => loadStackConfig(dir, "prod")).to.throw(UsageError, /bbws:rollout\.promoteFrom: 'sti' is not an environment with a stack file; expected one of: dev, sit/);
+        expect(() => loadStackConfig(dir, "prod")).to.throw(
+            UsageError,
+            /bbws:rollout\.promoteFrom: 'sti' is not an environment with a stack file; expected one of: dev, sit/,
+        );
     });
 
     it("refuses an environment promoted from itself", () => {

@@ -8,7 +8,10 @@ import { tempDir } from "../support/rollout";
 
 describe("state copies kept beside the ledger", () => {
     const at = new Date("2026-11-23T13:00:05.123Z");
-    const state = JSON.stringify({ version: 3, deployment: { resources: [{ urn: "u", outputs: { password: { ciphertext: "v1:abc" } } }] } });
+    const state = JSON.stringify({
+        version: 3,
+        deployment: { resources: [{ urn: "u", outputs: { password: { ciphertext: "v1:abc" } } }] },
+    });
 
     it("writes <ledger dir>/state/<env>/<timestamp>-<phase>.json, the export's text unchanged, readable by its owner only", async () => {
         const dir = tempDir();
@@ -33,7 +36,12 @@ describe("state copies kept beside the ledger", () => {
         const kept = await archive.keep("prod", "database", at, state);
         expect(kept).to.equal("s3://bbws-rollout-ledger/platform/state/prod/2026-11-23T13-00-05.123Z-database.json");
         const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
-        expect(put).to.include({ Bucket: "bbws-rollout-ledger", Key: "platform/state/prod/2026-11-23T13-00-05.123Z-database.json", Body: state, IfNoneMatch: "*" });
+        expect(put).to.include({
+            Bucket: "bbws-rollout-ledger",
+            Key: "platform/state/prod/2026-11-23T13-00-05.123Z-database.json",
+            Body: state,
+            IfNoneMatch: "*",
+        });
         s3.restore();
     });
 });

@@ -74,7 +74,8 @@ describe("offline synth", () => {
                 expect((r.outputs.network as any).subnets).to.deep.equal(expected);
                 const vpc = r.resources.find((x) => x.type === "awsx:ec2:Vpc")!;
                 const given = (vpc.inputs.subnetSpecs as any[]).flatMap((spec) =>
-                    spec.cidrBlocks.map((cidr: string, az: number) => ({ tier: spec.name, az, cidr })));
+                    spec.cidrBlocks.map((cidr: string, az: number) => ({ tier: spec.name, az, cidr })),
+                );
                 expect(given).to.have.deep.members(expected);
             });
         });
@@ -89,12 +90,19 @@ describe("offline synth", () => {
 
         it("an ECS service depends on the capacity providers and its listener rule (dependsOn, no input names them)", () => {
             const service = find("prod", "ecs-aupairhive-service");
-            expect(service.dependencies).to.include.members([find("prod", "ecs-capacity-providers").urn, find("prod", "ecs-aupairhive-rule").urn]);
+            expect(service.dependencies).to.include.members([
+                find("prod", "ecs-capacity-providers").urn,
+                find("prod", "ecs-aupairhive-rule").urn,
+            ]);
             expect(service.options.ignoreChanges).to.deep.equal(["desiredCount"]);
         });
 
         it("the Aurora cluster ignores engineVersion changes and is protected exactly where config says so", () => {
-            for (const [env, protect] of [["prod", true], ["sit", true], ["dev", false]] as const) {
+            for (const [env, protect] of [
+                ["prod", true],
+                ["sit", true],
+                ["dev", false],
+            ] as const) {
                 const aurora = find(env, "data-aurora");
                 expect(aurora.options.ignoreChanges, env).to.deep.equal(["engineVersion"]);
                 expect(aurora.options.protect, env).to.equal(protect);
@@ -102,7 +110,9 @@ describe("offline synth", () => {
         });
 
         it("a role policy's `role` input comes from its role's URN", () => {
-            expect(find("prod", "network-flow-logs-policy").propertyDependencies.role).to.deep.equal([find("prod", "network-flow-logs-role").urn]);
+            expect(find("prod", "network-flow-logs-policy").propertyDependencies.role).to.deep.equal([
+                find("prod", "network-flow-logs-role").urn,
+            ]);
         });
 
         it("a dependency on awsx's VPC names the remote component, whose children the engine waits for", () => {
@@ -119,7 +129,9 @@ describe("offline synth", () => {
 
         it("custom is false exactly for the layers, awsx's VPC and the root stack: the components", () => {
             for (const r of results.get("prod")!.resources) {
-                expect(r.custom, r.urn).to.equal(!(r.type.startsWith("bbws:") || r.type === "pulumi:pulumi:Stack" || r.type.startsWith("awsx:")));
+                expect(r.custom, r.urn).to.equal(
+                    !(r.type.startsWith("bbws:") || r.type === "pulumi:pulumi:Stack" || r.type.startsWith("awsx:")),
+                );
             }
         });
 
@@ -127,7 +139,8 @@ describe("offline synth", () => {
             for (const env of ENVIRONMENTS) {
                 const seen = new Set<string>();
                 for (const r of results.get(env)!.resources) {
-                    for (const before of [...(r.parent ? [r.parent] : []), ...r.dependencies]) expect(seen.has(before), `${r.urn} before ${before}`).to.equal(true);
+                    for (const before of [...(r.parent ? [r.parent] : []), ...r.dependencies])
+                        expect(seen.has(before), `${r.urn} before ${before}`).to.equal(true);
                     seen.add(r.urn);
                 }
             }
@@ -146,8 +159,18 @@ describe("offline synth", () => {
             expect(io.stdout).to.have.length(1);
             const doc = JSON.parse(io.stdout[0]);
             expect(Object.keys(doc)).to.deep.equal(["project", "stack", "resources", "outputs"]);
-            expect(Object.keys(doc.resources[0])).to.deep.equal(
-                ["urn", "type", "name", "phase", "parent", "custom", "inputs", "dependencies", "propertyDependencies", "options"]);
+            expect(Object.keys(doc.resources[0])).to.deep.equal([
+                "urn",
+                "type",
+                "name",
+                "phase",
+                "parent",
+                "custom",
+                "inputs",
+                "dependencies",
+                "propertyDependencies",
+                "options",
+            ]);
         });
 
         it("--phase shows only that phase", async () => {
@@ -164,7 +187,9 @@ describe("offline synth", () => {
             expect(text).to.match(/^network \(\d+ resources\)$/m);
             expect(text).to.match(/^total\s+\d+$/m);
             expect(text).to.contain("cidrBlock=10.30.0.0/16");
-            expect(text).to.contain("private=10.30.0.0/19,10.30.64.0/19,10.30.128.0/19 isolated=10.30.40.0/21,10.30.104.0/21,10.30.168.0/21");
+            expect(text).to.contain(
+                "private=10.30.0.0/19,10.30.64.0/19,10.30.128.0/19 isolated=10.30.40.0/21,10.30.104.0/21,10.30.168.0/21",
+            );
         });
 
         const bad: Array<[string, string[], RegExp]> = [
@@ -172,14 +197,24 @@ describe("offline synth", () => {
             ["an unknown phase", ["--env", "dev", "--phase", "dns"], /unknown phase 'dns'/],
             ["a missing --env", [], /Missing required argument: env/],
             ["an unknown flag", ["--env", "dev", "--jsn"], /^error: Unknown argument: jsn\n  fix: see --help$/],
-            ["a switch given a value other than true or false (yargs would read it as false)", ["--env", "dev", "--json=maybe"], /--json is a switch: it takes no value \(or true\/false\), got 'maybe'/],
-            ["--format without --policies (it would be ignored)", ["--env", "dev", "--format", "markdown"], /--format only applies to --policies/],
+            [
+                "a switch given a value other than true or false (yargs would read it as false)",
+                ["--env", "dev", "--json=maybe"],
+                /--json is a switch: it takes no value \(or true\/false\), got 'maybe'/,
+            ],
+            [
+                "--format without --policies (it would be ignored)",
+                ["--env", "dev", "--format", "markdown"],
+                /--format only applies to --policies/,
+            ],
         ];
         for (const [what, argv, message] of bad) {
             it(`refuses ${what} with exit 2 and no stack trace`, async () => {
                 const io = memoryIo();
                 expect(await main(argv, io)).to.equal(2);
-                expect(io.stderr.join("\n")).to.match(message).and.not.match(/\n\s+at /);
+                expect(io.stderr.join("\n"))
+                    .to.match(message)
+                    .and.not.match(/\n\s+at /);
                 expect(io.stdout).to.be.empty;
             });
         }
@@ -193,7 +228,9 @@ describe("offline synth", () => {
             fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text.replace("azCount: 2", "azCount: 7").replace("cpu: 256", "cpu: 300"));
             const io = memoryIo();
             expect(await main(["--env", "dev"], io, dir)).to.equal(2);
-            expect(io.stderr.join("\n")).to.match(/bbws:network\.azCount: 2 or 3/).and.match(/bbws:tenants\[1\]/);
+            expect(io.stderr.join("\n"))
+                .to.match(/bbws:network\.azCount: 2 or 3/)
+                .and.match(/bbws:tenants\[1\]/);
         });
 
         it("refuses a stack file that is not YAML with exit 2", async () => {

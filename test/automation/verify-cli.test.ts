@@ -42,7 +42,10 @@ describe("npm run verify", () => {
         expect(await main(["--env", "sit"], io, deps())).to.equal(EXIT.ok);
         const text = io.stdout.join("\n");
         const positions = allCheckIds.map((id) => text.indexOf(id));
-        expect(positions.every((p) => p >= 0), text).to.equal(true);
+        expect(
+            positions.every((p) => p >= 0),
+            text,
+        ).to.equal(true);
         expect(positions).to.deep.equal([...positions].sort((a, b) => a - b));
         expect(text).to.include(`sit: ${allCheckIds.length} checks, ${allCheckIds.length} passed, 0 warned, 0 failed`);
     });
@@ -60,7 +63,10 @@ describe("npm run verify", () => {
 
     it("exits 0 when checks only warn, and prints Markdown for a ticket", async () => {
         mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({
-            MetricAlarms: (outputs.monitoring.alarmNames as string[]).map((AlarmName, i) => ({ AlarmName, StateValue: i === 0 ? "ALARM" as const : "OK" as const })),
+            MetricAlarms: (outputs.monitoring.alarmNames as string[]).map((AlarmName, i) => ({
+                AlarmName,
+                StateValue: i === 0 ? ("ALARM" as const) : ("OK" as const),
+            })),
         });
         const io = memoryIo();
         expect(await main(["--env", "sit", "--phase", "monitoring", "--format", "markdown"], io, deps())).to.equal(EXIT.ok);
@@ -70,16 +76,31 @@ describe("npm run verify", () => {
 
     it("refuses credentials for another account before reading anything, exit 2", async () => {
         const io = memoryIo();
-        expect(await main(["--env", "sit"], io, deps({ sts: async () => stsAnswering(async () => ({ Account: "093646564004", Arn: "arn:aws:iam::093646564004:user/ops" })) }))).to.equal(EXIT.usage);
-        expect(io.stderr.join("\n")).to.include("AWS credentials are for account 093646564004 (arn:aws:iam::093646564004:user/ops), but sit is account 815856636111");
+        expect(
+            await main(
+                ["--env", "sit"],
+                io,
+                deps({
+                    sts: async () => stsAnswering(async () => ({ Account: "093646564004", Arn: "arn:aws:iam::093646564004:user/ops" })),
+                }),
+            ),
+        ).to.equal(EXIT.usage);
+        expect(io.stderr.join("\n")).to.include(
+            "AWS credentials are for account 093646564004 (arn:aws:iam::093646564004:user/ops), but sit is account 815856636111",
+        );
         expect(mocks.ec2.commandCalls(DescribeVpcsCommand)).to.have.length(0);
     });
 
     it("says so when there are no credentials at all, exit 2", async () => {
         const io = memoryIo();
-        const sts = async () => stsAnswering(async () => { throw new Error("Could not load credentials from any providers"); });
+        const sts = async () =>
+            stsAnswering(async () => {
+                throw new Error("Could not load credentials from any providers");
+            });
         expect(await main(["--env", "sit"], io, deps({ sts }))).to.equal(EXIT.usage);
-        expect(io.stderr.join("\n")).to.include("AWS credentials do not work: Could not load credentials from any providers").and.include("fix:");
+        expect(io.stderr.join("\n"))
+            .to.include("AWS credentials do not work: Could not load credentials from any providers")
+            .and.include("fix:");
     });
 
     for (const [argv, message] of [

@@ -29,7 +29,13 @@ describe("dashboard body", () => {
 
     it("has a row for the cluster, Aurora, Redis, EFS and the load balancer, then one per tenant, in that order", () => {
         expect(headings).to.deep.equal([
-            "## ECS cluster", "## Aurora", "## Redis", "## EFS", "## Load balancer", "## Tenant aupairhive", "## Tenant tutorhub",
+            "## ECS cluster",
+            "## Aurora",
+            "## Redis",
+            "## EFS",
+            "## Load balancer",
+            "## Tenant aupairhive",
+            "## Tenant tutorhub",
         ]);
     });
 
@@ -47,7 +53,9 @@ describe("dashboard body", () => {
             for (let j = i + 1; j < widgets.length; j++) {
                 const [a, b] = [widgets[i], widgets[j]];
                 const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-                expect(overlap, `${a.properties.title ?? a.properties.markdown} / ${b.properties.title ?? b.properties.markdown}`).to.equal(false);
+                expect(overlap, `${a.properties.title ?? a.properties.markdown} / ${b.properties.title ?? b.properties.markdown}`).to.equal(
+                    false,
+                );
             }
         }
     });
@@ -57,9 +65,12 @@ describe("dashboard body", () => {
             const start = widgets.findIndex((w) => w.properties.markdown === row);
             return widgets.slice(start).find((w) => w.properties.title === title)!;
         };
-        expect(graph("Engine CPU (%)", "## Redis").properties.metrics.map((m: string[]) => m[3])).to.deep.equal(targets.redisMemberClusterIds);
-        expect(graph("Healthy targets", "## Load balancer").properties.metrics.map((m: string[]) => m[3]))
-            .to.deep.equal(targets.tenants.map((t) => t.targetGroupArnSuffix));
+        expect(graph("Engine CPU (%)", "## Redis").properties.metrics.map((m: string[]) => m[3])).to.deep.equal(
+            targets.redisMemberClusterIds,
+        );
+        expect(graph("Healthy targets", "## Load balancer").properties.metrics.map((m: string[]) => m[3])).to.deep.equal(
+            targets.tenants.map((t) => t.targetGroupArnSuffix),
+        );
         for (const w of widgets.filter((x) => x.type === "metric")) expect(w.properties.period).to.equal(300);
     });
 

@@ -1,7 +1,13 @@
 import { expect } from "chai";
 import {
-    AURORA_LOG_EXPORTS, DataLayer, auroraParameterFamily, instanceZones, parameterGroupName, redisHighAvailability,
-    redisParameterFamily, tenantDatabaseName,
+    AURORA_LOG_EXPORTS,
+    DataLayer,
+    auroraParameterFamily,
+    instanceZones,
+    parameterGroupName,
+    redisHighAvailability,
+    redisParameterFamily,
+    tenantDatabaseName,
 } from "../../components/data";
 import type { PlatformConfig } from "../../src/config";
 import { SECRET_MASK } from "../../automation/mock-run";
@@ -56,16 +62,19 @@ describe("data layer", () => {
             expect(redisParameterFamily("6.2")).to.equal("redis6.x");
             expect(() => redisParameterFamily("5.0.6")).to.throw(/6.x or later/);
         });
-        it("gives a parameter group a new name when its family or description changes, since RDS and ElastiCache replace " +
-            "the group then (rds/parameter_group.go, elasticache/parameter_group.go: family, description ForceNew) and refuse " +
-            "to delete the old one while it is in use", () => {
-            const v80 = { family: "aurora-mysql8.0", description: "BBWS Aurora MySQL instances: slow-query log" };
-            const name = parameterGroupName("prod", "aurora-instance", v80);
-            expect(name).to.match(/^bbws-aurora-instance-[0-9a-f]{8}-prod$/);
-            expect(parameterGroupName("prod", "aurora-instance", { ...v80 })).to.equal(name);
-            expect(parameterGroupName("prod", "aurora-instance", { ...v80, family: "aurora-mysql8.4" })).to.not.equal(name);
-            expect(parameterGroupName("prod", "aurora-instance", { ...v80, description: "other" })).to.not.equal(name);
-        });
+        it(
+            "gives a parameter group a new name when its family or description changes, since RDS and ElastiCache replace " +
+                "the group then (rds/parameter_group.go, elasticache/parameter_group.go: family, description ForceNew) and refuse " +
+                "to delete the old one while it is in use",
+            () => {
+                const v80 = { family: "aurora-mysql8.0", description: "BBWS Aurora MySQL instances: slow-query log" };
+                const name = parameterGroupName("prod", "aurora-instance", v80);
+                expect(name).to.match(/^bbws-aurora-instance-[0-9a-f]{8}-prod$/);
+                expect(parameterGroupName("prod", "aurora-instance", { ...v80 })).to.equal(name);
+                expect(parameterGroupName("prod", "aurora-instance", { ...v80, family: "aurora-mysql8.4" })).to.not.equal(name);
+                expect(parameterGroupName("prod", "aurora-instance", { ...v80, description: "other" })).to.not.equal(name);
+            },
+        );
         it("names a tenant's MySQL user and schema wp_<id> with no character that needs quoting", () => {
             expect(tenantDatabaseName("aupairhive")).to.equal("wp_aupairhive");
             expect(tenantDatabaseName("tutor-hub")).to.equal("wp_tutor_hub");
@@ -82,7 +91,10 @@ describe("data layer", () => {
             const cfg = configFor("dev");
             const longId = "a".repeat(30);
             const tenants = [{ ...cfg.tenants[0], id: longId }];
-            const error = await buildData({ ...cfg, tenants }).then(() => undefined, (e: Error) => e);
+            const error = await buildData({ ...cfg, tenants }).then(
+                () => undefined,
+                (e: Error) => e,
+            );
             expect(error?.message).to.match(new RegExp(`\`${longId}\` too long`));
         });
     });
@@ -115,8 +127,9 @@ describe("data layer", () => {
                     const logs = JSON.parse(named(resources, "data-key").inputs.policy).Statement[1];
                     expect(logs.Principal).to.deep.equal({ Service: `logs.${cfg.region}.amazonaws.com` });
                     expect(logs.Action).to.include("kms:GenerateDataKey*").and.not.include("kms:*");
-                    expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"])
-                        .to.equal(`arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:*`);
+                    expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.equal(
+                        `arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:*`,
+                    );
                 });
                 it(`is ${expected.protectedData ? "" : "not "}protected and ${expected.retained ? "" : "not "}retained on delete`, () => {
                     expect(options.get("data-key")).to.include({ protect: expected.protectedData, retainOnDelete: expected.retained });
@@ -125,7 +138,9 @@ describe("data layer", () => {
 
             describe("Aurora MySQL", () => {
                 let cluster: Registration;
-                before(() => { cluster = named(resources, "data-aurora"); });
+                before(() => {
+                    cluster = named(resources, "data-aurora");
+                });
 
                 it(`is the MySQL 8.0-compatible cluster bbws-aurora-${env} on the isolated subnets and the database group`, () => {
                     expect(cluster.inputs.clusterIdentifier).to.equal(`bbws-aurora-${env}`);
@@ -142,7 +157,9 @@ describe("data layer", () => {
                         expect(group.inputs.name).to.equal(`/aws/rds/cluster/bbws-aurora-${env}/${log}`);
                         expect(group.inputs.retentionInDays).to.equal(cfg.database.logRetentionDays);
                         expect(group.inputs.kmsKeyId).to.equal(keyArn);
-                        expect(options.get("data-aurora")?.dependencies, "the group exists before RDS would create its own").to.include(group.urn);
+                        expect(options.get("data-aurora")?.dependencies, "the group exists before RDS would create its own").to.include(
+                            group.urn,
+                        );
                     }
                 });
                 it("lets automatic minor upgrades move its version without drift or a downgrade on the next up", () => {
@@ -163,20 +180,26 @@ describe("data layer", () => {
                     expect(cluster.inputs.preferredBackupWindow).to.equal(cfg.database.backupWindow);
                     expect(cluster.inputs.preferredMaintenanceWindow).to.equal(cfg.database.maintenanceWindow);
                 });
-                it(expected.protectedData
-                    ? "has deletion protection, takes a final snapshot, and is protected in Pulumi"
-                    : "can be deleted without a final snapshot (dev is disposable)", () => {
-                    expect(cluster.inputs.deletionProtection).to.equal(expected.protectedData);
-                    expect(cluster.inputs.skipFinalSnapshot).to.equal(!expected.protectedData);
-                    expect(cluster.inputs.finalSnapshotIdentifier).to.equal(expected.protectedData ? `bbws-aurora-${env}-final` : undefined);
-                    expect(options.get("data-aurora")?.protect).to.equal(expected.protectedData);
-                });
+                it(
+                    expected.protectedData
+                        ? "has deletion protection, takes a final snapshot, and is protected in Pulumi"
+                        : "can be deleted without a final snapshot (dev is disposable)",
+                    () => {
+                        expect(cluster.inputs.deletionProtection).to.equal(expected.protectedData);
+                        expect(cluster.inputs.skipFinalSnapshot).to.equal(!expected.protectedData);
+                        expect(cluster.inputs.finalSnapshotIdentifier).to.equal(
+                            expected.protectedData ? `bbws-aurora-${env}-final` : undefined,
+                        );
+                        expect(options.get("data-aurora")?.protect).to.equal(expected.protectedData);
+                    },
+                );
                 it("lets RDS manage the master password in Secrets Manager under the data key: none in config or state", async () => {
                     expect(cluster.inputs.manageMasterUserPassword).to.equal(true);
                     expect(cluster.inputs.masterPassword).to.equal(undefined);
                     expect(cluster.inputs.masterUserSecretKmsKeyId).to.equal(keyArn);
-                    expect(await promiseOf(layer.masterSecretArn))
-                        .to.match(new RegExp(`^arn:aws:secretsmanager:${cfg.region}:${cfg.accountId}:secret:rds!cluster-`));
+                    expect(await promiseOf(layer.masterSecretArn)).to.match(
+                        new RegExp(`^arn:aws:secretsmanager:${cfg.region}:${cfg.accountId}:secret:rds!cluster-`),
+                    );
                 });
                 it("turns on IAM authentication and exports audit, error and slow-query logs", () => {
                     expect(cluster.inputs.iamDatabaseAuthenticationEnabled).to.equal(true);
@@ -202,13 +225,17 @@ describe("data layer", () => {
 
             describe("Aurora instances", () => {
                 let instances: Registration[];
-                before(() => { instances = ofType(resources, INSTANCE); });
+                before(() => {
+                    instances = ofType(resources, INSTANCE);
+                });
 
                 it(`has ${expected.instances} instance(s), the writer first, none publicly accessible`, async () => {
-                    expect(instances.map((i) => i.inputs.identifier))
-                        .to.deep.equal(Array.from({ length: expected.instances }, (_, i) => `bbws-aurora-${env}-${i + 1}`));
-                    expect(await Promise.all(layer.instanceIdentifiers.map(promiseOf)))
-                        .to.deep.equal(instances.map((i) => i.inputs.identifier));
+                    expect(instances.map((i) => i.inputs.identifier)).to.deep.equal(
+                        Array.from({ length: expected.instances }, (_, i) => `bbws-aurora-${env}-${i + 1}`),
+                    );
+                    expect(await Promise.all(layer.instanceIdentifiers.map(promiseOf))).to.deep.equal(
+                        instances.map((i) => i.inputs.identifier),
+                    );
                     for (const instance of instances) {
                         expect(instance.inputs.publiclyAccessible, instance.name).to.equal(false);
                         expect(instance.inputs.autoMinorVersionUpgrade, instance.name).to.equal(true);
@@ -225,28 +252,38 @@ describe("data layer", () => {
                     }
                     for (const instance of instances) expect(instance.inputs.availabilityZone).to.match(new RegExp(`^${cfg.region}[a-c]$`));
                 });
-                it(expected.insights
-                    ? "has Performance Insights encrypted with the data key and enhanced monitoring with its role"
-                    : "has neither Performance Insights nor enhanced monitoring (dev)", () => {
-                    const roles = ofType(resources, "aws:iam/role:Role");
-                    for (const instance of instances) {
-                        expect(instance.inputs.performanceInsightsEnabled).to.equal(expected.insights);
-                        expect(instance.inputs.performanceInsightsKmsKeyId).to.equal(expected.insights ? keyArn : undefined);
-                        expect(instance.inputs.monitoringInterval > 0).to.equal(expected.insights);
-                        expect(instance.inputs.monitoringRoleArn).to.equal(expected.insights
-                            ? `arn:aws:iam::${cfg.accountId}:role/bbws-rds-monitoring-${env}` : undefined);
-                    }
-                    expect(roles.map((r) => r.inputs.name)).to.deep.equal(expected.insights ? [`bbws-rds-monitoring-${env}`] : []);
-                    if (expected.insights) {
-                        expect(JSON.parse(roles[0].inputs.assumeRolePolicy).Statement[0].Principal.Service).to.equal("monitoring.rds.amazonaws.com");
-                        expect(named(resources, "data-rds-monitoring-policy").inputs.policyArn).to.match(/AmazonRDSEnhancedMonitoringRole$/);
-                    }
-                });
+                it(
+                    expected.insights
+                        ? "has Performance Insights encrypted with the data key and enhanced monitoring with its role"
+                        : "has neither Performance Insights nor enhanced monitoring (dev)",
+                    () => {
+                        const roles = ofType(resources, "aws:iam/role:Role");
+                        for (const instance of instances) {
+                            expect(instance.inputs.performanceInsightsEnabled).to.equal(expected.insights);
+                            expect(instance.inputs.performanceInsightsKmsKeyId).to.equal(expected.insights ? keyArn : undefined);
+                            expect(instance.inputs.monitoringInterval > 0).to.equal(expected.insights);
+                            expect(instance.inputs.monitoringRoleArn).to.equal(
+                                expected.insights ? `arn:aws:iam::${cfg.accountId}:role/bbws-rds-monitoring-${env}` : undefined,
+                            );
+                        }
+                        expect(roles.map((r) => r.inputs.name)).to.deep.equal(expected.insights ? [`bbws-rds-monitoring-${env}`] : []);
+                        if (expected.insights) {
+                            expect(JSON.parse(roles[0].inputs.assumeRolePolicy).Statement[0].Principal.Service).to.equal(
+                                "monitoring.rds.amazonaws.com",
+                            );
+                            expect(named(resources, "data-rds-monitoring-policy").inputs.policyArn).to.match(
+                                /AmazonRDSEnhancedMonitoringRole$/,
+                            );
+                        }
+                    },
+                );
             });
 
             describe("Redis", () => {
                 let group: Registration;
-                before(() => { group = named(resources, "data-redis"); });
+                before(() => {
+                    group = named(resources, "data-redis");
+                });
 
                 it(`is the replication group bbws-redis-${env} on the isolated subnets and the cache group`, async () => {
                     expect(group.inputs.replicationGroupId).to.equal(`bbws-redis-${env}`);
@@ -294,8 +331,9 @@ describe("data layer", () => {
             describe("tenant credentials", () => {
                 it("gives every tenant, and only tenants, a secret bbws/<env>/tenants/<id>/db under the data key", async () => {
                     const tenantSecrets = ofType(resources, SECRET).filter((s) => s.inputs.name.includes("/tenants/"));
-                    expect(tenantSecrets.map((s) => s.inputs.name))
-                        .to.have.members(cfg.tenants.map((t) => `bbws/${env}/tenants/${t.id}/db`));
+                    expect(tenantSecrets.map((s) => s.inputs.name)).to.have.members(
+                        cfg.tenants.map((t) => `bbws/${env}/tenants/${t.id}/db`),
+                    );
                     for (const secret of tenantSecrets) {
                         expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyArn);
                         expect(secret.inputs.recoveryWindowInDays).to.equal(cfg.protection.secretRecoveryDays);
@@ -333,7 +371,9 @@ describe("data layer", () => {
             });
 
             it("exposes the writer and reader endpoints and port of the cluster", async () => {
-                expect(await promiseOf(layer.writerEndpoint)).to.match(new RegExp(`^bbws-aurora-${env}\\.cluster-[0-9a-f]+\\.${cfg.region}\\.rds\\.amazonaws\\.com$`));
+                expect(await promiseOf(layer.writerEndpoint)).to.match(
+                    new RegExp(`^bbws-aurora-${env}\\.cluster-[0-9a-f]+\\.${cfg.region}\\.rds\\.amazonaws\\.com$`),
+                );
                 expect(await promiseOf(layer.readerEndpoint)).to.match(new RegExp(`^bbws-aurora-${env}\\.cluster-ro-`));
                 expect(await promiseOf(layer.port)).to.equal(3306);
                 expect(await promiseOf(layer.clusterIdentifier)).to.equal(`bbws-aurora-${env}`);

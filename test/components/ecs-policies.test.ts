@@ -1,7 +1,12 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy, TenantTaskPolicyArgs,
+    executionRolePolicy,
+    migrationTaskPolicy,
+    PolicyDocument,
+    tenantPrefix,
+    tenantTaskPolicy,
+    TenantTaskPolicyArgs,
 } from "../../components/ecs-policies";
 import { promiseOf } from "../support/pulumi";
 
@@ -40,7 +45,12 @@ const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** IAM's ARN and StringLike matching: `*` matches any run of characters. */
 function matches(pattern: string, value: string): boolean {
-    const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const re = new RegExp(
+        `^${pattern
+            .split("*")
+            .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    );
     return re.test(value);
 }
 
@@ -49,16 +59,21 @@ function matches(pattern: string, value: string): boolean {
  * operators these documents use are understood; any other makes the check fail loudly.
  */
 function allows(statements: Statement[], action: string, resource: string, context: Record<string, string> = {}): boolean {
-    return statements.some((s) => s.Effect === "Allow"
-        && s.Action.some((a) => matches(a, action))
-        && list(s.Resource).some((r) => matches(r, resource))
-        && Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, expected]) => {
-            const actual = context[key];
-            if (actual === undefined) return false;
-            if (operator === "StringEquals") return list(expected).includes(actual);
-            if (operator === "StringLike") return list(expected).some((e) => matches(e, actual));
-            throw new Error(`condition operator ${operator} is not modelled by this test`);
-        })));
+    return statements.some(
+        (s) =>
+            s.Effect === "Allow" &&
+            s.Action.some((a) => matches(a, action)) &&
+            list(s.Resource).some((r) => matches(r, resource)) &&
+            Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
+                Object.entries(keys).every(([key, expected]) => {
+                    const actual = context[key];
+                    if (actual === undefined) return false;
+                    if (operator === "StringEquals") return list(expected).includes(actual);
+                    if (operator === "StringLike") return list(expected).some((e) => matches(e, actual));
+                    throw new Error(`condition operator ${operator} is not modelled by this test`);
+                }),
+            ),
+    );
 }
 
 describe("ecs IAM policies", () => {
@@ -99,7 +114,9 @@ describe("ecs IAM policies", () => {
                 expect(allows(a, action, FILE_SYSTEM, { "elasticfilesystem:AccessPointArn": accessPoint(B) }), action).to.equal(false);
                 expect(allows(a, action, FILE_SYSTEM), `${action} without an access point`).to.equal(false);
             }
-            expect(allows(a, "elasticfilesystem:ClientRootAccess", FILE_SYSTEM, { "elasticfilesystem:AccessPointArn": accessPoint(A) })).to.equal(false);
+            expect(
+                allows(a, "elasticfilesystem:ClientRootAccess", FILE_SYSTEM, { "elasticfilesystem:AccessPointArn": accessPoint(A) }),
+            ).to.equal(false);
         });
 
         it("never names tenant B's prefix or access point at all", async () => {
@@ -118,8 +135,12 @@ describe("ecs IAM policies", () => {
             for (const action of ["CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"]) {
                 expect(allows(a, `ssmmessages:${action}`, "*"), action).to.equal(true);
             }
-            expect(allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/_sessions:log-stream:s`)).to.equal(true);
-            expect(allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/${B}:log-stream:s`)).to.equal(false);
+            expect(
+                allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/_sessions:log-stream:s`),
+            ).to.equal(true);
+            expect(
+                allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/${B}:log-stream:s`),
+            ).to.equal(false);
         });
     });
 
@@ -136,7 +157,13 @@ describe("ecs IAM policies", () => {
             expect(allows(doc, "ecr:BatchGetImage", args.repositoryArns[0])).to.equal(true);
             expect(allows(doc, "ecr:BatchGetImage", `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/other`)).to.equal(false);
             expect(allows(doc, "secretsmanager:GetSecretValue", args.secretArns[0])).to.equal(true);
-            expect(allows(doc, "secretsmanager:GetSecretValue", `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/tutorhub/db-XyZ123`)).to.equal(false);
+            expect(
+                allows(
+                    doc,
+                    "secretsmanager:GetSecretValue",
+                    `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/tutorhub/db-XyZ123`,
+                ),
+            ).to.equal(false);
             expect(allows(doc, "logs:PutLogEvents", `${args.logGroupArns[0]}:log-stream:wordpress/wordpress/abc`)).to.equal(true);
         });
 
@@ -146,7 +173,7 @@ describe("ecs IAM policies", () => {
         });
     });
 
-    it("uses Resource \"*\" only for actions that have no resource to scope to", async () => {
+    it('uses Resource "*" only for actions that have no resource to scope to', async () => {
         const docs = [
             await render(tenantTaskPolicy(tenantArgs("aupairhive"))),
             await render(executionRolePolicy({ repositoryArns: ["arn:r"], logGroupArns: ["arn:l"], secretArns: ["arn:s"], keyArn: KEY })),

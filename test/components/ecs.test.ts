@@ -1,8 +1,16 @@
 import { expect } from "chai";
 import { CLUSTER_PARAMETERS, REDIS_PORT } from "../../components/data";
 import {
-    EcsLayer, EcsLayerArgs, deploymentLimits, targetGroupName, FARGATE_PLATFORM_VERSION, TLS_POLICY,
-    DB_TLS_PHP, WORDPRESS_CONFIG_EXTRA_ENV, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH,
+    EcsLayer,
+    EcsLayerArgs,
+    deploymentLimits,
+    targetGroupName,
+    FARGATE_PLATFORM_VERSION,
+    TLS_POLICY,
+    DB_TLS_PHP,
+    WORDPRESS_CONFIG_EXTRA_ENV,
+    WORDPRESS_SALT_KEYS,
+    WP_CONTENT_PATH,
 } from "../../components/ecs";
 import { PLATFORM_OF, REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
 import { CALL_MODELS } from "../../automation/aws-model";
@@ -28,7 +36,9 @@ const T = {
 };
 
 /** What the network, data and storage layers would hand over, shaped like the real values. */
-function upstreamFor(cfg: PlatformConfig): Omit<EcsLayerArgs, "env" | "region" | "accountId" | "domain" | "ecs" | "tenants" | "protection"> {
+function upstreamFor(
+    cfg: PlatformConfig,
+): Omit<EcsLayerArgs, "env" | "region" | "accountId" | "domain" | "ecs" | "tenants" | "protection"> {
     const arn = (service: string, resource: string) => `arn:aws:${service}:${cfg.region}:${cfg.accountId}:${resource}`;
     const byTenant = <V>(f: (id: string, i: number) => V) => Object.fromEntries(cfg.tenants.map((t, i) => [t.id, f(t.id, i)]));
     return {
@@ -43,7 +53,9 @@ function upstreamFor(cfg: PlatformConfig): Omit<EcsLayerArgs, "env" | "region" |
         redisPrimaryEndpoint: `master.bbws-redis-${cfg.env}.abc123.euw1.cache.amazonaws.com`,
         redisAuthSecretArn: arn("secretsmanager", `secret:bbws/${cfg.env}/redis/auth-AbCdEf`),
         tenantDbSecrets: byTenant((id) => ({
-            arn: arn("secretsmanager", `secret:bbws/${cfg.env}/tenants/${id}/db-Xy12Zw`), username: `wp_${id}`, database: `wp_${id}`,
+            arn: arn("secretsmanager", `secret:bbws/${cfg.env}/tenants/${id}/db-Xy12Zw`),
+            username: `wp_${id}`,
+            database: `wp_${id}`,
         })),
         fileSystemId: "fs-0123456789abcdef0",
         accessPoints: byTenant((id, i) => ({
@@ -54,16 +66,27 @@ function upstreamFor(cfg: PlatformConfig): Omit<EcsLayerArgs, "env" | "region" |
         migrationBucket: { name: `bbws-migration-artifacts-${cfg.env}`, arn: `arn:aws:s3:::bbws-migration-artifacts-${cfg.env}` },
         logsBucketName: `bbws-logs-${cfg.env}`,
         registry: {
-            wordpress: { repositoryUrl: repositoryUrl(cfg.accountId, cfg.region, REPOSITORIES.wordpress), arn: arn("ecr", `repository/${REPOSITORIES.wordpress}`) },
-            migration: { repositoryUrl: repositoryUrl(cfg.accountId, cfg.region, REPOSITORIES.migration), arn: arn("ecr", `repository/${REPOSITORIES.migration}`) },
+            wordpress: {
+                repositoryUrl: repositoryUrl(cfg.accountId, cfg.region, REPOSITORIES.wordpress),
+                arn: arn("ecr", `repository/${REPOSITORIES.wordpress}`),
+            },
+            migration: {
+                repositoryUrl: repositoryUrl(cfg.accountId, cfg.region, REPOSITORIES.migration),
+                arn: arn("ecr", `repository/${REPOSITORIES.migration}`),
+            },
         },
     };
 }
 
 function buildEcs(cfg: PlatformConfig): EcsLayer {
     return new EcsLayer("ecs", {
-        env: cfg.env, region: cfg.region, accountId: cfg.accountId, domain: cfg.domain,
-        ecs: cfg.ecs, tenants: cfg.tenants, protection: cfg.protection,
+        env: cfg.env,
+        region: cfg.region,
+        accountId: cfg.accountId,
+        domain: cfg.domain,
+        ecs: cfg.ecs,
+        tenants: cfg.tenants,
+        protection: cfg.protection,
         ...upstreamFor(cfg),
     });
 }
@@ -82,7 +105,8 @@ interface Container {
 }
 
 const containersOf = (taskDefinition: Registration): Container[] => JSON.parse(taskDefinition.inputs.containerDefinitions);
-const policyOf = (resources: Registration[], roleLogicalName: string) => JSON.parse(named(resources, `${roleLogicalName}-policy`).inputs.policy);
+const policyOf = (resources: Registration[], roleLogicalName: string) =>
+    JSON.parse(named(resources, `${roleLogicalName}-policy`).inputs.policy);
 
 describe("ecs layer", () => {
     describe("target group names (ELB CreateTargetGroup: unique in the region, at most 32 characters)", () => {
@@ -120,13 +144,22 @@ describe("ecs layer", () => {
 
     it("refuses to build when an upstream layer has no entry for a tenant, naming the argument", async () => {
         const cfg = configFor("dev");
-        const build = () => new EcsLayer("ecs", {
-            env: cfg.env, region: cfg.region, accountId: cfg.accountId, domain: cfg.domain,
-            ecs: cfg.ecs, tenants: cfg.tenants, protection: cfg.protection,
-            ...upstreamFor(cfg),
-            accessPoints: {},
-        });
-        const error = await construct(cfg, build).then(() => undefined, (err: Error) => err);
+        const build = () =>
+            new EcsLayer("ecs", {
+                env: cfg.env,
+                region: cfg.region,
+                accountId: cfg.accountId,
+                domain: cfg.domain,
+                ecs: cfg.ecs,
+                tenants: cfg.tenants,
+                protection: cfg.protection,
+                ...upstreamFor(cfg),
+                accessPoints: {},
+            });
+        const error = await construct(cfg, build).then(
+            () => undefined,
+            (err: Error) => err,
+        );
         expect(error?.message).to.equal(`\`accessPoints\` has no entry for tenant(s) ${cfg.tenants.map((t) => t.id).join(", ")}`);
     });
 
@@ -152,17 +185,27 @@ describe("ecs layer", () => {
                 it("pulls exactly the images requiredImages lists for the config, the list the rollout checks in ECR", () => {
                     const images = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => c.image));
                     const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
-                    expect([...new Set(images)].sort()).to.deep.equal(requiredImages(cfg).map((i) => `${prefix}${i.repository}:${i.tag}`).sort());
+                    expect([...new Set(images)].sort()).to.deep.equal(
+                        requiredImages(cfg)
+                            .map((i) => `${prefix}${i.repository}:${i.tag}`)
+                            .sort(),
+                    );
                 });
 
                 // A task pulls the image's variant for its runtime platform: ARM64 needs linux/arm64 (ECS developer
                 // guide, "Working with 64-bit ARM workloads on Amazon ECS"), so the check must ask for each platform.
                 it("pulls each image on exactly the platforms requiredImages lists for it, the platforms the rollout checks in its manifest", () => {
-                    const pulled = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) =>
-                        `${c.image} ${PLATFORM_OF[td.inputs.runtimePlatform.cpuArchitecture as keyof typeof PLATFORM_OF]}`));
+                    const pulled = ofType(resources, T.taskDefinition).flatMap((td) =>
+                        containersOf(td).map(
+                            (c) => `${c.image} ${PLATFORM_OF[td.inputs.runtimePlatform.cpuArchitecture as keyof typeof PLATFORM_OF]}`,
+                        ),
+                    );
                     const prefix = `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/`;
-                    expect([...new Set(pulled)].sort()).to.deep.equal(requiredImages(cfg)
-                        .flatMap((i) => i.platforms.map((p) => `${prefix}${i.repository}:${i.tag} ${p.platform}`)).sort());
+                    expect([...new Set(pulled)].sort()).to.deep.equal(
+                        requiredImages(cfg)
+                            .flatMap((i) => i.platforms.map((p) => `${prefix}${i.repository}:${i.tag} ${p.platform}`))
+                            .sort(),
+                    );
                 });
 
                 it(`names the cluster bbws-ecs-${env}, with Container Insights and ECS Exec sessions logged encrypted`, () => {
@@ -173,7 +216,8 @@ describe("ecs layer", () => {
                     expect(exec.logging).to.equal("OVERRIDE");
                     expect(exec.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
                     expect(exec.logConfiguration).to.deep.equal({
-                        cloudWatchLogGroupName: `/aws/ecs/bbws-${env}/_sessions`, cloudWatchEncryptionEnabled: true,
+                        cloudWatchLogGroupName: `/aws/ecs/bbws-${env}/_sessions`,
+                        cloudWatchEncryptionEnabled: true,
                     });
                 });
 
@@ -181,7 +225,8 @@ describe("ecs layer", () => {
                     const cp = named(resources, "ecs-capacity-providers");
                     expect(cp.inputs.capacityProviders).to.have.members(["FARGATE", "FARGATE_SPOT"]);
                     expect(cp.inputs.defaultCapacityProviderStrategies).to.deep.equal(
-                        cfg.ecs.capacityProviders.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base })));
+                        cfg.ecs.capacityProviders.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base })),
+                    );
                 });
 
                 it("keeps every log group for the environment's retention, encrypted with the data key", () => {
@@ -215,7 +260,12 @@ describe("ecs layer", () => {
                 it(`is bbws-alb-${env}: public subnets, its own group, invalid headers dropped, access logs on`, () => {
                     const alb = named(resources, "ecs-alb");
                     const up = upstreamFor(cfg);
-                    expect(alb.inputs).to.include({ name: `bbws-alb-${env}`, internal: false, loadBalancerType: "application", dropInvalidHeaderFields: true });
+                    expect(alb.inputs).to.include({
+                        name: `bbws-alb-${env}`,
+                        internal: false,
+                        loadBalancerType: "application",
+                        dropInvalidHeaderFields: true,
+                    });
                     expect(alb.inputs.subnets).to.deep.equal(up.publicSubnetIds);
                     expect(alb.inputs.securityGroups).to.deep.equal([up.loadBalancerSecurityGroupId]);
                     expect(alb.inputs.accessLogs).to.include({ bucket: up.logsBucketName, enabled: true });
@@ -229,7 +279,10 @@ describe("ecs layer", () => {
                 it("serves HTTPS on 443 with TLS 1.2+/1.3 and the *.domain certificate, answering 404 to unknown hosts", () => {
                     const https = named(resources, "ecs-https");
                     expect(https.inputs).to.include({ port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY });
-                    const lookedUp = CALL_MODELS["aws:acm/getCertificate:getCertificate"]({ domain: `*.${cfg.domain}` }, { ...cfg, azCount: cfg.network.azCount });
+                    const lookedUp = CALL_MODELS["aws:acm/getCertificate:getCertificate"](
+                        { domain: `*.${cfg.domain}` },
+                        { ...cfg, azCount: cfg.network.azCount },
+                    );
                     expect(https.inputs.certificateArn).to.equal(lookedUp.arn);
                     expect(https.inputs.defaultActions).to.have.length(1);
                     expect(https.inputs.defaultActions[0].type).to.equal("fixed-response");
@@ -250,7 +303,9 @@ describe("ecs layer", () => {
                     for (const tenant of cfg.tenants) {
                         const rule = named(resources, `ecs-${tenant.id}-rule`);
                         expect(rule.inputs.priority).to.equal(tenant.slot);
-                        expect(rule.inputs.conditions).to.deep.equal([{ hostHeader: { values: [`${tenant.id}.${cfg.domain}`, ...tenant.domains] } }]);
+                        expect(rule.inputs.conditions).to.deep.equal([
+                            { hostHeader: { values: [`${tenant.id}.${cfg.domain}`, ...tenant.domains] } },
+                        ]);
                         const tg = named(resources, `ecs-${tenant.id}-tg`);
                         expect(tg.inputs).to.include({ targetType: "ip", protocol: "HTTP", port: tenant.containerPort });
                         expect(tg.inputs.healthCheck).to.include({ enabled: true, path: cfg.ecs.healthCheckPath });
@@ -268,7 +323,9 @@ describe("ecs layer", () => {
                         expect(r.inputs).to.include({ type: "A", zoneId: zone.zoneId });
                         expect(r.inputs.aliases).to.have.length(1);
                         expect(r.inputs.aliases[0].evaluateTargetHealth).to.equal(true);
-                        expect(r.inputs.aliases[0].name).to.match(new RegExp(`^bbws-alb-${env}-\\d+\\.${cfg.region}\\.elb\\.amazonaws\\.com$`));
+                        expect(r.inputs.aliases[0].name).to.match(
+                            new RegExp(`^bbws-alb-${env}-\\d+\\.${cfg.region}\\.elb\\.amazonaws\\.com$`),
+                        );
                     }
                 });
             });
@@ -293,11 +350,13 @@ describe("ecs layer", () => {
                 it("registers the wordpress container in the tenant's target group", async () => {
                     for (const tenant of cfg.tenants) {
                         const lb = named(resources, `ecs-${tenant.id}-service`).inputs.loadBalancers;
-                        expect(lb).to.deep.equal([{
-                            targetGroupArn: await promiseOf(layer.targetGroupArns[tenant.id]),
-                            containerName: "wordpress",
-                            containerPort: tenant.containerPort,
-                        }]);
+                        expect(lb).to.deep.equal([
+                            {
+                                targetGroupArn: await promiseOf(layer.targetGroupArns[tenant.id]),
+                                containerName: "wordpress",
+                                containerPort: tenant.containerPort,
+                            },
+                        ]);
                     }
                 });
 
@@ -307,7 +366,8 @@ describe("ecs layer", () => {
                         expect(s.inputs.healthCheckGracePeriodSeconds, s.name).to.equal(cfg.ecs.healthCheckGracePeriodSeconds);
                         expect(s.inputs.propagateTags, s.name).to.equal("SERVICE");
                         expect(s.inputs.capacityProviderStrategies, s.name).to.deep.equal(
-                            cfg.ecs.capacityProviders.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base })));
+                            cfg.ecs.capacityProviders.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base })),
+                        );
                     }
                 });
 
@@ -327,7 +387,8 @@ describe("ecs layer", () => {
                 it("starts a service only after its listener rule and the cluster's capacity providers exist", () => {
                     for (const tenant of cfg.tenants) {
                         expect(options.get(`ecs-${tenant.id}-service`)!.dependencies).to.include.members([
-                            named(resources, `ecs-${tenant.id}-rule`).urn, named(resources, "ecs-capacity-providers").urn,
+                            named(resources, `ecs-${tenant.id}-rule`).urn,
+                            named(resources, "ecs-capacity-providers").urn,
                         ]);
                     }
                 });
@@ -345,15 +406,20 @@ describe("ecs layer", () => {
                     const expectedDefaults = env === "dev" ? [1, 3] : [2, 10];
                     for (const tenant of cfg.tenants) {
                         const target = named(resources, `ecs-${tenant.id}-scaling`);
-                        expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([tenant.minCapacity, tenant.maxCapacity]);
+                        expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([
+                            tenant.minCapacity,
+                            tenant.maxCapacity,
+                        ]);
                         expect([tenant.minCapacity, tenant.maxCapacity]).to.deep.equal(expectedDefaults);
                         expect(target.inputs.resourceId).to.equal(`service/bbws-ecs-${env}/bbws-wordpress-${tenant.id}-${env}`);
                         const policies = ofType(resources, T.scalingPolicy).filter((p) => p.name.startsWith(`ecs-${tenant.id}-`));
-                        expect(policies.map((p) => [
-                            p.inputs.policyType,
-                            p.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType,
-                            p.inputs.targetTrackingScalingPolicyConfiguration.targetValue,
-                        ])).to.have.deep.members([
+                        expect(
+                            policies.map((p) => [
+                                p.inputs.policyType,
+                                p.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType,
+                                p.inputs.targetTrackingScalingPolicyConfiguration.targetValue,
+                            ]),
+                        ).to.have.deep.members([
                             ["TargetTrackingScaling", "ECSServiceAverageCPUUtilization", cfg.ecs.cpuTargetPercent],
                             ["TargetTrackingScaling", "ECSServiceAverageMemoryUtilization", cfg.ecs.memoryTargetPercent],
                         ]);
@@ -366,11 +432,16 @@ describe("ecs layer", () => {
                     for (const tenant of cfg.tenants) {
                         const td = named(resources, `ecs-${tenant.id}-task`);
                         expect(td.inputs).to.include({
-                            family: `bbws-wordpress-${tenant.id}-${env}`, networkMode: "awsvpc",
-                            cpu: String(tenant.cpu), memory: String(tenant.memory),
+                            family: `bbws-wordpress-${tenant.id}-${env}`,
+                            networkMode: "awsvpc",
+                            cpu: String(tenant.cpu),
+                            memory: String(tenant.memory),
                         });
                         expect(td.inputs.requiresCompatibilities).to.deep.equal(["FARGATE"]);
-                        expect(td.inputs.runtimePlatform).to.deep.equal({ operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture });
+                        expect(td.inputs.runtimePlatform).to.deep.equal({
+                            operatingSystemFamily: "LINUX",
+                            cpuArchitecture: tenant.architecture,
+                        });
                     }
                 });
 
@@ -407,7 +478,11 @@ describe("ecs layer", () => {
                         expect(secrets.WORDPRESS_DB_PASSWORD).to.equal(`${db.arn}:password::`);
                         expect(secrets.WP_REDIS_PASSWORD).to.equal(up.redisAuthSecretArn);
                         for (const key of WORDPRESS_SALT_KEYS) {
-                            expect(secrets[`WORDPRESS_${key}`], key).to.match(new RegExp(`^arn:aws:secretsmanager:.*:secret:bbws/${env}/tenants/${tenant.id}/wp-salts-[0-9a-f]{6}:${key}::$`));
+                            expect(secrets[`WORDPRESS_${key}`], key).to.match(
+                                new RegExp(
+                                    `^arn:aws:secretsmanager:.*:secret:bbws/${env}/tenants/${tenant.id}/wp-salts-[0-9a-f]{6}:${key}::$`,
+                                ),
+                            );
                         }
                     }
                 });
@@ -423,7 +498,8 @@ describe("ecs layer", () => {
                     expect(secureTransport, "data.ts CLUSTER_PARAMETERS sets require_secure_transport").to.exist;
                     const requiresTls = secureTransport!.value === "ON";
                     const env = (c: Container) => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
-                    const connecting = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c, vars: env(c) })))
+                    const connecting = ofType(resources, T.taskDefinition)
+                        .flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c, vars: env(c) })))
                         .filter(({ vars }) => "WORDPRESS_DB_HOST" in vars || "DB_HOST" in vars);
                     const sidecars = cfg.tenants.filter((t) => t.migrationSidecar).length;
                     expect(connecting.map(({ at }) => at)).to.have.length(cfg.tenants.length + sidecars + 1);
@@ -435,12 +511,16 @@ describe("ecs layer", () => {
                             // never checks the server (php-src ext/mysqlnd/mysqlnd_vio.c). The official image
                             // evals WORDPRESS_CONFIG_EXTRA in wp-config.php (docker-library/wordpress).
                             expect(vars.WORDPRESS_CONFIG_EXTRA.split("\n"), at).to.include(
-                                "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);");
+                                "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);",
+                            );
                         }
                         if (/\/bbws\/migration:/.test(c.image)) {
                             // mysql and mysqldump: --ssl-mode=VERIFY_IDENTITY with the RDS global bundle as CA
                             // (RDS user guide, "Using SSL/TLS to encrypt a connection to a DB cluster").
-                            expect([vars.DB_SSL_MODE, vars.DB_SSL_CA], at).to.deep.equal(["VERIFY_IDENTITY", "/opt/bbws/rds-global-bundle.pem"]);
+                            expect([vars.DB_SSL_MODE, vars.DB_SSL_CA], at).to.deep.equal([
+                                "VERIFY_IDENTITY",
+                                "/opt/bbws/rds-global-bundle.pem",
+                            ]);
                         }
                     }
                 });
@@ -453,27 +533,54 @@ describe("ecs layer", () => {
                  * wp-config-docker.php maps only WORDPRESS_* variables and evals WORDPRESS_CONFIG_EXTRA, so any other
                  * setting reaches the plugin only as a constant defined there.
                  */
-                const PLUGIN_CONSTANTS = ["WP_REDIS_SCHEME", "WP_REDIS_HOST", "WP_REDIS_PORT", "WP_REDIS_PATH", "WP_REDIS_PASSWORD",
-                    "WP_REDIS_DATABASE", "WP_REDIS_TIMEOUT", "WP_REDIS_READ_TIMEOUT", "WP_REDIS_RETRY_INTERVAL", "WP_REDIS_PREFIX", "WP_REDIS_SELECTIVE_FLUSH"];
+                const PLUGIN_CONSTANTS = [
+                    "WP_REDIS_SCHEME",
+                    "WP_REDIS_HOST",
+                    "WP_REDIS_PORT",
+                    "WP_REDIS_PATH",
+                    "WP_REDIS_PASSWORD",
+                    "WP_REDIS_DATABASE",
+                    "WP_REDIS_TIMEOUT",
+                    "WP_REDIS_READ_TIMEOUT",
+                    "WP_REDIS_RETRY_INTERVAL",
+                    "WP_REDIS_PREFIX",
+                    "WP_REDIS_SELECTIVE_FLUSH",
+                ];
                 it("gives WordPress and wp-cli only Redis settings the plugin reads, each defined as the constant it reads from the variable of that name (rhubarbgroup/redis-cache object-cache.php)", () => {
                     const up = upstreamFor(cfg);
-                    const wordpressContainers = ofType(resources, T.taskDefinition).flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c })))
+                    const wordpressContainers = ofType(resources, T.taskDefinition)
+                        .flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c })))
                         .filter(({ c }) => (c.environment ?? []).some((e) => e.name === "WORDPRESS_CONFIG_EXTRA"));
                     expect(wordpressContainers).to.have.length(cfg.tenants.length + cfg.tenants.filter((t) => t.migrationSidecar).length);
                     for (const { at, c } of wordpressContainers) {
                         const extra = c.environment!.find((e) => e.name === "WORDPRESS_CONFIG_EXTRA")!.value.split("\n");
-                        const given = [...(c.environment ?? []).map((e) => e.name), ...(c.secrets ?? []).map((s) => s.name)].filter((n) => n.startsWith("WP_REDIS_"));
-                        const defined = extra.map((line) => /^define\('(WP_REDIS_\w+)', (?:\((?:int|bool)\) )?getenv\('(\w+)'\)\);$/.exec(line)).filter(Boolean)
-                            .map((m) => { expect(m![2], `${at}: ${m![1]} read from the variable of its own name`).to.equal(m![1]); return m![1]; });
+                        const given = [...(c.environment ?? []).map((e) => e.name), ...(c.secrets ?? []).map((s) => s.name)].filter((n) =>
+                            n.startsWith("WP_REDIS_"),
+                        );
+                        const defined = extra
+                            .map((line) => /^define\('(WP_REDIS_\w+)', (?:\((?:int|bool)\) )?getenv\('(\w+)'\)\);$/.exec(line))
+                            .filter(Boolean)
+                            .map((m) => {
+                                expect(m![2], `${at}: ${m![1]} read from the variable of its own name`).to.equal(m![1]);
+                                return m![1];
+                            });
                         expect(given, at).to.include.members(["WP_REDIS_HOST", "WP_REDIS_PORT", "WP_REDIS_SCHEME", "WP_REDIS_PASSWORD"]);
                         for (const name of given) expect(PLUGIN_CONSTANTS, `${at}: ${name} is a setting the plugin reads`).to.include(name);
-                        expect(defined.sort(), `${at}: every variable is defined as a constant, and every constant has its variable`).to.deep.equal([...given].sort());
+                        expect(
+                            defined.sort(),
+                            `${at}: every variable is defined as a constant, and every constant has its variable`,
+                        ).to.deep.equal([...given].sort());
                         expect(extra[0], at).to.equal(DB_TLS_PHP);
                         const vars = Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
                         expect(vars.WP_REDIS_SCHEME, `${at}: the replication group has in-transit encryption`).to.equal("tls");
                         expect(vars.WP_REDIS_HOST, at).to.equal(up.redisPrimaryEndpoint);
-                        expect(vars.WP_REDIS_PORT, `${at}: the port the replication group listens on (data.ts)`).to.equal(String(REDIS_PORT));
-                        expect(c.secrets!.find((s) => s.name === "WP_REDIS_PASSWORD")?.valueFrom, `${at}: the AUTH token only as a secret`).to.equal(up.redisAuthSecretArn);
+                        expect(vars.WP_REDIS_PORT, `${at}: the port the replication group listens on (data.ts)`).to.equal(
+                            String(REDIS_PORT),
+                        );
+                        expect(
+                            c.secrets!.find((s) => s.name === "WP_REDIS_PASSWORD")?.valueFrom,
+                            `${at}: the AUTH token only as a secret`,
+                        ).to.equal(up.redisAuthSecretArn);
                     }
                 });
 
@@ -503,16 +610,20 @@ describe("ecs layer", () => {
                     const up = upstreamFor(cfg);
                     for (const tenant of cfg.tenants) {
                         const td = named(resources, `ecs-${tenant.id}-task`);
-                        expect(td.inputs.volumes).to.deep.equal([{
-                            name: "wp-content",
-                            efsVolumeConfiguration: {
-                                fileSystemId: up.fileSystemId,
-                                transitEncryption: "ENABLED",
-                                authorizationConfig: { accessPointId: up.accessPoints[tenant.id].id, iam: "ENABLED" },
+                        expect(td.inputs.volumes).to.deep.equal([
+                            {
+                                name: "wp-content",
+                                efsVolumeConfiguration: {
+                                    fileSystemId: up.fileSystemId,
+                                    transitEncryption: "ENABLED",
+                                    authorizationConfig: { accessPointId: up.accessPoints[tenant.id].id, iam: "ENABLED" },
+                                },
                             },
-                        }]);
+                        ]);
                         for (const c of containersOf(td)) {
-                            expect(c.mountPoints, c.name).to.deep.equal([{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }]);
+                            expect(c.mountPoints, c.name).to.deep.equal([
+                                { sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false },
+                            ]);
                         }
                     }
                 });
@@ -520,14 +631,19 @@ describe("ecs layer", () => {
                 it("adds a non-essential migration sidecar from bbws/migration exactly for tenants that ask for one", () => {
                     for (const tenant of cfg.tenants) {
                         const containers = containersOf(named(resources, `ecs-${tenant.id}-task`));
-                        expect(containers.map((c) => c.name)).to.deep.equal(tenant.migrationSidecar ? ["wordpress", "migration"] : ["wordpress"]);
+                        expect(containers.map((c) => c.name)).to.deep.equal(
+                            tenant.migrationSidecar ? ["wordpress", "migration"] : ["wordpress"],
+                        );
                         const sidecar = containers.find((c) => c.name === "migration");
                         if (!sidecar) continue;
                         expect(sidecar.essential).to.equal(false);
                         expect(sidecar.privileged).to.equal(false);
                         expect(sidecar.image).to.match(/\/bbws\/migration:/);
                     }
-                    expect(cfg.tenants.some((t) => t.migrationSidecar), "the stack file has a sidecar tenant to check").to.equal(true);
+                    expect(
+                        cfg.tenants.some((t) => t.migrationSidecar),
+                        "the stack file has a sidecar tenant to check",
+                    ).to.equal(true);
                 });
 
                 it(`has a one-off bbws-migration-${env} task from bbws/migration that needs no exec session`, () => {
@@ -541,7 +657,9 @@ describe("ecs layer", () => {
 
                 it("keeps each tenant's salts in one Secrets Manager secret encrypted with the data key, never in plain state", () => {
                     const secrets = ofType(resources, T.secret);
-                    expect(secrets.map((s) => s.inputs.name)).to.have.members(cfg.tenants.map((t) => `bbws/${env}/tenants/${t.id}/wp-salts`));
+                    expect(secrets.map((s) => s.inputs.name)).to.have.members(
+                        cfg.tenants.map((t) => `bbws/${env}/tenants/${t.id}/wp-salts`),
+                    );
                     for (const s of secrets) expect(s.inputs.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
                     for (const v of ofType(resources, T.secretVersion)) expect(v.inputs.secretString).to.equal(SECRET_MASK);
                 });
@@ -560,7 +678,9 @@ describe("ecs layer", () => {
                             expect(JSON.stringify(policy)).not.to.contain(`/${other.id}/wp-salts`);
                         }
                         const logs = policy.Statement.find((s: any) => s.Sid === "WriteLogs").Resource;
-                        expect(logs).to.deep.equal([`arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:/aws/ecs/bbws-${env}/${tenant.id}:*`]);
+                        expect(logs).to.deep.equal([
+                            `arn:aws:logs:${cfg.region}:${cfg.accountId}:log-group:/aws/ecs/bbws-${env}/${tenant.id}:*`,
+                        ]);
                     }
                 });
 
@@ -580,7 +700,10 @@ describe("ecs layer", () => {
                 it("is assumable by ECS tasks only", () => {
                     for (const role of ofType(resources, "aws:iam/role:Role")) {
                         const trust = JSON.parse(role.inputs.assumeRolePolicy);
-                        expect(trust.Statement.map((s: any) => s.Principal), role.name).to.deep.equal([{ Service: "ecs-tasks.amazonaws.com" }]);
+                        expect(
+                            trust.Statement.map((s: any) => s.Principal),
+                            role.name,
+                        ).to.deep.equal([{ Service: "ecs-tasks.amazonaws.com" }]);
                     }
                 });
             });
@@ -628,8 +751,14 @@ describe("ecs layer", () => {
         });
 
         it("deploys a singleton tenant with minimum healthy 0 % and maximum 100 %, others with 100 % and 200 %", () => {
-            expect(named(resources, "ecs-tutorhub-service").inputs).to.include({ deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 });
-            expect(named(resources, "ecs-bakery-service").inputs).to.include({ deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 200 });
+            expect(named(resources, "ecs-tutorhub-service").inputs).to.include({
+                deploymentMinimumHealthyPercent: 0,
+                deploymentMaximumPercent: 100,
+            });
+            expect(named(resources, "ecs-bakery-service").inputs).to.include({
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+            });
         });
 
         it("never runs a singleton's second task: desired count and auto-scaling stay within 0–1, though sit scales others 2–10", () => {

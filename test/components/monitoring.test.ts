@@ -36,18 +36,28 @@ function layerArgs(cfg: PlatformConfig): MonitoringLayerArgs {
     };
 }
 
-type Expected = [what: string, namespace: string, metric: string, stat: string, comparison: ">" | "<", threshold: number,
-    topic: "alerts" | "critical", missing: string];
+type Expected = [
+    what: string,
+    namespace: string,
+    metric: string,
+    stat: string,
+    comparison: ">" | "<",
+    threshold: number,
+    topic: "alerts" | "critical",
+    missing: string,
+];
 
 describe("monitoring layer", () => {
     it("refuses per-tenant ids that do not match the tenants one to one", () => {
         const tenants = [{ id: "aupairhive" }, { id: "tutorhub" }];
         const both = { aupairhive: "a", tutorhub: "b" };
         expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: both })).not.to.throw();
-        expect(() => checkOnePerTenant({ tenants, serviceNames: { aupairhive: "a" }, targetGroupArnSuffixes: both }))
-            .to.throw(/`serviceNames`.*missing: tutorhub/);
-        expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: { ...both, intruder: "c" } }))
-            .to.throw(/`targetGroupArnSuffixes`.*not tenants: intruder/);
+        expect(() => checkOnePerTenant({ tenants, serviceNames: { aupairhive: "a" }, targetGroupArnSuffixes: both })).to.throw(
+            /`serviceNames`.*missing: tutorhub/,
+        );
+        expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: { ...both, intruder: "c" } })).to.throw(
+            /`targetGroupArnSuffixes`.*not tenants: intruder/,
+        );
     });
 
     for (const env of ENVIRONMENTS) {
@@ -87,10 +97,14 @@ describe("monitoring layer", () => {
             const publisherRules: Array<[service: string, condition: object | undefined, source: string]> = [
                 // SNS guide step 3 (aws:SourceAccount + aws:SourceArn on the key); alarms' ARN in the
                 // topic policy: repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger.
-                ["cloudwatch.amazonaws.com", {
-                    StringEquals: { "aws:SourceAccount": cfg.accountId },
-                    ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${cfg.region}:${cfg.accountId}:alarm:bbws-${env}-*` },
-                }, "docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"],
+                [
+                    "cloudwatch.amazonaws.com",
+                    {
+                        StringEquals: { "aws:SourceAccount": cfg.accountId },
+                        ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${cfg.region}:${cfg.accountId}:alarm:bbws-${env}-*` },
+                    },
+                    "docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
+                ],
                 // "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not
                 // supported for EventBridge-to-encrypted topics" (SNS guide); "You can't use Condition blocks in
                 // Amazon SNS topic policies for EventBridge" (EventBridge guide, eb-use-resource-based.html#eb-sns-permissions);
@@ -98,10 +112,14 @@ describe("monitoring layer", () => {
                 ["events.amazonaws.com", undefined, "docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"],
                 // Budgets guide, "Creating an Amazon SNS topic for budget notifications": SourceAccount and
                 // SourceArn arn:aws:budgets::<account>:*; the same pair on the key per SNS guide step 3.
-                ["budgets.amazonaws.com", {
-                    StringEquals: { "aws:SourceAccount": cfg.accountId },
-                    ArnLike: { "aws:SourceArn": `arn:aws:budgets::${cfg.accountId}:*` },
-                }, "docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"],
+                [
+                    "budgets.amazonaws.com",
+                    {
+                        StringEquals: { "aws:SourceAccount": cfg.accountId },
+                        ArnLike: { "aws:SourceArn": `arn:aws:budgets::${cfg.accountId}:*` },
+                    },
+                    "docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html",
+                ],
             ];
             const serviceStatements = (doc: any) => doc.Statement.filter((s: any) => s.Principal?.Service);
 
@@ -130,18 +148,26 @@ describe("monitoring layer", () => {
                     }
                     const deny = doc.Statement.find((s: any) => s.Effect === "Deny");
                     expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
-                    const grantees = doc.Statement.filter((s: any) => s.Effect === "Allow").map((s: any) => s.Principal.AWS).filter(Boolean);
+                    const grantees = doc.Statement.filter((s: any) => s.Effect === "Allow")
+                        .map((s: any) => s.Principal.AWS)
+                        .filter(Boolean);
                     expect(grantees, "only the account itself is an AWS principal").to.deep.equal([`arn:aws:iam::${cfg.accountId}:root`]);
                 }
             });
 
             it("subscribes exactly the configured addresses: alertEmails to alerts, criticalEmails to critical", () => {
-                const subscribed = (kind: string) => ofType(resources, SUBSCRIPTION)
-                    .filter((s) => s.inputs.topic === topicArn(kind))
-                    .map((s) => { expect(s.inputs.protocol).to.equal("email"); return s.inputs.endpoint; });
+                const subscribed = (kind: string) =>
+                    ofType(resources, SUBSCRIPTION)
+                        .filter((s) => s.inputs.topic === topicArn(kind))
+                        .map((s) => {
+                            expect(s.inputs.protocol).to.equal("email");
+                            return s.inputs.endpoint;
+                        });
                 expect(subscribed("alerts")).to.have.members([...cfg.monitoring.alertEmails]);
                 expect(subscribed("critical")).to.have.members([...cfg.monitoring.criticalEmails]);
-                expect(ofType(resources, SUBSCRIPTION)).to.have.length(cfg.monitoring.alertEmails.length + cfg.monitoring.criticalEmails.length);
+                expect(ofType(resources, SUBSCRIPTION)).to.have.length(
+                    cfg.monitoring.alertEmails.length + cfg.monitoring.criticalEmails.length,
+                );
             });
 
             it("watches each shared resource with the agreed metric, statistic, threshold, comparison, topic and missing-data rule", () => {
@@ -179,7 +205,11 @@ describe("monitoring layer", () => {
                 expect(queries.e1.expression).to.equal("100 * (FILL(m1, 0) + FILL(m2, 0)) / m3");
                 expect(queries.e1.returnData).to.equal(true);
                 const metrics = ["m1", "m2", "m3"].map((id) => queries[id].metric);
-                expect(metrics.map((m) => m.metricName)).to.deep.equal(["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"]);
+                expect(metrics.map((m) => m.metricName)).to.deep.equal([
+                    "HTTPCode_Target_5XX_Count",
+                    "HTTPCode_ELB_5XX_Count",
+                    "RequestCount",
+                ]);
                 for (const m of metrics) {
                     expect(m.namespace).to.equal("AWS/ApplicationELB");
                     expect(m.stat).to.equal("Sum");
@@ -204,13 +234,20 @@ describe("monitoring layer", () => {
 
             it("watches Redis CPU and memory on every node of the replication group, alarming on the busiest", () => {
                 const members = Array.from({ length: cfg.cache.nodes }, (_, i) => `${ids.redisReplicationGroupId}-00${i + 1}`);
-                for (const [what, metric, threshold] of [["redis-cpu", "EngineCPUUtilization", 80], ["redis-memory", "DatabaseMemoryUsagePercentage", 80]] as const) {
+                for (const [what, metric, threshold] of [
+                    ["redis-cpu", "EngineCPUUtilization", 80],
+                    ["redis-memory", "DatabaseMemoryUsagePercentage", 80],
+                ] as const) {
                     const a = alarm(what).inputs;
                     const [expression, ...metrics] = a.metricQueries;
                     expect(expression.expression).to.match(/^MAX\(\[m1(, m\d)*\]\)$/);
                     expect(metrics.map((q: any) => q.metric.metricName)).to.deep.equal(members.map(() => metric));
                     expect(metrics.map((q: any) => q.metric.dimensions.CacheClusterId)).to.deep.equal(members);
-                    expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal(["GreaterThanThreshold", threshold, "missing"]);
+                    expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal([
+                        "GreaterThanThreshold",
+                        threshold,
+                        "missing",
+                    ]);
                     expect(a.okActions).to.deep.equal([topicArn("alerts")]);
                 }
             });
@@ -218,11 +255,18 @@ describe("monitoring layer", () => {
             it("has CPU, memory and healthy-target alarms for every tenant, pointing at that tenant's service and target group", () => {
                 for (const tenant of cfg.tenants) {
                     const service = { ClusterName: ids.clusterName, ServiceName: ids.serviceNames[tenant.id] };
-                    for (const [suffix, metric] of [["ecs-cpu", "CPUUtilization"], ["ecs-memory", "MemoryUtilization"]]) {
+                    for (const [suffix, metric] of [
+                        ["ecs-cpu", "CPUUtilization"],
+                        ["ecs-memory", "MemoryUtilization"],
+                    ]) {
                         const a = alarm(`${tenant.id}-${suffix}`).inputs;
                         expect([a.namespace, a.metricName, a.statistic]).to.deep.equal(["AWS/ECS", metric, "Average"]);
                         expect(a.dimensions).to.deep.equal(service);
-                        expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal(["GreaterThanThreshold", 80, "notBreaching"]);
+                        expect([a.comparisonOperator, a.threshold, a.treatMissingData]).to.deep.equal([
+                            "GreaterThanThreshold",
+                            80,
+                            "notBreaching",
+                        ]);
                         expect(a.alarmActions).to.deep.equal([topicArn("alerts")]);
                         expect(a.okActions).to.deep.equal([topicArn("alerts")]);
                         expect(a.tags).to.deep.equal({ Tenant: tenant.id });
@@ -230,13 +274,21 @@ describe("monitoring layer", () => {
                     const health = alarm(`${tenant.id}-healthy-targets`).inputs;
                     const queries = Object.fromEntries(health.metricQueries.map((q: any) => [q.id, q]));
                     expect(queries.e1.expression).to.equal("IF(m1 + m2 > 0, 100 * m1 / (m1 + m2), 0)");
-                    expect([queries.m1.metric.metricName, queries.m2.metric.metricName]).to.deep.equal(["HealthyHostCount", "UnHealthyHostCount"]);
+                    expect([queries.m1.metric.metricName, queries.m2.metric.metricName]).to.deep.equal([
+                        "HealthyHostCount",
+                        "UnHealthyHostCount",
+                    ]);
                     for (const q of [queries.m1, queries.m2]) {
                         expect(q.metric.dimensions).to.deep.equal({
-                            TargetGroup: ids.targetGroupArnSuffixes[tenant.id], LoadBalancer: ids.loadBalancerArnSuffix,
+                            TargetGroup: ids.targetGroupArnSuffixes[tenant.id],
+                            LoadBalancer: ids.loadBalancerArnSuffix,
                         });
                     }
-                    expect([health.comparisonOperator, health.threshold, health.treatMissingData]).to.deep.equal(["LessThanThreshold", 50, "breaching"]);
+                    expect([health.comparisonOperator, health.threshold, health.treatMissingData]).to.deep.equal([
+                        "LessThanThreshold",
+                        50,
+                        "breaching",
+                    ]);
                     expect(health.alarmActions).to.deep.equal([topicArn("critical")]);
                     expect(health.okActions).to.deep.equal([topicArn("critical")]);
                 }
@@ -256,7 +308,9 @@ describe("monitoring layer", () => {
                 for (const a of ofType(resources, ALARM)) {
                     expect(a.inputs.name).to.match(new RegExp(`^bbws-${env}-[a-z0-9-]+$`));
                     expect(a.inputs.evaluationPeriods, a.name).to.equal(cfg.monitoring.evaluationPeriods);
-                    for (const period of [a.inputs.period, ...(a.inputs.metricQueries ?? []).map((q: any) => q.metric?.period)].filter((p) => p !== undefined)) {
+                    for (const period of [a.inputs.period, ...(a.inputs.metricQueries ?? []).map((q: any) => q.metric?.period)].filter(
+                        (p) => p !== undefined,
+                    )) {
                         expect(period, a.name).to.equal(cfg.monitoring.periodSeconds);
                     }
                     expect(a.inputs.alarmActions, a.name).to.have.length(1);
@@ -276,12 +330,16 @@ describe("monitoring layer", () => {
                 expect(Object.keys(rules)).to.have.length(5);
                 expect(rule("ecs-deployment-failed").detail.eventName).to.deep.equal(["SERVICE_DEPLOYMENT_FAILED"]);
                 expect(rule("ecs-deployment-failed").resources).to.deep.equal([
-                    { prefix: `arn:aws:ecs:${cfg.region}:${cfg.accountId}:service/${ids.clusterName}/` }]);
+                    { prefix: `arn:aws:ecs:${cfg.region}:${cfg.accountId}:service/${ids.clusterName}/` },
+                ]);
                 const exited = rule("ecs-container-exited").detail;
                 expect(exited.clusterArn).to.deep.equal([`arn:aws:ecs:${cfg.region}:${cfg.accountId}:cluster/${ids.clusterName}`]);
                 expect(exited.stopCode).to.deep.equal(["EssentialContainerExited"]);
                 expect(exited.containers.exitCode).to.deep.equal([{ "anything-but": 0 }]);
-                expect(rule("rds-failover").detail).to.deep.equal({ SourceIdentifier: [ids.auroraClusterIdentifier], EventCategories: ["failover"] });
+                expect(rule("rds-failover").detail).to.deep.equal({
+                    SourceIdentifier: [ids.auroraClusterIdentifier],
+                    EventCategories: ["failover"],
+                });
                 expect(rule("rds-cluster-events").detail.SourceIdentifier).to.deep.equal([ids.auroraClusterIdentifier]);
                 expect(rule("backup-failed").detail.backupVaultName).to.deep.equal([ids.backupVaultName]);
 
@@ -300,11 +358,18 @@ describe("monitoring layer", () => {
                 expect(budget.name).to.equal(`bbws-${env}-monthly-cost`);
                 expect([budget.budgetType, budget.timeUnit, budget.limitUnit]).to.deep.equal(["COST", "MONTHLY", "USD"]);
                 expect(Number(budget.limitAmount)).to.equal(cfg.monitoring.budgetMonthlyUsd);
-                expect(budget.notifications.map((n: any) => [n.notificationType, n.comparisonOperator, n.threshold, n.thresholdType, n.subscriberSnsTopicArns]))
-                    .to.have.deep.members([
-                        ["ACTUAL", "GREATER_THAN", 80, "PERCENTAGE", [topicArn("alerts")]],
-                        ["FORECASTED", "GREATER_THAN", 100, "PERCENTAGE", [topicArn("alerts")]],
-                    ]);
+                expect(
+                    budget.notifications.map((n: any) => [
+                        n.notificationType,
+                        n.comparisonOperator,
+                        n.threshold,
+                        n.thresholdType,
+                        n.subscriberSnsTopicArns,
+                    ]),
+                ).to.have.deep.members([
+                    ["ACTUAL", "GREATER_THAN", 80, "PERCENTAGE", [topicArn("alerts")]],
+                    ["FORECASTED", "GREATER_THAN", 100, "PERCENTAGE", [topicArn("alerts")]],
+                ]);
             });
 
             it(`names the dashboard bbws-${env} and draws only this environment's resources, in its region`, () => {
@@ -312,8 +377,12 @@ describe("monitoring layer", () => {
                 expect(dashboard.dashboardName).to.equal(`bbws-${env}`);
                 const body = JSON.parse(dashboard.dashboardBody);
                 const ours = new Set<string>([
-                    ids.clusterName, ids.loadBalancerArnSuffix, ids.auroraClusterIdentifier, ids.fileSystemId,
-                    ...Object.values(ids.serviceNames), ...Object.values(ids.targetGroupArnSuffixes),
+                    ids.clusterName,
+                    ids.loadBalancerArnSuffix,
+                    ids.auroraClusterIdentifier,
+                    ids.fileSystemId,
+                    ...Object.values(ids.serviceNames),
+                    ...Object.values(ids.targetGroupArnSuffixes),
                     ...Array.from({ length: cfg.cache.nodes }, (_, i) => `${ids.redisReplicationGroupId}-00${i + 1}`),
                 ]);
                 const graphs = body.widgets.filter((w: any) => w.type === "metric");

@@ -26,8 +26,10 @@ describe("network layer", () => {
             let layer: NetworkLayer;
 
             before(async () => {
-                ({ result: layer, resources } = await construct(cfg, () =>
-                    new NetworkLayer("network", { env, region: cfg.region, network: cfg.network, tenants: cfg.tenants })));
+                ({ result: layer, resources } = await construct(
+                    cfg,
+                    () => new NetworkLayer("network", { env, region: cfg.region, network: cfg.network, tenants: cfg.tenants }),
+                ));
             });
 
             it("builds the VPC from the environment's CIDR, AZ count and NAT strategy with three subnet tiers", () => {
@@ -44,7 +46,8 @@ describe("network layer", () => {
                 const vpc = named(resources, "network-vpc");
                 expect(vpc.inputs.availabilityZoneCidrMask).to.equal(undefined);
                 const given = vpc.inputs.subnetSpecs.flatMap((spec: any) =>
-                    spec.cidrBlocks.map((cidr: string, az: number) => ({ tier: spec.name, az, cidr })));
+                    spec.cidrBlocks.map((cidr: string, az: number) => ({ tier: spec.name, az, cidr })),
+                );
                 expect(given).to.have.deep.members(subnetCidrs(cfg.network.vpcCidr, cfg.network.azCount));
                 expect(layer.subnets).to.deep.equal(subnetCidrs(cfg.network.vpcCidr, cfg.network.azCount));
             });
@@ -80,7 +83,8 @@ describe("network layer", () => {
             it("must not accept traffic from 0.0.0.0/0 anywhere but the load balancer on 80 and 443", () => {
                 const open = ofType(resources, INGRESS).filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0");
                 expect(open.map((r) => [r.name, r.inputs.fromPort])).to.have.deep.members([
-                    ["network-alb-https-in", 443], ["network-alb-http-in", 80],
+                    ["network-alb-https-in", 443],
+                    ["network-alb-http-in", 80],
                 ]);
             });
 
@@ -97,7 +101,11 @@ describe("network layer", () => {
             });
 
             it("lets only tenant task groups reach MySQL 3306, Redis 6379 and NFS 2049", () => {
-                for (const [role, port] of [["database", 3306], ["cache", 6379], ["efs", 2049]] as const) {
+                for (const [role, port] of [
+                    ["database", 3306],
+                    ["cache", 6379],
+                    ["efs", 2049],
+                ] as const) {
                     const rules = ofType(resources, INGRESS).filter((r) => r.name.startsWith(`network-${role}-from-`));
                     expect(rules.map((r) => r.name)).to.have.members(cfg.tenants.map((t) => `network-${role}-from-tenant-${t.id}`));
                     for (const rule of rules) {
@@ -120,13 +128,21 @@ describe("network layer", () => {
                 expect(gateway.map((e) => e.inputs.serviceName)).to.deep.equal([`com.amazonaws.${cfg.region}.s3`]);
                 expect(gateway[0].inputs.routeTableIds).to.have.length(cfg.network.azCount);
                 const iface = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
-                const expected = cfg.network.interfaceEndpoints ? INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.${cfg.region}.${s}`) : [];
+                const expected = cfg.network.interfaceEndpoints
+                    ? INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.${cfg.region}.${s}`)
+                    : [];
                 expect(iface.map((e) => e.inputs.serviceName)).to.have.members(expected);
                 for (const e of iface) expect(e.inputs.privateDnsEnabled).to.equal(true);
             });
 
             it("exposes a security group per role and per tenant", async () => {
-                expect(Object.keys(layer.securityGroupIds)).to.have.members(["loadBalancer", "database", "cache", "fileSystem", "endpoints"]);
+                expect(Object.keys(layer.securityGroupIds)).to.have.members([
+                    "loadBalancer",
+                    "database",
+                    "cache",
+                    "fileSystem",
+                    "endpoints",
+                ]);
                 expect(Object.keys(layer.tenantSecurityGroupIds)).to.have.members(cfg.tenants.map((t) => t.id));
                 expect(await promiseOf(layer.securityGroupIds.database)).to.match(/^sg-[0-9a-f]{17}$/);
             });

@@ -77,7 +77,9 @@ describe("storage layer", () => {
 
             describe("EFS", () => {
                 let fileSystem: Registration;
-                before(() => { fileSystem = named(resources, "storage-efs"); });
+                before(() => {
+                    fileSystem = named(resources, "storage-efs");
+                });
 
                 it(`is bbws-efs-${env}, encrypted with the data key, elastic, moving files to IA after 30 days`, () => {
                     expect(fileSystem.inputs.tags.Name).to.equal(`bbws-efs-${env}`);
@@ -92,12 +94,15 @@ describe("storage layer", () => {
                     expect(targets.map((t) => t.inputs.subnetId)).to.have.members(PRIVATE.slice(0, cfg.network.azCount));
                     for (const target of targets) expect(target.inputs.securityGroups).to.deep.equal(["sg-0efs0000000000000"]);
                 });
-                it("replaces a mount target by deleting it first: EFS allows one per AZ (CreateMountTarget: MountTargetConflict; " +
-                    "efs/mount_target.go: subnet_id ForceNew), and it holds no data", () => {
-                    for (const target of ofType(resources, MOUNT_TARGET)) {
-                        expect(options.get(target.name)?.deleteBeforeReplace, target.name).to.equal(true);
-                    }
-                });
+                it(
+                    "replaces a mount target by deleting it first: EFS allows one per AZ (CreateMountTarget: MountTargetConflict; " +
+                        "efs/mount_target.go: subnet_id ForceNew), and it holds no data",
+                    () => {
+                        for (const target of ofType(resources, MOUNT_TARGET)) {
+                            expect(options.get(target.name)?.deleteBeforeReplace, target.name).to.equal(true);
+                        }
+                    },
+                );
                 it("has automatic backups on", () => {
                     expect(named(resources, "storage-efs-backup-policy").inputs.backupPolicy).to.deep.equal({ status: "ENABLED" });
                 });
@@ -113,7 +118,9 @@ describe("storage layer", () => {
 
             describe("tenant access points", () => {
                 let points: Registration[];
-                before(() => { points = ofType(resources, ACCESS_POINT); });
+                before(() => {
+                    points = ofType(resources, ACCESS_POINT);
+                });
 
                 it("gives every tenant, and only tenants, an access point tagged with the tenant", async () => {
                     expect(points.map((p) => p.inputs.tags.Tenant)).to.have.members(cfg.tenants.map((t) => t.id));
@@ -121,7 +128,11 @@ describe("storage layer", () => {
                         const point = named(resources, `storage-efs-${tenant.id}`);
                         expect(point.inputs.posixUser).to.deep.equal({ uid: tenant.posixId, gid: tenant.posixId });
                         expect(point.inputs.rootDirectory.path).to.equal(`/tenants/${tenant.id}`);
-                        expect(point.inputs.rootDirectory.creationInfo).to.deep.equal({ ownerUid: tenant.posixId, ownerGid: tenant.posixId, permissions: "750" });
+                        expect(point.inputs.rootDirectory.creationInfo).to.deep.equal({
+                            ownerUid: tenant.posixId,
+                            ownerGid: tenant.posixId,
+                            permissions: "750",
+                        });
                         expect(await promiseOf(layer.accessPoints[tenant.id].id)).to.match(/^fsap-[0-9a-f]{17}$/);
                     }
                 });
@@ -152,9 +163,10 @@ describe("storage layer", () => {
             describe("S3 buckets", () => {
                 const parts = ["tenant-assets", "migration-artifacts", "logs"];
 
-                it("are named bbws-<part>-<env>-<account>: bucket names are global across AWS accounts (S3 \"Bucket naming rules\")", async () => {
-                    expect(ofType(resources, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket))
-                        .to.have.members(parts.map((p) => `bbws-${p}-${env}-${cfg.accountId}`));
+                it('are named bbws-<part>-<env>-<account>: bucket names are global across AWS accounts (S3 "Bucket naming rules")', async () => {
+                    expect(ofType(resources, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket)).to.have.members(
+                        parts.map((p) => `bbws-${p}-${env}-${cfg.accountId}`),
+                    );
                     expect(await promiseOf(layer.assetsBucket.name)).to.equal(`bbws-tenant-assets-${env}-${cfg.accountId}`);
                     expect(await promiseOf(layer.migrationBucket.name)).to.equal(`bbws-migration-artifacts-${env}-${cfg.accountId}`);
                     expect(await promiseOf(layer.logsBucket.arn)).to.equal(`arn:aws:s3:::bbws-logs-${env}-${cfg.accountId}`);
@@ -162,21 +174,41 @@ describe("storage layer", () => {
                 for (const part of parts) {
                     it(`bbws-${part}-${env}-<account>: public access blocked, objects owned by the account, TLS only, encrypted, versioned`, () => {
                         const pab = named(resources, `storage-${part}-public-access`).inputs;
-                        expect(pab).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-                        expect(named(resources, `storage-${part}-ownership`).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-                        const deny = policyOf(named(resources, `storage-${part}-policy`)).Statement.find((s: any) => s.Sid === "DenyInsecureTransport");
-                        expect(deny.Resource).to.deep.equal([`arn:aws:s3:::bbws-${part}-${env}-${cfg.accountId}`, `arn:aws:s3:::bbws-${part}-${env}-${cfg.accountId}/*`]);
+                        expect(pab).to.include({
+                            blockPublicAcls: true,
+                            blockPublicPolicy: true,
+                            ignorePublicAcls: true,
+                            restrictPublicBuckets: true,
+                        });
+                        expect(named(resources, `storage-${part}-ownership`).inputs.rule).to.deep.equal({
+                            objectOwnership: "BucketOwnerEnforced",
+                        });
+                        const deny = policyOf(named(resources, `storage-${part}-policy`)).Statement.find(
+                            (s: any) => s.Sid === "DenyInsecureTransport",
+                        );
+                        expect(deny.Resource).to.deep.equal([
+                            `arn:aws:s3:::bbws-${part}-${env}-${cfg.accountId}`,
+                            `arn:aws:s3:::bbws-${part}-${env}-${cfg.accountId}/*`,
+                        ]);
                         expect(deny.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
                         const sse = named(resources, `storage-${part}-encryption`).inputs.rules[0].applyServerSideEncryptionByDefault;
                         expect(sse.sseAlgorithm).to.be.oneOf(["aws:kms", "AES256"]);
-                        expect(named(resources, `storage-${part}-versioning`).inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
-                        expect(options.get(`storage-${part}`)).to.include({ protect: expected.protectedData, retainOnDelete: expected.retained });
+                        expect(named(resources, `storage-${part}-versioning`).inputs.versioningConfiguration).to.deep.equal({
+                            status: "Enabled",
+                        });
+                        expect(options.get(`storage-${part}`)).to.include({
+                            protect: expected.protectedData,
+                            retainOnDelete: expected.retained,
+                        });
                     });
                 }
                 it("encrypts media and migration artefacts with the data key, and logs with SSE-S3 (all ALB log delivery supports)", () => {
                     const sse = (part: string) => named(resources, `storage-${part}-encryption`).inputs.rules[0];
                     for (const part of ["tenant-assets", "migration-artifacts"]) {
-                        expect(sse(part).applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: fake.keyArn });
+                        expect(sse(part).applyServerSideEncryptionByDefault).to.deep.equal({
+                            sseAlgorithm: "aws:kms",
+                            kmsMasterKeyId: fake.keyArn,
+                        });
                         expect(sse(part).bucketKeyEnabled).to.equal(true);
                     }
                     expect(sse("logs").applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "AES256" });
@@ -184,17 +216,24 @@ describe("storage layer", () => {
                 it("lets the load balancer deliver access logs into this account's prefix of the logs bucket", () => {
                     const statements = policyOf(named(resources, "storage-logs-policy")).Statement;
                     const alb = statements.find((s: any) => s.Principal?.Service === "logdelivery.elasticloadbalancing.amazonaws.com");
-                    expect(alb.Principal.AWS, "the region's ELB account (regions before Dec 2021)")
-                        .to.equal(cfg.region === "af-south-1" ? "arn:aws:iam::098369216593:root" : "arn:aws:iam::156460612806:root");
+                    expect(alb.Principal.AWS, "the region's ELB account (regions before Dec 2021)").to.equal(
+                        cfg.region === "af-south-1" ? "arn:aws:iam::098369216593:root" : "arn:aws:iam::156460612806:root",
+                    );
                     expect(alb.Effect).to.equal("Allow");
                     expect(alb.Action).to.equal("s3:PutObject");
-                    for (const resource of alb.Resource) expect(resource).to.match(new RegExp(`^arn:aws:s3:::bbws-logs-${env}-${cfg.accountId}/.*AWSLogs/${cfg.accountId}/\\*$`));
+                    for (const resource of alb.Resource)
+                        expect(resource).to.match(
+                            new RegExp(`^arn:aws:s3:::bbws-logs-${env}-${cfg.accountId}/.*AWSLogs/${cfg.accountId}/\\*$`),
+                        );
                     const s3 = statements.find((s: any) => s.Principal?.Service === "logging.s3.amazonaws.com");
                     expect(s3.Condition.StringEquals).to.deep.equal({ "aws:SourceAccount": cfg.accountId });
                 });
                 it("sends the media and migration buckets' access logs to the logs bucket, and only those", () => {
                     const logging = ofType(resources, "aws:s3/bucketLogging:BucketLogging");
-                    expect(logging.map((l) => l.inputs.bucket)).to.have.members([`bbws-tenant-assets-${env}-${cfg.accountId}`, `bbws-migration-artifacts-${env}-${cfg.accountId}`]);
+                    expect(logging.map((l) => l.inputs.bucket)).to.have.members([
+                        `bbws-tenant-assets-${env}-${cfg.accountId}`,
+                        `bbws-migration-artifacts-${env}-${cfg.accountId}`,
+                    ]);
                     for (const l of logging) {
                         expect(l.inputs.targetBucket).to.equal(`bbws-logs-${env}-${cfg.accountId}`);
                         expect(l.inputs.targetPrefix).to.equal(`s3/${l.inputs.bucket}/`);
@@ -220,15 +259,20 @@ describe("storage layer", () => {
                     expect(rule.targetVaultName).to.equal(`bbws-backup-vault-${env}`);
                     expect(rule.lifecycle.deleteAfter).to.equal(expected.backupDays);
                 });
-                it("replaces its selection by deleting it first: every input forces a replacement (backup/selection.go has no " +
-                    "update) under the same name in the same plan, and a selection holds no recovery point", () => {
-                    expect(options.get("storage-backup-selection")?.deleteBeforeReplace).to.equal(true);
-                });
+                it(
+                    "replaces its selection by deleting it first: every input forces a replacement (backup/selection.go has no " +
+                        "update) under the same name in the same plan, and a selection holds no recovery point",
+                    () => {
+                        expect(options.get("storage-backup-selection")?.deleteBeforeReplace).to.equal(true);
+                    },
+                );
                 it("covers the Aurora cluster and the file system, with a role only AWS Backup can assume", async () => {
                     const selection = named(resources, "storage-backup-selection");
                     expect(selection.inputs.resources).to.have.members([fake.clusterArn, await promiseOf(layer.fileSystemArn)]);
                     const role = named(resources, "storage-backup-role");
-                    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "backup.amazonaws.com" });
+                    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({
+                        Service: "backup.amazonaws.com",
+                    });
                     expect(selection.inputs.iamRoleArn).to.equal(`arn:aws:iam::${cfg.accountId}:role/bbws-backup-${env}`);
                     const attached = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
                     expect(attached).to.have.members([
@@ -245,7 +289,9 @@ describe("storage layer", () => {
                     for (const repo of repos) {
                         expect(repo.inputs.imageScanningConfiguration.scanOnPush, repo.name).to.equal(true);
                         expect(repo.inputs.imageTagMutability, repo.name).to.equal("IMMUTABLE");
-                        expect(repo.inputs.encryptionConfigurations, repo.name).to.deep.equal([{ encryptionType: "KMS", kmsKey: fake.keyArn }]);
+                        expect(repo.inputs.encryptionConfigurations, repo.name).to.deep.equal([
+                            { encryptionType: "KMS", kmsKey: fake.keyArn },
+                        ]);
                         expect(repo.inputs.forceDelete, repo.name).to.equal(!expected.protectedData);
                         expect(options.get(repo.name)!.protect, repo.name).to.equal(expected.protectedData);
                     }
@@ -262,15 +308,21 @@ describe("storage layer", () => {
 
                 it("hands the ECS layer each repository's URL (where images are pushed) and ARN", async () => {
                     for (const [kind, name] of Object.entries(REPOSITORIES) as Array<[keyof typeof REPOSITORIES, string]>) {
-                        expect(await promiseOf(layer.repositories[kind].repositoryUrl)).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/${name}`);
-                        expect(await promiseOf(layer.repositories[kind].arn)).to.equal(`arn:aws:ecr:${cfg.region}:${cfg.accountId}:repository/${name}`);
+                        expect(await promiseOf(layer.repositories[kind].repositoryUrl)).to.equal(
+                            `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/${name}`,
+                        );
+                        expect(await promiseOf(layer.repositories[kind].arn)).to.equal(
+                            `arn:aws:ecr:${cfg.region}:${cfg.accountId}:repository/${name}`,
+                        );
                     }
                 });
             });
 
             it("exposes the file system's id and ARN", async () => {
                 expect(await promiseOf(layer.fileSystemId)).to.match(/^fs-[0-9a-f]{17}$/);
-                expect(await promiseOf(layer.fileSystemArn)).to.match(new RegExp(`^arn:aws:elasticfilesystem:${cfg.region}:${cfg.accountId}:file-system/fs-`));
+                expect(await promiseOf(layer.fileSystemArn)).to.match(
+                    new RegExp(`^arn:aws:elasticfilesystem:${cfg.region}:${cfg.accountId}:file-system/fs-`),
+                );
             });
         });
     }

@@ -12,15 +12,25 @@ function key(name: string, enableKeyRotation: boolean, env = "prod"): ResourceVi
 }
 
 const rotation: Rule = {
-    name: "kms-4-test-rotation", control: "KMS.4", description: "KMS.4: test", explanation: "test",
-    level: "mandatory", types: [KEY], scope: "resource",
+    name: "kms-4-test-rotation",
+    control: "KMS.4",
+    description: "KMS.4: test",
+    explanation: "test",
+    level: "mandatory",
+    types: [KEY],
+    scope: "resource",
     check: (r) => (r.inputs.enableKeyRotation ? [] : ["rotation off"]),
 };
 const advisory: Rule = { ...rotation, name: "kms-4-test-advisory", level: "advisory" };
 const prodOnly: Rule = { ...rotation, name: "kms-4-test-prod-only", environments: ["prod"] };
 
 const waiver = (over: Partial<Waiver> = {}): Waiver => ({
-    policy: rotation.name, resource: "legacy", reason: "imported key, rotated by hand", owner: "tech-lead", expires: "2030-01-01", ...over,
+    policy: rotation.name,
+    resource: "legacy",
+    reason: "imported key, rotated by hand",
+    owner: "tech-lead",
+    expires: "2030-01-01",
+    ...over,
 });
 
 describe("baseline evaluation", () => {
@@ -30,7 +40,13 @@ describe("baseline evaluation", () => {
         const [outcome] = evaluate(resources, { env: "prod", rules: [rotation], waivers: [], today: "2026-11-23" }).outcomes;
         expect(outcome.checked).to.equal(2);
         expect(outcome.violations).to.have.length(1);
-        expect(outcome.violations[0]).to.include({ policy: rotation.name, control: "KMS.4", level: "mandatory", name: "legacy", message: "rotation off" });
+        expect(outcome.violations[0]).to.include({
+            policy: rotation.name,
+            control: "KMS.4",
+            level: "mandatory",
+            name: "legacy",
+            message: "rotation off",
+        });
         expect(outcome.violations[0].urn).to.equal(resources[1].urn);
     });
 
@@ -53,7 +69,9 @@ describe("baseline evaluation", () => {
     });
 
     it("does not let a waiver excuse another policy or another resource", () => {
-        expect(evaluate(resources, { env: "prod", rules: [rotation], waivers: [waiver({ policy: "kms-4-other" })] }).blocked).to.equal(true);
+        expect(evaluate(resources, { env: "prod", rules: [rotation], waivers: [waiver({ policy: "kms-4-other" })] }).blocked).to.equal(
+            true,
+        );
         expect(evaluate(resources, { env: "prod", rules: [rotation], waivers: [waiver({ resource: "data" })] }).blocked).to.equal(true);
     });
 
@@ -75,7 +93,12 @@ describe("baseline evaluation", () => {
     });
 
     describe("report", () => {
-        const result = evaluate(resources, { env: "prod", rules: [rotation, advisory], waivers: [waiver({ policy: advisory.name })], today: "2026-11-23" });
+        const result = evaluate(resources, {
+            env: "prod",
+            rules: [rotation, advisory],
+            waivers: [waiver({ policy: advisory.name })],
+            today: "2026-11-23",
+        });
 
         it("has a compliance row per policy: control, level, checked, violations, waived", () => {
             const text = renderPolicyReport(result);

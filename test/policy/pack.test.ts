@@ -39,20 +39,22 @@ function analyzeRequest(r: Resource): any {
 
 function stackRequest(resources: Resource[]): any {
     const req = new analyzer.AnalyzeStackRequest();
-    req.setResourcesList(resources.map((r) => {
-        const res = new analyzer.AnalyzerResource();
-        res.setType(r.type);
-        res.setName(r.name);
-        res.setUrn(urnOf(r));
-        res.setProperties(Struct.fromJavaScript(r.props as any));
-        res.setOptions(new analyzer.AnalyzerResourceOptions());
-        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
-            const deps = new analyzer.AnalyzerPropertyDependencies();
-            deps.setUrnsList(urns);
-            res.getPropertydependenciesMap().set(key, deps);
-        }
-        return res;
-    }));
+    req.setResourcesList(
+        resources.map((r) => {
+            const res = new analyzer.AnalyzerResource();
+            res.setType(r.type);
+            res.setName(r.name);
+            res.setUrn(urnOf(r));
+            res.setProperties(Struct.fromJavaScript(r.props as any));
+            res.setOptions(new analyzer.AnalyzerResourceOptions());
+            for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+                const deps = new analyzer.AnalyzerPropertyDependencies();
+                deps.setUrnsList(urns);
+                res.getPropertydependenciesMap().set(key, deps);
+            }
+            return res;
+        }),
+    );
     return req;
 }
 
@@ -60,16 +62,20 @@ describe("policy pack (src/policy/index.ts over the analyzer protocol)", functio
     this.timeout(30000);
     let pack: ChildProcess;
     let client: any;
-    const call = <T>(method: string, req: unknown) => new Promise<T>((resolve, reject) =>
-        client[method](req, (err: Error | null, resp: T) => (err ? reject(err) : resolve(resp))));
+    const call = <T>(method: string, req: unknown) =>
+        new Promise<T>((resolve, reject) => client[method](req, (err: Error | null, resp: T) => (err ? reject(err) : resolve(resp))));
     const diagnostics = async (method: "analyze" | "analyzeStack", req: unknown) =>
-        (await call<any>(method, req)).getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), urn: d.getUrn(), level: d.getEnforcementlevel() }));
+        (await call<any>(method, req))
+            .getDiagnosticsList()
+            .map((d: any) => ({ policy: d.getPolicyname(), urn: d.getUrn(), level: d.getEnforcementlevel() }));
 
     before(async () => {
         // What the CLI's Node.js host does: run the pack's directory (ts-node, cwd = the pack); it prints its port.
         pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", "require('./index.ts')"], { cwd: POLICY_PACK_DIR });
         let stderr = "";
-        pack.stderr!.on("data", (d) => { stderr += d; });
+        pack.stderr!.on("data", (d) => {
+            stderr += d;
+        });
         const port = await new Promise<string>((resolve, reject) => {
             pack.stdout!.on("data", (d) => resolve(String(d).trim()));
             pack.on("exit", (code) => reject(new Error(`the pack exited with ${code}: ${stderr}`)));
@@ -87,29 +93,46 @@ describe("policy pack (src/policy/index.ts over the analyzer protocol)", functio
         const info = await call<any>("getAnalyzerInfo", new Empty());
         expect(info.getName()).to.equal(PACK_NAME);
         const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
-        expect(policies).to.deep.equal(RULES.map((r) => [r.name, r.level === "mandatory" ? analyzer.EnforcementLevel.MANDATORY : analyzer.EnforcementLevel.ADVISORY]));
+        expect(policies).to.deep.equal(
+            RULES.map((r) => [r.name, r.level === "mandatory" ? analyzer.EnforcementLevel.MANDATORY : analyzer.EnforcementLevel.ADVISORY]),
+        );
     });
 
     it("blocks an unencrypted Aurora cluster in a preview and passes an encrypted one", async () => {
         const cluster = { type: "aws:rds/cluster:Cluster", name: "data-aurora" };
-        const bad = await diagnostics("analyze", analyzeRequest({ ...cluster, props: { engine: "aurora-mysql", storageEncrypted: false } }));
+        const bad = await diagnostics(
+            "analyze",
+            analyzeRequest({ ...cluster, props: { engine: "aurora-mysql", storageEncrypted: false } }),
+        );
         expect(bad).to.deep.include({ policy: "rds-27-cluster-encrypted", urn: "", level: analyzer.EnforcementLevel.MANDATORY });
-        const good = await diagnostics("analyze", analyzeRequest({ ...cluster, props: { engine: "aurora-mysql", storageEncrypted: true } }));
+        const good = await diagnostics(
+            "analyze",
+            analyzeRequest({ ...cluster, props: { engine: "aurora-mysql", storageEncrypted: true } }),
+        );
         expect(good.map((d: any) => d.policy)).to.not.include("rds-27-cluster-encrypted");
     });
 
     it("takes the environment from the stack in the URN: load balancer deletion protection is required in prod, not dev", async () => {
         const lb = { type: "aws:lb/loadBalancer:LoadBalancer", name: "ecs-alb", props: { enableDeletionProtection: false } };
         expect((await diagnostics("analyze", analyzeRequest(lb))).map((d: any) => d.policy)).to.include("elb-6-deletion-protection");
-        expect((await diagnostics("analyze", analyzeRequest({ ...lb, env: "dev" }))).map((d: any) => d.policy)).to.not.include("elb-6-deletion-protection");
+        expect((await diagnostics("analyze", analyzeRequest({ ...lb, env: "dev" }))).map((d: any) => d.policy)).to.not.include(
+            "elb-6-deletion-protection",
+        );
     });
 
     it("checks a VPC's flow log across the stack, following the engine's property dependencies", async () => {
         const vpc: Resource = { type: "aws:ec2/vpc:Vpc", name: "network-vpc", props: { cidrBlock: "10.30.0.0/16" } };
-        const flowLog: Resource = { type: "aws:ec2/flowLog:FlowLog", name: "network-flow-log", props: { vpcId: "vpc-1", trafficType: "ALL" } };
+        const flowLog: Resource = {
+            type: "aws:ec2/flowLog:FlowLog",
+            name: "network-flow-log",
+            props: { vpcId: "vpc-1", trafficType: "ALL" },
+        };
         const without = await diagnostics("analyzeStack", stackRequest([vpc, flowLog]));
         expect(without).to.deep.include({ policy: "ec2-6-vpc-flow-logs", urn: urnOf(vpc), level: analyzer.EnforcementLevel.MANDATORY });
-        const linked = await diagnostics("analyzeStack", stackRequest([vpc, { ...flowLog, propertyDependencies: { vpcId: [urnOf(vpc)] } }]));
+        const linked = await diagnostics(
+            "analyzeStack",
+            stackRequest([vpc, { ...flowLog, propertyDependencies: { vpcId: [urnOf(vpc)] } }]),
+        );
         expect(linked.map((d: any) => d.policy)).to.not.include("ec2-6-vpc-flow-logs");
     });
 
@@ -117,8 +140,12 @@ describe("policy pack (src/policy/index.ts over the analyzer protocol)", functio
         // The engine's sentinel for a list AWS fills in during the update (a new group's computed `ingress`).
         const UNKNOWN_LIST = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
         const group: Resource = { type: "aws:ec2/securityGroup:SecurityGroup", name: "network-db-sg", props: { ingress: UNKNOWN_LIST } };
-        const ssh: Resource = { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "network-ssh-in",
-            props: { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, propertyDependencies: { securityGroupId: [urnOf(group)] } };
+        const ssh: Resource = {
+            type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            name: "network-ssh-in",
+            props: { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" },
+            propertyDependencies: { securityGroupId: [urnOf(group)] },
+        };
         const found = await diagnostics("analyzeStack", stackRequest([group, ssh]));
         expect(found).to.deep.include({ policy: "ec2-18-internet-ingress", urn: urnOf(ssh), level: analyzer.EnforcementLevel.MANDATORY });
         expect(found).to.deep.include({ policy: "ec2-18-internet-ingress", urn: "", level: analyzer.EnforcementLevel.ADVISORY });
@@ -128,6 +155,7 @@ describe("policy pack (src/policy/index.ts over the analyzer protocol)", functio
         const bucket: Resource = { type: "aws:s3/bucket:Bucket", name: "storage-logs", props: { bucket: "bbws-logs-prod" } };
         const found = await diagnostics("analyzeStack", stackRequest([bucket]));
         expect(found.filter((d: any) => d.urn === urnOf(bucket)).map((d: any) => d.policy))
-            .to.include.members(["s3-8-block-public-access", "s3-5-tls-only"]).and.not.include("s3-17-kms-encryption");
+            .to.include.members(["s3-8-block-public-access", "s3-5-tls-only"])
+            .and.not.include("s3-17-kms-encryption");
     });
 });

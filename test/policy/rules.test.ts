@@ -45,16 +45,27 @@ import { cloudwatch_16 } from "../../src/policy/rules/cloudwatch-16-log-retentio
 import { appliesIn } from "../../src/policy/rule";
 
 /** A resource as a rule sees it; `dependencies` maps a property to the resources its value came from. */
-function res(type: string, name: string, inputs: Record<string, any>, dependencies: Record<string, ResourceView[]> = {}, env = "prod"): ResourceView {
+function res(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+    dependencies: Record<string, ResourceView[]> = {},
+    env = "prod",
+): ResourceView {
     return {
-        type, name, inputs,
+        type,
+        name,
+        inputs,
         urn: `urn:pulumi:${env}::bbws-platform::${type}::${name}`,
         dependencies: Object.fromEntries(Object.entries(dependencies).map(([k, rs]) => [k, rs.map((r) => r.urn)])),
     };
 }
 
 /** The resource the rule judges, and whatever else is in the stack. */
-interface Scenario { readonly target: ResourceView; readonly others?: readonly ResourceView[] }
+interface Scenario {
+    readonly target: ResourceView;
+    readonly others?: readonly ResourceView[];
+}
 interface Case {
     readonly rule: Rule;
     readonly env?: string;
@@ -63,12 +74,22 @@ interface Case {
 }
 
 const T = {
-    vpc: "aws:ec2/vpc:Vpc", awsxVpc: "awsx:ec2:Vpc", flowLog: "aws:ec2/flowLog:FlowLog",
-    sg: "aws:ec2/securityGroup:SecurityGroup", ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    legacyRule: "aws:ec2/securityGroupRule:SecurityGroupRule", lb: "aws:lb/loadBalancer:LoadBalancer", listener: "aws:lb/listener:Listener",
-    cluster: "aws:rds/cluster:Cluster", instance: "aws:rds/clusterInstance:ClusterInstance", redis: "aws:elasticache/replicationGroup:ReplicationGroup",
-    fs: "aws:efs/fileSystem:FileSystem", ap: "aws:efs/accessPoint:AccessPoint", task: "aws:ecs/taskDefinition:TaskDefinition",
-    bucket: "aws:s3/bucket:Bucket", repo: "aws:ecr/repository:Repository",
+    vpc: "aws:ec2/vpc:Vpc",
+    awsxVpc: "awsx:ec2:Vpc",
+    flowLog: "aws:ec2/flowLog:FlowLog",
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    legacyRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    lb: "aws:lb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    cluster: "aws:rds/cluster:Cluster",
+    instance: "aws:rds/clusterInstance:ClusterInstance",
+    redis: "aws:elasticache/replicationGroup:ReplicationGroup",
+    fs: "aws:efs/fileSystem:FileSystem",
+    ap: "aws:efs/accessPoint:AccessPoint",
+    task: "aws:ecs/taskDefinition:TaskDefinition",
+    bucket: "aws:s3/bucket:Bucket",
+    repo: "aws:ecr/repository:Repository",
 };
 
 const sg = res(T.sg, "alb-sg", {});
@@ -82,14 +103,29 @@ const containers = (defs: object[]) => res(T.task, "task", { containerDefinition
 const logged = { logConfiguration: { logDriver: "awslogs", options: {} } };
 const tlsOnly = {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: ["arn:aws:s3:::bbws-media-prod/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+    Statement: [
+        {
+            Effect: "Deny",
+            Principal: { AWS: "*" },
+            Action: "s3:*",
+            Resource: ["arn:aws:s3:::bbws-media-prod/*"],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+    ],
 };
 
 const CASES: Case[] = [
-    { rule: ec2_2,
+    {
+        rule: ec2_2,
         compliant: { target: res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", { vpcId: "vpc-1" }) },
-        nonCompliant: { target: res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", { ingress: [{ protocol: "-1", self: true, fromPort: 0, toPort: 0 }] }) } },
-    { rule: ec2_6,
+        nonCompliant: {
+            target: res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", {
+                ingress: [{ protocol: "-1", self: true, fromPort: 0, toPort: 0 }],
+            }),
+        },
+    },
+    {
+        rule: ec2_6,
         compliant: [
             { target: vpc, others: [res(T.flowLog, "flow", { trafficType: "ALL" }, { vpcId: [vpc] })] },
             // awsx's VPC: the flow log may name the component or the VPC it wraps.
@@ -98,127 +134,270 @@ const CASES: Case[] = [
         nonCompliant: [
             { target: vpc, others: [res(T.flowLog, "other", { trafficType: "ALL" }, { vpcId: [res(T.vpc, "other-vpc", {})] })] },
             { target: vpc, others: [res(T.flowLog, "flow", { trafficType: "ACCEPT" }, { vpcId: [vpc] })] },
-        ] },
-    { rule: ec2_18,
+        ],
+    },
+    {
+        rule: ec2_18,
         compliant: [
-            { target: res(T.ingress, "https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, { securityGroupId: [sg] }), others: [sg, lb] },
+            {
+                target: res(
+                    T.ingress,
+                    "https",
+                    { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" },
+                    { securityGroupId: [sg] },
+                ),
+                others: [sg, lb],
+            },
             { target: res(T.ingress, "mysql", { ipProtocol: "tcp", fromPort: 3306, toPort: 3306, referencedSecurityGroupId: "sg-1" }) },
         ],
         nonCompliant: [
-            { target: res(T.ingress, "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, { securityGroupId: [sg] }), others: [sg, lb] },
+            {
+                target: res(
+                    T.ingress,
+                    "ssh",
+                    { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" },
+                    { securityGroupId: [sg] },
+                ),
+                others: [sg, lb],
+            },
             { target: res(T.ingress, "all", { ipProtocol: "-1", cidrIpv6: "::/0" }, { securityGroupId: [sg] }), others: [sg, lb] },
             // 443 to the world, but on a group no load balancer uses.
-            { target: res(T.ingress, "https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, { securityGroupId: [sg] }), others: [sg] },
+            {
+                target: res(
+                    T.ingress,
+                    "https",
+                    { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" },
+                    { securityGroupId: [sg] },
+                ),
+                others: [sg],
+            },
             { target: res(T.sg, "inline", { ingress: [{ protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["0.0.0.0/0"] }] }) },
-            { target: res(T.legacyRule, "legacy", { type: "ingress", protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/0"] }) },
-        ] },
-    { rule: rds_2,
+            {
+                target: res(T.legacyRule, "legacy", {
+                    type: "ingress",
+                    protocol: "tcp",
+                    fromPort: 8080,
+                    toPort: 8080,
+                    cidrBlocks: ["0.0.0.0/0"],
+                }),
+            },
+        ],
+    },
+    {
+        rule: rds_2,
         compliant: { target: res(T.instance, "writer", { publiclyAccessible: false }) },
-        nonCompliant: { target: res(T.instance, "writer", { publiclyAccessible: true }) } },
-    { rule: rds_7,
+        nonCompliant: { target: res(T.instance, "writer", { publiclyAccessible: true }) },
+    },
+    {
+        rule: rds_7,
         compliant: { target: res(T.cluster, "aurora", { deletionProtection: true }) },
-        nonCompliant: { target: res(T.cluster, "aurora", { deletionProtection: false }) } },
-    { rule: rds_11,
+        nonCompliant: { target: res(T.cluster, "aurora", { deletionProtection: false }) },
+    },
+    {
+        rule: rds_11,
         compliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 7 }) },
-        nonCompliant: [{ target: res(T.cluster, "aurora", { backupRetentionPeriod: 6 }) }, { target: res(T.cluster, "aurora", {}) }] },
-    { rule: rds_11, env: "dev",
+        nonCompliant: [{ target: res(T.cluster, "aurora", { backupRetentionPeriod: 6 }) }, { target: res(T.cluster, "aurora", {}) }],
+    },
+    {
+        rule: rds_11,
+        env: "dev",
         compliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 1 }, {}, "dev") },
-        nonCompliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 0 }, {}, "dev") } },
-    { rule: rds_12,
+        nonCompliant: { target: res(T.cluster, "aurora", { backupRetentionPeriod: 0 }, {}, "dev") },
+    },
+    {
+        rule: rds_12,
         compliant: { target: res(T.cluster, "aurora", { iamDatabaseAuthenticationEnabled: true }) },
-        nonCompliant: { target: res(T.cluster, "aurora", {}) } },
-    { rule: rds_13,
+        nonCompliant: { target: res(T.cluster, "aurora", {}) },
+    },
+    {
+        rule: rds_13,
         compliant: [{ target: res(T.instance, "writer", {}) }, { target: res(T.instance, "writer", { autoMinorVersionUpgrade: true }) }],
-        nonCompliant: { target: res(T.instance, "writer", { autoMinorVersionUpgrade: false }) } },
-    { rule: rds_27,
+        nonCompliant: { target: res(T.instance, "writer", { autoMinorVersionUpgrade: false }) },
+    },
+    {
+        rule: rds_27,
         compliant: { target: res(T.cluster, "aurora", { storageEncrypted: true }) },
-        nonCompliant: { target: res(T.cluster, "aurora", {}) } },
-    { rule: rds_34,
+        nonCompliant: { target: res(T.cluster, "aurora", {}) },
+    },
+    {
+        rule: rds_34,
         compliant: { target: res(T.cluster, "aurora", { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["audit", "error"] }) },
-        nonCompliant: { target: res(T.cluster, "aurora", { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error", "slowquery"] }) } },
-    { rule: elasticache_1,
+        nonCompliant: {
+            target: res(T.cluster, "aurora", { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error", "slowquery"] }),
+        },
+    },
+    {
+        rule: elasticache_1,
         compliant: { target: res(T.redis, "redis", { snapshotRetentionLimit: 7 }) },
-        nonCompliant: [{ target: res(T.redis, "redis", { snapshotRetentionLimit: 0 }) }, { target: res(T.redis, "redis", {}) }] },
-    { rule: elasticache_3,
+        nonCompliant: [{ target: res(T.redis, "redis", { snapshotRetentionLimit: 0 }) }, { target: res(T.redis, "redis", {}) }],
+    },
+    {
+        rule: elasticache_3,
         compliant: [
             { target: res(T.redis, "redis", { numCacheClusters: 2, automaticFailoverEnabled: true }) },
             { target: res(T.redis, "redis", { numCacheClusters: 1 }) },
         ],
-        nonCompliant: { target: res(T.redis, "redis", { numCacheClusters: 3, automaticFailoverEnabled: false }) } },
-    { rule: elasticache_4,
+        nonCompliant: { target: res(T.redis, "redis", { numCacheClusters: 3, automaticFailoverEnabled: false }) },
+    },
+    {
+        rule: elasticache_4,
         compliant: { target: res(T.redis, "redis", { atRestEncryptionEnabled: true }) },
-        nonCompliant: { target: res(T.redis, "redis", {}) } },
-    { rule: elasticache_5,
+        nonCompliant: { target: res(T.redis, "redis", {}) },
+    },
+    {
+        rule: elasticache_5,
         compliant: { target: res(T.redis, "redis", { transitEncryptionEnabled: true }) },
         nonCompliant: [
             { target: res(T.redis, "redis", { transitEncryptionEnabled: false }) },
             { target: res(T.redis, "redis", { transitEncryptionEnabled: true, transitEncryptionMode: "preferred" }) },
-        ] },
-    { rule: elasticache_6,
-        compliant: [{ target: res(T.redis, "redis", { authToken: "[secret]" }) }, { target: res(T.redis, "redis", { userGroupIds: ["ug-1"] }) }],
-        nonCompliant: { target: res(T.redis, "redis", {}) } },
-    { rule: efs_1,
-        compliant: { target: fileSystem },
-        nonCompliant: { target: res(T.fs, "efs", { encrypted: false }) } },
-    { rule: efs_2,
+        ],
+    },
+    {
+        rule: elasticache_6,
         compliant: [
-            { target: fileSystem, others: [res("aws:backup/selection:Selection", "sel", { resources: ["arn:aws:elasticfilesystem:x"] }, { resources: [fileSystem] })] },
-            { target: fileSystem, others: [res("aws:efs/backupPolicy:BackupPolicy", "bp", { backupPolicy: { status: "ENABLED" } }, { fileSystemId: [fileSystem] })] },
+            { target: res(T.redis, "redis", { authToken: "[secret]" }) },
+            { target: res(T.redis, "redis", { userGroupIds: ["ug-1"] }) },
+        ],
+        nonCompliant: { target: res(T.redis, "redis", {}) },
+    },
+    { rule: efs_1, compliant: { target: fileSystem }, nonCompliant: { target: res(T.fs, "efs", { encrypted: false }) } },
+    {
+        rule: efs_2,
+        compliant: [
+            {
+                target: fileSystem,
+                others: [
+                    res(
+                        "aws:backup/selection:Selection",
+                        "sel",
+                        { resources: ["arn:aws:elasticfilesystem:x"] },
+                        { resources: [fileSystem] },
+                    ),
+                ],
+            },
+            {
+                target: fileSystem,
+                others: [
+                    res("aws:efs/backupPolicy:BackupPolicy", "bp", { backupPolicy: { status: "ENABLED" } }, { fileSystemId: [fileSystem] }),
+                ],
+            },
         ],
         nonCompliant: [
             { target: fileSystem },
-            { target: fileSystem, others: [res("aws:efs/backupPolicy:BackupPolicy", "bp", { backupPolicy: { status: "DISABLED" } }, { fileSystemId: [fileSystem] })] },
-        ] },
-    { rule: efs_3,
+            {
+                target: fileSystem,
+                others: [
+                    res(
+                        "aws:efs/backupPolicy:BackupPolicy",
+                        "bp",
+                        { backupPolicy: { status: "DISABLED" } },
+                        { fileSystemId: [fileSystem] },
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        rule: efs_3,
         compliant: { target: res(T.ap, "ap", { rootDirectory: { path: "/tenants/a" } }) },
-        nonCompliant: [{ target: res(T.ap, "ap", { rootDirectory: { path: "/" } }) }, { target: res(T.ap, "ap", {}) }] },
-    { rule: efs_4,
+        nonCompliant: [{ target: res(T.ap, "ap", { rootDirectory: { path: "/" } }) }, { target: res(T.ap, "ap", {}) }],
+    },
+    {
+        rule: efs_4,
         compliant: { target: res(T.ap, "ap", { posixUser: { uid: 20001, gid: 20001 } }) },
-        nonCompliant: { target: res(T.ap, "ap", {}) } },
-    { rule: ecs_2,
+        nonCompliant: { target: res(T.ap, "ap", {}) },
+    },
+    {
+        rule: ecs_2,
         compliant: { target: res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: false, subnets: [] } }) },
-        nonCompliant: { target: res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: true, subnets: [] } }) } },
-    { rule: ecs_4,
+        nonCompliant: { target: res("aws:ecs/service:Service", "svc", { networkConfiguration: { assignPublicIp: true, subnets: [] } }) },
+    },
+    {
+        rule: ecs_4,
         compliant: { target: containers([{ name: "wordpress", privileged: false }]) },
         nonCompliant: [
             { target: containers([{ name: "wordpress" }, { name: "sidecar", privileged: true }]) },
             { target: res(T.task, "task", { containerDefinitions: "[secret]" }) },
-        ] },
-    { rule: ecs_8,
+        ],
+    },
+    {
+        rule: ecs_8,
         compliant: [
-            { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_HOST", value: "db" }], secrets: [{ name: "WORDPRESS_DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] }]) },
+            {
+                target: containers([
+                    {
+                        name: "wordpress",
+                        environment: [{ name: "WORDPRESS_DB_HOST", value: "db" }],
+                        secrets: [{ name: "WORDPRESS_DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }],
+                    },
+                ]),
+            },
             { target: containers([{ name: "migration", environment: [{ name: "DB_SECRET_ARN", value: "arn:aws:secretsmanager:x" }] }]) },
         ],
         nonCompliant: [
             { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_PASSWORD", value: "hunter2" }] }]) },
             { target: containers([{ name: "wordpress", environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: "x" }] }]) },
             { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_AUTH_SALT", value: "x" }] }]) },
-        ] },
-    { rule: ecs_9,
-        compliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar", ...logged }]) },
-        nonCompliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) } },
-    { rule: ecs_12,
+        ],
+    },
+    {
+        rule: ecs_9,
+        compliant: {
+            target: containers([
+                { name: "wordpress", ...logged },
+                { name: "sidecar", ...logged },
+            ]),
+        },
+        nonCompliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) },
+    },
+    {
+        rule: ecs_12,
         compliant: { target: res("aws:ecs/cluster:Cluster", "ecs", { settings: [{ name: "containerInsights", value: "enabled" }] }) },
         nonCompliant: [
             { target: res("aws:ecs/cluster:Cluster", "ecs", { settings: [{ name: "containerInsights", value: "disabled" }] }) },
             { target: res("aws:ecs/cluster:Cluster", "ecs", {}) },
-        ] },
-    { rule: elb_1,
+        ],
+    },
+    {
+        rule: elb_1,
         compliant: [
-            { target: res(T.listener, "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }) },
+            {
+                target: res(T.listener, "http", {
+                    protocol: "HTTP",
+                    port: 80,
+                    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                }),
+            },
             { target: res(T.listener, "https", { protocol: "HTTPS", port: 443, defaultActions: [{ type: "fixed-response" }] }) },
         ],
-        nonCompliant: { target: res(T.listener, "http", { protocol: "HTTP", port: 80, defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] }) } },
-    { rule: elb_4,
+        nonCompliant: {
+            target: res(T.listener, "http", {
+                protocol: "HTTP",
+                port: 80,
+                defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }],
+            }),
+        },
+    },
+    {
+        rule: elb_4,
         compliant: { target: res(T.lb, "alb", { dropInvalidHeaderFields: true }) },
-        nonCompliant: { target: res(T.lb, "alb", { loadBalancerType: "application" }) } },
-    { rule: elb_5,
+        nonCompliant: { target: res(T.lb, "alb", { loadBalancerType: "application" }) },
+    },
+    {
+        rule: elb_5,
         compliant: { target: res(T.lb, "alb", { accessLogs: { bucket: "bbws-logs-prod", enabled: true } }) },
-        nonCompliant: [{ target: res(T.lb, "alb", { accessLogs: { bucket: "bbws-logs-prod", enabled: false } }) }, { target: res(T.lb, "alb", {}) }] },
-    { rule: elb_6,
+        nonCompliant: [
+            { target: res(T.lb, "alb", { accessLogs: { bucket: "bbws-logs-prod", enabled: false } }) },
+            { target: res(T.lb, "alb", {}) },
+        ],
+    },
+    {
+        rule: elb_6,
         compliant: { target: res(T.lb, "alb", { enableDeletionProtection: true }) },
-        nonCompliant: { target: res(T.lb, "alb", { enableDeletionProtection: false }) } },
-    { rule: elb_17,
+        nonCompliant: { target: res(T.lb, "alb", { enableDeletionProtection: false }) },
+    },
+    {
+        rule: elb_17,
         compliant: [
             { target: res(T.listener, "https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" }) },
             { target: res(T.listener, "http", { protocol: "HTTP" }) },
@@ -226,53 +405,152 @@ const CASES: Case[] = [
         nonCompliant: [
             { target: res(T.listener, "https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" }) },
             { target: res(T.listener, "https", { protocol: "HTTPS" }) },
-        ] },
-    { rule: s3_5,
-        compliant: { target: bucket, others: [res("aws:s3/bucketPolicy:BucketPolicy", "policy", { policy: JSON.stringify(tlsOnly) }, { bucket: [bucket] })] },
+        ],
+    },
+    {
+        rule: s3_5,
+        compliant: {
+            target: bucket,
+            others: [res("aws:s3/bucketPolicy:BucketPolicy", "policy", { policy: JSON.stringify(tlsOnly) }, { bucket: [bucket] })],
+        },
         nonCompliant: [
             { target: bucket },
-            { target: bucket, others: [res("aws:s3/bucketPolicy:BucketPolicy", "policy", { policy: JSON.stringify({ Statement: [{ ...tlsOnly.Statement[0], Effect: "Allow" }] }) }, { bucket: [bucket] })] },
-        ] },
-    { rule: s3_8,
-        compliant: { target: bucket, others: [res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab",
-            { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] })] },
+            {
+                target: bucket,
+                others: [
+                    res(
+                        "aws:s3/bucketPolicy:BucketPolicy",
+                        "policy",
+                        { policy: JSON.stringify({ Statement: [{ ...tlsOnly.Statement[0], Effect: "Allow" }] }) },
+                        { bucket: [bucket] },
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        rule: s3_8,
+        compliant: {
+            target: bucket,
+            others: [
+                res(
+                    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                    "pab",
+                    { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+                    { bucket: [bucket] },
+                ),
+            ],
+        },
         nonCompliant: [
             { target: bucket },
-            { target: bucket, others: [res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab",
-                { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] })] },
-        ] },
-    { rule: s3_14,
-        compliant: { target: bucket, others: [res("aws:s3/bucketVersioning:BucketVersioning", "v", { versioningConfiguration: { status: "Enabled" } }, { bucket: [bucket] })] },
+            {
+                target: bucket,
+                others: [
+                    res(
+                        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                        "pab",
+                        { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true },
+                        { bucket: [bucket] },
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        rule: s3_14,
+        compliant: {
+            target: bucket,
+            others: [
+                res(
+                    "aws:s3/bucketVersioning:BucketVersioning",
+                    "v",
+                    { versioningConfiguration: { status: "Enabled" } },
+                    { bucket: [bucket] },
+                ),
+            ],
+        },
         nonCompliant: [
             { target: bucket },
-            { target: bucket, others: [res("aws:s3/bucketVersioning:BucketVersioning", "v", { versioningConfiguration: { status: "Suspended" } }, { bucket: [bucket] })] },
-        ] },
-    { rule: s3_17,
-        compliant: { target: bucket, others: [res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse",
-            { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:x" } }] }, { bucket: [bucket] })] },
+            {
+                target: bucket,
+                others: [
+                    res(
+                        "aws:s3/bucketVersioning:BucketVersioning",
+                        "v",
+                        { versioningConfiguration: { status: "Suspended" } },
+                        { bucket: [bucket] },
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        rule: s3_17,
+        compliant: {
+            target: bucket,
+            others: [
+                res(
+                    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                    "sse",
+                    { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:x" } }] },
+                    { bucket: [bucket] },
+                ),
+            ],
+        },
         nonCompliant: [
             { target: bucket },
-            { target: bucket, others: [res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse",
-                { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, { bucket: [bucket] })] },
-        ] },
-    { rule: ecr_1,
+            {
+                target: bucket,
+                others: [
+                    res(
+                        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                        "sse",
+                        { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+                        { bucket: [bucket] },
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        rule: ecr_1,
         compliant: { target: res(T.repo, "repo", { imageScanningConfiguration: { scanOnPush: true } }) },
-        nonCompliant: { target: res(T.repo, "repo", {}) } },
-    { rule: ecr_2,
+        nonCompliant: { target: res(T.repo, "repo", {}) },
+    },
+    {
+        rule: ecr_2,
         compliant: { target: res(T.repo, "repo", { imageTagMutability: "IMMUTABLE" }) },
-        nonCompliant: [{ target: res(T.repo, "repo", { imageTagMutability: "MUTABLE" }) }, { target: res(T.repo, "repo", {}) }] },
-    { rule: ecr_3,
-        compliant: { target: repo, others: [res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", { policy: "{}" }, { repository: [repo] })] },
-        nonCompliant: { target: repo } },
-    { rule: kms_4,
-        compliant: [{ target: res("aws:kms/key:Key", "key", { enableKeyRotation: true }) }, { target: res("aws:kms/key:Key", "signing", { customerMasterKeySpec: "RSA_2048" }) }],
-        nonCompliant: { target: res("aws:kms/key:Key", "key", {}) } },
-    { rule: sns_1,
+        nonCompliant: [{ target: res(T.repo, "repo", { imageTagMutability: "MUTABLE" }) }, { target: res(T.repo, "repo", {}) }],
+    },
+    {
+        rule: ecr_3,
+        compliant: {
+            target: repo,
+            others: [res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "lc", { policy: "{}" }, { repository: [repo] })],
+        },
+        nonCompliant: { target: repo },
+    },
+    {
+        rule: kms_4,
+        compliant: [
+            { target: res("aws:kms/key:Key", "key", { enableKeyRotation: true }) },
+            { target: res("aws:kms/key:Key", "signing", { customerMasterKeySpec: "RSA_2048" }) },
+        ],
+        nonCompliant: { target: res("aws:kms/key:Key", "key", {}) },
+    },
+    {
+        rule: sns_1,
         compliant: { target: res("aws:sns/topic:Topic", "alerts", { kmsMasterKeyId: "alias/bbws-prod-data" }) },
-        nonCompliant: { target: res("aws:sns/topic:Topic", "alerts", {}) } },
-    { rule: cloudwatch_16,
+        nonCompliant: { target: res("aws:sns/topic:Topic", "alerts", {}) },
+    },
+    {
+        rule: cloudwatch_16,
         compliant: { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }) },
-        nonCompliant: [{ target: res("aws:cloudwatch/logGroup:LogGroup", "logs", {}) }, { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 0 }) }] },
+        nonCompliant: [
+            { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", {}) },
+            { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 0 }) },
+        ],
+    },
 ];
 
 function run(rule: Rule, env: string, s: Scenario): string[] {
@@ -298,7 +576,10 @@ describe("security baseline rules", () => {
     it("is documented row by row in the README's baseline table, with the same control and level", () => {
         const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
         const section = readme.slice(readme.indexOf("<!-- section:policy -->"), readme.indexOf("<!-- /section:policy -->"));
-        const rows = section.split("\n").filter((l) => l.startsWith("| `")).map((l) => l.split("|").map((c) => c.trim()));
+        const rows = section
+            .split("\n")
+            .filter((l) => l.startsWith("| `"))
+            .map((l) => l.split("|").map((c) => c.trim()));
         expect(rows.map((r) => [r[1], r[2], r[3].split(",")[0]])).to.deep.equal(RULES.map((r) => [`\`${r.name}\``, r.control, r.level]));
     });
 

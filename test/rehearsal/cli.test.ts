@@ -18,7 +18,11 @@ const INSTALL = "curl -fsSL https://get.pulumi.com | sh";
 describe("rehearsal: the Pulumi CLI (missing, too old, events in a file) and the stack it is given", function () {
     this.timeout(30_000);
     const stages: Stage[] = [];
-    const fresh = (stacks?: string[]) => { const s = stage("dev", { stacks }); stages.push(s); return s; };
+    const fresh = (stacks?: string[]) => {
+        const s = stage("dev", { stacks });
+        stages.push(s);
+        return s;
+    };
     after(() => stages.forEach((s) => s.dispose()));
 
     it("with no `pulumi` executable, exits 2 and says how to install one", async () => {
@@ -27,7 +31,8 @@ describe("rehearsal: the Pulumi CLI (missing, too old, events in a file) and the
         fs.mkdirSync(empty);
         const io = memoryIo();
         const code = await main(["--env", "dev", "--phase", "network", "--yes"], io, {
-            ...dev.deps, createEngine: (stack) => createLocalEngine({ projectDir: dev.projectDir, stack, pulumiRoot: empty }),
+            ...dev.deps,
+            createEngine: (stack) => createLocalEngine({ projectDir: dev.projectDir, stack, pulumiRoot: empty }),
         });
         expect(code, textOf(io)).to.equal(2);
         expect(textOf(io)).to.include("no `pulumi` executable found");
@@ -67,7 +72,10 @@ describe("rehearsal: the Pulumi CLI (missing, too old, events in a file) and the
 
     it("the scripted engine fails loudly on a command it does not script, so a new SDK call cannot pass unnoticed", () => {
         const dev = fresh();
-        const result = spawnSync(path.join(dev.pulumiRoot, "bin", "pulumi"), ["config", "--stack", "dev"], { cwd: dev.projectDir, encoding: "utf8" });
+        const result = spawnSync(path.join(dev.pulumiRoot, "bin", "pulumi"), ["config", "--stack", "dev"], {
+            cwd: dev.projectDir,
+            encoding: "utf8",
+        });
         expect(result.status).to.equal(255);
         expect(result.stderr).to.include("error: the scripted engine does not support 'pulumi config'");
     });

@@ -46,7 +46,9 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
         stateAfterPreview = JSON.stringify(dev.state().deployment.resources);
         ledgerAfterPreview = JSON.stringify(dev.ledger());
         run = await dev.rollout(["--env", "dev", "--phase", "all", "--yes", "--format", "json"]);
-        tenantUrns = (await desiredState(dev.projectDir, "dev")).resources.map((r) => r.urn).filter((u) => u.split("::").pop()!.includes(TENANT));
+        tenantUrns = (await desiredState(dev.projectDir, "dev")).resources
+            .map((r) => r.urn)
+            .filter((u) => u.split("::").pop()!.includes(TENANT));
     });
 
     it("rolls out without error", () => {
@@ -68,7 +70,9 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
     });
 
     it("deletes nothing, replaces only task definitions (a new revision), and lists the properties of every other change", () => {
-        for (const r of summaries(run).flatMap((p) => p.resources).filter((x) => x.op !== "create")) {
+        for (const r of summaries(run)
+            .flatMap((p) => p.resources)
+            .filter((x) => x.op !== "create")) {
             expect(r.op, r.urn).to.be.oneOf(["update", "replace"]);
             if (r.op === "replace") expect(r.type, r.urn).to.equal("aws:ecs/taskDefinition:TaskDefinition");
             expect(r.properties, r.urn).not.to.deep.equal([]);
@@ -77,7 +81,8 @@ describe("rehearsal: one more tenant in a copy of the stack file", function () {
 
     it("can first be previewed for all phases at once with --preview-only, each phase showing exactly what its rollout then did", () => {
         expect(previewed.code, previewed.io.stderr.join("\n")).to.equal(0);
-        const rows = (r: RunResult) => summaries(r).map((p) => [p.phase, p.resources.map((x) => `${x.op} ${x.urn} ${x.properties.join(",")}`)]);
+        const rows = (r: RunResult) =>
+            summaries(r).map((p) => [p.phase, p.resources.map((x) => `${x.op} ${x.urn} ${x.properties.join(",")}`)]);
         expect(rows(previewed)).to.deep.equal(rows(run));
     });
 

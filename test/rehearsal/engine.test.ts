@@ -21,8 +21,17 @@ function resource(urn: string, parent: string | null, inputs: Record<string, unk
     const type = urn.split("::")[2].split("$").pop()!;
     const custom = !type.startsWith("bbws:") && type !== "pulumi:pulumi:Stack";
     return {
-        urn, type, name: urn.split("::").pop()!, parent, custom, inputs, id: custom ? `id-${urn.length}` : "", outputs: inputs, dependencies,
-        propertyDependencies: {}, options: DEFAULT_OPTIONS,
+        urn,
+        type,
+        name: urn.split("::").pop()!,
+        parent,
+        custom,
+        inputs,
+        id: custom ? `id-${urn.length}` : "",
+        outputs: inputs,
+        dependencies,
+        propertyDependencies: {},
+        options: DEFAULT_OPTIONS,
         provider: custom && !type.startsWith("pulumi:providers:") ? `${PROVIDER}::04da6b54` : "",
     };
 }
@@ -38,8 +47,17 @@ const PROGRAM: DesiredResource[] = [
 
 /** State as a successful update of `program` leaves it. */
 function applied(program: readonly DesiredResource[]): StateResource[] {
-    return program.map((r) => ({ urn: r.urn, custom: r.custom, type: r.type, inputs: r.inputs, outputs: r.outputs, id: r.id,
-        ...(r.parent ? { parent: r.parent } : {}), dependencies: r.dependencies, provider: r.provider }));
+    return program.map((r) => ({
+        urn: r.urn,
+        custom: r.custom,
+        type: r.type,
+        inputs: r.inputs,
+        outputs: r.outputs,
+        id: r.id,
+        ...(r.parent ? { parent: r.parent } : {}),
+        dependencies: r.dependencies,
+        provider: r.provider,
+    }));
 }
 
 function ops(steps: readonly Step[]): Record<string, string> {
@@ -49,7 +67,7 @@ function ops(steps: readonly Step[]): Record<string, string> {
 describe("scripted engine: targeting, as Pulumi does it", () => {
     it("a component's URN alone brings none of its children; the root stack and provider always come along", () => {
         const { steps, errors } = computeSteps(PROGRAM, [], { targets: [NETWORK], targetDependents: false });
-        expect(ops(steps)).to.deep.equal({ "bbws-platform-dev": "create", "default_7_48_0": "create", "network": "create" });
+        expect(ops(steps)).to.deep.equal({ "bbws-platform-dev": "create", default_7_48_0: "create", network: "create" });
         expect(errors).to.deep.equal([]);
     });
 
@@ -67,23 +85,35 @@ describe("scripted engine: targeting, as Pulumi does it", () => {
 
     it("a literal URN in neither state nor program is an error; a glob that matches nothing is not", () => {
         const missing = `${NETWORK}-typo`;
-        expect(computeSteps(PROGRAM, [], { targets: [missing], targetDependents: false }).errors.map((e) => e.message))
-            .to.deep.equal([`Target '${missing}' could not be found in the stack. Did you forget to escape $ in your shell?`]);
-        expect(computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::nothing*"], targetDependents: false }).errors).to.deep.equal([]);
+        expect(computeSteps(PROGRAM, [], { targets: [missing], targetDependents: false }).errors.map((e) => e.message)).to.deep.equal([
+            `Target '${missing}' could not be found in the stack. Did you forget to escape $ in your shell?`,
+        ]);
+        expect(
+            computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::nothing*"], targetDependents: false }).errors,
+        ).to.deep.equal([]);
     });
 
     it("`**` crosses URN segments, `*` does not", () => {
-        const within = computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::*::network-database-sg"], targetDependents: false });
-        const across = computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::bbws-platform::**network-database-sg"], targetDependents: false });
+        const within = computeSteps(PROGRAM, [], {
+            targets: ["urn:pulumi:dev::bbws-platform::*::network-database-sg"],
+            targetDependents: false,
+        });
+        const across = computeSteps(PROGRAM, [], {
+            targets: ["urn:pulumi:dev::bbws-platform::**network-database-sg"],
+            targetDependents: false,
+        });
         expect(ops(within.steps)).to.have.property("network-database-sg");
         expect(ops(across.steps)).to.have.property("network-database-sg");
-        expect(ops(computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::*-database-sg"], targetDependents: false }).steps))
-            .not.to.have.property("network-database-sg");
+        expect(
+            ops(computeSteps(PROGRAM, [], { targets: ["urn:pulumi:dev::*-database-sg"], targetDependents: false }).steps),
+        ).not.to.have.property("network-database-sg");
     });
 
     it("untargeted changes are left alone: an update shows as same, a delete outside the targets' dependents does not happen", () => {
         const state = applied(PROGRAM);
-        const changed = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, backupRetentionPeriod: 7 } } : r)).filter((r) => r.urn !== SG);
+        const changed = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, backupRetentionPeriod: 7 } } : r)).filter(
+            (r) => r.urn !== SG,
+        );
         const { steps, errors } = computeSteps(changed, state, { targets: [DATA], targetDependents: false });
         expect(ops(steps)["data-aurora"]).to.equal("same");
         expect(ops(steps)).not.to.have.property("network-database-sg");
@@ -104,13 +134,17 @@ describe("scripted engine: dependencies are the ones the program declared, recor
         const left = [urnOf("ecs-capacity-providers"), urnOf("ecs-aupairhive-rule")];
         const targets = [service.urn, service.parent!, ...service.dependencies.filter((d) => !left.includes(d))];
         const { errors } = computeSteps(prod, [], { targets, targetDependents: false });
-        expect(errors.filter((e) => e.urn === service.urn).map((e) => e.message)).to.deep.equal(left.map((urn) =>
-            `Resource '${service.urn}' depends on '${urn}' which was was not specified in --target list.`));
+        expect(errors.filter((e) => e.urn === service.urn).map((e) => e.message)).to.deep.equal(
+            left.map((urn) => `Resource '${service.urn}' depends on '${urn}' which was was not specified in --target list.`),
+        );
     });
 
     it("a bucket policy quoting other buckets' ARNs as text may go ahead of them: the engine sees no dependency there", () => {
         const policy = prod.find((r) => r.name === "storage-logs-policy")!;
-        const { steps, errors } = computeSteps(prod, [], { targets: [policy.parent!, urnOf("storage-logs"), policy.urn], targetDependents: false });
+        const { steps, errors } = computeSteps(prod, [], {
+            targets: [policy.parent!, urnOf("storage-logs"), policy.urn],
+            targetDependents: false,
+        });
         expect(errors).to.deep.equal([]);
         expect(steps.find((s) => s.urn === policy.urn)?.op).to.equal("create");
     });
@@ -119,7 +153,8 @@ describe("scripted engine: dependencies are the ones the program declared, recor
 describe("scripted engine: targeted deletes, as GenerateDeletes does them", () => {
     const state = applied(PROGRAM);
     const without = (...urns: string[]) => PROGRAM.filter((r) => !urns.includes(r.urn));
-    const refusal = (urn: string) => `Resource '${urn}' will be destroyed but was not specified in --target list.\n` +
+    const refusal = (urn: string) =>
+        `Resource '${urn}' will be destroyed but was not specified in --target list.\n` +
         "Either include resource in --target list or pass --target-dependents to proceed.";
 
     it("refuses to delete a targeted resource whose removed dependent is not targeted, naming the dependent (diag 2014)", () => {
@@ -133,7 +168,10 @@ describe("scripted engine: targeted deletes, as GenerateDeletes does them", () =
     });
 
     it("deletes dependents first when the target list names them all, or with --target-dependents", () => {
-        for (const options of [{ targets: [AURORA, SG], targetDependents: false }, { targets: [SG], targetDependents: true }]) {
+        for (const options of [
+            { targets: [AURORA, SG], targetDependents: false },
+            { targets: [SG], targetDependents: true },
+        ]) {
             const { steps, errors } = computeSteps(without(SG, AURORA), state, options);
             expect(errors).to.deep.equal([]);
             expect(steps.filter((s) => s.op === "delete").map((s) => s.urn)).to.deep.equal([AURORA, SG]);
@@ -144,7 +182,11 @@ describe("scripted engine: targeted deletes, as GenerateDeletes does them", () =
         const first = computeSteps(without(SG, AURORA), state, { targets: [AURORA], targetDependents: false });
         expect(first.errors).to.deep.equal([]);
         expect(first.steps.filter((s) => s.op === "delete").map((s) => s.urn)).to.deep.equal([AURORA]);
-        const then = computeSteps(without(SG, AURORA), state.filter((r) => r.urn !== AURORA), { targets: [SG], targetDependents: false });
+        const then = computeSteps(
+            without(SG, AURORA),
+            state.filter((r) => r.urn !== AURORA),
+            { targets: [SG], targetDependents: false },
+        );
         expect(then.errors).to.deep.equal([]);
         expect(then.steps.filter((s) => s.op === "delete").map((s) => s.urn)).to.deep.equal([SG]);
     });
@@ -158,28 +200,40 @@ describe("scripted engine: steps without targets", () => {
     });
 
     it("a new subnet group for Aurora is a replacement, because of that key", () => {
-        const program = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, dbSubnetGroupName: "bbws-aurora-v2-dev" } } : r));
+        const program = PROGRAM.map((r) =>
+            r.urn === AURORA ? { ...r, inputs: { ...r.inputs, dbSubnetGroupName: "bbws-aurora-v2-dev" } } : r,
+        );
         const aurora = computeSteps(program, applied(PROGRAM)).steps.find((s) => s.urn === AURORA)!;
         expect([aurora.op, aurora.replaceKeys]).to.deep.equal(["replace", ["dbSubnetGroupName"]]);
     });
 
     it("a new KMS key for Aurora is a replacement (terraform-provider-aws rds/cluster.go: kms_key_id ForceNew)", () => {
-        const program = PROGRAM.map((r) => (r.urn === AURORA ? { ...r, inputs: { ...r.inputs, kmsKeyId: "arn:aws:kms:eu-west-1:1:key/new" } } : r));
+        const program = PROGRAM.map((r) =>
+            r.urn === AURORA ? { ...r, inputs: { ...r.inputs, kmsKeyId: "arn:aws:kms:eu-west-1:1:key/new" } } : r,
+        );
         const aurora = computeSteps(program, applied(PROGRAM)).steps.find((s) => s.urn === AURORA)!;
         expect([aurora.op, aurora.replaceKeys]).to.deep.equal(["replace", ["kmsKeyId"]]);
     });
 
     it("a security group's new description is a replacement (ec2/vpc_security_group.go: description ForceNew), its tags an update", () => {
-        const withSg = (inputs: Record<string, unknown>) => PROGRAM.map((r) => (r.urn === SG ? { ...r, inputs: { ...r.inputs, ...inputs } } : r));
+        const withSg = (inputs: Record<string, unknown>) =>
+            PROGRAM.map((r) => (r.urn === SG ? { ...r, inputs: { ...r.inputs, ...inputs } } : r));
         const old = applied(withSg({ description: "BBWS Aurora MySQL", tags: { Name: "a" } }));
-        const described = computeSteps(withSg({ description: "BBWS Aurora MySQL: 3306", tags: { Name: "a" } }), old).steps.find((s) => s.urn === SG)!;
-        const tagged = computeSteps(withSg({ description: "BBWS Aurora MySQL", tags: { Name: "b" } }), old).steps.find((s) => s.urn === SG)!;
+        const described = computeSteps(withSg({ description: "BBWS Aurora MySQL: 3306", tags: { Name: "a" } }), old).steps.find(
+            (s) => s.urn === SG,
+        )!;
+        const tagged = computeSteps(withSg({ description: "BBWS Aurora MySQL", tags: { Name: "b" } }), old).steps.find(
+            (s) => s.urn === SG,
+        )!;
         expect([described.op, described.replaceKeys]).to.deep.equal(["replace", ["description"]]);
         expect([tagged.op, tagged.replaceKeys]).to.deep.equal(["update", []]);
     });
 
     it("a resource the program no longer declares is deleted, after everything else", () => {
-        const { steps } = computeSteps(PROGRAM.filter((r) => r.urn !== AURORA), applied(PROGRAM));
+        const { steps } = computeSteps(
+            PROGRAM.filter((r) => r.urn !== AURORA),
+            applied(PROGRAM),
+        );
         expect(steps.slice(-1).map((s) => [s.op, s.urn])).to.deep.equal([["delete", AURORA]]);
     });
 });
@@ -195,8 +249,12 @@ describe("scripted engine: saved plans", () => {
 
     it("refuses more than the preview showed, in the engine's words", () => {
         const samePlan = planOf(computeSteps(PROGRAM, applied(PROGRAM)).steps, "v3.248.0");
-        expect(planViolation(samePlan, { ...creates[5], op: "update" })).to.equal("update is not allowed by the plan: this resource is constrained to same");
-        expect(planViolation(planOf([], "v3.248.0"), creates[5])).to.equal("create is not allowed by the plan: no steps were expected for this resource");
+        expect(planViolation(samePlan, { ...creates[5], op: "update" })).to.equal(
+            "update is not allowed by the plan: this resource is constrained to same",
+        );
+        expect(planViolation(planOf([], "v3.248.0"), creates[5])).to.equal(
+            "create is not allowed by the plan: no steps were expected for this resource",
+        );
     });
 
     it("reports a planned change the update never reached", () => {

@@ -21,7 +21,12 @@ describe("rehearsal: a resource fails mid-update", function () {
 
     before(async () => {
         dev = stage("dev");
-        dev.scenario({ failOn: { resource: "data-aurora", message: "api error InvalidParameterCombination: Cannot find version 8.0.mysql_aurora.3.08.2 for aurora-mysql" } });
+        dev.scenario({
+            failOn: {
+                resource: "data-aurora",
+                message: "api error InvalidParameterCombination: Cannot find version 8.0.mysql_aurora.3.08.2 for aurora-mysql",
+            },
+        });
         failed = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
         dev.scenario({});
         resumed = await dev.rollout(["--env", "dev", "--resume", "--yes"]);
@@ -42,7 +47,15 @@ describe("rehearsal: a resource fails mid-update", function () {
     });
 
     it("records the failure in the ledger, after network's success", () => {
-        expect(dev.ledger().slice(0, 2).map((r) => [r.phase, r.result])).to.deep.equal([["network", "succeeded"], ["database", "failed"]]);
+        expect(
+            dev
+                .ledger()
+                .slice(0, 2)
+                .map((r) => [r.phase, r.result]),
+        ).to.deep.equal([
+            ["network", "succeeded"],
+            ["database", "failed"],
+        ]);
         expect(dev.ledger()[1].error?.message).to.include("data-aurora");
     });
 
@@ -58,10 +71,22 @@ describe("rehearsal: the stack is locked by another update", function () {
     this.timeout(60_000);
     // What each backend says about its lock, in its own words: the service names no holder.
     const LOCKS: Array<{ lock: Lock; says: string[] }> = [
-        { lock: { backend: "service", holder: "ci@runner-7" },
-            says: ["[409] Conflict: Another update is currently in progress.", "https://www.pulumi.com/docs/common-errors/#conflict", "the service does not"] },
-        { lock: { backend: "self-managed", holder: "carol@laptop (pid 4242)" },
-            says: ["delete the lock file with `pulumi cancel`", "/.pulumi/locks/organization/bbws-platform/dev/", "created by carol@laptop (pid 4242)"] },
+        {
+            lock: { backend: "service", holder: "ci@runner-7" },
+            says: [
+                "[409] Conflict: Another update is currently in progress.",
+                "https://www.pulumi.com/docs/common-errors/#conflict",
+                "the service does not",
+            ],
+        },
+        {
+            lock: { backend: "self-managed", holder: "carol@laptop (pid 4242)" },
+            says: [
+                "delete the lock file with `pulumi cancel`",
+                "/.pulumi/locks/organization/bbws-platform/dev/",
+                "created by carol@laptop (pid 4242)",
+            ],
+        },
     ];
 
     for (const { lock, says } of LOCKS) {
@@ -176,7 +201,11 @@ describe("rehearsal: the state changed between preview and up", function () {
 
     it("the engine refuses the saved plan, and the driver fails the phase with exit code 1", () => {
         expect(run.code, textOf(run.io)).to.equal(1);
-        expect(operations(run.calls).map((c) => c.argv[0]).slice(-1)).to.deep.equal(["up"]);
+        expect(
+            operations(run.calls)
+                .map((c) => c.argv[0])
+                .slice(-1),
+        ).to.deep.equal(["up"]);
     });
 
     it("says why: the plan no longer matches the resource", () => {
@@ -185,7 +214,9 @@ describe("rehearsal: the state changed between preview and up", function () {
     });
 
     it("says the state changed since the preview and asks for a new preview and approval", () => {
-        expect(textOf(run.io)).to.include("network: the update no longer matches the approved plan: the stack's state (or the program) changed since the preview");
+        expect(textOf(run.io)).to.include(
+            "network: the update no longer matches the approved plan: the stack's state (or the program) changed since the preview",
+        );
         expect(textOf(run.io)).to.include("the new plan needs a new approval");
     });
 
@@ -213,8 +244,9 @@ describe("rehearsal: a pending operation left by a crash", function () {
     it("the crash fails the phase, and the state keeps a pending create for the resource in flight", () => {
         expect(crashed.code, textOf(crashed.io)).to.equal(1);
         expect(textOf(crashed.io)).to.include("network: update failed");
-        expect(dev.state().deployment.pending_operations?.map((p) => [p.type, p.resource.urn.split("::").pop()]))
-            .to.deep.equal([["creating", "network-flow-log"]]);
+        expect(dev.state().deployment.pending_operations?.map((p) => [p.type, p.resource.urn.split("::").pop()])).to.deep.equal([
+            ["creating", "network-flow-log"],
+        ]);
     });
 
     it("says the CLI was killed, keeping the process runner's own first line", () => {
@@ -235,7 +267,9 @@ describe("rehearsal: a pending operation left by a crash", function () {
         const text = textOf(next.io);
         expect(text).to.include("stack 'dev' has 1 pending operation(s)");
         expect(text).to.match(/::network-flow-log, interrupted while creating/);
-        expect(text).to.match(/pulumi refresh --stack dev --import-pending-creates 'urn:pulumi:dev::\S+::network-flow-log' --import-pending-creates '<id>'/);
+        expect(text).to.match(
+            /pulumi refresh --stack dev --import-pending-creates 'urn:pulumi:dev::\S+::network-flow-log' --import-pending-creates '<id>'/,
+        );
         expect(text).to.include("pulumi refresh --stack dev --clear-pending-creates");
     });
 });
@@ -249,10 +283,15 @@ describe("rehearsal: two updates of one stack at once (the scripted engine takes
     before(async () => {
         dev = stage("dev");
         dev.scenario({ slow: { resource: "network-flow-logs-role", ms: 1500 } });
-        const up = () => new Promise<{ code: number; stderr: string }>((resolve) => {
-            execFile(path.join(dev.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", "dev"], { cwd: dev.projectDir },
-                (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
-        });
+        const up = () =>
+            new Promise<{ code: number; stderr: string }>((resolve) => {
+                execFile(
+                    path.join(dev.pulumiRoot, "bin", "pulumi"),
+                    ["up", "--yes", "--skip-preview", "--stack", "dev"],
+                    { cwd: dev.projectDir },
+                    (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }),
+                );
+            });
         const first = up();
         // The second starts once the first holds the lock, while it creates the slow role.
         while (!fs.existsSync(lockFile(dev.engineHome, "dev"))) await new Promise((r) => setTimeout(r, 20));

@@ -41,7 +41,9 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
 
     it("runs the phases in registry order, each as exactly one targeted preview and one up", () => {
         const targeted = operations(run.calls).filter((c) => flagValues(c.argv, "--target").length > 0);
-        const phases = targeted.filter((c) => c.argv[0] === "preview").map((c) => phaseOfUrn(flagValues(c.argv, "--target").find(phaseOfUrn)!));
+        const phases = targeted
+            .filter((c) => c.argv[0] === "preview")
+            .map((c) => phaseOfUrn(flagValues(c.argv, "--target").find(phaseOfUrn)!));
         const registered = PHASES.map((p) => p.name).filter((p) => phases.includes(p));
         expect(phases).to.deep.equal(registered);
         expect(targeted.map((c) => c.argv[0])).to.deep.equal(phases.flatMap(() => ["preview", "up"]));
@@ -121,7 +123,9 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
 
         it("says, for every phase, that nothing changes", () => {
             const phases: PhaseSummaryJson[] = again.io.stdout.map((text) => JSON.parse(text));
-            expect(phases.map((p) => p.phase)).to.deep.equal(PHASE_NAMES.filter((p) => dev.state().deployment.resources.some((r) => phaseOfUrn(r.urn) === p)));
+            expect(phases.map((p) => p.phase)).to.deep.equal(
+                PHASE_NAMES.filter((p) => dev.state().deployment.resources.some((r) => phaseOfUrn(r.urn) === p)),
+            );
             for (const p of phases) {
                 expect(p.resources, p.phase).to.deep.equal([]);
                 expect(Object.keys(p.counts), p.phase).to.deep.equal(["same"]);

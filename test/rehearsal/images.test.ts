@@ -29,14 +29,28 @@ describe("rehearsal: a first rollout before the images are pushed", function () 
         expect(refused.code, text).to.equal(2);
         expect(text).to.include(`${missing}: no image with this tag; needed by tenant`);
         expect(text).to.match(/aws ecr get-login-password --region \S+ \| docker login --username AWS --password-stdin \d{12}\.dkr\.ecr\./);
-        expect(text).to.match(new RegExp(`docker buildx build --platform linux/amd64,linux/arm64 --push -t \\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/${missing} `));
+        expect(text).to.match(
+            new RegExp(
+                `docker buildx build --platform linux/amd64,linux/arm64 --push -t \\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/${missing} `,
+            ),
+        );
     });
 
     it("applies storage (which creates the repositories) and nothing of ecs: ecs is never previewed", () => {
-        const phases = operations(refused.calls).flatMap((c) => [...new Set(flagValues(c.argv, "--target").map(phaseOfUrn).filter(Boolean))]);
+        const phases = operations(refused.calls).flatMap((c) => [
+            ...new Set(flagValues(c.argv, "--target").map(phaseOfUrn).filter(Boolean)),
+        ]);
         expect(phases).to.deep.equal(["network", "network", "database", "database", "storage", "storage"]);
-        expect(dev.ledger().slice(0, 4).map((r) => [r.phase, r.result, r.error?.code])).to.deep.equal([
-            ["network", "succeeded", undefined], ["database", "succeeded", undefined], ["storage", "succeeded", undefined], ["ecs", "refused", "images-missing"],
+        expect(
+            dev
+                .ledger()
+                .slice(0, 4)
+                .map((r) => [r.phase, r.result, r.error?.code]),
+        ).to.deep.equal([
+            ["network", "succeeded", undefined],
+            ["database", "succeeded", undefined],
+            ["storage", "succeeded", undefined],
+            ["ecs", "refused", "images-missing"],
         ]);
     });
 

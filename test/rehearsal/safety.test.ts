@@ -10,10 +10,22 @@ import { writeState } from "../../automation/rehearsal-engine/state";
 
 const CASES = [
     { what: "the Aurora cluster", phase: "database", name: "data-aurora", key: "dbSubnetGroupName", applied: "bbws-aurora-legacy-dev" },
-    { what: "the Aurora cluster", phase: "database", name: "data-aurora", key: "kmsKeyId", applied: "arn:aws:kms:eu-west-1:536580886816:key/retired" },
+    {
+        what: "the Aurora cluster",
+        phase: "database",
+        name: "data-aurora",
+        key: "kmsKeyId",
+        applied: "arn:aws:kms:eu-west-1:536580886816:key/retired",
+    },
     { what: "the file system", phase: "storage", name: "storage-efs", key: "encrypted", applied: false },
     // Not data, but a group that cannot be replaced under its name (automation/replacement.ts).
-    { what: "the database security group", phase: "network", name: "network-database-sg", key: "description", applied: "BBWS Aurora MySQL" },
+    {
+        what: "the database security group",
+        phase: "network",
+        name: "network-database-sg",
+        key: "description",
+        applied: "BBWS Aurora MySQL",
+    },
 ];
 
 describe("rehearsal: a change that would replace stateful data", function () {
@@ -33,7 +45,8 @@ describe("rehearsal: a change that would replace stateful data", function () {
                 dev.converge();
                 const state = dev.state();
                 const resources = state.deployment.resources.map((r) =>
-                    r.urn.endsWith(`::${c.name}`) ? { ...r, inputs: { ...r.inputs, [c.key]: c.applied } } : r);
+                    r.urn.endsWith(`::${c.name}`) ? { ...r, inputs: { ...r.inputs, [c.key]: c.applied } } : r,
+                );
                 writeState(dev.engineHome, "dev", resources, [], state);
                 urn = resources.find((r) => r.urn.endsWith(`::${c.name}`))!.urn;
                 const run = await dev.rollout(["--env", "dev", "--phase", c.phase, "--yes"]);

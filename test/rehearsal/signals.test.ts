@@ -33,9 +33,11 @@ interface Interrupted {
  * of its own, `pulumi` in it too), with stdin not a terminal (`< /dev/null`, `docker run -t` without `-i`).
  */
 function interrupt(signals: NodeJS.Signals[], gapMs: number, { group = false } = {}): Promise<Interrupted> {
-    const child: ChildProcess = spawn(process.execPath,
+    const child: ChildProcess = spawn(
+        process.execPath,
         ["-r", "sucrase/register/ts", "automation/rollout-cli.ts", "--env", "dev", "--phase", "network", "--yes", "--rehearse"],
-        { cwd: PROJECT_DIR, stdio: [group ? "ignore" : "pipe", "pipe", "pipe"], detached: group });
+        { cwd: PROJECT_DIR, stdio: [group ? "ignore" : "pipe", "pipe", "pipe"], detached: group },
+    );
     const send = (signal: NodeJS.Signals) => (group ? process.kill(-child.pid!, signal) : child.kill(signal));
     let stderr = "";
     let dir = "";
@@ -58,7 +60,13 @@ function interrupt(signals: NodeJS.Signals[], gapMs: number, { group = false } =
 
 function ledgerOf(dir: string): LedgerRecord[] {
     const file = path.join(dir, "project", ".rollout", "dev.jsonl");
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+    return fs.existsSync(file)
+        ? fs
+              .readFileSync(file, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
+        : [];
 }
 
 /** Linux: a process that has exited but not been reaped (its parent gone, PID 1 not reaping) is a zombie, and not running. */
@@ -73,7 +81,9 @@ function running(pid: number): boolean {
 describe("rehearsal: a real Ctrl-C (SIGINT) to the rollout process during up", function () {
     this.timeout(90_000);
     let run: Interrupted;
-    before(async () => { run = await interrupt(["SIGINT"], 0); });
+    before(async () => {
+        run = await interrupt(["SIGINT"], 0);
+    });
     after(() => fs.rmSync(run.dir, { recursive: true, force: true }));
 
     it("cancels: exit code 1, not 130, and the 'cancelled' line", () => {
@@ -82,7 +92,9 @@ describe("rehearsal: a real Ctrl-C (SIGINT) to the rollout process during up", f
     });
 
     it("says what a second Ctrl-C would do", () => {
-        expect(run.stderr).to.include("SIGINT received: cancelling").and.include("Press Ctrl-C again to stop waiting: pulumi is then terminated");
+        expect(run.stderr)
+            .to.include("SIGINT received: cancelling")
+            .and.include("Press Ctrl-C again to stop waiting: pulumi is then terminated");
     });
 
     it("waits for pulumi to finish the resource in flight: the role is created, no later resource is, and nothing is pending", () => {
@@ -105,12 +117,16 @@ describe("rehearsal: a real Ctrl-C (SIGINT) to the rollout process during up", f
 describe("rehearsal: a second Ctrl-C, a second and a half after the first", function () {
     this.timeout(90_000);
     let run: Interrupted;
-    before(async () => { run = await interrupt(["SIGINT", "SIGINT"], 1500); });
+    before(async () => {
+        run = await interrupt(["SIGINT", "SIGINT"], 1500);
+    });
     after(() => fs.rmSync(run.dir, { recursive: true, force: true }));
 
     it("exits at once with 130, saying so, without waiting for the slow resource", () => {
         expect(run.code, run.stderr).to.equal(130);
-        expect(run.stderr).to.include("SIGINT received again: exiting now (exit 130); no ledger record is written, and pulumi is terminated");
+        expect(run.stderr).to.include(
+            "SIGINT received again: exiting now (exit 130); no ledger record is written, and pulumi is terminated",
+        );
         expect(run.ms).to.be.below(SLOW.ms);
     });
 
@@ -125,7 +141,9 @@ describe("rehearsal: a second Ctrl-C, a second and a half after the first", func
         expect(ledgerOf(run.dir)).to.deep.equal([]);
         const line = run.stderr.split("\n").find((l) => l.startsWith('{"v":1'));
         expect(line, run.stderr).to.be.a("string");
-        expect(JSON.parse(line!)).to.deep.include({ env: "dev", phase: "network", result: "failed" }).and.have.nested.property("error.code", "abandoned");
+        expect(JSON.parse(line!))
+            .to.deep.include({ env: "dev", phase: "network", result: "failed" })
+            .and.have.nested.property("error.code", "abandoned");
         expect(run.stderr).to.include("add that line to the ledger");
     });
 });
@@ -133,7 +151,9 @@ describe("rehearsal: a second Ctrl-C, a second and a half after the first", func
 describe("rehearsal: Ctrl-C at a terminal with stdin not a terminal: the SIGINT reaches the whole process group, pulumi included", function () {
     this.timeout(90_000);
     let run: Interrupted;
-    before(async () => { run = await interrupt(["SIGINT"], 0, { group: true }); });
+    before(async () => {
+        run = await interrupt(["SIGINT"], 0, { group: true });
+    });
     after(() => fs.rmSync(run.dir, { recursive: true, force: true }));
 
     // pulumi/pulumi pkg/backend/cancellation.go: a second SIGINT calls cancelSource.Terminate(), whatever the time between them.
@@ -170,7 +190,10 @@ describe("rehearsal: a pulumi that a second SIGINT terminated after the run was 
             if (sent || !text.includes(SLOW.line)) return;
             sent = true;
             // Two Ctrl-C at a terminal reach pulumi directly: the first cancels, the second terminates it.
-            const up = dev.calls().filter((c) => c.argv[0] === "up").at(-1)!;
+            const up = dev
+                .calls()
+                .filter((c) => c.argv[0] === "up")
+                .at(-1)!;
             controller.abort();
             process.kill(up.pid, "SIGINT");
             setTimeout(() => process.kill(up.pid, "SIGINT"), 100);

@@ -54,7 +54,7 @@ describe("rehearsal: a tenant removed from sit's stack file", function () {
         expect(operations(alone.calls).filter((c) => flagValues(c.argv, "--target").length > 0)).to.deep.equal([]);
     });
 
-    it("records that refusal, like the gates' (README \"Rolling out\", step 7: one record per attempt)", () => {
+    it('records that refusal, like the gates\' (README "Rolling out", step 7: one record per attempt)', () => {
         const records = sit.ledger().filter((r) => r.runId !== "converge");
         expect(records.map((r) => [r.phase, r.result, r.error?.code])[0]).to.deep.equal(["network", "refused", "deletes-in-later-phases"]);
     });
@@ -72,7 +72,9 @@ describe("rehearsal: a tenant removed from sit's stack file", function () {
     });
 
     it("first deletes, one phase at a time from the last to the first, each up targeting only that phase's removed resources", () => {
-        const ups = operations(run.calls).filter((c) => c.argv[0] === "up").map((c) => flagValues(c.argv, "--target"));
+        const ups = operations(run.calls)
+            .filter((c) => c.argv[0] === "up")
+            .map((c) => flagValues(c.argv, "--target"));
         const deletes = ups.slice(0, PHASE_NAMES.length);
         expect(deletes.map((t) => phaseOfUrn(t[0]))).to.deep.equal([...PHASE_NAMES].reverse());
         for (const targets of deletes) expect(removed, targets.join(" ")).to.include.members(targets);
@@ -80,7 +82,9 @@ describe("rehearsal: a tenant removed from sit's stack file", function () {
     });
 
     it("then applies each phase's other changes in phase order, targeting nothing removed", () => {
-        const ups = operations(run.calls).filter((c) => c.argv[0] === "up").map((c) => flagValues(c.argv, "--target"));
+        const ups = operations(run.calls)
+            .filter((c) => c.argv[0] === "up")
+            .map((c) => flagValues(c.argv, "--target"));
         const rest = ups.slice(PHASE_NAMES.length);
         expect(rest.map((t) => phaseOfUrn(t.find(phaseOfUrn)!))).to.deep.equal([...PHASE_NAMES]);
         for (const targets of rest) expect(targets.filter((u) => removed.includes(u))).to.deep.equal([]);

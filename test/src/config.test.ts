@@ -1,5 +1,14 @@
 import { expect } from "chai";
-import { cidrsOverlap, ConfigError, decodeConfigValue, isPrivateVpcCidr, isStackName, isValidFargateSize, parseConfig, PlatformConfig } from "../../src/config";
+import {
+    cidrsOverlap,
+    ConfigError,
+    decodeConfigValue,
+    isPrivateVpcCidr,
+    isStackName,
+    isValidFargateSize,
+    parseConfig,
+    PlatformConfig,
+} from "../../src/config";
 import { AWS_PROVIDER_CONFIG_KEYS } from "../../src/aws-provider-config";
 import { configFor, ENVIRONMENTS, stackFileConfig } from "../support/pulumi";
 
@@ -64,7 +73,9 @@ describe("configuration", () => {
             const fs = require("fs") as typeof import("fs");
             for (const env of ENVIRONMENTS) {
                 const text = fs.readFileSync(`${__dirname}/../../Pulumi.${env}.yaml`, "utf8");
-                expect(text).to.match(new RegExp(`^secretsprovider: awskms://alias/bbws-pulumi-${env}\\?region=${ENVIRONMENT_FACTS[env].region}$`, "m"));
+                expect(text).to.match(
+                    new RegExp(`^secretsprovider: awskms://alias/bbws-pulumi-${env}\\?region=${ENVIRONMENT_FACTS[env].region}$`, "m"),
+                );
             }
         });
 
@@ -83,7 +94,9 @@ describe("configuration", () => {
 
     describe("the result", () => {
         let cfg: PlatformConfig;
-        before(() => { cfg = configFor("sit"); });
+        before(() => {
+            cfg = configFor("sit");
+        });
 
         it("is frozen all the way down", () => {
             expect(Object.isFrozen(cfg)).to.equal(true);
@@ -126,39 +139,147 @@ describe("configuration", () => {
             ["an upper-case tenant id", withTenants(tenant({ id: "AuPair" })), /bbws:tenants\[0\]\.id: a DNS label/],
             ["a two-letter tenant id", withTenants(tenant({ id: "ab" })), /bbws:tenants\[0\]\.id: a DNS label/],
             ["a 33-letter tenant id", withTenants(tenant({ id: "a".repeat(33) })), /bbws:tenants\[0\]\.id: a DNS label/],
-            ["a 30-letter tenant id (its MySQL user would pass 32)", withTenants(tenant({ id: "a".repeat(30) })), /bbws:tenants\[0\]\.id: at most 29 characters/],
-            ["duplicate tenant ids", withTenants(tenant(), tenant({ slot: 2 })), /bbws:tenants\[1\]\.id: duplicate tenant id 'aupairhive' \(also at bbws:tenants\[0\]\.id\)/],
-            ["duplicate tenant slots", withTenants(tenant(), tenant({ id: "tutorhub" })), /bbws:tenants\[1\]\.slot: duplicate tenant slot '1'/],
-            ["duplicate domains", withTenants(tenant({ domains: ["shop.example.com"] }), tenant({ id: "tutorhub", slot: 2, domains: ["shop.example.com"] })), /bbws:tenants\[1\]\.domains\[0\]: duplicate domain 'shop\.example\.com'/],
-            ["a custom domain that is another tenant's generated one", withTenants(tenant(), tenant({ id: "tutorhub", slot: 2, domains: ["aupairhive.dev.bbws.io"] })), /duplicate domain 'aupairhive\.dev\.bbws\.io'/],
+            [
+                "a 30-letter tenant id (its MySQL user would pass 32)",
+                withTenants(tenant({ id: "a".repeat(30) })),
+                /bbws:tenants\[0\]\.id: at most 29 characters/,
+            ],
+            [
+                "duplicate tenant ids",
+                withTenants(tenant(), tenant({ slot: 2 })),
+                /bbws:tenants\[1\]\.id: duplicate tenant id 'aupairhive' \(also at bbws:tenants\[0\]\.id\)/,
+            ],
+            [
+                "duplicate tenant slots",
+                withTenants(tenant(), tenant({ id: "tutorhub" })),
+                /bbws:tenants\[1\]\.slot: duplicate tenant slot '1'/,
+            ],
+            [
+                "duplicate domains",
+                withTenants(tenant({ domains: ["shop.example.com"] }), tenant({ id: "tutorhub", slot: 2, domains: ["shop.example.com"] })),
+                /bbws:tenants\[1\]\.domains\[0\]: duplicate domain 'shop\.example\.com'/,
+            ],
+            [
+                "a custom domain that is another tenant's generated one",
+                withTenants(tenant(), tenant({ id: "tutorhub", slot: 2, domains: ["aupairhive.dev.bbws.io"] })),
+                /duplicate domain 'aupairhive\.dev\.bbws\.io'/,
+            ],
             ["missing cpu", withTenants({ id: "aupairhive", slot: 1, memory: 1024 }), /bbws:tenants\[0\]\.cpu: required, expected number/],
             ["non-positive memory", withTenants(tenant({ memory: 0 })), /bbws:tenants\[0\]\.memory: Number must be greater than 0/],
-            ["an invalid Fargate cpu/memory pair", withTenants(tenant({ cpu: 256, memory: 4096 })), /bbws:tenants\[0\]\.memory: 4096 MiB is not a Fargate size for cpu 256; expected one of 512, 1024, 2048/],
+            [
+                "an invalid Fargate cpu/memory pair",
+                withTenants(tenant({ cpu: 256, memory: 4096 })),
+                /bbws:tenants\[0\]\.memory: 4096 MiB is not a Fargate size for cpu 256; expected one of 512, 1024, 2048/,
+            ],
             ["an unknown Fargate cpu", withTenants(tenant({ cpu: 300, memory: 1024 })), /bbws:tenants\[0\]\.cpu: one of 256, 512/],
             ["no tenants", withTenants(), /bbws:tenants: at least one tenant/],
-            ["a misspelt key", { "bbws:network": { ...dev["bbws:network"], natStratgy: "single" } }, /bbws:network: unknown key 'natStratgy'; did you mean 'natStrategy'\?/],
-            ["a misspelt top-level bbws key", { "bbws:tenant": [] }, /bbws:tenant: unknown key, so the value would be ignored; did you mean 'bbws:tenants'\?/],
-            ["a misspelt namespace (sit's approvals would silently vanish)", { "bbsw:approvals": { network: ["tech-lead"] } }, /bbsw:approvals: namespace 'bbsw' is read by nothing.*did you mean 'bbws:approvals'\?/],
-            ["the project's own namespace, which this program does not read", { "bbws-platform:domain": "x.io" }, /bbws-platform:domain: namespace 'bbws-platform' is read by nothing/],
-            ["an aws: key the AWS provider does not define (its config/vars module)", { "aws:allowedAccountId": ["536580886816"] }, /aws:allowedAccountId: the AWS provider defines no such key.*did you mean 'aws:allowedAccountIds'\?/],
-            ["a reserved tenant id: the migration task's names", withTenants(tenant({ id: "migration" })), /bbws:tenants\[0\]\.id: 'migration' is reserved: the one-off migration task/],
-            ["a reserved tenant id: the ECS Exec session logs' names", withTenants(tenant({ id: "sessions" })), /bbws:tenants\[0\]\.id: 'sessions' is reserved/],
-            ["a tenant id with '--' where IDNA puts its marker (RFC 5891 §4.2.3.1)", withTenants(tenant({ id: "xn--shop" })), /bbws:tenants\[0\]\.id: no '--' in the third and fourth characters/],
-            ["three custom domains (with <id>.<domain> a host-header condition would hold 4 values; AWS takes 3)", withTenants(tenant({ domains: ["a.example.com", "b.example.com", "c.example.com"] })), /bbws:tenants\[0\]\.domains: at most 2/],
-            ["a custom domain over 128 characters (ELB HostHeaderConditionConfig)", withTenants(tenant({ domains: [`${"d".repeat(60)}.${"e".repeat(60)}.example.com`] })), /bbws:tenants\[0\]\.domains\[0\]: at most 128 characters/],
-            ["a tenant hostname over 128 characters", { "bbws:domain": `${"d".repeat(60)}.${"e".repeat(60)}.io` }, /bbws:tenants\[0\]\.id: its hostname .* is 1\d\d characters; a load balancer host-header value takes at most 128/],
-            ["the same alert email twice (one subscription each: a duplicate URN)", { "bbws:monitoring": { ...dev["bbws:monitoring"], alertEmails: ["a@bbws.io", "a@bbws.io"] } }, /bbws:monitoring\.alertEmails\[1\]: duplicate alert email 'a@bbws\.io'/],
-            ["a region the platform does not know (no load balancer zone or log account for it)", { "aws:region": "eu-central-1" }, /aws:region: one of eu-west-1, af-south-1/],
-            ["more tenants than the security groups' rule quota allows", withTenants(...Array.from({ length: 51 }, (_, i) => tenant({ id: `t-${i}`, slot: i + 1 }))), /bbws:tenants: at most 50/],
-            ["an unknown key inside aws:defaultTags", { "aws:defaultTags": { tags: dev["aws:defaultTags"].tags, tagz: {} } }, /aws:defaultTags: unknown key 'tagz'; did you mean 'tags'\?/],
-            ["a key without a namespace (Pulumi would read it as the project's)", { approvals: {} }, /approvals: no namespace.*did you mean 'bbws:approvals'\?/],
-            ["a singleton that may scale past one task (two would contend for its EFS lock)", withTenants(tenant({ singleton: true, maxCapacity: 2 })), /bbws:tenants\[0\]\.maxCapacity: 2 tasks, but a singleton holds an exclusive lock on EFS/],
-            ["two allowed accounts", { "aws:allowedAccountIds": ["536580886816", "815856636111"] }, /aws:allowedAccountIds: exactly one account/],
+            [
+                "a misspelt key",
+                { "bbws:network": { ...dev["bbws:network"], natStratgy: "single" } },
+                /bbws:network: unknown key 'natStratgy'; did you mean 'natStrategy'\?/,
+            ],
+            [
+                "a misspelt top-level bbws key",
+                { "bbws:tenant": [] },
+                /bbws:tenant: unknown key, so the value would be ignored; did you mean 'bbws:tenants'\?/,
+            ],
+            [
+                "a misspelt namespace (sit's approvals would silently vanish)",
+                { "bbsw:approvals": { network: ["tech-lead"] } },
+                /bbsw:approvals: namespace 'bbsw' is read by nothing.*did you mean 'bbws:approvals'\?/,
+            ],
+            [
+                "the project's own namespace, which this program does not read",
+                { "bbws-platform:domain": "x.io" },
+                /bbws-platform:domain: namespace 'bbws-platform' is read by nothing/,
+            ],
+            [
+                "an aws: key the AWS provider does not define (its config/vars module)",
+                { "aws:allowedAccountId": ["536580886816"] },
+                /aws:allowedAccountId: the AWS provider defines no such key.*did you mean 'aws:allowedAccountIds'\?/,
+            ],
+            [
+                "a reserved tenant id: the migration task's names",
+                withTenants(tenant({ id: "migration" })),
+                /bbws:tenants\[0\]\.id: 'migration' is reserved: the one-off migration task/,
+            ],
+            [
+                "a reserved tenant id: the ECS Exec session logs' names",
+                withTenants(tenant({ id: "sessions" })),
+                /bbws:tenants\[0\]\.id: 'sessions' is reserved/,
+            ],
+            [
+                "a tenant id with '--' where IDNA puts its marker (RFC 5891 §4.2.3.1)",
+                withTenants(tenant({ id: "xn--shop" })),
+                /bbws:tenants\[0\]\.id: no '--' in the third and fourth characters/,
+            ],
+            [
+                "three custom domains (with <id>.<domain> a host-header condition would hold 4 values; AWS takes 3)",
+                withTenants(tenant({ domains: ["a.example.com", "b.example.com", "c.example.com"] })),
+                /bbws:tenants\[0\]\.domains: at most 2/,
+            ],
+            [
+                "a custom domain over 128 characters (ELB HostHeaderConditionConfig)",
+                withTenants(tenant({ domains: [`${"d".repeat(60)}.${"e".repeat(60)}.example.com`] })),
+                /bbws:tenants\[0\]\.domains\[0\]: at most 128 characters/,
+            ],
+            [
+                "a tenant hostname over 128 characters",
+                { "bbws:domain": `${"d".repeat(60)}.${"e".repeat(60)}.io` },
+                /bbws:tenants\[0\]\.id: its hostname .* is 1\d\d characters; a load balancer host-header value takes at most 128/,
+            ],
+            [
+                "the same alert email twice (one subscription each: a duplicate URN)",
+                { "bbws:monitoring": { ...dev["bbws:monitoring"], alertEmails: ["a@bbws.io", "a@bbws.io"] } },
+                /bbws:monitoring\.alertEmails\[1\]: duplicate alert email 'a@bbws\.io'/,
+            ],
+            [
+                "a region the platform does not know (no load balancer zone or log account for it)",
+                { "aws:region": "eu-central-1" },
+                /aws:region: one of eu-west-1, af-south-1/,
+            ],
+            [
+                "more tenants than the security groups' rule quota allows",
+                withTenants(...Array.from({ length: 51 }, (_, i) => tenant({ id: `t-${i}`, slot: i + 1 }))),
+                /bbws:tenants: at most 50/,
+            ],
+            [
+                "an unknown key inside aws:defaultTags",
+                { "aws:defaultTags": { tags: dev["aws:defaultTags"].tags, tagz: {} } },
+                /aws:defaultTags: unknown key 'tagz'; did you mean 'tags'\?/,
+            ],
+            [
+                "a key without a namespace (Pulumi would read it as the project's)",
+                { approvals: {} },
+                /approvals: no namespace.*did you mean 'bbws:approvals'\?/,
+            ],
+            [
+                "a singleton that may scale past one task (two would contend for its EFS lock)",
+                withTenants(tenant({ singleton: true, maxCapacity: 2 })),
+                /bbws:tenants\[0\]\.maxCapacity: 2 tasks, but a singleton holds an exclusive lock on EFS/,
+            ],
+            [
+                "two allowed accounts",
+                { "aws:allowedAccountIds": ["536580886816", "815856636111"] },
+                /aws:allowedAccountIds: exactly one account/,
+            ],
             ["a malformed account id", { "aws:allowedAccountIds": ["5365"] }, /aws:allowedAccountIds\[0\]: a 12-digit AWS account id/],
             ["no region", { "aws:region": undefined }, /aws:region: required/],
-            ["an Environment tag naming another stack", { "aws:defaultTags": { tags: { Project: "bbws-platform", Environment: "prod", ManagedBy: "pulumi" } } }, /aws:defaultTags\.tags\.Environment: expected 'dev'/],
-            ["min capacity above max", { "bbws:ecs": { ...dev["bbws:ecs"], minCapacity: 5, maxCapacity: 2 } }, /bbws:ecs: minCapacity 5 is greater than maxCapacity 2/],
-            ["retained but not protected", { "bbws:protection": { protect: false, retainOnDelete: true } }, /bbws:protection\.retainOnDelete: requires protect: true/],
+            [
+                "an Environment tag naming another stack",
+                { "aws:defaultTags": { tags: { Project: "bbws-platform", Environment: "prod", ManagedBy: "pulumi" } } },
+                /aws:defaultTags\.tags\.Environment: expected 'dev'/,
+            ],
+            [
+                "min capacity above max",
+                { "bbws:ecs": { ...dev["bbws:ecs"], minCapacity: 5, maxCapacity: 2 } },
+                /bbws:ecs: minCapacity 5 is greater than maxCapacity 2/,
+            ],
+            [
+                "retained but not protected",
+                { "bbws:protection": { protect: false, retainOnDelete: true } },
+                /bbws:protection\.retainOnDelete: requires protect: true/,
+            ],
             ["an approval for an unknown phase", { "bbws:approvals": { databse: ["dba"] } }, /bbws:approvals/],
         ];
         for (const [what, changes, expected] of cases) {
@@ -187,7 +308,9 @@ describe("configuration", () => {
         });
 
         it("accepts every key the AWS provider defines, and the engine's own pulumi: keys", () => {
-            expect(problemsWith({ "aws:profile": "bbws-dev", "aws:maxRetries": 5, "pulumi:disable-default-providers": ["*"] })).to.deep.equal([]);
+            expect(
+                problemsWith({ "aws:profile": "bbws-dev", "aws:maxRetries": 5, "pulumi:disable-default-providers": ["*"] }),
+            ).to.deep.equal([]);
         });
     });
 
@@ -198,7 +321,10 @@ describe("configuration", () => {
             expect(cfg.tenants[0]).to.include({ minCapacity: 1, maxCapacity: 1 });
         });
         it("may scale to zero", () => {
-            expect(configFor("sit", withTenants(tenant({ singleton: true, minCapacity: 0 }))).tenants[0]).to.include({ minCapacity: 0, maxCapacity: 1 });
+            expect(configFor("sit", withTenants(tenant({ singleton: true, minCapacity: 0 }))).tenants[0]).to.include({
+                minCapacity: 0,
+                maxCapacity: 1,
+            });
         });
     });
 

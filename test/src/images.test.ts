@@ -28,8 +28,12 @@ describe("the images a config needs", () => {
     const arm = cfg.tenants.filter((t) => t.architecture === "ARM64");
     const x86 = cfg.tenants.filter((t) => t.architecture === "X86_64");
     const byPlatform = (tenants: typeof cfg.tenants, suffix = "") => [
-        ...(tenants.some((t) => t.architecture === "X86_64") ? [{ platform: "linux/amd64", neededBy: tenantIds(tenants.filter((t) => t.architecture === "X86_64")).map((w) => w + suffix) }] : []),
-        ...(tenants.some((t) => t.architecture === "ARM64") ? [{ platform: "linux/arm64", neededBy: tenantIds(tenants.filter((t) => t.architecture === "ARM64")).map((w) => w + suffix) }] : []),
+        ...(tenants.some((t) => t.architecture === "X86_64")
+            ? [{ platform: "linux/amd64", neededBy: tenantIds(tenants.filter((t) => t.architecture === "X86_64")).map((w) => w + suffix) }]
+            : []),
+        ...(tenants.some((t) => t.architecture === "ARM64")
+            ? [{ platform: "linux/arm64", neededBy: tenantIds(tenants.filter((t) => t.architecture === "ARM64")).map((w) => w + suffix) }]
+            : []),
     ];
     const oneOff = { platform: "linux/amd64", neededBy: ["the one-off migration task"] };
 
@@ -51,32 +55,52 @@ describe("the images a config needs", () => {
         expect(PLATFORM_OF).to.deep.equal({ X86_64: "linux/amd64", ARM64: "linux/arm64" });
         for (const tenant of cfg.tenants) {
             const wordpress = requiredImages(withTags({ [tenant.id]: "solo" })).find((i) => i.tag === "solo")!;
-            expect(wordpress.platforms, tenant.id).to.deep.equal([{ platform: PLATFORM_OF[tenant.architecture], neededBy: [`tenant ${tenant.id}`] }]);
+            expect(wordpress.platforms, tenant.id).to.deep.equal([
+                { platform: PLATFORM_OF[tenant.architecture], neededBy: [`tenant ${tenant.id}`] },
+            ]);
         }
     });
 
     it("keeps a tenant's own tag apart, and its sidecar pulls the migration image of that tag on the tenant's architecture", () => {
         const images = requiredImages(withTags({ [first.id]: "7.1.0-rc1" }, [first.id]));
         const platform = PLATFORM_OF[first.architecture];
-        expect(images).to.deep.include({ repository: REPOSITORIES.wordpress, tag: "7.1.0-rc1", neededBy: [`tenant ${first.id}`], platforms: [{ platform, neededBy: [`tenant ${first.id}`] }] });
         expect(images).to.deep.include({
-            repository: REPOSITORIES.migration, tag: "7.1.0-rc1", neededBy: [`tenant ${first.id} (migration sidecar)`],
+            repository: REPOSITORIES.wordpress,
+            tag: "7.1.0-rc1",
+            neededBy: [`tenant ${first.id}`],
+            platforms: [{ platform, neededBy: [`tenant ${first.id}`] }],
+        });
+        expect(images).to.deep.include({
+            repository: REPOSITORIES.migration,
+            tag: "7.1.0-rc1",
+            neededBy: [`tenant ${first.id} (migration sidecar)`],
             platforms: [{ platform, neededBy: [`tenant ${first.id} (migration sidecar)`] }],
         });
-        expect(images).to.deep.include({ repository: REPOSITORIES.wordpress, tag: "7.0.0", neededBy: tenantIds(cfg.tenants.slice(1)), platforms: byPlatform(cfg.tenants.slice(1)) });
+        expect(images).to.deep.include({
+            repository: REPOSITORIES.wordpress,
+            tag: "7.0.0",
+            neededBy: tenantIds(cfg.tenants.slice(1)),
+            platforms: byPlatform(cfg.tenants.slice(1)),
+        });
     });
 
     it("merges the one-off task's need (X86_64, components/ecs.ts) with a sidecar's when they pull the same tag, per platform", () => {
         expect(MIGRATION_TASK_ARCHITECTURE).to.equal("X86_64");
         const sidecar = arm[0];
         const migration = requiredImages(withTags({}, [sidecar.id])).filter((i) => i.repository === REPOSITORIES.migration);
-        expect(migration).to.deep.equal([{
-            repository: REPOSITORIES.migration, tag: "7.0.0", neededBy: [`tenant ${sidecar.id} (migration sidecar)`, "the one-off migration task"],
-            platforms: [oneOff, { platform: "linux/arm64", neededBy: [`tenant ${sidecar.id} (migration sidecar)`] }],
-        }]);
+        expect(migration).to.deep.equal([
+            {
+                repository: REPOSITORIES.migration,
+                tag: "7.0.0",
+                neededBy: [`tenant ${sidecar.id} (migration sidecar)`, "the one-off migration task"],
+                platforms: [oneOff, { platform: "linux/arm64", neededBy: [`tenant ${sidecar.id} (migration sidecar)`] }],
+            },
+        ]);
     });
 
     it("pushes to <account>.dkr.ecr.<region>.amazonaws.com/<repository>, the repository's URL", () => {
-        expect(repositoryUrl("123456789012", "eu-west-1", REPOSITORIES.wordpress)).to.equal("123456789012.dkr.ecr.eu-west-1.amazonaws.com/bbws/wordpress");
+        expect(repositoryUrl("123456789012", "eu-west-1", REPOSITORIES.wordpress)).to.equal(
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/bbws/wordpress",
+        );
     });
 });

@@ -9,8 +9,16 @@
 import * as fs from "fs";
 import type { EngineEvent, OpMap, OpType, OutputMap, PreviewResult, UpResult } from "@pulumi/pulumi/automation";
 import {
-    BackendIdentity, CancelledError, CliMissingError, ConcurrentUpdateError, Engine, EngineFailedError, PendingOperation, PlanMismatchError,
-    PreviewOptions, UpOptions,
+    BackendIdentity,
+    CancelledError,
+    CliMissingError,
+    ConcurrentUpdateError,
+    Engine,
+    EngineFailedError,
+    PendingOperation,
+    PlanMismatchError,
+    PreviewOptions,
+    UpOptions,
 } from "../../automation/engine";
 import { parseUrn } from "../../automation/targets";
 
@@ -47,7 +55,11 @@ export function platformSteps(stack: string): FakeStep[] {
         { urn: urn(stack, [...net, "aws:ec2/vpc:Vpc"], "network-vpc"), inputs: { cidrBlock: "10.20.0.0/16" } },
         { urn: urn(stack, [...net, "aws:ec2/subnet:Subnet"], "network-private-a") },
         { urn: urn(stack, data, "data") },
-        { urn: urn(stack, [...data, "aws:rds/cluster:Cluster"], "data-aurora"), inputs: { clusterIdentifier: `bbws-aurora-${stack}` }, durationMs: 390_000 },
+        {
+            urn: urn(stack, [...data, "aws:rds/cluster:Cluster"], "data-aurora"),
+            inputs: { clusterIdentifier: `bbws-aurora-${stack}` },
+            durationMs: 390_000,
+        },
         { urn: urn(stack, [...data, "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"], "data-aurora-1") },
         { urn: urn(stack, [...data, "aws:secretsmanager/secret:Secret"], "data-redis-auth") },
         { urn: urn(stack, storage, "storage") },
@@ -147,7 +159,14 @@ export class FakeEngine implements Engine {
         if (o.plan) {
             const targetKey = JSON.stringify([...(o.target ?? [])].sort());
             this.plans.set(o.plan, targetKey);
-            fs.writeFileSync(o.plan, JSON.stringify({ manifest: { version: "3.248.0" }, targets: o.target, resourcePlans: steps.map((s) => [s.urn, s.op ?? "create"]) }));
+            fs.writeFileSync(
+                o.plan,
+                JSON.stringify({
+                    manifest: { version: "3.248.0" },
+                    targets: o.target,
+                    resourcePlans: steps.map((s) => [s.urn, s.op ?? "create"]),
+                }),
+            );
         }
         return { stdout: `Previewing update (${this.options.stack})\n`, stderr: "", changeSummary };
     }
@@ -156,7 +175,8 @@ export class FakeEngine implements Engine {
         this.requireCli();
         this.calls.push({ op: "up", target: o.target, plan: o.plan });
         if (this.options.concurrentUpdate) throw new ConcurrentUpdateError(this.options.stack);
-        if (this.options.planMismatch) throw new PlanMismatchError("error: update is not allowed by the plan: this resource is constrained to same");
+        if (this.options.planMismatch)
+            throw new PlanMismatchError("error: update is not allowed by the plan: this resource is constrained to same");
         if (this.plans.get(o.plan) !== JSON.stringify([...o.target].sort())) {
             throw new EngineFailedError("update", 255, "error: the plan was saved for a different set of targets");
         }
@@ -171,10 +191,21 @@ export class FakeEngine implements Engine {
             this.emit(o, { resourcePreEvent: { metadata: this.metadata(s) } });
             clock?.advance(s.durationMs ?? 1000);
             if (parseUrn(s.urn).name === this.options.failOn) {
-                this.emit(o, { diagnosticEvent: { urn: s.urn, message: "creating RDS Cluster: InvalidParameterCombination", color: "never", severity: "error" } });
+                this.emit(o, {
+                    diagnosticEvent: {
+                        urn: s.urn,
+                        message: "creating RDS Cluster: InvalidParameterCombination",
+                        color: "never",
+                        severity: "error",
+                    },
+                });
                 this.emit(o, { resOpFailedEvent: { metadata: this.metadata(s), status: 1, steps: done } });
                 this.emit(o, { cancelEvent: {} });
-                throw new EngineFailedError("update", 255, `error: update failed\n${s.urn}: creating RDS Cluster: InvalidParameterCombination`);
+                throw new EngineFailedError(
+                    "update",
+                    255,
+                    `error: update failed\n${s.urn}: creating RDS Cluster: InvalidParameterCombination`,
+                );
             }
             this.emit(o, { resOutputsEvent: { metadata: this.metadata(s) } });
             done++;
@@ -182,12 +213,23 @@ export class FakeEngine implements Engine {
         const resourceChanges = countOps(this.stepsFor(o.target));
         this.emit(o, { summaryEvent: { maybeCorrupt: false, durationSeconds: 5, resourceChanges, policyPacks: {} } });
         this.emit(o, { cancelEvent: {} });
-        const outputs: OutputMap = Object.fromEntries(Object.entries(this.options.outputs ?? {}).map(([k, value]) => [k, { value, secret: false }]));
+        const outputs: OutputMap = Object.fromEntries(
+            Object.entries(this.options.outputs ?? {}).map(([k, value]) => [k, { value, secret: false }]),
+        );
         return {
-            stdout: `Updating (${this.options.stack})\n`, stderr: "", outputs,
+            stdout: `Updating (${this.options.stack})\n`,
+            stderr: "",
+            outputs,
             summary: {
-                kind: "update", startTime, endTime: new Date(clock?.now() ?? 0), message: o.message ?? "", environment: {},
-                config: {}, result: "succeeded", version: this.calls.length, resourceChanges,
+                kind: "update",
+                startTime,
+                endTime: new Date(clock?.now() ?? 0),
+                message: o.message ?? "",
+                environment: {},
+                config: {},
+                result: "succeeded",
+                version: this.calls.length,
+                resourceChanges,
             },
         };
     }
@@ -196,7 +238,11 @@ export class FakeEngine implements Engine {
         this.requireCli();
         const events = this.options.refreshEvents ?? [];
         for (const event of events) o.onEvent?.(event);
-        return { stdout: `Previewing refresh (${this.options.stack})\n`, stderr: "", changeSummary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {} };
+        return {
+            stdout: `Previewing refresh (${this.options.stack})\n`,
+            stderr: "",
+            changeSummary: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
+        };
     }
 
     async pendingOperations(): Promise<PendingOperation[]> {
@@ -208,8 +254,12 @@ export class FakeEngine implements Engine {
     async exportState(): Promise<string> {
         this.requireCli();
         this.exports.push(this.calls.length);
-        if (this.options.exportFails) throw new EngineFailedError("exporting the state (pulumi stack export)", 255, "error: [403] Forbidden");
-        return JSON.stringify({ version: 3, deployment: { secrets_providers: { type: "service" }, resources: [], exportedAfter: this.calls.length } });
+        if (this.options.exportFails)
+            throw new EngineFailedError("exporting the state (pulumi stack export)", 255, "error: [403] Forbidden");
+        return JSON.stringify({
+            version: 3,
+            deployment: { secrets_providers: { type: "service" }, resources: [], exportedAfter: this.calls.length },
+        });
     }
 
     async outputs(): Promise<Record<string, unknown>> {
@@ -226,7 +276,8 @@ export class FakeEngine implements Engine {
     private stepsFor(target?: readonly string[]): FakeStep[] {
         const all = this.options.steps ?? platformSteps(this.options.stack);
         if (!target) return all;
-        const always = all.filter((s) => ["pulumi:pulumi:Stack", "pulumi:providers:aws"].includes(parseUrn(s.urn).type))
+        const always = all
+            .filter((s) => ["pulumi:pulumi:Stack", "pulumi:providers:aws"].includes(parseUrn(s.urn).type))
             .map((s) => ({ ...s, op: "same" as OpType }));
         return [...always, ...all.filter((s) => target.includes(s.urn)), ...(this.options.alsoTouched ?? [])];
     }

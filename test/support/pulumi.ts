@@ -28,17 +28,25 @@ export function configFor(env: string, overrides: Record<string, unknown> = {}):
 
 /** Constructs whatever `build` creates under mocks for `cfg`'s account and region; returns it and its registrations. */
 export async function construct<T>(cfg: PlatformConfig, build: () => T): Promise<{ result: T; resources: Registration[] }> {
-    const { result, registrations } = await runUnderMocks({
-        project: "bbws-platform",
-        stack: cfg.env,
-        model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
-    }, build);
+    const { result, registrations } = await runUnderMocks(
+        {
+            project: "bbws-platform",
+            stack: cfg.env,
+            model: { accountId: cfg.accountId, region: cfg.region, azCount: cfg.network.azCount },
+        },
+        build,
+    );
     return { result, resources: registrations };
 }
 
 /** Resolves an Output (mocks resolve everything: no unknowns). */
 export function promiseOf<T>(output: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(output).apply((v) => { resolve(v as T); return v; }));
+    return new Promise((resolve) =>
+        pulumi.output(output).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 export function ofType(resources: readonly Registration[], type: string): Registration[] {

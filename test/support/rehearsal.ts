@@ -48,10 +48,12 @@ export interface Stage extends Rehearsal {
     dispose(): void;
 }
 
-
 /** A fresh rehearsal of `env`; `from` seeds the engine's state (e.g. a converged stack). */
 export function stage(env: string, options: RehearsalOptions & { from?: StackState } = {}): Stage {
-    const rehearsal = prepareRehearsal(PROJECT_DIR, env, { dir: fs.mkdtempSync(path.join(os.tmpdir(), "bbws-rehearsal-test-")), ...options });
+    const rehearsal = prepareRehearsal(PROJECT_DIR, env, {
+        dir: fs.mkdtempSync(path.join(os.tmpdir(), "bbws-rehearsal-test-")),
+        ...options,
+    });
     if (options.from) fs.writeFileSync(stateFile(rehearsal.engineHome, env), JSON.stringify(options.from));
     // The CLI's default ledger: in the rehearsal's copy of the project.
     const ledgerDir = path.join(rehearsal.projectDir, ".rollout");
@@ -67,15 +69,35 @@ export function stage(env: string, options: RehearsalOptions & { from?: StackSta
         state: (stack = env) => readState(rehearsal.engineHome, stack)!,
         ledger: (stack = env) => {
             const file = path.join(ledgerDir, `${stack}.jsonl`);
-            return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+            return fs.existsSync(file)
+                ? fs
+                      .readFileSync(file, "utf8")
+                      .split("\n")
+                      .filter(Boolean)
+                      .map((l) => JSON.parse(l))
+                : [];
         },
         dispose: () => fs.rmSync(rehearsal.dir, { recursive: true, force: true }),
         converge() {
-            execFileSync(path.join(rehearsal.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", env], { cwd: rehearsal.projectDir });
-            const phases = PHASES.filter((p) => readState(rehearsal.engineHome, env)!.deployment.resources.some((r) => phaseOfUrn(r.urn) === p.name));
+            execFileSync(path.join(rehearsal.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", env], {
+                cwd: rehearsal.projectDir,
+            });
+            const phases = PHASES.filter((p) =>
+                readState(rehearsal.engineHome, env)!.deployment.resources.some((r) => phaseOfUrn(r.urn) === p.name),
+            );
             const records = phases.map((p): LedgerRecord => ({
-                v: 1, at: new Date().toISOString(), runId: "converge", env, phase: p.name, commit: REHEARSAL_COMMIT, dirty: false,
-                operator: "rehearsal", approvals: [], result: "succeeded", overrides: [], durationsMs: { total: 0 },
+                v: 1,
+                at: new Date().toISOString(),
+                runId: "converge",
+                env,
+                phase: p.name,
+                commit: REHEARSAL_COMMIT,
+                dirty: false,
+                operator: "rehearsal",
+                approvals: [],
+                result: "succeeded",
+                overrides: [],
+                durationsMs: { total: 0 },
             }));
             fs.mkdirSync(ledgerDir, { recursive: true });
             fs.appendFileSync(path.join(ledgerDir, `${env}.jsonl`), records.map((r) => `${JSON.stringify(r)}\n`).join(""));

@@ -33,7 +33,15 @@ export { tempDir } from "./temp";
 
 export function request(env: string, phase: PhaseName | "all", extra: Partial<RolloutRequest> = {}): RolloutRequest {
     return {
-        env, phase, approvals: [], yes: false, forceOrder: false, allowReplace: [], resume: false, previewOnly: false, format: "table",
+        env,
+        phase,
+        approvals: [],
+        yes: false,
+        forceOrder: false,
+        allowReplace: [],
+        resume: false,
+        previewOnly: false,
+        format: "table",
         ...extra,
     };
 }
@@ -41,8 +49,18 @@ export function request(env: string, phase: PhaseName | "all", extra: Partial<Ro
 /** A ledger record as the driver writes it, for seeding history. */
 export function recordOf(env: string, phase: PhaseName, result: LedgerRecord["result"], commit = COMMIT): LedgerRecord {
     return {
-        v: 1, at: "2026-11-20T10:00:00.000Z", runId: "earlier", env, phase, commit, dirty: false, operator: "carol",
-        approvals: [], result, overrides: [], durationsMs: { total: 1 },
+        v: 1,
+        at: "2026-11-20T10:00:00.000Z",
+        runId: "earlier",
+        env,
+        phase,
+        commit,
+        dirty: false,
+        operator: "carol",
+        approvals: [],
+        result,
+        overrides: [],
+        durationsMs: { total: 1 },
     };
 }
 
@@ -55,12 +73,15 @@ export interface Harness {
     readonly dir: string;
 }
 
-export function harness(env: string, options: {
-    engine?: Partial<FakeEngineOptions>;
-    config?: Record<string, unknown>;
-    io?: CapturedIo;
-    deps?: Partial<RolloutDeps>;
-} = {}): Harness {
+export function harness(
+    env: string,
+    options: {
+        engine?: Partial<FakeEngineOptions>;
+        config?: Record<string, unknown>;
+        io?: CapturedIo;
+        deps?: Partial<RolloutDeps>;
+    } = {},
+): Harness {
     const dir = tempDir();
     const clock = new FakeClock();
     const engine = new FakeEngine({ stack: env, clock, ...options.engine });
@@ -68,11 +89,18 @@ export function harness(env: string, options: {
     const ledger = new FileLedger(path.join(dir, "ledger"), (w) => io.err(`warning: ${w}`));
     const cfg = configOf(env, options.config);
     const deps: RolloutDeps = {
-        cfg, engine, ledger, io, now: clock.now,
+        cfg,
+        engine,
+        ledger,
+        io,
+        now: clock.now,
         verify: async () => ({ checks: [] }),
         // Every image the ecs phase pulls has been pushed.
         ecr: async () => ecrDouble(cfg.accountId, () => "image"),
-        git: { commit: COMMIT, dirty: false }, operator: "alice", planDir: path.join(dir, "plans"), runId: "run-1",
+        git: { commit: COMMIT, dirty: false },
+        operator: "alice",
+        planDir: path.join(dir, "plans"),
+        runId: "run-1",
         states: openStateArchive({ kind: "file", dir: path.join(dir, "ledger") }),
         ...options.deps,
     };

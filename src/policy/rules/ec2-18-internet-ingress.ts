@@ -24,11 +24,21 @@ function permissions(r: ResourceView): Permission[] {
             return [{ protocol: i.ipProtocol, fromPort: i.fromPort, toPort: i.toPort, sources: [i.cidrIpv4, i.cidrIpv6].filter(Boolean) }];
         case LEGACY_RULE:
             return i.type === "ingress"
-                ? [{ protocol: i.protocol, fromPort: i.fromPort, toPort: i.toPort, sources: [...asList(i.cidrBlocks), ...asList(i.ipv6CidrBlocks)] }]
+                ? [
+                      {
+                          protocol: i.protocol,
+                          fromPort: i.fromPort,
+                          toPort: i.toPort,
+                          sources: [...asList(i.cidrBlocks), ...asList(i.ipv6CidrBlocks)],
+                      },
+                  ]
                 : [];
         default:
             return asList<any>(i.ingress).map((p) => ({
-                protocol: p.protocol, fromPort: p.fromPort, toPort: p.toPort, sources: [...asList(p.cidrBlocks), ...asList(p.ipv6CidrBlocks)],
+                protocol: p.protocol,
+                fromPort: p.fromPort,
+                toPort: p.toPort,
+                sources: [...asList(p.cidrBlocks), ...asList(p.ipv6CidrBlocks)],
             }));
     }
 }
@@ -48,7 +58,8 @@ export const ec2_18: Rule = {
     name: "ec2-18-internet-ingress",
     control: "EC2.18",
     description: "EC2.18: Security groups should only allow unrestricted incoming traffic for authorized ports",
-    explanation: `Only the load balancer faces the internet, and only on ${INTERNET_PORTS.join(" and ")}. ` +
+    explanation:
+        `Only the load balancer faces the internet, and only on ${INTERNET_PORTS.join(" and ")}. ` +
         "Everything else is reached from a named security group or a private range.",
     level: "mandatory",
     types: [SECURITY_GROUP, INGRESS_RULE, LEGACY_RULE],
@@ -56,10 +67,16 @@ export const ec2_18: Rule = {
     check(r, context) {
         const open = permissions(r).filter((p) => p.sources.some((s) => ANYWHERE.includes(s)));
         if (open.length === 0) return [];
-        const problems = open.filter((p) => !isWebPort(p))
-            .map((p) => `opens ${String(p.protocol)} ${String(p.fromPort)}-${String(p.toPort)} to the internet; only TCP ${INTERNET_PORTS.join(" or ")} may be`);
+        const problems = open
+            .filter((p) => !isWebPort(p))
+            .map(
+                (p) =>
+                    `opens ${String(p.protocol)} ${String(p.fromPort)}-${String(p.toPort)} to the internet; only TCP ${INTERNET_PORTS.join(" or ")} may be`,
+            );
         const loadBalancers = ofTypes(context.resources, LOAD_BALANCERS);
-        const fronted = groupsOf(r, context).some((sg) => loadBalancers.some((lb) => refersTo(lb, "securityGroups", sg, context.resources)));
+        const fronted = groupsOf(r, context).some((sg) =>
+            loadBalancers.some((lb) => refersTo(lb, "securityGroups", sg, context.resources)),
+        );
         if (!fronted) problems.push("opens ports to the internet on a security group no load balancer uses");
         return problems;
     },

@@ -4,7 +4,8 @@ export const ecr_2: Rule = {
     name: "ecr-2-immutable-tags",
     control: "ECR.2",
     description: "ECR.2: ECR private repositories should have tag immutability configured",
-    explanation: "A tag that can be pushed again means the image a task runs is not the one that was " +
+    explanation:
+        "A tag that can be pushed again means the image a task runs is not the one that was " +
         "scanned and promoted. Set imageTagMutability: IMMUTABLE.",
     level: "mandatory",
     types: ["aws:ecr/repository:Repository"],

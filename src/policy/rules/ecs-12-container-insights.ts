@@ -4,7 +4,8 @@ export const ecs_12: Rule = {
     name: "ecs-12-container-insights",
     control: "ECS.12",
     description: "ECS.12: ECS clusters should use Container Insights",
-    explanation: "Container Insights gives per-task CPU, memory and restart metrics the alarms and " +
+    explanation:
+        "Container Insights gives per-task CPU, memory and restart metrics the alarms and " +
         "dashboard read. Add the setting containerInsights = enabled (or enhanced).",
     // Observability rather than exposure: reported, never blocking.
     level: "advisory",

@@ -4,7 +4,8 @@ export const efs_4: Rule = {
     name: "efs-4-posix-user",
     control: "EFS.4",
     description: "EFS.4: EFS access points should enforce a user identity",
-    explanation: "Without an enforced POSIX user a container acts with whatever uid it runs as, root " +
+    explanation:
+        "Without an enforced POSIX user a container acts with whatever uid it runs as, root " +
         "included. Set posixUser.uid and posixUser.gid (the tenant's POSIX id).",
     level: "mandatory",
     types: ["aws:efs/accessPoint:AccessPoint"],

@@ -9,7 +9,8 @@ export const elasticache_3: Rule = {
     name: "elasticache-3-failover",
     control: "ElastiCache.3",
     description: "ElastiCache.3: ElastiCache replication groups should have automatic failover enabled",
-    explanation: "A replica only helps if ElastiCache promotes it when the primary fails. With two or " +
+    explanation:
+        "A replica only helps if ElastiCache promotes it when the primary fails. With two or " +
         "more nodes set automaticFailoverEnabled (and multiAzEnabled) to true; a single node has nothing to promote.",
     level: "mandatory",
     types: ["aws:elasticache/replicationGroup:ReplicationGroup"],

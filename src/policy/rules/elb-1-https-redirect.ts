@@ -4,8 +4,8 @@ export const elb_1: Rule = {
     name: "elb-1-https-redirect",
     control: "ELB.1",
     description: "ELB.1: Application Load Balancer should be configured to redirect all HTTP requests to HTTPS",
-    explanation: "Port 80 exists only to send browsers to 443. Give every HTTP listener a single " +
-        "default action: redirect with protocol HTTPS.",
+    explanation:
+        "Port 80 exists only to send browsers to 443. Give every HTTP listener a single " + "default action: redirect with protocol HTTPS.",
     level: "mandatory",
     types: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
     scope: "resource",

@@ -4,7 +4,8 @@ export const elb_5: Rule = {
     name: "elb-5-access-logs",
     control: "ELB.5",
     description: "ELB.5: Application and Classic Load Balancers logging should be enabled",
-    explanation: "Access logs are the only record of every request that reached a tenant. Set " +
+    explanation:
+        "Access logs are the only record of every request that reached a tenant. Set " +
         "accessLogs { enabled: true, bucket } to the platform's logs bucket.",
     level: "mandatory",
     types: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],

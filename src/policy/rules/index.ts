@@ -2,12 +2,10 @@
 import type { Rule } from "../rule";
 import { ec2_2 } from "./ec2-2-default-sg-closed";
 import { ec2_6 } from "./ec2-6-vpc-flow-logs";
-import { 
-ec2_18 } from "./ec2-18-internet-ingress";
+import { ec2_18 } from "./ec2-18-internet-ingress";
 import { rds_2 } from "./rds-2-not-public";
 import { rds_7 } from "./rds-7-cluster-deletion-protection";
-import { 
-rds_11 } from "./rds-11-backups";
+import { rds_11 } from "./rds-11-backups";
 import { rds_12 } from "./rds-12-iam-auth";
 import { rds_13 } from "./rds-13-minor-upgrades";
 import { rds_27 } from "./rds-27-cluster-encrypted";
@@ -23,16 +21,14 @@ import { efs_3 } from "./efs-3-root-directory";
 import { efs_4 } from "./efs-4-posix-user";
 import { ecs_2 } from "./ecs-2-no-public-ip";
 import { ecs_4 } from "./ecs-4-not-privileged";
-import { 
-ecs_8 } from "./ecs-8-no-secrets-in-env";
+import { ecs_8 } from "./ecs-8-no-secrets-in-env";
 import { ecs_9 } from "./ecs-9-logging";
 import { ecs_12 } from "./ecs-12-container-insights";
 import { elb_1 } from "./elb-1-https-redirect";
 import { elb_4 } from "./elb-4-drop-invalid-headers";
 import { elb_5 } from "./elb-5-access-logs";
 import { elb_6 } from "./elb-6-deletion-protection";
-import { 
-elb_17 } from "./elb-17-tls-policy";
+import { elb_17 } from "./elb-17-tls-policy";
 import { s3_5 } from "./s3-5-tls-only";
 import { s3_8 } from "./s3-8-block-public-access";
 import { s3_14 } from "./s3-14-versioning";

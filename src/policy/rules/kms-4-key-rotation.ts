@@ -4,7 +4,8 @@ export const kms_4: Rule = {
     name: "kms-4-key-rotation",
     control: "KMS.4",
     description: "KMS.4: AWS KMS key rotation should be enabled",
-    explanation: "Rotation limits how much data one key version protects; old versions keep " +
+    explanation:
+        "Rotation limits how much data one key version protects; old versions keep " +
         "decrypting. Set enableKeyRotation: true on every symmetric key.",
     level: "mandatory",
     types: ["aws:kms/key:Key"],

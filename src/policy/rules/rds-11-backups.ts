@@ -17,7 +17,8 @@ export const rds_11: Rule = {
     name: "rds-11-backups",
     control: "RDS.11",
     description: `RDS.11: RDS instances should have automatic backups enabled (at least ${CONTROL_DAYS} days outside dev)`,
-    explanation: "Point-in-time recovery reaches back only as far as the retention period. Set " +
+    explanation:
+        "Point-in-time recovery reaches back only as far as the retention period. Set " +
         "backupRetentionPeriod (bbws:database.backupRetentionDays) to at least the floor.",
     level: "mandatory",
     types: ["aws:rds/cluster:Cluster", "aws:rds/instance:Instance"],

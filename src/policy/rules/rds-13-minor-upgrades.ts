@@ -4,7 +4,8 @@ export const rds_13: Rule = {
     name: "rds-13-minor-upgrades",
     control: "RDS.13",
     description: "RDS.13: RDS automatic minor version upgrades should be enabled",
-    explanation: "Minor versions carry security fixes; RDS applies them in the maintenance window. " +
+    explanation:
+        "Minor versions carry security fixes; RDS applies them in the maintenance window. " +
         "Leave autoMinorVersionUpgrade unset (true) or set it to true.",
     level: "mandatory",
     types: ["aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance"],

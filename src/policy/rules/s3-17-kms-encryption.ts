@@ -10,7 +10,8 @@ export const s3_17: Rule = {
     name: "s3-17-kms-encryption",
     control: "S3.17",
     description: "S3.17: S3 general purpose buckets should be encrypted at rest with AWS KMS keys",
-    explanation: "S3 encrypts everything with its own keys; a KMS key adds an access check and an " +
+    explanation:
+        "S3 encrypts everything with its own keys; a KMS key adds an access check and an " +
         "audit trail on every read. Add a server-side encryption configuration with sseAlgorithm aws:kms.",
     level: "mandatory",
     types: BUCKET_TYPES,

@@ -13,7 +13,8 @@ export const s3_5: Rule = {
     name: "s3-5-tls-only",
     control: "S3.5",
     description: "S3.5: S3 general purpose buckets should require requests to use SSL",
-    explanation: "Attach a bucket policy that denies s3:* to everyone when aws:SecureTransport is " +
+    explanation:
+        "Attach a bucket policy that denies s3:* to everyone when aws:SecureTransport is " +
         "false (denyInsecureTransport in components/shared.ts).",
     level: "mandatory",
     types: BUCKET_TYPES,

@@ -10,7 +10,8 @@ export const s3_8: Rule = {
     name: "s3-8-block-public-access",
     control: "S3.8",
     description: "S3.8: S3 general purpose buckets should block public access",
-    explanation: "Give every bucket an aws.s3.BucketPublicAccessBlock with all four settings true (or " +
+    explanation:
+        "Give every bucket an aws.s3.BucketPublicAccessBlock with all four settings true (or " +
         "block public access for the whole account), so no ACL or policy can publish it.",
     level: "mandatory",
     types: BUCKET_TYPES,

@@ -12,7 +12,9 @@ describe("verify database: Aurora", () => {
             const outputs = outputsFor(cfg);
             mockHealthyEnvironment(cfg, outputs);
             const other = cfg.database.backupRetentionDays + 1;
-            mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), BackupRetentionPeriod: other }] });
+            mocks.rds
+                .on(DescribeDBClustersCommand)
+                .resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), BackupRetentionPeriod: other }] });
             const result = await resultOf(cfg, "database-aurora-backups", outputs);
             expect(result.status).to.equal("fail");
             expect(result.detail).to.equal(`retention ${other} day(s), expected ${cfg.database.backupRetentionDays}`);
@@ -31,8 +33,13 @@ describe("verify database: Aurora", () => {
     });
 
     it("fails unencrypted storage, and storage encrypted with another key than the data key", async () => {
-        mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), StorageEncrypted: false, KmsKeyId: undefined }] });
-        expect(await resultOf(cfg, "database-aurora-encrypted", outputs)).to.deep.include({ status: "fail", detail: "bbws-aurora-sit: storage is not encrypted" });
+        mocks.rds
+            .on(DescribeDBClustersCommand)
+            .resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), StorageEncrypted: false, KmsKeyId: undefined }] });
+        expect(await resultOf(cfg, "database-aurora-encrypted", outputs)).to.deep.include({
+            status: "fail",
+            detail: "bbws-aurora-sit: storage is not encrypted",
+        });
         const awsManaged = `arn:aws:kms:eu-west-1:${cfg.accountId}:key/aws-rds-managed`;
         mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ ...auroraCluster(cfg, outputs), KmsKeyId: awsManaged }] });
         const result = await resultOf(cfg, "database-aurora-encrypted", outputs);
@@ -42,7 +49,9 @@ describe("verify database: Aurora", () => {
 
     it("fails when the writer and its only reader share an AZ", async () => {
         const [writer, reader] = auroraInstances(cfg, outputs);
-        mocks.rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [writer, { ...reader, AvailabilityZone: writer.AvailabilityZone }] });
+        mocks.rds
+            .on(DescribeDBInstancesCommand)
+            .resolves({ DBInstances: [writer, { ...reader, AvailabilityZone: writer.AvailabilityZone }] });
         const result = await resultOf(cfg, "database-aurora-instances", outputs);
         expect(result.status).to.equal("fail");
         expect(result.detail).to.include(`no reader outside the writer's AZ ${writer.AvailabilityZone}`);
@@ -74,17 +83,31 @@ describe("verify database: Redis", () => {
     it("fails when a node is missing or failover is off where config asks for several nodes", async () => {
         const group = replicationGroup(cfg, outputs);
         mocks.elasticache.on(DescribeReplicationGroupsCommand).resolves({
-            ReplicationGroups: [{ ...group, MemberClusters: group.MemberClusters!.slice(1), AutomaticFailover: "disabled", Status: "modifying" }],
+            ReplicationGroups: [
+                { ...group, MemberClusters: group.MemberClusters!.slice(1), AutomaticFailover: "disabled", Status: "modifying" },
+            ],
         });
         const result = await resultOf(cfg, "database-redis-available", outputs);
         expect(result.status).to.equal("fail");
-        expect(result.detail).to.include("status modifying").and.include("2 node(s), expected 3").and.include("automatic failover disabled");
+        expect(result.detail)
+            .to.include("status modifying")
+            .and.include("2 node(s), expected 3")
+            .and.include("automatic failover disabled");
     });
 
-    for (const [flag, label] of [["AtRestEncryptionEnabled", "encryption at rest"], ["TransitEncryptionEnabled", "encryption in transit"], ["AuthTokenEnabled", "AUTH"]] as const) {
+    for (const [flag, label] of [
+        ["AtRestEncryptionEnabled", "encryption at rest"],
+        ["TransitEncryptionEnabled", "encryption in transit"],
+        ["AuthTokenEnabled", "AUTH"],
+    ] as const) {
         it(`fails when ${label} is off`, async () => {
-            mocks.elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [{ ...replicationGroup(cfg, outputs), [flag]: false }] });
-            expect(await resultOf(cfg, "database-redis-encryption", outputs)).to.deep.include({ status: "fail", detail: `bbws-redis-prod: ${label} is off` });
+            mocks.elasticache
+                .on(DescribeReplicationGroupsCommand)
+                .resolves({ ReplicationGroups: [{ ...replicationGroup(cfg, outputs), [flag]: false }] });
+            expect(await resultOf(cfg, "database-redis-encryption", outputs)).to.deep.include({
+                status: "fail",
+                detail: `bbws-redis-prod: ${label} is off`,
+            });
         });
     }
 });
@@ -96,15 +119,20 @@ describe("verify database: secrets", () => {
 
     it("fails when a tenant's secret does not exist, naming the tenant", async () => {
         const arn = outputs.database.tenantSecretArns.tutorhub;
-        mocks.secretsManager.on(DescribeSecretCommand, { SecretId: arn })
-            .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } }));
+        mocks.secretsManager.on(DescribeSecretCommand, { SecretId: arn }).rejects(
+            new ResourceNotFoundException({
+                message: "Secrets Manager can't find the specified secret.",
+                $metadata: { httpStatusCode: 400 },
+            }),
+        );
         const result = await resultOf(cfg, "database-secrets-present", outputs);
         expect(result).to.deep.include({ status: "fail", detail: `tenant tutorhub secret ${arn} not found` });
     });
 
     it("fails when a secret is scheduled for deletion", async () => {
         const arn = outputs.database.tenantSecretArns.aupairhive;
-        mocks.secretsManager.on(DescribeSecretCommand, { SecretId: arn })
+        mocks.secretsManager
+            .on(DescribeSecretCommand, { SecretId: arn })
             .resolves({ ARN: arn, Name: "bbws/sit/tenants/aupairhive/db", DeletedDate: new Date("2026-11-23T09:00:00Z") });
         const result = await resultOf(cfg, "database-secrets-present", outputs);
         expect(result.status).to.equal("fail");

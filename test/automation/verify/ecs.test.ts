@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, Service, TaskDefinition } from "@aws-sdk/client-ecs";
+import {
+    DescribeClustersCommand,
+    DescribeServicesCommand,
+    DescribeTaskDefinitionCommand,
+    ECSClient,
+    Service,
+    TaskDefinition,
+} from "@aws-sdk/client-ecs";
 import { DescribeListenersCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { PlatformConfig } from "../../../src/config";
 import { HttpsRequest } from "../../../automation/verify/clients";
@@ -9,7 +16,9 @@ import { mockHealthyEnvironment, mocks, Outputs, outputsFor, resultOf, taskDefin
 /** The healthy services answer with `change` applied to one tenant's service. */
 async function servicesWith(cfg: PlatformConfig, outputs: Outputs, tenant: string, change: (s: Service) => Service): Promise<Service[]> {
     const names = Object.values(outputs.ecs.serviceNames as Record<string, string>);
-    const healthy = await new ECSClient({ region: cfg.region }).send(new DescribeServicesCommand({ cluster: outputs.ecs.clusterName, services: names }));
+    const healthy = await new ECSClient({ region: cfg.region }).send(
+        new DescribeServicesCommand({ cluster: outputs.ecs.clusterName, services: names }),
+    );
     return healthy.services!.map((s) => (s.serviceName === outputs.ecs.serviceNames[tenant] ? change(s) : s));
 }
 
@@ -18,7 +27,10 @@ async function taskDefinitionWith(cfg: PlatformConfig, tenant: string, change: (
     const client = new ECSClient({ region: cfg.region });
     const arns = cfg.tenants.map((t) => taskDefinitionArn(cfg, t));
     const healthy = await Promise.all(arns.map((arn) => client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))));
-    const target = taskDefinitionArn(cfg, cfg.tenants.find((t) => t.id === tenant)!);
+    const target = taskDefinitionArn(
+        cfg,
+        cfg.tenants.find((t) => t.id === tenant)!,
+    );
     mocks.ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
         const td = healthy[arns.indexOf(input.taskDefinition)].taskDefinition!;
         return { taskDefinition: input.taskDefinition === target ? change(td) : td };
@@ -32,7 +44,9 @@ describe("verify ecs: cluster and services", () => {
         it(`${env}: fails a cluster without the configured capacity provider(s) ${providers.join(", ")}`, async () => {
             const outputs = outputsFor(cfg);
             mockHealthyEnvironment(cfg, outputs);
-            mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [{ clusterName: outputs.ecs.clusterName, status: "ACTIVE", capacityProviders: [] }], failures: [] });
+            mocks.ecs
+                .on(DescribeClustersCommand)
+                .resolves({ clusters: [{ clusterName: outputs.ecs.clusterName, status: "ACTIVE", capacityProviders: [] }], failures: [] });
             const result = await resultOf(cfg, "ecs-cluster-active", outputs);
             expect(result.status).to.equal("fail");
             for (const p of providers) expect(result.detail).to.include(p);
@@ -44,23 +58,37 @@ describe("verify ecs: cluster and services", () => {
     beforeEach(() => mockHealthyEnvironment(cfg, outputs));
 
     it("fails a cluster ECS reports as missing", async () => {
-        mocks.ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ arn: `arn:aws:ecs:eu-west-1:${cfg.accountId}:cluster/bbws-ecs-sit`, reason: "MISSING" }] });
-        expect(await resultOf(cfg, "ecs-cluster-active", outputs)).to.deep.include({ status: "fail", detail: "cluster bbws-ecs-sit not found (MISSING)" });
+        mocks.ecs.on(DescribeClustersCommand).resolves({
+            clusters: [],
+            failures: [{ arn: `arn:aws:ecs:eu-west-1:${cfg.accountId}:cluster/bbws-ecs-sit`, reason: "MISSING" }],
+        });
+        expect(await resultOf(cfg, "ecs-cluster-active", outputs)).to.deep.include({
+            status: "fail",
+            detail: "cluster bbws-ecs-sit not found (MISSING)",
+        });
     });
 
     it("fails a service running fewer tasks than desired, with its deployment state", async () => {
         const services = await servicesWith(cfg, outputs, "tutorhub", (s) => ({
-            ...s, runningCount: 1,
-            deployments: [{ status: "PRIMARY", rolloutState: "IN_PROGRESS", rolloutStateReason: "ECS deployment ecs-svc/123 in progress." }],
+            ...s,
+            runningCount: 1,
+            deployments: [
+                { status: "PRIMARY", rolloutState: "IN_PROGRESS", rolloutStateReason: "ECS deployment ecs-svc/123 in progress." },
+            ],
         }));
         mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [] });
         const result = await resultOf(cfg, "ecs-services-steady", outputs);
         expect(result.status).to.equal("fail");
-        expect(result.detail).to.equal("tutorhub: bbws-wordpress-tutorhub-sit ACTIVE 1/2 running, deployment IN_PROGRESS (ECS deployment ecs-svc/123 in progress.)");
+        expect(result.detail).to.equal(
+            "tutorhub: bbws-wordpress-tutorhub-sit ACTIVE 1/2 running, deployment IN_PROGRESS (ECS deployment ecs-svc/123 in progress.)",
+        );
     });
 
     it("fails a deployment the circuit breaker rolled back even when the count is right", async () => {
-        const services = await servicesWith(cfg, outputs, "aupairhive", (s) => ({ ...s, deployments: [{ status: "PRIMARY", rolloutState: "FAILED", rolloutStateReason: "circuit breaker: rolled back" }] }));
+        const services = await servicesWith(cfg, outputs, "aupairhive", (s) => ({
+            ...s,
+            deployments: [{ status: "PRIMARY", rolloutState: "FAILED", rolloutStateReason: "circuit breaker: rolled back" }],
+        }));
         mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [] });
         const result = await resultOf(cfg, "ecs-services-steady", outputs);
         expect(result.status).to.equal("fail");
@@ -68,14 +96,26 @@ describe("verify ecs: cluster and services", () => {
     });
 
     it("fails a tenant whose service does not exist", async () => {
-        const services = (await servicesWith(cfg, outputs, "", (s) => s)).filter((s) => s.serviceName !== outputs.ecs.serviceNames.tutorhub);
-        mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [{ arn: outputs.ecs.serviceNames.tutorhub, reason: "MISSING" }] });
-        expect(await resultOf(cfg, "ecs-services-steady", outputs)).to.deep.include({ status: "fail", detail: "tutorhub: service bbws-wordpress-tutorhub-sit not found" });
+        const services = (await servicesWith(cfg, outputs, "", (s) => s)).filter(
+            (s) => s.serviceName !== outputs.ecs.serviceNames.tutorhub,
+        );
+        mocks.ecs
+            .on(DescribeServicesCommand)
+            .resolves({ services, failures: [{ arn: outputs.ecs.serviceNames.tutorhub, reason: "MISSING" }] });
+        expect(await resultOf(cfg, "ecs-services-steady", outputs)).to.deep.include({
+            status: "fail",
+            detail: "tutorhub: service bbws-wordpress-tutorhub-sit not found",
+        });
     });
 
     it("asks for at most ten services per call", async () => {
         const many = configFor("sit", {
-            "bbws:tenants": Array.from({ length: 12 }, (_, i) => ({ id: `tenant${String(i + 1).padStart(2, "0")}`, slot: i + 1, cpu: 512, memory: 1024 })),
+            "bbws:tenants": Array.from({ length: 12 }, (_, i) => ({
+                id: `tenant${String(i + 1).padStart(2, "0")}`,
+                slot: i + 1,
+                cpu: 512,
+                memory: 1024,
+            })),
         });
         const manyOutputs = outputsFor(many);
         mockHealthyEnvironment(many, manyOutputs);
@@ -94,7 +134,9 @@ describe("verify ecs: task definitions", () => {
             await taskDefinitionWith(cfg, tenant.id, (td) => ({ ...td, cpu: "256", memory: "512" }));
             const result = await resultOf(cfg, "ecs-task-definitions", outputs);
             expect(result.status).to.equal("fail");
-            expect(result.detail).to.equal(`${tenant.id}: cpu 256, expected ${tenant.cpu}; ${tenant.id}: memory 512, expected ${tenant.memory}`);
+            expect(result.detail).to.equal(
+                `${tenant.id}: cpu 256, expected ${tenant.cpu}; ${tenant.id}: memory 512, expected ${tenant.memory}`,
+            );
         });
     }
 
@@ -105,7 +147,9 @@ describe("verify ecs: task definitions", () => {
     it("fails a task on the wrong architecture or network mode", async () => {
         await taskDefinitionWith(cfg, "tutorhub", (td) => ({ ...td, networkMode: "bridge", runtimePlatform: undefined }));
         const result = await resultOf(cfg, "ecs-task-definitions", outputs);
-        expect(result.detail).to.include("tutorhub: network mode bridge, expected awsvpc").and.include("tutorhub: architecture X86_64, expected ARM64");
+        expect(result.detail)
+            .to.include("tutorhub: network mode bridge, expected awsvpc")
+            .and.include("tutorhub: architecture X86_64, expected ARM64");
     });
 
     it("fails a task whose task role is the execution role", async () => {
@@ -116,11 +160,16 @@ describe("verify ecs: task definitions", () => {
     it("fails two tenants sharing one task role (no isolation between them)", async () => {
         const shared = `arn:aws:iam::${cfg.accountId}:role/bbws-task-aupairhive-sit`;
         await taskDefinitionWith(cfg, "tutorhub", (td) => ({ ...td, taskRoleArn: shared }));
-        expect((await resultOf(cfg, "ecs-task-definitions", outputs)).detail).to.equal(`tutorhub: shares task role ${shared} with aupairhive`);
+        expect((await resultOf(cfg, "ecs-task-definitions", outputs)).detail).to.equal(
+            `tutorhub: shares task role ${shared} with aupairhive`,
+        );
     });
 
     it("fails a role from another account", async () => {
-        await taskDefinitionWith(cfg, "tutorhub", (td) => ({ ...td, executionRoleArn: "arn:aws:iam::093646564004:role/bbws-task-execution-prod" }));
+        await taskDefinitionWith(cfg, "tutorhub", (td) => ({
+            ...td,
+            executionRoleArn: "arn:aws:iam::093646564004:role/bbws-task-execution-prod",
+        }));
         expect((await resultOf(cfg, "ecs-task-definitions", outputs)).detail).to.include(`is not a role of account ${cfg.accountId}`);
     });
 });
@@ -134,21 +183,42 @@ describe("verify ecs: load balancer", () => {
         mocks.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: outputs.ecs.targetGroupArns.tutorhub }).resolves({
             TargetHealthDescriptions: [
                 { Target: { Id: "10.20.64.12", Port: 80 }, TargetHealth: { State: "healthy" } },
-                { Target: { Id: "10.20.96.14", Port: 80 }, TargetHealth: { State: "unhealthy", Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [502]" } },
+                {
+                    Target: { Id: "10.20.96.14", Port: 80 },
+                    TargetHealth: {
+                        State: "unhealthy",
+                        Reason: "Target.ResponseCodeMismatch",
+                        Description: "Health checks failed with these codes: [502]",
+                    },
+                },
             ],
         });
         const result = await resultOf(cfg, "ecs-targets-healthy", outputs);
-        expect(result).to.deep.include({ status: "fail", detail: "tutorhub: 10.20.96.14 is unhealthy (Health checks failed with these codes: [502])" });
+        expect(result).to.deep.include({
+            status: "fail",
+            detail: "tutorhub: 10.20.96.14 is unhealthy (Health checks failed with these codes: [502])",
+        });
     });
 
     it("fails a target group with no targets", async () => {
-        mocks.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: outputs.ecs.targetGroupArns.aupairhive }).resolves({ TargetHealthDescriptions: [] });
-        expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.deep.include({ status: "fail", detail: "aupairhive: no registered targets" });
+        mocks.elbv2
+            .on(DescribeTargetHealthCommand, { TargetGroupArn: outputs.ecs.targetGroupArns.aupairhive })
+            .resolves({ TargetHealthDescriptions: [] });
+        expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.deep.include({
+            status: "fail",
+            detail: "aupairhive: no registered targets",
+        });
     });
 
     it("fails a load balancer without HTTPS, or whose HTTP listener forwards instead of redirecting", async () => {
         mocks.elbv2.on(DescribeListenersCommand).resolves({
-            Listeners: [{ Port: 80, Protocol: "HTTP", DefaultActions: [{ Type: "forward", TargetGroupArn: outputs.ecs.targetGroupArns.aupairhive }] }],
+            Listeners: [
+                {
+                    Port: 80,
+                    Protocol: "HTTP",
+                    DefaultActions: [{ Type: "forward", TargetGroupArn: outputs.ecs.targetGroupArns.aupairhive }],
+                },
+            ],
         });
         const result = await resultOf(cfg, "ecs-alb-listeners", outputs);
         expect(result.status).to.equal("fail");
@@ -157,21 +227,30 @@ describe("verify ecs: load balancer", () => {
 
     it("probes every tenant's hostname through the load balancer, on the health-check path", async () => {
         const requests: HttpsRequest[] = [];
-        const result = await resultOf(cfg, "ecs-alb-answers-https", outputs, { probe: async (r) => { requests.push(r); return { statusCode: 302 }; } });
+        const result = await resultOf(cfg, "ecs-alb-answers-https", outputs, {
+            probe: async (r) => {
+                requests.push(r);
+                return { statusCode: 302 };
+            },
+        });
         expect(result.status).to.equal("pass");
         expect(requests.map((r) => [r.address, r.hostname, r.path])).to.have.deep.members(
-            cfg.tenants.map((t) => [outputs.ecs.loadBalancerDnsName, `${t.id}.sit.bbws.io`, "/wp-login.php"]));
+            cfg.tenants.map((t) => [outputs.ecs.loadBalancerDnsName, `${t.id}.sit.bbws.io`, "/wp-login.php"]),
+        );
     });
 
     it("fails a 5xx answer and a certificate the client does not trust", async () => {
         const probe = async (r: HttpsRequest) => {
-            if (r.hostname.startsWith("tutorhub")) throw new Error("Hostname/IP does not match certificate's altnames: Host: tutorhub.sit.bbws.io");
+            if (r.hostname.startsWith("tutorhub"))
+                throw new Error("Hostname/IP does not match certificate's altnames: Host: tutorhub.sit.bbws.io");
             return { statusCode: 503 };
         };
         const result = await resultOf(cfg, "ecs-alb-answers-https", outputs, { probe });
         expect(result.status).to.equal("fail");
-        expect(result.detail).to.equal("https://aupairhive.sit.bbws.io/wp-login.php: 503; " +
-            "https://tutorhub.sit.bbws.io/wp-login.php: Hostname/IP does not match certificate's altnames: Host: tutorhub.sit.bbws.io");
+        expect(result.detail).to.equal(
+            "https://aupairhive.sit.bbws.io/wp-login.php: 503; " +
+                "https://tutorhub.sit.bbws.io/wp-login.php: Hostname/IP does not match certificate's altnames: Host: tutorhub.sit.bbws.io",
+        );
     });
 });
 
@@ -182,7 +261,11 @@ describe("verify ecs: where the apply does not wait for steady state (dev)", () 
 
     it("only warns about a deployment still in progress, saying why", async () => {
         expect(cfg.ecs.waitForSteadyState).to.equal(false);
-        const services = await servicesWith(cfg, outputs, cfg.tenants[0].id, (s) => ({ ...s, runningCount: 0, deployments: [{ status: "PRIMARY", rolloutState: "IN_PROGRESS" }] }));
+        const services = await servicesWith(cfg, outputs, cfg.tenants[0].id, (s) => ({
+            ...s,
+            runningCount: 0,
+            deployments: [{ status: "PRIMARY", rolloutState: "IN_PROGRESS" }],
+        }));
         mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [] });
         const result = await resultOf(cfg, "ecs-services-steady", outputs);
         expect(result.status).to.equal("warn");
@@ -190,7 +273,10 @@ describe("verify ecs: where the apply does not wait for steady state (dev)", () 
     });
 
     it("still fails a deployment the circuit breaker rolled back", async () => {
-        const services = await servicesWith(cfg, outputs, cfg.tenants[0].id, (s) => ({ ...s, deployments: [{ status: "PRIMARY", rolloutState: "FAILED" }] }));
+        const services = await servicesWith(cfg, outputs, cfg.tenants[0].id, (s) => ({
+            ...s,
+            deployments: [{ status: "PRIMARY", rolloutState: "FAILED" }],
+        }));
         mocks.ecs.on(DescribeServicesCommand).resolves({ services, failures: [] });
         expect(await resultOf(cfg, "ecs-services-steady", outputs)).to.include({ status: "fail" });
     });
@@ -198,11 +284,15 @@ describe("verify ecs: where the apply does not wait for steady state (dev)", () 
     it("only warns about targets still registering, but fails an unhealthy one", async () => {
         const arn = outputs.ecs.targetGroupArns[cfg.tenants[0].id];
         mocks.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: arn }).resolves({
-            TargetHealthDescriptions: [{ Target: { Id: "10.10.64.5", Port: 80 }, TargetHealth: { State: "initial", Reason: "Elb.RegistrationInProgress" } }],
+            TargetHealthDescriptions: [
+                { Target: { Id: "10.10.64.5", Port: 80 }, TargetHealth: { State: "initial", Reason: "Elb.RegistrationInProgress" } },
+            ],
         });
         expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.include({ status: "warn" });
         mocks.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: arn }).resolves({
-            TargetHealthDescriptions: [{ Target: { Id: "10.10.64.5", Port: 80 }, TargetHealth: { State: "unhealthy", Reason: "Target.Timeout" } }],
+            TargetHealthDescriptions: [
+                { Target: { Id: "10.10.64.5", Port: 80 }, TargetHealth: { State: "unhealthy", Reason: "Target.Timeout" } },
+            ],
         });
         expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.include({ status: "fail" });
     });

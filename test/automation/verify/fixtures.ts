@@ -6,14 +6,26 @@
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
 import {
-    DescribeNatGatewaysCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
+    DescribeNatGatewaysCommand,
+    DescribeSecurityGroupsCommand,
+    DescribeSubnetsCommand,
+    DescribeVpcsCommand,
+    EC2Client,
 } from "@aws-sdk/client-ec2";
 import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
 import {
-    AccessPointDescription, DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient, FileSystemDescription,
+    AccessPointDescription,
+    DescribeAccessPointsCommand,
+    DescribeFileSystemsCommand,
+    DescribeMountTargetsCommand,
+    EFSClient,
+    FileSystemDescription,
 } from "@aws-sdk/client-efs";
 import {
-    DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+    DescribeListenersCommand,
+    DescribeLoadBalancersCommand,
+    DescribeTargetHealthCommand,
+    ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { DBCluster, DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
@@ -44,15 +56,14 @@ export type Outputs = Record<string, any>;
 const hex = (seed: string, length = 17) => {
     let h = 0;
     for (const c of seed) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-    return (h.toString(16).padStart(8, "0").repeat(3)).slice(0, length);
+    return h.toString(16).padStart(8, "0").repeat(3).slice(0, length);
 };
 
 export function availabilityZones(cfg: PlatformConfig): string[] {
     return ["a", "b", "c"].slice(0, cfg.network.azCount).map((s) => `${cfg.region}${s}`);
 }
 
-const perTenant = (cfg: PlatformConfig, value: (t: TenantConfig) => string) =>
-    Object.fromEntries(cfg.tenants.map((t) => [t.id, value(t)]));
+const perTenant = (cfg: PlatformConfig, value: (t: TenantConfig) => string) => Object.fromEntries(cfg.tenants.map((t) => [t.id, value(t)]));
 
 export function outputsFor(cfg: PlatformConfig): Outputs {
     const { env, region, accountId } = cfg;
@@ -64,7 +75,13 @@ export function outputsFor(cfg: PlatformConfig): Outputs {
             publicSubnetIds: subnets("public"),
             privateSubnetIds: subnets("private"),
             isolatedSubnetIds: subnets("isolated"),
-            securityGroupIds: { loadBalancer: sg("alb"), database: sg("database"), cache: sg("cache"), fileSystem: sg("efs"), endpoints: sg("endpoints") },
+            securityGroupIds: {
+                loadBalancer: sg("alb"),
+                database: sg("database"),
+                cache: sg("cache"),
+                fileSystem: sg("efs"),
+                endpoints: sg("endpoints"),
+            },
             tenantSecurityGroupIds: perTenant(cfg, (t) => sg(`tenant-${t.id}`)),
         },
         database: {
@@ -76,7 +93,10 @@ export function outputsFor(cfg: PlatformConfig): Outputs {
             redisReplicationGroupId: `bbws-redis-${env}`,
             redisPrimaryEndpoint: `master.bbws-redis-${env}.${hex(env, 6)}.euw1.cache.amazonaws.com`,
             keyArn: `arn:aws:kms:${region}:${accountId}:key/${hex(`${env}-key`, 8)}-1234-4abc-8def-${hex(`${env}-key2`, 12)}`,
-            tenantSecretArns: perTenant(cfg, (t) => `arn:aws:secretsmanager:${region}:${accountId}:secret:bbws/${env}/tenants/${t.id}/db-${hex(t.id, 6)}`),
+            tenantSecretArns: perTenant(
+                cfg,
+                (t) => `arn:aws:secretsmanager:${region}:${accountId}:secret:bbws/${env}/tenants/${t.id}/db-${hex(t.id, 6)}`,
+            ),
         },
         storage: {
             fileSystemId: `fs-${hex(`${env}-efs`)}`,
@@ -91,14 +111,20 @@ export function outputsFor(cfg: PlatformConfig): Outputs {
             serviceNames: perTenant(cfg, (t) => `bbws-wordpress-${t.id}-${env}`),
             loadBalancerArn: `arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/app/bbws-alb-${env}/${hex(`${env}-alb`, 16)}`,
             loadBalancerDnsName: `bbws-alb-${env}-1234567890.${region}.elb.amazonaws.com`,
-            targetGroupArns: perTenant(cfg, (t) => `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/bbws-${t.id}-${env}/${hex(`${env}-tg-${t.id}`, 16)}`),
+            targetGroupArns: perTenant(
+                cfg,
+                (t) =>
+                    `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/bbws-${t.id}-${env}/${hex(`${env}-tg-${t.id}`, 16)}`,
+            ),
         },
         monitoring: {
             alertsTopicArn: `arn:aws:sns:${region}:${accountId}:bbws-${env}-alerts`,
             criticalTopicArn: `arn:aws:sns:${region}:${accountId}:bbws-${env}-critical`,
             dashboardName: `bbws-${env}`,
             alarmNames: [
-                ...["aurora-cpu", "aurora-connections", "redis-cpu", "redis-memory", "efs-throughput", "alb-5xx", "alb-p95"].map((a) => `bbws-${env}-${a}`),
+                ...["aurora-cpu", "aurora-connections", "redis-cpu", "redis-memory", "efs-throughput", "alb-5xx", "alb-p95"].map(
+                    (a) => `bbws-${env}-${a}`,
+                ),
                 ...cfg.tenants.flatMap((t) => ["cpu", "memory", "healthy-targets"].map((a) => `bbws-${env}-${t.id}-${a}`)),
             ],
         },
@@ -114,33 +140,84 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
     for (const mock of Object.values(mocks)) mock.reset();
     const { network, database, storage, ecs, monitoring } = outputs;
     const azs = availabilityZones(cfg);
-    const tiers: Array<[string, string[]]> = [["public", network.publicSubnetIds], ["private", network.privateSubnetIds], ["isolated", network.isolatedSubnetIds]];
+    const tiers: Array<[string, string[]]> = [
+        ["public", network.publicSubnetIds],
+        ["private", network.privateSubnetIds],
+        ["isolated", network.isolatedSubnetIds],
+    ];
 
-    mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: network.vpcId, CidrBlock: cfg.network.vpcCidr, State: "available", IsDefault: false }] });
+    mocks.ec2
+        .on(DescribeVpcsCommand)
+        .resolves({ Vpcs: [{ VpcId: network.vpcId, CidrBlock: cfg.network.vpcCidr, State: "available", IsDefault: false }] });
     mocks.ec2.on(DescribeSubnetsCommand).resolves({
-        Subnets: tiers.flatMap(([tier, ids]) => ids.map((id, i) => ({
-            SubnetId: id, VpcId: network.vpcId, AvailabilityZone: azs[i], State: "available" as const,
-            Tags: [{ Key: "Name", Value: `bbws-vpc-${cfg.env}-${tier}-${i + 1}` }],
-        }))),
+        Subnets: tiers.flatMap(([tier, ids]) =>
+            ids.map((id, i) => ({
+                SubnetId: id,
+                VpcId: network.vpcId,
+                AvailabilityZone: azs[i],
+                State: "available" as const,
+                Tags: [{ Key: "Name", Value: `bbws-vpc-${cfg.env}-${tier}-${i + 1}` }],
+            })),
+        ),
     });
     const natSubnets = cfg.network.natStrategy === "single" ? network.publicSubnetIds.slice(0, 1) : network.publicSubnetIds;
     mocks.ec2.on(DescribeNatGatewaysCommand).resolves({
-        NatGateways: natSubnets.map((subnetId: string) => ({ NatGatewayId: `nat-${hex(subnetId)}`, SubnetId: subnetId, VpcId: network.vpcId, State: "available" as const })),
+        NatGateways: natSubnets.map((subnetId: string) => ({
+            NatGatewayId: `nat-${hex(subnetId)}`,
+            SubnetId: subnetId,
+            VpcId: network.vpcId,
+            State: "available" as const,
+        })),
     });
-    const fromGroup = (groupId: string, port: number) => ({ IpProtocol: "tcp", FromPort: port, ToPort: port, UserIdGroupPairs: [{ GroupId: groupId }], IpRanges: [], Ipv6Ranges: [] });
+    const fromGroup = (groupId: string, port: number) => ({
+        IpProtocol: "tcp",
+        FromPort: port,
+        ToPort: port,
+        UserIdGroupPairs: [{ GroupId: groupId }],
+        IpRanges: [],
+        Ipv6Ranges: [],
+    });
     const tenantGroups = Object.entries(network.tenantSecurityGroupIds as Record<string, string>);
-    const group = (id: string, name: string, IpPermissions: object[]) => ({ GroupId: id, GroupName: name, VpcId: network.vpcId, IpPermissions });
+    const group = (id: string, name: string, IpPermissions: object[]) => ({
+        GroupId: id,
+        GroupName: name,
+        VpcId: network.vpcId,
+        IpPermissions,
+    });
     const roles = network.securityGroupIds;
     mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({
         SecurityGroups: [
             group(`sg-${hex(`${cfg.env}-default`)}`, "default", []),
-            group(roles.loadBalancer, `bbws-alb-sg-${cfg.env}`, [443, 80].map((port) => ({
-                IpProtocol: "tcp", FromPort: port, ToPort: port, IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: [], UserIdGroupPairs: [],
-            }))),
-            group(roles.database, `bbws-database-sg-${cfg.env}`, tenantGroups.map(([, id]) => fromGroup(id, 3306))),
-            group(roles.cache, `bbws-cache-sg-${cfg.env}`, tenantGroups.map(([, id]) => fromGroup(id, 6379))),
-            group(roles.fileSystem, `bbws-efs-sg-${cfg.env}`, tenantGroups.map(([, id]) => fromGroup(id, 2049))),
-            group(roles.endpoints, `bbws-endpoints-sg-${cfg.env}`, [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: cfg.network.vpcCidr }] }]),
+            group(
+                roles.loadBalancer,
+                `bbws-alb-sg-${cfg.env}`,
+                [443, 80].map((port) => ({
+                    IpProtocol: "tcp",
+                    FromPort: port,
+                    ToPort: port,
+                    IpRanges: [{ CidrIp: "0.0.0.0/0" }],
+                    Ipv6Ranges: [],
+                    UserIdGroupPairs: [],
+                })),
+            ),
+            group(
+                roles.database,
+                `bbws-database-sg-${cfg.env}`,
+                tenantGroups.map(([, id]) => fromGroup(id, 3306)),
+            ),
+            group(
+                roles.cache,
+                `bbws-cache-sg-${cfg.env}`,
+                tenantGroups.map(([, id]) => fromGroup(id, 6379)),
+            ),
+            group(
+                roles.fileSystem,
+                `bbws-efs-sg-${cfg.env}`,
+                tenantGroups.map(([, id]) => fromGroup(id, 2049)),
+            ),
+            group(roles.endpoints, `bbws-endpoints-sg-${cfg.env}`, [
+                { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: cfg.network.vpcCidr }] },
+            ]),
             ...tenantGroups.map(([tenant, id]) => group(id, `bbws-tenant-${tenant}-sg-${cfg.env}`, [fromGroup(roles.loadBalancer, 80)])),
         ],
     });
@@ -149,24 +226,37 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
     mocks.rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: auroraInstances(cfg, outputs) });
     mocks.elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [replicationGroup(cfg, outputs)] });
     mocks.secretsManager.on(DescribeSecretCommand).callsFake((input: { SecretId: string }) => ({
-        ARN: input.SecretId, Name: input.SecretId.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, ""), KmsKeyId: database.keyArn,
+        ARN: input.SecretId,
+        Name: input.SecretId.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, ""),
+        KmsKeyId: database.keyArn,
     }));
 
     mocks.efs.on(DescribeFileSystemsCommand).resolves({ FileSystems: [efsFileSystem(cfg, outputs)] });
     mocks.efs.on(DescribeMountTargetsCommand).resolves({
         MountTargets: network.privateSubnetIds.map((subnetId: string, i: number) => ({
-            MountTargetId: `fsmt-${hex(subnetId)}`, FileSystemId: storage.fileSystemId, SubnetId: subnetId,
-            AvailabilityZoneName: azs[i], LifeCycleState: "available", OwnerId: cfg.accountId,
+            MountTargetId: `fsmt-${hex(subnetId)}`,
+            FileSystemId: storage.fileSystemId,
+            SubnetId: subnetId,
+            AvailabilityZoneName: azs[i],
+            LifeCycleState: "available",
+            OwnerId: cfg.accountId,
         })),
     });
     mocks.efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: accessPoints(cfg, outputs) });
     mocks.s3.on(GetPublicAccessBlockCommand).resolves({
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+        },
     });
     mocks.s3.on(GetBucketVersioningCommand).resolves({ Status: "Enabled" });
 
     mocks.ecs.on(DescribeClustersCommand).resolves({
-        clusters: [{ clusterName: ecs.clusterName, status: "ACTIVE", capacityProviders: ["FARGATE", "FARGATE_SPOT"], runningTasksCount: 4 }],
+        clusters: [
+            { clusterName: ecs.clusterName, status: "ACTIVE", capacityProviders: ["FARGATE", "FARGATE_SPOT"], runningTasksCount: 4 },
+        ],
         failures: [],
     });
     const tenantByService = new Map(cfg.tenants.map((t) => [ecs.serviceNames[t.id], t]));
@@ -175,11 +265,26 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             const tenant = tenantByService.get(name);
             if (!tenant) return [];
             const count = tenant.minCapacity;
-            return [{
-                serviceName: name, status: "ACTIVE", desiredCount: count, runningCount: count, pendingCount: 0, launchType: undefined,
-                taskDefinition: taskDefinitionArn(cfg, tenant),
-                deployments: [{ id: `ecs-svc/${hex(name, 19)}`, status: "PRIMARY", rolloutState: "COMPLETED", desiredCount: count, runningCount: count }],
-            }];
+            return [
+                {
+                    serviceName: name,
+                    status: "ACTIVE",
+                    desiredCount: count,
+                    runningCount: count,
+                    pendingCount: 0,
+                    launchType: undefined,
+                    taskDefinition: taskDefinitionArn(cfg, tenant),
+                    deployments: [
+                        {
+                            id: `ecs-svc/${hex(name, 19)}`,
+                            status: "PRIMARY",
+                            rolloutState: "COMPLETED",
+                            desiredCount: count,
+                            runningCount: count,
+                        },
+                    ],
+                },
+            ];
         }),
         failures: input.services.filter((n) => !tenantByService.has(n)).map((n) => ({ arn: n, reason: "MISSING" })),
     }));
@@ -188,30 +293,51 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
         const tenant = cfg.tenants.find((t) => taskDefinitionArn(cfg, t) === input.taskDefinition)!;
         return {
             taskDefinition: {
-                taskDefinitionArn: input.taskDefinition, family: `bbws-wordpress-${tenant.id}-${cfg.env}`, revision: 3,
-                cpu: String(tenant.cpu), memory: String(tenant.memory), networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"],
+                taskDefinitionArn: input.taskDefinition,
+                family: `bbws-wordpress-${tenant.id}-${cfg.env}`,
+                revision: 3,
+                cpu: String(tenant.cpu),
+                memory: String(tenant.memory),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
                 runtimePlatform: { cpuArchitecture: tenant.architecture, operatingSystemFamily: "LINUX" },
-                taskRoleArn: roleArn(`bbws-task-${tenant.id}-${cfg.env}`), executionRoleArn: roleArn(`bbws-task-execution-${cfg.env}`),
+                taskRoleArn: roleArn(`bbws-task-${tenant.id}-${cfg.env}`),
+                executionRoleArn: roleArn(`bbws-task-execution-${cfg.env}`),
             },
         };
     });
 
     mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({
-        LoadBalancers: [{
-            LoadBalancerArn: ecs.loadBalancerArn, LoadBalancerName: `bbws-alb-${cfg.env}`, DNSName: ecs.loadBalancerDnsName,
-            Scheme: "internet-facing", Type: "application", State: { Code: "active" }, VpcId: network.vpcId,
-        }],
+        LoadBalancers: [
+            {
+                LoadBalancerArn: ecs.loadBalancerArn,
+                LoadBalancerName: `bbws-alb-${cfg.env}`,
+                DNSName: ecs.loadBalancerDnsName,
+                Scheme: "internet-facing",
+                Type: "application",
+                State: { Code: "active" },
+                VpcId: network.vpcId,
+            },
+        ],
     });
     mocks.elbv2.on(DescribeListenersCommand).resolves({
         Listeners: [
             {
-                ListenerArn: `${ecs.loadBalancerArn.replace(":loadbalancer/", ":listener/")}/${hex("https", 16)}`, Port: 443, Protocol: "HTTPS",
+                ListenerArn: `${ecs.loadBalancerArn.replace(":loadbalancer/", ":listener/")}/${hex("https", 16)}`,
+                Port: 443,
+                Protocol: "HTTPS",
                 SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                Certificates: [{ CertificateArn: `arn:aws:acm:${cfg.region}:${cfg.accountId}:certificate/${hex("cert", 8)}-aaaa-4bbb-8ccc-${hex("cert2", 12)}` }],
+                Certificates: [
+                    {
+                        CertificateArn: `arn:aws:acm:${cfg.region}:${cfg.accountId}:certificate/${hex("cert", 8)}-aaaa-4bbb-8ccc-${hex("cert2", 12)}`,
+                    },
+                ],
                 DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain" } }],
             },
             {
-                ListenerArn: `${ecs.loadBalancerArn.replace(":loadbalancer/", ":listener/")}/${hex("http", 16)}`, Port: 80, Protocol: "HTTP",
+                ListenerArn: `${ecs.loadBalancerArn.replace(":loadbalancer/", ":listener/")}/${hex("http", 16)}`,
+                Port: 80,
+                Protocol: "HTTP",
                 DefaultActions: [{ Type: "redirect", RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" } }],
             },
         ],
@@ -229,14 +355,22 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
 
     mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({
         MetricAlarms: (monitoring.alarmNames as string[]).map((name) => ({
-            AlarmName: name, AlarmArn: `arn:aws:cloudwatch:${cfg.region}:${cfg.accountId}:alarm:${name}`, StateValue: "OK", ActionsEnabled: true,
+            AlarmName: name,
+            AlarmArn: `arn:aws:cloudwatch:${cfg.region}:${cfg.accountId}:alarm:${name}`,
+            StateValue: "OK",
+            ActionsEnabled: true,
         })),
         CompositeAlarms: [],
     });
     mocks.cloudwatch.on(GetDashboardCommand).resolves({
         DashboardName: monitoring.dashboardName,
         DashboardArn: `arn:aws:cloudwatch::${cfg.accountId}:dashboard/${monitoring.dashboardName}`,
-        DashboardBody: JSON.stringify({ widgets: [{ type: "metric", x: 0, y: 0, width: 12, height: 6, properties: {} }, { type: "text", x: 12, y: 0, width: 12, height: 6, properties: { markdown: "bbws" } }] }),
+        DashboardBody: JSON.stringify({
+            widgets: [
+                { type: "metric", x: 0, y: 0, width: 12, height: 6, properties: {} },
+                { type: "text", x: 12, y: 0, width: 12, height: 6, properties: { markdown: "bbws" } },
+            ],
+        }),
     });
     mocks.sns.on(GetTopicAttributesCommand).callsFake((input: { TopicArn: string }) => ({
         Attributes: { TopicArn: input.TopicArn, KmsMasterKeyId: database.keyArn, SubscriptionsConfirmed: "1", SubscriptionsPending: "0" },
@@ -246,7 +380,10 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
         return {
             Subscriptions: emails.map((email, i) => ({
                 SubscriptionArn: `${input.TopicArn}:${hex(`${email}${i}`, 8)}-0000-4000-8000-${hex(email, 12)}`,
-                Owner: cfg.accountId, Protocol: "email", Endpoint: email, TopicArn: input.TopicArn,
+                Owner: cfg.accountId,
+                Protocol: "email",
+                Endpoint: email,
+                TopicArn: input.TopicArn,
             })),
         };
     });
@@ -254,16 +391,28 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
 
 function auroraMembers(cfg: PlatformConfig) {
     const azs = availabilityZones(cfg);
-    return Array.from({ length: cfg.database.instances }, (_, i) => ({ id: `bbws-aurora-${cfg.env}-${i + 1}`, az: azs[i % azs.length], writer: i === 0 }));
+    return Array.from({ length: cfg.database.instances }, (_, i) => ({
+        id: `bbws-aurora-${cfg.env}-${i + 1}`,
+        az: azs[i % azs.length],
+        writer: i === 0,
+    }));
 }
 
 /** DescribeDBClusters' answer for the healthy cluster. */
 export function auroraCluster(cfg: PlatformConfig, outputs: Outputs): DBCluster {
     const { database } = outputs;
     return {
-        DBClusterIdentifier: database.clusterIdentifier, Status: "available", Engine: "aurora-mysql", EngineVersion: cfg.database.engineVersion,
-        StorageEncrypted: true, KmsKeyId: database.keyArn, BackupRetentionPeriod: cfg.database.backupRetentionDays,
-        PreferredBackupWindow: cfg.database.backupWindow, Endpoint: database.writerEndpoint, ReaderEndpoint: database.readerEndpoint, Port: 3306,
+        DBClusterIdentifier: database.clusterIdentifier,
+        Status: "available",
+        Engine: "aurora-mysql",
+        EngineVersion: cfg.database.engineVersion,
+        StorageEncrypted: true,
+        KmsKeyId: database.keyArn,
+        BackupRetentionPeriod: cfg.database.backupRetentionDays,
+        PreferredBackupWindow: cfg.database.backupWindow,
+        Endpoint: database.writerEndpoint,
+        ReaderEndpoint: database.readerEndpoint,
+        Port: 3306,
         DBClusterMembers: auroraMembers(cfg).map((m) => ({ DBInstanceIdentifier: m.id, IsClusterWriter: m.writer, PromotionTier: 1 })),
         MasterUserSecret: { SecretArn: database.masterSecretArn, SecretStatus: "active", KmsKeyId: database.keyArn },
     };
@@ -272,8 +421,11 @@ export function auroraCluster(cfg: PlatformConfig, outputs: Outputs): DBCluster 
 /** DescribeDBInstances' answer: the writer first, readers spread over the AZs. */
 export function auroraInstances(cfg: PlatformConfig, outputs: Outputs): DBInstance[] {
     return auroraMembers(cfg).map((m) => ({
-        DBInstanceIdentifier: m.id, DBClusterIdentifier: outputs.database.clusterIdentifier, DBInstanceStatus: "available",
-        DBInstanceClass: cfg.database.instanceClass, AvailabilityZone: m.az,
+        DBInstanceIdentifier: m.id,
+        DBClusterIdentifier: outputs.database.clusterIdentifier,
+        DBInstanceStatus: "available",
+        DBInstanceClass: cfg.database.instanceClass,
+        AvailabilityZone: m.az,
     }));
 }
 
@@ -281,25 +433,42 @@ export function replicationGroup(cfg: PlatformConfig, outputs: Outputs): Replica
     const { database } = outputs;
     const multiNode = cfg.cache.nodes >= 2 ? "enabled" : "disabled";
     return {
-        ReplicationGroupId: database.redisReplicationGroupId, Status: "available",
+        ReplicationGroupId: database.redisReplicationGroupId,
+        Status: "available",
         MemberClusters: Array.from({ length: cfg.cache.nodes }, (_, i) => `${database.redisReplicationGroupId}-00${i + 1}`),
-        AutomaticFailover: multiNode, MultiAZ: multiNode,
-        AtRestEncryptionEnabled: true, TransitEncryptionEnabled: true, AuthTokenEnabled: true, KmsKeyId: database.keyArn,
+        AutomaticFailover: multiNode,
+        MultiAZ: multiNode,
+        AtRestEncryptionEnabled: true,
+        TransitEncryptionEnabled: true,
+        AuthTokenEnabled: true,
+        KmsKeyId: database.keyArn,
     };
 }
 
 export function efsFileSystem(cfg: PlatformConfig, outputs: Outputs): FileSystemDescription {
     return {
-        FileSystemId: outputs.storage.fileSystemId, Name: `bbws-efs-${cfg.env}`, LifeCycleState: "available", Encrypted: true, KmsKeyId: outputs.database.keyArn,
-        OwnerId: cfg.accountId, CreationToken: `bbws-efs-${cfg.env}`, CreationTime: new Date("2026-11-01T10:00:00Z"),
-        NumberOfMountTargets: cfg.network.azCount, SizeInBytes: { Value: 6144 }, PerformanceMode: "generalPurpose", ThroughputMode: "elastic", Tags: [],
+        FileSystemId: outputs.storage.fileSystemId,
+        Name: `bbws-efs-${cfg.env}`,
+        LifeCycleState: "available",
+        Encrypted: true,
+        KmsKeyId: outputs.database.keyArn,
+        OwnerId: cfg.accountId,
+        CreationToken: `bbws-efs-${cfg.env}`,
+        CreationTime: new Date("2026-11-01T10:00:00Z"),
+        NumberOfMountTargets: cfg.network.azCount,
+        SizeInBytes: { Value: 6144 },
+        PerformanceMode: "generalPurpose",
+        ThroughputMode: "elastic",
+        Tags: [],
     };
 }
 
 /** One access point per tenant, as the storage layer makes them. */
 export function accessPoints(cfg: PlatformConfig, outputs: Outputs): AccessPointDescription[] {
     return cfg.tenants.map((t) => ({
-        AccessPointId: outputs.storage.accessPointIds[t.id], FileSystemId: outputs.storage.fileSystemId, LifeCycleState: "available",
+        AccessPointId: outputs.storage.accessPointIds[t.id],
+        FileSystemId: outputs.storage.fileSystemId,
+        LifeCycleState: "available",
         PosixUser: { Uid: t.posixId, Gid: t.posixId },
         RootDirectory: { Path: `/tenants/${t.id}`, CreationInfo: { OwnerUid: t.posixId, OwnerGid: t.posixId, Permissions: "0750" } },
         Tags: [{ Key: "Tenant", Value: t.id }],
@@ -310,19 +479,37 @@ export function accessPoints(cfg: PlatformConfig, outputs: Outputs): AccessPoint
 export const healthyProbe: HttpsProbe = async () => ({ statusCode: 200 });
 
 /** Runs one phase's checks with the mocked clients and no waiting between retries. */
-export async function verify(cfg: PlatformConfig, phase: PhaseName, outputs: Outputs, options: { probe?: HttpsProbe; sleeps?: number[] } = {}): Promise<CheckResult[]> {
+export async function verify(
+    cfg: PlatformConfig,
+    phase: PhaseName,
+    outputs: Outputs,
+    options: { probe?: HttpsProbe; sleeps?: number[] } = {},
+): Promise<CheckResult[]> {
     const sleeps = options.sleeps ?? [];
-    const { checks } = await verifyPhase(phase, { env: cfg.env, outputs }, {
-        config: cfg,
-        clients: createClients(cfg.region),
-        probe: options.probe ?? healthyProbe,
-        retry: { sleep: async (ms) => { sleeps.push(ms); } },
-    });
+    const { checks } = await verifyPhase(
+        phase,
+        { env: cfg.env, outputs },
+        {
+            config: cfg,
+            clients: createClients(cfg.region),
+            probe: options.probe ?? healthyProbe,
+            retry: {
+                sleep: async (ms) => {
+                    sleeps.push(ms);
+                },
+            },
+        },
+    );
     return checks;
 }
 
 /** The result of one check, by id. */
-export async function resultOf(cfg: PlatformConfig, id: string, outputs: Outputs, options: { probe?: HttpsProbe } = {}): Promise<CheckResult> {
+export async function resultOf(
+    cfg: PlatformConfig,
+    id: string,
+    outputs: Outputs,
+    options: { probe?: HttpsProbe } = {},
+): Promise<CheckResult> {
     const phase = id.split("-")[0] as PhaseName;
     const found = (await verify(cfg, phase, outputs, options)).find((r) => r.id === id);
     if (!found) throw new Error(`no check '${id}' in phase ${phase}`);

@@ -11,26 +11,47 @@ describe("verify monitoring: alarms", () => {
     beforeEach(() => mockHealthyEnvironment(cfg, outputs));
 
     it("looks alarms up by the environment's bbws-<env>- prefix, following every page", async () => {
-        mocks.cloudwatch.on(DescribeAlarmsCommand)
-            .resolvesOnce({ MetricAlarms: names.slice(0, 5).map((AlarmName) => ({ AlarmName, StateValue: "OK" as const })), NextToken: "t2" })
+        mocks.cloudwatch
+            .on(DescribeAlarmsCommand)
+            .resolvesOnce({
+                MetricAlarms: names.slice(0, 5).map((AlarmName) => ({ AlarmName, StateValue: "OK" as const })),
+                NextToken: "t2",
+            })
             .resolvesOnce({ MetricAlarms: names.slice(5).map((AlarmName) => ({ AlarmName, StateValue: "OK" as const })) });
-        expect(await resultOf(cfg, "monitoring-alarms-exist", outputs)).to.deep.include({ status: "pass", detail: `${names.length} alarms present` });
+        expect(await resultOf(cfg, "monitoring-alarms-exist", outputs)).to.deep.include({
+            status: "pass",
+            detail: `${names.length} alarms present`,
+        });
         const inputs = mocks.cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);
-        expect(inputs.map((i) => [i.AlarmNamePrefix, i.NextToken])).to.deep.equal([["bbws-sit-", undefined], ["bbws-sit-", "t2"]]);
+        expect(inputs.map((i) => [i.AlarmNamePrefix, i.NextToken])).to.deep.equal([
+            ["bbws-sit-", undefined],
+            ["bbws-sit-", "t2"],
+        ]);
         expect(inputs[0].AlarmTypes).to.have.members(["MetricAlarm", "CompositeAlarm"]);
     });
 
     it("fails when an alarm the stack created is gone, naming it", async () => {
-        mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: names.slice(1).map((AlarmName) => ({ AlarmName, StateValue: "OK" as const })) });
-        expect(await resultOf(cfg, "monitoring-alarms-exist", outputs)).to.deep.include({ status: "fail", detail: `1 of ${names.length} alarms missing: ${names[0]}` });
+        mocks.cloudwatch
+            .on(DescribeAlarmsCommand)
+            .resolves({ MetricAlarms: names.slice(1).map((AlarmName) => ({ AlarmName, StateValue: "OK" as const })) });
+        expect(await resultOf(cfg, "monitoring-alarms-exist", outputs)).to.deep.include({
+            status: "fail",
+            detail: `1 of ${names.length} alarms missing: ${names[0]}`,
+        });
     });
 
     it("warns, but does not fail, when an alarm is in ALARM", async () => {
         mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({
-            MetricAlarms: names.map((AlarmName, i) => ({ AlarmName, StateValue: i === 2 ? "ALARM" as const : i === 3 ? "INSUFFICIENT_DATA" as const : "OK" as const })),
+            MetricAlarms: names.map((AlarmName, i) => ({
+                AlarmName,
+                StateValue: i === 2 ? ("ALARM" as const) : i === 3 ? ("INSUFFICIENT_DATA" as const) : ("OK" as const),
+            })),
         });
         const result = await resultOf(cfg, "monitoring-alarms-quiet", outputs);
-        expect(result).to.deep.include({ status: "warn", detail: `in ALARM: ${names[2]} (${names.length - 2} OK, 1 INSUFFICIENT_DATA, 1 ALARM)` });
+        expect(result).to.deep.include({
+            status: "warn",
+            detail: `in ALARM: ${names[2]} (${names.length - 2} OK, 1 INSUFFICIENT_DATA, 1 ALARM)`,
+        });
     });
 });
 
@@ -41,16 +62,22 @@ describe("verify monitoring: topics and subscriptions", () => {
     beforeEach(() => mockHealthyEnvironment(cfg, outputs));
 
     it("fails a missing topic and an unencrypted one", async () => {
-        mocks.sns.on(GetTopicAttributesCommand, { TopicArn: criticalTopicArn })
+        mocks.sns
+            .on(GetTopicAttributesCommand, { TopicArn: criticalTopicArn })
             .rejects(new NotFoundException({ message: "Topic does not exist", $metadata: { httpStatusCode: 404 } }));
         mocks.sns.on(GetTopicAttributesCommand, { TopicArn: alertsTopicArn }).resolves({ Attributes: { TopicArn: alertsTopicArn } });
         const result = await resultOf(cfg, "monitoring-topics-exist", outputs);
-        expect(result).to.deep.include({ status: "fail", detail: `alerts topic ${alertsTopicArn} is not encrypted; critical topic ${criticalTopicArn} not found` });
+        expect(result).to.deep.include({
+            status: "fail",
+            detail: `alerts topic ${alertsTopicArn} is not encrypted; critical topic ${criticalTopicArn} not found`,
+        });
     });
 
     it("warns, but does not fail, about an email that has not confirmed or is not subscribed", async () => {
         mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: alertsTopicArn }).resolves({
-            Subscriptions: [{ SubscriptionArn: "PendingConfirmation", Protocol: "email", Endpoint: "platform-sit@bbws.io", TopicArn: alertsTopicArn }],
+            Subscriptions: [
+                { SubscriptionArn: "PendingConfirmation", Protocol: "email", Endpoint: "platform-sit@bbws.io", TopicArn: alertsTopicArn },
+            ],
         });
         mocks.sns.on(ListSubscriptionsByTopicCommand, { TopicArn: criticalTopicArn }).resolves({ Subscriptions: [] });
         const result = await resultOf(cfg, "monitoring-subscriptions-confirmed", outputs);
@@ -67,12 +94,20 @@ describe("verify monitoring: dashboard", () => {
     beforeEach(() => mockHealthyEnvironment(cfg, outputs));
 
     it("fails a dashboard that does not exist", async () => {
-        mocks.cloudwatch.on(GetDashboardCommand).rejects(new DashboardNotFoundError({ message: "Dashboard bbws-prod does not exist", $metadata: { httpStatusCode: 404 } }));
-        expect(await resultOf(cfg, "monitoring-dashboard", outputs)).to.deep.include({ status: "fail", detail: "dashboard bbws-prod not found" });
+        mocks.cloudwatch
+            .on(GetDashboardCommand)
+            .rejects(new DashboardNotFoundError({ message: "Dashboard bbws-prod does not exist", $metadata: { httpStatusCode: 404 } }));
+        expect(await resultOf(cfg, "monitoring-dashboard", outputs)).to.deep.include({
+            status: "fail",
+            detail: "dashboard bbws-prod not found",
+        });
     });
 
     it("fails a dashboard with no widgets", async () => {
         mocks.cloudwatch.on(GetDashboardCommand).resolves({ DashboardName: "bbws-prod", DashboardBody: JSON.stringify({ widgets: [] }) });
-        expect(await resultOf(cfg, "monitoring-dashboard", outputs)).to.deep.include({ status: "fail", detail: "bbws-prod has no widgets" });
+        expect(await resultOf(cfg, "monitoring-dashboard", outputs)).to.deep.include({
+            status: "fail",
+            detail: "bbws-prod has no widgets",
+        });
     });
 });

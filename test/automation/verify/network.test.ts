@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import {
-    DescribeNatGatewaysCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, SecurityGroup,
+    DescribeNatGatewaysCommand,
+    DescribeSecurityGroupsCommand,
+    DescribeSubnetsCommand,
+    DescribeVpcsCommand,
+    EC2Client,
+    SecurityGroup,
 } from "@aws-sdk/client-ec2";
 import type { PlatformConfig } from "../../../src/config";
 import { configFor, ENVIRONMENTS } from "../../support/pulumi";
@@ -13,8 +18,11 @@ async function groupsWith(cfg: PlatformConfig, groupId: string, change: (g: Secu
 }
 
 const worldOpen = (port: number, range: { CidrIp?: string; CidrIpv6?: string } = { CidrIp: "0.0.0.0/0" }) => ({
-    IpProtocol: "tcp", FromPort: port, ToPort: port,
-    IpRanges: range.CidrIp ? [{ CidrIp: range.CidrIp }] : [], Ipv6Ranges: range.CidrIpv6 ? [{ CidrIpv6: range.CidrIpv6 }] : [],
+    IpProtocol: "tcp",
+    FromPort: port,
+    ToPort: port,
+    IpRanges: range.CidrIp ? [{ CidrIp: range.CidrIp }] : [],
+    Ipv6Ranges: range.CidrIpv6 ? [{ CidrIpv6: range.CidrIpv6 }] : [],
 });
 
 describe("verify network: subnets in every configured AZ", () => {
@@ -26,9 +34,21 @@ describe("verify network: subnets in every configured AZ", () => {
             const azs = availabilityZones(cfg);
             mocks.ec2.on(DescribeSubnetsCommand).resolves({
                 Subnets: [
-                    ...outputs.network.publicSubnetIds.map((id: string, i: number) => ({ SubnetId: id, AvailabilityZone: azs[i], State: "available" as const })),
-                    ...outputs.network.privateSubnetIds.map((id: string) => ({ SubnetId: id, AvailabilityZone: azs[0], State: "available" as const })),
-                    ...outputs.network.isolatedSubnetIds.map((id: string, i: number) => ({ SubnetId: id, AvailabilityZone: azs[i], State: "available" as const })),
+                    ...outputs.network.publicSubnetIds.map((id: string, i: number) => ({
+                        SubnetId: id,
+                        AvailabilityZone: azs[i],
+                        State: "available" as const,
+                    })),
+                    ...outputs.network.privateSubnetIds.map((id: string) => ({
+                        SubnetId: id,
+                        AvailabilityZone: azs[0],
+                        State: "available" as const,
+                    })),
+                    ...outputs.network.isolatedSubnetIds.map((id: string, i: number) => ({
+                        SubnetId: id,
+                        AvailabilityZone: azs[i],
+                        State: "available" as const,
+                    })),
                 ],
             });
             const result = await resultOf(cfg, "network-subnets-per-az", outputs);
@@ -45,7 +65,9 @@ describe("verify network: VPC and subnets", () => {
     beforeEach(() => mockHealthyEnvironment(cfg, outputs));
 
     it("fails a VPC that is still pending, or has another range than configured", async () => {
-        mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: outputs.network.vpcId, CidrBlock: "10.99.0.0/16", State: "pending" }] });
+        mocks.ec2
+            .on(DescribeVpcsCommand)
+            .resolves({ Vpcs: [{ VpcId: outputs.network.vpcId, CidrBlock: "10.99.0.0/16", State: "pending" }] });
         const result = await resultOf(cfg, "network-vpc-available", outputs);
         expect(result.status).to.equal("fail");
         expect(result.detail).to.include("is pending, expected available").and.include("10.99.0.0/16, expected 10.20.0.0/16");
@@ -55,9 +77,16 @@ describe("verify network: VPC and subnets", () => {
         const azs = availabilityZones(cfg);
         mocks.ec2.on(DescribeSubnetsCommand).resolves({
             Subnets: [
-                ...[...outputs.network.publicSubnetIds, ...outputs.network.privateSubnetIds].map((id: string, i: number) =>
-                    ({ SubnetId: id, AvailabilityZone: azs[i % azs.length], State: "available" as const })),
-                ...outputs.network.isolatedSubnetIds.map((id: string, i: number) => ({ SubnetId: id, AvailabilityZone: ["eu-west-1b", "eu-west-1c"][i], State: "available" as const })),
+                ...[...outputs.network.publicSubnetIds, ...outputs.network.privateSubnetIds].map((id: string, i: number) => ({
+                    SubnetId: id,
+                    AvailabilityZone: azs[i % azs.length],
+                    State: "available" as const,
+                })),
+                ...outputs.network.isolatedSubnetIds.map((id: string, i: number) => ({
+                    SubnetId: id,
+                    AvailabilityZone: ["eu-west-1b", "eu-west-1c"][i],
+                    State: "available" as const,
+                })),
             ],
         });
         const result = await resultOf(cfg, "network-subnets-per-az", outputs);
@@ -69,8 +98,11 @@ describe("verify network: VPC and subnets", () => {
         const azs = availabilityZones(cfg);
         mocks.ec2.on(DescribeSubnetsCommand).resolves({
             Subnets: [
-                ...[...outputs.network.publicSubnetIds, ...outputs.network.privateSubnetIds].map((id: string, i: number) =>
-                    ({ SubnetId: id, AvailabilityZone: azs[i % azs.length], State: "available" as const })),
+                ...[...outputs.network.publicSubnetIds, ...outputs.network.privateSubnetIds].map((id: string, i: number) => ({
+                    SubnetId: id,
+                    AvailabilityZone: azs[i % azs.length],
+                    State: "available" as const,
+                })),
                 ...rest.map((id) => ({ SubnetId: id, AvailabilityZone: azs[1], State: "available" as const })),
             ],
         });
@@ -144,7 +176,10 @@ describe("verify network: security groups", () => {
 
     it("fails when a tenant group is open to ::/0 on all traffic", async () => {
         const sg = outputs.network.tenantSecurityGroupIds.aupairhive;
-        const groups = await groupsWith(cfg, sg, (g) => ({ ...g, IpPermissions: [{ IpProtocol: "-1", Ipv6Ranges: [{ CidrIpv6: "::/0" }] }] }));
+        const groups = await groupsWith(cfg, sg, (g) => ({
+            ...g,
+            IpPermissions: [{ IpProtocol: "-1", Ipv6Ranges: [{ CidrIpv6: "::/0" }] }],
+        }));
         mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
         const result = await resultOf(cfg, "network-no-open-ingress", outputs);
         expect(result).to.include({ status: "fail" });
@@ -162,7 +197,10 @@ describe("verify network: security groups", () => {
 
     it("passes the load balancer open to IPv6 on 443", async () => {
         const alb = outputs.network.securityGroupIds.loadBalancer;
-        const groups = await groupsWith(cfg, alb, (g) => ({ ...g, IpPermissions: [...g.IpPermissions!, worldOpen(443, { CidrIpv6: "::/0" })] }));
+        const groups = await groupsWith(cfg, alb, (g) => ({
+            ...g,
+            IpPermissions: [...g.IpPermissions!, worldOpen(443, { CidrIpv6: "::/0" })],
+        }));
         mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
         expect(await resultOf(cfg, "network-no-open-ingress", outputs)).to.include({ status: "pass" });
     });

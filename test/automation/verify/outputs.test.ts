@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { MissingOutputError, StackOutputs } from "../../../automation/verify/check";
 
 describe("stack outputs are read by typed paths (PlatformOutputs in src/program.ts)", () => {
-    const outputs = new StackOutputs({ network: { vpcId: "vpc-0123", publicSubnetIds: ["subnet-1"], tenantSecurityGroupIds: { shop: "sg-1" } } });
+    const outputs = new StackOutputs({
+        network: { vpcId: "vpc-0123", publicSubnetIds: ["subnet-1"], tenantSecurityGroupIds: { shop: "sg-1" } },
+    });
 
     it("reads a string, a list and a per-tenant entry by their paths", () => {
         expect(outputs.string("network.vpcId")).to.equal("vpc-0123");
@@ -11,7 +13,10 @@ describe("stack outputs are read by typed paths (PlatformOutputs in src/program.
     });
 
     it("names the exact key a stack rolled out by an older commit lacks", () => {
-        expect(() => outputs.string("network.securityGroupIds.database")).to.throw(MissingOutputError, /`network.securityGroupIds.database` is missing/);
+        expect(() => outputs.string("network.securityGroupIds.database")).to.throw(
+            MissingOutputError,
+            /`network.securityGroupIds.database` is missing/,
+        );
     });
 
     it("refuses at compile time a path the program does not export, or one of the wrong kind (tsc runs before the tests)", () => {

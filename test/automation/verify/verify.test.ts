@@ -9,7 +9,13 @@ import { CHECKS } from "../../../automation/verify";
 import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../../support/pulumi";
 import { auroraCluster, mockHealthyEnvironment, mocks, outputsFor, resultOf, verify, without } from "./fixtures";
 
-const throttled = () => new EC2ServiceException({ name: "RequestLimitExceeded", $fault: "client", $metadata: { httpStatusCode: 503 }, message: "Request limit exceeded." });
+const throttled = () =>
+    new EC2ServiceException({
+        name: "RequestLimitExceeded",
+        $fault: "client",
+        $metadata: { httpStatusCode: 503 },
+        message: "Request limit exceeded.",
+    });
 
 describe("verification: the check pack", () => {
     it("has checks for every phase of the registry, and only those", () => {
@@ -109,23 +115,50 @@ describe("verification: transient AWS errors and throttling", () => {
     });
 
     it("treats ECS ThrottlingException and HTTP 429 as throttling too", async () => {
-        mocks.ecs.on(DescribeClustersCommand).rejects(new ECSServiceException({ name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400 }, message: "Rate exceeded" }));
+        mocks.ecs.on(DescribeClustersCommand).rejects(
+            new ECSServiceException({
+                name: "ThrottlingException",
+                $fault: "client",
+                $metadata: { httpStatusCode: 400 },
+                message: "Rate exceeded",
+            }),
+        );
         expect(await resultOf(cfg, "ecs-cluster-active", outputs)).to.include({ status: "warn" });
-        mocks.ecs.on(DescribeClustersCommand).rejects(new ECSServiceException({ name: "TooManyRequests", $fault: "client", $metadata: { httpStatusCode: 429 }, message: "Slow down" }));
+        mocks.ecs.on(DescribeClustersCommand).rejects(
+            new ECSServiceException({
+                name: "TooManyRequests",
+                $fault: "client",
+                $metadata: { httpStatusCode: 429 },
+                message: "Slow down",
+            }),
+        );
         expect(await resultOf(cfg, "ecs-cluster-active", outputs)).to.include({ status: "warn" });
     });
 
     it("retries a server error and passes when the next answer is good", async () => {
-        const serverError = new RDSServiceException({ name: "InternalFailure", $fault: "server", $metadata: { httpStatusCode: 500 }, message: "internal failure" });
-        mocks.rds.on(DescribeDBClustersCommand).rejectsOnce(serverError).resolves({ DBClusters: [auroraCluster(cfg, outputs)] });
+        const serverError = new RDSServiceException({
+            name: "InternalFailure",
+            $fault: "server",
+            $metadata: { httpStatusCode: 500 },
+            message: "internal failure",
+        });
+        mocks.rds
+            .on(DescribeDBClustersCommand)
+            .rejectsOnce(serverError)
+            .resolves({ DBClusters: [auroraCluster(cfg, outputs)] });
         expect(await resultOf(cfg, "database-aurora-available", outputs)).to.include({ status: "pass" });
         expect(mocks.rds.commandCalls(DescribeDBClustersCommand)).to.have.length(2);
     });
 
     it("fails at once, without retrying, on an error that asking again will not fix", async () => {
-        mocks.rds.on(DescribeDBClustersCommand).rejects(new RDSServiceException({
-            name: "DBClusterNotFoundFault", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "DBCluster bbws-aurora-sit not found.",
-        }));
+        mocks.rds.on(DescribeDBClustersCommand).rejects(
+            new RDSServiceException({
+                name: "DBClusterNotFoundFault",
+                $fault: "client",
+                $metadata: { httpStatusCode: 404 },
+                message: "DBCluster bbws-aurora-sit not found.",
+            }),
+        );
         const result = await resultOf(cfg, "database-aurora-available", outputs);
         expect(result.status).to.equal("fail");
         expect(result.detail).to.equal("could not verify: DBClusterNotFoundFault: DBCluster bbws-aurora-sit not found.");
