@@ -82,8 +82,10 @@ module.exports = {
         {
             name: "gates-are-pure",
             severity: "error",
-            comment: "Gates are data plus pure checks (STYLE.md 6): no I/O, no SDK, no engine. They read facts others gathered.",
-            from: { path: "^automation/gates\\.ts$" },
+            comment: "Gates are data plus pure checks (STYLE.md 6): no I/O, no SDK, no engine. They read facts others gathered. " +
+                "What gates.ts may import at run time (targets, plan-steps, replacement) is held to the same rule, so purity " +
+                "is checked all the way down, not one import deep.",
+            from: { path: "^automation/(gates|targets|plan-steps|replacement)\\.ts$" },
             to: {
                 dependencyTypesNot: ["type-only"],
                 pathNot: "^src/phases\\.ts$|^automation/(plan-steps|replacement|targets)\\.ts$",
