@@ -44,6 +44,25 @@ module.exports = {
             to: { path: "^(src|automation|test)/", pathNot: "^src/(config|images)\\.ts$" },
         },
         {
+            name: "program-imports-config-phases-layers",
+            severity: "error",
+            comment: "The program (src/program.ts, src/index.ts) composes config, the phase registry and the layers; " +
+                "not the policy pack (the real CLI loads that alone), not the driver, not anything else of ours.",
+            from: { path: "^src/(program|index)\\.ts$" },
+            to: {
+                dependencyTypes: ["local"],
+                pathNot: "^src/(phases|config|aws-provider-config|images|load-config|program)\\.ts$|^components/",
+            },
+        },
+        {
+            name: "layers-only-through-program",
+            severity: "error",
+            comment: "src/program.ts is the one door to the layers: another module of src/ importing components/ " +
+                "(a src/layers.ts re-exporting one) would hand them to the driver past driver-not-layers.",
+            from: { path: "^src/", pathNot: "^src/program\\.ts$" },
+            to: { path: "^components/" },
+        },
+        {
             name: "program-not-driver",
             severity: "error",
             comment: "The program (src/) is what `pulumi preview` runs; the driver (automation/) runs it, not the other way round.",

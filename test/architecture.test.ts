@@ -46,6 +46,8 @@ const BROKEN: Readonly<Record<string, string>> = {
     "phases-import-nothing": "src/phases.ts → src/config.ts",
     "config-below-program": "src/aws-provider-config.ts → src/policy/rule.ts",
     "layers-see-only-config": "components/network.ts → src/load-config.ts",
+    "program-imports-config-phases-layers": "src/index.ts → src/policy/rule.ts",
+    "layers-only-through-program": "src/layers.ts → components/network.ts",
     "program-not-driver": "src/policy/report.ts → automation/table.ts",
     "policy-pack-self-contained": "src/policy/waivers.ts → src/config.ts",
     "driver-not-layers": "automation/verify/ecs.ts → components/network.ts",
@@ -80,6 +82,11 @@ function violatingTree(): string {
         "src/aws-provider-config.ts": "import { RULES } from './policy/rule';\nexport const provider = RULES;\n",
         "src/program.ts":
             "import { vpc } from '../components/network';\nimport { PHASES } from './phases';\nexport const createPlatform = () => [vpc, PHASES];\n",
+        // program-imports-config-phases-layers; the program itself is open to it
+        "src/index.ts":
+            "import { createPlatform } from './program';\nimport { RULES } from './policy/rule';\nexport const stack = [createPlatform, RULES];\n",
+        // layers-only-through-program: a second door to the layers, past src/program.ts
+        "src/layers.ts": "export { vpc } from '../components/network';\n",
         "src/policy/rule.ts": "export const RULES: string[] = [];\n",
         // program-not-driver
         "src/policy/report.ts": "import { renderTable } from '../../automation/table';\nexport const report = renderTable;\n",
