@@ -114,7 +114,8 @@ module.exports = {
             name: "one-engine-adapter",
             severity: "error",
             comment: "Only automation/local-engine.ts loads the Automation API; everything else uses the Engine interface " +
-                "(automation/engine.ts), so it can be tested against a fake.",
+                "(automation/engine.ts), so it can be tested against a fake. The root @pulumi/pulumi also exports it as " +
+                "`automation`, a property access this check cannot see: test/architecture.test.ts scans for that.",
             from: { path: "^automation/", pathNot: "^automation/local-engine\\.ts$" },
             to: { path: "@pulumi/pulumi/automation", dependencyTypesNot: ["type-only"] },
         },

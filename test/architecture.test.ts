@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import { PROJECT_DIR } from "./support/pulumi";
 import { tempDir } from "./support/temp";
 
@@ -141,6 +142,58 @@ function violatingTree(): string {
 /** `from → to`, with a package's path from its `node_modules/` on, wherever the symlink leads. */
 const edge = (v: Violation): string => `${v.from} → ${v.to.replace(/^.*?node_modules\//, "node_modules/")}`;
 
+/** The one module that may use the Automation API (rule one-engine-adapter). */
+const ENGINE_ADAPTER = "automation/local-engine.ts";
+/** The Automation API's entry points, by the names code would reach them with. */
+const ENGINE_ENTRY_POINTS = new Set(["LocalWorkspace", "RemoteWorkspace", "PulumiCommand"]);
+
+/**
+ * Where `text` reaches the Automation API past what dependency-cruiser sees: the root `@pulumi/pulumi`
+ * exports it as `automation` too, so `import * as p from "@pulumi/pulumi"; p.automation.LocalWorkspace`
+ * is an import of an allowed package followed by a property access. Flags, as `file:line: what`, any
+ * `.automation` or `["automation"]`, any `automation` imported or destructured by name, and any
+ * LocalWorkspace, RemoteWorkspace or PulumiCommand named in code; comments, strings and types are
+ * skipped (types load nothing, as the rule's `type-only` exemption says).
+ */
+function automationApiUses(file: string, text: string): string[] {
+    const kind = /\.tsx?$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
+    const found: string[] = [];
+    const flag = (node: ts.Node, what: string): void => {
+        found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}: ${what}`);
+    };
+    const named = (name: ts.Node | undefined): boolean =>
+        !!name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) && name.text === "automation";
+    const visit = (node: ts.Node): void => {
+        // A class's `extends` clause is a value, although the compiler files it with the types.
+        if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
+        if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
+        if (ts.isImportDeclaration(node) && node.importClause?.isTypeOnly) return;
+        if ((ts.isImportSpecifier(node) || ts.isExportSpecifier(node)) && node.isTypeOnly) return;
+        if (ts.isPropertyAccessExpression(node) && node.name.text === "automation") flag(node, ".automation");
+        else if (ts.isElementAccessExpression(node) && named(node.argumentExpression)) flag(node, '["automation"]');
+        else if (
+            (ts.isImportSpecifier(node) || ts.isExportSpecifier(node) || ts.isBindingElement(node)) &&
+            named(node.propertyName ?? node.name)
+        )
+            flag(node, "automation by name");
+        else if (ts.isIdentifier(node) && ENGINE_ENTRY_POINTS.has(node.text)) flag(node, node.text);
+        ts.forEachChild(node, visit);
+    };
+    visit(source);
+    return found;
+}
+
+/** The product's code files under `dir` (relative to the project): by extension, or a `node` shebang. */
+function productCode(dir: string): string[] {
+    return fs.readdirSync(path.join(PROJECT_DIR, dir), { withFileTypes: true }).flatMap((e) => {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) return productCode(rel);
+        if (/\.(ts|js|cjs|mjs)$/.test(e.name)) return [rel];
+        return path.extname(e.name) === "" && /^#!.*\bnode\b/.test(fs.readFileSync(path.join(PROJECT_DIR, rel), "utf8")) ? [rel] : [];
+    });
+}
+
 describe("architecture: the import rules are enforced", function () {
     this.timeout(60_000);
 
@@ -180,6 +233,56 @@ describe("architecture: the import rules are enforced", function () {
         it("must report nothing else: what the rules allow (ok.ts, the allowed imports beside each break) passes", () => {
             expect(found.filter((v) => v.from.endsWith("/ok.ts"))).to.deep.equal([]);
             expect(found.map(edge)).to.have.lengthOf(RULES.length);
+        });
+    });
+
+    describe("one engine adapter, past imports: the Automation API through the root @pulumi/pulumi (a syntax scan)", () => {
+        it("finds p.automation.LocalWorkspace, and `automation` imported, required or destructured by name", () => {
+            const text = [
+                'import * as p from "@pulumi/pulumi";',
+                "const w = p.automation.LocalWorkspace.create({});",
+                'import { automation } from "@pulumi/pulumi";',
+                'const { automation: a } = require("@pulumi/pulumi");',
+                'const b = (await import("@pulumi/pulumi"))["automation"];',
+                "class Mine extends p.automation.LocalWorkspace {}",
+            ].join("\n");
+            expect(automationApiUses("automation/rollout.ts", text)).to.deep.equal([
+                "automation/rollout.ts:2: .automation",
+                "automation/rollout.ts:2: LocalWorkspace",
+                "automation/rollout.ts:3: automation by name",
+                "automation/rollout.ts:4: automation by name",
+                'automation/rollout.ts:5: ["automation"]',
+                "automation/rollout.ts:6: .automation",
+                "automation/rollout.ts:6: LocalWorkspace",
+            ]);
+            expect(
+                automationApiUses("automation/rehearsal-engine/bin/pulumi.cjs", 'require("@pulumi/pulumi").automation;'),
+            ).to.have.lengthOf(1);
+        });
+
+        it("lets through comments, strings, types and an `automation` key of our own", () => {
+            const text = [
+                "/** Through the real `LocalWorkspace` adapter; `p.automation` is local-engine.ts's. */",
+                'import type { PulumiCommand } from "@pulumi/pulumi/automation";',
+                'import type * as p from "@pulumi/pulumi";',
+                "type W = typeof p.automation.LocalWorkspace;",
+                "export interface E { readonly cmd: PulumiCommand }",
+                'const says = "PulumiCommand.get({ root }) runs <root>/bin/pulumi";',
+                'const owner = { automation: "driver" };',
+            ].join("\n");
+            expect(automationApiUses("automation/engine.ts", text)).to.deep.equal([]);
+        });
+
+        it(`the project's product code uses none outside ${ENGINE_ADAPTER}, which does`, () => {
+            const uses = (file: string) => automationApiUses(file, fs.readFileSync(path.join(PROJECT_DIR, file), "utf8"));
+            const files = ["src", "components", "automation"].flatMap(productCode);
+            expect(files).to.include.members([
+                ENGINE_ADAPTER,
+                "automation/rehearsal-engine/bin/pulumi.cjs",
+                "automation/rehearsal-engine/bin/pulumi",
+            ]);
+            expect(files.filter((f) => f !== ENGINE_ADAPTER).flatMap(uses)).to.deep.equal([]);
+            expect(uses(ENGINE_ADAPTER)).to.not.deep.equal([]);
         });
     });
 
