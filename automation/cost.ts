@@ -255,10 +255,10 @@ export function tasksByProvider(
 
 /** The service's task count for the estimate: its auto-scaling minimum, else its desired count. */
 function serviceTasks(service: SynthResource, all: readonly SynthResource[]): { tasks: number; basis: string } {
-    const id = `service/${String(service.inputs.cluster ?? "")
-        .split("/")
-        .pop()}/${service.inputs.name}`;
-    const target = all.find((r) => r.type === "aws:appautoscaling/target:Target" && r.inputs.resourceId === id);
+    // The target whose `resourceId` the engine records as coming from this service (it also comes from the cluster).
+    const target = all.find(
+        (r) => r.type === "aws:appautoscaling/target:Target" && (r.propertyDependencies.resourceId ?? []).includes(service.urn),
+    );
     return target
         ? {
               tasks: num(target.inputs.minCapacity),
@@ -267,12 +267,10 @@ function serviceTasks(service: SynthResource, all: readonly SynthResource[]): { 
         : { tasks: num(service.inputs.desiredCount, 1), basis: `tasks = desiredCount ${num(service.inputs.desiredCount, 1)}` };
 }
 
+/** The task definition the service's `taskDefinition` input came from, as the engine records it. */
 function taskDefinitionOf(service: SynthResource, all: readonly SynthResource[]): SynthResource | undefined {
-    const family = String(service.inputs.taskDefinition ?? "")
-        .split("/")
-        .pop()
-        ?.split(":")[0];
-    return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.family === family);
+    const sources = new Set(service.propertyDependencies.taskDefinition ?? []);
+    return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && sources.has(r.urn));
 }
 
 /** vCPUs the service runs at the estimate's task count: the basis of each tenant's share. */

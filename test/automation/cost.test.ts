@@ -62,34 +62,56 @@ const synthOf = (...resources: SynthResource[]): SynthResult => ({ project: "p",
 const estimate = (synth: SynthResult, cost = DEFAULTS) => estimateCost(synth, { region: REGION, cost, prices: TABLE });
 const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1e6) / 1e6);
 
-/** A service of `tasks` tasks (its auto-scaling minimum) of 0.5 vCPU / 1 GB, for tenant `tenant`. */
+/** `r` with the engine's record that input `key` came from `sources`. */
+function fedBy(r: SynthResource, key: string, ...sources: SynthResource[]): SynthResource {
+    const urns = sources.map((x) => x.urn);
+    return {
+        ...r,
+        dependencies: [...new Set([...r.dependencies, ...urns])],
+        propertyDependencies: { ...r.propertyDependencies, [key]: urns },
+    };
+}
+
+/**
+ * A service of `tasks` tasks (its auto-scaling minimum) of 0.5 vCPU / 1 GB, for tenant `tenant`. Its
+ * ARNs and names match nothing: the estimate must follow the engine's dependencies, not rebuild them.
+ */
 function service(tenant: string, tasks: number, strategy: unknown[]): SynthResource[] {
-    return [
-        res(
-            "aws:ecs/taskDefinition:TaskDefinition",
-            `ecs-${tenant}-task`,
-            { family: `wp-${tenant}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: "X86_64" } },
-            "ecs",
-        ),
+    const cluster = res("aws:ecs/cluster:Cluster", `ecs-cluster-of-${tenant}`, {}, "ecs");
+    const task = res(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        `ecs-${tenant}-task`,
+        { family: `wp-${tenant}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: "X86_64" } },
+        "ecs",
+    );
+    const svc = fedBy(
         res(
             "aws:ecs/service:Service",
             `ecs-${tenant}-service`,
             {
                 name: `wp-${tenant}`,
-                cluster: "arn:aws:ecs:x:1:cluster/c",
-                taskDefinition: `arn:aws:ecs:x:1:task-definition/wp-${tenant}:1`,
+                cluster: "arn:aws:ecs:x:1:cluster/unknown",
+                taskDefinition: "arn:aws:ecs:x:1:task-definition/not-its-family:1",
                 capacityProviderStrategies: strategy,
                 tags: { Tenant: tenant },
             },
             "ecs",
         ),
+        "taskDefinition",
+        task,
+    );
+    const target = fedBy(
         res(
             "aws:appautoscaling/target:Target",
             `ecs-${tenant}-scaling`,
-            { resourceId: `service/c/wp-${tenant}`, minCapacity: tasks, maxCapacity: 10 },
+            { resourceId: "service/x/y", minCapacity: tasks, maxCapacity: 10 },
             "ecs",
         ),
-    ];
+        "resourceId",
+        cluster,
+        svc,
+    );
+    return [task, svc, target];
 }
 
 describe("cost estimate", () => {
@@ -143,6 +165,26 @@ describe("cost estimate", () => {
                 ["fargateSpot.X86_64.gbHour", 1095, 1.314],
             ]);
             expect(e.lines.every((l) => l.assumption.includes("minCapacity 3"))).to.equal(true);
+        });
+
+        it("takes a service's task definition and scaling target from the engine's dependencies, not from ARNs and names", () => {
+            const [task, svc, target] = service("shop", 3, []);
+            // Decoys a rebuilt ARN or resourceId would pick: the family and resourceId the service's inputs spell.
+            const bigTask = res("aws:ecs/taskDefinition:TaskDefinition", "decoy-task", {
+                family: "not-its-family",
+                cpu: "4096",
+                memory: "8192",
+            });
+            const wideTarget = res("aws:appautoscaling/target:Target", "decoy-target", {
+                resourceId: "service/unknown/wp-shop",
+                minCapacity: 9,
+            });
+            const e = estimate(synthOf(bigTask, wideTarget, task, svc, target));
+            expect(e.lines.map((l) => [l.priceKey, l.quantity])).to.deep.equal([
+                ["fargate.X86_64.vcpuHour", 3 * 0.5 * 730],
+                ["fargate.X86_64.gbHour", 3 * 1 * 730],
+            ]);
+            expect(e.tenants.map((t) => [t.tenant, t.vcpu])).to.deep.equal([["shop", 1.5]]);
         });
 
         it("a log group holds a month's ingestion for its retention: 2 GB kept 45 days is 3 GB-month", () => {
