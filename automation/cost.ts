@@ -135,7 +135,8 @@ export interface CostEstimate {
 
 /**
  * Types that cost nothing by themselves, each with the reason. A type is either here or in
- * `PRICERS`; a type in neither fails the estimate (`UnknownResourceTypeError`).
+ * `PRICERS` (components with children and providers aside: `resourceFreeReason`); a type in neither
+ * fails the estimate (`UnknownResourceTypeError`).
  */
 export const FREE_TYPES: Readonly<Record<string, string>> = {
     "pulumi:pulumi:Stack": "the Pulumi stack is not an AWS resource",
@@ -187,11 +188,9 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:backup/selection:Selection": "the recovery points are priced on the backup plan",
 };
 
-/** A type prefix (component and provider tokens) that is never an AWS charge. */
-const FREE_PREFIXES: ReadonlyArray<readonly [string, string]> = [
-    ["bbws:", "a component of this program, not an AWS resource"],
-    ["pulumi:providers:", "a Pulumi provider, not an AWS resource"],
-];
+const PROVIDER_PREFIX = "pulumi:providers:";
+const PROVIDER_REASON = "a Pulumi provider, not an AWS resource";
+const COMPONENT_REASON = "a component of this program, not an AWS resource";
 
 /** A resource type the estimate neither prices nor lists as free: add it to `PRICERS` or `FREE_TYPES`. */
 export class UnknownResourceTypeError extends Error {
@@ -204,9 +203,19 @@ export class UnknownResourceTypeError extends Error {
     }
 }
 
-/** Why a type is free, or undefined when it is not. */
+/** Why every resource of a type is free (`FREE_TYPES`, and providers), or undefined when it is not. */
 export function freeReason(type: string): string | undefined {
-    return FREE_TYPES[type] ?? FREE_PREFIXES.find(([prefix]) => type.startsWith(prefix))?.[1];
+    return FREE_TYPES[type] ?? (type.startsWith(PROVIDER_PREFIX) ? PROVIDER_REASON : undefined);
+}
+
+/**
+ * Why one resource of the synth is free, or undefined when it is not: its type's reason, or it is a
+ * component (`custom: false`, whatever its type token) with children in the synth, which are priced on
+ * their own. A component without children is not free: a remote component (awsx's `Vpc`) creates its
+ * resources inside its provider, out of the mock run's sight, so only a pricer can account for them.
+ */
+export function resourceFreeReason(r: SynthResource, all: readonly SynthResource[]): string | undefined {
+    return freeReason(r.type) ?? (!r.custom && all.some((x) => x.parent === r.urn) ? COMPONENT_REASON : undefined);
 }
 
 /** What a pricer sees: the whole synth (to follow references), the assumptions, and how to make a line. */
@@ -601,7 +610,7 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
     const prices = options.prices ?? PRICES;
     const all = synth.resources;
     const tenants = tenantIds(all);
-    const unknown = [...new Set(all.map((r) => r.type).filter((t) => !PRICERS[t] && freeReason(t) === undefined))];
+    const unknown = [...new Set(all.filter((r) => !PRICERS[r.type] && resourceFreeReason(r, all) === undefined).map((r) => r.type))];
     if (unknown.length > 0) throw new UnknownResourceTypeError(unknown);
 
     const ctx: PricingContext = {
@@ -647,8 +656,12 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
         return { tenant: t, vcpu: vcpu.get(t)!, share, own, shared: share * shared, total: own + share * shared };
     });
     const budget = all.find((r) => r.type === "aws:budgets/budget:Budget");
-    const freeCounts = new Map<string, number>();
-    for (const r of all) if (!PRICERS[r.type]) freeCounts.set(r.type, (freeCounts.get(r.type) ?? 0) + 1);
+    const freeCounts = new Map<string, { count: number; reason: string }>();
+    for (const r of all) {
+        if (PRICERS[r.type]) continue;
+        const seen = freeCounts.get(r.type);
+        freeCounts.set(r.type, { count: (seen?.count ?? 0) + 1, reason: seen?.reason ?? resourceFreeReason(r, all)! });
+    }
     return {
         stack: synth.stack,
         region: options.region,
@@ -659,7 +672,7 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
         tenants: tenantCosts,
         shared,
         ...(budget ? { budgetUsd: num(budget.inputs.limitAmount) } : {}),
-        free: [...freeCounts].map(([type, count]) => ({ type, count, reason: freeReason(type)! })),
+        free: [...freeCounts].map(([type, { count, reason }]) => ({ type, count, reason })),
     };
 }
 

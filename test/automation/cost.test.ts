@@ -11,6 +11,7 @@ import {
     PRICERS,
     PRICES,
     PriceTable,
+    resourceFreeReason,
     tasksByProvider,
     tenantOf,
     unitOf,
@@ -288,12 +289,29 @@ describe("cost estimate", () => {
                 const e = estimateCost(synth, { region: cfg.region, cost: cfg.cost });
                 const free = e.free.reduce((n, f) => n + f.count, 0);
                 const priced = new Set(e.lines.map((l) => l.resource));
-                const unaccounted = synth.resources.filter((r) => !PRICERS[r.type] && freeReason(r.type) === undefined);
+                const unaccounted = synth.resources.filter((r) => !PRICERS[r.type] && resourceFreeReason(r, synth.resources) === undefined);
                 expect(unaccounted.map((r) => r.urn)).to.deep.equal([]);
                 expect(free + synth.resources.filter((r) => PRICERS[r.type]).length).to.equal(synth.resources.length);
                 expect(priced.size).to.be.greaterThan(0);
             });
         }
+
+        it("frees a component by custom: false with children, whatever its type token, and nothing by its token", () => {
+            const component = { ...res("acme:widgets:Widget", "widget", {}), custom: false };
+            const child = { ...res("aws:iam/role:Role", "widget-role", {}), parent: component.urn };
+            expect(estimate(synthOf(component, child)).free.map((f) => [f.type, f.count])).to.deep.equal([
+                ["acme:widgets:Widget", 1],
+                ["aws:iam/role:Role", 1],
+            ]);
+            // A provider-managed resource under our package name (a dynamic provider's) is priced or refused like any other.
+            expect(() => estimate(synthOf(res("bbws:dynamic:Thing", "thing", {})))).to.throw(
+                UnknownResourceTypeError,
+                /'bbws:dynamic:Thing'/,
+            );
+            // A component with nothing under it is remote: its provider creates resources the synth cannot see.
+            const remote = { ...res("acme:net:Lb", "lb", {}), custom: false };
+            expect(() => estimate(synthOf(remote))).to.throw(UnknownResourceTypeError, /'acme:net:Lb'/);
+        });
 
         it("refuses a type it does not know, naming it", () => {
             expect(() => estimate(synthOf(res("aws:ec2/instance:Instance", "vm", {})))).to.throw(
