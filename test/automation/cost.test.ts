@@ -241,9 +241,33 @@ describe("cost estimate", () => {
             expect(round(big.total + small.total)).to.equal(round(e.total));
         });
 
-        it("gives a resource without a Tenant tag to the longest tenant id in its name", () => {
-            expect(tenantOf({ name: "ecs-shop-eu-logs", inputs: {} }, ["shop", "shop-eu"])).to.equal("shop-eu");
-            expect(tenantOf({ name: "ecs-shopping-logs", inputs: {} }, ["shop"])).to.equal(undefined);
+        it("gives a resource its Tenant tag, else the tenant its dependencies or its users lead to, never one its name spells", () => {
+            const [shopTask, shopService, shopTarget] = service("shop", 1, []);
+            const [euTask, euService] = service("shop-eu", 1, []);
+            const key = res("aws:kms/key:Key", "key", {});
+            const policy = fedBy(res("aws:appautoscaling/policy:Policy", "ecs-shop-eu-cpu", {}, "ecs"), "resourceId", shopTarget);
+            const dashboard = fedBy(
+                res("aws:cloudwatch/dashboard:Dashboard", "shop-dashboard", {}),
+                "dashboardBody",
+                shopService,
+                euService,
+            );
+            const logs = fedBy(res("aws:cloudwatch/logGroup:LogGroup", "ecs-shop-eu-logs", {}), "kmsKeyId", key);
+            const secret = (tenant: string) =>
+                res("aws:secretsmanager/secret:Secret", `${tenant}-db`, { tags: { Tenant: tenant } }, "database");
+            const [shopDb, euDb] = [secret("shop"), secret("shop-eu")];
+            const task = fedBy(shopTask, "containerDefinitions", logs, key, shopDb);
+            const other = fedBy(euTask, "containerDefinitions", key, euDb);
+            const named = res("aws:cloudwatch/logGroup:LogGroup", "ecs-shop-logs", {});
+            const all = [task, shopService, shopTarget, other, euService, shopDb, euDb, key, policy, dashboard, logs, named];
+            const owner = (r: SynthResource) => tenantOf(r, all);
+            expect([shopService, euService].map(owner)).to.deep.equal(["shop", "shop-eu"]);
+            // Its dependencies: the policy → the target → shop's service (its name says shop-eu).
+            expect(owner(policy)).to.equal("shop");
+            // Its users: only shop's task definition uses the log group (its name says shop-eu).
+            expect(owner(logs)).to.equal("shop");
+            // Shared: both tenants' task definitions use the key; the dashboard reads both services; nothing links `named`.
+            expect([key, dashboard, named].map(owner)).to.deep.equal([undefined, undefined, undefined]);
         });
 
         it("prices the DR replica in cost.drRegion when the replica-lag alarm says it exists", () => {
