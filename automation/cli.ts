@@ -11,10 +11,32 @@ import type { Io } from "./io";
 /** The directory with Pulumi.yaml and the stack files. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
+/** The yargs 17 internals `commandLine` uses to run its strict check early; its typings list neither. */
+interface YargsInternals {
+    getOptions(): { boolean: string[] };
+    getInternalMethods?(): {
+        getValidationInstance(): {
+            unknownArguments(
+                argv: unknown,
+                aliases: unknown,
+                positionalMap: object,
+                isDefaultCommand: boolean,
+                checkPositionals: boolean,
+            ): void;
+        };
+    };
+    parsed: { aliases: Record<string, string[]> } | false;
+}
+
 /**
- * A parser that refuses unknown flags and boolean flags given a value other than true or false
- * (yargs reads `--yes=maybe` as false), reports usage errors as `UsageError` (exit 2) with one
- * line rather than the whole help, and never exits the process.
+ * A parser that answers `-h` as `--help`, refuses unknown flags and boolean flags given a value other
+ * than true or false (yargs reads `--yes=maybe` as false), reports usage errors as `UsageError`
+ * (exit 2) with one line rather than the whole help, and never exits the process.
+ *
+ * An unknown flag is reported before a missing required one: yargs checks required arguments
+ * first, so `--bogus` without `--env` would say "Missing required argument: env" and hide the typo.
+ * Its own strict check is run once more, before its validation, to name the flag; should a yargs
+ * upgrade drop that internal method, the check is skipped and yargs' order applies.
  */
 export function commandLine(argv: readonly string[], scriptName: string, usage: string): Argv {
     const parser: Argv = yargs([...argv])
@@ -22,15 +44,20 @@ export function commandLine(argv: readonly string[], scriptName: string, usage: 
         .usage(usage)
         .strict()
         .version(false)
+        .alias("help", "h")
         .wrap(110)
         .exitProcess(false)
         .showHelpOnFail(false)
         .fail((msg, err) => {
             throw err ?? new UsageError("usage", msg, "see --help");
         });
-    return parser.middleware(() => {
+    const internals = parser as unknown as YargsInternals;
+    return parser.middleware((parsed) => {
+        if (internals.parsed && internals.getInternalMethods) {
+            internals.getInternalMethods().getValidationInstance().unknownArguments(parsed, internals.parsed.aliases, {}, false, true);
+        }
         // yargs keeps the declared option types here at run time; its typings do not list getOptions.
-        const booleans = new Set<string>((parser as unknown as { getOptions(): { boolean: string[] } }).getOptions().boolean);
+        const booleans = new Set<string>(internals.getOptions().boolean);
         for (const token of argv) {
             const [, flag, value] = /^--([^=]+)=(.*)$/.exec(token) ?? [];
             if (flag !== undefined && booleans.has(flag) && value !== "true" && value !== "false") {

@@ -135,7 +135,8 @@ export interface CostEstimate {
 
 /**
  * Types that cost nothing by themselves, each with the reason. A type is either here or in
- * `PRICERS`; a type in neither fails the estimate (`UnknownResourceTypeError`).
+ * `PRICERS` (components with children and providers aside: `resourceFreeReason`); a type in neither
+ * fails the estimate (`UnknownResourceTypeError`).
  */
 export const FREE_TYPES: Readonly<Record<string, string>> = {
     "pulumi:pulumi:Stack": "the Pulumi stack is not an AWS resource",
@@ -187,11 +188,9 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:backup/selection:Selection": "the recovery points are priced on the backup plan",
 };
 
-/** A type prefix (component and provider tokens) that is never an AWS charge. */
-const FREE_PREFIXES: ReadonlyArray<readonly [string, string]> = [
-    ["bbws:", "a component of this program, not an AWS resource"],
-    ["pulumi:providers:", "a Pulumi provider, not an AWS resource"],
-];
+const PROVIDER_PREFIX = "pulumi:providers:";
+const PROVIDER_REASON = "a Pulumi provider, not an AWS resource";
+const COMPONENT_REASON = "a component of this program, not an AWS resource";
 
 /** A resource type the estimate neither prices nor lists as free: add it to `PRICERS` or `FREE_TYPES`. */
 export class UnknownResourceTypeError extends Error {
@@ -204,15 +203,27 @@ export class UnknownResourceTypeError extends Error {
     }
 }
 
-/** Why a type is free, or undefined when it is not. */
+/** Why every resource of a type is free (`FREE_TYPES`, and providers), or undefined when it is not. */
 export function freeReason(type: string): string | undefined {
-    return FREE_TYPES[type] ?? FREE_PREFIXES.find(([prefix]) => type.startsWith(prefix))?.[1];
+    return FREE_TYPES[type] ?? (type.startsWith(PROVIDER_PREFIX) ? PROVIDER_REASON : undefined);
+}
+
+/**
+ * Why one resource of the synth is free, or undefined when it is not: its type's reason, or it is a
+ * component (`custom: false`, whatever its type token) with children in the synth, which are priced on
+ * their own. A component without children is not free: a remote component (awsx's `Vpc`) creates its
+ * resources inside its provider, out of the mock run's sight, so only a pricer can account for them.
+ */
+export function resourceFreeReason(r: SynthResource, all: readonly SynthResource[]): string | undefined {
+    return freeReason(r.type) ?? (!r.custom && all.some((x) => x.parent === r.urn) ? COMPONENT_REASON : undefined);
 }
 
 /** What a pricer sees: the whole synth (to follow references), the assumptions, and how to make a line. */
 interface PricingContext {
     readonly all: readonly SynthResource[];
     readonly cost: Readonly<CostConfig>;
+    /** The tenant `r` belongs to (`tenantOwners`); undefined for a shared resource. */
+    tenantOf(r: SynthResource): string | undefined;
     /** A line for `r` in the stack's region (or `region`), priced from the table when the key is there. */
     line(
         r: SynthResource | { phase: string; name: string; type: string },
@@ -255,10 +266,10 @@ export function tasksByProvider(
 
 /** The service's task count for the estimate: its auto-scaling minimum, else its desired count. */
 function serviceTasks(service: SynthResource, all: readonly SynthResource[]): { tasks: number; basis: string } {
-    const id = `service/${String(service.inputs.cluster ?? "")
-        .split("/")
-        .pop()}/${service.inputs.name}`;
-    const target = all.find((r) => r.type === "aws:appautoscaling/target:Target" && r.inputs.resourceId === id);
+    // The target whose `resourceId` the engine records as coming from this service (it also comes from the cluster).
+    const target = all.find(
+        (r) => r.type === "aws:appautoscaling/target:Target" && (r.propertyDependencies.resourceId ?? []).includes(service.urn),
+    );
     return target
         ? {
               tasks: num(target.inputs.minCapacity),
@@ -267,12 +278,10 @@ function serviceTasks(service: SynthResource, all: readonly SynthResource[]): { 
         : { tasks: num(service.inputs.desiredCount, 1), basis: `tasks = desiredCount ${num(service.inputs.desiredCount, 1)}` };
 }
 
+/** The task definition the service's `taskDefinition` input came from, as the engine records it. */
 function taskDefinitionOf(service: SynthResource, all: readonly SynthResource[]): SynthResource | undefined {
-    const family = String(service.inputs.taskDefinition ?? "")
-        .split("/")
-        .pop()
-        ?.split(":")[0];
-    return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.family === family);
+    const sources = new Set(service.propertyDependencies.taskDefinition ?? []);
+    return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && sources.has(r.urn));
 }
 
 /** vCPUs the service runs at the estimate's task count: the basis of each tenant's share. */
@@ -346,7 +355,7 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
             ),
         ];
     },
-    "aws:cloudwatch/logGroup:LogGroup": (r, ctx) => logGroupLines(r, ctx, tenantOf(r, tenantIds(ctx.all))),
+    "aws:cloudwatch/logGroup:LogGroup": (r, ctx) => logGroupLines(r, ctx, ctx.tenantOf(r)),
     "aws:kms/key:Key": (r, ctx) => [ctx.line(r, "customer managed key", "kms.keyMonth", 1, "one key, requests not estimated")],
     "aws:secretsmanager/secret:Secret": (r, ctx) => [
         ctx.line(r, "secret", "secretsmanager.secretMonth", 1, "one secret, API calls not estimated"),
@@ -569,25 +578,66 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
     ],
 };
 
+/** The `Tenant` tag the program set on `r`, if any. */
+function tenantTag(r: SynthResource): string | undefined {
+    const tag = (r.inputs.tags as Record<string, unknown> | undefined)?.Tenant;
+    return typeof tag === "string" ? tag : undefined;
+}
+
 /** Tenant ids: every `Tenant` tag in the synth. */
 export function tenantIds(all: readonly SynthResource[]): string[] {
-    const ids = new Set<string>();
-    for (const r of all) {
-        const tag = (r.inputs.tags as Record<string, unknown> | undefined)?.Tenant;
-        if (typeof tag === "string") ids.add(tag);
-    }
-    return [...ids].sort();
+    return [...new Set(all.map(tenantTag).filter((t): t is string => t !== undefined))].sort();
 }
 
 /**
- * The tenant a resource belongs to: its `Tenant` tag, else the longest tenant id that is a whole
- * hyphen-separated part of its logical name (`ecs-aupairhive-task`), so `shop` does not claim `shop-eu`'s.
+ * The tenant each resource belongs to (URN → tenant id); a shared resource is absent. Read from what
+ * the program and the engine record, never from names:
+ * 1. the `Tenant` tag the program sets;
+ * 2. else the tagged resources nearest along its dependencies (through untagged ones), when they are
+ *    all one tenant's: a scaling policy → its scaling target → the tenant's service;
+ * 3. else, when every resource that depends on it belongs to one tenant by 1 or 2, that tenant: the
+ *    tenant's log group, which only its task definition and execution-role policy use.
+ * A resource reaching several tenants (the migration task, the dashboard) or none is shared. With a
+ * single tenant, a shared resource that only that tenant's resources use counts as its own; that
+ * tenant carries the whole shared cost anyway, so its total does not change.
  */
-export function tenantOf(r: { name: string; inputs: Record<string, unknown> }, tenants: readonly string[]): string | undefined {
-    const tag = (r.inputs.tags as Record<string, unknown> | undefined)?.Tenant;
-    if (typeof tag === "string") return tag;
-    const parts = `-${r.name}-`;
-    return [...tenants].sort((a, b) => b.length - a.length).find((t) => parts.includes(`-${t}-`));
+export function tenantOwners(all: readonly SynthResource[]): Map<string, string> {
+    const byUrn = new Map(all.map((r) => [r.urn, r]));
+    const nearest = (r: SynthResource): Set<string> => {
+        const found = new Set<string>();
+        const seen = new Set<string>();
+        const queue = [...r.dependencies];
+        while (queue.length > 0) {
+            const urn = queue.pop()!;
+            const dep = byUrn.get(urn);
+            if (seen.has(urn) || !dep) continue;
+            seen.add(urn);
+            const tag = tenantTag(dep);
+            if (tag !== undefined) found.add(tag);
+            else queue.push(...dep.dependencies);
+        }
+        return found;
+    };
+    const single = (tenants: Set<string>) => (tenants.size === 1 ? [...tenants][0] : undefined);
+    const direct = new Map<string, string>();
+    for (const r of all) {
+        const tenant = tenantTag(r) ?? single(nearest(r));
+        if (tenant !== undefined) direct.set(r.urn, tenant);
+    }
+    const owners = new Map(direct);
+    for (const r of all) {
+        if (owners.has(r.urn)) continue;
+        const users = all.filter((u) => u.dependencies.includes(r.urn));
+        const tenants = new Set(users.map((u) => direct.get(u.urn) ?? ""));
+        const tenant = single(tenants);
+        if (tenant) owners.set(r.urn, tenant);
+    }
+    return owners;
+}
+
+/** The tenant `r` belongs to (`tenantOwners`); undefined for a shared resource. */
+export function tenantOf(r: SynthResource, all: readonly SynthResource[]): string | undefined {
+    return tenantOwners(all).get(r.urn);
 }
 
 export interface EstimateOptions {
@@ -603,16 +653,18 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
     const prices = options.prices ?? PRICES;
     const all = synth.resources;
     const tenants = tenantIds(all);
-    const unknown = [...new Set(all.map((r) => r.type).filter((t) => !PRICERS[t] && freeReason(t) === undefined))];
+    const owners = tenantOwners(all);
+    const unknown = [...new Set(all.filter((r) => !PRICERS[r.type] && resourceFreeReason(r, all) === undefined).map((r) => r.type))];
     if (unknown.length > 0) throw new UnknownResourceTypeError(unknown);
 
     const ctx: PricingContext = {
         all,
         cost: options.cost,
+        tenantOf: (r) => owners.get(r.urn),
         line: (r, item, priceKey, quantity, assumption, region = options.region) => {
             const price = prices[region]?.[priceKey];
             const unitUsd = quantity === undefined ? undefined : (price?.usd ?? undefined);
-            const tenant = "inputs" in r ? tenantOf(r, tenants) : undefined;
+            const tenant = "urn" in r ? owners.get(r.urn) : undefined;
             return {
                 phase: r.phase,
                 resource: r.name,
@@ -637,9 +689,7 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
     const vcpu = new Map(
         tenants.map((t) => [
             t,
-            all
-                .filter((r) => r.type === "aws:ecs/service:Service" && tenantOf(r, tenants) === t)
-                .reduce((s, r) => s + serviceVcpu(r, all), 0),
+            all.filter((r) => r.type === "aws:ecs/service:Service" && owners.get(r.urn) === t).reduce((s, r) => s + serviceVcpu(r, all), 0),
         ]),
     );
     const totalVcpu = [...vcpu.values()].reduce((s, v) => s + v, 0);
@@ -649,8 +699,12 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
         return { tenant: t, vcpu: vcpu.get(t)!, share, own, shared: share * shared, total: own + share * shared };
     });
     const budget = all.find((r) => r.type === "aws:budgets/budget:Budget");
-    const freeCounts = new Map<string, number>();
-    for (const r of all) if (!PRICERS[r.type]) freeCounts.set(r.type, (freeCounts.get(r.type) ?? 0) + 1);
+    const freeCounts = new Map<string, { count: number; reason: string }>();
+    for (const r of all) {
+        if (PRICERS[r.type]) continue;
+        const seen = freeCounts.get(r.type);
+        freeCounts.set(r.type, { count: (seen?.count ?? 0) + 1, reason: seen?.reason ?? resourceFreeReason(r, all)! });
+    }
     return {
         stack: synth.stack,
         region: options.region,
@@ -661,7 +715,7 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
         tenants: tenantCosts,
         shared,
         ...(budget ? { budgetUsd: num(budget.inputs.limitAmount) } : {}),
-        free: [...freeCounts].map(([type, count]) => ({ type, count, reason: freeReason(type)! })),
+        free: [...freeCounts].map(([type, { count, reason }]) => ({ type, count, reason })),
     };
 }
 

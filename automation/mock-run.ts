@@ -20,6 +20,11 @@ export interface Registration {
      * root stack, for which the engine stores no id or outputs. The one answer to "is it a component".
      */
     readonly custom: boolean;
+    /**
+     * True for a component a provider plugin constructs (awsx's `Vpc`): the engine sends it to its
+     * package's provider, as it does a custom resource. False for ours, which the SDK builds in-process.
+     */
+    readonly remote: boolean;
     readonly inputs: Record<string, any>;
     /**
      * URNs the engine records as this resource's dependencies: `dependsOn` and every resource an input
@@ -152,6 +157,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
                     name: req.getName(),
                     parent: req.getParent() ? engineUrn(req.getParent()) : undefined,
                     custom: req.getCustom(),
+                    remote: req.getRemote() === true,
                     inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
                     ...declaredBy(req),
                 });

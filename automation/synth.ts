@@ -115,7 +115,7 @@ function phaseOf(r: Registration, all: readonly Registration[]): PhaseName | "st
  * resource a first `pulumi up` creates.
  */
 function defaultProviders(project: string, env: string, registrations: readonly Registration[], projectDir: string): SynthResource[] {
-    const packages = new Set(registrations.map((r) => r.type.split(":")[0]).filter((p) => p !== "pulumi" && p !== "bbws"));
+    const packages = new Set(defaultProviderPackages(registrations));
     const root = registrations.find((r) => r.type === "pulumi:pulumi:Stack");
     return [...packages].sort().map((pkg) => {
         const version = packageVersion(projectDir, pkg);
@@ -133,6 +133,18 @@ function defaultProviders(project: string, env: string, registrations: readonly 
             options: DEFAULT_OPTIONS,
         };
     });
+}
+
+/**
+ * The packages whose default provider the engine loads: those of the resources it sends to a
+ * provider (custom resources and remote components) without an explicit one. Local components and
+ * the stack never reach a provider, and a provider resource is not served by one.
+ */
+export function defaultProviderPackages(registrations: readonly Registration[]): string[] {
+    const served = registrations.filter(
+        (r) => (r.custom || r.remote) && r.options.provider === undefined && !r.type.startsWith("pulumi:providers:"),
+    );
+    return [...new Set(served.map((r) => r.type.split(":")[0]))].sort();
 }
 
 /** What the engine assumes for a resource the program sets no options on. */

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { memoryIo } from "../../automation/io";
 import { PROJECT_DIR } from "../support/pulumi";
 
 const COMMANDS = fs
@@ -29,6 +30,30 @@ describe("every command answers --help without loading Pulumi or the AWS SDK", f
             expect(execFileSync("node", ["-r", "sucrase/register/ts", "-e", script], { cwd: PROJECT_DIR }).toString().trim()).to.equal(
                 "0 0",
             );
+        });
+    }
+});
+
+describe("every command's usage errors", function () {
+    this.timeout(60000);
+
+    for (const command of COMMANDS) {
+        const main = (argv: string[], io: ReturnType<typeof memoryIo>): Promise<number> =>
+            require(`../../automation/${command}`).main(argv, io);
+
+        it(`${command}: -h is --help`, async () => {
+            const [short, long] = [memoryIo(), memoryIo()];
+            expect(await main(["-h"], short)).to.equal(0);
+            expect(await main(["--help"], long)).to.equal(0);
+            expect(short.stdout.join(""))
+                .to.equal(long.stdout.join(""))
+                .and.match(/-h, --help/);
+        });
+
+        it(`${command}: names an unknown flag even when a required one is missing (yargs checks required ones first)`, async () => {
+            const io = memoryIo();
+            expect(await main(["--bogus"], io)).to.equal(2);
+            expect(io.stderr.join("")).to.match(/^error: Unknown argument: bogus\n/);
         });
     }
 });

@@ -11,6 +11,7 @@ import {
     PRICERS,
     PRICES,
     PriceTable,
+    resourceFreeReason,
     tasksByProvider,
     tenantOf,
     unitOf,
@@ -62,34 +63,56 @@ const synthOf = (...resources: SynthResource[]): SynthResult => ({ project: "p",
 const estimate = (synth: SynthResult, cost = DEFAULTS) => estimateCost(synth, { region: REGION, cost, prices: TABLE });
 const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1e6) / 1e6);
 
-/** A service of `tasks` tasks (its auto-scaling minimum) of 0.5 vCPU / 1 GB, for tenant `tenant`. */
+/** `r` with the engine's record that input `key` came from `sources`. */
+function fedBy(r: SynthResource, key: string, ...sources: SynthResource[]): SynthResource {
+    const urns = sources.map((x) => x.urn);
+    return {
+        ...r,
+        dependencies: [...new Set([...r.dependencies, ...urns])],
+        propertyDependencies: { ...r.propertyDependencies, [key]: urns },
+    };
+}
+
+/**
+ * A service of `tasks` tasks (its auto-scaling minimum) of 0.5 vCPU / 1 GB, for tenant `tenant`. Its
+ * ARNs and names match nothing: the estimate must follow the engine's dependencies, not rebuild them.
+ */
 function service(tenant: string, tasks: number, strategy: unknown[]): SynthResource[] {
-    return [
-        res(
-            "aws:ecs/taskDefinition:TaskDefinition",
-            `ecs-${tenant}-task`,
-            { family: `wp-${tenant}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: "X86_64" } },
-            "ecs",
-        ),
+    const cluster = res("aws:ecs/cluster:Cluster", `ecs-cluster-of-${tenant}`, {}, "ecs");
+    const task = res(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        `ecs-${tenant}-task`,
+        { family: `wp-${tenant}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: "X86_64" } },
+        "ecs",
+    );
+    const svc = fedBy(
         res(
             "aws:ecs/service:Service",
             `ecs-${tenant}-service`,
             {
                 name: `wp-${tenant}`,
-                cluster: "arn:aws:ecs:x:1:cluster/c",
-                taskDefinition: `arn:aws:ecs:x:1:task-definition/wp-${tenant}:1`,
+                cluster: "arn:aws:ecs:x:1:cluster/unknown",
+                taskDefinition: "arn:aws:ecs:x:1:task-definition/not-its-family:1",
                 capacityProviderStrategies: strategy,
                 tags: { Tenant: tenant },
             },
             "ecs",
         ),
+        "taskDefinition",
+        task,
+    );
+    const target = fedBy(
         res(
             "aws:appautoscaling/target:Target",
             `ecs-${tenant}-scaling`,
-            { resourceId: `service/c/wp-${tenant}`, minCapacity: tasks, maxCapacity: 10 },
+            { resourceId: "service/x/y", minCapacity: tasks, maxCapacity: 10 },
             "ecs",
         ),
-    ];
+        "resourceId",
+        cluster,
+        svc,
+    );
+    return [task, svc, target];
 }
 
 describe("cost estimate", () => {
@@ -145,6 +168,26 @@ describe("cost estimate", () => {
             expect(e.lines.every((l) => l.assumption.includes("minCapacity 3"))).to.equal(true);
         });
 
+        it("takes a service's task definition and scaling target from the engine's dependencies, not from ARNs and names", () => {
+            const [task, svc, target] = service("shop", 3, []);
+            // Decoys a rebuilt ARN or resourceId would pick: the family and resourceId the service's inputs spell.
+            const bigTask = res("aws:ecs/taskDefinition:TaskDefinition", "decoy-task", {
+                family: "not-its-family",
+                cpu: "4096",
+                memory: "8192",
+            });
+            const wideTarget = res("aws:appautoscaling/target:Target", "decoy-target", {
+                resourceId: "service/unknown/wp-shop",
+                minCapacity: 9,
+            });
+            const e = estimate(synthOf(bigTask, wideTarget, task, svc, target));
+            expect(e.lines.map((l) => [l.priceKey, l.quantity])).to.deep.equal([
+                ["fargate.X86_64.vcpuHour", 3 * 0.5 * 730],
+                ["fargate.X86_64.gbHour", 3 * 1 * 730],
+            ]);
+            expect(e.tenants.map((t) => [t.tenant, t.vcpu])).to.deep.equal([["shop", 1.5]]);
+        });
+
         it("a log group holds a month's ingestion for its retention: 2 GB kept 45 days is 3 GB-month", () => {
             const e = estimate(synthOf(res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/x", retentionInDays: 45 })), {
                 ...DEFAULTS,
@@ -198,9 +241,33 @@ describe("cost estimate", () => {
             expect(round(big.total + small.total)).to.equal(round(e.total));
         });
 
-        it("gives a resource without a Tenant tag to the longest tenant id in its name", () => {
-            expect(tenantOf({ name: "ecs-shop-eu-logs", inputs: {} }, ["shop", "shop-eu"])).to.equal("shop-eu");
-            expect(tenantOf({ name: "ecs-shopping-logs", inputs: {} }, ["shop"])).to.equal(undefined);
+        it("gives a resource its Tenant tag, else the tenant its dependencies or its users lead to, never one its name spells", () => {
+            const [shopTask, shopService, shopTarget] = service("shop", 1, []);
+            const [euTask, euService] = service("shop-eu", 1, []);
+            const key = res("aws:kms/key:Key", "key", {});
+            const policy = fedBy(res("aws:appautoscaling/policy:Policy", "ecs-shop-eu-cpu", {}, "ecs"), "resourceId", shopTarget);
+            const dashboard = fedBy(
+                res("aws:cloudwatch/dashboard:Dashboard", "shop-dashboard", {}),
+                "dashboardBody",
+                shopService,
+                euService,
+            );
+            const logs = fedBy(res("aws:cloudwatch/logGroup:LogGroup", "ecs-shop-eu-logs", {}), "kmsKeyId", key);
+            const secret = (tenant: string) =>
+                res("aws:secretsmanager/secret:Secret", `${tenant}-db`, { tags: { Tenant: tenant } }, "database");
+            const [shopDb, euDb] = [secret("shop"), secret("shop-eu")];
+            const task = fedBy(shopTask, "containerDefinitions", logs, key, shopDb);
+            const other = fedBy(euTask, "containerDefinitions", key, euDb);
+            const named = res("aws:cloudwatch/logGroup:LogGroup", "ecs-shop-logs", {});
+            const all = [task, shopService, shopTarget, other, euService, shopDb, euDb, key, policy, dashboard, logs, named];
+            const owner = (r: SynthResource) => tenantOf(r, all);
+            expect([shopService, euService].map(owner)).to.deep.equal(["shop", "shop-eu"]);
+            // Its dependencies: the policy → the target → shop's service (its name says shop-eu).
+            expect(owner(policy)).to.equal("shop");
+            // Its users: only shop's task definition uses the log group (its name says shop-eu).
+            expect(owner(logs)).to.equal("shop");
+            // Shared: both tenants' task definitions use the key; the dashboard reads both services; nothing links `named`.
+            expect([key, dashboard, named].map(owner)).to.deep.equal([undefined, undefined, undefined]);
         });
 
         it("prices the DR replica in cost.drRegion when the replica-lag alarm says it exists", () => {
@@ -246,12 +313,29 @@ describe("cost estimate", () => {
                 const e = estimateCost(synth, { region: cfg.region, cost: cfg.cost });
                 const free = e.free.reduce((n, f) => n + f.count, 0);
                 const priced = new Set(e.lines.map((l) => l.resource));
-                const unaccounted = synth.resources.filter((r) => !PRICERS[r.type] && freeReason(r.type) === undefined);
+                const unaccounted = synth.resources.filter((r) => !PRICERS[r.type] && resourceFreeReason(r, synth.resources) === undefined);
                 expect(unaccounted.map((r) => r.urn)).to.deep.equal([]);
                 expect(free + synth.resources.filter((r) => PRICERS[r.type]).length).to.equal(synth.resources.length);
                 expect(priced.size).to.be.greaterThan(0);
             });
         }
+
+        it("frees a component by custom: false with children, whatever its type token, and nothing by its token", () => {
+            const component = { ...res("acme:widgets:Widget", "widget", {}), custom: false };
+            const child = { ...res("aws:iam/role:Role", "widget-role", {}), parent: component.urn };
+            expect(estimate(synthOf(component, child)).free.map((f) => [f.type, f.count])).to.deep.equal([
+                ["acme:widgets:Widget", 1],
+                ["aws:iam/role:Role", 1],
+            ]);
+            // A provider-managed resource under our package name (a dynamic provider's) is priced or refused like any other.
+            expect(() => estimate(synthOf(res("bbws:dynamic:Thing", "thing", {})))).to.throw(
+                UnknownResourceTypeError,
+                /'bbws:dynamic:Thing'/,
+            );
+            // A component with nothing under it is remote: its provider creates resources the synth cannot see.
+            const remote = { ...res("acme:net:Lb", "lb", {}), custom: false };
+            expect(() => estimate(synthOf(remote))).to.throw(UnknownResourceTypeError, /'acme:net:Lb'/);
+        });
 
         it("refuses a type it does not know, naming it", () => {
             expect(() => estimate(synthOf(res("aws:ec2/instance:Instance", "vm", {})))).to.throw(

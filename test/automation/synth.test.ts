@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { main } from "../../automation/synth-cli";
-import { synthesize, SynthResult } from "../../automation/synth";
+import { DEFAULT_OPTIONS, defaultProviderPackages, synthesize, SynthResult } from "../../automation/synth";
+import type { Registration } from "../../automation/mock-run";
 import { memoryIo } from "../../automation/io";
 import { PHASES } from "../../src/phases";
 import { subnetCidrs } from "../../components/network";
@@ -48,7 +49,11 @@ describe("offline synth", () => {
 
             it("lists the default providers the engine creates", () => {
                 const providers = results.get(env)!.resources.filter((x) => x.type.startsWith("pulumi:providers:"));
-                expect(providers.map((p) => p.type)).to.include("pulumi:providers:aws");
+                expect(providers.map((p) => p.type)).to.deep.equal([
+                    "pulumi:providers:aws",
+                    "pulumi:providers:awsx",
+                    "pulumi:providers:random",
+                ]);
                 for (const p of providers) expect(p.urn).to.match(/::default_\d+_\d+_\d+$/);
             });
 
@@ -80,6 +85,31 @@ describe("offline synth", () => {
             });
         });
     }
+
+    it("loads a default provider for custom resources and remote components only, whatever their package names", () => {
+        const reg = (type: string, custom: boolean, remote = false, provider?: string): Registration => ({
+            urn: `urn:pulumi:t::p::${type}::x`,
+            type,
+            name: "x",
+            custom,
+            remote,
+            inputs: {},
+            dependencies: [],
+            propertyDependencies: {},
+            options: { ...DEFAULT_OPTIONS, provider },
+        });
+        expect(
+            defaultProviderPackages([
+                reg("pulumi:pulumi:Stack", false),
+                reg("acme:widgets:Widget", false), // a local component: never sent to a provider
+                reg("bbws:dynamic:Thing", true), // a custom resource is served by its package's provider, ours too
+                reg("awsx:ec2:Vpc", false, true), // a remote component is constructed by its provider
+                reg("aws:s3/bucket:Bucket", true),
+                reg("pulumi:providers:gcp", true), // an explicit provider: not served by a default one
+                reg("gcp:storage/bucket:Bucket", true, false, "urn:pulumi:t::p::pulumi:providers:gcp::x::id"),
+            ]),
+        ).to.deep.equal(["aws", "awsx", "bbws"]);
+    });
 
     describe("records what the program declared, as the engine receives it", () => {
         const find = (env: string, name: string) => {
