@@ -8,7 +8,7 @@
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { isNameRule, NameRuleError, NAME_RULES, nameProblems, physicalName } from "./aws-name-rules";
+import { BUCKET_SETTING_TYPES, isNameRule, NAME_RULES, nameProblems, NameRuleError, physicalName } from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
 
 export interface AwsModelOptions {
@@ -310,17 +310,7 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         };
     },
     // A bucket's settings are sub-resources identified by the bucket's name.
-    ...Object.fromEntries(
-        [
-            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "aws:s3/bucketVersioning:BucketVersioning",
-            "aws:s3/bucketPolicy:BucketPolicy",
-            "aws:s3/bucketLogging:BucketLogging",
-            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-        ].map((type): [string, ResourceModel] => [type, (ctx) => ({ id: ctx.inputs.bucket })]),
-    ),
+    ...Object.fromEntries(BUCKET_SETTING_TYPES.map((type): [string, ResourceModel] => [type, (ctx) => ({ id: ctx.inputs.bucket })])),
     "aws:backup/vault:Vault": (ctx) => ({
         id: ctx.inputs.name,
         state: { arn: ctx.arn("backup", `backup-vault:${ctx.inputs.name}`), recoveryPoints: 0 },

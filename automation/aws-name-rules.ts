@@ -38,6 +38,17 @@ export interface Unnamed {
     readonly unnamed: string;
 }
 
+/** The bucket settings the program creates: each a sub-resource identified by its bucket's name. */
+export const BUCKET_SETTING_TYPES = [
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+] as const;
+
 const RDS_IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?=[a-zA-Z0-9]))*$/;
 const RDS_IDENTIFIER_WORDS = "letters, digits and single hyphens; starts with a letter, does not end with a hyphen";
 const ALNUM_DASH_UNDERSCORE = /^[A-Za-z0-9_-]+$/;
@@ -378,17 +389,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": { unnamed: "identified by its id" },
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": { unnamed: "part of its repository" },
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": { unnamed: "part of its cluster" },
-    ...Object.fromEntries(
-        [
-            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "aws:s3/bucketVersioning:BucketVersioning",
-            "aws:s3/bucketPolicy:BucketPolicy",
-            "aws:s3/bucketLogging:BucketLogging",
-            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-        ].map((type) => [type, { unnamed: "a setting of its bucket" }]),
-    ),
+    ...Object.fromEntries(BUCKET_SETTING_TYPES.map((type) => [type, { unnamed: "a setting of its bucket" }])),
     "awsx:ec2:Vpc": { unnamed: "a component: its VPC, subnets and gateways are identified by id" },
 };
 
