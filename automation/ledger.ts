@@ -199,6 +199,22 @@ function reason(err: unknown): string {
 export type S3Factory = () => Promise<Pick<S3Client, "send">>;
 
 /**
+ * Writes `body` to `s3://<bucket>/<key>` only if no object is there (`If-None-Match: *`, S3 user
+ * guide "conditional writes"): a ledger record or a kept state is never overwritten. A key that is
+ * taken fails with HTTP 412; the caller decides what that means.
+ */
+export async function putIfAbsent(
+    s3: Pick<S3Client, "send">,
+    bucket: string,
+    key: string,
+    body: string,
+    contentType?: string,
+): Promise<void> {
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: "*" }));
+}
+
+/**
  * The ledger as one JSON-lines file per environment (`<dir>/<env>.jsonl`), each record appended in one
  * write. Reading refuses a corrupt or foreign record (`LedgerError` ledger-corrupt, with file:line) and
  * skips only a last line cut short by a crash.
@@ -336,21 +352,11 @@ export class S3Ledger implements Ledger {
     }
 
     async append(record: LedgerRecord): Promise<void> {
-        const { PutObjectCommand } = await import("@aws-sdk/client-s3");
         const body = JSON.stringify(record);
         const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
         try {
-            await (
-                await this.s3()
-            ).send(
-                new PutObjectCommand({
-                    Bucket: this.bucket,
-                    Key: `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`,
-                    Body: body,
-                    ContentType: "application/json",
-                    IfNoneMatch: "*",
-                }),
-            );
+            const key = `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`;
+            await putIfAbsent(await this.s3(), this.bucket, key, body, "application/json");
         } catch (err) {
             throw new LedgerWriteError(this.location, record, reason(err));
         }
@@ -363,18 +369,9 @@ export class S3Ledger implements Ledger {
      * Its key does not end in `.json`, so it is never read as a record.
      */
     async checkWritable(env: string): Promise<void> {
-        const { PutObjectCommand } = await import("@aws-sdk/client-s3");
         try {
-            await (
-                await this.s3()
-            ).send(
-                new PutObjectCommand({
-                    Bucket: this.bucket,
-                    Key: `${this.envPrefix(env)}.write-check`,
-                    Body: "written by the rollout's preflight to check write access; not a record",
-                    IfNoneMatch: "*",
-                }),
-            );
+            const note = "written by the rollout's preflight to check write access; not a record";
+            await putIfAbsent(await this.s3(), this.bucket, `${this.envPrefix(env)}.write-check`, note);
         } catch (err) {
             if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return;
             throw new LedgerError(

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PhaseName } from "../src/phases";
-import { defaultS3, LedgerLocation, S3Factory } from "./ledger";
+import { defaultS3, LedgerLocation, putIfAbsent, S3Factory } from "./ledger";
 
 export interface StateArchive {
     /** Where copies go, for messages: a directory or `s3://bucket/prefix/state`. */
@@ -49,19 +49,8 @@ function s3Archive(bucket: string, prefix: string, createClient: S3Factory): Sta
     return {
         location: `s3://${bucket}/${prefix}`,
         async keep(env, phase, at, state) {
-            const { PutObjectCommand } = await import("@aws-sdk/client-s3");
             const key = `${prefix}/${env}/${fileName(phase, at)}`;
-            await (
-                await createClient()
-            ).send(
-                new PutObjectCommand({
-                    Bucket: bucket,
-                    Key: key,
-                    Body: state,
-                    ContentType: "application/json",
-                    IfNoneMatch: "*",
-                }),
-            );
+            await putIfAbsent(await createClient(), bucket, key, state, "application/json");
             return `s3://${bucket}/${key}`;
         },
     };
