@@ -83,6 +83,24 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
     const workspace = stack.workspace as automation.LocalWorkspace;
     const translate = errorTranslator(auto, options.stack, workspace.pulumiVersion);
     const policyPacks = [...(options.policyPacks ?? [POLICY_PACK_DIR])];
+    /**
+     * A preview or an update under the run's cancel, with the pack's mandatory violations (collected
+     * from the events) as its refusal where the CLI only says it failed; `call` gets the event, output
+     * and signal hooks to hand the SDK.
+     */
+    const underPolicy = <T>(
+        operation: string,
+        o: { readonly onEvent?: (event: EngineEvent) => void; readonly signal?: AbortSignal },
+        call: (run: { onEvent: (event: EngineEvent) => void; onOutput: (text: string) => void; signal?: AbortSignal }) => Promise<T>,
+    ): Promise<T> => {
+        const policy = policyWatcher(o.onEvent);
+        return interruptible(
+            o.signal,
+            operation,
+            (err, op, signal, cli) => policy.refusal(op) ?? translate(err, op, signal, cli),
+            (signal, onOutput) => call({ onEvent: policy.onEvent, onOutput, signal }),
+        );
+    };
     return {
         cliVersion: async () => workspace.pulumiVersion,
         whoAmI: async () => {
@@ -93,43 +111,14 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
                 throw translate(err, "pulumi whoami");
             }
         },
-        preview: (o) => {
-            const policy = policyWatcher(o.onEvent);
-            return interruptible(
-                o.signal,
-                "preview",
-                (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
-                (signal, onOutput) =>
-                    stack.preview({
-                        target: o.target && [...o.target],
-                        plan: o.plan,
-                        onEvent: policy.onEvent,
-                        onOutput,
-                        signal,
-                        color: "never",
-                        policyPacks,
-                    }),
-            );
-        },
-        up: (o) => {
-            const policy = policyWatcher(o.onEvent);
-            return interruptible(
-                o.signal,
-                "update",
-                (err, operation, signal, cli) => policy.refusal(operation) ?? translate(err, operation, signal, cli),
-                (signal, onOutput) =>
-                    stack.up({
-                        target: [...o.target],
-                        plan: o.plan,
-                        message: o.message,
-                        onEvent: policy.onEvent,
-                        onOutput,
-                        signal,
-                        color: "never",
-                        policyPacks,
-                    }),
-            );
-        },
+        preview: (o) =>
+            underPolicy("preview", o, (run) =>
+                stack.preview({ target: o.target && [...o.target], plan: o.plan, ...run, color: "never", policyPacks }),
+            ),
+        up: (o) =>
+            underPolicy("update", o, (run) =>
+                stack.up({ target: [...o.target], plan: o.plan, message: o.message, ...run, color: "never", policyPacks }),
+            ),
         // Neither reads the state with `stack.exportStack()`: it adds --show-secrets, and neither preflight's look at the pending
         // operations nor a copy kept on disk or in S3 needs secrets in the clear. The SDK's way of running other commands
         // is internal, so the CLI it found is run directly.
