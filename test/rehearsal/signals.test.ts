@@ -11,7 +11,7 @@ import * as path from "path";
 import type { LedgerRecord } from "../../automation/ledger";
 import { readArgvLog, writeScenario } from "../../automation/rehearsal-engine/scenario";
 import { memoryIo } from "../../automation/io";
-import { PROJECT_DIR, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+import { PROJECT_DIR, readJsonLines, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 /** The resource being created when the signal arrives, by its progress line. */
 const SLOW = { resource: "network-flow-logs-role", line: "creating bbws-vpc-flow-logs-dev", ms: 4000 };
@@ -59,14 +59,7 @@ function interrupt(signals: NodeJS.Signals[], gapMs: number, { group = false } =
 }
 
 function ledgerOf(dir: string): LedgerRecord[] {
-    const file = path.join(dir, "project", ".rollout", "dev.jsonl");
-    return fs.existsSync(file)
-        ? fs
-              .readFileSync(file, "utf8")
-              .split("\n")
-              .filter(Boolean)
-              .map((l) => JSON.parse(l))
-        : [];
+    return readJsonLines(path.join(dir, "project", ".rollout", "dev.jsonl"));
 }
 
 /** Linux: a process that has exited but not been reaped (its parent gone, PID 1 not reaping) is a zombie, and not running. */

@@ -67,16 +67,7 @@ export function stage(env: string, options: RehearsalOptions & { from?: StackSta
         scenario: (scenario) => writeScenario(rehearsal.engineHome, { backendUrl: `rehearsal://${rehearsal.engineHome}`, ...scenario }),
         calls: () => readArgvLog(rehearsal.engineHome),
         state: (stack = env) => readState(rehearsal.engineHome, stack)!,
-        ledger: (stack = env) => {
-            const file = path.join(ledgerDir, `${stack}.jsonl`);
-            return fs.existsSync(file)
-                ? fs
-                      .readFileSync(file, "utf8")
-                      .split("\n")
-                      .filter(Boolean)
-                      .map((l) => JSON.parse(l))
-                : [];
-        },
+        ledger: (stack = env) => readJsonLines(path.join(ledgerDir, `${stack}.jsonl`)),
         dispose: () => fs.rmSync(rehearsal.dir, { recursive: true, force: true }),
         converge() {
             execFileSync(path.join(rehearsal.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", env], {
@@ -119,4 +110,15 @@ export function operations(calls: readonly ArgvRecord[]): ArgvRecord[] {
 export function phaseOfUrn(urn: string): string | undefined {
     const chain = urn.split("::")[2].split("$");
     return PHASES.find((p) => chain.includes(p.type))?.name;
+}
+
+/** The records of a JSON-lines ledger file; none when it does not exist yet. */
+export function readJsonLines(file: string): any[] {
+    return fs.existsSync(file)
+        ? fs
+              .readFileSync(file, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
+        : [];
 }
