@@ -13,6 +13,8 @@
  * auto-name of what it leaves out against the same pattern (a KMS alias auto-name lacks `alias/`).
  */
 
+import { OfflineRefusalError } from "./refusal";
+
 /** How a name may look: length bounds, characters, and extra shape checks with their reasons. */
 export interface NameRule {
     /** The input property that carries the physical name, e.g. `name`, `bucket`, `clusterIdentifier`. */
@@ -394,7 +396,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
 };
 
 /** One way a registration's name breaks AWS's rules; `message` says which rule and where it is written. */
-export class NameRuleError extends Error {
+export class NameRuleError extends OfflineRefusalError {
     constructor(
         readonly type: string,
         readonly resourceName: string,

@@ -13,6 +13,7 @@
  * Only `subnetStrategy: "Auto"` is modelled; awsx's default layouts (no `subnetSpecs`) are not.
  */
 import { cidrsOverlap, formatCidr, parseCidr } from "../src/config";
+import { OfflineRefusalError } from "./refusal";
 
 /** A subnet spec as awsx's `SubnetSpecArgs` takes it (the fields that decide addresses). */
 export interface AwsxSubnetSpec {
@@ -47,7 +48,7 @@ export interface AwsxSubnet {
 }
 
 /** What awsx would refuse before creating anything, or what CreateSubnet would refuse at `up`. */
-export class AwsxVpcError extends Error {}
+export class AwsxVpcError extends OfflineRefusalError {}
 
 /** What awsx decides for a VPC. */
 export interface AwsxVpcDecision {

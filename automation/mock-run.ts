@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsModelOptions, createAwsModel } from "./aws-model";
+import { OfflineRefusalError } from "./refusal";
 
 export const SECRET_MASK = "[secret]";
 
@@ -217,7 +218,7 @@ function aliasOf(alias: any): string | RegisteredAlias {
  * with "Duplicate resource URN '<urn>'; try giving it a unique name" (pulumi/pulumi
  * pkg/resource/deploy/step_generator.go).
  */
-export class DuplicateUrnError extends Error {
+export class DuplicateUrnError extends OfflineRefusalError {
     constructor(readonly urn: string) {
         super(`Duplicate resource URN '${urn}': two resources of the same type share a name, which the engine refuses`);
         this.name = "DuplicateUrnError";

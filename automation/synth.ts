@@ -8,6 +8,7 @@ import { PHASES, PhaseName } from "../src/phases";
 import type { Registration, RegisteredOptions } from "./mock-run";
 import { UsageError } from "./errors";
 import { engineConfig, loadStackConfig, readStackFile, StackFile } from "./stack-files";
+import { OfflineRefusalError } from "./refusal";
 
 export interface SynthResource {
     readonly urn: string;
@@ -50,12 +51,10 @@ export async function synthesize(projectDir: string, env: string, options: Synth
 
     // Loaded only now: importing Pulumi costs about a second, which `--help` and bad input should not pay.
     const pulumi = await import("@pulumi/pulumi");
-    const { runUnderMocks, maskSecrets, DuplicateUrnError } = await import("./mock-run");
+    const { runUnderMocks, maskSecrets } = await import("./mock-run");
     const { createPlatform } = await import("../src/program");
     const { loadConfig } = await import("../src/load-config");
 
-    const { NameRuleError } = await import("./aws-name-rules");
-    const { AwsxVpcError } = await import("./awsx-vpc");
     const { result: outputs, registrations } = await runUnderMocks(
         {
             project: stackFile.project,
@@ -67,7 +66,7 @@ export async function synthesize(projectDir: string, env: string, options: Synth
         () => pulumi.runtime.runInPulumiStack(async () => createPlatform(loadConfig())),
     ).catch((err: unknown) => {
         // What AWS or the engine would refuse for this config is bad input, reported without a stack trace.
-        if (err instanceof NameRuleError || err instanceof DuplicateUrnError || err instanceof AwsxVpcError) {
+        if (err instanceof OfflineRefusalError) {
             throw new UsageError(
                 "refused-by-aws-rules",
                 `${stackFile.path}: ${err.message}`,
