@@ -136,7 +136,7 @@ export interface CostEstimate {
 /**
  * Types that cost nothing by themselves, each with the reason. A type is either here or in
  * `PRICERS` (components with children and providers aside: `resourceFreeReason`); a type in neither
- * fails the estimate (`UnknownResourceTypeError`).
+ * fails the estimate (`UnpricedTypeError`).
  */
 export const FREE_TYPES: Readonly<Record<string, string>> = {
     "pulumi:pulumi:Stack": "the Pulumi stack is not an AWS resource",
@@ -193,13 +193,13 @@ const PROVIDER_REASON = "a Pulumi provider, not an AWS resource";
 const COMPONENT_REASON = "a component of this program, not an AWS resource";
 
 /** A resource type the estimate neither prices nor lists as free: add it to `PRICERS` or `FREE_TYPES`. */
-export class UnknownResourceTypeError extends Error {
+export class UnpricedTypeError extends Error {
     constructor(readonly types: readonly string[]) {
         super(
             `the cost estimate has no price and no free reason for ${types.map((t) => `'${t}'`).join(", ")}: ` +
                 "add it to PRICERS or FREE_TYPES in automation/cost.ts",
         );
-        this.name = "UnknownResourceTypeError";
+        this.name = "UnpricedTypeError";
     }
 }
 
@@ -648,14 +648,14 @@ export interface EstimateOptions {
     readonly prices?: PriceTable;
 }
 
-/** Prices every resource of a synth. Throws `UnknownResourceTypeError` for a type neither priced nor free. */
+/** Prices every resource of a synth. Throws `UnpricedTypeError` for a type neither priced nor free. */
 export function estimateCost(synth: SynthResult, options: EstimateOptions): CostEstimate {
     const prices = options.prices ?? PRICES;
     const all = synth.resources;
     const tenants = tenantIds(all);
     const owners = tenantOwners(all);
     const unknown = [...new Set(all.filter((r) => !PRICERS[r.type] && resourceFreeReason(r, all) === undefined).map((r) => r.type))];
-    if (unknown.length > 0) throw new UnknownResourceTypeError(unknown);
+    if (unknown.length > 0) throw new UnpricedTypeError(unknown);
 
     const ctx: PricingContext = {
         all,

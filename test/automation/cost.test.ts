@@ -15,7 +15,7 @@ import {
     tasksByProvider,
     tenantOf,
     unitOf,
-    UnknownResourceTypeError,
+    UnpricedTypeError,
 } from "../../automation/cost";
 import { main } from "../../automation/cost-cli";
 import { main as synthMain } from "../../automation/synth-cli";
@@ -328,18 +328,15 @@ describe("cost estimate", () => {
                 ["aws:iam/role:Role", 1],
             ]);
             // A provider-managed resource under our package name (a dynamic provider's) is priced or refused like any other.
-            expect(() => estimate(synthOf(res("bbws:dynamic:Thing", "thing", {})))).to.throw(
-                UnknownResourceTypeError,
-                /'bbws:dynamic:Thing'/,
-            );
+            expect(() => estimate(synthOf(res("bbws:dynamic:Thing", "thing", {})))).to.throw(UnpricedTypeError, /'bbws:dynamic:Thing'/);
             // A component with nothing under it is remote: its provider creates resources the synth cannot see.
             const remote = { ...res("acme:net:Lb", "lb", {}), custom: false };
-            expect(() => estimate(synthOf(remote))).to.throw(UnknownResourceTypeError, /'acme:net:Lb'/);
+            expect(() => estimate(synthOf(remote))).to.throw(UnpricedTypeError, /'acme:net:Lb'/);
         });
 
         it("refuses a type it does not know, naming it", () => {
             expect(() => estimate(synthOf(res("aws:ec2/instance:Instance", "vm", {})))).to.throw(
-                UnknownResourceTypeError,
+                UnpricedTypeError,
                 /'aws:ec2\/instance:Instance'/,
             );
         });
