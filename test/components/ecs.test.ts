@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fc from "fast-check";
+import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_PARAMETERS, REDIS_PORT } from "../../components/data";
 import {
     EcsLayer,
@@ -19,7 +21,8 @@ import {
 import { PLATFORM_OF, REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
-import type { PlatformConfig } from "../../src/config";
+import { MAX_TENANTS, PlatformConfig } from "../../src/config";
+import { createPlatform, PlatformOutputs } from "../../src/program";
 import { SECRET_NAME } from "../../src/policy/rules/ecs-8-no-secrets-in-env";
 import { RecordedOptions, recordOptions } from "../support/options";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
@@ -993,4 +996,93 @@ describe("ecs layer", () => {
             for (const r of ofType(resources, T.record)) expect(r.inputs.zoneId).to.equal("Z0EXAMPLE12345");
         });
     });
+});
+
+/*
+ * Issue 21: an inline policy holds at most 10,240 characters per role and an account 1,000 roles (IAM user
+ * guide, "IAM and AWS STS quotas"). Neither may be spent per tenant on the one-off tasks: the platform
+ * task's policies must be the same text whatever the tenants, each tenant's the same as if it were alone,
+ * and the roles two per tenant plus the platform task's two.
+ */
+describe("IAM policies do not grow with the tenant count (up to MAX_TENANTS)", function () {
+    this.timeout(600000);
+    const probe = { id: "aupairhive", slot: 1, cpu: 1024, memory: 2048, migrationSidecar: true };
+    const others = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `tenant-${i}`, slot: i + 2, cpu: 256, memory: 512 }));
+    const policies = async (n: number) => {
+        const cfg = configFor("sit", { "bbws:tenants": [probe, ...others(n)] });
+        const { resources } = await construct(cfg, () => buildEcs(cfg));
+        const text = (role: string) => named(resources, `${role}-policy`).inputs.policy as string;
+        return {
+            roles: ofType(resources, "aws:iam/role:Role").length,
+            platform: [text("ecs-migration-execution-role"), text("ecs-migration-task-role")],
+            probe: [text(`ecs-${probe.id}-execution-role`), text(`ecs-${probe.id}-task-role`)],
+            longest: Math.max(...ofType(resources, T.rolePolicy).map((p) => (p.inputs.policy as string).length)),
+        };
+    };
+    let alone: Awaited<ReturnType<typeof policies>>;
+
+    before(async () => {
+        alone = await policies(0);
+    });
+
+    it("keeps the platform task's and a tenant's policies byte for byte, and adds exactly two roles per tenant", async () => {
+        await fc.assert(
+            // Small counts at random and the largest once: a 50-tenant layer takes most of this test's time.
+            fc.asyncProperty(fc.integer({ min: 1, max: 12 }), async (n) => {
+                const grown = await policies(n);
+                expect(grown.platform, `${n + 1} tenants: platform task`).to.deep.equal(alone.platform);
+                expect(grown.probe, `${n + 1} tenants: ${probe.id}`).to.deep.equal(alone.probe);
+                expect(grown.roles, `${n + 1} tenants`).to.equal(2 * (n + 1) + 2);
+                expect(grown.longest).to.be.below(10240);
+            }),
+            { numRuns: 3, examples: [[MAX_TENANTS - 1]] },
+        );
+    });
+});
+
+/* The stack output `ecs.oneOffTasks` is the contract with `npm run task` (issue 15): its shape, from each stack file. */
+describe("stack output ecs.oneOffTasks (the contract with npm run task)", function () {
+    this.timeout(120000);
+    for (const env of ENVIRONMENTS) {
+        it(`${env}: has the cluster, the private subnets, the platform task and one task per tenant, each in the contract's shape`, async () => {
+            const cfg = configFor(env);
+            const { result } = await construct(cfg, () => createPlatform(cfg));
+            const outputs = (await promiseOf(pulumi.output(result))) as PlatformOutputs;
+            const tasks = outputs.ecs.oneOffTasks;
+            expect(Object.keys(tasks).sort()).to.deep.equal(["clusterArn", "platform", "subnetIds", "tenants"]);
+            expect(tasks.clusterArn).to.match(new RegExp(`^arn:aws:ecs:${cfg.region}:${cfg.accountId}:cluster/bbws-ecs-${env}$`));
+            expect(tasks.subnetIds).to.deep.equal(outputs.network.privateSubnetIds);
+            expect(Object.keys(tasks.tenants)).to.have.members(cfg.tenants.map((t) => t.id));
+            const check = (at: string, task: (typeof tasks)["platform"], family: string, groups: string[]) => {
+                expect(Object.keys(task).sort(), at).to.deep.equal([
+                    "containerName",
+                    "logGroupName",
+                    "logStreamPrefix",
+                    "securityGroupIds",
+                    "taskDefinitionArn",
+                ]);
+                expect(task.taskDefinitionArn, at).to.match(
+                    new RegExp(`^arn:aws:ecs:${cfg.region}:${cfg.accountId}:task-definition/${family}:\\d+$`),
+                );
+                expect(task.containerName, at).to.equal("migration");
+                expect(task.securityGroupIds, at).to.deep.equal(groups);
+                expect(task.logGroupName, at).to.match(new RegExp(`^/aws/ecs/bbws-${env}/`));
+                expect(task.logStreamPrefix, at).to.equal(ONE_OFF_LOG_STREAM_PREFIX);
+            };
+            check("platform", tasks.platform, `bbws-migration-${env}`, [outputs.network.securityGroupIds.platformTask]);
+            for (const tenant of cfg.tenants) {
+                check(tenant.id, tasks.tenants[tenant.id], `bbws-migration-${tenant.id}-${env}`, [
+                    outputs.network.tenantSecurityGroupIds[tenant.id],
+                ]);
+            }
+            // The outputs that were there before stay.
+            expect(Object.keys(outputs.ecs)).to.include.members([
+                "clusterName",
+                "serviceNames",
+                "loadBalancerArn",
+                "loadBalancerDnsName",
+                "targetGroupArns",
+            ]);
+        });
+    }
 });
