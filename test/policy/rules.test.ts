@@ -105,7 +105,19 @@ const fileSystem = res(T.fs, "efs", { encrypted: true });
 const bucket = res(T.bucket, "media", { bucket: "bbws-media-prod" });
 const repo = res(T.repo, "wordpress", { name: "bbws/wordpress" });
 const containers = (defs: object[]) => res(T.task, "task", { containerDefinitions: JSON.stringify(defs) });
-const logged = { logConfiguration: { logDriver: "awslogs", options: {} } };
+const logged = {
+    logConfiguration: {
+        logDriver: "awslogs",
+        options: { "awslogs-group": "/aws/ecs/bbws-prod/aupairhive", "awslogs-region": "af-south-1", "awslogs-stream-prefix": "one-off" },
+    },
+};
+/** A Fargate task definition: ECS refuses an awslogs container there without a stream prefix. */
+const fargateContainers = (defs: object[]) =>
+    res(T.task, "task", { requiresCompatibilities: ["FARGATE"], containerDefinitions: JSON.stringify(defs) });
+const withoutOption = (option: string) => {
+    const { [option]: _dropped, ...options } = logged.logConfiguration.options as Record<string, string>;
+    return { logConfiguration: { logDriver: "awslogs", options } };
+};
 const tlsOnly = {
     Version: "2012-10-17",
     Statement: [
@@ -400,13 +412,23 @@ const CASES: Case[] = [
     },
     {
         rule: ecs_9,
-        compliant: {
-            target: containers([
-                { name: "wordpress", ...logged },
-                { name: "sidecar", ...logged },
-            ]),
-        },
-        nonCompliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) },
+        compliant: [
+            {
+                target: fargateContainers([
+                    { name: "wordpress", ...logged },
+                    { name: "sidecar", ...logged },
+                ]),
+            },
+            // Outside Fargate the stream prefix is optional (ECS developer guide, "Using the awslogs log driver").
+            { target: containers([{ name: "ec2-task", ...withoutOption("awslogs-stream-prefix") }]) },
+        ],
+        nonCompliant: [
+            { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) },
+            // Where the one-off task runner looks: `<prefix>/<container>/<task id>` in the group (issue 15).
+            ...["awslogs-group", "awslogs-region", "awslogs-stream-prefix"].map((option) => ({
+                target: fargateContainers([{ name: "migration", ...withoutOption(option) }]),
+            })),
+        ],
     },
     {
         rule: ecs_12,

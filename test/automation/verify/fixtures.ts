@@ -106,6 +106,7 @@ export function outputsFor(cfg: PlatformConfig): Outputs {
                 cache: sg("cache"),
                 fileSystem: sg("efs"),
                 endpoints: sg("endpoints"),
+                platformTask: sg("platform-task"),
             },
             tenantSecurityGroupIds: perTenant(cfg, (t) => sg(`tenant-${t.id}`)),
         },
@@ -228,12 +229,12 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             group(
                 roles.database,
                 `bbws-database-sg-${cfg.env}`,
-                tenantGroups.map(([, id]) => fromGroup(id, 3306)),
+                [...tenantGroups.map(([, id]) => id), roles.platformTask].map((id) => fromGroup(id, 3306)),
             ),
             group(
                 roles.cache,
                 `bbws-cache-sg-${cfg.env}`,
-                tenantGroups.map(([, id]) => fromGroup(id, 6379)),
+                [...tenantGroups.map(([, id]) => id), roles.platformTask].map((id) => fromGroup(id, 6379)),
             ),
             group(
                 roles.fileSystem,
@@ -243,6 +244,7 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             group(roles.endpoints, `bbws-endpoints-sg-${cfg.env}`, [
                 { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: cfg.network.vpcCidr }] },
             ]),
+            group(roles.platformTask, `bbws-platform-task-sg-${cfg.env}`, []),
             ...tenantGroups.map(([tenant, id]) => group(id, `bbws-tenant-${tenant}-sg-${cfg.env}`, [fromGroup(roles.loadBalancer, 80)])),
         ],
     });
