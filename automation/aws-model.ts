@@ -130,6 +130,37 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         const arn = ctx.arn("elasticloadbalancing", `listener-rule/${listener}/${ctx.hex(16)}`);
         return { id: arn, state: { arn } };
     },
+    // Custom domains: ACM refuses a request for a name it cannot put in a certificate.
+    "aws:acm/certificate:Certificate": (ctx) => {
+        const domain = String(ctx.inputs.domainName);
+        const names = [domain, ...((ctx.inputs.subjectAlternativeNames as string[] | undefined) ?? [])];
+        const refused =
+            acmDomainProblem(domain, ACM_COMMON_NAME_MAX) ?? names.map((n) => acmDomainProblem(n, ACM_DOMAIN_NAME_MAX)).find(Boolean);
+        if (refused) throw new NameRuleError("aws:acm/certificate:Certificate", ctx.name, refused, ACM_REQUEST_CERTIFICATE);
+        const id = uuidOf(ctx);
+        const arn = ctx.arn("acm", `certificate/${id}`);
+        return {
+            id: arn,
+            state: {
+                arn,
+                status: "PENDING_VALIDATION",
+                // ACM's validation record: `_<32 hex>.<name>.` CNAME to `_<32 hex>.<10 letters>.acm-validations.aws.`
+                domainValidationOptions: [...new Set(names)].map((name) => ({
+                    domainName: name,
+                    resourceRecordName: `_${hash(`${ctx.accountId}/${name}`, 32)}.${name.replace(/^\*\./, "")}.`,
+                    resourceRecordType: "CNAME",
+                    resourceRecordValue: `_${hash(`value/${ctx.accountId}/${name}`, 32)}.${hash(name, 10)}.acm-validations.aws.`,
+                })),
+            },
+        };
+    },
+    // Not an AWS object: the provider waits until the certificate is ISSUED.
+    "aws:acm/certificateValidation:CertificateValidation": (ctx) => ({
+        id: new Date(0).toISOString(),
+        state: { certificateArn: ctx.inputs.certificateArn },
+    }),
+    // The provider's id is `<listener ARN>_<certificate ARN>` (terraform-provider-aws elbv2/listener_certificate.go).
+    "aws:lb/listenerCertificate:ListenerCertificate": (ctx) => ({ id: `${ctx.inputs.listenerArn}_${ctx.inputs.certificateArn}` }),
     "aws:lb/targetGroup:TargetGroup": (ctx) => {
         // Pulumi auto-names target groups: the logical name plus a random suffix, at most 32 characters.
         const name = ctx.inputs.name ?? `${ctx.name.slice(0, 24)}-${ctx.hex(7)}`;
@@ -377,6 +408,41 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
     }),
 };
 
+/** ACM API reference, RequestCertificate: DomainName and SubjectAlternativeNames. */
+const ACM_REQUEST_CERTIFICATE = "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html";
+/** A certificate's first name is its common name: "cannot exceed 64 octets (characters), including periods" (RFC 5280). */
+export const ACM_COMMON_NAME_MAX = 64;
+/** Any other name (a SAN): "up to 253 octets in length", labels of at most 63. */
+export const ACM_DOMAIN_NAME_MAX = 253;
+
+/**
+ * Why ACM refuses `name` in a certificate, or undefined: over `max` characters, a label over 63 or
+ * empty, a trailing dot (the provider refuses it: `cannot end with a period`), or a `*` anywhere but
+ * as the whole leftmost label (`*.example.com`: ACM user guide, "Wildcard names").
+ */
+export function acmDomainProblem(name: string, max: number): string | undefined {
+    if (name.length > max) return `'${name}' is ${name.length} characters; ACM takes at most ${max} here`;
+    if (name.endsWith(".")) return `'${name}' ends with a period`;
+    const labels = name.split(".");
+    if (labels.some((l) => l.length === 0 || l.length > 63)) return `'${name}' has an empty label or one over 63 characters`;
+    if (labels.some((l, i) => l.includes("*") && (i > 0 || l !== "*"))) return `'${name}': a wildcard may only be the whole leftmost label`;
+    return undefined;
+}
+
+/**
+ * Quotas the model counts across one run, per scope: the resource type, the input that names the
+ * scope, the most AWS accepts, and the source. A registration past the limit is refused as AWS would.
+ */
+export const COUNTED_QUOTAS: Readonly<Record<string, { scope: string; max: number; what: string; source: string }>> = {
+    // AddListenerCertificates answers TooManyCertificates past the quota; the default certificate is not counted.
+    "aws:lb/listenerCertificate:ListenerCertificate": {
+        scope: "listenerArn",
+        max: 25,
+        what: "certificates on one listener besides its default (ELB quota 'Certificates per Application Load Balancer'; AddListenerCertificates: TooManyCertificates)",
+        source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html",
+    },
+};
+
 /** A stable UUID-shaped id (KMS key ids, subscription ARN suffixes). */
 function uuidOf(ctx: ModelContext): string {
     return uuid(ctx.hex(32));
@@ -411,6 +477,17 @@ export class UnknownResourceTypeError extends Error {}
  */
 export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const taken = new Map<string, string>();
+    const counted = new Map<string, number>();
+    const checkQuota = (args: pulumi.runtime.MockResourceArgs) => {
+        const quota = COUNTED_QUOTAS[args.type];
+        if (!quota) return;
+        const key = `${args.type}\0${JSON.stringify(args.inputs[quota.scope])}`;
+        const count = (counted.get(key) ?? 0) + 1;
+        if (count > quota.max) {
+            throw new NameRuleError(args.type, args.name, `${count} ${quota.what}; AWS takes at most ${quota.max}`, quota.source);
+        }
+        counted.set(key, count);
+    };
     const checkName = (args: pulumi.runtime.MockResourceArgs) => {
         const entry = NAME_RULES[args.type];
         if (!entry) {
@@ -452,6 +529,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 );
             }
             checkName(args);
+            checkQuota(args);
             const ctx: ModelContext = {
                 ...options,
                 name: args.name,

@@ -157,6 +157,9 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:lb/listener:Listener": { unnamed: "identified by its ARN" },
     "aws:lb/listenerRule:ListenerRule": { unnamed: "identified by its ARN; its priority is the tenant's slot" },
+    "aws:lb/listenerCertificate:ListenerCertificate": { unnamed: "identified by its listener and certificate ARNs" },
+    "aws:acm/certificate:Certificate": { unnamed: "identified by its ARN; the AWS model checks its domain name against ACM's rules" },
+    "aws:acm/certificateValidation:CertificateValidation": { unnamed: "not an AWS object: the provider's wait for ISSUED" },
     "aws:ssm/document:Document": {
         property: "name",
         min: 3,
@@ -378,8 +381,9 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         property: "name",
         min: 1,
         max: 253,
-        pattern: /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-        allowed: "a DNS name of labels of at most 63 letters, digits and inner hyphens",
+        // Underscores too: ACM's validation records are named `_<hex>.<domain>`.
+        pattern: /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+        allowed: "a DNS name of labels of at most 63 letters, digits, underscores and inner hyphens",
         uniqueWithin: ["zoneId", "type"],
         autoNameMax: 255,
         source: api("Route53/latest/DeveloperGuide/DomainNameFormat.html"),

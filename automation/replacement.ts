@@ -285,6 +285,24 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         clash: "none",
         why: SETTING_OF_PARENT,
     },
+    "aws:lb/listenerCertificate:ListenerCertificate": {
+        forceNew: "*",
+        source: tfAws("elbv2/listener_certificate.go"),
+        clash: "none",
+        why: "both of its inputs (listener, certificate) force a replacement; it is only the pair, so a new pair is free",
+    },
+    "aws:acm/certificate:Certificate": {
+        forceNew: ["domainName", "validationMethod"],
+        source: tfAws("acm/certificate.go"),
+        clash: "none",
+        why: "identified by its ARN: a new certificate is requested (and validated) before the old one is detached and deleted",
+    },
+    "aws:acm/certificateValidation:CertificateValidation": {
+        forceNew: "*",
+        source: tfAws("acm/certificate_validation.go"),
+        clash: "none",
+        why: "not an AWS object: a replacement only waits again for the certificate to be ISSUED",
+    },
     "aws:route53/record:Record": {
         forceNew: ["name", "zoneId"],
         source: tfAws("route53/record.go"),

@@ -264,6 +264,91 @@ const MAX_HOST_HEADER = 128;
  */
 export const MAX_TENANTS = 50;
 
+/**
+ * Longest custom domain: its certificate names it as the common name, which ACM takes up to 64 octets
+ * (ACM API reference, RequestCertificate `DomainName`: "cannot exceed 64 octets (characters), including
+ * periods", RFC 5280's upper bound); a load balancer host-header value would take 128 (HostHeaderConditionConfig).
+ */
+export const MAX_CUSTOM_DOMAIN_LENGTH = 64;
+
+/**
+ * Most custom domains one environment takes: each has its own certificate on the HTTPS listener, and
+ * an Application Load Balancer takes 25 certificates besides its default one (ELB user guide, "Quotas
+ * for your Application Load Balancers": Certificates per Application Load Balancer, excluding default
+ * certificates). The quota is adjustable; raise this only with the account's raised quota.
+ */
+export const MAX_LISTENER_CERTIFICATES = 25;
+
+/** Where a custom domain's certificate stands while its zone is its owner's (see {@link customDomainSchema}). */
+export const CERTIFICATE_STATES = ["pending", "issued"] as const;
+
+const customDomainName = hostname.refine(
+    (h) => h.length <= MAX_CUSTOM_DOMAIN_LENGTH,
+    `at most ${MAX_CUSTOM_DOMAIN_LENGTH} characters: its certificate's common name (ACM RequestCertificate DomainName)`,
+);
+
+/**
+ * One custom domain of a tenant. The program requests an ACM certificate for `name` (DNS validation)
+ * and attaches it to the HTTPS listener (SNI) once it is issued; only then does the tenant's listener
+ * rule name it. A plain string `shop.example.com` means `{ name: shop.example.com, certificate: pending }`.
+ */
+const customDomainSchema = z.union(
+    [
+        customDomainName,
+        z
+            .object({
+                /** The hostname, lowercase, at most 64 characters, no wildcard. */
+                name: customDomainName,
+                /**
+                 * Our public Route 53 zone that holds `name` (the zone of `name` or of a parent domain). The
+                 * program then writes the validation records and an alias to the load balancer in it, and
+                 * waits for the certificate in the same rollout. Absent: the zone is the owner's, and the
+                 * validation records are printed for them (stack output `ecs.customDomains`).
+                 */
+                hostedZoneId: z
+                    .string()
+                    .regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id")
+                    .optional(),
+                /**
+                 * Only without `hostedZoneId`: `pending` (default) requests the certificate and leaves the domain
+                 * out of the listener; `issued`, set once ACM reports the certificate ISSUED, attaches it and
+                 * routes the domain. The program checks ISSUED before attaching, and fails within minutes if not.
+                 */
+                certificate: z.enum(CERTIFICATE_STATES).optional(),
+            })
+            .strict()
+            .refine((d) => d.hostedZoneId === undefined || d.certificate === undefined, {
+                message: "only for a domain in its owner's zone; with hostedZoneId the program validates the certificate itself",
+                path: ["certificate"],
+            }),
+    ],
+    {
+        errorMap: (issue, ctx) => ({
+            message:
+                issue.code === "invalid_union"
+                    ? "a hostname, { name, hostedZoneId } (our Route 53 zone) or { name, certificate: pending | issued } (its owner's zone)"
+                    : ctx.defaultError,
+        }),
+    },
+);
+
+/**
+ * A tenant's custom domain as the components take it: `hostedZoneId` set when the zone is ours,
+ * `certificate` set (`pending` or `issued`) when it is the owner's.
+ */
+export type CustomDomain = Readonly<
+    | { name: string; hostedZoneId: string; certificate?: undefined }
+    | { name: string; hostedZoneId?: undefined; certificate: (typeof CERTIFICATE_STATES)[number] }
+>;
+
+/** The normalised form of a `domains` entry: a plain string is a domain in its owner's zone, certificate pending. */
+export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomDomain {
+    if (typeof entry === "string") return { name: entry, certificate: "pending" };
+    return entry.hostedZoneId !== undefined
+        ? { name: entry.name, hostedZoneId: entry.hostedZoneId }
+        : { name: entry.name, certificate: entry.certificate ?? "pending" };
+}
+
 const tenantSchema = z
     .object({
         /**
@@ -287,18 +372,13 @@ const tenantSchema = z
          */
         slot: z.number().int().min(1).max(9999),
         /**
-         * Custom hostnames served besides `<id>.<domain>`: at most two, each at most 128 characters. The
-         * tenant's listener rule has one host-header condition, which takes at most three values of at
-         * most 128 characters each (ELB user guide, "Condition types for listener rules": three match
-         * evaluations per condition; API reference HostHeaderConditionConfig).
+         * Custom hostnames served besides `<id>.<domain>`, at most two: each a plain hostname (a domain in
+         * its owner's zone whose certificate is still pending) or a {@link customDomainSchema} entry. With
+         * `<id>.<domain>` they fill the tenant's listener rule's one host-header condition, which takes at
+         * most three values (ELB user guide, "Condition types for listener rules").
          */
         domains: z
-            .array(
-                hostname.refine(
-                    (h) => h.length <= MAX_HOST_HEADER,
-                    `at most ${MAX_HOST_HEADER} characters: a load balancer host-header value`,
-                ),
-            )
+            .array(customDomainSchema)
             .max(2, "at most 2: with <id>.<domain> they fill the listener rule's host-header condition, which takes 3 values")
             .default([]),
         /** Fargate task cpu units. */
@@ -491,10 +571,14 @@ export type EcsConfig = z.infer<typeof ecsSchema>;
 export type CapacityProvider = z.infer<typeof capacityProviderSchema>;
 export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
-export type TenantConfig = Readonly<z.infer<typeof tenantSchema>> & {
+export type TenantConfig = Readonly<Omit<z.infer<typeof tenantSchema>, "domains">> & {
+    /** The custom domains' hostnames, in config order. */
+    readonly domains: readonly string[];
+    /** The custom domains with where their zone is and where their certificate stands. */
+    readonly customDomains: readonly CustomDomain[];
     /** POSIX uid and gid of the tenant's files on EFS. */
     readonly posixId: number;
-    /** `<id>.<domain>` followed by the custom domains. */
+    /** `<id>.<domain>` followed by the custom domains (served or not: the listener rule names only the served). */
     readonly hostnames: readonly string[];
     readonly imageTag: string;
     readonly minCapacity: number;
@@ -600,8 +684,10 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
     };
     const tenants: TenantConfig[] = b.tenants.map((t) => ({
         ...t,
+        domains: t.domains.map((d) => customDomain(d).name),
+        customDomains: t.domains.map(customDomain),
         posixId: TENANT_POSIX_ID_BASE + t.slot,
-        hostnames: [`${t.id}.${b.domain}`, ...t.domains],
+        hostnames: [`${t.id}.${b.domain}`, ...t.domains.map((d) => customDomain(d).name)],
         imageTag: t.imageTag ?? b.ecs.imageTag,
         ...tenantCapacity(t, b.ecs),
     }));
@@ -651,9 +737,16 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
         "domain",
         b.tenants.flatMap((t, i) => [
             [`bbws:tenants[${i}].id`, `${t.id}.${b.domain}`] as [string, string],
-            ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, d] as [string, string]),
+            ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, customDomain(d).name] as [string, string]),
         ]),
     );
+    const customDomains = b.tenants.reduce((n, t) => n + t.domains.length, 0);
+    if (customDomains > MAX_LISTENER_CERTIFICATES) {
+        problems.push(
+            `bbws:tenants: ${customDomains} custom domains; each needs its own certificate on the HTTPS listener, which takes at most ` +
+                `${MAX_LISTENER_CERTIFICATES} besides its default (ELB quota "Certificates per Application Load Balancer")`,
+        );
+    }
     seen(
         "alert email",
         b.monitoring.alertEmails.map((e, i) => [`bbws:monitoring.alertEmails[${i}]`, e]),
