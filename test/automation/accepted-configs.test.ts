@@ -20,6 +20,7 @@ import {
 import { runUnderMocks, DuplicateUrnError } from "../../automation/mock-run";
 import { NameRuleError } from "../../automation/aws-name-rules";
 import { ENVIRONMENTS, stackFileConfig } from "../support/pulumi";
+import { domainEntries } from "../components/tenant-domains-arbitraries";
 
 /** Runs the whole program for `cfg` under the AWS model; rejects as the engine or AWS would. */
 async function deploy(cfg: PlatformConfig): Promise<void> {
@@ -125,7 +126,7 @@ const tenant = fc.record({
     containerPort: fc.integer({ min: 1, max: 65535 }),
     capacity,
     imageTag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/), { nil: undefined }),
-    domains: fc.array(dnsName, { maxLength: 2 }),
+    domains: domainEntries,
 });
 /** Ids made from another tenant's id and a word the platform uses, on either side: `exec-<id>`, `<id>-cpu`. */
 const derivedIds = fc.array(fc.record({ from: fc.nat(), word: fc.constantFrom(...PLATFORM_WORDS), before: fc.boolean() }), {
@@ -185,8 +186,8 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
     it("the longest ids, the highest slots and every option at once, in each environment", async () => {
         for (const base of ENVIRONMENTS) {
             const env = base === "prod" ? "prod-eu-west-1a" : base;
-            // 128 characters in labels of at most 63 (the host-header limit, and DNS's per label).
-            const longest = (i: number) => `${"d".repeat(60)}.${"e".repeat(53)}${String(i).padStart(2, "0")}.example.com`;
+            // 64 characters (a certificate's common name, ACM RequestCertificate), in our zone and in the owner's, issued.
+            const longest = (i: number) => `${"d".repeat(40)}.${"e".repeat(9)}${String(i).padStart(2, "0")}.example.com`;
             const tenants = Array.from({ length: 12 }, (_, i) => ({
                 id: `${"t".repeat(27)}${String(i).padStart(2, "0")}`,
                 slot: 9999 - i,
@@ -195,7 +196,7 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
                 singleton: i % 2 === 0,
                 execEnabled: true,
                 migrationSidecar: true,
-                domains: [longest(i), `www${i}.example.com`],
+                domains: [{ name: longest(i), hostedZoneId: "Z0EXAMPLE12345" }, { name: `www${i}.example.com`, certificate: "issued" }],
             }));
             const cfg = accepted(env, rawConfig(base, env, tenants));
             expect(cfg, `${env} config`).to.not.equal(undefined);

@@ -219,9 +219,9 @@ describe("configuration", () => {
                 /bbws:tenants\[0\]\.domains: at most 2/,
             ],
             [
-                "a custom domain over 128 characters (ELB HostHeaderConditionConfig)",
-                withTenants(tenant({ domains: [`${"d".repeat(60)}.${"e".repeat(60)}.example.com`] })),
-                /bbws:tenants\[0\]\.domains\[0\]: at most 128 characters/,
+                "a custom domain over 64 characters (its certificate's common name: ACM RequestCertificate DomainName)",
+                withTenants(tenant({ domains: [`${"d".repeat(40)}.${"e".repeat(20)}.example.com`] })),
+                /bbws:tenants\[0\]\.domains\[0\]: at most 64 characters/,
             ],
             [
                 "a tenant hostname over 128 characters",
