@@ -250,8 +250,8 @@ export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
     return { kind: "file", dir: path.resolve(cwd, text) };
 }
 
-/** The ledger at a parsed location; the S3 SDK is loaded only for an S3 one. */
-export function openLedger(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): Ledger {
+/** The ledger at a parsed location, the rollout's records and the one-off tasks'; the S3 SDK is loaded only for an S3 one. */
+export function openLedger(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): Ledger & TaskLedger {
     return location.kind === "file" ? new FileLedger(location.dir, warn) : new S3Ledger(location.bucket, location.prefix, s3);
 }
 
