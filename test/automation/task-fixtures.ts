@@ -3,7 +3,16 @@
  * rehearsals of a program that does not export it yet (the program side of issue 15 is a separate
  * branch): once `src/program.ts` exports `ecs.oneOffTasks`, `withOneOffTasks` leaves outputs as they are.
  */
+import { mockClient } from "aws-sdk-client-mock";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { OneOffTask, OneOffTasks } from "../../automation/task/contract";
+import { mocks } from "./verify/fixtures";
+
+/**
+ * The task tests' AWS mocks: the verify fixtures' ECS and S3 mocks (one sinon stub per client class
+ * per process: a second `mockClient` of a class would silently detach the first) and CloudWatch Logs.
+ */
+export const taskMocks = { ecs: mocks.ecs, s3: mocks.s3, logs: mockClient(CloudWatchLogsClient) };
 
 export const ACCOUNT = "815856636111";
 export const REGION = "eu-west-1";

@@ -7,8 +7,16 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
-import { mockClient } from "aws-sdk-client-mock";
-import { DescribeTasksCommand, ECSClient, InvalidParameterException, RunTaskCommand, StopTaskCommand, Task } from "@aws-sdk/client-ecs";
+import {
+    AccessDeniedException,
+    DescribeTasksCommand,
+    DescribeTasksCommandOutput,
+    ECSClient,
+    InvalidParameterException,
+    RunTaskCommand,
+    StopTaskCommand,
+    Task,
+} from "@aws-sdk/client-ecs";
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
 import {
     CompleteMultipartUploadCommand,
@@ -17,7 +25,6 @@ import {
     S3Client,
     UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { AccessDeniedException } from "@aws-sdk/client-ecs";
 import { FileLedger, TaskRecord } from "../../automation/ledger";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/task-cli";
@@ -36,7 +43,7 @@ import {
 } from "../../automation/task/runner";
 import { configFor, PROJECT_DIR } from "../support/pulumi";
 import { tempDir } from "../support/temp";
-import { ACCOUNT, REGION, stackOutputs } from "./task-fixtures";
+import { ACCOUNT, REGION, stackOutputs, taskMocks } from "./task-fixtures";
 
 const ENV = "sit";
 const TENANTS = configFor(ENV).tenants.map((t) => t.id);
@@ -47,9 +54,7 @@ const TASK_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/bbws-${ENV}/${TASK_ID}`;
 const DEFINITION = OUTPUTS.oneOffTasks.tenants[TENANT];
 const STREAM = `${DEFINITION.logStreamPrefix}/migration/${TASK_ID}`;
 
-const ecs = mockClient(ECSClient);
-const logs = mockClient(CloudWatchLogsClient);
-const s3 = mockClient(S3Client);
+const { ecs, logs, s3 } = taskMocks;
 
 /** A task as DescribeTasks answers it. */
 function task(lastStatus: string, extra: Partial<Task> = {}, container: Record<string, unknown> = {}): Task {
@@ -429,14 +434,13 @@ describe("one-off tasks: the SDK's retry on throttling (a real ECS client, scrip
                 },
             },
         });
-        ecs.restore();
-        try {
-            const answer = await client.send(new DescribeTasksCommand({ cluster: "c", tasks: [TASK_ARN] }));
-            expect(calls).to.equal(3);
-            expect(answer.tasks?.[0].containers?.[0].exitCode).to.equal(0);
-        } finally {
-            mockClient(ECSClient);
-        }
+        // ECSClient.prototype.send is the mock's stub; the SDK's own send (and its retry middleware) is the base class's.
+        const sdkSend = Object.getPrototypeOf(ECSClient.prototype).send as (
+            command: DescribeTasksCommand,
+        ) => Promise<DescribeTasksCommandOutput>;
+        const answer = await sdkSend.call(client, new DescribeTasksCommand({ cluster: "c", tasks: [TASK_ARN] }));
+        expect(calls).to.equal(3);
+        expect(answer.tasks?.[0].containers?.[0].exitCode).to.equal(0);
     });
 });
 
