@@ -244,8 +244,7 @@ export async function rehearseTask(
                 await engine.preview({ plan });
                 await engine.up({ target: [], plan, message: "rehearsal: converge before a one-off task" });
             }
-            const converged = await engine.outputs();
-            return options.outputs ? options.outputs(converged) : converged;
+            return engine.outputs();
         })());
     return {
         projectDir: rehearsal.projectDir,

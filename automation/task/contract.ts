@@ -1,34 +1,17 @@
 /**
  * The stack output the one-off task runner reads: `ecs.oneOffTasks` (contract of issue 15), checked
- * at run time, since a stack rolled out by an older commit lacks it. Declared here until
- * `PlatformOutputs` (src/program.ts) exports it; the shape is the contract's, field for field.
+ * at run time, since a stack rolled out by an older commit lacks it. The types are the program's own
+ * (`PlatformOutputs`), so a renamed output fails `tsc` here.
  */
 import { z } from "zod";
+import type { PlatformOutputs } from "../../src/program";
 import { UsageError } from "../errors";
 
-/** One task definition the runner can start, with what RunTask and the log reader need. */
-export interface OneOffTask {
-    /** `family:revision` ARN, what the rollout applied. */
-    readonly taskDefinitionArn: string;
-    /** The container to override (`migration`). */
-    readonly containerName: string;
-    /** Groups the database, cache and file-system groups admit. */
-    readonly securityGroupIds: readonly string[];
-    readonly logGroupName: string;
-    /** awslogs stream = `${logStreamPrefix}/${containerName}/${taskId}`. */
-    readonly logStreamPrefix: string;
-}
-
 /** `ecs.oneOffTasks`: the cluster, the private subnets, and a task per tenant plus the platform's. */
-export interface OneOffTasks {
-    readonly clusterArn: string;
-    /** The private subnets; tasks run with `assignPublicIp: DISABLED`. */
-    readonly subnetIds: readonly string[];
-    /** `--platform`: work that spans tenants (a tenant's MySQL user, the connectivity check). */
-    readonly platform: OneOffTask;
-    /** By tenant id. */
-    readonly tenants: Readonly<Record<string, OneOffTask>>;
-}
+export type OneOffTasks = PlatformOutputs["ecs"]["oneOffTasks"];
+
+/** One task definition the runner can start, with what RunTask and the log reader need. */
+export type OneOffTask = OneOffTasks["platform"];
 
 const ONE_OFF_TASK = z.object({
     taskDefinitionArn: z.string().startsWith("arn:"),

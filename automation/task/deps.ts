@@ -10,8 +10,6 @@ import type { TaskScenario } from "./doubles";
 export interface TaskRehearsalOptions {
     /** The double's task: its exit code, a failure to start, … */
     readonly scenario?: TaskScenario;
-    /** A what-if over the converged stack's outputs (as `stackFiles` is over its config), e.g. a program not yet merged. */
-    readonly outputs?: (converged: Record<string, unknown>) => Record<string, unknown>;
     /** Where the throw-away folder goes. */
     readonly dir?: string;
 }
@@ -34,6 +32,6 @@ export interface TaskCliDeps {
     readonly signal?: AbortSignal;
     /** What a second signal prints before it exits. */
     readonly inFlight?: { lastWords?: () => string };
-    /** With `--rehearse`: the double's scenario and what-if outputs. */
+    /** With `--rehearse`: the double's scenario. */
     readonly rehearsal?: TaskRehearsalOptions;
 }

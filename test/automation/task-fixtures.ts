@@ -1,8 +1,4 @@
-/**
- * Stack outputs shaped as contract-15's `ecs.oneOffTasks`, for the runner's tests, and a what-if for
- * rehearsals of a program that does not export it yet (the program side of issue 15 is a separate
- * branch): once `src/program.ts` exports `ecs.oneOffTasks`, `withOneOffTasks` leaves outputs as they are.
- */
+/** Stack outputs shaped as the program's `ecs.oneOffTasks`, for the runner's tests. */
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { OneOffTask, OneOffTasks } from "../../automation/task/contract";
@@ -43,22 +39,5 @@ export function stackOutputs(env: string, tenants: readonly string[]): Record<st
     return {
         ecs: { clusterName: `bbws-${env}`, oneOffTasks: oneOffTasks(env, tenants) },
         storage: { migrationBucketName: `bbws-migration-artifacts-${env}` },
-    };
-}
-
-/**
- * The converged stack's outputs, plus `ecs.oneOffTasks` built from its own cluster and private
- * subnets when the program does not export it yet.
- */
-export function withOneOffTasks(env: string, tenants: readonly string[]) {
-    return (converged: Record<string, unknown>): Record<string, unknown> => {
-        const ecs = (converged.ecs ?? {}) as Record<string, unknown>;
-        if (ecs.oneOffTasks) return converged;
-        const network = (converged.network ?? {}) as { privateSubnetIds?: string[] };
-        const tasks = oneOffTasks(env, tenants);
-        return {
-            ...converged,
-            ecs: { ...ecs, oneOffTasks: { ...tasks, subnetIds: network.privateSubnetIds ?? tasks.subnetIds } },
-        };
     };
 }
