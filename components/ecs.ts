@@ -12,6 +12,7 @@ import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from
 import { ImageKind, MIGRATION_TASK_ARCHITECTURE } from "../src/images";
 import { REDIS_PORT, tenantDbSecretName } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
+import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import {
     executionRolePolicy,
     platformTaskPolicy,
@@ -319,6 +320,8 @@ export class EcsLayer extends pulumi.ComponentResource {
     readonly migrationTaskDefinitionArn: pulumi.Output<string>;
     /** The one-off tasks `npm run task` runs instead of long ECS Exec sessions. */
     readonly oneOffTasks: OneOffTasks;
+    /** Each tenant's custom domains (by tenant id): certificate, validation record, whether served; what the owner and the tenant command read. */
+    readonly customDomains: Readonly<Record<string, readonly CustomDomainStatus[]>>;
 
     constructor(name: string, args: EcsLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:ecs:EcsLayer", name, {}, opts);
@@ -340,6 +343,7 @@ export class EcsLayer extends pulumi.ComponentResource {
         const targetGroupArnSuffixes: Record<string, pulumi.Output<string>> = {};
         const logGroupNames: Record<string, pulumi.Output<string>> = {};
         const tenantOneOffTasks: Record<string, OneOffTask> = {};
+        const customDomains: Record<string, readonly CustomDomainStatus[]> = {};
         for (const tenant of args.tenants) {
             const site = this.createTenant(name, args, tenant, registry, cluster, lb);
             services[tenant.id] = site.service.name;
@@ -347,6 +351,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             targetGroupArnSuffixes[tenant.id] = site.targetGroup.arnSuffix;
             logGroupNames[tenant.id] = site.logGroup.name;
             tenantOneOffTasks[tenant.id] = site.oneOffTask;
+            customDomains[tenant.id] = site.customDomains;
         }
 
         this.clusterName = cluster.cluster.name;
@@ -357,6 +362,7 @@ export class EcsLayer extends pulumi.ComponentResource {
         this.targetGroupArns = targetGroupArns;
         this.targetGroupArnSuffixes = targetGroupArnSuffixes;
         this.logGroupNames = logGroupNames;
+        this.customDomains = customDomains;
         const platformTask = this.createMigrationTask(name, args, registry);
         this.migrationTaskDefinitionArn = platformTask.taskDefinitionArn;
         this.oneOffTasks = {
@@ -377,6 +383,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             logGroupNames: this.logGroupNames,
             migrationTaskDefinitionArn: this.migrationTaskDefinitionArn,
             oneOffTasks: this.oneOffTasks,
+            customDomains: this.customDomains,
         });
     }
 
@@ -637,17 +644,21 @@ export class EcsLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const loadBalancer = { dnsName: lb.alb.dnsName, zoneId: lb.alb.zoneId };
+        const domains = createTenantDomains(this, tn, { tenant, listenerArn: lb.https.arn, loadBalancer });
         const rule = new aws.lb.ListenerRule(
             `${tn}-rule`,
             {
                 listenerArn: lb.https.arn,
                 // The tenant's permanent slot: unique, and unchanged when other tenants come and go.
                 priority: tenant.slot,
-                conditions: [{ hostHeader: { values: [...tenant.hostnames] } }],
+                // Custom domains only once their certificates are issued and on the listener.
+                conditions: [{ hostHeader: { values: domains.hostnames } }],
                 actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
             },
-            { parent: this },
+            { parent: this, dependsOn: domains.listenerCertificates },
         );
+        createCustomDomainAliases(this, tn, tenant, loadBalancer, rule);
         new aws.route53.Record(
             `${tn}-dns`,
             {
@@ -783,6 +794,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             service,
             targetGroup,
             logGroup,
+            customDomains: domains.status,
             oneOffTask: {
                 taskDefinitionArn: oneOffTask.arn,
                 containerName: ONE_OFF_CONTAINER_NAME,

@@ -139,6 +139,8 @@ export function createPlatform(cfg: PlatformConfig) {
             targetGroupArns: ecs.targetGroupArns,
             /** What `npm run task` runs: cluster, private subnets, and each one-off task (issue 15's contract). */
             oneOffTasks: ecs.oneOffTasks,
+            /** Each tenant's custom domains: the owner's validation record and target, the certificate, whether served. */
+            customDomains: ecs.customDomains,
         },
         monitoring: {
             alertsTopicArn: monitoring.alertsTopicArn,

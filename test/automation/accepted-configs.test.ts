@@ -196,7 +196,10 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
                 singleton: i % 2 === 0,
                 execEnabled: true,
                 migrationSidecar: true,
-                domains: [{ name: longest(i), hostedZoneId: "Z0EXAMPLE12345" }, { name: `www${i}.example.com`, certificate: "issued" }],
+                domains: [
+                    { name: longest(i), hostedZoneId: "Z0EXAMPLE12345" },
+                    { name: `www${i}.example.com`, certificate: "issued" },
+                ],
             }));
             const cfg = accepted(env, rawConfig(base, env, tenants));
             expect(cfg, `${env} config`).to.not.equal(undefined);

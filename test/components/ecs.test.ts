@@ -313,7 +313,17 @@ describe("ecs layer", () => {
                         const rule = named(resources, `ecs-${tenant.id}-rule`);
                         expect(rule.inputs.priority).to.equal(tenant.slot);
                         expect(rule.inputs.conditions).to.deep.equal([
-                            { hostHeader: { values: [`${tenant.id}.${cfg.domain}`, ...tenant.domains] } },
+                            {
+                                hostHeader: {
+                                    values: [
+                                        `${tenant.id}.${cfg.domain}`,
+                                        // Only a domain whose certificate is issued or in our zone (test/components/tenant-domains.test.ts).
+                                        ...tenant.customDomains
+                                            .filter((d) => d.hostedZoneId || d.certificate === "issued")
+                                            .map((d) => d.name),
+                                    ],
+                                },
+                            },
                         ]);
                         const tg = named(resources, `ecs-${tenant.id}-tg`);
                         expect(tg.inputs).to.include({ targetType: "ip", protocol: "HTTP", port: tenant.containerPort });
