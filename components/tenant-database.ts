@@ -1,0 +1,55 @@
+/**
+ * One tenant's part of the data layer (`bbws:data:TenantDatabase`): the generated password and the
+ * Secrets Manager secret the tenant's WordPress reads its database credentials from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { secretWithValue, TenantComponent } from "./shared";
+
+export interface TenantDatabaseArgs {
+    readonly env: string;
+    readonly tenantId: string;
+    /** The MySQL user and schema, `wp_<id>` (`tenantDatabaseName`). */
+    readonly database: string;
+    /** The data key: the secret is encrypted with it. */
+    readonly keyArn: pulumi.Input<string>;
+    /** Days a deleted secret stays recoverable (`protection.secretRecoveryDays`). */
+    readonly recoveryWindowInDays: number;
+    /** The cluster's writer endpoint and port, written into the secret for WordPress. */
+    readonly host: pulumi.Input<string>;
+    readonly port: pulumi.Input<number>;
+    /** The layer's name: the children's names before this component existed (their aliases). */
+    readonly layerName: string;
+}
+
+/**
+ * The tenant's credentials: a 40-character password (`<name>-db-password`) and the secret
+ * `bbws/<env>/tenants/<id>/db` (`<name>-db`, value `<name>-db-value`) holding JSON
+ * `{password, username, dbname, host, port}`, tag `Tenant=<id>`. Each child carries an alias to its
+ * former name under the layer (`<layer>-tenant-<id>-db…`), so moving them here replaced nothing.
+ */
+export class TenantDatabase extends TenantComponent {
+    /** The secret's ARN: the tenant's container reads it. */
+    readonly secretArn: pulumi.Output<string>;
+
+    constructor(name: string, args: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
+        super("bbws:data:TenantDatabase", name, opts);
+        const { env, tenantId: t, database } = args;
+        const former = `${args.layerName}-tenant-${t}-db`;
+        const password = new random.RandomPassword(`${name}-db-password`, { length: 40, special: false }, this.moved(`${former}-password`));
+        const secret = secretWithValue(
+            `${name}-db`,
+            {
+                name: `bbws/${env}/tenants/${t}/db`,
+                description: `Database credentials of tenant ${t}`,
+                kmsKeyId: args.keyArn,
+                recoveryWindowInDays: args.recoveryWindowInDays,
+                tags: { Tenant: t },
+            },
+            pulumi.jsonStringify({ password: password.result, username: database, dbname: database, host: args.host, port: args.port }),
+            (suffix) => this.moved(`${former}${suffix}`),
+        );
+        this.secretArn = secret.arn;
+        this.registerOutputs({ secretArn: this.secretArn });
+    }
+}
