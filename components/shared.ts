@@ -50,9 +50,9 @@ export function serviceAssumeRolePolicy(service: string): string {
 /**
  * Base of the per-tenant components (`TenantNetwork`, `TenantDatabase`, …): one tenant's resources of
  * one layer, so the tenant is one subtree per phase. It must be constructed with `parent` set to its
- * layer: before tenant components existed, its children were that layer's own children, and
- * `moved(formerName)` gives each the alias that keeps its identity (no replacement, see there).
- * Throws `Error` when `opts.parent` is missing.
+ * layer: before tenant components existed, its children were that layer's own children, and `moved()`
+ * gives each the alias that keeps its identity (no replacement, see there). Throws `Error` when
+ * `opts.parent` is missing.
  */
 export abstract class TenantComponent extends pulumi.ComponentResource {
     /** The layer the tenant's resources were direct children of before this component existed. */
@@ -65,19 +65,17 @@ export abstract class TenantComponent extends pulumi.ComponentResource {
     }
 
     /**
-     * Options of a child that used to be the layer's child named `formerName` (default: its name now):
-     * parented by this component, with the alias `{ name: formerName, parent: <layer> }`. The engine
-     * computes the old URN from the alias (type unchanged, the layer's type chain, the former name) and,
-     * finding it in the state, diffs against that resource and rewrites its URN instead of creating one
-     * and deleting the other (pulumi/pulumi `pkg/resource/deploy/step_generator.go`: `collapseAliasToUrn`,
-     * `getOldResource`; `Alias` in `sdk/nodejs/resource.ts`).
+     * Options of a child that used to be the layer's own child under the same name: parented by this
+     * component, with the alias `{ parent: <layer> }`. The engine computes the old URN from the alias
+     * (same name and type, the layer's type chain) and, finding it in the state, diffs against that
+     * resource and rewrites its URN instead of creating one and deleting the other (pulumi/pulumi
+     * `pkg/resource/deploy/step_generator.go`: `collapseAliasToUrn`, `getOldResource`; `Alias` in
+     * `sdk/nodejs/resource.ts`). The name stays: a logical name is identity, and the offline model
+     * mints ids from it, so only an unchanged name can be proven offline to keep every id
+     * (test/rehearsal/aliases.test.ts).
      */
-    protected moved(formerName?: string, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-        return {
-            ...extra,
-            parent: this,
-            aliases: [formerName === undefined ? { parent: this.layer } : { name: formerName, parent: this.layer }],
-        };
+    protected moved(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+        return { ...extra, parent: this, aliases: [{ parent: this.layer }] };
     }
 }
 

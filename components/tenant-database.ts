@@ -18,15 +18,16 @@ export interface TenantDatabaseArgs {
     /** The cluster's writer endpoint and port, written into the secret for WordPress. */
     readonly host: pulumi.Input<string>;
     readonly port: pulumi.Input<number>;
-    /** The layer's name: the children's names before this component existed (their aliases). */
+    /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-db…`). */
     readonly layerName: string;
 }
 
 /**
- * The tenant's credentials: a 40-character password (`<name>-db-password`) and the secret
- * `bbws/<env>/tenants/<id>/db` (`<name>-db`, value `<name>-db-value`) holding JSON
- * `{password, username, dbname, host, port}`, tag `Tenant=<id>`. Each child carries an alias to its
- * former name under the layer (`<layer>-tenant-<id>-db…`), so moving them here replaced nothing.
+ * The tenant's credentials: a 40-character password (`<layer>-tenant-<id>-db-password`) and the secret
+ * `bbws/<env>/tenants/<id>/db` (`<layer>-tenant-<id>-db`, value `…-db-value`) holding JSON
+ * `{password, username, dbname, host, port}`, tag `Tenant=<id>`. The children keep the names they had
+ * as the layer's own, each with an alias naming the layer as its former parent, so moving them here
+ * replaced nothing.
  */
 export class TenantDatabase extends TenantComponent {
     /** The secret's ARN: the tenant's container reads it. */
@@ -35,10 +36,10 @@ export class TenantDatabase extends TenantComponent {
     constructor(name: string, args: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:data:TenantDatabase", name, opts);
         const { env, tenantId: t, database } = args;
-        const former = `${args.layerName}-tenant-${t}-db`;
-        const password = new random.RandomPassword(`${name}-db-password`, { length: 40, special: false }, this.moved(`${former}-password`));
+        const base = `${args.layerName}-tenant-${t}-db`;
+        const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
         const secret = secretWithValue(
-            `${name}-db`,
+            base,
             {
                 name: `bbws/${env}/tenants/${t}/db`,
                 description: `Database credentials of tenant ${t}`,
@@ -47,7 +48,7 @@ export class TenantDatabase extends TenantComponent {
                 tags: { Tenant: t },
             },
             pulumi.jsonStringify({ password: password.result, username: database, dbname: database, host: args.host, port: args.port }),
-            (suffix) => this.moved(`${former}${suffix}`),
+            () => this.moved(),
         );
         this.secretArn = secret.arn;
         this.registerOutputs({ secretArn: this.secretArn });

@@ -27,16 +27,16 @@ export interface TenantNetworkArgs {
     readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
     /** The shared groups that admit the tenant's tasks, each on its own port. */
     readonly backends: readonly TenantBackend[];
-    /** The layer's name: the children's names before this component existed (their aliases). */
+    /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-sg`, …). */
     readonly layerName: string;
 }
 
 /**
  * The tenant's task security group (`bbws-tenant-<id>-sg-<env>`, tag `Tenant=<id>`) with its rules:
  * the container port from the load balancer only, HTTPS out, and to and from each backend group.
- * Children are `<name>-sg`, `<name>-from-alb`, `<name>-alb-to-tasks`, `<name>-https-out`,
- * `<name>-to-<role>` and `<name>-<role>-from-tasks`; each carries an alias to its former name under the
- * layer (`<layer>-tenant-<id>-sg`, …), so moving them here replaced nothing.
+ * Children keep the names they had as the layer's own (`<layer>-tenant-<id>-sg`, `-from-alb`,
+ * `-https-out`, `-to-<role>`, `<layer>-alb-to-tenant-<id>`, `<layer>-<role>-from-tenant-<id>`), each
+ * with an alias naming the layer as its former parent, so moving them here replaced nothing.
  */
 export class TenantNetwork extends TenantComponent {
     /** The tenant's task security group. */
@@ -46,38 +46,38 @@ export class TenantNetwork extends TenantComponent {
         super("bbws:network:TenantNetwork", name, opts);
         const { env, tenantId: t, containerPort: port, layerName: layer } = args;
         const sg = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
+            `${layer}-tenant-${t}-sg`,
             {
                 name: bbwsName(env, `tenant-${t}-sg`),
                 description: `BBWS tenant ${t} tasks: container port from the load balancer only`,
                 vpcId: args.vpcId,
                 tags: { Name: bbwsName(env, `tenant-${t}-sg`), Tenant: t },
             },
-            this.moved(`${layer}-tenant-${t}-sg`),
+            this.moved(),
         );
         this.securityGroupId = sg.id;
 
         type Rule = Omit<aws.vpc.SecurityGroupIngressRuleArgs, "ipProtocol">;
-        const ingress = (child: string, formerName: string, rule: Rule) =>
-            new aws.vpc.SecurityGroupIngressRule(`${name}-${child}`, { ipProtocol: "tcp", ...rule }, this.moved(formerName));
-        const egress = (child: string, formerName: string, rule: Rule) =>
-            new aws.vpc.SecurityGroupEgressRule(`${name}-${child}`, { ipProtocol: "tcp", ...rule }, this.moved(formerName));
+        const ingress = (child: string, rule: Rule) =>
+            new aws.vpc.SecurityGroupIngressRule(child, { ipProtocol: "tcp", ...rule }, this.moved());
+        const egress = (child: string, rule: Rule) =>
+            new aws.vpc.SecurityGroupEgressRule(child, { ipProtocol: "tcp", ...rule }, this.moved());
 
-        ingress("from-alb", `${layer}-tenant-${t}-from-alb`, {
+        ingress(`${layer}-tenant-${t}-from-alb`, {
             securityGroupId: sg.id,
             referencedSecurityGroupId: args.loadBalancerSecurityGroupId,
             fromPort: port,
             toPort: port,
             description: `Port ${port} from the load balancer`,
         });
-        egress("alb-to-tasks", `${layer}-alb-to-tenant-${t}`, {
+        egress(`${layer}-alb-to-tenant-${t}`, {
             securityGroupId: args.loadBalancerSecurityGroupId,
             referencedSecurityGroupId: sg.id,
             fromPort: port,
             toPort: port,
             description: `To tenant ${t} tasks on port ${port}`,
         });
-        egress("https-out", `${layer}-tenant-${t}-https-out`, {
+        egress(`${layer}-tenant-${t}-https-out`, {
             securityGroupId: sg.id,
             cidrIpv4: "0.0.0.0/0",
             fromPort: 443,
@@ -86,14 +86,14 @@ export class TenantNetwork extends TenantComponent {
         });
         // Only tenant tasks reach the data tier, each rule naming the tenant's own group.
         for (const { role, securityGroupId, port: p, protocol } of args.backends) {
-            egress(`to-${role}`, `${layer}-tenant-${t}-to-${role}`, {
+            egress(`${layer}-tenant-${t}-to-${role}`, {
                 securityGroupId: sg.id,
                 referencedSecurityGroupId: securityGroupId,
                 fromPort: p,
                 toPort: p,
                 description: `${protocol} to the ${role} group`,
             });
-            ingress(`${role}-from-tasks`, `${layer}-${role}-from-tenant-${t}`, {
+            ingress(`${layer}-${role}-from-tenant-${t}`, {
                 securityGroupId,
                 referencedSecurityGroupId: sg.id,
                 fromPort: p,

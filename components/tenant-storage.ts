@@ -38,14 +38,15 @@ export interface TenantStorageArgs {
     readonly env: string;
     readonly tenant: StorageTenant;
     readonly fileSystemId: pulumi.Input<string>;
-    /** The layer's name: the access point's name before this component existed (its alias). */
+    /** The layer's name: the access point keeps the name it had under it, `<layer>-efs-<id>`. */
     readonly layerName: string;
 }
 
 /**
- * The tenant's access point (`<name>-access-point`, Name `bbws-efs-<id>-<env>`, tag `Tenant=<id>`),
- * rooted at `/tenants/<id>` as the tenant's uid and gid (`accessPointSpec`). It carries an alias to
- * its former name under the layer (`<layer>-efs-<id>`), so moving it here replaced nothing.
+ * The tenant's access point (`<layer>-efs-<id>`, Name `bbws-efs-<id>-<env>`, tag `Tenant=<id>`),
+ * rooted at `/tenants/<id>` as the tenant's uid and gid (`accessPointSpec`). It keeps the name it had
+ * as the layer's own, with an alias naming the layer as its former parent, so moving it here replaced
+ * nothing.
  */
 export class TenantStorage extends TenantComponent {
     readonly accessPoint: AccessPointRef;
@@ -54,13 +55,13 @@ export class TenantStorage extends TenantComponent {
         super("bbws:storage:TenantStorage", name, opts);
         const { env, tenant } = args;
         const accessPoint = new aws.efs.AccessPoint(
-            `${name}-access-point`,
+            `${args.layerName}-efs-${tenant.id}`,
             {
                 fileSystemId: args.fileSystemId,
                 ...accessPointSpec(tenant),
                 tags: { Name: bbwsName(env, `efs-${tenant.id}`), Tenant: tenant.id },
             },
-            this.moved(`${args.layerName}-efs-${tenant.id}`),
+            this.moved(),
         );
         this.accessPoint = { id: accessPoint.id, arn: accessPoint.arn };
         this.registerOutputs({ accessPoint: this.accessPoint });

@@ -343,7 +343,7 @@ describe("data layer", () => {
                 it("stores password, username, dbname wp_<id>, and the writer's host and port", async () => {
                     const writer = await promiseOf(layer.writerEndpoint);
                     for (const tenant of cfg.tenants) {
-                        const raw = options.get(`data-${tenant.id}-db-value`)?.rawInputs.secretString;
+                        const raw = options.get(`data-tenant-${tenant.id}-db-value`)?.rawInputs.secretString;
                         const value = JSON.parse(unwrapSecret(raw));
                         expect(Object.keys(value)).to.have.members(["password", "username", "dbname", "host", "port"]);
                         expect(value).to.include({ username: `wp_${tenant.id}`, dbname: `wp_${tenant.id}`, host: writer, port: 3306 });

@@ -90,9 +90,9 @@ describe("network layer", () => {
 
             it("opens each tenant's container port to the load balancer only, in a group tagged with the tenant", () => {
                 for (const tenant of cfg.tenants) {
-                    const sg = named(resources, `network-${tenant.id}-sg`);
+                    const sg = named(resources, `network-tenant-${tenant.id}-sg`);
                     expect(sg.inputs.tags.Tenant).to.equal(tenant.id);
-                    const rules = ofType(resources, INGRESS).filter((r) => r.name === `network-${tenant.id}-from-alb`);
+                    const rules = ofType(resources, INGRESS).filter((r) => r.name.startsWith(`network-tenant-${tenant.id}-`));
                     expect(rules).to.have.length(1);
                     expect(rules[0].inputs.fromPort).to.equal(tenant.containerPort);
                     expect(rules[0].inputs.referencedSecurityGroupId).to.be.a("string");
@@ -106,8 +106,8 @@ describe("network layer", () => {
                     ["cache", 6379],
                     ["efs", 2049],
                 ] as const) {
-                    const rules = ofType(resources, INGRESS).filter((r) => r.name.endsWith(`-${role}-from-tasks`));
-                    expect(rules.map((r) => r.name)).to.have.members(cfg.tenants.map((t) => `network-${t.id}-${role}-from-tasks`));
+                    const rules = ofType(resources, INGRESS).filter((r) => r.name.startsWith(`network-${role}-from-`));
+                    expect(rules.map((r) => r.name)).to.have.members(cfg.tenants.map((t) => `network-${role}-from-tenant-${t.id}`));
                     for (const rule of rules) {
                         expect(rule.inputs.fromPort).to.equal(port);
                         expect(rule.inputs.toPort).to.equal(port);

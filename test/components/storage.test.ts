@@ -126,7 +126,7 @@ describe("storage layer", () => {
                 it("gives every tenant, and only tenants, an access point tagged with the tenant", async () => {
                     expect(points.map((p) => p.inputs.tags.Tenant)).to.have.members(cfg.tenants.map((t) => t.id));
                     for (const tenant of cfg.tenants) {
-                        const point = named(resources, `storage-${tenant.id}-access-point`);
+                        const point = named(resources, `storage-efs-${tenant.id}`);
                         expect(point.inputs.posixUser).to.deep.equal({ uid: tenant.posixId, gid: tenant.posixId });
                         expect(point.inputs.rootDirectory.path).to.equal(`/tenants/${tenant.id}`);
                         expect(point.inputs.rootDirectory.creationInfo).to.deep.equal({
@@ -153,8 +153,8 @@ describe("storage layer", () => {
                     const { resources: after } = await buildStorage(configFor(env, { "bbws:tenants": kept }));
                     expect(ofType(after, ACCESS_POINT).map((p) => p.inputs.tags.Tenant)).to.not.include(removed.id);
                     for (const tenant of kept) {
-                        const before = named(resources, `storage-${tenant.id}-access-point`).inputs;
-                        const now = named(after, `storage-${tenant.id}-access-point`).inputs;
+                        const before = named(resources, `storage-efs-${tenant.id}`).inputs;
+                        const now = named(after, `storage-efs-${tenant.id}`).inputs;
                         expect(now.posixUser, tenant.id).to.deep.equal(before.posixUser);
                         expect(now.rootDirectory, tenant.id).to.deep.equal(before.rootDirectory);
                     }
