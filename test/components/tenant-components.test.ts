@@ -81,6 +81,9 @@ describe("tenant components: a tenant is one subtree per phase", function () {
                     for (const c of components) {
                         expect(c.parent, c.urn).to.equal(layer.urn);
                         expect(c.custom, c.urn).to.equal(false);
+                        // The engine's URN carries the parent's whole type chain (deployment.go generateURN).
+                        for (const child of all.filter((r) => r.parent === c.urn))
+                            expect(child.urn.split("::")[2], child.urn).to.equal(`${phase.type}$${phase.tenantType}$${child.type}`);
                     }
                 }
             });
