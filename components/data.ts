@@ -112,6 +112,14 @@ export function tenantDatabaseName(tenantId: string): string {
     return `wp_${tenantId.replace(/-/g, "_")}`;
 }
 
+/**
+ * The Secrets Manager name of a tenant's database credentials, `bbws/<env>/tenants/<id>/db`. The
+ * platform one-off task finds any tenant's secret by this name (components/ecs.ts), so it is made here once.
+ */
+export function tenantDbSecretName(env: string, tenantId: string): string {
+    return `bbws/${env}/tenants/${tenantId}/db`;
+}
+
 /** The zone of each instance, round-robin over the VPC's zones: the writer and the first reader never share one. */
 export function instanceZones(instances: number, zones: readonly string[]): string[] {
     return Array.from({ length: instances }, (_, i) => zones[i % zones.length]);
@@ -227,8 +235,8 @@ export class DataLayer extends pulumi.ComponentResource {
             const tenantDatabase = new TenantDatabase(
                 `${name}-${tenant.id}`,
                 {
-                    env,
                     tenantId: tenant.id,
+                    secretName: tenantDbSecretName(env, tenant.id),
                     database,
                     keyArn: key.arn,
                     recoveryWindowInDays: protection.secretRecoveryDays,

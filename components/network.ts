@@ -7,8 +7,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig } from "../src/config";
 import { formatCidr, parseCidr } from "../src/config";
+import { REDIS_PORT } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
-import { TenantBackend, TenantNetwork } from "./tenant-network";
+import { admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
 
 export interface NetworkTenant {
     readonly id: string;
@@ -30,6 +31,11 @@ export interface SecurityGroupIds {
     readonly cache: pulumi.Output<string>;
     readonly fileSystem: pulumi.Output<string>;
     readonly endpoints: pulumi.Output<string>;
+    /**
+     * The platform one-off task (`bbws-migration-<env>`, run with `--platform`): MySQL and Redis like a
+     * tenant's tasks, no file system, no load balancer. Tenant one-off tasks run in their tenant's group.
+     */
+    readonly platformTask: pulumi.Output<string>;
 }
 
 /** Interface endpoints the tasks need so image pulls, logs and secrets stay off the NAT gateway. */
@@ -196,6 +202,8 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+        // A description change replaces the group (automation/replacement.ts), which its data store still
+        // uses: the data tier's groups keep theirs though the platform one-off task reaches them too.
         const alb = group("alb", "BBWS load balancer: HTTPS and HTTP from the internet");
         const database = group("database", "BBWS Aurora MySQL: 3306 from tenant tasks only");
         const cache = group("cache", "BBWS ElastiCache Redis: 6379 from tenant tasks only");
@@ -227,9 +235,12 @@ export class NetworkLayer extends pulumi.ComponentResource {
             description: "HTTPS from inside the VPC",
         });
 
+        // Only task groups reach the data tier, each rule naming the task's own group: every tenant's
+        // group reaches all three (in its TenantNetwork), the platform one-off task's group the database
+        // and the cache only.
         const backends: TenantBackend[] = [
             { role: "database", securityGroupId: database.id, port: 3306, protocol: "MySQL" },
-            { role: "cache", securityGroupId: cache.id, port: 6379, protocol: "Redis" },
+            { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis" },
             { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS" },
         ];
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
@@ -249,6 +260,14 @@ export class NetworkLayer extends pulumi.ComponentResource {
             );
             tenantGroups[tenant.id] = tenantNetwork.securityGroupId;
         }
+        // One group for the platform task whatever the tenant count: one more rule on the database and
+        // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
+        const platformTask = group("platform-task", "BBWS platform one-off tasks: MySQL and Redis out, nothing in");
+        admitToBackends(
+            { layerName: name, source: "platform-task", securityGroupId: platformTask.id, from: "the platform one-off task" },
+            backends.filter((b) => b.role !== "efs"),
+            { parent: this },
+        );
         this.tenantSecurityGroupIds = tenantGroups;
         this.securityGroupIds = {
             loadBalancer: alb.id,
@@ -256,6 +275,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
             cache: cache.id,
             fileSystem: fileSystem.id,
             endpoints: endpoints.id,
+            platformTask: platformTask.id,
         };
 
         this.createEndpoints(name, env, args, vpc, endpoints);

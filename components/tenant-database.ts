@@ -7,8 +7,9 @@ import * as random from "@pulumi/random";
 import { secretWithValue, TenantComponent } from "./shared";
 
 export interface TenantDatabaseArgs {
-    readonly env: string;
     readonly tenantId: string;
+    /** The secret's name, `bbws/<env>/tenants/<id>/db` (`tenantDbSecretName`, which the platform task reads too). */
+    readonly secretName: string;
     /** The MySQL user and schema, `wp_<id>` (`tenantDatabaseName`). */
     readonly database: string;
     /** The data key: the secret is encrypted with it. */
@@ -35,13 +36,13 @@ export class TenantDatabase extends TenantComponent {
 
     constructor(name: string, args: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:data:TenantDatabase", name, opts);
-        const { env, tenantId: t, database } = args;
+        const { tenantId: t, database } = args;
         const base = `${args.layerName}-tenant-${t}-db`;
         const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
         const secret = secretWithValue(
             base,
             {
-                name: `bbws/${env}/tenants/${t}/db`,
+                name: args.secretName,
                 description: `Database credentials of tenant ${t}`,
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.recoveryWindowInDays,

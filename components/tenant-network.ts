@@ -18,6 +18,65 @@ export interface TenantBackend {
     readonly protocol: string;
 }
 
+/** Who `admitToBackends` lets through: a task group, and how its rules name and describe it. */
+export interface BackendSource {
+    /** The layer's name: rule names start with it. */
+    readonly layerName: string;
+    /** `tenant-<id>` or `platform-task`: in every rule's name. */
+    readonly source: string;
+    readonly securityGroupId: pulumi.Input<string>;
+    /** In the backend groups' ingress descriptions: `tenant <id> tasks`, `the platform one-off task`. */
+    readonly from: string;
+}
+
+/**
+ * HTTPS out to AWS APIs, and each backend's port out to its group and in on the group's side from
+ * `source`'s group: rules `<layer>-<source>-https-out`, `<layer>-<source>-to-<role>` and
+ * `<layer>-<role>-from-<source>`, each with `opts` (the layer's for the platform task, a tenant
+ * component's `moved()` for a tenant).
+ */
+export function admitToBackends(source: BackendSource, backends: readonly TenantBackend[], opts: pulumi.CustomResourceOptions): void {
+    const { layerName: layer, source: s, securityGroupId } = source;
+    new aws.vpc.SecurityGroupEgressRule(
+        `${layer}-${s}-https-out`,
+        {
+            securityGroupId,
+            ipProtocol: "tcp",
+            cidrIpv4: "0.0.0.0/0",
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS to AWS APIs, registries and WordPress updates",
+        },
+        opts,
+    );
+    for (const { role, securityGroupId: target, port, protocol } of backends) {
+        new aws.vpc.SecurityGroupEgressRule(
+            `${layer}-${s}-to-${role}`,
+            {
+                securityGroupId,
+                ipProtocol: "tcp",
+                referencedSecurityGroupId: target,
+                fromPort: port,
+                toPort: port,
+                description: `${protocol} to the ${role} group`,
+            },
+            opts,
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${layer}-${role}-from-${s}`,
+            {
+                securityGroupId: target,
+                ipProtocol: "tcp",
+                referencedSecurityGroupId: securityGroupId,
+                fromPort: port,
+                toPort: port,
+                description: `${protocol} from ${source.from}`,
+            },
+            opts,
+        );
+    }
+}
+
 export interface TenantNetworkArgs {
     readonly env: string;
     readonly tenantId: string;
@@ -77,30 +136,11 @@ export class TenantNetwork extends TenantComponent {
             toPort: port,
             description: `To tenant ${t} tasks on port ${port}`,
         });
-        egress(`${layer}-tenant-${t}-https-out`, {
-            securityGroupId: sg.id,
-            cidrIpv4: "0.0.0.0/0",
-            fromPort: 443,
-            toPort: 443,
-            description: "HTTPS to AWS APIs, registries and WordPress updates",
-        });
-        // Only tenant tasks reach the data tier, each rule naming the tenant's own group.
-        for (const { role, securityGroupId, port: p, protocol } of args.backends) {
-            egress(`${layer}-tenant-${t}-to-${role}`, {
-                securityGroupId: sg.id,
-                referencedSecurityGroupId: securityGroupId,
-                fromPort: p,
-                toPort: p,
-                description: `${protocol} to the ${role} group`,
-            });
-            ingress(`${layer}-${role}-from-tenant-${t}`, {
-                securityGroupId,
-                referencedSecurityGroupId: sg.id,
-                fromPort: p,
-                toPort: p,
-                description: `${protocol} from tenant ${t} tasks`,
-            });
-        }
+        admitToBackends(
+            { layerName: layer, source: `tenant-${t}`, securityGroupId: sg.id, from: `tenant ${t} tasks` },
+            args.backends,
+            this.moved(),
+        );
         this.registerOutputs({ securityGroupId: this.securityGroupId });
     }
 }

@@ -18,7 +18,7 @@ import type { StateResource } from "../../automation/rehearsal-engine/state";
 import { PROJECT_DIR, Stage, stage } from "../support/rehearsal";
 
 /** main before tenant components: the program today's stacks were last updated with. */
-const BEFORE = "14a9ae41ca8acced1f252ca87c7fff979a3ba01b";
+const BEFORE = "49508eb6cbba4651cc8b453fff0c87098e12c3d4";
 const ENVS = ["sit", "prod"] as const;
 const TENANT_TYPES = new Set(PHASES.map((p) => p.tenantType));
 
