@@ -12,8 +12,8 @@ import { getPhase, PHASES, tenantComponentName } from "../../src/phases";
 import type { PlatformConfig } from "../../src/config";
 import { configFor, construct, ENVIRONMENTS, Registration, stackFileConfig } from "../support/pulumi";
 
-/** Phases whose layer builds per-tenant components (the ECS layer's `TenantService` is not built yet). */
-const WITH_COMPONENTS = PHASES.filter((p) => p.name !== "ecs");
+/** Every phase builds per-tenant components. */
+const WITH_COMPONENTS = PHASES;
 
 async function platform(cfg: PlatformConfig): Promise<Registration[]> {
     return (await construct(cfg, () => createPlatform(cfg))).resources;
