@@ -144,6 +144,11 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     const registrations: Registration[] = [];
     const urns = new Set<string>();
     const monitor = pulumi.runtime.getMonitor() as any;
+    // The SDK's mock monitor (runtime/mocks.js `MockMonitor.newUrn`) prefixes only the parent's own type,
+    // so a grandchild's URN would drop its grandparent's (`TenantNetwork$…` for
+    // `NetworkLayer$TenantNetwork$…`): the engine uses the parent's whole type chain.
+    if (typeof monitor.newUrn !== "function") throw new Error("@pulumi/pulumi's mock monitor has no newUrn to correct: check mock-run.ts");
+    monitor.newUrn = (parent: string, type: string, name: string) => engineUrnOf(options.project, options.stack, parent, type, name);
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         register(req, (err: any, resp: any) => {
@@ -226,9 +231,21 @@ export class DuplicateUrnError extends OfflineRefusalError {
 }
 
 /**
- * The URN the engine gives a resource. The mock monitor prefixes the root stack's type to the type
- * chain of the stack's children; the engine leaves it out (NewURN skips a RootStackType parent), and
- * targets must match the engine's URNs exactly.
+ * The URN the engine gives a resource registered under `parent` (a URN, or empty for none): the
+ * parent's whole type chain, then `$` and the type, except that the root stack's type is left out
+ * (pulumi/pulumi pkg/resource/deploy/deployment.go `generateURN`).
+ */
+export function engineUrnOf(project: string, stack: string, parent: string, type: string, name: string): string {
+    const parentChain = parent ? parent.split("::")[2] : "";
+    const chain = parentChain && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${chain}::${name}`;
+}
+
+/**
+ * The URN the engine gives a resource, from one the SDK's own mock monitor made: that prefixes the
+ * root stack's type to the type chain of the stack's children, which the engine leaves out (NewURN
+ * skips a RootStackType parent), and targets must match the engine's URNs exactly. URNs made by
+ * `engineUrnOf` pass unchanged.
  */
 export function engineUrn(mockUrn: string): string {
     return mockUrn.replace("::pulumi:pulumi:Stack$", "::");

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { CacheConfig, DatabaseConfig, ProtectionConfig } from "../src/config";
-import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { TenantDatabase } from "./tenant-database";
 
 export interface DataTenant {
     readonly id: string;
@@ -131,7 +132,8 @@ export function redisHighAvailability(nodes: number): boolean {
 
 /**
  * Phase `database` (`bbws:data:DataLayer`), after network: the KMS data key, the Aurora MySQL cluster
- * and instances, ElastiCache Redis, and per-tenant database secrets. Exposes the key (storage encrypts
+ * and instances, ElastiCache Redis, and each tenant's database secret under one `TenantDatabase`
+ * (`<name>-<tenant id>`, components/tenant-database.ts). Exposes the key (storage encrypts
  * with it), endpoints, port and secret ARNs (ECS), and cluster and Redis ids (monitoring). Throws
  * `Error` before creating anything if a tenant id makes a MySQL user `wp_<id>` over MySQL's 32 characters.
  */
@@ -230,30 +232,21 @@ export class DataLayer extends pulumi.ComponentResource {
         const tenantSecrets: Record<string, TenantSecret> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
-            const password = new random.RandomPassword(
-                `${name}-tenant-${tenant.id}-db-password`,
+            const tenantDatabase = new TenantDatabase(
+                `${name}-${tenant.id}`,
                 {
-                    length: 40,
-                    special: false,
+                    tenantId: tenant.id,
+                    secretName: tenantDbSecretName(env, tenant.id),
+                    database,
+                    keyArn: key.arn,
+                    recoveryWindowInDays: protection.secretRecoveryDays,
+                    host: cluster.endpoint,
+                    port: cluster.port,
+                    layerName: name,
                 },
                 { parent: this },
             );
-            const secret = this.secret(
-                `${name}-tenant-${tenant.id}-db`,
-                args,
-                key,
-                tenantDbSecretName(env, tenant.id),
-                `Database credentials of tenant ${tenant.id}`,
-                { Tenant: tenant.id },
-                pulumi.jsonStringify({
-                    password: password.result,
-                    username: database,
-                    dbname: database,
-                    host: cluster.endpoint,
-                    port: cluster.port,
-                }),
-            );
-            tenantSecrets[tenant.id] = { arn: secret.arn, username: database, database };
+            tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database };
         }
         this.tenantSecrets = tenantSecrets;
 
@@ -465,14 +458,17 @@ export class DataLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const authSecret = this.secret(
+        const authSecret = secretWithValue(
             `${name}-redis-auth`,
-            args,
-            key,
-            `bbws/${env}/redis/auth-token`,
-            "AUTH token of the Redis replication group",
-            {},
+            {
+                name: `bbws/${env}/redis/auth-token`,
+                description: "AUTH token of the Redis replication group",
+                kmsKeyId: key.arn,
+                recoveryWindowInDays: args.protection.secretRecoveryDays,
+                tags: {},
+            },
             authToken.result,
+            () => ({ parent: this }),
         );
         const group = new aws.elasticache.ReplicationGroup(
             `${name}-redis`,
@@ -508,37 +504,5 @@ export class DataLayer extends pulumi.ComponentResource {
             statefulOptions(this, args.protection),
         );
         return { group, authSecretArn: authSecret.arn };
-    }
-
-    /** A Secrets Manager secret encrypted with the data key, and its value. */
-    private secret(
-        logicalName: string,
-        args: DataLayerArgs,
-        key: aws.kms.Key,
-        secretName: string,
-        description: string,
-        tags: Record<string, string>,
-        value: pulumi.Output<string>,
-    ): aws.secretsmanager.Secret {
-        const secret = new aws.secretsmanager.Secret(
-            logicalName,
-            {
-                name: secretName,
-                description,
-                kmsKeyId: key.arn,
-                recoveryWindowInDays: args.protection.secretRecoveryDays,
-                tags,
-            },
-            { parent: this },
-        );
-        new aws.secretsmanager.SecretVersion(
-            `${logicalName}-value`,
-            {
-                secretId: secret.id,
-                secretString: value,
-            },
-            { parent: this },
-        );
-        return secret;
     }
 }

@@ -11,6 +11,7 @@ import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds 
 import { dashboardBody } from "./dashboard";
 import { eventRuleSpecs, GLOBAL_EVENTS_REGION } from "./events";
 import { denyInsecureTransport } from "./shared";
+import { TenantMonitoring } from "./tenant-monitoring";
 
 export interface MonitoringTenant {
     readonly id: string;
@@ -173,7 +174,8 @@ export function checkOnePerTenant(args: Pick<MonitoringLayerArgs, "tenants" | "s
 
 /**
  * Phase `monitoring` (`bbws:monitoring:MonitoringLayer`), last: the alerts and critical SNS topics,
- * alarms, EventBridge rules, the dashboard and the cost budget. Exposes the topic ARNs, dashboard name
+ * alarms (each tenant's under one `TenantMonitoring`, `<name>-<tenant id>`, components/tenant-monitoring.ts),
+ * EventBridge rules, the dashboard and the cost budget. Exposes the topic ARNs, dashboard name
  * and alarm names; nothing consumes them. Throws `Error` (via `checkOnePerTenant`) if `serviceNames`
  * or `targetGroupArnSuffixes` do not have exactly one entry per tenant.
  */
@@ -208,12 +210,23 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             },
             monitoring,
         );
-        this.alarmNames = specs.map(
-            (spec) =>
-                new aws.cloudwatch.MetricAlarm(`${name}-${spec.what}`, metricAlarmArgs(env, monitoring, spec, topics[spec.topic].arn), {
-                    parent: this,
-                }).name,
+        const alarmArgs = (spec: AlarmSpec, topicArn: pulumi.Input<string>) => metricAlarmArgs(env, monitoring, spec, topicArn);
+        const topicArns = { alerts: topics.alerts.arn, critical: topics.critical.arn };
+        const tenantAlarmNames = tenantIds.flatMap(
+            (tenantId) =>
+                new TenantMonitoring(
+                    `${name}-${tenantId}`,
+                    { tenantId, alarms: specs.filter((s) => s.tenant === tenantId), topicArns, alarmArgs },
+                    { parent: this },
+                ).alarmNames,
         );
+        const platformAlarmNames = specs
+            .filter((spec) => spec.tenant === undefined)
+            .map(
+                (spec) =>
+                    new aws.cloudwatch.MetricAlarm(`${name}-${spec.what}`, alarmArgs(spec, topicArns[spec.topic]), { parent: this }).name,
+            );
+        this.alarmNames = [...tenantAlarmNames, ...platformAlarmNames];
 
         this.createEventRules(name, args, topics);
 

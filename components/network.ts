@@ -9,6 +9,7 @@ import type { NetworkConfig } from "../src/config";
 import { formatCidr, parseCidr } from "../src/config";
 import { REDIS_PORT } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
+import { admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
 
 export interface NetworkTenant {
     readonly id: string;
@@ -135,7 +136,8 @@ export function natGatewayStrategy(strategy: NetworkConfig["natStrategy"]): "Sin
 
 /**
  * Phase `network` (`bbws:network:NetworkLayer`), built first: an awsx VPC with public, private and
- * isolated subnets, NAT, flow logs, VPC endpoints and the security groups (shared and per tenant).
+ * isolated subnets, NAT, flow logs, VPC endpoints and the shared security groups; each tenant's group
+ * and the rules naming it are one `TenantNetwork` (`<name>-<tenant id>`, components/tenant-network.ts).
  * Exposes the VPC and subnet ids and the security group ids the data, storage and ECS layers attach to.
  * Throws `Error` if `vpcCidr` is not a CIDR or `azCount` is outside 1–4 (see `subnetCidrs`).
  */
@@ -218,16 +220,6 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 { securityGroupId: sg.id, ipProtocol: "tcp", ...rule },
                 { parent: this },
             );
-        const egress = (
-            ruleName: string,
-            sg: aws.ec2.SecurityGroup,
-            rule: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "securityGroupId" | "ipProtocol">,
-        ) =>
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-${ruleName}`,
-                { securityGroupId: sg.id, ipProtocol: "tcp", ...rule },
-                { parent: this },
-            );
 
         ingress("alb-https-in", alb, { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443, description: "HTTPS from the internet" });
         ingress("alb-http-in", alb, {
@@ -244,72 +236,37 @@ export class NetworkLayer extends pulumi.ComponentResource {
         });
 
         // Only task groups reach the data tier, each rule naming the task's own group: every tenant's
-        // group reaches all three, the platform one-off task's group the database and the cache only.
-        const backends = [
-            { role: "database", group: database, port: 3306, protocol: "MySQL" },
-            { role: "cache", group: cache, port: REDIS_PORT, protocol: "Redis" },
-            { role: "efs", group: fileSystem, port: 2049, protocol: "NFS" },
+        // group reaches all three (in its TenantNetwork), the platform one-off task's group the database
+        // and the cache only.
+        const backends: TenantBackend[] = [
+            { role: "database", securityGroupId: database.id, port: 3306, protocol: "MySQL" },
+            { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis" },
+            { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS" },
         ];
-        /** HTTPS out to AWS APIs, and each backend's port to its group and in from `source` on its side. */
-        const admit = (source: string, sg: aws.ec2.SecurityGroup, reached: typeof backends, from: string) => {
-            egress(`${source}-https-out`, sg, {
-                cidrIpv4: "0.0.0.0/0",
-                fromPort: 443,
-                toPort: 443,
-                description: "HTTPS to AWS APIs, registries and WordPress updates",
-            });
-            for (const { role, group: target, port: p, protocol } of reached) {
-                egress(`${source}-to-${role}`, sg, {
-                    referencedSecurityGroupId: target.id,
-                    fromPort: p,
-                    toPort: p,
-                    description: `${protocol} to the ${role} group`,
-                });
-                ingress(`${role}-from-${source}`, target, {
-                    referencedSecurityGroupId: sg.id,
-                    fromPort: p,
-                    toPort: p,
-                    description: `${protocol} from ${from}`,
-                });
-            }
-        };
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
-            const sg = new aws.ec2.SecurityGroup(
-                `${name}-tenant-${tenant.id}-sg`,
+            const tenantNetwork = new TenantNetwork(
+                `${name}-${tenant.id}`,
                 {
-                    name: bbwsName(env, `tenant-${tenant.id}-sg`),
-                    description: `BBWS tenant ${tenant.id} tasks: container port from the load balancer only`,
+                    env,
+                    tenantId: tenant.id,
+                    containerPort: tenant.containerPort,
                     vpcId: vpc.vpcId,
-                    tags: { Name: bbwsName(env, `tenant-${tenant.id}-sg`), Tenant: tenant.id },
+                    loadBalancerSecurityGroupId: alb.id,
+                    backends,
+                    layerName: name,
                 },
                 { parent: this },
             );
-            tenantGroups[tenant.id] = sg.id;
-            const port = tenant.containerPort;
-            const t = tenant.id;
-            ingress(`tenant-${t}-from-alb`, sg, {
-                referencedSecurityGroupId: alb.id,
-                fromPort: port,
-                toPort: port,
-                description: `Port ${port} from the load balancer`,
-            });
-            egress(`alb-to-tenant-${t}`, alb, {
-                referencedSecurityGroupId: sg.id,
-                fromPort: port,
-                toPort: port,
-                description: `To tenant ${t} tasks on port ${port}`,
-            });
-            admit(`tenant-${t}`, sg, backends, `tenant ${t} tasks`);
+            tenantGroups[tenant.id] = tenantNetwork.securityGroupId;
         }
         // One group for the platform task whatever the tenant count: one more rule on the database and
         // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
         const platformTask = group("platform-task", "BBWS platform one-off tasks: MySQL and Redis out, nothing in");
-        admit(
-            "platform-task",
-            platformTask,
+        admitToBackends(
+            { layerName: name, source: "platform-task", securityGroupId: platformTask.id, from: "the platform one-off task" },
             backends.filter((b) => b.role !== "efs"),
-            "the platform one-off task",
+            { parent: this },
         );
         this.tenantSecurityGroupIds = tenantGroups;
         this.securityGroupIds = {

@@ -3,6 +3,7 @@
  * statements and rules that would otherwise be copied between layers.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import type { ProtectionConfig } from "../src/config";
 
 /** Physical name `bbws-<part>-<env>`: runbooks and dashboards look resources up by it. */
@@ -44,4 +45,51 @@ export function serviceAssumeRolePolicy(service: string): string {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
     });
+}
+
+/**
+ * Base of the per-tenant components (`TenantNetwork`, `TenantDatabase`, …): one tenant's resources of
+ * one layer, so the tenant is one subtree per phase. It must be constructed with `parent` set to its
+ * layer: before tenant components existed, its children were that layer's own children, and `moved()`
+ * gives each the alias that keeps its identity (no replacement, see there). Throws `Error` when
+ * `opts.parent` is missing.
+ */
+export abstract class TenantComponent extends pulumi.ComponentResource {
+    /** The layer the tenant's resources were direct children of before this component existed. */
+    private readonly layer: pulumi.Resource;
+
+    constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+        if (!opts.parent) throw new Error(`tenant component \`${name}\` needs \`parent\`: its layer, which its resources' aliases name`);
+        this.layer = opts.parent;
+    }
+
+    /**
+     * Options of a child that used to be the layer's own child under the same name: parented by this
+     * component, with the alias `{ parent: <layer> }`. The engine computes the old URN from the alias
+     * (same name and type, the layer's type chain) and, finding it in the state, diffs against that
+     * resource and rewrites its URN instead of creating one and deleting the other (pulumi/pulumi
+     * `pkg/resource/deploy/step_generator.go`: `collapseAliasToUrn`, `getOldResource`; `Alias` in
+     * `sdk/nodejs/resource.ts`). The name stays: a logical name is identity, and the offline model
+     * mints ids from it, so only an unchanged name can be proven offline to keep every id
+     * (test/rehearsal/aliases.test.ts).
+     */
+    protected moved(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+        return { ...extra, parent: this, aliases: [{ parent: this.layer }] };
+    }
+}
+
+/**
+ * A Secrets Manager secret (`logicalName`) and its current value (`<logicalName>-value`). `options`
+ * gives each child's resource options by its suffix (`""` for the secret, `"-value"` for the value).
+ */
+export function secretWithValue(
+    logicalName: string,
+    args: aws.secretsmanager.SecretArgs,
+    value: pulumi.Input<string>,
+    options: (suffix: "" | "-value") => pulumi.CustomResourceOptions,
+): aws.secretsmanager.Secret {
+    const secret = new aws.secretsmanager.Secret(logicalName, args, options(""));
+    new aws.secretsmanager.SecretVersion(`${logicalName}-value`, { secretId: secret.id, secretString: value }, options("-value"));
+    return secret;
 }

@@ -9,12 +9,7 @@ import * as aws from "@pulumi/aws";
 import type { ProtectionConfig, StorageConfig } from "../src/config";
 import { ImageKind, REPOSITORIES } from "../src/images";
 import { bbwsName, denyInsecureTransport, serviceAssumeRolePolicy, statefulOptions } from "./shared";
-
-export interface StorageTenant {
-    readonly id: string;
-    /** POSIX uid and gid of the tenant's files, unique and stable per tenant. */
-    readonly posixId: number;
-}
+import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
 
 export interface StorageLayerArgs {
     readonly env: string;
@@ -45,14 +40,6 @@ export interface RepositoryRef {
     readonly arn: pulumi.Output<string>;
 }
 
-export interface AccessPointRef {
-    readonly id: pulumi.Output<string>;
-    readonly arn: pulumi.Output<string>;
-}
-
-/** Every tenant's files live under this directory; no access point exposes the file system's root. */
-export const TENANT_ROOT = "/tenants";
-
 /** Keeps the last 10 tagged images (rollback targets) and clears untagged layers after a week. */
 export const ECR_LIFECYCLE_POLICY = {
     rules: [
@@ -73,20 +60,6 @@ export const ECR_LIFECYCLE_POLICY = {
 
 /** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
 export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
-
-/**
- * A tenant's access point: its own directory, created owned by the tenant and closed to others
- * (0750), and every NFS operation performed as the tenant's uid/gid whatever the container runs as.
- */
-export function accessPointSpec(tenant: StorageTenant): Pick<aws.efs.AccessPointArgs, "posixUser" | "rootDirectory"> {
-    return {
-        posixUser: { uid: tenant.posixId, gid: tenant.posixId },
-        rootDirectory: {
-            path: `${TENANT_ROOT}/${tenant.id}`,
-            creationInfo: { ownerUid: tenant.posixId, ownerGid: tenant.posixId, permissions: "750" },
-        },
-    };
-}
 
 interface BucketSpec {
     readonly part: string;
@@ -111,7 +84,7 @@ export function bucketName(env: string, accountId: string, part: string): string
 
 /**
  * Phase `storage` (`bbws:storage:StorageLayer`), after database: encrypted EFS with one access point
- * per tenant, the assets, migration and logs buckets, the ECR repositories and the AWS Backup vault
+ * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts), the assets, migration and logs buckets, the ECR repositories and the AWS Backup vault
  * and plan. Exposes the file system, access points, buckets and repositories to ECS, and the file
  * system id and vault name to monitoring.
  */
@@ -140,16 +113,12 @@ export class StorageLayer extends pulumi.ComponentResource {
 
         const accessPoints: Record<string, AccessPointRef> = {};
         for (const tenant of args.tenants) {
-            const accessPoint = new aws.efs.AccessPoint(
-                `${name}-efs-${tenant.id}`,
-                {
-                    fileSystemId: fileSystem.id,
-                    ...accessPointSpec(tenant),
-                    tags: { Name: bbwsName(env, `efs-${tenant.id}`), Tenant: tenant.id },
-                },
+            const tenantStorage = new TenantStorage(
+                `${name}-${tenant.id}`,
+                { env, tenant, fileSystemId: fileSystem.id, layerName: name },
                 { parent: this },
             );
-            accessPoints[tenant.id] = { id: accessPoint.id, arn: accessPoint.arn };
+            accessPoints[tenant.id] = tenantStorage.accessPoint;
         }
         this.accessPoints = accessPoints;
 

@@ -27,6 +27,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { OpMap, OpType } from "@pulumi/pulumi/automation";
+import { movedState, renameInState } from "./aliases";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
 import { PolicyFinding, runPolicyPacks } from "./policy";
@@ -489,6 +490,7 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
             break;
         }
         if (step.op === "same") {
+            if (step.old && step.old.urn !== step.urn) renameInState(resources, step.old.urn, (current) => movedState(current, step));
             session.step(step, "same", false, true);
             session.count("same");
             continue;
@@ -507,6 +509,7 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
             break;
         }
         if (step.op === "delete") resources.delete(step.urn);
+        else if (step.old && step.old.urn !== step.urn) renameInState(resources, step.old.urn, () => appliedState(step));
         else resources.set(step.urn, appliedState(step));
         for (const op of opsOf(step).slice(1)) session.sink.send({ resourcePreEvent: { metadata: stepMetadata(step, op) } });
         session.sink.send({ resOutputsEvent: { metadata: stepMetadata(step, opsOf(step)[opsOf(step).length - 1], true) } });

@@ -3,6 +3,7 @@
  * CLI sends them: to `--event-log tcp://127.0.0.1:PORT` over the SDK's gRPC Events service (CLI
  * above 3.205), or as JSON lines appended to the file `--event-log` names (older CLIs).
  */
+import { movedState } from "./aliases";
 import * as fs from "fs";
 import type { EngineEvent, OpType, StepEventMetadata, StepEventStateMetadata } from "@pulumi/pulumi/automation";
 import type { DesiredResource } from "./desired";
@@ -83,7 +84,7 @@ export function stepMetadata(step: Step, op: OpType = step.op, applied = false):
         type: step.type,
         ...(step.old ? { old: stateMetadata(step.old, step.old.outputs) } : {}),
         // A `same` step keeps the old state: for an untargeted resource the program's new inputs do not apply.
-        ...(step.op === "same" && step.old ? { new: stateMetadata(step.old, step.old.outputs) } : {}),
+        ...(step.op === "same" && step.old ? { new: stateMetadata(movedState(step.old, step), step.old.outputs) } : {}),
         ...(step.new && step.op !== "same" ? { new: stateMetadata(step.new, applied ? step.new.outputs : {}) } : {}),
         ...(step.diffs.length ? { keys: [...step.replaceKeys], diffs: [...step.diffs], detailedDiff } : {}),
         logical: true,

@@ -5,6 +5,7 @@
  * safety gate reads too); and Pulumi's targeting rules as they are.
  */
 import { replaceKeysOf } from "../replacement";
+import { matchOlds } from "./aliases";
 import type { DesiredResource } from "./desired";
 import type { StateResource } from "./state";
 
@@ -14,6 +15,7 @@ export interface Step {
     readonly op: Op;
     readonly urn: string;
     readonly type: string;
+    /** The resource in the state the step starts from; its URN is not `urn` when the resource was found through an alias. */
     readonly old?: StateResource;
     /** The desired resource; for a `same` step of an untargeted resource, its old state stands. */
     readonly new?: DesiredResource;
@@ -142,16 +144,17 @@ export interface StepsResult {
  * pulumi/pulumi pkg/resource/deploy/step_generator.go. Errors are returned, not thrown.
  */
 export function computeSteps(desired: readonly DesiredResource[], olds: readonly StateResource[], target?: TargetOptions): StepsResult {
-    const oldByUrn = new Map(olds.map((o) => [o.urn, o]));
-    const wanted = new Set(desired.map((d) => d.urn));
+    // A desired resource takes over its old self by URN or through an alias (aliases.ts); an aliased old URN is renamed, not deleted.
+    const matched = matchOlds(desired, olds);
+    const wanted = new Set([...desired.map((d) => d.urn), ...matched.aliased.keys()]);
     const scope = target && target.targets.length > 0 ? targetedUrns(desired, olds, target) : undefined;
     const inScope = (urn: string) => !scope || scope.urns.has(urn);
-    const errors: Diagnostic[] = [...(scope?.errors ?? [])];
+    const errors: Diagnostic[] = [...(scope?.errors ?? []), ...matched.errors];
     const skippedCreates = new Set<string>();
     const steps: Step[] = [];
 
     for (const d of desired) {
-        const old = oldByUrn.get(d.urn);
+        const old = matched.oldOf.get(d.urn);
         if (!old) {
             if (inScope(d.urn)) steps.push({ op: "create", urn: d.urn, type: d.type, new: d, diffs: [], replaceKeys: [] });
             else skippedCreates.add(d.urn);

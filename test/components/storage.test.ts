@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { accessPointSpec, BACKUP_SCHEDULE, ECR_LIFECYCLE_POLICY, StorageLayer, TENANT_ROOT } from "../../components/storage";
+import { BACKUP_SCHEDULE, ECR_LIFECYCLE_POLICY, StorageLayer } from "../../components/storage";
+import { accessPointSpec, TENANT_ROOT } from "../../components/tenant-storage";
 import { REPOSITORIES } from "../../src/images";
 import type { PlatformConfig } from "../../src/config";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";

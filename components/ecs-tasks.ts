@@ -1,0 +1,340 @@
+/**
+ * What the ECS layer and its tenants' services (components/tenant-service.ts) share: the layer's
+ * arguments, the containers' settings and environment, the one-off tasks' contract, target group
+ * names, and the log groups and task roles both create.
+ */
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
+import type { ImageKind } from "../src/images";
+import { REDIS_PORT } from "./data";
+import { serviceAssumeRolePolicy } from "./shared";
+import type { PolicyDocument } from "./ecs-policies";
+
+export type In<T> = pulumi.Input<T>;
+
+export interface TenantDatabaseSecret {
+    /** The secret `bbws/<env>/tenants/<id>/db`; its JSON has password, username, dbname, host and port. */
+    readonly arn: In<string>;
+    readonly username: string;
+    readonly database: string;
+}
+
+export interface AccessPoint {
+    readonly id: In<string>;
+    readonly arn: In<string>;
+}
+
+export interface Bucket {
+    readonly name: In<string>;
+    readonly arn: In<string>;
+}
+
+export interface Repository {
+    /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`; task definitions name `<repositoryUrl>:<tag>`. */
+    readonly repositoryUrl: In<string>;
+    readonly arn: In<string>;
+}
+
+export interface EcsLayerArgs {
+    readonly env: string;
+    readonly region: string;
+    readonly accountId: string;
+    /** The environment's domain: tenants are served at `<id>.<domain>` from its hosted zone. */
+    readonly domain: string;
+    readonly ecs: EcsConfig;
+    readonly tenants: readonly TenantConfig[];
+    readonly protection: ProtectionConfig;
+
+    // From the network layer.
+    readonly vpcId: In<string>;
+    /** The load balancer's subnets. */
+    readonly publicSubnetIds: In<string[]>;
+    /** The tasks' subnets (no public IPs). */
+    readonly privateSubnetIds: In<string[]>;
+    readonly loadBalancerSecurityGroupId: In<string>;
+    /** Each tenant's task security group, by tenant id: its service's tasks and its one-off tasks run in it. */
+    readonly tenantSecurityGroupIds: Readonly<Record<string, In<string>>>;
+    /** The platform one-off task's group, which the database and cache groups admit. */
+    readonly platformTaskSecurityGroupId: In<string>;
+
+    // From the data layer.
+    /** The data key: encrypts logs, secrets and ECS Exec sessions. */
+    readonly keyArn: In<string>;
+    readonly dbWriterEndpoint: In<string>;
+    readonly dbPort: In<number>;
+    /** The RDS-managed secret of the master user (JSON with `username` and `password`): the platform task's login. */
+    readonly masterSecretArn: In<string>;
+    readonly redisPrimaryEndpoint: In<string>;
+    /** The secret holding the Redis AUTH token (the whole secret string). */
+    readonly redisAuthSecretArn: In<string>;
+    readonly tenantDbSecrets: Readonly<Record<string, TenantDatabaseSecret>>;
+
+    // From the storage layer.
+    readonly fileSystemId: In<string>;
+    readonly accessPoints: Readonly<Record<string, AccessPoint>>;
+    /** WordPress media: each tenant owns `tenants/<id>/`. */
+    readonly assetsBucket: Bucket;
+    /** Scripts and dumps staged for migrations: each tenant's sidecar owns `tenants/<id>/`. */
+    readonly migrationBucket: Bucket;
+    /** Receives the load balancer's access logs. */
+    readonly logsBucketName: In<string>;
+    /** `bbws/wordpress` and `bbws/migration`; the images must be pushed before this layer is applied. */
+    readonly registry: Readonly<Record<ImageKind, Repository>>;
+}
+
+/** EFS access points with IAM authorisation and the ECS Exec agent both need Fargate 1.4.0. */
+export const FARGATE_PLATFORM_VERSION = "1.4.0";
+
+/** TLS 1.3 with TLS 1.2 as the floor. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** The WordPress keys and salts, one per constant wp-config.php defines. */
+export const WORDPRESS_SALT_KEYS = [
+    "AUTH_KEY",
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
+] as const;
+
+/** Where a tenant's EFS access point is mounted in both of its containers. */
+export const WP_CONTENT_PATH = "/var/www/html/wp-content";
+
+/**
+ * Where the bbws/wordpress and bbws/migration images keep the RDS CA bundle
+ * (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), which signs the certificate of
+ * every Aurora endpoint (RDS user guide, "Using SSL/TLS to encrypt a connection to a DB cluster").
+ */
+export const RDS_CA_BUNDLE_PATH = "/opt/bbws/rds-global-bundle.pem";
+
+/**
+ * PHP that makes WordPress (and wp-cli) connect to Aurora over TLS and check the server's certificate
+ * and name. `wpdb::db_connect` hands `MYSQL_CLIENT_FLAGS` to `mysqli_real_connect` and sets no CA, so
+ * mysqlnd checks the server against PHP's `openssl.cafile`, which the image points at a bundle holding
+ * {@link RDS_CA_BUNDLE_PATH}. `MYSQLI_CLIENT_SSL` alone would encrypt without checking anything:
+ * mysqlnd verifies only when given a CA or `MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT`
+ * (php-src `ext/mysqlnd/mysqlnd_vio.c`, `enable_ssl`).
+ */
+export const DB_TLS_PHP = "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);";
+
+/**
+ * The Redis Object Cache plugin's settings (rhubarbgroup/redis-cache) that the platform sets, by the
+ * PHP constant its drop-in reads, with the PHP cast of the value. The drop-in reads constants, not
+ * the environment: `build_parameters` in includes/object-cache.php takes scheme, host, port, password
+ * (and path, database, time-outs) from `WP_REDIS_<SETTING>` with `constant()`; only `WP_REDIS_PREFIX`
+ * (and `WP_REDIS_SELECTIVE_FLUSH`) are also taken from `getenv` (`wp_cache_init`). So each travels as an
+ * environment variable of the same name (the password as a secret), and {@link WORDPRESS_CONFIG_EXTRA_ENV}
+ * defines the constant from it.
+ */
+export const REDIS_CACHE_CONSTANTS = {
+    WP_REDIS_HOST: "",
+    WP_REDIS_PORT: "(int) ",
+    WP_REDIS_SCHEME: "",
+    WP_REDIS_PASSWORD: "",
+    WP_REDIS_PREFIX: "",
+} as const;
+
+/**
+ * The one `WORDPRESS_CONFIG_EXTRA`, which the official image's wp-config.php evals
+ * (docker-library/wordpress `wp-config-docker.php`): {@link DB_TLS_PHP}, then a `define` of each
+ * Redis constant from the environment variable of the same name, so the AUTH token stays a secret the
+ * task reads at start and is never written into the task definition.
+ */
+export const WORDPRESS_CONFIG_EXTRA_ENV = [
+    {
+        name: "WORDPRESS_CONFIG_EXTRA",
+        value: [
+            DB_TLS_PHP,
+            ...Object.entries(REDIS_CACHE_CONSTANTS).map(([name, cast]) => `define('${name}', ${cast}getenv('${name}'));`),
+        ].join("\n"),
+    },
+] as const;
+
+/**
+ * Environment the bbws/migration image writes into the `[client]` options of its MySQL 8 client
+ * (`mysql`, `mysqldump`): `ssl-mode=VERIFY_IDENTITY` with `ssl-ca`, the certificate and the
+ * endpoint's name both checked (Aurora user guide, "TLS connections to Aurora MySQL DB clusters").
+ */
+export const MYSQL_CLIENT_TLS_ENV = [
+    { name: "DB_SSL_MODE", value: "VERIFY_IDENTITY" },
+    { name: "DB_SSL_CA", value: RDS_CA_BUNDLE_PATH },
+] as const;
+
+/** Size of every one-off task (platform and tenant): enough for mysqldump and wp-cli on a large site. */
+export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
+
+/** The container of every one-off task, the one `npm run task` overrides (`command`, environment). */
+export const ONE_OFF_CONTAINER_NAME = "migration";
+
+/**
+ * The awslogs stream prefix of every one-off task: its stream is `one-off/migration/<task id>`
+ * (ECS developer guide, "Using the awslogs log driver": `prefix-name/container-name/ecs-task-id`), apart
+ * from the `wordpress/…` and sidecar `migration/…` streams in the same tenant log group.
+ */
+export const ONE_OFF_LOG_STREAM_PREFIX = "one-off";
+
+/**
+ * Environment the bbws/migration image's clients read: `mysql`/`mysqldump` (host, port and the TLS
+ * settings of {@link MYSQL_CLIENT_TLS_ENV}) and `redis-cli` (host, port, and `REDIS_SCHEME=tls`: the
+ * replication group refuses plain connections, so the image passes `--tls`). Users and passwords are
+ * added by each task, passwords as `secrets`.
+ */
+export function clientEnvironment(db: { host: In<string>; port: In<number> }, redisHost: In<string>) {
+    return [
+        { name: "DB_HOST", value: db.host },
+        { name: "DB_PORT", value: pulumi.interpolate`${db.port}` },
+        ...MYSQL_CLIENT_TLS_ENV,
+        { name: "REDIS_HOST", value: redisHost },
+        { name: "REDIS_PORT", value: String(REDIS_PORT) },
+        { name: "REDIS_SCHEME", value: "tls" },
+    ];
+}
+
+/**
+ * What `npm run task` needs to run one one-off task (the stack output `ecs.oneOffTasks`, issue 15's
+ * contract): `RunTask` with this task definition in the private subnets with these groups and no
+ * public IP, then the log stream `<logStreamPrefix>/<containerName>/<task id>` in `logGroupName`.
+ */
+export interface OneOffTask {
+    /** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`, the revision this rollout registered. */
+    readonly taskDefinitionArn: pulumi.Output<string>;
+    /** The container to override: {@link ONE_OFF_CONTAINER_NAME}. */
+    readonly containerName: string;
+    /** Groups the database, cache (and for a tenant, file-system) groups admit. */
+    readonly securityGroupIds: pulumi.Output<string>[];
+    readonly logGroupName: pulumi.Output<string>;
+    /** {@link ONE_OFF_LOG_STREAM_PREFIX}. */
+    readonly logStreamPrefix: string;
+}
+
+/** Every one-off task of the environment and where they run. */
+export interface OneOffTasks {
+    readonly clusterArn: pulumi.Output<string>;
+    /** The private subnets: tasks run there with `assignPublicIp` DISABLED. */
+    readonly subnetIds: pulumi.Output<string[]>;
+    /** `--platform`: spans tenants (a tenant's MySQL user, the connectivity check). */
+    readonly platform: OneOffTask;
+    /** By tenant id. */
+    readonly tenants: Readonly<Record<string, OneOffTask>>;
+}
+
+/** The target group inputs whose change makes AWS replace the group (terraform-provider-aws internal/service/elbv2/target_group.go: ForceNew). */
+export interface TargetGroupIdentity {
+    readonly targetType: string;
+    readonly protocol: string;
+    readonly port: number;
+    readonly vpcId: string;
+}
+
+/**
+ * A tenant's target group name: its id cut to 23 characters, `-`, and 8 hex digits of a hash of
+ * its slot and every input whose change replaces the group. Target group names are unique in the
+ * account and region and at most 32 characters (ELB API CreateTargetGroup); Pulumi's auto-name
+ * (`<logical name>-` and 7 random characters) does not fit a tenant id over 17 characters. A change
+ * that replaces the group also changes its name, so the new group is created before the old one,
+ * still attached to the listener and service, is deleted.
+ */
+export function targetGroupName(tenantId: string, slot: number, identity: TargetGroupIdentity): string {
+    const digest = createHash("sha256")
+        .update(JSON.stringify([slot, identity.targetType, identity.protocol, identity.port, identity.vpcId]))
+        .digest("hex")
+        .slice(0, 8);
+    return `${tenantId.slice(0, 23).replace(/-+$/, "")}-${digest}`;
+}
+
+/** The capacity provider strategy in ECS's shape, for the cluster default and every service. */
+export function capacityProviderStrategy(providers: readonly CapacityProvider[]) {
+    return providers.map((p) => ({ capacityProvider: p.provider, weight: p.weight, base: p.base }));
+}
+
+/**
+ * Rolling-deployment limits. A singleton holds an exclusive lock on EFS, so the old task must stop
+ * (and release it) before the new one starts; otherwise the new task can never become healthy.
+ */
+export function deploymentLimits(tenant: Pick<TenantConfig, "singleton">): { minimumHealthyPercent: number; maximumPercent: number } {
+    return tenant.singleton ? { minimumHealthyPercent: 0, maximumPercent: 100 } : { minimumHealthyPercent: 100, maximumPercent: 200 };
+}
+
+/** The account-wide Session Manager preferences: long sessions for migrations, logged and encrypted. */
+export function sessionManagerPreferences(timeoutMinutes: number, logGroupName: In<string>) {
+    return {
+        schemaVersion: "1.0",
+        description: `BBWS Session Manager preferences: ${timeoutMinutes}-minute sessions, transcripts to CloudWatch, encrypted`,
+        sessionType: "Standard_Stream",
+        inputs: {
+            idleSessionTimeout: String(timeoutMinutes),
+            maxSessionDuration: String(timeoutMinutes),
+            cloudWatchLogGroupName: logGroupName,
+            cloudWatchEncryptionEnabled: true,
+            cloudWatchStreamingEnabled: true,
+        },
+    };
+}
+
+/** The image repositories, by image. */
+export type Registry = EcsLayerArgs["registry"];
+
+/** The cluster and what tenants' services reference of it. */
+export interface Cluster {
+    readonly cluster: aws.ecs.Cluster;
+    readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
+    readonly sessionLogGroup: aws.cloudwatch.LogGroup;
+}
+
+/** The load balancer and what tenants' target groups and rules reference of it. */
+export interface LoadBalancer {
+    readonly alb: aws.lb.LoadBalancer;
+    readonly https: aws.lb.Listener;
+    readonly hostedZoneId: pulumi.Output<string>;
+}
+
+/**
+ * A log group `/aws/ecs/bbws-<env>/<leaf>`, encrypted with the data key. Platform groups use a leaf
+ * starting with `_`, which a tenant id (a DNS label) cannot, so they never collide with a tenant's group.
+ */
+export function ecsLogGroup(
+    logicalName: string,
+    args: Pick<EcsLayerArgs, "env" | "ecs" | "keyArn">,
+    leaf: string,
+    opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
+        logicalName,
+        {
+            name: `/aws/ecs/bbws-${args.env}/${leaf}`,
+            retentionInDays: args.ecs.logRetentionDays,
+            kmsKeyId: args.keyArn,
+        },
+        opts,
+    );
+}
+
+/**
+ * A task or execution role (`logicalName`) and its inline policy (`<logicalName>-policy`). Role names
+ * put the tenant id first and the kind (`-task`, `-exec`) last: IAM role names are unique in the
+ * account (CreateRole: EntityAlreadyExists), and with the kind in front (`task-<id>`, `task-exec-<id>`)
+ * tenant `exec-x`'s task role was tenant `x`'s execution role. Neither suffix ends the other, so no two
+ * ids can meet.
+ */
+export function ecsTaskRole(
+    logicalName: string,
+    roleName: string,
+    policy: PolicyDocument,
+    opts: pulumi.CustomResourceOptions,
+): aws.iam.Role {
+    const role = new aws.iam.Role(
+        logicalName,
+        {
+            name: roleName,
+            assumeRolePolicy: serviceAssumeRolePolicy("ecs-tasks.amazonaws.com"),
+        },
+        opts,
+    );
+    new aws.iam.RolePolicy(`${logicalName}-policy`, { role: role.id, policy: pulumi.jsonStringify(policy) }, opts);
+    return role;
+}

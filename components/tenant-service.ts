@@ -1,0 +1,433 @@
+/**
+ * One tenant's part of the ECS layer (`bbws:ecs:TenantService`), like awsx's `FargateService`: the
+ * tenant's WordPress service with its task definition, roles, log group, keys and salts, target
+ * group, listener rule (the shared HTTPS listener's, counted as the tenant's), DNS record and
+ * scaling, and its one-off task definition. Adding or removing the tenant is this one subtree.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+import type { TenantConfig } from "../src/config";
+import { MIGRATION_TASK_ARCHITECTURE } from "../src/images";
+import { REDIS_PORT } from "./data";
+import { bbwsName, TenantComponent } from "./shared";
+import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
+import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
+import {
+    capacityProviderStrategy,
+    clientEnvironment,
+    Cluster,
+    deploymentLimits,
+    EcsLayerArgs,
+    ecsLogGroup,
+    ecsTaskRole,
+    FARGATE_PLATFORM_VERSION,
+    LoadBalancer,
+    MIGRATION_TASK_SIZE,
+    MYSQL_CLIENT_TLS_ENV,
+    OneOffTask,
+    ONE_OFF_CONTAINER_NAME,
+    ONE_OFF_LOG_STREAM_PREFIX,
+    Registry,
+    targetGroupName,
+    WORDPRESS_CONFIG_EXTRA_ENV,
+    WORDPRESS_SALT_KEYS,
+    WP_CONTENT_PATH,
+} from "./ecs-tasks";
+
+/** The layer's arguments (`EcsLayerArgs`), the tenant, and what the layer built that the service uses. */
+export interface TenantServiceArgs extends EcsLayerArgs {
+    readonly tenant: TenantConfig;
+    readonly registry: Registry;
+    readonly cluster: Cluster;
+    readonly lb: LoadBalancer;
+}
+
+/**
+ * The tenant's service and everything only it uses, named `<layer>-<id>` (`tenantComponentName`):
+ * its children keep the names they had as the layer's own (`<layer>-<id>-service`, `-task`, …), each
+ * with an alias naming the layer as its former parent, so moving them here replaced nothing.
+ */
+export class TenantService extends TenantComponent {
+    readonly serviceName: pulumi.Output<string>;
+    readonly targetGroupArn: pulumi.Output<string>;
+    /** `targetgroup/<name>/<id>`: the CloudWatch dimension of the tenant's target group. */
+    readonly targetGroupArnSuffix: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+    /** How `npm run task` runs the tenant's one-off task. */
+    readonly oneOffTask: OneOffTask;
+    /** Its custom domains: certificate, validation record for the owner, whether the rule serves it. */
+    readonly customDomains: readonly CustomDomainStatus[];
+
+    constructor(name: string, args: TenantServiceArgs, opts: pulumi.ComponentResourceOptions) {
+        super("bbws:ecs:TenantService", name, opts);
+        const { env, ecs } = args;
+        const { tenant, registry, cluster, lb } = args;
+        const id = tenant.id;
+        // Named `<layer>-<id>`: the children's names start with it, as they did under the layer.
+        const tn = name;
+        const dbSecret = args.tenantDbSecrets[id];
+        const accessPoint = args.accessPoints[id];
+        const logGroup = ecsLogGroup(`${tn}-logs`, args, id, this.moved());
+        const salts = this.createSalts(tn, args, tenant);
+
+        const executionRole = ecsTaskRole(
+            `${tn}-execution-role`,
+            bbwsName(env, `${id}-exec`),
+            executionRolePolicy({
+                repositoryArns: [registry.wordpress.arn, registry.migration.arn],
+                logGroupArns: [logGroup.arn],
+                secretArns: [dbSecret.arn, args.redisAuthSecretArn, salts.arn],
+                keyArn: args.keyArn,
+            }),
+            this.moved(),
+        );
+        const taskRole = ecsTaskRole(
+            `${tn}-task-role`,
+            bbwsName(env, `${id}-task`),
+            tenantTaskPolicy({
+                tenantId: id,
+                assetsBucketArn: args.assetsBucket.arn,
+                fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${args.fileSystemId}`,
+                accessPointArn: accessPoint.arn,
+                keyArn: args.keyArn,
+                sessionLogGroupArn: cluster.sessionLogGroup.arn,
+                migrationBucketArn: args.migrationBucket.arn,
+            }),
+            this.moved(),
+        );
+
+        // The cluster refuses connections without TLS (require_secure_transport), so the TLS settings
+        // travel with the connection settings.
+        const database = [
+            { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${args.dbWriterEndpoint}:${args.dbPort}` },
+            { name: "WORDPRESS_DB_NAME", value: dbSecret.database },
+            { name: "WORDPRESS_DB_USER", value: dbSecret.username },
+            ...WORDPRESS_CONFIG_EXTRA_ENV,
+        ];
+        const dbPassword = { name: "WORDPRESS_DB_PASSWORD", valueFrom: pulumi.interpolate`${dbSecret.arn}:password::` };
+        // The sidecar's wp-cli loads the same wp-config.php and object-cache drop-in, so it gets the same
+        // cache: on another (or none) its writes would leave WordPress serving stale entries.
+        const redis = [
+            { name: "WP_REDIS_HOST", value: args.redisPrimaryEndpoint },
+            { name: "WP_REDIS_PORT", value: String(REDIS_PORT) },
+            // The replication group only accepts TLS connections (encryption in transit).
+            { name: "WP_REDIS_SCHEME", value: "tls" },
+            // Tenants share the replication group: without a prefix a single site's keys are named by its
+            // table prefix alone (`wp:options:alloptions` for all of them), and one tenant would read
+            // another's options. An id holds no ':'.
+            { name: "WP_REDIS_PREFIX", value: `${id}:` },
+        ];
+        const redisPassword = { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn };
+        const saltSecrets = WORDPRESS_SALT_KEYS.map((key) => ({
+            name: `WORDPRESS_${key}`,
+            valueFrom: pulumi.interpolate`${salts.arn}:${key}::`,
+        }));
+        const migration = [
+            { name: "TENANT_ID", value: id },
+            { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
+            { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
+        ];
+        const wpContent = [{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }];
+        const volumes = [
+            {
+                name: "wp-content",
+                efsVolumeConfiguration: {
+                    fileSystemId: args.fileSystemId,
+                    transitEncryption: "ENABLED",
+                    authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
+                },
+            },
+        ];
+        const logs = (streamPrefix: string) => ({
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix },
+        });
+        const containers: object[] = [
+            {
+                name: "wordpress",
+                image: pulumi.interpolate`${registry.wordpress.repositoryUrl}:${tenant.imageTag}`,
+                essential: true,
+                privileged: false,
+                // An init process reaps the ECS Exec agent's children, so exec sessions do not leak processes.
+                linuxParameters: { initProcessEnabled: true },
+                portMappings: [{ containerPort: tenant.containerPort, protocol: "tcp" }],
+                healthCheck: {
+                    command: [
+                        "CMD-SHELL",
+                        `curl -fs -o /dev/null http://localhost:${tenant.containerPort}${ecs.healthCheckPath} || exit 1`,
+                    ],
+                    interval: 30,
+                    timeout: 5,
+                    retries: 3,
+                    startPeriod: 60,
+                },
+                environment: [...database, ...redis],
+                secrets: [dbPassword, redisPassword, ...saltSecrets],
+                mountPoints: wpContent,
+                logConfiguration: logs("wordpress"),
+            },
+        ];
+        if (tenant.migrationSidecar) {
+            // Long migrations run here instead of in an ECS Exec session into WordPress, which times out.
+            containers.push({
+                name: "migration",
+                image: pulumi.interpolate`${registry.migration.repositoryUrl}:${tenant.imageTag}`,
+                essential: false,
+                privileged: false,
+                linuxParameters: { initProcessEnabled: true },
+                environment: [...database, ...redis, ...MYSQL_CLIENT_TLS_ENV, ...migration],
+                secrets: [dbPassword, redisPassword],
+                mountPoints: wpContent,
+                logConfiguration: logs("migration"),
+            });
+        }
+
+        const taskDefinition = new aws.ecs.TaskDefinition(
+            `${tn}-task`,
+            {
+                family: bbwsName(env, `wordpress-${id}`),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                cpu: String(tenant.cpu),
+                memory: String(tenant.memory),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes,
+                containerDefinitions: pulumi.jsonStringify(containers),
+            },
+            this.moved(),
+        );
+
+        const replacedBy = { targetType: "ip", protocol: "HTTP", port: tenant.containerPort };
+        const targetGroup = new aws.lb.TargetGroup(
+            `${tn}-tg`,
+            {
+                ...replacedBy,
+                name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(id, tenant.slot, { ...replacedBy, vpcId })),
+                vpcId: args.vpcId,
+                deregistrationDelay: 30,
+                healthCheck: {
+                    enabled: true,
+                    path: ecs.healthCheckPath,
+                    protocol: "HTTP",
+                    port: "traffic-port",
+                    matcher: "200-399",
+                    interval: 30,
+                    timeout: 5,
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 3,
+                },
+                tags: { Tenant: id },
+            },
+            this.moved(),
+        );
+        // New with custom-domain certificates, so plain children: no former place to alias.
+        const loadBalancer = { dnsName: lb.alb.dnsName, zoneId: lb.alb.zoneId };
+        const domains = createTenantDomains(this, tn, { tenant, listenerArn: lb.https.arn, loadBalancer });
+        const rule = new aws.lb.ListenerRule(
+            `${tn}-rule`,
+            {
+                listenerArn: lb.https.arn,
+                // The tenant's permanent slot: unique, and unchanged when other tenants come and go.
+                priority: tenant.slot,
+                // Custom domains only once their certificates are issued and on the listener.
+                conditions: [{ hostHeader: { values: domains.hostnames } }],
+                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            },
+            this.moved({ dependsOn: domains.listenerCertificates }),
+        );
+        createCustomDomainAliases(this, tn, tenant, loadBalancer, rule);
+        new aws.route53.Record(
+            `${tn}-dns`,
+            {
+                zoneId: lb.hostedZoneId,
+                // `<id>.<domain>`; custom domains live in their owners' zones.
+                name: tenant.hostnames[0],
+                type: "A",
+                aliases: [{ name: lb.alb.dnsName, zoneId: lb.alb.zoneId, evaluateTargetHealth: true }],
+            },
+            this.moved(),
+        );
+
+        const limits = deploymentLimits(tenant);
+        const service = new aws.ecs.Service(
+            `${tn}-service`,
+            {
+                name: bbwsName(env, `wordpress-${id}`),
+                cluster: cluster.cluster.arn,
+                taskDefinition: taskDefinition.arn,
+                desiredCount: tenant.minCapacity,
+                capacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
+                platformVersion: FARGATE_PLATFORM_VERSION,
+                networkConfiguration: {
+                    subnets: args.privateSubnetIds,
+                    securityGroups: [args.tenantSecurityGroupIds[id]],
+                    assignPublicIp: false,
+                },
+                loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "wordpress", containerPort: tenant.containerPort }],
+                healthCheckGracePeriodSeconds: ecs.healthCheckGracePeriodSeconds,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: limits.minimumHealthyPercent,
+                deploymentMaximumPercent: limits.maximumPercent,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                enableExecuteCommand: tenant.execEnabled,
+                // Running tasks never pick up an ECS Exec change: changing the trigger redeploys them.
+                forceNewDeployment: true,
+                triggers: { execEnabled: String(tenant.execEnabled) },
+                waitForSteadyState: ecs.waitForSteadyState,
+                tags: { Tenant: id },
+            },
+            this.moved({
+                dependsOn: [cluster.capacityProviders, rule],
+                // Auto-scaling owns the running count after creation; a preview must not flag it as drift.
+                ignoreChanges: ["desiredCount"],
+            }),
+        );
+
+        const target = new aws.appautoscaling.Target(
+            `${tn}-scaling`,
+            {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: pulumi.interpolate`service/${cluster.cluster.name}/${service.name}`,
+                minCapacity: tenant.minCapacity,
+                maxCapacity: tenant.maxCapacity,
+            },
+            this.moved(),
+        );
+        for (const [metric, predefinedMetricType, targetValue] of [
+            ["cpu", "ECSServiceAverageCPUUtilization", ecs.cpuTargetPercent],
+            ["memory", "ECSServiceAverageMemoryUtilization", ecs.memoryTargetPercent],
+        ] as const) {
+            new aws.appautoscaling.Policy(
+                `${tn}-${metric}-scaling`,
+                {
+                    name: bbwsName(env, `wordpress-${id}-${metric}`),
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: target.serviceNamespace,
+                    scalableDimension: target.scalableDimension,
+                    resourceId: target.resourceId,
+                    targetTrackingScalingPolicyConfiguration: {
+                        predefinedMetricSpecification: { predefinedMetricType },
+                        targetValue,
+                    },
+                },
+                this.moved(),
+            );
+        }
+
+        // Its own task definition, because RunTask cannot change volumes: a task's overrides are
+        // containers, cpu, memory, ephemeral storage and the two roles (ECS API reference, TaskOverride),
+        // so only a definition of the tenant's own can mount its access point. The service's two roles,
+        // not two more: their grants are exactly the tenant's, and IAM holds 1,000 roles per account (issue 21).
+        const oneOffTask = new aws.ecs.TaskDefinition(
+            `${tn}-migration`,
+            {
+                family: bbwsName(env, `migration-${id}`),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                cpu: String(MIGRATION_TASK_SIZE.cpu),
+                memory: String(MIGRATION_TASK_SIZE.memory),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes,
+                containerDefinitions: pulumi.jsonStringify([
+                    {
+                        name: ONE_OFF_CONTAINER_NAME,
+                        // The tenant's tag: wp-cli runs the WordPress core its site runs.
+                        image: pulumi.interpolate`${registry.migration.repositoryUrl}:${tenant.imageTag}`,
+                        essential: true,
+                        privileged: false,
+                        // PID 1 passes StopTask's SIGTERM on to the command and reaps what it leaves.
+                        linuxParameters: { initProcessEnabled: true },
+                        environment: [
+                            // wp-cli loads the same wp-config.php and object-cache drop-in as WordPress.
+                            ...database,
+                            ...redis,
+                            ...clientEnvironment({ host: args.dbWriterEndpoint, port: args.dbPort }, args.redisPrimaryEndpoint),
+                            { name: "DB_USER", value: dbSecret.username },
+                            { name: "DB_NAME", value: dbSecret.database },
+                            { name: "REDIS_PREFIX", value: `${id}:` },
+                            ...migration,
+                        ],
+                        secrets: [
+                            dbPassword,
+                            redisPassword,
+                            ...saltSecrets,
+                            { name: "DB_PASSWORD", valueFrom: dbPassword.valueFrom },
+                            { name: "REDIS_PASSWORD", valueFrom: redisPassword.valueFrom },
+                        ],
+                        mountPoints: wpContent,
+                        logConfiguration: logs(ONE_OFF_LOG_STREAM_PREFIX),
+                    },
+                ]),
+                tags: { Tenant: id },
+            },
+            this.moved(),
+        );
+        this.serviceName = service.name;
+        this.targetGroupArn = targetGroup.arn;
+        this.targetGroupArnSuffix = targetGroup.arnSuffix;
+        this.logGroupName = logGroup.name;
+        this.customDomains = domains.status;
+        this.oneOffTask = {
+            taskDefinitionArn: oneOffTask.arn,
+            containerName: ONE_OFF_CONTAINER_NAME,
+            securityGroupIds: [pulumi.output(args.tenantSecurityGroupIds[id])],
+            logGroupName: logGroup.name,
+            logStreamPrefix: ONE_OFF_LOG_STREAM_PREFIX,
+        };
+        this.registerOutputs({
+            serviceName: this.serviceName,
+            targetGroupArn: this.targetGroupArn,
+            targetGroupArnSuffix: this.targetGroupArnSuffix,
+            logGroupName: this.logGroupName,
+            oneOffTask: this.oneOffTask,
+            customDomains: this.customDomains,
+        });
+    }
+
+    /** One secret per tenant with its WordPress keys and salts, generated once and kept in state as secrets. */
+    private createSalts(tn: string, args: TenantServiceArgs, tenant: TenantConfig): aws.secretsmanager.Secret {
+        // The key's own upper-case name: a lower-case tenant id can never spell it, so tenant `a`'s
+        // SECURE_AUTH_KEY and tenant `a-secure`'s AUTH_KEY are different resources.
+        const values = Object.fromEntries(
+            WORDPRESS_SALT_KEYS.map((key) => [
+                key,
+                new random.RandomPassword(
+                    `${tn}-${key}`,
+                    {
+                        length: 64,
+                        // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
+                        overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
+                    },
+                    this.moved(),
+                ).result,
+            ]),
+        );
+        const secret = new aws.secretsmanager.Secret(
+            `${tn}-salts`,
+            {
+                name: `bbws/${args.env}/tenants/${tenant.id}/wp-salts`,
+                description: `WordPress keys and salts of tenant ${tenant.id}`,
+                kmsKeyId: args.keyArn,
+                recoveryWindowInDays: args.protection.secretRecoveryDays,
+                tags: { Tenant: tenant.id },
+            },
+            this.moved(),
+        );
+        new aws.secretsmanager.SecretVersion(
+            `${tn}-salts-value`,
+            {
+                secretId: secret.id,
+                secretString: pulumi.jsonStringify(values),
+            },
+            this.moved(),
+        );
+        return secret;
+    }
+}
