@@ -39,6 +39,7 @@ import { ecr_3 } from "./ecr-3-lifecycle-policy";
 import { kms_4 } from "./kms-4-key-rotation";
 import { sns_1 } from "./sns-1-encrypted";
 import { cloudwatch_16 } from "./cloudwatch-16-log-retention";
+import { quotas_1 } from "./quotas-1-default-service-quotas";
 
 export const RULES: readonly Rule[] = Object.freeze([
     ec2_2,
@@ -80,4 +81,5 @@ export const RULES: readonly Rule[] = Object.freeze([
     kms_4,
     sns_1,
     cloudwatch_16,
+    quotas_1,
 ]);
