@@ -77,7 +77,6 @@ export function renderBench(rows: readonly BenchRow[]): string {
         "synth peak RSS MiB",
         "ecs --target flags",
         "ecs argv KiB",
-        "engine steps ms",
         ...(rehearsed ? ["rehearsal wall s", "rehearsal exit"] : []),
     ];
     return renderTable(
@@ -90,7 +89,6 @@ export function renderBench(rows: readonly BenchRow[]): string {
             mib(synth.peakRssBytes),
             synth.ecsTargets,
             (synth.ecsTargetArgvBytes / 1024).toFixed(0),
-            synth.stepsMs,
             ...(!rehearsed
                 ? []
                 : rehearsal === undefined || "skipped" in rehearsal

@@ -9,9 +9,7 @@
  * exactly the checks a stack file would), the ids, slots and hostnames are checked unique across
  * all of them, and the program runs on that config through `synthesizeValidated`, which takes a
  * validated config instead of reading the stack's. A rehearsed rollout needs the whole driver and the
- * scripted engine to read the stack file, so above the cap it is not run; what the scripted engine
- * does per operation is timed on the synth instead (`stepsMs`: its step computation for the ecs
- * phase's targets, where its quadratic lookups were).
+ * scripted engine to read the stack file, so above the cap it is not run.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -105,8 +103,6 @@ export interface SynthMeasurement extends ChildUsage {
     readonly ecsTargets: number;
     /** Bytes those flags take in the CLI's argument strings, each string's terminating NUL counted. */
     readonly ecsTargetArgvBytes: number;
-    /** Milliseconds the scripted engine takes to compute the steps of the ecs phase's targeted preview on an empty stack. */
-    readonly stepsMs: number;
 }
 
 /**
@@ -136,16 +132,11 @@ async function synthChild(tenants: number): Promise<SynthMeasurement> {
     const stackFile = benchStackFile(PROJECT_DIR, BENCH_ENV, tenants);
     const result = await synthesizeValidated(PROJECT_DIR, stackFile, benchConfig(PROJECT_DIR, stackFile));
     const ecs = result.resources.filter((r) => r.phase === "ecs").map((r) => r.urn);
-    const { computeSteps } = await import("./rehearsal-engine/steps");
-    const desired = result.resources.map((r) => ({ ...r, dependencies: [...r.dependencies], id: "", outputs: {}, provider: "" }));
-    const stepsStarted = performance.now();
-    computeSteps(desired, [], { targets: ecs, targetDependents: false });
     return {
         tenants,
         resources: result.resources.length,
         ecsTargets: ecs.length,
         ecsTargetArgvBytes: argvBytes(targetFlags(ecs)),
-        stepsMs: Math.round(performance.now() - stepsStarted),
         ...usage(started),
     };
 }
