@@ -230,47 +230,13 @@ export class FileLedger implements Ledger {
     }
 
     async read(env: string): Promise<LedgerRecord[]> {
-        const file = this.file(env);
-        let text: string;
-        try {
-            text = await fs.promises.readFile(file, "utf8");
-        } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-            throw new LedgerError(
-                "ledger-unreadable",
-                `cannot read the ledger ${file}: ${reason(err)}`,
-                "make the file readable by this user, or point --ledger at the ledger you mean",
-            );
-        }
-        const records: LedgerRecord[] = [];
-        text.split("\n").forEach((line, i) => {
-            if (line.trim() === "") return;
-            const where = `${file}:${i + 1}`;
-            const parsed = parseRecord(line, env);
-            if (parsed.record) records.push(parsed.record);
-            // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
-            else if (parsed.truncated) this.warn(`${where}: ignored a record cut short (an interrupted write?)`);
-            else throw corrupt(where, parsed.problem);
-        });
-        return records;
+        return readJsonLines(this.file(env), (line) => parseRecord(line, env), this.warn);
     }
 
     async append(record: LedgerRecord): Promise<void> {
         const file = this.file(record.env);
         try {
-            await fs.promises.mkdir(this.location, { recursive: true });
-            const handle = await fs.promises.open(file, "a+");
-            try {
-                // After a crash mid-write the file ends inside a line: start on a fresh one so this record stays whole.
-                const { size } = await handle.stat();
-                const last = Buffer.alloc(1);
-                if (size > 0) await handle.read(last, 0, 1, size - 1);
-                const text = (size > 0 && last.toString() !== "\n" ? "\n" : "") + JSON.stringify(record) + "\n";
-                await handle.write(text);
-                await handle.datasync();
-            } finally {
-                await handle.close();
-            }
+            await appendJsonLine(file, record);
         } catch (err) {
             throw new LedgerWriteError(file, record, reason(err));
         }
@@ -319,36 +285,12 @@ export class S3Ledger implements Ledger {
     }
 
     async read(env: string): Promise<LedgerRecord[]> {
-        const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
-        try {
-            const s3 = await this.s3();
-            const keys: string[] = [];
-            let token: string | undefined;
-            do {
-                const page = await s3.send(
-                    new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.envPrefix(env), ContinuationToken: token }),
-                );
-                keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
-                token = page.IsTruncated ? page.NextContinuationToken : undefined;
-            } while (token);
-            const records: LedgerRecord[] = [];
-            // Keys start with the record's timestamp, so key order is time order.
-            for (const key of keys.sort()) {
-                const object = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-                const parsed = parseRecord((await object.Body?.transformToString()) ?? "", env);
-                // A PUT is whole or absent: here even a cut-short record is corruption.
-                if (!parsed.record) throw corrupt(`s3://${this.bucket}/${key}`, parsed.problem);
-                records.push(parsed.record);
-            }
-            return records;
-        } catch (err) {
-            if (err instanceof LedgerError) throw err;
-            throw new LedgerError(
-                "ledger-unreadable",
-                `cannot read the ledger s3://${this.bucket}/${this.envPrefix(env)}: ${reason(err)}`,
-                "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean",
-            );
-        }
+        return readS3Records(
+            () => this.s3(),
+            this.bucket,
+            this.envPrefix(env),
+            (text) => parseRecord(text, env),
+        );
     }
 
     async append(record: LedgerRecord): Promise<void> {
@@ -384,9 +326,119 @@ export class S3Ledger implements Ledger {
     }
 }
 
-type Parsed =
-    | { readonly record: LedgerRecord; readonly truncated?: undefined; readonly problem?: undefined }
+/** What `npm run tenant` does to a tenant: onboard it or offboard it. */
+export type TenantAction = "add" | "remove";
+
+/**
+ * One step of onboarding or offboarding a tenant (`npm run tenant`): a record kind of its own beside
+ * the rollout's, kept in its own file or prefix so the rollout's gates never read one. The steps'
+ * own rollouts write rollout records as usual. A later run of the same action resumes at the first
+ * step whose last record did not succeed.
+ */
+export interface TenantStepRecord {
+    readonly v: 1;
+    readonly kind: "tenant-step";
+    /** When the step ended (ISO 8601, UTC). */
+    readonly at: string;
+    /** One run of the command: its steps share it. */
+    readonly runId: string;
+    readonly env: string;
+    readonly tenant: string;
+    readonly action: TenantAction;
+    /** The step's id, e.g. `config`, `database`, `archive` (automation/tenant/steps.ts). */
+    readonly step: string;
+    readonly result: "succeeded" | "failed" | "refused" | "cancelled";
+    readonly operator: string;
+    readonly commit?: string;
+    /** What the step established that a later step or run needs (the archive's prefix, a task's ARN). */
+    readonly data?: Readonly<Record<string, string>>;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly durationMs: number;
+}
+
+const TENANT_STEP_RECORD = z
+    .object({
+        v: z.literal(1),
+        kind: z.literal("tenant-step"),
+        at: z.string().datetime(),
+        runId: z.string().min(1),
+        env: z.string().min(1),
+        tenant: z.string().min(1),
+        action: z.enum(["add", "remove"]),
+        step: z.string().min(1),
+        result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
+        operator: z.string(),
+        commit: z
+            .string()
+            .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+            .optional(),
+        data: z.record(z.string()).optional(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+        durationMs: z.number(),
+    })
+    .strict();
+
+/** The tenant steps of each environment, beside the rollout ledger (same `--ledger` location). */
+export interface TenantStepLog {
+    readonly location: string;
+    /** Every tenant step of `env`, oldest first; throws `LedgerError` (`ledger-corrupt`) rather than skip one it cannot trust. */
+    read(env: string): Promise<TenantStepRecord[]>;
+    /** Throws `LedgerError` (`ledger-write-failed`, exit 1) carrying the record when it cannot be written. */
+    append(record: TenantStepRecord): Promise<void>;
+}
+
+/**
+ * The tenant step log at a parsed `--ledger` location: `<dir>/<env>.tenant-steps.jsonl`, or one object
+ * per record under `s3://bucket/<prefix>/_tenant-steps/<env>/` (an underscore, which no stack name has,
+ * so it is never read as an environment's rollout records).
+ */
+export function openTenantStepLog(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): TenantStepLog {
+    const parse = (env: string) => (text: string) => parseAgainst(text, env, TENANT_STEP_RECORD, '{"v":') as ParsedAs<TenantStepRecord>;
+    const failed = (where: string, record: TenantStepRecord, err: unknown) =>
+        new LedgerError(
+            "ledger-write-failed",
+            `could not write the record of tenant step ${record.step} (${record.tenant} in ${record.env}, ${record.result}) to ${where}: ${reason(err)}\n` +
+                `  the record that was not written:\n${JSON.stringify(record)}`,
+            `add that line to ${where} once it is writable, or the next run will not know this step's outcome`,
+            EXIT.failed,
+        );
+    if (location.kind === "file") {
+        const file = (env: string) => path.join(location.dir, `${env}.tenant-steps.jsonl`);
+        return {
+            location: location.dir,
+            read: (env) => readJsonLines(file(env), parse(env), warn),
+            append: async (record) => {
+                try {
+                    await appendJsonLine(file(record.env), record);
+                } catch (err) {
+                    throw failed(file(record.env), record, err);
+                }
+            },
+        };
+    }
+    const base = `${location.prefix ? `${location.prefix}/` : ""}_tenant-steps/`;
+    let client: Promise<Pick<S3Client, "send">> | undefined;
+    const s3Client = () => (client ??= s3());
+    return {
+        location: `s3://${location.bucket}/${base}`,
+        read: (env) => readS3Records(s3Client, location.bucket, `${base}${env}/`, parse(env)),
+        append: async (record) => {
+            const body = JSON.stringify(record);
+            const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
+            const key = `${base}${record.env}/${record.at}-${record.tenant}-${record.step}-${digest}.json`;
+            try {
+                await putIfAbsent(await s3Client(), location.bucket, key, body, "application/json");
+            } catch (err) {
+                throw failed(`s3://${location.bucket}/${key}`, record, err);
+            }
+        },
+    };
+}
+
+type ParsedAs<R> =
+    | { readonly record: R; readonly truncated?: undefined; readonly problem?: undefined }
     | { readonly record?: undefined; readonly truncated: boolean; readonly problem: string };
+type Parsed = ParsedAs<LedgerRecord>;
 
 /**
  * A record of `env`, or why the text is not one. `truncated`: the text is the start of a record cut short
@@ -395,23 +447,109 @@ type Parsed =
  * environment was copied there, and would let this environment's gates count another's rollout.
  */
 function parseRecord(text: string, env: string): Parsed {
+    return parseAgainst(text, env, RECORD, '{"v":') as Parsed;
+}
+
+/** `parseRecord` for any record schema whose records carry `env` and start with `start` when written. */
+function parseAgainst(text: string, env: string, schema: z.ZodTypeAny, start: string): ParsedAs<{ env: string }> {
     let value: unknown;
     try {
         value = JSON.parse(text);
     } catch (err) {
         const at = /position (\d+)/.exec((err as Error).message);
-        const truncated = text.startsWith('{"v":') && (!at || Number(at[1]) >= text.length);
+        const truncated = text.startsWith(start) && (!at || Number(at[1]) >= text.length);
         return { truncated, problem: `not JSON (${(err as Error).message})` };
     }
-    const checked = RECORD.safeParse(value);
+    const checked = schema.safeParse(value);
     if (checked.success && checked.data.env !== env) {
         return { truncated: false, problem: `a record of ${checked.data.env} in the ledger of ${env}` };
     }
-    if (checked.success) return { record: value as LedgerRecord };
+    if (checked.success) return { record: value as { env: string } };
     return {
         truncated: false,
         problem: `not a ledger record: ${checked.error.issues.map((i) => `${i.path.join(".") || "(the record)"}: ${i.message}`).join("; ")}`,
     };
+}
+
+/**
+ * The records of a JSON-lines file, oldest first (none when it does not exist). A corrupt or foreign
+ * line is refused (`LedgerError` ledger-corrupt, with file:line); only a line cut short by a crash is
+ * skipped, with a warning.
+ */
+async function readJsonLines<R>(file: string, parse: (line: string) => ParsedAs<R>, warn: (message: string) => void): Promise<R[]> {
+    let text: string;
+    try {
+        text = await fs.promises.readFile(file, "utf8");
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw new LedgerError(
+            "ledger-unreadable",
+            `cannot read the ledger ${file}: ${reason(err)}`,
+            "make the file readable by this user, or point --ledger at the ledger you mean",
+        );
+    }
+    const records: R[] = [];
+    text.split("\n").forEach((line, i) => {
+        if (line.trim() === "") return;
+        const where = `${file}:${i + 1}`;
+        const parsed = parse(line);
+        if (parsed.problem === undefined) records.push(parsed.record);
+        // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
+        else if (parsed.truncated) warn(`${where}: ignored a record cut short (an interrupted write?)`);
+        else throw corrupt(where, parsed.problem);
+    });
+    return records;
+}
+
+/** Appends `record` as one line in one write, synced; after a crash mid-write it starts on a fresh line so this record stays whole. */
+async function appendJsonLine(file: string, record: object): Promise<void> {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const handle = await fs.promises.open(file, "a+");
+    try {
+        const { size } = await handle.stat();
+        const last = Buffer.alloc(1);
+        if (size > 0) await handle.read(last, 0, 1, size - 1);
+        const text = (size > 0 && last.toString() !== "\n" ? "\n" : "") + JSON.stringify(record) + "\n";
+        await handle.write(text);
+        await handle.datasync();
+    } finally {
+        await handle.close();
+    }
+}
+
+/** Every `.json` object under `prefix`, parsed, in key order (keys start with the record's time); a PUT is whole or absent, so any bad object is corruption. */
+async function readS3Records<R>(
+    client: () => Promise<Pick<S3Client, "send">>,
+    bucket: string,
+    prefix: string,
+    parse: (text: string) => ParsedAs<R>,
+): Promise<R[]> {
+    const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
+    try {
+        const s3 = await client();
+        const keys: string[] = [];
+        let token: string | undefined;
+        do {
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+            keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        const records: R[] = [];
+        for (const key of keys.sort()) {
+            const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+            const parsed = parse((await object.Body?.transformToString()) ?? "");
+            if (parsed.problem !== undefined) throw corrupt(`s3://${bucket}/${key}`, parsed.problem);
+            records.push(parsed.record);
+        }
+        return records;
+    } catch (err) {
+        if (err instanceof LedgerError) throw err;
+        throw new LedgerError(
+            "ledger-unreadable",
+            `cannot read the ledger s3://${bucket}/${prefix}: ${reason(err)}`,
+            "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean",
+        );
+    }
 }
 
 function corrupt(where: string, problem: string): LedgerError {
