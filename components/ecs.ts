@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import { ImageKind, MIGRATION_TASK_ARCHITECTURE } from "../src/images";
+import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WP_CONTENT_PATH } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 import { executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
@@ -99,8 +99,8 @@ export const WORDPRESS_SALT_KEYS = [
     "NONCE_SALT",
 ] as const;
 
-/** Where a tenant's EFS access point is mounted in both of its containers. */
-export const WP_CONTENT_PATH = "/var/www/html/wp-content";
+/** Where a tenant's EFS access point is mounted in both of its containers (src/images.ts: the one-off tasks mount it there too). */
+export { WP_CONTENT_PATH };
 
 /**
  * Where the bbws/wordpress and bbws/migration images keep the RDS CA bundle

@@ -262,6 +262,11 @@ export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
     sessions: "the ECS Exec session log group owns it (ECS layer `ecs-sessions-logs`)",
 };
 
+/** The MySQL user and schema of a tenant, `wp_<id>`: hyphens become underscores so neither needs quoting. */
+export function tenantDatabaseName(tenantId: string): string {
+    return `wp_${tenantId.replace(/-/g, "_")}`;
+}
+
 /** Longest host-header value a load balancer rule takes (ELB API reference, HostHeaderConditionConfig). */
 const MAX_HOST_HEADER = 128;
 
