@@ -72,8 +72,8 @@ export interface TenantDeps {
     readonly log: TenantStepLog;
     readonly io: Io;
     readonly now: () => number;
-    /** Recorded as who ran each step. */
-    readonly operator: string;
+    /** Who runs the steps, recorded in each record; asked only once a step is about to run (the backend's user). */
+    readonly operator: () => Promise<string>;
     readonly runId?: string;
     /** How long the `healthy` step waits for the tenant's targets; default 15 minutes. */
     readonly healthTimeoutMs?: number;
@@ -417,7 +417,7 @@ export const REMOVE_STEPS: readonly Step[] = [
                     EXIT.refused,
                 );
             }
-            return { confirmedBy: ctx.deps.operator };
+            return { confirmedBy: await ctx.deps.operator() };
         },
     },
     {
@@ -519,7 +519,7 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
             if (!(err instanceof UsageError)) throw err;
             throw new UsageError(
                 "tenant-refused",
-                `cannot add '${req.id}' to ${req.env}: ${err.message.replace(/^[^:]*: invalid configuration for stack '[^']*':\n/, "\n")}`,
+                `cannot add '${req.id}' to ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
                 "choose another id, slot or domain, or a valid size",
             );
         }
@@ -532,7 +532,7 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
             if (!(err instanceof UsageError)) throw err;
             throw new UsageError(
                 "tenant-refused",
-                `cannot remove '${req.id}' from ${req.env}: ${err.message.replace(/^[^:]*: invalid configuration for stack '[^']*':\n/, "\n")}`,
+                `cannot remove '${req.id}' from ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
             );
         }
         return;
@@ -547,6 +547,12 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
             `tenants of ${req.env}: ${cfg.tenants.map((t) => t.id).join(", ")}`,
         );
     }
+}
+
+/** The problem lines of a config refusal (`  - key: problem`), without the file's heading. */
+function problemsOf(err: UsageError): string {
+    const lines = err.message.split("\n").filter((l) => l.startsWith("  - "));
+    return lines.length > 0 ? lines.join("\n") : `  - ${err.message}`;
 }
 
 /**
@@ -598,6 +604,7 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     }
 
     const runId = deps.runId ?? randomUUID();
+    const operator = await deps.operator();
     const remaining = steps.filter((s) => !done(s));
     const resumed = steps.find((s) => !done(s) && last.has(s.id));
     if (resumed)
@@ -623,7 +630,7 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
                 action: req.action,
                 step: step.id,
                 result,
-                operator: deps.operator,
+                operator,
                 durationMs: deps.now() - started,
                 ...extra,
             });
