@@ -340,6 +340,7 @@ export function archiveProblems(objects: readonly ArchiveObject[], prefix: strin
     );
     for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
         const hex = listed.get(file);
+        if (!byName.has(file)) continue;
         if (!hex) {
             problems.push(`SHA256SUMS does not list ${file}`);
             continue;
@@ -568,7 +569,9 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const steps = stepsOf(req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
-    if (steps.every(done)) {
+    // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
+    const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
+    if (steps.every(done) && settled) {
         deps.io.err(
             `${req.id} is already ${req.action === "add" ? "onboarded to" : "offboarded from"} ${req.env}: every step succeeded (last ${last.get(steps[steps.length - 1].id)!.at}); nothing to do`,
         );
