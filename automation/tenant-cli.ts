@@ -144,8 +144,8 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
 
 /** Every rule about which flags go together, in one place; the tenant's own settings are checked by the config schema. */
 export async function toRequest(args: Args): Promise<{ request: TenantRequest; options: TenantRunOptions }> {
-    const action = String(args._[0]);
-    if (action !== "add" && action !== "remove") throw new UsageError("unknown-action", `unknown action '${action}'`, "use add or remove");
+    // yargs' strict mode and demandCommand leave exactly one of the declared commands here.
+    const action = args._[0] as "add" | "remove";
     if (args.rehearse && args.ledger !== undefined) {
         throw new UsageError(
             "rehearsal-ledger",
