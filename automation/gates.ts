@@ -9,7 +9,7 @@ import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";
 import { refusedReplacement } from "./replacement";
 import { isAlwaysTargeted } from "./targets";
 
-export type GateId = "order" | "promotion" | "scope" | "safety" | "approval";
+export type GateId = "order" | "promotion" | "platform" | "scope" | "safety" | "approval";
 export type GateStatus = "pass" | "fail" | "n/a";
 
 export interface GateVerdict {
@@ -72,13 +72,21 @@ const NO_CHANGE_OPS: ReadonlySet<string> = new Set(["same", "read"]);
  * count. A deletes pass (rollout.ts `planPasses`) applies only the phase's removals, before its main
  * pass, so it never completes the phase: its failure or cancel counts, its success does not, or
  * `--resume` and the promotion gate would take a phase whose creates, updates and checks never ran
- * as done.
+ * as done. A tenant's rollout (`--tenant`) applies only that tenant's part of the phase: it counts for
+ * that tenant (`tenant` given), never for the platform or another tenant; a platform rollout covers
+ * every tenant's part, so it counts for all.
  */
-export function lastApplied(history: readonly LedgerRecord[], phase: PhaseName, commit?: string): LedgerRecord | undefined {
+export function lastApplied(
+    history: readonly LedgerRecord[],
+    phase: PhaseName,
+    commit?: string,
+    tenant?: string,
+): LedgerRecord | undefined {
     return history
         .filter(
             (r) =>
                 r.phase === phase &&
+                (r.tenant === undefined || r.tenant === tenant) &&
                 (commit === undefined || r.commit === commit) &&
                 (r.result === "failed" || r.result === "cancelled" || (r.result === "succeeded" && r.pass !== "deletes")),
         )
@@ -93,6 +101,8 @@ export interface OrderContext {
     /** This environment's ledger, including records written earlier in this run. */
     readonly history: readonly LedgerRecord[];
     readonly forceOrder: boolean;
+    /** A tenant's rollout: its own records count besides the platform's (`lastApplied`). */
+    readonly tenant?: string;
 }
 
 export const orderGate: Gate<OrderContext> = {
@@ -101,19 +111,20 @@ export const orderGate: Gate<OrderContext> = {
     explanation:
         "Each layer consumes the outputs of the ones before it; a phase applied over a missing or failed " +
         "layer fails half-way or builds on stale values.",
-    check({ env, phase, inProgram, history, forceOrder }) {
+    check({ env, phase, inProgram, history, forceOrder, tenant }) {
         const earlier = PHASE_NAMES.slice(0, PHASE_NAMES.indexOf(phase)).filter((p) => inProgram.includes(p));
         if (earlier.length === 0) return notApplicable(`${phase} is the first phase`);
-        const missing = earlier.filter((p) => lastApplied(history, p)?.result !== "succeeded");
+        const last = (p: PhaseName) => lastApplied(history, p, undefined, tenant);
+        const missing = earlier.filter((p) => last(p)?.result !== "succeeded");
         const findings = missing.map((p) => {
-            const last = lastApplied(history, p);
-            return last ? `${p}: last attempt ${last.result} at ${last.at}` : `${p}: never applied in ${env}`;
+            const record = last(p);
+            return record ? `${p}: last attempt ${record.result} at ${record.at}` : `${p}: never applied in ${env}`;
         });
-        if (missing.length === 0) return pass(earlier.map((p) => `${p}: succeeded at ${lastApplied(history, p)!.at}`));
+        if (missing.length === 0) return pass(earlier.map((p) => `${p}: succeeded at ${last(p)!.at}`));
         if (forceOrder) return pass(findings, ["--force-order"]);
         return fail(
             findings,
-            `roll out ${missing.join(", ")} in ${env} first (\`--phase ${missing[0]}\`), ` +
+            `roll out ${missing.join(", ")} in ${env} first (\`--phase ${missing[0]}${tenant ? ` --tenant ${tenant}` : ""}\`), ` +
                 "or pass --force-order if you know why the order does not matter this time (it is recorded)",
         );
     },
@@ -125,14 +136,17 @@ export interface PromotionContext {
     readonly promoteFrom?: string;
     /** That environment's ledger. */
     readonly sourceHistory: readonly LedgerRecord[];
+    /** The phases to have completed: the program's, or for a tenant's rollout the tenant's. */
     readonly inProgram: readonly PhaseName[];
+    /** A tenant's rollout: that tenant's records in the source environment count besides the platform's. */
+    readonly tenant?: string;
 }
 
 export const promotionGate: Gate<PromotionContext> = {
     id: "promotion",
     info: "This commit has completed every phase in the environment it is promoted from",
     explanation: "Production only receives code that has been rolled out, phase by phase, and verified in the " + "environment before it.",
-    check({ commit, promoteFrom, sourceHistory, inProgram }) {
+    check({ commit, promoteFrom, sourceHistory, inProgram, tenant }) {
         if (!promoteFrom) return notApplicable("this environment is not promoted from another");
         if (!commit) {
             return fail(
@@ -140,21 +154,55 @@ export const promotionGate: Gate<PromotionContext> = {
                 "run from a clean git checkout of the commit to promote",
             );
         }
-        const missing = inProgram.filter((p) => lastApplied(sourceHistory, p, commit)?.result !== "succeeded");
+        const missing = inProgram.filter((p) => lastApplied(sourceHistory, p, commit, tenant)?.result !== "succeeded");
         if (missing.length === 0) return pass([`${commit.slice(0, 12)} completed ${inProgram.join(", ")} in ${promoteFrom}`]);
         return fail(
             missing.map((p) => `${p}: not completed in ${promoteFrom} at commit ${commit.slice(0, 12)}`),
-            `roll this commit out to ${promoteFrom} first: \`npm run rollout -- --env ${promoteFrom} --phase all\``,
+            `roll this commit out to ${promoteFrom} first: \`npm run rollout -- --env ${promoteFrom} --phase all${tenant ? ` --tenant ${tenant}` : ""}\``,
+        );
+    },
+};
+
+export interface PlatformContext {
+    readonly env: string;
+    readonly tenant: string;
+    /** A deletes pass creates nothing, so it cannot need what the platform has yet to create. */
+    readonly deletes: boolean;
+    /**
+     * Resources of no tenant that the whole-program preview would create, in the run's phases up to its
+     * last and the ones before (tenant-targets.ts `platformCreates`), each with its phase.
+     */
+    readonly platformCreates: ReadonlyArray<{ readonly phase: PhaseName; readonly urn: string }>;
+}
+
+export const platformGate: Gate<PlatformContext> = {
+    id: "platform",
+    info: "The platform has nothing left to create that the tenant's update could need",
+    explanation:
+        "A tenant's update targets only its own resources, and the engine refuses one that depends on a resource it " +
+        'would have to create but was not told to ("depends on … which was was not specified in --target list": ' +
+        "pulumi/pulumi step_generator.go, diagnostic 2013). Engine events carry a resource's parent but not its " +
+        "dependencies, so every pending platform create counts: a tenant is rolled out onto a platform that is in place.",
+    check({ env, tenant, deletes, platformCreates }) {
+        if (deletes) return notApplicable(`${tenant}'s deletes create nothing`);
+        if (platformCreates.length === 0) return pass(["the platform has nothing to create"]);
+        const phases = [...new Set(platformCreates.map((c) => c.phase))];
+        return fail(
+            platformCreates.map((c) => `${c.phase}: create ${c.urn}`),
+            `roll out the platform first (\`npm run rollout -- --env ${env} --phase ${phases.length === 1 ? phases[0] : "all"}\`), ` +
+                `then ${tenant} again`,
         );
     },
 };
 
 export interface ScopeContext {
     readonly phase: PhaseName;
-    /** The phase's URNs from the whole-program preview. */
+    /** The phase's URNs from the whole-program preview (for a tenant's rollout, the tenant's). */
     readonly phaseUrns: ReadonlySet<string>;
     /** Steps of the phase's targeted preview. */
     readonly steps: readonly PlanStep[];
+    /** A tenant's rollout: its update must change nothing of the platform or another tenant either. */
+    readonly tenant?: string;
 }
 
 export const scopeGate: Gate<ScopeContext> = {
@@ -163,12 +211,14 @@ export const scopeGate: Gate<ScopeContext> = {
     explanation:
         "A phase is reviewed and approved as one layer; a change that reaches another layer would be " +
         "applied without that layer's review.",
-    check({ phase, phaseUrns, steps }) {
+    check({ phase, phaseUrns, steps, tenant }) {
         const outside = steps.filter((s) => !NO_CHANGE_OPS.has(s.op) && !isAlwaysTargeted(s.urn) && !phaseUrns.has(s.urn));
         if (outside.length === 0) return pass();
         return fail(
             outside.map((s) => `${s.op} ${s.urn}`),
-            `these belong to another phase: roll that phase out on its own, or find why ${phase} reaches them`,
+            tenant
+                ? `these are not ${tenant}'s ${phase} resources: roll them out with the platform (without --tenant), or find why ${tenant} reaches them`
+                : `these belong to another phase: roll that phase out on its own, or find why ${phase} reaches them`,
         );
     },
 };

@@ -39,6 +39,11 @@ export interface LedgerRecord {
     readonly phase: PhaseName;
     /** `deletes`: the phase's deletes alone, applied before the phases' other changes (rollout.ts `planPasses`). */
     readonly pass?: "deletes";
+    /**
+     * A tenant's rollout (`--tenant <id>`): only that tenant's part of the phase was targeted, so the
+     * record counts for that tenant alone (gates.ts `lastApplied`); absent for the platform's.
+     */
+    readonly tenant?: string;
     /** Git commit the program was built from; absent outside a git checkout. */
     readonly commit?: string;
     /** The tree had uncommitted changes (allowed only where config says so). */
@@ -74,6 +79,7 @@ const RECORD = z
         env: z.string().min(1),
         phase: z.enum(PHASE_NAMES),
         pass: z.literal("deletes").optional(),
+        tenant: z.string().min(1).optional(),
         // sha-1, or sha-256 in a repository that uses it.
         commit: z
             .string()

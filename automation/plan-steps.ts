@@ -14,12 +14,20 @@ export interface PlanStep {
     readonly diffs: readonly string[];
     /** Properties that force a replacement. */
     readonly replaceKeys: readonly string[];
+    /**
+     * The parent's URN: the program's (`new.parent`), or for a delete, which has no `new`, the state's
+     * (`old.parent`); absent for the root stack. The engine fills both from the step's states
+     * (pulumi/pulumi pkg/engine/events.go `makeStepEventStateMetadata`; `DeleteStep.New()` is nil).
+     */
+    readonly parent?: string;
 }
 
-/** The step a `resourcePreEvent` announces; undefined for any other event. Missing `diffs`/`keys` become empty lists. */
+/** The step a `resourcePreEvent` announces; undefined for any other event. Missing `diffs`/`keys` become empty lists, an empty parent none. */
 export function stepOf(event: EngineEvent): PlanStep | undefined {
     const m = event.resourcePreEvent?.metadata;
-    return m && { urn: m.urn, type: m.type, op: m.op, diffs: m.diffs ?? [], replaceKeys: m.keys ?? [] };
+    if (!m) return undefined;
+    const parent = m.new?.parent || m.old?.parent;
+    return { urn: m.urn, type: m.type, op: m.op, diffs: m.diffs ?? [], replaceKeys: m.keys ?? [], ...(parent ? { parent } : {}) };
 }
 
 /** The operations a replacement is made of, as preview events report them. */

@@ -16,6 +16,8 @@ export const SUMMARY_FORMATS: readonly SummaryFormat[] = ["table", "markdown", "
 export interface PhaseSummary {
     readonly env: string;
     readonly phase: PhaseName;
+    /** A tenant's rollout (`--tenant`): the plan covers only that tenant's part of the phase. */
+    readonly tenant?: string;
     /** sha256 of the saved plan. */
     readonly planHash: string;
     /** The engine's own counts (`changeSummary`). */
@@ -75,14 +77,15 @@ export function changeRow(r: ReturnType<typeof changedResources>[number]): strin
 
 /**
  * A phase's plan for a person or a machine: title with the plan's sha256, change counts, the changed
- * resources and each gate's verdict. `json` is pretty-printed; in a preview-only summary each gate also
+ * resources and each gate's verdict; a tenant's plan names the tenant in its title (`tenant` in JSON).
+ * `json` is pretty-printed; in a preview-only summary each gate also
  * says whether a rollout now would be refused (`rolloutNow`, or the "Rollout now" column).
  */
 export function renderSummary(summary: PhaseSummary, format: SummaryFormat): string {
     if (format === "json") {
-        const { env, phase, planHash, counts, previewOnly } = summary;
+        const { env, phase, tenant, planHash, counts, previewOnly } = summary;
         const gates = previewOnly ? summary.gates.map((g) => ({ ...g, rolloutNow: wouldRefuse(g) ?? "would pass" })) : summary.gates;
-        return JSON.stringify({ env, phase, planHash, counts, resources: changedResources(summary.steps), gates }, null, 2);
+        return JSON.stringify({ env, phase, tenant, planHash, counts, resources: changedResources(summary.steps), gates }, null, 2);
     }
     const counts =
         Object.entries(summary.counts)
@@ -97,7 +100,7 @@ export function renderSummary(summary: PhaseSummary, format: SummaryFormat): str
         g.verdict.findings.join("; "),
         ...(summary.previewOnly ? [wouldRefuse(g) ?? "would pass"] : []),
     ]);
-    const title = `${summary.phase} in ${summary.env} — plan sha256 ${summary.planHash}`;
+    const title = `${summary.phase}${summary.tenant ? ` of tenant ${summary.tenant}` : ""} in ${summary.env} — plan sha256 ${summary.planHash}`;
     const gateHeaders = ["Result", "Gate", "Rule", "Findings", ...(summary.previewOnly ? ["Rollout now"] : [])];
     if (format === "markdown") {
         return [

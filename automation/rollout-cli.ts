@@ -31,11 +31,15 @@ function parser(argv: readonly string[]) {
     return commandLine(
         argv,
         "npm run rollout --",
-        "$0 --env <env> --phase <phase|all> [options]\n\n" +
+        "$0 --env <env> --phase <phase|all> [--tenant <id>] [options]\n\n" +
             "Previews, gates, applies and verifies the platform one phase at a time, recording every attempt.",
     )
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
         .option("phase", { type: "string", describe: `Phase to roll out: ${PHASE_NAMES.join(", ")}, or all (in that order)` })
+        .option("tenant", {
+            type: "string",
+            describe: "Roll out only this tenant's resources (its tenant component in each phase); --phase defaults to all",
+        })
         .option("approve", {
             type: "string",
             array: true,
@@ -74,9 +78,10 @@ function parser(argv: readonly string[]) {
         .example("$0 --env sit --phase database", "roll out the data layer to sit")
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
+        .example("$0 --env sit --tenant aupairhive --approve tech-lead:alice", "roll out one tenant's resources, phase by phase")
         .epilogue(
-            "Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error;\n" +
-                "            3 refused by a gate (order, promotion, scope, safety, approval; not with --preview-only) or by the policy pack.",
+            "Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error (an unknown --tenant too);\n" +
+                "            3 refused by a gate (order, promotion, platform, scope, safety, approval; not with --preview-only) or by the policy pack.",
         );
 }
 
@@ -102,8 +107,16 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<C
 
 /** Every rule about which flags go together, in one place. */
 export function toRequest(args: Args): RolloutRequest {
-    const phase = args.phase ?? (args.resume ? "all" : undefined);
+    // A tenant is one unit: by default all of it, phase by phase.
+    const phase = args.phase ?? (args.resume || args.tenant !== undefined ? "all" : undefined);
     if (phase === undefined) throw new UsageError("missing-phase", "--phase is required", `use one of ${PHASE_NAMES.join(", ")} or all`);
+    if (args.tenant !== undefined && !TENANT_ID.test(args.tenant)) {
+        throw new UsageError(
+            "invalid-tenant",
+            `--tenant expects a tenant id (a DNS label: lower-case letters, digits and inner hyphens), got '${args.tenant}'`,
+            "use an id from the stack file's bbws:tenants",
+        );
+    }
     if (phase !== "all" && !isPhaseName(phase)) {
         throw new UsageError("unknown-phase", `unknown phase '${phase}'`, `use one of ${PHASE_NAMES.join(", ")} or all`);
     }
@@ -141,8 +154,12 @@ export function toRequest(args: Args): RolloutRequest {
         resume: args.resume,
         previewOnly: args["preview-only"],
         format: args.format,
+        ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
     };
 }
+
+/** The shape of a tenant id (`bbws:tenants[].id` is a DNS label); whether the tenant exists is known only after the preview. */
+const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** `role:name` or `role:name@<sha256 prefix of 8–64 hex digits>` as an `Approval`; anything else is a `UsageError` (exit 2). */
 export function parseApproval(text: string): Approval {

@@ -7,16 +7,30 @@
  * the same steps, last phase first: `planPasses`). `--preview-only` stops after the preview, refuses
  * nothing (the summary says what each gate would decide) and records nothing. The first phase that does not succeed stops the run; when
  * `--phase all` has applied every phase, one whole-stack preview checks that nothing is left to change.
+ * `--tenant <id>` targets only that tenant's URNs of each phase (tenant-targets.ts), through the same
+ * steps plus the platform gate, skipping the phases where the tenant has nothing.
  */
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../src/config";
-import { getPhase, PHASE_NAMES, PhaseName } from "../src/phases";
+import { didYouMean } from "../src/config";
+import { getPhase, PHASE_NAMES, PhaseName, tenantComponentName } from "../src/phases";
 import { CancelledError, Engine, OpMap } from "./engine";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "./errors";
 import { checkImages, EcrClient, ImageCheckError, IMAGES_PHASE } from "./images";
-import { approvalGate, evaluate, GateResult, lastApplied, orderGate, promotionGate, safetyGate, scopeGate } from "./gates";
+import {
+    approvalGate,
+    evaluate,
+    GateResult,
+    lastApplied,
+    orderGate,
+    platformGate,
+    PlatformContext,
+    promotionGate,
+    safetyGate,
+    scopeGate,
+} from "./gates";
 import { LedgerWriteError } from "./ledger";
 import type { Approval, Ledger, LedgerRecord, Outcome } from "./ledger";
 import { PlanStep, stepOf } from "./plan-steps";
@@ -27,6 +41,7 @@ import { formatDuration, Progress } from "./progress";
 import type { StateArchive } from "./state-archive";
 import { renderTable } from "./table";
 import { parseUrn, urnsByPhase } from "./targets";
+import { platformCreates, tenantOwners, tenantsIn, tenantUrnsByPhase } from "./tenant-targets";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 
@@ -58,6 +73,11 @@ export interface RolloutRequest {
      */
     readonly previewOnly: boolean;
     readonly format: SummaryFormat;
+    /**
+     * Roll out only this tenant's resources (`--tenant`): a tenant in the stack's config, or one still in
+     * the state that config no longer has (its deletes). Its records count for it alone.
+     */
+    readonly tenant?: string;
 }
 
 export interface RolloutDeps {
@@ -98,31 +118,49 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
     const history = await ledger.read(req.env);
     const sourceHistory = cfg.rollout.promoteFrom ? await ledger.read(cfg.rollout.promoteFrom) : [];
 
-    io.err("previewing the whole program to find each phase's resources…");
-    const urns: string[] = [];
-    const deleted = new Set<string>();
+    io.err(`previewing the whole program to find each phase's${req.tenant ? ` and ${req.tenant}'s` : ""} resources…`);
+    const previewSteps: PlanStep[] = [];
     await engine.preview({
         onEvent: (e) => {
             const s = stepOf(e);
-            if (s) urns.push(s.urn);
-            if (s?.op === "delete") deleted.add(s.urn);
+            if (s) previewSteps.push(s);
         },
         signal: deps.signal,
     });
-    const byPhase = urnsByPhase(urns);
+    const deleted = new Set(previewSteps.filter((s) => s.op === "delete").map((s) => s.urn));
+    const byPhase = urnsByPhase(previewSteps.map((s) => s.urn));
     const inProgram = PHASE_NAMES.filter((p) => byPhase.has(p));
-
-    const phases = selectPhases(req, inProgram, history, deps.git.commit);
     const absent = PHASE_NAMES.filter((p) => !inProgram.includes(p));
     if (absent.length > 0) io.err(`not in the program yet (skipped): ${absent.join(", ")}`);
+
+    // A tenant's run takes only the phases where it has something, and only its URNs in them.
+    const tenant = req.tenant === undefined ? undefined : tenantScope(req.tenant, req.env, cfg, previewSteps);
+    if (tenant && req.tenant) {
+        const asked = req.phase === "all" ? inProgram : inProgram.filter((p) => p === req.phase);
+        const without = asked.filter((p) => !tenant.phases.includes(p));
+        if (without.length > 0) {
+            io.err(
+                `${req.tenant} has nothing in ${without.join(", ")} (skipped): nothing there lies under its tenant component ` +
+                    `(e.g. ${getPhase(without[0]).tenantType} ${tenantComponentName(without[0], req.tenant)})`,
+            );
+        }
+        if (asked.length > 0 && asked.every((p) => without.includes(p))) {
+            io.err(`nothing to do for ${req.tenant} in ${req.env}`);
+            return EXIT.ok;
+        }
+    }
+    const phases = selectPhases(req, tenant?.phases ?? inProgram, history, deps.git.commit);
     if (phases.length === 0) {
-        io.err(`nothing to do: commit ${deps.git.commit?.slice(0, 12)} has completed every phase in ${req.env}`);
+        io.err(
+            `nothing to do: commit ${deps.git.commit?.slice(0, 12)} has completed every phase in ${req.env}${req.tenant ? ` for ${req.tenant}` : ""}`,
+        );
         return EXIT.ok;
     }
     const runId = deps.runId ?? randomUUID();
     let passes: Pass[];
     try {
-        passes = planPasses(phases, inProgram, byPhase, deleted);
+        // A tenant removed from config has only deletes: its creates-and-updates passes would target nothing.
+        passes = planPasses(phases, tenant?.phases ?? inProgram, tenant?.byPhase ?? byPhase, deleted).filter((p) => p.urns.length > 0);
     } catch (err) {
         // One record per attempt, refusals included (README, step 7): the gates' refusals are recorded, and so is this one.
         if (err instanceof BbwsError && !req.previewOnly) {
@@ -132,6 +170,7 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
                 runId,
                 env: req.env,
                 phase: phases[0],
+                ...(req.tenant ? { tenant: req.tenant } : {}),
                 commit: deps.git.commit,
                 dirty: deps.git.dirty,
                 operator: deps.operator,
@@ -153,7 +192,15 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
                 "one phase at a time in that order, then each phase's creates and updates in phase order",
         );
     }
-    const run: PhaseRun = { req, deps, history, sourceHistory, inProgram, runId };
+    const run: PhaseRun = {
+        req,
+        deps,
+        history,
+        sourceHistory,
+        inProgram,
+        runId,
+        tenant: tenant && { phases: tenant.phases, platformCreates: platformCreates(previewSteps, phases[phases.length - 1]) },
+    };
     const previewed: string[] = [];
     for (const pass of passes) {
         previewed.push(...pass.urns);
@@ -166,7 +213,30 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         const code = await runPhase(run, pass, new Set(targets));
         if (code !== EXIT.ok) return code;
     }
-    return req.phase === "all" && !req.previewOnly ? checkConverged(deps) : EXIT.ok;
+    return req.phase === "all" && !req.previewOnly ? checkConverged(deps, req.tenant) : EXIT.ok;
+}
+
+/**
+ * A tenant's URNs per phase in the whole-program preview, and the phases where it has any. Throws
+ * `UsageError` (`unknown-tenant`, exit 2) for an id neither in the stack's config nor a tenant
+ * component in the preview (the program's or the state's: a tenant being removed is in the state only).
+ */
+function tenantScope(
+    id: string,
+    env: string,
+    cfg: PlatformConfig,
+    steps: readonly PlanStep[],
+): { phases: PhaseName[]; byPhase: Map<PhaseName, string[]> } {
+    const known = [...new Set([...cfg.tenants.map((t) => t.id), ...tenantsIn(steps)])];
+    if (!known.includes(id)) {
+        throw new UsageError(
+            "unknown-tenant",
+            `no tenant '${id}' in ${env}: neither in Pulumi.${env}.yaml's bbws:tenants nor a tenant component in its state${didYouMean(id, known)}`,
+            `use one of: ${known.join(", ")}`,
+        );
+    }
+    const byPhase = tenantUrnsByPhase(steps, id);
+    return { phases: PHASE_NAMES.filter((p) => byPhase.has(p)), byPhase };
 }
 
 /** One targeted preview and `up` of a phase: only its deletes, or everything else of it. */
@@ -227,10 +297,14 @@ export function planPasses(
 /**
  * Targeting is an escape hatch (Pulumi's docs): after a phased rollout a whole-stack preview must show
  * no changes, or something lies outside every phase or was left behind by one. The root stack is left
- * out: no phase owns it (under a no-change preview the engine reports it `same` anyway).
+ * out: no phase owns it (under a no-change preview the engine reports it `same` anyway). After a
+ * tenant's run only that tenant's resources must show none; what is left to change elsewhere (the
+ * platform's, other tenants') is listed for the next platform rollout, not failed.
  */
-async function checkConverged(deps: RolloutDeps): Promise<ExitCode> {
-    deps.io.err("\npreviewing the whole stack, untargeted: after every phase nothing should be left to change…");
+async function checkConverged(deps: RolloutDeps, tenant?: string): Promise<ExitCode> {
+    deps.io.err(
+        `\npreviewing the whole stack, untargeted: after every phase nothing${tenant ? ` of ${tenant}'s` : ""} should be left to change…`,
+    );
     const steps: PlanStep[] = [];
     await deps.engine.preview({
         signal: deps.signal,
@@ -239,20 +313,31 @@ async function checkConverged(deps: RolloutDeps): Promise<ExitCode> {
             if (s) steps.push(s);
         },
     });
-    const left = changedResources(steps.filter((s) => s.op !== "same" && parseUrn(s.urn).type !== "pulumi:pulumi:Stack"));
+    const changed = steps.filter((s) => s.op !== "same" && parseUrn(s.urn).type !== "pulumi:pulumi:Stack");
+    const owners = tenant === undefined ? undefined : tenantOwners(steps);
+    const left = changedResources(owners ? changed.filter((s) => owners.get(s.urn) === tenant) : changed);
+    if (owners) {
+        const elsewhere = changedResources(changed.filter((s) => owners.get(s.urn) !== tenant));
+        if (elsewhere.length > 0) {
+            deps.io.err(
+                `outside ${tenant}, ${elsewhere.length} change(s) are left for a rollout without --tenant:\n` +
+                    renderTable(CHANGE_HEADERS, elsewhere.map(changeRow)),
+            );
+        }
+    }
     if (left.length === 0) {
-        deps.io.err("converged: a whole-stack preview shows no changes");
+        deps.io.err(`converged: a whole-stack preview shows no changes${tenant ? ` to ${tenant}'s resources` : ""}`);
         return EXIT.ok;
     }
     deps.io.err(
-        `not converged: a whole-stack preview still shows ${left.length} change(s) after every phase succeeded:\n` +
+        `not converged: a whole-stack preview still shows ${left.length} change(s)${tenant ? ` to ${tenant}'s resources` : ""} after every phase succeeded:\n` +
             renderTable(CHANGE_HEADERS, left.map(changeRow)) +
             "\n  fix: give each of these resources a phase (a child of a layer component), or find why its phase left it changed, and roll out again",
     );
     return EXIT.failed;
 }
 
-/** The phases this run attempts, in registry order. */
+/** The phases this run attempts, in registry order; `inProgram`: for a tenant's run, the phases where it has something. */
 export function selectPhases(
     req: RolloutRequest,
     inProgram: readonly PhaseName[],
@@ -271,7 +356,7 @@ export function selectPhases(
     }
     if (!req.resume) return [...inProgram];
     if (!commit) throw new UsageError("resume-without-commit", "--resume follows a commit's progress, and this is not a git checkout");
-    const first = inProgram.findIndex((p) => lastApplied(history, p, commit)?.result !== "succeeded");
+    const first = inProgram.findIndex((p) => lastApplied(history, p, commit, req.tenant)?.result !== "succeeded");
     return first < 0 ? [] : inProgram.slice(first);
 }
 
@@ -283,6 +368,8 @@ interface PhaseRun {
     readonly sourceHistory: readonly LedgerRecord[];
     readonly inProgram: readonly PhaseName[];
     readonly runId: string;
+    /** A tenant's run: the phases where it has something, and what the platform gate judges. */
+    readonly tenant?: { readonly phases: readonly PhaseName[]; readonly platformCreates: PlatformContext["platformCreates"] };
 }
 
 /** `targetUrns`: what the preview and `up` target; the pass's own URNs and, in a preview-only run, earlier passes'. */
@@ -305,6 +392,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         env: req.env,
         phase,
         ...(pass.deletes ? { pass: "deletes" as const } : {}),
+        ...(req.tenant ? { tenant: req.tenant } : {}),
         commit: deps.git.commit,
         dirty: deps.git.dirty,
         operator: deps.operator,
@@ -338,16 +426,35 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         return EXIT.refused;
     };
 
-    io.err(`\n== ${phase}${pass.deletes ? " deletes" : ""} in ${req.env} ==`);
+    const what = `${phase}${pass.deletes ? " deletes" : ""}${req.tenant ? ` of ${req.tenant}` : ""}`;
+    io.err(`\n== ${what} in ${req.env} ==`);
     try {
         const early = [
-            evaluate(orderGate, { env: req.env, phase, inProgram: run.inProgram, history: run.history, forceOrder: req.forceOrder }),
+            evaluate(orderGate, {
+                env: req.env,
+                phase,
+                inProgram: run.inProgram,
+                history: run.history,
+                forceOrder: req.forceOrder,
+                tenant: req.tenant,
+            }),
             evaluate(promotionGate, {
                 commit: deps.git.commit,
                 promoteFrom: deps.cfg.rollout.promoteFrom,
                 sourceHistory: run.sourceHistory,
-                inProgram: run.inProgram,
+                inProgram: run.tenant?.phases ?? run.inProgram,
+                tenant: req.tenant,
             }),
+            ...(req.tenant && run.tenant
+                ? [
+                      evaluate(platformGate, {
+                          env: req.env,
+                          tenant: req.tenant,
+                          deletes: pass.deletes,
+                          platformCreates: run.tenant.platformCreates,
+                      }),
+                  ]
+                : []),
         ];
         for (const result of early) if (!passes(result)) return await refuse(result);
         // Here, not in preflight: on a first rollout the storage phase of this same run creates the
@@ -360,7 +467,10 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
 
         const target = [...targetUrns];
         await fs.promises.mkdir(deps.planDir, { recursive: true });
-        const planFile = path.join(deps.planDir, `${req.env}-${phase}${pass.deletes ? "-deletes" : ""}-${run.runId}.plan.json`);
+        const planFile = path.join(
+            deps.planDir,
+            `${req.env}-${phase}${pass.deletes ? "-deletes" : ""}${req.tenant ? `-${req.tenant}` : ""}-${run.runId}.plan.json`,
+        );
         const previewedSteps: PlanStep[] = [];
         const previewStarted = now();
         const preview = await engine.preview({
@@ -379,21 +489,29 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         const steps = previewedSteps.filter((s) => phaseUrns.has(s.urn) || !targetUrns.has(s.urn));
         counts = steps.length === previewedSteps.length ? preview.changeSummary : countsOf(steps);
 
-        const checked = [evaluate(scopeGate, { phase, phaseUrns, steps }), evaluate(safetyGate, { steps, allowReplace: req.allowReplace })];
+        const checked = [
+            evaluate(scopeGate, { phase, phaseUrns, steps, tenant: req.tenant }),
+            evaluate(safetyGate, { steps, allowReplace: req.allowReplace }),
+        ];
         const gates = [...early, ...checked];
-        io.out(renderSummary({ env: req.env, phase, planHash: hash, counts, steps, gates, previewOnly: req.previewOnly }, req.format));
+        io.out(
+            renderSummary(
+                { env: req.env, phase, tenant: req.tenant, planHash: hash, counts, steps, gates, previewOnly: req.previewOnly },
+                req.format,
+            ),
+        );
         for (const result of checked) if (!passes(result)) return await refuse(result);
         if (req.previewOnly) {
             const refusing = gates.filter((g) => g.verdict.status === "fail").map((g) => g.gate);
             io.err(
-                `${phase}: previewed (plan ${planFile})` +
+                `${what}: previewed (plan ${planFile})` +
                     (refusing.length ? `; a rollout now would be refused by: ${refusing.join(", ")}` : ""),
             );
             return EXIT.ok;
         }
 
         const requiredRoles = deps.cfg.approvals[phase] ?? [];
-        const answers = await askApprovals(io, req, phase, requiredRoles, hash, deps.signal);
+        const answers = await askApprovals(io, req, what, requiredRoles, hash, deps.signal);
         // A Ctrl-C at the prompt cancels the run like one during `up`: recorded, exit 1.
         if (deps.signal?.aborted) throw new CancelledError(`approval of ${phase}`);
         const given = [...req.approvals, ...answers.approvals];
@@ -412,7 +530,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         io.err(
             approvals.length
                 ? `approved for plan ${hash.slice(0, 12)} by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}`
-                : `confirmed for plan ${hash.slice(0, 12)} (no role must approve ${phase} in ${req.env})`,
+                : `confirmed for plan ${hash.slice(0, 12)} (no role must approve ${what} in ${req.env})`,
         );
         if ((await sha256File(planFile)) !== hash) {
             return await refuse({
@@ -453,7 +571,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
                 plan: planFile,
                 signal: deps.signal,
                 onEvent: (e) => progress.onEvent(e),
-                message: `rollout ${phase}${pass.deletes ? " deletes" : ""} (${run.runId})${approvals.length ? `, approved by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}` : ""}`,
+                message: `rollout ${what} (${run.runId})${approvals.length ? `, approved by ${approvals.map((a) => `${a.role}:${a.name}`).join(", ")}` : ""}`,
             });
             outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
         } finally {
@@ -465,7 +583,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         if (pass.deletes) {
             // The phase's checks judge all of it, and its creates and updates come in its later pass.
             await record("succeeded");
-            io.err(`${phase} deletes: succeeded in ${formatDuration(now() - started)}`);
+            io.err(`${what}: succeeded in ${formatDuration(now() - started)}`);
             return EXIT.ok;
         }
         const verifyStarted = now();
@@ -482,7 +600,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
             return EXIT.failed;
         }
         await record("succeeded", { checks: tally });
-        io.err(`${phase}: succeeded in ${formatDuration(now() - started)}`);
+        io.err(`${what}: succeeded in ${formatDuration(now() - started)}`);
         return EXIT.ok;
     } catch (err) {
         // Recording it again would fail the same way: the error itself carries the record, for the operator to add.
@@ -516,11 +634,11 @@ async function keepState(deps: RolloutDeps, env: string, phase: PhaseName): Prom
     }
 }
 
-/** At a terminal, ask for the approvals the command line did not bring; in CI, ask nothing. */
+/** At a terminal, ask for the approvals the command line did not bring; in CI, ask nothing. `what`: the pass, e.g. `ecs of aupairhive`. */
 async function askApprovals(
     io: Io,
     req: RolloutRequest,
-    phase: PhaseName,
+    what: string,
     requiredRoles: readonly string[],
     planHash: string,
     signal?: AbortSignal,
@@ -530,13 +648,13 @@ async function askApprovals(
     if (!ask) return { approvals, confirmed: false };
     if (requiredRoles.length === 0) {
         if (req.yes) return { approvals, confirmed: true };
-        const answer = await ask(`apply ${phase} to ${req.env}? [y/N] `);
+        const answer = await ask(`apply ${what} to ${req.env}? [y/N] `);
         return { approvals, confirmed: /^y(es)?$/i.test(answer.trim()) };
     }
     for (const role of requiredRoles.filter((r) => !req.approvals.some((a) => a.role === r))) {
         if (signal?.aborted) break;
         const name = (
-            await ask(`approve ${phase} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)
+            await ask(`approve ${what} in ${req.env} (plan sha256 ${planHash.slice(0, 12)}) as ${role}: your name, or empty to refuse: `)
         ).trim();
         if (name) approvals.push({ role, name });
     }

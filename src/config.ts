@@ -837,7 +837,7 @@ function objectKeysAt(schema: z.ZodTypeAny, path: ReadonlyArray<string | number>
 }
 
 /** `; did you mean 'x'?` for the closest candidate within a few typos, else "". */
-function didYouMean(word: string, candidates: readonly string[], prefix = "", suffix = ""): string {
+export function didYouMean(word: string, candidates: readonly string[], prefix = "", suffix = ""): string {
     let best: { candidate: string; distance: number } | undefined;
     for (const candidate of candidates) {
         const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());

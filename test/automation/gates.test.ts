@@ -1,5 +1,14 @@
 import { expect } from "chai";
-import { approvalGate, DESTRUCTIVE_OPS, orderGate, promotionGate, safetyGate, scopeGate, STATEFUL_TYPES } from "../../automation/gates";
+import {
+    approvalGate,
+    DESTRUCTIVE_OPS,
+    orderGate,
+    platformGate,
+    promotionGate,
+    safetyGate,
+    scopeGate,
+    STATEFUL_TYPES,
+} from "../../automation/gates";
 import type { PlanStep } from "../../automation/plan-steps";
 import { urn } from "../support/fake-engine";
 import { COMMIT, recordOf } from "../support/rollout";
@@ -15,7 +24,7 @@ const ALL = ["network", "database", "storage", "ecs", "monitoring"] as const;
 
 describe("gates", () => {
     it("each has an id, one line of info and an explanation", () => {
-        for (const gate of [orderGate, promotionGate, scopeGate, safetyGate, approvalGate]) {
+        for (const gate of [orderGate, promotionGate, platformGate, scopeGate, safetyGate, approvalGate]) {
             expect(gate.info, gate.id).to.match(/^[A-Z].{10,}[^.]$/);
             expect(gate.explanation, gate.id).to.match(/^[A-Z].{20,}\.$/);
         }
@@ -48,6 +57,13 @@ describe("gates", () => {
         });
         it("is not applicable to the first phase", () => {
             expect(orderGate.check({ ...base, phase: "network", history: [] }).status).to.equal("n/a");
+        });
+        it("for a tenant, counts its own records besides the platform's, and its fix keeps --tenant", () => {
+            const history = [recordOf("sit", "network", "failed"), { ...recordOf("sit", "network", "succeeded"), tenant: "abc" }];
+            expect(orderGate.check({ ...base, phase: "database", history, tenant: "abc" }).status).to.equal("pass");
+            const other = orderGate.check({ ...base, phase: "database", history, tenant: "abc-def" });
+            expect(other.status).to.equal("fail");
+            expect(other.fix).to.include("`--phase network --tenant abc-def`");
         });
         it("passes with --force-order, saying so", () => {
             const v = orderGate.check({ ...base, phase: "ecs", history: [], forceOrder: true });
@@ -117,6 +133,33 @@ describe("gates", () => {
         it("does not count unchanged or read resources outside the phase", () => {
             const steps = [step(sg, "same"), step(sg, "read")];
             expect(scopeGate.check({ phase: "network", phaseUrns: new Set([vpc]), steps }).status).to.equal("pass");
+        });
+        it("for a tenant's rollout, fails on a change outside the tenant and says to roll it out with the platform", () => {
+            const v = scopeGate.check({ phase: "network", phaseUrns: new Set([sg]), steps: [step(vpc, "update")], tenant: "abc" });
+            expect(v).to.deep.include({ status: "fail", findings: [`update ${vpc}`] });
+            expect(v.fix).to.include("not abc's network resources").and.include("without --tenant");
+        });
+    });
+
+    describe("platform (a tenant's rollout: step_generator.go diagnostic 2013, an untargeted create a targeted resource needs)", () => {
+        const vpc = urn("sit", ["bbws:network:NetworkLayer", "aws:ec2/vpc:Vpc"], "network-vpc");
+        const topic = urn("sit", ["bbws:monitoring:MonitoringLayer", "aws:sns/topic:Topic"], "monitoring-alerts");
+        it("passes when the platform has nothing to create", () => {
+            expect(platformGate.check({ env: "sit", tenant: "abc", deletes: false, platformCreates: [] }).status).to.equal("pass");
+        });
+        it("fails naming every pending platform create and its phase, and says to roll out the platform first", () => {
+            const platformCreates = [
+                { phase: "network" as const, urn: vpc },
+                { phase: "monitoring" as const, urn: topic },
+            ];
+            const v = platformGate.check({ env: "sit", tenant: "abc", deletes: false, platformCreates });
+            expect(v.status).to.equal("fail");
+            expect(v.findings).to.deep.equal([`network: create ${vpc}`, `monitoring: create ${topic}`]);
+            expect(v.fix).to.equal("roll out the platform first (`npm run rollout -- --env sit --phase all`), then abc again");
+        });
+        it("is not applicable to a deletes pass, which creates nothing", () => {
+            const v = platformGate.check({ env: "sit", tenant: "abc", deletes: true, platformCreates: [{ phase: "network", urn: vpc }] });
+            expect(v.status).to.equal("n/a");
         });
     });
 

@@ -43,7 +43,11 @@ describe("rollout CLI", () => {
     it("answers --help with the options and exit codes, exit 0", async () => {
         const { code, io } = await cli(["--help"]);
         expect(code).to.equal(0);
-        expect(io.stdout.join("\n")).to.include("--allow-replace").and.include("--preview-only").and.include("3 refused by a gate");
+        expect(io.stdout.join("\n"))
+            .to.include("--allow-replace")
+            .and.include("--preview-only")
+            .and.include("--tenant")
+            .and.include("3 refused by a gate");
     });
 
     const usage: Array<[string, string[], RegExp]> = [
@@ -60,6 +64,7 @@ describe("rollout CLI", () => {
         ["no --env", ["--phase", "network"], /Missing required argument: env/],
         ["no --phase", ["--env", "sit"], /--phase is required/],
         ["an unknown phase", ["--env", "sit", "--phase", "dns"], /unknown phase 'dns'/],
+        ["a --tenant that is no tenant id", ["--env", "sit", "--tenant", "Au_pair"], /--tenant expects a tenant id \(a DNS label/],
         ["--resume with a named phase", ["--env", "sit", "--phase", "network", "--resume"], /cannot be combined/],
         ["a malformed approval", ["--env", "sit", "--phase", "network", "--approve", "alice"], /role:name/],
         [
@@ -111,6 +116,26 @@ describe("rollout CLI", () => {
             .split("\n");
         expect(lines).to.have.length(1);
         expect(JSON.parse(lines[0])).to.include({ result: "succeeded", operator: "alice", commit: COMMIT });
+    });
+
+    it("takes --tenant without --phase as all of the tenant, phase by phase", async () => {
+        const { code, text } = await cli(["--env", "sit", "--tenant", "tutorhub"]);
+        expect(code, text).to.equal(0);
+        expect(text).to.include("tutorhub has nothing in network, database, storage, ecs, monitoring (skipped)");
+    });
+
+    it("exits 2 on an unknown --tenant, suggesting the closest, with nothing targeted or recorded", async () => {
+        const { code, text } = await cli(["--env", "sit", "--tenant", "tutorhib", "--approve", "tech-lead:alice"]);
+        expect(code, text).to.equal(2);
+        expect(text)
+            .to.include("error: no tenant 'tutorhib' in sit")
+            .and.include("did you mean 'tutorhub'?")
+            .and.not.match(/\n\s+at /);
+        expect(engine.calls.filter((c) => c.target)).to.deep.equal([]);
+        expect(
+            fs.existsSync(path.join(projectDir, ".rollout", "sit.jsonl")) &&
+                fs.readFileSync(path.join(projectDir, ".rollout", "sit.jsonl"), "utf8"),
+        ).to.not.be.ok;
     });
 
     it("exits 3 when a gate refuses, naming the gate and what would let it pass", async () => {

@@ -37,6 +37,8 @@ export interface FakeStep {
     /** Keys forcing a replacement. */
     readonly keys?: string[];
     readonly inputs?: Record<string, unknown>;
+    /** The parent's URN, reported as the engine does: in `new`, or in `old` for a delete; default none. */
+    readonly parent?: string;
     /** How long applying it takes on the fake clock (ms); default 1000. */
     readonly durationMs?: number;
 }
@@ -289,10 +291,12 @@ export class FakeEngine implements Engine {
         return [...all.filter((s) => !left.some((l) => l.urn === s.urn)).map((s) => ({ ...s, op: "same" as OpType })), ...left];
     }
 
+    /** A delete has no `new` state, only the `old` one (pulumi/pulumi `DeleteStep.New()` is nil). */
     private metadata(s: FakeStep) {
         const { type } = parseUrn(s.urn);
-        const state = { type, urn: s.urn, id: "", parent: "", inputs: s.inputs ?? {}, outputs: {}, provider: "" };
-        return { op: s.op ?? "create", urn: s.urn, type, new: state, diffs: s.diffs, keys: s.keys, provider: "" };
+        const state = { type, urn: s.urn, id: "", parent: s.parent ?? "", inputs: s.inputs ?? {}, outputs: {}, provider: "" };
+        const op = s.op ?? "create";
+        return { op, urn: s.urn, type, ...(op === "delete" ? { old: state } : { new: state }), diffs: s.diffs, keys: s.keys, provider: "" };
     }
 
     private emit(o: { onEvent?: (e: EngineEvent) => void }, event: Omit<EngineEvent, "sequence" | "timestamp">): void {
