@@ -20,8 +20,8 @@ export interface TenantCliDeps {
     /** Directory relative paths on the command line are resolved against. */
     readonly cwd: string;
     readonly createEngine: (env: string) => Promise<Engine>;
-    /** The port for a real environment in `region` (automation/tenant/real-port.ts). */
-    readonly port: (region: string, createEngine: (env: string) => Promise<Engine>) => Promise<TenantPort>;
+    /** The port for a real environment in `region` (automation/tenant/real-port.ts); rollouts write to `ledger` when given. */
+    readonly port: (region: string, createEngine: (env: string) => Promise<Engine>, io: Io, ledger?: string) => Promise<TenantPort>;
     readonly now: () => number;
 }
 
@@ -29,7 +29,7 @@ const defaultDeps: TenantCliDeps = {
     projectDir: PROJECT_DIR,
     cwd: process.cwd(),
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
-    port: async (region, createEngine) => (await import("./tenant/real-port")).realTenantPort(region, createEngine),
+    port: async (region, createEngine, io, ledger) => (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledger),
     now: () => Date.now(),
 };
 
@@ -130,7 +130,7 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
             projectDir = rehearsal.rehearsal.projectDir;
             operator = async () => "rehearsal";
         } else {
-            port = await deps.port(cfg.region, deps.createEngine);
+            port = await deps.port(cfg.region, deps.createEngine, io, args.ledger);
             operator = async () => (await (await deps.createEngine(request.env)).whoAmI()).user;
         }
         const where = location ?? { kind: "file" as const, dir: path.join(projectDir, ".rollout") };

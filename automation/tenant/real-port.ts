@@ -11,7 +11,8 @@ import { PHASES, tenantComponentName } from "../../src/phases";
 import type { Engine } from "../engine";
 import { BbwsError, EXIT } from "../errors";
 import { parseUrn } from "../targets";
-import type { ArchiveObject, TargetHealth, TenantPort, TenantStackOutputs } from "./port";
+import type { Io } from "../io";
+import type { ArchiveObject, TargetHealth, TenantPort, TenantRolloutRequest, TenantStackOutputs } from "./port";
 
 /** A piece of the tenant command that another issue provides and that is not wired in yet. */
 export class NotWiredError extends BbwsError {
@@ -64,6 +65,25 @@ export function engineReads(createEngine: (env: string) => Promise<Engine>): Pic
         stackOutputs: async (env, id) => tenantOutputsOf(await (await createEngine(env)).outputs(), id),
         tenantResources: async (env, id) => tenantResourceUrns(await (await createEngine(env)).exportState(), id),
     };
+}
+
+/**
+ * The `npm run rollout` arguments of a tenant rollout: `--tenant`, the approvals, `--yes`, the ledger,
+ * and, when offboarding may delete the tenant's stateful resources, `--allow-replace` for each of the
+ * tenant's own URNs (`tenantUrns`: only those under its components, never a platform resource; the
+ * safety gate looks only at the stateful ones among them).
+ */
+export function tenantRolloutArgv(req: TenantRolloutRequest, tenantUrns: readonly string[], ledger?: string): string[] {
+    return [
+        "--env",
+        req.env,
+        "--tenant",
+        req.tenant,
+        ...req.approvals.flatMap((a) => ["--approve", `${a.role}:${a.name}`]),
+        ...(req.yes ? ["--yes"] : []),
+        ...(ledger !== undefined ? ["--ledger", ledger] : []),
+        ...(req.allowStatefulDeletes ? tenantUrns.flatMap((urn) => ["--allow-replace", urn]) : []),
+    ];
 }
 
 /** Polls DescribeTargetHealth every `intervalMs` until every target is `healthy` and there is one at least. */
@@ -149,15 +169,14 @@ export async function commitStackFile(file: string, message: string): Promise<st
     return git("rev-parse", "HEAD");
 }
 
-/** The port for a real environment in `region`. */
-export function realTenantPort(region: string, createEngine: (env: string) => Promise<Engine>): TenantPort {
+/** The port for a real environment in `region`; rollouts go through `npm run rollout` itself, writing to `ledger` (default: its own). */
+export function realTenantPort(region: string, createEngine: (env: string) => Promise<Engine>, io: Io, ledger?: string): TenantPort {
+    const reads = engineReads(createEngine);
     return {
-        ...engineReads(createEngine),
-        rolloutTenant: async () => {
-            throw new NotWiredError(
-                "the `--tenant` rollout",
-                "issue 16's `npm run rollout -- --tenant <id>` (automation/rollout.ts, targets.ts)",
-            );
+        ...reads,
+        rolloutTenant: async (req) => {
+            const urns = req.allowStatefulDeletes ? await reads.tenantResources(req.env, req.tenant) : [];
+            return (await import("../rollout-cli")).main(tenantRolloutArgv(req, urns, ledger), io);
         },
         runTask: async () => {
             throw new NotWiredError("running a one-off task", "issue 15's `npm run task` library (automation/task/)");

@@ -6,8 +6,9 @@
  * archive check runs for real), every target is healthy, and the site answers 302 (a new WordPress
  * sends its visitor to the installer).
  *
- * Until issue 16's `--tenant` rollout lands, a rehearsal rolls out `--phase all` in its place: on a
- * rehearsal stack that is the tenant's resources and, on the first run, the platform under them.
+ * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
+ * first rollout step, since a tenant rollout needs the platform under it; continue a converged
+ * rehearsal with `--rehearsal-dir` to see only the tenant's steps.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -15,7 +16,8 @@ import * as path from "path";
 import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import type { TenantPort } from "./port";
-import { engineReads } from "./real-port";
+import { readState } from "../rehearsal-engine/state";
+import { engineReads, tenantRolloutArgv } from "./real-port";
 import { ARCHIVE_FILES } from "./scripts";
 
 /** A rehearsal's port and the folder it works in. */
@@ -34,17 +36,15 @@ export function tenantRehearsal(sourceProjectDir: string, env: string, io: Io, d
     const port: TenantPort = {
         ...engineReads(rehearsal.deps.createEngine),
         rolloutTenant: async (req) => {
-            io.err(`  rehearsal: \`--phase all\` stands in for \`--tenant ${req.tenant}\`, which has not landed yet`);
             const { main } = await import("../rollout-cli");
-            const argv = [
-                "--env",
-                req.env,
-                "--phase",
-                "all",
-                ...req.approvals.flatMap((a) => ["--approve", `${a.role}:${a.name}`]),
-                ...(req.yes ? ["--yes"] : []),
-            ];
-            return main(argv, io, { ...rehearsal.deps, cwd: rehearsal.projectDir });
+            const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir };
+            if ((readState(rehearsal.engineHome, req.env)?.deployment.resources ?? []).length === 0) {
+                // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).
+                io.err("  rehearsal: the stack is empty, so the whole platform is rolled out first, as the environment has it");
+                const code = await main(["--env", req.env, "--phase", "all", ...tenantRolloutArgv(req, []).slice(4)], io, deps);
+                if (code !== 0) return code;
+            }
+            return main(tenantRolloutArgv(req, req.allowStatefulDeletes ? await port.tenantResources(req.env, req.tenant) : []), io, deps);
         },
         runTask: async (req) => {
             const scope = req.scope.kind === "platform" ? "platform" : `tenant ${req.scope.tenant}`;

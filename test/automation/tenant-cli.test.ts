@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
-import { NotWiredError, realTenantPort, tenantOutputsOf, tenantResourceUrns } from "../../automation/tenant/real-port";
+import { NotWiredError, realTenantPort, tenantOutputsOf, tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/real-port";
 import type { Engine } from "../../automation/engine";
 import { PROJECT_DIR } from "../support/pulumi";
 import { tempDir } from "../support/temp";
@@ -118,16 +118,30 @@ describe("npm run tenant: the command line", function () {
         expect(tenantResourceUrns(state, "newco")).to.deep.equal([mine, service]);
     });
 
-    it("names the issue that provides what is not wired yet: the --tenant rollout and the one-off tasks", async () => {
-        const port = realTenantPort("eu-west-1", noEngine);
-        const rollout = await port
-            .rolloutTenant({ env: "sit", tenant: "newco", approvals: [], yes: true, allowStatefulDeletes: false })
-            .catch((e) => e);
-        expect(rollout).to.be.instanceOf(NotWiredError);
-        expect(rollout.message).to.match(/issue 16's `npm run rollout -- --tenant <id>`/);
+    it("rolls a tenant out with npm run rollout's own flags; offboarding allows deleting the tenant's own URNs, and only those", () => {
+        const req = { env: "sit", tenant: "newco", approvals: [{ role: "dba", name: "bob" }], yes: true, allowStatefulDeletes: false };
+        const urns = ["urn:pulumi:sit::bbws-platform::bbws:storage:StorageLayer$bbws:storage:TenantStorage::storage-newco"];
+        expect(tenantRolloutArgv(req, urns)).to.deep.equal(["--env", "sit", "--tenant", "newco", "--approve", "dba:bob", "--yes"]);
+        expect(tenantRolloutArgv({ ...req, yes: false, allowStatefulDeletes: true }, urns, "s3://ledger/x")).to.deep.equal([
+            "--env",
+            "sit",
+            "--tenant",
+            "newco",
+            "--approve",
+            "dba:bob",
+            "--ledger",
+            "s3://ledger/x",
+            "--allow-replace",
+            urns[0],
+        ]);
+    });
+
+    it("names the issue that provides what is not wired yet: the one-off tasks", async () => {
+        const port = realTenantPort("eu-west-1", noEngine, memoryIo());
         const task = await port
             .runTask({ env: "sit", scope: { kind: "platform" }, command: { argv: ["true"], environment: {} }, purpose: "x" })
             .catch((e) => e);
+        expect(task).to.be.instanceOf(NotWiredError);
         expect(task.message).to.match(/issue 15's `npm run task` library/);
     });
 });
