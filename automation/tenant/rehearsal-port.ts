@@ -16,7 +16,6 @@ import * as path from "path";
 import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import type { TenantPort } from "./port";
-import { readState } from "../rehearsal-engine/state";
 import { engineReads, tenantRolloutArgv } from "./real-port";
 import { ARCHIVE_FILES } from "./scripts";
 
@@ -38,7 +37,8 @@ export function tenantRehearsal(sourceProjectDir: string, env: string, io: Io, d
         rolloutTenant: async (req) => {
             const { main } = await import("../rollout-cli");
             const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir };
-            if ((readState(rehearsal.engineHome, req.env)?.deployment.resources ?? []).length === 0) {
+            const state = JSON.parse(await (await rehearsal.deps.createEngine(req.env)).exportState());
+            if ((state?.deployment?.resources ?? []).length === 0) {
                 // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).
                 io.err("  rehearsal: the stack is empty, so the whole platform is rolled out first, as the environment has it");
                 const code = await main(["--env", req.env, "--phase", "all", ...tenantRolloutArgv(req, []).slice(4)], io, deps);
