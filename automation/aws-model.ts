@@ -10,6 +10,7 @@ import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { BUCKET_SETTING_TYPES, isNameRule, NAME_RULES, nameProblems, NameRuleError, physicalName } from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
+import { GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_EVENTS_SOURCE, unreachableGlobalSources } from "../src/policy/event-pattern";
 
 export interface AwsModelOptions {
     readonly accountId: string;
@@ -194,11 +195,31 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         id: ctx.inputs.dashboardName,
         state: { dashboardArn: ctx.arn("cloudwatch", `dashboard/${ctx.inputs.dashboardName}`, { region: "" }) },
     }),
-    "aws:cloudwatch/eventRule:EventRule": (ctx) => ({
-        id: logicalName(ctx),
-        state: { arn: ctx.arn("events", `rule/${logicalName(ctx)}`), eventBusName: "default" },
+    "aws:cloudwatch/eventRule:EventRule": (ctx) => {
+        // A per-resource `region` (@pulumi/aws 7) places the rule on that region's bus. AWS accepts a
+        // rule for a global service's events anywhere, but only us-east-1's bus ever receives them.
+        const region = ctx.inputs.region ?? ctx.region;
+        const pattern = ctx.inputs.eventPattern ? JSON.parse(ctx.inputs.eventPattern) : {};
+        const unreachable = unreachableGlobalSources(pattern, region);
+        if (unreachable.length > 0) {
+            throw new NameRuleError(
+                "aws:cloudwatch/eventRule:EventRule",
+                ctx.name,
+                `a rule in ${region} for ${unreachable.join(", ")} events never fires: global services deliver their events ` +
+                    `only to ${GLOBAL_EVENTS_REGION}'s default bus; put the rule there (forwarding to this region's bus), ` +
+                    `or match only forwarded events with \`region: ["${GLOBAL_EVENTS_REGION}"]\``,
+                GLOBAL_SERVICE_EVENTS_SOURCE,
+            );
+        }
+        return {
+            id: logicalName(ctx),
+            state: { arn: ctx.arn("events", `rule/${logicalName(ctx)}`, { region }), eventBusName: "default", region },
+        };
+    },
+    "aws:cloudwatch/eventTarget:EventTarget": (ctx) => ({
+        id: `${ctx.inputs.rule}-${ctx.inputs.targetId}`,
+        state: { region: ctx.inputs.region ?? ctx.region },
     }),
-    "aws:cloudwatch/eventTarget:EventTarget": (ctx) => ({ id: `${ctx.inputs.rule}-${ctx.inputs.targetId}` }),
     "aws:budgets/budget:Budget": (ctx) => ({
         id: `${ctx.accountId}:${logicalName(ctx)}`,
         state: { accountId: ctx.accountId, arn: `arn:aws:budgets::${ctx.accountId}:budget/${logicalName(ctx)}` },

@@ -118,6 +118,179 @@ export interface Ledger {
     checkWritable(env: string): Promise<void>;
 }
 
+/** What the one-off tasks' records are kept apart under: `<env>.tasks.jsonl`, or `<prefix>/<env>.tasks/` in S3. */
+const TASK_STREAM = ".tasks";
+
+/** How a one-off task ended, as its `ended` record says. */
+export type TaskOutcome =
+    /** The container ran and exited; `exitCode` is its code. */
+    | "exited"
+    /** The task stopped before the container ran (image pull, ENI, secrets, capacity): `stopCode` and `stoppedReason` say why. */
+    | "never-started"
+    /** `--timeout` passed and the runner stopped it (StopTask). */
+    | "timed-out"
+    /** The operator stopped it (Ctrl-C, "stop"). */
+    | "stopped"
+    /** RunTask refused or failed: nothing ran (no `taskArn`). */
+    | "not-started";
+
+/**
+ * One record of a one-off task (`npm run task`). Two per run, appended, never rewritten: `started`
+ * as soon as RunTask answers (the task ARN, and how to attach), and `ended` with the same `runId`
+ * once the task stopped. A crash, a lost connection or `--detach` leaves only `started`: the task
+ * keeps running in AWS, and `attach` is the command that resumes streaming and writes `ended`.
+ * A RunTask that fails writes only `ended` (`not-started`, no `taskArn`).
+ */
+export interface TaskRecord {
+    readonly v: 1;
+    readonly kind: "one-off-task";
+    readonly event: "started" | "ended";
+    /** When this record was written (ISO 8601, UTC). */
+    readonly at: string;
+    /** The run's id: the staging prefix's and `BBWS_RUN_ID`'s value, the same in both records. */
+    readonly runId: string;
+    readonly env: string;
+    /** The tenant the task ran for; absent for a `--platform` run. */
+    readonly tenant?: string;
+    readonly platform: boolean;
+    /** The container's command, one argv element each (no shell). */
+    readonly command: readonly string[];
+    /** Who ran it: the AWS caller's ARN. */
+    readonly operator: string;
+    readonly taskArn?: string;
+    /** When RunTask was called (ISO 8601). */
+    readonly startedAt: string;
+    /** When the runner stops the task (`--timeout`), ISO 8601; an attach enforces it too. */
+    readonly deadline: string;
+    /** `s3://…/` the staged files went to (`--stage`). */
+    readonly stageUri?: string;
+    /** `npm run task -- --env <env> --attach <task id>`, on `started`. */
+    readonly attach?: string;
+    /** On `ended`: when the task was seen stopped (ISO 8601). */
+    readonly endedAt?: string;
+    readonly outcome?: TaskOutcome;
+    /** The container's exit code, when it ran and reported one. */
+    readonly exitCode?: number;
+    /** ECS's `stopCode` (`TaskFailedToStart`, `EssentialContainerExited`, `UserInitiated`, …). */
+    readonly stopCode?: string;
+    /** ECS's `stoppedReason` (e.g. `CannotPullContainerError: …`). */
+    readonly stoppedReason?: string;
+    readonly error?: { readonly code: string; readonly message: string };
+}
+
+const TASK_RECORD = z
+    .object({
+        v: z.literal(1),
+        kind: z.literal("one-off-task"),
+        event: z.enum(["started", "ended"]),
+        at: z.string().datetime(),
+        runId: z.string().min(1),
+        env: z.string().min(1),
+        tenant: z.string().min(1).optional(),
+        platform: z.boolean(),
+        command: z.array(z.string()).min(1),
+        operator: z.string(),
+        taskArn: z.string().startsWith("arn:").optional(),
+        startedAt: z.string().datetime(),
+        deadline: z.string().datetime(),
+        stageUri: z.string().startsWith("s3://").optional(),
+        attach: z.string().optional(),
+        endedAt: z.string().datetime().optional(),
+        outcome: z.enum(["exited", "never-started", "timed-out", "stopped", "not-started"]).optional(),
+        exitCode: z.number().int().optional(),
+        stopCode: z.string().optional(),
+        stoppedReason: z.string().optional(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+    })
+    .strict()
+    .refine((r) => r.platform === (r.tenant === undefined), { message: "a record names a tenant or is a platform run, not both" })
+    .refine((r) => (r.event === "started" ? r.taskArn !== undefined : r.outcome !== undefined && r.endedAt !== undefined), {
+        message: "`started` carries the task ARN; `ended` its outcome and end time",
+    });
+
+/** Where the one-off tasks' records go: the same location as the rollout's ledger, a stream of its own. */
+export interface TaskLedger {
+    readonly location: string;
+    /** Every task record of `env`, oldest first; refuses (`ledger-corrupt`) one it cannot trust. */
+    readTasks(env: string): Promise<TaskRecord[]>;
+    /** Throws `TaskLedgerWriteError`, which carries the record, when it cannot be written. */
+    appendTask(record: TaskRecord): Promise<void>;
+    /** Proves a task record of `env` could be written now: nothing starts that could not be recorded. */
+    checkTasksWritable(env: string): Promise<void>;
+}
+
+/** What onboarding's and offboarding's step records are kept apart under: `<env>.tenant-steps.jsonl`, or `<prefix>/<env>.tenant-steps/` in S3. */
+const TENANT_STEP_STREAM = ".tenant-steps";
+
+/** What `npm run tenant` does to a tenant: onboard it or offboard it. */
+export type TenantAction = "add" | "remove";
+
+/**
+ * One step of onboarding or offboarding a tenant (`npm run tenant`), in a stream of its own beside
+ * the rollout's and the tasks' records, so the rollout's gates never read one. The steps' own
+ * rollouts and tasks write their usual records. A later run of the same action resumes at the first
+ * step whose last record did not succeed (automation/tenant/steps.ts).
+ */
+export interface TenantStepRecord {
+    readonly v: 1;
+    readonly kind: "tenant-step";
+    /** When the step ended (ISO 8601, UTC). */
+    readonly at: string;
+    /** One run of the command: its steps share it. */
+    readonly runId: string;
+    readonly env: string;
+    readonly tenant: string;
+    readonly action: TenantAction;
+    /** The step's id, e.g. `config`, `database`, `archive` (automation/tenant/steps.ts). */
+    readonly step: string;
+    readonly result: "succeeded" | "failed" | "refused" | "cancelled";
+    /** Who ran it (the backend's user, as the rollout records it). */
+    readonly operator: string;
+    /** What the step established that a later step or run needs (the archive's location, a task's ARN, the config commit). */
+    readonly data?: Readonly<Record<string, string>>;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly durationMs: number;
+}
+
+const TENANT_STEP_RECORD = z
+    .object({
+        v: z.literal(1),
+        kind: z.literal("tenant-step"),
+        at: z.string().datetime(),
+        runId: z.string().min(1),
+        env: z.string().min(1),
+        tenant: z.string().min(1),
+        action: z.enum(["add", "remove"]),
+        step: z.string().min(1),
+        result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
+        operator: z.string(),
+        data: z.record(z.string()).optional(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+        durationMs: z.number(),
+    })
+    .strict();
+
+/** Where the tenant steps' records go: the same location as the rollout's ledger, a stream of its own. */
+export interface TenantStepLedger {
+    readonly location: string;
+    /** Every tenant step record of `env`, oldest first; refuses (`ledger-corrupt`) one it cannot trust. */
+    readTenantSteps(env: string): Promise<TenantStepRecord[]>;
+    /** Throws `LedgerError` (`ledger-write-failed`, exit 1) carrying the record when it cannot be written. */
+    appendTenantStep(record: TenantStepRecord): Promise<void>;
+}
+
+/** A tenant step's record could not be written; the message carries it as JSON, to add by hand. */
+function tenantStepWriteError(location: string, record: TenantStepRecord, cause: string): LedgerError {
+    return new LedgerError(
+        "ledger-write-failed",
+        `could not write the record of tenant step ${record.step} (${record.action} ${record.tenant} in ${record.env}, ${record.result}) to ${location}: ${cause}\n` +
+            `  the record that was not written:\n${JSON.stringify(record)}`,
+        `add that line to the ledger once it is writable (locally: append it to ${record.env}${TENANT_STEP_STREAM}.jsonl; in S3: put it under ` +
+            `<prefix>/${record.env}${TENANT_STEP_STREAM}/), or the next run will not know this step's outcome`,
+        EXIT.failed,
+    );
+}
+
 /** Where `--ledger` points, parsed once. */
 export type LedgerLocation =
     { readonly kind: "file"; readonly dir: string } | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string };
@@ -155,8 +328,12 @@ export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
     return { kind: "file", dir: path.resolve(cwd, text) };
 }
 
-/** The ledger at a parsed location; the S3 SDK is loaded only for an S3 one. */
-export function openLedger(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): Ledger {
+/** The ledger at a parsed location: the rollout's records, the one-off tasks' and the tenant steps'; the S3 SDK is loaded only for an S3 one. */
+export function openLedger(
+    location: LedgerLocation,
+    warn: (message: string) => void,
+    s3: S3Factory = defaultS3,
+): Ledger & TaskLedger & TenantStepLedger {
     return location.kind === "file" ? new FileLedger(location.dir, warn) : new S3Ledger(location.bucket, location.prefix, s3);
 }
 
@@ -195,6 +372,25 @@ export class LedgerWriteError extends LedgerError {
     }
 }
 
+/** A one-off task's record could not be written; the message carries it as JSON, to add by hand. */
+export class TaskLedgerWriteError extends LedgerError {
+    constructor(
+        location: string,
+        readonly record: TaskRecord,
+        cause: string,
+    ) {
+        super(
+            "ledger-write-failed",
+            `could not write the ${record.event} record of task run ${record.runId} in ${record.env} to ${location}: ${cause}\n` +
+                `  the record that was not written:\n${JSON.stringify(record)}`,
+            `add that line to the ledger once it is writable (locally: append it to ${record.env}${TASK_STREAM}.jsonl; in S3: put it as ` +
+                `<prefix>/${record.env}${TASK_STREAM}/${record.at}-${record.event}.json)`,
+            EXIT.failed,
+        );
+        this.name = "TaskLedgerWriteError";
+    }
+}
+
 /** Why a system call failed, in a few words (no stack); Node's message starts with the code already ("ENOTDIR: not a directory, …"). */
 function reason(err: unknown): string {
     const e = err as NodeJS.ErrnoException & { name?: string };
@@ -225,7 +421,7 @@ export async function putIfAbsent(
  * write. Reading refuses a corrupt or foreign record (`LedgerError` ledger-corrupt, with file:line) and
  * skips only a last line cut short by a crash.
  */
-export class FileLedger implements Ledger {
+export class FileLedger implements Ledger, TaskLedger, TenantStepLedger {
     constructor(
         readonly location: string,
         private readonly warn: (message: string) => void,
@@ -236,20 +432,99 @@ export class FileLedger implements Ledger {
     }
 
     async read(env: string): Promise<LedgerRecord[]> {
-        return readJsonLines(this.file(env), (line) => parseRecord(line, env), this.warn);
+        return this.readLines(this.file(env), (line) => parseRecord(line, env));
     }
 
     async append(record: LedgerRecord): Promise<void> {
         const file = this.file(record.env);
-        try {
-            await appendJsonLine(file, record);
-        } catch (err) {
+        await this.appendLine(file, JSON.stringify(record)).catch((err) => {
             throw new LedgerWriteError(file, record, reason(err));
+        });
+    }
+
+    /** `<dir>/<env>.tasks.jsonl`: the one-off tasks' records, apart from the rollout's, which older drivers read strictly. */
+    taskFile(env: string): string {
+        return path.join(this.location, `${env}${TASK_STREAM}.jsonl`);
+    }
+
+    async readTasks(env: string): Promise<TaskRecord[]> {
+        return this.readLines(this.taskFile(env), (line) => parseTaskRecord(line, env));
+    }
+
+    async appendTask(record: TaskRecord): Promise<void> {
+        const file = this.taskFile(record.env);
+        await this.appendLine(file, JSON.stringify(record)).catch((err) => {
+            throw new TaskLedgerWriteError(file, record, reason(err));
+        });
+    }
+
+    async checkTasksWritable(env: string): Promise<void> {
+        await this.checkFileWritable(this.taskFile(env));
+    }
+
+    /** `<dir>/<env>.tenant-steps.jsonl`: onboarding's and offboarding's step records. */
+    tenantStepFile(env: string): string {
+        return path.join(this.location, `${env}${TENANT_STEP_STREAM}.jsonl`);
+    }
+
+    async readTenantSteps(env: string): Promise<TenantStepRecord[]> {
+        return this.readLines(this.tenantStepFile(env), (line) => parseWith(TENANT_STEP_RECORD, line, env) as Parsed<TenantStepRecord>);
+    }
+
+    async appendTenantStep(record: TenantStepRecord): Promise<void> {
+        const file = this.tenantStepFile(record.env);
+        await this.appendLine(file, JSON.stringify(record)).catch((err) => {
+            throw tenantStepWriteError(file, record, reason(err));
+        });
+    }
+
+    private async readLines<T>(file: string, parse: (line: string) => Parsed<T>): Promise<T[]> {
+        let text: string;
+        try {
+            text = await fs.promises.readFile(file, "utf8");
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+            throw new LedgerError(
+                "ledger-unreadable",
+                `cannot read the ledger ${file}: ${reason(err)}`,
+                "make the file readable by this user, or point --ledger at the ledger you mean",
+            );
+        }
+        const records: T[] = [];
+        text.split("\n").forEach((line, i) => {
+            if (line.trim() === "") return;
+            const where = `${file}:${i + 1}`;
+            const parsed = parse(line);
+            if (parsed.problem === undefined) records.push(parsed.record);
+            // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
+            else if (parsed.truncated) this.warn(`${where}: ignored a record cut short (an interrupted write?)`);
+            else throw corrupt(where, parsed.problem);
+        });
+        return records;
+    }
+
+    /** Appends one line in one write, after a newline when a crash left the file ending inside a line; rejects with the system error. */
+    private async appendLine(file: string, json: string): Promise<void> {
+        await fs.promises.mkdir(this.location, { recursive: true });
+        const handle = await fs.promises.open(file, "a+");
+        try {
+            // After a crash mid-write the file ends inside a line: start on a fresh one so this record stays whole.
+            const { size } = await handle.stat();
+            const last = Buffer.alloc(1);
+            if (size > 0) await handle.read(last, 0, 1, size - 1);
+            const text = (size > 0 && last.toString() !== "\n" ? "\n" : "") + json + "\n";
+            await handle.write(text);
+            await handle.datasync();
+        } finally {
+            await handle.close();
         }
     }
 
     async checkWritable(env: string): Promise<void> {
-        const file = this.file(env);
+        await this.checkFileWritable(this.file(env));
+    }
+
+    private async checkFileWritable(file: string): Promise<void> {
         try {
             await fs.promises.mkdir(this.location, { recursive: true });
             // Opening for append is the test: it needs exactly what `append` needs, and writes nothing.
@@ -269,7 +544,7 @@ export class FileLedger implements Ledger {
  * The ledger as one S3 object per record under `<prefix>/<env>/`, written with `If-None-Match: *` so no
  * record is ever overwritten (S3 user guide, "conditional writes"). Every object must be a whole record.
  */
-export class S3Ledger implements Ledger {
+export class S3Ledger implements Ledger, TaskLedger, TenantStepLedger {
     readonly location: string;
     private client?: Promise<Pick<S3Client, "send">>;
 
@@ -291,23 +566,86 @@ export class S3Ledger implements Ledger {
     }
 
     async read(env: string): Promise<LedgerRecord[]> {
-        return readS3Records(
-            () => this.s3(),
-            this.bucket,
-            this.envPrefix(env),
-            (text) => parseRecord(text, env),
-        );
+        return this.readObjects(this.envPrefix(env), (text) => parseRecord(text, env));
     }
 
     async append(record: LedgerRecord): Promise<void> {
+        await this.putRecord(this.envPrefix(record.env), `${record.at}-${record.phase}`, record).catch((err) => {
+            throw new LedgerWriteError(this.location, record, reason(err));
+        });
+    }
+
+    /** `<prefix>/<env>.tasks/`: not under `<prefix>/<env>/`, which older drivers list and read strictly as rollout records. */
+    taskPrefix(env: string): string {
+        return `${this.prefix ? `${this.prefix}/` : ""}${env}${TASK_STREAM}/`;
+    }
+
+    async readTasks(env: string): Promise<TaskRecord[]> {
+        return this.readObjects(this.taskPrefix(env), (text) => parseTaskRecord(text, env));
+    }
+
+    async appendTask(record: TaskRecord): Promise<void> {
+        await this.putRecord(this.taskPrefix(record.env), `${record.at}-${record.event}`, record).catch((err) => {
+            throw new TaskLedgerWriteError(this.location, record, reason(err));
+        });
+    }
+
+    async checkTasksWritable(env: string): Promise<void> {
+        await this.checkPrefixWritable(this.taskPrefix(env));
+    }
+
+    /** `<prefix>/<env>.tenant-steps/`: beside, not under, `<prefix>/<env>/`, which the rollout reads strictly. */
+    tenantStepPrefix(env: string): string {
+        return `${this.prefix ? `${this.prefix}/` : ""}${env}${TENANT_STEP_STREAM}/`;
+    }
+
+    async readTenantSteps(env: string): Promise<TenantStepRecord[]> {
+        return this.readObjects(this.tenantStepPrefix(env), (text) => parseWith(TENANT_STEP_RECORD, text, env) as Parsed<TenantStepRecord>);
+    }
+
+    async appendTenantStep(record: TenantStepRecord): Promise<void> {
+        const name = `${record.at}-${record.tenant}-${record.step}`;
+        await this.putRecord(this.tenantStepPrefix(record.env), name, record).catch((err) => {
+            throw tenantStepWriteError(this.location, record, reason(err));
+        });
+    }
+
+    private async readObjects<T>(prefix: string, parse: (text: string) => Parsed<T>): Promise<T[]> {
+        const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
+        try {
+            const s3 = await this.s3();
+            const keys: string[] = [];
+            let token: string | undefined;
+            do {
+                const page = await s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+                keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
+                token = page.IsTruncated ? page.NextContinuationToken : undefined;
+            } while (token);
+            const records: T[] = [];
+            // Keys start with the record's timestamp, so key order is time order.
+            for (const key of keys.sort()) {
+                const object = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+                const parsed = parse((await object.Body?.transformToString()) ?? "");
+                // A PUT is whole or absent: here even a cut-short record is corruption.
+                if (parsed.problem !== undefined) throw corrupt(`s3://${this.bucket}/${key}`, parsed.problem);
+                records.push(parsed.record);
+            }
+            return records;
+        } catch (err) {
+            if (err instanceof LedgerError) throw err;
+            throw new LedgerError(
+                "ledger-unreadable",
+                `cannot read the ledger s3://${this.bucket}/${prefix}: ${reason(err)}`,
+                "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean",
+            );
+        }
+    }
+
+    /** One object per record, `<prefix><name>-<digest of the body>.json`, never overwriting one. */
+    private async putRecord(prefix: string, name: string, record: object): Promise<void> {
         const body = JSON.stringify(record);
         const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
-        try {
-            const key = `${this.envPrefix(record.env)}${record.at}-${record.phase}-${digest}.json`;
-            await putIfAbsent(await this.s3(), this.bucket, key, body, "application/json");
-        } catch (err) {
-            throw new LedgerWriteError(this.location, record, reason(err));
-        }
+        await putIfAbsent(await this.s3(), this.bucket, `${prefix}${name}-${digest}.json`, body, "application/json");
     }
 
     /**
@@ -317,134 +655,28 @@ export class S3Ledger implements Ledger {
      * Its key does not end in `.json`, so it is never read as a record.
      */
     async checkWritable(env: string): Promise<void> {
+        await this.checkPrefixWritable(this.envPrefix(env));
+    }
+
+    private async checkPrefixWritable(prefix: string): Promise<void> {
         try {
             const note = "written by the rollout's preflight to check write access; not a record";
-            await putIfAbsent(await this.s3(), this.bucket, `${this.envPrefix(env)}.write-check`, note);
+            await putIfAbsent(await this.s3(), this.bucket, `${prefix}.write-check`, note);
         } catch (err) {
             if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return;
             throw new LedgerError(
                 "ledger-unwritable",
                 `the ledger ${this.location} cannot be written: ${reason(err)}`,
                 "every attempt is recorded, so nothing is previewed until it can be: use credentials that may s3:PutObject " +
-                    `under ${this.envPrefix(env)} in ${this.bucket} (and check the bucket exists), or point --ledger elsewhere`,
+                    `under ${prefix} in ${this.bucket} (and check the bucket exists), or point --ledger elsewhere`,
             );
         }
     }
 }
 
-/** What `npm run tenant` does to a tenant: onboard it or offboard it. */
-export type TenantAction = "add" | "remove";
-
-/**
- * One step of onboarding or offboarding a tenant (`npm run tenant`): a record kind of its own beside
- * the rollout's, kept in its own file or prefix so the rollout's gates never read one. The steps'
- * own rollouts write rollout records as usual. A later run of the same action resumes at the first
- * step whose last record did not succeed.
- */
-export interface TenantStepRecord {
-    readonly v: 1;
-    readonly kind: "tenant-step";
-    /** When the step ended (ISO 8601, UTC). */
-    readonly at: string;
-    /** One run of the command: its steps share it. */
-    readonly runId: string;
-    readonly env: string;
-    readonly tenant: string;
-    readonly action: TenantAction;
-    /** The step's id, e.g. `config`, `database`, `archive` (automation/tenant/steps.ts). */
-    readonly step: string;
-    readonly result: "succeeded" | "failed" | "refused" | "cancelled";
-    readonly operator: string;
-    readonly commit?: string;
-    /** What the step established that a later step or run needs (the archive's prefix, a task's ARN). */
-    readonly data?: Readonly<Record<string, string>>;
-    readonly error?: { readonly code: string; readonly message: string };
-    readonly durationMs: number;
-}
-
-const TENANT_STEP_RECORD = z
-    .object({
-        v: z.literal(1),
-        kind: z.literal("tenant-step"),
-        at: z.string().datetime(),
-        runId: z.string().min(1),
-        env: z.string().min(1),
-        tenant: z.string().min(1),
-        action: z.enum(["add", "remove"]),
-        step: z.string().min(1),
-        result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
-        operator: z.string(),
-        commit: z
-            .string()
-            .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
-            .optional(),
-        data: z.record(z.string()).optional(),
-        error: z.object({ code: z.string(), message: z.string() }).optional(),
-        durationMs: z.number(),
-    })
-    .strict();
-
-/** The tenant steps of each environment, beside the rollout ledger (same `--ledger` location). */
-export interface TenantStepLog {
-    readonly location: string;
-    /** Every tenant step of `env`, oldest first; throws `LedgerError` (`ledger-corrupt`) rather than skip one it cannot trust. */
-    read(env: string): Promise<TenantStepRecord[]>;
-    /** Throws `LedgerError` (`ledger-write-failed`, exit 1) carrying the record when it cannot be written. */
-    append(record: TenantStepRecord): Promise<void>;
-}
-
-/**
- * The tenant step log at a parsed `--ledger` location: `<dir>/<env>.tenant-steps.jsonl`, or one object
- * per record under `s3://bucket/<prefix>/_tenant-steps/<env>/` (an underscore, which no stack name has,
- * so it is never read as an environment's rollout records).
- */
-export function openTenantStepLog(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): TenantStepLog {
-    const parse = (env: string) => (text: string) => parseAgainst(text, env, TENANT_STEP_RECORD, '{"v":') as ParsedAs<TenantStepRecord>;
-    const failed = (where: string, record: TenantStepRecord, err: unknown) =>
-        new LedgerError(
-            "ledger-write-failed",
-            `could not write the record of tenant step ${record.step} (${record.tenant} in ${record.env}, ${record.result}) to ${where}: ${reason(err)}\n` +
-                `  the record that was not written:\n${JSON.stringify(record)}`,
-            `add that line to ${where} once it is writable, or the next run will not know this step's outcome`,
-            EXIT.failed,
-        );
-    if (location.kind === "file") {
-        const file = (env: string) => path.join(location.dir, `${env}.tenant-steps.jsonl`);
-        return {
-            location: location.dir,
-            read: (env) => readJsonLines(file(env), parse(env), warn),
-            append: async (record) => {
-                try {
-                    await appendJsonLine(file(record.env), record);
-                } catch (err) {
-                    throw failed(file(record.env), record, err);
-                }
-            },
-        };
-    }
-    const base = `${location.prefix ? `${location.prefix}/` : ""}_tenant-steps/`;
-    let client: Promise<Pick<S3Client, "send">> | undefined;
-    const s3Client = () => (client ??= s3());
-    return {
-        location: `s3://${location.bucket}/${base}`,
-        read: (env) => readS3Records(s3Client, location.bucket, `${base}${env}/`, parse(env)),
-        append: async (record) => {
-            const body = JSON.stringify(record);
-            const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
-            const key = `${base}${record.env}/${record.at}-${record.tenant}-${record.step}-${digest}.json`;
-            try {
-                await putIfAbsent(await s3Client(), location.bucket, key, body, "application/json");
-            } catch (err) {
-                throw failed(`s3://${location.bucket}/${key}`, record, err);
-            }
-        },
-    };
-}
-
-type ParsedAs<R> =
-    | { readonly record: R; readonly truncated?: undefined; readonly problem?: undefined }
+type Parsed<T = LedgerRecord> =
+    | { readonly record: T; readonly truncated?: undefined; readonly problem?: undefined }
     | { readonly record?: undefined; readonly truncated: boolean; readonly problem: string };
-type Parsed = ParsedAs<LedgerRecord>;
 
 /**
  * A record of `env`, or why the text is not one. `truncated`: the text is the start of a record cut short
@@ -453,109 +685,32 @@ type Parsed = ParsedAs<LedgerRecord>;
  * environment was copied there, and would let this environment's gates count another's rollout.
  */
 function parseRecord(text: string, env: string): Parsed {
-    return parseAgainst(text, env, RECORD, '{"v":') as Parsed;
+    return parseWith(RECORD, text, env) as Parsed;
 }
 
-/** `parseRecord` for any record schema whose records carry `env` and start with `start` when written. */
-function parseAgainst(text: string, env: string, schema: z.ZodTypeAny, start: string): ParsedAs<{ env: string }> {
+/** A one-off task's record of `env`, or why the text is not one (see `parseRecord`). */
+function parseTaskRecord(text: string, env: string): Parsed<TaskRecord> {
+    return parseWith(TASK_RECORD, text, env) as Parsed<TaskRecord>;
+}
+
+function parseWith(schema: z.ZodType<{ env: string }>, text: string, env: string): Parsed<unknown> {
     let value: unknown;
     try {
         value = JSON.parse(text);
     } catch (err) {
         const at = /position (\d+)/.exec((err as Error).message);
-        const truncated = text.startsWith(start) && (!at || Number(at[1]) >= text.length);
+        const truncated = text.startsWith('{"v":') && (!at || Number(at[1]) >= text.length);
         return { truncated, problem: `not JSON (${(err as Error).message})` };
     }
     const checked = schema.safeParse(value);
     if (checked.success && checked.data.env !== env) {
         return { truncated: false, problem: `a record of ${checked.data.env} in the ledger of ${env}` };
     }
-    if (checked.success) return { record: value as { env: string } };
+    if (checked.success) return { record: value };
     return {
         truncated: false,
         problem: `not a ledger record: ${checked.error.issues.map((i) => `${i.path.join(".") || "(the record)"}: ${i.message}`).join("; ")}`,
     };
-}
-
-/**
- * The records of a JSON-lines file, oldest first (none when it does not exist). A corrupt or foreign
- * line is refused (`LedgerError` ledger-corrupt, with file:line); only a line cut short by a crash is
- * skipped, with a warning.
- */
-async function readJsonLines<R>(file: string, parse: (line: string) => ParsedAs<R>, warn: (message: string) => void): Promise<R[]> {
-    let text: string;
-    try {
-        text = await fs.promises.readFile(file, "utf8");
-    } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-        throw new LedgerError(
-            "ledger-unreadable",
-            `cannot read the ledger ${file}: ${reason(err)}`,
-            "make the file readable by this user, or point --ledger at the ledger you mean",
-        );
-    }
-    const records: R[] = [];
-    text.split("\n").forEach((line, i) => {
-        if (line.trim() === "") return;
-        const where = `${file}:${i + 1}`;
-        const parsed = parse(line);
-        if (parsed.problem === undefined) records.push(parsed.record);
-        // A crash mid-write cuts a record short; the next append starts on a fresh line, so such a line can be followed by records.
-        else if (parsed.truncated) warn(`${where}: ignored a record cut short (an interrupted write?)`);
-        else throw corrupt(where, parsed.problem);
-    });
-    return records;
-}
-
-/** Appends `record` as one line in one write, synced; after a crash mid-write it starts on a fresh line so this record stays whole. */
-async function appendJsonLine(file: string, record: object): Promise<void> {
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const handle = await fs.promises.open(file, "a+");
-    try {
-        const { size } = await handle.stat();
-        const last = Buffer.alloc(1);
-        if (size > 0) await handle.read(last, 0, 1, size - 1);
-        const text = (size > 0 && last.toString() !== "\n" ? "\n" : "") + JSON.stringify(record) + "\n";
-        await handle.write(text);
-        await handle.datasync();
-    } finally {
-        await handle.close();
-    }
-}
-
-/** Every `.json` object under `prefix`, parsed, in key order (keys start with the record's time); a PUT is whole or absent, so any bad object is corruption. */
-async function readS3Records<R>(
-    client: () => Promise<Pick<S3Client, "send">>,
-    bucket: string,
-    prefix: string,
-    parse: (text: string) => ParsedAs<R>,
-): Promise<R[]> {
-    const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
-    try {
-        const s3 = await client();
-        const keys: string[] = [];
-        let token: string | undefined;
-        do {
-            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-            keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith(".json")));
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        const records: R[] = [];
-        for (const key of keys.sort()) {
-            const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-            const parsed = parse((await object.Body?.transformToString()) ?? "");
-            if (parsed.problem !== undefined) throw corrupt(`s3://${bucket}/${key}`, parsed.problem);
-            records.push(parsed.record);
-        }
-        return records;
-    } catch (err) {
-        if (err instanceof LedgerError) throw err;
-        throw new LedgerError(
-            "ledger-unreadable",
-            `cannot read the ledger s3://${bucket}/${prefix}: ${reason(err)}`,
-            "use credentials that may s3:ListBucket and s3:GetObject on the ledger bucket, or point --ledger at the ledger you mean",
-        );
-    }
 }
 
 function corrupt(where: string, problem: string): LedgerError {

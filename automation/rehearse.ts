@@ -23,6 +23,8 @@ import { emptyState, readState } from "./rehearsal-engine/state";
 import type { EcrClient } from "./images";
 import type { Io } from "./io";
 import type { CliDeps } from "./rollout-deps";
+import type { TaskCliDeps, TaskRehearsalOptions } from "./task/deps";
+import type { TaskAws } from "./task/aws";
 import { loadStackConfig } from "./stack-files";
 
 /** The scripted engine's install root: `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`. */
@@ -207,4 +209,57 @@ export function ecrDouble(accountId: string, holds: (repository: string, tag: st
         }
     };
     return { send } as unknown as EcrClient;
+}
+
+/**
+ * `npm run task -- --rehearse`: a fresh rehearsal has no stack, so the environment is first converged
+ * in the throw-away folder (one untargeted preview and `up` of the whole program through the same
+ * `LocalWorkspace` adapter and scripted engine a rehearsed rollout uses, no gates: nothing is
+ * reviewed because nothing reaches AWS). The command then reads the stack's outputs as it does
+ * against a real stack (`pulumi stack output`), and ECS, CloudWatch Logs, S3 and STS are the task
+ * doubles (automation/task/doubles.ts) built over those outputs.
+ */
+export async function rehearseTask(
+    projectDir: string,
+    env: string,
+    io: Pick<Io, "err">,
+    options: TaskRehearsalOptions = {},
+): Promise<Partial<TaskCliDeps>> {
+    const rehearsal = prepareRehearsal(projectDir, env, { dir: options.dir });
+    io.err(
+        [
+            "REHEARSAL — nothing in AWS runs.",
+            "  Pulumi is the scripted test engine (automation/rehearsal-engine); ECS, CloudWatch Logs, S3 and STS are doubles (automation/task/doubles.ts);",
+            `  the stack is converged, and the ledger kept, in the temporary folder ${rehearsal.dir}.`,
+        ].join("\n"),
+    );
+    const cfg = loadStackConfig(rehearsal.projectDir, env);
+    let outputs: Promise<Record<string, unknown>> | undefined;
+    const readOutputs = () =>
+        (outputs ??= (async () => {
+            const engine = await rehearsal.deps.createEngine(env);
+            if (Object.keys(await engine.outputs()).length === 0) {
+                io.err(`converging ${env} in the rehearsal (a whole-program preview and up against the scripted engine)…`);
+                const plan = path.join(rehearsal.dir, "converge.plan.json");
+                await engine.preview({ plan });
+                await engine.up({ target: [], plan, message: "rehearsal: converge before a one-off task" });
+            }
+            const converged = await engine.outputs();
+            return options.outputs ? options.outputs(converged) : converged;
+        })());
+    return {
+        projectDir: rehearsal.projectDir,
+        readOutputs: () => readOutputs(),
+        aws: async (region) => {
+            const { readTaskOutputs } = await import("./task/contract");
+            const { taskDoubles } = await import("./task/doubles");
+            const { S3Client } = await import("@aws-sdk/client-s3");
+            const { oneOffTasks, migrationBucket } = readTaskOutputs(await readOutputs(), env);
+            const doubles = taskDoubles(region, cfg.accountId, oneOffTasks, migrationBucket, options.scenario);
+            const s3 = doubles.s3(new S3Client({ region, credentials: { accessKeyId: "REHEARSAL", secretAccessKey: "REHEARSAL" } }));
+            return { ecs: doubles.ecs, logs: doubles.logs, s3, sts: stsDouble(cfg.accountId) } as unknown as TaskAws;
+        },
+        // The doubles answer at once: poll quickly, so a rehearsal takes seconds.
+        pollMs: 50,
+    };
 }

@@ -21,7 +21,13 @@ export interface TenantCliDeps {
     readonly cwd: string;
     readonly createEngine: (env: string) => Promise<Engine>;
     /** The port for a real environment in `region` (automation/tenant/real-port.ts); rollouts write to `ledger` when given. */
-    readonly port: (region: string, createEngine: (env: string) => Promise<Engine>, io: Io, ledger?: string) => Promise<TenantPort>;
+    readonly port: (
+        region: string,
+        createEngine: (env: string) => Promise<Engine>,
+        io: Io,
+        ledgerLocation: LedgerLocation,
+        ledger?: string,
+    ) => Promise<TenantPort>;
     readonly now: () => number;
 }
 
@@ -29,7 +35,8 @@ const defaultDeps: TenantCliDeps = {
     projectDir: PROJECT_DIR,
     cwd: process.cwd(),
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
-    port: async (region, createEngine, io, ledger) => (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledger),
+    port: async (region, createEngine, io, ledgerLocation, ledger) =>
+        (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledgerLocation, ledger),
     now: () => Date.now(),
 };
 
@@ -112,7 +119,7 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
         if (args === undefined) return EXIT.ok;
         const deps = { ...defaultDeps, ...overrides };
         const { request, options } = await toRequest(args);
-        const { parseLedgerLocation, openTenantStepLog } = await import("./ledger");
+        const { parseLedgerLocation, openLedger } = await import("./ledger");
         const location: LedgerLocation | undefined = args.ledger === undefined ? undefined : parseLedgerLocation(args.ledger, deps.cwd);
         const { loadStackConfig } = await import("./stack-files");
         // Validated where the operator wrote it, before a rehearsal copies it.
@@ -130,11 +137,17 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
             projectDir = rehearsal.rehearsal.projectDir;
             operator = async () => "rehearsal";
         } else {
-            port = await deps.port(cfg.region, deps.createEngine, io, args.ledger);
+            port = await deps.port(
+                cfg.region,
+                deps.createEngine,
+                io,
+                location ?? { kind: "file", dir: path.join(projectDir, ".rollout") },
+                args.ledger,
+            );
             operator = async () => (await (await deps.createEngine(request.env)).whoAmI()).user;
         }
         const where = location ?? { kind: "file" as const, dir: path.join(projectDir, ".rollout") };
-        const log = openTenantStepLog(where, (warning) => io.err(`warning: ${warning}`));
+        const log = openLedger(where, (warning) => io.err(`warning: ${warning}`));
         const { runTenantCommand, renderTenantRun } = await import("./tenant/steps");
         const result = await runTenantCommand(request, options, { projectDir, port, log, io, now: deps.now, operator });
         io.out(args.json ? JSON.stringify(result, null, 2) : renderTenantRun(result));

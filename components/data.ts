@@ -109,6 +109,14 @@ export function parameterGroupName(env: string, part: string, identity: Paramete
 /** The MySQL user and schema of a tenant, `wp_<id>` (src/config.ts: the one-off tasks create and drop them by it). */
 export { tenantDatabaseName };
 
+/**
+ * The Secrets Manager name of a tenant's database credentials, `bbws/<env>/tenants/<id>/db`. The
+ * platform one-off task finds any tenant's secret by this name (components/ecs.ts), so it is made here once.
+ */
+export function tenantDbSecretName(env: string, tenantId: string): string {
+    return `bbws/${env}/tenants/${tenantId}/db`;
+}
+
 /** The zone of each instance, round-robin over the VPC's zones: the writer and the first reader never share one. */
 export function instanceZones(instances: number, zones: readonly string[]): string[] {
     return Array.from({ length: instances }, (_, i) => zones[i % zones.length]);
@@ -232,7 +240,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 `${name}-tenant-${tenant.id}-db`,
                 args,
                 key,
-                `bbws/${env}/tenants/${tenant.id}/db`,
+                tenantDbSecretName(env, tenant.id),
                 `Database credentials of tenant ${tenant.id}`,
                 { Tenant: tenant.id },
                 pulumi.jsonStringify({

@@ -3,6 +3,7 @@
  * them with `pulumi.jsonStringify`, and tests read them directly (tenant isolation is proved here).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { tenantDbSecretName } from "./data";
 
 type Arn = pulumi.Input<string>;
 
@@ -74,16 +75,22 @@ export interface TenantTaskPolicyArgs {
     readonly keyArn: Arn;
     /** Where ECS Exec writes session transcripts. */
     readonly sessionLogGroupArn: Arn;
-    /** Set when the tenant runs the migration sidecar: it reads and writes the tenant's staged artefacts. */
-    readonly migrationBucketArn?: Arn;
+    /**
+     * Where `npm run task --stage` puts a run's files (`tenants/<id>/<run-id>/`): the tenant's one-off
+     * task, which runs with this role, and its migration sidecar read and write the tenant's prefix.
+     */
+    readonly migrationBucketArn: Arn;
 }
 
-/** A tenant's task role: its own S3 prefix, its own access point, and ECS Exec. Nothing of another tenant. */
+/**
+ * A tenant's task role, shared by its WordPress service and its one-off task: its own S3 prefixes, its
+ * own access point, and ECS Exec. Nothing of another tenant, and nothing that grows with the tenant count.
+ */
 export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
     const prefix = tenantPrefix(args.tenantId);
     const buckets = [
         { sid: "Assets", arn: args.assetsBucketArn },
-        ...(args.migrationBucketArn === undefined ? [] : [{ sid: "MigrationArtifacts", arn: args.migrationBucketArn }]),
+        { sid: "MigrationArtifacts", arn: args.migrationBucketArn },
     ];
     return document(
         ...buckets.flatMap(({ sid, arn }): PolicyStatement[] => [
@@ -137,18 +144,31 @@ function execStatements(args: { sessionLogGroupArn: Arn; keyArn: Arn }): PolicyS
     ];
 }
 
-export interface MigrationTaskPolicyArgs {
+/**
+ * The ARN pattern of every tenant's database secret in one environment: the name
+ * `bbws/<env>/tenants/<any id>/db` (`tenantDbSecretName` with `*` for the id), then `-??????`. Secrets Manager ends a secret's ARN
+ * with `-` and six random characters (Secrets Manager user guide, "Permissions reference": "appending a
+ * dash and six random alphanumeric characters"), and `-??????` matches exactly those six where `-*`
+ * would also match any longer name that starts the same ("Limiting access to specific secrets").
+ * One pattern, whatever the tenant count: IAM's 10,240 characters of inline policy per role (issue 21).
+ */
+export function tenantDbSecretsArnPattern(region: string, accountId: string, env: string): string {
+    return `arn:aws:secretsmanager:${region}:${accountId}:secret:${tenantDbSecretName(env, "*")}-??????`;
+}
+
+export interface PlatformTaskPolicyArgs {
     readonly migrationBucketArn: Arn;
-    /** Every tenant's database secret: the one-off task migrates whichever tenant it is run for. */
-    readonly databaseSecretArns: Arn[];
+    /** `tenantDbSecretsArnPattern`: the platform task reads whichever tenant's secret a run names. */
+    readonly tenantDbSecretsArnPattern: string;
     readonly keyArn: Arn;
 }
 
 /**
- * The one-off migration task's role. It is an operator's tool that spans tenants by design, which is
- * why it is a separate task definition and never attached to a tenant's service.
+ * The platform one-off task's role (`bbws-migration-task-<env>`). It is an operator's tool that spans
+ * tenants by design (a tenant's MySQL user is created with the master secret, which its execution role
+ * resolves), which is why it is a separate task definition and never attached to a tenant's service.
  */
-export function migrationTaskPolicy(args: MigrationTaskPolicyArgs): PolicyDocument {
+export function platformTaskPolicy(args: PlatformTaskPolicyArgs): PolicyDocument {
     return document(
         { Sid: "ListArtifacts", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.migrationBucketArn },
         {
@@ -157,7 +177,12 @@ export function migrationTaskPolicy(args: MigrationTaskPolicyArgs): PolicyDocume
             Action: ["s3:GetObject", "s3:PutObject"],
             Resource: objectsUnder(args.migrationBucketArn, ""),
         },
-        { Sid: "ReadDatabaseSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.databaseSecretArns },
+        {
+            Sid: "ReadTenantDatabaseSecrets",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue"],
+            Resource: args.tenantDbSecretsArnPattern,
+        },
         { Sid: "UseDataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.keyArn },
     );
 }

@@ -1,7 +1,8 @@
 /**
- * ECS layer (phase `ecs`): the cluster, the load balancer, the roles, and one WordPress service per
- * tenant, plus the one-off migration task. It takes plain inputs from the network, data and storage
- * layers (the storage layer owns the image repositories) so it can be built and tested on its own.
+ * ECS layer (phase `ecs`): the cluster, the load balancer, the roles, one WordPress service per
+ * tenant, and the one-off tasks `npm run task` runs (one per tenant, one for the platform). It takes
+ * plain inputs from the network, data and storage layers (the storage layer owns the image
+ * repositories) so it can be built and tested on its own.
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,9 +10,16 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
 import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WP_CONTENT_PATH } from "../src/images";
-import { REDIS_PORT } from "./data";
+import { REDIS_PORT, tenantDbSecretName } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
-import { executionRolePolicy, migrationTaskPolicy, PolicyDocument, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
+import {
+    executionRolePolicy,
+    platformTaskPolicy,
+    PolicyDocument,
+    tenantDbSecretsArnPattern,
+    tenantPrefix,
+    tenantTaskPolicy,
+} from "./ecs-policies";
 
 type In<T> = pulumi.Input<T>;
 
@@ -55,14 +63,18 @@ export interface EcsLayerArgs {
     /** The tasks' subnets (no public IPs). */
     readonly privateSubnetIds: In<string[]>;
     readonly loadBalancerSecurityGroupId: In<string>;
-    /** Each tenant's task security group, by tenant id. */
+    /** Each tenant's task security group, by tenant id: its service's tasks and its one-off tasks run in it. */
     readonly tenantSecurityGroupIds: Readonly<Record<string, In<string>>>;
+    /** The platform one-off task's group, which the database and cache groups admit. */
+    readonly platformTaskSecurityGroupId: In<string>;
 
     // From the data layer.
     /** The data key: encrypts logs, secrets and ECS Exec sessions. */
     readonly keyArn: In<string>;
     readonly dbWriterEndpoint: In<string>;
     readonly dbPort: In<number>;
+    /** The RDS-managed secret of the master user (JSON with `username` and `password`): the platform task's login. */
+    readonly masterSecretArn: In<string>;
     readonly redisPrimaryEndpoint: In<string>;
     /** The secret holding the Redis AUTH token (the whole secret string). */
     readonly redisAuthSecretArn: In<string>;
@@ -162,8 +174,63 @@ export const MYSQL_CLIENT_TLS_ENV = [
     { name: "DB_SSL_CA", value: RDS_CA_BUNDLE_PATH },
 ] as const;
 
-/** Size of the one-off migration task: enough for mysqldump and wp-cli on a large site. */
+/** Size of every one-off task (platform and tenant): enough for mysqldump and wp-cli on a large site. */
 export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
+
+/** The container of every one-off task, the one `npm run task` overrides (`command`, environment). */
+export const ONE_OFF_CONTAINER_NAME = "migration";
+
+/**
+ * The awslogs stream prefix of every one-off task: its stream is `one-off/migration/<task id>`
+ * (ECS developer guide, "Using the awslogs log driver": `prefix-name/container-name/ecs-task-id`), apart
+ * from the `wordpress/…` and sidecar `migration/…` streams in the same tenant log group.
+ */
+export const ONE_OFF_LOG_STREAM_PREFIX = "one-off";
+
+/**
+ * Environment the bbws/migration image's clients read: `mysql`/`mysqldump` (host, port and the TLS
+ * settings of {@link MYSQL_CLIENT_TLS_ENV}) and `redis-cli` (host, port, and `REDIS_SCHEME=tls`: the
+ * replication group refuses plain connections, so the image passes `--tls`). Users and passwords are
+ * added by each task, passwords as `secrets`.
+ */
+export function clientEnvironment(db: { host: In<string>; port: In<number> }, redisHost: In<string>) {
+    return [
+        { name: "DB_HOST", value: db.host },
+        { name: "DB_PORT", value: pulumi.interpolate`${db.port}` },
+        ...MYSQL_CLIENT_TLS_ENV,
+        { name: "REDIS_HOST", value: redisHost },
+        { name: "REDIS_PORT", value: String(REDIS_PORT) },
+        { name: "REDIS_SCHEME", value: "tls" },
+    ];
+}
+
+/**
+ * What `npm run task` needs to run one one-off task (the stack output `ecs.oneOffTasks`, issue 15's
+ * contract): `RunTask` with this task definition in the private subnets with these groups and no
+ * public IP, then the log stream `<logStreamPrefix>/<containerName>/<task id>` in `logGroupName`.
+ */
+export interface OneOffTask {
+    /** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`, the revision this rollout registered. */
+    readonly taskDefinitionArn: pulumi.Output<string>;
+    /** The container to override: {@link ONE_OFF_CONTAINER_NAME}. */
+    readonly containerName: string;
+    /** Groups the database, cache (and for a tenant, file-system) groups admit. */
+    readonly securityGroupIds: pulumi.Output<string>[];
+    readonly logGroupName: pulumi.Output<string>;
+    /** {@link ONE_OFF_LOG_STREAM_PREFIX}. */
+    readonly logStreamPrefix: string;
+}
+
+/** Every one-off task of the environment and where they run. */
+export interface OneOffTasks {
+    readonly clusterArn: pulumi.Output<string>;
+    /** The private subnets: tasks run there with `assignPublicIp` DISABLED. */
+    readonly subnetIds: pulumi.Output<string[]>;
+    /** `--platform`: spans tenants (a tenant's MySQL user, the connectivity check). */
+    readonly platform: OneOffTask;
+    /** By tenant id. */
+    readonly tenants: Readonly<Record<string, OneOffTask>>;
+}
 
 /** The target group inputs whose change makes AWS replace the group (terraform-provider-aws internal/service/elbv2/target_group.go: ForceNew). */
 export interface TargetGroupIdentity {
@@ -248,8 +315,10 @@ export class EcsLayer extends pulumi.ComponentResource {
     readonly targetGroupArns: Readonly<Record<string, pulumi.Output<string>>>;
     readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Output<string>>>;
     readonly logGroupNames: Readonly<Record<string, pulumi.Output<string>>>;
-    /** The one-off task the driver runs for migrations instead of long ECS Exec sessions. */
+    /** The platform one-off task (`bbws-migration-<env>`); `oneOffTasks.platform` says how to run it. */
     readonly migrationTaskDefinitionArn: pulumi.Output<string>;
+    /** The one-off tasks `npm run task` runs instead of long ECS Exec sessions. */
+    readonly oneOffTasks: OneOffTasks;
 
     constructor(name: string, args: EcsLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:ecs:EcsLayer", name, {}, opts);
@@ -270,12 +339,14 @@ export class EcsLayer extends pulumi.ComponentResource {
         const targetGroupArns: Record<string, pulumi.Output<string>> = {};
         const targetGroupArnSuffixes: Record<string, pulumi.Output<string>> = {};
         const logGroupNames: Record<string, pulumi.Output<string>> = {};
+        const tenantOneOffTasks: Record<string, OneOffTask> = {};
         for (const tenant of args.tenants) {
             const site = this.createTenant(name, args, tenant, registry, cluster, lb);
             services[tenant.id] = site.service.name;
             targetGroupArns[tenant.id] = site.targetGroup.arn;
             targetGroupArnSuffixes[tenant.id] = site.targetGroup.arnSuffix;
             logGroupNames[tenant.id] = site.logGroup.name;
+            tenantOneOffTasks[tenant.id] = site.oneOffTask;
         }
 
         this.clusterName = cluster.cluster.name;
@@ -286,7 +357,14 @@ export class EcsLayer extends pulumi.ComponentResource {
         this.targetGroupArns = targetGroupArns;
         this.targetGroupArnSuffixes = targetGroupArnSuffixes;
         this.logGroupNames = logGroupNames;
-        this.migrationTaskDefinitionArn = this.createMigrationTask(name, args, registry).arn;
+        const platformTask = this.createMigrationTask(name, args, registry);
+        this.migrationTaskDefinitionArn = platformTask.taskDefinitionArn;
+        this.oneOffTasks = {
+            clusterArn: cluster.cluster.arn,
+            subnetIds: pulumi.output(args.privateSubnetIds),
+            platform: platformTask,
+            tenants: tenantOneOffTasks,
+        };
 
         this.registerOutputs({
             clusterName: this.clusterName,
@@ -298,6 +376,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             targetGroupArnSuffixes: this.targetGroupArnSuffixes,
             logGroupNames: this.logGroupNames,
             migrationTaskDefinitionArn: this.migrationTaskDefinitionArn,
+            oneOffTasks: this.oneOffTasks,
         });
     }
 
@@ -428,7 +507,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 accessPointArn: accessPoint.arn,
                 keyArn: args.keyArn,
                 sessionLogGroupArn: cluster.sessionLogGroup.arn,
-                migrationBucketArn: tenant.migrationSidecar ? args.migrationBucket.arn : undefined,
+                migrationBucketArn: args.migrationBucket.arn,
             }),
         );
 
@@ -454,7 +533,26 @@ export class EcsLayer extends pulumi.ComponentResource {
             { name: "WP_REDIS_PREFIX", value: `${id}:` },
         ];
         const redisPassword = { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn };
+        const saltSecrets = WORDPRESS_SALT_KEYS.map((key) => ({
+            name: `WORDPRESS_${key}`,
+            valueFrom: pulumi.interpolate`${salts.arn}:${key}::`,
+        }));
+        const migration = [
+            { name: "TENANT_ID", value: id },
+            { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
+            { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
+        ];
         const wpContent = [{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }];
+        const volumes = [
+            {
+                name: "wp-content",
+                efsVolumeConfiguration: {
+                    fileSystemId: args.fileSystemId,
+                    transitEncryption: "ENABLED",
+                    authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
+                },
+            },
+        ];
         const logs = (streamPrefix: string) => ({
             logDriver: "awslogs",
             options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix },
@@ -479,14 +577,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                     startPeriod: 60,
                 },
                 environment: [...database, ...redis],
-                secrets: [
-                    dbPassword,
-                    redisPassword,
-                    ...WORDPRESS_SALT_KEYS.map((key) => ({
-                        name: `WORDPRESS_${key}`,
-                        valueFrom: pulumi.interpolate`${salts.arn}:${key}::`,
-                    })),
-                ],
+                secrets: [dbPassword, redisPassword, ...saltSecrets],
                 mountPoints: wpContent,
                 logConfiguration: logs("wordpress"),
             },
@@ -499,14 +590,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 essential: false,
                 privileged: false,
                 linuxParameters: { initProcessEnabled: true },
-                environment: [
-                    ...database,
-                    ...redis,
-                    ...MYSQL_CLIENT_TLS_ENV,
-                    { name: "TENANT_ID", value: id },
-                    { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
-                    { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
-                ],
+                environment: [...database, ...redis, ...MYSQL_CLIENT_TLS_ENV, ...migration],
                 secrets: [dbPassword, redisPassword],
                 mountPoints: wpContent,
                 logConfiguration: logs("migration"),
@@ -524,16 +608,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
-                volumes: [
-                    {
-                        name: "wp-content",
-                        efsVolumeConfiguration: {
-                            fileSystemId: args.fileSystemId,
-                            transitEncryption: "ENABLED",
-                            authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
-                        },
-                    },
-                ],
+                volumes,
                 containerDefinitions: pulumi.jsonStringify(containers),
             },
             { parent: this },
@@ -653,7 +728,69 @@ export class EcsLayer extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        return { service, targetGroup, logGroup };
+
+        // Its own task definition, because RunTask cannot change volumes: a task's overrides are
+        // containers, cpu, memory, ephemeral storage and the two roles (ECS API reference, TaskOverride),
+        // so only a definition of the tenant's own can mount its access point. The service's two roles,
+        // not two more: their grants are exactly the tenant's, and IAM holds 1,000 roles per account (issue 21).
+        const oneOffTask = new aws.ecs.TaskDefinition(
+            `${tn}-migration`,
+            {
+                family: bbwsName(env, `migration-${id}`),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                cpu: String(MIGRATION_TASK_SIZE.cpu),
+                memory: String(MIGRATION_TASK_SIZE.memory),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes,
+                containerDefinitions: pulumi.jsonStringify([
+                    {
+                        name: ONE_OFF_CONTAINER_NAME,
+                        // The tenant's tag: wp-cli runs the WordPress core its site runs.
+                        image: pulumi.interpolate`${registry.migration.repositoryUrl}:${tenant.imageTag}`,
+                        essential: true,
+                        privileged: false,
+                        // PID 1 passes StopTask's SIGTERM on to the command and reaps what it leaves.
+                        linuxParameters: { initProcessEnabled: true },
+                        environment: [
+                            // wp-cli loads the same wp-config.php and object-cache drop-in as WordPress.
+                            ...database,
+                            ...redis,
+                            ...clientEnvironment({ host: args.dbWriterEndpoint, port: args.dbPort }, args.redisPrimaryEndpoint),
+                            { name: "DB_USER", value: dbSecret.username },
+                            { name: "DB_NAME", value: dbSecret.database },
+                            { name: "REDIS_PREFIX", value: `${id}:` },
+                            ...migration,
+                        ],
+                        secrets: [
+                            dbPassword,
+                            redisPassword,
+                            ...saltSecrets,
+                            { name: "DB_PASSWORD", valueFrom: dbPassword.valueFrom },
+                            { name: "REDIS_PASSWORD", valueFrom: redisPassword.valueFrom },
+                        ],
+                        mountPoints: wpContent,
+                        logConfiguration: logs(ONE_OFF_LOG_STREAM_PREFIX),
+                    },
+                ]),
+                tags: { Tenant: id },
+            },
+            { parent: this },
+        );
+        return {
+            service,
+            targetGroup,
+            logGroup,
+            oneOffTask: {
+                taskDefinitionArn: oneOffTask.arn,
+                containerName: ONE_OFF_CONTAINER_NAME,
+                securityGroupIds: [pulumi.output(args.tenantSecurityGroupIds[id])],
+                logGroupName: logGroup.name,
+                logStreamPrefix: ONE_OFF_LOG_STREAM_PREFIX,
+            } satisfies OneOffTask,
+        };
     }
 
     /** One secret per tenant with its WordPress keys and salts, generated once and kept in state as secrets. */
@@ -696,10 +833,14 @@ export class EcsLayer extends pulumi.ComponentResource {
         return secret;
     }
 
-    private createMigrationTask(name: string, args: EcsLayerArgs, registry: Registry): aws.ecs.TaskDefinition {
+    /**
+     * The platform one-off task, `bbws-migration-<env>`: the master user and the Redis AUTH token as
+     * `secrets`, and a role that reads any tenant's database secret by name through one ARN pattern, so
+     * nothing in it grows with the tenant count.
+     */
+    private createMigrationTask(name: string, args: EcsLayerArgs, registry: Registry): OneOffTask {
         const { env } = args;
         const logGroup = this.logGroup(`${name}-migration-logs`, args, "_migration");
-        const secretArns = args.tenants.map((t) => args.tenantDbSecrets[t.id].arn);
         const executionRole = this.role(
             `${name}-migration-execution-role`,
             args,
@@ -707,7 +848,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             executionRolePolicy({
                 repositoryArns: [registry.migration.arn],
                 logGroupArns: [logGroup.arn],
-                secretArns: [],
+                secretArns: [args.masterSecretArn, args.redisAuthSecretArn],
                 keyArn: args.keyArn,
             }),
         );
@@ -715,13 +856,13 @@ export class EcsLayer extends pulumi.ComponentResource {
             `${name}-migration-task-role`,
             args,
             bbwsName(env, "migration-task"),
-            migrationTaskPolicy({
+            platformTaskPolicy({
                 migrationBucketArn: args.migrationBucket.arn,
-                databaseSecretArns: secretArns,
+                tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(args.region, args.accountId, env),
                 keyArn: args.keyArn,
             }),
         );
-        return new aws.ecs.TaskDefinition(
+        const taskDefinition = new aws.ecs.TaskDefinition(
             `${name}-migration-task`,
             {
                 family: bbwsName(env, "migration"),
@@ -734,30 +875,31 @@ export class EcsLayer extends pulumi.ComponentResource {
                 taskRoleArn: taskRole.arn,
                 containerDefinitions: pulumi.jsonStringify([
                     {
-                        name: "migration",
+                        name: ONE_OFF_CONTAINER_NAME,
                         image: pulumi.interpolate`${registry.migration.repositoryUrl}:${args.ecs.imageTag}`,
                         essential: true,
                         privileged: false,
+                        linuxParameters: { initProcessEnabled: true },
                         environment: [
-                            { name: "DB_HOST", value: args.dbWriterEndpoint },
-                            { name: "DB_PORT", value: pulumi.interpolate`${args.dbPort}` },
-                            ...MYSQL_CLIENT_TLS_ENV,
+                            ...clientEnvironment({ host: args.dbWriterEndpoint, port: args.dbPort }, args.redisPrimaryEndpoint),
                             { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },
-                            // Each tenant's database secret by ARN, never a value: the task reads the one of the
-                            // tenant it is run for.
-                            {
-                                name: "TENANT_DB_ARNS",
-                                value: pulumi.jsonStringify(
-                                    Object.fromEntries(args.tenants.map((t) => [t.id, args.tenantDbSecrets[t.id].arn])),
-                                ),
-                            },
+                            // printf format of a tenant's secret name; the role reads any tenant's. Named without
+                            // "SECRET": it is a name, and ecs-8 flags that word in `environment`.
+                            { name: "TENANT_DB_LOOKUP_FORMAT", value: tenantDbSecretName(env, "%s") },
+                        ],
+                        // RDS keeps the master user's `username` and `password` in its secret (Aurora user guide,
+                        // "Password management with Amazon RDS and AWS Secrets Manager").
+                        secrets: [
+                            { name: "DB_USER", valueFrom: pulumi.interpolate`${args.masterSecretArn}:username::` },
+                            { name: "DB_PASSWORD", valueFrom: pulumi.interpolate`${args.masterSecretArn}:password::` },
+                            { name: "REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
                         ],
                         logConfiguration: {
                             logDriver: "awslogs",
                             options: {
                                 "awslogs-group": logGroup.name,
                                 "awslogs-region": args.region,
-                                "awslogs-stream-prefix": "migration",
+                                "awslogs-stream-prefix": ONE_OFF_LOG_STREAM_PREFIX,
                             },
                         },
                     },
@@ -765,6 +907,13 @@ export class EcsLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        return {
+            taskDefinitionArn: taskDefinition.arn,
+            containerName: ONE_OFF_CONTAINER_NAME,
+            securityGroupIds: [pulumi.output(args.platformTaskSecurityGroupId)],
+            logGroupName: logGroup.name,
+            logStreamPrefix: ONE_OFF_LOG_STREAM_PREFIX,
+        };
     }
 
     /**

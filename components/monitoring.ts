@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import type { MonitoringConfig } from "../src/config";
 import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds } from "./alarms";
 import { dashboardBody } from "./dashboard";
-import { eventRuleSpecs } from "./events";
+import { eventRuleSpecs, GLOBAL_EVENTS_REGION } from "./events";
 import { denyInsecureTransport } from "./shared";
 
 export interface MonitoringTenant {
@@ -141,6 +141,11 @@ function publisherStatement(
     };
 }
 
+/** The ARN of the account's default event bus in `region`, where the forwarders deliver. */
+export function homeEventBusArn(region: string, accountId: string): string {
+    return `arn:aws:events:${region}:${accountId}:event-bus/default`;
+}
+
 /** Budget notifications: the actual spend nearing the amount, and a forecast over it. */
 export const BUDGET_NOTIFICATIONS = [
     { notificationType: "ACTUAL", threshold: 80 },
@@ -183,7 +188,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         checkOnePerTenant(args);
         super("bbws:monitoring:MonitoringLayer", name, {}, opts);
         const tenantIds = args.tenants.map((t) => t.id);
-        const { env, accountId, monitoring } = args;
+        const { env, monitoring } = args;
 
         const topics = this.createTopics(name, args);
         this.alertsTopicArn = topics.alerts.arn;
@@ -210,32 +215,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 }).name,
         );
 
-        for (const rule of eventRuleSpecs({
-            region: args.region,
-            accountId,
-            clusterName: args.clusterName,
-            auroraClusterIdentifier: args.auroraClusterIdentifier,
-            backupVaultName: args.backupVaultName,
-        })) {
-            const eventRule = new aws.cloudwatch.EventRule(
-                `${name}-${rule.what}`,
-                {
-                    name: monitoringName(env, rule.what),
-                    description: rule.description,
-                    eventPattern: pulumi.jsonStringify(rule.pattern),
-                },
-                { parent: this },
-            );
-            new aws.cloudwatch.EventTarget(
-                `${name}-${rule.what}-target`,
-                {
-                    rule: eventRule.name,
-                    targetId: `bbws-${rule.topic}`,
-                    arn: topics[rule.topic].arn,
-                },
-                { parent: this },
-            );
-        }
+        this.createEventRules(name, args, topics);
 
         new aws.budgets.Budget(
             `${name}-budget`,
@@ -293,6 +273,78 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             dashboardName: this.dashboardName,
             alarmNames: this.alarmNames,
         });
+    }
+
+    /**
+     * The rules of components/events.ts with their targets. Rules in us-east-1 forward to this
+     * environment's default event bus through a role that may only put events there; everything
+     * else targets a topic. The forwarders use the stack's own provider with a per-resource
+     * `region` (@pulumi/aws 7), so `aws:allowedAccountIds` and the default tags apply to them too.
+     */
+    private createEventRules(name: string, args: MonitoringLayerArgs, topics: Record<AlarmTopic, aws.sns.Topic>): void {
+        const { env, region, accountId } = args;
+        const specs = eventRuleSpecs({
+            region,
+            accountId,
+            clusterName: args.clusterName,
+            auroraClusterIdentifier: args.auroraClusterIdentifier,
+            backupVaultName: args.backupVaultName,
+        });
+        const homeBusArn = homeEventBusArn(region, accountId);
+        const forwarder = specs.some((s) => s.target === "home-event-bus") ? this.createForwarderRole(name, env, homeBusArn) : undefined;
+        for (const rule of specs) {
+            const placement = rule.region ? { region: rule.region } : {};
+            const eventRule = new aws.cloudwatch.EventRule(
+                `${name}-${rule.what}`,
+                {
+                    name: monitoringName(env, rule.what),
+                    description: rule.description,
+                    eventPattern: pulumi.jsonStringify(rule.pattern),
+                    ...placement,
+                },
+                { parent: this },
+            );
+            new aws.cloudwatch.EventTarget(
+                `${name}-${rule.what}-target`,
+                {
+                    rule: eventRule.name,
+                    ...placement,
+                    ...(rule.target === "home-event-bus"
+                        ? { targetId: "bbws-home-bus", arn: homeBusArn, roleArn: forwarder!.arn }
+                        : { targetId: `bbws-${rule.target}`, arn: topics[rule.target].arn }),
+                },
+                { parent: this },
+            );
+        }
+    }
+
+    /** The role EventBridge assumes to put forwarded events on the home region's default bus, and nowhere else. */
+    private createForwarderRole(name: string, env: string, homeBusArn: string): aws.iam.Role {
+        const role = new aws.iam.Role(
+            `${name}-events-forwarder`,
+            {
+                name: monitoringName(env, "events-forwarder"),
+                description: `BBWS ${env}: lets EventBridge rules in ${GLOBAL_EVENTS_REGION} put events on the environment's default event bus`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+            },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-events-forwarder-put-events`,
+            {
+                role: role.name,
+                name: "put-events-on-home-bus",
+                policy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: homeBusArn }],
+                }),
+            },
+            { parent: this },
+        );
+        return role;
     }
 
     /**

@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig } from "../src/config";
 import { formatCidr, parseCidr } from "../src/config";
+import { REDIS_PORT } from "./data";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 
 export interface NetworkTenant {
@@ -29,6 +30,11 @@ export interface SecurityGroupIds {
     readonly cache: pulumi.Output<string>;
     readonly fileSystem: pulumi.Output<string>;
     readonly endpoints: pulumi.Output<string>;
+    /**
+     * The platform one-off task (`bbws-migration-<env>`, run with `--platform`): MySQL and Redis like a
+     * tenant's tasks, no file system, no load balancer. Tenant one-off tasks run in their tenant's group.
+     */
+    readonly platformTask: pulumi.Output<string>;
 }
 
 /** Interface endpoints the tasks need so image pulls, logs and secrets stay off the NAT gateway. */
@@ -194,6 +200,8 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+        // A description change replaces the group (automation/replacement.ts), which its data store still
+        // uses: the data tier's groups keep theirs though the platform one-off task reaches them too.
         const alb = group("alb", "BBWS load balancer: HTTPS and HTTP from the internet");
         const database = group("database", "BBWS Aurora MySQL: 3306 from tenant tasks only");
         const cache = group("cache", "BBWS ElastiCache Redis: 6379 from tenant tasks only");
@@ -235,12 +243,36 @@ export class NetworkLayer extends pulumi.ComponentResource {
             description: "HTTPS from inside the VPC",
         });
 
-        // Only tenant tasks reach the data tier, each rule naming the tenant's own group.
+        // Only task groups reach the data tier, each rule naming the task's own group: every tenant's
+        // group reaches all three, the platform one-off task's group the database and the cache only.
         const backends = [
             { role: "database", group: database, port: 3306, protocol: "MySQL" },
-            { role: "cache", group: cache, port: 6379, protocol: "Redis" },
+            { role: "cache", group: cache, port: REDIS_PORT, protocol: "Redis" },
             { role: "efs", group: fileSystem, port: 2049, protocol: "NFS" },
         ];
+        /** HTTPS out to AWS APIs, and each backend's port to its group and in from `source` on its side. */
+        const admit = (source: string, sg: aws.ec2.SecurityGroup, reached: typeof backends, from: string) => {
+            egress(`${source}-https-out`, sg, {
+                cidrIpv4: "0.0.0.0/0",
+                fromPort: 443,
+                toPort: 443,
+                description: "HTTPS to AWS APIs, registries and WordPress updates",
+            });
+            for (const { role, group: target, port: p, protocol } of reached) {
+                egress(`${source}-to-${role}`, sg, {
+                    referencedSecurityGroupId: target.id,
+                    fromPort: p,
+                    toPort: p,
+                    description: `${protocol} to the ${role} group`,
+                });
+                ingress(`${role}-from-${source}`, target, {
+                    referencedSecurityGroupId: sg.id,
+                    fromPort: p,
+                    toPort: p,
+                    description: `${protocol} from ${from}`,
+                });
+            }
+        };
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
             const sg = new aws.ec2.SecurityGroup(
@@ -268,28 +300,17 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 toPort: port,
                 description: `To tenant ${t} tasks on port ${port}`,
             });
-            egress(`tenant-${t}-https-out`, sg, {
-                cidrIpv4: "0.0.0.0/0",
-                fromPort: 443,
-                toPort: 443,
-                description: "HTTPS to AWS APIs, registries and WordPress updates",
-            });
-            for (const backend of backends) {
-                const { role, group: target, port: p, protocol } = backend;
-                egress(`tenant-${t}-to-${role}`, sg, {
-                    referencedSecurityGroupId: target.id,
-                    fromPort: p,
-                    toPort: p,
-                    description: `${protocol} to the ${role} group`,
-                });
-                ingress(`${role}-from-tenant-${t}`, target, {
-                    referencedSecurityGroupId: sg.id,
-                    fromPort: p,
-                    toPort: p,
-                    description: `${protocol} from tenant ${t} tasks`,
-                });
-            }
+            admit(`tenant-${t}`, sg, backends, `tenant ${t} tasks`);
         }
+        // One group for the platform task whatever the tenant count: one more rule on the database and
+        // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
+        const platformTask = group("platform-task", "BBWS platform one-off tasks: MySQL and Redis out, nothing in");
+        admit(
+            "platform-task",
+            platformTask,
+            backends.filter((b) => b.role !== "efs"),
+            "the platform one-off task",
+        );
         this.tenantSecurityGroupIds = tenantGroups;
         this.securityGroupIds = {
             loadBalancer: alb.id,
@@ -297,6 +318,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
             cache: cache.id,
             fileSystem: fileSystem.id,
             endpoints: endpoints.id,
+            platformTask: platformTask.id,
         };
 
         this.createEndpoints(name, env, args, vpc, endpoints);

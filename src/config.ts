@@ -399,6 +399,13 @@ const monitoringSchema = z
         budgetMonthlyUsd: z.number().positive(),
         /** A cross-region Aurora replica exists (DR): adds the replication-lag alarm. */
         drReplica: z.boolean().default(false),
+        /**
+         * Whether `npm run verify` fails (true) or only warns (false) when the account lacks a logging
+         * multi-region CloudTrail trail, Security Hub or an enabled GuardDuty detector in the stack's
+         * region, or when the credentials may not read them. The platform does not own these services;
+         * an environment that goes live must not run without them. Default true; dev opts out.
+         */
+        requireAccountSecurityServices: z.boolean().default(true),
     })
     .strict();
 

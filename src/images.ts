@@ -30,15 +30,16 @@ export type Platform = "linux/amd64" | "linux/arm64";
 export const PLATFORM_OF: Readonly<Record<CpuArchitecture, Platform>> = { X86_64: "linux/amd64", ARM64: "linux/arm64" };
 
 /**
- * The one-off migration task's architecture (components/ecs.ts uses this constant): X86_64, so the
- * operators' tools run on the architecture they are built and tested on, whatever the tenants run.
+ * The one-off tasks' architecture, the platform's and every tenant's (components/ecs.ts uses this
+ * constant): X86_64, so the operators' tools run on the architecture they are built and tested on,
+ * whatever the tenants run.
  */
 export const MIGRATION_TASK_ARCHITECTURE: CpuArchitecture = "X86_64";
 
 /** Who pulls an image for one platform. */
 export interface PlatformNeed {
     readonly platform: Platform;
-    /** E.g. `tenant tutorhub`, `tenant tutorhub (migration sidecar)`, `the one-off migration task`. */
+    /** E.g. `tenant tutorhub`, `tenant tutorhub (migration sidecar)`, `tenant tutorhub (one-off task)`, `the one-off migration task`. */
     readonly neededBy: readonly string[];
 }
 
@@ -61,8 +62,9 @@ export function repositoryUrl(accountId: string, region: string, repository: str
  * Every image a config's ECS layer pulls, once each, in a stable order (repository, then tag), with
  * the platforms it is pulled for: each tenant's `bbws/wordpress:<tenant.imageTag>` for the tenant's
  * `architecture`, `bbws/migration:<tenant.imageTag>` for a tenant with `migrationSidecar` (a sidecar
- * runs in its tenant's task, so on its architecture), and `bbws/migration:<ecs.imageTag>` for the
- * one-off migration task ({@link MIGRATION_TASK_ARCHITECTURE}).
+ * runs in its tenant's task, so on its architecture), each tenant's `bbws/migration:<tenant.imageTag>`
+ * for its one-off task, and `bbws/migration:<ecs.imageTag>` for the platform's one-off migration task
+ * (both one-off tasks on {@link MIGRATION_TASK_ARCHITECTURE}).
  */
 export function requiredImages(cfg: Pick<PlatformConfig, "ecs" | "tenants">): RequiredImage[] {
     const needs = new Map<string, { repository: string; tag: string; neededBy: string[]; platforms: Map<Platform, string[]> }>();
@@ -78,6 +80,7 @@ export function requiredImages(cfg: Pick<PlatformConfig, "ecs" | "tenants">): Re
     for (const tenant of cfg.tenants) {
         need("wordpress", tenant.imageTag, tenant.architecture, `tenant ${tenant.id}`);
         if (tenant.migrationSidecar) need("migration", tenant.imageTag, tenant.architecture, `tenant ${tenant.id} (migration sidecar)`);
+        need("migration", tenant.imageTag, MIGRATION_TASK_ARCHITECTURE, `tenant ${tenant.id} (one-off task)`);
     }
     need("migration", cfg.ecs.imageTag, MIGRATION_TASK_ARCHITECTURE, "the one-off migration task");
     return [...needs.values()]

@@ -66,9 +66,11 @@ export function createPlatform(cfg: PlatformConfig) {
         privateSubnetIds: network.privateSubnetIds,
         loadBalancerSecurityGroupId: network.securityGroupIds.loadBalancer,
         tenantSecurityGroupIds: network.tenantSecurityGroupIds,
+        platformTaskSecurityGroupId: network.securityGroupIds.platformTask,
         keyArn: data.keyArn,
         dbWriterEndpoint: data.writerEndpoint,
         dbPort: data.port,
+        masterSecretArn: data.masterSecretArn,
         redisPrimaryEndpoint: data.redisPrimaryEndpoint,
         redisAuthSecretArn: data.redisAuthSecretArn,
         tenantDbSecrets: data.tenantSecrets,
@@ -136,6 +138,8 @@ export function createPlatform(cfg: PlatformConfig) {
             loadBalancerArn: ecs.loadBalancerArn,
             loadBalancerDnsName: ecs.loadBalancerDnsName,
             targetGroupArns: ecs.targetGroupArns,
+            /** What `npm run task` runs: cluster, private subnets, and each one-off task (issue 15's contract). */
+            oneOffTasks: ecs.oneOffTasks,
         },
         monitoring: {
             alertsTopicArn: monitoring.alertsTopicArn,

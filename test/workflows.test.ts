@@ -54,8 +54,8 @@ const npmRuns = (wf: Workflow) =>
     );
 
 describe("GitHub Actions workflows", () => {
-    it("has the pull-request, nightly drift and manual rollout workflows", () => {
-        expect(FILES).to.deep.equal(["drift.yml", "pull-request.yml", "rollout.yml"]);
+    it("has the pull-request, nightly drift, manual rollout and one-off task workflows", () => {
+        expect(FILES).to.deep.equal(["drift.yml", "pull-request.yml", "rollout.yml", "task.yml"]);
     });
 
     for (const file of FILES) {
@@ -119,13 +119,13 @@ describe("GitHub Actions workflows", () => {
                         job.steps.some((s) => s.run?.trim() === "npm ci"),
                         `${name} runs npm ci`,
                     ).to.equal(true);
-                    const engineStep = job.steps.findIndex((s) => /npm run (--silent )?(rollout|drift)\b/.test(s.run ?? ""));
+                    const engineStep = job.steps.findIndex((s) => /npm run (--silent )?(rollout|drift|task)\b/.test(s.run ?? ""));
                     if (engineStep < 0) continue;
                     const install = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
                     expect(install, `${name} installs the Pulumi CLI`).to.be.within(0, engineStep - 1);
                     expect(job.steps[install].with).to.deep.equal({ "pulumi-version": "${{ env.PULUMI_VERSION }}" });
                 }
-                if (npmRuns(wf).some((r) => r.script === "rollout" || r.script === "drift")) {
+                if (npmRuns(wf).some((r) => ["rollout", "drift", "task"].includes(r.script))) {
                     const sdk = JSON.parse(
                         fs.readFileSync(path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
                     ).version;
@@ -256,6 +256,46 @@ describe("GitHub Actions workflows", () => {
             });
             expect(step.run).to.contain('approve+=(--approve "$approval")').and.contain('"${approve[@]}"');
             expect((wf as any).concurrency).to.deep.equal({ group: "rollout-${{ inputs.env }}", "cancel-in-progress": false });
+        });
+    });
+
+    describe("one-off task", () => {
+        const wf = workflow("task.yml");
+        const job = wf.jobs.task;
+        const inputs = wf.on.workflow_dispatch.inputs;
+        const step = job.steps.find((s) => /npm run (--silent )?task/.test(s.run ?? ""))!;
+
+        it("asks for an environment from the stack files, a tenant and the command, and runs in that GitHub environment with its deploy role", () => {
+            expect(inputs.env.options).to.deep.equal(listEnvironments(PROJECT_DIR));
+            expect(Object.keys(inputs)).to.include.members(["env", "tenant", "command"]);
+            expect(job.environment).to.equal("${{ inputs.env }}");
+            expect(job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with?.["role-to-assume"]).to.equal(
+                "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+            );
+        });
+
+        it("passes the command as an argv list from a JSON array (no word splitting, no shell), into the shared ledger", () => {
+            expect(step.env).to.include({
+                COMMAND_JSON: "${{ inputs.command }}",
+                TENANT: "${{ inputs.tenant }}",
+                STACK_ENV: "${{ inputs.env }}",
+            });
+            expect(step.run).to.contain(`mapfile -d '' argv`).and.contain('-- "${argv[@]}"').and.contain('--ledger "$ROLLOUT_LEDGER"');
+            expect(step.run).not.to.match(/\$COMMAND_JSON\s*$|read -ra/m);
+        });
+
+        it("writes the exit code and the log tail to the job summary, and exits with the task's code", () => {
+            expect(step.run).to.contain('>> "$GITHUB_STEP_SUMMARY"').and.contain("jq -r '.tail[]'").and.contain('exit "$code"');
+            expect(step.run).to.contain("|| code=$?");
+        });
+
+        it("stops the task inside the deploy role's 2 h session: the default timeout and the job's limit are below it", () => {
+            const roleSeconds = Number(
+                job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with?.["role-duration-seconds"],
+            );
+            expect(roleSeconds).to.equal(7200);
+            expect(inputs.timeout.default).to.equal("100m");
+            expect((job as any)["timeout-minutes"]).to.be.at.most(roleSeconds / 60);
         });
     });
 });

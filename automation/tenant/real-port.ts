@@ -1,10 +1,10 @@
 /**
  * The tenant command's port over the real world: stack outputs and state through the `Engine`, ELB
  * target health, an HTTPS GET, S3 for the archive, git for the stack file's commit; the rollout and
- * the one-off tasks through the commands that own them. What another issue provides and has not
- * landed yet answers with `NotWiredError`, naming it.
+ * the one-off tasks through the commands that own them.
  */
 import { execFile } from "child_process";
+import { randomBytes } from "crypto";
 import * as path from "path";
 import { promisify } from "util";
 import { PHASES, tenantComponentName } from "../../src/phases";
@@ -12,20 +12,8 @@ import type { Engine } from "../engine";
 import { BbwsError, EXIT } from "../errors";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
+import type { LedgerLocation } from "../ledger";
 import type { ArchiveObject, TargetHealth, TenantPort, TenantRolloutRequest, TenantStackOutputs } from "./port";
-
-/** A piece of the tenant command that another issue provides and that is not wired in yet. */
-export class NotWiredError extends BbwsError {
-    constructor(what: string, provider: string) {
-        super(
-            "not-wired",
-            `${what} is not wired into \`npm run tenant\` yet: ${provider} provides it`,
-            EXIT.failed,
-            "wire it in automation/tenant/real-port.ts once it has landed on main, then run the same command again: it resumes at this step",
-        );
-        this.name = "NotWiredError";
-    }
-}
 
 /** The outputs a tenant's steps read, from the stack's outputs (src/program.ts shapes); absent ones stay undefined. */
 export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: string): TenantStackOutputs {
@@ -169,8 +157,20 @@ export async function commitStackFile(file: string, message: string): Promise<st
     return git("rev-parse", "HEAD");
 }
 
-/** The port for a real environment in `region`; rollouts go through `npm run rollout` itself, writing to `ledger` (default: its own). */
-export function realTenantPort(region: string, createEngine: (env: string) => Promise<Engine>, io: Io, ledger?: string): TenantPort {
+/** How long a lifecycle task may run before the runner stops it: a large site's dump and tar. */
+const TASK_TIMEOUT_MS = 2 * 3600_000;
+
+/**
+ * The port for a real environment in `region`: rollouts through `npm run rollout` itself and tasks
+ * through the one-off task runner, both writing to the ledger at `ledgerLocation` (`ledger`, its text).
+ */
+export function realTenantPort(
+    region: string,
+    createEngine: (env: string) => Promise<Engine>,
+    io: Io,
+    ledgerLocation: LedgerLocation,
+    ledger?: string,
+): TenantPort {
     const reads = engineReads(createEngine);
     return {
         ...reads,
@@ -178,8 +178,40 @@ export function realTenantPort(region: string, createEngine: (env: string) => Pr
             const urns = req.allowStatefulDeletes ? await reads.tenantResources(req.env, req.tenant) : [];
             return (await import("../rollout-cli")).main(tenantRolloutArgv(req, urns, ledger), io);
         },
-        runTask: async () => {
-            throw new NotWiredError("running a one-off task", "issue 15's `npm run task` library (automation/task/)");
+        runTask: async (req) => {
+            const [{ createTaskAws }, { readTaskOutputs }, { runOneOffTask }, { abortableSleep }, { askStopOrDetach }, { openLedger }] =
+                await Promise.all([
+                    import("../task/aws"),
+                    import("../task/contract"),
+                    import("../task/runner"),
+                    import("../task/follow"),
+                    import("../task-cli"),
+                    import("../ledger"),
+                ]);
+            const aws = await createTaskAws(region);
+            const engine = await createEngine(req.env);
+            const result = await runOneOffTask(
+                {
+                    aws,
+                    ledger: openLedger(ledgerLocation, (warning) => io.err(`warning: ${warning}`)),
+                    now: Date.now,
+                    sleep: abortableSleep,
+                    randomId: () => randomBytes(3).toString("hex"),
+                    line: (text) => io.err(`  | ${text}`),
+                    progress: (text) => io.err(`  ${text}`),
+                    interrupted: () => askStopOrDetach(io),
+                },
+                {
+                    env: req.env,
+                    target: req.scope,
+                    command: req.command.argv,
+                    environment: req.command.environment,
+                    outputs: readTaskOutputs(await engine.outputs(), req.env),
+                    operator: (await engine.whoAmI()).user,
+                    timeoutMs: TASK_TIMEOUT_MS,
+                },
+            );
+            return { exitCode: result.containerExitCode, taskArn: result.taskArn, stoppedReason: result.stoppedReason };
         },
         waitForHealthyTargets: (targetGroupArn, timeoutMs) => waitForHealthyTargets(region, targetGroupArn, timeoutMs),
         httpGet,

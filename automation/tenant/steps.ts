@@ -22,7 +22,7 @@ import { tenantDatabaseName } from "../../src/config";
 import { PHASES, tenantComponentName } from "../../src/phases";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
-import type { Approval, TenantAction, TenantStepLog, TenantStepRecord } from "../ledger";
+import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
 import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
 import { renderTable } from "../table";
 import type { ArchiveObject, OneOffTaskRequest, TenantPort } from "./port";
@@ -69,7 +69,7 @@ export interface TenantDeps {
     /** Directory with the stack files. */
     readonly projectDir: string;
     readonly port: TenantPort;
-    readonly log: TenantStepLog;
+    readonly log: TenantStepLedger;
     readonly io: Io;
     readonly now: () => number;
     /** Who runs the steps, recorded in each record; asked only once a step is about to run (the backend's user). */
@@ -564,7 +564,7 @@ function problemsOf(err: UsageError): string {
  */
 export async function runTenantCommand(req: TenantRequest, options: TenantRunOptions, deps: TenantDeps): Promise<TenantRunResult> {
     const cfg = loadStackConfig(deps.projectDir, req.env);
-    const history = await deps.log.read(req.env);
+    const history = await deps.log.readTenantSteps(req.env);
     const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
@@ -623,7 +623,7 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
         deps.io.err(`\n[${index + 1}/${steps.length}] ${step.id}: ${step.title}`);
         const started = deps.now();
         const record = (result: TenantStepRecord["result"], extra: Partial<TenantStepRecord>) =>
-            deps.log.append({
+            deps.log.appendTenantStep({
                 v: 1,
                 kind: "tenant-step",
                 at: new Date(deps.now()).toISOString(),

@@ -3,15 +3,18 @@
  * from the default chain (environment, profile, SSO, web identity in CI).
  */
 import * as https from "https";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { EFSClient } from "@aws-sdk/client-efs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
 
 export interface AwsClients {
@@ -25,6 +28,9 @@ export interface AwsClients {
     readonly elbv2: ElasticLoadBalancingV2Client;
     readonly cloudwatch: CloudWatchClient;
     readonly sns: SNSClient;
+    readonly cloudtrail: CloudTrailClient;
+    readonly securityHub: SecurityHubClient;
+    readonly guardDuty: GuardDutyClient;
 }
 
 /**
@@ -45,6 +51,9 @@ export function createClients(region: string): AwsClients {
         elbv2: new ElasticLoadBalancingV2Client(config),
         cloudwatch: new CloudWatchClient(config),
         sns: new SNSClient(config),
+        cloudtrail: new CloudTrailClient(config),
+        securityHub: new SecurityHubClient(config),
+        guardDuty: new GuardDutyClient(config),
     };
 }
 

@@ -22,6 +22,7 @@ const SECURITY_GROUP_ROLES: Readonly<Record<SecurityGroupRole, string>> = {
     cache: "cache",
     fileSystem: "file system",
     endpoints: "endpoints",
+    platformTask: "platform one-off task",
 };
 
 /** The only ports the load balancer may open to the internet. */

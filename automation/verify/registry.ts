@@ -1,6 +1,7 @@
 /** The check pack: every phase's checks, in the order they are reported. */
 import type { PhaseName } from "../../src/phases";
 import type { Check } from "./check";
+import { accountChecks } from "./account";
 import { databaseChecks } from "./database";
 import { ecsChecks } from "./ecs";
 import { monitoringChecks } from "./monitoring";
@@ -12,5 +13,6 @@ export const CHECKS: Readonly<Record<PhaseName, readonly Check[]>> = {
     database: databaseChecks,
     storage: storageChecks,
     ecs: ecsChecks,
-    monitoring: monitoringChecks,
+    // The account's security services are reported with the last phase: going live is when they must be on.
+    monitoring: [...monitoringChecks, ...accountChecks],
 };

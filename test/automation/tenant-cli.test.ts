@@ -8,7 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
-import { NotWiredError, realTenantPort, tenantOutputsOf, tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/real-port";
+import { tenantOutputsOf, tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/real-port";
+import { createDatabaseCommand } from "../../automation/tenant/scripts";
+import { runTaskInput } from "../../automation/task/run-input";
 import type { Engine } from "../../automation/engine";
 import { PROJECT_DIR } from "../support/pulumi";
 import { tempDir } from "../support/temp";
@@ -136,12 +138,32 @@ describe("npm run tenant: the command line", function () {
         ]);
     });
 
-    it("names the issue that provides what is not wired yet: the one-off tasks", async () => {
-        const port = realTenantPort("eu-west-1", noEngine, memoryIo());
-        const task = await port
-            .runTask({ env: "sit", scope: { kind: "platform" }, command: { argv: ["true"], environment: {} }, purpose: "x" })
-            .catch((e) => e);
-        expect(task).to.be.instanceOf(NotWiredError);
-        expect(task.message).to.match(/issue 15's `npm run task` library/);
+    it("a lifecycle task's values reach the container as environment overrides beside BBWS_RUN_ID, its argv untouched", () => {
+        const command = createDatabaseCommand(
+            "newco",
+            "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/newco/db-AbCdEf",
+        );
+        const task = {
+            taskDefinitionArn: "arn:aws:ecs:eu-west-1:815856636111:task-definition/bbws-platform-task-sit:3",
+            containerName: "migration",
+            securityGroupIds: ["sg-1"],
+            logGroupName: "g",
+            logStreamPrefix: "p",
+        };
+        const input = runTaskInput({
+            tasks: { clusterArn: "arn:c", subnetIds: ["subnet-1"], platform: task, tenants: {} },
+            task,
+            command: command.argv,
+            runId: "20261201T090000Z-abcdef",
+            environment: command.environment,
+        });
+        expect(input.overrides?.containerOverrides?.[0]).to.deep.equal({
+            name: "migration",
+            command: [...command.argv],
+            environment: [
+                { name: "BBWS_RUN_ID", value: "20261201T090000Z-abcdef" },
+                ...Object.entries(command.environment).map(([name, value]) => ({ name, value })),
+            ],
+        });
     });
 });

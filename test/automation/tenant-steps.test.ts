@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
-import { openTenantStepLog, TenantStepRecord } from "../../automation/ledger";
+import { FileLedger, TenantStepRecord } from "../../automation/ledger";
 import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
 import { ARCHIVE_FILES } from "../../automation/tenant/scripts";
 import {
@@ -91,7 +91,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
         },
     };
     const ledgerDir = path.join(projectDir, ".rollout");
-    const log = openTenantStepLog({ kind: "file", dir: ledgerDir }, () => undefined);
+    const log = new FileLedger(ledgerDir, () => undefined);
     const stackFile = () => fs.readFileSync(path.join(projectDir, "Pulumi.sit.yaml"), "utf8");
     const run = (req: AddRequest | RemoveRequest, options: Partial<TenantRunOptions> = {}, io = memoryIo()) =>
         runTenantCommand(req, { ...RUN, ...options }, { projectDir, port, log, io, now: () => NOW, operator: async () => "alice" });
@@ -139,7 +139,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(cfg.retiredTenants).to.deep.equal([{ id: "newco", slot: 3, date: "2026-12-01" }]);
         // Only the retired entry remains of the whole round trip.
         expect(w.stackFile()).to.equal(`${original}  bbws:retiredTenants:\n    - id: newco\n      slot: 3\n      date: "2026-12-01"\n`);
-        const records = await w.log.read("sit");
+        const records = await w.log.readTenantSteps("sit");
         expect(records.every((r) => r.operator === "alice" && r.result === "succeeded")).to.equal(true);
         expect(records.find((r) => r.step === "archive")?.data?.archive).to.equal(
             "s3://bbws-migration-artifacts-sit-815856636111/archive/newco/2026-12-01/",
@@ -188,7 +188,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             const steps = req.action === "add" ? ADD_STEPS : REMOVE_STEPS;
             const after = steps.slice(steps.findIndex((s) => s.id === step) + 1).map((s) => s.id);
             expect(first.steps.filter((s) => s.status === "not reached").map((s) => s.step)).to.deep.equal(after);
-            const records = (await w.log.read("sit")).filter((r: TenantStepRecord) => r.action === req.action);
+            const records = (await w.log.readTenantSteps("sit")).filter((r: TenantStepRecord) => r.action === req.action);
             expect(records[records.length - 1]).to.include({ step, tenant: "newco" });
             expect(records[records.length - 1].result).to.be.oneOf(["failed", "refused"]);
 
@@ -286,7 +286,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
                 expect(err.message).to.match(message);
                 expect(w.stackFile()).to.equal(before);
                 expect(w.calls).to.deep.equal([]);
-                expect(await w.log.read("sit")).to.deep.equal([]);
+                expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
             });
         }
 
@@ -335,7 +335,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(text).to.include("GET https://newco.sit.bbws.io/");
         expect(w.stackFile()).to.equal(before);
         expect(w.calls).to.deep.equal([]);
-        expect(await w.log.read("sit")).to.deep.equal([]);
+        expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
 
         await w.run(ADD);
         w.calls.length = 0;

@@ -2,8 +2,9 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import {
     executionRolePolicy,
-    migrationTaskPolicy,
+    platformTaskPolicy,
     PolicyDocument,
+    tenantDbSecretsArnPattern,
     tenantPrefix,
     tenantTaskPolicy,
     TenantTaskPolicyArgs,
@@ -26,14 +27,14 @@ const MIGRATION = "arn:aws:s3:::bbws-migration-artifacts-prod";
 const FILE_SYSTEM = `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-0123456789abcdef0`;
 const accessPoint = (id: string) => `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:access-point/fsap-${id.padEnd(17, "0")}`;
 
-const tenantArgs = (tenantId: string, sidecar = true): TenantTaskPolicyArgs => ({
+const tenantArgs = (tenantId: string): TenantTaskPolicyArgs => ({
     tenantId,
     assetsBucketArn: ASSETS,
     fileSystemArn: FILE_SYSTEM,
     accessPointArn: accessPoint(tenantId),
     keyArn: KEY,
     sessionLogGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/_sessions`,
-    migrationBucketArn: sidecar ? MIGRATION : undefined,
+    migrationBucketArn: MIGRATION,
 });
 
 /** The document as IAM receives it. */
@@ -43,13 +44,13 @@ async function render(doc: PolicyDocument): Promise<Statement[]> {
 
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
-/** IAM's ARN and StringLike matching: `*` matches any run of characters. */
+/** IAM's ARN and StringLike matching: `*` matches any run of characters, `?` any one (IAM user guide, "IAM JSON policy elements: Resource"). */
 function matches(pattern: string, value: string): boolean {
     const re = new RegExp(
         `^${pattern
-            .split("*")
-            .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-            .join(".*")}$`,
+            .split("")
+            .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+            .join("")}$`,
     );
     return re.test(value);
 }
@@ -125,10 +126,14 @@ describe("ecs IAM policies", () => {
             expect(text).not.to.contain(accessPoint(B));
         });
 
-        it("reaches the migration bucket only when the tenant runs the migration sidecar", async () => {
-            const without = await render(tenantTaskPolicy(tenantArgs(A, false)));
-            expect(allows(without, "s3:GetObject", `${MIGRATION}/tenants/${A}/dump.sql.gz`)).to.equal(false);
-            expect(allows(a, "s3:GetObject", `${MIGRATION}/tenants/${A}/dump.sql.gz`)).to.equal(true);
+        it("reads and writes its own prefix of the migration bucket, where `npm run task --stage` puts a run's files for its one-off task", () => {
+            for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+                expect(allows(a, action, `${MIGRATION}/tenants/${A}/20260101T000000Z-1a2b/dump.sql.gz`), action).to.equal(true);
+            }
+            expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": `tenants/${A}/20260101T000000Z-1a2b/` })).to.equal(true);
+            expect(allows(a, "s3:GetObject", `${MIGRATION}/platform/20260101T000000Z-1a2b/users.sql`), "the platform's runs").to.equal(
+                false,
+            );
         });
 
         it("allows the ssmmessages channels ECS Exec needs and logs sessions to the session group only", () => {
@@ -141,6 +146,49 @@ describe("ecs IAM policies", () => {
             expect(
                 allows(a, "logs:PutLogEvents", `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/ecs/bbws-prod/${B}:log-stream:s`),
             ).to.equal(false);
+        });
+    });
+
+    describe("platform one-off task", () => {
+        const secret = (name: string, suffix = "AbC123", env = "prod") =>
+            `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name.replace("<env>", env)}-${suffix}`;
+        let doc: Statement[];
+
+        before(async () => {
+            doc = await render(
+                platformTaskPolicy({
+                    migrationBucketArn: MIGRATION,
+                    tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
+                    keyArn: KEY,
+                }),
+            );
+        });
+
+        // Secrets Manager user guide, "Permissions reference": the ARN ends with '-' and six random characters.
+        it("reads the database secret of any tenant of its environment, by the name the data layer gives it", () => {
+            for (const id of ["aupairhive", "a", "x".repeat(29), "tenant-49"]) {
+                expect(allows(doc, "secretsmanager:GetSecretValue", secret(`bbws/<env>/tenants/${id}/db`, "Xy12Zw")), id).to.equal(true);
+            }
+        });
+
+        it("reads no other secret: salts, the Redis token, the master user, another environment's, a longer name", () => {
+            for (const arn of [
+                secret("bbws/<env>/tenants/aupairhive/wp-salts"),
+                secret("bbws/<env>/redis/auth-token"),
+                secret("rds!cluster-0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+                secret("bbws/<env>/tenants/aupairhive/db", "AbC123", "sit"),
+                // '-??????' is six characters exactly; '-*' would match this ("Limiting access to specific secrets").
+                secret("bbws/<env>/tenants/aupairhive/db-old"),
+            ]) {
+                expect(allows(doc, "secretsmanager:GetSecretValue", arn), arn).to.equal(false);
+            }
+        });
+
+        it("is the same document whatever the tenants: one pattern, not one ARN per tenant (10,240 characters per role, issue 21)", () => {
+            expect(tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod")).to.equal(
+                `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/*/db-??????`,
+            );
+            expect(JSON.stringify(doc)).not.to.contain("aupairhive");
         });
     });
 
@@ -177,7 +225,13 @@ describe("ecs IAM policies", () => {
         const docs = [
             await render(tenantTaskPolicy(tenantArgs("aupairhive"))),
             await render(executionRolePolicy({ repositoryArns: ["arn:r"], logGroupArns: ["arn:l"], secretArns: ["arn:s"], keyArn: KEY })),
-            await render(migrationTaskPolicy({ migrationBucketArn: MIGRATION, databaseSecretArns: ["arn:s"], keyArn: KEY })),
+            await render(
+                platformTaskPolicy({
+                    migrationBucketArn: MIGRATION,
+                    tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
+                    keyArn: KEY,
+                }),
+            ),
         ];
         const unscopable = /^(ecr:GetAuthorizationToken|ssmmessages:\w+|logs:DescribeLogGroups)$/;
         for (const s of docs.flat().filter((st) => list(st.Resource).includes("*"))) {

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fc from "fast-check";
+import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_PARAMETERS, REDIS_PORT } from "../../components/data";
 import {
     EcsLayer,
@@ -11,11 +13,16 @@ import {
     WORDPRESS_CONFIG_EXTRA_ENV,
     WORDPRESS_SALT_KEYS,
     WP_CONTENT_PATH,
+    MIGRATION_TASK_SIZE,
+    ONE_OFF_CONTAINER_NAME,
+    ONE_OFF_LOG_STREAM_PREFIX,
+    RDS_CA_BUNDLE_PATH,
 } from "../../components/ecs";
 import { PLATFORM_OF, REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
 import { CALL_MODELS } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
-import type { PlatformConfig } from "../../src/config";
+import { MAX_TENANTS, PlatformConfig } from "../../src/config";
+import { createPlatform, PlatformOutputs } from "../../src/program";
 import { SECRET_NAME } from "../../src/policy/rules/ecs-8-no-secrets-in-env";
 import { RecordedOptions, recordOptions } from "../support/options";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
@@ -47,9 +54,11 @@ function upstreamFor(
         privateSubnetIds: ["subnet-0b0000000000000b1", "subnet-0b0000000000000b2"],
         loadBalancerSecurityGroupId: "sg-0a1a1a1a1a1a1a1a1",
         tenantSecurityGroupIds: byTenant((_, i) => `sg-0c${String(i).padStart(15, "0")}`),
+        platformTaskSecurityGroupId: "sg-0d1d1d1d1d1d1d1d1",
         keyArn: arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
         dbWriterEndpoint: `bbws-aurora-${cfg.env}.cluster-c9akciq32.${cfg.region}.rds.amazonaws.com`,
         dbPort: 3306,
+        masterSecretArn: arn("secretsmanager", "secret:rds!cluster-0a1b2c3d-4e5f-6789-abcd-ef0123456789-QwErTy"),
         redisPrimaryEndpoint: `master.bbws-redis-${cfg.env}.abc123.euw1.cache.amazonaws.com`,
         redisAuthSecretArn: arn("secretsmanager", `secret:bbws/${cfg.env}/redis/auth-AbCdEf`),
         tenantDbSecrets: byTenant((id) => ({
@@ -502,7 +511,8 @@ describe("ecs layer", () => {
                         .flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c, vars: env(c) })))
                         .filter(({ vars }) => "WORDPRESS_DB_HOST" in vars || "DB_HOST" in vars);
                     const sidecars = cfg.tenants.filter((t) => t.migrationSidecar).length;
-                    expect(connecting.map(({ at }) => at)).to.have.length(cfg.tenants.length + sidecars + 1);
+                    // WordPress and the one-off task of each tenant, the sidecars, the platform one-off task.
+                    expect(connecting.map(({ at }) => at)).to.have.length(2 * cfg.tenants.length + sidecars + 1);
                     if (!requiresTls) return;
                     for (const { at, c, vars } of connecting) {
                         if ("WORDPRESS_DB_HOST" in vars) {
@@ -551,7 +561,9 @@ describe("ecs layer", () => {
                     const wordpressContainers = ofType(resources, T.taskDefinition)
                         .flatMap((td) => containersOf(td).map((c) => ({ at: `${td.name}/${c.name}`, c })))
                         .filter(({ c }) => (c.environment ?? []).some((e) => e.name === "WORDPRESS_CONFIG_EXTRA"));
-                    expect(wordpressContainers).to.have.length(cfg.tenants.length + cfg.tenants.filter((t) => t.migrationSidecar).length);
+                    expect(wordpressContainers).to.have.length(
+                        2 * cfg.tenants.length + cfg.tenants.filter((t) => t.migrationSidecar).length,
+                    );
                     for (const { at, c } of wordpressContainers) {
                         const extra = c.environment!.find((e) => e.name === "WORDPRESS_CONFIG_EXTRA")!.value.split("\n");
                         const given = [...(c.environment ?? []).map((e) => e.name), ...(c.secrets ?? []).map((s) => s.name)].filter((n) =>
@@ -646,15 +658,6 @@ describe("ecs layer", () => {
                     ).to.equal(true);
                 });
 
-                it(`has a one-off bbws-migration-${env} task from bbws/migration that needs no exec session`, () => {
-                    const td = named(resources, "ecs-migration-task");
-                    expect(td.inputs.family).to.equal(`bbws-migration-${env}`);
-                    const [c] = containersOf(td);
-                    expect(c.image).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/bbws/migration:${cfg.ecs.imageTag}`);
-                    expect(c.logConfiguration.options["awslogs-group"]).to.equal(`/aws/ecs/bbws-${env}/_migration`);
-                    expect(td.inputs.volumes ?? []).to.be.empty;
-                });
-
                 it("keeps each tenant's salts in one Secrets Manager secret encrypted with the data key, never in plain state", () => {
                     const secrets = ofType(resources, T.secret);
                     expect(secrets.map((s) => s.inputs.name)).to.have.members(
@@ -662,6 +665,225 @@ describe("ecs layer", () => {
                     );
                     for (const s of secrets) expect(s.inputs.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
                     for (const v of ofType(resources, T.secretVersion)) expect(v.inputs.secretString).to.equal(SECRET_MASK);
+                });
+            });
+
+            /*
+             * Issue 15: `npm run task` runs these with RunTask. RunTask's overrides are containerOverrides, cpu,
+             * memory, ephemeralStorage, executionRoleArn and taskRoleArn (ECS API reference, TaskOverride:
+             * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html): no volumes, so a
+             * tenant's access point can only come from a task definition of the tenant's own.
+             */
+            describe("one-off tasks (npm run task)", () => {
+                const envOf = (c: Container) => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
+                const secretsOf = (c: Container) => Object.fromEntries((c.secrets ?? []).map((s) => [s.name, s.valueFrom]));
+                const oneOff = (id: string) => named(resources, `ecs-${id}-migration`);
+
+                it(`gives each tenant a task definition bbws-migration-<id>-${env}: bbws/migration at the tenant's tag, X86_64, 1 vCPU / 2 GiB, one container`, () => {
+                    for (const tenant of cfg.tenants) {
+                        const td = oneOff(tenant.id);
+                        expect(td.inputs).to.include({
+                            family: `bbws-migration-${tenant.id}-${env}`,
+                            networkMode: "awsvpc",
+                            cpu: String(MIGRATION_TASK_SIZE.cpu),
+                            memory: String(MIGRATION_TASK_SIZE.memory),
+                        });
+                        expect(td.inputs.requiresCompatibilities).to.deep.equal(["FARGATE"]);
+                        expect(td.inputs.runtimePlatform).to.deep.equal({ operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" });
+                        const containers = containersOf(td);
+                        expect(containers.map((c) => c.name)).to.deep.equal([ONE_OFF_CONTAINER_NAME]);
+                        expect(containers[0]).to.include({ essential: true, privileged: false });
+                        expect(containers[0].image).to.equal(
+                            `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/bbws/migration:${tenant.imageTag}`,
+                        );
+                        expect(containers[0].portMappings ?? [], "nothing listens").to.be.empty;
+                    }
+                });
+
+                it("mounts exactly the tenant's own access point, where its WordPress mounts wp-content", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const td = oneOff(tenant.id);
+                        const service = named(resources, `ecs-${tenant.id}-task`);
+                        expect(td.inputs.volumes).to.deep.equal(service.inputs.volumes);
+                        expect(td.inputs.volumes[0].efsVolumeConfiguration.authorizationConfig).to.deep.equal({
+                            accessPointId: up.accessPoints[tenant.id].id,
+                            iam: "ENABLED",
+                        });
+                        expect(containersOf(td)[0].mountPoints).to.deep.equal(containersOf(service)[0].mountPoints);
+                        expect(containersOf(td)[0].mountPoints![0].containerPath).to.equal(WP_CONTENT_PATH);
+                    }
+                });
+
+                it("runs with the tenant's own execution and task roles, the service's, so no role is added per tenant", () => {
+                    for (const tenant of cfg.tenants) {
+                        const td = oneOff(tenant.id);
+                        const service = named(resources, `ecs-${tenant.id}-task`);
+                        expect(td.inputs.executionRoleArn).to.equal(service.inputs.executionRoleArn);
+                        expect(td.inputs.taskRoleArn).to.equal(service.inputs.taskRoleArn);
+                    }
+                    expect(ofType(resources, "aws:iam/role:Role")).to.have.length(2 * cfg.tenants.length + 2);
+                });
+
+                it("hands each tenant's task only its own secrets: its DB password, the Redis AUTH token and its salts", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const [c] = containersOf(oneOff(tenant.id));
+                        const secrets = secretsOf(c);
+                        const db = `${up.tenantDbSecrets[tenant.id].arn}:password::`;
+                        expect(secrets).to.include({
+                            DB_PASSWORD: db,
+                            WORDPRESS_DB_PASSWORD: db,
+                            REDIS_PASSWORD: up.redisAuthSecretArn,
+                            WP_REDIS_PASSWORD: up.redisAuthSecretArn,
+                        });
+                        for (const key of WORDPRESS_SALT_KEYS) {
+                            expect(secrets[`WORDPRESS_${key}`], key).to.match(
+                                new RegExp(`:secret:bbws/${env}/tenants/${tenant.id}/wp-salts-[0-9a-f]{6}:${key}::$`),
+                            );
+                        }
+                        expect(Object.keys(secrets)).to.have.length(4 + WORDPRESS_SALT_KEYS.length);
+                        const text = JSON.stringify(c);
+                        for (const other of cfg.tenants.filter((t) => t.id !== tenant.id)) {
+                            expect(text, `${tenant.id} names ${other.id}`).not.to.contain(`/tenants/${other.id}/`);
+                            expect(text).not.to.contain(up.accessPoints[other.id].id);
+                        }
+                    }
+                });
+
+                it("sets the contract's environment: the tenant's DB and Redis clients, WordPress's own settings, its staging prefix", () => {
+                    const up = upstreamFor(cfg);
+                    for (const tenant of cfg.tenants) {
+                        const [c] = containersOf(oneOff(tenant.id));
+                        const vars = envOf(c);
+                        const db = up.tenantDbSecrets[tenant.id];
+                        expect(vars).to.include({
+                            DB_HOST: up.dbWriterEndpoint,
+                            DB_PORT: "3306",
+                            DB_USER: db.username,
+                            DB_NAME: db.database,
+                            DB_SSL_MODE: "VERIFY_IDENTITY",
+                            DB_SSL_CA: RDS_CA_BUNDLE_PATH,
+                            REDIS_HOST: up.redisPrimaryEndpoint,
+                            REDIS_PORT: String(REDIS_PORT),
+                            REDIS_SCHEME: "tls",
+                            REDIS_PREFIX: `${tenant.id}:`,
+                            TENANT_ID: tenant.id,
+                            MIGRATION_BUCKET: up.migrationBucket.name,
+                            MIGRATION_PREFIX: `tenants/${tenant.id}/`,
+                        });
+                        // wp-cli loads the same wp-config.php: every WORDPRESS_*/WP_REDIS_* value WordPress gets.
+                        const [wordpress] = containersOf(named(resources, `ecs-${tenant.id}-task`));
+                        expect(vars).to.include(envOf(wordpress));
+                        expect(secretsOf(c)).to.include(secretsOf(wordpress));
+                    }
+                });
+
+                it(`logs to the tenant's log group under the stream prefix '${ONE_OFF_LOG_STREAM_PREFIX}', apart from WordPress and the sidecar`, () => {
+                    for (const tenant of cfg.tenants) {
+                        const [c] = containersOf(oneOff(tenant.id));
+                        expect(c.logConfiguration).to.deep.equal({
+                            logDriver: "awslogs",
+                            options: {
+                                "awslogs-group": `/aws/ecs/bbws-${env}/${tenant.id}`,
+                                "awslogs-region": cfg.region,
+                                "awslogs-stream-prefix": ONE_OFF_LOG_STREAM_PREFIX,
+                            },
+                        });
+                        const others = containersOf(named(resources, `ecs-${tenant.id}-task`)).map(
+                            (x) => x.logConfiguration.options["awslogs-stream-prefix"],
+                        );
+                        expect(others).not.to.include(ONE_OFF_LOG_STREAM_PREFIX);
+                    }
+                });
+
+                it(`has the platform task bbws-migration-${env}: the master user and the Redis AUTH token as secrets, no tenant's secret, no volume`, () => {
+                    const up = upstreamFor(cfg);
+                    const td = named(resources, "ecs-migration-task");
+                    expect(td.inputs.family).to.equal(`bbws-migration-${env}`);
+                    expect(td.inputs.volumes ?? []).to.be.empty;
+                    const [c] = containersOf(td);
+                    expect(c.name).to.equal(ONE_OFF_CONTAINER_NAME);
+                    expect(c.image).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/bbws/migration:${cfg.ecs.imageTag}`);
+                    expect(c.logConfiguration.options).to.deep.equal({
+                        "awslogs-group": `/aws/ecs/bbws-${env}/_migration`,
+                        "awslogs-region": cfg.region,
+                        "awslogs-stream-prefix": ONE_OFF_LOG_STREAM_PREFIX,
+                    });
+                    // RDS keeps the master user's username and password in its secret (Aurora user guide, "Password
+                    // management with Amazon RDS and AWS Secrets Manager").
+                    expect(secretsOf(c)).to.deep.equal({
+                        DB_USER: `${up.masterSecretArn}:username::`,
+                        DB_PASSWORD: `${up.masterSecretArn}:password::`,
+                        REDIS_PASSWORD: up.redisAuthSecretArn,
+                    });
+                    expect(envOf(c)).to.deep.equal({
+                        DB_HOST: up.dbWriterEndpoint,
+                        DB_PORT: "3306",
+                        DB_SSL_MODE: "VERIFY_IDENTITY",
+                        DB_SSL_CA: RDS_CA_BUNDLE_PATH,
+                        REDIS_HOST: up.redisPrimaryEndpoint,
+                        REDIS_PORT: String(REDIS_PORT),
+                        REDIS_SCHEME: "tls",
+                        MIGRATION_BUCKET: up.migrationBucket.name,
+                        TENANT_DB_LOOKUP_FORMAT: `bbws/${env}/tenants/%s/db`,
+                    });
+                    // The format names each tenant's secret as the data layer names it.
+                    for (const tenant of cfg.tenants) {
+                        expect(up.tenantDbSecrets[tenant.id].arn).to.contain(
+                            `:secret:${envOf(c).TENANT_DB_LOOKUP_FORMAT.replace("%s", tenant.id)}-`,
+                        );
+                    }
+                    expect(JSON.stringify(c)).not.to.match(/tenants\/[a-z0-9-]+\/db-/);
+                });
+
+                it("lets the platform task's role read any tenant's DB secret through one ARN pattern, and nothing else in Secrets Manager", () => {
+                    const policy = policyOf(resources, "ecs-migration-task-role");
+                    const reads = policy.Statement.filter((st: any) => st.Action.some((a: string) => a.startsWith("secretsmanager:")));
+                    expect(reads).to.deep.equal([
+                        {
+                            Sid: "ReadTenantDatabaseSecrets",
+                            Effect: "Allow",
+                            Action: ["secretsmanager:GetSecretValue"],
+                            Resource: `arn:aws:secretsmanager:${cfg.region}:${cfg.accountId}:secret:bbws/${env}/tenants/*/db-??????`,
+                        },
+                    ]);
+                    const exec = policyOf(resources, "ecs-migration-execution-role");
+                    const up = upstreamFor(cfg);
+                    expect(exec.Statement.find((st: any) => st.Sid === "ReadTaskSecrets").Resource).to.deep.equal([
+                        up.masterSecretArn,
+                        up.redisAuthSecretArn,
+                    ]);
+                });
+
+                it("exposes every one-off task in the contract's shape, each tenant's in its own group, the platform's in the platform group", async () => {
+                    const up = upstreamFor(cfg);
+                    const tasks = await promiseOf(layer.oneOffTasks);
+                    expect(Object.keys(tasks).sort()).to.deep.equal(["clusterArn", "platform", "subnetIds", "tenants"]);
+                    expect(tasks.clusterArn).to.equal(`arn:aws:ecs:${cfg.region}:${cfg.accountId}:cluster/bbws-ecs-${env}`);
+                    expect(tasks.subnetIds).to.deep.equal(up.privateSubnetIds);
+                    const arn = (family: string) => `arn:aws:ecs:${cfg.region}:${cfg.accountId}:task-definition/${family}:1`;
+                    const shape = (family: string, groups: unknown[], logGroupName: string) => ({
+                        taskDefinitionArn: arn(family),
+                        containerName: ONE_OFF_CONTAINER_NAME,
+                        securityGroupIds: groups,
+                        logGroupName,
+                        logStreamPrefix: ONE_OFF_LOG_STREAM_PREFIX,
+                    });
+                    expect(tasks.platform).to.deep.equal(
+                        shape(`bbws-migration-${env}`, [up.platformTaskSecurityGroupId], `/aws/ecs/bbws-${env}/_migration`),
+                    );
+                    expect(Object.keys(tasks.tenants)).to.have.members(cfg.tenants.map((t) => t.id));
+                    for (const tenant of cfg.tenants) {
+                        expect(tasks.tenants[tenant.id], tenant.id).to.deep.equal(
+                            shape(
+                                `bbws-migration-${tenant.id}-${env}`,
+                                [up.tenantSecurityGroupIds[tenant.id]],
+                                `/aws/ecs/bbws-${env}/${tenant.id}`,
+                            ),
+                        );
+                    }
+                    expect(await promiseOf(layer.migrationTaskDefinitionArn), "the existing output").to.equal(arn(`bbws-migration-${env}`));
                 });
             });
 
@@ -774,4 +996,93 @@ describe("ecs layer", () => {
             for (const r of ofType(resources, T.record)) expect(r.inputs.zoneId).to.equal("Z0EXAMPLE12345");
         });
     });
+});
+
+/*
+ * Issue 21: an inline policy holds at most 10,240 characters per role and an account 1,000 roles (IAM user
+ * guide, "IAM and AWS STS quotas"). Neither may be spent per tenant on the one-off tasks: the platform
+ * task's policies must be the same text whatever the tenants, each tenant's the same as if it were alone,
+ * and the roles two per tenant plus the platform task's two.
+ */
+describe("IAM policies do not grow with the tenant count (up to MAX_TENANTS)", function () {
+    this.timeout(600000);
+    const probe = { id: "aupairhive", slot: 1, cpu: 1024, memory: 2048, migrationSidecar: true };
+    const others = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `tenant-${i}`, slot: i + 2, cpu: 256, memory: 512 }));
+    const policies = async (n: number) => {
+        const cfg = configFor("sit", { "bbws:tenants": [probe, ...others(n)] });
+        const { resources } = await construct(cfg, () => buildEcs(cfg));
+        const text = (role: string) => named(resources, `${role}-policy`).inputs.policy as string;
+        return {
+            roles: ofType(resources, "aws:iam/role:Role").length,
+            platform: [text("ecs-migration-execution-role"), text("ecs-migration-task-role")],
+            probe: [text(`ecs-${probe.id}-execution-role`), text(`ecs-${probe.id}-task-role`)],
+            longest: Math.max(...ofType(resources, T.rolePolicy).map((p) => (p.inputs.policy as string).length)),
+        };
+    };
+    let alone: Awaited<ReturnType<typeof policies>>;
+
+    before(async () => {
+        alone = await policies(0);
+    });
+
+    it("keeps the platform task's and a tenant's policies byte for byte, and adds exactly two roles per tenant", async () => {
+        await fc.assert(
+            // Small counts at random and the largest once: a 50-tenant layer takes most of this test's time.
+            fc.asyncProperty(fc.integer({ min: 1, max: 12 }), async (n) => {
+                const grown = await policies(n);
+                expect(grown.platform, `${n + 1} tenants: platform task`).to.deep.equal(alone.platform);
+                expect(grown.probe, `${n + 1} tenants: ${probe.id}`).to.deep.equal(alone.probe);
+                expect(grown.roles, `${n + 1} tenants`).to.equal(2 * (n + 1) + 2);
+                expect(grown.longest).to.be.below(10240);
+            }),
+            { numRuns: 3, examples: [[MAX_TENANTS - 1]] },
+        );
+    });
+});
+
+/* The stack output `ecs.oneOffTasks` is the contract with `npm run task` (issue 15): its shape, from each stack file. */
+describe("stack output ecs.oneOffTasks (the contract with npm run task)", function () {
+    this.timeout(120000);
+    for (const env of ENVIRONMENTS) {
+        it(`${env}: has the cluster, the private subnets, the platform task and one task per tenant, each in the contract's shape`, async () => {
+            const cfg = configFor(env);
+            const { result } = await construct(cfg, () => createPlatform(cfg));
+            const outputs = (await promiseOf(pulumi.output(result))) as PlatformOutputs;
+            const tasks = outputs.ecs.oneOffTasks;
+            expect(Object.keys(tasks).sort()).to.deep.equal(["clusterArn", "platform", "subnetIds", "tenants"]);
+            expect(tasks.clusterArn).to.match(new RegExp(`^arn:aws:ecs:${cfg.region}:${cfg.accountId}:cluster/bbws-ecs-${env}$`));
+            expect(tasks.subnetIds).to.deep.equal(outputs.network.privateSubnetIds);
+            expect(Object.keys(tasks.tenants)).to.have.members(cfg.tenants.map((t) => t.id));
+            const check = (at: string, task: (typeof tasks)["platform"], family: string, groups: string[]) => {
+                expect(Object.keys(task).sort(), at).to.deep.equal([
+                    "containerName",
+                    "logGroupName",
+                    "logStreamPrefix",
+                    "securityGroupIds",
+                    "taskDefinitionArn",
+                ]);
+                expect(task.taskDefinitionArn, at).to.match(
+                    new RegExp(`^arn:aws:ecs:${cfg.region}:${cfg.accountId}:task-definition/${family}:\\d+$`),
+                );
+                expect(task.containerName, at).to.equal("migration");
+                expect(task.securityGroupIds, at).to.deep.equal(groups);
+                expect(task.logGroupName, at).to.match(new RegExp(`^/aws/ecs/bbws-${env}/`));
+                expect(task.logStreamPrefix, at).to.equal(ONE_OFF_LOG_STREAM_PREFIX);
+            };
+            check("platform", tasks.platform, `bbws-migration-${env}`, [outputs.network.securityGroupIds.platformTask]);
+            for (const tenant of cfg.tenants) {
+                check(tenant.id, tasks.tenants[tenant.id], `bbws-migration-${tenant.id}-${env}`, [
+                    outputs.network.tenantSecurityGroupIds[tenant.id],
+                ]);
+            }
+            // The outputs that were there before stay.
+            expect(Object.keys(outputs.ecs)).to.include.members([
+                "clusterName",
+                "serviceNames",
+                "loadBalancerArn",
+                "loadBalancerDnsName",
+                "targetGroupArns",
+            ]);
+        });
+    }
 });

@@ -327,7 +327,7 @@ describe("monitoring layer", () => {
             it("sends deployment failures, non-zero essential exits, failovers, cluster events and failed backups of this environment to the topics", () => {
                 const rules = Object.fromEntries(ofType(resources, RULE).map((r) => [r.inputs.name, JSON.parse(r.inputs.eventPattern)]));
                 const rule = (what: string) => rules[`bbws-${env}-${what}`];
-                expect(Object.keys(rules)).to.have.length(5);
+                expect(Object.keys(rules)).to.have.length(11); // and six security signals (monitoring-signals.test.ts)
                 expect(rule("ecs-deployment-failed").detail.eventName).to.deep.equal(["SERVICE_DEPLOYMENT_FAILED"]);
                 expect(rule("ecs-deployment-failed").resources).to.deep.equal([
                     { prefix: `arn:aws:ecs:${cfg.region}:${cfg.accountId}:service/${ids.clusterName}/` },
@@ -350,6 +350,12 @@ describe("monitoring layer", () => {
                     [`bbws-${env}-rds-failover`]: topicArn("critical"),
                     [`bbws-${env}-rds-cluster-events`]: topicArn("alerts"),
                     [`bbws-${env}-backup-failed`]: topicArn("alerts"),
+                    [`bbws-${env}-ecr-scan-findings`]: topicArn("critical"),
+                    [`bbws-${env}-guardduty-findings`]: topicArn("critical"),
+                    [`bbws-${env}-root-activity`]: topicArn("critical"),
+                    [`bbws-${env}-iam-policy-changes`]: topicArn("critical"),
+                    [`bbws-${env}-root-activity-to-${cfg.region}`]: `arn:aws:events:${cfg.region}:${cfg.accountId}:event-bus/default`,
+                    [`bbws-${env}-iam-policy-changes-to-${cfg.region}`]: `arn:aws:events:${cfg.region}:${cfg.accountId}:event-bus/default`,
                 });
             });
 

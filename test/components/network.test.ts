@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { NetworkLayer, subnetCidrs, subnetLayout, natGatewayStrategy, INTERFACE_ENDPOINT_SERVICES } from "../../components/network";
+import { REDIS_PORT } from "../../components/data";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -100,20 +101,56 @@ describe("network layer", () => {
                 }
             });
 
-            it("lets only tenant task groups reach MySQL 3306, Redis 6379 and NFS 2049", () => {
-                for (const [role, port] of [
-                    ["database", 3306],
-                    ["cache", 6379],
-                    ["efs", 2049],
+            it("lets only task groups reach MySQL 3306, Redis 6379 and NFS 2049: each tenant's, and the platform one-off task's but for NFS", () => {
+                for (const [role, port, platformTask] of [
+                    ["database", 3306, true],
+                    ["cache", 6379, true],
+                    ["efs", 2049, false],
                 ] as const) {
                     const rules = ofType(resources, INGRESS).filter((r) => r.name.startsWith(`network-${role}-from-`));
-                    expect(rules.map((r) => r.name)).to.have.members(cfg.tenants.map((t) => `network-${role}-from-tenant-${t.id}`));
+                    expect(rules.map((r) => r.name)).to.have.members([
+                        ...cfg.tenants.map((t) => `network-${role}-from-tenant-${t.id}`),
+                        ...(platformTask ? [`network-${role}-from-platform-task`] : []),
+                    ]);
                     for (const rule of rules) {
                         expect(rule.inputs.fromPort).to.equal(port);
                         expect(rule.inputs.toPort).to.equal(port);
                         expect(rule.inputs.cidrIpv4).to.equal(undefined);
                     }
                 }
+            });
+
+            /*
+             * The platform one-off task (issue 15) creates tenants' MySQL users with the master secret and checks
+             * Redis with AUTH: the database admits it on 3306 and the cache on the port the replication group
+             * listens on (data.ts REDIS_PORT), each from its group alone, and it reaches nothing else.
+             */
+            it(`admits the platform one-off task's group on 3306 to the database and ${REDIS_PORT} to the cache, and nothing wider`, async () => {
+                const sg = named(resources, "network-platform-task-sg");
+                expect(sg.inputs.name).to.equal(`bbws-platform-task-sg-${env}`);
+                const id = await promiseOf(layer.securityGroupIds.platformTask);
+                const admitted = ofType(resources, INGRESS).filter((r) => r.inputs.referencedSecurityGroupId === id);
+                expect(admitted.map((r) => [r.name, r.inputs.fromPort, r.inputs.toPort])).to.have.deep.members([
+                    ["network-database-from-platform-task", 3306, 3306],
+                    ["network-cache-from-platform-task", REDIS_PORT, REDIS_PORT],
+                ]);
+                expect(await promiseOf(layer.securityGroupIds.database)).to.equal(
+                    admitted.find((r) => r.name.includes("database"))!.inputs.securityGroupId,
+                );
+                expect(await promiseOf(layer.securityGroupIds.cache)).to.equal(
+                    admitted.find((r) => r.name.includes("cache"))!.inputs.securityGroupId,
+                );
+                for (const r of admitted) expect(r.inputs.ipProtocol, r.name).to.equal("tcp");
+                expect(
+                    ofType(resources, INGRESS).filter((r) => r.inputs.securityGroupId === id),
+                    "nothing comes in",
+                ).to.be.empty;
+                const out = ofType(resources, EGRESS).filter((r) => r.inputs.securityGroupId === id);
+                expect(out.map((r) => [r.name, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? "group"])).to.have.deep.members([
+                    ["network-platform-task-to-database", 3306, 3306, "group"],
+                    ["network-platform-task-to-cache", REDIS_PORT, REDIS_PORT, "group"],
+                    ["network-platform-task-https-out", 443, 443, "0.0.0.0/0"],
+                ]);
             });
 
             it("allows the endpoints group HTTPS from the VPC range only", () => {
@@ -142,6 +179,7 @@ describe("network layer", () => {
                     "cache",
                     "fileSystem",
                     "endpoints",
+                    "platformTask",
                 ]);
                 expect(Object.keys(layer.tenantSecurityGroupIds)).to.have.members(cfg.tenants.map((t) => t.id));
                 expect(await promiseOf(layer.securityGroupIds.database)).to.match(/^sg-[0-9a-f]{17}$/);

@@ -42,7 +42,12 @@ import { ecr_3 } from "../../src/policy/rules/ecr-3-lifecycle-policy";
 import { kms_4 } from "../../src/policy/rules/kms-4-key-rotation";
 import { sns_1 } from "../../src/policy/rules/sns-1-encrypted";
 import { cloudwatch_16 } from "../../src/policy/rules/cloudwatch-16-log-retention";
+import { ecr_1_findings } from "../../src/policy/rules/ecr-1-scan-findings-paged";
+import { cloudwatch_1 } from "../../src/policy/rules/cloudwatch-1-root-use-paged";
+import { cloudwatch_4 } from "../../src/policy/rules/cloudwatch-4-iam-changes-paged";
 import { appliesIn } from "../../src/policy/rule";
+import { eventRuleSpecs, EventRuleSpec } from "../../components/events";
+import { homeEventBusArn } from "../../components/monitoring";
 
 /** A resource as a rule sees it; `dependencies` maps a property to the resources its value came from. */
 function res(
@@ -100,7 +105,19 @@ const fileSystem = res(T.fs, "efs", { encrypted: true });
 const bucket = res(T.bucket, "media", { bucket: "bbws-media-prod" });
 const repo = res(T.repo, "wordpress", { name: "bbws/wordpress" });
 const containers = (defs: object[]) => res(T.task, "task", { containerDefinitions: JSON.stringify(defs) });
-const logged = { logConfiguration: { logDriver: "awslogs", options: {} } };
+const logged = {
+    logConfiguration: {
+        logDriver: "awslogs",
+        options: { "awslogs-group": "/aws/ecs/bbws-prod/aupairhive", "awslogs-region": "af-south-1", "awslogs-stream-prefix": "one-off" },
+    },
+};
+/** A Fargate task definition: ECS refuses an awslogs container there without a stream prefix. */
+const fargateContainers = (defs: object[]) =>
+    res(T.task, "task", { requiresCompatibilities: ["FARGATE"], containerDefinitions: JSON.stringify(defs) });
+const withoutOption = (option: string) => {
+    const { [option]: _dropped, ...options } = logged.logConfiguration.options as Record<string, string>;
+    return { logConfiguration: { logDriver: "awslogs", options } };
+};
 const tlsOnly = {
     Version: "2012-10-17",
     Statement: [
@@ -113,6 +130,59 @@ const tlsOnly = {
         },
     ],
 };
+
+/**
+ * The monitoring layer's rules and targets as the pack sees them (prod: af-south-1), wired to the
+ * alerts and critical topics; `change` rewrites the specs to break one link.
+ */
+const alertsTopic = res("aws:sns/topic:Topic", "monitoring-alerts", { name: "bbws-prod-alerts" });
+const criticalTopic = res("aws:sns/topic:Topic", "monitoring-critical", { name: "bbws-prod-critical" });
+function signalRules(change: (specs: EventRuleSpec[]) => EventRuleSpec[] = (s) => s): ResourceView[] {
+    const specs = change(
+        eventRuleSpecs({
+            region: "af-south-1",
+            accountId: "093646564004",
+            clusterName: "c",
+            auroraClusterIdentifier: "a",
+            backupVaultName: "v",
+        }),
+    );
+    return specs.flatMap((spec) => {
+        const placement = spec.region ? { region: spec.region } : {};
+        const rule = res("aws:cloudwatch/eventRule:EventRule", `monitoring-${spec.what}`, {
+            name: `bbws-prod-${spec.what}`,
+            eventPattern: JSON.stringify(spec.pattern),
+            ...placement,
+        });
+        const topic = spec.target === "critical" ? criticalTopic : alertsTopic;
+        const target =
+            spec.target === "home-event-bus"
+                ? res(
+                      "aws:cloudwatch/eventTarget:EventTarget",
+                      `${rule.name}-target`,
+                      {
+                          rule: rule.inputs.name,
+                          arn: homeEventBusArn("af-south-1", "093646564004"),
+                          roleArn: "arn:aws:iam::093646564004:role/f",
+                          ...placement,
+                      },
+                      { rule: [rule] },
+                  )
+                : res(
+                      "aws:cloudwatch/eventTarget:EventTarget",
+                      `${rule.name}-target`,
+                      { rule: rule.inputs.name, arn: "arn:topic", ...placement },
+                      { rule: [rule], arn: [topic] },
+                  );
+        return [rule, target];
+    });
+}
+const withoutRule = (what: string) => (specs: EventRuleSpec[]) => specs.filter((s) => s.what !== what);
+const retarget = (what: string, target: EventRuleSpec["target"]) => (specs: EventRuleSpec[]) =>
+    specs.map((s) => (s.what === what ? { ...s, target } : s));
+const repatterned = (what: string, pattern: Record<string, unknown>) => (specs: EventRuleSpec[]) =>
+    specs.map((s) => (s.what === what ? { ...s, pattern } : s));
+const platformTopics = [alertsTopic, criticalTopic];
 
 const CASES: Case[] = [
     {
@@ -342,13 +412,23 @@ const CASES: Case[] = [
     },
     {
         rule: ecs_9,
-        compliant: {
-            target: containers([
-                { name: "wordpress", ...logged },
-                { name: "sidecar", ...logged },
-            ]),
-        },
-        nonCompliant: { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) },
+        compliant: [
+            {
+                target: fargateContainers([
+                    { name: "wordpress", ...logged },
+                    { name: "sidecar", ...logged },
+                ]),
+            },
+            // Outside Fargate the stream prefix is optional (ECS developer guide, "Using the awslogs log driver").
+            { target: containers([{ name: "ec2-task", ...withoutOption("awslogs-stream-prefix") }]) },
+        ],
+        nonCompliant: [
+            { target: containers([{ name: "wordpress", ...logged }, { name: "sidecar" }]) },
+            // Where the one-off task runner looks: `<prefix>/<container>/<task id>` in the group (issue 15).
+            ...["awslogs-group", "awslogs-region", "awslogs-stream-prefix"].map((option) => ({
+                target: fargateContainers([{ name: "migration", ...withoutOption(option) }]),
+            })),
+        ],
     },
     {
         rule: ecs_12,
@@ -549,6 +629,83 @@ const CASES: Case[] = [
         nonCompliant: [
             { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", {}) },
             { target: res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 0 }) },
+        ],
+    },
+    {
+        rule: ecr_1_findings,
+        compliant: [
+            { target: repo, others: [...platformTopics, ...signalRules()] },
+            { target: res(T.repo, "migration", { name: "bbws/migration" }), others: [...platformTopics, ...signalRules()] },
+        ],
+        nonCompliant: [
+            { target: repo, others: [...platformTopics, ...signalRules(withoutRule("ecr-scan-findings"))] },
+            // Findings to the alerts topic page nobody.
+            { target: repo, others: [...platformTopics, ...signalRules(retarget("ecr-scan-findings", "alerts"))] },
+            // Only CRITICAL counts: a scan with HIGH findings alone would not page.
+            {
+                target: repo,
+                others: [
+                    ...platformTopics,
+                    ...signalRules(
+                        repatterned("ecr-scan-findings", {
+                            source: ["aws.ecr"],
+                            "detail-type": ["ECR Image Scan"],
+                            detail: { "finding-severity-counts": { CRITICAL: [{ numeric: [">", 0] }] } },
+                        }),
+                    ),
+                ],
+            },
+            // Another repository's scans only.
+            { target: res(T.repo, "other", { name: "someone/else" }), others: [...platformTopics, ...signalRules()] },
+        ],
+    },
+    {
+        rule: cloudwatch_1,
+        compliant: [{ target: criticalTopic, others: [alertsTopic, ...signalRules()] }, { target: alertsTopic }],
+        nonCompliant: [
+            { target: criticalTopic, others: [alertsTopic, ...signalRules(withoutRule("root-activity-to-af-south-1"))] },
+            { target: criticalTopic, others: [alertsTopic, ...signalRules(withoutRule("root-activity"))] },
+            { target: criticalTopic, others: [alertsTopic] },
+        ],
+    },
+    {
+        rule: cloudwatch_4,
+        compliant: { target: criticalTopic, others: [alertsTopic, ...signalRules()] },
+        nonCompliant: [
+            // The classic mistake: an IAM rule in the home region only, which never fires.
+            {
+                target: criticalTopic,
+                others: [
+                    alertsTopic,
+                    ...signalRules((specs) =>
+                        withoutRule("iam-policy-changes-to-af-south-1")(specs).map((s) =>
+                            s.what === "iam-policy-changes" ? { ...s, pattern: { ...s.pattern, region: undefined } } : s,
+                        ),
+                    ),
+                ],
+            },
+            // Forwarded, but nothing at home pages with it.
+            { target: criticalTopic, others: [alertsTopic, ...signalRules(withoutRule("iam-policy-changes"))] },
+            // A forwarder that misses a CIS event (DetachGroupPolicy).
+            {
+                target: criticalTopic,
+                others: [
+                    alertsTopic,
+                    ...signalRules((specs) =>
+                        specs.map((s) =>
+                            s.what === "iam-policy-changes-to-af-south-1"
+                                ? {
+                                      ...s,
+                                      pattern: {
+                                          ...s.pattern,
+                                          detail: { eventSource: ["iam.amazonaws.com"], eventName: ["AttachRolePolicy"] },
+                                      },
+                                  }
+                                : s,
+                        ),
+                    ),
+                ],
+            },
         ],
     },
 ];

@@ -4,14 +4,15 @@ import { configFor, ENVIRONMENTS } from "../support/pulumi";
 
 describe("the images a config needs", () => {
     for (const env of ENVIRONMENTS) {
-        it(`${env}: lists each tenant's wordpress tag, the sidecars' and the one-off task's migration tags, once each`, () => {
+        it(`${env}: lists each tenant's wordpress tag, the sidecars' and the one-off tasks' migration tags, once each`, () => {
             const cfg = configFor(env);
             const images = requiredImages(cfg);
             const keys = images.map((i) => `${i.repository}:${i.tag}`);
             expect(new Set(keys).size, "no image twice").to.equal(keys.length);
             for (const t of cfg.tenants) {
                 expect(keys).to.include(`${REPOSITORIES.wordpress}:${t.imageTag}`);
-                if (t.migrationSidecar) expect(keys).to.include(`${REPOSITORIES.migration}:${t.imageTag}`);
+                // Its one-off task runs wp-cli on the WordPress core of the tenant's own tag.
+                expect(keys).to.include(`${REPOSITORIES.migration}:${t.imageTag}`);
             }
             expect(keys).to.include(`${REPOSITORIES.migration}:${cfg.ecs.imageTag}`);
         });
@@ -35,7 +36,8 @@ describe("the images a config needs", () => {
             ? [{ platform: "linux/arm64", neededBy: tenantIds(tenants.filter((t) => t.architecture === "ARM64")).map((w) => w + suffix) }]
             : []),
     ];
-    const oneOff = { platform: "linux/amd64", neededBy: ["the one-off migration task"] };
+    const oneOffs = (tenants: typeof cfg.tenants) => [...tenants.map((t) => `tenant ${t.id} (one-off task)`), "the one-off migration task"];
+    const oneOff = { platform: "linux/amd64", neededBy: oneOffs(cfg.tenants) };
 
     it("dev runs tenants on both architectures on one tag, the case a host-architecture push gets wrong", () => {
         expect(arm, "an ARM64 tenant").to.not.be.empty;
@@ -44,7 +46,7 @@ describe("the images a config needs", () => {
 
     it("names every tenant that pulls an image, and the platform each pulls it on, so a refusal can say who is waiting for what", () => {
         expect(requiredImages(withTags({}))).to.deep.equal([
-            { repository: REPOSITORIES.migration, tag: "7.0.0", neededBy: ["the one-off migration task"], platforms: [oneOff] },
+            { repository: REPOSITORIES.migration, tag: "7.0.0", neededBy: oneOffs(cfg.tenants), platforms: [oneOff] },
             { repository: REPOSITORIES.wordpress, tag: "7.0.0", neededBy: tenantIds(cfg.tenants), platforms: byPlatform(cfg.tenants) },
         ]);
     });
@@ -54,7 +56,9 @@ describe("the images a config needs", () => {
     it("asks for linux/arm64 for an ARM64 tenant and linux/amd64 for an X86_64 one (the task definition's cpuArchitecture)", () => {
         expect(PLATFORM_OF).to.deep.equal({ X86_64: "linux/amd64", ARM64: "linux/arm64" });
         for (const tenant of cfg.tenants) {
-            const wordpress = requiredImages(withTags({ [tenant.id]: "solo" })).find((i) => i.tag === "solo")!;
+            const wordpress = requiredImages(withTags({ [tenant.id]: "solo" })).find(
+                (i) => i.repository === REPOSITORIES.wordpress && i.tag === "solo",
+            )!;
             expect(wordpress.platforms, tenant.id).to.deep.equal([
                 { platform: PLATFORM_OF[tenant.architecture], neededBy: [`tenant ${tenant.id}`] },
             ]);
@@ -70,11 +74,19 @@ describe("the images a config needs", () => {
             neededBy: [`tenant ${first.id}`],
             platforms: [{ platform, neededBy: [`tenant ${first.id}`] }],
         });
+        const sidecar = `tenant ${first.id} (migration sidecar)`;
+        const oneOffTask = `tenant ${first.id} (one-off task)`;
         expect(images).to.deep.include({
             repository: REPOSITORIES.migration,
             tag: "7.1.0-rc1",
-            neededBy: [`tenant ${first.id} (migration sidecar)`],
-            platforms: [{ platform, neededBy: [`tenant ${first.id} (migration sidecar)`] }],
+            neededBy: [sidecar, oneOffTask],
+            platforms:
+                platform === "linux/amd64"
+                    ? [{ platform, neededBy: [sidecar, oneOffTask] }]
+                    : [
+                          { platform: "linux/amd64", neededBy: [oneOffTask] },
+                          { platform, neededBy: [sidecar] },
+                      ],
         });
         expect(images).to.deep.include({
             repository: REPOSITORIES.wordpress,
@@ -84,16 +96,19 @@ describe("the images a config needs", () => {
         });
     });
 
-    it("merges the one-off task's need (X86_64, components/ecs.ts) with a sidecar's when they pull the same tag, per platform", () => {
+    it("merges the one-off tasks' needs (X86_64, components/ecs.ts) with a sidecar's when they pull the same tag, per platform", () => {
         expect(MIGRATION_TASK_ARCHITECTURE).to.equal("X86_64");
         const sidecar = arm[0];
         const migration = requiredImages(withTags({}, [sidecar.id])).filter((i) => i.repository === REPOSITORIES.migration);
+        const sidecarNeed = `tenant ${sidecar.id} (migration sidecar)`;
         expect(migration).to.deep.equal([
             {
                 repository: REPOSITORIES.migration,
                 tag: "7.0.0",
-                neededBy: [`tenant ${sidecar.id} (migration sidecar)`, "the one-off migration task"],
-                platforms: [oneOff, { platform: "linux/arm64", neededBy: [`tenant ${sidecar.id} (migration sidecar)`] }],
+                neededBy: cfg.tenants
+                    .flatMap((t) => [...(t.id === sidecar.id ? [sidecarNeed] : []), `tenant ${t.id} (one-off task)`])
+                    .concat("the one-off migration task"),
+                platforms: [oneOff, { platform: "linux/arm64", neededBy: [sidecarNeed] }],
             },
         ]);
     });

@@ -36,9 +36,12 @@ import { s3_17 } from "./s3-17-kms-encryption";
 import { ecr_1 } from "./ecr-1-scan-on-push";
 import { ecr_2 } from "./ecr-2-immutable-tags";
 import { ecr_3 } from "./ecr-3-lifecycle-policy";
+import { ecr_1_findings } from "./ecr-1-scan-findings-paged";
 import { kms_4 } from "./kms-4-key-rotation";
 import { sns_1 } from "./sns-1-encrypted";
 import { cloudwatch_16 } from "./cloudwatch-16-log-retention";
+import { cloudwatch_1 } from "./cloudwatch-1-root-use-paged";
+import { cloudwatch_4 } from "./cloudwatch-4-iam-changes-paged";
 
 export const RULES: readonly Rule[] = Object.freeze([
     ec2_2,
@@ -77,7 +80,10 @@ export const RULES: readonly Rule[] = Object.freeze([
     ecr_1,
     ecr_2,
     ecr_3,
+    ecr_1_findings,
     kms_4,
     sns_1,
     cloudwatch_16,
+    cloudwatch_1,
+    cloudwatch_4,
 ]);

@@ -4,6 +4,7 @@
  * for the resources those outputs name. Tests break one answer at a time to see a check fail.
  */
 import { mockClient } from "aws-sdk-client-mock";
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
 import {
     DescribeNatGatewaysCommand,
@@ -28,9 +29,11 @@ import {
     ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, ReplicationGroup } from "@aws-sdk/client-elasticache";
+import { GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import { DBCluster, DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetBucketVersioningCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeHubCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { PlatformConfig, TenantConfig } from "../../../src/config";
 import type { PhaseName } from "../../../src/phases";
@@ -48,7 +51,29 @@ export const mocks = {
     elbv2: mockClient(ElasticLoadBalancingV2Client),
     cloudwatch: mockClient(CloudWatchClient),
     sns: mockClient(SNSClient),
+    cloudtrail: mockClient(CloudTrailClient),
+    securityHub: mockClient(SecurityHubClient),
+    guardDuty: mockClient(GuardDutyClient),
 };
+
+/** The account's trail as DescribeTrails shows it outside its home region: a shadow of a multi-region trail in us-east-1. */
+export function accountTrail(cfg: PlatformConfig) {
+    return {
+        Name: "account-trail",
+        S3BucketName: `aws-cloudtrail-logs-${cfg.accountId}-3f1a2b4c`,
+        IncludeGlobalServiceEvents: true,
+        IsMultiRegionTrail: true,
+        HomeRegion: "us-east-1",
+        TrailARN: `arn:aws:cloudtrail:us-east-1:${cfg.accountId}:trail/account-trail`,
+        LogFileValidationEnabled: true,
+        HasCustomEventSelectors: false,
+        HasInsightSelectors: false,
+        IsOrganizationTrail: false,
+    };
+}
+
+/** The GuardDuty detector id ListDetectors returns (32 hex characters). */
+export const DETECTOR_ID = "12abc34d567e8fa901bc2d34e56789f0";
 
 /** Stack outputs grouped by phase, as src/program.ts exports them. */
 export type Outputs = Record<string, any>;
@@ -81,6 +106,7 @@ export function outputsFor(cfg: PlatformConfig): Outputs {
                 cache: sg("cache"),
                 fileSystem: sg("efs"),
                 endpoints: sg("endpoints"),
+                platformTask: sg("platform-task"),
             },
             tenantSecurityGroupIds: perTenant(cfg, (t) => sg(`tenant-${t.id}`)),
         },
@@ -203,12 +229,12 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             group(
                 roles.database,
                 `bbws-database-sg-${cfg.env}`,
-                tenantGroups.map(([, id]) => fromGroup(id, 3306)),
+                [...tenantGroups.map(([, id]) => id), roles.platformTask].map((id) => fromGroup(id, 3306)),
             ),
             group(
                 roles.cache,
                 `bbws-cache-sg-${cfg.env}`,
-                tenantGroups.map(([, id]) => fromGroup(id, 6379)),
+                [...tenantGroups.map(([, id]) => id), roles.platformTask].map((id) => fromGroup(id, 6379)),
             ),
             group(
                 roles.fileSystem,
@@ -218,6 +244,7 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             group(roles.endpoints, `bbws-endpoints-sg-${cfg.env}`, [
                 { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: cfg.network.vpcCidr }] },
             ]),
+            group(roles.platformTask, `bbws-platform-task-sg-${cfg.env}`, []),
             ...tenantGroups.map(([tenant, id]) => group(id, `bbws-tenant-${tenant}-sg-${cfg.env}`, [fromGroup(roles.loadBalancer, 80)])),
         ],
     });
@@ -372,6 +399,7 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
             ],
         }),
     });
+    mockAccountSecurityServices(cfg);
     mocks.sns.on(GetTopicAttributesCommand).callsFake((input: { TopicArn: string }) => ({
         Attributes: { TopicArn: input.TopicArn, KmsMasterKeyId: database.keyArn, SubscriptionsConfirmed: "1", SubscriptionsPending: "0" },
     }));
@@ -386,6 +414,33 @@ export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): v
                 TopicArn: input.TopicArn,
             })),
         };
+    });
+}
+
+/** CloudTrail logging with a multi-region trail, Security Hub subscribed, GuardDuty's detector enabled: the real APIs' answers. */
+function mockAccountSecurityServices(cfg: PlatformConfig): void {
+    mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [accountTrail(cfg)] });
+    mocks.cloudtrail.on(GetTrailStatusCommand).resolves({
+        IsLogging: true,
+        LatestDeliveryTime: new Date("2026-11-30T23:55:12Z"),
+        StartLoggingTime: new Date("2025-02-03T08:00:00Z"),
+        LatestDeliveryAttemptTime: "2026-11-30T23:55:12Z",
+        LatestDeliveryAttemptSucceeded: "2026-11-30T23:55:12Z",
+        TimeLoggingStarted: "2025-02-03T08:00:00Z",
+    });
+    mocks.securityHub.on(DescribeHubCommand).resolves({
+        HubArn: `arn:aws:securityhub:${cfg.region}:${cfg.accountId}:hub/default`,
+        SubscribedAt: "2025-02-03T08:05:41.718Z",
+        AutoEnableControls: true,
+        ControlFindingGenerator: "SECURITY_CONTROL",
+    });
+    mocks.guardDuty.on(ListDetectorsCommand).resolves({ DetectorIds: [DETECTOR_ID] });
+    mocks.guardDuty.on(GetDetectorCommand).resolves({
+        CreatedAt: "2025-02-03T08:06:10.512Z",
+        FindingPublishingFrequency: "SIX_HOURS",
+        ServiceRole: `arn:aws:iam::${cfg.accountId}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+        Status: "ENABLED",
+        UpdatedAt: "2026-06-01T10:00:00.000Z",
     });
 }
 
