@@ -24,6 +24,8 @@ export interface RunRequestParts {
     readonly runId: string;
     /** `s3://…/` of the staged files, with `--stage`. */
     readonly stageUri?: string;
+    /** Values the command reads from its environment (the tenant lifecycle's scripts), so none is put into a shell's text. */
+    readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function runTaskInput(parts: RunRequestParts): RunTaskCommandInput {
     const environment = [
         { name: "BBWS_RUN_ID", value: parts.runId },
         ...(parts.stageUri ? [{ name: "MIGRATION_STAGE_URI", value: parts.stageUri }] : []),
+        ...Object.entries(parts.environment ?? {}).map(([name, value]) => ({ name, value })),
     ];
     const overrides = { containerOverrides: [{ name: parts.task.containerName, command: [...parts.command], environment }] };
     const size = JSON.stringify(overrides).length;

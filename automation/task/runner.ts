@@ -48,6 +48,8 @@ export interface OneOffTaskRequest {
     readonly target: TaskTarget;
     /** The container's command, one argv element each (no shell). */
     readonly command: readonly string[];
+    /** Environment overrides for the container besides `BBWS_RUN_ID` (the tenant lifecycle passes its scripts' values this way). */
+    readonly environment?: Readonly<Record<string, string>>;
     readonly outputs: TaskStackOutputs;
     /** Who runs it (the AWS caller's ARN), for the ledger. */
     readonly operator: string;
@@ -103,7 +105,7 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
     const runId = newRunId(deps.now(), deps.randomId);
     const prefix = stagePrefix(request.target, runId);
     const stageUri = request.stage ? `s3://${migrationBucket}/${prefix}` : undefined;
-    const input = runTaskInput({ tasks: oneOffTasks, task, command: request.command, runId, stageUri });
+    const input = runTaskInput({ tasks: oneOffTasks, task, command: request.command, runId, stageUri, environment: request.environment });
     await deps.ledger.checkTasksWritable(request.env);
 
     const startedAt = deps.now();
