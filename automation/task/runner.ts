@@ -6,10 +6,10 @@
 import type { RunTaskCommandOutput } from "@aws-sdk/client-ecs";
 import { BbwsError, EXIT, UsageError } from "../errors";
 import type { TaskLedger, TaskOutcome, TaskRecord } from "../ledger";
-import { awsCall, AwsCallError, TaskAws } from "./aws";
+import { awsCall, AwsCallError, refusedByAws, TaskAws } from "./aws";
 import { OneOffTask, selectTask, TaskStackOutputs, TaskTarget, taskIdOf } from "./contract";
 import { FollowResult, followTask, Interruption } from "./follow";
-import { newRunId, runTaskInput, stagePrefix } from "./run-input";
+import { listTasksCommand, newRunId, runTaskInput, stagePrefix } from "./run-input";
 import { StagedFile, stageFiles } from "./stage";
 
 /** Exit code of a run `--timeout` stopped: GNU `timeout`'s ("if the command times out … exit with status 124"). */
@@ -141,18 +141,33 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         const failure = answer.failures?.[0];
         if (!answer.tasks?.[0]?.taskArn) {
             // RunTask answers 200 with `failures` (e.g. RESOURCE:ENI, AGENT) when it could not place the task.
-            throw new AwsCallError("ECS", "RunTask", failure?.reason ?? "NoTask", failure?.detail ?? "RunTask started no task");
+            throw new AwsCallError(
+                "ECS",
+                "RunTask",
+                failure?.reason ?? "NoTask",
+                failure?.detail ?? "RunTask started no task",
+                undefined,
+                answer.$metadata?.httpStatusCode ?? 200,
+            );
         }
     } catch (err) {
         const e = err as BbwsError;
+        // Only an answer that refused proves nothing started; without one the task may run (with the
+        // clientToken, at most one), and the record must not claim otherwise.
+        const refused = refusedByAws(err);
         await deps.ledger.appendTask({
             ...base,
             event: "ended",
             at: new Date(deps.now()).toISOString(),
             endedAt: new Date(deps.now()).toISOString(),
-            outcome: "not-started",
+            outcome: refused ? "not-started" : "start-unknown",
             error: { code: e.code ?? "error", message: e.message },
         });
+        deps.progress(
+            refused
+                ? `ECS refused RunTask: no task started for run ${runId}`
+                : `RunTask got no answer: whether a task started for run ${runId} is unknown; check with: ${listTasksCommand(oneOffTasks.clusterArn, runId)}`,
+        );
         throw err;
     }
 

@@ -269,6 +269,38 @@ describe("one-off tasks: following a task to its end", () => {
             .and.to.have.nested.property("[0].outcome", "not-started");
     });
 
+    it("RunTask carries clientToken = the run id (ECS idempotency: a retried RunTask whose answer was lost starts no second task)", async () => {
+        ecs.on(DescribeTasksCommand).resolves({ tasks: [exited(0)] });
+        logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+        const h = harness();
+        const result = await runOneOffTask(h.deps, request());
+        const input = ecs.commandCalls(RunTaskCommand)[0].args[0].input;
+        expect(input.clientToken).to.equal(result.runId);
+        // RunTask API reference, clientToken: "Up to 64 ASCII characters are allowed".
+        expect(input.clientToken).to.match(/^[\x20-\x7e]{1,64}$/);
+    });
+
+    it("RunTask with no answer (a timeout after the SDK's retries): recorded start-unknown, and the ListTasks --started-by check is printed", async () => {
+        const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+        ecs.on(RunTaskCommand).rejects(timeout);
+        const h = harness();
+        const err = await runOneOffTask(h.deps, request()).catch((e) => e);
+        expect(err).to.include({ code: "aws-error", exitCode: 1 });
+        const [ended] = await records(h);
+        expect(ended).to.include({ event: "ended", outcome: "start-unknown" });
+        expect(h.progress.join("\n")).to.include(
+            `aws ecs list-tasks --cluster ${OUTPUTS.oneOffTasks.clusterArn} --started-by bbws-task/${ended.runId}`,
+        );
+    });
+
+    it("RunTask refused with a 4xx (AccessDenied): recorded not-started, nothing runs", async () => {
+        ecs.on(RunTaskCommand).rejects(new AccessDeniedException({ $metadata: { httpStatusCode: 400 }, message: "no ecs:RunTask" }));
+        const h = harness();
+        await runOneOffTask(h.deps, request()).catch((e) => e);
+        expect((await records(h))[0]).to.include({ outcome: "not-started" });
+        expect(h.progress.join("\n")).to.include("ECS refused RunTask: no task started");
+    });
+
     it("an AWS error mid-run (AccessDenied on DescribeTasks) ends with service, operation and message; the started record and the attach command remain", async () => {
         ecs.on(DescribeTasksCommand).rejects(
             new AccessDeniedException({ $metadata: { httpStatusCode: 400 }, message: "not authorized to perform ecs:DescribeTasks" }),
