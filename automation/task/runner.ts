@@ -199,7 +199,9 @@ export interface AttachRequest {
 /**
  * Resumes following a task started by `runOneOffTask` (after `--detach`, a detach, a crash or a lost
  * connection): finds its `started` record, streams its log from the start, enforces the record's
- * deadline (or `timeoutMs` from now), and appends the `ended` record the run could not. A task this
+ * deadline (or `timeoutMs` from now), and appends the `ended` record the run could not. The task is
+ * recognised by its task definition's family (any revision: a rollout since it started moves the
+ * revision), or by a `started` record in this environment's ledger. A task this
  * environment's ledger has no record of is followed but not recorded (a warning says so). Throws
  * `UsageError` (exit 2) when ECS does not know the task or it is not one of this environment's one-off tasks.
  */
@@ -221,7 +223,17 @@ export async function attachOneOffTask(deps: TaskRunnerDeps, request: AttachRequ
         [{ kind: "platform" }, oneOffTasks.platform],
         ...Object.entries(oneOffTasks.tenants).map(([tenant, t]): [TaskTarget, OneOffTask] => [{ kind: "tenant", tenant }, t]),
     ];
-    const match = candidates.find(([, t]) => t.taskDefinitionArn === running.taskDefinitionArn);
+    const taskArn = running.taskArn;
+    const records = await deps.ledger.readTasks(request.env);
+    const started = records.find((r) => r.event === "started" && r.taskArn === taskArn);
+    // Every `ecs` rollout registers a new revision: a task started before it runs the old one, so
+    // the family is what says whose task it is.
+    const family = taskDefinitionFamily(running.taskDefinitionArn ?? "");
+    // A task this environment's ledger recorded as started is its own, whatever its definition says
+    // now (a renamed family, say); its record names the tenant whose log group and stream to read.
+    const recorded =
+        started && candidates.find(([target]) => (target.kind === "tenant" ? target.tenant === started.tenant : started.platform));
+    const match = candidates.find(([, t]) => taskDefinitionFamily(t.taskDefinitionArn) === family) ?? recorded;
     if (!match) {
         throw new UsageError(
             "not-a-one-off-task",
@@ -229,9 +241,6 @@ export async function attachOneOffTask(deps: TaskRunnerDeps, request: AttachRequ
             "attach to a task `npm run task` started in this environment",
         );
     }
-    const taskArn = running.taskArn;
-    const records = await deps.ledger.readTasks(request.env);
-    const started = records.find((r) => r.event === "started" && r.taskArn === taskArn);
     const ended = started && records.some((r) => r.event === "ended" && r.runId === started.runId);
     if (!started)
         deps.progress(`warning: the ledger at ${deps.ledger.location} has no record of ${taskArn}; following it without recording`);
@@ -334,6 +343,14 @@ async function follow(deps: TaskRunnerDeps, f: Following): Promise<OneOffTaskRes
         stopCode: result.stopCode,
         stoppedReason: result.stoppedReason,
     };
+}
+
+/**
+ * A task definition ARN without its revision: `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`
+ * (ECS API reference, TaskDefinition `taskDefinitionArn`, "The full Amazon Resource Name (ARN) of the task definition").
+ */
+export function taskDefinitionFamily(arn: string): string {
+    return arn.replace(/:\d+$/, "");
 }
 
 function describeTarget(target: TaskTarget): string {

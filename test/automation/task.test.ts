@@ -392,6 +392,34 @@ describe("one-off tasks: Ctrl-C", () => {
         expect(ended).to.include({ event: "ended", runId: started.runId, outcome: "exited", exitCode: 0 });
     });
 
+    it("--attach follows a task running an older revision of the family (an ecs rollout moved it since the task started)", async () => {
+        const older = DEFINITION.taskDefinitionArn.replace(/:\d+$/, ":1");
+        expect(older).to.not.equal(DEFINITION.taskDefinitionArn);
+        ecs.on(DescribeTasksCommand).resolves({ tasks: [exited(0)].map((t) => ({ ...t, taskDefinitionArn: older })) });
+        logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+        const h = harness();
+        expect(await attachOneOffTask(h.deps, { env: ENV, task: TASK_ID, outputs: OUTPUTS })).to.include({
+            exitCode: 0,
+            outcome: "exited",
+        });
+    });
+
+    it("--attach follows a task of another family when this environment's ledger has its started record", async () => {
+        ecs.on(DescribeTasksCommand)
+            .resolvesOnce({ tasks: [task("PROVISIONING")] })
+            .resolvesOnce({ tasks: [task("PROVISIONING")] })
+            .resolves({ tasks: [exited(0)] });
+        logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+        const h = harness();
+        await runOneOffTask(h.deps, request({ detach: true }));
+        ecs.on(DescribeTasksCommand).resolves({
+            tasks: [{ ...exited(0), taskDefinitionArn: "arn:aws:ecs:eu-west-1:1:task-definition/bbws-migration-renamed:9" }],
+        });
+        const attached = await attachOneOffTask(h.deps, { env: ENV, task: TASK_ID, outputs: OUTPUTS });
+        expect(attached).to.include({ exitCode: 0, outcome: "exited" });
+        expect(logs.commandCalls(GetLogEventsCommand)[0].args[0].input.logStreamName).to.equal(STREAM);
+    });
+
     it("--attach refuses (exit 2) a task ECS does not know, and one that runs another task definition", async () => {
         ecs.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: TASK_ID, reason: "MISSING" }] });
         const h = harness();
