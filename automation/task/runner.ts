@@ -10,7 +10,7 @@ import { awsCall, AwsCallError, refusedByAws, TaskAws } from "./aws";
 import { OneOffTask, selectTask, TaskStackOutputs, TaskTarget, taskIdOf } from "./contract";
 import { FollowResult, followTask, Interruption } from "./follow";
 import { listTasksCommand, newRunId, runTaskInput, stagePrefix } from "./run-input";
-import { StagedFile, stageFiles } from "./stage";
+import { StagedFile, stageFiles, StagingInterrupted } from "./stage";
 
 /** Exit code of a run `--timeout` stopped: GNU `timeout`'s ("if the command times out … exit with status 124"). */
 export const EXIT_TIMED_OUT = 124;
@@ -68,7 +68,8 @@ export interface OneOffTaskResult {
     readonly outcome: TaskOutcome | "detached";
     /**
      * What the command exits with: the container's exit code; 1 when the task never started; 124
-     * when `--timeout` stopped it; 130 when the operator stopped it or detached after a signal; 0 for `--detach`.
+     * when `--timeout` stopped it; 130 when the operator stopped it, detached after a signal, or
+     * interrupted staging (then nothing started); 0 for `--detach`.
      */
     readonly exitCode: number;
     /** The container's own code, when it ran. */
@@ -120,16 +121,39 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         ...(stageUri ? { stageUri } : {}),
     } as const;
 
-    if (request.stage) {
-        await stageFiles({
-            s3: deps.aws.s3,
-            bucket: migrationBucket,
-            prefix,
-            files: request.stage,
-            progress: deps.progress,
-            partSize: deps.partSize,
+    const interruptedBeforeStart = async (): Promise<OneOffTaskResult> => {
+        const at = new Date(deps.now()).toISOString();
+        await deps.ledger.appendTask({
+            ...base,
+            event: "ended",
+            at,
+            endedAt: at,
+            outcome: "not-started",
+            error: { code: "interrupted", message: "interrupted before RunTask" },
         });
+        deps.progress(
+            `interrupted before the task was started: nothing started${stageUri ? ` (files staged so far stay under ${stageUri})` : ""}`,
+        );
+        return { runId, outcome: "not-started", exitCode: EXIT_INTERRUPTED, stageUri, tail: [] };
+    };
+    if (request.stage) {
+        try {
+            await stageFiles({
+                s3: deps.aws.s3,
+                bucket: migrationBucket,
+                prefix,
+                files: request.stage,
+                progress: deps.progress,
+                partSize: deps.partSize,
+                signal: deps.signal,
+            });
+        } catch (err) {
+            if (err instanceof StagingInterrupted) return interruptedBeforeStart();
+            throw err;
+        }
     }
+    // The last moment a Ctrl-C can still mean "start nothing".
+    if (deps.signal?.aborted) return interruptedBeforeStart();
 
     const { RunTaskCommand } = await import("@aws-sdk/client-ecs");
     deps.progress(

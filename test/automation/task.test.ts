@@ -463,6 +463,42 @@ describe("one-off tasks: staging", () => {
     });
 });
 
+describe("one-off tasks: Ctrl-C while staging", () => {
+    it("aborts the upload under way, starts nothing (no RunTask), exits 130 and records not-started", async () => {
+        const dir = tempDir("bbws-stage-");
+        fs.writeFileSync(path.join(dir, "a.sql"), "select 1;\n");
+        fs.writeFileSync(path.join(dir, "uploads.tar"), Buffer.alloc(11 * 1024 * 1024, 7));
+        fs.writeFileSync(path.join(dir, "z.sql"), "select 2;\n");
+        const controller = new AbortController();
+        s3.on(PutObjectCommand).resolves({ ETag: '"a"' });
+        s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "u-1", Bucket: OUTPUTS.migrationBucket, Key: "k" });
+        // Ctrl-C arrives while the parts are uploading; S3 answers never come.
+        s3.on(UploadPartCommand).callsFake(() => {
+            controller.abort();
+            return new Promise(() => undefined);
+        });
+        const h = harness({ signal: controller.signal });
+        const result = await runOneOffTask(h.deps, request({ stage: listStageFiles(dir) }));
+        expect(result).to.include({ outcome: "not-started", exitCode: EXIT_INTERRUPTED });
+        expect(ecs.commandCalls(RunTaskCommand)).to.have.length(0);
+        expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal([
+            `${result.stageUri!.split("/").slice(3).join("/")}a.sql`,
+        ]);
+        expect(s3.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0);
+        expect(h.progress.at(-1)).to.include("nothing started");
+        expect((await records(h))[0]).to.include({ event: "ended", outcome: "not-started" });
+    });
+
+    it("a Ctrl-C after staging, before RunTask, still starts nothing", async () => {
+        const controller = new AbortController();
+        controller.abort();
+        const h = harness({ signal: controller.signal });
+        const result = await runOneOffTask(h.deps, request());
+        expect(result).to.include({ outcome: "not-started", exitCode: EXIT_INTERRUPTED });
+        expect(ecs.commandCalls(RunTaskCommand)).to.have.length(0);
+    });
+});
+
 describe("one-off tasks: the SDK's retry on throttling (a real ECS client, scripted HTTP answers)", () => {
     it("is adaptive with 8 attempts, and a DescribeTasks throttled twice then answered succeeds", async () => {
         const configured = (await createTaskAws(REGION)).ecs as ECSClient;
