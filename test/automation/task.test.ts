@@ -567,6 +567,11 @@ describe("npm run task: bad input exits 2 and starts nothing", () => {
             /--stage .*nope does not exist/,
         ],
         ["--attach with a command", ["--env", ENV, "--attach", TASK_ID, "--", "true"], /takes no a command after --/],
+        [
+            "an --on-signal that is not stop, detach or ask",
+            ["--env", ENV, "--tenant", TENANT, "--on-signal", "kill", "--", "true"],
+            /on-signal/,
+        ],
         ["--attach with something not a task id", ["--env", ENV, "--attach", "abc"], /not an ECS task id/],
         [
             "a timeout over 24h",
@@ -614,6 +619,29 @@ describe("npm run task: bad input exits 2 and starts nothing", () => {
         expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].command).to.deep.equal(command);
         expect(JSON.parse(io.stdout.join(""))).to.include({ env: ENV, outcome: "exited", exitCode: 0 });
     });
+
+    for (const [flags, stops, code] of [
+        [["--on-signal", "stop"], 1, EXIT_INTERRUPTED],
+        [["--on-signal", "detach"], 0, EXIT_INTERRUPTED],
+        [[], 0, EXIT_INTERRUPTED],
+    ] as const) {
+        it(`without a terminal, a signal ${flags.length ? `with ${flags.join(" ")}` : "without --on-signal"} ${stops ? "stops the task (StopTask)" : "detaches"}: CI's SIGINT must not leave a task nobody follows`, async () => {
+            const controller = new AbortController();
+            ecs.on(DescribeTasksCommand).callsFake(() => {
+                controller.abort();
+                return { tasks: [task("RUNNING")] };
+            });
+            ecs.on(StopTaskCommand).callsFake(() => {
+                ecs.on(DescribeTasksCommand).resolves({ tasks: [task("STOPPED", { stopCode: "UserInitiated" }, { exitCode: 143 })] });
+                return { task: task("RUNNING") };
+            });
+            logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+            const io = memoryIo();
+            const argv = ["--env", ENV, "--tenant", TENANT, ...flags, "--", "true"];
+            expect(await main(argv, io, { ...cliDeps(), sleep: async () => undefined, signal: controller.signal })).to.equal(code);
+            expect(ecs.commandCalls(StopTaskCommand)).to.have.length(stops);
+        });
+    }
 
     it("an InvalidParameterException from RunTask ends with exit 1 naming ECS RunTask and AWS's message", async () => {
         ecs.on(RunTaskCommand).rejects(
