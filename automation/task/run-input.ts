@@ -32,13 +32,15 @@ export interface RunRequestParts {
     readonly runId: string;
     /** `s3://…/` of the staged files, with `--stage`. */
     readonly stageUri?: string;
+    /** When `--timeout` runs out (epoch ms): handed to the container, which must enforce it after `--detach`. */
+    readonly deadline: number;
 }
 
 /**
  * RunTask for one Fargate task in the private subnets, `assignPublicIp: DISABLED` (the subnets route
  * through NAT and the VPC endpoints; a public IP is neither needed nor wanted), the task's security
  * groups, and one container override: `command` as an argv list (ECS passes it to the container as
- * Docker's exec form, no shell: ContainerOverride `command`) and `BBWS_RUN_ID` (plus
+ * Docker's exec form, no shell: ContainerOverride `command`) and `BBWS_RUN_ID`, `BBWS_DEADLINE` (plus
  * `MIGRATION_STAGE_URI` with `--stage`) as environment. `startedBy` = `bbws-task/<run id>`, so
  * `ListTasks --started-by` finds a run; `clientToken` = the run id, so the SDK's retries of a RunTask
  * whose answer was lost start no second task (`CLIENT_TOKEN`). Throws `UsageError` `overrides-too-long` (exit 2) over
@@ -47,6 +49,8 @@ export interface RunRequestParts {
 export function runTaskInput(parts: RunRequestParts): RunTaskCommandInput {
     const environment = [
         { name: "BBWS_RUN_ID", value: parts.runId },
+        // ISO-8601 UTC: with --detach nobody calls StopTask, so the image's entrypoint enforces it.
+        { name: "BBWS_DEADLINE", value: new Date(parts.deadline).toISOString() },
         ...(parts.stageUri ? [{ name: "MIGRATION_STAGE_URI", value: parts.stageUri }] : []),
     ];
     const overrides = { containerOverrides: [{ name: parts.task.containerName, command: [...parts.command], environment }] };

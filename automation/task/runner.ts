@@ -104,7 +104,11 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
     const runId = newRunId(deps.now(), deps.randomId);
     const prefix = stagePrefix(request.target, runId);
     const stageUri = request.stage ? `s3://${migrationBucket}/${prefix}` : undefined;
-    const input = runTaskInput({ tasks: oneOffTasks, task, command: request.command, runId, stageUri });
+    // Built now so that overrides over ECS's limit are refused before anything is staged; built again
+    // with the deadline counted from RunTask, not from before a long upload.
+    const inputAt = (now: number) =>
+        runTaskInput({ tasks: oneOffTasks, task, command: request.command, runId, stageUri, deadline: now + request.timeoutMs });
+    inputAt(deps.now());
     await deps.ledger.checkTasksWritable(request.env);
 
     const startedAt = deps.now();
@@ -117,7 +121,6 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         command: [...request.command],
         operator: request.operator,
         startedAt: new Date(startedAt).toISOString(),
-        deadline: new Date(startedAt + request.timeoutMs).toISOString(),
         ...(stageUri ? { stageUri } : {}),
     } as const;
 
@@ -125,6 +128,7 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         const at = new Date(deps.now()).toISOString();
         await deps.ledger.appendTask({
             ...base,
+            deadline: new Date(startedAt + request.timeoutMs).toISOString(),
             event: "ended",
             at,
             endedAt: at,
@@ -156,6 +160,11 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
     if (deps.signal?.aborted) return interruptedBeforeStart();
 
     const { RunTaskCommand } = await import("@aws-sdk/client-ecs");
+    // The deadline counts from RunTask, not from before the upload: the record, the runner and the
+    // container (BBWS_DEADLINE) share it.
+    const sentAt = deps.now();
+    const deadline = sentAt + request.timeoutMs;
+    const input = inputAt(sentAt);
     deps.progress(
         `starting ${describeTarget(request.target)} task (${task.taskDefinitionArn.split("/").pop()}) in ${request.env}, run ${runId}`,
     );
@@ -181,6 +190,7 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         const refused = refusedByAws(err);
         await deps.ledger.appendTask({
             ...base,
+            deadline: new Date(deadline).toISOString(),
             event: "ended",
             at: new Date(deps.now()).toISOString(),
             endedAt: new Date(deps.now()).toISOString(),
@@ -198,7 +208,14 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
     const taskArn = answer.tasks[0].taskArn!;
     const taskId = taskIdOf(taskArn);
     const attach = attachCommand(request.env, taskId);
-    const started: TaskRecord = { ...base, event: "started", at: new Date(deps.now()).toISOString(), taskArn, attach };
+    const started: TaskRecord = {
+        ...base,
+        deadline: new Date(deadline).toISOString(),
+        event: "started",
+        at: new Date(deps.now()).toISOString(),
+        taskArn,
+        attach,
+    };
     await deps.ledger.appendTask(started);
     deps.onStarted?.(started);
     deps.progress(`started task ${taskArn}`);
@@ -207,7 +224,7 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         deps.progress(`detached: the task runs on; follow it with: ${attach}`);
         return { runId, taskArn, taskId, outcome: "detached", exitCode: EXIT.ok, stageUri, attach, tail: [] };
     }
-    return follow(deps, { env: request.env, started, task, clusterArn: oneOffTasks.clusterArn, deadline: startedAt + request.timeoutMs });
+    return follow(deps, { env: request.env, started, task, clusterArn: oneOffTasks.clusterArn, deadline });
 }
 
 /** Following a task that is already running. */

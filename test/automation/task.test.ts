@@ -145,6 +145,7 @@ describe("one-off tasks: what RunTask is asked", () => {
                         task: OUTPUTS.oneOffTasks.tenants[tenant],
                         command: argv,
                         runId: "20261201T100000Z-3f9a1c",
+                        deadline: Date.parse("2026-12-01T14:00:00Z"),
                     });
                     expect(input.launchType).to.equal("FARGATE");
                     expect(input.taskDefinition).to.equal(OUTPUTS.oneOffTasks.tenants[tenant].taskDefinitionArn);
@@ -163,10 +164,23 @@ describe("one-off tasks: what RunTask is asked", () => {
     it("refuses (exit 2) overrides over ECS's 8192 characters, JSON included (RunTask API reference, `overrides`)", () => {
         fc.assert(
             fc.property(fc.integer({ min: 1, max: 20000 }), (n) => {
-                const parts = { tasks: OUTPUTS.oneOffTasks, task: DEFINITION, command: ["x".repeat(n)], runId: "20261201T100000Z-3f9a1c" };
+                const parts = {
+                    tasks: OUTPUTS.oneOffTasks,
+                    task: DEFINITION,
+                    command: ["x".repeat(n)],
+                    runId: "20261201T100000Z-3f9a1c",
+                    deadline: 0,
+                };
                 const size = JSON.stringify({
                     containerOverrides: [
-                        { name: "migration", command: parts.command, environment: [{ name: "BBWS_RUN_ID", value: parts.runId }] },
+                        {
+                            name: "migration",
+                            command: parts.command,
+                            environment: [
+                                { name: "BBWS_RUN_ID", value: parts.runId },
+                                { name: "BBWS_DEADLINE", value: new Date(0).toISOString() },
+                            ],
+                        },
                     ],
                 }).length;
                 if (size <= MAX_OVERRIDES_CHARS) expect(() => runTaskInput(parts)).not.to.throw();
@@ -278,6 +292,21 @@ describe("one-off tasks: following a task to its end", () => {
         expect(input.clientToken).to.equal(result.runId);
         // RunTask API reference, clientToken: "Up to 64 ASCII characters are allowed".
         expect(input.clientToken).to.match(/^[\x20-\x7e]{1,64}$/);
+    });
+
+    it("--detach --timeout: the container gets BBWS_DEADLINE (ISO-8601), counted from RunTask after staging, equal to the record's deadline", async () => {
+        const h = harness({ partSize: 5 * 1024 * 1024 });
+        const dir = tempDir("bbws-stage-");
+        fs.writeFileSync(path.join(dir, "a.sql"), "select 1;\n");
+        s3.on(PutObjectCommand).callsFake(() => {
+            h.clock.t += 30 * 60_000; // a half-hour upload
+            return { ETag: '"a"' };
+        });
+        await runOneOffTask(h.deps, request({ detach: true, timeoutMs: 3600_000, stage: listStageFiles(dir) }));
+        const env = ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment;
+        const deadline = env?.find((e) => e.name === "BBWS_DEADLINE")?.value;
+        expect(deadline).to.equal("2026-12-01T11:30:00.000Z");
+        expect((await records(h))[0]).to.include({ event: "started", deadline });
     });
 
     it("RunTask with no answer (a timeout after the SDK's retries): recorded start-unknown, and the ListTasks --started-by check is printed", async () => {
