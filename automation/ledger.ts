@@ -131,15 +131,20 @@ export type TaskOutcome =
     | "timed-out"
     /** The operator stopped it (Ctrl-C, "stop"). */
     | "stopped"
-    /** RunTask refused or failed: nothing ran (no `taskArn`). */
-    | "not-started";
+    /** ECS refused RunTask (a 4xx answer, or `failures`): nothing ran (no `taskArn`). */
+    | "not-started"
+    /**
+     * RunTask got no answer (timeout, lost connection, 5xx after the SDK's retries): a task may run
+     * anyway; `ListTasks --started-by bbws-task/<runId>` tells.
+     */
+    | "start-unknown";
 
 /**
  * One record of a one-off task (`npm run task`). Two per run, appended, never rewritten: `started`
  * as soon as RunTask answers (the task ARN, and how to attach), and `ended` with the same `runId`
  * once the task stopped. A crash, a lost connection or `--detach` leaves only `started`: the task
  * keeps running in AWS, and `attach` is the command that resumes streaming and writes `ended`.
- * A RunTask that fails writes only `ended` (`not-started`, no `taskArn`).
+ * A RunTask that fails writes only `ended` (`not-started` or `start-unknown`, no `taskArn`).
  */
 export interface TaskRecord {
     readonly v: 1;
@@ -196,7 +201,7 @@ const TASK_RECORD = z
         stageUri: z.string().startsWith("s3://").optional(),
         attach: z.string().optional(),
         endedAt: z.string().datetime().optional(),
-        outcome: z.enum(["exited", "never-started", "timed-out", "stopped", "not-started"]).optional(),
+        outcome: z.enum(["exited", "never-started", "timed-out", "stopped", "not-started", "start-unknown"]).optional(),
         exitCode: z.number().int().optional(),
         stopCode: z.string().optional(),
         stoppedReason: z.string().optional(),

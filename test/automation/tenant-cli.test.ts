@@ -155,6 +155,7 @@ describe("npm run tenant: the command line", function () {
             task,
             command: command.argv,
             runId: "20261201T090000Z-abcdef",
+            deadline: Date.parse("2026-12-01T13:00:00Z"),
             environment: command.environment,
         });
         expect(input.overrides?.containerOverrides?.[0]).to.deep.equal({
@@ -162,6 +163,7 @@ describe("npm run tenant: the command line", function () {
             command: [...command.argv],
             environment: [
                 { name: "BBWS_RUN_ID", value: "20261201T090000Z-abcdef" },
+                { name: "BBWS_DEADLINE", value: "2026-12-01T13:00:00.000Z" },
                 ...Object.entries(command.environment).map(([name, value]) => ({ name, value })),
             ],
         });
