@@ -95,7 +95,8 @@ describe("tenant components: a tenant is one subtree per phase", function () {
                 }
             });
 
-            for (const { id } of raw) {
+            // Two more platforms per tenant: once, in sit, keeps the suite's time bearable; the layout is the same in every env.
+            for (const { id } of env === "sit" ? raw : []) {
                 it(`makes ${id}'s resources exactly its components' descendants, none the layer's own, each aliased to the layer`, async () => {
                     const without = await platform(configFor(env, { "bbws:tenants": raw.filter((t) => t.id !== id) }));
                     expect(subtreeProblems(all, without, id)).to.deep.equal([]);

@@ -50,7 +50,7 @@ describe("rehearsal: a tenant removed from sit's stack file", function () {
 
     it("refuses --phase network alone (exit 3), naming the later phases' removals and the order, before any targeted preview", () => {
         expect(alone.code, textOf(alone.io)).to.equal(3);
-        expect(textOf(alone.io)).to.include("removes resources in later phases (monitoring: 3, ecs: ").and.include("run `--phase all`");
+        expect(textOf(alone.io)).to.include("removes resources in later phases (monitoring: 4, ecs: ").and.include("run `--phase all`");
         expect(operations(alone.calls).filter((c) => flagValues(c.argv, "--target").length > 0)).to.deep.equal([]);
     });
 
