@@ -131,15 +131,20 @@ export type TaskOutcome =
     | "timed-out"
     /** The operator stopped it (Ctrl-C, "stop"). */
     | "stopped"
-    /** RunTask refused or failed: nothing ran (no `taskArn`). */
-    | "not-started";
+    /** ECS refused RunTask (a 4xx answer, or `failures`): nothing ran (no `taskArn`). */
+    | "not-started"
+    /**
+     * RunTask got no answer (timeout, lost connection, 5xx after the SDK's retries): a task may run
+     * anyway; `ListTasks --started-by bbws-task/<runId>` tells.
+     */
+    | "start-unknown";
 
 /**
  * One record of a one-off task (`npm run task`). Two per run, appended, never rewritten: `started`
  * as soon as RunTask answers (the task ARN, and how to attach), and `ended` with the same `runId`
  * once the task stopped. A crash, a lost connection or `--detach` leaves only `started`: the task
  * keeps running in AWS, and `attach` is the command that resumes streaming and writes `ended`.
- * A RunTask that fails writes only `ended` (`not-started`, no `taskArn`).
+ * A RunTask that fails writes only `ended` (`not-started` or `start-unknown`, no `taskArn`).
  */
 export interface TaskRecord {
     readonly v: 1;
@@ -196,7 +201,7 @@ const TASK_RECORD = z
         stageUri: z.string().startsWith("s3://").optional(),
         attach: z.string().optional(),
         endedAt: z.string().datetime().optional(),
-        outcome: z.enum(["exited", "never-started", "timed-out", "stopped", "not-started"]).optional(),
+        outcome: z.enum(["exited", "never-started", "timed-out", "stopped", "not-started", "start-unknown"]).optional(),
         exitCode: z.number().int().optional(),
         stopCode: z.string().optional(),
         stoppedReason: z.string().optional(),
@@ -217,6 +222,78 @@ export interface TaskLedger {
     appendTask(record: TaskRecord): Promise<void>;
     /** Proves a task record of `env` could be written now: nothing starts that could not be recorded. */
     checkTasksWritable(env: string): Promise<void>;
+}
+
+/** What onboarding's and offboarding's step records are kept apart under: `<env>.tenant-steps.jsonl`, or `<prefix>/<env>.tenant-steps/` in S3. */
+const TENANT_STEP_STREAM = ".tenant-steps";
+
+/** What `npm run tenant` does to a tenant: onboard it or offboard it. */
+export type TenantAction = "add" | "remove";
+
+/**
+ * One step of onboarding or offboarding a tenant (`npm run tenant`), in a stream of its own beside
+ * the rollout's and the tasks' records, so the rollout's gates never read one. The steps' own
+ * rollouts and tasks write their usual records. A later run of the same action resumes at the first
+ * step whose last record did not succeed (automation/tenant/steps.ts).
+ */
+export interface TenantStepRecord {
+    readonly v: 1;
+    readonly kind: "tenant-step";
+    /** When the step ended (ISO 8601, UTC). */
+    readonly at: string;
+    /** One run of the command: its steps share it. */
+    readonly runId: string;
+    readonly env: string;
+    readonly tenant: string;
+    readonly action: TenantAction;
+    /** The step's id, e.g. `config`, `database`, `archive` (automation/tenant/steps.ts). */
+    readonly step: string;
+    readonly result: "succeeded" | "failed" | "refused" | "cancelled";
+    /** Who ran it (the backend's user, as the rollout records it). */
+    readonly operator: string;
+    /** What the step established that a later step or run needs (the archive's location, a task's ARN, the config commit). */
+    readonly data?: Readonly<Record<string, string>>;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly durationMs: number;
+}
+
+const TENANT_STEP_RECORD = z
+    .object({
+        v: z.literal(1),
+        kind: z.literal("tenant-step"),
+        at: z.string().datetime(),
+        runId: z.string().min(1),
+        env: z.string().min(1),
+        tenant: z.string().min(1),
+        action: z.enum(["add", "remove"]),
+        step: z.string().min(1),
+        result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
+        operator: z.string(),
+        data: z.record(z.string()).optional(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+        durationMs: z.number(),
+    })
+    .strict();
+
+/** Where the tenant steps' records go: the same location as the rollout's ledger, a stream of its own. */
+export interface TenantStepLedger {
+    readonly location: string;
+    /** Every tenant step record of `env`, oldest first; refuses (`ledger-corrupt`) one it cannot trust. */
+    readTenantSteps(env: string): Promise<TenantStepRecord[]>;
+    /** Throws `LedgerError` (`ledger-write-failed`, exit 1) carrying the record when it cannot be written. */
+    appendTenantStep(record: TenantStepRecord): Promise<void>;
+}
+
+/** A tenant step's record could not be written; the message carries it as JSON, to add by hand. */
+function tenantStepWriteError(location: string, record: TenantStepRecord, cause: string): LedgerError {
+    return new LedgerError(
+        "ledger-write-failed",
+        `could not write the record of tenant step ${record.step} (${record.action} ${record.tenant} in ${record.env}, ${record.result}) to ${location}: ${cause}\n` +
+            `  the record that was not written:\n${JSON.stringify(record)}`,
+        `add that line to the ledger once it is writable (locally: append it to ${record.env}${TENANT_STEP_STREAM}.jsonl; in S3: put it under ` +
+            `<prefix>/${record.env}${TENANT_STEP_STREAM}/), or the next run will not know this step's outcome`,
+        EXIT.failed,
+    );
 }
 
 /** Where `--ledger` points, parsed once. */
@@ -256,8 +333,12 @@ export function parseLedgerLocation(text: string, cwd: string): LedgerLocation {
     return { kind: "file", dir: path.resolve(cwd, text) };
 }
 
-/** The ledger at a parsed location, the rollout's records and the one-off tasks'; the S3 SDK is loaded only for an S3 one. */
-export function openLedger(location: LedgerLocation, warn: (message: string) => void, s3: S3Factory = defaultS3): Ledger & TaskLedger {
+/** The ledger at a parsed location: the rollout's records, the one-off tasks' and the tenant steps'; the S3 SDK is loaded only for an S3 one. */
+export function openLedger(
+    location: LedgerLocation,
+    warn: (message: string) => void,
+    s3: S3Factory = defaultS3,
+): Ledger & TaskLedger & TenantStepLedger {
     return location.kind === "file" ? new FileLedger(location.dir, warn) : new S3Ledger(location.bucket, location.prefix, s3);
 }
 
@@ -345,7 +426,7 @@ export async function putIfAbsent(
  * write. Reading refuses a corrupt or foreign record (`LedgerError` ledger-corrupt, with file:line) and
  * skips only a last line cut short by a crash.
  */
-export class FileLedger implements Ledger, TaskLedger {
+export class FileLedger implements Ledger, TaskLedger, TenantStepLedger {
     constructor(
         readonly location: string,
         private readonly warn: (message: string) => void,
@@ -384,6 +465,22 @@ export class FileLedger implements Ledger, TaskLedger {
 
     async checkTasksWritable(env: string): Promise<void> {
         await this.checkFileWritable(this.taskFile(env));
+    }
+
+    /** `<dir>/<env>.tenant-steps.jsonl`: onboarding's and offboarding's step records. */
+    tenantStepFile(env: string): string {
+        return path.join(this.location, `${env}${TENANT_STEP_STREAM}.jsonl`);
+    }
+
+    async readTenantSteps(env: string): Promise<TenantStepRecord[]> {
+        return this.readLines(this.tenantStepFile(env), (line) => parseWith(TENANT_STEP_RECORD, line, env) as Parsed<TenantStepRecord>);
+    }
+
+    async appendTenantStep(record: TenantStepRecord): Promise<void> {
+        const file = this.tenantStepFile(record.env);
+        await this.appendLine(file, JSON.stringify(record)).catch((err) => {
+            throw tenantStepWriteError(file, record, reason(err));
+        });
     }
 
     private async readLines<T>(file: string, parse: (line: string) => Parsed<T>): Promise<T[]> {
@@ -452,7 +549,7 @@ export class FileLedger implements Ledger, TaskLedger {
  * The ledger as one S3 object per record under `<prefix>/<env>/`, written with `If-None-Match: *` so no
  * record is ever overwritten (S3 user guide, "conditional writes"). Every object must be a whole record.
  */
-export class S3Ledger implements Ledger, TaskLedger {
+export class S3Ledger implements Ledger, TaskLedger, TenantStepLedger {
     readonly location: string;
     private client?: Promise<Pick<S3Client, "send">>;
 
@@ -500,6 +597,22 @@ export class S3Ledger implements Ledger, TaskLedger {
 
     async checkTasksWritable(env: string): Promise<void> {
         await this.checkPrefixWritable(this.taskPrefix(env));
+    }
+
+    /** `<prefix>/<env>.tenant-steps/`: beside, not under, `<prefix>/<env>/`, which the rollout reads strictly. */
+    tenantStepPrefix(env: string): string {
+        return `${this.prefix ? `${this.prefix}/` : ""}${env}${TENANT_STEP_STREAM}/`;
+    }
+
+    async readTenantSteps(env: string): Promise<TenantStepRecord[]> {
+        return this.readObjects(this.tenantStepPrefix(env), (text) => parseWith(TENANT_STEP_RECORD, text, env) as Parsed<TenantStepRecord>);
+    }
+
+    async appendTenantStep(record: TenantStepRecord): Promise<void> {
+        const name = `${record.at}-${record.tenant}-${record.step}`;
+        await this.putRecord(this.tenantStepPrefix(record.env), name, record).catch((err) => {
+            throw tenantStepWriteError(this.location, record, reason(err));
+        });
     }
 
     private async readObjects<T>(prefix: string, parse: (text: string) => Parsed<T>): Promise<T[]> {

@@ -115,6 +115,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     const run = { fail: (reason: unknown) => fail(reason) };
     activeRun = run;
     listenForEchoes();
+    const restoreSdk = lightenSdkForMocks();
 
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
     await pulumi.runtime.setMocks(
@@ -183,8 +184,111 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
         pulumi.runtime.resetOptions(options.project, options.stack, 1, "", "", false, "");
         throw err;
     } finally {
+        restoreSdk();
         if (activeRun === run) activeRun = undefined;
     }
+}
+
+/**
+ * Work the SDK does for a deployment that a mocked run never reads, left out for the run's duration
+ * (it was most of the offline synth's time and memory, and what made 500 tenants run out of memory;
+ * README "Scale"). Each is undone by the returned function. With `PULUMI_DEBUG_PROMISE_LEAKS` set the
+ * SDK is left as it is, so its leak report keeps every detail.
+ */
+function lightenSdkForMocks(): () => void {
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
+    const undo = [skipPromiseTraces(), lazyOutputProperties(), skipSourcePositions()];
+    return () => undo.forEach((restore) => restore());
+}
+
+/** `module[key]` replaced by `replacement(original)` until the returned undo. */
+function replaceExport<T>(module: Record<string, T>, key: string, replacement: (original: T) => T): () => void {
+    const original = module[key];
+    module[key] = replacement(original);
+    return () => {
+        module[key] = original;
+    };
+}
+
+/**
+ * The SDK wraps every promise it tracks for its leak report in `debuggablePromise`, which stores
+ * `new Error().stack` on it whatever the settings (@pulumi/pulumi 3.248.0 runtime/debuggable.js,
+ * `debuggablePromise`: the `_debugStackTrace` property), and a context label built per property
+ * (`transferProperty(<resource>, <key>, <value>)`, runtime/rpc.js `transferProperties`); only printing
+ * them at exit is opt-in, with `PULUMI_DEBUG_PROMISE_LEAKS`. Formatting the traces was a fifth of a
+ * synth's CPU (profiled at 50 tenants: 10 of 46 s). Here the wrapped call captures no frames
+ * (`Error.stackTraceLimit` 0 for its duration) and keeps no label; the leak tracking itself, and every
+ * other error's stack, are unchanged. The SDK calls it through its module's exports
+ * (`debuggable_1.debuggablePromise(…)`), so replacing the export reaches every caller.
+ */
+function skipPromiseTraces(): () => void {
+    type Debuggable = <T>(p: Promise<T>, ctx?: unknown) => Promise<T>;
+    return replaceExport<Debuggable>(require("@pulumi/pulumi/runtime/debuggable"), "debuggablePromise", (traced) => (p) => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return traced(p);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    });
+}
+
+/** A property's resolver as `transferProperties` returns it (value, known, secret, dependencies, error). */
+type Resolver = (...args: unknown[]) => void;
+type TransferProperties = (onto: object, label: string, props: Record<string, unknown>) => Record<string, Resolver>;
+
+/**
+ * Every output property of a custom resource becomes an `Output` at construction, whether or not the
+ * program ever reads it: four tracked promises and an `OutputImpl` of about a dozen more promises and
+ * closures per property (runtime/rpc.js `transferProperties`, output.js `OutputImpl`), some 150 KB
+ * per resource until the run ends, at 20,000 resources more memory than the machine gives a synth.
+ * Here a property becomes that same `Output`, made by the SDK's own `transferProperties`, when it is
+ * first read; a value the engine (the mock) answered before then is handed to it at once. A property
+ * never read costs a getter and, once answered, the answer. What the program sees is unchanged: the
+ * same own, enumerable property holding the same kind of `Output`.
+ */
+function lazyOutputProperties(): () => void {
+    return replaceExport<TransferProperties>(
+        require("@pulumi/pulumi/runtime/rpc"),
+        "transferProperties",
+        (eager) => (onto, label, props) => {
+            const resolvers: Record<string, Resolver> = {};
+            for (const key of Object.keys(props)) {
+                if (key === "id" || key === "urn") continue;
+                if (Object.prototype.hasOwnProperty.call(onto, key)) {
+                    throw new Error(`Property '${key}' is already initialized on target '${label}`);
+                }
+                let answered: unknown[] | undefined;
+                let resolve: Resolver | undefined;
+                const settle = (value: unknown) =>
+                    Object.defineProperty(onto, key, { value, writable: true, enumerable: true, configurable: true });
+                Object.defineProperty(onto, key, {
+                    enumerable: true,
+                    configurable: true,
+                    get() {
+                        // The SDK reads a property's input only to label its promises, which this run drops.
+                        delete (onto as Record<string, unknown>)[key];
+                        resolve = eager(onto, label, { [key]: undefined })[key];
+                        if (answered) resolve(...answered);
+                        return (onto as Record<string, unknown>)[key];
+                    },
+                    set: settle,
+                });
+                resolvers[key] = (...args) => (resolve ? resolve(...args) : (answered = args));
+            }
+            return resolvers;
+        },
+    );
+}
+
+/**
+ * The SDK records each resource's source position by formatting a stack trace of unlimited depth
+ * (resource.js `Resource.callsites`, `Error.stackTraceLimit = Infinity`) for the engine's diagnostics;
+ * the mock monitor drops it and no registration here keeps it.
+ */
+function skipSourcePositions(): () => void {
+    return replaceExport<() => unknown[]>(pulumi.Resource as unknown as Record<string, () => unknown[]>, "stackTrace", () => () => []);
 }
 
 /** What the request says besides the resource itself: its dependencies and options, URNs in the engine's form. */

@@ -52,7 +52,12 @@ export function readStackFile(projectDir: string, env: string): StackFile {
         );
     }
     const file = path.join(projectDir, `Pulumi.${env}.yaml`);
-    const doc = readYaml(file) ?? {};
+    return stackFileOf(projectDir, env, file, readYaml(file));
+}
+
+/** A stack file from its parsed YAML `doc`; throws `UsageError` `invalid-config` when `config` is not a map. */
+function stackFileOf(projectDir: string, env: string, file: string, parsed: any): StackFile {
+    const doc = parsed ?? {};
     const rawConfig = doc.config ?? {};
     if (typeof rawConfig !== "object" || Array.isArray(rawConfig)) {
         throw new UsageError("invalid-config", `${file}: \`config\` must be a map of keys to values`);
@@ -113,6 +118,49 @@ export function loadStackConfig(projectDir: string, env: string, stackFile = rea
 /** The config map as the engine hands it to the program: objects as JSON text, scalars as strings. */
 export function engineConfig(stackFile: StackFile): Record<string, string> {
     return Object.fromEntries(Object.entries(stackFile.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
+ * Replaces `Pulumi.<env>.yaml` with `text`, only if the text is a stack file `loadStackConfig` accepts
+ * (the same loader every command uses): otherwise throws its `UsageError` and the file is untouched.
+ * Written to a temporary file in the same folder and renamed over the original (rename replaces it
+ * atomically: POSIX rename(2)), so a crash leaves the old file or the new one, never half of one.
+ */
+export function writeStackFile(projectDir: string, env: string, text: string): PlatformConfig {
+    const file = path.join(projectDir, `Pulumi.${env}.yaml`);
+    const cfg = checkStackText(projectDir, env, text);
+    const temporary = path.join(projectDir, `.Pulumi.${env}.yaml.${process.pid}.tmp`);
+    try {
+        const fd = fs.openSync(temporary, "w", fs.statSync(file).mode);
+        try {
+            fs.writeFileSync(fd, text);
+            // On disk before the rename: otherwise a crash could leave the new name pointing at an empty file.
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        fs.renameSync(temporary, file);
+    } catch (err) {
+        fs.rmSync(temporary, { force: true });
+        throw new UsageError(
+            "unwritable-config",
+            `could not write ${file}: ${(err as Error).message}`,
+            "make the file and its folder writable",
+        );
+    }
+    return cfg;
+}
+
+/** The config `text` would give as `Pulumi.<env>.yaml`, validated by `loadStackConfig`, whose `UsageError` it throws; nothing is written. */
+export function checkStackText(projectDir: string, env: string, text: string): PlatformConfig {
+    const file = path.join(projectDir, `Pulumi.${env}.yaml`);
+    let parsed: unknown;
+    try {
+        parsed = parseYaml(text);
+    } catch (err) {
+        throw new UsageError("invalid-config", `the edited ${file} would not be valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    }
+    return loadStackConfig(projectDir, env, stackFileOf(projectDir, env, file, parsed));
 }
 
 function readYaml(file: string): any {

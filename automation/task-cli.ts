@@ -31,7 +31,8 @@ const defaultDeps: TaskCliDeps = {
 
 /** What Ctrl-C means while a task runs: nothing is lost either way, the task is in AWS. */
 export const TASK_CANCEL_MESSAGES: CancelMessages = {
-    cancelling: "choose whether to stop the task or detach from it (without a terminal: detach). Press Ctrl-C again to exit at once.",
+    cancelling:
+        "the task is stopped, left running (detach), or you are asked, as --on-signal says (default: ask at a terminal, detach without one). Press Ctrl-C again to exit at once.",
     abandoning: "the task keeps running in AWS and its ledger record says it started.",
 };
 
@@ -68,6 +69,12 @@ function parser(argv: readonly string[]) {
             type: "string",
             describe: "Follow a running task by its id: stream its log, wait for its exit code, complete its record",
         })
+        .option("on-signal", {
+            type: "string",
+            choices: ON_SIGNAL,
+            describe:
+                "What Ctrl-C or SIGTERM does to a running task: stop it (StopTask), detach (it runs on), or ask (default: ask at a terminal, detach without one)",
+        })
         .option("json", { type: "boolean", default: false, describe: "Print the result as JSON on stdout (log lines then go to stderr)" })
         .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
         .option("rehearse", {
@@ -86,6 +93,11 @@ function parser(argv: readonly string[]) {
         );
 }
 
+/** `--on-signal`'s choices. */
+export const ON_SIGNAL = ["stop", "detach", "ask"] as const;
+/** What a signal does to a running task (`--on-signal`). */
+export type OnSignal = (typeof ON_SIGNAL)[number];
+
 type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
 
 /** A parsed, checked command line. */
@@ -100,6 +112,8 @@ export interface TaskRequest {
     readonly json: boolean;
     readonly rehearse: boolean;
     readonly ledger?: string;
+    /** `--on-signal`; undefined: ask at a terminal, detach without one. */
+    readonly onSignal?: OnSignal;
 }
 
 /**
@@ -160,6 +174,7 @@ export function toRequest(args: Args, command: readonly string[]): TaskRequest {
             json: args.json,
             rehearse: args.rehearse,
             ledger: args.ledger,
+            onSignal: args["on-signal"] as OnSignal | undefined,
         };
     }
     if ((args.tenant === undefined) === !args.platform) {
@@ -183,6 +198,7 @@ export function toRequest(args: Args, command: readonly string[]): TaskRequest {
         json: args.json,
         rehearse: args.rehearse,
         ledger: args.ledger,
+        onSignal: args["on-signal"] as OnSignal | undefined,
     };
 }
 
@@ -224,7 +240,7 @@ async function run(req: TaskRequest, location: LedgerLocation | undefined, io: I
         signal: deps.signal,
         line: (text: string) => (req.json ? io.err(text) : io.out(text)),
         progress: (text: string) => io.err(text),
-        interrupted: () => askStopOrDetach(io),
+        interrupted: () => onInterruption(req.onSignal, io),
         onStarted: (record: { attach?: string }) => {
             if (deps.inFlight) deps.inFlight.lastWords = () => `follow it again with: ${record.attach}`;
         },
@@ -243,6 +259,18 @@ async function run(req: TaskRequest, location: LedgerLocation | undefined, io: I
           });
     io.out(req.json ? JSON.stringify({ env: req.env, ...result }, null, 2) : summary(result));
     return result.exitCode;
+}
+
+/**
+ * What a signal does, by `--on-signal`: `stop` and `detach` without asking; `ask` (and no
+ * `--on-signal`) asks at a terminal and detaches without one (`askStopOrDetach`).
+ */
+export async function onInterruption(onSignal: OnSignal | undefined, io: Io): Promise<Interruption> {
+    if (onSignal === "stop" || onSignal === "detach") {
+        io.err(`--on-signal ${onSignal}: ${onSignal === "stop" ? "stopping the task" : "detaching (the task keeps running)"}`);
+        return onSignal;
+    }
+    return askStopOrDetach(io);
 }
 
 /** Ctrl-C at a terminal asks; without one (CI, a pipe) the run detaches: the task keeps running and nothing is lost. */

@@ -6,7 +6,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { CacheConfig, DatabaseConfig, ProtectionConfig } from "../src/config";
+import { CacheConfig, DatabaseConfig, ProtectionConfig, tenantDatabaseName } from "../src/config";
 import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
 
@@ -107,10 +107,8 @@ export function parameterGroupName(env: string, part: string, identity: Paramete
     return bbwsName(env, `${part}-${digest}`);
 }
 
-/** The MySQL user and schema of a tenant, `wp_<id>`: hyphens become underscores so neither needs quoting. */
-export function tenantDatabaseName(tenantId: string): string {
-    return `wp_${tenantId.replace(/-/g, "_")}`;
-}
+/** The MySQL user and schema of a tenant, `wp_<id>` (src/config.ts: the one-off tasks create and drop them by it). */
+export { tenantDatabaseName };
 
 /**
  * The Secrets Manager name of a tenant's database credentials, `bbws/<env>/tenants/<id>/db`. The

@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import type { ImageKind } from "../src/images";
+import { ImageKind, WP_CONTENT_PATH } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { serviceAssumeRolePolicy } from "./shared";
 import type { PolicyDocument } from "./ecs-policies";
@@ -103,7 +103,7 @@ export const WORDPRESS_SALT_KEYS = [
 ] as const;
 
 /** Where a tenant's EFS access point is mounted in both of its containers. */
-export const WP_CONTENT_PATH = "/var/www/html/wp-content";
+export { WP_CONTENT_PATH };
 
 /**
  * Where the bbws/wordpress and bbws/migration images keep the RDS CA bundle

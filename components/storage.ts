@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { ProtectionConfig, StorageConfig } from "../src/config";
+import type { ProtectionConfig, RetiredTenant, StorageConfig } from "../src/config";
 import { ImageKind, REPOSITORIES } from "../src/images";
 import { bbwsName, denyInsecureTransport, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
@@ -18,6 +18,8 @@ export interface StorageLayerArgs {
     readonly storage: StorageConfig;
     readonly protection: ProtectionConfig;
     readonly tenants: readonly StorageTenant[];
+    /** Offboarded tenants: their media prefixes expire `storage.retainTenantMediaDays` after the day each was retired. Default: none. */
+    readonly retiredTenants?: readonly Pick<RetiredTenant, "id" | "date">[];
     /** The data layer's key: EFS, the media and migration buckets and the backup vault are encrypted with it. */
     readonly keyArn: pulumi.Input<string>;
     /** The private tier, one subnet per AZ: each gets a mount target. */
@@ -57,6 +59,26 @@ export const ECR_LIFECYCLE_POLICY = {
         },
     ],
 };
+
+/**
+ * One lifecycle rule per retired tenant for the assets bucket: `tenants/<id>/` expires on the day it
+ * was retired plus `days` (an expiration `Date` is midnight UTC, ISO 8601: S3 API reference,
+ * LifecycleExpiration), and, the bucket being versioned, each noncurrent version `days` after it became
+ * noncurrent (NoncurrentVersionExpiration), so nothing of the tenant outlives twice the retention.
+ * Empty when no tenant is retired: S3 refuses a lifecycle configuration without rules.
+ */
+export function retiredMediaRules(
+    retired: readonly Pick<RetiredTenant, "id" | "date">[],
+    days: number,
+): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    return retired.map((r) => ({
+        id: `expire-retired-tenant-${r.id}`,
+        status: "Enabled",
+        filter: { prefix: `tenants/${r.id}/` },
+        expiration: { date: new Date(Date.parse(`${r.date}T00:00:00Z`) + days * 86_400_000).toISOString().replace(".000Z", "Z") },
+        noncurrentVersionExpiration: { noncurrentDays: days },
+    }));
+}
 
 /** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
 export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
@@ -171,6 +193,14 @@ export class StorageLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const mediaRules = retiredMediaRules(args.retiredTenants ?? [], args.storage.retainTenantMediaDays);
+        if (mediaRules.length > 0) {
+            new aws.s3.BucketLifecycleConfiguration(
+                `${name}-tenant-assets-lifecycle`,
+                { bucket: assets.id, rules: mediaRules },
+                { parent: this },
+            );
+        }
         const ref = (b: aws.s3.Bucket): BucketRef => ({ name: b.bucket, arn: b.arn });
         this.assetsBucket = ref(assets);
         this.migrationBucket = ref(migration);

@@ -97,6 +97,8 @@ const hostname = z
     .string()
     .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lowercase DNS hostname such as www.example.com");
 const positiveInt = z.number().int().positive();
+/** A tenant's slot: its listener rule priority (1–50000 allowed by ELB) kept to four digits, and its POSIX id offset. */
+const tenantSlot = z.number().int().min(1).max(9999);
 const percent = z.number().positive().max(100);
 
 const NAT_STRATEGIES = ["single", "onePerAz"] as const;
@@ -199,6 +201,12 @@ const storageSchema = z
         migrationArtifactsNoncurrentDays: positiveInt.default(30),
         /** Retention of the daily AWS Backup recovery points. */
         backupRetentionDays: positiveInt.default(35),
+        /**
+         * Days a retired tenant's media (`tenants/<id>/` in the assets bucket) is kept after the date it
+         * was retired (`bbws:retiredTenants[].date`); a lifecycle rule then expires it, and each of its
+         * noncurrent versions this many days after it became noncurrent.
+         */
+        retainTenantMediaDays: positiveInt.default(90),
     })
     .strict();
 
@@ -253,6 +261,11 @@ export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
         "the one-off migration task owns it (ECS layer `ecs-migration-logs`, `ecs-migration-task`, IAM roles `bbws-migration-task-<env>` and `bbws-migration-exec-<env>`)",
     sessions: "the ECS Exec session log group owns it (ECS layer `ecs-sessions-logs`)",
 };
+
+/** The MySQL user and schema of a tenant, `wp_<id>`: hyphens become underscores so neither needs quoting. */
+export function tenantDatabaseName(tenantId: string): string {
+    return `wp_${tenantId.replace(/-/g, "_")}`;
+}
 
 /** Longest host-header value a load balancer rule takes (ELB API reference, HostHeaderConditionConfig). */
 const MAX_HOST_HEADER = 128;
@@ -370,7 +383,7 @@ const tenantSchema = z
          * The tenant's permanent number, never reused: its POSIX uid/gid (20000 + slot) and its listener
          * rule priority (slot) derive from it, so adding or removing a tenant changes no other tenant.
          */
-        slot: z.number().int().min(1).max(9999),
+        slot: tenantSlot,
         /**
          * Custom hostnames served besides `<id>.<domain>`, at most two: each a plain hostname (a domain in
          * its owner's zone whose certificate is still pending) or a {@link customDomainSchema} entry. With
@@ -404,6 +417,38 @@ const tenantSchema = z
         execEnabled: z.boolean().default(false),
         /** A non-essential `migration` container beside WordPress for long-running migration work. */
         migrationSidecar: z.boolean().default(false),
+        /**
+         * The tenant's service exists but runs no tasks: desired count 0 and an auto-scaling range of 0–0
+         * (ECS services may scale to 0: Application Auto Scaling API reference, RegisterScalableTarget
+         * `MinCapacity`). Onboarding rolls a tenant out stopped, creates its database user, then removes
+         * this key; raising the range moves the running count into it (RegisterScalableTarget: "it changes
+         * the resource's current capacity to a value that is inside of this range"), so starting is a
+         * config change like any other, which the next rollout and drift detection agree with.
+         * Cannot be combined with `minCapacity` or `maxCapacity`.
+         */
+        stopped: z.boolean().default(false),
+    })
+    .strict();
+
+/**
+ * A tenant that was offboarded: its id and slot are never given to another tenant, because its
+ * archive (`archive/<id>/…`), its media prefix, its logs and its POSIX id (20000 + slot) on the file
+ * system's backups still name it.
+ */
+const retiredTenantSchema = z
+    .object({
+        /** The retired tenant's id. */
+        id: dnsLabel,
+        /** The retired tenant's slot. */
+        slot: tenantSlot,
+        /** The day it was retired (YYYY-MM-DD, UTC): its media expires `storage.retainTenantMediaDays` after it. */
+        date: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
+            .refine(
+                (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+                "a calendar date",
+            ),
     })
     .strict();
 
@@ -556,6 +601,8 @@ const bbwsSchema = z
                 `at most ${MAX_TENANTS}: the database, cache and file-system security groups take one inbound rule per tenant, 60 by default (VPC quotas)`,
             ),
         cost: costSchema.default({}),
+        /** Offboarded tenants (`npm run tenant -- remove` adds them): no tenant may take one's id or slot. */
+        retiredTenants: z.array(retiredTenantSchema).default([]),
     })
     .strict();
 
@@ -571,6 +618,7 @@ export type EcsConfig = z.infer<typeof ecsSchema>;
 export type CapacityProvider = z.infer<typeof capacityProviderSchema>;
 export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
+export type RetiredTenant = Readonly<z.infer<typeof retiredTenantSchema>>;
 export type TenantConfig = Readonly<Omit<z.infer<typeof tenantSchema>, "domains">> & {
     /** The custom domains' hostnames, in config order. */
     readonly domains: readonly string[];
@@ -608,6 +656,8 @@ export interface PlatformConfig {
     readonly tenants: readonly TenantConfig[];
     /** Usage assumptions of the cost estimate; no component reads them. */
     readonly cost: Readonly<CostConfig>;
+    /** Offboarded tenants, whose ids and slots are never reused. */
+    readonly retiredTenants: readonly RetiredTenant[];
 }
 
 /** First POSIX id handed to tenants; below it are system and image users (www-data is 33). */
@@ -708,6 +758,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         rollout: b.rollout,
         tenants,
         cost: b.cost,
+        retiredTenants: b.retiredTenants,
     });
 }
 
@@ -748,6 +799,25 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
         );
     }
     seen(
+        "retired tenant id",
+        b.retiredTenants.map((r, i) => [`bbws:retiredTenants[${i}].id`, r.id]),
+    );
+    seen(
+        "retired tenant slot",
+        b.retiredTenants.map((r, i) => [`bbws:retiredTenants[${i}].slot`, r.slot]),
+    );
+    b.tenants.forEach((t, i) => {
+        for (const key of ["id", "slot"] as const) {
+            const j = b.retiredTenants.findIndex((r) => r[key] === t[key]);
+            if (j < 0) continue;
+            const r = b.retiredTenants[j];
+            problems.push(
+                `bbws:tenants[${i}].${key}: ${key} ${key === "id" ? `'${t.id}'` : t.slot} is retired (bbws:retiredTenants[${j}]: ` +
+                    `id ${r.id}, slot ${r.slot}, retired ${r.date}) and is never reused: its archive, media prefix, logs and file ownership still name it`,
+            );
+        }
+    });
+    seen(
         "alert email",
         b.monitoring.alertEmails.map((e, i) => [`bbws:monitoring.alertEmails[${i}]`, e]),
     );
@@ -770,7 +840,12 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
             );
         }
         const { minCapacity: min, maxCapacity: max } = tenantCapacity(t, b.ecs);
-        if (t.singleton && max > 1) {
+        if (t.stopped && (t.minCapacity !== undefined || t.maxCapacity !== undefined)) {
+            problems.push(
+                `bbws:tenants[${i}].stopped: a stopped service runs no tasks (auto-scaling range 0–0), so minCapacity and maxCapacity ` +
+                    "would be ignored; drop them, or drop stopped",
+            );
+        } else if (t.singleton && max > 1) {
             problems.push(
                 `bbws:tenants[${i}].maxCapacity: ${max} tasks, but a singleton holds an exclusive lock on EFS: ` +
                     "a second task would wait on the first one's lock; use 1 (the default for a singleton) or drop singleton",
@@ -809,8 +884,9 @@ export function isStackName(stack: string): boolean {
     return stack.length >= 2 && stack.length <= 16 && /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(stack);
 }
 
-/** The tenant's auto-scaling range: a singleton defaults to one task, everyone else to the environment's range. */
+/** The tenant's auto-scaling range: none for a stopped service, a singleton defaults to one task, everyone else to the environment's range. */
 function tenantCapacity(t: z.infer<typeof tenantSchema>, ecs: z.infer<typeof ecsSchema>): { minCapacity: number; maxCapacity: number } {
+    if (t.stopped) return { minCapacity: 0, maxCapacity: 0 };
     return {
         minCapacity: t.minCapacity ?? (t.singleton ? Math.min(1, ecs.minCapacity) : ecs.minCapacity),
         maxCapacity: t.maxCapacity ?? (t.singleton ? 1 : ecs.maxCapacity),

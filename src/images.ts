@@ -10,6 +10,12 @@ export const REPOSITORIES = { wordpress: "bbws/wordpress", migration: "bbws/migr
 
 export type ImageKind = keyof typeof REPOSITORIES;
 
+/**
+ * Where the images keep WordPress's wp-content (the official image's `/var/www/html`): the tenant's EFS
+ * access point is mounted there in its WordPress and migration containers and in its one-off tasks.
+ */
+export const WP_CONTENT_PATH = "/var/www/html/wp-content";
+
 /** A task definition's `runtimePlatform.cpuArchitecture`. */
 export type CpuArchitecture = TenantConfig["architecture"];
 

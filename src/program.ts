@@ -46,6 +46,7 @@ export function createPlatform(cfg: PlatformConfig) {
         storage: cfg.storage,
         protection: cfg.protection,
         tenants: cfg.tenants,
+        retiredTenants: cfg.retiredTenants,
         keyArn: data.keyArn,
         privateSubnetIds: network.privateSubnetIds,
         azCount: cfg.network.azCount,

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
+import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
 import { listEnvironments } from "../automation/stack-files";
 import { PHASE_NAMES } from "../src/phases";
@@ -277,6 +279,7 @@ describe("GitHub Actions workflows", () => {
         it("passes the command as an argv list from a JSON array (no word splitting, no shell), into the shared ledger", () => {
             expect(step.env).to.include({
                 COMMAND_JSON: "${{ inputs.command }}",
+                TARGET: "${{ inputs.target }}",
                 TENANT: "${{ inputs.tenant }}",
                 STACK_ENV: "${{ inputs.env }}",
             });
@@ -285,7 +288,7 @@ describe("GitHub Actions workflows", () => {
         });
 
         it("writes the exit code and the log tail to the job summary, and exits with the task's code", () => {
-            expect(step.run).to.contain('>> "$GITHUB_STEP_SUMMARY"').and.contain("jq -r '.tail[]'").and.contain('exit "$code"');
+            expect(step.run).to.contain('>> "$GITHUB_STEP_SUMMARY"').and.contain("jq -r '.tail[]").and.contain('exit "$code"');
             expect(step.run).to.contain("|| code=$?");
         });
 
@@ -296,6 +299,58 @@ describe("GitHub Actions workflows", () => {
             expect(roleSeconds).to.equal(7200);
             expect(inputs.timeout.default).to.equal("100m");
             expect((job as any)["timeout-minutes"]).to.be.at.most(roleSeconds / 60);
+        });
+
+        const check = job.steps.find((s) => s.name === "Check the inputs")!;
+        /** Runs the check step's script with bash, as the runner would, with these inputs. */
+        const runCheck = (env: Record<string, string>) =>
+            spawnSync("bash", ["-e", "-c", check.run!], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
+
+        it("checks the inputs in a step before the task step", () => {
+            expect(job.steps.indexOf(check)).to.be.within(0, job.steps.indexOf(step) - 1);
+            expect(check.env).to.deep.equal({
+                TARGET: "${{ inputs.target }}",
+                TENANT: "${{ inputs.tenant }}",
+                TIMEOUT: "${{ inputs.timeout }}",
+            });
+        });
+
+        it("refuses a timeout over 110m (the role's 2 h session), zero, or not in --timeout's form; accepts every other h/m/s duration", () => {
+            fc.assert(
+                fc.property(fc.nat(3), fc.nat(200), fc.nat(7200), fc.boolean(), fc.boolean(), fc.boolean(), (h, m, s, wh, wm, ws) => {
+                    const text = `${wh ? `${h}h` : ""}${wm ? `${m}m` : ""}${ws ? `${s}s` : ""}`;
+                    const seconds = (wh ? h * 3600 : 0) + (wm ? m * 60 : 0) + (ws ? s : 0);
+                    const ok = text !== "" && seconds > 0 && seconds <= 110 * 60;
+                    const result = runCheck({ TARGET: "platform", TENANT: "", TIMEOUT: text });
+                    expect(result.status, `${text}: ${result.stdout}`).to.equal(ok ? 0 : 2);
+                }),
+                { numRuns: 15 },
+            );
+            for (const bad of ["2h", "111m", "1h51m", "6601s", "90", "1h 30m", "1d", "-5m", "100m; true"]) {
+                expect(runCheck({ TARGET: "platform", TENANT: "", TIMEOUT: bad }).status, bad).to.equal(2);
+            }
+            expect(runCheck({ TARGET: "platform", TENANT: "", TIMEOUT: "110m" }).status).to.equal(0);
+        });
+
+        it("asks target tenant|platform: refuses tenant without a tenant id and platform with one, never guesses the platform", () => {
+            expect(inputs.target).to.include({ type: "choice", required: true });
+            expect(inputs.target.options).to.deep.equal(["tenant", "platform"]);
+            expect(runCheck({ TARGET: "tenant", TENANT: "", TIMEOUT: "100m" }).status).to.equal(2);
+            expect(runCheck({ TARGET: "platform", TENANT: "aupairhive", TIMEOUT: "100m" }).status).to.equal(2);
+            expect(runCheck({ TARGET: "tenant", TENANT: "aupairhive", TIMEOUT: "100m" }).status).to.equal(0);
+            expect(runCheck({ TARGET: "platform", TENANT: "", TIMEOUT: "100m" }).status).to.equal(0);
+            expect(step.run).to.contain('if [ "$TARGET" = tenant ]; then target=(--tenant "$TENANT"); fi');
+        });
+
+        it("passes --on-signal stop: a cancelled run (SIGINT, then SIGTERM ~7.5 s later) stops the task instead of leaving it unwatched", () => {
+            expect(npmRuns(wf).find((r) => r.script === "task")?.line).to.match(/--on-signal stop\b/);
+        });
+
+        it("fences the log tail in four backticks and shortens any run of four in a line, so a log line cannot break the summary", () => {
+            expect(step.run).to.contain("echo '````text'");
+            const jq = /jq -r '(\.tail\[\][^']*)'/.exec(step.run!)![1];
+            const out = spawnSync("jq", ["-r", jq], { input: JSON.stringify({ tail: ["a ```` b", "`````", "ok"] }), encoding: "utf8" });
+            expect(out.stdout.split("\n").filter(Boolean)).to.deep.equal(["a ``` b", "```", "ok"]);
         });
     });
 });

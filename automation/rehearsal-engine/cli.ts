@@ -584,8 +584,11 @@ async function policyFindings(args: Args, desired: DesiredState) {
     const all = await runPolicyPacks(args.values.get("--policy-pack") ?? [], desired, (message) => {
         throw new CliError(message);
     });
+    // Indexed by URN once: each step asks for its own, and filtering every finding per step grew with steps × findings.
+    const byUrn = new Map<string, PolicyFinding[]>();
+    for (const f of all.filter((x) => !x.stackPolicy)) byUrn.set(f.urn, [...(byUrn.get(f.urn) ?? []), f]);
     return {
-        resource: (urn: string) => all.filter((f) => !f.stackPolicy && f.urn === urn),
+        resource: (urn: string) => byUrn.get(urn) ?? [],
         stack: all.filter((f) => f.stackPolicy),
     };
 }

@@ -78,13 +78,14 @@ function targetedUrns(
         ...desired.map((d) => ({ urn: d.urn, type: d.type, parent: d.parent ?? undefined, dependencies: d.dependencies })),
         ...olds,
     ];
+    const known = new Set(all.map((r) => r.urn));
     const named = new Set<string>();
     const errors: Diagnostic[] = [];
     for (const target of options.targets) {
         if (isGlob(target)) {
             const pattern = globPattern(target);
             all.filter((r) => pattern.test(r.urn)).forEach((r) => named.add(r.urn));
-        } else if (all.some((r) => r.urn === target)) {
+        } else if (known.has(target)) {
             named.add(target);
         } else {
             errors.push({
@@ -95,37 +96,48 @@ function targetedUrns(
         }
     }
     const urns = new Set([...all.filter((r) => alwaysTargeted(r.type)).map((r) => r.urn), ...named]);
-    if (options.targetDependents) {
-        // Every resource whose parent or dependency is targeted comes along: children, and other layers too.
-        for (let grew = true; grew;) {
-            grew = false;
-            for (const r of all) {
-                if (urns.has(r.urn)) continue;
-                if ((r.parent && urns.has(r.parent)) || (r.dependencies ?? []).some((d) => urns.has(d))) {
-                    urns.add(r.urn);
-                    grew = true;
-                }
-            }
-        }
-    }
-    return { urns, named, errors };
+    // Every resource whose parent or dependency is targeted comes along: children, and other layers too.
+    const withDependents = options.targetDependents
+        ? closure(urns, all, (r) => [...(r.parent ? [r.parent] : []), ...(r.dependencies ?? [])])
+        : urns;
+    return { urns: withDependents, named, errors };
 }
 
 /** `seeds` and, transitively, every old resource that is their child or depends on one of them (getTargetDependents). */
 function dependentsInState(seeds: ReadonlySet<string>, olds: readonly StateResource[]): Set<string> {
+    return closure(seeds, olds, (r) => [
+        ...(r.parent ? [r.parent] : []),
+        ...(r.provider ? [r.provider.split("::").slice(0, -1).join("::")] : []),
+        ...(r.dependencies ?? []),
+    ]);
+}
+
+/**
+ * `seeds` and, transitively, every resource of `resources` that names one already found among its
+ * `sources` (parent, provider, dependencies). A breadth-first walk over an index of who names whom:
+ * linear in resources and edges, where re-scanning every resource until nothing grew took time
+ * quadratic in the stack (60 s at 100 tenants).
+ */
+function closure<R extends { readonly urn: string }>(
+    seeds: Iterable<string>,
+    resources: readonly R[],
+    sources: (r: R) => readonly string[],
+): Set<string> {
+    const namedBy = new Map<string, string[]>();
+    for (const r of resources) {
+        for (const source of sources(r)) {
+            const dependents = namedBy.get(source);
+            if (dependents) dependents.push(r.urn);
+            else namedBy.set(source, [r.urn]);
+        }
+    }
     const found = new Set(seeds);
-    for (let grew = true; grew;) {
-        grew = false;
-        for (const r of olds) {
-            if (found.has(r.urn)) continue;
-            const provider = r.provider?.split("::").slice(0, -1).join("::");
-            if (
-                (r.parent && found.has(r.parent)) ||
-                (provider && found.has(provider)) ||
-                (r.dependencies ?? []).some((d) => found.has(d))
-            ) {
-                found.add(r.urn);
-                grew = true;
+    const queue = [...found];
+    for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
+        for (const dependent of namedBy.get(urn) ?? []) {
+            if (!found.has(dependent)) {
+                found.add(dependent);
+                queue.push(dependent);
             }
         }
     }

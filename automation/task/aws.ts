@@ -52,6 +52,8 @@ export class AwsCallError extends BbwsError {
         readonly awsName: string,
         awsMessage: string,
         fix?: string,
+        /** The HTTP status AWS answered with; absent when no answer came (timeout, lost connection). */
+        readonly httpStatusCode?: number,
     ) {
         super("aws-error", `${service} ${operation} failed: ${awsName}: ${awsMessage}`, EXIT.failed, fix);
         this.name = "AwsCallError";
@@ -65,8 +67,19 @@ export async function awsCall<T>(service: string, operation: string, call: () =>
     } catch (err) {
         if (err instanceof BbwsError) throw err;
         const e = err as Error;
-        throw new AwsCallError(service, operation, e.name ?? "Error", e.message ?? String(err), fix);
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        throw new AwsCallError(service, operation, e.name ?? "Error", e.message ?? String(err), fix, status);
     }
+}
+
+/**
+ * True when AWS answered and refused (HTTP 4xx: validation, access, throttling; or a 2xx that lists
+ * `failures`): the request had no effect. A 5xx or no answer at all (timeout, reset connection)
+ * leaves it open whether it took effect.
+ */
+export function refusedByAws(err: unknown): boolean {
+    const status = err instanceof AwsCallError ? err.httpStatusCode : undefined;
+    return status !== undefined && status < 500;
 }
 
 /** The error's name (the AWS exception, e.g. `ResourceNotFoundException`), for the few a caller expects. */

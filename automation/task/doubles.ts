@@ -10,7 +10,7 @@ import type { ECSClient, RunTaskCommandInput, Task } from "@aws-sdk/client-ecs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "crypto";
 import type { OneOffTasks } from "./contract";
-import { MAX_OVERRIDES_CHARS } from "./run-input";
+import { CLIENT_TOKEN, MAX_OVERRIDES_CHARS } from "./run-input";
 
 /** What the rehearsed task does; every field is optional. */
 export interface TaskScenario {
@@ -68,6 +68,7 @@ export function taskDoubles(
                     const { ClusterNotFoundException } = await import("@aws-sdk/client-ecs");
                     throw new ClusterNotFoundException({ $metadata: { httpStatusCode: 400 }, message: "Cluster not found." });
                 }
+                if (input.clientToken !== undefined && !CLIENT_TOKEN.test(input.clientToken)) throw await invalid("Invalid clientToken.");
                 const definition = definitions.find((d) => d.taskDefinitionArn === input.taskDefinition);
                 if (!definition) throw await invalid("TaskDefinition not found.");
                 if (JSON.stringify(input.overrides ?? {}).length > MAX_OVERRIDES_CHARS) {

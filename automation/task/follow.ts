@@ -42,7 +42,7 @@ export interface FollowOptions {
 export type FollowResult =
     | {
           readonly kind: "stopped";
-          readonly outcome: Exclude<TaskOutcome, "not-started">;
+          readonly outcome: Exclude<TaskOutcome, "not-started" | "start-unknown">;
           /** The container's exit code, when it ran and reported one. */
           readonly exitCode?: number;
           readonly stopCode?: string;

@@ -16,6 +16,14 @@ export const MAX_OVERRIDES_CHARS = 8192;
 /** `startedBy`: "Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and underscores (_)" (RunTask API reference). */
 export const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
 
+/**
+ * `clientToken`: "An identifier that you provide to ensure the idempotency of the request. It must be
+ * unique and is case sensitive. Up to 64 ASCII characters are allowed" (RunTask API reference,
+ * `clientToken`; @aws-sdk/client-ecs `RunTaskRequest.clientToken`; "Ensuring idempotency", ECS API
+ * reference). The SDK resends the same input on a retry, so a lost answer does not start a second task.
+ */
+export const CLIENT_TOKEN = /^[\x20-\x7e]{1,64}$/;
+
 /** What one run asks for. */
 export interface RunRequestParts {
     readonly tasks: OneOffTasks;
@@ -24,21 +32,29 @@ export interface RunRequestParts {
     readonly runId: string;
     /** `s3://…/` of the staged files, with `--stage`. */
     readonly stageUri?: string;
+    /** Values the command reads from its environment (the tenant lifecycle's scripts), so none is put into a shell's text. */
+    readonly environment?: Readonly<Record<string, string>>;
+    /** When `--timeout` runs out (epoch ms): handed to the container, which must enforce it after `--detach`. */
+    readonly deadline: number;
 }
 
 /**
  * RunTask for one Fargate task in the private subnets, `assignPublicIp: DISABLED` (the subnets route
  * through NAT and the VPC endpoints; a public IP is neither needed nor wanted), the task's security
  * groups, and one container override: `command` as an argv list (ECS passes it to the container as
- * Docker's exec form, no shell: ContainerOverride `command`) and `BBWS_RUN_ID` (plus
+ * Docker's exec form, no shell: ContainerOverride `command`) and `BBWS_RUN_ID`, `BBWS_DEADLINE` (plus
  * `MIGRATION_STAGE_URI` with `--stage`) as environment. `startedBy` = `bbws-task/<run id>`, so
- * `ListTasks --started-by` finds a run. Throws `UsageError` `overrides-too-long` (exit 2) over
+ * `ListTasks --started-by` finds a run; `clientToken` = the run id, so the SDK's retries of a RunTask
+ * whose answer was lost start no second task (`CLIENT_TOKEN`). Throws `UsageError` `overrides-too-long` (exit 2) over
  * `MAX_OVERRIDES_CHARS`: ECS would refuse it with an InvalidParameterException.
  */
 export function runTaskInput(parts: RunRequestParts): RunTaskCommandInput {
     const environment = [
         { name: "BBWS_RUN_ID", value: parts.runId },
+        // ISO-8601 UTC: with --detach nobody calls StopTask, so the image's entrypoint enforces it.
+        { name: "BBWS_DEADLINE", value: new Date(parts.deadline).toISOString() },
         ...(parts.stageUri ? [{ name: "MIGRATION_STAGE_URI", value: parts.stageUri }] : []),
+        ...Object.entries(parts.environment ?? {}).map(([name, value]) => ({ name, value })),
     ];
     const overrides = { containerOverrides: [{ name: parts.task.containerName, command: [...parts.command], environment }] };
     const size = JSON.stringify(overrides).length;
@@ -51,7 +67,9 @@ export function runTaskInput(parts: RunRequestParts): RunTaskCommandInput {
     }
     const startedBy = `bbws-task/${parts.runId}`;
     if (!STARTED_BY.test(startedBy)) throw new Error(`run id ${parts.runId} makes an invalid startedBy`);
+    if (!CLIENT_TOKEN.test(parts.runId)) throw new Error(`run id ${parts.runId} is not a valid clientToken`);
     return {
+        clientToken: parts.runId,
         cluster: parts.tasks.clusterArn,
         taskDefinition: parts.task.taskDefinitionArn,
         launchType: "FARGATE",
@@ -80,6 +98,11 @@ export function newRunId(now: number, random: () => string): string {
         .replace(/[-:]/g, "")
         .replace(/\.\d+Z$/, "Z");
     return `${stamp}-${random()}`;
+}
+
+/** The AWS CLI command that lists the tasks of one run, running or stopped (`startedBy` = `bbws-task/<run id>`). */
+export function listTasksCommand(clusterArn: string, runId: string, region?: string): string {
+    return `aws ecs list-tasks --cluster ${clusterArn} --started-by bbws-task/${runId} --desired-status RUNNING${region ? ` --region ${region}` : ""} (and again with --desired-status STOPPED)`;
 }
 
 /** Where a run's staged files go: `tenants/<id>/<run id>/` (the tenant task's `MIGRATION_PREFIX` + run id) or `platform/<run id>/`. */

@@ -6,11 +6,11 @@
 import type { RunTaskCommandOutput } from "@aws-sdk/client-ecs";
 import { BbwsError, EXIT, UsageError } from "../errors";
 import type { TaskLedger, TaskOutcome, TaskRecord } from "../ledger";
-import { awsCall, AwsCallError, TaskAws } from "./aws";
+import { awsCall, AwsCallError, refusedByAws, TaskAws } from "./aws";
 import { OneOffTask, selectTask, TaskStackOutputs, TaskTarget, taskIdOf } from "./contract";
 import { FollowResult, followTask, Interruption } from "./follow";
-import { newRunId, runTaskInput, stagePrefix } from "./run-input";
-import { StagedFile, stageFiles } from "./stage";
+import { listTasksCommand, newRunId, runTaskInput, stagePrefix } from "./run-input";
+import { StagedFile, stageFiles, StagingInterrupted } from "./stage";
 
 /** Exit code of a run `--timeout` stopped: GNU `timeout`'s ("if the command times out … exit with status 124"). */
 export const EXIT_TIMED_OUT = 124;
@@ -48,6 +48,8 @@ export interface OneOffTaskRequest {
     readonly target: TaskTarget;
     /** The container's command, one argv element each (no shell). */
     readonly command: readonly string[];
+    /** Environment overrides for the container besides `BBWS_RUN_ID` (the tenant lifecycle passes its scripts' values this way). */
+    readonly environment?: Readonly<Record<string, string>>;
     readonly outputs: TaskStackOutputs;
     /** Who runs it (the AWS caller's ARN), for the ledger. */
     readonly operator: string;
@@ -68,7 +70,8 @@ export interface OneOffTaskResult {
     readonly outcome: TaskOutcome | "detached";
     /**
      * What the command exits with: the container's exit code; 1 when the task never started; 124
-     * when `--timeout` stopped it; 130 when the operator stopped it or detached after a signal; 0 for `--detach`.
+     * when `--timeout` stopped it; 130 when the operator stopped it, detached after a signal, or
+     * interrupted staging (then nothing started); 0 for `--detach`.
      */
     readonly exitCode: number;
     /** The container's own code, when it ran. */
@@ -103,7 +106,19 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
     const runId = newRunId(deps.now(), deps.randomId);
     const prefix = stagePrefix(request.target, runId);
     const stageUri = request.stage ? `s3://${migrationBucket}/${prefix}` : undefined;
-    const input = runTaskInput({ tasks: oneOffTasks, task, command: request.command, runId, stageUri });
+    // Built now so that overrides over ECS's limit are refused before anything is staged; built again
+    // with the deadline counted from RunTask, not from before a long upload.
+    const inputAt = (now: number) =>
+        runTaskInput({
+            tasks: oneOffTasks,
+            task,
+            command: request.command,
+            runId,
+            stageUri,
+            deadline: now + request.timeoutMs,
+            environment: request.environment,
+        });
+    inputAt(deps.now());
     await deps.ledger.checkTasksWritable(request.env);
 
     const startedAt = deps.now();
@@ -116,22 +131,50 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         command: [...request.command],
         operator: request.operator,
         startedAt: new Date(startedAt).toISOString(),
-        deadline: new Date(startedAt + request.timeoutMs).toISOString(),
         ...(stageUri ? { stageUri } : {}),
     } as const;
 
-    if (request.stage) {
-        await stageFiles({
-            s3: deps.aws.s3,
-            bucket: migrationBucket,
-            prefix,
-            files: request.stage,
-            progress: deps.progress,
-            partSize: deps.partSize,
+    const interruptedBeforeStart = async (): Promise<OneOffTaskResult> => {
+        const at = new Date(deps.now()).toISOString();
+        await deps.ledger.appendTask({
+            ...base,
+            deadline: new Date(startedAt + request.timeoutMs).toISOString(),
+            event: "ended",
+            at,
+            endedAt: at,
+            outcome: "not-started",
+            error: { code: "interrupted", message: "interrupted before RunTask" },
         });
+        deps.progress(
+            `interrupted before the task was started: nothing started${stageUri ? ` (files staged so far stay under ${stageUri})` : ""}`,
+        );
+        return { runId, outcome: "not-started", exitCode: EXIT_INTERRUPTED, stageUri, tail: [] };
+    };
+    if (request.stage) {
+        try {
+            await stageFiles({
+                s3: deps.aws.s3,
+                bucket: migrationBucket,
+                prefix,
+                files: request.stage,
+                progress: deps.progress,
+                partSize: deps.partSize,
+                signal: deps.signal,
+            });
+        } catch (err) {
+            if (err instanceof StagingInterrupted) return interruptedBeforeStart();
+            throw err;
+        }
     }
+    // The last moment a Ctrl-C can still mean "start nothing".
+    if (deps.signal?.aborted) return interruptedBeforeStart();
 
     const { RunTaskCommand } = await import("@aws-sdk/client-ecs");
+    // The deadline counts from RunTask, not from before the upload: the record, the runner and the
+    // container (BBWS_DEADLINE) share it.
+    const sentAt = deps.now();
+    const deadline = sentAt + request.timeoutMs;
+    const input = inputAt(sentAt);
     deps.progress(
         `starting ${describeTarget(request.target)} task (${task.taskDefinitionArn.split("/").pop()}) in ${request.env}, run ${runId}`,
     );
@@ -141,25 +184,48 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         const failure = answer.failures?.[0];
         if (!answer.tasks?.[0]?.taskArn) {
             // RunTask answers 200 with `failures` (e.g. RESOURCE:ENI, AGENT) when it could not place the task.
-            throw new AwsCallError("ECS", "RunTask", failure?.reason ?? "NoTask", failure?.detail ?? "RunTask started no task");
+            throw new AwsCallError(
+                "ECS",
+                "RunTask",
+                failure?.reason ?? "NoTask",
+                failure?.detail ?? "RunTask started no task",
+                undefined,
+                answer.$metadata?.httpStatusCode ?? 200,
+            );
         }
     } catch (err) {
         const e = err as BbwsError;
+        // Only an answer that refused proves nothing started; without one the task may run (with the
+        // clientToken, at most one), and the record must not claim otherwise.
+        const refused = refusedByAws(err);
         await deps.ledger.appendTask({
             ...base,
+            deadline: new Date(deadline).toISOString(),
             event: "ended",
             at: new Date(deps.now()).toISOString(),
             endedAt: new Date(deps.now()).toISOString(),
-            outcome: "not-started",
+            outcome: refused ? "not-started" : "start-unknown",
             error: { code: e.code ?? "error", message: e.message },
         });
+        deps.progress(
+            refused
+                ? `ECS refused RunTask: no task started for run ${runId}`
+                : `RunTask got no answer: whether a task started for run ${runId} is unknown; check with: ${listTasksCommand(oneOffTasks.clusterArn, runId)}`,
+        );
         throw err;
     }
 
     const taskArn = answer.tasks[0].taskArn!;
     const taskId = taskIdOf(taskArn);
     const attach = attachCommand(request.env, taskId);
-    const started: TaskRecord = { ...base, event: "started", at: new Date(deps.now()).toISOString(), taskArn, attach };
+    const started: TaskRecord = {
+        ...base,
+        deadline: new Date(deadline).toISOString(),
+        event: "started",
+        at: new Date(deps.now()).toISOString(),
+        taskArn,
+        attach,
+    };
     await deps.ledger.appendTask(started);
     deps.onStarted?.(started);
     deps.progress(`started task ${taskArn}`);
@@ -168,7 +234,7 @@ export async function runOneOffTask(deps: TaskRunnerDeps, request: OneOffTaskReq
         deps.progress(`detached: the task runs on; follow it with: ${attach}`);
         return { runId, taskArn, taskId, outcome: "detached", exitCode: EXIT.ok, stageUri, attach, tail: [] };
     }
-    return follow(deps, { env: request.env, started, task, clusterArn: oneOffTasks.clusterArn, deadline: startedAt + request.timeoutMs });
+    return follow(deps, { env: request.env, started, task, clusterArn: oneOffTasks.clusterArn, deadline });
 }
 
 /** Following a task that is already running. */
@@ -184,7 +250,9 @@ export interface AttachRequest {
 /**
  * Resumes following a task started by `runOneOffTask` (after `--detach`, a detach, a crash or a lost
  * connection): finds its `started` record, streams its log from the start, enforces the record's
- * deadline (or `timeoutMs` from now), and appends the `ended` record the run could not. A task this
+ * deadline (or `timeoutMs` from now), and appends the `ended` record the run could not. The task is
+ * recognised by its task definition's family (any revision: a rollout since it started moves the
+ * revision), or by a `started` record in this environment's ledger. A task this
  * environment's ledger has no record of is followed but not recorded (a warning says so). Throws
  * `UsageError` (exit 2) when ECS does not know the task or it is not one of this environment's one-off tasks.
  */
@@ -206,7 +274,17 @@ export async function attachOneOffTask(deps: TaskRunnerDeps, request: AttachRequ
         [{ kind: "platform" }, oneOffTasks.platform],
         ...Object.entries(oneOffTasks.tenants).map(([tenant, t]): [TaskTarget, OneOffTask] => [{ kind: "tenant", tenant }, t]),
     ];
-    const match = candidates.find(([, t]) => t.taskDefinitionArn === running.taskDefinitionArn);
+    const taskArn = running.taskArn;
+    const records = await deps.ledger.readTasks(request.env);
+    const started = records.find((r) => r.event === "started" && r.taskArn === taskArn);
+    // Every `ecs` rollout registers a new revision: a task started before it runs the old one, so
+    // the family is what says whose task it is.
+    const family = taskDefinitionFamily(running.taskDefinitionArn ?? "");
+    // A task this environment's ledger recorded as started is its own, whatever its definition says
+    // now (a renamed family, say); its record names the tenant whose log group and stream to read.
+    const recorded =
+        started && candidates.find(([target]) => (target.kind === "tenant" ? target.tenant === started.tenant : started.platform));
+    const match = candidates.find(([, t]) => taskDefinitionFamily(t.taskDefinitionArn) === family) ?? recorded;
     if (!match) {
         throw new UsageError(
             "not-a-one-off-task",
@@ -214,9 +292,6 @@ export async function attachOneOffTask(deps: TaskRunnerDeps, request: AttachRequ
             "attach to a task `npm run task` started in this environment",
         );
     }
-    const taskArn = running.taskArn;
-    const records = await deps.ledger.readTasks(request.env);
-    const started = records.find((r) => r.event === "started" && r.taskArn === taskArn);
     const ended = started && records.some((r) => r.event === "ended" && r.runId === started.runId);
     if (!started)
         deps.progress(`warning: the ledger at ${deps.ledger.location} has no record of ${taskArn}; following it without recording`);
@@ -319,6 +394,14 @@ async function follow(deps: TaskRunnerDeps, f: Following): Promise<OneOffTaskRes
         stopCode: result.stopCode,
         stoppedReason: result.stoppedReason,
     };
+}
+
+/**
+ * A task definition ARN without its revision: `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`
+ * (ECS API reference, TaskDefinition `taskDefinitionArn`, "The full Amazon Resource Name (ARN) of the task definition").
+ */
+export function taskDefinitionFamily(arn: string): string {
+    return arn.replace(/:\d+$/, "");
 }
 
 function describeTarget(target: TaskTarget): string {

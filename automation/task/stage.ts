@@ -55,20 +55,37 @@ export interface StageOptions {
     readonly progress: (line: string) => void;
     /** Part size in bytes; default lib-storage's (5 MiB, S3's minimum part size but for the last part). */
     readonly partSize?: number;
+    /** Ctrl-C: aborts the upload under way (lib-storage `Upload.abort()`) and stages no further file. */
+    readonly signal?: AbortSignal;
+}
+
+/**
+ * Staging ended by the operator's signal: nothing was started. Files already uploaded stay under the
+ * run's prefix; an aborted multipart upload's parts go with the bucket's `abortIncompleteMultipartUpload`
+ * lifecycle rule (components/storage.ts) if lib-storage did not abort it itself.
+ */
+export class StagingInterrupted extends Error {
+    constructor(readonly uploaded: number) {
+        super("staging interrupted");
+        this.name = "StagingInterrupted";
+    }
 }
 
 /**
  * Uploads `files` one after another (each large one in parallel parts), encrypted with the bucket's
  * default key. Returns the `s3://bucket/prefix` URI. A failed upload ends the run with
  * `AwsCallError` (S3 Upload, exit 1) before the task is started; lib-storage aborts the multipart
- * upload it began, so no parts are left behind.
+ * upload it began, so no parts are left behind. Ctrl-C (`signal`) aborts the upload under way and
+ * throws `StagingInterrupted`.
  */
 export async function stageFiles(options: StageOptions): Promise<string> {
     const { Upload } = await import("@aws-sdk/lib-storage");
     const uri = `s3://${options.bucket}/${options.prefix}`;
     const total = options.files.reduce((n, f) => n + f.bytes, 0);
     options.progress(`staging ${options.files.length} file(s), ${formatBytes(total)}, to ${uri}`);
+    let uploaded = 0;
     for (const f of options.files) {
+        if (options.signal?.aborted) throw new StagingInterrupted(uploaded);
         const upload = new Upload({
             client: options.s3,
             params: {
@@ -88,7 +105,17 @@ export async function stageFiles(options: StageOptions): Promise<string> {
                 );
             }
         });
-        await awsCall("S3", "Upload", () => upload.done(), `check that the credentials may s3:PutObject in ${options.bucket}`);
+        const abort = () => void upload.abort();
+        options.signal?.addEventListener("abort", abort, { once: true });
+        try {
+            await awsCall("S3", "Upload", () => upload.done(), `check that the credentials may s3:PutObject in ${options.bucket}`);
+        } catch (err) {
+            if (options.signal?.aborted) throw new StagingInterrupted(uploaded);
+            throw err;
+        } finally {
+            options.signal?.removeEventListener("abort", abort);
+        }
+        uploaded++;
         options.progress(`  ${f.relative}: ${formatBytes(f.bytes)} uploaded`);
     }
     return uri;

@@ -19,7 +19,7 @@ describe("every command answers --help without loading Pulumi or the AWS SDK", f
     this.timeout(60000);
 
     it("covers each command in automation/", () => {
-        expect(COMMANDS).to.include.members(["synth-cli", "rollout-cli", "verify-cli", "drift-cli", "cost-cli", "task-cli"]);
+        expect(COMMANDS).to.include.members(["synth-cli", "rollout-cli", "verify-cli", "drift-cli", "cost-cli", "task-cli", "tenant-cli"]);
     });
 
     for (const command of COMMANDS) {

@@ -145,6 +145,7 @@ describe("one-off tasks: what RunTask is asked", () => {
                         task: OUTPUTS.oneOffTasks.tenants[tenant],
                         command: argv,
                         runId: "20261201T100000Z-3f9a1c",
+                        deadline: Date.parse("2026-12-01T14:00:00Z"),
                     });
                     expect(input.launchType).to.equal("FARGATE");
                     expect(input.taskDefinition).to.equal(OUTPUTS.oneOffTasks.tenants[tenant].taskDefinitionArn);
@@ -163,10 +164,23 @@ describe("one-off tasks: what RunTask is asked", () => {
     it("refuses (exit 2) overrides over ECS's 8192 characters, JSON included (RunTask API reference, `overrides`)", () => {
         fc.assert(
             fc.property(fc.integer({ min: 1, max: 20000 }), (n) => {
-                const parts = { tasks: OUTPUTS.oneOffTasks, task: DEFINITION, command: ["x".repeat(n)], runId: "20261201T100000Z-3f9a1c" };
+                const parts = {
+                    tasks: OUTPUTS.oneOffTasks,
+                    task: DEFINITION,
+                    command: ["x".repeat(n)],
+                    runId: "20261201T100000Z-3f9a1c",
+                    deadline: 0,
+                };
                 const size = JSON.stringify({
                     containerOverrides: [
-                        { name: "migration", command: parts.command, environment: [{ name: "BBWS_RUN_ID", value: parts.runId }] },
+                        {
+                            name: "migration",
+                            command: parts.command,
+                            environment: [
+                                { name: "BBWS_RUN_ID", value: parts.runId },
+                                { name: "BBWS_DEADLINE", value: new Date(0).toISOString() },
+                            ],
+                        },
                     ],
                 }).length;
                 if (size <= MAX_OVERRIDES_CHARS) expect(() => runTaskInput(parts)).not.to.throw();
@@ -269,6 +283,53 @@ describe("one-off tasks: following a task to its end", () => {
             .and.to.have.nested.property("[0].outcome", "not-started");
     });
 
+    it("RunTask carries clientToken = the run id (ECS idempotency: a retried RunTask whose answer was lost starts no second task)", async () => {
+        ecs.on(DescribeTasksCommand).resolves({ tasks: [exited(0)] });
+        logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+        const h = harness();
+        const result = await runOneOffTask(h.deps, request());
+        const input = ecs.commandCalls(RunTaskCommand)[0].args[0].input;
+        expect(input.clientToken).to.equal(result.runId);
+        // RunTask API reference, clientToken: "Up to 64 ASCII characters are allowed".
+        expect(input.clientToken).to.match(/^[\x20-\x7e]{1,64}$/);
+    });
+
+    it("--detach --timeout: the container gets BBWS_DEADLINE (ISO-8601), counted from RunTask after staging, equal to the record's deadline", async () => {
+        const h = harness({ partSize: 5 * 1024 * 1024 });
+        const dir = tempDir("bbws-stage-");
+        fs.writeFileSync(path.join(dir, "a.sql"), "select 1;\n");
+        s3.on(PutObjectCommand).callsFake(() => {
+            h.clock.t += 30 * 60_000; // a half-hour upload
+            return { ETag: '"a"' };
+        });
+        await runOneOffTask(h.deps, request({ detach: true, timeoutMs: 3600_000, stage: listStageFiles(dir) }));
+        const env = ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment;
+        const deadline = env?.find((e) => e.name === "BBWS_DEADLINE")?.value;
+        expect(deadline).to.equal("2026-12-01T11:30:00.000Z");
+        expect((await records(h))[0]).to.include({ event: "started", deadline });
+    });
+
+    it("RunTask with no answer (a timeout after the SDK's retries): recorded start-unknown, and the ListTasks --started-by check is printed", async () => {
+        const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+        ecs.on(RunTaskCommand).rejects(timeout);
+        const h = harness();
+        const err = await runOneOffTask(h.deps, request()).catch((e) => e);
+        expect(err).to.include({ code: "aws-error", exitCode: 1 });
+        const [ended] = await records(h);
+        expect(ended).to.include({ event: "ended", outcome: "start-unknown" });
+        expect(h.progress.join("\n")).to.include(
+            `aws ecs list-tasks --cluster ${OUTPUTS.oneOffTasks.clusterArn} --started-by bbws-task/${ended.runId}`,
+        );
+    });
+
+    it("RunTask refused with a 4xx (AccessDenied): recorded not-started, nothing runs", async () => {
+        ecs.on(RunTaskCommand).rejects(new AccessDeniedException({ $metadata: { httpStatusCode: 400 }, message: "no ecs:RunTask" }));
+        const h = harness();
+        await runOneOffTask(h.deps, request()).catch((e) => e);
+        expect((await records(h))[0]).to.include({ outcome: "not-started" });
+        expect(h.progress.join("\n")).to.include("ECS refused RunTask: no task started");
+    });
+
     it("an AWS error mid-run (AccessDenied on DescribeTasks) ends with service, operation and message; the started record and the attach command remain", async () => {
         ecs.on(DescribeTasksCommand).rejects(
             new AccessDeniedException({ $metadata: { httpStatusCode: 400 }, message: "not authorized to perform ecs:DescribeTasks" }),
@@ -360,6 +421,34 @@ describe("one-off tasks: Ctrl-C", () => {
         expect(ended).to.include({ event: "ended", runId: started.runId, outcome: "exited", exitCode: 0 });
     });
 
+    it("--attach follows a task running an older revision of the family (an ecs rollout moved it since the task started)", async () => {
+        const older = DEFINITION.taskDefinitionArn.replace(/:\d+$/, ":1");
+        expect(older).to.not.equal(DEFINITION.taskDefinitionArn);
+        ecs.on(DescribeTasksCommand).resolves({ tasks: [exited(0)].map((t) => ({ ...t, taskDefinitionArn: older })) });
+        logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+        const h = harness();
+        expect(await attachOneOffTask(h.deps, { env: ENV, task: TASK_ID, outputs: OUTPUTS })).to.include({
+            exitCode: 0,
+            outcome: "exited",
+        });
+    });
+
+    it("--attach follows a task of another family when this environment's ledger has its started record", async () => {
+        ecs.on(DescribeTasksCommand)
+            .resolvesOnce({ tasks: [task("PROVISIONING")] })
+            .resolvesOnce({ tasks: [task("PROVISIONING")] })
+            .resolves({ tasks: [exited(0)] });
+        logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+        const h = harness();
+        await runOneOffTask(h.deps, request({ detach: true }));
+        ecs.on(DescribeTasksCommand).resolves({
+            tasks: [{ ...exited(0), taskDefinitionArn: "arn:aws:ecs:eu-west-1:1:task-definition/bbws-migration-renamed:9" }],
+        });
+        const attached = await attachOneOffTask(h.deps, { env: ENV, task: TASK_ID, outputs: OUTPUTS });
+        expect(attached).to.include({ exitCode: 0, outcome: "exited" });
+        expect(logs.commandCalls(GetLogEventsCommand)[0].args[0].input.logStreamName).to.equal(STREAM);
+    });
+
     it("--attach refuses (exit 2) a task ECS does not know, and one that runs another task definition", async () => {
         ecs.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: TASK_ID, reason: "MISSING" }] });
         const h = harness();
@@ -400,6 +489,42 @@ describe("one-off tasks: staging", () => {
         const env = ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment;
         expect(env).to.deep.include({ name: "MIGRATION_STAGE_URI", value: result.stageUri });
         expect((await records(h))[0].stageUri).to.equal(result.stageUri);
+    });
+});
+
+describe("one-off tasks: Ctrl-C while staging", () => {
+    it("aborts the upload under way, starts nothing (no RunTask), exits 130 and records not-started", async () => {
+        const dir = tempDir("bbws-stage-");
+        fs.writeFileSync(path.join(dir, "a.sql"), "select 1;\n");
+        fs.writeFileSync(path.join(dir, "uploads.tar"), Buffer.alloc(11 * 1024 * 1024, 7));
+        fs.writeFileSync(path.join(dir, "z.sql"), "select 2;\n");
+        const controller = new AbortController();
+        s3.on(PutObjectCommand).resolves({ ETag: '"a"' });
+        s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "u-1", Bucket: OUTPUTS.migrationBucket, Key: "k" });
+        // Ctrl-C arrives while the parts are uploading; S3 answers never come.
+        s3.on(UploadPartCommand).callsFake(() => {
+            controller.abort();
+            return new Promise(() => undefined);
+        });
+        const h = harness({ signal: controller.signal });
+        const result = await runOneOffTask(h.deps, request({ stage: listStageFiles(dir) }));
+        expect(result).to.include({ outcome: "not-started", exitCode: EXIT_INTERRUPTED });
+        expect(ecs.commandCalls(RunTaskCommand)).to.have.length(0);
+        expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal([
+            `${result.stageUri!.split("/").slice(3).join("/")}a.sql`,
+        ]);
+        expect(s3.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0);
+        expect(h.progress.at(-1)).to.include("nothing started");
+        expect((await records(h))[0]).to.include({ event: "ended", outcome: "not-started" });
+    });
+
+    it("a Ctrl-C after staging, before RunTask, still starts nothing", async () => {
+        const controller = new AbortController();
+        controller.abort();
+        const h = harness({ signal: controller.signal });
+        const result = await runOneOffTask(h.deps, request());
+        expect(result).to.include({ outcome: "not-started", exitCode: EXIT_INTERRUPTED });
+        expect(ecs.commandCalls(RunTaskCommand)).to.have.length(0);
     });
 });
 
@@ -471,6 +596,11 @@ describe("npm run task: bad input exits 2 and starts nothing", () => {
             /--stage .*nope does not exist/,
         ],
         ["--attach with a command", ["--env", ENV, "--attach", TASK_ID, "--", "true"], /takes no a command after --/],
+        [
+            "an --on-signal that is not stop, detach or ask",
+            ["--env", ENV, "--tenant", TENANT, "--on-signal", "kill", "--", "true"],
+            /on-signal/,
+        ],
         ["--attach with something not a task id", ["--env", ENV, "--attach", "abc"], /not an ECS task id/],
         [
             "a timeout over 24h",
@@ -518,6 +648,29 @@ describe("npm run task: bad input exits 2 and starts nothing", () => {
         expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].command).to.deep.equal(command);
         expect(JSON.parse(io.stdout.join(""))).to.include({ env: ENV, outcome: "exited", exitCode: 0 });
     });
+
+    for (const [flags, stops, code] of [
+        [["--on-signal", "stop"], 1, EXIT_INTERRUPTED],
+        [["--on-signal", "detach"], 0, EXIT_INTERRUPTED],
+        [[], 0, EXIT_INTERRUPTED],
+    ] as const) {
+        it(`without a terminal, a signal ${flags.length ? `with ${flags.join(" ")}` : "without --on-signal"} ${stops ? "stops the task (StopTask)" : "detaches"}: CI's SIGINT must not leave a task nobody follows`, async () => {
+            const controller = new AbortController();
+            ecs.on(DescribeTasksCommand).callsFake(() => {
+                controller.abort();
+                return { tasks: [task("RUNNING")] };
+            });
+            ecs.on(StopTaskCommand).callsFake(() => {
+                ecs.on(DescribeTasksCommand).resolves({ tasks: [task("STOPPED", { stopCode: "UserInitiated" }, { exitCode: 143 })] });
+                return { task: task("RUNNING") };
+            });
+            logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: "f/0" });
+            const io = memoryIo();
+            const argv = ["--env", ENV, "--tenant", TENANT, ...flags, "--", "true"];
+            expect(await main(argv, io, { ...cliDeps(), sleep: async () => undefined, signal: controller.signal })).to.equal(code);
+            expect(ecs.commandCalls(StopTaskCommand)).to.have.length(stops);
+        });
+    }
 
     it("an InvalidParameterException from RunTask ends with exit 1 naming ECS RunTask and AWS's message", async () => {
         ecs.on(RunTaskCommand).rejects(

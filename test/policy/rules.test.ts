@@ -45,6 +45,7 @@ import { cloudwatch_16 } from "../../src/policy/rules/cloudwatch-16-log-retentio
 import { ecr_1_findings } from "../../src/policy/rules/ecr-1-scan-findings-paged";
 import { cloudwatch_1 } from "../../src/policy/rules/cloudwatch-1-root-use-paged";
 import { cloudwatch_4 } from "../../src/policy/rules/cloudwatch-4-iam-changes-paged";
+import { quotas_1 } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { appliesIn } from "../../src/policy/rule";
 import { eventRuleSpecs, EventRuleSpec } from "../../components/events";
 import { homeEventBusArn } from "../../components/monitoring";
@@ -183,6 +184,50 @@ const retarget = (what: string, target: EventRuleSpec["target"]) => (specs: Even
 const repatterned = (what: string, pattern: Record<string, unknown>) => (specs: EventRuleSpec[]) =>
     specs.map((s) => (s.what === what ? { ...s, pattern } : s));
 const platformTopics = [alertsTopic, criticalTopic];
+/** Fixtures of the quota rule: a group, a load balancer and a role, and what counts against them. */
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const quotaSg = res("aws:ec2/securityGroup:SecurityGroup", "shared", {});
+const quotaLb = res("aws:lb/loadBalancer:LoadBalancer", "alb", {});
+const quotaRole = res("aws:iam/role:Role", "migration", {});
+
+function sgRules(n: number, type: string): ResourceView[] {
+    return Array.from({ length: n }, (_, i) =>
+        res(
+            type,
+            `${type.endsWith("IngressRule") ? "in" : "out"}-${i}`,
+            { referencedSecurityGroupId: `sg-${i}` },
+            { securityGroupId: [quotaSg] },
+        ),
+    );
+}
+
+function widgets(n: number): string {
+    return JSON.stringify({ widgets: Array.from({ length: n }, () => ({ type: "metric" })) });
+}
+
+/** A listener on the load balancer with `rules` rules, each forwarding to a target group of its own, and `certificates` extra certificates. */
+function lbScenario(rules: number, certificates: number): ResourceView[] {
+    const listener = res("aws:lb/listener:Listener", "https", {}, { loadBalancerArn: [quotaLb] });
+    const groups = Array.from({ length: rules }, (_, i) => res("aws:lb/targetGroup:TargetGroup", `tg-${i}`, {}));
+    return [
+        listener,
+        ...groups,
+        ...groups.map((tg, i) => res("aws:lb/listenerRule:ListenerRule", `rule-${i}`, {}, { listenerArn: [listener], actions: [tg] })),
+        ...Array.from({ length: certificates }, (_, i) =>
+            res("aws:lb/listenerCertificate:ListenerCertificate", `cert-${i}`, {}, { listenerArn: [listener] }),
+        ),
+    ];
+}
+
+/** A policy document of exactly `size` characters once whitespace is left out, as IAM counts it. */
+function policyOf(size: number): string {
+    const empty = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "" }] });
+    const doc = {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "x".repeat(size - empty.length) }],
+    };
+    return JSON.stringify(doc, null, 4);
+}
 
 const CASES: Case[] = [
     {
@@ -705,6 +750,36 @@ const CASES: Case[] = [
                         ),
                     ),
                 ],
+            },
+        ],
+    },
+    {
+        // Counted per group by what each rule's securityGroupId came from, whatever the rules are called.
+        rule: quotas_1,
+        compliant: [
+            { target: quotaSg, others: sgRules(60, T.ingress) },
+            { target: quotaSg, others: [...sgRules(60, T.ingress), ...sgRules(60, EGRESS)] },
+            { target: res("aws:cloudwatch/dashboard:Dashboard", "board", { dashboardBody: widgets(500) }) },
+            { target: quotaLb, others: lbScenario(100, 0) },
+            { target: quotaLb, others: lbScenario(1, 25) },
+            { target: quotaRole, others: [res("aws:iam/rolePolicy:RolePolicy", "p", { policy: policyOf(10_240) }, { role: [quotaRole] })] },
+        ],
+        nonCompliant: [
+            { target: quotaSg, others: sgRules(61, T.ingress) },
+            { target: quotaSg, others: sgRules(61, EGRESS) },
+            { target: res("aws:cloudwatch/dashboard:Dashboard", "board", { dashboardBody: widgets(501) }) },
+            { target: quotaLb, others: lbScenario(101, 0) },
+            { target: quotaLb, others: lbScenario(1, 26) },
+            {
+                target: quotaRole,
+                others: [
+                    res("aws:iam/rolePolicy:RolePolicy", "a", { policy: policyOf(5_120) }, { role: [quotaRole] }),
+                    res("aws:iam/rolePolicy:RolePolicy", "b", { policy: policyOf(5_121) }, { role: [quotaRole] }),
+                ],
+            },
+            {
+                target: quotaRole,
+                others: Array.from({ length: 1_000 }, (_, i) => res("aws:iam/role:Role", `role-${i}`, {})),
             },
         ],
     },

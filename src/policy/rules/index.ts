@@ -42,6 +42,7 @@ import { sns_1 } from "./sns-1-encrypted";
 import { cloudwatch_16 } from "./cloudwatch-16-log-retention";
 import { cloudwatch_1 } from "./cloudwatch-1-root-use-paged";
 import { cloudwatch_4 } from "./cloudwatch-4-iam-changes-paged";
+import { quotas_1 } from "./quotas-1-default-service-quotas";
 
 export const RULES: readonly Rule[] = Object.freeze([
     ec2_2,
@@ -86,4 +87,5 @@ export const RULES: readonly Rule[] = Object.freeze([
     cloudwatch_16,
     cloudwatch_1,
     cloudwatch_4,
+    quotas_1,
 ]);

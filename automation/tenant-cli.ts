@@ -1,0 +1,203 @@
+/**
+ * `npm run tenant -- add|remove --env <env> --id <id> …`: onboards or offboards one tenant as recorded,
+ * resumable steps (automation/tenant/steps.ts). `main` returns the exit code; only the bin entry at
+ * the bottom touches `process`. The steps, the stack files and every SDK are loaded after the
+ * arguments are parsed, so `--help` answers at once.
+ */
+import * as path from "path";
+import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
+import { EXIT, UsageError } from "./errors";
+import { Io, processIo } from "./io";
+import type { Engine } from "./engine";
+import type { LedgerLocation } from "./ledger";
+import type { TenantPort } from "./tenant/port";
+import type { TenantRequest, TenantRunOptions } from "./tenant/steps";
+
+/** What `main` reaches outside the process through; tests replace any of it. */
+export interface TenantCliDeps {
+    /** Directory with Pulumi.yaml and the stack files. */
+    readonly projectDir: string;
+    /** Directory relative paths on the command line are resolved against. */
+    readonly cwd: string;
+    readonly createEngine: (env: string) => Promise<Engine>;
+    /** The port for a real environment in `region` (automation/tenant/real-port.ts); rollouts write to `ledger` when given. */
+    readonly port: (
+        region: string,
+        createEngine: (env: string) => Promise<Engine>,
+        io: Io,
+        ledgerLocation: LedgerLocation,
+        ledger?: string,
+    ) => Promise<TenantPort>;
+    readonly now: () => number;
+}
+
+const defaultDeps: TenantCliDeps = {
+    projectDir: PROJECT_DIR,
+    cwd: process.cwd(),
+    createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
+    port: async (region, createEngine, io, ledgerLocation, ledger) =>
+        (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledgerLocation, ledger),
+    now: () => Date.now(),
+};
+
+function parser(argv: readonly string[]) {
+    return commandLine(
+        argv,
+        "npm run tenant --",
+        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>]…\n" +
+            "$0 remove --env <env> --id <id> [--confirm <id>]\n\n" +
+            "Onboards or offboards one tenant, step by step, recording each step; run the same command again to resume after a failure.",
+    )
+        .command("add", "Onboard a tenant: stack file, rollout (stopped), database user, start, health and HTTPS checks")
+        .command(
+            "remove",
+            "Offboard a tenant: archive, confirmation, files, retire in the stack file, rollout of the deletes, database user",
+        )
+        .demandCommand(1, 1, "name the action: add or remove")
+        .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
+        .option("id", {
+            type: "string",
+            demandOption: true,
+            describe: "The tenant's id: its subdomain <id>.<domain> and the name of its resources",
+        })
+        .option("slot", { type: "number", describe: "add: the tenant's permanent number (listener rule priority, POSIX id 20000 + slot)" })
+        .option("cpu", { type: "number", describe: "add: Fargate task cpu units (256, 512, 1024, …)" })
+        .option("memory", { type: "number", describe: "add: task memory in MiB, a Fargate size for the cpu" })
+        .option("domain", {
+            type: "string",
+            array: true,
+            default: [] as string[],
+            describe: "add: a custom hostname besides <id>.<domain> (repeatable, at most 2)",
+        })
+        .option("confirm", {
+            type: "string",
+            describe: "remove: the tenant's id, confirming the deletion of its files, secrets and database",
+        })
+        .option("approve", {
+            type: "string",
+            array: true,
+            default: [] as string[],
+            describe: "Approval for each rollout, as role:name (repeatable; see npm run rollout -- --help)",
+        })
+        .option("yes", { type: "boolean", default: false, describe: "Apply each rollout without asking where no role must approve" })
+        .option("dry-run", {
+            type: "boolean",
+            default: false,
+            describe: "Print every step and what it would change or delete; change nothing",
+        })
+        .option("json", { type: "boolean", default: false, describe: "Print the steps' outcome as JSON instead of a table" })
+        .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
+        .option("rehearse", {
+            type: "boolean",
+            default: false,
+            describe: "Rehearse on a copy of the stack files with the scripted engine and AWS doubles: nothing in AWS changes",
+        })
+        .option("rehearsal-dir", {
+            type: "string",
+            describe: "With --rehearse: the rehearsal folder to use or continue (e.g. remove after add)",
+        })
+        .example(
+            "$0 add --env sit --id newco --slot 3 --cpu 512 --memory 1024 --approve tech-lead:alice --approve dba:bob",
+            "onboard newco",
+        )
+        .example("$0 remove --env sit --id newco --dry-run", "what offboarding newco would delete")
+        .epilogue(
+            "Exit codes: 0 succeeded or nothing to do; 1 a step failed (run the same command again to resume);\n" +
+                "            2 usage or config error, nothing changed; 3 refused (a rollout's gate, or no confirmation).",
+        );
+}
+
+type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
+
+/**
+ * `npm run tenant`: parses `argv`, refuses bad input (exit 2, nothing changed), then runs the steps.
+ * Returns the exit code (see the epilogue). `overrides` replace what it reaches outside the process.
+ */
+export async function main(argv: readonly string[], io: Io, overrides: Partial<TenantCliDeps> = {}): Promise<number> {
+    return runCommand(io, async () => {
+        const args = (await parseCommandLine(parser(argv), argv, io)) as Args | undefined;
+        if (args === undefined) return EXIT.ok;
+        const deps = { ...defaultDeps, ...overrides };
+        const { request, options } = await toRequest(args);
+        const { parseLedgerLocation, openLedger } = await import("./ledger");
+        const location: LedgerLocation | undefined = args.ledger === undefined ? undefined : parseLedgerLocation(args.ledger, deps.cwd);
+        const { loadStackConfig } = await import("./stack-files");
+        // Validated where the operator wrote it, before a rehearsal copies it.
+        const cfg = loadStackConfig(deps.projectDir, request.env);
+
+        let port: TenantPort;
+        let projectDir = deps.projectDir;
+        let operator: () => Promise<string>;
+        if (args.rehearse) {
+            const { tenantRehearsal } = await import("./tenant/rehearsal-port");
+            const rehearsalDir = args["rehearsal-dir"] === undefined ? undefined : path.resolve(deps.cwd, args["rehearsal-dir"]);
+            const rehearsal = tenantRehearsal(deps.projectDir, request.env, io, rehearsalDir);
+            io.err(rehearsal.rehearsal.banner);
+            port = rehearsal.port;
+            projectDir = rehearsal.rehearsal.projectDir;
+            operator = async () => "rehearsal";
+        } else {
+            port = await deps.port(
+                cfg.region,
+                deps.createEngine,
+                io,
+                location ?? { kind: "file", dir: path.join(projectDir, ".rollout") },
+                args.ledger,
+            );
+            operator = async () => (await (await deps.createEngine(request.env)).whoAmI()).user;
+        }
+        const where = location ?? { kind: "file" as const, dir: path.join(projectDir, ".rollout") };
+        const log = openLedger(where, (warning) => io.err(`warning: ${warning}`));
+        const { runTenantCommand, renderTenantRun } = await import("./tenant/steps");
+        const result = await runTenantCommand(request, options, { projectDir, port, log, io, now: deps.now, operator });
+        io.out(args.json ? JSON.stringify(result, null, 2) : renderTenantRun(result));
+        return result.exitCode;
+    });
+}
+
+/** Every rule about which flags go together, in one place; the tenant's own settings are checked by the config schema. */
+export async function toRequest(args: Args): Promise<{ request: TenantRequest; options: TenantRunOptions }> {
+    // yargs' strict mode and demandCommand leave exactly one of the declared commands here.
+    const action = args._[0] as "add" | "remove";
+    if (args.rehearse && args.ledger !== undefined) {
+        throw new UsageError(
+            "rehearsal-ledger",
+            `--rehearse keeps its ledger in its own folder and cannot write to --ledger ${args.ledger}`,
+            "drop --ledger",
+        );
+    }
+    if (args["rehearsal-dir"] !== undefined && !args.rehearse)
+        throw new UsageError("incompatible-flags", "--rehearsal-dir needs --rehearse", "add --rehearse, or drop --rehearsal-dir");
+    const { parseApproval } = await import("./rollout-cli");
+    const options: TenantRunOptions = {
+        dryRun: args["dry-run"],
+        approvals: args.approve.map(parseApproval),
+        yes: args.yes,
+        confirm: args.confirm,
+    };
+    if (action === "remove") {
+        const extra = (["slot", "cpu", "memory"] as const).filter((k) => args[k] !== undefined);
+        if (extra.length > 0 || args.domain.length > 0) {
+            throw new UsageError(
+                "incompatible-flags",
+                `remove takes no ${[...extra, ...(args.domain.length ? ["domain"] : [])].map((k) => `--${k}`).join(", ")}`,
+                "drop them",
+            );
+        }
+        return { request: { action, env: args.env, id: args.id }, options };
+    }
+    const missing = (["slot", "cpu", "memory"] as const).filter((k) => args[k] === undefined);
+    if (missing.length > 0) throw new UsageError("missing-option", `add needs ${missing.map((k) => `--${k}`).join(", ")}`, "see --help");
+    if (args.confirm !== undefined) throw new UsageError("incompatible-flags", "--confirm is for remove", "drop it");
+    for (const k of ["slot", "cpu", "memory"] as const) {
+        if (!Number.isFinite(args[k])) throw new UsageError("invalid-number", `--${k} must be a number`, "see --help");
+    }
+    return {
+        request: { action, env: args.env, id: args.id, slot: args.slot!, cpu: args.cpu!, memory: args.memory!, domains: args.domain },
+        options,
+    };
+}
+
+if (require.main === module) {
+    exitWhenSettled(main(process.argv.slice(2), processIo()));
+}

@@ -1,0 +1,90 @@
+/**
+ * Everything onboarding and offboarding reach outside the process through, as one interface: the
+ * steps (steps.ts) are tested against a fake of it, `--rehearse` gives them doubles, and the real
+ * implementation (real-port.ts) wires the rollout, the one-off task runner, ELB and S3.
+ */
+import type { Approval } from "../ledger";
+import type { TaskCommand } from "./scripts";
+
+/** A `--tenant` rollout: only the tenant's resources, phase by phase, through the rollout's gates, approvals and ledger. */
+export interface TenantRolloutRequest {
+    readonly env: string;
+    readonly tenant: string;
+    readonly approvals: readonly Approval[];
+    /** Apply without asking where no role must approve (the rollout's `--yes`). */
+    readonly yes: boolean;
+    /**
+     * The tenant's own stateful resources (its EFS access point, its secrets) may be deleted: set only
+     * by offboarding, after the operator confirmed by typing the tenant's id.
+     */
+    readonly allowStatefulDeletes: boolean;
+}
+
+/** A one-off Fargate task (issue 15): the platform's (master database user) or one tenant's (its user, files, secrets). */
+export interface OneOffTaskRequest {
+    readonly env: string;
+    /** `platform`, or the tenant whose task definition runs. */
+    readonly scope: { readonly kind: "platform" } | { readonly kind: "tenant"; readonly tenant: string };
+    readonly command: TaskCommand;
+    /** What the task is for, in the operator's words (ledger and progress lines). */
+    readonly purpose: string;
+}
+
+/** How a one-off task ended. */
+export interface OneOffTaskResult {
+    /** The container's exit code; undefined when it never started (see `stoppedReason`). */
+    readonly exitCode?: number;
+    readonly taskArn?: string;
+    /** ECS's reason when the task stopped without the container exiting (image pull, capacity, …). */
+    readonly stoppedReason?: string;
+}
+
+/** The stack outputs a tenant's steps read (src/program.ts). */
+export interface TenantStackOutputs {
+    /** `storage.migrationBucketName`: where archives go. */
+    readonly migrationBucket: string;
+    /** `database.tenantSecretArns[id]`: the tenant's database credentials; absent before its database phase. */
+    readonly tenantSecretArn?: string;
+    /** `ecs.targetGroupArns[id]`: the tenant's target group; absent before its ecs phase. */
+    readonly targetGroupArn?: string;
+}
+
+/** An object of an archive, as S3 reports it (HeadObject with checksum mode). */
+export interface ArchiveObject {
+    readonly key: string;
+    /** Bytes. */
+    readonly size: number;
+    /** S3's SHA-256 of the object, base64; a multipart upload's ends in `-<parts>` (a checksum of the parts' checksums). */
+    readonly checksumSha256?: string;
+}
+
+/** The targets of a target group once they are all healthy (or the wait gave up: `TargetsNotHealthyError`). */
+export interface TargetHealth {
+    readonly healthy: number;
+    readonly total: number;
+}
+
+/** What the tenant command needs of the world. Each method throws a `BbwsError` for an expected failure. */
+export interface TenantPort {
+    /** The URNs of the tenant's resources in the stack's state (under its per-phase components): what offboarding deletes. */
+    tenantResources(env: string, tenant: string): Promise<string[]>;
+    /** Rolls out the tenant's resources (`npm run rollout -- --env <env> --tenant <id>`); returns the rollout's exit code. */
+    rolloutTenant(request: TenantRolloutRequest): Promise<number>;
+    /** Runs a one-off task to its end, streaming its log (issue 15). */
+    runTask(request: OneOffTaskRequest): Promise<OneOffTaskResult>;
+    /** The stack outputs the steps read, for tenant `tenant`. */
+    stackOutputs(env: string, tenant: string): Promise<TenantStackOutputs>;
+    /** Waits until every registered target of the group is healthy and there is at least one; `timeoutMs` at most. */
+    waitForHealthyTargets(targetGroupArn: string, timeoutMs: number): Promise<TargetHealth>;
+    /** GETs `url` without following redirects; the status code. */
+    httpGet(url: string): Promise<number>;
+    /** The objects under `s3://bucket/prefix`, with their SHA-256 checksums. */
+    listArchive(bucket: string, prefix: string): Promise<ArchiveObject[]>;
+    /** An object's text (the archive's SHA256SUMS). */
+    readText(bucket: string, key: string): Promise<string>;
+    /**
+     * Commits the edited stack file alone (`git commit -- <file>`), so the rollout's clean-commit
+     * check passes and its ledger records the commit that holds the change; returns the commit.
+     */
+    commitStackFile(file: string, message: string): Promise<string | undefined>;
+}

@@ -1,0 +1,222 @@
+/**
+ * The tenant command's port over the real world: stack outputs and state through the `Engine`, ELB
+ * target health, an HTTPS GET, S3 for the archive, git for the stack file's commit; the rollout and
+ * the one-off tasks through the commands that own them.
+ */
+import { execFile } from "child_process";
+import { randomBytes } from "crypto";
+import * as path from "path";
+import { promisify } from "util";
+import { PHASES, tenantComponentName } from "../../src/phases";
+import type { Engine } from "../engine";
+import { BbwsError, EXIT } from "../errors";
+import { parseUrn } from "../targets";
+import type { Io } from "../io";
+import type { LedgerLocation } from "../ledger";
+import type { ArchiveObject, TargetHealth, TenantPort, TenantRolloutRequest, TenantStackOutputs } from "./port";
+
+/** The outputs a tenant's steps read, from the stack's outputs (src/program.ts shapes); absent ones stay undefined. */
+export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: string): TenantStackOutputs {
+    const get = (...keys: string[]) =>
+        keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), outputs);
+    const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+    return {
+        migrationBucket: text(get("storage", "migrationBucketName")) ?? "",
+        tenantSecretArn: text(get("database", "tenantSecretArns", id)),
+        targetGroupArn: text(get("ecs", "targetGroupArns", id)),
+    };
+}
+
+/**
+ * The URNs in a `pulumi stack export` document of every resource under tenant `id`'s per-phase
+ * components (`<tenantType>` named `tenantComponentName(phase, id)`), the components included:
+ * what removing the tenant deletes.
+ */
+export function tenantResourceUrns(exported: string, id: string): string[] {
+    const resources: Array<{ urn: string; parent?: string }> = JSON.parse(exported)?.deployment?.resources ?? [];
+    const roots = new Set(
+        resources
+            .map((r) => r.urn)
+            .filter((urn) => {
+                const { type, name } = parseUrn(urn);
+                return PHASES.some((p) => p.tenantType === type && tenantComponentName(p.name, id) === name);
+            }),
+    );
+    const parentOf = new Map(resources.map((r) => [r.urn, r.parent]));
+    const under = (urn: string | undefined): boolean => urn !== undefined && (roots.has(urn) || under(parentOf.get(urn)));
+    return resources.map((r) => r.urn).filter(under);
+}
+
+/** `stackOutputs` and `tenantResources` through an engine (the real one, or the rehearsal's scripted one). */
+export function engineReads(createEngine: (env: string) => Promise<Engine>): Pick<TenantPort, "stackOutputs" | "tenantResources"> {
+    return {
+        stackOutputs: async (env, id) => tenantOutputsOf(await (await createEngine(env)).outputs(), id),
+        tenantResources: async (env, id) => tenantResourceUrns(await (await createEngine(env)).exportState(), id),
+    };
+}
+
+/**
+ * The `npm run rollout` arguments of a tenant rollout: `--tenant`, the approvals, `--yes`, the ledger,
+ * and, when offboarding may delete the tenant's stateful resources, `--allow-replace` for each of the
+ * tenant's own URNs (`tenantUrns`: only those under its components, never a platform resource; the
+ * safety gate looks only at the stateful ones among them).
+ */
+export function tenantRolloutArgv(req: TenantRolloutRequest, tenantUrns: readonly string[], ledger?: string): string[] {
+    return [
+        "--env",
+        req.env,
+        "--tenant",
+        req.tenant,
+        ...req.approvals.flatMap((a) => ["--approve", `${a.role}:${a.name}`]),
+        ...(req.yes ? ["--yes"] : []),
+        ...(ledger !== undefined ? ["--ledger", ledger] : []),
+        ...(req.allowStatefulDeletes ? tenantUrns.flatMap((urn) => ["--allow-replace", urn]) : []),
+    ];
+}
+
+/** Polls DescribeTargetHealth every `intervalMs` until every target is `healthy` and there is one at least. */
+async function waitForHealthyTargets(
+    region: string,
+    targetGroupArn: string,
+    timeoutMs: number,
+    intervalMs = 15_000,
+): Promise<TargetHealth> {
+    const { ElasticLoadBalancingV2Client, DescribeTargetHealthCommand } = await import("@aws-sdk/client-elastic-load-balancing-v2");
+    const elb = new ElasticLoadBalancingV2Client({ region });
+    const deadline = Date.now() + timeoutMs;
+    let states: string[] = [];
+    for (;;) {
+        const answer = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+        states = (answer.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? "unknown");
+        const healthy = states.filter((s) => s === "healthy").length;
+        if (states.length > 0 && healthy === states.length) return { healthy, total: states.length };
+        if (Date.now() + intervalMs > deadline) {
+            throw new BbwsError(
+                "targets-not-healthy",
+                `the targets of ${targetGroupArn} are not all healthy after ${Math.round(timeoutMs / 60_000)} min: ${states.join(", ") || "no target registered"}`,
+                EXIT.failed,
+                "look at the service's events and the tenant's log group, then run the same command again",
+            );
+        }
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+}
+
+/** One GET, no redirect followed: its status code. */
+async function httpGet(url: string): Promise<number> {
+    const https = await import("https");
+    return new Promise((resolve, reject) => {
+        const request = https.get(url, { timeout: 30_000 }, (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+        });
+        request.on("timeout", () => request.destroy(new Error(`no answer from ${url} in 30 s`)));
+        request.on("error", (err) =>
+            reject(
+                new BbwsError(
+                    "https-unreachable",
+                    `${url}: ${err.message}`,
+                    EXIT.failed,
+                    "check its DNS record and the load balancer's listener",
+                ),
+            ),
+        );
+    });
+}
+
+async function listArchive(region: string, bucket: string, prefix: string): Promise<ArchiveObject[]> {
+    const { S3Client, ListObjectsV2Command, HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const s3 = new S3Client({ region });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const objects: ArchiveObject[] = [];
+    for (const o of listed.Contents ?? []) {
+        // The checksum is only returned with ChecksumMode ENABLED (S3 API reference, HeadObject).
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: o.Key!, ChecksumMode: "ENABLED" }));
+        objects.push({ key: o.Key!, size: head.ContentLength ?? o.Size ?? 0, checksumSha256: head.ChecksumSHA256 });
+    }
+    return objects;
+}
+
+async function readText(region: string, bucket: string, key: string): Promise<string> {
+    const { S3Client, GetObjectCommand } = await import("@aws-sdk/client-s3");
+    const object = await new S3Client({ region }).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await object.Body?.transformToString()) ?? "";
+}
+
+/** Commits `file` alone when it has changes; the commit (HEAD) either way; undefined outside a git checkout. */
+export async function commitStackFile(file: string, message: string): Promise<string | undefined> {
+    const run = promisify(execFile);
+    const cwd = path.dirname(file);
+    const git = (...args: string[]) => run("git", args, { cwd }).then((r) => r.stdout.trim());
+    try {
+        await git("rev-parse", "--git-dir");
+    } catch {
+        return undefined;
+    }
+    if ((await git("status", "--porcelain", "--", file)) !== "") await git("commit", "--quiet", "-m", message, "--", file);
+    return git("rev-parse", "HEAD");
+}
+
+/** How long a lifecycle task may run before the runner stops it: a large site's dump and tar. */
+const TASK_TIMEOUT_MS = 2 * 3600_000;
+
+/**
+ * The port for a real environment in `region`: rollouts through `npm run rollout` itself and tasks
+ * through the one-off task runner, both writing to the ledger at `ledgerLocation` (`ledger`, its text).
+ */
+export function realTenantPort(
+    region: string,
+    createEngine: (env: string) => Promise<Engine>,
+    io: Io,
+    ledgerLocation: LedgerLocation,
+    ledger?: string,
+): TenantPort {
+    const reads = engineReads(createEngine);
+    return {
+        ...reads,
+        rolloutTenant: async (req) => {
+            const urns = req.allowStatefulDeletes ? await reads.tenantResources(req.env, req.tenant) : [];
+            return (await import("../rollout-cli")).main(tenantRolloutArgv(req, urns, ledger), io);
+        },
+        runTask: async (req) => {
+            const [{ createTaskAws }, { readTaskOutputs }, { runOneOffTask }, { abortableSleep }, { askStopOrDetach }, { openLedger }] =
+                await Promise.all([
+                    import("../task/aws"),
+                    import("../task/contract"),
+                    import("../task/runner"),
+                    import("../task/follow"),
+                    import("../task-cli"),
+                    import("../ledger"),
+                ]);
+            const aws = await createTaskAws(region);
+            const engine = await createEngine(req.env);
+            const result = await runOneOffTask(
+                {
+                    aws,
+                    ledger: openLedger(ledgerLocation, (warning) => io.err(`warning: ${warning}`)),
+                    now: Date.now,
+                    sleep: abortableSleep,
+                    randomId: () => randomBytes(3).toString("hex"),
+                    line: (text) => io.err(`  | ${text}`),
+                    progress: (text) => io.err(`  ${text}`),
+                    interrupted: () => askStopOrDetach(io),
+                },
+                {
+                    env: req.env,
+                    target: req.scope,
+                    command: req.command.argv,
+                    environment: req.command.environment,
+                    outputs: readTaskOutputs(await engine.outputs(), req.env),
+                    operator: (await engine.whoAmI()).user,
+                    timeoutMs: TASK_TIMEOUT_MS,
+                },
+            );
+            return { exitCode: result.containerExitCode, taskArn: result.taskArn, stoppedReason: result.stoppedReason };
+        },
+        waitForHealthyTargets: (targetGroupArn, timeoutMs) => waitForHealthyTargets(region, targetGroupArn, timeoutMs),
+        httpGet,
+        listArchive: (bucket, prefix) => listArchive(region, bucket, prefix),
+        readText: (bucket, key) => readText(region, bucket, key),
+        commitStackFile,
+    };
+}

@@ -1,0 +1,85 @@
+/**
+ * `npm run tenant -- … --rehearse`: the same steps on a copy of the stack files, the rollout on the
+ * scripted engine (rehearse.ts), and doubles for what only AWS can answer. The doubles say what
+ * they stand for in the transcript: a one-off task prints its command and exits 0 (the archive task
+ * writes its three objects, with real SHA-256 sums, to a folder that stands for the bucket, so the
+ * archive check runs for real), every target is healthy, and the site answers 302 (a new WordPress
+ * sends its visitor to the installer).
+ *
+ * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
+ * first rollout step, since a tenant rollout needs the platform under it; continue a converged
+ * rehearsal with `--rehearsal-dir` to see only the tenant's steps.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { Io } from "../io";
+import { prepareRehearsal, Rehearsal } from "../rehearse";
+import type { TenantPort } from "./port";
+import { engineReads, tenantRolloutArgv } from "./real-port";
+import { ARCHIVE_FILES } from "./scripts";
+
+/** A rehearsal's port and the folder it works in. */
+export interface TenantRehearsal {
+    readonly rehearsal: Rehearsal;
+    readonly port: TenantPort;
+}
+
+/** Prepares the throw-away folder (or reuses `dir`, to rehearse `remove` after `add`) and the port over it. */
+export function tenantRehearsal(sourceProjectDir: string, env: string, io: Io, dir?: string): TenantRehearsal {
+    // A folder being continued keeps its edited stack file: the rehearsal would otherwise copy the project's over it.
+    const kept = dir === undefined ? undefined : path.join(dir, "project", `Pulumi.${env}.yaml`);
+    const stackFiles = kept && fs.existsSync(kept) ? { [env]: fs.readFileSync(kept, "utf8") } : undefined;
+    const rehearsal = prepareRehearsal(sourceProjectDir, env, { dir, stackFiles });
+    const bucketDir = path.join(rehearsal.dir, "s3");
+    const port: TenantPort = {
+        ...engineReads(rehearsal.deps.createEngine),
+        rolloutTenant: async (req) => {
+            const { main } = await import("../rollout-cli");
+            const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir };
+            const state = JSON.parse(await (await rehearsal.deps.createEngine(req.env)).exportState());
+            if ((state?.deployment?.resources ?? []).length === 0) {
+                // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).
+                io.err("  rehearsal: the stack is empty, so the whole platform is rolled out first, as the environment has it");
+                const code = await main(["--env", req.env, "--phase", "all", ...tenantRolloutArgv(req, []).slice(4)], io, deps);
+                if (code !== 0) return code;
+            }
+            return main(tenantRolloutArgv(req, req.allowStatefulDeletes ? await port.tenantResources(req.env, req.tenant) : []), io, deps);
+        },
+        runTask: async (req) => {
+            const scope = req.scope.kind === "platform" ? "platform" : `tenant ${req.scope.tenant}`;
+            io.err(
+                `  rehearsal: one-off ${scope} task (${req.purpose}): ${Object.entries(req.command.environment)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(" ")}`,
+            );
+            const prefix = req.command.environment.ARCHIVE_PREFIX;
+            if (prefix !== undefined) {
+                const outputs = await port.stackOutputs(req.env, req.scope.kind === "tenant" ? req.scope.tenant : "");
+                const dir = path.join(bucketDir, outputs.migrationBucket, prefix);
+                fs.mkdirSync(dir, { recursive: true });
+                const sums: string[] = [];
+                for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
+                    const body = `rehearsal stand-in for ${file}\n`;
+                    fs.writeFileSync(path.join(dir, file), body);
+                    sums.push(`${createHash("sha256").update(body).digest("hex")}  ${file}`);
+                }
+                fs.writeFileSync(path.join(dir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+            }
+            return { exitCode: 0, taskArn: `arn:aws:ecs:rehearsal:000000000000:task/rehearsal/${req.scope.kind}` };
+        },
+        waitForHealthyTargets: async () => ({ healthy: 1, total: 1 }),
+        httpGet: async () => 302,
+        listArchive: async (bucket, prefix) => {
+            const dir = path.join(bucketDir, bucket, prefix);
+            if (!fs.existsSync(dir)) return [];
+            return fs.readdirSync(dir).map((name) => {
+                const body = fs.readFileSync(path.join(dir, name));
+                return { key: `${prefix}${name}`, size: body.length, checksumSha256: createHash("sha256").update(body).digest("base64") };
+            });
+        },
+        readText: async (bucket, key) => fs.readFileSync(path.join(bucketDir, bucket, key), "utf8"),
+        commitStackFile: async () => undefined,
+    };
+    return { rehearsal, port };
+}

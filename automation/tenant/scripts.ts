@@ -1,0 +1,148 @@
+/**
+ * What the one-off tasks of onboarding and offboarding run: POSIX `sh` scripts kept here as text and
+ * tested by running them (test/automation/tenant-scripts.test.ts). A task gets `["sh", "-c", script]`
+ * and every value as an environment override; no value is ever put into the script's text, so no
+ * quoting of ours can go wrong. Each script checks its values before it uses them.
+ *
+ * The platform task's environment carries the master user (`DB_HOST`, `DB_PORT`, `DB_USER`,
+ * `DB_PASSWORD`, `DB_SSL_MODE`, `DB_SSL_CA`); the tenant task's carries the tenant's own user and
+ * `DB_NAME` (contract of issue 15, `ecs.oneOffTasks`).
+ */
+import { tenantDatabaseName } from "../../src/config";
+import { WP_CONTENT_PATH } from "../../src/images";
+
+/** A one-off task's command: the container's argv and the environment overrides it needs. */
+export interface TaskCommand {
+    readonly argv: readonly string[];
+    readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * Writes the MySQL client's options to a file only this user can read, so the password is neither an
+ * argument (visible in `ps`) nor `MYSQL_PWD` (deprecated: MySQL 8.0 manual, "End-User Guidelines for
+ * Password Security"). Inside double quotes an option value takes `\\` for a backslash (MySQL 8.0
+ * manual, "Using Option Files"); an RDS master password has no `"` (RDS API reference, CreateDBCluster
+ * `MasterUserPassword`: any printable ASCII character except /, " and @), and both are escaped anyway.
+ */
+const MYSQL_OPTIONS = String.raw`umask 077
+options=$(mktemp)
+trap 'rm -f "$options"' EXIT
+escaped=$(printf '%s' "$DB_PASSWORD" | sed 's/\\/\\\\/g; s/"/\\"/g')
+printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl-mode=%s\nssl-ca=%s\n' \
+    "$DB_HOST" "$DB_PORT" "$DB_USER" "$escaped" "$DB_SSL_MODE" "$DB_SSL_CA" > "$options"
+`;
+
+/**
+ * The tenant's schema and user are both `wp_<id>` (src/config.ts `tenantDatabaseName`): letters,
+ * digits and `_` only, which MySQL takes unquoted (MySQL 8.0 manual, "Schema Object Names": unquoted
+ * identifiers may hold [0-9a-zA-Z$_]). They are quoted all the same, the schema with backticks and the
+ * account as 'user'@'%' (MySQL 8.0 manual, "Specifying Account Names"), after the script has checked
+ * they hold nothing else, so a value can never end a quote.
+ */
+const CHECK_DATABASE_NAME = String.raw`case "$TENANT_DB_NAME" in
+    wp_*) ;;
+    *) echo "TENANT_DB_NAME '$TENANT_DB_NAME' does not start with wp_" >&2; exit 64 ;;
+esac
+if [ "$(printf '%s' "$TENANT_DB_NAME" | tr -d 'a-z0-9_')" != "" ] || [ "${"$"}{#TENANT_DB_NAME}" -gt 32 ]; then
+    echo "TENANT_DB_NAME '$TENANT_DB_NAME' is not a MySQL user of at most 32 letters, digits and _" >&2
+    exit 64
+fi
+`;
+
+/**
+ * Creates the tenant's schema and user, idempotently: the schema in WordPress's character set, the
+ * user only over TLS (`REQUIRE SSL`) with the password of the tenant's secret (set again by `ALTER
+ * USER`, so a re-run repairs a user whose password drifted), and privileges on its own schema only.
+ * The password comes from Secrets Manager at run time; the data layer generates it without special
+ * characters (components/data.ts: `special: false`), which the script checks before using it.
+ */
+export const CREATE_DATABASE_SCRIPT = String.raw`set -eu
+${CHECK_DATABASE_NAME}secret=$(aws secretsmanager get-secret-value --secret-id "$TENANT_SECRET_ID" --query SecretString --output text)
+password=$(printf '%s' "$secret" | jq -er .password)
+if [ -z "$password" ] || [ "$(printf '%s' "$password" | tr -d 'A-Za-z0-9')" != "" ]; then
+    echo "the password in $TENANT_SECRET_ID is not letters and digits only; refusing to put it into SQL" >&2
+    exit 65
+fi
+${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
+CREATE DATABASE IF NOT EXISTS \`$TENANT_DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;
+CREATE USER IF NOT EXISTS '$TENANT_DB_NAME'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
+ALTER USER '$TENANT_DB_NAME'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
+GRANT ALL PRIVILEGES ON \`$TENANT_DB_NAME\`.* TO '$TENANT_DB_NAME'@'%';
+SQL
+echo "schema and user $TENANT_DB_NAME ready (TLS required)"
+`;
+
+/** Drops the tenant's user and schema; `IF EXISTS` makes a re-run safe. */
+export const DROP_DATABASE_SCRIPT = String.raw`set -eu
+${CHECK_DATABASE_NAME}${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
+DROP USER IF EXISTS '$TENANT_DB_NAME'@'%';
+DROP DATABASE IF EXISTS \`$TENANT_DB_NAME\`;
+SQL
+echo "schema and user $TENANT_DB_NAME dropped"
+`;
+
+/** The objects an archive holds, uploaded in this order: `SHA256SUMS` last, so its presence means the others are there. */
+export const ARCHIVE_FILES = ["database.sql.gz", "wp-content.tar.gz", "SHA256SUMS"] as const;
+
+/**
+ * Archives the tenant: a `mysqldump` of its schema in one transaction (`--single-transaction`: a
+ * consistent InnoDB snapshot without locking the site; `--no-tablespaces`: since MySQL 8.0.21
+ * dumping tablespaces needs the PROCESS privilege, which a tenant's user lacks; `--set-gtid-purged=OFF`:
+ * the dump restores into another cluster), a tar of its wp-content, and their SHA-256 sums, uploaded
+ * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX` with S3's own SHA-256 checksum on each object
+ * (`aws s3 cp --checksum-algorithm SHA256`).
+ */
+export const ARCHIVE_SCRIPT = String.raw`set -eu
+case "$ARCHIVE_PREFIX" in
+    archive/*/*/) ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<date>/" >&2; exit 64 ;;
+esac
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces --set-gtid-purged=OFF \
+    --result-file="$work/database.sql" "$DB_NAME"
+gzip "$work/database.sql"
+tar -C "$WP_CONTENT_DIR" -czf "$work/wp-content.tar.gz" .
+(cd "$work" && sha256sum database.sql.gz wp-content.tar.gz > SHA256SUMS)
+for file in database.sql.gz wp-content.tar.gz SHA256SUMS; do
+    aws s3 cp "$work/$file" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" --checksum-algorithm SHA256 --no-progress
+done
+cat "$work/SHA256SUMS"
+`;
+
+/** Empties the tenant's wp-content directory on EFS (the mount point itself stays: it is the access point's root). */
+export const PURGE_FILES_SCRIPT = String.raw`set -eu
+if [ "$WP_CONTENT_DIR" != "${WP_CONTENT_PATH}" ]; then
+    echo "WP_CONTENT_DIR '$WP_CONTENT_DIR' is not ${WP_CONTENT_PATH}; refusing to delete anything" >&2
+    exit 64
+fi
+find "$WP_CONTENT_DIR" -mindepth 1 -delete
+echo "emptied $WP_CONTENT_DIR"
+`;
+
+const sh = (script: string, environment: Record<string, string>): TaskCommand => ({ argv: ["sh", "-c", script], environment });
+
+/** The platform task's command that creates tenant `id`'s schema and user from its secret (`tenantSecretArn`, a stack output). */
+export function createDatabaseCommand(id: string, tenantSecretArn: string): TaskCommand {
+    return sh(CREATE_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id), TENANT_SECRET_ID: tenantSecretArn });
+}
+
+/** The platform task's command that drops tenant `id`'s user and schema. */
+export function dropDatabaseCommand(id: string): TaskCommand {
+    return sh(DROP_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id) });
+}
+
+/** `archive/<id>/<date>/`: where tenant `id`'s archive of `date` (YYYY-MM-DD) goes in the migration bucket. */
+export function archivePrefix(id: string, date: string): string {
+    return `archive/${id}/${date}/`;
+}
+
+/** The tenant task's command that archives it to `prefix` (see `archivePrefix`). */
+export function archiveCommand(prefix: string): TaskCommand {
+    return sh(ARCHIVE_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH });
+}
+
+/** The tenant task's command that empties its wp-content. */
+export function purgeFilesCommand(): TaskCommand {
+    return sh(PURGE_FILES_SCRIPT, { WP_CONTENT_DIR: WP_CONTENT_PATH });
+}

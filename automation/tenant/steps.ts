@@ -1,0 +1,688 @@
+/**
+ * Onboarding and offboarding as ordered steps, each recorded in the tenant step log (ledger.ts
+ * `TenantStepRecord`). A run starts at the first step whose last record did not succeed, so running
+ * the same command again after a failure resumes there; when every step has succeeded the command is
+ * a no-op that says so. `--dry-run` prints every step, done or to do, and what each would change or
+ * delete, and changes nothing.
+ *
+ * add:    config (the tenant, stopped) → rollout → database (platform task) → start (config, rollout)
+ *         → healthy (its targets) → https (`https://<id>.<domain>/` answers)
+ * remove: archive (tenant task, verified) → confirm (the operator types the id) → files (tenant task
+ *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
+ *         → rollout (the deletes, last phase first) → database (platform task drops user and schema)
+ *
+ * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
+ * longer builds, and retiring in the same edit means the slot is never free in between.
+ */
+import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { PlatformConfig } from "../../src/config";
+import { tenantDatabaseName } from "../../src/config";
+import { PHASES, tenantComponentName } from "../../src/phases";
+import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
+import type { Io } from "../io";
+import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
+import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
+import { renderTable } from "../table";
+import type { ArchiveObject, OneOffTaskRequest, TenantPort } from "./port";
+import {
+    ARCHIVE_FILES,
+    archiveCommand,
+    archivePrefix,
+    createDatabaseCommand,
+    dropDatabaseCommand,
+    purgeFilesCommand,
+    TaskCommand,
+} from "./scripts";
+import { addTenant, NewTenant, retireTenant, startTenant } from "./stack-edit";
+
+/** `npm run tenant -- add`: the new tenant's settings. */
+export interface AddRequest extends NewTenant {
+    readonly action: "add";
+    readonly env: string;
+}
+
+/** `npm run tenant -- remove`. */
+export interface RemoveRequest {
+    readonly action: "remove";
+    readonly env: string;
+    readonly id: string;
+}
+
+export type TenantRequest = AddRequest | RemoveRequest;
+
+/** How the command runs, besides what it does. */
+export interface TenantRunOptions {
+    /** Print every step and what it would change or delete; change nothing, record nothing. */
+    readonly dryRun: boolean;
+    /** Passed to each rollout's approval gate, as `--approve`. */
+    readonly approvals: readonly Approval[];
+    /** Passed to each rollout as `--yes`. */
+    readonly yes: boolean;
+    /** Offboarding's confirmation given on the command line (`--confirm <id>`): must be the tenant's id. */
+    readonly confirm?: string;
+}
+
+/** What the steps reach outside the process through. */
+export interface TenantDeps {
+    /** Directory with the stack files. */
+    readonly projectDir: string;
+    readonly port: TenantPort;
+    readonly log: TenantStepLedger;
+    readonly io: Io;
+    readonly now: () => number;
+    /** Who runs the steps, recorded in each record; asked only once a step is about to run (the backend's user). */
+    readonly operator: () => Promise<string>;
+    readonly runId?: string;
+    /** How long the `healthy` step waits for the tenant's targets; default 15 minutes. */
+    readonly healthTimeoutMs?: number;
+}
+
+/** How each step ended in this run, or had ended before it. */
+export interface StepReport {
+    readonly step: string;
+    readonly title: string;
+    readonly status: "done before" | "succeeded" | "failed" | "refused" | "to do" | "not reached";
+    /** Dry run: what it would change or delete. */
+    readonly plan?: readonly string[];
+    readonly data?: Readonly<Record<string, string>>;
+    readonly error?: string;
+}
+
+/** The outcome of a run: its exit code and one report per step, for the table or `--json`. */
+export interface TenantRunResult {
+    readonly exitCode: ExitCode | number;
+    readonly env: string;
+    readonly tenant: string;
+    readonly action: TenantAction;
+    readonly dryRun: boolean;
+    /** Every step had succeeded before this run: it did nothing. */
+    readonly noOp: boolean;
+    readonly steps: readonly StepReport[];
+}
+
+/** A step that did not succeed; its code and message go into the step's record. */
+export class StepFailedError extends BbwsError {
+    constructor(code: string, message: string, fix?: string, exitCode: ExitCode = EXIT.failed) {
+        super(code, message, exitCode, fix);
+        this.name = "StepFailedError";
+    }
+}
+
+interface StepContext {
+    readonly req: TenantRequest;
+    readonly options: TenantRunOptions;
+    readonly deps: TenantDeps;
+    /** The config as the run found it. */
+    readonly cfg: PlatformConfig;
+    /** What earlier steps recorded (`data`), this run's and earlier runs'. */
+    readonly data: Record<string, string>;
+    /** Today, YYYY-MM-DD (UTC). */
+    readonly today: string;
+}
+
+interface Step {
+    readonly id: string;
+    readonly title: string;
+    /** Runs even when its last record succeeded: the confirmation is asked of every run that still deletes something. */
+    readonly everyRun?: boolean;
+    /** What it would change or delete, for `--dry-run`. */
+    plan(ctx: StepContext): Promise<string[]>;
+    /** Does it; what it returns is recorded as the step's `data`. Throws a `BbwsError` when it does not succeed. */
+    run(ctx: StepContext): Promise<Record<string, string> | void>;
+}
+
+/** Default wait for a new tenant's targets: a first WordPress start plus the health check grace period. */
+const HEALTH_TIMEOUT_MS = 15 * 60_000;
+
+const stackFilePath = (ctx: StepContext) => path.join(ctx.deps.projectDir, `Pulumi.${ctx.req.env}.yaml`);
+const readStackText = (ctx: StepContext) => fs.readFileSync(stackFilePath(ctx), "utf8");
+
+/** Lines added (`+`) and removed (`-`) between two texts of the same file whose other lines are equal (the edits keep them). */
+export function changedLines(before: string, after: string): string[] {
+    const a = before.split("\n");
+    const b = after.split("\n");
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    let endA = a.length;
+    let endB = b.length;
+    while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+        endA--;
+        endB--;
+    }
+    return [...a.slice(start, endA).map((l) => `- ${l}`), ...b.slice(start, endB).map((l) => `+ ${l}`)];
+}
+
+/** Writes an edit of the stack file (validated, atomic) and commits it; no change when the file already says it. */
+async function applyEdit(ctx: StepContext, edit: (text: string) => string, message: string): Promise<Record<string, string>> {
+    const before = readStackText(ctx);
+    const after = edit(before);
+    if (after !== before) writeStackFile(ctx.deps.projectDir, ctx.req.env, after);
+    const commit = await ctx.deps.port.commitStackFile(stackFilePath(ctx), message);
+    return commit ? { commit } : {};
+}
+
+async function rollout(ctx: StepContext, allowStatefulDeletes: boolean): Promise<void> {
+    const { env } = ctx.req;
+    const tenant = ctx.req.id;
+    const code = await ctx.deps.port.rolloutTenant({
+        env,
+        tenant,
+        approvals: ctx.options.approvals,
+        yes: ctx.options.yes,
+        allowStatefulDeletes,
+    });
+    if (code !== EXIT.ok) {
+        throw new StepFailedError(
+            "rollout-failed",
+            `the --tenant rollout of ${tenant} in ${env} ended with exit ${code} (its ledger records say which phase and why)`,
+            "fix what the rollout reported, then run the same command again: it resumes at this step",
+            code as ExitCode,
+        );
+    }
+}
+
+async function runTask(
+    ctx: StepContext,
+    scope: OneOffTaskRequest["scope"],
+    command: TaskCommand,
+    purpose: string,
+): Promise<Record<string, string>> {
+    const result = await ctx.deps.port.runTask({ env: ctx.req.env, scope, command, purpose });
+    if (result.exitCode !== 0) {
+        throw new StepFailedError(
+            "task-failed",
+            result.exitCode === undefined
+                ? `the one-off task (${purpose}) never ran its command: ${result.stoppedReason ?? "no reason given"}`
+                : `the one-off task (${purpose}) exited ${result.exitCode}${result.taskArn ? ` (${result.taskArn})` : ""}`,
+            "read the task's log lines above, fix the cause, and run the same command again: the task is safe to re-run",
+        );
+    }
+    return result.taskArn ? { taskArn: result.taskArn } : {};
+}
+
+/** Each phase's tenant component, as the rollout creates or deletes it: `bbws:ecs:TenantService ecs-<id>`. */
+function tenantComponents(id: string): string[] {
+    return PHASES.map((p) => `${p.name}: ${p.tenantType} ${tenantComponentName(p.name, id)}`);
+}
+
+/** The onboarding steps, in order. */
+export const ADD_STEPS: readonly Step[] = [
+    {
+        id: "config",
+        title: "add the tenant to the stack file, stopped",
+        plan: async (ctx) => [
+            `Pulumi.${ctx.req.env}.yaml:`,
+            ...changedLines(readStackText(ctx), addTenant(readStackText(ctx), ctx.req as AddRequest)),
+        ],
+        run: async (ctx) => {
+            const req = ctx.req as AddRequest;
+            return applyEdit(
+                ctx,
+                (text) =>
+                    loadStackConfig(ctx.deps.projectDir, req.env).tenants.some((t) => t.id === req.id) ? text : addTenant(text, req),
+                `tenant add ${req.id} in ${req.env}: slot ${req.slot}, stopped until its database user exists`,
+            );
+        },
+    },
+    {
+        id: "rollout",
+        title: "roll the tenant out, its service at zero tasks",
+        plan: async (ctx) => ["creates, through the rollout's gates and approvals:", ...tenantComponents(ctx.req.id).map((c) => `  ${c}`)],
+        run: async (ctx) => rollout(ctx, false),
+    },
+    {
+        id: "database",
+        title: "create its MySQL schema and user (TLS required)",
+        plan: async (ctx) => {
+            const name = tenantDatabaseName(ctx.req.id);
+            return [
+                "platform one-off task, idempotent:",
+                `  CREATE DATABASE IF NOT EXISTS \`${name}\`; CREATE USER IF NOT EXISTS '${name}'@'%' … REQUIRE SSL;`,
+                `  ALTER USER '${name}'@'%' IDENTIFIED BY <its secret's password> REQUIRE SSL; GRANT ALL PRIVILEGES ON \`${name}\`.*`,
+            ];
+        },
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const { tenantSecretArn } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            if (!tenantSecretArn) {
+                throw new StepFailedError(
+                    "no-tenant-secret",
+                    `the stack has no database secret for ${id} (output database.tenantSecretArns.${id})`,
+                    "the rollout step creates it: run the same command again once that step has succeeded",
+                );
+            }
+            return runTask(
+                ctx,
+                { kind: "platform" },
+                createDatabaseCommand(id, tenantSecretArn),
+                `create schema and user ${tenantDatabaseName(id)}`,
+            );
+        },
+    },
+    {
+        id: "start",
+        title: "start its service",
+        plan: async (ctx) => {
+            const req = ctx.req as AddRequest;
+            const added = ctx.cfg.tenants.some((t) => t.id === req.id) ? readStackText(ctx) : addTenant(readStackText(ctx), req);
+            return [
+                `Pulumi.${req.env}.yaml:`,
+                ...changedLines(added, startTenant(added, req.id)),
+                "then the tenant's rollout again (its service's auto-scaling range)",
+            ];
+        },
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const data = await applyEdit(ctx, (text) => startTenant(text, id), `tenant add ${id} in ${ctx.req.env}: start its service`);
+            await rollout(ctx, false);
+            return data;
+        },
+    },
+    {
+        id: "healthy",
+        title: "wait for healthy targets",
+        plan: async (ctx) => [
+            `waits up to ${Math.round((ctx.deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS) / 60_000)} min for every target of its target group to be healthy`,
+        ],
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const { targetGroupArn } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            if (!targetGroupArn) {
+                throw new StepFailedError("no-target-group", `the stack has no target group for ${id} (output ecs.targetGroupArns.${id})`);
+            }
+            const health = await ctx.deps.port.waitForHealthyTargets(targetGroupArn, ctx.deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS);
+            return { healthyTargets: `${health.healthy}/${health.total}` };
+        },
+    },
+    {
+        id: "https",
+        title: "check the site answers over HTTPS",
+        plan: async (ctx) => [
+            `GET https://${ctx.req.id}.${ctx.cfg.domain}/ must answer 200–399 (a new WordPress redirects to its installer)`,
+        ],
+        run: async (ctx) => {
+            const url = `https://${ctx.req.id}.${ctx.cfg.domain}/`;
+            const status = await ctx.deps.port.httpGet(url);
+            if (status < 200 || status > 399) {
+                throw new StepFailedError(
+                    "https-check-failed",
+                    `${url} answered ${status}`,
+                    "look at the tenant's log group and target health, then run the same command again",
+                );
+            }
+            return { url, status: String(status) };
+        },
+    },
+];
+
+/**
+ * What is wrong with an archive: each of `ARCHIVE_FILES` must be under the prefix and not empty, and
+ * `SHA256SUMS` must list the dump and the tar with the sums S3 computed for them (a multipart upload's
+ * checksum is one of its parts' checksums, not of the object: those are only checked for presence).
+ */
+export function archiveProblems(objects: readonly ArchiveObject[], prefix: string, sums: string | undefined): string[] {
+    const problems: string[] = [];
+    const byName = new Map(objects.map((o) => [o.key.slice(prefix.length), o]));
+    for (const file of ARCHIVE_FILES) {
+        const object = byName.get(file);
+        if (!object) problems.push(`${prefix}${file} is missing`);
+        else if (object.size === 0) problems.push(`${prefix}${file} is empty`);
+    }
+    if (sums === undefined) return problems;
+    const listed = new Map(
+        sums
+            .split("\n")
+            .map((line) => /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim()))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => [m[2], m[1]]),
+    );
+    for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
+        const hex = listed.get(file);
+        if (!byName.has(file)) continue;
+        if (!hex) {
+            problems.push(`SHA256SUMS does not list ${file}`);
+            continue;
+        }
+        const checksum = byName.get(file)?.checksumSha256;
+        if (checksum === undefined) problems.push(`${prefix}${file} has no SHA-256 checksum in S3`);
+        else if (!checksum.includes("-") && Buffer.from(checksum, "base64").toString("hex") !== hex) {
+            problems.push(
+                `${prefix}${file}: S3's SHA-256 ${Buffer.from(checksum, "base64").toString("hex")} is not the ${hex} SHA256SUMS lists`,
+            );
+        }
+    }
+    return problems;
+}
+
+/** The offboarding steps, in order. */
+export const REMOVE_STEPS: readonly Step[] = [
+    {
+        id: "archive",
+        title: "archive its database and files to the migration bucket",
+        plan: async (ctx) => {
+            const id = ctx.req.id;
+            return [
+                `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
+                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}; then checks all three are there with S3's checksums`,
+            ];
+        },
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const prefix = archivePrefix(id, ctx.today);
+            const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix), `archive ${id}`);
+            const objects = await ctx.deps.port.listArchive(migrationBucket, prefix);
+            const hasSums = objects.some((o) => o.key === `${prefix}SHA256SUMS`);
+            const problems = archiveProblems(
+                objects,
+                prefix,
+                hasSums ? await ctx.deps.port.readText(migrationBucket, `${prefix}SHA256SUMS`) : undefined,
+            );
+            if (problems.length > 0) {
+                throw new StepFailedError(
+                    "archive-incomplete",
+                    `the archive of ${id} in s3://${migrationBucket}/${prefix} is not complete, so nothing is deleted:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+                    "run the same command again: the archive is taken again",
+                );
+            }
+            return { ...task, archive: `s3://${migrationBucket}/${prefix}` };
+        },
+    },
+    {
+        id: "confirm",
+        title: "confirm the deletion, naming the tenant",
+        everyRun: true,
+        plan: async (ctx) => [
+            `asks you to type '${ctx.req.id}' (or --confirm ${ctx.req.id}); its files, secrets, access point and database go after this`,
+        ],
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const { io } = ctx.deps;
+            let answer = ctx.options.confirm;
+            if (answer === undefined && io.interactive && io.prompt) {
+                answer = (
+                    await io.prompt(
+                        `archive kept at ${ctx.data.archive ?? "(see the archive step)"}; type the tenant's id to delete ${id}'s resources in ${ctx.req.env}: `,
+                    )
+                ).trim();
+            }
+            if (answer !== id) {
+                throw new StepFailedError(
+                    "not-confirmed",
+                    answer === undefined
+                        ? `deleting ${id} needs a confirmation naming it, and no one can be asked here`
+                        : `the confirmation '${answer}' does not name ${id}`,
+                    `pass --confirm ${id}, or run it at a terminal and type ${id}`,
+                    EXIT.refused,
+                );
+            }
+            return { confirmedBy: await ctx.deps.operator() };
+        },
+    },
+    {
+        id: "files",
+        title: "empty its wp-content on EFS",
+        plan: async () => ["tenant one-off task: deletes everything under its wp-content (kept in the archive)"],
+        run: async (ctx) =>
+            runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, purgeFilesCommand(), `empty the wp-content of ${ctx.req.id}`),
+    },
+    {
+        id: "retire",
+        title: "retire it in the stack file",
+        plan: async (ctx) => [
+            `Pulumi.${ctx.req.env}.yaml:`,
+            ...changedLines(readStackText(ctx), retireTenant(readStackText(ctx), ctx.req.id, ctx.today)),
+        ],
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            return applyEdit(
+                ctx,
+                (text) =>
+                    loadStackConfig(ctx.deps.projectDir, ctx.req.env).retiredTenants.some((r) => r.id === id)
+                        ? text
+                        : retireTenant(text, id, ctx.today),
+                `tenant remove ${id} in ${ctx.req.env}: retired, its slot never reused`,
+            );
+        },
+    },
+    {
+        id: "rollout",
+        title: "delete its resources, last phase first",
+        plan: async (ctx) => {
+            const urns = await ctx.deps.port.tenantResources(ctx.req.env, ctx.req.id);
+            return urns.length > 0
+                ? [`deletes ${urns.length} resource(s), through the rollout's gates and approvals:`, ...urns.map((u) => `  ${u}`)]
+                : [
+                      "deletes the tenant's components (none found in the state: nothing to delete):",
+                      ...tenantComponents(ctx.req.id).map((c) => `  ${c}`),
+                  ];
+        },
+        run: async (ctx) => rollout(ctx, true),
+    },
+    {
+        id: "database",
+        title: "drop its MySQL user and schema",
+        plan: async (ctx) => {
+            const name = tenantDatabaseName(ctx.req.id);
+            return ["platform one-off task, idempotent:", `  DROP USER IF EXISTS '${name}'@'%'; DROP DATABASE IF EXISTS \`${name}\``];
+        },
+        run: async (ctx) =>
+            runTask(ctx, { kind: "platform" }, dropDatabaseCommand(ctx.req.id), `drop schema and user ${tenantDatabaseName(ctx.req.id)}`),
+    },
+];
+
+/** The steps of an action. */
+export function stepsOf(action: TenantAction): readonly Step[] {
+    return action === "add" ? ADD_STEPS : REMOVE_STEPS;
+}
+
+/** The last record of each step of `action` for `tenant`: what a run resumes from. */
+export function lastRecords(records: readonly TenantStepRecord[], tenant: string, action: TenantAction): Map<string, TenantStepRecord> {
+    const last = new Map<string, TenantStepRecord>();
+    for (const r of records) if (r.tenant === tenant && r.action === action) last.set(r.step, r);
+    return last;
+}
+
+/**
+ * Refuses a request that cannot start (exit 2, nothing changed): an `add` whose tenant the stack file
+ * would refuse (id or slot taken, reserved or retired, a domain taken, an invalid size: the config
+ * schema's own messages), or that is in the stack file already without an onboarding of this command
+ * to resume; a `remove` of a tenant that is not there and was not being removed.
+ */
+function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, last: ReadonlyMap<string, TenantStepRecord>): void {
+    const text = fs.readFileSync(path.join(projectDir, `Pulumi.${req.env}.yaml`), "utf8");
+    const existing = cfg.tenants.find((t) => t.id === req.id);
+    if (req.action === "add") {
+        if (existing) {
+            if (last.size === 0) {
+                throw new UsageError(
+                    "tenant-taken",
+                    `tenant id '${req.id}' is taken: it is in bbws:tenants of ${req.env} (slot ${existing.slot})`,
+                    "choose another id",
+                );
+            }
+            const differs = (["slot", "cpu", "memory"] as const).filter((k) => existing[k] !== req[k]);
+            if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains" as never);
+            if (differs.length > 0) {
+                throw new UsageError(
+                    "tenant-differs",
+                    `'${req.id}' is being onboarded in ${req.env} with other settings (${differs.map((k) => `${k}: ${JSON.stringify(existing[k])}`).join(", ")})`,
+                    "run the add with the settings it started with; change them afterwards in the stack file and roll out",
+                );
+            }
+            return;
+        }
+        try {
+            checkStackText(projectDir, req.env, addTenant(text, req));
+        } catch (err) {
+            if (!(err instanceof UsageError)) throw err;
+            throw new UsageError(
+                "tenant-refused",
+                `cannot add '${req.id}' to ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
+                "choose another id, slot or domain, or a valid size",
+            );
+        }
+        return;
+    }
+    if (existing) {
+        try {
+            checkStackText(projectDir, req.env, retireTenant(text, req.id, "2000-01-01"));
+        } catch (err) {
+            if (!(err instanceof UsageError)) throw err;
+            throw new UsageError(
+                "tenant-refused",
+                `cannot remove '${req.id}' from ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
+            );
+        }
+        return;
+    }
+    if (last.size === 0) {
+        const retired = cfg.retiredTenants.find((r) => r.id === req.id);
+        throw new UsageError(
+            "unknown-tenant",
+            retired
+                ? `'${req.id}' was retired from ${req.env} on ${retired.date} (slot ${retired.slot})`
+                : `'${req.id}' is not a tenant of ${req.env}`,
+            `tenants of ${req.env}: ${cfg.tenants.map((t) => t.id).join(", ")}`,
+        );
+    }
+}
+
+/** The problem lines of a config refusal (`  - key: problem`), without the file's heading. */
+function problemsOf(err: UsageError): string {
+    const lines = err.message.split("\n").filter((l) => l.startsWith("  - "));
+    return lines.length > 0 ? lines.join("\n") : `  - ${err.message}`;
+}
+
+/**
+ * Runs (or, with `dryRun`, describes) the steps of `req` from the first one not yet done, recording
+ * each in `deps.log`. Refusals throw `UsageError` before anything changes. A step that fails is
+ * recorded and ends the run with its exit code (1 failed, 3 refused); running the same command again
+ * resumes at it.
+ */
+export async function runTenantCommand(req: TenantRequest, options: TenantRunOptions, deps: TenantDeps): Promise<TenantRunResult> {
+    const cfg = loadStackConfig(deps.projectDir, req.env);
+    const history = await deps.log.readTenantSteps(req.env);
+    const last = lastRecords(history, req.id, req.action);
+    const steps = stepsOf(req.action);
+    const done = (s: Step) => last.get(s.id)?.result === "succeeded";
+    const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
+    // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
+    const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
+    if (steps.every(done) && settled) {
+        deps.io.err(
+            `${req.id} is already ${req.action === "add" ? "onboarded to" : "offboarded from"} ${req.env}: every step succeeded (last ${last.get(steps[steps.length - 1].id)!.at}); nothing to do`,
+        );
+        return {
+            ...base,
+            exitCode: EXIT.ok,
+            noOp: true,
+            steps: steps.map((s) => ({ step: s.id, title: s.title, status: "done before", data: last.get(s.id)?.data })),
+        };
+    }
+    refuse(req, cfg, deps.projectDir, last);
+
+    const ctx: StepContext = {
+        req,
+        options,
+        deps,
+        cfg,
+        data: Object.assign({}, ...steps.filter(done).map((s) => last.get(s.id)!.data ?? {})),
+        today: new Date(deps.now()).toISOString().slice(0, 10),
+    };
+    const reports: StepReport[] = [];
+    if (options.dryRun) {
+        for (const step of steps) {
+            const skip = done(step) && !step.everyRun;
+            reports.push({
+                step: step.id,
+                title: step.title,
+                status: skip ? "done before" : "to do",
+                plan: skip ? undefined : await step.plan(ctx),
+            });
+        }
+        return { ...base, exitCode: EXIT.ok, noOp: false, steps: reports };
+    }
+
+    const runId = deps.runId ?? randomUUID();
+    const operator = await deps.operator();
+    const remaining = steps.filter((s) => !done(s));
+    const resumed = steps.find((s) => !done(s) && last.has(s.id));
+    if (resumed)
+        deps.io.err(
+            `resuming ${req.action} of ${req.id} in ${req.env} at step ${resumed.id} (it ${last.get(resumed.id)!.result} at ${last.get(resumed.id)!.at})`,
+        );
+    for (const [index, step] of steps.entries()) {
+        const later = steps.slice(index + 1).some((s) => remaining.includes(s));
+        if (done(step) && !(step.everyRun && later)) {
+            reports.push({ step: step.id, title: step.title, status: "done before", data: last.get(step.id)?.data });
+            continue;
+        }
+        deps.io.err(`\n[${index + 1}/${steps.length}] ${step.id}: ${step.title}`);
+        const started = deps.now();
+        const record = (result: TenantStepRecord["result"], extra: Partial<TenantStepRecord>) =>
+            deps.log.appendTenantStep({
+                v: 1,
+                kind: "tenant-step",
+                at: new Date(deps.now()).toISOString(),
+                runId,
+                env: req.env,
+                tenant: req.id,
+                action: req.action,
+                step: step.id,
+                result,
+                operator,
+                durationMs: deps.now() - started,
+                ...extra,
+            });
+        try {
+            const data = (await step.run(ctx)) ?? {};
+            Object.assign(ctx.data, data);
+            await record("succeeded", Object.keys(data).length > 0 ? { data } : {});
+            deps.io.err(
+                `  ${step.id}: succeeded${
+                    Object.keys(data).length
+                        ? ` (${Object.entries(data)
+                              .map(([k, v]) => `${k} ${v}`)
+                              .join(", ")})`
+                        : ""
+                }`,
+            );
+            reports.push({ step: step.id, title: step.title, status: "succeeded", data });
+        } catch (err) {
+            if (!(err instanceof BbwsError)) {
+                await record("failed", { error: { code: "internal", message: String(err) } });
+                throw err;
+            }
+            const refused = err.exitCode === EXIT.refused || err.exitCode === EXIT.usage;
+            await record(refused ? "refused" : "failed", { error: { code: err.code, message: err.message } });
+            deps.io.err(`  ${step.id}: ${describeError(err)}\n  run the same command again to resume at ${step.id}`);
+            reports.push({ step: step.id, title: step.title, status: refused ? "refused" : "failed", error: err.message });
+            for (const rest of steps.slice(index + 1)) reports.push({ step: rest.id, title: rest.title, status: "not reached" });
+            return { ...base, exitCode: err.exitCode, noOp: false, steps: reports };
+        }
+    }
+    return { ...base, exitCode: EXIT.ok, noOp: false, steps: reports };
+}
+
+/** The run as a table: step, status, and what it recorded or would do. */
+export function renderTenantRun(result: TenantRunResult): string {
+    const title = `${result.dryRun ? "dry run: " : ""}${result.action} ${result.tenant} in ${result.env}`;
+    const rows = result.steps.map((s, i) => [
+        String(i + 1),
+        s.step,
+        s.title,
+        s.status,
+        s.error ??
+            Object.entries(s.data ?? {})
+                .map(([k, v]) => `${k}: ${v}`)
+                .join("; "),
+    ]);
+    const plans = result.steps
+        .filter((s) => s.plan)
+        .map((s) => `${s.step}:\n${s.plan!.map((l) => `    ${l}`).join("\n")}`)
+        .join("\n");
+    return `${title}\n${renderTable(["#", "step", "what", "status", "detail"], rows)}${plans ? `\n\nwhat each step would do:\n${plans}` : ""}`;
+}

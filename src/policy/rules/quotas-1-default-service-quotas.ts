@@ -1,0 +1,191 @@
+/**
+ * What the stack needs of AWS's default quotas that grow with tenants, counted by resource type and
+ * the resources each input came from (never by names, which the program's per-tenant structure may
+ * change). Each limit names its source; all are defaults that a Service Quotas request can raise,
+ * except target groups per load balancer.
+ */
+import { parseJson, ResourceView, Rule, RuleContext } from "../rule";
+
+/** The default quotas this rule counts against, each with the AWS page that states it. */
+export const DEFAULT_QUOTAS = {
+    /**
+     * Inbound, and separately outbound, rules per security group, each IP version apart (VPC user guide,
+     * "Amazon VPC quotas", Security groups: "Inbound or outbound rules per security group", 60).
+     */
+    rulesPerSecurityGroup: 60,
+    /** Widgets per dashboard (CloudWatch user guide, "CloudWatch service quotas", Dashboards: 500 widgets per dashboard). */
+    widgetsPerDashboard: 500,
+    /** Rules per Application Load Balancer, not counting default rules (ELB user guide, "Quotas for your Application Load Balancers", Rules: 100). */
+    rulesPerLoadBalancer: 100,
+    /** Target groups per Application Load Balancer (same page, Load balancers: 100, not adjustable). */
+    targetGroupsPerLoadBalancer: 100,
+    /** Certificates per Application Load Balancer, not counting default certificates (same page, Load balancers: 25). */
+    certificatesPerLoadBalancer: 25,
+    /**
+     * Aggregate size of a role's inline policies, whitespace not counted (IAM user guide, "IAM and AWS STS
+     * quotas", IAM object quotas: "Role policy size cannot exceed 10,240 characters").
+     */
+    inlinePolicyCharactersPerRole: 10_240,
+    /** Roles in an AWS account (same page, IAM object quotas: 1,000). The stack's own roles; other stacks in the account count too. */
+    rolesPerAccount: 1_000,
+} as const;
+
+const T = {
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    legacyRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+} as const;
+/** The provider's two names for each load balancer type. */
+const LB = {
+    loadBalancer: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+    listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
+    listenerRule: ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"],
+    listenerCertificate: ["aws:lb/listenerCertificate:ListenerCertificate", "aws:alb/listenerCertificate:ListenerCertificate"],
+    targetGroup: ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"],
+};
+
+/** Per resource URN, the counts that belong to it; built once per stack, since every judged resource asks. */
+interface Counts {
+    readonly sgRules: Map<string, Map<string, number>>;
+    readonly lbRules: Map<string, number>;
+    readonly lbTargetGroups: Map<string, Set<string>>;
+    readonly lbCertificates: Map<string, number>;
+    readonly rolePolicyCharacters: Map<string, number>;
+    readonly roles: readonly string[];
+}
+
+const countsByContext = new WeakMap<RuleContext, Counts>();
+
+function add<K>(map: Map<K, number>, key: K, n = 1): void {
+    map.set(key, (map.get(key) ?? 0) + n);
+}
+
+/** A policy document's size as IAM counts it: its JSON without whitespace outside strings. */
+export function policyCharacters(policy: unknown): number {
+    const parsed = parseJson(policy);
+    return parsed === undefined ? String(policy ?? "").length : JSON.stringify(parsed).length;
+}
+
+function countsOf(context: RuleContext): Counts {
+    const known = countsByContext.get(context);
+    if (known) return known;
+    const byUrn = new Map(context.resources.map((r) => [r.urn, r]));
+    const source = (r: ResourceView, key: string, types: readonly string[]) =>
+        (r.dependencies[key] ?? []).filter((urn) => types.includes(byUrn.get(urn)?.type ?? ""));
+    const sgRules = new Map<string, Map<string, number>>();
+    const countRule = (sg: string, direction: "inbound" | "outbound", ipv6: boolean) => {
+        if (!sgRules.has(sg)) sgRules.set(sg, new Map());
+        add(sgRules.get(sg)!, `${direction} ${ipv6 ? "IPv6" : "IPv4"}`);
+    };
+    const listenerLb = new Map<string, string>();
+    for (const r of context.resources) {
+        if (LB.listener.includes(r.type)) for (const lb of source(r, "loadBalancerArn", LB.loadBalancer)) listenerLb.set(r.urn, lb);
+    }
+    const counts: Counts = {
+        sgRules,
+        lbRules: new Map(),
+        lbTargetGroups: new Map(),
+        lbCertificates: new Map(),
+        rolePolicyCharacters: new Map(),
+        roles: context.resources.filter((r) => r.type === T.role).map((r) => r.urn),
+    };
+    const targetGroupsOf = (lb: string) => counts.lbTargetGroups.get(lb) ?? counts.lbTargetGroups.set(lb, new Set()).get(lb)!;
+    for (const r of context.resources) {
+        const i = r.inputs;
+        if (r.type === T.ingress || r.type === T.egress) {
+            for (const sg of source(r, "securityGroupId", [T.securityGroup])) {
+                countRule(sg, r.type === T.ingress ? "inbound" : "outbound", i.cidrIpv6 !== undefined);
+            }
+        } else if (r.type === T.legacyRule) {
+            for (const sg of source(r, "securityGroupId", [T.securityGroup])) {
+                const direction = i.type === "ingress" ? "inbound" : "outbound";
+                for (let n = 0; n < Math.max(1, (i.cidrBlocks ?? []).length); n++) countRule(sg, direction, false);
+                for (let n = 0; n < (i.ipv6CidrBlocks ?? []).length; n++) countRule(sg, direction, true);
+            }
+        } else if (r.type === T.securityGroup) {
+            for (const [key, direction] of [
+                ["ingress", "inbound"],
+                ["egress", "outbound"],
+            ] as const) {
+                for (const rule of i[key] ?? []) {
+                    const v4 = (rule.cidrBlocks ?? []).length + (rule.securityGroups ?? []).length + (rule.self ? 1 : 0);
+                    for (let n = 0; n < Math.max(v4, (rule.ipv6CidrBlocks ?? []).length ? 0 : 1); n++) countRule(r.urn, direction, false);
+                    for (let n = 0; n < (rule.ipv6CidrBlocks ?? []).length; n++) countRule(r.urn, direction, true);
+                }
+            }
+        } else if (LB.listenerRule.includes(r.type)) {
+            for (const listener of source(r, "listenerArn", LB.listener)) {
+                const lb = listenerLb.get(listener);
+                if (!lb) continue;
+                add(counts.lbRules, lb);
+                source(r, "actions", LB.targetGroup).forEach((tg) => targetGroupsOf(lb).add(tg));
+            }
+        } else if (LB.listener.includes(r.type)) {
+            const lb = listenerLb.get(r.urn);
+            if (lb) source(r, "defaultActions", LB.targetGroup).forEach((tg) => targetGroupsOf(lb).add(tg));
+        } else if (LB.listenerCertificate.includes(r.type)) {
+            for (const listener of source(r, "listenerArn", LB.listener)) {
+                const lb = listenerLb.get(listener);
+                if (lb) add(counts.lbCertificates, lb);
+            }
+        } else if (r.type === T.rolePolicy) {
+            for (const role of source(r, "role", [T.role])) add(counts.rolePolicyCharacters, role, policyCharacters(i.policy));
+        }
+        if (r.type === T.role) {
+            for (const p of i.inlinePolicies ?? []) add(counts.rolePolicyCharacters, r.urn, policyCharacters(p.policy));
+        }
+    }
+    countsByContext.set(context, counts);
+    return counts;
+}
+
+const Q = DEFAULT_QUOTAS;
+
+export const quotas_1: Rule = {
+    name: "quotas-1-default-service-quotas",
+    control: "QUOTAS.1",
+    description: "QUOTAS.1: The stack fits AWS's default quotas that grow with tenants",
+    explanation:
+        `Counts what grows per tenant against the default quotas: ${Q.rulesPerSecurityGroup} inbound and ${Q.rulesPerSecurityGroup} outbound ` +
+        `rules per security group, ${Q.widgetsPerDashboard} widgets per dashboard, ${Q.rulesPerLoadBalancer} rules, ` +
+        `${Q.targetGroupsPerLoadBalancer} target groups and ${Q.certificatesPerLoadBalancer} certificates per load balancer, ` +
+        `${Q.inlinePolicyCharactersPerRole} characters of inline policy per role and ${Q.rolesPerAccount} roles per account. ` +
+        'AWS refuses the create that goes over, mid-update. Split what grows (README "Scale: hundreds of tenants"), or raise the ' +
+        "quota with Service Quotas first (target groups per load balancer cannot be raised).",
+    level: "mandatory",
+    types: [T.securityGroup, T.dashboard, ...LB.loadBalancer, T.role],
+    scope: "stack",
+    check(resource, context) {
+        const counts = countsOf(context);
+        const over = (what: string, n: number, limit: number) => (n > limit ? [`${what}: ${n}, over the default quota of ${limit}`] : []);
+        if (resource.type === T.securityGroup) {
+            return [...(counts.sgRules.get(resource.urn) ?? new Map<string, number>())]
+                .sort(([a], [b]) => a.localeCompare(b))
+                .flatMap(([kind, n]) => over(`${kind} rules`, n, Q.rulesPerSecurityGroup));
+        }
+        if (resource.type === T.dashboard) {
+            const widgets = parseJson(resource.inputs.dashboardBody)?.widgets;
+            return over("widgets", Array.isArray(widgets) ? widgets.length : 0, Q.widgetsPerDashboard);
+        }
+        if (LB.loadBalancer.includes(resource.type)) {
+            return [
+                ...over("listener rules", counts.lbRules.get(resource.urn) ?? 0, Q.rulesPerLoadBalancer),
+                ...over("target groups", counts.lbTargetGroups.get(resource.urn)?.size ?? 0, Q.targetGroupsPerLoadBalancer),
+                ...over(
+                    "certificates besides the default ones",
+                    counts.lbCertificates.get(resource.urn) ?? 0,
+                    Q.certificatesPerLoadBalancer,
+                ),
+            ];
+        }
+        return [
+            ...over("inline policy characters", counts.rolePolicyCharacters.get(resource.urn) ?? 0, Q.inlinePolicyCharactersPerRole),
+            // Said once, on the stack's first role, not on each of a thousand.
+            ...(counts.roles[0] === resource.urn ? over("IAM roles in this stack", counts.roles.length, Q.rolesPerAccount) : []),
+        ];
+    },
+};

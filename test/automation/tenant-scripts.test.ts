@@ -1,0 +1,169 @@
+/**
+ * The one-off tasks' scripts, run for real by `sh` against stand-ins for `mysql`, `mysqldump` and
+ * `aws` that record what they were given: the SQL a task sends, the option file it writes, what it
+ * uploads, and what it refuses before touching anything. Values only ever arrive as environment
+ * variables, so a hostile value must end up refused or inert, never executed.
+ */
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    ARCHIVE_FILES,
+    archiveCommand,
+    archivePrefix,
+    createDatabaseCommand,
+    dropDatabaseCommand,
+    purgeFilesCommand,
+    TaskCommand,
+} from "../../automation/tenant/scripts";
+import { tenantDatabaseName } from "../../src/config";
+import { tempDir } from "../support/temp";
+
+const PASSWORD = "Tenant0Password0Of0Letters0And0Digits00";
+
+/** A folder of stand-in executables that log their argv and stdin under `<dir>/log`. */
+function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_newco" })) {
+    const dir = tempDir("bbws-scripts-");
+    const bin = path.join(dir, "bin");
+    const log = path.join(dir, "log");
+    fs.mkdirSync(bin);
+    fs.mkdirSync(log);
+    fs.writeFileSync(path.join(dir, "secret.json"), secret);
+    const tool = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    // The option file is gone when the script ends (its trap), so the stand-in keeps a copy.
+    tool(
+        "mysql",
+        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysql.argv'\ncat > '${log}/mysql.sql'`,
+    );
+    tool(
+        "mysqldump",
+        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; --result-file=*) echo 'CREATE TABLE wp_posts (ID bigint);' > "\${a#*=}";; esac; done\nprintf '%s\\n' "$@" > '${log}/mysqldump.argv'`,
+    );
+    tool(
+        "aws",
+        `case "$1 $2" in\n  "secretsmanager get-secret-value") cat '${path.join(dir, "secret.json")}';;\n  "s3 cp") mkdir -p '${log}/s3'; cp "$3" '${log}/s3/'"$(basename "$4")"; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
+    );
+    const run = (command: TaskCommand, env: Record<string, string> = {}) =>
+        spawnSync(command.argv[0], command.argv.slice(1), {
+            env: {
+                PATH: `${bin}:/usr/bin:/bin`,
+                DB_HOST: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com",
+                DB_PORT: "3306",
+                DB_USER: "bbws_admin",
+                DB_PASSWORD: 'p\\a"ss',
+                DB_SSL_MODE: "VERIFY_IDENTITY",
+                DB_SSL_CA: "/opt/bbws/rds-global-bundle.pem",
+                ...command.environment,
+                ...env,
+            },
+            encoding: "utf8",
+        });
+    const logged = (name: string) => (fs.existsSync(path.join(log, name)) ? fs.readFileSync(path.join(log, name), "utf8") : undefined);
+    return { run, logged, dir };
+}
+
+describe("the one-off tasks' scripts (run by sh against stand-ins)", function () {
+    this.timeout(30000);
+
+    it("every command is argv [sh, -c, script] with its values as environment overrides, never in the script's text", () => {
+        const commands = [
+            createDatabaseCommand("new-co", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
+            dropDatabaseCommand("new-co"),
+            archiveCommand(archivePrefix("new-co", "2026-12-01")),
+            purgeFilesCommand(),
+        ];
+        for (const c of commands) {
+            expect(c.argv.slice(0, 2)).to.deep.equal(["sh", "-c"]);
+            for (const value of Object.values(c.environment))
+                if (value !== "/var/www/html/wp-content") expect(c.argv[2]).to.not.include(value);
+        }
+        expect(createDatabaseCommand("new-co", "arn:x").environment).to.deep.equal({
+            TENANT_DB_NAME: "wp_new_co",
+            TENANT_SECRET_ID: "arn:x",
+        });
+    });
+
+    it("create: an idempotent schema in WordPress's character set, a TLS-only user with the secret's password, privileges on its own schema only", () => {
+        const s = standIns();
+        const result = s.run(
+            createDatabaseCommand("new-co", "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/new-co/db"),
+        );
+        expect(result.status, result.stderr).to.equal(0);
+        expect(s.logged("mysql.sql")).to.equal(
+            [
+                "CREATE DATABASE IF NOT EXISTS `wp_new_co` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;",
+                `CREATE USER IF NOT EXISTS 'wp_new_co'@'%' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL;`,
+                `ALTER USER 'wp_new_co'@'%' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL;`,
+                "GRANT ALL PRIVILEGES ON `wp_new_co`.* TO 'wp_new_co'@'%';",
+                "",
+            ].join("\n"),
+        );
+        expect(result.stdout).to.include("schema and user wp_new_co ready (TLS required)");
+    });
+
+    it("passes the master password in an option file (escaped), with TLS verification of the server's name, never as an argument", () => {
+        const s = standIns();
+        expect(s.run(dropDatabaseCommand("newco")).status).to.equal(0);
+        expect(s.logged("options")).to.equal(
+            "[client]\nhost=bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com\nport=3306\nuser=bbws_admin\n" +
+                'password="p\\\\a\\"ss"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n',
+        );
+        expect(s.logged("mysql.argv")).to.not.include("ss");
+        expect(s.logged("mysql.sql")).to.equal("DROP USER IF EXISTS 'wp_newco'@'%';\nDROP DATABASE IF EXISTS `wp_newco`;\n");
+    });
+
+    it("refuses a database name that could end a quote, and a password that is not letters and digits, before running any SQL", () => {
+        for (const name of ["wp_x`; DROP DATABASE mysql; --", "wp_x'@'%", "root", `wp_${"a".repeat(30)}`]) {
+            const s = standIns();
+            const result = s.run(createDatabaseCommand("newco", "arn:x"), { TENANT_DB_NAME: name });
+            expect(result.status, name).to.equal(64);
+            expect(s.logged("mysql.sql")).to.equal(undefined);
+        }
+        const s = standIns(JSON.stringify({ password: "a'; DROP USER root; --" }));
+        const result = s.run(createDatabaseCommand("newco", "arn:x"));
+        expect(result.status).to.equal(65);
+        expect(s.logged("mysql.sql")).to.equal(undefined);
+    });
+
+    it("the tenant's MySQL name passes the scripts' own check for every id the schema accepts (wp_ + letters, digits, _; at most 32)", () => {
+        for (const id of ["abc", "a-b-c", "z".repeat(29), "tutor-hub-2"]) expect(tenantDatabaseName(id)).to.match(/^wp_[a-z0-9_]{1,29}$/);
+    });
+
+    it("archive: a single-transaction dump without tablespaces, a tar of wp-content and their SHA-256 sums, uploaded with S3 checksums, SHA256SUMS last", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(path.join(content, "uploads"), { recursive: true });
+        fs.writeFileSync(path.join(content, "uploads", "photo.jpg"), "jpeg");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const result = s.run(archiveCommand(prefix), {
+            DB_USER: "wp_newco",
+            DB_NAME: "wp_newco",
+            MIGRATION_BUCKET: "bbws-migration-artifacts-sit-815856636111",
+            WP_CONTENT_DIR: content,
+        });
+        expect(result.status, result.stderr).to.equal(0);
+        const dump = s.logged("mysqldump.argv")!.split("\n");
+        expect(dump).to.include.members(["--single-transaction", "--no-tablespaces", "--set-gtid-purged=OFF", "wp_newco"]);
+        const uploads = s.logged("aws.argv")!.trim().split("\n");
+        expect(uploads.map((l) => l.split(" ")[3])).to.deep.equal(
+            ARCHIVE_FILES.map((f) => `s3://bbws-migration-artifacts-sit-815856636111/${prefix}${f}`),
+        );
+        expect(uploads.every((l) => l.includes("--checksum-algorithm SHA256"))).to.equal(true);
+        const sums = s.logged("s3/SHA256SUMS")!;
+        expect(sums).to.match(/^[0-9a-f]{64} {2}database\.sql\.gz\n[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
+        const tar = spawnSync("tar", ["-tzf", path.join(s.dir, "log", "s3", "wp-content.tar.gz")], { encoding: "utf8" }).stdout;
+        expect(tar).to.include("./uploads/photo.jpg");
+    });
+
+    it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {
+        const s = standIns();
+        expect(s.run(archiveCommand("tenants/other/"), { MIGRATION_BUCKET: "b", DB_NAME: "wp_x" }).status).to.equal(64);
+        expect(s.logged("mysqldump.argv")).to.equal(undefined);
+        const victim = path.join(s.dir, "victim");
+        fs.mkdirSync(victim);
+        fs.writeFileSync(path.join(victim, "keep"), "x");
+        expect(s.run(purgeFilesCommand(), { WP_CONTENT_DIR: victim }).status).to.equal(64);
+        expect(fs.existsSync(path.join(victim, "keep"))).to.equal(true);
+    });
+});

@@ -1,0 +1,351 @@
+/**
+ * Onboarding and offboarding against a fake port: the steps' order, what each records, resuming after
+ * a failure at any step, the refusals that change nothing, and the dry run.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { EXIT } from "../../automation/errors";
+import { memoryIo } from "../../automation/io";
+import { FileLedger, TenantStepRecord } from "../../automation/ledger";
+import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
+import { ARCHIVE_FILES } from "../../automation/tenant/scripts";
+import {
+    ADD_STEPS,
+    AddRequest,
+    archiveProblems,
+    REMOVE_STEPS,
+    RemoveRequest,
+    renderTenantRun,
+    runTenantCommand,
+    TenantRunOptions,
+} from "../../automation/tenant/steps";
+import { loadStackConfig } from "../../automation/stack-files";
+import { PROJECT_DIR } from "../support/pulumi";
+import { tempDir } from "../support/temp";
+import { createHash } from "crypto";
+
+const NOW = Date.parse("2026-12-01T09:00:00Z");
+const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
+const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
+const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
+
+/** A copy of the project's stack files, and the fake world the port reports on. */
+function world(failAt?: { call: string; times?: number }, loseArchive = false) {
+    const projectDir = tempDir("bbws-tenant-");
+    for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
+        fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(projectDir, f));
+    }
+    const calls: string[] = [];
+    const objects = new Map<string, string>();
+    let failures = failAt?.times ?? 1;
+    const failing = (call: string) => {
+        calls.push(call);
+        if (failAt && call.startsWith(failAt.call) && failures > 0) {
+            failures--;
+            return true;
+        }
+        return false;
+    };
+    const port: TenantPort = {
+        tenantResources: async (_env, id) => [`urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-${id}`],
+        rolloutTenant: async (req: TenantRolloutRequest) => {
+            const cfg = loadStackConfig(projectDir, req.env);
+            const t = cfg.tenants.find((x) => x.id === req.tenant);
+            const what = t ? (t.stopped ? "stopped" : "started") : "deletes";
+            return failing(`rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}`) ? EXIT.refused : EXIT.ok;
+        },
+        runTask: async (req: OneOffTaskRequest) => {
+            const prefix = req.command.environment.ARCHIVE_PREFIX;
+            if (failing(`task ${req.scope.kind}: ${req.purpose}`))
+                return { exitCode: 3, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
+            if (prefix && !loseArchive) {
+                const sums = ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS").map((f) => {
+                    objects.set(`${prefix}${f}`, `${f} body`);
+                    return `${createHash("sha256").update(`${f} body`).digest("hex")}  ${f}`;
+                });
+                objects.set(`${prefix}SHA256SUMS`, sums.join("\n") + "\n");
+            }
+            return { exitCode: 0, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
+        },
+        stackOutputs: async (_env, id) => ({
+            migrationBucket: "bbws-migration-artifacts-sit-815856636111",
+            tenantSecretArn: `arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/${id}/db-AbCdEf`,
+            targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:815856636111:targetgroup/${id}/0123456789abcdef`,
+        }),
+        waitForHealthyTargets: async () => {
+            if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
+            return { healthy: 2, total: 2 };
+        },
+        httpGet: async (url) => (failing(`GET ${url}`) ? 503 : 302),
+        listArchive: async (_bucket, prefix) => {
+            calls.push(`list ${prefix}`);
+            return [...objects]
+                .filter(([k]) => k.startsWith(prefix))
+                .map(([key, body]) => ({ key, size: body.length, checksumSha256: createHash("sha256").update(body).digest("base64") }));
+        },
+        readText: async (_bucket, key) => objects.get(key) ?? "",
+        commitStackFile: async () => {
+            calls.push("commit");
+            return "a".repeat(40);
+        },
+    };
+    const ledgerDir = path.join(projectDir, ".rollout");
+    const log = new FileLedger(ledgerDir, () => undefined);
+    const stackFile = () => fs.readFileSync(path.join(projectDir, "Pulumi.sit.yaml"), "utf8");
+    const run = (req: AddRequest | RemoveRequest, options: Partial<TenantRunOptions> = {}, io = memoryIo()) =>
+        runTenantCommand(req, { ...RUN, ...options }, { projectDir, port, log, io, now: () => NOW, operator: async () => "alice" });
+    return { projectDir, calls, objects, log, run, stackFile };
+}
+
+describe("npm run tenant: onboarding and offboarding as recorded steps", function () {
+    this.timeout(60000);
+
+    it("add then remove end to end: every step in order, the archive taken and checked before anything is deleted", async () => {
+        const w = world();
+        const original = w.stackFile();
+        const added = await w.run(ADD);
+        expect(added.exitCode).to.equal(EXIT.ok);
+        expect(added.steps.map((s) => [s.step, s.status])).to.deep.equal(ADD_STEPS.map((s) => [s.id, "succeeded"]));
+        expect(w.calls).to.deep.equal([
+            "commit",
+            "rollout stopped",
+            "task platform: create schema and user wp_newco",
+            "commit",
+            "rollout started",
+            "wait healthy",
+            "GET https://newco.sit.bbws.io/",
+        ]);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "newco")).to.include({
+            slot: 3,
+            stopped: false,
+            minCapacity: 2,
+        });
+
+        w.calls.length = 0;
+        const removed = await w.run(REMOVE);
+        expect(removed.exitCode).to.equal(EXIT.ok);
+        expect(removed.steps.map((s) => [s.step, s.status])).to.deep.equal(REMOVE_STEPS.map((s) => [s.id, "succeeded"]));
+        expect(w.calls).to.deep.equal([
+            "task tenant: archive newco",
+            "list archive/newco/2026-12-01/",
+            "task tenant: empty the wp-content of newco",
+            "commit",
+            "rollout deletes allowing stateful deletes",
+            "task platform: drop schema and user wp_newco",
+        ]);
+        const cfg = loadStackConfig(w.projectDir, "sit");
+        expect(cfg.tenants.map((t) => t.id)).to.not.include("newco");
+        expect(cfg.retiredTenants).to.deep.equal([{ id: "newco", slot: 3, date: "2026-12-01" }]);
+        // Only the retired entry remains of the whole round trip.
+        expect(w.stackFile()).to.equal(`${original}  bbws:retiredTenants:\n    - id: newco\n      slot: 3\n      date: "2026-12-01"\n`);
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.every((r) => r.operator === "alice" && r.result === "succeeded")).to.equal(true);
+        expect(records.find((r) => r.step === "archive")?.data?.archive).to.equal(
+            "s3://bbws-migration-artifacts-sit-815856636111/archive/newco/2026-12-01/",
+        );
+    });
+
+    it("a second add of an onboarded tenant, and a second remove of an offboarded one, are no-ops that say so", async () => {
+        const w = world();
+        await w.run(ADD);
+        w.calls.length = 0;
+        const io = memoryIo();
+        const again = await w.run(ADD, {}, io);
+        expect(again).to.include({ exitCode: EXIT.ok, noOp: true });
+        expect(w.calls).to.deep.equal([]);
+        expect(io.stderr.join("")).to.match(/newco is already onboarded to sit: every step succeeded/);
+        await w.run(REMOVE);
+        w.calls.length = 0;
+        expect(await w.run(REMOVE)).to.include({ exitCode: EXIT.ok, noOp: true });
+        expect(w.calls).to.deep.equal([]);
+    });
+
+    const failures: Array<[string, string, AddRequest | RemoveRequest, string]> = [
+        ["add", "rollout", ADD, "rollout stopped"],
+        ["add", "database", ADD, "task platform: create"],
+        ["add", "start", ADD, "rollout started"],
+        ["add", "healthy", ADD, "wait healthy"],
+        ["add", "https", ADD, "GET https://newco"],
+        ["remove", "archive", REMOVE, "task tenant: archive"],
+        ["remove", "files", REMOVE, "task tenant: empty"],
+        ["remove", "rollout", REMOVE, "rollout deletes"],
+        ["remove", "database", REMOVE, "task platform: drop"],
+    ];
+    for (const [action, step, req, call] of failures) {
+        it(`${action}: a failure at ${step} is recorded, stops the run, and the same command resumes at ${step}`, async () => {
+            const w = world({ call });
+            if (req.action === "remove") {
+                // Onboard first, with a world that fails nothing yet.
+                const fail = w.calls;
+                await w.run(ADD).catch(() => undefined);
+                fail.length = 0;
+            }
+            const first = await w.run(req);
+            expect(first.exitCode, JSON.stringify(first.steps)).to.not.equal(EXIT.ok);
+            const failed = first.steps.find((s) => s.status === "failed" || s.status === "refused");
+            expect(failed?.step).to.equal(step);
+            const steps = req.action === "add" ? ADD_STEPS : REMOVE_STEPS;
+            const after = steps.slice(steps.findIndex((s) => s.id === step) + 1).map((s) => s.id);
+            expect(first.steps.filter((s) => s.status === "not reached").map((s) => s.step)).to.deep.equal(after);
+            const records = (await w.log.readTenantSteps("sit")).filter((r: TenantStepRecord) => r.action === req.action);
+            expect(records[records.length - 1]).to.include({ step, tenant: "newco" });
+            expect(records[records.length - 1].result).to.be.oneOf(["failed", "refused"]);
+
+            w.calls.length = 0;
+            const io = memoryIo();
+            const second = await w.run(req, {}, io);
+            expect(second.exitCode).to.equal(EXIT.ok);
+            expect(io.stderr.join("")).to.match(new RegExp(`resuming ${req.action} of newco in sit at step ${step}`));
+            const before = steps
+                .slice(
+                    0,
+                    steps.findIndex((s) => s.id === step),
+                )
+                .map((s) => s.id);
+            expect(second.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(
+                before.filter((s) => s !== "confirm"),
+            );
+            // Re-running a config edit that is already made only commits (nothing to write).
+            expect(w.calls.filter((c) => c !== "commit")[0].startsWith(call)).to.equal(true);
+        });
+    }
+
+    it("remove: an archive task that exits 0 but left no objects stops the run before anything is deleted", async () => {
+        const w = world(undefined, true);
+        await w.run(ADD);
+        w.calls.length = 0;
+        const result = await w.run(REMOVE);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps[0]).to.include({ step: "archive", status: "failed" });
+        expect(result.steps[0].error).to.match(
+            /is not complete, so nothing is deleted:\n {2}- archive\/newco\/2026-12-01\/database.sql.gz is missing/,
+        );
+        expect(w.calls).to.deep.equal(["task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.map((t) => t.id)).to.include("newco");
+    });
+
+    it("archiveProblems: each file must be there, not empty, and listed in SHA256SUMS with the sum S3 computed", () => {
+        const prefix = "archive/newco/2026-12-01/";
+        const body = "dump";
+        const hex = createHash("sha256").update(body).digest("hex");
+        const b64 = createHash("sha256").update(body).digest("base64");
+        const objects = [
+            { key: `${prefix}database.sql.gz`, size: 4, checksumSha256: b64 },
+            { key: `${prefix}wp-content.tar.gz`, size: 4, checksumSha256: "AAAA-3" },
+            { key: `${prefix}SHA256SUMS`, size: 100 },
+        ];
+        const sums = `${hex}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`;
+        expect(archiveProblems(objects, prefix, sums)).to.deep.equal([]);
+        expect(archiveProblems(objects.slice(1), prefix, sums)).to.deep.equal([`${prefix}database.sql.gz is missing`]);
+        expect(archiveProblems([{ ...objects[0], size: 0 }, ...objects.slice(1)], prefix, sums)).to.deep.equal([
+            `${prefix}database.sql.gz is empty`,
+        ]);
+        expect(
+            archiveProblems(objects, prefix, `${"1".repeat(64)}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`),
+        ).to.deep.equal([`${prefix}database.sql.gz: S3's SHA-256 ${hex} is not the ${"1".repeat(64)} SHA256SUMS lists`]);
+        expect(archiveProblems(objects, prefix, `${hex}  database.sql.gz\n`)).to.deep.equal(["SHA256SUMS does not list wp-content.tar.gz"]);
+    });
+
+    it("remove: without a confirmation naming the tenant nothing is deleted (exit 3), and a wrong one is refused", async () => {
+        const w = world();
+        await w.run(ADD);
+        w.calls.length = 0;
+        const none = await w.run(REMOVE, { confirm: undefined });
+        expect(none.exitCode).to.equal(EXIT.refused);
+        expect(none.steps.find((s) => s.step === "confirm")).to.include({ status: "refused" });
+        expect(w.calls).to.deep.equal(["task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        const wrong = await w.run(REMOVE, { confirm: "newc0" });
+        expect(wrong.steps.find((s) => s.step === "confirm")?.error).to.match(/'newc0' does not name newco/);
+        // The archive is not taken again; the confirmation is asked again on the next run.
+        const typed = await w.run(REMOVE, { confirm: undefined }, memoryIo(["newco"]));
+        expect(typed.exitCode).to.equal(EXIT.ok);
+        expect(w.calls.filter((c) => c.startsWith("task tenant: archive"))).to.have.length(1);
+    });
+
+    describe("refusals: exit 2, nothing changed, nothing recorded", () => {
+        const cases: Array<[string, AddRequest | RemoveRequest, RegExp]> = [
+            ["an id that is taken", { ...ADD, id: "aupairhive" }, /tenant id 'aupairhive' is taken/],
+            ["a slot that is taken", { ...ADD, slot: 1 }, /duplicate tenant slot '1'/],
+            ["a reserved id", { ...ADD, id: "migration" }, /'migration' is reserved/],
+            ["a domain that is taken", { ...ADD, domains: ["sit.aupairhive.com"] }, /duplicate domain 'sit.aupairhive.com'/],
+            [
+                "a subdomain that is another tenant's custom domain",
+                { ...ADD, id: "tutorhub2", domains: ["tutorhub.sit.bbws.io"] },
+                /duplicate domain 'tutorhub.sit.bbws.io'/,
+            ],
+            ["an invalid size", { ...ADD, memory: 1000 }, /1000 MiB is not a Fargate size for cpu 512/],
+            ["removing a tenant that is not there", { ...REMOVE, id: "nobody" }, /'nobody' is not a tenant of sit/],
+        ];
+        for (const [what, req, message] of cases) {
+            it(`refuses ${what}`, async () => {
+                const w = world();
+                const before = w.stackFile();
+                const err = await w.run(req).catch((e) => e);
+                expect(err).to.include({ exitCode: EXIT.usage });
+                expect(err.message).to.match(message);
+                expect(w.stackFile()).to.equal(before);
+                expect(w.calls).to.deep.equal([]);
+                expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+            });
+        }
+
+        it("refuses a retired id and a retired slot, naming the retired entry", async () => {
+            const w = world();
+            await w.run(ADD);
+            await w.run(REMOVE);
+            for (const [req, message] of [
+                [
+                    { ...ADD, id: "newco", slot: 7 },
+                    /id 'newco' is retired \(bbws:retiredTenants\[0\]: id newco, slot 3, retired 2026-12-01\)/,
+                ],
+                [{ ...ADD, id: "other", slot: 3 }, /slot 3 is retired \(bbws:retiredTenants\[0\]: id newco, slot 3, retired 2026-12-01\)/],
+            ] as const) {
+                const err = await w.run(req).catch((e) => e);
+                expect(err).to.include({ exitCode: EXIT.usage });
+                expect(err.message).to.match(message);
+            }
+        });
+
+        it("refuses removing the last tenant (the schema wants at least one)", async () => {
+            const w = world();
+            const ids = loadStackConfig(w.projectDir, "dev").tenants.map((t) => t.id);
+            for (const id of ids.slice(0, -1))
+                expect((await w.run({ action: "remove", env: "dev", id }, { confirm: id })).exitCode).to.equal(EXIT.ok);
+            const last = ids[ids.length - 1];
+            const before = fs.readFileSync(path.join(w.projectDir, "Pulumi.dev.yaml"), "utf8");
+            const err = await w.run({ action: "remove", env: "dev", id: last }, { confirm: last }).catch((e) => e);
+            expect(err).to.include({ exitCode: EXIT.usage });
+            expect(err.message).to.match(/at least one tenant/);
+            expect(fs.readFileSync(path.join(w.projectDir, "Pulumi.dev.yaml"), "utf8")).to.equal(before);
+        });
+    });
+
+    it("--dry-run prints every step and what it would change or delete, and changes and records nothing", async () => {
+        const w = world();
+        const before = w.stackFile();
+        const add = await w.run(ADD, { dryRun: true });
+        expect(add.steps.map((s) => s.status)).to.deep.equal(ADD_STEPS.map(() => "to do"));
+        const text = renderTenantRun(add);
+        expect(text).to.include(
+            "+     - id: newco\n    +       slot: 3\n    +       cpu: 512\n    +       memory: 1024\n    +       stopped: true",
+        );
+        expect(text).to.include("ecs: bbws:ecs:TenantService ecs-newco");
+        expect(text).to.include("GRANT ALL PRIVILEGES ON `wp_newco`.*");
+        expect(text).to.include("GET https://newco.sit.bbws.io/");
+        expect(w.stackFile()).to.equal(before);
+        expect(w.calls).to.deep.equal([]);
+        expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+
+        await w.run(ADD);
+        w.calls.length = 0;
+        const remove = renderTenantRun(await w.run(REMOVE, { dryRun: true }));
+        expect(remove).to.include("to s3://<migration bucket>/archive/newco/2026-12-01/");
+        expect(remove).to.include("deletes 1 resource(s)");
+        expect(remove).to.include("urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-newco");
+        expect(remove).to.include("-     - id: newco");
+        expect(remove).to.include(`+     - id: newco\n    +       slot: 3\n    +       date: "2026-12-01"`);
+        expect(remove).to.include("DROP USER IF EXISTS 'wp_newco'@'%'");
+        expect(w.calls).to.deep.equal([]);
+    });
+});

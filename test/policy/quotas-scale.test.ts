@@ -1,0 +1,48 @@
+/**
+ * The quota rule on the real program at 100 and 500 tenants (prod-like, automation/bench.ts): where
+ * today's single-stack design breaks, as the issue's quota table predicts. These tests describe the
+ * design, not a goal: when the design changes (README "Scale: hundreds of tenants"), their expected
+ * violations change with it.
+ */
+import { expect } from "chai";
+import { benchConfig, benchStackFile } from "../../automation/bench";
+import { viewsFromSynth } from "../../automation/policy-offline";
+import { synthesizeValidated } from "../../automation/synth";
+import { quotas_1 } from "../../src/policy/rules/quotas-1-default-service-quotas";
+import { PROJECT_DIR } from "../support/pulumi";
+
+/** The quota rule's violations on a prod-like stack of `tenants` tenants: `<type> <count kind>`, sorted. */
+async function violationsAt(tenants: number): Promise<string[]> {
+    const stackFile = benchStackFile(PROJECT_DIR, "prod", tenants);
+    const synth = await synthesizeValidated(PROJECT_DIR, stackFile, benchConfig(PROJECT_DIR, stackFile));
+    const resources = viewsFromSynth(synth);
+    const context = { env: "prod", resources };
+    return resources
+        .filter((r) => quotas_1.types.includes(r.type))
+        .flatMap((r) => quotas_1.check(r, context).map((m) => `${r.type.split(":").pop()} ${m.replace(/: \d+, over/, ": N, over")}`))
+        .sort();
+}
+
+describe("default quotas on the synth of a prod-like environment (quotas-1-default-service-quotas)", function () {
+    this.timeout(900_000);
+
+    it("at 100 tenants: the database, cache and file-system groups' inbound rules, the ALB group's outbound rules and the dashboard's widgets are over", async () => {
+        expect(await violationsAt(100)).to.deep.equal([
+            "Dashboard widgets: N, over the default quota of 500",
+            ...Array(3).fill("SecurityGroup inbound IPv4 rules: N, over the default quota of 60"),
+            "SecurityGroup outbound IPv4 rules: N, over the default quota of 60",
+        ]);
+    });
+
+    it("at 500 tenants: also the load balancer's rules and target groups, the migration role's inline policy and the roles per account", async () => {
+        expect(await violationsAt(500)).to.deep.equal([
+            "Dashboard widgets: N, over the default quota of 500",
+            "LoadBalancer listener rules: N, over the default quota of 100",
+            "LoadBalancer target groups: N, over the default quota of 100",
+            "Role IAM roles in this stack: N, over the default quota of 1000",
+            "Role inline policy characters: N, over the default quota of 10240",
+            ...Array(3).fill("SecurityGroup inbound IPv4 rules: N, over the default quota of 60"),
+            "SecurityGroup outbound IPv4 rules: N, over the default quota of 60",
+        ]);
+    });
+});

@@ -1,0 +1,73 @@
+/**
+ * `npm run tenant -- add` then `remove` in a rehearsal of sit: the same steps, the `--tenant` rollouts
+ * on the scripted engine, doubles for the one-off tasks, target health and HTTPS. The platform is
+ * converged first (the environment as it is), so the transcript shows only the tenant's steps.
+ * Skipped until the program builds tenant components, which a `--tenant` rollout selects by.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { memoryIo } from "../../automation/io";
+import { main } from "../../automation/tenant-cli";
+import { desiredState } from "../../automation/rehearsal-engine/desired";
+import { PHASES } from "../../src/phases";
+import { readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+
+describe("rehearsal: onboard then offboard a tenant of sit", function () {
+    this.timeout(600_000);
+    const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
+    let sit: Stage;
+    after(() => sit?.dispose());
+    const run = async (argv: string[]) => {
+        const io = memoryIo();
+        const code = await main([...argv, "--rehearse", "--rehearsal-dir", sit.dir, ...APPROVALS], io);
+        return { code, io };
+    };
+    let added: Awaited<ReturnType<typeof run>>;
+    let removed: Awaited<ReturnType<typeof run>>;
+    let original: string;
+
+    before(async function () {
+        sit = stage("sit");
+        // A tenant is selected by its per-phase components (issue 16, first bullet); until the program builds them there is nothing to select.
+        const tenantTypes = new Set(PHASES.map((p) => p.tenantType));
+        if (!(await desiredState(sit.projectDir, "sit")).resources.some((r) => tenantTypes.has(r.type))) this.skip();
+        sit.converge();
+        original = fs.readFileSync(path.join(sit.projectDir, "Pulumi.sit.yaml"), "utf8");
+        added = await run(["add", "--env", "sit", "--id", "quizcraft", "--slot", "3", "--cpu", "256", "--memory", "512"]);
+        removed = await run(["remove", "--env", "sit", "--id", "quizcraft", "--confirm", "quizcraft"]);
+    });
+
+    it("add: every step succeeds", () => {
+        expect(added.code, textOf(added.io)).to.equal(0);
+    });
+
+    it("after the remove, adding the same id again is refused (exit 2): it is retired", async () => {
+        const again = await run(["add", "--env", "sit", "--id", "quizcraft", "--slot", "4", "--cpu", "256", "--memory", "512"]);
+        expect(again.code).to.equal(2);
+        expect(textOf(again.io)).to.match(/id 'quizcraft' is retired \(bbws:retiredTenants\[0\]/);
+    });
+
+    it("remove: every step succeeds, the archive is written and checked before the first delete, and the tenant is retired", () => {
+        expect(removed.code, textOf(removed.io)).to.equal(0);
+        const text = textOf(removed.io);
+        expect(text.indexOf("archive: succeeded")).to.be.lessThan(text.indexOf("== "));
+        const after = fs.readFileSync(path.join(sit.projectDir, "Pulumi.sit.yaml"), "utf8");
+        expect(after).to.equal(
+            `${original}  bbws:retiredTenants:\n    - id: quizcraft\n      slot: 3\n      date: "${new Date().toISOString().slice(0, 10)}"\n`,
+        );
+    });
+
+    it("leaves nothing of the tenant in the state", () => {
+        const left = sit.state().deployment.resources.filter((r) => /quizcraft/.test(r.urn));
+        expect(left.map((r) => r.urn)).to.deep.equal([]);
+    });
+
+    it("records every step of both actions, succeeded, in the tenant step log beside the rollout ledger", () => {
+        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal([
+            ...["config", "rollout", "database", "start", "healthy", "https"].map((s) => `add ${s} succeeded`),
+            ...["archive", "confirm", "files", "retire", "rollout", "database"].map((s) => `remove ${s} succeeded`),
+        ]);
+    });
+});
