@@ -20,7 +20,8 @@ import type { OneOffTaskResult } from "./task/runner";
 
 const defaultDeps: TaskCliDeps = {
     projectDir: PROJECT_DIR,
-    cwd: process.cwd(),
+    // `npm run` starts scripts in the project folder; INIT_CWD is where the operator typed the command.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
     readOutputs: async (projectDir, env) =>
         (await (await import("./local-engine")).createLocalEngine({ projectDir, stack: env })).outputs(),
     aws: async (region) => (await import("./task/aws")).createTaskAws(region),

@@ -18,7 +18,7 @@ export interface TaskRehearsalOptions {
 export interface TaskCliDeps {
     /** Directory with Pulumi.yaml and the stack files; the default ledger is its `.rollout`. */
     readonly projectDir: string;
-    /** Directory `--stage` and `--ledger` are resolved against. */
+    /** Directory `--stage` and `--ledger` are resolved against: where `npm run` was typed (`INIT_CWD`), else the process's own. */
     readonly cwd: string;
     /** The stack's outputs, grouped by phase, through the engine adapter (`pulumi stack output`). */
     readonly readOutputs: (projectDir: string, env: string) => Promise<Record<string, unknown>>;

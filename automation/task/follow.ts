@@ -66,12 +66,15 @@ export async function followTask(o: FollowOptions): Promise<FollowResult> {
     const { DescribeTasksCommand, StopTaskCommand } = await import("@aws-sdk/client-ecs");
     const tail = new LogTail(o.logs, o.task.logGroupName, logStreamName(o.task, o.taskId));
     const kept: string[] = [];
+    /** Prints the lines that arrived since the last read; returns how many. */
     const show = async () => {
-        for (const text of await tail.read()) {
+        const lines = await tail.read();
+        for (const text of lines) {
             o.line(text);
             kept.push(text);
             if (kept.length > TAIL_LINES) kept.shift();
         }
+        return lines.length;
     };
     const stop = (reason: string) =>
         awsCall("ECS", "StopTask", () => o.ecs.send(new StopTaskCommand({ cluster: o.clusterArn, task: o.taskArn, reason })));
@@ -79,6 +82,7 @@ export async function followTask(o: FollowOptions): Promise<FollowResult> {
     let lastStatus: string | undefined;
     let stoppedBy: "timed-out" | "stopped" | undefined;
     let asked = false;
+    let runningPolls = 0;
     for (;;) {
         if (o.signal?.aborted && !asked) {
             asked = true;
@@ -112,12 +116,37 @@ export async function followTask(o: FollowOptions): Promise<FollowResult> {
         }
         await show();
         if (task.lastStatus === "STOPPED") {
-            // The awslogs driver flushes after the container exits: one more read catches the last lines.
-            await o.sleep(Math.min(o.pollMs ?? POLL_MS, 2000));
-            await show();
+            await drain(show, o);
             return stoppedResult(task, o.task.containerName, stoppedBy, kept);
         }
+        if (task.lastStatus === "RUNNING" && !tail.seen) {
+            runningPolls++;
+            if (runningPolls === STREAM_WARNING_POLLS)
+                o.progress(
+                    `no log stream ${tail.logGroupName}/${tail.logStreamName} yet, though the task is RUNNING: ` +
+                        "the container may not log to stdout, or its awslogs options may not match the stack output",
+                );
+        }
         await o.sleep(o.pollMs ?? POLL_MS, asked ? undefined : o.signal);
+    }
+}
+
+/** RUNNING polls without a log stream before the operator is told (12 × 5 s: a minute). */
+export const STREAM_WARNING_POLLS = 12;
+
+/** How long the log is read after the task STOPPED, at most (ms). */
+export const DRAIN_MS = 15_000;
+
+/**
+ * Reads the log after the task stopped until two reads in a row bring nothing, or `DRAIN_MS` has
+ * passed: the awslogs driver sends what the container wrote last after the container exits, and
+ * CloudWatch Logs makes events readable a few seconds after they are put (one read could miss them).
+ */
+async function drain(show: () => Promise<number>, o: Pick<FollowOptions, "now" | "sleep" | "pollMs">): Promise<void> {
+    const until = o.now() + DRAIN_MS;
+    for (let empty = 0; empty < 2 && o.now() < until;) {
+        await o.sleep(Math.min(o.pollMs ?? POLL_MS, 2000));
+        empty = (await show()) === 0 ? empty + 1 : 0;
     }
 }
 
@@ -125,7 +154,8 @@ export async function followTask(o: FollowOptions): Promise<FollowResult> {
  * What a STOPPED task says: the container's exit code when it ran, else why it never started
  * (`stopCode` `TaskFailedToStart`, `stoppedReason` such as `CannotPullContainerError: …` or
  * `ResourceInitializationError: unable to pull secrets or registry auth: …`; ECS developer guide,
- * "Amazon ECS stopped task error messages").
+ * "Amazon ECS stopped task error messages"). `stoppedBy` is what the runner asked; it is the outcome
+ * unless the task had already exited on its own (`stopCode` `EssentialContainerExited`).
  */
 export function stoppedResult(
     task: Task,
@@ -135,7 +165,10 @@ export function stoppedResult(
 ): FollowResult {
     const container = task.containers?.find((c) => c.name === containerName) ?? task.containers?.[0];
     const exitCode = container?.exitCode ?? undefined;
-    const outcome = stoppedBy ?? (exitCode === undefined ? "never-started" : "exited");
+    // A task that exited on its own just before our StopTask keeps its own stop code (ECS API `Task.stopCode`:
+    // `EssentialContainerExited`, not `UserInitiated`): its exit code is the result, not the stop.
+    const ours = stoppedBy !== undefined && task.stopCode !== "EssentialContainerExited";
+    const outcome = ours ? stoppedBy : exitCode === undefined ? "never-started" : "exited";
     return {
         kind: "stopped",
         outcome,

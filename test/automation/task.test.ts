@@ -33,6 +33,7 @@ import { createTaskAws, MAX_ATTEMPTS, RETRY_MODE } from "../../automation/task/a
 import { readTaskOutputs } from "../../automation/task/contract";
 import { listStageFiles } from "../../automation/task/stage";
 import { MAX_OVERRIDES_CHARS, parseTimeout, runTaskInput } from "../../automation/task/run-input";
+import { DRAIN_MS, STREAM_WARNING_POLLS } from "../../automation/task/follow";
 import {
     attachOneOffTask,
     EXIT_INTERRUPTED,
@@ -272,6 +273,51 @@ describe("one-off tasks: following a task to its end", () => {
         expect(logs.commandCalls(GetLogEventsCommand)[3].args[0].input.nextToken).to.equal("f/2");
     });
 
+    it("after STOPPED, reads the log until two reads in a row are empty (the awslogs driver's last lines come after the exit), for at most 15 s", async () => {
+        ecs.on(DescribeTasksCommand)
+            .resolvesOnce({ tasks: [task("RUNNING")] })
+            .resolves({ tasks: [exited(0)] });
+        logs.on(GetLogEventsCommand)
+            .resolvesOnce({ events: events("start"), nextForwardToken: "f/1" })
+            .resolvesOnce({ events: [], nextForwardToken: "f/1" })
+            .resolvesOnce({ events: [], nextForwardToken: "f/1" })
+            .resolvesOnce({ events: events("last line"), nextForwardToken: "f/2" })
+            .resolves({ events: [], nextForwardToken: "f/2" });
+        const h = harness();
+        expect((await runOneOffTask(h.deps, request())).exitCode).to.equal(0);
+        expect(h.lines).to.deep.equal(["start", "last line"]);
+
+        ecs.reset();
+        logs.reset();
+        ecs.on(RunTaskCommand).resolves({ tasks: [task("PROVISIONING")], failures: [] });
+        ecs.on(DescribeTasksCommand).resolves({ tasks: [exited(0)] });
+        // Every read brings one new line (a page with it, then the end-of-stream page with the same token).
+        let calls = 0;
+        logs.on(GetLogEventsCommand).callsFake(() => {
+            const n = Math.ceil(++calls / 2);
+            return calls % 2 ? { events: events(`line ${n}`), nextForwardToken: `f/${n}` } : { events: [], nextForwardToken: `f/${n}` };
+        });
+        const chatty = harness();
+        const started = chatty.clock.t;
+        await runOneOffTask(chatty.deps, request());
+        expect(chatty.clock.t - started).to.be.at.most(DRAIN_MS + 2000);
+    });
+
+    it("tells the operator once which log stream is missing when a RUNNING task has written none for a minute", async () => {
+        ecs.on(DescribeTasksCommand).callsFake(() => ({
+            tasks: [ecs.commandCalls(DescribeTasksCommand).length > 20 ? exited(0) : task("RUNNING")],
+        }));
+        logs.on(GetLogEventsCommand).rejects(notFound());
+        const h = harness();
+        await runOneOffTask(h.deps, request());
+        const warnings = h.progress.filter((p) => p.startsWith("no log stream"));
+        expect(warnings).to.deep.equal([
+            `no log stream ${DEFINITION.logGroupName}/${STREAM} yet, though the task is RUNNING: ` +
+                "the container may not log to stdout, or its awslogs options may not match the stack output",
+        ]);
+        expect(STREAM_WARNING_POLLS * 5000).to.equal(60_000);
+    });
+
     it("a RunTask that places no task (failures: RESOURCE:ENI) ends with exit 1 naming ECS RunTask, recorded as not-started", async () => {
         ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: "RESOURCE:ENI", detail: "no ENI" }] });
         const h = harness();
@@ -392,6 +438,16 @@ describe("one-off tasks: Ctrl-C", () => {
         expect(ecs.commandCalls(StopTaskCommand)[0].args[0].input.reason).to.equal("stopped by the operator (npm run task, Ctrl-C)");
         expect(result).to.include({ exitCode: EXIT_INTERRUPTED, outcome: "stopped" });
         expect((await records(h)).map((r) => r.outcome ?? r.event)).to.deep.equal(["started", "stopped"]);
+    });
+
+    it("→ stop, when the task had already exited on its own (stopCode EssentialContainerExited, ECS API `Task.stopCode`): the container's exit code, not 130", async () => {
+        const { h } = interruptedWhileRunning("stop");
+        ecs.on(StopTaskCommand).callsFake(() => {
+            ecs.on(DescribeTasksCommand).resolves({ tasks: [exited(0)] });
+            return { task: exited(0) };
+        });
+        const result = await runOneOffTask(h.deps, request());
+        expect(result).to.include({ exitCode: 0, outcome: "exited" });
     });
 
     it("→ detach: no StopTask, exits 130, the record stays `started` with the attach command; --attach later completes it", async () => {
