@@ -15,7 +15,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { MAX_TENANTS, PlatformConfig, TenantConfig } from "../src/config";
+import { MAX_LISTENER_CERTIFICATES, MAX_TENANTS, PlatformConfig, TenantConfig } from "../src/config";
 import { PROJECT_DIR } from "./cli";
 import { UsageError } from "./errors";
 import { loadStackConfig, readStackFile, StackFile } from "./stack-files";
@@ -27,25 +27,35 @@ export const DEFAULT_TENANT_COUNTS: readonly number[] = [2, 100, 500];
 export const BENCH_ENV = "prod";
 
 /** One tenant as written in a stack file (`bbws:tenants[]`). */
-type RawTenant = Record<string, unknown> & { id: string; slot: number; domains?: string[] };
+type RawTenant = Record<string, unknown> & { id: string; slot: number; domains?: unknown[] };
 
 /**
  * `count` tenants shaped like the stack file's own, cycled (their cpu, memory, architecture, sidecar,
  * number of custom domains), with ids `t0001`, `t0002`, …, slots 1…count and custom domains made
- * unique by the id (`t0001-aupairhive.com`): what a grown prod would hold, for any count.
+ * unique by the id (`t0001-aupairhive.com`): what a grown prod would hold, for any count. Custom
+ * domains are given only while the HTTPS listener's `MAX_LISTENER_CERTIFICATES` last (each has its
+ * own certificate); later tenants are served on their platform hostname alone, as they would be.
  */
 export function benchTenants(templates: readonly RawTenant[], count: number): RawTenant[] {
     if (templates.length === 0) throw new Error("the stack file has no tenants to copy");
+    let certificatesLeft = MAX_LISTENER_CERTIFICATES;
     return Array.from({ length: count }, (_, i) => {
-        const template = templates[i % templates.length];
+        const { domains, ...template } = templates[i % templates.length];
         const id = `t${String(i + 1).padStart(4, "0")}`;
-        return {
-            ...template,
-            id,
-            slot: i + 1,
-            ...(template.domains ? { domains: template.domains.map((d) => `${id}-${d}`) } : {}),
-        };
+        const tenant: RawTenant = { ...template, id, slot: i + 1 };
+        if (domains && domains.length <= certificatesLeft) {
+            certificatesLeft -= domains.length;
+            tenant.domains = domains.map((d) => uniqueDomain(id, d));
+        }
+        return tenant;
     });
+}
+
+/** A stack file's custom domain (a hostname, or `{ name, … }`) with its name prefixed by `id`. */
+function uniqueDomain(id: string, domain: unknown): unknown {
+    if (typeof domain === "string") return `${id}-${domain}`;
+    const d = domain as { name: string };
+    return { ...d, name: `${id}-${d.name}` };
 }
 
 /** `env`'s stack file with its tenants replaced by `count` generated ones (see `benchTenants`). */
@@ -58,7 +68,7 @@ export function benchStackFile(projectDir: string, env: string, count: number): 
 /**
  * The validated config of a benchmark stack file of any size: `loadStackConfig` on each slice of at
  * most `MAX_TENANTS` tenants, the slices' tenants joined, and the checks that span slices (unique id,
- * slot and hostname) made here. Throws what `loadStackConfig` throws for an invalid slice.
+ * slot, hostname and the listener's certificate count) made here. Throws what `loadStackConfig` throws for an invalid slice.
  */
 export function benchConfig(projectDir: string, stackFile: StackFile): PlatformConfig {
     const tenants = stackFile.config["bbws:tenants"] as RawTenant[];
@@ -68,6 +78,11 @@ export function benchConfig(projectDir: string, stackFile: StackFile): PlatformC
         slices.push(loadStackConfig(projectDir, stackFile.env, slice));
     }
     const all: TenantConfig[] = slices.flatMap((s) => s.tenants);
+    const customDomains = all.reduce((n, t) => n + t.customDomains.length, 0);
+    if (customDomains > MAX_LISTENER_CERTIFICATES)
+        throw new Error(
+            `benchmark config: ${customDomains} custom domains, more than the listener's ${MAX_LISTENER_CERTIFICATES} certificates`,
+        );
     for (const [what, values] of [
         ["tenant id", all.map((t) => t.id)],
         ["tenant slot", all.map((t) => t.slot)],

@@ -10,12 +10,12 @@ import { main, Measure } from "../../automation/bench-cli";
 import type { SynthMeasurement } from "../../automation/bench";
 import { memoryIo } from "../../automation/io";
 import { UsageError } from "../../automation/errors";
-import { MAX_TENANTS } from "../../src/config";
+import { MAX_LISTENER_CERTIFICATES, MAX_TENANTS } from "../../src/config";
 import { PROJECT_DIR } from "../support/pulumi";
 
 describe("scale benchmark", () => {
     describe("generated tenants", () => {
-        it("are unique in id, slot and custom domain for any count, and keep their template's shape", () => {
+        it("are unique in id, slot and custom domain for any count, keep their template's shape, and have custom domains only while the listener's certificates last", () => {
             const templates = benchStackFile(PROJECT_DIR, "prod", 2).config["bbws:tenants"] as any[];
             fc.assert(
                 fc.property(fc.integer({ min: 1, max: 600 }), (count) => {
@@ -25,6 +25,8 @@ describe("scale benchmark", () => {
                     expect(new Set(tenants.map((t) => t.slot)).size).to.equal(count);
                     const domains = tenants.flatMap((t) => t.domains ?? []);
                     expect(new Set(domains).size).to.equal(domains.length);
+                    // ELB user guide, "Quotas for your Application Load Balancers": 25 certificates per ALB besides the default.
+                    expect(domains.length).to.be.at.most(MAX_LISTENER_CERTIFICATES);
                     tenants.forEach((t, i) => expect(t.cpu).to.equal(templates[i % templates.length].cpu));
                 }),
                 { numRuns: 25 },
@@ -53,6 +55,16 @@ describe("scale benchmark", () => {
             tenants[55] = { ...tenants[55], id: tenants[0].id };
             expect(() => benchConfig(PROJECT_DIR, { ...file, config: { ...file.config, "bbws:tenants": tenants } })).to.throw(
                 /duplicate tenant id 't0001'/,
+            );
+        });
+
+        it("refuses more custom domains than the listener's certificates when they only add up across slices", () => {
+            const file = benchStackFile(PROJECT_DIR, "prod", 120);
+            const tenants = (file.config["bbws:tenants"] as any[]).map((t, i) =>
+                i >= 60 && i < 80 ? { ...t, domains: [`${t.id}.example.com`] } : t,
+            );
+            expect(() => benchConfig(PROJECT_DIR, { ...file, config: { ...file.config, "bbws:tenants": tenants } })).to.throw(
+                /custom domains, more than the listener's 25 certificates/,
             );
         });
     });
