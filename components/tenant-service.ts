@@ -143,8 +143,8 @@ export class TenantService extends TenantComponent {
                 authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
             },
         };
-        // The tenant's uid, the access point's POSIX user: files its containers create on EFS are owned
-        // by the user they run as, which WordPress's `get_filesystem_method` compares before writing.
+        // The tenant's uid, the access point's POSIX user: the access point creates every file as that
+        // user anyway, so the processes and what they write on wp-content agree on who owns it.
         const user = containerUser(tenant.posixId);
         // The service's running tasks get the ECS Exec paths only when exec is on; the one-off task is
         // never exec'd into (its command runs to completion and streams its log).
