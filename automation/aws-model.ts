@@ -84,6 +84,8 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
     },
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (ctx) => ({ id: ctx.inputs.clusterName }),
     "aws:ecs/taskDefinition:TaskDefinition": (ctx) => {
+        const refused = taskDefinitionProblem(ctx.inputs);
+        if (refused) throw new NameRuleError("aws:ecs/taskDefinition:TaskDefinition", ctx.name, refused, ECS_CONTAINER_DEFINITION);
         const arnWithoutRevision = ctx.arn("ecs", `task-definition/${ctx.inputs.family}`);
         return { id: ctx.inputs.family, state: { arn: `${arnWithoutRevision}:1`, arnWithoutRevision, revision: 1 } };
     },
@@ -410,6 +412,52 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
 
 /** ACM API reference, RequestCertificate: DomainName and SubjectAlternativeNames. */
 const ACM_REQUEST_CERTIFICATE = "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html";
+/** Where ECS says which container parameters a task definition may use, on Fargate and anywhere. */
+export const ECS_CONTAINER_DEFINITION =
+    "ECS API reference, ContainerDefinition, LinuxParameters and KernelCapabilities " +
+    "(https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html)";
+
+/** `linuxParameters` keys Fargate does not support (ECS API reference, LinuxParameters: each "isn't supported" on Fargate). */
+export const FARGATE_UNSUPPORTED_LINUX_PARAMETERS = ["devices", "maxSwap", "swappiness", "sharedMemorySize", "tmpfs"] as const;
+
+/** The only capability a Fargate container may add (ECS API reference, KernelCapabilities: "only support adding the SYS_PTRACE kernel capability"). */
+export const FARGATE_ADDABLE_CAPABILITIES: readonly string[] = ["SYS_PTRACE"];
+
+/**
+ * Why ECS refuses a task definition's containers, or undefined: a mount point naming a volume the task
+ * does not declare; and on a task requiring FARGATE, a `privileged` container, `dockerSecurityOptions`
+ * (where `no-new-privileges` would go), a capability added other than SYS_PTRACE, or a `linuxParameters`
+ * key of {@link FARGATE_UNSUPPORTED_LINUX_PARAMETERS}. Definitions that are not readable JSON (a secret
+ * under preview) are left to the engine.
+ */
+export function taskDefinitionProblem(inputs: Inputs): string | undefined {
+    let containers: any;
+    try {
+        containers =
+            typeof inputs.containerDefinitions === "string" ? JSON.parse(inputs.containerDefinitions) : inputs.containerDefinitions;
+    } catch {
+        return undefined;
+    }
+    if (!Array.isArray(containers)) return undefined;
+    const volumes = new Set(((inputs.volumes as { name: string }[] | undefined) ?? []).map((v) => v.name));
+    const fargate = ((inputs.requiresCompatibilities as string[] | undefined) ?? []).includes("FARGATE");
+    for (const c of containers) {
+        const at = `container '${c.name}'`;
+        const unknown = ((c.mountPoints as { sourceVolume: string }[] | undefined) ?? []).find((m) => !volumes.has(m.sourceVolume));
+        if (unknown) return `${at} mounts volume '${unknown.sourceVolume}', which the task definition does not declare`;
+        if (!fargate) continue;
+        if (c.privileged === true) return `${at} is privileged, which Fargate does not support`;
+        if (c.dockerSecurityOptions !== undefined) return `${at} sets dockerSecurityOptions, which Fargate does not support`;
+        const added = ((c.linuxParameters?.capabilities?.add as string[] | undefined) ?? []).filter(
+            (cap) => !FARGATE_ADDABLE_CAPABILITIES.includes(cap),
+        );
+        if (added.length > 0) return `${at} adds ${added.join(", ")}; Fargate adds only ${FARGATE_ADDABLE_CAPABILITIES.join(", ")}`;
+        const unsupported = FARGATE_UNSUPPORTED_LINUX_PARAMETERS.filter((key) => c.linuxParameters?.[key] !== undefined);
+        if (unsupported.length > 0) return `${at} sets linuxParameters.${unsupported.join(", ")}, which Fargate does not support`;
+    }
+    return undefined;
+}
+
 /** A certificate's first name is its common name: "cannot exceed 64 octets (characters), including periods" (RFC 5280). */
 export const ACM_COMMON_NAME_MAX = 64;
 /** Any other name (a SAN): "up to 253 octets in length", labels of at most 63. */

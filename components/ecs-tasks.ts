@@ -165,6 +165,84 @@ export const MYSQL_CLIENT_TLS_ENV = [
     { name: "DB_SSL_CA", value: RDS_CA_BUNDLE_PATH },
 ] as const;
 
+/**
+ * A path a container writes to although its root filesystem is read-only: a task volume with no
+ * `host`, which on Fargate is an ephemeral bind mount removed with the task, mounted at `containerPath`
+ * (ECS developer guide, "Use bind mounts with Amazon ECS"). ECS creates it owned by root with mode 0755
+ * unless the image declares `VOLUME` at that exact path, whose contents and permissions are then
+ * copied in (same page): the image contract (README, "The WordPress image contract") asks for 1777,
+ * so a container running as any uid can write there.
+ */
+export interface ScratchPath {
+    /** The task volume's name; containers of one task that mount the same path share it. */
+    readonly volume: string;
+    readonly containerPath: string;
+}
+
+/**
+ * What WordPress under Apache writes besides wp-content: PHP sessions and uploads in progress in
+ * `/tmp` (PHP's `session.save_path` and `upload_tmp_dir` default to the system temp directory), and
+ * Apache's pid file and mutex in `APACHE_RUN_DIR` and `APACHE_LOCK_DIR` (Debian's `/etc/apache2/envvars`,
+ * which the official php:apache image keeps and creates with mode 1777 for arbitrary users).
+ */
+export const WORDPRESS_SCRATCH_PATHS: readonly ScratchPath[] = [
+    { volume: "tmp", containerPath: "/tmp" },
+    { volume: "apache-run", containerPath: "/var/run/apache2" },
+    { volume: "apache-lock", containerPath: "/var/lock/apache2" },
+];
+
+/** What the bbws/migration image writes: its clients' option file, wp-cli's cache and dumps in progress, all under `HOME=/tmp`. */
+export const MIGRATION_SCRATCH_PATHS: readonly ScratchPath[] = [{ volume: "tmp", containerPath: "/tmp" }];
+
+/**
+ * Where the ECS Exec agent writes, mounted only in tasks with ECS Exec on. AWS does not support ECS
+ * Exec with a read-only root filesystem (ECS developer guide, "Monitor Amazon ECS containers with ECS
+ * Exec", considerations: the SSM agent must create directories and files); aws/containers-roadmap#1359
+ * and aws-containers/amazon-ecs-exec-checker#71 report that these three paths as writable volumes make
+ * it work. Not tried here (no AWS account): README, "The WordPress image contract".
+ */
+export const ECS_EXEC_SCRATCH_PATHS: readonly ScratchPath[] = [
+    { volume: "ecs-exec-agents", containerPath: "/managed-agents" },
+    { volume: "ecs-exec-ssm-state", containerPath: "/var/lib/amazon/ssm" },
+    { volume: "ecs-exec-ssm-logs", containerPath: "/var/log/amazon/ssm" },
+];
+
+/** A container's `user`: `<uid>:<gid>`, numeric, so the image needs no passwd entry for it and ECS.20 can see it is not root. */
+export function containerUser(posixId: number): string {
+    return `${posixId}:${posixId}`;
+}
+
+/** A mount point as ECS takes it. */
+export interface MountPoint {
+    readonly sourceVolume: string;
+    readonly containerPath: string;
+    readonly readOnly: boolean;
+}
+
+/**
+ * The settings every container of the platform shares, spread into its definition: a non-root
+ * numeric `user`, a read-only root filesystem, every Linux capability dropped (a process on a port
+ * of 1024 or more needs none), not privileged, an init process (it reaps the ECS Exec agent's
+ * children and passes StopTask's SIGTERM on), and a mount for each scratch path after `mounts`.
+ * Fargate accepts nothing stronger: `dockerSecurityOptions` (where `no-new-privileges` lives) is not
+ * valid on Fargate, and `capabilities.add` takes only `SYS_PTRACE` there (ECS API reference,
+ * ContainerDefinition and KernelCapabilities); `automation/aws-model.ts` refuses both.
+ */
+export function hardenedContainer(user: string, scratch: readonly ScratchPath[], mounts: readonly MountPoint[] = []) {
+    return {
+        user,
+        privileged: false,
+        readonlyRootFilesystem: true,
+        linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+        mountPoints: [...mounts, ...scratch.map((p) => ({ sourceVolume: p.volume, containerPath: p.containerPath, readOnly: false }))],
+    };
+}
+
+/** The task volumes (no `host`: ephemeral bind mounts) behind `scratch`, one per volume name, in first-seen order. */
+export function scratchVolumes(scratch: readonly ScratchPath[]): { name: string }[] {
+    return [...new Set(scratch.map((p) => p.volume))].map((name) => ({ name }));
+}
+
 /** Size of every one-off task (platform and tenant): enough for mysqldump and wp-cli on a large site. */
 export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
 

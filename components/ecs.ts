@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { PLATFORM_TASK_POSIX_ID } from "../src/config";
 import { MIGRATION_TASK_ARCHITECTURE } from "../src/images";
 import { tenantDbSecretName } from "./data";
 import { bbwsName } from "./shared";
@@ -15,16 +16,20 @@ import {
     capacityProviderStrategy,
     clientEnvironment,
     Cluster,
+    containerUser,
     EcsLayerArgs,
     ecsLogGroup,
     ecsTaskRole,
+    hardenedContainer,
     LoadBalancer,
+    MIGRATION_SCRATCH_PATHS,
     MIGRATION_TASK_SIZE,
     OneOffTask,
     OneOffTasks,
     ONE_OFF_CONTAINER_NAME,
     ONE_OFF_LOG_STREAM_PREFIX,
     Registry,
+    scratchVolumes,
     sessionManagerPreferences,
     TLS_POLICY,
 } from "./ecs-tasks";
@@ -259,13 +264,14 @@ export class EcsLayer extends pulumi.ComponentResource {
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
+                volumes: scratchVolumes(MIGRATION_SCRATCH_PATHS),
                 containerDefinitions: pulumi.jsonStringify([
                     {
                         name: ONE_OFF_CONTAINER_NAME,
                         image: pulumi.interpolate`${registry.migration.repositoryUrl}:${args.ecs.imageTag}`,
                         essential: true,
-                        privileged: false,
-                        linuxParameters: { initProcessEnabled: true },
+                        // No tenant's files to own: a uid no tenant holds.
+                        ...hardenedContainer(containerUser(PLATFORM_TASK_POSIX_ID), MIGRATION_SCRATCH_PATHS),
                         environment: [
                             ...clientEnvironment({ host: args.dbWriterEndpoint, port: args.dbPort }, args.redisPrimaryEndpoint),
                             { name: "MIGRATION_BUCKET", value: args.migrationBucket.name },

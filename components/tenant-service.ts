@@ -17,21 +17,27 @@ import {
     capacityProviderStrategy,
     clientEnvironment,
     Cluster,
+    containerUser,
+    ECS_EXEC_SCRATCH_PATHS,
     deploymentLimits,
     EcsLayerArgs,
     ecsLogGroup,
     ecsTaskRole,
     FARGATE_PLATFORM_VERSION,
+    hardenedContainer,
     LoadBalancer,
+    MIGRATION_SCRATCH_PATHS,
     MIGRATION_TASK_SIZE,
     MYSQL_CLIENT_TLS_ENV,
     OneOffTask,
     ONE_OFF_CONTAINER_NAME,
     ONE_OFF_LOG_STREAM_PREFIX,
     Registry,
+    scratchVolumes,
     targetGroupName,
     WORDPRESS_CONFIG_EXTRA_ENV,
     WORDPRESS_SALT_KEYS,
+    WORDPRESS_SCRATCH_PATHS,
     WP_CONTENT_PATH,
 } from "./ecs-tasks";
 
@@ -129,16 +135,22 @@ export class TenantService extends TenantComponent {
             { name: "MIGRATION_PREFIX", value: tenantPrefix(id) },
         ];
         const wpContent = [{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }];
-        const volumes = [
-            {
-                name: "wp-content",
-                efsVolumeConfiguration: {
-                    fileSystemId: args.fileSystemId,
-                    transitEncryption: "ENABLED",
-                    authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
-                },
+        const wpContentVolume = {
+            name: "wp-content",
+            efsVolumeConfiguration: {
+                fileSystemId: args.fileSystemId,
+                transitEncryption: "ENABLED",
+                authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
             },
-        ];
+        };
+        // The tenant's uid, the access point's POSIX user: the access point creates every file as that
+        // user anyway, so the processes and what they write on wp-content agree on who owns it.
+        const user = containerUser(tenant.posixId);
+        // The service's running tasks get the ECS Exec paths only when exec is on; the one-off task is
+        // never exec'd into (its command runs to completion and streams its log).
+        const execScratch = tenant.execEnabled ? ECS_EXEC_SCRATCH_PATHS : [];
+        const wordpressScratch = [...WORDPRESS_SCRATCH_PATHS, ...execScratch];
+        const sidecarScratch = [...MIGRATION_SCRATCH_PATHS, ...execScratch];
         const logs = (streamPrefix: string) => ({
             logDriver: "awslogs",
             options: { "awslogs-group": logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": streamPrefix },
@@ -148,9 +160,7 @@ export class TenantService extends TenantComponent {
                 name: "wordpress",
                 image: pulumi.interpolate`${registry.wordpress.repositoryUrl}:${tenant.imageTag}`,
                 essential: true,
-                privileged: false,
-                // An init process reaps the ECS Exec agent's children, so exec sessions do not leak processes.
-                linuxParameters: { initProcessEnabled: true },
+                ...hardenedContainer(user, wordpressScratch, wpContent),
                 portMappings: [{ containerPort: tenant.containerPort, protocol: "tcp" }],
                 healthCheck: {
                     command: [
@@ -164,7 +174,6 @@ export class TenantService extends TenantComponent {
                 },
                 environment: [...database, ...redis],
                 secrets: [dbPassword, redisPassword, ...saltSecrets],
-                mountPoints: wpContent,
                 logConfiguration: logs("wordpress"),
             },
         ];
@@ -174,11 +183,9 @@ export class TenantService extends TenantComponent {
                 name: "migration",
                 image: pulumi.interpolate`${registry.migration.repositoryUrl}:${tenant.imageTag}`,
                 essential: false,
-                privileged: false,
-                linuxParameters: { initProcessEnabled: true },
+                ...hardenedContainer(user, sidecarScratch, wpContent),
                 environment: [...database, ...redis, ...MYSQL_CLIENT_TLS_ENV, ...migration],
                 secrets: [dbPassword, redisPassword],
-                mountPoints: wpContent,
                 logConfiguration: logs("migration"),
             });
         }
@@ -194,7 +201,7 @@ export class TenantService extends TenantComponent {
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
-                volumes,
+                volumes: [wpContentVolume, ...scratchVolumes([...wordpressScratch, ...(tenant.migrationSidecar ? sidecarScratch : [])])],
                 containerDefinitions: pulumi.jsonStringify(containers),
             },
             this.moved(),
@@ -334,16 +341,14 @@ export class TenantService extends TenantComponent {
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
-                volumes,
+                volumes: [wpContentVolume, ...scratchVolumes(MIGRATION_SCRATCH_PATHS)],
                 containerDefinitions: pulumi.jsonStringify([
                     {
                         name: ONE_OFF_CONTAINER_NAME,
                         // The tenant's tag: wp-cli runs the WordPress core its site runs.
                         image: pulumi.interpolate`${registry.migration.repositoryUrl}:${tenant.imageTag}`,
                         essential: true,
-                        privileged: false,
-                        // PID 1 passes StopTask's SIGTERM on to the command and reaps what it leaves.
-                        linuxParameters: { initProcessEnabled: true },
+                        ...hardenedContainer(user, MIGRATION_SCRATCH_PATHS, wpContent),
                         environment: [
                             // wp-cli loads the same wp-config.php and object-cache drop-in as WordPress.
                             ...database,
@@ -361,7 +366,6 @@ export class TenantService extends TenantComponent {
                             { name: "DB_PASSWORD", valueFrom: dbPassword.valueFrom },
                             { name: "REDIS_PASSWORD", valueFrom: redisPassword.valueFrom },
                         ],
-                        mountPoints: wpContent,
                         logConfiguration: logs(ONE_OFF_LOG_STREAM_PREFIX),
                     },
                 ]),

@@ -402,7 +402,18 @@ const tenantSchema = z
         /** Task memory (MiB): a valid Fargate size for the cpu. */
         memory: positiveInt,
         architecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
-        containerPort: z.number().int().min(1).max(65535).default(80),
+        /**
+         * The port WordPress listens on, the target group's and its security group rule's port. At least
+         * 1024: the containers run as a non-root user with every capability dropped, and binding a lower
+         * port takes `CAP_NET_BIND_SERVICE` (capabilities(7)), which Fargate cannot add back (it adds only
+         * `SYS_PTRACE`: ECS API reference, KernelCapabilities). 8080 is what the image contract asks for.
+         */
+        containerPort: z
+            .number()
+            .int()
+            .min(1024, "at least 1024: a non-root container without capabilities cannot bind a lower port (README, image contract)")
+            .max(65535)
+            .default(8080),
         imageTag: z
             .string()
             .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag")
@@ -662,6 +673,12 @@ export interface PlatformConfig {
 
 /** First POSIX id handed to tenants; below it are system and image users (www-data is 33). */
 export const TENANT_POSIX_ID_BASE = 20000;
+
+/**
+ * The uid and gid the platform's one-off task runs as: the base itself, which no tenant holds (slots
+ * start at 1), so the platform task never owns a tenant's files.
+ */
+export const PLATFORM_TASK_POSIX_ID = TENANT_POSIX_ID_BASE;
 
 /**
  * Thrown by `parseConfig` when a stack's config is invalid: `stack` is the stack name and `problems`

@@ -17,11 +17,16 @@ import {
     ONE_OFF_CONTAINER_NAME,
     ONE_OFF_LOG_STREAM_PREFIX,
     RDS_CA_BUNDLE_PATH,
+    containerUser,
+    ECS_EXEC_SCRATCH_PATHS,
+    MIGRATION_SCRATCH_PATHS,
+    WORDPRESS_SCRATCH_PATHS,
 } from "../../components/ecs";
+import { accessPointSpec } from "../../components/tenant-storage";
 import { PLATFORM_OF, REPOSITORIES, repositoryUrl, requiredImages } from "../../src/images";
-import { CALL_MODELS } from "../../automation/aws-model";
+import { CALL_MODELS, taskDefinitionProblem } from "../../automation/aws-model";
 import { SECRET_MASK } from "../../automation/mock-run";
-import { MAX_TENANTS, PlatformConfig } from "../../src/config";
+import { MAX_TENANTS, PLATFORM_TASK_POSIX_ID, PlatformConfig } from "../../src/config";
 import { createPlatform, PlatformOutputs } from "../../src/program";
 import { SECRET_NAME } from "../../src/policy/rules/ecs-8-no-secrets-in-env";
 import { RecordedOptions, recordOptions } from "../support/options";
@@ -105,9 +110,12 @@ interface Container {
     image: string;
     essential: boolean;
     privileged: boolean;
+    user?: string;
+    readonlyRootFilesystem?: boolean;
+    linuxParameters?: object;
     environment?: Array<{ name: string; value: string }>;
     secrets?: Array<{ name: string; valueFrom: string }>;
-    mountPoints?: Array<{ sourceVolume: string; containerPath: string }>;
+    mountPoints?: Array<{ sourceVolume: string; containerPath: string; readOnly?: boolean }>;
     portMappings?: Array<{ containerPort: number }>;
     healthCheck?: { command: string[] };
     logConfiguration: { logDriver: string; options: Record<string, string> };
@@ -632,7 +640,8 @@ describe("ecs layer", () => {
                     const up = upstreamFor(cfg);
                     for (const tenant of cfg.tenants) {
                         const td = named(resources, `ecs-${tenant.id}-task`);
-                        expect(td.inputs.volumes).to.deep.equal([
+                        const efs = td.inputs.volumes.filter((v: { efsVolumeConfiguration?: object }) => v.efsVolumeConfiguration);
+                        expect(efs).to.deep.equal([
                             {
                                 name: "wp-content",
                                 efsVolumeConfiguration: {
@@ -643,9 +652,10 @@ describe("ecs layer", () => {
                             },
                         ]);
                         for (const c of containersOf(td)) {
-                            expect(c.mountPoints, c.name).to.deep.equal([
-                                { sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false },
-                            ]);
+                            expect(
+                                c.mountPoints!.filter((m) => m.sourceVolume === "wp-content"),
+                                c.name,
+                            ).to.deep.equal([{ sourceVolume: "wp-content", containerPath: WP_CONTENT_PATH, readOnly: false }]);
                         }
                     }
                 });
@@ -675,6 +685,113 @@ describe("ecs layer", () => {
                     );
                     for (const s of secrets) expect(s.inputs.kmsKeyId).to.equal(upstreamFor(cfg).keyArn);
                     for (const v of ofType(resources, T.secretVersion)) expect(v.inputs.secretString).to.equal(SECRET_MASK);
+                });
+            });
+
+            /*
+             * Issue 18. ECS API reference, ContainerDefinition (`user`, `readonlyRootFilesystem`, `privileged`),
+             * LinuxParameters and KernelCapabilities; ECS developer guide, "Use bind mounts with Amazon ECS" (a
+             * volume without `host` is an ephemeral bind mount). README, "The WordPress image contract".
+             */
+            describe("hardened containers (every task definition the layer makes)", () => {
+                const taskDefinitions = () => ofType(resources, T.taskDefinition);
+                /** The tenant a task definition belongs to, by its family; undefined for the platform task. */
+                const tenantOf = (td: Registration) => cfg.tenants.find((t) => td.inputs.family.endsWith(`-${t.id}-${env}`));
+                const mountsAt = (c: Container) => Object.fromEntries((c.mountPoints ?? []).map((m) => [m.containerPath, m]));
+
+                it("covers the WordPress service, the sidecar, every tenant's one-off task and the platform's", () => {
+                    expect(taskDefinitions()).to.have.length(2 * cfg.tenants.length + 1);
+                    expect(
+                        taskDefinitions()
+                            .flatMap(containersOf)
+                            .map((c) => c.name),
+                    ).to.include.members(["wordpress", "migration"]);
+                });
+
+                it("runs every container as a non-root numeric user: the tenant's POSIX id, or the platform task's id no tenant holds", () => {
+                    for (const td of taskDefinitions()) {
+                        const tenant = tenantOf(td);
+                        const expected = containerUser(tenant ? tenant.posixId : PLATFORM_TASK_POSIX_ID);
+                        for (const c of containersOf(td)) expect(c.user, `${td.name}/${c.name}`).to.equal(expected);
+                    }
+                    expect(cfg.tenants.map((t) => t.posixId)).not.to.include(PLATFORM_TASK_POSIX_ID);
+                });
+
+                it("runs each tenant's containers as the POSIX user its EFS access point enforces, so what they create on wp-content is theirs", () => {
+                    for (const tenant of cfg.tenants) {
+                        const { uid, gid } = accessPointSpec(tenant).posixUser as { uid: number; gid: number };
+                        for (const td of taskDefinitions().filter((t) => tenantOf(t) === tenant))
+                            for (const c of containersOf(td)) expect(c.user, `${td.name}/${c.name}`).to.equal(`${uid}:${gid}`);
+                    }
+                });
+
+                it("gives every container a read-only root filesystem, no privilege, every capability dropped and none added", () => {
+                    for (const td of taskDefinitions()) {
+                        for (const c of containersOf(td)) {
+                            const at = `${td.name}/${c.name}`;
+                            expect(c.readonlyRootFilesystem, at).to.equal(true);
+                            expect(c.privileged, at).to.equal(false);
+                            expect(c.linuxParameters, at).to.deep.equal({ initProcessEnabled: true, capabilities: { drop: ["ALL"] } });
+                        }
+                    }
+                });
+
+                it("mounts a writable /tmp in every container, and Apache's run and lock directories in WordPress, each from an ephemeral task volume", () => {
+                    for (const td of taskDefinitions()) {
+                        const ephemeral = new Set(
+                            (td.inputs.volumes as { name: string; host?: object; efsVolumeConfiguration?: object }[])
+                                .filter((v) => !v.host && !v.efsVolumeConfiguration)
+                                .map((v) => v.name),
+                        );
+                        for (const c of containersOf(td)) {
+                            const scratch = c.name === "wordpress" ? WORDPRESS_SCRATCH_PATHS : MIGRATION_SCRATCH_PATHS;
+                            for (const p of scratch) {
+                                const m = mountsAt(c)[p.containerPath];
+                                expect(m, `${td.name}/${c.name} ${p.containerPath}`).to.deep.equal({
+                                    sourceVolume: p.volume,
+                                    containerPath: p.containerPath,
+                                    readOnly: false,
+                                });
+                                expect(ephemeral.has(m.sourceVolume), `${td.name} declares ${m.sourceVolume} without host or EFS`).to.equal(
+                                    true,
+                                );
+                            }
+                        }
+                    }
+                });
+
+                it("declares every volume a container mounts, and mounts no path twice in one container (ECS refuses the first, Docker the second)", () => {
+                    for (const td of taskDefinitions()) {
+                        expect(taskDefinitionProblem(td.inputs), td.name).to.equal(undefined);
+                        for (const c of containersOf(td)) {
+                            const paths = (c.mountPoints ?? []).map((m) => m.containerPath);
+                            expect(new Set(paths).size, `${td.name}/${c.name}`).to.equal(paths.length);
+                        }
+                    }
+                });
+
+                it("mounts the ECS Exec agent's paths in a service's containers exactly when the tenant has ECS Exec on (AWS: not supported on a read-only root)", () => {
+                    for (const tenant of cfg.tenants) {
+                        const service = named(resources, `ecs-${tenant.id}-task`);
+                        for (const c of containersOf(service)) {
+                            const mounted = ECS_EXEC_SCRATCH_PATHS.filter((p) => mountsAt(c)[p.containerPath]);
+                            expect(mounted, `${tenant.id}/${c.name}`).to.deep.equal(tenant.execEnabled ? ECS_EXEC_SCRATCH_PATHS : []);
+                        }
+                        for (const c of containersOf(named(resources, `ecs-${tenant.id}-migration`)))
+                            expect(ECS_EXEC_SCRATCH_PATHS.filter((p) => mountsAt(c)[p.containerPath])).to.be.empty;
+                    }
+                });
+
+                it("listens on a port of 1024 or more, which a user without CAP_NET_BIND_SERVICE can bind, and health-checks that port", () => {
+                    for (const tenant of cfg.tenants) {
+                        expect(tenant.containerPort).to.be.at.least(1024);
+                        const [wp] = containersOf(named(resources, `ecs-${tenant.id}-task`));
+                        expect(wp.portMappings).to.deep.equal([{ containerPort: tenant.containerPort, protocol: "tcp" }]);
+                        expect(wp.healthCheck!.command[1]).to.contain(`http://localhost:${tenant.containerPort}${cfg.ecs.healthCheckPath}`);
+                        const tg = ofType(resources, T.targetGroup).find((g) => g.name === `ecs-${tenant.id}-tg`)!;
+                        expect(tg.inputs).to.include({ port: tenant.containerPort });
+                        expect(tg.inputs.healthCheck).to.include({ port: "traffic-port", path: cfg.ecs.healthCheckPath });
+                    }
                 });
             });
 
@@ -715,12 +832,12 @@ describe("ecs layer", () => {
                     for (const tenant of cfg.tenants) {
                         const td = oneOff(tenant.id);
                         const service = named(resources, `ecs-${tenant.id}-task`);
-                        expect(td.inputs.volumes).to.deep.equal(service.inputs.volumes);
+                        expect(td.inputs.volumes[0]).to.deep.equal(service.inputs.volumes[0]);
                         expect(td.inputs.volumes[0].efsVolumeConfiguration.authorizationConfig).to.deep.equal({
                             accessPointId: up.accessPoints[tenant.id].id,
                             iam: "ENABLED",
                         });
-                        expect(containersOf(td)[0].mountPoints).to.deep.equal(containersOf(service)[0].mountPoints);
+                        expect(containersOf(td)[0].mountPoints![0]).to.deep.equal(containersOf(service)[0].mountPoints![0]);
                         expect(containersOf(td)[0].mountPoints![0].containerPath).to.equal(WP_CONTENT_PATH);
                     }
                 });
@@ -807,11 +924,11 @@ describe("ecs layer", () => {
                     }
                 });
 
-                it(`has the platform task bbws-migration-${env}: the master user and the Redis AUTH token as secrets, no tenant's secret, no volume`, () => {
+                it(`has the platform task bbws-migration-${env}: the master user and the Redis AUTH token as secrets, no tenant's secret, no volume but its scratch /tmp`, () => {
                     const up = upstreamFor(cfg);
                     const td = named(resources, "ecs-migration-task");
                     expect(td.inputs.family).to.equal(`bbws-migration-${env}`);
-                    expect(td.inputs.volumes ?? []).to.be.empty;
+                    expect(td.inputs.volumes).to.deep.equal([{ name: "tmp" }]);
                     const [c] = containersOf(td);
                     expect(c.name).to.equal(ONE_OFF_CONTAINER_NAME);
                     expect(c.image).to.equal(`${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/bbws/migration:${cfg.ecs.imageTag}`);

@@ -24,9 +24,12 @@ import { efs_3 } from "../../src/policy/rules/efs-3-root-directory";
 import { efs_4 } from "../../src/policy/rules/efs-4-posix-user";
 import { ecs_2 } from "../../src/policy/rules/ecs-2-no-public-ip";
 import { ecs_4 } from "../../src/policy/rules/ecs-4-not-privileged";
+import { ecs_5 } from "../../src/policy/rules/ecs-5-read-only-root";
 import { ecs_8 } from "../../src/policy/rules/ecs-8-no-secrets-in-env";
 import { ecs_9 } from "../../src/policy/rules/ecs-9-logging";
 import { ecs_12 } from "../../src/policy/rules/ecs-12-container-insights";
+import { ecs_20 } from "../../src/policy/rules/ecs-20-non-root-user";
+import { containers_1 } from "../../src/policy/rules/containers-1-capabilities-dropped";
 import { elb_1 } from "../../src/policy/rules/elb-1-https-redirect";
 import { elb_4 } from "../../src/policy/rules/elb-4-drop-invalid-headers";
 import { elb_5 } from "../../src/policy/rules/elb-5-access-logs";
@@ -436,6 +439,16 @@ const CASES: Case[] = [
         ],
     },
     {
+        rule: ecs_5,
+        compliant: { target: containers([{ name: "wordpress", readonlyRootFilesystem: true }]) },
+        nonCompliant: [
+            { target: containers([{ name: "wordpress", readonlyRootFilesystem: false }]) },
+            // Absent is Docker's default: writable.
+            { target: containers([{ name: "wordpress", readonlyRootFilesystem: true }, { name: "migration" }]) },
+            { target: res(T.task, "task", { containerDefinitions: "[secret]" }) },
+        ],
+    },
+    {
         rule: ecs_8,
         compliant: [
             {
@@ -453,6 +466,41 @@ const CASES: Case[] = [
             { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_DB_PASSWORD", value: "hunter2" }] }]) },
             { target: containers([{ name: "wordpress", environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: "x" }] }]) },
             { target: containers([{ name: "wordpress", environment: [{ name: "WORDPRESS_AUTH_SALT", value: "x" }] }]) },
+        ],
+    },
+    {
+        rule: ecs_20,
+        compliant: [
+            {
+                target: containers([
+                    { name: "wordpress", user: "20001:20001" },
+                    { name: "migration", user: "20001" },
+                ]),
+            },
+            { target: containers([{ name: "wordpress", user: "www-data" }]) },
+            // The group is not judged (AWS Config ecs-task-definition-linux-user-non-root).
+            { target: containers([{ name: "wordpress", user: "33:0" }]) },
+        ],
+        nonCompliant: [
+            { target: containers([{ name: "wordpress" }]) },
+            { target: containers([{ name: "wordpress", user: "root" }]) },
+            { target: containers([{ name: "wordpress", user: "0:33" }]) },
+            { target: containers([{ name: "wordpress", user: "00" }]) },
+            { target: containers([{ name: "wordpress", user: "root:root" }]) },
+            { target: containers([{ name: "wordpress", user: "" }]) },
+            { target: res(T.task, "task", { containerDefinitions: "[secret]" }) },
+        ],
+    },
+    {
+        rule: containers_1,
+        compliant: {
+            target: containers([{ name: "wordpress", linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } } }]),
+        },
+        nonCompliant: [
+            { target: containers([{ name: "wordpress" }]) },
+            { target: containers([{ name: "wordpress", linuxParameters: { capabilities: { drop: ["NET_RAW"] } } }]) },
+            { target: containers([{ name: "wordpress", linuxParameters: { capabilities: { drop: ["ALL"], add: ["SYS_PTRACE"] } } }]) },
+            { target: res(T.task, "task", { containerDefinitions: "[secret]" }) },
         ],
     },
     {

@@ -9,6 +9,14 @@
  * (components/tenant-domains.ts, tested in test/components/tenant-domains.test.ts) request a certificate
  * for each of the stack files' custom domains and take those still pending out of the listener rule,
  * and add the stack output `ecs.customDomains`.
+ *
+ * A second later change is counted apart too: hardened containers (issue 18, components/ecs-tasks.ts
+ * `hardenedContainer`, tested in test/components/ecs.test.ts). Every task definition is replaced (its
+ * containers and scratch volumes changed; containerDefinitions and volumes force a new revision), and
+ * WordPress moves to port 8080, which replaces each target group (port forces a new group:
+ * terraform-provider-aws internal/service/elbv2/target_group.go) and updates what names the port or the
+ * group. Neither hides a broken alias: a resource not found through its alias is a delete plus a create,
+ * never an update or replace.
  */
 import { expect } from "chai";
 import { execFileSync, execSync } from "child_process";
@@ -32,16 +40,48 @@ const CUSTOM_DOMAIN_TYPES = new Set([
     "aws:lb/listenerCertificate:ListenerCertificate",
 ]);
 
+const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
+
+/**
+ * The hardened-containers change, by type: the step it makes and the inputs it changes. A listener rule
+ * may change its host-header values (`conditions`, the custom-domain change) in the same update.
+ */
+const HARDENING_CHANGES: Readonly<Record<string, { op: Step["op"]; diffs: readonly string[] }>> = {
+    "aws:ecs/taskDefinition:TaskDefinition": { op: "replace", diffs: ["containerDefinitions", "volumes"] },
+    "aws:lb/targetGroup:TargetGroup": { op: "replace", diffs: ["port", "name"] },
+    // The tenant group's ingress from the load balancer and the load balancer's egress to it: the port and its description.
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": { op: "update", diffs: ["fromPort", "toPort", "description"] },
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": { op: "update", diffs: ["fromPort", "toPort", "description"] },
+    "aws:ecs/service:Service": { op: "update", diffs: ["loadBalancers", "taskDefinition"] },
+    [LISTENER_RULE]: { op: "update", diffs: ["actions"] },
+    // The target group's ARN suffix is a dimension of the healthy-targets alarm and of the dashboard.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": { op: "update", diffs: ["metricQueries", "dimensions"] },
+    "aws:cloudwatch/dashboard:Dashboard": { op: "update", diffs: ["dashboardBody"] },
+};
+
 /** A step of the custom-domain change: a certificate's create, or a listener rule whose host-header values changed. */
 function isCustomDomainStep(s: Step): boolean {
     if (s.op === "create") return CUSTOM_DOMAIN_TYPES.has(s.type);
-    return s.op === "update" && s.type === "aws:lb/listenerRule:ListenerRule" && s.diffs.join() === "conditions";
+    return (
+        s.op === "update" &&
+        s.type === LISTENER_RULE &&
+        s.diffs.includes("conditions") &&
+        s.diffs.every((d) => d === "conditions" || d === "actions")
+    );
 }
 
-/** Outputs without the stack output the custom-domain change added. */
-function withoutCustomDomains(outputs: any): any {
-    if (!outputs?.ecs?.customDomains) return outputs;
-    const { customDomains: _, ...ecs } = outputs.ecs;
+/** A step of the hardened-containers change (see HARDENING_CHANGES). */
+function isHardeningStep(s: Step): boolean {
+    const change = HARDENING_CHANGES[s.type];
+    if (!change || s.op !== change.op) return false;
+    const own = s.diffs.filter((d) => !(s.type === LISTENER_RULE && d === "conditions"));
+    return own.length > 0 && own.every((d) => change.diffs.includes(d));
+}
+
+/** Outputs without what the later changes changed: the stack output `ecs.customDomains`, and the replaced target groups' ARNs. */
+function withoutLaterChanges(outputs: any): any {
+    if (!outputs?.ecs) return outputs;
+    const { customDomains: _d, targetGroupArns: _a, targetGroupArnSuffixes: _s, ...ecs } = outputs.ecs;
     return { ...outputs, ecs };
 }
 
@@ -66,7 +106,7 @@ interface Proof {
 /** The README's table: per stack, what the preview of this program over the old program's state does. */
 function renderAliasProof(proofs: readonly Proof[]): string {
     const rows = proofs.map((p) => {
-        const count = (op: Step["op"]) => p.steps.filter((s) => s.op === op && !isCustomDomainStep(s)).length;
+        const count = (op: Step["op"]) => p.steps.filter((s) => s.op === op && !isCustomDomainStep(s) && !isHardeningStep(s)).length;
         const domainSteps = p.steps.filter(isCustomDomainStep);
         const aliased = p.steps.filter((s) => s.old && s.old.urn !== s.urn).length;
         const created = [...TENANT_TYPES]
@@ -74,11 +114,18 @@ function renderAliasProof(proofs: readonly Proof[]): string {
             .map(([type, n]) => `${n} \`${type.split(":").pop()}\``)
             .join(", ");
         const domains = `${domainSteps.filter((s) => s.op === "create").length} certificate create, ${domainSteps.filter((s) => s.op === "update").length} rule update`;
-        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} |`;
+        const hardening = p.steps.filter(isHardeningStep);
+        const byType = (op: Step["op"]) =>
+            [...new Set(hardening.filter((s) => s.op === op).map((s) => s.type))]
+                .sort()
+                .map((type) => `${hardening.filter((s) => s.op === op && s.type === type).length} \`${type.split(":").pop()}\``)
+                .join(", ");
+        const hardened = `replace ${byType("replace")}; update ${byType("update")}`;
+        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} |`;
     });
     return [
-        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) |",
+        "|---|---|---|---|---|---|---|---|---|",
         ...rows,
     ].join("\n");
 }
@@ -128,11 +175,15 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
             });
             it("creates, updates, replaces and deletes no AWS resource: every one the old program left is `same`", () => {
                 const changed = proof().steps.filter(
-                    (s) => s.op !== "same" && !(s.op === "create" && TENANT_TYPES.has(s.type)) && !isCustomDomainStep(s),
+                    (s) =>
+                        s.op !== "same" &&
+                        !(s.op === "create" && TENANT_TYPES.has(s.type)) &&
+                        !isCustomDomainStep(s) &&
+                        !isHardeningStep(s),
                 );
                 expect(changed.map((s) => `${s.op} ${s.urn}`)).to.deep.equal([]);
-                const ruleUpdates = proof().steps.filter((s) => s.op === "update" && isCustomDomainStep(s)).length;
-                expect(proof().steps.filter((s) => s.op === "same")).to.have.length(proof().before.length - ruleUpdates);
+                const explained = proof().steps.filter((s) => s.op !== "create" && (isCustomDomainStep(s) || isHardeningStep(s))).length;
+                expect(proof().steps.filter((s) => s.op === "same")).to.have.length(proof().before.length - explained);
             });
             it("creates only the per-tenant components, which are components (no provider, no id, no AWS resource)", () => {
                 const creates = proof().steps.filter((s) => s.op === "create" && !isCustomDomainStep(s));
@@ -153,15 +204,18 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
             });
             it("shows the creates and the unchanged count in the scripted preview's own words", () => {
                 const creates = proof().steps.filter((s) => s.op === "create").length;
-                const updates = proof().steps.filter((s) => s.op === "update").length;
+                const changes = proof().steps.filter((s) => s.op === "update" || s.op === "replace").length;
                 expect(proof().preview).to.include(`    create ${creates}\n`);
-                expect(proof().preview).to.include(`${proof().before.length - updates} unchanged`);
-                // Only the custom-domain change's rule updates; nothing replaced or deleted.
-                expect(proof().preview).to.not.match(/^ (\+-|-) /m);
+                expect(proof().preview).to.include(`${proof().before.length - changes} unchanged`);
+                // Only the later changes' updates and replacements; nothing deleted.
+                expect(proof().preview).to.not.match(/^ - /m);
                 for (const line of proof()
                     .preview.split("\n")
-                    .filter((l) => l.startsWith(" ~ ")))
-                    expect(line).to.include("ListenerRule");
+                    .filter((l) => l.startsWith(" ~ ") || l.startsWith(" +- ")))
+                    expect(
+                        Object.keys(HARDENING_CHANGES).some((type) => line.includes(type.split(":").pop()!)),
+                        line,
+                    ).to.equal(true);
             });
             it("after the update, the state holds every resource under its new URN with its old id and outputs, and nothing changes again", () => {
                 const { before, after, steps } = proof();
@@ -170,9 +224,12 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
                     const now = after.find((r) => r.urn === s.urn)!;
                     const was = byOldUrn.get(s.old!.urn)!;
                     expect(now, s.urn).to.not.equal(undefined);
+                    // A replacement may get a new id (a target group's ARN holds its name): the engine's, not an alias's, doing.
+                    if (s.op === "replace") continue;
                     expect(now.id, s.urn).to.equal(was.id);
-                    // The custom-domain change's rule update changes its host-header values and nothing else.
-                    const kept = (o: any) => (isCustomDomainStep(s) ? { ...o, conditions: undefined } : withoutCustomDomains(o));
+                    // The later changes' updates change the inputs they name (and what AWS derives from them) and nothing else.
+                    const changed = isCustomDomainStep(s) || isHardeningStep(s) ? s.diffs : [];
+                    const kept = (o: any) => withoutLaterChanges({ ...o, ...Object.fromEntries(changed.map((d) => [d, undefined])) });
                     expect(kept(now.outputs), s.urn).to.deep.equal(kept(was.outputs));
                 }
                 const urns = new Set(after.map((r) => r.urn));

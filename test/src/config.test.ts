@@ -110,7 +110,8 @@ describe("configuration", () => {
             expect(cfg.ecs.cpuTargetPercent).to.equal(70);
             expect(cfg.monitoring.thresholds.ecsCpuPercent).to.equal(80);
             expect(cfg.monitoring.thresholds.auroraConnections).to.equal(900);
-            expect(cfg.tenants[1].containerPort).to.equal(80);
+            // Non-root without CAP_NET_BIND_SERVICE: the image contract listens on 8080 (README).
+            expect(cfg.tenants[1].containerPort).to.equal(8080);
         });
 
         it("derives each tenant's POSIX id and hostnames from its slot and the domain", () => {

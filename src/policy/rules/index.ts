@@ -21,9 +21,12 @@ import { efs_3 } from "./efs-3-root-directory";
 import { efs_4 } from "./efs-4-posix-user";
 import { ecs_2 } from "./ecs-2-no-public-ip";
 import { ecs_4 } from "./ecs-4-not-privileged";
+import { ecs_5 } from "./ecs-5-read-only-root";
 import { ecs_8 } from "./ecs-8-no-secrets-in-env";
 import { ecs_9 } from "./ecs-9-logging";
 import { ecs_12 } from "./ecs-12-container-insights";
+import { ecs_20 } from "./ecs-20-non-root-user";
+import { containers_1 } from "./containers-1-capabilities-dropped";
 import { elb_1 } from "./elb-1-https-redirect";
 import { elb_4 } from "./elb-4-drop-invalid-headers";
 import { elb_5 } from "./elb-5-access-logs";
@@ -66,9 +69,12 @@ export const RULES: readonly Rule[] = Object.freeze([
     efs_4,
     ecs_2,
     ecs_4,
+    ecs_5,
     ecs_8,
     ecs_9,
     ecs_12,
+    ecs_20,
+    containers_1,
     elb_1,
     elb_4,
     elb_5,
