@@ -6,6 +6,12 @@
 import type { Approval } from "../ledger";
 import type { TaskCommand } from "./scripts";
 
+/** Cancels the work in flight (the first Ctrl-C), and what a second signal must print before exiting (the rollout and the task runner set it). */
+export interface Cancellation {
+    readonly signal?: AbortSignal;
+    readonly inFlight?: { lastWords?: () => string };
+}
+
 /** A `--tenant` rollout: only the tenant's resources, phase by phase, through the rollout's gates, approvals and ledger. */
 export interface TenantRolloutRequest {
     readonly env: string;

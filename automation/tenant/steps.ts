@@ -77,13 +77,21 @@ export interface TenantDeps {
     readonly runId?: string;
     /** How long the `healthy` step waits for the tenant's targets; default 15 minutes. */
     readonly healthTimeoutMs?: number;
+    /**
+     * Aborted on the operator's first Ctrl-C (signals.ts `cancelOnSignals`): the step in flight ends as its
+     * rollout or task decides, is recorded `cancelled`, and no later step starts.
+     */
+    readonly signal?: AbortSignal;
 }
+
+/** Exit code of a run the operator interrupted: a shell's for SIGINT (128 + 2), as the rollout and task runner return. */
+export const EXIT_INTERRUPTED = 130;
 
 /** How each step ended in this run, or had ended before it. */
 export interface StepReport {
     readonly step: string;
     readonly title: string;
-    readonly status: "done before" | "succeeded" | "failed" | "refused" | "to do" | "not reached";
+    readonly status: "done before" | "succeeded" | "failed" | "refused" | "cancelled" | "to do" | "not reached";
     /** Dry run: what it would change or delete. */
     readonly plan?: readonly string[];
     readonly data?: Readonly<Record<string, string>>;
@@ -620,6 +628,13 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
             reports.push({ step: step.id, title: step.title, status: "done before", data: last.get(step.id)?.data });
             continue;
         }
+        if (deps.signal?.aborted) {
+            deps.io.err(
+                `\ninterrupted: ${step.id} and the steps after it were not started; run the same command again to resume at ${step.id}`,
+            );
+            for (const rest of steps.slice(index)) reports.push({ step: rest.id, title: rest.title, status: "not reached" });
+            return { ...base, exitCode: EXIT_INTERRUPTED, noOp: false, steps: reports };
+        }
         deps.io.err(`\n[${index + 1}/${steps.length}] ${step.id}: ${step.title}`);
         const started = deps.now();
         const record = (result: TenantStepRecord["result"], extra: Partial<TenantStepRecord>) =>
@@ -656,12 +671,17 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
                 await record("failed", { error: { code: "internal", message: String(err) } });
                 throw err;
             }
-            const refused = err.exitCode === EXIT.refused || err.exitCode === EXIT.usage;
-            await record(refused ? "refused" : "failed", { error: { code: err.code, message: err.message } });
-            deps.io.err(`  ${step.id}: ${describeError(err)}\n  run the same command again to resume at ${step.id}`);
-            reports.push({ step: step.id, title: step.title, status: refused ? "refused" : "failed", error: err.message });
+            // Whatever the rollout or task made of the signal (cancelled, detached, stopped), the operator stopped this step.
+            const cancelled = deps.signal?.aborted === true;
+            const refused = !cancelled && (err.exitCode === EXIT.refused || err.exitCode === EXIT.usage);
+            const status = cancelled ? "cancelled" : refused ? "refused" : "failed";
+            await record(status, { error: { code: cancelled ? "interrupted" : err.code, message: err.message } });
+            deps.io.err(
+                `  ${step.id}: ${cancelled ? "interrupted: " : ""}${describeError(err)}\n  run the same command again to resume at ${step.id}`,
+            );
+            reports.push({ step: step.id, title: step.title, status, error: err.message });
             for (const rest of steps.slice(index + 1)) reports.push({ step: rest.id, title: rest.title, status: "not reached" });
-            return { ...base, exitCode: err.exitCode, noOp: false, steps: reports };
+            return { ...base, exitCode: cancelled ? EXIT_INTERRUPTED : err.exitCode, noOp: false, steps: reports };
         }
     }
     return { ...base, exitCode: EXIT.ok, noOp: false, steps: reports };
