@@ -3,6 +3,7 @@
  * steps (steps.ts) are tested against a fake of it, `--rehearse` gives them doubles, and the real
  * implementation (real-port.ts) wires the rollout, the one-off task runner, ELB and S3.
  */
+import type { PhaseName } from "../../src/phases";
 import type { Approval } from "../ledger";
 import type { TaskCommand } from "./scripts";
 
@@ -24,6 +25,12 @@ export interface TenantRolloutRequest {
      * by offboarding, after the operator confirmed by typing the tenant's id.
      */
     readonly allowStatefulDeletes: boolean;
+    /**
+     * Roll out this phase of the platform instead of the tenant's resources (`--phase <phase>`, no
+     * `--tenant`): offboarding's `media` step applies the assets bucket's lifecycle rule that expires
+     * the retired tenant's media, a platform resource no `--tenant` rollout selects.
+     */
+    readonly platformPhase?: PhaseName;
 }
 
 /** A one-off Fargate task (issue 15): the platform's (master database user) or one tenant's (its user, files, secrets). */

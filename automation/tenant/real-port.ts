@@ -65,8 +65,7 @@ export function tenantRolloutArgv(req: TenantRolloutRequest, tenantUrns: readonl
     return [
         "--env",
         req.env,
-        "--tenant",
-        req.tenant,
+        ...(req.platformPhase === undefined ? ["--tenant", req.tenant] : ["--phase", req.platformPhase]),
         ...req.approvals.flatMap((a) => ["--approve", `${a.role}:${a.name}`]),
         ...(req.yes ? ["--yes"] : []),
         ...(ledger !== undefined ? ["--ledger", ledger] : []),

@@ -9,7 +9,8 @@
  *         → healthy (its targets) → https (`https://<id>.<domain>/` answers)
  * remove: archive (tenant task, verified) → confirm (the operator types the id) → files (tenant task
  *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
- *         → rollout (the deletes, last phase first) → database (platform task drops user and schema)
+ *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
+ *         rule now expires its media) → database (platform task drops user and schema)
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
  * longer builds, and retiring in the same edit means the slot is never free in between.
@@ -19,7 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../../src/config";
 import { tenantDatabaseName } from "../../src/config";
-import { PHASES, tenantComponentName } from "../../src/phases";
+import { PhaseName, PHASES, tenantComponentName } from "../../src/phases";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
 import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
@@ -171,7 +172,7 @@ async function applyEdit(ctx: StepContext, edit: (text: string) => string, messa
     return commit ? { commit } : {};
 }
 
-async function rollout(ctx: StepContext, allowStatefulDeletes: boolean): Promise<void> {
+async function rollout(ctx: StepContext, allowStatefulDeletes: boolean, platformPhase?: PhaseName): Promise<void> {
     const { env } = ctx.req;
     const tenant = ctx.req.id;
     const code = await ctx.deps.port.rolloutTenant({
@@ -180,11 +181,13 @@ async function rollout(ctx: StepContext, allowStatefulDeletes: boolean): Promise
         approvals: ctx.options.approvals,
         yes: ctx.options.yes,
         allowStatefulDeletes,
+        ...(platformPhase ? { platformPhase } : {}),
     });
     if (code !== EXIT.ok) {
+        const what = platformPhase ? `--phase ${platformPhase} rollout` : `--tenant rollout of ${tenant}`;
         throw new StepFailedError(
             "rollout-failed",
-            `the --tenant rollout of ${tenant} in ${env} ended with exit ${code} (its ledger records say which phase and why)`,
+            `the ${what} in ${env} ended with exit ${code} (its ledger records say which phase and why)`,
             "fix what the rollout reported, then run the same command again: it resumes at this step",
             code as ExitCode,
         );
@@ -468,6 +471,15 @@ export const REMOVE_STEPS: readonly Step[] = [
                   ];
         },
         run: async (ctx) => rollout(ctx, true),
+    },
+    {
+        id: "media",
+        title: "expire its media by the assets bucket's lifecycle rule",
+        plan: async (ctx) => [
+            `the storage phase of the platform (\`npm run rollout -- --env ${ctx.req.env} --phase storage\`): updates the assets bucket's`,
+            `  lifecycle configuration, expiring tenants/${ctx.req.id}/ ${ctx.cfg.storage.retainTenantMediaDays} days after today`,
+        ],
+        run: async (ctx) => rollout(ctx, false, "storage"),
     },
     {
         id: "database",
