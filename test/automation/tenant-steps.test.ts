@@ -52,6 +52,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
         rolloutTenant: async (req: TenantRolloutRequest) => {
             const cfg = loadStackConfig(projectDir, req.env);
             const t = cfg.tenants.find((x) => x.id === req.tenant);
+            if (req.platformPhase) return failing(`rollout ${req.platformPhase} of the platform`) ? EXIT.failed : EXIT.ok;
             const what = t ? (t.stopped ? "stopped" : "started") : "deletes";
             return failing(`rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}`) ? EXIT.refused : EXIT.ok;
         },
@@ -132,6 +133,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "task tenant: empty the wp-content of newco",
             "commit",
             "rollout deletes allowing stateful deletes",
+            "rollout storage of the platform",
             "task platform: drop schema and user wp_newco",
         ]);
         const cfg = loadStackConfig(w.projectDir, "sit");
