@@ -523,12 +523,11 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
                     "choose another id",
                 );
             }
-            const differs = (["slot", "cpu", "memory"] as const).filter((k) => existing[k] !== req[k]);
-            if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains" as never);
+            const differs = differences(existing, req);
             if (differs.length > 0) {
                 throw new UsageError(
                     "tenant-differs",
-                    `'${req.id}' is being onboarded in ${req.env} with other settings (${differs.map((k) => `${k}: ${JSON.stringify(existing[k])}`).join(", ")})`,
+                    `'${req.id}' is ${last.get("https")?.result === "succeeded" ? "onboarded" : "being onboarded"} in ${req.env} with other settings (${differs.map((k) => `${k}: ${JSON.stringify(existing[k])}`).join(", ")})`,
                     "run the add with the settings it started with; change them afterwards in the stack file and roll out",
                 );
             }
@@ -570,6 +569,15 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
     }
 }
 
+/** The settings of an `add` that are not those of the tenant already in the stack file. */
+function differences(existing: PlatformConfig["tenants"][number], req: AddRequest): Array<"slot" | "cpu" | "memory" | "domains"> {
+    const differs: Array<"slot" | "cpu" | "memory" | "domains"> = (["slot", "cpu", "memory"] as const).filter(
+        (k) => existing[k] !== req[k],
+    );
+    if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains");
+    return differs;
+}
+
 /** The problem lines of a config refusal (`  - key: problem`), without the file's heading. */
 function problemsOf(err: UsageError): string {
     const lines = err.message.split("\n").filter((l) => l.startsWith("  - "));
@@ -591,7 +599,8 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
-    if (steps.every(done) && settled) {
+    const existing = req.action === "add" ? cfg.tenants.find((t) => t.id === req.id) : undefined;
+    if (steps.every(done) && settled && !(existing && req.action === "add" && differences(existing, req).length > 0)) {
         deps.io.err(
             `${req.id} is already ${req.action === "add" ? "onboarded to" : "offboarded from"} ${req.env}: every step succeeded (last ${last.get(steps[steps.length - 1].id)!.at}); nothing to do`,
         );
@@ -678,11 +687,17 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
                 }`,
             );
             reports.push({ step: step.id, title: step.title, status: "succeeded", data });
-        } catch (err) {
-            if (!(err instanceof BbwsError)) {
-                await record("failed", { error: { code: "internal", message: String(err) } });
-                throw err;
-            }
+        } catch (caught) {
+            // An SDK, HTTP or git failure (throttling, a lost connection, git without user.email) is a step that
+            // failed and can be resumed, not a crash: the operator gets the same hint as for any failed step.
+            const err =
+                caught instanceof BbwsError
+                    ? caught
+                    : new StepFailedError(
+                          "step-error",
+                          `${step.id} failed: ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+                          "fix the cause if it is not a passing fault (throttling, a lost connection), then run the same command again",
+                      );
             // Whatever the rollout or task made of the signal (cancelled, detached, stopped), the operator stopped this step.
             const cancelled = deps.signal?.aborted === true;
             const refused = !cancelled && (err.exitCode === EXIT.refused || err.exitCode === EXIT.usage);
