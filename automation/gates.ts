@@ -132,6 +132,12 @@ export const orderGate: Gate<OrderContext> = {
 
 export interface PromotionContext {
     readonly commit?: string;
+    /**
+     * `commit` and the ancestors it shares its code with, nearest first (preflight.ts `sameCodeCommits`):
+     * a commit that changed only stack files (`Pulumi.<env>.yaml`, as `npm run tenant` commits) promotes
+     * what its parent promoted. Absent: `commit` alone.
+     */
+    readonly codeCommits?: readonly string[];
     /** The environment this one promotes from (`bbws:rollout.promoteFrom`); none means no promotion gate. */
     readonly promoteFrom?: string;
     /** That environment's ledger. */
@@ -146,7 +152,7 @@ export const promotionGate: Gate<PromotionContext> = {
     id: "promotion",
     info: "This commit has completed every phase in the environment it is promoted from",
     explanation: "Production only receives code that has been rolled out, phase by phase, and verified in the " + "environment before it.",
-    check({ commit, promoteFrom, sourceHistory, inProgram, tenant }) {
+    check({ commit, codeCommits, promoteFrom, sourceHistory, inProgram, tenant }) {
         if (!promoteFrom) return notApplicable("this environment is not promoted from another");
         if (!commit) {
             return fail(
@@ -154,8 +160,14 @@ export const promotionGate: Gate<PromotionContext> = {
                 "run from a clean git checkout of the commit to promote",
             );
         }
-        const missing = inProgram.filter((p) => lastApplied(sourceHistory, p, commit, tenant)?.result !== "succeeded");
-        if (missing.length === 0) return pass([`${commit.slice(0, 12)} completed ${inProgram.join(", ")} in ${promoteFrom}`]);
+        const candidates = codeCommits && codeCommits[0] === commit ? codeCommits : [commit];
+        const completedAt = (p: PhaseName) => candidates.find((c) => lastApplied(sourceHistory, p, c, tenant)?.result === "succeeded");
+        const missing = inProgram.filter((p) => completedAt(p) === undefined);
+        if (missing.length === 0) {
+            const at = [...new Set(inProgram.map(completedAt))].filter((c): c is string => c !== undefined && c !== commit);
+            const same = at.length === 0 ? "" : ` (at ${at.map((c) => c.slice(0, 12)).join(", ")}: only stack files changed since)`;
+            return pass([`${commit.slice(0, 12)} completed ${inProgram.join(", ")} in ${promoteFrom}${same}`]);
+        }
         return fail(
             missing.map((p) => `${p}: not completed in ${promoteFrom} at commit ${commit.slice(0, 12)}`),
             `roll this commit out to ${promoteFrom} first: \`npm run rollout -- --env ${promoteFrom} --phase all${tenant ? ` --tenant ${tenant}` : ""}\``,

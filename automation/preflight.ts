@@ -19,6 +19,8 @@ export interface GitState {
     /** HEAD's commit; absent outside a git checkout. */
     readonly commit?: string;
     readonly dirty: boolean;
+    /** `commit` and the ancestors with the same code (`sameCodeCommits`), for the promotion gate. */
+    readonly codeCommits?: readonly string[];
 }
 
 export interface CallerIdentity {
@@ -216,10 +218,33 @@ export async function readGit(cwd: string): Promise<GitState> {
     const git = (...args: string[]) => promisify(execFile)("git", args, { cwd }).then((r) => r.stdout.trim());
     try {
         const commit = await git("rev-parse", "HEAD");
-        return { commit, dirty: (await git("status", "--porcelain")) !== "" };
+        return { commit, dirty: (await git("status", "--porcelain")) !== "", codeCommits: await sameCodeCommits(cwd, commit) };
     } catch {
         return { dirty: false };
     }
+}
+
+/** A stack file: per-environment configuration (`Pulumi.<env>.yaml` at the project's root), not code. */
+const STACK_FILE = /^Pulumi\.[^/]+\.yaml$/;
+
+/**
+ * `commit`, then each first parent for as long as the commit after it changed nothing but stack files:
+ * the commits whose code `commit` runs. `npm run tenant -- add --env prod` commits Pulumi.prod.yaml, and
+ * that commit promotes what its parent completed in sit (no phase of sit runs prod's stack file). At
+ * most `limit` commits; stops at the root, a merge's first parent being the line followed.
+ */
+export async function sameCodeCommits(cwd: string, commit: string, limit = 50): Promise<string[]> {
+    const git = (...args: string[]) => promisify(execFile)("git", args, { cwd }).then((r) => r.stdout.trim());
+    const commits = [commit];
+    while (commits.length < limit) {
+        const child = commits[commits.length - 1];
+        const parent = await git("rev-parse", "--verify", "--quiet", `${child}^1`).catch(() => "");
+        if (parent === "") break;
+        const changed = (await git("diff", "--name-only", "--no-renames", parent, child)).split("\n").filter((f) => f !== "");
+        if (!changed.every((f) => STACK_FILE.test(f))) break;
+        commits.push(parent);
+    }
+    return commits;
 }
 
 /** Negative, zero or positive as CLI version `a` is older than, the same as or newer than `b`. */

@@ -440,6 +440,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
             }),
             evaluate(promotionGate, {
                 commit: deps.git.commit,
+                codeCommits: deps.git.codeCommits,
                 promoteFrom: deps.cfg.rollout.promoteFrom,
                 sourceHistory: run.sourceHistory,
                 inProgram: run.tenant?.phases ?? run.inProgram,

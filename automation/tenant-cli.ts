@@ -10,8 +10,18 @@ import { EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
 import type { Engine } from "./engine";
 import type { LedgerLocation } from "./ledger";
-import type { TenantPort } from "./tenant/port";
+import type { Cancellation, TenantPort } from "./tenant/port";
 import type { TenantRequest, TenantRunOptions } from "./tenant/steps";
+import { cancelOnSignals, CancelMessages } from "./signals";
+
+/** What the first and a second Ctrl-C do to `npm run tenant`: the step in flight is recorded as cancelled; a second leaves no record. */
+export const TENANT_CANCEL_MESSAGES: CancelMessages = {
+    cancelling:
+        "The step in flight ends (a rollout finishes the operations in flight; a one-off task is stopped or left running, as you answer) " +
+        "and is recorded as cancelled; no later step starts. Run the same command again to resume.\n" +
+        "  Press Ctrl-C again to exit at once: the step is then not recorded.",
+    abandoning: "the step in flight is not recorded; the next run starts it again (every step is safe to re-run).",
+};
 
 /** What `main` reaches outside the process through; tests replace any of it. */
 export interface TenantCliDeps {
@@ -26,17 +36,22 @@ export interface TenantCliDeps {
         createEngine: (env: string) => Promise<Engine>,
         io: Io,
         ledgerLocation: LedgerLocation,
-        ledger?: string,
+        ledger: string | undefined,
+        cancellation: Cancellation,
     ) => Promise<TenantPort>;
     readonly now: () => number;
+    /** Aborted on the first SIGINT/SIGTERM (the bin entry's `cancelOnSignals`). */
+    readonly signal?: AbortSignal;
+    /** Set while a rollout's update or a task runs: what a second signal prints before exiting. */
+    readonly inFlight?: { lastWords?: () => string };
 }
 
 const defaultDeps: TenantCliDeps = {
     projectDir: PROJECT_DIR,
     cwd: process.cwd(),
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
-    port: async (region, createEngine, io, ledgerLocation, ledger) =>
-        (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledgerLocation, ledger),
+    port: async (region, createEngine, io, ledgerLocation, ledger, cancellation) =>
+        (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledgerLocation, ledger, cancellation),
     now: () => Date.now(),
 };
 
@@ -103,7 +118,8 @@ function parser(argv: readonly string[]) {
         .example("$0 remove --env sit --id newco --dry-run", "what offboarding newco would delete")
         .epilogue(
             "Exit codes: 0 succeeded or nothing to do; 1 a step failed (run the same command again to resume);\n" +
-                "            2 usage or config error, nothing changed; 3 refused (a rollout's gate, or no confirmation).",
+                "            2 usage or config error, nothing changed; 3 refused (a rollout's gate, or no confirmation);\n" +
+                "            130 interrupted (Ctrl-C): the step in flight is recorded as cancelled; run the same command again to resume.",
         );
 }
 
@@ -125,13 +141,14 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
         // Validated where the operator wrote it, before a rehearsal copies it.
         const cfg = loadStackConfig(deps.projectDir, request.env);
 
+        const cancellation: Cancellation = { signal: deps.signal, inFlight: deps.inFlight };
         let port: TenantPort;
         let projectDir = deps.projectDir;
         let operator: () => Promise<string>;
         if (args.rehearse) {
             const { tenantRehearsal } = await import("./tenant/rehearsal-port");
             const rehearsalDir = args["rehearsal-dir"] === undefined ? undefined : path.resolve(deps.cwd, args["rehearsal-dir"]);
-            const rehearsal = tenantRehearsal(deps.projectDir, request.env, io, rehearsalDir);
+            const rehearsal = tenantRehearsal(deps.projectDir, request.env, io, rehearsalDir, cancellation);
             io.err(rehearsal.rehearsal.banner);
             port = rehearsal.port;
             projectDir = rehearsal.rehearsal.projectDir;
@@ -143,13 +160,22 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
                 io,
                 location ?? { kind: "file", dir: path.join(projectDir, ".rollout") },
                 args.ledger,
+                cancellation,
             );
             operator = async () => (await (await deps.createEngine(request.env)).whoAmI()).user;
         }
         const where = location ?? { kind: "file" as const, dir: path.join(projectDir, ".rollout") };
         const log = openLedger(where, (warning) => io.err(`warning: ${warning}`));
         const { runTenantCommand, renderTenantRun } = await import("./tenant/steps");
-        const result = await runTenantCommand(request, options, { projectDir, port, log, io, now: deps.now, operator });
+        const result = await runTenantCommand(request, options, {
+            projectDir,
+            port,
+            log,
+            io,
+            now: deps.now,
+            operator,
+            signal: deps.signal,
+        });
         io.out(args.json ? JSON.stringify(result, null, 2) : renderTenantRun(result));
         return result.exitCode;
     });
@@ -199,5 +225,8 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest; o
 }
 
 if (require.main === module) {
-    exitWhenSettled(main(process.argv.slice(2), processIo()));
+    const controller = new AbortController();
+    const inFlight: { lastWords?: () => string } = {};
+    cancelOnSignals(process, controller, Date.now, TENANT_CANCEL_MESSAGES, () => inFlight.lastWords?.());
+    exitWhenSettled(main(process.argv.slice(2), processIo(), { signal: controller.signal, inFlight }));
 }

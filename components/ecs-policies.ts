@@ -27,6 +27,15 @@ export function tenantPrefix(tenantId: string): string {
     return `tenants/${tenantId}/`;
 }
 
+/**
+ * The S3 key prefix of a tenant's offboarding archives in the migration bucket (`archive/<id>/`, then
+ * `<date>/`: automation/tenant/scripts.ts `archivePrefix`). The archive task runs with the tenant's task
+ * role, so the role may write here; it may not delete or overwrite-by-delete, so an archive outlives the tenant.
+ */
+export function tenantArchivePrefix(tenantId: string): string {
+    return `archive/${tenantId}/`;
+}
+
 export interface ExecutionPolicyArgs {
     /** Repositories the task's images come from. */
     readonly repositoryArns: Arn[];
@@ -108,6 +117,22 @@ export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
                 Resource: objectsUnder(arn, prefix),
             },
         ]),
+        // Offboarding's archive task (automation/tenant/steps.ts) uploads the dump and wp-content here with
+        // this role; `aws s3 cp` needs only PutObject (a multipart upload is authorised by PutObject: S3 API
+        // reference, CreateMultipartUpload "Permissions"). Listing lets the operator's check find the files.
+        {
+            Sid: "ListOwnArchive",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: args.migrationBucketArn,
+            Condition: { StringLike: { "s3:prefix": [tenantArchivePrefix(args.tenantId), `${tenantArchivePrefix(args.tenantId)}*`] } },
+        },
+        {
+            Sid: "WriteOwnArchive",
+            Effect: "Allow",
+            Action: ["s3:PutObject"],
+            Resource: objectsUnder(args.migrationBucketArn, tenantArchivePrefix(args.tenantId)),
+        },
         {
             Sid: "MountOwnAccessPoint",
             Effect: "Allow",

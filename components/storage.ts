@@ -80,6 +80,22 @@ export function retiredMediaRules(
     }));
 }
 
+/**
+ * The assets bucket's standing lifecycle rule, so its lifecycle configuration always exists and retiring
+ * a tenant is an update of it, not the create of a platform resource (a pending platform create makes the
+ * next `--tenant` rollout refuse: gates.ts `platformGate`). It removes what a versioned bucket otherwise
+ * keeps forever: a delete marker left with no noncurrent version once a retired tenant's versions expire
+ * (`ExpiredObjectDeleteMarker`, which cannot share an `Expiration` with a date: S3 user guide, "Lifecycle
+ * configuration elements"), and abandoned multipart uploads of media.
+ */
+export const ASSETS_STANDING_RULE: aws.types.input.s3.BucketLifecycleConfigurationRule = {
+    id: "expired-delete-markers-and-abandoned-uploads",
+    status: "Enabled",
+    filter: {},
+    expiration: { expiredObjectDeleteMarker: true },
+    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+};
+
 /** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
 export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
 
@@ -193,14 +209,14 @@ export class StorageLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const mediaRules = retiredMediaRules(args.retiredTenants ?? [], args.storage.retainTenantMediaDays);
-        if (mediaRules.length > 0) {
-            new aws.s3.BucketLifecycleConfiguration(
-                `${name}-tenant-assets-lifecycle`,
-                { bucket: assets.id, rules: mediaRules },
-                { parent: this },
-            );
-        }
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-tenant-assets-lifecycle`,
+            {
+                bucket: assets.id,
+                rules: [ASSETS_STANDING_RULE, ...retiredMediaRules(args.retiredTenants ?? [], args.storage.retainTenantMediaDays)],
+            },
+            { parent: this },
+        );
         const ref = (b: aws.s3.Bucket): BucketRef => ({ name: b.bucket, arn: b.arn });
         this.assetsBucket = ref(assets);
         this.migrationBucket = ref(migration);

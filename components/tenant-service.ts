@@ -74,7 +74,8 @@ export class TenantService extends TenantComponent {
         const tn = name;
         const dbSecret = args.tenantDbSecrets[id];
         const accessPoint = args.accessPoints[id];
-        const logGroup = ecsLogGroup(`${tn}-logs`, args, id, this.moved());
+        // Kept in AWS when the tenant leaves: it holds offboarding's archive and purge task logs; its retention expires it.
+        const logGroup = ecsLogGroup(`${tn}-logs`, args, id, { ...this.moved(), retainOnDelete: true });
         const salts = this.createSalts(tn, args, tenant);
 
         const executionRole = ecsTaskRole(

@@ -3,8 +3,15 @@
  * steps (steps.ts) are tested against a fake of it, `--rehearse` gives them doubles, and the real
  * implementation (real-port.ts) wires the rollout, the one-off task runner, ELB and S3.
  */
+import type { PhaseName } from "../../src/phases";
 import type { Approval } from "../ledger";
 import type { TaskCommand } from "./scripts";
+
+/** Cancels the work in flight (the first Ctrl-C), and what a second signal must print before exiting (the rollout and the task runner set it). */
+export interface Cancellation {
+    readonly signal?: AbortSignal;
+    readonly inFlight?: { lastWords?: () => string };
+}
 
 /** A `--tenant` rollout: only the tenant's resources, phase by phase, through the rollout's gates, approvals and ledger. */
 export interface TenantRolloutRequest {
@@ -18,6 +25,12 @@ export interface TenantRolloutRequest {
      * by offboarding, after the operator confirmed by typing the tenant's id.
      */
     readonly allowStatefulDeletes: boolean;
+    /**
+     * Roll out this phase of the platform instead of the tenant's resources (`--phase <phase>`, no
+     * `--tenant`): offboarding's `media` step applies the assets bucket's lifecycle rule that expires
+     * the retired tenant's media, a platform resource no `--tenant` rollout selects.
+     */
+    readonly platformPhase?: PhaseName;
 }
 
 /** A one-off Fargate task (issue 15): the platform's (master database user) or one tenant's (its user, files, secrets). */

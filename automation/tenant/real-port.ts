@@ -13,7 +13,7 @@ import { BbwsError, EXIT } from "../errors";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
 import type { LedgerLocation } from "../ledger";
-import type { ArchiveObject, TargetHealth, TenantPort, TenantRolloutRequest, TenantStackOutputs } from "./port";
+import type { ArchiveObject, Cancellation, TargetHealth, TenantPort, TenantRolloutRequest, TenantStackOutputs } from "./port";
 
 /** The outputs a tenant's steps read, from the stack's outputs (src/program.ts shapes); absent ones stay undefined. */
 export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: string): TenantStackOutputs {
@@ -65,8 +65,7 @@ export function tenantRolloutArgv(req: TenantRolloutRequest, tenantUrns: readonl
     return [
         "--env",
         req.env,
-        "--tenant",
-        req.tenant,
+        ...(req.platformPhase === undefined ? ["--tenant", req.tenant] : ["--phase", req.platformPhase]),
         ...req.approvals.flatMap((a) => ["--approve", `${a.role}:${a.name}`]),
         ...(req.yes ? ["--yes"] : []),
         ...(ledger !== undefined ? ["--ledger", ledger] : []),
@@ -169,14 +168,15 @@ export function realTenantPort(
     createEngine: (env: string) => Promise<Engine>,
     io: Io,
     ledgerLocation: LedgerLocation,
-    ledger?: string,
+    ledger: string | undefined,
+    cancellation: Cancellation,
 ): TenantPort {
     const reads = engineReads(createEngine);
     return {
         ...reads,
         rolloutTenant: async (req) => {
             const urns = req.allowStatefulDeletes ? await reads.tenantResources(req.env, req.tenant) : [];
-            return (await import("../rollout-cli")).main(tenantRolloutArgv(req, urns, ledger), io);
+            return (await import("../rollout-cli")).main(tenantRolloutArgv(req, urns, ledger), io, cancellation);
         },
         runTask: async (req) => {
             const [{ createTaskAws }, { readTaskOutputs }, { runOneOffTask }, { abortableSleep }, { askStopOrDetach }, { openLedger }] =
@@ -199,7 +199,11 @@ export function realTenantPort(
                     randomId: () => randomBytes(3).toString("hex"),
                     line: (text) => io.err(`  | ${text}`),
                     progress: (text) => io.err(`  ${text}`),
+                    signal: cancellation.signal,
                     interrupted: () => askStopOrDetach(io),
+                    onStarted: (record: { attach?: string }) => {
+                        if (cancellation.inFlight) cancellation.inFlight.lastWords = () => `follow the task with: ${record.attach}`;
+                    },
                 },
                 {
                     env: req.env,

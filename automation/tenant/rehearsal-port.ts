@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
-import type { TenantPort } from "./port";
+import type { Cancellation, TenantPort } from "./port";
 import { engineReads, tenantRolloutArgv } from "./real-port";
 import { ARCHIVE_FILES } from "./scripts";
 
@@ -26,7 +26,13 @@ export interface TenantRehearsal {
 }
 
 /** Prepares the throw-away folder (or reuses `dir`, to rehearse `remove` after `add`) and the port over it. */
-export function tenantRehearsal(sourceProjectDir: string, env: string, io: Io, dir?: string): TenantRehearsal {
+export function tenantRehearsal(
+    sourceProjectDir: string,
+    env: string,
+    io: Io,
+    dir?: string,
+    cancellation: Cancellation = {},
+): TenantRehearsal {
     // A folder being continued keeps its edited stack file: the rehearsal would otherwise copy the project's over it.
     const kept = dir === undefined ? undefined : path.join(dir, "project", `Pulumi.${env}.yaml`);
     const stackFiles = kept && fs.existsSync(kept) ? { [env]: fs.readFileSync(kept, "utf8") } : undefined;
@@ -36,7 +42,7 @@ export function tenantRehearsal(sourceProjectDir: string, env: string, io: Io, d
         ...engineReads(rehearsal.deps.createEngine),
         rolloutTenant: async (req) => {
             const { main } = await import("../rollout-cli");
-            const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir };
+            const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir, ...cancellation };
             const state = JSON.parse(await (await rehearsal.deps.createEngine(req.env)).exportState());
             if ((state?.deployment?.resources ?? []).length === 0) {
                 // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).

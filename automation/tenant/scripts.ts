@@ -55,6 +55,11 @@ fi
  * USER`, so a re-run repairs a user whose password drifted), and privileges on its own schema only.
  * The password comes from Secrets Manager at run time; the data layer generates it without special
  * characters (components/data.ts: `special: false`), which the script checks before using it.
+ *
+ * In a database-level GRANT the name is a pattern: `_` and `%` are wildcards, so `wp_shop_a` would also
+ * grant `wp_shopxa` (another tenant's, for id `shopxa`). Each `_` is written `\_` in the GRANT only (MySQL
+ * 8.0 manual, GRANT statement, "Database Privileges": "specify it as \_ in the GRANT statement"); the
+ * name holds no `%` (checked above).
  */
 export const CREATE_DATABASE_SCRIPT = String.raw`set -eu
 ${CHECK_DATABASE_NAME}secret=$(aws secretsmanager get-secret-value --secret-id "$TENANT_SECRET_ID" --query SecretString --output text)
@@ -63,11 +68,12 @@ if [ -z "$password" ] || [ "$(printf '%s' "$password" | tr -d 'A-Za-z0-9')" != "
     echo "the password in $TENANT_SECRET_ID is not letters and digits only; refusing to put it into SQL" >&2
     exit 65
 fi
+grant_pattern=$(printf '%s' "$TENANT_DB_NAME" | sed 's/_/\\_/g')
 ${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
 CREATE DATABASE IF NOT EXISTS \`$TENANT_DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;
 CREATE USER IF NOT EXISTS '$TENANT_DB_NAME'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
 ALTER USER '$TENANT_DB_NAME'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
-GRANT ALL PRIVILEGES ON \`$TENANT_DB_NAME\`.* TO '$TENANT_DB_NAME'@'%';
+GRANT ALL PRIVILEGES ON \`$grant_pattern\`.* TO '$TENANT_DB_NAME'@'%';
 SQL
 echo "schema and user $TENANT_DB_NAME ready (TLS required)"
 `;

@@ -9,7 +9,8 @@
  *         → healthy (its targets) → https (`https://<id>.<domain>/` answers)
  * remove: archive (tenant task, verified) → confirm (the operator types the id) → files (tenant task
  *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
- *         → rollout (the deletes, last phase first) → database (platform task drops user and schema)
+ *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
+ *         rule now expires its media) → database (platform task drops user and schema)
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
  * longer builds, and retiring in the same edit means the slot is never free in between.
@@ -19,7 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../../src/config";
 import { tenantDatabaseName } from "../../src/config";
-import { PHASES, tenantComponentName } from "../../src/phases";
+import { PhaseName, PHASES, tenantComponentName } from "../../src/phases";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
 import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
@@ -77,13 +78,21 @@ export interface TenantDeps {
     readonly runId?: string;
     /** How long the `healthy` step waits for the tenant's targets; default 15 minutes. */
     readonly healthTimeoutMs?: number;
+    /**
+     * Aborted on the operator's first Ctrl-C (signals.ts `cancelOnSignals`): the step in flight ends as its
+     * rollout or task decides, is recorded `cancelled`, and no later step starts.
+     */
+    readonly signal?: AbortSignal;
 }
+
+/** Exit code of a run the operator interrupted: a shell's for SIGINT (128 + 2), as the rollout and task runner return. */
+export const EXIT_INTERRUPTED = 130;
 
 /** How each step ended in this run, or had ended before it. */
 export interface StepReport {
     readonly step: string;
     readonly title: string;
-    readonly status: "done before" | "succeeded" | "failed" | "refused" | "to do" | "not reached";
+    readonly status: "done before" | "succeeded" | "failed" | "refused" | "cancelled" | "to do" | "not reached";
     /** Dry run: what it would change or delete. */
     readonly plan?: readonly string[];
     readonly data?: Readonly<Record<string, string>>;
@@ -163,7 +172,7 @@ async function applyEdit(ctx: StepContext, edit: (text: string) => string, messa
     return commit ? { commit } : {};
 }
 
-async function rollout(ctx: StepContext, allowStatefulDeletes: boolean): Promise<void> {
+async function rollout(ctx: StepContext, allowStatefulDeletes: boolean, platformPhase?: PhaseName): Promise<void> {
     const { env } = ctx.req;
     const tenant = ctx.req.id;
     const code = await ctx.deps.port.rolloutTenant({
@@ -172,11 +181,13 @@ async function rollout(ctx: StepContext, allowStatefulDeletes: boolean): Promise
         approvals: ctx.options.approvals,
         yes: ctx.options.yes,
         allowStatefulDeletes,
+        ...(platformPhase ? { platformPhase } : {}),
     });
     if (code !== EXIT.ok) {
+        const what = platformPhase ? `--phase ${platformPhase} rollout` : `--tenant rollout of ${tenant}`;
         throw new StepFailedError(
             "rollout-failed",
-            `the --tenant rollout of ${tenant} in ${env} ended with exit ${code} (its ledger records say which phase and why)`,
+            `the ${what} in ${env} ended with exit ${code} (its ledger records say which phase and why)`,
             "fix what the rollout reported, then run the same command again: it resumes at this step",
             code as ExitCode,
         );
@@ -462,6 +473,15 @@ export const REMOVE_STEPS: readonly Step[] = [
         run: async (ctx) => rollout(ctx, true),
     },
     {
+        id: "media",
+        title: "expire its media by the assets bucket's lifecycle rule",
+        plan: async (ctx) => [
+            `the storage phase of the platform (\`npm run rollout -- --env ${ctx.req.env} --phase storage\`): updates the assets bucket's`,
+            `  lifecycle configuration, expiring tenants/${ctx.req.id}/ ${ctx.cfg.storage.retainTenantMediaDays} days after today`,
+        ],
+        run: async (ctx) => rollout(ctx, false, "storage"),
+    },
+    {
         id: "database",
         title: "drop its MySQL user and schema",
         plan: async (ctx) => {
@@ -503,12 +523,11 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
                     "choose another id",
                 );
             }
-            const differs = (["slot", "cpu", "memory"] as const).filter((k) => existing[k] !== req[k]);
-            if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains" as never);
+            const differs = differences(existing, req);
             if (differs.length > 0) {
                 throw new UsageError(
                     "tenant-differs",
-                    `'${req.id}' is being onboarded in ${req.env} with other settings (${differs.map((k) => `${k}: ${JSON.stringify(existing[k])}`).join(", ")})`,
+                    `'${req.id}' is ${last.get("https")?.result === "succeeded" ? "onboarded" : "being onboarded"} in ${req.env} with other settings (${differs.map((k) => `${k}: ${JSON.stringify(existing[k])}`).join(", ")})`,
                     "run the add with the settings it started with; change them afterwards in the stack file and roll out",
                 );
             }
@@ -550,6 +569,15 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
     }
 }
 
+/** The settings of an `add` that are not those of the tenant already in the stack file. */
+function differences(existing: PlatformConfig["tenants"][number], req: AddRequest): Array<"slot" | "cpu" | "memory" | "domains"> {
+    const differs: Array<"slot" | "cpu" | "memory" | "domains"> = (["slot", "cpu", "memory"] as const).filter(
+        (k) => existing[k] !== req[k],
+    );
+    if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains");
+    return differs;
+}
+
 /** The problem lines of a config refusal (`  - key: problem`), without the file's heading. */
 function problemsOf(err: UsageError): string {
     const lines = err.message.split("\n").filter((l) => l.startsWith("  - "));
@@ -571,7 +599,8 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
-    if (steps.every(done) && settled) {
+    const existing = req.action === "add" ? cfg.tenants.find((t) => t.id === req.id) : undefined;
+    if (steps.every(done) && settled && !(existing && req.action === "add" && differences(existing, req).length > 0)) {
         deps.io.err(
             `${req.id} is already ${req.action === "add" ? "onboarded to" : "offboarded from"} ${req.env}: every step succeeded (last ${last.get(steps[steps.length - 1].id)!.at}); nothing to do`,
         );
@@ -620,6 +649,13 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
             reports.push({ step: step.id, title: step.title, status: "done before", data: last.get(step.id)?.data });
             continue;
         }
+        if (deps.signal?.aborted) {
+            deps.io.err(
+                `\ninterrupted: ${step.id} and the steps after it were not started; run the same command again to resume at ${step.id}`,
+            );
+            for (const rest of steps.slice(index)) reports.push({ step: rest.id, title: rest.title, status: "not reached" });
+            return { ...base, exitCode: EXIT_INTERRUPTED, noOp: false, steps: reports };
+        }
         deps.io.err(`\n[${index + 1}/${steps.length}] ${step.id}: ${step.title}`);
         const started = deps.now();
         const record = (result: TenantStepRecord["result"], extra: Partial<TenantStepRecord>) =>
@@ -651,17 +687,28 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
                 }`,
             );
             reports.push({ step: step.id, title: step.title, status: "succeeded", data });
-        } catch (err) {
-            if (!(err instanceof BbwsError)) {
-                await record("failed", { error: { code: "internal", message: String(err) } });
-                throw err;
-            }
-            const refused = err.exitCode === EXIT.refused || err.exitCode === EXIT.usage;
-            await record(refused ? "refused" : "failed", { error: { code: err.code, message: err.message } });
-            deps.io.err(`  ${step.id}: ${describeError(err)}\n  run the same command again to resume at ${step.id}`);
-            reports.push({ step: step.id, title: step.title, status: refused ? "refused" : "failed", error: err.message });
+        } catch (caught) {
+            // An SDK, HTTP or git failure (throttling, a lost connection, git without user.email) is a step that
+            // failed and can be resumed, not a crash: the operator gets the same hint as for any failed step.
+            const err =
+                caught instanceof BbwsError
+                    ? caught
+                    : new StepFailedError(
+                          "step-error",
+                          `${step.id} failed: ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+                          "fix the cause if it is not a passing fault (throttling, a lost connection), then run the same command again",
+                      );
+            // Whatever the rollout or task made of the signal (cancelled, detached, stopped), the operator stopped this step.
+            const cancelled = deps.signal?.aborted === true;
+            const refused = !cancelled && (err.exitCode === EXIT.refused || err.exitCode === EXIT.usage);
+            const status = cancelled ? "cancelled" : refused ? "refused" : "failed";
+            await record(status, { error: { code: cancelled ? "interrupted" : err.code, message: err.message } });
+            deps.io.err(
+                `  ${step.id}: ${cancelled ? "interrupted: " : ""}${describeError(err)}\n  run the same command again to resume at ${step.id}`,
+            );
+            reports.push({ step: step.id, title: step.title, status, error: err.message });
             for (const rest of steps.slice(index + 1)) reports.push({ step: rest.id, title: rest.title, status: "not reached" });
-            return { ...base, exitCode: err.exitCode, noOp: false, steps: reports };
+            return { ...base, exitCode: cancelled ? EXIT_INTERRUPTED : err.exitCode, noOp: false, steps: reports };
         }
     }
     return { ...base, exitCode: EXIT.ok, noOp: false, steps: reports };

@@ -19,6 +19,21 @@ import {
 } from "../../automation/tenant/scripts";
 import { tenantDatabaseName } from "../../src/config";
 import { tempDir } from "../support/temp";
+import fc from "fast-check";
+
+/** The tenant ids the stack schema accepts (src/config.ts `dnsLabel`). */
+const tenantIds = fc.stringMatching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/).filter((id) => tenantDatabaseName(id).length <= 32);
+
+/**
+ * Which schema names a database-level GRANT's name covers: MySQL reads it as a LIKE pattern, `_` any one
+ * character and `%` any run, `\_` and `\%` themselves (MySQL 8.0 manual, GRANT statement, "Database Privileges").
+ */
+function grantCovers(pattern: string, schema: string): boolean {
+    const re = pattern.replace(/\\([_%])|([_%])|([^_%\\]+)/g, (_m, escaped: string, wild: string, text: string) =>
+        escaped !== undefined ? escaped : wild === "_" ? "." : wild === "%" ? ".*" : text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    );
+    return new RegExp(`^${re}$`).test(schema);
+}
 
 const PASSWORD = "Tenant0Password0Of0Letters0And0Digits00";
 
@@ -95,11 +110,32 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 "CREATE DATABASE IF NOT EXISTS `wp_new_co` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;",
                 `CREATE USER IF NOT EXISTS 'wp_new_co'@'%' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL;`,
                 `ALTER USER 'wp_new_co'@'%' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL;`,
-                "GRANT ALL PRIVILEGES ON `wp_new_co`.* TO 'wp_new_co'@'%';",
+                "GRANT ALL PRIVILEGES ON `wp\\_new\\_co`.* TO 'wp_new_co'@'%';",
                 "",
             ].join("\n"),
         );
         expect(result.stdout).to.include("schema and user wp_new_co ready (TLS required)");
+    });
+
+    it("create: the GRANT covers the tenant's own schema and no other tenant's, for any two ids the schema accepts (`_` is a GRANT wildcard)", () => {
+        expect(grantCovers("wp_shop_a", "wp_shopxa"), "the unescaped pattern's leak this guards against").to.equal(true);
+        const granted = (id: string) => {
+            const s = standIns();
+            const result = s.run(createDatabaseCommand(id, "arn:x"));
+            expect(result.status, result.stderr).to.equal(0);
+            return /^GRANT ALL PRIVILEGES ON `(.*)`\.\* TO/m.exec(s.logged("mysql.sql")!)![1];
+        };
+        fc.assert(
+            fc.property(tenantIds, tenantIds, (a, b) => {
+                const pattern = granted(a);
+                expect(grantCovers(pattern, tenantDatabaseName(a)), a).to.equal(true);
+                // The twin whose `_` is another character: the name a wildcard `_` would also have covered.
+                expect(grantCovers(pattern, tenantDatabaseName(a).replace(/_/g, "x")), `${a}'s twin`).to.equal(false);
+                if (tenantDatabaseName(a) !== tenantDatabaseName(b))
+                    expect(grantCovers(pattern, tenantDatabaseName(b)), `${a} vs ${b}`).to.equal(false);
+            }),
+            { numRuns: 40 },
+        );
     });
 
     it("passes the master password in an option file (escaped), with TLS verification of the server's name, never as an argument", () => {

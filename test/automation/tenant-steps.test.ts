@@ -52,6 +52,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
         rolloutTenant: async (req: TenantRolloutRequest) => {
             const cfg = loadStackConfig(projectDir, req.env);
             const t = cfg.tenants.find((x) => x.id === req.tenant);
+            if (req.platformPhase) return failing(`rollout ${req.platformPhase} of the platform`) ? EXIT.failed : EXIT.ok;
             const what = t ? (t.stopped ? "stopped" : "started") : "deletes";
             return failing(`rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}`) ? EXIT.refused : EXIT.ok;
         },
@@ -77,7 +78,14 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
             if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
             return { healthy: 2, total: 2 };
         },
-        httpGet: async (url) => (failing(`GET ${url}`) ? 503 : 302),
+        httpGet: async (url) => {
+            // What an HTTP client throws for a lost connection: not one of our errors.
+            if (failAt?.call === `throw GET ${url}` && failures-- > 0) {
+                calls.push(`GET ${url}`);
+                throw Object.assign(new Error(`connect ECONNRESET ${url}`), { code: "ECONNRESET" });
+            }
+            return failing(`GET ${url}`) ? 503 : 302;
+        },
         listArchive: async (_bucket, prefix) => {
             calls.push(`list ${prefix}`);
             return [...objects]
@@ -132,6 +140,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "task tenant: empty the wp-content of newco",
             "commit",
             "rollout deletes allowing stateful deletes",
+            "rollout storage of the platform",
             "task platform: drop schema and user wp_newco",
         ]);
         const cfg = loadStackConfig(w.projectDir, "sit");
@@ -159,6 +168,31 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         expect(await w.run(REMOVE)).to.include({ exitCode: EXIT.ok, noOp: true });
         expect(w.calls).to.deep.equal([]);
+    });
+
+    it("a second add with other settings than the onboarded tenant's says they differ (exit 2), not 'nothing to do'", async () => {
+        const w = world();
+        await w.run(ADD);
+        w.calls.length = 0;
+        let refused: unknown;
+        await w.run({ ...ADD, slot: 4, cpu: 1024 }).catch((e) => (refused = e));
+        expect(refused).to.include({ code: "tenant-differs", exitCode: EXIT.usage });
+        expect((refused as Error).message).to.equal("'newco' is onboarded in sit with other settings (slot: 3, cpu: 512)");
+        expect(w.calls).to.deep.equal([]);
+    });
+
+    it("an error that is not ours (a lost connection, an SDK error) fails the step with the resume hint, recorded, not a crash", async () => {
+        const w = world({ call: "throw GET https://newco.sit.bbws.io/" });
+        const io = memoryIo();
+        const result = await w.run(ADD, {}, io);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps.at(-1)).to.include({ step: "https", status: "failed" });
+        expect(result.steps.at(-1)!.error).to.match(/^https failed: Error: connect ECONNRESET/);
+        expect(io.stderr.join("")).to.include("run the same command again to resume at https");
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.at(-1)).to.deep.include({ step: "https", result: "failed" });
+        expect(records.at(-1)!.error!.code).to.equal("step-error");
+        expect((await w.run(ADD)).exitCode).to.equal(EXIT.ok);
     });
 
     const failures: Array<[string, string, AddRequest | RemoveRequest, string]> = [

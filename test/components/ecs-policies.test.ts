@@ -4,12 +4,15 @@ import {
     executionRolePolicy,
     platformTaskPolicy,
     PolicyDocument,
+    tenantArchivePrefix,
     tenantDbSecretsArnPattern,
     tenantPrefix,
     tenantTaskPolicy,
     TenantTaskPolicyArgs,
 } from "../../components/ecs-policies";
 import { promiseOf } from "../support/pulumi";
+import { archivePrefix, ARCHIVE_FILES } from "../../automation/tenant/scripts";
+import fc from "fast-check";
 
 interface Statement {
     Sid: string;
@@ -133,6 +136,40 @@ describe("ecs IAM policies", () => {
             expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": `tenants/${A}/20260101T000000Z-1a2b/` })).to.equal(true);
             expect(allows(a, "s3:GetObject", `${MIGRATION}/platform/20260101T000000Z-1a2b/users.sql`), "the platform's runs").to.equal(
                 false,
+            );
+        });
+
+        // Source: the archive task runs with the tenant's task role (automation/tenant/steps.ts `archive`),
+        // and `aws s3 cp` is a PutObject, or CreateMultipartUpload/UploadPart/CompleteMultipartUpload, all
+        // authorised by s3:PutObject (S3 API reference, CreateMultipartUpload "Permissions").
+        it("lets tenant A's archive task write every archive file under archive/<A>/<date>/, and nothing of tenant B's archive", () => {
+            for (const file of ARCHIVE_FILES) {
+                const key = `${archivePrefix(A, "2026-12-01")}${file}`;
+                expect(allows(a, "s3:PutObject", `${MIGRATION}/${key}`), key).to.equal(true);
+                expect(allows(a, "s3:DeleteObject", `${MIGRATION}/${key}`), `delete ${key}`).to.equal(false);
+                expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(B, "2026-12-01")}${file}`), `B's ${file}`).to.equal(false);
+                expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(`${A}2`, "2026-12-01")}${file}`), "prefix bleed").to.equal(
+                    false,
+                );
+            }
+            expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": archivePrefix(A, "2026-12-01") })).to.equal(true);
+            expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": "archive/" })).to.equal(false);
+            expect(
+                allows(a, "s3:PutObject", `${ASSETS}/${archivePrefix(A, "2026-12-01")}database.sql.gz`),
+                "not in the assets bucket",
+            ).to.equal(false);
+        });
+
+        it("the archive prefix the scripts use is always under the prefix the policy grants, for any id and date", () => {
+            fc.assert(
+                fc.property(
+                    fc.stringMatching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/),
+                    fc.date({ min: new Date(2020, 0, 1), max: new Date(2100, 0, 1), noInvalidDate: true }),
+                    (id, d) => {
+                        const date = d.toISOString().slice(0, 10);
+                        expect(archivePrefix(id, date).startsWith(tenantArchivePrefix(id))).to.equal(true);
+                    },
+                ),
             );
         });
 

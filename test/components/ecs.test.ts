@@ -404,6 +404,15 @@ describe("ecs layer", () => {
                     }
                 });
 
+                // Offboarding's archive and purge tasks log there (SHA256SUMS among it); deleting the group with the
+                // tenant would delete that evidence. Pulumi's retainOnDelete drops it from the state only
+                // (pulumi/pulumi docs, "Resource options: retainOnDelete"); its retention period still expires it.
+                it("keeps each tenant's log group in AWS when the tenant is removed (retainOnDelete), as its retention expires it", () => {
+                    for (const tenant of cfg.tenants) {
+                        expect(options.get(`ecs-${tenant.id}-logs`)!.retainOnDelete, tenant.id).to.equal(true);
+                    }
+                });
+
                 it("leaves the running count to auto-scaling after creation, so drift checks do not flag it", () => {
                     for (const tenant of cfg.tenants) {
                         expect(options.get(`ecs-${tenant.id}-service`)!.ignoreChanges).to.deep.equal(["desiredCount"]);

@@ -2,7 +2,7 @@
  * `npm run tenant -- add` then `remove` in a rehearsal of sit: the same steps, the `--tenant` rollouts
  * on the scripted engine, doubles for the one-off tasks, target health and HTTPS. The platform is
  * converged first (the environment as it is), so the transcript shows only the tenant's steps.
- * Skipped until the program builds tenant components, which a `--tenant` rollout selects by.
+ * Then another tenant is added: offboarding must leave nothing pending that the next onboarding's gates refuse.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -36,7 +36,11 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
         original = fs.readFileSync(path.join(sit.projectDir, "Pulumi.sit.yaml"), "utf8");
         added = await run(["add", "--env", "sit", "--id", "quizcraft", "--slot", "3", "--cpu", "256", "--memory", "512"]);
         removed = await run(["remove", "--env", "sit", "--id", "quizcraft", "--confirm", "quizcraft"]);
+        afterRemove = fs.readFileSync(path.join(sit.projectDir, "Pulumi.sit.yaml"), "utf8");
+        next = await run(["add", "--env", "sit", "--id", "newco", "--slot", "4", "--cpu", "256", "--memory", "512"]);
     });
+    let next: Awaited<ReturnType<typeof run>>;
+    let afterRemove: string;
 
     it("add: every step succeeds", () => {
         expect(added.code, textOf(added.io)).to.equal(0);
@@ -52,10 +56,18 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
         expect(removed.code, textOf(removed.io)).to.equal(0);
         const text = textOf(removed.io);
         expect(text.indexOf("archive: succeeded")).to.be.lessThan(text.indexOf("== "));
-        const after = fs.readFileSync(path.join(sit.projectDir, "Pulumi.sit.yaml"), "utf8");
-        expect(after).to.equal(
+        expect(afterRemove).to.equal(
             `${original}  bbws:retiredTenants:\n    - id: quizcraft\n      slot: 3\n      date: "${new Date().toISOString().slice(0, 10)}"\n`,
         );
+    });
+
+    // The review found the retire edit left the assets bucket's lifecycle rule as a pending platform create,
+    // which the next `--tenant` rollout's platform gate refused (exit 3) and nothing ever applied.
+    it("remove applies the media expiry (its media step rolls out the storage phase), and the next add is not refused", () => {
+        const lifecycle = sit.state().deployment.resources.find((r) => r.urn.endsWith("::storage-tenant-assets-lifecycle"));
+        const rules = (lifecycle?.inputs?.rules ?? []) as Array<{ id: string }>;
+        expect(rules.map((r) => r.id)).to.include("expire-retired-tenant-quizcraft");
+        expect(next.code, textOf(next.io)).to.equal(0);
     });
 
     it("leaves nothing of the tenant in the state", () => {
@@ -67,7 +79,8 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
         const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
         expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal([
             ...["config", "rollout", "database", "start", "healthy", "https"].map((s) => `add ${s} succeeded`),
-            ...["archive", "confirm", "files", "retire", "rollout", "database"].map((s) => `remove ${s} succeeded`),
+            ...["archive", "confirm", "files", "retire", "rollout", "media", "database"].map((s) => `remove ${s} succeeded`),
+            ...["config", "rollout", "database", "start", "healthy", "https"].map((s) => `add ${s} succeeded`),
         ]);
     });
 });
