@@ -17,6 +17,10 @@
  * terraform-provider-aws internal/service/elbv2/target_group.go) and updates what names the port or the
  * group. Neither hides a broken alias: a resource not found through its alias is a delete plus a create,
  * never an update or replace.
+ *
+ * A third: offboarding fixes (issue 16's review): each tenant task role may write its own archive
+ * prefix (`archive/<id>/*`, its `policy` updated), and the tenant-assets bucket's lifecycle
+ * configuration always exists, so retiring a tenant is an update of it (one create).
  */
 import { expect } from "chai";
 import { execFileSync, execSync } from "child_process";
@@ -78,6 +82,20 @@ function isHardeningStep(s: Step): boolean {
     return own.length > 0 && own.every((d) => change.diffs.includes(d));
 }
 
+/** A step of the offboarding fixes: the assets bucket's lifecycle configuration created, a tenant task role's policy updated. */
+function isOffboardingStep(s: Step): boolean {
+    if (s.op === "create") return s.type === LIFECYCLE;
+    return s.op === "update" && s.type === ROLE_POLICY && s.urn.endsWith("-task-role-policy") && s.diffs.join() === "policy";
+}
+
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+/** A step of any later change: not the move, counted apart. */
+function isLaterChange(s: Step): boolean {
+    return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s);
+}
+
 /** Outputs without what the later changes changed: the stack output `ecs.customDomains`, and the replaced target groups' ARNs. */
 function withoutLaterChanges(outputs: any): any {
     if (!outputs?.ecs) return outputs;
@@ -106,7 +124,7 @@ interface Proof {
 /** The README's table: per stack, what the preview of this program over the old program's state does. */
 function renderAliasProof(proofs: readonly Proof[]): string {
     const rows = proofs.map((p) => {
-        const count = (op: Step["op"]) => p.steps.filter((s) => s.op === op && !isCustomDomainStep(s) && !isHardeningStep(s)).length;
+        const count = (op: Step["op"]) => p.steps.filter((s) => s.op === op && !isLaterChange(s)).length;
         const domainSteps = p.steps.filter(isCustomDomainStep);
         const aliased = p.steps.filter((s) => s.old && s.old.urn !== s.urn).length;
         const created = [...TENANT_TYPES]
@@ -121,11 +139,13 @@ function renderAliasProof(proofs: readonly Proof[]): string {
                 .map((type) => `${hardening.filter((s) => s.op === op && s.type === type).length} \`${type.split(":").pop()}\``)
                 .join(", ");
         const hardened = `replace ${byType("replace")}; update ${byType("update")}`;
-        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} |`;
+        const offboarding = p.steps.filter(isOffboardingStep);
+        const offboard = `${offboarding.filter((s) => s.op === "create").length} lifecycle create, ${offboarding.filter((s) => s.op === "update").length} task role policy update`;
+        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} |`;
     });
     return [
-        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
     ].join("\n");
 }
@@ -175,18 +195,14 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
             });
             it("creates, updates, replaces and deletes no AWS resource: every one the old program left is `same`", () => {
                 const changed = proof().steps.filter(
-                    (s) =>
-                        s.op !== "same" &&
-                        !(s.op === "create" && TENANT_TYPES.has(s.type)) &&
-                        !isCustomDomainStep(s) &&
-                        !isHardeningStep(s),
+                    (s) => s.op !== "same" && !(s.op === "create" && TENANT_TYPES.has(s.type)) && !isLaterChange(s),
                 );
                 expect(changed.map((s) => `${s.op} ${s.urn}`)).to.deep.equal([]);
-                const explained = proof().steps.filter((s) => s.op !== "create" && (isCustomDomainStep(s) || isHardeningStep(s))).length;
+                const explained = proof().steps.filter((s) => s.op !== "create" && isLaterChange(s)).length;
                 expect(proof().steps.filter((s) => s.op === "same")).to.have.length(proof().before.length - explained);
             });
             it("creates only the per-tenant components, which are components (no provider, no id, no AWS resource)", () => {
-                const creates = proof().steps.filter((s) => s.op === "create" && !isCustomDomainStep(s));
+                const creates = proof().steps.filter((s) => s.op === "create" && !isLaterChange(s));
                 expect(creates).to.not.be.empty;
                 for (const c of creates) {
                     expect(TENANT_TYPES.has(c.type), c.urn).to.equal(true);
@@ -213,7 +229,7 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
                     .preview.split("\n")
                     .filter((l) => l.startsWith(" ~ ") || l.startsWith(" +- ")))
                     expect(
-                        Object.keys(HARDENING_CHANGES).some((type) => line.includes(type.split(":").pop()!)),
+                        [...Object.keys(HARDENING_CHANGES), ROLE_POLICY].some((type) => line.includes(type.split(":").pop()!)),
                         line,
                     ).to.equal(true);
             });
@@ -228,7 +244,7 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
                     if (s.op === "replace") continue;
                     expect(now.id, s.urn).to.equal(was.id);
                     // The later changes' updates change the inputs they name (and what AWS derives from them) and nothing else.
-                    const changed = isCustomDomainStep(s) || isHardeningStep(s) ? s.diffs : [];
+                    const changed = isLaterChange(s) ? s.diffs : [];
                     const kept = (o: any) => withoutLaterChanges({ ...o, ...Object.fromEntries(changed.map((d) => [d, undefined])) });
                     expect(kept(now.outputs), s.urn).to.deep.equal(kept(was.outputs));
                 }
