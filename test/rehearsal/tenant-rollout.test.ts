@@ -11,7 +11,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { PHASES } from "../../src/phases";
 import { DEFAULT_OPTIONS } from "../../automation/synth";
 import { stepOf } from "../../automation/plan-steps";
 import { platformCreates, tenantUrnsByPhase } from "../../automation/tenant-targets";
@@ -19,7 +18,7 @@ import { desiredState, DesiredResource } from "../../automation/rehearsal-engine
 import { stepMetadata } from "../../automation/rehearsal-engine/events";
 import type { StateResource } from "../../automation/rehearsal-engine/state";
 import { computeSteps, Step } from "../../automation/rehearsal-engine/steps";
-import { operations, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+import { RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 const ROOT = "urn:pulumi:sit::bbws-platform::pulumi:pulumi:Stack::bbws-platform-sit";
 const PROVIDER = "urn:pulumi:sit::bbws-platform::pulumi:providers:aws::default_7_48_0";
@@ -121,8 +120,6 @@ describe("rehearsal: --tenant on sit's program, converged, with one more tenant 
     after(() => sit?.dispose());
     let run: RunResult;
     let stateBefore: string;
-    /** Whether the program builds tenant components yet (issue 16, first bullet); until it does, a tenant selects nothing. */
-    let components: boolean;
     let tenantUrns: string[];
 
     before(async () => {
@@ -135,25 +132,15 @@ describe("rehearsal: --tenant on sit's program, converged, with one more tenant 
         stateBefore = JSON.stringify(sit.state().deployment.resources);
         run = await sit.rollout(["--env", "sit", "--tenant", TENANT, ...APPROVALS]);
         const desired = (await desiredState(sit.projectDir, "sit")).resources;
-        const tenantTypes = new Set(PHASES.map((p) => p.tenantType));
-        components = desired.some((r) => tenantTypes.has(r.type));
         const whole = desired.map((r) => ({ urn: r.urn, op: "create" as const, ...(r.parent ? { parent: r.parent } : {}) }));
-        tenantUrns = components ? [...tenantUrnsByPhase(whole, TENANT).values()].flat() : [];
+        tenantUrns = [...tenantUrnsByPhase(whole, TENANT).values()].flat();
     });
 
     it("exits 0", () => {
         expect(run.code, textOf(run.io)).to.equal(0);
     });
 
-    it("(until tenant components exist) selects nothing, says so, and changes nothing", function () {
-        if (components) this.skip();
-        expect(textOf(run.io)).to.include(`nothing to do for ${TENANT} in sit`);
-        expect(operations(run.calls).filter((c) => c.argv[0] === "up")).to.deep.equal([]);
-        expect(JSON.stringify(sit.state().deployment.resources)).to.equal(stateBefore);
-    });
-
-    it("(once tenant components exist) creates exactly the new tenant's resources, and nothing else changes", function () {
-        if (!components) this.skip();
+    it("creates exactly the new tenant's resources, and nothing else changes", function () {
         const before = new Set((JSON.parse(stateBefore) as StateResource[]).map((r) => r.urn));
         const after = sit.state().deployment.resources.map((r) => r.urn);
         expect(after.filter((u) => !before.has(u)).sort()).to.deep.equal([...tenantUrns].sort());
