@@ -731,5 +731,15 @@ export function renderTenantRun(result: TenantRunResult): string {
         .filter((s) => s.plan)
         .map((s) => `${s.step}:\n${s.plan!.map((l) => `    ${l}`).join("\n")}`)
         .join("\n");
-    return `${title}\n${renderTable(["#", "step", "what", "status", "detail"], rows)}${plans ? `\n\nwhat each step would do:\n${plans}` : ""}`;
+    const commit = result.dryRun
+        ? undefined
+        : result.steps
+              .map((s) => s.data?.commit)
+              .filter(Boolean)
+              .at(-1);
+    // The commit is local: until it is pushed, other operators and CI roll out a stack file without this change.
+    const push = commit
+        ? `\n\nthe stack file is committed locally (${commit}): push it (git push) before anyone else rolls out ${result.env}`
+        : "";
+    return `${title}\n${renderTable(["#", "step", "what", "status", "detail"], rows)}${plans ? `\n\nwhat each step would do:\n${plans}` : ""}${push}`;
 }

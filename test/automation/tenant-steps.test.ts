@@ -355,6 +355,14 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         });
     });
 
+    it("says the stack file's commit is local and must be pushed (other operators and CI roll out from the remote); a dry run says nothing of it", async () => {
+        const w = world();
+        expect(renderTenantRun(await w.run(ADD))).to.match(
+            /the stack file is committed locally \(a{40}\): push it \(git push\) before anyone else rolls out sit$/,
+        );
+        expect(renderTenantRun(await w.run(REMOVE, { dryRun: true }))).to.not.include("push it");
+    });
+
     it("--dry-run prints every step and what it would change or delete, and changes and records nothing", async () => {
         const w = world();
         const before = w.stackFile();
