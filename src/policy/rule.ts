@@ -118,5 +118,18 @@ export function containersOf(taskDefinition: ResourceView): any[] | undefined {
 
 export const UNREADABLE_CONTAINERS = "the container definitions cannot be read (secret or not JSON), so they cannot be checked";
 
+/**
+ * A per-container rule's check: `container '<name>' <problem>` for each container `problemOf` finds a
+ * problem in (undefined: none), or `UNREADABLE_CONTAINERS` when the definitions cannot be read.
+ */
+export function containerProblems(taskDefinition: ResourceView, problemOf: (container: any) => string | undefined): string[] {
+    const containers = containersOf(taskDefinition);
+    if (!containers) return [UNREADABLE_CONTAINERS];
+    return containers.flatMap((c) => {
+        const problem = problemOf(c);
+        return problem ? [`container '${c.name}' ${problem}`] : [];
+    });
+}
+
 /** Both names the provider has had for a general purpose bucket. */
 export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"] as const;

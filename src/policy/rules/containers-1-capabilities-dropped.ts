@@ -1,4 +1,4 @@
-import { asList, containersOf, Rule, UNREADABLE_CONTAINERS } from "../rule";
+import { asList, containerProblems, Rule } from "../rule";
 
 /**
  * Why a container keeps Linux capabilities, or undefined: its `linuxParameters.capabilities.drop` does
@@ -28,11 +28,6 @@ export const containers_1: Rule = {
     types: ["aws:ecs/taskDefinition:TaskDefinition"],
     scope: "resource",
     check(task) {
-        const containers = containersOf(task);
-        if (!containers) return [UNREADABLE_CONTAINERS];
-        return containers.flatMap((c) => {
-            const problem = keptCapabilitiesProblem(c);
-            return problem ? [`container '${c.name}' ${problem}`] : [];
-        });
+        return containerProblems(task, keptCapabilitiesProblem);
     },
 };

@@ -1,4 +1,4 @@
-import { containersOf, Rule, UNREADABLE_CONTAINERS } from "../rule";
+import { containerProblems, Rule } from "../rule";
 
 /**
  * Why a container's `user` (`user`, `user:group`, `uid` or `uid:gid`: ECS API reference,
@@ -29,11 +29,6 @@ export const ecs_20: Rule = {
     types: ["aws:ecs/taskDefinition:TaskDefinition"],
     scope: "resource",
     check(task) {
-        const containers = containersOf(task);
-        if (!containers) return [UNREADABLE_CONTAINERS];
-        return containers.flatMap((c) => {
-            const problem = rootUserProblem(c.user);
-            return problem ? [`container '${c.name}' ${problem}`] : [];
-        });
+        return containerProblems(task, (c) => rootUserProblem(c.user));
     },
 };

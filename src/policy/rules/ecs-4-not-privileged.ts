@@ -1,4 +1,4 @@
-import { containersOf, Rule, UNREADABLE_CONTAINERS } from "../rule";
+import { containerProblems, Rule } from "../rule";
 
 export const ecs_4: Rule = {
     name: "ecs-4-not-privileged",
@@ -11,8 +11,6 @@ export const ecs_4: Rule = {
     types: ["aws:ecs/taskDefinition:TaskDefinition"],
     scope: "resource",
     check(task) {
-        const containers = containersOf(task);
-        if (!containers) return [UNREADABLE_CONTAINERS];
-        return containers.filter((c) => c.privileged === true).map((c) => `container '${c.name}' is privileged`);
+        return containerProblems(task, (c) => (c.privileged === true ? "is privileged" : undefined));
     },
 };

@@ -1,4 +1,4 @@
-import { containersOf, Rule, UNREADABLE_CONTAINERS } from "../rule";
+import { containerProblems, Rule } from "../rule";
 
 export const ecs_5: Rule = {
     name: "ecs-5-read-only-root",
@@ -14,10 +14,8 @@ export const ecs_5: Rule = {
     types: ["aws:ecs/taskDefinition:TaskDefinition"],
     scope: "resource",
     check(task) {
-        const containers = containersOf(task);
-        if (!containers) return [UNREADABLE_CONTAINERS];
-        return containers
-            .filter((c) => c.readonlyRootFilesystem !== true)
-            .map((c) => `container '${c.name}' has a writable root filesystem (readonlyRootFilesystem is not true)`);
+        return containerProblems(task, (c) =>
+            c.readonlyRootFilesystem !== true ? "has a writable root filesystem (readonlyRootFilesystem is not true)" : undefined,
+        );
     },
 };
