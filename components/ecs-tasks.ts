@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import { ImageKind, WP_CONTENT_PATH } from "../src/images";
+import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WP_CONTENT_PATH } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { serviceAssumeRolePolicy } from "./shared";
 import type { PolicyDocument } from "./ecs-policies";
@@ -245,6 +245,15 @@ export function scratchVolumes(scratch: readonly ScratchPath[]): { name: string 
 
 /** Size of every one-off task (platform and tenant): enough for mysqldump and wp-cli on a large site. */
 export const MIGRATION_TASK_SIZE = { cpu: 1024, memory: 2048 } as const;
+
+/** What every one-off task definition (platform and tenant) shares: Fargate, awsvpc, its size and platform. */
+export const ONE_OFF_TASK_SHAPE = {
+    networkMode: "awsvpc",
+    requiresCompatibilities: ["FARGATE"],
+    cpu: String(MIGRATION_TASK_SIZE.cpu),
+    memory: String(MIGRATION_TASK_SIZE.memory),
+    runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
+};
 
 /** The container of every one-off task, the one `npm run task` overrides (`command`, environment). */
 export const ONE_OFF_CONTAINER_NAME = "migration";

@@ -7,7 +7,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { PLATFORM_TASK_POSIX_ID } from "../src/config";
-import { MIGRATION_TASK_ARCHITECTURE } from "../src/images";
 import { tenantDbSecretName } from "./data";
 import { bbwsName } from "./shared";
 import { executionRolePolicy, platformTaskPolicy, tenantDbSecretsArnPattern } from "./ecs-policies";
@@ -23,7 +22,7 @@ import {
     hardenedContainer,
     LoadBalancer,
     MIGRATION_SCRATCH_PATHS,
-    MIGRATION_TASK_SIZE,
+    ONE_OFF_TASK_SHAPE,
     OneOffTask,
     OneOffTasks,
     ONE_OFF_CONTAINER_NAME,
@@ -257,11 +256,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             `${name}-migration-task`,
             {
                 family: bbwsName(env, "migration"),
-                networkMode: "awsvpc",
-                requiresCompatibilities: ["FARGATE"],
-                cpu: String(MIGRATION_TASK_SIZE.cpu),
-                memory: String(MIGRATION_TASK_SIZE.memory),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
+                ...ONE_OFF_TASK_SHAPE,
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
                 volumes: scratchVolumes(MIGRATION_SCRATCH_PATHS),

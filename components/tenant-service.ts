@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { TenantConfig } from "../src/config";
-import { MIGRATION_TASK_ARCHITECTURE } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { bbwsName, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
@@ -27,7 +26,7 @@ import {
     hardenedContainer,
     LoadBalancer,
     MIGRATION_SCRATCH_PATHS,
-    MIGRATION_TASK_SIZE,
+    ONE_OFF_TASK_SHAPE,
     MYSQL_CLIENT_TLS_ENV,
     OneOffTask,
     ONE_OFF_CONTAINER_NAME,
@@ -335,11 +334,7 @@ export class TenantService extends TenantComponent {
             `${tn}-migration`,
             {
                 family: bbwsName(env, `migration-${id}`),
-                networkMode: "awsvpc",
-                requiresCompatibilities: ["FARGATE"],
-                cpu: String(MIGRATION_TASK_SIZE.cpu),
-                memory: String(MIGRATION_TASK_SIZE.memory),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: MIGRATION_TASK_ARCHITECTURE },
+                ...ONE_OFF_TASK_SHAPE,
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
                 volumes: [wpContentVolume, ...scratchVolumes(MIGRATION_SCRATCH_PATHS)],
