@@ -5,57 +5,20 @@
  * signal-exit handler does to a process that receives a signal.
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { LedgerRecord } from "../../automation/ledger";
-import { readArgvLog, writeScenario } from "../../automation/rehearsal-engine/scenario";
+import { readArgvLog } from "../../automation/rehearsal-engine/scenario";
 import { memoryIo } from "../../automation/io";
-import { PROJECT_DIR, readJsonLines, RunResult, Stage, stage, textOf } from "../support/rehearsal";
+import { Interrupted, interruptRehearsal, readJsonLines, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 /** The resource being created when the signal arrives, by its progress line. */
 const SLOW = { resource: "network-flow-logs-role", line: "creating bbws-vpc-flow-logs-dev", ms: 4000 };
 
-interface Interrupted {
-    readonly code: number | null;
-    readonly signal: NodeJS.Signals | null;
-    readonly stderr: string;
-    /** The rehearsal's folder, from the banner. */
-    readonly dir: string;
-    /** From the first signal to the driver's exit. */
-    readonly ms: number;
-}
-
-/**
- * Starts the CLI, makes the flow-log role slow as soon as the banner names the rehearsal's folder
- * (the engine reads its scenario on every call), and sends `signals` once that role is being created,
- * `gapMs` apart. `group`: as a terminal delivers Ctrl-C, to the whole process group (the CLI in a group
- * of its own, `pulumi` in it too), with stdin not a terminal (`< /dev/null`, `docker run -t` without `-i`).
- */
-function interrupt(signals: NodeJS.Signals[], gapMs: number, { group = false } = {}): Promise<Interrupted> {
-    const child: ChildProcess = spawn(
-        process.execPath,
-        ["-r", "sucrase/register/ts", "automation/rollout-cli.ts", "--env", "dev", "--phase", "network", "--yes", "--rehearse"],
-        { cwd: PROJECT_DIR, stdio: [group ? "ignore" : "pipe", "pipe", "pipe"], detached: group },
-    );
-    const send = (signal: NodeJS.Signals) => (group ? process.kill(-child.pid!, signal) : child.kill(signal));
-    let stderr = "";
-    let dir = "";
-    let sentAt = 0;
-    child.stdout!.resume();
-    child.stderr!.on("data", (chunk) => {
-        stderr += chunk;
-        if (!dir && /the temporary folder (\S+), not/.test(stderr)) {
-            dir = /the temporary folder (\S+), not/.exec(stderr)![1];
-            const engineHome = path.join(dir, "engine");
-            writeScenario(engineHome, { backendUrl: `rehearsal://${engineHome}`, slow: { resource: SLOW.resource, ms: SLOW.ms } });
-        }
-        if (!sentAt && stderr.includes(SLOW.line)) {
-            sentAt = Date.now();
-            signals.forEach((signal, i) => setTimeout(() => send(signal), i * gapMs));
-        }
-    });
-    return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr, dir, ms: Date.now() - sentAt })));
+/** Signals to the rollout CLI, as `interruptRehearsal` sends them (test/support/rehearsal.ts). */
+function interrupt(signals: NodeJS.Signals[], gapMs: number, options: { group?: boolean } = {}): Promise<Interrupted> {
+    const argv = ["automation/rollout-cli.ts", "--env", "dev", "--phase", "network", "--yes", "--rehearse"];
+    return interruptRehearsal(argv, SLOW, signals, gapMs, options);
 }
 
 function ledgerOf(dir: string): LedgerRecord[] {

@@ -5,12 +5,10 @@
  * `cancelled`, no later step starts, and the exit is 130 (128 + SIGINT, as a shell reports it).
  */
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { TenantStepRecord } from "../../automation/ledger";
-import { writeScenario } from "../../automation/rehearsal-engine/scenario";
-import { PROJECT_DIR, readJsonLines } from "../support/rehearsal";
+import { interruptRehearsal, readJsonLines } from "../support/rehearsal";
 
 const SLOW = { resource: "network-flow-logs-role", line: "creating bbws-vpc-flow-logs-sit", ms: 4000 };
 
@@ -21,32 +19,27 @@ describe("rehearsal: a real Ctrl-C (SIGINT) to npm run tenant -- add during its 
     let dir = "";
 
     before(async () => {
-        const child = spawn(
-            process.execPath,
-            [
-                "-r",
-                "sucrase/register/ts",
-                "automation/tenant-cli.ts",
-                ...["add", "--env", "sit", "--id", "quizcraft", "--slot", "3", "--cpu", "256", "--memory", "512"],
-                ...["--rehearse", "--yes", "--approve", "tech-lead:alice", "--approve", "dba:bob"],
-            ],
-            { cwd: PROJECT_DIR, stdio: ["pipe", "pipe", "pipe"] },
+        const argv = [
+            "automation/tenant-cli.ts",
+            "add",
+            "--env",
+            "sit",
+            "--id",
+            "quizcraft",
+            "--slot",
+            "3",
+            "--cpu",
+            "256",
+            "--memory",
+            "512",
+        ];
+        const run = await interruptRehearsal(
+            [...argv, "--rehearse", "--yes", "--approve", "tech-lead:alice", "--approve", "dba:bob"],
+            SLOW,
+            ["SIGINT"],
+            0,
         );
-        let sent = false;
-        child.stdout!.resume();
-        child.stderr!.on("data", (chunk) => {
-            stderr += chunk;
-            if (!dir && /the temporary folder (\S+), not/.test(stderr)) {
-                dir = /the temporary folder (\S+), not/.exec(stderr)![1];
-                const engineHome = path.join(dir, "engine");
-                writeScenario(engineHome, { backendUrl: `rehearsal://${engineHome}`, slow: { resource: SLOW.resource, ms: SLOW.ms } });
-            }
-            if (!sent && stderr.includes(SLOW.line)) {
-                sent = true;
-                child.kill("SIGINT");
-            }
-        });
-        code = await new Promise((resolve) => child.on("exit", (c) => resolve(c)));
+        ({ code, stderr, dir } = run);
     });
     after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
  * `LocalWorkspace` adapter over the scripted engine), plus what a test needs to look inside: the
  * argv the SDK issued, the engine's state, the ledger, and a converged state to start from.
  */
-import { execFileSync } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -121,4 +121,53 @@ export function readJsonLines(file: string): any[] {
               .filter(Boolean)
               .map((l) => JSON.parse(l))
         : [];
+}
+
+/** How a rehearsing CLI that was sent signals ended (see `interruptRehearsal`). */
+export interface Interrupted {
+    readonly code: number | null;
+    readonly signal: NodeJS.Signals | null;
+    readonly stderr: string;
+    /** The rehearsal's folder, from the banner. */
+    readonly dir: string;
+    /** From the first signal to the driver's exit. */
+    readonly ms: number;
+}
+
+/**
+ * Starts a rehearsing CLI (`argv`: its script and arguments, under sucrase), makes `slow.resource` slow as soon as the banner names the rehearsal's folder
+ * (the engine reads its scenario on every call), and sends `signals` once `slow.line` is printed (the
+ * resource is being created), `gapMs` apart. `group`: as a terminal delivers Ctrl-C, to the whole process group (the CLI in a group
+ * of its own, `pulumi` in it too), with stdin not a terminal (`< /dev/null`, `docker run -t` without `-i`).
+ */
+export function interruptRehearsal(
+    argv: readonly string[],
+    slow: { readonly resource: string; readonly line: string; readonly ms: number },
+    signals: readonly NodeJS.Signals[],
+    gapMs: number,
+    { group = false } = {},
+): Promise<Interrupted> {
+    const child: ChildProcess = spawn(process.execPath, ["-r", "sucrase/register/ts", ...argv], {
+        cwd: PROJECT_DIR,
+        stdio: [group ? "ignore" : "pipe", "pipe", "pipe"],
+        detached: group,
+    });
+    const send = (signal: NodeJS.Signals) => (group ? process.kill(-child.pid!, signal) : child.kill(signal));
+    let stderr = "";
+    let dir = "";
+    let sentAt = 0;
+    child.stdout!.resume();
+    child.stderr!.on("data", (chunk) => {
+        stderr += chunk;
+        if (!dir && /the temporary folder (\S+), not/.test(stderr)) {
+            dir = /the temporary folder (\S+), not/.exec(stderr)![1];
+            const engineHome = path.join(dir, "engine");
+            writeScenario(engineHome, { backendUrl: `rehearsal://${engineHome}`, slow: { resource: slow.resource, ms: slow.ms } });
+        }
+        if (!sentAt && stderr.includes(slow.line)) {
+            sentAt = Date.now();
+            signals.forEach((signal, i) => setTimeout(() => send(signal), i * gapMs));
+        }
+    });
+    return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr, dir, ms: Date.now() - sentAt })));
 }
