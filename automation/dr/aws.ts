@@ -30,7 +30,10 @@ const SDK = { maxAttempts: 8, retryMode: "adaptive" } as const;
 
 /** `name.` and `dualstack.name.` (an alias target's form) → `name`, lower case. */
 export function normalizeDnsName(name: string): string {
-    return name.toLowerCase().replace(/\.$/, "").replace(/^dualstack\./, "");
+    return name
+        .toLowerCase()
+        .replace(/\.$/, "")
+        .replace(/^dualstack\./, "");
 }
 
 /** The region whose load balancer a failover record points at (by its alias target), or undefined. */
@@ -48,7 +51,9 @@ async function failoverRecords(route53: Route53Client, target: DnsTarget): Promi
             new ListResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, StartRecordName: name, MaxItems: 10 }),
         );
         found.push(
-            ...(answer.ResourceRecordSets ?? []).filter((r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover !== undefined),
+            ...(answer.ResourceRecordSets ?? []).filter(
+                (r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover !== undefined,
+            ),
         );
     }
     return found;
@@ -150,10 +155,17 @@ export function awsDrPort(): DrPort {
             };
         },
         async switchover(region, globalClusterIdentifier, targetArn) {
-            await rds(region).send(new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, TargetDbClusterIdentifier: targetArn }));
+            await rds(region).send(
+                new SwitchoverGlobalClusterCommand({
+                    GlobalClusterIdentifier: globalClusterIdentifier,
+                    TargetDbClusterIdentifier: targetArn,
+                }),
+            );
         },
         async detach(region, globalClusterIdentifier, clusterArn) {
-            await rds(region).send(new RemoveFromGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, DbClusterIdentifier: clusterArn }));
+            await rds(region).send(
+                new RemoveFromGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, DbClusterIdentifier: clusterArn }),
+            );
         },
         async deleteEfsReplication(region, sourceFileSystemId, localOnly) {
             await efs(region).send(
@@ -191,7 +203,9 @@ export function awsDrPort(): DrPort {
             const records = await failoverRecords(route53(), target);
             const primaryRegionOf = Object.fromEntries(
                 target.recordNames.map((name) => {
-                    const primary = records.find((r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover === "PRIMARY");
+                    const primary = records.find(
+                        (r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover === "PRIMARY",
+                    );
                     return [name, primary ? regionOfRecord(primary, target.loadBalancers) : undefined];
                 }),
             );
@@ -205,7 +219,10 @@ export function awsDrPort(): DrPort {
             const records = await failoverRecords(route53(), target);
             const changes = records.map((r) => ({
                 Action: "UPSERT" as const,
-                ResourceRecordSet: { ...r, Failover: regionOfRecord(r, target.loadBalancers) === region ? ("PRIMARY" as const) : ("SECONDARY" as const) },
+                ResourceRecordSet: {
+                    ...r,
+                    Failover: regionOfRecord(r, target.loadBalancers) === region ? ("PRIMARY" as const) : ("SECONDARY" as const),
+                },
             }));
             // One batch: Route 53 applies all of its changes or none (ChangeResourceRecordSets).
             await route53().send(

@@ -95,7 +95,9 @@ export function readDrOutputs(outputs: Readonly<Record<string, unknown>>, env: s
     const ok = <T>(r: { success: boolean; data?: T }) => r.data as T;
     const ecs = ok<z.infer<typeof ECS_DR>>(parts.ecs);
     const primary = ok<z.infer<typeof PRIMARY>>(parts.primary);
-    const missing = Object.keys(primary.ecs.serviceNames).filter((t) => ecs.serviceNames[t] === undefined || ecs.targetGroupArns[t] === undefined);
+    const missing = Object.keys(primary.ecs.serviceNames).filter(
+        (t) => ecs.serviceNames[t] === undefined || ecs.targetGroupArns[t] === undefined,
+    );
     if (missing.length > 0) {
         throw new UsageError(
             "no-dr-outputs",

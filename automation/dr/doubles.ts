@@ -92,10 +92,29 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
     return {
         now,
         down: [],
-        globalCluster: { id: standby.globalClusterIdentifier, busyUntil: 0, writerArn: primaryArn, memberArns: [primaryArn, standby.standbyClusterArn] },
+        globalCluster: {
+            id: standby.globalClusterIdentifier,
+            busyUntil: 0,
+            writerArn: primaryArn,
+            memberArns: [primaryArn, standby.standbyClusterArn],
+        },
         clusters: [
-            { id: standby.primaryClusterIdentifier, region: primaryRegion, arn: primaryArn, readyAt: 0, globalId: standby.globalClusterIdentifier, writable: true },
-            { id: standby.standbyClusterIdentifier, region: standby.region, arn: standby.standbyClusterArn, readyAt: 0, globalId: standby.globalClusterIdentifier, writable: false },
+            {
+                id: standby.primaryClusterIdentifier,
+                region: primaryRegion,
+                arn: primaryArn,
+                readyAt: 0,
+                globalId: standby.globalClusterIdentifier,
+                writable: true,
+            },
+            {
+                id: standby.standbyClusterIdentifier,
+                region: standby.region,
+                arn: standby.standbyClusterArn,
+                readyAt: 0,
+                globalId: standby.globalClusterIdentifier,
+                writable: false,
+            },
         ],
         lagMs: 850,
         efs: [
@@ -109,7 +128,12 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
             },
         ],
         services: [
-            ...services(primaryRegion, outputs.primary.ecs.clusterName, outputs.primary.ecs.serviceNames, (t) => outputs.ecs.desiredCounts[t] ?? 1),
+            ...services(
+                primaryRegion,
+                outputs.primary.ecs.clusterName,
+                outputs.primary.ecs.serviceNames,
+                (t) => outputs.ecs.desiredCounts[t] ?? 1,
+            ),
             ...services(outputs.ecs.region, outputs.ecs.clusterName, outputs.ecs.serviceNames, () => 0),
         ],
         records: { names: [...outputs.ecs.recordNames], primaryRegion, changedAt: 0, previous: primaryRegion },
@@ -146,7 +170,8 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
         w.calls.push({ at: new Date(w.now).toISOString(), region, call: name, detail });
         const fail = w.failures.findIndex((f) => f.call === name && (f.region === undefined || f.region === region));
         try {
-            if (w.down.includes(region)) throw awsError("TimeoutError", `connect ETIMEDOUT ${name.toLowerCase()}.${region}.amazonaws.com:443`, 0);
+            if (w.down.includes(region))
+                throw awsError("TimeoutError", `connect ETIMEDOUT ${name.toLowerCase()}.${region}.amazonaws.com:443`, 0);
             if (fail >= 0) {
                 const [f] = w.failures.splice(fail, 1);
                 throw awsError(f.name, f.message, 403);
@@ -165,7 +190,8 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
         return syncs >= 1 ? e.createdAt + syncs * e.everyMs : undefined;
     };
     const running = (w: DrWorld, s: ServiceState) => (w.now - s.changedAt >= SCRIPTED_MS.taskStart ? s.desired : s.before);
-    const service = (w: DrWorld, region: string, cluster: string, name: string) => w.services.find((s) => s.region === region && s.cluster === cluster && s.name === name);
+    const service = (w: DrWorld, region: string, cluster: string, name: string) =>
+        w.services.find((s) => s.region === region && s.cluster === cluster && s.name === name);
 
     const port = {
         world: load,
@@ -191,7 +217,13 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 if (!c) return undefined;
                 const ready = w.now >= c.readyAt;
                 // A detach shows the cluster standalone only once the promotion is done.
-                return { identifier: c.id, arn: c.arn, status: ready ? "available" : "modifying", globalClusterIdentifier: ready ? c.globalId : w.globalCluster?.id, writable: ready && !c.globalId };
+                return {
+                    identifier: c.id,
+                    arn: c.arn,
+                    status: ready ? "available" : "modifying",
+                    globalClusterIdentifier: ready ? c.globalId : w.globalCluster?.id,
+                    writable: ready && !c.globalId,
+                };
             }),
         replicaLagMs: (region: string, id: string) =>
             call(region, "GetMetricData", `AuroraGlobalDBReplicationLag DBClusterIdentifier=${id}`, (w) => {
@@ -201,29 +233,50 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             }),
         efsReplication: (region: string, fileSystemId: string) =>
             call(region, "DescribeReplicationConfigurations", fileSystemId, (w): EfsReplicationView | undefined => {
-                const e = w.efs.find((x) => (x.source === fileSystemId && x.sourceRegion === region) || (x.destination === fileSystemId && x.destinationRegion === region));
+                const e = w.efs.find(
+                    (x) =>
+                        (x.source === fileSystemId && x.sourceRegion === region) ||
+                        (x.destination === fileSystemId && x.destinationRegion === region),
+                );
                 if (!e) return undefined;
                 const last = lastSync(w, e);
-                return { status: "ENABLED", destinationFileSystemId: e.destination, destinationRegion: e.destinationRegion, lastReplicated: last === undefined ? undefined : new Date(last) };
+                return {
+                    status: "ENABLED",
+                    destinationFileSystemId: e.destination,
+                    destinationRegion: e.destinationRegion,
+                    lastReplicated: last === undefined ? undefined : new Date(last),
+                };
             }),
         switchover: (region: string, id: string, targetArn: string) =>
             call(region, "SwitchoverGlobalCluster", `${id} → ${targetArn}`, (w) => {
                 const gc = w.globalCluster;
-                if (!targetArn.startsWith("arn:")) throw awsError("InvalidParameterValue", "TargetDbClusterIdentifier must be the cluster's ARN");
+                if (!targetArn.startsWith("arn:"))
+                    throw awsError("InvalidParameterValue", "TargetDbClusterIdentifier must be the cluster's ARN");
                 if (!gc || gc.id !== id) throw awsError("GlobalClusterNotFoundFault", `global cluster ${id} not found`, 404);
-                if (!gc.memberArns.includes(targetArn)) throw awsError("DBClusterNotFoundFault", `${targetArn} is not a member of ${id}`, 404);
+                if (!gc.memberArns.includes(targetArn))
+                    throw awsError("DBClusterNotFoundFault", `${targetArn} is not a member of ${id}`, 404);
                 if (w.now < gc.busyUntil) throw awsError("InvalidGlobalClusterStateFault", `${id} is switching over`);
-                if (w.down.includes(regionOfArn(gc.writerArn))) throw awsError("InvalidGlobalClusterStateFault", `the writer's region ${regionOfArn(gc.writerArn)} does not answer: a switchover needs it`);
+                if (w.down.includes(regionOfArn(gc.writerArn)))
+                    throw awsError(
+                        "InvalidGlobalClusterStateFault",
+                        `the writer's region ${regionOfArn(gc.writerArn)} does not answer: a switchover needs it`,
+                    );
                 for (const c of w.clusters) if (gc.memberArns.includes(c.arn)) c.writable = c.arn === targetArn;
                 gc.writerArn = targetArn;
                 gc.busyUntil = w.now + SCRIPTED_MS.switchover;
             }),
         detach: (region: string, id: string, clusterArn: string) =>
             call(region, "RemoveFromGlobalCluster", `${id} ${clusterArn}`, (w) => {
-                if (!clusterArn.startsWith("arn:")) throw awsError("InvalidParameterValue", "DbClusterIdentifier must be the cluster's ARN");
+                if (!clusterArn.startsWith("arn:"))
+                    throw awsError("InvalidParameterValue", "DbClusterIdentifier must be the cluster's ARN");
                 const c = w.clusters.find((x) => x.arn === clusterArn);
-                if (!c || !w.globalCluster || w.globalCluster.id !== id || c.globalId !== id) throw awsError("DBClusterNotFoundFault", `${clusterArn} is not a member of ${id}`, 404);
-                if (regionOfArn(clusterArn) !== region) throw awsError("InvalidParameterValue", `send RemoveFromGlobalCluster to the cluster's own region ${regionOfArn(clusterArn)}, not ${region}`);
+                if (!c || !w.globalCluster || w.globalCluster.id !== id || c.globalId !== id)
+                    throw awsError("DBClusterNotFoundFault", `${clusterArn} is not a member of ${id}`, 404);
+                if (regionOfArn(clusterArn) !== region)
+                    throw awsError(
+                        "InvalidParameterValue",
+                        `send RemoveFromGlobalCluster to the cluster's own region ${regionOfArn(clusterArn)}, not ${region}`,
+                    );
                 c.globalId = undefined;
                 c.writable = true;
                 c.readyAt = w.now + SCRIPTED_MS.detach;
@@ -234,7 +287,8 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 const e = w.efs.find((x) => x.source === source);
                 if (!e) throw awsError("ReplicationNotFound", `no replication of ${source}`, 404);
                 const other = region === e.sourceRegion ? e.destinationRegion : e.sourceRegion;
-                if (!localOnly && w.down.includes(other)) throw awsError("InternalServerError", `cannot reach ${other} to delete its side: use LOCAL_CONFIGURATION_ONLY`, 500);
+                if (!localOnly && w.down.includes(other))
+                    throw awsError("InternalServerError", `cannot reach ${other} to delete its side: use LOCAL_CONFIGURATION_ONLY`, 500);
                 w.efs = w.efs.filter((x) => x !== e);
                 w.now += SCRIPTED_MS.efsDelete;
             }),
@@ -247,7 +301,8 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             ),
         scale: (region: string, cluster: string, name: string, desired: number) =>
             call(region, "UpdateService", `${cluster}/${name} desiredCount ${desired}`, (w) => {
-                if (!w.services.some((s) => s.region === region && s.cluster === cluster)) throw awsError("ClusterNotFoundException", `cluster ${cluster} not found in ${region}`);
+                if (!w.services.some((s) => s.region === region && s.cluster === cluster))
+                    throw awsError("ClusterNotFoundException", `cluster ${cluster} not found in ${region}`);
                 const s = service(w, region, cluster, name);
                 if (!s) throw awsError("ServiceNotFoundException", `service ${name} not found in ${cluster}`);
                 if (s.desired === desired) return;
@@ -258,10 +313,12 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
         targetHealth: (region: string, targetGroupArn: string) =>
             call(region, "DescribeTargetHealth", targetGroupArn, (w): TargetHealthView => {
                 const tg = w.targetGroups[targetGroupArn];
-                if (!tg || tg.region !== region) throw awsError("TargetGroupNotFound", `target group ${targetGroupArn} not found in ${region}`);
+                if (!tg || tg.region !== region)
+                    throw awsError("TargetGroupNotFound", `target group ${targetGroupArn} not found in ${region}`);
                 const s = service(w, tg.region, tg.cluster, tg.name)!;
                 const total = running(w, s);
-                const healthy = w.now - s.changedAt >= SCRIPTED_MS.taskStart + SCRIPTED_MS.targetHealthy ? total : s.changedAt === 0 ? total : 0;
+                const healthy =
+                    w.now - s.changedAt >= SCRIPTED_MS.taskStart + SCRIPTED_MS.targetHealthy ? total : s.changedAt === 0 ? total : 0;
                 return { healthy, total };
             }),
         dns: (target: DnsTarget) =>
@@ -269,7 +326,9 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 const visible = w.now - w.records.changedAt >= SCRIPTED_MS.dnsChange ? w.records.primaryRegion : w.records.previous;
                 const primaryRegion = Object.keys(target.loadBalancers)[0];
                 return {
-                    primaryRegionOf: Object.fromEntries(target.recordNames.map((n) => [n, w.records.names.includes(n) ? visible : undefined])),
+                    primaryRegionOf: Object.fromEntries(
+                        target.recordNames.map((n) => [n, w.records.names.includes(n) ? visible : undefined]),
+                    ),
                     primaryHealthy: !w.down.includes(primaryRegion),
                 };
             }),

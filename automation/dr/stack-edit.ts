@@ -18,7 +18,11 @@ export function setDrState(text: string, state: DrState): string {
     return edit(text, (doc) => {
         const dr = doc.getIn(["config", "bbws:dr"], true);
         if (!isMap(dr)) {
-            throw new UsageError("no-dr", "bbws:dr is not a map in the stack file: there is no DR state to record", "configure bbws:dr first");
+            throw new UsageError(
+                "no-dr",
+                "bbws:dr is not a map in the stack file: there is no DR state to record",
+                "configure bbws:dr first",
+            );
         }
         if (dr.get("serving") !== state.serving) dr.set("serving", state.serving);
         if (dr.get("globalDatabase") !== state.globalDatabase) dr.set("globalDatabase", state.globalDatabase);

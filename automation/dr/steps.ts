@@ -158,7 +158,12 @@ async function send(ctx: StepContext, what: string, call: () => Promise<void>): 
 }
 
 /** Polls `probe` until it says done, printing what it sees when that changes; `DrStepError` `timed-out` after `timeoutMs`. */
-async function waitFor(ctx: StepContext, what: string, timeoutMs: number, probe: () => Promise<{ done: boolean; seen: string }>): Promise<string> {
+async function waitFor(
+    ctx: StepContext,
+    what: string,
+    timeoutMs: number,
+    probe: () => Promise<{ done: boolean; seen: string }>,
+): Promise<string> {
     const { port, io } = ctx.deps;
     const deadline = port.now() + timeoutMs;
     let last = "";
@@ -213,17 +218,25 @@ const CHECK: Step = {
         }
         const lag = await port.replicaLagMs(ctx.to.region, ctx.to.clusterIdentifier);
         if (lag !== undefined && lag > ctx.dr.replication.rpoMinutes * 60_000) {
-            problems.push(`the replica lags ${minutes(lag)}, over the ${ctx.dr.replication.rpoMinutes} min RPO: a switchover would wait for it`);
+            problems.push(
+                `the replica lags ${minutes(lag)}, over the ${ctx.dr.replication.rpoMinutes} min RPO: a switchover would wait for it`,
+            );
         }
         const efs = await port.efsReplication(ctx.from.region, ctx.from.fileSystemId);
         if (!efs || efs.status !== "ENABLED" || efs.destinationFileSystemId !== ctx.to.fileSystemId) {
-            problems.push(`EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId} is ${efs ? `${efs.status} to ${efs.destinationFileSystemId}` : "absent"}`);
+            problems.push(
+                `EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId} is ${efs ? `${efs.status} to ${efs.destinationFileSystemId}` : "absent"}`,
+            );
         }
         const services = await port.services(ctx.to.region, ctx.to.ecsCluster, Object.values(ctx.to.serviceNames));
         const missing = Object.values(ctx.to.serviceNames).filter((n) => !services.some((s) => s.name === n && s.status === "ACTIVE"));
         if (missing.length > 0) problems.push(`services not active in ${ctx.to.region}: ${missing.join(", ")}`);
         if (problems.length > 0) {
-            throw new DrStepError("not-ready", `${ctx.to.region} is not ready to take over: ${problems.join("; ")}`, "fix what is listed, or fail over if the primary is down");
+            throw new DrStepError(
+                "not-ready",
+                `${ctx.to.region} is not ready to take over: ${problems.join("; ")}`,
+                "fix what is listed, or fail over if the primary is down",
+            );
         }
         return {
             targetArn,
@@ -249,7 +262,9 @@ const ASSESS: Step = {
         const efs = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
         const view = await port.dns(ctx.dns);
         if (view.primaryHealthy) {
-            io.err(`  warning: Route 53 still finds ${ctx.from.region} healthy: if it can write, a switchover loses nothing (npm run dr -- switchover)`);
+            io.err(
+                `  warning: Route 53 still finds ${ctx.from.region} healthy: if it can write, a switchover loses nothing (npm run dr -- switchover)`,
+            );
         }
         const data: Record<string, string> = {
             auroraLagMs: lag === undefined ? "no datapoint" : String(lag),
@@ -283,7 +298,10 @@ const SWITCHOVER_DATABASE: Step = {
         await waitFor(ctx, "global database", ctx.timeouts.databaseMs, async () => {
             const gc = await port.globalCluster(ctx.to.region, gcId);
             const writer = gc?.members.find((m) => m.isWriter)?.clusterArn;
-            return { done: gc?.status === "available" && writer === targetArn, seen: `${gc?.status ?? "absent"}, writer ${writer ?? "none"}` };
+            return {
+                done: gc?.status === "available" && writer === targetArn,
+                seen: `${gc?.status ?? "absent"}, writer ${writer ?? "none"}`,
+            };
         });
         return { writer: targetArn };
     },
@@ -310,7 +328,10 @@ const FAILOVER_DATABASE: Step = {
         await waitFor(ctx, "standby cluster", ctx.timeouts.databaseMs, async () => {
             const c = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
             const member = c?.globalClusterIdentifier ? `member of ${c.globalClusterIdentifier}` : "standalone";
-            return { done: c?.status === "available" && !c.globalClusterIdentifier && c.writable, seen: `${c?.status ?? "absent"}, ${member}` };
+            return {
+                done: c?.status === "available" && !c.globalClusterIdentifier && c.writable,
+                seen: `${c?.status ?? "absent"}, ${member}`,
+            };
         });
         return { promoted: arn };
     },
@@ -323,7 +344,8 @@ const SCALE: Step = {
     phases: ["ecs"],
     plan: (ctx) =>
         tenants(ctx).map(
-            (t) => `ECS UpdateService in ${ctx.to.region}: ${ctx.to.ecsCluster}/${ctx.to.serviceNames[t]} desiredCount ${ctx.deps.outputs.ecs.desiredCounts[t]}`,
+            (t) =>
+                `ECS UpdateService in ${ctx.to.region}: ${ctx.to.ecsCluster}/${ctx.to.serviceNames[t]} desiredCount ${ctx.deps.outputs.ecs.desiredCounts[t]}`,
         ),
     run: async (ctx) => {
         for (const t of tenants(ctx)) {
@@ -370,12 +392,17 @@ const DNS: Step = {
         const { port } = ctx.deps;
         const current = await port.dns(ctx.dns);
         if (!ctx.dns.recordNames.every((n) => current.primaryRegionOf[n] === ctx.to.region)) {
-            await send(ctx, `ChangeResourceRecordSets ${ctx.dns.hostedZoneId}: PRIMARY ${ctx.to.region}`, () => port.makePrimary(ctx.dns, ctx.to.region));
+            await send(ctx, `ChangeResourceRecordSets ${ctx.dns.hostedZoneId}: PRIMARY ${ctx.to.region}`, () =>
+                port.makePrimary(ctx.dns, ctx.to.region),
+            );
         }
         await waitFor(ctx, "failover records", ctx.timeouts.healthyMs, async () => {
             const view = await port.dns(ctx.dns);
             const moved = ctx.dns.recordNames.filter((n) => view.primaryRegionOf[n] === ctx.to.region).length;
-            return { done: moved === ctx.dns.recordNames.length, seen: `${moved}/${ctx.dns.recordNames.length} record(s) PRIMARY in ${ctx.to.region}` };
+            return {
+                done: moved === ctx.dns.recordNames.length,
+                seen: `${moved}/${ctx.dns.recordNames.length} record(s) PRIMARY in ${ctx.to.region}`,
+            };
         });
         return { serving: ctx.to.region };
     },
@@ -385,7 +412,10 @@ const DRAIN: Step = {
     id: "drain",
     title: "scale the region left behind to zero tasks",
     phases: ["ecs"],
-    plan: (ctx) => tenants(ctx).map((t) => `ECS UpdateService in ${ctx.from.region}: ${ctx.from.ecsCluster}/${ctx.from.serviceNames[t]} desiredCount 0`),
+    plan: (ctx) =>
+        tenants(ctx).map(
+            (t) => `ECS UpdateService in ${ctx.from.region}: ${ctx.from.ecsCluster}/${ctx.from.serviceNames[t]} desiredCount 0`,
+        ),
     run: async (ctx) => {
         for (const t of tenants(ctx)) {
             await send(ctx, `UpdateService ${ctx.from.serviceNames[t]} desiredCount 0`, () =>
@@ -419,7 +449,9 @@ const PLANNED_FILES: Step = {
                 const last = r?.lastReplicated?.getTime();
                 return { done: last !== undefined && last >= after, seen: `last sync ${r?.lastReplicated?.toISOString() ?? "never"}` };
             });
-            await send(ctx, `DeleteReplicationConfiguration ${ctx.from.fileSystemId}`, () => port.deleteEfsReplication(ctx.to.region, ctx.from.fileSystemId, false));
+            await send(ctx, `DeleteReplicationConfiguration ${ctx.from.fileSystemId}`, () =>
+                port.deleteEfsReplication(ctx.to.region, ctx.from.fileSystemId, false),
+            );
         }
         return { writableFileSystem: ctx.to.fileSystemId };
     },
@@ -430,7 +462,9 @@ const FAILOVER_FILES: Step = {
     id: "files",
     title: "make the standby's file system writable (its last sync is what it has)",
     phases: ["storage"],
-    plan: (ctx) => [`EFS DeleteReplicationConfiguration in ${ctx.to.region}: source ${ctx.from.fileSystemId}, DeletionMode LOCAL_CONFIGURATION_ONLY`],
+    plan: (ctx) => [
+        `EFS DeleteReplicationConfiguration in ${ctx.to.region}: source ${ctx.from.fileSystemId}, DeletionMode LOCAL_CONFIGURATION_ONLY`,
+    ],
     run: async (ctx) => {
         const { port } = ctx.deps;
         if (await port.efsReplication(ctx.to.region, ctx.to.fileSystemId)) {
@@ -462,15 +496,26 @@ const REBUILD: Step = {
         const data: Record<string, string> = {};
         if (ctx.dr.globalDatabase === "detached") {
             const file = path.join(deps.projectDir, `Pulumi.${ctx.req.env}.yaml`);
-            writeDrState(deps.projectDir, ctx.req.env, fs.readFileSync(file, "utf8"), { serving: ctx.dr.serving, globalDatabase: "attached" });
-            const commit = await deps.commitStackFile(file, `dr failback in ${ctx.req.env}: re-create the global database from ${ctx.from.region}`);
+            writeDrState(deps.projectDir, ctx.req.env, fs.readFileSync(file, "utf8"), {
+                serving: ctx.dr.serving,
+                globalDatabase: "attached",
+            });
+            const commit = await deps.commitStackFile(
+                file,
+                `dr failback in ${ctx.req.env}: re-create the global database from ${ctx.from.region}`,
+            );
             if (commit) data.commit = commit;
         }
         for (const phase of ["database", "storage"] as const) {
             checkSignal(ctx);
             const code = await deps.rollout(ctx.req.env, [phase], ctx.options.approvals, ctx.options.yes);
             if (code !== EXIT.ok) {
-                throw new DrStepError("rollout-failed", `the ${phase} rollout of ${ctx.req.env} ended with exit ${code}`, "fix what it reported, then run the same command again", code as ExitCode);
+                throw new DrStepError(
+                    "rollout-failed",
+                    `the ${phase} rollout of ${ctx.req.env} ended with exit ${code}`,
+                    "fix what it reported, then run the same command again",
+                    code as ExitCode,
+                );
             }
             ctx.sent.push(`rollout ${phase}`);
         }
@@ -480,7 +525,8 @@ const REBUILD: Step = {
             const member = gc?.members.some((m) => m.region === ctx.to.region && !m.isWriter);
             const lag = member ? await deps.port.replicaLagMs(ctx.to.region, ctx.to.clusterIdentifier) : undefined;
             const efs = await deps.port.efsReplication(ctx.from.region, ctx.from.fileSystemId);
-            const inSync = member && lag !== undefined && lag <= ctx.dr.replication.rpoMinutes * 60_000 && efs?.lastReplicated !== undefined;
+            const inSync =
+                member && lag !== undefined && lag <= ctx.dr.replication.rpoMinutes * 60_000 && efs?.lastReplicated !== undefined;
             return {
                 done: Boolean(inSync),
                 seen: `database ${member ? `secondary in ${ctx.to.region}, lag ${lag === undefined ? "?" : `${lag} ms`}` : "no secondary yet"}; files ${efs ? `${efs.status}, last sync ${efs.lastReplicated?.toISOString() ?? "never"}` : "not replicating"}`,
@@ -496,13 +542,18 @@ const CONFIG: Step = {
     phases: [],
     plan: (ctx) => {
         const state = finalState(ctx);
-        return [`Pulumi.${ctx.req.env}.yaml: bbws:dr.serving ${state.serving}, bbws:dr.globalDatabase ${state.globalDatabase}; then commit it`];
+        return [
+            `Pulumi.${ctx.req.env}.yaml: bbws:dr.serving ${state.serving}, bbws:dr.globalDatabase ${state.globalDatabase}; then commit it`,
+        ];
     },
     run: async (ctx) => {
         const file = path.join(ctx.deps.projectDir, `Pulumi.${ctx.req.env}.yaml`);
         const state = finalState(ctx);
         writeDrState(ctx.deps.projectDir, ctx.req.env, fs.readFileSync(file, "utf8"), state);
-        const commit = await ctx.deps.commitStackFile(file, `dr ${ctx.req.action} in ${ctx.req.env}: ${ctx.to.region} serves (bbws:dr.serving ${state.serving})`);
+        const commit = await ctx.deps.commitStackFile(
+            file,
+            `dr ${ctx.req.action} in ${ctx.req.env}: ${ctx.to.region} serves (bbws:dr.serving ${state.serving})`,
+        );
         ctx.deps.io.err(
             commit
                 ? `  committed ${path.basename(file)} (${commit}): push it, so the next rollout keeps ${ctx.to.region} serving`
@@ -583,7 +634,10 @@ export async function runDrCommand(req: DrRequest, options: DrRunOptions, deps: 
     // A resumed operation may have moved serving already; its direction was checked when it started.
     const sides = sidesOf(deps.settings, dr, deps.outputs);
     const { fromRole, toRole } = resuming
-        ? { fromRole: req.action === "failback" ? ("standby" as const) : ("primary" as const), toRole: req.action === "failback" ? ("primary" as const) : ("standby" as const) }
+        ? {
+              fromRole: req.action === "failback" ? ("standby" as const) : ("primary" as const),
+              toRole: req.action === "failback" ? ("primary" as const) : ("standby" as const),
+          }
         : direction(req.action, req.to, deps.settings, dr);
     const ctxBase = {
         req,
@@ -598,7 +652,14 @@ export async function runDrCommand(req: DrRequest, options: DrRunOptions, deps: 
     };
     const steps = STEPS[req.action];
     const done = (s: Step) => operation.last.get(s.id)?.result === "succeeded";
-    const base = { env: req.env, action: req.action, to: req.to, from: ctxBase.from.region, dryRun: options.dryRun, operationId: operation.operationId };
+    const base = {
+        env: req.env,
+        action: req.action,
+        to: req.to,
+        from: ctxBase.from.region,
+        dryRun: options.dryRun,
+        operationId: operation.operationId,
+    };
     const reportOf = (s: Step, status: DrStepReport["status"], extra: Partial<DrStepReport> = {}): DrStepReport => ({
         step: s.id,
         title: s.title,
@@ -615,7 +676,9 @@ export async function runDrCommand(req: DrRequest, options: DrRunOptions, deps: 
         return {
             ...base,
             exitCode: EXIT.ok,
-            steps: steps.map((s) => (done(s) ? reportOf(s, "done before", before(s)) : reportOf(s, "to do", { plan: s.plan({ ...ctxBase, sent: [] }) }))),
+            steps: steps.map((s) =>
+                done(s) ? reportOf(s, "done before", before(s)) : reportOf(s, "to do", { plan: s.plan({ ...ctxBase, sent: [] }) }),
+            ),
         };
     }
 
@@ -675,7 +738,8 @@ export async function runDrCommand(req: DrRequest, options: DrRunOptions, deps: 
         }
         if (deps.io.interactive && !options.yes && deps.io.prompt) {
             const answer = (await deps.io.prompt(`  run step ${step.id}? (yes/no) `)).trim().toLowerCase();
-            if (answer !== "yes" && answer !== "y") return stop("refused", "not-confirmed", `step ${step.id} was not confirmed at the terminal`, EXIT.refused);
+            if (answer !== "yes" && answer !== "y")
+                return stop("refused", "not-confirmed", `step ${step.id} was not confirmed at the terminal`, EXIT.refused);
         }
         try {
             const data = (await step.run(ctx)) ?? {};
@@ -683,14 +747,25 @@ export async function runDrCommand(req: DrRequest, options: DrRunOptions, deps: 
             await record("succeeded", Object.keys(data).length > 0 ? { data } : {});
             const endedAt = deps.port.now();
             reports.push(
-                reportOf(step, "succeeded", { data, startedAt: new Date(startedAt).toISOString(), endedAt: new Date(endedAt).toISOString(), durationMs: endedAt - startedAt }),
+                reportOf(step, "succeeded", {
+                    data,
+                    startedAt: new Date(startedAt).toISOString(),
+                    endedAt: new Date(endedAt).toISOString(),
+                    durationMs: endedAt - startedAt,
+                }),
             );
             deps.io.err(`  ${step.id}: succeeded in ${((endedAt - startedAt) / 1000).toFixed(0)} s`);
         } catch (err) {
             if (err instanceof CancelledError) {
-                return stop("cancelled", "cancelled", `cancelled by a signal${ctx.sent.length ? ` after sending: ${ctx.sent.join("; ")}` : " before it sent anything"}`, 130);
+                return stop(
+                    "cancelled",
+                    "cancelled",
+                    `cancelled by a signal${ctx.sent.length ? ` after sending: ${ctx.sent.join("; ")}` : " before it sent anything"}`,
+                    130,
+                );
             }
-            if (err instanceof BbwsError) return stop(err.exitCode === EXIT.refused ? "refused" : "failed", err.code, describeError(err), err.exitCode);
+            if (err instanceof BbwsError)
+                return stop(err.exitCode === EXIT.refused ? "refused" : "failed", err.code, describeError(err), err.exitCode);
             // An AWS or network error (its name is AWS's code, or the socket's) fails the step; a language error is a bug.
             if (err instanceof Error && !(err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError)) {
                 return stop("failed", err.name, `${err.name}: ${err.message}`, EXIT.failed);
