@@ -83,7 +83,7 @@ export function readDrOutputs(outputs: Readonly<Record<string, unknown>>, env: s
     const problems = Object.entries(parts).flatMap(([key, result]) =>
         result.success
             ? []
-            : result.error.issues.map((i) => `${key === "primary" ? "" : `${key}.dr.`}${i.path.join(".") || "(missing)"}: ${i.message}`),
+            : result.error.issues.map((i) => `${[...(key === "primary" ? [] : [key, "dr"]), ...i.path].join(".")}: ${i.message}`),
     );
     if (problems.length > 0) {
         throw new UsageError(

@@ -187,7 +187,7 @@ describe("dr bad input: exit 2, nothing changed, nothing recorded", () => {
             createEngine: async () => ({ outputs: async () => ({ database: {}, ecs: {} }) }) as never,
         });
         expect(run.code).to.equal(2);
-        expect(run.stderr).to.match(/does not export what disaster recovery needs \(database\.dr\./);
+        expect(run.stderr).to.match(/does not export what disaster recovery needs \(database\.dr: Required/);
     });
 });
 
