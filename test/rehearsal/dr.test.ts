@@ -290,3 +290,96 @@ describe("README: the DR runbooks' transcripts are these rehearsals' output", fu
         }
     });
 });
+
+describe("dr status in rehearsal", function () {
+    this.timeout(60000);
+
+    it("reports every store ok while the primary serves, and the outage (exit 1) once af-south-1 stops answering", async () => {
+        const { dir, reh } = rehearsalDir();
+        const healthy = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        expect(healthy.code, healthy.stdout).to.equal(0);
+        expect(healthy.stdout)
+            .to.match(/^database lag +0\.8 s \(RPO 15 min\) +ok/m)
+            .and.match(/^serving \(DNS\) +PRIMARY records point at af-south-1; stack file says af-south-1 +ok/m);
+        const w = world(reh);
+        w.down = ["af-south-1"];
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const outage = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh, "--json"], dir);
+        expect(outage.code).to.equal(1);
+        const lines = JSON.parse(outage.stdout).lines as { item: string; verdict: string }[];
+        expect(lines.find((l) => l.item === "primary health check")).to.deep.include({ verdict: "bad" });
+        expect(
+            lines.find((l) => l.item === "database lag"),
+            "read in eu-west-1, which still answers",
+        ).to.deep.include({ verdict: "ok" });
+    });
+});
+
+describe("dr switchover across tenant counts and desired counts (fast-check)", function () {
+    this.timeout(120000);
+
+    it("scales every standby service to its own count, waits for exactly that many healthy targets, and drains each", async () => {
+        const fc = await import("fast-check");
+        await fc.assert(
+            fc.asyncProperty(
+                fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{2,11}$/), { minLength: 1, maxLength: 6 }),
+                fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 6, maxLength: 6 }),
+                async (tenants, counts) => {
+                    const { dir, reh } = rehearsalDir();
+                    const settings = readDrSettings(dir, "prod");
+                    const rehearsal = prepareDrRehearsal(
+                        dir,
+                        settings,
+                        "eu-west-1",
+                        tenants,
+                        "bbws.io",
+                        "switchover",
+                        memoryIo(),
+                        REHEARSAL_NOW,
+                        reh,
+                    );
+                    const desiredCounts = Object.fromEntries(tenants.map((t, i) => [t, counts[i]]));
+                    const outputs = { ...rehearsal.outputs, ecs: { ...rehearsal.outputs.ecs, desiredCounts } };
+                    const result = await runDrCommand(
+                        { action: "switchover", env: "prod", to: "eu-west-1" },
+                        {
+                            dryRun: false,
+                            approvals: [
+                                { role: "tech-lead", name: "a" },
+                                { role: "dba", name: "b" },
+                                { role: "devops-lead", name: "c" },
+                            ],
+                            yes: true,
+                        },
+                        {
+                            projectDir: rehearsal.projectDir,
+                            settings: readDrSettings(rehearsal.projectDir, "prod"),
+                            outputs,
+                            port: rehearsal.port,
+                            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
+                            io: memoryIo(),
+                            operator: async () => "rehearsal",
+                            rollout: async () => 0,
+                            commitStackFile: async () => undefined,
+                        },
+                    );
+                    expect(result.exitCode).to.equal(0);
+                    const scaled = calls(reh, "UpdateService")
+                        .filter((c) => c.region === "eu-west-1")
+                        .map((c) => c.detail);
+                    expect(scaled).to.deep.equal(
+                        [...tenants].sort().map((t) => `bbws-ecs-prod-dr/bbws-wordpress-${t}-prod desiredCount ${desiredCounts[t]}`),
+                    );
+                    const total = tenants.reduce((n, t) => n + desiredCounts[t], 0);
+                    expect(result.steps.find((s) => s.step === "healthy")!.data).to.deep.equal({ healthyTargets: `${total}/${total}` });
+                    expect(
+                        calls(reh, "UpdateService")
+                            .filter((c) => c.region === "af-south-1")
+                            .every((c) => c.detail.endsWith("desiredCount 0")),
+                    ).to.equal(true);
+                },
+            ),
+            { numRuns: 15 },
+        );
+    });
+});
