@@ -263,3 +263,47 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         cw.restore();
     });
 });
+
+describe("dr ledger stream: <env>.dr.jsonl beside the rollout's records", () => {
+    const record = {
+        v: 1 as const,
+        kind: "dr-step" as const,
+        at: "2026-12-01T10:02:00.000Z",
+        startedAt: "2026-12-01T10:00:00.000Z",
+        operationId: "op",
+        runId: "run",
+        env: "prod",
+        action: "switchover" as const,
+        to: "eu-west-1",
+        step: "database",
+        result: "succeeded" as const,
+        operator: "alice",
+        durationMs: 120_000,
+    };
+
+    it("appends whole records to its own file and reads them back, never into the rollout's", async () => {
+        const { FileLedger } = await import("../../automation/ledger");
+        const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "bbws-dr-ledger-"));
+        const ledger = new FileLedger(dir, () => undefined);
+        await ledger.appendDrStep(record);
+        expect(await ledger.readDrSteps("prod")).to.deep.equal([record]);
+        expect(fs.readdirSync(dir)).to.deep.equal(["prod.dr.jsonl"]);
+        expect(await ledger.read("prod")).to.deep.equal([]);
+    });
+
+    it("refuses a record of another environment or one missing its start (ledger-corrupt)", async () => {
+        const { FileLedger } = await import("../../automation/ledger");
+        const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "bbws-dr-ledger-"));
+        fs.writeFileSync(path.join(dir, "prod.dr.jsonl"), `${JSON.stringify({ ...record, env: "sit" })}\n`);
+        await new FileLedger(dir, () => undefined).readDrSteps("prod").then(
+            () => expect.fail("read a record of sit"),
+            (err) => expect(err.code).to.equal("ledger-corrupt"),
+        );
+        const { startedAt: _startedAt, ...noStart } = record;
+        fs.writeFileSync(path.join(dir, "prod.dr.jsonl"), `${JSON.stringify(noStart)}\n`);
+        await new FileLedger(dir, () => undefined).readDrSteps("prod").then(
+            () => expect.fail("read a record without startedAt"),
+            (err) => expect(err.message).to.match(/startedAt/),
+        );
+    });
+});
