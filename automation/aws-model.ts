@@ -717,8 +717,8 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 );
             }
             checkName(args);
-            checkQuota(args);
             checkReplication(args, options.region);
+            checkQuota(args);
             const ctx: ModelContext = {
                 ...options,
                 // A per-resource `region` (@pulumi/aws 7) puts the resource, its ARN and endpoints in that region.
