@@ -404,6 +404,10 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
     }),
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": (ctx) => ({ id: ctx.inputs.bucket }),
     "aws:ecr/replicationConfiguration:ReplicationConfiguration": (ctx) => ({ id: ctx.accountId, state: { registryId: ctx.accountId } }),
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": (ctx) => ({
+        id: ctx.inputs.prefix,
+        state: { registryId: ctx.accountId },
+    }),
     "aws:route53/healthCheck:HealthCheck": (ctx) => {
         const id = uuidOf(ctx);
         return { id, state: { arn: `arn:aws:route53:::healthcheck/${id}` } };

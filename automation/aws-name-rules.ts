@@ -421,6 +421,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:efs/replicationConfiguration:ReplicationConfiguration": { unnamed: "part of its source file system (one each)" },
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": { unnamed: "a setting of its source bucket" },
     "aws:ecr/replicationConfiguration:ReplicationConfiguration": { unnamed: "the registry's one replication setting per region" },
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": { unnamed: "identified by its repository prefix" },
     "aws:route53/healthCheck:HealthCheck": { unnamed: "identified by its id; its Name tag carries the name" },
 };
 

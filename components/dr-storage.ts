@@ -32,6 +32,8 @@ export interface DrStorageArgs {
     readonly buckets: readonly ReplicatedBucket[];
     /** Days the DR vault keeps a copied recovery point: the primary's retention. */
     readonly backupRetentionDays: number;
+    /** The repositories' lifecycle policy: the DR region's replicated repositories get the same. */
+    readonly repositoryLifecyclePolicy: object;
 }
 
 /**
@@ -156,6 +158,24 @@ export class DrStorage extends pulumi.ComponentResource {
         new aws.ecr.ReplicationConfiguration(
             `${name}-ecr-replication`,
             { replicationConfiguration: { rules: [{ destinations: [{ region, registryId: args.accountId }] }] } },
+            { parent: this },
+        );
+
+        // Replication creates the DR region's repositories on the first push, with these settings
+        // (ECR user guide, "Repository creation templates"; prefix `bbws` covers `bbws/wordpress` and
+        // `bbws/migration`). AES256, not the DR key: a template with a KMS key needs a custom role for
+        // ECR to use it, which is not built yet (README, DR: what it does not cover).
+        new aws.ecr.RepositoryCreationTemplate(
+            `${name}-ecr-template`,
+            {
+                region,
+                prefix: "bbws",
+                appliedFors: ["REPLICATION"],
+                description: "BBWS images replicated from the primary region",
+                imageTagMutability: "IMMUTABLE",
+                encryptionConfigurations: [{ encryptionType: "AES256" }],
+                lifecyclePolicy: JSON.stringify(args.repositoryLifecyclePolicy),
+            },
             { parent: this },
         );
 

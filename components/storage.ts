@@ -214,6 +214,7 @@ export class StorageLayer extends pulumi.ComponentResource {
                         { part: "migration-artifacts", bucket: migration, versioning: migrationVersioning },
                     ],
                     backupRetentionDays: args.storage.backupRetentionDays,
+                    repositoryLifecyclePolicy: ECR_LIFECYCLE_POLICY,
                 },
                 { parent: this },
             );
