@@ -363,7 +363,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 // A major upgrade is still a deliberate config change (the parameter family follows it).
                 // With `bbws:dr` the global database makes it a member (terraform-provider-aws
                 // rds_global_cluster.html.markdown, "New Global Cluster From Existing DB Cluster": ignore it).
-                ignoreChanges: ["engineVersion", "globalClusterIdentifier"],
+                ignoreChanges: ["engineVersion", ...(args.dr ? ["globalClusterIdentifier"] : [])],
             },
         );
     }

@@ -258,8 +258,8 @@ export class TenantService extends TenantComponent {
                     healthCheckId: args.dnsFailover.healthCheckId,
                 }),
             },
-            // A simple record and a failover record of one name cannot coexist (Route 53), and
-            // `setIdentifier` replaces the record: the simple one goes first.
+            // A simple record and a failover record of one name cannot coexist (Route 53): should the
+            // change to a failover record ever be planned as a replacement, the simple one goes first.
             this.moved(args.dnsFailover ? { deleteBeforeReplace: true } : {}),
         );
 
