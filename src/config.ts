@@ -994,6 +994,12 @@ function drProblems(region: string, b: z.infer<typeof bbwsSchema>): string[] {
             `bbws:dr.network.vpcCidr: ${b.dr.network.vpcCidr} overlaps bbws:network.vpcCidr ${b.network.vpcCidr}; the two VPCs could never be peered`,
         );
     }
+    if (b.monitoring.drReplica) {
+        problems.push(
+            "bbws:monitoring.drReplica: its alarm reads AuroraGlobalDBReplicationLag of the primary cluster in aws:region, but the " +
+                "secondary publishes it in its own region; with bbws:dr the DR alarms watch it there: drop drReplica",
+        );
+    }
     if (!GLOBAL_DATABASE_ENGINE_VERSION.test(b.database.engineVersion)) {
         problems.push(
             `bbws:database.engineVersion: '${b.database.engineVersion}' is not an Aurora MySQL 3 version (8.0.mysql_aurora.3.xx.y), ` +

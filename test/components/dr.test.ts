@@ -347,6 +347,19 @@ describe("disaster recovery: the program side (issue 17)", function () {
                 /supports Aurora global databases/,
             );
             expect(problems("yes").join()).to.match(/bbws:dr: `none`, or/);
+            const legacy = parseConfig("prod", prodRaw).monitoring;
+            expect(
+                (() => {
+                    try {
+                        parseConfig("prod", { ...prodRaw, "bbws:monitoring": { ...prodRaw["bbws:monitoring"], drReplica: true } });
+                        return "";
+                    } catch (err) {
+                        return String(err);
+                    }
+                })(),
+                "the old replica-lag alarm read the metric where the secondary does not publish it",
+            ).to.match(/bbws:monitoring.drReplica: .*drop drReplica/);
+            expect(legacy.drReplica).to.equal(false);
         });
     });
 });
