@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, TenantConfig } from "../src/config";
+import { targetGroupName } from "./ecs-tasks";
 import { failoverRoles } from "./failover-dns";
 import { bbwsName } from "./shared";
 
@@ -223,14 +224,14 @@ export class StandbyEcs extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            // Named like the primary's (`targetGroupName`): the name follows the inputs that replace it, and the standby VPC's id makes it the standby's.
+            const replacedBy = { targetType: "ip", protocol: "HTTP", port: tenant.containerPort };
             const targetGroup = new aws.lb.TargetGroup(
                 `${tn}-tg`,
                 {
+                    ...replacedBy,
                     region,
-                    name: `bbws-dr-${tenant.slot}-${env}`.slice(0, 32),
-                    targetType: "ip",
-                    protocol: "HTTP",
-                    port: tenant.containerPort,
+                    name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(tenant.id, tenant.slot, { ...replacedBy, vpcId })),
                     vpcId: args.vpcId,
                     deregistrationDelay: 30,
                     healthCheck: { enabled: true, path: args.healthCheckPath, protocol: "HTTP", port: "traffic-port", matcher: "200-399" },
