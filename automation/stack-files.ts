@@ -122,19 +122,13 @@ export function engineConfig(stackFile: StackFile): Record<string, string> {
 
 /**
  * Replaces `Pulumi.<env>.yaml` with `text`, only if the text is a stack file `loadStackConfig` accepts
- * (the same loader every command uses; `check` replaces it for a key the loader does not know yet,
- * such as issue 17's `bbws:dr`): otherwise throws its `UsageError` and the file is untouched.
+ * (the same loader every command uses): otherwise throws its `UsageError` and the file is untouched.
  * Written to a temporary file in the same folder and renamed over the original (rename replaces it
  * atomically: POSIX rename(2)), so a crash leaves the old file or the new one, never half of one.
  */
-export function writeStackFile<T = PlatformConfig>(
-    projectDir: string,
-    env: string,
-    text: string,
-    check: (projectDir: string, env: string, text: string) => T = checkStackText as never,
-): T {
+export function writeStackFile(projectDir: string, env: string, text: string): PlatformConfig {
     const file = path.join(projectDir, `Pulumi.${env}.yaml`);
-    const cfg = check(projectDir, env, text);
+    const cfg = checkStackText(projectDir, env, text);
     const temporary = path.join(projectDir, `.Pulumi.${env}.yaml.${process.pid}.tmp`);
     try {
         const fd = fs.openSync(temporary, "w", fs.statSync(file).mode);

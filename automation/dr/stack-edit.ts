@@ -4,11 +4,11 @@
  * of undoing it. Edited with the `yaml` Document API (automation/tenant/stack-edit.ts `edit`: only the
  * two lines change, a file the library would reformat is refused) and written atomically.
  */
-import { isMap, parse as parseYaml } from "yaml";
+import { isMap } from "yaml";
 import { UsageError } from "../errors";
 import { writeStackFile } from "../stack-files";
 import { edit } from "../tenant/stack-edit";
-import { DrConfig, drSettingsOf, DrSettings } from "./config";
+import type { DrConfig } from "./config";
 
 /** The two keys the dr command owns. */
 export type DrState = Pick<DrConfig, "serving" | "globalDatabase">;
@@ -29,16 +29,13 @@ export function setDrState(text: string, state: DrState): string {
     });
 }
 
-/** Validates `text` as a stack file whose `bbws:dr` the dr command accepts; throws its `UsageError`. */
-export function checkDrStackText(_projectDir: string, env: string, text: string): DrSettings {
-    const parsed = parseYaml(text) as { config?: Record<string, unknown> } | null;
-    return drSettingsOf(parsed?.config ?? {}, env, `Pulumi.${env}.yaml`);
-}
-
-/** Writes `state` into `<projectDir>/Pulumi.<env>.yaml` (validated, atomic); returns whether the file changed. */
+/**
+ * Writes `state` into `<projectDir>/Pulumi.<env>.yaml`, validated by the same loader as every command
+ * (`writeStackFile`: atomic, untouched on a refusal); returns whether the file changed.
+ */
 export function writeDrState(projectDir: string, env: string, text: string, state: DrState): boolean {
     const after = setDrState(text, state);
     if (after === text) return false;
-    writeStackFile(projectDir, env, after, checkDrStackText);
+    writeStackFile(projectDir, env, after);
     return true;
 }

@@ -1,7 +1,6 @@
 /**
- * A project folder for the dr command's tests: this repository's Pulumi.yaml and stack files, with
- * prod's `bbws:dr` block as issue 17's contract gives it when the stack file has none yet (until the
- * program side's config is merged), and a fixed clock.
+ * A project folder for the dr command's tests: this repository's Pulumi.yaml and stack files (prod
+ * with its own `bbws:dr` block), and a fixed clock.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -10,36 +9,18 @@ import { memoryIo } from "../../automation/io";
 import { main, DrCliDeps } from "../../automation/dr-cli";
 import { PROJECT_DIR } from "../support/pulumi";
 
-/** The contract's prod block (README, "Disaster recovery"). */
-export const DR_BLOCK = [
-    "  bbws:dr:",
-    "    region: eu-west-1",
-    "    serving: primary",
-    "    globalDatabase: attached",
-    "    standby:",
-    "      auroraInstances: 0",
-    "      auroraInstanceClass: db.r6g.large",
-    "    replication:",
-    "      rpoMinutes: 15",
-    "      rtoMinutes: 60",
-    "",
-].join("\n");
-
 /** The rehearsals' clock: the README transcripts are taken at this instant. */
 export const REHEARSAL_NOW = Date.parse("2026-12-01T10:00:00Z");
 
 /** The approvals prod's phases need for every DR step (bbws:approvals: database, storage, ecs). */
 export const PROD_APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob", "--approve", "devops-lead:carol"];
 
-/** A temporary copy of the project's stack files, prod with `bbws:dr` (appended when absent). */
+/** A temporary copy of the project's stack files; a test needing another DR state edits prod's block (YAML Document API). */
 export function drProject(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bbws-dr-project-"));
     for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi(\.[a-z]+)?\.yaml$/.test(f))) {
         fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
     }
-    const prod = path.join(dir, "Pulumi.prod.yaml");
-    const text = fs.readFileSync(prod, "utf8");
-    if (!/^ {2}bbws:dr:/m.test(text)) fs.writeFileSync(prod, `${text.endsWith("\n") ? text : `${text}\n`}${DR_BLOCK}`);
     return dir;
 }
 

@@ -14,7 +14,10 @@ import {
     Route53Client,
 } from "@aws-sdk/client-route-53";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { drSettingsOf } from "../../automation/dr/config";
+import { parseDocument, YAMLMap } from "yaml";
+import { readDrSettings } from "../../automation/dr/config";
+import { checkStackText, loadStackConfig } from "../../automation/stack-files";
+import { DR_GLOBAL_DATABASE, DR_SERVING } from "../../src/config";
 import { awsDrPort, normalizeDnsName, ROUTE53_REGION } from "../../automation/dr/aws";
 import { setDrState } from "../../automation/dr/stack-edit";
 import { missingApprovals, rolesFor, STEPS } from "../../automation/dr/steps";
@@ -23,59 +26,51 @@ import { drProject, PROD_APPROVALS, runDr } from "./dr-fixtures";
 
 const ledgerOf = (dir: string) => path.join(dir, ".rollout", "prod.dr.jsonl");
 
-describe("dr config: bbws:dr as the contract gives it", () => {
-    const base = { "aws:region": "af-south-1", "aws:allowedAccountIds": ["093646564004"] };
-    const valid = {
-        region: "eu-west-1",
-        standby: { auroraInstances: 0, auroraInstanceClass: "db.r6g.large" },
-        replication: { rpoMinutes: 15, rtoMinutes: 60 },
+describe("dr config: bbws:dr read through the program's schema (src/config.ts)", () => {
+    /** A project whose prod `bbws:dr` is `change` applied to prod's own block (YAML Document API); its settings or the refusal. */
+    const prodWith = (change: (dr: YAMLMap) => void) => {
+        const dir = drProject();
+        const file = path.join(dir, "Pulumi.prod.yaml");
+        const doc = parseDocument(fs.readFileSync(file, "utf8"));
+        change(doc.getIn(["config", "bbws:dr"], true) as YAMLMap);
+        fs.writeFileSync(file, doc.toString());
+        return () => readDrSettings(dir, "prod");
     };
 
-    it("reads `none` (dev and sit) as no DR", () => {
-        expect(drSettingsOf({ ...base, "bbws:dr": "none" }, "dev", "Pulumi.dev.yaml").dr).to.equal(undefined);
+    it("reads `none` (dev and sit) as no DR, and prod's own block as the program does", () => {
+        const dir = drProject();
+        expect(readDrSettings(dir, "dev").dr).to.equal(undefined);
+        expect(readDrSettings(dir, "prod").dr).to.deep.equal(loadStackConfig(dir, "prod").dr);
     });
 
     it("defaults serving to primary and the global database to attached", () => {
-        expect(drSettingsOf({ ...base, "bbws:dr": valid }, "prod", "f").dr).to.deep.include({
-            serving: "primary",
-            globalDatabase: "attached",
-        });
+        const settings = prodWith((dr) => {
+            dr.delete("serving");
+            dr.delete("globalDatabase");
+        })();
+        expect(settings.dr).to.deep.include({ serving: "primary", globalDatabase: "attached" });
     });
 
-    it("refuses a standby in the primary's own region, an unknown key and a value out of range, naming the key", () => {
-        expect(() => drSettingsOf({ ...base, "bbws:dr": { ...valid, region: "af-south-1" } }, "prod", "f")).to.throw(
-            /survives no regional outage/,
-        );
-        expect(() => drSettingsOf({ ...base, "bbws:dr": { ...valid, servng: "standby" } }, "prod", "f")).to.throw(/Unrecognized key/);
-        expect(() => drSettingsOf({ ...base, "bbws:dr": { ...valid, serving: "both" } }, "prod", "f")).to.throw(/bbws:dr\.serving/);
+    it("refuses a standby in the primary's own region, an unknown key and a value out of range (exit 2), naming the key", () => {
+        expect(prodWith((dr) => dr.set("region", "af-south-1"))).to.throw(/bbws:dr\.region: 'af-south-1' is aws:region itself/);
+        expect(prodWith((dr) => dr.set("servng", "standby"))).to.throw(/Unrecognized key/);
+        expect(prodWith((dr) => dr.set("serving", "both"))).to.throw(/bbws:dr\.serving/);
     });
 
     it("writes serving and globalDatabase by changing only their two lines, for every state the schema accepts", () => {
-        const text = fs.readFileSync(path.join(drProject(), "Pulumi.prod.yaml"), "utf8");
+        const dir = drProject();
+        const text = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         fc.assert(
-            fc.property(
-                fc.constantFrom("primary" as const, "standby" as const),
-                fc.constantFrom("attached" as const, "detached" as const),
-                (serving, globalDatabase) => {
-                    const after = setDrState(text, { serving, globalDatabase });
-                    const changed = changedLines(text, after);
-                    expect(
-                        changed.every((l) => /^[-+] {5}(serving|globalDatabase): /.test(l)),
-                        changed.join("\n"),
-                    ).to.equal(true);
-                    expect(
-                        drSettingsOf(
-                            { ...base, "bbws:dr": (require("yaml").parse(after).config as Record<string, unknown>)["bbws:dr"] },
-                            "prod",
-                            "f",
-                        ).dr,
-                    ).to.deep.include({
-                        serving,
-                        globalDatabase,
-                    });
-                    expect(setDrState(after, { serving, globalDatabase })).to.equal(after);
-                },
-            ),
+            fc.property(fc.constantFrom(...DR_SERVING), fc.constantFrom(...DR_GLOBAL_DATABASE), (serving, globalDatabase) => {
+                const after = setDrState(text, { serving, globalDatabase });
+                const changed = changedLines(text, after);
+                expect(
+                    changed.every((l) => /^[-+] {5}(serving|globalDatabase): /.test(l)),
+                    changed.join("\n"),
+                ).to.equal(true);
+                expect(checkStackText(dir, "prod", after).dr).to.deep.include({ serving, globalDatabase });
+                expect(setDrState(after, { serving, globalDatabase })).to.equal(after);
+            }),
         );
     });
 });

@@ -9,7 +9,7 @@ import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeReplicationConfigurationsCommand } from "@aws-sdk/client-efs";
 import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
-import type { DrConfig } from "../../../automation/dr/config";
+import { drSettingsOf, DrConfig } from "../../../automation/dr/config";
 import { rehearsalOutputs } from "../../../automation/dr/rehearsal";
 import { verifyPhase } from "../../../automation/verify";
 import { createClients } from "../../../automation/verify/clients";
@@ -17,22 +17,10 @@ import { configFor } from "../../support/pulumi";
 import { mockHealthyEnvironment, mocks, outputsFor } from "./fixtures";
 
 const cfg = configFor("prod");
-const DR: DrConfig = {
-    region: "eu-west-1",
-    serving: "primary",
-    globalDatabase: "attached",
-    standby: { auroraInstances: 0, auroraInstanceClass: "db.r6g.large" },
-    replication: { rpoMinutes: 15, rtoMinutes: 60 },
-};
+// prod's own `bbws:dr` (Pulumi.prod.yaml), read by the program's schema.
+const DR: DrConfig = cfg.dr!;
 const tenants = cfg.tenants.map((t) => t.id);
-const settings = {
-    env: "prod",
-    file: "Pulumi.prod.yaml",
-    primaryRegion: cfg.region,
-    accountId: cfg.accountId,
-    approvals: {} as never,
-    dr: DR,
-};
+const settings = drSettingsOf(cfg, "Pulumi.prod.yaml");
 const dr = rehearsalOutputs(settings, DR.region, tenants, cfg.domain);
 const base = outputsFor(cfg);
 const outputs = {
