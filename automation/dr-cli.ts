@@ -199,15 +199,14 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<D
         let operator: () => Promise<string>;
         if (args.rehearse) {
             const { prepareDrRehearsal } = await import("./dr/rehearsal");
-            const { readStackFile } = await import("./stack-files");
-            const config = readStackFile(deps.projectDir, args.env).config;
-            const tenants = ((config["bbws:tenants"] ?? []) as { id: string }[]).map((t) => t.id);
+            const { loadStackConfig } = await import("./stack-files");
+            const cfg = loadStackConfig(deps.projectDir, args.env);
             const rehearsal = prepareDrRehearsal(
                 deps.projectDir,
                 settings,
                 dr.region,
-                tenants,
-                String(config["bbws:domain"] ?? "example.org"),
+                cfg.tenants,
+                cfg.domain,
                 request.action,
                 io,
                 deps.now(),

@@ -1,18 +1,36 @@
 /**
  * The stack outputs the dr command reads: the `dr` keys of issue 17's contract (`database.dr`,
- * `storage.dr`, `ecs.dr`, `monitoring.dr`) and the primary's own ecs keys. Declared here, as the
- * contract says, until the program side's `PlatformOutputs` carries them; checked at run time, since
- * a stack rolled out by an older commit lacks them.
+ * `storage.dr`, `ecs.dr`, `monitoring.dr`) and the primary's own keys, checked at run time, since a
+ * stack rolled out by an older commit lacks them. The types are the program's own (`PlatformOutputs`)
+ * and each schema is declared as a `z.ZodType` of them, so a renamed or retyped output fails `tsc` here.
  */
 import { z } from "zod";
+import { SUPPORTED_REGIONS } from "../../src/config";
+import type { PlatformOutputs } from "../../src/program";
 import { UsageError } from "../errors";
+
+/** `database.dr` as src/program.ts exports it. */
+export type DatabaseDrOutputs = NonNullable<PlatformOutputs["database"]["dr"]>;
+/** `storage.dr` as src/program.ts exports it. */
+export type StorageDrOutputs = NonNullable<PlatformOutputs["storage"]["dr"]>;
+/** `ecs.dr` as src/program.ts exports it. */
+export type EcsDrOutputs = NonNullable<PlatformOutputs["ecs"]["dr"]>;
+/** `monitoring.dr` as src/program.ts exports it. */
+export type MonitoringDrOutputs = NonNullable<PlatformOutputs["monitoring"]["dr"]>;
+/** The primary region's outputs the dr command reads. */
+export interface PrimaryOutputs {
+    readonly database: Pick<PlatformOutputs["database"], "clusterIdentifier">;
+    readonly storage: Pick<PlatformOutputs["storage"], "fileSystemId">;
+    readonly ecs: Pick<PlatformOutputs["ecs"], "clusterName" | "serviceNames" | "loadBalancerDnsName" | "targetGroupArns">;
+}
 
 const NAME = z.string().min(1);
 const ARN = z.string().startsWith("arn:");
+const REGION = z.enum(SUPPORTED_REGIONS);
 
 /** `database.dr`. */
-export const DATABASE_DR = z.object({
-    region: NAME,
+export const DATABASE_DR: z.ZodType<DatabaseDrOutputs> = z.object({
+    region: REGION,
     globalClusterIdentifier: NAME,
     primaryClusterIdentifier: NAME,
     standbyClusterIdentifier: NAME,
@@ -20,8 +38,8 @@ export const DATABASE_DR = z.object({
 });
 
 /** `storage.dr`. */
-export const STORAGE_DR = z.object({
-    region: NAME,
+export const STORAGE_DR: z.ZodType<StorageDrOutputs> = z.object({
+    region: REGION,
     fileSystemId: NAME,
     backupVaultName: NAME,
     assetsBucketName: NAME,
@@ -29,8 +47,8 @@ export const STORAGE_DR = z.object({
 });
 
 /** `ecs.dr`. */
-export const ECS_DR = z.object({
-    region: NAME,
+export const ECS_DR: z.ZodType<EcsDrOutputs> = z.object({
+    region: REGION,
     clusterName: NAME,
     serviceNames: z.record(NAME),
     desiredCounts: z.record(z.number().int().min(0)),
@@ -43,9 +61,9 @@ export const ECS_DR = z.object({
 });
 
 /** `monitoring.dr`. */
-export const MONITORING_DR = z.object({ alarmNames: z.array(NAME) });
+export const MONITORING_DR: z.ZodType<MonitoringDrOutputs> = z.object({ alarmNames: z.array(NAME) });
 
-const PRIMARY = z.object({
+const PRIMARY: z.ZodType<PrimaryOutputs> = z.object({
     database: z.object({ clusterIdentifier: NAME }),
     storage: z.object({ fileSystemId: NAME }),
     ecs: z.object({
@@ -58,12 +76,12 @@ const PRIMARY = z.object({
 
 /** What the dr command needs of the stack, both regions. */
 export interface DrOutputs {
-    readonly database: z.infer<typeof DATABASE_DR>;
-    readonly storage: z.infer<typeof STORAGE_DR>;
-    readonly ecs: z.infer<typeof ECS_DR>;
-    readonly monitoring: z.infer<typeof MONITORING_DR>;
+    readonly database: DatabaseDrOutputs;
+    readonly storage: StorageDrOutputs;
+    readonly ecs: EcsDrOutputs;
+    readonly monitoring: MonitoringDrOutputs;
     /** The primary region's own outputs (`database.clusterIdentifier`, `storage.fileSystemId`, `ecs.*`). */
-    readonly primary: z.infer<typeof PRIMARY>;
+    readonly primary: PrimaryOutputs;
 }
 
 /**
@@ -93,8 +111,8 @@ export function readDrOutputs(outputs: Readonly<Record<string, unknown>>, env: s
         );
     }
     const ok = <T>(r: { success: boolean; data?: T }) => r.data as T;
-    const ecs = ok<z.infer<typeof ECS_DR>>(parts.ecs);
-    const primary = ok<z.infer<typeof PRIMARY>>(parts.primary);
+    const ecs = ok<EcsDrOutputs>(parts.ecs);
+    const primary = ok<PrimaryOutputs>(parts.primary);
     const missing = Object.keys(primary.ecs.serviceNames).filter(
         (t) => ecs.serviceNames[t] === undefined || ecs.targetGroupArns[t] === undefined,
     );

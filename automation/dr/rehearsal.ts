@@ -1,9 +1,9 @@
 /**
  * `npm run dr -- … --rehearse`: the same steps on a copy of the stack file, with the AWS doubles of
  * doubles.ts and a ledger in a throw-away folder (`--rehearsal-dir` continues one: a failback after a
- * failover, a rerun after a failed step). The stack outputs are the contract's shape built from the
- * stack file (tenants, regions, account) until the program exports them, so a rehearsal needs no
- * Pulumi. A failover rehearses an outage of the primary region (it stops answering; the standby's last
+ * failover, a rerun after a failed step). The stack outputs are `PlatformOutputs`' DR keys
+ * (automation/dr/contract.ts) built from the stack file's config (tenants, regions, account, domain)
+ * with the program's names, not a converged stack: a DR rehearsal runs no engine, so it takes seconds. A failover rehearses an outage of the primary region (it stops answering; the standby's last
  * lag datapoint is `OUTAGE_LAG_MS`); a failback rehearses its return.
  */
 import * as fs from "fs";
@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import type { Io } from "../io";
 import type { DrAction } from "../ledger";
-import type { DrSettings } from "./config";
+import type { TenantConfig } from "../../src/config";
+import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
 import { initialWorld, rehearsalPort, SCRIPTED_MS } from "./doubles";
 import type { DrPort } from "./port";
@@ -22,10 +23,22 @@ export const OUTAGE_LAG_MS = 42_000;
 /** How long before the failover command the rehearsed outage began, ms (Route 53's health check has declared it by then). */
 export const OUTAGE_LEAD_MS = 4 * 60_000;
 
-/** The contract's outputs (automation/dr/contract.ts) for `settings`' regions and account and the given tenants, as the program would name them. */
-export function rehearsalOutputs(settings: DrSettings, standbyRegion: string, tenants: readonly string[], domain: string): DrOutputs {
+/** The tenants' keys the rehearsed outputs need. */
+export type RehearsedTenant = Pick<TenantConfig, "id" | "minCapacity">;
+
+/**
+ * `PlatformOutputs`' DR keys (automation/dr/contract.ts) for `settings`' regions and account and the
+ * given tenants, as the program would name them; `ecs.dr.desiredCounts` are the tenants' `minCapacity`,
+ * as src/program.ts exports them.
+ */
+export function rehearsalOutputs(
+    settings: DrSettings,
+    standbyRegion: DrConfig["region"],
+    tenants: readonly RehearsedTenant[],
+    domain: string,
+): DrOutputs {
     const { env, accountId, primaryRegion } = settings;
-    const byTenant = <T>(f: (t: string, i: number) => T) => Object.fromEntries(tenants.map((t, i) => [t, f(t, i)]));
+    const byTenant = <T>(f: (t: string, i: number) => T) => Object.fromEntries(tenants.map((t, i) => [t.id, f(t.id, i)]));
     const tg = (region: string, t: string, i: number) =>
         `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/bbws-${t}-${env}/${(0x1a2b3c + i).toString(16)}`;
     return {
@@ -47,7 +60,7 @@ export function rehearsalOutputs(settings: DrSettings, standbyRegion: string, te
             region: standbyRegion,
             clusterName: `bbws-ecs-${env}-dr`,
             serviceNames: byTenant((t) => `bbws-wordpress-${t}-${env}`),
-            desiredCounts: byTenant(() => 2),
+            desiredCounts: Object.fromEntries(tenants.map((t) => [t.id, t.minCapacity])),
             loadBalancerArn: `arn:aws:elasticloadbalancing:${standbyRegion}:${accountId}:loadbalancer/app/bbws-alb-${env}-dr/5e6f7a8b9c0d1e2f`,
             loadBalancerDnsName: `bbws-alb-${env}-dr-1234567890.${standbyRegion}.elb.amazonaws.com`,
             targetGroupArns: byTenant((t, i) => tg(standbyRegion, t, i)),
@@ -91,8 +104,8 @@ export interface DrRehearsal {
 export function prepareDrRehearsal(
     sourceProjectDir: string,
     settings: DrSettings,
-    standbyRegion: string,
-    tenants: readonly string[],
+    standbyRegion: DrConfig["region"],
+    tenants: readonly RehearsedTenant[],
     domain: string,
     action: DrAction | "status",
     io: Pick<Io, "err">,
@@ -130,7 +143,7 @@ export function prepareDrRehearsal(
     fs.writeFileSync(worldFile, `${JSON.stringify(world, null, 2)}\n`);
     const banner = [
         "REHEARSAL — nothing in AWS changes.",
-        "  RDS, CloudWatch, EFS, ECS, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the contract's shape;",
+        "  RDS, CloudWatch, EFS, ECS, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs built from the stack file;",
         `  the stack file copy, the ledger and the doubles' world are in ${root}.`,
         ...notes,
     ].join("\n");

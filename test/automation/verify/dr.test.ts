@@ -19,9 +19,8 @@ import { mockHealthyEnvironment, mocks, outputsFor } from "./fixtures";
 const cfg = configFor("prod");
 // prod's own `bbws:dr` (Pulumi.prod.yaml), read by the program's schema.
 const DR: DrConfig = cfg.dr!;
-const tenants = cfg.tenants.map((t) => t.id);
 const settings = drSettingsOf(cfg, "Pulumi.prod.yaml");
-const dr = rehearsalOutputs(settings, DR.region, tenants, cfg.domain);
+const dr = rehearsalOutputs(settings, DR.region, cfg.tenants, cfg.domain);
 const base = outputsFor(cfg);
 const outputs = {
     ...base,
