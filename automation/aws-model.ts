@@ -8,7 +8,15 @@
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { BUCKET_SETTING_TYPES, isNameRule, NAME_RULES, nameProblems, NameRuleError, physicalName } from "./aws-name-rules";
+import {
+    BUCKET_SETTING_TYPES,
+    GLOBAL_NAME_TYPES,
+    isNameRule,
+    NAME_RULES,
+    nameProblems,
+    NameRuleError,
+    physicalName,
+} from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
 import { GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_EVENTS_SOURCE, unreachableGlobalSources } from "../src/policy/event-pattern";
 
@@ -374,6 +382,38 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         return { id, state: { arn: ctx.arn("backup", `backup-plan:${id}`), version: ctx.hex(32) } };
     },
     "aws:backup/selection:Selection": (ctx) => ({ id: uuidOf(ctx) }),
+    // Disaster recovery (issue 17): the global database, file-system, bucket and image replication, health checks.
+    "aws:rds/globalCluster:GlobalCluster": (ctx) => {
+        const id = ctx.inputs.globalClusterIdentifier;
+        return {
+            id,
+            state: {
+                // Global clusters have no region in their ARN.
+                arn: ctx.arn("rds", `global-cluster:${id}`, { region: "" }),
+                globalClusterResourceId: `cluster-${ctx.hex(26)}`,
+                // The global writer endpoint follows the primary through a switchover.
+                endpoint: `${id}.global-${ctx.hex(12)}.global.rds.amazonaws.com`,
+                engine: "aurora-mysql",
+            },
+        };
+    },
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": (ctx) => ({
+        id: ctx.inputs.sourceFileSystemId,
+        state: {
+            sourceFileSystemRegion: ctx.region,
+            destination: { ...ctx.inputs.destination, fileSystemId: `fs-${ctx.hex(17)}`, status: "ENABLED" },
+        },
+    }),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": (ctx) => ({ id: ctx.inputs.bucket }),
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": (ctx) => ({ id: ctx.accountId, state: { registryId: ctx.accountId } }),
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": (ctx) => ({
+        id: ctx.inputs.prefix,
+        state: { registryId: ctx.accountId },
+    }),
+    "aws:route53/healthCheck:HealthCheck": (ctx) => {
+        const id = uuidOf(ctx);
+        return { id, state: { arn: `arn:aws:route53:::healthcheck/${id}` } };
+    },
 };
 
 /** What AWS answers to each look-up (invoke) the program makes. */
@@ -386,9 +426,10 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
     }),
     "aws:index/getRegion:getRegion": (_args, o) => ({ name: o.region, region: o.region, id: o.region, description: o.region }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": (_args, o) => {
-        const names = ["a", "b", "c"].map((s) => `${o.region}${s}`);
-        return { names, zoneIds: names.map((_, i) => `${o.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: o.region };
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (args, o) => {
+        const region = (args.region as string | undefined) ?? o.region;
+        const names = ["a", "b", "c"].map((s) => `${region}${s}`);
+        return { names, zoneIds: names.map((_, i) => `${region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: region };
     },
     "aws:acm/getCertificate:getCertificate": (args, o) => {
         const arn = `arn:aws:acm:${o.region}:${o.accountId}:certificate/${uuid(hash(`${o.region}/${args.domain}`, 32))}`;
@@ -399,9 +440,10 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
         return { zoneId, id: zoneId, name: args.name, privateZone: false, arn: `arn:aws:route53:::hostedzone/${zoneId}` };
     },
     // The regional Elastic Load Balancing account that writes access logs (eu-west-1's and af-south-1's).
-    "aws:elb/getServiceAccount:getServiceAccount": (_args, o) => {
+    "aws:elb/getServiceAccount:getServiceAccount": (args, o) => {
         const account =
-            ({ "eu-west-1": "156460612806", "af-south-1": "098369216593" } as Record<string, string>)[o.region] ?? "127311923021";
+            ({ "eu-west-1": "156460612806", "af-south-1": "098369216593" } as Record<string, string>)[args.region ?? o.region] ??
+            "127311923021";
         return { arn: `arn:aws:iam::${account}:root`, id: account };
     },
     "aws:ec2/getRouteTables:getRouteTables": (args) => ({
@@ -489,7 +531,154 @@ export const COUNTED_QUOTAS: Readonly<Record<string, { scope: string; max: numbe
         what: "certificates on one listener besides its default (ELB quota 'Certificates per Application Load Balancer'; AddListenerCertificates: TooManyCertificates)",
         source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html",
     },
+    // PutReplicationConfiguration replaces the registry's one configuration: a second resource would undo the first.
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": {
+        scope: "region",
+        max: 1,
+        what: "replication configurations of one registry (one per account and region; PutReplicationConfiguration replaces it)",
+        source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutReplicationConfiguration.html",
+    },
+    // CreateReplicationConfiguration: "you can have only one replication configuration per file system".
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": {
+        scope: "sourceFileSystemId",
+        max: 1,
+        what: "replication configurations of one file system (CreateReplicationConfiguration: ReplicationAlreadyExists)",
+        source: "https://docs.aws.amazon.com/efs/latest/ug/API_CreateReplicationConfiguration.html",
+    },
 };
+
+/** Sources of the cross-region rules `replicationChecks` enforces. */
+export const REPLICATION_SOURCES = {
+    s3: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html; https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketReplication.html",
+    efs: "https://docs.aws.amazon.com/efs/latest/ug/API_CreateReplicationConfiguration.html",
+    rds: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html (KmsKeyId); terraform-provider-aws website/docs/r/rds_cluster.html.markdown",
+    ecr: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html",
+} as const;
+
+/** The region of a KMS key ARN (`arn:aws:kms:<region>:…`), or undefined for a key id or alias. */
+function arnRegion(arn: unknown): string | undefined {
+    return typeof arn === "string" && arn.startsWith("arn:") ? arn.split(":")[3] : undefined;
+}
+
+/**
+ * What AWS refuses across resources of one run for replication, remembering the bucket settings seen
+ * so far (the program makes each replication depend on them, so they register first):
+ * - S3 (PutBucketReplication): versioning on both buckets; an SSE-KMS source bucket needs
+ *   `sourceSelectionCriteria.sseKmsEncryptedObjects` enabled and the destination's `replicaKmsKeyId`,
+ *   which S3 otherwise skips ("Replicating objects created with SSE-KMS").
+ * - EFS (CreateReplicationConfiguration): the destination in another region than the source's (the
+ *   only same-region form is to another AZ, which the platform does not use), its key in that region.
+ * - RDS (CreateDBCluster): a secondary cluster of an encrypted global database in another region names
+ *   a KMS key valid there (`KmsKeyId`), and one with `globalClusterIdentifier` takes no master user.
+ * - ECR: a replication rule to the registry's own region.
+ */
+function replicationChecks(): (args: pulumi.runtime.MockResourceArgs, stackRegion: string) => void {
+    const versioned = new Set<string>();
+    const kmsEncrypted = new Set<string>();
+    const refuse = (args: pulumi.runtime.MockResourceArgs, problem: string, source: string) => {
+        throw new NameRuleError(args.type, args.name, problem, source);
+    };
+    return (args, stackRegion) => {
+        const i = args.inputs;
+        const region = (i.region as string | undefined) ?? stackRegion;
+        switch (args.type) {
+            case "aws:s3/bucketVersioning:BucketVersioning":
+                if (i.versioningConfiguration?.status === "Enabled") versioned.add(i.bucket);
+                return;
+            case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+                if ((i.rules ?? []).some((r: any) => r.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms"))
+                    kmsEncrypted.add(i.bucket);
+                return;
+            case "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
+                if (!versioned.has(i.bucket))
+                    refuse(
+                        args,
+                        `source bucket '${i.bucket}' has no versioning enabled; S3 replication needs it on both buckets`,
+                        REPLICATION_SOURCES.s3,
+                    );
+                for (const rule of i.rules ?? []) {
+                    const destination = String(rule.destination?.bucket ?? "").replace(/^arn:aws:s3:::/, "");
+                    if (!versioned.has(destination)) {
+                        refuse(
+                            args,
+                            `destination bucket '${destination}' has no versioning enabled; S3 replication needs it on both buckets`,
+                            REPLICATION_SOURCES.s3,
+                        );
+                    }
+                    if (kmsEncrypted.has(i.bucket)) {
+                        if (rule.sourceSelectionCriteria?.sseKmsEncryptedObjects?.status !== "Enabled") {
+                            refuse(
+                                args,
+                                `rule '${rule.id}': the source bucket is SSE-KMS; without sourceSelectionCriteria.sseKmsEncryptedObjects S3 replicates none of its objects`,
+                                REPLICATION_SOURCES.s3,
+                            );
+                        }
+                        if (!rule.destination?.encryptionConfiguration?.replicaKmsKeyId) {
+                            refuse(
+                                args,
+                                `rule '${rule.id}': SSE-KMS objects need destination.encryptionConfiguration.replicaKmsKeyId`,
+                                REPLICATION_SOURCES.s3,
+                            );
+                        }
+                    }
+                }
+                return;
+            }
+            case "aws:efs/replicationConfiguration:ReplicationConfiguration":
+                for (const d of i.destination ? [i.destination] : []) {
+                    if ((d.region ?? region) === region) {
+                        refuse(
+                            args,
+                            `destination region '${d.region ?? region}' is the source's own; the standby copy must be in another region`,
+                            REPLICATION_SOURCES.efs,
+                        );
+                    }
+                    const keyRegion = arnRegion(d.kmsKeyId);
+                    if (keyRegion !== undefined && keyRegion !== d.region) {
+                        refuse(
+                            args,
+                            `destination key is in ${keyRegion}, the destination in ${d.region}; EFS encrypts the replica with a key of its own region`,
+                            REPLICATION_SOURCES.efs,
+                        );
+                    }
+                }
+                return;
+            case "aws:rds/cluster:Cluster":
+                if (i.globalClusterIdentifier !== undefined && region !== stackRegion) {
+                    if (i.storageEncrypted && !i.kmsKeyId) {
+                        refuse(
+                            args,
+                            `secondary cluster in ${region} of an encrypted global database without kmsKeyId: name a key in ${region}`,
+                            REPLICATION_SOURCES.rds,
+                        );
+                    }
+                    if (arnRegion(i.kmsKeyId) !== undefined && arnRegion(i.kmsKeyId) !== region) {
+                        refuse(
+                            args,
+                            `kmsKeyId is a key in ${arnRegion(i.kmsKeyId)}; a cluster in ${region} needs one in its own region`,
+                            REPLICATION_SOURCES.rds,
+                        );
+                    }
+                    if (i.masterUsername !== undefined || i.manageMasterUserPassword) {
+                        refuse(
+                            args,
+                            "a secondary cluster takes its users from the primary: no masterUsername or managed password",
+                            REPLICATION_SOURCES.rds,
+                        );
+                    }
+                }
+                return;
+            case "aws:ecr/replicationConfiguration:ReplicationConfiguration":
+                for (const rule of i.replicationConfiguration?.rules ?? []) {
+                    for (const d of rule.destinations ?? []) {
+                        if (d.region === region)
+                            refuse(args, `a replication destination in the registry's own region ${region}`, REPLICATION_SOURCES.ecr);
+                    }
+                }
+                return;
+        }
+    };
+}
 
 /** A stable UUID-shaped id (KMS key ids, subscription ARN suffixes). */
 function uuidOf(ctx: ModelContext): string {
@@ -526,10 +715,12 @@ export class UnknownResourceTypeError extends Error {}
 export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const taken = new Map<string, string>();
     const counted = new Map<string, number>();
+    const regionOf = (args: pulumi.runtime.MockResourceArgs): string => (args.inputs.region as string | undefined) ?? options.region;
+    const checkReplication = replicationChecks();
     const checkQuota = (args: pulumi.runtime.MockResourceArgs) => {
         const quota = COUNTED_QUOTAS[args.type];
         if (!quota) return;
-        const key = `${args.type}\0${JSON.stringify(args.inputs[quota.scope])}`;
+        const key = `${args.type}\0${JSON.stringify(args.inputs[quota.scope] ?? (quota.scope === "region" ? regionOf(args) : undefined))}`;
         const count = (counted.get(key) ?? 0) + 1;
         if (count > quota.max) {
             throw new NameRuleError(args.type, args.name, `${count} ${quota.what}; AWS takes at most ${quota.max}`, quota.source);
@@ -550,7 +741,8 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
         const found = physicalName(entry, args.name, args.inputs);
         if (!found || found.auto) return;
         const name = entry.caseInsensitive ? found.name.toLowerCase() : found.name;
-        const key = [args.type, name, ...(entry.uniqueWithin ?? []).map((p) => JSON.stringify(args.inputs[p]))].join("\0");
+        const scope = entry.uniqueWithin ?? (GLOBAL_NAME_TYPES.has(args.type) ? [] : [regionOf(args)]);
+        const key = [args.type, name, ...scope.map((p) => (entry.uniqueWithin ? JSON.stringify(args.inputs[p]) : p))].join("\0");
         const holder = taken.get(key);
         if (holder) {
             throw new NameRuleError(
@@ -577,14 +769,17 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 );
             }
             checkName(args);
+            checkReplication(args, options.region);
             checkQuota(args);
             const ctx: ModelContext = {
                 ...options,
+                // A per-resource `region` (@pulumi/aws 7) puts the resource, its ARN and endpoints in that region.
+                region: regionOf(args),
                 name: args.name,
                 inputs: args.inputs,
                 hex: (length) => hash(`${args.type}/${args.name}`, length),
                 arn: (service, resource, o = {}) =>
-                    `arn:aws:${service}:${o.region ?? options.region}:${o.account ?? options.accountId}:${resource}`,
+                    `arn:aws:${service}:${o.region ?? regionOf(args)}:${o.account ?? options.accountId}:${resource}`,
             };
             const { id, state } = model(ctx);
             return { id, state: { ...args.inputs, ...state } };

@@ -29,7 +29,10 @@ export interface NameRule {
     readonly autoNameMax?: number;
     /** Where the rule is written: an AWS API reference or user guide page, or provider source. */
     readonly source: string;
-    /** Inputs within whose values the name must be unique (an inline policy's role, a group's VPC); absent: the account and region. */
+    /**
+     * Inputs within whose values the name must be unique (an inline policy's role, a group's VPC); absent:
+     * the account and region (a per-resource `region` input counts), or the account alone for `GLOBAL_NAME_TYPES`.
+     */
     readonly uniqueWithin?: readonly string[];
     /** AWS compares names without regard to case, so `Shop` and `shop` clash. */
     readonly caseInsensitive?: boolean;
@@ -50,6 +53,12 @@ export const BUCKET_SETTING_TYPES = [
     "aws:s3/bucketLogging:BucketLogging",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
 ] as const;
+
+/**
+ * Types whose names are unique in the account (IAM), across all accounts (S3 buckets), or in their
+ * hosted zone (Route 53), whatever the region: a second one in another region still clashes.
+ */
+export const GLOBAL_NAME_TYPES: ReadonlySet<string> = new Set(["aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:route53/record:Record"]);
 
 const RDS_IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?=[a-zA-Z0-9]))*$/;
 const RDS_IDENTIFIER_WORDS = "letters, digits and single hyphens; starts with a letter, does not end with a hyphen";
@@ -384,7 +393,9 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         // Underscores too: ACM's validation records are named `_<hex>.<domain>`.
         pattern: /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
         allowed: "a DNS name of labels of at most 63 letters, digits, underscores and inner hyphens",
-        uniqueWithin: ["zoneId", "type"],
+        // A failover pair shares name and type; the set identifier tells them apart (Route 53 API
+        // reference, ResourceRecordSet `SetIdentifier`).
+        uniqueWithin: ["zoneId", "type", "setIdentifier"],
         autoNameMax: 255,
         source: api("Route53/latest/DeveloperGuide/DomainNameFormat.html"),
     },
@@ -397,6 +408,21 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": { unnamed: "part of its cluster" },
     ...Object.fromEntries(BUCKET_SETTING_TYPES.map((type) => [type, { unnamed: "a setting of its bucket" }])),
     "awsx:ec2:Vpc": { unnamed: "a component: its VPC, subnets and gateways are identified by id" },
+    // Disaster recovery (issue 17).
+    "aws:rds/globalCluster:GlobalCluster": {
+        property: "globalClusterIdentifier",
+        min: 1,
+        max: 255,
+        pattern: RDS_IDENTIFIER,
+        allowed: RDS_IDENTIFIER_WORDS,
+        source: api("AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html"),
+        caseInsensitive: true,
+    },
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": { unnamed: "part of its source file system (one each)" },
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": { unnamed: "a setting of its source bucket" },
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": { unnamed: "the registry's one replication setting per region" },
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": { unnamed: "identified by its repository prefix" },
+    "aws:route53/healthCheck:HealthCheck": { unnamed: "identified by its id; its Name tag carries the name" },
 };
 
 /** One way a registration's name breaks AWS's rules; `message` says which rule and where it is written. */

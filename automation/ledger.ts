@@ -296,6 +296,86 @@ function tenantStepWriteError(location: string, record: TenantStepRecord, cause:
     );
 }
 
+/** What the disaster recovery steps' records are kept apart under: `<env>.dr.jsonl`, or `<prefix>/<env>.dr/` in S3. */
+const DR_STREAM = ".dr";
+
+/** What `npm run dr` does: a planned switchover, a failover in an outage, or a failback to the primary region. */
+export type DrAction = "switchover" | "failover" | "failback";
+
+/**
+ * One step of a disaster recovery operation (`npm run dr`, automation/dr/steps.ts), in a stream of its
+ * own so the rollout's gates never read one. `operationId` ties the steps of one operation across
+ * reruns: a rerun after a failed or cancelled step continues the same operation from that step.
+ */
+export interface DrStepRecord {
+    readonly v: 1;
+    readonly kind: "dr-step";
+    /** When the step ended (ISO 8601, UTC). */
+    readonly at: string;
+    /** When the step started (ISO 8601, UTC): with `at`, the step's place on the timeline. */
+    readonly startedAt: string;
+    /** One operation (its first run's id); every rerun that continues it records the same. */
+    readonly operationId: string;
+    /** One run of the command. */
+    readonly runId: string;
+    readonly env: string;
+    readonly action: DrAction;
+    /** The region the operation moves serving to. */
+    readonly to: string;
+    /** The step's id, e.g. `database`, `scale`, `dns` (automation/dr/steps.ts). */
+    readonly step: string;
+    readonly result: "succeeded" | "failed" | "refused" | "cancelled";
+    readonly operator: string;
+    /** The approvals the step's gate accepted (role:name). */
+    readonly approvals?: readonly string[];
+    /** What the step established or measured (the lag accepted, the AWS calls sent before a cancel). */
+    readonly data?: Readonly<Record<string, string>>;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly durationMs: number;
+}
+
+const DR_STEP_RECORD = z
+    .object({
+        v: z.literal(1),
+        kind: z.literal("dr-step"),
+        at: z.string().datetime(),
+        startedAt: z.string().datetime(),
+        operationId: z.string().min(1),
+        runId: z.string().min(1),
+        env: z.string().min(1),
+        action: z.enum(["switchover", "failover", "failback"]),
+        to: z.string().min(1),
+        step: z.string().min(1),
+        result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
+        operator: z.string(),
+        approvals: z.array(z.string()).optional(),
+        data: z.record(z.string()).optional(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+        durationMs: z.number(),
+    })
+    .strict();
+
+/** Where the DR steps' records go: the same location as the rollout's ledger, a stream of its own. */
+export interface DrStepLedger {
+    readonly location: string;
+    /** Every DR step record of `env`, oldest first; refuses (`ledger-corrupt`) one it cannot trust. */
+    readDrSteps(env: string): Promise<DrStepRecord[]>;
+    /** Throws `LedgerError` (`ledger-write-failed`, exit 1) carrying the record when it cannot be written. */
+    appendDrStep(record: DrStepRecord): Promise<void>;
+}
+
+/** A DR step's record could not be written; the message carries it as JSON, to add by hand. */
+function drStepWriteError(location: string, record: DrStepRecord, cause: string): LedgerError {
+    return new LedgerError(
+        "ledger-write-failed",
+        `could not write the record of DR step ${record.step} (${record.action} to ${record.to} in ${record.env}, ${record.result}) to ${location}: ${cause}\n` +
+            `  the record that was not written:\n${JSON.stringify(record)}`,
+        `add that line to the ledger once it is writable (locally: append it to ${record.env}${DR_STREAM}.jsonl; in S3: put it under ` +
+            `<prefix>/${record.env}${DR_STREAM}/), or the next run will not know this step's outcome`,
+        EXIT.failed,
+    );
+}
+
 /** Where `--ledger` points, parsed once. */
 export type LedgerLocation =
     { readonly kind: "file"; readonly dir: string } | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string };
@@ -338,7 +418,7 @@ export function openLedger(
     location: LedgerLocation,
     warn: (message: string) => void,
     s3: S3Factory = defaultS3,
-): Ledger & TaskLedger & TenantStepLedger {
+): Ledger & TaskLedger & TenantStepLedger & DrStepLedger {
     return location.kind === "file" ? new FileLedger(location.dir, warn) : new S3Ledger(location.bucket, location.prefix, s3);
 }
 
@@ -426,7 +506,7 @@ export async function putIfAbsent(
  * write. Reading refuses a corrupt or foreign record (`LedgerError` ledger-corrupt, with file:line) and
  * skips only a last line cut short by a crash.
  */
-export class FileLedger implements Ledger, TaskLedger, TenantStepLedger {
+export class FileLedger implements Ledger, TaskLedger, TenantStepLedger, DrStepLedger {
     constructor(
         readonly location: string,
         private readonly warn: (message: string) => void,
@@ -480,6 +560,22 @@ export class FileLedger implements Ledger, TaskLedger, TenantStepLedger {
         const file = this.tenantStepFile(record.env);
         await this.appendLine(file, JSON.stringify(record)).catch((err) => {
             throw tenantStepWriteError(file, record, reason(err));
+        });
+    }
+
+    /** `<dir>/<env>.dr.jsonl`: the disaster recovery steps' records. */
+    drStepFile(env: string): string {
+        return path.join(this.location, `${env}${DR_STREAM}.jsonl`);
+    }
+
+    async readDrSteps(env: string): Promise<DrStepRecord[]> {
+        return this.readLines(this.drStepFile(env), (line) => parseWith(DR_STEP_RECORD, line, env) as Parsed<DrStepRecord>);
+    }
+
+    async appendDrStep(record: DrStepRecord): Promise<void> {
+        const file = this.drStepFile(record.env);
+        await this.appendLine(file, JSON.stringify(record)).catch((err) => {
+            throw drStepWriteError(file, record, reason(err));
         });
     }
 
@@ -549,7 +645,7 @@ export class FileLedger implements Ledger, TaskLedger, TenantStepLedger {
  * The ledger as one S3 object per record under `<prefix>/<env>/`, written with `If-None-Match: *` so no
  * record is ever overwritten (S3 user guide, "conditional writes"). Every object must be a whole record.
  */
-export class S3Ledger implements Ledger, TaskLedger, TenantStepLedger {
+export class S3Ledger implements Ledger, TaskLedger, TenantStepLedger, DrStepLedger {
     readonly location: string;
     private client?: Promise<Pick<S3Client, "send">>;
 
@@ -612,6 +708,21 @@ export class S3Ledger implements Ledger, TaskLedger, TenantStepLedger {
         const name = `${record.at}-${record.tenant}-${record.step}`;
         await this.putRecord(this.tenantStepPrefix(record.env), name, record).catch((err) => {
             throw tenantStepWriteError(this.location, record, reason(err));
+        });
+    }
+
+    /** `<prefix>/<env>.dr/`: beside, not under, `<prefix>/<env>/`, which the rollout reads strictly. */
+    drStepPrefix(env: string): string {
+        return `${this.prefix ? `${this.prefix}/` : ""}${env}${DR_STREAM}/`;
+    }
+
+    async readDrSteps(env: string): Promise<DrStepRecord[]> {
+        return this.readObjects(this.drStepPrefix(env), (text) => parseWith(DR_STEP_RECORD, text, env) as Parsed<DrStepRecord>);
+    }
+
+    async appendDrStep(record: DrStepRecord): Promise<void> {
+        await this.putRecord(this.drStepPrefix(record.env), `${record.at}-${record.action}-${record.step}`, record).catch((err) => {
+            throw drStepWriteError(this.location, record, reason(err));
         });
     }
 

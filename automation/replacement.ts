@@ -352,6 +352,45 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         why: "its id is unique within its rule, and both force the replacement",
     },
     "aws:budgets/budget:Budget": { forceNew: ["name"], source: tfAws("budgets/budget.go"), clash: "none", why: ONLY_NAME },
+    // Disaster recovery (issue 17).
+    "aws:rds/globalCluster:GlobalCluster": {
+        forceNew: ["globalClusterIdentifier", "sourceDbClusterIdentifier"],
+        source: tfAws("rds/global_cluster.go"),
+        clash: "refused",
+        why:
+            "the global database carries the DR cluster's replication: a new one would start without its secondary; " +
+            "the source is ignored (it changes with a switchover), the identifier is fixed",
+    },
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": {
+        forceNew: ["sourceFileSystemId", "destination"],
+        source: tfAws("efs/replication_configuration.go"),
+        clash: "refused",
+        why: "one replication per file system (ReplicationAlreadyExists), and a new one copies everything into a new replica",
+    },
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
+        forceNew: ["bucket"],
+        source: tfAws("s3/bucket_replication_configuration.go"),
+        clash: "none",
+        why: SETTING_OF_PARENT,
+    },
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": {
+        forceNew: [],
+        source: tfAws("ecr/replication_configuration.go"),
+        clash: "none",
+        why: "the registry's one setting, replaced in place by PutReplicationConfiguration",
+    },
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": {
+        forceNew: ["prefix"],
+        source: tfAws("ecr/repository_creation_template.go"),
+        clash: "none",
+        why: ONLY_NAME,
+    },
+    "aws:route53/healthCheck:HealthCheck": {
+        forceNew: ["type", "requestInterval"],
+        source: tfAws("route53/health_check.go"),
+        clash: "none",
+        why: NO_NAME,
+    },
 };
 
 /** Of the changed top-level inputs `diffs`, the ones that make the provider replace a resource of `type`. */

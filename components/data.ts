@@ -6,7 +6,8 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { CacheConfig, DatabaseConfig, ProtectionConfig, tenantDatabaseName } from "../src/config";
+import { CacheConfig, DatabaseConfig, DrConfig, ProtectionConfig, tenantDatabaseName } from "../src/config";
+import { GlobalDatabase } from "./global-database";
 import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
 
@@ -30,6 +31,12 @@ export interface DataLayerArgs {
     readonly azCount: number;
     readonly databaseSecurityGroupId: pulumi.Input<string>;
     readonly cacheSecurityGroupId: pulumi.Input<string>;
+    /** `bbws:dr` and the standby VPC's isolated subnets and database group; absent: no DR side. */
+    readonly dr?: {
+        readonly config: DrConfig;
+        readonly isolatedSubnetIds: pulumi.Input<string[]>;
+        readonly databaseSecurityGroupId: pulumi.Input<string>;
+    };
 }
 
 /** A tenant's database credentials: the secret's JSON has keys password, username, dbname, host and port. */
@@ -154,6 +161,8 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly redisAuthSecretArn: pulumi.Output<string>;
     /** By tenant id. */
     readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
+    /** The DR side (components/global-database.ts), when `bbws:dr` is set. */
+    readonly dr: GlobalDatabase | undefined;
 
     constructor(name: string, args: DataLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:DataLayer", name, {}, opts);
@@ -220,7 +229,25 @@ export class DataLayer extends pulumi.ComponentResource {
         this.readerEndpoint = cluster.readerEndpoint;
         this.port = cluster.port;
         this.masterSecretArn = cluster.masterUserSecrets.apply((secrets) => secrets[0].secretArn);
-        this.instanceIdentifiers = this.createInstances(name, args, key, cluster);
+        const instances = this.createInstances(name, args, key, cluster);
+        this.instanceIdentifiers = instances.map((instance) => instance.identifier);
+        this.dr =
+            args.dr &&
+            new GlobalDatabase(
+                `${name}-dr`,
+                {
+                    ...args,
+                    dr: args.dr.config,
+                    primaryClusterArn: cluster.arn,
+                    primaryInstances: instances,
+                    isolatedSubnetIds: args.dr.isolatedSubnetIds,
+                    databaseSecurityGroupId: args.dr.databaseSecurityGroupId,
+                    clusterParameters: CLUSTER_PARAMETERS,
+                    parameterFamily: auroraParameterFamily(args.database.engineVersion),
+                    logExports: AURORA_LOG_EXPORTS,
+                },
+                { parent: this },
+            );
 
         const redis = this.createRedis(name, args, key);
         this.redisReplicationGroupId = redis.group.replicationGroupId;
@@ -334,12 +361,14 @@ export class DataLayer extends pulumi.ComponentResource {
                 // Instances take automatic minor upgrades, which move the cluster's version past the one
                 // configured: without this, drift would report it and the next `up` would try to downgrade.
                 // A major upgrade is still a deliberate config change (the parameter family follows it).
-                ignoreChanges: ["engineVersion"],
+                // With `bbws:dr` the global database makes it a member (terraform-provider-aws
+                // rds_global_cluster.html.markdown, "New Global Cluster From Existing DB Cluster": ignore it).
+                ignoreChanges: ["engineVersion", ...(args.dr ? ["globalClusterIdentifier"] : [])],
             },
         );
     }
 
-    private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): pulumi.Output<string>[] {
+    private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): aws.rds.ClusterInstance[] {
         const { env, database } = args;
         const instanceGroup = {
             family: auroraParameterFamily(database.engineVersion),
@@ -391,7 +420,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 ),
             );
         }
-        return instances.map((instance) => instance.identifier);
+        return instances;
     }
 
     private monitoringRole(name: string, env: string): aws.iam.Role {

@@ -33,11 +33,31 @@ import {
     TLS_POLICY,
 } from "./ecs-tasks";
 import { TenantService } from "./tenant-service";
+import { FailoverDns } from "./failover-dns";
+import { StandbyEcs, StandbyEcsArgs } from "./standby-ecs";
+import type { DrConfig } from "../src/config";
 import type { CustomDomainStatus } from "./tenant-domains";
 
 // The layer's vocabulary lives in ecs-tasks.ts (so tenant-service.ts can share it without a cycle); this
 // module stays where the layer's users find it.
 export * from "./ecs-tasks";
+
+/**
+ * The ECS layer's DR side: `bbws:dr` and the standby region's network, storage and database, which
+ * `StandbyEcs` runs the standby services on.
+ */
+export type EcsDrArgs = { readonly config: DrConfig } & Pick<
+    StandbyEcsArgs,
+    | "vpcId"
+    | "publicSubnetIds"
+    | "privateSubnetIds"
+    | "loadBalancerSecurityGroupId"
+    | "taskSecurityGroupId"
+    | "logsBucketName"
+    | "fileSystemId"
+    | "keyArn"
+    | "dbWriterEndpoint"
+>;
 
 /**
  * Phase `ecs` (`bbws:ecs:EcsLayer`), after storage: the cluster, the load balancer, the platform
@@ -63,7 +83,10 @@ export class EcsLayer extends pulumi.ComponentResource {
     /** Each tenant's custom domains (by tenant id): certificate, validation record, whether served; what the owner and the tenant command read. */
     readonly customDomains: Readonly<Record<string, readonly CustomDomainStatus[]>>;
 
-    constructor(name: string, args: EcsLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    /** The standby region's side (components/standby-ecs.ts, failover-dns.ts), when `bbws:dr` is set. */
+    readonly dr: { readonly standby: StandbyEcs; readonly failover: FailoverDns; readonly hostedZoneId: pulumi.Output<string> } | undefined;
+
+    constructor(name: string, args: EcsLayerArgs & { readonly dr?: EcsDrArgs }, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:ecs:EcsLayer", name, {}, opts);
         for (const [field, byTenant] of Object.entries({
             tenantSecurityGroupIds: args.tenantSecurityGroupIds,
@@ -77,6 +100,13 @@ export class EcsLayer extends pulumi.ComponentResource {
         const registry = args.registry;
         const cluster = this.createCluster(name, args);
         const lb = this.createLoadBalancer(name, args);
+        const failover =
+            args.dr &&
+            new FailoverDns(
+                `${name}-failover`,
+                { ...args, dr: args.dr.config, httpsListenerArn: lb.https.arn, loadBalancerDnsName: lb.alb.dnsName },
+                { parent: this },
+            );
 
         const services: Record<string, pulumi.Output<string>> = {};
         const targetGroupArns: Record<string, pulumi.Output<string>> = {};
@@ -84,8 +114,14 @@ export class EcsLayer extends pulumi.ComponentResource {
         const logGroupNames: Record<string, pulumi.Output<string>> = {};
         const tenantOneOffTasks: Record<string, OneOffTask> = {};
         const customDomains: Record<string, readonly CustomDomainStatus[]> = {};
+        const sites: StandbyEcsArgs["tenants"][number][] = [];
         for (const tenant of args.tenants) {
-            const site = new TenantService(`${name}-${tenant.id}`, { ...args, tenant, registry, cluster, lb }, { parent: this });
+            const site = new TenantService(
+                `${name}-${tenant.id}`,
+                { ...args, tenant, registry, cluster, lb, dnsFailover: failover?.primaryRecord },
+                { parent: this },
+            );
+            sites.push({ tenant, taskDefinition: site.taskDefinition });
             services[tenant.id] = site.serviceName;
             targetGroupArns[tenant.id] = site.targetGroupArn;
             targetGroupArnSuffixes[tenant.id] = site.targetGroupArnSuffix;
@@ -94,6 +130,30 @@ export class EcsLayer extends pulumi.ComponentResource {
             customDomains[tenant.id] = site.customDomains;
         }
 
+        this.dr =
+            args.dr && failover
+                ? {
+                      standby: new StandbyEcs(
+                          `${name}-standby`,
+                          {
+                              ...args.dr,
+                              env: args.env,
+                              region: args.region,
+                              domain: args.domain,
+                              dr: args.dr.config,
+                              tenants: sites,
+                              healthCheckPath: args.ecs.healthCheckPath,
+                              albDeletionProtection: args.ecs.albDeletionProtection,
+                              logRetentionDays: args.ecs.logRetentionDays,
+                              tlsPolicy: TLS_POLICY,
+                              hostedZoneId: lb.hostedZoneId,
+                          },
+                          { parent: this },
+                      ),
+                      failover,
+                      hostedZoneId: lb.hostedZoneId,
+                  }
+                : undefined;
         this.clusterName = cluster.cluster.name;
         this.loadBalancerArn = lb.alb.arn;
         this.loadBalancerArnSuffix = lb.alb.arnSuffix;

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { DrAlarms, DrAlarmsArgs } from "./dr-alarms";
 import type { MonitoringConfig } from "../src/config";
 import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds } from "./alarms";
 import { dashboardBody } from "./dashboard";
@@ -39,6 +40,8 @@ export interface MonitoringLayerArgs {
     readonly redisNodes: number;
     readonly fileSystemId: pulumi.Input<string>;
     readonly backupVaultName: pulumi.Input<string>;
+    /** With `bbws:dr`: what the DR alarms watch (components/dr-alarms.ts); absent: none. */
+    readonly dr?: Omit<DrAlarmsArgs, "env" | "region" | "criticalTopicArn" | "criticalEmails">;
 }
 
 /**
@@ -185,6 +188,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     readonly dashboardName: pulumi.Output<string>;
     /** Every alarm's name, for the rollout driver's verification. */
     readonly alarmNames: pulumi.Output<string>[];
+    /** The DR alarms' names (components/dr-alarms.ts), when `bbws:dr` is set. */
+    readonly drAlarmNames: pulumi.Output<string>[] | undefined;
 
     constructor(name: string, args: MonitoringLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         checkOnePerTenant(args);
@@ -227,6 +232,13 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                     new aws.cloudwatch.MetricAlarm(`${name}-${spec.what}`, alarmArgs(spec, topicArns[spec.topic]), { parent: this }).name,
             );
         this.alarmNames = [...tenantAlarmNames, ...platformAlarmNames];
+        this.drAlarmNames =
+            args.dr &&
+            new DrAlarms(
+                `${name}-dr`,
+                { ...args.dr, env, region: args.region, criticalTopicArn: topics.critical.arn, criticalEmails: monitoring.criticalEmails },
+                { parent: this },
+            ).alarmNames;
 
         this.createEventRules(name, args, topics);
 

@@ -6,8 +6,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { ProtectionConfig, RetiredTenant, StorageConfig } from "../src/config";
+import type { DrConfig, ProtectionConfig, RetiredTenant, StorageConfig } from "../src/config";
+import { DrStorage } from "./dr-storage";
 import { ImageKind, REPOSITORIES } from "../src/images";
+import { bucketName, privateBucket } from "./buckets";
 import { bbwsName, denyInsecureTransport, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
 
@@ -28,6 +30,8 @@ export interface StorageLayerArgs {
     readonly fileSystemSecurityGroupId: pulumi.Input<string>;
     /** The Aurora cluster the daily backup plan covers besides the file system. */
     readonly databaseClusterArn: pulumi.Input<string>;
+    /** `bbws:dr`, the primary region and the DR region's data key; absent: no DR side. */
+    readonly dr?: { readonly config: DrConfig; readonly region: string; readonly keyArn: pulumi.Input<string> };
 }
 
 export interface BucketRef {
@@ -99,27 +103,6 @@ export const ASSETS_STANDING_RULE: aws.types.input.s3.BucketLifecycleConfigurati
 /** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
 export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
 
-interface BucketSpec {
-    readonly part: string;
-    /** `aws:kms` with the data key, or SSE-S3 where a delivering service supports nothing else. */
-    readonly encryption: "kms" | "s3";
-    /** Statements besides the TLS-only one. */
-    readonly statements?: (arn: pulumi.Output<string>) => object[];
-    /** The bucket its server access logs go to. */
-    readonly logsTo?: aws.s3.Bucket;
-}
-
-/**
- * A bucket's name, `bbws-<part>-<env>-<account id>`. Bucket names are unique across every AWS
- * account (S3 user guide, "Bucket naming rules"): a short name such as `bbws-logs-dev` may already
- * belong to someone else, and CreateBucket would refuse it on the first `up`. The account id makes
- * the name ours; the longest part (`migration-artifacts`) with a 16-character stack name is 54
- * characters of the 63 allowed.
- */
-export function bucketName(env: string, accountId: string, part: string): string {
-    return `${bbwsName(env, part)}-${accountId}`;
-}
-
 /**
  * Phase `storage` (`bbws:storage:StorageLayer`), after database: encrypted EFS with one access point
  * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts), the assets, migration and logs buckets, the ECR repositories and the AWS Backup vault
@@ -140,6 +123,8 @@ export class StorageLayer extends pulumi.ComponentResource {
     readonly backupVaultName: pulumi.Output<string>;
     /** `bbws/wordpress` and `bbws/migration`. */
     readonly repositories: Readonly<Record<ImageKind, RepositoryRef>>;
+    /** The DR side (components/dr-storage.ts), when `bbws:dr` is set. */
+    readonly dr: DrStorage | undefined;
 
     constructor(name: string, args: StorageLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:storage:StorageLayer", name, {}, opts);
@@ -163,7 +148,7 @@ export class StorageLayer extends pulumi.ComponentResource {
         const assetsName = bucketName(env, accountId, "tenant-assets");
         const migrationName = bucketName(env, accountId, "migration-artifacts");
         const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
-        const logs = this.bucket(name, args, {
+        const { bucket: logs } = privateBucket(this, name, args, {
             part: "logs",
             // ALB access-log delivery writes with SSE-S3 only.
             encryption: "s3",
@@ -190,8 +175,16 @@ export class StorageLayer extends pulumi.ComponentResource {
                 },
             ],
         });
-        const assets = this.bucket(name, args, { part: "tenant-assets", encryption: "kms", logsTo: logs });
-        const migration = this.bucket(name, args, { part: "migration-artifacts", encryption: "kms", logsTo: logs });
+        const { bucket: assets, versioning: assetsVersioning } = privateBucket(this, name, args, {
+            part: "tenant-assets",
+            encryption: "kms",
+            logsTo: logs,
+        });
+        const { bucket: migration, versioning: migrationVersioning } = privateBucket(this, name, args, {
+            part: "migration-artifacts",
+            encryption: "kms",
+            logsTo: logs,
+        });
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-migration-artifacts-lifecycle`,
             {
@@ -222,7 +215,26 @@ export class StorageLayer extends pulumi.ComponentResource {
         this.migrationBucket = ref(migration);
         this.logsBucket = ref(logs);
 
-        this.backupVaultName = this.createBackups(name, args, fileSystem);
+        this.dr =
+            args.dr &&
+            new DrStorage(
+                `${name}-dr`,
+                {
+                    ...args,
+                    region: args.dr.region,
+                    dr: args.dr.config,
+                    drKeyArn: args.dr.keyArn,
+                    fileSystemId: fileSystem.id,
+                    buckets: [
+                        { part: "tenant-assets", bucket: assets, versioning: assetsVersioning },
+                        { part: "migration-artifacts", bucket: migration, versioning: migrationVersioning },
+                    ],
+                    backupRetentionDays: args.storage.backupRetentionDays,
+                    repositoryLifecyclePolicy: ECR_LIFECYCLE_POLICY,
+                },
+                { parent: this },
+            );
+        this.backupVaultName = this.createBackups(name, args, fileSystem, this.dr?.backupVaultArn);
         this.repositories = {
             wordpress: this.repository(name, args, "wordpress"),
             migration: this.repository(name, args, "migration"),
@@ -302,87 +314,6 @@ export class StorageLayer extends pulumi.ComponentResource {
         return fileSystem;
     }
 
-    /** A private, versioned, encrypted, TLS-only bucket `bbws-<part>-<env>` whose objects the account owns. */
-    private bucket(name: string, args: StorageLayerArgs, spec: BucketSpec): aws.s3.Bucket {
-        const logical = `${name}-${spec.part}`;
-        const bucket = new aws.s3.Bucket(
-            logical,
-            {
-                bucket: bucketName(args.env, args.accountId, spec.part),
-                tags: { Name: bbwsName(args.env, spec.part) },
-            },
-            statefulOptions(this, args.protection, { retain: true }),
-        );
-        new aws.s3.BucketPublicAccessBlock(
-            `${logical}-public-access`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketOwnershipControls(
-            `${logical}-ownership`,
-            {
-                bucket: bucket.id,
-                rule: { objectOwnership: "BucketOwnerEnforced" },
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${logical}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    spec.encryption === "kms"
-                        ? {
-                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.keyArn },
-                              bucketKeyEnabled: true,
-                          }
-                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-                ],
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketVersioning(
-            `${logical}-versioning`,
-            {
-                bucket: bucket.id,
-                versioningConfiguration: { status: "Enabled" },
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketPolicy(
-            `${logical}-policy`,
-            {
-                bucket: bucket.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),
-                        ...(spec.statements?.(bucket.arn) ?? []),
-                    ],
-                }),
-            },
-            { parent: this },
-        );
-        if (spec.logsTo) {
-            new aws.s3.BucketLogging(
-                `${logical}-logging`,
-                {
-                    bucket: bucket.id,
-                    targetBucket: spec.logsTo.id,
-                    targetPrefix: `s3/${bucketName(args.env, args.accountId, spec.part)}/`,
-                },
-                { parent: this },
-            );
-        }
-        return bucket;
-    }
-
     private repository(name: string, args: StorageLayerArgs, kind: ImageKind): RepositoryRef {
         const repo = new aws.ecr.Repository(
             `${name}-${kind}-repo`,
@@ -407,7 +338,13 @@ export class StorageLayer extends pulumi.ComponentResource {
         return { repositoryUrl: repo.repositoryUrl, arn: repo.arn };
     }
 
-    private createBackups(name: string, args: StorageLayerArgs, fileSystem: aws.efs.FileSystem): pulumi.Output<string> {
+    /** The vault, plan, role and selection; with `copyToVaultArn` (the DR vault) each recovery point is also copied there. */
+    private createBackups(
+        name: string,
+        args: StorageLayerArgs,
+        fileSystem: aws.efs.FileSystem,
+        copyToVaultArn: pulumi.Output<string> | undefined,
+    ): pulumi.Output<string> {
         const { env } = args;
         const vault = new aws.backup.Vault(
             `${name}-backup-vault`,
@@ -430,6 +367,10 @@ export class StorageLayer extends pulumi.ComponentResource {
                         startWindow: 60,
                         completionWindow: 480,
                         lifecycle: { deleteAfter: args.storage.backupRetentionDays },
+                        // A copy in the DR region, kept as long (AWS Backup developer guide, "Cross-Region copy").
+                        copyActions: copyToVaultArn
+                            ? [{ destinationVaultArn: copyToVaultArn, lifecycle: { deleteAfter: args.storage.backupRetentionDays } }]
+                            : undefined,
                     },
                 ],
             },

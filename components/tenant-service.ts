@@ -39,6 +39,7 @@ import {
     WORDPRESS_SCRATCH_PATHS,
     WP_CONTENT_PATH,
 } from "./ecs-tasks";
+import type { DnsFailover } from "./failover-dns";
 
 /** The layer's arguments (`EcsLayerArgs`), the tenant, and what the layer built that the service uses. */
 export interface TenantServiceArgs extends EcsLayerArgs {
@@ -46,6 +47,8 @@ export interface TenantServiceArgs extends EcsLayerArgs {
     readonly registry: Registry;
     readonly cluster: Cluster;
     readonly lb: LoadBalancer;
+    /** With `bbws:dr`: the tenant's record joins the Route 53 failover pair (components/failover-dns.ts). */
+    readonly dnsFailover?: DnsFailover;
 }
 
 /**
@@ -63,6 +66,8 @@ export class TenantService extends TenantComponent {
     readonly oneOffTask: OneOffTask;
     /** Its custom domains: certificate, validation record for the owner, whether the rule serves it. */
     readonly customDomains: readonly CustomDomainStatus[];
+    /** The service's task definition: the standby region registers the same one (components/standby-ecs.ts). */
+    readonly taskDefinition: aws.ecs.TaskDefinition;
 
     constructor(name: string, args: TenantServiceArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:ecs:TenantService", name, opts);
@@ -190,7 +195,7 @@ export class TenantService extends TenantComponent {
             });
         }
 
-        const taskDefinition = new aws.ecs.TaskDefinition(
+        const taskDefinition = (this.taskDefinition = new aws.ecs.TaskDefinition(
             `${tn}-task`,
             {
                 family: bbwsName(env, `wordpress-${id}`),
@@ -205,7 +210,7 @@ export class TenantService extends TenantComponent {
                 containerDefinitions: pulumi.jsonStringify(containers),
             },
             this.moved(),
-        );
+        ));
 
         const replacedBy = { targetType: "ip", protocol: "HTTP", port: tenant.containerPort };
         const targetGroup = new aws.lb.TargetGroup(
@@ -254,8 +259,15 @@ export class TenantService extends TenantComponent {
                 name: tenant.hostnames[0],
                 type: "A",
                 aliases: [{ name: lb.alb.dnsName, zoneId: lb.alb.zoneId, evaluateTargetHealth: true }],
+                ...(args.dnsFailover && {
+                    setIdentifier: args.dnsFailover.setIdentifier,
+                    failoverRoutingPolicies: [{ type: args.dnsFailover.role }],
+                    healthCheckId: args.dnsFailover.healthCheckId,
+                }),
             },
-            this.moved(),
+            // A simple record and a failover record of one name cannot coexist (Route 53): should the
+            // change to a failover record ever be planned as a replacement, the simple one goes first.
+            this.moved(args.dnsFailover ? { deleteBeforeReplace: true } : {}),
         );
 
         const limits = deploymentLimits(tenant);

@@ -592,6 +592,89 @@ const awsSchema = z
     })
     .passthrough();
 
+/**
+ * Instance classes an Aurora MySQL global database runs on: the memory-optimised R families (AWS
+ * Aurora user guide, "Limitations of Amazon Aurora global databases": global databases need "memory
+ * optimized" db.r instance classes; burstable db.t and Serverless v1 are not supported).
+ */
+export const GLOBAL_DATABASE_INSTANCE_CLASS = /^db\.(r5|r6g|r6gd|r6i|r7g|r7i|r8g|x2g)\.[a-z0-9]+$/;
+
+/**
+ * Aurora MySQL versions that can be a global database's primary or secondary: 3.x (MySQL 8.0) from
+ * 3.01 (Aurora user guide, "Aurora global databases": supported Regions and engine versions; every
+ * Aurora MySQL 3 release supports it). The secondary runs the primary's exact version.
+ */
+export const GLOBAL_DATABASE_ENGINE_VERSION = /^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/;
+
+/** Which region serves traffic (see `drSchema.serving`). */
+export const DR_SERVING = ["primary", "standby"] as const;
+/** Whether the DR cluster is a member of the global database (see `drSchema.globalDatabase`). */
+export const DR_GLOBAL_DATABASE = ["attached", "detached"] as const;
+
+/**
+ * `bbws:dr`: the standby region of a production environment, or `none` (dev, sit). The program builds
+ * the DR side of each layer in `region` (components/global-database.ts, dr-storage.ts, standby-*.ts,
+ * failover-dns.ts, dr-alarms.ts); the `npm run dr` command writes `serving` and `globalDatabase`
+ * after a switchover, failover or failback so the next rollout agrees with AWS.
+ */
+const drSchema = z
+    .object({
+        /** The standby region: one of `SUPPORTED_REGIONS`, and not `aws:region` (checked across keys). */
+        region: z.enum(SUPPORTED_REGIONS, {
+            errorMap: () => ({
+                message: `one of ${SUPPORTED_REGIONS.join(", ")}: the regions whose load balancer zone the platform knows`,
+            }),
+        }),
+        /**
+         * `primary` (default): `aws:region` serves; the standby's Route 53 failover records are SECONDARY
+         * and its services run 0 tasks. `standby`: the DR region's records are PRIMARY and its services
+         * run the primary's desired counts.
+         */
+        serving: z.enum(DR_SERVING).default("primary"),
+        /**
+         * `attached` (default): the DR cluster is a secondary of the global database `bbws-aurora-<env>-global`.
+         * `detached`: after a failover's detach-and-promote; the program then declares no global cluster
+         * (it is `retainOnDelete`, so the rollout forgets it and the dr command deletes it), and the DR
+         * cluster keeps its URN and data (its `globalClusterIdentifier` is ignored, never replaced).
+         */
+        globalDatabase: z.enum(DR_GLOBAL_DATABASE).default("attached"),
+        /** The standby VPC: another private range than `bbws:network.vpcCidr` (checked), so the two can be peered. */
+        network: z
+            .object({
+                vpcCidr: z.string().refine(isPrivateVpcCidr, "a private (RFC 1918) IPv4 CIDR from /16 to /20, aligned to its prefix"),
+                /** AZs of the standby VPC; the standby's subnets follow the primary's layout (components/network.ts `subnetCidrs`). */
+                azCount: z.number().int().min(2, "2 or 3").max(3, "2 or 3").default(2),
+            })
+            .strict(),
+        /** The standby's size while it does not serve. */
+        standby: z
+            .object({
+                /** Instances of the DR Aurora cluster; 0 = headless (storage replicated, no compute: add one before it takes writes). */
+                auroraInstances: z.number().int().min(0).max(15).default(0),
+                /** Their class: one that supports global databases (`GLOBAL_DATABASE_INSTANCE_CLASS`). */
+                auroraInstanceClass: z
+                    .string()
+                    .regex(
+                        GLOBAL_DATABASE_INSTANCE_CLASS,
+                        "a memory-optimised class that supports Aurora global databases, such as db.r6g.large",
+                    )
+                    .default("db.r6g.large"),
+            })
+            .strict()
+            .default({}),
+        /** Targets the alarms and `npm run dr -- status` measure against. */
+        replication: z
+            .object({
+                /** Most data (minutes of writes) a failover may lose: the replica-lag alarms fire at this lag. */
+                rpoMinutes: z.number().int().min(1).max(1440).default(15),
+                /** Longest a failover may take, in minutes: the rehearsal's measured timeline is compared with it. */
+                rtoMinutes: z.number().int().min(1).max(1440).default(60),
+            })
+            .strict()
+            .default({}),
+    })
+    .strict();
+
 const bbwsSchema = z
     .object({
         domain: hostname,
@@ -614,6 +697,17 @@ const bbwsSchema = z
         cost: costSchema.default({}),
         /** Offboarded tenants (`npm run tenant -- remove` adds them): no tenant may take one's id or slot. */
         retiredTenants: z.array(retiredTenantSchema).default([]),
+        /** The standby region (`drSchema`), or `none`: no DR resource at all. */
+        dr: z
+            .union([z.literal("none"), drSchema], {
+                errorMap: (issue, ctx) => ({
+                    message:
+                        issue.code === "invalid_union"
+                            ? "`none`, or { region, network, serving, globalDatabase, standby, replication }"
+                            : ctx.defaultError,
+                }),
+            })
+            .default("none"),
     })
     .strict();
 
@@ -629,6 +723,8 @@ export type EcsConfig = z.infer<typeof ecsSchema>;
 export type CapacityProvider = z.infer<typeof capacityProviderSchema>;
 export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
+/** `bbws:dr` when it is not `none`: region, standby network, serving side, global database state, standby size, targets. */
+export type DrConfig = z.infer<typeof drSchema>;
 export type RetiredTenant = Readonly<z.infer<typeof retiredTenantSchema>>;
 export type TenantConfig = Readonly<Omit<z.infer<typeof tenantSchema>, "domains">> & {
     /** The custom domains' hostnames, in config order. */
@@ -667,6 +763,8 @@ export interface PlatformConfig {
     readonly tenants: readonly TenantConfig[];
     /** Usage assumptions of the cost estimate; no component reads them. */
     readonly cost: Readonly<CostConfig>;
+    /** The standby region and its settings; undefined for `bbws:dr: none`. */
+    readonly dr: Readonly<DrConfig> | undefined;
     /** Offboarded tenants, whose ids and slots are never reused. */
     readonly retiredTenants: readonly RetiredTenant[];
 }
@@ -742,7 +840,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
 
     const a = awsResult.data;
     const b = bbwsResult.data;
-    problems.push(...crossChecks(stack, a.defaultTags.tags, b));
+    problems.push(...crossChecks(stack, a.defaultTags.tags, a.region, b));
     if (problems.length > 0) throw new ConfigError(stack, problems);
 
     const thresholds = {
@@ -776,11 +874,12 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, unknown>
         tenants,
         cost: b.cost,
         retiredTenants: b.retiredTenants,
+        dr: b.dr === "none" ? undefined : b.dr,
     });
 }
 
 /** Rules that span several keys; zod checks each key on its own. */
-function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typeof bbwsSchema>): string[] {
+function crossChecks(stack: string, tags: Record<string, string>, region: string, b: z.infer<typeof bbwsSchema>): string[] {
     const problems: string[] = [];
     if (tags.Environment !== stack) {
         problems.push(`aws:defaultTags.tags.Environment: expected '${stack}' (the stack name), got '${tags.Environment}'`);
@@ -887,8 +986,42 @@ function crossChecks(stack: string, tags: Record<string, string>, b: z.infer<typ
     if (b.protection.retainOnDelete && !b.protection.protect) {
         problems.push("bbws:protection.retainOnDelete: requires protect: true (retained resources must also be protected)");
     }
+    problems.push(...drProblems(region, b));
     if (b.database.deletionProtection === false && b.protection.protect) {
         problems.push("bbws:database.deletionProtection: must be true when bbws:protection.protect is true");
+    }
+    return problems;
+}
+
+/**
+ * `bbws:dr` against the rest: a standby in the primary's own region survives nothing; overlapping VPC
+ * ranges could never be peered; the secondary cluster runs the primary's engine version, which must be
+ * one a global database supports (`GLOBAL_DATABASE_ENGINE_VERSION`).
+ */
+function drProblems(region: string, b: z.infer<typeof bbwsSchema>): string[] {
+    if (b.dr === "none") return [];
+    const problems: string[] = [];
+    if (b.dr.region === region) {
+        problems.push(
+            `bbws:dr.region: '${b.dr.region}' is aws:region itself; a standby must be in another region to survive the primary's outage`,
+        );
+    }
+    if (cidrsOverlap(b.dr.network.vpcCidr, b.network.vpcCidr)) {
+        problems.push(
+            `bbws:dr.network.vpcCidr: ${b.dr.network.vpcCidr} overlaps bbws:network.vpcCidr ${b.network.vpcCidr}; the two VPCs could never be peered`,
+        );
+    }
+    if (b.monitoring.drReplica) {
+        problems.push(
+            "bbws:monitoring.drReplica: its alarm reads AuroraGlobalDBReplicationLag of the primary cluster in aws:region, but the " +
+                "secondary publishes it in its own region; with bbws:dr the DR alarms watch it there: drop drReplica",
+        );
+    }
+    if (!GLOBAL_DATABASE_ENGINE_VERSION.test(b.database.engineVersion)) {
+        problems.push(
+            `bbws:database.engineVersion: '${b.database.engineVersion}' is not an Aurora MySQL 3 version (8.0.mysql_aurora.3.xx.y), ` +
+                "which bbws:dr's global database needs",
+        );
     }
     return problems;
 }

@@ -11,6 +11,7 @@ import { DataLayer } from "../components/data";
 import { StorageLayer } from "../components/storage";
 import { EcsLayer } from "../components/ecs";
 import { MonitoringLayer } from "../components/monitoring";
+import { StandbyNetwork } from "../components/standby-network";
 
 /**
  * The stack's outputs as `pulumi stack output --json` returns them (every Output resolved), grouped
@@ -27,6 +28,19 @@ export function createPlatform(cfg: PlatformConfig) {
         network: cfg.network,
         tenants: cfg.tenants,
     });
+    // The standby region's network belongs to phase `network`: parented to its layer, built only with `bbws:dr`.
+    const standbyNetwork =
+        cfg.dr &&
+        new StandbyNetwork(
+            `${getPhase("network").componentName}-standby`,
+            {
+                env: cfg.env,
+                dr: cfg.dr,
+                containerPorts: cfg.tenants.map((t) => t.containerPort),
+                flowLogRetentionDays: cfg.network.flowLogRetentionDays,
+            },
+            { parent: network },
+        );
     const data = new DataLayer(getPhase("database").componentName, {
         env: cfg.env,
         accountId: cfg.accountId,
@@ -39,6 +53,12 @@ export function createPlatform(cfg: PlatformConfig) {
         azCount: cfg.network.azCount,
         databaseSecurityGroupId: network.securityGroupIds.database,
         cacheSecurityGroupId: network.securityGroupIds.cache,
+        dr: cfg.dr &&
+            standbyNetwork && {
+                config: cfg.dr,
+                isolatedSubnetIds: standbyNetwork.isolatedSubnetIds,
+                databaseSecurityGroupId: standbyNetwork.securityGroupIds.database,
+            },
     });
     const storage = new StorageLayer(getPhase("storage").componentName, {
         env: cfg.env,
@@ -52,6 +72,7 @@ export function createPlatform(cfg: PlatformConfig) {
         azCount: cfg.network.azCount,
         fileSystemSecurityGroupId: network.securityGroupIds.fileSystem,
         databaseClusterArn: data.clusterArn,
+        dr: cfg.dr && data.dr && { config: cfg.dr, region: cfg.region, keyArn: data.dr.keyArn },
     });
     const ecs = new EcsLayer(getPhase("ecs").componentName, {
         env: cfg.env,
@@ -80,6 +101,21 @@ export function createPlatform(cfg: PlatformConfig) {
         migrationBucket: storage.migrationBucket,
         logsBucketName: storage.logsBucket.name,
         registry: storage.repositories,
+        dr: cfg.dr &&
+            standbyNetwork &&
+            data.dr &&
+            storage.dr && {
+                config: cfg.dr,
+                vpcId: standbyNetwork.vpcId,
+                publicSubnetIds: standbyNetwork.publicSubnetIds,
+                privateSubnetIds: standbyNetwork.privateSubnetIds,
+                loadBalancerSecurityGroupId: standbyNetwork.securityGroupIds.loadBalancer,
+                taskSecurityGroupId: standbyNetwork.securityGroupIds.tasks,
+                logsBucketName: storage.dr.logsBucketName,
+                fileSystemId: storage.dr.fileSystemId,
+                keyArn: data.dr.keyArn,
+                dbWriterEndpoint: data.dr.standbyWriterEndpoint,
+            },
     });
     const monitoring = new MonitoringLayer(getPhase("monitoring").componentName, {
         env: cfg.env,
@@ -96,7 +132,17 @@ export function createPlatform(cfg: PlatformConfig) {
         redisNodes: cfg.cache.nodes,
         fileSystemId: storage.fileSystemId,
         backupVaultName: storage.backupVaultName,
+        dr: data.dr &&
+            storage.dr &&
+            ecs.dr && {
+                dr: cfg.dr!,
+                standbyClusterIdentifier: data.dr.standbyClusterIdentifier,
+                fileSystemId: storage.fileSystemId,
+                replicaFileSystemId: storage.dr.fileSystemId,
+                healthCheckId: ecs.dr.failover.healthCheckId,
+            },
     });
+    const drRegion = cfg.dr?.region;
 
     return {
         network: {
@@ -118,6 +164,14 @@ export function createPlatform(cfg: PlatformConfig) {
             redisPrimaryEndpoint: data.redisPrimaryEndpoint,
             keyArn: data.keyArn,
             tenantSecretArns: Object.fromEntries(Object.entries(data.tenantSecrets).map(([id, s]) => [id, s.arn])),
+            /** The global database and its DR-region cluster (issue 17's contract); undefined for `bbws:dr: none`. */
+            dr: data.dr && {
+                region: drRegion!,
+                globalClusterIdentifier: data.dr.globalClusterIdentifier,
+                primaryClusterIdentifier: data.clusterIdentifier,
+                standbyClusterIdentifier: data.dr.standbyClusterIdentifier,
+                standbyClusterArn: data.dr.standbyClusterArn,
+            },
         },
         storage: {
             fileSystemId: storage.fileSystemId,
@@ -131,6 +185,14 @@ export function createPlatform(cfg: PlatformConfig) {
                 wordpress: storage.repositories.wordpress.repositoryUrl,
                 migration: storage.repositories.migration.repositoryUrl,
             },
+            /** The EFS replica, the DR vault and the replica buckets (issue 17's contract); undefined for `bbws:dr: none`. */
+            dr: storage.dr && {
+                region: drRegion!,
+                fileSystemId: storage.dr.fileSystemId,
+                backupVaultName: storage.dr.backupVaultName,
+                assetsBucketName: storage.dr.replicaBucketNames["tenant-assets"],
+                migrationBucketName: storage.dr.replicaBucketNames["migration-artifacts"],
+            },
         },
         ecs: {
             clusterName: ecs.clusterName,
@@ -142,12 +204,30 @@ export function createPlatform(cfg: PlatformConfig) {
             oneOffTasks: ecs.oneOffTasks,
             /** Each tenant's custom domains: the owner's validation record and target, the certificate, whether served. */
             customDomains: ecs.customDomains,
+            /**
+             * The standby services and the failover records (issue 17's contract); undefined for `bbws:dr: none`.
+             * `desiredCounts` are the primary's: what a switchover scales the standby to.
+             */
+            dr: ecs.dr && {
+                region: drRegion!,
+                clusterName: ecs.dr.standby.clusterName,
+                serviceNames: ecs.dr.standby.serviceNames,
+                desiredCounts: Object.fromEntries(cfg.tenants.map((t) => [t.id, t.minCapacity])),
+                loadBalancerArn: ecs.dr.standby.loadBalancerArn,
+                loadBalancerDnsName: ecs.dr.standby.loadBalancerDnsName,
+                targetGroupArns: ecs.dr.standby.targetGroupArns,
+                hostedZoneId: ecs.dr.hostedZoneId,
+                recordNames: ecs.dr.standby.recordNames,
+                primaryHealthCheckId: ecs.dr.failover.healthCheckId,
+            },
         },
         monitoring: {
             alertsTopicArn: monitoring.alertsTopicArn,
             criticalTopicArn: monitoring.criticalTopicArn,
             dashboardName: monitoring.dashboardName,
             alarmNames: monitoring.alarmNames,
+            /** Replica lag, EFS replication lag and the primary's health check (issue 17's contract); undefined for `bbws:dr: none`. */
+            dr: monitoring.drAlarmNames && { alarmNames: monitoring.drAlarmNames },
         },
     };
 }

@@ -69,7 +69,11 @@ export function tenantIds(text: string): string[] {
     return isSeq(tenants) ? tenants.items.filter(isMap).map((t) => String(t.get("id"))) : [];
 }
 
-function edit(text: string, change: (doc: Document) => void): string {
+/**
+ * Applies `change` to the parsed document and prints it back; refuses (`UsageError`) text that is not
+ * YAML or that the library would print differently untouched, so only the changed lines differ.
+ */
+export function edit(text: string, change: (doc: Document) => void): string {
     const doc = parseDocument(text);
     if (doc.errors.length > 0) throw new UsageError("invalid-config", `the stack file is not valid YAML: ${doc.errors[0].message}`);
     if (doc.toString(PRINT) !== text) {

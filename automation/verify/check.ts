@@ -8,6 +8,8 @@ import type { PlatformConfig } from "../../src/config";
 import type { PhaseName } from "../../src/phases";
 import type { PlatformOutputs } from "../../src/program";
 import type { AwsClients, HttpsProbe } from "./clients";
+import type { DrConfig } from "../dr/config";
+import type { DrOutputs } from "../dr/contract";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 
@@ -22,6 +24,17 @@ export interface CheckResult extends CheckOutcome {
     readonly phase: PhaseName;
 }
 
+/** What the DR checks are given besides the phase's context. */
+export interface DrCheckContext {
+    readonly config: DrConfig;
+    /** `aws:region`. */
+    readonly primaryRegion: string;
+    /** The contract's dr outputs; throws `MissingOutputError` naming the first missing key. */
+    readonly outputs: () => DrOutputs;
+    /** Clients in the DR region. */
+    readonly aws: AwsClients;
+}
+
 export interface CheckContext {
     readonly env: string;
     readonly config: PlatformConfig;
@@ -33,6 +46,8 @@ export interface CheckContext {
      * look at the same cluster or file system.
      */
     read<T>(key: string, call: () => Promise<T>): Promise<T>;
+    /** Set where `bbws:dr` is (issue 17): the DR config, outputs and DR-region clients the DR checks (dr.ts) read. */
+    readonly dr?: DrCheckContext;
 }
 
 export interface Check {

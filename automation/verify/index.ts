@@ -6,9 +6,13 @@ import * as path from "path";
 import type { PlatformConfig } from "../../src/config";
 import type { PhaseName } from "../../src/phases";
 import { loadStackConfig } from "../stack-files";
-import { Check, CheckContext, CheckOutcome, CheckResult, fail, MissingOutputError, StackOutputs, warn } from "./check";
+import { readDrSettings } from "../dr/config";
+import { readDrOutputs } from "../dr/contract";
+import { Check, CheckContext, CheckOutcome, CheckResult, DrCheckContext, fail, MissingOutputError, StackOutputs, warn } from "./check";
 import { AwsClients, createClients, HttpsProbe, httpsProbe } from "./clients";
 import { CHECKS } from "./registry";
+import { DR_CHECKS } from "./dr";
+import type { DrConfig } from "../dr/config";
 import { DEFAULT_RETRY, isThrottling, RetryOptions, withRetry } from "./retry";
 
 export type { CheckResult, CheckStatus } from "./check";
@@ -34,6 +38,13 @@ export interface VerifyDeps {
     readonly probe?: HttpsProbe;
     /** Default: 5 attempts, 0.5 s doubling to at most 8 s, real sleep. */
     readonly retry?: Partial<RetryOptions>;
+    /**
+     * `bbws:dr`, `null` for none. Default: the config's `dr` (the program side's PlatformConfig.dr),
+     * else, when no config was given, read from the stack file (automation/dr/config.ts).
+     */
+    readonly dr?: DrConfig | null;
+    /** Default: clients for the DR region, like `clients`. */
+    readonly drClients?: AwsClients;
 }
 
 export interface VerifyResult {
@@ -61,8 +72,32 @@ export async function verifyPhase(phase: PhaseName, ctx: VerifyContext, deps: Ve
             return reads.get(key) as Promise<T>;
         },
     };
-    const checks = await Promise.all(CHECKS[phase].map((check) => runCheck(check, checkContext, retry)));
+    const dr = drContext(ctx, deps, config);
+    const phaseChecks = [...CHECKS[phase], ...(dr ? (DR_CHECKS[phase] ?? []) : [])];
+    const checks = await Promise.all(phaseChecks.map((check) => runCheck(check, { ...checkContext, dr }, retry)));
     return { checks };
+}
+
+/** The DR checks' context where `bbws:dr` is set, else undefined (their checks are then not run). */
+function drContext(ctx: VerifyContext, deps: VerifyDeps, config: PlatformConfig): DrCheckContext | undefined {
+    const fromConfig = (config as { dr?: DrConfig }).dr;
+    const dr =
+        deps.dr !== undefined
+            ? (deps.dr ?? undefined)
+            : (fromConfig ?? (deps.config ? undefined : readDrSettings(deps.projectDir ?? PROJECT_DIR, ctx.env).dr));
+    if (!dr) return undefined;
+    return {
+        config: dr,
+        primaryRegion: config.region,
+        outputs: () => {
+            try {
+                return readDrOutputs(ctx.outputs, ctx.env);
+            } catch (err) {
+                throw new MissingOutputError(/\((\S+?):/.exec((err as Error).message)?.[1] ?? "dr", "the contract's dr outputs (issue 17)");
+            }
+        },
+        aws: deps.drClients ?? createClients(dr.region),
+    };
 }
 
 async function runCheck(check: Check, ctx: CheckContext, retry: RetryOptions): Promise<CheckResult> {

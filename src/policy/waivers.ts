@@ -28,6 +28,15 @@ export const WAIVERS: readonly Waiver[] = Object.freeze([
         expires: "2027-05-31",
     },
     {
+        policy: "s3-17-kms-encryption",
+        resource: "storage-dr-logs-dr",
+        reason:
+            "The standby region's access-log bucket (issue 17): load balancer log delivery writes with SSE-S3 (AES256) only, " +
+            "as for storage-logs. It holds logs, not tenant data, is versioned, TLS-only and blocks public access.",
+        owner: "tech-lead",
+        expires: "2027-05-31",
+    },
+    {
         policy: "rds-7-cluster-deletion-protection",
         resource: "urn:pulumi:dev::bbws-platform::bbws:data:DataLayer$aws:rds/cluster:Cluster::data-aurora",
         reason:

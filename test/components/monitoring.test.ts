@@ -417,7 +417,9 @@ describe("monitoring layer", () => {
 
     describe("with a DR replica and thresholds overridden in config", () => {
         const base = configFor("prod");
+        // The legacy flag without bbws:dr: with a standby, config refuses it (the DR alarms replace it, components/dr-alarms.ts).
         const cfg = configFor("prod", {
+            "bbws:dr": "none",
             "bbws:monitoring": { ...base.monitoring, drReplica: true, thresholds: { auroraCpuPercent: 65, replicaLagSeconds: 300 } },
         });
         let resources: Registration[];

@@ -1,0 +1,236 @@
+/**
+ * The real `DrPort`: AWS SDK v3 clients, one per service and region, credentials from the default
+ * chain, the SDK's own adaptive retry (throttling and 5xx). Route 53 is a global service: its API is
+ * answered in us-east-1 whatever the stack's region (Route 53 API reference, "Endpoints").
+ */
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { ECSClient, DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { DeleteReplicationConfigurationCommand, DescribeReplicationConfigurationsCommand, EFSClient } from "@aws-sdk/client-efs";
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+    DescribeDBClustersCommand,
+    DescribeGlobalClustersCommand,
+    RDSClient,
+    RemoveFromGlobalClusterCommand,
+    SwitchoverGlobalClusterCommand,
+} from "@aws-sdk/client-rds";
+import {
+    ChangeResourceRecordSetsCommand,
+    GetHealthCheckStatusCommand,
+    ListResourceRecordSetsCommand,
+    ResourceRecordSet,
+    Route53Client,
+} from "@aws-sdk/client-route-53";
+import type { DnsTarget, DrPort } from "./port";
+
+/** Route 53's API endpoint region (a global service). */
+export const ROUTE53_REGION = "us-east-1";
+
+const SDK = { maxAttempts: 8, retryMode: "adaptive" } as const;
+
+/** `name.` and `dualstack.name.` (an alias target's form) → `name`, lower case. */
+export function normalizeDnsName(name: string): string {
+    return name
+        .toLowerCase()
+        .replace(/\.$/, "")
+        .replace(/^dualstack\./, "");
+}
+
+/** The region whose load balancer a failover record points at (by its alias target), or undefined. */
+export function regionOfRecord(record: ResourceRecordSet, loadBalancers: Readonly<Record<string, string>>): string | undefined {
+    const target = record.AliasTarget?.DNSName;
+    if (!target) return undefined;
+    return Object.entries(loadBalancers).find(([, dns]) => normalizeDnsName(dns) === normalizeDnsName(target))?.[0];
+}
+
+/** The failover record sets of `names` in the zone (both of each pair), read with `ListResourceRecordSets` from each name. */
+async function failoverRecords(route53: Route53Client, target: DnsTarget): Promise<ResourceRecordSet[]> {
+    const found: ResourceRecordSet[] = [];
+    for (const name of target.recordNames) {
+        const answer = await route53.send(
+            new ListResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, StartRecordName: name, MaxItems: 10 }),
+        );
+        found.push(
+            ...(answer.ResourceRecordSets ?? []).filter(
+                (r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover !== undefined,
+            ),
+        );
+    }
+    return found;
+}
+
+/** The port over real AWS. */
+export function awsDrPort(): DrPort {
+    const cache = new Map<string, unknown>();
+    const client = <T>(kind: string, region: string, create: () => T): T => {
+        const key = `${kind}:${region}`;
+        if (!cache.has(key)) cache.set(key, create());
+        return cache.get(key) as T;
+    };
+    const rds = (region: string) => client("rds", region, () => new RDSClient({ region, ...SDK }));
+    const ecs = (region: string) => client("ecs", region, () => new ECSClient({ region, ...SDK }));
+    const efs = (region: string) => client("efs", region, () => new EFSClient({ region, ...SDK }));
+    const elb = (region: string) => client("elb", region, () => new ElasticLoadBalancingV2Client({ region, ...SDK }));
+    const cloudwatch = (region: string) => client("cw", region, () => new CloudWatchClient({ region, ...SDK }));
+    const route53 = () => client("route53", ROUTE53_REGION, () => new Route53Client({ region: ROUTE53_REGION, ...SDK }));
+
+    return {
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        async globalCluster(region, identifier) {
+            const answer = await rds(region)
+                .send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }))
+                .catch((err) => {
+                    if ((err as Error).name === "GlobalClusterNotFoundFault") return { GlobalClusters: [] };
+                    throw err;
+                });
+            const gc = answer.GlobalClusters?.[0];
+            if (!gc) return undefined;
+            return {
+                identifier: gc.GlobalClusterIdentifier ?? identifier,
+                status: gc.Status ?? "unknown",
+                members: (gc.GlobalClusterMembers ?? []).map((m) => ({
+                    clusterArn: m.DBClusterArn ?? "",
+                    region: (m.DBClusterArn ?? "").split(":")[3] ?? "",
+                    isWriter: Boolean(m.IsWriter),
+                })),
+            };
+        },
+        async cluster(region, identifier) {
+            const answer = await rds(region)
+                .send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }))
+                .catch((err) => {
+                    if ((err as Error).name === "DBClusterNotFoundFault") return { DBClusters: [] };
+                    throw err;
+                });
+            const c = answer.DBClusters?.[0];
+            if (!c) return undefined;
+            return {
+                identifier: c.DBClusterIdentifier ?? identifier,
+                arn: c.DBClusterArn ?? "",
+                status: c.Status ?? "unknown",
+                globalClusterIdentifier: c.GlobalClusterIdentifier,
+                writable: c.GlobalClusterIdentifier === undefined,
+            };
+        },
+        async replicaLagMs(region, clusterIdentifier) {
+            const end = new Date();
+            const answer = await cloudwatch(region).send(
+                new GetMetricDataCommand({
+                    StartTime: new Date(end.getTime() - 15 * 60_000),
+                    EndTime: end,
+                    ScanBy: "TimestampDescending",
+                    MetricDataQueries: [
+                        {
+                            Id: "lag",
+                            MetricStat: {
+                                Metric: {
+                                    Namespace: "AWS/RDS",
+                                    MetricName: "AuroraGlobalDBReplicationLag",
+                                    Dimensions: [{ Name: "DBClusterIdentifier", Value: clusterIdentifier }],
+                                },
+                                Period: 60,
+                                Stat: "Maximum",
+                            },
+                        },
+                    ],
+                }),
+            );
+            return answer.MetricDataResults?.[0]?.Values?.[0];
+        },
+        async efsReplication(region, fileSystemId) {
+            const answer = await efs(region)
+                .send(new DescribeReplicationConfigurationsCommand({ FileSystemId: fileSystemId }))
+                .catch((err) => {
+                    if ((err as Error).name === "ReplicationNotFound") return { Replications: [] };
+                    throw err;
+                });
+            const destination = answer.Replications?.[0]?.Destinations?.[0];
+            if (!destination) return undefined;
+            return {
+                status: destination.Status ?? "unknown",
+                destinationFileSystemId: destination.FileSystemId ?? "",
+                destinationRegion: destination.Region ?? "",
+                lastReplicated: destination.LastReplicatedTimestamp,
+            };
+        },
+        async switchover(region, globalClusterIdentifier, targetArn) {
+            await rds(region).send(
+                new SwitchoverGlobalClusterCommand({
+                    GlobalClusterIdentifier: globalClusterIdentifier,
+                    TargetDbClusterIdentifier: targetArn,
+                }),
+            );
+        },
+        async detach(region, globalClusterIdentifier, clusterArn) {
+            await rds(region).send(
+                new RemoveFromGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterIdentifier, DbClusterIdentifier: clusterArn }),
+            );
+        },
+        async deleteEfsReplication(region, sourceFileSystemId, localOnly) {
+            await efs(region).send(
+                new DeleteReplicationConfigurationCommand({
+                    SourceFileSystemId: sourceFileSystemId,
+                    ...(localOnly ? { DeletionMode: "LOCAL_CONFIGURATION_ONLY" as const } : {}),
+                }),
+            );
+        },
+        async services(region, cluster, names) {
+            const views = [];
+            // DescribeServices takes at most 10 services per call (ECS API reference).
+            for (let i = 0; i < names.length; i += 10) {
+                const answer = await ecs(region).send(new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }));
+                views.push(
+                    ...(answer.services ?? []).map((s) => ({
+                        name: s.serviceName ?? "",
+                        status: s.status ?? "unknown",
+                        desired: s.desiredCount ?? 0,
+                        running: s.runningCount ?? 0,
+                    })),
+                );
+            }
+            return views;
+        },
+        async scale(region, cluster, service, desiredCount) {
+            await ecs(region).send(new UpdateServiceCommand({ cluster, service, desiredCount }));
+        },
+        async targetHealth(region, targetGroupArn) {
+            const answer = await elb(region).send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+            const targets = answer.TargetHealthDescriptions ?? [];
+            return { healthy: targets.filter((t) => t.TargetHealth?.State === "healthy").length, total: targets.length };
+        },
+        async dns(target) {
+            const records = await failoverRecords(route53(), target);
+            const primaryRegionOf = Object.fromEntries(
+                target.recordNames.map((name) => {
+                    const primary = records.find(
+                        (r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover === "PRIMARY",
+                    );
+                    return [name, primary ? regionOfRecord(primary, target.loadBalancers) : undefined];
+                }),
+            );
+            const status = await route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: target.healthCheckId }));
+            const observations = status.HealthCheckObservations ?? [];
+            const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length;
+            // Route 53 considers an endpoint healthy when more than 18 % of its checkers do (Route 53 developer guide, "How Route 53 determines whether a health check is healthy").
+            return { primaryRegionOf, primaryHealthy: observations.length === 0 ? undefined : healthy / observations.length > 0.18 };
+        },
+        async makePrimary(target, region) {
+            const records = await failoverRecords(route53(), target);
+            const changes = records.map((r) => ({
+                Action: "UPSERT" as const,
+                ResourceRecordSet: {
+                    ...r,
+                    Failover: regionOfRecord(r, target.loadBalancers) === region ? ("PRIMARY" as const) : ("SECONDARY" as const),
+                },
+            }));
+            // One batch: Route 53 applies all of its changes or none (ChangeResourceRecordSets).
+            await route53().send(
+                new ChangeResourceRecordSetsCommand({
+                    HostedZoneId: target.hostedZoneId,
+                    ChangeBatch: { Comment: `bbws dr: ${region} serves`, Changes: changes },
+                }),
+            );
+        },
+    };
+}

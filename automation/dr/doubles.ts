@@ -1,0 +1,380 @@
+/**
+ * The rehearsal's AWS for disaster recovery: RDS, CloudWatch, EFS, ECS, ELBv2 and Route 53 over one
+ * scripted world with a clock of its own, kept as JSON in the rehearsal folder so a rerun (a resumed
+ * step, a failback after a failover) continues it. Waiting advances the clock; each change takes the
+ * scripted time before AWS would show it (`SCRIPTED_MS`), so the rehearsal's timeline is measured,
+ * not typed. The doubles refuse what the services refuse, as far as their API references say:
+ * SwitchoverGlobalCluster and RemoveFromGlobalCluster take the cluster's ARN, RemoveFromGlobalCluster
+ * is sent to the detached cluster's own region, a switchover needs an available global database whose
+ * writer's region answers, UpdateService needs the service in that region's cluster, deleting an EFS
+ * replication from both sides needs both regions. A region listed in `down` answers nothing.
+ */
+import * as fs from "fs";
+import type { DrOutputs } from "./contract";
+import type { ClusterView, DnsTarget, DnsView, DrPort, EfsReplicationView, GlobalClusterView, ServiceView, TargetHealthView } from "./port";
+
+/** How long each change takes in the rehearsal, milliseconds (AWS quotes switchovers and promotions in minutes; a Fargate task's first health checks in tens of seconds). */
+export const SCRIPTED_MS = {
+    switchover: 2 * 60_000,
+    detach: 3 * 60_000,
+    taskStart: 75_000,
+    /** After the task starts: the target group's health check interval × healthy threshold. */
+    targetHealthy: 60_000,
+    dnsChange: 45_000,
+    efsDelete: 2 * 60_000,
+    /** Each rehearsed rollout (failback's rebuild). */
+    rollout: 6 * 60_000,
+    /** A new secondary cluster's first copy, and a new EFS replica's first sync. */
+    rebuildCopy: 20 * 60_000,
+} as const;
+
+interface ClusterState {
+    id: string;
+    region: string;
+    arn: string;
+    /** When it is available after a change (`modifying` until then). */
+    readyAt: number;
+    globalId?: string;
+    /** A standalone cluster or the global writer takes writes. */
+    writable: boolean;
+}
+
+interface EfsState {
+    source: string;
+    sourceRegion: string;
+    destination: string;
+    destinationRegion: string;
+    createdAt: number;
+    /** Syncs happen every `everyMs` from `createdAt`, while the source's region answers. */
+    everyMs: number;
+}
+
+interface ServiceState {
+    region: string;
+    cluster: string;
+    name: string;
+    desired: number;
+    changedAt: number;
+    /** Tasks running before the last change, until it takes effect. */
+    before: number;
+}
+
+/** The rehearsal's AWS, as JSON. */
+export interface DrWorld {
+    now: number;
+    /** Regions that answer nothing (an outage). */
+    down: string[];
+    /** When the outage began: the standby's replica stops receiving then. */
+    downSince?: number;
+    globalCluster?: { id: string; busyUntil: number; writerArn: string; memberArns: string[] };
+    clusters: ClusterState[];
+    /** The secondary's `AuroraGlobalDBReplicationLag`, ms. */
+    lagMs: number;
+    efs: EfsState[];
+    services: ServiceState[];
+    records: { names: string[]; primaryRegion: string; changedAt: number; previous: string };
+    /** Each region's file system (the storage rollout replicates the standby's back). */
+    fileSystems: Record<string, string>;
+    /** Target group ARN → the service whose tasks register in it. */
+    targetGroups: Record<string, { region: string; cluster: string; name: string }>;
+    /** Scripted failures, each consumed by the first call that matches `call` (and `region`, when given). */
+    failures: { call: string; region?: string; name: string; message: string }[];
+    /** Every call, for tests and the transcript. */
+    calls: { at: string; region: string; call: string; detail: string }[];
+}
+
+/** A world where the primary serves, everything replicates and the standby runs nothing. */
+export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number): DrWorld {
+    const standby = outputs.database;
+    const primaryArn = `arn:aws:rds:${primaryRegion}:${accountId}:cluster:${standby.primaryClusterIdentifier}`;
+    const services = (region: string, cluster: string, names: Record<string, string>, counts: (t: string) => number) =>
+        Object.entries(names).map(([t, name]) => ({ region, cluster, name, desired: counts(t), changedAt: 0, before: counts(t) }));
+    return {
+        now,
+        down: [],
+        globalCluster: {
+            id: standby.globalClusterIdentifier,
+            busyUntil: 0,
+            writerArn: primaryArn,
+            memberArns: [primaryArn, standby.standbyClusterArn],
+        },
+        clusters: [
+            {
+                id: standby.primaryClusterIdentifier,
+                region: primaryRegion,
+                arn: primaryArn,
+                readyAt: 0,
+                globalId: standby.globalClusterIdentifier,
+                writable: true,
+            },
+            {
+                id: standby.standbyClusterIdentifier,
+                region: standby.region,
+                arn: standby.standbyClusterArn,
+                readyAt: 0,
+                globalId: standby.globalClusterIdentifier,
+                writable: false,
+            },
+        ],
+        lagMs: 850,
+        efs: [
+            {
+                source: outputs.primary.storage.fileSystemId,
+                sourceRegion: primaryRegion,
+                destination: outputs.storage.fileSystemId,
+                destinationRegion: outputs.storage.region,
+                createdAt: 0,
+                everyMs: 10 * 60_000,
+            },
+        ],
+        services: [
+            ...services(
+                primaryRegion,
+                outputs.primary.ecs.clusterName,
+                outputs.primary.ecs.serviceNames,
+                (t) => outputs.ecs.desiredCounts[t] ?? 1,
+            ),
+            ...services(outputs.ecs.region, outputs.ecs.clusterName, outputs.ecs.serviceNames, () => 0),
+        ],
+        records: { names: [...outputs.ecs.recordNames], primaryRegion, changedAt: 0, previous: primaryRegion },
+        fileSystems: { [primaryRegion]: outputs.primary.storage.fileSystemId, [outputs.storage.region]: outputs.storage.fileSystemId },
+        targetGroups: Object.fromEntries([
+            ...Object.entries(outputs.primary.ecs.targetGroupArns).map(([t, arn]) => [
+                arn,
+                { region: primaryRegion, cluster: outputs.primary.ecs.clusterName, name: outputs.primary.ecs.serviceNames[t] },
+            ]),
+            ...Object.entries(outputs.ecs.targetGroupArns).map(([t, arn]) => [
+                arn,
+                { region: outputs.ecs.region, cluster: outputs.ecs.clusterName, name: outputs.ecs.serviceNames[t] },
+            ]),
+        ]),
+        failures: [],
+        calls: [],
+    };
+}
+
+/** An AWS-shaped error: `name` is the service's code, as the SDK raises it. */
+function awsError(name: string, message: string, status = 400): Error {
+    return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+const regionOfArn = (arn: string) => arn.split(":")[3];
+
+/** A `DrPort` over the world in `file` (read on every call, written after every change). */
+export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollout(phase: string, standbyRegion: string): void } {
+    const load = (): DrWorld => JSON.parse(fs.readFileSync(file, "utf8"));
+    const save = (w: DrWorld) => fs.writeFileSync(file, `${JSON.stringify(w, null, 2)}\n`);
+    /** Runs `body` against the world as `region` sees it: refused when the region is down or a scripted failure matches. */
+    const call = <T>(region: string, name: string, detail: string, body: (w: DrWorld) => T): Promise<T> => {
+        const w = load();
+        w.calls.push({ at: new Date(w.now).toISOString(), region, call: name, detail });
+        const fail = w.failures.findIndex((f) => f.call === name && (f.region === undefined || f.region === region));
+        try {
+            if (w.down.includes(region))
+                throw awsError("TimeoutError", `connect ETIMEDOUT ${name.toLowerCase()}.${region}.amazonaws.com:443`, 0);
+            if (fail >= 0) {
+                const [f] = w.failures.splice(fail, 1);
+                throw awsError(f.name, f.message, 403);
+            }
+            return Promise.resolve(body(w));
+        } catch (err) {
+            return Promise.reject(err);
+        } finally {
+            // Every call is logged, and a change is kept even when the same call then fails.
+            save(w);
+        }
+    };
+    const lastSync = (w: DrWorld, e: EfsState): number | undefined => {
+        const until = w.down.includes(e.sourceRegion) ? (w.downSince ?? w.now) : w.now;
+        const syncs = Math.floor((until - e.createdAt) / e.everyMs);
+        return syncs >= 1 ? e.createdAt + syncs * e.everyMs : undefined;
+    };
+    const running = (w: DrWorld, s: ServiceState) => (w.now - s.changedAt >= SCRIPTED_MS.taskStart ? s.desired : s.before);
+    const service = (w: DrWorld, region: string, cluster: string, name: string) =>
+        w.services.find((s) => s.region === region && s.cluster === cluster && s.name === name);
+
+    const port = {
+        world: load,
+        now: () => load().now,
+        sleep: async (ms: number) => {
+            const w = load();
+            w.now += ms;
+            save(w);
+        },
+        globalCluster: (region: string, id: string) =>
+            call(region, "DescribeGlobalClusters", id, (w): GlobalClusterView | undefined => {
+                const gc = w.globalCluster;
+                if (!gc || gc.id !== id) return undefined;
+                return {
+                    identifier: gc.id,
+                    status: w.now < gc.busyUntil ? "switching-over" : "available",
+                    members: gc.memberArns.map((arn) => ({ clusterArn: arn, region: regionOfArn(arn), isWriter: arn === gc.writerArn })),
+                };
+            }),
+        cluster: (region: string, id: string) =>
+            call(region, "DescribeDBClusters", id, (w): ClusterView | undefined => {
+                const c = w.clusters.find((x) => x.region === region && x.id === id);
+                if (!c) return undefined;
+                const ready = w.now >= c.readyAt;
+                // A detach shows the cluster standalone only once the promotion is done.
+                return {
+                    identifier: c.id,
+                    arn: c.arn,
+                    status: ready ? "available" : "modifying",
+                    globalClusterIdentifier: ready ? c.globalId : w.globalCluster?.id,
+                    writable: ready && !c.globalId,
+                };
+            }),
+        replicaLagMs: (region: string, id: string) =>
+            call(region, "GetMetricData", `AuroraGlobalDBReplicationLag DBClusterIdentifier=${id}`, (w) => {
+                const c = w.clusters.find((x) => x.region === region && x.id === id);
+                // Only a secondary in this region publishes the metric.
+                return c && c.globalId && w.globalCluster && w.globalCluster.writerArn !== c.arn ? w.lagMs : undefined;
+            }),
+        efsReplication: (region: string, fileSystemId: string) =>
+            call(region, "DescribeReplicationConfigurations", fileSystemId, (w): EfsReplicationView | undefined => {
+                const e = w.efs.find(
+                    (x) =>
+                        (x.source === fileSystemId && x.sourceRegion === region) ||
+                        (x.destination === fileSystemId && x.destinationRegion === region),
+                );
+                if (!e) return undefined;
+                const last = lastSync(w, e);
+                return {
+                    status: "ENABLED",
+                    destinationFileSystemId: e.destination,
+                    destinationRegion: e.destinationRegion,
+                    lastReplicated: last === undefined ? undefined : new Date(last),
+                };
+            }),
+        switchover: (region: string, id: string, targetArn: string) =>
+            call(region, "SwitchoverGlobalCluster", `${id} → ${targetArn}`, (w) => {
+                const gc = w.globalCluster;
+                if (!targetArn.startsWith("arn:"))
+                    throw awsError("InvalidParameterValue", "TargetDbClusterIdentifier must be the cluster's ARN");
+                if (!gc || gc.id !== id) throw awsError("GlobalClusterNotFoundFault", `global cluster ${id} not found`, 404);
+                if (!gc.memberArns.includes(targetArn))
+                    throw awsError("DBClusterNotFoundFault", `${targetArn} is not a member of ${id}`, 404);
+                if (w.now < gc.busyUntil) throw awsError("InvalidGlobalClusterStateFault", `${id} is switching over`);
+                if (w.down.includes(regionOfArn(gc.writerArn)))
+                    throw awsError(
+                        "InvalidGlobalClusterStateFault",
+                        `the writer's region ${regionOfArn(gc.writerArn)} does not answer: a switchover needs it`,
+                    );
+                for (const c of w.clusters) if (gc.memberArns.includes(c.arn)) c.writable = c.arn === targetArn;
+                gc.writerArn = targetArn;
+                gc.busyUntil = w.now + SCRIPTED_MS.switchover;
+            }),
+        detach: (region: string, id: string, clusterArn: string) =>
+            call(region, "RemoveFromGlobalCluster", `${id} ${clusterArn}`, (w) => {
+                if (!clusterArn.startsWith("arn:"))
+                    throw awsError("InvalidParameterValue", "DbClusterIdentifier must be the cluster's ARN");
+                const c = w.clusters.find((x) => x.arn === clusterArn);
+                if (!c || !w.globalCluster || w.globalCluster.id !== id || c.globalId !== id)
+                    throw awsError("DBClusterNotFoundFault", `${clusterArn} is not a member of ${id}`, 404);
+                if (regionOfArn(clusterArn) !== region)
+                    throw awsError(
+                        "InvalidParameterValue",
+                        `send RemoveFromGlobalCluster to the cluster's own region ${regionOfArn(clusterArn)}, not ${region}`,
+                    );
+                c.globalId = undefined;
+                c.writable = true;
+                c.readyAt = w.now + SCRIPTED_MS.detach;
+                w.globalCluster.memberArns = w.globalCluster.memberArns.filter((a) => a !== clusterArn);
+            }),
+        deleteEfsReplication: (region: string, source: string, localOnly: boolean) =>
+            call(region, "DeleteReplicationConfiguration", `${source}${localOnly ? " LOCAL_CONFIGURATION_ONLY" : ""}`, (w) => {
+                const e = w.efs.find((x) => x.source === source);
+                if (!e) throw awsError("ReplicationNotFound", `no replication of ${source}`, 404);
+                const other = region === e.sourceRegion ? e.destinationRegion : e.sourceRegion;
+                if (!localOnly && w.down.includes(other))
+                    throw awsError("InternalServerError", `cannot reach ${other} to delete its side: use LOCAL_CONFIGURATION_ONLY`, 500);
+                w.efs = w.efs.filter((x) => x !== e);
+                w.now += SCRIPTED_MS.efsDelete;
+            }),
+        services: (region: string, cluster: string, names: readonly string[]) =>
+            call(region, "DescribeServices", `${cluster}: ${names.join(", ")}`, (w): ServiceView[] =>
+                names.flatMap((n) => {
+                    const s = service(w, region, cluster, n);
+                    return s ? [{ name: n, status: "ACTIVE", desired: s.desired, running: running(w, s) }] : [];
+                }),
+            ),
+        scale: (region: string, cluster: string, name: string, desired: number) =>
+            call(region, "UpdateService", `${cluster}/${name} desiredCount ${desired}`, (w) => {
+                if (!w.services.some((s) => s.region === region && s.cluster === cluster))
+                    throw awsError("ClusterNotFoundException", `cluster ${cluster} not found in ${region}`);
+                const s = service(w, region, cluster, name);
+                if (!s) throw awsError("ServiceNotFoundException", `service ${name} not found in ${cluster}`);
+                if (s.desired === desired) return;
+                s.before = running(w, s);
+                s.desired = desired;
+                s.changedAt = w.now;
+            }),
+        targetHealth: (region: string, targetGroupArn: string) =>
+            call(region, "DescribeTargetHealth", targetGroupArn, (w): TargetHealthView => {
+                const tg = w.targetGroups[targetGroupArn];
+                if (!tg || tg.region !== region)
+                    throw awsError("TargetGroupNotFound", `target group ${targetGroupArn} not found in ${region}`);
+                const s = service(w, tg.region, tg.cluster, tg.name)!;
+                const total = running(w, s);
+                const healthy =
+                    w.now - s.changedAt >= SCRIPTED_MS.taskStart + SCRIPTED_MS.targetHealthy ? total : s.changedAt === 0 ? total : 0;
+                return { healthy, total };
+            }),
+        dns: (target: DnsTarget) =>
+            call("us-east-1", "ListResourceRecordSets", target.hostedZoneId, (w): DnsView => {
+                const visible = w.now - w.records.changedAt >= SCRIPTED_MS.dnsChange ? w.records.primaryRegion : w.records.previous;
+                const primaryRegion = Object.keys(target.loadBalancers)[0];
+                return {
+                    primaryRegionOf: Object.fromEntries(
+                        target.recordNames.map((n) => [n, w.records.names.includes(n) ? visible : undefined]),
+                    ),
+                    primaryHealthy: !w.down.includes(primaryRegion),
+                };
+            }),
+        makePrimary: (target: DnsTarget, region: string) =>
+            call("us-east-1", "ChangeResourceRecordSets", `${target.hostedZoneId}: PRIMARY ${region}`, (w) => {
+                const unknown = target.recordNames.filter((n) => !w.records.names.includes(n));
+                if (unknown.length > 0) throw awsError("InvalidChangeBatch", `no failover records named ${unknown.join(", ")}`);
+                w.records.previous = w.records.primaryRegion;
+                w.records.primaryRegion = region;
+                w.records.changedAt = w.now;
+            }),
+        /**
+         * What the program does when failback's rebuild rolls out a phase with the standby serving:
+         * database makes the primary region's cluster a secondary again (re-creating the global
+         * database after a detach), storage replicates the standby's files back.
+         */
+        rollout: (phase: string, standbyRegion: string) => {
+            const w = load();
+            w.now += SCRIPTED_MS.rollout;
+            const primary = w.clusters.find((c) => c.region !== standbyRegion)!;
+            const standby = w.clusters.find((c) => c.region === standbyRegion)!;
+            if (phase === "database" && w.globalCluster) {
+                if (!standby.globalId) {
+                    w.globalCluster = { ...w.globalCluster, writerArn: standby.arn, memberArns: [standby.arn] };
+                    standby.globalId = w.globalCluster.id;
+                }
+                if (!w.globalCluster.memberArns.includes(primary.arn)) w.globalCluster.memberArns.push(primary.arn);
+                primary.globalId = w.globalCluster.id;
+                primary.writable = false;
+                primary.readyAt = w.now + SCRIPTED_MS.rebuildCopy;
+                w.lagMs = 850;
+            }
+            const primaryRegion = primary.region;
+            if (phase === "storage" && !w.efs.some((e) => e.sourceRegion === standbyRegion)) {
+                w.efs.push({
+                    source: w.fileSystems[standbyRegion],
+                    sourceRegion: standbyRegion,
+                    destination: w.fileSystems[primaryRegion],
+                    destinationRegion: primaryRegion,
+                    createdAt: w.now + SCRIPTED_MS.rebuildCopy - 10 * 60_000,
+                    everyMs: 10 * 60_000,
+                });
+            }
+            w.calls.push({ at: new Date(w.now).toISOString(), region: "-", call: "rollout", detail: phase });
+            save(w);
+        },
+    };
+    return port;
+}

@@ -1,0 +1,109 @@
+/**
+ * The one thin adapter the dr command reaches AWS through. The real one (aws.ts) holds an SDK v3
+ * client per service and region; the rehearsal's (doubles.ts) holds a scripted world with a clock of
+ * its own. Each call names the region it is sent to: the steps decide, and the tests check, which
+ * region each API must be called in.
+ */
+
+/** One member of an Aurora global database (RDS `GlobalClusterMember`). */
+export interface GlobalMember {
+    readonly clusterArn: string;
+    /** The member's region, from its ARN. */
+    readonly region: string;
+    readonly isWriter: boolean;
+}
+
+/** An Aurora global database as `DescribeGlobalClusters` shows it. */
+export interface GlobalClusterView {
+    readonly identifier: string;
+    /** `available`, `failing-over`, `switching-over`, … */
+    readonly status: string;
+    readonly members: readonly GlobalMember[];
+}
+
+/** A DB cluster as `DescribeDBClusters` shows it. */
+export interface ClusterView {
+    readonly identifier: string;
+    readonly arn: string;
+    readonly status: string;
+    /** Set while the cluster is a member of a global database. */
+    readonly globalClusterIdentifier?: string;
+    /** A standalone cluster accepts writes; a global database's member is asked through `globalCluster` (its writer). */
+    readonly writable: boolean;
+}
+
+/** An EFS replication's destination (`DescribeReplicationConfigurations`). */
+export interface EfsReplicationView {
+    readonly status: string;
+    readonly destinationFileSystemId: string;
+    readonly destinationRegion: string;
+    /** Every change before this time is on the destination; `undefined` before the first sync. */
+    readonly lastReplicated?: Date;
+}
+
+/** One ECS service's counts. */
+export interface ServiceView {
+    readonly name: string;
+    readonly status: string;
+    readonly desired: number;
+    readonly running: number;
+}
+
+/** A target group's target health: how many targets, how many `healthy`. */
+export interface TargetHealthView {
+    readonly healthy: number;
+    readonly total: number;
+}
+
+/** Which side each failover record pair makes PRIMARY, and the health check's state. */
+export interface DnsView {
+    /** Per record name: the region whose load balancer the PRIMARY record points at, or `undefined` when the pair is incomplete. */
+    readonly primaryRegionOf: Readonly<Record<string, string | undefined>>;
+    /** Route 53 `GetHealthCheckStatus`: true when most checkers report healthy. */
+    readonly primaryHealthy: boolean | undefined;
+}
+
+/** Where the failover records live and which load balancer is which region's. */
+export interface DnsTarget {
+    readonly hostedZoneId: string;
+    readonly recordNames: readonly string[];
+    /** Load balancer DNS name by region. */
+    readonly loadBalancers: Readonly<Record<string, string>>;
+    readonly healthCheckId: string;
+}
+
+/** What the dr command does in AWS. Every method rejects with the SDK's error (its `name` is AWS's code). */
+export interface DrPort {
+    /** Milliseconds since the epoch: the wall clock, or the rehearsal's. */
+    now(): number;
+    /** Waits `ms` (the rehearsal advances its clock instead). */
+    sleep(ms: number): Promise<void>;
+    /** RDS `DescribeGlobalClusters` sent to `region`. */
+    globalCluster(region: string, identifier: string): Promise<GlobalClusterView | undefined>;
+    /** RDS `DescribeDBClusters` sent to `region`. */
+    cluster(region: string, identifier: string): Promise<ClusterView | undefined>;
+    /** CloudWatch `GetMetricData` in `region`: the latest `AuroraGlobalDBReplicationLag` (ms) of the secondary `clusterIdentifier`. */
+    replicaLagMs(region: string, clusterIdentifier: string): Promise<number | undefined>;
+    /** EFS `DescribeReplicationConfigurations` in `region` for the source `fileSystemId`. */
+    efsReplication(region: string, fileSystemId: string): Promise<EfsReplicationView | undefined>;
+    /** RDS `SwitchoverGlobalCluster` sent to `region`; `targetArn` is the secondary's ARN. */
+    switchover(region: string, globalClusterIdentifier: string, targetArn: string): Promise<void>;
+    /** RDS `RemoveFromGlobalCluster` sent to `region` (the detached cluster's own); `clusterArn` is its ARN. */
+    detach(region: string, globalClusterIdentifier: string, clusterArn: string): Promise<void>;
+    /**
+     * EFS `DeleteReplicationConfiguration` sent to `region` for the source `sourceFileSystemId`: the
+     * destination becomes writable. `localOnly` (`LOCAL_CONFIGURATION_ONLY`) when the other region
+     * cannot be reached; the default deletes both sides.
+     */
+    deleteEfsReplication(region: string, sourceFileSystemId: string, localOnly: boolean): Promise<void>;
+    /** ECS `DescribeServices` in `region`. */
+    services(region: string, cluster: string, names: readonly string[]): Promise<ServiceView[]>;
+    /** ECS `UpdateService` in `region`: sets `desiredCount`. */
+    scale(region: string, cluster: string, service: string, desiredCount: number): Promise<void>;
+    /** ELBv2 `DescribeTargetHealth` in `region`. */
+    targetHealth(region: string, targetGroupArn: string): Promise<TargetHealthView>;
+    /** Route 53 (global) `ListResourceRecordSets` and `GetHealthCheckStatus`. */
+    dns(target: DnsTarget): Promise<DnsView>;
+    /** Route 53 `ChangeResourceRecordSets`: one batch making the records of `region` PRIMARY and the others SECONDARY. */
+    makePrimary(target: DnsTarget, region: string): Promise<void>;
+}

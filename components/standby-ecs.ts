@@ -1,0 +1,303 @@
+/**
+ * The standby region's ECS side (issue 17), built by the ECS layer (phase `ecs`) when `bbws:dr` is
+ * set: a cluster, a load balancer with its own certificate, and one service per tenant on the
+ * tenant's task definition re-registered in the DR region, at 0 tasks while the primary serves.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { DrConfig, TenantConfig } from "../src/config";
+import { targetGroupName } from "./ecs-tasks";
+import { failoverRoles } from "./failover-dns";
+import { bbwsName } from "./shared";
+
+/** One tenant as the standby runs it: the primary's task definition and desired count. */
+export interface StandbyTenant {
+    readonly tenant: TenantConfig;
+    readonly taskDefinition: aws.ecs.TaskDefinition;
+}
+
+/** What the ECS layer hands its DR side. */
+export interface StandbyEcsArgs {
+    readonly env: string;
+    readonly region: string;
+    readonly domain: string;
+    readonly dr: DrConfig;
+    readonly tenants: readonly StandbyTenant[];
+    readonly healthCheckPath: string;
+    readonly albDeletionProtection: boolean;
+    readonly logRetentionDays: number;
+    readonly tlsPolicy: string;
+    readonly hostedZoneId: pulumi.Input<string>;
+    /** The standby network, storage and database (DR region). */
+    readonly vpcId: pulumi.Input<string>;
+    readonly publicSubnetIds: pulumi.Input<string[]>;
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+    readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
+    readonly taskSecurityGroupId: pulumi.Input<string>;
+    readonly logsBucketName: pulumi.Input<string>;
+    readonly fileSystemId: pulumi.Input<string>;
+    readonly keyArn: pulumi.Input<string>;
+    readonly dbWriterEndpoint: pulumi.Input<string>;
+}
+
+/** The standby's running count of a tenant: its primary desired count when the standby serves, else 0. */
+export function standbyDesiredCount(serving: DrConfig["serving"], tenant: Pick<TenantConfig, "minCapacity">): number {
+    return serving === "standby" ? tenant.minCapacity : 0;
+}
+
+/** What a standby task definition changes in the primary's container definitions. */
+export interface StandbyRewrite {
+    readonly primaryRegion: string;
+    readonly standbyRegion: string;
+    readonly logGroupName: string;
+    readonly dbWriterEndpoint: string;
+}
+
+/**
+ * The primary's container definitions (JSON, as ECS takes them) for the standby region: images from
+ * the DR region's registry (ECR replication keeps the same repository and tag), logs to the standby's
+ * group in its region, Secrets Manager ARNs in the standby region (a replica secret's ARN is the
+ * primary's with the region changed: Secrets Manager user guide, "Replicate secrets across Regions"),
+ * and `WORDPRESS_DB_HOST` on the DR cluster. Everything else is the primary's.
+ */
+export function standbyContainerDefinitions(json: string, rewrite: StandbyRewrite): string {
+    const { primaryRegion: from, standbyRegion: to } = rewrite;
+    const containers = JSON.parse(json) as Array<Record<string, any>>;
+    return JSON.stringify(
+        containers.map((c) => ({
+            ...c,
+            image: String(c.image).replace(`.dkr.ecr.${from}.amazonaws.com/`, `.dkr.ecr.${to}.amazonaws.com/`),
+            environment: (c.environment ?? []).map((e: { name: string; value: string }) =>
+                e.name === "WORDPRESS_DB_HOST" ? { ...e, value: `${rewrite.dbWriterEndpoint}:${String(e.value).split(":").pop()}` } : e,
+            ),
+            secrets: (c.secrets ?? []).map((s: { name: string; valueFrom: string }) => ({
+                ...s,
+                valueFrom: s.valueFrom.replace(`arn:aws:secretsmanager:${from}:`, `arn:aws:secretsmanager:${to}:`),
+            })),
+            logConfiguration: c.logConfiguration && {
+                ...c.logConfiguration,
+                options: { ...c.logConfiguration.options, "awslogs-group": rewrite.logGroupName, "awslogs-region": to },
+            },
+        })),
+    );
+}
+
+/**
+ * `bbws:ecs:StandbyEcs` (`<ecs layer>-standby`), every child in `dr.region` but the Route 53 records:
+ * cluster `bbws-cluster-<env>-dr`, load balancer `bbws-alb-<env>-dr` (HTTPS with its own ACM
+ * certificate for `*.<domain>`, DNS-validated in the zone; HTTP redirects), and per tenant a log
+ * group, task definition, target group, listener rule, service and the standby half of the tenant's
+ * failover record pair. Services run `standbyDesiredCount` tasks, on the replicated file system.
+ */
+export class StandbyEcs extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    readonly loadBalancerArn: pulumi.Output<string>;
+    readonly loadBalancerDnsName: pulumi.Output<string>;
+    readonly serviceNames: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly targetGroupArns: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly recordNames: string[];
+
+    constructor(name: string, args: StandbyEcsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("bbws:ecs:StandbyEcs", name, {}, opts);
+        const { env, dr } = args;
+        const region = dr.region;
+        const cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            { region, name: bbwsName(env, "cluster-dr"), settings: [{ name: "containerInsights", value: "enabled" }] },
+            { parent: this },
+        );
+        const alb = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                region,
+                name: bbwsName(env, "alb-dr"),
+                loadBalancerType: "application",
+                internal: false,
+                subnets: args.publicSubnetIds,
+                securityGroups: [args.loadBalancerSecurityGroupId],
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: args.albDeletionProtection,
+                accessLogs: { bucket: args.logsBucketName, prefix: "alb", enabled: true },
+            },
+            { parent: this },
+        );
+        // ACM certificates are regional: the primary's cannot serve the standby's listener.
+        const certificate = new aws.acm.Certificate(
+            `${name}-certificate`,
+            { region, domainName: `*.${args.domain}`, validationMethod: "DNS" },
+            { parent: this },
+        );
+        const validation = new aws.route53.Record(
+            `${name}-certificate-validation-record`,
+            {
+                zoneId: args.hostedZoneId,
+                name: certificate.domainValidationOptions.apply((o) => o[0].resourceRecordName.replace(/\.$/, "")),
+                type: certificate.domainValidationOptions.apply((o) => o[0].resourceRecordType),
+                records: [certificate.domainValidationOptions.apply((o) => o[0].resourceRecordValue)],
+                ttl: 300,
+                // The primary's certificate for the same name asked for the same record.
+                allowOverwrite: true,
+            },
+            { parent: this },
+        );
+        const issued = new aws.acm.CertificateValidation(
+            `${name}-certificate-issued`,
+            { region, certificateArn: certificate.arn, validationRecordFqdns: [validation.fqdn] },
+            { parent: this },
+        );
+        const https = new aws.lb.Listener(
+            `${name}-https`,
+            {
+                region,
+                loadBalancerArn: alb.arn,
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: args.tlsPolicy,
+                certificateArn: issued.certificateArn,
+                defaultActions: [
+                    { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } },
+                ],
+            },
+            { parent: this },
+        );
+        new aws.lb.Listener(
+            `${name}-http`,
+            {
+                region,
+                loadBalancerArn: alb.arn,
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+            },
+            { parent: this },
+        );
+
+        const role = failoverRoles(dr.serving).standby;
+        const services: Record<string, pulumi.Output<string>> = {};
+        const targetGroups: Record<string, pulumi.Output<string>> = {};
+        this.recordNames = [];
+        for (const { tenant, taskDefinition } of args.tenants) {
+            const tn = `${name}-${tenant.id}`;
+            const logGroup = new aws.cloudwatch.LogGroup(
+                `${tn}-logs`,
+                {
+                    region,
+                    name: `/aws/ecs/${bbwsName(env, "dr")}/${tenant.id}`,
+                    retentionInDays: args.logRetentionDays,
+                    kmsKeyId: args.keyArn,
+                },
+                { parent: this },
+            );
+            const standbyTask = new aws.ecs.TaskDefinition(
+                `${tn}-task`,
+                {
+                    region,
+                    family: bbwsName(env, `wordpress-${tenant.id}-dr`),
+                    networkMode: "awsvpc",
+                    requiresCompatibilities: ["FARGATE"],
+                    cpu: taskDefinition.cpu.apply((c) => c ?? String(tenant.cpu)),
+                    memory: taskDefinition.memory.apply((m) => m ?? String(tenant.memory)),
+                    runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
+                    executionRoleArn: taskDefinition.executionRoleArn,
+                    taskRoleArn: taskDefinition.taskRoleArn,
+                    // The replica is read-only until a failover deletes its replication; no access point exists on it yet.
+                    volumes: [
+                        {
+                            name: "wp-content",
+                            efsVolumeConfiguration: {
+                                fileSystemId: args.fileSystemId,
+                                transitEncryption: "ENABLED",
+                                rootDirectory: `/tenants/${tenant.id}`,
+                            },
+                        },
+                    ],
+                    containerDefinitions: pulumi
+                        .all([taskDefinition.containerDefinitions, logGroup.name, args.dbWriterEndpoint])
+                        .apply(([json, logGroupName, endpoint]) =>
+                            standbyContainerDefinitions(json, {
+                                primaryRegion: args.region,
+                                standbyRegion: region,
+                                logGroupName,
+                                dbWriterEndpoint: endpoint,
+                            }),
+                        ),
+                },
+                { parent: this },
+            );
+            // Named like the primary's (`targetGroupName`): the name follows the inputs that replace it, and the standby VPC's id makes it the standby's.
+            const replacedBy = { targetType: "ip", protocol: "HTTP", port: tenant.containerPort };
+            const targetGroup = new aws.lb.TargetGroup(
+                `${tn}-tg`,
+                {
+                    ...replacedBy,
+                    region,
+                    name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(tenant.id, tenant.slot, { ...replacedBy, vpcId })),
+                    vpcId: args.vpcId,
+                    deregistrationDelay: 30,
+                    healthCheck: { enabled: true, path: args.healthCheckPath, protocol: "HTTP", port: "traffic-port", matcher: "200-399" },
+                    tags: { Tenant: tenant.id },
+                },
+                { parent: this },
+            );
+            const rule = new aws.lb.ListenerRule(
+                `${tn}-rule`,
+                {
+                    region,
+                    listenerArn: https.arn,
+                    priority: tenant.slot,
+                    conditions: [{ hostHeader: { values: [tenant.hostnames[0]] } }],
+                    actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+                },
+                { parent: this },
+            );
+            const service = new aws.ecs.Service(
+                `${tn}-service`,
+                {
+                    region,
+                    name: bbwsName(env, `wordpress-${tenant.id}-dr`),
+                    cluster: cluster.arn,
+                    taskDefinition: standbyTask.arn,
+                    desiredCount: standbyDesiredCount(dr.serving, tenant),
+                    launchType: "FARGATE",
+                    networkConfiguration: {
+                        subnets: args.privateSubnetIds,
+                        securityGroups: [args.taskSecurityGroupId],
+                        assignPublicIp: false,
+                    },
+                    loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: "wordpress", containerPort: tenant.containerPort }],
+                    deploymentCircuitBreaker: { enable: true, rollback: true },
+                    propagateTags: "SERVICE",
+                    tags: { Tenant: tenant.id },
+                },
+                { parent: this, dependsOn: [rule] },
+            );
+            new aws.route53.Record(
+                `${tn}-dns`,
+                {
+                    zoneId: args.hostedZoneId,
+                    name: tenant.hostnames[0],
+                    type: "A",
+                    setIdentifier: region,
+                    failoverRoutingPolicies: [{ type: role }],
+                    aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+                },
+                { parent: this },
+            );
+            services[tenant.id] = service.name;
+            targetGroups[tenant.id] = targetGroup.arn;
+            this.recordNames.push(tenant.hostnames[0]);
+        }
+        this.clusterName = cluster.name;
+        this.loadBalancerArn = alb.arn;
+        this.loadBalancerDnsName = alb.dnsName;
+        this.serviceNames = services;
+        this.targetGroupArns = targetGroups;
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            loadBalancerArn: this.loadBalancerArn,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+            serviceNames: this.serviceNames,
+            targetGroupArns: this.targetGroupArns,
+        });
+    }
+}

@@ -1,0 +1,304 @@
+/**
+ * `npm run dr`: the config it reads and writes, its refusals (exit 2, nothing changed or recorded),
+ * the gates on each step, and the AWS rules each call follows, with their sources.
+ */
+import { expect } from "chai";
+import * as fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
+import { mockClient } from "aws-sdk-client-mock";
+import {
+    ChangeResourceRecordSetsCommand,
+    GetHealthCheckStatusCommand,
+    ListResourceRecordSetsCommand,
+    Route53Client,
+} from "@aws-sdk/client-route-53";
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { parseDocument, YAMLMap } from "yaml";
+import { readDrSettings } from "../../automation/dr/config";
+import { checkStackText, loadStackConfig } from "../../automation/stack-files";
+import { DR_GLOBAL_DATABASE, DR_SERVING } from "../../src/config";
+import { awsDrPort, normalizeDnsName, ROUTE53_REGION } from "../../automation/dr/aws";
+import { setDrState } from "../../automation/dr/stack-edit";
+import { missingApprovals, rolesFor, STEPS } from "../../automation/dr/steps";
+import { changedLines } from "../../automation/tenant/steps";
+import { drProject, PROD_APPROVALS, runDr } from "./dr-fixtures";
+
+const ledgerOf = (dir: string) => path.join(dir, ".rollout", "prod.dr.jsonl");
+
+describe("dr config: bbws:dr read through the program's schema (src/config.ts)", () => {
+    /** A project whose prod `bbws:dr` is `change` applied to prod's own block (YAML Document API); its settings or the refusal. */
+    const prodWith = (change: (dr: YAMLMap) => void) => {
+        const dir = drProject();
+        const file = path.join(dir, "Pulumi.prod.yaml");
+        const doc = parseDocument(fs.readFileSync(file, "utf8"));
+        change(doc.getIn(["config", "bbws:dr"], true) as YAMLMap);
+        fs.writeFileSync(file, doc.toString());
+        return () => readDrSettings(dir, "prod");
+    };
+
+    it("reads `none` (dev and sit) as no DR, and prod's own block as the program does", () => {
+        const dir = drProject();
+        expect(readDrSettings(dir, "dev").dr).to.equal(undefined);
+        expect(readDrSettings(dir, "prod").dr).to.deep.equal(loadStackConfig(dir, "prod").dr);
+    });
+
+    it("defaults serving to primary and the global database to attached", () => {
+        const settings = prodWith((dr) => {
+            dr.delete("serving");
+            dr.delete("globalDatabase");
+        })();
+        expect(settings.dr).to.deep.include({ serving: "primary", globalDatabase: "attached" });
+    });
+
+    it("refuses a standby in the primary's own region, an unknown key and a value out of range (exit 2), naming the key", () => {
+        expect(prodWith((dr) => dr.set("region", "af-south-1"))).to.throw(/bbws:dr\.region: 'af-south-1' is aws:region itself/);
+        expect(prodWith((dr) => dr.set("servng", "standby"))).to.throw(/servng/);
+        expect(prodWith((dr) => dr.set("serving", "both"))).to.throw(/bbws:dr/);
+    });
+
+    it("writes serving and globalDatabase by changing only their two lines, for every state the schema accepts", () => {
+        const dir = drProject();
+        const text = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
+        fc.assert(
+            fc.property(fc.constantFrom(...DR_SERVING), fc.constantFrom(...DR_GLOBAL_DATABASE), (serving, globalDatabase) => {
+                const after = setDrState(text, { serving, globalDatabase });
+                const changed = changedLines(text, after);
+                expect(
+                    changed.every((l) => /^[-+] {5}(serving|globalDatabase): /.test(l)),
+                    changed.join("\n"),
+                ).to.equal(true);
+                expect(checkStackText(dir, "prod", after).dr).to.deep.include({ serving, globalDatabase });
+                expect(setDrState(after, { serving, globalDatabase })).to.equal(after);
+            }),
+        );
+    });
+});
+
+describe("dr gates: each step needs the roles of the phases it touches (bbws:approvals)", () => {
+    const approvals = {
+        network: ["tech-lead", "network-engineer"],
+        database: ["tech-lead", "dba"],
+        storage: ["tech-lead"],
+        ecs: ["tech-lead", "devops-lead"],
+        monitoring: ["devops-lead"],
+    };
+
+    it("asks the database roles for the global database, storage's for files, ecs's for services and DNS, nobody for reads", () => {
+        const roles = Object.fromEntries(STEPS.switchover.map((s) => [s.id, rolesFor(s.phases, approvals)]));
+        expect(roles).to.deep.equal({
+            check: [],
+            database: ["tech-lead", "dba"],
+            scale: ["tech-lead", "devops-lead"],
+            healthy: [],
+            dns: ["tech-lead", "devops-lead"],
+            drain: ["tech-lead", "devops-lead"],
+            files: ["tech-lead"],
+            config: [],
+        });
+        expect(rolesFor(STEPS.failback[0].phases, approvals)).to.deep.equal(["tech-lead", "dba"]);
+    });
+
+    it("names the roles no approval covers, and an empty name covers none", () => {
+        expect(missingApprovals(["tech-lead", "dba"], [{ role: "tech-lead", name: "alice" }])).to.deep.equal(["dba"]);
+        expect(missingApprovals(["dba"], [{ role: "dba", name: " " }])).to.deep.equal(["dba"]);
+    });
+
+    it("refuses the first gated step without its approvals (exit 3), records the refusal, and sends nothing", async () => {
+        const dir = drProject();
+        const reh = path.join(dir, "rehearsal");
+        fs.mkdirSync(reh);
+        const run = await runDr(
+            ["switchover", "--env", "prod", "--to", "eu-west-1", "--rehearse", "--rehearsal-dir", reh, "--approve", "tech-lead:alice"],
+            dir,
+        );
+        expect(run.code).to.equal(3);
+        expect(run.stdout).to.match(/database .* refused .*missing --approve dba:<name>/);
+        const records = fs
+            .readFileSync(path.join(reh, ".rollout", "prod.dr.jsonl"), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l));
+        expect(records.map((r) => `${r.step} ${r.result}`)).to.deep.equal(["check succeeded", "database refused"]);
+        const world = JSON.parse(fs.readFileSync(path.join(reh, "aws-world.json"), "utf8"));
+        expect(world.calls.map((c: { call: string }) => c.call)).to.not.include("SwitchoverGlobalCluster");
+    });
+});
+
+describe("dr bad input: exit 2, nothing changed, nothing recorded", () => {
+    const cases: [string, string[], RegExp][] = [
+        ["dev has no DR", ["status", "--env", "dev"], /dev has no disaster recovery/],
+        ["sit has no DR", ["switchover", "--env", "sit", "--to", "eu-west-1"], /sit has no disaster recovery/],
+        ["an unknown environment", ["status", "--env", "qa"], /unknown environment 'qa'/],
+        [
+            "a region that is neither side",
+            ["switchover", "--env", "prod", "--to", "us-east-1"],
+            /neither the primary region af-south-1 nor the standby region eu-west-1/,
+        ],
+        ["a failover to the primary", ["failover", "--env", "prod", "--to", "af-south-1"], /moves serving to the standby region eu-west-1/],
+        ["a failback while the primary serves", ["failback", "--env", "prod", "--to", "af-south-1"], /af-south-1 already serves prod/],
+        ["an operation without --to", ["switchover", "--env", "prod"], /needs --to <region>/],
+        ["status with a change flag", ["status", "--env", "prod", "--to", "eu-west-1"], /status only reads: it takes no --to/],
+        ["--rehearsal-dir without --rehearse", ["status", "--env", "prod", "--rehearsal-dir", "x"], /--rehearsal-dir needs --rehearse/],
+        ["a malformed approval", ["switchover", "--env", "prod", "--to", "eu-west-1", "--approve", "dba"], /role:name/],
+    ];
+    for (const [what, argv, message] of cases) {
+        it(`refuses ${what}`, async () => {
+            const dir = drProject();
+            const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
+            const touched: string[] = [];
+            const run = await runDr(argv, dir, {
+                account: async () => (touched.push("sts"), "093646564004"),
+                port: async () => {
+                    touched.push("aws");
+                    throw new Error("no AWS in this test");
+                },
+                createEngine: async () => {
+                    touched.push("engine");
+                    throw new Error("no engine in this test");
+                },
+            });
+            expect(run.code, run.stderr).to.equal(2);
+            expect(run.stderr).to.match(message);
+            expect(touched).to.deep.equal([]);
+            expect(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).to.equal(before);
+            expect(fs.existsSync(ledgerOf(dir))).to.equal(false);
+        });
+    }
+
+    it("refuses credentials of another account before reading the stack or AWS", async () => {
+        const dir = drProject();
+        const run = await runDr(["switchover", "--env", "prod", "--to", "eu-west-1", ...PROD_APPROVALS], dir, {
+            account: async () => "111111111111",
+        });
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.match(/account 111111111111, not prod's 093646564004/);
+    });
+
+    it("refuses a stack without the contract's dr outputs, naming the first missing key", async () => {
+        const dir = drProject();
+        const run = await runDr(["status", "--env", "prod"], dir, {
+            account: async () => "093646564004",
+            createEngine: async () => ({ outputs: async () => ({ database: {}, ecs: {} }) }) as never,
+        });
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.match(/does not export what disaster recovery needs \(database\.dr: Required/);
+    });
+});
+
+describe("dr AWS calls: the real port's requests (sources named)", () => {
+    it("Route 53 is global: its client is in us-east-1 (Route 53 API reference, endpoints)", () => {
+        expect(ROUTE53_REGION).to.equal("us-east-1");
+    });
+
+    it("flips every failover record of the pair in one UPSERT batch, matching alias targets with or without `dualstack.` and the final dot", async () => {
+        const r53 = mockClient(Route53Client);
+        const standbyDns = "bbws-alb-prod-dr-1.eu-west-1.elb.amazonaws.com";
+        const primaryDns = "bbws-alb-prod-2.af-south-1.elb.amazonaws.com";
+        r53.on(ListResourceRecordSetsCommand).resolves({
+            ResourceRecordSets: [
+                {
+                    Name: "\\052.bbws.io.",
+                    Type: "A",
+                    SetIdentifier: "primary",
+                    Failover: "PRIMARY",
+                    AliasTarget: { DNSName: `dualstack.${primaryDns}.`, HostedZoneId: "Z1", EvaluateTargetHealth: true },
+                },
+                {
+                    Name: "\\052.bbws.io.",
+                    Type: "A",
+                    SetIdentifier: "standby",
+                    Failover: "SECONDARY",
+                    AliasTarget: { DNSName: `${standbyDns.toUpperCase()}.`, HostedZoneId: "Z2", EvaluateTargetHealth: true },
+                },
+                {
+                    Name: "other.bbws.io.",
+                    Type: "A",
+                    SetIdentifier: "x",
+                    Failover: "PRIMARY",
+                    AliasTarget: { DNSName: primaryDns, HostedZoneId: "Z1", EvaluateTargetHealth: true },
+                },
+            ],
+        });
+        r53.on(ChangeResourceRecordSetsCommand).resolves({});
+        const target = {
+            hostedZoneId: "ZONE",
+            recordNames: ["\\052.bbws.io"],
+            loadBalancers: { "af-south-1": primaryDns, "eu-west-1": standbyDns },
+            healthCheckId: "hc",
+        };
+        await awsDrPort().makePrimary(target, "eu-west-1");
+        const batch = r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch!.Changes!;
+        expect(batch.map((c) => [c.Action, c.ResourceRecordSet!.SetIdentifier, c.ResourceRecordSet!.Failover])).to.deep.equal([
+            ["UPSERT", "primary", "SECONDARY"],
+            ["UPSERT", "standby", "PRIMARY"],
+        ]);
+        r53.on(GetHealthCheckStatusCommand).resolves({
+            HealthCheckObservations: [{ StatusReport: { Status: "Failure: timeout" } }, { StatusReport: { Status: "Failure: timeout" } }],
+        });
+        const view = await awsDrPort().dns(target);
+        expect(view.primaryHealthy).to.equal(false);
+        r53.restore();
+        expect(normalizeDnsName("dualstack.A.example.")).to.equal("a.example");
+    });
+
+    it("reads AuroraGlobalDBReplicationLag (AWS/RDS, DBClusterIdentifier of the secondary) in the secondary's own region, newest first", async () => {
+        const cw = mockClient(CloudWatchClient);
+        cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [1200, 900] }] });
+        expect(await awsDrPort().replicaLagMs("eu-west-1", "bbws-aurora-prod-dr")).to.equal(1200);
+        const call = cw.commandCalls(GetMetricDataCommand)[0];
+        const stat = call.args[0].input.MetricDataQueries![0].MetricStat!;
+        expect([stat.Metric!.Namespace, stat.Metric!.MetricName, stat.Metric!.Dimensions]).to.deep.equal([
+            "AWS/RDS",
+            "AuroraGlobalDBReplicationLag",
+            [{ Name: "DBClusterIdentifier", Value: "bbws-aurora-prod-dr" }],
+        ]);
+        expect(call.args[0].input.ScanBy).to.equal("TimestampDescending");
+        expect(await (call.thisValue as CloudWatchClient).config.region()).to.equal("eu-west-1");
+        cw.restore();
+    });
+});
+
+describe("dr ledger stream: <env>.dr.jsonl beside the rollout's records", () => {
+    const record = {
+        v: 1 as const,
+        kind: "dr-step" as const,
+        at: "2026-12-01T10:02:00.000Z",
+        startedAt: "2026-12-01T10:00:00.000Z",
+        operationId: "op",
+        runId: "run",
+        env: "prod",
+        action: "switchover" as const,
+        to: "eu-west-1",
+        step: "database",
+        result: "succeeded" as const,
+        operator: "alice",
+        durationMs: 120_000,
+    };
+
+    it("appends whole records to its own file and reads them back, never into the rollout's", async () => {
+        const { FileLedger } = await import("../../automation/ledger");
+        const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "bbws-dr-ledger-"));
+        const ledger = new FileLedger(dir, () => undefined);
+        await ledger.appendDrStep(record);
+        expect(await ledger.readDrSteps("prod")).to.deep.equal([record]);
+        expect(fs.readdirSync(dir)).to.deep.equal(["prod.dr.jsonl"]);
+        expect(await ledger.read("prod")).to.deep.equal([]);
+    });
+
+    it("refuses a record of another environment or one missing its start (ledger-corrupt)", async () => {
+        const { FileLedger } = await import("../../automation/ledger");
+        const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "bbws-dr-ledger-"));
+        fs.writeFileSync(path.join(dir, "prod.dr.jsonl"), `${JSON.stringify({ ...record, env: "sit" })}\n`);
+        await new FileLedger(dir, () => undefined).readDrSteps("prod").then(
+            () => expect.fail("read a record of sit"),
+            (err) => expect(err.code).to.equal("ledger-corrupt"),
+        );
+        const { startedAt: _startedAt, ...noStart } = record;
+        fs.writeFileSync(path.join(dir, "prod.dr.jsonl"), `${JSON.stringify(noStart)}\n`);
+        await new FileLedger(dir, () => undefined).readDrSteps("prod").then(
+            () => expect.fail("read a record without startedAt"),
+            (err) => expect(err.message).to.match(/startedAt/),
+        );
+    });
+});

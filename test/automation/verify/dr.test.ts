@@ -1,0 +1,191 @@
+/**
+ * verify's DR side (issue 17), run only where `bbws:dr` is set: the global database, the file
+ * replication and the standby services, each passing on a healthy standby and failing on one broken
+ * answer. The answers have the real APIs' shapes (RDS DescribeGlobalClusters, CloudWatch
+ * GetMetricData, EFS DescribeReplicationConfigurations, ECS DescribeServices).
+ */
+import { expect } from "chai";
+import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
+import { DescribeReplicationConfigurationsCommand } from "@aws-sdk/client-efs";
+import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
+import { drSettingsOf, DrConfig } from "../../../automation/dr/config";
+import { rehearsalOutputs } from "../../../automation/dr/rehearsal";
+import { verifyPhase } from "../../../automation/verify";
+import { createClients } from "../../../automation/verify/clients";
+import { configFor } from "../../support/pulumi";
+import { mockHealthyEnvironment, mocks, outputsFor } from "./fixtures";
+
+const cfg = configFor("prod");
+// prod's own `bbws:dr` (Pulumi.prod.yaml), read by the program's schema.
+const DR: DrConfig = cfg.dr!;
+const settings = drSettingsOf(cfg, "Pulumi.prod.yaml");
+const dr = rehearsalOutputs(settings, DR.region, cfg.tenants, cfg.domain);
+const base = outputsFor(cfg);
+const outputs = {
+    ...base,
+    database: { ...base.database, dr: dr.database },
+    storage: { ...base.storage, fileSystemId: dr.primary.storage.fileSystemId, dr: dr.storage },
+    ecs: { ...base.ecs, dr: dr.ecs },
+    monitoring: { ...base.monitoring, dr: dr.monitoring },
+};
+const primaryArn = `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:${dr.database.primaryClusterIdentifier}`;
+
+function healthyStandby(): void {
+    mockHealthyEnvironment(cfg, base);
+    mocks.rds.on(DescribeGlobalClustersCommand).resolves({
+        GlobalClusters: [
+            {
+                GlobalClusterIdentifier: dr.database.globalClusterIdentifier,
+                Status: "available",
+                GlobalClusterMembers: [
+                    { DBClusterArn: primaryArn, IsWriter: true },
+                    { DBClusterArn: dr.database.standbyClusterArn, IsWriter: false },
+                ],
+            },
+        ],
+    });
+    mocks.cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [900] }] });
+    mocks.efs.on(DescribeReplicationConfigurationsCommand).resolves({
+        Replications: [
+            {
+                SourceFileSystemId: dr.primary.storage.fileSystemId,
+                SourceFileSystemRegion: cfg.region,
+                SourceFileSystemArn: "arn",
+                OriginalSourceFileSystemArn: "arn",
+                CreationTime: new Date(0),
+                Destinations: [
+                    {
+                        Status: "ENABLED",
+                        FileSystemId: dr.storage.fileSystemId,
+                        Region: DR.region,
+                        LastReplicatedTimestamp: new Date(Date.now() - 5 * 60_000),
+                    },
+                ],
+            },
+        ],
+    });
+    mocks.ecs.on(DescribeServicesCommand, { cluster: dr.ecs.clusterName }).resolves({
+        services: Object.values(dr.ecs.serviceNames).map((serviceName) => ({
+            serviceName,
+            status: "ACTIVE",
+            desiredCount: 0,
+            runningCount: 0,
+        })),
+    });
+}
+
+async function result(id: string, config: DrConfig | null = DR) {
+    const phase = id.split("-")[0] as "database" | "storage" | "ecs";
+    const { checks } = await verifyPhase(
+        phase,
+        { env: "prod", outputs: outputs as never },
+        {
+            config: cfg,
+            clients: createClients(cfg.region),
+            drClients: createClients(DR.region),
+            dr: config,
+            retry: { sleep: async () => undefined },
+        },
+    );
+    return checks.find((c) => c.id === id);
+}
+
+describe("verify DR side", () => {
+    beforeEach(healthyStandby);
+
+    it("runs no DR check where bbws:dr is none (dev, sit)", async () => {
+        for (const id of ["database-dr-global-cluster", "storage-dr-efs-replication", "ecs-dr-standby-services"])
+            expect(await result(id, null), id).to.equal(undefined);
+    });
+
+    it("passes a healthy standby: members, writer, lag; replication; services at zero", async () => {
+        expect(await result("database-dr-global-cluster")).to.deep.include({ status: "pass" });
+        expect((await result("database-dr-global-cluster"))!.detail).to.match(/writer in af-south-1; 2 members; lag 0\.9 s/);
+        expect(await result("storage-dr-efs-replication")).to.deep.include({ status: "pass" });
+        expect(await result("ecs-dr-standby-services")).to.deep.include({ status: "pass" });
+    });
+
+    it("reads the lag of the secondary in its own region (CloudWatch in eu-west-1)", async () => {
+        await result("database-dr-global-cluster");
+        const call = mocks.cloudwatch.commandCalls(GetMetricDataCommand)[0];
+        expect(await (call.thisValue as { config: { region: () => Promise<string> } }).config.region()).to.equal("eu-west-1");
+        expect(call.args[0].input.MetricDataQueries![0].MetricStat!.Metric!.Dimensions).to.deep.equal([
+            { Name: "DBClusterIdentifier", Value: dr.database.standbyClusterIdentifier },
+        ]);
+    });
+
+    it("fails a standby outside the global database, and a lag over the RPO", async () => {
+        mocks.rds.on(DescribeGlobalClustersCommand).resolves({
+            GlobalClusters: [
+                {
+                    GlobalClusterIdentifier: dr.database.globalClusterIdentifier,
+                    Status: "available",
+                    GlobalClusterMembers: [{ DBClusterArn: primaryArn, IsWriter: true }],
+                },
+            ],
+        });
+        expect((await result("database-dr-global-cluster"))!.detail).to.match(/bbws-aurora-prod-dr is not a member/);
+        healthyStandby();
+        mocks.cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [16 * 60_000] }] });
+        expect(await result("database-dr-global-cluster")).to.deep.include({ status: "fail" });
+    });
+
+    it("fails a writer outside the region bbws:dr.serving names", async () => {
+        const r = await result("database-dr-global-cluster", { ...DR, serving: "standby" });
+        expect(r).to.deep.include({ status: "fail" });
+        expect(r!.detail).to.match(/the writer is in af-south-1, bbws:dr.serving says eu-west-1/);
+    });
+
+    it("fails a paused replication and one whose last sync is older than the RPO", async () => {
+        mocks.efs.on(DescribeReplicationConfigurationsCommand).resolves({
+            Replications: [
+                {
+                    SourceFileSystemId: "x",
+                    SourceFileSystemRegion: cfg.region,
+                    SourceFileSystemArn: "arn",
+                    OriginalSourceFileSystemArn: "arn",
+                    CreationTime: new Date(0),
+                    Destinations: [
+                        {
+                            Status: "PAUSED",
+                            FileSystemId: dr.storage.fileSystemId,
+                            Region: DR.region,
+                            LastReplicatedTimestamp: new Date(Date.now() - 40 * 60_000),
+                        },
+                    ],
+                },
+            ],
+        });
+        const r = await result("storage-dr-efs-replication");
+        expect(r).to.deep.include({ status: "fail" });
+        expect(r!.detail).to.match(/replication is PAUSED; the last sync was 40\.0 min ago, over the RPO/);
+    });
+
+    it("fails a missing standby service and one running tasks while the primary serves", async () => {
+        const [first, second] = Object.values(dr.ecs.serviceNames);
+        mocks.ecs
+            .on(DescribeServicesCommand, { cluster: dr.ecs.clusterName })
+            .resolves({ services: [{ serviceName: first, status: "ACTIVE", desiredCount: 2 }] });
+        const r = await result("ecs-dr-standby-services");
+        expect(r).to.deep.include({ status: "fail" });
+        expect(r!.detail).to.include("desired 2, expected 0").and.include(`${second} is missing`);
+    });
+
+    it("fails, naming the key, when the stack lacks the contract's dr outputs", async () => {
+        const { checks } = await verifyPhase(
+            "ecs",
+            { env: "prod", outputs: base as never },
+            {
+                config: cfg,
+                clients: createClients(cfg.region),
+                drClients: createClients(DR.region),
+                dr: DR,
+                retry: { sleep: async () => undefined },
+            },
+        );
+        const r = checks.find((c) => c.id === "ecs-dr-standby-services")!;
+        expect(r.status).to.equal("fail");
+        expect(r.detail).to.match(/^stack output `database\.dr` is missing \(expected the contract's dr outputs/);
+    });
+});

@@ -1,0 +1,365 @@
+/**
+ * Disaster recovery, the program side (issue 17): what prod builds in its standby region, in which
+ * phase, and what dev and sit do not build; the outputs the `npm run dr` command reads; the AWS
+ * model refusing what AWS refuses for the new resources; and the config across its whole range.
+ */
+import { expect } from "chai";
+import * as fc from "fast-check";
+import type { SynthResource, SynthResult } from "../../automation/synth";
+import { createAwsModel } from "../../automation/aws-model";
+import { ConfigError, parseConfig } from "../../src/config";
+import { drAlarmSpecs, ROUTE53_METRICS_REGION } from "../../components/dr-alarms";
+import { failoverRoles } from "../../components/failover-dns";
+import { standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
+import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
+import { cachedSynthesize } from "../support/synth-cache";
+
+/** The DR components, the phase each belongs to, and the resource types each must hold. */
+const DR_COMPONENTS = {
+    "bbws:network:StandbyNetwork": {
+        phase: "network",
+        types: ["awsx:ec2:Vpc", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/flowLog:FlowLog"],
+    },
+    "bbws:data:GlobalDatabase": {
+        phase: "database",
+        types: ["aws:kms/key:Key", "aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster", "aws:rds/subnetGroup:SubnetGroup"],
+    },
+    "bbws:storage:DrStorage": {
+        phase: "storage",
+        types: [
+            "aws:efs/replicationConfiguration:ReplicationConfiguration",
+            "aws:backup/vault:Vault",
+            "aws:s3/bucket:Bucket",
+            "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+            "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+        ],
+    },
+    "bbws:ecs:StandbyEcs": {
+        phase: "ecs",
+        types: [
+            "aws:ecs/cluster:Cluster",
+            "aws:lb/loadBalancer:LoadBalancer",
+            "aws:acm/certificate:Certificate",
+            "aws:ecs/service:Service",
+            "aws:route53/record:Record",
+        ],
+    },
+    "bbws:ecs:FailoverDns": { phase: "ecs", types: ["aws:route53/healthCheck:HealthCheck", "aws:lb/listenerRule:ListenerRule"] },
+    "bbws:monitoring:DrAlarms": { phase: "monitoring", types: ["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic"] },
+} as const;
+
+/**
+ * Children that are not in the DR region, each with its reason: global services (IAM, Route 53, the
+ * global cluster), settings of primary-region resources (the replications start there), and the
+ * alarms whose metrics another region's CloudWatch holds.
+ */
+function expectedRegion(r: SynthResource, primary: string, dr: string): string | undefined {
+    if (r.type.startsWith("aws:iam/") || r.type.startsWith("aws:route53/") || r.type === "aws:rds/globalCluster:GlobalCluster")
+        return undefined;
+    if (r.type.endsWith("ReplicationConfiguration") || r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig") return primary;
+    if (r.type === "aws:lb/listenerRule:ListenerRule" && r.name.endsWith("-health-rule")) return primary;
+    if (r.parent?.includes("bbws:monitoring:DrAlarms")) {
+        if (r.name.includes("-route53") || r.inputs.metricName === "HealthCheckStatus") return ROUTE53_METRICS_REGION;
+        if (r.inputs.metricName === "TimeSinceLastSync") return primary;
+    }
+    return dr;
+}
+
+const childrenOf = (synth: SynthResult, componentType: string) => {
+    const component = synth.resources.find((r) => r.type === componentType);
+    return { component, children: synth.resources.filter((r) => component && r.parent === component.urn) };
+};
+
+describe("disaster recovery: the program side (issue 17)", function () {
+    this.timeout(300000);
+    let prod: SynthResult;
+    before(async () => {
+        prod = await cachedSynthesize(PROJECT_DIR, "prod");
+    });
+
+    for (const [type, { phase, types }] of Object.entries(DR_COMPONENTS)) {
+        it(`prod: ${type} is in phase ${phase} and holds ${types.length} kinds of resource, each in the region it belongs to`, () => {
+            const { component, children } = childrenOf(prod, type);
+            expect(component, type).to.not.equal(undefined);
+            expect(component!.phase).to.equal(phase);
+            const found = new Set(children.map((c) => c.type));
+            for (const t of types) expect(found.has(t), `${type} has a ${t}`).to.equal(true);
+            for (const child of children) {
+                const region = expectedRegion(child, "af-south-1", "eu-west-1");
+                expect(child.inputs.region ?? (region === "af-south-1" ? "af-south-1" : undefined), child.urn).to.equal(region);
+            }
+        });
+    }
+
+    for (const env of ["dev", "sit"] as const) {
+        it(`${env} says bbws:dr: none and builds no DR resource and no DR output`, async () => {
+            const synth = await cachedSynthesize(PROJECT_DIR, env);
+            expect(configFor(env).dr).to.equal(undefined);
+            for (const type of Object.keys(DR_COMPONENTS))
+                expect(
+                    synth.resources.some((r) => r.type === type),
+                    type,
+                ).to.equal(false);
+            expect(synth.resources.filter((r) => r.inputs.region !== undefined && r.inputs.region !== "us-east-1")).to.deep.equal([]);
+            const outputs = synth.outputs as any;
+            for (const phase of ["database", "storage", "ecs", "monitoring"]) expect(outputs[phase].dr, phase).to.equal(undefined);
+        });
+    }
+
+    it("prod's outputs carry the contract's dr keys for the dr command", () => {
+        const o = prod.outputs as any;
+        expect(o.database.dr).to.include.keys(
+            "region",
+            "globalClusterIdentifier",
+            "primaryClusterIdentifier",
+            "standbyClusterIdentifier",
+            "standbyClusterArn",
+        );
+        expect(o.database.dr.region).to.equal("eu-west-1");
+        expect(o.storage.dr).to.include.keys("region", "fileSystemId", "backupVaultName", "assetsBucketName", "migrationBucketName");
+        expect(o.ecs.dr).to.include.keys(
+            "region",
+            "clusterName",
+            "serviceNames",
+            "desiredCounts",
+            "loadBalancerArn",
+            "loadBalancerDnsName",
+            "targetGroupArns",
+            "hostedZoneId",
+            "recordNames",
+            "primaryHealthCheckId",
+        );
+        expect(Object.keys(o.ecs.dr.serviceNames)).to.deep.equal(Object.keys(o.ecs.serviceNames));
+        expect(o.monitoring.dr.alarmNames).to.have.length(3);
+    });
+
+    it("the secondary cluster names a key in its own region and ignores what a switchover changes (terraform-provider-aws rds_cluster docs)", () => {
+        const cluster = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!;
+        expect(String(cluster.inputs.kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
+        expect(cluster.inputs.sourceRegion).to.equal("af-south-1");
+        expect(cluster.options.ignoreChanges).to.include.members(["replicationSourceIdentifier", "globalClusterIdentifier"]);
+        const primary = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === undefined)!;
+        expect(primary.options.ignoreChanges).to.include("globalClusterIdentifier");
+    });
+
+    it("each tenant's record is a failover pair: the primary's with the health check, the standby's SECONDARY while the primary serves", () => {
+        const records = prod.resources.filter((r) => r.type === "aws:route53/record:Record" && r.inputs.setIdentifier !== undefined);
+        for (const host of ["aupairhive.bbws.io", "tutorhub.bbws.io"]) {
+            const pair = records.filter((r) => r.inputs.name === host);
+            expect(pair.map((r) => r.inputs.setIdentifier).sort()).to.deep.equal(["af-south-1", "eu-west-1"]);
+            const primary = pair.find((r) => r.inputs.setIdentifier === "af-south-1")!;
+            expect((primary.inputs.failoverRoutingPolicies as any)[0].type).to.equal("PRIMARY");
+            expect(primary.inputs.healthCheckId).to.be.a("string");
+        }
+    });
+
+    describe("serving and globalDatabase are data", () => {
+        it("serving: standby makes the standby's records PRIMARY and runs the primary's counts", () => {
+            expect(failoverRoles("standby")).to.deep.equal({ primaryRegion: "SECONDARY", standby: "PRIMARY" });
+            fc.assert(
+                fc.property(
+                    fc.integer({ min: 0, max: 100 }),
+                    (n) =>
+                        standbyDesiredCount("standby", { minCapacity: n }) === n &&
+                        standbyDesiredCount("primary", { minCapacity: n }) === 0,
+                ),
+            );
+        });
+
+        it("globalDatabase: detached declares no global cluster and no replica-lag alarm, and keeps the DR cluster", async () => {
+            const { synthesize } = await import("../../automation/synth");
+            const raw = stackFileConfig("prod") as Record<string, any>;
+            const detached = await synthesize(PROJECT_DIR, "prod", {
+                configOverrides: { "bbws:dr": { ...raw["bbws:dr"], serving: "standby", globalDatabase: "detached" } },
+            });
+            expect(detached.resources.some((r) => r.type === "aws:rds/globalCluster:GlobalCluster")).to.equal(false);
+            const dr = (res: SynthResult) =>
+                res.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!.urn;
+            expect(dr(detached)).to.equal(dr(prod));
+            expect((detached.outputs as any).monitoring.dr.alarmNames).to.have.length(2);
+        });
+    });
+
+    it("the standby task definition is the primary's with the DR region's images, logs, secrets and database", () => {
+        const json = JSON.stringify([
+            {
+                name: "wordpress",
+                image: "1.dkr.ecr.af-south-1.amazonaws.com/bbws/wordpress:t",
+                environment: [{ name: "WORDPRESS_DB_HOST", value: "p.cluster.af-south-1.rds.amazonaws.com:3306" }],
+                secrets: [{ name: "P", valueFrom: "arn:aws:secretsmanager:af-south-1:1:secret:x-abc:password::" }],
+                logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "g", "awslogs-region": "af-south-1" } },
+            },
+        ]);
+        const [c] = JSON.parse(
+            standbyContainerDefinitions(json, {
+                primaryRegion: "af-south-1",
+                standbyRegion: "eu-west-1",
+                logGroupName: "dr-g",
+                dbWriterEndpoint: "dr.cluster",
+            }),
+        );
+        expect(c.image).to.equal("1.dkr.ecr.eu-west-1.amazonaws.com/bbws/wordpress:t");
+        expect(c.environment[0].value).to.equal("dr.cluster:3306");
+        expect(c.secrets[0].valueFrom).to.equal("arn:aws:secretsmanager:eu-west-1:1:secret:x-abc:password::");
+        expect(c.logConfiguration.options).to.deep.equal({ "awslogs-group": "dr-g", "awslogs-region": "eu-west-1" });
+    });
+
+    it("the replica-lag alarm is the secondary's AuroraGlobalDBReplicationLag in the DR region, at the RPO in milliseconds (Aurora metrics reference)", () => {
+        const dr = configFor("prod").dr!;
+        const specs = drAlarmSpecs({
+            env: "prod",
+            region: "af-south-1",
+            dr,
+            criticalTopicArn: "t",
+            criticalEmails: [],
+            standbyClusterIdentifier: "bbws-aurora-prod-dr",
+            fileSystemId: "fs-1",
+            replicaFileSystemId: "fs-2",
+            healthCheckId: "h",
+        });
+        const lag = specs.find((s) => s.metricName === "AuroraGlobalDBReplicationLag")!;
+        expect(lag.where).to.equal("standby");
+        expect(lag.dimensions).to.deep.equal({ DBClusterIdentifier: "bbws-aurora-prod-dr" });
+        expect(lag.threshold).to.equal(dr.replication.rpoMinutes * 60 * 1000);
+        const efs = specs.find((s) => s.metricName === "TimeSinceLastSync")!;
+        expect(Object.keys(efs.dimensions)).to.deep.equal(["FileSystemId", "DestinationFileSystemId"]);
+        expect(specs.find((s) => s.metricName === "HealthCheckStatus")!.where).to.equal("route53");
+    });
+
+    describe("the AWS model refuses what AWS refuses", () => {
+        const model = () => createAwsModel({ accountId: "093646564004", region: "af-south-1", azCount: 3 });
+        const create = (m: ReturnType<typeof model>, type: string, name: string, inputs: Record<string, unknown>) =>
+            m.newResource({ type, name, inputs, custom: true } as any);
+
+        it("a secondary cluster in another region without kmsKeyId (CreateDBCluster KmsKeyId)", () => {
+            expect(() =>
+                create(model(), "aws:rds/cluster:Cluster", "c", {
+                    region: "eu-west-1",
+                    clusterIdentifier: "c",
+                    globalClusterIdentifier: "g",
+                    storageEncrypted: true,
+                }),
+            ).to.throw(/without kmsKeyId/);
+            expect(() =>
+                create(model(), "aws:rds/cluster:Cluster", "c", {
+                    region: "eu-west-1",
+                    clusterIdentifier: "c",
+                    globalClusterIdentifier: "g",
+                    storageEncrypted: true,
+                    kmsKeyId: "arn:aws:kms:af-south-1:093646564004:key/x",
+                }),
+            ).to.throw(/needs one in its own region/);
+        });
+
+        it("S3 replication without versioning on both buckets, or of SSE-KMS objects without the KMS settings (PutBucketReplication)", () => {
+            const rule = { id: "r", destination: { bucket: "arn:aws:s3:::dst" } };
+            expect(() =>
+                create(model(), "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "r", { bucket: "src", rules: [rule] }),
+            ).to.throw(/source bucket 'src' has no versioning/);
+            const m = model();
+            create(m, "aws:s3/bucketVersioning:BucketVersioning", "v1", { bucket: "src", versioningConfiguration: { status: "Enabled" } });
+            expect(() =>
+                create(m, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "r", { bucket: "src", rules: [rule] }),
+            ).to.throw(/destination bucket 'dst'/);
+            create(m, "aws:s3/bucketVersioning:BucketVersioning", "v2", { bucket: "dst", versioningConfiguration: { status: "Enabled" } });
+            create(m, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "e", {
+                bucket: "src",
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }],
+            });
+            expect(() =>
+                create(m, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "r", { bucket: "src", rules: [rule] }),
+            ).to.throw(/sseKmsEncryptedObjects/);
+        });
+
+        it("an EFS replication to its own region, and a second one of the same file system (CreateReplicationConfiguration)", () => {
+            expect(() =>
+                create(model(), "aws:efs/replicationConfiguration:ReplicationConfiguration", "r", {
+                    sourceFileSystemId: "fs-1",
+                    destination: { region: "af-south-1" },
+                }),
+            ).to.throw(/source's own/);
+            const m = model();
+            create(m, "aws:efs/replicationConfiguration:ReplicationConfiguration", "r1", {
+                sourceFileSystemId: "fs-1",
+                destination: { region: "eu-west-1" },
+            });
+            expect(() =>
+                create(m, "aws:efs/replicationConfiguration:ReplicationConfiguration", "r2", {
+                    sourceFileSystemId: "fs-1",
+                    destination: { region: "eu-west-1" },
+                }),
+            ).to.throw(/at most 1/);
+        });
+
+        it("a second ECR replication configuration in one registry, or one to its own region", () => {
+            const m = model();
+            const cfg = (region: string) => ({
+                replicationConfiguration: { rules: [{ destinations: [{ region, registryId: "093646564004" }] }] },
+            });
+            expect(() => create(m, "aws:ecr/replicationConfiguration:ReplicationConfiguration", "own", cfg("af-south-1"))).to.throw(
+                /own region/,
+            );
+            create(m, "aws:ecr/replicationConfiguration:ReplicationConfiguration", "a", cfg("eu-west-1"));
+            expect(() => create(m, "aws:ecr/replicationConfiguration:ReplicationConfiguration", "b", cfg("eu-west-1"))).to.throw(
+                /at most 1/,
+            );
+        });
+    });
+
+    describe("bbws:dr config, across the range the schema accepts", () => {
+        const prodRaw = stackFileConfig("prod") as Record<string, any>;
+        const problems = (dr: unknown): string[] => {
+            try {
+                parseConfig("prod", { ...prodRaw, "bbws:dr": dr });
+                return [];
+            } catch (err) {
+                if (err instanceof ConfigError) return err.problems;
+                throw err;
+            }
+        };
+        it("accepts every valid standby size and target, and hands them over unchanged", () => {
+            fc.assert(
+                fc.property(
+                    fc.integer({ min: 0, max: 15 }),
+                    fc.integer({ min: 1, max: 1440 }),
+                    fc.integer({ min: 1, max: 1440 }),
+                    (n, rpo, rto) => {
+                        const dr = {
+                            ...prodRaw["bbws:dr"],
+                            standby: { auroraInstances: n, auroraInstanceClass: "db.r6g.large" },
+                            replication: { rpoMinutes: rpo, rtoMinutes: rto },
+                        };
+                        const cfg = parseConfig("prod", { ...prodRaw, "bbws:dr": dr });
+                        return cfg.dr!.standby.auroraInstances === n && cfg.dr!.replication.rpoMinutes === rpo;
+                    },
+                ),
+                { numRuns: 50 },
+            );
+        });
+        it("refuses the primary's own region, an overlapping VPC, a burstable class, and anything but none or an object", () => {
+            expect(problems({ ...prodRaw["bbws:dr"], region: "af-south-1" }).join()).to.match(
+                /bbws:dr.region: 'af-south-1' is aws:region itself/,
+            );
+            expect(problems({ ...prodRaw["bbws:dr"], network: { vpcCidr: "10.30.0.0/16" } }).join()).to.match(
+                /overlaps bbws:network.vpcCidr/,
+            );
+            expect(problems({ ...prodRaw["bbws:dr"], standby: { auroraInstanceClass: "db.t4g.medium" } }).join()).to.match(
+                /supports Aurora global databases/,
+            );
+            expect(problems("yes").join()).to.match(/bbws:dr: `none`, or/);
+            const legacy = parseConfig("prod", prodRaw).monitoring;
+            expect(
+                (() => {
+                    try {
+                        parseConfig("prod", { ...prodRaw, "bbws:monitoring": { ...prodRaw["bbws:monitoring"], drReplica: true } });
+                        return "";
+                    } catch (err) {
+                        return String(err);
+                    }
+                })(),
+                "the old replica-lag alarm read the metric where the secondary does not publish it",
+            ).to.match(/bbws:monitoring.drReplica: .*drop drReplica/);
+            expect(legacy.drReplica).to.equal(false);
+        });
+    });
+});

@@ -1,0 +1,388 @@
+/**
+ * Drills in rehearsal (AWS doubles with scripted timings, automation/dr/doubles.ts): a switchover, a
+ * failover with lag, the failback after it, a failed step resumed, Ctrl-C mid-step resumed, and the
+ * README's transcripts, which these rehearsals produce.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import type { DrWorld } from "../../automation/dr/doubles";
+import { readDrSettings } from "../../automation/dr/config";
+import { prepareDrRehearsal } from "../../automation/dr/rehearsal";
+import { runDrCommand } from "../../automation/dr/steps";
+import { memoryIo } from "../../automation/io";
+import { FileLedger } from "../../automation/ledger";
+import { drProject, PROD_APPROVALS, REHEARSAL_NOW, runDr } from "../automation/dr-fixtures";
+import { PROJECT_DIR } from "../support/pulumi";
+import { drTranscripts, TRANSCRIPTS } from "./dr-transcripts";
+
+function rehearsalDir(): { dir: string; reh: string } {
+    const dir = drProject();
+    const reh = path.join(dir, "rehearsal");
+    fs.mkdirSync(reh);
+    return { dir, reh };
+}
+const world = (reh: string): DrWorld => JSON.parse(fs.readFileSync(path.join(reh, "aws-world.json"), "utf8"));
+const records = (reh: string) =>
+    fs
+        .readFileSync(path.join(reh, ".rollout", "prod.dr.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+const stackFile = (reh: string) => fs.readFileSync(path.join(reh, "project", "Pulumi.prod.yaml"), "utf8");
+const calls = (reh: string, name: string) => world(reh).calls.filter((c) => c.call === name);
+const rehearse = (argv: string[], dir: string, reh: string) =>
+    runDr([...argv, ...PROD_APPROVALS, "--rehearse", "--rehearsal-dir", reh], dir);
+
+describe("dr drill: switchover (planned, no data loss)", function () {
+    this.timeout(60000);
+    const { dir, reh } = rehearsalDir();
+    let run: Awaited<ReturnType<typeof runDr>>;
+    before(async () => {
+        run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+    });
+
+    it("succeeds and records every step with its start and end", () => {
+        expect(run.code, run.stderr).to.equal(0);
+        expect(records(reh).map((r) => `${r.step} ${r.result}`)).to.deep.equal(
+            ["check", "database", "scale", "healthy", "dns", "drain", "files", "config"].map((s) => `${s} succeeded`),
+        );
+        expect(records(reh).every((r) => Date.parse(r.at) >= Date.parse(r.startedAt))).to.equal(true);
+    });
+
+    it("sends SwitchoverGlobalCluster with the target's ARN (RDS API reference: 'Use the ARN … so Aurora can locate the cluster in its Region')", () => {
+        expect(calls(reh, "SwitchoverGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
+            ["eu-west-1", "bbws-global-prod → arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
+        ]);
+    });
+
+    it("scales the standby to the primary's counts, moves DNS through Route 53's global endpoint, then drains the primary", () => {
+        const order = world(reh)
+            .calls.filter((c) => ["UpdateService", "ChangeResourceRecordSets"].includes(c.call))
+            .map((c) => `${c.region} ${c.call} ${c.detail}`);
+        expect(order).to.deep.equal([
+            "eu-west-1 UpdateService bbws-ecs-prod-dr/bbws-wordpress-aupairhive-prod desiredCount 2",
+            "eu-west-1 UpdateService bbws-ecs-prod-dr/bbws-wordpress-tutorhub-prod desiredCount 2",
+            "us-east-1 ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: PRIMARY eu-west-1",
+            "af-south-1 UpdateService bbws-ecs-prod/bbws-wordpress-aupairhive-prod desiredCount 0",
+            "af-south-1 UpdateService bbws-ecs-prod/bbws-wordpress-tutorhub-prod desiredCount 0",
+        ]);
+    });
+
+    it("deletes the file replication from both sides only after a sync newer than the drain (EFS user guide, 'Deleting replication configurations')", () => {
+        const drained = Date.parse(records(reh).find((r) => r.step === "drain").data.drainedAt);
+        const [del] = calls(reh, "DeleteReplicationConfiguration");
+        expect(del.detail).to.equal("fs-0a1b2c3d4e5f60718");
+        expect(Date.parse(del.at)).to.be.greaterThan(drained);
+    });
+
+    it("writes serving: standby into the stack file and keeps the global database attached", () => {
+        expect(stackFile(reh))
+            .to.match(/serving: standby\n/)
+            .and.match(/globalDatabase: attached\n/);
+        expect(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8"), "the project's own file is untouched by a rehearsal").to.match(
+            /serving: primary/,
+        );
+    });
+
+    it("prints the timeline and judges RTO and RPO against 1 h and 15 min", () => {
+        expect(run.stdout).to.match(/^RTO +5 min 00 s +1 h 00 min +within +the switchover's start/m);
+        expect(run.stdout).to.match(/^RPO \(database\) +0 s +15 min 00 s +within/m);
+    });
+
+    it("a second run of the same command is refused: eu-west-1 already serves", async () => {
+        const again = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(again.code).to.equal(2);
+        expect(again.stderr).to.match(/eu-west-1 already serves prod/);
+    });
+});
+
+describe("dr drill: failover with lag (primary region down), then failback", function () {
+    this.timeout(60000);
+    const { dir, reh } = rehearsalDir();
+    let failover: Awaited<ReturnType<typeof runDr>>;
+    let failback: Awaited<ReturnType<typeof runDr>>;
+    before(async () => {
+        failover = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        failback = await rehearse(["failback", "--env", "prod", "--to", "af-south-1"], dir, reh);
+    });
+
+    it("fails over without calling the region that is down", () => {
+        expect(failover.code, failover.stderr).to.equal(0);
+        const failoverCalls = world(reh).calls.slice(
+            0,
+            world(reh).calls.findIndex((c) => c.call === "rollout"),
+        );
+        expect(failoverCalls.filter((c) => c.region === "af-south-1")).to.deep.equal([]);
+    });
+
+    it("detaches the standby with RemoveFromGlobalCluster sent to its own region, by ARN (RDS API reference; Aurora user guide, detach-and-promote)", () => {
+        expect(calls(reh, "RemoveFromGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
+            ["eu-west-1", "bbws-global-prod arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
+        ]);
+    });
+
+    it("deletes only the local side of the file replication (DeletionMode LOCAL_CONFIGURATION_ONLY: the source region cannot answer)", () => {
+        expect(calls(reh, "DeleteReplicationConfiguration")[0]).to.deep.include({
+            region: "eu-west-1",
+            detail: "fs-0a1b2c3d4e5f60718 LOCAL_CONFIGURATION_ONLY",
+        });
+    });
+
+    it("reports the accepted lag as the database RPO, and the files since the last sync", () => {
+        expect(failover.stderr).to.match(/accepting up to 42\.0 s of database writes/);
+        expect(failover.stdout).to.match(
+            /^RPO \(database\) +42 s +15 min 00 s +within +AuroraGlobalDBReplicationLag just before the detach/m,
+        );
+        expect(failover.stdout).to.match(/^RPO \(files\) +15 min 00 s +15 min 00 s +within/m);
+    });
+
+    it("records the detached global database in the stack file after the failover", () => {
+        const after = records(reh).filter((r) => r.action === "failover" && r.step === "config")[0];
+        expect(after.data).to.deep.include({ serving: "standby", globalDatabase: "detached" });
+    });
+
+    it("fails back: rebuilds replication towards af-south-1 by rolling out database and storage, then switches over in reverse", () => {
+        expect(failback.code, failback.stderr).to.equal(0);
+        expect(calls(reh, "rollout").map((c) => c.detail)).to.deep.equal(["database", "storage"]);
+        expect(calls(reh, "SwitchoverGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
+            ["af-south-1", "bbws-global-prod → arn:aws:rds:af-south-1:093646564004:cluster:bbws-aurora-prod"],
+        ]);
+        expect(stackFile(reh))
+            .to.match(/serving: primary\n/)
+            .and.match(/globalDatabase: attached\n/);
+    });
+});
+
+describe("dr drill: a failed step, resumed", function () {
+    this.timeout(60000);
+
+    it("stops at the failing step (exit 1) and a rerun continues there without repeating the switchover", async () => {
+        const { dir, reh } = rehearsalDir();
+        // Prepare the world, then script an IAM refusal of the first UpdateService in the standby region.
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.failures.push({
+            call: "UpdateService",
+            region: "eu-west-1",
+            name: "AccessDeniedException",
+            message: "not authorized to perform ecs:UpdateService",
+        });
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+
+        const first = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(first.code).to.equal(1);
+        expect(first.stdout).to.match(/scale .* failed +AccessDeniedException: not authorized/);
+        expect(records(reh).map((r) => `${r.step} ${r.result}`)).to.deep.equal(["check succeeded", "database succeeded", "scale failed"]);
+
+        const second = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(second.code, second.stderr).to.equal(0);
+        expect(second.stderr).to.match(/continuing the switchover of prod to eu-west-1 at step scale \(it failed at /);
+        expect(calls(reh, "SwitchoverGlobalCluster")).to.have.length(1);
+        expect(new Set(records(reh).map((r) => r.operationId)).size, "one operation across both runs").to.equal(1);
+        expect(second.stdout).to.match(/^2 +database .* done before/m);
+    });
+
+    it("refuses another operation while one is unfinished, naming the command that finishes it (exit 2, nothing sent)", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.failures.push({ call: "UpdateService", name: "AccessDeniedException", message: "denied" });
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        expect((await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh)).code).to.equal(1);
+        const sent = world(reh).calls.length;
+        const other = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(other.code).to.equal(2);
+        expect(other.stderr).to.match(
+            /a failover of prod to eu-west-1 is unfinished \(step scale failed at .*\n  fix: finish it first: npm run dr -- failover --env prod --to eu-west-1/,
+        );
+        expect(world(reh).calls.length).to.equal(sent);
+    });
+
+    it("a switchover while the primary region is down fails at its first step and says to fail over", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.down = ["af-south-1"];
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(run.code).to.equal(1);
+        expect(run.stdout).to.match(/check .* failed +TimeoutError/);
+        expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
+    });
+});
+
+describe("dr drill: Ctrl-C mid-step", function () {
+    this.timeout(60000);
+
+    it("records the step as cancelled with the changes it had sent (exit 130), and a rerun continues it", async () => {
+        const { dir, reh } = rehearsalDir();
+        const settings = readDrSettings(dir, "prod");
+        const rehearsal = prepareDrRehearsal(
+            dir,
+            settings,
+            "eu-west-1",
+            [
+                { id: "aupairhive", minCapacity: 2 },
+                { id: "tutorhub", minCapacity: 2 },
+            ],
+            "bbws.io",
+            "switchover",
+            memoryIo(),
+            REHEARSAL_NOW,
+            reh,
+        );
+        const runSettings = readDrSettings(rehearsal.projectDir, "prod");
+        const controller = new AbortController();
+        // The operator presses Ctrl-C right after the first UpdateService was sent.
+        const port = {
+            ...rehearsal.port,
+            scale: async (...a: Parameters<typeof rehearsal.port.scale>) => (await rehearsal.port.scale(...a), controller.abort()),
+        };
+        const deps = {
+            projectDir: rehearsal.projectDir,
+            settings: runSettings,
+            outputs: rehearsal.outputs,
+            port,
+            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
+            io: memoryIo(),
+            operator: async () => "rehearsal",
+            rollout: async () => 0,
+            commitStackFile: async () => undefined,
+        };
+        const approvals = [
+            { role: "tech-lead", name: "alice" },
+            { role: "dba", name: "bob" },
+            { role: "devops-lead", name: "carol" },
+        ];
+        const req = { action: "switchover" as const, env: "prod", to: "eu-west-1" };
+        const cancelled = await runDrCommand(req, { dryRun: false, approvals, yes: true, signal: controller.signal }, deps);
+        expect(cancelled.exitCode).to.equal(130);
+        const scale = records(reh).find((r) => r.step === "scale");
+        expect(scale).to.deep.include({ result: "cancelled" });
+        expect(scale.data.sent).to.equal("UpdateService bbws-wordpress-aupairhive-prod desiredCount 2");
+
+        const resumed = await runDrCommand(req, { dryRun: false, approvals, yes: true }, { ...deps, port: rehearsal.port });
+        expect(resumed.exitCode).to.equal(0);
+        expect(resumed.steps.map((s) => s.status)).to.deep.equal([
+            "done before",
+            "done before",
+            "succeeded",
+            "succeeded",
+            "succeeded",
+            "succeeded",
+            "succeeded",
+            "succeeded",
+        ]);
+    });
+});
+
+describe("README: the DR runbooks' transcripts are these rehearsals' output", function () {
+    this.timeout(120000);
+
+    it("matches each generated block", async () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const generated = await drTranscripts();
+        for (const name of TRANSCRIPTS) {
+            const block = new RegExp(`<!-- generated:${name} -->\\n\`\`\`text\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /generated:${name} -->`).exec(
+                readme,
+            )?.[1];
+            expect(block, `README block ${name}; regenerate with: node -r sucrase/register/ts test/rehearsal/dr-readme.ts`).to.equal(
+                generated[name],
+            );
+        }
+    });
+});
+
+describe("dr status in rehearsal", function () {
+    this.timeout(60000);
+
+    it("reports every store ok while the primary serves, and the outage (exit 1) once af-south-1 stops answering", async () => {
+        const { dir, reh } = rehearsalDir();
+        const healthy = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        expect(healthy.code, healthy.stdout).to.equal(0);
+        expect(healthy.stdout)
+            .to.match(/^database lag +0\.8 s \(RPO 15 min\) +ok/m)
+            .and.match(/^serving \(DNS\) +PRIMARY records point at af-south-1; stack file says af-south-1 +ok/m);
+        const w = world(reh);
+        w.down = ["af-south-1"];
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const outage = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh, "--json"], dir);
+        expect(outage.code).to.equal(1);
+        const lines = JSON.parse(outage.stdout).lines as { item: string; verdict: string }[];
+        expect(lines.find((l) => l.item === "primary health check")).to.deep.include({ verdict: "bad" });
+        expect(
+            lines.find((l) => l.item === "database lag"),
+            "read in eu-west-1, which still answers",
+        ).to.deep.include({ verdict: "ok" });
+    });
+});
+
+describe("dr switchover across tenant counts and desired counts (fast-check)", function () {
+    this.timeout(120000);
+
+    it("scales every standby service to its own count, waits for exactly that many healthy targets, and drains each", async () => {
+        const fc = await import("fast-check");
+        await fc.assert(
+            fc.asyncProperty(
+                fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{2,11}$/), { minLength: 1, maxLength: 6 }),
+                fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 6, maxLength: 6 }),
+                async (tenants, counts) => {
+                    const { dir, reh } = rehearsalDir();
+                    const settings = readDrSettings(dir, "prod");
+                    const rehearsal = prepareDrRehearsal(
+                        dir,
+                        settings,
+                        "eu-west-1",
+                        tenants.map((id) => ({ id, minCapacity: 2 })),
+                        "bbws.io",
+                        "switchover",
+                        memoryIo(),
+                        REHEARSAL_NOW,
+                        reh,
+                    );
+                    const desiredCounts = Object.fromEntries(tenants.map((t, i) => [t, counts[i]]));
+                    const outputs = { ...rehearsal.outputs, ecs: { ...rehearsal.outputs.ecs, desiredCounts } };
+                    const result = await runDrCommand(
+                        { action: "switchover", env: "prod", to: "eu-west-1" },
+                        {
+                            dryRun: false,
+                            approvals: [
+                                { role: "tech-lead", name: "a" },
+                                { role: "dba", name: "b" },
+                                { role: "devops-lead", name: "c" },
+                            ],
+                            yes: true,
+                        },
+                        {
+                            projectDir: rehearsal.projectDir,
+                            settings: readDrSettings(rehearsal.projectDir, "prod"),
+                            outputs,
+                            port: rehearsal.port,
+                            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
+                            io: memoryIo(),
+                            operator: async () => "rehearsal",
+                            rollout: async () => 0,
+                            commitStackFile: async () => undefined,
+                        },
+                    );
+                    expect(result.exitCode).to.equal(0);
+                    const scaled = calls(reh, "UpdateService")
+                        .filter((c) => c.region === "eu-west-1")
+                        .map((c) => c.detail);
+                    expect(scaled).to.deep.equal(
+                        [...tenants].sort().map((t) => `bbws-ecs-prod-dr/bbws-wordpress-${t}-prod desiredCount ${desiredCounts[t]}`),
+                    );
+                    const total = tenants.reduce((n, t) => n + desiredCounts[t], 0);
+                    expect(result.steps.find((s) => s.step === "healthy")!.data).to.deep.equal({ healthyTargets: `${total}/${total}` });
+                    expect(
+                        calls(reh, "UpdateService")
+                            .filter((c) => c.region === "af-south-1")
+                            .every((c) => c.detail.endsWith("desiredCount 0")),
+                    ).to.equal(true);
+                },
+            ),
+            { numRuns: 15 },
+        );
+    });
+});
