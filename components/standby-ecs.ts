@@ -53,6 +53,35 @@ export interface StandbyRewrite {
     readonly dbWriterEndpoint: string;
 }
 
+/** The standby's place for a tenant's wp-content: the replica file system and the tenant's directory on it. */
+export interface StandbyFileSystem {
+    readonly fileSystemId: string;
+    /** `/tenants/<id>`: the primary's access point root, by path, since the replica has no access points. */
+    readonly rootDirectory: string;
+}
+
+/**
+ * The primary task definition's volumes for the standby: the same list (so the hardened containers'
+ * scratch volumes and every mount the container definitions name stay declared), with each EFS volume
+ * moved onto the DR region's replica by path. Access points are per file system and the primary's do
+ * not exist on the replica (EFS user guide, "Replicating file systems": only data and metadata are
+ * replicated), so the EFS volume drops `authorizationConfig` and names the directory itself.
+ */
+export function standbyVolumes<V extends { efsVolumeConfiguration?: object }>(volumes: readonly V[], fileSystem: StandbyFileSystem): V[] {
+    return volumes.map((v) =>
+        v.efsVolumeConfiguration
+            ? {
+                  ...v,
+                  efsVolumeConfiguration: {
+                      fileSystemId: fileSystem.fileSystemId,
+                      transitEncryption: "ENABLED",
+                      rootDirectory: fileSystem.rootDirectory,
+                  },
+              }
+            : v,
+    );
+}
+
 /**
  * The primary's container definitions (JSON, as ECS takes them) for the standby region: images from
  * the DR region's registry (ECR replication keeps the same repository and tag), logs to the standby's
@@ -200,17 +229,11 @@ export class StandbyEcs extends pulumi.ComponentResource {
                     runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: tenant.architecture },
                     executionRoleArn: taskDefinition.executionRoleArn,
                     taskRoleArn: taskDefinition.taskRoleArn,
-                    // The replica is read-only until a failover deletes its replication; no access point exists on it yet.
-                    volumes: [
-                        {
-                            name: "wp-content",
-                            efsVolumeConfiguration: {
-                                fileSystemId: args.fileSystemId,
-                                transitEncryption: "ENABLED",
-                                rootDirectory: `/tenants/${tenant.id}`,
-                            },
-                        },
-                    ],
+                    volumes: pulumi
+                        .all([taskDefinition.volumes, args.fileSystemId])
+                        .apply(([volumes, fileSystemId]) =>
+                            standbyVolumes(volumes ?? [], { fileSystemId, rootDirectory: `/tenants/${tenant.id}` }),
+                        ),
                     containerDefinitions: pulumi
                         .all([taskDefinition.containerDefinitions, logGroup.name, args.dbWriterEndpoint])
                         .apply(([json, logGroupName, endpoint]) =>
