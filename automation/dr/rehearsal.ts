@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Io } from "../io";
 import type { DrAction } from "../ledger";
+import { listEnvironments } from "../stack-files";
 import type { TenantConfig } from "../../src/config";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
@@ -99,7 +100,7 @@ export interface DrRehearsal {
 
 /**
  * Prepares (or, with `dir` holding one, continues) a rehearsal of `action` in `env`. Copies Pulumi.yaml
- * and the stack file the first time only, so a continued rehearsal keeps what earlier runs wrote.
+ * and the stack files the first time only, so a continued rehearsal keeps what earlier runs wrote.
  */
 export function prepareDrRehearsal(
     sourceProjectDir: string,
@@ -115,7 +116,8 @@ export function prepareDrRehearsal(
     const root = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `bbws-dr-rehearsal-${settings.env}-`));
     const projectDir = path.join(root, "project");
     fs.mkdirSync(projectDir, { recursive: true });
-    for (const file of ["Pulumi.yaml", `Pulumi.${settings.env}.yaml`]) {
+    // Every stack file, not only this one: loadStackConfig checks promoteFrom and VPC ranges against the others.
+    for (const file of ["Pulumi.yaml", ...listEnvironments(sourceProjectDir).map((e) => `Pulumi.${e}.yaml`)]) {
         const target = path.join(projectDir, file);
         if (!fs.existsSync(target)) fs.copyFileSync(path.join(sourceProjectDir, file), target);
     }
