@@ -9,71 +9,21 @@ import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeReplicationConfigurationsCommand } from "@aws-sdk/client-efs";
 import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
-import { drSettingsOf, DrConfig } from "../../../automation/dr/config";
-import { rehearsalOutputs } from "../../../automation/dr/rehearsal";
+import type { DrConfig } from "../../../automation/dr/config";
 import { verifyPhase } from "../../../automation/verify";
 import { createClients } from "../../../automation/verify/clients";
 import { configFor } from "../../support/pulumi";
-import { mockHealthyEnvironment, mocks, outputsFor } from "./fixtures";
+import { mockHealthyEnvironment, mocks, outputsFor, primaryClusterArn, without } from "./fixtures";
 
 const cfg = configFor("prod");
 // prod's own `bbws:dr` (Pulumi.prod.yaml), read by the program's schema.
 const DR: DrConfig = cfg.dr!;
-const settings = drSettingsOf(cfg, "Pulumi.prod.yaml");
-const dr = rehearsalOutputs(settings, DR.region, cfg.tenants, cfg.domain);
-const base = outputsFor(cfg);
-const outputs = {
-    ...base,
-    database: { ...base.database, dr: dr.database },
-    storage: { ...base.storage, fileSystemId: dr.primary.storage.fileSystemId, dr: dr.storage },
-    ecs: { ...base.ecs, dr: dr.ecs },
-    monitoring: { ...base.monitoring, dr: dr.monitoring },
-};
-const primaryArn = `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:${dr.database.primaryClusterIdentifier}`;
-
-function healthyStandby(): void {
-    mockHealthyEnvironment(cfg, base);
-    mocks.rds.on(DescribeGlobalClustersCommand).resolves({
-        GlobalClusters: [
-            {
-                GlobalClusterIdentifier: dr.database.globalClusterIdentifier,
-                Status: "available",
-                GlobalClusterMembers: [
-                    { DBClusterArn: primaryArn, IsWriter: true },
-                    { DBClusterArn: dr.database.standbyClusterArn, IsWriter: false },
-                ],
-            },
-        ],
-    });
-    mocks.cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [900] }] });
-    mocks.efs.on(DescribeReplicationConfigurationsCommand).resolves({
-        Replications: [
-            {
-                SourceFileSystemId: dr.primary.storage.fileSystemId,
-                SourceFileSystemRegion: cfg.region,
-                SourceFileSystemArn: "arn",
-                OriginalSourceFileSystemArn: "arn",
-                CreationTime: new Date(0),
-                Destinations: [
-                    {
-                        Status: "ENABLED",
-                        FileSystemId: dr.storage.fileSystemId,
-                        Region: DR.region,
-                        LastReplicatedTimestamp: new Date(Date.now() - 5 * 60_000),
-                    },
-                ],
-            },
-        ],
-    });
-    mocks.ecs.on(DescribeServicesCommand, { cluster: dr.ecs.clusterName }).resolves({
-        services: Object.values(dr.ecs.serviceNames).map((serviceName) => ({
-            serviceName,
-            status: "ACTIVE",
-            desiredCount: 0,
-            runningCount: 0,
-        })),
-    });
-}
+// The fixtures' healthy prod: its outputs carry the DR keys and its AWS doubles answer the DR reads.
+const outputs = outputsFor(cfg);
+const dr = { database: outputs.database.dr, storage: outputs.storage.dr, ecs: outputs.ecs.dr };
+const base = ["database.dr", "storage.dr", "ecs.dr", "monitoring.dr"].reduce(without, outputs);
+const primaryArn = primaryClusterArn(cfg, outputs);
+const healthyStandby = () => mockHealthyEnvironment(cfg, outputs);
 
 async function result(id: string, config: DrConfig | null = DR) {
     const phase = id.split("-")[0] as "database" | "storage" | "ecs";
@@ -163,7 +113,7 @@ describe("verify DR side", () => {
     });
 
     it("fails a missing standby service and one running tasks while the primary serves", async () => {
-        const [first, second] = Object.values(dr.ecs.serviceNames);
+        const [first, second] = Object.values(dr.ecs.serviceNames as Record<string, string>);
         mocks.ecs
             .on(DescribeServicesCommand, { cluster: dr.ecs.clusterName })
             .resolves({ services: [{ serviceName: first, status: "ACTIVE", desiredCount: 2 }] });

@@ -5,7 +5,7 @@
  */
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
-import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
     DescribeNatGatewaysCommand,
     DescribeSecurityGroupsCommand,
@@ -19,6 +19,7 @@ import {
     DescribeAccessPointsCommand,
     DescribeFileSystemsCommand,
     DescribeMountTargetsCommand,
+    DescribeReplicationConfigurationsCommand,
     EFSClient,
     FileSystemDescription,
 } from "@aws-sdk/client-efs";
@@ -30,7 +31,14 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
-import { DBCluster, DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import {
+    DBCluster,
+    DBInstance,
+    DescribeDBClustersCommand,
+    DescribeDBInstancesCommand,
+    DescribeGlobalClustersCommand,
+    RDSClient,
+} from "@aws-sdk/client-rds";
 import { GetBucketVersioningCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DescribeHubCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
@@ -39,6 +47,8 @@ import type { PlatformConfig, TenantConfig } from "../../../src/config";
 import type { PhaseName } from "../../../src/phases";
 import { createClients, HttpsProbe } from "../../../automation/verify/clients";
 import { CheckResult, verifyPhase } from "../../../automation/verify";
+import { drSettingsOf } from "../../../automation/dr/config";
+import { rehearsalOutputs } from "../../../automation/dr/rehearsal";
 
 export const mocks = {
     ec2: mockClient(EC2Client),
@@ -91,6 +101,20 @@ export function availabilityZones(cfg: PlatformConfig): string[] {
 const perTenant = (cfg: PlatformConfig, value: (t: TenantConfig) => string) => Object.fromEntries(cfg.tenants.map((t) => [t.id, value(t)]));
 
 export function outputsFor(cfg: PlatformConfig): Outputs {
+    const outputs = primaryOutputsFor(cfg);
+    if (!cfg.dr) return outputs;
+    // The DR side's keys (database.dr, storage.dr, ecs.dr, monitoring.dr) as the rehearsal builds them.
+    const dr = rehearsalOutputs(drSettingsOf(cfg, `Pulumi.${cfg.env}.yaml`), cfg.dr.region, cfg.tenants, cfg.domain);
+    return {
+        ...outputs,
+        database: { ...outputs.database, dr: dr.database },
+        storage: { ...outputs.storage, dr: dr.storage },
+        ecs: { ...outputs.ecs, dr: dr.ecs },
+        monitoring: { ...outputs.monitoring, dr: dr.monitoring },
+    };
+}
+
+function primaryOutputsFor(cfg: PlatformConfig): Outputs {
     const { env, region, accountId } = cfg;
     const subnets = (tier: string) => availabilityZones(cfg).map((az) => `subnet-${hex(`${env}${tier}${az}`)}`);
     const sg = (role: string) => `sg-${hex(`${env}-${role}`)}`;
@@ -161,9 +185,69 @@ export function taskDefinitionArn(cfg: PlatformConfig, tenant: TenantConfig): st
     return `arn:aws:ecs:${cfg.region}:${cfg.accountId}:task-definition/bbws-wordpress-${tenant.id}-${cfg.env}:3`;
 }
 
-/** Resets every mock and makes AWS answer as a healthy environment matching `outputs`. */
+/** Resets every mock and makes AWS answer as a healthy environment matching `outputs`, its standby too where `bbws:dr` is set. */
 export function mockHealthyEnvironment(cfg: PlatformConfig, outputs: Outputs): void {
     for (const mock of Object.values(mocks)) mock.reset();
+    mockHealthyPrimary(cfg, outputs);
+    if (cfg.dr && outputs.database.dr) mockHealthyStandby(cfg, outputs);
+}
+
+/** The ARN of the primary's Aurora cluster, as a global cluster member (RDS DescribeGlobalClusters' DBClusterArn). */
+export function primaryClusterArn(cfg: PlatformConfig, outputs: Outputs): string {
+    return `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:${outputs.database.clusterIdentifier}`;
+}
+
+/**
+ * A standby in step with the primary, in the DR APIs' shapes: the global cluster with the primary as
+ * writer and the standby as secondary (RDS DescribeGlobalClusters), 0.9 s of lag (CloudWatch
+ * GetMetricData), the file replication ENABLED and synced 5 minutes ago (EFS
+ * DescribeReplicationConfigurations), and the standby services at 0 tasks (ECS DescribeServices).
+ */
+export function mockHealthyStandby(cfg: PlatformConfig, outputs: Outputs): void {
+    const { database, storage, ecs } = outputs;
+    mocks.rds.on(DescribeGlobalClustersCommand).resolves({
+        GlobalClusters: [
+            {
+                GlobalClusterIdentifier: database.dr.globalClusterIdentifier,
+                Status: "available",
+                GlobalClusterMembers: [
+                    { DBClusterArn: primaryClusterArn(cfg, outputs), IsWriter: true },
+                    { DBClusterArn: database.dr.standbyClusterArn, IsWriter: false },
+                ],
+            },
+        ],
+    });
+    mocks.cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [900] }] });
+    mocks.efs.on(DescribeReplicationConfigurationsCommand).resolves({
+        Replications: [
+            {
+                SourceFileSystemId: storage.fileSystemId,
+                SourceFileSystemRegion: cfg.region,
+                SourceFileSystemArn: "arn",
+                OriginalSourceFileSystemArn: "arn",
+                CreationTime: new Date(0),
+                Destinations: [
+                    {
+                        Status: "ENABLED",
+                        FileSystemId: storage.dr.fileSystemId,
+                        Region: storage.dr.region,
+                        LastReplicatedTimestamp: new Date(Date.now() - 5 * 60_000),
+                    },
+                ],
+            },
+        ],
+    });
+    mocks.ecs.on(DescribeServicesCommand, { cluster: ecs.dr.clusterName }).resolves({
+        services: Object.values(ecs.dr.serviceNames as Record<string, string>).map((serviceName) => ({
+            serviceName,
+            status: "ACTIVE",
+            desiredCount: 0,
+            runningCount: 0,
+        })),
+    });
+}
+
+function mockHealthyPrimary(cfg: PlatformConfig, outputs: Outputs): void {
     const { network, database, storage, ecs, monitoring } = outputs;
     const azs = availabilityZones(cfg);
     const tiers: Array<[string, string[]]> = [

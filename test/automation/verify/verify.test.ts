@@ -7,6 +7,7 @@ import { DescribeDBClustersCommand, RDSServiceException } from "@aws-sdk/client-
 import { DescribeClustersCommand, ECSServiceException } from "@aws-sdk/client-ecs";
 import { PHASE_NAMES } from "../../../src/phases";
 import { CHECKS } from "../../../automation/verify";
+import { DR_CHECKS } from "../../../automation/verify/dr";
 import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../../support/pulumi";
 import { auroraCluster, mockHealthyEnvironment, mocks, outputsFor, resultOf, verify, without } from "./fixtures";
 
@@ -51,11 +52,31 @@ describe("verification: a healthy environment", () => {
             mockHealthyEnvironment(cfg, outputs);
             for (const phase of PHASE_NAMES) {
                 const results = await verify(cfg, phase, outputs);
-                expect(results.map((r) => r.id)).to.deep.equal(CHECKS[phase].map((c) => c.id));
+                // Where bbws:dr is set (prod) the phase's DR checks run too, against the standby's doubles.
+                const expected = [...CHECKS[phase], ...(cfg.dr ? (DR_CHECKS[phase] ?? []) : [])];
+                expect(results.map((r) => r.id)).to.deep.equal(expected.map((c) => c.id));
                 for (const r of results) expect(r, `${r.id}: ${r.detail}`).to.include({ phase, status: "pass" });
             }
         });
     }
+});
+
+describe("verification: the DR checks run where bbws:dr is set", () => {
+    it("prod runs the three DR checks (global database, file replication, standby services); dev and sit none", async () => {
+        for (const env of ENVIRONMENTS) {
+            const cfg = configFor(env);
+            const outputs = outputsFor(cfg);
+            mockHealthyEnvironment(cfg, outputs);
+            const ran = [];
+            for (const phase of PHASE_NAMES) ran.push(...(await verify(cfg, phase, outputs)).filter((r) => r.id.includes("-dr-")));
+            const expected = cfg.dr ? ["database-dr-global-cluster", "storage-dr-efs-replication", "ecs-dr-standby-services"] : [];
+            expect(
+                ran.map((r) => r.id),
+                env,
+            ).to.deep.equal(expected);
+            for (const r of ran) expect(r, `${r.id}: ${r.detail}`).to.include({ status: "pass" });
+        }
+    });
 });
 
 describe("verification: outputs the stack does not have yet", () => {
