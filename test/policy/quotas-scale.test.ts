@@ -26,20 +26,23 @@ async function violationsAt(tenants: number): Promise<string[]> {
 describe("default quotas on the synth of a prod-like environment (quotas-1-default-service-quotas)", function () {
     this.timeout(900_000);
 
-    it("at 100 tenants: the database, cache and file-system groups' inbound rules, the ALB group's outbound rules and the dashboard's widgets are over", async () => {
+    // prod's DR (issue 17) adds the region health check's fixed-response rule (components/failover-dns.ts) to the primary's 100 tenant rules.
+    it("at 100 tenants: the database, cache and file-system groups' inbound rules, the ALB group's outbound rules, the dashboard's widgets and the primary load balancer's rules are over", async () => {
         expect(await violationsAt(100)).to.deep.equal([
             "Dashboard widgets: N, over the default quota of 500",
+            "LoadBalancer listener rules: N, over the default quota of 100",
             ...Array(3).fill("SecurityGroup inbound IPv4 rules: N, over the default quota of 60"),
             "SecurityGroup outbound IPv4 rules: N, over the default quota of 60",
         ]);
     });
 
     // The platform task's inline policy names tenant secrets by one ARN pattern (issue 15), so it no longer grows with tenants.
-    it("at 500 tenants: also the load balancer's rules and target groups and the roles per account", async () => {
+    // Quotas are per load balancer: the standby's (issue 17) repeats the primary's rules and target groups.
+    it("at 500 tenants: also both load balancers' target groups, the standby's rules and the roles per account", async () => {
         expect(await violationsAt(500)).to.deep.equal([
             "Dashboard widgets: N, over the default quota of 500",
-            "LoadBalancer listener rules: N, over the default quota of 100",
-            "LoadBalancer target groups: N, over the default quota of 100",
+            ...Array(2).fill("LoadBalancer listener rules: N, over the default quota of 100"),
+            ...Array(2).fill("LoadBalancer target groups: N, over the default quota of 100"),
             "Role IAM roles in this stack: N, over the default quota of 1000",
             ...Array(3).fill("SecurityGroup inbound IPv4 rules: N, over the default quota of 60"),
             "SecurityGroup outbound IPv4 rules: N, over the default quota of 60",
