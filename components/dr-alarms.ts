@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { DrConfig } from "../src/config";
+import { GLOBAL_DB_LAG_METRIC, type DrConfig } from "../src/config";
 import { bbwsName } from "./shared";
 
 /** Route 53 publishes health-check metrics only in us-east-1 (Route 53 developer guide, "Monitoring health checks using CloudWatch"). */
@@ -59,10 +59,10 @@ export function drAlarmSpecs(args: DrAlarmsArgs): DrAlarmSpec[] {
                   {
                       what: "dr-aurora-replication-lag",
                       where: "standby",
-                      namespace: "AWS/RDS",
-                      metricName: "AuroraGlobalDBReplicationLag",
-                      dimensions: { DBClusterIdentifier: args.standbyClusterIdentifier },
-                      statistic: "Maximum",
+                      namespace: GLOBAL_DB_LAG_METRIC.namespace,
+                      metricName: GLOBAL_DB_LAG_METRIC.metricName,
+                      dimensions: { [GLOBAL_DB_LAG_METRIC.dimension]: args.standbyClusterIdentifier },
+                      statistic: GLOBAL_DB_LAG_METRIC.statistic,
                       comparison: "GreaterThanThreshold",
                       threshold: rpoSeconds * 1000,
                       description: `Aurora global database: the DR cluster lags more than the RPO (${args.dr.replication.rpoMinutes} min) behind the primary`,

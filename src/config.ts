@@ -606,6 +606,24 @@ export const GLOBAL_DATABASE_INSTANCE_CLASS = /^db\.(r5|r6g|r6gd|r6i|r7g|r7i|r8g
  */
 export const GLOBAL_DATABASE_ENGINE_VERSION = /^8\.0\.mysql_aurora\.3\.\d{2}\.\d+$/;
 
+/**
+ * The global database's replication lag as CloudWatch has it, read by the DR alarm
+ * (components/dr-alarms.ts), `npm run dr -- status` and the dr steps (automation/dr/aws.ts) and verify
+ * (automation/verify/dr.ts): `AuroraGlobalDBReplicationLag`, milliseconds, in `AWS/RDS` under the
+ * `DBClusterIdentifier` of the SECONDARY cluster, in the secondary's region (Aurora user guide,
+ * "Metrics reference for Amazon Aurora", cluster-level metrics: "For an Aurora global database, the
+ * amount of lag when replicating updates from the primary AWS Region"; the global-database metrics are
+ * available only in the secondary Region). The primary publishes none, so `where` is the standby.
+ * `AuroraGlobalDBRPOLag` is Aurora PostgreSQL's (same page): this MySQL platform does not read it.
+ */
+export const GLOBAL_DB_LAG_METRIC = {
+    namespace: "AWS/RDS",
+    metricName: "AuroraGlobalDBReplicationLag",
+    dimension: "DBClusterIdentifier",
+    statistic: "Maximum",
+    publishedBy: "secondary",
+} as const;
+
 /** Which region serves traffic (see `drSchema.serving`). */
 export const DR_SERVING = ["primary", "standby"] as const;
 /** Whether the DR cluster is a member of the global database (see `drSchema.globalDatabase`). */

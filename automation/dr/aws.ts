@@ -3,7 +3,7 @@
  * chain, the SDK's own adaptive retry (throttling and 5xx). Route 53 is a global service: its API is
  * answered in us-east-1 whatever the stack's region (Route 53 API reference, "Endpoints").
  */
-import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import { ECSClient, DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DeleteReplicationConfigurationCommand, DescribeReplicationConfigurationsCommand, EFSClient } from "@aws-sdk/client-efs";
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -22,6 +22,34 @@ import {
     Route53Client,
 } from "@aws-sdk/client-route-53";
 import type { DnsTarget, DrPort } from "./port";
+import { GLOBAL_DB_LAG_METRIC } from "../../src/config";
+
+/**
+ * GetMetricData's input for the global database's lag (`GLOBAL_DB_LAG_METRIC`) of the secondary
+ * `clusterIdentifier`, newest first, over the 15 minutes before `end`: the one query `dr status`, the
+ * dr steps and verify send (to CloudWatch in the secondary's region, where it is published).
+ */
+export function globalLagQuery(clusterIdentifier: string, end: Date): GetMetricDataCommandInput {
+    return {
+        StartTime: new Date(end.getTime() - 15 * 60_000),
+        EndTime: end,
+        ScanBy: "TimestampDescending",
+        MetricDataQueries: [
+            {
+                Id: "lag",
+                MetricStat: {
+                    Metric: {
+                        Namespace: GLOBAL_DB_LAG_METRIC.namespace,
+                        MetricName: GLOBAL_DB_LAG_METRIC.metricName,
+                        Dimensions: [{ Name: GLOBAL_DB_LAG_METRIC.dimension, Value: clusterIdentifier }],
+                    },
+                    Period: 60,
+                    Stat: GLOBAL_DB_LAG_METRIC.statistic,
+                },
+            },
+        ],
+    };
+}
 
 /** Route 53's API endpoint region (a global service). */
 export const ROUTE53_REGION = "us-east-1";
@@ -114,28 +142,7 @@ export function awsDrPort(): DrPort {
             };
         },
         async replicaLagMs(region, clusterIdentifier) {
-            const end = new Date();
-            const answer = await cloudwatch(region).send(
-                new GetMetricDataCommand({
-                    StartTime: new Date(end.getTime() - 15 * 60_000),
-                    EndTime: end,
-                    ScanBy: "TimestampDescending",
-                    MetricDataQueries: [
-                        {
-                            Id: "lag",
-                            MetricStat: {
-                                Metric: {
-                                    Namespace: "AWS/RDS",
-                                    MetricName: "AuroraGlobalDBReplicationLag",
-                                    Dimensions: [{ Name: "DBClusterIdentifier", Value: clusterIdentifier }],
-                                },
-                                Period: 60,
-                                Stat: "Maximum",
-                            },
-                        },
-                    ],
-                }),
-            );
+            const answer = await cloudwatch(region).send(new GetMetricDataCommand(globalLagQuery(clusterIdentifier, new Date())));
             return answer.MetricDataResults?.[0]?.Values?.[0];
         },
         async efsReplication(region, fileSystemId) {

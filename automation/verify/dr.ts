@@ -11,6 +11,7 @@ import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
 import type { PhaseName } from "../../src/phases";
 import { Check, CheckContext, DrCheckContext, verdict, warn } from "./check";
 import type { AwsClients } from "./clients";
+import { globalLagQuery } from "../dr/aws";
 
 function drOf(ctx: CheckContext): DrCheckContext {
     if (!ctx.dr) throw new Error("a DR check ran without bbws:dr");
@@ -19,29 +20,8 @@ function drOf(ctx: CheckContext): DrCheckContext {
 
 /** `AuroraGlobalDBReplicationLag` (ms) of `clusterId`, the newest datapoint of the last 15 minutes, from CloudWatch in the secondary's region. */
 async function replicaLag(ctx: CheckContext, clients: AwsClients, clusterId: string): Promise<number | undefined> {
-    const end = new Date();
     const answer = await ctx.read(`cloudwatch:global-lag:${clusterId}`, () =>
-        clients.cloudwatch.send(
-            new GetMetricDataCommand({
-                StartTime: new Date(end.getTime() - 15 * 60_000),
-                EndTime: end,
-                ScanBy: "TimestampDescending",
-                MetricDataQueries: [
-                    {
-                        Id: "lag",
-                        MetricStat: {
-                            Metric: {
-                                Namespace: "AWS/RDS",
-                                MetricName: "AuroraGlobalDBReplicationLag",
-                                Dimensions: [{ Name: "DBClusterIdentifier", Value: clusterId }],
-                            },
-                            Period: 60,
-                            Stat: "Maximum",
-                        },
-                    },
-                ],
-            }),
-        ),
+        clients.cloudwatch.send(new GetMetricDataCommand(globalLagQuery(clusterId, new Date()))),
     );
     return answer.MetricDataResults?.[0]?.Values?.[0];
 }
