@@ -58,7 +58,8 @@ export const SECONDARY_IGNORED_CHANGES = ["replicationSourceIdentifier", "global
  * `bbws:data:GlobalDatabase` (`<data layer>-dr`): every child in `dr.region` through the resource's
  * own `region` input, except the global cluster, which is global. With `dr.globalDatabase: detached`
  * no global cluster is declared: it is `retainOnDelete`, so the rollout after a failover forgets it
- * (the dr command deletes it in AWS) while the DR cluster keeps its URN and data.
+ * and leaves it in AWS (deleting it is an operator step of the failback: README, DR design, "What it
+ * does not cover yet") while the DR cluster keeps its URN and data.
  */
 export class GlobalDatabase extends pulumi.ComponentResource {
     /** The DR region's data key: the secondary cluster, the EFS replica, the replica buckets and the DR vault. */

@@ -652,7 +652,7 @@ const drSchema = z
         /**
          * `attached` (default): the DR cluster is a secondary of the global database `bbws-aurora-<env>-global`.
          * `detached`: after a failover's detach-and-promote; the program then declares no global cluster
-         * (it is `retainOnDelete`, so the rollout forgets it and the dr command deletes it), and the DR
+         * (it is `retainOnDelete`, so the rollout forgets it and leaves it in AWS for the failback to delete), and the DR
          * cluster keeps its URN and data (its `globalClusterIdentifier` is ignored, never replaced).
          */
         globalDatabase: z.enum(DR_GLOBAL_DATABASE).default("attached"),
