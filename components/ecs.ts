@@ -12,6 +12,7 @@ import { bbwsName } from "./shared";
 import { executionRolePolicy, platformTaskPolicy, tenantDbSecretsArnPattern } from "./ecs-policies";
 
 import {
+    cacheClientSecrets,
     capacityProviderStrategy,
     clientEnvironment,
     Cluster,
@@ -233,7 +234,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             executionRolePolicy({
                 repositoryArns: [registry.migration.arn],
                 logGroupArns: [logGroup.arn],
-                secretArns: [args.masterSecretArn, args.redisAuthSecretArn],
+                secretArns: [args.masterSecretArn, args.platformCache.secretArn],
                 keyArn: args.keyArn,
             }),
             { parent: this },
@@ -278,7 +279,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                         secrets: [
                             { name: "DB_USER", valueFrom: pulumi.interpolate`${args.masterSecretArn}:username::` },
                             { name: "DB_PASSWORD", valueFrom: pulumi.interpolate`${args.masterSecretArn}:password::` },
-                            { name: "REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
+                            ...cacheClientSecrets(args.platformCache, { cli: true, wordpress: false }),
                         ],
                         logConfiguration: {
                             logDriver: "awslogs",
