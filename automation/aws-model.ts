@@ -491,6 +491,14 @@ function albHostedZoneId(region: string): string {
  */
 export class UnknownResourceTypeError extends Error {}
 
+/**
+ * A secret input as the mock monitor receives it: `{ <sig key>: <secret sig>, value }` (pulumi/pulumi
+ * `sdk/nodejs/runtime/rpc.ts`, `specialSigKey` and `specialSecretSig`), or the value itself.
+ */
+function unwrapSecret(value: any): any {
+    return value && value["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? value.value : value;
+}
+
 const ELASTICACHE_RBAC = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html";
 
 /**
@@ -501,7 +509,7 @@ const ELASTICACHE_RBAC = "https://docs.aws.amazon.com/AmazonElastiCache/latest/d
  */
 export function cacheUserProblems(inputs: Inputs): string[] {
     const problems: string[] = [];
-    const passwords: string[] = inputs.authenticationMode?.passwords ?? inputs.passwords ?? [];
+    const passwords: string[] = unwrapSecret(inputs.passwords ?? inputs.authenticationMode?.passwords) ?? [];
     if (passwords.length > 2) problems.push(`${passwords.length} passwords; ElastiCache takes at most 2`);
     for (const p of passwords)
         if (p.length < 16 || p.length > 128) problems.push(`a password of ${p.length} characters; ElastiCache takes 16–128`);

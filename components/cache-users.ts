@@ -105,7 +105,8 @@ export function createCacheUser(
             userName: args.userName,
             engine: "redis",
             accessString: args.accessString,
-            authenticationMode: { type: "password", passwords: [password.result] },
+            // The top-level `passwords`, which the SDK marks secret; `authenticationMode.passwords` is not.
+            passwords: [password.result],
             tags: args.tags,
         },
         { parent },
