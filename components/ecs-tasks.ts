@@ -82,6 +82,8 @@ export interface EcsLayerArgs {
     /** The platform one-off task's cache user. */
     readonly platformCache: CacheSecret;
     readonly tenantDbSecrets: Readonly<Record<string, TenantDatabaseSecret>>;
+    /** Days between rotations of the tenants' database secrets (`database.rotationDays`): services are redeployed in between. */
+    readonly dbRotationDays: number;
 
     // From the storage layer.
     readonly fileSystemId: In<string>;
@@ -321,6 +323,8 @@ export interface Cluster {
     readonly cluster: aws.ecs.Cluster;
     readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
     readonly sessionLogGroup: aws.cloudwatch.LogGroup;
+    /** The role Scheduler redeploys the services with, so tasks re-read rotated secrets (components/secret-rotation.ts). */
+    readonly recyclerRole: aws.iam.Role;
 }
 
 /** The load balancer and what tenants' target groups and rules reference of it. */

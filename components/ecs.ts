@@ -30,6 +30,7 @@ import {
     TLS_POLICY,
 } from "./ecs-tasks";
 import { TenantService } from "./tenant-service";
+import { createRecyclerRole } from "./secret-rotation";
 import type { CustomDomainStatus } from "./tenant-domains";
 
 // The layer's vocabulary lives in ecs-tasks.ts (so tenant-service.ts can share it without a cycle); this
@@ -162,7 +163,12 @@ export class EcsLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return { cluster, capacityProviders, sessionLogGroup };
+        const recyclerRole = createRecyclerRole(
+            `${name}-recycler-role`,
+            { env, region: args.region, accountId: args.accountId, clusterName: cluster.name },
+            { parent: this },
+        );
+        return { cluster, capacityProviders, sessionLogGroup, recyclerRole };
     }
 
     private createLoadBalancer(name: string, args: EcsLayerArgs): LoadBalancer {

@@ -124,6 +124,56 @@ export class RotationFunction extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The role EventBridge Scheduler assumes to redeploy the cluster's services,
+ * `bbws-service-recycler-<env>`: `ecs:UpdateService` on the cluster's services only, trusted by
+ * `scheduler.amazonaws.com` for this account (Scheduler user guide, "Setting up the execution role").
+ * One for the environment, so IAM's 1,000 roles are not spent per tenant.
+ */
+export function createRecyclerRole(
+    name: string,
+    args: { readonly env: string; readonly region: string; readonly accountId: string; readonly clusterName: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions,
+): aws.iam.Role {
+    const role = new aws.iam.Role(
+        name,
+        {
+            name: bbwsName(args.env, "service-recycler"),
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "scheduler.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                        Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+                    },
+                ],
+            }),
+        },
+        opts,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-policy`,
+        {
+            role: role.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "RedeployTheClustersServices",
+                        Effect: "Allow",
+                        Action: ["ecs:UpdateService"],
+                        Resource: pulumi.interpolate`arn:aws:ecs:${args.region}:${args.accountId}:service/${args.clusterName}/*`,
+                    },
+                ],
+            }),
+        },
+        opts,
+    );
+    return role;
+}
+
 /** The Scheduler target that calls ECS `UpdateService` (EventBridge Scheduler user guide, "Using universal targets"). */
 export const UPDATE_SERVICE_TARGET_ARN = "arn:aws:scheduler:::aws-sdk:ecs:updateService";
 

@@ -14,6 +14,7 @@ import { bbwsName, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
 import { tenantCachePrefix } from "./cache-users";
+import { createServiceRecycling, recycleEveryDays } from "./secret-rotation";
 import {
     cacheClientSecrets,
     capacityProviderStrategy,
@@ -302,6 +303,20 @@ export class TenantService extends TenantComponent {
                 maxCapacity: tenant.maxCapacity,
             },
             this.moved(),
+        );
+        // Tasks keep the database credentials they started with; rotation invalidates them at the second
+        // rotation after, so the service is redeployed in between (components/secret-rotation.ts).
+        createServiceRecycling(
+            `${tn}-recycle`,
+            {
+                env,
+                tenantId: id,
+                clusterArn: cluster.cluster.arn,
+                serviceName: service.name,
+                everyDays: recycleEveryDays(args.dbRotationDays),
+                roleArn: cluster.recyclerRole.arn,
+            },
+            { parent: this },
         );
         for (const [metric, predefinedMetricType, targetValue] of [
             ["cpu", "ECSServiceAverageCPUUtilization", ecs.cpuTargetPercent],

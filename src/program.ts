@@ -76,6 +76,7 @@ export function createPlatform(cfg: PlatformConfig) {
         redisPrimaryEndpoint: data.redisPrimaryEndpoint,
         platformCache: data.platformCache,
         tenantDbSecrets: data.tenantSecrets,
+        dbRotationDays: cfg.database.rotationDays,
         fileSystemId: storage.fileSystemId,
         accessPoints: storage.accessPoints,
         assetsBucket: storage.assetsBucket,
