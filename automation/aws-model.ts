@@ -509,11 +509,14 @@ const ELASTICACHE_RBAC = "https://docs.aws.amazon.com/AmazonElastiCache/latest/d
  */
 export function cacheUserProblems(inputs: Inputs): string[] {
     const problems: string[] = [];
-    const passwords: string[] = unwrapSecret(inputs.passwords ?? inputs.authenticationMode?.passwords) ?? [];
-    if (passwords.length > 2) problems.push(`${passwords.length} passwords; ElastiCache takes at most 2`);
-    for (const p of passwords)
+    // The rehearsal engine hands masked inputs over (`[secret]` for the list or each password): only what is seen is judged.
+    const raw = unwrapSecret(inputs.passwords ?? inputs.authenticationMode?.passwords);
+    const list: unknown[] = Array.isArray(raw) ? raw.map(unwrapSecret) : [];
+    const seen = list.filter((p): p is string => typeof p === "string" && p !== "[secret]");
+    if (list.length > 2) problems.push(`${list.length} passwords; ElastiCache takes at most 2`);
+    for (const p of seen)
         if (p.length < 16 || p.length > 128) problems.push(`a password of ${p.length} characters; ElastiCache takes 16–128`);
-    if (!inputs.noPasswordRequired && passwords.length === 0 && inputs.authenticationMode?.type !== "iam") {
+    if (!inputs.noPasswordRequired && raw === undefined && inputs.authenticationMode?.type !== "iam") {
         problems.push("no password, `noPasswordRequired` nor IAM authentication");
     }
     try {
