@@ -95,7 +95,7 @@ export class TenantDatabase extends TenantComponent {
 
         const userId = cacheUserId(args.env, { tenantId: t });
         const cacheUser = createCacheUser(
-            `${name}-cache-user`,
+            `${args.layerName}-tenant-${t}-cache-user`,
             {
                 env: args.env,
                 userId,
@@ -109,7 +109,7 @@ export class TenantDatabase extends TenantComponent {
             this,
         );
         new aws.elasticache.UserGroupAssociation(
-            `${name}-cache-user-membership`,
+            `${args.layerName}-tenant-${t}-cache-user-membership`,
             { userGroupId: args.cacheUserGroupId, userId: cacheUser.user.userId },
             { parent: this },
         );

@@ -189,7 +189,7 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
             // 64 characters (a certificate's common name, ACM RequestCertificate), in our zone and in the owner's, issued.
             const longest = (i: number) => `${"d".repeat(40)}.${"e".repeat(9)}${String(i).padStart(2, "0")}.example.com`;
             const tenants = Array.from({ length: 12 }, (_, i) => ({
-                id: `${"t".repeat(27)}${String(i).padStart(2, "0")}`,
+                id: `${"t".repeat(21)}${String(i).padStart(2, "0")}`,
                 slot: 9999 - i,
                 cpu: 16384,
                 memory: 122880,
