@@ -12,6 +12,7 @@ import { bbwsName } from "./shared";
 import { executionRolePolicy, platformTaskPolicy, tenantDbSecretsArnPattern } from "./ecs-policies";
 
 import {
+    cacheClientSecrets,
     capacityProviderStrategy,
     clientEnvironment,
     Cluster,
@@ -33,6 +34,7 @@ import {
     TLS_POLICY,
 } from "./ecs-tasks";
 import { TenantService } from "./tenant-service";
+import { createRecyclerRole } from "./secret-rotation";
 import type { CustomDomainStatus } from "./tenant-domains";
 
 // The layer's vocabulary lives in ecs-tasks.ts (so tenant-service.ts can share it without a cycle); this
@@ -165,7 +167,12 @@ export class EcsLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return { cluster, capacityProviders, sessionLogGroup };
+        const recyclerRole = createRecyclerRole(
+            `${name}-recycler-role`,
+            { env, region: args.region, accountId: args.accountId, clusterName: cluster.name },
+            { parent: this },
+        );
+        return { cluster, capacityProviders, sessionLogGroup, recyclerRole };
     }
 
     private createLoadBalancer(name: string, args: EcsLayerArgs): LoadBalancer {
@@ -237,7 +244,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             executionRolePolicy({
                 repositoryArns: [registry.migration.arn],
                 logGroupArns: [logGroup.arn],
-                secretArns: [args.masterSecretArn, args.redisAuthSecretArn],
+                secretArns: [args.masterSecretArn, args.platformCache.secretArn],
                 keyArn: args.keyArn,
             }),
             { parent: this },
@@ -279,7 +286,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                         secrets: [
                             { name: "DB_USER", valueFrom: pulumi.interpolate`${args.masterSecretArn}:username::` },
                             { name: "DB_PASSWORD", valueFrom: pulumi.interpolate`${args.masterSecretArn}:password::` },
-                            { name: "REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
+                            ...cacheClientSecrets(args.platformCache, { cli: true, wordpress: false }),
                         ],
                         logConfiguration: {
                             logDriver: "awslogs",

@@ -177,6 +177,12 @@ const databaseSchema = z
         maxConnections: positiveInt.default(1000),
         /** Retention of the audit, error and slow-query log groups the cluster exports to. */
         logRetentionDays: positiveInt.default(90),
+        /**
+         * Days between rotations of each tenant's database password (Secrets Manager
+         * `AutomaticallyAfterDays`, 1–1000); at least 3, so every service can be redeployed between two
+         * rotations (components/secret-rotation.ts `recycleEveryDays`).
+         */
+        rotationDays: z.number().int().min(3).max(1000).default(30),
     })
     .strict();
 
@@ -365,12 +371,13 @@ export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomD
 const tenantSchema = z
     .object({
         /**
-         * DNS label, 3–29 characters, not reserved. 29 so that its MySQL user `wp_<id>` fits MySQL's 32
-         * (MySQL reference manual, "User Names and Passwords"); no `--` in the third and fourth place,
+         * DNS label, 3–23 characters, not reserved. 23 so that the second MySQL user the password
+         * rotation alternates with, `wp_<id>_clone`, fits MySQL's 32 (MySQL reference manual, "User Names
+         * and Passwords"; components/secret-rotation.ts); no `--` in the third and fourth place,
          * which IDNA keeps for encoded labels (RFC 5891 §4.2.3.1).
          */
         id: dnsLabel
-            .refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32")
+            .refine((id) => id.length <= 23, "at most 23 characters: the tenant's rotated MySQL user wp_<id>_clone must fit in 32")
             .refine(
                 (id) => id.slice(2, 4) !== "--",
                 "no '--' in the third and fourth characters: IDNA reserves them for encoded labels (RFC 5891 §4.2.3.1)",

@@ -39,6 +39,8 @@ export function createPlatform(cfg: PlatformConfig) {
         azCount: cfg.network.azCount,
         databaseSecurityGroupId: network.securityGroupIds.database,
         cacheSecurityGroupId: network.securityGroupIds.cache,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
     });
     const storage = new StorageLayer(getPhase("storage").componentName, {
         env: cfg.env,
@@ -72,8 +74,9 @@ export function createPlatform(cfg: PlatformConfig) {
         dbPort: data.port,
         masterSecretArn: data.masterSecretArn,
         redisPrimaryEndpoint: data.redisPrimaryEndpoint,
-        redisAuthSecretArn: data.redisAuthSecretArn,
+        platformCache: data.platformCache,
         tenantDbSecrets: data.tenantSecrets,
+        dbRotationDays: cfg.database.rotationDays,
         fileSystemId: storage.fileSystemId,
         accessPoints: storage.accessPoints,
         assetsBucket: storage.assetsBucket,
