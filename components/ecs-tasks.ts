@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WP_CONTENT_PATH } from "../src/images";
+import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { serviceAssumeRolePolicy } from "./shared";
 import type { PolicyDocument } from "./ecs-policies";
@@ -104,17 +104,8 @@ export const FARGATE_PLATFORM_VERSION = "1.4.0";
 /** TLS 1.3 with TLS 1.2 as the floor. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-/** The WordPress keys and salts, one per constant wp-config.php defines. */
-export const WORDPRESS_SALT_KEYS = [
-    "AUTH_KEY",
-    "SECURE_AUTH_KEY",
-    "LOGGED_IN_KEY",
-    "NONCE_KEY",
-    "AUTH_SALT",
-    "SECURE_AUTH_SALT",
-    "LOGGED_IN_SALT",
-    "NONCE_SALT",
-] as const;
+/** The WordPress keys and salts (src/images.ts): their names, what each task's `WORDPRESS_<key>` secret reads. */
+export { WORDPRESS_SALT_KEYS };
 
 /** Where a tenant's EFS access point is mounted in both of its containers. */
 export { WP_CONTENT_PATH };

@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { TenantConfig } from "../src/config";
+import { tenantSaltsSecretName, TenantConfig } from "../src/config";
+import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { bbwsName, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
@@ -420,11 +421,7 @@ export class TenantService extends TenantComponent {
                 key,
                 new random.RandomPassword(
                     `${tn}-${key}`,
-                    {
-                        length: 64,
-                        // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
-                        overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
-                    },
+                    { length: WORDPRESS_SALT_LENGTH, overrideSpecial: WORDPRESS_SALT_SPECIALS },
                     this.moved(),
                 ).result,
             ]),
@@ -432,7 +429,7 @@ export class TenantService extends TenantComponent {
         const secret = new aws.secretsmanager.Secret(
             `${tn}-salts`,
             {
-                name: `bbws/${args.env}/tenants/${tenant.id}/wp-salts`,
+                name: tenantSaltsSecretName(args.env, tenant.id),
                 description: `WordPress keys and salts of tenant ${tenant.id}`,
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.protection.secretRecoveryDays,

@@ -273,6 +273,11 @@ export function tenantDatabaseName(tenantId: string): string {
     return `wp_${tenantId.replace(/-/g, "_")}`;
 }
 
+/** The Secrets Manager name of a tenant's WordPress keys and salts, `bbws/<env>/tenants/<id>/wp-salts` (src/images.ts `WORDPRESS_SALT_KEYS`). */
+export function tenantSaltsSecretName(env: string, tenantId: string): string {
+    return `bbws/${env}/tenants/${tenantId}/wp-salts`;
+}
+
 /** Longest host-header value a load balancer rule takes (ELB API reference, HostHeaderConditionConfig). */
 const MAX_HOST_HEADER = 128;
 
