@@ -5,10 +5,18 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { CacheConfig, DatabaseConfig, ProtectionConfig, tenantDatabaseName } from "../src/config";
+import {
+    CacheConfig,
+    DatabaseConfig,
+    MAX_TENANT_ID_LENGTH,
+    MYSQL_USER_NAME_MAX,
+    ProtectionConfig,
+    ROTATION_CLONE_SUFFIX,
+    tenantDatabaseName,
+} from "../src/config";
 import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
-import { CLONE_SUFFIX, RotationFunction, usernamesTooLongToRotate } from "./secret-rotation";
+import { RotationFunction, usernamesTooLongToRotate } from "./secret-rotation";
 import {
     CacheCredentials,
     cacheUserGroupId,
@@ -61,11 +69,8 @@ export interface TenantSecret {
 /** Logs Aurora exports to CloudWatch: who connected and changed what, failures, and slow queries. */
 export const AURORA_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
 
-/** MySQL allows user names of at most 32 characters. */
-const MYSQL_USER_MAX = 32;
-
-/** The rotation function's `USERNAME_CHARACTER_LIMIT` this platform sets: MySQL's own (README "Secrets rotation"). */
-export const ROTATION_USERNAME_LIMIT = MYSQL_USER_MAX;
+/** The rotation function's `USERNAME_CHARACTER_LIMIT` this platform sets: MySQL 8.0's own (README "Secrets rotation"). */
+export const ROTATION_USERNAME_LIMIT = MYSQL_USER_NAME_MAX;
 
 const SLOW_QUERY_LOG = [
     { name: "slow_query_log", value: "1" },
@@ -187,7 +192,7 @@ export class DataLayer extends pulumi.ComponentResource {
         if (tooLong.length > 0) {
             throw new Error(
                 `tenant id(s) ${tooLong.map((t) => `\`${t.id}\``).join(", ")} too long: the rotated MySQL user ` +
-                    `\`wp_<id>${CLONE_SUFFIX}\` must fit in ${ROTATION_USERNAME_LIMIT} characters (ids of at most ${ROTATION_USERNAME_LIMIT - 3 - CLONE_SUFFIX.length})`,
+                    `\`wp_<id>${ROTATION_CLONE_SUFFIX}\` must fit in ${ROTATION_USERNAME_LIMIT} characters (ids of at most ${MAX_TENANT_ID_LENGTH})`,
             );
         }
         const { env, protection } = args;

@@ -12,14 +12,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { ROTATION_CLONE_SUFFIX } from "../src/config";
 import { bbwsName } from "./shared";
 import { admitToBackends } from "./tenant-network";
 
 /** The `engine` the rotation function requires in the secret (it accepts `mysql` and `aurora-mysql`). */
 export const ROTATION_ENGINE = "mysql";
-
-/** The suffix the function appends to the first user's name for the second one. */
-export const CLONE_SUFFIX = "_clone";
 
 /** AWS's alternating-users rotation function for MySQL, from the Serverless Application Repository. */
 export const ROTATION_APPLICATION_ID = "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSMySQLRotationMultiUser";
@@ -33,7 +31,7 @@ export const ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT = 16;
 
 /** The users a rotated secret alternates between: `[<user>, <user>_clone]`. */
 export function rotatedUserNames(username: string): [string, string] {
-    return [username, `${username}${CLONE_SUFFIX}`];
+    return [username, `${username}${ROTATION_CLONE_SUFFIX}`];
 }
 
 /** The usernames among `usernames` whose clone would exceed `limit` characters (the rotation function refuses them). */

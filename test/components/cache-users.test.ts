@@ -17,27 +17,10 @@ import {
 import { AccessStringError, aclRefusal, globMatch, parseAccessString } from "../../src/policy/redis-acl";
 import { cacheUserProblems, replicationGroupAuthProblems, userGroupProblems } from "../../automation/aws-model";
 import { NAME_RULES, nameProblems, NameRule } from "../../automation/aws-name-rules";
-import { parseConfig } from "../../src/config";
-import { stackFileConfig } from "../support/pulumi";
+import { acceptedTenantId } from "../support/tenant-ids";
 
-const dev = stackFileConfig("dev") as Record<string, any>;
-
-/** Every tenant id the config schema accepts (src/config.ts: a DNS label of 3–23 characters, not reserved). */
-const tenantId = fc
-    .tuple(
-        fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz"),
-        fc.stringMatching(/^[a-z0-9-]{1,21}$/),
-        fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"),
-    )
-    .map(([a, b, c]) => `${a}${b}${c}`)
-    .filter((id) => {
-        try {
-            parseConfig("dev", { ...dev, "bbws:tenants": [{ id, slot: 1, cpu: 512, memory: 1024 }] });
-            return true;
-        } catch {
-            return false;
-        }
-    });
+/** Every tenant id the config schema accepts (test/support/tenant-ids.ts). */
+const tenantId = acceptedTenantId;
 
 /** A key name under a prefix: any suffix, including ones that look like patterns or other prefixes. */
 const suffix = fc.string({ maxLength: 30 });

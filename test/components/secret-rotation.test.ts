@@ -6,8 +6,15 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
 import { DataLayer } from "../../components/data";
-import { recycleEveryDays, rotatedUserNames, usernamesTooLongToRotate, UPDATE_SERVICE_TARGET_ARN } from "../../components/secret-rotation";
-import { tenantDatabaseName } from "../../src/config";
+import {
+    recycleEveryDays,
+    ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT,
+    rotatedUserNames,
+    usernamesTooLongToRotate,
+    UPDATE_SERVICE_TARGET_ARN,
+} from "../../components/secret-rotation";
+import { acceptedTenantId, schemaAccepts } from "../support/tenant-ids";
+import { MAX_TENANT_ID_LENGTH, MYSQL_USER_NAME_MAX, tenantDatabaseName } from "../../src/config";
 import { configFor, construct, named, ofType } from "../support/pulumi";
 import { recordOptions, RecordedOptions } from "../support/options";
 
@@ -83,18 +90,24 @@ describe("secrets rotation", () => {
     });
 
     describe("the users the function alternates between", () => {
-        it("fits wp_<id>_clone in MySQL's 32 characters for every id the config accepts (at most 23 characters)", () => {
+        it("fits wp_<id>_clone in MySQL 8.0's 32 characters for every id the config accepts, and the config refuses every longer id", () => {
             fc.assert(
-                fc.property(fc.stringMatching(/^[a-z][a-z0-9-]{1,21}[a-z0-9]$/), (id) => {
+                fc.property(acceptedTenantId, (id) => {
                     const [first, clone] = rotatedUserNames(tenantDatabaseName(id));
                     expect(first).to.equal(tenantDatabaseName(id));
                     expect(clone).to.equal(`${first}_clone`);
                     expect(clone.length).to.be.at.most(32);
                 }),
             );
-            expect(usernamesTooLongToRotate([tenantDatabaseName("a".repeat(24))], 32)).to.have.length(1);
+            // Sources: MySQL 8.0 reference manual "User Names and Passwords" (32); the rotation function's get_alt_username (`_clone`).
+            expect(MAX_TENANT_ID_LENGTH).to.equal(23);
+            expect(schemaAccepts("a".repeat(MAX_TENANT_ID_LENGTH))).to.equal(true);
+            expect(schemaAccepts("a".repeat(MAX_TENANT_ID_LENGTH + 1))).to.equal(false);
+            expect(
+                usernamesTooLongToRotate([tenantDatabaseName("a".repeat(MAX_TENANT_ID_LENGTH + 1))], MYSQL_USER_NAME_MAX),
+            ).to.have.length(1);
             // The function's own default (USERNAME_CHARACTER_LIMIT unset) is 16: wp_aupairhive_clone (19) would not rotate.
-            expect(usernamesTooLongToRotate(["wp_aupairhive"], 16)).to.deep.equal(["wp_aupairhive"]);
+            expect(usernamesTooLongToRotate(["wp_aupairhive"], ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT)).to.deep.equal(["wp_aupairhive"]);
         });
     });
 
