@@ -18,6 +18,7 @@ import {
     physicalName,
 } from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
+import { AccessStringError, parseAccessString } from "../src/policy/redis-acl";
 import { GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_EVENTS_SOURCE, unreachableGlobalSources } from "../src/policy/event-pattern";
 
 export interface AwsModelOptions {
@@ -330,6 +331,26 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
             },
         };
     },
+    "aws:elasticache/user:User": (ctx) => ({
+        id: ctx.inputs.userId,
+        state: { arn: ctx.arn("elasticache", `user:${ctx.inputs.userId}`) },
+    }),
+    "aws:elasticache/userGroup:UserGroup": (ctx) => ({
+        id: ctx.inputs.userGroupId,
+        state: { arn: ctx.arn("elasticache", `usergroup:${ctx.inputs.userGroupId}`) },
+    }),
+    "aws:elasticache/userGroupAssociation:UserGroupAssociation": (ctx) => ({ id: `${ctx.inputs.userGroupId},${ctx.inputs.userId}` }),
+    "aws:secretsmanager/secretRotation:SecretRotation": (ctx) => ({ id: ctx.inputs.secretId, state: { rotationEnabled: true } }),
+    // The Serverless Application Repository prefixes the stack's name with `serverlessrepo-`; the
+    // rotation templates output the function's ARN as `RotationLambdaARN`.
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": (ctx) => ({
+        id: ctx.arn("cloudformation", `stack/serverlessrepo-${ctx.inputs.name}/${uuidOf(ctx)}`),
+        state: { outputs: { RotationLambdaARN: ctx.arn("lambda", `function:${ctx.inputs.parameters?.functionName}`) } },
+    }),
+    "aws:scheduler/schedule:Schedule": (ctx) => ({
+        id: `${ctx.inputs.groupName ?? "default"}/${ctx.inputs.name}`,
+        state: { arn: ctx.arn("scheduler", `schedule/${ctx.inputs.groupName ?? "default"}/${ctx.inputs.name}`) },
+    }),
     "aws:efs/fileSystem:FileSystem": (ctx) => {
         const id = `fs-${ctx.hex(17)}`;
         return {
@@ -708,6 +729,70 @@ function albHostedZoneId(region: string): string {
 export class UnknownResourceTypeError extends Error {}
 
 /**
+ * A secret input as the mock monitor receives it: `{ <sig key>: <secret sig>, value }` (pulumi/pulumi
+ * `sdk/nodejs/runtime/rpc.ts`, `specialSigKey` and `specialSecretSig`), or the value itself.
+ */
+function unwrapSecret(value: any): any {
+    return value && value["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? value.value : value;
+}
+
+const ELASTICACHE_RBAC = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html";
+
+/**
+ * What ElastiCache refuses of a cache user (CreateUser): passwords must be 16–128 characters, at most
+ * two (terraform-provider-aws `elasticache/user.go`); an access string may not hold passwords or
+ * `reset` (ElastiCache user guide, RBAC). Access strings are parsed by src/policy/redis-acl.ts, which
+ * also refuses rules it does not model, a stricter answer than ElastiCache's.
+ */
+export function cacheUserProblems(inputs: Inputs): string[] {
+    const problems: string[] = [];
+    // The rehearsal engine hands masked inputs over (`[secret]` for the list or each password): only what is seen is judged.
+    const raw = unwrapSecret(inputs.passwords ?? inputs.authenticationMode?.passwords);
+    const list: unknown[] = Array.isArray(raw) ? raw.map(unwrapSecret) : [];
+    const seen = list.filter((p): p is string => typeof p === "string" && p !== "[secret]");
+    if (list.length > 2) problems.push(`${list.length} passwords; ElastiCache takes at most 2`);
+    for (const p of seen)
+        if (p.length < 16 || p.length > 128) problems.push(`a password of ${p.length} characters; ElastiCache takes 16–128`);
+    if (!inputs.noPasswordRequired && raw === undefined && inputs.authenticationMode?.type !== "iam") {
+        problems.push("no password, `noPasswordRequired` nor IAM authentication");
+    }
+    try {
+        parseAccessString(String(inputs.accessString ?? ""));
+    } catch (e) {
+        if (!(e instanceof AccessStringError)) throw e;
+        problems.push(`access string: ${e.message}`);
+    }
+    return problems;
+}
+
+/** What ElastiCache refuses of a user group: one without a user named `default` (CreateUserGroup `DefaultUserRequired`), or naming a user that does not exist. */
+export function userGroupProblems(inputs: Inputs, userNamesById: ReadonlyMap<string, string>): string[] {
+    const ids: string[] = inputs.userIds ?? [];
+    const unknown = ids.filter((id) => !userNamesById.has(id.toLowerCase()));
+    return [
+        ...unknown.map((id) => `user '${id}' does not exist (UserNotFound)`),
+        ...(ids.some((id) => userNamesById.get(id.toLowerCase()) === "default") ? [] : ["no user named `default` (DefaultUserRequired)"]),
+    ];
+}
+
+/**
+ * What ElastiCache and the provider refuse of a replication group's authentication: an AUTH token
+ * together with user groups (terraform-provider-aws `elasticache/replication_group.go`: `auth_token`
+ * ConflictsWith `user_group_ids`), and user groups without in-transit encryption (RBAC works only
+ * over TLS: ElastiCache user guide, RBAC).
+ */
+export function replicationGroupAuthProblems(inputs: Inputs): string[] {
+    const groups: string[] = inputs.userGroupIds ?? [];
+    return [
+        ...(groups.length > 0 && inputs.authToken ? ["`authToken` and `userGroupIds` together: use one or the other"] : []),
+        ...(groups.length > 0 && inputs.transitEncryptionEnabled !== true
+            ? ["RBAC user groups need `transitEncryptionEnabled: true`"]
+            : []),
+        ...(groups.length > 1 ? [`${groups.length} user groups; a replication group takes one`] : []),
+    ];
+}
+
+/**
  * Builds the mocks for one environment's account and region. Like AWS, they refuse a name that
  * breaks the type's rule in automation/aws-name-rules.ts (auto-names included) and a second
  * resource asking for a name already taken (`NameRuleError`).
@@ -717,6 +802,19 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const counted = new Map<string, number>();
     const regionOf = (args: pulumi.runtime.MockResourceArgs): string => (args.inputs.region as string | undefined) ?? options.region;
     const checkReplication = replicationChecks();
+    const cacheUserNames = new Map<string, string>();
+    const checkElastiCache = (args: pulumi.runtime.MockResourceArgs) => {
+        const problems =
+            args.type === "aws:elasticache/user:User"
+                ? cacheUserProblems(args.inputs)
+                : args.type === "aws:elasticache/userGroup:UserGroup"
+                  ? userGroupProblems(args.inputs, cacheUserNames)
+                  : args.type === "aws:elasticache/replicationGroup:ReplicationGroup"
+                    ? replicationGroupAuthProblems(args.inputs)
+                    : [];
+        if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), ELASTICACHE_RBAC);
+        if (args.type === "aws:elasticache/user:User") cacheUserNames.set(String(args.inputs.userId).toLowerCase(), args.inputs.userName);
+    };
     const checkQuota = (args: pulumi.runtime.MockResourceArgs) => {
         const quota = COUNTED_QUOTAS[args.type];
         if (!quota) return;
@@ -771,6 +869,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
             checkName(args);
             checkReplication(args, options.region);
             checkQuota(args);
+            checkElastiCache(args);
             const ctx: ModelContext = {
                 ...options,
                 // A per-resource `region` (@pulumi/aws 7) puts the resource, its ARN and endpoints in that region.

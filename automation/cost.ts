@@ -172,6 +172,14 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:ssm/document:Document": "Session Manager preferences: free",
     "aws:appautoscaling/target:Target": "scaling itself is free; its alarms are priced on the policies",
     "aws:secretsmanager/secretVersion:SecretVersion": "Secrets Manager charges per secret, not per version",
+    "aws:elasticache/user:User": "ElastiCache RBAC users are free",
+    "aws:elasticache/userGroup:UserGroup": "ElastiCache RBAC user groups are free",
+    "aws:elasticache/userGroupAssociation:UserGroupAssociation": "a membership, not a resource AWS bills",
+    "aws:secretsmanager/secretRotation:SecretRotation":
+        "rotation is free; the function's invocations are a few a month, within Lambda's free tier",
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+        "CloudFormation and the repository are free; the rotation function runs a few times a month",
+    "aws:scheduler/schedule:Schedule": "a schedule firing every few weeks stays within Scheduler's free 14 million invocations a month",
     "aws:kms/alias:Alias": "aliases are free",
     "aws:sns/topic:Topic": "alert volume stays within SNS's free first million publishes and 1,000 emails a month",
     "aws:sns/topicPolicy:TopicPolicy": "a setting of its topic",

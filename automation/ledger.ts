@@ -227,8 +227,8 @@ export interface TaskLedger {
 /** What onboarding's and offboarding's step records are kept apart under: `<env>.tenant-steps.jsonl`, or `<prefix>/<env>.tenant-steps/` in S3. */
 const TENANT_STEP_STREAM = ".tenant-steps";
 
-/** What `npm run tenant` does to a tenant: onboard it or offboard it. */
-export type TenantAction = "add" | "remove";
+/** What `npm run tenant` does to a tenant: onboard it, offboard it, or rotate its WordPress salts. */
+export type TenantAction = "add" | "remove" | "rotate-salts";
 
 /**
  * One step of onboarding or offboarding a tenant (`npm run tenant`), in a stream of its own beside
@@ -265,7 +265,7 @@ const TENANT_STEP_RECORD = z
         runId: z.string().min(1),
         env: z.string().min(1),
         tenant: z.string().min(1),
-        action: z.enum(["add", "remove"]),
+        action: z.enum(["add", "remove", "rotate-salts"]),
         step: z.string().min(1),
         result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
         operator: z.string(),

@@ -162,6 +162,42 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         clash: "none",
         why: "a new value is a new version of the same secret",
     },
+    "aws:elasticache/user:User": {
+        forceNew: ["userId", "userName"],
+        source: tfAws("elasticache/user.go"),
+        clash: "refused",
+        why: "the user id is unique in the account and region: the new user cannot be created beside the old one",
+    },
+    "aws:elasticache/userGroup:UserGroup": {
+        forceNew: ["userGroupId"],
+        source: tfAws("elasticache/user_group.go"),
+        clash: "refused",
+        why: "the group id is unique in the account and region, and the replication group uses it",
+    },
+    "aws:elasticache/userGroupAssociation:UserGroupAssociation": {
+        forceNew: ["userGroupId", "userId"],
+        source: tfAws("elasticache/user_group_association.go"),
+        clash: "none",
+        why: "a membership: a new one is added, then the old one removed",
+    },
+    "aws:secretsmanager/secretRotation:SecretRotation": {
+        forceNew: ["secretId"],
+        source: tfAws("secretsmanager/secret_rotation.go"),
+        clash: "none",
+        why: "the rotation settings of one secret",
+    },
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": {
+        forceNew: ["name"],
+        source: tfAws("serverlessrepo/cloudformation_stack.go"),
+        clash: "refused",
+        why: "the stack's name is unique in the account and region, and so is the function it creates",
+    },
+    "aws:scheduler/schedule:Schedule": {
+        forceNew: ["name"],
+        source: tfAws("scheduler/schedule.go"),
+        clash: "refused",
+        why: "the name is unique in its group",
+    },
     "random:index/randomPassword:RandomPassword": {
         forceNew: "*",
         source: "terraform-provider-random internal/provider/resource_password.go (RequiresReplace on every argument)",

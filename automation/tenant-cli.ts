@@ -1,6 +1,7 @@
 /**
- * `npm run tenant -- add|remove --env <env> --id <id> …`: onboards or offboards one tenant as recorded,
- * resumable steps (automation/tenant/steps.ts). `main` returns the exit code; only the bin entry at
+ * `npm run tenant -- add|remove|rotate-salts --env <env> --id <id> …`: onboards or offboards one tenant
+ * as recorded, resumable steps (automation/tenant/steps.ts), or rotates its WordPress keys and salts
+ * (automation/tenant/rotate-salts.ts). `main` returns the exit code; only the bin entry at
  * the bottom touches `process`. The steps, the stack files and every SDK are loaded after the
  * arguments are parsed, so `--help` answers at once.
  */
@@ -12,6 +13,7 @@ import type { Engine } from "./engine";
 import type { LedgerLocation } from "./ledger";
 import type { Cancellation, TenantPort } from "./tenant/port";
 import type { TenantRequest, TenantRunOptions } from "./tenant/steps";
+import type { RotateSaltsRequest, SaltsPort } from "./tenant/rotate-salts";
 import { cancelOnSignals, CancelMessages } from "./signals";
 
 /** What the first and a second Ctrl-C do to `npm run tenant`: the step in flight is recorded as cancelled; a second leaves no record. */
@@ -39,6 +41,8 @@ export interface TenantCliDeps {
         ledger: string | undefined,
         cancellation: Cancellation,
     ) => Promise<TenantPort>;
+    /** The Secrets Manager and ECS calls of `rotate-salts` in `region` (automation/tenant/salts-aws.ts). */
+    readonly saltsPort: (region: string, createEngine: (env: string) => Promise<Engine>) => Promise<SaltsPort>;
     readonly now: () => number;
     /** Aborted on the first SIGINT/SIGTERM (the bin entry's `cancelOnSignals`). */
     readonly signal?: AbortSignal;
@@ -52,6 +56,7 @@ const defaultDeps: TenantCliDeps = {
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
     port: async (region, createEngine, io, ledgerLocation, ledger, cancellation) =>
         (await import("./tenant/real-port")).realTenantPort(region, createEngine, io, ledgerLocation, ledger, cancellation),
+    saltsPort: async (region, createEngine) => (await import("./tenant/salts-aws")).realSaltsPort(region, createEngine),
     now: () => Date.now(),
 };
 
@@ -60,15 +65,21 @@ function parser(argv: readonly string[]) {
         argv,
         "npm run tenant --",
         "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>]…\n" +
-            "$0 remove --env <env> --id <id> [--confirm <id>]\n\n" +
-            "Onboards or offboards one tenant, step by step, recording each step; run the same command again to resume after a failure.",
+            "$0 remove --env <env> --id <id> [--confirm <id>]\n" +
+            "$0 rotate-salts --env <env> --id <id>\n\n" +
+            "Onboards or offboards one tenant, or rotates its WordPress keys and salts, step by step, recording each step; " +
+            "run the same command again to resume after a failure.",
     )
         .command("add", "Onboard a tenant: stack file, rollout (stopped), database user, start, health and HTTPS checks")
         .command(
             "remove",
             "Offboard a tenant: archive, confirmation, files, retire in the stack file, rollout of the deletes, database user",
         )
-        .demandCommand(1, 1, "name the action: add or remove")
+        .command(
+            "rotate-salts",
+            "New WordPress keys and salts for the tenant, then a redeployment of its service: every logged-in user is logged out",
+        )
+        .demandCommand(1, 1, "name the action: add, remove or rotate-salts")
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
         .option("id", {
             type: "string",
@@ -116,6 +127,7 @@ function parser(argv: readonly string[]) {
             "onboard newco",
         )
         .example("$0 remove --env sit --id newco --dry-run", "what offboarding newco would delete")
+        .example("$0 rotate-salts --env prod --id newco --approve tech-lead:alice --approve devops-lead:bob", "log everyone out of newco")
         .epilogue(
             "Exit codes: 0 succeeded or nothing to do; 1 a step failed (run the same command again to resume);\n" +
                 "            2 usage or config error, nothing changed; 3 refused (a rollout's gate, or no confirmation);\n" +
@@ -141,6 +153,17 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
         // Validated where the operator wrote it, before a rehearsal copies it.
         const cfg = loadStackConfig(deps.projectDir, request.env);
 
+        if (request.action === "rotate-salts")
+            return rotateSalts(
+                request,
+                options,
+                args,
+                location,
+                cfg.region,
+                cfg.tenants.map((t) => t.id),
+                deps,
+                io,
+            );
         const cancellation: Cancellation = { signal: deps.signal, inFlight: deps.inFlight };
         let port: TenantPort;
         let projectDir = deps.projectDir;
@@ -181,10 +204,50 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
     });
 }
 
+/** `rotate-salts`: its own steps over the Secrets Manager and ECS port (real, or the rehearsal's doubles); its ledger like the other actions'. */
+async function rotateSalts(
+    request: RotateSaltsRequest,
+    options: TenantRunOptions,
+    args: Args,
+    location: LedgerLocation | undefined,
+    region: string,
+    tenants: readonly string[],
+    deps: TenantCliDeps,
+    io: Io,
+): Promise<number> {
+    const [{ openLedger }, { refuseRotation, runRotateSalts, renderRotation }] = await Promise.all([
+        import("./ledger"),
+        import("./tenant/rotate-salts"),
+    ]);
+    // Before a rehearsal folder or an AWS client exists.
+    refuseRotation(request, tenants);
+    let port: SaltsPort;
+    let projectDir = deps.projectDir;
+    let operator: () => Promise<string>;
+    if (args.rehearse) {
+        const { saltsRehearsal } = await import("./tenant/salts-rehearsal");
+        const rehearsalDir = args["rehearsal-dir"] === undefined ? undefined : path.resolve(deps.cwd, args["rehearsal-dir"]);
+        const rehearsal = saltsRehearsal(deps.projectDir, request.env, io, rehearsalDir);
+        io.err(rehearsal.rehearsal.banner);
+        port = rehearsal.port;
+        projectDir = rehearsal.rehearsal.projectDir;
+        operator = async () => "rehearsal";
+    } else {
+        port = await deps.saltsPort(region, deps.createEngine);
+        operator = async () => (await (await deps.createEngine(request.env)).whoAmI()).user;
+    }
+    const log = openLedger(location ?? { kind: "file", dir: path.join(projectDir, ".rollout") }, (warning) =>
+        io.err(`warning: ${warning}`),
+    );
+    const result = await runRotateSalts(request, options, { projectDir, port, log, io, now: deps.now, operator, signal: deps.signal });
+    io.out(args.json ? JSON.stringify(result, null, 2) : renderRotation(result));
+    return result.exitCode;
+}
+
 /** Every rule about which flags go together, in one place; the tenant's own settings are checked by the config schema. */
-export async function toRequest(args: Args): Promise<{ request: TenantRequest; options: TenantRunOptions }> {
+export async function toRequest(args: Args): Promise<{ request: TenantRequest | RotateSaltsRequest; options: TenantRunOptions }> {
     // yargs' strict mode and demandCommand leave exactly one of the declared commands here.
-    const action = args._[0] as "add" | "remove";
+    const action = args._[0] as "add" | "remove" | "rotate-salts";
     if (args.rehearse && args.ledger !== undefined) {
         throw new UsageError(
             "rehearsal-ledger",
@@ -201,12 +264,14 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest; o
         yes: args.yes,
         confirm: args.confirm,
     };
-    if (action === "remove") {
-        const extra = (["slot", "cpu", "memory"] as const).filter((k) => args[k] !== undefined);
+    if (action === "remove" || action === "rotate-salts") {
+        const extra = (["slot", "cpu", "memory", ...(action === "rotate-salts" ? (["confirm"] as const) : [])] as const).filter(
+            (k) => args[k] !== undefined,
+        );
         if (extra.length > 0 || args.domain.length > 0) {
             throw new UsageError(
                 "incompatible-flags",
-                `remove takes no ${[...extra, ...(args.domain.length ? ["domain"] : [])].map((k) => `--${k}`).join(", ")}`,
+                `${action} takes no ${[...extra, ...(args.domain.length ? ["domain"] : [])].map((k) => `--${k}`).join(", ")}`,
                 "drop them",
             );
         }

@@ -5,11 +5,29 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as random from "@pulumi/random";
-import { CacheConfig, DatabaseConfig, DrConfig, ProtectionConfig, tenantDatabaseName } from "../src/config";
+import {
+    CacheConfig,
+    DatabaseConfig,
+    DrConfig,
+    MAX_TENANT_ID_LENGTH,
+    MYSQL_USER_NAME_MAX,
+    ProtectionConfig,
+    ROTATION_CLONE_SUFFIX,
+    tenantDatabaseName,
+} from "../src/config";
 import { GlobalDatabase } from "./global-database";
-import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
+import { RotationFunction, usernamesTooLongToRotate } from "./secret-rotation";
+import {
+    CacheCredentials,
+    cacheUserGroupId,
+    cacheUserId,
+    createCacheUser,
+    DEFAULT_CACHE_USER_NAME,
+    DEFAULT_USER_ACCESS_STRING,
+    PLATFORM_ACCESS_STRING,
+} from "./cache-users";
 
 export interface DataTenant {
     readonly id: string;
@@ -37,20 +55,30 @@ export interface DataLayerArgs {
         readonly isolatedSubnetIds: pulumi.Input<string[]>;
         readonly databaseSecurityGroupId: pulumi.Input<string>;
     };
+    /** Where the password rotation function runs. */
+    readonly vpcId: pulumi.Input<string>;
+    readonly privateSubnetIds: pulumi.Input<string[]>;
 }
 
-/** A tenant's database credentials: the secret's JSON has keys password, username, dbname, host and port. */
+/**
+ * A tenant's credentials. The database secret's JSON has keys password, username, dbname, host, port,
+ * engine and masterarn; rotation alternates `username` between `wp_<id>` and `wp_<id>_clone`, so a
+ * container reads the user from the secret too. The cache secret's JSON has username and password.
+ */
 export interface TenantSecret {
     readonly arn: pulumi.Output<string>;
+    /** The user the secret starts with, `wp_<id>`. */
     readonly username: string;
     readonly database: string;
+    /** The tenant's own cache user (components/cache-users.ts). */
+    readonly cache: CacheCredentials;
 }
 
 /** Logs Aurora exports to CloudWatch: who connected and changed what, failures, and slow queries. */
 export const AURORA_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
 
-/** MySQL allows user names of at most 32 characters. */
-const MYSQL_USER_MAX = 32;
+/** The rotation function's `USERNAME_CHARACTER_LIMIT` this platform sets: MySQL 8.0's own (README "Secrets rotation"). */
+export const ROTATION_USERNAME_LIMIT = MYSQL_USER_NAME_MAX;
 
 const SLOW_QUERY_LOG = [
     { name: "slow_query_log", value: "1" },
@@ -138,9 +166,11 @@ export function redisHighAvailability(nodes: number): boolean {
 /**
  * Phase `database` (`bbws:data:DataLayer`), after network: the KMS data key, the Aurora MySQL cluster
  * and instances, ElastiCache Redis, and each tenant's database secret under one `TenantDatabase`
- * (`<name>-<tenant id>`, components/tenant-database.ts). Exposes the key (storage encrypts
- * with it), endpoints, port and secret ARNs (ECS), and cluster and Redis ids (monitoring). Throws
- * `Error` before creating anything if a tenant id makes a MySQL user `wp_<id>` over MySQL's 32 characters.
+ * (`<name>-<tenant id>`, components/tenant-database.ts), rotated by the function `<name>-rotation`
+ * (components/secret-rotation.ts); the cache's RBAC users (components/cache-users.ts). Exposes the key
+ * (storage encrypts with it), endpoints, port and secret ARNs (ECS), and cluster and Redis ids
+ * (monitoring). Throws `Error` before creating anything if a tenant id makes the rotated MySQL user
+ * `wp_<id>_clone` longer than MySQL's 32 characters.
  */
 export class DataLayer extends pulumi.ComponentResource {
     /** The customer-managed key encrypting the database, cache, secrets, file system and backups. */
@@ -157,8 +187,8 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly instanceIdentifiers: pulumi.Output<string>[];
     readonly redisReplicationGroupId: pulumi.Output<string>;
     readonly redisPrimaryEndpoint: pulumi.Output<string>;
-    /** The secret's value is the AUTH token itself (not JSON): a container reads it with `valueFrom: <arn>`. */
-    readonly redisAuthSecretArn: pulumi.Output<string>;
+    /** The platform one-off task's cache user; its secret's JSON has `username` and `password`. */
+    readonly platformCache: CacheCredentials;
     /** By tenant id. */
     readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
     /** The DR side (components/global-database.ts), when `bbws:dr` is set. */
@@ -166,11 +196,13 @@ export class DataLayer extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:DataLayer", name, {}, opts);
-        const tooLong = args.tenants.filter((t) => tenantDatabaseName(t.id).length > MYSQL_USER_MAX);
+        const tooLong = args.tenants.filter(
+            (t) => usernamesTooLongToRotate([tenantDatabaseName(t.id)], ROTATION_USERNAME_LIMIT).length > 0,
+        );
         if (tooLong.length > 0) {
             throw new Error(
-                `tenant id(s) ${tooLong.map((t) => `\`${t.id}\``).join(", ")} too long: the MySQL user ` +
-                    `\`wp_<id>\` must fit in ${MYSQL_USER_MAX} characters (ids of at most ${MYSQL_USER_MAX - 3})`,
+                `tenant id(s) ${tooLong.map((t) => `\`${t.id}\``).join(", ")} too long: the rotated MySQL user ` +
+                    `\`wp_<id>${ROTATION_CLONE_SUFFIX}\` must fit in ${ROTATION_USERNAME_LIMIT} characters (ids of at most ${MAX_TENANT_ID_LENGTH})`,
             );
         }
         const { env, protection } = args;
@@ -252,7 +284,21 @@ export class DataLayer extends pulumi.ComponentResource {
         const redis = this.createRedis(name, args, key);
         this.redisReplicationGroupId = redis.group.replicationGroupId;
         this.redisPrimaryEndpoint = redis.group.primaryEndpointAddress;
-        this.redisAuthSecretArn = redis.authSecretArn;
+        this.platformCache = redis.platformCache;
+
+        const rotation = new RotationFunction(
+            `${name}-rotation`,
+            {
+                env,
+                region: args.region,
+                vpcId: args.vpcId,
+                privateSubnetIds: args.privateSubnetIds,
+                databaseSecurityGroupId: args.databaseSecurityGroupId,
+                masterSecretArn: this.masterSecretArn,
+                keyArn: key.arn,
+            },
+            { parent: this },
+        );
 
         const tenantSecrets: Record<string, TenantSecret> = {};
         for (const tenant of args.tenants) {
@@ -268,10 +314,14 @@ export class DataLayer extends pulumi.ComponentResource {
                     host: cluster.endpoint,
                     port: cluster.port,
                     layerName: name,
+                    env,
+                    cacheUserGroupId: redis.userGroupId,
+                    masterSecretArn: this.masterSecretArn,
+                    rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays },
                 },
                 { parent: this },
             );
-            tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database };
+            tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database, cache: tenantDatabase.cache };
         }
         this.tenantSecrets = tenantSecrets;
 
@@ -286,7 +336,7 @@ export class DataLayer extends pulumi.ComponentResource {
             instanceIdentifiers: this.instanceIdentifiers,
             redisReplicationGroupId: this.redisReplicationGroupId,
             redisPrimaryEndpoint: this.redisPrimaryEndpoint,
-            redisAuthSecretArn: this.redisAuthSecretArn,
+            platformCacheSecretArn: this.platformCache.secretArn,
             tenantSecretArns: Object.fromEntries(Object.entries(tenantSecrets).map(([id, s]) => [id, s.arn])),
         });
     }
@@ -477,26 +527,7 @@ export class DataLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const authToken = new random.RandomPassword(
-            `${name}-redis-auth-token`,
-            {
-                length: 64,
-                special: false,
-            },
-            { parent: this },
-        );
-        const authSecret = secretWithValue(
-            `${name}-redis-auth`,
-            {
-                name: `bbws/${env}/redis/auth-token`,
-                description: "AUTH token of the Redis replication group",
-                kmsKeyId: key.arn,
-                recoveryWindowInDays: args.protection.secretRecoveryDays,
-                tags: {},
-            },
-            authToken.result,
-            () => ({ parent: this }),
-        );
+        const users = this.createCacheUsers(name, args, key);
         const group = new aws.elasticache.ReplicationGroup(
             `${name}-redis`,
             {
@@ -513,7 +544,12 @@ export class DataLayer extends pulumi.ComponentResource {
                 atRestEncryptionEnabled: true,
                 kmsKeyId: key.arn,
                 transitEncryptionEnabled: true,
-                authToken: authToken.result,
+                // RBAC instead of one AUTH token every tenant shared. On a group created with a token,
+                // adding a user group and removing the token is one in-place ModifyReplicationGroup with
+                // AuthTokenUpdateStrategy DELETE (terraform-provider-aws elasticache/replication_group.go:
+                // `auth_token` conflicts with `user_group_ids`, neither is ForceNew; "Transitioning to RBAC").
+                userGroupIds: [users.userGroupId],
+                authTokenUpdateStrategy: "DELETE",
                 automaticFailoverEnabled: highAvailability,
                 multiAzEnabled: highAvailability,
                 snapshotRetentionLimit: cache.snapshotRetentionDays,
@@ -530,6 +566,57 @@ export class DataLayer extends pulumi.ComponentResource {
             },
             statefulOptions(this, args.protection),
         );
-        return { group, authSecretArn: authSecret.arn };
+        return { group, userGroupId: users.userGroupId, platformCache: users.platformCache };
+    }
+
+    /**
+     * The user group `bbws-redis-<env>` with the `default` user that can do nothing and the platform
+     * task's user. Tenants' users join it through their own `UserGroupAssociation` (components/
+     * tenant-database.ts), so adding a tenant stays in the tenant's subtree; `userIds` is therefore
+     * ignored here, as the provider's documentation asks of a group with associations.
+     */
+    private createCacheUsers(name: string, args: DataLayerArgs, key: aws.kms.Key) {
+        const { env } = args;
+        const common = { env, keyArn: key.arn, recoveryWindowInDays: args.protection.secretRecoveryDays };
+        const defaultUser = createCacheUser(
+            `${name}-redis-default-user`,
+            {
+                ...common,
+                userId: cacheUserId(env, "default"),
+                userName: DEFAULT_CACHE_USER_NAME,
+                accessString: DEFAULT_USER_ACCESS_STRING,
+                tags: {},
+            },
+            this,
+        );
+        const platformUserId = cacheUserId(env, "platform");
+        const platform = createCacheUser(
+            `${name}-redis-platform-user`,
+            {
+                ...common,
+                userId: platformUserId,
+                userName: platformUserId,
+                accessString: PLATFORM_ACCESS_STRING,
+                secret: {
+                    name: `bbws/${env}/redis/platform`,
+                    description: "Redis user of the platform one-off task: every key, no dangerous command",
+                },
+                tags: {},
+            },
+            this,
+        );
+        const group = new aws.elasticache.UserGroup(
+            `${name}-redis-users`,
+            {
+                userGroupId: cacheUserGroupId(env),
+                engine: "redis",
+                userIds: [defaultUser.user.userId, platform.user.userId],
+            },
+            { parent: this, ignoreChanges: ["userIds"] },
+        );
+        return {
+            userGroupId: group.userGroupId,
+            platformCache: { userId: platform.user.userId, username: platformUserId, secretArn: platform.secretArn! },
+        };
     }
 }

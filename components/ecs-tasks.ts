@@ -7,18 +7,30 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
-import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WP_CONTENT_PATH } from "../src/images";
+import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { serviceAssumeRolePolicy } from "./shared";
 import type { PolicyDocument } from "./ecs-policies";
 
 export type In<T> = pulumi.Input<T>;
 
+/** A cache user's credentials: the secret's JSON has `username` and `password` (components/cache-users.ts). */
+export interface CacheSecret {
+    readonly username: string;
+    readonly secretArn: In<string>;
+}
+
 export interface TenantDatabaseSecret {
-    /** The secret `bbws/<env>/tenants/<id>/db`; its JSON has password, username, dbname, host and port. */
+    /**
+     * The secret `bbws/<env>/tenants/<id>/db`; its JSON has password, username, dbname, host and port.
+     * Rotation alternates `username` (`wp_<id>`, `wp_<id>_clone`): containers read both from the secret.
+     */
     readonly arn: In<string>;
+    /** The first user, `wp_<id>`. */
     readonly username: string;
     readonly database: string;
+    /** The tenant's own cache user, limited to its key prefix. */
+    readonly cache: CacheSecret;
 }
 
 export interface AccessPoint {
@@ -67,9 +79,11 @@ export interface EcsLayerArgs {
     /** The RDS-managed secret of the master user (JSON with `username` and `password`): the platform task's login. */
     readonly masterSecretArn: In<string>;
     readonly redisPrimaryEndpoint: In<string>;
-    /** The secret holding the Redis AUTH token (the whole secret string). */
-    readonly redisAuthSecretArn: In<string>;
+    /** The platform one-off task's cache user. */
+    readonly platformCache: CacheSecret;
     readonly tenantDbSecrets: Readonly<Record<string, TenantDatabaseSecret>>;
+    /** Days between rotations of the tenants' database secrets (`database.rotationDays`): services are redeployed in between. */
+    readonly dbRotationDays: number;
 
     // From the storage layer.
     readonly fileSystemId: In<string>;
@@ -90,17 +104,8 @@ export const FARGATE_PLATFORM_VERSION = "1.4.0";
 /** TLS 1.3 with TLS 1.2 as the floor. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-/** The WordPress keys and salts, one per constant wp-config.php defines. */
-export const WORDPRESS_SALT_KEYS = [
-    "AUTH_KEY",
-    "SECURE_AUTH_KEY",
-    "LOGGED_IN_KEY",
-    "NONCE_KEY",
-    "AUTH_SALT",
-    "SECURE_AUTH_SALT",
-    "LOGGED_IN_SALT",
-    "NONCE_SALT",
-] as const;
+/** The WordPress keys and salts (src/images.ts): their names, what each task's `WORDPRESS_<key>` secret reads. */
+export { WORDPRESS_SALT_KEYS };
 
 /** Where a tenant's EFS access point is mounted in both of its containers. */
 export { WP_CONTENT_PATH };
@@ -129,14 +134,17 @@ export const DB_TLS_PHP = "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQ
  * (and path, database, time-outs) from `WP_REDIS_<SETTING>` with `constant()`; only `WP_REDIS_PREFIX`
  * (and `WP_REDIS_SELECTIVE_FLUSH`) are also taken from `getenv` (`wp_cache_init`). So each travels as an
  * environment variable of the same name (the password as a secret), and {@link WORDPRESS_CONFIG_EXTRA_ENV}
- * defines the constant from it.
+ * defines the constant from it, by the PHP expression here. The password is the ACL form the plugin's
+ * README documents ("Connecting using ACL authentication": `define('WP_REDIS_PASSWORD', ['username',
+ * 'password'])`), which phpredis's `auth()` and Predis both take, so the tenant authenticates as its own
+ * cache user (components/cache-users.ts); `WP_REDIS_USERNAME` is only the variable it is built from.
  */
 export const REDIS_CACHE_CONSTANTS = {
-    WP_REDIS_HOST: "",
-    WP_REDIS_PORT: "(int) ",
-    WP_REDIS_SCHEME: "",
-    WP_REDIS_PASSWORD: "",
-    WP_REDIS_PREFIX: "",
+    WP_REDIS_HOST: "getenv('WP_REDIS_HOST')",
+    WP_REDIS_PORT: "(int) getenv('WP_REDIS_PORT')",
+    WP_REDIS_SCHEME: "getenv('WP_REDIS_SCHEME')",
+    WP_REDIS_PASSWORD: "[getenv('WP_REDIS_USERNAME'), getenv('WP_REDIS_PASSWORD')]",
+    WP_REDIS_PREFIX: "getenv('WP_REDIS_PREFIX')",
 } as const;
 
 /**
@@ -148,10 +156,7 @@ export const REDIS_CACHE_CONSTANTS = {
 export const WORDPRESS_CONFIG_EXTRA_ENV = [
     {
         name: "WORDPRESS_CONFIG_EXTRA",
-        value: [
-            DB_TLS_PHP,
-            ...Object.entries(REDIS_CACHE_CONSTANTS).map(([name, cast]) => `define('${name}', ${cast}getenv('${name}'));`),
-        ].join("\n"),
+        value: [DB_TLS_PHP, ...Object.entries(REDIS_CACHE_CONSTANTS).map(([name, value]) => `define('${name}', ${value});`)].join("\n"),
     },
 ] as const;
 
@@ -269,7 +274,7 @@ export const ONE_OFF_LOG_STREAM_PREFIX = "one-off";
  * Environment the bbws/migration image's clients read: `mysql`/`mysqldump` (host, port and the TLS
  * settings of {@link MYSQL_CLIENT_TLS_ENV}) and `redis-cli` (host, port, and `REDIS_SCHEME=tls`: the
  * replication group refuses plain connections, so the image passes `--tls`). Users and passwords are
- * added by each task, passwords as `secrets`.
+ * added by each task as `secrets` ({@link cacheClientSecrets}).
  */
 export function clientEnvironment(db: { host: In<string>; port: In<number> }, redisHost: In<string>) {
     return [
@@ -279,6 +284,31 @@ export function clientEnvironment(db: { host: In<string>; port: In<number> }, re
         { name: "REDIS_HOST", value: redisHost },
         { name: "REDIS_PORT", value: String(REDIS_PORT) },
         { name: "REDIS_SCHEME", value: "tls" },
+    ];
+}
+
+/**
+ * The `secrets` that give `redis-cli` (and wp-cli's drop-in) a cache user: `REDIS_USERNAME` and
+ * `REDIS_PASSWORD` (the image passes `--user "$REDIS_USERNAME"` with `REDISCLI_AUTH`), and with
+ * `wordpress`, `WP_REDIS_USERNAME`/`WP_REDIS_PASSWORD` for {@link REDIS_CACHE_CONSTANTS}, all from the
+ * user's secret.
+ */
+export function cacheClientSecrets(cache: CacheSecret, which: { cli: boolean; wordpress: boolean }) {
+    const username = pulumi.interpolate`${cache.secretArn}:username::`;
+    const password = pulumi.interpolate`${cache.secretArn}:password::`;
+    return [
+        ...(which.wordpress
+            ? [
+                  { name: "WP_REDIS_USERNAME", valueFrom: username },
+                  { name: "WP_REDIS_PASSWORD", valueFrom: password },
+              ]
+            : []),
+        ...(which.cli
+            ? [
+                  { name: "REDIS_USERNAME", valueFrom: username },
+                  { name: "REDIS_PASSWORD", valueFrom: password },
+              ]
+            : []),
     ];
 }
 
@@ -371,6 +401,8 @@ export interface Cluster {
     readonly cluster: aws.ecs.Cluster;
     readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
     readonly sessionLogGroup: aws.cloudwatch.LogGroup;
+    /** The role Scheduler redeploys the services with, so tasks re-read rotated secrets (components/secret-rotation.ts). */
+    readonly recyclerRole: aws.iam.Role;
 }
 
 /** The load balancer and what tenants' target groups and rules reference of it. */

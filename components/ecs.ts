@@ -12,6 +12,7 @@ import { bbwsName } from "./shared";
 import { executionRolePolicy, platformTaskPolicy, tenantDbSecretsArnPattern } from "./ecs-policies";
 
 import {
+    cacheClientSecrets,
     capacityProviderStrategy,
     clientEnvironment,
     Cluster,
@@ -36,6 +37,7 @@ import { TenantService } from "./tenant-service";
 import { FailoverDns } from "./failover-dns";
 import { StandbyEcs, StandbyEcsArgs } from "./standby-ecs";
 import type { DrConfig } from "../src/config";
+import { createRecyclerRole } from "./secret-rotation";
 import type { CustomDomainStatus } from "./tenant-domains";
 
 // The layer's vocabulary lives in ecs-tasks.ts (so tenant-service.ts can share it without a cycle); this
@@ -225,7 +227,12 @@ export class EcsLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return { cluster, capacityProviders, sessionLogGroup };
+        const recyclerRole = createRecyclerRole(
+            `${name}-recycler-role`,
+            { env, region: args.region, accountId: args.accountId, clusterName: cluster.name },
+            { parent: this },
+        );
+        return { cluster, capacityProviders, sessionLogGroup, recyclerRole };
     }
 
     private createLoadBalancer(name: string, args: EcsLayerArgs): LoadBalancer {
@@ -297,7 +304,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             executionRolePolicy({
                 repositoryArns: [registry.migration.arn],
                 logGroupArns: [logGroup.arn],
-                secretArns: [args.masterSecretArn, args.redisAuthSecretArn],
+                secretArns: [args.masterSecretArn, args.platformCache.secretArn],
                 keyArn: args.keyArn,
             }),
             { parent: this },
@@ -339,7 +346,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                         secrets: [
                             { name: "DB_USER", valueFrom: pulumi.interpolate`${args.masterSecretArn}:username::` },
                             { name: "DB_PASSWORD", valueFrom: pulumi.interpolate`${args.masterSecretArn}:password::` },
-                            { name: "REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn },
+                            ...cacheClientSecrets(args.platformCache, { cli: true, wordpress: false }),
                         ],
                         logConfiguration: {
                             logDriver: "awslogs",

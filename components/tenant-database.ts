@@ -1,13 +1,18 @@
 /**
  * One tenant's part of the data layer (`bbws:data:TenantDatabase`): the generated password and the
- * Secrets Manager secret the tenant's WordPress reads its database credentials from.
+ * Secrets Manager secret the tenant's WordPress reads its database credentials from, the rotation of
+ * that secret, and the tenant's own cache user with its secret.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import { secretWithValue, TenantComponent } from "./shared";
+import { CacheCredentials, cacheUserId, createCacheUser, tenantAccessString, tenantCacheSecretName } from "./cache-users";
+import { ROTATION_ENGINE } from "./secret-rotation";
 
 export interface TenantDatabaseArgs {
     readonly tenantId: string;
+    readonly env: string;
     /** The secret's name, `bbws/<env>/tenants/<id>/db` (`tenantDbSecretName`, which the platform task reads too). */
     readonly secretName: string;
     /** The MySQL user and schema, `wp_<id>` (`tenantDatabaseName`). */
@@ -19,6 +24,12 @@ export interface TenantDatabaseArgs {
     /** The cluster's writer endpoint and port, written into the secret for WordPress. */
     readonly host: pulumi.Input<string>;
     readonly port: pulumi.Input<number>;
+    /** The RDS-managed master secret: the rotation function creates and changes users with it (`masterarn`). */
+    readonly masterSecretArn: pulumi.Input<string>;
+    /** The rotation function and schedule; absent: the secret is not rotated. */
+    readonly rotation?: { readonly lambdaArn: pulumi.Input<string>; readonly days: number };
+    /** The replication group's user group, which the tenant's cache user joins. */
+    readonly cacheUserGroupId: pulumi.Input<string>;
     /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-db…`). */
     readonly layerName: string;
 }
@@ -26,13 +37,18 @@ export interface TenantDatabaseArgs {
 /**
  * The tenant's credentials: a 40-character password (`<layer>-tenant-<id>-db-password`) and the secret
  * `bbws/<env>/tenants/<id>/db` (`<layer>-tenant-<id>-db`, value `…-db-value`) holding JSON
- * `{password, username, dbname, host, port}`, tag `Tenant=<id>`. The children keep the names they had
- * as the layer's own, each with an alias naming the layer as its former parent, so moving them here
- * replaced nothing.
+ * `{password, username, dbname, host, port, engine, masterarn}` (what the AWS rotation function
+ * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`). The cache user
+ * `bbws-t-<id>-<env>` (`…-cache-user`), its secret `bbws/<env>/tenants/<id>/cache` and its membership
+ * of the user group (`…-cache-user-membership`). The database children keep the names they had as the
+ * layer's own, each with an alias naming the layer as its former parent, so moving them here replaced
+ * nothing.
  */
 export class TenantDatabase extends TenantComponent {
     /** The secret's ARN: the tenant's container reads it. */
     readonly secretArn: pulumi.Output<string>;
+    /** The tenant's cache user and its secret. */
+    readonly cache: CacheCredentials;
 
     constructor(name: string, args: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:data:TenantDatabase", name, opts);
@@ -48,10 +64,56 @@ export class TenantDatabase extends TenantComponent {
                 recoveryWindowInDays: args.recoveryWindowInDays,
                 tags: { Tenant: t },
             },
-            pulumi.jsonStringify({ password: password.result, username: database, dbname: database, host: args.host, port: args.port }),
-            () => this.moved(),
+            pulumi.jsonStringify({
+                password: password.result,
+                username: database,
+                dbname: database,
+                host: args.host,
+                port: args.port,
+                engine: ROTATION_ENGINE,
+                masterarn: args.masterSecretArn,
+            }),
+            // Once rotated, the secret's current value is the rotation's (the other user, a new password):
+            // writing the first value again would hand new tasks a password that no longer works.
+            (suffix) => this.moved(suffix === "-value" && args.rotation ? { ignoreChanges: ["secretString"] } : {}),
         );
         this.secretArn = secret.arn;
-        this.registerOutputs({ secretArn: this.secretArn });
+        if (args.rotation) {
+            new aws.secretsmanager.SecretRotation(
+                `${base}-rotation`,
+                {
+                    secretId: secret.id,
+                    rotationLambdaArn: args.rotation.lambdaArn,
+                    rotationRules: { automaticallyAfterDays: args.rotation.days },
+                    // The tenant's MySQL user is created at onboarding, after this secret: a rotation now
+                    // would fail on a user that does not exist yet (the function copies its grants).
+                    rotateImmediately: false,
+                },
+                { parent: this },
+            );
+        }
+
+        const userId = cacheUserId(args.env, { tenantId: t });
+        const cacheUser = createCacheUser(
+            `${args.layerName}-tenant-${t}-cache-user`,
+            {
+                env: args.env,
+                userId,
+                userName: userId,
+                accessString: tenantAccessString(t),
+                secret: { name: tenantCacheSecretName(args.env, t), description: `Redis credentials of tenant ${t}: its own keys only` },
+                keyArn: args.keyArn,
+                recoveryWindowInDays: args.recoveryWindowInDays,
+                tags: { Tenant: t },
+            },
+            this,
+        );
+        new aws.elasticache.UserGroupAssociation(
+            `${args.layerName}-tenant-${t}-cache-user-membership`,
+            { userGroupId: args.cacheUserGroupId, userId: cacheUser.user.userId },
+            { parent: this },
+        );
+        this.cache = { userId: cacheUser.user.userId, username: userId, secretArn: cacheUser.secretArn! };
+        this.registerOutputs({ secretArn: this.secretArn, cacheSecretArn: this.cache.secretArn });
     }
 }

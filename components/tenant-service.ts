@@ -7,12 +7,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type { TenantConfig } from "../src/config";
+import { tenantSaltsSecretName, TenantConfig } from "../src/config";
+import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { bbwsName, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
+import { tenantCachePrefix } from "./cache-users";
+import { createServiceRecycling, recycleEveryDays } from "./secret-rotation";
 import {
+    cacheClientSecrets,
     capacityProviderStrategy,
     clientEnvironment,
     Cluster,
@@ -88,7 +92,7 @@ export class TenantService extends TenantComponent {
             executionRolePolicy({
                 repositoryArns: [registry.wordpress.arn, registry.migration.arn],
                 logGroupArns: [logGroup.arn],
-                secretArns: [dbSecret.arn, args.redisAuthSecretArn, salts.arn],
+                secretArns: [dbSecret.arn, dbSecret.cache.secretArn, salts.arn],
                 keyArn: args.keyArn,
             }),
             this.moved(),
@@ -113,9 +117,10 @@ export class TenantService extends TenantComponent {
         const database = [
             { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${args.dbWriterEndpoint}:${args.dbPort}` },
             { name: "WORDPRESS_DB_NAME", value: dbSecret.database },
-            { name: "WORDPRESS_DB_USER", value: dbSecret.username },
             ...WORDPRESS_CONFIG_EXTRA_ENV,
         ];
+        // Rotation alternates the user (wp_<id>, wp_<id>_clone): user and password come from the same version.
+        const dbUser = { name: "WORDPRESS_DB_USER", valueFrom: pulumi.interpolate`${dbSecret.arn}:username::` };
         const dbPassword = { name: "WORDPRESS_DB_PASSWORD", valueFrom: pulumi.interpolate`${dbSecret.arn}:password::` };
         // The sidecar's wp-cli loads the same wp-config.php and object-cache drop-in, so it gets the same
         // cache: on another (or none) its writes would leave WordPress serving stale entries.
@@ -127,9 +132,11 @@ export class TenantService extends TenantComponent {
             // Tenants share the replication group: without a prefix a single site's keys are named by its
             // table prefix alone (`wp:options:alloptions` for all of them), and one tenant would read
             // another's options. An id holds no ':'.
-            { name: "WP_REDIS_PREFIX", value: `${id}:` },
+            { name: "WP_REDIS_PREFIX", value: tenantCachePrefix(id) },
+            // FLUSHDB is not among the tenant's cache user's commands: the drop-in deletes its own prefix instead.
+            { name: "WP_REDIS_SELECTIVE_FLUSH", value: "true" },
         ];
-        const redisPassword = { name: "WP_REDIS_PASSWORD", valueFrom: args.redisAuthSecretArn };
+        const wordpressCache = cacheClientSecrets(dbSecret.cache, { cli: false, wordpress: true });
         const saltSecrets = WORDPRESS_SALT_KEYS.map((key) => ({
             name: `WORDPRESS_${key}`,
             valueFrom: pulumi.interpolate`${salts.arn}:${key}::`,
@@ -178,7 +185,7 @@ export class TenantService extends TenantComponent {
                     startPeriod: 60,
                 },
                 environment: [...database, ...redis],
-                secrets: [dbPassword, redisPassword, ...saltSecrets],
+                secrets: [dbUser, dbPassword, ...wordpressCache, ...saltSecrets],
                 logConfiguration: logs("wordpress"),
             },
         ];
@@ -190,7 +197,7 @@ export class TenantService extends TenantComponent {
                 essential: false,
                 ...hardenedContainer(user, sidecarScratch, wpContent),
                 environment: [...database, ...redis, ...MYSQL_CLIENT_TLS_ENV, ...migration],
-                secrets: [dbPassword, redisPassword],
+                secrets: [dbUser, dbPassword, ...wordpressCache],
                 logConfiguration: logs("migration"),
             });
         }
@@ -317,6 +324,20 @@ export class TenantService extends TenantComponent {
             },
             this.moved(),
         );
+        // Tasks keep the database credentials they started with; rotation invalidates them at the second
+        // rotation after, so the service is redeployed in between (components/secret-rotation.ts).
+        createServiceRecycling(
+            `${tn}-recycle`,
+            {
+                env,
+                tenantId: id,
+                clusterArn: cluster.cluster.arn,
+                serviceName: service.name,
+                everyDays: recycleEveryDays(args.dbRotationDays),
+                roleArn: cluster.recyclerRole.arn,
+            },
+            { parent: this },
+        );
         for (const [metric, predefinedMetricType, targetValue] of [
             ["cpu", "ECSServiceAverageCPUUtilization", ecs.cpuTargetPercent],
             ["memory", "ECSServiceAverageMemoryUtilization", ecs.memoryTargetPercent],
@@ -362,17 +383,17 @@ export class TenantService extends TenantComponent {
                             ...database,
                             ...redis,
                             ...clientEnvironment({ host: args.dbWriterEndpoint, port: args.dbPort }, args.redisPrimaryEndpoint),
-                            { name: "DB_USER", value: dbSecret.username },
                             { name: "DB_NAME", value: dbSecret.database },
-                            { name: "REDIS_PREFIX", value: `${id}:` },
+                            { name: "REDIS_PREFIX", value: tenantCachePrefix(id) },
                             ...migration,
                         ],
                         secrets: [
+                            dbUser,
                             dbPassword,
-                            redisPassword,
+                            ...cacheClientSecrets(dbSecret.cache, { cli: true, wordpress: true }),
                             ...saltSecrets,
+                            { name: "DB_USER", valueFrom: dbUser.valueFrom },
                             { name: "DB_PASSWORD", valueFrom: dbPassword.valueFrom },
-                            { name: "REDIS_PASSWORD", valueFrom: redisPassword.valueFrom },
                         ],
                         logConfiguration: logs(ONE_OFF_LOG_STREAM_PREFIX),
                     },
@@ -412,11 +433,7 @@ export class TenantService extends TenantComponent {
                 key,
                 new random.RandomPassword(
                     `${tn}-${key}`,
-                    {
-                        length: 64,
-                        // No quotes, backslashes or `$`: the values pass through PHP and shell unescaped.
-                        overrideSpecial: "!#%&()*+,-.:;<=>?@[]^_{|}~",
-                    },
+                    { length: WORDPRESS_SALT_LENGTH, overrideSpecial: WORDPRESS_SALT_SPECIALS },
                     this.moved(),
                 ).result,
             ]),
@@ -424,7 +441,7 @@ export class TenantService extends TenantComponent {
         const secret = new aws.secretsmanager.Secret(
             `${tn}-salts`,
             {
-                name: `bbws/${args.env}/tenants/${tenant.id}/wp-salts`,
+                name: tenantSaltsSecretName(args.env, tenant.id),
                 description: `WordPress keys and salts of tenant ${tenant.id}`,
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.protection.secretRecoveryDays,

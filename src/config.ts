@@ -177,6 +177,12 @@ const databaseSchema = z
         maxConnections: positiveInt.default(1000),
         /** Retention of the audit, error and slow-query log groups the cluster exports to. */
         logRetentionDays: positiveInt.default(90),
+        /**
+         * Days between rotations of each tenant's database password (Secrets Manager
+         * `AutomaticallyAfterDays`, 1–1000); at least 3, so every service can be redeployed between two
+         * rotations (components/secret-rotation.ts `recycleEveryDays`).
+         */
+        rotationDays: z.number().int().min(3).max(1000).default(30),
     })
     .strict();
 
@@ -266,6 +272,27 @@ export const RESERVED_TENANT_IDS: Readonly<Record<string, string>> = {
 export function tenantDatabaseName(tenantId: string): string {
     return `wp_${tenantId.replace(/-/g, "_")}`;
 }
+
+/** The Secrets Manager name of a tenant's WordPress keys and salts, `bbws/<env>/tenants/<id>/wp-salts` (src/images.ts `WORDPRESS_SALT_KEYS`). */
+export function tenantSaltsSecretName(env: string, tenantId: string): string {
+    return `bbws/${env}/tenants/${tenantId}/wp-salts`;
+}
+
+/** Longest MySQL 8.0 user name: 32 characters (MySQL 8.0 reference manual, "User Names and Passwords"). */
+export const MYSQL_USER_NAME_MAX = 32;
+
+/**
+ * What AWS's alternating-users rotation function for MySQL appends to a secret's user to name the
+ * second one it creates (aws-samples/aws-secrets-manager-rotation-lambdas
+ * `SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py`, `get_alt_username`, read at b4b8eca).
+ */
+export const ROTATION_CLONE_SUFFIX = "_clone";
+
+/**
+ * The longest tenant id, 23: the tenant's MySQL user `wp_<id>` ({@link tenantDatabaseName}) and the
+ * second user the rotation function makes of it, `wp_<id>_clone`, must both fit MySQL 8.0's 32.
+ */
+export const MAX_TENANT_ID_LENGTH = MYSQL_USER_NAME_MAX - tenantDatabaseName("").length - ROTATION_CLONE_SUFFIX.length;
 
 /** Longest host-header value a load balancer rule takes (ELB API reference, HostHeaderConditionConfig). */
 const MAX_HOST_HEADER = 128;
@@ -365,12 +392,18 @@ export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomD
 const tenantSchema = z
     .object({
         /**
-         * DNS label, 3–29 characters, not reserved. 29 so that its MySQL user `wp_<id>` fits MySQL's 32
-         * (MySQL reference manual, "User Names and Passwords"); no `--` in the third and fourth place,
+         * DNS label, 3–`MAX_TENANT_ID_LENGTH` (23) characters, not reserved: the second MySQL user the
+         * password rotation alternates with, `wp_<id>_clone`, must fit MySQL's 32 (both sources at
+         * {@link MAX_TENANT_ID_LENGTH}); no `--` in the third and fourth place,
          * which IDNA keeps for encoded labels (RFC 5891 §4.2.3.1).
          */
         id: dnsLabel
-            .refine((id) => id.length <= 29, "at most 29 characters: the tenant's MySQL user wp_<id> must fit in 32")
+            .refine(
+                (id) => tenantDatabaseName(id).length + ROTATION_CLONE_SUFFIX.length <= MYSQL_USER_NAME_MAX,
+                `at most ${MAX_TENANT_ID_LENGTH} characters: AWS's MySQL rotation function (SecretsManagerRDSMySQLRotationMultiUser) ` +
+                    `alternates the tenant's user wp_<id> with wp_<id>${ROTATION_CLONE_SUFFIX}, and MySQL 8.0 user names ` +
+                    `hold at most ${MYSQL_USER_NAME_MAX} characters (MySQL reference manual, "User Names and Passwords")`,
+            )
             .refine(
                 (id) => id.slice(2, 4) !== "--",
                 "no '--' in the third and fourth characters: IDNA reserves them for encoded labels (RFC 5891 §4.2.3.1)",

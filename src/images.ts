@@ -16,6 +16,37 @@ export type ImageKind = keyof typeof REPOSITORIES;
  */
 export const WP_CONTENT_PATH = "/var/www/html/wp-content";
 
+/**
+ * The WordPress keys and salts, one per constant wp-config.php defines; the image reads each from
+ * `WORDPRESS_<key>` (the official image's `wp-config-docker.php`). The program generates them once
+ * (components/tenant-service.ts) and `npm run tenant -- rotate-salts` replaces them: both in this shape.
+ */
+export const WORDPRESS_SALT_KEYS = [
+    "AUTH_KEY",
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
+] as const;
+
+/**
+ * Characters in each key and salt: 64, as WordPress makes its own (`wp_salt()` falls back to
+ * `wp_generate_password( 64, true, true )`, wp-includes/pluggable.php) and the wordpress.org
+ * secret-key service hands them out.
+ */
+export const WORDPRESS_SALT_LENGTH = 64;
+
+/**
+ * The special characters a key or salt may hold besides letters and digits: those of
+ * `wp_generate_password` with both special sets (`!@#$%^&*()` and `` -_ []{}<>~`+=,.;:/?| ``,
+ * wp-includes/pluggable.php), the secret-key service's alphabet, without `$`, backtick, `/` and
+ * space, because the values pass through PHP and shell unescaped.
+ */
+export const WORDPRESS_SALT_SPECIALS = "!#%&()*+,-.:;<=>?@[]^_{|}~";
+
 /** A task definition's `runtimePlatform.cpuArchitecture`. */
 export type CpuArchitecture = TenantConfig["architecture"];
 

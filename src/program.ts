@@ -59,6 +59,8 @@ export function createPlatform(cfg: PlatformConfig) {
                 isolatedSubnetIds: standbyNetwork.isolatedSubnetIds,
                 databaseSecurityGroupId: standbyNetwork.securityGroupIds.database,
             },
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
     });
     const storage = new StorageLayer(getPhase("storage").componentName, {
         env: cfg.env,
@@ -93,8 +95,9 @@ export function createPlatform(cfg: PlatformConfig) {
         dbPort: data.port,
         masterSecretArn: data.masterSecretArn,
         redisPrimaryEndpoint: data.redisPrimaryEndpoint,
-        redisAuthSecretArn: data.redisAuthSecretArn,
+        platformCache: data.platformCache,
         tenantDbSecrets: data.tenantSecrets,
+        dbRotationDays: cfg.database.rotationDays,
         fileSystemId: storage.fileSystemId,
         accessPoints: storage.accessPoints,
         assetsBucket: storage.assetsBucket,

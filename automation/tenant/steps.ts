@@ -688,30 +688,50 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
             );
             reports.push({ step: step.id, title: step.title, status: "succeeded", data });
         } catch (caught) {
-            // An SDK, HTTP or git failure (throttling, a lost connection, git without user.email) is a step that
-            // failed and can be resumed, not a crash: the operator gets the same hint as for any failed step.
-            const err =
-                caught instanceof BbwsError
-                    ? caught
-                    : new StepFailedError(
-                          "step-error",
-                          `${step.id} failed: ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
-                          "fix the cause if it is not a passing fault (throttling, a lost connection), then run the same command again",
-                      );
-            // Whatever the rollout or task made of the signal (cancelled, detached, stopped), the operator stopped this step.
-            const cancelled = deps.signal?.aborted === true;
-            const refused = !cancelled && (err.exitCode === EXIT.refused || err.exitCode === EXIT.usage);
-            const status = cancelled ? "cancelled" : refused ? "refused" : "failed";
-            await record(status, { error: { code: cancelled ? "interrupted" : err.code, message: err.message } });
-            deps.io.err(
-                `  ${step.id}: ${cancelled ? "interrupted: " : ""}${describeError(err)}\n  run the same command again to resume at ${step.id}`,
-            );
-            reports.push({ step: step.id, title: step.title, status, error: err.message });
+            const failure = stepFailure(step.id, caught, deps.signal);
+            await record(failure.status, { error: { code: failure.code, message: failure.error.message } });
+            deps.io.err(`  ${step.id}: ${failure.text}\n  run the same command again to resume at ${step.id}`);
+            reports.push({ step: step.id, title: step.title, status: failure.status, error: failure.error.message });
             for (const rest of steps.slice(index + 1)) reports.push({ step: rest.id, title: rest.title, status: "not reached" });
-            return { ...base, exitCode: cancelled ? EXIT_INTERRUPTED : err.exitCode, noOp: false, steps: reports };
+            return { ...base, exitCode: failure.exitCode, noOp: false, steps: reports };
         }
     }
     return { ...base, exitCode: EXIT.ok, noOp: false, steps: reports };
+}
+
+/** How a step that threw ended: its record's status and error code, the error, the run's exit code and what to print. */
+export interface StepFailure {
+    readonly status: "failed" | "refused" | "cancelled";
+    readonly code: string;
+    readonly error: BbwsError;
+    readonly exitCode: number;
+    readonly text: string;
+}
+
+/**
+ * Judges what step `stepId` threw. An SDK, HTTP or git failure (throttling, a lost connection, git
+ * without user.email) is a step that failed and can be resumed, not a crash: the operator gets the
+ * same hint as for any failed step. Once `signal` is aborted, whatever the rollout or task made of it
+ * (cancelled, detached, stopped), the operator stopped this step: `cancelled`, exit 130.
+ */
+export function stepFailure(stepId: string, caught: unknown, signal: AbortSignal | undefined): StepFailure {
+    const error =
+        caught instanceof BbwsError
+            ? caught
+            : new StepFailedError(
+                  "step-error",
+                  `${stepId} failed: ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+                  "fix the cause if it is not a passing fault (throttling, a lost connection), then run the same command again",
+              );
+    const cancelled = signal?.aborted === true;
+    const refused = !cancelled && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage);
+    return {
+        status: cancelled ? "cancelled" : refused ? "refused" : "failed",
+        code: cancelled ? "interrupted" : error.code,
+        error,
+        exitCode: cancelled ? EXIT_INTERRUPTED : error.exitCode,
+        text: `${cancelled ? "interrupted: " : ""}${describeError(error)}`,
+    };
 }
 
 /** The run as a table: step, status, and what it recorded or would do. */

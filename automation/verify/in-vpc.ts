@@ -10,7 +10,8 @@ import type { OneOffTaskResult } from "../task/runner";
 /**
  * The task's command: a fixed script (no operator input reaches it) that reads only the platform
  * task's own environment (contract 15: DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSL_CA, REDIS_HOST,
- * REDIS_PORT, REDIS_PASSWORD). Passwords go through MYSQL_PWD and REDISCLI_AUTH, not argv, so they
+ * REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD: the platform's own cache user, `AUTH <user> <password>`;
+ * a password alone would be the `default` user, which can do nothing). Passwords go through MYSQL_PWD and REDISCLI_AUTH, not argv, so they
  * never show in a process list. `--ssl-mode=VERIFY_IDENTITY` refuses a connection without TLS, with
  * a certificate the CA bundle does not sign, or for another host name (MySQL 8.0 client options).
  */
@@ -21,7 +22,7 @@ export const IN_VPC_COMMAND: readonly string[] = [
         'if out=$(MYSQL_PWD="$DB_PASSWORD" mysql --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" --ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA" ' +
             "--connect-timeout=10 --batch --skip-column-names -e \"SHOW SESSION STATUS LIKE 'Ssl_version'\" 2>&1); " +
             'then echo "BBWS-CHECK aurora pass $out"; else echo "BBWS-CHECK aurora fail $out"; fi',
-        'if out=$(REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" PING 2>&1) && [ "$out" = PONG ]; ' +
+        'if out=$(REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" PING 2>&1) && [ "$out" = PONG ]; ' +
             'then echo "BBWS-CHECK redis pass $out"; else echo "BBWS-CHECK redis fail $out"; fi',
     ].join("\n"),
 ];
@@ -36,7 +37,7 @@ export const IN_VPC_CHECKS = [
     {
         id: "database-redis-auth-from-vpc",
         name: "redis",
-        info: "A task in the private subnets connects to Redis over TLS with the AUTH token and gets PONG.",
+        info: "A task in the private subnets connects to Redis over TLS as the platform's cache user and gets PONG.",
     },
 ] as const;
 

@@ -30,7 +30,7 @@ describe("npm run verify -- --in-vpc", () => {
         expect(IN_VPC_COMMAND.slice(0, 2)).to.deep.equal(["sh", "-c"]);
         expect(script).to.include('--ssl-mode=VERIFY_IDENTITY --ssl-ca="$DB_SSL_CA"');
         expect(script).to.include('MYSQL_PWD="$DB_PASSWORD" mysql');
-        expect(script).to.include('REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls');
+        expect(script).to.include('REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --user "$REDIS_USERNAME"');
         expect(script).not.to.match(/--password|-a "\$REDIS/);
     });
 

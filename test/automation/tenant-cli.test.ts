@@ -30,7 +30,7 @@ describe("npm run tenant: the command line", function () {
     this.timeout(60000);
 
     const usage: Array<[string, string[], RegExp]> = [
-        ["no action", ["--env", "sit", "--id", "newco"], /name the action: add or remove/],
+        ["no action", ["--env", "sit", "--id", "newco"], /name the action: add, remove or rotate-salts/],
         ["an unknown action", ["rename", "--env", "sit", "--id", "newco"], /Unknown argument: rename/],
         ["add without its sizes", ["add", "--env", "sit", "--id", "newco", "--slot", "3"], /add needs --cpu, --memory/],
         ["remove with add's settings", ["remove", "--env", "sit", "--id", "newco", "--cpu", "512"], /remove takes no --cpu/],

@@ -1,4 +1,4 @@
-/** The README's tenant runbook transcripts are the command's own `--dry-run` output, not typed by hand. */
+/** The README's tenant runbook transcripts are the command's own output (`--dry-run`, or a `--rehearse` run), not typed by hand. */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -27,6 +27,7 @@ const TRANSCRIPTS: Array<[string, string[]]> = [
         ],
     ],
     ["tenant-remove-dry-run", ["remove", "--env", "sit", "--id", "tutorhub", "--dry-run", "--rehearse"]],
+    ["tenant-rotate-salts-rehearsal", ["rotate-salts", "--env", "sit", "--id", "tutorhub", "--rehearse", "--approve", "tech-lead:alice"]],
 ];
 
 describe("README: tenant runbook transcripts", function () {

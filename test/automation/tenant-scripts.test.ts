@@ -19,10 +19,11 @@ import {
 } from "../../automation/tenant/scripts";
 import { tenantDatabaseName } from "../../src/config";
 import { tempDir } from "../support/temp";
+import { acceptedTenantId } from "../support/tenant-ids";
 import fc from "fast-check";
 
-/** The tenant ids the stack schema accepts (src/config.ts `dnsLabel`). */
-const tenantIds = fc.stringMatching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/).filter((id) => tenantDatabaseName(id).length <= 32);
+/** The tenant ids the stack schema accepts (test/support/tenant-ids.ts). */
+const tenantIds = acceptedTenantId;
 
 /**
  * Which schema names a database-level GRANT's name covers: MySQL reads it as a LIKE pattern, `_` any one

@@ -43,6 +43,8 @@ async function buildData(cfg: PlatformConfig) {
             azCount: cfg.network.azCount,
             databaseSecurityGroupId: "sg-0database000000000",
             cacheSecurityGroupId: "sg-0cache00000000000",
+            vpcId: "vpc-0aaaaaaaaaaaaaaaa",
+            privateSubnetIds: ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb"],
         });
     });
     return { layer: result, resources, options };
@@ -87,9 +89,9 @@ describe("data layer", () => {
             expect(redisHighAvailability(1)).to.equal(false);
             expect(redisHighAvailability(2)).to.equal(true);
         });
-        it("refuses a tenant whose MySQL user name would pass 32 characters", async () => {
+        it("refuses a tenant whose rotated MySQL user wp_<id>_clone would pass MySQL's 32 characters", async () => {
             const cfg = configFor("dev");
-            const longId = "a".repeat(30);
+            const longId = "a".repeat(24);
             const tenants = [{ ...cfg.tenants[0], id: longId }];
             const error = await buildData({ ...cfg, tenants }).then(
                 () => undefined,
@@ -293,19 +295,24 @@ describe("data layer", () => {
                     expect(await promiseOf(layer.redisReplicationGroupId)).to.equal(`bbws-redis-${env}`);
                     expect(await promiseOf(layer.redisPrimaryEndpoint)).to.match(new RegExp(`^master\\.bbws-redis-${env}\\.`));
                 });
-                it("encrypts at rest with the data key and in transit, behind an AUTH token that is a secret", () => {
+                it("encrypts at rest with the data key and in transit, and admits only RBAC users: no AUTH token every tenant shares", () => {
                     expect(group.inputs.atRestEncryptionEnabled).to.equal(true);
                     expect(group.inputs.kmsKeyId).to.equal(keyArn);
                     expect(group.inputs.transitEncryptionEnabled).to.equal(true);
-                    expect(group.inputs.authToken).to.equal(SECRET_MASK);
+                    expect(group.inputs.authToken).to.equal(undefined);
+                    expect(group.inputs.userGroupIds).to.deep.equal([`bbws-redis-${env}`]);
+                    // terraform-provider-aws elasticache/replication_group.go: a group created with a token moves to
+                    // RBAC in place only with AuthTokenUpdateStrategy DELETE in the same update ("Transitioning to RBAC").
+                    expect(group.inputs.authTokenUpdateStrategy).to.equal("DELETE");
                 });
-                it("keeps the AUTH token in Secrets Manager, encrypted with the data key, as the secret's whole value", async () => {
-                    const secret = named(resources, "data-redis-auth");
-                    expect(secret.inputs.name).to.equal(`bbws/${env}/redis/auth-token`);
-                    expect(secret.inputs.kmsKeyId).to.equal(keyArn);
-                    const token = unwrapSecret(options.get("data-redis-auth-value")?.rawInputs.secretString);
-                    expect(token).to.match(/^[0-9a-f]{16,}$/);
-                    expect(await promiseOf(layer.redisAuthSecretArn)).to.match(new RegExp(`:secret:bbws/${env}/redis/auth-token-`));
+                it("puts a default user that can do nothing and the platform task's user in the group, and leaves tenants to join by association", async () => {
+                    const users = named(resources, "data-redis-users");
+                    const byId = Object.fromEntries(ofType(resources, "aws:elasticache/user:User").map((u) => [u.inputs.userId, u.inputs]));
+                    expect(users.inputs.userIds).to.deep.equal([`bbws-default-${env}`, `bbws-platform-${env}`]);
+                    expect(byId[`bbws-default-${env}`]).to.include({ userName: "default", accessString: "off -@all" });
+                    expect(byId[`bbws-platform-${env}`].accessString).to.equal("on ~* &* +@all -@dangerous +info -function -script");
+                    expect(options.get("data-redis-users")?.ignoreChanges).to.deep.equal(["userIds"]);
+                    expect(await promiseOf(layer.platformCache.secretArn)).to.match(new RegExp(`:secret:bbws/${env}/redis/platform-`));
                 });
                 it(expected.multiAz ? "fails over automatically across AZs" : "runs a single node without failover (dev)", () => {
                     expect(group.inputs.automaticFailoverEnabled).to.equal(expected.multiAz);
@@ -332,7 +339,7 @@ describe("data layer", () => {
                 it("gives every tenant, and only tenants, a secret bbws/<env>/tenants/<id>/db under the data key", async () => {
                     const tenantSecrets = ofType(resources, SECRET).filter((s) => s.inputs.name.includes("/tenants/"));
                     expect(tenantSecrets.map((s) => s.inputs.name)).to.have.members(
-                        cfg.tenants.map((t) => `bbws/${env}/tenants/${t.id}/db`),
+                        cfg.tenants.flatMap((t) => [`bbws/${env}/tenants/${t.id}/db`, `bbws/${env}/tenants/${t.id}/cache`]),
                     );
                     for (const secret of tenantSecrets) {
                         expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyArn);
@@ -340,13 +347,24 @@ describe("data layer", () => {
                     }
                     expect(Object.keys(layer.tenantSecrets)).to.have.members(cfg.tenants.map((t) => t.id));
                 });
-                it("stores password, username, dbname wp_<id>, and the writer's host and port", async () => {
+                it("stores password, username, dbname wp_<id>, the writer's host and port, and what the rotation function reads: engine mysql and the master secret (masterarn)", async () => {
                     const writer = await promiseOf(layer.writerEndpoint);
                     for (const tenant of cfg.tenants) {
                         const raw = options.get(`data-tenant-${tenant.id}-db-value`)?.rawInputs.secretString;
                         const value = JSON.parse(unwrapSecret(raw));
-                        expect(Object.keys(value)).to.have.members(["password", "username", "dbname", "host", "port"]);
+                        expect(Object.keys(value)).to.have.members([
+                            "password",
+                            "username",
+                            "dbname",
+                            "host",
+                            "port",
+                            "engine",
+                            "masterarn",
+                        ]);
                         expect(value).to.include({ username: `wp_${tenant.id}`, dbname: `wp_${tenant.id}`, host: writer, port: 3306 });
+                        // aws-samples/aws-secrets-manager-rotation-lambdas SecretsManagerRDSMySQLRotationMultiUser: `engine`
+                        // must be mysql or aurora-mysql, `masterarn` names the secret that creates the clone user.
+                        expect(value).to.include({ engine: "mysql", masterarn: await promiseOf(layer.masterSecretArn) });
                         expect(value.password).to.have.length(40);
                         expect(layer.tenantSecrets[tenant.id]).to.include({ username: `wp_${tenant.id}`, database: `wp_${tenant.id}` });
                     }
@@ -358,7 +376,8 @@ describe("data layer", () => {
                             const value = unwrapSecret(o.rawInputs.secretString);
                             return value.startsWith("{") ? [JSON.parse(value).password as string] : [value as string];
                         });
-                    expect(generated).to.have.length(cfg.tenants.length + 1);
+                    // Each tenant's database and cache passwords, and the platform's cache password.
+                    expect(generated).to.have.length(2 * cfg.tenants.length + 1);
                     for (const resource of resources) {
                         for (const text of stringsIn(resource.inputs)) {
                             for (const secret of generated) expect(text, resource.name).to.not.contain(secret);

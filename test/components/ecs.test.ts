@@ -65,11 +65,19 @@ function upstreamFor(
         dbPort: 3306,
         masterSecretArn: arn("secretsmanager", "secret:rds!cluster-0a1b2c3d-4e5f-6789-abcd-ef0123456789-QwErTy"),
         redisPrimaryEndpoint: `master.bbws-redis-${cfg.env}.abc123.euw1.cache.amazonaws.com`,
-        redisAuthSecretArn: arn("secretsmanager", `secret:bbws/${cfg.env}/redis/auth-AbCdEf`),
+        platformCache: {
+            username: `bbws-platform-${cfg.env}`,
+            secretArn: arn("secretsmanager", `secret:bbws/${cfg.env}/redis/platform-AbCdEf`),
+        },
+        dbRotationDays: cfg.database.rotationDays,
         tenantDbSecrets: byTenant((id) => ({
             arn: arn("secretsmanager", `secret:bbws/${cfg.env}/tenants/${id}/db-Xy12Zw`),
             username: `wp_${id}`,
             database: `wp_${id}`,
+            cache: {
+                username: `bbws-t-${id}-${cfg.env}`,
+                secretArn: arn("secretsmanager", `secret:bbws/${cfg.env}/tenants/${id}/cache-Pq34Rs`),
+            },
         })),
         fileSystemId: "fs-0123456789abcdef0",
         accessPoints: byTenant((id, i) => ({
@@ -503,16 +511,19 @@ describe("ecs layer", () => {
                         expect(wp.environment).to.have.deep.members([
                             { name: "WORDPRESS_DB_HOST", value: `${up.dbWriterEndpoint}:3306` },
                             { name: "WORDPRESS_DB_NAME", value: db.database },
-                            { name: "WORDPRESS_DB_USER", value: db.username },
                             { name: "WP_REDIS_HOST", value: up.redisPrimaryEndpoint },
                             { name: "WP_REDIS_PORT", value: "6379" },
                             { name: "WP_REDIS_SCHEME", value: "tls" },
                             { name: "WP_REDIS_PREFIX", value: `${tenant.id}:` },
+                            { name: "WP_REDIS_SELECTIVE_FLUSH", value: "true" },
                             ...WORDPRESS_CONFIG_EXTRA_ENV,
                         ]);
                         const secrets = Object.fromEntries(wp.secrets!.map((s) => [s.name, s.valueFrom]));
+                        // Rotation alternates the user: user and password both come from the secret's current version.
+                        expect(secrets.WORDPRESS_DB_USER).to.equal(`${db.arn}:username::`);
                         expect(secrets.WORDPRESS_DB_PASSWORD).to.equal(`${db.arn}:password::`);
-                        expect(secrets.WP_REDIS_PASSWORD).to.equal(up.redisAuthSecretArn);
+                        expect(secrets.WP_REDIS_USERNAME).to.equal(`${db.cache.secretArn}:username::`);
+                        expect(secrets.WP_REDIS_PASSWORD).to.equal(`${db.cache.secretArn}:password::`);
                         for (const key of WORDPRESS_SALT_KEYS) {
                             expect(secrets[`WORDPRESS_${key}`], key).to.match(
                                 new RegExp(
@@ -571,6 +582,9 @@ describe("ecs layer", () => {
                  * setting reaches the plugin only as a constant defined there.
                  */
                 const PLUGIN_CONSTANTS = [
+                    // Read by newer drop-ins (and by the ACL form of WP_REDIS_PASSWORD built here, README "Connecting
+                    // using ACL authentication": define('WP_REDIS_PASSWORD', ['username', 'password'])).
+                    "WP_REDIS_USERNAME",
                     "WP_REDIS_SCHEME",
                     "WP_REDIS_HOST",
                     "WP_REDIS_PORT",
@@ -603,11 +617,22 @@ describe("ecs layer", () => {
                                 expect(m![2], `${at}: ${m![1]} read from the variable of its own name`).to.equal(m![1]);
                                 return m![1];
                             });
-                        expect(given, at).to.include.members(["WP_REDIS_HOST", "WP_REDIS_PORT", "WP_REDIS_SCHEME", "WP_REDIS_PASSWORD"]);
+                        // The password is the plugin's ACL form: the tenant's own cache user and its password.
+                        expect(extra, at).to.include(
+                            "define('WP_REDIS_PASSWORD', [getenv('WP_REDIS_USERNAME'), getenv('WP_REDIS_PASSWORD')]);",
+                        );
+                        expect(given, at).to.include.members([
+                            "WP_REDIS_HOST",
+                            "WP_REDIS_PORT",
+                            "WP_REDIS_SCHEME",
+                            "WP_REDIS_PASSWORD",
+                            "WP_REDIS_USERNAME",
+                        ]);
                         for (const name of given) expect(PLUGIN_CONSTANTS, `${at}: ${name} is a setting the plugin reads`).to.include(name);
+                        // WP_REDIS_SELECTIVE_FLUSH is read from the environment by the drop-in itself (wp_cache_init).
                         expect(
-                            defined.sort(),
-                            `${at}: every variable is defined as a constant, and every constant has its variable`,
+                            [...defined, "WP_REDIS_PASSWORD", "WP_REDIS_USERNAME", "WP_REDIS_SELECTIVE_FLUSH"].sort(),
+                            `${at}: every variable is defined as a constant or read by the drop-in, and every constant has its variable`,
                         ).to.deep.equal([...given].sort());
                         expect(extra[0], at).to.equal(DB_TLS_PHP);
                         const vars = Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
@@ -616,10 +641,11 @@ describe("ecs layer", () => {
                         expect(vars.WP_REDIS_PORT, `${at}: the port the replication group listens on (data.ts)`).to.equal(
                             String(REDIS_PORT),
                         );
+                        const tenant = cfg.tenants.find((t) => at.startsWith(`ecs-${t.id}-`))!;
                         expect(
                             c.secrets!.find((s) => s.name === "WP_REDIS_PASSWORD")?.valueFrom,
-                            `${at}: the AUTH token only as a secret`,
-                        ).to.equal(up.redisAuthSecretArn);
+                            `${at}: the tenant's own cache password, only as a secret`,
+                        ).to.equal(`${up.tenantDbSecrets[tenant.id].cache.secretArn}:password::`);
                     }
                 });
 
@@ -858,27 +884,59 @@ describe("ecs layer", () => {
                         expect(td.inputs.executionRoleArn).to.equal(service.inputs.executionRoleArn);
                         expect(td.inputs.taskRoleArn).to.equal(service.inputs.taskRoleArn);
                     }
-                    expect(ofType(resources, "aws:iam/role:Role")).to.have.length(2 * cfg.tenants.length + 2);
+                    // Two per tenant; the platform task's two and the environment's one service recycler.
+                    expect(ofType(resources, "aws:iam/role:Role")).to.have.length(2 * cfg.tenants.length + 3);
                 });
 
-                it("hands each tenant's task only its own secrets: its DB password, the Redis AUTH token and its salts", () => {
+                it("redeploys each tenant's service every rotationDays - 2 days through Scheduler, with the one recycler role limited to the cluster's services", () => {
+                    const role = named(resources, "ecs-recycler-role");
+                    expect(role.inputs.name).to.equal(`bbws-service-recycler-${env}`);
+                    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({
+                        Service: "scheduler.amazonaws.com",
+                    });
+                    const policy = policyOf(resources, "ecs-recycler-role");
+                    expect(policy.Statement).to.deep.equal([
+                        {
+                            Sid: "RedeployTheClustersServices",
+                            Effect: "Allow",
+                            Action: ["ecs:UpdateService"],
+                            Resource: `arn:aws:ecs:${cfg.region}:${cfg.accountId}:service/${named(resources, "ecs-cluster").inputs.name}/*`,
+                        },
+                    ]);
+                    for (const tenant of cfg.tenants) {
+                        const schedule = named(resources, `ecs-${tenant.id}-recycle`);
+                        const days = cfg.database.rotationDays - 2;
+                        expect(schedule.inputs.scheduleExpression).to.equal(`rate(${days} ${days === 1 ? "day" : "days"})`);
+                        expect(schedule.inputs.target.arn).to.equal("arn:aws:scheduler:::aws-sdk:ecs:updateService");
+                        expect(JSON.parse(schedule.inputs.target.input)).to.include({
+                            Service: named(resources, `ecs-${tenant.id}-service`).inputs.name,
+                            ForceNewDeployment: true,
+                        });
+                    }
+                });
+
+                it("hands each tenant's task only its own secrets: its DB user and password, its own cache user and its salts", () => {
                     const up = upstreamFor(cfg);
                     for (const tenant of cfg.tenants) {
                         const [c] = containersOf(oneOff(tenant.id));
                         const secrets = secretsOf(c);
-                        const db = `${up.tenantDbSecrets[tenant.id].arn}:password::`;
+                        const db = up.tenantDbSecrets[tenant.id];
                         expect(secrets).to.include({
-                            DB_PASSWORD: db,
-                            WORDPRESS_DB_PASSWORD: db,
-                            REDIS_PASSWORD: up.redisAuthSecretArn,
-                            WP_REDIS_PASSWORD: up.redisAuthSecretArn,
+                            DB_USER: `${db.arn}:username::`,
+                            WORDPRESS_DB_USER: `${db.arn}:username::`,
+                            DB_PASSWORD: `${db.arn}:password::`,
+                            WORDPRESS_DB_PASSWORD: `${db.arn}:password::`,
+                            REDIS_USERNAME: `${db.cache.secretArn}:username::`,
+                            WP_REDIS_USERNAME: `${db.cache.secretArn}:username::`,
+                            REDIS_PASSWORD: `${db.cache.secretArn}:password::`,
+                            WP_REDIS_PASSWORD: `${db.cache.secretArn}:password::`,
                         });
                         for (const key of WORDPRESS_SALT_KEYS) {
                             expect(secrets[`WORDPRESS_${key}`], key).to.match(
                                 new RegExp(`:secret:bbws/${env}/tenants/${tenant.id}/wp-salts-[0-9a-f]{6}:${key}::$`),
                             );
                         }
-                        expect(Object.keys(secrets)).to.have.length(4 + WORDPRESS_SALT_KEYS.length);
+                        expect(Object.keys(secrets)).to.have.length(8 + WORDPRESS_SALT_KEYS.length);
                         const text = JSON.stringify(c);
                         for (const other of cfg.tenants.filter((t) => t.id !== tenant.id)) {
                             expect(text, `${tenant.id} names ${other.id}`).not.to.contain(`/tenants/${other.id}/`);
@@ -893,10 +951,11 @@ describe("ecs layer", () => {
                         const [c] = containersOf(oneOff(tenant.id));
                         const vars = envOf(c);
                         const db = up.tenantDbSecrets[tenant.id];
+                        // The user rotates with the password (wp_<id>, wp_<id>_clone), so it is a secret, not environment.
+                        expect(vars).not.to.have.property("DB_USER");
                         expect(vars).to.include({
                             DB_HOST: up.dbWriterEndpoint,
                             DB_PORT: "3306",
-                            DB_USER: db.username,
                             DB_NAME: db.database,
                             DB_SSL_MODE: "VERIFY_IDENTITY",
                             DB_SSL_CA: RDS_CA_BUNDLE_PATH,
@@ -951,7 +1010,8 @@ describe("ecs layer", () => {
                     expect(secretsOf(c)).to.deep.equal({
                         DB_USER: `${up.masterSecretArn}:username::`,
                         DB_PASSWORD: `${up.masterSecretArn}:password::`,
-                        REDIS_PASSWORD: up.redisAuthSecretArn,
+                        REDIS_USERNAME: `${up.platformCache.secretArn}:username::`,
+                        REDIS_PASSWORD: `${up.platformCache.secretArn}:password::`,
                     });
                     expect(envOf(c)).to.deep.equal({
                         DB_HOST: up.dbWriterEndpoint,
@@ -988,7 +1048,7 @@ describe("ecs layer", () => {
                     const up = upstreamFor(cfg);
                     expect(exec.Statement.find((st: any) => st.Sid === "ReadTaskSecrets").Resource).to.deep.equal([
                         up.masterSecretArn,
-                        up.redisAuthSecretArn,
+                        up.platformCache.secretArn,
                     ]);
                 });
 
@@ -1030,7 +1090,9 @@ describe("ecs layer", () => {
                         const policy = policyOf(resources, `ecs-${tenant.id}-execution-role`);
                         const secrets = policy.Statement.find((s: any) => s.Sid === "ReadTaskSecrets").Resource;
                         expect(secrets).to.have.length(3);
-                        expect(secrets).to.include(up.tenantDbSecrets[tenant.id].arn).and.include(up.redisAuthSecretArn);
+                        expect(secrets)
+                            .to.include(up.tenantDbSecrets[tenant.id].arn)
+                            .and.include(up.tenantDbSecrets[tenant.id].cache.secretArn);
                         for (const other of cfg.tenants.filter((t) => t.id !== tenant.id)) {
                             expect(JSON.stringify(policy)).not.to.contain(`/tenants/${other.id}/`);
                             expect(JSON.stringify(policy)).not.to.contain(`/${other.id}/wp-salts`);
@@ -1055,8 +1117,8 @@ describe("ecs layer", () => {
                     }
                 });
 
-                it("is assumable by ECS tasks only", () => {
-                    for (const role of ofType(resources, "aws:iam/role:Role")) {
+                it("is assumable by ECS tasks only, but for the service recycler, which Scheduler assumes", () => {
+                    for (const role of ofType(resources, "aws:iam/role:Role").filter((r) => r.name !== "ecs-recycler-role")) {
                         const trust = JSON.parse(role.inputs.assumeRolePolicy);
                         expect(
                             trust.Statement.map((s: any) => s.Principal),
@@ -1161,14 +1223,14 @@ describe("IAM policies do not grow with the tenant count (up to MAX_TENANTS)", f
         alone = await policies(0);
     });
 
-    it("keeps the platform task's and a tenant's policies byte for byte, and adds exactly two roles per tenant", async () => {
+    it("keeps the platform task's and a tenant's policies byte for byte, and adds exactly two roles per tenant (three for the environment)", async () => {
         await fc.assert(
             // Small counts at random and the largest once: a 50-tenant layer takes most of this test's time.
             fc.asyncProperty(fc.integer({ min: 1, max: 12 }), async (n) => {
                 const grown = await policies(n);
                 expect(grown.platform, `${n + 1} tenants: platform task`).to.deep.equal(alone.platform);
                 expect(grown.probe, `${n + 1} tenants: ${probe.id}`).to.deep.equal(alone.probe);
-                expect(grown.roles, `${n + 1} tenants`).to.equal(2 * (n + 1) + 2);
+                expect(grown.roles, `${n + 1} tenants`).to.equal(2 * (n + 1) + 3);
                 expect(grown.longest).to.be.below(10240);
             }),
             { numRuns: 3, examples: [[MAX_TENANTS - 1]] },

@@ -43,6 +43,9 @@ import { ecr_1 } from "../../src/policy/rules/ecr-1-scan-on-push";
 import { ecr_2 } from "../../src/policy/rules/ecr-2-immutable-tags";
 import { ecr_3 } from "../../src/policy/rules/ecr-3-lifecycle-policy";
 import { kms_4 } from "../../src/policy/rules/kms-4-key-rotation";
+import { cache_1 } from "../../src/policy/rules/cache-1-no-shared-credentials";
+import { secretsmanager_1 } from "../../src/policy/rules/secretsmanager-1-rotation";
+import { tenantAccessString } from "../../components/cache-users";
 import { sns_1 } from "../../src/policy/rules/sns-1-encrypted";
 import { cloudwatch_16 } from "../../src/policy/rules/cloudwatch-16-log-retention";
 import { ecr_1_findings } from "../../src/policy/rules/ecr-1-scan-findings-paged";
@@ -232,7 +235,28 @@ function policyOf(size: number): string {
     return JSON.stringify(doc, null, 4);
 }
 
+const tenantDbSecret = res("aws:secretsmanager/secret:Secret", "data-tenant-a-db", {
+    name: "bbws/prod/tenants/a/db",
+    tags: { Tenant: "a" },
+});
+const rotation = (rules: object) =>
+    res(
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "data-tenant-a-db-rotation",
+        { rotationLambdaArn: "arn:aws:lambda:eu-west-1:1:function:bbws-rotation-prod", rotationRules: rules },
+        { secretId: [tenantDbSecret] },
+    );
+
 const CASES: Case[] = [
+    {
+        rule: secretsmanager_1,
+        compliant: [
+            { target: tenantDbSecret, others: [rotation({ automaticallyAfterDays: 30 })] },
+            // Not a tenant database secret: the rule does not apply.
+            { target: res("aws:secretsmanager/secret:Secret", "platform", { name: "bbws/prod/redis/platform" }) },
+        ],
+        nonCompliant: [{ target: tenantDbSecret }, { target: tenantDbSecret, others: [rotation({})] }],
+    },
     {
         rule: ec2_2,
         compliant: { target: res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", { vpcId: "vpc-1" }) },
@@ -378,6 +402,48 @@ const CASES: Case[] = [
         ],
         nonCompliant: { target: res(T.redis, "redis", {}) },
     },
+    (() => {
+        // A user group, a default user that is off, each tenant's user on its own prefix, each task on its own secret.
+        const rbac = res(T.redis, "redis", { userGroupIds: ["bbws-redis-prod"], transitEncryptionEnabled: true });
+        const user = (name: string, inputs: object) => res("aws:elasticache/user:User", name, inputs);
+        const defaultOff = user("default", { userName: "default", accessString: "off -@all" });
+        const tenantUser = (id: string, accessString = tenantAccessString(id)) =>
+            user(`${id}-cache-user`, { userName: `bbws-t-${id}-prod`, accessString, tags: { Tenant: id } });
+        const task = (id: string, secret: string) =>
+            res(T.task, `${id}-task`, {
+                tags: { Tenant: id },
+                containerDefinitions: JSON.stringify([
+                    {
+                        name: "wordpress",
+                        secrets: [
+                            {
+                                name: "WP_REDIS_PASSWORD",
+                                valueFrom: `arn:aws:secretsmanager:eu-west-1:1:secret:${secret}-AbCdEf:password::`,
+                            },
+                        ],
+                    },
+                ]),
+            });
+        const own = [
+            defaultOff,
+            tenantUser("a"),
+            tenantUser("b"),
+            task("a", "bbws/prod/tenants/a/cache"),
+            task("b", "bbws/prod/tenants/b/cache"),
+        ];
+        return {
+            rule: cache_1,
+            compliant: { target: rbac, others: own },
+            nonCompliant: [
+                // The one AUTH token every tenant used to share.
+                { target: res(T.redis, "redis", { authToken: "[secret]", transitEncryptionEnabled: true }), others: own },
+                { target: rbac, others: [user("default", { userName: "default", accessString: "on ~* +@all" })] },
+                { target: rbac, others: [tenantUser("a", "on ~* +@all")] },
+                { target: rbac, others: [tenantUser("a", "on ~b:* +@all")] },
+                { target: rbac, others: [task("a", "bbws/prod/redis/auth-token"), task("b", "bbws/prod/redis/auth-token")] },
+            ],
+        } as Case;
+    })(),
     { rule: efs_1, compliant: { target: fileSystem }, nonCompliant: { target: res(T.fs, "efs", { encrypted: false }) } },
     {
         rule: efs_2,

@@ -21,6 +21,15 @@
  * A third: offboarding fixes (issue 16's review): each tenant task role may write its own archive
  * prefix (`archive/<id>/*`, its `policy` updated), and the tenant-assets bucket's lifecycle
  * configuration always exists, so retiring a tenant is an update of it (one create).
+ *
+ * A fourth: cache isolation and secrets rotation (issue 18, components/cache-users.ts and
+ * components/secret-rotation.ts, tested in test/components/cache-users.test.ts and
+ * secret-rotation.test.ts). It creates the RBAC users, their passwords, secrets and user group
+ * memberships, the rotation function and its security group rules, each tenant database secret's
+ * rotation, the recycler role and each tenant's recycle schedule; it moves the replication group from
+ * its AUTH token to the user group (an in-place update of `authToken`/`userGroupIds`), so the AUTH
+ * token's password, secret and secret version are deleted; and the execution roles read the cache
+ * users' secrets instead of the token's (`policy` updated). Those deletes are the only ones, by name.
  */
 import { expect } from "chai";
 import { execFileSync, execSync } from "child_process";
@@ -90,10 +99,28 @@ function isOffboardingStep(s: Step): boolean {
 
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
+
+/** The logical names issue 18 adds (a tenant's under `data-tenant-<id>-` and `ecs-<id>-`), and the AUTH token's three it deletes. */
+const CACHE_ROTATION_CREATES =
+    /^(data-redis-(default|platform)-user(-password|-secret|-secret-value)?|data-redis-users|data-tenant-[a-z0-9-]+-(cache-user(-password|-secret|-secret-value|-membership)?|db-rotation)|data-rotation(-sg|-stack|-rotation-https-out|-rotation-to-database|-database-from-rotation)?|ecs-recycler-role(-policy)?|ecs-[a-z0-9-]+-recycle)$/;
+const CACHE_ROTATION_DELETES = new Set(["data-redis-auth-token", "data-redis-auth", "data-redis-auth-value"]);
+/** The replication group's inputs the move from the AUTH token to RBAC changes. */
+const RBAC_DIFFS = ["authToken", "authTokenUpdateStrategy", "userGroupIds"];
+
+/** A step of cache isolation and secrets rotation (issue 18): its creates and deletes by name, its updates by type and input. */
+function isCacheRotationStep(s: Step): boolean {
+    const name = s.urn.split("::").pop()!;
+    if (s.op === "create") return CACHE_ROTATION_CREATES.test(name);
+    if (s.op === "delete") return CACHE_ROTATION_DELETES.has(name);
+    if (s.op !== "update") return false;
+    if (s.type === REPLICATION_GROUP) return s.diffs.length > 0 && s.diffs.every((d) => RBAC_DIFFS.includes(d));
+    return s.type === ROLE_POLICY && name.endsWith("-execution-role-policy") && s.diffs.join() === "policy";
+}
 
 /** A step of any later change: not the move, counted apart. */
 function isLaterChange(s: Step): boolean {
-    return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s);
+    return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s) || isCacheRotationStep(s);
 }
 
 /** Outputs without what the later changes changed: the stack output `ecs.customDomains`, and the replaced target groups' ARNs. */
@@ -141,11 +168,18 @@ function renderAliasProof(proofs: readonly Proof[]): string {
         const hardened = `replace ${byType("replace")}; update ${byType("update")}`;
         const offboarding = p.steps.filter(isOffboardingStep);
         const offboard = `${offboarding.filter((s) => s.op === "create").length} lifecycle create, ${offboarding.filter((s) => s.op === "update").length} task role policy update`;
-        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} |`;
+        const cacheRotation = p.steps.filter(isCacheRotationStep);
+        const ofCache = (op: Step["op"]) => cacheRotation.filter((s) => s.op === op);
+        const updatedTypes = [...new Set(ofCache("update").map((s) => s.type))]
+            .sort()
+            .map((type) => `${ofCache("update").filter((s) => s.type === type).length} \`${type.split(":").pop()}\``)
+            .join(", ");
+        const rbac = `${ofCache("create").length} create; update ${updatedTypes}; ${ofCache("delete").length} delete (the AUTH token's)`;
+        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} | ${rbac} |`;
     });
     return [
-        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) | cache isolation and secrets rotation (a later change) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
     ].join("\n");
 }
@@ -220,23 +254,30 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
             });
             it("shows the creates and the unchanged count in the scripted preview's own words", () => {
                 const creates = proof().steps.filter((s) => s.op === "create").length;
-                const changes = proof().steps.filter((s) => s.op === "update" || s.op === "replace").length;
+                const changes = proof().steps.filter((s) => s.op === "update" || s.op === "replace" || s.op === "delete").length;
                 expect(proof().preview).to.include(`    create ${creates}\n`);
                 expect(proof().preview).to.include(`${proof().before.length - changes} unchanged`);
-                // Only the later changes' updates and replacements; nothing deleted.
-                expect(proof().preview).to.not.match(/^ - /m);
-                for (const line of proof()
-                    .preview.split("\n")
-                    .filter((l) => l.startsWith(" ~ ") || l.startsWith(" +- ")))
+                // Only the later changes' updates and replacements; deleted only the AUTH token's three.
+                const lines = proof().preview.split("\n");
+                const deleted = lines.filter((l) => l.startsWith(" - "));
+                expect(deleted, deleted.join("\n")).to.have.length(CACHE_ROTATION_DELETES.size);
+                for (const line of deleted)
                     expect(
-                        [...Object.keys(HARDENING_CHANGES), ROLE_POLICY].some((type) => line.includes(type.split(":").pop()!)),
+                        line.split(/\s+/).some((word) => CACHE_ROTATION_DELETES.has(word)),
+                        line,
+                    ).to.equal(true);
+                for (const line of lines.filter((l) => l.startsWith(" ~ ") || l.startsWith(" +- ")))
+                    expect(
+                        [...Object.keys(HARDENING_CHANGES), ROLE_POLICY, REPLICATION_GROUP].some((type) =>
+                            line.includes(type.split(":").pop()!),
+                        ),
                         line,
                     ).to.equal(true);
             });
             it("after the update, the state holds every resource under its new URN with its old id and outputs, and nothing changes again", () => {
                 const { before, after, steps } = proof();
                 const byOldUrn = new Map(before.map((r) => [r.urn, r]));
-                for (const s of steps.filter((x) => x.old)) {
+                for (const s of steps.filter((x) => x.old && x.op !== "delete")) {
                     const now = after.find((r) => r.urn === s.urn)!;
                     const was = byOldUrn.get(s.old!.urn)!;
                     expect(now, s.urn).to.not.equal(undefined);
@@ -253,7 +294,9 @@ describe("rehearsal: moving tenant resources under tenant components keeps every
                     if (r.parent) expect(urns.has(r.parent), `${r.urn}'s parent`).to.equal(true);
                     for (const d of r.dependencies ?? []) expect(urns.has(d), `${r.urn} depends on ${d}`).to.equal(true);
                 }
-                expect(after).to.have.length(before.length + steps.filter((x) => x.op === "create").length);
+                expect(after).to.have.length(
+                    before.length + steps.filter((x) => x.op === "create").length - steps.filter((x) => x.op === "delete").length,
+                );
                 expect(
                     proof()
                         .again.filter((x) => x.op !== "same")

@@ -141,9 +141,9 @@ describe("configuration", () => {
             ["a two-letter tenant id", withTenants(tenant({ id: "ab" })), /bbws:tenants\[0\]\.id: a DNS label/],
             ["a 33-letter tenant id", withTenants(tenant({ id: "a".repeat(33) })), /bbws:tenants\[0\]\.id: a DNS label/],
             [
-                "a 30-letter tenant id (its MySQL user would pass 32)",
-                withTenants(tenant({ id: "a".repeat(30) })),
-                /bbws:tenants\[0\]\.id: at most 29 characters/,
+                "a 24-letter tenant id (its rotated MySQL user wp_<id>_clone would pass 32)",
+                withTenants(tenant({ id: "a".repeat(24) })),
+                /bbws:tenants\[0\]\.id: at most 23 characters/,
             ],
             [
                 "duplicate tenant ids",

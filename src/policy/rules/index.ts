@@ -15,6 +15,7 @@ import { elasticache_3 } from "./elasticache-3-failover";
 import { elasticache_4 } from "./elasticache-4-at-rest";
 import { elasticache_5 } from "./elasticache-5-in-transit";
 import { elasticache_6 } from "./elasticache-6-auth";
+import { cache_1 } from "./cache-1-no-shared-credentials";
 import { efs_1 } from "./efs-1-encrypted";
 import { efs_2 } from "./efs-2-backups";
 import { efs_3 } from "./efs-3-root-directory";
@@ -41,6 +42,7 @@ import { ecr_2 } from "./ecr-2-immutable-tags";
 import { ecr_3 } from "./ecr-3-lifecycle-policy";
 import { ecr_1_findings } from "./ecr-1-scan-findings-paged";
 import { kms_4 } from "./kms-4-key-rotation";
+import { secretsmanager_1 } from "./secretsmanager-1-rotation";
 import { sns_1 } from "./sns-1-encrypted";
 import { cloudwatch_16 } from "./cloudwatch-16-log-retention";
 import { cloudwatch_1 } from "./cloudwatch-1-root-use-paged";
@@ -63,6 +65,7 @@ export const RULES: readonly Rule[] = Object.freeze([
     elasticache_4,
     elasticache_5,
     elasticache_6,
+    cache_1,
     efs_1,
     efs_2,
     efs_3,
@@ -89,6 +92,7 @@ export const RULES: readonly Rule[] = Object.freeze([
     ecr_3,
     ecr_1_findings,
     kms_4,
+    secretsmanager_1,
     sns_1,
     cloudwatch_16,
     cloudwatch_1,

@@ -95,15 +95,16 @@ describe("verify database: Redis", () => {
             .and.include("automatic failover disabled");
     });
 
-    for (const [flag, label] of [
-        ["AtRestEncryptionEnabled", "encryption at rest"],
-        ["TransitEncryptionEnabled", "encryption in transit"],
-        ["AuthTokenEnabled", "AUTH"],
+    for (const [flag, value, label] of [
+        ["AtRestEncryptionEnabled", false, "encryption at rest"],
+        ["TransitEncryptionEnabled", false, "encryption in transit"],
+        ["UserGroupIds", [], "an RBAC user group"],
+        ["AuthTokenEnabled", true, "no shared AUTH token"],
     ] as const) {
         it(`fails when ${label} is off`, async () => {
             mocks.elasticache
                 .on(DescribeReplicationGroupsCommand)
-                .resolves({ ReplicationGroups: [{ ...replicationGroup(cfg, outputs), [flag]: false }] });
+                .resolves({ ReplicationGroups: [{ ...replicationGroup(cfg, outputs), [flag]: value }] });
             expect(await resultOf(cfg, "database-redis-encryption", outputs)).to.deep.include({
                 status: "fail",
                 detail: `bbws-redis-prod: ${label} is off`,

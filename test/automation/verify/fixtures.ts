@@ -579,7 +579,8 @@ export function replicationGroup(cfg: PlatformConfig, outputs: Outputs): Replica
         MultiAZ: multiNode,
         AtRestEncryptionEnabled: true,
         TransitEncryptionEnabled: true,
-        AuthTokenEnabled: true,
+        AuthTokenEnabled: false,
+        UserGroupIds: [`bbws-redis-${cfg.env}`],
         KmsKeyId: database.keyArn,
     };
 }

@@ -1,0 +1,230 @@
+/**
+ * Cache isolation, proven on the access strings the data layer gives ElastiCache: for any two tenant
+ * ids the config accepts, tenant A's user cannot read, write, rename, copy, script, publish to or
+ * flush tenant B's keys, while it can use its own. The evaluator (src/policy/redis-acl.ts) follows
+ * the Redis ACL documentation and Redis 7.0's command table; its own rules are tested first.
+ */
+import { expect } from "chai";
+import * as fc from "fast-check";
+import {
+    cacheUserGroupId,
+    cacheUserId,
+    DEFAULT_USER_ACCESS_STRING,
+    PLATFORM_ACCESS_STRING,
+    tenantAccessString,
+    tenantCachePrefix,
+} from "../../components/cache-users";
+import { AccessStringError, aclRefusal, globMatch, parseAccessString } from "../../src/policy/redis-acl";
+import { cacheUserProblems, replicationGroupAuthProblems, userGroupProblems } from "../../automation/aws-model";
+import { NAME_RULES, nameProblems, NameRule } from "../../automation/aws-name-rules";
+import { acceptedTenantId } from "../support/tenant-ids";
+
+/** Every tenant id the config schema accepts (test/support/tenant-ids.ts). */
+const tenantId = acceptedTenantId;
+
+/** A key name under a prefix: any suffix, including ones that look like patterns or other prefixes. */
+const suffix = fc.string({ maxLength: 30 });
+
+/** Every way a command could reach key `k`: read, write, delete, rename, copy, script, dump, move. */
+function commandsOn(k: string, own: string): Array<[string, string[]]> {
+    return [
+        ["get", [k]],
+        ["set", [k, "v"]],
+        ["setex", [k, "60", "v"]],
+        ["mget", [own, k]],
+        ["mset", [own, "v", k, "v"]],
+        ["incrby", [k, "1"]],
+        ["exists", [k]],
+        ["del", [k]],
+        ["unlink", [own, k]],
+        ["expire", [k, "1"]],
+        ["rename", [k, own]],
+        ["rename", [own, k]],
+        ["copy", [k, own]],
+        ["copy", [own, k]],
+        ["move", [k, "1"]],
+        ["dump", [k]],
+        ["hget", [k, "f"]],
+        ["hset", [k, "f", "v"]],
+        ["eval", ["return redis.call('get', KEYS[1])", "1", k]],
+        ["evalsha", ["0000000000000000000000000000000000000000", "1", k]],
+    ];
+}
+
+describe("cache isolation (ElastiCache RBAC)", () => {
+    describe("the ACL evaluator follows Redis's rules (redis.io ACL; util.c stringmatchlen)", () => {
+        it("matches globs like Redis: *, ?, classes, ranges, negation and escapes", () => {
+            expect(globMatch("a:*", "a:x:y")).to.equal(true);
+            expect(globMatch("a:*", "ab:x")).to.equal(false);
+            expect(globMatch("a?c", "abc")).to.equal(true);
+            expect(globMatch("[a-c]x", "bx")).to.equal(true);
+            expect(globMatch("[^a-c]x", "bx")).to.equal(false);
+            expect(globMatch("a\\*", "a*")).to.equal(true);
+            expect(globMatch("a\\*", "ab")).to.equal(false);
+        });
+        it("applies command rules left to right: the last rule naming a command or its category wins", () => {
+            const user = parseAccessString("on ~* +@all -@dangerous +info");
+            expect(aclRefusal(user, "info")).to.equal(undefined);
+            expect(aclRefusal(user, "flushall")).to.match(/may not run `flushall`/);
+            expect(aclRefusal(parseAccessString("on ~* +info -@all"), "info")).to.match(/may not run/);
+        });
+        it("refuses every command of a user that is off, and any command it does not know", () => {
+            expect(aclRefusal(parseAccessString("off ~* +@all"), "get", ["k"])).to.equal("the user is off");
+            expect(aclRefusal(parseAccessString("on ~* +@all"), "no-such-command")).to.match(/not a command/);
+        });
+        it("refuses what ElastiCache refuses in an access string: passwords and reset (ElastiCache user guide, RBAC)", () => {
+            for (const bad of ["on >secret ~* +@all", "on nopass ~* +@all", "reset on ~* +@all", "on #abcd ~*"]) {
+                expect(() => parseAccessString(bad), bad).to.throw(AccessStringError);
+            }
+        });
+    });
+
+    describe("tenant users", () => {
+        it("gives any accepted tenant pair prefixes where neither starts the other (an id holds no ':' and no glob character)", () => {
+            fc.assert(
+                fc.property(tenantId, tenantId, (a, b) => {
+                    fc.pre(a !== b);
+                    expect(tenantCachePrefix(b).startsWith(tenantCachePrefix(a))).to.equal(false);
+                    expect(a).to.match(/^[a-z0-9-]+$/);
+                }),
+                { numRuns: 300 },
+            );
+        });
+
+        it("refuses tenant A every command on tenant B's keys, for any two ids the config accepts and any key under B's prefix", () => {
+            fc.assert(
+                fc.property(tenantId, tenantId, suffix, suffix, (a, b, sa, sb) => {
+                    fc.pre(a !== b);
+                    const userA = parseAccessString(tenantAccessString(a));
+                    const ownKey = `${tenantCachePrefix(a)}${sa}`;
+                    const theirKey = `${tenantCachePrefix(b)}${sb}`;
+                    for (const [name, args] of commandsOn(theirKey, ownKey)) {
+                        expect(aclRefusal(userA, name, args), `${a} ${name} ${args.join(" ")}`).to.be.a("string");
+                    }
+                }),
+                { numRuns: 300 },
+            );
+        });
+
+        it("lets tenant A use its own keys the way the object-cache drop-in does (GET, SET, MGET, DEL, EXPIRE, INCRBY, EVAL, PING, INFO)", () => {
+            fc.assert(
+                fc.property(tenantId, suffix, suffix, (a, s1, s2) => {
+                    const user = parseAccessString(tenantAccessString(a));
+                    const [k1, k2] = [`${tenantCachePrefix(a)}${s1}`, `${tenantCachePrefix(a)}${s2}`];
+                    const allowed: Array<[string, string[]]> = [
+                        ["get", [k1]],
+                        ["set", [k1, "v"]],
+                        ["mget", [k1, k2]],
+                        ["del", [k1, k2]],
+                        ["expire", [k1, "60"]],
+                        ["incrby", [k1, "1"]],
+                        ["eval", ["return 1", "1", k1]],
+                        ["ping", []],
+                        ["info", []],
+                        ["select", ["0"]],
+                    ];
+                    for (const [name, args] of allowed) expect(aclRefusal(user, name, args), `${name}`).to.equal(undefined);
+                }),
+                { numRuns: 100 },
+            );
+        });
+
+        it("refuses every tenant the commands that reach all keys or all users: FLUSHALL, FLUSHDB, SWAPDB, KEYS, FUNCTION, SCRIPT, CONFIG, MONITOR, ACL, CLIENT", () => {
+            fc.assert(
+                fc.property(tenantId, (a) => {
+                    const user = parseAccessString(tenantAccessString(a));
+                    for (const name of [
+                        "flushall",
+                        "flushdb",
+                        "swapdb",
+                        "keys",
+                        "function",
+                        "script",
+                        "config",
+                        "monitor",
+                        "acl",
+                        "client",
+                        "debug",
+                        "restore",
+                        "sort",
+                    ]) {
+                        expect(aclRefusal(user, name, []), `${a} ${name}`).to.match(/may not run/);
+                    }
+                }),
+                { numRuns: 100 },
+            );
+        });
+
+        it("keeps Pub/Sub under the tenant's prefix too: no publishing to or subscribing on another tenant's channels", () => {
+            fc.assert(
+                fc.property(tenantId, tenantId, suffix, (a, b, s) => {
+                    fc.pre(a !== b);
+                    const user = parseAccessString(tenantAccessString(a));
+                    expect(aclRefusal(user, "publish", [`${tenantCachePrefix(b)}${s}`, "m"])).to.match(/channel/);
+                    expect(aclRefusal(user, "subscribe", [`${tenantCachePrefix(b)}${s}`])).to.match(/channel/);
+                    expect(aclRefusal(user, "publish", [`${tenantCachePrefix(a)}${s}`, "m"])).to.equal(undefined);
+                }),
+                { numRuns: 100 },
+            );
+        });
+
+        it("leaves key names visible through SCAN and RANDOMKEY (they take no key argument): names, never values", () => {
+            const user = parseAccessString(tenantAccessString("aupairhive"));
+            expect(aclRefusal(user, "scan", ["0"])).to.equal(undefined);
+            expect(aclRefusal(user, "randomkey")).to.equal(undefined);
+        });
+    });
+
+    describe("the default and platform users", () => {
+        it("makes the default user, which every client sending only a password is, unable to do anything", () => {
+            const user = parseAccessString(DEFAULT_USER_ACCESS_STRING);
+            for (const name of ["get", "ping", "info", "flushall"]) expect(aclRefusal(user, name, ["k"])).to.equal("the user is off");
+        });
+        it("lets the platform task reach every tenant's keys (offboarding, the connectivity check) but not the dangerous commands", () => {
+            const user = parseAccessString(PLATFORM_ACCESS_STRING);
+            expect(aclRefusal(user, "del", ["aupairhive:wp_:options:alloptions"])).to.equal(undefined);
+            expect(aclRefusal(user, "ping")).to.equal(undefined);
+            expect(aclRefusal(user, "flushall")).to.match(/may not run/);
+        });
+    });
+
+    describe("what ElastiCache accepts (automation/aws-model.ts, aws-name-rules.ts)", () => {
+        const userRule = NAME_RULES["aws:elasticache/user:User"] as NameRule;
+        const groupRule = NAME_RULES["aws:elasticache/userGroup:UserGroup"] as NameRule;
+
+        it("gives every accepted tenant, the platform and the default user a user id ElastiCache takes ([a-zA-Z][a-zA-Z0-9-]*, CreateUser), all distinct", () => {
+            fc.assert(
+                fc.property(tenantId, fc.constantFrom("dev", "sit", "prod"), (id, env) => {
+                    const ids = [cacheUserId(env, { tenantId: id }), cacheUserId(env, "platform"), cacheUserId(env, "default")];
+                    for (const userId of ids) expect(nameProblems(userRule, "u", { userId }), userId).to.deep.equal([]);
+                    expect(new Set(ids).size).to.equal(3);
+                }),
+                { numRuns: 200 },
+            );
+            expect(nameProblems(groupRule, "g", { userGroupId: cacheUserGroupId("prod") })).to.deep.equal([]);
+        });
+        it("refuses a user group without a user named default (CreateUserGroup: DefaultUserRequired)", () => {
+            const names = new Map([
+                ["bbws-platform-dev", "bbws-platform-dev"],
+                ["bbws-default-dev", "default"],
+            ]);
+            expect(userGroupProblems({ userIds: ["bbws-platform-dev"] }, names)).to.deep.equal([
+                "no user named `default` (DefaultUserRequired)",
+            ]);
+            expect(userGroupProblems({ userIds: ["bbws-platform-dev", "bbws-default-dev"] }, names)).to.deep.equal([]);
+        });
+        it("refuses a password outside 16–128 characters, more than two, or a password inside the access string (elasticache/user.go; RBAC guide)", () => {
+            expect(cacheUserProblems({ passwords: ["x".repeat(15)], accessString: "on ~* +@all" })).to.have.length(1);
+            expect(
+                cacheUserProblems({ passwords: ["x".repeat(16), "y".repeat(16), "z".repeat(16)], accessString: "on ~* +@all" }),
+            ).to.have.length(1);
+            expect(cacheUserProblems({ passwords: ["x".repeat(64)], accessString: "on >pw ~* +@all" })[0]).to.match(/access string/);
+            expect(cacheUserProblems({ passwords: ["x".repeat(64)], accessString: tenantAccessString("aupairhive") })).to.deep.equal([]);
+        });
+        it("refuses an AUTH token beside user groups (auth_token ConflictsWith user_group_ids) and RBAC without in-transit encryption", () => {
+            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], authToken: "t", transitEncryptionEnabled: true })).to.have.length(1);
+            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], transitEncryptionEnabled: false })).to.have.length(1);
+            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], transitEncryptionEnabled: true })).to.deep.equal([]);
+        });
+    });
+});

@@ -1,0 +1,186 @@
+/**
+ * Secrets rotation: the tenants' database secrets rotate with AWS's alternating-users function
+ * (aws-samples/aws-secrets-manager-rotation-lambdas SecretsManagerRDSMySQLRotationMultiUser, read at
+ * b4b8eca), and every running WordPress task is replaced before the credentials it holds stop working.
+ */
+import { expect } from "chai";
+import * as fc from "fast-check";
+import { DataLayer } from "../../components/data";
+import {
+    recycleEveryDays,
+    ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT,
+    rotatedUserNames,
+    usernamesTooLongToRotate,
+    UPDATE_SERVICE_TARGET_ARN,
+} from "../../components/secret-rotation";
+import { acceptedTenantId, schemaAccepts } from "../support/tenant-ids";
+import { MAX_TENANT_ID_LENGTH, MYSQL_USER_NAME_MAX, tenantDatabaseName } from "../../src/config";
+import { configFor, construct, named, ofType } from "../support/pulumi";
+import { recordOptions, RecordedOptions } from "../support/options";
+
+const DAY = 24;
+
+/**
+ * Hours after the first rotation at which rotation k happens: Secrets Manager rotates some time within
+ * the day a rotation is due, so each rotation lands `rotationDays - 1` to `rotationDays` days after the previous.
+ */
+function rotationTimes(rotationDays: number, jitters: readonly number[]): number[] {
+    const times = [0];
+    for (const j of jitters) times.push(times[times.length - 1] + (rotationDays - 1) * DAY + j);
+    return times;
+}
+
+/**
+ * The simulation: the service is redeployed every `recycleEveryDays` days from `phase` hours, each
+ * deployment taking up to `deployHours` to replace every task; a task holds the credentials current
+ * when it started. It breaks if it is still running at the second rotation after its start (the
+ * scheme changes the other user's password first). Returns the first broken task, if any.
+ */
+function firstBrokenTask(
+    rotationDays: number,
+    jitters: readonly number[],
+    phase: number,
+    deployHours: number,
+    period = recycleEveryDays(rotationDays) * DAY,
+): string | undefined {
+    const rotations = rotationTimes(rotationDays, jitters);
+    const end = rotations[rotations.length - 1];
+    // Starts of task generations: before the first rotation, then at each redeployment.
+    const starts = [-1];
+    for (let t = phase; t <= end; t += period) starts.push(t);
+    for (let i = 0; i < starts.length; i++) {
+        const start = starts[i];
+        // The generation is gone once the next deployment has replaced it.
+        const replacedBy = i + 1 < starts.length ? starts[i + 1] + deployHours : Infinity;
+        const after = rotations.filter((r) => r > start);
+        if (after.length >= 2 && after[1] <= replacedBy) return `tasks started at ${start} h still run at ${after[1]} h`;
+    }
+    return undefined;
+}
+
+describe("secrets rotation", () => {
+    describe("keeping WordPress connected while its password rotates", () => {
+        it(
+            "replaces every task before the user it holds is rotated again, for every rotation period the config accepts (3–1000 days), " +
+                "rotations anywhere within their due day, any schedule phase and deployments up to 12 hours",
+            () => {
+                fc.assert(
+                    fc.property(
+                        fc.integer({ min: 3, max: 1000 }),
+                        fc.array(fc.integer({ min: 0, max: DAY }), { minLength: 2, maxLength: 6 }),
+                        fc.integer({ min: 0, max: 3 * DAY }),
+                        fc.integer({ min: 0, max: 12 }),
+                        (rotationDays, jitters, phase, deployHours) => {
+                            fc.pre(phase < recycleEveryDays(rotationDays) * DAY);
+                            expect(firstBrokenTask(rotationDays, jitters, phase, deployHours)).to.equal(undefined);
+                        },
+                    ),
+                    { numRuns: 500 },
+                );
+            },
+        );
+        it("finds the outage when services are redeployed less often than rotations: the simulation can fail", () => {
+            expect(firstBrokenTask(30, [0, 0, 0, 0], 0, 1, 60 * DAY)).to.match(/still run/);
+        });
+        it("refuses a rotation period under 3 days: there would be no room to redeploy between two rotations", () => {
+            expect(() => recycleEveryDays(2)).to.throw(/at least 3/);
+            expect(recycleEveryDays(3)).to.equal(1);
+            expect(recycleEveryDays(30)).to.equal(28);
+        });
+    });
+
+    describe("the users the function alternates between", () => {
+        it("fits wp_<id>_clone in MySQL 8.0's 32 characters for every id the config accepts, and the config refuses every longer id", () => {
+            fc.assert(
+                fc.property(acceptedTenantId, (id) => {
+                    const [first, clone] = rotatedUserNames(tenantDatabaseName(id));
+                    expect(first).to.equal(tenantDatabaseName(id));
+                    expect(clone).to.equal(`${first}_clone`);
+                    expect(clone.length).to.be.at.most(32);
+                }),
+            );
+            // Sources: MySQL 8.0 reference manual "User Names and Passwords" (32); the rotation function's get_alt_username (`_clone`).
+            expect(MAX_TENANT_ID_LENGTH).to.equal(23);
+            expect(schemaAccepts("a".repeat(MAX_TENANT_ID_LENGTH))).to.equal(true);
+            expect(schemaAccepts("a".repeat(MAX_TENANT_ID_LENGTH + 1))).to.equal(false);
+            expect(
+                usernamesTooLongToRotate([tenantDatabaseName("a".repeat(MAX_TENANT_ID_LENGTH + 1))], MYSQL_USER_NAME_MAX),
+            ).to.have.length(1);
+            // The function's own default (USERNAME_CHARACTER_LIMIT unset) is 16: wp_aupairhive_clone (19) would not rotate.
+            expect(usernamesTooLongToRotate(["wp_aupairhive"], ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT)).to.deep.equal(["wp_aupairhive"]);
+        });
+    });
+
+    describe("in the data and ECS layers", () => {
+        for (const env of ["dev", "prod"] as const) {
+            describe(`in ${env}`, () => {
+                const cfg = configFor(env);
+                let resources: Awaited<ReturnType<typeof construct>>["resources"];
+                let options = new Map<string, RecordedOptions>();
+                before(async () => {
+                    ({ resources } = await construct(cfg, () => {
+                        options = recordOptions();
+                        return new DataLayer("data", {
+                            env: cfg.env,
+                            accountId: cfg.accountId,
+                            region: cfg.region,
+                            database: cfg.database,
+                            cache: cfg.cache,
+                            protection: cfg.protection,
+                            tenants: cfg.tenants,
+                            isolatedSubnetIds: ["subnet-c0aaaaaaaaaaaaaaa", "subnet-c1bbbbbbbbbbbbbbb"],
+                            azCount: 2,
+                            databaseSecurityGroupId: "sg-0database000000000",
+                            cacheSecurityGroupId: "sg-0cache00000000000",
+                            vpcId: "vpc-0aaaaaaaaaaaaaaaa",
+                            privateSubnetIds: ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb"],
+                        });
+                    }));
+                });
+
+                it("rotates every tenant's database secret on the configured schedule with the function, not at creation (its MySQL user does not exist yet)", () => {
+                    const rotations = ofType(resources, "aws:secretsmanager/secretRotation:SecretRotation");
+                    expect(rotations).to.have.length(cfg.tenants.length);
+                    const fn = named(resources, "data-rotation-stack");
+                    for (const tenant of cfg.tenants) {
+                        const rotation = named(resources, `data-tenant-${tenant.id}-db-rotation`);
+                        expect(rotation.inputs.secretId).to.contain(`secret:bbws/${env}/tenants/${tenant.id}/db-`);
+                        expect(rotation.inputs.rotationRules).to.deep.equal({ automaticallyAfterDays: cfg.database.rotationDays });
+                        expect(rotation.inputs.rotateImmediately).to.equal(false);
+                        expect(rotation.inputs.rotationLambdaArn).to.equal(
+                            `arn:aws:lambda:${cfg.region}:${cfg.accountId}:function:${fn.inputs.parameters.functionName}`,
+                        );
+                        // Once rotated, the rotation owns the value: the program's first value must not be written again.
+                        expect(options.get(`data-tenant-${tenant.id}-db-value`)?.ignoreChanges).to.deep.equal(["secretString"]);
+                    }
+                });
+
+                it("deploys AWS's alternating-users function for MySQL in the private subnets, with the master secret and the data key", () => {
+                    const fn = named(resources, "data-rotation-stack");
+                    expect(fn.inputs.applicationId).to.match(/applications\/SecretsManagerRDSMySQLRotationMultiUser$/);
+                    expect(fn.inputs.capabilities).to.have.members(["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]);
+                    expect(fn.inputs.parameters).to.include({
+                        functionName: `bbws-rotation-${env}`,
+                        endpoint: `https://secretsmanager.${cfg.region}.amazonaws.com`,
+                        vpcSubnetIds: "subnet-b0aaaaaaaaaaaaaaa,subnet-b1bbbbbbbbbbbbbbb",
+                    });
+                    expect(fn.inputs.parameters.vpcSecurityGroupIds).to.match(/^sg-/);
+                });
+
+                it("admits the function to the database on 3306 only, and lets it out on 3306 to the database and 443 (Secrets Manager endpoint; RDS and KMS APIs)", () => {
+                    const ingress = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+                    expect(
+                        ingress.map((r) => ({ sg: r.inputs.securityGroupId, from: r.inputs.fromPort, to: r.inputs.toPort })),
+                    ).to.deep.equal([{ sg: "sg-0database000000000", from: 3306, to: 3306 }]);
+                    const egress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+                    expect(egress.map((r) => r.inputs.fromPort).sort()).to.deep.equal([3306, 443]);
+                    expect(named(resources, "data-rotation-sg").inputs.name).to.equal(`bbws-rotation-sg-${env}`);
+                });
+            });
+        }
+
+        it(`redeploys each tenant's service through Scheduler's ECS UpdateService target (${UPDATE_SERVICE_TARGET_ARN})`, () => {
+            expect(UPDATE_SERVICE_TARGET_ARN).to.equal("arn:aws:scheduler:::aws-sdk:ecs:updateService");
+        });
+    });
+});
