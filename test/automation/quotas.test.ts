@@ -97,6 +97,7 @@ describe("Service Quotas preflight", () => {
                 } catch (e) {
                     return e as any;
                 }
+                return undefined;
             })();
             expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
             expect(err.message).to.equal(
@@ -122,6 +123,7 @@ describe("Service Quotas preflight", () => {
                 } catch (e) {
                     return e as any;
                 }
+                return undefined;
             })();
             expect(err.fix).to.equal(
                 'Target groups per Application Load Balancer (not adjustable) cannot be raised: split what grows (README "Scale: hundreds of tenants": shard stacks of at most 50 tenants)',
