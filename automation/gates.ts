@@ -3,13 +3,14 @@
  * what it enforces, why and how to get past it) plus a pure check answering pass, fail or n/a. The
  * phase loop gathers the facts; the gates only judge them.
  */
+import type { TenantTier } from "../src/config";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Approval, LedgerRecord } from "./ledger";
 import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";
 import { refusedReplacement } from "./replacement";
 import { isAlwaysTargeted } from "./targets";
 
-export type GateId = "order" | "promotion" | "platform" | "scope" | "safety" | "approval";
+export type GateId = "order" | "promotion" | "platform" | "tier" | "scope" | "safety" | "approval";
 export type GateStatus = "pass" | "fail" | "n/a";
 
 export interface GateVerdict {
@@ -203,6 +204,42 @@ export const platformGate: Gate<PlatformContext> = {
             platformCreates.map((c) => `${c.phase}: create ${c.urn}`),
             `roll out the platform first (\`npm run rollout -- --env ${env} --phase ${phases.length === 1 ? phases[0] : "all"}\`), ` +
                 `then ${tenant} again`,
+        );
+    },
+};
+
+export interface TierContext {
+    readonly env: string;
+    /** Every tenant in the stack file being rolled out, with its configured `tier`. */
+    readonly tenants: ReadonlyArray<{ readonly id: string; readonly tier: TenantTier }>;
+    /**
+     * The tier each tenant is deployed at, by id, as the stack's state last recorded it; absent when
+     * the environment has never been rolled out (nothing deployed, nothing to migrate).
+     */
+    readonly deployed?: ReadonlyMap<string, TenantTier>;
+    /** The tenant whose tier migration this run is (`--migrate-tier <id>`), if any. */
+    readonly migrating?: string;
+}
+
+export const tierGate: Gate<TierContext> = {
+    id: "tier",
+    info: "No existing tenant changes isolation tier except in its own tier migration",
+    explanation:
+        "A tier is where a tenant's data lives: moving to or from premium replaces its network and, for enterprise, " +
+        "its database cluster. Applied as a config edit, the update would delete what holds the data before anything " +
+        'copied it, so a change of tier is a migration run on purpose (README "Scale: hundreds of tenants", runbook).',
+    check({ env, tenants, deployed, migrating }) {
+        if (!deployed) return notApplicable(`nothing is deployed in ${env} yet`);
+        const changed = tenants.filter((t) => deployed.has(t.id) && deployed.get(t.id) !== t.tier);
+        if (changed.length === 0) return pass();
+        const describe = (t: { id: string; tier: TenantTier }) => `${t.id}: deployed ${deployed.get(t.id)}, configured ${t.tier}`;
+        const refused = changed.filter((t) => t.id !== migrating);
+        if (refused.length === 0) return pass(changed.map(describe), [`--migrate-tier ${migrating}`]);
+        return fail(
+            refused.map(describe),
+            `put ${refused.map((t) => `${t.id}'s tier back to ${deployed.get(t.id)}`).join(", ")}; to move a tenant, run its migration ` +
+                `(\`npm run rollout -- --env ${env} --tenant ${refused[0].id} --migrate-tier ${refused[0].id}\`, one tenant per run) ` +
+                'after the runbook\'s export (README "Scale: hundreds of tenants", "Tier changes are migrations")',
         );
     },
 };

@@ -11,6 +11,8 @@ import type { BackendIdentity, Engine, PendingOperation } from "./engine";
 import { INSTALL_PULUMI } from "./engine";
 import { UsageError } from "./errors";
 import type { Ledger } from "./ledger";
+import { checkQuotas, readQuotas, ServiceQuotasFor } from "./quotas";
+import type { QuotaKey, QuotaNeed } from "../src/policy/rules/quotas-1-default-service-quotas";
 
 /** Update plans (`preview --save-plan`, `up --plan`) work without experimental flags from this CLI on. */
 export const MIN_CLI_VERSION = "3.190.0";
@@ -35,6 +37,16 @@ export interface PreflightDeps {
     readonly git: () => Promise<GitState>;
     /** Checked for write access: an attempt that cannot be recorded must not start. */
     readonly ledger: Pick<Ledger, "location" | "checkWritable">;
+    /**
+     * The Service Quotas preflight (automation/quotas.ts): both given, the run reads the quotas the plan
+     * needs and refuses one that needs more (`quota-too-small`, exit 2) before any phase applies.
+     */
+    readonly quotas?: {
+        /** A Service Quotas client for a region. */
+        readonly serviceQuotas: ServiceQuotasFor;
+        /** What the stack needs of each quota, counted on its resources (`quotaNeeds` of the quota rule). */
+        readonly needs: () => Promise<Readonly<Record<QuotaKey, QuotaNeed>>>;
+    };
 }
 
 export interface PreflightResult {
@@ -54,7 +66,7 @@ export interface PreflightOptions {
 
 /**
  * The checks made once per run, in order: CLI version, backend, pending operations, AWS account,
- * git tree, ledger write access. Logs one line per check; throws a `UsageError` (exit 2) on the first
+ * the Service Quotas the plan needs (when `deps.quotas` is given), git tree, ledger write access. Logs one line per check; throws a `UsageError` (exit 2) on the first
  * that fails, naming what to set up. `previewOnly` reports a dirty tree instead and skips the write check.
  */
 export async function preflight(
@@ -75,6 +87,12 @@ export async function preflight(
     const caller = await callerIdentity(await deps.sts(cfg.region));
     checkCaller(caller, cfg);
     log(`AWS account ${caller.account} as ${caller.arn}, region ${cfg.region}`);
+
+    if (deps.quotas) {
+        const checks = await readQuotas(await deps.quotas.needs(), cfg.region, deps.quotas.serviceQuotas);
+        checkQuotas(checks, cfg.region);
+        log(`quotas: ${checks.map((c) => `${c.spec.quotaCode ?? c.spec.key} ${c.need.need}/${c.current}`).join(", ") || "none needed"}`);
+    }
 
     const git = await deps.git();
     if (!options.previewOnly) checkGit(git, cfg.rollout, cfg.env);

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { AWS_PROVIDER_CONFIG_KEYS } from "./aws-provider-config";
 import { PHASE_NAMES } from "./phases";
+import { TENANT_VPC_POOL_END, TENANT_VPC_POOL_START, tenantVpcCidr } from "./tenant-cidrs";
 
 /** Fargate's valid task sizes: cpu units → allowed memory (MiB). */
 export function fargateMemoryOptions(cpu: number): number[] {
@@ -389,6 +390,11 @@ export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomD
         : { name: entry.name, certificate: entry.certificate ?? "pending" };
 }
 
+/** The isolation tiers, from least to most isolated: see the tenant's `tier` key. */
+export const TENANT_TIERS = ["basic", "premium", "enterprise"] as const;
+/** One of `TENANT_TIERS`. */
+export type TenantTier = (typeof TENANT_TIERS)[number];
+
 const tenantSchema = z
     .object({
         /**
@@ -471,6 +477,14 @@ const tenantSchema = z
          * Cannot be combined with `minCapacity` or `maxCapacity`.
          */
         stopped: z.boolean().default(false),
+        /**
+         * Isolation tier (README "Scale: hundreds of tenants", "Isolation tiers"): `basic` shares the
+         * environment's VPC and Aurora cluster with its own security group; `premium` gets its own VPC
+         * (`tenantVpcCidr(slot)`, src/tenant-cidrs.ts) peered with the platform's; `enterprise` also its
+         * own Aurora cluster, key and backups. Changing it on an existing tenant is a migration: a
+         * rollout refuses the edit (the `tier` gate, automation/gates.ts) unless run as that migration.
+         */
+        tier: z.enum(TENANT_TIERS).default("basic"),
     })
     .strict();
 
@@ -958,6 +972,14 @@ function crossChecks(stack: string, tags: Record<string, string>, region: string
             ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, customDomain(d).name] as [string, string]),
         ]),
     );
+    b.tenants.forEach((t, i) => {
+        if (t.tier === "basic" || !cidrsOverlap(tenantVpcCidr(t.slot), b.network.vpcCidr)) return;
+        problems.push(
+            `bbws:tenants[${i}].tier: a ${t.tier} tenant's own VPC (${tenantVpcCidr(t.slot)}, from its slot) overlaps bbws:network.vpcCidr ` +
+                `(${b.network.vpcCidr}); VPC peering refuses overlapping ranges: give the environment a VPC outside the tenant pool ` +
+                `${TENANT_VPC_POOL_START}–${TENANT_VPC_POOL_END}`,
+        );
+    });
     const customDomains = b.tenants.reduce((n, t) => n + t.domains.length, 0);
     if (customDomains > MAX_LISTENER_CERTIFICATES) {
         problems.push(

@@ -8,6 +8,7 @@ import {
     safetyGate,
     scopeGate,
     STATEFUL_TYPES,
+    tierGate,
 } from "../../automation/gates";
 import type { PlanStep } from "../../automation/plan-steps";
 import { urn } from "../support/fake-engine";
@@ -24,10 +25,44 @@ const ALL = ["network", "database", "storage", "ecs", "monitoring"] as const;
 
 describe("gates", () => {
     it("each has an id, one line of info and an explanation", () => {
-        for (const gate of [orderGate, promotionGate, platformGate, scopeGate, safetyGate, approvalGate]) {
+        for (const gate of [orderGate, promotionGate, platformGate, tierGate, scopeGate, safetyGate, approvalGate]) {
             expect(gate.info, gate.id).to.match(/^[A-Z].{10,}[^.]$/);
             expect(gate.explanation, gate.id).to.match(/^[A-Z].{20,}\.$/);
         }
+    });
+
+    describe("tier", () => {
+        const tenants = [
+            { id: "alpha", tier: "basic" as const },
+            { id: "beta", tier: "premium" as const },
+        ];
+        const deployed = new Map([
+            ["alpha", "basic" as const],
+            ["beta", "basic" as const],
+        ]);
+        it("is not applicable before anything is deployed", () => {
+            expect(tierGate.check({ env: "sit", tenants }).status).to.equal("n/a");
+        });
+        it("passes when every deployed tenant keeps its tier, and for a new tenant at any tier", () => {
+            const fresh = [...tenants.slice(0, 1), { id: "gamma", tier: "enterprise" as const }];
+            expect(tierGate.check({ env: "sit", tenants: fresh, deployed }).status).to.equal("pass");
+        });
+        it("fails a config edit that changes an existing tenant's tier, naming it, both tiers and the migration", () => {
+            const verdict = tierGate.check({ env: "sit", tenants, deployed });
+            expect(verdict.status).to.equal("fail");
+            expect(verdict.findings).to.deep.equal(["beta: deployed basic, configured premium"]);
+            expect(verdict.fix).to.include("put beta's tier back to basic").and.include("--tenant beta --migrate-tier beta");
+        });
+        it("passes the change as that tenant's own migration, recording the override", () => {
+            const verdict = tierGate.check({ env: "sit", tenants, deployed, migrating: "beta" });
+            expect(verdict).to.deep.include({ status: "pass", overrides: ["--migrate-tier beta"] });
+        });
+        it("fails a migration of one tenant that also changes another's tier: one tenant per migration", () => {
+            const both = tenants.map((t) => ({ ...t, tier: "enterprise" as const }));
+            const verdict = tierGate.check({ env: "sit", tenants: both, deployed, migrating: "beta" });
+            expect(verdict.status).to.equal("fail");
+            expect(verdict.findings).to.deep.equal(["alpha: deployed basic, configured enterprise"]);
+        });
     });
 
     describe("order", () => {

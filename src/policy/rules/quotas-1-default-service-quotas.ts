@@ -143,6 +143,48 @@ function countsOf(context: RuleContext): Counts {
     return counts;
 }
 
+/** One of the quotas `DEFAULT_QUOTAS` names. */
+export type QuotaKey = keyof typeof DEFAULT_QUOTAS;
+
+/** What the stack needs of one quota: the largest count over the resources it applies to, and which resource that is. */
+export interface QuotaNeed {
+    /** The count, in the quota's unit (rules, widgets, target groups, certificates, characters, roles). */
+    readonly need: number;
+    /** URN of the resource with that count (the group, dashboard, load balancer or role); absent when nothing counts. */
+    readonly urn?: string;
+}
+
+function widgetsOf(resource: ResourceView): number {
+    const widgets = parseJson(resource.inputs.dashboardBody)?.widgets;
+    return Array.isArray(widgets) ? widgets.length : 0;
+}
+
+/**
+ * The stack's need of every quota in `DEFAULT_QUOTAS`, counted as this rule counts them (per security
+ * group and direction, per dashboard, per load balancer, per role; roles per stack), each the largest
+ * over its resources: what the rollout's Service Quotas preflight (automation/quotas.ts) compares with
+ * the account's applied values.
+ */
+export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
+    const counts = countsOf(context);
+    const largest = (entries: Iterable<[string, number]>): QuotaNeed => {
+        let best: QuotaNeed = { need: 0 };
+        for (const [urn, need] of entries) if (need > best.need) best = { need, urn };
+        return best;
+    };
+    const sgRules = [...counts.sgRules].map(([urn, kinds]) => [urn, Math.max(0, ...kinds.values())] as [string, number]);
+    const dashboards = context.resources.filter((r) => r.type === T.dashboard).map((r) => [r.urn, widgetsOf(r)] as [string, number]);
+    return {
+        rulesPerSecurityGroup: largest(sgRules),
+        widgetsPerDashboard: largest(dashboards),
+        rulesPerLoadBalancer: largest(counts.lbRules),
+        targetGroupsPerLoadBalancer: largest([...counts.lbTargetGroups].map(([urn, tgs]) => [urn, tgs.size] as [string, number])),
+        certificatesPerLoadBalancer: largest(counts.lbCertificates),
+        inlinePolicyCharactersPerRole: largest(counts.rolePolicyCharacters),
+        rolesPerAccount: { need: counts.roles.length, urn: counts.roles[0] },
+    };
+}
+
 const Q = DEFAULT_QUOTAS;
 
 export const quotas_1: Rule = {
@@ -168,8 +210,7 @@ export const quotas_1: Rule = {
                 .flatMap(([kind, n]) => over(`${kind} rules`, n, Q.rulesPerSecurityGroup));
         }
         if (resource.type === T.dashboard) {
-            const widgets = parseJson(resource.inputs.dashboardBody)?.widgets;
-            return over("widgets", Array.isArray(widgets) ? widgets.length : 0, Q.widgetsPerDashboard);
+            return over("widgets", widgetsOf(resource), Q.widgetsPerDashboard);
         }
         if (LB.loadBalancer.includes(resource.type)) {
             return [

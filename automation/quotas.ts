@@ -1,0 +1,162 @@
+/**
+ * The Service Quotas preflight: before any phase applies, the rollout reads the account's applied value
+ * of every quota the stack's growth can exhaust and refuses (exit 2, nothing changed) a plan that needs
+ * more, naming the quota, its code, the need, the current value and the request that raises it. What
+ * the plan needs is counted by the policy rule `quotas-1-default-service-quotas` (`quotaNeeds`): one
+ * count, one table of defaults (`DEFAULT_QUOTAS`), here and in the pull request's policy check.
+ */
+import type {
+    GetAWSDefaultServiceQuotaCommandOutput,
+    GetServiceQuotaCommandOutput,
+    ServiceQuotasClient,
+} from "@aws-sdk/client-service-quotas";
+import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../src/policy/rules/quotas-1-default-service-quotas";
+import { UsageError } from "./errors";
+
+/** A quota as Service Quotas names it; `code` absent for one Service Quotas does not list (it cannot be raised). */
+export interface QuotaSpec {
+    readonly key: QuotaKey;
+    /** The quota's name in Service Quotas (or, without a code, in the service's quota page). */
+    readonly name: string;
+    /** Service Quotas' service code (`vpc`, `elasticloadbalancing`, `iam`). */
+    readonly serviceCode?: string;
+    /** Service Quotas' quota code (`L-…`). */
+    readonly quotaCode?: string;
+    /** IAM's quotas are global: Service Quotas answers them in us-east-1 only. */
+    readonly global?: boolean;
+}
+
+/**
+ * Every quota of `DEFAULT_QUOTAS` with its Service Quotas code. Codes: the AWS default quota listing
+ * (`ListAWSDefaultServiceQuotas`) as published in gruntwork-io/terraform-aws-utilities docs/quotas.md,
+ * and the VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html). Not the codes the
+ * issue guessed: `L-7E6692B2` is "Targets per Application Load Balancer", not rules.
+ */
+export const QUOTA_SPECS: readonly QuotaSpec[] = [
+    { key: "rulesPerSecurityGroup", name: "Inbound or outbound rules per security group", serviceCode: "vpc", quotaCode: "L-0EA8095F" },
+    {
+        key: "rulesPerLoadBalancer",
+        name: "Rules per Application Load Balancer",
+        serviceCode: "elasticloadbalancing",
+        quotaCode: "L-7EED9B64",
+    },
+    {
+        key: "certificatesPerLoadBalancer",
+        name: "Certificates per Application Load Balancer",
+        serviceCode: "elasticloadbalancing",
+        quotaCode: "L-9365A611",
+    },
+    { key: "rolesPerAccount", name: "Roles per account", serviceCode: "iam", quotaCode: "L-FE177D64", global: true },
+    // Not in Service Quotas: fixed, so the default is the value (ELB, CloudWatch and IAM quota pages).
+    { key: "targetGroupsPerLoadBalancer", name: "Target groups per Application Load Balancer (not adjustable)" },
+    { key: "widgetsPerDashboard", name: "Widgets per CloudWatch dashboard (not in Service Quotas)" },
+    { key: "inlinePolicyCharactersPerRole", name: "Role inline policy size (not adjustable)" },
+];
+
+/** The region Service Quotas answers global (IAM) quotas in. */
+export const GLOBAL_QUOTA_REGION = "us-east-1";
+
+/** One quota as the preflight saw it. */
+export interface QuotaCheck {
+    readonly spec: QuotaSpec;
+    readonly need: QuotaNeed;
+    /** The applied value (`GetServiceQuota`), else AWS's default (`GetAWSDefaultServiceQuota`), else `DEFAULT_QUOTAS`. */
+    readonly current: number;
+    /** Where `current` came from. */
+    readonly from: "applied" | "aws-default" | "fixed";
+}
+
+/** A Service Quotas client for a region (tests and `--rehearse` pass a double). */
+export type ServiceQuotasFor = (region: string) => Promise<Pick<ServiceQuotasClient, "send">>;
+
+/**
+ * The value in force of one quota: `GetServiceQuota` (the account's applied value), falling back to
+ * `GetAWSDefaultServiceQuota` when the account has none applied (`NoSuchResourceException`: Service
+ * Quotas API reference, GetServiceQuota, "Errors"). Other errors (a missing
+ * `servicequotas:GetServiceQuota` permission included) propagate.
+ */
+export async function readQuota(
+    client: Pick<ServiceQuotasClient, "send">,
+    serviceCode: string,
+    quotaCode: string,
+): Promise<{ value: number; from: "applied" | "aws-default" }> {
+    // Commands load the SDK; imported here so that `--help` and the pure checks never do.
+    const { GetServiceQuotaCommand, GetAWSDefaultServiceQuotaCommand } = await import("@aws-sdk/client-service-quotas");
+    try {
+        const out = (await client.send(
+            new GetServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }),
+        )) as GetServiceQuotaCommandOutput;
+        if (out.Quota?.Value !== undefined) return { value: out.Quota.Value, from: "applied" };
+    } catch (err) {
+        if ((err as { name?: string }).name !== "NoSuchResourceException") throw err;
+    }
+    const out = (await client.send(
+        new GetAWSDefaultServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }),
+    )) as GetAWSDefaultServiceQuotaCommandOutput;
+    if (out.Quota?.Value === undefined) throw new Error(`Service Quotas returned no value for ${serviceCode} ${quotaCode}`);
+    return { value: out.Quota.Value, from: "aws-default" };
+}
+
+/** Reads every quota in `QUOTA_SPECS` that the plan needs at all, in `region` (IAM's in `GLOBAL_QUOTA_REGION`). */
+export async function readQuotas(
+    needs: Readonly<Record<QuotaKey, QuotaNeed>>,
+    region: string,
+    serviceQuotas: ServiceQuotasFor,
+): Promise<QuotaCheck[]> {
+    const clients = new Map<string, Promise<Pick<ServiceQuotasClient, "send">>>();
+    const clientFor = (r: string) => clients.get(r) ?? clients.set(r, serviceQuotas(r)).get(r)!;
+    const checks: QuotaCheck[] = [];
+    for (const spec of QUOTA_SPECS) {
+        const need = needs[spec.key];
+        if (need.need === 0) continue;
+        if (!spec.serviceCode || !spec.quotaCode) {
+            checks.push({ spec, need, current: DEFAULT_QUOTAS[spec.key], from: "fixed" });
+            continue;
+        }
+        const client = await clientFor(spec.global ? GLOBAL_QUOTA_REGION : region);
+        const { value, from } = await readQuota(client, spec.serviceCode, spec.quotaCode);
+        checks.push({ spec, need, current: value, from });
+    }
+    return checks;
+}
+
+/** The CLI request that raises `check`'s quota to its need; undefined for a quota that cannot be raised. */
+export function increaseCommand(check: QuotaCheck, region: string): string | undefined {
+    const { serviceCode, quotaCode, global } = check.spec;
+    if (!serviceCode || !quotaCode) return undefined;
+    return (
+        `aws service-quotas request-service-quota-increase --service-code ${serviceCode} --quota-code ${quotaCode} ` +
+        `--desired-value ${check.need.need} --region ${global ? GLOBAL_QUOTA_REGION : region}`
+    );
+}
+
+/**
+ * Refuses (`UsageError` `quota-too-small`, exit 2) when any check's need exceeds its current value:
+ * one line per quota with its name, code, need (and the resource that needs it) and current value,
+ * and as the fix the `request-service-quota-increase` commands, or for a fixed quota, to split what grows.
+ */
+export function checkQuotas(checks: readonly QuotaCheck[], region: string): void {
+    const short = checks.filter((c) => c.need.need > c.current);
+    if (short.length === 0) return;
+    const code = (c: QuotaCheck) => (c.spec.quotaCode ? ` (${c.spec.serviceCode} ${c.spec.quotaCode})` : "");
+    const lines = short.map(
+        (c) =>
+            `    ${c.spec.name}${code(c)}: the plan needs ${c.need.need}${c.need.urn ? ` (${c.need.urn})` : ""}, ` +
+            `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}`,
+    );
+    const raise = short.map((c) => increaseCommand(c, region)).filter((c): c is string => c !== undefined);
+    const fixed = short.filter((c) => increaseCommand(c, region) === undefined);
+    throw new UsageError(
+        "quota-too-small",
+        `the plan needs more than ${short.length === 1 ? "a quota allows" : `${short.length} quotas allow`}:\n${lines.join("\n")}`,
+        [
+            ...(raise.length ? [`request the increase, and roll out once it is approved:\n    ${raise.join("\n    ")}`] : []),
+            ...(fixed.length
+                ? [
+                      `${fixed.map((c) => c.spec.name).join(", ")} cannot be raised: split what grows ` +
+                          '(README "Scale: hundreds of tenants": shard stacks of at most 50 tenants)',
+                  ]
+                : []),
+        ].join("; "),
+    );
+}

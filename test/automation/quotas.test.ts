@@ -1,0 +1,177 @@
+/**
+ * The Service Quotas preflight (automation/quotas.ts): every quota the stack's growth can exhaust is
+ * read from the account before any phase applies (GetServiceQuota, falling back to
+ * GetAWSDefaultServiceQuota: Service Quotas API reference), and a plan that needs more is refused with
+ * the quota, its code, the need, the current value and the request that raises it. Codes as listed by
+ * ListAWSDefaultServiceQuotas (gruntwork-io/terraform-aws-utilities docs/quotas.md) and the VPC quota page.
+ */
+import { expect } from "chai";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { mockClient } from "aws-sdk-client-mock";
+import { checkQuotas, increaseCommand, QUOTA_SPECS, QuotaCheck, readQuota, readQuotas } from "../../automation/quotas";
+import { preflight } from "../../automation/preflight";
+import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
+import { FakeEngine } from "../support/fake-engine";
+import { COMMIT, configOf } from "../support/rollout";
+
+const noNeeds = (): Record<QuotaKey, QuotaNeed> =>
+    Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((k) => [k, { need: 0 }])) as Record<QuotaKey, QuotaNeed>;
+const needs = (patch: Partial<Record<QuotaKey, QuotaNeed>>) => ({ ...noNeeds(), ...patch });
+const SG = "urn:pulumi:prod::bbws-platform::bbws:network:NetworkLayer$aws:ec2/securityGroup:SecurityGroup::database";
+
+describe("Service Quotas preflight", () => {
+    const sq = mockClient(ServiceQuotasClient);
+    beforeEach(() => sq.reset());
+    const client = async () => new ServiceQuotasClient({ region: "af-south-1" });
+
+    it("has a Service Quotas entry or a stated fixed limit for every quota the policy rule counts, each once", () => {
+        expect(QUOTA_SPECS.map((s) => s.key).sort()).to.deep.equal(Object.keys(DEFAULT_QUOTAS).sort());
+    });
+
+    it("uses the codes Service Quotas lists: vpc L-0EA8095F, elasticloadbalancing L-7EED9B64 and L-9365A611, iam L-FE177D64 (global)", () => {
+        const codes = Object.fromEntries(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.key, `${s.serviceCode} ${s.quotaCode}`]));
+        expect(codes).to.deep.equal({
+            rulesPerSecurityGroup: "vpc L-0EA8095F",
+            rulesPerLoadBalancer: "elasticloadbalancing L-7EED9B64",
+            certificatesPerLoadBalancer: "elasticloadbalancing L-9365A611",
+            rolesPerAccount: "iam L-FE177D64",
+        });
+        expect(QUOTA_SPECS.filter((s) => s.global).map((s) => s.key)).to.deep.equal(["rolesPerAccount"]);
+    });
+
+    describe("reading a quota", () => {
+        it("takes the account's applied value", async () => {
+            sq.on(GetServiceQuotaCommand, { ServiceCode: "vpc", QuotaCode: "L-0EA8095F" }).resolves({ Quota: { Value: 200 } });
+            expect(await readQuota(await client(), "vpc", "L-0EA8095F")).to.deep.equal({ value: 200, from: "applied" });
+        });
+        it("falls back to AWS's default when the account has no applied value (NoSuchResourceException)", async () => {
+            sq.on(GetServiceQuotaCommand).rejects(Object.assign(new Error("no applied quota"), { name: "NoSuchResourceException" }));
+            sq.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 60 } });
+            expect(await readQuota(await client(), "vpc", "L-0EA8095F")).to.deep.equal({ value: 60, from: "aws-default" });
+        });
+        it("lets any other error through, a missing servicequotas:GetServiceQuota permission included", async () => {
+            sq.on(GetServiceQuotaCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+            const err = await readQuota(await client(), "vpc", "L-0EA8095F").catch((e) => e);
+            expect(err.name).to.equal("AccessDeniedException");
+            expect(sq.commandCalls(GetAWSDefaultServiceQuotaCommand)).to.have.length(0);
+        });
+        it("reads only the quotas the plan needs, IAM's in us-east-1, and does not ask for the fixed ones", async () => {
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 1000 } });
+            const regions: string[] = [];
+            const checks = await readQuotas(
+                needs({ rolesPerAccount: { need: 40 }, rulesPerSecurityGroup: { need: 5 }, widgetsPerDashboard: { need: 22 } }),
+                "af-south-1",
+                async (region) => (regions.push(region), client()),
+            );
+            expect(checks.map((c) => [c.spec.key, c.from])).to.deep.equal([
+                ["rulesPerSecurityGroup", "applied"],
+                ["rolesPerAccount", "applied"],
+                ["widgetsPerDashboard", "fixed"],
+            ]);
+            expect(regions).to.deep.equal(["af-south-1", "us-east-1"]);
+            expect(sq.commandCalls(GetServiceQuotaCommand).map((c) => c.args[0].input.QuotaCode)).to.deep.equal([
+                "L-0EA8095F",
+                "L-FE177D64",
+            ]);
+        });
+    });
+
+    describe("judging the plan", () => {
+        const spec = (key: QuotaKey) => QUOTA_SPECS.find((s) => s.key === key)!;
+        const check = (key: QuotaKey, need: number, current: number, from: QuotaCheck["from"] = "aws-default"): QuotaCheck => ({
+            spec: spec(key),
+            need: { need, urn: SG },
+            current,
+            from,
+        });
+
+        it("passes when every need is within its quota, equal included", () => {
+            expect(() => checkQuotas([check("rulesPerSecurityGroup", 60, 60)], "af-south-1")).to.not.throw();
+        });
+
+        it("refuses a need over a quota (exit 2), naming the quota, its code, the need and where, the current value and the request", () => {
+            const err = (() => {
+                try {
+                    checkQuotas([check("rulesPerSecurityGroup", 101, 60), check("rolesPerAccount", 10, 1000, "applied")], "af-south-1");
+                } catch (e) {
+                    return e as any;
+                }
+                return undefined;
+            })();
+            expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
+            expect(err.message).to.equal(
+                "the plan needs more than a quota allows:\n" +
+                    `    Inbound or outbound rules per security group (vpc L-0EA8095F): the plan needs 101 (${SG}), the account has 60 (AWS's default)`,
+            );
+            expect(err.fix).to.equal(
+                "request the increase, and roll out once it is approved:\n" +
+                    "    aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-0EA8095F --desired-value 101 --region af-south-1",
+            );
+        });
+
+        it("asks for IAM's increase in us-east-1, where Service Quotas keeps global quotas", () => {
+            expect(increaseCommand(check("rolesPerAccount", 1200, 1000), "af-south-1")).to.equal(
+                "aws service-quotas request-service-quota-increase --service-code iam --quota-code L-FE177D64 --desired-value 1200 --region us-east-1",
+            );
+        });
+
+        it("for a quota that cannot be raised (target groups per load balancer), says to split what grows instead of a request", () => {
+            const err = (() => {
+                try {
+                    checkQuotas([check("targetGroupsPerLoadBalancer", 500, 100, "fixed")], "af-south-1");
+                } catch (e) {
+                    return e as any;
+                }
+                return undefined;
+            })();
+            expect(err.fix).to.equal(
+                'Target groups per Application Load Balancer (not adjustable) cannot be raised: split what grows (README "Scale: hundreds of tenants": shard stacks of at most 50 tenants)',
+            );
+        });
+    });
+
+    describe("in the rollout's preflight", () => {
+        const sts = mockClient(STSClient);
+        beforeEach(() => sts.reset());
+        const cfg = configOf("prod");
+
+        it("refuses before git and the ledger are looked at, so nothing is recorded or applied", async () => {
+            sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 60 } });
+            let ledgerChecked = false;
+            let gitRead = false;
+            const err = await preflight(
+                cfg,
+                {
+                    engine: new FakeEngine({ stack: "prod" }),
+                    sts: async (region) => new STSClient({ region }),
+                    git: async () => ((gitRead = true), { commit: COMMIT, dirty: false }),
+                    ledger: { location: "/srv/ledger", checkWritable: async () => void (ledgerChecked = true) },
+                    quotas: { serviceQuotas: client, needs: async () => needs({ rulesPerSecurityGroup: { need: 61, urn: SG } }) },
+                },
+                () => undefined,
+            ).catch((e) => e);
+            expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
+            expect([gitRead, ledgerChecked]).to.deep.equal([false, false]);
+        });
+
+        it("logs each quota it read as need/current when the plan fits", async () => {
+            sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 60 } });
+            const lines: string[] = [];
+            await preflight(
+                cfg,
+                {
+                    engine: new FakeEngine({ stack: "prod" }),
+                    sts: async (region) => new STSClient({ region }),
+                    git: async () => ({ commit: COMMIT, dirty: false }),
+                    ledger: { location: "/srv/ledger", checkWritable: async () => undefined },
+                    quotas: { serviceQuotas: client, needs: async () => needs({ rulesPerSecurityGroup: { need: 12, urn: SG } }) },
+                },
+                (l) => lines.push(l),
+            );
+            expect(lines).to.include("quotas: L-0EA8095F 12/60");
+        });
+    });
+});
