@@ -3,8 +3,8 @@
  * scripted engine (rehearse.ts), and doubles for what only AWS can answer. The doubles say what
  * they stand for in the transcript: a one-off task prints its command and exits 0 (the archive task
  * writes its three objects, with real SHA-256 sums, to a folder that stands for the bucket, so the
- * archive check runs for real), every target is healthy, and the site answers 302 (a new WordPress
- * sends its visitor to the installer).
+ * archive check runs for real), every target is healthy, and the site answers 302 (a WordPress without
+ * its tables sends its visitor to the installer) until the install task has run for it, then 200.
  *
  * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
  * first rollout step, since a tenant rollout needs the platform under it; continue a converged
@@ -38,6 +38,8 @@ export function tenantRehearsal(
     const stackFiles = kept && fs.existsSync(kept) ? { [env]: fs.readFileSync(kept, "utf8") } : undefined;
     const rehearsal = prepareRehearsal(sourceProjectDir, env, { dir, stackFiles });
     const bucketDir = path.join(rehearsal.dir, "s3");
+    // One empty file per site whose install task ran: the rehearsal's WordPress stops redirecting to its installer.
+    const installedDir = path.join(rehearsal.dir, "wordpress-installed");
     const port: TenantPort = {
         ...engineReads(rehearsal.deps.createEngine),
         rolloutTenant: async (req) => {
@@ -59,6 +61,11 @@ export function tenantRehearsal(
                     .map(([k, v]) => `${k}=${v}`)
                     .join(" ")}`,
             );
+            const site = req.command.environment.SITE_URL;
+            if (site !== undefined) {
+                fs.mkdirSync(installedDir, { recursive: true });
+                fs.writeFileSync(path.join(installedDir, new URL(site).host), "");
+            }
             const prefix = req.command.environment.ARCHIVE_PREFIX;
             if (prefix !== undefined) {
                 const outputs = await port.stackOutputs(req.env, req.scope.kind === "tenant" ? req.scope.tenant : "");
@@ -75,7 +82,7 @@ export function tenantRehearsal(
             return { exitCode: 0, taskArn: `arn:aws:ecs:rehearsal:000000000000:task/rehearsal/${req.scope.kind}` };
         },
         waitForHealthyTargets: async () => ({ healthy: 1, total: 1 }),
-        httpGet: async () => 302,
+        httpGet: async (url) => (fs.existsSync(path.join(installedDir, new URL(url).host)) ? 200 : 302),
         listArchive: async (bucket, prefix) => {
             const dir = path.join(bucketDir, bucket, prefix);
             if (!fs.existsSync(dir)) return [];

@@ -87,6 +87,44 @@ SQL
 echo "schema and user $TENANT_DB_NAME dropped"
 `;
 
+/** Where the images keep WordPress itself (the official image's document root): wp-cli's `--path`. */
+export const WORDPRESS_PATH = WP_CONTENT_PATH.slice(0, -"/wp-content".length);
+
+/** The first administrator `wp core install` creates: not `admin`, the name every password-guessing bot tries first. */
+export const WORDPRESS_ADMIN_USER = "bbws-admin";
+
+/**
+ * Installs WordPress in the tenant's schema before its service starts, so the site never serves
+ * `wp-admin/install.php` to the internet (whoever completes that page owns the site). Idempotent:
+ * `wp core is-installed` exits 0 once the tables exist, and the script then changes nothing.
+ *
+ * The administrator's password is 40 random letters and digits, generated in the task and never
+ * printed, written nor passed as an argument (visible in `ps`): wp-cli reads it from standard input
+ * (`--prompt=admin_password`). Without `--admin_password` wp-cli would generate one and print it to
+ * the log (wp-cli/core-command src/Core_Command.php `install`: `WP_CLI::log( "Admin password: …" )`).
+ * `--skip-email`: the task has no mail transport; the administrator sets a password with WordPress's
+ * "Lost your password?" link to `ADMIN_EMAIL`, or `wp user reset-password` in a one-off task.
+ */
+export const INSTALL_WORDPRESS_SCRIPT = String.raw`set -eu
+if wp --path="$WORDPRESS_PATH" core is-installed; then
+    echo "WordPress at $SITE_URL is installed already; nothing changed"
+    exit 0
+fi
+umask 077
+password_file=$(mktemp)
+trap 'rm -f "$password_file"' EXIT
+password=$(head -c 60 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-40)
+if [ "${"$"}{#password}" -ne 40 ]; then
+    echo "could not generate a 40-character password" >&2
+    exit 70
+fi
+printf '%s\n' "$password" > "$password_file"
+password=
+wp --path="$WORDPRESS_PATH" core install --url="$SITE_URL" --title="$SITE_TITLE" --admin_user="$ADMIN_USER" \
+    --admin_email="$ADMIN_EMAIL" --skip-email --prompt=admin_password < "$password_file"
+echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a password by the lost-password link to $ADMIN_EMAIL"
+`;
+
 /** The objects an archive holds, uploaded in this order: `SHA256SUMS` last, so its presence means the others are there. */
 export const ARCHIVE_FILES = ["database.sql.gz", "wp-content.tar.gz", "SHA256SUMS"] as const;
 
@@ -151,4 +189,15 @@ export function archiveCommand(prefix: string): TaskCommand {
 /** The tenant task's command that empties its wp-content. */
 export function purgeFilesCommand(): TaskCommand {
     return sh(PURGE_FILES_SCRIPT, { WP_CONTENT_DIR: WP_CONTENT_PATH });
+}
+
+/** The tenant task's command that installs WordPress at `siteUrl` (`https://<id>.<domain>`), its administrator reached at `adminEmail`. */
+export function installWordPressCommand(id: string, siteUrl: string, adminEmail: string): TaskCommand {
+    return sh(INSTALL_WORDPRESS_SCRIPT, {
+        WORDPRESS_PATH,
+        SITE_URL: siteUrl,
+        SITE_TITLE: id,
+        ADMIN_USER: WORDPRESS_ADMIN_USER,
+        ADMIN_EMAIL: adminEmail,
+    });
 }

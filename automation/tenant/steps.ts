@@ -5,8 +5,9 @@
  * a no-op that says so. `--dry-run` prints every step, done or to do, and what each would change or
  * delete, and changes nothing.
  *
- * add:    config (the tenant, stopped) → rollout → database (platform task) → start (config, rollout)
- *         → healthy (its targets) → https (`https://<id>.<domain>/` answers)
+ * add:    config (the tenant, stopped) → rollout → database (platform task) → install (tenant task: `wp core
+ *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
+ *         (`https://<id>.<domain>/` answers 200)
  * remove: archive (tenant task, verified) → confirm (the operator types the id) → files (tenant task
  *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
@@ -33,8 +34,10 @@ import {
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    installWordPressCommand,
     purgeFilesCommand,
     TaskCommand,
+    WORDPRESS_ADMIN_USER,
 } from "./scripts";
 import { addTenant, NewTenant, retireTenant, startTenant } from "./stack-edit";
 
@@ -218,6 +221,12 @@ function tenantComponents(id: string): string[] {
     return PHASES.map((p) => `${p.name}: ${p.tenantType} ${tenantComponentName(p.name, id)}`);
 }
 
+/** `https://<id>.<domain>`: the tenant's own address, always served (custom domains come on top). */
+const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
+
+/** The new site's administrator's email: the platform team's (`bbws:monitoring.alertEmails`, the first), who hand the site over. */
+const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
+
 /** The onboarding steps, in order. */
 export const ADD_STEPS: readonly Step[] = [
     {
@@ -273,6 +282,30 @@ export const ADD_STEPS: readonly Step[] = [
         },
     },
     {
+        id: "install",
+        title: "install WordPress, so the site never serves its installer",
+        plan: async (ctx) => [
+            `tenant one-off task, idempotent: wp core install --url=${siteUrl(ctx)} --admin_user=${WORDPRESS_ADMIN_USER} --admin_email=${adminEmail(ctx) ?? "(none configured)"}`,
+            "  the administrator's password is generated in the task and never shown: set it by the lost-password link",
+        ],
+        run: async (ctx) => {
+            const email = adminEmail(ctx);
+            if (email === undefined) {
+                throw new StepFailedError(
+                    "no-admin-email",
+                    `WordPress needs an administrator's email and bbws:monitoring.alertEmails of ${ctx.req.env} is empty`,
+                    `add the platform team's address to bbws:monitoring.alertEmails in Pulumi.${ctx.req.env}.yaml, then run the same command again`,
+                );
+            }
+            return runTask(
+                ctx,
+                { kind: "tenant", tenant: ctx.req.id },
+                installWordPressCommand(ctx.req.id, siteUrl(ctx), email),
+                `install WordPress for ${ctx.req.id}`,
+            );
+        },
+    },
+    {
         id: "start",
         title: "start its service",
         plan: async (ctx) => {
@@ -310,16 +343,16 @@ export const ADD_STEPS: readonly Step[] = [
     {
         id: "https",
         title: "check the site answers over HTTPS",
-        plan: async (ctx) => [
-            `GET https://${ctx.req.id}.${ctx.cfg.domain}/ must answer 200–399 (a new WordPress redirects to its installer)`,
-        ],
+        plan: async (ctx) => [`GET ${siteUrl(ctx)}/ must answer 200 (an installed WordPress's home page)`],
         run: async (ctx) => {
-            const url = `https://${ctx.req.id}.${ctx.cfg.domain}/`;
+            const url = `${siteUrl(ctx)}/`;
             const status = await ctx.deps.port.httpGet(url);
-            if (status < 200 || status > 399) {
+            // Only 200: a WordPress whose tables are missing answers 302 to wp-admin/install.php (wp-includes/load.php
+            // `wp_not_installed`), an installer anyone on the internet could complete.
+            if (status !== 200) {
                 throw new StepFailedError(
                     "https-check-failed",
-                    `${url} answered ${status}`,
+                    `${url} answered ${status}${status === 302 ? " (a redirect: is WordPress installed? the install step should have done it)" : ""}`,
                     "look at the tenant's log group and target health, then run the same command again",
                 );
             }

@@ -14,6 +14,7 @@ import {
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    installWordPressCommand,
     purgeFilesCommand,
     TaskCommand,
 } from "../../automation/tenant/scripts";
@@ -58,6 +59,11 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     tool(
         "aws",
         `case "$1 $2" in\n  "secretsmanager get-secret-value") cat '${path.join(dir, "secret.json")}';;\n  "s3 cp") mkdir -p '${log}/s3'; cp "$3" '${log}/s3/'"$(basename "$4")"; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
+    );
+    // wp-cli: `core is-installed` answers from a flag file; `core install` records its argv and stdin, then sets the flag.
+    tool(
+        "wp",
+        `case "$2 $3" in\n  "core is-installed") [ -f '${log}/installed' ];;\n  "core install") printf '%s\\n' "$@" > '${log}/wp.argv'; cat > '${log}/wp.stdin'; touch '${log}/installed';;\n  *) exit 9;;\nesac`,
     );
     const run = (command: TaskCommand, env: Record<string, string> = {}) =>
         spawnSync(command.argv[0], command.argv.slice(1), {
@@ -164,6 +170,35 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
 
     it("the tenant's MySQL name passes the scripts' own check for every id the schema accepts (wp_ + letters, digits, _; at most 32)", () => {
         for (const id of ["abc", "a-b-c", "z".repeat(29), "tutor-hub-2"]) expect(tenantDatabaseName(id)).to.match(/^wp_[a-z0-9_]{1,29}$/);
+    });
+
+    it("install: wp core install with a generated 40-character password read from stdin, never in argv nor the log; a re-run changes nothing", () => {
+        // Source: wp-cli/core-command src/Core_Command.php `install`: with no --admin_password wp-cli generates one and
+        // prints it ("Admin password: …"); an argument would show in `ps`. `--prompt=admin_password` reads it from stdin.
+        const s = standIns();
+        const first = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
+        expect(first.status, first.stderr).to.equal(0);
+        const argv = s.logged("wp.argv")!.split("\n");
+        expect(argv).to.include.members([
+            "--path=/var/www/html",
+            "core",
+            "install",
+            "--url=https://newco.sit.bbws.io",
+            "--admin_user=bbws-admin",
+            "--admin_email=platform-sit@bbws.io",
+            "--skip-email",
+            "--prompt=admin_password",
+        ]);
+        expect(argv.some((a) => a.startsWith("--admin_password"))).to.equal(false);
+        const password = s.logged("wp.stdin")!.trim();
+        expect(password).to.match(/^[A-Za-z0-9]{40}$/);
+        expect(first.stdout + first.stderr).to.not.include(password);
+
+        fs.rmSync(path.join(s.dir, "log", "wp.argv"));
+        const again = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
+        expect(again.status).to.equal(0);
+        expect(again.stdout).to.include("installed already; nothing changed");
+        expect(s.logged("wp.argv")).to.equal(undefined);
     });
 
     it("archive: a single-transaction dump without tablespaces, a tar of wp-content and their SHA-256 sums, uploaded with S3 checksums, SHA256SUMS last", () => {

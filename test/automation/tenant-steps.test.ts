@@ -31,13 +31,14 @@ const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
 
 /** A copy of the project's stack files, and the fake world the port reports on. */
-function world(failAt?: { call: string; times?: number }, loseArchive = false) {
+function world(failAt?: { call: string; times?: number }, loseArchive = false, skipInstall = false) {
     const projectDir = tempDir("bbws-tenant-");
     for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
         fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(projectDir, f));
     }
     const calls: string[] = [];
     const objects = new Map<string, string>();
+    const installed = new Set<string>();
     let failures = failAt?.times ?? 1;
     const failing = (call: string) => {
         calls.push(call);
@@ -60,6 +61,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
             const prefix = req.command.environment.ARCHIVE_PREFIX;
             if (failing(`task ${req.scope.kind}: ${req.purpose}`))
                 return { exitCode: 3, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
+            if (req.command.environment.SITE_URL && !skipInstall) installed.add(`${req.command.environment.SITE_URL}/`);
             if (prefix && !loseArchive) {
                 const sums = ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS").map((f) => {
                     objects.set(`${prefix}${f}`, `${f} body`);
@@ -84,7 +86,8 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
                 calls.push(`GET ${url}`);
                 throw Object.assign(new Error(`connect ECONNRESET ${url}`), { code: "ECONNRESET" });
             }
-            return failing(`GET ${url}`) ? 503 : 302;
+            // A WordPress without its tables redirects to its installer (wp-includes/load.php `wp_not_installed`).
+            return failing(`GET ${url}`) ? 503 : installed.has(url) ? 200 : 302;
         },
         listArchive: async (_bucket, prefix) => {
             calls.push(`list ${prefix}`);
@@ -119,6 +122,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "commit",
             "rollout stopped",
             "task platform: create schema and user wp_newco",
+            "task tenant: install WordPress for newco",
             "commit",
             "rollout started",
             "wait healthy",
@@ -153,6 +157,21 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(records.find((r) => r.step === "archive")?.data?.archive).to.equal(
             "s3://bbws-migration-artifacts-sit-815856636111/archive/newco/2026-12-01/",
         );
+    });
+
+    it("add: WordPress is installed before the service starts, and a site that still redirects to its installer fails the https check", async () => {
+        // Source: WordPress wp-includes/load.php `wp_not_installed`: without its tables every page redirects (302)
+        // to wp-admin/install.php, where anyone on the internet could create the administrator.
+        const installedFirst = world();
+        await installedFirst.run(ADD);
+        const calls = installedFirst.calls;
+        expect(calls.indexOf("task tenant: install WordPress for newco")).to.be.lessThan(calls.indexOf("rollout started"));
+
+        const w = world(undefined, false, true);
+        const result = await w.run(ADD);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps.at(-1)).to.include({ step: "https", status: "failed" });
+        expect(result.steps.at(-1)!.error).to.match(/answered 302 \(a redirect: is WordPress installed\?/);
     });
 
     it("a second add of an onboarded tenant, and a second remove of an offboarded one, are no-ops that say so", async () => {
@@ -198,6 +217,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
     const failures: Array<[string, string, AddRequest | RemoveRequest, string]> = [
         ["add", "rollout", ADD, "rollout stopped"],
         ["add", "database", ADD, "task platform: create"],
+        ["add", "install", ADD, "task tenant: install"],
         ["add", "start", ADD, "rollout started"],
         ["add", "healthy", ADD, "wait healthy"],
         ["add", "https", ADD, "GET https://newco"],
