@@ -17,7 +17,7 @@ import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import type { Cancellation, TenantPort } from "./port";
 import { engineReads, tenantRolloutArgv } from "./real-port";
-import { ARCHIVE_FILES } from "./scripts";
+import { archiveFiles } from "./scripts";
 
 /** A rehearsal's port and the folder it works in. */
 export interface TenantRehearsal {
@@ -72,7 +72,7 @@ export function tenantRehearsal(
                 const dir = path.join(bucketDir, outputs.migrationBucket, prefix);
                 fs.mkdirSync(dir, { recursive: true });
                 const sums: string[] = [];
-                for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
+                for (const file of archiveFiles(req.command.environment.DUMP_DATABASE !== "no").filter((f) => f !== "SHA256SUMS")) {
                     const body = `rehearsal stand-in for ${file}\n`;
                     fs.writeFileSync(path.join(dir, file), body);
                     sums.push(`${createHash("sha256").update(body).digest("hex")}  ${file}`);

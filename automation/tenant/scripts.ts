@@ -128,27 +128,47 @@ echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a pas
 /** The objects an archive holds, uploaded in this order: `SHA256SUMS` last, so its presence means the others are there. */
 export const ARCHIVE_FILES = ["database.sql.gz", "wp-content.tar.gz", "SHA256SUMS"] as const;
 
+/** One of `ARCHIVE_FILES`. */
+export type ArchiveFile = (typeof ARCHIVE_FILES)[number];
+
+/**
+ * The objects an archive holds when its database is (`dumpDatabase`) or is not dumped: a tenant whose
+ * onboarding failed before its `database` step has no MySQL user to dump with, and no schema to dump.
+ */
+export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
+    return dumpDatabase ? ARCHIVE_FILES : ARCHIVE_FILES.filter((f) => f !== "database.sql.gz");
+}
+
 /**
  * Archives the tenant: a `mysqldump` of its schema in one transaction (`--single-transaction`: a
  * consistent InnoDB snapshot without locking the site; `--no-tablespaces`: since MySQL 8.0.21
  * dumping tablespaces needs the PROCESS privilege, which a tenant's user lacks; `--set-gtid-purged=OFF`:
  * the dump restores into another cluster), a tar of its wp-content, and their SHA-256 sums, uploaded
  * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX` with S3's own SHA-256 checksum on each object
- * (`aws s3 cp --checksum-algorithm SHA256`).
+ * (`aws s3 cp --checksum-algorithm SHA256`). `DUMP_DATABASE=no` leaves the dump out (`archiveFiles`).
  */
 export const ARCHIVE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
     archive/*/*/) ;;
     *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<date>/" >&2; exit 64 ;;
 esac
+case "$DUMP_DATABASE" in
+    yes) files="database.sql.gz wp-content.tar.gz" ;;
+    no) files="wp-content.tar.gz" ;;
+    *) echo "DUMP_DATABASE '$DUMP_DATABASE' is not yes or no" >&2; exit 64 ;;
+esac
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
-mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces --set-gtid-purged=OFF \
-    --result-file="$work/database.sql" "$DB_NAME"
-gzip "$work/database.sql"
+if [ "$DUMP_DATABASE" = yes ]; then
+    mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces --set-gtid-purged=OFF \
+        --result-file="$work/database.sql" "$DB_NAME"
+    gzip "$work/database.sql"
+else
+    echo "no database dump: the tenant's onboarding never created its MySQL user and schema"
+fi
 tar -C "$WP_CONTENT_DIR" -czf "$work/wp-content.tar.gz" .
-(cd "$work" && sha256sum database.sql.gz wp-content.tar.gz > SHA256SUMS)
-for file in database.sql.gz wp-content.tar.gz SHA256SUMS; do
+(cd "$work" && sha256sum $files > SHA256SUMS)
+for file in $files SHA256SUMS; do
     aws s3 cp "$work/$file" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" --checksum-algorithm SHA256 --no-progress
 done
 cat "$work/SHA256SUMS"
@@ -181,9 +201,9 @@ export function archivePrefix(id: string, date: string): string {
     return `archive/${id}/${date}/`;
 }
 
-/** The tenant task's command that archives it to `prefix` (see `archivePrefix`). */
-export function archiveCommand(prefix: string): TaskCommand {
-    return sh(ARCHIVE_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH });
+/** The tenant task's command that archives it to `prefix` (see `archivePrefix`), its database too unless `dumpDatabase` is false. */
+export function archiveCommand(prefix: string, dumpDatabase = true): TaskCommand {
+    return sh(ARCHIVE_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH, DUMP_DATABASE: dumpDatabase ? "yes" : "no" });
 }
 
 /** The tenant task's command that empties its wp-content. */

@@ -44,6 +44,14 @@ export function startTenant(text: string, id: string): string {
     });
 }
 
+/** Sets `stopped: true` on the tenant's entry, so its service runs no task (offboarding stops writes before its archive). */
+export function stopTenant(text: string, id: string): string {
+    return edit(text, (doc) => {
+        const entry = tenantEntry(doc, id);
+        if (entry.get("stopped") !== true) entry.set("stopped", true);
+    });
+}
+
 /**
  * Removes the tenant from `bbws:tenants` and appends `{ id, slot, date }` to `bbws:retiredTenants`
  * (created at the end of `config` when absent) in one edit, so its slot is never free in between.

@@ -8,7 +8,8 @@
  * add:    config (the tenant, stopped) → rollout → database (platform task) → install (tenant task: `wp core
  *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
  *         (`https://<id>.<domain>/` answers 200)
- * remove: archive (tenant task, verified) → confirm (the operator types the id) → files (tenant task
+ * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
+ *         taken again by every run until the files step succeeds, so it is never older than the run that deletes) → confirm (the operator types the id) → files (tenant task
  *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
@@ -30,7 +31,9 @@ import { renderTable } from "../table";
 import type { ArchiveObject, OneOffTaskRequest, TenantPort } from "./port";
 import {
     ARCHIVE_FILES,
+    ArchiveFile,
     archiveCommand,
+    archiveFiles,
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
@@ -39,7 +42,7 @@ import {
     TaskCommand,
     WORDPRESS_ADMIN_USER,
 } from "./scripts";
-import { addTenant, NewTenant, retireTenant, startTenant } from "./stack-edit";
+import { addTenant, NewTenant, retireTenant, startTenant, stopTenant } from "./stack-edit";
 
 /** `npm run tenant -- add`: the new tenant's settings. */
 export interface AddRequest extends NewTenant {
@@ -139,6 +142,11 @@ interface Step {
     readonly title: string;
     /** Runs even when its last record succeeded: the confirmation is asked of every run that still deletes something. */
     readonly everyRun?: boolean;
+    /**
+     * Runs again, even when its last record succeeded, in every run until the step of this id has succeeded:
+     * the archive is retaken by a run that comes days later, so what is deleted is never newer than its archive.
+     */
+    readonly retakenUntil?: string;
     /** What it would change or delete, for `--dry-run`. */
     plan(ctx: StepContext): Promise<string[]>;
     /** Does it; what it returns is recorded as the step's `data`. Throws a `BbwsError` when it does not succeed. */
@@ -366,10 +374,15 @@ export const ADD_STEPS: readonly Step[] = [
  * `SHA256SUMS` must list the dump and the tar with the sums S3 computed for them (a multipart upload's
  * checksum is one of its parts' checksums, not of the object: those are only checked for presence).
  */
-export function archiveProblems(objects: readonly ArchiveObject[], prefix: string, sums: string | undefined): string[] {
+export function archiveProblems(
+    objects: readonly ArchiveObject[],
+    prefix: string,
+    sums: string | undefined,
+    files: readonly ArchiveFile[] = ARCHIVE_FILES,
+): string[] {
     const problems: string[] = [];
     const byName = new Map(objects.map((o) => [o.key.slice(prefix.length), o]));
-    for (const file of ARCHIVE_FILES) {
+    for (const file of files) {
         const object = byName.get(file);
         if (!object) problems.push(`${prefix}${file} is missing`);
         else if (object.size === 0) problems.push(`${prefix}${file} is empty`);
@@ -382,7 +395,7 @@ export function archiveProblems(objects: readonly ArchiveObject[], prefix: strin
             .filter((m): m is RegExpExecArray => m !== null)
             .map((m) => [m[2], m[1]]),
     );
-    for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
+    for (const file of files.filter((f) => f !== "SHA256SUMS")) {
         const hex = listed.get(file);
         if (!byName.has(file)) continue;
         if (!hex) {
@@ -400,11 +413,42 @@ export function archiveProblems(objects: readonly ArchiveObject[], prefix: strin
     return problems;
 }
 
+/**
+ * Whether the tenant's MySQL user and schema exist to be dumped: false only when this command onboarded
+ * it (its `add` records exist) and the add's `database` step never succeeded. A tenant with no add
+ * records was onboarded before this command, through the stack file and a migration, with its database.
+ */
+async function databaseCreated(ctx: StepContext): Promise<boolean> {
+    const added = lastRecords(await ctx.deps.log.readTenantSteps(ctx.req.env), ctx.req.id, "add");
+    return added.size === 0 || added.get("database")?.result === "succeeded";
+}
+
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
     {
+        id: "stop",
+        title: "stop its service, so nothing is written after the archive",
+        retakenUntil: "files",
+        plan: async (ctx) => [
+            `Pulumi.${ctx.req.env}.yaml:`,
+            ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
+            "then the tenant's rollout (its service at zero tasks)",
+        ],
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const data = await applyEdit(
+                ctx,
+                (text) => stopTenant(text, id),
+                `tenant remove ${id} in ${ctx.req.env}: stopped before its archive`,
+            );
+            await rollout(ctx, false);
+            return data;
+        },
+    },
+    {
         id: "archive",
         title: "archive its database and files to the migration bucket",
+        retakenUntil: "files",
         plan: async (ctx) => {
             const id = ctx.req.id;
             return [
@@ -416,13 +460,20 @@ export const REMOVE_STEPS: readonly Step[] = [
             const id = ctx.req.id;
             const prefix = archivePrefix(id, ctx.today);
             const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
-            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix), `archive ${id}`);
+            const dumpDatabase = await databaseCreated(ctx);
+            if (!dumpDatabase) {
+                ctx.deps.io.err(
+                    `  ${id}'s onboarding never reached its database step (no MySQL user or schema ${tenantDatabaseName(id)} to dump): archiving its files only`,
+                );
+            }
+            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix, dumpDatabase), `archive ${id}`);
             const objects = await ctx.deps.port.listArchive(migrationBucket, prefix);
             const hasSums = objects.some((o) => o.key === `${prefix}SHA256SUMS`);
             const problems = archiveProblems(
                 objects,
                 prefix,
                 hasSums ? await ctx.deps.port.readText(migrationBucket, `${prefix}SHA256SUMS`) : undefined,
+                archiveFiles(dumpDatabase),
             );
             if (problems.length > 0) {
                 throw new StepFailedError(
@@ -431,7 +482,11 @@ export const REMOVE_STEPS: readonly Step[] = [
                     "run the same command again: the archive is taken again",
                 );
             }
-            return { ...task, archive: `s3://${migrationBucket}/${prefix}` };
+            return {
+                ...task,
+                archive: `s3://${migrationBucket}/${prefix}`,
+                ...(dumpDatabase ? {} : { database: "not dumped: its onboarding never created it" }),
+            };
         },
     },
     {
@@ -629,6 +684,11 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
+    const doneId = (id: string) => last.get(id)?.result === "succeeded";
+    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files go. */
+    const again = (s: Step, index: number) =>
+        (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
+        (s.retakenUntil !== undefined && !doneId(s.retakenUntil));
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
@@ -656,8 +716,8 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     };
     const reports: StepReport[] = [];
     if (options.dryRun) {
-        for (const step of steps) {
-            const skip = done(step) && !step.everyRun;
+        for (const [index, step] of steps.entries()) {
+            const skip = done(step) && !again(step, index);
             reports.push({
                 step: step.id,
                 title: step.title,
@@ -670,15 +730,13 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
 
     const runId = deps.runId ?? randomUUID();
     const operator = await deps.operator();
-    const remaining = steps.filter((s) => !done(s));
     const resumed = steps.find((s) => !done(s) && last.has(s.id));
     if (resumed)
         deps.io.err(
             `resuming ${req.action} of ${req.id} in ${req.env} at step ${resumed.id} (it ${last.get(resumed.id)!.result} at ${last.get(resumed.id)!.at})`,
         );
     for (const [index, step] of steps.entries()) {
-        const later = steps.slice(index + 1).some((s) => remaining.includes(s));
-        if (done(step) && !(step.everyRun && later)) {
+        if (done(step) && !again(step, index)) {
             reports.push({ step: step.id, title: step.title, status: "done before", data: last.get(step.id)?.data });
             continue;
         }

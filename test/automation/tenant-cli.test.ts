@@ -75,6 +75,7 @@ describe("npm run tenant: the command line", function () {
             "config:to do",
             "rollout:to do",
             "database:to do",
+            "install:to do",
             "start:to do",
             "healthy:to do",
             "https:to do",

@@ -11,6 +11,7 @@ import * as path from "path";
 import {
     ARCHIVE_FILES,
     archiveCommand,
+    archiveFiles,
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
@@ -92,12 +93,15 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             createDatabaseCommand("new-co", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
             dropDatabaseCommand("new-co"),
             archiveCommand(archivePrefix("new-co", "2026-12-01")),
+            archiveCommand(archivePrefix("new-co", "2026-12-01"), false),
             purgeFilesCommand(),
+            installWordPressCommand("new-co", "https://new-co.sit.bbws.io", "platform-sit@bbws.io"),
         ];
+        // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
+        const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
         for (const c of commands) {
             expect(c.argv.slice(0, 2)).to.deep.equal(["sh", "-c"]);
-            for (const value of Object.values(c.environment))
-                if (value !== "/var/www/html/wp-content") expect(c.argv[2]).to.not.include(value);
+            for (const value of Object.values(c.environment)) if (!checkedAgainst.includes(value)) expect(c.argv[2]).to.not.include(value);
         }
         expect(createDatabaseCommand("new-co", "arn:x").environment).to.deep.equal({
             TENANT_DB_NAME: "wp_new_co",
@@ -225,6 +229,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(sums).to.match(/^[0-9a-f]{64} {2}database\.sql\.gz\n[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
         const tar = spawnSync("tar", ["-tzf", path.join(s.dir, "log", "s3", "wp-content.tar.gz")], { encoding: "utf8" }).stdout;
         expect(tar).to.include("./uploads/photo.jpg");
+    });
+
+    it("archive with DUMP_DATABASE=no (an add that never created the MySQL user): no mysqldump, SHA256SUMS lists wp-content only", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const result = s.run(archiveCommand(prefix, false), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(s.logged("mysqldump.argv")).to.equal(undefined);
+        const uploads = s.logged("aws.argv")!.trim().split("\n");
+        expect(uploads.map((l) => l.split(" ")[3])).to.deep.equal(archiveFiles(false).map((f) => `s3://b/${prefix}${f}`));
+        expect(s.logged("s3/SHA256SUMS")).to.match(/^[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
+        expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
     });
 
     it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {

@@ -9,7 +9,7 @@ import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import { FileLedger, TenantStepRecord } from "../../automation/ledger";
 import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
-import { ARCHIVE_FILES } from "../../automation/tenant/scripts";
+import { archiveFiles } from "../../automation/tenant/scripts";
 import {
     ADD_STEPS,
     AddRequest,
@@ -39,6 +39,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
     const calls: string[] = [];
     const objects = new Map<string, string>();
     const installed = new Set<string>();
+    const ran = new Set<string>();
     let failures = failAt?.times ?? 1;
     const failing = (call: string) => {
         calls.push(call);
@@ -54,7 +55,9 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             const cfg = loadStackConfig(projectDir, req.env);
             const t = cfg.tenants.find((x) => x.id === req.tenant);
             if (req.platformPhase) return failing(`rollout ${req.platformPhase} of the platform`) ? EXIT.failed : EXIT.ok;
-            const what = t ? (t.stopped ? "stopped" : "started") : "deletes";
+            // "stops": offboarding stopping a tenant that ran, told apart from onboarding's first, stopped rollout.
+            const what = t ? (t.stopped ? (ran.has(req.tenant) ? "stops" : "stopped") : "started") : "deletes";
+            if (t && !t.stopped) ran.add(req.tenant);
             return failing(`rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}`) ? EXIT.refused : EXIT.ok;
         },
         runTask: async (req: OneOffTaskRequest) => {
@@ -63,10 +66,12 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
                 return { exitCode: 3, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
             if (req.command.environment.SITE_URL && !skipInstall) installed.add(`${req.command.environment.SITE_URL}/`);
             if (prefix && !loseArchive) {
-                const sums = ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS").map((f) => {
-                    objects.set(`${prefix}${f}`, `${f} body`);
-                    return `${createHash("sha256").update(`${f} body`).digest("hex")}  ${f}`;
-                });
+                const sums = archiveFiles(req.command.environment.DUMP_DATABASE !== "no")
+                    .filter((f) => f !== "SHA256SUMS")
+                    .map((f) => {
+                        objects.set(`${prefix}${f}`, `${f} body`);
+                        return `${createHash("sha256").update(`${f} body`).digest("hex")}  ${f}`;
+                    });
                 objects.set(`${prefix}SHA256SUMS`, sums.join("\n") + "\n");
             }
             return { exitCode: 0, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
@@ -139,6 +144,8 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(removed.exitCode).to.equal(EXIT.ok);
         expect(removed.steps.map((s) => [s.step, s.status])).to.deep.equal(REMOVE_STEPS.map((s) => [s.id, "succeeded"]));
         expect(w.calls).to.deep.equal([
+            "commit",
+            "rollout stops",
             "task tenant: archive newco",
             "list archive/newco/2026-12-01/",
             "task tenant: empty the wp-content of newco",
@@ -221,6 +228,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         ["add", "start", ADD, "rollout started"],
         ["add", "healthy", ADD, "wait healthy"],
         ["add", "https", ADD, "GET https://newco"],
+        ["remove", "stop", REMOVE, "rollout stops"],
         ["remove", "archive", REMOVE, "task tenant: archive"],
         ["remove", "files", REMOVE, "task tenant: empty"],
         ["remove", "rollout", REMOVE, "rollout deletes"],
@@ -257,11 +265,16 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
                     steps.findIndex((s) => s.id === step),
                 )
                 .map((s) => s.id);
+            // Done steps a run does again: the confirmation (every run that still deletes), and the stop and the
+            // archive until the files step has succeeded (the archive is never older than the run that deletes).
+            const retaken = (s: string) => s === "confirm" || ((s === "stop" || s === "archive") && before.indexOf("files") < 0);
             expect(second.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(
-                before.filter((s) => s !== "confirm"),
+                before.filter((s) => !retaken(s)),
             );
-            // Re-running a config edit that is already made only commits (nothing to write).
-            expect(w.calls.filter((c) => c !== "commit")[0].startsWith(call)).to.equal(true);
+            // Re-running a config edit that is already made only commits (nothing to write); the retaken steps' calls come first.
+            const retakenCalls = ["commit", ...(before.filter(retaken).includes("stop") ? ["rollout stops"] : [])];
+            if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive", "list archive/");
+            expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
         });
     }
 
@@ -271,12 +284,33 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         const result = await w.run(REMOVE);
         expect(result.exitCode).to.equal(EXIT.failed);
-        expect(result.steps[0]).to.include({ step: "archive", status: "failed" });
-        expect(result.steps[0].error).to.match(
+        expect(result.steps[0]).to.include({ step: "stop", status: "succeeded" });
+        expect(result.steps[1]).to.include({ step: "archive", status: "failed" });
+        expect(result.steps[1].error).to.match(
             /is not complete, so nothing is deleted:\n {2}- archive\/newco\/2026-12-01\/database.sql.gz is missing/,
         );
-        expect(w.calls).to.deep.equal(["task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(w.calls).to.deep.equal(["commit", "rollout stops", "task tenant: archive newco", "list archive/newco/2026-12-01/"]);
         expect(loadStackConfig(w.projectDir, "sit").tenants.map((t) => t.id)).to.include("newco");
+    });
+
+    it("remove of a tenant whose add failed before its database step: archives its files only, says so, and offboards it", async () => {
+        // Source: mysqldump connects as the tenant's MySQL user (the tenant task's DB_USER), which only the add's
+        // database step creates; without it the dump fails (MySQL 8.0 manual, "Access Control, Stage 1: Connection Verification").
+        const w = world({ call: "rollout stopped" });
+        expect((await w.run(ADD)).exitCode).to.not.equal(EXIT.ok);
+        w.calls.length = 0;
+        const io = memoryIo();
+        const removed = await w.run(REMOVE, {}, io);
+        expect(removed.exitCode, io.stderr.join("")).to.equal(EXIT.ok);
+        expect(io.stderr.join("")).to.include("newco's onboarding never reached its database step");
+        expect(removed.steps.find((s) => s.step === "archive")?.data).to.include({
+            database: "not dumped: its onboarding never created it",
+        });
+        expect([...w.objects.keys()]).to.deep.equal(["archive/newco/2026-12-01/wp-content.tar.gz", "archive/newco/2026-12-01/SHA256SUMS"]);
+        // A tenant with no add records (onboarded before this command) is dumped as always.
+        const other = world();
+        await other.run({ action: "remove", env: "sit", id: "tutorhub" }, { confirm: "tutorhub" });
+        expect([...other.objects.keys()]).to.include("archive/tutorhub/2026-12-01/database.sql.gz");
     });
 
     it("archiveProblems: each file must be there, not empty, and listed in SHA256SUMS with the sum S3 computed", () => {
@@ -308,13 +342,32 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const none = await w.run(REMOVE, { confirm: undefined });
         expect(none.exitCode).to.equal(EXIT.refused);
         expect(none.steps.find((s) => s.step === "confirm")).to.include({ status: "refused" });
-        expect(w.calls).to.deep.equal(["task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(w.calls).to.deep.equal(["commit", "rollout stops", "task tenant: archive newco", "list archive/newco/2026-12-01/"]);
         const wrong = await w.run(REMOVE, { confirm: "newc0" });
         expect(wrong.steps.find((s) => s.step === "confirm")?.error).to.match(/'newc0' does not name newco/);
-        // The archive is not taken again; the confirmation is asked again on the next run.
         const typed = await w.run(REMOVE, { confirm: undefined }, memoryIo(["newco"]));
         expect(typed.exitCode).to.equal(EXIT.ok);
-        expect(w.calls.filter((c) => c.startsWith("task tenant: archive"))).to.have.length(1);
+        // The confirmation is asked of every run, and every run before the files go stops the service and
+        // takes the archive again: a confirmation typed days later deletes nothing newer than its archive.
+        expect(w.calls.filter((c) => c.startsWith("task tenant: archive"))).to.have.length(3);
+        expect(w.calls.filter((c) => c === "rollout stops")).to.have.length(3);
+    });
+
+    it("remove: once the files are deleted, a resumed run does not take the archive again (it would archive an empty wp-content)", async () => {
+        const w = world({ call: "rollout deletes" });
+        await w.run(ADD);
+        w.calls.length = 0;
+        expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.refused);
+        w.calls.length = 0;
+        const resumed = await w.run(REMOVE);
+        expect(resumed.exitCode).to.equal(EXIT.ok);
+        expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal([
+            "stop",
+            "archive",
+            "files",
+            "retire",
+        ]);
+        expect(w.calls.some((c) => c.startsWith("task tenant: archive"))).to.equal(false);
     });
 
     describe("refusals: exit 2, nothing changed, nothing recorded", () => {
