@@ -67,8 +67,10 @@ export interface ArchiveObject {
     readonly key: string;
     /** Bytes. */
     readonly size: number;
-    /** S3's SHA-256 of the object, base64; a multipart upload's ends in `-<parts>` (a checksum of the parts' checksums). */
-    readonly checksumSha256?: string;
+    /** S3's CRC64NVME of the object, base64 (HeadObject `ChecksumCRC64NVME`); absent when it was uploaded without one. */
+    readonly checksumCrc64nvme?: string;
+    /** HeadObject `ChecksumType`: `FULL_OBJECT` is a checksum of the whole object; `COMPOSITE` one of a multipart upload's parts. */
+    readonly checksumType?: string;
 }
 
 /** The targets of a target group once they are all healthy (or the wait gave up: `TargetsNotHealthyError`). */
@@ -91,7 +93,7 @@ export interface TenantPort {
     waitForHealthyTargets(targetGroupArn: string, timeoutMs: number): Promise<TargetHealth>;
     /** GETs `url` without following redirects; the status code. */
     httpGet(url: string): Promise<number>;
-    /** The objects under `s3://bucket/prefix`, with their SHA-256 checksums. */
+    /** The objects under `s3://bucket/prefix`, with their CRC64NVME checksums. */
     listArchive(bucket: string, prefix: string): Promise<ArchiveObject[]>;
     /** An object's text (the archive's SHA256SUMS). */
     readText(bucket: string, key: string): Promise<string>;

@@ -131,7 +131,12 @@ async function listArchive(region: string, bucket: string, prefix: string): Prom
     for (const o of listed.Contents ?? []) {
         // The checksum is only returned with ChecksumMode ENABLED (S3 API reference, HeadObject).
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: o.Key!, ChecksumMode: "ENABLED" }));
-        objects.push({ key: o.Key!, size: head.ContentLength ?? o.Size ?? 0, checksumSha256: head.ChecksumSHA256 });
+        objects.push({
+            key: o.Key!,
+            size: head.ContentLength ?? o.Size ?? 0,
+            checksumCrc64nvme: head.ChecksumCRC64NVME,
+            checksumType: head.ChecksumType,
+        });
     }
     return objects;
 }

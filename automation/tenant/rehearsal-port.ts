@@ -19,6 +19,28 @@ import type { Cancellation, TenantPort } from "./port";
 import { engineReads, tenantRolloutArgv } from "./real-port";
 import { archiveFiles } from "./scripts";
 
+/** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
+const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
+const MASK64 = (1n << 64n) - 1n;
+const CRC64NVME_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = BigInt(n);
+    for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ CRC64NVME_POLY : c >> 1n;
+    return c;
+});
+
+/**
+ * The CRC64NVME S3 reports for an object (HeadObject `ChecksumCRC64NVME`): CRC-64/NVME (reflected,
+ * initial value and final XOR all ones; check value of "123456789" 0xAE8B14860A799888), its 8 bytes
+ * big-endian in base64. The rehearsal's bucket answers with it as S3 would.
+ */
+export function crc64nvme(body: Uint8Array): string {
+    let crc = MASK64;
+    for (const byte of body) crc = CRC64NVME_TABLE[Number((crc ^ BigInt(byte)) & 0xffn)] ^ (crc >> 8n);
+    const out = Buffer.alloc(8);
+    out.writeBigUInt64BE((crc ^ MASK64) & MASK64);
+    return out.toString("base64");
+}
+
 /** A rehearsal's port and the folder it works in. */
 export interface TenantRehearsal {
     readonly rehearsal: Rehearsal;
@@ -88,7 +110,7 @@ export function tenantRehearsal(
             if (!fs.existsSync(dir)) return [];
             return fs.readdirSync(dir).map((name) => {
                 const body = fs.readFileSync(path.join(dir, name));
-                return { key: `${prefix}${name}`, size: body.length, checksumSha256: createHash("sha256").update(body).digest("base64") };
+                return { key: `${prefix}${name}`, size: body.length, checksumCrc64nvme: crc64nvme(body), checksumType: "FULL_OBJECT" };
             });
         },
         readText: async (bucket, key) => fs.readFileSync(path.join(bucketDir, bucket, key), "utf8"),

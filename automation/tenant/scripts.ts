@@ -144,8 +144,14 @@ export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
  * consistent InnoDB snapshot without locking the site; `--no-tablespaces`: since MySQL 8.0.21
  * dumping tablespaces needs the PROCESS privilege, which a tenant's user lacks; `--set-gtid-purged=OFF`:
  * the dump restores into another cluster), a tar of its wp-content, and their SHA-256 sums, uploaded
- * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX` with S3's own SHA-256 checksum on each object
- * (`aws s3 cp --checksum-algorithm SHA256`). `DUMP_DATABASE=no` leaves the dump out (`archiveFiles`).
+ * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX`. `DUMP_DATABASE=no` leaves the dump out (`archiveFiles`).
+ *
+ * Integrity, end to end: each object is uploaded with a CRC64NVME checksum, which S3 checks on receipt
+ * and keeps as a checksum of the whole object even for a multipart upload (`aws s3 cp` goes multipart
+ * from 8 MiB; a multipart SHA-256 is only a checksum of the parts' checksums: S3 user guide, "Checking
+ * object integrity", full object checksums are CRC-based only). Then each object is read back from S3
+ * and its SHA-256 compared with `SHA256SUMS`; `SHA256SUMS` is uploaded last, only when every object
+ * matched, so its presence means the archive was verified.
  */
 export const ARCHIVE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
@@ -168,9 +174,18 @@ else
 fi
 tar -C "$WP_CONTENT_DIR" -czf "$work/wp-content.tar.gz" .
 (cd "$work" && sha256sum $files > SHA256SUMS)
-for file in $files SHA256SUMS; do
-    aws s3 cp "$work/$file" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" --checksum-algorithm SHA256 --no-progress
+for file in $files; do
+    aws s3 cp "$work/$file" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" --checksum-algorithm CRC64NVME --no-progress
 done
+for file in $files; do
+    expected=$(grep "  $file${"$"}" "$work/SHA256SUMS" | cut -d' ' -f1)
+    actual=$(aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" - --no-progress | sha256sum | cut -d' ' -f1)
+    if [ "$actual" != "$expected" ]; then
+        echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file read back as SHA-256 $actual, not the $expected taken before the upload" >&2
+        exit 66
+    fi
+done
+aws s3 cp "$work/SHA256SUMS" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" --checksum-algorithm CRC64NVME --no-progress
 cat "$work/SHA256SUMS"
 `;
 

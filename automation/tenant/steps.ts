@@ -370,9 +370,11 @@ export const ADD_STEPS: readonly Step[] = [
 ];
 
 /**
- * What is wrong with an archive: each of `ARCHIVE_FILES` must be under the prefix and not empty, and
- * `SHA256SUMS` must list the dump and the tar with the sums S3 computed for them (a multipart upload's
- * checksum is one of its parts' checksums, not of the object: those are only checked for presence).
+ * What is wrong with an archive: each of `files` must be under the prefix, not empty, and stored with
+ * a CRC64NVME checksum of the whole object (`FULL_OBJECT`: S3 checked the bytes it received against
+ * the uploader's; S3 user guide, "Checking object integrity"), and `SHA256SUMS` must list every other
+ * file. The task compared each object read back from S3 with `SHA256SUMS` before uploading it (scripts.ts
+ * `ARCHIVE_SCRIPT`), so its presence means that check passed.
  */
 export function archiveProblems(
     objects: readonly ArchiveObject[],
@@ -386,29 +388,21 @@ export function archiveProblems(
         const object = byName.get(file);
         if (!object) problems.push(`${prefix}${file} is missing`);
         else if (object.size === 0) problems.push(`${prefix}${file} is empty`);
-    }
-    if (sums === undefined) return problems;
-    const listed = new Map(
-        sums
-            .split("\n")
-            .map((line) => /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim()))
-            .filter((m): m is RegExpExecArray => m !== null)
-            .map((m) => [m[2], m[1]]),
-    );
-    for (const file of files.filter((f) => f !== "SHA256SUMS")) {
-        const hex = listed.get(file);
-        if (!byName.has(file)) continue;
-        if (!hex) {
-            problems.push(`SHA256SUMS does not list ${file}`);
-            continue;
-        }
-        const checksum = byName.get(file)?.checksumSha256;
-        if (checksum === undefined) problems.push(`${prefix}${file} has no SHA-256 checksum in S3`);
-        else if (!checksum.includes("-") && Buffer.from(checksum, "base64").toString("hex") !== hex) {
+        else if (object.checksumCrc64nvme === undefined || object.checksumType !== "FULL_OBJECT") {
             problems.push(
-                `${prefix}${file}: S3's SHA-256 ${Buffer.from(checksum, "base64").toString("hex")} is not the ${hex} SHA256SUMS lists`,
+                `${prefix}${file} has no full-object CRC64NVME checksum in S3 (${object.checksumType ?? "no checksum"}): it was not uploaded by the archive task`,
             );
         }
+    }
+    if (sums === undefined) return problems;
+    const listed = new Set(
+        sums
+            .split("\n")
+            .map((line) => /^[0-9a-f]{64} [ *](.+)$/.exec(line.trim())?.[1])
+            .filter((name): name is string => name !== undefined),
+    );
+    for (const file of files.filter((f) => f !== "SHA256SUMS")) {
+        if (byName.has(file) && !listed.has(file)) problems.push(`SHA256SUMS does not list ${file}`);
     }
     return problems;
 }
@@ -453,7 +447,8 @@ export const REMOVE_STEPS: readonly Step[] = [
             const id = ctx.req.id;
             return [
                 `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
-                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}; then checks all three are there with S3's checksums`,
+                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}, each read back and checked against SHA256SUMS;`,
+                "  then checks all three are there with S3's full-object CRC64NVME checksums",
             ];
         },
         run: async (ctx) => {

@@ -59,7 +59,8 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     );
     tool(
         "aws",
-        `case "$1 $2" in\n  "secretsmanager get-secret-value") cat '${path.join(dir, "secret.json")}';;\n  "s3 cp") mkdir -p '${log}/s3'; cp "$3" '${log}/s3/'"$(basename "$4")"; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
+        // `s3 cp <file> s3://…` stores the file (a byte short with CORRUPT_UPLOAD set); `s3 cp s3://… -` reads it back.
+        `case "$1 $2 $4" in\n  "secretsmanager get-secret-value "*) cat '${path.join(dir, "secret.json")}';;\n  "s3 cp -") cat '${log}/s3/'"$(basename "$3")";;\n  "s3 cp "*) mkdir -p '${log}/s3'; if [ -n "\${CORRUPT_UPLOAD:-}" ]; then head -c -1 "$3" > '${log}/s3/'"$(basename "$4")"; else cp "$3" '${log}/s3/'"$(basename "$4")"; fi; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
     );
     // wp-cli: `core is-installed` answers from a flag file; `core install` records its argv and stdin, then sets the flag.
     tool(
@@ -224,11 +225,32 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(uploads.map((l) => l.split(" ")[3])).to.deep.equal(
             ARCHIVE_FILES.map((f) => `s3://bbws-migration-artifacts-sit-815856636111/${prefix}${f}`),
         );
-        expect(uploads.every((l) => l.includes("--checksum-algorithm SHA256"))).to.equal(true);
+        // Source: S3 user guide, "Checking object integrity": `aws s3 cp` uploads from 8 MiB in parts, and only a CRC-based
+        // checksum (CRC64NVME) is then a checksum of the whole object; a SHA-256 would be one of the parts' checksums.
+        expect(uploads.every((l) => l.includes("--checksum-algorithm CRC64NVME"))).to.equal(true);
         const sums = s.logged("s3/SHA256SUMS")!;
         expect(sums).to.match(/^[0-9a-f]{64} {2}database\.sql\.gz\n[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
         const tar = spawnSync("tar", ["-tzf", path.join(s.dir, "log", "s3", "wp-content.tar.gz")], { encoding: "utf8" }).stdout;
         expect(tar).to.include("./uploads/photo.jpg");
+    });
+
+    it("archive: an object S3 holds that differs from what was archived (read back, SHA-256 checked) fails the task (exit 66) before SHA256SUMS is uploaded", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const result = s.run(archiveCommand(prefix), {
+            DB_NAME: "wp_newco",
+            MIGRATION_BUCKET: "b",
+            WP_CONTENT_DIR: content,
+            CORRUPT_UPLOAD: "1",
+        });
+        expect(result.status).to.equal(66);
+        expect(result.stderr).to.match(
+            /s3:\/\/b\/archive\/newco\/2026-12-01\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
+        );
+        expect(s.logged("s3/SHA256SUMS")).to.equal(undefined);
     });
 
     it("archive with DUMP_DATABASE=no (an add that never created the MySQL user): no mysqldump, SHA256SUMS lists wp-content only", () => {

@@ -10,6 +10,7 @@ import { memoryIo } from "../../automation/io";
 import { FileLedger, TenantStepRecord } from "../../automation/ledger";
 import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
 import { archiveFiles } from "../../automation/tenant/scripts";
+import { crc64nvme } from "../../automation/tenant/rehearsal-port";
 import {
     ADD_STEPS,
     AddRequest,
@@ -98,7 +99,12 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             calls.push(`list ${prefix}`);
             return [...objects]
                 .filter(([k]) => k.startsWith(prefix))
-                .map(([key, body]) => ({ key, size: body.length, checksumSha256: createHash("sha256").update(body).digest("base64") }));
+                .map(([key, body]) => ({
+                    key,
+                    size: body.length,
+                    checksumCrc64nvme: crc64nvme(Buffer.from(body)),
+                    checksumType: "FULL_OBJECT",
+                }));
         },
         readText: async (_bucket, key) => objects.get(key) ?? "",
         commitStackFile: async () => {
@@ -313,26 +319,28 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect([...other.objects.keys()]).to.include("archive/tutorhub/2026-12-01/database.sql.gz");
     });
 
-    it("archiveProblems: each file must be there, not empty, and listed in SHA256SUMS with the sum S3 computed", () => {
+    it("archiveProblems: each file must be there, not empty, with S3's full-object CRC64NVME checksum, and listed in SHA256SUMS", () => {
+        // Source: S3 user guide, "Checking object integrity": a multipart upload's SHA-256 is COMPOSITE (a checksum of
+        // its parts' checksums); only CRC-based checksums (CRC64NVME) cover the whole object of a multipart upload.
         const prefix = "archive/newco/2026-12-01/";
-        const body = "dump";
-        const hex = createHash("sha256").update(body).digest("hex");
-        const b64 = createHash("sha256").update(body).digest("base64");
+        const full = { checksumCrc64nvme: crc64nvme(Buffer.from("dump")), checksumType: "FULL_OBJECT" };
         const objects = [
-            { key: `${prefix}database.sql.gz`, size: 4, checksumSha256: b64 },
-            { key: `${prefix}wp-content.tar.gz`, size: 4, checksumSha256: "AAAA-3" },
-            { key: `${prefix}SHA256SUMS`, size: 100 },
+            { key: `${prefix}database.sql.gz`, size: 4, ...full },
+            { key: `${prefix}wp-content.tar.gz`, size: 4, ...full },
+            { key: `${prefix}SHA256SUMS`, size: 100, ...full },
         ];
-        const sums = `${hex}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`;
+        const sums = `${"a".repeat(64)}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`;
         expect(archiveProblems(objects, prefix, sums)).to.deep.equal([]);
         expect(archiveProblems(objects.slice(1), prefix, sums)).to.deep.equal([`${prefix}database.sql.gz is missing`]);
         expect(archiveProblems([{ ...objects[0], size: 0 }, ...objects.slice(1)], prefix, sums)).to.deep.equal([
             `${prefix}database.sql.gz is empty`,
         ]);
-        expect(
-            archiveProblems(objects, prefix, `${"1".repeat(64)}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`),
-        ).to.deep.equal([`${prefix}database.sql.gz: S3's SHA-256 ${hex} is not the ${"1".repeat(64)} SHA256SUMS lists`]);
-        expect(archiveProblems(objects, prefix, `${hex}  database.sql.gz\n`)).to.deep.equal(["SHA256SUMS does not list wp-content.tar.gz"]);
+        expect(archiveProblems([{ ...objects[0], checksumType: "COMPOSITE" }, ...objects.slice(1)], prefix, sums)).to.deep.equal([
+            `${prefix}database.sql.gz has no full-object CRC64NVME checksum in S3 (COMPOSITE): it was not uploaded by the archive task`,
+        ]);
+        expect(archiveProblems(objects, prefix, `${"a".repeat(64)}  database.sql.gz\n`)).to.deep.equal([
+            "SHA256SUMS does not list wp-content.tar.gz",
+        ]);
     });
 
     it("remove: without a confirmation naming the tenant nothing is deleted (exit 3), and a wrong one is refused", async () => {
