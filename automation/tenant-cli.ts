@@ -59,7 +59,7 @@ function parser(argv: readonly string[]) {
     return commandLine(
         argv,
         "npm run tenant --",
-        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>]…\n" +
+        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>[@<zone id>]]…\n" +
             "$0 remove --env <env> --id <id> [--confirm <id>]\n\n" +
             "Onboards or offboards one tenant, step by step, recording each step; run the same command again to resume after a failure.",
     )
@@ -82,7 +82,8 @@ function parser(argv: readonly string[]) {
             type: "string",
             array: true,
             default: [] as string[],
-            describe: "add: a custom hostname besides <id>.<domain> (repeatable, at most 2)",
+            describe:
+                "add: a custom hostname besides <id>.<domain>, name (its owner's DNS zone) or name@<hosted zone id> (our Route 53 zone) (repeatable, at most 2)",
         })
         .option("confirm", {
             type: "string",

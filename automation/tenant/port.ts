@@ -60,6 +60,24 @@ export interface TenantStackOutputs {
     readonly tenantSecretArn?: string;
     /** `ecs.targetGroupArns[id]`: the tenant's target group; absent before its ecs phase. */
     readonly targetGroupArn?: string;
+    /** `ecs.customDomains[id]`: its custom domains as the ECS layer reports them (components/tenant-domains.ts); empty when none. */
+    readonly customDomains: readonly CustomDomainReport[];
+}
+
+/** One custom domain in the stack output `ecs.customDomains[id]` (components/tenant-domains.ts `CustomDomainStatus`, resolved). */
+export interface CustomDomainReport {
+    readonly name: string;
+    /** `ours`: the rollout keeps its records in our Route 53 zone; `owner`: the owner creates them. */
+    readonly dns: string;
+    /** `pending` or `issued` (owner's zone), `validated-by-rollout` (ours). */
+    readonly certificate: string;
+    /** Whether the listener rule names it yet. */
+    readonly served: boolean;
+    readonly certificateArn?: string;
+    /** The CNAME ACM checks: the owner creates it (and keeps it, for renewals). */
+    readonly validationRecord?: { readonly name: string; readonly type: string; readonly value: string };
+    /** The load balancer's DNS name the owner points the domain at. */
+    readonly target?: string;
 }
 
 /** An object of an archive, as S3 reports it (HeadObject with checksum mode). */

@@ -28,7 +28,7 @@ import type { Io } from "../io";
 import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
 import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
 import { renderTable } from "../table";
-import type { ArchiveObject, OneOffTaskRequest, TenantPort } from "./port";
+import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantPort } from "./port";
 import {
     ARCHIVE_FILES,
     ArchiveFile,
@@ -367,7 +367,51 @@ export const ADD_STEPS: readonly Step[] = [
             return { url, status: String(status) };
         },
     },
+    {
+        id: "domains",
+        title: "report its custom domains: served, or what their owner must do",
+        plan: async (ctx) => {
+            const req = ctx.req as AddRequest;
+            return req.domains.length === 0
+                ? ["no custom domain: nothing to report"]
+                : [
+                      "reads the stack output ecs.customDomains and prints, for a domain in its owner's zone, the certificate's",
+                      "  validation record and the load balancer to point the domain at:",
+                      ...req.domains.map((d) => `  ${d}`),
+                  ];
+        },
+        run: async (ctx) => {
+            const { customDomains } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
+            const data: Record<string, string> = {};
+            for (const d of customDomains) {
+                const lines = customDomainInstructions(ctx, d);
+                ctx.deps.io.err(lines.map((l) => `  ${l}`).join("\n"));
+                data[d.name] = d.served
+                    ? "served"
+                    : `${d.certificate}: owner to create ${d.validationRecord?.name ?? "its validation record"}`;
+            }
+            return data;
+        },
+    },
 ];
+
+/**
+ * What an operator reads about one custom domain after onboarding: served (our zone: the rollout
+ * validated its certificate and wrote its alias), or, in its owner's zone, the CNAME ACM checks and the
+ * load balancer to point the domain at, then `certificate: issued` once ACM says ISSUED (the program
+ * checks ISSUED before attaching it: src/config.ts `customDomainSchema`).
+ */
+function customDomainInstructions(ctx: StepContext, d: CustomDomainReport): string[] {
+    if (d.served) return [`${d.name}: served (certificate ${d.certificate}, on the HTTPS listener)`];
+    const record = d.validationRecord;
+    return [
+        `${d.name}: certificate ${d.certificate}, not served yet; its owner creates, in their DNS zone:`,
+        `  ${record ? `${record.name} ${record.type} ${record.value}` : "(the validation record: see ecs.customDomains in the stack outputs)"}   (ACM's validation; keep it for renewals)`,
+        `  ${d.name} CNAME ${d.target ?? "(the load balancer's DNS name)"}   (ALIAS or ANAME at a zone apex)`,
+        `  once \`aws acm describe-certificate --certificate-arn ${d.certificateArn ?? "<arn>"}\` says ISSUED, set`,
+        `  certificate: issued on it in Pulumi.${ctx.req.env}.yaml and run npm run rollout -- --env ${ctx.req.env} --tenant ${ctx.req.id}`,
+    ];
+}
 
 /**
  * What is wrong with an archive: each of `files` must be under the prefix, not empty, and stored with
@@ -657,7 +701,8 @@ function differences(existing: PlatformConfig["tenants"][number], req: AddReques
     const differs: Array<"slot" | "cpu" | "memory" | "domains"> = (["slot", "cpu", "memory"] as const).filter(
         (k) => existing[k] !== req[k],
     );
-    if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains");
+    const asGiven = existing.customDomains.map((d) => (d.hostedZoneId === undefined ? d.name : `${d.name}@${d.hostedZoneId}`));
+    if (asGiven.join(",") !== req.domains.join(",")) differs.push("domains");
     return differs;
 }
 

@@ -81,6 +81,18 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
             tenantSecretArn: `arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/${id}/db-AbCdEf`,
             targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:815856636111:targetgroup/${id}/0123456789abcdef`,
+            customDomains:
+                loadStackConfig(projectDir, "sit")
+                    .tenants.find((t) => t.id === id)
+                    ?.customDomains.map((d) => ({
+                        name: d.name,
+                        dns: d.hostedZoneId ? "ours" : "owner",
+                        certificate: d.certificate ?? "validated-by-rollout",
+                        served: d.hostedZoneId !== undefined || d.certificate === "issued",
+                        certificateArn: "arn:aws:acm:eu-west-1:815856636111:certificate/0f1e2d3c",
+                        validationRecord: { name: `_x1.${d.name}.`, type: "CNAME", value: "_y2.acm-validations.aws." },
+                        target: "bbws-sit-alb-123.eu-west-1.elb.amazonaws.com",
+                    })) ?? [],
         }),
         waitForHealthyTargets: async () => {
             if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
@@ -183,8 +195,33 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const w = world(undefined, false, true);
         const result = await w.run(ADD);
         expect(result.exitCode).to.equal(EXIT.failed);
-        expect(result.steps.at(-1)).to.include({ step: "https", status: "failed" });
-        expect(result.steps.at(-1)!.error).to.match(/answered 302 \(a redirect: is WordPress installed\?/);
+        expect(result.steps.find((s) => s.step === "https")).to.include({ status: "failed" });
+        expect(result.steps.find((s) => s.step === "https")!.error).to.match(/answered 302 \(a redirect: is WordPress installed\?/);
+    });
+
+    it("add with custom domains: name@zone is written { name, hostedZoneId } and served; one in its owner's zone gets its validation record and target printed", async () => {
+        // Source: src/config.ts customDomainSchema (our zone: the rollout validates; owner's zone: pending until
+        // `certificate: issued`) and components/tenant-domains.ts CustomDomainStatus (the stack output ecs.customDomains).
+        const w = world();
+        const io = memoryIo();
+        const added = await w.run({ ...ADD, domains: ["www.newco.example", "shop.newco.io@Z0123456789ABCDEF"] }, {}, io);
+        expect(added.exitCode, io.stderr.join("")).to.equal(EXIT.ok);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "newco")?.customDomains).to.deep.equal([
+            { name: "www.newco.example", certificate: "pending" },
+            { name: "shop.newco.io", hostedZoneId: "Z0123456789ABCDEF" },
+        ]);
+        const text = io.stderr.join("");
+        expect(text).to.include("www.newco.example: certificate pending, not served yet; its owner creates, in their DNS zone:");
+        expect(text).to.include("_x1.www.newco.example. CNAME _y2.acm-validations.aws.");
+        expect(text).to.include("www.newco.example CNAME bbws-sit-alb-123.eu-west-1.elb.amazonaws.com");
+        expect(text).to.include("shop.newco.io: served");
+        expect(added.steps.find((s) => s.step === "domains")?.data).to.deep.equal({
+            "www.newco.example": "pending: owner to create _x1.www.newco.example.",
+            "shop.newco.io": "served",
+        });
+        const err = await w.run({ ...ADD, id: "other", slot: 4, domains: ["a.other.example@not-a-zone"] }).catch((e) => e);
+        expect(err).to.include({ exitCode: EXIT.usage });
+        expect(err.message).to.match(/a Route 53 hosted zone id/);
     });
 
     it("a second add of an onboarded tenant, and a second remove of an offboarded one, are no-ops that say so", async () => {
@@ -218,8 +255,8 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const io = memoryIo();
         const result = await w.run(ADD, {}, io);
         expect(result.exitCode).to.equal(EXIT.failed);
-        expect(result.steps.at(-1)).to.include({ step: "https", status: "failed" });
-        expect(result.steps.at(-1)!.error).to.match(/^https failed: Error: connect ECONNRESET/);
+        expect(result.steps.find((s) => s.step === "https")).to.include({ status: "failed" });
+        expect(result.steps.find((s) => s.step === "https")!.error).to.match(/^https failed: Error: connect ECONNRESET/);
         expect(io.stderr.join("")).to.include("run the same command again to resume at https");
         const records = await w.log.readTenantSteps("sit");
         expect(records.at(-1)).to.deep.include({ step: "https", result: "failed" });
