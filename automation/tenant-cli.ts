@@ -63,10 +63,13 @@ function parser(argv: readonly string[]) {
             "$0 remove --env <env> --id <id> [--confirm <id>]\n\n" +
             "Onboards or offboards one tenant, step by step, recording each step; run the same command again to resume after a failure.",
     )
-        .command("add", "Onboard a tenant: stack file, rollout (stopped), database user, start, health and HTTPS checks")
+        .command(
+            "add",
+            "Onboard a tenant: stack file, rollout (stopped), database user, WordPress install, start, health and HTTPS checks, custom domains",
+        )
         .command(
             "remove",
-            "Offboard a tenant: archive, confirmation, files, retire in the stack file, rollout of the deletes, database user",
+            "Offboard a tenant: stop, archive, confirmation, files, retire in the stack file, rollout of the deletes, media expiry, database user",
         )
         .demandCommand(1, 1, "name the action: add or remove")
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
