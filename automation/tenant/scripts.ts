@@ -145,6 +145,9 @@ export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
  * dumping tablespaces needs the PROCESS privilege, which a tenant's user lacks; `--set-gtid-purged=OFF`:
  * the dump restores into another cluster), a tar of its wp-content, and their SHA-256 sums, uploaded
  * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX`. `DUMP_DATABASE=no` leaves the dump out (`archiveFiles`).
+ * Each file is streamed (`… | aws s3 cp - s3://…`), its SHA-256 taken on the way: nothing is staged
+ * on the task's ephemeral storage (Fargate's default is 20 GiB: ECS developer guide, "Fargate task
+ * ephemeral storage"). A stream without `--expected-size` may be at most 50 GB (AWS CLI reference, `s3 cp`).
  *
  * Integrity, end to end: each object is uploaded with a CRC64NVME checksum, which S3 checks on receipt
  * and keeps as a checksum of the whole object even for a multipart upload (`aws s3 cp` goes multipart
@@ -165,18 +168,45 @@ case "$DUMP_DATABASE" in
 esac
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
+# Runs "$@" with its status written to $work/<name>.status: sh has no pipefail, and set -e does not reach
+# into a pipeline's left side, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing.
+status_of() {
+    name=$1
+    shift
+    "$@" && code=0 || code=$?
+    echo "$code" > "$work/$name.status"
+}
+check_status() {
+    if [ "$(cat "$work/$1.status")" != 0 ]; then
+        echo "$1 failed (exit $(cat "$work/$1.status")); the archive is not complete" >&2
+        exit 65
+    fi
+}
+# Streams a file of the archive to S3, its SHA-256 taken on the way: nothing is staged on the task's
+# ephemeral storage (20 GiB on Fargate by default), whatever the site's size.
+upload() {
+    name=$1
+    shift
+    rm -f "$work/fifo"
+    mkfifo "$work/fifo"
+    sha256sum < "$work/fifo" > "$work/$name.sum" &
+    summer=$!
+    status_of "$name" "$@" | tee "$work/fifo" | aws s3 cp - "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$name" --checksum-algorithm CRC64NVME --no-progress
+    wait "$summer"
+    check_status "$name"
+    printf '%s  %s\n' "$(cut -d' ' -f1 "$work/$name.sum")" "$name" >> "$work/SHA256SUMS"
+}
+dump_database() {
+    status_of mysqldump mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces \
+        --set-gtid-purged=OFF "$DB_NAME" | gzip -c
+    check_status mysqldump
+}
 if [ "$DUMP_DATABASE" = yes ]; then
-    mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces --set-gtid-purged=OFF \
-        --result-file="$work/database.sql" "$DB_NAME"
-    gzip "$work/database.sql"
+    upload database.sql.gz dump_database
 else
     echo "no database dump: the tenant's onboarding never created its MySQL user and schema"
 fi
-tar -C "$WP_CONTENT_DIR" -czf "$work/wp-content.tar.gz" .
-(cd "$work" && sha256sum $files > SHA256SUMS)
-for file in $files; do
-    aws s3 cp "$work/$file" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" --checksum-algorithm CRC64NVME --no-progress
-done
+upload wp-content.tar.gz tar -C "$WP_CONTENT_DIR" -czf - .
 for file in $files; do
     expected=$(grep "  $file${"$"}" "$work/SHA256SUMS" | cut -d' ' -f1)
     actual=$(aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" - --no-progress | sha256sum | cut -d' ' -f1)

@@ -22,6 +22,8 @@ import {
 import { tenantDatabaseName } from "../../src/config";
 import { tempDir } from "../support/temp";
 import fc from "fast-check";
+import { createHash } from "crypto";
+import * as zlib from "zlib";
 
 /** The tenant ids the stack schema accepts (src/config.ts `dnsLabel`). */
 const tenantIds = fc.stringMatching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/).filter((id) => tenantDatabaseName(id).length <= 32);
@@ -55,12 +57,12 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     );
     tool(
         "mysqldump",
-        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; --result-file=*) echo 'CREATE TABLE wp_posts (ID bigint);' > "\${a#*=}";; esac; done\nprintf '%s\\n' "$@" > '${log}/mysqldump.argv'`,
+        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysqldump.argv'\nif [ -n "\${MYSQLDUMP_FAILS:-}" ]; then echo 'Access denied' >&2; exit 2; fi\necho 'CREATE TABLE wp_posts (ID bigint);'`,
     );
     tool(
         "aws",
-        // `s3 cp <file> s3://…` stores the file (a byte short with CORRUPT_UPLOAD set); `s3 cp s3://… -` reads it back.
-        `case "$1 $2 $4" in\n  "secretsmanager get-secret-value "*) cat '${path.join(dir, "secret.json")}';;\n  "s3 cp -") cat '${log}/s3/'"$(basename "$3")";;\n  "s3 cp "*) mkdir -p '${log}/s3'; if [ -n "\${CORRUPT_UPLOAD:-}" ]; then head -c -1 "$3" > '${log}/s3/'"$(basename "$4")"; else cp "$3" '${log}/s3/'"$(basename "$4")"; fi; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
+        // `s3 cp <file or -> s3://…` stores the file or stdin (a byte short with CORRUPT_UPLOAD set); `s3 cp s3://… -` reads it back.
+        `case "$1 $2 $4" in\n  "secretsmanager get-secret-value "*) cat '${path.join(dir, "secret.json")}';;\n  "s3 cp -") cat '${log}/s3/'"$(basename "$3")";;\n  "s3 cp "*) mkdir -p '${log}/s3'; if [ -n "\${CORRUPT_UPLOAD:-}" ]; then head -c -1 "$3" > '${log}/s3/'"$(basename "$4")"; else cat "$3" > '${log}/s3/'"$(basename "$4")"; fi; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
     );
     // wp-cli: `core is-installed` answers from a flag file; `core install` records its argv and stdin, then sets the flag.
     tool(
@@ -251,6 +253,47 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             /s3:\/\/b\/archive\/newco\/2026-12-01\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
         );
         expect(s.logged("s3/SHA256SUMS")).to.equal(undefined);
+    });
+
+    it("archive: streamed (nothing staged on the task's 20 GiB ephemeral storage), sums taken on the way match what S3 holds, and a failed mysqldump fails it (exit 65) before SHA256SUMS goes up", () => {
+        // Source: ECS developer guide, "Fargate task ephemeral storage" (20 GiB by default); sh has no pipefail, so a
+        // failed mysqldump piped into gzip would upload a valid gzip of nothing unless its status is checked.
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const env = { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content };
+        const ok = s.run(archiveCommand(prefix), env);
+        expect(ok.status, ok.stderr).to.equal(0);
+        expect(
+            s
+                .logged("aws.argv")!
+                .trim()
+                .split("\n")
+                .slice(0, 2)
+                .every((l) => l.startsWith("s3 cp - s3://b/")),
+        ).to.equal(true);
+        expect(s.logged("mysqldump.argv")).to.not.include("--result-file");
+        const stored = path.join(s.dir, "log", "s3");
+        expect(zlib.gunzipSync(fs.readFileSync(path.join(stored, "database.sql.gz"))).toString()).to.equal(
+            "CREATE TABLE wp_posts (ID bigint);\n",
+        );
+        for (const line of s.logged("s3/SHA256SUMS")!.trim().split("\n")) {
+            const [sum, file] = line.split("  ");
+            expect(
+                createHash("sha256")
+                    .update(fs.readFileSync(path.join(stored, file)))
+                    .digest("hex"),
+                file,
+            ).to.equal(sum);
+        }
+
+        const failing = standIns();
+        const failed = failing.run(archiveCommand(prefix), { ...env, MYSQLDUMP_FAILS: "1" });
+        expect(failed.status).to.equal(65);
+        expect(failed.stderr).to.include("mysqldump failed (exit 2)");
+        expect(failing.logged("s3/SHA256SUMS")).to.equal(undefined);
     });
 
     it("archive with DUMP_DATABASE=no (an add that never created the MySQL user): no mysqldump, SHA256SUMS lists wp-content only", () => {
