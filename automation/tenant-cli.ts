@@ -69,7 +69,7 @@ function parser(argv: readonly string[]) {
         )
         .command(
             "remove",
-            "Offboard a tenant: stop, archive, confirmation, files, retire in the stack file, rollout of the deletes, media expiry, database user",
+            "Offboard a tenant: stop, archive, confirmation, files, cache keys, retire in the stack file, rollout of the deletes, media expiry, database user",
         )
         .demandCommand(1, 1, "name the action: add or remove")
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })

@@ -266,3 +266,32 @@ export function installWordPressCommand(id: string, siteUrl: string, adminEmail:
         ADMIN_EMAIL: adminEmail,
     });
 }
+
+/**
+ * Deletes the tenant's object-cache keys: every key under its prefix (`REDIS_PREFIX`, `<id>:`, which
+ * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). `SCAN` walks the keyspace
+ * without blocking the shared cache as `KEYS` would, and `UNLINK` frees memory in the background (Redis
+ * commands reference, SCAN and UNLINK). Ids hold no `:` nor glob character (src/config.ts), so
+ * `<id>:*` matches no other tenant's keys. The password travels as `REDISCLI_AUTH`, not `-a` (visible
+ * in `ps`: redis-cli's documentation). Keys are passed one a line (`xargs -d '\n'`), so a key with a
+ * space or a quote is deleted whole.
+ */
+export const PURGE_CACHE_SCRIPT = String.raw`set -eu
+id=${"$"}{REDIS_PREFIX%:}
+if [ "$id:" != "$REDIS_PREFIX" ] || [ -z "$id" ] || [ "$(printf '%s' "$id" | tr -d 'a-z0-9-')" != "" ]; then
+    echo "REDIS_PREFIX '$REDIS_PREFIX' is not <id>: (letters, digits and - then :)" >&2
+    exit 64
+fi
+REDISCLI_AUTH="$REDIS_PASSWORD"
+export REDISCLI_AUTH
+keys=$(mktemp)
+trap 'rm -f "$keys"' EXIT
+redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$keys"
+xargs -r -d '\n' -n 500 redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$keys" > /dev/null
+echo "unlinked $(wc -l < "$keys") cache keys under $REDIS_PREFIX"
+`;
+
+/** The tenant task's command that deletes its object-cache keys (its prefix comes with the task: `REDIS_PREFIX`). */
+export function purgeCacheCommand(): TaskCommand {
+    return sh(PURGE_CACHE_SCRIPT, {});
+}

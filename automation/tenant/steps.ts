@@ -9,8 +9,9 @@
  *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
  *         (`https://<id>.<domain>/` answers 200)
  * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
- *         taken again by every run until the files step succeeds, so it is never older than the run that deletes) → confirm (the operator types the id) → files (tenant task
- *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
+ *         taken again by every run until the files step succeeds, so it is never older than the run that
+ *         deletes) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
+ *         (tenant task unlinks its object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
  *
@@ -38,6 +39,7 @@ import {
     createDatabaseCommand,
     dropDatabaseCommand,
     installWordPressCommand,
+    purgeCacheCommand,
     purgeFilesCommand,
     TaskCommand,
     WORDPRESS_ADMIN_USER,
@@ -565,6 +567,15 @@ export const REMOVE_STEPS: readonly Step[] = [
         plan: async () => ["tenant one-off task: deletes everything under its wp-content (kept in the archive)"],
         run: async (ctx) =>
             runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, purgeFilesCommand(), `empty the wp-content of ${ctx.req.id}`),
+    },
+    {
+        id: "cache",
+        title: "delete its object-cache keys",
+        plan: async (ctx) => [
+            `tenant one-off task: SCAN the cache for ${ctx.req.id}:* and UNLINK every key (the shared cache keeps no key of it)`,
+        ],
+        run: async (ctx) =>
+            runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, purgeCacheCommand(), `delete the cache keys of ${ctx.req.id}`),
     },
     {
         id: "retire",

@@ -16,6 +16,7 @@ import {
     createDatabaseCommand,
     dropDatabaseCommand,
     installWordPressCommand,
+    purgeCacheCommand,
     purgeFilesCommand,
     TaskCommand,
 } from "../../automation/tenant/scripts";
@@ -68,6 +69,15 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     tool(
         "wp",
         `case "$2 $3" in\n  "core is-installed") [ -f '${log}/installed' ];;\n  "core install") printf '%s\\n' "$@" > '${log}/wp.argv'; cat > '${log}/wp.stdin'; touch '${log}/installed';;\n  *) exit 9;;\nesac`,
+    );
+    // redis-cli: --scan prints the keys of a fake keyspace matching the pattern; UNLINK records the keys and the auth it got.
+    fs.writeFileSync(
+        path.join(dir, "keyspace"),
+        "newco:posts:1\nnewco:options:alloptions\nnewco:posts:a key with spaces\nnewco2:posts:1\nother:newco:1\n",
+    );
+    tool(
+        "redis-cli",
+        `for a in "$@"; do case "$a" in --pattern) p=1;; UNLINK) u=1;; *) [ -n "\${p:-}" ] && { pattern=$a; p=; };; esac; done\nif [ -n "\${u:-}" ]; then shift 6; printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$REDISCLI_AUTH" > '${log}/redis.auth'; else prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done; fi`,
     );
     const run = (command: TaskCommand, env: Record<string, string> = {}) =>
         spawnSync(command.argv[0], command.argv.slice(1), {
@@ -309,6 +319,35 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(uploads.map((l) => l.split(" ")[3])).to.deep.equal(archiveFiles(false).map((f) => `s3://b/${prefix}${f}`));
         expect(s.logged("s3/SHA256SUMS")).to.match(/^[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
         expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
+    });
+
+    it("cache purge: UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
+        // Source: WordPress's Redis Object Cache prefixes each key with WP_REDIS_PREFIX (<id>:, components/tenant-service.ts);
+        // Redis commands reference: SCAN MATCH is a glob, UNLINK deletes in the background. Ids hold no ':' nor glob character.
+        const s = standIns();
+        const result = s.run(purgeCacheCommand(), {
+            REDIS_PREFIX: "newco:",
+            REDIS_PASSWORD: "Cache0Password",
+            REDIS_HOST: "cache",
+            REDIS_PORT: "6379",
+        });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(s.logged("unlinked")!.trim().split("\n").sort()).to.deep.equal([
+            "newco:options:alloptions",
+            "newco:posts:1",
+            "newco:posts:a key with spaces",
+        ]);
+        expect(s.logged("redis.auth")).to.equal("Cache0Password\n");
+        expect(result.stdout).to.include("unlinked 3 cache keys under newco:");
+        for (const bad of ["", "newco", "new*:", "a:b:", ":"])
+            expect(s.run(purgeCacheCommand(), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
+        fc.assert(
+            fc.property(tenantIds, tenantIds, (a, b) => {
+                fc.pre(a !== b);
+                // The SCAN pattern `<a>:*` as a glob: a key of tenant b (`<b>:…`) never matches it.
+                expect(`${b}:posts:1`.startsWith(`${a}:`)).to.equal(false);
+            }),
+        );
     });
 
     it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {
