@@ -64,16 +64,19 @@ function parser(argv: readonly string[]) {
     return commandLine(
         argv,
         "npm run tenant --",
-        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>]…\n" +
+        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>[@<zone id>]]…\n" +
             "$0 remove --env <env> --id <id> [--confirm <id>]\n" +
             "$0 rotate-salts --env <env> --id <id>\n\n" +
             "Onboards or offboards one tenant, or rotates its WordPress keys and salts, step by step, recording each step; " +
             "run the same command again to resume after a failure.",
     )
-        .command("add", "Onboard a tenant: stack file, rollout (stopped), database user, start, health and HTTPS checks")
+        .command(
+            "add",
+            "Onboard a tenant: stack file, rollout (stopped), database user, WordPress install, start, health and HTTPS checks, custom domains",
+        )
         .command(
             "remove",
-            "Offboard a tenant: archive, confirmation, files, retire in the stack file, rollout of the deletes, database user",
+            "Offboard a tenant: stop, archive, confirmation, files, cache keys, retire in the stack file, rollout of the deletes, media expiry, database user",
         )
         .command(
             "rotate-salts",
@@ -93,7 +96,8 @@ function parser(argv: readonly string[]) {
             type: "string",
             array: true,
             default: [] as string[],
-            describe: "add: a custom hostname besides <id>.<domain> (repeatable, at most 2)",
+            describe:
+                "add: a custom hostname besides <id>.<domain>, name (its owner's DNS zone) or name@<hosted zone id> (our Route 53 zone) (repeatable, at most 2)",
         })
         .option("confirm", {
             type: "string",

@@ -119,7 +119,8 @@ export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
         ]),
         // Offboarding's archive task (automation/tenant/steps.ts) uploads the dump and wp-content here with
         // this role; `aws s3 cp` needs only PutObject (a multipart upload is authorised by PutObject: S3 API
-        // reference, CreateMultipartUpload "Permissions"). Listing lets the operator's check find the files.
+        // reference, CreateMultipartUpload "Permissions"), and GetObject to read each back and check its
+        // SHA-256 before SHA256SUMS goes up. Listing lets the operator's check find the files.
         {
             Sid: "ListOwnArchive",
             Effect: "Allow",
@@ -130,7 +131,7 @@ export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
         {
             Sid: "WriteOwnArchive",
             Effect: "Allow",
-            Action: ["s3:PutObject"],
+            Action: ["s3:GetObject", "s3:PutObject"],
             Resource: objectsUnder(args.migrationBucketArn, tenantArchivePrefix(args.tenantId)),
         },
         {

@@ -60,6 +60,24 @@ export interface TenantStackOutputs {
     readonly tenantSecretArn?: string;
     /** `ecs.targetGroupArns[id]`: the tenant's target group; absent before its ecs phase. */
     readonly targetGroupArn?: string;
+    /** `ecs.customDomains[id]`: its custom domains as the ECS layer reports them (components/tenant-domains.ts); empty when none. */
+    readonly customDomains: readonly CustomDomainReport[];
+}
+
+/** One custom domain in the stack output `ecs.customDomains[id]` (components/tenant-domains.ts `CustomDomainStatus`, resolved). */
+export interface CustomDomainReport {
+    readonly name: string;
+    /** `ours`: the rollout keeps its records in our Route 53 zone; `owner`: the owner creates them. */
+    readonly dns: string;
+    /** `pending` or `issued` (owner's zone), `validated-by-rollout` (ours). */
+    readonly certificate: string;
+    /** Whether the listener rule names it yet. */
+    readonly served: boolean;
+    readonly certificateArn?: string;
+    /** The CNAME ACM checks: the owner creates it (and keeps it, for renewals). */
+    readonly validationRecord?: { readonly name: string; readonly type: string; readonly value: string };
+    /** The load balancer's DNS name the owner points the domain at. */
+    readonly target?: string;
 }
 
 /** An object of an archive, as S3 reports it (HeadObject with checksum mode). */
@@ -67,8 +85,10 @@ export interface ArchiveObject {
     readonly key: string;
     /** Bytes. */
     readonly size: number;
-    /** S3's SHA-256 of the object, base64; a multipart upload's ends in `-<parts>` (a checksum of the parts' checksums). */
-    readonly checksumSha256?: string;
+    /** S3's CRC64NVME of the object, base64 (HeadObject `ChecksumCRC64NVME`); absent when it was uploaded without one. */
+    readonly checksumCrc64nvme?: string;
+    /** HeadObject `ChecksumType`: `FULL_OBJECT` is a checksum of the whole object; `COMPOSITE` one of a multipart upload's parts. */
+    readonly checksumType?: string;
 }
 
 /** The targets of a target group once they are all healthy (or the wait gave up: `TargetsNotHealthyError`). */
@@ -91,7 +111,7 @@ export interface TenantPort {
     waitForHealthyTargets(targetGroupArn: string, timeoutMs: number): Promise<TargetHealth>;
     /** GETs `url` without following redirects; the status code. */
     httpGet(url: string): Promise<number>;
-    /** The objects under `s3://bucket/prefix`, with their SHA-256 checksums. */
+    /** The objects under `s3://bucket/prefix`, with their CRC64NVME checksums. */
     listArchive(bucket: string, prefix: string): Promise<ArchiveObject[]>;
     /** An object's text (the archive's SHA256SUMS). */
     readText(bucket: string, key: string): Promise<string>;

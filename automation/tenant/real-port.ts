@@ -13,7 +13,15 @@ import { BbwsError, EXIT } from "../errors";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
 import type { LedgerLocation } from "../ledger";
-import type { ArchiveObject, Cancellation, TargetHealth, TenantPort, TenantRolloutRequest, TenantStackOutputs } from "./port";
+import type {
+    ArchiveObject,
+    Cancellation,
+    CustomDomainReport,
+    TargetHealth,
+    TenantPort,
+    TenantRolloutRequest,
+    TenantStackOutputs,
+} from "./port";
 
 /** The outputs a tenant's steps read, from the stack's outputs (src/program.ts shapes); absent ones stay undefined. */
 export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: string): TenantStackOutputs {
@@ -24,6 +32,9 @@ export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: 
         migrationBucket: text(get("storage", "migrationBucketName")) ?? "",
         tenantSecretArn: text(get("database", "tenantSecretArns", id)),
         targetGroupArn: text(get("ecs", "targetGroupArns", id)),
+        customDomains: ((get("ecs", "customDomains", id) as CustomDomainReport[] | undefined) ?? []).filter(
+            (d) => d && typeof d.name === "string",
+        ),
     };
 }
 
@@ -131,7 +142,12 @@ async function listArchive(region: string, bucket: string, prefix: string): Prom
     for (const o of listed.Contents ?? []) {
         // The checksum is only returned with ChecksumMode ENABLED (S3 API reference, HeadObject).
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: o.Key!, ChecksumMode: "ENABLED" }));
-        objects.push({ key: o.Key!, size: head.ContentLength ?? o.Size ?? 0, checksumSha256: head.ChecksumSHA256 });
+        objects.push({
+            key: o.Key!,
+            size: head.ContentLength ?? o.Size ?? 0,
+            checksumCrc64nvme: head.ChecksumCRC64NVME,
+            checksumType: head.ChecksumType,
+        });
     }
     return objects;
 }

@@ -3,8 +3,8 @@
  * scripted engine (rehearse.ts), and doubles for what only AWS can answer. The doubles say what
  * they stand for in the transcript: a one-off task prints its command and exits 0 (the archive task
  * writes its three objects, with real SHA-256 sums, to a folder that stands for the bucket, so the
- * archive check runs for real), every target is healthy, and the site answers 302 (a new WordPress
- * sends its visitor to the installer).
+ * archive check runs for real), every target is healthy, and the site answers 302 (a WordPress without
+ * its tables sends its visitor to the installer) until the install task has run for it, then 200.
  *
  * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
  * first rollout step, since a tenant rollout needs the platform under it; continue a converged
@@ -17,7 +17,29 @@ import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import type { Cancellation, TenantPort } from "./port";
 import { engineReads, tenantRolloutArgv } from "./real-port";
-import { ARCHIVE_FILES } from "./scripts";
+import { archiveFiles } from "./scripts";
+
+/** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
+const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
+const MASK64 = (1n << 64n) - 1n;
+const CRC64NVME_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = BigInt(n);
+    for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ CRC64NVME_POLY : c >> 1n;
+    return c;
+});
+
+/**
+ * The CRC64NVME S3 reports for an object (HeadObject `ChecksumCRC64NVME`): CRC-64/NVME (reflected,
+ * initial value and final XOR all ones; check value of "123456789" 0xAE8B14860A799888), its 8 bytes
+ * big-endian in base64. The rehearsal's bucket answers with it as S3 would.
+ */
+export function crc64nvme(body: Uint8Array): string {
+    let crc = MASK64;
+    for (const byte of body) crc = CRC64NVME_TABLE[Number((crc ^ BigInt(byte)) & 0xffn)] ^ (crc >> 8n);
+    const out = Buffer.alloc(8);
+    out.writeBigUInt64BE((crc ^ MASK64) & MASK64);
+    return out.toString("base64");
+}
 
 /** A rehearsal's port and the folder it works in. */
 export interface TenantRehearsal {
@@ -38,6 +60,8 @@ export function tenantRehearsal(
     const stackFiles = kept && fs.existsSync(kept) ? { [env]: fs.readFileSync(kept, "utf8") } : undefined;
     const rehearsal = prepareRehearsal(sourceProjectDir, env, { dir, stackFiles });
     const bucketDir = path.join(rehearsal.dir, "s3");
+    // One empty file per site whose install task ran: the rehearsal's WordPress stops redirecting to its installer.
+    const installedDir = path.join(rehearsal.dir, "wordpress-installed");
     const port: TenantPort = {
         ...engineReads(rehearsal.deps.createEngine),
         rolloutTenant: async (req) => {
@@ -59,13 +83,18 @@ export function tenantRehearsal(
                     .map(([k, v]) => `${k}=${v}`)
                     .join(" ")}`,
             );
+            const site = req.command.environment.SITE_URL;
+            if (site !== undefined) {
+                fs.mkdirSync(installedDir, { recursive: true });
+                fs.writeFileSync(path.join(installedDir, new URL(site).host), "");
+            }
             const prefix = req.command.environment.ARCHIVE_PREFIX;
             if (prefix !== undefined) {
                 const outputs = await port.stackOutputs(req.env, req.scope.kind === "tenant" ? req.scope.tenant : "");
                 const dir = path.join(bucketDir, outputs.migrationBucket, prefix);
                 fs.mkdirSync(dir, { recursive: true });
                 const sums: string[] = [];
-                for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
+                for (const file of archiveFiles(req.command.environment.DUMP_DATABASE !== "no").filter((f) => f !== "SHA256SUMS")) {
                     const body = `rehearsal stand-in for ${file}\n`;
                     fs.writeFileSync(path.join(dir, file), body);
                     sums.push(`${createHash("sha256").update(body).digest("hex")}  ${file}`);
@@ -75,13 +104,13 @@ export function tenantRehearsal(
             return { exitCode: 0, taskArn: `arn:aws:ecs:rehearsal:000000000000:task/rehearsal/${req.scope.kind}` };
         },
         waitForHealthyTargets: async () => ({ healthy: 1, total: 1 }),
-        httpGet: async () => 302,
+        httpGet: async (url) => (fs.existsSync(path.join(installedDir, new URL(url).host)) ? 200 : 302),
         listArchive: async (bucket, prefix) => {
             const dir = path.join(bucketDir, bucket, prefix);
             if (!fs.existsSync(dir)) return [];
             return fs.readdirSync(dir).map((name) => {
                 const body = fs.readFileSync(path.join(dir, name));
-                return { key: `${prefix}${name}`, size: body.length, checksumSha256: createHash("sha256").update(body).digest("base64") };
+                return { key: `${prefix}${name}`, size: body.length, checksumCrc64nvme: crc64nvme(body), checksumType: "FULL_OBJECT" };
             });
         },
         readText: async (bucket, key) => fs.readFileSync(path.join(bucketDir, bucket, key), "utf8"),

@@ -87,32 +87,135 @@ SQL
 echo "schema and user $TENANT_DB_NAME dropped"
 `;
 
+/** Where the images keep WordPress itself (the official image's document root): wp-cli's `--path`. */
+export const WORDPRESS_PATH = WP_CONTENT_PATH.slice(0, -"/wp-content".length);
+
+/** The first administrator `wp core install` creates: not `admin`, the name every password-guessing bot tries first. */
+export const WORDPRESS_ADMIN_USER = "bbws-admin";
+
+/**
+ * Installs WordPress in the tenant's schema before its service starts, so the site never serves
+ * `wp-admin/install.php` to the internet (whoever completes that page owns the site). Idempotent:
+ * `wp core is-installed` exits 0 once the tables exist, and the script then changes nothing.
+ *
+ * The administrator's password is 40 random letters and digits, generated in the task and never
+ * printed, written nor passed as an argument (visible in `ps`): wp-cli reads it from standard input
+ * (`--prompt=admin_password`). Without `--admin_password` wp-cli would generate one and print it to
+ * the log (wp-cli/core-command src/Core_Command.php `install`: `WP_CLI::log( "Admin password: …" )`).
+ * `--skip-email`: the task has no mail transport; the administrator sets a password with WordPress's
+ * "Lost your password?" link to `ADMIN_EMAIL`, or `wp user reset-password` in a one-off task.
+ */
+export const INSTALL_WORDPRESS_SCRIPT = String.raw`set -eu
+if wp --path="$WORDPRESS_PATH" core is-installed; then
+    echo "WordPress at $SITE_URL is installed already; nothing changed"
+    exit 0
+fi
+umask 077
+password_file=$(mktemp)
+trap 'rm -f "$password_file"' EXIT
+password=$(head -c 60 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-40)
+if [ "${"$"}{#password}" -ne 40 ]; then
+    echo "could not generate a 40-character password" >&2
+    exit 70
+fi
+printf '%s\n' "$password" > "$password_file"
+password=
+wp --path="$WORDPRESS_PATH" core install --url="$SITE_URL" --title="$SITE_TITLE" --admin_user="$ADMIN_USER" \
+    --admin_email="$ADMIN_EMAIL" --skip-email --prompt=admin_password < "$password_file"
+echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a password by the lost-password link to $ADMIN_EMAIL"
+`;
+
 /** The objects an archive holds, uploaded in this order: `SHA256SUMS` last, so its presence means the others are there. */
 export const ARCHIVE_FILES = ["database.sql.gz", "wp-content.tar.gz", "SHA256SUMS"] as const;
+
+/** One of `ARCHIVE_FILES`. */
+export type ArchiveFile = (typeof ARCHIVE_FILES)[number];
+
+/**
+ * The objects an archive holds when its database is (`dumpDatabase`) or is not dumped: a tenant whose
+ * onboarding failed before its `database` step has no MySQL user to dump with, and no schema to dump.
+ */
+export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
+    return dumpDatabase ? ARCHIVE_FILES : ARCHIVE_FILES.filter((f) => f !== "database.sql.gz");
+}
 
 /**
  * Archives the tenant: a `mysqldump` of its schema in one transaction (`--single-transaction`: a
  * consistent InnoDB snapshot without locking the site; `--no-tablespaces`: since MySQL 8.0.21
  * dumping tablespaces needs the PROCESS privilege, which a tenant's user lacks; `--set-gtid-purged=OFF`:
  * the dump restores into another cluster), a tar of its wp-content, and their SHA-256 sums, uploaded
- * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX` with S3's own SHA-256 checksum on each object
- * (`aws s3 cp --checksum-algorithm SHA256`).
+ * to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX`. `DUMP_DATABASE=no` leaves the dump out (`archiveFiles`).
+ * Each file is streamed (`… | aws s3 cp - s3://…`), its SHA-256 taken on the way: nothing is staged
+ * on the task's ephemeral storage (Fargate's default is 20 GiB: ECS developer guide, "Fargate task
+ * ephemeral storage"). A stream without `--expected-size` may be at most 50 GB (AWS CLI reference, `s3 cp`).
+ *
+ * Integrity, end to end: each object is uploaded with a CRC64NVME checksum, which S3 checks on receipt
+ * and keeps as a checksum of the whole object even for a multipart upload (`aws s3 cp` goes multipart
+ * from 8 MiB; a multipart SHA-256 is only a checksum of the parts' checksums: S3 user guide, "Checking
+ * object integrity", full object checksums are CRC-based only). Then each object is read back from S3
+ * and its SHA-256 compared with `SHA256SUMS`; `SHA256SUMS` is uploaded last, only when every object
+ * matched, so its presence means the archive was verified.
  */
 export const ARCHIVE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
     archive/*/*/) ;;
     *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<date>/" >&2; exit 64 ;;
 esac
+case "$DUMP_DATABASE" in
+    yes) files="database.sql.gz wp-content.tar.gz" ;;
+    no) files="wp-content.tar.gz" ;;
+    *) echo "DUMP_DATABASE '$DUMP_DATABASE' is not yes or no" >&2; exit 64 ;;
+esac
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
-mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces --set-gtid-purged=OFF \
-    --result-file="$work/database.sql" "$DB_NAME"
-gzip "$work/database.sql"
-tar -C "$WP_CONTENT_DIR" -czf "$work/wp-content.tar.gz" .
-(cd "$work" && sha256sum database.sql.gz wp-content.tar.gz > SHA256SUMS)
-for file in database.sql.gz wp-content.tar.gz SHA256SUMS; do
-    aws s3 cp "$work/$file" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" --checksum-algorithm SHA256 --no-progress
+# Runs "$@" with its status written to $work/<name>.status: sh has no pipefail, and set -e does not reach
+# into a pipeline's left side, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing.
+status_of() {
+    name=$1
+    shift
+    "$@" && code=0 || code=$?
+    echo "$code" > "$work/$name.status"
+}
+check_status() {
+    if [ "$(cat "$work/$1.status")" != 0 ]; then
+        echo "$1 failed (exit $(cat "$work/$1.status")); the archive is not complete" >&2
+        exit 65
+    fi
+}
+# Streams a file of the archive to S3, its SHA-256 taken on the way: nothing is staged on the task's
+# ephemeral storage (20 GiB on Fargate by default), whatever the site's size.
+upload() {
+    name=$1
+    shift
+    rm -f "$work/fifo"
+    mkfifo "$work/fifo"
+    sha256sum < "$work/fifo" > "$work/$name.sum" &
+    summer=$!
+    status_of "$name" "$@" | tee "$work/fifo" | aws s3 cp - "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$name" --checksum-algorithm CRC64NVME --no-progress
+    wait "$summer"
+    check_status "$name"
+    printf '%s  %s\n' "$(cut -d' ' -f1 "$work/$name.sum")" "$name" >> "$work/SHA256SUMS"
+}
+dump_database() {
+    status_of mysqldump mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces \
+        --set-gtid-purged=OFF "$DB_NAME" | gzip -c
+    check_status mysqldump
+}
+if [ "$DUMP_DATABASE" = yes ]; then
+    upload database.sql.gz dump_database
+else
+    echo "no database dump: the tenant's onboarding never created its MySQL user and schema"
+fi
+upload wp-content.tar.gz tar -C "$WP_CONTENT_DIR" -czf - .
+for file in $files; do
+    expected=$(grep "  $file${"$"}" "$work/SHA256SUMS" | cut -d' ' -f1)
+    actual=$(aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file" - --no-progress | sha256sum | cut -d' ' -f1)
+    if [ "$actual" != "$expected" ]; then
+        echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$file read back as SHA-256 $actual, not the $expected taken before the upload" >&2
+        exit 66
+    fi
 done
+aws s3 cp "$work/SHA256SUMS" "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" --checksum-algorithm CRC64NVME --no-progress
 cat "$work/SHA256SUMS"
 `;
 
@@ -143,12 +246,52 @@ export function archivePrefix(id: string, date: string): string {
     return `archive/${id}/${date}/`;
 }
 
-/** The tenant task's command that archives it to `prefix` (see `archivePrefix`). */
-export function archiveCommand(prefix: string): TaskCommand {
-    return sh(ARCHIVE_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH });
+/** The tenant task's command that archives it to `prefix` (see `archivePrefix`), its database too unless `dumpDatabase` is false. */
+export function archiveCommand(prefix: string, dumpDatabase = true): TaskCommand {
+    return sh(ARCHIVE_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH, DUMP_DATABASE: dumpDatabase ? "yes" : "no" });
 }
 
 /** The tenant task's command that empties its wp-content. */
 export function purgeFilesCommand(): TaskCommand {
     return sh(PURGE_FILES_SCRIPT, { WP_CONTENT_DIR: WP_CONTENT_PATH });
+}
+
+/** The tenant task's command that installs WordPress at `siteUrl` (`https://<id>.<domain>`), its administrator reached at `adminEmail`. */
+export function installWordPressCommand(id: string, siteUrl: string, adminEmail: string): TaskCommand {
+    return sh(INSTALL_WORDPRESS_SCRIPT, {
+        WORDPRESS_PATH,
+        SITE_URL: siteUrl,
+        SITE_TITLE: id,
+        ADMIN_USER: WORDPRESS_ADMIN_USER,
+        ADMIN_EMAIL: adminEmail,
+    });
+}
+
+/**
+ * Deletes the tenant's object-cache keys: every key under its prefix (`REDIS_PREFIX`, `<id>:`, which
+ * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). `SCAN` walks the keyspace
+ * without blocking the shared cache as `KEYS` would, and `UNLINK` frees memory in the background (Redis
+ * commands reference, SCAN and UNLINK). Ids hold no `:` nor glob character (src/config.ts), so
+ * `<id>:*` matches no other tenant's keys. The password travels as `REDISCLI_AUTH`, not `-a` (visible
+ * in `ps`: redis-cli's documentation). Keys are passed one a line (`xargs -d '\n'`), so a key with a
+ * space or a quote is deleted whole.
+ */
+export const PURGE_CACHE_SCRIPT = String.raw`set -eu
+id=${"$"}{REDIS_PREFIX%:}
+if [ "$id:" != "$REDIS_PREFIX" ] || [ -z "$id" ] || [ "$(printf '%s' "$id" | tr -d 'a-z0-9-')" != "" ]; then
+    echo "REDIS_PREFIX '$REDIS_PREFIX' is not <id>: (letters, digits and - then :)" >&2
+    exit 64
+fi
+REDISCLI_AUTH="$REDIS_PASSWORD"
+export REDISCLI_AUTH
+keys=$(mktemp)
+trap 'rm -f "$keys"' EXIT
+redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$keys"
+xargs -r -d '\n' -n 500 redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$keys" > /dev/null
+echo "unlinked $(wc -l < "$keys") cache keys under $REDIS_PREFIX"
+`;
+
+/** The tenant task's command that deletes its object-cache keys (its prefix comes with the task: `REDIS_PREFIX`). */
+export function purgeCacheCommand(): TaskCommand {
+    return sh(PURGE_CACHE_SCRIPT, {});
 }

@@ -22,8 +22,18 @@ export interface NewTenant {
     readonly cpu: number;
     /** MiB. */
     readonly memory: number;
-    /** Custom hostnames; omitted from the file when empty. */
+    /**
+     * Custom hostnames as `--domain` takes them: `name` (the owner's zone: written as a plain string, its
+     * certificate pending) or `name@<hosted zone id>` (our Route 53 zone: written `{ name, hostedZoneId }`).
+     * Omitted from the file when empty.
+     */
     readonly domains: readonly string[];
+}
+
+/** A `--domain` value as its stack-file entry: `name`, or `{ name, hostedZoneId }` for `name@<zone id>`. */
+export function domainEntry(domain: string): string | { name: string; hostedZoneId: string } {
+    const at = domain.indexOf("@");
+    return at < 0 ? domain : { name: domain.slice(0, at), hostedZoneId: domain.slice(at + 1) };
 }
 
 /** Appends `tenant` to `bbws:tenants`, stopped (`stopped: true`): onboarding starts it once its database user exists. */
@@ -31,7 +41,7 @@ export function addTenant(text: string, tenant: NewTenant): string {
     return edit(text, (doc) => {
         const tenants = seqAt(doc, TENANTS);
         const entry: Record<string, unknown> = { id: tenant.id, slot: tenant.slot, cpu: tenant.cpu, memory: tenant.memory };
-        if (tenant.domains.length > 0) entry.domains = [...tenant.domains];
+        if (tenant.domains.length > 0) entry.domains = tenant.domains.map(domainEntry);
         entry.stopped = true;
         tenants.items.push(doc.createNode(entry));
     });
@@ -41,6 +51,14 @@ export function addTenant(text: string, tenant: NewTenant): string {
 export function startTenant(text: string, id: string): string {
     return edit(text, (doc) => {
         tenantEntry(doc, id).delete("stopped");
+    });
+}
+
+/** Sets `stopped: true` on the tenant's entry, so its service runs no task (offboarding stops writes before its archive). */
+export function stopTenant(text: string, id: string): string {
+    return edit(text, (doc) => {
+        const entry = tenantEntry(doc, id);
+        if (entry.get("stopped") !== true) entry.set("stopped", true);
     });
 }
 

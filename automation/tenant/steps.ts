@@ -5,10 +5,13 @@
  * a no-op that says so. `--dry-run` prints every step, done or to do, and what each would change or
  * delete, and changes nothing.
  *
- * add:    config (the tenant, stopped) → rollout → database (platform task) → start (config, rollout)
- *         → healthy (its targets) → https (`https://<id>.<domain>/` answers)
- * remove: archive (tenant task, verified) → confirm (the operator types the id) → files (tenant task
- *         empties its wp-content) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
+ * add:    config (the tenant, stopped) → rollout → database (platform task) → install (tenant task: `wp core
+ *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
+ *         (`https://<id>.<domain>/` answers 200)
+ * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
+ *         taken again by every run until the files step succeeds, so it is never older than the run that
+ *         deletes) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
+ *         (tenant task unlinks its object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
  *
@@ -26,17 +29,22 @@ import type { Io } from "../io";
 import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
 import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
 import { renderTable } from "../table";
-import type { ArchiveObject, OneOffTaskRequest, TenantPort } from "./port";
+import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantPort } from "./port";
 import {
     ARCHIVE_FILES,
+    ArchiveFile,
     archiveCommand,
+    archiveFiles,
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    installWordPressCommand,
+    purgeCacheCommand,
     purgeFilesCommand,
     TaskCommand,
+    WORDPRESS_ADMIN_USER,
 } from "./scripts";
-import { addTenant, NewTenant, retireTenant, startTenant } from "./stack-edit";
+import { addTenant, NewTenant, retireTenant, startTenant, stopTenant } from "./stack-edit";
 
 /** `npm run tenant -- add`: the new tenant's settings. */
 export interface AddRequest extends NewTenant {
@@ -136,6 +144,11 @@ interface Step {
     readonly title: string;
     /** Runs even when its last record succeeded: the confirmation is asked of every run that still deletes something. */
     readonly everyRun?: boolean;
+    /**
+     * Runs again, even when its last record succeeded, in every run until the step of this id has succeeded:
+     * the archive is retaken by a run that comes days later, so what is deleted is never newer than its archive.
+     */
+    readonly retakenUntil?: string;
     /** What it would change or delete, for `--dry-run`. */
     plan(ctx: StepContext): Promise<string[]>;
     /** Does it; what it returns is recorded as the step's `data`. Throws a `BbwsError` when it does not succeed. */
@@ -218,6 +231,12 @@ function tenantComponents(id: string): string[] {
     return PHASES.map((p) => `${p.name}: ${p.tenantType} ${tenantComponentName(p.name, id)}`);
 }
 
+/** `https://<id>.<domain>`: the tenant's own address, always served (custom domains come on top). */
+const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
+
+/** The new site's administrator's email: the platform team's (`bbws:monitoring.alertEmails`, the first), who hand the site over. */
+const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
+
 /** The onboarding steps, in order. */
 export const ADD_STEPS: readonly Step[] = [
     {
@@ -273,6 +292,30 @@ export const ADD_STEPS: readonly Step[] = [
         },
     },
     {
+        id: "install",
+        title: "install WordPress, so the site never serves its installer",
+        plan: async (ctx) => [
+            `tenant one-off task, idempotent: wp core install --url=${siteUrl(ctx)} --admin_user=${WORDPRESS_ADMIN_USER} --admin_email=${adminEmail(ctx) ?? "(none configured)"}`,
+            "  the administrator's password is generated in the task and never shown: set it by the lost-password link",
+        ],
+        run: async (ctx) => {
+            const email = adminEmail(ctx);
+            if (email === undefined) {
+                throw new StepFailedError(
+                    "no-admin-email",
+                    `WordPress needs an administrator's email and bbws:monitoring.alertEmails of ${ctx.req.env} is empty`,
+                    `add the platform team's address to bbws:monitoring.alertEmails in Pulumi.${ctx.req.env}.yaml, then run the same command again`,
+                );
+            }
+            return runTask(
+                ctx,
+                { kind: "tenant", tenant: ctx.req.id },
+                installWordPressCommand(ctx.req.id, siteUrl(ctx), email),
+                `install WordPress for ${ctx.req.id}`,
+            );
+        },
+    },
+    {
         id: "start",
         title: "start its service",
         plan: async (ctx) => {
@@ -310,86 +353,168 @@ export const ADD_STEPS: readonly Step[] = [
     {
         id: "https",
         title: "check the site answers over HTTPS",
-        plan: async (ctx) => [
-            `GET https://${ctx.req.id}.${ctx.cfg.domain}/ must answer 200–399 (a new WordPress redirects to its installer)`,
-        ],
+        plan: async (ctx) => [`GET ${siteUrl(ctx)}/ must answer 200 (an installed WordPress's home page)`],
         run: async (ctx) => {
-            const url = `https://${ctx.req.id}.${ctx.cfg.domain}/`;
+            const url = `${siteUrl(ctx)}/`;
             const status = await ctx.deps.port.httpGet(url);
-            if (status < 200 || status > 399) {
+            // Only 200: a WordPress whose tables are missing answers 302 to wp-admin/install.php (wp-includes/load.php
+            // `wp_not_installed`), an installer anyone on the internet could complete.
+            if (status !== 200) {
                 throw new StepFailedError(
                     "https-check-failed",
-                    `${url} answered ${status}`,
+                    `${url} answered ${status}${status === 302 ? " (a redirect: is WordPress installed? the install step should have done it)" : ""}`,
                     "look at the tenant's log group and target health, then run the same command again",
                 );
             }
             return { url, status: String(status) };
         },
     },
+    {
+        id: "domains",
+        title: "report its custom domains: served, or what their owner must do",
+        plan: async (ctx) => {
+            const req = ctx.req as AddRequest;
+            return req.domains.length === 0
+                ? ["no custom domain: nothing to report"]
+                : [
+                      "reads the stack output ecs.customDomains and prints, for a domain in its owner's zone, the certificate's",
+                      "  validation record and the load balancer to point the domain at:",
+                      ...req.domains.map((d) => `  ${d}`),
+                  ];
+        },
+        run: async (ctx) => {
+            const { customDomains } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
+            const data: Record<string, string> = {};
+            for (const d of customDomains) {
+                const lines = customDomainInstructions(ctx, d);
+                ctx.deps.io.err(lines.map((l) => `  ${l}`).join("\n"));
+                data[d.name] = d.served
+                    ? "served"
+                    : `${d.certificate}: owner to create ${d.validationRecord?.name ?? "its validation record"}`;
+            }
+            return data;
+        },
+    },
 ];
 
 /**
- * What is wrong with an archive: each of `ARCHIVE_FILES` must be under the prefix and not empty, and
- * `SHA256SUMS` must list the dump and the tar with the sums S3 computed for them (a multipart upload's
- * checksum is one of its parts' checksums, not of the object: those are only checked for presence).
+ * What an operator reads about one custom domain after onboarding: served (our zone: the rollout
+ * validated its certificate and wrote its alias), or, in its owner's zone, the CNAME ACM checks and the
+ * load balancer to point the domain at, then `certificate: issued` once ACM says ISSUED (the program
+ * checks ISSUED before attaching it: src/config.ts `customDomainSchema`).
  */
-export function archiveProblems(objects: readonly ArchiveObject[], prefix: string, sums: string | undefined): string[] {
+function customDomainInstructions(ctx: StepContext, d: CustomDomainReport): string[] {
+    if (d.served) return [`${d.name}: served (certificate ${d.certificate}, on the HTTPS listener)`];
+    const record = d.validationRecord;
+    return [
+        `${d.name}: certificate ${d.certificate}, not served yet; its owner creates, in their DNS zone:`,
+        `  ${record ? `${record.name} ${record.type} ${record.value}` : "(the validation record: see ecs.customDomains in the stack outputs)"}   (ACM's validation; keep it for renewals)`,
+        `  ${d.name} CNAME ${d.target ?? "(the load balancer's DNS name)"}   (ALIAS or ANAME at a zone apex)`,
+        `  once \`aws acm describe-certificate --certificate-arn ${d.certificateArn ?? "<arn>"}\` says ISSUED, set`,
+        `  certificate: issued on it in Pulumi.${ctx.req.env}.yaml and run npm run rollout -- --env ${ctx.req.env} --tenant ${ctx.req.id}`,
+    ];
+}
+
+/**
+ * What is wrong with an archive: each of `files` must be under the prefix, not empty, and stored with
+ * a CRC64NVME checksum of the whole object (`FULL_OBJECT`: S3 checked the bytes it received against
+ * the uploader's; S3 user guide, "Checking object integrity"), and `SHA256SUMS` must list every other
+ * file. The task compared each object read back from S3 with `SHA256SUMS` before uploading it (scripts.ts
+ * `ARCHIVE_SCRIPT`), so its presence means that check passed.
+ */
+export function archiveProblems(
+    objects: readonly ArchiveObject[],
+    prefix: string,
+    sums: string | undefined,
+    files: readonly ArchiveFile[] = ARCHIVE_FILES,
+): string[] {
     const problems: string[] = [];
     const byName = new Map(objects.map((o) => [o.key.slice(prefix.length), o]));
-    for (const file of ARCHIVE_FILES) {
+    for (const file of files) {
         const object = byName.get(file);
         if (!object) problems.push(`${prefix}${file} is missing`);
         else if (object.size === 0) problems.push(`${prefix}${file} is empty`);
-    }
-    if (sums === undefined) return problems;
-    const listed = new Map(
-        sums
-            .split("\n")
-            .map((line) => /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim()))
-            .filter((m): m is RegExpExecArray => m !== null)
-            .map((m) => [m[2], m[1]]),
-    );
-    for (const file of ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS")) {
-        const hex = listed.get(file);
-        if (!byName.has(file)) continue;
-        if (!hex) {
-            problems.push(`SHA256SUMS does not list ${file}`);
-            continue;
-        }
-        const checksum = byName.get(file)?.checksumSha256;
-        if (checksum === undefined) problems.push(`${prefix}${file} has no SHA-256 checksum in S3`);
-        else if (!checksum.includes("-") && Buffer.from(checksum, "base64").toString("hex") !== hex) {
+        else if (object.checksumCrc64nvme === undefined || object.checksumType !== "FULL_OBJECT") {
             problems.push(
-                `${prefix}${file}: S3's SHA-256 ${Buffer.from(checksum, "base64").toString("hex")} is not the ${hex} SHA256SUMS lists`,
+                `${prefix}${file} has no full-object CRC64NVME checksum in S3 (${object.checksumType ?? "no checksum"}): it was not uploaded by the archive task`,
             );
         }
     }
+    if (sums === undefined) return problems;
+    const listed = new Set(
+        sums
+            .split("\n")
+            .map((line) => /^[0-9a-f]{64} [ *](.+)$/.exec(line.trim())?.[1])
+            .filter((name): name is string => name !== undefined),
+    );
+    for (const file of files.filter((f) => f !== "SHA256SUMS")) {
+        if (byName.has(file) && !listed.has(file)) problems.push(`SHA256SUMS does not list ${file}`);
+    }
     return problems;
+}
+
+/**
+ * Whether the tenant's MySQL user and schema exist to be dumped: false only when this command onboarded
+ * it (its `add` records exist) and the add's `database` step never succeeded. A tenant with no add
+ * records was onboarded before this command, through the stack file and a migration, with its database.
+ */
+async function databaseCreated(ctx: StepContext): Promise<boolean> {
+    const added = lastRecords(await ctx.deps.log.readTenantSteps(ctx.req.env), ctx.req.id, "add");
+    return added.size === 0 || added.get("database")?.result === "succeeded";
 }
 
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
     {
+        id: "stop",
+        title: "stop its service, so nothing is written after the archive",
+        retakenUntil: "files",
+        plan: async (ctx) => [
+            `Pulumi.${ctx.req.env}.yaml:`,
+            ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
+            "then the tenant's rollout (its service at zero tasks)",
+        ],
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const data = await applyEdit(
+                ctx,
+                (text) => stopTenant(text, id),
+                `tenant remove ${id} in ${ctx.req.env}: stopped before its archive`,
+            );
+            await rollout(ctx, false);
+            return data;
+        },
+    },
+    {
         id: "archive",
         title: "archive its database and files to the migration bucket",
+        retakenUntil: "files",
         plan: async (ctx) => {
             const id = ctx.req.id;
             return [
                 `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
-                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}; then checks all three are there with S3's checksums`,
+                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}, each read back and checked against SHA256SUMS;`,
+                "  then checks all three are there with S3's full-object CRC64NVME checksums",
             ];
         },
         run: async (ctx) => {
             const id = ctx.req.id;
             const prefix = archivePrefix(id, ctx.today);
             const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
-            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix), `archive ${id}`);
+            const dumpDatabase = await databaseCreated(ctx);
+            if (!dumpDatabase) {
+                ctx.deps.io.err(
+                    `  ${id}'s onboarding never reached its database step (no MySQL user or schema ${tenantDatabaseName(id)} to dump): archiving its files only`,
+                );
+            }
+            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix, dumpDatabase), `archive ${id}`);
             const objects = await ctx.deps.port.listArchive(migrationBucket, prefix);
             const hasSums = objects.some((o) => o.key === `${prefix}SHA256SUMS`);
             const problems = archiveProblems(
                 objects,
                 prefix,
                 hasSums ? await ctx.deps.port.readText(migrationBucket, `${prefix}SHA256SUMS`) : undefined,
+                archiveFiles(dumpDatabase),
             );
             if (problems.length > 0) {
                 throw new StepFailedError(
@@ -398,7 +523,11 @@ export const REMOVE_STEPS: readonly Step[] = [
                     "run the same command again: the archive is taken again",
                 );
             }
-            return { ...task, archive: `s3://${migrationBucket}/${prefix}` };
+            return {
+                ...task,
+                archive: `s3://${migrationBucket}/${prefix}`,
+                ...(dumpDatabase ? {} : { database: "not dumped: its onboarding never created it" }),
+            };
         },
     },
     {
@@ -438,6 +567,15 @@ export const REMOVE_STEPS: readonly Step[] = [
         plan: async () => ["tenant one-off task: deletes everything under its wp-content (kept in the archive)"],
         run: async (ctx) =>
             runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, purgeFilesCommand(), `empty the wp-content of ${ctx.req.id}`),
+    },
+    {
+        id: "cache",
+        title: "delete its object-cache keys",
+        plan: async (ctx) => [
+            `tenant one-off task: SCAN the cache for ${ctx.req.id}:* and UNLINK every key (the shared cache keeps no key of it)`,
+        ],
+        run: async (ctx) =>
+            runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, purgeCacheCommand(), `delete the cache keys of ${ctx.req.id}`),
     },
     {
         id: "retire",
@@ -574,7 +712,8 @@ function differences(existing: PlatformConfig["tenants"][number], req: AddReques
     const differs: Array<"slot" | "cpu" | "memory" | "domains"> = (["slot", "cpu", "memory"] as const).filter(
         (k) => existing[k] !== req[k],
     );
-    if (existing.domains.join(",") !== req.domains.join(",")) differs.push("domains");
+    const asGiven = existing.customDomains.map((d) => (d.hostedZoneId === undefined ? d.name : `${d.name}@${d.hostedZoneId}`));
+    if (asGiven.join(",") !== req.domains.join(",")) differs.push("domains");
     return differs;
 }
 
@@ -596,6 +735,11 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
+    const doneId = (id: string) => last.get(id)?.result === "succeeded";
+    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files go. */
+    const again = (s: Step, index: number) =>
+        (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
+        (s.retakenUntil !== undefined && !doneId(s.retakenUntil));
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
@@ -623,8 +767,8 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     };
     const reports: StepReport[] = [];
     if (options.dryRun) {
-        for (const step of steps) {
-            const skip = done(step) && !step.everyRun;
+        for (const [index, step] of steps.entries()) {
+            const skip = done(step) && !again(step, index);
             reports.push({
                 step: step.id,
                 title: step.title,
@@ -637,15 +781,13 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
 
     const runId = deps.runId ?? randomUUID();
     const operator = await deps.operator();
-    const remaining = steps.filter((s) => !done(s));
     const resumed = steps.find((s) => !done(s) && last.has(s.id));
     if (resumed)
         deps.io.err(
             `resuming ${req.action} of ${req.id} in ${req.env} at step ${resumed.id} (it ${last.get(resumed.id)!.result} at ${last.get(resumed.id)!.at})`,
         );
     for (const [index, step] of steps.entries()) {
-        const later = steps.slice(index + 1).some((s) => remaining.includes(s));
-        if (done(step) && !(step.everyRun && later)) {
+        if (done(step) && !again(step, index)) {
             reports.push({ step: step.id, title: step.title, status: "done before", data: last.get(step.id)?.data });
             continue;
         }

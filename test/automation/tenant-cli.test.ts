@@ -75,9 +75,11 @@ describe("npm run tenant: the command line", function () {
             "config:to do",
             "rollout:to do",
             "database:to do",
+            "install:to do",
             "start:to do",
             "healthy:to do",
             "https:to do",
+            "domains:to do",
         ]);
     });
 
@@ -87,13 +89,18 @@ describe("npm run tenant: the command line", function () {
             database: {
                 tenantSecretArns: { newco: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/newco/db-AbCdEf" },
             },
-            ecs: { targetGroupArns: {} },
+            ecs: {
+                targetGroupArns: {},
+                customDomains: { newco: [{ name: "www.newco.example", dns: "owner", certificate: "pending", served: false }] },
+            },
         };
         expect(tenantOutputsOf(outputs, "newco")).to.deep.equal({
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
             tenantSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/newco/db-AbCdEf",
             targetGroupArn: undefined,
+            customDomains: [{ name: "www.newco.example", dns: "owner", certificate: "pending", served: false }],
         });
+        expect(tenantOutputsOf({}, "newco").customDomains).to.deep.equal([]);
     });
 
     it("the tenant's resources are everything under its per-phase components in the state, and nothing of another tenant's", () => {

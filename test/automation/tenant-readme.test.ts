@@ -30,9 +30,29 @@ const TRANSCRIPTS: Array<[string, string[]]> = [
     ["tenant-rotate-salts-rehearsal", ["rotate-salts", "--env", "sit", "--id", "tutorhub", "--rehearse", "--approve", "tech-lead:alice"]],
 ];
 
+/** The long option names in a `--help` text's Options section, e.g. `env`, `dry-run`. */
+function helpOptions(help: string): string[] {
+    const section = help.slice(help.indexOf("Options:"), help.indexOf("Examples:"));
+    return [...section.matchAll(/^\s+(?:-\w, )?--([a-z-]+)/gm)].map((m) => m[1]).sort();
+}
+
+/** The long option names in the README's `npm run tenant` options table (the rows between its heading and the onboarding runbook). */
+function tableOptions(readme: string): string[] {
+    const section = readme.slice(readme.indexOf("## Tenants: onboarding and offboarding"), readme.indexOf("### Onboarding runbook"));
+    return [...section.matchAll(/^\| (?:`-\w`, )?`--([a-z-]+)/gm)].map((m) => m[1]).sort();
+}
+
 describe("README: tenant runbook transcripts", function () {
     this.timeout(120000);
     const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+
+    it("the npm run tenant options table lists exactly the options --help prints", async () => {
+        const io = memoryIo();
+        expect(await main(["--help"], io)).to.equal(0);
+        const help = helpOptions(io.stdout.join(""));
+        expect(help).to.include.members(["env", "id", "domain", "confirm", "rehearsal-dir"]);
+        expect(tableOptions(readme)).to.deep.equal(help);
+    });
 
     for (const [name, argv] of TRANSCRIPTS) {
         it(`${name} is exactly what \`npm run tenant -- ${argv.join(" ")}\` prints (on 2026-12-01)`, async () => {

@@ -11,9 +11,12 @@ import * as path from "path";
 import {
     ARCHIVE_FILES,
     archiveCommand,
+    archiveFiles,
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    installWordPressCommand,
+    purgeCacheCommand,
     purgeFilesCommand,
     TaskCommand,
 } from "../../automation/tenant/scripts";
@@ -21,6 +24,8 @@ import { tenantDatabaseName } from "../../src/config";
 import { tempDir } from "../support/temp";
 import { acceptedTenantId } from "../support/tenant-ids";
 import fc from "fast-check";
+import { createHash } from "crypto";
+import * as zlib from "zlib";
 
 /** The tenant ids the stack schema accepts (test/support/tenant-ids.ts). */
 const tenantIds = acceptedTenantId;
@@ -54,11 +59,26 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     );
     tool(
         "mysqldump",
-        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; --result-file=*) echo 'CREATE TABLE wp_posts (ID bigint);' > "\${a#*=}";; esac; done\nprintf '%s\\n' "$@" > '${log}/mysqldump.argv'`,
+        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysqldump.argv'\nif [ -n "\${MYSQLDUMP_FAILS:-}" ]; then echo 'Access denied' >&2; exit 2; fi\necho 'CREATE TABLE wp_posts (ID bigint);'`,
     );
     tool(
         "aws",
-        `case "$1 $2" in\n  "secretsmanager get-secret-value") cat '${path.join(dir, "secret.json")}';;\n  "s3 cp") mkdir -p '${log}/s3'; cp "$3" '${log}/s3/'"$(basename "$4")"; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
+        // `s3 cp <file or -> s3://…` stores the file or stdin (a byte short with CORRUPT_UPLOAD set); `s3 cp s3://… -` reads it back.
+        `case "$1 $2 $4" in\n  "secretsmanager get-secret-value "*) cat '${path.join(dir, "secret.json")}';;\n  "s3 cp -") cat '${log}/s3/'"$(basename "$3")";;\n  "s3 cp "*) mkdir -p '${log}/s3'; if [ -n "\${CORRUPT_UPLOAD:-}" ]; then head -c -1 "$3" > '${log}/s3/'"$(basename "$4")"; else cat "$3" > '${log}/s3/'"$(basename "$4")"; fi; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
+    );
+    // wp-cli: `core is-installed` answers from a flag file; `core install` records its argv and stdin, then sets the flag.
+    tool(
+        "wp",
+        `case "$2 $3" in\n  "core is-installed") [ -f '${log}/installed' ];;\n  "core install") printf '%s\\n' "$@" > '${log}/wp.argv'; cat > '${log}/wp.stdin'; touch '${log}/installed';;\n  *) exit 9;;\nesac`,
+    );
+    // redis-cli: --scan prints the keys of a fake keyspace matching the pattern; UNLINK records the keys and the auth it got.
+    fs.writeFileSync(
+        path.join(dir, "keyspace"),
+        "newco:posts:1\nnewco:options:alloptions\nnewco:posts:a key with spaces\nnewco2:posts:1\nother:newco:1\n",
+    );
+    tool(
+        "redis-cli",
+        `for a in "$@"; do case "$a" in --pattern) p=1;; UNLINK) u=1;; *) [ -n "\${p:-}" ] && { pattern=$a; p=; };; esac; done\nif [ -n "\${u:-}" ]; then shift 6; printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$REDISCLI_AUTH" > '${log}/redis.auth'; else prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done; fi`,
     );
     const run = (command: TaskCommand, env: Record<string, string> = {}) =>
         spawnSync(command.argv[0], command.argv.slice(1), {
@@ -87,12 +107,15 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             createDatabaseCommand("new-co", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
             dropDatabaseCommand("new-co"),
             archiveCommand(archivePrefix("new-co", "2026-12-01")),
+            archiveCommand(archivePrefix("new-co", "2026-12-01"), false),
             purgeFilesCommand(),
+            installWordPressCommand("new-co", "https://new-co.sit.bbws.io", "platform-sit@bbws.io"),
         ];
+        // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
+        const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
         for (const c of commands) {
             expect(c.argv.slice(0, 2)).to.deep.equal(["sh", "-c"]);
-            for (const value of Object.values(c.environment))
-                if (value !== "/var/www/html/wp-content") expect(c.argv[2]).to.not.include(value);
+            for (const value of Object.values(c.environment)) if (!checkedAgainst.includes(value)) expect(c.argv[2]).to.not.include(value);
         }
         expect(createDatabaseCommand("new-co", "arn:x").environment).to.deep.equal({
             TENANT_DB_NAME: "wp_new_co",
@@ -167,6 +190,35 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         for (const id of ["abc", "a-b-c", "z".repeat(29), "tutor-hub-2"]) expect(tenantDatabaseName(id)).to.match(/^wp_[a-z0-9_]{1,29}$/);
     });
 
+    it("install: wp core install with a generated 40-character password read from stdin, never in argv nor the log; a re-run changes nothing", () => {
+        // Source: wp-cli/core-command src/Core_Command.php `install`: with no --admin_password wp-cli generates one and
+        // prints it ("Admin password: …"); an argument would show in `ps`. `--prompt=admin_password` reads it from stdin.
+        const s = standIns();
+        const first = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
+        expect(first.status, first.stderr).to.equal(0);
+        const argv = s.logged("wp.argv")!.split("\n");
+        expect(argv).to.include.members([
+            "--path=/var/www/html",
+            "core",
+            "install",
+            "--url=https://newco.sit.bbws.io",
+            "--admin_user=bbws-admin",
+            "--admin_email=platform-sit@bbws.io",
+            "--skip-email",
+            "--prompt=admin_password",
+        ]);
+        expect(argv.some((a) => a.startsWith("--admin_password"))).to.equal(false);
+        const password = s.logged("wp.stdin")!.trim();
+        expect(password).to.match(/^[A-Za-z0-9]{40}$/);
+        expect(first.stdout + first.stderr).to.not.include(password);
+
+        fs.rmSync(path.join(s.dir, "log", "wp.argv"));
+        const again = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
+        expect(again.status).to.equal(0);
+        expect(again.stdout).to.include("installed already; nothing changed");
+        expect(s.logged("wp.argv")).to.equal(undefined);
+    });
+
     it("archive: a single-transaction dump without tablespaces, a tar of wp-content and their SHA-256 sums, uploaded with S3 checksums, SHA256SUMS last", () => {
         const s = standIns();
         const content = path.join(s.dir, "wp-content");
@@ -186,11 +238,117 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(uploads.map((l) => l.split(" ")[3])).to.deep.equal(
             ARCHIVE_FILES.map((f) => `s3://bbws-migration-artifacts-sit-815856636111/${prefix}${f}`),
         );
-        expect(uploads.every((l) => l.includes("--checksum-algorithm SHA256"))).to.equal(true);
+        // Source: S3 user guide, "Checking object integrity": `aws s3 cp` uploads from 8 MiB in parts, and only a CRC-based
+        // checksum (CRC64NVME) is then a checksum of the whole object; a SHA-256 would be one of the parts' checksums.
+        expect(uploads.every((l) => l.includes("--checksum-algorithm CRC64NVME"))).to.equal(true);
         const sums = s.logged("s3/SHA256SUMS")!;
         expect(sums).to.match(/^[0-9a-f]{64} {2}database\.sql\.gz\n[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
         const tar = spawnSync("tar", ["-tzf", path.join(s.dir, "log", "s3", "wp-content.tar.gz")], { encoding: "utf8" }).stdout;
         expect(tar).to.include("./uploads/photo.jpg");
+    });
+
+    it("archive: an object S3 holds that differs from what was archived (read back, SHA-256 checked) fails the task (exit 66) before SHA256SUMS is uploaded", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const result = s.run(archiveCommand(prefix), {
+            DB_NAME: "wp_newco",
+            MIGRATION_BUCKET: "b",
+            WP_CONTENT_DIR: content,
+            CORRUPT_UPLOAD: "1",
+        });
+        expect(result.status).to.equal(66);
+        expect(result.stderr).to.match(
+            /s3:\/\/b\/archive\/newco\/2026-12-01\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
+        );
+        expect(s.logged("s3/SHA256SUMS")).to.equal(undefined);
+    });
+
+    it("archive: streamed (nothing staged on the task's 20 GiB ephemeral storage), sums taken on the way match what S3 holds, and a failed mysqldump fails it (exit 65) before SHA256SUMS goes up", () => {
+        // Source: ECS developer guide, "Fargate task ephemeral storage" (20 GiB by default); sh has no pipefail, so a
+        // failed mysqldump piped into gzip would upload a valid gzip of nothing unless its status is checked.
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const env = { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content };
+        const ok = s.run(archiveCommand(prefix), env);
+        expect(ok.status, ok.stderr).to.equal(0);
+        expect(
+            s
+                .logged("aws.argv")!
+                .trim()
+                .split("\n")
+                .slice(0, 2)
+                .every((l) => l.startsWith("s3 cp - s3://b/")),
+        ).to.equal(true);
+        expect(s.logged("mysqldump.argv")).to.not.include("--result-file");
+        const stored = path.join(s.dir, "log", "s3");
+        expect(zlib.gunzipSync(fs.readFileSync(path.join(stored, "database.sql.gz"))).toString()).to.equal(
+            "CREATE TABLE wp_posts (ID bigint);\n",
+        );
+        for (const line of s.logged("s3/SHA256SUMS")!.trim().split("\n")) {
+            const [sum, file] = line.split("  ");
+            expect(
+                createHash("sha256")
+                    .update(fs.readFileSync(path.join(stored, file)))
+                    .digest("hex"),
+                file,
+            ).to.equal(sum);
+        }
+
+        const failing = standIns();
+        const failed = failing.run(archiveCommand(prefix), { ...env, MYSQLDUMP_FAILS: "1" });
+        expect(failed.status).to.equal(65);
+        expect(failed.stderr).to.include("mysqldump failed (exit 2)");
+        expect(failing.logged("s3/SHA256SUMS")).to.equal(undefined);
+    });
+
+    it("archive with DUMP_DATABASE=no (an add that never created the MySQL user): no mysqldump, SHA256SUMS lists wp-content only", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = archivePrefix("newco", "2026-12-01");
+        const result = s.run(archiveCommand(prefix, false), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(s.logged("mysqldump.argv")).to.equal(undefined);
+        const uploads = s.logged("aws.argv")!.trim().split("\n");
+        expect(uploads.map((l) => l.split(" ")[3])).to.deep.equal(archiveFiles(false).map((f) => `s3://b/${prefix}${f}`));
+        expect(s.logged("s3/SHA256SUMS")).to.match(/^[0-9a-f]{64} {2}wp-content\.tar\.gz\n$/);
+        expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
+    });
+
+    it("cache purge: UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
+        // Source: WordPress's Redis Object Cache prefixes each key with WP_REDIS_PREFIX (<id>:, components/tenant-service.ts);
+        // Redis commands reference: SCAN MATCH is a glob, UNLINK deletes in the background. Ids hold no ':' nor glob character.
+        const s = standIns();
+        const result = s.run(purgeCacheCommand(), {
+            REDIS_PREFIX: "newco:",
+            REDIS_PASSWORD: "Cache0Password",
+            REDIS_HOST: "cache",
+            REDIS_PORT: "6379",
+        });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(s.logged("unlinked")!.trim().split("\n").sort()).to.deep.equal([
+            "newco:options:alloptions",
+            "newco:posts:1",
+            "newco:posts:a key with spaces",
+        ]);
+        expect(s.logged("redis.auth")).to.equal("Cache0Password\n");
+        expect(result.stdout).to.include("unlinked 3 cache keys under newco:");
+        for (const bad of ["", "newco", "new*:", "a:b:", ":"])
+            expect(s.run(purgeCacheCommand(), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
+        fc.assert(
+            fc.property(tenantIds, tenantIds, (a, b) => {
+                fc.pre(a !== b);
+                // The SCAN pattern `<a>:*` as a glob: a key of tenant b (`<b>:…`) never matches it.
+                expect(`${b}:posts:1`.startsWith(`${a}:`)).to.equal(false);
+            }),
+        );
     });
 
     it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {

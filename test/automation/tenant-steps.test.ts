@@ -9,7 +9,8 @@ import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import { FileLedger, TenantStepRecord } from "../../automation/ledger";
 import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
-import { ARCHIVE_FILES } from "../../automation/tenant/scripts";
+import { archiveFiles } from "../../automation/tenant/scripts";
+import { crc64nvme } from "../../automation/tenant/rehearsal-port";
 import {
     ADD_STEPS,
     AddRequest,
@@ -31,13 +32,15 @@ const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
 
 /** A copy of the project's stack files, and the fake world the port reports on. */
-function world(failAt?: { call: string; times?: number }, loseArchive = false) {
+function world(failAt?: { call: string; times?: number }, loseArchive = false, skipInstall = false) {
     const projectDir = tempDir("bbws-tenant-");
     for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
         fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(projectDir, f));
     }
     const calls: string[] = [];
     const objects = new Map<string, string>();
+    const installed = new Set<string>();
+    const ran = new Set<string>();
     let failures = failAt?.times ?? 1;
     const failing = (call: string) => {
         calls.push(call);
@@ -53,18 +56,23 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
             const cfg = loadStackConfig(projectDir, req.env);
             const t = cfg.tenants.find((x) => x.id === req.tenant);
             if (req.platformPhase) return failing(`rollout ${req.platformPhase} of the platform`) ? EXIT.failed : EXIT.ok;
-            const what = t ? (t.stopped ? "stopped" : "started") : "deletes";
+            // "stops": offboarding stopping a tenant that ran, told apart from onboarding's first, stopped rollout.
+            const what = t ? (t.stopped ? (ran.has(req.tenant) ? "stops" : "stopped") : "started") : "deletes";
+            if (t && !t.stopped) ran.add(req.tenant);
             return failing(`rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}`) ? EXIT.refused : EXIT.ok;
         },
         runTask: async (req: OneOffTaskRequest) => {
             const prefix = req.command.environment.ARCHIVE_PREFIX;
             if (failing(`task ${req.scope.kind}: ${req.purpose}`))
                 return { exitCode: 3, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
+            if (req.command.environment.SITE_URL && !skipInstall) installed.add(`${req.command.environment.SITE_URL}/`);
             if (prefix && !loseArchive) {
-                const sums = ARCHIVE_FILES.filter((f) => f !== "SHA256SUMS").map((f) => {
-                    objects.set(`${prefix}${f}`, `${f} body`);
-                    return `${createHash("sha256").update(`${f} body`).digest("hex")}  ${f}`;
-                });
+                const sums = archiveFiles(req.command.environment.DUMP_DATABASE !== "no")
+                    .filter((f) => f !== "SHA256SUMS")
+                    .map((f) => {
+                        objects.set(`${prefix}${f}`, `${f} body`);
+                        return `${createHash("sha256").update(`${f} body`).digest("hex")}  ${f}`;
+                    });
                 objects.set(`${prefix}SHA256SUMS`, sums.join("\n") + "\n");
             }
             return { exitCode: 0, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
@@ -73,6 +81,18 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
             tenantSecretArn: `arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/${id}/db-AbCdEf`,
             targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:815856636111:targetgroup/${id}/0123456789abcdef`,
+            customDomains:
+                loadStackConfig(projectDir, "sit")
+                    .tenants.find((t) => t.id === id)
+                    ?.customDomains.map((d) => ({
+                        name: d.name,
+                        dns: d.hostedZoneId ? "ours" : "owner",
+                        certificate: d.certificate ?? "validated-by-rollout",
+                        served: d.hostedZoneId !== undefined || d.certificate === "issued",
+                        certificateArn: "arn:aws:acm:eu-west-1:815856636111:certificate/0f1e2d3c",
+                        validationRecord: { name: `_x1.${d.name}.`, type: "CNAME", value: "_y2.acm-validations.aws." },
+                        target: "bbws-sit-alb-123.eu-west-1.elb.amazonaws.com",
+                    })) ?? [],
         }),
         waitForHealthyTargets: async () => {
             if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
@@ -84,13 +104,19 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false) {
                 calls.push(`GET ${url}`);
                 throw Object.assign(new Error(`connect ECONNRESET ${url}`), { code: "ECONNRESET" });
             }
-            return failing(`GET ${url}`) ? 503 : 302;
+            // A WordPress without its tables redirects to its installer (wp-includes/load.php `wp_not_installed`).
+            return failing(`GET ${url}`) ? 503 : installed.has(url) ? 200 : 302;
         },
         listArchive: async (_bucket, prefix) => {
             calls.push(`list ${prefix}`);
             return [...objects]
                 .filter(([k]) => k.startsWith(prefix))
-                .map(([key, body]) => ({ key, size: body.length, checksumSha256: createHash("sha256").update(body).digest("base64") }));
+                .map(([key, body]) => ({
+                    key,
+                    size: body.length,
+                    checksumCrc64nvme: crc64nvme(Buffer.from(body)),
+                    checksumType: "FULL_OBJECT",
+                }));
         },
         readText: async (_bucket, key) => objects.get(key) ?? "",
         commitStackFile: async () => {
@@ -119,6 +145,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "commit",
             "rollout stopped",
             "task platform: create schema and user wp_newco",
+            "task tenant: install WordPress for newco",
             "commit",
             "rollout started",
             "wait healthy",
@@ -135,9 +162,12 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(removed.exitCode).to.equal(EXIT.ok);
         expect(removed.steps.map((s) => [s.step, s.status])).to.deep.equal(REMOVE_STEPS.map((s) => [s.id, "succeeded"]));
         expect(w.calls).to.deep.equal([
+            "commit",
+            "rollout stops",
             "task tenant: archive newco",
             "list archive/newco/2026-12-01/",
             "task tenant: empty the wp-content of newco",
+            "task tenant: delete the cache keys of newco",
             "commit",
             "rollout deletes allowing stateful deletes",
             "rollout storage of the platform",
@@ -153,6 +183,46 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(records.find((r) => r.step === "archive")?.data?.archive).to.equal(
             "s3://bbws-migration-artifacts-sit-815856636111/archive/newco/2026-12-01/",
         );
+    });
+
+    it("add: WordPress is installed before the service starts, and a site that still redirects to its installer fails the https check", async () => {
+        // Source: WordPress wp-includes/load.php `wp_not_installed`: without its tables every page redirects (302)
+        // to wp-admin/install.php, where anyone on the internet could create the administrator.
+        const installedFirst = world();
+        await installedFirst.run(ADD);
+        const calls = installedFirst.calls;
+        expect(calls.indexOf("task tenant: install WordPress for newco")).to.be.lessThan(calls.indexOf("rollout started"));
+
+        const w = world(undefined, false, true);
+        const result = await w.run(ADD);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps.find((s) => s.step === "https")).to.include({ status: "failed" });
+        expect(result.steps.find((s) => s.step === "https")!.error).to.match(/answered 302 \(a redirect: is WordPress installed\?/);
+    });
+
+    it("add with custom domains: name@zone is written { name, hostedZoneId } and served; one in its owner's zone gets its validation record and target printed", async () => {
+        // Source: src/config.ts customDomainSchema (our zone: the rollout validates; owner's zone: pending until
+        // `certificate: issued`) and components/tenant-domains.ts CustomDomainStatus (the stack output ecs.customDomains).
+        const w = world();
+        const io = memoryIo();
+        const added = await w.run({ ...ADD, domains: ["www.newco.example", "shop.newco.io@Z0123456789ABCDEF"] }, {}, io);
+        expect(added.exitCode, io.stderr.join("")).to.equal(EXIT.ok);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "newco")?.customDomains).to.deep.equal([
+            { name: "www.newco.example", certificate: "pending" },
+            { name: "shop.newco.io", hostedZoneId: "Z0123456789ABCDEF" },
+        ]);
+        const text = io.stderr.join("");
+        expect(text).to.include("www.newco.example: certificate pending, not served yet; its owner creates, in their DNS zone:");
+        expect(text).to.include("_x1.www.newco.example. CNAME _y2.acm-validations.aws.");
+        expect(text).to.include("www.newco.example CNAME bbws-sit-alb-123.eu-west-1.elb.amazonaws.com");
+        expect(text).to.include("shop.newco.io: served");
+        expect(added.steps.find((s) => s.step === "domains")?.data).to.deep.equal({
+            "www.newco.example": "pending: owner to create _x1.www.newco.example.",
+            "shop.newco.io": "served",
+        });
+        const err = await w.run({ ...ADD, id: "other", slot: 4, domains: ["a.other.example@not-a-zone"] }).catch((e) => e);
+        expect(err).to.include({ exitCode: EXIT.usage });
+        expect(err.message).to.match(/a Route 53 hosted zone id/);
     });
 
     it("a second add of an onboarded tenant, and a second remove of an offboarded one, are no-ops that say so", async () => {
@@ -186,8 +256,8 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const io = memoryIo();
         const result = await w.run(ADD, {}, io);
         expect(result.exitCode).to.equal(EXIT.failed);
-        expect(result.steps.at(-1)).to.include({ step: "https", status: "failed" });
-        expect(result.steps.at(-1)!.error).to.match(/^https failed: Error: connect ECONNRESET/);
+        expect(result.steps.find((s) => s.step === "https")).to.include({ status: "failed" });
+        expect(result.steps.find((s) => s.step === "https")!.error).to.match(/^https failed: Error: connect ECONNRESET/);
         expect(io.stderr.join("")).to.include("run the same command again to resume at https");
         const records = await w.log.readTenantSteps("sit");
         expect(records.at(-1)).to.deep.include({ step: "https", result: "failed" });
@@ -198,11 +268,14 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
     const failures: Array<[string, string, AddRequest | RemoveRequest, string]> = [
         ["add", "rollout", ADD, "rollout stopped"],
         ["add", "database", ADD, "task platform: create"],
+        ["add", "install", ADD, "task tenant: install"],
         ["add", "start", ADD, "rollout started"],
         ["add", "healthy", ADD, "wait healthy"],
         ["add", "https", ADD, "GET https://newco"],
+        ["remove", "stop", REMOVE, "rollout stops"],
         ["remove", "archive", REMOVE, "task tenant: archive"],
         ["remove", "files", REMOVE, "task tenant: empty"],
+        ["remove", "cache", REMOVE, "task tenant: delete the cache keys"],
         ["remove", "rollout", REMOVE, "rollout deletes"],
         ["remove", "database", REMOVE, "task platform: drop"],
     ];
@@ -237,11 +310,16 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
                     steps.findIndex((s) => s.id === step),
                 )
                 .map((s) => s.id);
+            // Done steps a run does again: the confirmation (every run that still deletes), and the stop and the
+            // archive until the files step has succeeded (the archive is never older than the run that deletes).
+            const retaken = (s: string) => s === "confirm" || ((s === "stop" || s === "archive") && before.indexOf("files") < 0);
             expect(second.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(
-                before.filter((s) => s !== "confirm"),
+                before.filter((s) => !retaken(s)),
             );
-            // Re-running a config edit that is already made only commits (nothing to write).
-            expect(w.calls.filter((c) => c !== "commit")[0].startsWith(call)).to.equal(true);
+            // Re-running a config edit that is already made only commits (nothing to write); the retaken steps' calls come first.
+            const retakenCalls = ["commit", ...(before.filter(retaken).includes("stop") ? ["rollout stops"] : [])];
+            if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive", "list archive/");
+            expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
         });
     }
 
@@ -251,34 +329,57 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         const result = await w.run(REMOVE);
         expect(result.exitCode).to.equal(EXIT.failed);
-        expect(result.steps[0]).to.include({ step: "archive", status: "failed" });
-        expect(result.steps[0].error).to.match(
+        expect(result.steps[0]).to.include({ step: "stop", status: "succeeded" });
+        expect(result.steps[1]).to.include({ step: "archive", status: "failed" });
+        expect(result.steps[1].error).to.match(
             /is not complete, so nothing is deleted:\n {2}- archive\/newco\/2026-12-01\/database.sql.gz is missing/,
         );
-        expect(w.calls).to.deep.equal(["task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(w.calls).to.deep.equal(["commit", "rollout stops", "task tenant: archive newco", "list archive/newco/2026-12-01/"]);
         expect(loadStackConfig(w.projectDir, "sit").tenants.map((t) => t.id)).to.include("newco");
     });
 
-    it("archiveProblems: each file must be there, not empty, and listed in SHA256SUMS with the sum S3 computed", () => {
+    it("remove of a tenant whose add failed before its database step: archives its files only, says so, and offboards it", async () => {
+        // Source: mysqldump connects as the tenant's MySQL user (the tenant task's DB_USER), which only the add's
+        // database step creates; without it the dump fails (MySQL 8.0 manual, "Access Control, Stage 1: Connection Verification").
+        const w = world({ call: "rollout stopped" });
+        expect((await w.run(ADD)).exitCode).to.not.equal(EXIT.ok);
+        w.calls.length = 0;
+        const io = memoryIo();
+        const removed = await w.run(REMOVE, {}, io);
+        expect(removed.exitCode, io.stderr.join("")).to.equal(EXIT.ok);
+        expect(io.stderr.join("")).to.include("newco's onboarding never reached its database step");
+        expect(removed.steps.find((s) => s.step === "archive")?.data).to.include({
+            database: "not dumped: its onboarding never created it",
+        });
+        expect([...w.objects.keys()]).to.deep.equal(["archive/newco/2026-12-01/wp-content.tar.gz", "archive/newco/2026-12-01/SHA256SUMS"]);
+        // A tenant with no add records (onboarded before this command) is dumped as always.
+        const other = world();
+        await other.run({ action: "remove", env: "sit", id: "tutorhub" }, { confirm: "tutorhub" });
+        expect([...other.objects.keys()]).to.include("archive/tutorhub/2026-12-01/database.sql.gz");
+    });
+
+    it("archiveProblems: each file must be there, not empty, with S3's full-object CRC64NVME checksum, and listed in SHA256SUMS", () => {
+        // Source: S3 user guide, "Checking object integrity": a multipart upload's SHA-256 is COMPOSITE (a checksum of
+        // its parts' checksums); only CRC-based checksums (CRC64NVME) cover the whole object of a multipart upload.
         const prefix = "archive/newco/2026-12-01/";
-        const body = "dump";
-        const hex = createHash("sha256").update(body).digest("hex");
-        const b64 = createHash("sha256").update(body).digest("base64");
+        const full = { checksumCrc64nvme: crc64nvme(Buffer.from("dump")), checksumType: "FULL_OBJECT" };
         const objects = [
-            { key: `${prefix}database.sql.gz`, size: 4, checksumSha256: b64 },
-            { key: `${prefix}wp-content.tar.gz`, size: 4, checksumSha256: "AAAA-3" },
-            { key: `${prefix}SHA256SUMS`, size: 100 },
+            { key: `${prefix}database.sql.gz`, size: 4, ...full },
+            { key: `${prefix}wp-content.tar.gz`, size: 4, ...full },
+            { key: `${prefix}SHA256SUMS`, size: 100, ...full },
         ];
-        const sums = `${hex}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`;
+        const sums = `${"a".repeat(64)}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`;
         expect(archiveProblems(objects, prefix, sums)).to.deep.equal([]);
         expect(archiveProblems(objects.slice(1), prefix, sums)).to.deep.equal([`${prefix}database.sql.gz is missing`]);
         expect(archiveProblems([{ ...objects[0], size: 0 }, ...objects.slice(1)], prefix, sums)).to.deep.equal([
             `${prefix}database.sql.gz is empty`,
         ]);
-        expect(
-            archiveProblems(objects, prefix, `${"1".repeat(64)}  database.sql.gz\n${"0".repeat(64)}  wp-content.tar.gz\n`),
-        ).to.deep.equal([`${prefix}database.sql.gz: S3's SHA-256 ${hex} is not the ${"1".repeat(64)} SHA256SUMS lists`]);
-        expect(archiveProblems(objects, prefix, `${hex}  database.sql.gz\n`)).to.deep.equal(["SHA256SUMS does not list wp-content.tar.gz"]);
+        expect(archiveProblems([{ ...objects[0], checksumType: "COMPOSITE" }, ...objects.slice(1)], prefix, sums)).to.deep.equal([
+            `${prefix}database.sql.gz has no full-object CRC64NVME checksum in S3 (COMPOSITE): it was not uploaded by the archive task`,
+        ]);
+        expect(archiveProblems(objects, prefix, `${"a".repeat(64)}  database.sql.gz\n`)).to.deep.equal([
+            "SHA256SUMS does not list wp-content.tar.gz",
+        ]);
     });
 
     it("remove: without a confirmation naming the tenant nothing is deleted (exit 3), and a wrong one is refused", async () => {
@@ -288,13 +389,33 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const none = await w.run(REMOVE, { confirm: undefined });
         expect(none.exitCode).to.equal(EXIT.refused);
         expect(none.steps.find((s) => s.step === "confirm")).to.include({ status: "refused" });
-        expect(w.calls).to.deep.equal(["task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(w.calls).to.deep.equal(["commit", "rollout stops", "task tenant: archive newco", "list archive/newco/2026-12-01/"]);
         const wrong = await w.run(REMOVE, { confirm: "newc0" });
         expect(wrong.steps.find((s) => s.step === "confirm")?.error).to.match(/'newc0' does not name newco/);
-        // The archive is not taken again; the confirmation is asked again on the next run.
         const typed = await w.run(REMOVE, { confirm: undefined }, memoryIo(["newco"]));
         expect(typed.exitCode).to.equal(EXIT.ok);
-        expect(w.calls.filter((c) => c.startsWith("task tenant: archive"))).to.have.length(1);
+        // The confirmation is asked of every run, and every run before the files go stops the service and
+        // takes the archive again: a confirmation typed days later deletes nothing newer than its archive.
+        expect(w.calls.filter((c) => c.startsWith("task tenant: archive"))).to.have.length(3);
+        expect(w.calls.filter((c) => c === "rollout stops")).to.have.length(3);
+    });
+
+    it("remove: once the files are deleted, a resumed run does not take the archive again (it would archive an empty wp-content)", async () => {
+        const w = world({ call: "rollout deletes" });
+        await w.run(ADD);
+        w.calls.length = 0;
+        expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.refused);
+        w.calls.length = 0;
+        const resumed = await w.run(REMOVE);
+        expect(resumed.exitCode).to.equal(EXIT.ok);
+        expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal([
+            "stop",
+            "archive",
+            "files",
+            "cache",
+            "retire",
+        ]);
+        expect(w.calls.some((c) => c.startsWith("task tenant: archive"))).to.equal(false);
     });
 
     describe("refusals: exit 2, nothing changed, nothing recorded", () => {

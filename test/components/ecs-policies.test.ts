@@ -143,10 +143,15 @@ describe("ecs IAM policies", () => {
         // Source: the archive task runs with the tenant's task role (automation/tenant/steps.ts `archive`),
         // and `aws s3 cp` is a PutObject, or CreateMultipartUpload/UploadPart/CompleteMultipartUpload, all
         // authorised by s3:PutObject (S3 API reference, CreateMultipartUpload "Permissions").
-        it("lets tenant A's archive task write every archive file under archive/<A>/<date>/, and nothing of tenant B's archive", () => {
+        it("lets tenant A's archive task write and read back every archive file under archive/<A>/<date>/, and nothing of tenant B's archive", () => {
             for (const file of ARCHIVE_FILES) {
                 const key = `${archivePrefix(A, "2026-12-01")}${file}`;
                 expect(allows(a, "s3:PutObject", `${MIGRATION}/${key}`), key).to.equal(true);
+                // Read back to check its SHA-256 (scripts.ts ARCHIVE_SCRIPT); B's archive stays unreadable to A.
+                expect(allows(a, "s3:GetObject", `${MIGRATION}/${key}`), `read ${key}`).to.equal(true);
+                expect(allows(a, "s3:GetObject", `${MIGRATION}/${archivePrefix(B, "2026-12-01")}${file}`), `read B's ${file}`).to.equal(
+                    false,
+                );
                 expect(allows(a, "s3:DeleteObject", `${MIGRATION}/${key}`), `delete ${key}`).to.equal(false);
                 expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(B, "2026-12-01")}${file}`), `B's ${file}`).to.equal(false);
                 expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(`${A}2`, "2026-12-01")}${file}`), "prefix bleed").to.equal(

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
+import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { PHASES } from "../../src/phases";
 import { readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
@@ -55,7 +56,14 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
     it("remove: every step succeeds, the archive is written and checked before the first delete, and the tenant is retired", () => {
         expect(removed.code, textOf(removed.io)).to.equal(0);
         const text = textOf(removed.io);
-        expect(text.indexOf("archive: succeeded")).to.be.lessThan(text.indexOf("== "));
+        // The archive is checked before the first step that deletes (the files, then the rollout's deletes) starts.
+        const started = (step: string) => text.search(new RegExp(`\\[\\d+/\\d+\\] ${step}:`));
+        expect(text.indexOf("archive: succeeded")).to.be.greaterThan(-1);
+        expect(text.indexOf("archive: succeeded")).to.be.lessThan(started("files"));
+        expect(started("files")).to.be.lessThan(started("rollout"));
+        // The service is stopped (rolled out at zero tasks) before the dump, so no write comes after the archive.
+        expect(text.indexOf("stop: succeeded")).to.be.greaterThan(-1);
+        expect(text.indexOf("stop: succeeded")).to.be.lessThan(started("archive"));
         expect(afterRemove).to.equal(
             `${original}  bbws:retiredTenants:\n    - id: quizcraft\n      slot: 3\n      date: "${new Date().toISOString().slice(0, 10)}"\n`,
         );
@@ -78,9 +86,9 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
     it("records every step of both actions, succeeded, in the tenant step log beside the rollout ledger", () => {
         const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
         expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal([
-            ...["config", "rollout", "database", "start", "healthy", "https"].map((s) => `add ${s} succeeded`),
-            ...["archive", "confirm", "files", "retire", "rollout", "media", "database"].map((s) => `remove ${s} succeeded`),
-            ...["config", "rollout", "database", "start", "healthy", "https"].map((s) => `add ${s} succeeded`),
+            ...ADD_STEPS.map((s) => `add ${s.id} succeeded`),
+            ...REMOVE_STEPS.map((s) => `remove ${s.id} succeeded`),
+            ...ADD_STEPS.map((s) => `add ${s.id} succeeded`),
         ]);
     });
 });

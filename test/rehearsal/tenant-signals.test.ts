@@ -52,7 +52,7 @@ describe("rehearsal: a real Ctrl-C (SIGINT) to npm run tenant -- add during its 
         const steps = readJsonLines(path.join(dir, "project", ".rollout", "sit.tenant-steps.jsonl")) as TenantStepRecord[];
         expect(steps.map((s) => `${s.step}:${s.result}`)).to.deep.equal(["config:succeeded", "rollout:cancelled"]);
         expect(steps[1].error?.code).to.equal("interrupted");
-        expect(stderr).to.not.include("[3/6] database");
+        expect(stderr).to.not.match(/\[3\/\d+\] database/);
         expect(stderr).to.include("run the same command again to resume at rollout");
     });
 });
