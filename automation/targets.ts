@@ -47,7 +47,11 @@ export function urnsByPhase(urns: Iterable<string>): Map<PhaseName, string[]> {
     const byPhase = new Map<PhaseName, string[]>();
     for (const urn of new Set(urns)) {
         const phase = PHASES.find((p) => belongsTo(p, urn));
-        if (phase) byPhase.set(phase.name, [...(byPhase.get(phase.name) ?? []), urn]);
+        if (!phase) continue;
+        // Appended in place: copying the list per URN was quadratic (12,500 ecs URNs at 500 tenants).
+        const list = byPhase.get(phase.name);
+        if (list) list.push(urn);
+        else byPhase.set(phase.name, [urn]);
     }
     return byPhase;
 }
