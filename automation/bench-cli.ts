@@ -75,8 +75,10 @@ export function renderBench(rows: readonly BenchRow[]): string {
         "synth wall s",
         "synth CPU s",
         "synth peak RSS MiB",
+        "ecs URNs",
         "ecs --target flags",
         "ecs argv KiB",
+        "one flag per URN KiB",
         ...(rehearsed ? ["rehearsal wall s", "rehearsal exit"] : []),
     ];
     return renderTable(
@@ -88,7 +90,9 @@ export function renderBench(rows: readonly BenchRow[]): string {
             seconds(synth.cpuMs),
             mib(synth.peakRssBytes),
             synth.ecsTargets,
-            (synth.ecsTargetArgvBytes / 1024).toFixed(0),
+            synth.ecsTargetFlags,
+            (synth.ecsTargetArgvBytes / 1024).toFixed(1),
+            (synth.ecsLiteralArgvBytes / 1024).toFixed(0),
             ...(!rehearsed
                 ? []
                 : rehearsal === undefined || "skipped" in rehearsal

@@ -19,6 +19,7 @@ import { MAX_LISTENER_CERTIFICATES, MAX_TENANTS, PlatformConfig, TenantConfig } 
 import { PROJECT_DIR } from "./cli";
 import { UsageError } from "./errors";
 import { loadStackConfig, readStackFile, StackFile } from "./stack-files";
+import { compactTargets } from "./targets";
 
 /** The tenant counts `npm run bench` measures unless `--tenants` says otherwise. */
 export const DEFAULT_TENANT_COUNTS: readonly number[] = [2, 100, 500];
@@ -114,10 +115,14 @@ export interface ChildUsage {
 export interface SynthMeasurement extends ChildUsage {
     readonly tenants: number;
     readonly resources: number;
-    /** Resources of the ecs phase: the `--target` flags its targeted preview and `up` pass today. */
+    /** Resources of the ecs phase, which its targeted preview and `up` select. */
     readonly ecsTargets: number;
+    /** The `--target` values the driver passes for them (`compactTargets`: the layer component and one glob). */
+    readonly ecsTargetFlags: number;
     /** Bytes those flags take in the CLI's argument strings, each string's terminating NUL counted. */
     readonly ecsTargetArgvBytes: number;
+    /** Bytes one `--target` per URN would take, as the driver passed them before `compactTargets` (E2BIG from about 545 tenants). */
+    readonly ecsLiteralArgvBytes: number;
 }
 
 /**
@@ -135,9 +140,9 @@ export function argvBytes(args: readonly string[]): number {
     return args.reduce((sum, a) => sum + Buffer.byteLength(a) + 1, 0);
 }
 
-/** The target flags a targeted preview of `urns` passes: `--target <urn>` each (automation/local-engine.ts, the SDK's `preview`). */
-export function targetFlags(urns: readonly string[]): string[] {
-    return urns.flatMap((urn) => ["--target", urn]);
+/** The target flags a targeted preview of `targets` passes: `--target <urn or glob>` each (automation/local-engine.ts, the SDK's `preview`). */
+export function targetFlags(targets: readonly string[]): string[] {
+    return targets.flatMap((target) => ["--target", target]);
 }
 
 /** In a fresh process: synthesize the benchmark stack with `tenants` tenants and report the figures (stdout, JSON). */
@@ -147,11 +152,17 @@ async function synthChild(tenants: number): Promise<SynthMeasurement> {
     const stackFile = benchStackFile(PROJECT_DIR, BENCH_ENV, tenants);
     const result = await synthesizeValidated(PROJECT_DIR, stackFile, benchConfig(PROJECT_DIR, stackFile));
     const ecs = result.resources.filter((r) => r.phase === "ecs").map((r) => r.urn);
+    const flags = compactTargets(
+        ecs,
+        result.resources.map((r) => r.urn),
+    );
     return {
         tenants,
         resources: result.resources.length,
         ecsTargets: ecs.length,
-        ecsTargetArgvBytes: argvBytes(targetFlags(ecs)),
+        ecsTargetFlags: flags.length,
+        ecsTargetArgvBytes: argvBytes(targetFlags(flags)),
+        ecsLiteralArgvBytes: argvBytes(targetFlags(ecs)),
         ...usage(started),
     };
 }

@@ -40,7 +40,7 @@ import type { GitState } from "./preflight";
 import { formatDuration, Progress } from "./progress";
 import type { StateArchive } from "./state-archive";
 import { renderTable } from "./table";
-import { parseUrn, urnsByPhase } from "./targets";
+import { compactTargets, parseUrn, urnsByPhase } from "./targets";
 import { platformCreates, tenantOwners, tenantsIn, tenantUrnsByPhase } from "./tenant-targets";
 
 export type CheckStatus = "pass" | "fail" | "warn";
@@ -199,6 +199,7 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         sourceHistory,
         inProgram,
         runId,
+        universe: previewSteps.map((s) => s.urn),
         tenant: tenant && { phases: tenant.phases, platformCreates: platformCreates(previewSteps, phases[phases.length - 1]) },
     };
     const previewed: string[] = [];
@@ -368,6 +369,8 @@ interface PhaseRun {
     readonly sourceHistory: readonly LedgerRecord[];
     readonly inProgram: readonly PhaseName[];
     readonly runId: string;
+    /** The URNs of the whole-program preview (program and state): what a `--target` glob may reach (`compactTargets`). */
+    readonly universe: readonly string[];
     /** A tenant's run: the phases where it has something, and what the platform gate judges. */
     readonly tenant?: { readonly phases: readonly PhaseName[]; readonly platformCreates: PlatformContext["platformCreates"] };
 }
@@ -466,7 +469,8 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
             for (const warning of warnings) io.err(`warning: ${warning}`);
         }
 
-        const target = [...targetUrns];
+        // One flag per URN overflows the `pulumi` process's arguments (E2BIG) from about 545 tenants.
+        const target = compactTargets([...targetUrns], run.universe);
         await fs.promises.mkdir(deps.planDir, { recursive: true });
         const planFile = path.join(
             deps.planDir,

@@ -125,31 +125,49 @@ export function matchOlds(desired: readonly DesiredResource[], olds: readonly St
 }
 
 /**
- * The state after the resource at `oldUrn` was taken over through an alias: `now(current)` (its new
- * record, given the one in the state, whose references earlier renames have already rewritten) in the
- * old one's place, and every other resource's parent, dependencies and provider reference to the old
- * URN rewritten to the new one (NormalizeURNReferences).
+ * The renames of one update, a resource taken over through an alias each: `rename` moves one record
+ * to its new URN at once, and `resolve` rewrites every reference (parent, dependencies, provider) to a
+ * renamed URN in one pass, following chains of renames, when the state is written
+ * (NormalizeURNReferences in pulumi/pulumi pkg/resource/deploy). Rewriting the whole state per rename
+ * would be quadratic: 20,000 renames of a 23,000-resource state when 500 tenants' resources move into
+ * their tenant components. `resolve` leaves the state that rewriting one rename at a time would, but
+ * for the position of a renamed record, which the written state orders by the program anyway.
  */
-export function renameInState(resources: Map<string, StateResource>, oldUrn: string, now: (current: StateResource) => StateResource): void {
-    const current = resources.get(oldUrn);
-    if (!current) throw new Error(`no resource '${oldUrn}' in the state to rename`);
-    const renamed = now(current);
-    const fix = (urn: string) => (urn === oldUrn ? renamed.urn : urn);
-    const entries = [...resources.entries()].map(([urn, r]): [string, StateResource] => {
-        if (urn === oldUrn) return [renamed.urn, renamed];
-        const provider = r.provider?.split("::");
-        return [
-            urn,
-            {
+export class StateRenames {
+    private readonly renamedTo = new Map<string, string>();
+
+    /** `now(current)` replaces the record at `oldUrn`; references to it are rewritten by `resolve`. Throws when the state has no `oldUrn`. */
+    rename(resources: Map<string, StateResource>, oldUrn: string, now: (current: StateResource) => StateResource): void {
+        const current = resources.get(oldUrn);
+        if (!current) throw new Error(`no resource '${oldUrn}' in the state to rename`);
+        const renamed = now(current);
+        resources.delete(oldUrn);
+        resources.set(renamed.urn, renamed);
+        if (renamed.urn !== oldUrn) this.renamedTo.set(oldUrn, renamed.urn);
+    }
+
+    /** The records of `resources` with every reference to a renamed URN pointing at its last new URN. */
+    resolve(resources: Map<string, StateResource>): StateResource[] {
+        if (this.renamedTo.size === 0) return [...resources.values()];
+        const fix = (urn: string): string => {
+            const seen = new Set<string>();
+            let at = urn;
+            while (this.renamedTo.has(at) && !seen.has(at)) {
+                seen.add(at);
+                at = this.renamedTo.get(at)!;
+            }
+            return at;
+        };
+        return [...resources.values()].map((r) => {
+            const provider = r.provider?.split("::");
+            return {
                 ...r,
                 ...(r.parent ? { parent: fix(r.parent) } : {}),
                 ...(r.dependencies ? { dependencies: r.dependencies.map(fix) } : {}),
                 ...(provider ? { provider: [fix(provider.slice(0, -1).join("::")), provider.slice(-1)[0]].join("::") } : {}),
-            },
-        ];
-    });
-    resources.clear();
-    for (const [urn, r] of entries) resources.set(urn, r);
+            };
+        });
+    }
 }
 
 /** What a `same` step leaves in the state: the old resource as it was, under its new URN and parent when it came through an alias. */

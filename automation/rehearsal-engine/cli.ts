@@ -27,7 +27,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { OpMap, OpType } from "@pulumi/pulumi/automation";
-import { movedState, renameInState } from "./aliases";
+import { movedState, StateRenames } from "./aliases";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
 import { PolicyFinding, runPolicyPacks } from "./policy";
@@ -465,8 +465,9 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
         );
     });
     const resources = new Map(state.deployment.resources.map((r) => [r.urn, r]));
+    const renames = new StateRenames();
     const save = (extraPending: PendingOperation[] = []) =>
-        writeState(home, stack, ordered(resources, session.desired), extraPending, state);
+        writeState(home, stack, ordered(renames.resolve(resources), session.desired), extraPending, state);
     let outcome: "succeeded" | "failed" | "cancelled" = "succeeded";
     let operations = 0;
     const findings = await policyFindings(args, session.desired);
@@ -490,7 +491,7 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
             break;
         }
         if (step.op === "same") {
-            if (step.old && step.old.urn !== step.urn) renameInState(resources, step.old.urn, (current) => movedState(current, step));
+            if (step.old && step.old.urn !== step.urn) renames.rename(resources, step.old.urn, (current) => movedState(current, step));
             session.step(step, "same", false, true);
             session.count("same");
             continue;
@@ -509,7 +510,7 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
             break;
         }
         if (step.op === "delete") resources.delete(step.urn);
-        else if (step.old && step.old.urn !== step.urn) renameInState(resources, step.old.urn, () => appliedState(step));
+        else if (step.old && step.old.urn !== step.urn) renames.rename(resources, step.old.urn, () => appliedState(step));
         else resources.set(step.urn, appliedState(step));
         for (const op of opsOf(step).slice(1)) session.sink.send({ resourcePreEvent: { metadata: stepMetadata(step, op) } });
         session.sink.send({ resOutputsEvent: { metadata: stepMetadata(step, opsOf(step)[opsOf(step).length - 1], true) } });
@@ -604,9 +605,9 @@ function setStackOutputs(resources: Map<string, StateResource>, desired: Desired
 }
 
 /** State in program order; resources the program no longer declares (kept by targeting) at the end. */
-function ordered(resources: Map<string, StateResource>, desired: DesiredState): StateResource[] {
+function ordered(resources: readonly StateResource[], desired: DesiredState): StateResource[] {
     const order = new Map(desired.resources.map((r, i) => [r.urn, i]));
-    return [...resources.values()].sort((a, b) => (order.get(a.urn) ?? Infinity) - (order.get(b.urn) ?? Infinity));
+    return [...resources].sort((a, b) => (order.get(a.urn) ?? Infinity) - (order.get(b.urn) ?? Infinity));
 }
 
 function changeState(home: string, stack: string, state: StackState, change: NonNullable<Scenario["changeStateBeforeUp"]>): StackState {

@@ -5,6 +5,7 @@
  * safety gate reads too); and Pulumi's targeting rules as they are.
  */
 import { replaceKeysOf } from "../replacement";
+import { isTargetGlob, targetGlobPattern } from "../targets";
 import { matchOlds } from "./aliases";
 import type { DesiredResource } from "./desired";
 import type { StateResource } from "./state";
@@ -48,23 +49,6 @@ function alwaysTargeted(type: string): boolean {
     return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
 }
 
-function isGlob(target: string): boolean {
-    return target.includes("*");
-}
-
-/** `**` crosses URN segments (`::`); `*` stays within one. */
-function globPattern(glob: string): RegExp {
-    const body = glob
-        .split("**")
-        .map((part) => part.split("*").map(escapeRegExp).join("(?:(?!::).)*"))
-        .join(".*");
-    return new RegExp(`^${body}$`);
-}
-
-function escapeRegExp(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /**
  * The URNs an operation with `options` may touch; of those, the ones the target list names (literals
  * and glob matches, not the root stack and providers that always come along); and the unknown literals.
@@ -82,8 +66,8 @@ function targetedUrns(
     const named = new Set<string>();
     const errors: Diagnostic[] = [];
     for (const target of options.targets) {
-        if (isGlob(target)) {
-            const pattern = globPattern(target);
+        if (isTargetGlob(target)) {
+            const pattern = targetGlobPattern(target);
             all.filter((r) => pattern.test(r.urn)).forEach((r) => named.add(r.urn));
         } else if (known.has(target)) {
             named.add(target);

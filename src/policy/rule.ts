@@ -79,11 +79,26 @@ export function ofTypes(resources: readonly ResourceView[], types: readonly stri
  */
 export function refersTo(source: ResourceView, property: string, target: ResourceView, all: readonly ResourceView[]): boolean {
     const urns = source.dependencies[property] ?? [];
-    const related = new Set([
-        target.urn,
-        ...all.filter((r) => r.name === target.name && (r.urn === target.parent || r.parent === target.urn)).map((r) => r.urn),
-    ]);
-    return urns.some((urn) => related.has(urn));
+    const byUrn = indexOf(all);
+    // Looks up the few URNs the value came from instead of scanning `all` per call: rules call this per
+    // pair of resources (a rule and each security group, say), which scanning made quadratic in tenants.
+    return urns.some((urn) => {
+        if (urn === target.urn) return true;
+        const r = byUrn.get(urn);
+        return r !== undefined && r.name === target.name && (r.urn === target.parent || r.parent === target.urn);
+    });
+}
+
+const indexes = new WeakMap<readonly ResourceView[], ReadonlyMap<string, ResourceView>>();
+
+/** `all` by URN, built once per list of resources (a stack's resources do not change while its rules run). */
+function indexOf(all: readonly ResourceView[]): ReadonlyMap<string, ResourceView> {
+    let index = indexes.get(all);
+    if (!index) {
+        index = new Map(all.map((r) => [r.urn, r]));
+        indexes.set(all, index);
+    }
+    return index;
 }
 
 /** Resources of `types` in the stack whose `property` refers to `target`. */

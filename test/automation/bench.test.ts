@@ -82,7 +82,9 @@ describe("scale benchmark", () => {
             tenants: 2,
             resources: 209,
             ecsTargets: 60,
-            ecsTargetArgvBytes: 6823,
+            ecsTargetFlags: 2,
+            ecsTargetArgvBytes: 140,
+            ecsLiteralArgvBytes: 6823,
             wallMs: 1500,
             cpuMs: 1200,
             peakRssBytes: 200 * 2 ** 20,
@@ -95,7 +97,7 @@ describe("scale benchmark", () => {
             expect(await main(["--tenants", "2,100", "--rehearse"], io, measure)).to.equal(0);
             const lines = io.stdout.join("").split("\n");
             expect(lines[0]).to.match(/^tenants\s+resources\s+synth wall s\s+synth CPU s\s+synth peak RSS MiB/);
-            expect(lines[2]).to.match(/^2\s+209\s+1\.5\s+1\.2\s+200\s+60\s+7\s+9\.0\s+0$/);
+            expect(lines[2]).to.match(/^2\s+209\s+1\.5\s+1\.2\s+200\s+60\s+2\s+0\.1\s+7\s+9\.0\s+0$/);
             expect(lines[3]).to.match(/^100\s.*-\s+not run$/);
         });
 

@@ -4,7 +4,7 @@
  * sdk/go/common/diag/errors.go; snapshot.go `NormalizeURNReferences`), on small hand-built states.
  */
 import { expect } from "chai";
-import { matchOlds, renameInState } from "../../automation/rehearsal-engine/aliases";
+import { matchOlds, StateRenames } from "../../automation/rehearsal-engine/aliases";
 import type { DesiredResource } from "../../automation/rehearsal-engine/desired";
 import type { StateResource } from "../../automation/rehearsal-engine/state";
 import { computeSteps } from "../../automation/rehearsal-engine/steps";
@@ -165,9 +165,27 @@ describe("scripted engine: aliases", () => {
     it("renames the resource in the state and every reference to it (parent, dependencies, provider)", () => {
         const dependent = old(`${P}bbws:ecs:EcsLayer$aws:ecs/service:Service::ecs-a-service`, undefined, { dependencies: [OLD_SG] });
         const state = new Map([...olds, dependent].map((r) => [r.urn, r]));
-        renameInState(state, OLD_SG, (current) => ({ ...current, urn: NEW_SG, parent: COMPONENT }));
-        expect([...state.keys()]).to.deep.equal([LAYER, NEW_SG, dependent.urn]);
-        expect(state.get(NEW_SG)).to.include({ id: "sg-old", parent: COMPONENT });
-        expect(state.get(dependent.urn)!.dependencies).to.deep.equal([NEW_SG]);
+        const renames = new StateRenames();
+        renames.rename(state, OLD_SG, (current) => ({ ...current, urn: NEW_SG, parent: COMPONENT }));
+        const written = new Map(renames.resolve(state).map((r) => [r.urn, r]));
+        expect([...written.keys()]).to.have.members([LAYER, NEW_SG, dependent.urn]);
+        expect(written.get(NEW_SG)).to.include({ id: "sg-old", parent: COMPONENT });
+        expect(written.get(dependent.urn)!.dependencies).to.deep.equal([NEW_SG]);
+    });
+
+    it("follows a chain of renames: a reference to the first URN ends at the last", () => {
+        const dependent = old(`${P}bbws:ecs:EcsLayer$aws:ecs/service:Service::ecs-a-service`, undefined, { dependencies: [OLD_SG] });
+        const state = new Map([...olds, dependent].map((r) => [r.urn, r]));
+        const renames = new StateRenames();
+        const LATER = `${NEW_SG}-later`;
+        renames.rename(state, OLD_SG, (current) => ({ ...current, urn: NEW_SG }));
+        renames.rename(state, NEW_SG, (current) => ({ ...current, urn: LATER }));
+        const written = renames.resolve(state);
+        expect(written.find((r) => r.urn === dependent.urn)!.dependencies).to.deep.equal([LATER]);
+        expect(written.map((r) => r.urn)).to.not.include.members([OLD_SG, NEW_SG]);
+    });
+
+    it("refuses to rename a URN the state does not hold", () => {
+        expect(() => new StateRenames().rename(new Map(), OLD_SG, (r) => r)).to.throw(`no resource '${OLD_SG}' in the state to rename`);
     });
 });

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { PHASE_NAMES, PHASES } from "../../src/phases";
+import { isTargetGlob, targetGlobPattern } from "../../automation/targets";
 import type { ArgvRecord } from "../../automation/rehearsal-engine/scenario";
 import type { StackState } from "../../automation/rehearsal-engine/state";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
@@ -66,12 +67,24 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
         }
     });
 
-    it("leaves every resource in state, each under the phase whose up targeted it", () => {
+    it("leaves every resource in state, each under the phase whose up targeted it (by its URN or a glob matching it)", () => {
         const ups = operations(run.calls).filter((c) => c.argv[0] === "up");
-        const appliedBy = new Map(ups.flatMap((c) => flagValues(c.argv, "--target").map((urn) => [urn, phaseOfUrn(urn)] as const)));
+        const appliedBy = (urn: string) =>
+            ups
+                .map((c) => flagValues(c.argv, "--target"))
+                .filter((targets) => targets.some((t) => (isTargetGlob(t) ? targetGlobPattern(t).test(urn) : t === urn)))
+                .map((targets) => phaseOfUrn(targets[0]));
         const resources = dev.state().deployment.resources.filter((r) => phaseOfUrn(r.urn));
         expect(resources.length).to.be.greaterThan(50);
-        for (const r of resources) expect(appliedBy.get(r.urn), r.urn).to.equal(phaseOfUrn(r.urn));
+        for (const r of resources) expect(appliedBy(r.urn), r.urn).to.deep.equal([phaseOfUrn(r.urn)]);
+    });
+
+    it("passes a phase as its layer component and one glob, not one flag per URN", () => {
+        for (const up of operations(run.calls).filter((c) => c.argv[0] === "up")) {
+            const targets = flagValues(up.argv, "--target");
+            expect(targets.filter(isTargetGlob), up.argv.join(" ")).to.have.length(1);
+            expect(targets, up.argv.join(" ")).to.have.length(2);
+        }
     });
 
     it("records each phase as succeeded in the ledger, with its plan's hash", () => {

@@ -20,7 +20,7 @@ import {
     PreviewOptions,
     UpOptions,
 } from "../../automation/engine";
-import { parseUrn } from "../../automation/targets";
+import { isTargetGlob, parseUrn, targetGlobPattern } from "../../automation/targets";
 
 export const PROJECT = "bbws-platform";
 
@@ -115,7 +115,10 @@ export class FakeClock {
 
 export interface EngineCall {
     readonly op: "preview" | "up";
+    /** The URNs targeted: the literal targets, and each glob's matches among the program's steps, as the engine reads them. */
     readonly target?: readonly string[];
+    /** The `--target` values as the driver passed them (globs unexpanded). */
+    readonly targetFlags?: readonly string[];
     readonly plan?: string;
 }
 
@@ -151,7 +154,7 @@ export class FakeEngine implements Engine {
 
     async preview(o: PreviewOptions): Promise<PreviewResult> {
         this.requireCli();
-        this.calls.push({ op: "preview", target: o.target, plan: o.plan });
+        this.calls.push({ op: "preview", target: this.expand(o.target), targetFlags: o.target, plan: o.plan });
         const steps = this.ups.length > 0 && !o.target ? this.afterRollout() : this.stepsFor(o.target);
         this.emit(o, { preludeEvent: { config: {} } });
         for (const s of steps) this.emit(o, { resourcePreEvent: { metadata: this.metadata(s), planning: true } });
@@ -175,7 +178,7 @@ export class FakeEngine implements Engine {
 
     async up(o: UpOptions): Promise<UpResult> {
         this.requireCli();
-        this.calls.push({ op: "up", target: o.target, plan: o.plan });
+        this.calls.push({ op: "up", target: this.expand(o.target), targetFlags: o.target, plan: o.plan });
         if (this.options.concurrentUpdate) throw new ConcurrentUpdateError(this.options.stack);
         if (this.options.planMismatch)
             throw new PlanMismatchError("error: update is not allowed by the plan: this resource is constrained to same");
@@ -274,9 +277,17 @@ export class FakeEngine implements Engine {
         if (this.options.cliMissing) throw new CliMissingError("no `pulumi` executable found");
     }
 
+    /** `target` with each glob replaced by the program's URNs it matches (deployment.go `UrnTargets.Contains`). */
+    private expand(target?: readonly string[]): string[] | undefined {
+        if (!target) return undefined;
+        const all = (this.options.steps ?? platformSteps(this.options.stack)).map((s) => s.urn);
+        return target.flatMap((t) => (isTargetGlob(t) ? all.filter((urn) => targetGlobPattern(t).test(urn)) : [t]));
+    }
+
     /** The whole program, or the targets plus what the engine always includes (root stack, providers). */
-    private stepsFor(target?: readonly string[]): FakeStep[] {
+    private stepsFor(globs?: readonly string[]): FakeStep[] {
         const all = this.options.steps ?? platformSteps(this.options.stack);
+        const target = this.expand(globs);
         if (!target) return all;
         const always = all
             .filter((s) => ["pulumi:pulumi:Stack", "pulumi:providers:aws"].includes(parseUrn(s.urn).type))
