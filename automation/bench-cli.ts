@@ -76,7 +76,7 @@ export function renderBench(rows: readonly BenchRow[]): string {
         "synth CPU s",
         "synth peak RSS MiB",
         "ecs URNs",
-        "ecs --target flags",
+        "ecs --target values",
         "ecs argv KiB",
         "one flag per URN KiB",
         ...(rehearsed ? ["rehearsal wall s", "rehearsal exit"] : []),
