@@ -10,7 +10,9 @@ import type {
     GetServiceQuotaCommandOutput,
     ServiceQuotasClient,
 } from "@aws-sdk/client-service-quotas";
-import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../src/policy/rules/quotas-1-default-service-quotas";
+import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed, quotaNeeds } from "../src/policy/rules/quotas-1-default-service-quotas";
+import * as fs from "fs";
+import * as path from "path";
 import { UsageError } from "./errors";
 
 /** A quota as Service Quotas names it; `code` absent for one Service Quotas does not list (it cannot be raised). */
@@ -159,4 +161,52 @@ export function checkQuotas(checks: readonly QuotaCheck[], region: string): void
                 : []),
         ].join("; "),
     );
+}
+
+/**
+ * What `env`'s whole program needs of each quota: its offline synth (automation/synth.ts, the program
+ * under mocks, about 2 s at prod's size) counted by the quota rule. The whole program, not the phase
+ * being rolled out: a quota such as roles per account is spent by every phase together. Remembered for
+ * the process by the project and stack files' text (the program's code cannot change under it), so
+ * rehearsals that roll out one environment phase by phase synthesize it once.
+ */
+export function programQuotaNeeds(projectDir: string, env: string): Promise<Record<QuotaKey, QuotaNeed>> {
+    const key = ["Pulumi.yaml", `Pulumi.${env}.yaml`].map((f) => fs.readFileSync(path.join(projectDir, f), "utf8")).join("\0");
+    let needs = needsBySource.get(key);
+    if (!needs) {
+        needs = (async () => {
+            const [{ synthesize }, { viewsFromSynth }] = await Promise.all([import("./synth"), import("./policy-offline")]);
+            return quotaNeeds({ env, resources: viewsFromSynth(await synthesize(projectDir, env)) });
+        })();
+        needsBySource.set(key, needs);
+        needs.catch(() => needsBySource.delete(key));
+    }
+    return needs;
+}
+const needsBySource = new Map<string, Promise<Record<QuotaKey, QuotaNeed>>>();
+
+/** Service Quotas through the AWS SDK, one client per region. */
+export const serviceQuotasClients: ServiceQuotasFor = async (region) =>
+    new (await import("@aws-sdk/client-service-quotas")).ServiceQuotasClient({ region });
+
+/**
+ * Service Quotas as a rehearsal answers it: an account with no applied values but `applied` (by quota
+ * code), so `GetServiceQuota` fails with the service's `NoSuchResourceException` and
+ * `GetAWSDefaultServiceQuota` answers `DEFAULT_QUOTAS`, as for a new account.
+ */
+export function serviceQuotasDouble(applied: Readonly<Record<string, number>> = {}): ServiceQuotasFor {
+    const defaults = new Map(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.quotaCode!, DEFAULT_QUOTAS[s.key]]));
+    const send = async (command: { input: { ServiceCode?: string; QuotaCode?: string } }) => {
+        const sdk = await import("@aws-sdk/client-service-quotas");
+        const { ServiceCode = "", QuotaCode = "" } = command.input;
+        const value = command instanceof sdk.GetServiceQuotaCommand ? applied[QuotaCode] : defaults.get(QuotaCode);
+        if (value === undefined) {
+            throw new sdk.NoSuchResourceException({
+                $metadata: { httpStatusCode: 400 },
+                message: `The request failed because the specified service quota ${ServiceCode} ${QuotaCode} does not exist or has no applied value.`,
+            });
+        }
+        return { Quota: { ServiceCode, QuotaCode, Value: value } };
+    };
+    return async () => ({ send }) as unknown as Pick<ServiceQuotasClient, "send">;
 }

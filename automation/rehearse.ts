@@ -43,7 +43,7 @@ export interface Rehearsal {
     /** The copy of the project the driver runs on. */
     readonly projectDir: string;
     /** What `main` uses instead of Pulumi, AWS and git. */
-    readonly deps: Pick<CliDeps, "projectDir" | "createEngine" | "sts" | "ecr" | "git" | "verify">;
+    readonly deps: Pick<CliDeps, "projectDir" | "createEngine" | "sts" | "ecr" | "git" | "verify" | "quotas">;
     readonly banner: string;
 }
 
@@ -126,6 +126,12 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
                     return (readScenario(engineHome).missingImages ?? []).includes(`${repository}:${tag}`) ? "no-tag" : "image";
                 }),
             git: async () => ({ commit: REHEARSAL_COMMIT, dirty: false }),
+            // A new account's Service Quotas (AWS's defaults), unless the scenario applied others; the needs are the copy's own synth.
+            quotas: {
+                serviceQuotas: async (region) =>
+                    (await import("./quotas")).serviceQuotasDouble(readScenario(engineHome).appliedQuotas)(region),
+                needs: async (stack) => (await import("./quotas")).programQuotaNeeds(projectDir, stack),
+            },
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({
                 checks: [{ id: `${phase}-rehearsal`, phase, status: "warn", detail: "not verified: a rehearsal changes nothing in AWS" }],
@@ -133,7 +139,7 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
         },
         banner: [
             "REHEARSAL — nothing in AWS changes.",
-            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR), git and verification answers are doubles;",
+            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR, Service Quotas), git and verification answers are doubles;",
             `  state, plans and the ledger go to the temporary folder ${dir}, not to the project or a state backend.`,
         ].join("\n"),
     };

@@ -25,6 +25,10 @@ const defaultDeps: CliDeps = {
     git: async () => (await import("./preflight")).readGit(PROJECT_DIR),
     verify: async () => (await import("./verify")).verifyPhase,
     now: () => Date.now(),
+    quotas: {
+        serviceQuotas: async (region) => (await import("./quotas")).serviceQuotasClients(region),
+        needs: async (env) => (await import("./quotas")).programQuotaNeeds(PROJECT_DIR, env),
+    },
 };
 
 function parser(argv: readonly string[]) {
@@ -189,7 +193,12 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
 
     io.err(`preflight for ${req.env}`);
     const engine = await deps.createEngine(req.env);
-    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger }, (line) => io.err(`  ${line}`), {
+    // A preview applies nothing, and a pull request's read-only role may not read Service Quotas.
+    const quotas =
+        deps.quotas && !req.previewOnly
+            ? { serviceQuotas: deps.quotas.serviceQuotas, needs: () => deps.quotas!.needs(req.env) }
+            : undefined;
+    const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger, quotas }, (line) => io.err(`  ${line}`), {
         previewOnly: req.previewOnly,
     });
     return rollout(req, {

@@ -7,7 +7,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { Engine } from "./engine";
 import type { EcrClient } from "./images";
 import type { S3Factory } from "./ledger";
-import type { GitState } from "./preflight";
+import type { GitState, PreflightDeps } from "./preflight";
 import type { VerifyHook } from "./rollout";
 
 /** What `main` reaches outside the process through; tests replace any of it. */
@@ -27,4 +27,13 @@ export interface CliDeps {
     readonly signal?: AbortSignal;
     /** What a second signal prints before it exits (rollout.ts `RolloutDeps.inFlight`). */
     readonly inFlight?: { lastWords?: () => string };
+    /**
+     * The Service Quotas preflight (automation/quotas.ts), read before any phase applies: a client per
+     * region and what an environment's whole program needs. Absent, no quota is read (the policy pack
+     * still checks AWS's defaults on every preview).
+     */
+    readonly quotas?: {
+        readonly serviceQuotas: NonNullable<PreflightDeps["quotas"]>["serviceQuotas"];
+        readonly needs: (env: string) => ReturnType<NonNullable<PreflightDeps["quotas"]>["needs"]>;
+    };
 }

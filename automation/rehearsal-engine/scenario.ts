@@ -33,6 +33,11 @@ export interface Scenario {
      * their repository exists. Every other tag of a created repository is there.
      */
     readonly missingImages?: readonly string[];
+    /**
+     * Not the engine's: Service Quotas values applied to the rehearsal's account, by quota code
+     * (`L-0EA8095F`); every other quota has AWS's default (automation/quotas.ts `serviceQuotasDouble`).
+     */
+    readonly appliedQuotas?: Readonly<Record<string, number>>;
 }
 
 /** Who holds the stack's lock, and how the backend words it. */

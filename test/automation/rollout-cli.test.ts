@@ -6,6 +6,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { memoryIo } from "../../automation/io";
 import { main, parseApproval } from "../../automation/rollout-cli";
 import type { CliDeps } from "../../automation/rollout-deps";
+import { serviceQuotasDouble } from "../../automation/quotas";
+import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { FakeEngine, FakeEngineOptions } from "../support/fake-engine";
 import { COMMIT, configOf, PROJECT_DIR, tempDir, textOf } from "../support/rollout";
 
@@ -35,6 +37,8 @@ describe("rollout CLI", () => {
             sts: async (region) => new STSClient({ region }),
             git: async () => ({ commit: COMMIT, dirty: false }),
             verify: async () => async () => ({ checks: [] }),
+            // The Service Quotas preflight has its own tests below and in quotas.test.ts.
+            quotas: undefined,
             ...deps,
         });
         return { code, io, text: textOf(io) };
@@ -165,6 +169,41 @@ describe("rollout CLI", () => {
         expect(code, text).to.equal(2);
         expect(text).to.include("error: stack 'dev' has 1 pending operation(s)").and.include("fix: 1. check in AWS");
         expect([engine.stateReads, engine.calls.length]).to.deep.equal([1, 0]);
+    });
+
+    describe('the Service Quotas preflight (automation/quotas.ts; README "The Service Quotas preflight")', () => {
+        const SG = "urn:pulumi:sit::bbws-platform::bbws:data:DataLayer$aws:ec2/securityGroup:SecurityGroup::data-db-sg";
+        const needs = async (): Promise<Record<QuotaKey, QuotaNeed>> => ({
+            ...(Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((k) => [k, { need: 0 }])) as Record<QuotaKey, QuotaNeed>),
+            rulesPerSecurityGroup: { need: 61, urn: SG },
+        });
+
+        it("refuses a plan over a quota with exit 2 before anything is previewed or recorded, with the increase request", async () => {
+            const quotas = { serviceQuotas: serviceQuotasDouble(), needs };
+            const { code, text } = await cli(["--env", "sit", "--phase", "network", "--approve", "tech-lead:alice"], {}, { quotas });
+            expect(code, text).to.equal(2);
+            expect(text)
+                .to.include("error: the plan needs more than a quota allows:")
+                .and.include("the plan needs 61 (" + SG + "), the account has 60 (AWS's default)")
+                .and.include("--service-code vpc --quota-code L-0EA8095F --desired-value 61 --region eu-west-1");
+            expect(engine.calls).to.have.length(0);
+            expect(fs.existsSync(path.join(projectDir, ".rollout", "sit.jsonl"))).to.equal(false);
+        });
+
+        it("passes with the account's applied value (GetServiceQuota) above the need, and logs need/current", async () => {
+            const quotas = { serviceQuotas: serviceQuotasDouble({ "L-0EA8095F": 120 }), needs };
+            const { code, text } = await cli(["--env", "sit", "--phase", "network", "--approve", "tech-lead:alice"], {}, { quotas });
+            expect(code, text).to.equal(0);
+            expect(text).to.include("quotas: L-0EA8095F 61/120");
+        });
+
+        it("reads no quota for --preview-only: nothing is applied, and a pull request's read-only role may not read them", async () => {
+            let asked = 0;
+            const quotas = { serviceQuotas: serviceQuotasDouble(), needs: async () => (asked++, needs()) };
+            const { code, text } = await cli(["--env", "sit", "--phase", "network", "--preview-only"], {}, { quotas });
+            expect(code, text).to.equal(0);
+            expect(asked).to.equal(0);
+        });
     });
 
     it("exits 1 when the update fails", async () => {
