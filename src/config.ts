@@ -392,8 +392,15 @@ export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomD
 
 /** The isolation tiers, from least to most isolated: see the tenant's `tier` key. */
 export const TENANT_TIERS = ["basic", "premium", "enterprise"] as const;
+
 /** One of `TENANT_TIERS`. */
 export type TenantTier = (typeof TENANT_TIERS)[number];
+
+/**
+ * The tiers the program builds resources for. A tier the schema names but the components do not yet
+ * build is refused, so that a customer promised a premium network is never deployed as basic unseen.
+ */
+export const BUILT_TIERS: readonly TenantTier[] = ["basic"];
 
 const tenantSchema = z
     .object({
@@ -972,6 +979,13 @@ function crossChecks(stack: string, tags: Record<string, string>, region: string
             ...t.domains.map((d, j) => [`bbws:tenants[${i}].domains[${j}]`, customDomain(d).name] as [string, string]),
         ]),
     );
+    b.tenants.forEach((t, i) => {
+        if (BUILT_TIERS.includes(t.tier)) return;
+        problems.push(
+            `bbws:tenants[${i}].tier: ${t.tier} is designed (README "Scale: hundreds of tenants", "Decision") but not built: ` +
+                `this program would deploy the tenant as basic, in the shared VPC and cluster; keep it basic until the tier's resources exist`,
+        );
+    });
     b.tenants.forEach((t, i) => {
         if (t.tier === "basic" || !cidrsOverlap(tenantVpcCidr(t.slot), b.network.vpcCidr)) return;
         problems.push(

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { cidrsOverlap, ConfigError, parseCidr, parseConfig, TENANT_TIERS } from "../../src/config";
+import { BUILT_TIERS, cidrsOverlap, ConfigError, parseCidr, parseConfig, TENANT_TIERS } from "../../src/config";
 import { subnetCidrs } from "../../components/network";
 import { TENANT_VPC_POOL_END, TENANT_VPC_POOL_SLOTS, TENANT_VPC_POOL_START, tenantVpcCidr } from "../../src/tenant-cidrs";
 import { stackFileConfig } from "../support/pulumi";
@@ -112,13 +112,24 @@ describe("the tenant VPC pool", () => {
     });
 });
 
+const notBuilt = (tier: string) =>
+    `bbws:tenants[0].tier: ${tier} is designed (README "Scale: hundreds of tenants", "Decision") but not built: ` +
+    "this program would deploy the tenant as basic, in the shared VPC and cluster; keep it basic until the tier's resources exist";
+
 describe("configuration: bbws:tenants[].tier", () => {
     it("defaults to basic", () => {
         expect(parseConfig("dev", { ...dev, "bbws:tenants": [tenant(1)] }).tenants[0].tier).to.equal("basic");
     });
 
-    it("accepts basic, premium and enterprise", () => {
-        for (const tier of TENANT_TIERS) expect(problemsWith({ "bbws:tenants": [tenant(1, tier)] })).to.deep.equal([]);
+    it("accepts basic", () => {
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "basic")] })).to.deep.equal([]);
+    });
+
+    it("refuses premium and enterprise while the program does not build them, rather than deploy the tenant as basic", () => {
+        expect(TENANT_TIERS.filter((t) => !BUILT_TIERS.includes(t))).to.deep.equal(["premium", "enterprise"]);
+        for (const tier of ["premium", "enterprise"]) {
+            expect(problemsWith({ "bbws:tenants": [tenant(1, tier)] })).to.deep.equal([notBuilt(tier)]);
+        }
     });
 
     it("refuses any other value, naming the key", () => {
@@ -129,6 +140,7 @@ describe("configuration: bbws:tenants[].tier", () => {
         const network = { ...dev["bbws:network"], vpcCidr: "10.64.0.0/16" };
         for (const tier of ["premium", "enterprise"]) {
             expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1, tier)] })).to.deep.equal([
+                notBuilt(tier),
                 `bbws:tenants[0].tier: a ${tier} tenant's own VPC (10.64.0.0/22, from its slot) overlaps bbws:network.vpcCidr (10.64.0.0/16); ` +
                     "VPC peering refuses overlapping ranges: give the environment a VPC outside the tenant pool 10.64.0.0–10.255.255.255",
             ]);
