@@ -99,7 +99,11 @@ export async function readQuota(
     return { value: out.Quota.Value, from: "aws-default" };
 }
 
-/** Reads every quota in `QUOTA_SPECS` that the plan needs at all, in `region` (IAM's in `GLOBAL_QUOTA_REGION`). */
+/**
+ * Reads every quota in `QUOTA_SPECS` that the plan needs at all, in `region` (IAM's in
+ * `GLOBAL_QUOTA_REGION`). A quota that cannot be read (a missing permission, throttling, no network)
+ * is a preflight failure: `UsageError` `quota-unreadable` (exit 2), naming the quota, region and cause.
+ */
 export async function readQuotas(
     needs: Readonly<Record<QuotaKey, QuotaNeed>>,
     region: string,
@@ -115,8 +119,15 @@ export async function readQuotas(
             checks.push({ spec, need, current: DEFAULT_QUOTAS[spec.key], from: "fixed" });
             continue;
         }
-        const client = await clientFor(spec.global ? GLOBAL_QUOTA_REGION : region);
-        const { value, from } = await readQuota(client, spec.serviceCode, spec.quotaCode);
+        const where = spec.global ? GLOBAL_QUOTA_REGION : region;
+        const { value, from } = await readQuota(await clientFor(where), spec.serviceCode, spec.quotaCode).catch((err: Error) => {
+            throw new UsageError(
+                "quota-unreadable",
+                `Service Quotas could not be read: ${spec.name} (${spec.serviceCode} ${spec.quotaCode}) in ${where}: ${err.name}: ${err.message}`,
+                "the operator's role needs servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota " +
+                    '(README "The Service Quotas preflight"); nothing was previewed or applied',
+            );
+        });
         checks.push({ spec, need, current: value, from });
     }
     return checks;

@@ -56,6 +56,17 @@ describe("Service Quotas preflight", () => {
             expect(err.name).to.equal("AccessDeniedException");
             expect(sq.commandCalls(GetAWSDefaultServiceQuotaCommand)).to.have.length(0);
         });
+        it("stops the preflight (exit 2) when a quota cannot be read, naming the quota, the region, the cause and the permissions", async () => {
+            sq.on(GetServiceQuotaCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+            const needs = Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((k) => [k, { need: 0 }])) as Record<QuotaKey, QuotaNeed>;
+            const err = await readQuotas({ ...needs, rulesPerSecurityGroup: { need: 5 } }, "af-south-1", client).catch((e) => e);
+            expect(err).to.include({ code: "quota-unreadable", exitCode: 2 });
+            expect(err.message).to.equal(
+                "Service Quotas could not be read: Inbound or outbound rules per security group (vpc L-0EA8095F) in af-south-1: " +
+                    "AccessDeniedException: not authorized",
+            );
+            expect(err.fix).to.include("servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota");
+        });
         it("reads only the quotas the plan needs, IAM's in us-east-1, and does not ask for the fixed ones", async () => {
             sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 1000 } });
             const regions: string[] = [];
