@@ -407,7 +407,8 @@ const tenantSchema = z
         /**
          * DNS label, 3–`MAX_TENANT_ID_LENGTH` (23) characters, not reserved: the second MySQL user the
          * password rotation alternates with, `wp_<id>_clone`, must fit MySQL's 32 (both sources at
-         * {@link MAX_TENANT_ID_LENGTH}); no `--` in the third and fourth place,
+         * {@link MAX_TENANT_ID_LENGTH}); not ending in `-clone` (its user would be another tenant's
+         * rotation clone); no `--` in the third and fourth place,
          * which IDNA keeps for encoded labels (RFC 5891 §4.2.3.1).
          */
         id: dnsLabel
@@ -416,6 +417,12 @@ const tenantSchema = z
                 `at most ${MAX_TENANT_ID_LENGTH} characters: AWS's MySQL rotation function (SecretsManagerRDSMySQLRotationMultiUser) ` +
                     `alternates the tenant's user wp_<id> with wp_<id>${ROTATION_CLONE_SUFFIX}, and MySQL 8.0 user names ` +
                     `hold at most ${MYSQL_USER_NAME_MAX} characters (MySQL reference manual, "User Names and Passwords")`,
+            )
+            .refine(
+                (id) => !tenantDatabaseName(id).endsWith(ROTATION_CLONE_SUFFIX),
+                `must not end in '-clone': the tenant's MySQL user would be another tenant's rotation clone ` +
+                    `(wp_<id>${ROTATION_CLONE_SUFFIX}), and AWS's rotation function takes a user ending in ` +
+                    `${ROTATION_CLONE_SUFFIX} for the clone of the one without it (SecretsManagerRDSMySQLRotationMultiUser, get_alt_username)`,
             )
             .refine(
                 (id) => id.slice(2, 4) !== "--",

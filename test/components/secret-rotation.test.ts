@@ -106,6 +106,12 @@ describe("secrets rotation", () => {
             expect(
                 usernamesTooLongToRotate([tenantDatabaseName("a".repeat(MAX_TENANT_ID_LENGTH + 1))], MYSQL_USER_NAME_MAX),
             ).to.have.length(1);
+            // get_alt_username: a user ending in _clone alternates with the one without it, so no tenant's user may end so.
+            expect(schemaAccepts("shop-clone")).to.equal(false);
+            expect(schemaAccepts("shop-clones")).to.equal(true);
+            for (const id of ["a-clone", "shop-clone", `${"a".repeat(MAX_TENANT_ID_LENGTH - 6)}-clone`]) {
+                expect(schemaAccepts(id), id).to.equal(false);
+            }
             // The function's own default (USERNAME_CHARACTER_LIMIT unset) is 16: wp_aupairhive_clone (19) would not rotate.
             expect(usernamesTooLongToRotate(["wp_aupairhive"], ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT)).to.deep.equal(["wp_aupairhive"]);
         });
