@@ -99,9 +99,16 @@ export const WORDPRESS_ADMIN_USER = "bbws-admin";
  * `wp core is-installed` exits 0 once the tables exist, and the script then changes nothing.
  *
  * The administrator's password is 40 random letters and digits, generated in the task and never
- * printed, written nor passed as an argument (visible in `ps`): wp-cli reads it from standard input
- * (`--prompt=admin_password`). Without `--admin_password` wp-cli would generate one and print it to
- * the log (wp-cli/core-command src/Core_Command.php `install`: `WP_CLI::log( "Admin password: …" )`).
+ * printed nor passed as an argument (visible in `ps`). It reaches wp-cli as a subcommand default in a
+ * config file only this user can read (`WP_CLI_CONFIG_PATH`, removed on exit): wp-cli merges a config
+ * file's `core install:` section into the command's arguments (wp-cli handbook, references/config.md,
+ * "Subcommand defaults"; php/WP_CLI/Runner.php `run_command`, `extra_config[ $name ]`).
+ * Not `--prompt=admin_password < file`: after prompting, wp-cli logs the whole command with the values
+ * it read (php/WP_CLI/Dispatcher/Subcommand.php `invoke`, `WP_CLI::log( 'wp core install … --admin_password=…' )`,
+ * in plain text up to v2.12.0; the masking added later covers only arguments marked `sensitive`, and
+ * core-command does not mark `admin_password`), which would put it in the task's CloudWatch log.
+ * Not without a password either: wp-cli would generate one and log it (wp-cli/core-command
+ * src/Core_Command.php `do_install`: `WP_CLI::log( "Admin password: …" )`).
  * `--skip-email`: the task has no mail transport; the administrator sets a password with WordPress's
  * "Lost your password?" link to `ADMIN_EMAIL`, or `wp user reset-password` in a one-off task.
  */
@@ -111,17 +118,17 @@ if wp --path="$WORDPRESS_PATH" core is-installed; then
     exit 0
 fi
 umask 077
-password_file=$(mktemp)
-trap 'rm -f "$password_file"' EXIT
+config=$(mktemp)
+trap 'rm -f "$config"' EXIT
 password=$(head -c 60 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-40)
 if [ "${"$"}{#password}" -ne 40 ]; then
     echo "could not generate a 40-character password" >&2
     exit 70
 fi
-printf '%s\n' "$password" > "$password_file"
+printf 'core install:\n  admin_password: "%s"\n' "$password" > "$config"
 password=
-wp --path="$WORDPRESS_PATH" core install --url="$SITE_URL" --title="$SITE_TITLE" --admin_user="$ADMIN_USER" \
-    --admin_email="$ADMIN_EMAIL" --skip-email --prompt=admin_password < "$password_file"
+WP_CLI_CONFIG_PATH="$config" wp --path="$WORDPRESS_PATH" core install --url="$SITE_URL" --title="$SITE_TITLE" \
+    --admin_user="$ADMIN_USER" --admin_email="$ADMIN_EMAIL" --skip-email
 echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a password by the lost-password link to $ADMIN_EMAIL"
 `;
 

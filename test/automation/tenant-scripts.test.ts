@@ -66,10 +66,25 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
         // `s3 cp <file or -> s3://…` stores the file or stdin (a byte short with CORRUPT_UPLOAD set); `s3 cp s3://… -` reads it back.
         `case "$1 $2 $4" in\n  "secretsmanager get-secret-value "*) cat '${path.join(dir, "secret.json")}';;\n  "s3 cp -") cat '${log}/s3/'"$(basename "$3")";;\n  "s3 cp "*) mkdir -p '${log}/s3'; if [ -n "\${CORRUPT_UPLOAD:-}" ]; then head -c -1 "$3" > '${log}/s3/'"$(basename "$4")"; else cat "$3" > '${log}/s3/'"$(basename "$4")"; fi; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
     );
-    // wp-cli: `core is-installed` answers from a flag file; `core install` records its argv and stdin, then sets the flag.
+    // wp-cli: `core is-installed` answers from a flag file. `core install` records its argv and the config file it was
+    // given (WP_CLI_CONFIG_PATH, with its mode), then logs as wp-cli does: with --prompt, the command with the values it
+    // read (php/WP_CLI/Dispatcher/Subcommand.php `invoke`, v2.12.0); with no admin_password, a generated one
+    // (core-command Core_Command.php `do_install`). Then it sets the flag.
     tool(
         "wp",
-        `case "$2 $3" in\n  "core is-installed") [ -f '${log}/installed' ];;\n  "core install") printf '%s\\n' "$@" > '${log}/wp.argv'; cat > '${log}/wp.stdin'; touch '${log}/installed';;\n  *) exit 9;;\nesac`,
+        [
+            `case "$2 $3" in`,
+            `  "core is-installed") [ -f '${log}/installed' ];;`,
+            `  "core install")`,
+            `    printf '%s\\n' "$@" > '${log}/wp.argv'`,
+            `    pw=`,
+            `    if [ -n "\${WP_CLI_CONFIG_PATH:-}" ]; then cp "$WP_CLI_CONFIG_PATH" '${log}/wp-cli.yml'; stat -c %a "$WP_CLI_CONFIG_PATH" > '${log}/wp-cli.yml.mode'; echo "$WP_CLI_CONFIG_PATH" > '${log}/wp-cli.yml.path'; pw=$(sed -n 's/^  admin_password: "\\(.*\\)"$/\\1/p' "$WP_CLI_CONFIG_PATH"); fi`,
+            `    for a in "$@"; do case "$a" in --prompt*) IFS= read -r pw; echo "wp core install $* --admin_password='$pw'";; esac; done`,
+            `    [ -n "$pw" ] || echo "Admin password: GeneratedAndLogged0"`,
+            `    touch '${log}/installed';;`,
+            `  *) exit 9;;`,
+            `esac`,
+        ].join("\n"),
     );
     // redis-cli: --scan prints the keys of a fake keyspace matching the pattern; UNLINK records the keys and the auth it got.
     fs.writeFileSync(
@@ -190,9 +205,11 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         for (const id of ["abc", "a-b-c", "z".repeat(29), "tutor-hub-2"]) expect(tenantDatabaseName(id)).to.match(/^wp_[a-z0-9_]{1,29}$/);
     });
 
-    it("install: wp core install with a generated 40-character password read from stdin, never in argv nor the log; a re-run changes nothing", () => {
-        // Source: wp-cli/core-command src/Core_Command.php `install`: with no --admin_password wp-cli generates one and
-        // prints it ("Admin password: …"); an argument would show in `ps`. `--prompt=admin_password` reads it from stdin.
+    it("install: wp core install with a generated 40-character password that never reaches the task's log, its argv or its stdin; a re-run changes nothing", () => {
+        // Sources: wp-cli/wp-cli php/WP_CLI/Dispatcher/Subcommand.php `invoke` logs a prompted command with its values
+        // (--prompt=admin_password would print the password); core-command Core_Command.php `do_install` logs a generated
+        // one; handbook references/config.md "Subcommand defaults" and Runner.php `run_command` (`extra_config[ $name ]`)
+        // give a config file's `core install:` values to the command as arguments.
         const s = standIns();
         const first = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
         expect(first.status, first.stderr).to.equal(0);
@@ -205,18 +222,33 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             "--admin_user=bbws-admin",
             "--admin_email=platform-sit@bbws.io",
             "--skip-email",
-            "--prompt=admin_password",
         ]);
-        expect(argv.some((a) => a.startsWith("--admin_password"))).to.equal(false);
-        const password = s.logged("wp.stdin")!.trim();
-        expect(password).to.match(/^[A-Za-z0-9]{40}$/);
-        expect(first.stdout + first.stderr).to.not.include(password);
+        expect(argv.some((a) => a.startsWith("--admin_password") || a.startsWith("--prompt"))).to.equal(false);
+        const config = s.logged("wp-cli.yml")!;
+        const password = /^core install:\n {2}admin_password: "([A-Za-z0-9]{40})"\n$/.exec(config)?.[1];
+        expect(password, config).to.be.a("string");
+        expect(s.logged("wp-cli.yml.mode")).to.equal("600\n");
+        const output = first.stdout + first.stderr;
+        expect(output).to.not.include(password!);
+        expect(output).to.not.include("Admin password");
+        // The config file goes with the task's shell (its trap): nothing of the password stays on the task's disk.
+        expect(fs.existsSync(s.logged("wp-cli.yml.path")!.trim())).to.equal(false);
 
         fs.rmSync(path.join(s.dir, "log", "wp.argv"));
         const again = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
         expect(again.status).to.equal(0);
         expect(again.stdout).to.include("installed already; nothing changed");
         expect(s.logged("wp.argv")).to.equal(undefined);
+    });
+
+    it("the wp stand-in leaks as wp-cli does: a password given by --prompt is logged, so the install must not use it", () => {
+        const s = standIns();
+        const leaked = spawnSync(path.join(s.dir, "bin", "wp"), ["--path=/x", "core", "install", "--prompt=admin_password"], {
+            env: { PATH: `${path.join(s.dir, "bin")}:/usr/bin:/bin` },
+            input: "Secret0From0Stdin\n",
+            encoding: "utf8",
+        });
+        expect(leaked.stdout).to.include("--admin_password='Secret0From0Stdin'");
     });
 
     it("archive: a single-transaction dump without tablespaces, a tar of wp-content and their SHA-256 sums, uploaded with S3 checksums, SHA256SUMS last", () => {
