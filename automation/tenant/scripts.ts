@@ -279,9 +279,18 @@ export function installWordPressCommand(id: string, siteUrl: string, adminEmail:
  * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). `SCAN` walks the keyspace
  * without blocking the shared cache as `KEYS` would, and `UNLINK` frees memory in the background (Redis
  * commands reference, SCAN and UNLINK). Ids hold no `:` nor glob character (src/config.ts), so
- * `<id>:*` matches no other tenant's keys. The password travels as `REDISCLI_AUTH`, not `-a` (visible
- * in `ps`: redis-cli's documentation). Keys are passed one a line (`xargs -d '\n'`), so a key with a
- * space or a quote is deleted whole.
+ * `<id>:*` matches no other tenant's keys.
+ *
+ * It logs in as the tenant's own cache user (`REDIS_USERNAME`, `REDIS_PASSWORD`: the task's secrets,
+ * components/ecs-tasks.ts `cacheClientSecrets`), whose keys are `~<id>:*`: without `--user` redis-cli
+ * sends `AUTH <password>`, which is the `default` user, and that one is `off` (components/cache-users.ts;
+ * redis src/redis-cli.c `cliAuth`: `AUTH %s` without a user, `AUTH %s %s` with one). The password travels
+ * as `REDISCLI_AUTH`, not `-a` (visible in `ps`: redis-cli's usage text). Keys are passed one a line
+ * (`xargs -d '\n'`), so a key with a space or a quote is deleted whole.
+ *
+ * redis-cli exits 0 when the server answers a command with an error (only the `-e` of newer redis-cli
+ * changes that), and older ones go on after a failed AUTH with a warning (`cliAuth`), so each UNLINK's
+ * answer is read: it must be a count (the keys it removed), or the task fails (exit 65) naming the error.
  */
 export const PURGE_CACHE_SCRIPT = String.raw`set -eu
 id=${"$"}{REDIS_PREFIX%:}
@@ -289,13 +298,21 @@ if [ "$id:" != "$REDIS_PREFIX" ] || [ -z "$id" ] || [ "$(printf '%s' "$id" | tr 
     echo "REDIS_PREFIX '$REDIS_PREFIX' is not <id>: (letters, digits and - then :)" >&2
     exit 64
 fi
+if [ -z "${"$"}{REDIS_USERNAME:-}" ]; then
+    echo "REDIS_USERNAME is not set: the task has no cache user of the tenant's (the default user cannot log in)" >&2
+    exit 64
+fi
 REDISCLI_AUTH="$REDIS_PASSWORD"
 export REDISCLI_AUTH
-keys=$(mktemp)
-trap 'rm -f "$keys"' EXIT
-redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$keys"
-xargs -r -d '\n' -n 500 redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$keys" > /dev/null
-echo "unlinked $(wc -l < "$keys") cache keys under $REDIS_PREFIX"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$work/keys"
+xargs -r -d '\n' -n 500 redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$work/keys" > "$work/replies"
+if grep -qv '^[0-9][0-9]*$' "$work/replies"; then
+    echo "UNLINK failed: $(grep -v '^[0-9][0-9]*$' "$work/replies" | head -n 1)" >&2
+    exit 65
+fi
+echo "unlinked $(awk '{ n += $1 } END { print n + 0 }' "$work/replies") of $(wc -l < "$work/keys") cache keys under $REDIS_PREFIX"
 `;
 
 /** The tenant task's command that deletes its object-cache keys (its prefix comes with the task: `REDIS_PREFIX`). */

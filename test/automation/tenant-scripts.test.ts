@@ -91,9 +91,23 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
         path.join(dir, "keyspace"),
         "newco:posts:1\nnewco:options:alloptions\nnewco:posts:a key with spaces\nnewco2:posts:1\nother:newco:1\n",
     );
+    // It logs in as ElastiCache would: `--user bbws-t-newco-sit` with its password, else `AUTH <password>` is the default
+    // user, which is off (redis-cli.c `cliAuth`; components/cache-users.ts). Like redis-cli it exits 0 when a command
+    // gets an error answer, and prints the error instead of UNLINK's count (UNLINK_ERROR stands for a NOPERM).
     tool(
         "redis-cli",
-        `for a in "$@"; do case "$a" in --pattern) p=1;; UNLINK) u=1;; *) [ -n "\${p:-}" ] && { pattern=$a; p=; };; esac; done\nif [ -n "\${u:-}" ]; then shift 6; printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$REDISCLI_AUTH" > '${log}/redis.auth'; else prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done; fi`,
+        [
+            `user=; pattern=; unlink=; while [ $# -gt 0 ]; do case "$1" in --user) user=$2; shift;; --pattern) pattern=$2; shift;; -h|-p) shift;; UNLINK) unlink=1; shift; break;; esac; shift; done`,
+            `if [ "$user" != bbws-t-newco-sit ] || [ "\${REDISCLI_AUTH:-}" != Cache0Password ]; then echo 'Warning: AUTH failed' >&2; auth=; else auth=1; fi`,
+            `if [ -n "$unlink" ]; then`,
+            `  if [ -z "$auth" ]; then echo 'NOAUTH Authentication required.'; exit 0; fi`,
+            `  if [ -n "\${UNLINK_ERROR:-}" ]; then echo "NOPERM this user has no permissions to access one of the keys"; exit 0; fi`,
+            `  printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$user $REDISCLI_AUTH" > '${log}/redis.auth'; echo $#`,
+            `else`,
+            `  if [ -z "$auth" ]; then echo 'Error: NOAUTH Authentication required.' >&2; exit 1; fi`,
+            `  prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done`,
+            `fi`,
+        ].join("\n"),
     );
     const run = (command: TaskCommand, env: Record<string, string> = {}) =>
         spawnSync(command.argv[0], command.argv.slice(1), {
@@ -354,24 +368,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
     });
 
-    it("cache purge: UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
+    it("cache purge: as the tenant's own cache user, UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
         // Source: WordPress's Redis Object Cache prefixes each key with WP_REDIS_PREFIX (<id>:, components/tenant-service.ts);
         // Redis commands reference: SCAN MATCH is a glob, UNLINK deletes in the background. Ids hold no ':' nor glob character.
+        // redis src/redis-cli.c `cliAuth`: without --user the password alone logs in as `default`, which is off (issue 18).
         const s = standIns();
-        const result = s.run(purgeCacheCommand(), {
-            REDIS_PREFIX: "newco:",
-            REDIS_PASSWORD: "Cache0Password",
-            REDIS_HOST: "cache",
-            REDIS_PORT: "6379",
-        });
+        const cache = { REDIS_PREFIX: "newco:", REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379" };
+        const result = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "bbws-t-newco-sit" });
         expect(result.status, result.stderr).to.equal(0);
         expect(s.logged("unlinked")!.trim().split("\n").sort()).to.deep.equal([
             "newco:options:alloptions",
             "newco:posts:1",
             "newco:posts:a key with spaces",
         ]);
-        expect(s.logged("redis.auth")).to.equal("Cache0Password\n");
-        expect(result.stdout).to.include("unlinked 3 cache keys under newco:");
+        expect(s.logged("redis.auth")).to.equal("bbws-t-newco-sit Cache0Password\n");
+        expect(result.stdout).to.include("unlinked 3 of 3 cache keys under newco:");
         for (const bad of ["", "newco", "new*:", "a:b:", ":"])
             expect(s.run(purgeCacheCommand(), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
         fc.assert(
@@ -381,6 +392,20 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 expect(`${b}:posts:1`.startsWith(`${a}:`)).to.equal(false);
             }),
         );
+    });
+
+    it("cache purge fails, never 'succeeds' having deleted nothing: no cache user (the default one is off), or an UNLINK answered with an error (redis-cli exits 0)", () => {
+        const s = standIns();
+        const cache = { REDIS_PREFIX: "newco:", REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379" };
+        const noUser = s.run(purgeCacheCommand(), cache);
+        expect(noUser.status).to.equal(64);
+        expect(noUser.stderr).to.include("REDIS_USERNAME is not set");
+        const refused = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "bbws-t-newco-sit", UNLINK_ERROR: "1" });
+        expect(refused.status).to.equal(65);
+        expect(refused.stderr).to.include("UNLINK failed: NOPERM");
+        const wrongUser = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "default" });
+        expect(wrongUser.status).to.not.equal(0);
+        expect(s.logged("unlinked")).to.equal(undefined);
     });
 
     it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {
