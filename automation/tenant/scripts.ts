@@ -166,7 +166,7 @@ export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
 export const ARCHIVE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
     archive/*/*/) ;;
-    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<date>/" >&2; exit 64 ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
 esac
 case "$DUMP_DATABASE" in
     yes) files="database.sql.gz wp-content.tar.gz" ;;
@@ -248,9 +248,16 @@ export function dropDatabaseCommand(id: string): TaskCommand {
     return sh(DROP_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id) });
 }
 
-/** `archive/<id>/<date>/`: where tenant `id`'s archive of `date` (YYYY-MM-DD) goes in the migration bucket. */
-export function archivePrefix(id: string, date: string): string {
-    return `archive/${id}/${date}/`;
+/**
+ * `archive/<id>/<take>/`: where one take of tenant `id`'s archive goes in the migration bucket, `<take>`
+ * the UTC time the take started to the millisecond (`20261201T090000.000Z`). Every take has a prefix of its
+ * own, so a retake (offboarding takes the archive again on each run until its files are deleted) never
+ * overwrites an earlier take's objects or mixes with them, and `SHA256SUMS` names the files of one take.
+ * Under `archive/<id>/`, all the task role may write (components/ecs-policies.ts `tenantArchivePrefix`;
+ * test/components/ecs-policies.test.ts checks every take's prefix is under it).
+ */
+export function archivePrefix(id: string, takenAt: number): string {
+    return `archive/${id}/${new Date(takenAt).toISOString().replace(/[-:]/g, "")}/`;
 }
 
 /** The tenant task's command that archives it to `prefix` (see `archivePrefix`), its database too unless `dumpDatabase` is false. */

@@ -419,7 +419,8 @@ function customDomainInstructions(ctx: StepContext, d: CustomDomainReport): stri
  * What is wrong with an archive: each of `files` must be under the prefix, not empty, and stored with
  * a CRC64NVME checksum of the whole object (`FULL_OBJECT`: S3 checked the bytes it received against
  * the uploader's; S3 user guide, "Checking object integrity"), and `SHA256SUMS` must list every other
- * file. The task compared each object read back from S3 with `SHA256SUMS` before uploading it (scripts.ts
+ * file. The prefix is one take's (scripts.ts `archivePrefix`): an object beyond `files`, or a name in
+ * `SHA256SUMS` that is not one of them, is a problem, so the manifest names exactly one take. The task compared each object read back from S3 with `SHA256SUMS` before uploading it (scripts.ts
  * `ARCHIVE_SCRIPT`), so its presence means that check passed.
  */
 export function archiveProblems(
@@ -430,6 +431,10 @@ export function archiveProblems(
 ): string[] {
     const problems: string[] = [];
     const byName = new Map(objects.map((o) => [o.key.slice(prefix.length), o]));
+    // One take per prefix (scripts.ts `archivePrefix`): an object beyond its files came from somewhere else.
+    for (const name of byName.keys()) {
+        if (!files.includes(name as ArchiveFile)) problems.push(`${prefix}${name} is not a file of this take`);
+    }
     for (const file of files) {
         const object = byName.get(file);
         if (!object) problems.push(`${prefix}${file} is missing`);
@@ -450,6 +455,8 @@ export function archiveProblems(
     for (const file of files.filter((f) => f !== "SHA256SUMS")) {
         if (byName.has(file) && !listed.has(file)) problems.push(`SHA256SUMS does not list ${file}`);
     }
+    for (const name of listed)
+        if (!files.includes(name as ArchiveFile)) problems.push(`SHA256SUMS lists ${name}, which is not a file of this take`);
     return problems;
 }
 
@@ -493,14 +500,24 @@ export const REMOVE_STEPS: readonly Step[] = [
             const id = ctx.req.id;
             return [
                 `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
-                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}, each read back and checked against SHA256SUMS;`,
-                "  then checks all three are there with S3's full-object CRC64NVME checksums",
+                `  to s3://<migration bucket>/archive/${id}/<UTC time of the take>/ (a new prefix for every take), each read back`,
+                "  and checked against SHA256SUMS; then checks all three are there with S3's full-object CRC64NVME checksums",
             ];
         },
         run: async (ctx) => {
             const id = ctx.req.id;
-            const prefix = archivePrefix(id, ctx.today);
+            const prefix = archivePrefix(id, ctx.deps.now());
             const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            // A take of its own: a prefix that holds anything already (a clock set back, a take started the same
+            // millisecond) would mix two takes under one SHA256SUMS.
+            const before = await ctx.deps.port.listArchive(migrationBucket, prefix);
+            if (before.length > 0) {
+                throw new StepFailedError(
+                    "archive-prefix-taken",
+                    `s3://${migrationBucket}/${prefix} holds ${before.length} object(s) already; an archive take goes to a prefix of its own`,
+                    "run the same command again: the next take has a later time, so a prefix of its own",
+                );
+            }
             const dumpDatabase = await databaseCreated(ctx);
             if (!dumpDatabase) {
                 ctx.deps.io.err(

@@ -135,8 +135,8 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const commands = [
             createDatabaseCommand("new-co", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
             dropDatabaseCommand("new-co"),
-            archiveCommand(archivePrefix("new-co", "2026-12-01")),
-            archiveCommand(archivePrefix("new-co", "2026-12-01"), false),
+            archiveCommand(archivePrefix("new-co", Date.parse("2026-12-01T09:00:00Z"))),
+            archiveCommand(archivePrefix("new-co", Date.parse("2026-12-01T09:00:00Z")), false),
             purgeFilesCommand(),
             installWordPressCommand("new-co", "https://new-co.sit.bbws.io", "platform-sit@bbws.io"),
         ];
@@ -270,7 +270,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(path.join(content, "uploads"), { recursive: true });
         fs.writeFileSync(path.join(content, "uploads", "photo.jpg"), "jpeg");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const result = s.run(archiveCommand(prefix), {
             DB_USER: "wp_newco",
             DB_NAME: "wp_newco",
@@ -298,7 +298,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(content);
         fs.writeFileSync(path.join(content, "index.php"), "<?php");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const result = s.run(archiveCommand(prefix), {
             DB_NAME: "wp_newco",
             MIGRATION_BUCKET: "b",
@@ -307,7 +307,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         });
         expect(result.status).to.equal(66);
         expect(result.stderr).to.match(
-            /s3:\/\/b\/archive\/newco\/2026-12-01\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
+            /s3:\/\/b\/archive\/newco\/20261201T090000\.000Z\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
         );
         expect(s.logged("s3/SHA256SUMS")).to.equal(undefined);
     });
@@ -319,7 +319,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(content);
         fs.writeFileSync(path.join(content, "index.php"), "<?php");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const env = { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content };
         const ok = s.run(archiveCommand(prefix), env);
         expect(ok.status, ok.stderr).to.equal(0);
@@ -358,7 +358,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(content);
         fs.writeFileSync(path.join(content, "index.php"), "<?php");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const result = s.run(archiveCommand(prefix, false), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
         expect(result.status, result.stderr).to.equal(0);
         expect(s.logged("mysqldump.argv")).to.equal(undefined);
@@ -408,7 +408,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(s.logged("unlinked")).to.equal(undefined);
     });
 
-    it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {
+    it("archive refuses a prefix outside archive/<id>/<take>/; purge refuses any directory but wp-content's mount", () => {
         const s = standIns();
         expect(s.run(archiveCommand("tenants/other/"), { MIGRATION_BUCKET: "b", DB_NAME: "wp_x" }).status).to.equal(64);
         expect(s.logged("mysqldump.argv")).to.equal(undefined);
