@@ -86,6 +86,8 @@ export interface TenantDeps {
     readonly runId?: string;
     /** How long the `healthy` step waits for the tenant's targets; default 15 minutes. */
     readonly healthTimeoutMs?: number;
+    /** How long offboarding's `stop` step waits for the tenant's tasks to be STOPPED; default 10 minutes. */
+    readonly stopTimeoutMs?: number;
     /**
      * Aborted on the operator's first Ctrl-C (signals.ts `cancelOnSignals`): the step in flight ends as its
      * rollout or task decides, is recorded `cancelled`, and no later step starts.
@@ -157,6 +159,9 @@ interface Step {
 
 /** Default wait for a new tenant's targets: a first WordPress start plus the health check grace period. */
 const HEALTH_TIMEOUT_MS = 15 * 60_000;
+
+/** Default wait for a stopping tenant's tasks: auto-scaling's scale-in, the target group's deregistration delay, the containers' stop timeout. */
+const STOP_TIMEOUT_MS = 10 * 60_000;
 
 const stackFilePath = (ctx: StepContext) => path.join(ctx.deps.projectDir, `Pulumi.${ctx.req.env}.yaml`);
 const readStackText = (ctx: StepContext) => fs.readFileSync(stackFilePath(ctx), "utf8");
@@ -479,7 +484,8 @@ export const REMOVE_STEPS: readonly Step[] = [
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
-            "then the tenant's rollout (its service at zero tasks)",
+            "then the tenant's rollout (its service at zero tasks), then waits until ECS reports no task running, pending",
+            `  or still stopping (desired, running and pending counts 0, every task STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
         run: async (ctx) => {
             const id = ctx.req.id;
@@ -489,7 +495,9 @@ export const REMOVE_STEPS: readonly Step[] = [
                 `tenant remove ${id} in ${ctx.req.env}: stopped before its archive`,
             );
             await rollout(ctx, false);
-            return data;
+            // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
+            const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
+            return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
         },
     },
     {

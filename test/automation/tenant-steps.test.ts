@@ -96,6 +96,15 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
                         target: "bbws-sit-alb-123.eu-west-1.elb.amazonaws.com",
                     })) ?? [],
         }),
+        waitForServiceStopped: async (_env, id) => {
+            if (failing("wait stopped"))
+                throw new (require("../../automation/errors").BbwsError)(
+                    "service-not-stopped",
+                    "1 task(s) RUNNING; task abc is STOPPING",
+                    1,
+                );
+            return { service: `bbws-sit-wordpress-${id}`, waitedForTasks: 2 };
+        },
         waitForHealthyTargets: async () => {
             if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
             return { healthy: 2, total: 2 };
@@ -170,6 +179,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(w.calls).to.deep.equal([
             "commit",
             "rollout stops",
+            "wait stopped",
             `list archive/newco/20261201T090100.000Z/`,
             "task tenant: archive newco",
             `list archive/newco/20261201T090100.000Z/`,
@@ -325,11 +335,34 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             );
             // Re-running a config edit that is already made only commits (nothing to write); the retaken steps' calls come first.
             // The archive step lists its take's prefix (a read) before its task and after.
-            const retakenCalls = ["commit", "list archive/", ...(before.filter(retaken).includes("stop") ? ["rollout stops"] : [])];
+            const retakenCalls = [
+                "commit",
+                "list archive/",
+                ...(before.filter(retaken).includes("stop") ? ["rollout stops", "wait stopped"] : []),
+            ];
             if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive");
             expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
         });
     }
+
+    it("remove: no archive is taken until ECS reports the service runs nothing; a stop whose tasks still run fails at stop and resumes there", async () => {
+        // Source: the stop rollout only sets the auto-scaling range to 0–0; the tasks stop after it returns
+        // (automation/tenant/service-stop.ts), and a STOPPING task may still write to EFS and the database.
+        const w = world({ call: "wait stopped" });
+        await w.run(ADD);
+        w.calls.length = 0;
+        const first = await w.run(REMOVE);
+        expect(first.exitCode).to.equal(EXIT.failed);
+        expect(first.steps[0]).to.include({ step: "stop", status: "failed" });
+        expect(first.steps[0].error).to.include("task abc is STOPPING");
+        expect(w.calls).to.deep.equal(["commit", "rollout stops", "wait stopped"]);
+        expect([...w.objects.keys()]).to.deep.equal([]);
+        w.calls.length = 0;
+        const second = await w.run(REMOVE);
+        expect(second.exitCode).to.equal(EXIT.ok);
+        expect(second.steps[0].data).to.include({ service: "bbws-sit-wordpress-newco", waitedForTasks: "2" });
+        expect(w.calls.indexOf("wait stopped")).to.be.lessThan(w.calls.indexOf("task tenant: archive newco"));
+    });
 
     it("remove: an archive task that exits 0 but left no objects stops the run before anything is deleted", async () => {
         const w = world(undefined, true);
@@ -345,6 +378,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(w.calls).to.deep.equal([
             "commit",
             "rollout stops",
+            "wait stopped",
             "list archive/newco/20261201T090100.000Z/",
             "task tenant: archive newco",
             "list archive/newco/20261201T090100.000Z/",
@@ -442,6 +476,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(w.calls).to.deep.equal([
             "commit",
             "rollout stops",
+            "wait stopped",
             "list archive/newco/20261201T090100.000Z/",
             "task tenant: archive newco",
             "list archive/newco/20261201T090100.000Z/",
