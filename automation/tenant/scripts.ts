@@ -8,7 +8,7 @@
  * `DB_PASSWORD`, `DB_SSL_MODE`, `DB_SSL_CA`); the tenant task's carries the tenant's own user and
  * `DB_NAME` (contract of issue 15, `ecs.oneOffTasks`).
  */
-import { tenantDatabaseName } from "../../src/config";
+import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
 import { WP_CONTENT_PATH } from "../../src/images";
 
 /** A one-off task's command: the container's argv and the environment overrides it needs. */
@@ -78,13 +78,25 @@ SQL
 echo "schema and user $TENANT_DB_NAME ready (TLS required)"
 `;
 
-/** Drops the tenant's user and schema; `IF EXISTS` makes a re-run safe. */
+/**
+ * Drops the tenant's users and schema; `IF EXISTS` makes a re-run safe. Both users: `wp_<id>` and
+ * `wp_<id>_clone`, which the alternating-users rotation creates at the first rotation with the same
+ * grants (components/secret-rotation.ts; src/config.ts `ROTATION_CLONE_SUFFIX`). DROP DATABASE removes
+ * no account nor its privileges (MySQL 8.0 manual, DROP DATABASE: "privileges granted specifically for
+ * the database are not automatically dropped"), so a clone left behind would keep a working login
+ * with ALL on the schema name.
+ */
 export const DROP_DATABASE_SCRIPT = String.raw`set -eu
-${CHECK_DATABASE_NAME}${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
-DROP USER IF EXISTS '$TENANT_DB_NAME'@'%';
+${CHECK_DATABASE_NAME}clone="${"$"}{TENANT_DB_NAME}${ROTATION_CLONE_SUFFIX}"
+if [ "${"$"}{#clone}" -gt 32 ]; then
+    echo "rotation user '$clone' would be longer than MySQL's 32 characters: refusing" >&2
+    exit 64
+fi
+${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
+DROP USER IF EXISTS '$TENANT_DB_NAME'@'%', '$clone'@'%';
 DROP DATABASE IF EXISTS \`$TENANT_DB_NAME\`;
 SQL
-echo "schema and user $TENANT_DB_NAME dropped"
+echo "schema $TENANT_DB_NAME and users $TENANT_DB_NAME, $clone dropped"
 `;
 
 /** Where the images keep WordPress itself (the official image's document root): wp-cli's `--path`. */

@@ -22,7 +22,7 @@ import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../../src/config";
-import { tenantDatabaseName } from "../../src/config";
+import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
 import { PhaseName, PHASES, tenantComponentName } from "../../src/phases";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
@@ -649,7 +649,10 @@ export const REMOVE_STEPS: readonly Step[] = [
         title: "drop its MySQL user and schema",
         plan: async (ctx) => {
             const name = tenantDatabaseName(ctx.req.id);
-            return ["platform one-off task, idempotent:", `  DROP USER IF EXISTS '${name}'@'%'; DROP DATABASE IF EXISTS \`${name}\``];
+            return [
+                "platform one-off task, idempotent:",
+                `  DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user); DROP DATABASE IF EXISTS \`${name}\``,
+            ];
         },
         run: async (ctx) =>
             runTask(ctx, { kind: "platform" }, dropDatabaseCommand(ctx.req.id), `drop schema and user ${tenantDatabaseName(ctx.req.id)}`),

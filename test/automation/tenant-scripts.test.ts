@@ -199,7 +199,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 'password="p\\\\a\\"ss"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n',
         );
         expect(s.logged("mysql.argv")).to.not.include("ss");
-        expect(s.logged("mysql.sql")).to.equal("DROP USER IF EXISTS 'wp_newco'@'%';\nDROP DATABASE IF EXISTS `wp_newco`;\n");
+        expect(s.logged("mysql.sql")).to.equal(
+            "DROP USER IF EXISTS 'wp_newco'@'%', 'wp_newco_clone'@'%';\nDROP DATABASE IF EXISTS `wp_newco`;\n",
+        );
+    });
+
+    it("drop: both users of the alternating-users rotation go, wp_<id> and wp_<id>_clone, for every id the schema accepts", () => {
+        // Source: aws-samples rotation lambda `get_alt_username` (src/config.ts ROTATION_CLONE_SUFFIX) creates <user>_clone with
+        // the same grants; MySQL 8.0 manual, DROP DATABASE: privileges granted for the database are not dropped with it.
+        const s = standIns();
+        for (const id of ["abc", "tutor-hub-2", "z".repeat(23)]) {
+            expect(s.run(dropDatabaseCommand(id)).status, id).to.equal(0);
+            const name = tenantDatabaseName(id);
+            expect(s.logged("mysql.sql"), id).to.include(`DROP USER IF EXISTS '${name}'@'%', '${name}_clone'@'%';`);
+        }
+        expect(s.run(dropDatabaseCommand("z".repeat(23)), { TENANT_DB_NAME: `wp_${"z".repeat(24)}` }).status).to.equal(64);
     });
 
     it("refuses a database name that could end a quote, and a password that is not letters and digits, before running any SQL", () => {
