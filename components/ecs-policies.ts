@@ -29,7 +29,7 @@ export function tenantPrefix(tenantId: string): string {
 
 /**
  * The S3 key prefix of a tenant's offboarding archives in the migration bucket (`archive/<id>/`, then
- * `<date>/`: automation/tenant/scripts.ts `archivePrefix`). The archive task runs with the tenant's task
+ * one `<take>/` per take: automation/tenant/scripts.ts `archivePrefix`). The archive task runs with the tenant's task
  * role, so the role may write here; it may not delete or overwrite-by-delete, so an archive outlives the tenant.
  */
 export function tenantArchivePrefix(tenantId: string): string {

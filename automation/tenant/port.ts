@@ -97,6 +97,33 @@ export interface TargetHealth {
     readonly total: number;
 }
 
+/**
+ * A tenant's service while it stops, as ECS reports it: DescribeServices' counts and deployments, and
+ * the tasks ListTasks finds for the service (desired status RUNNING or STOPPED) with DescribeTasks' statuses.
+ */
+export interface ServiceStopState {
+    readonly desiredCount: number;
+    /** Tasks in the RUNNING state (ECS API reference, Service `runningCount`). */
+    readonly runningCount: number;
+    /** Tasks in the PENDING state (Service `pendingCount`). */
+    readonly pendingCount: number;
+    readonly deployments: ReadonlyArray<{
+        readonly id: string;
+        readonly runningCount: number;
+        readonly pendingCount: number;
+        readonly rolloutState?: string;
+    }>;
+    /** The service's tasks ECS still lists, with their `lastStatus` (a task is gone only once STOPPED). */
+    readonly tasks: ReadonlyArray<{ readonly taskArn: string; readonly lastStatus: string; readonly desiredStatus: string }>;
+}
+
+/** How a stopped service was found: `none` when the stack has no service for the tenant (its ecs phase never ran). */
+export interface ServiceStopped {
+    readonly service: string;
+    /** Tasks seen stopping since the wait began (0 when it was stopped already). */
+    readonly waitedForTasks: number;
+}
+
 /** What the tenant command needs of the world. Each method throws a `BbwsError` for an expected failure. */
 export interface TenantPort {
     /** The URNs of the tenant's resources in the stack's state (under its per-phase components): what offboarding deletes. */
@@ -109,6 +136,12 @@ export interface TenantPort {
     stackOutputs(env: string, tenant: string): Promise<TenantStackOutputs>;
     /** Waits until every registered target of the group is healthy and there is at least one; `timeoutMs` at most. */
     waitForHealthyTargets(targetGroupArn: string, timeoutMs: number): Promise<TargetHealth>;
+    /**
+     * Waits until the tenant's service runs nothing: desired, running and pending counts 0, no deployment
+     * with a running or pending task, and every task ECS lists for it STOPPED (`serviceStopProblems`);
+     * `timeoutMs` at most, then a `BbwsError` `service-not-stopped` naming what still runs.
+     */
+    waitForServiceStopped(env: string, tenant: string, timeoutMs: number): Promise<ServiceStopped>;
     /** GETs `url` without following redirects; the status code. */
     httpGet(url: string): Promise<number>;
     /** The objects under `s3://bucket/prefix`, with their CRC64NVME checksums. */

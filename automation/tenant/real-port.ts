@@ -234,6 +234,19 @@ export function realTenantPort(
             return { exitCode: result.containerExitCode, taskArn: result.taskArn, stoppedReason: result.stoppedReason };
         },
         waitForHealthyTargets: (targetGroupArn, timeoutMs) => waitForHealthyTargets(region, targetGroupArn, timeoutMs),
+        waitForServiceStopped: async (env, tenant, timeoutMs) => {
+            const [{ serviceFromOutputs }, { readStopStateFromEcs, waitUntilStopped }] = await Promise.all([
+                import("./salts-aws"),
+                import("./service-stop"),
+            ]);
+            const ref = serviceFromOutputs(await (await createEngine(env)).outputs(), tenant);
+            // No service in the outputs: its ecs phase never ran, so nothing of it can run.
+            if (!ref) return { service: "none", waitedForTasks: 0 };
+            return waitUntilStopped(ref.service, () => readStopStateFromEcs(region, ref.cluster, ref.service), timeoutMs, {
+                now: Date.now,
+                sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+            });
+        },
         httpGet,
         listArchive: (bucket, prefix) => listArchive(region, bucket, prefix),
         readText: (bucket, key) => readText(region, bucket, key),

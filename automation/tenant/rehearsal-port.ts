@@ -104,6 +104,14 @@ export function tenantRehearsal(
             return { exitCode: 0, taskArn: `arn:aws:ecs:rehearsal:000000000000:task/rehearsal/${req.scope.kind}` };
         },
         waitForHealthyTargets: async () => ({ healthy: 1, total: 1 }),
+        // ECS's answers once its tasks are gone: the rehearsal runs no task, so the wait's judgement
+        // (service-stop.ts `serviceStopProblems`) is tested on recorded states, not here.
+        waitForServiceStopped: async (env, tenant) => {
+            io.err(
+                `  rehearsal: ECS answers that ${tenant}'s service in ${env} runs no task (desired, running and pending 0, every task STOPPED)`,
+            );
+            return { service: `bbws-${env}-wordpress-${tenant}`, waitedForTasks: 0 };
+        },
         httpGet: async (url) => (fs.existsSync(path.join(installedDir, new URL(url).host)) ? 200 : 302),
         listArchive: async (bucket, prefix) => {
             const dir = path.join(bucketDir, bucket, prefix);

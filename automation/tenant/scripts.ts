@@ -8,7 +8,7 @@
  * `DB_PASSWORD`, `DB_SSL_MODE`, `DB_SSL_CA`); the tenant task's carries the tenant's own user and
  * `DB_NAME` (contract of issue 15, `ecs.oneOffTasks`).
  */
-import { tenantDatabaseName } from "../../src/config";
+import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
 import { WP_CONTENT_PATH } from "../../src/images";
 
 /** A one-off task's command: the container's argv and the environment overrides it needs. */
@@ -78,13 +78,25 @@ SQL
 echo "schema and user $TENANT_DB_NAME ready (TLS required)"
 `;
 
-/** Drops the tenant's user and schema; `IF EXISTS` makes a re-run safe. */
+/**
+ * Drops the tenant's users and schema; `IF EXISTS` makes a re-run safe. Both users: `wp_<id>` and
+ * `wp_<id>_clone`, which the alternating-users rotation creates at the first rotation with the same
+ * grants (components/secret-rotation.ts; src/config.ts `ROTATION_CLONE_SUFFIX`). DROP DATABASE removes
+ * no account nor its privileges (MySQL 8.0 manual, DROP DATABASE: "privileges granted specifically for
+ * the database are not automatically dropped"), so a clone left behind would keep a working login
+ * with ALL on the schema name.
+ */
 export const DROP_DATABASE_SCRIPT = String.raw`set -eu
-${CHECK_DATABASE_NAME}${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
-DROP USER IF EXISTS '$TENANT_DB_NAME'@'%';
+${CHECK_DATABASE_NAME}clone="${"$"}{TENANT_DB_NAME}${ROTATION_CLONE_SUFFIX}"
+if [ "${"$"}{#clone}" -gt 32 ]; then
+    echo "rotation user '$clone' would be longer than MySQL's 32 characters: refusing" >&2
+    exit 64
+fi
+${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
+DROP USER IF EXISTS '$TENANT_DB_NAME'@'%', '$clone'@'%';
 DROP DATABASE IF EXISTS \`$TENANT_DB_NAME\`;
 SQL
-echo "schema and user $TENANT_DB_NAME dropped"
+echo "schema $TENANT_DB_NAME and users $TENANT_DB_NAME, $clone dropped"
 `;
 
 /** Where the images keep WordPress itself (the official image's document root): wp-cli's `--path`. */
@@ -99,9 +111,16 @@ export const WORDPRESS_ADMIN_USER = "bbws-admin";
  * `wp core is-installed` exits 0 once the tables exist, and the script then changes nothing.
  *
  * The administrator's password is 40 random letters and digits, generated in the task and never
- * printed, written nor passed as an argument (visible in `ps`): wp-cli reads it from standard input
- * (`--prompt=admin_password`). Without `--admin_password` wp-cli would generate one and print it to
- * the log (wp-cli/core-command src/Core_Command.php `install`: `WP_CLI::log( "Admin password: …" )`).
+ * printed nor passed as an argument (visible in `ps`). It reaches wp-cli as a subcommand default in a
+ * config file only this user can read (`WP_CLI_CONFIG_PATH`, removed on exit): wp-cli merges a config
+ * file's `core install:` section into the command's arguments (wp-cli handbook, references/config.md,
+ * "Subcommand defaults"; php/WP_CLI/Runner.php `run_command`, `extra_config[ $name ]`).
+ * Not `--prompt=admin_password < file`: after prompting, wp-cli logs the whole command with the values
+ * it read (php/WP_CLI/Dispatcher/Subcommand.php `invoke`, `WP_CLI::log( 'wp core install … --admin_password=…' )`,
+ * in plain text up to v2.12.0; the masking added later covers only arguments marked `sensitive`, and
+ * core-command does not mark `admin_password`), which would put it in the task's CloudWatch log.
+ * Not without a password either: wp-cli would generate one and log it (wp-cli/core-command
+ * src/Core_Command.php `do_install`: `WP_CLI::log( "Admin password: …" )`).
  * `--skip-email`: the task has no mail transport; the administrator sets a password with WordPress's
  * "Lost your password?" link to `ADMIN_EMAIL`, or `wp user reset-password` in a one-off task.
  */
@@ -111,17 +130,17 @@ if wp --path="$WORDPRESS_PATH" core is-installed; then
     exit 0
 fi
 umask 077
-password_file=$(mktemp)
-trap 'rm -f "$password_file"' EXIT
+config=$(mktemp)
+trap 'rm -f "$config"' EXIT
 password=$(head -c 60 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-40)
 if [ "${"$"}{#password}" -ne 40 ]; then
     echo "could not generate a 40-character password" >&2
     exit 70
 fi
-printf '%s\n' "$password" > "$password_file"
+printf 'core install:\n  admin_password: "%s"\n' "$password" > "$config"
 password=
-wp --path="$WORDPRESS_PATH" core install --url="$SITE_URL" --title="$SITE_TITLE" --admin_user="$ADMIN_USER" \
-    --admin_email="$ADMIN_EMAIL" --skip-email --prompt=admin_password < "$password_file"
+WP_CLI_CONFIG_PATH="$config" wp --path="$WORDPRESS_PATH" core install --url="$SITE_URL" --title="$SITE_TITLE" \
+    --admin_user="$ADMIN_USER" --admin_email="$ADMIN_EMAIL" --skip-email
 echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a password by the lost-password link to $ADMIN_EMAIL"
 `;
 
@@ -159,7 +178,7 @@ export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
 export const ARCHIVE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
     archive/*/*/) ;;
-    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<date>/" >&2; exit 64 ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
 esac
 case "$DUMP_DATABASE" in
     yes) files="database.sql.gz wp-content.tar.gz" ;;
@@ -241,9 +260,16 @@ export function dropDatabaseCommand(id: string): TaskCommand {
     return sh(DROP_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id) });
 }
 
-/** `archive/<id>/<date>/`: where tenant `id`'s archive of `date` (YYYY-MM-DD) goes in the migration bucket. */
-export function archivePrefix(id: string, date: string): string {
-    return `archive/${id}/${date}/`;
+/**
+ * `archive/<id>/<take>/`: where one take of tenant `id`'s archive goes in the migration bucket, `<take>`
+ * the UTC time the take started to the millisecond (`20261201T090000.000Z`). Every take has a prefix of its
+ * own, so a retake (offboarding takes the archive again on each run until its files are deleted) never
+ * overwrites an earlier take's objects or mixes with them, and `SHA256SUMS` names the files of one take.
+ * Under `archive/<id>/`, all the task role may write (components/ecs-policies.ts `tenantArchivePrefix`;
+ * test/components/ecs-policies.test.ts checks every take's prefix is under it).
+ */
+export function archivePrefix(id: string, takenAt: number): string {
+    return `archive/${id}/${new Date(takenAt).toISOString().replace(/[-:]/g, "")}/`;
 }
 
 /** The tenant task's command that archives it to `prefix` (see `archivePrefix`), its database too unless `dumpDatabase` is false. */
@@ -272,9 +298,18 @@ export function installWordPressCommand(id: string, siteUrl: string, adminEmail:
  * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). `SCAN` walks the keyspace
  * without blocking the shared cache as `KEYS` would, and `UNLINK` frees memory in the background (Redis
  * commands reference, SCAN and UNLINK). Ids hold no `:` nor glob character (src/config.ts), so
- * `<id>:*` matches no other tenant's keys. The password travels as `REDISCLI_AUTH`, not `-a` (visible
- * in `ps`: redis-cli's documentation). Keys are passed one a line (`xargs -d '\n'`), so a key with a
- * space or a quote is deleted whole.
+ * `<id>:*` matches no other tenant's keys.
+ *
+ * It logs in as the tenant's own cache user (`REDIS_USERNAME`, `REDIS_PASSWORD`: the task's secrets,
+ * components/ecs-tasks.ts `cacheClientSecrets`), whose keys are `~<id>:*`: without `--user` redis-cli
+ * sends `AUTH <password>`, which is the `default` user, and that one is `off` (components/cache-users.ts;
+ * redis src/redis-cli.c `cliAuth`: `AUTH %s` without a user, `AUTH %s %s` with one). The password travels
+ * as `REDISCLI_AUTH`, not `-a` (visible in `ps`: redis-cli's usage text). Keys are passed one a line
+ * (`xargs -d '\n'`), so a key with a space or a quote is deleted whole.
+ *
+ * redis-cli exits 0 when the server answers a command with an error (only the `-e` of newer redis-cli
+ * changes that), and older ones go on after a failed AUTH with a warning (`cliAuth`), so each UNLINK's
+ * answer is read: it must be a count (the keys it removed), or the task fails (exit 65) naming the error.
  */
 export const PURGE_CACHE_SCRIPT = String.raw`set -eu
 id=${"$"}{REDIS_PREFIX%:}
@@ -282,13 +317,21 @@ if [ "$id:" != "$REDIS_PREFIX" ] || [ -z "$id" ] || [ "$(printf '%s' "$id" | tr 
     echo "REDIS_PREFIX '$REDIS_PREFIX' is not <id>: (letters, digits and - then :)" >&2
     exit 64
 fi
+if [ -z "${"$"}{REDIS_USERNAME:-}" ]; then
+    echo "REDIS_USERNAME is not set: the task has no cache user of the tenant's (the default user cannot log in)" >&2
+    exit 64
+fi
 REDISCLI_AUTH="$REDIS_PASSWORD"
 export REDISCLI_AUTH
-keys=$(mktemp)
-trap 'rm -f "$keys"' EXIT
-redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$keys"
-xargs -r -d '\n' -n 500 redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$keys" > /dev/null
-echo "unlinked $(wc -l < "$keys") cache keys under $REDIS_PREFIX"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$work/keys"
+xargs -r -d '\n' -n 500 redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$work/keys" > "$work/replies"
+if grep -qv '^[0-9][0-9]*$' "$work/replies"; then
+    echo "UNLINK failed: $(grep -v '^[0-9][0-9]*$' "$work/replies" | head -n 1)" >&2
+    exit 65
+fi
+echo "unlinked $(awk '{ n += $1 } END { print n + 0 }' "$work/replies") of $(wc -l < "$work/keys") cache keys under $REDIS_PREFIX"
 `;
 
 /** The tenant task's command that deletes its object-cache keys (its prefix comes with the task: `REDIS_PREFIX`). */

@@ -22,7 +22,7 @@ import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig } from "../../src/config";
-import { tenantDatabaseName } from "../../src/config";
+import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
 import { PhaseName, PHASES, tenantComponentName } from "../../src/phases";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
@@ -86,6 +86,8 @@ export interface TenantDeps {
     readonly runId?: string;
     /** How long the `healthy` step waits for the tenant's targets; default 15 minutes. */
     readonly healthTimeoutMs?: number;
+    /** How long offboarding's `stop` step waits for the tenant's tasks to be STOPPED; default 10 minutes. */
+    readonly stopTimeoutMs?: number;
     /**
      * Aborted on the operator's first Ctrl-C (signals.ts `cancelOnSignals`): the step in flight ends as its
      * rollout or task decides, is recorded `cancelled`, and no later step starts.
@@ -157,6 +159,9 @@ interface Step {
 
 /** Default wait for a new tenant's targets: a first WordPress start plus the health check grace period. */
 const HEALTH_TIMEOUT_MS = 15 * 60_000;
+
+/** Default wait for a stopping tenant's tasks: auto-scaling's scale-in, the target group's deregistration delay, the containers' stop timeout. */
+const STOP_TIMEOUT_MS = 10 * 60_000;
 
 const stackFilePath = (ctx: StepContext) => path.join(ctx.deps.projectDir, `Pulumi.${ctx.req.env}.yaml`);
 const readStackText = (ctx: StepContext) => fs.readFileSync(stackFilePath(ctx), "utf8");
@@ -419,7 +424,8 @@ function customDomainInstructions(ctx: StepContext, d: CustomDomainReport): stri
  * What is wrong with an archive: each of `files` must be under the prefix, not empty, and stored with
  * a CRC64NVME checksum of the whole object (`FULL_OBJECT`: S3 checked the bytes it received against
  * the uploader's; S3 user guide, "Checking object integrity"), and `SHA256SUMS` must list every other
- * file. The task compared each object read back from S3 with `SHA256SUMS` before uploading it (scripts.ts
+ * file. The prefix is one take's (scripts.ts `archivePrefix`): an object beyond `files`, or a name in
+ * `SHA256SUMS` that is not one of them, is a problem, so the manifest names exactly one take. The task compared each object read back from S3 with `SHA256SUMS` before uploading it (scripts.ts
  * `ARCHIVE_SCRIPT`), so its presence means that check passed.
  */
 export function archiveProblems(
@@ -430,6 +436,10 @@ export function archiveProblems(
 ): string[] {
     const problems: string[] = [];
     const byName = new Map(objects.map((o) => [o.key.slice(prefix.length), o]));
+    // One take per prefix (scripts.ts `archivePrefix`): an object beyond its files came from somewhere else.
+    for (const name of byName.keys()) {
+        if (!files.includes(name as ArchiveFile)) problems.push(`${prefix}${name} is not a file of this take`);
+    }
     for (const file of files) {
         const object = byName.get(file);
         if (!object) problems.push(`${prefix}${file} is missing`);
@@ -450,6 +460,8 @@ export function archiveProblems(
     for (const file of files.filter((f) => f !== "SHA256SUMS")) {
         if (byName.has(file) && !listed.has(file)) problems.push(`SHA256SUMS does not list ${file}`);
     }
+    for (const name of listed)
+        if (!files.includes(name as ArchiveFile)) problems.push(`SHA256SUMS lists ${name}, which is not a file of this take`);
     return problems;
 }
 
@@ -472,7 +484,8 @@ export const REMOVE_STEPS: readonly Step[] = [
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
-            "then the tenant's rollout (its service at zero tasks)",
+            "then the tenant's rollout (its service at zero tasks), then waits until ECS reports no task running, pending",
+            `  or still stopping (desired, running and pending counts 0, every task STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
         run: async (ctx) => {
             const id = ctx.req.id;
@@ -482,7 +495,9 @@ export const REMOVE_STEPS: readonly Step[] = [
                 `tenant remove ${id} in ${ctx.req.env}: stopped before its archive`,
             );
             await rollout(ctx, false);
-            return data;
+            // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
+            const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
+            return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
         },
     },
     {
@@ -493,14 +508,24 @@ export const REMOVE_STEPS: readonly Step[] = [
             const id = ctx.req.id;
             return [
                 `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
-                `  to s3://<migration bucket>/${archivePrefix(id, ctx.today)}, each read back and checked against SHA256SUMS;`,
-                "  then checks all three are there with S3's full-object CRC64NVME checksums",
+                `  to s3://<migration bucket>/archive/${id}/<UTC time of the take>/ (a new prefix for every take), each read back`,
+                "  and checked against SHA256SUMS; then checks all three are there with S3's full-object CRC64NVME checksums",
             ];
         },
         run: async (ctx) => {
             const id = ctx.req.id;
-            const prefix = archivePrefix(id, ctx.today);
+            const prefix = archivePrefix(id, ctx.deps.now());
             const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            // A take of its own: a prefix that holds anything already (a clock set back, a take started the same
+            // millisecond) would mix two takes under one SHA256SUMS.
+            const before = await ctx.deps.port.listArchive(migrationBucket, prefix);
+            if (before.length > 0) {
+                throw new StepFailedError(
+                    "archive-prefix-taken",
+                    `s3://${migrationBucket}/${prefix} holds ${before.length} object(s) already; an archive take goes to a prefix of its own`,
+                    "run the same command again: the next take has a later time, so a prefix of its own",
+                );
+            }
             const dumpDatabase = await databaseCreated(ctx);
             if (!dumpDatabase) {
                 ctx.deps.io.err(
@@ -624,7 +649,10 @@ export const REMOVE_STEPS: readonly Step[] = [
         title: "drop its MySQL user and schema",
         plan: async (ctx) => {
             const name = tenantDatabaseName(ctx.req.id);
-            return ["platform one-off task, idempotent:", `  DROP USER IF EXISTS '${name}'@'%'; DROP DATABASE IF EXISTS \`${name}\``];
+            return [
+                "platform one-off task, idempotent:",
+                `  DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user); DROP DATABASE IF EXISTS \`${name}\``,
+            ];
         },
         run: async (ctx) =>
             runTask(ctx, { kind: "platform" }, dropDatabaseCommand(ctx.req.id), `drop schema and user ${tenantDatabaseName(ctx.req.id)}`),

@@ -66,19 +66,48 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
         // `s3 cp <file or -> s3://…` stores the file or stdin (a byte short with CORRUPT_UPLOAD set); `s3 cp s3://… -` reads it back.
         `case "$1 $2 $4" in\n  "secretsmanager get-secret-value "*) cat '${path.join(dir, "secret.json")}';;\n  "s3 cp -") cat '${log}/s3/'"$(basename "$3")";;\n  "s3 cp "*) mkdir -p '${log}/s3'; if [ -n "\${CORRUPT_UPLOAD:-}" ]; then head -c -1 "$3" > '${log}/s3/'"$(basename "$4")"; else cat "$3" > '${log}/s3/'"$(basename "$4")"; fi; echo "$@" >> '${log}/aws.argv';;\n  *) exit 9;;\nesac`,
     );
-    // wp-cli: `core is-installed` answers from a flag file; `core install` records its argv and stdin, then sets the flag.
+    // wp-cli: `core is-installed` answers from a flag file. `core install` records its argv and the config file it was
+    // given (WP_CLI_CONFIG_PATH, with its mode), then logs as wp-cli does: with --prompt, the command with the values it
+    // read (php/WP_CLI/Dispatcher/Subcommand.php `invoke`, v2.12.0); with no admin_password, a generated one
+    // (core-command Core_Command.php `do_install`). Then it sets the flag.
     tool(
         "wp",
-        `case "$2 $3" in\n  "core is-installed") [ -f '${log}/installed' ];;\n  "core install") printf '%s\\n' "$@" > '${log}/wp.argv'; cat > '${log}/wp.stdin'; touch '${log}/installed';;\n  *) exit 9;;\nesac`,
+        [
+            `case "$2 $3" in`,
+            `  "core is-installed") [ -f '${log}/installed' ];;`,
+            `  "core install")`,
+            `    printf '%s\\n' "$@" > '${log}/wp.argv'`,
+            `    pw=`,
+            `    if [ -n "\${WP_CLI_CONFIG_PATH:-}" ]; then cp "$WP_CLI_CONFIG_PATH" '${log}/wp-cli.yml'; stat -c %a "$WP_CLI_CONFIG_PATH" > '${log}/wp-cli.yml.mode'; echo "$WP_CLI_CONFIG_PATH" > '${log}/wp-cli.yml.path'; pw=$(sed -n 's/^  admin_password: "\\(.*\\)"$/\\1/p' "$WP_CLI_CONFIG_PATH"); fi`,
+            `    for a in "$@"; do case "$a" in --prompt*) IFS= read -r pw; echo "wp core install $* --admin_password='$pw'";; esac; done`,
+            `    [ -n "$pw" ] || echo "Admin password: GeneratedAndLogged0"`,
+            `    touch '${log}/installed';;`,
+            `  *) exit 9;;`,
+            `esac`,
+        ].join("\n"),
     );
     // redis-cli: --scan prints the keys of a fake keyspace matching the pattern; UNLINK records the keys and the auth it got.
     fs.writeFileSync(
         path.join(dir, "keyspace"),
         "newco:posts:1\nnewco:options:alloptions\nnewco:posts:a key with spaces\nnewco2:posts:1\nother:newco:1\n",
     );
+    // It logs in as ElastiCache would: `--user bbws-t-newco-sit` with its password, else `AUTH <password>` is the default
+    // user, which is off (redis-cli.c `cliAuth`; components/cache-users.ts). Like redis-cli it exits 0 when a command
+    // gets an error answer, and prints the error instead of UNLINK's count (UNLINK_ERROR stands for a NOPERM).
     tool(
         "redis-cli",
-        `for a in "$@"; do case "$a" in --pattern) p=1;; UNLINK) u=1;; *) [ -n "\${p:-}" ] && { pattern=$a; p=; };; esac; done\nif [ -n "\${u:-}" ]; then shift 6; printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$REDISCLI_AUTH" > '${log}/redis.auth'; else prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done; fi`,
+        [
+            `user=; pattern=; unlink=; while [ $# -gt 0 ]; do case "$1" in --user) user=$2; shift;; --pattern) pattern=$2; shift;; -h|-p) shift;; UNLINK) unlink=1; shift; break;; esac; shift; done`,
+            `if [ "$user" != bbws-t-newco-sit ] || [ "\${REDISCLI_AUTH:-}" != Cache0Password ]; then echo 'Warning: AUTH failed' >&2; auth=; else auth=1; fi`,
+            `if [ -n "$unlink" ]; then`,
+            `  if [ -z "$auth" ]; then echo 'NOAUTH Authentication required.'; exit 0; fi`,
+            `  if [ -n "\${UNLINK_ERROR:-}" ]; then echo "NOPERM this user has no permissions to access one of the keys"; exit 0; fi`,
+            `  printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$user $REDISCLI_AUTH" > '${log}/redis.auth'; echo $#`,
+            `else`,
+            `  if [ -z "$auth" ]; then echo 'Error: NOAUTH Authentication required.' >&2; exit 1; fi`,
+            `  prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done`,
+            `fi`,
+        ].join("\n"),
     );
     const run = (command: TaskCommand, env: Record<string, string> = {}) =>
         spawnSync(command.argv[0], command.argv.slice(1), {
@@ -106,8 +135,8 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const commands = [
             createDatabaseCommand("new-co", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
             dropDatabaseCommand("new-co"),
-            archiveCommand(archivePrefix("new-co", "2026-12-01")),
-            archiveCommand(archivePrefix("new-co", "2026-12-01"), false),
+            archiveCommand(archivePrefix("new-co", Date.parse("2026-12-01T09:00:00Z"))),
+            archiveCommand(archivePrefix("new-co", Date.parse("2026-12-01T09:00:00Z")), false),
             purgeFilesCommand(),
             installWordPressCommand("new-co", "https://new-co.sit.bbws.io", "platform-sit@bbws.io"),
         ];
@@ -170,7 +199,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 'password="p\\\\a\\"ss"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n',
         );
         expect(s.logged("mysql.argv")).to.not.include("ss");
-        expect(s.logged("mysql.sql")).to.equal("DROP USER IF EXISTS 'wp_newco'@'%';\nDROP DATABASE IF EXISTS `wp_newco`;\n");
+        expect(s.logged("mysql.sql")).to.equal(
+            "DROP USER IF EXISTS 'wp_newco'@'%', 'wp_newco_clone'@'%';\nDROP DATABASE IF EXISTS `wp_newco`;\n",
+        );
+    });
+
+    it("drop: both users of the alternating-users rotation go, wp_<id> and wp_<id>_clone, for every id the schema accepts", () => {
+        // Source: aws-samples rotation lambda `get_alt_username` (src/config.ts ROTATION_CLONE_SUFFIX) creates <user>_clone with
+        // the same grants; MySQL 8.0 manual, DROP DATABASE: privileges granted for the database are not dropped with it.
+        const s = standIns();
+        for (const id of ["abc", "tutor-hub-2", "z".repeat(23)]) {
+            expect(s.run(dropDatabaseCommand(id)).status, id).to.equal(0);
+            const name = tenantDatabaseName(id);
+            expect(s.logged("mysql.sql"), id).to.include(`DROP USER IF EXISTS '${name}'@'%', '${name}_clone'@'%';`);
+        }
+        expect(s.run(dropDatabaseCommand("z".repeat(23)), { TENANT_DB_NAME: `wp_${"z".repeat(24)}` }).status).to.equal(64);
     });
 
     it("refuses a database name that could end a quote, and a password that is not letters and digits, before running any SQL", () => {
@@ -190,9 +233,11 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         for (const id of ["abc", "a-b-c", "z".repeat(29), "tutor-hub-2"]) expect(tenantDatabaseName(id)).to.match(/^wp_[a-z0-9_]{1,29}$/);
     });
 
-    it("install: wp core install with a generated 40-character password read from stdin, never in argv nor the log; a re-run changes nothing", () => {
-        // Source: wp-cli/core-command src/Core_Command.php `install`: with no --admin_password wp-cli generates one and
-        // prints it ("Admin password: …"); an argument would show in `ps`. `--prompt=admin_password` reads it from stdin.
+    it("install: wp core install with a generated 40-character password that never reaches the task's log, its argv or its stdin; a re-run changes nothing", () => {
+        // Sources: wp-cli/wp-cli php/WP_CLI/Dispatcher/Subcommand.php `invoke` logs a prompted command with its values
+        // (--prompt=admin_password would print the password); core-command Core_Command.php `do_install` logs a generated
+        // one; handbook references/config.md "Subcommand defaults" and Runner.php `run_command` (`extra_config[ $name ]`)
+        // give a config file's `core install:` values to the command as arguments.
         const s = standIns();
         const first = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
         expect(first.status, first.stderr).to.equal(0);
@@ -205,12 +250,17 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             "--admin_user=bbws-admin",
             "--admin_email=platform-sit@bbws.io",
             "--skip-email",
-            "--prompt=admin_password",
         ]);
-        expect(argv.some((a) => a.startsWith("--admin_password"))).to.equal(false);
-        const password = s.logged("wp.stdin")!.trim();
-        expect(password).to.match(/^[A-Za-z0-9]{40}$/);
-        expect(first.stdout + first.stderr).to.not.include(password);
+        expect(argv.some((a) => a.startsWith("--admin_password") || a.startsWith("--prompt"))).to.equal(false);
+        const config = s.logged("wp-cli.yml")!;
+        const password = /^core install:\n {2}admin_password: "([A-Za-z0-9]{40})"\n$/.exec(config)?.[1];
+        expect(password, config).to.be.a("string");
+        expect(s.logged("wp-cli.yml.mode")).to.equal("600\n");
+        const output = first.stdout + first.stderr;
+        expect(output).to.not.include(password!);
+        expect(output).to.not.include("Admin password");
+        // The config file goes with the task's shell (its trap): nothing of the password stays on the task's disk.
+        expect(fs.existsSync(s.logged("wp-cli.yml.path")!.trim())).to.equal(false);
 
         fs.rmSync(path.join(s.dir, "log", "wp.argv"));
         const again = s.run(installWordPressCommand("newco", "https://newco.sit.bbws.io", "platform-sit@bbws.io"));
@@ -219,12 +269,22 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(s.logged("wp.argv")).to.equal(undefined);
     });
 
+    it("the wp stand-in leaks as wp-cli does: a password given by --prompt is logged, so the install must not use it", () => {
+        const s = standIns();
+        const leaked = spawnSync(path.join(s.dir, "bin", "wp"), ["--path=/x", "core", "install", "--prompt=admin_password"], {
+            env: { PATH: `${path.join(s.dir, "bin")}:/usr/bin:/bin` },
+            input: "Secret0From0Stdin\n",
+            encoding: "utf8",
+        });
+        expect(leaked.stdout).to.include("--admin_password='Secret0From0Stdin'");
+    });
+
     it("archive: a single-transaction dump without tablespaces, a tar of wp-content and their SHA-256 sums, uploaded with S3 checksums, SHA256SUMS last", () => {
         const s = standIns();
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(path.join(content, "uploads"), { recursive: true });
         fs.writeFileSync(path.join(content, "uploads", "photo.jpg"), "jpeg");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const result = s.run(archiveCommand(prefix), {
             DB_USER: "wp_newco",
             DB_NAME: "wp_newco",
@@ -252,7 +312,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(content);
         fs.writeFileSync(path.join(content, "index.php"), "<?php");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const result = s.run(archiveCommand(prefix), {
             DB_NAME: "wp_newco",
             MIGRATION_BUCKET: "b",
@@ -261,7 +321,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         });
         expect(result.status).to.equal(66);
         expect(result.stderr).to.match(
-            /s3:\/\/b\/archive\/newco\/2026-12-01\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
+            /s3:\/\/b\/archive\/newco\/20261201T090000\.000Z\/database\.sql\.gz read back as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64}/,
         );
         expect(s.logged("s3/SHA256SUMS")).to.equal(undefined);
     });
@@ -273,7 +333,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(content);
         fs.writeFileSync(path.join(content, "index.php"), "<?php");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const env = { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content };
         const ok = s.run(archiveCommand(prefix), env);
         expect(ok.status, ok.stderr).to.equal(0);
@@ -312,7 +372,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const content = path.join(s.dir, "wp-content");
         fs.mkdirSync(content);
         fs.writeFileSync(path.join(content, "index.php"), "<?php");
-        const prefix = archivePrefix("newco", "2026-12-01");
+        const prefix = archivePrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
         const result = s.run(archiveCommand(prefix, false), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
         expect(result.status, result.stderr).to.equal(0);
         expect(s.logged("mysqldump.argv")).to.equal(undefined);
@@ -322,24 +382,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
     });
 
-    it("cache purge: UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
+    it("cache purge: as the tenant's own cache user, UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
         // Source: WordPress's Redis Object Cache prefixes each key with WP_REDIS_PREFIX (<id>:, components/tenant-service.ts);
         // Redis commands reference: SCAN MATCH is a glob, UNLINK deletes in the background. Ids hold no ':' nor glob character.
+        // redis src/redis-cli.c `cliAuth`: without --user the password alone logs in as `default`, which is off (issue 18).
         const s = standIns();
-        const result = s.run(purgeCacheCommand(), {
-            REDIS_PREFIX: "newco:",
-            REDIS_PASSWORD: "Cache0Password",
-            REDIS_HOST: "cache",
-            REDIS_PORT: "6379",
-        });
+        const cache = { REDIS_PREFIX: "newco:", REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379" };
+        const result = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "bbws-t-newco-sit" });
         expect(result.status, result.stderr).to.equal(0);
         expect(s.logged("unlinked")!.trim().split("\n").sort()).to.deep.equal([
             "newco:options:alloptions",
             "newco:posts:1",
             "newco:posts:a key with spaces",
         ]);
-        expect(s.logged("redis.auth")).to.equal("Cache0Password\n");
-        expect(result.stdout).to.include("unlinked 3 cache keys under newco:");
+        expect(s.logged("redis.auth")).to.equal("bbws-t-newco-sit Cache0Password\n");
+        expect(result.stdout).to.include("unlinked 3 of 3 cache keys under newco:");
         for (const bad of ["", "newco", "new*:", "a:b:", ":"])
             expect(s.run(purgeCacheCommand(), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
         fc.assert(
@@ -351,7 +408,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         );
     });
 
-    it("archive refuses a prefix outside archive/<id>/<date>/; purge refuses any directory but wp-content's mount", () => {
+    it("cache purge fails, never 'succeeds' having deleted nothing: no cache user (the default one is off), or an UNLINK answered with an error (redis-cli exits 0)", () => {
+        const s = standIns();
+        const cache = { REDIS_PREFIX: "newco:", REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379" };
+        const noUser = s.run(purgeCacheCommand(), cache);
+        expect(noUser.status).to.equal(64);
+        expect(noUser.stderr).to.include("REDIS_USERNAME is not set");
+        const refused = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "bbws-t-newco-sit", UNLINK_ERROR: "1" });
+        expect(refused.status).to.equal(65);
+        expect(refused.stderr).to.include("UNLINK failed: NOPERM");
+        const wrongUser = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "default" });
+        expect(wrongUser.status).to.not.equal(0);
+        expect(s.logged("unlinked")).to.equal(undefined);
+    });
+
+    it("archive refuses a prefix outside archive/<id>/<take>/; purge refuses any directory but wp-content's mount", () => {
         const s = standIns();
         expect(s.run(archiveCommand("tenants/other/"), { MIGRATION_BUCKET: "b", DB_NAME: "wp_x" }).status).to.equal(64);
         expect(s.logged("mysqldump.argv")).to.equal(undefined);

@@ -9,7 +9,7 @@ import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import { FileLedger, TenantStepRecord } from "../../automation/ledger";
 import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
-import { archiveFiles } from "../../automation/tenant/scripts";
+import { ARCHIVE_FILES, archiveFiles } from "../../automation/tenant/scripts";
 import { crc64nvme } from "../../automation/tenant/rehearsal-port";
 import {
     ADD_STEPS,
@@ -27,6 +27,8 @@ import { tempDir } from "../support/temp";
 import { createHash } from "crypto";
 
 const NOW = Date.parse("2026-12-01T09:00:00Z");
+/** The archive prefix of a remove run right after an add (the world's second run, a minute after NOW). */
+const P1 = "archive/newco/20261201T090100.000Z/";
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
@@ -94,6 +96,15 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
                         target: "bbws-sit-alb-123.eu-west-1.elb.amazonaws.com",
                     })) ?? [],
         }),
+        waitForServiceStopped: async (_env, id) => {
+            if (failing("wait stopped"))
+                throw new (require("../../automation/errors").BbwsError)(
+                    "service-not-stopped",
+                    "1 task(s) RUNNING; task abc is STOPPING",
+                    1,
+                );
+            return { service: `bbws-sit-wordpress-${id}`, waitedForTasks: 2 };
+        },
         waitForHealthyTargets: async () => {
             if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
             return { healthy: 2, total: 2 };
@@ -127,8 +138,12 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
     const ledgerDir = path.join(projectDir, ".rollout");
     const log = new FileLedger(ledgerDir, () => undefined);
     const stackFile = () => fs.readFileSync(path.join(projectDir, "Pulumi.sit.yaml"), "utf8");
-    const run = (req: AddRequest | RemoveRequest, options: Partial<TenantRunOptions> = {}, io = memoryIo()) =>
-        runTenantCommand(req, { ...RUN, ...options }, { projectDir, port, log, io, now: () => NOW, operator: async () => "alice" });
+    // Each run a minute after the one before, the first at NOW: a retaken archive gets a prefix of its own.
+    let runs = 0;
+    const run = (req: AddRequest | RemoveRequest, options: Partial<TenantRunOptions> = {}, io = memoryIo()) => {
+        const at = NOW + 60_000 * runs++;
+        return runTenantCommand(req, { ...RUN, ...options }, { projectDir, port, log, io, now: () => at, operator: async () => "alice" });
+    };
     return { projectDir, calls, objects, log, run, stackFile };
 }
 
@@ -164,8 +179,10 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(w.calls).to.deep.equal([
             "commit",
             "rollout stops",
+            "wait stopped",
+            `list archive/newco/20261201T090100.000Z/`,
             "task tenant: archive newco",
-            "list archive/newco/2026-12-01/",
+            `list archive/newco/20261201T090100.000Z/`,
             "task tenant: empty the wp-content of newco",
             "task tenant: delete the cache keys of newco",
             "commit",
@@ -181,7 +198,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const records = await w.log.readTenantSteps("sit");
         expect(records.every((r) => r.operator === "alice" && r.result === "succeeded")).to.equal(true);
         expect(records.find((r) => r.step === "archive")?.data?.archive).to.equal(
-            "s3://bbws-migration-artifacts-sit-815856636111/archive/newco/2026-12-01/",
+            "s3://bbws-migration-artifacts-sit-815856636111/archive/newco/20261201T090100.000Z/",
         );
     });
 
@@ -317,11 +334,35 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
                 before.filter((s) => !retaken(s)),
             );
             // Re-running a config edit that is already made only commits (nothing to write); the retaken steps' calls come first.
-            const retakenCalls = ["commit", ...(before.filter(retaken).includes("stop") ? ["rollout stops"] : [])];
-            if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive", "list archive/");
+            // The archive step lists its take's prefix (a read) before its task and after.
+            const retakenCalls = [
+                "commit",
+                "list archive/",
+                ...(before.filter(retaken).includes("stop") ? ["rollout stops", "wait stopped"] : []),
+            ];
+            if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive");
             expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
         });
     }
+
+    it("remove: no archive is taken until ECS reports the service runs nothing; a stop whose tasks still run fails at stop and resumes there", async () => {
+        // Source: the stop rollout only sets the auto-scaling range to 0–0; the tasks stop after it returns
+        // (automation/tenant/service-stop.ts), and a STOPPING task may still write to EFS and the database.
+        const w = world({ call: "wait stopped" });
+        await w.run(ADD);
+        w.calls.length = 0;
+        const first = await w.run(REMOVE);
+        expect(first.exitCode).to.equal(EXIT.failed);
+        expect(first.steps[0]).to.include({ step: "stop", status: "failed" });
+        expect(first.steps[0].error).to.include("task abc is STOPPING");
+        expect(w.calls).to.deep.equal(["commit", "rollout stops", "wait stopped"]);
+        expect([...w.objects.keys()]).to.deep.equal([]);
+        w.calls.length = 0;
+        const second = await w.run(REMOVE);
+        expect(second.exitCode).to.equal(EXIT.ok);
+        expect(second.steps[0].data).to.include({ service: "bbws-sit-wordpress-newco", waitedForTasks: "2" });
+        expect(w.calls.indexOf("wait stopped")).to.be.lessThan(w.calls.indexOf("task tenant: archive newco"));
+    });
 
     it("remove: an archive task that exits 0 but left no objects stops the run before anything is deleted", async () => {
         const w = world(undefined, true);
@@ -332,9 +373,16 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(result.steps[0]).to.include({ step: "stop", status: "succeeded" });
         expect(result.steps[1]).to.include({ step: "archive", status: "failed" });
         expect(result.steps[1].error).to.match(
-            /is not complete, so nothing is deleted:\n {2}- archive\/newco\/2026-12-01\/database.sql.gz is missing/,
+            /is not complete, so nothing is deleted:\n {2}- archive\/newco\/20261201T090100\.000Z\/database.sql.gz is missing/,
         );
-        expect(w.calls).to.deep.equal(["commit", "rollout stops", "task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(w.calls).to.deep.equal([
+            "commit",
+            "rollout stops",
+            "wait stopped",
+            "list archive/newco/20261201T090100.000Z/",
+            "task tenant: archive newco",
+            "list archive/newco/20261201T090100.000Z/",
+        ]);
         expect(loadStackConfig(w.projectDir, "sit").tenants.map((t) => t.id)).to.include("newco");
     });
 
@@ -351,17 +399,20 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(removed.steps.find((s) => s.step === "archive")?.data).to.include({
             database: "not dumped: its onboarding never created it",
         });
-        expect([...w.objects.keys()]).to.deep.equal(["archive/newco/2026-12-01/wp-content.tar.gz", "archive/newco/2026-12-01/SHA256SUMS"]);
+        expect([...w.objects.keys()]).to.deep.equal([
+            "archive/newco/20261201T090100.000Z/wp-content.tar.gz",
+            "archive/newco/20261201T090100.000Z/SHA256SUMS",
+        ]);
         // A tenant with no add records (onboarded before this command) is dumped as always.
         const other = world();
         await other.run({ action: "remove", env: "sit", id: "tutorhub" }, { confirm: "tutorhub" });
-        expect([...other.objects.keys()]).to.include("archive/tutorhub/2026-12-01/database.sql.gz");
+        expect([...other.objects.keys()]).to.include("archive/tutorhub/20261201T090000.000Z/database.sql.gz");
     });
 
     it("archiveProblems: each file must be there, not empty, with S3's full-object CRC64NVME checksum, and listed in SHA256SUMS", () => {
         // Source: S3 user guide, "Checking object integrity": a multipart upload's SHA-256 is COMPOSITE (a checksum of
         // its parts' checksums); only CRC-based checksums (CRC64NVME) cover the whole object of a multipart upload.
-        const prefix = "archive/newco/2026-12-01/";
+        const prefix = "archive/newco/20261201T090000.000Z/";
         const full = { checksumCrc64nvme: crc64nvme(Buffer.from("dump")), checksumType: "FULL_OBJECT" };
         const objects = [
             { key: `${prefix}database.sql.gz`, size: 4, ...full },
@@ -380,6 +431,39 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(archiveProblems(objects, prefix, `${"a".repeat(64)}  database.sql.gz\n`)).to.deep.equal([
             "SHA256SUMS does not list wp-content.tar.gz",
         ]);
+        // One take per prefix: an object or a SHA256SUMS line of another take is a problem, not silently kept.
+        expect(archiveProblems([...objects, { key: `${prefix}wp-content.old.tar.gz`, size: 4, ...full }], prefix, sums)).to.deep.equal([
+            `${prefix}wp-content.old.tar.gz is not a file of this take`,
+        ]);
+        expect(archiveProblems(objects.slice(1), prefix, sums, archiveFiles(false))).to.deep.equal([
+            "SHA256SUMS lists database.sql.gz, which is not a file of this take",
+        ]);
+    });
+
+    it("remove: every archive take goes to a prefix of its own, archive/<id>/<UTC time>/, so a retake overwrites nothing; a prefix holding objects already is refused", async () => {
+        // Source: S3 PutObject replaces an object of the same key (S3 API reference, PutObject); a retake under
+        // one prefix would overwrite the earlier take's files and could leave SHA256SUMS naming two takes.
+        const w = world();
+        await w.run(ADD);
+        await w.run(REMOVE, { confirm: undefined });
+        await w.run(REMOVE, { confirm: undefined });
+        const takes = new Set([...w.objects.keys()].map((k) => k.split("/").slice(0, 3).join("/")));
+        expect([...takes]).to.deep.equal(["archive/newco/20261201T090100.000Z", "archive/newco/20261201T090200.000Z"]);
+        for (const take of takes) {
+            expect([...w.objects.keys()].filter((k) => k.startsWith(`${take}/`)).map((k) => k.slice(take.length + 1))).to.deep.equal([
+                ...ARCHIVE_FILES,
+            ]);
+        }
+        // A take's prefix that already holds an object (a clock set back): refused before the task runs.
+        const clash = world();
+        await clash.run(ADD);
+        clash.objects.set(`${P1}database.sql.gz`, "an earlier take");
+        clash.calls.length = 0;
+        const refused = await clash.run(REMOVE);
+        expect(refused.steps.find((s) => s.step === "archive")).to.include({ status: "failed" });
+        expect(refused.steps.find((s) => s.step === "archive")!.error).to.match(/holds 1 object\(s\) already/);
+        expect(clash.calls.some((c) => c.startsWith("task tenant: archive"))).to.equal(false);
+        expect(clash.objects.get(`${P1}database.sql.gz`)).to.equal("an earlier take");
     });
 
     it("remove: without a confirmation naming the tenant nothing is deleted (exit 3), and a wrong one is refused", async () => {
@@ -389,7 +473,14 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const none = await w.run(REMOVE, { confirm: undefined });
         expect(none.exitCode).to.equal(EXIT.refused);
         expect(none.steps.find((s) => s.step === "confirm")).to.include({ status: "refused" });
-        expect(w.calls).to.deep.equal(["commit", "rollout stops", "task tenant: archive newco", "list archive/newco/2026-12-01/"]);
+        expect(w.calls).to.deep.equal([
+            "commit",
+            "rollout stops",
+            "wait stopped",
+            "list archive/newco/20261201T090100.000Z/",
+            "task tenant: archive newco",
+            "list archive/newco/20261201T090100.000Z/",
+        ]);
         const wrong = await w.run(REMOVE, { confirm: "newc0" });
         expect(wrong.steps.find((s) => s.step === "confirm")?.error).to.match(/'newc0' does not name newco/);
         const typed = await w.run(REMOVE, { confirm: undefined }, memoryIo(["newco"]));
@@ -503,7 +594,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         await w.run(ADD);
         w.calls.length = 0;
         const remove = renderTenantRun(await w.run(REMOVE, { dryRun: true }));
-        expect(remove).to.include("to s3://<migration bucket>/archive/newco/2026-12-01/");
+        expect(remove).to.include("to s3://<migration bucket>/archive/newco/<UTC time of the take>/ (a new prefix for every take)");
         expect(remove).to.include("deletes 1 resource(s)");
         expect(remove).to.include("urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-newco");
         expect(remove).to.include("-     - id: newco");

@@ -15,6 +15,9 @@ import { acceptedTenantId } from "../support/tenant-ids";
 import { archivePrefix, ARCHIVE_FILES } from "../../automation/tenant/scripts";
 import fc from "fast-check";
 
+/** One archive take's time (epoch ms): its prefix is archive/<id>/20261201T090000.000Z/. */
+const TAKE = Date.parse("2026-12-01T09:00:00Z");
+
 interface Statement {
     Sid: string;
     Effect: string;
@@ -143,37 +146,31 @@ describe("ecs IAM policies", () => {
         // Source: the archive task runs with the tenant's task role (automation/tenant/steps.ts `archive`),
         // and `aws s3 cp` is a PutObject, or CreateMultipartUpload/UploadPart/CompleteMultipartUpload, all
         // authorised by s3:PutObject (S3 API reference, CreateMultipartUpload "Permissions").
-        it("lets tenant A's archive task write and read back every archive file under archive/<A>/<date>/, and nothing of tenant B's archive", () => {
+        it("lets tenant A's archive task write and read back every archive file under archive/<A>/<take>/, and nothing of tenant B's archive", () => {
             for (const file of ARCHIVE_FILES) {
-                const key = `${archivePrefix(A, "2026-12-01")}${file}`;
+                const key = `${archivePrefix(A, TAKE)}${file}`;
                 expect(allows(a, "s3:PutObject", `${MIGRATION}/${key}`), key).to.equal(true);
                 // Read back to check its SHA-256 (scripts.ts ARCHIVE_SCRIPT); B's archive stays unreadable to A.
                 expect(allows(a, "s3:GetObject", `${MIGRATION}/${key}`), `read ${key}`).to.equal(true);
-                expect(allows(a, "s3:GetObject", `${MIGRATION}/${archivePrefix(B, "2026-12-01")}${file}`), `read B's ${file}`).to.equal(
-                    false,
-                );
+                expect(allows(a, "s3:GetObject", `${MIGRATION}/${archivePrefix(B, TAKE)}${file}`), `read B's ${file}`).to.equal(false);
                 expect(allows(a, "s3:DeleteObject", `${MIGRATION}/${key}`), `delete ${key}`).to.equal(false);
-                expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(B, "2026-12-01")}${file}`), `B's ${file}`).to.equal(false);
-                expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(`${A}2`, "2026-12-01")}${file}`), "prefix bleed").to.equal(
-                    false,
-                );
+                expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(B, TAKE)}${file}`), `B's ${file}`).to.equal(false);
+                expect(allows(a, "s3:PutObject", `${MIGRATION}/${archivePrefix(`${A}2`, TAKE)}${file}`), "prefix bleed").to.equal(false);
             }
-            expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": archivePrefix(A, "2026-12-01") })).to.equal(true);
+            expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": archivePrefix(A, TAKE) })).to.equal(true);
             expect(allows(a, "s3:ListBucket", MIGRATION, { "s3:prefix": "archive/" })).to.equal(false);
-            expect(
-                allows(a, "s3:PutObject", `${ASSETS}/${archivePrefix(A, "2026-12-01")}database.sql.gz`),
-                "not in the assets bucket",
-            ).to.equal(false);
+            expect(allows(a, "s3:PutObject", `${ASSETS}/${archivePrefix(A, TAKE)}database.sql.gz`), "not in the assets bucket").to.equal(
+                false,
+            );
         });
 
-        it("the archive prefix the scripts use is always under the prefix the policy grants, for any id and date", () => {
+        it("the archive prefix the scripts use is always under the prefix the policy grants, for any id and take", () => {
             fc.assert(
                 fc.property(
                     acceptedTenantId,
                     fc.date({ min: new Date(2020, 0, 1), max: new Date(2100, 0, 1), noInvalidDate: true }),
                     (id, d) => {
-                        const date = d.toISOString().slice(0, 10);
-                        expect(archivePrefix(id, date).startsWith(tenantArchivePrefix(id))).to.equal(true);
+                        expect(archivePrefix(id, d.getTime()).startsWith(tenantArchivePrefix(id))).to.equal(true);
                     },
                 ),
             );

@@ -1,0 +1,66 @@
+/**
+ * Offboarding's stop waits for ECS to report the tenant's service runs nothing before the archive.
+ * Sources: @aws-sdk/client-ecs models (Service `runningCount` counts RUNNING tasks only, `pendingCount`
+ * PENDING ones; Deployment counts; Task `lastStatus`), ECS developer guide "Amazon ECS task lifecycle"
+ * (DEACTIVATING and STOPPING tasks still have running containers until STOPPED).
+ */
+import { expect } from "chai";
+import { BbwsError } from "../../automation/errors";
+import type { ServiceStopState } from "../../automation/tenant/port";
+import { serviceStopProblems, waitUntilStopped } from "../../automation/tenant/service-stop";
+
+const ARN = "arn:aws:ecs:af-south-1:815856636111:task/bbws-sit/";
+const STOPPED: ServiceStopState = {
+    desiredCount: 0,
+    runningCount: 0,
+    pendingCount: 0,
+    deployments: [{ id: "ecs-svc/1", runningCount: 0, pendingCount: 0, rolloutState: "COMPLETED" }],
+    tasks: [{ taskArn: `${ARN}aaa`, lastStatus: "STOPPED", desiredStatus: "STOPPED" }],
+};
+
+describe("offboarding's stop: the service runs nothing before the archive", () => {
+    it("is stopped only with desired, running and pending 0, no deployment with a task, and every listed task STOPPED", () => {
+        expect(serviceStopProblems(STOPPED)).to.deep.equal([]);
+        expect(serviceStopProblems({ ...STOPPED, desiredCount: 2 })).to.deep.equal([
+            "desired count 2 (auto-scaling has not set it to 0 yet)",
+        ]);
+        expect(serviceStopProblems({ ...STOPPED, pendingCount: 1 })).to.deep.equal(["1 task(s) PENDING"]);
+        expect(
+            serviceStopProblems({
+                ...STOPPED,
+                deployments: [{ id: "ecs-svc/2", runningCount: 0, pendingCount: 1, rolloutState: "IN_PROGRESS" }],
+            }),
+        ).to.deep.equal(["deployment ecs-svc/2 (IN_PROGRESS) has 0 running and 1 pending"]);
+    });
+
+    it("runningCount 0 is not enough: a task DEACTIVATING or STOPPING still has its containers, so it still counts", () => {
+        for (const lastStatus of ["DEACTIVATING", "STOPPING", "DEPROVISIONING"]) {
+            const state = { ...STOPPED, tasks: [...STOPPED.tasks, { taskArn: `${ARN}bbb`, lastStatus, desiredStatus: "STOPPED" }] };
+            expect(serviceStopProblems(state)).to.deep.equal([`task bbb is ${lastStatus}`]);
+        }
+    });
+
+    it("waits until the tasks are STOPPED, returns at once for a service that is gone, and gives up with service-not-stopped", async () => {
+        let t = 0;
+        const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+        const states: ServiceStopState[] = [
+            {
+                ...STOPPED,
+                desiredCount: 1,
+                runningCount: 1,
+                tasks: [{ taskArn: `${ARN}bbb`, lastStatus: "RUNNING", desiredStatus: "RUNNING" }],
+            },
+            { ...STOPPED, tasks: [{ taskArn: `${ARN}bbb`, lastStatus: "STOPPING", desiredStatus: "STOPPED" }] },
+            { ...STOPPED, tasks: [{ taskArn: `${ARN}bbb`, lastStatus: "STOPPED", desiredStatus: "STOPPED" }] },
+        ];
+        let reads = 0;
+        const stopped = await waitUntilStopped("svc", async () => states[Math.min(reads++, 2)], 60_000, clock, 10_000);
+        expect(stopped).to.deep.equal({ service: "svc", waitedForTasks: 1 });
+        expect(reads).to.equal(3);
+        expect(await waitUntilStopped("svc", async () => undefined, 60_000, clock)).to.deep.equal({ service: "svc", waitedForTasks: 0 });
+        const stuck = await waitUntilStopped("svc", async () => states[1], 60_000, clock, 10_000).catch((e: unknown) => e);
+        expect(stuck).to.be.instanceOf(BbwsError);
+        expect((stuck as BbwsError).code).to.equal("service-not-stopped");
+        expect((stuck as BbwsError).message).to.include("so no archive is taken: task bbb is STOPPING");
+    });
+});
