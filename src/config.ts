@@ -790,6 +790,18 @@ export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
 /** `bbws:dr` when it is not `none`: region, standby network, serving side, global database state, standby size, targets. */
 export type DrConfig = z.infer<typeof drSchema>;
+
+/**
+ * Who keeps the Aurora master user's password: `rds` (RDS manages it in Secrets Manager, rotating it
+ * weekly) unless the cluster is, or will be, a member of an Aurora global database, which RDS refuses
+ * to combine with a managed password (Aurora user guide, "Password management with Amazon Aurora and
+ * AWS Secrets Manager", Limitations: "DB clusters that are part of an Aurora global database"). Then
+ * `platform`: a random password the program sets and keeps in its own secret, replicated to the DR
+ * region (components/data.ts).
+ */
+export function masterPasswordKeeper(dr: DrConfig | undefined): "rds" | "platform" {
+    return dr ? "platform" : "rds";
+}
 export type RetiredTenant = Readonly<z.infer<typeof retiredTenantSchema>>;
 export type TenantConfig = Readonly<Omit<z.infer<typeof tenantSchema>, "domains">> & {
     /** The custom domains' hostnames, in config order. */

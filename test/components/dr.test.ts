@@ -11,6 +11,8 @@ import { ConfigError, parseConfig } from "../../src/config";
 import { drAlarmSpecs, ROUTE53_METRICS_REGION } from "../../components/dr-alarms";
 import { failoverRoles } from "../../components/failover-dns";
 import { standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
+import { masterSecretName } from "../../components/data";
+import { replaceKeysOf } from "../../automation/replacement";
 import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
 
@@ -142,6 +144,55 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(primary.options.ignoreChanges).to.include("globalClusterIdentifier");
     });
 
+    describe("the master password: a global database cannot have an RDS-managed one (Aurora user guide, Secrets Manager integration limitations)", () => {
+        const primaryCluster = (synth: SynthResult) =>
+            synth.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === undefined)!;
+
+        it("prod keeps its own random master password instead of manageMasterUserPassword", () => {
+            const cluster = primaryCluster(prod);
+            expect(cluster.inputs.manageMasterUserPassword).to.equal(false);
+            expect(cluster.inputs.masterUserSecretKmsKeyId).to.equal(undefined);
+            expect(cluster.inputs.masterPassword, "the RandomPassword's result, a secret in the state").to.equal("[secret]");
+            expect(
+                prod.resources.some(
+                    (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "data-aurora-master-password",
+                ),
+            ).to.be.true;
+        });
+
+        it("prod's master secret is encrypted with the data key and replicated to the DR region under that region's key", () => {
+            const secret = prod.resources.find(
+                (r) => r.type === "aws:secretsmanager/secret:Secret" && r.inputs.name === masterSecretName("prod"),
+            )!;
+            expect(secret, masterSecretName("prod")).to.exist;
+            expect(String(secret.inputs.kmsKeyId)).to.match(/^arn:aws:kms:af-south-1:/);
+            const replicas = secret.inputs.replicas as Array<{ region: string; kmsKeyId: string }>;
+            expect(replicas).to.have.length(1);
+            expect(replicas[0].region).to.equal("eu-west-1");
+            expect(String(replicas[0].kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
+            const value = prod.resources.find(
+                (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name === "data-aurora-master-value",
+            )!;
+            expect(value.inputs.secretString, "it holds the password: a secret in the state").to.equal("[secret]");
+        });
+
+        it("the first prod rollout updates the existing cluster in place: neither input it changes forces a replacement (terraform-provider-aws rds/cluster.go)", () => {
+            expect(
+                replaceKeysOf("aws:rds/cluster:Cluster", ["manageMasterUserPassword", "masterPassword", "masterUserSecretKmsKeyId"]),
+            ).to.deep.equal([]);
+        });
+
+        for (const env of ["dev", "sit"]) {
+            it(`${env} (no bbws:dr) still lets RDS manage the master password: no password in its state`, async () => {
+                const synth = await cachedSynthesize(PROJECT_DIR, env);
+                const cluster = primaryCluster(synth);
+                expect(cluster.inputs.manageMasterUserPassword).to.equal(true);
+                expect(cluster.inputs.masterPassword).to.equal(undefined);
+                expect(synth.resources.some((r) => r.inputs.name === masterSecretName(env))).to.be.false;
+            });
+        }
+    });
+
     it("each tenant's record is a failover pair: the primary's with the health check, the standby's SECONDARY while the primary serves", () => {
         const records = prod.resources.filter((r) => r.type === "aws:route53/record:Record" && r.inputs.setIdentifier !== undefined);
         for (const host of ["aupairhive.bbws.io", "tutorhub.bbws.io"]) {
@@ -249,6 +300,43 @@ describe("disaster recovery: the program side (issue 17)", function () {
                     kmsKeyId: "arn:aws:kms:af-south-1:093646564004:key/x",
                 }),
             ).to.throw(/needs one in its own region/);
+        });
+
+        it("a global database created from a cluster with an RDS-managed master password, or such a member (Aurora user guide, Secrets Manager limitations)", () => {
+            const m = model();
+            create(m, "aws:rds/cluster:Cluster", "p", { clusterIdentifier: "p", manageMasterUserPassword: true });
+            expect(() =>
+                create(m, "aws:rds/globalCluster:GlobalCluster", "g", {
+                    globalClusterIdentifier: "g",
+                    sourceDbClusterIdentifier: "arn:aws:rds:af-south-1:093646564004:cluster:p",
+                }),
+            ).to.throw(/RDS-managed master password/);
+            expect(() =>
+                create(model(), "aws:rds/cluster:Cluster", "c", {
+                    clusterIdentifier: "c",
+                    globalClusterIdentifier: "g",
+                    manageMasterUserPassword: true,
+                }),
+            ).to.throw(/member of a global database cannot have an RDS-managed master password/);
+            const ok = model();
+            create(ok, "aws:rds/cluster:Cluster", "p", {
+                clusterIdentifier: "p",
+                manageMasterUserPassword: false,
+                masterPassword: "x".repeat(40),
+            });
+            create(ok, "aws:rds/globalCluster:GlobalCluster", "g", {
+                globalClusterIdentifier: "g",
+                sourceDbClusterIdentifier: "arn:aws:rds:af-south-1:093646564004:cluster:p",
+            });
+        });
+
+        it("a secret replica encrypted with a key of another region (Secrets Manager ReplicaRegionType)", () => {
+            expect(() =>
+                create(model(), "aws:secretsmanager/secret:Secret", "s", {
+                    name: "s",
+                    replicas: [{ region: "eu-west-1", kmsKeyId: "arn:aws:kms:af-south-1:093646564004:key/x" }],
+                }),
+            ).to.throw(/a replica is encrypted with a key of its own region/);
         });
 
         it("S3 replication without versioning on both buckets, or of SSE-KMS objects without the KMS settings (PutBucketReplication)", () => {
