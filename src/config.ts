@@ -714,8 +714,22 @@ const drSchema = z
         /** The standby's size while it does not serve. */
         standby: z
             .object({
-                /** Instances of the DR Aurora cluster; 0 = headless (storage replicated, no compute: add one before it takes writes). */
-                auroraInstances: z.number().int().min(0).max(15).default(0),
+                /**
+                 * Instances of the DR Aurora cluster, at least 1: a headless secondary (no instance) keeps only
+                 * storage in sync, and promotion makes an instance of the secondary its writer (RDS API
+                 * reference, FailoverGlobalCluster; Aurora user guide, "Creating a headless Aurora DB cluster
+                 * in a secondary Region"), so a headless one would first need an instance created and
+                 * available during the outage, which the RTO does not budget for.
+                 */
+                auroraInstances: z
+                    .number()
+                    .int()
+                    .min(
+                        1,
+                        "at least 1: a headless secondary has no instance to promote to a writer, so it cannot take over within the RTO",
+                    )
+                    .max(15)
+                    .default(1),
                 /** Their class: one that supports global databases (`GLOBAL_DATABASE_INSTANCE_CLASS`). */
                 auroraInstanceClass: z
                     .string()

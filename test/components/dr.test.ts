@@ -135,6 +135,15 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(o.monitoring.dr.alarmNames).to.have.length(3);
     });
 
+    it("prod's standby cluster has an instance to promote: a headless secondary cannot take writes within the RTO (RDS API reference, FailoverGlobalCluster)", () => {
+        const cluster = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!;
+        const instances = prod.resources.filter(
+            (r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.inputs.region === "eu-west-1",
+        );
+        expect(instances.length).to.be.at.least(1);
+        for (const i of instances) expect(i.inputs.clusterIdentifier).to.equal(cluster.inputs.clusterIdentifier);
+    });
+
     it("the secondary cluster names a key in its own region and ignores what a switchover changes (terraform-provider-aws rds_cluster docs)", () => {
         const cluster = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!;
         expect(String(cluster.inputs.kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
@@ -408,7 +417,7 @@ describe("disaster recovery: the program side (issue 17)", function () {
         it("accepts every valid standby size and target, and hands them over unchanged", () => {
             fc.assert(
                 fc.property(
-                    fc.integer({ min: 0, max: 15 }),
+                    fc.integer({ min: 1, max: 15 }),
                     fc.integer({ min: 1, max: 1440 }),
                     fc.integer({ min: 1, max: 1440 }),
                     (n, rpo, rto) => {
@@ -424,7 +433,7 @@ describe("disaster recovery: the program side (issue 17)", function () {
                 { numRuns: 50 },
             );
         });
-        it("refuses the primary's own region, an overlapping VPC, a burstable class, and anything but none or an object", () => {
+        it("refuses the primary's own region, an overlapping VPC, a burstable class, a headless standby (FailoverGlobalCluster promotes an instance), and anything but none or an object", () => {
             expect(problems({ ...prodRaw["bbws:dr"], region: "af-south-1" }).join()).to.match(
                 /bbws:dr.region: 'af-south-1' is aws:region itself/,
             );
@@ -433,6 +442,9 @@ describe("disaster recovery: the program side (issue 17)", function () {
             );
             expect(problems({ ...prodRaw["bbws:dr"], standby: { auroraInstanceClass: "db.t4g.medium" } }).join()).to.match(
                 /supports Aurora global databases/,
+            );
+            expect(problems({ ...prodRaw["bbws:dr"], standby: { auroraInstances: 0 } }).join(), "headless").to.match(
+                /auroraInstances: .*at least 1: a headless secondary has no instance to promote/,
             );
             expect(problems("yes").join()).to.match(/bbws:dr: `none`, or/);
             const legacy = parseConfig("prod", prodRaw).monitoring;
