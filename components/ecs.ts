@@ -120,7 +120,7 @@ export class EcsLayer extends pulumi.ComponentResource {
         for (const tenant of args.tenants) {
             const site = new TenantService(
                 `${name}-${tenant.id}`,
-                { ...args, tenant, registry, cluster, lb, dnsFailover: failover?.primaryRecord },
+                { ...args, tenant, registry, cluster, lb, dnsFailover: failover?.primaryRecord, serving: args.dr?.config.serving },
                 { parent: this },
             );
             sites.push({ tenant, taskDefinition: site.taskDefinition });

@@ -12,6 +12,7 @@ import { drAlarmSpecs, ROUTE53_METRICS_REGION } from "../../components/dr-alarms
 import { failoverRoles } from "../../components/failover-dns";
 import { standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
 import { masterSecretName } from "../../components/data";
+import { primaryScaling } from "../../components/tenant-service";
 import { replaceKeysOf } from "../../automation/replacement";
 import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
@@ -237,6 +238,39 @@ describe("disaster recovery: the program side (issue 17)", function () {
                 res.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!.urn;
             expect(dr(detached)).to.equal(dr(prod));
             expect((detached.outputs as any).monitoring.dr.alarmNames).to.have.length(2);
+            // The fence: a rollout with serving: standby scales af-south-1's services to 0 and keeps them there.
+            const primaryTargets = (res: SynthResult) =>
+                res.resources.filter((r) => r.type === "aws:appautoscaling/target:Target" && r.inputs.region === undefined);
+            expect(primaryTargets(detached)).to.have.length(raw["bbws:tenants"].length);
+            for (const t of primaryTargets(detached)) {
+                expect([t.inputs.minCapacity, t.inputs.maxCapacity], t.name).to.deep.equal([0, 0]);
+                expect(t.inputs.suspendedState, t.name).to.deep.equal({
+                    dynamicScalingInSuspended: true,
+                    dynamicScalingOutSuspended: true,
+                    scheduledScalingSuspended: true,
+                });
+            }
+            for (const t of primaryTargets(prod))
+                expect((t.inputs.suspendedState as any).dynamicScalingOutSuspended, t.name).to.equal(false);
+        });
+
+        it("serving: standby fences the primary's services at 0, all scaling suspended; otherwise their own range (Application Auto Scaling RegisterScalableTarget)", () => {
+            fc.assert(
+                fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), (a, b) => {
+                    const tenant = { minCapacity: Math.min(a, b), maxCapacity: Math.max(a, b) };
+                    const fenced = primaryScaling(tenant, "standby");
+                    const serving = primaryScaling(tenant, "primary");
+                    return (
+                        fenced.minCapacity === 0 &&
+                        fenced.maxCapacity === 0 &&
+                        fenced.suspended &&
+                        serving.minCapacity === tenant.minCapacity &&
+                        serving.maxCapacity === tenant.maxCapacity &&
+                        !serving.suspended &&
+                        JSON.stringify(primaryScaling(tenant, undefined)) === JSON.stringify(serving)
+                    );
+                }),
+            );
         });
     });
 
