@@ -320,6 +320,23 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(specs.find((s) => s.metricName === "HealthCheckStatus")!.where).to.equal("route53");
     });
 
+    it("each DR region's critical topic is encrypted with a key of that region that CloudWatch may use (SNS developer guide, key management)", () => {
+        const topics = prod.resources.filter((r) => r.type === "aws:sns/topic:Topic" && r.parent?.includes("bbws:monitoring:DrAlarms"));
+        expect(topics.map((t) => t.inputs.region)).to.have.members(["eu-west-1", ROUTE53_METRICS_REGION]);
+        for (const topic of topics) {
+            const key = prod.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === `${topic.name}-key`)!;
+            expect(key, `${topic.name}-key`).to.exist;
+            expect(key.inputs.region).to.equal(topic.inputs.region);
+            expect(String(topic.inputs.kmsMasterKeyId)).to.match(new RegExp(`^arn:aws:kms:${topic.inputs.region}:`));
+            const statements = JSON.parse(String(key.inputs.policy)).Statement as any[];
+            const cloudwatch = statements.find((st) => st.Principal?.Service === "cloudwatch.amazonaws.com");
+            expect(cloudwatch?.Action, topic.name).to.include.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
+            expect(cloudwatch.Condition.ArnLike["aws:SourceArn"]).to.equal(
+                `arn:aws:cloudwatch:${topic.inputs.region}:093646564004:alarm:bbws-prod-*`,
+            );
+        }
+    });
+
     describe("the AWS model refuses what AWS refuses", () => {
         const model = () => createAwsModel({ accountId: "093646564004", region: "af-south-1", azCount: 3 });
         const create = (m: ReturnType<typeof model>, type: string, name: string, inputs: Record<string, unknown>) =>
