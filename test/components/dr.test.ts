@@ -31,6 +31,7 @@ const DR_COMPONENTS = {
         phase: "storage",
         types: [
             "aws:efs/replicationConfiguration:ReplicationConfiguration",
+            "aws:efs/mountTarget:MountTarget",
             "aws:backup/vault:Vault",
             "aws:s3/bucket:Bucket",
             "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
@@ -143,6 +144,22 @@ describe("disaster recovery: the program side (issue 17)", function () {
         );
         expect(instances.length).to.be.at.least(1);
         for (const i of instances) expect(i.inputs.clusterIdentifier).to.equal(cluster.inputs.clusterIdentifier);
+    });
+
+    it("the standby's tasks can reach the file system replica: a mount target in each standby AZ, behind the standby's efs group (EFS user guide, mount targets)", () => {
+        const mounts = prod.resources.filter((r) => r.type === "aws:efs/mountTarget:MountTarget" && r.inputs.region === "eu-west-1");
+        const raw = stackFileConfig("prod") as Record<string, any>;
+        expect(mounts).to.have.length(raw["bbws:dr"].network.azCount);
+        const replication = prod.resources.find((r) => r.type === "aws:efs/replicationConfiguration:ReplicationConfiguration")!;
+        const efsGroup = prod.resources.find(
+            (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.inputs.name === "bbws-efs-sg-dr-prod",
+        )!;
+        expect(efsGroup, "bbws-efs-sg-dr-prod").to.exist;
+        for (const m of mounts) {
+            expect(m.propertyDependencies.fileSystemId, "the replica's id").to.deep.equal([replication.urn]);
+            expect(m.propertyDependencies.securityGroups, "the standby's efs group").to.deep.equal([efsGroup.urn]);
+        }
+        expect(new Set(mounts.map((m) => m.inputs.subnetId)).size, "one per AZ").to.equal(mounts.length);
     });
 
     it("the secondary cluster names a key in its own region and ignores what a switchover changes (terraform-provider-aws rds_cluster docs)", () => {
