@@ -46,6 +46,9 @@ export interface DrStorageArgs {
  */
 export const S3_RTC_MINUTES = 15;
 
+/** The platform's repositories (`bbws/wordpress`, `bbws/migration`): the only ones ECR replication copies. */
+export const ECR_REPLICATION_PREFIX = "bbws/";
+
 /**
  * `bbws:storage:DrStorage` (`<storage layer>-dr`). The EFS replica is created by the replication
  * (read-only until a failover deletes the replication); the replica buckets, the DR vault and the
@@ -174,10 +177,21 @@ export class DrStorage extends pulumi.ComponentResource {
             );
         }
 
-        // Registry-level: every repository's pushes are copied to the DR region's registry.
+        // Registry-level, so scoped: without a filter every repository of the account's registry would be
+        // copied (ECR user guide, "Private image replication": repository filters; PREFIX_MATCH is the
+        // only filter type, ECR API reference RepositoryFilter), not just the platform's.
         new aws.ecr.ReplicationConfiguration(
             `${name}-ecr-replication`,
-            { replicationConfiguration: { rules: [{ destinations: [{ region, registryId: args.accountId }] }] } },
+            {
+                replicationConfiguration: {
+                    rules: [
+                        {
+                            destinations: [{ region, registryId: args.accountId }],
+                            repositoryFilters: [{ filter: ECR_REPLICATION_PREFIX, filterType: "PREFIX_MATCH" }],
+                        },
+                    ],
+                },
+            },
             { parent: this },
         );
 

@@ -13,6 +13,7 @@ import { failoverRoles } from "../../components/failover-dns";
 import { standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
 import { masterSecretName } from "../../components/data";
 import { primaryScaling } from "../../components/tenant-service";
+import { ECR_REPLICATION_PREFIX } from "../../components/dr-storage";
 import { replaceKeysOf } from "../../automation/replacement";
 import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
@@ -160,6 +161,16 @@ describe("disaster recovery: the program side (issue 17)", function () {
             expect(m.propertyDependencies.securityGroups, "the standby's efs group").to.deep.equal([efsGroup.urn]);
         }
         expect(new Set(mounts.map((m) => m.inputs.subnetId)).size, "one per AZ").to.equal(mounts.length);
+    });
+
+    it("ECR replication copies only the platform's repositories (ECR user guide, private image replication: repository filters)", () => {
+        const replication = prod.resources.find((r) => r.type === "aws:ecr/replicationConfiguration:ReplicationConfiguration")!;
+        const rules = (replication.inputs.replicationConfiguration as any).rules as any[];
+        expect(rules).to.have.length(1);
+        expect(rules[0].repositoryFilters).to.deep.equal([{ filter: ECR_REPLICATION_PREFIX, filterType: "PREFIX_MATCH" }]);
+        const repositories = prod.resources.filter((r) => r.type === "aws:ecr/repository:Repository").map((r) => String(r.inputs.name));
+        expect(repositories.length).to.be.greaterThan(0);
+        for (const name of repositories) expect(name.startsWith(ECR_REPLICATION_PREFIX), name).to.be.true;
     });
 
     it("the secondary cluster names a key in its own region and ignores what a switchover changes (terraform-provider-aws rds_cluster docs)", () => {
