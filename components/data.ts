@@ -337,6 +337,7 @@ export class DataLayer extends pulumi.ComponentResource {
                     cacheUserGroupId: redis.userGroupId,
                     masterSecretArn: this.masterSecretArn,
                     rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays },
+                    replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                 },
                 { parent: this },
             );

@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import { DrConfig, tenantSaltsSecretName, TenantConfig } from "../src/config";
 import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
-import { bbwsName, TenantComponent } from "./shared";
+import { bbwsName, SecretReplica, secretReplicas, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
 import { tenantCachePrefix } from "./cache-users";
@@ -74,6 +74,8 @@ export interface TenantServiceArgs extends EcsLayerArgs {
     readonly dnsFailover?: DnsFailover;
     /** With `bbws:dr`: which region serves; `standby` fences this service (`primaryScaling`). */
     readonly serving?: DrConfig["serving"];
+    /** With `bbws:dr`: the salts secret's replica in the DR region. */
+    readonly secretReplica?: SecretReplica;
 }
 
 /**
@@ -477,6 +479,7 @@ export class TenantService extends TenantComponent {
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.protection.secretRecoveryDays,
                 tags: { Tenant: tenant.id },
+                ...secretReplicas(args.secretReplica),
             },
             this.moved(),
         );

@@ -163,6 +163,23 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(new Set(mounts.map((m) => m.inputs.subnetId)).size, "one per AZ").to.equal(mounts.length);
     });
 
+    it("every tenant secret the standby's task definitions name has a replica in the DR region under its data key (Secrets Manager, replicate secrets across Regions)", async () => {
+        const tenantSecrets = (synth: SynthResult) =>
+            synth.resources.filter(
+                (r) => r.type === "aws:secretsmanager/secret:Secret" && typeof (r.inputs.tags as any)?.Tenant === "string",
+            );
+        const raw = stackFileConfig("prod") as Record<string, any>;
+        expect(tenantSecrets(prod), "db, cache and salts per tenant").to.have.length(3 * raw["bbws:tenants"].length);
+        for (const secret of tenantSecrets(prod)) {
+            const replicas = secret.inputs.replicas as Array<{ region: string; kmsKeyId: string }>;
+            expect(replicas, String(secret.inputs.name)).to.have.length(1);
+            expect(replicas[0].region).to.equal("eu-west-1");
+            expect(String(replicas[0].kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
+        }
+        const dev = await cachedSynthesize(PROJECT_DIR, "dev");
+        for (const secret of tenantSecrets(dev)) expect(secret.inputs.replicas, `dev ${secret.inputs.name}`).to.equal(undefined);
+    });
+
     it("ECR replication copies only the platform's repositories (ECR user guide, private image replication: repository filters)", () => {
         const replication = prod.resources.find((r) => r.type === "aws:ecr/replicationConfiguration:ReplicationConfiguration")!;
         const rules = (replication.inputs.replicationConfiguration as any).rules as any[];
