@@ -573,6 +573,10 @@ export const REPLICATION_SOURCES = {
     s3: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html; https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketReplication.html",
     efs: "https://docs.aws.amazon.com/efs/latest/ug/API_CreateReplicationConfiguration.html",
     rds: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html (KmsKeyId); terraform-provider-aws website/docs/r/rds_cluster.html.markdown",
+    rdsManagedPassword:
+        "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html (Limitations: not supported for DB clusters that are part of an Aurora global database)",
+    secretReplica:
+        "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicaRegionType.html (KmsKeyId of the replica Region)",
     ecr: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html",
 } as const;
 
@@ -590,12 +594,17 @@ function arnRegion(arn: unknown): string | undefined {
  * - EFS (CreateReplicationConfiguration): the destination in another region than the source's (the
  *   only same-region form is to another AZ, which the platform does not use), its key in that region.
  * - RDS (CreateDBCluster): a secondary cluster of an encrypted global database in another region names
- *   a KMS key valid there (`KmsKeyId`), and one with `globalClusterIdentifier` takes no master user.
+ *   a KMS key valid there (`KmsKeyId`), and one with `globalClusterIdentifier` takes no master user;
+ *   no member of a global database, nor the cluster one is created from, has an RDS-managed master
+ *   password (`manageMasterUserPassword`: Aurora user guide, Secrets Manager integration limitations).
+ * - Secrets Manager: a replica's key is in the replica's region.
  * - ECR: a replication rule to the registry's own region.
  */
 function replicationChecks(): (args: pulumi.runtime.MockResourceArgs, stackRegion: string) => void {
     const versioned = new Set<string>();
     const kmsEncrypted = new Set<string>();
+    /** Clusters (by identifier) whose master password RDS manages. */
+    const managedPassword = new Set<string>();
     const refuse = (args: pulumi.runtime.MockResourceArgs, problem: string, source: string) => {
         throw new NameRuleError(args.type, args.name, problem, source);
     };
@@ -664,7 +673,40 @@ function replicationChecks(): (args: pulumi.runtime.MockResourceArgs, stackRegio
                     }
                 }
                 return;
+            case "aws:rds/globalCluster:GlobalCluster": {
+                const source = String(i.sourceDbClusterIdentifier ?? "").replace(/^arn:aws:rds:[^:]*:[^:]*:cluster:/, "");
+                if (managedPassword.has(source)) {
+                    refuse(
+                        args,
+                        `source cluster '${source}' has an RDS-managed master password (manageMasterUserPassword), which a global database cannot have`,
+                        REPLICATION_SOURCES.rdsManagedPassword,
+                    );
+                }
+                return;
+            }
+            case "aws:secretsmanager/secret:Secret":
+                for (const replica of i.replicas ?? []) {
+                    const keyRegion = arnRegion(replica.kmsKeyId);
+                    if (keyRegion !== undefined && keyRegion !== replica.region) {
+                        refuse(
+                            args,
+                            `the replica in ${replica.region} names a key in ${keyRegion}; a replica is encrypted with a key of its own region`,
+                            REPLICATION_SOURCES.secretReplica,
+                        );
+                    }
+                }
+                return;
             case "aws:rds/cluster:Cluster":
+                if (i.manageMasterUserPassword) {
+                    if (i.globalClusterIdentifier !== undefined) {
+                        refuse(
+                            args,
+                            "a member of a global database cannot have an RDS-managed master password (manageMasterUserPassword)",
+                            REPLICATION_SOURCES.rdsManagedPassword,
+                        );
+                    }
+                    managedPassword.add(String(i.clusterIdentifier));
+                }
                 if (i.globalClusterIdentifier !== undefined && region !== stackRegion) {
                     if (i.storageEncrypted && !i.kmsKeyId) {
                         refuse(

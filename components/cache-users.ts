@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { bbwsName, secretWithValue } from "./shared";
+import { bbwsName, SecretReplica, secretReplicas, secretWithValue } from "./shared";
 
 /**
  * ElastiCache requires a user named `default` in every user group (CreateUserGroup:
@@ -84,6 +84,8 @@ export interface CacheUserArgs {
     readonly keyArn: pulumi.Input<string>;
     readonly recoveryWindowInDays: number;
     readonly tags: Record<string, string>;
+    /** With `bbws:dr`: the secret's replica in the DR region. */
+    readonly replica?: SecretReplica;
 }
 
 /**
@@ -120,6 +122,7 @@ export function createCacheUser(
             kmsKeyId: args.keyArn,
             recoveryWindowInDays: args.recoveryWindowInDays,
             tags: args.tags,
+            ...secretReplicas(args.replica),
         },
         pulumi.jsonStringify({ username: args.userName, password: password.result }),
         () => ({ parent }),

@@ -5,10 +5,12 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
 import {
     CacheConfig,
     DatabaseConfig,
     DrConfig,
+    masterPasswordKeeper,
     MAX_TENANT_ID_LENGTH,
     MYSQL_USER_NAME_MAX,
     ProtectionConfig,
@@ -16,9 +18,9 @@ import {
     tenantDatabaseName,
 } from "../src/config";
 import { GlobalDatabase } from "./global-database";
-import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
-import { RotationFunction, usernamesTooLongToRotate } from "./secret-rotation";
+import { RotationFunction, ROTATION_ENGINE, usernamesTooLongToRotate } from "./secret-rotation";
 import {
     CacheCredentials,
     cacheUserGroupId,
@@ -145,6 +147,14 @@ export function parameterGroupName(env: string, part: string, identity: Paramete
 /** The MySQL user and schema of a tenant, `wp_<id>` (src/config.ts: the one-off tasks create and drop them by it). */
 export { tenantDatabaseName };
 
+/** The master user's own secret where the platform keeps the password (`bbws:dr` set): `bbws/<env>/aurora/master`. */
+export function masterSecretName(env: string): string {
+    return `bbws/${env}/aurora/master`;
+}
+
+/** The master user of the primary cluster (a secondary takes its users from the primary). */
+export const MASTER_USERNAME = "bbws_admin";
+
 /**
  * The Secrets Manager name of a tenant's database credentials, `bbws/<env>/tenants/<id>/db`. The
  * platform one-off task finds any tenant's secret by this name (components/ecs.ts), so it is made here once.
@@ -181,7 +191,7 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly writerEndpoint: pulumi.Output<string>;
     readonly readerEndpoint: pulumi.Output<string>;
     readonly port: pulumi.Output<number>;
-    /** The RDS-managed secret holding the master user's password. */
+    /** The master user's secret: RDS-managed, or the platform's own with `bbws:dr` (`masterPasswordKeeper`). */
     readonly masterSecretArn: pulumi.Output<string>;
     /** The writer first, then the readers. */
     readonly instanceIdentifiers: pulumi.Output<string>[];
@@ -254,13 +264,18 @@ export class DataLayer extends pulumi.ComponentResource {
         );
         this.keyArn = key.arn;
 
-        const cluster = this.createAurora(name, args, key);
+        // 41 is Aurora MySQL's longest master password (CreateDBCluster, MasterUserPassword); no specials,
+        // so no '/', '"' or '@', which RDS refuses.
+        const masterPassword =
+            masterPasswordKeeper(args.dr?.config) === "platform"
+                ? new random.RandomPassword(`${name}-aurora-master-password`, { length: 40, special: false }, { parent: this })
+                : undefined;
+        const cluster = this.createAurora(name, args, key, masterPassword?.result);
         this.clusterIdentifier = cluster.clusterIdentifier;
         this.clusterArn = cluster.arn;
         this.writerEndpoint = cluster.endpoint;
         this.readerEndpoint = cluster.readerEndpoint;
         this.port = cluster.port;
-        this.masterSecretArn = cluster.masterUserSecrets.apply((secrets) => secrets[0].secretArn);
         const instances = this.createInstances(name, args, key, cluster);
         this.instanceIdentifiers = instances.map((instance) => instance.identifier);
         this.dr =
@@ -280,6 +295,10 @@ export class DataLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+        this.masterSecretArn =
+            masterPassword && this.dr
+                ? this.platformMasterSecret(name, args, key, cluster, masterPassword.result, this.dr.keyArn)
+                : cluster.masterUserSecrets.apply((secrets) => secrets[0].secretArn);
 
         const redis = this.createRedis(name, args, key);
         this.redisReplicationGroupId = redis.group.replicationGroupId;
@@ -318,6 +337,7 @@ export class DataLayer extends pulumi.ComponentResource {
                     cacheUserGroupId: redis.userGroupId,
                     masterSecretArn: this.masterSecretArn,
                     rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays },
+                    replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                 },
                 { parent: this },
             );
@@ -341,7 +361,45 @@ export class DataLayer extends pulumi.ComponentResource {
         });
     }
 
-    private createAurora(name: string, args: DataLayerArgs, key: aws.kms.Key): aws.rds.Cluster {
+    /**
+     * The master user's secret when the platform keeps the password (see `masterPasswordKeeper`): the
+     * JSON the rotation function and the platform task read (username, password, engine, host, port,
+     * dbClusterIdentifier), encrypted with the data key and replicated to the DR region under that
+     * region's data key, so the standby reads it there under the same name after a failover. Not
+     * rotated by a schedule: a new password is `--replace` of the RandomPassword, which updates the
+     * cluster and this value in one rollout (README, DR design).
+     */
+    private platformMasterSecret(
+        name: string,
+        args: DataLayerArgs,
+        key: aws.kms.Key,
+        cluster: aws.rds.Cluster,
+        password: pulumi.Output<string>,
+        drKeyArn: pulumi.Input<string>,
+    ): pulumi.Output<string> {
+        const secret = secretWithValue(
+            `${name}-aurora-master`,
+            {
+                name: masterSecretName(args.env),
+                description: "Aurora master user: kept by the platform, since a global database cannot have an RDS-managed one",
+                kmsKeyId: key.arn,
+                recoveryWindowInDays: args.protection.secretRecoveryDays,
+                replicas: [{ region: args.dr!.config.region, kmsKeyId: drKeyArn }],
+            },
+            pulumi.jsonStringify({
+                username: MASTER_USERNAME,
+                password,
+                engine: ROTATION_ENGINE,
+                host: cluster.endpoint,
+                port: cluster.port,
+                dbClusterIdentifier: cluster.clusterIdentifier,
+            }),
+            () => ({ parent: this }),
+        );
+        return secret.arn;
+    }
+
+    private createAurora(name: string, args: DataLayerArgs, key: aws.kms.Key, masterPassword?: pulumi.Output<string>): aws.rds.Cluster {
         const { env, database } = args;
         const identifier = bbwsName(env, "aurora");
         const family = auroraParameterFamily(database.engineVersion);
@@ -384,10 +442,15 @@ export class DataLayer extends pulumi.ComponentResource {
                 clusterIdentifier: identifier,
                 engine: "aurora-mysql",
                 engineVersion: database.engineVersion,
-                masterUsername: "bbws_admin",
-                // RDS keeps the password in Secrets Manager and rotates it: it never passes through config or state.
-                manageMasterUserPassword: true,
-                masterUserSecretKmsKeyId: key.arn,
+                masterUsername: MASTER_USERNAME,
+                // Without a global database RDS keeps the password in Secrets Manager and rotates it: it never
+                // passes through config or state. With one, RDS refuses that (masterPasswordKeeper); the
+                // change is an update of this cluster, never a replacement: ModifyDBCluster with
+                // ManageMasterUserPassword false and MasterUserPassword (RDS API reference), and neither
+                // input is ForceNew (terraform-provider-aws internal/service/rds/cluster.go).
+                ...(masterPassword
+                    ? { manageMasterUserPassword: false, masterPassword }
+                    : { manageMasterUserPassword: true, masterUserSecretKmsKeyId: key.arn }),
                 dbSubnetGroupName: subnetGroup.name,
                 vpcSecurityGroupIds: [args.databaseSecurityGroupId],
                 dbClusterParameterGroupName: parameters.name,

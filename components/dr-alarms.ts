@@ -25,6 +25,11 @@ export interface DrAlarmsArgs {
     readonly fileSystemId: pulumi.Input<string>;
     readonly replicaFileSystemId: pulumi.Input<string>;
     readonly healthCheckId: pulumi.Input<string>;
+    /**
+     * The key policy (JSON) of the key that encrypts the critical topic in `region`: CloudWatch must be
+     * allowed to use it to publish the alarms (the monitoring layer's `topicKeyPolicy`).
+     */
+    readonly topicKeyPolicy: (region: string) => string;
 }
 
 /** One DR alarm as data: where it is, what it measures, when it fires (tested directly). */
@@ -51,7 +56,7 @@ export interface DrAlarmSpec {
  * source) and `DestinationFileSystemId` (EFS user guide, "CloudWatch metrics for Amazon EFS").
  * `HealthCheckStatus` is 1 healthy, 0 unhealthy.
  */
-export function drAlarmSpecs(args: DrAlarmsArgs): DrAlarmSpec[] {
+export function drAlarmSpecs(args: Omit<DrAlarmsArgs, "topicKeyPolicy">): DrAlarmSpec[] {
     const rpoSeconds = args.dr.replication.rpoMinutes * 60;
     return [
         ...(args.dr.globalDatabase === "attached"
@@ -97,8 +102,8 @@ export function drAlarmSpecs(args: DrAlarmsArgs): DrAlarmSpec[] {
 /**
  * `bbws:monitoring:DrAlarms` (`<monitoring layer>-dr`): the alarms of `drAlarmSpecs`, named
  * `bbws-<env>-<what>`, each missing datum counted as breaching (a replication that stops reporting is
- * not healthy), and a critical topic (SNS-managed key, e-mail subscriptions) in each region other than
- * the primary's that holds one.
+ * not healthy), and a critical topic (a customer managed key CloudWatch may use, e-mail subscriptions)
+ * in each region other than the primary's that holds one.
  */
 export class DrAlarms extends pulumi.ComponentResource {
     readonly alarmNames: pulumi.Output<string>[];
@@ -111,9 +116,21 @@ export class DrAlarms extends pulumi.ComponentResource {
             if (where === "primary") return args.criticalTopicArn;
             const region = regions[where];
             if (!topics.has(region)) {
+                // A key of our own in the topic's region: CloudWatch cannot use the AWS-managed alias/aws/sns,
+                // so alarms could not publish to a topic it encrypts (SNS developer guide, key management).
+                const key = new aws.kms.Key(
+                    `${name}-critical-${where}-key`,
+                    {
+                        region,
+                        description: `BBWS ${args.env}: encrypts the critical topic of the DR alarms in ${region}`,
+                        enableKeyRotation: true,
+                        policy: args.topicKeyPolicy(region),
+                    },
+                    { parent: this },
+                );
                 const topic = new aws.sns.Topic(
                     `${name}-critical-${where}`,
-                    { region, name: bbwsName(args.env, `critical-${region}`), kmsMasterKeyId: "alias/aws/sns" },
+                    { region, name: bbwsName(args.env, `critical-${region}`), kmsMasterKeyId: key.arn },
                     { parent: this },
                 );
                 args.criticalEmails.forEach(

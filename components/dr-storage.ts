@@ -29,6 +29,9 @@ export interface DrStorageArgs {
     readonly keyArn: pulumi.Input<string>;
     readonly drKeyArn: pulumi.Input<string>;
     readonly fileSystemId: pulumi.Input<string>;
+    /** The standby VPC's private subnets (one per `dr.network.azCount` AZ) and its `efs` group: where the standby's tasks mount the replica. */
+    readonly standbyPrivateSubnetIds: pulumi.Input<string[]>;
+    readonly standbyFileSystemSecurityGroupId: pulumi.Input<string>;
     readonly buckets: readonly ReplicatedBucket[];
     /** Days the DR vault keeps a copied recovery point: the primary's retention. */
     readonly backupRetentionDays: number;
@@ -42,6 +45,9 @@ export interface DrStorageArgs {
  * takes (`ReplicationTimeValue.Minutes`: 15).
  */
 export const S3_RTC_MINUTES = 15;
+
+/** The platform's repositories (`bbws/wordpress`, `bbws/migration`): the only ones ECR replication copies. */
+export const ECR_REPLICATION_PREFIX = "bbws/";
 
 /**
  * `bbws:storage:DrStorage` (`<storage layer>-dr`). The EFS replica is created by the replication
@@ -70,6 +76,23 @@ export class DrStorage extends pulumi.ComponentResource {
             statefulOptions(this, protection),
         );
         this.fileSystemId = replication.destination.fileSystemId;
+        // A task reaches a file system only through a mount target in its VPC (EFS user guide, "Managing
+        // mount targets"); the replica comes with none, so without these the standby's tasks could not
+        // mount wp-content. One per standby AZ, in the private subnets the services run in, behind the
+        // standby's `efs` group (2049 from its tasks only).
+        const subnets = pulumi.output(args.standbyPrivateSubnetIds);
+        for (let i = 0; i < dr.network.azCount; i++) {
+            new aws.efs.MountTarget(
+                `${name}-efs-mount-${i + 1}`,
+                {
+                    region,
+                    fileSystemId: this.fileSystemId,
+                    subnetId: subnets.apply((ids) => ids[i]),
+                    securityGroups: [args.standbyFileSystemSecurityGroupId],
+                },
+                { parent: this },
+            );
+        }
 
         const vault = new aws.backup.Vault(
             `${name}-backup-vault`,
@@ -154,10 +177,21 @@ export class DrStorage extends pulumi.ComponentResource {
             );
         }
 
-        // Registry-level: every repository's pushes are copied to the DR region's registry.
+        // Registry-level, so scoped: without a filter every repository of the account's registry would be
+        // copied (ECR user guide, "Private image replication": repository filters; PREFIX_MATCH is the
+        // only filter type, ECR API reference RepositoryFilter), not just the platform's.
         new aws.ecr.ReplicationConfiguration(
             `${name}-ecr-replication`,
-            { replicationConfiguration: { rules: [{ destinations: [{ region, registryId: args.accountId }] }] } },
+            {
+                replicationConfiguration: {
+                    rules: [
+                        {
+                            destinations: [{ region, registryId: args.accountId }],
+                            repositoryFilters: [{ filter: ECR_REPLICATION_PREFIX, filterType: "PREFIX_MATCH" }],
+                        },
+                    ],
+                },
+            },
             { parent: this },
         );
 

@@ -120,7 +120,16 @@ export class EcsLayer extends pulumi.ComponentResource {
         for (const tenant of args.tenants) {
             const site = new TenantService(
                 `${name}-${tenant.id}`,
-                { ...args, tenant, registry, cluster, lb, dnsFailover: failover?.primaryRecord },
+                {
+                    ...args,
+                    tenant,
+                    registry,
+                    cluster,
+                    lb,
+                    dnsFailover: failover?.primaryRecord,
+                    serving: args.dr?.config.serving,
+                    secretReplica: args.dr && { region: args.dr.config.region, kmsKeyId: args.dr.keyArn },
+                },
                 { parent: this },
             );
             sites.push({ tenant, taskDefinition: site.taskDefinition });

@@ -41,7 +41,7 @@ export interface MonitoringLayerArgs {
     readonly fileSystemId: pulumi.Input<string>;
     readonly backupVaultName: pulumi.Input<string>;
     /** With `bbws:dr`: what the DR alarms watch (components/dr-alarms.ts); absent: none. */
-    readonly dr?: Omit<DrAlarmsArgs, "env" | "region" | "criticalTopicArn" | "criticalEmails">;
+    readonly dr?: Omit<DrAlarmsArgs, "env" | "region" | "criticalTopicArn" | "criticalEmails" | "topicKeyPolicy">;
 }
 
 /**
@@ -145,6 +145,31 @@ function publisherStatement(
     };
 }
 
+/**
+ * The key policy of a topics key in `scope.region`: the account administers the key, and each of
+ * `publishers` may use it (`kms:GenerateDataKey*`, `kms:Decrypt`) under the condition AWS documents
+ * for it. An AWS-managed key (`alias/aws/sns`) cannot be used: its policy cannot be edited, so no
+ * AWS service can publish to a topic it encrypts (SNS developer guide, "Enable compatibility between
+ * event sources from AWS services and encrypted topics").
+ */
+export function topicKeyPolicy(scope: PublisherScope, publishers: readonly TopicPublisher[]) {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountAdministersKey",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${scope.accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            ...publishers.map((p) =>
+                publisherStatement(p, scope, { sid: `${p.sid}UsesKey`, action: ["kms:GenerateDataKey*", "kms:Decrypt"], resource: "*" }),
+            ),
+        ],
+    };
+}
+
 /** The ARN of the account's default event bus in `region`, where the forwarders deliver. */
 export function homeEventBusArn(region: string, accountId: string): string {
     return `arn:aws:events:${region}:${accountId}:event-bus/default`;
@@ -236,7 +261,21 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             args.dr &&
             new DrAlarms(
                 `${name}-dr`,
-                { ...args.dr, env, region: args.region, criticalTopicArn: topics.critical.arn, criticalEmails: monitoring.criticalEmails },
+                {
+                    ...args.dr,
+                    env,
+                    region: args.region,
+                    criticalTopicArn: topics.critical.arn,
+                    criticalEmails: monitoring.criticalEmails,
+                    // Only CloudWatch publishes to the DR regions' topics (their alarms').
+                    topicKeyPolicy: (region) =>
+                        JSON.stringify(
+                            topicKeyPolicy(
+                                { env, region, accountId: args.accountId },
+                                TOPIC_PUBLISHERS.filter((p) => p.service === "cloudwatch.amazonaws.com"),
+                            ),
+                        ),
+                },
                 { parent: this },
             ).alarmNames;
 
@@ -385,19 +424,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             {
                 description: `BBWS ${env}: encrypts the alerts and critical SNS topics`,
                 enableKeyRotation: true,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: account }, Action: "kms:*", Resource: "*" },
-                        ...TOPIC_PUBLISHERS.map((p) =>
-                            publisherStatement(p, scope, {
-                                sid: `${p.sid}UsesKey`,
-                                action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-                                resource: "*",
-                            }),
-                        ),
-                    ],
-                }),
+                policy: JSON.stringify(topicKeyPolicy(scope, TOPIC_PUBLISHERS)),
             },
             { parent: this },
         );

@@ -85,6 +85,22 @@ export abstract class TenantComponent extends pulumi.ComponentResource {
 }
 
 /**
+ * Where a secret is replicated with `bbws:dr`: the DR region, under that region's data key. Secrets
+ * Manager keeps the replica's ARN equal to the primary's but for the region (Secrets Manager user
+ * guide, "Replicate AWS Secrets Manager secrets across Regions"), which is the ARN the standby's task
+ * definitions name (`standbyContainerDefinitions`); the replica follows every new value, rotations too.
+ */
+export interface SecretReplica {
+    readonly region: string;
+    readonly kmsKeyId: pulumi.Input<string>;
+}
+
+/** The `replicas` input of a secret: one in `replica`'s region, or none (no input: no diff without DR). */
+export function secretReplicas(replica: SecretReplica | undefined): Pick<aws.secretsmanager.SecretArgs, "replicas"> {
+    return replica ? { replicas: [{ region: replica.region, kmsKeyId: replica.kmsKeyId }] } : {};
+}
+
+/**
  * A Secrets Manager secret (`logicalName`) and its current value (`<logicalName>-value`). `options`
  * gives each child's resource options by its suffix (`""` for the secret, `"-value"` for the value).
  */

@@ -31,7 +31,14 @@ export interface StorageLayerArgs {
     /** The Aurora cluster the daily backup plan covers besides the file system. */
     readonly databaseClusterArn: pulumi.Input<string>;
     /** `bbws:dr`, the primary region and the DR region's data key; absent: no DR side. */
-    readonly dr?: { readonly config: DrConfig; readonly region: string; readonly keyArn: pulumi.Input<string> };
+    readonly dr?: {
+        readonly config: DrConfig;
+        readonly region: string;
+        readonly keyArn: pulumi.Input<string>;
+        /** The standby VPC's private subnets and `efs` group: the replica's mount targets. */
+        readonly privateSubnetIds: pulumi.Input<string[]>;
+        readonly fileSystemSecurityGroupId: pulumi.Input<string>;
+    };
 }
 
 export interface BucketRef {
@@ -225,6 +232,8 @@ export class StorageLayer extends pulumi.ComponentResource {
                     dr: args.dr.config,
                     drKeyArn: args.dr.keyArn,
                     fileSystemId: fileSystem.id,
+                    standbyPrivateSubnetIds: args.dr.privateSubnetIds,
+                    standbyFileSystemSecurityGroupId: args.dr.fileSystemSecurityGroupId,
                     buckets: [
                         { part: "tenant-assets", bucket: assets, versioning: assetsVersioning },
                         { part: "migration-artifacts", bucket: migration, versioning: migrationVersioning },

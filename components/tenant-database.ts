@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { secretWithValue, TenantComponent } from "./shared";
+import { SecretReplica, secretReplicas, secretWithValue, TenantComponent } from "./shared";
 import { CacheCredentials, cacheUserId, createCacheUser, tenantAccessString, tenantCacheSecretName } from "./cache-users";
 import { ROTATION_ENGINE } from "./secret-rotation";
 
@@ -24,7 +24,7 @@ export interface TenantDatabaseArgs {
     /** The cluster's writer endpoint and port, written into the secret for WordPress. */
     readonly host: pulumi.Input<string>;
     readonly port: pulumi.Input<number>;
-    /** The RDS-managed master secret: the rotation function creates and changes users with it (`masterarn`). */
+    /** The master secret (RDS-managed, or the platform's with `bbws:dr`): the rotation function creates and changes users with it (`masterarn`). */
     readonly masterSecretArn: pulumi.Input<string>;
     /** The rotation function and schedule; absent: the secret is not rotated. */
     readonly rotation?: { readonly lambdaArn: pulumi.Input<string>; readonly days: number };
@@ -32,6 +32,8 @@ export interface TenantDatabaseArgs {
     readonly cacheUserGroupId: pulumi.Input<string>;
     /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-db…`). */
     readonly layerName: string;
+    /** With `bbws:dr`: the database and cache secrets' replicas in the DR region, where the standby's tasks read them. */
+    readonly replica?: SecretReplica;
 }
 
 /**
@@ -63,6 +65,7 @@ export class TenantDatabase extends TenantComponent {
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.recoveryWindowInDays,
                 tags: { Tenant: t },
+                ...secretReplicas(args.replica),
             },
             pulumi.jsonStringify({
                 password: password.result,
@@ -105,6 +108,7 @@ export class TenantDatabase extends TenantComponent {
                 keyArn: args.keyArn,
                 recoveryWindowInDays: args.recoveryWindowInDays,
                 tags: { Tenant: t },
+                replica: args.replica,
             },
             this,
         );

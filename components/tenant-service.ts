@@ -7,10 +7,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { tenantSaltsSecretName, TenantConfig } from "../src/config";
+import { DrConfig, tenantSaltsSecretName, TenantConfig } from "../src/config";
 import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
-import { bbwsName, TenantComponent } from "./shared";
+import { bbwsName, SecretReplica, secretReplicas, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
 import { tenantCachePrefix } from "./cache-users";
@@ -45,6 +45,25 @@ import {
 } from "./ecs-tasks";
 import type { DnsFailover } from "./failover-dns";
 
+/**
+ * The auto-scaling of a tenant's service in the primary region. While the standby region serves
+ * (`bbws:dr.serving: standby`) it is fenced: range 0–0 with every scaling activity suspended.
+ * RegisterScalableTarget moves the service's current capacity inside the range it registers and
+ * `SuspendedState` stops target tracking and scheduled scaling (Application Auto Scaling API
+ * reference, RegisterScalableTarget), so a rollout that reaches af-south-1 after a failover scales
+ * its services to 0 and nothing scales them out again: no writes to the old primary's database or
+ * file system. Suspended, the range is not enforced either, so the failback's `scale` step can set
+ * the services' count before the ecs rollout after it restores the range.
+ */
+export function primaryScaling(
+    tenant: Pick<TenantConfig, "minCapacity" | "maxCapacity">,
+    serving: DrConfig["serving"] | undefined,
+): { minCapacity: number; maxCapacity: number; suspended: boolean } {
+    return serving === "standby"
+        ? { minCapacity: 0, maxCapacity: 0, suspended: true }
+        : { minCapacity: tenant.minCapacity, maxCapacity: tenant.maxCapacity, suspended: false };
+}
+
 /** The layer's arguments (`EcsLayerArgs`), the tenant, and what the layer built that the service uses. */
 export interface TenantServiceArgs extends EcsLayerArgs {
     readonly tenant: TenantConfig;
@@ -53,6 +72,10 @@ export interface TenantServiceArgs extends EcsLayerArgs {
     readonly lb: LoadBalancer;
     /** With `bbws:dr`: the tenant's record joins the Route 53 failover pair (components/failover-dns.ts). */
     readonly dnsFailover?: DnsFailover;
+    /** With `bbws:dr`: which region serves; `standby` fences this service (`primaryScaling`). */
+    readonly serving?: DrConfig["serving"];
+    /** With `bbws:dr`: the salts secret's replica in the DR region. */
+    readonly secretReplica?: SecretReplica;
 }
 
 /**
@@ -313,14 +336,24 @@ export class TenantService extends TenantComponent {
             }),
         );
 
+        const scaling = primaryScaling(tenant, args.serving);
+        const scalingRange = { minCapacity: scaling.minCapacity, maxCapacity: scaling.maxCapacity };
         const target = new aws.appautoscaling.Target(
             `${tn}-scaling`,
             {
                 serviceNamespace: "ecs",
                 scalableDimension: "ecs:service:DesiredCount",
                 resourceId: pulumi.interpolate`service/${cluster.cluster.name}/${service.name}`,
-                minCapacity: tenant.minCapacity,
-                maxCapacity: tenant.maxCapacity,
+                ...scalingRange,
+                // Stated wherever bbws:dr is set, false too: the provider keeps an absent one as it is
+                // in AWS, so only an explicit false resumes scaling after a failback. Without DR, absent.
+                ...(args.serving && {
+                    suspendedState: {
+                        dynamicScalingInSuspended: scaling.suspended,
+                        dynamicScalingOutSuspended: scaling.suspended,
+                        scheduledScalingSuspended: scaling.suspended,
+                    },
+                }),
             },
             this.moved(),
         );
@@ -446,6 +479,7 @@ export class TenantService extends TenantComponent {
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.protection.secretRecoveryDays,
                 tags: { Tenant: tenant.id },
+                ...secretReplicas(args.secretReplica),
             },
             this.moved(),
         );

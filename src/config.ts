@@ -728,8 +728,22 @@ const drSchema = z
         /** The standby's size while it does not serve. */
         standby: z
             .object({
-                /** Instances of the DR Aurora cluster; 0 = headless (storage replicated, no compute: add one before it takes writes). */
-                auroraInstances: z.number().int().min(0).max(15).default(0),
+                /**
+                 * Instances of the DR Aurora cluster, at least 1: a headless secondary (no instance) keeps only
+                 * storage in sync, and promotion makes an instance of the secondary its writer (RDS API
+                 * reference, FailoverGlobalCluster; Aurora user guide, "Creating a headless Aurora DB cluster
+                 * in a secondary Region"), so a headless one would first need an instance created and
+                 * available during the outage, which the RTO does not budget for.
+                 */
+                auroraInstances: z
+                    .number()
+                    .int()
+                    .min(
+                        1,
+                        "at least 1: a headless secondary has no instance to promote to a writer, so it cannot take over within the RTO",
+                    )
+                    .max(15)
+                    .default(1),
                 /** Their class: one that supports global databases (`GLOBAL_DATABASE_INSTANCE_CLASS`). */
                 auroraInstanceClass: z
                     .string()
@@ -804,6 +818,18 @@ export type RolloutConfig = z.infer<typeof rolloutSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
 /** `bbws:dr` when it is not `none`: region, standby network, serving side, global database state, standby size, targets. */
 export type DrConfig = z.infer<typeof drSchema>;
+
+/**
+ * Who keeps the Aurora master user's password: `rds` (RDS manages it in Secrets Manager, rotating it
+ * weekly) unless the cluster is, or will be, a member of an Aurora global database, which RDS refuses
+ * to combine with a managed password (Aurora user guide, "Password management with Amazon Aurora and
+ * AWS Secrets Manager", Limitations: "DB clusters that are part of an Aurora global database"). Then
+ * `platform`: a random password the program sets and keeps in its own secret, replicated to the DR
+ * region (components/data.ts).
+ */
+export function masterPasswordKeeper(dr: DrConfig | undefined): "rds" | "platform" {
+    return dr ? "platform" : "rds";
+}
 export type RetiredTenant = Readonly<z.infer<typeof retiredTenantSchema>>;
 export type TenantConfig = Readonly<Omit<z.infer<typeof tenantSchema>, "domains">> & {
     /** The custom domains' hostnames, in config order. */

@@ -74,7 +74,15 @@ export function createPlatform(cfg: PlatformConfig) {
         azCount: cfg.network.azCount,
         fileSystemSecurityGroupId: network.securityGroupIds.fileSystem,
         databaseClusterArn: data.clusterArn,
-        dr: cfg.dr && data.dr && { config: cfg.dr, region: cfg.region, keyArn: data.dr.keyArn },
+        dr: cfg.dr &&
+            data.dr &&
+            standbyNetwork && {
+                config: cfg.dr,
+                region: cfg.region,
+                keyArn: data.dr.keyArn,
+                privateSubnetIds: standbyNetwork.privateSubnetIds,
+                fileSystemSecurityGroupId: standbyNetwork.securityGroupIds.fileSystem,
+            },
     });
     const ecs = new EcsLayer(getPhase("ecs").componentName, {
         env: cfg.env,

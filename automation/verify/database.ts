@@ -2,6 +2,7 @@
 import { DescribeReplicationGroupsCommand, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { DBCluster, DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { masterPasswordKeeper } from "../../src/config";
 import { Check, CheckContext, fail, list, orAbsent, pass, verdict } from "./check";
 
 async function cluster(ctx: CheckContext): Promise<DBCluster> {
@@ -159,7 +160,7 @@ export const databaseChecks: readonly Check[] = [
     {
         id: "database-secrets-present",
         phase: "database",
-        info: "The RDS-managed master secret is active, and every tenant's database secret exists.",
+        info: "The master secret (RDS-managed, or the platform's own with bbws:dr) is active, and every tenant's database secret exists.",
         explanation:
             "Tasks read their credentials from these secrets at start; a missing or deleted secret " +
             "stops every new task of that tenant.",
@@ -171,7 +172,11 @@ export const databaseChecks: readonly Check[] = [
             ];
             const c = await cluster(ctx);
             const problems: string[] = [];
-            if (c.MasterUserSecret?.SecretArn !== masterArn) {
+            if (masterPasswordKeeper(ctx.config.dr) === "platform") {
+                // A global database's members cannot have an RDS-managed password: the platform's own
+                // secret (checked below with the tenants') holds it.
+                if (c.MasterUserSecret) problems.push(`the cluster has an RDS-managed master secret, which a global database refuses`);
+            } else if (c.MasterUserSecret?.SecretArn !== masterArn) {
                 problems.push(`the cluster's managed master secret is ${c.MasterUserSecret?.SecretArn ?? "absent"}, expected ${masterArn}`);
             } else if (c.MasterUserSecret.SecretStatus !== "active") {
                 problems.push(`the master secret is ${c.MasterUserSecret.SecretStatus}`);

@@ -11,6 +11,10 @@ import { ConfigError, parseConfig } from "../../src/config";
 import { drAlarmSpecs, ROUTE53_METRICS_REGION } from "../../components/dr-alarms";
 import { failoverRoles } from "../../components/failover-dns";
 import { standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
+import { masterSecretName } from "../../components/data";
+import { primaryScaling } from "../../components/tenant-service";
+import { ECR_REPLICATION_PREFIX } from "../../components/dr-storage";
+import { replaceKeysOf } from "../../automation/replacement";
 import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
 
@@ -28,6 +32,7 @@ const DR_COMPONENTS = {
         phase: "storage",
         types: [
             "aws:efs/replicationConfiguration:ReplicationConfiguration",
+            "aws:efs/mountTarget:MountTarget",
             "aws:backup/vault:Vault",
             "aws:s3/bucket:Bucket",
             "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
@@ -133,6 +138,58 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(o.monitoring.dr.alarmNames).to.have.length(3);
     });
 
+    it("prod's standby cluster has an instance to promote: a headless secondary cannot take writes within the RTO (RDS API reference, FailoverGlobalCluster)", () => {
+        const cluster = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!;
+        const instances = prod.resources.filter(
+            (r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.inputs.region === "eu-west-1",
+        );
+        expect(instances.length).to.be.at.least(1);
+        for (const i of instances) expect(i.inputs.clusterIdentifier).to.equal(cluster.inputs.clusterIdentifier);
+    });
+
+    it("the standby's tasks can reach the file system replica: a mount target in each standby AZ, behind the standby's efs group (EFS user guide, mount targets)", () => {
+        const mounts = prod.resources.filter((r) => r.type === "aws:efs/mountTarget:MountTarget" && r.inputs.region === "eu-west-1");
+        const raw = stackFileConfig("prod") as Record<string, any>;
+        expect(mounts).to.have.length(raw["bbws:dr"].network.azCount);
+        const replication = prod.resources.find((r) => r.type === "aws:efs/replicationConfiguration:ReplicationConfiguration")!;
+        const efsGroup = prod.resources.find(
+            (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.inputs.name === "bbws-efs-sg-dr-prod",
+        )!;
+        expect(efsGroup, "bbws-efs-sg-dr-prod").to.exist;
+        for (const m of mounts) {
+            expect(m.propertyDependencies.fileSystemId, "the replica's id").to.deep.equal([replication.urn]);
+            expect(m.propertyDependencies.securityGroups, "the standby's efs group").to.deep.equal([efsGroup.urn]);
+        }
+        expect(new Set(mounts.map((m) => m.inputs.subnetId)).size, "one per AZ").to.equal(mounts.length);
+    });
+
+    it("every tenant secret the standby's task definitions name has a replica in the DR region under its data key (Secrets Manager, replicate secrets across Regions)", async () => {
+        const tenantSecrets = (synth: SynthResult) =>
+            synth.resources.filter(
+                (r) => r.type === "aws:secretsmanager/secret:Secret" && typeof (r.inputs.tags as any)?.Tenant === "string",
+            );
+        const raw = stackFileConfig("prod") as Record<string, any>;
+        expect(tenantSecrets(prod), "db, cache and salts per tenant").to.have.length(3 * raw["bbws:tenants"].length);
+        for (const secret of tenantSecrets(prod)) {
+            const replicas = secret.inputs.replicas as Array<{ region: string; kmsKeyId: string }>;
+            expect(replicas, String(secret.inputs.name)).to.have.length(1);
+            expect(replicas[0].region).to.equal("eu-west-1");
+            expect(String(replicas[0].kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
+        }
+        const dev = await cachedSynthesize(PROJECT_DIR, "dev");
+        for (const secret of tenantSecrets(dev)) expect(secret.inputs.replicas, `dev ${secret.inputs.name}`).to.equal(undefined);
+    });
+
+    it("ECR replication copies only the platform's repositories (ECR user guide, private image replication: repository filters)", () => {
+        const replication = prod.resources.find((r) => r.type === "aws:ecr/replicationConfiguration:ReplicationConfiguration")!;
+        const rules = (replication.inputs.replicationConfiguration as any).rules as any[];
+        expect(rules).to.have.length(1);
+        expect(rules[0].repositoryFilters).to.deep.equal([{ filter: ECR_REPLICATION_PREFIX, filterType: "PREFIX_MATCH" }]);
+        const repositories = prod.resources.filter((r) => r.type === "aws:ecr/repository:Repository").map((r) => String(r.inputs.name));
+        expect(repositories.length).to.be.greaterThan(0);
+        for (const name of repositories) expect(name.startsWith(ECR_REPLICATION_PREFIX), name).to.be.true;
+    });
+
     it("the secondary cluster names a key in its own region and ignores what a switchover changes (terraform-provider-aws rds_cluster docs)", () => {
         const cluster = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!;
         expect(String(cluster.inputs.kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
@@ -140,6 +197,55 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(cluster.options.ignoreChanges).to.include.members(["replicationSourceIdentifier", "globalClusterIdentifier"]);
         const primary = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === undefined)!;
         expect(primary.options.ignoreChanges).to.include("globalClusterIdentifier");
+    });
+
+    describe("the master password: a global database cannot have an RDS-managed one (Aurora user guide, Secrets Manager integration limitations)", () => {
+        const primaryCluster = (synth: SynthResult) =>
+            synth.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === undefined)!;
+
+        it("prod keeps its own random master password instead of manageMasterUserPassword", () => {
+            const cluster = primaryCluster(prod);
+            expect(cluster.inputs.manageMasterUserPassword).to.equal(false);
+            expect(cluster.inputs.masterUserSecretKmsKeyId).to.equal(undefined);
+            expect(cluster.inputs.masterPassword, "the RandomPassword's result, a secret in the state").to.equal("[secret]");
+            expect(
+                prod.resources.some(
+                    (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "data-aurora-master-password",
+                ),
+            ).to.be.true;
+        });
+
+        it("prod's master secret is encrypted with the data key and replicated to the DR region under that region's key", () => {
+            const secret = prod.resources.find(
+                (r) => r.type === "aws:secretsmanager/secret:Secret" && r.inputs.name === masterSecretName("prod"),
+            )!;
+            expect(secret, masterSecretName("prod")).to.exist;
+            expect(String(secret.inputs.kmsKeyId)).to.match(/^arn:aws:kms:af-south-1:/);
+            const replicas = secret.inputs.replicas as Array<{ region: string; kmsKeyId: string }>;
+            expect(replicas).to.have.length(1);
+            expect(replicas[0].region).to.equal("eu-west-1");
+            expect(String(replicas[0].kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
+            const value = prod.resources.find(
+                (r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name === "data-aurora-master-value",
+            )!;
+            expect(value.inputs.secretString, "it holds the password: a secret in the state").to.equal("[secret]");
+        });
+
+        it("the first prod rollout updates the existing cluster in place: neither input it changes forces a replacement (terraform-provider-aws rds/cluster.go)", () => {
+            expect(
+                replaceKeysOf("aws:rds/cluster:Cluster", ["manageMasterUserPassword", "masterPassword", "masterUserSecretKmsKeyId"]),
+            ).to.deep.equal([]);
+        });
+
+        for (const env of ["dev", "sit"]) {
+            it(`${env} (no bbws:dr) still lets RDS manage the master password: no password in its state`, async () => {
+                const synth = await cachedSynthesize(PROJECT_DIR, env);
+                const cluster = primaryCluster(synth);
+                expect(cluster.inputs.manageMasterUserPassword).to.equal(true);
+                expect(cluster.inputs.masterPassword).to.equal(undefined);
+                expect(synth.resources.some((r) => r.inputs.name === masterSecretName(env))).to.be.false;
+            });
+        }
     });
 
     it("each tenant's record is a failover pair: the primary's with the health check, the standby's SECONDARY while the primary serves", () => {
@@ -177,6 +283,39 @@ describe("disaster recovery: the program side (issue 17)", function () {
                 res.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.region === "eu-west-1")!.urn;
             expect(dr(detached)).to.equal(dr(prod));
             expect((detached.outputs as any).monitoring.dr.alarmNames).to.have.length(2);
+            // The fence: a rollout with serving: standby scales af-south-1's services to 0 and keeps them there.
+            const primaryTargets = (res: SynthResult) =>
+                res.resources.filter((r) => r.type === "aws:appautoscaling/target:Target" && r.inputs.region === undefined);
+            expect(primaryTargets(detached)).to.have.length(raw["bbws:tenants"].length);
+            for (const t of primaryTargets(detached)) {
+                expect([t.inputs.minCapacity, t.inputs.maxCapacity], t.name).to.deep.equal([0, 0]);
+                expect(t.inputs.suspendedState, t.name).to.deep.equal({
+                    dynamicScalingInSuspended: true,
+                    dynamicScalingOutSuspended: true,
+                    scheduledScalingSuspended: true,
+                });
+            }
+            for (const t of primaryTargets(prod))
+                expect((t.inputs.suspendedState as any).dynamicScalingOutSuspended, t.name).to.equal(false);
+        });
+
+        it("serving: standby fences the primary's services at 0, all scaling suspended; otherwise their own range (Application Auto Scaling RegisterScalableTarget)", () => {
+            fc.assert(
+                fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), (a, b) => {
+                    const tenant = { minCapacity: Math.min(a, b), maxCapacity: Math.max(a, b) };
+                    const fenced = primaryScaling(tenant, "standby");
+                    const serving = primaryScaling(tenant, "primary");
+                    return (
+                        fenced.minCapacity === 0 &&
+                        fenced.maxCapacity === 0 &&
+                        fenced.suspended &&
+                        serving.minCapacity === tenant.minCapacity &&
+                        serving.maxCapacity === tenant.maxCapacity &&
+                        !serving.suspended &&
+                        JSON.stringify(primaryScaling(tenant, undefined)) === JSON.stringify(serving)
+                    );
+                }),
+            );
         });
     });
 
@@ -226,6 +365,23 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(specs.find((s) => s.metricName === "HealthCheckStatus")!.where).to.equal("route53");
     });
 
+    it("each DR region's critical topic is encrypted with a key of that region that CloudWatch may use (SNS developer guide, key management)", () => {
+        const topics = prod.resources.filter((r) => r.type === "aws:sns/topic:Topic" && r.parent?.includes("bbws:monitoring:DrAlarms"));
+        expect(topics.map((t) => t.inputs.region)).to.have.members(["eu-west-1", ROUTE53_METRICS_REGION]);
+        for (const topic of topics) {
+            const key = prod.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === `${topic.name}-key`)!;
+            expect(key, `${topic.name}-key`).to.exist;
+            expect(key.inputs.region).to.equal(topic.inputs.region);
+            expect(String(topic.inputs.kmsMasterKeyId)).to.match(new RegExp(`^arn:aws:kms:${topic.inputs.region}:`));
+            const statements = JSON.parse(String(key.inputs.policy)).Statement as any[];
+            const cloudwatch = statements.find((st) => st.Principal?.Service === "cloudwatch.amazonaws.com");
+            expect(cloudwatch?.Action, topic.name).to.include.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
+            expect(cloudwatch.Condition.ArnLike["aws:SourceArn"]).to.equal(
+                `arn:aws:cloudwatch:${topic.inputs.region}:093646564004:alarm:bbws-prod-*`,
+            );
+        }
+    });
+
     describe("the AWS model refuses what AWS refuses", () => {
         const model = () => createAwsModel({ accountId: "093646564004", region: "af-south-1", azCount: 3 });
         const create = (m: ReturnType<typeof model>, type: string, name: string, inputs: Record<string, unknown>) =>
@@ -249,6 +405,43 @@ describe("disaster recovery: the program side (issue 17)", function () {
                     kmsKeyId: "arn:aws:kms:af-south-1:093646564004:key/x",
                 }),
             ).to.throw(/needs one in its own region/);
+        });
+
+        it("a global database created from a cluster with an RDS-managed master password, or such a member (Aurora user guide, Secrets Manager limitations)", () => {
+            const m = model();
+            create(m, "aws:rds/cluster:Cluster", "p", { clusterIdentifier: "p", manageMasterUserPassword: true });
+            expect(() =>
+                create(m, "aws:rds/globalCluster:GlobalCluster", "g", {
+                    globalClusterIdentifier: "g",
+                    sourceDbClusterIdentifier: "arn:aws:rds:af-south-1:093646564004:cluster:p",
+                }),
+            ).to.throw(/RDS-managed master password/);
+            expect(() =>
+                create(model(), "aws:rds/cluster:Cluster", "c", {
+                    clusterIdentifier: "c",
+                    globalClusterIdentifier: "g",
+                    manageMasterUserPassword: true,
+                }),
+            ).to.throw(/member of a global database cannot have an RDS-managed master password/);
+            const ok = model();
+            create(ok, "aws:rds/cluster:Cluster", "p", {
+                clusterIdentifier: "p",
+                manageMasterUserPassword: false,
+                masterPassword: "x".repeat(40),
+            });
+            create(ok, "aws:rds/globalCluster:GlobalCluster", "g", {
+                globalClusterIdentifier: "g",
+                sourceDbClusterIdentifier: "arn:aws:rds:af-south-1:093646564004:cluster:p",
+            });
+        });
+
+        it("a secret replica encrypted with a key of another region (Secrets Manager ReplicaRegionType)", () => {
+            expect(() =>
+                create(model(), "aws:secretsmanager/secret:Secret", "s", {
+                    name: "s",
+                    replicas: [{ region: "eu-west-1", kmsKeyId: "arn:aws:kms:af-south-1:093646564004:key/x" }],
+                }),
+            ).to.throw(/a replica is encrypted with a key of its own region/);
         });
 
         it("S3 replication without versioning on both buckets, or of SSE-KMS objects without the KMS settings (PutBucketReplication)", () => {
@@ -320,7 +513,7 @@ describe("disaster recovery: the program side (issue 17)", function () {
         it("accepts every valid standby size and target, and hands them over unchanged", () => {
             fc.assert(
                 fc.property(
-                    fc.integer({ min: 0, max: 15 }),
+                    fc.integer({ min: 1, max: 15 }),
                     fc.integer({ min: 1, max: 1440 }),
                     fc.integer({ min: 1, max: 1440 }),
                     (n, rpo, rto) => {
@@ -336,7 +529,7 @@ describe("disaster recovery: the program side (issue 17)", function () {
                 { numRuns: 50 },
             );
         });
-        it("refuses the primary's own region, an overlapping VPC, a burstable class, and anything but none or an object", () => {
+        it("refuses the primary's own region, an overlapping VPC, a burstable class, a headless standby (FailoverGlobalCluster promotes an instance), and anything but none or an object", () => {
             expect(problems({ ...prodRaw["bbws:dr"], region: "af-south-1" }).join()).to.match(
                 /bbws:dr.region: 'af-south-1' is aws:region itself/,
             );
@@ -345,6 +538,9 @@ describe("disaster recovery: the program side (issue 17)", function () {
             );
             expect(problems({ ...prodRaw["bbws:dr"], standby: { auroraInstanceClass: "db.t4g.medium" } }).join()).to.match(
                 /supports Aurora global databases/,
+            );
+            expect(problems({ ...prodRaw["bbws:dr"], standby: { auroraInstances: 0 } }).join(), "headless").to.match(
+                /auroraInstances: .*at least 1: a headless secondary has no instance to promote/,
             );
             expect(problems("yes").join()).to.match(/bbws:dr: `none`, or/);
             const legacy = parseConfig("prod", prodRaw).monitoring;

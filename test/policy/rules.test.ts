@@ -780,7 +780,10 @@ const CASES: Case[] = [
     {
         rule: sns_1,
         compliant: { target: res("aws:sns/topic:Topic", "alerts", { kmsMasterKeyId: "alias/bbws-prod-data" }) },
-        nonCompliant: { target: res("aws:sns/topic:Topic", "alerts", {}) },
+        nonCompliant: [
+            { target: res("aws:sns/topic:Topic", "alerts", {}) },
+            { target: res("aws:sns/topic:Topic", "alerts", { kmsMasterKeyId: "alias/aws/sns" }) },
+        ],
     },
     {
         rule: cloudwatch_16,

@@ -44,6 +44,7 @@ import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { DescribeHubCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { PlatformConfig, TenantConfig } from "../../../src/config";
+import { masterPasswordKeeper } from "../../../src/config";
 import type { PhaseName } from "../../../src/phases";
 import { createClients, HttpsProbe } from "../../../automation/verify/clients";
 import { CheckResult, verifyPhase } from "../../../automation/verify";
@@ -553,7 +554,11 @@ export function auroraCluster(cfg: PlatformConfig, outputs: Outputs): DBCluster 
         ReaderEndpoint: database.readerEndpoint,
         Port: 3306,
         DBClusterMembers: auroraMembers(cfg).map((m) => ({ DBInstanceIdentifier: m.id, IsClusterWriter: m.writer, PromotionTier: 1 })),
-        MasterUserSecret: { SecretArn: database.masterSecretArn, SecretStatus: "active", KmsKeyId: database.keyArn },
+        // With bbws:dr the platform keeps the password in its own secret: RDS reports no managed one.
+        MasterUserSecret:
+            masterPasswordKeeper(cfg.dr) === "rds"
+                ? { SecretArn: database.masterSecretArn, SecretStatus: "active", KmsKeyId: database.keyArn }
+                : undefined,
     };
 }
 
