@@ -10,7 +10,6 @@ import {
     DatabaseConfig,
     DrConfig,
     MAX_TENANT_ID_LENGTH,
-    MYSQL_USER_NAME_MAX,
     ProtectionConfig,
     ROTATION_CLONE_SUFFIX,
     tenantDatabaseName,
@@ -18,7 +17,7 @@ import {
 import { GlobalDatabase } from "./global-database";
 import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
-import { RotationFunction, usernamesTooLongToRotate } from "./secret-rotation";
+import { RotationFunction, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
 import {
     CacheCredentials,
     cacheUserGroupId,
@@ -76,9 +75,6 @@ export interface TenantSecret {
 
 /** Logs Aurora exports to CloudWatch: who connected and changed what, failures, and slow queries. */
 export const AURORA_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
-
-/** The rotation function's `USERNAME_CHARACTER_LIMIT` this platform sets: MySQL 8.0's own (README "Secrets rotation"). */
-export const ROTATION_USERNAME_LIMIT = MYSQL_USER_NAME_MAX;
 
 const SLOW_QUERY_LOG = [
     { name: "slow_query_log", value: "1" },
@@ -189,6 +185,8 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly redisPrimaryEndpoint: pulumi.Output<string>;
     /** The platform one-off task's cache user; its secret's JSON has `username` and `password`. */
     readonly platformCache: CacheCredentials;
+    /** The password rotation function, `bbws-rotation-<env>` (`npm run verify` reads its settings). */
+    readonly rotationFunctionName: string;
     /** By tenant id. */
     readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
     /** The DR side (components/global-database.ts), when `bbws:dr` is set. */
@@ -300,6 +298,7 @@ export class DataLayer extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        this.rotationFunctionName = rotation.functionName;
         const tenantSecrets: Record<string, TenantSecret> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
@@ -337,6 +336,7 @@ export class DataLayer extends pulumi.ComponentResource {
             redisReplicationGroupId: this.redisReplicationGroupId,
             redisPrimaryEndpoint: this.redisPrimaryEndpoint,
             platformCacheSecretArn: this.platformCache.secretArn,
+            rotationFunctionName: this.rotationFunctionName,
             tenantSecretArns: Object.fromEntries(Object.entries(tenantSecrets).map(([id, s]) => [id, s.arn])),
         });
     }
