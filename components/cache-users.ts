@@ -112,7 +112,7 @@ export function createCacheUser(
         { parent },
     );
     if (!args.secret) return { user };
-    const secret = secretWithValue(
+    const { secret } = secretWithValue(
         `${name}-secret`,
         {
             name: args.secret.name,

@@ -38,7 +38,9 @@ export interface TenantDatabaseArgs {
  * The tenant's credentials: a 40-character password (`<layer>-tenant-<id>-db-password`) and the secret
  * `bbws/<env>/tenants/<id>/db` (`<layer>-tenant-<id>-db`, value `…-db-value`) holding JSON
  * `{password, username, dbname, host, port, engine, masterarn}` (what the AWS rotation function
- * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`). The cache user
+ * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`) and the same JSON
+ * again as `…-db-rotatable-value`, created once so that secrets older than rotation gain the fields
+ * the function needs; Pulumi ignores both values' changes after that. The cache user
  * `bbws-t-<id>-<env>` (`…-cache-user`), its secret `bbws/<env>/tenants/<id>/cache` and its membership
  * of the user group (`…-cache-user-membership`). The database children keep the names they had as the
  * layer's own, each with an alias naming the layer as its former parent, so moving them here replaced
@@ -55,7 +57,19 @@ export class TenantDatabase extends TenantComponent {
         const { tenantId: t, database } = args;
         const base = `${args.layerName}-tenant-${t}-db`;
         const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
-        const secret = secretWithValue(
+        const value = pulumi.jsonStringify({
+            password: password.result,
+            username: database,
+            dbname: database,
+            host: args.host,
+            port: args.port,
+            engine: ROTATION_ENGINE,
+            masterarn: args.masterSecretArn,
+        });
+        // Once rotated, the secret's current value is the rotation's (the other user, a new password):
+        // writing the first value again would hand new tasks a password that no longer works.
+        const rotationOwnsValue: pulumi.CustomResourceOptions = args.rotation ? { ignoreChanges: ["secretString"] } : {};
+        const { secret, version } = secretWithValue(
             base,
             {
                 name: args.secretName,
@@ -64,21 +78,24 @@ export class TenantDatabase extends TenantComponent {
                 recoveryWindowInDays: args.recoveryWindowInDays,
                 tags: { Tenant: t },
             },
-            pulumi.jsonStringify({
-                password: password.result,
-                username: database,
-                dbname: database,
-                host: args.host,
-                port: args.port,
-                engine: ROTATION_ENGINE,
-                masterarn: args.masterSecretArn,
-            }),
-            // Once rotated, the secret's current value is the rotation's (the other user, a new password):
-            // writing the first value again would hand new tasks a password that no longer works.
-            (suffix) => this.moved(suffix === "-value" && args.rotation ? { ignoreChanges: ["secretString"] } : {}),
+            value,
+            (suffix) => this.moved(suffix === "-value" ? rotationOwnsValue : {}),
         );
         this.secretArn = secret.arn;
         if (args.rotation) {
+            // Secrets created before rotation was turned on hold {password, username, dbname, host, port}:
+            // `engine` and `masterarn` came with rotation, in the same update that made Pulumi ignore the
+            // value, so `-value` never gained them, and the function refuses a secret without `engine`
+            // (get_secret_dict's required fields) and reads `masterarn` in set_secret. This version,
+            // under a name of its own, is created once in every tenant's secret with the whole JSON and
+            // becomes AWSCURRENT (after `-value`, so it wins for a new tenant too); then it is ignored like
+            // `-value`. Its first user and password are still current: no rotation can have succeeded on a
+            // secret without `engine`, and a new tenant's first rotation is `rotationDays` away.
+            const rotatable = new aws.secretsmanager.SecretVersion(
+                `${base}-rotatable-value`,
+                { secretId: secret.id, secretString: value },
+                { ...rotationOwnsValue, parent: this, dependsOn: [version] },
+            );
             new aws.secretsmanager.SecretRotation(
                 `${base}-rotation`,
                 {
@@ -89,7 +106,7 @@ export class TenantDatabase extends TenantComponent {
                     // would fail on a user that does not exist yet (the function copies its grants).
                     rotateImmediately: false,
                 },
-                { parent: this },
+                { parent: this, dependsOn: [rotatable] },
             );
         }
 

@@ -376,8 +376,8 @@ describe("data layer", () => {
                             const value = unwrapSecret(o.rawInputs.secretString);
                             return value.startsWith("{") ? [JSON.parse(value).password as string] : [value as string];
                         });
-                    // Each tenant's database and cache passwords, and the platform's cache password.
-                    expect(generated).to.have.length(2 * cfg.tenants.length + 1);
+                    // Each tenant's database password (in `-value` and `-rotatable-value`) and cache password, and the platform's cache password.
+                    expect(generated).to.have.length(3 * cfg.tenants.length + 1);
                     for (const resource of resources) {
                         for (const text of stringsIn(resource.inputs)) {
                             for (const secret of generated) expect(text, resource.name).to.not.contain(secret);

@@ -32,7 +32,7 @@ import { createAwsModel } from "../../automation/aws-model";
 import { acceptedTenantId, schemaAccepts } from "../support/tenant-ids";
 import { MAX_TENANT_ID_LENGTH, MYSQL_USER_NAME_MAX, ROTATION_USERNAME_LIMIT_VARIABLE, tenantDatabaseName } from "../../src/config";
 import { configFor, construct, named, ofType } from "../support/pulumi";
-import { recordOptions, RecordedOptions } from "../support/options";
+import { recordOptions, RecordedOptions, unwrapSecret } from "../support/options";
 
 const DAY = 24;
 
@@ -194,6 +194,26 @@ describe("secrets rotation", () => {
                                 ROTATION_USERNAME_LIMIT,
                             ),
                         ).to.deep.equal([]);
+                    },
+                );
+
+                it(
+                    "gives every tenant's secret, including one created before rotation, the fields the function reads before its rotation is set " +
+                        "(get_secret_dict: host, username, password, engine; set_secret: masterarn; get_connection: port, dbname)",
+                    () => {
+                        for (const tenant of cfg.tenants) {
+                            const base = `data-tenant-${tenant.id}-db`;
+                            const rotatable = named(resources, `${base}-rotatable-value`);
+                            const value = JSON.parse(unwrapSecret(options.get(`${base}-rotatable-value`)!.rawInputs.secretString));
+                            expect(value).to.include.all.keys("host", "username", "password", "engine", "masterarn", "port", "dbname");
+                            expect(value).to.include({ engine: "mysql", username: `wp_${tenant.id}`, dbname: `wp_${tenant.id}` });
+                            // The same first user and password as `-value`: no rotation can have run on a secret without `engine`.
+                            expect(value).to.deep.equal(JSON.parse(unwrapSecret(options.get(`${base}-value`)!.rawInputs.secretString)));
+                            // A new name, so an existing tenant gets it once; then ignored like `-value`; after `-value`, so it is AWSCURRENT.
+                            expect(options.get(`${base}-rotatable-value`)?.ignoreChanges).to.deep.equal(["secretString"]);
+                            expect(rotatable.dependencies).to.include(named(resources, `${base}-value`).urn);
+                            expect(named(resources, `${base}-rotation`).dependencies).to.include(rotatable.urn);
+                        }
                     },
                 );
 

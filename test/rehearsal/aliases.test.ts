@@ -106,7 +106,7 @@ const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 
 /** The logical names issue 18 adds (a tenant's under `data-tenant-<id>-` and `ecs-<id>-`), and the AUTH token's three it deletes. */
 const CACHE_ROTATION_CREATES =
-    /^(data-redis-(default|platform)-user(-password|-secret|-secret-value)?|data-redis-users|data-tenant-[a-z0-9-]+-(cache-user(-password|-secret|-secret-value|-membership)?|db-rotation)|data-rotation(-sg|-stack|-settings|-rotation-https-out|-rotation-to-database|-database-from-rotation)?|ecs-recycler-role(-policy)?|ecs-[a-z0-9-]+-recycle)$/;
+    /^(data-redis-(default|platform)-user(-password|-secret|-secret-value)?|data-redis-users|data-tenant-[a-z0-9-]+-(cache-user(-password|-secret|-secret-value|-membership)?|db-rotation|db-rotatable-value)|data-rotation(-sg|-stack|-settings|-rotation-https-out|-rotation-to-database|-database-from-rotation)?|ecs-recycler-role(-policy)?|ecs-[a-z0-9-]+-recycle)$/;
 const CACHE_ROTATION_DELETES = new Set(["data-redis-auth-token", "data-redis-auth", "data-redis-auth-value"]);
 /** The replication group's inputs the move from the AUTH token to RBAC changes. */
 const RBAC_DIFFS = ["authToken", "authTokenUpdateStrategy", "userGroupIds"];
