@@ -269,7 +269,10 @@ export function installWordPressCommand(id: string, siteUrl: string, adminEmail:
 
 /**
  * Deletes the tenant's object-cache keys: every key under its prefix (`REDIS_PREFIX`, `<id>:`, which
- * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). `SCAN` walks the keyspace
+ * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). It runs in the platform
+ * task, as the platform's cache user: a tenant's own user may not run SCAN (components/cache-users.ts,
+ * key patterns do not filter SCAN's answer), and with RBAC `redis-cli` must name its user
+ * (`--user "$REDIS_USERNAME"`; a password alone is the `default` user, which is off). `SCAN` walks the keyspace
  * without blocking the shared cache as `KEYS` would, and `UNLINK` frees memory in the background (Redis
  * commands reference, SCAN and UNLINK). Ids hold no `:` nor glob character (src/config.ts), so
  * `<id>:*` matches no other tenant's keys. The password travels as `REDISCLI_AUTH`, not `-a` (visible
@@ -286,12 +289,12 @@ REDISCLI_AUTH="$REDIS_PASSWORD"
 export REDISCLI_AUTH
 keys=$(mktemp)
 trap 'rm -f "$keys"' EXIT
-redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$keys"
-xargs -r -d '\n' -n 500 redis-cli --tls -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$keys" > /dev/null
+redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$REDIS_PREFIX*" > "$keys"
+xargs -r -d '\n' -n 500 redis-cli --tls --user "$REDIS_USERNAME" -h "$REDIS_HOST" -p "$REDIS_PORT" UNLINK < "$keys" > /dev/null
 echo "unlinked $(wc -l < "$keys") cache keys under $REDIS_PREFIX"
 `;
 
-/** The tenant task's command that deletes its object-cache keys (its prefix comes with the task: `REDIS_PREFIX`). */
-export function purgeCacheCommand(): TaskCommand {
-    return sh(PURGE_CACHE_SCRIPT, {});
+/** The platform task's command that deletes tenant `id`'s object-cache keys (`REDIS_PREFIX` `<id>:`, as its WordPress sets `WP_REDIS_PREFIX`). */
+export function purgeCacheCommand(id: string): TaskCommand {
+    return sh(PURGE_CACHE_SCRIPT, { REDIS_PREFIX: `${id}:` });
 }

@@ -78,7 +78,7 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     );
     tool(
         "redis-cli",
-        `for a in "$@"; do case "$a" in --pattern) p=1;; UNLINK) u=1;; *) [ -n "\${p:-}" ] && { pattern=$a; p=; };; esac; done\nif [ -n "\${u:-}" ]; then shift 6; printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$REDISCLI_AUTH" > '${log}/redis.auth'; else prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done; fi`,
+        `for a in "$@"; do case "$a" in --pattern) p=1;; UNLINK) u=1;; *) [ -n "\${p:-}" ] && { pattern=$a; p=; };; esac; done\nif [ -n "\${u:-}" ]; then user=$3; shift 8; printf '%s\\n' "$@" >> '${log}/unlinked'; echo "$user $REDISCLI_AUTH" > '${log}/redis.auth'; else prefix=\${pattern%\\*}; grep -F "$prefix" '${path.join(dir, "keyspace")}' | while IFS= read -r k; do case "$k" in "$prefix"*) printf '%s\\n' "$k";; esac; done; fi`,
     );
     const run = (command: TaskCommand, env: Record<string, string> = {}) =>
         spawnSync(command.argv[0], command.argv.slice(1), {
@@ -322,12 +322,12 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
     });
 
-    it("cache purge: UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
+    it("cache purge: UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), as the named (platform) user, the password never an argument", () => {
         // Source: WordPress's Redis Object Cache prefixes each key with WP_REDIS_PREFIX (<id>:, components/tenant-service.ts);
         // Redis commands reference: SCAN MATCH is a glob, UNLINK deletes in the background. Ids hold no ':' nor glob character.
         const s = standIns();
-        const result = s.run(purgeCacheCommand(), {
-            REDIS_PREFIX: "newco:",
+        const result = s.run(purgeCacheCommand("newco"), {
+            REDIS_USERNAME: "bbws-platform-sit",
             REDIS_PASSWORD: "Cache0Password",
             REDIS_HOST: "cache",
             REDIS_PORT: "6379",
@@ -338,10 +338,11 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             "newco:posts:1",
             "newco:posts:a key with spaces",
         ]);
-        expect(s.logged("redis.auth")).to.equal("Cache0Password\n");
+        // RBAC: a password alone would be the `default` user, which is off (components/cache-users.ts).
+        expect(s.logged("redis.auth")).to.equal("bbws-platform-sit Cache0Password\n");
         expect(result.stdout).to.include("unlinked 3 cache keys under newco:");
         for (const bad of ["", "newco", "new*:", "a:b:", ":"])
-            expect(s.run(purgeCacheCommand(), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
+            expect(s.run(purgeCacheCommand("newco"), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
         fc.assert(
             fc.property(tenantIds, tenantIds, (a, b) => {
                 fc.pre(a !== b);

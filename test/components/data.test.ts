@@ -310,6 +310,7 @@ describe("data layer", () => {
                     const byId = Object.fromEntries(ofType(resources, "aws:elasticache/user:User").map((u) => [u.inputs.userId, u.inputs]));
                     expect(users.inputs.userIds).to.deep.equal([`bbws-default-${env}`, `bbws-platform-${env}`]);
                     expect(byId[`bbws-default-${env}`]).to.include({ userName: "default", accessString: "off -@all" });
+                    // The platform user keeps SCAN: removing an offboarded tenant's keys needs it.
                     expect(byId[`bbws-platform-${env}`].accessString).to.equal("on ~* &* +@all -@dangerous +info -function -script");
                     expect(options.get("data-redis-users")?.ignoreChanges).to.deep.equal(["userIds"]);
                     expect(await promiseOf(layer.platformCache.secretArn)).to.match(new RegExp(`:secret:bbws/${env}/redis/platform-`));
