@@ -315,6 +315,7 @@ export class DataLayer extends pulumi.ComponentResource {
                     layerName: name,
                     env,
                     cacheUserGroupId: redis.userGroupId,
+                    cacheReplicationGroup: redis.group,
                     masterSecretArn: this.masterSecretArn,
                     rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays },
                 },
@@ -550,6 +551,13 @@ export class DataLayer extends pulumi.ComponentResource {
                 // `auth_token` conflicts with `user_group_ids`, neither is ForceNew; "Transitioning to RBAC").
                 userGroupIds: [users.userGroupId],
                 authTokenUpdateStrategy: "DELETE",
+                // The provider sends user-group and other changes in one ModifyReplicationGroup with
+                // ApplyImmediately = this (terraform-provider-aws elasticache/replication_group.go, default
+                // false), and ElastiCache may hold them as PendingModifiedValues.UserGroups until the
+                // maintenance window (ElastiCache API, ReplicationGroupPendingModifiedValues). The ecs phase
+                // hands tasks their RBAC users at once, so the switch must happen now, not up to a week
+                // later; node type and engine changes then also apply at rollout (README "Cache isolation").
+                applyImmediately: true,
                 automaticFailoverEnabled: highAvailability,
                 multiAzEnabled: highAvailability,
                 snapshotRetentionLimit: cache.snapshotRetentionDays,

@@ -30,6 +30,12 @@ export interface TenantDatabaseArgs {
     readonly rotation?: { readonly lambdaArn: pulumi.Input<string>; readonly days: number };
     /** The replication group's user group, which the tenant's cache user joins. */
     readonly cacheUserGroupId: pulumi.Input<string>;
+    /**
+     * The replication group using that user group: the membership waits for it, because adding a user
+     * (ModifyUserGroup) is refused while the group is `modifying`, which it is while the replication
+     * group takes it on (see the membership below).
+     */
+    readonly cacheReplicationGroup: pulumi.Resource;
     /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-db…`). */
     readonly layerName: string;
 }
@@ -128,7 +134,11 @@ export class TenantDatabase extends TenantComponent {
         new aws.elasticache.UserGroupAssociation(
             `${args.layerName}-tenant-${t}-cache-user-membership`,
             { userGroupId: args.cacheUserGroupId, userId: cacheUser.user.userId },
-            { parent: this },
+            // The provider retries ModifyUserGroup on InvalidUserGroupState for a fixed 10 minutes and
+            // declares no timeouts to raise (terraform-provider-aws elasticache/user_group_association.go,
+            // RetryWhenIsA[*awstypes.InvalidUserGroupStateFault]); after the replication group is done
+            // with the user group, only the other tenants' memberships compete for it.
+            { parent: this, dependsOn: [args.cacheReplicationGroup] },
         );
         this.cache = { userId: cacheUser.user.userId, username: userId, secretArn: cacheUser.secretArn! };
         this.registerOutputs({ secretArn: this.secretArn, cacheSecretArn: this.cache.secretArn });

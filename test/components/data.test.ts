@@ -305,6 +305,18 @@ describe("data layer", () => {
                     // RBAC in place only with AuthTokenUpdateStrategy DELETE in the same update ("Transitioning to RBAC").
                     expect(group.inputs.authTokenUpdateStrategy).to.equal("DELETE");
                 });
+                it(
+                    "switches to RBAC at once, not in the maintenance window (applyImmediately: the provider sends it with UserGroupIdsToAdd; " +
+                        "ElastiCache can hold user groups as PendingModifiedValues.UserGroups), and adds each tenant's user only after the group is done",
+                    () => {
+                        expect(group.inputs.applyImmediately).to.equal(true);
+                        // ModifyUserGroup is refused while the user group is `modifying` (InvalidUserGroupState), and the
+                        // provider retries that for only 10 minutes (terraform-provider-aws elasticache/user_group_association.go).
+                        const memberships = ofType(resources, "aws:elasticache/userGroupAssociation:UserGroupAssociation");
+                        expect(memberships).to.have.length(cfg.tenants.length);
+                        for (const m of memberships) expect(m.dependencies, m.urn).to.include(group.urn);
+                    },
+                );
                 it("puts a default user that can do nothing and the platform task's user in the group, and leaves tenants to join by association", async () => {
                     const users = named(resources, "data-redis-users");
                     const byId = Object.fromEntries(ofType(resources, "aws:elasticache/user:User").map((u) => [u.inputs.userId, u.inputs]));

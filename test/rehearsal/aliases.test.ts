@@ -109,7 +109,7 @@ const CACHE_ROTATION_CREATES =
     /^(data-redis-(default|platform)-user(-password|-secret|-secret-value)?|data-redis-users|data-tenant-[a-z0-9-]+-(cache-user(-password|-secret|-secret-value|-membership)?|db-rotation|db-rotatable-value)|data-rotation(-sg|-stack|-settings|-rotation-https-out|-rotation-to-database|-database-from-rotation)?|ecs-recycler-role(-policy)?|ecs-[a-z0-9-]+-recycle)$/;
 const CACHE_ROTATION_DELETES = new Set(["data-redis-auth-token", "data-redis-auth", "data-redis-auth-value"]);
 /** The replication group's inputs the move from the AUTH token to RBAC changes. */
-const RBAC_DIFFS = ["authToken", "authTokenUpdateStrategy", "userGroupIds"];
+const RBAC_DIFFS = ["authToken", "authTokenUpdateStrategy", "userGroupIds", "applyImmediately"];
 
 /** The provider the language host serves dynamic resources with: the rotation function's settings are the first. */
 const DYNAMIC_PROVIDER = "pulumi:providers:pulumi-nodejs";
