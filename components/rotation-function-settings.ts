@@ -20,8 +20,11 @@ export const ROTATION_FUNCTION_SETTINGS_TYPE = "pulumi-nodejs:dynamic/data:Rotat
 export interface RotationFunctionSettingsInputs {
     /** The function the CloudFormation stack created. */
     readonly functionName: string;
-    /** Its region: the Lambda client is built for it (credentials from the default chain, as `npm run verify`'s). */
-    readonly region: string;
+    /**
+     * Its region: the Lambda client is built for it (credentials from the default chain, as `npm run
+     * verify`'s). Not called `region`: on an AWS resource that input moves it to another region (DR).
+     */
+    readonly functionRegion: string;
     /** The variables to set on top of the template's, e.g. `{ USERNAME_CHARACTER_LIMIT: "32" }`. */
     readonly variables: Record<string, string>;
     /** The owning stack's identity (id, parameters, application version): its change means the template rewrote the environment. */
@@ -43,7 +46,7 @@ export function withVariables(
 
 /** The input keys whose change re-applies the settings; a new function or region is another resource. */
 const REAPPLIED_BY = ["variables", "stack"] as const;
-const REPLACED_BY = ["functionName", "region"] as const;
+const REPLACED_BY = ["functionName", "functionRegion"] as const;
 
 /**
  * Reads the function's configuration, waits for any update in flight (a stack update may still be
@@ -54,7 +57,7 @@ const REPLACED_BY = ["functionName", "region"] as const;
  */
 async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Record<string, unknown>> {
     const lambda: typeof import("@aws-sdk/client-lambda") = require("@aws-sdk/client-lambda");
-    const client = new lambda.LambdaClient({ region: inputs.region });
+    const client = new lambda.LambdaClient({ region: inputs.functionRegion });
     const waiter = { client, maxWaitTime: 300 };
     const FunctionName = inputs.functionName;
     await lambda.waitUntilFunctionUpdatedV2(waiter, { FunctionName });
@@ -75,7 +78,7 @@ async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Re
 
 /**
  * The provider the engine runs (serialized into the state with the resource): create and update apply
- * the settings; a new `functionName` or `region` replaces; delete leaves the function as it is.
+ * the settings; a new `functionName` or `functionRegion` replaces; delete leaves the function as it is.
  */
 export const rotationFunctionSettingsProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: RotationFunctionSettingsInputs) {

@@ -130,7 +130,7 @@ export class RotationFunction extends pulumi.ComponentResource {
             `${name}-settings`,
             {
                 functionName,
-                region: args.region,
+                functionRegion: args.region,
                 variables: { [ROTATION_USERNAME_LIMIT_VARIABLE]: String(ROTATION_USERNAME_LIMIT) },
                 // A stack update rewrites the function's environment from the template: a new template
                 // version or parameter value must set the variable again.

@@ -179,7 +179,7 @@ describe("secrets rotation", () => {
                         const settings = named(resources, "data-rotation-settings");
                         expect(settings.type).to.equal(ROTATION_FUNCTION_SETTINGS_TYPE);
                         expect(settings.inputs.functionName).to.equal(stack.inputs.parameters.functionName);
-                        expect(settings.inputs.region).to.equal(cfg.region);
+                        expect(settings.inputs.functionRegion).to.equal(cfg.region);
                         expect(settings.inputs.variables).to.deep.equal({ [ROTATION_USERNAME_LIMIT_VARIABLE]: "32" });
                         // The stack's id and parameters are inputs: an update of the stack rewrites the environment, and re-applies this.
                         expect(settings.propertyDependencies.stack).to.deep.equal([stack.urn]);
@@ -245,7 +245,7 @@ describe("secrets rotation", () => {
             const lambda = mockClient(LambdaClient);
             const inputs: RotationFunctionSettingsInputs = {
                 functionName: "bbws-rotation-dev",
-                region: "eu-west-1",
+                functionRegion: "eu-west-1",
                 variables: { USERNAME_CHARACTER_LIMIT: "32" },
                 stack: { id: "stack-1", parameters: { functionName: "bbws-rotation-dev" } },
             };
@@ -320,7 +320,7 @@ describe("secrets rotation", () => {
             const settings = (variables: Record<string, string>) => ({
                 type: ROTATION_FUNCTION_SETTINGS_TYPE,
                 name: "data-rotation-settings",
-                inputs: { functionName: "bbws-rotation-dev", region: "eu-west-1", variables, stack: {} },
+                inputs: { functionName: "bbws-rotation-dev", functionRegion: "eu-west-1", variables, stack: {} },
                 custom: true,
             });
             expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.throw(/created by no rotation stack/);
