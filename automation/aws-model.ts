@@ -347,6 +347,12 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         id: ctx.arn("cloudformation", `stack/serverlessrepo-${ctx.inputs.name}/${uuidOf(ctx)}`),
         state: { outputs: { RotationLambdaARN: ctx.arn("lambda", `function:${ctx.inputs.parameters?.functionName}`) } },
     }),
+    // Our dynamic resource (components/rotation-function-settings.ts): its id is the function's name,
+    // and it reads the function's ARN back from GetFunctionConfiguration.
+    "pulumi-nodejs:dynamic/data:RotationFunctionSettings": (ctx) => ({
+        id: ctx.inputs.functionName,
+        state: { functionArn: ctx.arn("lambda", `function:${ctx.inputs.functionName}`) },
+    }),
     "aws:scheduler/schedule:Schedule": (ctx) => ({
         id: `${ctx.inputs.groupName ?? "default"}/${ctx.inputs.name}`,
         state: { arn: ctx.arn("scheduler", `schedule/${ctx.inputs.groupName ?? "default"}/${ctx.inputs.name}`) },
@@ -834,6 +840,31 @@ export function replicationGroupAuthProblems(inputs: Inputs): string[] {
     ];
 }
 
+const LAMBDA_ENVIRONMENT = "https://docs.aws.amazon.com/lambda/latest/api/API_Environment.html";
+
+/**
+ * What Lambda and the rotation function refuse of `RotationFunctionSettings`: a function no rotation
+ * stack of this program creates (GetFunctionConfiguration: `ResourceNotFoundException`); a variable
+ * whose value is not a string (Lambda API `Environment.Variables`: string to string); a
+ * `USERNAME_CHARACTER_LIMIT` that is not a whole number (`int(os.environ.get(...))` in `create_secret`,
+ * aws-samples `SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py` at b4b8eca, would raise on
+ * every rotation).
+ */
+export function rotationSettingsProblems(inputs: Inputs, stackFunctions: ReadonlySet<string>): string[] {
+    const variables: Record<string, unknown> = inputs.variables ?? {};
+    return [
+        ...(stackFunctions.has(inputs.functionName)
+            ? []
+            : [`function '${inputs.functionName}' is created by no rotation stack (ResourceNotFoundException)`]),
+        ...Object.entries(variables)
+            .filter(([, v]) => typeof v !== "string")
+            .map(([k]) => `variable ${k} is not a string`),
+        ...("USERNAME_CHARACTER_LIMIT" in variables && !/^\d+$/.test(String(variables.USERNAME_CHARACTER_LIMIT))
+            ? [`USERNAME_CHARACTER_LIMIT '${variables.USERNAME_CHARACTER_LIMIT}' is not a whole number`]
+            : []),
+    ];
+}
+
 /**
  * Builds the mocks for one environment's account and region. Like AWS, they refuse a name that
  * breaks the type's rule in automation/aws-name-rules.ts (auto-names included) and a second
@@ -845,6 +876,15 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const regionOf = (args: pulumi.runtime.MockResourceArgs): string => (args.inputs.region as string | undefined) ?? options.region;
     const checkReplication = replicationChecks();
     const cacheUserNames = new Map<string, string>();
+    const stackFunctions = new Set<string>();
+    const checkRotationSettings = (args: pulumi.runtime.MockResourceArgs) => {
+        if (args.type === "aws:serverlessrepository/cloudFormationStack:CloudFormationStack") {
+            stackFunctions.add(args.inputs.parameters?.functionName);
+        } else if (args.type === "pulumi-nodejs:dynamic/data:RotationFunctionSettings") {
+            const problems = rotationSettingsProblems(args.inputs, stackFunctions);
+            if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), LAMBDA_ENVIRONMENT);
+        }
+    };
     const checkElastiCache = (args: pulumi.runtime.MockResourceArgs) => {
         const problems =
             args.type === "aws:elasticache/user:User"
@@ -912,6 +952,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
             checkReplication(args, options.region);
             checkQuota(args);
             checkElastiCache(args);
+            checkRotationSettings(args);
             const ctx: ModelContext = {
                 ...options,
                 // A per-resource `region` (@pulumi/aws 7) puts the resource, its ARN and endpoints in that region.

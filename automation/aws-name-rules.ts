@@ -357,6 +357,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     },
     "aws:elasticache/userGroupAssociation:UserGroupAssociation": { unnamed: "a user's membership of a group" },
     "aws:secretsmanager/secretRotation:SecretRotation": { unnamed: "the rotation configuration of its secret" },
+    "pulumi-nodejs:dynamic/data:RotationFunctionSettings": { unnamed: "settings of a function its stack names" },
     "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": {
         property: "name",
         min: 1,

@@ -179,6 +179,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
         "rotation is free; the function's invocations are a few a month, within Lambda's free tier",
     "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
         "CloudFormation and the repository are free; the rotation function runs a few times a month",
+    "pulumi-nodejs:dynamic/data:RotationFunctionSettings": "a setting of the rotation function: no AWS resource of its own",
     "aws:scheduler/schedule:Schedule": "a schedule firing every few weeks stays within Scheduler's free 14 million invocations a month",
     "aws:kms/alias:Alias": "aliases are free",
     "aws:sns/topic:Topic": "alert volume stays within SNS's free first million publishes and 1,000 emails a month",

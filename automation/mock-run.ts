@@ -196,9 +196,31 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
  * SDK is left as it is, so its leak report keeps every detail.
  */
 function lightenSdkForMocks(): () => void {
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
-    const undo = [skipPromiseTraces(), lazyOutputProperties(), skipSourcePositions()];
+    const fixed = fixedDynamicProviderText();
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return fixed;
+    const undo = [fixed, skipPromiseTraces(), lazyOutputProperties(), skipSourcePositions()];
     return () => undo.forEach((restore) => restore());
+}
+
+/** What a dynamic resource's `__provider` input holds in a mock run: the code itself goes to the engine only. */
+export const DYNAMIC_PROVIDER_TEXT = "[dynamic provider: serialized by the SDK for the engine]";
+
+/**
+ * A dynamic resource's `__provider` input is its provider's code, which the SDK serializes through the
+ * inspector (@pulumi/pulumi 3.248.0 dynamic/index.js `serializeFunctionMaybeSecret`, calling
+ * runtime/closure/serializeClosure.js `serializeFunction` through its module's exports) and caches per
+ * provider. The first run of a process waits for that and later runs do not, so the resource's
+ * registration moved between runs, and the synth was not the same twice; the text is also a few KB
+ * of noise in every report. Here it is a fixed text, answered at once. That the provider does
+ * serialize is tested on its own (test/components/secret-rotation.test.ts).
+ */
+function fixedDynamicProviderText(): () => void {
+    type Serialize = (func: unknown, args?: unknown) => Promise<{ text: string; exportName: string; containsSecrets: boolean }>;
+    return replaceExport<Serialize>(
+        require("@pulumi/pulumi/runtime/closure/serializeClosure"),
+        "serializeFunction",
+        () => () => Promise.resolve({ text: DYNAMIC_PROVIDER_TEXT, exportName: "handler", containsSecrets: false }),
+    );
 }
 
 /** `module[key]` replaced by `replacement(original)` until the returned undo. */

@@ -192,6 +192,12 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         clash: "refused",
         why: "the stack's name is unique in the account and region, and so is the function it creates",
     },
+    "pulumi-nodejs:dynamic/data:RotationFunctionSettings": {
+        forceNew: ["functionName", "functionRegion"],
+        source: "components/rotation-function-settings.ts (its provider's `diff`)",
+        clash: "none",
+        why: "settings of a function that its CloudFormation stack owns: a new one writes the same variables",
+    },
     "aws:scheduler/schedule:Schedule": {
         forceNew: ["name"],
         source: tfAws("scheduler/schedule.go"),

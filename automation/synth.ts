@@ -146,6 +146,9 @@ export function phasesByUrn(registrations: readonly Registration[]): Map<string,
     return phases;
 }
 
+/** The package of dynamic resources (`pulumi-nodejs:dynamic/<module>:<type>`, @pulumi/pulumi `dynamic/index.ts`). */
+export const DYNAMIC_PROVIDER_PACKAGE = "pulumi-nodejs";
+
 /**
  * The engine creates a default provider per package the program uses, outside the program: list
  * them too, with the URN the engine gives them (`default_<version>`), so the synth shows every
@@ -155,8 +158,10 @@ function defaultProviders(project: string, env: string, registrations: readonly 
     const packages = new Set(defaultProviderPackages(registrations));
     const root = registrations.find((r) => r.type === "pulumi:pulumi:Stack");
     return [...packages].sort().map((pkg) => {
-        const version = packageVersion(projectDir, pkg);
-        const name = `default_${version.replace(/\./g, "_")}`;
+        // The language host serves dynamic resources itself; the SDK registers them with no provider
+        // version, so the engine names that provider `default` (e.g. `pulumi:providers:pulumi-nodejs::default` in state files).
+        const version = pkg === DYNAMIC_PROVIDER_PACKAGE ? undefined : packageVersion(projectDir, pkg);
+        const name = version === undefined ? "default" : `default_${version.replace(/\./g, "_")}`;
         return {
             urn: `urn:pulumi:${env}::${project}::pulumi:providers:${pkg}::${name}`,
             type: `pulumi:providers:${pkg}`,
@@ -164,7 +169,7 @@ function defaultProviders(project: string, env: string, registrations: readonly 
             phase: "stack",
             parent: root?.urn ?? null,
             custom: true,
-            inputs: { version },
+            inputs: version === undefined ? {} : { version },
             dependencies: [],
             propertyDependencies: {},
             options: DEFAULT_OPTIONS,

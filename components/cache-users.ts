@@ -36,12 +36,16 @@ export function tenantCachePrefix(tenantId: string): string {
  * prefix only (`~<prefix>*`, `&<prefix>*`); run every command but the `@dangerous` ones (FLUSHALL,
  * FLUSHDB, SWAPDB, KEYS, MONITOR, CONFIG, RESTORE, SORT … by Redis 7.0's categories) except INFO,
  * which the object-cache drop-in sends on connect (`fetch_info`) and which shows counts, not data;
- * and neither FUNCTION nor SCRIPT, whose FLUSH/DELETE/LOAD change what every user of the group runs.
- * The Redis ACL rules this relies on are in src/policy/redis-acl.ts.
+ * neither FUNCTION nor SCRIPT, whose FLUSH/DELETE/LOAD change what every user of the group runs; and
+ * none of the commands that list key or channel names without naming a key, which key patterns do not
+ * filter (KEYS again, should the categories change, SCAN, RANDOMKEY, PUBSUB): a tenant cannot list
+ * another's key names. The Redis ACL rules this relies on are in src/policy/redis-acl.ts
+ * (`NAME_LISTING_COMMANDS`); `-<command>` is plain Redis ACL syntax, which ElastiCache RBAC takes
+ * (ElastiCache user guide, "Role-Based Access Control": only passwords and `reset` are refused).
  */
 export function tenantAccessString(tenantId: string): string {
     const prefix = tenantCachePrefix(tenantId);
-    return `on ~${prefix}* &${prefix}* +@all -@dangerous +info -function -script`;
+    return `on ~${prefix}* &${prefix}* +@all -@dangerous +info -function -script -keys -scan -randomkey -pubsub`;
 }
 
 /**
@@ -114,7 +118,7 @@ export function createCacheUser(
         { parent },
     );
     if (!args.secret) return { user };
-    const secret = secretWithValue(
+    const { secret } = secretWithValue(
         `${name}-secret`,
         {
             name: args.secret.name,

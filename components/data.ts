@@ -12,7 +12,6 @@ import {
     DrConfig,
     masterPasswordKeeper,
     MAX_TENANT_ID_LENGTH,
-    MYSQL_USER_NAME_MAX,
     ProtectionConfig,
     ROTATION_CLONE_SUFFIX,
     tenantDatabaseName,
@@ -20,7 +19,7 @@ import {
 import { GlobalDatabase } from "./global-database";
 import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
-import { RotationFunction, ROTATION_ENGINE, usernamesTooLongToRotate } from "./secret-rotation";
+import { RotationFunction, ROTATION_ENGINE, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
 import {
     CacheCredentials,
     cacheUserGroupId,
@@ -78,9 +77,6 @@ export interface TenantSecret {
 
 /** Logs Aurora exports to CloudWatch: who connected and changed what, failures, and slow queries. */
 export const AURORA_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
-
-/** The rotation function's `USERNAME_CHARACTER_LIMIT` this platform sets: MySQL 8.0's own (README "Secrets rotation"). */
-export const ROTATION_USERNAME_LIMIT = MYSQL_USER_NAME_MAX;
 
 const SLOW_QUERY_LOG = [
     { name: "slow_query_log", value: "1" },
@@ -199,6 +195,8 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly redisPrimaryEndpoint: pulumi.Output<string>;
     /** The platform one-off task's cache user; its secret's JSON has `username` and `password`. */
     readonly platformCache: CacheCredentials;
+    /** The password rotation function, `bbws-rotation-<env>` (`npm run verify` reads its settings). */
+    readonly rotationFunctionName: string;
     /** By tenant id. */
     readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
     /** The DR side (components/global-database.ts), when `bbws:dr` is set. */
@@ -319,6 +317,7 @@ export class DataLayer extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        this.rotationFunctionName = rotation.functionName;
         const tenantSecrets: Record<string, TenantSecret> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
@@ -335,6 +334,7 @@ export class DataLayer extends pulumi.ComponentResource {
                     layerName: name,
                     env,
                     cacheUserGroupId: redis.userGroupId,
+                    cacheReplicationGroup: redis.group,
                     masterSecretArn: this.masterSecretArn,
                     rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays },
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
@@ -357,6 +357,7 @@ export class DataLayer extends pulumi.ComponentResource {
             redisReplicationGroupId: this.redisReplicationGroupId,
             redisPrimaryEndpoint: this.redisPrimaryEndpoint,
             platformCacheSecretArn: this.platformCache.secretArn,
+            rotationFunctionName: this.rotationFunctionName,
             tenantSecretArns: Object.fromEntries(Object.entries(tenantSecrets).map(([id, s]) => [id, s.arn])),
         });
     }
@@ -377,7 +378,7 @@ export class DataLayer extends pulumi.ComponentResource {
         password: pulumi.Output<string>,
         drKeyArn: pulumi.Input<string>,
     ): pulumi.Output<string> {
-        const secret = secretWithValue(
+        const { secret } = secretWithValue(
             `${name}-aurora-master`,
             {
                 name: masterSecretName(args.env),
@@ -613,6 +614,13 @@ export class DataLayer extends pulumi.ComponentResource {
                 // `auth_token` conflicts with `user_group_ids`, neither is ForceNew; "Transitioning to RBAC").
                 userGroupIds: [users.userGroupId],
                 authTokenUpdateStrategy: "DELETE",
+                // The provider sends user-group and other changes in one ModifyReplicationGroup with
+                // ApplyImmediately = this (terraform-provider-aws elasticache/replication_group.go, default
+                // false), and ElastiCache may hold them as PendingModifiedValues.UserGroups until the
+                // maintenance window (ElastiCache API, ReplicationGroupPendingModifiedValues). The ecs phase
+                // hands tasks their RBAC users at once, so the switch must happen now, not up to a week
+                // later; node type and engine changes then also apply at rollout (README "Cache isolation").
+                applyImmediately: true,
                 automaticFailoverEnabled: highAvailability,
                 multiAzEnabled: highAvailability,
                 snapshotRetentionLimit: cache.snapshotRetentionDays,

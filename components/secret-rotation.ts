@@ -12,9 +12,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ROTATION_CLONE_SUFFIX } from "../src/config";
+import { MYSQL_USER_NAME_MAX, ROTATION_CLONE_SUFFIX, ROTATION_USERNAME_LIMIT_VARIABLE } from "../src/config";
 import { bbwsName } from "./shared";
 import { admitToBackends } from "./tenant-network";
+import { RotationFunctionSettings } from "./rotation-function-settings";
 
 /** The `engine` the rotation function requires in the secret (it accepts `mysql` and `aurora-mysql`). */
 export const ROTATION_ENGINE = "mysql";
@@ -28,6 +29,9 @@ export const ROTATION_APPLICATION_ID = "arn:aws:serverlessrepo:us-east-1:2973562
  * fails and the old credentials stay current.
  */
 export const ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT = 16;
+
+/** The limit this platform sets ({@link RotationFunctionSettings}): MySQL 8.0's own, 32. */
+export const ROTATION_USERNAME_LIMIT = MYSQL_USER_NAME_MAX;
 
 /** The users a rotated secret alternates between: `[<user>, <user>_clone]`. */
 export function rotatedUserNames(username: string): [string, string] {
@@ -72,11 +76,16 @@ export interface RotationFunctionArgs {
  * (HTTPS out to the Secrets Manager endpoint and, through NAT, the RDS and KMS APIs; MySQL out to the
  * database group, which admits it on 3306; nothing in) and AWS's template deployed as the
  * CloudFormation stack `serverlessrepo-bbws-rotation-<env>`, which creates the function
- * `bbws-rotation-<env>`, its role and Secrets Manager's permission to invoke it.
+ * `bbws-rotation-<env>`, its role and Secrets Manager's permission to invoke it; then
+ * `<name>-settings` sets the function's `USERNAME_CHARACTER_LIMIT` to {@link ROTATION_USERNAME_LIMIT}
+ * after every change of the stack (components/rotation-function-settings.ts). `lambdaArn` resolves
+ * only once that is done, so no secret is handed to the function before it can rotate it.
  */
 export class RotationFunction extends pulumi.ComponentResource {
     /** What each tenant's `SecretRotation` invokes. */
     readonly lambdaArn: pulumi.Output<string>;
+    /** The function's name, `bbws-rotation-<env>` (`npm run verify` reads its settings). */
+    readonly functionName: string;
 
     constructor(name: string, args: RotationFunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:RotationFunction", name, {}, opts);
@@ -117,8 +126,21 @@ export class RotationFunction extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.lambdaArn = stack.outputs.apply((o) => o.RotationLambdaARN);
-        this.registerOutputs({ lambdaArn: this.lambdaArn });
+        const settings = new RotationFunctionSettings(
+            `${name}-settings`,
+            {
+                functionName,
+                functionRegion: args.region,
+                variables: { [ROTATION_USERNAME_LIMIT_VARIABLE]: String(ROTATION_USERNAME_LIMIT) },
+                // A stack update rewrites the function's environment from the template: a new template
+                // version or parameter value must set the variable again.
+                stack: { id: stack.id, parameters: stack.parameters, semanticVersion: stack.semanticVersion },
+            },
+            { parent: this },
+        );
+        this.functionName = functionName;
+        this.lambdaArn = pulumi.all([stack.outputs, settings.functionArn]).apply(([o]) => o.RotationLambdaARN);
+        this.registerOutputs({ lambdaArn: this.lambdaArn, functionName });
     }
 }
 

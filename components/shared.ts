@@ -101,16 +101,21 @@ export function secretReplicas(replica: SecretReplica | undefined): Pick<aws.sec
 }
 
 /**
- * A Secrets Manager secret (`logicalName`) and its current value (`<logicalName>-value`). `options`
- * gives each child's resource options by its suffix (`""` for the secret, `"-value"` for the value).
+ * A Secrets Manager secret (`logicalName`) and its current value (`<logicalName>-value`), both
+ * returned. `options` gives each child's resource options by its suffix (`""` for the secret,
+ * `"-value"` for the value).
  */
 export function secretWithValue(
     logicalName: string,
     args: aws.secretsmanager.SecretArgs,
     value: pulumi.Input<string>,
     options: (suffix: "" | "-value") => pulumi.CustomResourceOptions,
-): aws.secretsmanager.Secret {
+): { secret: aws.secretsmanager.Secret; version: aws.secretsmanager.SecretVersion } {
     const secret = new aws.secretsmanager.Secret(logicalName, args, options(""));
-    new aws.secretsmanager.SecretVersion(`${logicalName}-value`, { secretId: secret.id, secretString: value }, options("-value"));
-    return secret;
+    const version = new aws.secretsmanager.SecretVersion(
+        `${logicalName}-value`,
+        { secretId: secret.id, secretString: value },
+        options("-value"),
+    );
+    return { secret, version };
 }

@@ -30,6 +30,12 @@ export interface TenantDatabaseArgs {
     readonly rotation?: { readonly lambdaArn: pulumi.Input<string>; readonly days: number };
     /** The replication group's user group, which the tenant's cache user joins. */
     readonly cacheUserGroupId: pulumi.Input<string>;
+    /**
+     * The replication group using that user group: the membership waits for it, because adding a user
+     * (ModifyUserGroup) is refused while the group is `modifying`, which it is while the replication
+     * group takes it on (see the membership below).
+     */
+    readonly cacheReplicationGroup: pulumi.Resource;
     /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-db…`). */
     readonly layerName: string;
     /** With `bbws:dr`: the database and cache secrets' replicas in the DR region, where the standby's tasks read them. */
@@ -40,7 +46,9 @@ export interface TenantDatabaseArgs {
  * The tenant's credentials: a 40-character password (`<layer>-tenant-<id>-db-password`) and the secret
  * `bbws/<env>/tenants/<id>/db` (`<layer>-tenant-<id>-db`, value `…-db-value`) holding JSON
  * `{password, username, dbname, host, port, engine, masterarn}` (what the AWS rotation function
- * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`). The cache user
+ * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`) and the same JSON
+ * again as `…-db-rotatable-value`, created once so that secrets older than rotation gain the fields
+ * the function needs; Pulumi ignores both values' changes after that. The cache user
  * `bbws-t-<id>-<env>` (`…-cache-user`), its secret `bbws/<env>/tenants/<id>/cache` and its membership
  * of the user group (`…-cache-user-membership`). The database children keep the names they had as the
  * layer's own, each with an alias naming the layer as its former parent, so moving them here replaced
@@ -57,7 +65,19 @@ export class TenantDatabase extends TenantComponent {
         const { tenantId: t, database } = args;
         const base = `${args.layerName}-tenant-${t}-db`;
         const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
-        const secret = secretWithValue(
+        const value = pulumi.jsonStringify({
+            password: password.result,
+            username: database,
+            dbname: database,
+            host: args.host,
+            port: args.port,
+            engine: ROTATION_ENGINE,
+            masterarn: args.masterSecretArn,
+        });
+        // Once rotated, the secret's current value is the rotation's (the other user, a new password):
+        // writing the first value again would hand new tasks a password that no longer works.
+        const rotationOwnsValue: pulumi.CustomResourceOptions = args.rotation ? { ignoreChanges: ["secretString"] } : {};
+        const { secret, version } = secretWithValue(
             base,
             {
                 name: args.secretName,
@@ -67,21 +87,24 @@ export class TenantDatabase extends TenantComponent {
                 tags: { Tenant: t },
                 ...secretReplicas(args.replica),
             },
-            pulumi.jsonStringify({
-                password: password.result,
-                username: database,
-                dbname: database,
-                host: args.host,
-                port: args.port,
-                engine: ROTATION_ENGINE,
-                masterarn: args.masterSecretArn,
-            }),
-            // Once rotated, the secret's current value is the rotation's (the other user, a new password):
-            // writing the first value again would hand new tasks a password that no longer works.
-            (suffix) => this.moved(suffix === "-value" && args.rotation ? { ignoreChanges: ["secretString"] } : {}),
+            value,
+            (suffix) => this.moved(suffix === "-value" ? rotationOwnsValue : {}),
         );
         this.secretArn = secret.arn;
         if (args.rotation) {
+            // Secrets created before rotation was turned on hold {password, username, dbname, host, port}:
+            // `engine` and `masterarn` came with rotation, in the same update that made Pulumi ignore the
+            // value, so `-value` never gained them, and the function refuses a secret without `engine`
+            // (get_secret_dict's required fields) and reads `masterarn` in set_secret. This version,
+            // under a name of its own, is created once in every tenant's secret with the whole JSON and
+            // becomes AWSCURRENT (after `-value`, so it wins for a new tenant too); then it is ignored like
+            // `-value`. Its first user and password are still current: no rotation can have succeeded on a
+            // secret without `engine`, and a new tenant's first rotation is `rotationDays` away.
+            const rotatable = new aws.secretsmanager.SecretVersion(
+                `${base}-rotatable-value`,
+                { secretId: secret.id, secretString: value },
+                { ...rotationOwnsValue, parent: this, dependsOn: [version] },
+            );
             new aws.secretsmanager.SecretRotation(
                 `${base}-rotation`,
                 {
@@ -92,7 +115,7 @@ export class TenantDatabase extends TenantComponent {
                     // would fail on a user that does not exist yet (the function copies its grants).
                     rotateImmediately: false,
                 },
-                { parent: this },
+                { parent: this, dependsOn: [rotatable] },
             );
         }
 
@@ -115,7 +138,11 @@ export class TenantDatabase extends TenantComponent {
         new aws.elasticache.UserGroupAssociation(
             `${args.layerName}-tenant-${t}-cache-user-membership`,
             { userGroupId: args.cacheUserGroupId, userId: cacheUser.user.userId },
-            { parent: this },
+            // The provider retries ModifyUserGroup on InvalidUserGroupState for a fixed 10 minutes and
+            // declares no timeouts to raise (terraform-provider-aws elasticache/user_group_association.go,
+            // RetryWhenIsA[*awstypes.InvalidUserGroupStateFault]); after the replication group is done
+            // with the user group, only the other tenants' memberships compete for it.
+            { parent: this, dependsOn: [args.cacheReplicationGroup] },
         );
         this.cache = { userId: cacheUser.user.userId, username: userId, secretArn: cacheUser.secretArn! };
         this.registerOutputs({ secretArn: this.secretArn, cacheSecretArn: this.cache.secretArn });

@@ -290,6 +290,13 @@ export const MYSQL_USER_NAME_MAX = 32;
 export const ROTATION_CLONE_SUFFIX = "_clone";
 
 /**
+ * The rotation function's environment variable bounding that second user's name: `create_secret`
+ * refuses a clone longer than it, 16 when unset (same file). The data layer sets it to
+ * {@link MYSQL_USER_NAME_MAX}; `npm run verify` reads it back.
+ */
+export const ROTATION_USERNAME_LIMIT_VARIABLE = "USERNAME_CHARACTER_LIMIT";
+
+/**
  * The longest tenant id, 23: the tenant's MySQL user `wp_<id>` ({@link tenantDatabaseName}) and the
  * second user the rotation function makes of it, `wp_<id>_clone`, must both fit MySQL 8.0's 32.
  */

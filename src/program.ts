@@ -174,6 +174,8 @@ export function createPlatform(cfg: PlatformConfig) {
             redisReplicationGroupId: data.redisReplicationGroupId,
             redisPrimaryEndpoint: data.redisPrimaryEndpoint,
             keyArn: data.keyArn,
+            /** The password rotation function: `npm run verify` reads its USERNAME_CHARACTER_LIMIT. */
+            rotationFunctionName: data.rotationFunctionName,
             tenantSecretArns: Object.fromEntries(Object.entries(data.tenantSecrets).map(([id, s]) => [id, s.arn])),
             /** The global database and its DR-region cluster (issue 17's contract); undefined for `bbws:dr: none`. */
             dr: data.dr && {

@@ -295,17 +295,15 @@ export function installWordPressCommand(id: string, siteUrl: string, adminEmail:
 
 /**
  * Deletes the tenant's object-cache keys: every key under its prefix (`REDIS_PREFIX`, `<id>:`, which
- * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). `SCAN` walks the keyspace
+ * its WordPress's Redis Object Cache puts before each key: `WP_REDIS_PREFIX`). It runs in the platform
+ * task, as the platform's cache user: a tenant's own user may not run SCAN (components/cache-users.ts,
+ * key patterns do not filter SCAN's answer), and with RBAC `redis-cli` must name its user
+ * (`--user "$REDIS_USERNAME"`; a password alone is the `default` user, which is off). `SCAN` walks the keyspace
  * without blocking the shared cache as `KEYS` would, and `UNLINK` frees memory in the background (Redis
  * commands reference, SCAN and UNLINK). Ids hold no `:` nor glob character (src/config.ts), so
- * `<id>:*` matches no other tenant's keys.
- *
- * It logs in as the tenant's own cache user (`REDIS_USERNAME`, `REDIS_PASSWORD`: the task's secrets,
- * components/ecs-tasks.ts `cacheClientSecrets`), whose keys are `~<id>:*`: without `--user` redis-cli
- * sends `AUTH <password>`, which is the `default` user, and that one is `off` (components/cache-users.ts;
- * redis src/redis-cli.c `cliAuth`: `AUTH %s` without a user, `AUTH %s %s` with one). The password travels
- * as `REDISCLI_AUTH`, not `-a` (visible in `ps`: redis-cli's usage text). Keys are passed one a line
- * (`xargs -d '\n'`), so a key with a space or a quote is deleted whole.
+ * `<id>:*` matches no other tenant's keys. The password travels as `REDISCLI_AUTH`, not `-a` (visible
+ * in `ps`: redis-cli's usage text; redis src/redis-cli.c `cliAuth`: `AUTH %s %s` with `--user`). Keys
+ * are passed one a line (`xargs -d '\n'`), so a key with a space or a quote is deleted whole.
  *
  * redis-cli exits 0 when the server answers a command with an error (only the `-e` of newer redis-cli
  * changes that), and older ones go on after a failed AUTH with a warning (`cliAuth`), so each UNLINK's
@@ -318,7 +316,7 @@ if [ "$id:" != "$REDIS_PREFIX" ] || [ -z "$id" ] || [ "$(printf '%s' "$id" | tr 
     exit 64
 fi
 if [ -z "${"$"}{REDIS_USERNAME:-}" ]; then
-    echo "REDIS_USERNAME is not set: the task has no cache user of the tenant's (the default user cannot log in)" >&2
+    echo "REDIS_USERNAME is not set: the task has no cache user (the default user cannot log in)" >&2
     exit 64
 fi
 REDISCLI_AUTH="$REDIS_PASSWORD"
@@ -334,7 +332,7 @@ fi
 echo "unlinked $(awk '{ n += $1 } END { print n + 0 }' "$work/replies") of $(wc -l < "$work/keys") cache keys under $REDIS_PREFIX"
 `;
 
-/** The tenant task's command that deletes its object-cache keys (its prefix comes with the task: `REDIS_PREFIX`). */
-export function purgeCacheCommand(): TaskCommand {
-    return sh(PURGE_CACHE_SCRIPT, {});
+/** The platform task's command that deletes tenant `id`'s object-cache keys (`REDIS_PREFIX` `<id>:`, as its WordPress sets `WP_REDIS_PREFIX`). */
+export function purgeCacheCommand(id: string): TaskCommand {
+    return sh(PURGE_CACHE_SCRIPT, { REDIS_PREFIX: `${id}:` });
 }

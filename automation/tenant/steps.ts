@@ -597,10 +597,10 @@ export const REMOVE_STEPS: readonly Step[] = [
         id: "cache",
         title: "delete its object-cache keys",
         plan: async (ctx) => [
-            `tenant one-off task: SCAN the cache for ${ctx.req.id}:* and UNLINK every key (the shared cache keeps no key of it)`,
+            `platform one-off task: SCAN the cache for ${ctx.req.id}:* and UNLINK every key (the shared cache keeps no key of it)`,
         ],
-        run: async (ctx) =>
-            runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, purgeCacheCommand(), `delete the cache keys of ${ctx.req.id}`),
+        // The platform's cache user: the tenant's own may not SCAN (components/cache-users.ts).
+        run: async (ctx) => runTask(ctx, { kind: "platform" }, purgeCacheCommand(ctx.req.id), `delete the cache keys of ${ctx.req.id}`),
     },
     {
         id: "retire",

@@ -11,6 +11,7 @@ import { EFSClient } from "@aws-sdk/client-efs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { GuardDutyClient } from "@aws-sdk/client-guardduty";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -31,6 +32,7 @@ export interface AwsClients {
     readonly cloudtrail: CloudTrailClient;
     readonly securityHub: SecurityHubClient;
     readonly guardDuty: GuardDutyClient;
+    readonly lambda: LambdaClient;
 }
 
 /**
@@ -54,6 +56,7 @@ export function createClients(region: string): AwsClients {
         cloudtrail: new CloudTrailClient(config),
         securityHub: new SecurityHubClient(config),
         guardDuty: new GuardDutyClient(config),
+        lambda: new LambdaClient(config),
     };
 }
 

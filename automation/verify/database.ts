@@ -1,8 +1,9 @@
 /** Checks after the `database` phase: Aurora, its instances, Redis and the secrets. */
 import { DescribeReplicationGroupsCommand, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { DBCluster, DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { masterPasswordKeeper } from "../../src/config";
+import { masterPasswordKeeper, ROTATION_CLONE_SUFFIX, ROTATION_USERNAME_LIMIT_VARIABLE, tenantDatabaseName } from "../../src/config";
 import { Check, CheckContext, fail, list, orAbsent, pass, verdict } from "./check";
 
 async function cluster(ctx: CheckContext): Promise<DBCluster> {
@@ -155,6 +156,31 @@ export const databaseChecks: readonly Check[] = [
                 flags.filter(([, on]) => !on).map(([what]) => `${g.ReplicationGroupId}: ${what} is off`),
                 `${g.ReplicationGroupId}: ${flags.map(([what, on]) => `${what} ${enabled(on)}`).join(", ")}`,
             );
+        },
+    },
+    {
+        id: "database-rotation-username-limit",
+        phase: "database",
+        info: "The password rotation function's USERNAME_CHARACTER_LIMIT admits every tenant's second user, wp_<id>_clone.",
+        explanation:
+            "AWS's function refuses a clone user name longer than this variable, 16 when unset (create_secret in " +
+            "SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py); the rollout sets it after every change of the " +
+            'function\'s CloudFormation stack (README "Secrets rotation"). Below it, every rotation fails and the old ' +
+            "password stays current: roll the database phase out again.",
+        async check(ctx) {
+            const name = ctx.outputs.string("database.rotationFunctionName");
+            const fn = await ctx.read(`lambda:${name}`, () =>
+                ctx.aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name })),
+            );
+            const value = fn.Environment?.Variables?.[ROTATION_USERNAME_LIMIT_VARIABLE];
+            // The function reads int(os.environ.get('USERNAME_CHARACTER_LIMIT', '16')).
+            const limit = value === undefined ? 16 : /^\d+$/.test(value) ? Number(value) : NaN;
+            const clones = ctx.config.tenants.map((t) => `${tenantDatabaseName(t.id)}${ROTATION_CLONE_SUFFIX}`);
+            const tooLong = clones.filter((c) => !(c.length <= limit));
+            const seen = `${name}: ${ROTATION_USERNAME_LIMIT_VARIABLE}=${value ?? "unset (16)"}`;
+            return tooLong.length === 0
+                ? pass(`${seen}; longest clone ${Math.max(0, ...clones.map((c) => c.length))} characters`)
+                : fail(`${seen}; refuses ${list(tooLong.map((c) => `${c} (${c.length})`))}`);
         },
     },
     {

@@ -69,6 +69,8 @@ export const REDIS_COMMANDS: Readonly<Record<string, RedisCommand>> = {
     publish: { categories: ["pubsub", "fast"], keys: none, channels: first },
     subscribe: { categories: ["pubsub", "slow"], keys: none, channels: all },
     psubscribe: { categories: ["pubsub", "slow"], keys: none, channels: all },
+    // PUBSUB CHANNELS/NUMSUB/SHARDCHANNELS list every active channel: channel patterns filter none of them.
+    pubsub: { categories: ["pubsub", "slow"], keys: none },
     info: { categories: ["slow", "dangerous"], keys: none },
     ping: { categories: ["fast", "connection"], keys: none },
     select: { categories: ["fast", "connection"], keys: none },
@@ -185,6 +187,14 @@ export function commandAllowed(user: AclUser, name: string): boolean {
     }
     return allowed;
 }
+
+/**
+ * Commands that answer with other users' key or channel names although they name no key: key and
+ * channel patterns filter neither their arguments nor their results (redis.io "ACL": key patterns
+ * apply to the keys a command names; KEYS, SCAN and RANDOMKEY take none, nor does PUBSUB CHANNELS).
+ * A tenant's user must be refused all of them, or it can list the names of every tenant's keys.
+ */
+export const NAME_LISTING_COMMANDS: readonly string[] = ["keys", "scan", "randomkey", "pubsub"];
 
 /** Why a command is refused, or `undefined` when Redis would run it. */
 export function aclRefusal(user: AclUser, name: string, args: readonly string[] = []): string | undefined {

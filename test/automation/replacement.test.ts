@@ -17,7 +17,9 @@ describe("replace-only inputs (automation/replacement.ts)", () => {
     it("has a row, with its provider source, for every type the program registers, and none for others", () => {
         expect(Object.keys(REPLACEMENT_RULES).sort()).to.deep.equal(Object.keys(NAME_RULES).sort());
         for (const [type, rule] of Object.entries(REPLACEMENT_RULES)) {
-            expect(rule.source, type).to.match(/^(terraform-provider-(aws|random)|pulumi-awsx) \S+\.(go|ts)/);
+            expect(rule.source, type).to.match(
+                /^(terraform-provider-(aws|random)|pulumi-awsx|components\/rotation-function-settings\.ts) \S+/,
+            );
             expect(rule.why, type).to.have.length.above(20);
         }
     });

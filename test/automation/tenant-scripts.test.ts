@@ -91,14 +91,14 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
         path.join(dir, "keyspace"),
         "newco:posts:1\nnewco:options:alloptions\nnewco:posts:a key with spaces\nnewco2:posts:1\nother:newco:1\n",
     );
-    // It logs in as ElastiCache would: `--user bbws-t-newco-sit` with its password, else `AUTH <password>` is the default
+    // It logs in as ElastiCache would: `--user bbws-platform-sit` with its password, else `AUTH <password>` is the default
     // user, which is off (redis-cli.c `cliAuth`; components/cache-users.ts). Like redis-cli it exits 0 when a command
     // gets an error answer, and prints the error instead of UNLINK's count (UNLINK_ERROR stands for a NOPERM).
     tool(
         "redis-cli",
         [
             `user=; pattern=; unlink=; while [ $# -gt 0 ]; do case "$1" in --user) user=$2; shift;; --pattern) pattern=$2; shift;; -h|-p) shift;; UNLINK) unlink=1; shift; break;; esac; shift; done`,
-            `if [ "$user" != bbws-t-newco-sit ] || [ "\${REDISCLI_AUTH:-}" != Cache0Password ]; then echo 'Warning: AUTH failed' >&2; auth=; else auth=1; fi`,
+            `if [ "$user" != bbws-platform-sit ] || [ "\${REDISCLI_AUTH:-}" != Cache0Password ]; then echo 'Warning: AUTH failed' >&2; auth=; else auth=1; fi`,
             `if [ -n "$unlink" ]; then`,
             `  if [ -z "$auth" ]; then echo 'NOAUTH Authentication required.'; exit 0; fi`,
             `  if [ -n "\${UNLINK_ERROR:-}" ]; then echo "NOPERM this user has no permissions to access one of the keys"; exit 0; fi`,
@@ -382,23 +382,23 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(s.run(archiveCommand(prefix), { DUMP_DATABASE: "maybe", MIGRATION_BUCKET: "b" }).status).to.equal(64);
     });
 
-    it("cache purge: as the tenant's own cache user, UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
+    it("cache purge: as the named (platform) cache user, UNLINKs every key under <id>: and none of another tenant's (for any two ids the schema accepts), the password never an argument", () => {
         // Source: WordPress's Redis Object Cache prefixes each key with WP_REDIS_PREFIX (<id>:, components/tenant-service.ts);
         // Redis commands reference: SCAN MATCH is a glob, UNLINK deletes in the background. Ids hold no ':' nor glob character.
         // redis src/redis-cli.c `cliAuth`: without --user the password alone logs in as `default`, which is off (issue 18).
         const s = standIns();
         const cache = { REDIS_PREFIX: "newco:", REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379" };
-        const result = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "bbws-t-newco-sit" });
+        const result = s.run(purgeCacheCommand("newco"), { ...cache, REDIS_USERNAME: "bbws-platform-sit" });
         expect(result.status, result.stderr).to.equal(0);
         expect(s.logged("unlinked")!.trim().split("\n").sort()).to.deep.equal([
             "newco:options:alloptions",
             "newco:posts:1",
             "newco:posts:a key with spaces",
         ]);
-        expect(s.logged("redis.auth")).to.equal("bbws-t-newco-sit Cache0Password\n");
+        expect(s.logged("redis.auth")).to.equal("bbws-platform-sit Cache0Password\n");
         expect(result.stdout).to.include("unlinked 3 of 3 cache keys under newco:");
         for (const bad of ["", "newco", "new*:", "a:b:", ":"])
-            expect(s.run(purgeCacheCommand(), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
+            expect(s.run(purgeCacheCommand("newco"), { REDIS_PREFIX: bad }).status, bad).to.equal(64);
         fc.assert(
             fc.property(tenantIds, tenantIds, (a, b) => {
                 fc.pre(a !== b);
@@ -411,13 +411,13 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
     it("cache purge fails, never 'succeeds' having deleted nothing: no cache user (the default one is off), or an UNLINK answered with an error (redis-cli exits 0)", () => {
         const s = standIns();
         const cache = { REDIS_PREFIX: "newco:", REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379" };
-        const noUser = s.run(purgeCacheCommand(), cache);
+        const noUser = s.run(purgeCacheCommand("newco"), cache);
         expect(noUser.status).to.equal(64);
         expect(noUser.stderr).to.include("REDIS_USERNAME is not set");
-        const refused = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "bbws-t-newco-sit", UNLINK_ERROR: "1" });
+        const refused = s.run(purgeCacheCommand("newco"), { ...cache, REDIS_USERNAME: "bbws-platform-sit", UNLINK_ERROR: "1" });
         expect(refused.status).to.equal(65);
         expect(refused.stderr).to.include("UNLINK failed: NOPERM");
-        const wrongUser = s.run(purgeCacheCommand(), { ...cache, REDIS_USERNAME: "default" });
+        const wrongUser = s.run(purgeCacheCommand("newco"), { ...cache, REDIS_USERNAME: "default" });
         expect(wrongUser.status).to.not.equal(0);
         expect(s.logged("unlinked")).to.equal(undefined);
     });

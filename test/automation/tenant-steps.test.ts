@@ -184,7 +184,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "task tenant: archive newco",
             `list archive/newco/20261201T090100.000Z/`,
             "task tenant: empty the wp-content of newco",
-            "task tenant: delete the cache keys of newco",
+            "task platform: delete the cache keys of newco",
             "commit",
             "rollout deletes allowing stateful deletes",
             "rollout storage of the platform",
@@ -292,7 +292,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         ["remove", "stop", REMOVE, "rollout stops"],
         ["remove", "archive", REMOVE, "task tenant: archive"],
         ["remove", "files", REMOVE, "task tenant: empty"],
-        ["remove", "cache", REMOVE, "task tenant: delete the cache keys"],
+        ["remove", "cache", REMOVE, "task platform: delete the cache keys"],
         ["remove", "rollout", REMOVE, "rollout deletes"],
         ["remove", "database", REMOVE, "task platform: drop"],
     ];

@@ -14,7 +14,7 @@ import {
     tenantAccessString,
     tenantCachePrefix,
 } from "../../components/cache-users";
-import { AccessStringError, aclRefusal, globMatch, parseAccessString } from "../../src/policy/redis-acl";
+import { AccessStringError, aclRefusal, globMatch, NAME_LISTING_COMMANDS, parseAccessString } from "../../src/policy/redis-acl";
 import { cacheUserProblems, replicationGroupAuthProblems, userGroupProblems } from "../../automation/aws-model";
 import { NAME_RULES, nameProblems, NameRule } from "../../automation/aws-name-rules";
 import { acceptedTenantId } from "../support/tenant-ids";
@@ -168,11 +168,31 @@ describe("cache isolation (ElastiCache RBAC)", () => {
             );
         });
 
-        it("leaves key names visible through SCAN and RANDOMKEY (they take no key argument): names, never values", () => {
-            const user = parseAccessString(tenantAccessString("aupairhive"));
-            expect(aclRefusal(user, "scan", ["0"])).to.equal(undefined);
-            expect(aclRefusal(user, "randomkey")).to.equal(undefined);
-        });
+        it(
+            "refuses tenant A every command that lists key or channel names without naming a key (KEYS, SCAN, RANDOMKEY, PUBSUB): " +
+                "key patterns filter neither their arguments nor their results (redis.io, ACL), so B's key names stay hidden",
+            () => {
+                expect(NAME_LISTING_COMMANDS).to.have.members(["keys", "scan", "randomkey", "pubsub"]);
+                fc.assert(
+                    fc.property(tenantId, tenantId, suffix, (a, b, s) => {
+                        fc.pre(a !== b);
+                        const user = parseAccessString(tenantAccessString(a));
+                        for (const name of NAME_LISTING_COMMANDS) {
+                            expect(aclRefusal(user, name, []), `${a} ${name}`).to.match(/may not run/);
+                            expect(aclRefusal(user, name, ["0", "MATCH", `${tenantCachePrefix(b)}${s}`]), `${a} ${name}`).to.match(
+                                /may not run/,
+                            );
+                        }
+                    }),
+                    { numRuns: 100 },
+                );
+                // Without the rules, the evaluator would let SCAN through: the proof can fail.
+                const open = parseAccessString("on ~a:* &a:* +@all -@dangerous +info");
+                expect(aclRefusal(open, "scan", ["0"])).to.equal(undefined);
+                expect(aclRefusal(open, "randomkey")).to.equal(undefined);
+                expect(aclRefusal(open, "pubsub", ["channels"])).to.equal(undefined);
+            },
+        );
     });
 
     describe("the default and platform users", () => {

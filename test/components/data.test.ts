@@ -305,11 +305,24 @@ describe("data layer", () => {
                     // RBAC in place only with AuthTokenUpdateStrategy DELETE in the same update ("Transitioning to RBAC").
                     expect(group.inputs.authTokenUpdateStrategy).to.equal("DELETE");
                 });
+                it(
+                    "switches to RBAC at once, not in the maintenance window (applyImmediately: the provider sends it with UserGroupIdsToAdd; " +
+                        "ElastiCache can hold user groups as PendingModifiedValues.UserGroups), and adds each tenant's user only after the group is done",
+                    () => {
+                        expect(group.inputs.applyImmediately).to.equal(true);
+                        // ModifyUserGroup is refused while the user group is `modifying` (InvalidUserGroupState), and the
+                        // provider retries that for only 10 minutes (terraform-provider-aws elasticache/user_group_association.go).
+                        const memberships = ofType(resources, "aws:elasticache/userGroupAssociation:UserGroupAssociation");
+                        expect(memberships).to.have.length(cfg.tenants.length);
+                        for (const m of memberships) expect(m.dependencies, m.urn).to.include(group.urn);
+                    },
+                );
                 it("puts a default user that can do nothing and the platform task's user in the group, and leaves tenants to join by association", async () => {
                     const users = named(resources, "data-redis-users");
                     const byId = Object.fromEntries(ofType(resources, "aws:elasticache/user:User").map((u) => [u.inputs.userId, u.inputs]));
                     expect(users.inputs.userIds).to.deep.equal([`bbws-default-${env}`, `bbws-platform-${env}`]);
                     expect(byId[`bbws-default-${env}`]).to.include({ userName: "default", accessString: "off -@all" });
+                    // The platform user keeps SCAN: removing an offboarded tenant's keys needs it.
                     expect(byId[`bbws-platform-${env}`].accessString).to.equal("on ~* &* +@all -@dangerous +info -function -script");
                     expect(options.get("data-redis-users")?.ignoreChanges).to.deep.equal(["userIds"]);
                     expect(await promiseOf(layer.platformCache.secretArn)).to.match(new RegExp(`:secret:bbws/${env}/redis/platform-`));
@@ -376,8 +389,8 @@ describe("data layer", () => {
                             const value = unwrapSecret(o.rawInputs.secretString);
                             return value.startsWith("{") ? [JSON.parse(value).password as string] : [value as string];
                         });
-                    // Each tenant's database and cache passwords, and the platform's cache password.
-                    expect(generated).to.have.length(2 * cfg.tenants.length + 1);
+                    // Each tenant's database password (in `-value` and `-rotatable-value`) and cache password, and the platform's cache password.
+                    expect(generated).to.have.length(3 * cfg.tenants.length + 1);
                     for (const resource of resources) {
                         for (const text of stringsIn(resource.inputs)) {
                             for (const secret of generated) expect(text, resource.name).to.not.contain(secret);

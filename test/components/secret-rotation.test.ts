@@ -4,19 +4,35 @@
  * b4b8eca), and every running WordPress task is replaced before the credentials it holds stop working.
  */
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
 import { DataLayer } from "../../components/data";
 import {
     recycleEveryDays,
     ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT,
+    ROTATION_USERNAME_LIMIT,
     rotatedUserNames,
     usernamesTooLongToRotate,
     UPDATE_SERVICE_TARGET_ARN,
 } from "../../components/secret-rotation";
+import {
+    rotationFunctionSettingsProvider,
+    RotationFunctionSettingsInputs,
+    ROTATION_FUNCTION_SETTINGS_TYPE,
+    withVariables,
+} from "../../components/rotation-function-settings";
+import { mockClient } from "aws-sdk-client-mock";
+import {
+    GetFunctionCommand,
+    GetFunctionConfigurationCommand,
+    LambdaClient,
+    UpdateFunctionConfigurationCommand,
+} from "@aws-sdk/client-lambda";
+import { createAwsModel } from "../../automation/aws-model";
 import { acceptedTenantId, schemaAccepts } from "../support/tenant-ids";
-import { MAX_TENANT_ID_LENGTH, MYSQL_USER_NAME_MAX, tenantDatabaseName } from "../../src/config";
+import { MAX_TENANT_ID_LENGTH, MYSQL_USER_NAME_MAX, ROTATION_USERNAME_LIMIT_VARIABLE, tenantDatabaseName } from "../../src/config";
 import { configFor, construct, named, ofType } from "../support/pulumi";
-import { recordOptions, RecordedOptions } from "../support/options";
+import { recordOptions, RecordedOptions, unwrapSecret } from "../support/options";
 
 const DAY = 24;
 
@@ -161,6 +177,52 @@ describe("secrets rotation", () => {
                     }
                 });
 
+                it(
+                    "sets the function's USERNAME_CHARACTER_LIMIT to 32 after its stack, again after every change of the stack, " +
+                        "and hands the function to no secret before (create_secret in lambda_function.py at b4b8eca refuses a clone over the limit, default 16)",
+                    () => {
+                        const stack = named(resources, "data-rotation-stack");
+                        const settings = named(resources, "data-rotation-settings");
+                        expect(settings.type).to.equal(ROTATION_FUNCTION_SETTINGS_TYPE);
+                        expect(settings.inputs.functionName).to.equal(stack.inputs.parameters.functionName);
+                        expect(settings.inputs.functionRegion).to.equal(cfg.region);
+                        expect(settings.inputs.variables).to.deep.equal({ [ROTATION_USERNAME_LIMIT_VARIABLE]: "32" });
+                        // The stack's id and parameters are inputs: an update of the stack rewrites the environment, and re-applies this.
+                        expect(settings.propertyDependencies.stack).to.deep.equal([stack.urn]);
+                        expect(settings.inputs.stack.parameters).to.deep.equal(stack.inputs.parameters);
+                        for (const rotation of ofType(resources, "aws:secretsmanager/secretRotation:SecretRotation")) {
+                            expect(rotation.propertyDependencies.rotationLambdaArn).to.include(settings.urn);
+                        }
+                        expect(ROTATION_USERNAME_LIMIT).to.equal(MYSQL_USER_NAME_MAX);
+                        expect(
+                            usernamesTooLongToRotate(
+                                cfg.tenants.map((t) => tenantDatabaseName(t.id)),
+                                ROTATION_USERNAME_LIMIT,
+                            ),
+                        ).to.deep.equal([]);
+                    },
+                );
+
+                it(
+                    "gives every tenant's secret, including one created before rotation, the fields the function reads before its rotation is set " +
+                        "(get_secret_dict: host, username, password, engine; set_secret: masterarn; get_connection: port, dbname)",
+                    () => {
+                        for (const tenant of cfg.tenants) {
+                            const base = `data-tenant-${tenant.id}-db`;
+                            const rotatable = named(resources, `${base}-rotatable-value`);
+                            const value = JSON.parse(unwrapSecret(options.get(`${base}-rotatable-value`)!.rawInputs.secretString));
+                            expect(value).to.include.all.keys("host", "username", "password", "engine", "masterarn", "port", "dbname");
+                            expect(value).to.include({ engine: "mysql", username: `wp_${tenant.id}`, dbname: `wp_${tenant.id}` });
+                            // The same first user and password as `-value`: no rotation can have run on a secret without `engine`.
+                            expect(value).to.deep.equal(JSON.parse(unwrapSecret(options.get(`${base}-value`)!.rawInputs.secretString)));
+                            // A new name, so an existing tenant gets it once; then ignored like `-value`; after `-value`, so it is AWSCURRENT.
+                            expect(options.get(`${base}-rotatable-value`)?.ignoreChanges).to.deep.equal(["secretString"]);
+                            expect(rotatable.dependencies).to.include(named(resources, `${base}-value`).urn);
+                            expect(named(resources, `${base}-rotation`).dependencies).to.include(rotatable.urn);
+                        }
+                    },
+                );
+
                 it("deploys AWS's alternating-users function for MySQL in the private subnets, with the master secret and the data key", () => {
                     const fn = named(resources, "data-rotation-stack");
                     expect(fn.inputs.applicationId).to.match(/applications\/SecretsManagerRDSMySQLRotationMultiUser$/);
@@ -184,6 +246,99 @@ describe("secrets rotation", () => {
                 });
             });
         }
+
+        describe("the function's settings provider (Lambda GetFunctionConfiguration / UpdateFunctionConfiguration)", () => {
+            const lambda = mockClient(LambdaClient);
+            const inputs: RotationFunctionSettingsInputs = {
+                functionName: "bbws-rotation-dev",
+                functionRegion: "eu-west-1",
+                variables: { USERNAME_CHARACTER_LIMIT: "32" },
+                stack: { id: "stack-1", parameters: { functionName: "bbws-rotation-dev" } },
+            };
+            const template = { SECRETS_MANAGER_ENDPOINT: "https://secretsmanager.eu-west-1.amazonaws.com", EXCLUDE_CHARACTERS: "/@\"'\\" };
+            const configured = (variables: Record<string, string>) => ({
+                FunctionArn: "arn:aws:lambda:eu-west-1:536580886816:function:bbws-rotation-dev",
+                RevisionId: "rev-1",
+                Environment: { Variables: variables },
+            });
+            beforeEach(() => {
+                lambda.reset();
+                // waitUntilFunctionUpdatedV2 polls GetFunction until LastUpdateStatus is Successful.
+                lambda.on(GetFunctionCommand).resolves({ Configuration: { LastUpdateStatus: "Successful", State: "Active" } });
+            });
+            after(() => lambda.restore());
+
+            it("adds USERNAME_CHARACTER_LIMIT and keeps every variable the template set, conditional on the revision it read", async () => {
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured(template));
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                const { id, outs } = await rotationFunctionSettingsProvider.create!(inputs);
+                expect(id).to.equal("bbws-rotation-dev");
+                expect(outs.functionArn).to.equal("arn:aws:lambda:eu-west-1:536580886816:function:bbws-rotation-dev");
+                const updates = lambda.commandCalls(UpdateFunctionConfigurationCommand);
+                expect(updates).to.have.length(1);
+                expect(updates[0].args[0].input).to.deep.equal({
+                    FunctionName: "bbws-rotation-dev",
+                    Environment: { Variables: { ...template, USERNAME_CHARACTER_LIMIT: "32" } },
+                    RevisionId: "rev-1",
+                });
+            });
+
+            it("writes nothing when the function already has the value", async () => {
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured({ ...template, USERNAME_CHARACTER_LIMIT: "32" }));
+                await rotationFunctionSettingsProvider.update!("bbws-rotation-dev", inputs, inputs);
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(0);
+            });
+
+            it("re-applies when the stack changes (a stack update resets the environment), replaces for another function, and is quiet otherwise", async () => {
+                const diff = rotationFunctionSettingsProvider.diff!;
+                expect(await diff("x", inputs, inputs)).to.deep.equal({ changes: false, replaces: [] });
+                expect(
+                    await diff("x", inputs, {
+                        ...inputs,
+                        stack: { id: "stack-1", parameters: { functionName: "bbws-rotation-dev", vpcSubnetIds: "b" } },
+                    }),
+                ).to.deep.equal({
+                    changes: true,
+                    replaces: [],
+                });
+                expect(await diff("x", inputs, { ...inputs, functionName: "other" })).to.deep.equal({
+                    changes: true,
+                    replaces: ["functionName"],
+                });
+            });
+
+            it("serializes, as the SDK does for the engine (mock runs put a fixed text in its place), loading the Lambda client where it runs", async () => {
+                // @pulumi/pulumi dynamic/index.js serializeFunctionMaybeSecret: serializeFunction(() => provider, { allowSecrets: true }).
+                const { text } = await pulumi.runtime.serializeFunction(() => rotationFunctionSettingsProvider, { allowSecrets: true });
+                expect(text).to.include('require("@aws-sdk/client-lambda")').and.include("UpdateFunctionConfigurationCommand");
+                expect(text.length).to.be.below(20_000);
+            });
+
+            it("withVariables: the wanted values on top, every other kept; unchanged when already set", () => {
+                expect(withVariables(undefined, { A: "1" })).to.deep.equal({ variables: { A: "1" }, changed: true });
+                expect(withVariables({ A: "2", B: "x" }, { A: "1" })).to.deep.equal({ variables: { A: "1", B: "x" }, changed: true });
+                expect(withVariables({ A: "1", B: "x" }, { A: "1" })).to.deep.equal({ variables: { A: "1", B: "x" }, changed: false });
+            });
+        });
+
+        it("the offline model refuses settings for a function no rotation stack creates, and a limit that is not a whole number (int() in create_secret)", () => {
+            const model = createAwsModel({ accountId: "536580886816", region: "eu-west-1", azCount: 2 });
+            const settings = (variables: Record<string, string>) => ({
+                type: ROTATION_FUNCTION_SETTINGS_TYPE,
+                name: "data-rotation-settings",
+                inputs: { functionName: "bbws-rotation-dev", functionRegion: "eu-west-1", variables, stack: {} },
+                custom: true,
+            });
+            expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.throw(/created by no rotation stack/);
+            model.newResource({
+                type: "aws:serverlessrepository/cloudFormationStack:CloudFormationStack",
+                name: "data-rotation-stack",
+                inputs: { name: "bbws-rotation-dev", parameters: { functionName: "bbws-rotation-dev" } },
+                custom: true,
+            });
+            expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "thirty-two" }))).to.throw(/not a whole number/);
+            expect(model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.have.property("id", "bbws-rotation-dev");
+        });
 
         it(`redeploys each tenant's service through Scheduler's ECS UpdateService target (${UPDATE_SERVICE_TARGET_ARN})`, () => {
             expect(UPDATE_SERVICE_TARGET_ARN).to.equal("arn:aws:scheduler:::aws-sdk:ecs:updateService");

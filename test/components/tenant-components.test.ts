@@ -57,8 +57,8 @@ function subtreeProblems(withTenant: readonly Registration[], without: readonly 
             if (urn === component.urn || r.parent !== component.urn) continue;
             // Custom-domain certificates came with the tenant components: there is nothing under the layer to keep.
             if (r.type.startsWith("aws:acm/") && r.options.aliases.length === 0) continue;
-            // So did the cache user, the DB secret's rotation and the recycle schedule (issue 18).
-            if (/-cache-user(-|$)|-db-rotation$|-recycle$/.test(r.name) && r.options.aliases.length === 0) continue;
+            // So did the cache user, the DB secret's rotation and its rotatable value, and the recycle schedule (issue 18).
+            if (/-cache-user(-|$)|-db-rotation$|-db-rotatable-value$|-recycle$/.test(r.name) && r.options.aliases.length === 0) continue;
             // The SDK adds the provider's own type aliases (aws:lb/* was aws:elasticloadbalancingv2/*) after ours.
             const [ours, ...providers] = r.options.aliases;
             const typeOnly = providers.every((a) => typeof a === "object" && "type" in a);

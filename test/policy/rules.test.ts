@@ -440,6 +440,8 @@ const CASES: Case[] = [
                 { target: rbac, others: [user("default", { userName: "default", accessString: "on ~* +@all" })] },
                 { target: rbac, others: [tenantUser("a", "on ~* +@all")] },
                 { target: rbac, others: [tenantUser("a", "on ~b:* +@all")] },
+                // On its own prefix, but free to list every tenant's key names (SCAN takes no key: redis.io "ACL").
+                { target: rbac, others: [tenantUser("a", "on ~a:* &a:* +@all -@dangerous")] },
                 { target: rbac, others: [task("a", "bbws/prod/redis/auth-token"), task("b", "bbws/prod/redis/auth-token")] },
             ],
         } as Case;

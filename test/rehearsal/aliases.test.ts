@@ -30,6 +30,9 @@
  * its AUTH token to the user group (an in-place update of `authToken`/`userGroupIds`), so the AUTH
  * token's password, secret and secret version are deleted; and the execution roles read the cache
  * users' secrets instead of the token's (`policy` updated). Those deletes are the only ones, by name.
+ * The rotation function's settings (components/rotation-function-settings.ts, a dynamic resource) are
+ * created with it, and with them the language host's provider of dynamic resources
+ * (`pulumi:providers:pulumi-nodejs::default`) and the stack output `database.rotationFunctionName`.
  */
 import { expect } from "chai";
 import { execFileSync, execSync } from "child_process";
@@ -103,15 +106,18 @@ const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 
 /** The logical names issue 18 adds (a tenant's under `data-tenant-<id>-` and `ecs-<id>-`), and the AUTH token's three it deletes. */
 const CACHE_ROTATION_CREATES =
-    /^(data-redis-(default|platform)-user(-password|-secret|-secret-value)?|data-redis-users|data-tenant-[a-z0-9-]+-(cache-user(-password|-secret|-secret-value|-membership)?|db-rotation)|data-rotation(-sg|-stack|-rotation-https-out|-rotation-to-database|-database-from-rotation)?|ecs-recycler-role(-policy)?|ecs-[a-z0-9-]+-recycle)$/;
+    /^(data-redis-(default|platform)-user(-password|-secret|-secret-value)?|data-redis-users|data-tenant-[a-z0-9-]+-(cache-user(-password|-secret|-secret-value|-membership)?|db-rotation|db-rotatable-value)|data-rotation(-sg|-stack|-settings|-rotation-https-out|-rotation-to-database|-database-from-rotation)?|ecs-recycler-role(-policy)?|ecs-[a-z0-9-]+-recycle)$/;
 const CACHE_ROTATION_DELETES = new Set(["data-redis-auth-token", "data-redis-auth", "data-redis-auth-value"]);
 /** The replication group's inputs the move from the AUTH token to RBAC changes. */
-const RBAC_DIFFS = ["authToken", "authTokenUpdateStrategy", "userGroupIds"];
+const RBAC_DIFFS = ["authToken", "authTokenUpdateStrategy", "userGroupIds", "applyImmediately"];
+
+/** The provider the language host serves dynamic resources with: the rotation function's settings are the first. */
+const DYNAMIC_PROVIDER = "pulumi:providers:pulumi-nodejs";
 
 /** A step of cache isolation and secrets rotation (issue 18): its creates and deletes by name, its updates by type and input. */
 function isCacheRotationStep(s: Step): boolean {
     const name = s.urn.split("::").pop()!;
-    if (s.op === "create") return CACHE_ROTATION_CREATES.test(name);
+    if (s.op === "create") return CACHE_ROTATION_CREATES.test(name) || s.type === DYNAMIC_PROVIDER;
     if (s.op === "delete") return CACHE_ROTATION_DELETES.has(name);
     if (s.op !== "update") return false;
     if (s.type === REPLICATION_GROUP) return s.diffs.length > 0 && s.diffs.every((d) => RBAC_DIFFS.includes(d));
@@ -123,11 +129,15 @@ function isLaterChange(s: Step): boolean {
     return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s) || isCacheRotationStep(s);
 }
 
-/** Outputs without what the later changes changed: the stack output `ecs.customDomains`, and the replaced target groups' ARNs. */
+/**
+ * Outputs without what the later changes changed: the stack outputs `ecs.customDomains` and
+ * `database.rotationFunctionName`, and the replaced target groups' ARNs.
+ */
 function withoutLaterChanges(outputs: any): any {
     if (!outputs?.ecs) return outputs;
     const { customDomains: _d, targetGroupArns: _a, targetGroupArnSuffixes: _s, ...ecs } = outputs.ecs;
-    return { ...outputs, ecs };
+    const { rotationFunctionName: _r, ...database } = outputs.database ?? {};
+    return { ...outputs, ecs, ...(outputs.database ? { database } : {}) };
 }
 
 /** The commit's program, scripted engine and stack files in a folder of their own, sharing our node_modules. */

@@ -1,4 +1,4 @@
-import { AccessStringError, parseAccessString } from "../redis-acl";
+import { AccessStringError, aclRefusal, NAME_LISTING_COMMANDS, parseAccessString } from "../redis-acl";
 import { asList, containersOf, ofTypes, Rule, UNREADABLE_CONTAINERS } from "../rule";
 
 /** The container secrets that carry a cache password, by the variables the images read. */
@@ -17,7 +17,7 @@ export const cache_1: Rule = {
     explanation:
         "With one AUTH token every tenant can read and flush every other tenant's cache. Give the " +
         "replication group RBAC `userGroupIds` and no `authToken`; give each tenant its own user limited to " +
-        "`~<id>:*` with its password in its own secret; keep the `default` user `off` " +
+        "`~<id>:*` and refused the commands that list key names (`-keys -scan -randomkey -pubsub`) with its password in its own secret; keep the `default` user `off` " +
         "(components/cache-users.ts). Not an AWS control: the platform's own, like QUOTAS.1.",
     level: "mandatory",
     types: ["aws:elasticache/replicationGroup:ReplicationGroup"],
@@ -42,6 +42,10 @@ export const cache_1: Rule = {
                 problems.push(
                     `user ${user.name}: tenant ${tenant}'s user reaches keys outside \`${tenant}:\` (${acl.keyPatterns.join(" ")})`,
                 );
+            }
+            const listing = typeof tenant === "string" ? NAME_LISTING_COMMANDS.filter((c) => aclRefusal(acl, c) === undefined) : [];
+            if (listing.length > 0) {
+                problems.push(`user ${user.name}: tenant ${tenant}'s user may list other tenants' key names (${listing.join(", ")})`);
             }
         }
 

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand, ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
+import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { configFor, ENVIRONMENTS } from "../../support/pulumi";
 import { auroraCluster, auroraInstances, mockHealthyEnvironment, mocks, outputsFor, replicationGroup, resultOf } from "./fixtures";
 
@@ -72,6 +73,34 @@ describe("verify database: Aurora", () => {
         const result = await resultOf(dev, "database-aurora-instances", devOutputs);
         expect(result.status).to.equal("pass");
         expect(result.detail).to.equal("bbws-aurora-dev-1 writer available in eu-west-1a");
+    });
+});
+
+describe("verify database: the rotation function's username limit (create_secret in SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py)", () => {
+    const cfg = configFor("prod");
+    const outputs = outputsFor(cfg);
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+    const withVariables = (Variables: Record<string, string>) =>
+        mocks.lambda
+            .on(GetFunctionConfigurationCommand)
+            .resolves({ FunctionName: outputs.database.rotationFunctionName, Environment: { Variables } });
+
+    it("passes the live value 32 and reports it", async () => {
+        const result = await resultOf(cfg, "database-rotation-username-limit", outputs);
+        expect(result.status).to.equal("pass");
+        expect(result.detail).to.include("bbws-rotation-prod: USERNAME_CHARACTER_LIMIT=32");
+    });
+
+    it("fails an unset variable (the function's default 16 refuses wp_aupairhive_clone, 19), naming the users it refuses", async () => {
+        withVariables({ SECRETS_MANAGER_ENDPOINT: "https://secretsmanager.af-south-1.amazonaws.com" });
+        const result = await resultOf(cfg, "database-rotation-username-limit", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("unset (16)").and.include("wp_aupairhive_clone (19)");
+    });
+
+    it("fails a value the function cannot read as a number", async () => {
+        withVariables({ USERNAME_CHARACTER_LIMIT: "32 characters" });
+        expect((await resultOf(cfg, "database-rotation-username-limit", outputs)).status).to.equal("fail");
     });
 });
 

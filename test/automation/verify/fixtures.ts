@@ -31,6 +31,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { GetDetectorCommand, GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
     DBCluster,
     DBInstance,
@@ -65,6 +66,7 @@ export const mocks = {
     cloudtrail: mockClient(CloudTrailClient),
     securityHub: mockClient(SecurityHubClient),
     guardDuty: mockClient(GuardDutyClient),
+    lambda: mockClient(LambdaClient),
 };
 
 /** The account's trail as DescribeTrails shows it outside its home region: a shadow of a multi-region trail in us-east-1. */
@@ -144,6 +146,7 @@ function primaryOutputsFor(cfg: PlatformConfig): Outputs {
             redisReplicationGroupId: `bbws-redis-${env}`,
             redisPrimaryEndpoint: `master.bbws-redis-${env}.${hex(env, 6)}.euw1.cache.amazonaws.com`,
             keyArn: `arn:aws:kms:${region}:${accountId}:key/${hex(`${env}-key`, 8)}-1234-4abc-8def-${hex(`${env}-key2`, 12)}`,
+            rotationFunctionName: `bbws-rotation-${env}`,
             tenantSecretArns: perTenant(
                 cfg,
                 (t) => `arn:aws:secretsmanager:${region}:${accountId}:secret:bbws/${env}/tenants/${t.id}/db-${hex(t.id, 6)}`,
@@ -337,6 +340,12 @@ function mockHealthyPrimary(cfg: PlatformConfig, outputs: Outputs): void {
     mocks.rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [auroraCluster(cfg, outputs)] });
     mocks.rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: auroraInstances(cfg, outputs) });
     mocks.elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [replicationGroup(cfg, outputs)] });
+    mocks.lambda.on(GetFunctionConfigurationCommand).resolves({
+        FunctionName: database.rotationFunctionName,
+        Environment: {
+            Variables: { SECRETS_MANAGER_ENDPOINT: `https://secretsmanager.${cfg.region}.amazonaws.com`, USERNAME_CHARACTER_LIMIT: "32" },
+        },
+    });
     mocks.secretsManager.on(DescribeSecretCommand).callsFake((input: { SecretId: string }) => ({
         ARN: input.SecretId,
         Name: input.SecretId.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, ""),

@@ -1,0 +1,115 @@
+/**
+ * The rotation function's environment variables that its Serverless Application Repository template
+ * does not expose, set by Pulumi (`RotationFunctionSettings`, a dynamic resource) instead of by hand.
+ *
+ * Why: AWS's multi-user MySQL function refuses a clone user name longer than its
+ * `USERNAME_CHARACTER_LIMIT` variable, default 16 (aws-samples/aws-secrets-manager-rotation-lambdas
+ * `SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py`, `create_secret`, read at b4b8eca),
+ * and our users reach 32. The function belongs to its CloudFormation stack, so the provider reads the
+ * function's configuration (Lambda `GetFunctionConfiguration`) and writes it back with the wanted
+ * variables added (`UpdateFunctionConfiguration` replaces the whole `Environment.Variables` map, Lambda
+ * API reference), keeping every variable the template set. A stack update rewrites the environment
+ * from the template, so the stack's identity is an input: any change to it re-applies the settings.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The type token: `pulumi-nodejs:dynamic/data:RotationFunctionSettings` (module `data`, the layer it belongs to). */
+export const ROTATION_FUNCTION_SETTINGS_TYPE = "pulumi-nodejs:dynamic/data:RotationFunctionSettings";
+
+/** What the provider is given; every value is plain data, so the engine can diff it. */
+export interface RotationFunctionSettingsInputs {
+    /** The function the CloudFormation stack created. */
+    readonly functionName: string;
+    /**
+     * Its region: the Lambda client is built for it (credentials from the default chain, as `npm run
+     * verify`'s). Not called `region`: on an AWS resource that input moves it to another region (DR).
+     */
+    readonly functionRegion: string;
+    /** The variables to set on top of the template's, e.g. `{ USERNAME_CHARACTER_LIMIT: "32" }`. */
+    readonly variables: Record<string, string>;
+    /** The owning stack's identity (id, parameters, application version): its change means the template rewrote the environment. */
+    readonly stack: unknown;
+}
+
+/**
+ * The function's variables with `wanted` on top, and whether that differs from `current` (then an
+ * update is needed). Every variable `current` has is kept: the template's endpoint and settings.
+ */
+export function withVariables(
+    current: Readonly<Record<string, string>> | undefined,
+    wanted: Readonly<Record<string, string>>,
+): { variables: Record<string, string>; changed: boolean } {
+    const variables = { ...(current ?? {}), ...wanted };
+    const changed = Object.entries(wanted).some(([k, v]) => current?.[k] !== v);
+    return { variables, changed };
+}
+
+/** The input keys whose change re-applies the settings; a new function or region is another resource. */
+const REAPPLIED_BY = ["variables", "stack"] as const;
+const REPLACED_BY = ["functionName", "functionRegion"] as const;
+
+/**
+ * Reads the function's configuration, waits for any update in flight (a stack update may still be
+ * applying), writes the variables if they differ, conditional on the revision read (a concurrent
+ * change fails with `PreconditionFailedException` rather than being overwritten), and waits for the
+ * update to finish so that the next rotation sees it. Loads the Lambda client here: the provider is
+ * serialized into the state, and a `require` inside it is resolved where the engine runs it.
+ */
+async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Record<string, unknown>> {
+    const lambda: typeof import("@aws-sdk/client-lambda") = require("@aws-sdk/client-lambda");
+    const client = new lambda.LambdaClient({ region: inputs.functionRegion });
+    const waiter = { client, maxWaitTime: 300 };
+    const FunctionName = inputs.functionName;
+    await lambda.waitUntilFunctionUpdatedV2(waiter, { FunctionName });
+    const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName }));
+    const { variables, changed } = withVariables(config.Environment?.Variables, inputs.variables);
+    if (changed) {
+        await client.send(
+            new lambda.UpdateFunctionConfigurationCommand({
+                FunctionName,
+                Environment: { Variables: variables },
+                RevisionId: config.RevisionId,
+            }),
+        );
+        await lambda.waitUntilFunctionUpdatedV2(waiter, { FunctionName });
+    }
+    return { ...inputs, functionArn: config.FunctionArn };
+}
+
+/**
+ * The provider the engine runs (serialized into the state with the resource): create and update apply
+ * the settings; a new `functionName` or `functionRegion` replaces; delete leaves the function as it is.
+ */
+export const rotationFunctionSettingsProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: RotationFunctionSettingsInputs) {
+        return { id: inputs.functionName, outs: await applySettings(inputs) };
+    },
+    async diff(_id: string, olds: RotationFunctionSettingsInputs, news: RotationFunctionSettingsInputs) {
+        const differs = (k: keyof RotationFunctionSettingsInputs) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
+        const replaces = REPLACED_BY.filter(differs);
+        return { changes: replaces.length > 0 || REAPPLIED_BY.some(differs), replaces: [...replaces] };
+    },
+    async update(_id: string, _olds: RotationFunctionSettingsInputs, news: RotationFunctionSettingsInputs) {
+        return { outs: await applySettings(news) };
+    },
+    // Nothing to undo: the function belongs to its stack, and a higher limit than the default refuses less.
+    async delete() {},
+};
+
+/** The arguments of {@link RotationFunctionSettings}: the same as its provider's inputs, as Pulumi inputs. */
+export type RotationFunctionSettingsArgs = {
+    readonly [K in keyof RotationFunctionSettingsInputs]: pulumi.Input<RotationFunctionSettingsInputs[K]>;
+};
+
+/**
+ * `variables` set on the Lambda function `functionName`, every other variable kept; re-applied whenever
+ * `stack` changes. Id: the function's name. Output `functionArn`: the function it configured.
+ */
+export class RotationFunctionSettings extends pulumi.dynamic.Resource {
+    /** The function's ARN, read when the settings were applied: depending on it waits for them. */
+    declare readonly functionArn: pulumi.Output<string>;
+
+    constructor(name: string, args: RotationFunctionSettingsArgs, opts: pulumi.CustomResourceOptions = {}) {
+        super(rotationFunctionSettingsProvider, name, { ...args, functionArn: undefined }, opts, "data", "RotationFunctionSettings");
+    }
+}
