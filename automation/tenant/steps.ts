@@ -9,8 +9,8 @@
  *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
  *         (`https://<id>.<domain>/` answers 200)
  * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
- *         taken again by every run until the files step succeeds, so it is never older than the run that
- *         deletes) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
+ *         taken again by every run until the files step has started, so it is never older than the run that
+ *         deletes, nor a take of a half-emptied wp-content) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
  *         (tenant task unlinks its object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
@@ -147,8 +147,11 @@ interface Step {
     /** Runs even when its last record succeeded: the confirmation is asked of every run that still deletes something. */
     readonly everyRun?: boolean;
     /**
-     * Runs again, even when its last record succeeded, in every run until the step of this id has succeeded:
-     * the archive is retaken by a run that comes days later, so what is deleted is never newer than its archive.
+     * Runs again, even when its last record succeeded, in every run until the step of this id has a record
+     * of any result: the archive is retaken by a run that comes days later, so what is deleted is never newer
+     * than its archive; but never once that step has started, since a failed or cancelled `files` step may
+     * have emptied part of wp-content (`find -delete` removes entry by entry: GNU findutils manual, Actions,
+     * `-delete`) and a retake would record the half-emptied tree as the archive.
      */
     readonly retakenUntil?: string;
     /** What it would change or delete, for `--dry-run`. */
@@ -763,11 +766,10 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
-    const doneId = (id: string) => last.get(id)?.result === "succeeded";
-    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files go. */
+    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files step starts. */
     const again = (s: Step, index: number) =>
         (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
-        (s.retakenUntil !== undefined && !doneId(s.retakenUntil));
+        (s.retakenUntil !== undefined && !last.has(s.retakenUntil));
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
