@@ -9,14 +9,22 @@
  * lifecycle"). So the archive waits for more than `runningCount` 0, which counts RUNNING tasks only.
  */
 import { BbwsError, EXIT } from "../errors";
-import type { ServiceStopState, ServiceStopped } from "./port";
+import type { ListedTask, ServiceStopState, ServiceStopped } from "./port";
+
+/** `task bbb is STOPPING` for each task not STOPPED yet, `what` naming whose (`task`, `one-off task`). */
+function unstopped(tasks: readonly ListedTask[], what: string): string[] {
+    return tasks
+        .filter((t) => t.lastStatus !== "STOPPED")
+        .map((t) => `${what} ${t.taskArn.slice(t.taskArn.lastIndexOf("/") + 1)} is ${t.lastStatus}`);
+}
 
 /**
  * What still runs, or may still start, in a service that should be stopped; empty when nothing does.
  * Sources: @aws-sdk/client-ecs models, Service `desiredCount`, `runningCount` ("in the RUNNING state"),
  * `pendingCount` ("in the PENDING state"); Deployment `runningCount`/`pendingCount` (a deployment still
  * in progress starts tasks); Task `lastStatus` (ListTasks `desiredStatus` STOPPED lists tasks ECS is
- * stopping as well as stopped ones).
+ * stopping as well as stopped ones). The tenant's one-off tasks (`state.oneOffTasks`) count as the
+ * service's tasks do: one still running writes to the same wp-content and schema.
  */
 export function serviceStopProblems(state: ServiceStopState): string[] {
     const problems: string[] = [];
@@ -30,9 +38,7 @@ export function serviceStopProblems(state: ServiceStopState): string[] {
             );
         }
     }
-    for (const t of state.tasks) {
-        if (t.lastStatus !== "STOPPED") problems.push(`task ${t.taskArn.slice(t.taskArn.lastIndexOf("/") + 1)} is ${t.lastStatus}`);
-    }
+    problems.push(...unstopped(state.tasks, "task"), ...unstopped(state.oneOffTasks, "one-off task"));
     return problems;
 }
 
@@ -55,7 +61,7 @@ export async function waitUntilStopped(
     for (;;) {
         const state = await read();
         if (state === undefined) return { service, waitedForTasks: seen.size };
-        for (const t of state.tasks) if (t.lastStatus !== "STOPPED") seen.add(t.taskArn);
+        for (const t of [...state.tasks, ...state.oneOffTasks]) if (t.lastStatus !== "STOPPED") seen.add(t.taskArn);
         const problems = serviceStopProblems(state);
         if (problems.length === 0) return { service, waitedForTasks: seen.size };
         if (clock.now() + intervalMs > deadline) {
@@ -70,27 +76,56 @@ export async function waitUntilStopped(
     }
 }
 
-/** The stop state of `service` in `cluster` through the ECS SDK: DescribeServices, ListTasks (RUNNING and STOPPED), DescribeTasks. */
-export async function readStopStateFromEcs(region: string, cluster: string, service: string): Promise<ServiceStopState | undefined> {
+/**
+ * The family of a tenant's one-off task definition, from the stack output `ecs.oneOffTasks.tenants.<id>`
+ * (`arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`); undefined when the stack
+ * exports none for it (its ecs phase never ran), so no such task can run.
+ */
+export function oneOffFamilyFromOutputs(outputs: Readonly<Record<string, unknown>>, id: string): string | undefined {
+    const ecs = outputs.ecs as { oneOffTasks?: { tenants?: Record<string, { taskDefinitionArn?: unknown }> } } | undefined;
+    const arn = ecs?.oneOffTasks?.tenants?.[id]?.taskDefinitionArn;
+    const match = typeof arn === "string" ? /:task-definition\/([^:]+):\d+$/.exec(arn) : null;
+    return match?.[1] ?? undefined;
+}
+
+/**
+ * The stop state of `service` in `cluster` through the ECS SDK: DescribeServices; ListTasks of the
+ * service (`serviceName`) and of the tenant's one-off tasks (`family`, when `oneOffFamily` is given), each
+ * for desired status RUNNING and STOPPED (a STOPPING task's desired status is STOPPED already; ListTasks
+ * lists stopped tasks for at least an hour, ECS API reference, ListTasks); DescribeTasks for their `lastStatus`.
+ */
+export async function readStopStateFromEcs(
+    region: string,
+    cluster: string,
+    service: string,
+    oneOffFamily: string | undefined,
+): Promise<ServiceStopState | undefined> {
     const { ECSClient, DescribeServicesCommand, DescribeTasksCommand, paginateListTasks } = await import("@aws-sdk/client-ecs");
     const ecs = new ECSClient({ region });
     const described = (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services?.[0];
     // A deleted service is INACTIVE (DescribeServices keeps it for a while), a missing one a failure entry.
     if (!described || described.status === "INACTIVE") return undefined;
-    const arns: string[] = [];
-    for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
-        for await (const page of paginateListTasks({ client: ecs }, { cluster, serviceName: service, desiredStatus })) {
-            arns.push(...(page.taskArns ?? []));
+    const listed = async (filter: { serviceName: string } | { family: string }): Promise<ListedTask[]> => {
+        const arns: string[] = [];
+        for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+            for await (const page of paginateListTasks({ client: ecs }, { cluster, ...filter, desiredStatus })) {
+                arns.push(...(page.taskArns ?? []));
+            }
         }
-    }
-    const tasks: Array<{ taskArn: string; lastStatus: string; desiredStatus: string }> = [];
-    // DescribeTasks takes at most 100 tasks a call (ECS API reference, DescribeTasks `tasks`).
-    for (let i = 0; i < arns.length; i += 100) {
-        const page = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
-        for (const t of page.tasks ?? []) {
-            tasks.push({ taskArn: t.taskArn ?? "", lastStatus: t.lastStatus ?? "UNKNOWN", desiredStatus: t.desiredStatus ?? "UNKNOWN" });
+        const tasks: ListedTask[] = [];
+        // DescribeTasks takes at most 100 tasks a call (ECS API reference, DescribeTasks `tasks`).
+        for (let i = 0; i < arns.length; i += 100) {
+            const page = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+            for (const t of page.tasks ?? []) {
+                tasks.push({
+                    taskArn: t.taskArn ?? "",
+                    lastStatus: t.lastStatus ?? "UNKNOWN",
+                    desiredStatus: t.desiredStatus ?? "UNKNOWN",
+                });
+            }
         }
-    }
+        return tasks;
+    };
     return {
         desiredCount: described.desiredCount ?? 0,
         runningCount: described.runningCount ?? 0,
@@ -101,6 +136,7 @@ export async function readStopStateFromEcs(region: string, cluster: string, serv
             pendingCount: d.pendingCount ?? 0,
             rolloutState: d.rolloutState,
         })),
-        tasks,
+        tasks: await listed({ serviceName: service }),
+        oneOffTasks: oneOffFamily === undefined ? [] : await listed({ family: oneOffFamily }),
     };
 }

@@ -488,7 +488,8 @@ export const REMOVE_STEPS: readonly Step[] = [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
             "then the tenant's rollout (its service at zero tasks), then waits until ECS reports no task running, pending",
-            `  or still stopping (desired, running and pending counts 0, every task STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
+            "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
+            `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
         run: async (ctx) => {
             const id = ctx.req.id;

@@ -4,10 +4,12 @@
  * PENDING ones; Deployment counts; Task `lastStatus`), ECS developer guide "Amazon ECS task lifecycle"
  * (DEACTIVATING and STOPPING tasks still have running containers until STOPPED).
  */
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { BbwsError } from "../../automation/errors";
 import type { ServiceStopState } from "../../automation/tenant/port";
-import { serviceStopProblems, waitUntilStopped } from "../../automation/tenant/service-stop";
+import { oneOffFamilyFromOutputs, readStopStateFromEcs, serviceStopProblems, waitUntilStopped } from "../../automation/tenant/service-stop";
 
 const ARN = "arn:aws:ecs:af-south-1:815856636111:task/bbws-sit/";
 const STOPPED: ServiceStopState = {
@@ -16,6 +18,7 @@ const STOPPED: ServiceStopState = {
     pendingCount: 0,
     deployments: [{ id: "ecs-svc/1", runningCount: 0, pendingCount: 0, rolloutState: "COMPLETED" }],
     tasks: [{ taskArn: `${ARN}aaa`, lastStatus: "STOPPED", desiredStatus: "STOPPED" }],
+    oneOffTasks: [],
 };
 
 describe("offboarding's stop: the service runs nothing before the archive", () => {
@@ -62,5 +65,55 @@ describe("offboarding's stop: the service runs nothing before the archive", () =
         expect(stuck).to.be.instanceOf(BbwsError);
         expect((stuck as BbwsError).code).to.equal("service-not-stopped");
         expect((stuck as BbwsError).message).to.include("so no archive is taken: task bbb is STOPPING");
+    });
+
+    it("a tenant one-off task still running (npm run task, a detached archive) stops the archive as a service task does", () => {
+        // Source: it mounts the same wp-content and logs in as the same MySQL user (components/tenant-service.ts,
+        // its one-off task definition); the service's counts and ListTasks `serviceName` never include it.
+        const state = { ...STOPPED, oneOffTasks: [{ taskArn: `${ARN}ccc`, lastStatus: "RUNNING", desiredStatus: "RUNNING" }] };
+        expect(serviceStopProblems(state)).to.deep.equal(["one-off task ccc is RUNNING"]);
+        expect(serviceStopProblems({ ...state, oneOffTasks: [{ ...state.oneOffTasks[0], lastStatus: "STOPPED" }] })).to.deep.equal([]);
+    });
+
+    it("reads the one-off tasks with ListTasks `family` (the tenant's one-off task definition, from the stack outputs), RUNNING and STOPPED", async () => {
+        // Source: ECS API reference, ListTasks: `family` "limits the results to tasks that belong to that family";
+        // `desiredStatus` filters by desired status (RUNNING by default), and a STOPPING task's is STOPPED.
+        const family = oneOffFamilyFromOutputs(
+            {
+                ecs: {
+                    oneOffTasks: {
+                        tenants: {
+                            newco: { taskDefinitionArn: "arn:aws:ecs:af-south-1:815856636111:task-definition/bbws-migration-newco-sit:7" },
+                        },
+                    },
+                },
+            },
+            "newco",
+        );
+        expect(family).to.equal("bbws-migration-newco-sit");
+        expect(oneOffFamilyFromOutputs({ ecs: {} }, "newco")).to.equal(undefined);
+        const ecs = mockClient(ECSClient);
+        try {
+            ecs.on(DescribeServicesCommand).resolves({
+                services: [{ status: "ACTIVE", desiredCount: 0, runningCount: 0, pendingCount: 0, deployments: [] }],
+            });
+            ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+            ecs.on(ListTasksCommand, { family, desiredStatus: "RUNNING" }).resolves({ taskArns: [`${ARN}ccc`] });
+            ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: `${ARN}ccc`, lastStatus: "RUNNING", desiredStatus: "RUNNING" }] });
+            const state = await readStopStateFromEcs("af-south-1", "bbws-sit", "bbws-wordpress-newco-sit", family);
+            expect(state?.tasks).to.deep.equal([]);
+            expect(state?.oneOffTasks).to.deep.equal([{ taskArn: `${ARN}ccc`, lastStatus: "RUNNING", desiredStatus: "RUNNING" }]);
+            const listings = ecs.commandCalls(ListTasksCommand).map(({ args: [{ input }] }) => ({
+                cluster: input.cluster,
+                desiredStatus: input.desiredStatus,
+                ...(input.family ? { family: input.family } : { serviceName: input.serviceName }),
+            }));
+            expect(listings).to.deep.include({ cluster: "bbws-sit", family, desiredStatus: "RUNNING" });
+            expect(listings).to.deep.include({ cluster: "bbws-sit", family, desiredStatus: "STOPPED" });
+            expect(listings).to.deep.include({ cluster: "bbws-sit", serviceName: "bbws-wordpress-newco-sit", desiredStatus: "RUNNING" });
+            expect(serviceStopProblems(state!)).to.deep.equal(["one-off task ccc is RUNNING"]);
+        } finally {
+            ecs.restore();
+        }
     });
 });
