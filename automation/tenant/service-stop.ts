@@ -8,6 +8,7 @@
  * (STOPPING), and only a STOPPED task has no container left (ECS developer guide, "Amazon ECS task
  * lifecycle"). So the archive waits for more than `runningCount` 0, which counts RUNNING tasks only.
  */
+import { CancelledError } from "../engine";
 import { BbwsError, EXIT } from "../errors";
 import type { ListedTask, ServiceStopState, ServiceStopped } from "./port";
 
@@ -45,34 +46,53 @@ export function serviceStopProblems(state: ServiceStopState): string[] {
 /** Reads a service's stop state once; undefined when the service does not exist (never created, or deleted). */
 export type ReadStopState = () => Promise<ServiceStopState | undefined>;
 
+/** How the wait tells the operator what it waits for, and how the operator stops it. */
+export interface StopWaitOptions {
+    /** Between two reads; 10 s by default. */
+    readonly intervalMs?: number;
+    /** Aborted on the operator's first Ctrl-C: the wait ends at once with `CancelledError`. */
+    readonly signal?: AbortSignal;
+    /** Gets a line naming what still runs, each time that list changes (the wait may last minutes). */
+    readonly progress?: (line: string) => void;
+}
+
 /**
- * Polls `read` every `intervalMs` until `serviceStopProblems` finds nothing (or the service is gone);
- * after `timeoutMs` a `BbwsError` `service-not-stopped` (exit 1) naming what still runs.
+ * Polls `read` every `options.intervalMs` until `serviceStopProblems` finds nothing (or the service is
+ * gone), printing the problems through `options.progress` whenever they change. After `timeoutMs` a
+ * `BbwsError` `service-not-stopped` (exit 1) naming what still runs; once `options.signal` aborts, a
+ * `CancelledError` (the step is recorded cancelled and the run exits 130).
  */
 export async function waitUntilStopped(
     service: string,
     read: ReadStopState,
     timeoutMs: number,
-    clock: { now: () => number; sleep: (ms: number) => Promise<void> },
-    intervalMs = 10_000,
+    clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> },
+    options: StopWaitOptions = {},
 ): Promise<ServiceStopped> {
+    const intervalMs = options.intervalMs ?? 10_000;
     const deadline = clock.now() + timeoutMs;
     const seen = new Set<string>();
+    let reported = "";
     for (;;) {
+        if (options.signal?.aborted) throw new CancelledError(`the wait for ${service} to stop`);
         const state = await read();
         if (state === undefined) return { service, waitedForTasks: seen.size };
         for (const t of [...state.tasks, ...state.oneOffTasks]) if (t.lastStatus !== "STOPPED") seen.add(t.taskArn);
         const problems = serviceStopProblems(state);
         if (problems.length === 0) return { service, waitedForTasks: seen.size };
+        if (problems.join("; ") !== reported) {
+            reported = problems.join("; ");
+            options.progress?.(`waiting for ${service} to stop: ${reported}`);
+        }
         if (clock.now() + intervalMs > deadline) {
             throw new BbwsError(
                 "service-not-stopped",
-                `${service} still runs after ${Math.round(timeoutMs / 60_000)} min, so no archive is taken: ${problems.join("; ")}`,
+                `${service} still runs after ${Math.round(timeoutMs / 60_000)} min, so no archive is taken: ${reported}`,
                 EXIT.failed,
                 "read the service's events (a deployment or a scaling activity still starting tasks?), then run the same command again",
             );
         }
-        await clock.sleep(intervalMs);
+        await clock.sleep(intervalMs, options.signal);
     }
 }
 

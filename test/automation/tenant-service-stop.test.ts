@@ -7,7 +7,9 @@
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
+import { CancelledError } from "../../automation/engine";
 import { BbwsError } from "../../automation/errors";
+import { abortableSleep } from "../../automation/task/follow";
 import type { ServiceStopState } from "../../automation/tenant/port";
 import { oneOffFamilyFromOutputs, readStopStateFromEcs, serviceStopProblems, waitUntilStopped } from "../../automation/tenant/service-stop";
 
@@ -57,14 +59,51 @@ describe("offboarding's stop: the service runs nothing before the archive", () =
             { ...STOPPED, tasks: [{ taskArn: `${ARN}bbb`, lastStatus: "STOPPED", desiredStatus: "STOPPED" }] },
         ];
         let reads = 0;
-        const stopped = await waitUntilStopped("svc", async () => states[Math.min(reads++, 2)], 60_000, clock, 10_000);
+        const stopped = await waitUntilStopped("svc", async () => states[Math.min(reads++, 2)], 60_000, clock, { intervalMs: 10_000 });
         expect(stopped).to.deep.equal({ service: "svc", waitedForTasks: 1 });
         expect(reads).to.equal(3);
         expect(await waitUntilStopped("svc", async () => undefined, 60_000, clock)).to.deep.equal({ service: "svc", waitedForTasks: 0 });
-        const stuck = await waitUntilStopped("svc", async () => states[1], 60_000, clock, 10_000).catch((e: unknown) => e);
+        const stuck = await waitUntilStopped("svc", async () => states[1], 60_000, clock, { intervalMs: 10_000 }).catch((e: unknown) => e);
         expect(stuck).to.be.instanceOf(BbwsError);
         expect((stuck as BbwsError).code).to.equal("service-not-stopped");
         expect((stuck as BbwsError).message).to.include("so no archive is taken: task bbb is STOPPING");
+    });
+
+    it("prints what still runs whenever it changes, and the operator's first Ctrl-C ends the wait at once with the interrupted error", async () => {
+        // Source: automation/task/follow.ts abortableSleep (resolves when the signal aborts); signals.ts aborts
+        // the run's signal on the first SIGINT; engine.ts CancelledError is what an interrupted operation throws.
+        let t = 0;
+        const controller = new AbortController();
+        const running = { ...STOPPED, tasks: [{ taskArn: `${ARN}bbb`, lastStatus: "RUNNING", desiredStatus: "STOPPED" }] };
+        const stopping = { ...STOPPED, tasks: [{ taskArn: `${ARN}bbb`, lastStatus: "STOPPING", desiredStatus: "STOPPED" }] };
+        const states = [running, running, stopping];
+        const lines: string[] = [];
+        let reads = 0;
+        const clock = {
+            now: () => t,
+            sleep: async (ms: number, signal?: AbortSignal) => {
+                // The third sleep is where the operator presses Ctrl-C: a real sleep would return at once.
+                if (reads === 3) controller.abort();
+                if (!signal?.aborted) t += ms;
+            },
+        };
+        const caught = await waitUntilStopped("svc", async () => states[Math.min(reads++, 2)], 600_000, clock, {
+            intervalMs: 10_000,
+            signal: controller.signal,
+            progress: (line) => lines.push(line),
+        }).catch((e: unknown) => e);
+        expect(caught).to.be.instanceOf(CancelledError);
+        expect(reads).to.equal(3);
+        expect(t).to.equal(20_000);
+        expect(lines).to.deep.equal(["waiting for svc to stop: task bbb is RUNNING", "waiting for svc to stop: task bbb is STOPPING"]);
+    });
+
+    it("the real sleep it is given, abortableSleep, returns as soon as the signal aborts", async () => {
+        const controller = new AbortController();
+        const started = Date.now();
+        setTimeout(() => controller.abort(), 20);
+        await abortableSleep(60_000, controller.signal);
+        expect(Date.now() - started).to.be.lessThan(5_000);
     });
 
     it("a tenant one-off task still running (npm run task, a detached archive) stops the archive as a service task does", () => {
