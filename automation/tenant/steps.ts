@@ -655,7 +655,7 @@ export const REMOVE_STEPS: readonly Step[] = [
             const name = tenantDatabaseName(ctx.req.id);
             return [
                 "platform one-off task, idempotent:",
-                `  DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user); DROP DATABASE IF EXISTS \`${name}\``,
+                `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user)`,
             ];
         },
         run: async (ctx) =>
