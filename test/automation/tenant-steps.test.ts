@@ -103,7 +103,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
                     "1 task(s) RUNNING; task abc is STOPPING",
                     1,
                 );
-            return { service: `bbws-sit-wordpress-${id}`, waitedForTasks: 2 };
+            return { service: `bbws-wordpress-${id}-sit`, waitedForTasks: 2 };
         },
         waitForHealthyTargets: async () => {
             if (failing("wait healthy")) throw new (require("../../automation/errors").BbwsError)("targets-not-healthy", "2 unhealthy", 1);
@@ -362,7 +362,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         const second = await w.run(REMOVE);
         expect(second.exitCode).to.equal(EXIT.ok);
-        expect(second.steps[0].data).to.include({ service: "bbws-sit-wordpress-newco", waitedForTasks: "2" });
+        expect(second.steps[0].data).to.include({ service: "bbws-wordpress-newco-sit", waitedForTasks: "2" });
         expect(w.calls.indexOf("wait stopped")).to.be.lessThan(w.calls.indexOf("task tenant: archive newco"));
     });
 
