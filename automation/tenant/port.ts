@@ -114,7 +114,19 @@ export interface ServiceStopState {
         readonly rolloutState?: string;
     }>;
     /** The service's tasks ECS still lists, with their `lastStatus` (a task is gone only once STOPPED). */
-    readonly tasks: ReadonlyArray<{ readonly taskArn: string; readonly lastStatus: string; readonly desiredStatus: string }>;
+    readonly tasks: readonly ListedTask[];
+    /**
+     * The tenant's one-off tasks ECS still lists (ListTasks `family` of its one-off task definition): an
+     * `npm run task` or a detached archive may still run and write to its wp-content and schema, outside the service.
+     */
+    readonly oneOffTasks: readonly ListedTask[];
+}
+
+/** A task as ListTasks and DescribeTasks report it. */
+export interface ListedTask {
+    readonly taskArn: string;
+    readonly lastStatus: string;
+    readonly desiredStatus: string;
 }
 
 /** How a stopped service was found: `none` when the stack has no service for the tenant (its ecs phase never ran). */

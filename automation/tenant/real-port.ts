@@ -235,17 +235,20 @@ export function realTenantPort(
         },
         waitForHealthyTargets: (targetGroupArn, timeoutMs) => waitForHealthyTargets(region, targetGroupArn, timeoutMs),
         waitForServiceStopped: async (env, tenant, timeoutMs) => {
-            const [{ serviceFromOutputs }, { readStopStateFromEcs, waitUntilStopped }] = await Promise.all([
-                import("./salts-aws"),
-                import("./service-stop"),
-            ]);
-            const ref = serviceFromOutputs(await (await createEngine(env)).outputs(), tenant);
+            const [{ serviceFromOutputs }, { oneOffFamilyFromOutputs, readStopStateFromEcs, waitUntilStopped }, { abortableSleep }] =
+                await Promise.all([import("./salts-aws"), import("./service-stop"), import("../task/follow")]);
+            const outputs = await (await createEngine(env)).outputs();
+            const ref = serviceFromOutputs(outputs, tenant);
             // No service in the outputs: its ecs phase never ran, so nothing of it can run.
             if (!ref) return { service: "none", waitedForTasks: 0 };
-            return waitUntilStopped(ref.service, () => readStopStateFromEcs(region, ref.cluster, ref.service), timeoutMs, {
-                now: Date.now,
-                sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            });
+            const family = oneOffFamilyFromOutputs(outputs, tenant);
+            return waitUntilStopped(
+                ref.service,
+                () => readStopStateFromEcs(region, ref.cluster, ref.service, family),
+                timeoutMs,
+                { now: Date.now, sleep: abortableSleep },
+                { signal: cancellation.signal, progress: (line) => io.err(`  ${line}`) },
+            );
         },
         httpGet,
         listArchive: (bucket, prefix) => listArchive(region, bucket, prefix),

@@ -17,6 +17,7 @@ import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import type { Cancellation, TenantPort } from "./port";
 import { engineReads, tenantRolloutArgv } from "./real-port";
+import { serviceFromOutputs } from "./salts-aws";
 import { archiveFiles } from "./scripts";
 
 /** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
@@ -105,12 +106,15 @@ export function tenantRehearsal(
         },
         waitForHealthyTargets: async () => ({ healthy: 1, total: 1 }),
         // ECS's answers once its tasks are gone: the rehearsal runs no task, so the wait's judgement
-        // (service-stop.ts `serviceStopProblems`) is tested on recorded states, not here.
+        // (service-stop.ts `serviceStopProblems`) is tested on recorded states, not here. The service is
+        // found as the real port finds it: by the stack output `ecs.serviceNames`, the program's own name.
         waitForServiceStopped: async (env, tenant) => {
+            const ref = serviceFromOutputs(await (await rehearsal.deps.createEngine(env)).outputs(), tenant);
+            if (!ref) return { service: "none", waitedForTasks: 0 };
             io.err(
-                `  rehearsal: ECS answers that ${tenant}'s service in ${env} runs no task (desired, running and pending 0, every task STOPPED)`,
+                `  rehearsal: ECS answers that ${ref.service} in ${env} runs no task (desired, running and pending 0, every task STOPPED)`,
             );
-            return { service: `bbws-${env}-wordpress-${tenant}`, waitedForTasks: 0 };
+            return { service: ref.service, waitedForTasks: 0 };
         },
         httpGet: async (url) => (fs.existsSync(path.join(installedDir, new URL(url).host)) ? 200 : 302),
         listArchive: async (bucket, prefix) => {

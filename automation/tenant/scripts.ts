@@ -84,7 +84,9 @@ echo "schema and user $TENANT_DB_NAME ready (TLS required)"
  * grants (components/secret-rotation.ts; src/config.ts `ROTATION_CLONE_SUFFIX`). DROP DATABASE removes
  * no account nor its privileges (MySQL 8.0 manual, DROP DATABASE: "privileges granted specifically for
  * the database are not automatically dropped"), so a clone left behind would keep a working login
- * with ALL on the schema name.
+ * with ALL on the schema name. The schema goes first: from MySQL 8.0.22, DROP USER fails while the
+ * account is the DEFINER of a stored object (MySQL 8.0 manual, DROP USER; a plugin's trigger, view or
+ * routine in the schema), and DROP DATABASE drops the schema's stored objects with it.
  */
 export const DROP_DATABASE_SCRIPT = String.raw`set -eu
 ${CHECK_DATABASE_NAME}clone="${"$"}{TENANT_DB_NAME}${ROTATION_CLONE_SUFFIX}"
@@ -93,8 +95,8 @@ if [ "${"$"}{#clone}" -gt 32 ]; then
     exit 64
 fi
 ${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
-DROP USER IF EXISTS '$TENANT_DB_NAME'@'%', '$clone'@'%';
 DROP DATABASE IF EXISTS \`$TENANT_DB_NAME\`;
+DROP USER IF EXISTS '$TENANT_DB_NAME'@'%', '$clone'@'%';
 SQL
 echo "schema $TENANT_DB_NAME and users $TENANT_DB_NAME, $clone dropped"
 `;

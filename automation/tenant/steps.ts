@@ -9,9 +9,9 @@
  *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
  *         (`https://<id>.<domain>/` answers 200)
  * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
- *         taken again by every run until the files step succeeds, so it is never older than the run that
- *         deletes) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
- *         (tenant task unlinks its object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
+ *         taken again by every run until the files step has started, so it is never older than the run that
+ *         deletes, nor a take of a half-emptied wp-content) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
+ *         (the platform task unlinks the tenant's object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
  *
@@ -147,8 +147,11 @@ interface Step {
     /** Runs even when its last record succeeded: the confirmation is asked of every run that still deletes something. */
     readonly everyRun?: boolean;
     /**
-     * Runs again, even when its last record succeeded, in every run until the step of this id has succeeded:
-     * the archive is retaken by a run that comes days later, so what is deleted is never newer than its archive.
+     * Runs again, even when its last record succeeded, in every run until the step of this id has a record
+     * of any result: the archive is retaken by a run that comes days later, so what is deleted is never newer
+     * than its archive; but never once that step has started, since a failed or cancelled `files` step may
+     * have emptied part of wp-content (`find -delete` removes entry by entry: GNU findutils manual, Actions,
+     * `-delete`) and a retake would record the half-emptied tree as the archive.
      */
     readonly retakenUntil?: string;
     /** What it would change or delete, for `--dry-run`. */
@@ -485,7 +488,8 @@ export const REMOVE_STEPS: readonly Step[] = [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
             "then the tenant's rollout (its service at zero tasks), then waits until ECS reports no task running, pending",
-            `  or still stopping (desired, running and pending counts 0, every task STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
+            "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
+            `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
         run: async (ctx) => {
             const id = ctx.req.id;
@@ -651,7 +655,7 @@ export const REMOVE_STEPS: readonly Step[] = [
             const name = tenantDatabaseName(ctx.req.id);
             return [
                 "platform one-off task, idempotent:",
-                `  DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user); DROP DATABASE IF EXISTS \`${name}\``,
+                `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user)`,
             ];
         },
         run: async (ctx) =>
@@ -763,11 +767,10 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
     const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
-    const doneId = (id: string) => last.get(id)?.result === "succeeded";
-    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files go. */
+    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files step starts. */
     const again = (s: Step, index: number) =>
         (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
-        (s.retakenUntil !== undefined && !doneId(s.retakenUntil));
+        (s.retakenUntil !== undefined && !last.has(s.retakenUntil));
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
+import { REMOVE_STEPS } from "../../automation/tenant/steps";
 import { TRANSCRIPTS, tenantTranscript } from "./tenant-transcripts";
 import { PROJECT_DIR } from "../support/pulumi";
 
@@ -29,6 +30,21 @@ describe("README: tenant runbook transcripts", function () {
         const help = helpOptions(io.stdout.join(""));
         expect(help).to.include.members(["env", "id", "domain", "confirm", "rehearsal-dir"]);
         expect(tableOptions(readme)).to.deep.equal(help);
+    });
+
+    it("the offboarding runbook lists each remove step on a line of its own, in the order the command runs them", () => {
+        // Source: automation/tenant/steps.ts REMOVE_STEPS, the order `npm run tenant -- remove` runs and records.
+        const section = readme.slice(readme.indexOf("### Offboarding runbook"), readme.indexOf("<!-- generated:tenant-remove-dry-run -->"));
+        const listed = [...section.matchAll(/^ {3}\d+\. `([a-z-]+)`: /gm)].map((m) => m[1]);
+        expect(listed).to.deep.equal(REMOVE_STEPS.map((s) => s.id));
+    });
+
+    it("names the command that regenerates the transcripts next to them", () => {
+        const section = readme.slice(
+            readme.indexOf("## Tenants: onboarding and offboarding"),
+            readme.indexOf("### What is not covered yet"),
+        );
+        expect(section).to.include("regenerate them with\n`node -r sucrase/register/ts test/automation/tenant-readme.ts`");
     });
 
     for (const [name, argv] of TRANSCRIPTS) {

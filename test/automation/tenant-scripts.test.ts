@@ -200,8 +200,19 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         );
         expect(s.logged("mysql.argv")).to.not.include("ss");
         expect(s.logged("mysql.sql")).to.equal(
-            "DROP USER IF EXISTS 'wp_newco'@'%', 'wp_newco_clone'@'%';\nDROP DATABASE IF EXISTS `wp_newco`;\n",
+            "DROP DATABASE IF EXISTS `wp_newco`;\nDROP USER IF EXISTS 'wp_newco'@'%', 'wp_newco_clone'@'%';\n",
         );
+    });
+
+    it("drop: the schema goes before its users, so a trigger, view or routine the tenant's user defined does not make DROP USER fail", () => {
+        // Source: MySQL 8.0 manual, DROP USER: "As of MySQL 8.0.22, DROP USER fails with an error if any account to
+        // be dropped is named as the DEFINER attribute for any stored object"; DROP DATABASE drops the schema's
+        // stored routines, events, views and triggers with its tables (MySQL 8.0 manual, DROP DATABASE).
+        const s = standIns();
+        expect(s.run(dropDatabaseCommand("newco")).status).to.equal(0);
+        const sql = s.logged("mysql.sql") ?? "";
+        expect(sql.indexOf("DROP DATABASE")).to.be.greaterThan(-1);
+        expect(sql.indexOf("DROP DATABASE")).to.be.lessThan(sql.indexOf("DROP USER"));
     });
 
     it("drop: both users of the alternating-users rotation go, wp_<id> and wp_<id>_clone, for every id the schema accepts", () => {

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
+import { bbwsName } from "../../components/shared";
 import { main } from "../../automation/tenant-cli";
 import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
@@ -81,6 +82,15 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
     it("leaves nothing of the tenant in the state", () => {
         const left = sit.state().deployment.resources.filter((r) => /quizcraft/.test(r.urn));
         expect(left.map((r) => r.urn)).to.deep.equal([]);
+    });
+
+    it("remove's stop names the service the program names (components/shared.ts bbwsName), read from the stack output ecs.serviceNames", () => {
+        // Source: components/tenant-service.ts gives the tenant's aws.ecs.Service `name: bbwsName(env, \`wordpress-${id}\`)`;
+        // the rehearsal once reported a name of its own making, `bbws-<env>-wordpress-<id>`, which no ECS service has.
+        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const stop = records.find((r) => r.action === "remove" && r.step === "stop") as { data?: Record<string, string> } | undefined;
+        expect(stop?.data?.service).to.equal(bbwsName("sit", "wordpress-quizcraft"));
+        expect(textOf(removed.io)).to.include(`ECS answers that ${bbwsName("sit", "wordpress-quizcraft")} in sit runs no task`);
     });
 
     it("records every step of both actions, succeeded, in the tenant step log beside the rollout ledger", () => {
