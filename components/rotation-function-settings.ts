@@ -12,6 +12,7 @@
  * from the template, so the stack's identity is an input: any change to it re-applies the settings.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { functionEnvironmentProblems } from "../src/config";
 
 /** The type token: `pulumi-nodejs:dynamic/data:RotationFunctionSettings` (module `data`, the layer it belongs to). */
 export const ROTATION_FUNCTION_SETTINGS_TYPE = "pulumi-nodejs:dynamic/data:RotationFunctionSettings";
@@ -49,8 +50,10 @@ const REAPPLIED_BY = ["variables", "stack"] as const;
 const REPLACED_BY = ["functionName", "functionRegion"] as const;
 
 /**
- * Reads the function's configuration, waits for any update in flight (a stack update may still be
- * applying), writes the variables if they differ, conditional on the revision read (a concurrent
+ * Waits until the function is `Active` (a function still `Pending` after creation refuses updates:
+ * Lambda developer guide, "Lambda function states") and any update in flight is done (a stack update
+ * may still be applying), reads its configuration, refuses one whose environment cannot be written
+ * back as read ({@link functionEnvironmentProblems}: the update would wipe it), writes the variables if they differ, conditional on the revision read (a concurrent
  * change fails with `PreconditionFailedException` rather than being overwritten), and waits for the
  * update to finish so that the next rotation sees it. Loads the Lambda client here: the provider is
  * serialized into the state, and a `require` inside it is resolved where the engine runs it.
@@ -60,8 +63,15 @@ async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Re
     const client = new lambda.LambdaClient({ region: inputs.functionRegion });
     const waiter = { client, maxWaitTime: 300 };
     const FunctionName = inputs.functionName;
+    await lambda.waitUntilFunctionActiveV2(waiter, { FunctionName });
     await lambda.waitUntilFunctionUpdatedV2(waiter, { FunctionName });
     const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName }));
+    const problems = functionEnvironmentProblems(config);
+    if (problems.length > 0)
+        throw new Error(
+            `${FunctionName}: not updated, since writing its variables back would replace an environment that was not read whole: ` +
+                `${problems.join("; ")}. Fix the function's CloudFormation stack (bbws-rotation-<env>), then roll the database phase out again.`,
+        );
     const { variables, changed } = withVariables(config.Environment?.Variables, inputs.variables);
     if (changed) {
         await client.send(

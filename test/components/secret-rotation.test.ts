@@ -247,6 +247,14 @@ describe("secrets rotation", () => {
             });
         }
 
+        const expectRejection = async (promise: Promise<unknown>, message: RegExp) => {
+            const caught = await promise.then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(caught, "rejected").to.be.instanceOf(Error);
+            expect((caught as Error).message).to.match(message);
+        };
         describe("the function's settings provider (Lambda GetFunctionConfiguration / UpdateFunctionConfiguration)", () => {
             const lambda = mockClient(LambdaClient);
             const inputs: RotationFunctionSettingsInputs = {
@@ -281,6 +289,37 @@ describe("secrets rotation", () => {
                     Environment: { Variables: { ...template, USERNAME_CHARACTER_LIMIT: "32" } },
                     RevisionId: "rev-1",
                 });
+            });
+
+            it("refuses, writing nothing, a function whose environment Lambda reports an error for or that lacks SECRETS_MANAGER_ENDPOINT (the update would replace the whole map with what was not read)", async () => {
+                // Lambda API reference, EnvironmentResponse.Error: "Error messages for environment variables that couldn't be
+                // applied"; lambda_function.py: boto3.client('secretsmanager', endpoint_url=os.environ['SECRETS_MANAGER_ENDPOINT']).
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                lambda.on(GetFunctionConfigurationCommand).resolves({
+                    ...configured(template),
+                    Environment: { Variables: template, Error: { ErrorCode: "KMSAccessDeniedException", Message: "denied" } },
+                });
+                await expectRejection(rotationFunctionSettingsProvider.create!(inputs), /KMSAccessDeniedException: denied/);
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured({ EXCLUDE_CHARACTERS: "/" }));
+                await expectRejection(
+                    rotationFunctionSettingsProvider.update!("bbws-rotation-dev", inputs, inputs),
+                    /no SECRETS_MANAGER_ENDPOINT/,
+                );
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(0);
+            });
+
+            it("waits for the function to be Active before anything else (Lambda developer guide, 'Lambda function states': a Pending function refuses updates)", async () => {
+                let state = "Pending";
+                lambda.on(GetFunctionCommand).callsFake(async () => {
+                    const answer = { Configuration: { LastUpdateStatus: "Successful", State: state } };
+                    state = "Active";
+                    return answer;
+                });
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured(template));
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                await rotationFunctionSettingsProvider.create!(inputs);
+                expect(lambda.commandCalls(GetFunctionCommand).length).to.be.at.least(2);
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(1);
             });
 
             it("writes nothing when the function already has the value", async () => {
