@@ -50,17 +50,35 @@ const REAPPLIED_BY = ["variables", "stack"] as const;
 const REPLACED_BY = ["functionName", "functionRegion"] as const;
 
 /**
+ * The Lambda SDK and a client for `region` (credentials from the default chain), loaded here: the
+ * provider is serialized into the state, and a `require` inside it is resolved where the engine runs it.
+ */
+function lambdaIn(region: string) {
+    const lambda: typeof import("@aws-sdk/client-lambda") = require("@aws-sdk/client-lambda");
+    return { lambda, client: new lambda.LambdaClient({ region }) };
+}
+
+/**
+ * Whether the live function lacks a wanted value: a stack update outside this program, a console
+ * edit or a stack tag update can reset the environment without any input here changing, so `diff`
+ * asks the function itself (Lambda `GetFunctionConfiguration`) and a preview shows the reset as an update.
+ */
+async function liveDiffers(inputs: RotationFunctionSettingsInputs): Promise<boolean> {
+    const { lambda, client } = lambdaIn(inputs.functionRegion);
+    const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName: inputs.functionName }));
+    return withVariables(config.Environment?.Variables, inputs.variables).changed;
+}
+
+/**
  * Waits until the function is `Active` (a function still `Pending` after creation refuses updates:
  * Lambda developer guide, "Lambda function states") and any update in flight is done (a stack update
  * may still be applying), reads its configuration, refuses one whose environment cannot be written
  * back as read ({@link functionEnvironmentProblems}: the update would wipe it), writes the variables if they differ, conditional on the revision read (a concurrent
  * change fails with `PreconditionFailedException` rather than being overwritten), and waits for the
- * update to finish so that the next rotation sees it. Loads the Lambda client here: the provider is
- * serialized into the state, and a `require` inside it is resolved where the engine runs it.
+ * update to finish so that the next rotation sees it.
  */
 async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Record<string, unknown>> {
-    const lambda: typeof import("@aws-sdk/client-lambda") = require("@aws-sdk/client-lambda");
-    const client = new lambda.LambdaClient({ region: inputs.functionRegion });
+    const { lambda, client } = lambdaIn(inputs.functionRegion);
     const waiter = { client, maxWaitTime: 300 };
     const FunctionName = inputs.functionName;
     await lambda.waitUntilFunctionActiveV2(waiter, { FunctionName });
@@ -88,7 +106,8 @@ async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Re
 
 /**
  * The provider the engine runs (serialized into the state with the resource): create and update apply
- * the settings; a new `functionName` or `functionRegion` replaces; delete leaves the function as it is.
+ * the settings; a new `functionName` or `functionRegion` replaces; with the same inputs, `diff` reads the
+ * live function and shows an update when a wanted value is gone; delete leaves the function as it is.
  */
 export const rotationFunctionSettingsProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: RotationFunctionSettingsInputs) {
@@ -97,7 +116,8 @@ export const rotationFunctionSettingsProvider: pulumi.dynamic.ResourceProvider =
     async diff(_id: string, olds: RotationFunctionSettingsInputs, news: RotationFunctionSettingsInputs) {
         const differs = (k: keyof RotationFunctionSettingsInputs) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
         const replaces = REPLACED_BY.filter(differs);
-        return { changes: replaces.length > 0 || REAPPLIED_BY.some(differs), replaces: [...replaces] };
+        if (replaces.length > 0 || REAPPLIED_BY.some(differs)) return { changes: true, replaces: [...replaces] };
+        return { changes: await liveDiffers(news), replaces: [] };
     },
     async update(_id: string, _olds: RotationFunctionSettingsInputs, news: RotationFunctionSettingsInputs) {
         return { outs: await applySettings(news) };

@@ -330,6 +330,7 @@ describe("secrets rotation", () => {
 
             it("re-applies when the stack changes (a stack update resets the environment), replaces for another function, and is quiet otherwise", async () => {
                 const diff = rotationFunctionSettingsProvider.diff!;
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured({ ...template, USERNAME_CHARACTER_LIMIT: "32" }));
                 expect(await diff("x", inputs, inputs)).to.deep.equal({ changes: false, replaces: [] });
                 expect(
                     await diff("x", inputs, {
@@ -344,6 +345,17 @@ describe("secrets rotation", () => {
                     changes: true,
                     replaces: ["functionName"],
                 });
+            });
+
+            it("shows an update in preview when the live function lost the value with no input changed (a console edit, a stack tag update)", async () => {
+                // UpdateFunctionConfiguration from anywhere replaces the whole map (Lambda API reference), so the value can go
+                // without this program's inputs changing; diff reads GetFunctionConfiguration.
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured(template));
+                expect(await rotationFunctionSettingsProvider.diff!("x", inputs, inputs)).to.deep.equal({ changes: true, replaces: [] });
+                expect(lambda.commandCalls(GetFunctionConfigurationCommand)[0].args[0].input).to.deep.equal({
+                    FunctionName: "bbws-rotation-dev",
+                });
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand), "diff writes nothing").to.have.length(0);
             });
 
             it("serializes, as the SDK does for the engine (mock runs put a fixed text in its place), loading the Lambda client where it runs", async () => {
