@@ -308,6 +308,7 @@ export class DataLayer extends pulumi.ComponentResource {
             {
                 env,
                 region: args.region,
+                accountId: args.accountId,
                 vpcId: args.vpcId,
                 privateSubnetIds: args.privateSubnetIds,
                 databaseSecurityGroupId: args.databaseSecurityGroupId,

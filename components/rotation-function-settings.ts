@@ -26,6 +26,12 @@ export interface RotationFunctionSettingsInputs {
      * verify`'s). Not called `region`: on an AWS resource that input moves it to another region (DR).
      */
     readonly functionRegion: string;
+    /**
+     * The stack's account (its `aws:allowedAccountIds`). The provider calls Lambda with the default
+     * credential chain, not the stack's AWS provider, so it would otherwise act in whatever account those
+     * credentials are for: it refuses a function whose ARN names another account.
+     */
+    readonly accountId: string;
     /** The variables to set on top of the template's, e.g. `{ USERNAME_CHARACTER_LIMIT: "32" }`. */
     readonly variables: Record<string, string>;
     /** The owning stack's identity (id, parameters, application version): its change means the template rewrote the environment. */
@@ -58,6 +64,17 @@ function lambdaIn(region: string) {
     return { lambda, client: new lambda.LambdaClient({ region }) };
 }
 
+/** Throws unless `functionArn` (`arn:aws:lambda:<region>:<account>:function:<name>`) is in `inputs.accountId`. */
+function refuseOtherAccount(functionArn: string | undefined, inputs: RotationFunctionSettingsInputs): void {
+    const account = functionArn?.split(":")[4];
+    if (account !== inputs.accountId)
+        throw new Error(
+            `${inputs.functionName}: the credentials reach account ${account ?? "(no ARN)"}, not the stack's ${inputs.accountId}; ` +
+                "nothing was changed. This resource uses the default credential chain (AWS_PROFILE, environment, SSO), not the stack's aws:profile " +
+                "or aws:assumeRoles: run with credentials for the stack's account.",
+        );
+}
+
 /**
  * Whether the live function lacks a wanted value: a stack update outside this program, a console
  * edit or a stack tag update can reset the environment without any input here changing, so `diff`
@@ -66,6 +83,7 @@ function lambdaIn(region: string) {
 async function liveDiffers(inputs: RotationFunctionSettingsInputs): Promise<boolean> {
     const { lambda, client } = lambdaIn(inputs.functionRegion);
     const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName: inputs.functionName }));
+    refuseOtherAccount(config.FunctionArn, inputs);
     return withVariables(config.Environment?.Variables, inputs.variables).changed;
 }
 
@@ -84,6 +102,7 @@ async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Re
     await lambda.waitUntilFunctionActiveV2(waiter, { FunctionName });
     await lambda.waitUntilFunctionUpdatedV2(waiter, { FunctionName });
     const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName }));
+    refuseOtherAccount(config.FunctionArn, inputs);
     const problems = functionEnvironmentProblems(config);
     if (problems.length > 0)
         throw new Error(

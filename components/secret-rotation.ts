@@ -61,6 +61,8 @@ export function recycleEveryDays(rotationDays: number): number {
 export interface RotationFunctionArgs {
     readonly env: string;
     readonly region: string;
+    /** The stack's account: the function's settings are refused in any other (components/rotation-function-settings.ts). */
+    readonly accountId: string;
     readonly vpcId: pulumi.Input<string>;
     /** Where the function runs: the private subnets (NAT for the RDS and KMS APIs, the endpoint for Secrets Manager). */
     readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -131,6 +133,7 @@ export class RotationFunction extends pulumi.ComponentResource {
             {
                 functionName,
                 functionRegion: args.region,
+                accountId: args.accountId,
                 variables: { [ROTATION_USERNAME_LIMIT_VARIABLE]: String(ROTATION_USERNAME_LIMIT) },
                 // A stack update rewrites the function's environment from the template: a new template
                 // version or parameter value must set the variable again.

@@ -260,6 +260,7 @@ describe("secrets rotation", () => {
             const inputs: RotationFunctionSettingsInputs = {
                 functionName: "bbws-rotation-dev",
                 functionRegion: "eu-west-1",
+                accountId: "536580886816",
                 variables: { USERNAME_CHARACTER_LIMIT: "32" },
                 stack: { id: "stack-1", parameters: { functionName: "bbws-rotation-dev" } },
             };
@@ -347,6 +348,20 @@ describe("secrets rotation", () => {
                 });
             });
 
+            it("refuses, writing nothing, a function in another account than the stack's (the default credential chain, not aws:allowedAccountIds, chose the account)", async () => {
+                lambda.on(GetFunctionConfigurationCommand).resolves({
+                    ...configured(template),
+                    FunctionArn: "arn:aws:lambda:eu-west-1:111111111111:function:bbws-rotation-dev",
+                });
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                await expectRejection(
+                    rotationFunctionSettingsProvider.create!(inputs),
+                    /account 111111111111, not the stack's 536580886816/,
+                );
+                await expectRejection(rotationFunctionSettingsProvider.diff!("x", inputs, inputs), /not the stack's/);
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(0);
+            });
+
             it("shows an update in preview when the live function lost the value with no input changed (a console edit, a stack tag update)", async () => {
                 // UpdateFunctionConfiguration from anywhere replaces the whole map (Lambda API reference), so the value can go
                 // without this program's inputs changing; diff reads GetFunctionConfiguration.
@@ -374,10 +389,10 @@ describe("secrets rotation", () => {
 
         it("the offline model refuses settings for a function no rotation stack creates, and a limit that is not a whole number (int() in create_secret)", () => {
             const model = createAwsModel({ accountId: "536580886816", region: "eu-west-1", azCount: 2 });
-            const settings = (variables: Record<string, string>) => ({
+            const settings = (variables: Record<string, string>, accountId = "536580886816") => ({
                 type: ROTATION_FUNCTION_SETTINGS_TYPE,
                 name: "data-rotation-settings",
-                inputs: { functionName: "bbws-rotation-dev", functionRegion: "eu-west-1", variables, stack: {} },
+                inputs: { functionName: "bbws-rotation-dev", functionRegion: "eu-west-1", accountId, variables, stack: {} },
                 custom: true,
             });
             expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.throw(/created by no rotation stack/);
@@ -388,6 +403,7 @@ describe("secrets rotation", () => {
                 custom: true,
             });
             expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "thirty-two" }))).to.throw(/not a whole number/);
+            expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }, "111111111111"))).to.throw(/not the account/);
             expect(model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.have.property("id", "bbws-rotation-dev");
         });
 
