@@ -80,14 +80,19 @@ export interface RotationFunctionArgs {
  * CloudFormation stack `serverlessrepo-bbws-rotation-<env>`, which creates the function
  * `bbws-rotation-<env>`, its role and Secrets Manager's permission to invoke it; then
  * `<name>-settings` sets the function's `USERNAME_CHARACTER_LIMIT` to {@link ROTATION_USERNAME_LIMIT}
- * after every change of the stack (components/rotation-function-settings.ts). `lambdaArn` resolves
- * only once that is done, so no secret is handed to the function before it can rotate it.
+ * after every change of the stack (components/rotation-function-settings.ts). `lambdaArn` is the
+ * stack's `RotationLambdaARN` output; a tenant's `SecretRotation` also `dependsOn` {@link settings},
+ * so no secret is handed to the function before it can rotate it. Not the settings' own output: a
+ * dynamic resource's outputs are unknown in a preview whenever it has an update, which would show
+ * every tenant's `SecretRotation` as changing with it.
  */
 export class RotationFunction extends pulumi.ComponentResource {
     /** What each tenant's `SecretRotation` invokes. */
     readonly lambdaArn: pulumi.Output<string>;
     /** The function's name, `bbws-rotation-<env>` (`npm run verify` reads its settings). */
     readonly functionName: string;
+    /** The function's settings: what uses the function waits for them (`dependsOn`). */
+    readonly settings: RotationFunctionSettings;
 
     constructor(name: string, args: RotationFunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:RotationFunction", name, {}, opts);
@@ -128,7 +133,7 @@ export class RotationFunction extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const settings = new RotationFunctionSettings(
+        this.settings = new RotationFunctionSettings(
             `${name}-settings`,
             {
                 functionName,
@@ -142,7 +147,7 @@ export class RotationFunction extends pulumi.ComponentResource {
             { parent: this },
         );
         this.functionName = functionName;
-        this.lambdaArn = pulumi.all([stack.outputs, settings.functionArn]).apply(([o]) => o.RotationLambdaARN);
+        this.lambdaArn = stack.outputs.apply((o) => o.RotationLambdaARN);
         this.registerOutputs({ lambdaArn: this.lambdaArn, functionName });
     }
 }
