@@ -848,11 +848,13 @@ const LAMBDA_ENVIRONMENT = "https://docs.aws.amazon.com/lambda/latest/api/API_En
  * whose value is not a string (Lambda API `Environment.Variables`: string to string); a
  * `USERNAME_CHARACTER_LIMIT` that is not a whole number (`int(os.environ.get(...))` in `create_secret`,
  * aws-samples `SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py` at b4b8eca, would raise on
- * every rotation).
+ * every rotation); an `accountId` other than the account the model stands for (the provider refuses a
+ * function whose ARN names another account: its credentials are the default chain's, not the stack's).
  */
-export function rotationSettingsProblems(inputs: Inputs, stackFunctions: ReadonlySet<string>): string[] {
+export function rotationSettingsProblems(inputs: Inputs, stackFunctions: ReadonlySet<string>, accountId: string): string[] {
     const variables: Record<string, unknown> = inputs.variables ?? {};
     return [
+        ...(inputs.accountId === accountId ? [] : [`accountId '${inputs.accountId}' is not the account ${accountId} the function is in`]),
         ...(stackFunctions.has(inputs.functionName)
             ? []
             : [`function '${inputs.functionName}' is created by no rotation stack (ResourceNotFoundException)`]),
@@ -881,7 +883,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
         if (args.type === "aws:serverlessrepository/cloudFormationStack:CloudFormationStack") {
             stackFunctions.add(args.inputs.parameters?.functionName);
         } else if (args.type === "pulumi-nodejs:dynamic/data:RotationFunctionSettings") {
-            const problems = rotationSettingsProblems(args.inputs, stackFunctions);
+            const problems = rotationSettingsProblems(args.inputs, stackFunctions, options.accountId);
             if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), LAMBDA_ENVIRONMENT);
         }
     };

@@ -308,6 +308,7 @@ export class DataLayer extends pulumi.ComponentResource {
             {
                 env,
                 region: args.region,
+                accountId: args.accountId,
                 vpcId: args.vpcId,
                 privateSubnetIds: args.privateSubnetIds,
                 databaseSecurityGroupId: args.databaseSecurityGroupId,
@@ -336,7 +337,7 @@ export class DataLayer extends pulumi.ComponentResource {
                     cacheUserGroupId: redis.userGroupId,
                     cacheReplicationGroup: redis.group,
                     masterSecretArn: this.masterSecretArn,
-                    rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays },
+                    rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays, ready: rotation.settings },
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                 },
                 { parent: this },

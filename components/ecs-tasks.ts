@@ -128,6 +128,17 @@ export const RDS_CA_BUNDLE_PATH = "/opt/bbws/rds-global-bundle.pem";
 export const DB_TLS_PHP = "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL | MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT);";
 
 /**
+ * The longest a tenant's object-cache key lives, in seconds (`WP_REDIS_MAXTTL`): one day. The redis-cache
+ * drop-in stores a key WordPress gives no expiry (most of them) with none at all, unless this constant is
+ * defined, when `validate_expiration` caps every expiry, none included, at it (rhubarbgroup/redis-cache
+ * includes/object-cache.php, read at e3c18baadbbb14649479f7edcbd02a6c21c79886). It matters here because a
+ * tenant cannot flush its own keys: the drop-in's `flush()` and `flush_group()` walk the prefix with SCAN
+ * inside a Lua script, and the tenant's cache user may not run SCAN (components/cache-users.ts). So a stale
+ * entry lives at most this long; an operator flushes sooner with the purge task (README "Cache isolation").
+ */
+export const OBJECT_CACHE_MAX_TTL_SECONDS = 86_400;
+
+/**
  * The Redis Object Cache plugin's settings (rhubarbgroup/redis-cache) that the platform sets, by the
  * PHP constant its drop-in reads, with the PHP cast of the value. The drop-in reads constants, not
  * the environment: `build_parameters` in includes/object-cache.php takes scheme, host, port, password
@@ -145,6 +156,7 @@ export const REDIS_CACHE_CONSTANTS = {
     WP_REDIS_SCHEME: "getenv('WP_REDIS_SCHEME')",
     WP_REDIS_PASSWORD: "[getenv('WP_REDIS_USERNAME'), getenv('WP_REDIS_PASSWORD')]",
     WP_REDIS_PREFIX: "getenv('WP_REDIS_PREFIX')",
+    WP_REDIS_MAXTTL: "(int) getenv('WP_REDIS_MAXTTL')",
 } as const;
 
 /**

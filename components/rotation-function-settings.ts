@@ -12,6 +12,7 @@
  * from the template, so the stack's identity is an input: any change to it re-applies the settings.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { functionEnvironmentProblems } from "../src/config";
 
 /** The type token: `pulumi-nodejs:dynamic/data:RotationFunctionSettings` (module `data`, the layer it belongs to). */
 export const ROTATION_FUNCTION_SETTINGS_TYPE = "pulumi-nodejs:dynamic/data:RotationFunctionSettings";
@@ -25,6 +26,12 @@ export interface RotationFunctionSettingsInputs {
      * verify`'s). Not called `region`: on an AWS resource that input moves it to another region (DR).
      */
     readonly functionRegion: string;
+    /**
+     * The stack's account (its `aws:allowedAccountIds`). The provider calls Lambda with the default
+     * credential chain, not the stack's AWS provider, so it would otherwise act in whatever account those
+     * credentials are for: it refuses a function whose ARN names another account.
+     */
+    readonly accountId: string;
     /** The variables to set on top of the template's, e.g. `{ USERNAME_CHARACTER_LIMIT: "32" }`. */
     readonly variables: Record<string, string>;
     /** The owning stack's identity (id, parameters, application version): its change means the template rewrote the environment. */
@@ -49,19 +56,59 @@ const REAPPLIED_BY = ["variables", "stack"] as const;
 const REPLACED_BY = ["functionName", "functionRegion"] as const;
 
 /**
- * Reads the function's configuration, waits for any update in flight (a stack update may still be
- * applying), writes the variables if they differ, conditional on the revision read (a concurrent
+ * The Lambda SDK and a client for `region` (credentials from the default chain), loaded here: the
+ * provider is serialized into the state, and a `require` inside it is resolved where the engine runs it.
+ */
+function lambdaIn(region: string) {
+    const lambda: typeof import("@aws-sdk/client-lambda") = require("@aws-sdk/client-lambda");
+    return { lambda, client: new lambda.LambdaClient({ region }) };
+}
+
+/** Throws unless `functionArn` (`arn:aws:lambda:<region>:<account>:function:<name>`) is in `inputs.accountId`. */
+function refuseOtherAccount(functionArn: string | undefined, inputs: RotationFunctionSettingsInputs): void {
+    const account = functionArn?.split(":")[4];
+    if (account !== inputs.accountId)
+        throw new Error(
+            `${inputs.functionName}: the credentials reach account ${account ?? "(no ARN)"}, not the stack's ${inputs.accountId}; ` +
+                "nothing was changed. This resource uses the default credential chain (AWS_PROFILE, environment, SSO), not the stack's aws:profile " +
+                "or aws:assumeRoles: run with credentials for the stack's account.",
+        );
+}
+
+/**
+ * Whether the live function lacks a wanted value: a stack update outside this program, a console
+ * edit or a stack tag update can reset the environment without any input here changing, so `diff`
+ * asks the function itself (Lambda `GetFunctionConfiguration`) and a preview shows the reset as an update.
+ */
+async function liveDiffers(inputs: RotationFunctionSettingsInputs): Promise<boolean> {
+    const { lambda, client } = lambdaIn(inputs.functionRegion);
+    const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName: inputs.functionName }));
+    refuseOtherAccount(config.FunctionArn, inputs);
+    return withVariables(config.Environment?.Variables, inputs.variables).changed;
+}
+
+/**
+ * Waits until the function is `Active` (a function still `Pending` after creation refuses updates:
+ * Lambda developer guide, "Lambda function states") and any update in flight is done (a stack update
+ * may still be applying), reads its configuration, refuses one whose environment cannot be written
+ * back as read ({@link functionEnvironmentProblems}: the update would wipe it), writes the variables if they differ, conditional on the revision read (a concurrent
  * change fails with `PreconditionFailedException` rather than being overwritten), and waits for the
- * update to finish so that the next rotation sees it. Loads the Lambda client here: the provider is
- * serialized into the state, and a `require` inside it is resolved where the engine runs it.
+ * update to finish so that the next rotation sees it.
  */
 async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Record<string, unknown>> {
-    const lambda: typeof import("@aws-sdk/client-lambda") = require("@aws-sdk/client-lambda");
-    const client = new lambda.LambdaClient({ region: inputs.functionRegion });
+    const { lambda, client } = lambdaIn(inputs.functionRegion);
     const waiter = { client, maxWaitTime: 300 };
     const FunctionName = inputs.functionName;
+    await lambda.waitUntilFunctionActiveV2(waiter, { FunctionName });
     await lambda.waitUntilFunctionUpdatedV2(waiter, { FunctionName });
     const config = await client.send(new lambda.GetFunctionConfigurationCommand({ FunctionName }));
+    refuseOtherAccount(config.FunctionArn, inputs);
+    const problems = functionEnvironmentProblems(config);
+    if (problems.length > 0)
+        throw new Error(
+            `${FunctionName}: not updated, since writing its variables back would replace an environment that was not read whole: ` +
+                `${problems.join("; ")}. Fix the function's CloudFormation stack (bbws-rotation-<env>), then roll the database phase out again.`,
+        );
     const { variables, changed } = withVariables(config.Environment?.Variables, inputs.variables);
     if (changed) {
         await client.send(
@@ -78,7 +125,8 @@ async function applySettings(inputs: RotationFunctionSettingsInputs): Promise<Re
 
 /**
  * The provider the engine runs (serialized into the state with the resource): create and update apply
- * the settings; a new `functionName` or `functionRegion` replaces; delete leaves the function as it is.
+ * the settings; a new `functionName` or `functionRegion` replaces; with the same inputs, `diff` reads the
+ * live function and shows an update when a wanted value is gone; delete leaves the function as it is.
  */
 export const rotationFunctionSettingsProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: RotationFunctionSettingsInputs) {
@@ -87,7 +135,8 @@ export const rotationFunctionSettingsProvider: pulumi.dynamic.ResourceProvider =
     async diff(_id: string, olds: RotationFunctionSettingsInputs, news: RotationFunctionSettingsInputs) {
         const differs = (k: keyof RotationFunctionSettingsInputs) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
         const replaces = REPLACED_BY.filter(differs);
-        return { changes: replaces.length > 0 || REAPPLIED_BY.some(differs), replaces: [...replaces] };
+        if (replaces.length > 0 || REAPPLIED_BY.some(differs)) return { changes: true, replaces: [...replaces] };
+        return { changes: await liveDiffers(news), replaces: [] };
     },
     async update(_id: string, _olds: RotationFunctionSettingsInputs, news: RotationFunctionSettingsInputs) {
         return { outs: await applySettings(news) };

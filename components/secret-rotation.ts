@@ -61,6 +61,8 @@ export function recycleEveryDays(rotationDays: number): number {
 export interface RotationFunctionArgs {
     readonly env: string;
     readonly region: string;
+    /** The stack's account: the function's settings are refused in any other (components/rotation-function-settings.ts). */
+    readonly accountId: string;
     readonly vpcId: pulumi.Input<string>;
     /** Where the function runs: the private subnets (NAT for the RDS and KMS APIs, the endpoint for Secrets Manager). */
     readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -78,14 +80,19 @@ export interface RotationFunctionArgs {
  * CloudFormation stack `serverlessrepo-bbws-rotation-<env>`, which creates the function
  * `bbws-rotation-<env>`, its role and Secrets Manager's permission to invoke it; then
  * `<name>-settings` sets the function's `USERNAME_CHARACTER_LIMIT` to {@link ROTATION_USERNAME_LIMIT}
- * after every change of the stack (components/rotation-function-settings.ts). `lambdaArn` resolves
- * only once that is done, so no secret is handed to the function before it can rotate it.
+ * after every change of the stack (components/rotation-function-settings.ts). `lambdaArn` is the
+ * stack's `RotationLambdaARN` output; a tenant's `SecretRotation` also `dependsOn` {@link settings},
+ * so no secret is handed to the function before it can rotate it. Not the settings' own output: a
+ * dynamic resource's outputs are unknown in a preview whenever it has an update, which would show
+ * every tenant's `SecretRotation` as changing with it.
  */
 export class RotationFunction extends pulumi.ComponentResource {
     /** What each tenant's `SecretRotation` invokes. */
     readonly lambdaArn: pulumi.Output<string>;
     /** The function's name, `bbws-rotation-<env>` (`npm run verify` reads its settings). */
     readonly functionName: string;
+    /** The function's settings: what uses the function waits for them (`dependsOn`). */
+    readonly settings: RotationFunctionSettings;
 
     constructor(name: string, args: RotationFunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:RotationFunction", name, {}, opts);
@@ -126,11 +133,12 @@ export class RotationFunction extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const settings = new RotationFunctionSettings(
+        this.settings = new RotationFunctionSettings(
             `${name}-settings`,
             {
                 functionName,
                 functionRegion: args.region,
+                accountId: args.accountId,
                 variables: { [ROTATION_USERNAME_LIMIT_VARIABLE]: String(ROTATION_USERNAME_LIMIT) },
                 // A stack update rewrites the function's environment from the template: a new template
                 // version or parameter value must set the variable again.
@@ -139,7 +147,7 @@ export class RotationFunction extends pulumi.ComponentResource {
             { parent: this },
         );
         this.functionName = functionName;
-        this.lambdaArn = pulumi.all([stack.outputs, settings.functionArn]).apply(([o]) => o.RotationLambdaARN);
+        this.lambdaArn = stack.outputs.apply((o) => o.RotationLambdaARN);
         this.registerOutputs({ lambdaArn: this.lambdaArn, functionName });
     }
 }

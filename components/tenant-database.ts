@@ -27,7 +27,12 @@ export interface TenantDatabaseArgs {
     /** The master secret (RDS-managed, or the platform's with `bbws:dr`): the rotation function creates and changes users with it (`masterarn`). */
     readonly masterSecretArn: pulumi.Input<string>;
     /** The rotation function and schedule; absent: the secret is not rotated. */
-    readonly rotation?: { readonly lambdaArn: pulumi.Input<string>; readonly days: number };
+    readonly rotation?: {
+        readonly lambdaArn: pulumi.Input<string>;
+        readonly days: number;
+        /** What the function needs before it can rotate (its settings): the rotation waits for it. */
+        readonly ready: pulumi.Resource;
+    };
     /** The replication group's user group, which the tenant's cache user joins. */
     readonly cacheUserGroupId: pulumi.Input<string>;
     /**
@@ -115,7 +120,7 @@ export class TenantDatabase extends TenantComponent {
                     // would fail on a user that does not exist yet (the function copies its grants).
                     rotateImmediately: false,
                 },
-                { parent: this, dependsOn: [rotatable] },
+                { parent: this, dependsOn: [rotatable, args.rotation.ready] },
             );
         }
 

@@ -32,6 +32,7 @@ import {
     MIGRATION_SCRATCH_PATHS,
     ONE_OFF_TASK_SHAPE,
     MYSQL_CLIENT_TLS_ENV,
+    OBJECT_CACHE_MAX_TTL_SECONDS,
     OneOffTask,
     ONE_OFF_CONTAINER_NAME,
     ONE_OFF_LOG_STREAM_PREFIX,
@@ -158,6 +159,8 @@ export class TenantService extends TenantComponent {
             { name: "WP_REDIS_PREFIX", value: tenantCachePrefix(id) },
             // FLUSHDB is not among the tenant's cache user's commands: the drop-in deletes its own prefix instead.
             { name: "WP_REDIS_SELECTIVE_FLUSH", value: "true" },
+            // That flush walks the prefix with SCAN, which the tenant's user may not run either: every key expires instead.
+            { name: "WP_REDIS_MAXTTL", value: String(OBJECT_CACHE_MAX_TTL_SECONDS) },
         ];
         const wordpressCache = cacheClientSecrets(dbSecret.cache, { cli: false, wordpress: true });
         const saltSecrets = WORDPRESS_SALT_KEYS.map((key) => ({

@@ -297,6 +297,38 @@ export const ROTATION_CLONE_SUFFIX = "_clone";
 export const ROTATION_USERNAME_LIMIT_VARIABLE = "USERNAME_CHARACTER_LIMIT";
 
 /**
+ * The variable AWS's rotation functions cannot start without: `lambda_handler` builds its Secrets Manager
+ * client from `os.environ['SECRETS_MANAGER_ENDPOINT']` (aws-samples/aws-secrets-manager-rotation-lambdas
+ * `SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py`), which the template sets from `endpoint`.
+ */
+export const ROTATION_ENDPOINT_VARIABLE = "SECRETS_MANAGER_ENDPOINT";
+
+/**
+ * Why a function's configuration (Lambda `GetFunctionConfiguration`'s answer) cannot be written back
+ * as read, one sentence each, none when it can: `Environment.Error` means Lambda could not apply (or
+ * decrypt) the variables, so `Environment.Variables` is not what the function has ("Error messages for
+ * environment variables that couldn't be applied", Lambda API reference, `EnvironmentResponse`); and
+ * a function without {@link ROTATION_ENDPOINT_VARIABLE} is not the template's, so the whole map
+ * `UpdateFunctionConfiguration` replaces would be written from something else. Shared by the settings
+ * provider (components/rotation-function-settings.ts, which throws) and `npm run verify` (which fails).
+ */
+export function functionEnvironmentProblems(config: {
+    readonly Environment?: { readonly Variables?: Record<string, string>; readonly Error?: { ErrorCode?: string; Message?: string } };
+}): string[] {
+    const problems: string[] = [];
+    const error = config.Environment?.Error;
+    if (error)
+        problems.push(
+            `Lambda reports an error in its environment variables (${error.ErrorCode ?? "no code"}: ${error.Message ?? "no message"})`,
+        );
+    if (!config.Environment?.Variables?.[ROTATION_ENDPOINT_VARIABLE])
+        problems.push(
+            `its environment has no ${ROTATION_ENDPOINT_VARIABLE}, which every rotation needs (the template's \`endpoint\` parameter)`,
+        );
+    return problems;
+}
+
+/**
  * The longest tenant id, 23: the tenant's MySQL user `wp_<id>` ({@link tenantDatabaseName}) and the
  * second user the rotation function makes of it, `wp_<id>_clone`, must both fit MySQL 8.0's 32.
  */

@@ -4,6 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { CONFIG_SCHEMAS } from "../src/config";
 import { renderNameRulesTable } from "../automation/aws-name-rules";
+import { purgeCacheTaskCommandLine } from "../automation/tenant/scripts";
 import { PROJECT_DIR } from "./support/pulumi";
 
 /** Every key path of a schema, arrays and defaults looked through: `network.vpcCidr`, `tenants.slot`, … */
@@ -43,6 +44,16 @@ describe("README", () => {
             block,
             "regenerate with: node -r sucrase/register/ts -e 'console.log(require(\"./automation/aws-name-rules.ts\").renderNameRulesTable())'",
         ).to.equal(renderNameRulesTable());
+    });
+
+    it("shows the cache flush of one tenant exactly as automation/tenant/scripts.ts builds it (tested in test/automation/tenant-scripts.test.ts)", () => {
+        const block = /<!-- generated:purge-cache-task -->\n```sh\n([\s\S]*?)\n```\n<!-- \/generated:purge-cache-task -->/.exec(
+            readme,
+        )?.[1];
+        expect(
+            block,
+            'regenerate with: node -r sucrase/register/ts -e \'console.log(require("./automation/tenant/scripts.ts").purgeCacheTaskCommandLine("sit", "aupairhive"))\'',
+        ).to.equal(purgeCacheTaskCommandLine("sit", "aupairhive"));
     });
 
     it("names only npm scripts that exist", () => {

@@ -338,3 +338,21 @@ echo "unlinked $(awk '{ n += $1 } END { print n + 0 }' "$work/replies") of $(wc 
 export function purgeCacheCommand(id: string): TaskCommand {
     return sh(PURGE_CACHE_SCRIPT, { REDIS_PREFIX: `${id}:` });
 }
+
+/** `s` as one POSIX shell word: single-quoted, each `'` closed, escaped and reopened (POSIX, Shell Command Language, "Quoting"). */
+function shellWord(s: string): string {
+    return /^[A-Za-z0-9_./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `npm run task` command line that flushes one tenant's object cache, as an operator types it
+ * (README "Cache isolation" and the migration runbook): {@link purgeCacheCommand}'s argv as the
+ * platform task's command, its `REDIS_PREFIX` set by `env`, since `npm run task` takes no environment
+ * overrides. The script
+ * itself refuses a prefix that is not `<id>:` (exit 64).
+ */
+export function purgeCacheTaskCommandLine(env: string, id: string): string {
+    const { argv, environment } = purgeCacheCommand(id);
+    const assignments = Object.entries(environment).map(([k, v]) => `${k}=${v}`);
+    return ["npm", "run", "task", "--", "--env", env, "--platform", "--", "env", ...assignments, ...argv].map(shellWord).join(" ");
+}

@@ -3,7 +3,13 @@ import { DescribeReplicationGroupsCommand, ReplicationGroup } from "@aws-sdk/cli
 import { DBCluster, DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { masterPasswordKeeper, ROTATION_CLONE_SUFFIX, ROTATION_USERNAME_LIMIT_VARIABLE, tenantDatabaseName } from "../../src/config";
+import {
+    functionEnvironmentProblems,
+    masterPasswordKeeper,
+    ROTATION_CLONE_SUFFIX,
+    ROTATION_USERNAME_LIMIT_VARIABLE,
+    tenantDatabaseName,
+} from "../../src/config";
 import { Check, CheckContext, fail, list, orAbsent, pass, verdict } from "./check";
 
 async function cluster(ctx: CheckContext): Promise<DBCluster> {
@@ -178,9 +184,14 @@ export const databaseChecks: readonly Check[] = [
             const clones = ctx.config.tenants.map((t) => `${tenantDatabaseName(t.id)}${ROTATION_CLONE_SUFFIX}`);
             const tooLong = clones.filter((c) => !(c.length <= limit));
             const seen = `${name}: ${ROTATION_USERNAME_LIMIT_VARIABLE}=${value ?? "unset (16)"}`;
-            return tooLong.length === 0
+            // A limit high enough is no use to a function whose environment Lambda could not apply or lacks its endpoint.
+            const problems = [
+                ...functionEnvironmentProblems(fn),
+                ...(tooLong.length > 0 ? [`refuses ${list(tooLong.map((c) => `${c} (${c.length})`))}`] : []),
+            ];
+            return problems.length === 0
                 ? pass(`${seen}; longest clone ${Math.max(0, ...clones.map((c) => c.length))} characters`)
-                : fail(`${seen}; refuses ${list(tooLong.map((c) => `${c} (${c.length})`))}`);
+                : fail(`${seen}; ${problems.join("; ")}`);
         },
     },
     {

@@ -17,6 +17,7 @@ import {
     dropDatabaseCommand,
     installWordPressCommand,
     purgeCacheCommand,
+    purgeCacheTaskCommandLine,
     purgeFilesCommand,
     TaskCommand,
 } from "../../automation/tenant/scripts";
@@ -417,6 +418,33 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 expect(`${b}:posts:1`.startsWith(`${a}:`)).to.equal(false);
             }),
         );
+    });
+
+    it("cache flush by hand: the documented `npm run task` line hands the platform task exactly the purge's argv with REDIS_PREFIX set, and that argv purges the tenant's keys", () => {
+        // npm run task takes no environment overrides, so the line sets REDIS_PREFIX with env(1); the shell words are
+        // read here by sh itself (POSIX, "Quoting"), with npm standing in as a function printing its arguments.
+        const line = purgeCacheTaskCommandLine("sit", "newco");
+        const parsed = spawnSync("sh", ["-c", `npm() { printf '%s\\0' "$@"; }\n${line}`], { encoding: "utf8" });
+        expect(parsed.status, parsed.stderr).to.equal(0);
+        const words = parsed.stdout.split("\0").slice(0, -1);
+        const command = purgeCacheCommand("newco");
+        expect(words).to.deep.equal([
+            "run",
+            "task",
+            "--",
+            "--env",
+            "sit",
+            "--platform",
+            "--",
+            "env",
+            "REDIS_PREFIX=newco:",
+            ...command.argv,
+        ]);
+        const s = standIns();
+        const cache = { REDIS_PASSWORD: "Cache0Password", REDIS_HOST: "cache", REDIS_PORT: "6379", REDIS_USERNAME: "bbws-platform-sit" };
+        const result = s.run({ argv: words.slice(words.indexOf("env")), environment: {} }, cache);
+        expect(result.status, result.stderr).to.equal(0);
+        expect(result.stdout).to.include("unlinked 3 of 3 cache keys under newco:");
     });
 
     it("cache purge fails, never 'succeeds' having deleted nothing: no cache user (the default one is off), or an UNLINK answered with an error (redis-cli exits 0)", () => {

@@ -10,6 +10,7 @@ import {
     FARGATE_PLATFORM_VERSION,
     TLS_POLICY,
     DB_TLS_PHP,
+    OBJECT_CACHE_MAX_TTL_SECONDS,
     WORDPRESS_CONFIG_EXTRA_ENV,
     WORDPRESS_SALT_KEYS,
     WP_CONTENT_PATH,
@@ -516,6 +517,7 @@ describe("ecs layer", () => {
                             { name: "WP_REDIS_SCHEME", value: "tls" },
                             { name: "WP_REDIS_PREFIX", value: `${tenant.id}:` },
                             { name: "WP_REDIS_SELECTIVE_FLUSH", value: "true" },
+                            { name: "WP_REDIS_MAXTTL", value: String(OBJECT_CACHE_MAX_TTL_SECONDS) },
                             ...WORDPRESS_CONFIG_EXTRA_ENV,
                         ]);
                         const secrets = Object.fromEntries(wp.secrets!.map((s) => [s.name, s.valueFrom]));
@@ -577,7 +579,8 @@ describe("ecs layer", () => {
                  * What the Redis Object Cache plugin reads (rhubarbgroup/redis-cache includes/object-cache.php, read at
                  * e3c18baadbbb14649479f7edcbd02a6c21c79886): `build_parameters` takes WP_REDIS_SCHEME, _HOST, _PORT, _PATH,
                  * _PASSWORD, _DATABASE, _TIMEOUT, _READ_TIMEOUT and _RETRY_INTERVAL with constant() only; `wp_cache_init`
-                 * also defines WP_REDIS_PREFIX and WP_REDIS_SELECTIVE_FLUSH from getenv. docker-library/wordpress
+                 * also defines WP_REDIS_PREFIX and WP_REDIS_SELECTIVE_FLUSH from getenv; `validate_expiration` caps every
+                 * expiry, none included, at WP_REDIS_MAXTTL when it is defined. docker-library/wordpress
                  * wp-config-docker.php maps only WORDPRESS_* variables and evals WORDPRESS_CONFIG_EXTRA, so any other
                  * setting reaches the plugin only as a constant defined there.
                  */
@@ -596,6 +599,7 @@ describe("ecs layer", () => {
                     "WP_REDIS_RETRY_INTERVAL",
                     "WP_REDIS_PREFIX",
                     "WP_REDIS_SELECTIVE_FLUSH",
+                    "WP_REDIS_MAXTTL",
                 ];
                 it("gives WordPress and wp-cli only Redis settings the plugin reads, each defined as the constant it reads from the variable of that name (rhubarbgroup/redis-cache object-cache.php)", () => {
                     const up = upstreamFor(cfg);
@@ -637,6 +641,11 @@ describe("ecs layer", () => {
                         expect(extra[0], at).to.equal(DB_TLS_PHP);
                         const vars = Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
                         expect(vars.WP_REDIS_SCHEME, `${at}: the replication group has in-transit encryption`).to.equal("tls");
+                        // The tenant's user may not SCAN, so the drop-in's flush() and flush_group() (a Lua SCAN over the
+                        // prefix) fail for it: without WP_REDIS_MAXTTL a key WordPress gives no expiry would never go.
+                        expect(vars.WP_REDIS_MAXTTL, `${at}: every cache key expires (validate_expiration)`).to.equal(
+                            String(OBJECT_CACHE_MAX_TTL_SECONDS),
+                        );
                         expect(vars.WP_REDIS_HOST, at).to.equal(up.redisPrimaryEndpoint);
                         expect(vars.WP_REDIS_PORT, `${at}: the port the replication group listens on (data.ts)`).to.equal(
                             String(REDIS_PORT),

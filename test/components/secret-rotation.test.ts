@@ -190,8 +190,11 @@ describe("secrets rotation", () => {
                         // The stack's id and parameters are inputs: an update of the stack rewrites the environment, and re-applies this.
                         expect(settings.propertyDependencies.stack).to.deep.equal([stack.urn]);
                         expect(settings.inputs.stack.parameters).to.deep.equal(stack.inputs.parameters);
+                        // Ordered by dependsOn, the ARN from the stack's outputs: a dynamic resource's outputs are unknown in a
+                        // preview while it has an update, and every tenant's rotation would show a change with it.
                         for (const rotation of ofType(resources, "aws:secretsmanager/secretRotation:SecretRotation")) {
-                            expect(rotation.propertyDependencies.rotationLambdaArn).to.include(settings.urn);
+                            expect(options.get(rotation.name)?.dependencies, rotation.name).to.include(settings.urn);
+                            expect(rotation.propertyDependencies.rotationLambdaArn, rotation.name).to.deep.equal([stack.urn]);
                         }
                         expect(ROTATION_USERNAME_LIMIT).to.equal(MYSQL_USER_NAME_MAX);
                         expect(
@@ -247,11 +250,20 @@ describe("secrets rotation", () => {
             });
         }
 
+        const expectRejection = async (promise: Promise<unknown>, message: RegExp) => {
+            const caught = await promise.then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(caught, "rejected").to.be.instanceOf(Error);
+            expect((caught as Error).message).to.match(message);
+        };
         describe("the function's settings provider (Lambda GetFunctionConfiguration / UpdateFunctionConfiguration)", () => {
             const lambda = mockClient(LambdaClient);
             const inputs: RotationFunctionSettingsInputs = {
                 functionName: "bbws-rotation-dev",
                 functionRegion: "eu-west-1",
+                accountId: "536580886816",
                 variables: { USERNAME_CHARACTER_LIMIT: "32" },
                 stack: { id: "stack-1", parameters: { functionName: "bbws-rotation-dev" } },
             };
@@ -283,6 +295,37 @@ describe("secrets rotation", () => {
                 });
             });
 
+            it("refuses, writing nothing, a function whose environment Lambda reports an error for or that lacks SECRETS_MANAGER_ENDPOINT (the update would replace the whole map with what was not read)", async () => {
+                // Lambda API reference, EnvironmentResponse.Error: "Error messages for environment variables that couldn't be
+                // applied"; lambda_function.py: boto3.client('secretsmanager', endpoint_url=os.environ['SECRETS_MANAGER_ENDPOINT']).
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                lambda.on(GetFunctionConfigurationCommand).resolves({
+                    ...configured(template),
+                    Environment: { Variables: template, Error: { ErrorCode: "KMSAccessDeniedException", Message: "denied" } },
+                });
+                await expectRejection(rotationFunctionSettingsProvider.create!(inputs), /KMSAccessDeniedException: denied/);
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured({ EXCLUDE_CHARACTERS: "/" }));
+                await expectRejection(
+                    rotationFunctionSettingsProvider.update!("bbws-rotation-dev", inputs, inputs),
+                    /no SECRETS_MANAGER_ENDPOINT/,
+                );
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(0);
+            });
+
+            it("waits for the function to be Active before anything else (Lambda developer guide, 'Lambda function states': a Pending function refuses updates)", async () => {
+                let state = "Pending";
+                lambda.on(GetFunctionCommand).callsFake(async () => {
+                    const answer = { Configuration: { LastUpdateStatus: "Successful", State: state } };
+                    state = "Active";
+                    return answer;
+                });
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured(template));
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                await rotationFunctionSettingsProvider.create!(inputs);
+                expect(lambda.commandCalls(GetFunctionCommand).length).to.be.at.least(2);
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(1);
+            });
+
             it("writes nothing when the function already has the value", async () => {
                 lambda.on(GetFunctionConfigurationCommand).resolves(configured({ ...template, USERNAME_CHARACTER_LIMIT: "32" }));
                 await rotationFunctionSettingsProvider.update!("bbws-rotation-dev", inputs, inputs);
@@ -291,6 +334,7 @@ describe("secrets rotation", () => {
 
             it("re-applies when the stack changes (a stack update resets the environment), replaces for another function, and is quiet otherwise", async () => {
                 const diff = rotationFunctionSettingsProvider.diff!;
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured({ ...template, USERNAME_CHARACTER_LIMIT: "32" }));
                 expect(await diff("x", inputs, inputs)).to.deep.equal({ changes: false, replaces: [] });
                 expect(
                     await diff("x", inputs, {
@@ -305,6 +349,31 @@ describe("secrets rotation", () => {
                     changes: true,
                     replaces: ["functionName"],
                 });
+            });
+
+            it("refuses, writing nothing, a function in another account than the stack's (the default credential chain, not aws:allowedAccountIds, chose the account)", async () => {
+                lambda.on(GetFunctionConfigurationCommand).resolves({
+                    ...configured(template),
+                    FunctionArn: "arn:aws:lambda:eu-west-1:111111111111:function:bbws-rotation-dev",
+                });
+                lambda.on(UpdateFunctionConfigurationCommand).resolves({});
+                await expectRejection(
+                    rotationFunctionSettingsProvider.create!(inputs),
+                    /account 111111111111, not the stack's 536580886816/,
+                );
+                await expectRejection(rotationFunctionSettingsProvider.diff!("x", inputs, inputs), /not the stack's/);
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).to.have.length(0);
+            });
+
+            it("shows an update in preview when the live function lost the value with no input changed (a console edit, a stack tag update)", async () => {
+                // UpdateFunctionConfiguration from anywhere replaces the whole map (Lambda API reference), so the value can go
+                // without this program's inputs changing; diff reads GetFunctionConfiguration.
+                lambda.on(GetFunctionConfigurationCommand).resolves(configured(template));
+                expect(await rotationFunctionSettingsProvider.diff!("x", inputs, inputs)).to.deep.equal({ changes: true, replaces: [] });
+                expect(lambda.commandCalls(GetFunctionConfigurationCommand)[0].args[0].input).to.deep.equal({
+                    FunctionName: "bbws-rotation-dev",
+                });
+                expect(lambda.commandCalls(UpdateFunctionConfigurationCommand), "diff writes nothing").to.have.length(0);
             });
 
             it("serializes, as the SDK does for the engine (mock runs put a fixed text in its place), loading the Lambda client where it runs", async () => {
@@ -323,10 +392,10 @@ describe("secrets rotation", () => {
 
         it("the offline model refuses settings for a function no rotation stack creates, and a limit that is not a whole number (int() in create_secret)", () => {
             const model = createAwsModel({ accountId: "536580886816", region: "eu-west-1", azCount: 2 });
-            const settings = (variables: Record<string, string>) => ({
+            const settings = (variables: Record<string, string>, accountId = "536580886816") => ({
                 type: ROTATION_FUNCTION_SETTINGS_TYPE,
                 name: "data-rotation-settings",
-                inputs: { functionName: "bbws-rotation-dev", functionRegion: "eu-west-1", variables, stack: {} },
+                inputs: { functionName: "bbws-rotation-dev", functionRegion: "eu-west-1", accountId, variables, stack: {} },
                 custom: true,
             });
             expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.throw(/created by no rotation stack/);
@@ -337,6 +406,7 @@ describe("secrets rotation", () => {
                 custom: true,
             });
             expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "thirty-two" }))).to.throw(/not a whole number/);
+            expect(() => model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }, "111111111111"))).to.throw(/not the account/);
             expect(model.newResource(settings({ USERNAME_CHARACTER_LIMIT: "32" }))).to.have.property("id", "bbws-rotation-dev");
         });
 

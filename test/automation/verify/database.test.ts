@@ -98,6 +98,23 @@ describe("verify database: the rotation function's username limit (create_secret
         expect(result.detail).to.include("unset (16)").and.include("wp_aupairhive_clone (19)");
     });
 
+    it("fails a function whose environment Lambda could not apply, or that lacks SECRETS_MANAGER_ENDPOINT, whatever its limit", async () => {
+        withVariables({ USERNAME_CHARACTER_LIMIT: "32" });
+        const missing = await resultOf(cfg, "database-rotation-username-limit", outputs);
+        expect(missing.status).to.equal("fail");
+        expect(missing.detail).to.include("no SECRETS_MANAGER_ENDPOINT");
+        mocks.lambda.on(GetFunctionConfigurationCommand).resolves({
+            FunctionName: outputs.database.rotationFunctionName,
+            Environment: {
+                Variables: { SECRETS_MANAGER_ENDPOINT: "https://secretsmanager.af-south-1.amazonaws.com", USERNAME_CHARACTER_LIMIT: "32" },
+                Error: { ErrorCode: "KMSAccessDeniedException", Message: "denied" },
+            },
+        });
+        const errored = await resultOf(cfg, "database-rotation-username-limit", outputs);
+        expect(errored.status).to.equal("fail");
+        expect(errored.detail).to.include("KMSAccessDeniedException: denied");
+    });
+
     it("fails a value the function cannot read as a number", async () => {
         withVariables({ USERNAME_CHARACTER_LIMIT: "32 characters" });
         expect((await resultOf(cfg, "database-rotation-username-limit", outputs)).status).to.equal("fail");
