@@ -20,7 +20,7 @@ interface PhaseSummaryJson {
 }
 
 describe("rehearsal: first rollout of dev, --phase all", function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     let dev: Stage;
     after(() => dev.dispose());
     let run: RunResult;

@@ -9,7 +9,7 @@ import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } f
 import { configOf } from "../support/rollout";
 
 describe("rehearsal: a first rollout before the images are pushed", function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     let dev: Stage;
     after(() => dev.dispose());
     let refused: RunResult;
@@ -63,7 +63,7 @@ describe("rehearsal: a first rollout before the images are pushed", function () 
 });
 
 describe("rehearsal: --phase ecs on a stack whose storage phase never ran", function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     let dev: Stage;
     after(() => dev.dispose());
 

@@ -14,7 +14,7 @@ import { STATEFUL_TYPES } from "../../automation/gates";
 import { flagValues, operations, phaseOfUrn, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 describe("rehearsal: a tenant removed from sit's stack file", function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     const TENANT = "tutorhub";
     const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
     let sit: Stage;

@@ -113,7 +113,7 @@ describe("rehearsal: a tenant rollout against the scripted engine's own step rul
 });
 
 describe("rehearsal: --tenant on sit's program, converged, with one more tenant in a copy of its stack file", function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     const TENANT = "quizcraft";
     const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
     let sit: Stage;
