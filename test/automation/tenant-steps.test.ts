@@ -29,6 +29,8 @@ import { createHash } from "crypto";
 const NOW = Date.parse("2026-12-01T09:00:00Z");
 /** The archive prefix of a remove run right after an add (the world's second run, a minute after NOW). */
 const P1 = "archive/newco/20261201T090100.000Z/";
+/** What a remove does before anything is deleted: stop the service, wait, take the archive into a fresh prefix, check it. */
+const STOP_AND_ARCHIVE = ["commit", "rollout stops", "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
@@ -177,12 +179,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(removed.exitCode).to.equal(EXIT.ok);
         expect(removed.steps.map((s) => [s.step, s.status])).to.deep.equal(REMOVE_STEPS.map((s) => [s.id, "succeeded"]));
         expect(w.calls).to.deep.equal([
-            "commit",
-            "rollout stops",
-            "wait stopped",
-            `list archive/newco/20261201T090100.000Z/`,
-            "task tenant: archive newco",
-            `list archive/newco/20261201T090100.000Z/`,
+            ...STOP_AND_ARCHIVE,
             "task tenant: empty the wp-content of newco",
             "task platform: delete the cache keys of newco",
             "commit",
@@ -377,14 +374,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(result.steps[1].error).to.match(
             /is not complete, so nothing is deleted:\n {2}- archive\/newco\/20261201T090100\.000Z\/database.sql.gz is missing/,
         );
-        expect(w.calls).to.deep.equal([
-            "commit",
-            "rollout stops",
-            "wait stopped",
-            "list archive/newco/20261201T090100.000Z/",
-            "task tenant: archive newco",
-            "list archive/newco/20261201T090100.000Z/",
-        ]);
+        expect(w.calls).to.deep.equal(STOP_AND_ARCHIVE);
         expect(loadStackConfig(w.projectDir, "sit").tenants.map((t) => t.id)).to.include("newco");
     });
 
@@ -475,14 +465,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const none = await w.run(REMOVE, { confirm: undefined });
         expect(none.exitCode).to.equal(EXIT.refused);
         expect(none.steps.find((s) => s.step === "confirm")).to.include({ status: "refused" });
-        expect(w.calls).to.deep.equal([
-            "commit",
-            "rollout stops",
-            "wait stopped",
-            "list archive/newco/20261201T090100.000Z/",
-            "task tenant: archive newco",
-            "list archive/newco/20261201T090100.000Z/",
-        ]);
+        expect(w.calls).to.deep.equal(STOP_AND_ARCHIVE);
         const wrong = await w.run(REMOVE, { confirm: "newc0" });
         expect(wrong.steps.find((s) => s.step === "confirm")?.error).to.match(/'newc0' does not name newco/);
         const typed = await w.run(REMOVE, { confirm: undefined }, memoryIo(["newco"]));
