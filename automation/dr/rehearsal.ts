@@ -145,7 +145,7 @@ export function prepareDrRehearsal(
     fs.writeFileSync(worldFile, `${JSON.stringify(world, null, 2)}\n`);
     const banner = [
         "REHEARSAL — nothing in AWS changes.",
-        "  RDS, CloudWatch, EFS, ECS, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs built from the stack file;",
+        "  RDS, CloudWatch, EFS, ECS, Application Auto Scaling, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs built from the stack file;",
         `  the stack file copy, the ledger and the doubles' world are in ${root}.`,
         ...notes,
     ].join("\n");
