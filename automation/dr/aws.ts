@@ -15,6 +15,7 @@ import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-
 import {
     DescribeDBClustersCommand,
     DescribeGlobalClustersCommand,
+    paginateDescribeDBInstances,
     RDSClient,
     RemoveFromGlobalClusterCommand,
     SwitchoverGlobalClusterCommand,
@@ -26,7 +27,7 @@ import {
     ResourceRecordSet,
     Route53Client,
 } from "@aws-sdk/client-route-53";
-import type { DnsTarget, DrPort, ScalableTargetView } from "./port";
+import type { DnsTarget, DrPort, InstanceView, ScalableTargetView } from "./port";
 import { serviceResourceId } from "./port";
 import { GLOBAL_DB_LAG_METRIC } from "../../src/config";
 
@@ -150,6 +151,18 @@ export function awsDrPort(): DrPort {
                 globalClusterIdentifier: c.GlobalClusterIdentifier,
                 writable: c.GlobalClusterIdentifier === undefined,
             };
+        },
+        async instances(region, clusterIdentifier) {
+            const views: InstanceView[] = [];
+            for await (const page of paginateDescribeDBInstances(
+                { client: rds(region) },
+                { Filters: [{ Name: "db-cluster-id", Values: [clusterIdentifier] }] },
+            )) {
+                for (const i of page.DBInstances ?? []) {
+                    views.push({ identifier: i.DBInstanceIdentifier ?? "", status: i.DBInstanceStatus ?? "unknown" });
+                }
+            }
+            return views;
         },
         async replicaLagMs(region, clusterIdentifier) {
             const answer = await cloudwatch(region).send(new GetMetricDataCommand(globalLagQuery(clusterIdentifier, new Date())));

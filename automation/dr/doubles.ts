@@ -18,6 +18,7 @@ import type { DrOutputs } from "./contract";
 import type {
     ClusterView,
     DnsTarget,
+    InstanceView,
     DnsView,
     DrPort,
     EfsReplicationView,
@@ -59,6 +60,8 @@ interface ClusterState {
     globalId?: string;
     /** A standalone cluster or the global writer takes writes. */
     writable: boolean;
+    /** Its instances (`DescribeDBInstances`). */
+    instances?: { id: string; status: string }[];
 }
 
 interface EfsState {
@@ -110,11 +113,15 @@ export interface DrWorld {
 /**
  * A world where the primary serves, everything replicates and the standby runs nothing. The primary's
  * services have the scalable target the program gives them with `serving: primary`, ranged at their
- * count (the outputs carry the minimum only); the standby's have none, as in the program.
+ * count (the outputs carry the minimum only); the standby's have none, as in the program. The standby
+ * cluster has `standbyInstances` available instances (`bbws:dr.standby.auroraInstances`); the
+ * primary's, which nothing here reads, one.
  */
-export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number): DrWorld {
+export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number, standbyInstances: number): DrWorld {
     const standby = outputs.database;
     const primaryArn = `arn:aws:rds:${primaryRegion}:${accountId}:cluster:${standby.primaryClusterIdentifier}`;
+    const instances = (cluster: string, count: number) =>
+        Array.from({ length: count }, (_, i) => ({ id: `${cluster}-${i + 1}`, status: "available" }));
     const services = (
         region: string,
         cluster: string,
@@ -148,6 +155,7 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 readyAt: 0,
                 globalId: standby.globalClusterIdentifier,
                 writable: true,
+                instances: instances(standby.primaryClusterIdentifier, 1),
             },
             {
                 id: standby.standbyClusterIdentifier,
@@ -156,6 +164,7 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 readyAt: 0,
                 globalId: standby.globalClusterIdentifier,
                 writable: false,
+                instances: instances(standby.standbyClusterIdentifier, standbyInstances),
             },
         ],
         lagMs: 850,
@@ -287,6 +296,11 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                     globalClusterIdentifier: ready ? c.globalId : w.globalCluster?.id,
                     writable: ready && !c.globalId,
                 };
+            }),
+        instances: (region: string, id: string) =>
+            call(region, "DescribeDBInstances", `db-cluster-id ${id}`, (w): InstanceView[] => {
+                const c = w.clusters.find((x) => x.region === region && x.id === id);
+                return (c?.instances ?? []).map((i) => ({ identifier: i.id, status: i.status }));
             }),
         replicaLagMs: (region: string, id: string) =>
             call(region, "GetMetricData", `AuroraGlobalDBReplicationLag DBClusterIdentifier=${id}`, (w) => {

@@ -32,6 +32,13 @@ export interface ClusterView {
     readonly writable: boolean;
 }
 
+/** One instance of a DB cluster as `DescribeDBInstances` shows it. */
+export interface InstanceView {
+    readonly identifier: string;
+    /** `available`, `creating`, `modifying`, … */
+    readonly status: string;
+}
+
 /** An EFS replication's destination (`DescribeReplicationConfigurations`). */
 export interface EfsReplicationView {
     readonly status: string;
@@ -102,6 +109,8 @@ export interface DrPort {
     globalCluster(region: string, identifier: string): Promise<GlobalClusterView | undefined>;
     /** RDS `DescribeDBClusters` sent to `region`. */
     cluster(region: string, identifier: string): Promise<ClusterView | undefined>;
+    /** RDS `DescribeDBInstances` sent to `region`, filtered by `db-cluster-id` `clusterIdentifier`: the cluster's instances. */
+    instances(region: string, clusterIdentifier: string): Promise<InstanceView[]>;
     /** CloudWatch `GetMetricData` in `region`: the latest `AuroraGlobalDBReplicationLag` (ms) of the secondary `clusterIdentifier`. */
     replicaLagMs(region: string, clusterIdentifier: string): Promise<number | undefined>;
     /** EFS `DescribeReplicationConfigurations` in `region` for the source `fileSystemId`. */

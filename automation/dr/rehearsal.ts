@@ -124,7 +124,10 @@ export function prepareDrRehearsal(
     const outputs = rehearsalOutputs(settings, standbyRegion, tenants, domain);
     const worldFile = path.join(root, "aws-world.json");
     if (!fs.existsSync(worldFile))
-        fs.writeFileSync(worldFile, `${JSON.stringify(initialWorld(outputs, settings.primaryRegion, settings.accountId, now), null, 2)}\n`);
+        fs.writeFileSync(
+            worldFile,
+            `${JSON.stringify(initialWorld(outputs, settings.primaryRegion, settings.accountId, now, settings.dr!.standby.auroraInstances), null, 2)}\n`,
+        );
     const port = rehearsalPort(worldFile);
     const world = port.world();
     const primary = settings.primaryRegion;

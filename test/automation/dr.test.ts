@@ -19,6 +19,7 @@ import {
     DescribeScalableTargetsCommand,
     RegisterScalableTargetCommand,
 } from "@aws-sdk/client-application-auto-scaling";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { parseDocument, YAMLMap } from "yaml";
 import { readDrSettings } from "../../automation/dr/config";
 import { checkStackText, loadStackConfig } from "../../automation/stack-files";
@@ -262,6 +263,24 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         expect(call.args[0].input.ScanBy).to.equal("TimestampDescending");
         expect(await (call.thisValue as CloudWatchClient).config.region()).to.equal("eu-west-1");
         cw.restore();
+    });
+});
+
+describe("dr status: the standby cluster's instances through the real port", () => {
+    it("asks RDS in the cluster's own region for its instances by db-cluster-id (RDS API reference, DescribeDBInstances Filters), across pages", async () => {
+        const rds = mockClient(RDSClient);
+        rds.on(DescribeDBInstancesCommand)
+            .resolvesOnce({ DBInstances: [{ DBInstanceIdentifier: "dr-1", DBInstanceStatus: "available" }], Marker: "next" })
+            .resolvesOnce({ DBInstances: [{ DBInstanceIdentifier: "dr-2", DBInstanceStatus: "creating" }] });
+        expect(await awsDrPort().instances("eu-west-1", "bbws-aurora-prod-dr")).to.deep.equal([
+            { identifier: "dr-1", status: "available" },
+            { identifier: "dr-2", status: "creating" },
+        ]);
+        const [first, second] = rds.commandCalls(DescribeDBInstancesCommand);
+        expect(first.args[0].input.Filters).to.deep.equal([{ Name: "db-cluster-id", Values: ["bbws-aurora-prod-dr"] }]);
+        expect(second.args[0].input.Marker).to.equal("next");
+        expect(await (first.thisValue as RDSClient).config.region()).to.equal("eu-west-1");
+        rds.restore();
     });
 });
 

@@ -252,7 +252,7 @@ describe("dr doubles: Application Auto Scaling's range (API reference, RegisterS
     it("gives the primary's services the program's registered target and the standby's none (components/standby-ecs.ts declares no scaling)", () => {
         const settings = readDrSettings(drProject(), "prod");
         const outputs = rehearsalOutputs(settings, "eu-west-1", [{ id: "aupairhive", minCapacity: 2 }], "bbws.io");
-        const w = initialWorld(outputs, settings.primaryRegion, settings.accountId, REHEARSAL_NOW);
+        const w = initialWorld(outputs, settings.primaryRegion, settings.accountId, REHEARSAL_NOW, 1);
         expect(w.services.map((s) => [s.region, s.scaling])).to.deep.equal([
             ["af-south-1", { minCapacity: 2, maxCapacity: 2, suspended: false }],
             ["eu-west-1", undefined],
@@ -485,6 +485,7 @@ describe("dr status in rehearsal", function () {
         expect(healthy.code, healthy.stdout).to.equal(0);
         expect(healthy.stdout)
             .to.match(/^database lag +0\.8 s \(RPO 15 min\) +ok/m)
+            .and.match(/^standby instances +bbws-aurora-prod-dr in eu-west-1: instances 1\/1 available +ok/m)
             .and.match(/^serving \(DNS\) +PRIMARY records point at af-south-1; stack file says af-south-1 +ok/m);
         const w = world(reh);
         w.down = ["af-south-1"];
@@ -497,6 +498,27 @@ describe("dr status in rehearsal", function () {
             lines.find((l) => l.item === "database lag"),
             "read in eu-west-1, which still answers",
         ).to.deep.include({ verdict: "ok" });
+    });
+});
+
+describe("dr status: the standby cluster's instances (bbws:dr.standby.auroraInstances)", function () {
+    this.timeout(60000);
+
+    it("is bad (exit 1) when the DR cluster has fewer available instances than configured, naming the cluster, found and needed", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        expect(run.code).to.equal(1);
+        expect(run.stdout).to.match(
+            /^standby instances +bbws-aurora-prod-dr in eu-west-1: instances 0\/1 available \(bbws-aurora-prod-dr-1 creating\) +bad/m,
+        );
+        expect(calls(reh, "DescribeDBInstances").map((c) => [c.region, c.detail])).to.deep.include([
+            "eu-west-1",
+            "db-cluster-id bbws-aurora-prod-dr",
+        ]);
     });
 });
 
