@@ -525,7 +525,7 @@ describe("dr status: the standby cluster's instances (bbws:dr.standby.auroraInst
 describe("dr switchover across tenant counts and desired counts (fast-check)", function () {
     this.timeout(120000);
 
-    it("scales every standby service to its own count, waits for exactly that many healthy targets, and drains each", async () => {
+    it("scales every standby service to its own count, waits for exactly that many healthy targets, and fences and drains each", async () => {
         const fc = await import("fast-check");
         await fc.assert(
             fc.asyncProperty(
@@ -584,6 +584,12 @@ describe("dr switchover across tenant counts and desired counts (fast-check)", f
                             .filter((c) => c.region === "af-south-1")
                             .every((c) => c.detail.endsWith("desiredCount 0")),
                     ).to.equal(true);
+                    expect(
+                        calls(reh, "RegisterScalableTarget").map((c) => `${c.region} ${c.detail}`),
+                        "each drained service fenced first",
+                    ).to.deep.equal(
+                        [...tenants].sort().map((t) => `af-south-1 service/bbws-ecs-prod/bbws-wordpress-${t}-prod 0–0 suspended`),
+                    );
                 },
             ),
             { numRuns: 15 },
