@@ -1,8 +1,7 @@
 /**
- * The rehearsal's AWS for disaster recovery: RDS, CloudWatch, EFS, ECS, Application Auto Scaling, ELBv2
- * and Route 53 over one
- * scripted world with a clock of its own, kept as JSON in the rehearsal folder so a rerun (a resumed
- * step, a failback after a failover) continues it. Waiting advances the clock; each change takes the
+ * The rehearsal's AWS for disaster recovery: RDS, CloudWatch, EFS, ECS, Application Auto Scaling,
+ * ELBv2 and Route 53 over one scripted world with a clock of its own, kept as JSON in the rehearsal
+ * folder so a rerun (a resumed step, a failback after a failover) continues it. Waiting advances the clock; each change takes the
  * scripted time before AWS would show it (`SCRIPTED_MS`), so the rehearsal's timeline is measured,
  * not typed. The doubles refuse what the services refuse, as far as their API references say:
  * SwitchoverGlobalCluster and RemoveFromGlobalCluster take the cluster's ARN, RemoveFromGlobalCluster
@@ -18,11 +17,11 @@ import type { DrOutputs } from "./contract";
 import type {
     ClusterView,
     DnsTarget,
-    InstanceView,
     DnsView,
     DrPort,
     EfsReplicationView,
     GlobalClusterView,
+    InstanceView,
     ScalableTargetView,
     ScalingRange,
     ServiceView,
@@ -249,17 +248,20 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
     };
     const runningAt = (at: number, s: ServiceState) => (at - s.changedAt >= SCRIPTED_MS.taskStart ? s.desired : s.before);
     const running = (w: DrWorld, s: ServiceState) => runningAt(w.now, s);
+    /** The service is told to run `desired` tasks from `at`; what ran until then runs until the change takes effect. */
+    const setDesired = (s: ServiceState, desired: number, at: number) => {
+        s.before = runningAt(at, s);
+        s.desired = desired;
+        s.changedAt = at;
+    };
+    const inRange = (count: number, range: ScalingRange) => Math.min(Math.max(count, range.minCapacity), range.maxCapacity);
     /** Application Auto Scaling's part: an unsuspended target moves a count outside its range into it, `SCRIPTED_MS.autoScaling` after the change. */
     function autoScale(w: DrWorld): void {
         for (const s of w.services) {
-            const range = s.scaling;
-            if (!range || range.suspended) continue;
-            const within = Math.min(Math.max(s.desired, range.minCapacity), range.maxCapacity);
+            if (!s.scaling || s.scaling.suspended) continue;
+            const within = inRange(s.desired, s.scaling);
             const at = s.changedAt + SCRIPTED_MS.autoScaling;
-            if (within === s.desired || w.now < at) continue;
-            s.before = runningAt(at, s);
-            s.desired = within;
-            s.changedAt = at;
+            if (within !== s.desired && w.now >= at) setDesired(s, within, at);
         }
     }
     const service = (w: DrWorld, region: string, cluster: string, name: string) =>
@@ -382,10 +384,7 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                     throw awsError("ClusterNotFoundException", `cluster ${cluster} not found in ${region}`);
                 const s = service(w, region, cluster, name);
                 if (!s) throw awsError("ServiceNotFoundException", `service ${name} not found in ${cluster}`);
-                if (s.desired === desired) return;
-                s.before = running(w, s);
-                s.desired = desired;
-                s.changedAt = w.now;
+                if (s.desired !== desired) setDesired(s, desired, w.now);
             }),
         scalableTargets: (region: string, cluster: string, names: readonly string[]) =>
             call(region, "DescribeScalableTargets", `ecs ${names.map((n) => serviceResourceId(cluster, n)).join(", ")}`, (w) =>
@@ -407,11 +406,8 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                         throw awsError("ValidationException", "MinCapacity must be less than or equal to MaxCapacity");
                     s.scaling = { ...range };
                     // "it changes the resource's current capacity to a value that is inside of this range" (same reference).
-                    const within = Math.min(Math.max(s.desired, range.minCapacity), range.maxCapacity);
-                    if (within === s.desired) return;
-                    s.before = running(w, s);
-                    s.desired = within;
-                    s.changedAt = w.now;
+                    const within = inRange(s.desired, range);
+                    if (within !== s.desired) setDesired(s, within, w.now);
                 },
             ),
         targetHealth: (region: string, targetGroupArn: string) =>
