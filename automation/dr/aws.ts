@@ -3,6 +3,11 @@
  * chain, the SDK's own adaptive retry (throttling and 5xx). Route 53 is a global service: its API is
  * answered in us-east-1 whatever the stack's region (Route 53 API reference, "Endpoints").
  */
+import {
+    ApplicationAutoScalingClient,
+    paginateDescribeScalableTargets,
+    RegisterScalableTargetCommand,
+} from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import { ECSClient, DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DeleteReplicationConfigurationCommand, DescribeReplicationConfigurationsCommand, EFSClient } from "@aws-sdk/client-efs";
@@ -10,6 +15,7 @@ import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-
 import {
     DescribeDBClustersCommand,
     DescribeGlobalClustersCommand,
+    paginateDescribeDBInstances,
     RDSClient,
     RemoveFromGlobalClusterCommand,
     SwitchoverGlobalClusterCommand,
@@ -21,7 +27,8 @@ import {
     ResourceRecordSet,
     Route53Client,
 } from "@aws-sdk/client-route-53";
-import type { DnsTarget, DrPort } from "./port";
+import type { DnsTarget, DrPort, InstanceView, ScalableTargetView } from "./port";
+import { serviceResourceId } from "./port";
 import { GLOBAL_DB_LAG_METRIC } from "../../src/config";
 
 /**
@@ -50,6 +57,9 @@ export function globalLagQuery(clusterIdentifier: string, end: Date): GetMetricD
         ],
     };
 }
+
+/** The namespace and dimension of an ECS service's desired count (Application Auto Scaling API reference, `ScalableDimension`). */
+const ECS_DESIRED_COUNT = { ServiceNamespace: "ecs", ScalableDimension: "ecs:service:DesiredCount" } as const;
 
 /** Route 53's API endpoint region (a global service). */
 export const ROUTE53_REGION = "us-east-1";
@@ -100,6 +110,7 @@ export function awsDrPort(): DrPort {
     const efs = (region: string) => client("efs", region, () => new EFSClient({ region, ...SDK }));
     const elb = (region: string) => client("elb", region, () => new ElasticLoadBalancingV2Client({ region, ...SDK }));
     const cloudwatch = (region: string) => client("cw", region, () => new CloudWatchClient({ region, ...SDK }));
+    const scaling = (region: string) => client("aas", region, () => new ApplicationAutoScalingClient({ region, ...SDK }));
     const route53 = () => client("route53", ROUTE53_REGION, () => new Route53Client({ region: ROUTE53_REGION, ...SDK }));
 
     return {
@@ -140,6 +151,18 @@ export function awsDrPort(): DrPort {
                 globalClusterIdentifier: c.GlobalClusterIdentifier,
                 writable: c.GlobalClusterIdentifier === undefined,
             };
+        },
+        async instances(region, clusterIdentifier) {
+            const views: InstanceView[] = [];
+            for await (const page of paginateDescribeDBInstances(
+                { client: rds(region) },
+                { Filters: [{ Name: "db-cluster-id", Values: [clusterIdentifier] }] },
+            )) {
+                for (const i of page.DBInstances ?? []) {
+                    views.push({ identifier: i.DBInstanceIdentifier ?? "", status: i.DBInstanceStatus ?? "unknown" });
+                }
+            }
+            return views;
         },
         async replicaLagMs(region, clusterIdentifier) {
             const answer = await cloudwatch(region).send(new GetMetricDataCommand(globalLagQuery(clusterIdentifier, new Date())));
@@ -200,6 +223,44 @@ export function awsDrPort(): DrPort {
         },
         async scale(region, cluster, service, desiredCount) {
             await ecs(region).send(new UpdateServiceCommand({ cluster, service, desiredCount }));
+        },
+        async scalableTargets(region, cluster, services) {
+            const byId = new Map(services.map((s) => [serviceResourceId(cluster, s), s]));
+            const views: ScalableTargetView[] = [];
+            // Without ResourceIds the call lists every target of the namespace.
+            if (byId.size === 0) return views;
+            for await (const page of paginateDescribeScalableTargets(
+                { client: scaling(region) },
+                { ...ECS_DESIRED_COUNT, ResourceIds: [...byId.keys()] },
+            )) {
+                for (const t of page.ScalableTargets ?? []) {
+                    const service = byId.get(t.ResourceId ?? "");
+                    if (!service) continue;
+                    const s = t.SuspendedState;
+                    views.push({
+                        service,
+                        minCapacity: t.MinCapacity ?? 0,
+                        maxCapacity: t.MaxCapacity ?? 0,
+                        suspended: Boolean(s?.DynamicScalingInSuspended && s.DynamicScalingOutSuspended && s.ScheduledScalingSuspended),
+                    });
+                }
+            }
+            return views;
+        },
+        async registerScalableTarget(region, cluster, service, range) {
+            await scaling(region).send(
+                new RegisterScalableTargetCommand({
+                    ...ECS_DESIRED_COUNT,
+                    ResourceId: serviceResourceId(cluster, service),
+                    MinCapacity: range.minCapacity,
+                    MaxCapacity: range.maxCapacity,
+                    SuspendedState: {
+                        DynamicScalingInSuspended: range.suspended,
+                        DynamicScalingOutSuspended: range.suspended,
+                        ScheduledScalingSuspended: range.suspended,
+                    },
+                }),
+            );
         },
         async targetHealth(region, targetGroupArn) {
             const answer = await elb(region).send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));

@@ -1,17 +1,33 @@
 /**
- * The rehearsal's AWS for disaster recovery: RDS, CloudWatch, EFS, ECS, ELBv2 and Route 53 over one
- * scripted world with a clock of its own, kept as JSON in the rehearsal folder so a rerun (a resumed
- * step, a failback after a failover) continues it. Waiting advances the clock; each change takes the
+ * The rehearsal's AWS for disaster recovery: RDS, CloudWatch, EFS, ECS, Application Auto Scaling,
+ * ELBv2 and Route 53 over one scripted world with a clock of its own, kept as JSON in the rehearsal
+ * folder so a rerun (a resumed step, a failback after a failover) continues it. Waiting advances the clock; each change takes the
  * scripted time before AWS would show it (`SCRIPTED_MS`), so the rehearsal's timeline is measured,
  * not typed. The doubles refuse what the services refuse, as far as their API references say:
  * SwitchoverGlobalCluster and RemoveFromGlobalCluster take the cluster's ARN, RemoveFromGlobalCluster
  * is sent to the detached cluster's own region, a switchover needs an available global database whose
- * writer's region answers, UpdateService needs the service in that region's cluster, deleting an EFS
- * replication from both sides needs both regions. A region listed in `down` answers nothing.
+ * writer's region answers, UpdateService and RegisterScalableTarget need the service in that region's
+ * cluster, deleting an EFS replication from both sides needs both regions. A service's registered,
+ * unsuspended scalable target brings a count outside its range back into it (`SCRIPTED_MS.autoScaling`
+ * after the change), so a drain without the fence sees its tasks come back. A region listed in `down`
+ * answers nothing.
  */
 import * as fs from "fs";
 import type { DrOutputs } from "./contract";
-import type { ClusterView, DnsTarget, DnsView, DrPort, EfsReplicationView, GlobalClusterView, ServiceView, TargetHealthView } from "./port";
+import type {
+    ClusterView,
+    DnsTarget,
+    DnsView,
+    DrPort,
+    EfsReplicationView,
+    GlobalClusterView,
+    InstanceView,
+    ScalableTargetView,
+    ScalingRange,
+    ServiceView,
+    TargetHealthView,
+} from "./port";
+import { serviceResourceId } from "./port";
 
 /** How long each change takes in the rehearsal, milliseconds (AWS quotes switchovers and promotions in minutes; a Fargate task's first health checks in tens of seconds). */
 export const SCRIPTED_MS = {
@@ -26,6 +42,12 @@ export const SCRIPTED_MS = {
     rollout: 6 * 60_000,
     /** A new secondary cluster's first copy, and a new EFS replica's first sync. */
     rebuildCopy: 20 * 60_000,
+    /**
+     * A count moved outside an unsuspended scalable target's range coming back into it: the next
+     * scaling activity of its target tracking policy (whose alarms evaluate each minute) stays within
+     * MinCapacity–MaxCapacity (Application Auto Scaling API reference, RegisterScalableTarget).
+     */
+    autoScaling: 3 * 60_000,
 } as const;
 
 interface ClusterState {
@@ -37,6 +59,8 @@ interface ClusterState {
     globalId?: string;
     /** A standalone cluster or the global writer takes writes. */
     writable: boolean;
+    /** Its instances (`DescribeDBInstances`). */
+    instances?: { id: string; status: string }[];
 }
 
 interface EfsState {
@@ -57,6 +81,8 @@ interface ServiceState {
     changedAt: number;
     /** Tasks running before the last change, until it takes effect. */
     before: number;
+    /** Its Application Auto Scaling target, when one is registered. */
+    scaling?: ScalingRange;
 }
 
 /** The rehearsal's AWS, as JSON. */
@@ -77,18 +103,40 @@ export interface DrWorld {
     fileSystems: Record<string, string>;
     /** Target group ARN → the service whose tasks register in it. */
     targetGroups: Record<string, { region: string; cluster: string; name: string }>;
-    /** Scripted failures, each consumed by the first call that matches `call` (and `region`, when given). */
-    failures: { call: string; region?: string; name: string; message: string }[];
+    /** Scripted failures, each consumed by the first call that matches `call` (and `region`, and a `detail` containing `detailHas`, when given). */
+    failures: { call: string; region?: string; detailHas?: string; name: string; message: string }[];
     /** Every call, for tests and the transcript. */
     calls: { at: string; region: string; call: string; detail: string }[];
 }
 
-/** A world where the primary serves, everything replicates and the standby runs nothing. */
-export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number): DrWorld {
+/**
+ * A world where the primary serves, everything replicates and the standby runs nothing. The primary's
+ * services have the scalable target the program gives them with `serving: primary`, ranged at their
+ * count (the outputs carry the minimum only); the standby's have none, as in the program. The standby
+ * cluster has `standbyInstances` available instances (`bbws:dr.standby.auroraInstances`); the
+ * primary's, which nothing here reads, one.
+ */
+export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number, standbyInstances: number): DrWorld {
     const standby = outputs.database;
     const primaryArn = `arn:aws:rds:${primaryRegion}:${accountId}:cluster:${standby.primaryClusterIdentifier}`;
-    const services = (region: string, cluster: string, names: Record<string, string>, counts: (t: string) => number) =>
-        Object.entries(names).map(([t, name]) => ({ region, cluster, name, desired: counts(t), changedAt: 0, before: counts(t) }));
+    const instances = (cluster: string, count: number) =>
+        Array.from({ length: count }, (_, i) => ({ id: `${cluster}-${i + 1}`, status: "available" }));
+    const services = (
+        region: string,
+        cluster: string,
+        names: Record<string, string>,
+        counts: (t: string) => number,
+        scaled: boolean,
+    ): ServiceState[] =>
+        Object.entries(names).map(([t, name]) => ({
+            region,
+            cluster,
+            name,
+            desired: counts(t),
+            changedAt: 0,
+            before: counts(t),
+            ...(scaled ? { scaling: { minCapacity: counts(t), maxCapacity: counts(t), suspended: false } } : {}),
+        }));
     return {
         now,
         down: [],
@@ -106,6 +154,7 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 readyAt: 0,
                 globalId: standby.globalClusterIdentifier,
                 writable: true,
+                instances: instances(standby.primaryClusterIdentifier, 1),
             },
             {
                 id: standby.standbyClusterIdentifier,
@@ -114,6 +163,7 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 readyAt: 0,
                 globalId: standby.globalClusterIdentifier,
                 writable: false,
+                instances: instances(standby.standbyClusterIdentifier, standbyInstances),
             },
         ],
         lagMs: 850,
@@ -133,8 +183,9 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 outputs.primary.ecs.clusterName,
                 outputs.primary.ecs.serviceNames,
                 (t) => outputs.ecs.desiredCounts[t] ?? 1,
+                true,
             ),
-            ...services(outputs.ecs.region, outputs.ecs.clusterName, outputs.ecs.serviceNames, () => 0),
+            ...services(outputs.ecs.region, outputs.ecs.clusterName, outputs.ecs.serviceNames, () => 0, false),
         ],
         records: { names: [...outputs.ecs.recordNames], primaryRegion, changedAt: 0, previous: primaryRegion },
         fileSystems: { [primaryRegion]: outputs.primary.storage.fileSystemId, [outputs.storage.region]: outputs.storage.fileSystemId },
@@ -168,7 +219,12 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
     const call = <T>(region: string, name: string, detail: string, body: (w: DrWorld) => T): Promise<T> => {
         const w = load();
         w.calls.push({ at: new Date(w.now).toISOString(), region, call: name, detail });
-        const fail = w.failures.findIndex((f) => f.call === name && (f.region === undefined || f.region === region));
+        const fail = w.failures.findIndex(
+            (f) =>
+                f.call === name &&
+                (f.region === undefined || f.region === region) &&
+                (f.detailHas === undefined || detail.includes(f.detailHas)),
+        );
         try {
             if (w.down.includes(region))
                 throw awsError("TimeoutError", `connect ETIMEDOUT ${name.toLowerCase()}.${region}.amazonaws.com:443`, 0);
@@ -176,6 +232,7 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 const [f] = w.failures.splice(fail, 1);
                 throw awsError(f.name, f.message, 403);
             }
+            autoScale(w);
             return Promise.resolve(body(w));
         } catch (err) {
             return Promise.reject(err);
@@ -189,7 +246,24 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
         const syncs = Math.floor((until - e.createdAt) / e.everyMs);
         return syncs >= 1 ? e.createdAt + syncs * e.everyMs : undefined;
     };
-    const running = (w: DrWorld, s: ServiceState) => (w.now - s.changedAt >= SCRIPTED_MS.taskStart ? s.desired : s.before);
+    const runningAt = (at: number, s: ServiceState) => (at - s.changedAt >= SCRIPTED_MS.taskStart ? s.desired : s.before);
+    const running = (w: DrWorld, s: ServiceState) => runningAt(w.now, s);
+    /** The service is told to run `desired` tasks from `at`; what ran until then runs until the change takes effect. */
+    const setDesired = (s: ServiceState, desired: number, at: number) => {
+        s.before = runningAt(at, s);
+        s.desired = desired;
+        s.changedAt = at;
+    };
+    const inRange = (count: number, range: ScalingRange) => Math.min(Math.max(count, range.minCapacity), range.maxCapacity);
+    /** Application Auto Scaling's part: an unsuspended target moves a count outside its range into it, `SCRIPTED_MS.autoScaling` after the change. */
+    function autoScale(w: DrWorld): void {
+        for (const s of w.services) {
+            if (!s.scaling || s.scaling.suspended) continue;
+            const within = inRange(s.desired, s.scaling);
+            const at = s.changedAt + SCRIPTED_MS.autoScaling;
+            if (within !== s.desired && w.now >= at) setDesired(s, within, at);
+        }
+    }
     const service = (w: DrWorld, region: string, cluster: string, name: string) =>
         w.services.find((s) => s.region === region && s.cluster === cluster && s.name === name);
 
@@ -224,6 +298,11 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                     globalClusterIdentifier: ready ? c.globalId : w.globalCluster?.id,
                     writable: ready && !c.globalId,
                 };
+            }),
+        instances: (region: string, id: string) =>
+            call(region, "DescribeDBInstances", `db-cluster-id ${id}`, (w): InstanceView[] => {
+                const c = w.clusters.find((x) => x.region === region && x.id === id);
+                return (c?.instances ?? []).map((i) => ({ identifier: i.id, status: i.status }));
             }),
         replicaLagMs: (region: string, id: string) =>
             call(region, "GetMetricData", `AuroraGlobalDBReplicationLag DBClusterIdentifier=${id}`, (w) => {
@@ -305,11 +384,32 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                     throw awsError("ClusterNotFoundException", `cluster ${cluster} not found in ${region}`);
                 const s = service(w, region, cluster, name);
                 if (!s) throw awsError("ServiceNotFoundException", `service ${name} not found in ${cluster}`);
-                if (s.desired === desired) return;
-                s.before = running(w, s);
-                s.desired = desired;
-                s.changedAt = w.now;
+                if (s.desired !== desired) setDesired(s, desired, w.now);
             }),
+        scalableTargets: (region: string, cluster: string, names: readonly string[]) =>
+            call(region, "DescribeScalableTargets", `ecs ${names.map((n) => serviceResourceId(cluster, n)).join(", ")}`, (w) =>
+                names.flatMap((n): ScalableTargetView[] => {
+                    const s = service(w, region, cluster, n);
+                    return s?.scaling ? [{ service: n, ...s.scaling }] : [];
+                }),
+            ),
+        registerScalableTarget: (region: string, cluster: string, name: string, range: ScalingRange) =>
+            call(
+                region,
+                "RegisterScalableTarget",
+                `${serviceResourceId(cluster, name)} ${range.minCapacity}–${range.maxCapacity}${range.suspended ? " suspended" : ""}`,
+                (w) => {
+                    // Errors: ValidationException (Application Auto Scaling API reference, RegisterScalableTarget).
+                    const s = service(w, region, cluster, name);
+                    if (!s) throw awsError("ValidationException", `ECS service doesn't exist: ${serviceResourceId(cluster, name)}`);
+                    if (range.minCapacity > range.maxCapacity)
+                        throw awsError("ValidationException", "MinCapacity must be less than or equal to MaxCapacity");
+                    s.scaling = { ...range };
+                    // "it changes the resource's current capacity to a value that is inside of this range" (same reference).
+                    const within = inRange(s.desired, range);
+                    if (within !== s.desired) setDesired(s, within, w.now);
+                },
+            ),
         targetHealth: (region: string, targetGroupArn: string) =>
             call(region, "DescribeTargetHealth", targetGroupArn, (w): TargetHealthView => {
                 const tg = w.targetGroups[targetGroupArn];

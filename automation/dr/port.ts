@@ -32,6 +32,13 @@ export interface ClusterView {
     readonly writable: boolean;
 }
 
+/** One instance of a DB cluster as `DescribeDBInstances` shows it. */
+export interface InstanceView {
+    readonly identifier: string;
+    /** `available`, `creating`, `modifying`, … */
+    readonly status: string;
+}
+
 /** An EFS replication's destination (`DescribeReplicationConfigurations`). */
 export interface EfsReplicationView {
     readonly status: string;
@@ -47,6 +54,26 @@ export interface ServiceView {
     readonly status: string;
     readonly desired: number;
     readonly running: number;
+}
+
+/**
+ * An ECS service's Application Auto Scaling range and whether its scaling is suspended: what
+ * RegisterScalableTarget sets (namespace `ecs`, dimension `ecs:service:DesiredCount`).
+ */
+export interface ScalingRange {
+    readonly minCapacity: number;
+    readonly maxCapacity: number;
+    /** Dynamic scale-in, dynamic scale-out and scheduled scaling all suspended (`SuspendedState`). */
+    readonly suspended: boolean;
+}
+
+/** An ECS service's scalable target id: `service/<cluster>/<service>` (Application Auto Scaling API reference, `ResourceId`). */
+export const serviceResourceId = (cluster: string, service: string) => `service/${cluster}/${service}`;
+
+/** A registered scalable target of an ECS service, as `DescribeScalableTargets` shows it. */
+export interface ScalableTargetView extends ScalingRange {
+    /** The service's name (its `ResourceId` is `service/<cluster>/<service>`). */
+    readonly service: string;
 }
 
 /** A target group's target health: how many targets, how many `healthy`. */
@@ -82,6 +109,8 @@ export interface DrPort {
     globalCluster(region: string, identifier: string): Promise<GlobalClusterView | undefined>;
     /** RDS `DescribeDBClusters` sent to `region`. */
     cluster(region: string, identifier: string): Promise<ClusterView | undefined>;
+    /** RDS `DescribeDBInstances` sent to `region`, filtered by `db-cluster-id` `clusterIdentifier`: the cluster's instances. */
+    instances(region: string, clusterIdentifier: string): Promise<InstanceView[]>;
     /** CloudWatch `GetMetricData` in `region`: the latest `AuroraGlobalDBReplicationLag` (ms) of the secondary `clusterIdentifier`. */
     replicaLagMs(region: string, clusterIdentifier: string): Promise<number | undefined>;
     /** EFS `DescribeReplicationConfigurations` in `region` for the source `fileSystemId`. */
@@ -100,6 +129,13 @@ export interface DrPort {
     services(region: string, cluster: string, names: readonly string[]): Promise<ServiceView[]>;
     /** ECS `UpdateService` in `region`: sets `desiredCount`. */
     scale(region: string, cluster: string, service: string, desiredCount: number): Promise<void>;
+    /** Application Auto Scaling `DescribeScalableTargets` in `region`: the registered targets of those of `services` that have one. */
+    scalableTargets(region: string, cluster: string, services: readonly string[]): Promise<ScalableTargetView[]>;
+    /**
+     * Application Auto Scaling `RegisterScalableTarget` in `region` for `service/<cluster>/<service>`:
+     * registers the target, or updates a registered one, with `range`.
+     */
+    registerScalableTarget(region: string, cluster: string, service: string, range: ScalingRange): Promise<void>;
     /** ELBv2 `DescribeTargetHealth` in `region`. */
     targetHealth(region: string, targetGroupArn: string): Promise<TargetHealthView>;
     /** Route 53 (global) `ListResourceRecordSets` and `GetHealthCheckStatus`. */

@@ -124,7 +124,10 @@ export function prepareDrRehearsal(
     const outputs = rehearsalOutputs(settings, standbyRegion, tenants, domain);
     const worldFile = path.join(root, "aws-world.json");
     if (!fs.existsSync(worldFile))
-        fs.writeFileSync(worldFile, `${JSON.stringify(initialWorld(outputs, settings.primaryRegion, settings.accountId, now), null, 2)}\n`);
+        fs.writeFileSync(
+            worldFile,
+            `${JSON.stringify(initialWorld(outputs, settings.primaryRegion, settings.accountId, now, settings.dr!.standby.auroraInstances), null, 2)}\n`,
+        );
     const port = rehearsalPort(worldFile);
     const world = port.world();
     const primary = settings.primaryRegion;
@@ -145,7 +148,7 @@ export function prepareDrRehearsal(
     fs.writeFileSync(worldFile, `${JSON.stringify(world, null, 2)}\n`);
     const banner = [
         "REHEARSAL — nothing in AWS changes.",
-        "  RDS, CloudWatch, EFS, ECS, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs built from the stack file;",
+        "  RDS, CloudWatch, EFS, ECS, Application Auto Scaling, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs built from the stack file;",
         `  the stack file copy, the ledger and the doubles' world are in ${root}.`,
         ...notes,
     ].join("\n");

@@ -1,5 +1,6 @@
 /**
- * `npm run dr -- status`: replication lag per store, the standby's readiness and which region serves,
+ * `npm run dr -- status`: replication lag per store, the standby's readiness (its cluster's available
+ * instances, its services) and which region serves,
  * read (never changed) through the port. A region that does not answer is reported as such, not as
  * an error: in an outage this is the first command an operator runs.
  */
@@ -79,6 +80,20 @@ export async function drStatus(settings: DrSettings, dr: DrConfig, outputs: DrOu
                     verdict: lag <= rpoMs ? "ok" : "bad",
                 },
     );
+    const drCluster = outputs.database.standbyClusterIdentifier;
+    const needed = dr.standby.auroraInstances;
+    const instances = await attempt(() => port.instances(standby.region, drCluster));
+    if (instances instanceof Error) lines.push({ item: "standby instances", state: unreachable(instances), verdict: "bad" });
+    else {
+        const available = instances.filter((i) => i.status === "available").length;
+        const others = instances.filter((i) => i.status !== "available").map((i) => `${i.identifier} ${i.status}`);
+        lines.push({
+            item: "standby instances",
+            state: `${drCluster} in ${standby.region}: instances ${available}/${needed} available${others.length > 0 ? ` (${others.join(", ")})` : ""}`,
+            // A cluster without an available instance has nothing to promote or switch the writer to (src/config.ts, standby.auroraInstances).
+            verdict: available >= needed ? "ok" : "bad",
+        });
+    }
     const efs = await attempt(() => port.efsReplication(replica.region, replica.fileSystemId));
     if (efs instanceof Error) lines.push({ item: "file replication", state: unreachable(efs), verdict: "bad" });
     else if (!efs)

@@ -6,7 +6,7 @@
  * automation/tenant/steps.ts); every step is safe to run again (it first reads whether its change is
  * already there).
  *
- * switchover: check → database (SwitchoverGlobalCluster) → scale → healthy → dns → drain → files → config
+ * switchover: check → database (SwitchoverGlobalCluster) → scale → healthy → dns → drain (fence, then 0) → files → config
  * failover:   assess → database (RemoveFromGlobalCluster: detach-and-promote) → files → scale → healthy → dns → config
  * failback:   rebuild (database and storage rollout) → check → database → scale → healthy → dns → drain → files → config
  */
@@ -19,7 +19,8 @@ import type { Io } from "../io";
 import type { Approval, DrAction, DrStepLedger, DrStepRecord } from "../ledger";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
-import type { DnsTarget, DrPort } from "./port";
+import type { DnsTarget, DrPort, ScalingRange } from "./port";
+import { serviceResourceId } from "./port";
 import { direction, dnsTargetOf, Side, sidesOf } from "./sides";
 import { writeDrState } from "./stack-edit";
 
@@ -408,21 +409,63 @@ const DNS: Step = {
     },
 };
 
+/**
+ * The fence the program puts on the services of a region that does not serve (`primaryScaling` in
+ * components/tenant-service.ts with `serving: standby`; test/automation/dr.test.ts checks they are
+ * equal, so the ecs rollout after the config commit previews no change to it): range 0–0, target
+ * tracking and scheduled scaling suspended.
+ */
+export const DRAIN_FENCE: ScalingRange = { minCapacity: 0, maxCapacity: 0, suspended: true };
+
+const isFence = (t: ScalingRange) =>
+    t.minCapacity === DRAIN_FENCE.minCapacity && t.maxCapacity === DRAIN_FENCE.maxCapacity && t.suspended === DRAIN_FENCE.suspended;
+
+/**
+ * `UpdateService desiredCount 0` alone is undone by auto-scaling's minimum, so each drained service
+ * with a registered scalable target is fenced first: RegisterScalableTarget on a registered target
+ * updates it, and moves the service's count into the new range (Application Auto Scaling API
+ * reference, RegisterScalableTarget). A service without one (the standby's: the program gives them
+ * none) has nothing that scales it, and none is created for it, which would be a target no stack
+ * declares. A failure stops the step; its record's `sent` names the services fenced so far, and a
+ * rerun fences only those not fenced yet.
+ */
 const DRAIN: Step = {
     id: "drain",
-    title: "scale the region left behind to zero tasks",
+    title: "fence the region left behind's auto-scaling and scale it to zero tasks",
     phases: ["ecs"],
-    plan: (ctx) =>
-        tenants(ctx).map(
+    plan: (ctx) => [
+        `Application Auto Scaling DescribeScalableTargets in ${ctx.from.region}: ecs:service:DesiredCount of ${tenants(ctx).length} service(s) of ${ctx.from.ecsCluster}`,
+        ...tenants(ctx).map(
+            (t) =>
+                `Application Auto Scaling RegisterScalableTarget in ${ctx.from.region}: ${serviceResourceId(ctx.from.ecsCluster, ctx.from.serviceNames[t])} MinCapacity 0, MaxCapacity 0, SuspendedState all true (if registered and not so yet)`,
+        ),
+        ...tenants(ctx).map(
             (t) => `ECS UpdateService in ${ctx.from.region}: ${ctx.from.ecsCluster}/${ctx.from.serviceNames[t]} desiredCount 0`,
         ),
+    ],
     run: async (ctx) => {
-        for (const t of tenants(ctx)) {
-            await send(ctx, `UpdateService ${ctx.from.serviceNames[t]} desiredCount 0`, () =>
-                ctx.deps.port.scale(ctx.from.region, ctx.from.ecsCluster, ctx.from.serviceNames[t], 0),
-            );
+        const { port } = ctx.deps;
+        const { region, ecsCluster } = ctx.from;
+        const names = tenants(ctx).map((t) => ctx.from.serviceNames[t]);
+        const targets = await port.scalableTargets(region, ecsCluster, names);
+        const fenced: string[] = [];
+        for (const name of names) {
+            const target = targets.find((t) => t.service === name);
+            if (!target) continue;
+            if (!isFence(target)) {
+                await send(ctx, `RegisterScalableTarget ${serviceResourceId(ecsCluster, name)} 0–0 suspended`, () =>
+                    port.registerScalableTarget(region, ecsCluster, name, DRAIN_FENCE),
+                );
+            }
+            fenced.push(name);
         }
-        return { drainedAt: new Date(ctx.deps.port.now()).toISOString() };
+        for (const name of names) {
+            await send(ctx, `UpdateService ${name} desiredCount 0`, () => port.scale(region, ecsCluster, name, 0));
+        }
+        return {
+            fenced: fenced.length > 0 ? fenced.join(", ") : "none (no scalable target)",
+            drainedAt: new Date(port.now()).toISOString(),
+        };
     },
 };
 

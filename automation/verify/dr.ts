@@ -1,13 +1,13 @@
 /**
  * The DR side of the database, storage and ecs phases (issue 17), run only where `bbws:dr` is set:
- * the global database's members, writer and lag, the file replication's state and last sync, and
- * the standby's services. The standby's resources are read in the DR region (`ctx.dr.aws`), the
+ * the global database's members, writer and lag, the standby cluster's instances, the file
+ * replication's state and last sync, and the standby's services. The standby's resources are read in the DR region (`ctx.dr.aws`), the
  * replication's source in the primary's.
  */
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeReplicationConfigurationsCommand } from "@aws-sdk/client-efs";
-import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
 import type { PhaseName } from "../../src/phases";
 import { Check, CheckContext, DrCheckContext, verdict, warn } from "./check";
 import type { AwsClients } from "./clients";
@@ -83,6 +83,31 @@ export const DR_CHECKS: Readonly<Partial<Record<PhaseName, readonly Check[]>>> =
                     problems,
                     `${gc.GlobalClusterIdentifier} available; writer in ${servingRegion}; ${members.length} members; ${lagSeen}`,
                     findings,
+                );
+            },
+        },
+        {
+            id: "database-dr-instances",
+            phase: "database",
+            info: "DR: the standby cluster has at least bbws:dr.standby.auroraInstances instances, each available, in the DR region.",
+            explanation:
+                "A secondary with no available instance keeps only storage in sync: a switchover or a detach-and-promote needs an instance " +
+                "to become the writer, and creating one during an outage is not in the RTO (src/config.ts, standby.auroraInstances).",
+            async check(ctx) {
+                const dr = drOf(ctx);
+                const id = dr.outputs().database.standbyClusterIdentifier;
+                const needed = dr.config.standby.auroraInstances;
+                const answer = await ctx.read("rds:dr-instances", () =>
+                    dr.aws.rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [id] }] })),
+                );
+                const instances = answer.DBInstances ?? [];
+                const available = instances.filter((i) => i.DBInstanceStatus === "available").length;
+                const seen = instances.map((i) => `${i.DBInstanceIdentifier} ${i.DBInstanceStatus}`).join(", ") || "none";
+                return verdict(
+                    available >= needed
+                        ? []
+                        : [`${id} (${dr.config.region}) has ${available} available instance(s), needs ${needed} (saw ${seen})`],
+                    `${id} (${dr.config.region}): ${available}/${needed} instance(s) available (${seen})`,
                 );
             },
         },

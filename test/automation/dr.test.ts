@@ -14,13 +14,20 @@ import {
     Route53Client,
 } from "@aws-sdk/client-route-53";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import {
+    ApplicationAutoScalingClient,
+    DescribeScalableTargetsCommand,
+    RegisterScalableTargetCommand,
+} from "@aws-sdk/client-application-auto-scaling";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { parseDocument, YAMLMap } from "yaml";
 import { readDrSettings } from "../../automation/dr/config";
 import { checkStackText, loadStackConfig } from "../../automation/stack-files";
 import { DR_GLOBAL_DATABASE, DR_SERVING } from "../../src/config";
 import { awsDrPort, normalizeDnsName, ROUTE53_REGION } from "../../automation/dr/aws";
 import { setDrState } from "../../automation/dr/stack-edit";
-import { missingApprovals, rolesFor, STEPS } from "../../automation/dr/steps";
+import { DRAIN_FENCE, missingApprovals, rolesFor, STEPS } from "../../automation/dr/steps";
+import { primaryScaling } from "../../components/tenant-service";
 import { changedLines } from "../../automation/tenant/steps";
 import { drProject, PROD_APPROVALS, runDr } from "./dr-fixtures";
 
@@ -256,6 +263,103 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         expect(call.args[0].input.ScanBy).to.equal("TimestampDescending");
         expect(await (call.thisValue as CloudWatchClient).config.region()).to.equal("eu-west-1");
         cw.restore();
+    });
+});
+
+describe("dr status: the standby cluster's instances through the real port", () => {
+    it("asks RDS in the cluster's own region for its instances by db-cluster-id (RDS API reference, DescribeDBInstances Filters), across pages", async () => {
+        const rds = mockClient(RDSClient);
+        rds.on(DescribeDBInstancesCommand)
+            .resolvesOnce({ DBInstances: [{ DBInstanceIdentifier: "dr-1", DBInstanceStatus: "available" }], Marker: "next" })
+            .resolvesOnce({ DBInstances: [{ DBInstanceIdentifier: "dr-2", DBInstanceStatus: "creating" }] });
+        expect(await awsDrPort().instances("eu-west-1", "bbws-aurora-prod-dr")).to.deep.equal([
+            { identifier: "dr-1", status: "available" },
+            { identifier: "dr-2", status: "creating" },
+        ]);
+        const [first, second] = rds.commandCalls(DescribeDBInstancesCommand);
+        expect(first.args[0].input.Filters).to.deep.equal([{ Name: "db-cluster-id", Values: ["bbws-aurora-prod-dr"] }]);
+        expect(second.args[0].input.Marker).to.equal("next");
+        expect(await (first.thisValue as RDSClient).config.region()).to.equal("eu-west-1");
+        rds.restore();
+    });
+});
+
+describe("dr drain: the auto-scaling fence (Application Auto Scaling API reference, RegisterScalableTarget)", () => {
+    it("is the fence the program applies to a region that does not serve (primaryScaling with serving: standby), so the next ecs rollout changes nothing", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), (min, extra) => {
+                expect(primaryScaling({ minCapacity: min, maxCapacity: min + extra }, "standby")).to.deep.equal(DRAIN_FENCE);
+            }),
+        );
+        expect(DRAIN_FENCE).to.deep.equal({ minCapacity: 0, maxCapacity: 0, suspended: true });
+    });
+
+    it("registers the service's ecs:service:DesiredCount target in its own region: 0–0, scale-in, scale-out and scheduled scaling suspended", async () => {
+        const aas = mockClient(ApplicationAutoScalingClient);
+        aas.on(RegisterScalableTargetCommand).resolves({});
+        await awsDrPort().registerScalableTarget("af-south-1", "bbws-ecs-prod", "bbws-wordpress-shop-prod", DRAIN_FENCE);
+        const call = aas.commandCalls(RegisterScalableTargetCommand)[0];
+        expect(call.args[0].input).to.deep.equal({
+            ServiceNamespace: "ecs",
+            ScalableDimension: "ecs:service:DesiredCount",
+            ResourceId: "service/bbws-ecs-prod/bbws-wordpress-shop-prod",
+            MinCapacity: 0,
+            MaxCapacity: 0,
+            SuspendedState: { DynamicScalingInSuspended: true, DynamicScalingOutSuspended: true, ScheduledScalingSuspended: true },
+        });
+        expect(await (call.thisValue as ApplicationAutoScalingClient).config.region()).to.equal("af-south-1");
+        aas.restore();
+    });
+
+    it("reads the services' targets by ResourceId across pages, and counts a target as suspended only when all three activities are", async () => {
+        const aas = mockClient(ApplicationAutoScalingClient);
+        const target = (service: string, min: number, suspended: Record<string, boolean> | undefined) => ({
+            ServiceNamespace: "ecs" as const,
+            ScalableDimension: "ecs:service:DesiredCount" as const,
+            ResourceId: `service/bbws-ecs-prod/${service}`,
+            MinCapacity: min,
+            MaxCapacity: min + 2,
+            RoleARN: "arn:aws:iam::093646564004:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/x",
+            CreationTime: new Date(0),
+            SuspendedState: suspended,
+        });
+        const all = { DynamicScalingInSuspended: true, DynamicScalingOutSuspended: true, ScheduledScalingSuspended: true };
+        aas.on(DescribeScalableTargetsCommand)
+            .resolvesOnce({ ScalableTargets: [target("a", 2, undefined)], NextToken: "more" })
+            .resolvesOnce({ ScalableTargets: [target("b", 0, all), target("c", 0, { ...all, ScheduledScalingSuspended: false })] });
+        const views = await awsDrPort().scalableTargets("af-south-1", "bbws-ecs-prod", ["a", "b", "c", "d"]);
+        expect(views).to.deep.equal([
+            { service: "a", minCapacity: 2, maxCapacity: 4, suspended: false },
+            { service: "b", minCapacity: 0, maxCapacity: 2, suspended: true },
+            { service: "c", minCapacity: 0, maxCapacity: 2, suspended: false },
+        ]);
+        const first = aas.commandCalls(DescribeScalableTargetsCommand)[0].args[0].input;
+        expect(first).to.deep.include({
+            ServiceNamespace: "ecs",
+            ScalableDimension: "ecs:service:DesiredCount",
+            ResourceIds: ["service/bbws-ecs-prod/a", "service/bbws-ecs-prod/b", "service/bbws-ecs-prod/c", "service/bbws-ecs-prod/d"],
+        });
+        expect(aas.commandCalls(DescribeScalableTargetsCommand)[1].args[0].input.NextToken).to.equal("more");
+        aas.restore();
+    });
+
+    it("shows, in a dry run, the fence of each service before any desiredCount 0", async () => {
+        const dir = drProject();
+        const run = await runDr(["switchover", "--env", "prod", "--to", "eu-west-1", "--dry-run", "--rehearse"], dir);
+        expect(run.code, run.stderr).to.equal(0);
+        const plan = run.stdout.split("\n").filter((l) => /RegisterScalableTarget|UpdateService in af-south-1/.test(l));
+        expect(plan.length).to.be.greaterThan(1);
+        const firstUpdate = plan.findIndex((l) => /UpdateService/.test(l));
+        expect(
+            plan
+                .slice(0, firstUpdate)
+                .every((l) =>
+                    /RegisterScalableTarget in af-south-1: service\/bbws-ecs-prod\/\S+ MinCapacity 0, MaxCapacity 0, SuspendedState all true/.test(
+                        l,
+                    ),
+                ),
+        ).to.equal(true);
+        expect(firstUpdate).to.equal(plan.length / 2);
     });
 });
 

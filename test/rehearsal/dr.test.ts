@@ -6,9 +6,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { initialWorld, rehearsalPort, SCRIPTED_MS } from "../../automation/dr/doubles";
 import type { DrWorld } from "../../automation/dr/doubles";
 import { readDrSettings } from "../../automation/dr/config";
-import { prepareDrRehearsal } from "../../automation/dr/rehearsal";
+import { prepareDrRehearsal, rehearsalOutputs } from "../../automation/dr/rehearsal";
 import { runDrCommand } from "../../automation/dr/steps";
 import { memoryIo } from "../../automation/io";
 import { FileLedger } from "../../automation/ledger";
@@ -66,6 +67,34 @@ describe("dr drill: switchover (planned, no data loss)", function () {
             "us-east-1 ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: PRIMARY eu-west-1",
             "af-south-1 UpdateService bbws-ecs-prod/bbws-wordpress-aupairhive-prod desiredCount 0",
             "af-south-1 UpdateService bbws-ecs-prod/bbws-wordpress-tutorhub-prod desiredCount 0",
+        ]);
+    });
+
+    it("fences each af-south-1 service's scalable target at 0–0 with all scaling suspended before its desiredCount 0, as primaryScaling does (Application Auto Scaling API reference, RegisterScalableTarget)", () => {
+        const drain = world(reh)
+            .calls.filter((c) => c.region === "af-south-1" && ["RegisterScalableTarget", "UpdateService"].includes(c.call))
+            .map((c) => `${c.call} ${c.detail}`);
+        expect(drain).to.deep.equal([
+            "RegisterScalableTarget service/bbws-ecs-prod/bbws-wordpress-aupairhive-prod 0–0 suspended",
+            "RegisterScalableTarget service/bbws-ecs-prod/bbws-wordpress-tutorhub-prod 0–0 suspended",
+            "UpdateService bbws-ecs-prod/bbws-wordpress-aupairhive-prod desiredCount 0",
+            "UpdateService bbws-ecs-prod/bbws-wordpress-tutorhub-prod desiredCount 0",
+        ]);
+        expect(records(reh).find((r) => r.step === "drain").data.fenced).to.equal(
+            "bbws-wordpress-aupairhive-prod, bbws-wordpress-tutorhub-prod",
+        );
+    });
+
+    it("keeps af-south-1 at 0 tasks an hour after the drain: auto-scaling's minimum no longer brings them back", async () => {
+        const port = rehearsalPort(path.join(reh, "aws-world.json"));
+        await port.sleep(60 * 60_000);
+        const services = await port.services("af-south-1", "bbws-ecs-prod", [
+            "bbws-wordpress-aupairhive-prod",
+            "bbws-wordpress-tutorhub-prod",
+        ]);
+        expect(services.map((s) => [s.desired, s.running])).to.deep.equal([
+            [0, 0],
+            [0, 0],
         ]);
     });
 
@@ -154,6 +183,127 @@ describe("dr drill: failover with lag (primary region down), then failback", fun
     });
 });
 
+describe("dr doubles: Application Auto Scaling's range (API reference, RegisterScalableTarget)", function () {
+    this.timeout(60000);
+    const services = ["bbws-wordpress-aupairhive-prod", "bbws-wordpress-tutorhub-prod"];
+    const freshPort = () => {
+        const { dir, reh } = rehearsalDir();
+        const settings = readDrSettings(dir, "prod");
+        const rehearsal = prepareDrRehearsal(
+            dir,
+            settings,
+            "eu-west-1",
+            [
+                { id: "aupairhive", minCapacity: 2 },
+                { id: "tutorhub", minCapacity: 2 },
+            ],
+            "bbws.io",
+            "status",
+            memoryIo(),
+            REHEARSAL_NOW,
+            reh,
+        );
+        return rehearsalPort(path.join(rehearsal.dir, "aws-world.json"));
+    };
+
+    it("without the fence, a drain's desiredCount 0 is undone by the target's minimum: the tasks come back", async () => {
+        const port = freshPort();
+        await port.scale("af-south-1", "bbws-ecs-prod", services[0], 0);
+        await port.sleep(SCRIPTED_MS.taskStart);
+        expect((await port.services("af-south-1", "bbws-ecs-prod", services)).map((s) => s.desired)).to.deep.equal([0, 2]);
+        await port.sleep(SCRIPTED_MS.autoScaling + SCRIPTED_MS.taskStart);
+        expect((await port.services("af-south-1", "bbws-ecs-prod", services)).map((s) => [s.desired, s.running])).to.deep.equal([
+            [2, 2],
+            [2, 2],
+        ]);
+    });
+
+    it("registering a range moves the count into it; a suspended range is not enforced, so a later UpdateService holds", async () => {
+        const port = freshPort();
+        await port.registerScalableTarget("af-south-1", "bbws-ecs-prod", services[0], { minCapacity: 0, maxCapacity: 0, suspended: true });
+        expect((await port.services("af-south-1", "bbws-ecs-prod", [services[0]]))[0].desired).to.equal(0);
+        await port.scale("af-south-1", "bbws-ecs-prod", services[0], 3);
+        await port.sleep(60 * 60_000);
+        expect((await port.services("af-south-1", "bbws-ecs-prod", [services[0]]))[0].desired).to.equal(3);
+    });
+
+    it("refuses a target for a service the region's cluster does not have, and a minimum above the maximum (ValidationException)", async () => {
+        const port = freshPort();
+        const range = { minCapacity: 0, maxCapacity: 0, suspended: true };
+        const refusal = (p: Promise<unknown>) =>
+            p.then(
+                () => undefined,
+                (err: Error) => `${err.name}: ${err.message}`,
+            );
+        expect(await refusal(port.registerScalableTarget("eu-west-1", "bbws-ecs-prod", services[0], range))).to.equal(
+            "ValidationException: ECS service doesn't exist: service/bbws-ecs-prod/bbws-wordpress-aupairhive-prod",
+        );
+        expect(
+            await refusal(
+                port.registerScalableTarget("af-south-1", "bbws-ecs-prod", services[0], {
+                    minCapacity: 2,
+                    maxCapacity: 1,
+                    suspended: false,
+                }),
+            ),
+        ).to.equal("ValidationException: MinCapacity must be less than or equal to MaxCapacity");
+    });
+
+    it("gives the primary's services the program's registered target and the standby's none (components/standby-ecs.ts declares no scaling)", () => {
+        const settings = readDrSettings(drProject(), "prod");
+        const outputs = rehearsalOutputs(settings, "eu-west-1", [{ id: "aupairhive", minCapacity: 2 }], "bbws.io");
+        const w = initialWorld(outputs, settings.primaryRegion, settings.accountId, REHEARSAL_NOW, 1);
+        expect(w.services.map((s) => [s.region, s.scaling])).to.deep.equal([
+            ["af-south-1", { minCapacity: 2, maxCapacity: 2, suspended: false }],
+            ["eu-west-1", undefined],
+        ]);
+    });
+});
+
+describe("dr drill: switchover, then failback: the scale step restarts the fenced services", function () {
+    this.timeout(60000);
+    const { dir, reh } = rehearsalDir();
+    let failback: Awaited<ReturnType<typeof runDr>>;
+    before(async () => {
+        const switchover = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(switchover.code, switchover.stderr).to.equal(0);
+        failback = await rehearse(["failback", "--env", "prod", "--to", "af-south-1"], dir, reh);
+    });
+
+    it("starts af-south-1's services inside their suspended 0–0 range, and they stay up (a suspended range is not enforced)", async () => {
+        expect(failback.code, failback.stderr).to.equal(0);
+        const port = rehearsalPort(path.join(reh, "aws-world.json"));
+        await port.sleep(60 * 60_000);
+        const services = await port.services("af-south-1", "bbws-ecs-prod", [
+            "bbws-wordpress-aupairhive-prod",
+            "bbws-wordpress-tutorhub-prod",
+        ]);
+        expect(services.map((s) => [s.desired, s.running])).to.deep.equal([
+            [2, 2],
+            [2, 2],
+        ]);
+        expect(
+            world(reh)
+                .services.filter((s) => s.region === "af-south-1")
+                .map((s) => s.scaling),
+        ).to.deep.equal([
+            { minCapacity: 0, maxCapacity: 0, suspended: true },
+            { minCapacity: 0, maxCapacity: 0, suspended: true },
+        ]);
+    });
+
+    it("drains eu-west-1 without registering a target there: its services have none, and none is created", () => {
+        expect(calls(reh, "RegisterScalableTarget").filter((c) => c.region === "eu-west-1")).to.deep.equal([]);
+        const drain = records(reh).find((r) => r.action === "failback" && r.step === "drain");
+        expect(drain.data.fenced).to.equal("none (no scalable target)");
+        expect(
+            world(reh)
+                .services.filter((s) => s.region === "eu-west-1")
+                .map((s) => s.desired),
+        ).to.deep.equal([0, 0]);
+    });
+});
+
 describe("dr drill: a failed step, resumed", function () {
     this.timeout(60000);
 
@@ -181,6 +331,38 @@ describe("dr drill: a failed step, resumed", function () {
         expect(calls(reh, "SwitchoverGlobalCluster")).to.have.length(1);
         expect(new Set(records(reh).map((r) => r.operationId)).size, "one operation across both runs").to.equal(1);
         expect(second.stdout).to.match(/^2 +database .* done before/m);
+    });
+
+    it("a refused RegisterScalableTarget fails the drain, its record names the services fenced so far, and a rerun fences only the rest", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.failures.push({
+            call: "RegisterScalableTarget",
+            detailHas: "tutorhub",
+            name: "AccessDeniedException",
+            message: "not authorized to perform application-autoscaling:RegisterScalableTarget",
+        });
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+
+        const first = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(first.code).to.equal(1);
+        const failed = records(reh).find((r) => r.step === "drain");
+        expect(failed).to.deep.include({ result: "failed" });
+        expect(failed.data.sent).to.equal("RegisterScalableTarget service/bbws-ecs-prod/bbws-wordpress-aupairhive-prod 0–0 suspended");
+        expect(
+            calls(reh, "UpdateService").filter((c) => c.region === "af-south-1"),
+            "nothing drained before every fence holds",
+        ).to.deep.equal([]);
+
+        const second = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(second.code, second.stderr).to.equal(0);
+        expect(second.stderr).to.match(/continuing the switchover of prod to eu-west-1 at step drain/);
+        expect(calls(reh, "RegisterScalableTarget").map((c) => c.detail.split("/")[2])).to.deep.equal([
+            "bbws-wordpress-aupairhive-prod 0–0 suspended",
+            "bbws-wordpress-tutorhub-prod 0–0 suspended",
+            "bbws-wordpress-tutorhub-prod 0–0 suspended",
+        ]);
     });
 
     it("refuses another operation while one is unfinished, naming the command that finishes it (exit 2, nothing sent)", async () => {
@@ -303,6 +485,7 @@ describe("dr status in rehearsal", function () {
         expect(healthy.code, healthy.stdout).to.equal(0);
         expect(healthy.stdout)
             .to.match(/^database lag +0\.8 s \(RPO 15 min\) +ok/m)
+            .and.match(/^standby instances +bbws-aurora-prod-dr in eu-west-1: instances 1\/1 available +ok/m)
             .and.match(/^serving \(DNS\) +PRIMARY records point at af-south-1; stack file says af-south-1 +ok/m);
         const w = world(reh);
         w.down = ["af-south-1"];
@@ -318,10 +501,31 @@ describe("dr status in rehearsal", function () {
     });
 });
 
+describe("dr status: the standby cluster's instances (bbws:dr.standby.auroraInstances)", function () {
+    this.timeout(60000);
+
+    it("is bad (exit 1) when the DR cluster has fewer available instances than configured, naming the cluster, found and needed", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        expect(run.code).to.equal(1);
+        expect(run.stdout).to.match(
+            /^standby instances +bbws-aurora-prod-dr in eu-west-1: instances 0\/1 available \(bbws-aurora-prod-dr-1 creating\) +bad/m,
+        );
+        expect(calls(reh, "DescribeDBInstances").map((c) => [c.region, c.detail])).to.deep.include([
+            "eu-west-1",
+            "db-cluster-id bbws-aurora-prod-dr",
+        ]);
+    });
+});
+
 describe("dr switchover across tenant counts and desired counts (fast-check)", function () {
     this.timeout(120000);
 
-    it("scales every standby service to its own count, waits for exactly that many healthy targets, and drains each", async () => {
+    it("scales every standby service to its own count, waits for exactly that many healthy targets, and fences and drains each", async () => {
         const fc = await import("fast-check");
         await fc.assert(
             fc.asyncProperty(
@@ -380,6 +584,12 @@ describe("dr switchover across tenant counts and desired counts (fast-check)", f
                             .filter((c) => c.region === "af-south-1")
                             .every((c) => c.detail.endsWith("desiredCount 0")),
                     ).to.equal(true);
+                    expect(
+                        calls(reh, "RegisterScalableTarget").map((c) => `${c.region} ${c.detail}`),
+                        "each drained service fenced first",
+                    ).to.deep.equal(
+                        [...tenants].sort().map((t) => `af-south-1 service/bbws-ecs-prod/bbws-wordpress-${t}-prod 0–0 suspended`),
+                    );
                 },
             ),
             { numRuns: 15 },

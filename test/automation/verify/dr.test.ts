@@ -1,19 +1,19 @@
 /**
  * verify's DR side (issue 17), run only where `bbws:dr` is set: the global database, the file
- * replication and the standby services, each passing on a healthy standby and failing on one broken
+ * replication, the standby cluster's instances and the standby services, each passing on a healthy standby and failing on one broken
  * answer. The answers have the real APIs' shapes (RDS DescribeGlobalClusters, CloudWatch
- * GetMetricData, EFS DescribeReplicationConfigurations, ECS DescribeServices).
+ * GetMetricData, EFS DescribeReplicationConfigurations, RDS DescribeDBInstances, ECS DescribeServices).
  */
 import { expect } from "chai";
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeReplicationConfigurationsCommand } from "@aws-sdk/client-efs";
-import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
 import type { DrConfig } from "../../../automation/dr/config";
 import { verifyPhase } from "../../../automation/verify";
 import { createClients } from "../../../automation/verify/clients";
 import { configFor } from "../../support/pulumi";
-import { mockHealthyEnvironment, mocks, outputsFor, primaryClusterArn, without } from "./fixtures";
+import { mockHealthyEnvironment, mocks, outputsFor, primaryClusterArn, standbyInstances, without } from "./fixtures";
 
 const cfg = configFor("prod");
 // prod's own `bbws:dr` (Pulumi.prod.yaml), read by the program's schema.
@@ -45,7 +45,7 @@ describe("verify DR side", () => {
     beforeEach(healthyStandby);
 
     it("runs no DR check where bbws:dr is none (dev, sit)", async () => {
-        for (const id of ["database-dr-global-cluster", "storage-dr-efs-replication", "ecs-dr-standby-services"])
+        for (const id of ["database-dr-global-cluster", "database-dr-instances", "storage-dr-efs-replication", "ecs-dr-standby-services"])
             expect(await result(id, null), id).to.equal(undefined);
     });
 
@@ -79,6 +79,32 @@ describe("verify DR side", () => {
         healthyStandby();
         mocks.cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [16 * 60_000] }] });
         expect(await result("database-dr-global-cluster")).to.deep.include({ status: "fail" });
+    });
+
+    it("passes a standby cluster with bbws:dr.standby.auroraInstances available instances, asked in the DR region by db-cluster-id", async () => {
+        const r = await result("database-dr-instances");
+        expect(r).to.deep.include({ status: "pass" });
+        expect(r!.detail).to.match(new RegExp(`^${dr.database.standbyClusterIdentifier} \\(eu-west-1\\): 1/1 instance\\(s\\) available`));
+        const call = mocks.rds
+            .commandCalls(DescribeDBInstancesCommand)
+            .find((c) => c.args[0].input.Filters?.[0].Values?.[0] === dr.database.standbyClusterIdentifier)!;
+        expect(call.args[0].input.Filters).to.deep.equal([{ Name: "db-cluster-id", Values: [dr.database.standbyClusterIdentifier] }]);
+        expect(await (call.thisValue as { config: { region: () => Promise<string> } }).config.region()).to.equal("eu-west-1");
+    });
+
+    it("fails a headless standby cluster and one whose instance is not available, naming the cluster, found and needed", async () => {
+        const filter = { Filters: [{ Name: "db-cluster-id", Values: [dr.database.standbyClusterIdentifier] }] };
+        mocks.rds.on(DescribeDBInstancesCommand, filter).resolves({ DBInstances: [] });
+        const headless = await result("database-dr-instances");
+        expect(headless).to.deep.include({ status: "fail" });
+        expect(headless!.detail).to.equal("bbws-aurora-prod-dr (eu-west-1) has 0 available instance(s), needs 1 (saw none)");
+        mocks.rds.on(DescribeDBInstancesCommand, filter).resolves({ DBInstances: standbyInstances(cfg, outputs, "creating") });
+        expect((await result("database-dr-instances"))!.detail).to.equal(
+            "bbws-aurora-prod-dr (eu-west-1) has 0 available instance(s), needs 1 (saw bbws-aurora-prod-dr-1 creating)",
+        );
+        healthyStandby();
+        const needsTwo = await result("database-dr-instances", { ...DR, standby: { ...DR.standby, auroraInstances: 2 } });
+        expect(needsTwo!.detail).to.match(/has 1 available instance\(s\), needs 2/);
     });
 
     it("fails a writer outside the region bbws:dr.serving names", async () => {

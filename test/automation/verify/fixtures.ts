@@ -205,7 +205,8 @@ export function primaryClusterArn(cfg: PlatformConfig, outputs: Outputs): string
  * A standby in step with the primary, in the DR APIs' shapes: the global cluster with the primary as
  * writer and the standby as secondary (RDS DescribeGlobalClusters), 0.9 s of lag (CloudWatch
  * GetMetricData), the file replication ENABLED and synced 5 minutes ago (EFS
- * DescribeReplicationConfigurations), and the standby services at 0 tasks (ECS DescribeServices).
+ * DescribeReplicationConfigurations), the standby cluster's instances available (RDS DescribeDBInstances
+ * filtered by its db-cluster-id), and the standby services at 0 tasks (ECS DescribeServices).
  */
 export function mockHealthyStandby(cfg: PlatformConfig, outputs: Outputs): void {
     const { database, storage, ecs } = outputs;
@@ -241,6 +242,11 @@ export function mockHealthyStandby(cfg: PlatformConfig, outputs: Outputs): void 
             },
         ],
     });
+    mocks.rds
+        .on(DescribeDBInstancesCommand, { Filters: [{ Name: "db-cluster-id", Values: [database.dr.standbyClusterIdentifier] }] })
+        .resolves({
+            DBInstances: standbyInstances(cfg, outputs, "available"),
+        });
     mocks.ecs.on(DescribeServicesCommand, { cluster: ecs.dr.clusterName }).resolves({
         services: Object.values(ecs.dr.serviceNames as Record<string, string>).map((serviceName) => ({
             serviceName,
@@ -569,6 +575,17 @@ export function auroraCluster(cfg: PlatformConfig, outputs: Outputs): DBCluster 
                 ? { SecretArn: database.masterSecretArn, SecretStatus: "active", KmsKeyId: database.keyArn }
                 : undefined,
     };
+}
+
+/** DescribeDBInstances' answer for the standby cluster (`db-cluster-id` filter, DR region): `bbws:dr.standby.auroraInstances` instances in `status`. */
+export function standbyInstances(cfg: PlatformConfig, outputs: Outputs, status: string): DBInstance[] {
+    const id = outputs.database.dr.standbyClusterIdentifier;
+    return Array.from({ length: cfg.dr!.standby.auroraInstances }, (_, i) => ({
+        DBInstanceIdentifier: `${id}-${i + 1}`,
+        DBClusterIdentifier: id,
+        DBInstanceStatus: status,
+        DBInstanceClass: cfg.dr!.standby.auroraInstanceClass,
+    }));
 }
 
 /** DescribeDBInstances' answer: the writer first, readers spread over the AZs. */

@@ -62,14 +62,16 @@ describe("verification: a healthy environment", () => {
 });
 
 describe("verification: the DR checks run where bbws:dr is set", () => {
-    it("prod runs the three DR checks (global database, file replication, standby services); dev and sit none", async () => {
+    it("prod runs the four DR checks (global database, standby instances, file replication, standby services); dev and sit none", async () => {
         for (const env of ENVIRONMENTS) {
             const cfg = configFor(env);
             const outputs = outputsFor(cfg);
             mockHealthyEnvironment(cfg, outputs);
             const ran = [];
             for (const phase of PHASE_NAMES) ran.push(...(await verify(cfg, phase, outputs)).filter((r) => r.id.includes("-dr-")));
-            const expected = cfg.dr ? ["database-dr-global-cluster", "storage-dr-efs-replication", "ecs-dr-standby-services"] : [];
+            const expected = cfg.dr
+                ? ["database-dr-global-cluster", "database-dr-instances", "storage-dr-efs-replication", "ecs-dr-standby-services"]
+                : [];
             expect(
                 ran.map((r) => r.id),
                 env,
