@@ -114,7 +114,7 @@ export interface DrWorld {
  * services have the scalable target the program gives them with `serving: primary`, ranged at their
  * count (the outputs carry the minimum only); the standby's have none, as in the program. The standby
  * cluster has `standbyInstances` available instances (`bbws:dr.standby.auroraInstances`); the
- * primary's, which nothing here reads, one.
+ * primary's one (a failback's check reads it: the writer it switches back to).
  */
 export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number, standbyInstances: number): DrWorld {
     const standby = outputs.database;

@@ -201,6 +201,7 @@ const CHECK: Step = {
     phases: [],
     plan: (ctx) => [
         `RDS DescribeGlobalClusters (${ctx.to.region}): ${ctx.deps.outputs.database.globalClusterIdentifier} available, ${ctx.to.clusterIdentifier} a secondary`,
+        `RDS DescribeDBInstances (${ctx.to.region}): ${ctx.to.clusterIdentifier} has an available instance to become the writer`,
         `CloudWatch AuroraGlobalDBReplicationLag of ${ctx.to.clusterIdentifier} (${ctx.to.region}) under ${ctx.dr.replication.rpoMinutes} min`,
         `EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId} enabled; ECS services of ${ctx.to.ecsCluster} present`,
     ],
@@ -216,6 +217,13 @@ const CHECK: Step = {
             const target = gc.members.find((m) => m.clusterArn === targetArn);
             if (!target) problems.push(`${ctx.to.clusterIdentifier} is not a member of ${gcId}`);
             else if (target.isWriter) problems.push(`${ctx.to.clusterIdentifier} is already the writer`);
+        }
+        // The managed switchover makes one of the secondary's instances the writer: a headless cluster has none to offer
+        // (RDS API reference, SwitchoverGlobalCluster; Aurora user guide, "Creating a headless Aurora DB cluster in a secondary Region").
+        const instances = await port.instances(ctx.to.region, ctx.to.clusterIdentifier);
+        if (!instances.some((i) => i.status === "available")) {
+            const seen = instances.map((i) => `${i.identifier} ${i.status}`).join(", ") || "none";
+            problems.push(`${ctx.to.clusterIdentifier} has no available instance to become the writer (saw ${seen})`);
         }
         const lag = await port.replicaLagMs(ctx.to.region, ctx.to.clusterIdentifier);
         if (lag !== undefined && lag > ctx.dr.replication.rpoMinutes * 60_000) {

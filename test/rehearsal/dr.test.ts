@@ -392,6 +392,20 @@ describe("dr drill: a failed step, resumed", function () {
         expect(run.stdout).to.match(/check .* failed +TimeoutError/);
         expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
     });
+
+    it("a switchover to a DR cluster with no available instance is refused at its check: nothing to make the writer (RDS API reference, SwitchoverGlobalCluster)", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(run.code).to.not.equal(0);
+        expect(run.stdout + run.stderr).to.include(
+            "bbws-aurora-prod-dr has no available instance to become the writer (saw bbws-aurora-prod-dr-1 creating)",
+        );
+        expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
+    });
 });
 
 describe("dr drill: Ctrl-C mid-step", function () {
