@@ -22,8 +22,11 @@ export interface DrCliDeps {
     readonly createEngine: (env: string) => Promise<Engine>;
     /** The real AWS port (automation/dr/aws.ts). */
     readonly port: () => Promise<DrPort>;
-    /** The AWS account of the credentials (STS GetCallerIdentity), checked against `aws:allowedAccountIds`. */
-    readonly account: () => Promise<string>;
+    /**
+     * The AWS account of the credentials (STS GetCallerIdentity asked in `region`), checked against
+     * `aws:allowedAccountIds`. Missing or broken credentials reject with a `UsageError` (`aws-credentials`, exit 2).
+     */
+    readonly account: (region: string) => Promise<string>;
     /** Rolls phases out through `npm run rollout` (failback's rebuild); its exit code. */
     readonly rollout: (
         env: string,
@@ -44,9 +47,9 @@ const defaultDeps: DrCliDeps = {
     cwd: process.cwd(),
     createEngine: async (env) => (await import("./local-engine")).createLocalEngine({ projectDir: PROJECT_DIR, stack: env }),
     port: async () => (await import("./dr/aws")).awsDrPort(),
-    account: async () => {
-        const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-        return (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Account ?? "";
+    account: async (region) => {
+        const { STSClient } = await import("@aws-sdk/client-sts");
+        return (await (await import("./preflight")).callerIdentity(new STSClient({ region }))).account;
     },
     rollout: async (env, phases, approvals, yes, io, ledger) => {
         const { main: rollout } = await import("./rollout-cli");
@@ -218,7 +221,9 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<D
             commit = async () => undefined;
             operator = async () => "rehearsal";
         } else {
-            const account = await deps.account();
+            // Asked in the region being moved to (the standby's for status): during an outage the primary
+            // region's STS endpoint may not answer, and the AWS profile's own region may be that one.
+            const account = await deps.account(request.to ?? dr.region);
             if (account !== settings.accountId) {
                 throw new UsageError(
                     "wrong-account",

@@ -30,6 +30,7 @@ import { DRAIN_FENCE, missingApprovals, rolesFor, STEPS } from "../../automation
 import { primaryScaling } from "../../components/tenant-service";
 import { changedLines } from "../../automation/tenant/steps";
 import { drProject, PROD_APPROVALS, runDr } from "./dr-fixtures";
+import { callerIdentity } from "../../automation/preflight";
 
 const ledgerOf = (dir: string) => path.join(dir, ".rollout", "prod.dr.jsonl");
 
@@ -180,6 +181,27 @@ describe("dr bad input: exit 2, nothing changed, nothing recorded", () => {
         });
         expect(run.code).to.equal(2);
         expect(run.stderr).to.match(/account 111111111111, not prod's 093646564004/);
+    });
+
+    it("asks STS in the region being moved to (the standby's for status), not the primary's, which may be the one down", async () => {
+        const asked: string[] = [];
+        const account = async (region: string) => (asked.push(region), "111111111111");
+        await runDr(["switchover", "--env", "prod", "--to", "eu-west-1", ...PROD_APPROVALS], drProject(), { account });
+        await runDr(["status", "--env", "prod"], drProject(), { account });
+        expect(asked).to.deep.equal(["eu-west-1", "eu-west-1"]);
+    });
+
+    it("refuses missing credentials with exit 2 and how to fix them, not a stack trace", async () => {
+        const run = await runDr(["status", "--env", "prod"], drProject(), {
+            account: () =>
+                callerIdentity({ send: async () => Promise.reject(new Error("Could not load credentials from any providers")) }).then(
+                    (c) => c.account,
+                ),
+        });
+        expect(run.code).to.equal(2);
+        expect(run.stderr)
+            .to.include("AWS credentials do not work: Could not load credentials from any providers")
+            .and.include("AWS_PROFILE");
     });
 
     it("refuses a stack without the contract's dr outputs, naming the first missing key", async () => {
