@@ -4,6 +4,8 @@
  * read (never changed) through the port. A region that does not answer is reported as such, not as
  * an error: in an outage this is the first command an operator runs.
  */
+import * as fs from "fs";
+import { parseDocument } from "yaml";
 import { renderTable } from "../table";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
@@ -39,6 +41,28 @@ async function attempt<T>(read: () => Promise<T>): Promise<T | Error> {
 }
 
 const unreachable = (err: Error): StatusLine["state"] => `not read: ${err.name}: ${err.message}`;
+
+/**
+ * Where the stack's secrets are decrypted: the stack file's `secretsprovider`. Every read of the stack's
+ * outputs (`pulumi stack output --show-secrets`, which this command and the rollout make) decrypts with
+ * it, so an AWS KMS key in the primary region makes a failover depend on the region that is down. A
+ * multi-Region key with a replica in the standby region decrypts the same ciphertext there (AWS KMS
+ * developer guide, "Multi-Region keys in AWS KMS"), once the provider names the replica
+ * (`pulumi stack change-secrets-provider "awskms://<mrk id>?region=<standby>"`). `warn`, not `bad`:
+ * it does not stop a switchover, which is planned while both regions answer.
+ */
+export function secretsProviderLine(provider: string | undefined, primaryRegion: string, standbyRegion: string): StatusLine {
+    const item = "stack secrets provider";
+    if (!provider?.startsWith("awskms://")) return { item, state: `${provider ?? "Pulumi's default"}: not an AWS region's`, verdict: "ok" };
+    const region = new URL(provider).searchParams.get("region");
+    return region === primaryRegion || region === null
+        ? {
+              item,
+              state: `${provider}: decrypts in ${region ?? "the default region"}; a failover needs the state read from ${standbyRegion} (multi-Region key, README "What a failover needs outside the primary region")`,
+              verdict: "warn",
+          }
+        : { item, state: `${provider}: decrypts in ${region}`, verdict: "ok" };
+}
 
 /** Reads the DR side of the environment. */
 export async function drStatus(settings: DrSettings, dr: DrConfig, outputs: DrOutputs, port: DrPort): Promise<DrStatus> {
@@ -132,6 +156,8 @@ export async function drStatus(settings: DrSettings, dr: DrConfig, outputs: DrOu
             verdict: dns.primaryHealthy === false && dr.serving === "primary" ? "bad" : "ok",
         });
     }
+    const provider = parseDocument(fs.readFileSync(settings.file, "utf8")).get("secretsprovider");
+    lines.push(secretsProviderLine(typeof provider === "string" ? provider : undefined, primary.region, standby.region));
     return {
         env: settings.env,
         primaryRegion: primary.region,

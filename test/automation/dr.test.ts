@@ -31,6 +31,7 @@ import { primaryScaling } from "../../components/tenant-service";
 import { changedLines } from "../../automation/tenant/steps";
 import { drProject, PROD_APPROVALS, runDr } from "./dr-fixtures";
 import { callerIdentity } from "../../automation/preflight";
+import { secretsProviderLine } from "../../automation/dr/status";
 
 const ledgerOf = (dir: string) => path.join(dir, ".rollout", "prod.dr.jsonl");
 
@@ -426,5 +427,23 @@ describe("dr ledger stream: <env>.dr.jsonl beside the rollout's records", () => 
             () => expect.fail("read a record without startedAt"),
             (err) => expect(err.message).to.match(/startedAt/),
         );
+    });
+});
+
+describe("dr status: the stack's secrets provider must answer while the primary region is down", () => {
+    it("warns when the awskms key decrypts only in the primary region (every read of the outputs decrypts with it)", () => {
+        const line = secretsProviderLine("awskms://alias/bbws-pulumi-prod?region=af-south-1", "af-south-1", "eu-west-1");
+        expect(line.verdict).to.equal("warn");
+        expect(line.state).to.include("decrypts in af-south-1").and.include("read from eu-west-1");
+    });
+
+    it("is ok for a multi-Region key's replica in the standby region (AWS KMS developer guide, 'Multi-Region keys in AWS KMS') or a provider outside AWS", () => {
+        expect(secretsProviderLine("awskms://mrk-1234abcd?region=eu-west-1", "af-south-1", "eu-west-1").verdict).to.equal("ok");
+        expect(secretsProviderLine("passphrase", "af-south-1", "eu-west-1").verdict).to.equal("ok");
+        expect(secretsProviderLine(undefined, "af-south-1", "eu-west-1").verdict).to.equal("ok");
+    });
+
+    it("warns when the URL names no region: the AWS SDK's default region may be the primary's", () => {
+        expect(secretsProviderLine("awskms://alias/bbws-pulumi-prod", "af-south-1", "eu-west-1").verdict).to.equal("warn");
     });
 });
