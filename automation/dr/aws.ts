@@ -26,6 +26,7 @@ import {
     ListResourceRecordSetsCommand,
     ResourceRecordSet,
     Route53Client,
+    RRType,
 } from "@aws-sdk/client-route-53";
 import type { DnsTarget, DrPort, InstanceView, ScalableTargetView } from "./port";
 import { serviceResourceId } from "./port";
@@ -66,9 +67,14 @@ export const ROUTE53_REGION = "us-east-1";
 
 const SDK = { maxAttempts: 8, retryMode: "adaptive" } as const;
 
-/** `name.` and `dualstack.name.` (an alias target's form) → `name`, lower case. */
+/**
+ * `name.` and `dualstack.name.` (an alias target's form) → `name`, lower case, with Route 53's octal
+ * escapes decoded: its API returns any character but a–z, 0–9, `-` and `_` as `\` and three octal
+ * digits, `*` as `\052` (Route 53 developer guide, "DNS domain name format").
+ */
 export function normalizeDnsName(name: string): string {
     return name
+        .replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
         .toLowerCase()
         .replace(/\.$/, "")
         .replace(/^dualstack\./, "");
@@ -81,20 +87,26 @@ export function regionOfRecord(record: ResourceRecordSet, loadBalancers: Readonl
     return Object.entries(loadBalancers).find(([, dns]) => normalizeDnsName(dns) === normalizeDnsName(target))?.[0];
 }
 
-/** The failover record sets of `names` in the zone (both of each pair), read with `ListResourceRecordSets` from each name. */
+/**
+ * The failover record sets of `names` in the zone (both of each pair): the whole zone read page by page
+ * (`ListResourceRecordSets`, 300 records a page, continued from `NextRecordName`/`Type`/`Identifier`), not
+ * one call per name, since Route 53 answers 5 requests a second per account (Route 53 developer guide,
+ * "Quotas", API requests) and the dns step polls this for every tenant's pair.
+ */
 async function failoverRecords(route53: Route53Client, target: DnsTarget): Promise<ResourceRecordSet[]> {
+    const names = new Set(target.recordNames.map(normalizeDnsName));
     const found: ResourceRecordSet[] = [];
-    for (const name of target.recordNames) {
-        const answer = await route53.send(
-            new ListResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, StartRecordName: name, MaxItems: 10 }),
-        );
-        found.push(
-            ...(answer.ResourceRecordSets ?? []).filter(
-                (r) => normalizeDnsName(r.Name ?? "") === normalizeDnsName(name) && r.Failover !== undefined,
-            ),
-        );
+    let next: { StartRecordName?: string; StartRecordType?: RRType; StartRecordIdentifier?: string } = {};
+    for (;;) {
+        const page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, MaxItems: 300, ...next }));
+        found.push(...(page.ResourceRecordSets ?? []).filter((r) => r.Failover !== undefined && names.has(normalizeDnsName(r.Name ?? ""))));
+        if (!page.IsTruncated) return found;
+        next = {
+            StartRecordName: page.NextRecordName,
+            StartRecordType: page.NextRecordType,
+            StartRecordIdentifier: page.NextRecordIdentifier,
+        };
     }
-    return found;
 }
 
 /** The port over real AWS. */

@@ -253,7 +253,7 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         r53.on(ChangeResourceRecordSetsCommand).resolves({});
         const target = {
             hostedZoneId: "ZONE",
-            recordNames: ["\\052.bbws.io"],
+            recordNames: ["*.bbws.io"],
             loadBalancers: { "af-south-1": primaryDns, "eu-west-1": standbyDns },
             healthCheckId: "hc",
         };
@@ -270,6 +270,38 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         expect(view.primaryHealthy).to.equal(false);
         r53.restore();
         expect(normalizeDnsName("dualstack.A.example.")).to.equal("a.example");
+        expect(normalizeDnsName("\\052.bbws.io.")).to.equal("*.bbws.io"); // Route 53 developer guide, "DNS domain name format"
+    });
+
+    it("reads the zone page by page (300 records, continued from NextRecordName/Type/Identifier), not one call per tenant (Route 53: 5 requests a second)", async () => {
+        const r53 = mockClient(Route53Client);
+        const record = (name: string, failover: "PRIMARY" | "SECONDARY", dns: string) => ({
+            Name: `${name}.`,
+            Type: "A" as const,
+            SetIdentifier: failover === "PRIMARY" ? "af-south-1" : "eu-west-1",
+            Failover: failover,
+            AliasTarget: { DNSName: dns, HostedZoneId: "Z", EvaluateTargetHealth: true },
+        });
+        r53.on(ListResourceRecordSetsCommand, { HostedZoneId: "ZONE", MaxItems: 300 })
+            .resolves({
+                ResourceRecordSets: [record("a.bbws.io", "PRIMARY", "p.elb"), record("x.bbws.io", "PRIMARY", "p.elb")],
+                IsTruncated: true,
+                NextRecordName: "b.bbws.io.",
+                NextRecordType: "A",
+                NextRecordIdentifier: "af-south-1",
+            })
+            .on(ListResourceRecordSetsCommand, { StartRecordName: "b.bbws.io.", StartRecordType: "A", StartRecordIdentifier: "af-south-1" })
+            .resolves({ ResourceRecordSets: [record("b.bbws.io", "PRIMARY", "s.elb")], IsTruncated: false });
+        r53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
+        const view = await awsDrPort().dns({
+            hostedZoneId: "ZONE",
+            recordNames: ["a.bbws.io", "b.bbws.io"],
+            loadBalancers: { "af-south-1": "p.elb", "eu-west-1": "s.elb" },
+            healthCheckId: "hc",
+        });
+        expect(r53.commandCalls(ListResourceRecordSetsCommand)).to.have.length(2);
+        expect(view.primaryRegionOf).to.deep.equal({ "a.bbws.io": "af-south-1", "b.bbws.io": "eu-west-1" });
+        r53.restore();
     });
 
     it("reads AuroraGlobalDBReplicationLag (AWS/RDS, DBClusterIdentifier of the secondary) in the secondary's own region, newest first", async () => {
