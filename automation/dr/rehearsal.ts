@@ -29,8 +29,9 @@ export type RehearsedTenant = Pick<TenantConfig, "id" | "minCapacity">;
 
 /**
  * `PlatformOutputs`' DR keys (automation/dr/contract.ts) for `settings`' regions and account and the
- * given tenants, as the program would name them; `ecs.dr.desiredCounts` are the tenants' `minCapacity`,
- * as src/program.ts exports them.
+ * given tenants, with the program's names (test/rehearsal/dr.test.ts compares them with prod's synth;
+ * ids such as the file systems' and the load balancers' suffixes are made up); `ecs.dr.desiredCounts` are
+ * the tenants' `minCapacity`, as src/program.ts exports them.
  */
 export function rehearsalOutputs(
     settings: DrSettings,
@@ -41,11 +42,11 @@ export function rehearsalOutputs(
     const { env, accountId, primaryRegion } = settings;
     const byTenant = <T>(f: (t: string, i: number) => T) => Object.fromEntries(tenants.map((t, i) => [t.id, f(t.id, i)]));
     const tg = (region: string, t: string, i: number) =>
-        `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/bbws-${t}-${env}/${(0x1a2b3c + i).toString(16)}`;
+        `arn:aws:elasticloadbalancing:${region}:${accountId}:targetgroup/${t}-${(0x1a2b3c40 + i).toString(16)}/${(0x5e6f7a8b + i).toString(16)}9c0d1e2f`;
     return {
         database: {
             region: standbyRegion,
-            globalClusterIdentifier: `bbws-global-${env}`,
+            globalClusterIdentifier: `bbws-aurora-${env}-global`,
             primaryClusterIdentifier: `bbws-aurora-${env}`,
             standbyClusterIdentifier: `bbws-aurora-${env}-dr`,
             standbyClusterArn: `arn:aws:rds:${standbyRegion}:${accountId}:cluster:bbws-aurora-${env}-dr`,
@@ -53,24 +54,24 @@ export function rehearsalOutputs(
         storage: {
             region: standbyRegion,
             fileSystemId: "fs-0d4e5f6a7b8c9d0e1",
-            backupVaultName: `bbws-backup-${env}-dr`,
-            assetsBucketName: `bbws-assets-${env}-${accountId}-dr`,
-            migrationBucketName: `bbws-migration-artifacts-${env}-${accountId}-dr`,
+            backupVaultName: `bbws-backup-vault-dr-${env}`,
+            assetsBucketName: `bbws-tenant-assets-dr-${env}-${accountId}`,
+            migrationBucketName: `bbws-migration-artifacts-dr-${env}-${accountId}`,
         },
         ecs: {
             region: standbyRegion,
-            clusterName: `bbws-ecs-${env}-dr`,
-            serviceNames: byTenant((t) => `bbws-wordpress-${t}-${env}`),
+            clusterName: `bbws-cluster-dr-${env}`,
+            serviceNames: byTenant((t) => `bbws-wordpress-${t}-dr-${env}`),
             desiredCounts: Object.fromEntries(tenants.map((t) => [t.id, t.minCapacity])),
-            loadBalancerArn: `arn:aws:elasticloadbalancing:${standbyRegion}:${accountId}:loadbalancer/app/bbws-alb-${env}-dr/5e6f7a8b9c0d1e2f`,
-            loadBalancerDnsName: `bbws-alb-${env}-dr-1234567890.${standbyRegion}.elb.amazonaws.com`,
+            loadBalancerArn: `arn:aws:elasticloadbalancing:${standbyRegion}:${accountId}:loadbalancer/app/bbws-alb-dr-${env}/5e6f7a8b9c0d1e2f`,
+            loadBalancerDnsName: `bbws-alb-dr-${env}-1234567890.${standbyRegion}.elb.amazonaws.com`,
             targetGroupArns: byTenant((t, i) => tg(standbyRegion, t, i)),
             hostedZoneId: "Z0123456789ABCDEFGHIJ",
-            recordNames: [`*.${domain}`],
+            recordNames: tenants.map((t) => `${t.id}.${domain}`),
             primaryHealthCheckId: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
         },
         monitoring: {
-            alarmNames: [`bbws-${env}-dr-aurora-replica-lag`, `bbws-${env}-dr-efs-replication-lag`, `bbws-${env}-dr-primary-health`],
+            alarmNames: [`bbws-${env}-dr-aurora-replication-lag`, `bbws-${env}-dr-efs-replication-lag`, `bbws-${env}-dr-primary-health`],
         },
         primary: {
             database: { clusterIdentifier: `bbws-aurora-${env}` },
@@ -148,7 +149,7 @@ export function prepareDrRehearsal(
     fs.writeFileSync(worldFile, `${JSON.stringify(world, null, 2)}\n`);
     const banner = [
         "REHEARSAL — nothing in AWS changes.",
-        "  RDS, CloudWatch, EFS, ECS, Application Auto Scaling, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs built from the stack file;",
+        "  RDS, CloudWatch, EFS, ECS, Application Auto Scaling, ELBv2 and Route 53 are doubles with scripted timings (automation/dr/doubles.ts); the stack outputs are the program's DR outputs with its names, built from the stack file (ids made up);",
         `  the stack file copy, the ledger and the doubles' world are in ${root}.`,
         ...notes,
     ].join("\n");

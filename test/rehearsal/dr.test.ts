@@ -16,6 +16,9 @@ import { FileLedger } from "../../automation/ledger";
 import { drProject, PROD_APPROVALS, REHEARSAL_NOW, runDr } from "../automation/dr-fixtures";
 import { PROJECT_DIR } from "../support/pulumi";
 import { drTranscripts, TRANSCRIPTS } from "./dr-transcripts";
+import { cachedSynthesize } from "../support/synth-cache";
+import { readDrOutputs } from "../../automation/dr/contract";
+import { loadStackConfig } from "../../automation/stack-files";
 
 function rehearsalDir(): { dir: string; reh: string } {
     const dir = drProject();
@@ -35,6 +38,29 @@ const calls = (reh: string, name: string) => world(reh).calls.filter((c) => c.ca
 const rehearse = (argv: string[], dir: string, reh: string) =>
     runDr([...argv, ...PROD_APPROVALS, "--rehearse", "--rehearsal-dir", reh], dir);
 
+describe("dr rehearsal: its stack outputs are the program's (prod's offline synth)", function () {
+    this.timeout(120000);
+
+    it("names every DR resource as the program does; only the ids AWS would assign differ, in the same form", async () => {
+        const synth = await cachedSynthesize(PROJECT_DIR, "prod");
+        const program = readDrOutputs(synth.outputs, "prod");
+        const settings = readDrSettings(PROJECT_DIR, "prod");
+        const cfg = loadStackConfig(PROJECT_DIR, "prod");
+        const rehearsed = rehearsalOutputs(settings, cfg.dr!.region, cfg.tenants, cfg.domain);
+        // AWS-assigned parts: file system ids, load balancer and target group suffixes, zone and health check ids.
+        const idless = (o: unknown) =>
+            JSON.parse(
+                JSON.stringify(o)
+                    .replace(/fs-[0-9a-f]{17}/g, "fs-ID")
+                    .replace(/(loadbalancer\/app\/[a-z0-9-]+|targetgroup\/[a-z0-9]+)(-[0-9a-f]{8})?\/[0-9a-f]{16}/g, "$1/ID")
+                    .replace(/-\d{9,10}\.([a-z0-9-]+)\.elb\.amazonaws\.com/g, "-ID.$1.elb.amazonaws.com")
+                    .replace(/"Z[0-9A-Z]{13,32}"/g, '"ZONE"')
+                    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "UUID"),
+            );
+        expect(idless(rehearsed)).to.deep.equal(idless(program));
+    });
+});
+
 describe("dr drill: switchover (planned, no data loss)", function () {
     this.timeout(60000);
     const { dir, reh } = rehearsalDir();
@@ -53,7 +79,7 @@ describe("dr drill: switchover (planned, no data loss)", function () {
 
     it("sends SwitchoverGlobalCluster with the target's ARN (RDS API reference: 'Use the ARN … so Aurora can locate the cluster in its Region')", () => {
         expect(calls(reh, "SwitchoverGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
-            ["eu-west-1", "bbws-global-prod → arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
+            ["eu-west-1", "bbws-aurora-prod-global → arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
         ]);
     });
 
@@ -62,8 +88,8 @@ describe("dr drill: switchover (planned, no data loss)", function () {
             .calls.filter((c) => ["UpdateService", "ChangeResourceRecordSets"].includes(c.call))
             .map((c) => `${c.region} ${c.call} ${c.detail}`);
         expect(order).to.deep.equal([
-            "eu-west-1 UpdateService bbws-ecs-prod-dr/bbws-wordpress-aupairhive-prod desiredCount 2",
-            "eu-west-1 UpdateService bbws-ecs-prod-dr/bbws-wordpress-tutorhub-prod desiredCount 2",
+            "eu-west-1 UpdateService bbws-cluster-dr-prod/bbws-wordpress-aupairhive-dr-prod desiredCount 2",
+            "eu-west-1 UpdateService bbws-cluster-dr-prod/bbws-wordpress-tutorhub-dr-prod desiredCount 2",
             "us-east-1 ChangeResourceRecordSets Z0123456789ABCDEFGHIJ: PRIMARY eu-west-1",
             "af-south-1 UpdateService bbws-ecs-prod/bbws-wordpress-aupairhive-prod desiredCount 0",
             "af-south-1 UpdateService bbws-ecs-prod/bbws-wordpress-tutorhub-prod desiredCount 0",
@@ -147,7 +173,7 @@ describe("dr drill: failover with lag (primary region down), then failback", fun
 
     it("detaches the standby with RemoveFromGlobalCluster sent to its own region, by ARN (RDS API reference; Aurora user guide, detach-and-promote)", () => {
         expect(calls(reh, "RemoveFromGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
-            ["eu-west-1", "bbws-global-prod arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
+            ["eu-west-1", "bbws-aurora-prod-global arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
         ]);
     });
 
@@ -175,7 +201,7 @@ describe("dr drill: failover with lag (primary region down), then failback", fun
         expect(failback.code, failback.stderr).to.equal(0);
         expect(calls(reh, "rollout").map((c) => c.detail)).to.deep.equal(["database", "storage"]);
         expect(calls(reh, "SwitchoverGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
-            ["af-south-1", "bbws-global-prod → arn:aws:rds:af-south-1:093646564004:cluster:bbws-aurora-prod"],
+            ["af-south-1", "bbws-aurora-prod-global → arn:aws:rds:af-south-1:093646564004:cluster:bbws-aurora-prod"],
         ]);
         expect(stackFile(reh))
             .to.match(/serving: primary\n/)
@@ -456,7 +482,7 @@ describe("dr drill: Ctrl-C mid-step", function () {
         expect(cancelled.exitCode).to.equal(130);
         const scale = records(reh).find((r) => r.step === "scale");
         expect(scale).to.deep.include({ result: "cancelled" });
-        expect(scale.data.sent).to.equal("UpdateService bbws-wordpress-aupairhive-prod desiredCount 2");
+        expect(scale.data.sent).to.equal("UpdateService bbws-wordpress-aupairhive-dr-prod desiredCount 2");
 
         const resumed = await runDrCommand(req, { dryRun: false, approvals, yes: true }, { ...deps, port: rehearsal.port });
         expect(resumed.exitCode).to.equal(0);
@@ -589,7 +615,7 @@ describe("dr switchover across tenant counts and desired counts (fast-check)", f
                         .filter((c) => c.region === "eu-west-1")
                         .map((c) => c.detail);
                     expect(scaled).to.deep.equal(
-                        [...tenants].sort().map((t) => `bbws-ecs-prod-dr/bbws-wordpress-${t}-prod desiredCount ${desiredCounts[t]}`),
+                        [...tenants].sort().map((t) => `bbws-cluster-dr-prod/bbws-wordpress-${t}-dr-prod desiredCount ${desiredCounts[t]}`),
                     );
                     const total = tenants.reduce((n, t) => n + desiredCounts[t], 0);
                     expect(result.steps.find((s) => s.step === "healthy")!.data).to.deep.equal({ healthyTargets: `${total}/${total}` });
