@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, TenantConfig } from "../src/config";
 import { targetGroupName } from "./ecs-tasks";
+import type { ExecutionResources, TenantTaskStandby } from "./ecs-policies";
 import { failoverRoles } from "./failover-dns";
 import { bbwsName } from "./shared";
 
@@ -38,6 +39,68 @@ export interface StandbyEcsArgs {
     readonly fileSystemId: pulumi.Input<string>;
     readonly keyArn: pulumi.Input<string>;
     readonly dbWriterEndpoint: pulumi.Input<string>;
+    /** The replica buckets (`bbws-tenant-assets-dr-…`, `bbws-migration-artifacts-dr-…`, components/dr-storage.ts). */
+    readonly assetsBucketName: pulumi.Input<string>;
+    readonly migrationBucketName: pulumi.Input<string>;
+}
+
+/** The standby's log group of a tenant, `/aws/ecs/bbws-<env>-dr/<id>`, in the DR region. */
+export function standbyLogGroupName(env: string, tenantId: string): string {
+    return `/aws/ecs/${bbwsName(env, "dr")}/${tenantId}`;
+}
+
+/**
+ * A regional ARN of the primary region moved to the standby region, the rest unchanged: what a
+ * resource replicated under the same name is called there. Secrets Manager keeps a replica's ARN
+ * equal to the primary's but for the region (Secrets Manager user guide, "Replicate secrets across
+ * Regions"); ECR replication keeps the repository's name (ECR user guide, "Private image
+ * replication"), and a repository's ARN is `arn:aws:ecr:<region>:<account>:repository/<name>`.
+ * Anything that is not an ARN of `from` comes back unchanged.
+ */
+export function inStandbyRegion(arn: string, from: string, to: string): string {
+    const at = `:${from}:`;
+    const service = /^arn:aws:[a-z0-9-]+$/;
+    const i = arn.indexOf(at);
+    return i > 0 && service.test(arn.slice(0, i)) ? `${arn.slice(0, i)}:${to}:${arn.slice(i + at.length)}` : arn;
+}
+
+/** Where the standby runs a tenant's copy of its task definition: the DR region's key, replica file system and replica buckets. */
+export type StandbyPlacement = { readonly region: string } & Pick<
+    StandbyEcsArgs,
+    "fileSystemId" | "keyArn" | "assetsBucketName" | "migrationBucketName"
+>;
+
+/**
+ * What the standby's copy of a tenant's task definition names in the DR region, as the tenant's two
+ * roles must grant it (components/ecs-policies.ts `standby`): the replicated repositories and
+ * secrets (`inStandbyRegion`), the standby's log group, the DR key, the replica buckets and file system.
+ */
+export function standbyRoleResources(args: {
+    readonly env: string;
+    readonly tenantId: string;
+    readonly accountId: string;
+    readonly primaryRegion: string;
+    readonly placement: StandbyPlacement;
+    readonly repositoryArns: pulumi.Input<string>[];
+    readonly secretArns: pulumi.Input<string>[];
+}): { execution: ExecutionResources; task: TenantTaskStandby } {
+    const { placement: p, primaryRegion, accountId } = args;
+    const moved = (arn: pulumi.Input<string>) => pulumi.output(arn).apply((a) => inStandbyRegion(a, primaryRegion, p.region));
+    const bucketArn = (name: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${name}`;
+    return {
+        execution: {
+            repositoryArns: args.repositoryArns.map(moved),
+            logGroupArns: [`arn:aws:logs:${p.region}:${accountId}:log-group:${standbyLogGroupName(args.env, args.tenantId)}`],
+            secretArns: args.secretArns.map(moved),
+            keyArn: p.keyArn,
+        },
+        task: {
+            assetsBucketArn: bucketArn(p.assetsBucketName),
+            migrationBucketArn: bucketArn(p.migrationBucketName),
+            fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${p.region}:${accountId}:file-system/${p.fileSystemId}`,
+            keyArn: p.keyArn,
+        },
+    };
 }
 
 /** The standby's running count of a tenant: its primary desired count when the standby serves, else 0. */
@@ -101,7 +164,7 @@ export function standbyContainerDefinitions(json: string, rewrite: StandbyRewrit
             ),
             secrets: (c.secrets ?? []).map((s: { name: string; valueFrom: string }) => ({
                 ...s,
-                valueFrom: s.valueFrom.replace(`arn:aws:secretsmanager:${from}:`, `arn:aws:secretsmanager:${to}:`),
+                valueFrom: inStandbyRegion(s.valueFrom, from, to),
             })),
             logConfiguration: c.logConfiguration && {
                 ...c.logConfiguration,
@@ -211,7 +274,7 @@ export class StandbyEcs extends pulumi.ComponentResource {
                 `${tn}-logs`,
                 {
                     region,
-                    name: `/aws/ecs/${bbwsName(env, "dr")}/${tenant.id}`,
+                    name: standbyLogGroupName(env, tenant.id),
                     retentionInDays: args.logRetentionDays,
                     kmsKeyId: args.keyArn,
                 },

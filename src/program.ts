@@ -126,6 +126,8 @@ export function createPlatform(cfg: PlatformConfig) {
                 fileSystemId: storage.dr.fileSystemId,
                 keyArn: data.dr.keyArn,
                 dbWriterEndpoint: data.dr.standbyWriterEndpoint,
+                assetsBucketName: storage.dr.replicaBucketNames["tenant-assets"],
+                migrationBucketName: storage.dr.replicaBucketNames["migration-artifacts"],
             },
     });
     const monitoring = new MonitoringLayer(getPhase("monitoring").componentName, {

@@ -17,6 +17,7 @@ import { ECR_REPLICATION_PREFIX } from "../../components/dr-storage";
 import { replaceKeysOf } from "../../automation/replacement";
 import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
+import { allows, Statement } from "../support/iam";
 
 /** The DR components, the phase each belongs to, and the resource types each must hold. */
 const DR_COMPONENTS = {
@@ -341,6 +342,96 @@ describe("disaster recovery: the program side (issue 17)", function () {
         expect(c.environment[0].value).to.equal("dr.cluster:3306");
         expect(c.secrets[0].valueFrom).to.equal("arn:aws:secretsmanager:eu-west-1:1:secret:x-abc:password::");
         expect(c.logConfiguration.options).to.deep.equal({ "awslogs-group": "dr-g", "awslogs-region": "eu-west-1" });
+    });
+
+    describe("a standby task can start: the tenant's roles, the same as the primary's, grant what its DR definition names (one role for both regions: IAM is global)", () => {
+        const ACCOUNT = "093646564004";
+        const standbyTasks = () =>
+            prod.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.region === "eu-west-1");
+        /** The inline policy of the role a task definition names (`arn:aws:iam::<account>:role/<name>`). */
+        const policyOf = (synth: SynthResult, roleArn: unknown): Statement[] => {
+            const roleName = String(roleArn).split("/").pop();
+            const policy = synth.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === roleName);
+            expect(policy, `the inline policy of ${roleName}`).to.exist;
+            return JSON.parse(String(policy!.inputs.policy)).Statement;
+        };
+        const drKeyOf = (name: string) =>
+            (prod.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && r.inputs.name === name)!.inputs.replicas as any)[0]
+                .kmsKeyId as string;
+
+        it("the execution role pulls its images from the DR registry, reads the secret replicas with the DR key and writes the standby log group (ECS developer guide, task execution IAM role)", () => {
+            const tasks = standbyTasks();
+            expect(tasks.length).to.be.greaterThan(0);
+            for (const task of tasks) {
+                const execution = policyOf(prod, task.inputs.executionRoleArn);
+                for (const c of JSON.parse(String(task.inputs.containerDefinitions)) as any[]) {
+                    const [, registry, repository] = /^(\d+\.dkr\.ecr\.eu-west-1\.amazonaws\.com)\/([^:]+):/.exec(c.image) ?? [];
+                    expect(registry, c.image).to.exist;
+                    const repositoryArn = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/${repository}`;
+                    expect(allows(execution, "ecr:BatchGetImage", repositoryArn), `${task.name}: ${repositoryArn}`).to.be.true;
+                    for (const s of c.secrets as Array<{ valueFrom: string }>) {
+                        // `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6>` then `:<json key>::` (ECS, specifying sensitive data).
+                        const secretArn = s.valueFrom.split(":").slice(0, 7).join(":");
+                        expect(secretArn, s.valueFrom).to.match(/^arn:aws:secretsmanager:eu-west-1:/);
+                        expect(allows(execution, "secretsmanager:GetSecretValue", secretArn), `${task.name}: ${secretArn}`).to.be.true;
+                        const name = secretArn.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, "");
+                        expect(allows(execution, "kms:Decrypt", drKeyOf(name)), `${task.name}: the key of ${name}'s replica`).to.be.true;
+                    }
+                    const {
+                        "awslogs-group": group,
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": prefix,
+                    } = c.logConfiguration.options;
+                    const stream = `arn:aws:logs:${region}:${ACCOUNT}:log-group:${group}:log-stream:${prefix}/${c.name}/0123`;
+                    expect(allows(execution, "logs:PutLogEvents", stream), `${task.name}: ${stream}`).to.be.true;
+                }
+            }
+        });
+
+        it("the task role reaches the tenant's prefixes of the replica buckets with the DR key, and the EFS replica the volumes mount", () => {
+            const replicas = prod.resources.filter(
+                (r) =>
+                    r.type === "aws:s3/bucket:Bucket" &&
+                    r.inputs.region === "eu-west-1" &&
+                    !String(r.inputs.bucket).startsWith("bbws-logs"),
+            );
+            expect(replicas.map((r) => String(r.inputs.bucket).replace(/-dr-.*/, "")).sort()).to.deep.equal([
+                "bbws-migration-artifacts",
+                "bbws-tenant-assets",
+            ]);
+            const drKey = prod.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && r.inputs.replicas)!;
+            for (const task of standbyTasks()) {
+                const role = policyOf(prod, task.inputs.taskRoleArn);
+                const tenant = String((task.inputs.family as string).match(/wordpress-(.+)-dr-prod$/)![1]);
+                for (const bucket of replicas) {
+                    const objects = `arn:aws:s3:::${bucket.inputs.bucket}/tenants/${tenant}/uploads/a.jpg`;
+                    for (const action of ["s3:GetObject", "s3:PutObject"]) expect(allows(role, action, objects), objects).to.be.true;
+                    expect(allows(role, "s3:GetObject", `arn:aws:s3:::${bucket.inputs.bucket}/tenants/other/a.jpg`)).to.be.false;
+                }
+                expect(allows(role, "kms:GenerateDataKey", (drKey.inputs.replicas as any)[0].kmsKeyId), "the DR key").to.be.true;
+                for (const v of task.inputs.volumes as any[]) {
+                    if (!v.efsVolumeConfiguration) continue;
+                    const fs = `arn:aws:elasticfilesystem:eu-west-1:${ACCOUNT}:file-system/${v.efsVolumeConfiguration.fileSystemId}`;
+                    expect(allows(role, "elasticfilesystem:ClientMount", fs), fs).to.be.true;
+                }
+            }
+        });
+
+        for (const env of ["dev", "sit"] as const) {
+            it(`${env} (no bbws:dr): every task role and execution role names resources of its own region only`, async () => {
+                const synth = await cachedSynthesize(PROJECT_DIR, env);
+                const region = String(stackFileConfig(env)["aws:region"]);
+                const policies = synth.resources.filter(
+                    (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && /-(exec|task)-/.test(String(r.inputs.role)),
+                );
+                expect(policies.length).to.be.greaterThan(0);
+                for (const p of policies) {
+                    const regions = new Set([...String(p.inputs.policy).matchAll(/arn:aws:[a-z0-9-]+:([a-z0-9-]*):/g)].map((m) => m[1]));
+                    regions.delete("");
+                    expect([...regions], String(p.inputs.role)).to.deep.equal([region]);
+                }
+            });
+        }
     });
 
     it("the replica-lag alarm is the secondary's AuroraGlobalDBReplicationLag in the DR region, at the RPO in milliseconds (Aurora metrics reference)", () => {
