@@ -114,6 +114,8 @@ export interface StandbyRewrite {
     readonly standbyRegion: string;
     readonly logGroupName: string;
     readonly dbWriterEndpoint: string;
+    /** The migration bucket's replica (`bbws-migration-artifacts-dr-…`): the sidecar's `MIGRATION_BUCKET` there. */
+    readonly migrationBucketName: string;
 }
 
 /** The standby's place for a tenant's wp-content: the replica file system and the tenant's directory on it. */
@@ -150,7 +152,9 @@ export function standbyVolumes<V extends { efsVolumeConfiguration?: object }>(vo
  * the DR region's registry (ECR replication keeps the same repository and tag), logs to the standby's
  * group in its region, Secrets Manager ARNs in the standby region (a replica secret's ARN is the
  * primary's with the region changed: Secrets Manager user guide, "Replicate secrets across Regions"),
- * and `WORDPRESS_DB_HOST` on the DR cluster. Everything else is the primary's.
+ * `WORDPRESS_DB_HOST` on the DR cluster and the migration sidecar's `MIGRATION_BUCKET` on the
+ * migration bucket's replica (S3 replication keeps the keys, so `MIGRATION_PREFIX` stays). Everything
+ * else is the primary's.
  */
 export function standbyContainerDefinitions(json: string, rewrite: StandbyRewrite): string {
     const { primaryRegion: from, standbyRegion: to } = rewrite;
@@ -160,7 +164,11 @@ export function standbyContainerDefinitions(json: string, rewrite: StandbyRewrit
             ...c,
             image: String(c.image).replace(`.dkr.ecr.${from}.amazonaws.com/`, `.dkr.ecr.${to}.amazonaws.com/`),
             environment: (c.environment ?? []).map((e: { name: string; value: string }) =>
-                e.name === "WORDPRESS_DB_HOST" ? { ...e, value: `${rewrite.dbWriterEndpoint}:${String(e.value).split(":").pop()}` } : e,
+                e.name === "WORDPRESS_DB_HOST"
+                    ? { ...e, value: `${rewrite.dbWriterEndpoint}:${String(e.value).split(":").pop()}` }
+                    : e.name === "MIGRATION_BUCKET"
+                      ? { ...e, value: rewrite.migrationBucketName }
+                      : e,
             ),
             secrets: (c.secrets ?? []).map((s: { name: string; valueFrom: string }) => ({
                 ...s,
@@ -298,13 +306,14 @@ export class StandbyEcs extends pulumi.ComponentResource {
                             standbyVolumes(volumes ?? [], { fileSystemId, rootDirectory: `/tenants/${tenant.id}` }),
                         ),
                     containerDefinitions: pulumi
-                        .all([taskDefinition.containerDefinitions, logGroup.name, args.dbWriterEndpoint])
-                        .apply(([json, logGroupName, endpoint]) =>
+                        .all([taskDefinition.containerDefinitions, logGroup.name, args.dbWriterEndpoint, args.migrationBucketName])
+                        .apply(([json, logGroupName, endpoint, migrationBucketName]) =>
                             standbyContainerDefinitions(json, {
                                 primaryRegion: args.region,
                                 standbyRegion: region,
                                 logGroupName,
                                 dbWriterEndpoint: endpoint,
+                                migrationBucketName,
                             }),
                         ),
                 },

@@ -320,12 +320,16 @@ describe("disaster recovery: the program side (issue 17)", function () {
         });
     });
 
-    it("the standby task definition is the primary's with the DR region's images, logs, secrets and database", () => {
+    it("the standby task definition is the primary's with the DR region's images, logs, secrets, database and migration bucket", () => {
         const json = JSON.stringify([
             {
                 name: "wordpress",
                 image: "1.dkr.ecr.af-south-1.amazonaws.com/bbws/wordpress:t",
-                environment: [{ name: "WORDPRESS_DB_HOST", value: "p.cluster.af-south-1.rds.amazonaws.com:3306" }],
+                environment: [
+                    { name: "WORDPRESS_DB_HOST", value: "p.cluster.af-south-1.rds.amazonaws.com:3306" },
+                    { name: "MIGRATION_BUCKET", value: "bbws-migration-artifacts-prod-1" },
+                    { name: "MIGRATION_PREFIX", value: "tenants/a/" },
+                ],
                 secrets: [{ name: "P", valueFrom: "arn:aws:secretsmanager:af-south-1:1:secret:x-abc:password::" }],
                 logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "g", "awslogs-region": "af-south-1" } },
             },
@@ -336,10 +340,15 @@ describe("disaster recovery: the program side (issue 17)", function () {
                 standbyRegion: "eu-west-1",
                 logGroupName: "dr-g",
                 dbWriterEndpoint: "dr.cluster",
+                migrationBucketName: "bbws-migration-artifacts-dr-prod-1",
             }),
         );
         expect(c.image).to.equal("1.dkr.ecr.eu-west-1.amazonaws.com/bbws/wordpress:t");
-        expect(c.environment[0].value).to.equal("dr.cluster:3306");
+        expect(c.environment.map((e: { value: string }) => e.value)).to.deep.equal([
+            "dr.cluster:3306",
+            "bbws-migration-artifacts-dr-prod-1",
+            "tenants/a/",
+        ]);
         expect(c.secrets[0].valueFrom).to.equal("arn:aws:secretsmanager:eu-west-1:1:secret:x-abc:password::");
         expect(c.logConfiguration.options).to.deep.equal({ "awslogs-group": "dr-g", "awslogs-region": "eu-west-1" });
     });
@@ -403,6 +412,13 @@ describe("disaster recovery: the program side (issue 17)", function () {
             for (const task of standbyTasks()) {
                 const role = policyOf(prod, task.inputs.taskRoleArn);
                 const tenant = String((task.inputs.family as string).match(/wordpress-(.+)-dr-prod$/)![1]);
+                const sidecar = (JSON.parse(String(task.inputs.containerDefinitions)) as any[]).find((c) => c.name === "migration");
+                const migrationBucket = sidecar?.environment.find((e: { name: string }) => e.name === "MIGRATION_BUCKET").value;
+                if (sidecar)
+                    expect(
+                        replicas.map((r) => r.inputs.bucket),
+                        `${task.name}: MIGRATION_BUCKET`,
+                    ).to.include(migrationBucket);
                 for (const bucket of replicas) {
                     const objects = `arn:aws:s3:::${bucket.inputs.bucket}/tenants/${tenant}/uploads/a.jpg`;
                     for (const action of ["s3:GetObject", "s3:PutObject"]) expect(allows(role, action, objects), objects).to.be.true;
