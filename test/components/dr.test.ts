@@ -10,7 +10,7 @@ import { createAwsModel } from "../../automation/aws-model";
 import { ConfigError, parseConfig } from "../../src/config";
 import { drAlarmSpecs, ROUTE53_METRICS_REGION } from "../../components/dr-alarms";
 import { failoverRoles } from "../../components/failover-dns";
-import { standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
+import { STANDBY_OBJECT_CACHE_OFF_PHP, standbyContainerDefinitions, standbyDesiredCount } from "../../components/standby-ecs";
 import { masterSecretName } from "../../components/data";
 import { primaryScaling } from "../../components/tenant-service";
 import { ECR_REPLICATION_PREFIX } from "../../components/dr-storage";
@@ -320,7 +320,7 @@ describe("disaster recovery: the program side (issue 17)", function () {
         });
     });
 
-    it("the standby task definition is the primary's with the DR region's images, logs, secrets, database and migration bucket", () => {
+    it("the standby task definition is the primary's with the DR region's images, logs, secrets, database and migration bucket, and no object cache", () => {
         const json = JSON.stringify([
             {
                 name: "wordpress",
@@ -329,8 +329,13 @@ describe("disaster recovery: the program side (issue 17)", function () {
                     { name: "WORDPRESS_DB_HOST", value: "p.cluster.af-south-1.rds.amazonaws.com:3306" },
                     { name: "MIGRATION_BUCKET", value: "bbws-migration-artifacts-prod-1" },
                     { name: "MIGRATION_PREFIX", value: "tenants/a/" },
+                    { name: "WORDPRESS_CONFIG_EXTRA", value: "define('WP_REDIS_HOST', getenv('WP_REDIS_HOST'));" },
+                    { name: "WP_REDIS_HOST", value: "master.bbws-redis-prod.x.afs1.cache.amazonaws.com" },
                 ],
-                secrets: [{ name: "P", valueFrom: "arn:aws:secretsmanager:af-south-1:1:secret:x-abc:password::" }],
+                secrets: [
+                    { name: "P", valueFrom: "arn:aws:secretsmanager:af-south-1:1:secret:x-abc:password::" },
+                    { name: "WP_REDIS_PASSWORD", valueFrom: "arn:aws:secretsmanager:af-south-1:1:secret:c-abc:password::" },
+                ],
                 logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "g", "awslogs-region": "af-south-1" } },
             },
         ]);
@@ -348,7 +353,9 @@ describe("disaster recovery: the program side (issue 17)", function () {
             "dr.cluster:3306",
             "bbws-migration-artifacts-dr-prod-1",
             "tenants/a/",
+            `${STANDBY_OBJECT_CACHE_OFF_PHP}\ndefine('WP_REDIS_HOST', getenv('WP_REDIS_HOST'));`,
         ]);
+        expect(c.secrets).to.have.length(1);
         expect(c.secrets[0].valueFrom).to.equal("arn:aws:secretsmanager:eu-west-1:1:secret:x-abc:password::");
         expect(c.logConfiguration.options).to.deep.equal({ "awslogs-group": "dr-g", "awslogs-region": "eu-west-1" });
     });
@@ -447,6 +454,23 @@ describe("disaster recovery: the program side (issue 17)", function () {
                     expect([...regions], String(p.inputs.role)).to.deep.equal([region]);
                 }
             });
+        }
+    });
+
+    it("no standby task definition names af-south-1, or any Redis: the object cache is off in the DR region (redis-cache object-cache.php, WP_REDIS_DISABLED)", () => {
+        const tasks = prod.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.region === "eu-west-1");
+        expect(tasks.length).to.be.greaterThan(0);
+        for (const task of tasks) {
+            const json = String(task.inputs.containerDefinitions);
+            expect(json, task.name).not.to.match(/af-south-1|afs1|cache\.amazonaws\.com/);
+            for (const c of JSON.parse(json) as any[]) {
+                expect(
+                    c.environment.filter((e: { name: string }) => e.name.startsWith("WP_REDIS_")),
+                    `${task.name} ${c.name}`,
+                ).to.deep.equal([]);
+                const extra = c.environment.find((e: { name: string }) => e.name === "WORDPRESS_CONFIG_EXTRA").value as string;
+                expect(extra.startsWith(STANDBY_OBJECT_CACHE_OFF_PHP), `${task.name} ${c.name}`).to.be.true;
+            }
         }
     });
 
