@@ -255,7 +255,10 @@ export class StandbyEcs extends pulumi.ComponentResource {
                 // The primary's certificate for the same name asked for the same record.
                 allowOverwrite: true,
             },
-            { parent: this },
+            // Shared with the primary's `*.<domain>` certificate (same domain, same account: same name
+            // and value), which is looked up, not managed, and renews by that record (ACM user guide,
+            // "Renewal for domains validated by DNS"): dropping `bbws:dr` must not delete it.
+            { parent: this, retainOnDelete: true },
         );
         const issued = new aws.acm.CertificateValidation(
             `${name}-certificate-issued`,

@@ -457,6 +457,15 @@ describe("disaster recovery: the program side (issue 17)", function () {
         }
     });
 
+    it("the standby certificate's validation record is left in the zone when bbws:dr is dropped: the primary certificate's renewal needs the same record (ACM user guide, renewal for domains validated by DNS)", () => {
+        const certificate = prod.resources.find((r) => r.type === "aws:acm/certificate:Certificate" && r.inputs.region === "eu-west-1")!;
+        const record = prod.resources.find(
+            (r) => r.type === "aws:route53/record:Record" && r.name === `${certificate.name}-validation-record`,
+        )!;
+        expect(record, `${certificate.name}-validation-record`).to.exist;
+        expect(record.options.retainOnDelete).to.equal(true);
+    });
+
     it("no standby task definition names af-south-1, or any Redis: the object cache is off in the DR region (redis-cache object-cache.php, WP_REDIS_DISABLED)", () => {
         const tasks = prod.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.region === "eu-west-1");
         expect(tasks.length).to.be.greaterThan(0);
