@@ -59,6 +59,7 @@ export type EcsDrArgs = { readonly config: DrConfig } & Pick<
     | "fileSystemId"
     | "keyArn"
     | "dbWriterEndpoint"
+    | "redisPrimaryEndpoint"
     | "assetsBucketName"
     | "migrationBucketName"
 >;

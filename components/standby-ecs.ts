@@ -39,6 +39,8 @@ export interface StandbyEcsArgs {
     readonly fileSystemId: pulumi.Input<string>;
     readonly keyArn: pulumi.Input<string>;
     readonly dbWriterEndpoint: pulumi.Input<string>;
+    /** The standby's cold Redis (components/standby-cache.ts): its primary endpoint. */
+    readonly redisPrimaryEndpoint: pulumi.Input<string>;
     /** The replica buckets (`bbws-tenant-assets-dr-…`, `bbws-migration-artifacts-dr-…`, components/dr-storage.ts). */
     readonly assetsBucketName: pulumi.Input<string>;
     readonly migrationBucketName: pulumi.Input<string>;
@@ -116,6 +118,8 @@ export interface StandbyRewrite {
     readonly dbWriterEndpoint: string;
     /** The migration bucket's replica (`bbws-migration-artifacts-dr-…`): the sidecar's `MIGRATION_BUCKET` there. */
     readonly migrationBucketName: string;
+    /** The standby's Redis primary endpoint (components/standby-cache.ts). */
+    readonly redisHost: string;
 }
 
 /** The standby's place for a tenant's wp-content: the replica file system and the tenant's directory on it. */
@@ -148,49 +152,36 @@ export function standbyVolumes<V extends { efsVolumeConfiguration?: object }>(vo
 }
 
 /**
- * PHP the standby's `WORDPRESS_CONFIG_EXTRA` starts with: the Redis Object Cache drop-in defines
- * nothing when `WP_REDIS_DISABLED` is true (rhubarbgroup/redis-cache `includes/object-cache.php`, its
- * first line: `if ( ! defined( 'WP_REDIS_DISABLED' ) || ! WP_REDIS_DISABLED )`), and WordPress then
- * loads its own per-request object cache instead (`wp_start_object_cache` in wp-includes/load.php uses
- * the drop-in only if it defines `wp_cache_init`). The standby region has no Redis: af-south-1's is
- * out of the standby VPC's reach, and an object cache holds nothing the database does not.
- */
-export const STANDBY_OBJECT_CACHE_OFF_PHP = "define('WP_REDIS_DISABLED', true);";
-
-/** The environment and secret names of the object cache's settings, which the standby drops with the cache. */
-const OBJECT_CACHE_SETTING = /^WP_REDIS_/;
-
-/**
  * The primary's container definitions (JSON, as ECS takes them) for the standby region: images from
  * the DR region's registry (ECR replication keeps the same repository and tag), logs to the standby's
  * group in its region, Secrets Manager ARNs in the standby region (a replica secret's ARN is the
  * primary's with the region changed: Secrets Manager user guide, "Replicate secrets across Regions"),
- * `WORDPRESS_DB_HOST` on the DR cluster, the migration sidecar's `MIGRATION_BUCKET` on the
- * migration bucket's replica (S3 replication keeps the keys, so `MIGRATION_PREFIX` stays), and no
- * object cache: every `WP_REDIS_*` variable and secret dropped and {@link STANDBY_OBJECT_CACHE_OFF_PHP}
- * first in `WORDPRESS_CONFIG_EXTRA`. Everything else is the primary's.
+ * `WORDPRESS_DB_HOST` on the DR cluster, `WP_REDIS_HOST` on the standby's cold Redis (the tenant's
+ * cache user exists there with the same password, which the secret's replica holds), and the
+ * migration sidecar's `MIGRATION_BUCKET` on the migration bucket's replica (S3 replication keeps the
+ * keys, so `MIGRATION_PREFIX` stays). Everything else is the primary's.
  */
 export function standbyContainerDefinitions(json: string, rewrite: StandbyRewrite): string {
     const { primaryRegion: from, standbyRegion: to } = rewrite;
     const containers = JSON.parse(json) as Array<Record<string, any>>;
+    // What each rewritten variable becomes, from the primary's value.
+    const standbyValues: Record<string, (primary: string) => string> = {
+        WORDPRESS_DB_HOST: (primary) => `${rewrite.dbWriterEndpoint}:${primary.split(":").pop()}`,
+        WP_REDIS_HOST: () => rewrite.redisHost,
+        MIGRATION_BUCKET: () => rewrite.migrationBucketName,
+    };
     return JSON.stringify(
         containers.map((c) => ({
             ...c,
             image: String(c.image).replace(`.dkr.ecr.${from}.amazonaws.com/`, `.dkr.ecr.${to}.amazonaws.com/`),
-            environment: (c.environment ?? [])
-                .filter((e: { name: string }) => !OBJECT_CACHE_SETTING.test(e.name))
-                .map((e: { name: string; value: string }) =>
-                    e.name === "WORDPRESS_DB_HOST"
-                        ? { ...e, value: `${rewrite.dbWriterEndpoint}:${String(e.value).split(":").pop()}` }
-                        : e.name === "MIGRATION_BUCKET"
-                          ? { ...e, value: rewrite.migrationBucketName }
-                          : e.name === "WORDPRESS_CONFIG_EXTRA"
-                            ? { ...e, value: `${STANDBY_OBJECT_CACHE_OFF_PHP}\n${e.value}` }
-                            : e,
-                ),
-            secrets: (c.secrets ?? [])
-                .filter((s: { name: string }) => !OBJECT_CACHE_SETTING.test(s.name))
-                .map((s: { name: string; valueFrom: string }) => ({ ...s, valueFrom: inStandbyRegion(s.valueFrom, from, to) })),
+            environment: (c.environment ?? []).map((e: { name: string; value: string }) => {
+                const value = standbyValues[e.name]?.(e.value);
+                return value === undefined ? e : { ...e, value };
+            }),
+            secrets: (c.secrets ?? []).map((s: { name: string; valueFrom: string }) => ({
+                ...s,
+                valueFrom: inStandbyRegion(s.valueFrom, from, to),
+            })),
             logConfiguration: c.logConfiguration && {
                 ...c.logConfiguration,
                 options: { ...c.logConfiguration.options, "awslogs-group": rewrite.logGroupName, "awslogs-region": to },
@@ -326,14 +317,21 @@ export class StandbyEcs extends pulumi.ComponentResource {
                             standbyVolumes(volumes ?? [], { fileSystemId, rootDirectory: `/tenants/${tenant.id}` }),
                         ),
                     containerDefinitions: pulumi
-                        .all([taskDefinition.containerDefinitions, logGroup.name, args.dbWriterEndpoint, args.migrationBucketName])
-                        .apply(([json, logGroupName, endpoint, migrationBucketName]) =>
+                        .all([
+                            taskDefinition.containerDefinitions,
+                            logGroup.name,
+                            args.dbWriterEndpoint,
+                            args.migrationBucketName,
+                            args.redisPrimaryEndpoint,
+                        ])
+                        .apply(([json, logGroupName, endpoint, migrationBucketName, redisHost]) =>
                             standbyContainerDefinitions(json, {
                                 primaryRegion: args.region,
                                 standbyRegion: region,
                                 logGroupName,
                                 dbWriterEndpoint: endpoint,
                                 migrationBucketName,
+                                redisHost,
                             }),
                         ),
                 },
