@@ -813,13 +813,46 @@ export function cacheUserProblems(inputs: Inputs): string[] {
     return problems;
 }
 
-/** What ElastiCache refuses of a user group: one without a user named `default` (CreateUserGroup `DefaultUserRequired`), or naming a user that does not exist. */
-export function userGroupProblems(inputs: Inputs, userNamesById: ReadonlyMap<string, string>): string[] {
+/**
+ * The key of a cache user in `userNamesById`: users are regional (an ElastiCache user's ARN names its
+ * region, and CreateUserGroup, ModifyUserGroup and a replication group see only the users of theirs),
+ * so a user of another region is one that does not exist.
+ */
+export function cacheUserKey(region: string, userId: string): string {
+    return `${region}\0${userId.toLowerCase()}`;
+}
+
+/**
+ * What ElastiCache refuses of a user group: one without a user named `default` (CreateUserGroup
+ * `DefaultUserRequired`), or naming a user that does not exist in its region (`UserNotFound`).
+ */
+export function userGroupProblems(inputs: Inputs, userNamesById: ReadonlyMap<string, string>, region: string): string[] {
     const ids: string[] = inputs.userIds ?? [];
-    const unknown = ids.filter((id) => !userNamesById.has(id.toLowerCase()));
+    const key = (id: string) => cacheUserKey(region, id);
+    const unknown = ids.filter((id) => !userNamesById.has(key(id)));
     return [
-        ...unknown.map((id) => `user '${id}' does not exist (UserNotFound)`),
-        ...(ids.some((id) => userNamesById.get(id.toLowerCase()) === "default") ? [] : ["no user named `default` (DefaultUserRequired)"]),
+        ...unknown.map((id) => `user '${id}' does not exist in ${region} (UserNotFound)`),
+        ...(ids.some((id) => userNamesById.get(key(id)) === "default") ? [] : ["no user named `default` (DefaultUserRequired)"]),
+    ];
+}
+
+/**
+ * What ElastiCache refuses of a membership (ModifyUserGroup `UserIdsToAdd`): a user or a user group
+ * that does not exist in the membership's region (`UserNotFound`, `UserGroupNotFound`).
+ */
+export function userGroupMembershipProblems(
+    inputs: Inputs,
+    userNamesById: ReadonlyMap<string, string>,
+    userGroups: ReadonlySet<string>,
+    region: string,
+): string[] {
+    return [
+        ...(userNamesById.has(cacheUserKey(region, String(inputs.userId)))
+            ? []
+            : [`user '${inputs.userId}' does not exist in ${region} (UserNotFound)`]),
+        ...(userGroups.has(cacheUserKey(region, String(inputs.userGroupId)))
+            ? []
+            : [`user group '${inputs.userGroupId}' does not exist in ${region} (UserGroupNotFound)`]),
     ];
 }
 
@@ -829,9 +862,14 @@ export function userGroupProblems(inputs: Inputs, userNamesById: ReadonlyMap<str
  * ConflictsWith `user_group_ids`), and user groups without in-transit encryption (RBAC works only
  * over TLS: ElastiCache user guide, RBAC).
  */
-export function replicationGroupAuthProblems(inputs: Inputs): string[] {
+export function replicationGroupAuthProblems(inputs: Inputs, region: string): string[] {
     const groups: string[] = inputs.userGroupIds ?? [];
+    const keyRegion = arnRegion(inputs.kmsKeyId);
     return [
+        // CreateReplicationGroup `KmsKeyId`: a key of the group's own region, as every regional service takes.
+        ...(keyRegion !== undefined && keyRegion !== region
+            ? [`kmsKeyId is a key in ${keyRegion}; a group in ${region} needs one in its own region`]
+            : []),
         ...(groups.length > 0 && inputs.authToken ? ["`authToken` and `userGroupIds` together: use one or the other"] : []),
         ...(groups.length > 0 && inputs.transitEncryptionEnabled !== true
             ? ["RBAC user groups need `transitEncryptionEnabled: true`"]
@@ -878,6 +916,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const regionOf = (args: pulumi.runtime.MockResourceArgs): string => (args.inputs.region as string | undefined) ?? options.region;
     const checkReplication = replicationChecks();
     const cacheUserNames = new Map<string, string>();
+    const cacheUserGroups = new Set<string>();
     const stackFunctions = new Set<string>();
     const checkRotationSettings = (args: pulumi.runtime.MockResourceArgs) => {
         if (args.type === "aws:serverlessrepository/cloudFormationStack:CloudFormationStack") {
@@ -888,16 +927,21 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
         }
     };
     const checkElastiCache = (args: pulumi.runtime.MockResourceArgs) => {
+        const region = regionOf(args);
         const problems =
             args.type === "aws:elasticache/user:User"
                 ? cacheUserProblems(args.inputs)
                 : args.type === "aws:elasticache/userGroup:UserGroup"
-                  ? userGroupProblems(args.inputs, cacheUserNames)
-                  : args.type === "aws:elasticache/replicationGroup:ReplicationGroup"
-                    ? replicationGroupAuthProblems(args.inputs)
-                    : [];
+                  ? userGroupProblems(args.inputs, cacheUserNames, region)
+                  : args.type === "aws:elasticache/userGroupAssociation:UserGroupAssociation"
+                    ? userGroupMembershipProblems(args.inputs, cacheUserNames, cacheUserGroups, region)
+                    : args.type === "aws:elasticache/replicationGroup:ReplicationGroup"
+                      ? replicationGroupAuthProblems(args.inputs, region)
+                      : [];
         if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), ELASTICACHE_RBAC);
-        if (args.type === "aws:elasticache/user:User") cacheUserNames.set(String(args.inputs.userId).toLowerCase(), args.inputs.userName);
+        if (args.type === "aws:elasticache/user:User")
+            cacheUserNames.set(cacheUserKey(region, String(args.inputs.userId)), args.inputs.userName);
+        if (args.type === "aws:elasticache/userGroup:UserGroup") cacheUserGroups.add(cacheUserKey(region, String(args.inputs.userGroupId)));
     };
     const checkQuota = (args: pulumi.runtime.MockResourceArgs) => {
         const quota = COUNTED_QUOTAS[args.type];

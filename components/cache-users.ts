@@ -90,34 +90,46 @@ export interface CacheUserArgs {
     readonly tags: Record<string, string>;
     /** With `bbws:dr`: the secret's replica in the DR region. */
     readonly replica?: SecretReplica;
+    /** The user's region; absent: the provider's (`aws:region`). */
+    readonly region?: string;
+    /**
+     * With `bbws:dr`: the same user (id, name, access string and password) again in the DR region,
+     * for the standby's Redis. ElastiCache users are regional, and the standby's tasks read the
+     * secret's replica, which holds this one password.
+     */
+    readonly standbyRegion?: string;
 }
 
 /**
  * An ElastiCache user (`<name>`) with a generated 64-character password (`<name>-password`;
  * ElastiCache takes 16–128 characters, terraform-provider-aws `elasticache/user.go`) and, when
  * `secret` is given, the secret `<name>-secret` holding JSON `{username, password}` for ECS to
- * inject. `parent` is the caller's component.
+ * inject; with `standbyRegion`, its twin `<name>-dr` there. `parent` is the caller's component.
  */
 export function createCacheUser(
     name: string,
     args: CacheUserArgs,
     parent: pulumi.Resource,
-): { user: aws.elasticache.User; secretArn?: pulumi.Output<string> } {
+): { user: aws.elasticache.User; standbyUser?: aws.elasticache.User; secretArn?: pulumi.Output<string> } {
     const password = new random.RandomPassword(`${name}-password`, { length: 64, special: false }, { parent });
-    const user = new aws.elasticache.User(
-        name,
-        {
-            userId: args.userId,
-            userName: args.userName,
-            engine: "redis",
-            accessString: args.accessString,
-            // The top-level `passwords`, which the SDK marks secret; `authenticationMode.passwords` is not.
-            passwords: [password.result],
-            tags: args.tags,
-        },
-        { parent },
-    );
-    if (!args.secret) return { user };
+    const userIn = (logicalName: string, region: string | undefined) =>
+        new aws.elasticache.User(
+            logicalName,
+            {
+                ...(region === undefined ? {} : { region }),
+                userId: args.userId,
+                userName: args.userName,
+                engine: "redis",
+                accessString: args.accessString,
+                // The top-level `passwords`, which the SDK marks secret; `authenticationMode.passwords` is not.
+                passwords: [password.result],
+                tags: args.tags,
+            },
+            { parent },
+        );
+    const user = userIn(name, args.region);
+    const standbyUser = args.standbyRegion === undefined ? undefined : userIn(`${name}-dr`, args.standbyRegion);
+    if (!args.secret) return { user, standbyUser };
     const { secret } = secretWithValue(
         `${name}-secret`,
         {
@@ -131,7 +143,7 @@ export function createCacheUser(
         pulumi.jsonStringify({ username: args.userName, password: password.result }),
         () => ({ parent }),
     );
-    return { user, secretArn: secret.arn };
+    return { user, standbyUser, secretArn: secret.arn };
 }
 
 /** The Secrets Manager name of a tenant's cache credentials, `bbws/<env>/tenants/<id>/cache`. */

@@ -17,6 +17,8 @@ import {
     tenantDatabaseName,
 } from "../src/config";
 import { GlobalDatabase } from "./global-database";
+import { createRedisGroup, RedisGroupArgs } from "./redis-group";
+import { StandbyCache } from "./standby-cache";
 import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
 import { RotationFunction, ROTATION_ENGINE, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
@@ -50,11 +52,12 @@ export interface DataLayerArgs {
     readonly azCount: number;
     readonly databaseSecurityGroupId: pulumi.Input<string>;
     readonly cacheSecurityGroupId: pulumi.Input<string>;
-    /** `bbws:dr` and the standby VPC's isolated subnets and database group; absent: no DR side. */
+    /** `bbws:dr` and the standby VPC's isolated subnets, database and cache groups; absent: no DR side. */
     readonly dr?: {
         readonly config: DrConfig;
         readonly isolatedSubnetIds: pulumi.Input<string[]>;
         readonly databaseSecurityGroupId: pulumi.Input<string>;
+        readonly cacheSecurityGroupId: pulumi.Input<string>;
     };
     /** Where the password rotation function runs. */
     readonly vpcId: pulumi.Input<string>;
@@ -170,6 +173,27 @@ export function redisHighAvailability(nodes: number): boolean {
 }
 
 /**
+ * What the primary's and the standby's replication groups share (`createRedisGroup`): engine and
+ * size from `bbws:cache`, the port, the parameter group (same name in each region: names are per
+ * region) and high availability by node count.
+ */
+export function redisGroupShape(
+    env: string,
+    cache: CacheConfig,
+): Pick<RedisGroupArgs, "cache" | "port" | "parameterGroup" | "highAvailability"> {
+    const identity = {
+        family: redisParameterFamily(cache.engineVersion),
+        description: "BBWS Redis: object cache that evicts the least recently used key when full",
+    };
+    return {
+        cache,
+        port: REDIS_PORT,
+        parameterGroup: { ...identity, name: parameterGroupName(env, "redis", identity) },
+        highAvailability: redisHighAvailability(cache.nodes),
+    };
+}
+
+/**
  * Phase `database` (`bbws:data:DataLayer`), after network: the KMS data key, the Aurora MySQL cluster
  * and instances, ElastiCache Redis, and each tenant's database secret under one `TenantDatabase`
  * (`<name>-<tenant id>`, components/tenant-database.ts), rotated by the function `<name>-rotation`
@@ -201,6 +225,8 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
     /** The DR side (components/global-database.ts), when `bbws:dr` is set. */
     readonly dr: GlobalDatabase | undefined;
+    /** The standby region's cold Redis (components/standby-cache.ts), when `bbws:dr` is set. */
+    readonly standbyCache: StandbyCache | undefined;
 
     constructor(name: string, args: DataLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:DataLayer", name, {}, opts);
@@ -302,6 +328,21 @@ export class DataLayer extends pulumi.ComponentResource {
         this.redisReplicationGroupId = redis.group.replicationGroupId;
         this.redisPrimaryEndpoint = redis.group.primaryEndpointAddress;
         this.platformCache = redis.platformCache;
+        this.standbyCache =
+            args.dr &&
+            this.dr &&
+            new StandbyCache(
+                `${name}-dr-cache`,
+                {
+                    env,
+                    dr: args.dr.config,
+                    shape: redisGroupShape(env, args.cache),
+                    isolatedSubnetIds: args.dr.isolatedSubnetIds,
+                    securityGroupId: args.dr.cacheSecurityGroupId,
+                    keyArn: this.dr.keyArn,
+                },
+                { parent: this },
+            );
 
         const rotation = new RotationFunction(
             `${name}-rotation`,
@@ -339,6 +380,11 @@ export class DataLayer extends pulumi.ComponentResource {
                     masterSecretArn: this.masterSecretArn,
                     rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays, ready: rotation.settings },
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
+                    standbyCache: this.standbyCache && {
+                        region: args.dr!.config.region,
+                        userGroupId: this.standbyCache.userGroupId,
+                        replicationGroup: this.standbyCache.replicationGroup,
+                    },
                 },
                 { parent: this },
             );
@@ -559,83 +605,19 @@ export class DataLayer extends pulumi.ComponentResource {
     }
 
     private createRedis(name: string, args: DataLayerArgs, key: aws.kms.Key) {
-        const { env, cache } = args;
-        const identifier = bbwsName(env, "redis");
-        const highAvailability = redisHighAvailability(cache.nodes);
-        const subnetGroup = new aws.elasticache.SubnetGroup(
-            `${name}-redis-subnets`,
-            {
-                name: identifier,
-                description: "BBWS Redis: isolated subnets",
-                subnetIds: args.isolatedSubnetIds,
-            },
-            { parent: this },
-        );
-        const cacheGroup = {
-            family: redisParameterFamily(cache.engineVersion),
-            description: "BBWS Redis: object cache that evicts the least recently used key when full",
-        };
-        const parameters = new aws.elasticache.ParameterGroup(
-            `${name}-redis-params`,
-            {
-                ...cacheGroup,
-                name: parameterGroupName(env, "redis", cacheGroup),
-                parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
-            },
-            { parent: this },
-        );
-        const slowLog = new aws.cloudwatch.LogGroup(
-            `${name}-redis-slow-log`,
-            {
-                name: `/aws/elasticache/${identifier}/slow-log`,
-                retentionInDays: cache.slowLogRetentionDays,
-            },
-            { parent: this },
-        );
         const users = this.createCacheUsers(name, args, key);
-        const group = new aws.elasticache.ReplicationGroup(
+        const group = createRedisGroup(
             `${name}-redis`,
             {
-                replicationGroupId: identifier,
-                description: `BBWS ${env} WordPress object cache`,
-                engine: "redis",
-                engineVersion: cache.engineVersion,
-                nodeType: cache.nodeType,
-                numCacheClusters: cache.nodes,
-                port: REDIS_PORT,
-                parameterGroupName: parameters.name,
-                subnetGroupName: subnetGroup.name,
-                securityGroupIds: [args.cacheSecurityGroupId],
-                atRestEncryptionEnabled: true,
-                kmsKeyId: key.arn,
-                transitEncryptionEnabled: true,
-                // RBAC instead of one AUTH token every tenant shared. On a group created with a token,
-                // adding a user group and removing the token is one in-place ModifyReplicationGroup with
-                // AuthTokenUpdateStrategy DELETE (terraform-provider-aws elasticache/replication_group.go:
-                // `auth_token` conflicts with `user_group_ids`, neither is ForceNew; "Transitioning to RBAC").
-                userGroupIds: [users.userGroupId],
-                authTokenUpdateStrategy: "DELETE",
-                // The provider sends user-group and other changes in one ModifyReplicationGroup with
-                // ApplyImmediately = this (terraform-provider-aws elasticache/replication_group.go, default
-                // false), and ElastiCache may hold them as PendingModifiedValues.UserGroups until the
-                // maintenance window (ElastiCache API, ReplicationGroupPendingModifiedValues). The ecs phase
-                // hands tasks their RBAC users at once, so the switch must happen now, not up to a week
-                // later; node type and engine changes then also apply at rollout (README "Cache isolation").
-                applyImmediately: true,
-                automaticFailoverEnabled: highAvailability,
-                multiAzEnabled: highAvailability,
-                snapshotRetentionLimit: cache.snapshotRetentionDays,
-                autoMinorVersionUpgrade: true,
-                logDeliveryConfigurations: [
-                    {
-                        destination: slowLog.name,
-                        destinationType: "cloudwatch-logs",
-                        logFormat: "json",
-                        logType: "slow-log",
-                    },
-                ],
-                tags: { Name: identifier },
+                ...redisGroupShape(args.env, args.cache),
+                identifier: bbwsName(args.env, "redis"),
+                subnetIds: args.isolatedSubnetIds,
+                securityGroupId: args.cacheSecurityGroupId,
+                keyArn: key.arn,
+                userGroupId: users.userGroupId,
+                description: `BBWS ${args.env} WordPress object cache`,
             },
+            this,
             statefulOptions(this, args.protection),
         );
         return { group, userGroupId: users.userGroupId, platformCache: users.platformCache };

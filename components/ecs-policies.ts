@@ -36,7 +36,8 @@ export function tenantArchivePrefix(tenantId: string): string {
     return `archive/${tenantId}/`;
 }
 
-export interface ExecutionPolicyArgs {
+/** What a task definition's execution role reaches in one region. */
+export interface ExecutionResources {
     /** Repositories the task's images come from. */
     readonly repositoryArns: Arn[];
     /** Log groups the task's containers write to. */
@@ -47,8 +48,23 @@ export interface ExecutionPolicyArgs {
     readonly keyArn: Arn;
 }
 
-/** What the ECS agent needs to start one task definition: pull, log, and resolve its own secrets. */
+export interface ExecutionPolicyArgs extends ExecutionResources {
+    /**
+     * With `bbws:dr`: the same resources in the DR region, which the standby's copy of the task
+     * definition (components/standby-ecs.ts) names with this same role. Absent: the document is the
+     * primary's alone, statement for statement.
+     */
+    readonly standby?: ExecutionResources;
+}
+
+/**
+ * What the ECS agent needs to start one task definition: pull, log, and resolve its own secrets, in
+ * the primary region and, with `standby`, in the DR region too. One role for both regions: IAM is
+ * global and ECS in any region assumes a role by its ARN, while a standby role per tenant would
+ * double the roles that grow with tenants (1,000 per account: README "Where the single stack breaks").
+ */
 export function executionRolePolicy(args: ExecutionPolicyArgs): PolicyDocument {
+    const { standby } = args;
     const statements: PolicyStatement[] = [
         // GetAuthorizationToken is account-wide: it has no resource to scope to.
         { Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
@@ -56,22 +72,32 @@ export function executionRolePolicy(args: ExecutionPolicyArgs): PolicyDocument {
             Sid: "PullImages",
             Effect: "Allow",
             Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            Resource: args.repositoryArns,
+            Resource: [...args.repositoryArns, ...(standby?.repositoryArns ?? [])],
         },
         {
             Sid: "WriteLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: args.logGroupArns.map(logStreams),
+            Resource: [...args.logGroupArns, ...(standby?.logGroupArns ?? [])].map(logStreams),
         },
     ];
     if (args.secretArns.length > 0) {
         statements.push(
-            { Sid: "ReadTaskSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: args.secretArns },
-            { Sid: "DecryptTaskSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: args.keyArn },
+            {
+                Sid: "ReadTaskSecrets",
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue"],
+                Resource: [...args.secretArns, ...(standby?.secretArns ?? [])],
+            },
+            { Sid: "DecryptTaskSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: withStandby(args.keyArn, standby?.keyArn) },
         );
     }
     return document(...statements);
+}
+
+/** `primary` alone without a standby (the document unchanged), else both: one statement covers the two regions. */
+function withStandby(primary: Arn, standby: Arn | undefined): Arn | Arn[] {
+    return standby === undefined ? primary : [primary, standby];
 }
 
 export interface TenantTaskPolicyArgs {
@@ -89,6 +115,26 @@ export interface TenantTaskPolicyArgs {
      * task, which runs with this role, and its migration sidecar read and write the tenant's prefix.
      */
     readonly migrationBucketArn: Arn;
+    /**
+     * With `bbws:dr`: what the standby's copy of the service's task definition uses in the DR region
+     * with this same role (one role for both regions, as `executionRolePolicy`). Absent: the document
+     * is the primary's alone, statement for statement.
+     */
+    readonly standby?: TenantTaskStandby;
+}
+
+/** The DR region's counterparts of a tenant's task grants. */
+export interface TenantTaskStandby {
+    /** The replica buckets (`bbws-tenant-assets-dr-…`, `bbws-migration-artifacts-dr-…`): the tenant's prefixes there. */
+    readonly assetsBucketArn: Arn;
+    readonly migrationBucketArn: Arn;
+    /**
+     * The EFS replica. It has no access points (components/standby-ecs.ts `standbyVolumes`), so the
+     * grant cannot be narrowed to one: the standby mounts the tenant's directory by path.
+     */
+    readonly fileSystemArn: Arn;
+    /** The DR data key, which encrypts the replica buckets. */
+    readonly keyArn: Arn;
 }
 
 /**
@@ -97,24 +143,25 @@ export interface TenantTaskPolicyArgs {
  */
 export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
     const prefix = tenantPrefix(args.tenantId);
+    const { standby } = args;
     const buckets = [
-        { sid: "Assets", arn: args.assetsBucketArn },
-        { sid: "MigrationArtifacts", arn: args.migrationBucketArn },
+        { sid: "Assets", arn: args.assetsBucketArn, replica: standby?.assetsBucketArn },
+        { sid: "MigrationArtifacts", arn: args.migrationBucketArn, replica: standby?.migrationBucketArn },
     ];
     return document(
-        ...buckets.flatMap(({ sid, arn }): PolicyStatement[] => [
+        ...buckets.flatMap(({ sid, arn, replica }): PolicyStatement[] => [
             {
                 Sid: `List${sid}`,
                 Effect: "Allow",
                 Action: ["s3:ListBucket"],
-                Resource: arn,
+                Resource: withStandby(arn, replica),
                 Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
             },
             {
                 Sid: `ReadWrite${sid}`,
                 Effect: "Allow",
                 Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                Resource: objectsUnder(arn, prefix),
+                Resource: withStandby(objectsUnder(arn, prefix), replica && objectsUnder(replica, prefix)),
             },
         ]),
         // Offboarding's archive task (automation/tenant/steps.ts) uploads the dump and wp-content here with
@@ -141,12 +188,22 @@ export function tenantTaskPolicy(args: TenantTaskPolicyArgs): PolicyDocument {
             Resource: args.fileSystemArn,
             Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": args.accessPointArn } },
         },
-        ...execStatements(args),
+        ...(standby
+            ? [
+                  {
+                      Sid: "MountStandbyReplica",
+                      Effect: "Allow" as const,
+                      Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                      Resource: standby.fileSystemArn,
+                  },
+              ]
+            : []),
+        ...execStatements({ sessionLogGroupArn: args.sessionLogGroupArn, keyArns: withStandby(args.keyArn, standby?.keyArn) }),
     );
 }
 
-/** ECS Exec: the SSM channels (no resource to scope to), the session log and the session key. */
-function execStatements(args: { sessionLogGroupArn: Arn; keyArn: Arn }): PolicyStatement[] {
+/** ECS Exec: the SSM channels (no resource to scope to), the session log, and the data keys (sessions, buckets). */
+function execStatements(args: { sessionLogGroupArn: Arn; keyArns: Arn | Arn[] }): PolicyStatement[] {
     return [
         {
             Sid: "EcsExecChannels",
@@ -166,7 +223,7 @@ function execStatements(args: { sessionLogGroupArn: Arn; keyArn: Arn }): PolicyS
             Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
             Resource: logStreams(args.sessionLogGroupArn),
         },
-        { Sid: "UseDataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.keyArn },
+        { Sid: "UseDataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.keyArns },
     ];
 }
 

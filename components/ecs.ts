@@ -59,6 +59,9 @@ export type EcsDrArgs = { readonly config: DrConfig } & Pick<
     | "fileSystemId"
     | "keyArn"
     | "dbWriterEndpoint"
+    | "redisPrimaryEndpoint"
+    | "assetsBucketName"
+    | "migrationBucketName"
 >;
 
 /**
@@ -128,7 +131,13 @@ export class EcsLayer extends pulumi.ComponentResource {
                     lb,
                     dnsFailover: failover?.primaryRecord,
                     serving: args.dr?.config.serving,
-                    secretReplica: args.dr && { region: args.dr.config.region, kmsKeyId: args.dr.keyArn },
+                    standby: args.dr && {
+                        region: args.dr.config.region,
+                        fileSystemId: args.dr.fileSystemId,
+                        keyArn: args.dr.keyArn,
+                        assetsBucketName: args.dr.assetsBucketName,
+                        migrationBucketName: args.dr.migrationBucketName,
+                    },
                 },
                 { parent: this },
             );

@@ -2,7 +2,7 @@
  * The database side of disaster recovery (issue 17): the DR region's data key, the Aurora global
  * database with the primary cluster as its primary, and the secondary cluster in the DR region. Built
  * by the data layer (phase `database`) when `bbws:dr` is set. The DR region's Redis is not replicated:
- * an object cache rebuilds itself from the database, so a standby starts cold (see the README).
+ * an object cache rebuilds itself from the database, so the standby's starts cold (components/standby-cache.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";

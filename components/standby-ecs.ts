@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, TenantConfig } from "../src/config";
 import { targetGroupName } from "./ecs-tasks";
+import type { ExecutionResources, TenantTaskStandby } from "./ecs-policies";
 import { failoverRoles } from "./failover-dns";
 import { bbwsName } from "./shared";
 
@@ -38,6 +39,70 @@ export interface StandbyEcsArgs {
     readonly fileSystemId: pulumi.Input<string>;
     readonly keyArn: pulumi.Input<string>;
     readonly dbWriterEndpoint: pulumi.Input<string>;
+    /** The standby's cold Redis (components/standby-cache.ts): its primary endpoint. */
+    readonly redisPrimaryEndpoint: pulumi.Input<string>;
+    /** The replica buckets (`bbws-tenant-assets-dr-…`, `bbws-migration-artifacts-dr-…`, components/dr-storage.ts). */
+    readonly assetsBucketName: pulumi.Input<string>;
+    readonly migrationBucketName: pulumi.Input<string>;
+}
+
+/** The standby's log group of a tenant, `/aws/ecs/bbws-<env>-dr/<id>`, in the DR region. */
+export function standbyLogGroupName(env: string, tenantId: string): string {
+    return `/aws/ecs/${bbwsName(env, "dr")}/${tenantId}`;
+}
+
+/**
+ * A regional ARN of the primary region moved to the standby region, the rest unchanged: what a
+ * resource replicated under the same name is called there. Secrets Manager keeps a replica's ARN
+ * equal to the primary's but for the region (Secrets Manager user guide, "Replicate secrets across
+ * Regions"); ECR replication keeps the repository's name (ECR user guide, "Private image
+ * replication"), and a repository's ARN is `arn:aws:ecr:<region>:<account>:repository/<name>`.
+ * Anything that is not an ARN of `from` comes back unchanged.
+ */
+export function inStandbyRegion(arn: string, from: string, to: string): string {
+    const at = `:${from}:`;
+    const service = /^arn:aws:[a-z0-9-]+$/;
+    const i = arn.indexOf(at);
+    return i > 0 && service.test(arn.slice(0, i)) ? `${arn.slice(0, i)}:${to}:${arn.slice(i + at.length)}` : arn;
+}
+
+/** Where the standby runs a tenant's copy of its task definition: the DR region's key, replica file system and replica buckets. */
+export type StandbyPlacement = { readonly region: string } & Pick<
+    StandbyEcsArgs,
+    "fileSystemId" | "keyArn" | "assetsBucketName" | "migrationBucketName"
+>;
+
+/**
+ * What the standby's copy of a tenant's task definition names in the DR region, as the tenant's two
+ * roles must grant it (components/ecs-policies.ts `standby`): the replicated repositories and
+ * secrets (`inStandbyRegion`), the standby's log group, the DR key, the replica buckets and file system.
+ */
+export function standbyRoleResources(args: {
+    readonly env: string;
+    readonly tenantId: string;
+    readonly accountId: string;
+    readonly primaryRegion: string;
+    readonly placement: StandbyPlacement;
+    readonly repositoryArns: pulumi.Input<string>[];
+    readonly secretArns: pulumi.Input<string>[];
+}): { execution: ExecutionResources; task: TenantTaskStandby } {
+    const { placement: p, primaryRegion, accountId } = args;
+    const moved = (arn: pulumi.Input<string>) => pulumi.output(arn).apply((a) => inStandbyRegion(a, primaryRegion, p.region));
+    const bucketArn = (name: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${name}`;
+    return {
+        execution: {
+            repositoryArns: args.repositoryArns.map(moved),
+            logGroupArns: [`arn:aws:logs:${p.region}:${accountId}:log-group:${standbyLogGroupName(args.env, args.tenantId)}`],
+            secretArns: args.secretArns.map(moved),
+            keyArn: p.keyArn,
+        },
+        task: {
+            assetsBucketArn: bucketArn(p.assetsBucketName),
+            migrationBucketArn: bucketArn(p.migrationBucketName),
+            fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${p.region}:${accountId}:file-system/${p.fileSystemId}`,
+            keyArn: p.keyArn,
+        },
+    };
 }
 
 /** The standby's running count of a tenant: its primary desired count when the standby serves, else 0. */
@@ -51,6 +116,10 @@ export interface StandbyRewrite {
     readonly standbyRegion: string;
     readonly logGroupName: string;
     readonly dbWriterEndpoint: string;
+    /** The migration bucket's replica (`bbws-migration-artifacts-dr-…`): the sidecar's `MIGRATION_BUCKET` there. */
+    readonly migrationBucketName: string;
+    /** The standby's Redis primary endpoint (components/standby-cache.ts). */
+    readonly redisHost: string;
 }
 
 /** The standby's place for a tenant's wp-content: the replica file system and the tenant's directory on it. */
@@ -87,21 +156,31 @@ export function standbyVolumes<V extends { efsVolumeConfiguration?: object }>(vo
  * the DR region's registry (ECR replication keeps the same repository and tag), logs to the standby's
  * group in its region, Secrets Manager ARNs in the standby region (a replica secret's ARN is the
  * primary's with the region changed: Secrets Manager user guide, "Replicate secrets across Regions"),
- * and `WORDPRESS_DB_HOST` on the DR cluster. Everything else is the primary's.
+ * `WORDPRESS_DB_HOST` on the DR cluster, `WP_REDIS_HOST` on the standby's cold Redis (the tenant's
+ * cache user exists there with the same password, which the secret's replica holds), and the
+ * migration sidecar's `MIGRATION_BUCKET` on the migration bucket's replica (S3 replication keeps the
+ * keys, so `MIGRATION_PREFIX` stays). Everything else is the primary's.
  */
 export function standbyContainerDefinitions(json: string, rewrite: StandbyRewrite): string {
     const { primaryRegion: from, standbyRegion: to } = rewrite;
     const containers = JSON.parse(json) as Array<Record<string, any>>;
+    // What each rewritten variable becomes, from the primary's value.
+    const standbyValues: Record<string, (primary: string) => string> = {
+        WORDPRESS_DB_HOST: (primary) => `${rewrite.dbWriterEndpoint}:${primary.split(":").pop()}`,
+        WP_REDIS_HOST: () => rewrite.redisHost,
+        MIGRATION_BUCKET: () => rewrite.migrationBucketName,
+    };
     return JSON.stringify(
         containers.map((c) => ({
             ...c,
             image: String(c.image).replace(`.dkr.ecr.${from}.amazonaws.com/`, `.dkr.ecr.${to}.amazonaws.com/`),
-            environment: (c.environment ?? []).map((e: { name: string; value: string }) =>
-                e.name === "WORDPRESS_DB_HOST" ? { ...e, value: `${rewrite.dbWriterEndpoint}:${String(e.value).split(":").pop()}` } : e,
-            ),
+            environment: (c.environment ?? []).map((e: { name: string; value: string }) => {
+                const value = standbyValues[e.name]?.(e.value);
+                return value === undefined ? e : { ...e, value };
+            }),
             secrets: (c.secrets ?? []).map((s: { name: string; valueFrom: string }) => ({
                 ...s,
-                valueFrom: s.valueFrom.replace(`arn:aws:secretsmanager:${from}:`, `arn:aws:secretsmanager:${to}:`),
+                valueFrom: inStandbyRegion(s.valueFrom, from, to),
             })),
             logConfiguration: c.logConfiguration && {
                 ...c.logConfiguration,
@@ -167,7 +246,10 @@ export class StandbyEcs extends pulumi.ComponentResource {
                 // The primary's certificate for the same name asked for the same record.
                 allowOverwrite: true,
             },
-            { parent: this },
+            // Shared with the primary's `*.<domain>` certificate (same domain, same account: same name
+            // and value), which is looked up, not managed, and renews by that record (ACM user guide,
+            // "Renewal for domains validated by DNS"): dropping `bbws:dr` must not delete it.
+            { parent: this, retainOnDelete: true },
         );
         const issued = new aws.acm.CertificateValidation(
             `${name}-certificate-issued`,
@@ -211,7 +293,7 @@ export class StandbyEcs extends pulumi.ComponentResource {
                 `${tn}-logs`,
                 {
                     region,
-                    name: `/aws/ecs/${bbwsName(env, "dr")}/${tenant.id}`,
+                    name: standbyLogGroupName(env, tenant.id),
                     retentionInDays: args.logRetentionDays,
                     kmsKeyId: args.keyArn,
                 },
@@ -235,13 +317,21 @@ export class StandbyEcs extends pulumi.ComponentResource {
                             standbyVolumes(volumes ?? [], { fileSystemId, rootDirectory: `/tenants/${tenant.id}` }),
                         ),
                     containerDefinitions: pulumi
-                        .all([taskDefinition.containerDefinitions, logGroup.name, args.dbWriterEndpoint])
-                        .apply(([json, logGroupName, endpoint]) =>
+                        .all([
+                            taskDefinition.containerDefinitions,
+                            logGroup.name,
+                            args.dbWriterEndpoint,
+                            args.migrationBucketName,
+                            args.redisPrimaryEndpoint,
+                        ])
+                        .apply(([json, logGroupName, endpoint, migrationBucketName, redisHost]) =>
                             standbyContainerDefinitions(json, {
                                 primaryRegion: args.region,
                                 standbyRegion: region,
                                 logGroupName,
                                 dbWriterEndpoint: endpoint,
+                                migrationBucketName,
+                                redisHost,
                             }),
                         ),
                 },

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { DrConfig } from "../src/config";
+import { REDIS_PORT } from "./data";
 import { awsxSubnetSpecs, subnetCidrs } from "./network";
 import { bbwsName, serviceAssumeRolePolicy } from "./shared";
 
@@ -26,12 +27,14 @@ export interface StandbySecurityGroupIds {
     readonly tasks: pulumi.Output<string>;
     readonly database: pulumi.Output<string>;
     readonly fileSystem: pulumi.Output<string>;
+    /** The standby's cold Redis (components/standby-cache.ts). */
+    readonly cache: pulumi.Output<string>;
 }
 
 /**
  * `bbws:network:StandbyNetwork` (`<network layer>-standby`), every child in `dr.region`: an awsx VPC
  * (one NAT gateway: the standby idles), its flow log, and the groups `alb` (443/80 from the internet),
- * `tasks`, `database` (3306 from tasks) and `efs` (2049 from tasks). Names are the primary's with a
+ * `tasks`, `database` (3306 from tasks), `efs` (2049 from tasks) and `cache` (6379 from tasks). Names are the primary's with a
  * `-dr` part, so the two regions' consoles tell them apart.
  */
 export class StandbyNetwork extends pulumi.ComponentResource {
@@ -128,6 +131,7 @@ export class StandbyNetwork extends pulumi.ComponentResource {
         const tasks = group("tasks", "BBWS DR WordPress tasks: the container ports from the load balancer only");
         const database = group("database", "BBWS DR Aurora MySQL: 3306 from the DR tasks only");
         const fileSystem = group("efs", "BBWS DR EFS: NFS 2049 from the DR tasks only");
+        const cache = group("cache", "BBWS DR ElastiCache Redis: 6379 from the DR tasks only");
         const rule = (
             ruleName: string,
             kind: "ingress" | "egress",
@@ -170,11 +174,18 @@ export class StandbyNetwork extends pulumi.ComponentResource {
         for (const [backend, sg, port] of [
             ["database", database, 3306],
             ["efs", fileSystem, 2049],
+            ["cache", cache, REDIS_PORT],
         ] as const) {
             rule(`tasks-to-${backend}`, "egress", tasks, { port, referencedSecurityGroupId: sg.id, description: `to the DR ${backend}` });
             rule(`${backend}-from-tasks`, "ingress", sg, { port, referencedSecurityGroupId: tasks.id, description: "from the DR tasks" });
         }
-        this.securityGroupIds = { loadBalancer: alb.id, tasks: tasks.id, database: database.id, fileSystem: fileSystem.id };
+        this.securityGroupIds = {
+            loadBalancer: alb.id,
+            tasks: tasks.id,
+            database: database.id,
+            fileSystem: fileSystem.id,
+            cache: cache.id,
+        };
         this.registerOutputs({
             vpcId: this.vpcId,
             publicSubnetIds: this.publicSubnetIds,

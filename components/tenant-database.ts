@@ -45,6 +45,15 @@ export interface TenantDatabaseArgs {
     readonly layerName: string;
     /** With `bbws:dr`: the database and cache secrets' replicas in the DR region, where the standby's tasks read them. */
     readonly replica?: SecretReplica;
+    /**
+     * With `bbws:dr`: the standby's Redis (components/standby-cache.ts), which the tenant's cache user
+     * joins too, as its twin in that region (ElastiCache users and user groups are regional).
+     */
+    readonly standbyCache?: {
+        readonly region: string;
+        readonly userGroupId: pulumi.Input<string>;
+        readonly replicationGroup: pulumi.Resource;
+    };
 }
 
 /**
@@ -137,6 +146,7 @@ export class TenantDatabase extends TenantComponent {
                 recoveryWindowInDays: args.recoveryWindowInDays,
                 tags: { Tenant: t },
                 replica: args.replica,
+                standbyRegion: args.standbyCache?.region,
             },
             this,
         );
@@ -149,6 +159,13 @@ export class TenantDatabase extends TenantComponent {
             // with the user group, only the other tenants' memberships compete for it.
             { parent: this, dependsOn: [args.cacheReplicationGroup] },
         );
+        if (args.standbyCache && cacheUser.standbyUser) {
+            new aws.elasticache.UserGroupAssociation(
+                `${args.layerName}-tenant-${t}-cache-user-dr-membership`,
+                { region: args.standbyCache.region, userGroupId: args.standbyCache.userGroupId, userId: cacheUser.standbyUser.userId },
+                { parent: this, dependsOn: [args.standbyCache.replicationGroup] },
+            );
+        }
         this.cache = { userId: cacheUser.user.userId, username: userId, secretArn: cacheUser.secretArn! };
         this.registerOutputs({ secretArn: this.secretArn, cacheSecretArn: this.cache.secretArn });
     }

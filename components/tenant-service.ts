@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import { DrConfig, tenantSaltsSecretName, TenantConfig } from "../src/config";
 import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
-import { bbwsName, SecretReplica, secretReplicas, TenantComponent } from "./shared";
+import { bbwsName, secretReplicas, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
 import { tenantCachePrefix } from "./cache-users";
@@ -45,6 +45,7 @@ import {
     WP_CONTENT_PATH,
 } from "./ecs-tasks";
 import type { DnsFailover } from "./failover-dns";
+import { standbyRoleResources, StandbyPlacement } from "./standby-ecs";
 
 /**
  * The auto-scaling of a tenant's service in the primary region. While the standby region serves
@@ -75,8 +76,12 @@ export interface TenantServiceArgs extends EcsLayerArgs {
     readonly dnsFailover?: DnsFailover;
     /** With `bbws:dr`: which region serves; `standby` fences this service (`primaryScaling`). */
     readonly serving?: DrConfig["serving"];
-    /** With `bbws:dr`: the salts secret's replica in the DR region. */
-    readonly secretReplica?: SecretReplica;
+    /**
+     * With `bbws:dr`: where the standby runs its copy of the service's task definition, with this
+     * tenant's two roles. The roles' policies name its resources too, and the salts secret gets a
+     * replica there under the DR key.
+     */
+    readonly standby?: StandbyPlacement;
 }
 
 /**
@@ -110,14 +115,28 @@ export class TenantService extends TenantComponent {
         const logGroup = ecsLogGroup(`${tn}-logs`, args, id, { ...this.moved(), retainOnDelete: true });
         const salts = this.createSalts(tn, args, tenant);
 
+        const repositoryArns = [registry.wordpress.arn, registry.migration.arn];
+        const secretArns = [dbSecret.arn, dbSecret.cache.secretArn, salts.arn];
+        const standby =
+            args.standby &&
+            standbyRoleResources({
+                env,
+                tenantId: id,
+                accountId: args.accountId,
+                primaryRegion: args.region,
+                placement: args.standby,
+                repositoryArns,
+                secretArns,
+            });
         const executionRole = ecsTaskRole(
             `${tn}-execution-role`,
             bbwsName(env, `${id}-exec`),
             executionRolePolicy({
-                repositoryArns: [registry.wordpress.arn, registry.migration.arn],
+                repositoryArns,
                 logGroupArns: [logGroup.arn],
-                secretArns: [dbSecret.arn, dbSecret.cache.secretArn, salts.arn],
+                secretArns,
                 keyArn: args.keyArn,
+                standby: standby?.execution,
             }),
             this.moved(),
         );
@@ -132,6 +151,7 @@ export class TenantService extends TenantComponent {
                 keyArn: args.keyArn,
                 sessionLogGroupArn: cluster.sessionLogGroup.arn,
                 migrationBucketArn: args.migrationBucket.arn,
+                standby: standby?.task,
             }),
             this.moved(),
         );
@@ -482,7 +502,7 @@ export class TenantService extends TenantComponent {
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.protection.secretRecoveryDays,
                 tags: { Tenant: tenant.id },
-                ...secretReplicas(args.secretReplica),
+                ...secretReplicas(args.standby && { region: args.standby.region, kmsKeyId: args.standby.keyArn }),
             },
             this.moved(),
         );

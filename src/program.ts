@@ -58,6 +58,7 @@ export function createPlatform(cfg: PlatformConfig) {
                 config: cfg.dr,
                 isolatedSubnetIds: standbyNetwork.isolatedSubnetIds,
                 databaseSecurityGroupId: standbyNetwork.securityGroupIds.database,
+                cacheSecurityGroupId: standbyNetwork.securityGroupIds.cache,
             },
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
@@ -115,6 +116,7 @@ export function createPlatform(cfg: PlatformConfig) {
         dr: cfg.dr &&
             standbyNetwork &&
             data.dr &&
+            data.standbyCache &&
             storage.dr && {
                 config: cfg.dr,
                 vpcId: standbyNetwork.vpcId,
@@ -126,6 +128,9 @@ export function createPlatform(cfg: PlatformConfig) {
                 fileSystemId: storage.dr.fileSystemId,
                 keyArn: data.dr.keyArn,
                 dbWriterEndpoint: data.dr.standbyWriterEndpoint,
+                redisPrimaryEndpoint: data.standbyCache.primaryEndpoint,
+                assetsBucketName: storage.dr.replicaBucketNames["tenant-assets"],
+                migrationBucketName: storage.dr.replicaBucketNames["migration-artifacts"],
             },
     });
     const monitoring = new MonitoringLayer(getPhase("monitoring").componentName, {

@@ -15,7 +15,13 @@ import {
     tenantCachePrefix,
 } from "../../components/cache-users";
 import { AccessStringError, aclRefusal, globMatch, NAME_LISTING_COMMANDS, parseAccessString } from "../../src/policy/redis-acl";
-import { cacheUserProblems, replicationGroupAuthProblems, userGroupProblems } from "../../automation/aws-model";
+import {
+    cacheUserKey,
+    cacheUserProblems,
+    replicationGroupAuthProblems,
+    userGroupMembershipProblems,
+    userGroupProblems,
+} from "../../automation/aws-model";
 import { NAME_RULES, nameProblems, NameRule } from "../../automation/aws-name-rules";
 import { acceptedTenantId } from "../support/tenant-ids";
 
@@ -225,13 +231,29 @@ describe("cache isolation (ElastiCache RBAC)", () => {
         });
         it("refuses a user group without a user named default (CreateUserGroup: DefaultUserRequired)", () => {
             const names = new Map([
-                ["bbws-platform-dev", "bbws-platform-dev"],
-                ["bbws-default-dev", "default"],
+                [cacheUserKey("eu-west-1", "bbws-platform-dev"), "bbws-platform-dev"],
+                [cacheUserKey("eu-west-1", "bbws-default-dev"), "default"],
             ]);
-            expect(userGroupProblems({ userIds: ["bbws-platform-dev"] }, names)).to.deep.equal([
+            expect(userGroupProblems({ userIds: ["bbws-platform-dev"] }, names, "eu-west-1")).to.deep.equal([
                 "no user named `default` (DefaultUserRequired)",
             ]);
-            expect(userGroupProblems({ userIds: ["bbws-platform-dev", "bbws-default-dev"] }, names)).to.deep.equal([]);
+            expect(userGroupProblems({ userIds: ["bbws-platform-dev", "bbws-default-dev"] }, names, "eu-west-1")).to.deep.equal([]);
+        });
+        it("refuses a user group or membership naming a user or group of another region: users and user groups are regional (UserNotFound, UserGroupNotFound)", () => {
+            const names = new Map([
+                [cacheUserKey("af-south-1", "bbws-default-prod"), "default"],
+                [cacheUserKey("af-south-1", "bbws-t-a-prod"), "bbws-t-a-prod"],
+            ]);
+            expect(userGroupProblems({ userIds: ["bbws-default-prod"] }, names, "eu-west-1")).to.include(
+                "user 'bbws-default-prod' does not exist in eu-west-1 (UserNotFound)",
+            );
+            const groups = new Set([cacheUserKey("af-south-1", "bbws-redis-prod")]);
+            const membership = { userGroupId: "bbws-redis-prod", userId: "bbws-t-a-prod" };
+            expect(userGroupMembershipProblems(membership, names, groups, "af-south-1")).to.deep.equal([]);
+            expect(userGroupMembershipProblems(membership, names, groups, "eu-west-1")).to.deep.equal([
+                "user 'bbws-t-a-prod' does not exist in eu-west-1 (UserNotFound)",
+                "user group 'bbws-redis-prod' does not exist in eu-west-1 (UserGroupNotFound)",
+            ]);
         });
         it("refuses a password outside 16–128 characters, more than two, or a password inside the access string (elasticache/user.go; RBAC guide)", () => {
             expect(cacheUserProblems({ passwords: ["x".repeat(15)], accessString: "on ~* +@all" })).to.have.length(1);
@@ -242,9 +264,19 @@ describe("cache isolation (ElastiCache RBAC)", () => {
             expect(cacheUserProblems({ passwords: ["x".repeat(64)], accessString: tenantAccessString("aupairhive") })).to.deep.equal([]);
         });
         it("refuses an AUTH token beside user groups (auth_token ConflictsWith user_group_ids) and RBAC without in-transit encryption", () => {
-            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], authToken: "t", transitEncryptionEnabled: true })).to.have.length(1);
-            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], transitEncryptionEnabled: false })).to.have.length(1);
-            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], transitEncryptionEnabled: true })).to.deep.equal([]);
+            const r = "af-south-1";
+            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], authToken: "t", transitEncryptionEnabled: true }, r)).to.have.length(
+                1,
+            );
+            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], transitEncryptionEnabled: false }, r)).to.have.length(1);
+            expect(replicationGroupAuthProblems({ userGroupIds: ["g"], transitEncryptionEnabled: true }, r)).to.deep.equal([]);
+        });
+        it("refuses a replication group encrypted with a key of another region (CreateReplicationGroup KmsKeyId)", () => {
+            const group = { userGroupIds: ["g"], transitEncryptionEnabled: true, kmsKeyId: "arn:aws:kms:af-south-1:1:key/k" };
+            expect(replicationGroupAuthProblems(group, "eu-west-1")).to.deep.equal([
+                "kmsKeyId is a key in af-south-1; a group in eu-west-1 needs one in its own region",
+            ]);
+            expect(replicationGroupAuthProblems(group, "af-south-1")).to.deep.equal([]);
         });
     });
 });

@@ -11,20 +11,13 @@ import {
     TenantTaskPolicyArgs,
 } from "../../components/ecs-policies";
 import { promiseOf } from "../support/pulumi";
+import { allows, list, Statement } from "../support/iam";
 import { acceptedTenantId } from "../support/tenant-ids";
 import { archivePrefix, ARCHIVE_FILES } from "../../automation/tenant/scripts";
 import fc from "fast-check";
 
 /** One archive take's time (epoch ms): its prefix is archive/<id>/20261201T090000.000Z/. */
 const TAKE = Date.parse("2026-12-01T09:00:00Z");
-
-interface Statement {
-    Sid: string;
-    Effect: string;
-    Action: string[];
-    Resource: string | string[];
-    Condition?: Record<string, Record<string, string | string[]>>;
-}
 
 const ACCOUNT = "093646564004";
 const REGION = "af-south-1";
@@ -47,41 +40,6 @@ const tenantArgs = (tenantId: string): TenantTaskPolicyArgs => ({
 /** The document as IAM receives it. */
 async function render(doc: PolicyDocument): Promise<Statement[]> {
     return JSON.parse(await promiseOf(pulumi.jsonStringify(doc))).Statement;
-}
-
-const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-
-/** IAM's ARN and StringLike matching: `*` matches any run of characters, `?` any one (IAM user guide, "IAM JSON policy elements: Resource"). */
-function matches(pattern: string, value: string): boolean {
-    const re = new RegExp(
-        `^${pattern
-            .split("")
-            .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-            .join("")}$`,
-    );
-    return re.test(value);
-}
-
-/**
- * Whether a document allows `action` on `resource`, with the request's condition keys. Only the
- * operators these documents use are understood; any other makes the check fail loudly.
- */
-function allows(statements: Statement[], action: string, resource: string, context: Record<string, string> = {}): boolean {
-    return statements.some(
-        (s) =>
-            s.Effect === "Allow" &&
-            s.Action.some((a) => matches(a, action)) &&
-            list(s.Resource).some((r) => matches(r, resource)) &&
-            Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
-                Object.entries(keys).every(([key, expected]) => {
-                    const actual = context[key];
-                    if (actual === undefined) return false;
-                    if (operator === "StringEquals") return list(expected).includes(actual);
-                    if (operator === "StringLike") return list(expected).some((e) => matches(e, actual));
-                    throw new Error(`condition operator ${operator} is not modelled by this test`);
-                }),
-            ),
-    );
 }
 
 describe("ecs IAM policies", () => {
@@ -176,6 +134,27 @@ describe("ecs IAM policies", () => {
             );
         });
 
+        it("with a standby, reaches its own prefixes of the replica buckets (DR key) and the EFS replica, and still nothing of B's", async () => {
+            const standby = {
+                assetsBucketArn: "arn:aws:s3:::bbws-tenant-assets-dr-prod",
+                migrationBucketArn: "arn:aws:s3:::bbws-migration-artifacts-dr-prod",
+                fileSystemArn: `arn:aws:elasticfilesystem:eu-west-1:${ACCOUNT}:file-system/fs-0fedcba9876543210`,
+                keyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/dr`,
+            };
+            const doc = await render(tenantTaskPolicy({ ...tenantArgs(A), standby }));
+            for (const bucket of [standby.assetsBucketArn, standby.migrationBucketArn]) {
+                expect(allows(doc, "s3:PutObject", `${bucket}/${tenantPrefix(A)}x`), bucket).to.be.true;
+                expect(allows(doc, "s3:GetObject", `${bucket}/${tenantPrefix(B)}x`), bucket).to.be.false;
+                expect(allows(doc, "s3:ListBucket", bucket, { "s3:prefix": tenantPrefix(A) })).to.be.true;
+                expect(allows(doc, "s3:ListBucket", bucket, { "s3:prefix": tenantPrefix(B) })).to.be.false;
+            }
+            expect(allows(doc, "kms:GenerateDataKey", standby.keyArn)).to.be.true;
+            expect(allows(doc, "elasticfilesystem:ClientMount", standby.fileSystemArn)).to.be.true;
+            // The archive is offboarding's, which runs in the primary region only.
+            expect(allows(doc, "s3:PutObject", `${standby.migrationBucketArn}/${tenantArchivePrefix(A)}x`)).to.be.false;
+            expect(await render(tenantTaskPolicy({ ...tenantArgs(A), standby: undefined }))).to.deep.equal(a);
+        });
+
         it("allows the ssmmessages channels ECS Exec needs and logs sessions to the session group only", () => {
             for (const action of ["CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"]) {
                 expect(allows(a, `ssmmessages:${action}`, "*"), action).to.equal(true);
@@ -253,6 +232,30 @@ describe("ecs IAM policies", () => {
                 ),
             ).to.equal(false);
             expect(allows(doc, "logs:PutLogEvents", `${args.logGroupArns[0]}:log-stream:wordpress/wordpress/abc`)).to.equal(true);
+        });
+
+        it("with a standby, names the DR region's repositories, log group, secret replicas and key too; without, exactly the primary's", async () => {
+            const dr = (arn: string) => arn.replace(`:${REGION}:`, ":eu-west-1:");
+            const standby = {
+                repositoryArns: args.repositoryArns.map(dr),
+                logGroupArns: [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/ecs/bbws-dr-prod/aupairhive`],
+                secretArns: args.secretArns.map(dr),
+                keyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/dr`,
+            };
+            const doc = await render(executionRolePolicy({ ...args, standby }));
+            for (const arn of [...args.repositoryArns, ...standby.repositoryArns])
+                expect(allows(doc, "ecr:BatchGetImage", arn), arn).to.be.true;
+            for (const arn of [...args.secretArns, ...standby.secretArns])
+                expect(allows(doc, "secretsmanager:GetSecretValue", arn), arn).to.be.true;
+            for (const arn of [args.keyArn, standby.keyArn]) expect(allows(doc, "kms:Decrypt", arn), arn).to.be.true;
+            expect(allows(doc, "logs:PutLogEvents", `${standby.logGroupArns[0]}:log-stream:wordpress/wordpress/abc`)).to.be.true;
+            expect(
+                doc.map((s) => s.Sid),
+                "the same statements, wider",
+            ).to.deep.equal((await render(executionRolePolicy(args))).map((s) => s.Sid));
+            expect(await render(executionRolePolicy({ ...args, standby: undefined }))).to.deep.equal(
+                await render(executionRolePolicy(args)),
+            );
         });
 
         it("has no secrets or key statement for a task without secrets", async () => {
