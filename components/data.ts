@@ -17,7 +17,7 @@ import {
     tenantDatabaseName,
 } from "../src/config";
 import { GlobalDatabase } from "./global-database";
-import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
 import { RotationFunction, ROTATION_ENGINE, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
 import {
@@ -224,7 +224,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 // The account's IAM policies decide who may use the key; the services encrypting with it
                 // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
                 // CloudWatch Logs uses no grants: it must be named, and only for this account's log groups.
-                policy: pulumi.jsonStringify({
+                policy: jsonOf({
                     Version: "2012-10-17",
                     Statement: [
                         {
@@ -388,7 +388,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 recoveryWindowInDays: args.protection.secretRecoveryDays,
                 replicas: [{ region: args.dr!.config.region, kmsKeyId: drKeyArn }],
             },
-            pulumi.jsonStringify({
+            jsonOf({
                 username: MASTER_USERNAME,
                 password,
                 engine: ROTATION_ENGINE,

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { DrConfig } from "../src/config";
 import { awsxSubnetSpecs, subnetCidrs } from "./network";
-import { bbwsName, serviceAssumeRolePolicy } from "./shared";
+import { bbwsName, jsonOf, serviceAssumeRolePolicy } from "./shared";
 
 /** What the standby network needs: the environment, its DR settings, and the ports its groups open. */
 export interface StandbyNetworkArgs {
@@ -79,7 +79,7 @@ export class StandbyNetwork extends pulumi.ComponentResource {
             `${name}-flow-logs-policy`,
             {
                 role: role.id,
-                policy: pulumi.jsonStringify({
+                policy: jsonOf({
                     Version: "2012-10-17",
                     Statement: [
                         {
