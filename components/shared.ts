@@ -145,14 +145,15 @@ export function secretWithValue(
  * (lines 407-415), on a structure that contains itself.
  */
 export function jsonOf(value: unknown): pulumi.Output<string> {
-    const leaves: unknown[] = [];
-    const slots: { holder: Record<string, unknown> | unknown[]; key: string | number }[] = [];
+    // A leaf used in several places (a secret's ARN in two containers) is lifted once.
+    const leaves = new Map<unknown, number>();
+    const slots: { holder: Record<string, unknown> | unknown[]; key: string | number; leaf: number }[] = [];
     const path = new Set<object>();
     const copy = (v: unknown, holder: Record<string, unknown> | unknown[], key: string | number): unknown => {
         if (v === null || typeof v !== "object" || pulumi.Resource.isInstance(v)) return v;
         if (pulumi.Output.isInstance(v) || v instanceof Promise || pulumi.isUnknown(v)) {
-            leaves.push(v);
-            slots.push({ holder, key });
+            if (!leaves.has(v)) leaves.set(v, leaves.size);
+            slots.push({ holder, key, leaf: leaves.get(v)! });
             return undefined;
         }
         if (path.has(v)) throw new Error("Cannot create an Output from a circular structure");
@@ -172,9 +173,9 @@ export function jsonOf(value: unknown): pulumi.Output<string> {
     };
     const root: unknown[] = [undefined];
     root[0] = copy(value, root, 0);
-    if (leaves.length === 0) return pulumi.output(JSON.stringify(root[0]));
-    return pulumi.all(leaves).apply((resolved) => {
-        slots.forEach(({ holder, key }, i) => ((holder as Record<string | number, unknown>)[key] = resolved[i]));
+    if (leaves.size === 0) return pulumi.output(JSON.stringify(root[0]));
+    return pulumi.all([...leaves.keys()]).apply((resolved) => {
+        for (const { holder, key, leaf } of slots) (holder as Record<string | number, unknown>)[key] = resolved[leaf];
         return JSON.stringify(root[0]);
     });
 }
