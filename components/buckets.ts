@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ProtectionConfig } from "../src/config";
-import { bbwsName, denyInsecureTransport, statefulOptions } from "./shared";
+import { bbwsName, denyInsecureTransport, jsonOf, statefulOptions } from "./shared";
 
 /** The environment facts a bucket's name, protection and encryption come from. */
 export interface BucketArgs {
@@ -110,7 +110,7 @@ export function privateBucket(
         {
             region: args.region,
             bucket: bucket.id,
-            policy: pulumi.jsonStringify({
+            policy: jsonOf({
                 Version: "2012-10-17",
                 Statement: [
                     denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { bbwsName, SecretReplica, secretReplicas, secretWithValue } from "./shared";
+import { bbwsName, jsonOf, SecretReplica, secretReplicas, secretWithValue } from "./shared";
 
 /**
  * ElastiCache requires a user named `default` in every user group (CreateUserGroup:
@@ -140,7 +140,7 @@ export function createCacheUser(
             tags: args.tags,
             ...secretReplicas(args.replica),
         },
-        pulumi.jsonStringify({ username: args.userName, password: password.result }),
+        jsonOf({ username: args.userName, password: password.result }),
         () => ({ parent }),
     );
     return { user, standbyUser, secretArn: secret.arn };

@@ -19,7 +19,7 @@ import {
 import { GlobalDatabase } from "./global-database";
 import { createRedisGroup, RedisGroupArgs } from "./redis-group";
 import { StandbyCache } from "./standby-cache";
-import { bbwsName, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
 import { RotationFunction, ROTATION_ENGINE, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
 import {
@@ -250,7 +250,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 // The account's IAM policies decide who may use the key; the services encrypting with it
                 // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
                 // CloudWatch Logs uses no grants: it must be named, and only for this account's log groups.
-                policy: pulumi.jsonStringify({
+                policy: jsonOf({
                     Version: "2012-10-17",
                     Statement: [
                         {
@@ -434,7 +434,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 recoveryWindowInDays: args.protection.secretRecoveryDays,
                 replicas: [{ region: args.dr!.config.region, kmsKeyId: drKeyArn }],
             },
-            pulumi.jsonStringify({
+            jsonOf({
                 username: MASTER_USERNAME,
                 password,
                 engine: ROTATION_ENGINE,

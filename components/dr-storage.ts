@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, ProtectionConfig } from "../src/config";
 import { privateBucket } from "./buckets";
-import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, jsonOf, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 
 /** A source bucket to replicate: its name and ARN, its versioning (which replication must follow), and its part. */
 export interface ReplicatedBucket {
@@ -240,7 +240,7 @@ export interface ReplicationRoleScope {
  */
 export function replicationRolePolicy(scope: ReplicationRoleScope): pulumi.Output<string> {
     const objects = (arns: pulumi.Input<string>[]) => arns.map((arn) => pulumi.interpolate`${arn}/*`);
-    return pulumi.jsonStringify({
+    return jsonOf({
         Version: "2012-10-17",
         Statement: [
             { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: scope.sourceArns },

@@ -1,6 +1,6 @@
 /**
  * The ECS layer's IAM policy documents, one per purpose, as plain objects: the component serialises
- * them with `pulumi.jsonStringify`, and tests read them directly (tenant isolation is proved here).
+ * them with `jsonOf` (shared.ts), and tests read them directly (tenant isolation is proved here).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { tenantDbSecretName } from "./data";

@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import type { CapacityProvider, EcsConfig, ProtectionConfig, TenantConfig } from "../src/config";
 import { ImageKind, MIGRATION_TASK_ARCHITECTURE, WORDPRESS_SALT_KEYS, WP_CONTENT_PATH } from "../src/images";
 import { REDIS_PORT } from "./data";
-import { serviceAssumeRolePolicy } from "./shared";
+import { jsonOf, serviceAssumeRolePolicy } from "./shared";
 import type { PolicyDocument } from "./ecs-policies";
 
 export type In<T> = pulumi.Input<T>;
@@ -466,6 +466,6 @@ export function ecsTaskRole(
         },
         opts,
     );
-    new aws.iam.RolePolicy(`${logicalName}-policy`, { role: role.id, policy: pulumi.jsonStringify(policy) }, opts);
+    new aws.iam.RolePolicy(`${logicalName}-policy`, { role: role.id, policy: jsonOf(policy) }, opts);
     return role;
 }

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { PLATFORM_TASK_POSIX_ID } from "../src/config";
 import { tenantDbSecretName } from "./data";
-import { bbwsName } from "./shared";
+import { bbwsName, jsonOf } from "./shared";
 import { executionRolePolicy, platformTaskPolicy, tenantDbSecretsArnPattern } from "./ecs-policies";
 
 import {
@@ -241,7 +241,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 name: "SSM-SessionManagerRunShell",
                 documentType: "Session",
                 documentFormat: "JSON",
-                content: pulumi.jsonStringify(sessionManagerPreferences(ecs.sessionTimeoutMinutes, sessionLogGroup.name)),
+                content: jsonOf(sessionManagerPreferences(ecs.sessionTimeoutMinutes, sessionLogGroup.name)),
             },
             { parent: this },
         );
@@ -345,7 +345,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
                 volumes: scratchVolumes(MIGRATION_SCRATCH_PATHS),
-                containerDefinitions: pulumi.jsonStringify([
+                containerDefinitions: jsonOf([
                     {
                         name: ONE_OFF_CONTAINER_NAME,
                         image: pulumi.interpolate`${registry.migration.repositoryUrl}:${args.ecs.imageTag}`,

@@ -11,7 +11,7 @@ import type { MonitoringConfig } from "../src/config";
 import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds } from "./alarms";
 import { dashboardBody } from "./dashboard";
 import { eventRuleSpecs, GLOBAL_EVENTS_REGION } from "./events";
-import { denyInsecureTransport } from "./shared";
+import { denyInsecureTransport, jsonOf } from "./shared";
 import { TenantMonitoring } from "./tenant-monitoring";
 
 export interface MonitoringTenant {
@@ -363,7 +363,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 {
                     name: monitoringName(env, rule.what),
                     description: rule.description,
-                    eventPattern: pulumi.jsonStringify(rule.pattern),
+                    eventPattern: jsonOf(rule.pattern),
                     ...placement,
                 },
                 { parent: this },
@@ -451,7 +451,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 {
                     arn: t.arn,
                     // Replaces SNS's default policy, so the account's own access is restated first.
-                    policy: pulumi.jsonStringify({
+                    policy: jsonOf({
                         Version: "2012-10-17",
                         Statement: [
                             {

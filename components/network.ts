@@ -8,7 +8,7 @@ import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig } from "../src/config";
 import { formatCidr, parseCidr } from "../src/config";
 import { REDIS_PORT } from "./data";
-import { bbwsName, serviceAssumeRolePolicy } from "./shared";
+import { bbwsName, jsonOf, serviceAssumeRolePolicy } from "./shared";
 import { admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
 
 export interface NetworkTenant {
@@ -312,7 +312,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
             `${name}-flow-logs-policy`,
             {
                 role: role.id,
-                policy: pulumi.jsonStringify({
+                policy: jsonOf({
                     Version: "2012-10-17",
                     Statement: [
                         {

@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { MYSQL_USER_NAME_MAX, ROTATION_CLONE_SUFFIX, ROTATION_USERNAME_LIMIT_VARIABLE } from "../src/config";
-import { bbwsName } from "./shared";
+import { bbwsName, jsonOf } from "./shared";
 import { admitToBackends } from "./tenant-network";
 import { RotationFunctionSettings } from "./rotation-function-settings";
 
@@ -185,7 +185,7 @@ export function createRecyclerRole(
         `${name}-policy`,
         {
             role: role.id,
-            policy: pulumi.jsonStringify({
+            policy: jsonOf({
                 Version: "2012-10-17",
                 Statement: [
                     {
@@ -233,7 +233,7 @@ export function createServiceRecycling(
             target: {
                 arn: UPDATE_SERVICE_TARGET_ARN,
                 roleArn: args.roleArn,
-                input: pulumi.jsonStringify({ Cluster: args.clusterArn, Service: args.serviceName, ForceNewDeployment: true }),
+                input: jsonOf({ Cluster: args.clusterArn, Service: args.serviceName, ForceNewDeployment: true }),
             },
         },
         opts,

@@ -119,3 +119,63 @@ export function secretWithValue(
     );
     return { secret, version };
 }
+
+/**
+ * The JSON text of `value`, a plain document (policy, container definitions, event pattern) whose
+ * leaves may be `Input`s at any depth: the same `Output<string>` as `pulumi.jsonStringify(value)`,
+ * for a fraction of its allocations.
+ *
+ * `pulumi.jsonStringify` is `output(obj).apply(JSON.stringify)` (@pulumi/pulumi 3.248.0 `output.js`
+ * lines 668-672), and `output`'s `outputRec` (lines 367-461) wraps every `Output` leaf in two new
+ * `Output`s (lines 389-402) and every object or array that holds one in another (lines 418-461), each
+ * `Output` a dozen promises and closures. Here the leaves that `outputRec` would lift are collected in
+ * one walk and lifted by one `pulumi.all` over just them (line 505: `output` of the array, so each
+ * leaf is lifted exactly as there), and the document is filled in and stringified once they resolve.
+ * What the SDK preserves is preserved because the leaves go through the same code:
+ * - secret: any secret leaf makes the result secret (`getResourcesAndDetails`, lines 547-548; `apply`
+ *   keeps it, line 330);
+ * - unknown (preview): any unknown leaf, or `pulumi.unknown` anywhere, makes the result unknown and
+ *   `JSON.stringify` is not run (lines 89, 311-319), as there;
+ * - dependencies: the union of the leaves' resources (lines 523-544), so the resource that receives
+ *   the document depends on the same resources.
+ *
+ * Leaves: `Output`s, promises and `pulumi.unknown`; a `Resource` is kept as it is (lines 374-378).
+ * Objects and arrays are copied as `outputRec` copies them (own enumerable keys into a plain
+ * object), so `toJSON` of a class instance is lost there and here alike. Throws, as `outputRec` does
+ * (lines 407-415), on a structure that contains itself.
+ */
+export function jsonOf(value: unknown): pulumi.Output<string> {
+    // A leaf used in several places (a secret's ARN in two containers) is lifted once.
+    const leaves = new Map<unknown, number>();
+    const slots: { holder: Record<string, unknown> | unknown[]; key: string | number; leaf: number }[] = [];
+    const path = new Set<object>();
+    const copy = (v: unknown, holder: Record<string, unknown> | unknown[], key: string | number): unknown => {
+        if (v === null || typeof v !== "object" || pulumi.Resource.isInstance(v)) return v;
+        if (pulumi.Output.isInstance(v) || v instanceof Promise || pulumi.isUnknown(v)) {
+            if (!leaves.has(v)) leaves.set(v, leaves.size);
+            slots.push({ holder, key, leaf: leaves.get(v)! });
+            return undefined;
+        }
+        if (path.has(v)) throw new Error("Cannot create an Output from a circular structure");
+        path.add(v);
+        let result: Record<string, unknown> | unknown[];
+        if (Array.isArray(v)) {
+            const array: unknown[] = new Array(v.length);
+            for (let i = 0; i < v.length; i++) array[i] = copy(v[i], array, i);
+            result = array;
+        } else {
+            const object: Record<string, unknown> = {};
+            for (const k of Object.keys(v)) object[k] = copy((v as Record<string, unknown>)[k], object, k);
+            result = object;
+        }
+        path.delete(v);
+        return result;
+    };
+    const root: unknown[] = [undefined];
+    root[0] = copy(value, root, 0);
+    if (leaves.size === 0) return pulumi.output(JSON.stringify(root[0]));
+    return pulumi.all([...leaves.keys()]).apply((resolved) => {
+        for (const { holder, key, leaf } of slots) (holder as Record<string | number, unknown>)[key] = resolved[leaf];
+        return JSON.stringify(root[0]);
+    });
+}

@@ -8,7 +8,7 @@ import * as awsx from "@pulumi/awsx";
 import type { DrConfig } from "../src/config";
 import { REDIS_PORT } from "./data";
 import { awsxSubnetSpecs, subnetCidrs } from "./network";
-import { bbwsName, serviceAssumeRolePolicy } from "./shared";
+import { bbwsName, jsonOf, serviceAssumeRolePolicy } from "./shared";
 
 /** What the standby network needs: the environment, its DR settings, and the ports its groups open. */
 export interface StandbyNetworkArgs {
@@ -82,7 +82,7 @@ export class StandbyNetwork extends pulumi.ComponentResource {
             `${name}-flow-logs-policy`,
             {
                 role: role.id,
-                policy: pulumi.jsonStringify({
+                policy: jsonOf({
                     Version: "2012-10-17",
                     Statement: [
                         {

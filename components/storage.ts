@@ -10,7 +10,7 @@ import type { DrConfig, ProtectionConfig, RetiredTenant, StorageConfig } from ".
 import { DrStorage } from "./dr-storage";
 import { ImageKind, REPOSITORIES } from "../src/images";
 import { bucketName, privateBucket } from "./buckets";
-import { bbwsName, denyInsecureTransport, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, denyInsecureTransport, jsonOf, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
 
 export interface StorageLayerArgs {
@@ -302,7 +302,7 @@ export class StorageLayer extends pulumi.ComponentResource {
             `${name}-efs-policy`,
             {
                 fileSystemId: fileSystem.id,
-                policy: pulumi.jsonStringify({
+                policy: jsonOf({
                     Version: "2012-10-17",
                     Statement: [
                         {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { SecretReplica, secretReplicas, secretWithValue, TenantComponent } from "./shared";
+import { jsonOf, SecretReplica, secretReplicas, secretWithValue, TenantComponent } from "./shared";
 import { CacheCredentials, cacheUserId, createCacheUser, tenantAccessString, tenantCacheSecretName } from "./cache-users";
 import { ROTATION_ENGINE } from "./secret-rotation";
 
@@ -79,7 +79,7 @@ export class TenantDatabase extends TenantComponent {
         const { tenantId: t, database } = args;
         const base = `${args.layerName}-tenant-${t}-db`;
         const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
-        const value = pulumi.jsonStringify({
+        const value = jsonOf({
             password: password.result,
             username: database,
             dbname: database,

@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import { DrConfig, tenantSaltsSecretName, TenantConfig } from "../src/config";
 import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
-import { bbwsName, secretReplicas, TenantComponent } from "./shared";
+import { bbwsName, jsonOf, secretReplicas, TenantComponent } from "./shared";
 import { createCustomDomainAliases, createTenantDomains, CustomDomainStatus } from "./tenant-domains";
 import { executionRolePolicy, tenantPrefix, tenantTaskPolicy } from "./ecs-policies";
 import { tenantCachePrefix } from "./cache-users";
@@ -260,7 +260,7 @@ export class TenantService extends TenantComponent {
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
                 volumes: [wpContentVolume, ...scratchVolumes([...wordpressScratch, ...(tenant.migrationSidecar ? sidecarScratch : [])])],
-                containerDefinitions: pulumi.jsonStringify(containers),
+                containerDefinitions: jsonOf(containers),
             },
             this.moved(),
         ));
@@ -427,7 +427,7 @@ export class TenantService extends TenantComponent {
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
                 volumes: [wpContentVolume, ...scratchVolumes(MIGRATION_SCRATCH_PATHS)],
-                containerDefinitions: pulumi.jsonStringify([
+                containerDefinitions: jsonOf([
                     {
                         name: ONE_OFF_CONTAINER_NAME,
                         // The tenant's tag: wp-cli runs the WordPress core its site runs.
@@ -510,7 +510,7 @@ export class TenantService extends TenantComponent {
             `${tn}-salts-value`,
             {
                 secretId: secret.id,
-                secretString: pulumi.jsonStringify(values),
+                secretString: jsonOf(values),
             },
             this.moved(),
         );
