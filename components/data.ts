@@ -336,7 +336,11 @@ export class DataLayer extends pulumi.ComponentResource {
                 {
                     env,
                     dr: args.dr.config,
-                    shape: redisGroupShape(env, args.cache),
+                    shape: redisGroupShape(env, {
+                        ...args.cache,
+                        nodeType: args.dr.config.standby.cacheNodeType ?? args.cache.nodeType,
+                        nodes: args.dr.config.standby.cacheNodes,
+                    }),
                     isolatedSubnetIds: args.dr.isolatedSubnetIds,
                     securityGroupId: args.dr.cacheSecurityGroupId,
                     keyArn: this.dr.keyArn,

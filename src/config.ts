@@ -791,6 +791,22 @@ const drSchema = z
                         "a memory-optimised class that supports Aurora global databases, such as db.r6g.large",
                     )
                     .default("db.r6g.large"),
+                /**
+                 * Node type of the standby region's Redis (components/standby-cache.ts); absent: `bbws:cache.nodeType`.
+                 * The cache starts cold whatever its size (nothing is replicated into it), so a smaller type only
+                 * costs evictions while the standby serves; a rollout with a larger one resizes it online
+                 * (ElastiCache user guide, "Scaling node types").
+                 */
+                cacheNodeType: z
+                    .string()
+                    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.r7g.large")
+                    .optional(),
+                /**
+                 * Nodes of the standby's Redis, 1 to 6 (default 1): while the standby does not serve nothing reads
+                 * it, so replicas (and with two or more, automatic failover and multi-AZ) wait until it does; a
+                 * rollout with more adds replicas online (ElastiCache API reference, IncreaseReplicaCount).
+                 */
+                cacheNodes: z.number().int().min(1).max(6).default(1),
             })
             .strict()
             .default({}),

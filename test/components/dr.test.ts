@@ -485,22 +485,11 @@ describe("disaster recovery: the program side (issue 17)", function () {
         const groups = () => prod.resources.filter((r) => r.type === "aws:elasticache/replicationGroup:ReplicationGroup");
         const regionOf = (r: SynthResource) => (r.inputs.region as string | undefined) ?? "af-south-1";
 
-        it("has the primary's engine, size, parameters, encryption and RBAC settings, under the DR key, in the standby VPC's cache group", () => {
+        it("has the primary's engine, parameters, encryption and RBAC settings, under the DR key, in the standby VPC's cache group", () => {
             const primary = groups().find((g) => regionOf(g) === "af-south-1")!;
             const standby = groups().find((g) => regionOf(g) === "eu-west-1")!;
             expect(standby, "a replication group in eu-west-1").to.exist;
-            const same = [
-                "engine",
-                "engineVersion",
-                "nodeType",
-                "numCacheClusters",
-                "port",
-                "parameterGroupName",
-                "atRestEncryptionEnabled",
-                "transitEncryptionEnabled",
-                "automaticFailoverEnabled",
-                "multiAzEnabled",
-            ];
+            const same = ["engine", "engineVersion", "port", "parameterGroupName", "atRestEncryptionEnabled", "transitEncryptionEnabled"];
             for (const k of same) expect(standby.inputs[k], k).to.deep.equal(primary.inputs[k]);
             expect(String(standby.inputs.kmsKeyId)).to.match(/^arn:aws:kms:eu-west-1:/);
             const sg = prod.resources.find(
@@ -510,6 +499,13 @@ describe("disaster recovery: the program side (issue 17)", function () {
             const params = prod.resources.filter((r) => r.type === "aws:elasticache/parameterGroup:ParameterGroup");
             expect(params.map(regionOf).sort()).to.deep.equal(["af-south-1", "eu-west-1"]);
             expect(params[0].inputs.parameters).to.deep.equal(params[1].inputs.parameters);
+        });
+
+        it("is one node of the primary's type while nothing reads it (bbws:dr.standby.cacheNodes, default 1): no replica, so no automatic failover or multi-AZ (ElastiCache: both need a replica)", () => {
+            const primary = groups().find((g) => regionOf(g) === "af-south-1")!;
+            const standby = groups().find((g) => regionOf(g) === "eu-west-1")!;
+            expect(standby.inputs.nodeType).to.equal(primary.inputs.nodeType);
+            expect(standby.inputs).to.include({ numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false });
         });
 
         it("every tenant's cache user has a twin in the DR region, same id and access string, in the DR user group; the DR group's default user can do nothing", () => {
