@@ -10,6 +10,8 @@
  * failover:   assess → database (FailoverGlobalCluster, AllowDataLoss; or, with --detach-and-promote, RemoveFromGlobalCluster)
  *             → files → scale → healthy → dns → config
  * failback:   rebuild (the old primary back as a secondary; storage rollout) → check → database → scale → healthy → dns → drain → files → config
+ *             (SwitchoverGlobalCluster is "intended … to fall back to the original primary after a global
+ *             database failover": RDS API reference, SwitchoverGlobalCluster)
  */
 import { randomUUID } from "crypto";
 import * as fs from "fs";

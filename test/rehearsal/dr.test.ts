@@ -512,6 +512,22 @@ describe("dr drill: a failed step, resumed", function () {
         expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
     });
 
+    it("a switchover is refused at its check when the replica publishes no lag datapoint: an unknown lag, never 'no lag'", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        // The DR cluster is being rebuilt: it publishes no AuroraGlobalDBReplicationLag until it replicates again.
+        w.clusters.find((c) => c.region === "eu-west-1")!.awaitingRebuild = true;
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(run.code).to.equal(1);
+        expect(run.stdout + run.stderr).to.include(
+            "the replica's lag is unknown: no AuroraGlobalDBReplicationLag datapoint in the last 15 min",
+        );
+        expect(run.stdout + run.stderr).to.include("bbws-aurora-prod-dr is pending-resync, not connected");
+        expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
+    });
+
     it("a switchover to a DR cluster with no available instance is refused at its check: nothing to make the writer (RDS API reference, SwitchoverGlobalCluster)", async () => {
         const { dir, reh } = rehearsalDir();
         await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
