@@ -423,7 +423,7 @@ const FAILOVER_DATABASE: Step = {
               ]
             : [
                   `RDS FailoverGlobalCluster in ${ctx.to.region} (the target's region): GlobalClusterIdentifier ${gcId}, TargetDbClusterIdentifier ${ctx.to.clusterArn}, AllowDataLoss true`,
-                  `then waits up to ${minutes(ctx.timeouts.databaseMs)} for ${ctx.to.clusterIdentifier} to be the writer, available, with no failover under way`,
+                  `then waits up to ${minutes(ctx.timeouts.databaseMs)} for ${ctx.to.clusterIdentifier} to be the writer, available and writable`,
               ];
     },
     run: (ctx) => (ctx.options.detachAndPromote ? detachAndPromote(ctx) : managedFailover(ctx)),
@@ -443,9 +443,13 @@ async function managedFailover(ctx: StepContext): Promise<Record<string, string>
         const now = await port.globalCluster(ctx.to.region, gcId);
         const c = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
         const writer = now?.members.find((m) => m.isWriter);
+        // Not on the global database's status or FailoverState: "as soon as the new primary writer is promoted and
+        // available, the new primary Region's cluster can handle read and write operations" (Aurora user guide,
+        // managed failovers), while what they show with the old primary unreachable is not documented.
+        const state = now?.failoverState ? ` (FailoverState ${now.failoverState.status})` : "";
         return {
-            done: writer?.clusterArn === arn && !now?.failoverState && c?.status === "available" && c.writable,
-            seen: `${now?.status ?? "absent"}, writer in ${writer?.region ?? "none"}; ${ctx.to.clusterIdentifier} ${c?.status ?? "absent"}${c?.writable ? ", writable" : ""}`,
+            done: writer?.clusterArn === arn && c?.status === "available" && c.writable,
+            seen: `${now?.status ?? "absent"}${state}, writer in ${writer?.region ?? "none"}; ${ctx.to.clusterIdentifier} ${c?.status ?? "absent"}${c?.writable ? ", writable" : ""}`,
         };
     });
     return { method: "managed failover", writer: arn, ...(oldWriter && oldWriter !== arn ? { oldPrimary: oldWriter } : {}) };
