@@ -85,15 +85,16 @@ function parser(argv: readonly string[]) {
         argv,
         "npm run dr --",
         "$0 status --env <env>\n" +
-            "$0 switchover|failover --env <env> --to <standby region> [--approve role:name]…\n" +
+            "$0 switchover --env <env> --to <standby region> [--approve role:name]…\n" +
+            "$0 failover --env <env> --to <standby region> [--primary-is-down] [--detach-and-promote] [--approve role:name]…\n" +
             "$0 failback --env <env> --to <primary region> [--approve role:name]…\n\n" +
             "Disaster recovery between the stack's region and bbws:dr.region: each step is gated, shown before it runs and recorded;\n" +
             "run the same command again to continue after a failed or cancelled step.",
     )
         .command("status", "Replication lag per store, the standby's readiness, which region serves")
         .command("switchover", "Planned move to the standby region, no data loss: managed global database switchover, services, DNS")
-        .command("failover", "The primary region is down: detach-and-promote the standby cluster (accepting its lag), services, DNS")
-        .command("failback", "Back to the primary region: rebuild replication towards it, then a switchover in reverse")
+        .command("failover", "The primary region is down: managed global database failover (accepting its lag), services, DNS")
+        .command("failback", "Back to the primary region once Aurora has rebuilt it as a secondary: a switchover in reverse")
         .demandCommand(1, 1, `name the action: ${ACTIONS.join(", ")}`)
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack) with bbws:dr configured: prod" })
         .option("to", {
@@ -115,6 +116,17 @@ function parser(argv: readonly string[]) {
             type: "boolean",
             default: false,
             describe: "Show every step, its gate and what it would do; change and record nothing",
+        })
+        .option("primary-is-down", {
+            type: "boolean",
+            default: false,
+            describe: "failover: go ahead although Route 53's health check does not find the primary unhealthy (recorded as an override)",
+        })
+        .option("detach-and-promote", {
+            type: "boolean",
+            default: false,
+            describe:
+                "failover: the manual failover (RemoveFromGlobalCluster) when the managed one cannot be used; failback then is manual (README)",
         })
         .option("json", { type: "boolean", default: false, describe: "Print the result as JSON instead of tables" })
         .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
@@ -142,8 +154,23 @@ function parser(argv: readonly string[]) {
 type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
 
 /** The request and options, every rule about which flags go together in one place; refusals are `UsageError` (exit 2). */
-export async function toDrRequest(args: Args): Promise<{ action: DrAction | "status"; to?: string; approvals: Approval[] }> {
+export async function toDrRequest(args: Args): Promise<{
+    action: DrAction | "status";
+    to?: string;
+    approvals: Approval[];
+    primaryIsDown: boolean;
+    detachAndPromote: boolean;
+}> {
     const action = args._[0] as DrAction | "status";
+    const failoverOnly = (["primary-is-down", "detach-and-promote"] as const).filter((k) => args[k]);
+    if (action !== "failover" && failoverOnly.length > 0) {
+        throw new UsageError(
+            "incompatible-flags",
+            `${failoverOnly.map((k) => `--${k}`).join(", ")} only go with failover, not ${action}`,
+            "drop them",
+        );
+    }
+    const flags = { primaryIsDown: args["primary-is-down"], detachAndPromote: args["detach-and-promote"] };
     if (args.rehearse && args.ledger !== undefined) {
         throw new UsageError(
             "rehearsal-ledger",
@@ -163,13 +190,13 @@ export async function toDrRequest(args: Args): Promise<{ action: DrAction | "sta
                 "drop them",
             );
         }
-        return { action, approvals: [] };
+        return { action, approvals: [], ...flags };
     }
     if (args.to === undefined || args.to.trim() === "") {
         throw new UsageError("missing-option", `${action} needs --to <region>: the region that serves afterwards`, "see --help");
     }
     const { parseApproval } = await import("./rollout-cli");
-    return { action, to: args.to, approvals: args.approve.map(parseApproval) };
+    return { action, to: args.to, approvals: args.approve.map(parseApproval), ...flags };
 }
 
 /**
@@ -210,6 +237,7 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<D
                 dr.region,
                 cfg.tenants,
                 cfg.domain,
+                cfg.database.engineVersion,
                 request.action,
                 io,
                 deps.now(),
@@ -252,7 +280,14 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<D
         const { renderDrRun, objectivesOf, timelineOf } = await import("./dr/report");
         const result = await runDrCommand(
             { action: request.action, env: args.env, to: request.to! },
-            { dryRun: args["dry-run"], approvals: request.approvals, yes: args.yes, signal: controller.signal },
+            {
+                dryRun: args["dry-run"],
+                approvals: request.approvals,
+                yes: args.yes,
+                signal: controller.signal,
+                primaryIsDown: request.primaryIsDown,
+                detachAndPromote: request.detachAndPromote,
+            },
             {
                 projectDir,
                 settings: rehearsedSettings,

@@ -15,6 +15,7 @@ import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-
 import {
     DescribeDBClustersCommand,
     DescribeGlobalClustersCommand,
+    FailoverGlobalClusterCommand,
     paginateDescribeDBInstances,
     RDSClient,
     RemoveFromGlobalClusterCommand,
@@ -144,7 +145,17 @@ export function awsDrPort(): DrPort {
                     clusterArn: m.DBClusterArn ?? "",
                     region: (m.DBClusterArn ?? "").split(":")[3] ?? "",
                     isWriter: Boolean(m.IsWriter),
+                    synchronization: m.SynchronizationStatus,
                 })),
+                engineVersion: gc.EngineVersion,
+                failoverState: gc.FailoverState?.Status
+                    ? {
+                          status: gc.FailoverState.Status,
+                          fromArn: gc.FailoverState.FromDbClusterArn,
+                          toArn: gc.FailoverState.ToDbClusterArn,
+                          dataLossAllowed: Boolean(gc.FailoverState.IsDataLossAllowed),
+                      }
+                    : undefined,
             };
         },
         async cluster(region, identifier) {
@@ -161,7 +172,8 @@ export function awsDrPort(): DrPort {
                 arn: c.DBClusterArn ?? "",
                 status: c.Status ?? "unknown",
                 globalClusterIdentifier: c.GlobalClusterIdentifier,
-                writable: c.GlobalClusterIdentifier === undefined,
+                writable: (c.DBClusterMembers ?? []).some((m) => m.IsClusterWriter),
+                engineVersion: c.EngineVersion ?? "",
             };
         },
         async instances(region, clusterIdentifier) {
@@ -176,9 +188,12 @@ export function awsDrPort(): DrPort {
             }
             return views;
         },
-        async replicaLagMs(region, clusterIdentifier) {
+        async replicaLag(region, clusterIdentifier) {
             const answer = await cloudwatch(region).send(new GetMetricDataCommand(globalLagQuery(clusterIdentifier, new Date())));
-            return answer.MetricDataResults?.[0]?.Values?.[0];
+            const result = answer.MetricDataResults?.[0];
+            const ms = result?.Values?.[0];
+            const at = result?.Timestamps?.[0];
+            return ms === undefined || at === undefined ? undefined : { ms, at };
         },
         async efsReplication(region, fileSystemId) {
             const answer = await efs(region)
@@ -201,6 +216,16 @@ export function awsDrPort(): DrPort {
                 new SwitchoverGlobalClusterCommand({
                     GlobalClusterIdentifier: globalClusterIdentifier,
                     TargetDbClusterIdentifier: targetArn,
+                }),
+            );
+        },
+        async failover(region, globalClusterIdentifier, targetArn) {
+            await rds(region).send(
+                new FailoverGlobalClusterCommand({
+                    GlobalClusterIdentifier: globalClusterIdentifier,
+                    TargetDbClusterIdentifier: targetArn,
+                    // A failover, not a switchover: it does not wait for the unreachable primary (RDS API reference, FailoverGlobalCluster).
+                    AllowDataLoss: true,
                 }),
             );
         },

@@ -4,9 +4,12 @@
  * folder so a rerun (a resumed step, a failback after a failover) continues it. Waiting advances the clock; each change takes the
  * scripted time before AWS would show it (`SCRIPTED_MS`), so the rehearsal's timeline is measured,
  * not typed. The doubles refuse what the services refuse, as far as their API references say:
- * SwitchoverGlobalCluster and RemoveFromGlobalCluster take the cluster's ARN, RemoveFromGlobalCluster
- * is sent to the detached cluster's own region, a switchover needs an available global database whose
- * writer's region answers, UpdateService and RegisterScalableTarget need the service in that region's
+ * SwitchoverGlobalCluster, FailoverGlobalCluster and RemoveFromGlobalCluster take the cluster's ARN,
+ * RemoveFromGlobalCluster is sent to the detached cluster's own region, a switchover needs an available
+ * global database whose writer's region answers, a switchover or failover needs the two clusters' major
+ * and minor engine versions equal and a target with an available instance; a managed failover leaves the
+ * old primary a member, rebuilt as a secondary once its region answers again (Aurora user guide,
+ * "Performing managed failovers for Aurora global databases"), UpdateService and RegisterScalableTarget need the service in that region's
  * cluster, deleting an EFS replication from both sides needs both regions. A service's registered,
  * unsuspended scalable target brings a count outside its range back into it (`SCRIPTED_MS.autoScaling`
  * after the change), so a drain without the fence sees its tasks come back. A region listed in `down`
@@ -22,16 +25,19 @@ import type {
     EfsReplicationView,
     GlobalClusterView,
     InstanceView,
+    LagDatapoint,
     ScalableTargetView,
     ScalingRange,
     ServiceView,
     TargetHealthView,
 } from "./port";
-import { serviceResourceId } from "./port";
+import { majorMinor, serviceResourceId } from "./port";
 
 /** How long each change takes in the rehearsal, milliseconds (AWS quotes switchovers and promotions in minutes; a Fargate task's first health checks in tens of seconds). */
 export const SCRIPTED_MS = {
     switchover: 2 * 60_000,
+    /** "Typically, the chosen secondary cluster assumes the primary role within a few minutes" (Aurora user guide, managed failovers). */
+    failover: 2 * 60_000,
     detach: 3 * 60_000,
     taskStart: 75_000,
     /** After the task starts: the target group's health check interval × healthy threshold. */
@@ -40,7 +46,7 @@ export const SCRIPTED_MS = {
     efsDelete: 2 * 60_000,
     /** Each rehearsed rollout (failback's rebuild). */
     rollout: 6 * 60_000,
-    /** A new secondary cluster's first copy, and a new EFS replica's first sync. */
+    /** An old primary's rebuild as a secondary ("a few minutes to several hours": same guide), and a new EFS replica's first sync. */
     rebuildCopy: 20 * 60_000,
     /**
      * A count moved outside an unsuspended scalable target's range coming back into it: the next
@@ -49,6 +55,9 @@ export const SCRIPTED_MS = {
      */
     autoScaling: 3 * 60_000,
 } as const;
+
+/** The secondary's `AuroraGlobalDBReplicationLag` while both regions answer, ms. */
+const NORMAL_LAG_MS = 850;
 
 interface ClusterState {
     id: string;
@@ -61,6 +70,9 @@ interface ClusterState {
     writable: boolean;
     /** Its instances (`DescribeDBInstances`). */
     instances?: { id: string; status: string }[];
+    engineVersion: string;
+    /** An old primary after a managed failover while its region is down: Aurora rebuilds it when the region answers again. */
+    awaitingRebuild?: boolean;
 }
 
 interface EfsState {
@@ -92,7 +104,15 @@ export interface DrWorld {
     down: string[];
     /** When the outage began: the standby's replica stops receiving then. */
     downSince?: number;
-    globalCluster?: { id: string; busyUntil: number; writerArn: string; memberArns: string[] };
+    globalCluster?: {
+        id: string;
+        busyUntil: number;
+        writerArn: string;
+        memberArns: string[];
+        engineVersion: string;
+        /** The operation under way until `busyUntil` (`FailoverState`). */
+        operation?: { fromArn: string; toArn: string; dataLossAllowed: boolean };
+    };
     clusters: ClusterState[];
     /** The secondary's `AuroraGlobalDBReplicationLag`, ms. */
     lagMs: number;
@@ -116,7 +136,14 @@ export interface DrWorld {
  * cluster has `standbyInstances` available instances (`bbws:dr.standby.auroraInstances`); the
  * primary's one (a failback's check reads it: the writer it switches back to).
  */
-export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountId: string, now: number, standbyInstances: number): DrWorld {
+export function initialWorld(
+    outputs: DrOutputs,
+    primaryRegion: string,
+    accountId: string,
+    now: number,
+    standbyInstances: number,
+    engineVersion: string,
+): DrWorld {
     const standby = outputs.database;
     const primaryArn = `arn:aws:rds:${primaryRegion}:${accountId}:cluster:${standby.primaryClusterIdentifier}`;
     const instances = (cluster: string, count: number) =>
@@ -145,6 +172,7 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
             busyUntil: 0,
             writerArn: primaryArn,
             memberArns: [primaryArn, standby.standbyClusterArn],
+            engineVersion,
         },
         clusters: [
             {
@@ -155,6 +183,7 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 globalId: standby.globalClusterIdentifier,
                 writable: true,
                 instances: instances(standby.primaryClusterIdentifier, 1),
+                engineVersion,
             },
             {
                 id: standby.standbyClusterIdentifier,
@@ -164,9 +193,10 @@ export function initialWorld(outputs: DrOutputs, primaryRegion: string, accountI
                 globalId: standby.globalClusterIdentifier,
                 writable: false,
                 instances: instances(standby.standbyClusterIdentifier, standbyInstances),
+                engineVersion,
             },
         ],
-        lagMs: 850,
+        lagMs: NORMAL_LAG_MS,
         efs: [
             {
                 source: outputs.primary.storage.fileSystemId,
@@ -233,6 +263,7 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 throw awsError(f.name, f.message, 403);
             }
             autoScale(w);
+            rebuildReturned(w);
             return Promise.resolve(body(w));
         } catch (err) {
             return Promise.reject(err);
@@ -264,6 +295,33 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             if (within !== s.desired && w.now >= at) setDesired(s, within, at);
         }
     }
+    /** Aurora's part after a managed failover: an old primary whose region answers again is rebuilt as a secondary. */
+    function rebuildReturned(w: DrWorld): void {
+        for (const c of w.clusters) {
+            if (!c.awaitingRebuild || w.down.includes(c.region)) continue;
+            c.awaitingRebuild = false;
+            c.readyAt = w.now + SCRIPTED_MS.rebuildCopy;
+            w.lagMs = NORMAL_LAG_MS;
+        }
+    }
+    /** The refusals SwitchoverGlobalCluster and FailoverGlobalCluster share (RDS API reference, Errors). */
+    const refuseManaged = (w: DrWorld, id: string, targetArn: string) => {
+        const gc = w.globalCluster;
+        if (!targetArn.startsWith("arn:")) throw awsError("InvalidParameterValue", "TargetDbClusterIdentifier must be the cluster's ARN");
+        if (!gc || gc.id !== id) throw awsError("GlobalClusterNotFoundFault", `global cluster ${id} not found`, 404);
+        if (!gc.memberArns.includes(targetArn)) throw awsError("DBClusterNotFoundFault", `${targetArn} is not a member of ${id}`, 404);
+        if (w.now < gc.busyUntil)
+            throw awsError("InvalidGlobalClusterStateFault", `${id} is ${gc.operation ? "failing over" : "switching over"}`);
+        const target = w.clusters.find((c) => c.arn === targetArn)!;
+        if (majorMinor(target.engineVersion) !== majorMinor(gc.engineVersion))
+            throw awsError(
+                "InvalidGlobalClusterStateFault",
+                `${targetArn} runs ${target.engineVersion}, the global database ${gc.engineVersion}: a managed switchover or failover needs the same major and minor version`,
+            );
+        if (!(target.instances ?? []).some((i) => i.status === "available"))
+            throw awsError("InvalidDBClusterStateFault", `${targetArn} has no available instance to make the writer`);
+        return { gc, target };
+    };
     const service = (w: DrWorld, region: string, cluster: string, name: string) =>
         w.services.find((s) => s.region === region && s.cluster === cluster && s.name === name);
 
@@ -279,10 +337,23 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             call(region, "DescribeGlobalClusters", id, (w): GlobalClusterView | undefined => {
                 const gc = w.globalCluster;
                 if (!gc || gc.id !== id) return undefined;
+                const busy = w.now < gc.busyUntil;
+                const op = busy ? gc.operation : undefined;
                 return {
                     identifier: gc.id,
-                    status: w.now < gc.busyUntil ? "switching-over" : "available",
-                    members: gc.memberArns.map((arn) => ({ clusterArn: arn, region: regionOfArn(arn), isWriter: arn === gc.writerArn })),
+                    status: busy ? (op ? "failing-over" : "switching-over") : "available",
+                    members: gc.memberArns.map((arn) => {
+                        const c = w.clusters.find((x) => x.arn === arn);
+                        const rebuilding = c !== undefined && (c.awaitingRebuild === true || w.now < c.readyAt);
+                        return {
+                            clusterArn: arn,
+                            region: regionOfArn(arn),
+                            isWriter: arn === gc.writerArn,
+                            synchronization: rebuilding && arn !== gc.writerArn ? "pending-resync" : "connected",
+                        };
+                    }),
+                    engineVersion: gc.engineVersion,
+                    ...(op ? { failoverState: { status: "failing-over", ...op } } : {}),
                 };
             }),
         cluster: (region: string, id: string) =>
@@ -296,7 +367,8 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                     arn: c.arn,
                     status: ready ? "available" : "modifying",
                     globalClusterIdentifier: ready ? c.globalId : w.globalCluster?.id,
-                    writable: ready && !c.globalId,
+                    writable: ready && c.writable,
+                    engineVersion: c.engineVersion,
                 };
             }),
         instances: (region: string, id: string) =>
@@ -304,11 +376,15 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 const c = w.clusters.find((x) => x.region === region && x.id === id);
                 return (c?.instances ?? []).map((i) => ({ identifier: i.id, status: i.status }));
             }),
-        replicaLagMs: (region: string, id: string) =>
-            call(region, "GetMetricData", `AuroraGlobalDBReplicationLag DBClusterIdentifier=${id}`, (w) => {
+        replicaLag: (region: string, id: string) =>
+            call(region, "GetMetricData", `AuroraGlobalDBReplicationLag DBClusterIdentifier=${id}`, (w): LagDatapoint | undefined => {
                 const c = w.clusters.find((x) => x.region === region && x.id === id);
-                // Only a secondary in this region publishes the metric.
-                return c && c.globalId && w.globalCluster && w.globalCluster.writerArn !== c.arn ? w.lagMs : undefined;
+                const gc = w.globalCluster;
+                // Only a secondary in this region publishes the metric, once it replicates.
+                if (!c || !c.globalId || !gc || gc.writerArn === c.arn || c.awaitingRebuild || w.now < c.readyAt) return undefined;
+                // Its datapoints stop when the writer's region stops sending; the query looks 15 minutes back.
+                const at = w.down.includes(regionOfArn(gc.writerArn)) ? (w.downSince ?? w.now) : w.now;
+                return w.now - at <= 15 * 60_000 ? { ms: w.lagMs, at: new Date(at) } : undefined;
             }),
         efsReplication: (region: string, fileSystemId: string) =>
             call(region, "DescribeReplicationConfigurations", fileSystemId, (w): EfsReplicationView | undefined => {
@@ -328,13 +404,7 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             }),
         switchover: (region: string, id: string, targetArn: string) =>
             call(region, "SwitchoverGlobalCluster", `${id} → ${targetArn}`, (w) => {
-                const gc = w.globalCluster;
-                if (!targetArn.startsWith("arn:"))
-                    throw awsError("InvalidParameterValue", "TargetDbClusterIdentifier must be the cluster's ARN");
-                if (!gc || gc.id !== id) throw awsError("GlobalClusterNotFoundFault", `global cluster ${id} not found`, 404);
-                if (!gc.memberArns.includes(targetArn))
-                    throw awsError("DBClusterNotFoundFault", `${targetArn} is not a member of ${id}`, 404);
-                if (w.now < gc.busyUntil) throw awsError("InvalidGlobalClusterStateFault", `${id} is switching over`);
+                const { gc } = refuseManaged(w, id, targetArn);
                 if (w.down.includes(regionOfArn(gc.writerArn)))
                     throw awsError(
                         "InvalidGlobalClusterStateFault",
@@ -343,6 +413,22 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 for (const c of w.clusters) if (gc.memberArns.includes(c.arn)) c.writable = c.arn === targetArn;
                 gc.writerArn = targetArn;
                 gc.busyUntil = w.now + SCRIPTED_MS.switchover;
+                gc.operation = undefined;
+            }),
+        failover: (region: string, id: string, targetArn: string) =>
+            call(region, "FailoverGlobalCluster", `${id} → ${targetArn} AllowDataLoss`, (w) => {
+                const { gc, target } = refuseManaged(w, id, targetArn);
+                const old = w.clusters.find((c) => c.arn === gc.writerArn);
+                gc.operation = { fromArn: gc.writerArn, toArn: targetArn, dataLossAllowed: true };
+                gc.writerArn = targetArn;
+                gc.busyUntil = w.now + SCRIPTED_MS.failover;
+                target.writable = true;
+                target.readyAt = gc.busyUntil;
+                if (old) {
+                    // Write fencing is best effort; the old primary stays a member and is rebuilt once its region answers.
+                    old.writable = false;
+                    old.awaitingRebuild = true;
+                }
             }),
         detach: (region: string, id: string, clusterArn: string) =>
             call(region, "RemoveFromGlobalCluster", `${id} ${clusterArn}`, (w) => {
@@ -441,27 +527,13 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 w.records.changedAt = w.now;
             }),
         /**
-         * What the program does when failback's rebuild rolls out a phase with the standby serving:
-         * database makes the primary region's cluster a secondary again (re-creating the global
-         * database after a detach), storage replicates the standby's files back.
+         * What the program does when failback's rebuild rolls out the storage phase with the standby
+         * serving: it replicates the standby's files back.
          */
         rollout: (phase: string, standbyRegion: string) => {
             const w = load();
             w.now += SCRIPTED_MS.rollout;
-            const primary = w.clusters.find((c) => c.region !== standbyRegion)!;
-            const standby = w.clusters.find((c) => c.region === standbyRegion)!;
-            if (phase === "database" && w.globalCluster) {
-                if (!standby.globalId) {
-                    w.globalCluster = { ...w.globalCluster, writerArn: standby.arn, memberArns: [standby.arn] };
-                    standby.globalId = w.globalCluster.id;
-                }
-                if (!w.globalCluster.memberArns.includes(primary.arn)) w.globalCluster.memberArns.push(primary.arn);
-                primary.globalId = w.globalCluster.id;
-                primary.writable = false;
-                primary.readyAt = w.now + SCRIPTED_MS.rebuildCopy;
-                w.lagMs = 850;
-            }
-            const primaryRegion = primary.region;
+            const primaryRegion = w.clusters.find((c) => c.region !== standbyRegion)!.region;
             if (phase === "storage" && !w.efs.some((e) => e.sourceRegion === standbyRegion)) {
                 w.efs.push({
                     source: w.fileSystems[standbyRegion],

@@ -11,6 +11,24 @@ export interface GlobalMember {
     /** The member's region, from its ARN. */
     readonly region: string;
     readonly isWriter: boolean;
+    /**
+     * `SynchronizationStatus` (RDS API reference, GlobalClusterMember): `connected`, or `pending-resync`
+     * while Aurora rebuilds the member (an old primary coming back after a managed failover).
+     */
+    readonly synchronization?: string;
+}
+
+/**
+ * A switchover or failover under way (RDS API reference, `FailoverState`: empty unless one is
+ * scheduled or in progress).
+ */
+export interface FailoverStateView {
+    /** `pending`, `failing-over` or `cancelling`. */
+    readonly status: string;
+    readonly fromArn?: string;
+    readonly toArn?: string;
+    /** True for a failover (`AllowDataLoss`), false for a switchover. */
+    readonly dataLossAllowed: boolean;
 }
 
 /** An Aurora global database as `DescribeGlobalClusters` shows it. */
@@ -19,6 +37,9 @@ export interface GlobalClusterView {
     /** `available`, `failing-over`, `switching-over`, … */
     readonly status: string;
     readonly members: readonly GlobalMember[];
+    /** `EngineVersion` of the global database, e.g. `8.0.mysql_aurora.3.05.2`. */
+    readonly engineVersion?: string;
+    readonly failoverState?: FailoverStateView;
 }
 
 /** A DB cluster as `DescribeDBClusters` shows it. */
@@ -28,8 +49,21 @@ export interface ClusterView {
     readonly status: string;
     /** Set while the cluster is a member of a global database. */
     readonly globalClusterIdentifier?: string;
-    /** A standalone cluster accepts writes; a global database's member is asked through `globalCluster` (its writer). */
+    /**
+     * It has a writer instance (`DBClusterMembers[].IsClusterWriter`): a standalone cluster or a global
+     * database's primary does; a secondary is read-only, made up entirely of readers (Aurora user guide,
+     * "Configuration requirements of an Amazon Aurora global database").
+     */
     readonly writable: boolean;
+    /** `EngineVersion`, e.g. `8.0.mysql_aurora.3.05.2`. */
+    readonly engineVersion: string;
+}
+
+/** The newest `AuroraGlobalDBReplicationLag` datapoint. */
+export interface LagDatapoint {
+    readonly ms: number;
+    /** The datapoint's timestamp: an outage stops the datapoints, so an old one says nothing about now. */
+    readonly at: Date;
 }
 
 /** One instance of a DB cluster as `DescribeDBInstances` shows it. */
@@ -38,6 +72,13 @@ export interface InstanceView {
     /** `available`, `creating`, `modifying`, … */
     readonly status: string;
 }
+
+/**
+ * `8.0.mysql_aurora.3.05.2` → `8.0.mysql_aurora.3.05`: what must be equal for a managed switchover or
+ * failover ("the same major and minor engine versions"; whether patch levels may differ depends on the
+ * version: Aurora user guide, "Patch level compatibility for managed cross-Region switchovers and failovers").
+ */
+export const majorMinor = (engineVersion: string) => engineVersion.split(".").slice(0, -1).join(".");
 
 /** An EFS replication's destination (`DescribeReplicationConfigurations`). */
 export interface EfsReplicationView {
@@ -111,12 +152,21 @@ export interface DrPort {
     cluster(region: string, identifier: string): Promise<ClusterView | undefined>;
     /** RDS `DescribeDBInstances` sent to `region`, filtered by `db-cluster-id` `clusterIdentifier`: the cluster's instances. */
     instances(region: string, clusterIdentifier: string): Promise<InstanceView[]>;
-    /** CloudWatch `GetMetricData` in `region`: the latest `AuroraGlobalDBReplicationLag` (ms) of the secondary `clusterIdentifier`. */
-    replicaLagMs(region: string, clusterIdentifier: string): Promise<number | undefined>;
+    /**
+     * CloudWatch `GetMetricData` in `region`: the newest `AuroraGlobalDBReplicationLag` datapoint of the
+     * secondary `clusterIdentifier` in the last 15 minutes, or `undefined` when there is none.
+     */
+    replicaLag(region: string, clusterIdentifier: string): Promise<LagDatapoint | undefined>;
     /** EFS `DescribeReplicationConfigurations` in `region` for the source `fileSystemId`. */
     efsReplication(region: string, fileSystemId: string): Promise<EfsReplicationView | undefined>;
     /** RDS `SwitchoverGlobalCluster` sent to `region`; `targetArn` is the secondary's ARN. */
     switchover(region: string, globalClusterIdentifier: string, targetArn: string): Promise<void>;
+    /**
+     * RDS `FailoverGlobalCluster` with `AllowDataLoss: true`, sent to `region` (the target's own: Aurora
+     * user guide, "Performing managed failovers for Aurora global databases", `--region` of the selected
+     * secondary); `targetArn` is the secondary's ARN.
+     */
+    failover(region: string, globalClusterIdentifier: string, targetArn: string): Promise<void>;
     /** RDS `RemoveFromGlobalCluster` sent to `region` (the detached cluster's own); `clusterArn` is its ARN. */
     detach(region: string, globalClusterIdentifier: string, clusterArn: string): Promise<void>;
     /**

@@ -100,7 +100,8 @@ export interface DrRehearsal {
 }
 
 /**
- * Prepares (or, with `dir` holding one, continues) a rehearsal of `action` in `env`. Copies Pulumi.yaml
+ * Prepares (or, with `dir` holding one, continues) a rehearsal of `action` in `env`; both clusters run
+ * `engineVersion` (`bbws:database.engineVersion`). Copies Pulumi.yaml
  * and the stack files the first time only, so a continued rehearsal keeps what earlier runs wrote.
  */
 export function prepareDrRehearsal(
@@ -109,6 +110,7 @@ export function prepareDrRehearsal(
     standbyRegion: DrConfig["region"],
     tenants: readonly RehearsedTenant[],
     domain: string,
+    engineVersion: string,
     action: DrAction | "status",
     io: Pick<Io, "err">,
     now: number,
@@ -127,7 +129,7 @@ export function prepareDrRehearsal(
     if (!fs.existsSync(worldFile))
         fs.writeFileSync(
             worldFile,
-            `${JSON.stringify(initialWorld(outputs, settings.primaryRegion, settings.accountId, now, settings.dr!.standby.auroraInstances), null, 2)}\n`,
+            `${JSON.stringify(initialWorld(outputs, settings.primaryRegion, settings.accountId, now, settings.dr!.standby.auroraInstances, engineVersion), null, 2)}\n`,
         );
     const port = rehearsalPort(worldFile);
     const world = port.world();
@@ -144,7 +146,9 @@ export function prepareDrRehearsal(
     if (action === "failback" && world.down.includes(primary)) {
         world.down = world.down.filter((r) => r !== primary);
         world.downSince = undefined;
-        notes.push(`rehearsal: ${primary} answers again`);
+        notes.push(
+            `rehearsal: ${primary} answers again (after a managed failover Aurora rebuilds its old primary as a secondary: ${SCRIPTED_MS.rebuildCopy / 60_000} min here)`,
+        );
     }
     fs.writeFileSync(worldFile, `${JSON.stringify(world, null, 2)}\n`);
     const banner = [

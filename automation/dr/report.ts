@@ -9,8 +9,10 @@
  * declares the primary unhealthy after its failure threshold), so its RTO is a lower bound.
  * RPO: a switchover or failback loses nothing of the database (Aurora syncs every secondary before
  * the writer moves: RDS API reference, SwitchoverGlobalCluster) nor of the files (the last sync
- * started after the drain); a failover loses the replica's lag as measured just before the detach
- * (`AuroraGlobalDBReplicationLag`) and the files written since the replica's last sync.
+ * started after the drain); a failover loses the replica's lag as measured just before it
+ * (`AuroraGlobalDBReplicationLag`) and the files written since the replica's last sync. A lag whose
+ * newest datapoint is stale or missing is unknown (automation/dr/lag.ts): the RPO is then judged on
+ * its bounds, and "not measured" when they straddle the target or there are none.
  */
 import type { DrAction } from "../ledger";
 import { renderTable } from "../table";
@@ -96,17 +98,25 @@ export function objectivesOf(
         return objectives;
     }
     const data = Object.assign({}, ...steps.map((s) => s.data ?? {})) as Record<string, string>;
-    const lag = /^\d+$/.test(data.auroraLagMs ?? "") ? Number(data.auroraLagMs) : undefined;
+    const bound = (key: string) => (/^\d+(\.\d+)?$/.test(data[key] ?? "") ? Number(data[key]) : undefined);
+    const atLeast = bound("auroraLagAtLeastMs");
+    const atMost = bound("auroraLagAtMostMs");
+    const lagKnown = atLeast !== undefined && atLeast === atMost;
     const lastSync = Date.parse(data.efsLastReplicated ?? "");
     const filesAt = Date.parse(data.filesWrittenAt ?? "");
     const files = Number.isNaN(lastSync) || Number.isNaN(filesAt) ? undefined : filesAt - lastSync;
     objectives.push(
         {
             name: "RPO (database)",
-            measuredMs: lag,
+            measuredMs: atMost,
             targetMs: rpoMs,
-            verdict: judge(lag, rpoMs),
-            basis: "AuroraGlobalDBReplicationLag just before the detach",
+            verdict:
+                atMost !== undefined && atMost <= rpoMs ? "within" : atLeast !== undefined && atLeast > rpoMs ? "over" : "not measured",
+            basis: lagKnown
+                ? "AuroraGlobalDBReplicationLag just before the failover"
+                : atMost !== undefined
+                  ? "at most: the last lag datapoint plus its age (no fresh datapoint before the failover)"
+                  : "no lag datapoint in the 15 min before the failover: unknown",
         },
         {
             name: "RPO (files)",

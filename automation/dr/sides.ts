@@ -64,7 +64,8 @@ export function dnsTargetOf(outputs: DrOutputs, primary: Side, standby: Side): D
 /**
  * Which way an action moves serving: switchover and failover from the primary region to the standby
  * (`serving: primary` → `standby`), failback back (`standby` → `primary`). `--to` must name the region
- * that would serve afterwards; anything else is a `UsageError` (exit 2) saying what would be valid.
+ * that would serve afterwards; anything else is a `UsageError` (exit 2) saying what would be valid, as
+ * is a failback after a detach-and-promote (`globalDatabase: detached`: its runbook is manual).
  */
 export function direction(
     action: DrAction,
@@ -92,6 +93,14 @@ export function direction(
         );
     }
     const serving = dr.serving === "standby" ? "standby" : "primary";
+    if (action === "failback" && dr.globalDatabase === "detached") {
+        // After a detach-and-promote the old global database still holds the stale primary: re-creating replication is manual.
+        throw new UsageError(
+            "failback-after-detach",
+            `the DR cluster was detached from the global database (bbws:dr.globalDatabase: detached in ${settings.file}): a failback cannot switch back over a global database it is not in`,
+            'follow the README\'s manual runbook (DR design, "Failback after a detach-and-promote"), then set bbws:dr.globalDatabase: attached',
+        );
+    }
     if (serving === toRole) {
         throw new UsageError(
             "already-serving",

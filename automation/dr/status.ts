@@ -9,6 +9,7 @@ import { parseDocument } from "yaml";
 import { renderTable } from "../table";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
+import { lagEstimate } from "./lag";
 import type { DrPort } from "./port";
 import { duration } from "./report";
 import { dnsTargetOf, sidesOf } from "./sides";
@@ -88,20 +89,17 @@ export async function drStatus(settings: DrSettings, dr: DrConfig, outputs: DrOu
             verdict: gc.status === "available" && gc.members.length >= 2 ? "ok" : "warn",
         });
     }
-    const lag = await attempt(() => port.replicaLagMs(replica.region, replica.clusterIdentifier));
+    const datapoint = await attempt(() => port.replicaLag(replica.region, replica.clusterIdentifier));
+    const lag = datapoint instanceof Error ? datapoint : lagEstimate(datapoint, port.now());
     lines.push(
         lag instanceof Error
             ? { item: "database lag", state: unreachable(lag), verdict: "bad" }
-            : lag === undefined
-              ? {
-                    item: "database lag",
-                    state: `no AuroraGlobalDBReplicationLag datapoint for ${replica.clusterIdentifier} in ${replica.region} (15 min)`,
-                    verdict: "warn",
-                }
+            : !lag.known
+              ? { item: "database lag", state: `${replica.clusterIdentifier} in ${replica.region}: ${lag.text}`, verdict: "warn" }
               : {
                     item: "database lag",
-                    state: `${(lag / 1000).toFixed(1)} s (RPO ${dr.replication.rpoMinutes} min)`,
-                    verdict: lag <= rpoMs ? "ok" : "bad",
+                    state: `${lag.text} (RPO ${dr.replication.rpoMinutes} min)`,
+                    verdict: lag.atLeastMs! <= rpoMs ? "ok" : "bad",
                 },
     );
     const drCluster = outputs.database.standbyClusterIdentifier;

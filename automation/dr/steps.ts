@@ -7,8 +7,11 @@
  * already there).
  *
  * switchover: check → database (SwitchoverGlobalCluster) → scale → healthy → dns → drain (fence, then 0) → files → config
- * failover:   assess → database (RemoveFromGlobalCluster: detach-and-promote) → files → scale → healthy → dns → config
- * failback:   rebuild (database and storage rollout) → check → database → scale → healthy → dns → drain → files → config
+ * failover:   assess → database (FailoverGlobalCluster, AllowDataLoss; or, with --detach-and-promote, RemoveFromGlobalCluster)
+ *             → files → scale → healthy → dns → config
+ * failback:   rebuild (the old primary back as a secondary; storage rollout) → check → database → scale → healthy → dns → drain → files → config
+ *             (SwitchoverGlobalCluster is "intended … to fall back to the original primary after a global
+ *             database failover": RDS API reference, SwitchoverGlobalCluster)
  */
 import { randomUUID } from "crypto";
 import * as fs from "fs";
@@ -19,8 +22,9 @@ import type { Io } from "../io";
 import type { Approval, DrAction, DrStepLedger, DrStepRecord } from "../ledger";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
+import { LAG_FRESH_MS, LagEstimate, lagEstimate } from "./lag";
 import type { DnsTarget, DrPort, ScalingRange } from "./port";
-import { serviceResourceId } from "./port";
+import { majorMinor, serviceResourceId } from "./port";
 import { direction, dnsTargetOf, Side, sidesOf } from "./sides";
 import { writeDrState } from "./stack-edit";
 
@@ -42,6 +46,20 @@ export interface DrRunOptions {
     readonly yes: boolean;
     /** Aborted by Ctrl-C or SIGTERM: the step under way stops at its next call or wait, and is recorded as cancelled. */
     readonly signal?: AbortSignal;
+    /**
+     * Failover only (`--primary-is-down`): the operator says the primary cannot serve although Route 53's
+     * health check does not say so (healthy, or no observation). Without it such a failover is refused;
+     * with it the override is recorded in the assess step's ledger record. Default false.
+     */
+    readonly primaryIsDown?: boolean;
+    /**
+     * Failover only (`--detach-and-promote`): the manual failover (RemoveFromGlobalCluster) instead of
+     * the managed one, for when the managed one cannot be used, e.g. engine versions that differ in
+     * major or minor (Aurora user guide, "Recovering an Amazon Aurora global database from an unplanned
+     * outage"). It leaves `bbws:dr.globalDatabase: detached`, after which `failback` refuses (the
+     * manual runbook in the README). Default false.
+     */
+    readonly detachAndPromote?: boolean;
 }
 
 /** How long each wait lasts, and how often it polls (milliseconds). */
@@ -194,6 +212,37 @@ async function clusterArnOf(ctx: StepContext, side: Side): Promise<string> {
 
 const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
 
+/** The estimate as step data (strings, for the ledger); `report.ts` reads the bounds back. */
+function lagData(estimate: LagEstimate): Record<string, string> {
+    return {
+        auroraLag: estimate.text,
+        ...(estimate.atLeastMs !== undefined ? { auroraLagAtLeastMs: String(estimate.atLeastMs) } : {}),
+        ...(estimate.atMostMs !== undefined ? { auroraLagAtMostMs: String(estimate.atMostMs) } : {}),
+    };
+}
+
+/**
+ * Whether a managed switchover or failover can be used between clusters running `a` and `b`: their
+ * major and minor versions must be equal; whether the patch levels may differ depends on the version
+ * (Aurora user guide, "Performing managed failovers for Aurora global databases" and "Patch level
+ * compatibility for managed cross-Region switchovers and failovers"), a table this command does not hold.
+ */
+export function engineCompatibility(a: string, b: string): "same" | "patch differs" | "incompatible" {
+    if (a === b) return "same";
+    return majorMinor(a) === majorMinor(b) ? "patch differs" : "incompatible";
+}
+
+/**
+ * The failover's gate on the primary's health: Route 53's health check must say the primary is
+ * unhealthy, or the operator must say it is down (`--primary-is-down`), which is then recorded as an
+ * override. A healthy primary that can still write loses nothing with a switchover instead.
+ */
+export function primaryHealthGate(primaryHealthy: boolean | undefined, primaryIsDown: boolean): { proceed: boolean; override?: string } {
+    if (primaryHealthy === false) return { proceed: true };
+    const said = primaryHealthy === undefined ? "had no observation" : "said healthy";
+    return primaryIsDown ? { proceed: true, override: `--primary-is-down (Route 53's health check ${said})` } : { proceed: false };
+}
+
 /** Checks, before a managed switchover, that both clusters are members in sync and the target side can serve. */
 const CHECK: Step = {
     id: "check",
@@ -202,7 +251,8 @@ const CHECK: Step = {
     plan: (ctx) => [
         `RDS DescribeGlobalClusters (${ctx.to.region}): ${ctx.deps.outputs.database.globalClusterIdentifier} available, ${ctx.to.clusterIdentifier} a secondary`,
         `RDS DescribeDBInstances (${ctx.to.region}): ${ctx.to.clusterIdentifier} has an available instance to become the writer`,
-        `CloudWatch AuroraGlobalDBReplicationLag of ${ctx.to.clusterIdentifier} (${ctx.to.region}) under ${ctx.dr.replication.rpoMinutes} min`,
+        `RDS DescribeDBClusters (${ctx.from.region}, ${ctx.to.region}): both clusters' engine versions equal in major and minor`,
+        `CloudWatch AuroraGlobalDBReplicationLag of ${ctx.to.clusterIdentifier} (${ctx.to.region}): a datapoint of the last ${minutes(LAG_FRESH_MS)}, under ${ctx.dr.replication.rpoMinutes} min`,
         `EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId} enabled; ECS services of ${ctx.to.ecsCluster} present`,
     ],
     run: async (ctx) => {
@@ -210,6 +260,7 @@ const CHECK: Step = {
         const gcId = outputs.database.globalClusterIdentifier;
         const targetArn = await clusterArnOf(ctx, ctx.to);
         const problems: string[] = [];
+        const data: Record<string, string> = { targetArn };
         const gc = await port.globalCluster(ctx.to.region, gcId);
         if (!gc) problems.push(`the global database ${gcId} does not exist`);
         else {
@@ -217,6 +268,22 @@ const CHECK: Step = {
             const target = gc.members.find((m) => m.clusterArn === targetArn);
             if (!target) problems.push(`${ctx.to.clusterIdentifier} is not a member of ${gcId}`);
             else if (target.isWriter) problems.push(`${ctx.to.clusterIdentifier} is already the writer`);
+            else if (target.synchronization !== undefined && target.synchronization !== "connected")
+                problems.push(`${ctx.to.clusterIdentifier} is ${target.synchronization}, not connected: Aurora is still rebuilding it`);
+        }
+        // SwitchoverGlobalCluster needs the same major and minor engine versions on both clusters (Aurora user guide, "Performing switchovers").
+        const source = await port.cluster(ctx.from.region, ctx.from.clusterIdentifier);
+        const target = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
+        if (source && target) {
+            const versions = `${ctx.from.clusterIdentifier} ${source.engineVersion}, ${ctx.to.clusterIdentifier} ${target.engineVersion}`;
+            const compatibility = engineCompatibility(source.engineVersion, target.engineVersion);
+            data.engineVersions = versions;
+            if (compatibility === "incompatible")
+                problems.push(`the engine versions differ in major or minor (${versions}): upgrade one to match first`);
+            if (compatibility === "patch differs")
+                ctx.deps.io.err(
+                    `  warning: patch levels differ (${versions}): whether a switchover allows it depends on the version (Aurora user guide, "Patch level compatibility for managed cross-Region switchovers and failovers")`,
+                );
         }
         // The managed switchover makes one of the secondary's instances the writer: a headless cluster has none to offer
         // (RDS API reference, SwitchoverGlobalCluster; Aurora user guide, "Creating a headless Aurora DB cluster in a secondary Region").
@@ -225,10 +292,11 @@ const CHECK: Step = {
             const seen = instances.map((i) => `${i.identifier} ${i.status}`).join(", ") || "none";
             problems.push(`${ctx.to.clusterIdentifier} has no available instance to become the writer (saw ${seen})`);
         }
-        const lag = await port.replicaLagMs(ctx.to.region, ctx.to.clusterIdentifier);
-        if (lag !== undefined && lag > ctx.dr.replication.rpoMinutes * 60_000) {
+        const lag = lagEstimate(await port.replicaLag(ctx.to.region, ctx.to.clusterIdentifier), port.now());
+        if (!lag.known) problems.push(`the replica's lag is ${lag.text}: is ${ctx.to.clusterIdentifier} replicating?`);
+        else if (lag.atLeastMs! > ctx.dr.replication.rpoMinutes * 60_000) {
             problems.push(
-                `the replica lags ${minutes(lag)}, over the ${ctx.dr.replication.rpoMinutes} min RPO: a switchover would wait for it`,
+                `the replica lags ${minutes(lag.atLeastMs!)}, over the ${ctx.dr.replication.rpoMinutes} min RPO: a switchover would wait for it`,
             );
         }
         const efs = await port.efsReplication(ctx.from.region, ctx.from.fileSystemId);
@@ -247,42 +315,60 @@ const CHECK: Step = {
                 "fix what is listed, or fail over if the primary is down",
             );
         }
-        return {
-            targetArn,
-            auroraLagMs: lag === undefined ? "no datapoint" : String(lag),
-            efsLastReplicated: efs?.lastReplicated?.toISOString() ?? "never",
-        };
+        return { ...data, auroraLag: lag.text, efsLastReplicated: efs?.lastReplicated?.toISOString() ?? "never" };
     },
 };
 
-/** Reads, before a failover, what it will give up: the replica's lag and the files' last sync. */
+/**
+ * Before a failover: is the primary really down (Route 53's health check, or the operator's
+ * `--primary-is-down`), can the managed failover be used (engine versions), and what will it give up
+ * (the replica's lag, the files' last sync).
+ */
 const ASSESS: Step = {
     id: "assess",
-    title: "measure the data a failover gives up (replica lag, last file sync)",
+    title: "check the primary is down and measure the data a failover gives up",
     phases: [],
     plan: (ctx) => [
+        `Route 53 GetHealthCheckStatus ${ctx.dns.healthCheckId}: the primary must be unhealthy${ctx.options.primaryIsDown ? " (or --primary-is-down, recorded as an override)" : ", or pass --primary-is-down"}`,
+        `RDS DescribeGlobalClusters and DescribeDBClusters in ${ctx.to.region}: ${ctx.to.clusterIdentifier}'s engine version equal to the global database's in major and minor${ctx.options.detachAndPromote ? " (not needed: --detach-and-promote)" : ""}`,
         `CloudWatch AuroraGlobalDBReplicationLag of ${ctx.to.clusterIdentifier} in ${ctx.to.region} (the secondary's region publishes it)`,
         `EFS DescribeReplicationConfigurations of ${ctx.to.fileSystemId} in ${ctx.to.region}: the last sync`,
-        `Route 53 GetHealthCheckStatus ${ctx.dns.healthCheckId}: is the primary really down?`,
     ],
     run: async (ctx) => {
         const { port, io } = ctx.deps;
-        const lag = await port.replicaLagMs(ctx.to.region, ctx.to.clusterIdentifier);
-        const efs = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
         const view = await port.dns(ctx.dns);
-        if (view.primaryHealthy) {
-            io.err(
-                `  warning: Route 53 still finds ${ctx.from.region} healthy: if it can write, a switchover loses nothing (npm run dr -- switchover)`,
+        const gate = primaryHealthGate(view.primaryHealthy, ctx.options.primaryIsDown ?? false);
+        if (!gate.proceed) {
+            throw new DrStepError(
+                "primary-healthy",
+                `Route 53's health check ${ctx.dns.healthCheckId} ${view.primaryHealthy === undefined ? "has no observation of" : "finds"} ${ctx.from.region}${view.primaryHealthy === undefined ? "" : " healthy"}: a failover would give up data a switchover keeps`,
+                `if ${ctx.from.region} can write, switch over (npm run dr -- switchover); if you know it cannot serve, run the same command with --primary-is-down`,
+                EXIT.refused,
             );
         }
         const data: Record<string, string> = {
-            auroraLagMs: lag === undefined ? "no datapoint" : String(lag),
-            efsLastReplicated: efs?.lastReplicated?.toISOString() ?? "never",
             primaryHealthCheck: view.primaryHealthy === undefined ? "unknown" : view.primaryHealthy ? "healthy" : "unhealthy",
+            ...(gate.override ? { override: gate.override } : {}),
         };
-        io.err(
-            `  accepting up to ${lag === undefined ? "an unknown lag (no datapoint: the metric stops when the primary stops sending)" : `${(lag / 1000).toFixed(1)} s`} of database writes and the files since ${data.efsLastReplicated}`,
-        );
+        if (gate.override) io.err(`  override: ${gate.override}`);
+        if (!ctx.options.detachAndPromote) {
+            const gc = await port.globalCluster(ctx.to.region, ctx.deps.outputs.database.globalClusterIdentifier);
+            const cluster = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
+            const versions = `${ctx.to.clusterIdentifier} ${cluster?.engineVersion ?? "absent"}, the global database ${gc?.engineVersion ?? "absent"}`;
+            if (!gc?.engineVersion || !cluster || engineCompatibility(cluster.engineVersion, gc.engineVersion) === "incompatible") {
+                throw new DrStepError(
+                    "managed-failover-impossible",
+                    `a managed failover needs the same major and minor engine versions (${versions})`,
+                    "run the same command with --detach-and-promote (the manual failover; failback then follows the README's manual runbook)",
+                    EXIT.refused,
+                );
+            }
+            data.engineVersions = versions;
+        }
+        const lag = lagEstimate(await port.replicaLag(ctx.to.region, ctx.to.clusterIdentifier), port.now());
+        const efs = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
+        Object.assign(data, lagData(lag), { efsLastReplicated: efs?.lastReplicated?.toISOString() ?? "never" });
+        io.err(`  accepting database writes the replica lacks (${lag.text}) and the files since ${data.efsLastReplicated}`);
         return data;
     },
 };
@@ -316,35 +402,78 @@ const SWITCHOVER_DATABASE: Step = {
     },
 };
 
-/** Detach-and-promote (Aurora user guide, "Recovering from an unplanned outage"): the secondary leaves the global database and takes writes. */
+/**
+ * Managed failover (RDS API reference, FailoverGlobalCluster with `AllowDataLoss`; Aurora user guide,
+ * "Performing managed failovers for Aurora global databases"): sent to the target's region, it makes
+ * the standby the global database's writer without waiting for the unreachable primary, keeps the
+ * global database, and Aurora rebuilds the old primary as a secondary once its region answers again.
+ * With `--detach-and-promote`, the manual failover instead: RemoveFromGlobalCluster sent to the
+ * standby's own region makes it a standalone writable cluster (same guide, "Performing manual failovers").
+ */
 const FAILOVER_DATABASE: Step = {
     id: "database",
-    title: "detach the standby cluster and promote it (accepting the lag)",
+    title: "make the standby cluster the writer, accepting the lag",
     phases: ["database"],
-    plan: (ctx) => [
-        `RDS RemoveFromGlobalCluster in ${ctx.to.region} (the detached cluster's region): GlobalClusterIdentifier ${ctx.deps.outputs.database.globalClusterIdentifier}, DbClusterIdentifier ${ctx.to.clusterArn}`,
-        `then waits up to ${minutes(ctx.timeouts.databaseMs)} for ${ctx.to.clusterIdentifier} to be a standalone, available, writable cluster`,
-    ],
-    run: async (ctx) => {
-        const { port, outputs } = ctx.deps;
-        const gcId = outputs.database.globalClusterIdentifier;
-        const arn = await clusterArnOf(ctx, ctx.to);
-        const before = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
-        if (!before) throw new DrStepError("no-cluster", `the standby cluster ${ctx.to.clusterIdentifier} is not in ${ctx.to.region}`);
-        if (before.globalClusterIdentifier !== undefined) {
-            await send(ctx, `RemoveFromGlobalCluster ${gcId} ${arn}`, () => port.detach(ctx.to.region, gcId, arn));
-        }
-        await waitFor(ctx, "standby cluster", ctx.timeouts.databaseMs, async () => {
-            const c = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
-            const member = c?.globalClusterIdentifier ? `member of ${c.globalClusterIdentifier}` : "standalone";
-            return {
-                done: c?.status === "available" && !c.globalClusterIdentifier && c.writable,
-                seen: `${c?.status ?? "absent"}, ${member}`,
-            };
-        });
-        return { promoted: arn };
+    plan: (ctx) => {
+        const gcId = ctx.deps.outputs.database.globalClusterIdentifier;
+        return ctx.options.detachAndPromote
+            ? [
+                  `RDS RemoveFromGlobalCluster in ${ctx.to.region} (the detached cluster's region): GlobalClusterIdentifier ${gcId}, DbClusterIdentifier ${ctx.to.clusterArn}`,
+                  `then waits up to ${minutes(ctx.timeouts.databaseMs)} for ${ctx.to.clusterIdentifier} to be a standalone, available, writable cluster`,
+              ]
+            : [
+                  `RDS FailoverGlobalCluster in ${ctx.to.region} (the target's region): GlobalClusterIdentifier ${gcId}, TargetDbClusterIdentifier ${ctx.to.clusterArn}, AllowDataLoss true`,
+                  `then waits up to ${minutes(ctx.timeouts.databaseMs)} for ${ctx.to.clusterIdentifier} to be the writer, available and writable`,
+              ];
     },
+    run: (ctx) => (ctx.options.detachAndPromote ? detachAndPromote(ctx) : managedFailover(ctx)),
 };
+
+async function managedFailover(ctx: StepContext): Promise<Record<string, string>> {
+    const { port, outputs } = ctx.deps;
+    const gcId = outputs.database.globalClusterIdentifier;
+    const arn = await clusterArnOf(ctx, ctx.to);
+    const gc = await port.globalCluster(ctx.to.region, gcId);
+    if (!gc) throw new DrStepError("no-global-database", `the global database ${gcId} is not there (seen from ${ctx.to.region})`);
+    const oldWriter = gc.members.find((m) => m.isWriter)?.clusterArn;
+    if (oldWriter !== arn && gc.failoverState?.toArn !== arn) {
+        await send(ctx, `FailoverGlobalCluster ${gcId} → ${arn} AllowDataLoss`, () => port.failover(ctx.to.region, gcId, arn));
+    }
+    await waitFor(ctx, "global database", ctx.timeouts.databaseMs, async () => {
+        const now = await port.globalCluster(ctx.to.region, gcId);
+        const c = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
+        const writer = now?.members.find((m) => m.isWriter);
+        // Not on the global database's status or FailoverState: "as soon as the new primary writer is promoted and
+        // available, the new primary Region's cluster can handle read and write operations" (Aurora user guide,
+        // managed failovers), while what they show with the old primary unreachable is not documented.
+        const state = now?.failoverState ? ` (FailoverState ${now.failoverState.status})` : "";
+        return {
+            done: writer?.clusterArn === arn && c?.status === "available" && c.writable,
+            seen: `${now?.status ?? "absent"}${state}, writer in ${writer?.region ?? "none"}; ${ctx.to.clusterIdentifier} ${c?.status ?? "absent"}${c?.writable ? ", writable" : ""}`,
+        };
+    });
+    return { method: "managed failover", writer: arn, ...(oldWriter && oldWriter !== arn ? { oldPrimary: oldWriter } : {}) };
+}
+
+async function detachAndPromote(ctx: StepContext): Promise<Record<string, string>> {
+    const { port, outputs } = ctx.deps;
+    const gcId = outputs.database.globalClusterIdentifier;
+    const arn = await clusterArnOf(ctx, ctx.to);
+    const before = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
+    if (!before) throw new DrStepError("no-cluster", `the standby cluster ${ctx.to.clusterIdentifier} is not in ${ctx.to.region}`);
+    if (before.globalClusterIdentifier !== undefined) {
+        await send(ctx, `RemoveFromGlobalCluster ${gcId} ${arn}`, () => port.detach(ctx.to.region, gcId, arn));
+    }
+    await waitFor(ctx, "standby cluster", ctx.timeouts.databaseMs, async () => {
+        const c = await port.cluster(ctx.to.region, ctx.to.clusterIdentifier);
+        const member = c?.globalClusterIdentifier ? `member of ${c.globalClusterIdentifier}` : "standalone";
+        return {
+            done: c?.status === "available" && !c.globalClusterIdentifier && c.writable,
+            seen: `${c?.status ?? "absent"}, ${member}`,
+        };
+    });
+    return { method: "detach-and-promote", promoted: arn };
+}
 
 /** Scales one side's services to the primary's desired counts (`ecs.dr.desiredCounts`). */
 const SCALE: Step = {
@@ -528,62 +657,57 @@ const FAILOVER_FILES: Step = {
 };
 
 /**
- * Before a failback the primary region must be a replica again: the program, with `serving: standby`
- * (and `globalDatabase: attached`), makes the primary's cluster a secondary of the global database and
- * replicates the standby's files back. This step writes `attached`, rolls the two phases out, and waits
- * for both replications to have caught up.
+ * Before a failback the primary region must be a replica again. Its database is Aurora's to rebuild:
+ * after the managed failover it adds the old primary back as a secondary once its region answers,
+ * first snapshotting the old volume as `rds:unplanned-global-failover-<cluster>-<timestamp>`, which
+ * takes "a few minutes to several hours" (Aurora user guide, "Performing managed failovers for Aurora
+ * global databases"); the global database never left the program, so no database rollout. Its files
+ * are the program's: the storage rollout with `serving: standby` replicates the standby's file system
+ * back. This step rolls storage out, then waits for both to have caught up.
  */
 const REBUILD: Step = {
     id: "rebuild",
-    title: "rebuild replication towards the primary region (database and storage rollout)",
-    phases: ["database", "storage"],
+    title: "wait for Aurora to rebuild the old primary as a secondary; replicate files back (storage rollout)",
+    phases: ["storage"],
     plan: (ctx) => [
-        ...(ctx.dr.globalDatabase === "detached" ? [`Pulumi.${ctx.req.env}.yaml: bbws:dr.globalDatabase detached → attached`] : []),
-        `npm run rollout -- --env ${ctx.req.env} --phase database, then --phase storage (with this run's approvals)`,
-        `then waits up to ${minutes(ctx.timeouts.syncMs)} for ${ctx.to.clusterIdentifier} to be a secondary under ${ctx.dr.replication.rpoMinutes} min of lag and files to sync ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId}`,
+        `npm run rollout -- --env ${ctx.req.env} --phase storage (with this run's approvals): EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId}`,
+        `then waits up to ${minutes(ctx.timeouts.syncMs)} for ${ctx.to.clusterIdentifier} to be a connected secondary with a fresh lag under ${ctx.dr.replication.rpoMinutes} min, and for a first file sync`,
+        `copy Aurora's snapshot of the old volume (rds:unplanned-global-failover-${ctx.to.clusterIdentifier}-…) to a manual one before the old primary's backup retention deletes it: it holds the writes the failover gave up`,
     ],
     run: async (ctx) => {
         const { deps } = ctx;
-        const data: Record<string, string> = {};
-        if (ctx.dr.globalDatabase === "detached") {
-            const file = path.join(deps.projectDir, `Pulumi.${ctx.req.env}.yaml`);
-            writeDrState(deps.projectDir, ctx.req.env, fs.readFileSync(file, "utf8"), {
-                serving: ctx.dr.serving,
-                globalDatabase: "attached",
-            });
-            const commit = await deps.commitStackFile(
-                file,
-                `dr failback in ${ctx.req.env}: re-create the global database from ${ctx.from.region}`,
+        checkSignal(ctx);
+        const code = await deps.rollout(ctx.req.env, ["storage"], ctx.options.approvals, ctx.options.yes);
+        if (code !== EXIT.ok) {
+            throw new DrStepError(
+                "rollout-failed",
+                `the storage rollout of ${ctx.req.env} ended with exit ${code}`,
+                "fix what it reported, then run the same command again",
+                code as ExitCode,
             );
-            if (commit) data.commit = commit;
         }
-        for (const phase of ["database", "storage"] as const) {
-            checkSignal(ctx);
-            const code = await deps.rollout(ctx.req.env, [phase], ctx.options.approvals, ctx.options.yes);
-            if (code !== EXIT.ok) {
-                throw new DrStepError(
-                    "rollout-failed",
-                    `the ${phase} rollout of ${ctx.req.env} ended with exit ${code}`,
-                    "fix what it reported, then run the same command again",
-                    code as ExitCode,
-                );
-            }
-            ctx.sent.push(`rollout ${phase}`);
-        }
+        ctx.sent.push("rollout storage");
         const gcId = deps.outputs.database.globalClusterIdentifier;
+        const rpoMs = ctx.dr.replication.rpoMinutes * 60_000;
         await waitFor(ctx, "replication back to the primary region", ctx.timeouts.syncMs, async () => {
             const gc = await deps.port.globalCluster(ctx.from.region, gcId);
-            const member = gc?.members.some((m) => m.region === ctx.to.region && !m.isWriter);
-            const lag = member ? await deps.port.replicaLagMs(ctx.to.region, ctx.to.clusterIdentifier) : undefined;
+            const member = gc?.members.find((m) => m.region === ctx.to.region && !m.isWriter);
+            const connected = member !== undefined && (member.synchronization ?? "connected") === "connected";
+            const lag = connected
+                ? lagEstimate(await deps.port.replicaLag(ctx.to.region, ctx.to.clusterIdentifier), deps.port.now())
+                : undefined;
             const efs = await deps.port.efsReplication(ctx.from.region, ctx.from.fileSystemId);
-            const inSync =
-                member && lag !== undefined && lag <= ctx.dr.replication.rpoMinutes * 60_000 && efs?.lastReplicated !== undefined;
+            const inSync = lag?.known === true && lag.atLeastMs! <= rpoMs && efs?.lastReplicated !== undefined;
+            const database = !member
+                ? "no secondary yet"
+                : connected
+                  ? `secondary in ${ctx.to.region}, lag ${lag!.text}`
+                  : `${ctx.to.region} ${member.synchronization} (Aurora rebuilding it)`;
             return {
-                done: Boolean(inSync),
-                seen: `database ${member ? `secondary in ${ctx.to.region}, lag ${lag === undefined ? "?" : `${lag} ms`}` : "no secondary yet"}; files ${efs ? `${efs.status}, last sync ${efs.lastReplicated?.toISOString() ?? "never"}` : "not replicating"}`,
+                done: inSync,
+                seen: `database ${database}; files ${efs ? `${efs.status}, last sync ${efs.lastReplicated?.toISOString() ?? "never"}` : "not replicating"}`,
             };
         });
-        return data;
     },
 };
 
@@ -614,9 +738,16 @@ const CONFIG: Step = {
     },
 };
 
+/**
+ * What the stack file says afterwards. Only a detach-and-promote takes the DR cluster out of the
+ * global database (as its `database` step recorded it, or, before it ran, as `--detach-and-promote` asks).
+ */
 function finalState(ctx: StepContext): { serving: "primary" | "standby"; globalDatabase: "attached" | "detached" } {
-    if (ctx.req.action === "failback") return { serving: "primary", globalDatabase: "attached" };
-    return { serving: "standby", globalDatabase: ctx.req.action === "failover" ? "detached" : ctx.dr.globalDatabase };
+    if (ctx.req.action === "failback") return { serving: "primary", globalDatabase: ctx.dr.globalDatabase };
+    const detached =
+        ctx.req.action === "failover" &&
+        (ctx.data.method ?? (ctx.options.detachAndPromote ? "detach-and-promote" : "")) === "detach-and-promote";
+    return { serving: "standby", globalDatabase: detached ? "detached" : ctx.dr.globalDatabase };
 }
 
 /** The steps of each action, in order. */

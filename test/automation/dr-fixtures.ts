@@ -12,6 +12,9 @@ import { PROJECT_DIR } from "../support/pulumi";
 /** The rehearsals' clock: the README transcripts are taken at this instant. */
 export const REHEARSAL_NOW = Date.parse("2026-12-01T10:00:00Z");
 
+/** Both rehearsed clusters' engine version: prod's `bbws:database.engineVersion` (the schema's default). */
+export const ENGINE_VERSION = "8.0.mysql_aurora.3.08.2";
+
 /** The approvals prod's phases need for every DR step (bbws:approvals: database, storage, ecs). */
 export const PROD_APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob", "--approve", "devops-lead:carol"];
 

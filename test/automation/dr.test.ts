@@ -19,14 +19,22 @@ import {
     DescribeScalableTargetsCommand,
     RegisterScalableTargetCommand,
 } from "@aws-sdk/client-application-auto-scaling";
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import {
+    DescribeDBClustersCommand,
+    DescribeDBInstancesCommand,
+    DescribeGlobalClustersCommand,
+    FailoverGlobalClusterCommand,
+    RDSClient,
+} from "@aws-sdk/client-rds";
 import { parseDocument, YAMLMap } from "yaml";
 import { readDrSettings } from "../../automation/dr/config";
 import { checkStackText, loadStackConfig } from "../../automation/stack-files";
 import { DR_GLOBAL_DATABASE, DR_SERVING } from "../../src/config";
 import { awsDrPort, normalizeDnsName, ROUTE53_REGION } from "../../automation/dr/aws";
 import { setDrState } from "../../automation/dr/stack-edit";
-import { DRAIN_FENCE, missingApprovals, rolesFor, STEPS } from "../../automation/dr/steps";
+import { DRAIN_FENCE, engineCompatibility, missingApprovals, primaryHealthGate, rolesFor, STEPS } from "../../automation/dr/steps";
+import { LAG_FRESH_MS, lagEstimate } from "../../automation/dr/lag";
+import { objectivesOf } from "../../automation/dr/report";
 import { primaryScaling } from "../../components/tenant-service";
 import { changedLines } from "../../automation/tenant/steps";
 import { drProject, PROD_APPROVALS, runDr } from "./dr-fixtures";
@@ -105,7 +113,8 @@ describe("dr gates: each step needs the roles of the phases it touches (bbws:app
             files: ["tech-lead"],
             config: [],
         });
-        expect(rolesFor(STEPS.failback[0].phases, approvals)).to.deep.equal(["tech-lead", "dba"]);
+        // failback's rebuild rolls out storage only: Aurora rebuilds the database member itself.
+        expect(rolesFor(STEPS.failback[0].phases, approvals)).to.deep.equal(["tech-lead"]);
     });
 
     it("names the roles no approval covers, and an empty name covers none", () => {
@@ -150,6 +159,16 @@ describe("dr bad input: exit 2, nothing changed, nothing recorded", () => {
         ["status with a change flag", ["status", "--env", "prod", "--to", "eu-west-1"], /status only reads: it takes no --to/],
         ["--rehearsal-dir without --rehearse", ["status", "--env", "prod", "--rehearsal-dir", "x"], /--rehearsal-dir needs --rehearse/],
         ["a malformed approval", ["switchover", "--env", "prod", "--to", "eu-west-1", "--approve", "dba"], /role:name/],
+        [
+            "--primary-is-down with a switchover",
+            ["switchover", "--env", "prod", "--to", "eu-west-1", "--primary-is-down"],
+            /--primary-is-down only go with failover, not switchover/,
+        ],
+        [
+            "--detach-and-promote with a failback",
+            ["failback", "--env", "prod", "--to", "af-south-1", "--detach-and-promote"],
+            /--detach-and-promote only go with failover, not failback/,
+        ],
     ];
     for (const [what, argv, message] of cases) {
         it(`refuses ${what}`, async () => {
@@ -304,10 +323,13 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         r53.restore();
     });
 
-    it("reads AuroraGlobalDBReplicationLag (AWS/RDS, DBClusterIdentifier of the secondary) in the secondary's own region, newest first", async () => {
+    it("reads AuroraGlobalDBReplicationLag (AWS/RDS, DBClusterIdentifier of the secondary) in the secondary's own region, newest first, with its timestamp", async () => {
         const cw = mockClient(CloudWatchClient);
-        cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [1200, 900] }] });
-        expect(await awsDrPort().replicaLagMs("eu-west-1", "bbws-aurora-prod-dr")).to.equal(1200);
+        const at = new Date("2026-12-01T09:59:00Z");
+        cw.on(GetMetricDataCommand).resolves({
+            MetricDataResults: [{ Id: "lag", Values: [1200, 900], Timestamps: [at, new Date("2026-12-01T09:58:00Z")] }],
+        });
+        expect(await awsDrPort().replicaLag("eu-west-1", "bbws-aurora-prod-dr")).to.deep.equal({ ms: 1200, at });
         const call = cw.commandCalls(GetMetricDataCommand)[0];
         const stat = call.args[0].input.MetricDataQueries![0].MetricStat!;
         expect([stat.Metric!.Namespace, stat.Metric!.MetricName, stat.Metric!.Dimensions]).to.deep.equal([
@@ -317,7 +339,125 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         ]);
         expect(call.args[0].input.ScanBy).to.equal("TimestampDescending");
         expect(await (call.thisValue as CloudWatchClient).config.region()).to.equal("eu-west-1");
+        cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [], Timestamps: [] }] });
+        expect(await awsDrPort().replicaLag("eu-west-1", "bbws-aurora-prod-dr"), "no datapoint is no reading, never 0").to.equal(undefined);
         cw.restore();
+    });
+
+    it("fails over with FailoverGlobalCluster, AllowDataLoss true and the target's ARN, sent to the target's region (RDS API reference, FailoverGlobalCluster; Aurora user guide, managed failovers: --region of the selected secondary)", async () => {
+        const rds = mockClient(RDSClient);
+        rds.on(FailoverGlobalClusterCommand).resolves({});
+        const arn = "arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr";
+        await awsDrPort().failover("eu-west-1", "bbws-aurora-prod-global", arn);
+        const [call] = rds.commandCalls(FailoverGlobalClusterCommand);
+        expect(call.args[0].input).to.deep.equal({
+            GlobalClusterIdentifier: "bbws-aurora-prod-global",
+            TargetDbClusterIdentifier: arn,
+            AllowDataLoss: true,
+        });
+        expect(call.args[0].input, "Switchover cannot go with AllowDataLoss").to.not.have.property("Switchover");
+        expect(await (call.thisValue as RDSClient).config.region()).to.equal("eu-west-1");
+        rds.restore();
+    });
+
+    it("reads a cluster as writable only with a writer instance (a global database's secondary is made up entirely of readers), with its engine version; the global database's FailoverState and members' SynchronizationStatus", async () => {
+        const rds = mockClient(RDSClient);
+        rds.on(DescribeDBClustersCommand).resolves({
+            DBClusters: [
+                {
+                    DBClusterIdentifier: "bbws-aurora-prod-dr",
+                    DBClusterArn: "arn:dr",
+                    Status: "available",
+                    GlobalClusterIdentifier: "bbws-aurora-prod-global",
+                    EngineVersion: "8.0.mysql_aurora.3.08.2",
+                    DBClusterMembers: [{ DBInstanceIdentifier: "dr-1", IsClusterWriter: false }],
+                },
+            ],
+        });
+        expect(await awsDrPort().cluster("eu-west-1", "bbws-aurora-prod-dr")).to.deep.include({
+            writable: false,
+            engineVersion: "8.0.mysql_aurora.3.08.2",
+        });
+        rds.on(DescribeDBClustersCommand).resolves({
+            DBClusters: [{ DBClusterIdentifier: "x", GlobalClusterIdentifier: "g", DBClusterMembers: [{ IsClusterWriter: true }] }],
+        });
+        expect((await awsDrPort().cluster("eu-west-1", "x"))!.writable, "a global database's primary writes").to.equal(true);
+        rds.on(DescribeGlobalClustersCommand).resolves({
+            GlobalClusters: [
+                {
+                    GlobalClusterIdentifier: "bbws-aurora-prod-global",
+                    Status: "failing-over",
+                    EngineVersion: "8.0.mysql_aurora.3.08.2",
+                    GlobalClusterMembers: [
+                        { DBClusterArn: "arn:aws:rds:af-south-1:1:cluster:p", IsWriter: false, SynchronizationStatus: "pending-resync" },
+                        { DBClusterArn: "arn:aws:rds:eu-west-1:1:cluster:d", IsWriter: true, SynchronizationStatus: "connected" },
+                    ],
+                    FailoverState: { Status: "failing-over", FromDbClusterArn: "p", ToDbClusterArn: "d", IsDataLossAllowed: true },
+                },
+            ],
+        });
+        const gc = (await awsDrPort().globalCluster("eu-west-1", "bbws-aurora-prod-global"))!;
+        expect(gc.members.map((m) => [m.region, m.isWriter, m.synchronization])).to.deep.equal([
+            ["af-south-1", false, "pending-resync"],
+            ["eu-west-1", true, "connected"],
+        ]);
+        expect(gc.failoverState).to.deep.equal({ status: "failing-over", fromArn: "p", toArn: "d", dataLossAllowed: true });
+        expect(gc.engineVersion).to.equal("8.0.mysql_aurora.3.08.2");
+        rds.restore();
+    });
+});
+
+describe("dr failover rules: the primary's health, the lag, the engine versions (pure)", () => {
+    const NOW = Date.parse("2026-12-01T10:00:00Z");
+    it("refuses a failover while Route 53 finds the primary healthy or has no observation, unless --primary-is-down, which is an override", () => {
+        expect(primaryHealthGate(false, false)).to.deep.equal({ proceed: true });
+        expect(primaryHealthGate(true, false)).to.deep.equal({ proceed: false });
+        expect(primaryHealthGate(undefined, false)).to.deep.equal({ proceed: false });
+        expect(primaryHealthGate(true, true)).to.deep.equal({
+            proceed: true,
+            override: "--primary-is-down (Route 53's health check said healthy)",
+        });
+        expect(primaryHealthGate(undefined, true).override).to.match(/had no observation/);
+    });
+
+    it("reads no datapoint as an unknown lag, never as none", () => {
+        expect(lagEstimate(undefined, NOW)).to.deep.equal({
+            known: false,
+            text: "unknown: no AuroraGlobalDBReplicationLag datapoint in the last 15 min",
+        });
+    });
+
+    it("reads a fresh datapoint as the lag, and a stale one as unknown between its lag and its lag plus its age", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 0, max: 15 * 60_000 }), (ms, age) => {
+                const e = lagEstimate({ ms, at: new Date(NOW - age) }, NOW);
+                expect(e.known).to.equal(age <= LAG_FRESH_MS);
+                expect(e.atLeastMs).to.equal(ms);
+                expect(e.atMostMs).to.equal(e.known ? ms : ms + age);
+            }),
+        );
+    });
+
+    it("judges a failover's database RPO on the lag's bounds: within, over, or not measured when they straddle the target or are missing", () => {
+        const rpo = (data: Record<string, string>) =>
+            objectivesOf("failover", [{ step: "assess", title: "", status: "succeeded", roles: [], data }], {
+                rtoMinutes: 60,
+                rpoMinutes: 15,
+            }).find((o) => o.name === "RPO (database)")!;
+        expect(rpo({ auroraLagAtLeastMs: "42000", auroraLagAtMostMs: "42000" })).to.deep.include({ measuredMs: 42000, verdict: "within" });
+        expect(rpo({ auroraLagAtLeastMs: "42000", auroraLagAtMostMs: "282000" })).to.deep.include({
+            measuredMs: 282000,
+            verdict: "within",
+        });
+        expect(rpo({ auroraLagAtLeastMs: "60000", auroraLagAtMostMs: "1200000" }).verdict).to.equal("not measured");
+        expect(rpo({ auroraLagAtLeastMs: "1000000", auroraLagAtMostMs: "1200000" }).verdict).to.equal("over");
+        expect(rpo({})).to.deep.include({ measuredMs: undefined, verdict: "not measured" });
+    });
+
+    it("allows a managed switchover or failover only between the same major and minor engine versions (Aurora user guide, managed failovers)", () => {
+        expect(engineCompatibility("8.0.mysql_aurora.3.08.2", "8.0.mysql_aurora.3.08.2")).to.equal("same");
+        expect(engineCompatibility("8.0.mysql_aurora.3.08.2", "8.0.mysql_aurora.3.08.1")).to.equal("patch differs");
+        expect(engineCompatibility("8.0.mysql_aurora.3.08.2", "8.0.mysql_aurora.3.07.1")).to.equal("incompatible");
     });
 });
 

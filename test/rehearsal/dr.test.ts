@@ -8,12 +8,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { initialWorld, rehearsalPort, SCRIPTED_MS } from "../../automation/dr/doubles";
 import type { DrWorld } from "../../automation/dr/doubles";
+import type { DnsTarget } from "../../automation/dr/port";
 import { readDrSettings } from "../../automation/dr/config";
 import { prepareDrRehearsal, rehearsalOutputs } from "../../automation/dr/rehearsal";
 import { runDrCommand } from "../../automation/dr/steps";
 import { memoryIo } from "../../automation/io";
 import { FileLedger } from "../../automation/ledger";
-import { drProject, PROD_APPROVALS, REHEARSAL_NOW, runDr } from "../automation/dr-fixtures";
+import { drProject, ENGINE_VERSION, PROD_APPROVALS, REHEARSAL_NOW, runDr } from "../automation/dr-fixtures";
 import { PROJECT_DIR } from "../support/pulumi";
 import { drTranscripts, TRANSCRIPTS } from "./dr-transcripts";
 import { cachedSynthesize } from "../support/synth-cache";
@@ -171,10 +172,11 @@ describe("dr drill: failover with lag (primary region down), then failback", fun
         expect(failoverCalls.filter((c) => c.region === "af-south-1")).to.deep.equal([]);
     });
 
-    it("detaches the standby with RemoveFromGlobalCluster sent to its own region, by ARN (RDS API reference; Aurora user guide, detach-and-promote)", () => {
-        expect(calls(reh, "RemoveFromGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
-            ["eu-west-1", "bbws-aurora-prod-global arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
+    it("fails over with FailoverGlobalCluster, AllowDataLoss, sent to the standby's own region by ARN, and detaches nothing (RDS API reference; Aurora user guide, managed failovers)", () => {
+        expect(calls(reh, "FailoverGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
+            ["eu-west-1", "bbws-aurora-prod-global → arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr AllowDataLoss"],
         ]);
+        expect(calls(reh, "RemoveFromGlobalCluster")).to.deep.equal([]);
     });
 
     it("deletes only the local side of the file replication (DeletionMode LOCAL_CONFIGURATION_ONLY: the source region cannot answer)", () => {
@@ -184,28 +186,124 @@ describe("dr drill: failover with lag (primary region down), then failback", fun
         });
     });
 
-    it("reports the accepted lag as the database RPO, and the files since the last sync", () => {
-        expect(failover.stderr).to.match(/accepting up to 42\.0 s of database writes/);
-        expect(failover.stdout).to.match(
-            /^RPO \(database\) +42 s +15 min 00 s +within +AuroraGlobalDBReplicationLag just before the detach/m,
+    it("reports the lag as unknown when its last datapoint predates the outage, and judges the database RPO on its upper bound (the datapoint's lag plus its age)", () => {
+        expect(failover.stderr).to.include(
+            "accepting database writes the replica lacks (unknown: the last datapoint (42.0 s at 2026-12-01T09:56:00.000Z) is 4.0 min old: between 42.0 s and 282.0 s)",
         );
-        expect(failover.stdout).to.match(/^RPO \(files\) +15 min 00 s +15 min 00 s +within/m);
+        expect(failover.stdout).to.match(
+            /^RPO \(database\) +4 min 42 s +15 min 00 s +within +at most: the last lag datapoint plus its age/m,
+        );
+        expect(failover.stdout).to.match(/^RPO \(files\) +14 min 00 s +15 min 00 s +within/m);
     });
 
-    it("records the detached global database in the stack file after the failover", () => {
+    it("keeps the global database attached in the stack file: a managed failover keeps it", () => {
         const after = records(reh).filter((r) => r.action === "failover" && r.step === "config")[0];
-        expect(after.data).to.deep.include({ serving: "standby", globalDatabase: "detached" });
+        expect(after.data).to.deep.include({ serving: "standby", globalDatabase: "attached" });
+        expect(records(reh).find((r) => r.action === "failover" && r.step === "database").data).to.deep.include({
+            method: "managed failover",
+            oldPrimary: "arn:aws:rds:af-south-1:093646564004:cluster:bbws-aurora-prod",
+        });
     });
 
-    it("fails back: rebuilds replication towards af-south-1 by rolling out database and storage, then switches over in reverse", () => {
+    it("fails back once Aurora has rebuilt the old primary as a secondary (pending-resync, then connected): storage rollout only, then a switchover in reverse", () => {
         expect(failback.code, failback.stderr).to.equal(0);
-        expect(calls(reh, "rollout").map((c) => c.detail)).to.deep.equal(["database", "storage"]);
+        expect(failback.stderr).to.match(/database af-south-1 pending-resync \(Aurora rebuilding it\)/);
+        expect(failback.stderr).to.match(/database secondary in af-south-1, lag 0\.8 s/);
+        expect(calls(reh, "rollout").map((c) => c.detail)).to.deep.equal(["storage"]);
         expect(calls(reh, "SwitchoverGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
             ["af-south-1", "bbws-aurora-prod-global → arn:aws:rds:af-south-1:093646564004:cluster:bbws-aurora-prod"],
         ]);
         expect(stackFile(reh))
             .to.match(/serving: primary\n/)
             .and.match(/globalDatabase: attached\n/);
+    });
+});
+
+describe("dr drill: a failover is refused while Route 53 finds the primary healthy, unless --primary-is-down", function () {
+    this.timeout(60000);
+
+    it("refuses at assess (exit 3, sends nothing), then goes ahead with the override, which the ledger records", async () => {
+        const { dir, reh } = rehearsalDir();
+        const settings = readDrSettings(dir, "prod");
+        const rehearsal = prepareDrRehearsal(
+            dir,
+            settings,
+            "eu-west-1",
+            [{ id: "aupairhive", minCapacity: 2 }],
+            "bbws.io",
+            ENGINE_VERSION,
+            "failover",
+            memoryIo(),
+            REHEARSAL_NOW,
+            reh,
+        );
+        // af-south-1 is partly down, but its load balancer still passes Route 53's health checks.
+        const port = { ...rehearsal.port, dns: async (t: DnsTarget) => ({ ...(await rehearsal.port.dns(t)), primaryHealthy: true }) };
+        const deps = {
+            projectDir: rehearsal.projectDir,
+            settings: readDrSettings(rehearsal.projectDir, "prod"),
+            outputs: rehearsal.outputs,
+            port,
+            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
+            io: memoryIo(),
+            operator: async () => "rehearsal",
+            rollout: async () => 0,
+            commitStackFile: async () => undefined,
+        };
+        const approvals = [
+            { role: "tech-lead", name: "alice" },
+            { role: "dba", name: "bob" },
+            { role: "devops-lead", name: "carol" },
+        ];
+        const req = { action: "failover" as const, env: "prod", to: "eu-west-1" };
+        const refused = await runDrCommand(req, { dryRun: false, approvals, yes: true }, deps);
+        expect(refused.exitCode).to.equal(3);
+        expect(refused.steps[0]).to.deep.include({ step: "assess", status: "refused" });
+        expect(refused.steps[0].error).to.match(/finds af-south-1 healthy: a failover would give up data a switchover keeps/);
+        expect(records(reh)[0]).to.deep.include({ step: "assess", result: "refused" });
+        expect(records(reh)[0].error.code).to.equal("primary-healthy");
+        expect(calls(reh, "FailoverGlobalCluster")).to.deep.equal([]);
+
+        const overridden = await runDrCommand(req, { dryRun: false, approvals, yes: true, primaryIsDown: true }, deps);
+        expect(overridden.exitCode).to.equal(0);
+        expect(records(reh).find((r) => r.step === "assess" && r.result === "succeeded").data.override).to.equal(
+            "--primary-is-down (Route 53's health check said healthy)",
+        );
+        expect(calls(reh, "FailoverGlobalCluster")).to.have.length(1);
+    });
+});
+
+describe("dr drill: the fallback detach-and-promote, and a failback after it", function () {
+    this.timeout(60000);
+
+    it("refuses the managed failover when the engine versions differ in minor, naming --detach-and-promote (Aurora user guide: managed failover needs the same major and minor)", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.clusters.find((c) => c.region === "eu-west-1")!.engineVersion = "8.0.mysql_aurora.3.07.1";
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(run.code).to.equal(3);
+        expect(run.stdout + run.stderr).to.match(/a managed failover needs the same major and minor engine versions/);
+        expect(run.stderr).to.match(/--detach-and-promote/);
+        expect(calls(reh, "FailoverGlobalCluster")).to.deep.equal([]);
+    });
+
+    it("detaches with RemoveFromGlobalCluster sent to the standby's own region, records globalDatabase: detached, and a failback then refuses (exit 2), pointing at the manual runbook", async () => {
+        const { dir, reh } = rehearsalDir();
+        const failover = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1", "--detach-and-promote"], dir, reh);
+        expect(failover.code, failover.stderr).to.equal(0);
+        expect(calls(reh, "RemoveFromGlobalCluster").map((c) => [c.region, c.detail])).to.deep.equal([
+            ["eu-west-1", "bbws-aurora-prod-global arn:aws:rds:eu-west-1:093646564004:cluster:bbws-aurora-prod-dr"],
+        ]);
+        expect(calls(reh, "FailoverGlobalCluster")).to.deep.equal([]);
+        expect(stackFile(reh)).to.match(/globalDatabase: detached\n/);
+        const sent = world(reh).calls.length;
+        const failback = await rehearse(["failback", "--env", "prod", "--to", "af-south-1"], dir, reh);
+        expect(failback.code).to.equal(2);
+        expect(failback.stderr).to.match(/the DR cluster was detached from the global database/);
+        expect(failback.stderr).to.match(/manual runbook/);
+        expect(world(reh).calls.length, "nothing sent").to.equal(sent);
     });
 });
 
@@ -224,6 +322,7 @@ describe("dr doubles: Application Auto Scaling's range (API reference, RegisterS
                 { id: "tutorhub", minCapacity: 2 },
             ],
             "bbws.io",
+            ENGINE_VERSION,
             "status",
             memoryIo(),
             REHEARSAL_NOW,
@@ -278,7 +377,7 @@ describe("dr doubles: Application Auto Scaling's range (API reference, RegisterS
     it("gives the primary's services the program's registered target and the standby's none (components/standby-ecs.ts declares no scaling)", () => {
         const settings = readDrSettings(drProject(), "prod");
         const outputs = rehearsalOutputs(settings, "eu-west-1", [{ id: "aupairhive", minCapacity: 2 }], "bbws.io");
-        const w = initialWorld(outputs, settings.primaryRegion, settings.accountId, REHEARSAL_NOW, 1);
+        const w = initialWorld(outputs, settings.primaryRegion, settings.accountId, REHEARSAL_NOW, 1, ENGINE_VERSION);
         expect(w.services.map((s) => [s.region, s.scaling])).to.deep.equal([
             ["af-south-1", { minCapacity: 2, maxCapacity: 2, suspended: false }],
             ["eu-west-1", undefined],
@@ -359,6 +458,26 @@ describe("dr drill: a failed step, resumed", function () {
         expect(second.stdout).to.match(/^2 +database .* done before/m);
     });
 
+    it("a refused FailoverGlobalCluster fails the failover's database step (exit 1); a rerun continues there and sends it once more", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        w.failures.push({
+            call: "FailoverGlobalCluster",
+            name: "AccessDeniedException",
+            message: "not authorized to perform rds:FailoverGlobalCluster",
+        });
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const first = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(first.code).to.equal(1);
+        expect(records(reh).map((r) => `${r.step} ${r.result}`)).to.deep.equal(["assess succeeded", "database failed"]);
+        const second = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(second.code, second.stderr).to.equal(0);
+        expect(second.stderr).to.match(/continuing the failover of prod to eu-west-1 at step database/);
+        expect(calls(reh, "FailoverGlobalCluster"), "the refused call and the one that went through").to.have.length(2);
+        expect(second.stdout).to.match(/^1 +assess .* done before/m);
+    });
+
     it("a refused RegisterScalableTarget fails the drain, its record names the services fenced so far, and a rerun fences only the rest", async () => {
         const { dir, reh } = rehearsalDir();
         await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
@@ -419,6 +538,22 @@ describe("dr drill: a failed step, resumed", function () {
         expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
     });
 
+    it("a switchover is refused at its check when the replica publishes no lag datapoint: an unknown lag, never 'no lag'", async () => {
+        const { dir, reh } = rehearsalDir();
+        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+        const w = world(reh);
+        // The DR cluster is being rebuilt: it publishes no AuroraGlobalDBReplicationLag until it replicates again.
+        w.clusters.find((c) => c.region === "eu-west-1")!.awaitingRebuild = true;
+        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        expect(run.code).to.equal(1);
+        expect(run.stdout + run.stderr).to.include(
+            "the replica's lag is unknown: no AuroraGlobalDBReplicationLag datapoint in the last 15 min",
+        );
+        expect(run.stdout + run.stderr).to.include("bbws-aurora-prod-dr is pending-resync, not connected");
+        expect(calls(reh, "SwitchoverGlobalCluster")).to.deep.equal([]);
+    });
+
     it("a switchover to a DR cluster with no available instance is refused at its check: nothing to make the writer (RDS API reference, SwitchoverGlobalCluster)", async () => {
         const { dir, reh } = rehearsalDir();
         await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
@@ -449,6 +584,7 @@ describe("dr drill: Ctrl-C mid-step", function () {
                 { id: "tutorhub", minCapacity: 2 },
             ],
             "bbws.io",
+            ENGINE_VERSION,
             "switchover",
             memoryIo(),
             REHEARSAL_NOW,
@@ -580,6 +716,7 @@ describe("dr switchover across tenant counts and desired counts (fast-check)", f
                         "eu-west-1",
                         tenants.map((id) => ({ id, minCapacity: 2 })),
                         "bbws.io",
+                        ENGINE_VERSION,
                         "switchover",
                         memoryIo(),
                         REHEARSAL_NOW,
