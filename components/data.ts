@@ -16,7 +16,7 @@ import {
     ROTATION_CLONE_SUFFIX,
     tenantDatabaseName,
 } from "../src/config";
-import { GlobalDatabase } from "./global-database";
+import { GlobalDatabase, SECONDARY_IGNORED_CHANGES } from "./global-database";
 import { createRedisGroup, RedisGroupArgs } from "./redis-group";
 import { StandbyCache } from "./standby-cache";
 import { bbwsName, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
@@ -527,8 +527,11 @@ export class DataLayer extends pulumi.ComponentResource {
                 // configured: without this, drift would report it and the next `up` would try to downgrade.
                 // A major upgrade is still a deliberate config change (the parameter family follows it).
                 // With `bbws:dr` the global database makes it a member (terraform-provider-aws
-                // rds_global_cluster.html.markdown, "New Global Cluster From Existing DB Cluster": ignore it).
-                ignoreChanges: ["engineVersion", ...(args.dr ? ["globalClusterIdentifier"] : [])],
+                // rds_global_cluster.html.markdown, "New Global Cluster From Existing DB Cluster": ignore it),
+                // and after a switchover or managed failover it is a secondary replicating from eu-west-1 until
+                // the failback, which sets its replicationSourceIdentifier: both are the secondary's
+                // SECONDARY_IGNORED_CHANGES, so the primary ignores them too.
+                ignoreChanges: args.dr ? [...SECONDARY_IGNORED_CHANGES] : ["engineVersion"],
             },
         );
     }

@@ -751,9 +751,10 @@ const drSchema = z
         serving: z.enum(DR_SERVING).default("primary"),
         /**
          * `attached` (default): the DR cluster is a secondary of the global database `bbws-aurora-<env>-global`.
-         * `detached`: after a failover's detach-and-promote; the program then declares no global cluster
-         * (it is `retainOnDelete`, so the rollout forgets it and leaves it in AWS for the failback to delete), and the DR
-         * cluster keeps its URN and data (its `globalClusterIdentifier` is ignored, never replaced).
+         * A switchover or managed failover (`FailoverGlobalCluster`) keeps it `attached`. `detached`: only after
+         * `npm run dr -- failover --detach-and-promote`; the program then declares no global cluster (it is
+         * `retainOnDelete`, so the rollout forgets it and leaves it in AWS for the manual failback to delete), and
+         * the DR cluster keeps its URN and data (its `globalClusterIdentifier` is ignored, never replaced).
          */
         globalDatabase: z.enum(DR_GLOBAL_DATABASE).default("attached"),
         /** The standby VPC: another private range than `bbws:network.vpcCidr` (checked), so the two can be peered. */

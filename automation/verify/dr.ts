@@ -43,7 +43,7 @@ export const DR_CHECKS: Readonly<Partial<Record<PhaseName, readonly Check[]>>> =
                 const out = dr.outputs().database;
                 if (dr.config.globalDatabase === "detached") {
                     return warn(
-                        `bbws:dr.globalDatabase is detached (after a failover): ${out.standbyClusterIdentifier} serves alone until failback rebuilds the global database`,
+                        `bbws:dr.globalDatabase is detached (after a failover --detach-and-promote): ${out.standbyClusterIdentifier} serves alone until the manual failback (README, "What it does not cover yet") rebuilds the global database`,
                     );
                 }
                 const answer = await ctx.read("rds:global-cluster", () =>
