@@ -246,7 +246,7 @@ interface PricingContext {
     readonly cost: Readonly<CostConfig>;
     /** The tenant `r` belongs to (`tenantOwners`); undefined for a shared resource. */
     tenantOf(r: SynthResource): string | undefined;
-    /** A line for `r` in the stack's region (or `region`), priced from the table when the key is there. */
+    /** A line for `r` in its own `region` input, else the stack's (or `region`), priced from the table when the key is there. */
     line(
         r: SynthResource | { phase: string; name: string; type: string },
         item: string,
@@ -258,6 +258,11 @@ interface PricingContext {
 }
 
 type Pricer = (r: SynthResource, ctx: PricingContext) => CostLine[];
+
+/** The `region` input of a resource placed outside the stack's region (@pulumi/aws 7's per-resource region). */
+function regionOf(r: SynthResource | { phase: string; name: string; type: string }): string | undefined {
+    return "inputs" in r && typeof r.inputs.region === "string" ? r.inputs.region : undefined;
+}
 
 const ALWAYS_ON = `${HOURS_PER_MONTH} h a month, always on`;
 const num = (v: unknown, fallback = 0): number => (typeof v === "number" ? v : typeof v === "string" && v !== "" ? Number(v) : fallback);
@@ -683,7 +688,8 @@ export function estimateCost(synth: SynthResult, options: EstimateOptions): Cost
         all,
         cost: options.cost,
         tenantOf: (r) => owners.get(r.urn),
-        line: (r, item, priceKey, quantity, assumption, region = options.region) => {
+        // A resource with its own `region` input (the DR side, us-east-1's rules and alarms) is billed there.
+        line: (r, item, priceKey, quantity, assumption, region = regionOf(r) ?? options.region) => {
             const price = prices[region]?.[priceKey];
             const unitUsd = quantity === undefined ? undefined : (price?.usd ?? undefined);
             const tenant = "urn" in r ? owners.get(r.urn) : undefined;

@@ -285,6 +285,20 @@ describe("cost estimate", () => {
             ]);
         });
 
+        it("prices a resource with its own region input (the DR side) at that region's prices, not the stack's", () => {
+            const e = estimate(
+                synthOf(
+                    res("awsx:ec2:Vpc", "standby-vpc", {
+                        numberOfAvailabilityZones: 2,
+                        natGateways: { strategy: "Single" },
+                        region: "dr-1",
+                    }),
+                ),
+                DEFAULTS,
+            );
+            expect([...new Set(e.lines.map((l) => l.region))]).to.deep.equal(["dr-1"]);
+        });
+
         it("warns when the budget is below the estimate, and not otherwise", () => {
             const vpc = res("awsx:ec2:Vpc", "vpc", { numberOfAvailabilityZones: 2, natGateways: { strategy: "Single" } });
             const budget = (limit: string) => res("aws:budgets/budget:Budget", "budget", { limitAmount: limit }, "monitoring");
