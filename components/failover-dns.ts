@@ -43,13 +43,25 @@ export interface FailoverDnsArgs {
 }
 
 /**
+ * `evaluateTargetHealth` of both records of each tenant's failover pair: false. With it true, Route 53
+ * judges an Application Load Balancer healthy only if every target group with targets has a healthy
+ * one (Route 53 API reference, `AliasTarget`, "Application and Network Load Balancers"); every tenant's
+ * record aliases the same shared load balancer, so one tenant whose tasks all fail would send every
+ * tenant to the SECONDARY, which runs 0 tasks. It is optional for failover alias records ("Select Yes
+ * if you want Route 53 to determine whether to respond ... by checking the health of the resource":
+ * Route 53 developer guide, "Values specific for failover alias records"); the PRIMARY's region health
+ * check decides, and a SECONDARY without a health check is always answered when the PRIMARY is not.
+ */
+export const FAILOVER_EVALUATE_TARGET_HEALTH = false;
+
+/**
  * `bbws:ecs:FailoverDns` (`<ecs layer>-failover`), in the primary region (Route 53 is global): a
  * fixed 200 for `REGION_HEALTH_PATH` on the primary's HTTPS listener at the last priority, so only a
  * request no tenant host matches gets it (the health checker sends the load balancer's own name as
  * Host), and an HTTPS health check on it (Route 53 API reference, CreateHealthCheck: `Type` HTTPS,
  * `FullyQualifiedDomainName`, `ResourcePath`; health checkers do not validate the certificate). It
- * says whether the primary region's load balancer answers; each alias's `evaluateTargetHealth` adds
- * whether the tenant's targets are healthy.
+ * says whether the primary region's load balancer answers, and it alone decides: the pair's aliases do
+ * not evaluate target health (`FAILOVER_EVALUATE_TARGET_HEALTH`).
  */
 export class FailoverDns extends pulumi.ComponentResource {
     readonly healthCheckId: pulumi.Output<string>;

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import type { DrConfig, TenantConfig } from "../src/config";
 import { targetGroupName } from "./ecs-tasks";
 import type { ExecutionResources, TenantTaskStandby } from "./ecs-policies";
-import { failoverRoles } from "./failover-dns";
+import { FAILOVER_EVALUATE_TARGET_HEALTH, failoverRoles } from "./failover-dns";
 import { bbwsName } from "./shared";
 
 /** One tenant as the standby runs it: the primary's task definition and desired count. */
@@ -392,7 +392,7 @@ export class StandbyEcs extends pulumi.ComponentResource {
                     type: "A",
                     setIdentifier: region,
                     failoverRoutingPolicies: [{ type: role }],
-                    aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+                    aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: FAILOVER_EVALUATE_TARGET_HEALTH }],
                 },
                 { parent: this },
             );

@@ -44,7 +44,7 @@ import {
     WORDPRESS_SCRATCH_PATHS,
     WP_CONTENT_PATH,
 } from "./ecs-tasks";
-import type { DnsFailover } from "./failover-dns";
+import { DnsFailover, FAILOVER_EVALUATE_TARGET_HEALTH } from "./failover-dns";
 import { standbyRoleResources, StandbyPlacement } from "./standby-ecs";
 
 /**
@@ -311,7 +311,13 @@ export class TenantService extends TenantComponent {
                 // `<id>.<domain>`; custom domains live in their owners' zones.
                 name: tenant.hostnames[0],
                 type: "A",
-                aliases: [{ name: lb.alb.dnsName, zoneId: lb.alb.zoneId, evaluateTargetHealth: true }],
+                aliases: [
+                    {
+                        name: lb.alb.dnsName,
+                        zoneId: lb.alb.zoneId,
+                        evaluateTargetHealth: args.dnsFailover ? FAILOVER_EVALUATE_TARGET_HEALTH : true,
+                    },
+                ],
                 ...(args.dnsFailover && {
                     setIdentifier: args.dnsFailover.setIdentifier,
                     failoverRoutingPolicies: [{ type: args.dnsFailover.role }],

@@ -275,6 +275,12 @@ describe("disaster recovery: the program side (issue 17)", function () {
         }
     });
 
+    it("neither record of a pair evaluates target health: the shared load balancer would turn one tenant's failing targets into every tenant's failover (Route 53 API reference, AliasTarget; developer guide, failover alias records: optional)", () => {
+        const pairs = prod.resources.filter((r) => r.type === "aws:route53/record:Record" && r.inputs.setIdentifier !== undefined);
+        expect(pairs).to.have.length(4);
+        for (const r of pairs) expect((r.inputs.aliases as any)[0].evaluateTargetHealth, `${r.name}`).to.equal(false);
+    });
+
     describe("serving and globalDatabase are data", () => {
         it("serving: standby makes the standby's records PRIMARY and runs the primary's counts", () => {
             expect(failoverRoles("standby")).to.deep.equal({ primaryRegion: "SECONDARY", standby: "PRIMARY" });

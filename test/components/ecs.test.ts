@@ -358,7 +358,8 @@ describe("ecs layer", () => {
                     for (const r of records) {
                         expect(r.inputs).to.include({ type: "A", zoneId: zone.zoneId });
                         expect(r.inputs.aliases).to.have.length(1);
-                        expect(r.inputs.aliases[0].evaluateTargetHealth).to.equal(true);
+                        // A failover pair's records leave it to the region health check (components/failover-dns.ts).
+                        expect(r.inputs.aliases[0].evaluateTargetHealth).to.equal(r.inputs.setIdentifier === undefined);
                         expect(r.inputs.aliases[0].name).to.match(
                             new RegExp(`^bbws-alb-${env}-\\d+\\.${cfg.region}\\.elb\\.amazonaws\\.com$`),
                         );
