@@ -662,15 +662,17 @@ const FAILOVER_FILES: Step = {
  * first snapshotting the old volume as `rds:unplanned-global-failover-<cluster>-<timestamp>`, which
  * takes "a few minutes to several hours" (Aurora user guide, "Performing managed failovers for Aurora
  * global databases"); the global database never left the program, so no database rollout. Its files
- * are the program's: the storage rollout with `serving: standby` replicates the standby's file system
- * back. This step rolls storage out, then waits for both to have caught up.
+ * are not yet the program's: it declares no reverse replication (README, DR design, "What it does not
+ * cover yet"), so the operator creates it by hand first (the Failback runbook); the storage rollout
+ * applies the rest of the storage phase with `serving: standby`. This step rolls storage out, then
+ * waits for both to have caught up (in a rehearsal the rollout double also plays the operator's part).
  */
 const REBUILD: Step = {
     id: "rebuild",
-    title: "wait for Aurora to rebuild the old primary as a secondary; replicate files back (storage rollout)",
+    title: "roll out storage; wait for Aurora's rebuild of the old primary and the operator's reverse file replication",
     phases: ["storage"],
     plan: (ctx) => [
-        `npm run rollout -- --env ${ctx.req.env} --phase storage (with this run's approvals): EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId}`,
+        `npm run rollout -- --env ${ctx.req.env} --phase storage (with this run's approvals); the EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId} is the operator's (README, Failback runbook)`,
         `then waits up to ${minutes(ctx.timeouts.syncMs)} for ${ctx.to.clusterIdentifier} to be a connected secondary with a fresh lag under ${ctx.dr.replication.rpoMinutes} min, and for a first file sync`,
         `copy Aurora's snapshot of the old volume (rds:unplanned-global-failover-${ctx.to.clusterIdentifier}-…) to a manual one before the old primary's backup retention deletes it: it holds the writes the failover gave up`,
     ],
