@@ -73,7 +73,9 @@ export async function drStatus(settings: DrSettings, dr: DrConfig, outputs: DrOu
     const rpoMs = dr.replication.rpoMinutes * 60_000;
     const lines: StatusLine[] = [];
 
-    const gc = await attempt(() => port.globalCluster(replica.region, outputs.database.globalClusterIdentifier));
+    // Asked in the serving region: after a failover the replica's region may be the one that is down,
+    // and any member's region describes the global database (RDS API reference, DescribeGlobalClusters).
+    const gc = await attempt(() => port.globalCluster(serving.region, outputs.database.globalClusterIdentifier));
     if (gc instanceof Error) lines.push({ item: "global database", state: unreachable(gc), verdict: "bad" });
     else if (!gc)
         lines.push({

@@ -153,6 +153,18 @@ describe("dr drill: switchover (planned, no data loss)", function () {
     });
 });
 
+describe("dr status after a failover, with af-south-1 still down", function () {
+    this.timeout(60000);
+
+    it("reads the global database from the serving region, not the one that is down (any member's region describes it)", async () => {
+        const { dir, reh } = rehearsalDir();
+        expect((await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh)).code).to.equal(0);
+        const status = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh, "--json"], dir);
+        const line = JSON.parse(status.stdout).lines.find((l: { item: string }) => l.item === "global database");
+        expect(line.state).to.match(/^available; writer in eu-west-1/);
+    });
+});
+
 describe("dr drill: failover with lag (primary region down), then failback", function () {
     this.timeout(60000);
     const { dir, reh } = rehearsalDir();
