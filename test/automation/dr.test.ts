@@ -292,6 +292,45 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
         expect(normalizeDnsName("\\052.bbws.io.")).to.equal("*.bbws.io"); // Route 53 developer guide, "DNS domain name format"
     });
 
+    it("sends one batch per tenant's pair, demoting before promoting, so no name has two PRIMARY records and no batch nears Route 53's request size limit", async () => {
+        const r53 = mockClient(Route53Client);
+        const rec = (name: string, region: string, failover: "PRIMARY" | "SECONDARY", dns: string) => ({
+            Name: `${name}.`,
+            Type: "A" as const,
+            SetIdentifier: region,
+            Failover: failover,
+            AliasTarget: { DNSName: dns, HostedZoneId: "Z", EvaluateTargetHealth: false },
+        });
+        r53.on(ListResourceRecordSetsCommand).resolves({
+            ResourceRecordSets: ["a.bbws.io", "b.bbws.io"].flatMap((n) => [
+                rec(n, "af-south-1", "SECONDARY", "p.elb"),
+                rec(n, "eu-west-1", "PRIMARY", "s.elb"),
+            ]),
+        });
+        r53.on(ChangeResourceRecordSetsCommand).resolves({});
+        await awsDrPort().makePrimary(
+            {
+                hostedZoneId: "ZONE",
+                recordNames: ["a.bbws.io", "b.bbws.io"],
+                loadBalancers: { "af-south-1": "p.elb", "eu-west-1": "s.elb" },
+                healthCheckId: "hc",
+            },
+            "af-south-1",
+        );
+        const batches = r53
+            .commandCalls(ChangeResourceRecordSetsCommand)
+            .map((c) =>
+                c.args[0].input.ChangeBatch!.Changes!.map(
+                    (ch) => `${ch.ResourceRecordSet!.Name} ${ch.ResourceRecordSet!.SetIdentifier} ${ch.ResourceRecordSet!.Failover}`,
+                ),
+            );
+        expect(batches).to.deep.equal([
+            ["a.bbws.io. eu-west-1 SECONDARY", "a.bbws.io. af-south-1 PRIMARY"],
+            ["b.bbws.io. eu-west-1 SECONDARY", "b.bbws.io. af-south-1 PRIMARY"],
+        ]);
+        r53.restore();
+    });
+
     it("reads the zone page by page (300 records, continued from NextRecordName/Type/Identifier), not one call per tenant (Route 53: 5 requests a second)", async () => {
         const r53 = mockClient(Route53Client);
         const record = (name: string, failover: "PRIMARY" | "SECONDARY", dns: string) => ({
