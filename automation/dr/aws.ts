@@ -10,7 +10,13 @@ import {
 } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput } from "@aws-sdk/client-cloudwatch";
 import { ECSClient, DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { DeleteReplicationConfigurationCommand, DescribeReplicationConfigurationsCommand, EFSClient } from "@aws-sdk/client-efs";
+import {
+    CreateReplicationConfigurationCommand,
+    DeleteReplicationConfigurationCommand,
+    DescribeReplicationConfigurationsCommand,
+    EFSClient,
+    UpdateFileSystemProtectionCommand,
+} from "@aws-sdk/client-efs";
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
     DescribeDBClustersCommand,
@@ -239,6 +245,20 @@ export function awsDrPort(): DrPort {
                 new DeleteReplicationConfigurationCommand({
                     SourceFileSystemId: sourceFileSystemId,
                     ...(localOnly ? { DeletionMode: "LOCAL_CONFIGURATION_ONLY" as const } : {}),
+                }),
+            );
+        },
+        async replicateToExisting(sourceRegion, sourceFileSystemId, destinationRegion, destinationFileSystemId) {
+            await efs(destinationRegion).send(
+                new UpdateFileSystemProtectionCommand({
+                    FileSystemId: destinationFileSystemId,
+                    ReplicationOverwriteProtection: "DISABLED",
+                }),
+            );
+            await efs(sourceRegion).send(
+                new CreateReplicationConfigurationCommand({
+                    SourceFileSystemId: sourceFileSystemId,
+                    Destinations: [{ Region: destinationRegion, FileSystemId: destinationFileSystemId }],
                 }),
             );
         },

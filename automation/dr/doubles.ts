@@ -117,6 +117,8 @@ export interface DrWorld {
     /** The secondary's `AuroraGlobalDBReplicationLag`, ms. */
     lagMs: number;
     efs: EfsState[];
+    /** File systems whose ReplicationOverwriteProtection is DISABLED: the only ones a replication may write into. */
+    overwritable?: string[];
     services: ServiceState[];
     records: { names: string[]; primaryRegion: string; changedAt: number; previous: string };
     /** Each region's file system (the storage rollout replicates the standby's back). */
@@ -242,7 +244,7 @@ function awsError(name: string, message: string, status = 400): Error {
 const regionOfArn = (arn: string) => arn.split(":")[3];
 
 /** A `DrPort` over the world in `file` (read on every call, written after every change). */
-export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollout(phase: string, standbyRegion: string): void } {
+export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollout(phase: string): void } {
     const load = (): DrWorld => JSON.parse(fs.readFileSync(file, "utf8"));
     const save = (w: DrWorld) => fs.writeFileSync(file, `${JSON.stringify(w, null, 2)}\n`);
     /** Runs `body` against the world as `region` sees it: refused when the region is down or a scripted failure matches. */
@@ -457,6 +459,29 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 w.efs = w.efs.filter((x) => x !== e);
                 w.now += SCRIPTED_MS.efsDelete;
             }),
+        replicateToExisting: async (sourceRegion: string, source: string, destinationRegion: string, destination: string) => {
+            await call(destinationRegion, "UpdateFileSystemProtection", `${destination} ReplicationOverwriteProtection DISABLED`, (w) => {
+                w.overwritable = [...new Set([...(w.overwritable ?? []), destination])];
+            });
+            await call(sourceRegion, "CreateReplicationConfiguration", `${source} → ${destinationRegion} ${destination}`, (w) => {
+                if (w.efs.some((e) => e.source === source))
+                    throw awsError("ReplicationAlreadyExists", `${source} already has a replication configuration (one per file system)`);
+                if (!(w.overwritable ?? []).includes(destination))
+                    throw awsError("ValidationException", `${destination}'s ReplicationOverwriteProtection is ENABLED: disable it first`);
+                if (w.down.includes(destinationRegion))
+                    throw awsError("InternalServerError", `cannot reach ${destinationRegion} to replicate into ${destination}`, 500);
+                w.overwritable = w.overwritable!.filter((f) => f !== destination);
+                // The first copy overwrites the whole destination: its first sync comes after the scripted copy.
+                w.efs.push({
+                    source,
+                    sourceRegion,
+                    destination,
+                    destinationRegion,
+                    createdAt: w.now + SCRIPTED_MS.rebuildCopy - 10 * 60_000,
+                    everyMs: 10 * 60_000,
+                });
+            });
+        },
         services: (region: string, cluster: string, names: readonly string[]) =>
             call(region, "DescribeServices", `${cluster}: ${names.join(", ")}`, (w): ServiceView[] =>
                 names.flatMap((n) => {
@@ -530,20 +555,9 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
          * What the program does when failback's rebuild rolls out the storage phase with the standby
          * serving: it replicates the standby's files back.
          */
-        rollout: (phase: string, standbyRegion: string) => {
+        rollout: (phase: string) => {
             const w = load();
             w.now += SCRIPTED_MS.rollout;
-            const primaryRegion = w.clusters.find((c) => c.region !== standbyRegion)!.region;
-            if (phase === "storage" && !w.efs.some((e) => e.sourceRegion === standbyRegion)) {
-                w.efs.push({
-                    source: w.fileSystems[standbyRegion],
-                    sourceRegion: standbyRegion,
-                    destination: w.fileSystems[primaryRegion],
-                    destinationRegion: primaryRegion,
-                    createdAt: w.now + SCRIPTED_MS.rebuildCopy - 10 * 60_000,
-                    everyMs: 10 * 60_000,
-                });
-            }
             w.calls.push({ at: new Date(w.now).toISOString(), region: "-", call: "rollout", detail: phase });
             save(w);
         },

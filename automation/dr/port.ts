@@ -175,6 +175,20 @@ export interface DrPort {
      * cannot be reached; the default deletes both sides.
      */
     deleteEfsReplication(region: string, sourceFileSystemId: string, localOnly: boolean): Promise<void>;
+    /**
+     * Makes the file system of the region left behind a replica of the serving one again, with the same
+     * ids the program's state holds: EFS `UpdateFileSystemProtection` `ReplicationOverwriteProtection
+     * DISABLED` on `destinationFileSystemId` (sent to `destinationRegion`; it becomes read-only), then
+     * `CreateReplicationConfiguration` from `sourceFileSystemId` (sent to `sourceRegion`) to that
+     * existing file system (EFS user guide, "Configuring replication to an existing EFS file system":
+     * the destination's content is overwritten by the source's).
+     */
+    replicateToExisting(
+        sourceRegion: string,
+        sourceFileSystemId: string,
+        destinationRegion: string,
+        destinationFileSystemId: string,
+    ): Promise<void>;
     /** ECS `DescribeServices` in `region`. */
     services(region: string, cluster: string, names: readonly string[]): Promise<ServiceView[]>;
     /** ECS `UpdateService` in `region`: sets `desiredCount`. */

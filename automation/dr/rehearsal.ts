@@ -168,7 +168,7 @@ export function prepareDrRehearsal(
                 io.err(
                     `  rehearsal: npm run rollout -- --env ${env} --phase ${phase} is a double: the program's effect with ${settings.env}'s standby serving, in ${SCRIPTED_MS.rollout / 60_000} min`,
                 );
-                port.rollout(phase, standbyRegion);
+                port.rollout(phase);
             }
             return 0;
         },

@@ -613,17 +613,18 @@ const DRAIN: Step = {
  */
 const PLANNED_FILES: Step = {
     id: "files",
-    title: "let the files sync once more, then make the target's file system writable",
+    title: "let the files sync once more, make the target's file system writable, then replicate it back",
     phases: ["storage"],
     plan: (ctx) => [
         `EFS DescribeReplicationConfigurations in ${ctx.to.region}: waits up to ${minutes(ctx.timeouts.syncMs)} for a sync after the drain`,
         `EFS DeleteReplicationConfiguration in ${ctx.to.region}: source ${ctx.from.fileSystemId} (both sides)`,
+        `EFS UpdateFileSystemProtection in ${ctx.from.region}: ${ctx.from.fileSystemId} ReplicationOverwriteProtection DISABLED; CreateReplicationConfiguration in ${ctx.to.region}: ${ctx.to.fileSystemId} → ${ctx.from.region} ${ctx.from.fileSystemId}`,
     ],
     run: async (ctx) => {
         const { port } = ctx.deps;
         const after = Date.parse(ctx.data.drainedAt ?? new Date(port.now()).toISOString());
         const current = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
-        if (current) {
+        if (current && current.destinationFileSystemId === ctx.to.fileSystemId) {
             await waitFor(ctx, "file sync", ctx.timeouts.syncMs, async () => {
                 const r = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
                 const last = r?.lastReplicated?.getTime();
@@ -633,9 +634,25 @@ const PLANNED_FILES: Step = {
                 port.deleteEfsReplication(ctx.to.region, ctx.from.fileSystemId, false),
             );
         }
-        return { writableFileSystem: ctx.to.fileSystemId };
+        await replicateBack(ctx, ctx.to, ctx.from);
+        return { writableFileSystem: ctx.to.fileSystemId, replicatingTo: `${ctx.from.region} ${ctx.from.fileSystemId}` };
     },
 };
+
+/**
+ * Makes `replica`'s file system (the same id the program's state holds) the destination of a
+ * replication from `source`'s, unless one already runs: the region left behind is a replica again, so
+ * the next move has a copy to move to (EFS user guide, "Configuring replication to an existing EFS file
+ * system"). A rerun after a failure between the two calls repeats the first, which is idempotent.
+ */
+async function replicateBack(ctx: StepContext, source: Side, replica: Side): Promise<void> {
+    const { port } = ctx.deps;
+    const existing = await port.efsReplication(source.region, source.fileSystemId);
+    if (existing?.destinationFileSystemId === replica.fileSystemId) return;
+    await send(ctx, `replicate ${source.fileSystemId} → ${replica.region} ${replica.fileSystemId}`, () =>
+        port.replicateToExisting(source.region, source.fileSystemId, replica.region, replica.fileSystemId),
+    );
+}
 
 /** In an outage the source region cannot be reached, so only the destination's side is deleted (`LOCAL_CONFIGURATION_ONLY`, EFS API reference). */
 const FAILOVER_FILES: Step = {
@@ -661,24 +678,36 @@ const FAILOVER_FILES: Step = {
  * after the managed failover it adds the old primary back as a secondary once its region answers,
  * first snapshotting the old volume as `rds:unplanned-global-failover-<cluster>-<timestamp>`, which
  * takes "a few minutes to several hours" (Aurora user guide, "Performing managed failovers for Aurora
- * global databases"); the global database never left the program, so no database rollout. Its files
- * are not yet the program's: it declares no reverse replication (README, DR design, "What it does not
- * cover yet"), so the operator creates it by hand first (the Failback runbook); the storage rollout
- * applies the rest of the storage phase with `serving: standby`. This step rolls storage out, then
- * waits for both to have caught up (in a rehearsal the rollout double also plays the operator's part).
+ * global databases"); the global database never left the program, so no database rollout. Its files:
+ * after a switchover the `files` step already replicates the serving region's file system back into
+ * the primary's; after a failover it could not (the primary region was down), so this step does it
+ * now (`replicateBack`). It also rolls the storage phase out with `serving: standby`, then waits for
+ * both to have caught up.
  */
 const REBUILD: Step = {
     id: "rebuild",
-    title: "roll out storage; wait for Aurora's rebuild of the old primary and the operator's reverse file replication",
+    title: "replicate files back, roll out storage, wait for Aurora's rebuild of the old primary",
     phases: ["storage"],
     plan: (ctx) => [
-        `npm run rollout -- --env ${ctx.req.env} --phase storage (with this run's approvals); the EFS replication ${ctx.from.fileSystemId} → ${ctx.to.fileSystemId} is the operator's (README, Failback runbook)`,
+        `EFS DeleteReplicationConfiguration in ${ctx.to.region} (LOCAL_CONFIGURATION_ONLY) of a failover's leftover side, if any`,
+        `unless it runs already: EFS UpdateFileSystemProtection in ${ctx.to.region}: ${ctx.to.fileSystemId} ReplicationOverwriteProtection DISABLED; CreateReplicationConfiguration in ${ctx.from.region}: ${ctx.from.fileSystemId} → ${ctx.to.region} ${ctx.to.fileSystemId}`,
+        `npm run rollout -- --env ${ctx.req.env} --phase storage (with this run's approvals)`,
         `then waits up to ${minutes(ctx.timeouts.syncMs)} for ${ctx.to.clusterIdentifier} to be a connected secondary with a fresh lag under ${ctx.dr.replication.rpoMinutes} min, and for a first file sync`,
         `copy Aurora's snapshot of the old volume (rds:unplanned-global-failover-${ctx.to.clusterIdentifier}-…) to a manual one before the old primary's backup retention deletes it: it holds the writes the failover gave up`,
     ],
     run: async (ctx) => {
         const { deps } = ctx;
         checkSignal(ctx);
+        // The failover deleted only eu-west-1's side (LOCAL_CONFIGURATION_ONLY); the primary region's side,
+        // with its file system as the source, is left there and unrecoverable (EFS API reference,
+        // DeleteReplicationConfiguration), and a file system in a replication cannot be a destination.
+        const stale = await deps.port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
+        if (stale && stale.destinationFileSystemId !== ctx.to.fileSystemId) {
+            await send(ctx, `DeleteReplicationConfiguration ${ctx.to.fileSystemId} (local only, the failover's leftover)`, () =>
+                deps.port.deleteEfsReplication(ctx.to.region, ctx.to.fileSystemId, true),
+            );
+        }
+        await replicateBack(ctx, ctx.from, ctx.to);
         const code = await deps.rollout(ctx.req.env, ["storage"], ctx.options.approvals, ctx.options.yes);
         if (code !== EXIT.ok) {
             throw new DrStepError(

@@ -170,17 +170,27 @@ describe("dr drill: failover with lag (primary region down), then failback", fun
     const { dir, reh } = rehearsalDir();
     let failover: Awaited<ReturnType<typeof runDr>>;
     let failback: Awaited<ReturnType<typeof runDr>>;
+    let failoverCallCount = 0;
     before(async () => {
         failover = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
+        failoverCallCount = world(reh).calls.length;
         failback = await rehearse(["failback", "--env", "prod", "--to", "af-south-1"], dir, reh);
+    });
+
+    it("leaves af-south-1's file system a replica of eu-west-1's after the failover's failback, then eu-west-1's a replica of af-south-1's again, with the same ids (EFS user guide, replication to an existing file system)", () => {
+        const efs = world(reh).calls.filter((c) => ["UpdateFileSystemProtection", "CreateReplicationConfiguration"].includes(c.call));
+        expect(efs.map((c) => `${c.region} ${c.call} ${c.detail}`)).to.deep.equal([
+            "af-south-1 UpdateFileSystemProtection fs-0a1b2c3d4e5f60718 ReplicationOverwriteProtection DISABLED",
+            "eu-west-1 CreateReplicationConfiguration fs-0d4e5f6a7b8c9d0e1 → af-south-1 fs-0a1b2c3d4e5f60718",
+            "eu-west-1 UpdateFileSystemProtection fs-0d4e5f6a7b8c9d0e1 ReplicationOverwriteProtection DISABLED",
+            "af-south-1 CreateReplicationConfiguration fs-0a1b2c3d4e5f60718 → eu-west-1 fs-0d4e5f6a7b8c9d0e1",
+        ]);
+        expect(world(reh).efs.map((e) => `${e.source} → ${e.destination}`)).to.deep.equal(["fs-0a1b2c3d4e5f60718 → fs-0d4e5f6a7b8c9d0e1"]);
     });
 
     it("fails over without calling the region that is down", () => {
         expect(failover.code, failover.stderr).to.equal(0);
-        const failoverCalls = world(reh).calls.slice(
-            0,
-            world(reh).calls.findIndex((c) => c.call === "rollout"),
-        );
+        const failoverCalls = world(reh).calls.slice(0, failoverCallCount);
         expect(failoverCalls.filter((c) => c.region === "af-south-1")).to.deep.equal([]);
     });
 
