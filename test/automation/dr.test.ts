@@ -26,6 +26,7 @@ import {
     FailoverGlobalClusterCommand,
     RDSClient,
 } from "@aws-sdk/client-rds";
+import { CreateReplicationConfigurationCommand, EFSClient, UpdateFileSystemProtectionCommand } from "@aws-sdk/client-efs";
 import { parseDocument, YAMLMap } from "yaml";
 import { readDrSettings } from "../../automation/dr/config";
 import { checkStackText, loadStackConfig } from "../../automation/stack-files";
@@ -329,6 +330,22 @@ describe("dr AWS calls: the real port's requests (sources named)", () => {
             ["b.bbws.io. eu-west-1 SECONDARY", "b.bbws.io. af-south-1 PRIMARY"],
         ]);
         r53.restore();
+    });
+
+    it("replicates into an existing file system: overwrite protection DISABLED in the destination's region first, then CreateReplicationConfiguration in the source's naming the destination's id (EFS user guide, replication to an existing file system)", async () => {
+        const efs = mockClient(EFSClient);
+        efs.on(UpdateFileSystemProtectionCommand).resolves({});
+        efs.on(CreateReplicationConfigurationCommand).resolves({});
+        await awsDrPort().replicateToExisting("eu-west-1", "fs-eu", "af-south-1", "fs-af");
+        const calls = efs.calls().map((c) => [c.args[0].constructor.name, c.args[0].input]);
+        expect(calls).to.deep.equal([
+            ["UpdateFileSystemProtectionCommand", { FileSystemId: "fs-af", ReplicationOverwriteProtection: "DISABLED" }],
+            [
+                "CreateReplicationConfigurationCommand",
+                { SourceFileSystemId: "fs-eu", Destinations: [{ Region: "af-south-1", FileSystemId: "fs-af" }] },
+            ],
+        ]);
+        efs.restore();
     });
 
     it("reads the zone page by page (300 records, continued from NextRecordName/Type/Identifier), not one call per tenant (Route 53: 5 requests a second)", async () => {
