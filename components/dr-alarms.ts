@@ -22,6 +22,8 @@ export interface DrAlarmsArgs {
     readonly criticalTopicArn: pulumi.Input<string>;
     readonly criticalEmails: readonly string[];
     readonly standbyClusterIdentifier: pulumi.Input<string>;
+    /** The primary region's cluster: the secondary whose lag is watched while the standby serves. */
+    readonly primaryClusterIdentifier: pulumi.Input<string>;
     readonly fileSystemId: pulumi.Input<string>;
     readonly replicaFileSystemId: pulumi.Input<string>;
     readonly healthCheckId: pulumi.Input<string>;
@@ -54,36 +56,46 @@ export interface DrAlarmSpec {
  * the amount of lag when replicating updates from the primary AWS Region"); after a detach there is
  * no replication, so no alarm. `TimeSinceLastSync` (seconds) has the dimensions `FileSystemId` (the
  * source) and `DestinationFileSystemId` (EFS user guide, "CloudWatch metrics for Amazon EFS").
- * `HealthCheckStatus` is 1 healthy, 0 unhealthy.
+ * `HealthCheckStatus` is 1 healthy, 0 unhealthy. Both replication alarms watch the replica side that
+ * `serving` implies: with `serving: standby` the af-south-1 cluster is the secondary (after a switchover,
+ * or once Aurora rebuilds it after a failover) and the dr command replicates eu-west-1's file system
+ * into af-south-1's, so the writer's side, which publishes neither metric, is never watched.
  */
 export function drAlarmSpecs(args: Omit<DrAlarmsArgs, "topicKeyPolicy">): DrAlarmSpec[] {
     const rpoSeconds = args.dr.replication.rpoMinutes * 60;
+    const standbyServes = args.dr.serving === "standby";
+    const replica = standbyServes
+        ? { where: "primary" as const, cluster: args.primaryClusterIdentifier, name: "af-south-1 side" }
+        : { where: "standby" as const, cluster: args.standbyClusterIdentifier, name: "DR" };
+    const files = standbyServes
+        ? { where: "standby" as const, source: args.replicaFileSystemId, destination: args.fileSystemId }
+        : { where: "primary" as const, source: args.fileSystemId, destination: args.replicaFileSystemId };
     return [
         ...(args.dr.globalDatabase === "attached"
             ? [
                   {
                       what: "dr-aurora-replication-lag",
-                      where: "standby",
+                      where: replica.where,
                       namespace: GLOBAL_DB_LAG_METRIC.namespace,
                       metricName: GLOBAL_DB_LAG_METRIC.metricName,
-                      dimensions: { [GLOBAL_DB_LAG_METRIC.dimension]: args.standbyClusterIdentifier },
+                      dimensions: { [GLOBAL_DB_LAG_METRIC.dimension]: replica.cluster },
                       statistic: GLOBAL_DB_LAG_METRIC.statistic,
                       comparison: "GreaterThanThreshold",
                       threshold: rpoSeconds * 1000,
-                      description: `Aurora global database: the DR cluster lags more than the RPO (${args.dr.replication.rpoMinutes} min) behind the primary`,
+                      description: `Aurora global database: the ${replica.name} cluster lags more than the RPO (${args.dr.replication.rpoMinutes} min) behind the writer`,
                   } satisfies DrAlarmSpec,
               ]
             : []),
         {
             what: "dr-efs-replication-lag",
-            where: "primary",
+            where: files.where,
             namespace: "AWS/EFS",
             metricName: "TimeSinceLastSync",
-            dimensions: { FileSystemId: args.fileSystemId, DestinationFileSystemId: args.replicaFileSystemId },
+            dimensions: { FileSystemId: files.source, DestinationFileSystemId: files.destination },
             statistic: "Maximum",
             comparison: "GreaterThanThreshold",
             threshold: rpoSeconds,
-            description: `EFS replication: the last sync to the DR region is older than the RPO (${args.dr.replication.rpoMinutes} min)`,
+            description: `EFS replication: the last sync to the replica region is older than the RPO (${args.dr.replication.rpoMinutes} min)`,
         },
         {
             what: "dr-primary-health",

@@ -153,6 +153,7 @@ export function createPlatform(cfg: PlatformConfig) {
             ecs.dr && {
                 dr: cfg.dr!,
                 standbyClusterIdentifier: data.dr.standbyClusterIdentifier,
+                primaryClusterIdentifier: data.clusterIdentifier,
                 fileSystemId: storage.fileSystemId,
                 replicaFileSystemId: storage.dr.fileSystemId,
                 healthCheckId: ecs.dr.failover.healthCheckId,

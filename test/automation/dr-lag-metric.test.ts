@@ -33,6 +33,7 @@ describe("dr: the global database's lag is one metric everywhere (AuroraGlobalDB
             criticalTopicArn: "arn",
             criticalEmails: [],
             standbyClusterIdentifier: standby,
+            primaryClusterIdentifier: "bbws-aurora-prod",
             fileSystemId: "fs-1",
             replicaFileSystemId: "fs-2",
             healthCheckId: "hc",

@@ -546,6 +546,31 @@ describe("disaster recovery: the program side (issue 17)", function () {
         });
     });
 
+    it("both replication alarms follow serving: the replica side publishes the metrics, never the writer's (Aurora metrics reference; EFS CloudWatch metrics, source file system)", () => {
+        const dr = configFor("prod").dr!;
+        const specs = (serving: "primary" | "standby") =>
+            drAlarmSpecs({
+                env: "prod",
+                region: "af-south-1",
+                dr: { ...dr, serving },
+                criticalTopicArn: "t",
+                criticalEmails: [],
+                standbyClusterIdentifier: "bbws-aurora-prod-dr",
+                primaryClusterIdentifier: "bbws-aurora-prod",
+                fileSystemId: "fs-af",
+                replicaFileSystemId: "fs-eu",
+                healthCheckId: "h",
+            }).map((a) => `${a.what} ${a.where} ${JSON.stringify(a.dimensions)}`);
+        expect(specs("primary").slice(0, 2)).to.deep.equal([
+            `dr-aurora-replication-lag standby {"DBClusterIdentifier":"bbws-aurora-prod-dr"}`,
+            `dr-efs-replication-lag primary {"FileSystemId":"fs-af","DestinationFileSystemId":"fs-eu"}`,
+        ]);
+        expect(specs("standby").slice(0, 2)).to.deep.equal([
+            `dr-aurora-replication-lag primary {"DBClusterIdentifier":"bbws-aurora-prod"}`,
+            `dr-efs-replication-lag standby {"FileSystemId":"fs-eu","DestinationFileSystemId":"fs-af"}`,
+        ]);
+    });
+
     it("the replica-lag alarm is the secondary's AuroraGlobalDBReplicationLag in the DR region, at the RPO in milliseconds (Aurora metrics reference)", () => {
         const dr = configFor("prod").dr!;
         const specs = drAlarmSpecs({
@@ -555,6 +580,7 @@ describe("disaster recovery: the program side (issue 17)", function () {
             criticalTopicArn: "t",
             criticalEmails: [],
             standbyClusterIdentifier: "bbws-aurora-prod-dr",
+            primaryClusterIdentifier: "bbws-aurora-prod",
             fileSystemId: "fs-1",
             replicaFileSystemId: "fs-2",
             healthCheckId: "h",
