@@ -5,6 +5,8 @@
  * bin entry at the bottom touches `process`. The steps, the stack files and every SDK are loaded after
  * the arguments are parsed, so `--help` answers at once.
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
@@ -128,6 +130,11 @@ function parser(argv: readonly string[]) {
             describe:
                 "failover: the manual failover (RemoveFromGlobalCluster) when the managed one cannot be used; failback then is manual (README)",
         })
+        .option("outputs", {
+            type: "string",
+            describe:
+                "A saved `pulumi stack output --stack <env> --json` to read instead of the state, when the state or its secrets provider is in the region that is down (README)",
+        })
         .option("json", { type: "boolean", default: false, describe: "Print the result as JSON instead of tables" })
         .option("ledger", { type: "string", describe: "Ledger: a directory (default <project>/.rollout) or s3://bucket/prefix" })
         .option("rehearse", {
@@ -153,6 +160,32 @@ function parser(argv: readonly string[]) {
 
 type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
 
+/**
+ * `pulumi stack output --json` saved to `file` (an object of output name → value), for `--outputs`.
+ * Throws `UsageError` `outputs-file` (exit 2) when it cannot be read or is not a JSON object; its
+ * content is then checked like the engine's outputs (`readDrOutputs`).
+ */
+export function readSavedOutputs(file: string): Record<string, unknown> {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new UsageError(
+            "outputs-file",
+            `cannot read --outputs ${file}: ${(err as Error).message}`,
+            "pass the file `pulumi stack output --stack <env> --json` wrote",
+        );
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new UsageError(
+            "outputs-file",
+            `--outputs ${file} is not a JSON object of stack outputs`,
+            "pass the file `pulumi stack output --stack <env> --json` wrote",
+        );
+    }
+    return parsed as Record<string, unknown>;
+}
+
 /** The request and options, every rule about which flags go together in one place; refusals are `UsageError` (exit 2). */
 export async function toDrRequest(args: Args): Promise<{
     action: DrAction | "status";
@@ -171,6 +204,13 @@ export async function toDrRequest(args: Args): Promise<{
         );
     }
     const flags = { primaryIsDown: args["primary-is-down"], detachAndPromote: args["detach-and-promote"] };
+    if (args.rehearse && args.outputs !== undefined) {
+        throw new UsageError(
+            "incompatible-flags",
+            "--outputs reads a real stack's saved outputs; a rehearsal builds its own",
+            "drop one of them",
+        );
+    }
     if (args.rehearse && args.ledger !== undefined) {
         throw new UsageError(
             "rehearsal-ledger",
@@ -259,9 +299,18 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<D
                     `use ${settings.env}'s credentials (AWS_PROFILE, or the CI role)`,
                 );
             }
-            outputs = readDrOutputs(await (await deps.createEngine(args.env)).outputs(), args.env);
+            outputs = readDrOutputs(
+                args.outputs === undefined
+                    ? await (await deps.createEngine(args.env)).outputs()
+                    : readSavedOutputs(path.resolve(deps.cwd, args.outputs)),
+                args.env,
+            );
             port = await deps.port();
-            operator = async () => (await deps.createEngine(args.env).then((e) => e.whoAmI())).user;
+            // With saved outputs the Pulumi backend may be the part that is down: the login name stands in for `pulumi whoami`.
+            operator =
+                args.outputs === undefined
+                    ? async () => (await deps.createEngine(args.env).then((e) => e.whoAmI())).user
+                    : async () => `${os.userInfo().username} (local user: --outputs)`;
         }
         const rehearsedSettings = args.rehearse ? (await import("./dr/config")).readDrSettings(projectDir, args.env) : settings;
         const current = requireDr(rehearsedSettings);

@@ -225,6 +225,28 @@ describe("dr bad input: exit 2, nothing changed, nothing recorded", () => {
             .and.include("AWS_PROFILE");
     });
 
+    it("reads saved outputs (--outputs) instead of the state, which may live in the region that is down; an unreadable file is exit 2", async () => {
+        const dir = drProject();
+        const saved = path.join(dir, "prod-outputs.json");
+        fs.writeFileSync(saved, JSON.stringify({ database: {}, ecs: {} }));
+        const touched: string[] = [];
+        const run = await runDr(["status", "--env", "prod", "--outputs", saved], dir, {
+            account: async () => "093646564004",
+            createEngine: async () => {
+                touched.push("engine");
+                throw new Error("the backend is down");
+            },
+        });
+        expect(touched).to.deep.equal([]);
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.match(/does not export what disaster recovery needs/);
+        const missing = await runDr(["status", "--env", "prod", "--outputs", path.join(dir, "none.json")], dir, {
+            account: async () => "093646564004",
+        });
+        expect(missing.code).to.equal(2);
+        expect(missing.stderr).to.include("cannot read --outputs");
+    });
+
     it("refuses a stack without the contract's dr outputs, naming the first missing key", async () => {
         const dir = drProject();
         const run = await runDr(["status", "--env", "prod"], dir, {
