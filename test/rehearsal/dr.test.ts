@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { initialWorld, rehearsalPort, SCRIPTED_MS } from "../../automation/dr/doubles";
 import type { DrWorld } from "../../automation/dr/doubles";
-import type { DnsTarget } from "../../automation/dr/port";
+import type { DnsTarget, DrPort } from "../../automation/dr/port";
 import { readDrSettings } from "../../automation/dr/config";
 import { prepareDrRehearsal, rehearsalOutputs } from "../../automation/dr/rehearsal";
 import { runDrCommand } from "../../automation/dr/steps";
@@ -19,6 +19,7 @@ import { PROJECT_DIR } from "../support/pulumi";
 import { drTranscripts, TRANSCRIPTS } from "./dr-transcripts";
 import { cachedSynthesize } from "../support/synth-cache";
 import { readDrOutputs } from "../../automation/dr/contract";
+import type { DrOutputs } from "../../automation/dr/contract";
 import { loadStackConfig } from "../../automation/stack-files";
 
 function rehearsalDir(): { dir: string; reh: string } {
@@ -38,6 +39,55 @@ const stackFile = (reh: string) => fs.readFileSync(path.join(reh, "project", "Pu
 const calls = (reh: string, name: string) => world(reh).calls.filter((c) => c.call === name);
 const rehearse = (argv: string[], dir: string, reh: string) =>
     runDr([...argv, ...PROD_APPROVALS, "--rehearse", "--rehearsal-dir", reh], dir);
+
+/** A fresh rehearsal of `action` in prod with the given tenants (prod's two by default), as the in-process drills start one. */
+function prodRehearsal(action: Parameters<typeof prepareDrRehearsal>[6], tenants = PROD_TENANTS) {
+    const { dir, reh } = rehearsalDir();
+    const settings = readDrSettings(dir, "prod");
+    const rehearsal = prepareDrRehearsal(
+        dir,
+        settings,
+        "eu-west-1",
+        tenants,
+        "bbws.io",
+        ENGINE_VERSION,
+        action,
+        memoryIo(),
+        REHEARSAL_NOW,
+        reh,
+    );
+    return { dir, reh, settings, rehearsal };
+}
+
+const PROD_TENANTS = [
+    { id: "aupairhive", minCapacity: 2 },
+    { id: "tutorhub", minCapacity: 2 },
+];
+
+/** The approvals every gated step of prod needs (bbws:approvals), as the in-process drills pass them. */
+const IN_PROCESS_APPROVALS = [
+    { role: "tech-lead", name: "alice" },
+    { role: "dba", name: "bob" },
+    { role: "devops-lead", name: "carol" },
+];
+
+/** `runDrCommand`'s dependencies over a rehearsal, for drills that swap a port call or the settings. */
+function inProcessDeps(
+    rehearsal: ReturnType<typeof prepareDrRehearsal>,
+    overrides: { port?: DrPort; settings?: ReturnType<typeof readDrSettings>; outputs?: DrOutputs } = {},
+) {
+    return {
+        projectDir: rehearsal.projectDir,
+        settings: overrides.settings ?? readDrSettings(rehearsal.projectDir, "prod"),
+        outputs: overrides.outputs ?? rehearsal.outputs,
+        port: overrides.port ?? rehearsal.port,
+        log: new FileLedger(rehearsal.ledgerDir, () => undefined),
+        io: memoryIo(),
+        operator: async () => "rehearsal",
+        rollout: async () => 0,
+        commitStackFile: async () => undefined,
+    };
+}
 
 describe("dr rehearsal: its stack outputs are the program's (prod's offline synth)", function () {
     this.timeout(120000);
@@ -245,38 +295,11 @@ describe("dr drill: a failover is refused while Route 53 finds the primary healt
     this.timeout(60000);
 
     it("refuses at assess (exit 3, sends nothing), then goes ahead with the override, which the ledger records", async () => {
-        const { dir, reh } = rehearsalDir();
-        const settings = readDrSettings(dir, "prod");
-        const rehearsal = prepareDrRehearsal(
-            dir,
-            settings,
-            "eu-west-1",
-            [{ id: "aupairhive", minCapacity: 2 }],
-            "bbws.io",
-            ENGINE_VERSION,
-            "failover",
-            memoryIo(),
-            REHEARSAL_NOW,
-            reh,
-        );
+        const { reh, rehearsal } = prodRehearsal("failover", [{ id: "aupairhive", minCapacity: 2 }]);
         // af-south-1 is partly down, but its load balancer still passes Route 53's health checks.
         const port = { ...rehearsal.port, dns: async (t: DnsTarget) => ({ ...(await rehearsal.port.dns(t)), primaryHealthy: true }) };
-        const deps = {
-            projectDir: rehearsal.projectDir,
-            settings: readDrSettings(rehearsal.projectDir, "prod"),
-            outputs: rehearsal.outputs,
-            port,
-            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
-            io: memoryIo(),
-            operator: async () => "rehearsal",
-            rollout: async () => 0,
-            commitStackFile: async () => undefined,
-        };
-        const approvals = [
-            { role: "tech-lead", name: "alice" },
-            { role: "dba", name: "bob" },
-            { role: "devops-lead", name: "carol" },
-        ];
+        const deps = inProcessDeps(rehearsal, { port });
+        const approvals = IN_PROCESS_APPROVALS;
         const req = { action: "failover" as const, env: "prod", to: "eu-west-1" };
         const refused = await runDrCommand(req, { dryRun: false, approvals, yes: true }, deps);
         expect(refused.exitCode).to.equal(3);
@@ -333,23 +356,7 @@ describe("dr doubles: Application Auto Scaling's range (API reference, RegisterS
     this.timeout(60000);
     const services = ["bbws-wordpress-aupairhive-prod", "bbws-wordpress-tutorhub-prod"];
     const freshPort = () => {
-        const { dir, reh } = rehearsalDir();
-        const settings = readDrSettings(dir, "prod");
-        const rehearsal = prepareDrRehearsal(
-            dir,
-            settings,
-            "eu-west-1",
-            [
-                { id: "aupairhive", minCapacity: 2 },
-                { id: "tutorhub", minCapacity: 2 },
-            ],
-            "bbws.io",
-            ENGINE_VERSION,
-            "status",
-            memoryIo(),
-            REHEARSAL_NOW,
-            reh,
-        );
+        const { rehearsal } = prodRehearsal("status");
         return rehearsalPort(path.join(rehearsal.dir, "aws-world.json"));
     };
 
@@ -595,23 +602,7 @@ describe("dr drill: Ctrl-C mid-step", function () {
     this.timeout(60000);
 
     it("records the step as cancelled with the changes it had sent (exit 130), and a rerun continues it", async () => {
-        const { dir, reh } = rehearsalDir();
-        const settings = readDrSettings(dir, "prod");
-        const rehearsal = prepareDrRehearsal(
-            dir,
-            settings,
-            "eu-west-1",
-            [
-                { id: "aupairhive", minCapacity: 2 },
-                { id: "tutorhub", minCapacity: 2 },
-            ],
-            "bbws.io",
-            ENGINE_VERSION,
-            "switchover",
-            memoryIo(),
-            REHEARSAL_NOW,
-            reh,
-        );
+        const { reh, rehearsal } = prodRehearsal("switchover");
         const runSettings = readDrSettings(rehearsal.projectDir, "prod");
         const controller = new AbortController();
         // The operator presses Ctrl-C right after the first UpdateService was sent.
@@ -619,22 +610,8 @@ describe("dr drill: Ctrl-C mid-step", function () {
             ...rehearsal.port,
             scale: async (...a: Parameters<typeof rehearsal.port.scale>) => (await rehearsal.port.scale(...a), controller.abort()),
         };
-        const deps = {
-            projectDir: rehearsal.projectDir,
-            settings: runSettings,
-            outputs: rehearsal.outputs,
-            port,
-            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
-            io: memoryIo(),
-            operator: async () => "rehearsal",
-            rollout: async () => 0,
-            commitStackFile: async () => undefined,
-        };
-        const approvals = [
-            { role: "tech-lead", name: "alice" },
-            { role: "dba", name: "bob" },
-            { role: "devops-lead", name: "carol" },
-        ];
+        const deps = inProcessDeps(rehearsal, { port, settings: runSettings });
+        const approvals = IN_PROCESS_APPROVALS;
         const req = { action: "switchover" as const, env: "prod", to: "eu-west-1" };
         const cancelled = await runDrCommand(req, { dryRun: false, approvals, yes: true, signal: controller.signal }, deps);
         expect(cancelled.exitCode).to.equal(130);
@@ -757,17 +734,7 @@ describe("dr switchover across tenant counts and desired counts (fast-check)", f
                             ],
                             yes: true,
                         },
-                        {
-                            projectDir: rehearsal.projectDir,
-                            settings: readDrSettings(rehearsal.projectDir, "prod"),
-                            outputs,
-                            port: rehearsal.port,
-                            log: new FileLedger(rehearsal.ledgerDir, () => undefined),
-                            io: memoryIo(),
-                            operator: async () => "rehearsal",
-                            rollout: async () => 0,
-                            commitStackFile: async () => undefined,
-                        },
+                        inProcessDeps(rehearsal, { outputs }),
                     );
                     expect(result.exitCode).to.equal(0);
                     const scaled = calls(reh, "UpdateService")
