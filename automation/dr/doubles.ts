@@ -83,6 +83,8 @@ interface EfsState {
     createdAt: number;
     /** Syncs happen every `everyMs` from `createdAt`, while the source's region answers. */
     everyMs: number;
+    /** Set by a delete: listed as `DELETING` until then, and still counted as the file systems' one replication. */
+    deletingUntil?: number;
 }
 
 interface ServiceState {
@@ -266,6 +268,7 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             }
             autoScale(w);
             rebuildReturned(w);
+            purgeDeleted(w);
             return Promise.resolve(body(w));
         } catch (err) {
             return Promise.reject(err);
@@ -296,6 +299,10 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             const at = s.changedAt + SCRIPTED_MS.autoScaling;
             if (within !== s.desired && w.now >= at) setDesired(s, within, at);
         }
+    }
+    /** EFS's part: a deleted replication is gone `SCRIPTED_MS.efsDelete` after the delete ("can take several minutes"). */
+    function purgeDeleted(w: DrWorld): void {
+        w.efs = w.efs.filter((e) => e.deletingUntil === undefined || w.now < e.deletingUntil);
     }
     /** Aurora's part after a managed failover: an old primary whose region answers again is rebuilt as a secondary. */
     function rebuildReturned(w: DrWorld): void {
@@ -398,7 +405,7 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
                 if (!e) return undefined;
                 const last = lastSync(w, e);
                 return {
-                    status: "ENABLED",
+                    status: e.deletingUntil === undefined ? "ENABLED" : "DELETING",
                     destinationFileSystemId: e.destination,
                     destinationRegion: e.destinationRegion,
                     lastReplicated: last === undefined ? undefined : new Date(last),
@@ -451,21 +458,21 @@ export function rehearsalPort(file: string): DrPort & { world(): DrWorld; rollou
             }),
         deleteEfsReplication: (region: string, source: string, localOnly: boolean) =>
             call(region, "DeleteReplicationConfiguration", `${source}${localOnly ? " LOCAL_CONFIGURATION_ONLY" : ""}`, (w) => {
-                const e = w.efs.find((x) => x.source === source);
+                const e = w.efs.find((x) => x.source === source && x.deletingUntil === undefined);
                 if (!e) throw awsError("ReplicationNotFound", `no replication of ${source}`, 404);
                 const other = region === e.sourceRegion ? e.destinationRegion : e.sourceRegion;
                 if (!localOnly && w.down.includes(other))
                     throw awsError("InternalServerError", `cannot reach ${other} to delete its side: use LOCAL_CONFIGURATION_ONLY`, 500);
-                w.efs = w.efs.filter((x) => x !== e);
-                w.now += SCRIPTED_MS.efsDelete;
+                e.deletingUntil = w.now + SCRIPTED_MS.efsDelete;
             }),
         replicateToExisting: async (sourceRegion: string, source: string, destinationRegion: string, destination: string) => {
             await call(destinationRegion, "UpdateFileSystemProtection", `${destination} ReplicationOverwriteProtection DISABLED`, (w) => {
                 w.overwritable = [...new Set([...(w.overwritable ?? []), destination])];
             });
             await call(sourceRegion, "CreateReplicationConfiguration", `${source} → ${destinationRegion} ${destination}`, (w) => {
-                if (w.efs.some((e) => e.source === source))
-                    throw awsError("ReplicationAlreadyExists", `${source} already has a replication configuration (one per file system)`);
+                // A file system is in one replication at most, a deleting one included (EFS API reference, CreateReplicationConfiguration).
+                if (w.efs.some((e) => [e.source, e.destination].some((f) => f === source || f === destination)))
+                    throw awsError("ReplicationAlreadyExists", `${source} or ${destination} is already in a replication configuration`);
                 if (!(w.overwritable ?? []).includes(destination))
                     throw awsError("ValidationException", `${destination}'s ReplicationOverwriteProtection is ENABLED: disable it first`);
                 if (w.down.includes(destinationRegion))

@@ -624,7 +624,7 @@ const PLANNED_FILES: Step = {
         const { port } = ctx.deps;
         const after = Date.parse(ctx.data.drainedAt ?? new Date(port.now()).toISOString());
         const current = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
-        if (current && current.destinationFileSystemId === ctx.to.fileSystemId) {
+        if (current && current.destinationFileSystemId === ctx.to.fileSystemId && current.status !== "DELETING") {
             await waitFor(ctx, "file sync", ctx.timeouts.syncMs, async () => {
                 const r = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
                 const last = r?.lastReplicated?.getTime();
@@ -634,10 +634,24 @@ const PLANNED_FILES: Step = {
                 port.deleteEfsReplication(ctx.to.region, ctx.from.fileSystemId, false),
             );
         }
+        await replicationGone(ctx, ctx.to);
         await replicateBack(ctx, ctx.to, ctx.from);
         return { writableFileSystem: ctx.to.fileSystemId, replicatingTo: `${ctx.from.region} ${ctx.from.fileSystemId}` };
     },
 };
+
+/**
+ * Waits until `side`'s file system is in no replication configuration, a `DELETING` one included:
+ * a delete "can take several minutes to complete" (EFS user guide, "Deleting replication
+ * configurations"), and a file system in one cannot be the source or destination of another
+ * (EFS API reference, `CreateReplicationConfiguration`, `ReplicationAlreadyExists`).
+ */
+async function replicationGone(ctx: StepContext, side: Side): Promise<void> {
+    await waitFor(ctx, `replication of ${side.fileSystemId} deleted`, ctx.timeouts.syncMs, async () => {
+        const r = await ctx.deps.port.efsReplication(side.region, side.fileSystemId);
+        return { done: r === undefined, seen: r ? `${r.status}` : "none" };
+    });
+}
 
 /**
  * Makes `replica`'s file system (the same id the program's state holds) the destination of a
@@ -648,7 +662,7 @@ const PLANNED_FILES: Step = {
 async function replicateBack(ctx: StepContext, source: Side, replica: Side): Promise<void> {
     const { port } = ctx.deps;
     const existing = await port.efsReplication(source.region, source.fileSystemId);
-    if (existing?.destinationFileSystemId === replica.fileSystemId) return;
+    if (existing?.destinationFileSystemId === replica.fileSystemId && existing.status !== "DELETING") return;
     await send(ctx, `replicate ${source.fileSystemId} → ${replica.region} ${replica.fileSystemId}`, () =>
         port.replicateToExisting(source.region, source.fileSystemId, replica.region, replica.fileSystemId),
     );
@@ -664,11 +678,14 @@ const FAILOVER_FILES: Step = {
     ],
     run: async (ctx) => {
         const { port } = ctx.deps;
-        if (await port.efsReplication(ctx.to.region, ctx.to.fileSystemId)) {
+        const current = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
+        if (current && current.status !== "DELETING") {
             await send(ctx, `DeleteReplicationConfiguration ${ctx.from.fileSystemId} (local only)`, () =>
                 port.deleteEfsReplication(ctx.to.region, ctx.from.fileSystemId, true),
             );
         }
+        // The replica turns writable when the delete completes, not when it is accepted.
+        await replicationGone(ctx, ctx.to);
         return { writableFileSystem: ctx.to.fileSystemId, filesWrittenAt: new Date(port.now()).toISOString() };
     },
 };
@@ -698,16 +715,22 @@ const REBUILD: Step = {
     run: async (ctx) => {
         const { deps } = ctx;
         checkSignal(ctx);
-        // The failover deleted only eu-west-1's side (LOCAL_CONFIGURATION_ONLY); the primary region's side,
-        // with its file system as the source, is left there and unrecoverable (EFS API reference,
-        // DeleteReplicationConfiguration), and a file system in a replication cannot be a destination.
-        const stale = await deps.port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
-        if (stale && stale.destinationFileSystemId !== ctx.to.fileSystemId) {
-            await send(ctx, `DeleteReplicationConfiguration ${ctx.to.fileSystemId} (local only, the failover's leftover)`, () =>
-                deps.port.deleteEfsReplication(ctx.to.region, ctx.to.fileSystemId, true),
-            );
+        // After a switchover the files step already replicates back; after a failover it could not.
+        const back = await deps.port.efsReplication(ctx.from.region, ctx.from.fileSystemId);
+        if (back?.destinationFileSystemId !== ctx.to.fileSystemId || back.status === "DELETING") {
+            // The failover deleted only eu-west-1's side (LOCAL_CONFIGURATION_ONLY); the primary region's side,
+            // with its file system as the source, is left there and unrecoverable (EFS API reference,
+            // DeleteReplicationConfiguration), and a file system in a replication cannot be a destination.
+            const stale = await deps.port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
+            if (stale && stale.destinationFileSystemId !== ctx.to.fileSystemId && stale.status !== "DELETING") {
+                await send(ctx, `DeleteReplicationConfiguration ${ctx.to.fileSystemId} (local only, the failover's leftover)`, () =>
+                    deps.port.deleteEfsReplication(ctx.to.region, ctx.to.fileSystemId, true),
+                );
+            }
+            await replicationGone(ctx, ctx.to);
+            await replicationGone(ctx, ctx.from);
+            await replicateBack(ctx, ctx.from, ctx.to);
         }
-        await replicateBack(ctx, ctx.from, ctx.to);
         const code = await deps.rollout(ctx.req.env, ["storage"], ctx.options.approvals, ctx.options.yes);
         if (code !== EXIT.ok) {
             throw new DrStepError(

@@ -182,6 +182,18 @@ describe("dr drill: switchover (planned, no data loss)", function () {
         expect(Date.parse(del.at)).to.be.greaterThan(drained);
     });
 
+    it("replicates eu-west-1's files back into af-south-1's file system only once the deleted replication is gone (EFS: a delete takes minutes; a file system is in one replication at most)", () => {
+        const [del] = calls(reh, "DeleteReplicationConfiguration");
+        const [unprotect] = calls(reh, "UpdateFileSystemProtection");
+        const [create] = calls(reh, "CreateReplicationConfiguration");
+        expect(Date.parse(unprotect.at) - Date.parse(del.at)).to.be.at.least(SCRIPTED_MS.efsDelete);
+        expect([unprotect.region, unprotect.detail]).to.deep.equal([
+            "af-south-1",
+            "fs-0a1b2c3d4e5f60718 ReplicationOverwriteProtection DISABLED",
+        ]);
+        expect([create.region, create.detail]).to.deep.equal(["eu-west-1", "fs-0d4e5f6a7b8c9d0e1 → af-south-1 fs-0a1b2c3d4e5f60718"]);
+    });
+
     it("writes serving: standby into the stack file and keeps the global database attached", () => {
         expect(stackFile(reh))
             .to.match(/serving: standby\n/)
