@@ -623,7 +623,10 @@ const PLANNED_FILES: Step = {
     run: async (ctx) => {
         const { port } = ctx.deps;
         const after = Date.parse(ctx.data.drainedAt ?? new Date(port.now()).toISOString());
+        const done = { writableFileSystem: ctx.to.fileSystemId, replicatingTo: `${ctx.from.region} ${ctx.from.fileSystemId}` };
         const current = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
+        // A rerun after the replication back was created (its answer lost): nothing left to do.
+        if (current && current.destinationFileSystemId === ctx.from.fileSystemId && current.status !== "DELETING") return done;
         if (current && current.destinationFileSystemId === ctx.to.fileSystemId && current.status !== "DELETING") {
             await waitFor(ctx, "file sync", ctx.timeouts.syncMs, async () => {
                 const r = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
@@ -634,9 +637,11 @@ const PLANNED_FILES: Step = {
                 port.deleteEfsReplication(ctx.to.region, ctx.from.fileSystemId, false),
             );
         }
+        // Each side of a deleted replication goes on its own time (terraform-provider-aws waits in both regions).
         await replicationGone(ctx, ctx.to);
+        await replicationGone(ctx, ctx.from);
         await replicateBack(ctx, ctx.to, ctx.from);
-        return { writableFileSystem: ctx.to.fileSystemId, replicatingTo: `${ctx.from.region} ${ctx.from.fileSystemId}` };
+        return done;
     },
 };
 

@@ -124,7 +124,9 @@ export const DR_CHECKS: Readonly<Partial<Record<PhaseName, readonly Check[]>>> =
                 const dr = drOf(ctx);
                 const out = dr.outputs();
                 if (dr.config.serving === "standby") {
-                    return warn(`the standby serves: files replicate back only after failback's rebuild (npm run dr -- failback)`);
+                    return warn(
+                        `the standby serves: its files replicate back into ${out.primary.storage.fileSystemId} once the switchover's files step or, after a failover, the failback's rebuild has run (npm run dr -- status shows it)`,
+                    );
                 }
                 const answer = await ctx.read("efs:replication", () =>
                     ctx.aws.efs.send(new DescribeReplicationConfigurationsCommand({ FileSystemId: out.primary.storage.fileSystemId })),

@@ -610,6 +610,33 @@ describe("dr drill: a failed step, resumed", function () {
     });
 });
 
+describe("dr drill: the files step resumed after its replication back went through but the answer was lost", function () {
+    this.timeout(60000);
+
+    it("a rerun finds the replication back in place and finishes (exit 0), in a switchover and the failback after it", async () => {
+        const { reh, rehearsal } = prodRehearsal("switchover");
+        const lostAnswer = {
+            ...rehearsal.port,
+            replicateToExisting: async (...a: Parameters<DrPort["replicateToExisting"]>) => {
+                await rehearsal.port.replicateToExisting(...a);
+                throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+            },
+        };
+        for (const to of ["eu-west-1", "af-south-1"]) {
+            const req = { action: to === "eu-west-1" ? ("switchover" as const) : ("failback" as const), env: "prod", to };
+            const first = await runDrCommand(
+                req,
+                { dryRun: false, approvals: IN_PROCESS_APPROVALS, yes: true },
+                inProcessDeps(rehearsal, { port: lostAnswer }),
+            );
+            expect(first.exitCode, to).to.equal(1);
+            const rerun = await runDrCommand(req, { dryRun: false, approvals: IN_PROCESS_APPROVALS, yes: true }, inProcessDeps(rehearsal));
+            expect(rerun.exitCode, to).to.equal(0);
+        }
+        expect(world(reh).efs.map((e) => `${e.source} → ${e.destination}`)).to.deep.equal(["fs-0a1b2c3d4e5f60718 → fs-0d4e5f6a7b8c9d0e1"]);
+    });
+});
+
 describe("dr drill: Ctrl-C mid-step", function () {
     this.timeout(60000);
 
