@@ -27,7 +27,12 @@ interface Violation {
 
 /** What the check finds with the project's rules over `dirs` of `cwd`. */
 function violations(cwd: string, dirs: readonly string[]): Violation[] {
-    const run = spawnSync(DEPCRUISE, ["--config", CONFIG, "--output-type", "json", ...dirs], { cwd, encoding: "utf8" });
+    // Its JSON describes every module and dependency: over 1 MiB, spawnSync's default maxBuffer, which would cut it.
+    const run = spawnSync(DEPCRUISE, ["--config", CONFIG, "--output-type", "json", ...dirs], {
+        cwd,
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+    });
     if (!run.stdout) throw new Error(`depcruise printed nothing (exit ${run.status}): ${run.stderr}`);
     return JSON.parse(run.stdout).summary.violations;
 }
