@@ -40,6 +40,32 @@ const calls = (reh: string, name: string) => world(reh).calls.filter((c) => c.ca
 const rehearse = (argv: string[], dir: string, reh: string) =>
     runDr([...argv, ...PROD_APPROVALS, "--rehearse", "--rehearsal-dir", reh], dir);
 
+/** af-south-1's services' [desired, running] an hour after now, in the rehearsal's world: what auto-scaling left of them. */
+async function afSouthCountsAnHourLater(reh: string): Promise<number[][]> {
+    const port = rehearsalPort(path.join(reh, "aws-world.json"));
+    await port.sleep(60 * 60_000);
+    const services = await port.services("af-south-1", "bbws-ecs-prod", ["bbws-wordpress-aupairhive-prod", "bbws-wordpress-tutorhub-prod"]);
+    return services.map((s) => [s.desired, s.running]);
+}
+
+/** An IAM refusal of the next matching call, as the doubles script it. */
+const denied = (call: string, action: string, where: { region?: string; detailHas?: string } = {}) => ({
+    call,
+    ...where,
+    name: "AccessDeniedException",
+    message: `not authorized to perform ${action}`,
+});
+
+/** A fresh rehearsal folder whose doubles' world `edit` has changed (a scripted failure, a region down, …). */
+async function editedWorld(edit: (w: DrWorld) => void): Promise<{ dir: string; reh: string }> {
+    const { dir, reh } = rehearsalDir();
+    await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
+    const w = world(reh);
+    edit(w);
+    fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+    return { dir, reh };
+}
+
 /** A fresh rehearsal of `action` in prod with the given tenants (prod's two by default), as the in-process drills start one. */
 function prodRehearsal(action: Parameters<typeof prepareDrRehearsal>[6], tenants = PROD_TENANTS) {
     const { dir, reh } = rehearsalDir();
@@ -163,13 +189,7 @@ describe("dr drill: switchover (planned, no data loss)", function () {
     });
 
     it("keeps af-south-1 at 0 tasks an hour after the drain: auto-scaling's minimum no longer brings them back", async () => {
-        const port = rehearsalPort(path.join(reh, "aws-world.json"));
-        await port.sleep(60 * 60_000);
-        const services = await port.services("af-south-1", "bbws-ecs-prod", [
-            "bbws-wordpress-aupairhive-prod",
-            "bbws-wordpress-tutorhub-prod",
-        ]);
-        expect(services.map((s) => [s.desired, s.running])).to.deep.equal([
+        expect(await afSouthCountsAnHourLater(reh)).to.deep.equal([
             [0, 0],
             [0, 0],
         ]);
@@ -334,11 +354,9 @@ describe("dr drill: the fallback detach-and-promote, and a failback after it", f
     this.timeout(60000);
 
     it("refuses the managed failover when the engine versions differ in minor, naming --detach-and-promote (Aurora user guide: managed failover needs the same major and minor)", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.clusters.find((c) => c.region === "eu-west-1")!.engineVersion = "8.0.mysql_aurora.3.07.1";
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) => {
+            w.clusters.find((c) => c.region === "eu-west-1")!.engineVersion = "8.0.mysql_aurora.3.07.1";
+        });
         const run = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(run.code).to.equal(3);
         expect(run.stdout + run.stderr).to.match(/a managed failover needs the same major and minor engine versions/);
@@ -438,13 +456,7 @@ describe("dr drill: switchover, then failback: the scale step restarts the fence
 
     it("starts af-south-1's services inside their suspended 0–0 range, and they stay up (a suspended range is not enforced)", async () => {
         expect(failback.code, failback.stderr).to.equal(0);
-        const port = rehearsalPort(path.join(reh, "aws-world.json"));
-        await port.sleep(60 * 60_000);
-        const services = await port.services("af-south-1", "bbws-ecs-prod", [
-            "bbws-wordpress-aupairhive-prod",
-            "bbws-wordpress-tutorhub-prod",
-        ]);
-        expect(services.map((s) => [s.desired, s.running])).to.deep.equal([
+        expect(await afSouthCountsAnHourLater(reh)).to.deep.equal([
             [2, 2],
             [2, 2],
         ]);
@@ -474,17 +486,9 @@ describe("dr drill: a failed step, resumed", function () {
     this.timeout(60000);
 
     it("stops at the failing step (exit 1) and a rerun continues there without repeating the switchover", async () => {
-        const { dir, reh } = rehearsalDir();
-        // Prepare the world, then script an IAM refusal of the first UpdateService in the standby region.
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.failures.push({
-            call: "UpdateService",
-            region: "eu-west-1",
-            name: "AccessDeniedException",
-            message: "not authorized to perform ecs:UpdateService",
-        });
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) =>
+            w.failures.push(denied("UpdateService", "ecs:UpdateService", { region: "eu-west-1" })),
+        );
 
         const first = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(first.code).to.equal(1);
@@ -500,15 +504,7 @@ describe("dr drill: a failed step, resumed", function () {
     });
 
     it("a refused FailoverGlobalCluster fails the failover's database step (exit 1); a rerun continues there and sends it once more", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.failures.push({
-            call: "FailoverGlobalCluster",
-            name: "AccessDeniedException",
-            message: "not authorized to perform rds:FailoverGlobalCluster",
-        });
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) => w.failures.push(denied("FailoverGlobalCluster", "rds:FailoverGlobalCluster")));
         const first = await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(first.code).to.equal(1);
         expect(records(reh).map((r) => `${r.step} ${r.result}`)).to.deep.equal(["assess succeeded", "database failed"]);
@@ -520,16 +516,9 @@ describe("dr drill: a failed step, resumed", function () {
     });
 
     it("a refused RegisterScalableTarget fails the drain, its record names the services fenced so far, and a rerun fences only the rest", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.failures.push({
-            call: "RegisterScalableTarget",
-            detailHas: "tutorhub",
-            name: "AccessDeniedException",
-            message: "not authorized to perform application-autoscaling:RegisterScalableTarget",
-        });
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) =>
+            w.failures.push(denied("RegisterScalableTarget", "application-autoscaling:RegisterScalableTarget", { detailHas: "tutorhub" })),
+        );
 
         const first = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(first.code).to.equal(1);
@@ -552,11 +541,9 @@ describe("dr drill: a failed step, resumed", function () {
     });
 
     it("refuses another operation while one is unfinished, naming the command that finishes it (exit 2, nothing sent)", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.failures.push({ call: "UpdateService", name: "AccessDeniedException", message: "denied" });
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) =>
+            w.failures.push({ call: "UpdateService", name: "AccessDeniedException", message: "denied" }),
+        );
         expect((await rehearse(["failover", "--env", "prod", "--to", "eu-west-1"], dir, reh)).code).to.equal(1);
         const sent = world(reh).calls.length;
         const other = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
@@ -568,11 +555,9 @@ describe("dr drill: a failed step, resumed", function () {
     });
 
     it("a switchover while the primary region is down fails at its first step and says to fail over", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.down = ["af-south-1"];
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) => {
+            w.down = ["af-south-1"];
+        });
         const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(run.code).to.equal(1);
         expect(run.stdout).to.match(/check .* failed +TimeoutError/);
@@ -580,12 +565,10 @@ describe("dr drill: a failed step, resumed", function () {
     });
 
     it("a switchover is refused at its check when the replica publishes no lag datapoint: an unknown lag, never 'no lag'", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
         // The DR cluster is being rebuilt: it publishes no AuroraGlobalDBReplicationLag until it replicates again.
-        w.clusters.find((c) => c.region === "eu-west-1")!.awaitingRebuild = true;
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) => {
+            w.clusters.find((c) => c.region === "eu-west-1")!.awaitingRebuild = true;
+        });
         const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(run.code).to.equal(1);
         expect(run.stdout + run.stderr).to.include(
@@ -596,11 +579,9 @@ describe("dr drill: a failed step, resumed", function () {
     });
 
     it("a switchover to a DR cluster with no available instance is refused at its check: nothing to make the writer (RDS API reference, SwitchoverGlobalCluster)", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) => {
+            w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
+        });
         const run = await rehearse(["switchover", "--env", "prod", "--to", "eu-west-1"], dir, reh);
         expect(run.code).to.not.equal(0);
         expect(run.stdout + run.stderr).to.include(
@@ -719,11 +700,9 @@ describe("dr status: the standby cluster's instances (bbws:dr.standby.auroraInst
     this.timeout(60000);
 
     it("is bad (exit 1) when the DR cluster has fewer available instances than configured, naming the cluster, found and needed", async () => {
-        const { dir, reh } = rehearsalDir();
-        await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
-        const w = world(reh);
-        w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
-        fs.writeFileSync(path.join(reh, "aws-world.json"), JSON.stringify(w));
+        const { dir, reh } = await editedWorld((w) => {
+            w.clusters.find((c) => c.region === "eu-west-1")!.instances = [{ id: "bbws-aurora-prod-dr-1", status: "creating" }];
+        });
         const run = await runDr(["status", "--env", "prod", "--rehearse", "--rehearsal-dir", reh], dir);
         expect(run.code).to.equal(1);
         expect(run.stdout).to.match(
@@ -746,19 +725,9 @@ describe("dr switchover across tenant counts and desired counts (fast-check)", f
                 fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{2,11}$/), { minLength: 1, maxLength: 6 }),
                 fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 6, maxLength: 6 }),
                 async (tenants, counts) => {
-                    const { dir, reh } = rehearsalDir();
-                    const settings = readDrSettings(dir, "prod");
-                    const rehearsal = prepareDrRehearsal(
-                        dir,
-                        settings,
-                        "eu-west-1",
-                        tenants.map((id) => ({ id, minCapacity: 2 })),
-                        "bbws.io",
-                        ENGINE_VERSION,
+                    const { reh, rehearsal } = prodRehearsal(
                         "switchover",
-                        memoryIo(),
-                        REHEARSAL_NOW,
-                        reh,
+                        tenants.map((id) => ({ id, minCapacity: 2 })),
                     );
                     const desiredCounts = Object.fromEntries(tenants.map((t, i) => [t, counts[i]]));
                     const outputs = { ...rehearsal.outputs, ecs: { ...rehearsal.outputs.ecs, desiredCounts } };
