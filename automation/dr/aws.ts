@@ -343,24 +343,20 @@ export function awsDrPort(): DrPort {
         async makePrimary(target, region) {
             const records = await failoverRecords(route53(), target);
             const pairs = new Map<string, ResourceRecordSet[]>();
-            for (const r of records) pairs.set(normalizeDnsName(r.Name ?? ""), [...(pairs.get(normalizeDnsName(r.Name ?? "")) ?? []), r]);
+            for (const r of records) {
+                const name = normalizeDnsName(r.Name ?? "");
+                pairs.set(name, [...(pairs.get(name) ?? []), r]);
+            }
+            const role = (r: ResourceRecordSet) =>
+                regionOfRecord(r, target.loadBalancers) === region ? ("PRIMARY" as const) : ("SECONDARY" as const);
             // One batch per name: Route 53 applies a batch's changes all or none (ChangeResourceRecordSets),
             // so no name is ever left with two PRIMARY records or none, and no batch nears the request
             // size limit (32,000 characters: Route 53 developer guide, "Quotas") at 50 tenants. The
             // demotion comes first within the batch.
             for (const [name, pair] of pairs) {
-                const changes = pair
-                    .map((r) => ({
-                        Action: "UPSERT" as const,
-                        ResourceRecordSet: {
-                            ...r,
-                            Failover: regionOfRecord(r, target.loadBalancers) === region ? ("PRIMARY" as const) : ("SECONDARY" as const),
-                        },
-                    }))
-                    .sort(
-                        (a, b) =>
-                            (a.ResourceRecordSet.Failover === "SECONDARY" ? 0 : 1) - (b.ResourceRecordSet.Failover === "SECONDARY" ? 0 : 1),
-                    );
+                const changes = [...pair]
+                    .sort((a, b) => Number(role(a) === "PRIMARY") - Number(role(b) === "PRIMARY"))
+                    .map((r) => ({ Action: "UPSERT" as const, ResourceRecordSet: { ...r, Failover: role(r) } }));
                 await route53().send(
                     new ChangeResourceRecordSetsCommand({
                         HostedZoneId: target.hostedZoneId,

@@ -23,7 +23,7 @@ import type { Approval, DrAction, DrStepLedger, DrStepRecord } from "../ledger";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
 import { LAG_FRESH_MS, LagEstimate, lagEstimate } from "./lag";
-import type { DnsTarget, DrPort, ScalingRange } from "./port";
+import type { DnsTarget, DrPort, EfsReplicationView, ScalingRange } from "./port";
 import { majorMinor, serviceResourceId } from "./port";
 import { direction, dnsTargetOf, Side, sidesOf } from "./sides";
 import { writeDrState } from "./stack-edit";
@@ -626,8 +626,8 @@ const PLANNED_FILES: Step = {
         const done = { writableFileSystem: ctx.to.fileSystemId, replicatingTo: `${ctx.from.region} ${ctx.from.fileSystemId}` };
         const current = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
         // A rerun after the replication back was created (its answer lost): nothing left to do.
-        if (current && current.destinationFileSystemId === ctx.from.fileSystemId && current.status !== "DELETING") return done;
-        if (current && current.destinationFileSystemId === ctx.to.fileSystemId && current.status !== "DELETING") {
+        if (replicatesInto(current, ctx.from.fileSystemId)) return done;
+        if (replicatesInto(current, ctx.to.fileSystemId)) {
             await waitFor(ctx, "file sync", ctx.timeouts.syncMs, async () => {
                 const r = await port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
                 const last = r?.lastReplicated?.getTime();
@@ -644,6 +644,11 @@ const PLANNED_FILES: Step = {
         return done;
     },
 };
+
+/** Whether `view` is a live (not `DELETING`) replication into `fileSystemId`. */
+function replicatesInto(view: EfsReplicationView | undefined, fileSystemId: string): boolean {
+    return view !== undefined && view.status !== "DELETING" && view.destinationFileSystemId === fileSystemId;
+}
 
 /**
  * Waits until `side`'s file system is in no replication configuration, a `DELETING` one included:
@@ -667,7 +672,7 @@ async function replicationGone(ctx: StepContext, side: Side): Promise<void> {
 async function replicateBack(ctx: StepContext, source: Side, replica: Side): Promise<void> {
     const { port } = ctx.deps;
     const existing = await port.efsReplication(source.region, source.fileSystemId);
-    if (existing?.destinationFileSystemId === replica.fileSystemId && existing.status !== "DELETING") return;
+    if (replicatesInto(existing, replica.fileSystemId)) return;
     await send(ctx, `replicate ${source.fileSystemId} → ${replica.region} ${replica.fileSystemId}`, () =>
         port.replicateToExisting(source.region, source.fileSystemId, replica.region, replica.fileSystemId),
     );
@@ -722,12 +727,12 @@ const REBUILD: Step = {
         checkSignal(ctx);
         // After a switchover the files step already replicates back; after a failover it could not.
         const back = await deps.port.efsReplication(ctx.from.region, ctx.from.fileSystemId);
-        if (back?.destinationFileSystemId !== ctx.to.fileSystemId || back.status === "DELETING") {
+        if (!replicatesInto(back, ctx.to.fileSystemId)) {
             // The failover deleted only eu-west-1's side (LOCAL_CONFIGURATION_ONLY); the primary region's side,
             // with its file system as the source, is left there and unrecoverable (EFS API reference,
             // DeleteReplicationConfiguration), and a file system in a replication cannot be a destination.
             const stale = await deps.port.efsReplication(ctx.to.region, ctx.to.fileSystemId);
-            if (stale && stale.destinationFileSystemId !== ctx.to.fileSystemId && stale.status !== "DELETING") {
+            if (stale && stale.status !== "DELETING" && !replicatesInto(stale, ctx.to.fileSystemId)) {
                 await send(ctx, `DeleteReplicationConfiguration ${ctx.to.fileSystemId} (local only, the failover's leftover)`, () =>
                     deps.port.deleteEfsReplication(ctx.to.region, ctx.to.fileSystemId, true),
                 );
