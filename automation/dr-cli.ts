@@ -166,22 +166,15 @@ type Args = Awaited<ReturnType<ReturnType<typeof parser>["parseAsync"]>>;
  * content is then checked like the engine's outputs (`readDrOutputs`).
  */
 export function readSavedOutputs(file: string): Record<string, unknown> {
+    const fix = "pass the file `pulumi stack output --stack <env> --json` wrote";
     let parsed: unknown;
     try {
         parsed = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (err) {
-        throw new UsageError(
-            "outputs-file",
-            `cannot read --outputs ${file}: ${(err as Error).message}`,
-            "pass the file `pulumi stack output --stack <env> --json` wrote",
-        );
+        throw new UsageError("outputs-file", `cannot read --outputs ${file}: ${(err as Error).message}`, fix);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        throw new UsageError(
-            "outputs-file",
-            `--outputs ${file} is not a JSON object of stack outputs`,
-            "pass the file `pulumi stack output --stack <env> --json` wrote",
-        );
+        throw new UsageError("outputs-file", `--outputs ${file} is not a JSON object of stack outputs`, fix);
     }
     return parsed as Record<string, unknown>;
 }

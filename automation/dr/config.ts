@@ -24,6 +24,8 @@ export interface DrSettings {
     readonly approvals: Readonly<Record<PhaseName, readonly string[]>>;
     /** `undefined` for `bbws:dr: none` (or no key). */
     readonly dr: Readonly<DrConfig> | undefined;
+    /** The stack file's `secretsprovider` (e.g. `awskms://alias/…?region=…`), when it names one. */
+    readonly secretsProvider?: string;
 }
 
 /**
@@ -33,13 +35,13 @@ export interface DrSettings {
  */
 export function readDrSettings(projectDir: string, env: string): DrSettings {
     const stack = readStackFile(projectDir, env);
-    return drSettingsOf(loadStackConfig(projectDir, env, stack), stack.path);
+    return drSettingsOf(loadStackConfig(projectDir, env, stack), stack.path, stack.secretsProvider);
 }
 
 /** The dr command's view of an already validated config; `file` is the stack file it came from (for messages). */
-export function drSettingsOf(cfg: PlatformConfig, file: string): DrSettings {
+export function drSettingsOf(cfg: PlatformConfig, file: string, secretsProvider?: string): DrSettings {
     const approvals = Object.fromEntries(PHASE_NAMES.map((p) => [p, cfg.approvals[p] ?? []])) as Record<PhaseName, readonly string[]>;
-    return { env: cfg.env, file, primaryRegion: cfg.region, accountId: cfg.accountId, approvals, dr: cfg.dr };
+    return { env: cfg.env, file, primaryRegion: cfg.region, accountId: cfg.accountId, approvals, dr: cfg.dr, secretsProvider };
 }
 
 /** The DR config of `settings`, or `no-dr` (exit 2) for an environment that says `bbws:dr: none`. */

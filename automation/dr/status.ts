@@ -4,8 +4,6 @@
  * read (never changed) through the port. A region that does not answer is reported as such, not as
  * an error: in an outage this is the first command an operator runs.
  */
-import * as fs from "fs";
-import { parseDocument } from "yaml";
 import { renderTable } from "../table";
 import type { DrConfig, DrSettings } from "./config";
 import type { DrOutputs } from "./contract";
@@ -156,8 +154,7 @@ export async function drStatus(settings: DrSettings, dr: DrConfig, outputs: DrOu
             verdict: dns.primaryHealthy === false && dr.serving === "primary" ? "bad" : "ok",
         });
     }
-    const provider = parseDocument(fs.readFileSync(settings.file, "utf8")).get("secretsprovider");
-    lines.push(secretsProviderLine(typeof provider === "string" ? provider : undefined, primary.region, standby.region));
+    lines.push(secretsProviderLine(settings.secretsProvider, primary.region, standby.region));
     return {
         env: settings.env,
         primaryRegion: primary.region,
