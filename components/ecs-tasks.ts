@@ -3,6 +3,7 @@
  * arguments, the containers' settings and environment, the one-off tasks' contract, target group
  * names, and the log groups and task roles both create.
  */
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -50,6 +51,8 @@ export interface Repository {
 }
 
 export interface EcsLayerArgs {
+    /** Each premium tenant's own VPC, by tenant id (the network layer's `tenantVpcs`); basic tenants have none. */
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
     readonly env: string;
     readonly region: string;
     readonly accountId: string;

@@ -8,6 +8,7 @@ import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig } from "../src/config";
 import { formatCidr, parseCidr } from "../src/config";
 import { REDIS_PORT } from "./data";
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import { bbwsName, jsonOf, serviceAssumeRolePolicy } from "./shared";
 import { admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
 
@@ -152,6 +153,8 @@ export class NetworkLayer extends pulumi.ComponentResource {
     readonly securityGroupIds: SecurityGroupIds;
     /** The task security group of each tenant, by tenant id. */
     readonly tenantSecurityGroupIds: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Each premium tenant's own VPC, by tenant id (components/tenant-vpc.ts); basic tenants have none. */
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>> = {};
 
     constructor(name: string, args: NetworkLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:network:NetworkLayer", name, {}, opts);

@@ -4,6 +4,7 @@
  * EFS and Aurora. The repositories are here, a phase before the services that pull from them, so
  * images can be pushed between the two on a first rollout.
  */
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, ProtectionConfig, RetiredTenant, StorageConfig } from "../src/config";
@@ -14,6 +15,8 @@ import { bbwsName, denyInsecureTransport, jsonOf, serviceAssumeRolePolicy, state
 import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
 
 export interface StorageLayerArgs {
+    /** Each premium tenant's own VPC, by tenant id (the network layer's `tenantVpcs`); basic tenants have none. */
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
     readonly env: string;
     /** Log delivery is allowed into this account's prefixes only. */
     readonly accountId: string;

@@ -55,6 +55,7 @@ function upstreamFor(
     const arn = (service: string, resource: string) => `arn:aws:${service}:${cfg.region}:${cfg.accountId}:${resource}`;
     const byTenant = <V>(f: (id: string, i: number) => V) => Object.fromEntries(cfg.tenants.map((t, i) => [t.id, f(t.id, i)]));
     return {
+        tenantVpcs: {},
         vpcId: "vpc-0a1b2c3d4e5f60718",
         publicSubnetIds: ["subnet-0a0000000000000a1", "subnet-0a0000000000000a2"],
         privateSubnetIds: ["subnet-0b0000000000000b1", "subnet-0b0000000000000b2"],

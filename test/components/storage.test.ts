@@ -38,6 +38,7 @@ async function buildStorage(cfg: PlatformConfig) {
             storage: cfg.storage,
             protection: cfg.protection,
             tenants: cfg.tenants,
+            tenantVpcs: {},
             keyArn: fake.keyArn,
             privateSubnetIds: PRIVATE.slice(0, cfg.network.azCount),
             azCount: cfg.network.azCount,
