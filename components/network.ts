@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
-import type { NetworkConfig } from "../src/config";
+import type { NetworkConfig, TenantTier } from "../src/config";
 import { REDIS_PORT } from "./data";
 import type { TenantVpcOutputs } from "./tenant-vpc";
 import { bbwsName } from "./shared";
@@ -21,6 +21,10 @@ export interface NetworkTenant {
     readonly id: string;
     /** Port the tenant's WordPress container listens on; only the load balancer may reach it. */
     readonly containerPort: number;
+    /** `premium`: the tenant gets its own VPC (`TenantVpc`); `basic` shares the platform's. */
+    readonly tier: TenantTier;
+    /** The tenant's permanent slot: a premium tenant's VPC range is `tenantVpcCidr(slot)`. */
+    readonly slot: number;
 }
 
 export interface NetworkLayerArgs {
@@ -66,7 +70,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
     /** The task security group of each tenant, by tenant id. */
     readonly tenantSecurityGroupIds: Readonly<Record<string, pulumi.Output<string>>>;
     /** Each premium tenant's own VPC, by tenant id (components/tenant-vpc.ts); basic tenants have none. */
-    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>> = {};
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
 
     constructor(name: string, args: NetworkLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:network:NetworkLayer", name, {}, opts);
@@ -96,11 +100,12 @@ export class NetworkLayer extends pulumi.ComponentResource {
 
         adoptDefaultSecurityGroup(name, vpc.vpcId, bbwsName(env, "default-sg-unused"), { parent: this });
 
+        const flowLogGroupName = `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`;
         const flowLog = createFlowLog(
             name,
             {
                 vpcId: vpc.vpcId,
-                logGroupName: `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`,
+                logGroupName: flowLogGroupName,
                 retentionInDays: network.flowLogRetentionDays,
                 tagName: bbwsName(env, "vpc-flow-log"),
                 role: { create: bbwsName(env, "vpc-flow-logs") },
@@ -150,10 +155,21 @@ export class NetworkLayer extends pulumi.ComponentResource {
         // group reaches all three (in its TenantNetwork), the platform one-off task's group the database
         // and the cache only.
         const backends: TenantBackend[] = [
-            { role: "database", securityGroupId: database.id, port: 3306, protocol: "MySQL" },
-            { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis" },
-            { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS" },
+            { role: "database", securityGroupId: database.id, port: 3306, protocol: "MySQL", premium: "peered" },
+            { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis", premium: "peered" },
+            { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS", premium: "own" },
         ];
+        const premium = args.tenants.filter((t) => t.tier === "premium");
+        if (premium.length > 0) {
+            // One grant for every tenant VPC's flow log, whatever their number: the groups live under
+            // the platform's (`<group>/tenant-<id>`), and a role's inline policies share 10,240 characters.
+            new aws.iam.RolePolicy(
+                `${name}-tenant-flow-logs-policy`,
+                { role: flowLog.role!.id, policy: flowLogPolicy(pulumi.interpolate`${flowLog.logGroup.arn}/tenant-*`) },
+                { parent: this },
+            );
+        }
+        const tenantVpcs: Record<string, TenantVpcOutputs> = {};
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
             const tenantNetwork = new TenantNetwork(
@@ -166,10 +182,21 @@ export class NetworkLayer extends pulumi.ComponentResource {
                     loadBalancerSecurityGroupId: alb.id,
                     backends,
                     layerName: name,
+                    ownVpc:
+                        tenant.tier === "premium"
+                            ? {
+                                  region: args.region,
+                                  slot: tenant.slot,
+                                  network,
+                                  flowLog: { logGroupName: `${flowLogGroupName}/tenant-${tenant.id}`, roleArn: flowLog.role!.arn },
+                                  platform: { vpc, vpcId: vpc.vpcId, cidrBlock: network.vpcCidr, isolatedSubnetIds: vpc.isolatedSubnetIds },
+                              }
+                            : undefined,
                 },
                 { parent: this },
             );
             tenantGroups[tenant.id] = tenantNetwork.securityGroupId;
+            if (tenantNetwork.vpc) tenantVpcs[tenant.id] = tenantNetwork.vpc;
         }
         // One group for the platform task whatever the tenant count: one more rule on the database and
         // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
@@ -180,6 +207,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
             { parent: this },
         );
         this.tenantSecurityGroupIds = tenantGroups;
+        this.tenantVpcs = tenantVpcs;
         this.securityGroupIds = {
             loadBalancer: alb.id,
             database: database.id,
