@@ -61,8 +61,11 @@ export interface TenantVpcArgs {
 
 /** A route both ways across a peering: which route tables, to which range. */
 interface PeeringRoute {
+    /** The routes' name part: `<name>-<child>-<az + 1>`. */
     readonly child: string;
+    /** The subnets, one per AZ, whose route tables get the route. */
     readonly subnetIds: pulumi.Input<string[]>;
+    /** The awsx VPC those subnets belong to: the look-up waits for its route tables. */
     readonly waitFor: pulumi.Resource;
     readonly destination: string;
 }
