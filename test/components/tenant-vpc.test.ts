@@ -12,7 +12,8 @@ import { CALL_MODELS, COUNTED_QUOTAS, createAwsModel } from "../../automation/aw
 import { awsxVpcSubnets, AwsxVpcInputs } from "../../automation/awsx-vpc";
 import { ConfigError, cidrsOverlap, PlatformConfig } from "../../src/config";
 import { tenantVpcCidr } from "../../src/tenant-cidrs";
-import { configFor, construct, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
+import { synthesize } from "../../automation/synth";
+import { configFor, construct, named, ofType, PROJECT_DIR, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 import { acceptedAzCount, acceptedVpcCidr } from "./vpc-arbitraries";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -63,6 +64,7 @@ describe("a premium tenant's own network (TenantVpc)", () => {
             const premium = tenants[tenants.length - 1];
             const cfg = premiumConfig(env, [premium.id]);
             const cidr = tenantVpcCidr(premium.slot);
+            const raw = (id: string) => ({ ...tenants.find((t) => t.id === id)!, ...(id === premium.id ? { tier: "premium" } : {}) });
             let layer: NetworkLayer;
             let resources: Registration[];
             let tenantGroup: string;
@@ -177,6 +179,22 @@ describe("a premium tenant's own network (TenantVpc)", () => {
                     ...isolated.map((s) => [tableOf(s), cidr]),
                 ]);
                 for (const r of routes) expect(r.inputs.vpcPeeringConnectionId, r.name).to.equal(pcx);
+            });
+
+            it("is the stack output network.tenantVpcs (src/program.ts), with its task group: the only entry", async () => {
+                const { outputs } = await synthesize(PROJECT_DIR, env, {
+                    configOverrides: { "bbws:tenants": cfg.tenants.map((t) => raw(t.id)) },
+                });
+                const out = (outputs as { network: { tenantVpcs: Record<string, Record<string, unknown>> } }).network.tenantVpcs;
+                expect(Object.keys(out)).to.deep.equal([premium.id]);
+                expect(out[premium.id]).to.deep.include({
+                    vpcId,
+                    cidrBlock: cidr,
+                    loadBalancerSecurityGroupId: alb,
+                    fileSystemSecurityGroupId: efs,
+                    taskSecurityGroupId: tenantGroup,
+                });
+                expect(out[premium.id].privateSubnetIds).to.have.length(cfg.network.azCount);
             });
 
             it("changes no resource of a basic tenant or of the platform: every one is as it is with the tenant basic", async () => {
