@@ -172,6 +172,21 @@ export function createPlatform(cfg: PlatformConfig) {
             subnets: network.subnets,
             securityGroupIds: network.securityGroupIds,
             tenantSecurityGroupIds: network.tenantSecurityGroupIds,
+            /** Each premium tenant's own VPC, by tenant id (README "Premium tenants' network"); `{}` with basic tenants only. */
+            tenantVpcs: Object.fromEntries(
+                Object.entries(network.tenantVpcs).map(([id, v]) => [
+                    id,
+                    {
+                        vpcId: v.vpcId,
+                        cidrBlock: v.cidrBlock,
+                        publicSubnetIds: v.publicSubnetIds,
+                        privateSubnetIds: v.privateSubnetIds,
+                        loadBalancerSecurityGroupId: v.loadBalancerSecurityGroupId,
+                        fileSystemSecurityGroupId: v.fileSystemSecurityGroupId,
+                        taskSecurityGroupId: network.tenantSecurityGroupIds[id],
+                    },
+                ]),
+            ),
         },
         database: {
             clusterIdentifier: data.clusterIdentifier,
