@@ -116,9 +116,14 @@ export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
 
 /**
  * Phase `storage` (`bbws:storage:StorageLayer`), after database: encrypted EFS with one access point
- * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts), the assets, migration and logs buckets, the ECR repositories and the AWS Backup vault
- * and plan. Exposes the file system, access points, buckets and repositories to ECS, and the file
- * system id and vault name to monitoring.
+ * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts;
+ * a premium tenant's on a file system of its own, in its own VPC), the assets, migration and logs
+ * buckets, the ECR repositories and the AWS Backup vault and plan. Exposes the file system, access
+ * points (each naming the file system it is on), buckets and repositories to ECS, and the file system
+ * id and vault name to monitoring.
+ *
+ * Throws `Error` when `tenantVpcs` names a tenant `tenants` does not, or (`TenantStorage`) when a
+ * premium tenant has no VPC there or another tenant has one.
  */
 export class StorageLayer extends pulumi.ComponentResource {
     readonly fileSystemId: pulumi.Output<string>;
@@ -380,7 +385,9 @@ export class StorageLayer extends pulumi.ComponentResource {
                     iamRoleArn: role.arn,
                     // EFS file systems (a plan is regional: its own region's) AND the tag: "Resources" and
                     // "Conditions" combine like an IAM policy's (AWS Backup developer guide, "Assign resources
-                    // with AWS CLI"), so nothing but a premium tenant's file system is selected.
+                    // with AWS CLI"), so nothing but a premium tenant's file system is selected. The role finds
+                    // them by tag through AWSBackupServiceRolePolicyForBackup's `tag:GetResources`
+                    // (GetResourcesPermissions: AWS Backup developer guide, "Managed policies for AWS Backup").
                     resources: [`arn:aws:elasticfilesystem:*:${args.accountId}:file-system/*`],
                     conditions: [{ stringEquals: [{ key: `aws:ResourceTag/${tag.key}`, value: tag.value }] }],
                 },
