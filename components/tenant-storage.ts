@@ -93,10 +93,11 @@ export class TenantStorage extends TenantComponent {
                     `mounted in its own VPC, every other tenant's access point is on the shared file system`,
             );
         }
+        const backup = backupPlanTag(env);
         const fileSystem: FileSystemRef = vpc
             ? encryptedFileSystem(this, name, args.fileSystemSettings, {
                   part: `efs-${tenant.id}`,
-                  tags: { Tenant: tenant.id, [backupPlanTag(env).key]: backupPlanTag(env).value },
+                  tags: { Tenant: tenant.id, [backup.key]: backup.value },
                   privateSubnetIds: vpc.privateSubnetIds,
                   securityGroupId: vpc.fileSystemSecurityGroupId,
               })
