@@ -592,6 +592,20 @@ export const COUNTED_QUOTAS: Readonly<Record<string, { scope: string; max: numbe
         what: "peering connections with one VPC (VPC quota 'Active VPC peering connections per VPC', L-7E9ECCDB)",
         source: "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
     },
+    // CreateAccessPoint answers AccessPointLimitExceeded past the quota (adjustable on request).
+    "aws:efs/accessPoint:AccessPoint": {
+        scope: "fileSystemId",
+        max: 10_000,
+        what: "access points on one file system (EFS user guide, 'Creating access points': at most 10,000 unless you request an increase; AccessPointLimitExceeded)",
+        source: "https://docs.aws.amazon.com/efs/latest/ug/create-access-point.html",
+    },
+    // The quota is on assignment documents, not on the resources they select, and cannot be raised.
+    "aws:backup/selection:Selection": {
+        scope: "planId",
+        max: 10,
+        what: "resource assignments (selections) of one backup plan (AWS Backup quotas: 'Resource assignments per backup plan', not adjustable)",
+        source: "https://docs.aws.amazon.com/aws-backup/latest/devguide/aws-backup-limits.html",
+    },
     // CreateReplicationConfiguration: "you can have only one replication configuration per file system".
     "aws:efs/replicationConfiguration:ReplicationConfiguration": {
         scope: "sourceFileSystemId",
@@ -846,6 +860,53 @@ function replicationChecks(): (args: pulumi.runtime.MockResourceArgs, stackRegio
     };
 }
 
+/** CreateMountTarget: the rules `mountTargetChecks` enforces, and the user guide's statement of them. */
+export const MOUNT_TARGET_SOURCE =
+    "https://docs.aws.amazon.com/efs/latest/ug/API_CreateMountTarget.html (MountTargetConflict: mount targets for a file system " +
+    "in only one VPC, at most one per Availability Zone); https://docs.aws.amazon.com/efs/latest/ug/manage-fs-access-create-delete-mount-targets.html";
+
+/**
+ * What EFS refuses of a file system's mount targets across one run (CreateMountTarget,
+ * `MountTargetConflict`): a mount target in a second VPC (a file system has mount targets in one VPC
+ * only), or a second one in an AZ that already has one. It knows the subnets the model minted for an
+ * awsx VPC (`learn`), by VPC and AZ; a mount target in a subnet it did not mint (a test's fake id) is
+ * left to AWS.
+ */
+function mountTargetChecks(): {
+    learn(args: pulumi.runtime.MockResourceArgs, state: Inputs): void;
+    check(args: pulumi.runtime.MockResourceArgs): void;
+} {
+    /** Subnet id → its VPC and its AZ's position in that VPC's zones. */
+    const subnets = new Map<string, { vpcId: string; zone: number }>();
+    /** File system id → the VPC of its mount targets and the AZs they are in. */
+    const fileSystems = new Map<string, { vpcId: string; zones: Set<number> }>();
+    return {
+        learn(args, state) {
+            if (args.type !== "awsx:ec2:Vpc") return;
+            for (const key of ["publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds"]) {
+                (state[key] as string[]).forEach((id, zone) => subnets.set(id, { vpcId: state.vpcId, zone }));
+            }
+        },
+        check(args) {
+            if (args.type !== "aws:efs/mountTarget:MountTarget") return;
+            const subnet = subnets.get(args.inputs.subnetId);
+            if (!subnet) return;
+            const fileSystemId = String(args.inputs.fileSystemId);
+            const targets = fileSystems.get(fileSystemId) ?? { vpcId: subnet.vpcId, zones: new Set<number>() };
+            const refused =
+                targets.vpcId !== subnet.vpcId
+                    ? `subnet ${args.inputs.subnetId} is in ${subnet.vpcId}, but ${fileSystemId} has mount targets in ${targets.vpcId}: ` +
+                      "a file system's mount targets are all in one VPC (MountTargetConflict)"
+                    : targets.zones.has(subnet.zone)
+                      ? `${fileSystemId} already has a mount target in the AZ of subnet ${args.inputs.subnetId}: one per AZ (MountTargetConflict)`
+                      : undefined;
+            if (refused) throw new NameRuleError(args.type, args.name, refused, MOUNT_TARGET_SOURCE);
+            targets.zones.add(subnet.zone);
+            fileSystems.set(fileSystemId, targets);
+        },
+    };
+}
+
 /** A stable UUID-shaped id (KMS key ids, subscription ARN suffixes). */
 function uuidOf(ctx: ModelContext): string {
     return uuid(ctx.hex(32));
@@ -1012,6 +1073,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const counted = new Map<string, number>();
     const regionOf = (args: pulumi.runtime.MockResourceArgs): string => (args.inputs.region as string | undefined) ?? options.region;
     const checkReplication = replicationChecks();
+    const mountTargets = mountTargetChecks();
     const cacheUserNames = new Map<string, string>();
     const cacheUserGroups = new Set<string>();
     const stackFunctions = new Set<string>();
@@ -1107,6 +1169,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
             checkElastiCache(args);
             checkRotationSettings(args);
             checkPeering(args);
+            mountTargets.check(args);
             const ctx: ModelContext = {
                 ...options,
                 // A per-resource `region` (@pulumi/aws 7) puts the resource, its ARN and endpoints in that region.
@@ -1125,6 +1188,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                     ...state.isolatedSubnetIds,
                 ]);
             }
+            mountTargets.learn(args, state ?? {});
             return { id, state: { ...args.inputs, ...state } };
         },
         call(args: pulumi.runtime.MockCallArgs) {
