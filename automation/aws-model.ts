@@ -639,18 +639,23 @@ export const PEERING_SOURCES = {
  */
 export class VpcRegistry {
     private readonly cidrOfVpc = new Map<string, string>();
-    private readonly vpcOfSubnet = new Map<string, string>();
+    private readonly subnets = new Map<string, { readonly vpcId: string; readonly zone: number }>();
     private readonly vpcOfTable = new Map<string, string>();
 
-    /** Records an awsx VPC's answer: its id, range and subnets. */
-    addVpc(vpcId: string, cidrBlock: string, subnetIds: readonly string[]): void {
+    /** Records an awsx VPC's answer: its id, range and subnets, each tier's list in AZ order. */
+    addVpc(vpcId: string, cidrBlock: string, subnetIdsByTier: ReadonlyArray<readonly string[]>): void {
         this.cidrOfVpc.set(vpcId, cidrBlock);
-        for (const subnet of subnetIds) this.vpcOfSubnet.set(subnet, vpcId);
+        for (const tier of subnetIdsByTier) tier.forEach((subnet, zone) => this.subnets.set(subnet, { vpcId, zone }));
+    }
+
+    /** The VPC of a subnet the model created, and its AZ's position among that VPC's zones. */
+    subnet(subnetId: string): { readonly vpcId: string; readonly zone: number } | undefined {
+        return this.subnets.get(subnetId);
     }
 
     /** Records a route-table look-up's answer: the table of `subnetId`. */
     addTable(routeTableId: string, subnetId: string): void {
-        const vpc = this.vpcOfSubnet.get(subnetId);
+        const vpc = this.subnets.get(subnetId)?.vpcId;
         if (vpc) this.vpcOfTable.set(routeTableId, vpc);
     }
 
@@ -872,24 +877,13 @@ export const MOUNT_TARGET_SOURCE =
  * awsx VPC (`learn`), by VPC and AZ; a mount target in a subnet it did not mint (a test's fake id) is
  * left to AWS.
  */
-function mountTargetChecks(): {
-    learn(args: pulumi.runtime.MockResourceArgs, state: Inputs): void;
-    check(args: pulumi.runtime.MockResourceArgs): void;
-} {
-    /** Subnet id → its VPC and its AZ's position in that VPC's zones. */
-    const subnets = new Map<string, { vpcId: string; zone: number }>();
+function mountTargetChecks(vpcs: VpcRegistry): { check(args: pulumi.runtime.MockResourceArgs): void } {
     /** File system id → the VPC of its mount targets and the AZs they are in. */
     const fileSystems = new Map<string, { vpcId: string; zones: Set<number> }>();
     return {
-        learn(args, state) {
-            if (args.type !== "awsx:ec2:Vpc") return;
-            for (const key of ["publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds"]) {
-                (state[key] as string[]).forEach((id, zone) => subnets.set(id, { vpcId: state.vpcId, zone }));
-            }
-        },
         check(args) {
             if (args.type !== "aws:efs/mountTarget:MountTarget") return;
-            const subnet = subnets.get(args.inputs.subnetId);
+            const subnet = vpcs.subnet(args.inputs.subnetId);
             if (!subnet) return;
             const fileSystemId = String(args.inputs.fileSystemId);
             const targets = fileSystems.get(fileSystemId) ?? { vpcId: subnet.vpcId, zones: new Set<number>() };
@@ -1073,11 +1067,11 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const counted = new Map<string, number>();
     const regionOf = (args: pulumi.runtime.MockResourceArgs): string => (args.inputs.region as string | undefined) ?? options.region;
     const checkReplication = replicationChecks();
-    const mountTargets = mountTargetChecks();
     const cacheUserNames = new Map<string, string>();
     const cacheUserGroups = new Set<string>();
     const stackFunctions = new Set<string>();
     const vpcs = new VpcRegistry();
+    const mountTargets = mountTargetChecks(vpcs);
     const checkPeering = (args: pulumi.runtime.MockResourceArgs) => {
         const problems =
             args.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
@@ -1182,13 +1176,8 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
             };
             const { id, state } = model(ctx);
             if (args.type === "awsx:ec2:Vpc" && state) {
-                vpcs.addVpc(state.vpcId, args.inputs.cidrBlock, [
-                    ...state.publicSubnetIds,
-                    ...state.privateSubnetIds,
-                    ...state.isolatedSubnetIds,
-                ]);
+                vpcs.addVpc(state.vpcId, args.inputs.cidrBlock, [state.publicSubnetIds, state.privateSubnetIds, state.isolatedSubnetIds]);
             }
-            mountTargets.learn(args, state ?? {});
             return { id, state: { ...args.inputs, ...state } };
         },
         call(args: pulumi.runtime.MockCallArgs) {
