@@ -51,6 +51,8 @@ export interface AlarmTargets {
     readonly serviceNames: Readonly<Record<string, pulumi.Input<string>>>;
     /** The load balancer's ARN suffix (`app/<name>/<id>`), its CloudWatch dimension. */
     readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    /** A premium tenant's own load balancer's ARN suffix, by tenant id; a tenant without one is on `loadBalancerArnSuffix`. */
+    readonly tenantLoadBalancerArnSuffixes?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Target group ARN suffix (`targetgroup/<name>/<id>`) by tenant id. */
     readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
     readonly auroraClusterIdentifier: pulumi.Input<string>;
@@ -97,7 +99,12 @@ export function alarmSpecs(
 
     const perTenant = tenantIds.flatMap((tenant): AlarmSpec[] => {
         const service = { ClusterName: targets.clusterName, ServiceName: targets.serviceNames[tenant] };
-        const targetGroup = { TargetGroup: targets.targetGroupArnSuffixes[tenant], ...lb };
+        // A target group's metrics carry the load balancer it serves: a premium tenant's own.
+        const tenantLb = targets.tenantLoadBalancerArnSuffixes?.[tenant];
+        const targetGroup = {
+            TargetGroup: targets.targetGroupArnSuffixes[tenant],
+            ...(tenantLb === undefined ? lb : { LoadBalancer: tenantLb }),
+        };
         return [
             {
                 what: `${tenant}-ecs-cpu`,

@@ -144,6 +144,7 @@ export function createPlatform(cfg: PlatformConfig) {
         clusterName: ecs.clusterName,
         serviceNames: ecs.serviceNames,
         loadBalancerArnSuffix: ecs.loadBalancerArnSuffix,
+        tenantLoadBalancerArnSuffixes: Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, lb.arnSuffix])),
         targetGroupArnSuffixes: ecs.targetGroupArnSuffixes,
         auroraClusterIdentifier: data.clusterIdentifier,
         redisReplicationGroupId: data.redisReplicationGroupId,
@@ -221,6 +222,16 @@ export function createPlatform(cfg: PlatformConfig) {
             loadBalancerArn: ecs.loadBalancerArn,
             loadBalancerDnsName: ecs.loadBalancerDnsName,
             targetGroupArns: ecs.targetGroupArns,
+            /**
+             * Each premium tenant's own load balancer (ARN and DNS name), by tenant id: its site is served
+             * there, not at `loadBalancerArn`. Undefined where every tenant is basic.
+             */
+            tenantLoadBalancers:
+                Object.keys(ecs.tenantLoadBalancers).length === 0
+                    ? undefined
+                    : Object.fromEntries(
+                          Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, { arn: lb.arn, dnsName: lb.dnsName }]),
+                      ),
             /** What `npm run task` runs: cluster, private subnets, and each one-off task (issue 15's contract). */
             oneOffTasks: ecs.oneOffTasks,
             /** Each tenant's custom domains: the owner's validation record and target, the certificate, whether served. */
