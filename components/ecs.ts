@@ -34,7 +34,7 @@ import {
     TLS_POLICY,
 } from "./ecs-tasks";
 import { createLoadBalancer } from "./load-balancer";
-import { OwnLoadBalancer, TenantService } from "./tenant-service";
+import { OwnLoadBalancer, TenantService, tenantPlacement } from "./tenant-service";
 import { FailoverDns } from "./failover-dns";
 import { StandbyEcs, StandbyEcsArgs } from "./standby-ecs";
 import type { DrConfig } from "../src/config";
@@ -70,7 +70,7 @@ export type EcsDrArgs = { readonly config: DrConfig } & Pick<
  * one-off task, and one WordPress service per tenant, each a `TenantService` (`<name>-<tenant id>`,
  * components/tenant-service.ts); a premium tenant's has its own load balancer in its own VPC. Exposes
  * the cluster and service names and the load balancers' and target groups' ARN suffixes to monitoring. Throws `Error` if `tenantSecurityGroupIds`,
- * `tenantDbSecrets` or `accessPoints` lacks an entry for a tenant.
+ * `tenantDbSecrets` or `accessPoints` lacks an entry for a tenant, or `tenantVpcs` is not exactly the premium tenants, or a premium tenant's access point names no file system (`tenantPlacement`).
  */
 export class EcsLayer extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
@@ -104,6 +104,14 @@ export class EcsLayer extends pulumi.ComponentResource {
             const missing = args.tenants.map((t) => t.id).filter((id) => !(id in byTenant));
             if (missing.length > 0) throw new Error(`\`${field}\` has no entry for tenant(s) ${missing.join(", ")}`);
         }
+        // A premium tenant is served from its own VPC or not at all: never silently from the shared one.
+        const premium = args.tenants.filter((t) => t.tier === "premium").map((t) => t.id);
+        const withoutVpc = premium.filter((id) => !(id in args.tenantVpcs));
+        if (withoutVpc.length > 0) throw new Error(`\`tenantVpcs\` has no entry for premium tenant(s) ${withoutVpc.join(", ")}`);
+        const notPremium = Object.keys(args.tenantVpcs).filter((id) => !premium.includes(id));
+        if (notPremium.length > 0) throw new Error(`\`tenantVpcs\` names tenant(s) that are not premium here: ${notPremium.join(", ")}`);
+        // Before any resource: a premium tenant whose access point names no file system of its own is refused here.
+        for (const tenant of args.tenants) tenantPlacement(args, tenant.id);
 
         const registry = args.registry;
         const cluster = this.createCluster(name, args);
