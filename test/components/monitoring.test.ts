@@ -475,6 +475,26 @@ describe("monitoring layer", () => {
             }
         });
 
+        it("watches the premium tenant's own load balancer with the shared one's 5xx-rate and p95 alarms, as the tenant's; the basic tenant has none", () => {
+            const alarms = ofType(resources, ALARM);
+            const byName = (what: string) => alarms.find((x) => x.inputs.name === `bbws-dev-${what}`)?.inputs;
+            for (const check of ["alb-5xx-rate", "alb-p95-latency"]) {
+                const shared = byName(check)!;
+                const mine = byName(`${premium.id}-${check}`)!;
+                const dims = (a: any) =>
+                    a.metricQueries ? a.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric.dimensions) : [a.dimensions];
+                for (const d of dims(mine)) expect(d, check).to.deep.equal({ LoadBalancer: own });
+                for (const d of dims(shared)) expect(d, check).to.deep.equal({ LoadBalancer: ids.loadBalancerArnSuffix });
+                for (const key of ["threshold", "comparisonOperator", "treatMissingData", "alarmActions", "evaluationPeriods"]) {
+                    expect(mine[key], `${check} ${key}`).to.deep.equal(shared[key]);
+                }
+                expect(mine.tags).to.deep.equal({ Tenant: premium.id });
+                expect(byName(`${basic.id}-${check}`)).to.equal(undefined);
+            }
+            // Under the tenant's component, as its other alarms.
+            expect(named(resources, `monitoring-${premium.id}-alb-5xx-rate`).parent).to.match(/TenantMonitoring::monitoring-aupairhive$/);
+        });
+
         it("draws the premium tenant's target group lines with its own load balancer, and no other tenant's with it", () => {
             const body = JSON.parse(named(resources, "monitoring-dashboard").inputs.dashboardBody);
             const lines = body.widgets.filter((w: any) => w.type === "metric").flatMap((w: any) => w.properties.metrics) as unknown[][];
