@@ -1,8 +1,10 @@
 /**
  * One tenant's part of the ECS layer (`bbws:ecs:TenantService`), like awsx's `FargateService`: the
  * tenant's WordPress service with its task definition, roles, log group, keys and salts, target
- * group, listener rule (the shared HTTPS listener's, counted as the tenant's), DNS record and
- * scaling, and its one-off task definition. Adding or removing the tenant is this one subtree.
+ * group, listener rule (the shared HTTPS listener's, counted as the tenant's; a premium tenant's own
+ * load balancer's), DNS record and scaling, and its one-off task definition. A premium tenant's own
+ * load balancer is here too, with everything it serves placed in the tenant's VPC (`tenantPlacement`).
+ * Adding or removing the tenant is this one subtree.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";

@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { EcsLayer, targetGroupName, TLS_POLICY } from "../../components/ecs";
 import { tenantLoadBalancerLogsPrefix, tenantLoadBalancerName } from "../../components/load-balancer";
 import type { TenantVpcOutputs } from "../../components/tenant-vpc";
-import { isNameRule, NAME_RULES, nameProblems } from "../../automation/aws-name-rules";
+import { isNameRule, NAME_RULES, nameProblems, NameRuleError } from "../../automation/aws-name-rules";
+import { createAwsModel } from "../../automation/aws-model";
 import { PlatformConfig } from "../../src/config";
 import { configFor, construct, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 import { buildEcs, upstreamFor } from "./ecs-fixtures";
@@ -124,9 +125,23 @@ describe("ecs layer: a premium tenant on its own load balancer in its own VPC (R
         it("logs under tenants/<id>/alb, which the logs bucket's delivery statement (any prefix, then AWSLogs/<account>/) admits", () => {
             const prefix = tenantLoadBalancerLogsPrefix(premium.id);
             expect(prefix).to.equal(`tenants/${premium.id}/alb`);
-            // ELB writes <prefix>/AWSLogs/<account>/elasticloadbalancing/… (ELB user guide, "Access log files");
-            // the prefix may not contain "AWSLogs" (ELB user guide, "Enable access logs").
+            // ELB writes <prefix>/AWSLogs/<account>/elasticloadbalancing/… and refuses a prefix holding "AWSLogs"
+            // (ELB user guide, "Access logs for your Application Load Balancer", "Access log files"); no slash at
+            // either end, or the key would have an empty segment.
             expect(prefix).not.to.match(/AWSLogs|^\/|\/$/);
+        });
+
+        it("is refused offline, as ELB refuses it, with a log prefix holding AWSLogs (automation/aws-model.ts)", () => {
+            // A model per registration: it also refuses a second load balancer of one name.
+            const model = () => createAwsModel({ accountId: cfg.accountId, region: cfg.region, azCount: 2 });
+            const alb = (prefix: string) => ({
+                type: "aws:lb/loadBalancer:LoadBalancer",
+                name: "ecs-x-alb",
+                inputs: { name: "bbws-x-0a1b2c3d", accessLogs: { bucket: "b", prefix, enabled: true } },
+                custom: true,
+            });
+            expect(() => model().newResource(alb("tenants/x/AWSLogs") as any)).to.throw(NameRuleError, /contains "AWSLogs"/);
+            expect(() => model().newResource(alb(tenantLoadBalancerLogsPrefix("x")) as any)).not.to.throw();
         });
     });
 
