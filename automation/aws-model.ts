@@ -110,6 +110,16 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         return { id: ctx.arn("ecs", `service/${clusterName}/${ctx.inputs.name}`) };
     },
     "aws:lb/loadBalancer:LoadBalancer": (ctx) => {
+        // ELB writes `<prefix>/AWSLogs/<account>/…` and refuses a prefix that holds `AWSLogs` itself
+        // (ELB user guide, "Access logs for your Application Load Balancer", "Access log files").
+        if (String(ctx.inputs.accessLogs?.prefix ?? "").includes("AWSLogs")) {
+            throw new NameRuleError(
+                "aws:lb/loadBalancer:LoadBalancer",
+                ctx.name,
+                `access log prefix '${ctx.inputs.accessLogs.prefix}' contains "AWSLogs"`,
+                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html",
+            );
+        }
         const arnSuffix = `app/${ctx.inputs.name}/${ctx.hex(16)}`;
         return {
             id: ctx.arn("elasticloadbalancing", `loadbalancer/${arnSuffix}`),

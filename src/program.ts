@@ -10,6 +10,7 @@ import { NetworkLayer } from "../components/network";
 import { DataLayer } from "../components/data";
 import { StorageLayer } from "../components/storage";
 import { EcsLayer } from "../components/ecs";
+import type { OwnLoadBalancer } from "../components/tenant-service";
 import { MonitoringLayer } from "../components/monitoring";
 import { StandbyNetwork } from "../components/standby-network";
 
@@ -144,6 +145,7 @@ export function createPlatform(cfg: PlatformConfig) {
         clusterName: ecs.clusterName,
         serviceNames: ecs.serviceNames,
         loadBalancerArnSuffix: ecs.loadBalancerArnSuffix,
+        tenantLoadBalancerArnSuffixes: Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, lb.arnSuffix])),
         targetGroupArnSuffixes: ecs.targetGroupArnSuffixes,
         auroraClusterIdentifier: data.clusterIdentifier,
         redisReplicationGroupId: data.redisReplicationGroupId,
@@ -162,6 +164,11 @@ export function createPlatform(cfg: PlatformConfig) {
             },
     });
     const drRegion = cfg.dr?.region;
+    // Absent rather than empty where every tenant is basic, so their stacks' outputs stay as they were.
+    const premiumLoadBalancers = (pick: (lb: OwnLoadBalancer) => pulumi.Output<string>) =>
+        Object.keys(ecs.tenantLoadBalancers).length === 0
+            ? undefined
+            : Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, pick(lb)]));
 
     return {
         network: {
@@ -236,6 +243,10 @@ export function createPlatform(cfg: PlatformConfig) {
             loadBalancerArn: ecs.loadBalancerArn,
             loadBalancerDnsName: ecs.loadBalancerDnsName,
             targetGroupArns: ecs.targetGroupArns,
+            /** Each premium tenant's own load balancer, by tenant id: its site is served there, not at `loadBalancerArn`. Undefined where every tenant is basic. */
+            tenantLoadBalancerArns: premiumLoadBalancers((lb) => lb.arn),
+            /** Each premium tenant's own load balancer's DNS name, by tenant id; undefined where every tenant is basic. */
+            tenantLoadBalancerDnsNames: premiumLoadBalancers((lb) => lb.dnsName),
             /** What `npm run task` runs: cluster, private subnets, and each one-off task (issue 15's contract). */
             oneOffTasks: ecs.oneOffTasks,
             /** Each tenant's custom domains: the owner's validation record and target, the certificate, whether served. */
