@@ -194,6 +194,8 @@ export function createPlatform(cfg: PlatformConfig) {
                     },
                 ]),
             ),
+            /** Each tenant's isolation tier (id → `basic` | `premium`): the rollout's tier gate compares the next config with it. */
+            tenantTiers: Object.fromEntries(cfg.tenants.map((t) => [t.id, t.tier])),
         },
         database: {
             clusterIdentifier: data.clusterIdentifier,
