@@ -12,7 +12,8 @@
  * reaches only what its own peering and routes reach.
  */
 import { expect } from "chai";
-import { createPlatform } from "../../src/program";
+import * as pulumi from "@pulumi/pulumi";
+import { createPlatform, PlatformOutputs } from "../../src/program";
 import { cidrsOverlap } from "../../src/config";
 import { configFor, construct, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 
@@ -52,7 +53,7 @@ describe("isolation between tenants of every pair of tiers (network)", () => {
         this.timeout(120_000);
         const built = await construct(cfg, () => createPlatform(cfg));
         resources = built.resources;
-        const outputs = await promiseOf(built.result.network);
+        const outputs: PlatformOutputs["network"] = await promiseOf(pulumi.output(built.result.network));
         platformVpcId = outputs.vpcId;
         sharedLoadBalancerGroup = outputs.securityGroupIds.loadBalancer;
         byId = new Map(
@@ -90,7 +91,10 @@ describe("isolation between tenants of every pair of tiers (network)", () => {
             const leaks = ofType(resources, INGRESS).filter(
                 (r) => a.groups.includes(r.inputs.securityGroupId) && b.groups.includes(r.inputs.referencedSecurityGroupId),
             );
-            expect(leaks.map((r) => r.name), `${b.id} (${b.tier}) into ${a.id} (${a.tier})`).to.deep.equal([]);
+            expect(
+                leaks.map((r) => r.name),
+                `${b.id} (${b.tier}) into ${a.id} (${a.tier})`,
+            ).to.deep.equal([]);
         }
     });
 
@@ -101,9 +105,16 @@ describe("isolation between tenants of every pair of tiers (network)", () => {
                     a.groups.includes(r.inputs.securityGroupId) &&
                     r.inputs.cidrIpv4 !== undefined &&
                     cidrsOverlap(r.inputs.cidrIpv4, b.network) &&
-                    !(r.inputs.cidrIpv4 === "0.0.0.0/0" && r.inputs.securityGroupId === a.groups[1] && [80, 443].includes(r.inputs.fromPort)),
+                    !(
+                        r.inputs.cidrIpv4 === "0.0.0.0/0" &&
+                        r.inputs.securityGroupId === a.groups[1] &&
+                        [80, 443].includes(r.inputs.fromPort)
+                    ),
             );
-            expect(leaks.map((r) => r.name), `${b.id} (${b.tier}) into ${a.id} (${a.tier})`).to.deep.equal([]);
+            expect(
+                leaks.map((r) => r.name),
+                `${b.id} (${b.tier}) into ${a.id} (${a.tier})`,
+            ).to.deep.equal([]);
         }
     });
 
@@ -131,12 +142,8 @@ describe("isolation between tenants of every pair of tiers (network)", () => {
         expect(peerings.sort()).to.deep.equal(premium.map((t) => `${t.vpcId} -> ${platformVpcId}`).sort());
     });
 
-    it("routes to a premium tenant's range go only through its own peering, and its VPC routes only to the platform's range", async () => {
-        const peeringOf = new Map(
-            await Promise.all(
-                ofType(resources, PEERING).map(async (p) => [p.inputs.vpcId as string, p] as const),
-            ),
-        );
+    it("routes to a premium tenant's range go only through its own peering, and its VPC routes only to the platform's range", () => {
+        const peeringOf = new Map(ofType(resources, PEERING).map((p) => [p.inputs.vpcId as string, p] as const));
         for (const t of [...byId.values()].filter((x) => x.tier === "premium")) {
             const peering = peeringOf.get(t.vpcId!)!;
             const own = ofType(resources, ROUTE).filter((r) => r.parent === peering.parent);
@@ -145,7 +152,10 @@ describe("isolation between tenants of every pair of tiers (network)", () => {
             );
             for (const other of [...byId.values()].filter((o) => o !== t && o.tier === "premium")) {
                 const toOther = own.filter((r) => cidrsOverlap(r.inputs.destinationCidrBlock, other.network));
-                expect(toOther.map((r) => r.name), `${t.id}'s routes to ${other.id}`).to.deep.equal([]);
+                expect(
+                    toOther.map((r) => r.name),
+                    `${t.id}'s routes to ${other.id}`,
+                ).to.deep.equal([]);
             }
         }
         const destinations = ofType(resources, ROUTE).map((r) => r.inputs.destinationCidrBlock as string);
