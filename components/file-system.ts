@@ -34,6 +34,13 @@ export interface FileSystemSpec {
     readonly privateSubnetIds: pulumi.Input<string[]>;
     /** The group of the mount targets: NFS (2049) from the tasks that may mount the file system. */
     readonly securityGroupId: pulumi.Input<string>;
+    /**
+     * A premium tenant's own: offboarding deletes it with the tenant (`npm run tenant -- remove`, step
+     * `rollout`), which `protect` would stop after the tenant's files were already archived and deleted.
+     * It is kept instead by `retainOnDelete` where `bbws:protection` retains: the rollout forgets it and
+     * leaves it, with its recovery points, in AWS. Default: false (protected as `bbws:protection` says).
+     */
+    readonly removedWithTenant?: boolean;
 }
 
 /** The file system as later layers name it: the task definitions' volume and the task role's EFS grant. */
@@ -54,7 +61,7 @@ export function backupPlanTag(env: string): { readonly key: string; readonly val
 
 /**
  * `<name>-efs` under `parent`: encrypted with the data key, general purpose, elastic throughput, files
- * to Infrequent Access after 30 days, `protect` from `settings.protection`; its mount targets
+ * to Infrequent Access after 30 days, `protect` from `settings.protection` (or retained, `removedWithTenant`); its mount targets
  * (`<name>-efs-mount-<n>`), automatic backups on (`<name>-efs-backup-policy`), and the policy
  * (`<name>-efs-policy`) that allows mounting and writing only through a mount target, grants no root
  * access, and denies every request made without TLS.
@@ -76,7 +83,9 @@ export function encryptedFileSystem(
             lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
             tags: { Name: bbwsName(settings.env, spec.part), ...spec.tags },
         },
-        statefulOptions(parent, settings.protection),
+        spec.removedWithTenant
+            ? { parent, protect: false, retainOnDelete: settings.protection.retainOnDelete }
+            : statefulOptions(parent, settings.protection),
     );
     for (let i = 0; i < settings.azCount; i++) {
         new aws.efs.MountTarget(

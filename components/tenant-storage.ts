@@ -100,6 +100,7 @@ export class TenantStorage extends TenantComponent {
                   tags: { Tenant: tenant.id, [backup.key]: backup.value },
                   privateSubnetIds: vpc.privateSubnetIds,
                   securityGroupId: vpc.fileSystemSecurityGroupId,
+                  removedWithTenant: true,
               })
             : args.sharedFileSystem;
         const accessPoint = new aws.efs.AccessPoint(

@@ -143,11 +143,11 @@ describe("a premium tenant's storage", () => {
             const longest = `bbws-efs-${"t".repeat(MAX_TENANT_ID_LENGTH)}-${"e".repeat(16)}`;
             expect(nameProblems(rule, "storage-t-efs", { creationToken: longest })).to.deep.equal([]);
         });
-        it("is protected as the shared file system is (bbws:protection: protect, no retainOnDelete)", () => {
+        it("is retained in AWS where bbws:protection retains, not protected: offboarding deletes it with the tenant, after archiving its files", () => {
             for (const tenant of premium) {
                 expect(options.get(`storage-${tenant.id}-efs`), tenant.id).to.deep.include({
-                    protect: options.get("storage-efs")!.protect,
-                    retainOnDelete: options.get("storage-efs")!.retainOnDelete,
+                    protect: false,
+                    retainOnDelete: cfg.protection.retainOnDelete,
                 });
             }
             expect(options.get("storage-efs")!.protect).to.equal(cfg.protection.protect);
