@@ -104,18 +104,7 @@ describe("ecs layer", () => {
 
     it("refuses to build when an upstream layer has no entry for a tenant, naming the argument", async () => {
         const cfg = configFor("dev");
-        const build = () =>
-            new EcsLayer("ecs", {
-                env: cfg.env,
-                region: cfg.region,
-                accountId: cfg.accountId,
-                domain: cfg.domain,
-                ecs: cfg.ecs,
-                tenants: cfg.tenants,
-                protection: cfg.protection,
-                ...upstreamFor(cfg),
-                accessPoints: {},
-            });
+        const build = () => buildEcs(cfg, { accessPoints: {} });
         const error = await construct(cfg, build).then(
             () => undefined,
             (err: Error) => err,

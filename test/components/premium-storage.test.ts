@@ -13,16 +13,14 @@ import { StorageLayer } from "../../components/storage";
 import type { TenantVpcOutputs } from "../../components/tenant-vpc";
 import { MAX_TENANT_ID_LENGTH, PlatformConfig } from "../../src/config";
 import { tenantVpcCidr } from "../../src/tenant-cidrs";
-import { recordOptions, RecordedOptions } from "../support/options";
-import { configFor, construct, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
+import type { RecordedOptions } from "../support/options";
+import { buildStorage, SHARED_EFS_GROUP, SHARED_PRIVATE } from "./storage-fixtures";
+import { configFor, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 
 const FILE_SYSTEM = "aws:efs/fileSystem:FileSystem";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
 const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
 const SELECTION = "aws:backup/selection:Selection";
-
-const SHARED_PRIVATE = ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb", "subnet-b2ccccccccccccccc"];
-const SHARED_EFS_GROUP = "sg-0efs0000000000000";
 
 /** A tenant VPC as the network layer hands it over: ids unique to the tenant, subnets one per AZ. */
 function fakeVpc(id: string, slot: number, azCount: number): TenantVpcOutputs {
@@ -46,27 +44,6 @@ function premiumConfig(): PlatformConfig {
             { id: "shopfront", slot: 3, cpu: 256, memory: 512, tier: "premium" },
         ],
     });
-}
-
-async function buildStorage(cfg: PlatformConfig, vpcs: (cfg: PlatformConfig) => Record<string, TenantVpcOutputs>) {
-    let options = new Map<string, RecordedOptions>();
-    const { result, resources } = await construct(cfg, () => {
-        options = recordOptions();
-        return new StorageLayer("storage", {
-            env: cfg.env,
-            accountId: cfg.accountId,
-            storage: cfg.storage,
-            protection: cfg.protection,
-            tenants: cfg.tenants,
-            tenantVpcs: vpcs(cfg),
-            keyArn: `arn:aws:kms:${cfg.region}:${cfg.accountId}:key/11111111-2222-3333-4444-555555555555`,
-            privateSubnetIds: SHARED_PRIVATE.slice(0, cfg.network.azCount),
-            azCount: cfg.network.azCount,
-            fileSystemSecurityGroupId: SHARED_EFS_GROUP,
-            databaseClusterArn: `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:bbws-aurora-${cfg.env}`,
-        });
-    });
-    return { layer: result, resources, options };
 }
 
 const premiumVpcs = (cfg: PlatformConfig) =>
@@ -94,7 +71,7 @@ describe("a premium tenant's storage", () => {
     let shared: Registration;
 
     before(async () => {
-        ({ layer, resources, options } = await buildStorage(cfg, premiumVpcs));
+        ({ layer, resources, options } = await buildStorage(cfg, premiumVpcs(cfg)));
         shared = named(resources, "storage-efs");
         expect(premium.map((t) => t.id)).to.have.members(["tutorhub", "shopfront"]);
         expect(basic.map((t) => t.id)).to.deep.equal(["aupairhive"]);
@@ -245,7 +222,7 @@ describe("a premium tenant's storage", () => {
             },
         );
         it("has no tenant assignment while no tenant is premium, so basic environments are unchanged", async () => {
-            const { resources: basicOnly } = await buildStorage(configFor("dev"), () => ({}));
+            const { resources: basicOnly } = await buildStorage(configFor("dev"));
             expect(ofType(basicOnly, SELECTION).map((s) => s.name)).to.deep.equal(["storage-backup-selection"]);
         });
     });
@@ -276,7 +253,7 @@ describe("a premium tenant's storage", () => {
             }
         });
         it("basic/basic: two basic tenants share the file system but not a POSIX user or root directory", async () => {
-            const { layer: basicLayer, resources: basicOnly } = await buildStorage(configFor("dev"), () => ({}));
+            const { layer: basicLayer, resources: basicOnly } = await buildStorage(configFor("dev"));
             const [a, b] = configFor("dev").tenants;
             expect(await promiseOf(basicLayer.accessPoints[a.id].fileSystemId)).to.equal(
                 await promiseOf(basicLayer.accessPoints[b.id].fileSystemId),
@@ -289,20 +266,14 @@ describe("a premium tenant's storage", () => {
 
     describe("refuses arguments that cannot be combined", () => {
         it("a premium tenant without its VPC: its file system would have nowhere to be mounted", async () => {
-            await expectRejected(
-                buildStorage(cfg, () => ({})),
-                /tenant `tutorhub` is premium and has no `vpc`/,
-            );
+            await expectRejected(buildStorage(cfg, {}), /tenant `tutorhub` is premium and has no `vpc`/);
         });
         it("a VPC for a basic tenant, or for no tenant at all", async () => {
             await expectRejected(
-                buildStorage(cfg, (c) => ({ ...premiumVpcs(c), aupairhive: fakeVpc("aupairhive", 1, 2) })),
+                buildStorage(cfg, { ...premiumVpcs(cfg), aupairhive: fakeVpc("aupairhive", 1, 2) }),
                 /tenant `aupairhive` is basic and has `vpc`/,
             );
-            await expectRejected(
-                buildStorage(cfg, (c) => ({ ...premiumVpcs(c), ghost: fakeVpc("ghost", 9, 2) })),
-                /`tenantVpcs` names ghost/,
-            );
+            await expectRejected(buildStorage(cfg, { ...premiumVpcs(cfg), ghost: fakeVpc("ghost", 9, 2) }), /`tenantVpcs` names ghost/);
         });
     });
 });
