@@ -238,7 +238,7 @@ export const tierGate: Gate<TierContext> = {
         return fail(
             refused.map(describe),
             `put ${refused.map((t) => `${t.id}'s tier back to ${deployed.get(t.id)}`).join(", ")}; to move a tenant, run its migration ` +
-                `(\`npm run rollout -- --env ${env} --tenant ${refused[0].id} --migrate-tier ${refused[0].id}\`, one tenant per run) ` +
+                `(\`npm run rollout -- --env ${env} --phase all --migrate-tier ${refused[0].id}\`, one tenant per run) ` +
                 'after the runbook\'s export (README "Scale: hundreds of tenants", "Tier changes are migrations")',
         );
     },

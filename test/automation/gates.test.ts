@@ -51,7 +51,7 @@ describe("gates", () => {
             const verdict = tierGate.check({ env: "sit", tenants, deployed });
             expect(verdict.status).to.equal("fail");
             expect(verdict.findings).to.deep.equal(["beta: deployed basic, configured premium"]);
-            expect(verdict.fix).to.include("put beta's tier back to basic").and.include("--tenant beta --migrate-tier beta");
+            expect(verdict.fix).to.include("put beta's tier back to basic").and.include("--phase all --migrate-tier beta");
         });
         it("passes the change as that tenant's own migration, recording the override", () => {
             const verdict = tierGate.check({ env: "sit", tenants, deployed, migrating: "beta" });

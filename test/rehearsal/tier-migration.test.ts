@@ -10,6 +10,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { PHASE_NAMES } from "../../src/phases";
 import { operations, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
 describe("rehearsal: a deployed tenant's tier edited from basic to premium", function () {
@@ -23,6 +24,8 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
     let stateBefore: string;
     let migrated: RunResult;
     let after_: RunResult;
+    let ledgerAfterRefusal: number;
+    let ledgerAfterMigration: number;
 
     before(async () => {
         dev = stage("dev");
@@ -33,8 +36,21 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         fs.writeFileSync(file, stringify(doc));
         stateBefore = JSON.stringify(dev.state().deployment.resources);
         refused = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
+        ledgerAfterRefusal = dev.ledger().length;
         stateAfterRefusal = JSON.stringify(dev.state().deployment.resources);
-        migrated = await dev.rollout(["--env", "dev", "--tenant", TENANT, "--migrate-tier", TENANT, "--yes"]);
+        migrated = await dev.rollout([
+            "--env",
+            "dev",
+            "--phase",
+            "all",
+            "--migrate-tier",
+            TENANT,
+            "--yes",
+            // The task group moves into the tenant's own VPC (its vpcId forces a new one): named, as the runbook says.
+            "--allow-replace",
+            `urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-${TENANT}-sg`,
+        ]);
+        ledgerAfterMigration = dev.ledger().length;
         after_ = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
     });
 
@@ -51,7 +67,7 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         expect(refused.code, text).to.equal(3);
         expect(text)
             .to.include(`${TENANT}: deployed basic, configured premium`)
-            .and.include(`npm run rollout -- --env dev --tenant ${TENANT} --migrate-tier ${TENANT}`);
+            .and.include(`npm run rollout -- --env dev --phase all --migrate-tier ${TENANT}`);
     });
 
     it("applies nothing when it refuses: no targeted preview or up, the state unchanged, the refusal recorded", () => {
@@ -68,17 +84,17 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
 
     it("passes in the tenant's migration (--migrate-tier), recording the override on every phase it applied", () => {
         expect(migrated.code, textOf(migrated.io)).to.equal(0);
-        const records = dev.ledger().filter((r) => r.tenant === TENANT && r.result === "succeeded");
-        expect(records.length).to.be.greaterThan(0);
-        for (const r of records) expect(r.overrides, r.phase).to.deep.equal([`--migrate-tier ${TENANT}`]);
+        const records = dev.ledger().slice(ledgerAfterRefusal, ledgerAfterMigration);
+        expect(records.map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
+        for (const r of records) expect(r.overrides, r.phase).to.include(`--migrate-tier ${TENANT}`);
     });
 
     it("leaves the tenant deployed as premium (network.tenantTiers): the next plain rollout passes the tier gate with nothing to override", () => {
         expect(after_.code, textOf(after_.io)).to.equal(0);
         const root = dev.state().deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack") as { outputs?: any };
         expect(root?.outputs?.network?.tenantTiers).to.include({ [TENANT]: "premium" });
-        const last = dev.ledger().filter((r) => r.tenant === undefined && r.runId !== "converge" && r.result === "succeeded");
-        expect(last.length).to.be.greaterThan(0);
+        const last = dev.ledger().slice(ledgerAfterMigration);
+        expect(last.map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
         for (const r of last) expect(r.overrides, r.phase).to.deep.equal([]);
     });
 });
