@@ -160,15 +160,16 @@ export class NetworkLayer extends pulumi.ComponentResource {
             { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS", premium: "own" },
         ];
         const premium = args.tenants.filter((t) => t.tier === "premium");
-        if (premium.length > 0) {
-            // One grant for every tenant VPC's flow log, whatever their number: the groups live under
-            // the platform's (`<group>/tenant-<id>`), and a role's inline policies share 10,240 characters.
-            new aws.iam.RolePolicy(
-                `${name}-tenant-flow-logs-policy`,
-                { role: flowLog.role!.id, policy: flowLogPolicy(pulumi.interpolate`${flowLog.logGroup.arn}/tenant-*`) },
-                { parent: this },
-            );
-        }
+        // One grant for every tenant VPC's flow log, whatever their number: the groups live under
+        // the platform's (`<group>/tenant-<id>`), and a role's inline policies share 10,240 characters.
+        const tenantFlowLogGrant =
+            premium.length > 0
+                ? new aws.iam.RolePolicy(
+                      `${name}-tenant-flow-logs-policy`,
+                      { role: flowLog.role!.id, policy: flowLogPolicy(pulumi.interpolate`${flowLog.logGroup.arn}/tenant-*`) },
+                      { parent: this },
+                  )
+                : undefined;
         const tenantVpcs: Record<string, TenantVpcOutputs> = {};
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
@@ -188,7 +189,11 @@ export class NetworkLayer extends pulumi.ComponentResource {
                                   region: args.region,
                                   slot: tenant.slot,
                                   network,
-                                  flowLog: { logGroupName: `${flowLogGroupName}/tenant-${tenant.id}`, roleArn: flowLog.role!.arn },
+                                  flowLog: {
+                                      logGroupName: `${flowLogGroupName}/tenant-${tenant.id}`,
+                                      roleArn: flowLog.role!.arn,
+                                      grant: tenantFlowLogGrant!,
+                                  },
                                   platform: { vpc, vpcId: vpc.vpcId, cidrBlock: network.vpcCidr, isolatedSubnetIds: vpc.isolatedSubnetIds },
                               }
                             : undefined,

@@ -55,7 +55,7 @@ export interface TenantVpcArgs {
      * (`iam` `L-FE177D64`, 1,000), so no tenant gets one of its own. The network layer grants the role
      * the tenant groups.
      */
-    readonly flowLog: { readonly logGroupName: string; readonly roleArn: pulumi.Input<string> };
+    readonly flowLog: { readonly logGroupName: string; readonly roleArn: pulumi.Input<string>; readonly grant: pulumi.Resource };
     readonly platform: PlatformVpcSide;
 }
 
@@ -146,7 +146,7 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
                 logGroupName: args.flowLog.logGroupName,
                 retentionInDays: network.flowLogRetentionDays,
                 tagName: part("vpc-flow-log"),
-                role: { arn: args.flowLog.roleArn },
+                role: { arn: args.flowLog.roleArn, grant: args.flowLog.grant },
             },
             { parent: this },
         );

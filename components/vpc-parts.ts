@@ -9,7 +9,10 @@ import * as aws from "@pulumi/aws";
 import { jsonOf, serviceAssumeRolePolicy } from "./shared";
 
 /** The role the flow log writes with: one to create (its IAM name), or an existing one's ARN. */
-export type FlowLogRole = { readonly create: string } | { readonly arn: pulumi.Input<string> };
+export type FlowLogRole =
+    | { readonly create: string }
+    /** An existing role, and the policy that grants it this flow log's group: the flow log waits for it (IAM is eventually consistent). */
+    | { readonly arn: pulumi.Input<string>; readonly grant: pulumi.Resource };
 
 /** What `createFlowLog` builds. */
 export interface FlowLogArgs {
@@ -66,11 +69,11 @@ export function createFlowLog(name: string, args: FlowLogArgs, opts: pulumi.Cust
             trafficType: "ALL",
             logDestinationType: "cloud-watch-logs",
             logDestination: logGroup.arn,
-            iamRoleArn: role ? role.arn : (args.role as { arn: pulumi.Input<string> }).arn,
+            iamRoleArn: "arn" in args.role ? args.role.arn : role!.arn,
             maxAggregationInterval: 60,
             tags: { Name: args.tagName },
         },
-        opts,
+        "grant" in args.role ? { ...opts, dependsOn: [args.role.grant] } : opts,
     );
     return { logGroup, role };
 }

@@ -109,6 +109,8 @@ describe("a premium tenant's own network (TenantVpc)", () => {
                 expect(group.inputs.name).to.equal(`${named(resources, "network-flow-logs").inputs.name}/tenant-${premium.id}`);
                 const grant = JSON.parse(named(resources, "network-tenant-flow-logs-policy").inputs.policy);
                 expect(grant.Statement[0].Resource).to.match(/:log-group:\/aws\/vpc\/bbws-vpc-\w+\/flow-logs\/tenant-\*$/);
+                // IAM is eventually consistent: the flow log is created after the grant it delivers with.
+                expect(flow.dependencies).to.include(named(resources, "network-tenant-flow-logs-policy").urn);
             });
 
             it("has the free S3 gateway endpoint on its private route tables and an emptied default group", async () => {

@@ -32,7 +32,11 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         dev.converge();
         const file = path.join(dev.projectDir, "Pulumi.dev.yaml");
         const doc = parse(fs.readFileSync(file, "utf8"));
-        doc.config["bbws:tenants"].find((t: { id: string }) => t.id === TENANT).tier = "premium";
+        // Runbook steps 1 and 3: the tenant stopped (the gate refuses to move one still serving), then its tier changed.
+        Object.assign(
+            doc.config["bbws:tenants"].find((t: { id: string }) => t.id === TENANT),
+            { stopped: true, tier: "premium" },
+        );
         fs.writeFileSync(file, stringify(doc));
         stateBefore = JSON.stringify(dev.state().deployment.resources);
         refused = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
