@@ -38,15 +38,17 @@ module.exports = {
         {
             name: "layers-see-only-config",
             severity: "error",
-            comment: "A layer (components/) receives what it consumes as arguments: it may use config types and helpers " +
-                "(src/config.ts, src/images.ts) and other layers' shapes, never the loader, the program, the driver or tests.",
+            comment:
+                "A layer (components/) receives what it consumes as arguments: it may use config types and helpers " +
+                "(src/config.ts, src/images.ts, src/tenant-cidrs.ts) and other layers' shapes, never the loader, the program, the driver or tests.",
             from: { path: "^components/" },
-            to: { path: "^(src|automation|test)/", pathNot: "^src/(config|images)\\.ts$" },
+            to: { path: "^(src|automation|test)/", pathNot: "^src/(config|images|tenant-cidrs)\\.ts$" },
         },
         {
             name: "program-imports-config-phases-layers",
             severity: "error",
-            comment: "The program (src/program.ts, src/index.ts) composes config, the phase registry and the layers; " +
+            comment:
+                "The program (src/program.ts, src/index.ts) composes config, the phase registry and the layers; " +
                 "not the policy pack (the real CLI loads that alone), not the driver, not anything else of ours.",
             from: { path: "^src/(program|index)\\.ts$" },
             to: {
@@ -57,7 +59,8 @@ module.exports = {
         {
             name: "layers-only-through-program",
             severity: "error",
-            comment: "src/program.ts is the one door to the layers: another module of src/ importing components/ " +
+            comment:
+                "src/program.ts is the one door to the layers: another module of src/ importing components/ " +
                 "(a src/layers.ts re-exporting one) would hand them to the driver past driver-not-layers.",
             from: { path: "^src/", pathNot: "^src/program\\.ts$" },
             to: { path: "^components/" },
@@ -72,7 +75,8 @@ module.exports = {
         {
             name: "policy-pack-self-contained",
             severity: "error",
-            comment: "The CrossGuard pack (src/policy/) is pure rules over resource views; the real CLI loads it on its own, " +
+            comment:
+                "The CrossGuard pack (src/policy/) is pure rules over resource views; the real CLI loads it on its own, " +
                 "so it must not reach into the program or the layers.",
             from: { path: "^src/policy/" },
             to: { path: "^(src|components)/", pathNot: "^src/policy/" },
@@ -101,7 +105,8 @@ module.exports = {
         {
             name: "gates-are-pure",
             severity: "error",
-            comment: "Gates are data plus pure checks (STYLE.md 6): no I/O, no SDK, no engine. They read facts others gathered. " +
+            comment:
+                "Gates are data plus pure checks (STYLE.md 6): no I/O, no SDK, no engine. They read facts others gathered. " +
                 "What gates.ts may import at run time (targets, plan-steps, replacement) is held to the same rule, so purity " +
                 "is checked all the way down, not one import deep.",
             from: { path: "^automation/(gates|targets|plan-steps|replacement)\\.ts$" },
@@ -113,7 +118,8 @@ module.exports = {
         {
             name: "one-engine-adapter",
             severity: "error",
-            comment: "Only automation/local-engine.ts loads the Automation API; everything else uses the Engine interface " +
+            comment:
+                "Only automation/local-engine.ts loads the Automation API; everything else uses the Engine interface " +
                 "(automation/engine.ts), so it can be tested against a fake. The root @pulumi/pulumi also exports it as " +
                 "`automation`, a property access this check cannot see: test/architecture.test.ts scans for that.",
             from: { path: "^automation/", pathNot: "^automation/local-engine\\.ts$" },

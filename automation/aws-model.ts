@@ -18,6 +18,7 @@ import {
     physicalName,
 } from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
+import { cidrsOverlap } from "../src/config";
 import { AccessStringError, parseAccessString } from "../src/policy/redis-acl";
 import { GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_EVENTS_SOURCE, unreachableGlobalSources } from "../src/policy/event-pattern";
 
@@ -68,6 +69,12 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (ctx) => ({ id: `sgr-${ctx.hex(17)}` }),
     "aws:ec2/flowLog:FlowLog": (ctx) => ({ id: `fl-${ctx.hex(17)}` }),
     "aws:ec2/vpcEndpoint:VpcEndpoint": (ctx) => ({ id: `vpce-${ctx.hex(17)}` }),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": (ctx) => ({
+        id: `pcx-${ctx.hex(17)}`,
+        // Same account and region with `autoAccept`: CreateVpcPeeringConnection plus the accept, at once.
+        state: { acceptStatus: ctx.inputs.autoAccept ? "active" : "pending-acceptance" },
+    }),
+    "aws:ec2/route:Route": (ctx) => ({ id: `r-${ctx.inputs.routeTableId}${hash(String(ctx.inputs.destinationCidrBlock), 10)}` }),
     "aws:cloudwatch/logGroup:LogGroup": (ctx) => ({
         id: logicalName(ctx),
         state: { arn: ctx.arn("logs", `log-group:${logicalName(ctx)}`) },
@@ -103,6 +110,16 @@ export const RESOURCE_MODELS: Readonly<Record<string, ResourceModel>> = {
         return { id: ctx.arn("ecs", `service/${clusterName}/${ctx.inputs.name}`) };
     },
     "aws:lb/loadBalancer:LoadBalancer": (ctx) => {
+        // ELB writes `<prefix>/AWSLogs/<account>/…` and refuses a prefix that holds `AWSLogs` itself
+        // (ELB user guide, "Access logs for your Application Load Balancer", "Access log files").
+        if (String(ctx.inputs.accessLogs?.prefix ?? "").includes("AWSLogs")) {
+            throw new NameRuleError(
+                "aws:lb/loadBalancer:LoadBalancer",
+                ctx.name,
+                `access log prefix '${ctx.inputs.accessLogs.prefix}' contains "AWSLogs"`,
+                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html",
+            );
+        }
         const arnSuffix = `app/${ctx.inputs.name}/${ctx.hex(16)}`;
         return {
             id: ctx.arn("elasticloadbalancing", `loadbalancer/${arnSuffix}`),
@@ -473,6 +490,11 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
             "127311923021";
         return { arn: `arn:aws:iam::${account}:root`, id: account };
     },
+    // awsx gives each subnet its own route table: the same id getRouteTables answers for that subnet.
+    "aws:ec2/getRouteTable:getRouteTable": (args) => {
+        const routeTableId = `rtb-${hash(String(args.subnetId), 17)}`;
+        return { id: routeTableId, routeTableId, subnetId: args.subnetId };
+    },
     "aws:ec2/getRouteTables:getRouteTables": (args) => ({
         ids: ((args.filters?.[0]?.values as string[] | undefined) ?? []).map((subnet) => `rtb-${hash(subnet, 17)}`),
         id: "route-tables",
@@ -565,6 +587,35 @@ export const COUNTED_QUOTAS: Readonly<Record<string, { scope: string; max: numbe
         what: "replication configurations of one registry (one per account and region; PutReplicationConfiguration replaces it)",
         source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutReplicationConfiguration.html",
     },
+    // Counted over the routes the program adds; awsx's own (a private table's default route) and the S3
+    // endpoint's prefix-list route are not seen here: the real ceiling is one or two lower.
+    "aws:ec2/route:Route": {
+        scope: "routeTableId",
+        max: 50,
+        what: "routes added to one route table (VPC quota 'Routes per route table', L-93826ACB)",
+        source: "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+    },
+    // Counted on the accepter side: the platform's VPC, which every premium tenant's VPC peers with.
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": {
+        scope: "peerVpcId",
+        max: 50,
+        what: "peering connections with one VPC (VPC quota 'Active VPC peering connections per VPC', L-7E9ECCDB)",
+        source: "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+    },
+    // CreateAccessPoint answers AccessPointLimitExceeded past the quota (adjustable on request).
+    "aws:efs/accessPoint:AccessPoint": {
+        scope: "fileSystemId",
+        max: 10_000,
+        what: "access points on one file system (EFS user guide, 'Creating access points': at most 10,000 unless you request an increase; AccessPointLimitExceeded)",
+        source: "https://docs.aws.amazon.com/efs/latest/ug/create-access-point.html",
+    },
+    // The quota is on assignment documents, not on the resources they select, and cannot be raised.
+    "aws:backup/selection:Selection": {
+        scope: "planId",
+        max: 10,
+        what: "resource assignments (selections) of one backup plan (AWS Backup quotas: 'Resource assignments per backup plan', not adjustable)",
+        source: "https://docs.aws.amazon.com/aws-backup/latest/devguide/aws-backup-limits.html",
+    },
     // CreateReplicationConfiguration: "you can have only one replication configuration per file system".
     "aws:efs/replicationConfiguration:ReplicationConfiguration": {
         scope: "sourceFileSystemId",
@@ -573,6 +624,81 @@ export const COUNTED_QUOTAS: Readonly<Record<string, { scope: string; max: numbe
         source: "https://docs.aws.amazon.com/efs/latest/ug/API_CreateReplicationConfiguration.html",
     },
 };
+
+/** Where AWS says what it refuses of a peering and of a route across one. */
+export const PEERING_SOURCES = {
+    overlap:
+        "VPC Peering guide, 'VPC peering limitations' and 'Create a VPC peering connection': VPCs with overlapping IPv4 CIDR " +
+        "blocks cannot be peered, the connection goes to failed (https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html)",
+    autoAccept: "terraform-provider-aws aws_vpc_peering_connection auto_accept: 'both VPCs need to be in the same AWS account and region'",
+    localRoute:
+        "CreateRoute refuses a peering target for a destination inside the table's own VPC range, which its local route covers: " +
+        "'InvalidParameterValue: Route target is not supported. This route only supports interface and instance targets' " +
+        "(hashicorp/terraform-provider-aws#13896, hashicorp/terraform#26018)",
+    routesPerTable:
+        "Amazon VPC quotas, 'Routes per route table (non-propagated routes)': 50 (vpc L-93826ACB), up to 1,000 on request " +
+        "(https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html)",
+    peeringsPerVpc:
+        "Amazon VPC quotas, 'Active VPC peering connections per VPC': 50 (vpc L-7E9ECCDB), up to 125 on request " +
+        "(https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html)",
+} as const;
+
+/**
+ * What the model knows of the VPCs it created: each VPC's range, each subnet's VPC, each route
+ * table's VPC (learnt from the look-ups), so it can refuse a peering or a route as EC2 would.
+ */
+export class VpcRegistry {
+    private readonly cidrOfVpc = new Map<string, string>();
+    private readonly subnets = new Map<string, { readonly vpcId: string; readonly zone: number }>();
+    private readonly vpcOfTable = new Map<string, string>();
+
+    /** Records an awsx VPC's answer: its id, range and subnets, each tier's list in AZ order. */
+    addVpc(vpcId: string, cidrBlock: string, subnetIdsByTier: ReadonlyArray<readonly string[]>): void {
+        this.cidrOfVpc.set(vpcId, cidrBlock);
+        for (const tier of subnetIdsByTier) tier.forEach((subnet, zone) => this.subnets.set(subnet, { vpcId, zone }));
+    }
+
+    /** The VPC of a subnet the model created, and its AZ's position among that VPC's zones. */
+    subnet(subnetId: string): { readonly vpcId: string; readonly zone: number } | undefined {
+        return this.subnets.get(subnetId);
+    }
+
+    /** Records a route-table look-up's answer: the table of `subnetId`. */
+    addTable(routeTableId: string, subnetId: string): void {
+        const vpc = this.subnets.get(subnetId)?.vpcId;
+        if (vpc) this.vpcOfTable.set(routeTableId, vpc);
+    }
+
+    /**
+     * Why EC2 would refuse `inputs` of a peering (`VpcPeeringConnection`): overlapping ranges, or
+     * `autoAccept` across accounts or regions. Empty when it would not, or when a VPC is not the model's.
+     */
+    peeringProblems(inputs: Inputs, accountId: string, region: string): string[] {
+        const mine = this.cidrOfVpc.get(inputs.vpcId);
+        const peer = this.cidrOfVpc.get(inputs.peerVpcId);
+        const crosses = (inputs.peerOwnerId !== undefined && inputs.peerOwnerId !== accountId) || (inputs.peerRegion ?? region) !== region;
+        return [
+            ...(mine && peer && cidrsOverlap(mine, peer)
+                ? [`VPC ${inputs.vpcId} (${mine}) and VPC ${inputs.peerVpcId} (${peer}) overlap; ${PEERING_SOURCES.overlap}`]
+                : []),
+            ...(inputs.autoAccept && crosses
+                ? [
+                      `autoAccept across accounts or regions (peer ${inputs.peerOwnerId ?? accountId} in ${inputs.peerRegion ?? region}); ${PEERING_SOURCES.autoAccept}`,
+                  ]
+                : []),
+        ];
+    }
+
+    /** Why CreateRoute would refuse `inputs`: a destination inside the table's own VPC range. */
+    routeProblems(inputs: Inputs): string[] {
+        const vpc = this.vpcOfTable.get(inputs.routeTableId);
+        const cidr = vpc && this.cidrOfVpc.get(vpc);
+        if (!cidr || !inputs.destinationCidrBlock || !cidrsOverlap(cidr, inputs.destinationCidrBlock)) return [];
+        return [
+            `destination ${inputs.destinationCidrBlock} overlaps route table ${inputs.routeTableId}'s own VPC (${cidr}); ${PEERING_SOURCES.localRoute}`,
+        ];
+    }
+}
 
 /** Sources of the cross-region rules `replicationChecks` enforces. */
 export const REPLICATION_SOURCES = {
@@ -749,6 +875,42 @@ function replicationChecks(): (args: pulumi.runtime.MockResourceArgs, stackRegio
     };
 }
 
+/** CreateMountTarget: the rules `mountTargetChecks` enforces, and the user guide's statement of them. */
+export const MOUNT_TARGET_SOURCE =
+    "https://docs.aws.amazon.com/efs/latest/ug/API_CreateMountTarget.html (MountTargetConflict: mount targets for a file system " +
+    "in only one VPC, at most one per Availability Zone); https://docs.aws.amazon.com/efs/latest/ug/manage-fs-access-create-delete-mount-targets.html";
+
+/**
+ * What EFS refuses of a file system's mount targets across one run (CreateMountTarget,
+ * `MountTargetConflict`): a mount target in a second VPC (a file system has mount targets in one VPC
+ * only), or a second one in an AZ that already has one. It knows the subnets the model minted for an
+ * awsx VPC (`learn`), by VPC and AZ; a mount target in a subnet it did not mint (a test's fake id) is
+ * left to AWS.
+ */
+function mountTargetChecks(vpcs: VpcRegistry): { check(args: pulumi.runtime.MockResourceArgs): void } {
+    /** File system id → the VPC of its mount targets and the AZs they are in. */
+    const fileSystems = new Map<string, { vpcId: string; zones: Set<number> }>();
+    return {
+        check(args) {
+            if (args.type !== "aws:efs/mountTarget:MountTarget") return;
+            const subnet = vpcs.subnet(args.inputs.subnetId);
+            if (!subnet) return;
+            const fileSystemId = String(args.inputs.fileSystemId);
+            const targets = fileSystems.get(fileSystemId) ?? { vpcId: subnet.vpcId, zones: new Set<number>() };
+            const refused =
+                targets.vpcId !== subnet.vpcId
+                    ? `subnet ${args.inputs.subnetId} is in ${subnet.vpcId}, but ${fileSystemId} has mount targets in ${targets.vpcId}: ` +
+                      "a file system's mount targets are all in one VPC (MountTargetConflict)"
+                    : targets.zones.has(subnet.zone)
+                      ? `${fileSystemId} already has a mount target in the AZ of subnet ${args.inputs.subnetId}: one per AZ (MountTargetConflict)`
+                      : undefined;
+            if (refused) throw new NameRuleError(args.type, args.name, refused, MOUNT_TARGET_SOURCE);
+            targets.zones.add(subnet.zone);
+            fileSystems.set(fileSystemId, targets);
+        },
+    };
+}
+
 /** A stable UUID-shaped id (KMS key ids, subscription ARN suffixes). */
 function uuidOf(ctx: ModelContext): string {
     return uuid(ctx.hex(32));
@@ -918,6 +1080,17 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
     const cacheUserNames = new Map<string, string>();
     const cacheUserGroups = new Set<string>();
     const stackFunctions = new Set<string>();
+    const vpcs = new VpcRegistry();
+    const mountTargets = mountTargetChecks(vpcs);
+    const checkPeering = (args: pulumi.runtime.MockResourceArgs) => {
+        const problems =
+            args.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+                ? vpcs.peeringProblems(args.inputs, options.accountId, regionOf(args))
+                : args.type === "aws:ec2/route:Route"
+                  ? vpcs.routeProblems(args.inputs)
+                  : [];
+        if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), "EC2 (see PEERING_SOURCES)");
+    };
     const checkRotationSettings = (args: pulumi.runtime.MockResourceArgs) => {
         if (args.type === "aws:serverlessrepository/cloudFormationStack:CloudFormationStack") {
             stackFunctions.add(args.inputs.parameters?.functionName);
@@ -999,6 +1172,8 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
             checkQuota(args);
             checkElastiCache(args);
             checkRotationSettings(args);
+            checkPeering(args);
+            mountTargets.check(args);
             const ctx: ModelContext = {
                 ...options,
                 // A per-resource `region` (@pulumi/aws 7) puts the resource, its ARN and endpoints in that region.
@@ -1010,6 +1185,9 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                     `arn:aws:${service}:${o.region ?? regionOf(args)}:${o.account ?? options.accountId}:${resource}`,
             };
             const { id, state } = model(ctx);
+            if (args.type === "awsx:ec2:Vpc" && state) {
+                vpcs.addVpc(state.vpcId, args.inputs.cidrBlock, [state.publicSubnetIds, state.privateSubnetIds, state.isolatedSubnetIds]);
+            }
             return { id, state: { ...args.inputs, ...state } };
         },
         call(args: pulumi.runtime.MockCallArgs) {
@@ -1019,7 +1197,9 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                     `the AWS model has no answer for function '${args.token}': ` + `add one to CALL_MODELS in automation/aws-model.ts`,
                 );
             }
-            return model(args.inputs, options);
+            const answer = model(args.inputs, options);
+            if (args.token === "aws:ec2/getRouteTable:getRouteTable") vpcs.addTable(answer.routeTableId, args.inputs.subnetId);
+            return answer;
         },
     };
 }

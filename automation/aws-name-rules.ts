@@ -444,6 +444,8 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": { unnamed: "identified by its rule id" },
     "aws:ec2/flowLog:FlowLog": { unnamed: "identified by its id" },
     "aws:ec2/vpcEndpoint:VpcEndpoint": { unnamed: "identified by its id" },
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": { unnamed: "identified by its id (pcx-…)" },
+    "aws:ec2/route:Route": { unnamed: "identified by its route table and destination" },
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": { unnamed: "part of its repository" },
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": { unnamed: "part of its cluster" },
     ...Object.fromEntries(BUCKET_SETTING_TYPES.map((type) => [type, { unnamed: "a setting of its bucket" }])),

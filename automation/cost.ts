@@ -156,6 +156,12 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security group rules are free",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security group rules are free",
     "aws:ec2/flowLog:FlowLog": "the flow log itself is free; what it writes is priced on its log group",
+    // A premium tenant's own VPC (issue 21). AWS whitepaper "Building a Scalable and Secure Multi-VPC AWS Network
+    // Infrastructure", VPC peering: data over a peering connection within an Availability Zone is free, across
+    // zones charged at in-region transfer rates (not estimated); the connection has no charge of its own.
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+        "no charge of its own; data crossing Availability Zones over it is charged and not estimated",
+    "aws:ec2/route:Route": "routes and route tables are free",
     "aws:iam/role:Role": "IAM is free",
     "aws:iam/rolePolicy:RolePolicy": "IAM is free",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM is free",

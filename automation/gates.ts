@@ -3,7 +3,7 @@
  * what it enforces, why and how to get past it) plus a pure check answering pass, fail or n/a. The
  * phase loop gathers the facts; the gates only judge them.
  */
-import type { TenantTier } from "../src/config";
+import { TENANT_TIERS, TenantTier } from "../src/config";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Approval, LedgerRecord } from "./ledger";
 import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";
@@ -210,8 +210,8 @@ export const platformGate: Gate<PlatformContext> = {
 
 export interface TierContext {
     readonly env: string;
-    /** Every tenant in the stack file being rolled out, with its configured `tier`. */
-    readonly tenants: ReadonlyArray<{ readonly id: string; readonly tier: TenantTier }>;
+    /** Every tenant in the stack file being rolled out, with its configured `tier` and whether it is `stopped`. */
+    readonly tenants: ReadonlyArray<{ readonly id: string; readonly tier: TenantTier; readonly stopped?: boolean }>;
     /**
      * The tier each tenant is deployed at, by id, as the stack's state last recorded it; absent when
      * the environment has never been rolled out (nothing deployed, nothing to migrate).
@@ -234,11 +234,28 @@ export const tierGate: Gate<TierContext> = {
         if (changed.length === 0) return pass();
         const describe = (t: { id: string; tier: TenantTier }) => `${t.id}: deployed ${deployed.get(t.id)}, configured ${t.tier}`;
         const refused = changed.filter((t) => t.id !== migrating);
+        const moving = changed.find((t) => t.id === migrating);
+        if (moving && TENANT_TIERS.indexOf(moving.tier) < TENANT_TIERS.indexOf(deployed.get(moving.id)!)) {
+            // The deletes pass runs phase by phase, last first, each gated as it is reached: the tenant's own load
+            // balancer would be gone before the safety gate stopped its file system's delete (hostile review).
+            return fail(
+                [`${describe(moving)}: a move to a less isolated tier is not built`],
+                `put ${moving.id}'s tier back to ${deployed.get(moving.id)}: only moves to a more isolated tier have a runbook ` +
+                    '(README "Scale: hundreds of tenants", "Tier changes are migrations")',
+            );
+        }
+        if (moving && !moving.stopped) {
+            return fail(
+                [`${describe(moving)}: still serving`],
+                `stop ${moving.id} first (\`stopped: true\`, then \`npm run rollout -- --env ${env} --phase ecs --tenant ${moving.id}\`) and ` +
+                    "export its files: its new tier's file system starts empty (runbook steps 1 and 2)",
+            );
+        }
         if (refused.length === 0) return pass(changed.map(describe), [`--migrate-tier ${migrating}`]);
         return fail(
             refused.map(describe),
             `put ${refused.map((t) => `${t.id}'s tier back to ${deployed.get(t.id)}`).join(", ")}; to move a tenant, run its migration ` +
-                `(\`npm run rollout -- --env ${env} --tenant ${refused[0].id} --migrate-tier ${refused[0].id}\`, one tenant per run) ` +
+                `(\`npm run rollout -- --env ${env} --phase all --migrate-tier ${refused[0].id}\`, one tenant per run) ` +
                 'after the runbook\'s export (README "Scale: hundreds of tenants", "Tier changes are migrations")',
         );
     },

@@ -49,6 +49,24 @@ export const QUOTA_SPECS: readonly QuotaSpec[] = [
         quotaCode: "L-9365A611",
     },
     { key: "rolesPerAccount", name: "Roles per account", serviceCode: "iam", quotaCode: "L-FE177D64", global: true },
+    // What a premium tenant spends (its own VPC, NAT gateways, peering connection and load balancer): codes as
+    // Service Quotas lists them, defaults on each key of DEFAULT_QUOTAS.
+    { key: "vpcsPerRegion", name: "VPCs per Region", serviceCode: "vpc", quotaCode: "L-F678F1CE" },
+    { key: "internetGatewaysPerRegion", name: "Internet gateways per Region", serviceCode: "vpc", quotaCode: "L-A4707A72" },
+    { key: "natGatewaysPerAz", name: "NAT gateways per Availability Zone", serviceCode: "vpc", quotaCode: "L-FE5A380F" },
+    { key: "elasticIpsPerRegion", name: "EC2-VPC Elastic IPs", serviceCode: "ec2", quotaCode: "L-0263D0A3" },
+    {
+        key: "peeringConnectionsPerVpc",
+        name: "Active VPC peering connections per VPC",
+        serviceCode: "vpc",
+        quotaCode: "L-7E9ECCDB",
+    },
+    {
+        key: "loadBalancersPerRegion",
+        name: "Application Load Balancers per Region",
+        serviceCode: "elasticloadbalancing",
+        quotaCode: "L-53DA6B97",
+    },
     // Not in Service Quotas: fixed, so the default is the value (ELB, CloudWatch and IAM quota pages).
     { key: "targetGroupsPerLoadBalancer", name: "Target groups per Application Load Balancer (not adjustable)" },
     { key: "widgetsPerDashboard", name: "Widgets per CloudWatch dashboard (not in Service Quotas)" },

@@ -77,6 +77,18 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         clash: "none",
         why: NO_NAME,
     },
+    "aws:ec2/route:Route": {
+        forceNew: ["routeTableId", "destinationCidrBlock"],
+        source: tfAws("ec2/vpc_route.go"),
+        clash: "none",
+        why: NO_NAME,
+    },
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": {
+        forceNew: ["vpcId", "peerVpcId"],
+        source: tfAws("ec2/vpc_peering_connection.go"),
+        clash: "none",
+        why: NO_NAME,
+    },
     "aws:ec2/vpcEndpoint:VpcEndpoint": {
         forceNew: ["vpcId", "serviceName", "vpcEndpointType"],
         source: tfAws("ec2/vpc_endpoint.go"),

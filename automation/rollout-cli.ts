@@ -44,6 +44,11 @@ function parser(argv: readonly string[]) {
             type: "string",
             describe: "Roll out only this tenant's resources (its tenant component in each phase); --phase defaults to all",
         })
+        .option("migrate-tier", {
+            type: "string",
+            describe:
+                "This run is the tier migration of this tenant (after the runbook's export): the tier gate lets its tier change (recorded)",
+        })
         .option("approve", {
             type: "string",
             array: true,
@@ -83,9 +88,10 @@ function parser(argv: readonly string[]) {
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
         .example("$0 --env sit --tenant aupairhive --approve tech-lead:alice", "roll out one tenant's resources, phase by phase")
+        .example("$0 --env dev --tenant shop --migrate-tier shop", "apply shop's tier change (basic → premium) after its export")
         .epilogue(
             "Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error (an unknown --tenant too);\n" +
-                "            3 refused by a gate (order, promotion, platform, scope, safety, approval; not with --preview-only) or by the policy pack.",
+                "            3 refused by a gate (order, promotion, platform, tier, scope, safety, approval; not with --preview-only) or by the policy pack.",
         );
 }
 
@@ -119,6 +125,21 @@ export function toRequest(args: Args): RolloutRequest {
             "invalid-tenant",
             `--tenant expects a tenant id (a DNS label: lower-case letters, digits and inner hyphens), got '${args.tenant}'`,
             "use an id from the stack file's bbws:tenants",
+        );
+    }
+    const migrateTier = args["migrate-tier"];
+    if (migrateTier !== undefined && !TENANT_ID.test(migrateTier)) {
+        throw new UsageError(
+            "invalid-tenant",
+            `--migrate-tier expects a tenant id (a DNS label: lower-case letters, digits and inner hyphens), got '${migrateTier}'`,
+            "use the id of the tenant whose tier the stack file changes",
+        );
+    }
+    if (migrateTier !== undefined && args.tenant !== undefined && args.tenant !== migrateTier) {
+        throw new UsageError(
+            "incompatible-flags",
+            `\`--migrate-tier ${migrateTier}\` migrates one tenant and cannot run in \`--tenant ${args.tenant}\`'s rollout`,
+            `use --tenant ${migrateTier}, or drop --tenant`,
         );
     }
     if (phase !== "all" && !isPhaseName(phase)) {
@@ -159,6 +180,7 @@ export function toRequest(args: Args): RolloutRequest {
         previewOnly: args["preview-only"],
         format: args.format,
         ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
+        ...(migrateTier !== undefined ? { migrateTier } : {}),
     };
 }
 

@@ -13,8 +13,8 @@
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { PlatformConfig } from "../src/config";
-import { didYouMean } from "../src/config";
+import type { PlatformConfig, TenantTier } from "../src/config";
+import { didYouMean, TENANT_TIERS } from "../src/config";
 import { getPhase, PHASE_NAMES, PhaseName, tenantComponentName } from "../src/phases";
 import { CancelledError, Engine, OpMap } from "./engine";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "./errors";
@@ -30,6 +30,7 @@ import {
     promotionGate,
     safetyGate,
     scopeGate,
+    tierGate,
 } from "./gates";
 import { LedgerWriteError } from "./ledger";
 import type { Approval, Ledger, LedgerRecord, Outcome } from "./ledger";
@@ -78,6 +79,8 @@ export interface RolloutRequest {
      * the state that config no longer has (its deletes). Its records count for it alone.
      */
     readonly tenant?: string;
+    /** The tenant whose tier change this run applies (`--migrate-tier`): the tier gate lets that one change, recorded. */
+    readonly migrateTier?: string;
 }
 
 export interface RolloutDeps {
@@ -127,6 +130,7 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         },
         signal: deps.signal,
     });
+    const deployedTiers = deployedTiersOf(await engine.outputs());
     const deleted = new Set(previewSteps.filter((s) => s.op === "delete").map((s) => s.urn));
     const byPhase = urnsByPhase(previewSteps.map((s) => s.urn));
     const inProgram = PHASE_NAMES.filter((p) => byPhase.has(p));
@@ -200,6 +204,7 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         inProgram,
         runId,
         universe: previewSteps.map((s) => s.urn),
+        deployedTiers,
         tenant: tenant && { phases: tenant.phases, platformCreates: platformCreates(previewSteps, phases[phases.length - 1]) },
     };
     const previewed: string[] = [];
@@ -215,6 +220,34 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         if (code !== EXIT.ok) return code;
     }
     return req.phase === "all" && !req.previewOnly ? checkConverged(deps, req.tenant) : EXIT.ok;
+}
+
+/**
+ * Each deployed tenant's tier, from the stack's outputs (`pulumi stack output`, read before the run):
+ * `network.tenantTiers`. A stack last applied before that output existed has only basic tenants, so
+ * each tenant with a group in `network.tenantSecurityGroupIds` (every tenant has one) is basic there.
+ * Undefined for a stack with neither: nothing deployed, nothing to migrate. A value that is not a
+ * tier the schema knows is a broken state, refused (`UsageError` `unreadable-outputs`, exit 2).
+ */
+export function deployedTiersOf(outputs: Readonly<Record<string, unknown>>): ReadonlyMap<string, TenantTier> | undefined {
+    const network = outputs.network as
+        { tenantTiers?: Record<string, unknown>; tenantSecurityGroupIds?: Record<string, unknown> } | undefined;
+    if (network?.tenantTiers) {
+        return new Map(
+            Object.entries(network.tenantTiers).map(([id, tier]) => {
+                if (!(TENANT_TIERS as readonly unknown[]).includes(tier)) {
+                    throw new UsageError(
+                        "unreadable-outputs",
+                        `the stack output network.tenantTiers.${id} is ${JSON.stringify(tier)}, not one of ${TENANT_TIERS.join(", ")}`,
+                        "check the stack's state (`pulumi stack output --json`) before rolling out",
+                    );
+                }
+                return [id, tier as TenantTier];
+            }),
+        );
+    }
+    if (network?.tenantSecurityGroupIds) return new Map(Object.keys(network.tenantSecurityGroupIds).map((id) => [id, "basic" as const]));
+    return undefined;
 }
 
 /**
@@ -371,6 +404,8 @@ interface PhaseRun {
     readonly runId: string;
     /** The URNs of the whole-program preview (program and state): what a `--target` glob may reach (`compactTargets`). */
     readonly universe: readonly string[];
+    /** Each deployed tenant's tier, from the stack's outputs before the run (`deployedTiersOf`); undefined when nothing is deployed. */
+    readonly deployedTiers?: ReadonlyMap<string, TenantTier>;
     /** A tenant's run: the phases where it has something, and what the platform gate judges. */
     readonly tenant?: { readonly phases: readonly PhaseName[]; readonly platformCreates: PlatformContext["platformCreates"] };
 }
@@ -448,6 +483,12 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
                 sourceHistory: run.sourceHistory,
                 inProgram: run.tenant?.phases ?? run.inProgram,
                 tenant: req.tenant,
+            }),
+            evaluate(tierGate, {
+                env: req.env,
+                tenants: deps.cfg.tenants,
+                deployed: run.deployedTiers,
+                migrating: req.migrateTier,
             }),
             ...(req.tenant && run.tenant
                 ? [

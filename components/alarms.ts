@@ -51,6 +51,8 @@ export interface AlarmTargets {
     readonly serviceNames: Readonly<Record<string, pulumi.Input<string>>>;
     /** The load balancer's ARN suffix (`app/<name>/<id>`), its CloudWatch dimension. */
     readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    /** A premium tenant's own load balancer's ARN suffix, by tenant id; a tenant without one is on `loadBalancerArnSuffix`. */
+    readonly tenantLoadBalancerArnSuffixes?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Target group ARN suffix (`targetgroup/<name>/<id>`) by tenant id. */
     readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
     readonly auroraClusterIdentifier: pulumi.Input<string>;
@@ -95,9 +97,54 @@ export function alarmSpecs(
         };
     };
 
+    // The shared load balancer's, and a premium tenant's own (`whose`): the same checks, the tenant's
+    // named `<id>-<check>` and tagged with it, so they join its other alarms.
+    const loadBalancerAlarms = (dimensions: MetricSpec["dimensions"], whose?: string): AlarmSpec[] => {
+        const what = (check: string) => (whose === undefined ? check : `${whose}-${check}`);
+        const about = (text: string) => (whose === undefined ? text : `Tenant ${whose}'s own load balancer: ${text}`);
+        const scope = whose === undefined ? {} : { tenant: whose };
+        return [
+            {
+                what: what("alb-5xx-rate"),
+                ...scope,
+                topic: "critical",
+                description: about(
+                    `More than ${t.alb5xxPercent} % of load balancer requests answered 5xx (targets' and the load balancer's own); no requests is not an outage`,
+                ),
+                comparison: "GreaterThanThreshold",
+                threshold: t.alb5xxPercent,
+                treatMissingData: "notBreaching",
+                metric: {
+                    expression: "100 * (FILL(m1, 0) + FILL(m2, 0)) / m3",
+                    label: "5xx responses (% of requests)",
+                    metrics: {
+                        m1: metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", dimensions, "Sum"),
+                        m2: metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", dimensions, "Sum"),
+                        m3: metric("AWS/ApplicationELB", "RequestCount", dimensions, "Sum"),
+                    },
+                },
+            },
+            {
+                what: what("alb-p95-latency"),
+                ...scope,
+                topic: "alerts",
+                description: about(`Load balancer p95 target response time above ${t.albP95Seconds} s`),
+                comparison: "GreaterThanThreshold",
+                threshold: t.albP95Seconds,
+                treatMissingData: "notBreaching",
+                metric: metric("AWS/ApplicationELB", "TargetResponseTime", dimensions, "p95"),
+            },
+        ];
+    };
+
     const perTenant = tenantIds.flatMap((tenant): AlarmSpec[] => {
         const service = { ClusterName: targets.clusterName, ServiceName: targets.serviceNames[tenant] };
-        const targetGroup = { TargetGroup: targets.targetGroupArnSuffixes[tenant], ...lb };
+        // A target group's metrics carry the load balancer it serves: a premium tenant's own.
+        const tenantLb = targets.tenantLoadBalancerArnSuffixes?.[tenant];
+        const targetGroup = {
+            TargetGroup: targets.targetGroupArnSuffixes[tenant],
+            ...(tenantLb === undefined ? lb : { LoadBalancer: tenantLb }),
+        };
         return [
             {
                 what: `${tenant}-ecs-cpu`,
@@ -136,6 +183,8 @@ export function alarmSpecs(
                     },
                 },
             },
+            // The shared load balancer's alarms do not see a premium tenant's traffic: its own do.
+            ...(tenantLb === undefined ? [] : loadBalancerAlarms({ LoadBalancer: tenantLb }, tenant)),
         ];
     });
 
@@ -216,32 +265,7 @@ export function alarmSpecs(
             treatMissingData: "notBreaching",
             metric: metric("AWS/EFS", "PercentIOLimit", efs, "Maximum"),
         },
-        {
-            what: "alb-5xx-rate",
-            topic: "critical",
-            description: `More than ${t.alb5xxPercent} % of load balancer requests answered 5xx (targets' and the load balancer's own); no requests is not an outage`,
-            comparison: "GreaterThanThreshold",
-            threshold: t.alb5xxPercent,
-            treatMissingData: "notBreaching",
-            metric: {
-                expression: "100 * (FILL(m1, 0) + FILL(m2, 0)) / m3",
-                label: "5xx responses (% of requests)",
-                metrics: {
-                    m1: metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, "Sum"),
-                    m2: metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum"),
-                    m3: metric("AWS/ApplicationELB", "RequestCount", lb, "Sum"),
-                },
-            },
-        },
-        {
-            what: "alb-p95-latency",
-            topic: "alerts",
-            description: `Load balancer p95 target response time above ${t.albP95Seconds} s`,
-            comparison: "GreaterThanThreshold",
-            threshold: t.albP95Seconds,
-            treatMissingData: "notBreaching",
-            metric: metric("AWS/ApplicationELB", "TargetResponseTime", lb, "p95"),
-        },
+        ...loadBalancerAlarms(lb),
     ];
     return [...perTenant, ...shared];
 }

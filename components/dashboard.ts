@@ -7,6 +7,8 @@ export interface DashboardTenant {
     readonly id: string;
     readonly serviceName: string;
     readonly targetGroupArnSuffix: string;
+    /** A premium tenant's own load balancer's ARN suffix; absent: the shared one's (`DashboardTargets.loadBalancerArnSuffix`). */
+    readonly loadBalancerArnSuffix?: string;
 }
 
 /** Resolved ids: the component resolves the other layers' outputs before calling `dashboardBody`. */
@@ -89,7 +91,7 @@ export function dashboardBody(t: DashboardTargets): { widgets: object[] } {
         "TargetGroup",
         tenant.targetGroupArnSuffix,
         "LoadBalancer",
-        t.loadBalancerArnSuffix,
+        tenant.loadBalancerArnSuffix ?? t.loadBalancerArnSuffix,
         { label: metricName, ...extra },
     ];
 

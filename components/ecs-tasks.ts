@@ -3,6 +3,7 @@
  * arguments, the containers' settings and environment, the one-off tasks' contract, target group
  * names, and the log groups and task roles both create.
  */
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -36,6 +37,11 @@ export interface TenantDatabaseSecret {
 export interface AccessPoint {
     readonly id: In<string>;
     readonly arn: In<string>;
+    /**
+     * The file system the access point is on: a premium tenant's own (its VPC's; Fargate mounts only a
+     * file system of its own VPC), absent for a basic tenant's, which is on the shared `fileSystemId`.
+     */
+    readonly fileSystemId?: In<string>;
 }
 
 export interface Bucket {
@@ -50,6 +56,8 @@ export interface Repository {
 }
 
 export interface EcsLayerArgs {
+    /** Each premium tenant's own VPC, by tenant id (the network layer's `tenantVpcs`); basic tenants have none. */
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
     readonly env: string;
     readonly region: string;
     readonly accountId: string;
@@ -336,6 +344,12 @@ export interface OneOffTask {
     readonly containerName: string;
     /** Groups the database, cache (and for a tenant, file-system) groups admit. */
     readonly securityGroupIds: pulumi.Output<string>[];
+    /**
+     * A premium tenant's task runs here, its own VPC's private subnets, where its group and file system
+     * are: RunTask's security groups must be of the subnets' VPC (ECS API reference, AwsVpcConfiguration).
+     * Absent: {@link OneOffTasks.subnetIds}, the environment's.
+     */
+    readonly subnetIds?: pulumi.Output<string[]>;
     readonly logGroupName: pulumi.Output<string>;
     /** {@link ONE_OFF_LOG_STREAM_PREFIX}. */
     readonly logStreamPrefix: string;
@@ -344,7 +358,7 @@ export interface OneOffTask {
 /** Every one-off task of the environment and where they run. */
 export interface OneOffTasks {
     readonly clusterArn: pulumi.Output<string>;
-    /** The private subnets: tasks run there with `assignPublicIp` DISABLED. */
+    /** The private subnets: tasks run there with `assignPublicIp` DISABLED, unless the task names its own ({@link OneOffTask.subnetIds}). */
     readonly subnetIds: pulumi.Output<string[]>;
     /** `--platform`: spans tenants (a tenant's MySQL user, the connectivity check). */
     readonly platform: OneOffTask;
@@ -421,7 +435,10 @@ export interface Cluster {
 export interface LoadBalancer {
     readonly alb: aws.lb.LoadBalancer;
     readonly https: aws.lb.Listener;
+    /** The environment's zone: `<id>.<domain>` records, whichever load balancer they point at. */
     readonly hostedZoneId: pulumi.Output<string>;
+    /** The HTTPS listener's default certificate (`*.<domain>`); a premium tenant's own load balancer serves it too. */
+    readonly certificateArn: In<string>;
 }
 
 /**

@@ -33,7 +33,8 @@ import {
     sessionManagerPreferences,
     TLS_POLICY,
 } from "./ecs-tasks";
-import { TenantService } from "./tenant-service";
+import { createLoadBalancer } from "./load-balancer";
+import { OwnLoadBalancer, TenantService, tenantPlacement } from "./tenant-service";
 import { FailoverDns } from "./failover-dns";
 import { StandbyEcs, StandbyEcsArgs } from "./standby-ecs";
 import type { DrConfig } from "../src/config";
@@ -67,9 +68,9 @@ export type EcsDrArgs = { readonly config: DrConfig } & Pick<
 /**
  * Phase `ecs` (`bbws:ecs:EcsLayer`), after storage: the cluster, the load balancer, the platform
  * one-off task, and one WordPress service per tenant, each a `TenantService` (`<name>-<tenant id>`,
- * components/tenant-service.ts). Exposes the cluster and service names
- * and the load balancer and target group ARN suffixes to monitoring. Throws `Error` if `tenantSecurityGroupIds`,
- * `tenantDbSecrets` or `accessPoints` lacks an entry for a tenant.
+ * components/tenant-service.ts); a premium tenant's has its own load balancer in its own VPC. Exposes
+ * the cluster and service names and the load balancers' and target groups' ARN suffixes to monitoring. Throws `Error` if `tenantSecurityGroupIds`,
+ * `tenantDbSecrets` or `accessPoints` lacks an entry for a tenant, or `tenantVpcs` is not exactly the premium tenants, or a premium tenant's access point names no file system (`tenantPlacement`).
  */
 export class EcsLayer extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
@@ -87,6 +88,8 @@ export class EcsLayer extends pulumi.ComponentResource {
     readonly oneOffTasks: OneOffTasks;
     /** Each tenant's custom domains (by tenant id): certificate, validation record, whether served; what the owner and the tenant command read. */
     readonly customDomains: Readonly<Record<string, readonly CustomDomainStatus[]>>;
+    /** Each premium tenant's own load balancer, by tenant id; a basic tenant is on `loadBalancerArn`'s and has no entry. */
+    readonly tenantLoadBalancers: Readonly<Record<string, OwnLoadBalancer>>;
 
     /** The standby region's side (components/standby-ecs.ts, failover-dns.ts), when `bbws:dr` is set. */
     readonly dr: { readonly standby: StandbyEcs; readonly failover: FailoverDns; readonly hostedZoneId: pulumi.Output<string> } | undefined;
@@ -101,6 +104,14 @@ export class EcsLayer extends pulumi.ComponentResource {
             const missing = args.tenants.map((t) => t.id).filter((id) => !(id in byTenant));
             if (missing.length > 0) throw new Error(`\`${field}\` has no entry for tenant(s) ${missing.join(", ")}`);
         }
+        // A premium tenant is served from its own VPC or not at all: never silently from the shared one.
+        const premium = args.tenants.filter((t) => t.tier === "premium").map((t) => t.id);
+        const withoutVpc = premium.filter((id) => !(id in args.tenantVpcs));
+        if (withoutVpc.length > 0) throw new Error(`\`tenantVpcs\` has no entry for premium tenant(s) ${withoutVpc.join(", ")}`);
+        const notPremium = Object.keys(args.tenantVpcs).filter((id) => !premium.includes(id));
+        if (notPremium.length > 0) throw new Error(`\`tenantVpcs\` names tenant(s) that are not premium here: ${notPremium.join(", ")}`);
+        // Before any resource: a premium tenant whose access point names no file system of its own is refused here.
+        for (const tenant of args.tenants) tenantPlacement(args, tenant.id);
 
         const registry = args.registry;
         const cluster = this.createCluster(name, args);
@@ -119,6 +130,7 @@ export class EcsLayer extends pulumi.ComponentResource {
         const logGroupNames: Record<string, pulumi.Output<string>> = {};
         const tenantOneOffTasks: Record<string, OneOffTask> = {};
         const customDomains: Record<string, readonly CustomDomainStatus[]> = {};
+        const tenantLoadBalancers: Record<string, OwnLoadBalancer> = {};
         const sites: StandbyEcsArgs["tenants"][number][] = [];
         for (const tenant of args.tenants) {
             const site = new TenantService(
@@ -148,6 +160,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             logGroupNames[tenant.id] = site.logGroupName;
             tenantOneOffTasks[tenant.id] = site.oneOffTask;
             customDomains[tenant.id] = site.customDomains;
+            if (site.loadBalancer) tenantLoadBalancers[tenant.id] = site.loadBalancer;
         }
 
         this.dr =
@@ -183,6 +196,7 @@ export class EcsLayer extends pulumi.ComponentResource {
         this.targetGroupArnSuffixes = targetGroupArnSuffixes;
         this.logGroupNames = logGroupNames;
         this.customDomains = customDomains;
+        this.tenantLoadBalancers = tenantLoadBalancers;
         const platformTask = this.createMigrationTask(name, args, registry);
         this.migrationTaskDefinitionArn = platformTask.taskDefinitionArn;
         this.oneOffTasks = {
@@ -204,6 +218,7 @@ export class EcsLayer extends pulumi.ComponentResource {
             migrationTaskDefinitionArn: this.migrationTaskDefinitionArn,
             oneOffTasks: this.oneOffTasks,
             customDomains: this.customDomains,
+            tenantLoadBalancers: this.tenantLoadBalancers,
         });
     }
 
@@ -262,50 +277,20 @@ export class EcsLayer extends pulumi.ComponentResource {
             ecs.hostedZoneId === undefined
                 ? aws.route53.getZoneOutput({ name: domain, privateZone: false }, { parent: this }).zoneId
                 : pulumi.output(ecs.hostedZoneId);
-
-        const alb = new aws.lb.LoadBalancer(
-            `${name}-alb`,
+        const { alb, https } = createLoadBalancer(
+            name,
             {
                 name: bbwsName(env, "alb"),
-                loadBalancerType: "application",
-                internal: false,
-                subnets: args.publicSubnetIds,
-                securityGroups: [args.loadBalancerSecurityGroupId],
-                dropInvalidHeaderFields: true,
-                enableDeletionProtection: ecs.albDeletionProtection,
-                accessLogs: { bucket: args.logsBucketName, prefix: "alb", enabled: true },
-            },
-            { parent: this },
-        );
-        const https = new aws.lb.Listener(
-            `${name}-https`,
-            {
-                loadBalancerArn: alb.arn,
-                port: 443,
-                protocol: "HTTPS",
-                sslPolicy: TLS_POLICY,
+                subnetIds: args.publicSubnetIds,
+                securityGroupId: args.loadBalancerSecurityGroupId,
+                deletionProtection: ecs.albDeletionProtection,
+                logsBucketName: args.logsBucketName,
+                logsPrefix: "alb",
                 certificateArn,
-                // A host no tenant claims gets a plain 404, never some tenant's site.
-                defaultActions: [
-                    {
-                        type: "fixed-response",
-                        fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" },
-                    },
-                ],
             },
             { parent: this },
         );
-        new aws.lb.Listener(
-            `${name}-http`,
-            {
-                loadBalancerArn: alb.arn,
-                port: 80,
-                protocol: "HTTP",
-                defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-            },
-            { parent: this },
-        );
-        return { alb, https, hostedZoneId };
+        return { alb, https, hostedZoneId, certificateArn };
     }
 
     /**

@@ -31,6 +31,12 @@ export interface MonitoringLayerArgs {
     readonly serviceNames: Readonly<Record<string, pulumi.Input<string>>>;
     /** The load balancer's ARN suffix (`app/<name>/<id>`). */
     readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    /**
+     * Each premium tenant's own load balancer's ARN suffix, by tenant id (the ECS layer's
+     * `tenantLoadBalancers`): its target group's metrics carry that `LoadBalancer` dimension, not the
+     * shared one's. Only tenants in `tenants`; a basic tenant has no entry.
+     */
+    readonly tenantLoadBalancerArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
     /** Each tenant's target group ARN suffix (`targetgroup/<name>/<id>`), by tenant id: one per tenant, no others. */
     readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
     /** The Aurora cluster's identifier. */
@@ -182,8 +188,13 @@ export const BUDGET_NOTIFICATIONS = [
 ] as const;
 
 /** Refuses per-tenant ids that do not match `tenants` one to one: an alarm on a missing id would watch nothing. */
-export function checkOnePerTenant(args: Pick<MonitoringLayerArgs, "tenants" | "serviceNames" | "targetGroupArnSuffixes">): void {
+export function checkOnePerTenant(
+    args: Pick<MonitoringLayerArgs, "tenants" | "serviceNames" | "targetGroupArnSuffixes" | "tenantLoadBalancerArnSuffixes">,
+): void {
     const tenantIds = args.tenants.map((t) => t.id);
+    const strangers = Object.keys(args.tenantLoadBalancerArnSuffixes).filter((id) => !tenantIds.includes(id));
+    if (strangers.length > 0)
+        throw new Error(`\`tenantLoadBalancerArnSuffixes\` names tenants not in \`tenants\`: ${strangers.join(", ")}`);
     for (const [arg, byTenant] of [
         ["serviceNames", args.serviceNames],
         ["targetGroupArnSuffixes", args.targetGroupArnSuffixes],
@@ -205,7 +216,7 @@ export function checkOnePerTenant(args: Pick<MonitoringLayerArgs, "tenants" | "s
  * alarms (each tenant's under one `TenantMonitoring`, `<name>-<tenant id>`, components/tenant-monitoring.ts),
  * EventBridge rules, the dashboard and the cost budget. Exposes the topic ARNs, dashboard name
  * and alarm names; nothing consumes them. Throws `Error` (via `checkOnePerTenant`) if `serviceNames`
- * or `targetGroupArnSuffixes` do not have exactly one entry per tenant.
+ * or `targetGroupArnSuffixes` do not have exactly one entry per tenant, or `tenantLoadBalancerArnSuffixes` names another.
  */
 export class MonitoringLayer extends pulumi.ComponentResource {
     readonly alertsTopicArn: pulumi.Output<string>;
@@ -233,6 +244,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 clusterName: args.clusterName,
                 serviceNames: args.serviceNames,
                 loadBalancerArnSuffix: args.loadBalancerArnSuffix,
+                tenantLoadBalancerArnSuffixes: args.tenantLoadBalancerArnSuffixes,
                 targetGroupArnSuffixes: args.targetGroupArnSuffixes,
                 auroraClusterIdentifier: args.auroraClusterIdentifier,
                 redisMemberClusterIds: redisIds,
@@ -310,6 +322,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                             id,
                             serviceName: args.serviceNames[id],
                             targetGroupArnSuffix: args.targetGroupArnSuffixes[id],
+                            ...(id in args.tenantLoadBalancerArnSuffixes && {
+                                loadBalancerArnSuffix: args.tenantLoadBalancerArnSuffixes[id],
+                            }),
                         })),
                         loadBalancerArnSuffix: args.loadBalancerArnSuffix,
                         auroraClusterIdentifier: args.auroraClusterIdentifier,

@@ -5,16 +5,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
-import type { NetworkConfig } from "../src/config";
-import { formatCidr, parseCidr } from "../src/config";
+import type { NetworkConfig, TenantTier } from "../src/config";
 import { REDIS_PORT } from "./data";
-import { bbwsName, jsonOf, serviceAssumeRolePolicy } from "./shared";
+import type { TenantVpcOutputs } from "./tenant-vpc";
+import { bbwsName } from "./shared";
+import { admitInternetToLoadBalancer, adoptDefaultSecurityGroup, createFlowLog, createS3GatewayEndpoint, flowLogPolicy } from "./vpc-parts";
 import { admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
+import { awsxSubnetSpecs, natGatewayStrategy, SubnetCidr, subnetCidrs } from "./subnets";
+
+// The layout moved to components/subnets.ts (the tenant VPCs share it); callers still find it here.
+export { awsxSubnetSpecs, natGatewayStrategy, SUBNET_TIERS, subnetCidrs, subnetLayout } from "./subnets";
+export type { SubnetCidr, SubnetTier } from "./subnets";
 
 export interface NetworkTenant {
     readonly id: string;
     /** Port the tenant's WordPress container listens on; only the load balancer may reach it. */
     readonly containerPort: number;
+    /** `premium`: the tenant gets its own VPC (`TenantVpc`); `basic` shares the platform's. */
+    readonly tier: TenantTier;
+    /** The tenant's permanent slot: a premium tenant's VPC range is `tenantVpcCidr(slot)`. */
+    readonly slot: number;
 }
 
 export interface NetworkLayerArgs {
@@ -42,99 +52,6 @@ export interface SecurityGroupIds {
 export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages"] as const;
 
 /**
- * Subnet sizes for a VPC range: each AZ gets a quarter of the VPC; inside it the private tier (tasks,
- * EFS) takes half, the public (load balancer) and isolated (Aurora, Redis) tiers an eighth each.
- */
-export function subnetLayout(vpcCidr: string): { azMask: number; publicMask: number; privateMask: number; isolatedMask: number } {
-    const parsed = parseCidr(vpcCidr);
-    if (!parsed) throw new Error(`\`vpcCidr\` '${vpcCidr}' is not a CIDR block`);
-    const p = parsed.prefix;
-    return { azMask: p + 2, privateMask: p + 3, publicMask: p + 5, isolatedMask: p + 5 };
-}
-
-/** The subnet tiers, in the order awsx creates them in each AZ and reports their ids. */
-export const SUBNET_TIERS = ["public", "private", "isolated"] as const;
-export type SubnetTier = (typeof SUBNET_TIERS)[number];
-
-/** One subnet of the VPC. */
-export interface SubnetCidr {
-    readonly tier: SubnetTier;
-    /**
-     * 0-based index into the region's first `azCount` zones (the zones awsx and the data layer both
-     * take from `getAvailabilityZones`): the subnet's position in `<tier>SubnetIds`. awsx names the
-     * subnet `<vpc>-<tier>-<az + 1>`.
-     */
-    readonly az: number;
-    /** IPv4 CIDR block, e.g. `10.30.0.0/19`. */
-    readonly cidr: string;
-}
-
-/** Where each tier starts inside its AZ's block, as a fraction of the block. */
-const TIER_OFFSETS: Readonly<Record<SubnetTier, number>> = { private: 0, public: 4 / 8, isolated: 5 / 8 };
-
-/**
- * Every subnet of the VPC, ordered by tier (`SUBNET_TIERS`) then AZ. awsx receives these as explicit
- * `cidrBlocks`, so no allocator of its own places anything (its `Auto` allocator, given masks only,
- * put the isolated subnets of one AZ on top of the next AZ's public ones: issue #13).
- *
- * AZ `i` gets the `i`-th quarter of the VPC (`subnetLayout().azMask`). Inside it the private subnet
- * (half the block) comes first, then public and isolated (an eighth each), so every subnet starts on
- * a multiple of its own size and the block's last quarter stays free in one piece for a later tier.
- * With fewer than four AZs the remaining quarters stay free too.
- *
- * Throws when `vpcCidr` is not an aligned IPv4 CIDR, when `azCount` is not an integer from 1 to 4
- * (there are four quarters), or when a subnet would leave AWS's IPv4 subnet sizes, /16 to /28
- * (EC2 API reference, CreateSubnet; VPC user guide, "Subnet sizing"): VPC prefixes /13 to /23.
- */
-export function subnetCidrs(vpcCidr: string, azCount: number): SubnetCidr[] {
-    const layout = subnetLayout(vpcCidr);
-    const { base } = parseCidr(vpcCidr)!;
-    if (!Number.isInteger(azCount) || azCount < 1 || azCount > 4) {
-        throw new Error(`\`azCount\` ${azCount} must be an integer from 1 to 4: each AZ takes a quarter of the VPC`);
-    }
-    const masks: Record<SubnetTier, number> = { public: layout.publicMask, private: layout.privateMask, isolated: layout.isolatedMask };
-    const outOfRange = SUBNET_TIERS.filter((tier) => masks[tier] < 16 || masks[tier] > 28);
-    if (outOfRange.length > 0) {
-        throw new Error(
-            `\`vpcCidr\` '${vpcCidr}' would make ${outOfRange.map((t) => `${t} subnets /${masks[t]}`).join(" and ")}; ` +
-                "AWS allows subnets from /16 to /28, so use a VPC from /13 to /23",
-        );
-    }
-    const blockSize = 2 ** (32 - layout.azMask);
-    return SUBNET_TIERS.flatMap((tier) =>
-        Array.from({ length: azCount }, (_, az) => ({
-            tier,
-            az,
-            cidr: formatCidr(base + az * blockSize + TIER_OFFSETS[tier] * blockSize, masks[tier]),
-        })),
-    );
-}
-
-/**
- * awsx `subnetSpecs` placing exactly `subnets`: one spec per tier (named after it, so awsx names the
- * subnets `<vpc>-<tier>-<n>`) whose `cidrBlocks[i]` is the tier's subnet in AZ `i`. Given `cidrBlocks`
- * on every spec, awsx's Auto strategy uses its explicit allocator: the i-th block goes to the i-th
- * of the VPC's zones (pulumi-awsx `awsx/ec2/vpc.ts` `pickSubnetAllocator`,
- * `awsx/ec2/subnetDistributorNew.ts` `getSubnetSpecsExplicit`).
- */
-export function awsxSubnetSpecs(subnets: readonly SubnetCidr[]): awsx.types.input.ec2.SubnetSpecArgs[] {
-    const types = { public: "Public", private: "Private", isolated: "Isolated" } as const;
-    return SUBNET_TIERS.map((tier) => ({
-        type: types[tier],
-        name: tier,
-        cidrBlocks: subnets
-            .filter((s) => s.tier === tier)
-            .sort((a, b) => a.az - b.az)
-            .map((s) => s.cidr),
-    }));
-}
-
-/** Our NAT setting as awsx's `natGateways.strategy`. */
-export function natGatewayStrategy(strategy: NetworkConfig["natStrategy"]): "Single" | "OnePerAz" {
-    return strategy === "single" ? "Single" : "OnePerAz";
-}
-
-/**
  * Phase `network` (`bbws:network:NetworkLayer`), built first: an awsx VPC with public, private and
  * isolated subnets, NAT, flow logs, VPC endpoints and the shared security groups; each tenant's group
  * and the rules naming it are one `TenantNetwork` (`<name>-<tenant id>`, components/tenant-network.ts).
@@ -152,6 +69,8 @@ export class NetworkLayer extends pulumi.ComponentResource {
     readonly securityGroupIds: SecurityGroupIds;
     /** The task security group of each tenant, by tenant id. */
     readonly tenantSecurityGroupIds: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Each premium tenant's own VPC, by tenant id (components/tenant-vpc.ts); basic tenants have none. */
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
 
     constructor(name: string, args: NetworkLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:network:NetworkLayer", name, {}, opts);
@@ -179,17 +98,20 @@ export class NetworkLayer extends pulumi.ComponentResource {
         this.privateSubnetIds = vpc.privateSubnetIds;
         this.isolatedSubnetIds = vpc.isolatedSubnetIds;
 
-        // Adopting the default group strips its allow-all rules; nothing should ever use it.
-        new aws.ec2.DefaultSecurityGroup(
-            `${name}-default-sg`,
+        adoptDefaultSecurityGroup(name, vpc.vpcId, bbwsName(env, "default-sg-unused"), { parent: this });
+
+        const flowLogGroupName = `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`;
+        const flowLog = createFlowLog(
+            name,
             {
                 vpcId: vpc.vpcId,
-                tags: { Name: bbwsName(env, "default-sg-unused") },
+                logGroupName: flowLogGroupName,
+                retentionInDays: network.flowLogRetentionDays,
+                tagName: bbwsName(env, "vpc-flow-log"),
+                role: { create: bbwsName(env, "vpc-flow-logs") },
             },
             { parent: this },
         );
-
-        this.createFlowLogs(name, env, network, vpc.vpcId);
 
         const group = (role: string, description: string) =>
             new aws.ec2.SecurityGroup(
@@ -221,13 +143,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-        ingress("alb-https-in", alb, { cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443, description: "HTTPS from the internet" });
-        ingress("alb-http-in", alb, {
-            cidrIpv4: "0.0.0.0/0",
-            fromPort: 80,
-            toPort: 80,
-            description: "HTTP from the internet (redirected to HTTPS)",
-        });
+        admitInternetToLoadBalancer(name, alb.id, { parent: this });
         ingress("endpoints-https-in", endpoints, {
             cidrIpv4: network.vpcCidr,
             fromPort: 443,
@@ -239,10 +155,22 @@ export class NetworkLayer extends pulumi.ComponentResource {
         // group reaches all three (in its TenantNetwork), the platform one-off task's group the database
         // and the cache only.
         const backends: TenantBackend[] = [
-            { role: "database", securityGroupId: database.id, port: 3306, protocol: "MySQL" },
-            { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis" },
-            { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS" },
+            { role: "database", securityGroupId: database.id, port: 3306, protocol: "MySQL", premium: "peered" },
+            { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis", premium: "peered" },
+            { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS", premium: "own" },
         ];
+        const premium = args.tenants.filter((t) => t.tier === "premium");
+        // One grant for every tenant VPC's flow log, whatever their number: the groups live under
+        // the platform's (`<group>/tenant-<id>`), and a role's inline policies share 10,240 characters.
+        const tenantFlowLogGrant =
+            premium.length > 0
+                ? new aws.iam.RolePolicy(
+                      `${name}-tenant-flow-logs-policy`,
+                      { role: flowLog.role!.id, policy: flowLogPolicy(pulumi.interpolate`${flowLog.logGroup.arn}/tenant-*`) },
+                      { parent: this },
+                  )
+                : undefined;
+        const tenantVpcs: Record<string, TenantVpcOutputs> = {};
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
             const tenantNetwork = new TenantNetwork(
@@ -255,10 +183,25 @@ export class NetworkLayer extends pulumi.ComponentResource {
                     loadBalancerSecurityGroupId: alb.id,
                     backends,
                     layerName: name,
+                    ownVpc:
+                        tenant.tier === "premium"
+                            ? {
+                                  region: args.region,
+                                  slot: tenant.slot,
+                                  network,
+                                  flowLog: {
+                                      logGroupName: `${flowLogGroupName}/tenant-${tenant.id}`,
+                                      roleArn: flowLog.role!.arn,
+                                      grant: tenantFlowLogGrant!,
+                                  },
+                                  platform: { vpc, vpcId: vpc.vpcId, cidrBlock: network.vpcCidr, isolatedSubnetIds: vpc.isolatedSubnetIds },
+                              }
+                            : undefined,
                 },
                 { parent: this },
             );
             tenantGroups[tenant.id] = tenantNetwork.securityGroupId;
+            if (tenantNetwork.vpc) tenantVpcs[tenant.id] = tenantNetwork.vpc;
         }
         // One group for the platform task whatever the tenant count: one more rule on the database and
         // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
@@ -269,6 +212,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
             { parent: this },
         );
         this.tenantSecurityGroupIds = tenantGroups;
+        this.tenantVpcs = tenantVpcs;
         this.securityGroupIds = {
             loadBalancer: alb.id,
             database: database.id,
@@ -291,74 +235,10 @@ export class NetworkLayer extends pulumi.ComponentResource {
         });
     }
 
-    private createFlowLogs(name: string, env: string, network: NetworkConfig, vpcId: pulumi.Output<string>): void {
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-flow-logs`,
-            {
-                name: `/aws/vpc/${bbwsName(env, "vpc")}/flow-logs`,
-                retentionInDays: network.flowLogRetentionDays,
-            },
-            { parent: this },
-        );
-        const role = new aws.iam.Role(
-            `${name}-flow-logs-role`,
-            {
-                name: bbwsName(env, "vpc-flow-logs"),
-                assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com"),
-            },
-            { parent: this },
-        );
-        new aws.iam.RolePolicy(
-            `${name}-flow-logs-policy`,
-            {
-                role: role.id,
-                policy: jsonOf({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-                        },
-                    ],
-                }),
-            },
-            { parent: this },
-        );
-        new aws.ec2.FlowLog(
-            `${name}-flow-log`,
-            {
-                vpcId,
-                trafficType: "ALL",
-                logDestinationType: "cloud-watch-logs",
-                logDestination: logGroup.arn,
-                iamRoleArn: role.arn,
-                maxAggregationInterval: 60,
-                tags: { Name: bbwsName(env, "vpc-flow-log") },
-            },
-            { parent: this },
-        );
-    }
-
     private createEndpoints(name: string, env: string, args: NetworkLayerArgs, vpc: awsx.ec2.Vpc, sg: aws.ec2.SecurityGroup): void {
-        // The gateway endpoint is free, so every environment has it; it routes the private tier's S3
-        // traffic (media, migration artefacts, image layers) around the NAT gateway.
-        const privateRouteTables = aws.ec2.getRouteTablesOutput(
-            {
-                vpcId: vpc.vpcId,
-                filters: [{ name: "association.subnet-id", values: vpc.privateSubnetIds }],
-            },
-            { parent: this },
-        );
-        new aws.ec2.VpcEndpoint(
-            `${name}-s3-endpoint`,
-            {
-                vpcId: vpc.vpcId,
-                serviceName: `com.amazonaws.${args.region}.s3`,
-                vpcEndpointType: "Gateway",
-                routeTableIds: privateRouteTables.ids,
-                tags: { Name: bbwsName(env, "s3-endpoint") },
-            },
+        createS3GatewayEndpoint(
+            name,
+            { vpcId: vpc.vpcId, region: args.region, privateSubnetIds: vpc.privateSubnetIds, tagName: bbwsName(env, "s3-endpoint") },
             { parent: this },
         );
         if (!args.network.interfaceEndpoints) return;

@@ -8,7 +8,8 @@ import * as awsx from "@pulumi/awsx";
 import type { DrConfig } from "../src/config";
 import { REDIS_PORT } from "./data";
 import { awsxSubnetSpecs, subnetCidrs } from "./network";
-import { bbwsName, jsonOf, serviceAssumeRolePolicy } from "./shared";
+import { bbwsName } from "./shared";
+import { createFlowLog } from "./vpc-parts";
 
 /** What the standby network needs: the environment, its DR settings, and the ports its groups open. */
 export interface StandbyNetworkArgs {
@@ -68,44 +69,15 @@ export class StandbyNetwork extends pulumi.ComponentResource {
         this.privateSubnetIds = vpc.privateSubnetIds;
         this.isolatedSubnetIds = vpc.isolatedSubnetIds;
 
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-flow-logs`,
-            { region, name: `/aws/vpc/${bbwsName(env, "vpc-dr")}/flow-logs`, retentionInDays: args.flowLogRetentionDays },
-            { parent: this },
-        );
-        const role = new aws.iam.Role(
-            `${name}-flow-logs-role`,
-            { name: bbwsName(env, "vpc-flow-logs-dr"), assumeRolePolicy: serviceAssumeRolePolicy("vpc-flow-logs.amazonaws.com") },
-            { parent: this },
-        );
-        new aws.iam.RolePolicy(
-            `${name}-flow-logs-policy`,
-            {
-                role: role.id,
-                policy: jsonOf({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-                        },
-                    ],
-                }),
-            },
-            { parent: this },
-        );
-        new aws.ec2.FlowLog(
-            `${name}-flow-log`,
+        createFlowLog(
+            name,
             {
                 region,
                 vpcId: vpc.vpcId,
-                trafficType: "ALL",
-                logDestinationType: "cloud-watch-logs",
-                logDestination: logGroup.arn,
-                iamRoleArn: role.arn,
-                maxAggregationInterval: 60,
-                tags: { Name: bbwsName(env, "vpc-dr-flow-log") },
+                logGroupName: `/aws/vpc/${bbwsName(env, "vpc-dr")}/flow-logs`,
+                retentionInDays: args.flowLogRetentionDays,
+                tagName: bbwsName(env, "vpc-dr-flow-log"),
+                role: { create: bbwsName(env, "vpc-flow-logs-dr") },
             },
             { parent: this },
         );

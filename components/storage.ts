@@ -4,16 +4,20 @@
  * EFS and Aurora. The repositories are here, a phase before the services that pull from them, so
  * images can be pushed between the two on a first rollout.
  */
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, ProtectionConfig, RetiredTenant, StorageConfig } from "../src/config";
 import { DrStorage } from "./dr-storage";
 import { ImageKind, REPOSITORIES } from "../src/images";
 import { bucketName, privateBucket } from "./buckets";
-import { bbwsName, denyInsecureTransport, jsonOf, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { backupPlanTag, encryptedFileSystem } from "./file-system";
 import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
 
 export interface StorageLayerArgs {
+    /** Each premium tenant's own VPC, by tenant id (the network layer's `tenantVpcs`); basic tenants have none. */
+    readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
     readonly env: string;
     /** Log delivery is allowed into this account's prefixes only. */
     readonly accountId: string;
@@ -112,9 +116,14 @@ export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
 
 /**
  * Phase `storage` (`bbws:storage:StorageLayer`), after database: encrypted EFS with one access point
- * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts), the assets, migration and logs buckets, the ECR repositories and the AWS Backup vault
- * and plan. Exposes the file system, access points, buckets and repositories to ECS, and the file
- * system id and vault name to monitoring.
+ * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts;
+ * a premium tenant's on a file system of its own, in its own VPC), the assets, migration and logs
+ * buckets, the ECR repositories and the AWS Backup vault and plan. Exposes the file system, access
+ * points (each naming the file system it is on), buckets and repositories to ECS, and the file system
+ * id and vault name to monitoring.
+ *
+ * Throws `Error` when `tenantVpcs` names a tenant `tenants` does not, or (`TenantStorage`) when a
+ * premium tenant has no VPC there or another tenant has one.
  */
 export class StorageLayer extends pulumi.ComponentResource {
     readonly fileSystemId: pulumi.Output<string>;
@@ -136,8 +145,14 @@ export class StorageLayer extends pulumi.ComponentResource {
     constructor(name: string, args: StorageLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:storage:StorageLayer", name, {}, opts);
         const { env, accountId } = args;
+        const strangers = Object.keys(args.tenantVpcs).filter((id) => !args.tenants.some((t) => t.id === id));
+        if (strangers.length > 0) throw new Error(`\`tenantVpcs\` names ${strangers.join(", ")}, which \`tenants\` does not`);
 
-        const fileSystem = this.createFileSystem(name, args);
+        const fileSystem = encryptedFileSystem(this, name, args, {
+            part: "efs",
+            privateSubnetIds: args.privateSubnetIds,
+            securityGroupId: args.fileSystemSecurityGroupId,
+        });
         this.fileSystemId = fileSystem.id;
         this.fileSystemArn = fileSystem.arn;
 
@@ -145,7 +160,14 @@ export class StorageLayer extends pulumi.ComponentResource {
         for (const tenant of args.tenants) {
             const tenantStorage = new TenantStorage(
                 `${name}-${tenant.id}`,
-                { env, tenant, fileSystemId: fileSystem.id, layerName: name },
+                {
+                    env,
+                    tenant,
+                    sharedFileSystem: fileSystem,
+                    layerName: name,
+                    fileSystemSettings: args,
+                    vpc: args.tenantVpcs[tenant.id],
+                },
                 { parent: this },
             );
             accessPoints[tenant.id] = tenantStorage.accessPoint;
@@ -261,68 +283,6 @@ export class StorageLayer extends pulumi.ComponentResource {
         });
     }
 
-    private createFileSystem(name: string, args: StorageLayerArgs): aws.efs.FileSystem {
-        const fileSystem = new aws.efs.FileSystem(
-            `${name}-efs`,
-            {
-                creationToken: bbwsName(args.env, "efs"),
-                encrypted: true,
-                kmsKeyId: args.keyArn,
-                performanceMode: "generalPurpose",
-                throughputMode: "elastic",
-                lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
-                tags: { Name: bbwsName(args.env, "efs") },
-            },
-            statefulOptions(this, args.protection),
-        );
-        for (let i = 0; i < args.azCount; i++) {
-            new aws.efs.MountTarget(
-                `${name}-efs-mount-${i + 1}`,
-                {
-                    fileSystemId: fileSystem.id,
-                    subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i]),
-                    securityGroups: [args.fileSystemSecurityGroupId],
-                },
-                {
-                    parent: this,
-                    // EFS allows one mount target per AZ (MountTargetConflict), and the data is in the file system.
-                    deleteBeforeReplace: true,
-                },
-            );
-        }
-        new aws.efs.BackupPolicy(
-            `${name}-efs-backup-policy`,
-            {
-                fileSystemId: fileSystem.id,
-                backupPolicy: { status: "ENABLED" },
-            },
-            { parent: this },
-        );
-        new aws.efs.FileSystemPolicy(
-            `${name}-efs-policy`,
-            {
-                fileSystemId: fileSystem.id,
-                policy: jsonOf({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            // No ClientRootAccess: tenants reach their files through access points as their own uid.
-                            Sid: "MountThroughMountTargets",
-                            Effect: "Allow",
-                            Principal: { AWS: "*" },
-                            Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                            Resource: fileSystem.arn,
-                            Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
-                        },
-                        denyInsecureTransport("*", [fileSystem.arn]),
-                    ],
-                }),
-            },
-            { parent: this },
-        );
-        return fileSystem;
-    }
-
     private repository(name: string, args: StorageLayerArgs, kind: ImageKind): RepositoryRef {
         const repo = new aws.ecr.Repository(
             `${name}-${kind}-repo`,
@@ -403,6 +363,8 @@ export class StorageLayer extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+        // Every input replaces a selection, under the same name in the same plan; it holds no recovery point.
+        const selectionOptions = (): pulumi.CustomResourceOptions => ({ parent: this, deleteBeforeReplace: true });
         new aws.backup.Selection(
             `${name}-backup-selection`,
             {
@@ -411,12 +373,27 @@ export class StorageLayer extends pulumi.ComponentResource {
                 iamRoleArn: role.arn,
                 resources: [args.databaseClusterArn, fileSystem.arn],
             },
-            {
-                parent: this,
-                // Every input replaces a selection, under the same name in the same plan; it holds no recovery point.
-                deleteBeforeReplace: true,
-            },
+            selectionOptions(),
         );
+        if (args.tenants.some((t) => t.tier === "premium")) {
+            const tag = backupPlanTag(env);
+            new aws.backup.Selection(
+                `${name}-backup-selection-tenant-efs`,
+                {
+                    name: bbwsName(env, "backup-tenant-efs"),
+                    planId: plan.id,
+                    iamRoleArn: role.arn,
+                    // EFS file systems (a plan is regional: its own region's) AND the tag: "Resources" and
+                    // "Conditions" combine like an IAM policy's (AWS Backup developer guide, "Assign resources
+                    // with AWS CLI"), so nothing but a premium tenant's file system is selected. The role finds
+                    // them by tag through AWSBackupServiceRolePolicyForBackup's `tag:GetResources`
+                    // (GetResourcesPermissions: AWS Backup developer guide, "Managed policies for AWS Backup").
+                    resources: [`arn:aws:elasticfilesystem:*:${args.accountId}:file-system/*`],
+                    conditions: [{ stringEquals: [{ key: `aws:ResourceTag/${tag.key}`, value: tag.value }] }],
+                },
+                selectionOptions(),
+            );
+        }
         return vault.name;
     }
 }

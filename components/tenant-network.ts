@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bbwsName, TenantComponent } from "./shared";
+import { TenantVpc, TenantVpcArgs } from "./tenant-vpc";
 
 /** A group the tenant's tasks reach, and the one port it listens on. */
 export interface TenantBackend {
@@ -16,6 +17,20 @@ export interface TenantBackend {
     readonly port: number;
     /** Named in the rules' descriptions: `MySQL`, `Redis`, `NFS`. */
     readonly protocol: string;
+    /**
+     * How a premium tenant's tasks reach this backend: `peered`, the platform's group across the
+     * peering, by range (the file system cannot be: see `own`); `own`, its own VPC's group of this
+     * role (`efs`: Fargate mounts EFS only in its own VPC, AWS knowledge center
+     * ecs-fargate-mount-efs-containers-tasks; EFS user guide, mount-fs-different-vpc). Absent on a
+     * group no tenant reaches (the rotation function's).
+     */
+    readonly premium?: "peered" | "own";
+    /**
+     * Set for a premium tenant's `peered` backend: the rules name ranges instead of groups, the
+     * tasks' egress to `tasksReach` (the platform's VPC) and the group's ingress from `admits` (the
+     * tenant's VPC: nothing else runs there, so the range is exactly this tenant).
+     */
+    readonly cidrs?: { readonly tasksReach: string; readonly admits: string };
 }
 
 /** Who `admitToBackends` lets through: a task group, and how its rules name and describe it. */
@@ -49,16 +64,16 @@ export function admitToBackends(source: BackendSource, backends: readonly Tenant
         },
         opts,
     );
-    for (const { role, securityGroupId: target, port, protocol } of backends) {
+    for (const { role, securityGroupId: target, port, protocol, cidrs } of backends) {
         new aws.vpc.SecurityGroupEgressRule(
             `${layer}-${s}-to-${role}`,
             {
                 securityGroupId,
                 ipProtocol: "tcp",
-                referencedSecurityGroupId: target,
+                ...(cidrs ? { cidrIpv4: cidrs.tasksReach } : { referencedSecurityGroupId: target }),
                 fromPort: port,
                 toPort: port,
-                description: `${protocol} to the ${role} group`,
+                description: cidrs ? `${protocol} to the platform ${role} across the peering` : `${protocol} to the ${role} group`,
             },
             opts,
         );
@@ -67,10 +82,10 @@ export function admitToBackends(source: BackendSource, backends: readonly Tenant
             {
                 securityGroupId: target,
                 ipProtocol: "tcp",
-                referencedSecurityGroupId: securityGroupId,
+                ...(cidrs ? { cidrIpv4: cidrs.admits } : { referencedSecurityGroupId: securityGroupId }),
                 fromPort: port,
                 toPort: port,
-                description: `${protocol} from ${source.from}`,
+                description: cidrs ? `${protocol} from ${source.from}' own VPC` : `${protocol} from ${source.from}`,
             },
             opts,
         );
@@ -88,11 +103,19 @@ export interface TenantNetworkArgs {
     readonly backends: readonly TenantBackend[];
     /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-sg`, …). */
     readonly layerName: string;
+    /**
+     * A premium tenant's own VPC (a child `TenantVpc`, named like this component); absent for basic.
+     * Then `vpcId` and `loadBalancerSecurityGroupId` are the platform's, unused by this tenant.
+     */
+    readonly ownVpc?: Omit<TenantVpcArgs, "env" | "tenantId">;
 }
 
 /**
  * The tenant's task security group (`bbws-tenant-<id>-sg-<env>`, tag `Tenant=<id>`) with its rules:
  * the container port from the load balancer only, HTTPS out, and to and from each backend group.
+ * A premium tenant's group lies in its own VPC (`ownVpc`, the child `vpc`) and pairs with that VPC's
+ * load balancer and file-system groups; it reaches the platform's database and cache across the
+ * peering, by range (`TenantBackend.premium`).
  * Children keep the names they had as the layer's own (`<layer>-tenant-<id>-sg`, `-from-alb`,
  * `-https-out`, `-to-<role>`, `<layer>-alb-to-tenant-<id>`, `<layer>-<role>-from-tenant-<id>`), each
  * with an alias naming the layer as its former parent, so moving them here replaced nothing.
@@ -100,16 +123,21 @@ export interface TenantNetworkArgs {
 export class TenantNetwork extends TenantComponent {
     /** The tenant's task security group. */
     readonly securityGroupId: pulumi.Output<string>;
+    /** A premium tenant's own VPC; undefined for basic. */
+    readonly vpc?: TenantVpc;
 
     constructor(name: string, args: TenantNetworkArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:network:TenantNetwork", name, opts);
         const { env, tenantId: t, containerPort: port, layerName: layer } = args;
+        const own = args.ownVpc && new TenantVpc(name, { env, tenantId: t, ...args.ownVpc }, { parent: this });
+        this.vpc = own;
+        const loadBalancerSecurityGroupId = own ? own.loadBalancerSecurityGroupId : args.loadBalancerSecurityGroupId;
         const sg = new aws.ec2.SecurityGroup(
             `${layer}-tenant-${t}-sg`,
             {
                 name: bbwsName(env, `tenant-${t}-sg`),
                 description: `BBWS tenant ${t} tasks: container port from the load balancer only`,
-                vpcId: args.vpcId,
+                vpcId: own ? own.vpcId : args.vpcId,
                 tags: { Name: bbwsName(env, `tenant-${t}-sg`), Tenant: t },
             },
             this.moved(),
@@ -124,13 +152,13 @@ export class TenantNetwork extends TenantComponent {
 
         ingress(`${layer}-tenant-${t}-from-alb`, {
             securityGroupId: sg.id,
-            referencedSecurityGroupId: args.loadBalancerSecurityGroupId,
+            referencedSecurityGroupId: loadBalancerSecurityGroupId,
             fromPort: port,
             toPort: port,
             description: `Port ${port} from the load balancer`,
         });
         egress(`${layer}-alb-to-tenant-${t}`, {
-            securityGroupId: args.loadBalancerSecurityGroupId,
+            securityGroupId: loadBalancerSecurityGroupId,
             referencedSecurityGroupId: sg.id,
             fromPort: port,
             toPort: port,
@@ -138,9 +166,27 @@ export class TenantNetwork extends TenantComponent {
         });
         admitToBackends(
             { layerName: layer, source: `tenant-${t}`, securityGroupId: sg.id, from: `tenant ${t} tasks` },
-            args.backends,
+            own ? premiumBackends(args.backends, own) : args.backends,
             this.moved(),
         );
         this.registerOutputs({ securityGroupId: this.securityGroupId });
     }
+}
+
+/**
+ * The backends as a premium tenant's tasks reach them: each `peered` one across the peering by range
+ * (the platform's VPC from the tasks, the tenant's VPC into the group), each `own` one in the tenant's
+ * VPC (the `efs` group of `vpc`). Throws for an `own` role the tenant VPC has no group for.
+ */
+export function premiumBackends(backends: readonly TenantBackend[], vpc: TenantVpc): TenantBackend[] {
+    const ownGroups: Readonly<Record<string, pulumi.Output<string>>> = { efs: vpc.fileSystemSecurityGroupId };
+    return backends.map((b) => {
+        if (b.premium === "peered") return { ...b, cidrs: { tasksReach: vpc.platformCidrBlock, admits: vpc.cidrBlock } };
+        const own = b.premium === "own" ? ownGroups[b.role] : undefined;
+        if (!own)
+            throw new Error(
+                `backend '${b.role}' (premium: ${b.premium}): a premium tenant reaches a backend peered, or own where its VPC has a group (${Object.keys(ownGroups).join(", ")})`,
+            );
+        return { ...b, securityGroupId: own };
+    });
 }

@@ -1,8 +1,10 @@
 /**
  * One tenant's part of the ECS layer (`bbws:ecs:TenantService`), like awsx's `FargateService`: the
  * tenant's WordPress service with its task definition, roles, log group, keys and salts, target
- * group, listener rule (the shared HTTPS listener's, counted as the tenant's), DNS record and
- * scaling, and its one-off task definition. Adding or removing the tenant is this one subtree.
+ * group, listener rule (the shared HTTPS listener's, counted as the tenant's; a premium tenant's own
+ * load balancer's), DNS record and scaling, and its one-off task definition. A premium tenant's own
+ * load balancer is here too, with everything it serves placed in the tenant's VPC (`tenantPlacement`).
+ * Adding or removing the tenant is this one subtree.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -45,6 +47,8 @@ import {
     WP_CONTENT_PATH,
 } from "./ecs-tasks";
 import { DnsFailover, FAILOVER_EVALUATE_TARGET_HEALTH } from "./failover-dns";
+import { createLoadBalancer, tenantLoadBalancerLogsPrefix, tenantLoadBalancerName } from "./load-balancer";
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import { standbyRoleResources, StandbyPlacement } from "./standby-ecs";
 
 /**
@@ -64,6 +68,50 @@ export function primaryScaling(
     return serving === "standby"
         ? { minCapacity: 0, maxCapacity: 0, suspended: true }
         : { minCapacity: tenant.minCapacity, maxCapacity: tenant.maxCapacity, suspended: false };
+}
+
+/** Where a tenant's load balancer, target group and tasks live: the shared VPC, or a premium tenant's own. */
+export interface TenantPlacement {
+    readonly vpcId: pulumi.Input<string>;
+    /** The tasks' subnets, service and one-off alike. */
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+    /** The file system the tenant's access point is on. */
+    readonly fileSystemId: pulumi.Input<string>;
+}
+
+/**
+ * A tenant's placement: a premium tenant's own VPC (`tenantVpcs[id]`) with the file system its access
+ * point names, else the shared VPC and file system. Premium is its own VPC because ECS registers
+ * Fargate tasks only in a target group of their own VPC: "The Availability Zone for IP address ... must
+ * be 'all' for Application Load Balancer target groups, when not within the VPC"
+ * (aws/containers-roadmap#1107); and its own file system because "Your Amazon EFS file system, Amazon
+ * ECS cluster, and Fargate tasks must all be in the same VPC" (AWS knowledge center,
+ * ecs-fargate-mount-efs-containers-tasks). Throws `Error` for a premium tenant whose access point does
+ * not name its file system: the shared one would be mounted from another VPC, which fails at task start.
+ */
+export function tenantPlacement(
+    args: Pick<EcsLayerArgs, "tenantVpcs" | "accessPoints" | "vpcId" | "privateSubnetIds" | "fileSystemId">,
+    tenantId: string,
+): TenantPlacement {
+    const vpc = args.tenantVpcs[tenantId];
+    const accessPoint = args.accessPoints[tenantId];
+    if (vpc === undefined) {
+        return { vpcId: args.vpcId, privateSubnetIds: args.privateSubnetIds, fileSystemId: accessPoint.fileSystemId ?? args.fileSystemId };
+    }
+    if (accessPoint.fileSystemId === undefined) {
+        throw new Error(
+            `\`accessPoints.${tenantId}\` names no \`fileSystemId\`: premium tenant ${tenantId} needs its own file system in its own VPC`,
+        );
+    }
+    return { vpcId: vpc.vpcId, privateSubnetIds: vpc.privateSubnetIds, fileSystemId: accessPoint.fileSystemId };
+}
+
+/** A premium tenant's own load balancer, as monitoring and the stack outputs name it. */
+export interface OwnLoadBalancer {
+    readonly arn: pulumi.Output<string>;
+    /** `app/<name>/<id>`: the `LoadBalancer` dimension of its CloudWatch metrics. */
+    readonly arnSuffix: pulumi.Output<string>;
+    readonly dnsName: pulumi.Output<string>;
 }
 
 /** The layer's arguments (`EcsLayerArgs`), the tenant, and what the layer built that the service uses. */
@@ -101,16 +149,21 @@ export class TenantService extends TenantComponent {
     readonly customDomains: readonly CustomDomainStatus[];
     /** The service's task definition: the standby region registers the same one (components/standby-ecs.ts). */
     readonly taskDefinition: aws.ecs.TaskDefinition;
+    /** A premium tenant's own load balancer (ARN, CloudWatch ARN suffix, DNS name); a basic tenant is on the layer's. */
+    readonly loadBalancer: OwnLoadBalancer | undefined;
 
     constructor(name: string, args: TenantServiceArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:ecs:TenantService", name, opts);
         const { env, ecs } = args;
-        const { tenant, registry, cluster, lb } = args;
+        const { tenant, registry, cluster } = args;
         const id = tenant.id;
         // Named `<layer>-<id>`: the children's names start with it, as they did under the layer.
         const tn = name;
         const dbSecret = args.tenantDbSecrets[id];
         const accessPoint = args.accessPoints[id];
+        const placement = tenantPlacement(args, id);
+        const vpc: TenantVpcOutputs | undefined = args.tenantVpcs[id];
+        const lb = vpc ? this.createOwnLoadBalancer(tn, args, vpc) : args.lb;
         // Kept in AWS when the tenant leaves: it holds offboarding's archive and purge task logs; its retention expires it.
         const logGroup = ecsLogGroup(`${tn}-logs`, args, id, { ...this.moved(), retainOnDelete: true });
         const salts = this.createSalts(tn, args, tenant);
@@ -146,7 +199,7 @@ export class TenantService extends TenantComponent {
             tenantTaskPolicy({
                 tenantId: id,
                 assetsBucketArn: args.assetsBucket.arn,
-                fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${args.fileSystemId}`,
+                fileSystemArn: pulumi.interpolate`arn:aws:elasticfilesystem:${args.region}:${args.accountId}:file-system/${placement.fileSystemId}`,
                 accessPointArn: accessPoint.arn,
                 keyArn: args.keyArn,
                 sessionLogGroupArn: cluster.sessionLogGroup.arn,
@@ -196,7 +249,7 @@ export class TenantService extends TenantComponent {
         const wpContentVolume = {
             name: "wp-content",
             efsVolumeConfiguration: {
-                fileSystemId: args.fileSystemId,
+                fileSystemId: placement.fileSystemId,
                 transitEncryption: "ENABLED",
                 authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
             },
@@ -270,8 +323,8 @@ export class TenantService extends TenantComponent {
             `${tn}-tg`,
             {
                 ...replacedBy,
-                name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(id, tenant.slot, { ...replacedBy, vpcId })),
-                vpcId: args.vpcId,
+                name: pulumi.output(placement.vpcId).apply((vpcId) => targetGroupName(id, tenant.slot, { ...replacedBy, vpcId })),
+                vpcId: placement.vpcId,
                 deregistrationDelay: 30,
                 healthCheck: {
                     enabled: true,
@@ -340,7 +393,7 @@ export class TenantService extends TenantComponent {
                 capacityProviderStrategies: capacityProviderStrategy(ecs.capacityProviders),
                 platformVersion: FARGATE_PLATFORM_VERSION,
                 networkConfiguration: {
-                    subnets: args.privateSubnetIds,
+                    subnets: placement.privateSubnetIds,
                     securityGroups: [args.tenantSecurityGroupIds[id]],
                     assignPublicIp: false,
                 },
@@ -475,7 +528,9 @@ export class TenantService extends TenantComponent {
             securityGroupIds: [pulumi.output(args.tenantSecurityGroupIds[id])],
             logGroupName: logGroup.name,
             logStreamPrefix: ONE_OFF_LOG_STREAM_PREFIX,
+            ...(vpc && { subnetIds: vpc.privateSubnetIds }),
         };
+        this.loadBalancer = vpc && { arn: lb.alb.arn, arnSuffix: lb.alb.arnSuffix, dnsName: lb.alb.dnsName };
         this.registerOutputs({
             serviceName: this.serviceName,
             targetGroupArn: this.targetGroupArn,
@@ -483,7 +538,31 @@ export class TenantService extends TenantComponent {
             logGroupName: this.logGroupName,
             oneOffTask: this.oneOffTask,
             customDomains: this.customDomains,
+            loadBalancer: this.loadBalancer,
         });
+    }
+
+    /**
+     * A premium tenant's own load balancer (`<name>-alb`, `-https`, `-http`), built as the shared one is
+     * (components/load-balancer.ts) in its VPC's public subnets with its load balancer group, the
+     * environment's certificate and zone, logging under `tenants/<id>/alb`.
+     */
+    private createOwnLoadBalancer(tn: string, args: TenantServiceArgs, vpc: TenantVpcOutputs): LoadBalancer {
+        const { alb, https } = createLoadBalancer(
+            tn,
+            {
+                name: tenantLoadBalancerName(args.env, args.tenant.id, args.tenant.slot),
+                subnetIds: vpc.publicSubnetIds,
+                securityGroupId: vpc.loadBalancerSecurityGroupId,
+                deletionProtection: args.ecs.albDeletionProtection,
+                logsBucketName: args.logsBucketName,
+                logsPrefix: tenantLoadBalancerLogsPrefix(args.tenant.id),
+                certificateArn: args.lb.certificateArn,
+                tags: { Tenant: args.tenant.id },
+            },
+            { parent: this },
+        );
+        return { alb, https, hostedZoneId: args.lb.hostedZoneId, certificateArn: args.lb.certificateArn };
     }
 
     /** One secret per tenant with its WordPress keys and salts, generated once and kept in state as secrets. */

@@ -1,30 +1,44 @@
 /**
- * One tenant's part of the storage layer (`bbws:storage:TenantStorage`): the tenant's EFS access point.
- * Its media prefix in the shared assets bucket is not a resource; the bucket stays the layer's.
+ * One tenant's part of the storage layer (`bbws:storage:TenantStorage`): the tenant's EFS access point,
+ * and for a premium tenant the file system it is on. Its media prefix in the shared assets bucket is
+ * not a resource; the bucket stays the layer's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { TenantTier } from "../src/config";
+import { backupPlanTag, encryptedFileSystem, FileSystemRef, FileSystemSettings } from "./file-system";
 import { bbwsName, TenantComponent } from "./shared";
+import type { TenantVpcOutputs } from "./tenant-vpc";
 
 export interface StorageTenant {
     readonly id: string;
     /** POSIX uid and gid of the tenant's files, unique and stable per tenant. */
     readonly posixId: number;
+    /** `premium`: its files are on a file system of its own, in its own VPC. */
+    readonly tier: TenantTier;
 }
 
 /** Every tenant's files live under this directory; no access point exposes the file system's root. */
 export const TENANT_ROOT = "/tenants";
 
+/**
+ * A tenant's access point and the file system it is on, which later layers mount and grant through:
+ * the shared one for a basic tenant, its own for a premium tenant.
+ */
 export interface AccessPointRef {
     readonly id: pulumi.Output<string>;
     readonly arn: pulumi.Output<string>;
+    readonly fileSystemId: pulumi.Output<string>;
+    readonly fileSystemArn: pulumi.Output<string>;
 }
 
 /**
  * A tenant's access point: its own directory, created owned by the tenant and closed to others
  * (0750), and every NFS operation performed as the tenant's uid/gid whatever the container runs as.
  */
-export function accessPointSpec(tenant: StorageTenant): Pick<aws.efs.AccessPointArgs, "posixUser" | "rootDirectory"> {
+export function accessPointSpec(
+    tenant: Pick<StorageTenant, "id" | "posixId">,
+): Pick<aws.efs.AccessPointArgs, "posixUser" | "rootDirectory"> {
     return {
         posixUser: { uid: tenant.posixId, gid: tenant.posixId },
         rootDirectory: {
@@ -37,9 +51,18 @@ export function accessPointSpec(tenant: StorageTenant): Pick<aws.efs.AccessPoint
 export interface TenantStorageArgs {
     readonly env: string;
     readonly tenant: StorageTenant;
-    readonly fileSystemId: pulumi.Input<string>;
+    /** The layer's shared file system: a basic tenant's access point is on it. */
+    readonly sharedFileSystem: FileSystemRef;
     /** The layer's name: the access point keeps the name it had under it, `<layer>-efs-<id>`. */
     readonly layerName: string;
+    /** The settings of the shared file system, which a premium tenant's own file system takes too. */
+    readonly fileSystemSettings: FileSystemSettings;
+    /**
+     * A premium tenant's own VPC (the network layer's `tenantVpcs[id]`): its file system's mount targets
+     * go in its private subnets, in its `fileSystemSecurityGroupId`. Required for a premium tenant, refused
+     * for any other.
+     */
+    readonly vpc?: TenantVpcOutputs;
 }
 
 /**
@@ -47,23 +70,49 @@ export interface TenantStorageArgs {
  * rooted at `/tenants/<id>` as the tenant's uid and gid (`accessPointSpec`). It keeps the name it had
  * as the layer's own, with an alias naming the layer as its former parent, so moving it here replaced
  * nothing.
+ *
+ * A premium tenant's access point is on a file system of its own (`<name>-efs`, `bbws-efs-<id>-<env>`,
+ * built as the shared one is: `encryptedFileSystem`), mounted in its own VPC: Fargate mounts a file
+ * system only in the task's VPC ("Your Amazon EFS file system, Amazon ECS cluster, and Fargate tasks must
+ * all be in the same VPC": AWS knowledge center, ecs-fargate-mount-efs-containers-tasks), EFS mount
+ * target DNS names do not resolve from another VPC (EFS user guide, "Mounting EFS file systems from a
+ * different VPC"), and a file system has mount targets in one VPC only (EFS user guide, "Creating mount
+ * targets"). It carries `backupPlanTag`, by which the platform's backup plan selects it.
+ *
+ * Throws `Error` when `vpc` is given for a tenant that is not premium, or missing for one that is.
  */
 export class TenantStorage extends TenantComponent {
     readonly accessPoint: AccessPointRef;
 
     constructor(name: string, args: TenantStorageArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:storage:TenantStorage", name, opts);
-        const { env, tenant } = args;
+        const { env, tenant, vpc } = args;
+        if ((tenant.tier === "premium") !== (vpc !== undefined)) {
+            throw new Error(
+                `tenant \`${tenant.id}\` is ${tenant.tier} and ${vpc ? "has" : "has no"} \`vpc\`: a premium tenant's file system is ` +
+                    `mounted in its own VPC, every other tenant's access point is on the shared file system`,
+            );
+        }
+        const backup = backupPlanTag(env);
+        const fileSystem: FileSystemRef = vpc
+            ? encryptedFileSystem(this, name, args.fileSystemSettings, {
+                  part: `efs-${tenant.id}`,
+                  tags: { Tenant: tenant.id, [backup.key]: backup.value },
+                  privateSubnetIds: vpc.privateSubnetIds,
+                  securityGroupId: vpc.fileSystemSecurityGroupId,
+                  removedWithTenant: true,
+              })
+            : args.sharedFileSystem;
         const accessPoint = new aws.efs.AccessPoint(
             `${args.layerName}-efs-${tenant.id}`,
             {
-                fileSystemId: args.fileSystemId,
+                fileSystemId: fileSystem.id,
                 ...accessPointSpec(tenant),
                 tags: { Name: bbwsName(env, `efs-${tenant.id}`), Tenant: tenant.id },
             },
             this.moved(),
         );
-        this.accessPoint = { id: accessPoint.id, arn: accessPoint.arn };
+        this.accessPoint = { id: accessPoint.id, arn: accessPoint.arn, fileSystemId: fileSystem.id, fileSystemArn: fileSystem.arn };
         this.registerOutputs({ accessPoint: this.accessPoint });
     }
 }

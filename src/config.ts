@@ -439,7 +439,7 @@ export type TenantTier = (typeof TENANT_TIERS)[number];
  * The tiers the program builds resources for. A tier the schema names but the components do not yet
  * build is refused, so that a customer promised a premium network is never deployed as basic unseen.
  */
-export const BUILT_TIERS: readonly TenantTier[] = ["basic"];
+export const BUILT_TIERS: readonly TenantTier[] = ["basic", "premium"];
 
 const tenantSchema = z
     .object({
@@ -1073,6 +1073,13 @@ function crossChecks(stack: string, tags: Record<string, string>, region: string
         problems.push(
             `bbws:tenants[${i}].tier: ${t.tier} is designed (README "Scale: hundreds of tenants", "Decision") but not built: ` +
                 `this program would deploy the tenant as basic, in the shared VPC and cluster; keep it basic until the tier's resources exist`,
+        );
+    });
+    b.tenants.forEach((t, i) => {
+        if (t.tier !== "premium" || b.dr === "none") return;
+        problems.push(
+            `bbws:tenants[${i}].tier: premium is not yet built for an environment with bbws:dr: its standby would run in the ` +
+                `shared standby VPC, not its own network (README "Isolation tiers"); keep the tenant basic here, or premium where bbws:dr is none`,
         );
     });
     b.tenants.forEach((t, i) => {

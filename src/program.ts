@@ -10,6 +10,7 @@ import { NetworkLayer } from "../components/network";
 import { DataLayer } from "../components/data";
 import { StorageLayer } from "../components/storage";
 import { EcsLayer } from "../components/ecs";
+import type { OwnLoadBalancer } from "../components/tenant-service";
 import { MonitoringLayer } from "../components/monitoring";
 import { StandbyNetwork } from "../components/standby-network";
 
@@ -69,6 +70,7 @@ export function createPlatform(cfg: PlatformConfig) {
         storage: cfg.storage,
         protection: cfg.protection,
         tenants: cfg.tenants,
+        tenantVpcs: network.tenantVpcs,
         retiredTenants: cfg.retiredTenants,
         keyArn: data.keyArn,
         privateSubnetIds: network.privateSubnetIds,
@@ -92,6 +94,7 @@ export function createPlatform(cfg: PlatformConfig) {
         domain: cfg.domain,
         ecs: cfg.ecs,
         tenants: cfg.tenants,
+        tenantVpcs: network.tenantVpcs,
         protection: cfg.protection,
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
@@ -142,6 +145,7 @@ export function createPlatform(cfg: PlatformConfig) {
         clusterName: ecs.clusterName,
         serviceNames: ecs.serviceNames,
         loadBalancerArnSuffix: ecs.loadBalancerArnSuffix,
+        tenantLoadBalancerArnSuffixes: Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, lb.arnSuffix])),
         targetGroupArnSuffixes: ecs.targetGroupArnSuffixes,
         auroraClusterIdentifier: data.clusterIdentifier,
         redisReplicationGroupId: data.redisReplicationGroupId,
@@ -160,6 +164,11 @@ export function createPlatform(cfg: PlatformConfig) {
             },
     });
     const drRegion = cfg.dr?.region;
+    // Absent rather than empty where every tenant is basic, so their stacks' outputs stay as they were.
+    const premiumLoadBalancers = (pick: (lb: OwnLoadBalancer) => pulumi.Output<string>) =>
+        Object.keys(ecs.tenantLoadBalancers).length === 0
+            ? undefined
+            : Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, pick(lb)]));
 
     return {
         network: {
@@ -170,6 +179,23 @@ export function createPlatform(cfg: PlatformConfig) {
             subnets: network.subnets,
             securityGroupIds: network.securityGroupIds,
             tenantSecurityGroupIds: network.tenantSecurityGroupIds,
+            /** Each premium tenant's own VPC, by tenant id (README "Premium tenants' network"); `{}` with basic tenants only. */
+            tenantVpcs: Object.fromEntries(
+                Object.entries(network.tenantVpcs).map(([id, v]) => [
+                    id,
+                    {
+                        vpcId: v.vpcId,
+                        cidrBlock: v.cidrBlock,
+                        publicSubnetIds: v.publicSubnetIds,
+                        privateSubnetIds: v.privateSubnetIds,
+                        loadBalancerSecurityGroupId: v.loadBalancerSecurityGroupId,
+                        fileSystemSecurityGroupId: v.fileSystemSecurityGroupId,
+                        taskSecurityGroupId: network.tenantSecurityGroupIds[id],
+                    },
+                ]),
+            ),
+            /** Each tenant's isolation tier (id → `basic` | `premium`): the rollout's tier gate compares the next config with it. */
+            tenantTiers: Object.fromEntries(cfg.tenants.map((t) => [t.id, t.tier])),
         },
         database: {
             clusterIdentifier: data.clusterIdentifier,
@@ -219,6 +245,10 @@ export function createPlatform(cfg: PlatformConfig) {
             loadBalancerArn: ecs.loadBalancerArn,
             loadBalancerDnsName: ecs.loadBalancerDnsName,
             targetGroupArns: ecs.targetGroupArns,
+            /** Each premium tenant's own load balancer, by tenant id: its site is served there, not at `loadBalancerArn`. Undefined where every tenant is basic. */
+            tenantLoadBalancerArns: premiumLoadBalancers((lb) => lb.arn),
+            /** Each premium tenant's own load balancer's DNS name, by tenant id; undefined where every tenant is basic. */
+            tenantLoadBalancerDnsNames: premiumLoadBalancers((lb) => lb.dnsName),
             /** What `npm run task` runs: cluster, private subnets, and each one-off task (issue 15's contract). */
             oneOffTasks: ecs.oneOffTasks,
             /** Each tenant's custom domains: the owner's validation record and target, the certificate, whether served. */

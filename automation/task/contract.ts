@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { PlatformOutputs } from "../../src/program";
 import { UsageError } from "../errors";
 
-/** `ecs.oneOffTasks`: the cluster, the private subnets, and a task per tenant plus the platform's. */
+/** `ecs.oneOffTasks`: the cluster, the private subnets, and a task per tenant plus the platform's (a premium tenant's with subnets of its own). */
 export type OneOffTasks = PlatformOutputs["ecs"]["oneOffTasks"];
 
 /** One task definition the runner can start, with what RunTask and the log reader need. */
@@ -19,6 +19,8 @@ const ONE_OFF_TASK = z.object({
     securityGroupIds: z.array(z.string().min(1)).min(1),
     logGroupName: z.string().min(1),
     logStreamPrefix: z.string().min(1),
+    // A premium tenant's own VPC's private subnets; zod drops a key the schema does not name, so it is named.
+    subnetIds: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const ONE_OFF_TASKS = z.object({

@@ -39,7 +39,9 @@ export interface RunRequestParts {
 }
 
 /**
- * RunTask for one Fargate task in the private subnets, `assignPublicIp: DISABLED` (the subnets route
+ * RunTask for one Fargate task in the private subnets (the task's own, a premium tenant's VPC's, when it
+ * names them: RunTask's security groups must be of the subnets' VPC, ECS API reference
+ * AwsVpcConfiguration; else the environment's), `assignPublicIp: DISABLED` (the subnets route
  * through NAT and the VPC endpoints; a public IP is neither needed nor wanted), the task's security
  * groups, and one container override: `command` as an argv list (ECS passes it to the container as
  * Docker's exec form, no shell: ContainerOverride `command`) and `BBWS_RUN_ID`, `BBWS_DEADLINE` (plus
@@ -77,7 +79,7 @@ export function runTaskInput(parts: RunRequestParts): RunTaskCommandInput {
         startedBy,
         networkConfiguration: {
             awsvpcConfiguration: {
-                subnets: [...parts.tasks.subnetIds],
+                subnets: [...(parts.task.subnetIds ?? parts.tasks.subnetIds)],
                 securityGroups: [...parts.task.securityGroupIds],
                 assignPublicIp: "DISABLED",
             },

@@ -103,12 +103,13 @@ export type OutputPath<T, V, Prefix extends string = ""> = {
 
 /** The dotted paths of `T` that are maps keyed by tenant id, such as `storage.accessPointIds`. */
 export type TenantMapPath<T, Prefix extends string = ""> = {
-    [K in keyof T & string]: T[K] extends readonly unknown[]
+    // NonNullable: a map only some environments have (a premium tenant's `ecs.tenantLoadBalancerArns`) is a path too.
+    [K in keyof T & string]: NonNullable<T[K]> extends readonly unknown[]
         ? never
-        : string extends keyof T[K]
+        : string extends keyof NonNullable<T[K]>
           ? `${Prefix}${K}`
-          : T[K] extends object
-            ? TenantMapPath<T[K], `${Prefix}${K}.`>
+          : NonNullable<T[K]> extends object
+            ? TenantMapPath<NonNullable<T[K]>, `${Prefix}${K}.`>
             : never;
 }[keyof T & string];
 

@@ -27,6 +27,19 @@ function settlingNote(ctx: CheckContext): string | undefined {
 /** How long the HTTPS probe waits for the load balancer. */
 const PROBE_TIMEOUT_MS = 10_000;
 
+/**
+ * The environment's load balancers: the shared one (`ecs.loadBalancerArn`, `whose` undefined), then
+ * each premium tenant's own (`ecs.tenantLoadBalancerArns`), which a stack without premium tenants lacks.
+ */
+function loadBalancers(ctx: CheckContext): { arn: string; whose?: string }[] {
+    return [
+        { arn: ctx.outputs.string("ecs.loadBalancerArn") },
+        ...ctx.config.tenants
+            .filter((t) => t.tier === "premium")
+            .map((t) => ({ arn: ctx.outputs.tenant("ecs.tenantLoadBalancerArns", t.id), whose: t.id })),
+    ];
+}
+
 interface TenantService {
     readonly tenant: TenantConfig;
     readonly name: string;
@@ -194,48 +207,63 @@ export const ecsChecks: readonly Check[] = [
     {
         id: "ecs-alb-listeners",
         phase: "ecs",
-        info: "The load balancer is active, serves HTTPS on 443 with a certificate, and redirects HTTP 80 to HTTPS.",
+        info: "Each load balancer (the shared one, each premium tenant's own) is active, serves HTTPS on 443 with a certificate, and redirects HTTP 80 to HTTPS.",
         explanation: "Sites are served only over TLS; plain HTTP exists only to redirect.",
         async check(ctx) {
-            const arn = ctx.outputs.string("ecs.loadBalancerArn");
-            const lbs = await ctx.read("elbv2:load-balancer", () =>
-                ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
-            );
-            const lb = lbs.LoadBalancers?.[0];
-            if (!lb) return fail(`load balancer ${arn} not found`);
-            const answer = await ctx.read("elbv2:listeners", () =>
-                ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn })),
-            );
-            const listeners = answer.Listeners ?? [];
-            const https = listeners.find((l) => l.Protocol === "HTTPS" && l.Port === 443);
-            const http = listeners.find((l) => l.Protocol === "HTTP" && l.Port === 80);
-            const redirect = http?.DefaultActions?.find((a) => a.Type === "redirect")?.RedirectConfig;
-            const problems = [
-                ...(lb.State?.Code === "active" ? [] : [`${lb.LoadBalancerName} is ${lb.State?.Code}, expected active`]),
-                ...(https ? [] : ["no HTTPS listener on 443"]),
-                ...(https && (https.Certificates ?? []).length === 0 ? ["the HTTPS listener has no certificate"] : []),
-                ...(http && redirect?.Protocol !== "HTTPS" ? ["HTTP 80 does not redirect to HTTPS"] : []),
-                ...listeners.filter((l) => l !== https && l !== http).map((l) => `unexpected listener ${l.Protocol} ${l.Port}`),
-            ];
-            return verdict(
-                problems,
-                `${lb.LoadBalancerName} ${lb.State?.Code}: HTTPS 443 (${https?.SslPolicy}), HTTP 80 ${http ? "redirects" : "closed"}`,
-            );
+            const problems: string[] = [];
+            const seen: string[] = [];
+            for (const { arn, whose } of loadBalancers(ctx)) {
+                // The shared one keeps its read keys; a premium tenant's are keyed by its id.
+                const key = whose === undefined ? "" : `:${whose}`;
+                const lbs = await ctx.read(`elbv2:load-balancer${key}`, () =>
+                    ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
+                );
+                const lb = lbs.LoadBalancers?.[0];
+                const label = whose === undefined ? "" : `${whose}: `;
+                if (!lb) {
+                    problems.push(`${label}load balancer ${arn} not found`);
+                    continue;
+                }
+                const answer = await ctx.read(`elbv2:listeners${key}`, () =>
+                    ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn })),
+                );
+                const listeners = answer.Listeners ?? [];
+                const https = listeners.find((l) => l.Protocol === "HTTPS" && l.Port === 443);
+                const http = listeners.find((l) => l.Protocol === "HTTP" && l.Port === 80);
+                const redirect = http?.DefaultActions?.find((a) => a.Type === "redirect")?.RedirectConfig;
+                problems.push(
+                    ...[
+                        ...(lb.State?.Code === "active" ? [] : [`${lb.LoadBalancerName} is ${lb.State?.Code}, expected active`]),
+                        ...(https ? [] : ["no HTTPS listener on 443"]),
+                        ...(https && (https.Certificates ?? []).length === 0 ? ["the HTTPS listener has no certificate"] : []),
+                        ...(http && redirect?.Protocol !== "HTTPS" ? ["HTTP 80 does not redirect to HTTPS"] : []),
+                        ...listeners.filter((l) => l !== https && l !== http).map((l) => `unexpected listener ${l.Protocol} ${l.Port}`),
+                    ].map((p) => `${label}${p}`),
+                );
+                seen.push(
+                    `${label}${lb.LoadBalancerName} ${lb.State?.Code}: HTTPS 443 (${https?.SslPolicy}), HTTP 80 ${http ? "redirects" : "closed"}`,
+                );
+            }
+            return verdict(problems, seen.join(", "));
         },
     },
     {
         id: "ecs-alb-answers-https",
         phase: "ecs",
-        info: "The load balancer answers HTTPS for each tenant's hostname with a trusted certificate and no server error.",
+        info: "The load balancer answers HTTPS for each tenant's hostname with a trusted certificate and no server error (a premium tenant's, its own).",
         explanation:
             "This is the check a person would do with a browser: it catches a certificate that does not " +
             "cover the hostname, a listener rule that sends the host nowhere, and 5xx from the tasks.",
         async check(ctx) {
-            const address = ctx.outputs.string("ecs.loadBalancerDnsName");
             const path = ctx.config.ecs.healthCheckPath;
             const results = await Promise.all(
                 ctx.config.tenants.map(async (tenant) => {
                     const hostname = tenant.hostnames[0];
+                    // The shared one answers a premium tenant's host with its 404 default: ask the tenant's own.
+                    const address =
+                        tenant.tier === "premium"
+                            ? ctx.outputs.tenant("ecs.tenantLoadBalancerDnsNames", tenant.id)
+                            : ctx.outputs.string("ecs.loadBalancerDnsName");
                     try {
                         const { statusCode } = await ctx.read(`https:${hostname}`, () =>
                             ctx.probe({ address, hostname, path, timeoutMs: PROBE_TIMEOUT_MS }),

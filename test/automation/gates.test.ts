@@ -51,14 +51,33 @@ describe("gates", () => {
             const verdict = tierGate.check({ env: "sit", tenants, deployed });
             expect(verdict.status).to.equal("fail");
             expect(verdict.findings).to.deep.equal(["beta: deployed basic, configured premium"]);
-            expect(verdict.fix).to.include("put beta's tier back to basic").and.include("--tenant beta --migrate-tier beta");
+            expect(verdict.fix).to.include("put beta's tier back to basic").and.include("--phase all --migrate-tier beta");
         });
-        it("passes the change as that tenant's own migration, recording the override", () => {
-            const verdict = tierGate.check({ env: "sit", tenants, deployed, migrating: "beta" });
+        const stoppedBeta = tenants.map((t) => (t.id === "beta" ? { ...t, stopped: true } : t));
+        it("passes the change as that tenant's own migration, once it is stopped, recording the override", () => {
+            const verdict = tierGate.check({ env: "sit", tenants: stoppedBeta, deployed, migrating: "beta" });
             expect(verdict).to.deep.include({ status: "pass", overrides: ["--migrate-tier beta"] });
         });
+        it("fails the migration of a tenant still serving: its new file system starts empty, so it is stopped and exported first", () => {
+            const verdict = tierGate.check({ env: "sit", tenants, deployed, migrating: "beta" });
+            expect(verdict.status).to.equal("fail");
+            expect(verdict.findings).to.deep.equal(["beta: deployed basic, configured premium: still serving"]);
+            expect(verdict.fix).to.include("stop beta first (`stopped: true`");
+        });
+        it("fails a move to a less isolated tier: no runbook, and its deletes pass would remove the load balancer before the file system's gate", () => {
+            const down = new Map([
+                ["alpha", "basic" as const],
+                ["beta", "premium" as const],
+            ]);
+            const back = stoppedBeta.map((t) => ({ ...t, tier: "basic" as const }));
+            const verdict = tierGate.check({ env: "sit", tenants: back, deployed: down, migrating: "beta" });
+            expect(verdict.status).to.equal("fail");
+            expect(verdict.findings).to.deep.equal([
+                "beta: deployed premium, configured basic: a move to a less isolated tier is not built",
+            ]);
+        });
         it("fails a migration of one tenant that also changes another's tier: one tenant per migration", () => {
-            const both = tenants.map((t) => ({ ...t, tier: "enterprise" as const }));
+            const both = stoppedBeta.map((t) => ({ ...t, tier: "enterprise" as const }));
             const verdict = tierGate.check({ env: "sit", tenants: both, deployed, migrating: "beta" });
             expect(verdict.status).to.equal("fail");
             expect(verdict.findings).to.deep.equal(["alpha: deployed basic, configured enterprise"]);

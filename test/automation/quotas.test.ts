@@ -25,17 +25,36 @@ describe("Service Quotas preflight", () => {
     beforeEach(() => sq.reset());
     const client = async () => new ServiceQuotasClient({ region: "af-south-1" });
 
+    it("takes AWS's defaults for the premium tier's quotas from the quota pages: 5 VPCs, internet gateways, NAT gateways per zone and Elastic IPs; 50 peering connections per VPC and load balancers", () => {
+        expect(DEFAULT_QUOTAS).to.include({
+            vpcsPerRegion: 5,
+            internetGatewaysPerRegion: 5,
+            natGatewaysPerAz: 5,
+            elasticIpsPerRegion: 5,
+            peeringConnectionsPerVpc: 50,
+            loadBalancersPerRegion: 50,
+        });
+    });
+
     it("has a Service Quotas entry or a stated fixed limit for every quota the policy rule counts, each once", () => {
         expect(QUOTA_SPECS.map((s) => s.key).sort()).to.deep.equal(Object.keys(DEFAULT_QUOTAS).sort());
     });
 
-    it("uses the codes Service Quotas lists: vpc L-0EA8095F, elasticloadbalancing L-7EED9B64 and L-9365A611, iam L-FE177D64 (global)", () => {
+    // The premium tier's (issue 21): VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html),
+    // EC2's (ec2-service.html, "EC2-VPC Elastic IPs") and ELB's ("Application Load Balancers per Region").
+    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; iam L-FE177D64 (global)", () => {
         const codes = Object.fromEntries(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.key, `${s.serviceCode} ${s.quotaCode}`]));
         expect(codes).to.deep.equal({
             rulesPerSecurityGroup: "vpc L-0EA8095F",
             rulesPerLoadBalancer: "elasticloadbalancing L-7EED9B64",
             certificatesPerLoadBalancer: "elasticloadbalancing L-9365A611",
             rolesPerAccount: "iam L-FE177D64",
+            vpcsPerRegion: "vpc L-F678F1CE",
+            internetGatewaysPerRegion: "vpc L-A4707A72",
+            natGatewaysPerAz: "vpc L-FE5A380F",
+            elasticIpsPerRegion: "ec2 L-0263D0A3",
+            peeringConnectionsPerVpc: "vpc L-7E9ECCDB",
+            loadBalancersPerRegion: "elasticloadbalancing L-53DA6B97",
         });
         expect(QUOTA_SPECS.filter((s) => s.global).map((s) => s.key)).to.deep.equal(["rolesPerAccount"]);
     });

@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import { isNameRule, NAME_RULES } from "../../automation/aws-name-rules";
 import { REPLACEMENT_RULES, replaceKeysOf } from "../../automation/replacement";
-import type { SynthResult } from "../../automation/synth";
-import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
+import { synthesize, SynthResult } from "../../automation/synth";
+import { ENVIRONMENTS, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
 
 /** RegisterTaskDefinition adds a revision to the family: the family name is never taken twice. */
@@ -29,8 +29,13 @@ describe("replace-only inputs (automation/replacement.ts)", () => {
         before(async function () {
             this.timeout(60000);
             for (const env of ENVIRONMENTS) synths.push(await cachedSynthesize(PROJECT_DIR, env));
+            // No stack file has a premium tenant yet: dev with one, for the types only premium registers.
+            const tenants = (stackFileConfig("dev")["bbws:tenants"] as Array<Record<string, unknown>>).map((t, i) =>
+                i === 0 ? { ...t, tier: "premium" } : t,
+            );
+            synths.push(await synthesize(PROJECT_DIR, "dev", { configOverrides: { "bbws:tenants": tenants } }));
         });
-        it("each listed input is set on some resource of its type in some environment", () => {
+        it("each listed input is set on some resource of its type in some environment (dev also with a premium tenant)", () => {
             const set = new Map<string, Set<string>>();
             for (const r of synths.flatMap((s) => s.resources)) {
                 const keys = set.get(r.type) ?? new Set<string>();

@@ -65,10 +65,10 @@ describe("rollout --tenant: one tenant's resources, phase by phase", () => {
         expect(records.every((r) => r.approvals.length > 0 && r.planHash)).to.equal(true);
     });
 
-    it("takes the same gates as a phase, plus the platform gate", async () => {
+    it("takes the same gates as a phase (the tier gate too: a tier migration is a --tenant run), plus the platform gate", async () => {
         const { text } = await tenantRun("aupairhive-eu", adding);
         const gates = [...text.matchAll(/^(pass|fail|n\/a)\s+(\w+)\s/gm)].map((m) => m[2]);
-        expect([...new Set(gates)]).to.deep.equal(["order", "promotion", "platform", "scope", "safety"]);
+        expect([...new Set(gates)]).to.deep.equal(["order", "promotion", "tier", "platform", "scope", "safety"]);
     });
 
     it("a tenant whose id extends another's (aupairhive, aupairhive-eu) takes none of the other's resources", async () => {

@@ -105,10 +105,10 @@ describe("rollout: the phase loop", () => {
             expect((await h.ledger.read("dev")).map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
         });
 
-        it("reads the state in preflight only: no read of pending operations in the phase loop", async () => {
+        it("reads the state once, the stack outputs for the tier gate before the first phase: no read of pending operations in the phase loop", async () => {
             const h = harness("dev");
             await rollout(request("dev", "all", { yes: true }), h.deps);
-            expect(h.engine.stateReads).to.equal(0);
+            expect(h.engine.stateReads).to.equal(1);
         });
 
         it("says the stack converged when the closing whole-stack preview shows nothing but `same`", async () => {
@@ -583,6 +583,7 @@ describe("rollout: the phase loop", () => {
             expect(gates.map((g) => [g.gate, g.rolloutNow.split(" because")[0]])).to.deep.equal([
                 ["order", "would pass"],
                 ["promotion", "would refuse: promotion"],
+                ["tier", "would pass"],
                 ["scope", "would pass"],
                 ["safety", "would pass"],
             ]);

@@ -162,6 +162,33 @@ describe("one-off tasks: what RunTask is asked", () => {
         );
     });
 
+    it("runs a premium tenant's task in its own VPC's private subnets, which the stack output names with its task (ECS API reference, AwsVpcConfiguration: the groups must be of the subnets' VPC)", () => {
+        const raw = stackOutputs(ENV, TENANTS) as { ecs: { oneOffTasks: any } };
+        const premium = TENANTS[0];
+        const own = ["subnet-0ee1", "subnet-0ff2"];
+        raw.ecs.oneOffTasks.tenants[premium] = { ...raw.ecs.oneOffTasks.tenants[premium], subnetIds: own };
+        // The contract keeps the key through its schema, which drops keys it does not name.
+        const outputs = readTaskOutputs(raw, ENV);
+        const subnetsOf = (tenant: string) =>
+            runTaskInput({
+                tasks: outputs.oneOffTasks,
+                task: outputs.oneOffTasks.tenants[tenant],
+                command: ["true"],
+                runId: "20261201T100000Z-3f9a1c",
+                deadline: 0,
+            }).networkConfiguration?.awsvpcConfiguration?.subnets;
+        expect(subnetsOf(premium)).to.deep.equal(own);
+        for (const basic of TENANTS.slice(1)) expect(subnetsOf(basic)).to.deep.equal(outputs.oneOffTasks.subnetIds);
+        const platform = runTaskInput({
+            tasks: outputs.oneOffTasks,
+            task: outputs.oneOffTasks.platform,
+            command: ["true"],
+            runId: "20261201T100000Z-3f9a1c",
+            deadline: 0,
+        });
+        expect(platform.networkConfiguration?.awsvpcConfiguration?.subnets).to.deep.equal(outputs.oneOffTasks.subnetIds);
+    });
+
     it("refuses (exit 2) overrides over ECS's 8192 characters, JSON included (RunTask API reference, `overrides`)", () => {
         fc.assert(
             fc.property(fc.integer({ min: 1, max: 20000 }), (n) => {

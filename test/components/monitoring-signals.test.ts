@@ -52,6 +52,7 @@ describe("monitoring layer: security signals", () => {
                             clusterName: `bbws-cluster-${env}`,
                             serviceNames: Object.fromEntries(cfg.tenants.map((t) => [t.id, `bbws-${t.id}-${env}`])),
                             loadBalancerArnSuffix: `app/bbws-alb-${env}/50dc6c495c0c9188`,
+                            tenantLoadBalancerArnSuffixes: {},
                             targetGroupArnSuffixes: Object.fromEntries(
                                 cfg.tenants.map((t) => [t.id, `targetgroup/x-${t.id}/7b3e2a1c9d8f6e5a`]),
                             ),

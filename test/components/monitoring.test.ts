@@ -16,6 +16,7 @@ function fakeIds(cfg: PlatformConfig) {
         clusterName: `bbws-cluster-${env}`,
         serviceNames: Object.fromEntries(cfg.tenants.map((t) => [t.id, `bbws-${t.id}-${env}`])),
         loadBalancerArnSuffix: `app/bbws-alb-${env}/50dc6c495c0c9188`,
+        tenantLoadBalancerArnSuffixes: {},
         targetGroupArnSuffixes: Object.fromEntries(cfg.tenants.map((t) => [t.id, `targetgroup/bbws-${t.id}-${env}/7b3e2a1c9d8f6e5a`])),
         auroraClusterIdentifier: `bbws-aurora-${env}`,
         redisReplicationGroupId: `bbws-redis-${env}`,
@@ -51,13 +52,43 @@ describe("monitoring layer", () => {
     it("refuses per-tenant ids that do not match the tenants one to one", () => {
         const tenants = [{ id: "aupairhive" }, { id: "tutorhub" }];
         const both = { aupairhive: "a", tutorhub: "b" };
-        expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: both })).not.to.throw();
-        expect(() => checkOnePerTenant({ tenants, serviceNames: { aupairhive: "a" }, targetGroupArnSuffixes: both })).to.throw(
-            /`serviceNames`.*missing: tutorhub/,
-        );
-        expect(() => checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: { ...both, intruder: "c" } })).to.throw(
-            /`targetGroupArnSuffixes`.*not tenants: intruder/,
-        );
+        const none = {};
+        expect(() =>
+            checkOnePerTenant({ tenants, serviceNames: both, targetGroupArnSuffixes: both, tenantLoadBalancerArnSuffixes: none }),
+        ).not.to.throw();
+        expect(() =>
+            checkOnePerTenant({
+                tenants,
+                serviceNames: { aupairhive: "a" },
+                targetGroupArnSuffixes: both,
+                tenantLoadBalancerArnSuffixes: none,
+            }),
+        ).to.throw(/`serviceNames`.*missing: tutorhub/);
+        expect(() =>
+            checkOnePerTenant({
+                tenants,
+                serviceNames: both,
+                targetGroupArnSuffixes: { ...both, intruder: "c" },
+                tenantLoadBalancerArnSuffixes: none,
+            }),
+        ).to.throw(/`targetGroupArnSuffixes`.*not tenants: intruder/);
+        // Premium tenants only: a basic tenant has no entry, so none is missing; a stranger is refused.
+        expect(() =>
+            checkOnePerTenant({
+                tenants,
+                serviceNames: both,
+                targetGroupArnSuffixes: both,
+                tenantLoadBalancerArnSuffixes: { tutorhub: "d" },
+            }),
+        ).not.to.throw();
+        expect(() =>
+            checkOnePerTenant({
+                tenants,
+                serviceNames: both,
+                targetGroupArnSuffixes: both,
+                tenantLoadBalancerArnSuffixes: { intruder: "d" },
+            }),
+        ).to.throw(/`tenantLoadBalancerArnSuffixes`.*intruder/);
     });
 
     for (const env of ENVIRONMENTS) {
@@ -414,6 +445,66 @@ describe("monitoring layer", () => {
             });
         });
     }
+
+    describe("with a premium tenant on its own load balancer", () => {
+        // ELB publishes a target group's metrics with the dimensions TargetGroup and LoadBalancer of the load
+        // balancer serving it (ELB user guide, "CloudWatch metrics for your Application Load Balancer",
+        // "Metric dimensions"): a premium tenant's group is served by its own (components/tenant-service.ts),
+        // so the shared one's suffix with its group would be a metric that never has data.
+        const cfg = configFor("dev");
+        const [premium, basic] = cfg.tenants;
+        const own = `app/bbws-${premium.id}-0a1b2c3d/7c1f4e2d9a8b3c6e`;
+        const ids = { ...fakeIds(cfg), tenantLoadBalancerArnSuffixes: { [premium.id]: own } };
+        let resources: Registration[];
+
+        before(async () => {
+            ({ resources } = await construct(cfg, () => new MonitoringLayer("monitoring", { ...layerArgs(cfg), ...ids })));
+        });
+
+        const targetGroupDimensions = (tenantId: string) => {
+            const health = ofType(resources, ALARM).find((x) => x.inputs.name === `bbws-dev-${tenantId}-healthy-targets`)!.inputs;
+            return health.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric.dimensions);
+        };
+
+        it("watches the premium tenant's healthy targets on its own load balancer, the basic tenant's on the shared one", () => {
+            for (const d of targetGroupDimensions(premium.id)) {
+                expect(d).to.deep.equal({ TargetGroup: ids.targetGroupArnSuffixes[premium.id], LoadBalancer: own });
+            }
+            for (const d of targetGroupDimensions(basic.id)) {
+                expect(d).to.deep.equal({ TargetGroup: ids.targetGroupArnSuffixes[basic.id], LoadBalancer: ids.loadBalancerArnSuffix });
+            }
+        });
+
+        it("watches the premium tenant's own load balancer with the shared one's 5xx-rate and p95 alarms, as the tenant's; the basic tenant has none", () => {
+            const alarms = ofType(resources, ALARM);
+            const byName = (what: string) => alarms.find((x) => x.inputs.name === `bbws-dev-${what}`)?.inputs;
+            for (const check of ["alb-5xx-rate", "alb-p95-latency"]) {
+                const shared = byName(check)!;
+                const mine = byName(`${premium.id}-${check}`)!;
+                const dims = (a: any) =>
+                    a.metricQueries ? a.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric.dimensions) : [a.dimensions];
+                for (const d of dims(mine)) expect(d, check).to.deep.equal({ LoadBalancer: own });
+                for (const d of dims(shared)) expect(d, check).to.deep.equal({ LoadBalancer: ids.loadBalancerArnSuffix });
+                for (const key of ["threshold", "comparisonOperator", "treatMissingData", "alarmActions", "evaluationPeriods"]) {
+                    expect(mine[key], `${check} ${key}`).to.deep.equal(shared[key]);
+                }
+                expect(mine.tags).to.deep.equal({ Tenant: premium.id });
+                expect(byName(`${basic.id}-${check}`)).to.equal(undefined);
+            }
+            // Under the tenant's component, as its other alarms.
+            expect(named(resources, `monitoring-${premium.id}-alb-5xx-rate`).parent).to.match(/TenantMonitoring::monitoring-aupairhive$/);
+        });
+
+        it("draws the premium tenant's target group lines with its own load balancer, and no other tenant's with it", () => {
+            const body = JSON.parse(named(resources, "monitoring-dashboard").inputs.dashboardBody);
+            const lines = body.widgets.filter((w: any) => w.type === "metric").flatMap((w: any) => w.properties.metrics) as unknown[][];
+            const withGroup = (tenantId: string) => lines.filter((l) => l.includes(ids.targetGroupArnSuffixes[tenantId]));
+            expect(withGroup(premium.id)).not.to.be.empty;
+            for (const l of withGroup(premium.id)) expect(l.slice(4, 6)).to.deep.equal(["LoadBalancer", own]);
+            for (const l of withGroup(basic.id)) expect(l.slice(4, 6)).to.deep.equal(["LoadBalancer", ids.loadBalancerArnSuffix]);
+            expect(lines.filter((l) => l.includes(own)).every((l) => l.includes(ids.targetGroupArnSuffixes[premium.id]))).to.equal(true);
+        });
+    });
 
     describe("with a DR replica and thresholds overridden in config", () => {
         const base = configFor("prod");

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { BACKUP_SCHEDULE, ECR_LIFECYCLE_POLICY, StorageLayer } from "../../components/storage";
 import { accessPointSpec, TENANT_ROOT } from "../../components/tenant-storage";
 import { REPOSITORIES } from "../../src/images";
-import type { PlatformConfig } from "../../src/config";
-import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
-import { recordOptions, RecordedOptions } from "../support/options";
+import { configFor, ENVIRONMENTS, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
+import type { RecordedOptions } from "../support/options";
+import { buildStorage, fakeInputs, SHARED_EFS_GROUP, SHARED_PRIVATE } from "./storage-fixtures";
 
 const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
@@ -17,36 +17,6 @@ const EXPECTED = {
     sit: { protectedData: true, retained: false, backupDays: 7 },
     prod: { protectedData: true, retained: true, backupDays: 35 },
 } as const;
-
-const PRIVATE = ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb", "subnet-b2ccccccccccccccc"];
-
-function fakeInputs(cfg: PlatformConfig) {
-    return {
-        keyArn: `arn:aws:kms:${cfg.region}:${cfg.accountId}:key/11111111-2222-3333-4444-555555555555`,
-        clusterArn: `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:bbws-aurora-${cfg.env}`,
-    };
-}
-
-async function buildStorage(cfg: PlatformConfig) {
-    const fake = fakeInputs(cfg);
-    let options = new Map<string, RecordedOptions>();
-    const { result, resources } = await construct(cfg, () => {
-        options = recordOptions();
-        return new StorageLayer("storage", {
-            env: cfg.env,
-            accountId: cfg.accountId,
-            storage: cfg.storage,
-            protection: cfg.protection,
-            tenants: cfg.tenants,
-            keyArn: fake.keyArn,
-            privateSubnetIds: PRIVATE.slice(0, cfg.network.azCount),
-            azCount: cfg.network.azCount,
-            fileSystemSecurityGroupId: "sg-0efs0000000000000",
-            databaseClusterArn: fake.clusterArn,
-        });
-    });
-    return { layer: result, resources, options };
-}
 
 const policyOf = (resource: Registration) => JSON.parse(resource.inputs.policy);
 
@@ -92,8 +62,8 @@ describe("storage layer", () => {
                 });
                 it("has a mount target in each private subnet, in the file-system group", () => {
                     const targets = ofType(resources, MOUNT_TARGET);
-                    expect(targets.map((t) => t.inputs.subnetId)).to.have.members(PRIVATE.slice(0, cfg.network.azCount));
-                    for (const target of targets) expect(target.inputs.securityGroups).to.deep.equal(["sg-0efs0000000000000"]);
+                    expect(targets.map((t) => t.inputs.subnetId)).to.have.members(SHARED_PRIVATE.slice(0, cfg.network.azCount));
+                    for (const target of targets) expect(target.inputs.securityGroups).to.deep.equal([SHARED_EFS_GROUP]);
                 });
                 it(
                     "replaces a mount target by deleting it first: EFS allows one per AZ (CreateMountTarget: MountTargetConflict; " +

@@ -10,8 +10,9 @@ import * as fc from "fast-check";
 import { awsxSubnetSpecs, SUBNET_TIERS, SubnetCidr, subnetCidrs } from "../../components/network";
 import { autoAllocate, awsxVpcSubnets, AwsxVpcError, AwsxVpcInputs, nextBlock } from "../../automation/awsx-vpc";
 import { CALL_MODELS } from "../../automation/aws-model";
-import { cidrsOverlap, formatCidr, isPrivateVpcCidr, parseCidr } from "../../src/config";
+import { cidrsOverlap, isPrivateVpcCidr, parseCidr } from "../../src/config";
 import { configFor, ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
+import { acceptedAzCount, acceptedVpcCidr } from "./vpc-arbitraries";
 
 const REGION_ZONES = ["af-south-1a", "af-south-1b", "af-south-1c"];
 
@@ -58,23 +59,6 @@ function vpcInputs(vpcCidr: string, azCount: number): AwsxVpcInputs {
         natGateways: { strategy: "OnePerAz" },
     };
 }
-
-/** Every VPC range `network.vpcCidr` accepts (src/config.ts isPrivateVpcCidr): RFC 1918, /16 to /20, aligned. */
-const acceptedVpcCidr = fc
-    .tuple(
-        fc.constantFrom(
-            { base: 10 * 2 ** 24, prefix: 8 },
-            { base: (172 * 256 + 16) * 2 ** 16, prefix: 12 },
-            { base: (192 * 256 + 168) * 2 ** 16, prefix: 16 },
-        ),
-        fc.integer({ min: 16, max: 20 }),
-        fc.nat(),
-    )
-    .map(([range, prefix, n]) => {
-        const blocks = 2 ** (prefix - range.prefix);
-        return formatCidr(range.base + (n % blocks) * 2 ** (32 - prefix), prefix);
-    });
-const acceptedAzCount = fc.integer({ min: 2, max: 3 });
 
 describe("subnet layout", () => {
     for (const env of ENVIRONMENTS) {

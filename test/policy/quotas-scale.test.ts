@@ -75,6 +75,13 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             targetGroupsPerLoadBalancer: 101,
             widgetsPerDashboard: 80,
             inlinePolicyCharactersPerRole: undefined,
+            // Basic tenants spend none of the regional quotas: only premium ones do (test/policy/quotas-premium.test.ts).
+            vpcsPerRegion: undefined,
+            internetGatewaysPerRegion: undefined,
+            natGatewaysPerAz: undefined,
+            elasticIpsPerRegion: undefined,
+            peeringConnectionsPerVpc: undefined,
+            loadBalancersPerRegion: undefined,
         });
     });
 

@@ -225,6 +225,23 @@ function lbScenario(rules: number, certificates: number): ResourceView[] {
     ];
 }
 
+/**
+ * The region's first VPC (an awsx one, one NAT gateway): where the regional quotas are reported. With
+ * awsx's default `OnePerAz` over 3 zones two VPCs would already need 6 Elastic IPs.
+ */
+const singleNat = { numberOfAvailabilityZones: 3, natGateways: { strategy: "Single" } };
+const quotaVpc = res("awsx:ec2:Vpc", "platform-vpc", singleNat);
+/** `n` more VPCs in the region, each with its NAT gateway, Elastic IP and internet gateway. */
+function vpcs(n: number): ResourceView[] {
+    return Array.from({ length: n }, (_, i) => res("awsx:ec2:Vpc", `tenant-vpc-${i}`, singleNat));
+}
+/** `n` peering connections with the VPC as their peer. */
+function peerings(n: number): ResourceView[] {
+    return Array.from({ length: n }, (_, i) =>
+        res("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", `peering-${i}`, { vpcId: `vpc-${i}` }, { peerVpcId: [quotaVpc] }),
+    );
+}
+
 /** A policy document of exactly `size` characters once whitespace is left out, as IAM counts it. */
 function policyOf(size: number): string {
     const empty = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "" }] });
@@ -882,6 +899,8 @@ const CASES: Case[] = [
             { target: quotaLb, others: lbScenario(100, 0) },
             { target: quotaLb, others: lbScenario(1, 25) },
             { target: quotaRole, others: [res("aws:iam/rolePolicy:RolePolicy", "p", { policy: policyOf(10_240) }, { role: [quotaRole] })] },
+            { target: quotaVpc, others: vpcs(4) },
+            { target: quotaVpc, others: peerings(50) },
         ],
         nonCompliant: [
             { target: quotaSg, others: sgRules(61, T.ingress) },
@@ -900,6 +919,8 @@ const CASES: Case[] = [
                 target: quotaRole,
                 others: Array.from({ length: 1_000 }, (_, i) => res("aws:iam/role:Role", `role-${i}`, {})),
             },
+            { target: quotaVpc, others: vpcs(5) },
+            { target: quotaVpc, others: peerings(51) },
         ],
     },
 ];

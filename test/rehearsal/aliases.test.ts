@@ -137,7 +137,9 @@ function withoutLaterChanges(outputs: any): any {
     if (!outputs?.ecs) return outputs;
     const { customDomains: _d, targetGroupArns: _a, targetGroupArnSuffixes: _s, ...ecs } = outputs.ecs;
     const { rotationFunctionName: _r, ...database } = outputs.database ?? {};
-    return { ...outputs, ecs, ...(outputs.database ? { database } : {}) };
+    // Issue 21's premium tier: each tenant's deployed tier (the tier gate reads it) and the premium tenants' VPCs.
+    const { tenantTiers: _t, tenantVpcs: _v, ...network } = outputs.network ?? {};
+    return { ...outputs, ecs, ...(outputs.database ? { database } : {}), ...(outputs.network ? { network } : {}) };
 }
 
 /** The commit's program, scripted engine and stack files in a folder of their own, sharing our node_modules. */

@@ -32,10 +32,11 @@ function stackFileVpcCidrs(): string[] {
 }
 
 const dev = stackFileConfig("dev") as Record<string, any>;
+const prod = stackFileConfig("prod") as Record<string, any>;
 const tenant = (slot: number, tier?: string) => ({ id: `tenant${slot}`, slot, cpu: 512, memory: 1024, ...(tier ? { tier } : {}) });
-function problemsWith(changes: Record<string, unknown>): string[] {
+function problemsWith(changes: Record<string, unknown>, env: "dev" | "prod" = "dev"): string[] {
     try {
-        parseConfig("dev", { ...dev, ...changes });
+        parseConfig(env, { ...(env === "dev" ? dev : prod), ...changes });
         return [];
     } catch (err) {
         if (err instanceof ConfigError) return err.problems;
@@ -115,36 +116,53 @@ describe("the tenant VPC pool", () => {
 const notBuilt = (tier: string) =>
     `bbws:tenants[0].tier: ${tier} is designed (README "Scale: hundreds of tenants", "Decision") but not built: ` +
     "this program would deploy the tenant as basic, in the shared VPC and cluster; keep it basic until the tier's resources exist";
+/** The loader's refusal of premium where `bbws:dr` is set (src/config.ts crossChecks). */
+const premiumWithDr =
+    "bbws:tenants[0].tier: premium is not yet built for an environment with bbws:dr: its standby would run in the " +
+    'shared standby VPC, not its own network (README "Isolation tiers"); keep the tenant basic here, or premium where bbws:dr is none';
+const overlaps = (tier: string) =>
+    `bbws:tenants[0].tier: a ${tier} tenant's own VPC (10.64.0.0/22, from its slot) overlaps bbws:network.vpcCidr (10.64.0.0/16); ` +
+    "VPC peering refuses overlapping ranges: give the environment a VPC outside the tenant pool 10.64.0.0–10.255.255.255";
 
 describe("configuration: bbws:tenants[].tier", () => {
     it("defaults to basic", () => {
         expect(parseConfig("dev", { ...dev, "bbws:tenants": [tenant(1)] }).tenants[0].tier).to.equal("basic");
     });
 
-    it("accepts basic", () => {
+    it("accepts basic, with or without bbws:dr", () => {
+        expect(dev["bbws:dr"]).to.equal("none");
+        expect(prod["bbws:dr"]).to.not.equal("none");
         expect(problemsWith({ "bbws:tenants": [tenant(1, "basic")] })).to.deep.equal([]);
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "basic")] }, "prod")).to.deep.equal([]);
     });
 
-    it("refuses premium and enterprise while the program does not build them, rather than deploy the tenant as basic", () => {
-        expect(TENANT_TIERS.filter((t) => !BUILT_TIERS.includes(t))).to.deep.equal(["premium", "enterprise"]);
-        for (const tier of ["premium", "enterprise"]) {
-            expect(problemsWith({ "bbws:tenants": [tenant(1, tier)] })).to.deep.equal([notBuilt(tier)]);
-        }
+    it("builds basic and premium only: enterprise is refused rather than deployed as basic", () => {
+        expect(BUILT_TIERS).to.deep.equal(["basic", "premium"]);
+        expect(TENANT_TIERS.filter((t) => !BUILT_TIERS.includes(t))).to.deep.equal(["enterprise"]);
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "enterprise")] })).to.deep.equal([notBuilt("enterprise")]);
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "enterprise")] }, "prod")).to.deep.equal([notBuilt("enterprise")]);
+    });
+
+    it("accepts premium where bbws:dr is none (dev's stack file), and parses it as premium", () => {
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "premium")] })).to.deep.equal([]);
+        expect(parseConfig("dev", { ...dev, "bbws:tenants": [tenant(1, "premium")] }).tenants[0].tier).to.equal("premium");
+    });
+
+    it("refuses premium where bbws:dr is set (prod's stack file): its standby would run in the shared standby VPC", () => {
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "premium")] }, "prod")).to.deep.equal([premiumWithDr]);
     });
 
     it("refuses any other value, naming the key", () => {
         expect(problemsWith({ "bbws:tenants": [tenant(1, "gold")] }).join("\n")).to.match(/^bbws:tenants\[0\]\.tier: /);
     });
 
-    it("refuses a premium or enterprise tenant whose own VPC would overlap the environment's VPC", () => {
+    it("refuses a premium or enterprise tenant whose own VPC would overlap the environment's VPC, and not a basic one", () => {
         const network = { ...dev["bbws:network"], vpcCidr: "10.64.0.0/16" };
-        for (const tier of ["premium", "enterprise"]) {
-            expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1, tier)] })).to.deep.equal([
-                notBuilt(tier),
-                `bbws:tenants[0].tier: a ${tier} tenant's own VPC (10.64.0.0/22, from its slot) overlaps bbws:network.vpcCidr (10.64.0.0/16); ` +
-                    "VPC peering refuses overlapping ranges: give the environment a VPC outside the tenant pool 10.64.0.0–10.255.255.255",
-            ]);
-        }
+        expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1, "premium")] })).to.deep.equal([overlaps("premium")]);
+        expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1, "enterprise")] })).to.deep.equal([
+            notBuilt("enterprise"),
+            overlaps("enterprise"),
+        ]);
         expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1)] })).to.deep.equal([]);
     });
 });

@@ -28,6 +28,35 @@ export const DEFAULT_QUOTAS = {
     inlinePolicyCharactersPerRole: 10_240,
     /** Roles in an AWS account (same page, IAM object quotas: 1,000). The stack's own roles; other stacks in the account count too. */
     rolesPerAccount: 1_000,
+    /**
+     * VPCs per Region (VPC quota page, docs.aws.amazon.com/general/latest/gr/vpc-service.html, "VPCs per
+     * Region": 5; Service Quotas `vpc` `L-F678F1CE`). A premium tenant's own VPC spends one; the
+     * account's default VPC counts too, which this stack-only count does not see.
+     */
+    vpcsPerRegion: 5,
+    /** Internet gateways per Region (same page: 5, `vpc` `L-A4707A72`): one per VPC with public subnets. */
+    internetGatewaysPerRegion: 5,
+    /**
+     * NAT gateways per Availability Zone (same page: 5, `vpc` `L-FE5A380F`): awsx places one per zone
+     * (`OnePerAz`) or one in the first zone (`Single`), so every VPC of the stack adds to the same zones.
+     */
+    natGatewaysPerAz: 5,
+    /**
+     * Elastic IP addresses per Region (EC2 quota page, docs.aws.amazon.com/general/latest/gr/ec2-service.html,
+     * "EC2-VPC Elastic IPs": 5; `ec2` `L-0263D0A3`): awsx allocates one per NAT gateway.
+     */
+    elasticIpsPerRegion: 5,
+    /**
+     * Active VPC peering connections per VPC (VPC quota page: 50, up to 125; `vpc` `L-7E9ECCDB`): it counts
+     * on both VPCs of a connection, so the platform VPC spends one per premium tenant.
+     */
+    peeringConnectionsPerVpc: 50,
+    /**
+     * Application Load Balancers per Region (ELB quota page, docs.aws.amazon.com/general/latest/gr/elb.html,
+     * and ELB user guide, "Quotas for your Application Load Balancers": 50; `elasticloadbalancing`
+     * `L-53DA6B97`): a premium tenant has its own.
+     */
+    loadBalancersPerRegion: 50,
 } as const;
 
 const T = {
@@ -38,6 +67,12 @@ const T = {
     dashboard: "aws:cloudwatch/dashboard:Dashboard",
     role: "aws:iam/role:Role",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    vpc: "aws:ec2/vpc:Vpc",
+    awsxVpc: "awsx:ec2:Vpc",
+    internetGateway: "aws:ec2/internetGateway:InternetGateway",
+    natGateway: "aws:ec2/natGateway:NatGateway",
+    eip: "aws:ec2/eip:Eip",
+    peering: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
 } as const;
 /** The provider's two names for each load balancer type. */
 const LB = {
@@ -56,6 +91,45 @@ interface Counts {
     readonly lbCertificates: Map<string, number>;
     readonly rolePolicyCharacters: Map<string, number>;
     readonly roles: readonly string[];
+    /** Per region (`""` for the stack's own), what the regional quotas count. */
+    readonly regions: Map<string, RegionCounts>;
+    /** Per VPC (its URN, or the id given when no resource of the stack made it), its peering connections. */
+    readonly peerings: Map<string, number>;
+}
+
+/** What one region of the stack spends of the regional quotas. */
+interface RegionCounts {
+    /** VPCs, in stack order: the first one is where a regional violation is reported. */
+    readonly vpcs: string[];
+    internetGateways: number;
+    /** NAT gateways per zone index: awsx takes the region's first zones in order, so index i is one zone for every VPC. */
+    readonly natGatewaysPerAz: number[];
+    /** NAT gateways whose zone the synth does not show (a bare `aws.ec2.NatGateway`), counted in every zone. */
+    natGatewaysAnyAz: number;
+    elasticIps: number;
+    readonly loadBalancers: string[];
+}
+
+/**
+ * What an `awsx.ec2.Vpc` creates, from its inputs, since under mocks (and in the policy pack's view of
+ * the component) it is one resource: its zones (`numberOfAvailabilityZones`, default 3, or
+ * `availabilityZoneNames`), an internet gateway when it has public subnets (awsx's default layout has
+ * them), and NAT gateways by `natGateways.strategy` (default `OnePerAz`), each with an Elastic IP
+ * (pulumi-awsx `awsx/ec2/vpc.ts`, `initialize`; automation/awsx-vpc.ts models the same decisions).
+ */
+export function awsxVpcSpend(inputs: Readonly<Record<string, any>>): {
+    zones: number;
+    internetGateways: number;
+    natGatewayZones: number[];
+} {
+    const zones = Array.isArray(inputs.availabilityZoneNames)
+        ? inputs.availabilityZoneNames.length
+        : Number(inputs.numberOfAvailabilityZones ?? 3);
+    const specs: { type?: string }[] | undefined = inputs.subnetSpecs;
+    const hasPublic = specs === undefined || specs.some((s) => String(s.type).toLowerCase() === "public");
+    const strategy = String(inputs.natGateways?.strategy ?? "OnePerAz").toLowerCase();
+    const natGatewayZones = strategy === "none" ? [] : strategy === "single" ? [0] : Array.from({ length: zones }, (_, i) => i);
+    return { zones, internetGateways: hasPublic ? 1 : 0, natGatewayZones };
 }
 
 const countsByContext = new WeakMap<RuleContext, Counts>();
@@ -92,7 +166,27 @@ function countsOf(context: RuleContext): Counts {
         lbCertificates: new Map(),
         rolePolicyCharacters: new Map(),
         roles: context.resources.filter((r) => r.type === T.role).map((r) => r.urn),
+        regions: new Map(),
+        peerings: new Map(),
     };
+    const region = (r: ResourceView): RegionCounts => {
+        const key = typeof r.inputs.region === "string" ? r.inputs.region : "";
+        const known = counts.regions.get(key);
+        if (known) return known;
+        const fresh: RegionCounts = {
+            vpcs: [],
+            internetGateways: 0,
+            natGatewaysPerAz: [],
+            natGatewaysAnyAz: 0,
+            elasticIps: 0,
+            loadBalancers: [],
+        };
+        counts.regions.set(key, fresh);
+        return fresh;
+    };
+    // The sides of a peering connection: the resource its id came from, else the id itself.
+    const vpcOf = (r: ResourceView, key: string) =>
+        r.dependencies[key]?.[0] ?? (typeof r.inputs[key] === "string" ? r.inputs[key] : undefined);
     const targetGroupsOf = (lb: string) => counts.lbTargetGroups.get(lb) ?? counts.lbTargetGroups.set(lb, new Set()).get(lb)!;
     for (const r of context.resources) {
         const i = r.inputs;
@@ -138,6 +232,30 @@ function countsOf(context: RuleContext): Counts {
         if (r.type === T.role) {
             for (const p of i.inlinePolicies ?? []) add(counts.rolePolicyCharacters, r.urn, policyCharacters(p.policy));
         }
+        // An awsx VPC's own children, where a real engine shows them, are already in its count.
+        const insideAwsxVpc = r.parent !== undefined && byUrn.get(r.parent)?.type === T.awsxVpc;
+        if (r.type === T.awsxVpc) {
+            const spend = awsxVpcSpend(i);
+            const here = region(r);
+            here.vpcs.push(r.urn);
+            here.internetGateways += spend.internetGateways;
+            for (const az of spend.natGatewayZones) here.natGatewaysPerAz[az] = (here.natGatewaysPerAz[az] ?? 0) + 1;
+            here.elasticIps += spend.natGatewayZones.length;
+        } else if (insideAwsxVpc) {
+            continue;
+        } else if (r.type === T.vpc) {
+            region(r).vpcs.push(r.urn);
+        } else if (r.type === T.internetGateway) {
+            region(r).internetGateways++;
+        } else if (r.type === T.natGateway) {
+            region(r).natGatewaysAnyAz++;
+        } else if (r.type === T.eip) {
+            region(r).elasticIps++;
+        } else if (r.type === T.peering) {
+            for (const side of [vpcOf(r, "vpcId"), vpcOf(r, "peerVpcId")]) if (side !== undefined) add(counts.peerings, side);
+        } else if (LB.loadBalancer.includes(r.type) && (i.loadBalancerType ?? "application") === "application") {
+            region(r).loadBalancers.push(r.urn);
+        }
     }
     countsByContext.set(context, counts);
     return counts;
@@ -182,6 +300,40 @@ export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
         certificatesPerLoadBalancer: largest(counts.lbCertificates),
         inlinePolicyCharactersPerRole: largest(counts.rolePolicyCharacters),
         rolesPerAccount: { need: counts.roles.length, urn: counts.roles[0] },
+        ...regionalNeeds(counts),
+        peeringConnectionsPerVpc: largest(counts.peerings),
+    };
+}
+
+/** The regional quotas' needs: each the largest over the stack's regions, named by that region's first VPC or load balancer. */
+function regionalNeeds(counts: Counts): Record<RegionalQuotaKey, QuotaNeed> {
+    const needs: Record<RegionalQuotaKey, QuotaNeed> = {
+        vpcsPerRegion: { need: 0 },
+        internetGatewaysPerRegion: { need: 0 },
+        natGatewaysPerAz: { need: 0 },
+        elasticIpsPerRegion: { need: 0 },
+        loadBalancersPerRegion: { need: 0 },
+    };
+    for (const here of counts.regions.values()) {
+        for (const [key, need] of Object.entries(regionalCounts(here)) as [RegionalQuotaKey, number][]) {
+            const urn = key === "loadBalancersPerRegion" ? here.loadBalancers[0] : here.vpcs[0];
+            if (need > needs[key].need) needs[key] = { need, urn };
+        }
+    }
+    return needs;
+}
+
+type RegionalQuotaKey =
+    "vpcsPerRegion" | "internetGatewaysPerRegion" | "natGatewaysPerAz" | "elasticIpsPerRegion" | "loadBalancersPerRegion";
+
+/** One region's counts of the regional quotas (NAT gateways: the busiest zone). */
+function regionalCounts(here: RegionCounts): Record<RegionalQuotaKey, number> {
+    return {
+        vpcsPerRegion: here.vpcs.length,
+        internetGatewaysPerRegion: here.internetGateways,
+        natGatewaysPerAz: Math.max(0, ...here.natGatewaysPerAz.map((n) => n ?? 0)) + here.natGatewaysAnyAz,
+        elasticIpsPerRegion: here.elasticIps,
+        loadBalancersPerRegion: here.loadBalancers.length,
     };
 }
 
@@ -195,11 +347,14 @@ export const quotas_1: Rule = {
         `Counts what grows per tenant against the default quotas: ${Q.rulesPerSecurityGroup} inbound and ${Q.rulesPerSecurityGroup} outbound ` +
         `rules per security group, ${Q.widgetsPerDashboard} widgets per dashboard, ${Q.rulesPerLoadBalancer} rules, ` +
         `${Q.targetGroupsPerLoadBalancer} target groups and ${Q.certificatesPerLoadBalancer} certificates per load balancer, ` +
-        `${Q.inlinePolicyCharactersPerRole} characters of inline policy per role and ${Q.rolesPerAccount} roles per account. ` +
+        `${Q.inlinePolicyCharactersPerRole} characters of inline policy per role and ${Q.rolesPerAccount} roles per account; ` +
+        `per region ${Q.vpcsPerRegion} VPCs, ${Q.internetGatewaysPerRegion} internet gateways, ${Q.natGatewaysPerAz} NAT gateways per ` +
+        `Availability Zone, ${Q.elasticIpsPerRegion} Elastic IPs and ${Q.loadBalancersPerRegion} Application Load Balancers, and ` +
+        `${Q.peeringConnectionsPerVpc} active peering connections per VPC (premium tenants spend each). ` +
         'AWS refuses the create that goes over, mid-update. Split what grows (README "Scale: hundreds of tenants"), or raise the ' +
         "quota with Service Quotas first (target groups per load balancer cannot be raised).",
     level: "mandatory",
-    types: [T.securityGroup, T.dashboard, ...LB.loadBalancer, T.role],
+    types: [T.securityGroup, T.dashboard, ...LB.loadBalancer, T.role, T.vpc, T.awsxVpc],
     scope: "stack",
     check(resource, context) {
         const counts = countsOf(context);
@@ -212,8 +367,26 @@ export const quotas_1: Rule = {
         if (resource.type === T.dashboard) {
             return over("widgets", widgetsOf(resource), Q.widgetsPerDashboard);
         }
-        if (LB.loadBalancer.includes(resource.type)) {
+        if (resource.type === T.vpc || resource.type === T.awsxVpc) {
+            const here = [...counts.regions.values()].find((c) => c.vpcs[0] === resource.urn);
+            const regional = here ? regionalCounts(here) : undefined;
             return [
+                // Said once per region, on its first VPC.
+                ...(regional
+                    ? [
+                          ...over("VPCs in this region", regional.vpcsPerRegion, Q.vpcsPerRegion),
+                          ...over("internet gateways in this region", regional.internetGatewaysPerRegion, Q.internetGatewaysPerRegion),
+                          ...over("NAT gateways in one Availability Zone", regional.natGatewaysPerAz, Q.natGatewaysPerAz),
+                          ...over("Elastic IPs in this region", regional.elasticIpsPerRegion, Q.elasticIpsPerRegion),
+                      ]
+                    : []),
+                ...over("active VPC peering connections", counts.peerings.get(resource.urn) ?? 0, Q.peeringConnectionsPerVpc),
+            ];
+        }
+        if (LB.loadBalancer.includes(resource.type)) {
+            const here = [...counts.regions.values()].find((c) => c.loadBalancers[0] === resource.urn);
+            return [
+                ...(here ? over("Application Load Balancers in this region", here.loadBalancers.length, Q.loadBalancersPerRegion) : []),
                 ...over("listener rules", counts.lbRules.get(resource.urn) ?? 0, Q.rulesPerLoadBalancer),
                 ...over("target groups", counts.lbTargetGroups.get(resource.urn)?.size ?? 0, Q.targetGroupsPerLoadBalancer),
                 ...over(

@@ -7,10 +7,14 @@ import {
     Service,
     TaskDefinition,
 } from "@aws-sdk/client-ecs";
-import { DescribeListenersCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+    DescribeListenersCommand,
+    DescribeLoadBalancersCommand,
+    DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { PlatformConfig } from "../../../src/config";
 import { HttpsRequest } from "../../../automation/verify/clients";
-import { configFor, ENVIRONMENTS } from "../../support/pulumi";
+import { configFor, ENVIRONMENTS, stackFileConfig } from "../../support/pulumi";
 import { mockHealthyEnvironment, mocks, Outputs, outputsFor, resultOf, taskDefinitionArn } from "./fixtures";
 
 /** The healthy services answer with `change` applied to one tenant's service. */
@@ -295,5 +299,56 @@ describe("verify ecs: where the apply does not wait for steady state (dev)", () 
             ],
         });
         expect(await resultOf(cfg, "ecs-targets-healthy", outputs)).to.include({ status: "fail" });
+    });
+});
+
+describe("verify ecs: a premium tenant served by its own load balancer (README 'Isolation tiers')", () => {
+    const raw = stackFileConfig("sit");
+    const cfg = configFor("sit", {
+        "bbws:tenants": (raw["bbws:tenants"] as Array<Record<string, unknown>>).map((t) =>
+            t.id === "aupairhive" ? { ...t, tier: "premium" } : t,
+        ),
+    });
+    const name = "bbws-aupairhive-5e0c1d2a";
+    const ownArn = `arn:aws:elasticloadbalancing:eu-west-1:${cfg.accountId}:loadbalancer/app/${name}/0123456789abcdef`;
+    const ownDns = `${name}-987654321.eu-west-1.elb.amazonaws.com`;
+    const base = outputsFor(cfg);
+    const outputs = {
+        ...base,
+        ecs: { ...base.ecs, tenantLoadBalancerArns: { aupairhive: ownArn }, tenantLoadBalancerDnsNames: { aupairhive: ownDns } },
+    } as Outputs;
+    beforeEach(() => {
+        mockHealthyEnvironment(cfg, outputs);
+        mocks.elbv2.on(DescribeLoadBalancersCommand, { LoadBalancerArns: [ownArn] }).resolves({
+            LoadBalancers: [{ LoadBalancerArn: ownArn, LoadBalancerName: name, DNSName: ownDns, State: { Code: "active" } }],
+        });
+    });
+
+    it("checks the listeners of the shared load balancer and of the tenant's own", async () => {
+        const result = await resultOf(cfg, "ecs-alb-listeners", outputs);
+        expect(result.status).to.equal("pass");
+        expect(result.detail).to.include(`bbws-alb-sit active`).and.include(`aupairhive: ${name} active`);
+    });
+
+    it("names the premium tenant when its own load balancer does not redirect HTTP", async () => {
+        mocks.elbv2.on(DescribeListenersCommand, { LoadBalancerArn: ownArn }).resolves({
+            Listeners: [{ Port: 80, Protocol: "HTTP", DefaultActions: [{ Type: "forward" }] }],
+        });
+        const result = await resultOf(cfg, "ecs-alb-listeners", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.equal("aupairhive: no HTTPS listener on 443; aupairhive: HTTP 80 does not redirect to HTTPS");
+    });
+
+    it("probes the premium tenant's hostname at its own load balancer (the shared one answers it 404), the others at the shared one", async () => {
+        const requests: HttpsRequest[] = [];
+        await resultOf(cfg, "ecs-alb-answers-https", outputs, {
+            probe: async (r) => {
+                requests.push(r);
+                return { statusCode: 200 };
+            },
+        });
+        expect(requests.map((r) => [r.hostname, r.address])).to.have.deep.members(
+            cfg.tenants.map((t) => [t.hostnames[0], t.tier === "premium" ? ownDns : outputs.ecs.loadBalancerDnsName]),
+        );
     });
 });
