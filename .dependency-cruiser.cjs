@@ -112,7 +112,7 @@ module.exports = {
             from: { path: "^automation/(gates|targets|plan-steps|replacement)\\.ts$" },
             to: {
                 dependencyTypesNot: ["type-only"],
-                pathNot: "^src/phases\\.ts$|^automation/(plan-steps|replacement|targets)\\.ts$",
+                pathNot: "^src/(phases|tiers)\\.ts$|^automation/(plan-steps|replacement|targets)\\.ts$",
             },
         },
         {

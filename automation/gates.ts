@@ -3,7 +3,7 @@
  * what it enforces, why and how to get past it) plus a pure check answering pass, fail or n/a. The
  * phase loop gathers the facts; the gates only judge them.
  */
-import { TENANT_TIERS, TenantTier } from "../src/config";
+import { TENANT_TIERS, TenantTier } from "../src/tiers";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
 import type { Approval, LedgerRecord } from "./ledger";
 import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { AWS_PROVIDER_CONFIG_KEYS } from "./aws-provider-config";
 import { PHASE_NAMES } from "./phases";
 import { TENANT_VPC_POOL_END, TENANT_VPC_POOL_START, tenantVpcCidr } from "./tenant-cidrs";
+import { TENANT_TIERS, TenantTier } from "./tiers";
 
 /** Fargate's valid task sizes: cpu units → allowed memory (MiB). */
 export function fargateMemoryOptions(cpu: number): number[] {
@@ -429,11 +430,7 @@ export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomD
         : { name: entry.name, certificate: entry.certificate ?? "pending" };
 }
 
-/** The isolation tiers, from least to most isolated: see the tenant's `tier` key. */
-export const TENANT_TIERS = ["basic", "premium", "enterprise"] as const;
-
-/** One of `TENANT_TIERS`. */
-export type TenantTier = (typeof TENANT_TIERS)[number];
+export { TENANT_TIERS, TenantTier };
 
 /**
  * The tiers the program builds resources for. A tier the schema names but the components do not yet
