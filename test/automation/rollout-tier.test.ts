@@ -12,11 +12,11 @@ import { UsageError } from "../../automation/errors";
 import { stackFileConfig } from "../support/pulumi";
 import { configOf, harness, request, textOf } from "../support/rollout";
 
-/** dev's tenants, and its stack file's with aupairhive moved to premium, as a config edit would. */
+/** dev's tenants, and its stack file's with aupairhive stopped and moved to premium, as the runbook's steps 1 and 3 do. */
 const devTenants = configOf("dev").tenants;
 const premiumAupairhive = {
     "bbws:tenants": (stackFileConfig("dev")["bbws:tenants"] as Array<{ id: string }>).map((t) =>
-        t.id === "aupairhive" ? { ...t, tier: "premium" } : t,
+        t.id === "aupairhive" ? { ...t, tier: "premium", stopped: true } : t,
     ),
 };
 /** The outputs of dev as last applied, every tenant basic. */
@@ -59,7 +59,7 @@ describe("rollout: the tier gate", () => {
         expect(code).to.equal(3);
         expect(textOf(h.io))
             .to.include("aupairhive: deployed basic, configured premium")
-            .and.include("--tenant aupairhive --migrate-tier aupairhive");
+            .and.include("--phase all --migrate-tier aupairhive");
         expect(h.engine.calls.filter((c) => c.op === "up")).to.deep.equal([]);
         const [record] = await h.ledger.read("dev");
         expect(record).to.deep.include({ result: "refused", gate: "tier" });
