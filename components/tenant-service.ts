@@ -545,7 +545,12 @@ export class TenantService extends TenantComponent {
     /**
      * A premium tenant's own load balancer (`<name>-alb`, `-https`, `-http`), built as the shared one is
      * (components/load-balancer.ts) in its VPC's public subnets with its load balancer group, the
-     * environment's certificate and zone, logging under `tenants/<id>/alb`.
+     * environment's certificate and zone, logging under `tenants/<id>/alb`. Its deletion protection is
+     * the environment's (`bbws:ecs.albDeletionProtection`) while the tenant serves and off while it is
+     * `stopped`: offboarding stops the tenant before it deletes its resources, and ELB refuses to delete
+     * a load balancer with deletion protection on (ELB user guide, "Delete an Application Load Balancer"),
+     * which would halt the offboarding's delete pass at the load balancer. A stopped tenant's load
+     * balancer fronts no task, and the next rollout recreates one deleted by hand.
      */
     private createOwnLoadBalancer(tn: string, args: TenantServiceArgs, vpc: TenantVpcOutputs): LoadBalancer {
         const { alb, https } = createLoadBalancer(
@@ -554,7 +559,7 @@ export class TenantService extends TenantComponent {
                 name: tenantLoadBalancerName(args.env, args.tenant.id, args.tenant.slot),
                 subnetIds: vpc.publicSubnetIds,
                 securityGroupId: vpc.loadBalancerSecurityGroupId,
-                deletionProtection: args.ecs.albDeletionProtection,
+                deletionProtection: args.ecs.albDeletionProtection && !args.tenant.stopped,
                 logsBucketName: args.logsBucketName,
                 logsPrefix: tenantLoadBalancerLogsPrefix(args.tenant.id),
                 certificateArn: args.lb.certificateArn,

@@ -11,8 +11,10 @@
  *   `ignoreChanges`, `replaceOnChanges`, aliases, protect (recorded in the desired state, not acted on), and
  *   `deleteBeforeReplace` does not change the order;
  * - dependencies are the program's, recorded by the synth; the state keeps no `propertyDependencies` or options;
- * - of the refusals to delete, only the engine's (a targeted delete's untargeted dependents); AWS's own,
- *   such as `DependencyViolation` for a security group still in use, are not modelled;
+ * - of the refusals to delete, the engine's (a targeted delete's untargeted dependents) and AWS's for a
+ *   resource with deletion protection on (deletion-protection.ts), at the delete step of an update; AWS's
+ *   others, such as `DependencyViolation` for a security group still in use, are not modelled, nor the
+ *   protected resource's delete at the end of a replacement;
  * - awsx's VPC is one component with no children (the synth cannot see inside it);
  * - under a targeted update the stack outputs are all recomputed, not mixed with old values;
  * - a plan records one operation per resource and is checked step by step, not property by property;
@@ -28,6 +30,7 @@ import * as os from "os";
 import * as path from "path";
 import type { OpMap, OpType } from "@pulumi/pulumi/automation";
 import { movedState, StateRenames } from "./aliases";
+import { deletionRefusal } from "./deletion-protection";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
 import { PolicyFinding, runPolicyPacks } from "./policy";
@@ -506,6 +509,12 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
         if (scenario.slow && matches(step.urn, scenario.slow.resource)) await sleep(scenario.slow.ms);
         if (scenario.failOn && matches(step.urn, scenario.failOn.resource)) {
             failStep(session, step, scenario.failOn.message);
+            outcome = "failed";
+            break;
+        }
+        const refusal = step.op === "delete" && step.old ? deletionRefusal(step.old) : undefined;
+        if (refusal) {
+            failStep(session, step, refusal);
             outcome = "failed";
             break;
         }

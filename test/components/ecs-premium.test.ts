@@ -145,6 +145,33 @@ describe("ecs layer: a premium tenant on its own load balancer in its own VPC (R
         });
     });
 
+    describe("its deletion protection (ELB user guide, 'Delete an Application Load Balancer': refused while it is on)", () => {
+        const withProtection = (stopped: boolean) => {
+            const raw = devWithPremium(["aupairhive"]);
+            return {
+                ...raw,
+                ecs: { ...raw.ecs, albDeletionProtection: true },
+                tenants: raw.tenants.map((t, i) => (i === 0 ? { ...t, stopped } : t)),
+            };
+        };
+        const protectionOf = async (c: PlatformConfig) => {
+            const { build: b } = premiumUpstream(c);
+            const { resources: r } = await construct(c, () => void b());
+            return {
+                own: named(r, `ecs-${premium.id}-alb`).inputs.enableDeletionProtection,
+                shared: named(r, "ecs-alb").inputs.enableDeletionProtection,
+            };
+        };
+
+        it("is the environment's while the tenant serves", async () => {
+            expect(await protectionOf(withProtection(false))).to.deep.equal({ own: true, shared: true });
+        });
+
+        it("is off while it is stopped, so offboarding (stop first, delete last) can delete it; the shared one keeps it", async () => {
+            expect(await protectionOf(withProtection(true))).to.deep.equal({ own: false, shared: true });
+        });
+    });
+
     describe("its name (ELB CreateLoadBalancer: at most 32 characters, unique in the account and region, not 'internal-…')", () => {
         const rule = NAME_RULES["aws:lb/loadBalancer:LoadBalancer"];
         if (!isNameRule(rule)) throw new Error("the load balancer has a name rule");

@@ -8,6 +8,7 @@ import { DEFAULT_OPTIONS } from "../../automation/synth";
 import { desiredState, DesiredResource } from "../../automation/rehearsal-engine/desired";
 import type { StateResource } from "../../automation/rehearsal-engine/state";
 import { computeSteps, planOf, planViolation, Step, unmetPlan } from "../../automation/rehearsal-engine/steps";
+import { deletionRefusal } from "../../automation/rehearsal-engine/deletion-protection";
 import { PROJECT_DIR } from "../support/pulumi";
 
 const ROOT = "urn:pulumi:dev::bbws-platform::pulumi:pulumi:Stack::bbws-platform-dev";
@@ -253,5 +254,36 @@ describe("scripted engine: saved plans", () => {
 
     it("reports a planned change the update never reached", () => {
         expect(unmetPlan(plan, creates.slice(0, 5))).to.deep.equal([AURORA]);
+    });
+});
+
+describe("scripted engine: AWS refuses to delete what has deletion protection on (deletion-protection.ts; failed at the delete step of an up)", () => {
+    const alb = (enableDeletionProtection: boolean) => ({
+        type: "aws:lb/loadBalancer:LoadBalancer",
+        inputs: { name: "bbws-t-shop-3-sit", enableDeletionProtection },
+        outputs: { name: "bbws-t-shop-3-sit" },
+    });
+    const cluster = (deletionProtection: boolean) => ({
+        type: "aws:rds/cluster:Cluster",
+        inputs: { clusterIdentifier: "bbws-aurora-sit", deletionProtection },
+        outputs: {},
+    });
+
+    it("a load balancer with deletion protection: OperationNotPermitted, naming it (ELB user guide, 'Delete an Application Load Balancer')", () => {
+        expect(deletionRefusal(alb(true))).to.equal(
+            "OperationNotPermitted: Load balancer 'bbws-t-shop-3-sit' cannot be deleted because deletion protection is enabled",
+        );
+        expect(deletionRefusal(alb(false))).to.equal(undefined);
+    });
+
+    it("an Aurora cluster with deletion protection: InvalidParameterCombination (Aurora user guide, 'Deletion protection for Aurora clusters')", () => {
+        expect(deletionRefusal(cluster(true))).to.match(/^InvalidParameterCombination: Cannot delete protected Cluster/);
+        expect(deletionRefusal(cluster(false))).to.equal(undefined);
+    });
+
+    it("nothing else: a resource type without the protection is deleted", () => {
+        expect(
+            deletionRefusal({ type: "aws:ec2/securityGroup:SecurityGroup", inputs: { deletionProtection: true }, outputs: {} }),
+        ).to.equal(undefined);
     });
 });
