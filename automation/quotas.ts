@@ -14,6 +14,7 @@ import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed, quotaNeeds } from "../src/policy/r
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "./errors";
+import type { UsageOutsideStack } from "./quota-usage";
 
 /** A quota as Service Quotas names it; `code` absent for one Service Quotas does not list (it cannot be raised). */
 export interface QuotaSpec {
@@ -84,6 +85,21 @@ export interface QuotaCheck {
     readonly current: number;
     /** Where `current` came from. */
     readonly from: "applied" | "aws-default" | "fixed";
+    /** What resources outside the stack already spend of it (automation/quota-usage.ts); absent when not read. */
+    readonly outside?: UsageOutsideStack;
+}
+
+/** What the quota must hold: the plan's need plus what the rest of the account already spends of it. */
+export function required(check: QuotaCheck): number {
+    return check.need.need + (check.outside?.count ?? 0);
+}
+
+/** `checks` with what resources outside the stack spend of the quotas `usage` covers. */
+export function withUsageOutside(
+    checks: readonly QuotaCheck[],
+    usage: Readonly<Partial<Record<QuotaKey, UsageOutsideStack>>>,
+): QuotaCheck[] {
+    return checks.map((c) => (usage[c.spec.key] ? { ...c, outside: usage[c.spec.key] } : c));
 }
 
 /** A Service Quotas client for a region (tests and `--rehearse` pass a double). */
@@ -157,23 +173,30 @@ export function increaseCommand(check: QuotaCheck, region: string): string | und
     if (!serviceCode || !quotaCode) return undefined;
     return (
         `aws service-quotas request-service-quota-increase --service-code ${serviceCode} --quota-code ${quotaCode} ` +
-        `--desired-value ${check.need.need} --region ${global ? GLOBAL_QUOTA_REGION : region}`
+        `--desired-value ${required(check)} --region ${global ? GLOBAL_QUOTA_REGION : region}`
     );
 }
 
 /**
- * Refuses (`UsageError` `quota-too-small`, exit 2) when any check's need exceeds its current value:
- * one line per quota with its name, code, need (and the resource that needs it) and current value,
- * and as the fix the `request-service-quota-increase` commands, or for a fixed quota, to split what grows.
+ * Refuses (`UsageError` `quota-too-small`, exit 2) when any check's need, plus what resources outside
+ * the stack already spend of it, exceeds its current value: one line per quota with its name, code,
+ * need (and the resource that needs it), current value and what the rest of the account uses (with up
+ * to three ids), and as the fix the `request-service-quota-increase` commands for the sum, or for a
+ * fixed quota, to split what grows.
  */
 export function checkQuotas(checks: readonly QuotaCheck[], region: string): void {
-    const short = checks.filter((c) => c.need.need > c.current);
+    const short = checks.filter((c) => required(c) > c.current);
     if (short.length === 0) return;
     const code = (c: QuotaCheck) => (c.spec.quotaCode ? ` (${c.spec.serviceCode} ${c.spec.quotaCode})` : "");
+    const outside = (c: QuotaCheck) =>
+        c.outside?.count
+            ? `, of which ${c.outside.count} ${c.outside.count === 1 ? "is" : "are"} in use outside this stack ` +
+              `(${c.outside.ids.join(", ")}${c.outside.count > c.outside.ids.length ? ", …" : ""})`
+            : "";
     const lines = short.map(
         (c) =>
             `    ${c.spec.name}${code(c)}: the plan needs ${c.need.need}${c.need.urn ? ` (${c.need.urn})` : ""}, ` +
-            `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}`,
+            `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}${outside(c)}`,
     );
     const raise = short.map((c) => increaseCommand(c, region)).filter((c): c is string => c !== undefined);
     const fixed = short.filter((c) => increaseCommand(c, region) === undefined);
