@@ -75,24 +75,27 @@ export interface PreflightOptions {
 async function quotaChecks(deps: PreflightDeps, region: string): Promise<QuotaCheck[]> {
     const quotas = deps.quotas!;
     const checks = await readQuotas(await quotas.needs(), region, quotas.serviceQuotas);
-    if (!quotas.accountResources || !checks.some((c) => ACCOUNT_QUOTA_KEYS.has(c.spec.key))) return checks;
-    const [account, state] = await Promise.all([
-        quotas.accountResources(region).catch((err: Error) => {
+    const reader = quotas.accountResources;
+    const regions = [...new Set(checks.filter((c) => ACCOUNT_QUOTA_KEYS.has(c.spec.key)).map((c) => c.region ?? region))];
+    if (!reader || regions.length === 0) return checks;
+    const read = (where: string) =>
+        reader(where).catch((err: Error) => {
             throw new UsageError(
                 "quota-unreadable",
-                `the region's VPCs, gateways, addresses and load balancers could not be read in ${region}: ${err.name}: ${err.message}`,
+                `the region's VPCs, gateways, addresses and load balancers could not be read in ${where}: ${err.name}: ${err.message}`,
                 "the operator's role needs ec2:DescribeVpcs, ec2:DescribeInternetGateways, ec2:DescribeNatGateways, ec2:DescribeSubnets, " +
                     'ec2:DescribeAddresses and elasticloadbalancing:DescribeLoadBalancers (README "The Service Quotas preflight"); nothing was previewed or applied',
             );
-        }),
-        deps.engine.exportState(),
-    ]);
-    return withUsageOutside(checks, usageOutsideStack(account, stackResourceIds(state)));
+        });
+    const [accounts, state] = await Promise.all([Promise.all(regions.map(read)), deps.engine.exportState()]);
+    const own = stackResourceIds(state);
+    return withUsageOutside(checks, new Map(regions.map((r, i) => [r, usageOutsideStack(accounts[i], own)])), region);
 }
 
-/** `need` or, where other resources spend the quota too, `need+outside`, as the preflight logs it. */
-function quotaUse(c: QuotaCheck): string {
-    return c.outside?.count ? `${c.need.need}+${c.outside.count}` : String(c.need.need);
+/** A quota as the preflight logs it: `code need/current`, `need+outside` where other resources spend it too, and a regional quota's other region. */
+function quotaLog(c: QuotaCheck): string {
+    const use = c.outside?.count ? `${c.need.need}+${c.outside.count}` : String(c.need.need);
+    return `${c.spec.quotaCode ?? c.spec.key} ${use}/${c.current}${c.region && !c.spec.global ? ` in ${c.region}` : ""}`;
 }
 
 /**
@@ -122,7 +125,7 @@ export async function preflight(
     if (deps.quotas) {
         const checks = await quotaChecks(deps, cfg.region);
         checkQuotas(checks, cfg.region);
-        log(`quotas: ${checks.map((c) => `${c.spec.quotaCode ?? c.spec.key} ${quotaUse(c)}/${c.current}`).join(", ") || "none needed"}`);
+        log(`quotas: ${checks.map(quotaLog).join(", ") || "none needed"}`);
     }
 
     const git = await deps.git();

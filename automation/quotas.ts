@@ -87,6 +87,8 @@ export interface QuotaCheck {
     readonly from: "applied" | "aws-default" | "fixed";
     /** What resources outside the stack already spend of it (automation/quota-usage.ts); absent when not read. */
     readonly outside?: UsageOutsideStack;
+    /** Where it was read, when not the stack's region: a regional quota's other regions, or us-east-1 for IAM's. */
+    readonly region?: string;
 }
 
 /** What the quota must hold: the plan's need plus what the rest of the account already spends of it. */
@@ -94,12 +96,19 @@ export function required(check: QuotaCheck): number {
     return check.need.need + (check.outside?.count ?? 0);
 }
 
-/** `checks` with what resources outside the stack spend of the quotas `usage` covers. */
+/**
+ * `checks` with what resources outside the stack spend of the quotas `usage` covers, by region
+ * (`stackRegion` for a check that names none).
+ */
 export function withUsageOutside(
     checks: readonly QuotaCheck[],
-    usage: Readonly<Partial<Record<QuotaKey, UsageOutsideStack>>>,
+    usage: ReadonlyMap<string, Readonly<Partial<Record<QuotaKey, UsageOutsideStack>>>>,
+    stackRegion: string,
 ): QuotaCheck[] {
-    return checks.map((c) => (usage[c.spec.key] ? { ...c, outside: usage[c.spec.key] } : c));
+    return checks.map((c) => {
+        const outside = usage.get(c.region ?? stackRegion)?.[c.spec.key];
+        return outside ? { ...c, outside } : c;
+    });
 }
 
 /** A Service Quotas client for a region (tests and `--rehearse` pass a double). */
@@ -135,8 +144,10 @@ export async function readQuota(
 
 /**
  * Reads every quota in `QUOTA_SPECS` that the plan needs at all, in `region` (IAM's in
- * `GLOBAL_QUOTA_REGION`). A quota that cannot be read (a missing permission, throttling, no network)
- * is a preflight failure: `UsageError` `quota-unreadable` (exit 2), naming the quota, region and cause.
+ * `GLOBAL_QUOTA_REGION`; a regional quota in each region its need's `byRegion` names, `""` being
+ * `region`), one check per quota and region. A quota that cannot be read (a missing permission,
+ * throttling, no network) is a preflight failure: `UsageError` `quota-unreadable` (exit 2), naming the
+ * quota, region and cause.
  */
 export async function readQuotas(
     needs: Readonly<Record<QuotaKey, QuotaNeed>>,
@@ -153,16 +164,22 @@ export async function readQuotas(
             checks.push({ spec, need, current: DEFAULT_QUOTAS[spec.key], from: "fixed" });
             continue;
         }
-        const where = spec.global ? GLOBAL_QUOTA_REGION : region;
-        const { value, from } = await readQuota(await clientFor(where), spec.serviceCode, spec.quotaCode).catch((err: Error) => {
-            throw new UsageError(
-                "quota-unreadable",
-                `Service Quotas could not be read: ${spec.name} (${spec.serviceCode} ${spec.quotaCode}) in ${where}: ${err.name}: ${err.message}`,
-                "the operator's role needs servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota " +
-                    '(README "The Service Quotas preflight"); nothing was previewed or applied',
-            );
-        });
-        checks.push({ spec, need, current: value, from });
+        const places: [string, QuotaNeed][] = spec.global
+            ? [[GLOBAL_QUOTA_REGION, need]]
+            : need.byRegion
+              ? Object.entries(need.byRegion).map(([r, n]) => [r || region, n])
+              : [[region, need]];
+        for (const [where, needHere] of places) {
+            const { value, from } = await readQuota(await clientFor(where), spec.serviceCode, spec.quotaCode).catch((err: Error) => {
+                throw new UsageError(
+                    "quota-unreadable",
+                    `Service Quotas could not be read: ${spec.name} (${spec.serviceCode} ${spec.quotaCode}) in ${where}: ${err.name}: ${err.message}`,
+                    "the operator's role needs servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota " +
+                        '(README "The Service Quotas preflight"); nothing was previewed or applied',
+                );
+            });
+            checks.push({ spec, need: needHere, current: value, from, ...(where !== region ? { region: where } : {}) });
+        }
     }
     return checks;
 }
@@ -173,7 +190,7 @@ export function increaseCommand(check: QuotaCheck, region: string): string | und
     if (!serviceCode || !quotaCode) return undefined;
     return (
         `aws service-quotas request-service-quota-increase --service-code ${serviceCode} --quota-code ${quotaCode} ` +
-        `--desired-value ${required(check)} --region ${global ? GLOBAL_QUOTA_REGION : region}`
+        `--desired-value ${required(check)} --region ${global ? GLOBAL_QUOTA_REGION : (check.region ?? region)}`
     );
 }
 
@@ -195,7 +212,7 @@ export function checkQuotas(checks: readonly QuotaCheck[], region: string): void
             : "";
     const lines = short.map(
         (c) =>
-            `    ${c.spec.name}${code(c)}: the plan needs ${c.need.need}${c.need.urn ? ` (${c.need.urn})` : ""}, ` +
+            `    ${c.spec.name}${code(c)}${c.region && !c.spec.global ? ` in ${c.region}` : ""}: the plan needs ${c.need.need}${c.need.urn ? ` (${c.need.urn})` : ""}, ` +
             `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}${outside(c)}`,
     );
     const raise = short.map((c) => increaseCommand(c, region)).filter((c): c is string => c !== undefined);

@@ -150,14 +150,20 @@ describe("the account's own use of the regional quotas", () => {
         });
 
         it("passes a plan that fits in what the rest of the account leaves, equal included", () => {
-            const checks = withUsageOutside([check("vpcsPerRegion", 4, 5)], { vpcsPerRegion: { count: 1, ids: ["vpc-default"] } });
+            const checks = withUsageOutside(
+                [check("vpcsPerRegion", 4, 5)],
+                new Map([["eu-west-1", { vpcsPerRegion: { count: 1, ids: ["vpc-default"] } }]]),
+                "eu-west-1",
+            );
             expect(() => checkQuotas(checks, "eu-west-1")).to.not.throw();
         });
 
         it("refuses a plan within the quota but not within what is left (the default VPC), naming what else uses it and asking for the sum", () => {
-            const checks = withUsageOutside([check("vpcsPerRegion", 5, 5)], {
-                vpcsPerRegion: { count: 4, ids: ["vpc-default", "vpc-a", "vpc-b"] },
-            });
+            const checks = withUsageOutside(
+                [check("vpcsPerRegion", 5, 5)],
+                new Map([["eu-west-1", { vpcsPerRegion: { count: 4, ids: ["vpc-default", "vpc-a", "vpc-b"] } }]]),
+                "eu-west-1",
+            );
             const err = (() => {
                 try {
                     checkQuotas(checks, "eu-west-1");
@@ -225,6 +231,36 @@ describe("the account's own use of the regional quotas", () => {
             );
             expect(result).to.include({ code: "quota-too-small", exitCode: 2 });
             expect(result.message).to.include("of which 4 are in use outside this stack");
+        });
+
+        it("reads each region the plan spends regional quotas in, and judges each against its own resources", async () => {
+            const asked: string[] = [];
+            sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
+            const lines: string[] = [];
+            await preflight(
+                cfg,
+                {
+                    engine: new FakeEngine({ stack: "dev" }),
+                    sts: async (region) => new STSClient({ region }),
+                    git: async () => ({ commit: COMMIT, dirty: false }),
+                    ledger: { location: "/srv/ledger", checkWritable: async () => undefined },
+                    quotas: {
+                        serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
+                        needs: async () => ({
+                            ...noNeeds(),
+                            vpcsPerRegion: { need: 1, byRegion: { "": { need: 1 }, "eu-central-1": { need: 1 } } },
+                        }),
+                        accountResources: async (region) => (
+                            asked.push(region),
+                            { ...none, vpcsPerRegion: ids(...(region === "eu-central-1" ? ["vpc-default", "vpc-x"] : ["vpc-default"])) }
+                        ),
+                    },
+                },
+                (l) => lines.push(l),
+            );
+            expect(asked).to.deep.equal([cfg.region, "eu-central-1"]);
+            expect(lines).to.include("quotas: L-F678F1CE 1+1/5, L-F678F1CE 1+2/5 in eu-central-1");
         });
 
         it("reads neither the Region nor the state when the plan needs no regional quota", async () => {

@@ -105,6 +105,33 @@ describe("Service Quotas preflight", () => {
                 "L-FE177D64",
             ]);
         });
+
+        it("reads a regional quota in each region the stack uses (the standby's included), and asks for an increase where it falls short", async () => {
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 1 } });
+            const regions: string[] = [];
+            const checks = await readQuotas(
+                needs({ vpcsPerRegion: { need: 2, byRegion: { "": { need: 1 }, "eu-west-1": { need: 2, urn: "urn:standby-vpc" } } } }),
+                "af-south-1",
+                async (region) => (regions.push(region), client()),
+            );
+            expect(checks.map((c) => [c.region, c.need.need])).to.deep.equal([
+                [undefined, 1],
+                ["eu-west-1", 2],
+            ]);
+            expect(regions).to.deep.equal(["af-south-1", "eu-west-1"]);
+            const err = (() => {
+                try {
+                    checkQuotas(checks, "af-south-1");
+                } catch (e) {
+                    return e as any;
+                }
+                return undefined;
+            })();
+            expect(err.message).to.include(
+                "VPCs per Region (vpc L-F678F1CE) in eu-west-1: the plan needs 2 (urn:standby-vpc), the account has 1",
+            );
+            expect(err.fix).to.include("--quota-code L-F678F1CE --desired-value 2 --region eu-west-1");
+        });
     });
 
     describe("judging the plan", () => {
