@@ -22,6 +22,7 @@ import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-ser
 import { mockClient } from "aws-sdk-client-mock";
 import {
     AccountResources,
+    AccountResourcesReader,
     accountResourcesDouble,
     NAT_GATEWAY_STATES_COUNTED,
     readAccountResources,
@@ -32,6 +33,7 @@ import { checkQuotas, QUOTA_SPECS, QuotaCheck, withUsageOutside } from "../../au
 import { preflight } from "../../automation/preflight";
 import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { FakeEngine } from "../support/fake-engine";
+import { thrown } from "../support/thrown";
 import { COMMIT, configOf } from "../support/rollout";
 
 const none: AccountResources = {
@@ -164,14 +166,7 @@ describe("the account's own use of the regional quotas", () => {
                 new Map([["eu-west-1", { vpcsPerRegion: { count: 4, ids: ["vpc-default", "vpc-a", "vpc-b"] } }]]),
                 "eu-west-1",
             );
-            const err = (() => {
-                try {
-                    checkQuotas(checks, "eu-west-1");
-                } catch (e) {
-                    return e as any;
-                }
-                return undefined;
-            })();
+            const err = thrown(() => checkQuotas(checks, "eu-west-1"));
             expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
             expect(err.message).to.equal(
                 "the plan needs more than a quota allows:\n" +
@@ -188,10 +183,11 @@ describe("the account's own use of the regional quotas", () => {
         beforeEach(() => (sts.reset(), sq.reset()));
         const cfg = configOf("dev");
         const noNeeds = () => Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((k) => [k, { need: 0 }])) as Record<QuotaKey, QuotaNeed>;
-        const run = async (needs: Partial<Record<QuotaKey, QuotaNeed>>, account: AccountResources, engine: FakeEngine) => {
+        /** The preflight with `needs`, Service Quotas answering 5 for each, and `reader` for the Region's resources. */
+        const run = async (needs: Partial<Record<QuotaKey, QuotaNeed>>, reader: AccountResourcesReader, engine: FakeEngine) => {
             sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
             sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
-            let reads = 0;
+            const asked: string[] = [];
             const lines: string[] = [];
             const result = await preflight(
                 cfg,
@@ -203,19 +199,23 @@ describe("the account's own use of the regional quotas", () => {
                     quotas: {
                         serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
                         needs: async () => ({ ...noNeeds(), ...needs }),
-                        accountResources: async () => (reads++, account),
+                        accountResources: async (region) => (asked.push(region), reader(region)),
                     },
                 },
                 (l) => lines.push(l),
             ).catch((e) => e);
-            return { result, reads, lines };
+            return { result, asked, lines };
         };
+        const holding =
+            (account: AccountResources): AccountResourcesReader =>
+            async () =>
+                account;
 
         it("adds what resources outside the stack's state spend, and logs it as need+outside/current", async () => {
             const engine = new FakeEngine({ stack: "dev" });
             const { result, lines } = await run(
                 { vpcsPerRegion: { need: 1 } },
-                { ...none, vpcsPerRegion: ids("vpc-default", "vpc-other") },
+                holding({ ...none, vpcsPerRegion: ids("vpc-default", "vpc-other") }),
                 engine,
             );
             expect(result).to.not.be.instanceOf(Error);
@@ -226,7 +226,7 @@ describe("the account's own use of the regional quotas", () => {
         it("refuses (exit 2) when the rest of the account leaves too little, before git and the ledger", async () => {
             const { result } = await run(
                 { vpcsPerRegion: { need: 2 } },
-                { ...none, vpcsPerRegion: ids("vpc-default", "vpc-a", "vpc-b", "vpc-c") },
+                holding({ ...none, vpcsPerRegion: ids("vpc-default", "vpc-a", "vpc-b", "vpc-c") }),
                 new FakeEngine({ stack: "dev" }),
             );
             expect(result).to.include({ code: "quota-too-small", exitCode: 2 });
@@ -234,30 +234,13 @@ describe("the account's own use of the regional quotas", () => {
         });
 
         it("reads each region the plan spends regional quotas in, and judges each against its own resources", async () => {
-            const asked: string[] = [];
-            sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
-            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
-            const lines: string[] = [];
-            await preflight(
-                cfg,
-                {
-                    engine: new FakeEngine({ stack: "dev" }),
-                    sts: async (region) => new STSClient({ region }),
-                    git: async () => ({ commit: COMMIT, dirty: false }),
-                    ledger: { location: "/srv/ledger", checkWritable: async () => undefined },
-                    quotas: {
-                        serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
-                        needs: async () => ({
-                            ...noNeeds(),
-                            vpcsPerRegion: { need: 1, byRegion: { "": { need: 1 }, "eu-central-1": { need: 1 } } },
-                        }),
-                        accountResources: async (region) => (
-                            asked.push(region),
-                            { ...none, vpcsPerRegion: ids(...(region === "eu-central-1" ? ["vpc-default", "vpc-x"] : ["vpc-default"])) }
-                        ),
-                    },
-                },
-                (l) => lines.push(l),
+            const { asked, lines } = await run(
+                { vpcsPerRegion: { need: 1, byRegion: { "": { need: 1 }, "eu-central-1": { need: 1 } } } },
+                async (region) => ({
+                    ...none,
+                    vpcsPerRegion: ids(...(region === "eu-central-1" ? ["vpc-default", "vpc-x"] : ["vpc-default"])),
+                }),
+                new FakeEngine({ stack: "dev" }),
             );
             expect(asked).to.deep.equal([cfg.region, "eu-central-1"]);
             expect(lines).to.include("quotas: L-F678F1CE 1+1/5, L-F678F1CE 1+2/5 in eu-central-1");
@@ -265,37 +248,23 @@ describe("the account's own use of the regional quotas", () => {
 
         it("reads neither the Region nor the state when the plan needs no regional quota", async () => {
             const engine = new FakeEngine({ stack: "dev" });
-            const { reads, lines } = await run({ rulesPerSecurityGroup: { need: 3 } }, none, engine);
-            expect(reads).to.equal(0);
+            const { asked, lines } = await run({ rulesPerSecurityGroup: { need: 3 } }, holding(none), engine);
+            expect(asked).to.deep.equal([]);
             expect(engine.exports).to.have.length(0);
             expect(lines).to.include("quotas: L-0EA8095F 3/5");
         });
 
         it("stops (exit 2, quota-unreadable) when the Region cannot be read, naming the permissions", async () => {
-            sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
-            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
-            const err = await preflight(
-                cfg,
-                {
-                    engine: new FakeEngine({ stack: "dev" }),
-                    sts: async (region) => new STSClient({ region }),
-                    git: async () => ({ commit: COMMIT, dirty: false }),
-                    ledger: { location: "/srv/ledger", checkWritable: async () => undefined },
-                    quotas: {
-                        serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
-                        needs: async () => ({ ...noNeeds(), vpcsPerRegion: { need: 1 } }),
-                        accountResources: async () => {
-                            throw Object.assign(new Error("You are not authorized to perform this operation."), {
-                                name: "UnauthorizedOperation",
-                            });
-                        },
-                    },
+            const { result } = await run(
+                { vpcsPerRegion: { need: 1 } },
+                async () => {
+                    throw Object.assign(new Error("You are not authorized to perform this operation."), { name: "UnauthorizedOperation" });
                 },
-                () => undefined,
-            ).catch((e) => e);
-            expect(err).to.include({ code: "quota-unreadable", exitCode: 2 });
-            expect(err.message).to.include("UnauthorizedOperation");
-            expect(err.fix).to.include("ec2:DescribeVpcs").and.include("elasticloadbalancing:DescribeLoadBalancers");
+                new FakeEngine({ stack: "dev" }),
+            );
+            expect(result).to.include({ code: "quota-unreadable", exitCode: 2 });
+            expect(result.message).to.include("UnauthorizedOperation");
+            expect(result.fix).to.include("ec2:DescribeVpcs").and.include("elasticloadbalancing:DescribeLoadBalancers");
         });
     });
 
