@@ -11,7 +11,8 @@ import type { BackendIdentity, Engine, PendingOperation } from "./engine";
 import { INSTALL_PULUMI } from "./engine";
 import { UsageError } from "./errors";
 import type { Ledger } from "./ledger";
-import { checkQuotas, readQuotas, ServiceQuotasFor } from "./quotas";
+import { checkQuotas, QuotaCheck, readQuotas, ServiceQuotasFor, withUsageOutside } from "./quotas";
+import { ACCOUNT_QUOTA_KEYS, AccountResourcesReader, stackResourceIds, usageOutsideStack } from "./quota-usage";
 import type { QuotaKey, QuotaNeed } from "../src/policy/rules/quotas-1-default-service-quotas";
 
 /** Update plans (`preview --save-plan`, `up --plan`) work without experimental flags from this CLI on. */
@@ -46,6 +47,12 @@ export interface PreflightDeps {
         readonly serviceQuotas: ServiceQuotasFor;
         /** What the stack needs of each quota, counted on its resources (`quotaNeeds` of the quota rule). */
         readonly needs: () => Promise<Readonly<Record<QuotaKey, QuotaNeed>>>;
+        /**
+         * The region's VPCs, internet gateways, NAT gateways, Elastic IPs and load balancers, the stack's
+         * own included (automation/quota-usage.ts): given, what those outside the stack's state spend is
+         * added to the plan's need. Read only when a regional quota is needed at all.
+         */
+        readonly accountResources?: AccountResourcesReader;
     };
 }
 
@@ -62,6 +69,33 @@ export interface PreflightOptions {
      * are reported, not refused, even where `bbws:rollout.requireCleanCommit` is set.
      */
     readonly previewOnly?: boolean;
+}
+
+/** The quotas the plan needs, read, with what resources outside the stack spend of the regional ones. */
+async function quotaChecks(deps: PreflightDeps, region: string): Promise<QuotaCheck[]> {
+    const quotas = deps.quotas!;
+    const checks = await readQuotas(await quotas.needs(), region, quotas.serviceQuotas);
+    const reader = quotas.accountResources;
+    const regions = [...new Set(checks.filter((c) => ACCOUNT_QUOTA_KEYS.has(c.spec.key)).map((c) => c.region ?? region))];
+    if (!reader || regions.length === 0) return checks;
+    const read = (where: string) =>
+        reader(where).catch((err: Error) => {
+            throw new UsageError(
+                "quota-unreadable",
+                `the region's VPCs, gateways, addresses and load balancers could not be read in ${where}: ${err.name}: ${err.message}`,
+                "the operator's role needs ec2:DescribeVpcs, ec2:DescribeInternetGateways, ec2:DescribeNatGateways, ec2:DescribeSubnets, " +
+                    'ec2:DescribeAddresses and elasticloadbalancing:DescribeLoadBalancers (README "The Service Quotas preflight"); nothing was previewed or applied',
+            );
+        });
+    const [accounts, state] = await Promise.all([Promise.all(regions.map(read)), deps.engine.exportState()]);
+    const own = stackResourceIds(state);
+    return withUsageOutside(checks, new Map(regions.map((r, i) => [r, usageOutsideStack(accounts[i], own)])), region);
+}
+
+/** A quota as the preflight logs it: `code need/current`, `need+outside` where other resources spend it too, and a regional quota's other region. */
+function quotaLog(c: QuotaCheck): string {
+    const use = c.outside?.count ? `${c.need.need}+${c.outside.count}` : String(c.need.need);
+    return `${c.spec.quotaCode ?? c.spec.key} ${use}/${c.current}${c.region && !c.spec.global ? ` in ${c.region}` : ""}`;
 }
 
 /**
@@ -89,9 +123,9 @@ export async function preflight(
     log(`AWS account ${caller.account} as ${caller.arn}, region ${cfg.region}`);
 
     if (deps.quotas) {
-        const checks = await readQuotas(await deps.quotas.needs(), cfg.region, deps.quotas.serviceQuotas);
+        const checks = await quotaChecks(deps, cfg.region);
         checkQuotas(checks, cfg.region);
-        log(`quotas: ${checks.map((c) => `${c.spec.quotaCode ?? c.spec.key} ${c.need.need}/${c.current}`).join(", ") || "none needed"}`);
+        log(`quotas: ${checks.map(quotaLog).join(", ") || "none needed"}`);
     }
 
     const git = await deps.git();

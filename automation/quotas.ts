@@ -14,6 +14,7 @@ import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed, quotaNeeds } from "../src/policy/r
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "./errors";
+import type { UsageOutsideStack } from "./quota-usage";
 
 /** A quota as Service Quotas names it; `code` absent for one Service Quotas does not list (it cannot be raised). */
 export interface QuotaSpec {
@@ -84,6 +85,30 @@ export interface QuotaCheck {
     readonly current: number;
     /** Where `current` came from. */
     readonly from: "applied" | "aws-default" | "fixed";
+    /** What resources outside the stack already spend of it (automation/quota-usage.ts); absent when not read. */
+    readonly outside?: UsageOutsideStack;
+    /** Where it was read, when not the stack's region: a regional quota's other regions, or us-east-1 for IAM's. */
+    readonly region?: string;
+}
+
+/** What the quota must hold: the plan's need plus what the rest of the account already spends of it. */
+export function required(check: QuotaCheck): number {
+    return check.need.need + (check.outside?.count ?? 0);
+}
+
+/**
+ * `checks` with what resources outside the stack spend of the quotas `usage` covers, by region
+ * (`stackRegion` for a check that names none).
+ */
+export function withUsageOutside(
+    checks: readonly QuotaCheck[],
+    usage: ReadonlyMap<string, Readonly<Partial<Record<QuotaKey, UsageOutsideStack>>>>,
+    stackRegion: string,
+): QuotaCheck[] {
+    return checks.map((c) => {
+        const outside = usage.get(c.region ?? stackRegion)?.[c.spec.key];
+        return outside ? { ...c, outside } : c;
+    });
 }
 
 /** A Service Quotas client for a region (tests and `--rehearse` pass a double). */
@@ -119,8 +144,10 @@ export async function readQuota(
 
 /**
  * Reads every quota in `QUOTA_SPECS` that the plan needs at all, in `region` (IAM's in
- * `GLOBAL_QUOTA_REGION`). A quota that cannot be read (a missing permission, throttling, no network)
- * is a preflight failure: `UsageError` `quota-unreadable` (exit 2), naming the quota, region and cause.
+ * `GLOBAL_QUOTA_REGION`; a regional quota in each region its need's `byRegion` names, `""` being
+ * `region`), one check per quota and region. A quota that cannot be read (a missing permission,
+ * throttling, no network) is a preflight failure: `UsageError` `quota-unreadable` (exit 2), naming the
+ * quota, region and cause.
  */
 export async function readQuotas(
     needs: Readonly<Record<QuotaKey, QuotaNeed>>,
@@ -137,16 +164,22 @@ export async function readQuotas(
             checks.push({ spec, need, current: DEFAULT_QUOTAS[spec.key], from: "fixed" });
             continue;
         }
-        const where = spec.global ? GLOBAL_QUOTA_REGION : region;
-        const { value, from } = await readQuota(await clientFor(where), spec.serviceCode, spec.quotaCode).catch((err: Error) => {
-            throw new UsageError(
-                "quota-unreadable",
-                `Service Quotas could not be read: ${spec.name} (${spec.serviceCode} ${spec.quotaCode}) in ${where}: ${err.name}: ${err.message}`,
-                "the operator's role needs servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota " +
-                    '(README "The Service Quotas preflight"); nothing was previewed or applied',
-            );
-        });
-        checks.push({ spec, need, current: value, from });
+        const places: [string, QuotaNeed][] = spec.global
+            ? [[GLOBAL_QUOTA_REGION, need]]
+            : need.byRegion
+              ? Object.entries(need.byRegion).map(([r, n]) => [r || region, n])
+              : [[region, need]];
+        for (const [where, needHere] of places) {
+            const { value, from } = await readQuota(await clientFor(where), spec.serviceCode, spec.quotaCode).catch((err: Error) => {
+                throw new UsageError(
+                    "quota-unreadable",
+                    `Service Quotas could not be read: ${spec.name} (${spec.serviceCode} ${spec.quotaCode}) in ${where}: ${err.name}: ${err.message}`,
+                    "the operator's role needs servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota " +
+                        '(README "The Service Quotas preflight"); nothing was previewed or applied',
+                );
+            });
+            checks.push({ spec, need: needHere, current: value, from, ...(where !== region ? { region: where } : {}) });
+        }
     }
     return checks;
 }
@@ -157,23 +190,30 @@ export function increaseCommand(check: QuotaCheck, region: string): string | und
     if (!serviceCode || !quotaCode) return undefined;
     return (
         `aws service-quotas request-service-quota-increase --service-code ${serviceCode} --quota-code ${quotaCode} ` +
-        `--desired-value ${check.need.need} --region ${global ? GLOBAL_QUOTA_REGION : region}`
+        `--desired-value ${required(check)} --region ${global ? GLOBAL_QUOTA_REGION : (check.region ?? region)}`
     );
 }
 
 /**
- * Refuses (`UsageError` `quota-too-small`, exit 2) when any check's need exceeds its current value:
- * one line per quota with its name, code, need (and the resource that needs it) and current value,
- * and as the fix the `request-service-quota-increase` commands, or for a fixed quota, to split what grows.
+ * Refuses (`UsageError` `quota-too-small`, exit 2) when any check's need, plus what resources outside
+ * the stack already spend of it, exceeds its current value: one line per quota with its name, code,
+ * need (and the resource that needs it), current value and what the rest of the account uses (with up
+ * to three ids), and as the fix the `request-service-quota-increase` commands for the sum, or for a
+ * fixed quota, to split what grows.
  */
 export function checkQuotas(checks: readonly QuotaCheck[], region: string): void {
-    const short = checks.filter((c) => c.need.need > c.current);
+    const short = checks.filter((c) => required(c) > c.current);
     if (short.length === 0) return;
     const code = (c: QuotaCheck) => (c.spec.quotaCode ? ` (${c.spec.serviceCode} ${c.spec.quotaCode})` : "");
+    const outside = (c: QuotaCheck) =>
+        c.outside?.count
+            ? `, of which ${c.outside.count} ${c.outside.count === 1 ? "is" : "are"} in use outside this stack ` +
+              `(${c.outside.ids.join(", ")}${c.outside.count > c.outside.ids.length ? ", …" : ""})`
+            : "";
     const lines = short.map(
         (c) =>
-            `    ${c.spec.name}${code(c)}: the plan needs ${c.need.need}${c.need.urn ? ` (${c.need.urn})` : ""}, ` +
-            `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}`,
+            `    ${c.spec.name}${code(c)}${c.region && !c.spec.global ? ` in ${c.region}` : ""}: the plan needs ${c.need.need}${c.need.urn ? ` (${c.need.urn})` : ""}, ` +
+            `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}${outside(c)}`,
     );
     const raise = short.map((c) => increaseCommand(c, region)).filter((c): c is string => c !== undefined);
     const fixed = short.filter((c) => increaseCommand(c, region) === undefined);

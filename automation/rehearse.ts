@@ -131,6 +131,12 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
                 serviceQuotas: async (region) =>
                     (await import("./quotas")).serviceQuotasDouble(readScenario(engineHome).appliedQuotas)(region),
                 needs: async (stack) => (await import("./quotas")).programQuotaNeeds(projectDir, stack),
+                // A new account's default VPC and internet gateway, the scenario's other resources and the stack's own.
+                accountResources: async (region) =>
+                    (await import("./quota-usage")).accountResourcesDouble(
+                        readScenario(engineHome).otherResources ?? {},
+                        readState(engineHome, env)?.deployment.resources ?? [],
+                    )(region),
             },
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({
@@ -139,7 +145,7 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
         },
         banner: [
             "REHEARSAL — nothing in AWS changes.",
-            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR, Service Quotas), git and verification answers are doubles;",
+            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR, Service Quotas, the account's VPCs and load balancers), git and verification answers are doubles;",
             `  state, plans and the ledger go to the temporary folder ${dir}, not to the project or a state backend.`,
         ].join("\n"),
     };

@@ -28,6 +28,7 @@ const defaultDeps: CliDeps = {
     quotas: {
         serviceQuotas: async (region) => (await import("./quotas")).serviceQuotasClients(region),
         needs: async (env) => (await import("./quotas")).programQuotaNeeds(PROJECT_DIR, env),
+        accountResources: async (region) => (await import("./quota-usage")).accountResourcesClients(region),
     },
 };
 
@@ -218,7 +219,11 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
     // A preview applies nothing, and a pull request's read-only role may not read Service Quotas.
     const quotas =
         deps.quotas && !req.previewOnly
-            ? { serviceQuotas: deps.quotas.serviceQuotas, needs: () => deps.quotas!.needs(req.env) }
+            ? {
+                  serviceQuotas: deps.quotas.serviceQuotas,
+                  needs: () => deps.quotas!.needs(req.env),
+                  accountResources: deps.quotas.accountResources,
+              }
             : undefined;
     const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger, quotas }, (line) => io.err(`  ${line}`), {
         previewOnly: req.previewOnly,

@@ -35,5 +35,7 @@ export interface CliDeps {
     readonly quotas?: {
         readonly serviceQuotas: NonNullable<PreflightDeps["quotas"]>["serviceQuotas"];
         readonly needs: (env: string) => ReturnType<NonNullable<PreflightDeps["quotas"]>["needs"]>;
+        /** The region's resources that spend the regional quotas, the stack's own included (automation/quota-usage.ts). */
+        readonly accountResources?: NonNullable<PreflightDeps["quotas"]>["accountResources"];
     };
 }

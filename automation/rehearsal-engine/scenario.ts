@@ -38,6 +38,12 @@ export interface Scenario {
      * (`L-0EA8095F`); every other quota has AWS's default (automation/quotas.ts `serviceQuotasDouble`).
      */
     readonly appliedQuotas?: Readonly<Record<string, number>>;
+    /**
+     * Not the engine's: how many resources the rehearsal's account holds outside the stack, by the
+     * regional quota they spend (`vpcsPerRegion`, `natGatewaysPerAz`, … of automation/quota-usage.ts
+     * `accountResourcesDouble`), besides a new account's default VPC and internet gateway.
+     */
+    readonly otherResources?: Readonly<Record<string, number>>;
 }
 
 /** Who holds the stack's lock, and how the backend words it. */

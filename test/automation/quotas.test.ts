@@ -13,6 +13,7 @@ import { checkQuotas, increaseCommand, QUOTA_SPECS, QuotaCheck, readQuota, readQ
 import { preflight } from "../../automation/preflight";
 import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { FakeEngine } from "../support/fake-engine";
+import { thrown } from "../support/thrown";
 import { COMMIT, configOf } from "../support/rollout";
 
 const noNeeds = (): Record<QuotaKey, QuotaNeed> =>
@@ -105,6 +106,26 @@ describe("Service Quotas preflight", () => {
                 "L-FE177D64",
             ]);
         });
+
+        it("reads a regional quota in each region the stack uses (the standby's included), and asks for an increase where it falls short", async () => {
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 1 } });
+            const regions: string[] = [];
+            const checks = await readQuotas(
+                needs({ vpcsPerRegion: { need: 2, byRegion: { "": { need: 1 }, "eu-west-1": { need: 2, urn: "urn:standby-vpc" } } } }),
+                "af-south-1",
+                async (region) => (regions.push(region), client()),
+            );
+            expect(checks.map((c) => [c.region, c.need.need])).to.deep.equal([
+                [undefined, 1],
+                ["eu-west-1", 2],
+            ]);
+            expect(regions).to.deep.equal(["af-south-1", "eu-west-1"]);
+            const err = thrown(() => checkQuotas(checks, "af-south-1"));
+            expect(err.message).to.include(
+                "VPCs per Region (vpc L-F678F1CE) in eu-west-1: the plan needs 2 (urn:standby-vpc), the account has 1",
+            );
+            expect(err.fix).to.include("--quota-code L-F678F1CE --desired-value 2 --region eu-west-1");
+        });
     });
 
     describe("judging the plan", () => {
@@ -121,14 +142,9 @@ describe("Service Quotas preflight", () => {
         });
 
         it("refuses a need over a quota (exit 2), naming the quota, its code, the need and where, the current value and the request", () => {
-            const err = (() => {
-                try {
-                    checkQuotas([check("rulesPerSecurityGroup", 101, 60), check("rolesPerAccount", 10, 1000, "applied")], "af-south-1");
-                } catch (e) {
-                    return e as any;
-                }
-                return undefined;
-            })();
+            const err = thrown(() =>
+                checkQuotas([check("rulesPerSecurityGroup", 101, 60), check("rolesPerAccount", 10, 1000, "applied")], "af-south-1"),
+            );
             expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
             expect(err.message).to.equal(
                 "the plan needs more than a quota allows:\n" +
@@ -147,14 +163,7 @@ describe("Service Quotas preflight", () => {
         });
 
         it("for a quota that cannot be raised (target groups per load balancer), says to split what grows instead of a request", () => {
-            const err = (() => {
-                try {
-                    checkQuotas([check("targetGroupsPerLoadBalancer", 500, 100, "fixed")], "af-south-1");
-                } catch (e) {
-                    return e as any;
-                }
-                return undefined;
-            })();
+            const err = thrown(() => checkQuotas([check("targetGroupsPerLoadBalancer", 500, 100, "fixed")], "af-south-1"));
             expect(err.fix).to.equal(
                 'Target groups per Application Load Balancer (not adjustable) cannot be raised: split what grows (README "Scale: hundreds of tenants": shard stacks of at most 50 tenants)',
             );

@@ -1,10 +1,13 @@
 /**
  * The baseline covers the standby region (issue 17): every rule judges resources by type, whatever
  * their region, so each DR-region resource of a covered type is checked, and prod passes with them.
+ * The regional quotas are each region's own (Amazon VPC quotas: "these quotas are per Region"), so the
+ * quota rule gives the standby region's need apart.
  */
 import { expect } from "chai";
-import { evaluateSynth } from "../../automation/policy-offline";
+import { evaluateSynth, viewsFromSynth } from "../../automation/policy-offline";
 import { RULES } from "../../src/policy/rules";
+import { quotaNeeds } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import type { SynthResult } from "../../automation/synth";
 import { PROJECT_DIR } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
@@ -45,5 +48,16 @@ describe("policy: the DR region's resources (issue 17)", function () {
         const unwaived = evaluation.outcomes.flatMap((o) => o.violations.filter((v) => v.level === "mandatory"));
         expect(unwaived.map((v) => `${v.policy} ${v.urn}: ${v.message}`)).to.deep.equal([]);
         expect(evaluation.blocked).to.equal(false);
+    });
+
+    it("the quota rule counts the standby region's VPC, gateways and load balancer as that region's need, apart from the primary's (each region has its own quotas)", () => {
+        const needs = quotaNeeds({ env: "prod", resources: viewsFromSynth(prod) });
+        const regions = (key: keyof typeof needs) =>
+            Object.fromEntries(Object.entries(needs[key].byRegion ?? {}).map(([region, need]) => [region, need.need]));
+        // "" is the provider's region (af-south-1); the standby's resources name eu-west-1.
+        expect(regions("vpcsPerRegion")).to.deep.equal({ "": 1, "eu-west-1": 1 });
+        expect(regions("internetGatewaysPerRegion")).to.deep.equal({ "": 1, "eu-west-1": 1 });
+        expect(regions("loadBalancersPerRegion")).to.deep.equal({ "": 1, "eu-west-1": 1 });
+        expect(needs.vpcsPerRegion.need).to.equal(1);
     });
 });

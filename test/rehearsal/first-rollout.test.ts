@@ -95,11 +95,12 @@ describe("rehearsal: first rollout of dev, --phase all", function () {
     });
 
     it("exports the state (without --show-secrets) right before each up, and keeps each copy beside the ledger, as `stack import` takes it", () => {
-        // The first export is preflight's read of the pending operations; no export asks for secrets in the clear.
+        // The first two exports are preflight's: the pending operations, then the ids of the stack's own resources (what the
+        // rest of the account spends of the regional quotas, automation/quota-usage.ts). No export asks for secrets in the clear.
         const exported = (c: ArgvRecord) => c.argv.slice(0, 2).join(" ") === "stack export";
         expect(run.calls.filter((c) => exported(c) && c.argv.includes("--show-secrets"))).to.deep.equal([]);
         const calls = run.calls.filter((c) => c.argv[0] === "up" || exported(c));
-        expect(calls.map((c) => c.argv[0])).to.deep.equal(["stack", ...PHASE_NAMES.flatMap(() => ["stack", "up"])]);
+        expect(calls.map((c) => c.argv[0])).to.deep.equal(["stack", "stack", ...PHASE_NAMES.flatMap(() => ["stack", "up"])]);
         for (const c of calls.filter(exported)) expect(c.argv, c.argv.join(" ")).to.include.members(["--stack", "dev"]);
         const dir = path.join(dev.projectDir, ".rollout", "state", "dev");
         const files = fs.readdirSync(dir).sort();

@@ -46,3 +46,38 @@ describe("rehearsal: a rollout into an account whose quotas are too small", func
         expect(text).to.match(/quotas: .*L-0EA8095F \d+\/200/);
     });
 });
+
+describe("rehearsal: a rollout into a Region whose VPCs the rest of the account already spends", function () {
+    this.timeout(120_000);
+    let dev: Stage;
+    after(() => dev.dispose());
+    let refused: RunResult;
+    let room: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        // Besides the default VPC: four more VPCs of other stacks, so the fifth quota slot is gone.
+        dev.scenario({ otherResources: { vpcsPerRegion: 4 } });
+        refused = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+        dev.scenario({ otherResources: { vpcsPerRegion: 3 } });
+        room = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+    });
+
+    it("refuses with exit 2 in preflight: the plan's VPC fits AWS's 5, not what the default VPC and the others leave", () => {
+        const text = textOf(refused.io);
+        expect(refused.code, text).to.equal(2);
+        expect(text)
+            .to.match(
+                /VPCs per Region \(vpc L-F678F1CE\): the plan needs 1 \(urn:pulumi:dev::[^)]*awsx:ec2:Vpc::network-vpc\), the account has 5 \(AWS's default\), /,
+            )
+            .and.include("of which 5 are in use outside this stack (vpc-default, vpc-other0001, vpc-other0002, …)")
+            .and.include("--quota-code L-F678F1CE --desired-value 6 --region ");
+        expect(operations(refused.calls)).to.deep.equal([]);
+    });
+
+    it("with one VPC of room, rolls the phase out and logs the quota as need+outside/current", () => {
+        const text = textOf(room.io);
+        expect(room.code, text).to.equal(0);
+        expect(text).to.match(/quotas: .*L-F678F1CE 1\+4\/5/);
+    });
+});

@@ -270,6 +270,12 @@ export interface QuotaNeed {
     readonly need: number;
     /** URN of the resource with that count (the group, dashboard, load balancer or role); absent when nothing counts. */
     readonly urn?: string;
+    /**
+     * For a regional quota, the need in each region the stack uses, by region name, `""` for the
+     * provider's (the stack's) region; `need` is the largest of them. Each region has its own quota
+     * value and its own other resources, so the preflight reads and judges them apart.
+     */
+    readonly byRegion?: Readonly<Record<string, QuotaNeed>>;
 }
 
 function widgetsOf(resource: ResourceView): number {
@@ -305,22 +311,32 @@ export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
     };
 }
 
-/** The regional quotas' needs: each the largest over the stack's regions, named by that region's first VPC or load balancer. */
+/**
+ * The regional quotas' needs: each the largest over the stack's regions, named by that region's first
+ * VPC or load balancer, with every region's own need in `byRegion`.
+ */
 function regionalNeeds(counts: Counts): Record<RegionalQuotaKey, QuotaNeed> {
-    const needs: Record<RegionalQuotaKey, QuotaNeed> = {
-        vpcsPerRegion: { need: 0 },
-        internetGatewaysPerRegion: { need: 0 },
-        natGatewaysPerAz: { need: 0 },
-        elasticIpsPerRegion: { need: 0 },
-        loadBalancersPerRegion: { need: 0 },
-    };
-    for (const here of counts.regions.values()) {
-        for (const [key, need] of Object.entries(regionalCounts(here)) as [RegionalQuotaKey, number][]) {
-            const urn = key === "loadBalancersPerRegion" ? here.loadBalancers[0] : here.vpcs[0];
-            if (need > needs[key].need) needs[key] = { need, urn };
-        }
-    }
-    return needs;
+    const keys: RegionalQuotaKey[] = [
+        "vpcsPerRegion",
+        "internetGatewaysPerRegion",
+        "natGatewaysPerAz",
+        "elasticIpsPerRegion",
+        "loadBalancersPerRegion",
+    ];
+    const perRegion = [...counts.regions].map(([region, here]) => [region, here, regionalCounts(here)] as const);
+    return Object.fromEntries(
+        keys.map((key) => {
+            const byRegion: Record<string, QuotaNeed> = {};
+            let largest: QuotaNeed = { need: 0 };
+            for (const [region, here, count] of perRegion) {
+                if (count[key] === 0) continue;
+                const need = { need: count[key], urn: key === "loadBalancersPerRegion" ? here.loadBalancers[0] : here.vpcs[0] };
+                byRegion[region] = need;
+                if (need.need > largest.need) largest = need;
+            }
+            return [key, Object.keys(byRegion).length > 0 ? { ...largest, byRegion } : largest];
+        }),
+    ) as Record<RegionalQuotaKey, QuotaNeed>;
 }
 
 type RegionalQuotaKey =

@@ -1,0 +1,206 @@
+/**
+ * What the account already spends, outside this stack, of the regional quotas a plan needs: a Region's
+ * VPCs, internet gateways, NAT gateways per Availability Zone, Elastic IPs and Application Load
+ * Balancers count every such resource in the account, the account's default VPC and other stacks'
+ * included, not only the stack's. The preflight (automation/quotas.ts `checkQuotas`) adds this to the
+ * plan's need before comparing it with the quota, so a plan that fits the quota but not the room left
+ * is refused before anything applies, instead of failing mid-update with `VpcLimitExceeded`,
+ * `NatGatewayLimitExceeded`, `AddressLimitExceeded` or `TooManyLoadBalancers`.
+ *
+ * The stack's own resources are told apart by id: every id in the stack's state (`pulumi stack
+ * export`, awsx's children included) is the stack's, already counted in the plan's need.
+ */
+import type { Address, EC2Client, InternetGateway, NatGateway, Subnet, Vpc } from "@aws-sdk/client-ec2";
+import type { ElasticLoadBalancingV2Client, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { QuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
+
+/** The quotas whose use by the rest of the account is read: regional counts of whole resources. */
+export type AccountQuotaKey = Extract<
+    QuotaKey,
+    "vpcsPerRegion" | "internetGatewaysPerRegion" | "natGatewaysPerAz" | "elasticIpsPerRegion" | "loadBalancersPerRegion"
+>;
+
+/** The keys of `AccountQuotaKey`, for telling them apart at run time. */
+export const ACCOUNT_QUOTA_KEYS: ReadonlySet<QuotaKey> = new Set<AccountQuotaKey>([
+    "vpcsPerRegion",
+    "internetGatewaysPerRegion",
+    "natGatewaysPerAz",
+    "elasticIpsPerRegion",
+    "loadBalancersPerRegion",
+]);
+
+/** One resource in the Region that spends a quota: its id (the state's id for it) and, for NAT gateways, its zone. */
+export interface AccountResource {
+    readonly id: string;
+    readonly zone?: string;
+}
+
+/** Everything in one Region that spends each quota, the stack's own included. */
+export type AccountResources = Readonly<Record<AccountQuotaKey, readonly AccountResource[]>>;
+
+/** What the rest of the account uses of one quota: the count and the first few ids, to name in a refusal. */
+export interface UsageOutsideStack {
+    readonly count: number;
+    readonly ids: readonly string[];
+}
+
+/** Reads the Region's resources that spend the quotas (tests and `--rehearse` pass a double). */
+export type AccountResourcesReader = (region: string) => Promise<AccountResources>;
+
+/** Where AWS says what each quota counts. */
+export const WHAT_COUNTS: Readonly<Record<AccountQuotaKey, string>> = {
+    vpcsPerRegion: 'Amazon VPC quotas, "VPCs per Region": every VPC of the account in the Region, the default VPC included',
+    internetGatewaysPerRegion: 'Amazon VPC quotas, "Internet gateways per Region" (raised with VPCs per Region)',
+    natGatewaysPerAz:
+        'Amazon VPC quotas, "NAT gateways per Availability Zone": "NAT gateways only count toward your quota in the pending, active, and deleting states"',
+    elasticIpsPerRegion: 'Amazon VPC quotas, "Elastic IP addresses per Region": every address allocated for use in VPCs',
+    loadBalancersPerRegion: 'ELB user guide, "Quotas for your Application Load Balancers": Application Load Balancers per Region',
+};
+
+/** NAT gateway states that spend the quota (amazon-vpc-limits.html; DescribeNatGateways calls `active` `available`). */
+export const NAT_GATEWAY_STATES_COUNTED = ["pending", "available", "deleting"] as const;
+
+const SHOWN_IDS = 3;
+
+/**
+ * The ids of the stack's resources in `pulumi stack export`'s JSON (deployment version 3), which the
+ * plan's need already counts. Throws on text that is not such a document (the preflight stops).
+ */
+export function stackResourceIds(exported: string): Set<string> {
+    const resources: Array<{ id?: string }> = JSON.parse(exported)?.deployment?.resources ?? [];
+    return new Set(resources.map((r) => r.id).filter((id): id is string => typeof id === "string" && id !== ""));
+}
+
+/**
+ * What resources outside the stack (ids not in `own`) spend of each quota. For NAT gateways, the
+ * busiest zone's count: the plan's need is its own busiest zone, so the sum is an upper bound (the two
+ * may be different zones), never less than a zone really holds.
+ */
+export function usageOutsideStack(account: AccountResources, own: ReadonlySet<string>): Record<AccountQuotaKey, UsageOutsideStack> {
+    const outside = (key: AccountQuotaKey) => account[key].filter((r) => !own.has(r.id));
+    const usage = (resources: readonly AccountResource[]): UsageOutsideStack => ({
+        count: resources.length,
+        ids: resources.slice(0, SHOWN_IDS).map((r) => r.id),
+    });
+    const busiestZone = (resources: readonly AccountResource[]): UsageOutsideStack => {
+        const byZone = new Map<string, AccountResource[]>();
+        for (const r of resources) byZone.set(r.zone ?? "", [...(byZone.get(r.zone ?? "") ?? []), r]);
+        return usage([...byZone.values()].reduce((a, b) => (b.length > a.length ? b : a), []));
+    };
+    return {
+        vpcsPerRegion: usage(outside("vpcsPerRegion")),
+        internetGatewaysPerRegion: usage(outside("internetGatewaysPerRegion")),
+        natGatewaysPerAz: busiestZone(outside("natGatewaysPerAz")),
+        elasticIpsPerRegion: usage(outside("elasticIpsPerRegion")),
+        loadBalancersPerRegion: usage(outside("loadBalancersPerRegion")),
+    };
+}
+
+type Send = (command: any) => Promise<any>;
+
+/** Every page of a Describe call: EC2's `NextToken`, ELB's `NextMarker` → `Marker`. */
+async function allPages<T>(read: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+        const page = await read(token);
+        items.push(...page.items);
+        token = page.next;
+    } while (token);
+    return items;
+}
+
+/**
+ * The Region's resources through EC2 and ELB's Describe calls (read-only: `ec2:DescribeVpcs`,
+ * `ec2:DescribeInternetGateways`, `ec2:DescribeNatGateways`, `ec2:DescribeSubnets`,
+ * `ec2:DescribeAddresses`, `elasticloadbalancing:DescribeLoadBalancers`). A NAT gateway's zone is its
+ * subnet's (`NatGateway` has a `SubnetId`, not a zone: EC2 API reference, NatGateway).
+ */
+export async function readAccountResources(
+    ec2: Pick<EC2Client, "send">,
+    elb: Pick<ElasticLoadBalancingV2Client, "send">,
+): Promise<AccountResources> {
+    const sdk = await import("@aws-sdk/client-ec2");
+    const { DescribeLoadBalancersCommand } = await import("@aws-sdk/client-elastic-load-balancing-v2");
+    const send = ec2.send.bind(ec2) as Send;
+    const vpcs = await allPages<Vpc>(async (NextToken) => {
+        const out = await send(new sdk.DescribeVpcsCommand({ NextToken }));
+        return { items: out.Vpcs ?? [], next: out.NextToken };
+    });
+    const gateways = await allPages<InternetGateway>(async (NextToken) => {
+        const out = await send(new sdk.DescribeInternetGatewaysCommand({ NextToken }));
+        return { items: out.InternetGateways ?? [], next: out.NextToken };
+    });
+    const nats = await allPages<NatGateway>(async (NextToken) => {
+        const out = await send(
+            new sdk.DescribeNatGatewaysCommand({ NextToken, Filter: [{ Name: "state", Values: [...NAT_GATEWAY_STATES_COUNTED] }] }),
+        );
+        return { items: out.NatGateways ?? [], next: out.NextToken };
+    });
+    const subnetIds = [...new Set(nats.map((n) => n.SubnetId).filter((id): id is string => id !== undefined))];
+    const zoneOf = new Map<string, string>();
+    if (subnetIds.length > 0) {
+        const subnets = await allPages<Subnet>(async (NextToken) => {
+            const out = await send(new sdk.DescribeSubnetsCommand({ NextToken, SubnetIds: subnetIds }));
+            return { items: out.Subnets ?? [], next: out.NextToken };
+        });
+        for (const subnet of subnets) zoneOf.set(subnet.SubnetId ?? "", subnet.AvailabilityZone ?? "");
+    }
+    const addresses: Address[] =
+        (await send(new sdk.DescribeAddressesCommand({ Filters: [{ Name: "domain", Values: ["vpc"] }] }))).Addresses ?? [];
+    const loadBalancers = await allPages<LoadBalancer>(async (Marker) => {
+        const out = await (elb.send.bind(elb) as Send)(new DescribeLoadBalancersCommand({ Marker }));
+        return { items: out.LoadBalancers ?? [], next: out.NextMarker };
+    });
+    return {
+        vpcsPerRegion: vpcs.map((v) => ({ id: v.VpcId ?? "" })),
+        internetGatewaysPerRegion: gateways.map((g) => ({ id: g.InternetGatewayId ?? "" })),
+        natGatewaysPerAz: nats.map((n) => ({ id: n.NatGatewayId ?? "", zone: zoneOf.get(n.SubnetId ?? "") })),
+        elasticIpsPerRegion: addresses.map((a) => ({ id: a.AllocationId ?? "" })),
+        loadBalancersPerRegion: loadBalancers.filter((lb) => lb.Type === "application").map((lb) => ({ id: lb.LoadBalancerArn ?? "" })),
+    };
+}
+
+/** The Region's resources through the AWS SDK, one EC2 and one ELB client per call. */
+export const accountResourcesClients: AccountResourcesReader = async (region) => {
+    const [{ EC2Client }, { ElasticLoadBalancingV2Client }] = await Promise.all([
+        import("@aws-sdk/client-ec2"),
+        import("@aws-sdk/client-elastic-load-balancing-v2"),
+    ]);
+    return readAccountResources(new EC2Client({ region }), new ElasticLoadBalancingV2Client({ region }));
+};
+
+/** The provider's type tokens of the resources that spend each quota, as a stack's state holds them. */
+const TYPES: Readonly<Record<AccountQuotaKey, readonly string[]>> = {
+    vpcsPerRegion: ["aws:ec2/vpc:Vpc"],
+    internetGatewaysPerRegion: ["aws:ec2/internetGateway:InternetGateway"],
+    natGatewaysPerAz: ["aws:ec2/natGateway:NatGateway"],
+    elasticIpsPerRegion: ["aws:ec2/eip:Eip"],
+    loadBalancersPerRegion: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+};
+
+/**
+ * The Region as a rehearsal answers it: a new account's default VPC and its internet gateway (EC2
+ * user guide, "Default VPCs": one in each Region, with an internet gateway attached), `others` more
+ * resources outside the stack per quota (a scenario's), and the stack's own resources of `state`
+ * (the rehearsal engine's `pulumi stack export`), which the preflight then tells apart by id.
+ */
+export function accountResourcesDouble(
+    others: Readonly<Partial<Record<AccountQuotaKey, number>>>,
+    state: readonly { readonly type: string; readonly id?: string }[],
+): AccountResourcesReader {
+    const made = (key: AccountQuotaKey, prefix: string) =>
+        Array.from({ length: others[key] ?? 0 }, (_, i) => ({ id: `${prefix}-other${String(i + 1).padStart(4, "0")}`, zone: "zone-a" }));
+    const own = (key: AccountQuotaKey) => state.filter((r) => TYPES[key].includes(r.type) && r.id).map((r) => ({ id: r.id! }));
+    return async () => ({
+        vpcsPerRegion: [{ id: "vpc-default" }, ...made("vpcsPerRegion", "vpc"), ...own("vpcsPerRegion")],
+        internetGatewaysPerRegion: [
+            { id: "igw-default" },
+            ...made("internetGatewaysPerRegion", "igw"),
+            ...own("internetGatewaysPerRegion"),
+        ],
+        natGatewaysPerAz: [...made("natGatewaysPerAz", "nat"), ...own("natGatewaysPerAz")],
+        elasticIpsPerRegion: [...made("elasticIpsPerRegion", "eipalloc"), ...own("elasticIpsPerRegion")],
+        loadBalancersPerRegion: [...made("loadBalancersPerRegion", "arn:aws:elasticloadbalancing:lb"), ...own("loadBalancersPerRegion")],
+    });
+}

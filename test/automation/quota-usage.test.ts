@@ -1,0 +1,284 @@
+/**
+ * The preflight counts what the rest of the account already spends of the regional quotas
+ * (automation/quota-usage.ts). Sources: Amazon VPC quotas (docs.aws.amazon.com/vpc/latest/userguide/
+ * amazon-vpc-limits.html): "VPCs per Region" and "Internet gateways per Region" count every one in the
+ * Region; "NAT gateways only count toward your quota in the pending, active, and deleting states";
+ * "Elastic IP addresses per Region"; ELB user guide, "Quotas for your Application Load Balancers".
+ * EC2 user guide, "Default VPCs": a new account has a default VPC, with an internet gateway, in each
+ * Region. EC2 API reference, NatGateway: a NAT gateway names its subnet, not its zone.
+ */
+import { expect } from "chai";
+import {
+    DescribeAddressesCommand,
+    DescribeInternetGatewaysCommand,
+    DescribeNatGatewaysCommand,
+    DescribeSubnetsCommand,
+    DescribeVpcsCommand,
+    EC2Client,
+} from "@aws-sdk/client-ec2";
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { mockClient } from "aws-sdk-client-mock";
+import {
+    AccountResources,
+    AccountResourcesReader,
+    accountResourcesDouble,
+    NAT_GATEWAY_STATES_COUNTED,
+    readAccountResources,
+    stackResourceIds,
+    usageOutsideStack,
+} from "../../automation/quota-usage";
+import { checkQuotas, QUOTA_SPECS, QuotaCheck, withUsageOutside } from "../../automation/quotas";
+import { preflight } from "../../automation/preflight";
+import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
+import { FakeEngine } from "../support/fake-engine";
+import { thrown } from "../support/thrown";
+import { COMMIT, configOf } from "../support/rollout";
+
+const none: AccountResources = {
+    vpcsPerRegion: [],
+    internetGatewaysPerRegion: [],
+    natGatewaysPerAz: [],
+    elasticIpsPerRegion: [],
+    loadBalancersPerRegion: [],
+};
+const ids = (...list: string[]) => list.map((id) => ({ id }));
+
+describe("the account's own use of the regional quotas", () => {
+    describe("telling the stack's resources from the rest", () => {
+        it("takes every id in the stack's state (pulumi stack export, deployment version 3) as the stack's", () => {
+            const exported = JSON.stringify({
+                version: 3,
+                deployment: { resources: [{ urn: "u1", id: "vpc-1" }, { urn: "u2", id: "" }, { urn: "u3" }, { urn: "u4", id: "igw-1" }] },
+            });
+            expect([...stackResourceIds(exported)]).to.deep.equal(["vpc-1", "igw-1"]);
+        });
+
+        it("takes a stack never rolled out (no resources) as owning nothing, and refuses text that is not JSON", () => {
+            expect(stackResourceIds(JSON.stringify({ version: 3, deployment: {} })).size).to.equal(0);
+            expect(() => stackResourceIds("not json")).to.throw(SyntaxError);
+        });
+
+        it("counts only what is not the stack's, naming up to three ids", () => {
+            const usage = usageOutsideStack(
+                {
+                    ...none,
+                    vpcsPerRegion: ids("vpc-default", "vpc-mine", "vpc-a", "vpc-b", "vpc-c"),
+                    internetGatewaysPerRegion: ids("igw-mine"),
+                },
+                new Set(["vpc-mine", "igw-mine"]),
+            );
+            expect(usage.vpcsPerRegion).to.deep.equal({ count: 4, ids: ["vpc-default", "vpc-a", "vpc-b"] });
+            expect(usage.internetGatewaysPerRegion).to.deep.equal({ count: 0, ids: [] });
+        });
+
+        it("counts NAT gateways in the busiest zone (the quota is per Availability Zone)", () => {
+            const usage = usageOutsideStack(
+                {
+                    ...none,
+                    natGatewaysPerAz: [
+                        { id: "nat-1", zone: "eu-west-1a" },
+                        { id: "nat-2", zone: "eu-west-1b" },
+                        { id: "nat-3", zone: "eu-west-1b" },
+                        { id: "nat-mine", zone: "eu-west-1a" },
+                    ],
+                },
+                new Set(["nat-mine"]),
+            );
+            expect(usage.natGatewaysPerAz).to.deep.equal({ count: 2, ids: ["nat-2", "nat-3"] });
+        });
+    });
+
+    describe("reading the Region (EC2 and ELB Describe calls)", () => {
+        const ec2 = mockClient(EC2Client);
+        const elb = mockClient(ElasticLoadBalancingV2Client);
+        beforeEach(() => (ec2.reset(), elb.reset()));
+
+        it("reads every page, NAT gateways only in the states that count, their zones from their subnets, Elastic IPs for VPCs and only Application Load Balancers", async () => {
+            ec2.on(DescribeVpcsCommand, { NextToken: undefined })
+                .resolves({ Vpcs: [{ VpcId: "vpc-1" }], NextToken: "p2" })
+                .on(DescribeVpcsCommand, { NextToken: "p2" })
+                .resolves({ Vpcs: [{ VpcId: "vpc-2" }] });
+            ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: "igw-1" }] });
+            ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [{ NatGatewayId: "nat-1", SubnetId: "subnet-1" }] });
+            ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: "subnet-1", AvailabilityZone: "eu-west-1c" }] });
+            ec2.on(DescribeAddressesCommand).resolves({ Addresses: [{ AllocationId: "eipalloc-1" }] });
+            elb.on(DescribeLoadBalancersCommand, { Marker: undefined })
+                .resolves({ LoadBalancers: [{ LoadBalancerArn: "arn:alb", Type: "application" }], NextMarker: "m2" })
+                .on(DescribeLoadBalancersCommand, { Marker: "m2" })
+                .resolves({ LoadBalancers: [{ LoadBalancerArn: "arn:nlb", Type: "network" }] });
+
+            const account = await readAccountResources(
+                new EC2Client({ region: "eu-west-1" }),
+                new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
+            );
+
+            expect(account).to.deep.equal({
+                vpcsPerRegion: ids("vpc-1", "vpc-2"),
+                internetGatewaysPerRegion: ids("igw-1"),
+                natGatewaysPerAz: [{ id: "nat-1", zone: "eu-west-1c" }],
+                elasticIpsPerRegion: ids("eipalloc-1"),
+                loadBalancersPerRegion: ids("arn:alb"),
+            });
+            expect(ec2.commandCalls(DescribeNatGatewaysCommand)[0].args[0].input.Filter).to.deep.equal([
+                { Name: "state", Values: ["pending", "available", "deleting"] },
+            ]);
+            expect(NAT_GATEWAY_STATES_COUNTED).to.not.include("failed").and.not.include("deleted");
+            expect(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input.SubnetIds).to.deep.equal(["subnet-1"]);
+            expect(ec2.commandCalls(DescribeAddressesCommand)[0].args[0].input.Filters).to.deep.equal([
+                { Name: "domain", Values: ["vpc"] },
+            ]);
+        });
+
+        it("does not ask for subnets when there is no NAT gateway", async () => {
+            ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+            ec2.on(DescribeInternetGatewaysCommand).resolves({});
+            ec2.on(DescribeNatGatewaysCommand).resolves({});
+            ec2.on(DescribeAddressesCommand).resolves({});
+            elb.on(DescribeLoadBalancersCommand).resolves({});
+            await readAccountResources(new EC2Client({ region: "eu-west-1" }), new ElasticLoadBalancingV2Client({ region: "eu-west-1" }));
+            expect(ec2.commandCalls(DescribeSubnetsCommand)).to.have.length(0);
+        });
+    });
+
+    describe("judging the plan with the rest of the account", () => {
+        const spec = (key: QuotaKey) => QUOTA_SPECS.find((s) => s.key === key)!;
+        const check = (key: QuotaKey, need: number, current: number): QuotaCheck => ({
+            spec: spec(key),
+            need: { need },
+            current,
+            from: "aws-default",
+        });
+
+        it("passes a plan that fits in what the rest of the account leaves, equal included", () => {
+            const checks = withUsageOutside(
+                [check("vpcsPerRegion", 4, 5)],
+                new Map([["eu-west-1", { vpcsPerRegion: { count: 1, ids: ["vpc-default"] } }]]),
+                "eu-west-1",
+            );
+            expect(() => checkQuotas(checks, "eu-west-1")).to.not.throw();
+        });
+
+        it("refuses a plan within the quota but not within what is left (the default VPC), naming what else uses it and asking for the sum", () => {
+            const checks = withUsageOutside(
+                [check("vpcsPerRegion", 5, 5)],
+                new Map([["eu-west-1", { vpcsPerRegion: { count: 4, ids: ["vpc-default", "vpc-a", "vpc-b"] } }]]),
+                "eu-west-1",
+            );
+            const err = thrown(() => checkQuotas(checks, "eu-west-1"));
+            expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
+            expect(err.message).to.equal(
+                "the plan needs more than a quota allows:\n" +
+                    "    VPCs per Region (vpc L-F678F1CE): the plan needs 5, the account has 5 (AWS's default), " +
+                    "of which 4 are in use outside this stack (vpc-default, vpc-a, vpc-b, …)",
+            );
+            expect(err.fix).to.include("--quota-code L-F678F1CE --desired-value 9 --region eu-west-1");
+        });
+    });
+
+    describe("in the rollout's preflight", () => {
+        const sts = mockClient(STSClient);
+        const sq = mockClient(ServiceQuotasClient);
+        beforeEach(() => (sts.reset(), sq.reset()));
+        const cfg = configOf("dev");
+        const noNeeds = () => Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((k) => [k, { need: 0 }])) as Record<QuotaKey, QuotaNeed>;
+        /** The preflight with `needs`, Service Quotas answering 5 for each, and `reader` for the Region's resources. */
+        const run = async (needs: Partial<Record<QuotaKey, QuotaNeed>>, reader: AccountResourcesReader, engine: FakeEngine) => {
+            sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
+            sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
+            const asked: string[] = [];
+            const lines: string[] = [];
+            const result = await preflight(
+                cfg,
+                {
+                    engine,
+                    sts: async (region) => new STSClient({ region }),
+                    git: async () => ({ commit: COMMIT, dirty: false }),
+                    ledger: { location: "/srv/ledger", checkWritable: async () => undefined },
+                    quotas: {
+                        serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
+                        needs: async () => ({ ...noNeeds(), ...needs }),
+                        accountResources: async (region) => (asked.push(region), reader(region)),
+                    },
+                },
+                (l) => lines.push(l),
+            ).catch((e) => e);
+            return { result, asked, lines };
+        };
+        const holding =
+            (account: AccountResources): AccountResourcesReader =>
+            async () =>
+                account;
+
+        it("adds what resources outside the stack's state spend, and logs it as need+outside/current", async () => {
+            const engine = new FakeEngine({ stack: "dev" });
+            const { result, lines } = await run(
+                { vpcsPerRegion: { need: 1 } },
+                holding({ ...none, vpcsPerRegion: ids("vpc-default", "vpc-other") }),
+                engine,
+            );
+            expect(result).to.not.be.instanceOf(Error);
+            expect(lines).to.include("quotas: L-F678F1CE 1+2/5");
+            expect(engine.exports).to.have.length(1);
+        });
+
+        it("refuses (exit 2) when the rest of the account leaves too little, before git and the ledger", async () => {
+            const { result } = await run(
+                { vpcsPerRegion: { need: 2 } },
+                holding({ ...none, vpcsPerRegion: ids("vpc-default", "vpc-a", "vpc-b", "vpc-c") }),
+                new FakeEngine({ stack: "dev" }),
+            );
+            expect(result).to.include({ code: "quota-too-small", exitCode: 2 });
+            expect(result.message).to.include("of which 4 are in use outside this stack");
+        });
+
+        it("reads each region the plan spends regional quotas in, and judges each against its own resources", async () => {
+            const { asked, lines } = await run(
+                { vpcsPerRegion: { need: 1, byRegion: { "": { need: 1 }, "eu-central-1": { need: 1 } } } },
+                async (region) => ({
+                    ...none,
+                    vpcsPerRegion: ids(...(region === "eu-central-1" ? ["vpc-default", "vpc-x"] : ["vpc-default"])),
+                }),
+                new FakeEngine({ stack: "dev" }),
+            );
+            expect(asked).to.deep.equal([cfg.region, "eu-central-1"]);
+            expect(lines).to.include("quotas: L-F678F1CE 1+1/5, L-F678F1CE 1+2/5 in eu-central-1");
+        });
+
+        it("reads neither the Region nor the state when the plan needs no regional quota", async () => {
+            const engine = new FakeEngine({ stack: "dev" });
+            const { asked, lines } = await run({ rulesPerSecurityGroup: { need: 3 } }, holding(none), engine);
+            expect(asked).to.deep.equal([]);
+            expect(engine.exports).to.have.length(0);
+            expect(lines).to.include("quotas: L-0EA8095F 3/5");
+        });
+
+        it("stops (exit 2, quota-unreadable) when the Region cannot be read, naming the permissions", async () => {
+            const { result } = await run(
+                { vpcsPerRegion: { need: 1 } },
+                async () => {
+                    throw Object.assign(new Error("You are not authorized to perform this operation."), { name: "UnauthorizedOperation" });
+                },
+                new FakeEngine({ stack: "dev" }),
+            );
+            expect(result).to.include({ code: "quota-unreadable", exitCode: 2 });
+            expect(result.message).to.include("UnauthorizedOperation");
+            expect(result.fix).to.include("ec2:DescribeVpcs").and.include("elasticloadbalancing:DescribeLoadBalancers");
+        });
+    });
+
+    describe("as a rehearsal answers it", () => {
+        it("holds a new account's default VPC and internet gateway, the scenario's others, and the stack's own from its state", async () => {
+            const account = await accountResourcesDouble({ vpcsPerRegion: 2 }, [
+                { type: "aws:ec2/vpc:Vpc", id: "vpc-stack" },
+                { type: "aws:lb/loadBalancer:LoadBalancer", id: "arn:stack-alb" },
+                { type: "aws:ecs/cluster:Cluster", id: "cluster" },
+            ])("eu-west-1");
+            expect(account.vpcsPerRegion.map((r) => r.id)).to.deep.equal(["vpc-default", "vpc-other0001", "vpc-other0002", "vpc-stack"]);
+            expect(account.internetGatewaysPerRegion.map((r) => r.id)).to.deep.equal(["igw-default"]);
+            expect(account.loadBalancersPerRegion.map((r) => r.id)).to.deep.equal(["arn:stack-alb"]);
+            expect(usageOutsideStack(account, new Set(["vpc-stack", "arn:stack-alb"])).vpcsPerRegion.count).to.equal(3);
+        });
+    });
+});
