@@ -4,6 +4,7 @@
  * change). Each limit names its source; all are defaults that a Service Quotas request can raise,
  * except target groups per load balancer.
  */
+import { awsxVpcSpend } from "../awsx-vpc";
 import { parseJson, ResourceView, Rule, RuleContext } from "../rule";
 
 /** The default quotas this rule counts against, each with the AWS page that states it. */
@@ -34,7 +35,7 @@ export const DEFAULT_QUOTAS = {
      * account's default VPC counts too, which this stack-only count does not see.
      */
     vpcsPerRegion: 5,
-    /** Internet gateways per Region (same page: 5, `vpc` `L-A4707A72`): one per VPC with public subnets. */
+    /** Internet gateways per Region (same page: 5, `vpc` `L-A4707A72`): one per awsx VPC, public subnets or not. */
     internetGatewaysPerRegion: 5,
     /**
      * NAT gateways per Availability Zone (same page: 5, `vpc` `L-FE5A380F`): awsx places one per zone
@@ -108,28 +109,6 @@ interface RegionCounts {
     natGatewaysAnyAz: number;
     elasticIps: number;
     readonly loadBalancers: string[];
-}
-
-/**
- * What an `awsx.ec2.Vpc` creates, from its inputs, since under mocks (and in the policy pack's view of
- * the component) it is one resource: its zones (`numberOfAvailabilityZones`, default 3, or
- * `availabilityZoneNames`), an internet gateway when it has public subnets (awsx's default layout has
- * them), and NAT gateways by `natGateways.strategy` (default `OnePerAz`), each with an Elastic IP
- * (pulumi-awsx `awsx/ec2/vpc.ts`, `initialize`; automation/awsx-vpc.ts models the same decisions).
- */
-export function awsxVpcSpend(inputs: Readonly<Record<string, any>>): {
-    zones: number;
-    internetGateways: number;
-    natGatewayZones: number[];
-} {
-    const zones = Array.isArray(inputs.availabilityZoneNames)
-        ? inputs.availabilityZoneNames.length
-        : Number(inputs.numberOfAvailabilityZones ?? 3);
-    const specs: { type?: string }[] | undefined = inputs.subnetSpecs;
-    const hasPublic = specs === undefined || specs.some((s) => String(s.type).toLowerCase() === "public");
-    const strategy = String(inputs.natGateways?.strategy ?? "OnePerAz").toLowerCase();
-    const natGatewayZones = strategy === "none" ? [] : strategy === "single" ? [0] : Array.from({ length: zones }, (_, i) => i);
-    return { zones, internetGateways: hasPublic ? 1 : 0, natGatewayZones };
 }
 
 const countsByContext = new WeakMap<RuleContext, Counts>();
