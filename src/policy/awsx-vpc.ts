@@ -2,7 +2,8 @@
  * What awsx's `Vpc` component creates that AWS's quotas count: its zones, its internet gateway, its NAT
  * gateways (each with an Elastic IP) and the routes it puts in each subnet's route table. Pure, so the
  * quota rule (src/policy), the offline AWS model (automation/aws-model.ts, automation/awsx-vpc.ts) and the
- * cost estimate (automation/cost.ts) share one reading of awsx instead of three copies.
+ * cost estimate (automation/cost.ts) share one reading of awsx instead of three copies; also which
+ * tables a route or gateway endpoint adds a route to (`routeTablesRoutedBy`), which the rule and model count.
  *
  * Read from pulumi-awsx at commit e60adf3c (the source of @pulumi/awsx 3.9.0's `awsx/ec2`), `awsx/ec2/vpc.ts`:
  * `initialize` creates the internet gateway unconditionally (lines 160–173: "We unconditionally create the
@@ -96,4 +97,16 @@ export function awsxMostRoutesInATable(inputs: AwsxVpcQuotaInputs): number {
 /** What one awsx VPC spends of the regional quotas: its zones, internet gateways and the zones of its NAT gateways. */
 export function awsxVpcSpend(inputs: AwsxVpcQuotaInputs): { zones: number; internetGateways: number; natGatewayZones: number[] } {
     return { zones: awsxZoneCount(inputs), internetGateways: AWSX_INTERNET_GATEWAYS_PER_VPC, natGatewayZones: awsxNatGatewayZones(inputs) };
+}
+
+/**
+ * The route tables a resource puts one route in each: an `aws.ec2.Route` its `routeTableId`; a gateway
+ * endpoint (`vpcEndpointType` defaults to Gateway: terraform-provider-aws, aws_vpc_endpoint) a prefix-list
+ * route in each of its `routeTableIds` (PrivateLink guide, "Gateway endpoints", Routing); anything else none.
+ * Shared by the quota rule and the offline model, which count the tables' routes.
+ */
+export function routeTablesRoutedBy(type: string, inputs: Readonly<Record<string, any>>): string[] {
+    if (type === "aws:ec2/route:Route") return [String(inputs.routeTableId)];
+    const gateway = type === "aws:ec2/vpcEndpoint:VpcEndpoint" && (inputs.vpcEndpointType ?? "Gateway") === "Gateway";
+    return gateway ? ((inputs.routeTableIds ?? []) as unknown[]).map(String) : [];
 }

@@ -18,6 +18,7 @@ import {
     awsxVpcSpend,
     awsxZoneCount,
     LOCAL_ROUTES_PER_TABLE,
+    routeTablesRoutedBy,
 } from "../../src/policy/awsx-vpc";
 import { awsxSubnetSpecs, natGatewayStrategy, subnetCidrs } from "../../components/subnets";
 import { configFor } from "../support/pulumi";
@@ -112,6 +113,18 @@ describe("what awsx's Vpc creates that quotas count (src/policy/awsx-vpc.ts, pul
 
     it("every route table also holds the VPC's local route (VPC user guide, 'Route tables': counted, as the quota page does not exclude it)", () => {
         expect(LOCAL_ROUTES_PER_TABLE).to.equal(1);
+    });
+
+    it("a route fills its table; a gateway endpoint (the provider's default type) each of its tables; an interface endpoint none (PrivateLink guide, 'Gateway endpoints', Routing)", () => {
+        expect(routeTablesRoutedBy("aws:ec2/route:Route", { routeTableId: "rtb-1" })).to.deep.equal(["rtb-1"]);
+        expect(routeTablesRoutedBy("aws:ec2/vpcEndpoint:VpcEndpoint", { routeTableIds: ["rtb-1", "rtb-2"] })).to.deep.equal([
+            "rtb-1",
+            "rtb-2",
+        ]);
+        expect(
+            routeTablesRoutedBy("aws:ec2/vpcEndpoint:VpcEndpoint", { vpcEndpointType: "Interface", subnetIds: ["subnet-1"] }),
+        ).to.deep.equal([]);
+        expect(routeTablesRoutedBy("aws:ec2/subnet:Subnet", { routeTableId: "rtb-1" })).to.deep.equal([]);
     });
 
     for (const env of ["dev", "sit", "prod"]) {
