@@ -18,6 +18,8 @@ import {
     physicalName,
 } from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
+import { awsxRoutesInTable, AwsxVpcQuotaInputs, LOCAL_ROUTES_PER_TABLE, routeTablesRoutedBy } from "../src/policy/awsx-vpc";
+import { DEFAULT_QUOTAS } from "../src/policy/rules/quotas-1-default-service-quotas";
 import { cidrsOverlap } from "../src/config";
 import { AccessStringError, parseAccessString } from "../src/policy/redis-acl";
 import { GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_EVENTS_SOURCE, unreachableGlobalSources } from "../src/policy/event-pattern";
@@ -492,14 +494,19 @@ export const CALL_MODELS: Readonly<Record<string, (args: Inputs, opts: AwsModelO
     },
     // awsx gives each subnet its own route table: the same id getRouteTables answers for that subnet.
     "aws:ec2/getRouteTable:getRouteTable": (args) => {
-        const routeTableId = `rtb-${hash(String(args.subnetId), 17)}`;
+        const routeTableId = routeTableOfSubnet(String(args.subnetId));
         return { id: routeTableId, routeTableId, subnetId: args.subnetId };
     },
     "aws:ec2/getRouteTables:getRouteTables": (args) => ({
-        ids: ((args.filters?.[0]?.values as string[] | undefined) ?? []).map((subnet) => `rtb-${hash(subnet, 17)}`),
+        ids: ((args.filters?.[0]?.values as string[] | undefined) ?? []).map(routeTableOfSubnet),
         id: "route-tables",
     }),
 };
+
+/** The id of the route table awsx gave a subnet, as the model's look-ups answer it. */
+export function routeTableOfSubnet(subnetId: string): string {
+    return `rtb-${hash(subnetId, 17)}`;
+}
 
 /** ACM API reference, RequestCertificate: DomainName and SubjectAlternativeNames. */
 const ACM_REQUEST_CERTIFICATE = "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html";
@@ -587,14 +594,6 @@ export const COUNTED_QUOTAS: Readonly<Record<string, { scope: string; max: numbe
         what: "replication configurations of one registry (one per account and region; PutReplicationConfiguration replaces it)",
         source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutReplicationConfiguration.html",
     },
-    // Counted over the routes the program adds; awsx's own (a private table's default route) and the S3
-    // endpoint's prefix-list route are not seen here: the real ceiling is one or two lower.
-    "aws:ec2/route:Route": {
-        scope: "routeTableId",
-        max: 50,
-        what: "routes added to one route table (VPC quota 'Routes per route table', L-93826ACB)",
-        source: "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
-    },
     // Counted on the accepter side: the platform's VPC, which every premium tenant's VPC peers with.
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": {
         scope: "peerVpcId",
@@ -645,28 +644,37 @@ export const PEERING_SOURCES = {
 
 /**
  * What the model knows of the VPCs it created: each VPC's range, each subnet's VPC, each route
- * table's VPC (learnt from the look-ups), so it can refuse a peering or a route as EC2 would.
+ * table's VPC and routes, so it can refuse a peering or a route as EC2 would.
  */
 export class VpcRegistry {
     private readonly cidrOfVpc = new Map<string, string>();
     private readonly subnets = new Map<string, { readonly vpcId: string; readonly zone: number }>();
     private readonly vpcOfTable = new Map<string, string>();
+    private readonly routesInTable = new Map<string, number>();
 
-    /** Records an awsx VPC's answer: its id, range and subnets, each tier's list in AZ order. */
-    addVpc(vpcId: string, cidrBlock: string, subnetIdsByTier: ReadonlyArray<readonly string[]>): void {
-        this.cidrOfVpc.set(vpcId, cidrBlock);
-        for (const tier of subnetIdsByTier) tier.forEach((subnet, zone) => this.subnets.set(subnet, { vpcId, zone }));
+    /**
+     * Records an awsx VPC's answer: its id, its inputs (range, NAT strategy) and its subnets by awsx's
+     * type (`Public`, `Private`, `Isolated`), each list in AZ order. Each subnet's route table
+     * (`routeTableOfSubnet`) starts with the local route and the routes awsx adds to it (src/policy/awsx-vpc.ts).
+     */
+    addVpc(
+        vpcId: string,
+        inputs: AwsxVpcQuotaInputs & { readonly cidrBlock: string },
+        subnetIdsByType: Record<string, readonly string[]>,
+    ): void {
+        this.cidrOfVpc.set(vpcId, inputs.cidrBlock);
+        for (const [type, ids] of Object.entries(subnetIdsByType)) {
+            ids.forEach((subnet, zone) => {
+                this.subnets.set(subnet, { vpcId, zone });
+                this.vpcOfTable.set(routeTableOfSubnet(subnet), vpcId);
+                this.routesInTable.set(routeTableOfSubnet(subnet), LOCAL_ROUTES_PER_TABLE + awsxRoutesInTable(inputs, type));
+            });
+        }
     }
 
     /** The VPC of a subnet the model created, and its AZ's position among that VPC's zones. */
     subnet(subnetId: string): { readonly vpcId: string; readonly zone: number } | undefined {
         return this.subnets.get(subnetId);
-    }
-
-    /** Records a route-table look-up's answer: the table of `subnetId`. */
-    addTable(routeTableId: string, subnetId: string): void {
-        const vpc = this.subnets.get(subnetId)?.vpcId;
-        if (vpc) this.vpcOfTable.set(routeTableId, vpc);
     }
 
     /**
@@ -697,6 +705,26 @@ export class VpcRegistry {
         return [
             `destination ${inputs.destinationCidrBlock} overlaps route table ${inputs.routeTableId}'s own VPC (${cidr}); ${PEERING_SOURCES.localRoute}`,
         ];
+    }
+
+    /**
+     * Puts the routes of a resource of `type` in their tables (`routeTablesRoutedBy`: a route's one, a
+     * gateway endpoint's prefix-list route in each of its tables), unless a table would hold more than
+     * the quota: then nothing is put and the answer says which tables. A table the model did not mint (a
+     * test's fake id) starts with its local route only.
+     */
+    addRoutes(type: string, inputs: Inputs): string[] {
+        const after = routeTablesRoutedBy(type, inputs).map((t) => [t, (this.routesInTable.get(t) ?? LOCAL_ROUTES_PER_TABLE) + 1] as const);
+        const max = DEFAULT_QUOTAS.routesPerRouteTable;
+        const full = after.filter(([, n]) => n > max);
+        if (full.length > 0) {
+            return full.map(
+                ([t, n]) =>
+                    `${n} routes in route table ${t}, its local route and awsx's included; AWS takes at most ${max} (RouteLimitExceeded)`,
+            );
+        }
+        for (const [t, n] of after) this.routesInTable.set(t, n);
+        return [];
     }
 }
 
@@ -1090,6 +1118,8 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                   ? vpcs.routeProblems(args.inputs)
                   : [];
         if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), "EC2 (see PEERING_SOURCES)");
+        const full = vpcs.addRoutes(args.type, args.inputs);
+        if (full.length > 0) throw new NameRuleError(args.type, args.name, full.join("; "), PEERING_SOURCES.routesPerTable);
     };
     const checkRotationSettings = (args: pulumi.runtime.MockResourceArgs) => {
         if (args.type === "aws:serverlessrepository/cloudFormationStack:CloudFormationStack") {
@@ -1186,7 +1216,11 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
             };
             const { id, state } = model(ctx);
             if (args.type === "awsx:ec2:Vpc" && state) {
-                vpcs.addVpc(state.vpcId, args.inputs.cidrBlock, [state.publicSubnetIds, state.privateSubnetIds, state.isolatedSubnetIds]);
+                vpcs.addVpc(state.vpcId, args.inputs as AwsxVpcQuotaInputs & { cidrBlock: string }, {
+                    Public: state.publicSubnetIds,
+                    Private: state.privateSubnetIds,
+                    Isolated: state.isolatedSubnetIds,
+                });
             }
             return { id, state: { ...args.inputs, ...state } };
         },
@@ -1197,9 +1231,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                     `the AWS model has no answer for function '${args.token}': ` + `add one to CALL_MODELS in automation/aws-model.ts`,
                 );
             }
-            const answer = model(args.inputs, options);
-            if (args.token === "aws:ec2/getRouteTable:getRouteTable") vpcs.addTable(answer.routeTableId, args.inputs.subnetId);
-            return answer;
+            return model(args.inputs, options);
         },
     };
 }

@@ -10,9 +10,12 @@
  * `nextNetmask`). Error messages are awsx's own. On top, the two rules AWS's CreateSubnet enforces at
  * `up` that awsx does not check: a subnet lies inside the VPC and is /16 to /28.
  *
- * Only `subnetStrategy: "Auto"` is modelled; awsx's default layouts (no `subnetSpecs`) are not.
+ * Only `subnetStrategy: "Auto"` is modelled; awsx's default layouts (no `subnetSpecs`) are not. What awsx
+ * creates that quotas count (default subnet types, internet gateway, NAT gateways, routes per table) is
+ * src/policy/awsx-vpc.ts, shared with the quota rule.
  */
 import { cidrsOverlap, formatCidr, parseCidr } from "../src/config";
+import { awsxSubnetTypes } from "../src/policy/awsx-vpc";
 import { OfflineRefusalError } from "./refusal";
 
 /** A subnet spec as awsx's `SubnetSpecArgs` takes it (the fields that decide addresses). */
@@ -70,8 +73,7 @@ export interface AwsxVpcDecision {
 export function awsxVpcSubnets(vpcName: string, inputs: AwsxVpcInputs, regionZones: readonly string[]): AwsxVpcDecision {
     const zones = vpcZones(inputs, regionZones);
     const specs = inputs.subnetSpecs;
-    // subnetDistributorNew.ts `defaultSubnetInputsBare`: without specs, private and public only.
-    if (specs === undefined) return { zones, types: ["Private", "Public"] };
+    if (specs === undefined) return { zones, types: awsxSubnetTypes(inputs) };
     const strategy = inputs.subnetStrategy ?? "Legacy";
     if (strategy !== "Auto") {
         throw new AwsxVpcError(`the AWS model only models awsx subnetStrategy "Auto" with subnetSpecs, not "${strategy}"`);

@@ -4,6 +4,7 @@
  *
  * Units: every amount is USD per month of 730 hours (AWS's own convention for monthly figures).
  */
+import { awsxNatGatewayZones } from "../src/policy/awsx-vpc";
 import type { CostConfig } from "../src/config";
 import type { SynthResource, SynthResult } from "./synth";
 import PRICE_FILE from "./cost-prices.json";
@@ -356,9 +357,8 @@ function logGroupLines(r: SynthResource, ctx: PricingContext, tenant: string | u
 /** Resource types with a charge, each turned into lines. */
 export const PRICERS: Readonly<Record<string, Pricer>> = {
     "awsx:ec2:Vpc": (r, ctx) => {
-        const azs = num(r.inputs.numberOfAvailabilityZones, 3);
         const strategy = (r.inputs.natGateways as { strategy?: string } | undefined)?.strategy ?? "OnePerAz";
-        const nats = strategy === "None" ? 0 : strategy === "Single" ? 1 : azs;
+        const nats = awsxNatGatewayZones(r.inputs).length;
         if (nats === 0) return [];
         const basis = `${nats} NAT gateway${nats > 1 ? "s" : ""} (natGateways.strategy ${strategy}), ${ALWAYS_ON}`;
         return [

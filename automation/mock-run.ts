@@ -101,6 +101,11 @@ function listenForEchoes(): void {
     });
 }
 
+/** Keeps `err`'s message among the last 20 failures, whose later rejections are echoes. */
+function remember(err: unknown): void {
+    failures.splice(0, Math.max(0, failures.length - 19), err instanceof Error ? err.message : String(err));
+}
+
 /**
  * Calls `program` under mocks and waits until every registration it caused has been answered.
  * A resource the model cannot answer fails the run with the model's message instead of hanging it.
@@ -113,6 +118,12 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
     });
     failed.catch(() => undefined);
     const run = { fail: (reason: unknown) => fail(reason) };
+    // Every refusal of the model is this run's: the first is its answer, and each one's rejection, which
+    // may come after the answer (two routes refused in two tables), is an echo, not a crash.
+    const refuse = (err: unknown) => {
+        remember(err);
+        fail(err);
+    };
     activeRun = run;
     listenForEchoes();
     const restoreSdk = lightenSdkForMocks();
@@ -124,7 +135,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
                 try {
                     return model.newResource(args);
                 } catch (err) {
-                    fail(err);
+                    refuse(err);
                     throw err;
                 }
             },
@@ -132,7 +143,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
                 try {
                     return model.call(args);
                 } catch (err) {
-                    fail(err);
+                    refuse(err);
                     throw err;
                 }
             },
@@ -178,7 +189,7 @@ export async function runUnderMocks<T>(options: MockRunOptions, program: () => T
         await Promise.race([pulumi.runtime.disconnect(), failed]);
         return { result, registrations };
     } catch (err) {
-        failures.splice(0, Math.max(0, failures.length - 19), err instanceof Error ? err.message : String(err));
+        remember(err);
         // The refused resource's outputs never resolve, so Pulumi's exit hook would call them leaked
         // promises and turn a finished process's exit code 0 into 1: the run has already answered.
         pulumi.runtime.resetOptions(options.project, options.stack, 1, "", "", false, "");

@@ -62,6 +62,13 @@ export const QUOTA_SPECS: readonly QuotaSpec[] = [
         serviceCode: "vpc",
         quotaCode: "L-7E9ECCDB",
     },
+    // Per route table, the need is the fullest table's (a premium tenant adds a route to each platform isolated table).
+    {
+        key: "routesPerRouteTable",
+        name: "Routes per route table (non-propagated routes)",
+        serviceCode: "vpc",
+        quotaCode: "L-93826ACB",
+    },
     {
         key: "loadBalancersPerRegion",
         name: "Application Load Balancers per Region",

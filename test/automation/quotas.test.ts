@@ -42,8 +42,9 @@ describe("Service Quotas preflight", () => {
     });
 
     // The premium tier's (issue 21): VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html),
-    // EC2's (ec2-service.html, "EC2-VPC Elastic IPs") and ELB's ("Application Load Balancers per Region").
-    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; iam L-FE177D64 (global)", () => {
+    // EC2's (ec2-service.html, "EC2-VPC Elastic IPs") and ELB's ("Application Load Balancers per Region");
+    // routes per route table: Amazon VPC quotas, "Routes per route table (non-propagated routes)", L-93826ACB.
+    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; iam L-FE177D64 (global)", () => {
         const codes = Object.fromEntries(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.key, `${s.serviceCode} ${s.quotaCode}`]));
         expect(codes).to.deep.equal({
             rulesPerSecurityGroup: "vpc L-0EA8095F",
@@ -55,6 +56,7 @@ describe("Service Quotas preflight", () => {
             natGatewaysPerAz: "vpc L-FE5A380F",
             elasticIpsPerRegion: "ec2 L-0263D0A3",
             peeringConnectionsPerVpc: "vpc L-7E9ECCDB",
+            routesPerRouteTable: "vpc L-93826ACB",
             loadBalancersPerRegion: "elasticloadbalancing L-53DA6B97",
         });
         expect(QUOTA_SPECS.filter((s) => s.global).map((s) => s.key)).to.deep.equal(["rolesPerAccount"]);

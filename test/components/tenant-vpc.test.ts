@@ -11,6 +11,7 @@ import { awsxSubnetSpecs, natGatewayStrategy, subnetCidrs } from "../../componen
 import { CALL_MODELS, COUNTED_QUOTAS, createAwsModel } from "../../automation/aws-model";
 import { awsxVpcSubnets, AwsxVpcInputs } from "../../automation/awsx-vpc";
 import { ConfigError, cidrsOverlap, PlatformConfig } from "../../src/config";
+import { DEFAULT_QUOTAS } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { tenantVpcCidr } from "../../src/tenant-cidrs";
 import { synthesize } from "../../automation/synth";
 import { configFor, construct, named, ofType, PROJECT_DIR, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
@@ -407,23 +408,55 @@ describe("a premium tenant's own network (TenantVpc)", () => {
             ).not.to.throw();
         });
 
-        it("a 51st route in one table, and a 51st peering with one VPC (Amazon VPC quotas L-93826ACB, L-7E9ECCDB)", () => {
-            expect([COUNTED_QUOTAS[ROUTE].max, COUNTED_QUOTAS[PEERING].max]).to.deep.equal([50, 50]);
-            const m = model();
-            const platform = vpc(m, "platform", "10.10.0.0/16");
-            for (let s = 1; s <= 50; s++)
-                create(m, ROUTE, `r${s}`, {
-                    routeTableId: "rtb-1",
+        /** `n` peering routes into `table`, to tenant ranges from slot `from` on. */
+        const routes = (m: ReturnType<typeof model>, table: string, n: number, from = 1) => {
+            for (let s = from; s < from + n; s++) {
+                create(m, ROUTE, `r${table}-${s}`, {
+                    routeTableId: table,
                     destinationCidrBlock: tenantVpcCidr(s),
                     vpcPeeringConnectionId: "pcx-1",
                 });
-            expect(() =>
-                create(m, ROUTE, "r51", {
-                    routeTableId: "rtb-1",
-                    destinationCidrBlock: tenantVpcCidr(51),
-                    vpcPeeringConnectionId: "pcx-1",
-                }),
-            ).to.throw(/at most 50/);
+            }
+        };
+
+        it("a table past 50 routes, its local route, awsx's and the S3 endpoint's counted (Amazon VPC quotas L-93826ACB; EC2 RouteLimitExceeded)", () => {
+            expect(DEFAULT_QUOTAS.routesPerRouteTable).to.equal(50);
+            const m = model();
+            const platform = vpc(m, "platform", "10.10.0.0/16");
+            // Isolated: the local route only (awsx adds none), so 49 peering routes fit and the 50th does not.
+            const isolated = tableOf(platform.isolatedSubnetIds[0]);
+            routes(m, isolated, 49);
+            expect(() => routes(m, isolated, 1, 50)).to.throw(/51 routes in route table .*at most 50 \(RouteLimitExceeded\)/);
+            // Private: local, awsx's default route to the NAT gateway and the S3 endpoint's prefix-list route: 47 fit.
+            const private0 = tableOf(platform.privateSubnetIds[0]);
+            create(m, "aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { vpcEndpointType: "Gateway", routeTableIds: [private0] });
+            routes(m, private0, 47);
+            expect(() => routes(m, private0, 1, 48)).to.throw(/51 routes in route table/);
+            // Public: local and awsx's default route to the internet gateway: 48 fit.
+            const public0 = tableOf(platform.publicSubnetIds[0]);
+            routes(m, public0, 48);
+            expect(() => routes(m, public0, 1, 49)).to.throw(/51 routes in route table/);
+            // A table the model did not mint (a test's id) holds its local route only.
+            routes(m, "rtb-1", 49);
+            expect(() => routes(m, "rtb-1", 1, 50)).to.throw(/at most 50/);
+        });
+
+        it("a gateway endpoint on a full table is refused, and an interface endpoint puts no route (PrivateLink guide, 'Gateway endpoints', Routing)", () => {
+            const m = model();
+            const platform = vpc(m, "platform", "10.10.0.0/16");
+            const isolated = tableOf(platform.isolatedSubnetIds[0]);
+            routes(m, isolated, 49);
+            create(m, "aws:ec2/vpcEndpoint:VpcEndpoint", "ssm", { vpcEndpointType: "Interface", subnetIds: platform.isolatedSubnetIds });
+            // No `vpcEndpointType`: the provider's default, Gateway (terraform-provider-aws aws_vpc_endpoint).
+            expect(() => create(m, "aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { routeTableIds: [isolated] })).to.throw(
+                /51 routes in route table/,
+            );
+        });
+
+        it("a 51st peering with one VPC (Amazon VPC quotas L-7E9ECCDB)", () => {
+            expect(COUNTED_QUOTAS[PEERING].max).to.equal(50);
+            const m = model();
+            const platform = vpc(m, "platform", "10.10.0.0/16");
             for (let s = 1; s <= 50; s++) {
                 const t = vpc(m, `t${s}`, tenantVpcCidr(s));
                 create(m, PEERING, `p${s}`, { vpcId: t.vpcId, peerVpcId: platform.vpcId, autoAccept: true });

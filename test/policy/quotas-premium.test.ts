@@ -12,15 +12,16 @@
  * Active VPC peering connections per VPC 50 (`L-7E9ECCDB`); EC2 quota page, EC2-VPC Elastic IPs 5
  * (`ec2` `L-0263D0A3`); ELB quota page, Application Load Balancers per Region 50
  * (`elasticloadbalancing` `L-53DA6B97`). What awsx creates per VPC: pulumi-awsx `awsx/ec2/vpc.ts`
- * (an internet gateway with public subnets, a NAT gateway and an Elastic IP per zone for `OnePerAz`,
- * one in the first zone for `Single`).
+ * (an internet gateway always, a NAT gateway and an Elastic IP per zone for `OnePerAz`, one in the first
+ * zone for `Single`; src/policy/awsx-vpc.ts).
  */
 import { expect } from "chai";
 import { checkQuotas, readQuotas, serviceQuotasDouble } from "../../automation/quotas";
 import { synthesize } from "../../automation/synth";
 import { viewsFromSynth } from "../../automation/policy-offline";
 import { awsxSubnetSpecs, natGatewayStrategy, subnetCidrs } from "../../components/network";
-import { awsxVpcSpend, QuotaKey, quotaNeeds, quotas_1 } from "../../src/policy/rules/quotas-1-default-service-quotas";
+import { awsxVpcSpend } from "../../src/policy/awsx-vpc";
+import { QuotaKey, quotaNeeds, quotas_1 } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import type { ResourceView } from "../../src/policy/rule";
 import { tenantVpcCidr } from "../../src/tenant-cidrs";
 import { configFor, PROJECT_DIR } from "../support/pulumi";
@@ -93,7 +94,7 @@ describe("premium tenants against AWS's regional default quotas (quotas-1-defaul
         expect(awsxVpcSpend(platformVpc.inputs)).to.deep.equal({ zones: 2, internetGateways: 1, natGatewayZones: [0] });
     });
 
-    it("awsx's OnePerAz puts a NAT gateway (and its Elastic IP) in every zone; None, none; no public subnets, no internet gateway", () => {
+    it("awsx's OnePerAz puts a NAT gateway (and its Elastic IP) in every zone; None, none; the internet gateway comes with or without public subnets (vpc.ts lines 160–173: 'We unconditionally create the IGW')", () => {
         expect(awsxVpcSpend({ numberOfAvailabilityZones: 3, natGateways: { strategy: "OnePerAz" } })).to.deep.equal({
             zones: 3,
             internetGateways: 1,
@@ -101,7 +102,7 @@ describe("premium tenants against AWS's regional default quotas (quotas-1-defaul
         });
         expect(awsxVpcSpend({ natGateways: { strategy: "None" }, subnetSpecs: [{ type: "Isolated" }] })).to.deep.equal({
             zones: 3,
-            internetGateways: 0,
+            internetGateways: 1,
             natGatewayZones: [],
         });
     });

@@ -81,6 +81,7 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             natGatewaysPerAz: undefined,
             elasticIpsPerRegion: undefined,
             peeringConnectionsPerVpc: undefined,
+            routesPerRouteTable: undefined,
             loadBalancersPerRegion: undefined,
         });
     });

@@ -4,6 +4,7 @@
  * change). Each limit names its source; all are defaults that a Service Quotas request can raise,
  * except target groups per load balancer.
  */
+import { awsxMostRoutesInATable, awsxVpcSpend, LOCAL_ROUTES_PER_TABLE, routeTablesRoutedBy } from "../awsx-vpc";
 import { parseJson, ResourceView, Rule, RuleContext } from "../rule";
 
 /** The default quotas this rule counts against, each with the AWS page that states it. */
@@ -34,7 +35,7 @@ export const DEFAULT_QUOTAS = {
      * account's default VPC counts too, which this stack-only count does not see.
      */
     vpcsPerRegion: 5,
-    /** Internet gateways per Region (same page: 5, `vpc` `L-A4707A72`): one per VPC with public subnets. */
+    /** Internet gateways per Region (same page: 5, `vpc` `L-A4707A72`): one per awsx VPC, public subnets or not. */
     internetGatewaysPerRegion: 5,
     /**
      * NAT gateways per Availability Zone (same page: 5, `vpc` `L-FE5A380F`): awsx places one per zone
@@ -57,6 +58,13 @@ export const DEFAULT_QUOTAS = {
      * `L-53DA6B97`): a premium tenant has its own.
      */
     loadBalancersPerRegion: 50,
+    /**
+     * Routes per route table (VPC quota page, docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html,
+     * "Routes per route table (non-propagated routes)": 50, up to 1,000; `vpc` `L-93826ACB`). A premium
+     * tenant adds one to each platform isolated route table; the table also holds its local route, awsx's
+     * default route (src/policy/awsx-vpc.ts) and a prefix-list route per gateway endpoint on it.
+     */
+    routesPerRouteTable: 50,
 } as const;
 
 const T = {
@@ -73,6 +81,8 @@ const T = {
     natGateway: "aws:ec2/natGateway:NatGateway",
     eip: "aws:ec2/eip:Eip",
     peering: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+    route: "aws:ec2/route:Route",
+    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
 } as const;
 /** The provider's two names for each load balancer type. */
 const LB = {
@@ -95,6 +105,18 @@ interface Counts {
     readonly regions: Map<string, RegionCounts>;
     /** Per VPC (its URN, or the id given when no resource of the stack made it), its peering connections. */
     readonly peerings: Map<string, number>;
+    /** Per route table id the stack routes into, what it holds. */
+    readonly routeTables: Map<string, RouteTableCount>;
+    /** Per awsx VPC the view shows as one resource, the most routes any of its own tables holds (local and awsx's). */
+    readonly awsxTables: Map<string, number>;
+}
+
+/** One route table as the stack fills it. */
+interface RouteTableCount {
+    /** Its routes: local, awsx's, gateway endpoints' and the stack's own. */
+    routes: number;
+    /** URN of the first route or endpoint that puts a route in it: where a violation is reported. */
+    readonly first: string;
 }
 
 /** What one region of the stack spends of the regional quotas. */
@@ -108,28 +130,6 @@ interface RegionCounts {
     natGatewaysAnyAz: number;
     elasticIps: number;
     readonly loadBalancers: string[];
-}
-
-/**
- * What an `awsx.ec2.Vpc` creates, from its inputs, since under mocks (and in the policy pack's view of
- * the component) it is one resource: its zones (`numberOfAvailabilityZones`, default 3, or
- * `availabilityZoneNames`), an internet gateway when it has public subnets (awsx's default layout has
- * them), and NAT gateways by `natGateways.strategy` (default `OnePerAz`), each with an Elastic IP
- * (pulumi-awsx `awsx/ec2/vpc.ts`, `initialize`; automation/awsx-vpc.ts models the same decisions).
- */
-export function awsxVpcSpend(inputs: Readonly<Record<string, any>>): {
-    zones: number;
-    internetGateways: number;
-    natGatewayZones: number[];
-} {
-    const zones = Array.isArray(inputs.availabilityZoneNames)
-        ? inputs.availabilityZoneNames.length
-        : Number(inputs.numberOfAvailabilityZones ?? 3);
-    const specs: { type?: string }[] | undefined = inputs.subnetSpecs;
-    const hasPublic = specs === undefined || specs.some((s) => String(s.type).toLowerCase() === "public");
-    const strategy = String(inputs.natGateways?.strategy ?? "OnePerAz").toLowerCase();
-    const natGatewayZones = strategy === "none" ? [] : strategy === "single" ? [0] : Array.from({ length: zones }, (_, i) => i);
-    return { zones, internetGateways: hasPublic ? 1 : 0, natGatewayZones };
 }
 
 const countsByContext = new WeakMap<RuleContext, Counts>();
@@ -168,6 +168,8 @@ function countsOf(context: RuleContext): Counts {
         roles: context.resources.filter((r) => r.type === T.role).map((r) => r.urn),
         regions: new Map(),
         peerings: new Map(),
+        routeTables: new Map(),
+        awsxTables: new Map(),
     };
     const region = (r: ResourceView): RegionCounts => {
         const key = typeof r.inputs.region === "string" ? r.inputs.region : "";
@@ -187,6 +189,25 @@ function countsOf(context: RuleContext): Counts {
     // The sides of a peering connection: the resource its id came from, else the id itself.
     const vpcOf = (r: ResourceView, key: string) =>
         r.dependencies[key]?.[0] ?? (typeof r.inputs[key] === "string" ? r.inputs[key] : undefined);
+    // An awsx VPC a real engine shows with its children: their routes are counted as any other route.
+    const parents = new Set(context.resources.map((r) => r.parent));
+    const shownAsOne = (urn: string) => byUrn.get(urn)?.type === T.awsxVpc && !parents.has(urn);
+    // A table is known by its id; the resource that id came from tells whether it is an awsx VPC's
+    // table that the view cannot show, holding awsx's route for a subnet type the id does not tell:
+    // the VPC's busiest table's is assumed.
+    const addRoutes = (r: ResourceView, tableIds: readonly string[]) => {
+        const key = r.type === T.route ? "routeTableId" : "routeTableIds";
+        for (const id of tableIds) {
+            const known = counts.routeTables.get(id);
+            if (known) {
+                known.routes++;
+                continue;
+            }
+            const owner = r.dependencies[key]?.[0];
+            const awsx = owner !== undefined && shownAsOne(owner) ? awsxMostRoutesInATable(byUrn.get(owner)!.inputs) : 0;
+            counts.routeTables.set(id, { routes: LOCAL_ROUTES_PER_TABLE + awsx + 1, first: r.urn });
+        }
+    };
     const targetGroupsOf = (lb: string) => counts.lbTargetGroups.get(lb) ?? counts.lbTargetGroups.set(lb, new Set()).get(lb)!;
     for (const r of context.resources) {
         const i = r.inputs;
@@ -232,9 +253,11 @@ function countsOf(context: RuleContext): Counts {
         if (r.type === T.role) {
             for (const p of i.inlinePolicies ?? []) add(counts.rolePolicyCharacters, r.urn, policyCharacters(p.policy));
         }
+        addRoutes(r, routeTablesRoutedBy(r.type, i));
         // An awsx VPC's own children, where a real engine shows them, are already in its count.
         const insideAwsxVpc = r.parent !== undefined && byUrn.get(r.parent)?.type === T.awsxVpc;
         if (r.type === T.awsxVpc) {
+            if (shownAsOne(r.urn)) counts.awsxTables.set(r.urn, LOCAL_ROUTES_PER_TABLE + awsxMostRoutesInATable(i));
             const spend = awsxVpcSpend(i);
             const here = region(r);
             here.vpcs.push(r.urn);
@@ -308,6 +331,10 @@ export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
         rolesPerAccount: { need: counts.roles.length, urn: counts.roles[0] },
         ...regionalNeeds(counts),
         peeringConnectionsPerVpc: largest(counts.peerings),
+        routesPerRouteTable: largest([
+            ...counts.awsxTables,
+            ...[...counts.routeTables.values()].map((t) => [t.first, t.routes] as [string, number]),
+        ]),
     };
 }
 
@@ -366,11 +393,12 @@ export const quotas_1: Rule = {
         `${Q.inlinePolicyCharactersPerRole} characters of inline policy per role and ${Q.rolesPerAccount} roles per account; ` +
         `per region ${Q.vpcsPerRegion} VPCs, ${Q.internetGatewaysPerRegion} internet gateways, ${Q.natGatewaysPerAz} NAT gateways per ` +
         `Availability Zone, ${Q.elasticIpsPerRegion} Elastic IPs and ${Q.loadBalancersPerRegion} Application Load Balancers, and ` +
-        `${Q.peeringConnectionsPerVpc} active peering connections per VPC (premium tenants spend each). ` +
+        `${Q.peeringConnectionsPerVpc} active peering connections per VPC and ${Q.routesPerRouteTable} routes per route table, local, ` +
+        "awsx's and gateway endpoints' included (premium tenants spend each). " +
         'AWS refuses the create that goes over, mid-update. Split what grows (README "Scale: hundreds of tenants"), or raise the ' +
         "quota with Service Quotas first (target groups per load balancer cannot be raised).",
     level: "mandatory",
-    types: [T.securityGroup, T.dashboard, ...LB.loadBalancer, T.role, T.vpc, T.awsxVpc],
+    types: [T.securityGroup, T.dashboard, ...LB.loadBalancer, T.role, T.vpc, T.awsxVpc, T.route, T.vpcEndpoint],
     scope: "stack",
     check(resource, context) {
         const counts = countsOf(context);
@@ -382,6 +410,12 @@ export const quotas_1: Rule = {
         }
         if (resource.type === T.dashboard) {
             return over("widgets", widgetsOf(resource), Q.widgetsPerDashboard);
+        }
+        if (resource.type === T.route || resource.type === T.vpcEndpoint) {
+            // Said once per table, on the first route or endpoint that puts a route in it.
+            return [...counts.routeTables]
+                .filter(([, table]) => table.first === resource.urn)
+                .flatMap(([id, table]) => over(`routes in route table ${id}`, table.routes, Q.routesPerRouteTable));
         }
         if (resource.type === T.vpc || resource.type === T.awsxVpc) {
             const here = [...counts.regions.values()].find((c) => c.vpcs[0] === resource.urn);
