@@ -315,7 +315,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""wp-content.tar.gz"
 aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
-expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  wp-content\.tar\.gz$//p' "$work/SHA256SUMS")
+expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  wp-content\.tar\.gz$/\1/p' "$work/SHA256SUMS")
 if [ -z "$expected" ]; then
     echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no wp-content.tar.gz: not an export of this command" >&2
     exit 65
