@@ -849,6 +849,15 @@ export function lastRecords(records: readonly TenantStepRecord[], tenant: string
     return last;
 }
 
+/** The records after the last one in which `req`'s action ran its last step to success for its tenant: a completed run's records. */
+function sinceCompleted(history: readonly TenantStepRecord[], req: TenantRequest, steps: readonly Step[]): TenantStepRecord[] {
+    const final = steps[steps.length - 1].id;
+    const completed = history
+        .map((r, i) => (r.tenant === req.id && r.action === req.action && r.step === final && r.result === "succeeded" ? i : -1))
+        .reduce((a, b) => Math.max(a, b), -1);
+    return history.slice(completed + 1);
+}
+
 /**
  * Refuses a request that cannot start (exit 2, nothing changed): an `add` whose tenant the stack file
  * would refuse (id or slot taken, reserved or retired, a domain taken, an invalid size: the config
@@ -993,14 +1002,7 @@ function problemsOf(err: UsageError): string {
 export async function runTenantCommand(req: TenantRequest, options: TenantRunOptions, deps: TenantDeps): Promise<TenantRunResult> {
     const cfg = loadStackConfig(deps.projectDir, req.env);
     const history = await deps.log.readTenantSteps(req.env);
-    const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
-    const done = (s: Step) => last.get(s.id)?.result === "succeeded";
-    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files step starts. */
-    const again = (s: Step, index: number) =>
-        (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
-        (s.retakenUntil !== undefined && !last.has(s.retakenUntil));
-    const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
     const settled =
         req.action === "add"
@@ -1008,6 +1010,14 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
             : req.action === "migrate-tier"
               ? cfg.tenants.some((t) => t.id === req.id && t.tier === req.tier)
               : cfg.retiredTenants.some((r) => r.id === req.id);
+    // A run whose result the stack file no longer shows (a later migration to another tier) starts afresh after the last completed one.
+    const last = lastRecords(settled ? history : sinceCompleted(history, req, steps), req.id, req.action);
+    const done = (s: Step) => last.get(s.id)?.result === "succeeded";
+    /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files step starts. */
+    const again = (s: Step, index: number) =>
+        (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
+        (s.retakenUntil !== undefined && !last.has(s.retakenUntil));
+    const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
     const existing = req.action === "add" ? cfg.tenants.find((t) => t.id === req.id) : undefined;
     if (steps.every(done) && settled && !(existing && req.action === "add" && differences(existing, req).length > 0)) {
         const what = {

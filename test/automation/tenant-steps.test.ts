@@ -793,6 +793,13 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(w.calls).to.deep.equal([]);
     });
 
+    it("a completed migration's records do not make a later request look done: a move back is refused as less isolated (exit 2)", async () => {
+        const w = world();
+        await w.run(MIGRATE);
+        const err = await w.run({ ...MIGRATE, tier: "basic" }).catch((e) => e);
+        expect(err).to.include({ exitCode: EXIT.usage, code: "less-isolated-tier" });
+    });
+
     it("the task security group is the one SecurityGroup directly under the tenant's TenantNetwork; none, or more than one, is no answer", () => {
         // Source: components/tenant-network.ts (the tasks' group, a child of bbws:network:TenantNetwork; a premium
         // tenant's load balancer and EFS groups are under its TenantVpc), whose vpcId forces a new group.
