@@ -250,7 +250,7 @@ export const tierGate: Gate<TierContext> = {
     explanation:
         "A tier is where a tenant's data lives: moving to or from premium replaces its network and, for enterprise, " +
         "its database cluster. Applied as a config edit, the update would delete what holds the data before anything " +
-        'copied it, so a change of tier is a migration run on purpose (README "Scale: hundreds of tenants", runbook).',
+        'copied it, so a change of tier is a migration run on purpose, `npm run tenant -- migrate-tier` (README "Tier changes are migrations").',
     check({ env, tenants, deployed, migrating, tenantSteps }) {
         if (!deployed) return notApplicable(`nothing is deployed in ${env} yet`);
         const changed = tenants.filter((t) => deployed.has(t.id) && deployed.get(t.id) !== t.tier);
@@ -263,7 +263,7 @@ export const tierGate: Gate<TierContext> = {
             // balancer would be gone before the safety gate stopped its file system's delete (hostile review).
             return fail(
                 [`${describe(moving)}: a move to a less isolated tier is not built`],
-                `put ${moving.id}'s tier back to ${deployed.get(moving.id)}: only moves to a more isolated tier have a runbook ` +
+                `put ${moving.id}'s tier back to ${deployed.get(moving.id)}: only moves to a more isolated tier are built ` +
                     '(README "Scale: hundreds of tenants", "Tier changes are migrations")',
             );
         }
