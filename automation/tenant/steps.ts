@@ -386,7 +386,7 @@ interface TakePrefix {
 
 /**
  * Archives the tenant's database and files to the migration bucket, verified, one prefix per take
- * (`prefix`): offboarding's `archive` and a tier migration's `export` (`id`, `title`), taken again in
+ * (`takes`): offboarding's `archive` and a tier migration's `export` (`stepId`, `title`), taken again in
  * every run until the step `retakenUntil` has a record.
  */
 function archiveStep(stepId: string, title: string, retakenUntil: string, takes: TakePrefix): Step {
