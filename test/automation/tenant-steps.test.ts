@@ -25,6 +25,7 @@ import {
     taskSecurityGroupUrn,
 } from "../../automation/tenant/steps";
 import { setTenantTier } from "../../automation/tenant/stack-edit";
+import { REPLACEMENT_RULES } from "../../automation/replacement";
 import type { TenantTier } from "../../src/tiers";
 import { loadStackConfig } from "../../automation/stack-files";
 import { PROJECT_DIR } from "../support/pulumi";
@@ -802,7 +803,9 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
 
     it("the task security group is the one SecurityGroup directly under the tenant's TenantNetwork; none, or more than one, is no answer", () => {
         // Source: components/tenant-network.ts (the tasks' group, a child of bbws:network:TenantNetwork; a premium
-        // tenant's load balancer and EFS groups are under its TenantVpc), whose vpcId forces a new group.
+        // tenant's load balancer and EFS groups are under its TenantVpc); its vpcId, which a migration moves into the
+        // tenant's VPC, forces a new group (automation/replacement.ts, from terraform-provider-aws ec2/vpc_security_group.go).
+        expect(REPLACEMENT_RULES["aws:ec2/securityGroup:SecurityGroup"].forceNew).to.include("vpcId");
         const vpcGroup =
             "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$bbws:network:TenantVpc$aws:ec2/securityGroup:SecurityGroup::network-tutorhub-alb-sg";
         const rule =

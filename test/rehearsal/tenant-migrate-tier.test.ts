@@ -16,6 +16,7 @@ import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { loadStackConfig } from "../../automation/stack-files";
 import { PHASE_NAMES } from "../../src/phases";
 import { phaseOfUrn, readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+import { tempDir } from "../support/temp";
 
 const TENANT = "tutorhub";
 const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
@@ -140,7 +141,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
 
         it("refuses a tenant not deployed: a rehearsal from an empty stack has nothing to migrate", async () => {
             const io = memoryIo();
-            expect(await main([...MIGRATE, "--rehearse"], io)).to.equal(2);
+            expect(await main([...MIGRATE, "--rehearse", "--rehearsal-dir", tempDir("bbws-rehearsal-empty-")], io)).to.equal(2);
             expect(textOf(io)).to.match(/'tutorhub' is not deployed in sit .*: there is nothing to migrate/);
         });
     });
