@@ -5,7 +5,7 @@
  */
 import { TENANT_TIERS, TenantTier } from "../src/tiers";
 import { PHASE_NAMES, PhaseName } from "../src/phases";
-import type { Approval, LedgerRecord } from "./ledger";
+import type { Approval, LedgerRecord, TenantStepRecord } from "./ledger";
 import { PlanStep, REPLACEMENT_OPS } from "./plan-steps";
 import { refusedReplacement } from "./replacement";
 import { isAlwaysTargeted } from "./targets";
@@ -219,6 +219,29 @@ export interface TierContext {
     readonly deployed?: ReadonlyMap<string, TenantTier>;
     /** The tenant whose tier migration this run is (`--migrate-tier <id>`), if any. */
     readonly migrating?: string;
+    /** With `migrating`: the environment's tenant step log (ledger.ts `readTenantSteps`), oldest first; read for no other run. */
+    readonly tenantSteps?: readonly TenantStepRecord[];
+}
+
+/** What a tier migration's step log says of its export: the export's record, or why there is none to trust. */
+export type MigrationExport = { readonly export: TenantStepRecord } | { readonly missing: string };
+
+/**
+ * The export a tier migration of tenant `id` may rely on, from the step log (`records`, oldest first):
+ * the last successful `stop` of its `npm run tenant -- migrate-tier`, no successful `start` of any
+ * action after it (the site would have served, and written, again), and a successful `export` after
+ * that stop (the latest). Anything else is `missing`, saying which of the three is not there.
+ */
+export function migrationExportOf(records: readonly TenantStepRecord[], id: string): MigrationExport {
+    const own = records.filter((r) => r.tenant === id && r.result === "succeeded");
+    const ofMigration = (step: string) => (r: TenantStepRecord) => r.action === "migrate-tier" && r.step === step;
+    const stop = [...own].reverse().find(ofMigration("stop"));
+    if (!stop) return { missing: "no stop of its migrate-tier in the tenant step log" };
+    const after = own.slice(own.lastIndexOf(stop) + 1);
+    const start = after.find((r) => r.step === "start");
+    if (start) return { missing: `started again (${start.action} ${start.at}) after its migration's stop (${stop.at})` };
+    const exported = [...after].reverse().find(ofMigration("export"));
+    return exported ? { export: exported } : { missing: `no export after its migration's stop (${stop.at})` };
 }
 
 export const tierGate: Gate<TierContext> = {
@@ -227,8 +250,8 @@ export const tierGate: Gate<TierContext> = {
     explanation:
         "A tier is where a tenant's data lives: moving to or from premium replaces its network and, for enterprise, " +
         "its database cluster. Applied as a config edit, the update would delete what holds the data before anything " +
-        'copied it, so a change of tier is a migration run on purpose (README "Scale: hundreds of tenants", runbook).',
-    check({ env, tenants, deployed, migrating }) {
+        'copied it, so a change of tier is a migration run on purpose, `npm run tenant -- migrate-tier` (README "Tier changes are migrations").',
+    check({ env, tenants, deployed, migrating, tenantSteps }) {
         if (!deployed) return notApplicable(`nothing is deployed in ${env} yet`);
         const changed = tenants.filter((t) => deployed.has(t.id) && deployed.get(t.id) !== t.tier);
         if (changed.length === 0) return pass();
@@ -240,24 +263,39 @@ export const tierGate: Gate<TierContext> = {
             // balancer would be gone before the safety gate stopped its file system's delete (hostile review).
             return fail(
                 [`${describe(moving)}: a move to a less isolated tier is not built`],
-                `put ${moving.id}'s tier back to ${deployed.get(moving.id)}: only moves to a more isolated tier have a runbook ` +
+                `put ${moving.id}'s tier back to ${deployed.get(moving.id)}: only moves to a more isolated tier are built ` +
                     '(README "Scale: hundreds of tenants", "Tier changes are migrations")',
             );
         }
+        const command = (t: { id: string; tier: TenantTier }) =>
+            `\`npm run tenant -- migrate-tier --env ${env} --id ${t.id} --tier ${t.tier}\``;
         if (moving && !moving.stopped) {
             return fail(
                 [`${describe(moving)}: still serving`],
-                `stop ${moving.id} first (\`stopped: true\`, then \`npm run rollout -- --env ${env} --phase ecs --tenant ${moving.id}\`) and ` +
-                    "export its files: its new tier's file system starts empty (runbook steps 1 and 2)",
+                `migrate it with ${command(moving)}: it stops ${moving.id} and exports its files before this rollout, ` +
+                    "since its new tier's file system starts empty",
             );
         }
-        if (refused.length === 0) return pass(changed.map(describe), [`--migrate-tier ${migrating}`]);
-        return fail(
-            refused.map(describe),
-            `put ${refused.map((t) => `${t.id}'s tier back to ${deployed.get(t.id)}`).join(", ")}; to move a tenant, run its migration ` +
-                `(\`npm run rollout -- --env ${env} --phase all --migrate-tier ${refused[0].id}\`, one tenant per run) ` +
-                'after the runbook\'s export (README "Scale: hundreds of tenants", "Tier changes are migrations")',
-        );
+        if (refused.length > 0) {
+            return fail(
+                refused.map(describe),
+                `put ${refused.map((t) => `${t.id}'s tier back to ${deployed.get(t.id)}`).join(", ")}; to move a tenant, run its migration ` +
+                    `(${command(refused[0])}, one tenant at a time) ` +
+                    '(README "Scale: hundreds of tenants", "Tier changes are migrations")',
+            );
+        }
+        const exported = moving ? migrationExportOf(tenantSteps ?? [], moving.id) : undefined;
+        if (moving && exported && "missing" in exported) {
+            return fail(
+                [`${describe(moving)}: no export to import (${exported.missing})`],
+                `migrate it with ${command(moving)}: its stop and export steps come before this rollout, and its import after it`,
+            );
+        }
+        const exportSeen =
+            exported && "export" in exported
+                ? [`export ${exported.export.data?.archive ?? "(no location recorded)"} at ${exported.export.at}`]
+                : [];
+        return pass([...changed.map(describe), ...exportSeen], [`--migrate-tier ${migrating}`]);
     },
 };
 

@@ -227,12 +227,16 @@ export interface TaskLedger {
 /** What onboarding's and offboarding's step records are kept apart under: `<env>.tenant-steps.jsonl`, or `<prefix>/<env>.tenant-steps/` in S3. */
 const TENANT_STEP_STREAM = ".tenant-steps";
 
-/** What `npm run tenant` does to a tenant: onboard it, offboard it, or rotate its WordPress salts. */
-export type TenantAction = "add" | "remove" | "rotate-salts";
+/** What `npm run tenant` does to a tenant: onboard it, offboard it, rotate its WordPress salts, or move it to another isolation tier. */
+export const TENANT_ACTIONS = ["add", "remove", "rotate-salts", "migrate-tier"] as const;
+
+/** One of `TENANT_ACTIONS`. */
+export type TenantAction = (typeof TENANT_ACTIONS)[number];
 
 /**
  * One step of onboarding or offboarding a tenant (`npm run tenant`), in a stream of its own beside
- * the rollout's and the tasks' records, so the rollout's gates never read one. The steps' own
+ * the rollout's and the tasks' records. The rollout's gates read it only in a tier migration
+ * (`--migrate-tier`: the tier gate asks for the migration's export, gates.ts `migrationExportOf`). The steps' own
  * rollouts and tasks write their usual records. A later run of the same action resumes at the first
  * step whose last record did not succeed (automation/tenant/steps.ts).
  */
@@ -265,7 +269,7 @@ const TENANT_STEP_RECORD = z
         runId: z.string().min(1),
         env: z.string().min(1),
         tenant: z.string().min(1),
-        action: z.enum(["add", "remove", "rotate-salts"]),
+        action: z.enum(TENANT_ACTIONS),
         step: z.string().min(1),
         result: z.enum(["succeeded", "failed", "refused", "cancelled"]),
         operator: z.string(),

@@ -48,7 +48,7 @@ function parser(argv: readonly string[]) {
         .option("migrate-tier", {
             type: "string",
             describe:
-                "This run is the tier migration of this tenant (after the runbook's export): the tier gate lets its tier change (recorded)",
+                "This run is the tier migration of this tenant, as npm run tenant -- migrate-tier runs it after its stop and export: the tier gate lets its tier change (recorded)",
         })
         .option("approve", {
             type: "string",
@@ -89,7 +89,10 @@ function parser(argv: readonly string[]) {
         .example("$0 --env prod --phase all --approve tech-lead:alice --approve dba:bob", "promote every phase to prod")
         .example("$0 --env prod --phase ecs --preview-only --format markdown", "a plan summary for a pull request")
         .example("$0 --env sit --tenant aupairhive --approve tech-lead:alice", "roll out one tenant's resources, phase by phase")
-        .example("$0 --env dev --tenant shop --migrate-tier shop", "apply shop's tier change (basic → premium) after its export")
+        .example(
+            "$0 --env dev --phase all --migrate-tier shop",
+            "the tier step of npm run tenant -- migrate-tier for shop (after its export)",
+        )
         .epilogue(
             "Exit codes: 0 succeeded; 1 engine or verification failed; 2 usage, config or preflight error (an unknown --tenant too);\n" +
                 "            3 refused by a gate (order, promotion, platform, tier, scope, safety, approval; not with --preview-only) or by the policy pack.",

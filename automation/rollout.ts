@@ -33,7 +33,7 @@ import {
     tierGate,
 } from "./gates";
 import { LedgerWriteError } from "./ledger";
-import type { Approval, Ledger, LedgerRecord, Outcome } from "./ledger";
+import type { Approval, Ledger, LedgerRecord, Outcome, TenantStepLedger, TenantStepRecord } from "./ledger";
 import { PlanStep, stepOf } from "./plan-steps";
 import { CHANGE_HEADERS, changedResources, changeRow, countsOf, renderSummary, SummaryFormat } from "./plan-summary";
 import type { Io } from "./io";
@@ -86,7 +86,8 @@ export interface RolloutRequest {
 export interface RolloutDeps {
     readonly cfg: PlatformConfig;
     readonly engine: Engine;
-    readonly ledger: Ledger;
+    /** The rollout's records; the tenant step log is read only in a tier migration (the tier gate's export check). */
+    readonly ledger: Ledger & Pick<TenantStepLedger, "readTenantSteps">;
     readonly verify: VerifyHook;
     /** ECR for a region (the environment's): the ecs phase's images are looked up there before it is applied. */
     readonly ecr: (region: string) => Promise<EcrClient>;
@@ -131,6 +132,8 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         signal: deps.signal,
     });
     const deployedTiers = deployedTiersOf(await engine.outputs());
+    // Only a migration needs the tenant step log: no other run depends on reading it.
+    const tenantSteps = req.migrateTier === undefined ? undefined : await ledger.readTenantSteps(req.env);
     const deleted = new Set(previewSteps.filter((s) => s.op === "delete").map((s) => s.urn));
     const byPhase = urnsByPhase(previewSteps.map((s) => s.urn));
     const inProgram = PHASE_NAMES.filter((p) => byPhase.has(p));
@@ -205,6 +208,7 @@ export async function rollout(req: RolloutRequest, deps: RolloutDeps): Promise<E
         runId,
         universe: previewSteps.map((s) => s.urn),
         deployedTiers,
+        tenantSteps,
         tenant: tenant && { phases: tenant.phases, platformCreates: platformCreates(previewSteps, phases[phases.length - 1]) },
     };
     const previewed: string[] = [];
@@ -406,6 +410,8 @@ interface PhaseRun {
     readonly universe: readonly string[];
     /** Each deployed tenant's tier, from the stack's outputs before the run (`deployedTiersOf`); undefined when nothing is deployed. */
     readonly deployedTiers?: ReadonlyMap<string, TenantTier>;
+    /** The tenant step log, read only for `--migrate-tier` (the tier gate's export check). */
+    readonly tenantSteps?: readonly TenantStepRecord[];
     /** A tenant's run: the phases where it has something, and what the platform gate judges. */
     readonly tenant?: { readonly phases: readonly PhaseName[]; readonly platformCreates: PlatformContext["platformCreates"] };
 }
@@ -489,6 +495,7 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
                 tenants: deps.cfg.tenants,
                 deployed: run.deployedTiers,
                 migrating: req.migrateTier,
+                tenantSteps: run.tenantSteps,
             }),
             ...(req.tenant && run.tenant
                 ? [

@@ -1,6 +1,6 @@
 /**
- * `npm run tenant -- add|remove|rotate-salts --env <env> --id <id> …`: onboards or offboards one tenant
- * as recorded, resumable steps (automation/tenant/steps.ts), or rotates its WordPress keys and salts
+ * `npm run tenant -- add|remove|migrate-tier|rotate-salts --env <env> --id <id> …`: onboards, offboards or
+ * moves one tenant to another isolation tier as recorded, resumable steps (automation/tenant/steps.ts), or rotates its WordPress keys and salts
  * (automation/tenant/rotate-salts.ts). `main` returns the exit code; only the bin entry at
  * the bottom touches `process`. The steps, the stack files and every SDK are loaded after the
  * arguments are parsed, so `--help` answers at once.
@@ -10,11 +10,13 @@ import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand
 import { EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
 import type { Engine } from "./engine";
+import type { TenantTier } from "../src/tiers";
 import type { LedgerLocation } from "./ledger";
 import type { Cancellation, TenantPort } from "./tenant/port";
 import type { TenantRequest, TenantRunOptions } from "./tenant/steps";
 import type { RotateSaltsRequest, SaltsPort } from "./tenant/rotate-salts";
 import { cancelOnSignals, CancelMessages } from "./signals";
+import { TENANT_TIERS } from "../src/tiers";
 
 /** What the first and a second Ctrl-C do to `npm run tenant`: the step in flight is recorded as cancelled; a second leaves no record. */
 export const TENANT_CANCEL_MESSAGES: CancelMessages = {
@@ -66,8 +68,9 @@ function parser(argv: readonly string[]) {
         "npm run tenant --",
         "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>[@<zone id>]]…\n" +
             "$0 remove --env <env> --id <id> [--confirm <id>]\n" +
+            "$0 migrate-tier --env <env> --id <id> --tier <tier>\n" +
             "$0 rotate-salts --env <env> --id <id>\n\n" +
-            "Onboards or offboards one tenant, or rotates its WordPress keys and salts, step by step, recording each step; " +
+            "Onboards, offboards or moves one tenant to another isolation tier, or rotates its WordPress keys and salts, step by step, recording each step; " +
             "run the same command again to resume after a failure.",
     )
         .command(
@@ -79,10 +82,14 @@ function parser(argv: readonly string[]) {
             "Offboard a tenant: stop, archive, confirmation, files, cache keys, retire in the stack file, rollout of the deletes, media expiry, database user",
         )
         .command(
+            "migrate-tier",
+            "Move a tenant to a more isolated tier: stop, export, tier change and its rollout, import of its files, start, health and HTTPS checks",
+        )
+        .command(
             "rotate-salts",
             "New WordPress keys and salts for the tenant, then a redeployment of its service: every logged-in user is logged out",
         )
-        .demandCommand(1, 1, "name the action: add, remove or rotate-salts")
+        .demandCommand(1, 1, "name the action: add, remove, migrate-tier or rotate-salts")
         .option("env", { type: "string", demandOption: true, describe: "Environment (stack): dev, sit or prod" })
         .option("id", {
             type: "string",
@@ -98,6 +105,11 @@ function parser(argv: readonly string[]) {
             default: [] as string[],
             describe:
                 "add: a custom hostname besides <id>.<domain>, name (its owner's DNS zone) or name@<hosted zone id> (our Route 53 zone) (repeatable, at most 2)",
+        })
+        .option("tier", {
+            type: "string",
+            choices: TENANT_TIERS,
+            describe: 'migrate-tier: the isolation tier to move the tenant to (README "Tier changes are migrations")',
         })
         .option("confirm", {
             type: "string",
@@ -131,6 +143,7 @@ function parser(argv: readonly string[]) {
             "onboard newco",
         )
         .example("$0 remove --env sit --id newco --dry-run", "what offboarding newco would delete")
+        .example("$0 migrate-tier --env sit --id newco --tier premium --dry-run", "what moving newco to its own VPC would do")
         .example("$0 rotate-salts --env prod --id newco --approve tech-lead:alice --approve devops-lead:bob", "log everyone out of newco")
         .epilogue(
             "Exit codes: 0 succeeded or nothing to do; 1 a step failed (run the same command again to resume);\n" +
@@ -251,7 +264,7 @@ async function rotateSalts(
 /** Every rule about which flags go together, in one place; the tenant's own settings are checked by the config schema. */
 export async function toRequest(args: Args): Promise<{ request: TenantRequest | RotateSaltsRequest; options: TenantRunOptions }> {
     // yargs' strict mode and demandCommand leave exactly one of the declared commands here.
-    const action = args._[0] as "add" | "remove" | "rotate-salts";
+    const action = args._[0] as "add" | "remove" | "migrate-tier" | "rotate-salts";
     if (args.rehearse && args.ledger !== undefined) {
         throw new UsageError(
             "rehearsal-ledger",
@@ -268,8 +281,11 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest | 
         yes: args.yes,
         confirm: args.confirm,
     };
-    if (action === "remove" || action === "rotate-salts") {
-        const extra = (["slot", "cpu", "memory", ...(action === "rotate-salts" ? (["confirm"] as const) : [])] as const).filter(
+    if (action !== "migrate-tier" && args.tier !== undefined) {
+        throw new UsageError("incompatible-flags", "--tier is for migrate-tier", "drop it");
+    }
+    if (action === "remove" || action === "rotate-salts" || action === "migrate-tier") {
+        const extra = (["slot", "cpu", "memory", ...(action === "remove" ? [] : (["confirm"] as const))] as const).filter(
             (k) => args[k] !== undefined,
         );
         if (extra.length > 0 || args.domain.length > 0) {
@@ -279,7 +295,9 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest | 
                 "drop them",
             );
         }
-        return { request: { action, env: args.env, id: args.id }, options };
+        if (action !== "migrate-tier") return { request: { action, env: args.env, id: args.id }, options };
+        if (args.tier === undefined) throw new UsageError("missing-option", "migrate-tier needs --tier", "see --help");
+        return { request: { action, env: args.env, id: args.id, tier: args.tier as TenantTier }, options };
     }
     const missing = (["slot", "cpu", "memory"] as const).filter((k) => args[k] === undefined);
     if (missing.length > 0) throw new UsageError("missing-option", `add needs ${missing.map((k) => `--${k}`).join(", ")}`, "see --help");

@@ -4,6 +4,7 @@
  * implementation (real-port.ts) wires the rollout, the one-off task runner, ELB and S3.
  */
 import type { PhaseName } from "../../src/phases";
+import type { TenantTier } from "../../src/tiers";
 import type { Approval } from "../ledger";
 import type { TaskCommand } from "./scripts";
 
@@ -31,6 +32,13 @@ export interface TenantRolloutRequest {
      * the retired tenant's media, a platform resource no `--tenant` rollout selects.
      */
     readonly platformPhase?: PhaseName;
+    /** Only this phase of the tenant's resources (`--phase <phase> --tenant <id>`); all its phases when absent. */
+    readonly phase?: PhaseName;
+    /**
+     * The tenant's tier migration instead (`--phase all --migrate-tier <id>`, no `--tenant`: an environment's
+     * first premium tenant needs platform resources created with it), with `--allow-replace` for exactly these URNs.
+     */
+    readonly migrateTier?: { readonly allowReplace: readonly string[] };
 }
 
 /** A one-off Fargate task (issue 15): the platform's (master database user) or one tenant's (its user, files, secrets). */
@@ -60,6 +68,8 @@ export interface TenantStackOutputs {
     readonly tenantSecretArn?: string;
     /** `ecs.targetGroupArns[id]`: the tenant's target group; absent before its ecs phase. */
     readonly targetGroupArn?: string;
+    /** The tier it is deployed at (rollout.ts `deployedTiersOf`: `network.tenantTiers[id]`); absent when it is not deployed. */
+    readonly deployedTier?: TenantTier;
     /** `ecs.customDomains[id]`: its custom domains as the ECS layer reports them (components/tenant-domains.ts); empty when none. */
     readonly customDomains: readonly CustomDomainReport[];
 }

@@ -10,6 +10,7 @@ import { promisify } from "util";
 import { PHASES, tenantComponentName } from "../../src/phases";
 import type { Engine } from "../engine";
 import { BbwsError, EXIT } from "../errors";
+import { deployedTiersOf } from "../rollout";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
 import type { LedgerLocation } from "../ledger";
@@ -32,6 +33,7 @@ export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: 
         migrationBucket: text(get("storage", "migrationBucketName")) ?? "",
         tenantSecretArn: text(get("database", "tenantSecretArns", id)),
         targetGroupArn: text(get("ecs", "targetGroupArns", id)),
+        deployedTier: deployedTiersOf(outputs)?.get(id),
         customDomains: ((get("ecs", "customDomains", id) as CustomDomainReport[] | undefined) ?? []).filter(
             (d) => d && typeof d.name === "string",
         ),
@@ -67,20 +69,32 @@ export function engineReads(createEngine: (env: string) => Promise<Engine>): Pic
 }
 
 /**
- * The `npm run rollout` arguments of a tenant rollout: `--tenant`, the approvals, `--yes`, the ledger,
- * and, when offboarding may delete the tenant's stateful resources, `--allow-replace` for each of the
- * tenant's own URNs (`tenantUrns`: only those under its components, never a platform resource; the
- * safety gate looks only at the stateful ones among them).
+ * The `npm run rollout` arguments of a tenant rollout: its scope (`rolloutScope`), then `rolloutFlags`.
  */
 export function tenantRolloutArgv(req: TenantRolloutRequest, tenantUrns: readonly string[], ledger?: string): string[] {
+    return ["--env", req.env, ...rolloutScope(req), ...rolloutFlags(req, tenantUrns, ledger)];
+}
+
+/** What a tenant rollout selects: `--tenant` (and `--phase` when given), a platform phase, or the tenant's tier migration. */
+function rolloutScope(req: TenantRolloutRequest): string[] {
+    if (req.platformPhase !== undefined) return ["--phase", req.platformPhase];
+    if (req.migrateTier !== undefined) return ["--phase", "all", "--migrate-tier", req.tenant];
+    return [...(req.phase === undefined ? [] : ["--phase", req.phase]), "--tenant", req.tenant];
+}
+
+/**
+ * The approvals, `--yes`, the ledger, and `--allow-replace`: when offboarding may delete the tenant's
+ * stateful resources, for each of the tenant's own URNs (`tenantUrns`: only those under its components,
+ * never a platform resource; the safety gate looks only at the stateful ones among them); in a tier
+ * migration, for exactly the URNs it names.
+ */
+export function rolloutFlags(req: TenantRolloutRequest, tenantUrns: readonly string[], ledger?: string): string[] {
+    const replace = [...(req.allowStatefulDeletes ? tenantUrns : []), ...(req.migrateTier?.allowReplace ?? [])];
     return [
-        "--env",
-        req.env,
-        ...(req.platformPhase === undefined ? ["--tenant", req.tenant] : ["--phase", req.platformPhase]),
         ...req.approvals.flatMap((a) => ["--approve", `${a.role}:${a.name}`]),
         ...(req.yes ? ["--yes"] : []),
         ...(ledger !== undefined ? ["--ledger", ledger] : []),
-        ...(req.allowStatefulDeletes ? tenantUrns.flatMap((urn) => ["--allow-replace", urn]) : []),
+        ...replace.flatMap((urn) => ["--allow-replace", urn]),
     ];
 }
 

@@ -3,8 +3,10 @@
  * scripted engine (rehearse.ts), and doubles for what only AWS can answer. The doubles say what
  * they stand for in the transcript: a one-off task prints its command and exits 0 (the archive task
  * writes its three objects, with real SHA-256 sums, to a folder that stands for the bucket, so the
- * archive check runs for real), every target is healthy, and the site answers 302 (a WordPress without
- * its tables sends its visitor to the installer) until the install task has run for it, then 200.
+ * archive check runs for real), every target is healthy, and the site of a tenant the rehearsal onboards answers
+ * 302 (a WordPress without its tables sends its visitor to the installer) until the install task has run for it,
+ * then 200. The tenants already in the stack file when the rehearsal folder is first used are installed, as they
+ * are in the environment (a tier migration's `https` step checks one of them).
  *
  * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
  * first rollout step, since a tenant rollout needs the platform under it; continue a converged
@@ -15,8 +17,9 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
+import { loadStackConfig } from "../stack-files";
 import type { Cancellation, TenantPort } from "./port";
-import { engineReads, tenantRolloutArgv } from "./real-port";
+import { engineReads, rolloutFlags, tenantRolloutArgv } from "./real-port";
 import { serviceFromOutputs } from "./salts-aws";
 import { archiveFiles } from "./scripts";
 
@@ -63,6 +66,11 @@ export function tenantRehearsal(
     const bucketDir = path.join(rehearsal.dir, "s3");
     // One empty file per site whose install task ran: the rehearsal's WordPress stops redirecting to its installer.
     const installedDir = path.join(rehearsal.dir, "wordpress-installed");
+    if (!fs.existsSync(installedDir)) {
+        fs.mkdirSync(installedDir, { recursive: true });
+        const { domain, tenants } = loadStackConfig(rehearsal.projectDir, env);
+        for (const t of tenants) fs.writeFileSync(path.join(installedDir, `${t.id}.${domain}`), "");
+    }
     const port: TenantPort = {
         ...engineReads(rehearsal.deps.createEngine),
         rolloutTenant: async (req) => {
@@ -72,7 +80,7 @@ export function tenantRehearsal(
             if ((state?.deployment?.resources ?? []).length === 0) {
                 // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).
                 io.err("  rehearsal: the stack is empty, so the whole platform is rolled out first, as the environment has it");
-                const code = await main(["--env", req.env, "--phase", "all", ...tenantRolloutArgv(req, []).slice(4)], io, deps);
+                const code = await main(["--env", req.env, "--phase", "all", ...rolloutFlags(req, [])], io, deps);
                 if (code !== 0) return code;
             }
             return main(tenantRolloutArgv(req, req.allowStatefulDeletes ? await port.tenantResources(req.env, req.tenant) : []), io, deps);

@@ -271,12 +271,76 @@ export function dropDatabaseCommand(id: string): TaskCommand {
  * test/components/ecs-policies.test.ts checks every take's prefix is under it).
  */
 export function archivePrefix(id: string, takenAt: number): string {
-    return `archive/${id}/${new Date(takenAt).toISOString().replace(/[-:]/g, "")}/`;
+    return `archive/${id}/${takeName(takenAt)}/`;
+}
+
+/**
+ * `archive/<id>/tier-migration-<take>/`: one take of a tier migration's export (automation/tenant/steps.ts
+ * `MIGRATE_TIER_STEPS`), apart from offboarding's takes by its name and still under `archive/<id>/`, where
+ * the tenant's task role may write and read (components/ecs-policies.ts `tenantArchivePrefix`).
+ */
+export function migrationExportPrefix(id: string, takenAt: number): string {
+    return `archive/${id}/tier-migration-${takeName(takenAt)}/`;
+}
+
+/** A take's name: the UTC time it started, to the millisecond, without `-` and `:` (`20261201T090000.000Z`). */
+function takeName(takenAt: number): string {
+    return new Date(takenAt).toISOString().replace(/[-:]/g, "");
 }
 
 /** The tenant task's command that archives it to `prefix` (see `archivePrefix`), its database too unless `dumpDatabase` is false. */
 export function archiveCommand(prefix: string, dumpDatabase = true): TaskCommand {
     return sh(ARCHIVE_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH, DUMP_DATABASE: dumpDatabase ? "yes" : "no" });
+}
+
+/**
+ * Imports an export's files (`wp-content.tar.gz` of `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX`, as
+ * `ARCHIVE_SCRIPT` wrote it) into the tenant's wp-content: a tier migration's `import` step, run on the
+ * tenant's new file system. The object is read twice, streamed, never staged on the task's ephemeral
+ * storage (20 GiB on Fargate by default: ECS developer guide, "Fargate task ephemeral storage"): first
+ * its SHA-256 is compared with `SHA256SUMS`, so nothing of an object that does not match is unpacked
+ * (exit 66); then it is unpacked with its SHA-256 taken again on the way, so the bytes unpacked are the
+ * ones checked (exit 66 otherwise; the tenant stays stopped and a re-run unpacks over it). `tar`
+ * extracts over what is there and deletes nothing, so a re-run is safe. `--no-same-owner`: EFS
+ * replaces the client's user and group with the access point's for every operation and gives new
+ * files its owner (EFS user guide, "Enforcing a user identity using an access point"), so a chown to
+ * the archived owners could only fail.
+ */
+export const IMPORT_FILES_SCRIPT = String.raw`set -eu
+case "$ARCHIVE_PREFIX" in
+    archive/*/*/) ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
+esac
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""wp-content.tar.gz"
+aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
+expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  wp-content\.tar\.gz$/\1/p' "$work/SHA256SUMS")
+if [ -z "$expected" ]; then
+    echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no wp-content.tar.gz: not an export of this command" >&2
+    exit 65
+fi
+actual=$(aws s3 cp "$object" - --no-progress | sha256sum | cut -d' ' -f1)
+if [ "$actual" != "$expected" ]; then
+    echo "$object reads as SHA-256 $actual, not the $expected of SHA256SUMS: nothing unpacked" >&2
+    exit 66
+fi
+mkfifo "$work/fifo"
+sha256sum < "$work/fifo" > "$work/unpacked.sum" &
+summer=$!
+aws s3 cp "$object" - --no-progress | tee "$work/fifo" | tar --no-same-owner -xzf - -C "$WP_CONTENT_DIR"
+wait "$summer"
+unpacked=$(cut -d' ' -f1 "$work/unpacked.sum")
+if [ "$unpacked" != "$expected" ]; then
+    echo "$object changed while it was unpacked (SHA-256 $unpacked, not $expected): run the import again" >&2
+    exit 66
+fi
+echo "imported $object (SHA-256 $expected) into $WP_CONTENT_DIR"
+`;
+
+/** The tenant task's command that imports the files of the export at `prefix` (see `migrationExportPrefix`) into its wp-content. */
+export function importFilesCommand(prefix: string): TaskCommand {
+    return sh(IMPORT_FILES_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH });
 }
 
 /** The tenant task's command that empties its wp-content. */

@@ -6,6 +6,7 @@
  * config loader and writes it atomically.
  */
 import { Document, isMap, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { TenantTier } from "../../src/tiers";
 import { UsageError } from "../errors";
 
 /** How the stack files are printed: no padding inside `[a, b]`, no folding of long lines. */
@@ -59,6 +60,18 @@ export function stopTenant(text: string, id: string): string {
     return edit(text, (doc) => {
         const entry = tenantEntry(doc, id);
         if (entry.get("stopped") !== true) entry.set("stopped", true);
+    });
+}
+
+/**
+ * Sets the tenant's isolation `tier` (src/config.ts): a tier migration's edit, rolled out with
+ * `--migrate-tier` (automation/gates.ts `tierGate`). `basic`, the schema's default, is written as no key.
+ */
+export function setTenantTier(text: string, id: string, tier: TenantTier): string {
+    return edit(text, (doc) => {
+        const entry = tenantEntry(doc, id);
+        if (tier === "basic") entry.delete("tier");
+        else if (entry.get("tier") !== tier) entry.set("tier", tier);
     });
 }
 

@@ -14,6 +14,10 @@
  *         (the platform task unlinks the tenant's object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
+ * migrate-tier: stop (remove's, its ecs phase only) → export (remove's archive, to a prefix of its own; taken again by
+ *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
+ *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's, start
+ *         rolling out its ecs phase only)
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
  * longer builds, and retiring in the same edit means the slot is never free in between.
@@ -21,15 +25,17 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { PlatformConfig } from "../../src/config";
+import type { PlatformConfig, TenantTier } from "../../src/config";
 import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
-import { PhaseName, PHASES, tenantComponentName } from "../../src/phases";
+import { getPhase, PhaseName, PHASES, tenantComponentName } from "../../src/phases";
+import { TENANT_TIERS } from "../../src/tiers";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
 import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
 import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
 import { renderTable } from "../table";
-import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantPort } from "./port";
+import { parseUrn } from "../targets";
+import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "./port";
 import {
     ARCHIVE_FILES,
     ArchiveFile,
@@ -38,13 +44,15 @@ import {
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    importFilesCommand,
     installWordPressCommand,
+    migrationExportPrefix,
     purgeCacheCommand,
     purgeFilesCommand,
     TaskCommand,
     WORDPRESS_ADMIN_USER,
 } from "./scripts";
-import { addTenant, NewTenant, retireTenant, startTenant, stopTenant } from "./stack-edit";
+import { addTenant, NewTenant, retireTenant, setTenantTier, startTenant, stopTenant } from "./stack-edit";
 
 /** `npm run tenant -- add`: the new tenant's settings. */
 export interface AddRequest extends NewTenant {
@@ -59,7 +67,15 @@ export interface RemoveRequest {
     readonly id: string;
 }
 
-export type TenantRequest = AddRequest | RemoveRequest;
+/** `npm run tenant -- migrate-tier`: the tenant and the tier it moves to. */
+export interface MigrateTierRequest {
+    readonly action: "migrate-tier";
+    readonly env: string;
+    readonly id: string;
+    readonly tier: TenantTier;
+}
+
+export type TenantRequest = AddRequest | RemoveRequest | MigrateTierRequest;
 
 /** How the command runs, besides what it does. */
 export interface TenantRunOptions {
@@ -193,7 +209,10 @@ async function applyEdit(ctx: StepContext, edit: (text: string) => string, messa
     return commit ? { commit } : {};
 }
 
-async function rollout(ctx: StepContext, allowStatefulDeletes: boolean, platformPhase?: PhaseName): Promise<void> {
+/** What a step's rollout selects and may replace, besides the tenant's whole `--tenant` rollout (port.ts `TenantRolloutRequest`). */
+type RolloutScope = Partial<Pick<TenantRolloutRequest, "allowStatefulDeletes" | "platformPhase" | "phase" | "migrateTier">>;
+
+async function rollout(ctx: StepContext, scope: RolloutScope = {}): Promise<void> {
     const { env } = ctx.req;
     const tenant = ctx.req.id;
     const code = await ctx.deps.port.rolloutTenant({
@@ -201,11 +220,15 @@ async function rollout(ctx: StepContext, allowStatefulDeletes: boolean, platform
         tenant,
         approvals: ctx.options.approvals,
         yes: ctx.options.yes,
-        allowStatefulDeletes,
-        ...(platformPhase ? { platformPhase } : {}),
+        allowStatefulDeletes: false,
+        ...scope,
     });
     if (code !== EXIT.ok) {
-        const what = platformPhase ? `--phase ${platformPhase} rollout` : `--tenant rollout of ${tenant}`;
+        const what = scope.platformPhase
+            ? `--phase ${scope.platformPhase} rollout`
+            : scope.migrateTier
+              ? `--phase all --migrate-tier ${tenant} rollout`
+              : `${scope.phase ? `--phase ${scope.phase} ` : ""}--tenant rollout of ${tenant}`;
         throw new StepFailedError(
             "rollout-failed",
             `the ${what} in ${env} ended with exit ${code} (its ledger records say which phase and why)`,
@@ -245,6 +268,185 @@ const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 /** The new site's administrator's email: the platform team's (`bbws:monitoring.alertEmails`, the first), who hand the site over. */
 const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
 
+/**
+ * Starts the tenant's service: removes `stopped` from its entry, then rolls it out (`phase`: only that
+ * phase of it, the one its auto-scaling range is in). Onboarding's, and a tier migration's after its import.
+ */
+function startStep(phase?: PhaseName): Step {
+    return {
+        id: "start",
+        title: "start its service",
+        plan: async (ctx) => {
+            const stopped = stopTenant(stackTextBeforeStart(ctx), ctx.req.id);
+            return [
+                `Pulumi.${ctx.req.env}.yaml:`,
+                ...changedLines(stopped, startTenant(stopped, ctx.req.id)),
+                `then the tenant's ${rolloutWords(phase)} again (its service's auto-scaling range)`,
+            ];
+        },
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const data = await applyEdit(
+                ctx,
+                (text) => startTenant(text, id),
+                `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: start its service`,
+            );
+            await rollout(ctx, phase ? { phase } : {});
+            return data;
+        },
+    };
+}
+
+/** The stack file's text as the steps before `start` leave the tenant's entry, apart from `stopped`: with a new tenant added. */
+function stackTextBeforeStart(ctx: StepContext): string {
+    const req = ctx.req;
+    const text = readStackText(ctx);
+    return req.action === "add" && !ctx.cfg.tenants.some((t) => t.id === req.id) ? addTenant(text, req) : text;
+}
+
+/** A tenant rollout in a plan's words: the whole tenant's, or one phase of it. */
+const rolloutWords = (phase?: PhaseName) => (phase ? `${phase}-phase rollout` : "rollout");
+
+/**
+ * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true`, its
+ * rollout (`phase`: only that phase of it), then a wait until ECS runs none of its tasks. Taken again in
+ * every run until the step `retakenUntil` has a record, as the archive is (see `Step.retakenUntil`).
+ */
+function stopStep(retakenUntil: string, phase?: PhaseName): Step {
+    return {
+        id: "stop",
+        title: "stop its service, so nothing is written after the archive",
+        retakenUntil,
+        plan: async (ctx) => [
+            `Pulumi.${ctx.req.env}.yaml:`,
+            ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
+            `then the tenant's ${rolloutWords(phase)} (its service at zero tasks), then waits until ECS reports no task running, pending`,
+            "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
+            `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
+        ],
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const data = await applyEdit(
+                ctx,
+                (text) => stopTenant(text, id),
+                `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
+            );
+            await rollout(ctx, phase ? { phase } : {});
+            // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
+            const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
+            return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
+        },
+    };
+}
+
+/** Waits for the tenant's targets to be healthy: onboarding's, and a tier migration's after its start. */
+const HEALTHY_STEP: Step = {
+    id: "healthy",
+    title: "wait for healthy targets",
+    plan: async (ctx) => [
+        `waits up to ${Math.round((ctx.deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS) / 60_000)} min for every target of its target group to be healthy`,
+    ],
+    run: async (ctx) => {
+        const id = ctx.req.id;
+        const { targetGroupArn } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+        if (!targetGroupArn) {
+            throw new StepFailedError("no-target-group", `the stack has no target group for ${id} (output ecs.targetGroupArns.${id})`);
+        }
+        const health = await ctx.deps.port.waitForHealthyTargets(targetGroupArn, ctx.deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS);
+        return { healthyTargets: `${health.healthy}/${health.total}` };
+    },
+};
+
+/** Checks the site answers 200 over HTTPS: onboarding's, and a tier migration's last step. */
+const HTTPS_STEP: Step = {
+    id: "https",
+    title: "check the site answers over HTTPS",
+    plan: async (ctx) => [`GET ${siteUrl(ctx)}/ must answer 200 (an installed WordPress's home page)`],
+    run: async (ctx) => {
+        const url = `${siteUrl(ctx)}/`;
+        const status = await ctx.deps.port.httpGet(url);
+        // Only 200: a WordPress whose tables are missing answers 302 to wp-admin/install.php (wp-includes/load.php
+        // `wp_not_installed`), an installer anyone on the internet could complete.
+        if (status !== 200) {
+            throw new StepFailedError(
+                "https-check-failed",
+                `${url} answered ${status}${status === 302 ? " (a redirect: is WordPress installed? the install step should have done it)" : ""}`,
+                "look at the tenant's log group and target health, then run the same command again",
+            );
+        }
+        return { url, status: String(status) };
+    },
+};
+
+/** Where an archive step's takes go: the take's prefix (scripts.ts), and how a plan shows it. */
+interface TakePrefix {
+    readonly of: (id: string, takenAt: number) => string;
+    readonly shown: (id: string) => string;
+}
+
+/**
+ * Archives the tenant's database and files to the migration bucket, verified, one prefix per take
+ * (`takes`): offboarding's `archive` and a tier migration's `export` (`stepId`, `title`), taken again in
+ * every run until the step `retakenUntil` has a record.
+ */
+function archiveStep(stepId: string, title: string, retakenUntil: string, takes: TakePrefix): Step {
+    return {
+        id: stepId,
+        title,
+        retakenUntil,
+        plan: async (ctx) => {
+            const id = ctx.req.id;
+            return [
+                `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
+                `  to s3://<migration bucket>/${takes.shown(id)} (a new prefix for every take), each read back`,
+                "  and checked against SHA256SUMS; then checks all three are there with S3's full-object CRC64NVME checksums",
+            ];
+        },
+        run: async (ctx) => {
+            const id = ctx.req.id;
+            const prefix = takes.of(id, ctx.deps.now());
+            const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            // A take of its own: a prefix that holds anything already (a clock set back, a take started the same
+            // millisecond) would mix two takes under one SHA256SUMS.
+            const before = await ctx.deps.port.listArchive(migrationBucket, prefix);
+            if (before.length > 0) {
+                throw new StepFailedError(
+                    "archive-prefix-taken",
+                    `s3://${migrationBucket}/${prefix} holds ${before.length} object(s) already; an archive take goes to a prefix of its own`,
+                    "run the same command again: the next take has a later time, so a prefix of its own",
+                );
+            }
+            const dumpDatabase = await databaseCreated(ctx);
+            if (!dumpDatabase) {
+                ctx.deps.io.err(
+                    `  ${id}'s onboarding never reached its database step (no MySQL user or schema ${tenantDatabaseName(id)} to dump): archiving its files only`,
+                );
+            }
+            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix, dumpDatabase), `${stepId} ${id}`);
+            const objects = await ctx.deps.port.listArchive(migrationBucket, prefix);
+            const hasSums = objects.some((o) => o.key === `${prefix}SHA256SUMS`);
+            const problems = archiveProblems(
+                objects,
+                prefix,
+                hasSums ? await ctx.deps.port.readText(migrationBucket, `${prefix}SHA256SUMS`) : undefined,
+                archiveFiles(dumpDatabase),
+            );
+            if (problems.length > 0) {
+                throw new StepFailedError(
+                    "archive-incomplete",
+                    `the archive of ${id} in s3://${migrationBucket}/${prefix} is not complete, so no later step runs:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+                    "run the same command again: the archive is taken again",
+                );
+            }
+            return {
+                ...task,
+                archive: `s3://${migrationBucket}/${prefix}`,
+                ...(dumpDatabase ? {} : { database: "not dumped: its onboarding never created it" }),
+            };
+        },
+    };
+}
+
 /** The onboarding steps, in order. */
 export const ADD_STEPS: readonly Step[] = [
     {
@@ -268,7 +470,7 @@ export const ADD_STEPS: readonly Step[] = [
         id: "rollout",
         title: "roll the tenant out, its service at zero tasks",
         plan: async (ctx) => ["creates, through the rollout's gates and approvals:", ...tenantComponents(ctx.req.id).map((c) => `  ${c}`)],
-        run: async (ctx) => rollout(ctx, false),
+        run: async (ctx) => rollout(ctx),
     },
     {
         id: "database",
@@ -323,60 +525,9 @@ export const ADD_STEPS: readonly Step[] = [
             );
         },
     },
-    {
-        id: "start",
-        title: "start its service",
-        plan: async (ctx) => {
-            const req = ctx.req as AddRequest;
-            const added = ctx.cfg.tenants.some((t) => t.id === req.id) ? readStackText(ctx) : addTenant(readStackText(ctx), req);
-            return [
-                `Pulumi.${req.env}.yaml:`,
-                ...changedLines(added, startTenant(added, req.id)),
-                "then the tenant's rollout again (its service's auto-scaling range)",
-            ];
-        },
-        run: async (ctx) => {
-            const id = ctx.req.id;
-            const data = await applyEdit(ctx, (text) => startTenant(text, id), `tenant add ${id} in ${ctx.req.env}: start its service`);
-            await rollout(ctx, false);
-            return data;
-        },
-    },
-    {
-        id: "healthy",
-        title: "wait for healthy targets",
-        plan: async (ctx) => [
-            `waits up to ${Math.round((ctx.deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS) / 60_000)} min for every target of its target group to be healthy`,
-        ],
-        run: async (ctx) => {
-            const id = ctx.req.id;
-            const { targetGroupArn } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
-            if (!targetGroupArn) {
-                throw new StepFailedError("no-target-group", `the stack has no target group for ${id} (output ecs.targetGroupArns.${id})`);
-            }
-            const health = await ctx.deps.port.waitForHealthyTargets(targetGroupArn, ctx.deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS);
-            return { healthyTargets: `${health.healthy}/${health.total}` };
-        },
-    },
-    {
-        id: "https",
-        title: "check the site answers over HTTPS",
-        plan: async (ctx) => [`GET ${siteUrl(ctx)}/ must answer 200 (an installed WordPress's home page)`],
-        run: async (ctx) => {
-            const url = `${siteUrl(ctx)}/`;
-            const status = await ctx.deps.port.httpGet(url);
-            // Only 200: a WordPress whose tables are missing answers 302 to wp-admin/install.php (wp-includes/load.php
-            // `wp_not_installed`), an installer anyone on the internet could complete.
-            if (status !== 200) {
-                throw new StepFailedError(
-                    "https-check-failed",
-                    `${url} answered ${status}${status === 302 ? " (a redirect: is WordPress installed? the install step should have done it)" : ""}`,
-                    "look at the tenant's log group and target health, then run the same command again",
-                );
-            }
-            return { url, status: String(status) };
-        },
-    },
+    startStep(),
+    HEALTHY_STEP,
+    HTTPS_STEP,
     {
         id: "domains",
         title: "report its custom domains: served, or what their owner must do",
@@ -480,85 +631,11 @@ async function databaseCreated(ctx: StepContext): Promise<boolean> {
 
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
-    {
-        id: "stop",
-        title: "stop its service, so nothing is written after the archive",
-        retakenUntil: "files",
-        plan: async (ctx) => [
-            `Pulumi.${ctx.req.env}.yaml:`,
-            ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
-            "then the tenant's rollout (its service at zero tasks), then waits until ECS reports no task running, pending",
-            "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
-            `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
-        ],
-        run: async (ctx) => {
-            const id = ctx.req.id;
-            const data = await applyEdit(
-                ctx,
-                (text) => stopTenant(text, id),
-                `tenant remove ${id} in ${ctx.req.env}: stopped before its archive`,
-            );
-            await rollout(ctx, false);
-            // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
-            const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
-            return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
-        },
-    },
-    {
-        id: "archive",
-        title: "archive its database and files to the migration bucket",
-        retakenUntil: "files",
-        plan: async (ctx) => {
-            const id = ctx.req.id;
-            return [
-                `tenant one-off task: mysqldump --single-transaction of ${tenantDatabaseName(id)}, tar of its wp-content, SHA256SUMS,`,
-                `  to s3://<migration bucket>/archive/${id}/<UTC time of the take>/ (a new prefix for every take), each read back`,
-                "  and checked against SHA256SUMS; then checks all three are there with S3's full-object CRC64NVME checksums",
-            ];
-        },
-        run: async (ctx) => {
-            const id = ctx.req.id;
-            const prefix = archivePrefix(id, ctx.deps.now());
-            const { migrationBucket } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
-            // A take of its own: a prefix that holds anything already (a clock set back, a take started the same
-            // millisecond) would mix two takes under one SHA256SUMS.
-            const before = await ctx.deps.port.listArchive(migrationBucket, prefix);
-            if (before.length > 0) {
-                throw new StepFailedError(
-                    "archive-prefix-taken",
-                    `s3://${migrationBucket}/${prefix} holds ${before.length} object(s) already; an archive take goes to a prefix of its own`,
-                    "run the same command again: the next take has a later time, so a prefix of its own",
-                );
-            }
-            const dumpDatabase = await databaseCreated(ctx);
-            if (!dumpDatabase) {
-                ctx.deps.io.err(
-                    `  ${id}'s onboarding never reached its database step (no MySQL user or schema ${tenantDatabaseName(id)} to dump): archiving its files only`,
-                );
-            }
-            const task = await runTask(ctx, { kind: "tenant", tenant: id }, archiveCommand(prefix, dumpDatabase), `archive ${id}`);
-            const objects = await ctx.deps.port.listArchive(migrationBucket, prefix);
-            const hasSums = objects.some((o) => o.key === `${prefix}SHA256SUMS`);
-            const problems = archiveProblems(
-                objects,
-                prefix,
-                hasSums ? await ctx.deps.port.readText(migrationBucket, `${prefix}SHA256SUMS`) : undefined,
-                archiveFiles(dumpDatabase),
-            );
-            if (problems.length > 0) {
-                throw new StepFailedError(
-                    "archive-incomplete",
-                    `the archive of ${id} in s3://${migrationBucket}/${prefix} is not complete, so nothing is deleted:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-                    "run the same command again: the archive is taken again",
-                );
-            }
-            return {
-                ...task,
-                archive: `s3://${migrationBucket}/${prefix}`,
-                ...(dumpDatabase ? {} : { database: "not dumped: its onboarding never created it" }),
-            };
-        },
-    },
+    stopStep("files"),
+    archiveStep("archive", "archive its database and files to the migration bucket", "files", {
+        of: archivePrefix,
+        shown: (id) => `archive/${id}/<UTC time of the take>/`,
+    }),
     {
         id: "confirm",
         title: "confirm the deletion, naming the tenant",
@@ -637,7 +714,7 @@ export const REMOVE_STEPS: readonly Step[] = [
                       ...tenantComponents(ctx.req.id).map((c) => `  ${c}`),
                   ];
         },
-        run: async (ctx) => rollout(ctx, true),
+        run: async (ctx) => rollout(ctx, { allowStatefulDeletes: true }),
     },
     {
         id: "media",
@@ -646,7 +723,7 @@ export const REMOVE_STEPS: readonly Step[] = [
             `the storage phase of the platform (\`npm run rollout -- --env ${ctx.req.env} --phase storage\`): updates the assets bucket's`,
             `  lifecycle configuration, expiring tenants/${ctx.req.id}/ ${ctx.cfg.storage.retainTenantMediaDays} days after today`,
         ],
-        run: async (ctx) => rollout(ctx, false, "storage"),
+        run: async (ctx) => rollout(ctx, { platformPhase: "storage" }),
     },
     {
         id: "database",
@@ -663,9 +740,106 @@ export const REMOVE_STEPS: readonly Step[] = [
     },
 ];
 
+/** The type of the tenant's tasks' security group, a child of its network phase component (components/tenant-network.ts). */
+const SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup";
+
+/**
+ * The URN of a tenant's task security group among its URNs in the state (port.ts `tenantResources`):
+ * the security group whose parent is its network phase component, `bbws:network:TenantNetwork`
+ * (components/tenant-network.ts; a premium tenant's other groups lie under its `TenantVpc`). A tier
+ * migration replaces it, since its `vpcId` moves into the tenant's VPC (a new VPC forces a new group).
+ * Undefined unless there is exactly one.
+ */
+export function taskSecurityGroupUrn(urns: readonly string[]): string | undefined {
+    const network = getPhase("network");
+    const found = urns.filter((urn) => {
+        const { typeChain } = parseUrn(urn);
+        return typeChain.at(-1) === SECURITY_GROUP_TYPE && typeChain.at(-2) === network.tenantType;
+    });
+    return found.length === 1 ? found[0] : undefined;
+}
+
+/** The tenant's task security group's URN in the state, which the tier step lets its migration replace; a failed step when there is none. */
+async function replacedSecurityGroup(ctx: StepContext): Promise<string> {
+    const urn = taskSecurityGroupUrn(await ctx.deps.port.tenantResources(ctx.req.env, ctx.req.id));
+    if (urn === undefined) {
+        throw new StepFailedError(
+            "no-task-security-group",
+            `the state of ${ctx.req.env} has no single task security group of ${ctx.req.id} under its ${getPhase("network").tenantType}`,
+            "check the stack's state (`pulumi stack export`); a migration moves a deployed tenant",
+        );
+    }
+    return urn;
+}
+
+/** The prefix of the export the import step reads: from the export step's record (`s3://<bucket>/<prefix>`). */
+function exportedPrefix(ctx: StepContext): string {
+    const prefix = /^s3:\/\/[^/]+\/(.+)$/.exec(ctx.data.archive ?? "")?.[1];
+    if (prefix === undefined) {
+        throw new StepFailedError(
+            "no-export",
+            `no export of ${ctx.req.id} is recorded (the export step's archive location)`,
+            "run the same command again: it resumes at the first step not done",
+        );
+    }
+    return prefix;
+}
+
+/** The tier migration's steps, in order (see the header); only its stop and start roll out its ecs phase alone, where `stopped` acts. */
+export const MIGRATE_TIER_STEPS: readonly Step[] = [
+    stopStep("tier", "ecs"),
+    archiveStep("export", "export its database and files to the migration bucket", "tier", {
+        of: migrationExportPrefix,
+        shown: (id) => `archive/${id}/tier-migration-<UTC time of the take>/`,
+    }),
+    {
+        id: "tier",
+        title: "change its tier and roll out its migration",
+        plan: async (ctx) => {
+            const req = ctx.req as MigrateTierRequest;
+            const text = readStackText(ctx);
+            const urn = taskSecurityGroupUrn(await ctx.deps.port.tenantResources(req.env, req.id));
+            return [
+                `Pulumi.${req.env}.yaml:`,
+                ...changedLines(text, setTenantTier(text, req.id, req.tier)),
+                `then npm run rollout -- --env ${req.env} --phase all --migrate-tier ${req.id}: the tier gate passes it once the export`,
+                "  above is recorded (an override in the ledger); the safety gate refuses every replacement but its task security group's,",
+                "  which moves into its new VPC:",
+                `  --allow-replace ${urn ?? "(none found in the state: the step fails)"}`,
+            ];
+        },
+        run: async (ctx) => {
+            const req = ctx.req as MigrateTierRequest;
+            // Found before the edit: a state without it fails the step with the stack file untouched.
+            const urn = await replacedSecurityGroup(ctx);
+            const data = await applyEdit(
+                ctx,
+                (text) => setTenantTier(text, req.id, req.tier),
+                `tenant migrate-tier ${req.id} in ${req.env}: tier ${req.tier}, after its export`,
+            );
+            await rollout(ctx, { migrateTier: { allowReplace: [urn] } });
+            return { ...data, tier: req.tier, replaced: urn };
+        },
+    },
+    {
+        id: "import",
+        title: "import its files into its new file system",
+        plan: async (ctx) => [
+            `tenant one-off task, on its new tier's file system: reads wp-content.tar.gz of the export (${ctx.data.archive ?? "the export step's take"}),`,
+            "  checks its SHA-256 against SHA256SUMS before unpacking anything, then unpacks it into its wp-content",
+            "  (the database stays where it is: premium keeps it on the shared Aurora cluster, so there is no database import)",
+        ],
+        run: async (ctx) =>
+            runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, importFilesCommand(exportedPrefix(ctx)), `import ${ctx.req.id}'s files`),
+    },
+    startStep("ecs"),
+    HEALTHY_STEP,
+    HTTPS_STEP,
+];
+
 /** The steps of an action. */
 export function stepsOf(action: TenantAction): readonly Step[] {
-    return action === "add" ? ADD_STEPS : REMOVE_STEPS;
+    return action === "add" ? ADD_STEPS : action === "migrate-tier" ? MIGRATE_TIER_STEPS : REMOVE_STEPS;
 }
 
 /** The last record of each step of `action` for `tenant`: what a run resumes from. */
@@ -675,15 +849,31 @@ export function lastRecords(records: readonly TenantStepRecord[], tenant: string
     return last;
 }
 
+/** The records after the last one in which `req`'s action ran its last step to success for its tenant: a completed run's records. */
+function sinceCompleted(history: readonly TenantStepRecord[], req: TenantRequest, steps: readonly Step[]): TenantStepRecord[] {
+    const final = steps[steps.length - 1].id;
+    const completed = history
+        .map((r, i) => (r.tenant === req.id && r.action === req.action && r.step === final && r.result === "succeeded" ? i : -1))
+        .reduce((a, b) => Math.max(a, b), -1);
+    return history.slice(completed + 1);
+}
+
 /**
  * Refuses a request that cannot start (exit 2, nothing changed): an `add` whose tenant the stack file
  * would refuse (id or slot taken, reserved or retired, a domain taken, an invalid size: the config
  * schema's own messages), or that is in the stack file already without an onboarding of this command
  * to resume; a `remove` of a tenant that is not there and was not being removed.
  */
-function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, last: ReadonlyMap<string, TenantStepRecord>): void {
+function refuse(
+    req: TenantRequest,
+    cfg: PlatformConfig,
+    projectDir: string,
+    last: ReadonlyMap<string, TenantStepRecord>,
+    deployedTier: TenantTier | undefined,
+): void {
     const text = fs.readFileSync(path.join(projectDir, `Pulumi.${req.env}.yaml`), "utf8");
     const existing = cfg.tenants.find((t) => t.id === req.id);
+    if (req.action === "migrate-tier") return refuseMigration(req, cfg, text, projectDir, last, deployedTier);
     if (req.action === "add") {
         if (existing) {
             if (last.size === 0) {
@@ -727,14 +917,62 @@ function refuse(req: TenantRequest, cfg: PlatformConfig, projectDir: string, las
         }
         return;
     }
-    if (last.size === 0) {
-        const retired = cfg.retiredTenants.find((r) => r.id === req.id);
+    if (last.size === 0) throw unknownTenant(req, cfg);
+}
+
+/** A tenant that is not in `bbws:tenants`: retired, or never one. */
+function unknownTenant(req: TenantRequest, cfg: PlatformConfig): UsageError {
+    const retired = cfg.retiredTenants.find((r) => r.id === req.id);
+    return new UsageError(
+        "unknown-tenant",
+        retired
+            ? `'${req.id}' was retired from ${req.env} on ${retired.date} (slot ${retired.slot})`
+            : `'${req.id}' is not a tenant of ${req.env}`,
+        `tenants of ${req.env}: ${cfg.tenants.map((t) => t.id).join(", ")}`,
+    );
+}
+
+/**
+ * Refuses a tier migration that cannot start: a tenant not in the stack file; a tier the stack file would
+ * refuse (the loader's message: `enterprise` is not built); and, until its tier step has succeeded, a
+ * tenant not deployed (`deployedTier`, from the stack's outputs: nothing to move), already at that tier,
+ * or moving to a less isolated tier, which the tier gate refuses (automation/gates.ts `tierGate`).
+ */
+function refuseMigration(
+    req: MigrateTierRequest,
+    cfg: PlatformConfig,
+    text: string,
+    projectDir: string,
+    last: ReadonlyMap<string, TenantStepRecord>,
+    deployedTier: TenantTier | undefined,
+): void {
+    if (!cfg.tenants.some((t) => t.id === req.id)) throw unknownTenant(req, cfg);
+    try {
+        checkStackText(projectDir, req.env, setTenantTier(text, req.id, req.tier));
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
         throw new UsageError(
-            "unknown-tenant",
-            retired
-                ? `'${req.id}' was retired from ${req.env} on ${retired.date} (slot ${retired.slot})`
-                : `'${req.id}' is not a tenant of ${req.env}`,
-            `tenants of ${req.env}: ${cfg.tenants.map((t) => t.id).join(", ")}`,
+            "tenant-refused",
+            `cannot move '${req.id}' to ${req.tier} in ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
+        );
+    }
+    if (last.get("tier")?.result === "succeeded") return;
+    if (deployedTier === undefined) {
+        throw new UsageError(
+            "not-deployed",
+            `'${req.id}' is not deployed in ${req.env} (the stack's outputs name no tier for it): there is nothing to migrate`,
+            `set its tier in Pulumi.${req.env}.yaml and roll it out: the tier gate lets a tenant that is not deployed take any tier`,
+        );
+    }
+    if (deployedTier === req.tier) {
+        throw new UsageError("same-tier", `'${req.id}' is deployed at ${req.tier} in ${req.env} already`, "nothing to migrate");
+    }
+    if (TENANT_TIERS.indexOf(req.tier) < TENANT_TIERS.indexOf(deployedTier)) {
+        throw new UsageError(
+            "less-isolated-tier",
+            `'${req.id}' is deployed at ${deployedTier}; a move to the less isolated ${req.tier} is not built: the rollout's deletes pass ` +
+                "runs last phase first, so its own load balancer would be deleted before the safety gate stopped its file system's delete",
+            'keep its tier (README "Scale: hundreds of tenants", "Tier changes are migrations")',
         );
     }
 }
@@ -764,20 +1002,31 @@ function problemsOf(err: UsageError): string {
 export async function runTenantCommand(req: TenantRequest, options: TenantRunOptions, deps: TenantDeps): Promise<TenantRunResult> {
     const cfg = loadStackConfig(deps.projectDir, req.env);
     const history = await deps.log.readTenantSteps(req.env);
-    const last = lastRecords(history, req.id, req.action);
     const steps = stepsOf(req.action);
+    // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
+    const settled =
+        req.action === "add"
+            ? cfg.tenants.some((t) => t.id === req.id)
+            : req.action === "migrate-tier"
+              ? cfg.tenants.some((t) => t.id === req.id && t.tier === req.tier)
+              : cfg.retiredTenants.some((r) => r.id === req.id);
+    // A run whose result the stack file no longer shows (a later migration to another tier) starts afresh after the last completed one.
+    const last = lastRecords(settled ? history : sinceCompleted(history, req, steps), req.id, req.action);
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
     /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files step starts. */
     const again = (s: Step, index: number) =>
         (s.everyRun === true && steps.slice(index + 1).some((later) => !done(later))) ||
         (s.retakenUntil !== undefined && !last.has(s.retakenUntil));
     const base = { env: req.env, tenant: req.id, action: req.action, dryRun: options.dryRun };
-    // Done, and the stack file agrees: an offboarded tenant added again is refused below (its id is retired), not a no-op.
-    const settled = req.action === "add" ? cfg.tenants.some((t) => t.id === req.id) : cfg.retiredTenants.some((r) => r.id === req.id);
     const existing = req.action === "add" ? cfg.tenants.find((t) => t.id === req.id) : undefined;
     if (steps.every(done) && settled && !(existing && req.action === "add" && differences(existing, req).length > 0)) {
+        const what = {
+            add: "onboarded to",
+            remove: "offboarded from",
+            "migrate-tier": `moved to ${cfg.tenants.find((t) => t.id === req.id)?.tier} in`,
+        };
         deps.io.err(
-            `${req.id} is already ${req.action === "add" ? "onboarded to" : "offboarded from"} ${req.env}: every step succeeded (last ${last.get(steps[steps.length - 1].id)!.at}); nothing to do`,
+            `${req.id} is already ${what[req.action]} ${req.env}: every step succeeded (last ${last.get(steps[steps.length - 1].id)!.at}); nothing to do`,
         );
         return {
             ...base,
@@ -786,7 +1035,8 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
             steps: steps.map((s) => ({ step: s.id, title: s.title, status: "done before", data: last.get(s.id)?.data })),
         };
     }
-    refuse(req, cfg, deps.projectDir, last);
+    const deployedTier = req.action === "migrate-tier" ? (await deps.port.stackOutputs(req.env, req.id)).deployedTier : undefined;
+    refuse(req, cfg, deps.projectDir, last, deployedTier);
 
     const ctx: StepContext = {
         req,

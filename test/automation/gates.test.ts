@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
     approvalGate,
     DESTRUCTIVE_OPS,
+    migrationExportOf,
     orderGate,
     platformGate,
     promotionGate,
@@ -10,6 +11,8 @@ import {
     STATEFUL_TYPES,
     tierGate,
 } from "../../automation/gates";
+import fc from "fast-check";
+import type { TenantAction, TenantStepRecord } from "../../automation/ledger";
 import type { PlanStep } from "../../automation/plan-steps";
 import { urn } from "../support/fake-engine";
 import { COMMIT, recordOf } from "../support/rollout";
@@ -22,6 +25,30 @@ const step = (u: string, op: PlanStep["op"], replaceKeys: string[] = []): PlanSt
     replaceKeys,
 });
 const ALL = ["network", "database", "storage", "ecs", "monitoring"] as const;
+
+/** A tenant step record of `npm run tenant` (ledger.ts `TenantStepRecord`), the `n`th of the log. */
+const stepRecord = (
+    n: number,
+    step: string,
+    action: TenantAction = "migrate-tier",
+    result: TenantStepRecord["result"] = "succeeded",
+    tenant = "beta",
+): TenantStepRecord => ({
+    v: 1,
+    kind: "tenant-step",
+    at: new Date(Date.UTC(2026, 11, 1, 9, n)).toISOString(),
+    runId: "run",
+    env: "sit",
+    tenant,
+    action,
+    step,
+    result,
+    operator: "alice",
+    durationMs: 1,
+    ...(step === "export" ? { data: { archive: `s3://bucket/archive/${tenant}/tier-migration-${n}/` } } : {}),
+});
+/** What `npm run tenant -- migrate-tier` records before its tier step: stop, then export. */
+const stoppedAndExported = [stepRecord(0, "stop"), stepRecord(1, "export")];
 
 describe("gates", () => {
     it("each has an id, one line of info and an explanation", () => {
@@ -51,18 +78,56 @@ describe("gates", () => {
             const verdict = tierGate.check({ env: "sit", tenants, deployed });
             expect(verdict.status).to.equal("fail");
             expect(verdict.findings).to.deep.equal(["beta: deployed basic, configured premium"]);
-            expect(verdict.fix).to.include("put beta's tier back to basic").and.include("--phase all --migrate-tier beta");
+            expect(verdict.fix)
+                .to.include("put beta's tier back to basic")
+                .and.include("`npm run tenant -- migrate-tier --env sit --id beta --tier premium`");
         });
         const stoppedBeta = tenants.map((t) => (t.id === "beta" ? { ...t, stopped: true } : t));
-        it("passes the change as that tenant's own migration, once it is stopped, recording the override", () => {
-            const verdict = tierGate.check({ env: "sit", tenants: stoppedBeta, deployed, migrating: "beta" });
+        it("passes the change as that tenant's own migration, once it is stopped and exported, recording the override and naming the export", () => {
+            const verdict = tierGate.check({
+                env: "sit",
+                tenants: stoppedBeta,
+                deployed,
+                migrating: "beta",
+                tenantSteps: stoppedAndExported,
+            });
             expect(verdict).to.deep.include({ status: "pass", overrides: ["--migrate-tier beta"] });
+            expect(verdict.findings).to.deep.equal([
+                "beta: deployed basic, configured premium",
+                "export s3://bucket/archive/beta/tier-migration-1/ at 2026-12-01T09:01:00.000Z",
+            ]);
         });
         it("fails the migration of a tenant still serving: its new file system starts empty, so it is stopped and exported first", () => {
-            const verdict = tierGate.check({ env: "sit", tenants, deployed, migrating: "beta" });
+            const verdict = tierGate.check({ env: "sit", tenants, deployed, migrating: "beta", tenantSteps: stoppedAndExported });
             expect(verdict.status).to.equal("fail");
             expect(verdict.findings).to.deep.equal(["beta: deployed basic, configured premium: still serving"]);
-            expect(verdict.fix).to.include("stop beta first (`stopped: true`");
+            expect(verdict.fix).to.include("migrate it with `npm run tenant -- migrate-tier --env sit --id beta --tier premium`");
+        });
+        it("fails the migration of a stopped tenant whose step log shows no export since its migration's stop, naming the command", () => {
+            // Issue 21: the import step reads the export, so the rollout that replaces the file system waits for one.
+            const cases: Array<[TenantStepRecord[] | undefined, string]> = [
+                [undefined, "no stop of its migrate-tier in the tenant step log"],
+                [
+                    [stepRecord(0, "stop", "remove"), stepRecord(1, "archive", "remove")],
+                    "no stop of its migrate-tier in the tenant step log",
+                ],
+                [[stepRecord(0, "stop")], "no export after its migration's stop (2026-12-01T09:00:00.000Z)"],
+                [
+                    [...stoppedAndExported, stepRecord(2, "start")],
+                    "started again (migrate-tier 2026-12-01T09:02:00.000Z) after its migration's stop",
+                ],
+            ];
+            for (const [tenantSteps, missing] of cases) {
+                const verdict = tierGate.check({ env: "sit", tenants: stoppedBeta, deployed, migrating: "beta", tenantSteps });
+                expect(verdict.status).to.equal("fail");
+                expect(verdict.findings[0])
+                    .to.include("beta: deployed basic, configured premium: no export to import (")
+                    .and.include(missing);
+                expect(verdict.fix).to.equal(
+                    "migrate it with `npm run tenant -- migrate-tier --env sit --id beta --tier premium`: its stop and export steps come " +
+                        "before this rollout, and its import after it",
+                );
+            }
         });
         it("fails a move to a less isolated tier: no runbook, and its deletes pass would remove the load balancer before the file system's gate", () => {
             const down = new Map([
@@ -78,9 +143,70 @@ describe("gates", () => {
         });
         it("fails a migration of one tenant that also changes another's tier: one tenant per migration", () => {
             const both = stoppedBeta.map((t) => ({ ...t, tier: "enterprise" as const }));
-            const verdict = tierGate.check({ env: "sit", tenants: both, deployed, migrating: "beta" });
+            const verdict = tierGate.check({ env: "sit", tenants: both, deployed, migrating: "beta", tenantSteps: stoppedAndExported });
             expect(verdict.status).to.equal("fail");
             expect(verdict.findings).to.deep.equal(["alpha: deployed basic, configured enterprise"]);
+        });
+    });
+
+    describe("migrationExportOf: the export a tier migration may rely on, from the tenant step log", () => {
+        it("is the latest successful export after the migration's last successful stop", () => {
+            const log = [...stoppedAndExported, stepRecord(2, "export", "migrate-tier", "failed"), stepRecord(3, "export")];
+            expect(migrationExportOf(log, "beta")).to.deep.equal({ export: log[3] });
+        });
+        it("ignores another tenant's records, failed ones, and offboarding's stop and archive", () => {
+            const log = [
+                stepRecord(0, "stop", "migrate-tier", "succeeded", "alpha"),
+                stepRecord(1, "export", "migrate-tier", "succeeded", "alpha"),
+                stepRecord(2, "stop", "migrate-tier", "failed"),
+                stepRecord(3, "stop", "remove"),
+                stepRecord(4, "archive", "remove"),
+            ];
+            expect(migrationExportOf(log, "beta")).to.deep.equal({ missing: "no stop of its migrate-tier in the tenant step log" });
+        });
+        it("refuses an export older than the last stop, or one followed by a start of any action", () => {
+            expect(migrationExportOf([...stoppedAndExported, stepRecord(2, "stop")], "beta")).to.have.property("missing");
+            expect(migrationExportOf([...stoppedAndExported, stepRecord(2, "start", "add")], "beta")).to.deep.equal({
+                missing: "started again (add 2026-12-01T09:02:00.000Z) after its migration's stop (2026-12-01T09:00:00.000Z)",
+            });
+        });
+        it("for any step log: an export it returns is a successful export of the tenant's migration, after its last successful stop, with no successful start in between", () => {
+            const record = fc
+                .tuple(
+                    fc.constantFrom("stop", "export", "start", "tier", "archive"),
+                    fc.constantFrom<TenantAction>("migrate-tier", "add", "remove"),
+                    fc.constantFrom<TenantStepRecord["result"]>("succeeded", "failed", "cancelled"),
+                    fc.constantFrom("beta", "alpha"),
+                )
+                .map(([step, action, result, tenant]) => ({ step, action, result, tenant }));
+            fc.assert(
+                fc.property(fc.array(record, { maxLength: 12 }), (drawn) => {
+                    const log = drawn.map((r, n) => stepRecord(n, r.step, r.action, r.result, r.tenant));
+                    const verdict = migrationExportOf(log, "beta");
+                    const ok = (r: TenantStepRecord) => r.tenant === "beta" && r.result === "succeeded";
+                    const lastStop = log
+                        .map((r, i) => (ok(r) && r.action === "migrate-tier" && r.step === "stop" ? i : -1))
+                        .reduce((a, b) => Math.max(a, b), -1);
+                    if (!("export" in verdict)) {
+                        const exportedSince = log
+                            .slice(lastStop + 1)
+                            .some((r) => ok(r) && r.action === "migrate-tier" && r.step === "export");
+                        const startedSince = log.slice(lastStop + 1).some((r) => ok(r) && r.step === "start");
+                        return lastStop < 0 || !exportedSince || startedSince;
+                    }
+                    const at = log.indexOf(verdict.export);
+                    return (
+                        ok(verdict.export) &&
+                        verdict.export.action === "migrate-tier" &&
+                        verdict.export.step === "export" &&
+                        lastStop >= 0 &&
+                        at > lastStop &&
+                        !log.slice(lastStop + 1).some((r) => ok(r) && r.step === "start") &&
+                        !log.slice(at + 1).some((r) => ok(r) && r.action === "migrate-tier" && r.step === "export")
+                    );
+                }),
+                { numRuns: 500 },
+            );
         });
     });
 

@@ -30,7 +30,19 @@ describe("npm run tenant: the command line", function () {
     this.timeout(60000);
 
     const usage: Array<[string, string[], RegExp]> = [
-        ["no action", ["--env", "sit", "--id", "newco"], /name the action: add, remove or rotate-salts/],
+        ["no action", ["--env", "sit", "--id", "newco"], /name the action: add, remove, migrate-tier or rotate-salts/],
+        ["migrate-tier without --tier", ["migrate-tier", "--env", "sit", "--id", "tutorhub"], /migrate-tier needs --tier/],
+        [
+            "a tier the schema does not know",
+            ["migrate-tier", "--env", "sit", "--id", "tutorhub", "--tier", "gold"],
+            /Invalid values:[\s\S]*tier, Given: "gold"/,
+        ],
+        ["--tier with remove", ["remove", "--env", "sit", "--id", "tutorhub", "--tier", "premium"], /--tier is for migrate-tier/],
+        [
+            "migrate-tier with add's settings or a confirmation",
+            ["migrate-tier", "--env", "sit", "--id", "tutorhub", "--tier", "premium", "--slot", "3", "--confirm", "tutorhub"],
+            /migrate-tier takes no --slot, --confirm/,
+        ],
         ["an unknown action", ["rename", "--env", "sit", "--id", "newco"], /Unknown argument: rename/],
         ["add without its sizes", ["add", "--env", "sit", "--id", "newco", "--slot", "3"], /add needs --cpu, --memory/],
         ["remove with add's settings", ["remove", "--env", "sit", "--id", "newco", "--cpu", "512"], /remove takes no --cpu/],
@@ -98,9 +110,13 @@ describe("npm run tenant: the command line", function () {
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
             tenantSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/newco/db-AbCdEf",
             targetGroupArn: undefined,
+            deployedTier: undefined,
             customDomains: [{ name: "www.newco.example", dns: "owner", certificate: "pending", served: false }],
         });
         expect(tenantOutputsOf({}, "newco").customDomains).to.deep.equal([]);
+        // The deployed tier as the rollout's tier gate reads it (rollout.ts deployedTiersOf): network.tenantTiers, else basic for a tenant with a group.
+        expect(tenantOutputsOf({ network: { tenantTiers: { newco: "premium" } } }, "newco").deployedTier).to.equal("premium");
+        expect(tenantOutputsOf({ network: { tenantSecurityGroupIds: { newco: "sg-1" } } }, "newco").deployedTier).to.equal("basic");
     });
 
     it("the tenant's resources are everything under its per-phase components in the state, and nothing of another tenant's", () => {
@@ -142,6 +158,33 @@ describe("npm run tenant: the command line", function () {
             "s3://ledger/x",
             "--allow-replace",
             urns[0],
+        ]);
+    });
+
+    it("a tier migration's rollout is --phase all --migrate-tier <id> with --allow-replace for exactly the URNs it names; its stop and start are --phase ecs --tenant <id>", () => {
+        const req = { env: "sit", tenant: "newco", approvals: [], yes: true, allowStatefulDeletes: false };
+        const group =
+            "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-newco-sg";
+        const others = ["urn:pulumi:sit::bbws-platform::bbws:storage:StorageLayer$bbws:storage:TenantStorage::storage-newco"];
+        expect(tenantRolloutArgv({ ...req, migrateTier: { allowReplace: [group] } }, others)).to.deep.equal([
+            "--env",
+            "sit",
+            "--phase",
+            "all",
+            "--migrate-tier",
+            "newco",
+            "--yes",
+            "--allow-replace",
+            group,
+        ]);
+        expect(tenantRolloutArgv({ ...req, phase: "ecs" }, others)).to.deep.equal([
+            "--env",
+            "sit",
+            "--phase",
+            "ecs",
+            "--tenant",
+            "newco",
+            "--yes",
         ]);
     });
 

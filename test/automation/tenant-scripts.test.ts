@@ -15,13 +15,16 @@ import {
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    importFilesCommand,
     installWordPressCommand,
+    migrationExportPrefix,
     purgeCacheCommand,
     purgeCacheTaskCommandLine,
     purgeFilesCommand,
     TaskCommand,
 } from "../../automation/tenant/scripts";
 import { tenantDatabaseName } from "../../src/config";
+import { tenantArchivePrefix } from "../../components/ecs-policies";
 import { tempDir } from "../support/temp";
 import { acceptedTenantId } from "../support/tenant-ids";
 import fc from "fast-check";
@@ -459,6 +462,70 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         const wrongUser = s.run(purgeCacheCommand("newco"), { ...cache, REDIS_USERNAME: "default" });
         expect(wrongUser.status).to.not.equal(0);
         expect(s.logged("unlinked")).to.equal(undefined);
+    });
+
+    it("a tier migration's export goes under archive/<id>/, the only prefix the tenant's task role may write and read, in a take of its own", () => {
+        // Source: components/ecs-policies.ts `tenantArchivePrefix` (ListOwnArchive, WriteOwnArchive): the export runs as the tenant's task role.
+        fc.assert(
+            fc.property(tenantIds, fc.integer({ min: 0, max: 4102444800000 }), (id, at) => {
+                const prefix = migrationExportPrefix(id, at);
+                return (
+                    prefix.startsWith(tenantArchivePrefix(id)) &&
+                    prefix !== archivePrefix(id, at) &&
+                    /^archive\/[^/]+\/[^/]+\/$/.test(prefix)
+                );
+            }),
+        );
+    });
+
+    it("import: the export's wp-content.tar.gz, checked against SHA256SUMS, unpacked into wp-content without chown (the access point owns every file)", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(path.join(content, "uploads"), { recursive: true });
+        fs.writeFileSync(path.join(content, "uploads", "photo.jpg"), "jpeg");
+        const prefix = migrationExportPrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
+        const exported = s.run(archiveCommand(prefix), { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
+        expect(exported.status, exported.stderr).to.equal(0);
+        const fresh = path.join(s.dir, "new-file-system");
+        fs.mkdirSync(fresh);
+        const imported = s.run(importFilesCommand(prefix), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: fresh });
+        expect(imported.status, imported.stderr).to.equal(0);
+        expect(fs.readFileSync(path.join(fresh, "uploads", "photo.jpg"), "utf8")).to.equal("jpeg");
+        expect(imported.stdout).to.match(new RegExp(`imported s3://b/${prefix}wp-content\\.tar\\.gz \\(SHA-256 [0-9a-f]{64}\\)`));
+        expect(importFilesCommand(prefix).argv[2]).to.include("tar --no-same-owner -xzf -");
+        // A re-run unpacks over what is there and deletes nothing.
+        fs.writeFileSync(path.join(fresh, "written-since"), "x");
+        expect(s.run(importFilesCommand(prefix), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: fresh }).status).to.equal(0);
+        expect(fs.existsSync(path.join(fresh, "written-since"))).to.equal(true);
+    });
+
+    it("import: an object that does not match SHA256SUMS is not unpacked (exit 66); a SHA256SUMS without it (exit 65) and a prefix outside archive/<id>/<take>/ (exit 64) neither", () => {
+        const s = standIns();
+        const content = path.join(s.dir, "wp-content");
+        fs.mkdirSync(content);
+        fs.writeFileSync(path.join(content, "index.php"), "<?php");
+        const prefix = migrationExportPrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
+        expect(s.run(archiveCommand(prefix), { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content }).status).to.equal(0);
+        const stored = path.join(s.dir, "log", "s3");
+        const good = fs.readFileSync(path.join(stored, "wp-content.tar.gz"));
+        const fresh = path.join(s.dir, "new-file-system");
+        fs.mkdirSync(fresh);
+
+        // Another tar than the one summed: a valid archive, so only the check stops it.
+        fs.writeFileSync(path.join(stored, "wp-content.tar.gz"), zlib.gzipSync(Buffer.alloc(10240)));
+        const mismatch = s.run(importFilesCommand(prefix), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: fresh });
+        expect(mismatch.status).to.equal(66);
+        expect(mismatch.stderr).to.match(/reads as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64} of SHA256SUMS: nothing unpacked/);
+        expect(fs.readdirSync(fresh)).to.deep.equal([]);
+
+        fs.writeFileSync(path.join(stored, "wp-content.tar.gz"), good);
+        fs.writeFileSync(
+            path.join(stored, "SHA256SUMS"),
+            fs.readFileSync(path.join(stored, "SHA256SUMS"), "utf8").replace(/.*wp-content.*\n/, ""),
+        );
+        expect(s.run(importFilesCommand(prefix), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: fresh }).status).to.equal(65);
+        expect(s.run(importFilesCommand("tenants/other/"), { MIGRATION_BUCKET: "b", WP_CONTENT_DIR: fresh }).status).to.equal(64);
+        expect(fs.readdirSync(fresh)).to.deep.equal([]);
     });
 
     it("archive refuses a prefix outside archive/<id>/<take>/; purge refuses any directory but wp-content's mount", () => {

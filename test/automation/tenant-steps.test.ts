@@ -1,6 +1,6 @@
 /**
- * Onboarding and offboarding against a fake port: the steps' order, what each records, resuming after
- * a failure at any step, the refusals that change nothing, and the dry run.
+ * Onboarding, offboarding and tier migration against a fake port: the steps' order, what each records,
+ * resuming after a failure at any step, the refusals that change nothing, and the dry run.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -9,18 +9,24 @@ import { EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import { FileLedger, TenantStepRecord } from "../../automation/ledger";
 import type { OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "../../automation/tenant/port";
-import { ARCHIVE_FILES, archiveFiles } from "../../automation/tenant/scripts";
+import { ARCHIVE_FILES, ARCHIVE_SCRIPT, archiveFiles, IMPORT_FILES_SCRIPT } from "../../automation/tenant/scripts";
 import { crc64nvme } from "../../automation/tenant/rehearsal-port";
 import {
     ADD_STEPS,
     AddRequest,
     archiveProblems,
+    MIGRATE_TIER_STEPS,
+    MigrateTierRequest,
     REMOVE_STEPS,
     RemoveRequest,
     renderTenantRun,
     runTenantCommand,
     TenantRunOptions,
+    taskSecurityGroupUrn,
 } from "../../automation/tenant/steps";
+import { setTenantTier } from "../../automation/tenant/stack-edit";
+import { REPLACEMENT_RULES } from "../../automation/replacement";
+import type { TenantTier } from "../../src/tiers";
 import { loadStackConfig } from "../../automation/stack-files";
 import { PROJECT_DIR } from "../support/pulumi";
 import { tempDir } from "../support/temp";
@@ -34,6 +40,10 @@ const STOP_AND_ARCHIVE = ["commit", "rollout stops", "wait stopped", `list ${P1}
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
+const MIGRATE: MigrateTierRequest = { action: "migrate-tier", env: "sit", id: "tutorhub", tier: "premium" };
+/** The task security group of a tenant as the state names it (components/tenant-network.ts: a child of its TenantNetwork). */
+const taskGroupUrn = (id: string) =>
+    `urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-${id}-sg`;
 
 /** A copy of the project's stack files, and the fake world the port reports on. */
 function world(failAt?: { call: string; times?: number }, loseArchive = false, skipInstall = false) {
@@ -43,11 +53,25 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
     }
     const calls: string[] = [];
     const objects = new Map<string, string>();
-    const installed = new Set<string>();
-    const ran = new Set<string>();
+    // The environment's tenants as they are: installed, running, deployed at their configured tier.
+    const existing = ["dev", "sit", "prod"].flatMap((env) => {
+        const cfg = loadStackConfig(projectDir, env);
+        return cfg.tenants.map((t) => ({ env, domain: cfg.domain, ...t }));
+    });
+    const installed = new Set<string>(existing.map((t) => `https://${t.id}.${t.domain}/`));
+    const ran = new Set<string>(existing.filter((t) => !t.stopped).map((t) => t.id));
+    /** The tier each tenant was last rolled out at, by `<env>/<id>`: what the stack's outputs say. */
+    const deployed = new Map<string, TenantTier>(existing.map((t) => [`${t.env}/${t.id}`, t.tier]));
+    /** Whether the state holds each tenant's task security group; the prefixes the import tasks were given. */
+    let taskGroup = true;
+    const imported: string[] = [];
     let failures = failAt?.times ?? 1;
+    /** Aborted (the operator's Ctrl-C) once a call starting with `abortAfter` is made. */
+    let controller = new AbortController();
+    let abortAfter: string | undefined;
     const failing = (call: string) => {
         calls.push(call);
+        if (abortAfter !== undefined && call.startsWith(abortAfter)) controller.abort();
         if (failAt && call.startsWith(failAt.call) && failures > 0) {
             failures--;
             return true;
@@ -55,22 +79,36 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
         return false;
     };
     const port: TenantPort = {
-        tenantResources: async (_env, id) => [`urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-${id}`],
+        tenantResources: async (_env, id) => [
+            `urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-${id}`,
+            ...(taskGroup ? [taskGroupUrn(id)] : []),
+        ],
         rolloutTenant: async (req: TenantRolloutRequest) => {
             const cfg = loadStackConfig(projectDir, req.env);
             const t = cfg.tenants.find((x) => x.id === req.tenant);
             if (req.platformPhase) return failing(`rollout ${req.platformPhase} of the platform`) ? EXIT.failed : EXIT.ok;
+            const key = `${req.env}/${req.tenant}`;
+            if (req.migrateTier) {
+                if (failing(`rollout migrates ${req.tenant} allowing ${req.migrateTier.allowReplace.join(" ")}`)) return EXIT.refused;
+                deployed.set(key, t!.tier);
+                return EXIT.ok;
+            }
             // "stops": offboarding stopping a tenant that ran, told apart from onboarding's first, stopped rollout.
             const what = t ? (t.stopped ? (ran.has(req.tenant) ? "stops" : "stopped") : "started") : "deletes";
             if (t && !t.stopped) ran.add(req.tenant);
-            return failing(`rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}`) ? EXIT.refused : EXIT.ok;
+            const call = `rollout ${what}${req.allowStatefulDeletes ? " allowing stateful deletes" : ""}${req.phase ? ` (--phase ${req.phase})` : ""}`;
+            if (failing(call)) return EXIT.refused;
+            if (t) deployed.set(key, t.tier);
+            else deployed.delete(key);
+            return EXIT.ok;
         },
         runTask: async (req: OneOffTaskRequest) => {
             const prefix = req.command.environment.ARCHIVE_PREFIX;
             if (failing(`task ${req.scope.kind}: ${req.purpose}`))
                 return { exitCode: 3, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
             if (req.command.environment.SITE_URL && !skipInstall) installed.add(`${req.command.environment.SITE_URL}/`);
-            if (prefix && !loseArchive) {
+            if (req.command.argv.includes(IMPORT_FILES_SCRIPT)) imported.push(prefix);
+            if (req.command.argv.includes(ARCHIVE_SCRIPT) && !loseArchive) {
                 const sums = archiveFiles(req.command.environment.DUMP_DATABASE !== "no")
                     .filter((f) => f !== "SHA256SUMS")
                     .map((f) => {
@@ -81,8 +119,9 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             }
             return { exitCode: 0, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
         },
-        stackOutputs: async (_env, id) => ({
+        stackOutputs: async (env, id) => ({
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
+            deployedTier: deployed.get(`${env}/${id}`),
             tenantSecretArn: `arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/${id}/db-AbCdEf`,
             targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:815856636111:targetgroup/${id}/0123456789abcdef`,
             customDomains:
@@ -142,11 +181,23 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
     const stackFile = () => fs.readFileSync(path.join(projectDir, "Pulumi.sit.yaml"), "utf8");
     // Each run a minute after the one before, the first at NOW: a retaken archive gets a prefix of its own.
     let runs = 0;
-    const run = (req: AddRequest | RemoveRequest, options: Partial<TenantRunOptions> = {}, io = memoryIo()) => {
+    const run = (req: AddRequest | RemoveRequest | MigrateTierRequest, options: Partial<TenantRunOptions> = {}, io = memoryIo()) => {
         const at = NOW + 60_000 * runs++;
-        return runTenantCommand(req, { ...RUN, ...options }, { projectDir, port, log, io, now: () => at, operator: async () => "alice" });
+        const signal = abortAfter === undefined ? undefined : controller.signal;
+        return runTenantCommand(
+            req,
+            { ...RUN, ...options },
+            { projectDir, port, log, io, now: () => at, operator: async () => "alice", signal },
+        );
     };
-    return { projectDir, calls, objects, log, run, stackFile };
+    const dropTaskGroup = () => {
+        taskGroup = false;
+    };
+    const interruptAfter = (call: string) => {
+        abortAfter = call;
+        controller = new AbortController();
+    };
+    return { projectDir, calls, objects, log, run, stackFile, deployed, imported, dropTaskGroup, interruptAfter };
 }
 
 describe("npm run tenant: onboarding and offboarding as recorded steps", function () {
@@ -372,7 +423,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(result.steps[0]).to.include({ step: "stop", status: "succeeded" });
         expect(result.steps[1]).to.include({ step: "archive", status: "failed" });
         expect(result.steps[1].error).to.match(
-            /is not complete, so nothing is deleted:\n {2}- archive\/newco\/20261201T090100\.000Z\/database.sql.gz is missing/,
+            /is not complete, so no later step runs:\n {2}- archive\/newco\/20261201T090100\.000Z\/database.sql.gz is missing/,
         );
         expect(w.calls).to.deep.equal(STOP_AND_ARCHIVE);
         expect(loadStackConfig(w.projectDir, "sit").tenants.map((t) => t.id)).to.include("newco");
@@ -598,11 +649,224 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         const remove = renderTenantRun(await w.run(REMOVE, { dryRun: true }));
         expect(remove).to.include("to s3://<migration bucket>/archive/newco/<UTC time of the take>/ (a new prefix for every take)");
-        expect(remove).to.include("deletes 1 resource(s)");
+        expect(remove).to.include("deletes 2 resource(s)");
         expect(remove).to.include("urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-newco");
         expect(remove).to.include("-     - id: newco");
         expect(remove).to.include(`+     - id: newco\n    +       slot: 3\n    +       date: "2026-12-01"`);
         expect(remove).to.include("DROP USER IF EXISTS 'wp_newco'@'%'");
         expect(w.calls).to.deep.equal([]);
+    });
+});
+
+describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier as recorded steps", function () {
+    this.timeout(60000);
+    /** The export prefix of the world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
+    const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
+    const ORDER = ["stop", "export", "tier", "import", "start", "healthy", "https"];
+
+    it("runs stop, export, tier, import, start, healthy, https in that order; the export is taken and checked before the tier changes", async () => {
+        const w = world();
+        const result = await w.run(MIGRATE);
+        expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
+        expect(MIGRATE_TIER_STEPS.map((s) => s.id)).to.deep.equal(ORDER);
+        expect(result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(ORDER.map((s) => `${s}:succeeded`));
+        expect(w.calls).to.deep.equal([
+            "commit",
+            // Its stop and start roll out its ecs phase alone: `stopped` acts only there (test/rehearsal/tenant-migrate-tier.test.ts).
+            "rollout stops (--phase ecs)",
+            "wait stopped",
+            `list ${E0}`,
+            "task tenant: export tutorhub",
+            `list ${E0}`,
+            "commit",
+            // --allow-replace for exactly its task security group, as the state names it; the safety gate refuses any other.
+            `rollout migrates tutorhub allowing ${taskGroupUrn("tutorhub")}`,
+            "task tenant: import tutorhub's files",
+            "commit",
+            "rollout started (--phase ecs)",
+            "wait healthy",
+            "GET https://tutorhub.sit.bbws.io/",
+        ]);
+        const tutorhub = loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "tutorhub")!;
+        expect(tutorhub).to.include({ tier: "premium", stopped: false });
+        expect(w.deployed.get("sit/tutorhub")).to.equal("premium");
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.map((r) => [r.action, r.step, r.result])).to.deep.equal(ORDER.map((s) => ["migrate-tier", s, "succeeded"]));
+        expect(records[1].data).to.include({ archive: `s3://bbws-migration-artifacts-sit-815856636111/${E0}` });
+        expect(records[2].data).to.include({ tier: "premium", replaced: taskGroupUrn("tutorhub") });
+    });
+
+    it("imports the export the export step recorded: its take's prefix is the import task's ARCHIVE_PREFIX", async () => {
+        const w = world();
+        await w.run(MIGRATE);
+        expect([...w.objects.keys()].sort()).to.deep.equal(["SHA256SUMS", "database.sql.gz", "wp-content.tar.gz"].map((f) => `${E0}${f}`));
+        expect(w.imported).to.deep.equal([E0]);
+    });
+
+    for (const [step, call] of [
+        ["stop", "rollout stops"],
+        ["export", "task tenant: export"],
+        ["tier", "rollout migrates"],
+        ["import", "task tenant: import"],
+        ["start", "rollout started"],
+        ["healthy", "wait healthy"],
+        ["https", "GET https://tutorhub.sit.bbws.io/"],
+    ] as const) {
+        it(`a failure at ${step} is recorded, stops the run, and the same command resumes at ${step} (stop and export taken again until tier has a record)`, async () => {
+            const w = world({ call });
+            const first = await w.run(MIGRATE);
+            expect(first.exitCode).to.not.equal(EXIT.ok);
+            expect(first.steps.find((s) => s.status === "failed" || s.status === "refused")?.step).to.equal(step);
+            expect(first.steps.filter((s) => s.status === "not reached").map((s) => s.step)).to.deep.equal(
+                ORDER.slice(ORDER.indexOf(step) + 1),
+            );
+            const records = await w.log.readTenantSteps("sit");
+            expect(records.at(-1)).to.include({ action: "migrate-tier", step, tenant: "tutorhub" });
+            expect(records.at(-1)!.result).to.be.oneOf(["failed", "refused"]);
+
+            const io = memoryIo();
+            const second = await w.run(MIGRATE, {}, io);
+            expect(second.exitCode, JSON.stringify(second.steps)).to.equal(EXIT.ok);
+            expect(io.stderr.join("")).to.include(`resuming migrate-tier of tutorhub in sit at step ${step}`);
+            const before = ORDER.slice(0, ORDER.indexOf(step));
+            const tierStarted = ORDER.indexOf(step) >= ORDER.indexOf("tier");
+            const retaken = (s: string) => (s === "stop" || s === "export") && !tierStarted;
+            expect(second.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(
+                before.filter((s) => !retaken(s)),
+            );
+            const exports = (await w.log.readTenantSteps("sit")).filter((r) => r.step === "export" && r.result === "succeeded");
+            expect(`s3://bbws-migration-artifacts-sit-815856636111/${w.imported.at(-1)}`).to.equal(exports.at(-1)!.data!.archive);
+        });
+    }
+
+    it("a run interrupted after its export, before the tier step: the next run stops and exports again, and the import reads that newer take", async () => {
+        // The export must be no older than the stop the tier step follows: between two runs the tenant may have been started by hand.
+        const w = world();
+        w.interruptAfter("task tenant: export");
+        const first = await w.run(MIGRATE);
+        expect(first.exitCode).to.equal(130);
+        expect(first.steps.map((s) => `${s.step}:${s.status}`).slice(0, 3)).to.deep.equal([
+            "stop:succeeded",
+            "export:succeeded",
+            "tier:not reached",
+        ]);
+        w.interruptAfter("never");
+        const second = await w.run(MIGRATE);
+        expect(second.exitCode).to.equal(EXIT.ok);
+        expect(second.steps.map((s) => s.status)).to.deep.equal(ORDER.map(() => "succeeded"));
+        const exports = (await w.log.readTenantSteps("sit")).filter((r) => r.step === "export");
+        expect(exports.map((r) => r.data!.archive)).to.deep.equal(
+            ["20261201T090000.000Z", "20261201T090100.000Z"].map(
+                (take) => `s3://bbws-migration-artifacts-sit-815856636111/archive/tutorhub/tier-migration-${take}/`,
+            ),
+        );
+        expect(w.imported).to.deep.equal(["archive/tutorhub/tier-migration-20261201T090100.000Z/"]);
+    });
+
+    it("--dry-run prints each step's plan: the stack edits, the export's prefix, the one URN it may replace, no database import; changes and records nothing", async () => {
+        const w = world();
+        const before = w.stackFile();
+        const result = await w.run(MIGRATE, { dryRun: true });
+        expect(result.steps.map((s) => s.status)).to.deep.equal(ORDER.map(() => "to do"));
+        const text = renderTenantRun(result);
+        expect(text).to.include("+       stopped: true");
+        expect(text).to.include("then the tenant's ecs-phase rollout (its service at zero tasks)");
+        expect(text).to.include("to s3://<migration bucket>/archive/tutorhub/tier-migration-<UTC time of the take>/");
+        expect(text).to.include("+       tier: premium");
+        expect(text).to.include(`npm run rollout -- --env sit --phase all --migrate-tier tutorhub`);
+        expect(text).to.include(`--allow-replace ${taskGroupUrn("tutorhub")}`);
+        expect(text).to.include("premium keeps it on the shared Aurora cluster, so there is no database import");
+        expect(text).to.include("-       stopped: true");
+        expect(text).to.include("GET https://tutorhub.sit.bbws.io/ must answer 200");
+        expect(w.stackFile()).to.equal(before);
+        expect(w.calls).to.deep.equal([]);
+        expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+    });
+
+    it("a second run once every step succeeded is a no-op that says so", async () => {
+        const w = world();
+        await w.run(MIGRATE);
+        w.calls.length = 0;
+        const io = memoryIo();
+        const again = await w.run(MIGRATE, {}, io);
+        expect(again).to.include({ exitCode: EXIT.ok, noOp: true });
+        expect(io.stderr.join("")).to.match(/tutorhub is already moved to premium in sit: every step succeeded/);
+        expect(w.calls).to.deep.equal([]);
+    });
+
+    it("a completed migration's records do not make a later request look done: a move back is refused as less isolated (exit 2)", async () => {
+        const w = world();
+        await w.run(MIGRATE);
+        const err = await w.run({ ...MIGRATE, tier: "basic" }).catch((e) => e);
+        expect(err).to.include({ exitCode: EXIT.usage, code: "less-isolated-tier" });
+    });
+
+    it("the task security group is the one SecurityGroup directly under the tenant's TenantNetwork; none, or more than one, is no answer", () => {
+        // Source: components/tenant-network.ts (the tasks' group, a child of bbws:network:TenantNetwork; a premium
+        // tenant's load balancer and EFS groups are under its TenantVpc); its vpcId, which a migration moves into the
+        // tenant's VPC, forces a new group (automation/replacement.ts, from terraform-provider-aws ec2/vpc_security_group.go).
+        expect(REPLACEMENT_RULES["aws:ec2/securityGroup:SecurityGroup"].forceNew).to.include("vpcId");
+        const vpcGroup =
+            "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$bbws:network:TenantVpc$aws:ec2/securityGroup:SecurityGroup::network-tutorhub-alb-sg";
+        const rule =
+            "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::network-tenant-tutorhub-from-alb";
+        expect(taskSecurityGroupUrn([rule, taskGroupUrn("tutorhub"), vpcGroup])).to.equal(taskGroupUrn("tutorhub"));
+        expect(taskSecurityGroupUrn([rule, vpcGroup])).to.equal(undefined);
+        expect(taskSecurityGroupUrn([taskGroupUrn("tutorhub"), taskGroupUrn("tutorhub").replace("-sg", "-sg2")])).to.equal(undefined);
+    });
+
+    it("a state without the task security group fails the tier step before the stack file's tier changes", async () => {
+        const w = world();
+        w.dropTaskGroup();
+        const result = await w.run(MIGRATE);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps.find((s) => s.step === "tier")).to.include({ status: "failed" });
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "tutorhub")!.tier).to.equal("basic");
+    });
+
+    describe("refusals: exit 2, nothing changed, nothing recorded", () => {
+        const cases: Array<[string, MigrateTierRequest, RegExp, (w: ReturnType<typeof world>) => void]> = [
+            ["an unknown tenant", { ...MIGRATE, id: "nobody" }, /'nobody' is not a tenant of sit/, () => undefined],
+            [
+                "the tier it is deployed at",
+                { ...MIGRATE, tier: "basic" },
+                /'tutorhub' is deployed at basic in sit already/,
+                () => undefined,
+            ],
+            [
+                "a move to a less isolated tier (the tier gate refuses it: its deletes pass would take the load balancer before the file system's gate)",
+                { ...MIGRATE, tier: "basic" },
+                /'tutorhub' is deployed at premium; a move to the less isolated basic is not built/,
+                (w) => {
+                    fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
+                    w.deployed.set("sit/tutorhub", "premium");
+                },
+            ],
+            [
+                "enterprise, which the loader refuses: not built",
+                { ...MIGRATE, tier: "enterprise" },
+                /tier: enterprise is designed .* but not built/,
+                () => undefined,
+            ],
+            [
+                "a tenant not deployed (the stack's outputs name no tier for it)",
+                MIGRATE,
+                /'tutorhub' is not deployed in sit .*: there is nothing to migrate/,
+                (w) => w.deployed.delete("sit/tutorhub"),
+            ],
+        ];
+        for (const [what, req, message, arrange] of cases) {
+            it(`refuses ${what}`, async () => {
+                const w = world();
+                arrange(w);
+                const before = w.stackFile();
+                const err = await w.run(req).catch((e) => e);
+                expect(err).to.include({ exitCode: EXIT.usage });
+                expect(err.message).to.match(message);
+                expect(w.stackFile()).to.equal(before);
+                expect(w.calls).to.deep.equal([]);
+                expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+            });
+        }
     });
 });

@@ -5,8 +5,8 @@ import { stage } from "../support/rehearsal";
 
 /**
  * Stands for `--rehearsal-dir` of a rehearsal of sit whose platform and tenants are rolled out (the scripted
- * engine's `pulumi up`), so a remove's dry run lists the URNs it would delete: on an empty rehearsal there
- * are none. The transcript shows this placeholder, since the folder is a temporary one.
+ * engine's `pulumi up`), so a remove's dry run lists the URNs it would delete, and a migrate-tier's the tenant's
+ * deployed tier and task security group: on an empty rehearsal there are none. The transcript shows this placeholder, since the folder is a temporary one.
  */
 export const ROLLED_OUT_SIT = "<a rehearsal of sit, rolled out>";
 
@@ -32,6 +32,22 @@ export const TRANSCRIPTS: Array<[string, string[]]> = [
         ],
     ],
     ["tenant-remove-dry-run", ["remove", "--env", "sit", "--id", "tutorhub", "--dry-run", "--rehearse", "--rehearsal-dir", ROLLED_OUT_SIT]],
+    [
+        "tenant-migrate-tier-dry-run",
+        [
+            "migrate-tier",
+            "--env",
+            "sit",
+            "--id",
+            "tutorhub",
+            "--tier",
+            "premium",
+            "--dry-run",
+            "--rehearse",
+            "--rehearsal-dir",
+            ROLLED_OUT_SIT,
+        ],
+    ],
     ["tenant-rotate-salts-rehearsal", ["rotate-salts", "--env", "sit", "--id", "tutorhub", "--rehearse", "--approve", "tech-lead:alice"]],
 ];
 

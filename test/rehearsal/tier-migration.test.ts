@@ -2,14 +2,17 @@
  * Scenario: a config edit that moves a deployed tenant from basic to premium (issue 21), through the
  * rollout CLI's `main` and the scripted engine. The tier gate (automation/gates.ts `tierGate`) reads the
  * deployed tier from the stack's `network.tenantTiers` output and refuses the edit before any phase is
- * previewed or applied (exit 3, recorded); the same edit passes in the tenant's own migration
- * (`--migrate-tier`), recorded as an override, after which the output says premium and a plain rollout
- * passes. Why a tier change is a migration: README "Tier changes are migrations".
+ * previewed or applied (exit 3, recorded); `--migrate-tier` by hand is refused too while the tenant step
+ * log shows no export of the tenant's migration. With the edit put back, `npm run tenant -- migrate-tier`
+ * passes it (its stop and export first), recorded as an override, after which the output says premium
+ * and a plain rollout passes. Why a tier change is a migration: README "Tier changes are migrations".
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { memoryIo } from "../../automation/io";
+import { main as tenant } from "../../automation/tenant-cli";
 import { PHASE_NAMES } from "../../src/phases";
 import { operations, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
@@ -20,9 +23,11 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
     let dev: Stage;
     after(() => dev.dispose());
     let refused: RunResult;
+    let byHand: RunResult;
+    let stateAfterByHand: string;
     let stateAfterRefusal: string;
     let stateBefore: string;
-    let migrated: RunResult;
+    let migrated: { code: number; io: ReturnType<typeof memoryIo> };
     let after_: RunResult;
     let ledgerAfterRefusal: number;
     let ledgerAfterMigration: number;
@@ -31,8 +36,9 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         dev = stage("dev");
         dev.converge();
         const file = path.join(dev.projectDir, "Pulumi.dev.yaml");
-        const doc = parse(fs.readFileSync(file, "utf8"));
-        // Runbook steps 1 and 3: the tenant stopped (the gate refuses to move one still serving), then its tier changed.
+        const original = fs.readFileSync(file, "utf8");
+        const doc = parse(original);
+        // An operator's edit by hand: the tenant stopped (the gate refuses to move one still serving), then its tier changed.
         Object.assign(
             doc.config["bbws:tenants"].find((t: { id: string }) => t.id === TENANT),
             { stopped: true, tier: "premium" },
@@ -42,7 +48,7 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         refused = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
         ledgerAfterRefusal = dev.ledger().length;
         stateAfterRefusal = JSON.stringify(dev.state().deployment.resources);
-        migrated = await dev.rollout([
+        byHand = await dev.rollout([
             "--env",
             "dev",
             "--phase",
@@ -50,10 +56,27 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
             "--migrate-tier",
             TENANT,
             "--yes",
-            // The task group moves into the tenant's own VPC (its vpcId forces a new one): named, as the runbook says.
             "--allow-replace",
             `urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-${TENANT}-sg`,
         ]);
+        stateAfterByHand = JSON.stringify(dev.state().deployment.resources);
+        // The gate's fix: put the tier back, and migrate with the command.
+        fs.writeFileSync(file, original);
+        const io = memoryIo();
+        const command = [
+            "migrate-tier",
+            "--env",
+            "dev",
+            "--id",
+            TENANT,
+            "--tier",
+            "premium",
+            "--yes",
+            "--rehearse",
+            "--rehearsal-dir",
+            dev.dir,
+        ];
+        migrated = { code: await tenant(command, io), io };
         ledgerAfterMigration = dev.ledger().length;
         after_ = await dev.rollout(["--env", "dev", "--phase", "all", "--yes"]);
     });
@@ -71,7 +94,17 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         expect(refused.code, text).to.equal(3);
         expect(text)
             .to.include(`${TENANT}: deployed basic, configured premium`)
-            .and.include(`npm run rollout -- --env dev --phase all --migrate-tier ${TENANT}`);
+            .and.include(`npm run tenant -- migrate-tier --env dev --id ${TENANT} --tier premium`);
+    });
+
+    it("refuses --migrate-tier by hand (exit 3) while the tenant step log shows no export of its migration, applying nothing", () => {
+        const text = textOf(byHand.io);
+        expect(byHand.code, text).to.equal(3);
+        expect(text).to.include(
+            `${TENANT}: deployed basic, configured premium: no export to import (no stop of its migrate-tier in the tenant step log)`,
+        );
+        expect(operations(byHand.calls).filter((c) => c.argv[0] === "up")).to.deep.equal([]);
+        expect(stateAfterByHand).to.equal(stateBefore);
     });
 
     it("applies nothing when it refuses: no targeted preview or up, the state unchanged, the refusal recorded", () => {
@@ -83,14 +116,22 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
                 .ledger()
                 .filter((r) => r.result === "refused")
                 .map((r) => [r.phase, r.gate]),
-        ).to.deep.equal([["network", "tier"]]);
+        ).to.deep.equal([
+            ["network", "tier"],
+            ["network", "tier"],
+        ]);
     });
 
-    it("passes in the tenant's migration (--migrate-tier), recording the override on every phase it applied", () => {
-        expect(migrated.code, textOf(migrated.io)).to.equal(0);
-        const records = dev.ledger().slice(ledgerAfterRefusal, ledgerAfterMigration);
-        expect(records.map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
-        for (const r of records) expect(r.overrides, r.phase).to.include(`--migrate-tier ${TENANT}`);
+    it("passes in the tenant's migration (npm run tenant -- migrate-tier), recording the override on every phase of its --phase all run", () => {
+        expect(migrated.code, [...migrated.io.stdout, ...migrated.io.stderr].join("\n")).to.equal(0);
+        const records = dev.ledger().slice(ledgerAfterRefusal + 1, ledgerAfterMigration);
+        const overridden = records.filter((r) => r.overrides.includes(`--migrate-tier ${TENANT}`));
+        expect(overridden.map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
+        // Its stop before and its start after: the tenant's ecs phase alone, nothing to override.
+        expect(records.filter((r) => !overridden.includes(r)).map((r) => [r.phase, r.tenant, r.result])).to.deep.equal([
+            ["ecs", TENANT, "succeeded"],
+            ["ecs", TENANT, "succeeded"],
+        ]);
     });
 
     it("leaves the tenant deployed as premium (network.tenantTiers): the next plain rollout passes the tier gate with nothing to override", () => {

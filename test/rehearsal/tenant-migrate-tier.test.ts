@@ -1,0 +1,175 @@
+/**
+ * `npm run tenant -- migrate-tier` in a rehearsal of sit (issue 21): a converged sit's tutorhub moved
+ * from basic to premium through the CLI, the rollouts on the scripted engine, doubles for the one-off
+ * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
+ * each exit 2 with the stack file unchanged, and the check that `stopped` acts only in the ecs phase, which
+ * is why the command's stop and start roll out the tenant's ecs phase alone.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { memoryIo } from "../../automation/io";
+import { main } from "../../automation/tenant-cli";
+import { MIGRATE_TIER_STEPS } from "../../automation/tenant/steps";
+import { setTenantTier, stopTenant } from "../../automation/tenant/stack-edit";
+import { desiredState } from "../../automation/rehearsal-engine/desired";
+import { loadStackConfig } from "../../automation/stack-files";
+import { PHASE_NAMES } from "../../src/phases";
+import { phaseOfUrn, readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+import { tempDir } from "../support/temp";
+
+const TENANT = "tutorhub";
+const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
+const MIGRATE = ["migrate-tier", "--env", "sit", "--id", TENANT, "--tier", "premium"];
+
+describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basic to premium", function () {
+    this.timeout(600_000);
+    let sit: Stage;
+    after(() => sit?.dispose());
+    const stackFile = () => fs.readFileSync(path.join(sit.projectDir, "Pulumi.sit.yaml"), "utf8");
+    const run = async (argv: string[]) => {
+        const io = memoryIo();
+        const code = await main([...argv, "--rehearse", "--rehearsal-dir", sit.dir, ...APPROVALS], io);
+        return { code, io };
+    };
+    let original: string;
+    let dryRun: Awaited<ReturnType<typeof run>>;
+    let afterDryRun: string;
+    let migrated: Awaited<ReturnType<typeof run>>;
+    let again: Awaited<ReturnType<typeof run>>;
+    let ledgerBefore: number;
+
+    before(async () => {
+        sit = stage("sit");
+        sit.converge();
+        original = stackFile();
+        ledgerBefore = sit.ledger().length;
+        dryRun = await run([...MIGRATE, "--dry-run"]);
+        afterDryRun = stackFile();
+        migrated = await run(MIGRATE);
+        again = await run(MIGRATE);
+    });
+
+    it("the dry run prints every step to do and changes nothing", () => {
+        expect(dryRun.code, textOf(dryRun.io)).to.equal(0);
+        expect(afterDryRun).to.equal(original);
+        expect(dryRun.io.stdout.join("")).to.include("--allow-replace urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer");
+    });
+
+    it("every step succeeds, in order: stop, export, tier, import, start, healthy, https", () => {
+        expect(migrated.code, textOf(migrated.io)).to.equal(0);
+        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal(
+            MIGRATE_TIER_STEPS.map((s) => `migrate-tier ${s.id} succeeded`),
+        );
+    });
+
+    it("the export is in the rehearsal's bucket under archive/tutorhub/tier-migration-<take>/, with SHA256SUMS, before the tier changes", () => {
+        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const archive: string = records.find((r) => r.step === "export").data.archive;
+        expect(archive).to.match(/^s3:\/\/bbws-migration-artifacts-sit-\d+\/archive\/tutorhub\/tier-migration-\d{8}T\d{6}\.\d{3}Z\/$/);
+        const folder = path.join(sit.dir, "s3", archive.slice("s3://".length));
+        expect(fs.readdirSync(folder).sort()).to.deep.equal(["SHA256SUMS", "database.sql.gz", "wp-content.tar.gz"]);
+        const text = textOf(migrated.io);
+        expect(text.indexOf("export: succeeded")).to.be.greaterThan(-1);
+        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/7\] tier:/));
+    });
+
+    it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs phase alone", () => {
+        const records = sit.ledger().slice(ledgerBefore);
+        expect(records.map((r) => [r.phase, r.tenant ?? "all", r.overrides[0] ?? ""])).to.deep.equal([
+            ["ecs", TENANT, ""],
+            ...PHASE_NAMES.map((p) => [p, "all", `--migrate-tier ${TENANT}`]),
+            ["ecs", TENANT, ""],
+        ]);
+        // The one replacement allowed, where it happened: the task security group moving into its VPC (network phase).
+        const replaced = records.flatMap((r) => r.overrides.slice(1).map((o) => `${r.phase} ${o}`));
+        expect(replaced).to.deep.equal([
+            `network --allow-replace urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-${TENANT}-sg`,
+        ]);
+        expect(records.every((r) => r.result === "succeeded")).to.equal(true);
+    });
+
+    it("leaves the tenant premium in the stack file (not stopped) and in the stack's outputs; a second run says there is nothing to do", () => {
+        const tutorhub = loadStackConfig(sit.projectDir, "sit").tenants.find((t) => t.id === TENANT)!;
+        expect(tutorhub).to.include({ tier: "premium", stopped: false });
+        const root = sit.state().deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack") as { outputs?: any };
+        expect(root?.outputs?.network?.tenantTiers).to.include({ [TENANT]: "premium" });
+        expect(again.code).to.equal(0);
+        expect(textOf(again.io)).to.include(`${TENANT} is already moved to premium in sit: every step succeeded`);
+    });
+
+    it("a plain rollout afterwards passes every gate with nothing to override", async () => {
+        const next = await sit.rollout(["--env", "sit", "--phase", "all", "--yes", ...APPROVALS]);
+        expect(next.code, textOf(next.io)).to.equal(0);
+        const records = sit.ledger().slice(-PHASE_NAMES.length);
+        for (const r of records) expect(r.overrides, r.phase).to.deep.equal([]);
+    });
+
+    describe("refusals of bad input: exit 2, the stack file unchanged", () => {
+        const cases: Array<[string, string[], RegExp]> = [
+            [
+                "an unknown tenant",
+                ["migrate-tier", "--env", "sit", "--id", "nobody", "--tier", "premium"],
+                /'nobody' is not a tenant of sit/,
+            ],
+            [
+                "the tier it is deployed at",
+                ["migrate-tier", "--env", "sit", "--id", "aupairhive", "--tier", "basic"],
+                /deployed at basic in sit already/,
+            ],
+            [
+                "a move to a less isolated tier",
+                ["migrate-tier", "--env", "sit", "--id", TENANT, "--tier", "basic"],
+                /'tutorhub' is deployed at premium; a move to the less isolated basic is not built/,
+            ],
+            [
+                "enterprise (the loader: not built)",
+                ["migrate-tier", "--env", "sit", "--id", "aupairhive", "--tier", "enterprise"],
+                /tier: enterprise is designed .* but not built/,
+            ],
+        ];
+        for (const [what, argv, message] of cases) {
+            it(`refuses ${what}`, async () => {
+                const before = stackFile();
+                const refused = await run(argv);
+                expect(refused.code, textOf(refused.io)).to.equal(2);
+                expect(textOf(refused.io)).to.match(message);
+                expect(stackFile()).to.equal(before);
+            });
+        }
+
+        it("refuses a tenant not deployed: a rehearsal from an empty stack has nothing to migrate", async () => {
+            const io = memoryIo();
+            expect(await main([...MIGRATE, "--rehearse", "--rehearsal-dir", tempDir("bbws-rehearsal-empty-")], io)).to.equal(2);
+            expect(textOf(io)).to.match(/'tutorhub' is not deployed in sit .*: there is nothing to migrate/);
+        });
+    });
+});
+
+describe("`stopped` acts only in the ecs phase: the migration's stop and start roll out that phase alone", function () {
+    this.timeout(300_000);
+
+    for (const tier of ["basic", "premium"] as const) {
+        it(`a ${tier} tenant's stop changes resources of the ecs phase and no other (the program's desired state, with and without it)`, async () => {
+            // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
+            // auto-scaling range and, for premium, its load balancer's deletion protection): all in bbws:ecs:EcsLayer.
+            const s = stage("sit");
+            try {
+                const file = path.join(s.projectDir, "Pulumi.sit.yaml");
+                const at = setTenantTier(fs.readFileSync(file, "utf8"), TENANT, tier);
+                fs.writeFileSync(file, at);
+                const running = await desiredState(s.projectDir, "sit");
+                fs.writeFileSync(file, stopTenant(at, TENANT));
+                const stopped = await desiredState(s.projectDir, "sit");
+                const inputs = (d: typeof running) => new Map(d.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+                const [a, b] = [inputs(running), inputs(stopped)];
+                const changed = [...new Set([...a.keys(), ...b.keys()])].filter((urn) => a.get(urn) !== b.get(urn));
+                expect(changed.length).to.be.greaterThan(0);
+                expect([...new Set(changed.map(phaseOfUrn))]).to.deep.equal(["ecs"]);
+            } finally {
+                s.dispose();
+            }
+        });
+    }
+});
