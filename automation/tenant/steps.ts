@@ -956,7 +956,9 @@ function refuseMigration(
             `cannot move '${req.id}' to ${req.tier} in ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
         );
     }
-    if (last.get("tier")?.result === "succeeded") return;
+    // Once this run's tier step has been attempted, its `--phase all` may have applied the network phase, whose
+    // outputs already say the new tier: the deployed tier no longer tells a finished move from one to resume.
+    if (last.has("tier")) return;
     if (deployedTier === undefined) {
         throw new UsageError(
             "not-deployed",

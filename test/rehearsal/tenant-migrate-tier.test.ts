@@ -147,6 +147,50 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
     });
 });
 
+describe("rehearsal: a migrate-tier whose tier rollout stops after the network phase resumes", function () {
+    this.timeout(600_000);
+    let sit: Stage;
+    after(() => sit?.dispose());
+    const run = async (approvals: string[], extra: string[] = []) => {
+        const io = memoryIo();
+        const code = await main([...MIGRATE, ...extra, "--rehearse", "--rehearsal-dir", sit.dir, ...approvals], io);
+        return { code, io };
+    };
+    let first: Awaited<ReturnType<typeof run>>;
+    let dryRun: Awaited<ReturnType<typeof run>>;
+    let resumed: Awaited<ReturnType<typeof run>>;
+
+    before(async () => {
+        sit = stage("sit");
+        sit.converge();
+        // Without the DBA's approval the --phase all run applies network (the outputs then say premium) and stops at database.
+        first = await run(["--approve", "tech-lead:alice"]);
+        dryRun = await run([], ["--dry-run"]);
+        resumed = await run(APPROVALS);
+    });
+
+    it("the first run stops at the tier step with the network phase applied (exit non-zero)", () => {
+        expect(first.code, textOf(first.io)).to.not.equal(0);
+        const steps = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl")) as Array<{
+            step: string;
+            result: string;
+        }>;
+        expect(steps.slice(0, 3).map((r) => `${r.step} ${r.result}`)).to.deep.equal(["stop succeeded", "export succeeded", "tier refused"]);
+        expect(sit.ledger().some((r) => r.phase === "network" && r.result === "succeeded")).to.equal(true);
+    });
+
+    it("a second run is not taken for 'already premium': its dry run and its run resume at the tier step, then import and start", () => {
+        expect(textOf(dryRun.io)).to.not.include("nothing to migrate");
+        expect(dryRun.code, textOf(dryRun.io)).to.equal(0);
+        expect(resumed.code, textOf(resumed.io)).to.equal(0);
+        const steps = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl")) as Array<{
+            step: string;
+            result: string;
+        }>;
+        expect(steps.filter((r) => r.result === "succeeded").map((r) => r.step)).to.deep.equal(MIGRATE_TIER_STEPS.map((s) => s.id));
+    });
+});
+
 describe("`stopped` acts only in the ecs phase: the migration's stop and start roll out that phase alone", function () {
     this.timeout(300_000);
 
