@@ -835,6 +835,35 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
     startStep("ecs"),
     HEALTHY_STEP,
     HTTPS_STEP,
+    {
+        id: "domains",
+        title: "report its custom domains: moved with it, or what their owner must repoint",
+        plan: async (ctx) => {
+            const domains = ctx.cfg.tenants.find((t) => t.id === ctx.req.id)?.customDomains ?? [];
+            return domains.length === 0
+                ? ["no custom domain: nothing to report"]
+                : [
+                      "reads the stack output ecs.customDomains: a domain in our zone has its alias moved by the rollout; one in its",
+                      "  owner's zone still points at the shared load balancer, which no longer serves it, until its owner changes",
+                      "  the CNAME to the tenant's own load balancer (printed here):",
+                      ...domains.map((d) => `  ${d.name} (${d.hostedZoneId === undefined ? "owner's zone" : "our zone"})`),
+                  ];
+        },
+        run: async (ctx) => {
+            const { customDomains } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
+            const data: Record<string, string> = {};
+            for (const d of customDomains) {
+                const line =
+                    d.dns === "ours"
+                        ? `${d.name}: served from its own load balancer (the rollout moved its alias)`
+                        : `${d.name}: its owner must repoint it, in their DNS zone: ${d.name} CNAME ${d.target ?? "(the load balancer's DNS name: ecs.customDomains)"} ` +
+                          "(ALIAS or ANAME at a zone apex); until then it reaches the shared load balancer, which answers 404";
+                ctx.deps.io.err(`  ${line}`);
+                data[d.name] = d.dns === "ours" ? "moved" : `owner to repoint to ${d.target ?? "its load balancer"}`;
+            }
+            return data;
+        },
+    },
 ];
 
 /** The steps of an action. */

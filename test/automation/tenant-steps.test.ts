@@ -662,9 +662,9 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
     this.timeout(60000);
     /** The export prefix of the world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
     const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
-    const ORDER = ["stop", "export", "tier", "import", "start", "healthy", "https"];
+    const ORDER = ["stop", "export", "tier", "import", "start", "healthy", "https", "domains"];
 
-    it("runs stop, export, tier, import, start, healthy, https in that order; the export is taken and checked before the tier changes", async () => {
+    it("runs stop, export, tier, import, start, healthy, https, domains in that order; the export is taken and checked before the tier changes", async () => {
         const w = world();
         const result = await w.run(MIGRATE);
         expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
@@ -694,6 +694,21 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(records.map((r) => [r.action, r.step, r.result])).to.deep.equal(ORDER.map((s) => ["migrate-tier", s, "succeeded"]));
         expect(records[1].data).to.include({ archive: `s3://bbws-migration-artifacts-sit-815856636111/${E0}` });
         expect(records[2].data).to.include({ tier: "premium", replaced: taskGroupUrn("tutorhub") });
+    });
+
+    it("reports a custom domain in its owner's zone as one its owner must repoint to the tenant's own load balancer (the listener rule moved with it)", async () => {
+        const w = world();
+        const io = memoryIo();
+        const result = await w.run({ ...MIGRATE, id: "aupairhive" }, {}, io);
+        expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
+        expect(io.stderr.join("")).to.include(
+            "sit.aupairhive.com: its owner must repoint it, in their DNS zone: sit.aupairhive.com CNAME bbws-sit-alb-123.eu-west-1.elb.amazonaws.com",
+        );
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.at(-1)).to.deep.include({
+            step: "domains",
+            data: { "sit.aupairhive.com": "owner to repoint to bbws-sit-alb-123.eu-west-1.elb.amazonaws.com" },
+        });
     });
 
     it("imports the export the export step recorded: its take's prefix is the import task's ARCHIVE_PREFIX", async () => {

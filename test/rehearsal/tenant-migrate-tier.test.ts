@@ -56,7 +56,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(dryRun.io.stdout.join("")).to.include("--allow-replace urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer");
     });
 
-    it("every step succeeds, in order: stop, export, tier, import, start, healthy, https", () => {
+    it("every step succeeds, in order: stop, export, tier, import, start, healthy, https, domains", () => {
         expect(migrated.code, textOf(migrated.io)).to.equal(0);
         const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
         expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal(
