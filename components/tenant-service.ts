@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { DrConfig, tenantSaltsSecretName, TenantConfig } from "../src/config";
+import { DrConfig, OFFBOARDING_TAG, tenantSaltsSecretName, TenantConfig } from "../src/config";
 import { WORDPRESS_SALT_LENGTH, WORDPRESS_SALT_SPECIALS } from "../src/images";
 import { REDIS_PORT } from "./data";
 import { bbwsName, jsonOf, secretReplicas, TenantComponent } from "./shared";
@@ -546,11 +546,12 @@ export class TenantService extends TenantComponent {
      * A premium tenant's own load balancer (`<name>-alb`, `-https`, `-http`), built as the shared one is
      * (components/load-balancer.ts) in its VPC's public subnets with its load balancer group, the
      * environment's certificate and zone, logging under `tenants/<id>/alb`. Its deletion protection is
-     * the environment's (`bbws:ecs.albDeletionProtection`) while the tenant serves and off while it is
-     * `stopped`: offboarding stops the tenant before it deletes its resources, and ELB refuses to delete
-     * a load balancer with deletion protection on (ELB user guide, "Delete an Application Load Balancer"),
-     * which would halt the offboarding's delete pass at the load balancer. A stopped tenant's load
-     * balancer fronts no task, and the next rollout recreates one deleted by hand.
+     * the environment's (`bbws:ecs.albDeletionProtection`), and off once the tenant is `offboarding`:
+     * `npm run tenant -- remove` writes that with `stopped` before it deletes the tenant's resources, and
+     * ELB refuses to delete a load balancer with deletion protection on (ELB user guide, "Delete an
+     * Application Load Balancer"), which would halt the delete pass at the load balancer. The tag
+     * `Offboarding: true` says why, for the policy pack's ELB.6 and for whoever reads it in AWS. A stop
+     * that is not a removal (a tier migration, maintenance) keeps the protection.
      */
     private createOwnLoadBalancer(tn: string, args: TenantServiceArgs, vpc: TenantVpcOutputs): LoadBalancer {
         const { alb, https } = createLoadBalancer(
@@ -559,11 +560,11 @@ export class TenantService extends TenantComponent {
                 name: tenantLoadBalancerName(args.env, args.tenant.id, args.tenant.slot),
                 subnetIds: vpc.publicSubnetIds,
                 securityGroupId: vpc.loadBalancerSecurityGroupId,
-                deletionProtection: args.ecs.albDeletionProtection && !args.tenant.stopped,
+                deletionProtection: args.ecs.albDeletionProtection && !args.tenant.offboarding,
                 logsBucketName: args.logsBucketName,
                 logsPrefix: tenantLoadBalancerLogsPrefix(args.tenant.id),
                 certificateArn: args.lb.certificateArn,
-                tags: { Tenant: args.tenant.id },
+                tags: { Tenant: args.tenant.id, ...(args.tenant.offboarding ? { [OFFBOARDING_TAG]: "true" } : {}) },
             },
             { parent: this },
         );

@@ -528,6 +528,14 @@ const tenantSchema = z
          */
         stopped: z.boolean().default(false),
         /**
+         * The tenant is being removed (`npm run tenant -- remove` writes it with `stopped` in its first
+         * step): a premium tenant's own load balancer drops its deletion protection, which ELB would
+         * otherwise refuse the delete of ("Delete an Application Load Balancer", ELB user guide), and is
+         * tagged `Offboarding: true` so the policy pack's ELB.6 accepts it. Only with `stopped: true`: a
+         * stop that is not a removal keeps the protection.
+         */
+        offboarding: z.boolean().default(false),
+        /**
          * Isolation tier (README "Scale: hundreds of tenants", "Isolation tiers"): `basic` shares the
          * environment's VPC and Aurora cluster with its own security group; `premium` gets its own VPC
          * (`tenantVpcCidr(slot)`, src/tenant-cidrs.ts) peered with the platform's; `enterprise` also its
@@ -1136,6 +1144,12 @@ function crossChecks(stack: string, tags: Record<string, string>, region: string
             );
         }
         const { minCapacity: min, maxCapacity: max } = tenantCapacity(t, b.ecs);
+        if (t.offboarding && !t.stopped) {
+            problems.push(
+                `bbws:tenants[${i}].offboarding: written by \`npm run tenant -- remove\` with stopped: true; ` +
+                    "a tenant still serving keeps its load balancer's deletion protection: add stopped, or drop offboarding",
+            );
+        }
         if (t.stopped && (t.minCapacity !== undefined || t.maxCapacity !== undefined)) {
             problems.push(
                 `bbws:tenants[${i}].stopped: a stopped service runs no tasks (auto-scaling range 0–0), so minCapacity and maxCapacity ` +
@@ -1213,6 +1227,13 @@ const ENGINE_NAMESPACE = "pulumi";
 export function isStackName(stack: string): boolean {
     return stack.length >= 2 && stack.length <= 16 && /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(stack);
 }
+
+/**
+ * The tag a premium tenant's own load balancer carries while the tenant is `offboarding`, its deletion
+ * protection off on purpose. The policy pack (self-contained) names it again in ELB.6's rule;
+ * test/policy/rules.test.ts keeps the two equal.
+ */
+export const OFFBOARDING_TAG = "Offboarding";
 
 /** The tenant's auto-scaling range: none for a stopped service, a singleton defaults to one task, everyone else to the environment's range. */
 function tenantCapacity(t: z.infer<typeof tenantSchema>, ecs: z.infer<typeof ecsSchema>): { minCapacity: number; maxCapacity: number } {

@@ -48,18 +48,28 @@ export function addTenant(text: string, tenant: NewTenant): string {
     });
 }
 
-/** Removes `stopped` from the tenant's entry, so its service runs at its normal capacity. A no-op when it has none. */
+/**
+ * Removes `stopped` (and `offboarding`, which the loader accepts only with it) from the tenant's entry,
+ * so its service runs at its normal capacity. A no-op when it has neither.
+ */
 export function startTenant(text: string, id: string): string {
     return edit(text, (doc) => {
-        tenantEntry(doc, id).delete("stopped");
+        const entry = tenantEntry(doc, id);
+        entry.delete("stopped");
+        entry.delete("offboarding");
     });
 }
 
-/** Sets `stopped: true` on the tenant's entry, so its service runs no task (offboarding stops writes before its archive). */
-export function stopTenant(text: string, id: string): string {
+/**
+ * Sets `stopped: true` on the tenant's entry, so its service runs no task (offboarding and a tier
+ * migration stop writes before their archive), and with `offboarding` also `offboarding: true`: the
+ * tenant is being removed, so its own load balancer may drop its deletion protection (src/config.ts).
+ */
+export function stopTenant(text: string, id: string, offboarding = false): string {
     return edit(text, (doc) => {
         const entry = tenantEntry(doc, id);
         if (entry.get("stopped") !== true) entry.set("stopped", true);
+        if (offboarding && entry.get("offboarding") !== true) entry.set("offboarding", true);
     });
 }
 

@@ -308,18 +308,19 @@ function stackTextBeforeStart(ctx: StepContext): string {
 const rolloutWords = (phase?: PhaseName) => (phase ? `${phase}-phase rollout` : "rollout");
 
 /**
- * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true`, its
- * rollout (`phase`: only that phase of it), then a wait until ECS runs none of its tasks. Taken again in
- * every run until the step `retakenUntil` has a record, as the archive is (see `Step.retakenUntil`).
+ * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
+ * `offboarding`, also `offboarding: true`: src/config.ts), its rollout (`phase`: only that phase of it),
+ * then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * has a record, as the archive is (see `Step.retakenUntil`).
  */
-function stopStep(retakenUntil: string, phase?: PhaseName): Step {
+function stopStep(retakenUntil: string, { phase, offboarding = false }: { phase?: PhaseName; offboarding?: boolean } = {}): Step {
     return {
         id: "stop",
         title: "stop its service, so nothing is written after the archive",
         retakenUntil,
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
-            ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id)),
+            ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
             `then the tenant's ${rolloutWords(phase)} (its service at zero tasks), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
@@ -328,7 +329,7 @@ function stopStep(retakenUntil: string, phase?: PhaseName): Step {
             const id = ctx.req.id;
             const data = await applyEdit(
                 ctx,
-                (text) => stopTenant(text, id),
+                (text) => stopTenant(text, id, offboarding),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
             await rollout(ctx, phase ? { phase } : {});
@@ -631,7 +632,8 @@ async function databaseCreated(ctx: StepContext): Promise<boolean> {
 
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
-    stopStep("files"),
+    // Offboarding marks the tenant `offboarding` too: a premium tenant's own load balancer drops its deletion protection.
+    stopStep("files", { offboarding: true }),
     archiveStep("archive", "archive its database and files to the migration bucket", "files", {
         of: archivePrefix,
         shown: (id) => `archive/${id}/<UTC time of the take>/`,
@@ -787,7 +789,7 @@ function exportedPrefix(ctx: StepContext): string {
 
 /** The tier migration's steps, in order (see the header); only its stop and start roll out its ecs phase alone, where `stopped` acts. */
 export const MIGRATE_TIER_STEPS: readonly Step[] = [
-    stopStep("tier", "ecs"),
+    stopStep("tier", { phase: "ecs" }),
     archiveStep("export", "export its database and files to the migration bucket", "tier", {
         of: migrationExportPrefix,
         shown: (id) => `archive/${id}/tier-migration-<UTC time of the take>/`,

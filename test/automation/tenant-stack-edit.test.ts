@@ -8,7 +8,7 @@ import * as fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import { checkStackText, loadStackConfig, writeStackFile } from "../../automation/stack-files";
-import { addTenant, retireTenant, startTenant, tenantIds } from "../../automation/tenant/stack-edit";
+import { addTenant, retireTenant, startTenant, stopTenant, tenantIds } from "../../automation/tenant/stack-edit";
 import { changedLines } from "../../automation/tenant/steps";
 import { ENVIRONMENTS, PROJECT_DIR } from "../support/pulumi";
 import { tempDir } from "../support/temp";
@@ -49,6 +49,18 @@ describe("stack-file edits of a tenant (yaml Document API)", () => {
             ]);
             const lastTenantLine = before.trimEnd().split("\n").length;
             expect(after.split("\n").slice(0, lastTenantLine).join("\n")).to.equal(before.trimEnd());
+        });
+
+        it(`${env}: remove's stop adds offboarding beside stopped; start removes both`, () => {
+            const before = read(env);
+            const id = tenantIds(before)[0];
+            const stopped = stopTenant(before, id, true);
+            expect(changedLines(before, stopped).filter((l) => l.startsWith("+"))).to.deep.equal([
+                "+       stopped: true",
+                "+       offboarding: true",
+            ]);
+            expect(stopTenant(stopped, id, true)).to.equal(stopped);
+            expect(startTenant(stopped, id)).to.equal(startTenant(before, id));
         });
 
         it(`${env}: start removes only the stopped line; retire removes the tenant's lines and appends its retired entry`, () => {

@@ -13,7 +13,7 @@ import { tenantLoadBalancerLogsPrefix, tenantLoadBalancerName } from "../../comp
 import type { TenantVpcOutputs } from "../../components/tenant-vpc";
 import { isNameRule, NAME_RULES, nameProblems, NameRuleError } from "../../automation/aws-name-rules";
 import { createAwsModel } from "../../automation/aws-model";
-import { PlatformConfig } from "../../src/config";
+import { OFFBOARDING_TAG, PlatformConfig } from "../../src/config";
 import { configFor, construct, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 import { buildEcs, upstreamFor } from "./ecs-fixtures";
 
@@ -146,29 +146,40 @@ describe("ecs layer: a premium tenant on its own load balancer in its own VPC (R
     });
 
     describe("its deletion protection (ELB user guide, 'Delete an Application Load Balancer': refused while it is on)", () => {
-        const withProtection = (stopped: boolean) => {
+        const withProtection = (state: { stopped?: boolean; offboarding?: boolean }) => {
             const raw = devWithPremium(["aupairhive"]);
             return {
                 ...raw,
                 ecs: { ...raw.ecs, albDeletionProtection: true },
-                tenants: raw.tenants.map((t, i) => (i === 0 ? { ...t, stopped } : t)),
+                tenants: raw.tenants.map((t, i) => (i === 0 ? { ...t, ...state } : t)),
             };
         };
         const protectionOf = async (c: PlatformConfig) => {
             const { build: b } = premiumUpstream(c);
             const { resources: r } = await construct(c, () => void b());
+            const own = named(r, `ecs-${premium.id}-alb`).inputs;
             return {
-                own: named(r, `ecs-${premium.id}-alb`).inputs.enableDeletionProtection,
+                own: own.enableDeletionProtection,
+                offboardingTag: own.tags?.[OFFBOARDING_TAG],
                 shared: named(r, "ecs-alb").inputs.enableDeletionProtection,
             };
         };
 
-        it("is the environment's while the tenant serves", async () => {
-            expect(await protectionOf(withProtection(false))).to.deep.equal({ own: true, shared: true });
+        it("is the environment's while the tenant serves, and while it is only stopped (a tier migration, maintenance)", async () => {
+            expect(await protectionOf(withProtection({}))).to.deep.equal({ own: true, offboardingTag: undefined, shared: true });
+            expect(await protectionOf(withProtection({ stopped: true }))).to.deep.equal({
+                own: true,
+                offboardingTag: undefined,
+                shared: true,
+            });
         });
 
-        it("is off while it is stopped, so offboarding (stop first, delete last) can delete it; the shared one keeps it", async () => {
-            expect(await protectionOf(withProtection(true))).to.deep.equal({ own: false, shared: true });
+        it("is off, tagged Offboarding, once remove marks it offboarding (stop first, delete last); the shared one keeps it", async () => {
+            expect(await protectionOf(withProtection({ stopped: true, offboarding: true }))).to.deep.equal({
+                own: false,
+                offboardingTag: "true",
+                shared: true,
+            });
         });
     });
 

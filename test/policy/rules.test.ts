@@ -33,7 +33,8 @@ import { containers_1 } from "../../src/policy/rules/containers-1-capabilities-d
 import { elb_1 } from "../../src/policy/rules/elb-1-https-redirect";
 import { elb_4 } from "../../src/policy/rules/elb-4-drop-invalid-headers";
 import { elb_5 } from "../../src/policy/rules/elb-5-access-logs";
-import { elb_6 } from "../../src/policy/rules/elb-6-deletion-protection";
+import { elb_6, OFFBOARDING_TAG as ELB6_OFFBOARDING_TAG } from "../../src/policy/rules/elb-6-deletion-protection";
+import { OFFBOARDING_TAG } from "../../src/config";
 import { elb_17 } from "../../src/policy/rules/elb-17-tls-policy";
 import { s3_5 } from "../../src/policy/rules/s3-5-tls-only";
 import { s3_8 } from "../../src/policy/rules/s3-8-block-public-access";
@@ -651,8 +652,15 @@ const CASES: Case[] = [
     },
     {
         rule: elb_6,
-        compliant: { target: res(T.lb, "alb", { enableDeletionProtection: true }) },
-        nonCompliant: { target: res(T.lb, "alb", { enableDeletionProtection: false }) },
+        compliant: [
+            { target: res(T.lb, "alb", { enableDeletionProtection: true }) },
+            // A premium tenant's own load balancer while remove deletes it (src/config.ts `offboarding`).
+            { target: res(T.lb, "alb", { enableDeletionProtection: false, tags: { Tenant: "x", Offboarding: "true" } }) },
+        ],
+        nonCompliant: [
+            { target: res(T.lb, "alb", { enableDeletionProtection: false }) },
+            { target: res(T.lb, "alb", { enableDeletionProtection: false, tags: { Offboarding: "yes" } }) },
+        ],
     },
     {
         rule: elb_17,
@@ -957,6 +965,8 @@ describe("security baseline rules", () => {
 
     it("requires load balancer deletion protection in prod only", () => {
         expect(["dev", "sit", "prod"].filter((env) => appliesIn(elb_6, env))).to.deep.equal(["prod"]);
+        // The pack is self-contained, so it names the offboarding tag again: the same key the layer sets.
+        expect(ELB6_OFFBOARDING_TAG).to.equal(OFFBOARDING_TAG);
     });
 
     for (const c of CASES) {

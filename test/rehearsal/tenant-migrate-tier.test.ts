@@ -72,7 +72,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(fs.readdirSync(folder).sort()).to.deep.equal(["SHA256SUMS", "database.sql.gz", "wp-content.tar.gz"]);
         const text = textOf(migrated.io);
         expect(text.indexOf("export: succeeded")).to.be.greaterThan(-1);
-        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/7\] tier:/));
+        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/8\] tier:/));
     });
 
     it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs phase alone", () => {

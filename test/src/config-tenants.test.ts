@@ -138,6 +138,19 @@ describe("configuration: tenants' lifecycle", () => {
                 ]);
             }
         });
+
+        it("takes offboarding (remove's mark, dropping a premium tenant's load balancer protection) only with stopped", () => {
+            expect(
+                parseConfig("dev", { ...dev, "bbws:tenants": [tenant("newco", 7, { stopped: true, offboarding: true })] }).tenants[0],
+            ).to.include({
+                stopped: true,
+                offboarding: true,
+            });
+            expect(parseConfig("dev", { ...dev, "bbws:tenants": [tenant("newco", 7)] }).tenants[0].offboarding).to.equal(false);
+            expect(problemsWith({ "bbws:tenants": [tenant("newco", 7, { offboarding: true })] })).to.deep.equal([
+                "bbws:tenants[0].offboarding: written by `npm run tenant -- remove` with stopped: true; a tenant still serving keeps its load balancer's deletion protection: add stopped, or drop offboarding",
+            ]);
+        });
     });
 
     describe("bbws:storage.retainTenantMediaDays", () => {
