@@ -260,18 +260,23 @@ describe("scripted engine: saved plans", () => {
 describe("scripted engine: AWS refuses to delete what has deletion protection on (deletion-protection.ts; failed at the delete step of an up)", () => {
     const alb = (enableDeletionProtection: boolean) => ({
         type: "aws:lb/loadBalancer:LoadBalancer",
+        id: "arn:aws:elasticloadbalancing:eu-west-1:815856636111:loadbalancer/app/bbws-t-shop-3-sit/50dc6c495c0c9188",
         inputs: { name: "bbws-t-shop-3-sit", enableDeletionProtection },
-        outputs: { name: "bbws-t-shop-3-sit" },
+        outputs: {
+            name: "bbws-t-shop-3-sit",
+            arn: "arn:aws:elasticloadbalancing:eu-west-1:815856636111:loadbalancer/app/bbws-t-shop-3-sit/50dc6c495c0c9188",
+        },
     });
     const cluster = (deletionProtection: boolean) => ({
         type: "aws:rds/cluster:Cluster",
+        id: "bbws-aurora-sit",
         inputs: { clusterIdentifier: "bbws-aurora-sit", deletionProtection },
         outputs: {},
     });
 
-    it("a load balancer with deletion protection: OperationNotPermitted, naming it (ELB user guide, 'Delete an Application Load Balancer')", () => {
+    it("a load balancer with deletion protection: OperationNotPermitted, naming it by its ARN as ELB does (ELB user guide, 'Delete an Application Load Balancer'; aws-cloudformation/rain#187)", () => {
         expect(deletionRefusal(alb(true))).to.equal(
-            "OperationNotPermitted: Load balancer 'bbws-t-shop-3-sit' cannot be deleted because deletion protection is enabled",
+            "OperationNotPermitted: Load balancer 'arn:aws:elasticloadbalancing:eu-west-1:815856636111:loadbalancer/app/bbws-t-shop-3-sit/50dc6c495c0c9188' cannot be deleted because deletion protection is enabled",
         );
         expect(deletionRefusal(alb(false))).to.equal(undefined);
     });
@@ -283,7 +288,7 @@ describe("scripted engine: AWS refuses to delete what has deletion protection on
 
     it("nothing else: a resource type without the protection is deleted", () => {
         expect(
-            deletionRefusal({ type: "aws:ec2/securityGroup:SecurityGroup", inputs: { deletionProtection: true }, outputs: {} }),
+            deletionRefusal({ type: "aws:ec2/securityGroup:SecurityGroup", id: "sg-1", inputs: { deletionProtection: true }, outputs: {} }),
         ).to.equal(undefined);
     });
 });
