@@ -13,7 +13,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { judge } from "./evaluate";
-import { appliesIn, ResourceView, Rule, stackOfUrn } from "./rule";
+import { appliesIn, isUnknownValue, ResourceView, Rule, stackOfUrn } from "./rule";
 import { RULES } from "./rules";
 import { utcToday, Waiver, WAIVERS } from "./waivers";
 
@@ -61,12 +61,6 @@ function validateResource(rule: Rule, waivers: readonly Waiver[], today: string)
     };
 }
 
-/**
- * CrossGuard's error for reading a value AWS assigns only during the update. Not in the package's
- * typings, but it is what the SDK turns into "can't run policy … during preview".
- */
-const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: never[]) => Error };
-
 function validateStack(rule: Rule, waivers: readonly Waiver[], today: string) {
     return (args: StackValidationArgs, report: ReportViolation): void => {
         if (args.resources.length === 0) return;
@@ -81,7 +75,7 @@ function validateStack(rule: Rule, waivers: readonly Waiver[], today: string) {
             try {
                 for (const message of judge(rule, resource, context, waivers, today).violations) report(message, resource.urn);
             } catch (err) {
-                if (!(err instanceof UnknownValueError)) throw err;
+                if (!isUnknownValue(err)) throw err;
                 unknown ??= err;
             }
         }

@@ -106,6 +106,18 @@ export function referrers(context: RuleContext, types: readonly string[], proper
     return ofTypes(context.resources, types).filter((r) => refersTo(r, property, target, context.resources));
 }
 
+/**
+ * CrossGuard's error for reading a value AWS assigns only during the update (its proxy over a
+ * preview's inputs). Not in the package's typings, but it is what the SDK turns into "can't run
+ * policy … during preview".
+ */
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: never[]) => Error };
+
+/** Whether `err` is CrossGuard's `UnknownValueError`: an input read in a preview before AWS assigned it. */
+export function isUnknownValue(err: unknown): err is Error {
+    return err instanceof UnknownValueError;
+}
+
 /** A JSON document given as text (container definitions, policies) or already parsed. */
 export function parseJson(value: unknown): any {
     if (typeof value !== "string") return value;

@@ -143,6 +143,20 @@ describe("premium tenants against AWS's regional default quotas (quotas-1-defaul
         expect(violationsAt(4)).to.deep.equal([]);
     });
 
+    it("in a preview where a new tenant's route table id is still unknown (CrossGuard's proxy throws UnknownValueError on reading it), the rule leaves that route uncounted and still judges the rest", () => {
+        // The proxy CrossGuard puts over a preview's inputs, with the SDK's sentinel for a string not yet known.
+        const { unknownCheckingProxy, unknownStringValue } = require("@pulumi/policy/proxy");
+        const unknownTable: ResourceView = {
+            type: "aws:ec2/route:Route",
+            name: "network-premium1-to-platform",
+            urn: "urn:pulumi:dev::bbws-platform::bbws:network:TenantVpc$aws:ec2/route:Route::network-premium1-to-platform",
+            inputs: unknownCheckingProxy({ destinationCidrBlock: "10.10.0.0/16", routeTableId: unknownStringValue }),
+            dependencies: {},
+        };
+        const resources = [...platform, ...premium(5), unknownTable];
+        expect(quotas_1.check(platformVpc, { env: "dev", resources })).to.include("VPCs in this region: 6, over the default quota of 5");
+    });
+
     it("at 5 premium tenants: the rule fails the platform VPC (the region's first) on VPCs, internet gateways, NAT gateways per zone and Elastic IPs", () => {
         expect(needsAt(5)).to.include({ vpcsPerRegion: 6, natGatewaysPerAz: 6, peeringConnectionsPerVpc: 5, loadBalancersPerRegion: 6 });
         const resources = [...platform, ...premium(5)];

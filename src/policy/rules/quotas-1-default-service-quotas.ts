@@ -5,7 +5,7 @@
  * except target groups per load balancer.
  */
 import { awsxMostRoutesInATable, awsxVpcSpend, LOCAL_ROUTES_PER_TABLE, routeTablesRoutedBy } from "../awsx-vpc";
-import { parseJson, ResourceView, Rule, RuleContext } from "../rule";
+import { isUnknownValue, parseJson, ResourceView, Rule, RuleContext } from "../rule";
 
 /** The default quotas this rule counts against, each with the AWS page that states it. */
 export const DEFAULT_QUOTAS = {
@@ -209,7 +209,7 @@ function countsOf(context: RuleContext): Counts {
         }
     };
     const targetGroupsOf = (lb: string) => counts.lbTargetGroups.get(lb) ?? counts.lbTargetGroups.set(lb, new Set()).get(lb)!;
-    for (const r of context.resources) {
+    const countOne = (r: ResourceView): void => {
         const i = r.inputs;
         if (r.type === T.ingress || r.type === T.egress) {
             for (const sg of source(r, "securityGroupId", [T.securityGroup])) {
@@ -265,7 +265,7 @@ function countsOf(context: RuleContext): Counts {
             for (const az of spend.natGatewayZones) here.natGatewaysPerAz[az] = (here.natGatewaysPerAz[az] ?? 0) + 1;
             here.elasticIps += spend.natGatewayZones.length;
         } else if (insideAwsxVpc) {
-            continue;
+            return;
         } else if (r.type === T.vpc) {
             region(r).vpcs.push(r.urn);
         } else if (r.type === T.internetGateway) {
@@ -278,6 +278,15 @@ function countsOf(context: RuleContext): Counts {
             for (const side of [vpcOf(r, "vpcId"), vpcOf(r, "peerVpcId")]) if (side !== undefined) add(counts.peerings, side);
         } else if (LB.loadBalancer.includes(r.type) && (i.loadBalancerType ?? "application") === "application") {
             region(r).loadBalancers.push(r.urn);
+        }
+    };
+    // A value still unknown in a preview (CrossGuard's proxy throws on reading it) leaves that resource
+    // uncounted, not the whole rule unjudged: the other resources' counts still hold the stack to the quotas.
+    for (const r of context.resources) {
+        try {
+            countOne(r);
+        } catch (err) {
+            if (!isUnknownValue(err)) throw err;
         }
     }
     countsByContext.set(context, counts);
