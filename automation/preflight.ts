@@ -72,14 +72,14 @@ export interface PreflightOptions {
 }
 
 /** The quotas the plan needs, read, with what resources outside the stack spend of the regional ones. */
-async function quotaChecks(deps: PreflightDeps, region: string): Promise<QuotaCheck[]> {
+async function quotaChecks(deps: PreflightDeps, region: string, accountId: string): Promise<QuotaCheck[]> {
     const quotas = deps.quotas!;
     const checks = await readQuotas(await quotas.needs(), region, quotas.serviceQuotas);
     const reader = quotas.accountResources;
     const regions = [...new Set(checks.filter((c) => ACCOUNT_QUOTA_KEYS.has(c.spec.key)).map((c) => c.region ?? region))];
     if (!reader || regions.length === 0) return checks;
     const read = (where: string) =>
-        reader(where).catch((err: Error) => {
+        reader(where, accountId).catch((err: Error) => {
             throw new UsageError(
                 "quota-unreadable",
                 `the region's VPCs, gateways, addresses and load balancers could not be read in ${where}: ${err.name}: ${err.message}`,
@@ -123,7 +123,7 @@ export async function preflight(
     log(`AWS account ${caller.account} as ${caller.arn}, region ${cfg.region}`);
 
     if (deps.quotas) {
-        const checks = await quotaChecks(deps, cfg.region);
+        const checks = await quotaChecks(deps, cfg.region, caller.account);
         checkQuotas(checks, cfg.region);
         log(`quotas: ${checks.map(quotaLog).join(", ") || "none needed"}`);
     }

@@ -44,8 +44,11 @@ export interface UsageOutsideStack {
     readonly ids: readonly string[];
 }
 
-/** Reads the Region's resources that spend the quotas (tests and `--rehearse` pass a double). */
-export type AccountResourcesReader = (region: string) => Promise<AccountResources>;
+/**
+ * Reads the Region's resources that spend the quotas, of the account `accountId` (the caller's, from
+ * STS), tests and `--rehearse` passing a double.
+ */
+export type AccountResourcesReader = (region: string, accountId: string) => Promise<AccountResources>;
 
 /** Where AWS says what each quota counts. */
 export const WHAT_COUNTS: Readonly<Record<AccountQuotaKey, string>> = {
@@ -111,7 +114,7 @@ async function allPages<T>(read: (token: string | undefined) => Promise<{ items:
 }
 
 /**
- * The Region's resources through EC2 and ELB's Describe calls (read-only: `ec2:DescribeVpcs`,
+ * The Region's resources of `accountId` through EC2 and ELB's Describe calls (read-only: `ec2:DescribeVpcs`,
  * `ec2:DescribeInternetGateways`, `ec2:DescribeNatGateways`, `ec2:DescribeSubnets`,
  * `ec2:DescribeAddresses`, `elasticloadbalancing:DescribeLoadBalancers`). A NAT gateway's zone is its
  * subnet's (`NatGateway` has a `SubnetId`, not a zone: EC2 API reference, NatGateway).
@@ -119,16 +122,19 @@ async function allPages<T>(read: (token: string | undefined) => Promise<{ items:
 export async function readAccountResources(
     ec2: Pick<EC2Client, "send">,
     elb: Pick<ElasticLoadBalancingV2Client, "send">,
+    accountId: string,
 ): Promise<AccountResources> {
+    // VPCs shared into the account (AWS RAM) are listed too but spend their owner's quota, not this account's.
+    const owned = [{ Name: "owner-id", Values: [accountId] }];
     const sdk = await import("@aws-sdk/client-ec2");
     const { DescribeLoadBalancersCommand } = await import("@aws-sdk/client-elastic-load-balancing-v2");
     const send = ec2.send.bind(ec2) as Send;
     const vpcs = await allPages<Vpc>(async (NextToken) => {
-        const out = await send(new sdk.DescribeVpcsCommand({ NextToken }));
+        const out = await send(new sdk.DescribeVpcsCommand({ NextToken, Filters: owned }));
         return { items: out.Vpcs ?? [], next: out.NextToken };
     });
     const gateways = await allPages<InternetGateway>(async (NextToken) => {
-        const out = await send(new sdk.DescribeInternetGatewaysCommand({ NextToken }));
+        const out = await send(new sdk.DescribeInternetGatewaysCommand({ NextToken, Filters: owned }));
         return { items: out.InternetGateways ?? [], next: out.NextToken };
     });
     const nats = await allPages<NatGateway>(async (NextToken) => {
@@ -162,12 +168,12 @@ export async function readAccountResources(
 }
 
 /** The Region's resources through the AWS SDK, one EC2 and one ELB client per call. */
-export const accountResourcesClients: AccountResourcesReader = async (region) => {
+export const accountResourcesClients: AccountResourcesReader = async (region, accountId) => {
     const [{ EC2Client }, { ElasticLoadBalancingV2Client }] = await Promise.all([
         import("@aws-sdk/client-ec2"),
         import("@aws-sdk/client-elastic-load-balancing-v2"),
     ]);
-    return readAccountResources(new EC2Client({ region }), new ElasticLoadBalancingV2Client({ region }));
+    return readAccountResources(new EC2Client({ region }), new ElasticLoadBalancingV2Client({ region }), accountId);
 };
 
 /** The provider's type tokens of the resources that spend each quota, as a stack's state holds them. */

@@ -132,11 +132,11 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
                     (await import("./quotas")).serviceQuotasDouble(readScenario(engineHome).appliedQuotas)(region),
                 needs: async (stack) => (await import("./quotas")).programQuotaNeeds(projectDir, stack),
                 // A new account's default VPC and internet gateway, the scenario's other resources and the stack's own.
-                accountResources: async (region) =>
+                accountResources: async (region, accountId) =>
                     (await import("./quota-usage")).accountResourcesDouble(
                         readScenario(engineHome).otherResources ?? {},
                         readState(engineHome, env)?.deployment.resources ?? [],
-                    )(region),
+                    )(region, accountId),
             },
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({

@@ -28,7 +28,7 @@ const defaultDeps: CliDeps = {
     quotas: {
         serviceQuotas: async (region) => (await import("./quotas")).serviceQuotasClients(region),
         needs: async (env) => (await import("./quotas")).programQuotaNeeds(PROJECT_DIR, env),
-        accountResources: async (region) => (await import("./quota-usage")).accountResourcesClients(region),
+        accountResources: async (region, accountId) => (await import("./quota-usage")).accountResourcesClients(region, accountId),
     },
 };
 

@@ -112,6 +112,7 @@ describe("the account's own use of the regional quotas", () => {
             const account = await readAccountResources(
                 new EC2Client({ region: "eu-west-1" }),
                 new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
+                "111122223333",
             );
 
             expect(account).to.deep.equal({
@@ -126,6 +127,10 @@ describe("the account's own use of the regional quotas", () => {
             ]);
             expect(NAT_GATEWAY_STATES_COUNTED).to.not.include("failed").and.not.include("deleted");
             expect(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input.SubnetIds).to.deep.equal(["subnet-1"]);
+            // Only the account's own VPCs and gateways: one shared into it through AWS RAM spends its owner's quota.
+            for (const command of [DescribeVpcsCommand, DescribeInternetGatewaysCommand] as const) {
+                expect(ec2.commandCalls(command)[0].args[0].input.Filters).to.deep.equal([{ Name: "owner-id", Values: ["111122223333"] }]);
+            }
             expect(ec2.commandCalls(DescribeAddressesCommand)[0].args[0].input.Filters).to.deep.equal([
                 { Name: "domain", Values: ["vpc"] },
             ]);
@@ -137,7 +142,11 @@ describe("the account's own use of the regional quotas", () => {
             ec2.on(DescribeNatGatewaysCommand).resolves({});
             ec2.on(DescribeAddressesCommand).resolves({});
             elb.on(DescribeLoadBalancersCommand).resolves({});
-            await readAccountResources(new EC2Client({ region: "eu-west-1" }), new ElasticLoadBalancingV2Client({ region: "eu-west-1" }));
+            await readAccountResources(
+                new EC2Client({ region: "eu-west-1" }),
+                new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
+                "111122223333",
+            );
             expect(ec2.commandCalls(DescribeSubnetsCommand)).to.have.length(0);
         });
     });
@@ -199,7 +208,7 @@ describe("the account's own use of the regional quotas", () => {
                     quotas: {
                         serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
                         needs: async () => ({ ...noNeeds(), ...needs }),
-                        accountResources: async (region) => (asked.push(region), reader(region)),
+                        accountResources: async (region, accountId) => (asked.push(region), reader(region, accountId)),
                     },
                 },
                 (l) => lines.push(l),
@@ -274,7 +283,7 @@ describe("the account's own use of the regional quotas", () => {
                 { type: "aws:ec2/vpc:Vpc", id: "vpc-stack" },
                 { type: "aws:lb/loadBalancer:LoadBalancer", id: "arn:stack-alb" },
                 { type: "aws:ecs/cluster:Cluster", id: "cluster" },
-            ])("eu-west-1");
+            ])("eu-west-1", "111122223333");
             expect(account.vpcsPerRegion.map((r) => r.id)).to.deep.equal(["vpc-default", "vpc-other0001", "vpc-other0002", "vpc-stack"]);
             expect(account.internetGatewaysPerRegion.map((r) => r.id)).to.deep.equal(["igw-default"]);
             expect(account.loadBalancersPerRegion.map((r) => r.id)).to.deep.equal(["arn:stack-alb"]);
