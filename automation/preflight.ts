@@ -12,7 +12,14 @@ import { INSTALL_PULUMI } from "./engine";
 import { UsageError } from "./errors";
 import type { Ledger } from "./ledger";
 import { checkQuotas, QuotaCheck, readQuotas, ServiceQuotasFor, withUsageOutside } from "./quotas";
-import { ACCOUNT_QUOTA_KEYS, AccountResourcesReader, stackResourceIds, usageOutsideStack } from "./quota-usage";
+import {
+    ACCOUNT_QUOTA_KEYS,
+    AccountResourcesReader,
+    AccountRolesReader,
+    rolesOutsideStack,
+    stackResourceIds,
+    usageOutsideStack,
+} from "./quota-usage";
 import type { QuotaKey, QuotaNeed } from "../src/policy/rules/quotas-1-default-service-quotas";
 
 /** Update plans (`preview --save-plan`, `up --plan`) work without experimental flags from this CLI on. */
@@ -53,6 +60,8 @@ export interface PreflightDeps {
          * added to the plan's need. Read only when a regional quota is needed at all.
          */
         readonly accountResources?: AccountResourcesReader;
+        /** The account's IAM role names, the stack's own included: given, the roles outside the stack's state are added to its need. */
+        readonly accountRoles?: AccountRolesReader;
     };
 }
 
@@ -71,25 +80,43 @@ export interface PreflightOptions {
     readonly previewOnly?: boolean;
 }
 
-/** The quotas the plan needs, read, with what resources outside the stack spend of the regional ones. */
+/**
+ * The quotas the plan needs, read, with what resources outside the stack spend of the regional ones
+ * and of roles per account (each where its reader is given and the plan needs it).
+ */
 async function quotaChecks(deps: PreflightDeps, region: string, accountId: string): Promise<QuotaCheck[]> {
     const quotas = deps.quotas!;
     const checks = await readQuotas(await quotas.needs(), region, quotas.serviceQuotas);
-    const reader = quotas.accountResources;
-    const regions = [...new Set(checks.filter((c) => ACCOUNT_QUOTA_KEYS.has(c.spec.key)).map((c) => c.region ?? region))];
-    if (!reader || regions.length === 0) return checks;
+    const regions = quotas.accountResources
+        ? [...new Set(checks.filter((c) => ACCOUNT_QUOTA_KEYS.has(c.spec.key)).map((c) => c.region ?? region))]
+        : [];
+    const readsRoles = quotas.accountRoles !== undefined && checks.some((c) => c.spec.key === "rolesPerAccount");
+    if (regions.length === 0 && !readsRoles) return checks;
+    const unreadable = (what: string, permissions: string) => (err: Error) => {
+        throw new UsageError(
+            "quota-unreadable",
+            `${what} could not be read: ${err.name}: ${err.message}`,
+            `the operator's role needs ${permissions} (README "The Service Quotas preflight"); nothing was previewed or applied`,
+        );
+    };
     const read = (where: string) =>
-        reader(where, accountId).catch((err: Error) => {
-            throw new UsageError(
-                "quota-unreadable",
-                `the region's VPCs, gateways, addresses and load balancers could not be read in ${where}: ${err.name}: ${err.message}`,
-                "the operator's role needs ec2:DescribeVpcs, ec2:DescribeInternetGateways, ec2:DescribeNatGateways, ec2:DescribeSubnets, " +
-                    'ec2:DescribeAddresses and elasticloadbalancing:DescribeLoadBalancers (README "The Service Quotas preflight"); nothing was previewed or applied',
-            );
-        });
-    const [accounts, state] = await Promise.all([Promise.all(regions.map(read)), deps.engine.exportState()]);
+        quotas.accountResources!(where, accountId).catch(
+            unreadable(
+                `the region's VPCs, gateways, addresses and load balancers in ${where}`,
+                "ec2:DescribeVpcs, ec2:DescribeInternetGateways, ec2:DescribeNatGateways, ec2:DescribeSubnets, " +
+                    "ec2:DescribeAddresses and elasticloadbalancing:DescribeLoadBalancers",
+            ),
+        );
+    const [accounts, roles, state] = await Promise.all([
+        Promise.all(regions.map(read)),
+        readsRoles ? quotas.accountRoles!().catch(unreadable("the account's IAM roles", "iam:ListRoles")) : undefined,
+        deps.engine.exportState(),
+    ]);
     const own = stackResourceIds(state);
-    return withUsageOutside(checks, new Map(regions.map((r, i) => [r, usageOutsideStack(accounts[i], own)])), region);
+    const regional = withUsageOutside(checks, new Map(regions.map((r, i) => [r, usageOutsideStack(accounts[i], own)])), region);
+    return roles
+        ? regional.map((c) => (c.spec.key === "rolesPerAccount" ? { ...c, outside: rolesOutsideStack(roles, own) } : c))
+        : regional;
 }
 
 /** A quota as the preflight logs it: `code need/current`, `need+outside` where other resources spend it too, and a regional quota's other region. */

@@ -12,6 +12,7 @@
  */
 import type { Address, EC2Client, InternetGateway, NatGateway, Subnet, Vpc } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { IAMClient, Role } from "@aws-sdk/client-iam";
 import type { QuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
 
 /** The quotas whose use by the rest of the account is read: regional counts of whole resources. */
@@ -65,6 +66,40 @@ export const NAT_GATEWAY_STATES_COUNTED = ["pending", "available", "deleting"] a
 
 const SHOWN_IDS = 3;
 
+/** A usage of `resources`: their count and the first few ids. */
+function usage(resources: readonly AccountResource[]): UsageOutsideStack {
+    return { count: resources.length, ids: resources.slice(0, SHOWN_IDS).map((r) => r.id) };
+}
+
+/**
+ * The account's IAM role names (`iam:ListRoles`, every page), the stack's own included: IAM is global,
+ * and "Roles per account" counts every role, service-linked ones too (IAM user guide, "IAM and AWS STS
+ * quotas"; tests and `--rehearse` pass a double).
+ */
+export type AccountRolesReader = () => Promise<string[]>;
+
+/** The roles outside the stack (a role's id in the state is its name), as a usage of "Roles per account". */
+export function rolesOutsideStack(names: readonly string[], own: ReadonlySet<string>): UsageOutsideStack {
+    return usage(names.filter((n) => !own.has(n)).map((id) => ({ id })));
+}
+
+/** Every role name of the account through IAM's `ListRoles` (`Marker` while `IsTruncated`). */
+export async function readRoleNames(iam: Pick<IAMClient, "send">): Promise<string[]> {
+    const { ListRolesCommand } = await import("@aws-sdk/client-iam");
+    const roles: Role[] = [];
+    let Marker: string | undefined;
+    do {
+        const out = await (iam.send.bind(iam) as Send)(new ListRolesCommand({ Marker }));
+        roles.push(...(out.Roles ?? []));
+        Marker = out.IsTruncated ? out.Marker : undefined;
+    } while (Marker);
+    return roles.map((r) => r.RoleName ?? "");
+}
+
+/** The account's role names through the AWS SDK (IAM answers in any region; us-east-1, as Service Quotas keeps IAM's). */
+export const accountRolesClient: AccountRolesReader = async () =>
+    readRoleNames(new (await import("@aws-sdk/client-iam")).IAMClient({ region: "us-east-1" }));
+
 /**
  * The ids of the stack's resources in `pulumi stack export`'s JSON (deployment version 3), which the
  * plan's need already counts. Throws on text that is not such a document (the preflight stops).
@@ -81,10 +116,6 @@ export function stackResourceIds(exported: string): Set<string> {
  */
 export function usageOutsideStack(account: AccountResources, own: ReadonlySet<string>): Record<AccountQuotaKey, UsageOutsideStack> {
     const outside = (key: AccountQuotaKey) => account[key].filter((r) => !own.has(r.id));
-    const usage = (resources: readonly AccountResource[]): UsageOutsideStack => ({
-        count: resources.length,
-        ids: resources.slice(0, SHOWN_IDS).map((r) => r.id),
-    });
     const busiestZone = (resources: readonly AccountResource[]): UsageOutsideStack => {
         const byZone = new Map<string, AccountResource[]>();
         for (const r of resources) byZone.set(r.zone ?? "", [...(byZone.get(r.zone ?? "") ?? []), r]);
@@ -209,4 +240,12 @@ export function accountResourcesDouble(
         elasticIpsPerRegion: [...made("elasticIpsPerRegion", "eipalloc"), ...own("elasticIpsPerRegion")],
         loadBalancersPerRegion: [...made("loadBalancersPerRegion", "arn:aws:elasticloadbalancing:lb"), ...own("loadBalancersPerRegion")],
     });
+}
+
+/** The account's roles as a rehearsal answers them: `others` roles outside the stack, then the stack's own of `state`. */
+export function accountRolesDouble(others: number, state: readonly { readonly type: string; readonly id?: string }[]): AccountRolesReader {
+    return async () => [
+        ...Array.from({ length: others }, (_, i) => `other-role-${String(i + 1).padStart(4, "0")}`),
+        ...state.filter((r) => r.type === "aws:iam/role:Role" && r.id).map((r) => r.id!),
+    ];
 }

@@ -137,6 +137,12 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
                         readScenario(engineHome).otherResources ?? {},
                         readState(engineHome, env)?.deployment.resources ?? [],
                     )(region, accountId),
+                // The scenario's other roles (a new account's service-linked roles are not modelled) and the stack's own.
+                accountRoles: async () =>
+                    (await import("./quota-usage")).accountRolesDouble(
+                        readScenario(engineHome).otherResources?.rolesPerAccount ?? 0,
+                        readState(engineHome, env)?.deployment.resources ?? [],
+                    )(),
             },
             // There is nothing in AWS to check: say so, as a warning that does not fail the phase.
             verify: async () => async (phase) => ({

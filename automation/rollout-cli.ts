@@ -29,6 +29,7 @@ const defaultDeps: CliDeps = {
         serviceQuotas: async (region) => (await import("./quotas")).serviceQuotasClients(region),
         needs: async (env) => (await import("./quotas")).programQuotaNeeds(PROJECT_DIR, env),
         accountResources: async (region, accountId) => (await import("./quota-usage")).accountResourcesClients(region, accountId),
+        accountRoles: async () => (await import("./quota-usage")).accountRolesClient(),
     },
 };
 
@@ -226,6 +227,7 @@ async function run(req: RolloutRequest, location: LedgerLocation | undefined, io
                   serviceQuotas: deps.quotas.serviceQuotas,
                   needs: () => deps.quotas!.needs(req.env),
                   accountResources: deps.quotas.accountResources,
+                  accountRoles: deps.quotas.accountRoles,
               }
             : undefined;
     const checked = await preflight(cfg, { engine, sts: deps.sts, git: deps.git, ledger, quotas }, (line) => io.err(`  ${line}`), {

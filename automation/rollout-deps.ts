@@ -37,5 +37,7 @@ export interface CliDeps {
         readonly needs: (env: string) => ReturnType<NonNullable<PreflightDeps["quotas"]>["needs"]>;
         /** The region's resources that spend the regional quotas, the stack's own included (automation/quota-usage.ts). */
         readonly accountResources?: NonNullable<PreflightDeps["quotas"]>["accountResources"];
+        /** The account's IAM role names, the stack's own included (automation/quota-usage.ts). */
+        readonly accountRoles?: NonNullable<PreflightDeps["quotas"]>["accountRoles"];
     };
 }

@@ -40,8 +40,9 @@ export interface Scenario {
     readonly appliedQuotas?: Readonly<Record<string, number>>;
     /**
      * Not the engine's: how many resources the rehearsal's account holds outside the stack, by the
-     * regional quota they spend (`vpcsPerRegion`, `natGatewaysPerAz`, … of automation/quota-usage.ts
-     * `accountResourcesDouble`), besides a new account's default VPC and internet gateway.
+     * quota they spend (`vpcsPerRegion`, `natGatewaysPerAz`, … of automation/quota-usage.ts
+     * `accountResourcesDouble`, besides a new account's default VPC and internet gateway; and
+     * `rolesPerAccount`, `accountRolesDouble`).
      */
     readonly otherResources?: Readonly<Record<string, number>>;
 }

@@ -17,13 +17,18 @@ import {
     EC2Client,
 } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
 import {
     AccountResources,
     AccountResourcesReader,
+    AccountRolesReader,
     accountResourcesDouble,
+    accountRolesDouble,
+    readRoleNames,
+    rolesOutsideStack,
     NAT_GATEWAY_STATES_COUNTED,
     readAccountResources,
     stackResourceIds,
@@ -151,6 +156,39 @@ describe("the account's own use of the regional quotas", () => {
         });
     });
 
+    describe("the account's IAM roles (Roles per account counts every role, service-linked ones included: IAM user guide, 'IAM and AWS STS quotas')", () => {
+        const iam = mockClient(IAMClient);
+        beforeEach(() => iam.reset());
+
+        it("reads every page of ListRoles (Marker while IsTruncated)", async () => {
+            iam.on(ListRolesCommand, { Marker: undefined })
+                .resolves({ Roles: [{ RoleName: "a" } as any], IsTruncated: true, Marker: "m2" })
+                .on(ListRolesCommand, { Marker: "m2" })
+                .resolves({ Roles: [{ RoleName: "b" } as any], IsTruncated: false });
+            expect(await readRoleNames(new IAMClient({ region: "us-east-1" }))).to.deep.equal(["a", "b"]);
+        });
+
+        it("counts the roles whose name is not a role id in the stack's state", () => {
+            expect(
+                rolesOutsideStack(
+                    ["AWSServiceRoleForECS", "bbws-task-shop-prod", "OrganizationAccountAccessRole"],
+                    new Set(["bbws-task-shop-prod"]),
+                ),
+            ).to.deep.equal({
+                count: 2,
+                ids: ["AWSServiceRoleForECS", "OrganizationAccountAccessRole"],
+            });
+        });
+
+        it("as a rehearsal answers them: the scenario's others, then the stack's own", async () => {
+            const names = await accountRolesDouble(2, [
+                { type: "aws:iam/role:Role", id: "bbws-x" },
+                { type: "aws:ec2/vpc:Vpc", id: "vpc-1" },
+            ])();
+            expect(names).to.deep.equal(["other-role-0001", "other-role-0002", "bbws-x"]);
+        });
+    });
+
     describe("judging the plan with the rest of the account", () => {
         const spec = (key: QuotaKey) => QUOTA_SPECS.find((s) => s.key === key)!;
         const check = (key: QuotaKey, need: number, current: number): QuotaCheck => ({
@@ -193,7 +231,12 @@ describe("the account's own use of the regional quotas", () => {
         const cfg = configOf("dev");
         const noNeeds = () => Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((k) => [k, { need: 0 }])) as Record<QuotaKey, QuotaNeed>;
         /** The preflight with `needs`, Service Quotas answering 5 for each, and `reader` for the Region's resources. */
-        const run = async (needs: Partial<Record<QuotaKey, QuotaNeed>>, reader: AccountResourcesReader, engine: FakeEngine) => {
+        const run = async (
+            needs: Partial<Record<QuotaKey, QuotaNeed>>,
+            reader: AccountResourcesReader,
+            engine: FakeEngine,
+            accountRoles?: AccountRolesReader,
+        ) => {
             sts.on(GetCallerIdentityCommand).resolves({ Account: cfg.accountId, Arn: `arn:aws:sts::${cfg.accountId}:user/alice` });
             sq.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
             const asked: string[] = [];
@@ -209,6 +252,7 @@ describe("the account's own use of the regional quotas", () => {
                         serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
                         needs: async () => ({ ...noNeeds(), ...needs }),
                         accountResources: async (region, accountId) => (asked.push(region), reader(region, accountId)),
+                        accountRoles,
                     },
                 },
                 (l) => lines.push(l),
@@ -253,6 +297,20 @@ describe("the account's own use of the regional quotas", () => {
             );
             expect(asked).to.deep.equal([cfg.region, "eu-central-1"]);
             expect(lines).to.include("quotas: L-F678F1CE 1+1/5, L-F678F1CE 1+2/5 in eu-central-1");
+        });
+
+        it("adds the account's roles outside the stack to roles per account, and reads them only when the plan needs roles", async () => {
+            let reads = 0;
+            const roles = async () => (reads++, Array.from({ length: 999 }, (_, i) => `r${i}`));
+            const { result } = await run({ rolesPerAccount: { need: 12 } }, holding(none), new FakeEngine({ stack: "dev" }), roles);
+            expect(result.code).to.equal("quota-too-small");
+            expect(result.message).to.include(
+                "Roles per account (iam L-FE177D64): the plan needs 12, the account has 5, of which 999 are in use outside this stack (r0, r1, r2, …)",
+            );
+            expect(result.fix).to.include("--quota-code L-FE177D64 --desired-value 1011 --region us-east-1");
+            expect(reads).to.equal(1);
+            await run({ vpcsPerRegion: { need: 1 } }, holding(none), new FakeEngine({ stack: "dev" }), roles);
+            expect(reads).to.equal(1);
         });
 
         it("reads neither the Region nor the state when the plan needs no regional quota", async () => {

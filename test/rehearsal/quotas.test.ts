@@ -81,3 +81,27 @@ describe("rehearsal: a rollout into a Region whose VPCs the rest of the account 
         expect(text).to.match(/quotas: .*L-F678F1CE 1\+4\/5/);
     });
 });
+
+describe("rehearsal: a rollout into an account whose other roles leave too few of its 1,000", function () {
+    this.timeout(120_000);
+    let dev: Stage;
+    after(() => dev.dispose());
+    let refused: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        dev.scenario({ otherResources: { rolesPerAccount: 995 } });
+        refused = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+    });
+
+    it("refuses with exit 2 in preflight, counting the account's roles outside the stack (iam:ListRoles) with the plan's", () => {
+        const text = textOf(refused.io);
+        expect(refused.code, text).to.equal(2);
+        expect(text)
+            .to.match(
+                /Roles per account \(iam L-FE177D64\): the plan needs \d+ \([^)]*\), the account has 1000 \(AWS's default\), of which 995 are in use outside this stack/,
+            )
+            .and.match(/--quota-code L-FE177D64 --desired-value \d+ --region us-east-1/);
+        expect(operations(refused.calls)).to.deep.equal([]);
+    });
+});
