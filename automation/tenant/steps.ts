@@ -880,6 +880,16 @@ export function lastRecords(records: readonly TenantStepRecord[], tenant: string
     return last;
 }
 
+/**
+ * A migration whose records the stack file no longer shows: stopped and exported, not started again,
+ * yet the tenant is serving (the stop undone by hand). Its export is stale, so its records are not
+ * resumed: the run starts afresh and stops and exports again.
+ */
+function abandonedMigration(req: TenantRequest, cfg: PlatformConfig, last: ReadonlyMap<string, TenantStepRecord>): boolean {
+    if (req.action !== "migrate-tier" || last.size === 0 || last.has("start")) return false;
+    return cfg.tenants.some((t) => t.id === req.id && !t.stopped);
+}
+
 /** The records after the last one in which `req`'s action ran its last step to success for its tenant: a completed run's records. */
 function sinceCompleted(history: readonly TenantStepRecord[], req: TenantRequest, steps: readonly Step[]): TenantStepRecord[] {
     const final = steps[steps.length - 1].id;
@@ -987,9 +997,11 @@ function refuseMigration(
             `cannot move '${req.id}' to ${req.tier} in ${req.env}: the stack file would be refused:\n${problemsOf(err)}`,
         );
     }
-    // Once this run's tier step has been attempted, its `--phase all` may have applied the network phase, whose
-    // outputs already say the new tier: the deployed tier no longer tells a finished move from one to resume.
-    if (last.has("tier")) return;
+    // Once this run's tier step has edited the stack file (the tenant at the new tier, stopped until its start step),
+    // its `--phase all` may have applied the network phase, whose outputs already say the new tier: the deployed tier
+    // no longer tells a finished move from one to resume. Without that edit in the stack file, the usual checks apply.
+    const tenant = cfg.tenants.find((t) => t.id === req.id)!;
+    if (last.has("tier") && tenant.tier === req.tier && (tenant.stopped || last.has("start"))) return;
     if (deployedTier === undefined) {
         throw new UsageError(
             "not-deployed",
@@ -1044,7 +1056,8 @@ export async function runTenantCommand(req: TenantRequest, options: TenantRunOpt
               ? cfg.tenants.some((t) => t.id === req.id && t.tier === req.tier)
               : cfg.retiredTenants.some((r) => r.id === req.id);
     // A run whose result the stack file no longer shows (a later migration to another tier) starts afresh after the last completed one.
-    const last = lastRecords(settled ? history : sinceCompleted(history, req, steps), req.id, req.action);
+    const records = lastRecords(settled ? history : sinceCompleted(history, req, steps), req.id, req.action);
+    const last = abandonedMigration(req, cfg, records) ? new Map<string, TenantStepRecord>() : records;
     const done = (s: Step) => last.get(s.id)?.result === "succeeded";
     /** A done step this run does again: the confirmation while a later step remains, the stop and the archive until the files step starts. */
     const again = (s: Step, index: number) =>

@@ -24,7 +24,7 @@ import {
     TenantRunOptions,
     taskSecurityGroupUrn,
 } from "../../automation/tenant/steps";
-import { setTenantTier } from "../../automation/tenant/stack-edit";
+import { setTenantTier, startTenant } from "../../automation/tenant/stack-edit";
 import { REPLACEMENT_RULES } from "../../automation/replacement";
 import type { TenantTier } from "../../src/tiers";
 import { loadStackConfig } from "../../automation/stack-files";
@@ -708,6 +708,34 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(records.at(-1)).to.deep.include({
             step: "domains",
             data: { "sit.aupairhive.com": "owner to repoint to bbws-sit-alb-123.eu-west-1.elb.amazonaws.com" },
+        });
+    });
+
+    describe("a run whose stop was undone by hand after its export (tier failed, the tenant serving again at its old tier)", () => {
+        const undone = async () => {
+            const w = world({ call: "rollout migrates" });
+            expect((await w.run(MIGRATE)).exitCode).to.not.equal(EXIT.ok);
+            const file = path.join(w.projectDir, "Pulumi.sit.yaml");
+            fs.writeFileSync(file, startTenant(setTenantTier(w.stackFile(), "tutorhub", "basic"), "tutorhub"));
+            w.calls.length = 0;
+            return w;
+        };
+
+        it("is not resumed: its export is stale, so the same command stops and exports again before the tier changes", async () => {
+            const w = await undone();
+            const result = await w.run(MIGRATE);
+            expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
+            // The second run is a minute after the first: a take of its own, which the import reads.
+            const E1 = E0.replace("T090000", "T090100");
+            expect(w.calls.slice(0, 4)).to.deep.equal(["commit", "rollout stops (--phase ecs)", "wait stopped", `list ${E1}`]);
+            expect(w.imported).to.deep.equal([E1]);
+        });
+
+        it("does not make a move to the tier it is deployed at look like a run to resume (refused, same tier)", async () => {
+            const w = await undone();
+            const err = await w.run({ ...MIGRATE, tier: "basic" }).catch((e) => e);
+            expect(err).to.include({ code: "same-tier", exitCode: 2 });
+            expect(w.calls).to.deep.equal([]);
         });
     });
 
