@@ -808,6 +808,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
                 "  above is recorded (an override in the ledger); the safety gate refuses every replacement but its task security group's,",
                 "  which moves into its new VPC:",
                 `  --allow-replace ${urn ?? "(none found in the state: the step fails)"}`,
+                ...ownerZoneWarning(ctx),
             ];
         },
         run: async (ctx) => {
@@ -859,7 +860,8 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
                     d.dns === "ours"
                         ? `${d.name}: served from its own load balancer (the rollout moved its alias)`
                         : `${d.name}: its owner must repoint it, in their DNS zone: ${d.name} CNAME ${d.target ?? "(the load balancer's DNS name: ecs.customDomains)"} ` +
-                          "(ALIAS or ANAME at a zone apex); until then it reaches the shared load balancer, which answers 404";
+                          "(ALIAS or ANAME at a zone apex); until then it reaches the shared load balancer, whose default certificate " +
+                          `(*.${ctx.cfg.domain}) does not name it: browsers show a certificate error`;
                 ctx.deps.io.err(`  ${line}`);
                 data[d.name] = d.dns === "ours" ? "moved" : `owner to repoint to ${d.target ?? "its load balancer"}`;
             }
@@ -867,6 +869,24 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         },
     },
 ];
+
+/**
+ * What the tier step's plan says of the tenant's custom domains in their owners' zones: from its rollout
+ * their listener rule and certificate are on the tenant's own load balancer, while their CNAMEs still
+ * name the shared one, whose default certificate does not name them (ELB user guide, "SSL certificates
+ * for your Application Load Balancer": without a matching certificate the default one is used).
+ */
+function ownerZoneWarning(ctx: StepContext): string[] {
+    const names = (ctx.cfg.tenants.find((t) => t.id === ctx.req.id)?.customDomains ?? [])
+        .filter((d) => d.hostedZoneId === undefined)
+        .map((d) => d.name);
+    return names.length === 0
+        ? []
+        : [
+              `  from this rollout on, ${names.join(", ")} (in its owner's zone) fails with a certificate error until its owner`,
+              "  repoints its CNAME to the tenant's own load balancer (the domains step prints it): tell them before",
+          ];
+}
 
 /** The steps of an action. */
 export function stepsOf(action: TenantAction): readonly Step[] {

@@ -704,6 +704,13 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(io.stderr.join("")).to.include(
             "sit.aupairhive.com: its owner must repoint it, in their DNS zone: sit.aupairhive.com CNAME bbws-sit-alb-123.eu-west-1.elb.amazonaws.com",
         );
+        expect(io.stderr.join("")).to.include(
+            "whose default certificate (*.sit.bbws.io) does not name it: browsers show a certificate error",
+        );
+        const plan = renderTenantRun(await world().run({ ...MIGRATE, id: "aupairhive" }, { dryRun: true }));
+        expect(plan).to.include(
+            "from this rollout on, sit.aupairhive.com (in its owner's zone) fails with a certificate error until its owner",
+        );
         const records = await w.log.readTenantSteps("sit");
         expect(records.at(-1)).to.deep.include({
             step: "domains",

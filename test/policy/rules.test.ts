@@ -660,6 +660,8 @@ const CASES: Case[] = [
         nonCompliant: [
             { target: res(T.lb, "alb", { enableDeletionProtection: false }) },
             { target: res(T.lb, "alb", { enableDeletionProtection: false, tags: { Offboarding: "yes" } }) },
+            // Not a tenant's: the shared load balancer is never exempt.
+            { target: res(T.lb, "alb", { enableDeletionProtection: false, tags: { Offboarding: "true" } }) },
         ],
     },
     {

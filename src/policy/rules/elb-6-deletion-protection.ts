@@ -18,9 +18,10 @@ export const elb_6: Rule = {
     environments: ["prod"],
     check(lb) {
         if (lb.inputs.enableDeletionProtection === true) return [];
-        // A premium tenant's own load balancer while `npm run tenant -- remove` deletes it: ELB refuses to delete a
-        // protected one ("Delete an Application Load Balancer"). src/config.ts OFFBOARDING_TAG is the same key.
-        if (lb.inputs.tags?.[OFFBOARDING_TAG] === "true") return [];
+        // A premium tenant's own load balancer (tagged with its Tenant) while `npm run tenant -- remove` deletes it: ELB
+        // refuses to delete a protected one ("Delete an Application Load Balancer"). src/config.ts OFFBOARDING_TAG is the
+        // same key. The shared load balancer has no Tenant tag, so the tag alone never exempts it.
+        if (lb.inputs.tags?.[OFFBOARDING_TAG] === "true" && lb.inputs.tags?.Tenant !== undefined) return [];
         return ["enableDeletionProtection is not true"];
     },
 };
