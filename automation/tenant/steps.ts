@@ -268,11 +268,15 @@ const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 /** The new site's administrator's email: the platform team's (`bbws:monitoring.alertEmails`, the first), who hand the site over. */
 const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
 
+/** Where `stopped` and `offboarding` act, and so all that a stop or a start rolls out. */
+const STOP_START_PHASE: PhaseName = "ecs";
+
 /**
- * Starts the tenant's service: removes `stopped` from its entry, then rolls it out (`phase`: only that
- * phase of it, the one its auto-scaling range is in). Onboarding's, and a tier migration's after its import.
+ * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's ecs phase,
+ * the only one `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts). Onboarding's, and a tier
+ * migration's after its import.
  */
-function startStep(phase?: PhaseName): Step {
+function startStep(): Step {
     return {
         id: "start",
         title: "start its service",
@@ -281,7 +285,7 @@ function startStep(phase?: PhaseName): Step {
             return [
                 `Pulumi.${ctx.req.env}.yaml:`,
                 ...changedLines(stopped, startTenant(stopped, ctx.req.id)),
-                `then the tenant's ${rolloutWords(phase)} again (its service's auto-scaling range)`,
+                `then the tenant's ${STOP_START_PHASE}-phase rollout again (its service's auto-scaling range)`,
             ];
         },
         run: async (ctx) => {
@@ -291,7 +295,7 @@ function startStep(phase?: PhaseName): Step {
                 (text) => startTenant(text, id),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: start its service`,
             );
-            await rollout(ctx, phase ? { phase } : {});
+            await rollout(ctx, { phase: STOP_START_PHASE });
             return data;
         },
     };
@@ -304,16 +308,13 @@ function stackTextBeforeStart(ctx: StepContext): string {
     return req.action === "add" && !ctx.cfg.tenants.some((t) => t.id === req.id) ? addTenant(text, req) : text;
 }
 
-/** A tenant rollout in a plan's words: the whole tenant's, or one phase of it. */
-const rolloutWords = (phase?: PhaseName) => (phase ? `${phase}-phase rollout` : "rollout");
-
 /**
  * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
- * `offboarding`, also `offboarding: true`: src/config.ts), its rollout (`phase`: only that phase of it),
- * then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * `offboarding`, also `offboarding: true`: src/config.ts), the tenant's ecs-phase rollout (the only phase
+ * either acts in), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
  * has a record, as the archive is (see `Step.retakenUntil`).
  */
-function stopStep(retakenUntil: string, { phase, offboarding = false }: { phase?: PhaseName; offboarding?: boolean } = {}): Step {
+function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?: boolean } = {}): Step {
     return {
         id: "stop",
         title: "stop its service, so nothing is written after the archive",
@@ -321,7 +322,7 @@ function stopStep(retakenUntil: string, { phase, offboarding = false }: { phase?
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${rolloutWords(phase)} (its service at zero tasks), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${STOP_START_PHASE}-phase rollout (its service at zero tasks), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -332,7 +333,7 @@ function stopStep(retakenUntil: string, { phase, offboarding = false }: { phase?
                 (text) => stopTenant(text, id, offboarding),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
-            await rollout(ctx, phase ? { phase } : {});
+            await rollout(ctx, { phase: STOP_START_PHASE });
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
             return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
@@ -789,7 +790,7 @@ function exportedPrefix(ctx: StepContext): string {
 
 /** The tier migration's steps, in order (see the header); only its stop and start roll out its ecs phase alone, where `stopped` acts. */
 export const MIGRATE_TIER_STEPS: readonly Step[] = [
-    stopStep("tier", { phase: "ecs" }),
+    stopStep("tier"),
     archiveStep("export", "export its database and files to the migration bucket", "tier", {
         of: migrationExportPrefix,
         shown: (id) => `archive/${id}/tier-migration-<UTC time of the take>/`,
@@ -835,7 +836,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         run: async (ctx) =>
             runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, importFilesCommand(exportedPrefix(ctx)), `import ${ctx.req.id}'s files`),
     },
-    startStep("ecs"),
+    startStep(),
     HEALTHY_STEP,
     HTTPS_STEP,
     {

@@ -36,7 +36,14 @@ const NOW = Date.parse("2026-12-01T09:00:00Z");
 /** The archive prefix of a remove run right after an add (the world's second run, a minute after NOW). */
 const P1 = "archive/newco/20261201T090100.000Z/";
 /** What a remove does before anything is deleted: stop the service, wait, take the archive into a fresh prefix, check it. */
-const STOP_AND_ARCHIVE = ["commit", "rollout stops", "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
+const STOP_AND_ARCHIVE = [
+    "commit",
+    "rollout stops (--phase ecs)",
+    "wait stopped",
+    `list ${P1}`,
+    "task tenant: archive newco",
+    `list ${P1}`,
+];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
@@ -215,7 +222,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "task platform: create schema and user wp_newco",
             "task tenant: install WordPress for newco",
             "commit",
-            "rollout started",
+            "rollout started (--phase ecs)",
             "wait healthy",
             "GET https://newco.sit.bbws.io/",
         ]);
@@ -256,7 +263,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const installedFirst = world();
         await installedFirst.run(ADD);
         const calls = installedFirst.calls;
-        expect(calls.indexOf("task tenant: install WordPress for newco")).to.be.lessThan(calls.indexOf("rollout started"));
+        expect(calls.indexOf("task tenant: install WordPress for newco")).to.be.lessThan(calls.indexOf("rollout started (--phase ecs)"));
 
         const w = world(undefined, false, true);
         const result = await w.run(ADD);
@@ -388,7 +395,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             const retakenCalls = [
                 "commit",
                 "list archive/",
-                ...(before.filter(retaken).includes("stop") ? ["rollout stops", "wait stopped"] : []),
+                ...(before.filter(retaken).includes("stop") ? ["rollout stops (--phase ecs)", "wait stopped"] : []),
             ];
             if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive");
             expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
@@ -405,7 +412,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(first.exitCode).to.equal(EXIT.failed);
         expect(first.steps[0]).to.include({ step: "stop", status: "failed" });
         expect(first.steps[0].error).to.include("task abc is STOPPING");
-        expect(w.calls).to.deep.equal(["commit", "rollout stops", "wait stopped"]);
+        expect(w.calls).to.deep.equal(["commit", "rollout stops (--phase ecs)", "wait stopped"]);
         expect([...w.objects.keys()]).to.deep.equal([]);
         w.calls.length = 0;
         const second = await w.run(REMOVE);
@@ -524,7 +531,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         // The confirmation is asked of every run, and every run before the files go stops the service and
         // takes the archive again: a confirmation typed days later deletes nothing newer than its archive.
         expect(w.calls.filter((c) => c.startsWith("task tenant: archive"))).to.have.length(3);
-        expect(w.calls.filter((c) => c === "rollout stops")).to.have.length(3);
+        expect(w.calls.filter((c) => c === "rollout stops (--phase ecs)")).to.have.length(3);
     });
 
     it("remove: once the files are deleted, a resumed run does not take the archive again (it would archive an empty wp-content)", async () => {
@@ -557,7 +564,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         const resumed = await w.run(REMOVE);
         expect(resumed.exitCode).to.equal(EXIT.ok);
         expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(["stop", "archive"]);
-        expect(w.calls.some((c) => c.startsWith("task tenant: archive") || c === "rollout stops")).to.equal(false);
+        expect(w.calls.some((c) => c.startsWith("task tenant: archive") || c === "rollout stops (--phase ecs)")).to.equal(false);
         // The archive the offboarding keeps is the take before the files step, the only one there is.
         expect(resumed.steps.find((s) => s.step === "archive")!.data!.archive).to.equal(recorded);
         expect(new Set([...w.objects.keys()].map((k) => k.split("/").slice(0, 3).join("/"))).size).to.equal(1);

@@ -2,8 +2,8 @@
  * `npm run tenant -- migrate-tier` in a rehearsal of sit (issue 21): a converged sit's tutorhub moved
  * from basic to premium through the CLI, the rollouts on the scripted engine, doubles for the one-off
  * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
- * each exit 2 with the stack file unchanged, and the check that `stopped` acts only in the ecs phase, which
- * is why the command's stop and start roll out the tenant's ecs phase alone.
+ * each exit 2 with the stack file unchanged, and the check that `stopped` (and remove's `offboarding`) acts
+ * only in the ecs phase, which is why the tenant command's stops and starts roll out the ecs phase alone.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -191,11 +191,16 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     });
 });
 
-describe("`stopped` acts only in the ecs phase: the migration's stop and start roll out that phase alone", function () {
+describe("`stopped` and `offboarding` act only in the ecs phase: every stop and start of the tenant command rolls out that phase alone", function () {
     this.timeout(300_000);
 
-    for (const tier of ["basic", "premium"] as const) {
-        it(`a ${tier} tenant's stop changes resources of the ecs phase and no other (the program's desired state, with and without it)`, async () => {
+    for (const [tier, offboarding] of [
+        ["basic", false],
+        ["premium", false],
+        ["basic", true],
+        ["premium", true],
+    ] as const) {
+        it(`a ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ecs phase and no other (the program's desired state, with and without it)`, async () => {
             // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
             // auto-scaling range and, for premium, its load balancer's deletion protection): all in bbws:ecs:EcsLayer.
             const s = stage("sit");
@@ -204,7 +209,7 @@ describe("`stopped` acts only in the ecs phase: the migration's stop and start r
                 const at = setTenantTier(fs.readFileSync(file, "utf8"), TENANT, tier);
                 fs.writeFileSync(file, at);
                 const running = await desiredState(s.projectDir, "sit");
-                fs.writeFileSync(file, stopTenant(at, TENANT));
+                fs.writeFileSync(file, stopTenant(at, TENANT, offboarding));
                 const stopped = await desiredState(s.projectDir, "sit");
                 const inputs = (d: typeof running) => new Map(d.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
                 const [a, b] = [inputs(running), inputs(stopped)];
