@@ -16,6 +16,13 @@ import { TenantMonitoring } from "./tenant-monitoring";
 
 export interface MonitoringTenant {
     readonly id: string;
+    /**
+     * Its service runs no tasks (src/config.ts `stopped`): its alarms keep evaluating but notify no one
+     * (`actionsEnabled: false`), since its healthy-targets alarm counts no targets as down and would page
+     * through every onboarding, offboarding and tier migration that keeps it stopped longer than
+     * `evaluationPeriods` × `periodSeconds`.
+     */
+    readonly stopped?: boolean;
 }
 
 export interface MonitoringLayerArgs {
@@ -252,7 +259,11 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             },
             monitoring,
         );
-        const alarmArgs = (spec: AlarmSpec, topicArn: pulumi.Input<string>) => metricAlarmArgs(env, monitoring, spec, topicArn);
+        const stopped = new Set(args.tenants.filter((t) => t.stopped).map((t) => t.id));
+        const alarmArgs = (spec: AlarmSpec, topicArn: pulumi.Input<string>) => ({
+            ...metricAlarmArgs(env, monitoring, spec, topicArn),
+            ...(spec.tenant !== undefined && stopped.has(spec.tenant) ? { actionsEnabled: false } : {}),
+        });
         const topicArns = { alerts: topics.alerts.arn, critical: topics.critical.arn };
         const tenantAlarmNames = tenantIds.flatMap(
             (tenantId) =>

@@ -518,7 +518,8 @@ const tenantSchema = z
         /** A non-essential `migration` container beside WordPress for long-running migration work. */
         migrationSidecar: z.boolean().default(false),
         /**
-         * The tenant's service exists but runs no tasks: desired count 0 and an auto-scaling range of 0–0
+         * The tenant's service exists but runs no tasks, and its alarms notify no one (components/monitoring.ts
+         * `MonitoringTenant.stopped`): desired count 0 and an auto-scaling range of 0–0
          * (ECS services may scale to 0: Application Auto Scaling API reference, RegisterScalableTarget
          * `MinCapacity`). Onboarding rolls a tenant out stopped, creates its database user, then removes
          * this key; raising the range moves the running count into it (RegisterScalableTarget: "it changes

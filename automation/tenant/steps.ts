@@ -268,13 +268,24 @@ const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 /** The new site's administrator's email: the platform team's (`bbws:monitoring.alertEmails`, the first), who hand the site over. */
 const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
 
-/** Where `stopped` and `offboarding` act, and so all that a stop or a start rolls out. */
-const STOP_START_PHASE: PhaseName = "ecs";
+/**
+ * Where `stopped` and `offboarding` act, and so all that a stop or a start rolls out, in this order: the
+ * service and its load balancer, then its alarms, which notify no one while it is stopped.
+ */
+const STOP_START_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
+
+/** The tenant's rollout of each of `STOP_START_PHASES`, one after the other. */
+async function rolloutStopStart(ctx: StepContext): Promise<void> {
+    for (const phase of STOP_START_PHASES) await rollout(ctx, { phase });
+}
+
+/** How a plan says it. */
+const STOP_START_WORDS = `${STOP_START_PHASES.join(" and ")} phases' rollouts`;
 
 /**
- * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's ecs phase,
- * the only one `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts). Onboarding's, and a tier
- * migration's after its import.
+ * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's ecs and
+ * monitoring phases, the only ones `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts).
+ * Onboarding's, and a tier migration's after its import.
  */
 function startStep(): Step {
     return {
@@ -285,7 +296,7 @@ function startStep(): Step {
             return [
                 `Pulumi.${ctx.req.env}.yaml:`,
                 ...changedLines(stopped, startTenant(stopped, ctx.req.id)),
-                `then the tenant's ${STOP_START_PHASE}-phase rollout again (its service's auto-scaling range)`,
+                `then the tenant's ${STOP_START_WORDS} again (its service's auto-scaling range; its alarms notify again)`,
             ];
         },
         run: async (ctx) => {
@@ -295,7 +306,7 @@ function startStep(): Step {
                 (text) => startTenant(text, id),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: start its service`,
             );
-            await rollout(ctx, { phase: STOP_START_PHASE });
+            await rolloutStopStart(ctx);
             return data;
         },
     };
@@ -310,8 +321,8 @@ function stackTextBeforeStart(ctx: StepContext): string {
 
 /**
  * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
- * `offboarding`, also `offboarding: true`: src/config.ts), the tenant's ecs-phase rollout (the only phase
- * either acts in), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * `offboarding`, also `offboarding: true`: src/config.ts), the tenant's ecs and monitoring phases'
+ * rollouts (the only phases either acts in), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
  * has a record, as the archive is (see `Step.retakenUntil`).
  */
 function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?: boolean } = {}): Step {
@@ -322,7 +333,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${STOP_START_PHASE}-phase rollout (its service at zero tasks), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${STOP_START_WORDS} (its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -333,7 +344,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 (text) => stopTenant(text, id, offboarding),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
-            await rollout(ctx, { phase: STOP_START_PHASE });
+            await rolloutStopStart(ctx);
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
             return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };

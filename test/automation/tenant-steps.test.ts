@@ -36,14 +36,10 @@ const NOW = Date.parse("2026-12-01T09:00:00Z");
 /** The archive prefix of a remove run right after an add (the world's second run, a minute after NOW). */
 const P1 = "archive/newco/20261201T090100.000Z/";
 /** What a remove does before anything is deleted: stop the service, wait, take the archive into a fresh prefix, check it. */
-const STOP_AND_ARCHIVE = [
-    "commit",
-    "rollout stops (--phase ecs)",
-    "wait stopped",
-    `list ${P1}`,
-    "task tenant: archive newco",
-    `list ${P1}`,
-];
+/** A stop's and a start's rollouts: the tenant's ecs phase (its service), then its monitoring phase (its alarms silenced or notifying again). */
+const STOPS = ["rollout stops (--phase ecs)", "rollout stops (--phase monitoring)"];
+const STARTS = ["rollout started (--phase ecs)", "rollout started (--phase monitoring)"];
+const STOP_AND_ARCHIVE = ["commit", ...STOPS, "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
@@ -222,7 +218,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             "task platform: create schema and user wp_newco",
             "task tenant: install WordPress for newco",
             "commit",
-            "rollout started (--phase ecs)",
+            ...STARTS,
             "wait healthy",
             "GET https://newco.sit.bbws.io/",
         ]);
@@ -395,7 +391,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             const retakenCalls = [
                 "commit",
                 "list archive/",
-                ...(before.filter(retaken).includes("stop") ? ["rollout stops (--phase ecs)", "wait stopped"] : []),
+                ...(before.filter(retaken).includes("stop") ? [...STOPS, "wait stopped"] : []),
             ];
             if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive");
             expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
@@ -412,7 +408,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(first.exitCode).to.equal(EXIT.failed);
         expect(first.steps[0]).to.include({ step: "stop", status: "failed" });
         expect(first.steps[0].error).to.include("task abc is STOPPING");
-        expect(w.calls).to.deep.equal(["commit", "rollout stops (--phase ecs)", "wait stopped"]);
+        expect(w.calls).to.deep.equal(["commit", ...STOPS, "wait stopped"]);
         expect([...w.objects.keys()]).to.deep.equal([]);
         w.calls.length = 0;
         const second = await w.run(REMOVE);
@@ -680,7 +676,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(w.calls).to.deep.equal([
             "commit",
             // Its stop and start roll out its ecs phase alone: `stopped` acts only there (test/rehearsal/tenant-migrate-tier.test.ts).
-            "rollout stops (--phase ecs)",
+            ...STOPS,
             "wait stopped",
             `list ${E0}`,
             "task tenant: export tutorhub",
@@ -690,7 +686,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
             `rollout migrates tutorhub allowing ${taskGroupUrn("tutorhub")}`,
             "task tenant: import tutorhub's files",
             "commit",
-            "rollout started (--phase ecs)",
+            ...STARTS,
             "wait healthy",
             "GET https://tutorhub.sit.bbws.io/",
         ]);
@@ -741,7 +737,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
             expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
             // The second run is a minute after the first: a take of its own, which the import reads.
             const E1 = E0.replace("T090000", "T090100");
-            expect(w.calls.slice(0, 4)).to.deep.equal(["commit", "rollout stops (--phase ecs)", "wait stopped", `list ${E1}`]);
+            expect(w.calls.slice(0, 5)).to.deep.equal(["commit", ...STOPS, "wait stopped", `list ${E1}`]);
             expect(w.imported).to.deep.equal([E1]);
         });
 
@@ -827,7 +823,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(result.steps.map((s) => s.status)).to.deep.equal(ORDER.map(() => "to do"));
         const text = renderTenantRun(result);
         expect(text).to.include("+       stopped: true");
-        expect(text).to.include("then the tenant's ecs-phase rollout (its service at zero tasks)");
+        expect(text).to.include("then the tenant's ecs and monitoring phases' rollouts (its service at zero tasks, its alarms silent)");
         expect(text).to.include("to s3://<migration bucket>/archive/tutorhub/tier-migration-<UTC time of the take>/");
         expect(text).to.include("+       tier: premium");
         expect(text).to.include(`npm run rollout -- --env sit --phase all --migrate-tier tutorhub`);

@@ -446,6 +446,20 @@ describe("monitoring layer", () => {
         });
     }
 
+    describe("a stopped tenant (onboarding before its start, offboarding, a tier migration)", () => {
+        it("keeps its alarms evaluating but notifying no one (actionsEnabled false): its healthy-targets alarm counts no targets as down; every other alarm notifies", async () => {
+            const cfg = configFor("sit");
+            const [first, ...rest] = cfg.tenants;
+            const args = { ...layerArgs(cfg), tenants: [{ ...first, stopped: true }, ...rest] };
+            const { resources } = await construct(cfg, () => new MonitoringLayer("monitoring", args));
+            const alarms = ofType(resources, ALARM);
+            const silent = alarms.filter((a) => a.inputs.actionsEnabled === false).map((a) => a.inputs.name);
+            expect(silent).to.include(`bbws-sit-${first.id}-healthy-targets`);
+            expect(silent.length).to.be.greaterThan(0);
+            for (const a of alarms) expect(a.inputs.actionsEnabled === false, a.inputs.name).to.equal(a.inputs.tags?.Tenant === first.id);
+        });
+    });
+
     describe("with a premium tenant on its own load balancer", () => {
         // ELB publishes a target group's metrics with the dimensions TargetGroup and LoadBalancer of the load
         // balancer serving it (ELB user guide, "CloudWatch metrics for your Application Load Balancer",

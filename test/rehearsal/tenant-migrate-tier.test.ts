@@ -3,7 +3,7 @@
  * from basic to premium through the CLI, the rollouts on the scripted engine, doubles for the one-off
  * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
  * each exit 2 with the stack file unchanged, and the check that `stopped` (and remove's `offboarding`) acts
- * only in the ecs phase, which is why the tenant command's stops and starts roll out the ecs phase alone.
+ * only in the ecs and monitoring phases, which is why the tenant command's stops and starts roll out those alone.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -75,12 +75,14 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/8\] tier:/));
     });
 
-    it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs phase alone", () => {
+    it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs and monitoring phases alone", () => {
         const records = sit.ledger().slice(ledgerBefore);
         expect(records.map((r) => [r.phase, r.tenant ?? "all", r.overrides[0] ?? ""])).to.deep.equal([
             ["ecs", TENANT, ""],
+            ["monitoring", TENANT, ""],
             ...PHASE_NAMES.map((p) => [p, "all", `--migrate-tier ${TENANT}`]),
             ["ecs", TENANT, ""],
+            ["monitoring", TENANT, ""],
         ]);
         // The one replacement allowed, where it happened: the task security group moving into its VPC (network phase).
         const replaced = records.flatMap((r) => r.overrides.slice(1).map((o) => `${r.phase} ${o}`));
@@ -191,7 +193,7 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     });
 });
 
-describe("`stopped` and `offboarding` act only in the ecs phase: every stop and start of the tenant command rolls out that phase alone", function () {
+describe("`stopped` and `offboarding` act only in the ecs and monitoring phases: every stop and start of the tenant command rolls out those alone", function () {
     this.timeout(300_000);
 
     for (const [tier, offboarding] of [
@@ -200,9 +202,10 @@ describe("`stopped` and `offboarding` act only in the ecs phase: every stop and 
         ["basic", true],
         ["premium", true],
     ] as const) {
-        it(`a ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ecs phase and no other (the program's desired state, with and without it)`, async () => {
+        it(`a ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ecs and monitoring phases and no other (the program's desired state, with and without it)`, async () => {
             // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
-            // auto-scaling range and, for premium, its load balancer's deletion protection): all in bbws:ecs:EcsLayer.
+            // auto-scaling range and, for premium, its load balancer's deletion protection), all in bbws:ecs:EcsLayer; and
+            // components/monitoring.ts (its alarms' actionsEnabled), in bbws:monitoring:MonitoringLayer.
             const s = stage("sit");
             try {
                 const file = path.join(s.projectDir, "Pulumi.sit.yaml");
@@ -215,7 +218,7 @@ describe("`stopped` and `offboarding` act only in the ecs phase: every stop and 
                 const [a, b] = [inputs(running), inputs(stopped)];
                 const changed = [...new Set([...a.keys(), ...b.keys()])].filter((urn) => a.get(urn) !== b.get(urn));
                 expect(changed.length).to.be.greaterThan(0);
-                expect([...new Set(changed.map(phaseOfUrn))]).to.deep.equal(["ecs"]);
+                expect([...new Set(changed.map(phaseOfUrn))].sort()).to.deep.equal(["ecs", "monitoring"]);
             } finally {
                 s.dispose();
             }
