@@ -269,22 +269,28 @@ const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
 
 /**
- * Where `stopped` and `offboarding` act, and so all that a stop or a start rolls out, in this order: the
- * service and its load balancer, then its alarms, which notify no one while it is stopped.
+ * Where `stopped` and `offboarding` act, and so all that a stop or a start rolls out, in the order that
+ * fails safe. A stop: the service (and its load balancer), then its alarms: a failure between the two
+ * leaves a stopped tenant whose alarms still notify (a page after 3 × 5 minutes: noise, not silence). A
+ * start: its alarms, then the service: a failure between them leaves a stopped tenant watched, never a
+ * serving one with silent alarms. Re-enabling actions sends nothing by itself
+ * (CloudWatch notifies on state transitions only), so the start's `healthy` step is what says a service
+ * that never became healthy.
  */
-const STOP_START_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
+const STOP_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
+const START_PHASES: readonly PhaseName[] = ["monitoring", "ecs"];
 
-/** The tenant's rollout of each of `STOP_START_PHASES`, one after the other. */
-async function rolloutStopStart(ctx: StepContext): Promise<void> {
-    for (const phase of STOP_START_PHASES) await rollout(ctx, { phase });
+/** The tenant's rollout of each of `phases`, one after the other. */
+async function rolloutPhases(ctx: StepContext, phases: readonly PhaseName[]): Promise<void> {
+    for (const phase of phases) await rollout(ctx, { phase });
 }
 
 /** How a plan says it. */
-const STOP_START_WORDS = `${STOP_START_PHASES.join(" and ")} phases' rollouts`;
+const inWords = (phases: readonly PhaseName[]) => `${phases.join(" then ")} phases' rollouts`;
 
 /**
- * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's ecs and
- * monitoring phases, the only ones `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts).
+ * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's monitoring
+ * and ecs phases, the only ones `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts).
  * Onboarding's, and a tier migration's after its import.
  */
 function startStep(): Step {
@@ -296,7 +302,7 @@ function startStep(): Step {
             return [
                 `Pulumi.${ctx.req.env}.yaml:`,
                 ...changedLines(stopped, startTenant(stopped, ctx.req.id)),
-                `then the tenant's ${STOP_START_WORDS} again (its service's auto-scaling range; its alarms notify again)`,
+                `then the tenant's ${inWords(START_PHASES)} (its alarms notify again, then its service's auto-scaling range)`,
             ];
         },
         run: async (ctx) => {
@@ -306,7 +312,7 @@ function startStep(): Step {
                 (text) => startTenant(text, id),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: start its service`,
             );
-            await rolloutStopStart(ctx);
+            await rolloutPhases(ctx, START_PHASES);
             return data;
         },
     };
@@ -333,7 +339,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${STOP_START_WORDS} (its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${inWords(STOP_PHASES)} (its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -344,7 +350,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 (text) => stopTenant(text, id, offboarding),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
-            await rolloutStopStart(ctx);
+            await rolloutPhases(ctx, STOP_PHASES);
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
             return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };

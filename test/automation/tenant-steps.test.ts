@@ -36,9 +36,9 @@ const NOW = Date.parse("2026-12-01T09:00:00Z");
 /** The archive prefix of a remove run right after an add (the world's second run, a minute after NOW). */
 const P1 = "archive/newco/20261201T090100.000Z/";
 /** What a remove does before anything is deleted: stop the service, wait, take the archive into a fresh prefix, check it. */
-/** A stop's and a start's rollouts: the tenant's ecs phase (its service), then its monitoring phase (its alarms silenced or notifying again). */
+/** A stop's rollouts: its service, then its alarms silenced; a start's: its alarms notifying again, then its service (the order that fails safe). */
 const STOPS = ["rollout stops (--phase ecs)", "rollout stops (--phase monitoring)"];
-const STARTS = ["rollout started (--phase ecs)", "rollout started (--phase monitoring)"];
+const STARTS = ["rollout started (--phase monitoring)", "rollout started (--phase ecs)"];
 const STOP_AND_ARCHIVE = ["commit", ...STOPS, "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
@@ -823,7 +823,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(result.steps.map((s) => s.status)).to.deep.equal(ORDER.map(() => "to do"));
         const text = renderTenantRun(result);
         expect(text).to.include("+       stopped: true");
-        expect(text).to.include("then the tenant's ecs and monitoring phases' rollouts (its service at zero tasks, its alarms silent)");
+        expect(text).to.include("then the tenant's ecs then monitoring phases' rollouts (its service at zero tasks, its alarms silent)");
         expect(text).to.include("to s3://<migration bucket>/archive/tutorhub/tier-migration-<UTC time of the take>/");
         expect(text).to.include("+       tier: premium");
         expect(text).to.include(`npm run rollout -- --env sit --phase all --migrate-tier tutorhub`);

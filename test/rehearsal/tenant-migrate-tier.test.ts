@@ -81,8 +81,8 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
             ["ecs", TENANT, ""],
             ["monitoring", TENANT, ""],
             ...PHASE_NAMES.map((p) => [p, "all", `--migrate-tier ${TENANT}`]),
-            ["ecs", TENANT, ""],
             ["monitoring", TENANT, ""],
+            ["ecs", TENANT, ""],
         ]);
         // The one replacement allowed, where it happened: the task security group moving into its VPC (network phase).
         const replaced = records.flatMap((r) => r.overrides.slice(1).map((o) => `${r.phase} ${o}`));

@@ -131,8 +131,8 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         expect(records.filter((r) => !overridden.includes(r)).map((r) => [r.phase, r.tenant, r.result])).to.deep.equal([
             ["ecs", TENANT, "succeeded"],
             ["monitoring", TENANT, "succeeded"],
-            ["ecs", TENANT, "succeeded"],
             ["monitoring", TENANT, "succeeded"],
+            ["ecs", TENANT, "succeeded"],
         ]);
     });
 
