@@ -49,6 +49,13 @@ const taskGroupUrn = (id: string) =>
     `urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-${id}-sg`;
 
 /** A copy of the project's stack files, and the fake world the port reports on. */
+/** Nothing changed: the stack file as `before`, no call outside the process, no step recorded. */
+async function expectUntouched(w: ReturnType<typeof world>, before: string): Promise<void> {
+    expect(w.stackFile()).to.equal(before);
+    expect(w.calls).to.deep.equal([]);
+    expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+}
+
 function world(failAt?: { call: string; times?: number }, loseArchive = false, skipInstall = false) {
     const projectDir = tempDir("bbws-tenant-");
     for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
@@ -587,9 +594,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
                 const err = await w.run(req).catch((e) => e);
                 expect(err).to.include({ exitCode: EXIT.usage });
                 expect(err.message).to.match(message);
-                expect(w.stackFile()).to.equal(before);
-                expect(w.calls).to.deep.equal([]);
-                expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+                await expectUntouched(w, before);
             });
         }
 
@@ -644,9 +649,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(text).to.include("ecs: bbws:ecs:TenantService ecs-newco");
         expect(text).to.include("GRANT ALL PRIVILEGES ON `wp_newco`.*");
         expect(text).to.include("GET https://newco.sit.bbws.io/");
-        expect(w.stackFile()).to.equal(before);
-        expect(w.calls).to.deep.equal([]);
-        expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+        await expectUntouched(w, before);
 
         await w.run(ADD);
         w.calls.length = 0;
@@ -831,9 +834,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(text).to.include("premium keeps it on the shared Aurora cluster, so there is no database import");
         expect(text).to.include("-       stopped: true");
         expect(text).to.include("GET https://tutorhub.sit.bbws.io/ must answer 200");
-        expect(w.stackFile()).to.equal(before);
-        expect(w.calls).to.deep.equal([]);
-        expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+        await expectUntouched(w, before);
     });
 
     it("a second run once every step succeeded is a no-op that says so", async () => {
@@ -916,9 +917,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 const err = await w.run(req).catch((e) => e);
                 expect(err).to.include({ exitCode: EXIT.usage });
                 expect(err.message).to.match(message);
-                expect(w.stackFile()).to.equal(before);
-                expect(w.calls).to.deep.equal([]);
-                expect(await w.log.readTenantSteps("sit")).to.deep.equal([]);
+                await expectUntouched(w, before);
             });
         }
     });
