@@ -23,6 +23,14 @@ async function environmentAlarms(ctx: CheckContext): Promise<Array<MetricAlarm |
     );
 }
 
+/**
+ * The tenant an alarm named `bbws-<env>-<id>-<check>` watches: the longest of `tenantIds` that fits, so
+ * tenant `shop` does not claim `shop-eu`'s alarms; undefined for a platform alarm.
+ */
+export function tenantOfAlarm(name: string, env: string, tenantIds: readonly string[]): string | undefined {
+    return tenantIds.filter((id) => name.startsWith(`bbws-${env}-${id}-`)).sort((a, b) => b.length - a.length)[0];
+}
+
 /** The two topics with the emails config subscribes to each. */
 function topics(ctx: CheckContext): Array<{ label: string; arn: string; emails: readonly string[] }> {
     return [
@@ -61,6 +69,29 @@ export const monitoringChecks: readonly Check[] = [
                 .map((state) => `${alarms.filter((a) => a.StateValue === state).length} ${state}`)
                 .join(", ");
             return firing.length > 0 ? warn(`in ALARM: ${list(firing)} (${counts})`) : pass(counts);
+        },
+    },
+    {
+        id: "monitoring-alarms-notify",
+        phase: "monitoring",
+        info: "Every alarm notifies (actions enabled) but a stopped tenant's, whose actions are off while it is stopped.",
+        explanation:
+            "A stopped tenant's alarms notify no one (no targets is then no outage); a start turns them back on. An alarm of a " +
+            "serving tenant or of the platform with its actions off is an outage nobody hears of: an abandoned start, or a " +
+            "change by hand. Roll out the tenant's monitoring phase.",
+        async check(ctx) {
+            const alarms = await environmentAlarms(ctx);
+            const stopped = ctx.config.tenants.filter((t) => t.stopped).map((t) => t.id);
+            const tenantIds = ctx.config.tenants.map((t) => t.id);
+            const silent = alarms.filter(
+                (a) => a.ActionsEnabled === false && !stopped.includes(tenantOfAlarm(a.AlarmName ?? "", ctx.env, tenantIds) ?? ""),
+            );
+            const quietBy = stopped.length > 0 ? `; ${stopped.length} stopped tenant(s) silent by design: ${list(stopped)}` : "";
+            return silent.length > 0
+                ? fail(
+                      `actions off on ${silent.length} alarm(s) of serving tenants or the platform: ${list(silent.map((a) => a.AlarmName ?? "?"))}`,
+                  )
+                : pass(`${alarms.length} alarms${quietBy}`);
         },
     },
     {

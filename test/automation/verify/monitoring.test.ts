@@ -3,6 +3,7 @@ import { DashboardNotFoundError, DescribeAlarmsCommand, GetDashboardCommand } fr
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, NotFoundException } from "@aws-sdk/client-sns";
 import { configFor } from "../../support/pulumi";
 import { mockHealthyEnvironment, mocks, outputsFor, resultOf } from "./fixtures";
+import { tenantOfAlarm } from "../../../automation/verify/monitoring";
 
 describe("verify monitoring: alarms", () => {
     const cfg = configFor("sit");
@@ -52,6 +53,49 @@ describe("verify monitoring: alarms", () => {
             status: "warn",
             detail: `in ALARM: ${names[2]} (${names.length - 2} OK, 1 INSUFFICIENT_DATA, 1 ALARM)`,
         });
+    });
+});
+
+describe("verify monitoring: alarms that notify (a stopped tenant's are off by design: components/monitoring.ts)", () => {
+    const cfg = configFor("sit");
+    const outputs = outputsFor(cfg);
+    const names = outputs.monitoring.alarmNames as string[];
+    const [first, second] = cfg.tenants;
+    const answer = (off: (name: string) => boolean) =>
+        mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({
+            MetricAlarms: names.map((AlarmName) => ({ AlarmName, StateValue: "OK" as const, ActionsEnabled: !off(AlarmName) })),
+        });
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+
+    it("passes when every alarm notifies", async () => {
+        expect(await resultOf(cfg, "monitoring-alarms-notify", outputs)).to.deep.include({
+            status: "pass",
+            detail: `${names.length} alarms`,
+        });
+    });
+
+    it("fails a serving tenant's alarm with its actions off, naming it (an abandoned start, or a change by hand)", async () => {
+        const silenced = `bbws-sit-${first.id}-healthy-targets`;
+        answer((n) => n === silenced);
+        expect(await resultOf(cfg, "monitoring-alarms-notify", outputs)).to.deep.include({
+            status: "fail",
+            detail: `actions off on 1 alarm(s) of serving tenants or the platform: ${silenced}`,
+        });
+    });
+
+    it("passes a stopped tenant's alarms with their actions off, and says so", async () => {
+        const stoppedCfg = { ...cfg, tenants: cfg.tenants.map((t) => (t.id === second.id ? { ...t, stopped: true } : t)) };
+        answer((n) => n.startsWith(`bbws-sit-${second.id}-`));
+        expect(await resultOf(stoppedCfg, "monitoring-alarms-notify", outputs)).to.deep.include({
+            status: "pass",
+            detail: `${names.length} alarms; 1 stopped tenant(s) silent by design: ${second.id}`,
+        });
+    });
+
+    it("tells a tenant's alarms by the longest tenant id that fits, and the platform's by none", () => {
+        expect(tenantOfAlarm("bbws-sit-shop-eu-healthy-targets", "sit", ["shop", "shop-eu"])).to.equal("shop-eu");
+        expect(tenantOfAlarm("bbws-sit-shop-ecs-cpu", "sit", ["shop", "shop-eu"])).to.equal("shop");
+        expect(tenantOfAlarm("bbws-sit-aurora-cpu", "sit", ["shop"])).to.equal(undefined);
     });
 });
 

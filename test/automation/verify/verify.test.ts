@@ -99,7 +99,7 @@ describe("verification: outputs the stack does not have yet", () => {
     });
 
     // Alarms are found by the environment's name prefix, not by an output; the account's services by the account.
-    const readsNoOutput = ["monitoring-alarms-quiet", ...accountChecks.map((c) => c.id)];
+    const readsNoOutput = ["monitoring-alarms-quiet", "monitoring-alarms-notify", ...accountChecks.map((c) => c.id)];
 
     for (const phase of PHASE_NAMES) {
         it(`fails every ${phase} check that reads an output when the whole ${phase} group is absent`, async () => {
