@@ -14,8 +14,14 @@ import type { Address, EC2Client, InternetGateway, NatGateway, Subnet, Vpc } fro
 import type { ElasticLoadBalancingV2Client, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient, Role } from "@aws-sdk/client-iam";
 import type { QuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
+import { allPages } from "./verify/check";
 
-/** The quotas whose use by the rest of the account is read: regional counts of whole resources. */
+/**
+ * The quotas whose use by the rest of the account is read: regional counts of whole resources, each
+ * counting every one in the account's Region (Amazon VPC quotas: "VPCs per Region", "Internet gateways
+ * per Region", "NAT gateways per Availability Zone", "Elastic IP addresses per Region"; ELB user guide,
+ * "Quotas for your Application Load Balancers").
+ */
 export type AccountQuotaKey = Extract<
     QuotaKey,
     "vpcsPerRegion" | "internetGatewaysPerRegion" | "natGatewaysPerAz" | "elasticIpsPerRegion" | "loadBalancersPerRegion"
@@ -51,16 +57,6 @@ export interface UsageOutsideStack {
  */
 export type AccountResourcesReader = (region: string, accountId: string) => Promise<AccountResources>;
 
-/** Where AWS says what each quota counts. */
-export const WHAT_COUNTS: Readonly<Record<AccountQuotaKey, string>> = {
-    vpcsPerRegion: 'Amazon VPC quotas, "VPCs per Region": every VPC of the account in the Region, the default VPC included',
-    internetGatewaysPerRegion: 'Amazon VPC quotas, "Internet gateways per Region" (raised with VPCs per Region)',
-    natGatewaysPerAz:
-        'Amazon VPC quotas, "NAT gateways per Availability Zone": "NAT gateways only count toward your quota in the pending, active, and deleting states"',
-    elasticIpsPerRegion: 'Amazon VPC quotas, "Elastic IP addresses per Region": every address allocated for use in VPCs',
-    loadBalancersPerRegion: 'ELB user guide, "Quotas for your Application Load Balancers": Application Load Balancers per Region',
-};
-
 /** NAT gateway states that spend the quota (amazon-vpc-limits.html; DescribeNatGateways calls `active` `available`). */
 export const NAT_GATEWAY_STATES_COUNTED = ["pending", "available", "deleting"] as const;
 
@@ -86,13 +82,10 @@ export function rolesOutsideStack(names: readonly string[], own: ReadonlySet<str
 /** Every role name of the account through IAM's `ListRoles` (`Marker` while `IsTruncated`). */
 export async function readRoleNames(iam: Pick<IAMClient, "send">): Promise<string[]> {
     const { ListRolesCommand } = await import("@aws-sdk/client-iam");
-    const roles: Role[] = [];
-    let Marker: string | undefined;
-    do {
+    const roles = await allPages<Role>(async (Marker) => {
         const out = await (iam.send.bind(iam) as Send)(new ListRolesCommand({ Marker }));
-        roles.push(...(out.Roles ?? []));
-        Marker = out.IsTruncated ? out.Marker : undefined;
-    } while (Marker);
+        return { items: out.Roles, next: out.IsTruncated ? out.Marker : undefined };
+    });
     return roles.map((r) => r.RoleName ?? "");
 }
 
@@ -132,18 +125,6 @@ export function usageOutsideStack(account: AccountResources, own: ReadonlySet<st
 
 type Send = (command: any) => Promise<any>;
 
-/** Every page of a Describe call: EC2's `NextToken`, ELB's `NextMarker` → `Marker`. */
-async function allPages<T>(read: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-    const items: T[] = [];
-    let token: string | undefined;
-    do {
-        const page = await read(token);
-        items.push(...page.items);
-        token = page.next;
-    } while (token);
-    return items;
-}
-
 /**
  * The Region's resources of `accountId` through EC2 and ELB's Describe calls (read-only: `ec2:DescribeVpcs`,
  * `ec2:DescribeInternetGateways`, `ec2:DescribeNatGateways`, `ec2:DescribeSubnets`,
@@ -162,24 +143,24 @@ export async function readAccountResources(
     const send = ec2.send.bind(ec2) as Send;
     const vpcs = await allPages<Vpc>(async (NextToken) => {
         const out = await send(new sdk.DescribeVpcsCommand({ NextToken, Filters: owned }));
-        return { items: out.Vpcs ?? [], next: out.NextToken };
+        return { items: out.Vpcs, next: out.NextToken };
     });
     const gateways = await allPages<InternetGateway>(async (NextToken) => {
         const out = await send(new sdk.DescribeInternetGatewaysCommand({ NextToken, Filters: owned }));
-        return { items: out.InternetGateways ?? [], next: out.NextToken };
+        return { items: out.InternetGateways, next: out.NextToken };
     });
     const nats = await allPages<NatGateway>(async (NextToken) => {
         const out = await send(
             new sdk.DescribeNatGatewaysCommand({ NextToken, Filter: [{ Name: "state", Values: [...NAT_GATEWAY_STATES_COUNTED] }] }),
         );
-        return { items: out.NatGateways ?? [], next: out.NextToken };
+        return { items: out.NatGateways, next: out.NextToken };
     });
     const subnetIds = [...new Set(nats.map((n) => n.SubnetId).filter((id): id is string => id !== undefined))];
     const zoneOf = new Map<string, string>();
     if (subnetIds.length > 0) {
         const subnets = await allPages<Subnet>(async (NextToken) => {
             const out = await send(new sdk.DescribeSubnetsCommand({ NextToken, SubnetIds: subnetIds }));
-            return { items: out.Subnets ?? [], next: out.NextToken };
+            return { items: out.Subnets, next: out.NextToken };
         });
         for (const subnet of subnets) zoneOf.set(subnet.SubnetId ?? "", subnet.AvailabilityZone ?? "");
     }
@@ -187,7 +168,7 @@ export async function readAccountResources(
         (await send(new sdk.DescribeAddressesCommand({ Filters: [{ Name: "domain", Values: ["vpc"] }] }))).Addresses ?? [];
     const loadBalancers = await allPages<LoadBalancer>(async (Marker) => {
         const out = await (elb.send.bind(elb) as Send)(new DescribeLoadBalancersCommand({ Marker }));
-        return { items: out.LoadBalancers ?? [], next: out.NextMarker };
+        return { items: out.LoadBalancers, next: out.NextMarker };
     });
     return {
         vpcsPerRegion: vpcs.map((v) => ({ id: v.VpcId ?? "" })),
