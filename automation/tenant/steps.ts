@@ -14,10 +14,10 @@
  *         (the platform task unlinks the tenant's object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema)
- * migrate-tier: stop (remove's, its ecs phase only) → export (remove's archive, to a prefix of its own; taken again by
+ * migrate-tier: stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
  *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
- *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's, start
- *         rolling out its ecs phase only)
+ *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
+ * Every stop and start rolls out the tenant's ecs and monitoring phases only (`STOP_PHASES`, `START_PHASES`).
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
  * longer builds, and retiring in the same edit means the slot is never free in between.
@@ -805,7 +805,7 @@ function exportedPrefix(ctx: StepContext): string {
     return prefix;
 }
 
-/** The tier migration's steps, in order (see the header); only its stop and start roll out its ecs phase alone, where `stopped` acts. */
+/** The tier migration's steps, in order (see the header). */
 export const MIGRATE_TIER_STEPS: readonly Step[] = [
     stopStep("tier"),
     archiveStep("export", "export its database and files to the migration bucket", "tier", {
@@ -860,7 +860,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         id: "domains",
         title: "report its custom domains: moved with it, or what their owner must repoint",
         plan: async (ctx) => {
-            const domains = ctx.cfg.tenants.find((t) => t.id === ctx.req.id)?.customDomains ?? [];
+            const domains = customDomainsOf(ctx);
             return domains.length === 0
                 ? ["no custom domain: nothing to report"]
                 : [
@@ -888,6 +888,11 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
     },
 ];
 
+/** The tenant's custom domains as the stack file has them. */
+function customDomainsOf(ctx: StepContext): PlatformConfig["tenants"][number]["customDomains"] {
+    return ctx.cfg.tenants.find((t) => t.id === ctx.req.id)?.customDomains ?? [];
+}
+
 /**
  * What the tier step's plan says of the tenant's custom domains in their owners' zones: from its rollout
  * their listener rule and certificate are on the tenant's own load balancer, while their CNAMEs still
@@ -895,7 +900,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
  * for your Application Load Balancer": without a matching certificate the default one is used).
  */
 function ownerZoneWarning(ctx: StepContext): string[] {
-    const names = (ctx.cfg.tenants.find((t) => t.id === ctx.req.id)?.customDomains ?? [])
+    const names = customDomainsOf(ctx)
         .filter((d) => d.hostedZoneId === undefined)
         .map((d) => d.name);
     return names.length === 0
@@ -1013,9 +1018,10 @@ function unknownTenant(req: TenantRequest, cfg: PlatformConfig): UsageError {
 
 /**
  * Refuses a tier migration that cannot start: a tenant not in the stack file; a tier the stack file would
- * refuse (the loader's message: `enterprise` is not built); and, until its tier step has succeeded, a
- * tenant not deployed (`deployedTier`, from the stack's outputs: nothing to move), already at that tier,
- * or moving to a less isolated tier, which the tier gate refuses (automation/gates.ts `tierGate`).
+ * refuse (the loader's message: `enterprise` is not built); and, unless this run's tier step has been
+ * attempted and the stack file still holds its edit, a tenant not deployed (`deployedTier`, from the
+ * stack's outputs: nothing to move), already at that tier, or moving to a less isolated tier, which the
+ * tier gate refuses (automation/gates.ts `tierGate`).
  */
 function refuseMigration(
     req: MigrateTierRequest,
