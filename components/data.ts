@@ -17,6 +17,14 @@ import {
     tenantDatabaseName,
 } from "../src/config";
 import { GlobalDatabase, SECONDARY_IGNORED_CHANGES } from "./global-database";
+import {
+    AURORA_LOG_EXPORTS,
+    AuroraClusterSpec,
+    createAuroraCluster,
+    createAuroraInstances,
+    instanceZones,
+    MASTER_USERNAME,
+} from "./aurora-cluster";
 import { createRedisGroup, RedisGroupArgs } from "./redis-group";
 import { StandbyCache } from "./standby-cache";
 import { bbwsName, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
@@ -64,6 +72,9 @@ export interface DataLayerArgs {
     readonly privateSubnetIds: pulumi.Input<string[]>;
 }
 
+/** The data layer's settings every Aurora cluster of the environment shares (`AuroraClusterSpec`). */
+type ClusterSettings = Pick<AuroraClusterSpec, "clusterParameterGroupName" | "instanceParameterGroupName" | "monitoringRoleArn">;
+
 /**
  * A tenant's credentials. The database secret's JSON has keys password, username, dbname, host, port,
  * engine and masterarn; rotation alternates `username` between `wp_<id>` and `wp_<id>_clone`, so a
@@ -78,8 +89,7 @@ export interface TenantSecret {
     readonly cache: CacheCredentials;
 }
 
-/** Logs Aurora exports to CloudWatch: who connected and changed what, failures, and slow queries. */
-export const AURORA_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
+export { AURORA_LOG_EXPORTS, instanceZones, MASTER_USERNAME };
 
 const SLOW_QUERY_LOG = [
     { name: "slow_query_log", value: "1" },
@@ -151,20 +161,12 @@ export function masterSecretName(env: string): string {
     return `bbws/${env}/aurora/master`;
 }
 
-/** The master user of the primary cluster (a secondary takes its users from the primary). */
-export const MASTER_USERNAME = "bbws_admin";
-
 /**
  * The Secrets Manager name of a tenant's database credentials, `bbws/<env>/tenants/<id>/db`. The
  * platform one-off task finds any tenant's secret by this name (components/ecs.ts), so it is made here once.
  */
 export function tenantDbSecretName(env: string, tenantId: string): string {
     return `bbws/${env}/tenants/${tenantId}/db`;
-}
-
-/** The zone of each instance, round-robin over the VPC's zones: the writer and the first reader never share one. */
-export function instanceZones(instances: number, zones: readonly string[]): string[] {
-    return Array.from({ length: instances }, (_, i) => zones[i % zones.length]);
 }
 
 /** Failover and multi-AZ need a replica to fail over to. */
@@ -294,13 +296,34 @@ export class DataLayer extends pulumi.ComponentResource {
             masterPasswordKeeper(args.dr?.config) === "platform"
                 ? new random.RandomPassword(`${name}-aurora-master-password`, { length: 40, special: false }, { parent: this })
                 : undefined;
-        const cluster = this.createAurora(name, args, key, masterPassword?.result);
+        const settings = this.createClusterSettings(name, args);
+        const spec: AuroraClusterSpec = {
+            ...settings,
+            identifier: bbwsName(env, "aurora"),
+            database: args.database,
+            keyArn: key.arn,
+            subnetIds: args.isolatedSubnetIds,
+            securityGroupId: args.databaseSecurityGroupId,
+            azCount: args.azCount,
+            masterPassword: masterPassword?.result,
+            // Instances take automatic minor upgrades, which move the cluster's version past the one
+            // configured: without this, drift would report it and the next `up` would try to downgrade.
+            // A major upgrade is still a deliberate config change (the parameter family follows it).
+            // With `bbws:dr` the global database makes it a member (terraform-provider-aws
+            // rds_global_cluster.html.markdown, "New Global Cluster From Existing DB Cluster": ignore it),
+            // and after a switchover or managed failover it is a secondary replicating from eu-west-1 until
+            // the failback, which sets its replicationSourceIdentifier: both are the secondary's
+            // SECONDARY_IGNORED_CHANGES, so the primary ignores them too.
+            ignoreChanges: args.dr ? [...SECONDARY_IGNORED_CHANGES] : ["engineVersion"],
+            stateful: statefulOptions(this, protection),
+        };
+        const cluster = createAuroraCluster(this, name, spec);
         this.clusterIdentifier = cluster.clusterIdentifier;
         this.clusterArn = cluster.arn;
         this.writerEndpoint = cluster.endpoint;
         this.readerEndpoint = cluster.readerEndpoint;
         this.port = cluster.port;
-        const instances = this.createInstances(name, args, key, cluster);
+        const instances = createAuroraInstances(this, name, spec, cluster);
         this.instanceIdentifiers = instances.map((instance) => instance.identifier);
         this.dr =
             args.dr &&
@@ -451,21 +474,15 @@ export class DataLayer extends pulumi.ComponentResource {
         return secret.arn;
     }
 
-    private createAurora(name: string, args: DataLayerArgs, key: aws.kms.Key, masterPassword?: pulumi.Output<string>): aws.rds.Cluster {
+    /**
+     * The parameter groups every cluster of the environment uses (the shared one and each enterprise
+     * tenant's), and the enhanced-monitoring role when `monitoringIntervalSeconds` is above 0.
+     */
+    private createClusterSettings(name: string, args: DataLayerArgs): ClusterSettings {
         const { env, database } = args;
-        const identifier = bbwsName(env, "aurora");
         const family = auroraParameterFamily(database.engineVersion);
-        const subnetGroup = new aws.rds.SubnetGroup(
-            `${name}-aurora-subnets`,
-            {
-                name: identifier,
-                description: "BBWS Aurora MySQL: isolated subnets",
-                subnetIds: args.isolatedSubnetIds,
-            },
-            { parent: this },
-        );
         const clusterGroup = { family, description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs" };
-        const parameters = new aws.rds.ClusterParameterGroup(
+        const clusterParameters = new aws.rds.ClusterParameterGroup(
             `${name}-aurora-cluster-params`,
             {
                 ...clusterGroup,
@@ -474,75 +491,8 @@ export class DataLayer extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // RDS would create these on first export and keep the logs forever; created here, they have a
-        // retention and the data key (audit logs name users and statements).
-        const logGroups = AURORA_LOG_EXPORTS.map(
-            (log) =>
-                new aws.cloudwatch.LogGroup(
-                    `${name}-aurora-${log}-log`,
-                    {
-                        name: `/aws/rds/cluster/${identifier}/${log}`,
-                        retentionInDays: database.logRetentionDays,
-                        kmsKeyId: key.arn,
-                    },
-                    { parent: this },
-                ),
-        );
-        return new aws.rds.Cluster(
-            `${name}-aurora`,
-            {
-                clusterIdentifier: identifier,
-                engine: "aurora-mysql",
-                engineVersion: database.engineVersion,
-                masterUsername: MASTER_USERNAME,
-                // Without a global database RDS keeps the password in Secrets Manager and rotates it: it never
-                // passes through config or state. With one, RDS refuses that (masterPasswordKeeper); the
-                // change is an update of this cluster, never a replacement: ModifyDBCluster with
-                // ManageMasterUserPassword false and MasterUserPassword (RDS API reference), and neither
-                // input is ForceNew (terraform-provider-aws internal/service/rds/cluster.go).
-                ...(masterPassword
-                    ? { manageMasterUserPassword: false, masterPassword }
-                    : { manageMasterUserPassword: true, masterUserSecretKmsKeyId: key.arn }),
-                dbSubnetGroupName: subnetGroup.name,
-                vpcSecurityGroupIds: [args.databaseSecurityGroupId],
-                dbClusterParameterGroupName: parameters.name,
-                port: 3306,
-                storageEncrypted: true,
-                kmsKeyId: key.arn,
-                iamDatabaseAuthenticationEnabled: true,
-                enabledCloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
-                backupRetentionPeriod: database.backupRetentionDays,
-                preferredBackupWindow: database.backupWindow,
-                preferredMaintenanceWindow: database.maintenanceWindow,
-                copyTagsToSnapshot: true,
-                deletionProtection: database.deletionProtection,
-                skipFinalSnapshot: !database.finalSnapshot,
-                finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
-                tags: { Name: identifier },
-            },
-            {
-                ...statefulOptions(this, args.protection),
-                dependsOn: logGroups,
-                // Instances take automatic minor upgrades, which move the cluster's version past the one
-                // configured: without this, drift would report it and the next `up` would try to downgrade.
-                // A major upgrade is still a deliberate config change (the parameter family follows it).
-                // With `bbws:dr` the global database makes it a member (terraform-provider-aws
-                // rds_global_cluster.html.markdown, "New Global Cluster From Existing DB Cluster": ignore it),
-                // and after a switchover or managed failover it is a secondary replicating from eu-west-1 until
-                // the failback, which sets its replicationSourceIdentifier: both are the secondary's
-                // SECONDARY_IGNORED_CHANGES, so the primary ignores them too.
-                ignoreChanges: args.dr ? [...SECONDARY_IGNORED_CHANGES] : ["engineVersion"],
-            },
-        );
-    }
-
-    private createInstances(name: string, args: DataLayerArgs, key: aws.kms.Key, cluster: aws.rds.Cluster): aws.rds.ClusterInstance[] {
-        const { env, database } = args;
-        const instanceGroup = {
-            family: auroraParameterFamily(database.engineVersion),
-            description: "BBWS Aurora MySQL instances: slow-query log",
-        };
-        const parameters = new aws.rds.ParameterGroup(
+        const instanceGroup = { family, description: "BBWS Aurora MySQL instances: slow-query log" };
+        const instanceParameters = new aws.rds.ParameterGroup(
             `${name}-aurora-instance-params`,
             {
                 ...instanceGroup,
@@ -552,43 +502,11 @@ export class DataLayer extends pulumi.ComponentResource {
             { parent: this },
         );
         const monitoringRole = database.monitoringIntervalSeconds > 0 ? this.monitoringRole(name, env) : undefined;
-        // The same look-up awsx's VPC makes, so instance i lands in the zone of isolated subnet i.
-        const zones = aws
-            .getAvailabilityZonesOutput({}, { parent: this })
-            .names.apply((names) => instanceZones(database.instances, names.slice(0, args.azCount)));
-
-        const instances: aws.rds.ClusterInstance[] = [];
-        for (let i = 0; i < database.instances; i++) {
-            const identifier = `${bbwsName(env, "aurora")}-${i + 1}`;
-            instances.push(
-                new aws.rds.ClusterInstance(
-                    `${name}-aurora-${i + 1}`,
-                    {
-                        identifier,
-                        clusterIdentifier: cluster.id,
-                        engine: "aurora-mysql",
-                        instanceClass: database.instanceClass,
-                        availabilityZone: zones.apply((z) => z[i]),
-                        dbParameterGroupName: parameters.name,
-                        publiclyAccessible: false,
-                        autoMinorVersionUpgrade: true,
-                        copyTagsToSnapshot: true,
-                        performanceInsightsEnabled: database.performanceInsights,
-                        performanceInsightsKmsKeyId: database.performanceInsights ? key.arn : undefined,
-                        performanceInsightsRetentionPeriod: database.performanceInsights ? 7 : undefined,
-                        monitoringInterval: database.monitoringIntervalSeconds,
-                        monitoringRoleArn: monitoringRole?.arn,
-                        tags: { Name: identifier },
-                    },
-                    {
-                        ...statefulOptions(this, args.protection),
-                        // The first instance created becomes the writer: readers wait for it.
-                        dependsOn: instances.slice(0, 1),
-                    },
-                ),
-            );
-        }
-        return instances;
+        return {
+            clusterParameterGroupName: clusterParameters.name,
+            instanceParameterGroupName: instanceParameters.name,
+            monitoringRoleArn: monitoringRole?.arn,
+        };
     }
 
     private monitoringRole(name: string, env: string): aws.iam.Role {

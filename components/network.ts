@@ -7,10 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig, TenantTier } from "../src/config";
 import { REDIS_PORT } from "./data";
-import type { TenantVpcOutputs } from "./tenant-vpc";
+import type { TenantVpc, TenantVpcOutputs } from "./tenant-vpc";
 import { bbwsName } from "./shared";
 import { admitInternetToLoadBalancer, adoptDefaultSecurityGroup, createFlowLog, createS3GatewayEndpoint, flowLogPolicy } from "./vpc-parts";
-import { admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
+import { admitToBackend, admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
+import { hasOwnDatabase, hasOwnVpc } from "../src/tiers";
 import { awsxSubnetSpecs, natGatewayStrategy, SubnetCidr, subnetCidrs } from "./subnets";
 
 // The layout moved to components/subnets.ts (the tenant VPCs share it); callers still find it here.
@@ -159,7 +160,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
             { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis", premium: "peered" },
             { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS", premium: "own" },
         ];
-        const premium = args.tenants.filter((t) => t.tier === "premium");
+        const premium = args.tenants.filter((t) => hasOwnVpc(t.tier));
         // One grant for every tenant VPC's flow log, whatever their number: the groups live under
         // the platform's (`<group>/tenant-<id>`), and a role's inline policies share 10,240 characters.
         const tenantFlowLogGrant =
@@ -170,7 +171,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
                       { parent: this },
                   )
                 : undefined;
-        const tenantVpcs: Record<string, TenantVpcOutputs> = {};
+        const tenantVpcs: Record<string, TenantVpc> = {};
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
             const tenantNetwork = new TenantNetwork(
@@ -183,20 +184,26 @@ export class NetworkLayer extends pulumi.ComponentResource {
                     loadBalancerSecurityGroupId: alb.id,
                     backends,
                     layerName: name,
-                    ownVpc:
-                        tenant.tier === "premium"
-                            ? {
-                                  region: args.region,
-                                  slot: tenant.slot,
-                                  network,
-                                  flowLog: {
-                                      logGroupName: `${flowLogGroupName}/tenant-${tenant.id}`,
-                                      roleArn: flowLog.role!.arn,
-                                      grant: tenantFlowLogGrant!,
-                                  },
-                                  platform: { vpc, vpcId: vpc.vpcId, cidrBlock: network.vpcCidr, isolatedSubnetIds: vpc.isolatedSubnetIds },
-                              }
-                            : undefined,
+                    ownVpc: hasOwnVpc(tenant.tier)
+                        ? {
+                              ownDatabase: hasOwnDatabase(tenant.tier),
+                              region: args.region,
+                              slot: tenant.slot,
+                              network,
+                              flowLog: {
+                                  logGroupName: `${flowLogGroupName}/tenant-${tenant.id}`,
+                                  roleArn: flowLog.role!.arn,
+                                  grant: tenantFlowLogGrant!,
+                              },
+                              platform: {
+                                  vpc,
+                                  vpcId: vpc.vpcId,
+                                  cidrBlock: network.vpcCidr,
+                                  isolatedSubnetIds: vpc.isolatedSubnetIds,
+                                  privateSubnetIds: vpc.privateSubnetIds,
+                              },
+                          }
+                        : undefined,
                 },
                 { parent: this },
             );
@@ -206,11 +213,29 @@ export class NetworkLayer extends pulumi.ComponentResource {
         // One group for the platform task whatever the tenant count: one more rule on the database and
         // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
         const platformTask = group("platform-task", "BBWS platform one-off tasks: MySQL and Redis out, nothing in");
+        const platformTaskSource = {
+            layerName: name,
+            source: "platform-task",
+            securityGroupId: platformTask.id,
+            from: "the platform one-off task",
+        };
         admitToBackends(
-            { layerName: name, source: "platform-task", securityGroupId: platformTask.id, from: "the platform one-off task" },
+            platformTaskSource,
             backends.filter((b) => b.role !== "efs"),
             { parent: this },
         );
+        // An enterprise tenant's cluster is in its VPC: the platform task creates and drops its MySQL user
+        // there, naming the group across the peering, which AWS allows between VPCs of one Region (VPC
+        // Peering guide, "Update your security groups to reference peer security groups"). The rules wait
+        // for the peering to be active (the whole TenantVpc).
+        for (const [id, tenantVpc] of Object.entries(tenantVpcs)) {
+            if (!tenantVpc.databaseSecurityGroupId) continue;
+            admitToBackend(
+                platformTaskSource,
+                { role: `tenant-${id}-database`, securityGroupId: tenantVpc.databaseSecurityGroupId, port: 3306, protocol: "MySQL" },
+                { parent: this, dependsOn: [tenantVpc] },
+            );
+        }
         this.tenantSecurityGroupIds = tenantGroups;
         this.tenantVpcs = tenantVpcs;
         this.securityGroupIds = {

@@ -64,32 +64,41 @@ export function admitToBackends(source: BackendSource, backends: readonly Tenant
         },
         opts,
     );
-    for (const { role, securityGroupId: target, port, protocol, cidrs } of backends) {
-        new aws.vpc.SecurityGroupEgressRule(
-            `${layer}-${s}-to-${role}`,
-            {
-                securityGroupId,
-                ipProtocol: "tcp",
-                ...(cidrs ? { cidrIpv4: cidrs.tasksReach } : { referencedSecurityGroupId: target }),
-                fromPort: port,
-                toPort: port,
-                description: cidrs ? `${protocol} to the platform ${role} across the peering` : `${protocol} to the ${role} group`,
-            },
-            opts,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${layer}-${role}-from-${s}`,
-            {
-                securityGroupId: target,
-                ipProtocol: "tcp",
-                ...(cidrs ? { cidrIpv4: cidrs.admits } : { referencedSecurityGroupId: securityGroupId }),
-                fromPort: port,
-                toPort: port,
-                description: cidrs ? `${protocol} from ${source.from}' own VPC` : `${protocol} from ${source.from}`,
-            },
-            opts,
-        );
-    }
+    for (const backend of backends) admitToBackend(source, backend, opts);
+}
+
+/**
+ * `backend`'s port out from `source`'s group to the backend's and in on the backend's side: rules
+ * `<layer>-<source>-to-<role>` and `<layer>-<role>-from-<source>`, by group, or by range where the
+ * backend has `cidrs`.
+ */
+export function admitToBackend(source: BackendSource, backend: TenantBackend, opts: pulumi.CustomResourceOptions): void {
+    const { layerName: layer, source: s, securityGroupId } = source;
+    const { role, securityGroupId: target, port, protocol, cidrs } = backend;
+    new aws.vpc.SecurityGroupEgressRule(
+        `${layer}-${s}-to-${role}`,
+        {
+            securityGroupId,
+            ipProtocol: "tcp",
+            ...(cidrs ? { cidrIpv4: cidrs.tasksReach } : { referencedSecurityGroupId: target }),
+            fromPort: port,
+            toPort: port,
+            description: cidrs ? `${protocol} to the platform ${role} across the peering` : `${protocol} to the ${role} group`,
+        },
+        opts,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${layer}-${role}-from-${s}`,
+        {
+            securityGroupId: target,
+            ipProtocol: "tcp",
+            ...(cidrs ? { cidrIpv4: cidrs.admits } : { referencedSecurityGroupId: securityGroupId }),
+            fromPort: port,
+            toPort: port,
+            description: cidrs ? `${protocol} from ${source.from}' own VPC` : `${protocol} from ${source.from}`,
+        },
+        opts,
+    );
 }
 
 export interface TenantNetworkArgs {
@@ -123,7 +132,7 @@ export interface TenantNetworkArgs {
 export class TenantNetwork extends TenantComponent {
     /** The tenant's task security group. */
     readonly securityGroupId: pulumi.Output<string>;
-    /** A premium tenant's own VPC; undefined for basic. */
+    /** A premium or enterprise tenant's own VPC; undefined for basic. */
     readonly vpc?: TenantVpc;
 
     constructor(name: string, args: TenantNetworkArgs, opts: pulumi.ComponentResourceOptions) {
@@ -174,19 +183,22 @@ export class TenantNetwork extends TenantComponent {
 }
 
 /**
- * The backends as a premium tenant's tasks reach them: each `peered` one across the peering by range
- * (the platform's VPC from the tasks, the tenant's VPC into the group), each `own` one in the tenant's
- * VPC (the `efs` group of `vpc`). Throws for an `own` role the tenant VPC has no group for.
+ * The backends as a premium or enterprise tenant's tasks reach them: a role its VPC has a group of its
+ * own for (`efs`; `database` for enterprise) that group; each other `peered` one across the peering by
+ * range (the platform's VPC from the tasks, the tenant's VPC into the group). Throws for an `own` role
+ * the tenant VPC has no group for.
  */
 export function premiumBackends(backends: readonly TenantBackend[], vpc: TenantVpc): TenantBackend[] {
-    const ownGroups: Readonly<Record<string, pulumi.Output<string>>> = { efs: vpc.fileSystemSecurityGroupId };
+    const ownGroups: Readonly<Record<string, pulumi.Output<string>>> = {
+        efs: vpc.fileSystemSecurityGroupId,
+        ...(vpc.databaseSecurityGroupId ? { database: vpc.databaseSecurityGroupId } : {}),
+    };
     return backends.map((b) => {
+        const own = ownGroups[b.role];
+        if (own) return { ...b, securityGroupId: own };
         if (b.premium === "peered") return { ...b, cidrs: { tasksReach: vpc.platformCidrBlock, admits: vpc.cidrBlock } };
-        const own = b.premium === "own" ? ownGroups[b.role] : undefined;
-        if (!own)
-            throw new Error(
-                `backend '${b.role}' (premium: ${b.premium}): a premium tenant reaches a backend peered, or own where its VPC has a group (${Object.keys(ownGroups).join(", ")})`,
-            );
-        return { ...b, securityGroupId: own };
+        throw new Error(
+            `backend '${b.role}' (premium: ${b.premium}): a premium tenant reaches a backend peered, or own where its VPC has a group (${Object.keys(ownGroups).join(", ")})`,
+        );
     });
 }

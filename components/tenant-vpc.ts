@@ -1,5 +1,5 @@
 /**
- * A premium tenant's own network (README "Scale: hundreds of tenants", "Isolation tiers").
+ * A premium or enterprise tenant's own network (README "Scale: hundreds of tenants", "Isolation tiers").
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -28,6 +28,13 @@ export interface TenantVpcOutputs {
     readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
     /** The group of the tenant file system's mount targets: NFS 2049 from the tenant's tasks only. */
     readonly fileSystemSecurityGroupId: pulumi.Output<string>;
+    /** Isolated subnets, one per AZ in AZ order: an enterprise tenant's Aurora cluster. */
+    readonly isolatedSubnetIds: pulumi.Output<string[]>;
+    /**
+     * An enterprise tenant's database group: MySQL 3306 from its tasks, its rotation function and the
+     * platform one-off task only. Undefined for premium, whose database is the platform's.
+     */
+    readonly databaseSecurityGroupId?: pulumi.Output<string>;
 }
 
 /** The platform's side of a premium tenant's peering. */
@@ -39,6 +46,11 @@ export interface PlatformVpcSide {
     readonly cidrBlock: string;
     /** Aurora's and Redis's subnets: their route tables get the route back to the tenant. */
     readonly isolatedSubnetIds: pulumi.Input<string[]>;
+    /**
+     * The platform's task subnets: with `ownDatabase`, their route tables get a route to the tenant's
+     * range, by which the platform one-off task reaches the tenant's own cluster.
+     */
+    readonly privateSubnetIds: pulumi.Input<string[]>;
 }
 
 /** What a premium tenant's own VPC is built from: the environment's network settings and the platform's side. */
@@ -57,6 +69,11 @@ export interface TenantVpcArgs {
      */
     readonly flowLog: { readonly logGroupName: string; readonly roleArn: pulumi.Input<string>; readonly grant: pulumi.Resource };
     readonly platform: PlatformVpcSide;
+    /**
+     * An enterprise tenant (`hasOwnDatabase`, src/tiers.ts): a `database` group for its own Aurora
+     * cluster, and routes between the platform's task subnets and its isolated subnets.
+     */
+    readonly ownDatabase: boolean;
 }
 
 /** A route both ways across a peering: which route tables, to which range. */
@@ -90,7 +107,11 @@ interface PeeringRoute {
  * Routes: the tenant's private route tables send the platform's range over the peering (its tasks
  * reach MySQL and Redis); the platform's isolated route tables send the tenant's range back (Aurora
  * and Redis live there, and their replies need the route). One route per AZ each way, named
- * `<name>-to-platform-<az + 1>` and `<name>-from-platform-<az + 1>`.
+ * `<name>-to-platform-<az + 1>` and `<name>-from-platform-<az + 1>`. With `ownDatabase` (enterprise)
+ * also the group `database` (`bbws-tenant-<id>-database-sg-<env>`) and a route per AZ each way between
+ * the platform's private subnets, where the platform one-off task runs, and the tenant's isolated
+ * subnets, where its cluster is: `<name>-platform-tasks-to-tenant-<az + 1>` and
+ * `<name>-database-to-platform-<az + 1>`.
  */
 export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutputs {
     readonly vpcId: pulumi.Output<string>;
@@ -100,6 +121,7 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
     readonly isolatedSubnetIds: pulumi.Output<string[]>;
     readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
     readonly fileSystemSecurityGroupId: pulumi.Output<string>;
+    readonly databaseSecurityGroupId?: pulumi.Output<string>;
     /** The peering connection to the platform's VPC (`pcx-…`). */
     readonly peeringConnectionId: pulumi.Output<string>;
     /** The platform VPC's range, which the tenant's tasks reach across the peering. */
@@ -167,6 +189,12 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
         admitInternetToLoadBalancer(name, alb.id, { parent: this });
         this.loadBalancerSecurityGroupId = alb.id;
         this.fileSystemSecurityGroupId = fileSystem.id;
+        this.databaseSecurityGroupId = args.ownDatabase
+            ? group(
+                  "database",
+                  `BBWS tenant ${t} Aurora: MySQL 3306 from the tenant's tasks, its rotation function and the platform task only`,
+              ).id
+            : undefined;
 
         const peering = new aws.ec2.VpcPeeringConnection(
             `${name}-peering`,
@@ -177,6 +205,17 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
         const routes: PeeringRoute[] = [
             { child: "to-platform", subnetIds: vpc.privateSubnetIds, waitFor: vpc, destination: platform.cidrBlock },
             { child: "from-platform", subnetIds: platform.isolatedSubnetIds, waitFor: platform.vpc, destination: this.cidrBlock },
+            ...(args.ownDatabase
+                ? [
+                      {
+                          child: "platform-tasks-to-tenant",
+                          subnetIds: platform.privateSubnetIds,
+                          waitFor: platform.vpc,
+                          destination: this.cidrBlock,
+                      },
+                      { child: "database-to-platform", subnetIds: vpc.isolatedSubnetIds, waitFor: vpc, destination: platform.cidrBlock },
+                  ]
+                : []),
         ];
         for (const { child, subnetIds, waitFor, destination } of routes) {
             for (let az = 0; az < network.azCount; az++) {
@@ -200,6 +239,7 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
             privateSubnetIds: this.privateSubnetIds,
             loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
             fileSystemSecurityGroupId: this.fileSystemSecurityGroupId,
+            databaseSecurityGroupId: this.databaseSecurityGroupId,
             peeringConnectionId: this.peeringConnectionId,
         });
     }

@@ -27,6 +27,7 @@ function fakeTenantVpc(n: number): TenantVpcOutputs {
         cidrBlock: `10.${200 + n}.0.0/22`,
         publicSubnetIds: pulumi.output([hex("subnet", 1), hex("subnet", 2)]),
         privateSubnetIds: pulumi.output([hex("subnet", 3), hex("subnet", 4)]),
+        isolatedSubnetIds: pulumi.output([hex("subnet", 7), hex("subnet", 8)]),
         loadBalancerSecurityGroupId: pulumi.output(hex("sg", 5)),
         fileSystemSecurityGroupId: pulumi.output(hex("sg", 6)),
     };

@@ -30,6 +30,7 @@ function fakeVpc(id: string, slot: number, azCount: number): TenantVpcOutputs {
         cidrBlock: tenantVpcCidr(slot),
         publicSubnetIds: pulumi.output(ids("subnet-public")),
         privateSubnetIds: pulumi.output(ids("subnet-private")),
+        isolatedSubnetIds: pulumi.output(ids("subnet-isolated")),
         loadBalancerSecurityGroupId: pulumi.output(`sg-alb-${id}`),
         fileSystemSecurityGroupId: pulumi.output(`sg-efs-${id}`),
     };
