@@ -40,9 +40,9 @@ module.exports = {
             severity: "error",
             comment:
                 "A layer (components/) receives what it consumes as arguments: it may use config types and helpers " +
-                "(src/config.ts, src/images.ts, src/tenant-cidrs.ts) and other layers' shapes, never the loader, the program, the driver or tests.",
+                "(src/config.ts, src/images.ts, src/tenant-cidrs.ts, src/tiers.ts) and other layers' shapes, never the loader, the program, the driver or tests.",
             from: { path: "^components/" },
-            to: { path: "^(src|automation|test)/", pathNot: "^src/(config|images|tenant-cidrs)\\.ts$" },
+            to: { path: "^(src|automation|test)/", pathNot: "^src/(config|images|tenant-cidrs|tiers)\\.ts$" },
         },
         {
             name: "program-imports-config-phases-layers",

@@ -54,6 +54,9 @@ export interface AuroraClusterSpec {
     readonly stateful: pulumi.CustomResourceOptions;
 }
 
+/** What every Aurora cluster of an environment shares, made once by the data layer. */
+export type AuroraSharedSettings = Pick<AuroraClusterSpec, "clusterParameterGroupName" | "instanceParameterGroupName" | "monitoringRoleArn">;
+
 /**
  * The subnet group `<name>-aurora-subnets`, the three log groups `<name>-aurora-<log>-log` (created here,
  * with a retention and the key; RDS would create them on first export and keep the logs forever) and

@@ -20,6 +20,7 @@ import { GlobalDatabase, SECONDARY_IGNORED_CHANGES } from "./global-database";
 import {
     AURORA_LOG_EXPORTS,
     AuroraClusterSpec,
+    AuroraSharedSettings,
     createAuroraCluster,
     createAuroraInstances,
     instanceZones,
@@ -27,8 +28,10 @@ import {
 } from "./aurora-cluster";
 import { createRedisGroup, RedisGroupArgs } from "./redis-group";
 import { StandbyCache } from "./standby-cache";
-import { bbwsName, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, dataKeyPolicy, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase } from "./tenant-database";
+import { TenantCluster, TenantClusterNetwork } from "./tenant-cluster";
+import { hasOwnDatabase, TenantTier } from "../src/tiers";
 import { RotationFunction, ROTATION_ENGINE, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
 import {
     CacheCredentials,
@@ -42,6 +45,10 @@ import {
 
 export interface DataTenant {
     readonly id: string;
+    /** An enterprise tenant (`hasOwnDatabase`) gets its own cluster (`TenantCluster`). */
+    readonly tier: TenantTier;
+    /** While `npm run tenant -- remove` offboards it: an own cluster's deletion protection is off. */
+    readonly offboarding?: boolean;
 }
 
 export interface DataLayerArgs {
@@ -67,13 +74,12 @@ export interface DataLayerArgs {
         readonly databaseSecurityGroupId: pulumi.Input<string>;
         readonly cacheSecurityGroupId: pulumi.Input<string>;
     };
+    /** Each enterprise tenant's own VPC, by tenant id (the network layer's `tenantVpcs`): its cluster's network. Absent: none. */
+    readonly tenantVpcs?: Readonly<Record<string, Partial<TenantClusterNetwork>>>;
     /** Where the password rotation function runs. */
     readonly vpcId: pulumi.Input<string>;
     readonly privateSubnetIds: pulumi.Input<string[]>;
 }
-
-/** The data layer's settings every Aurora cluster of the environment shares (`AuroraClusterSpec`). */
-type ClusterSettings = Pick<AuroraClusterSpec, "clusterParameterGroupName" | "instanceParameterGroupName" | "monitoringRoleArn">;
 
 /**
  * A tenant's credentials. The database secret's JSON has keys password, username, dbname, host, port,
@@ -225,6 +231,8 @@ export class DataLayer extends pulumi.ComponentResource {
     readonly rotationFunctionName: string;
     /** By tenant id. */
     readonly tenantSecrets: Readonly<Record<string, TenantSecret>>;
+    /** Each enterprise tenant's own cluster, by tenant id; `{}` without enterprise tenants. */
+    readonly tenantClusters: Readonly<Record<string, TenantCluster>>;
     /** The DR side (components/global-database.ts), when `bbws:dr` is set. */
     readonly dr: GlobalDatabase | undefined;
     /** The standby region's cold Redis (components/standby-cache.ts), when `bbws:dr` is set. */
@@ -249,33 +257,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 description: `BBWS ${env} data at rest: Aurora, Redis, secrets, EFS, S3 and backups`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                // The account's IAM policies decide who may use the key; the services encrypting with it
-                // (RDS, ElastiCache, EFS, S3, Secrets Manager, Backup) act through grants on a caller's behalf.
-                // CloudWatch Logs uses no grants: it must be named, and only for this account's log groups.
-                policy: jsonOf({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "AccountIamPoliciesGovernTheKey",
-                            Effect: "Allow",
-                            Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
-                            Action: "kms:*",
-                            Resource: "*",
-                        },
-                        {
-                            Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
-                            Effect: "Allow",
-                            Principal: { Service: `logs.${args.region}.amazonaws.com` },
-                            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                            Resource: "*",
-                            Condition: {
-                                ArnLike: {
-                                    "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${args.accountId}:log-group:*`,
-                                },
-                            },
-                        },
-                    ],
-                }),
+                policy: dataKeyPolicy(args.accountId, args.region),
                 tags: { Name: bbwsName(env, "data") },
             },
             statefulOptions(this, protection, { retain: true }),
@@ -296,7 +278,7 @@ export class DataLayer extends pulumi.ComponentResource {
             masterPasswordKeeper(args.dr?.config) === "platform"
                 ? new random.RandomPassword(`${name}-aurora-master-password`, { length: 40, special: false }, { parent: this })
                 : undefined;
-        const settings = this.createClusterSettings(name, args);
+        const settings = this.createAuroraSharedSettings(name, args);
         const spec: AuroraClusterSpec = {
             ...settings,
             identifier: bbwsName(env, "aurora"),
@@ -388,8 +370,11 @@ export class DataLayer extends pulumi.ComponentResource {
 
         this.rotationFunctionName = rotation.functionName;
         const tenantSecrets: Record<string, TenantSecret> = {};
+        const tenantClusters: Record<string, TenantCluster> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
+            const own = hasOwnDatabase(tenant.tier) ? this.tenantCluster(name, args, tenant, settings, key) : undefined;
+            if (own) tenantClusters[tenant.id] = own;
             const tenantDatabase = new TenantDatabase(
                 `${name}-${tenant.id}`,
                 {
@@ -398,14 +383,18 @@ export class DataLayer extends pulumi.ComponentResource {
                     database,
                     keyArn: key.arn,
                     recoveryWindowInDays: protection.secretRecoveryDays,
-                    host: cluster.endpoint,
-                    port: cluster.port,
+                    host: own ? own.writerEndpoint : cluster.endpoint,
+                    port: own ? own.port : cluster.port,
                     layerName: name,
                     env,
                     cacheUserGroupId: redis.userGroupId,
                     cacheReplicationGroup: redis.group,
-                    masterSecretArn: this.masterSecretArn,
-                    rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays, ready: rotation.settings },
+                    masterSecretArn: own ? own.masterSecretArn : this.masterSecretArn,
+                    rotation: {
+                        lambdaArn: (own?.rotation ?? rotation).lambdaArn,
+                        days: args.database.rotationDays,
+                        ready: (own?.rotation ?? rotation).settings,
+                    },
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                     standbyCache: this.standbyCache && {
                         region: args.dr!.config.region,
@@ -418,6 +407,7 @@ export class DataLayer extends pulumi.ComponentResource {
             tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database, cache: tenantDatabase.cache };
         }
         this.tenantSecrets = tenantSecrets;
+        this.tenantClusters = tenantClusters;
 
         this.registerOutputs({
             keyArn: this.keyArn,
@@ -475,10 +465,52 @@ export class DataLayer extends pulumi.ComponentResource {
     }
 
     /**
+     * An enterprise tenant's own cluster (`<name>-<id>-cluster`), in its VPC. Throws `Error` when
+     * `tenantVpcs` has no VPC with a database group for it (the network layer builds one for every
+     * enterprise tenant).
+     */
+    private tenantCluster(
+        name: string,
+        args: DataLayerArgs,
+        tenant: DataTenant,
+        shared: AuroraSharedSettings,
+        key: aws.kms.Key,
+    ): TenantCluster {
+        const vpc = args.tenantVpcs?.[tenant.id];
+        if (!vpc?.vpcId || !vpc.privateSubnetIds || !vpc.isolatedSubnetIds || !vpc.databaseSecurityGroupId) {
+            throw new Error(
+                `tenant \`${tenant.id}\` is ${tenant.tier}: its cluster needs its own VPC with a database group in \`tenantVpcs\``,
+            );
+        }
+        return new TenantCluster(
+            `${name}-${tenant.id}-cluster`,
+            {
+                env: args.env,
+                region: args.region,
+                accountId: args.accountId,
+                tenantId: tenant.id,
+                offboarding: tenant.offboarding === true,
+                database: args.database,
+                protection: args.protection,
+                azCount: args.azCount,
+                network: {
+                    vpcId: vpc.vpcId,
+                    privateSubnetIds: vpc.privateSubnetIds,
+                    isolatedSubnetIds: vpc.isolatedSubnetIds,
+                    databaseSecurityGroupId: vpc.databaseSecurityGroupId,
+                },
+                shared,
+                secretKeyArn: key.arn,
+            },
+            { parent: this },
+        );
+    }
+
+    /**
      * The parameter groups every cluster of the environment uses (the shared one and each enterprise
      * tenant's), and the enhanced-monitoring role when `monitoringIntervalSeconds` is above 0.
      */
-    private createClusterSettings(name: string, args: DataLayerArgs): ClusterSettings {
+    private createAuroraSharedSettings(name: string, args: DataLayerArgs): AuroraSharedSettings {
         const { env, database } = args;
         const family = auroraParameterFamily(database.engineVersion);
         const clusterGroup = { family, description: "BBWS Aurora MySQL cluster: utf8mb4, TLS only, audit and slow-query logs" };

@@ -40,6 +40,7 @@ import { StandbyEcs, StandbyEcsArgs } from "./standby-ecs";
 import type { DrConfig } from "../src/config";
 import { createRecyclerRole } from "./secret-rotation";
 import type { CustomDomainStatus } from "./tenant-domains";
+import { hasOwnVpc } from "../src/tiers";
 
 // The layer's vocabulary lives in ecs-tasks.ts (so tenant-service.ts can share it without a cycle); this
 // module stays where the layer's users find it.
@@ -104,12 +105,14 @@ export class EcsLayer extends pulumi.ComponentResource {
             const missing = args.tenants.map((t) => t.id).filter((id) => !(id in byTenant));
             if (missing.length > 0) throw new Error(`\`${field}\` has no entry for tenant(s) ${missing.join(", ")}`);
         }
-        // A premium tenant is served from its own VPC or not at all: never silently from the shared one.
-        const premium = args.tenants.filter((t) => t.tier === "premium").map((t) => t.id);
+        // A premium or enterprise tenant is served from its own VPC or not at all: never silently from the shared one.
+        const premium = args.tenants.filter((t) => hasOwnVpc(t.tier)).map((t) => t.id);
         const withoutVpc = premium.filter((id) => !(id in args.tenantVpcs));
-        if (withoutVpc.length > 0) throw new Error(`\`tenantVpcs\` has no entry for premium tenant(s) ${withoutVpc.join(", ")}`);
+        if (withoutVpc.length > 0)
+            throw new Error(`\`tenantVpcs\` has no entry for premium or enterprise tenant(s) ${withoutVpc.join(", ")}`);
         const notPremium = Object.keys(args.tenantVpcs).filter((id) => !premium.includes(id));
-        if (notPremium.length > 0) throw new Error(`\`tenantVpcs\` names tenant(s) that are not premium here: ${notPremium.join(", ")}`);
+        if (notPremium.length > 0)
+            throw new Error(`\`tenantVpcs\` names tenant(s) that are neither premium nor enterprise here: ${notPremium.join(", ")}`);
         // Before any resource: a premium tenant whose access point names no file system of its own is refused here.
         for (const tenant of args.tenants) tenantPlacement(args, tenant.id);
 

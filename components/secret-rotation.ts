@@ -71,6 +71,13 @@ export interface RotationFunctionArgs {
     /** The RDS-managed master secret and the key it and the tenants' secrets are encrypted with. */
     readonly masterSecretArn: pulumi.Input<string>;
     readonly keyArn: pulumi.Input<string>;
+    /** The master secret's key where it is not `keyArn` (an enterprise tenant's cluster: its own key). */
+    readonly masterSecretKeyArn?: pulumi.Input<string>;
+    /**
+     * The names' part: `rotation` (default) for the environment's function `bbws-rotation-<env>`,
+     * `tenant-<id>-rotation` for an enterprise tenant's own, beside its cluster in its VPC.
+     */
+    readonly part?: string;
 }
 
 /**
@@ -97,13 +104,14 @@ export class RotationFunction extends pulumi.ComponentResource {
     constructor(name: string, args: RotationFunctionArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:data:RotationFunction", name, {}, opts);
         const { env } = args;
+        const part = args.part ?? "rotation";
         const group = new aws.ec2.SecurityGroup(
             `${name}-sg`,
             {
-                name: bbwsName(env, "rotation-sg"),
+                name: bbwsName(env, `${part}-sg`),
                 description: "BBWS secret rotation function: MySQL and HTTPS out, nothing in",
                 vpcId: args.vpcId,
-                tags: { Name: bbwsName(env, "rotation-sg") },
+                tags: { Name: bbwsName(env, `${part}-sg`) },
             },
             { parent: this },
         );
@@ -112,7 +120,7 @@ export class RotationFunction extends pulumi.ComponentResource {
             [{ role: "database", securityGroupId: args.databaseSecurityGroupId, port: 3306, protocol: "MySQL" }],
             { parent: this },
         );
-        const functionName = bbwsName(env, "rotation");
+        const functionName = bbwsName(env, part);
         const stack = new aws.serverlessrepository.CloudFormationStack(
             `${name}-stack`,
             {
@@ -127,7 +135,7 @@ export class RotationFunction extends pulumi.ComponentResource {
                     vpcSubnetIds: pulumi.output(args.privateSubnetIds).apply((ids) => ids.join(",")),
                     vpcSecurityGroupIds: group.id,
                     masterSecretArn: args.masterSecretArn,
-                    masterSecretKmsKeyArn: args.keyArn,
+                    masterSecretKmsKeyArn: args.masterSecretKeyArn ?? args.keyArn,
                     kmsKeyArn: args.keyArn,
                 },
             },

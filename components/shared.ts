@@ -179,3 +179,33 @@ export function jsonOf(value: unknown): pulumi.Output<string> {
         return JSON.stringify(root[0]);
     });
 }
+
+/**
+ * The policy of every data key (the environment's, an enterprise tenant's): the account's IAM policies
+ * decide who may use the key; the services encrypting with it (RDS, ElastiCache, EFS, S3, Secrets
+ * Manager, Backup) act through grants on a caller's behalf. CloudWatch Logs uses no grants: it must be
+ * named, and only for this account's log groups (CloudWatch Logs user guide, "Encrypt log data in
+ * CloudWatch Logs using AWS KMS", key policy with `kms:EncryptionContext:aws:logs:arn`).
+ */
+export function dataKeyPolicy(accountId: string, region: string): pulumi.Output<string> {
+    return jsonOf({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountIamPoliciesGovernTheKey",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                Effect: "Allow",
+                Principal: { Service: `logs.${region}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
+            },
+        ],
+    });
+}

@@ -9,6 +9,7 @@ import type { TenantTier } from "../src/config";
 import { backupPlanTag, encryptedFileSystem, FileSystemRef, FileSystemSettings } from "./file-system";
 import { bbwsName, TenantComponent } from "./shared";
 import type { TenantVpcOutputs } from "./tenant-vpc";
+import { hasOwnVpc } from "../src/tiers";
 
 export interface StorageTenant {
     readonly id: string;
@@ -87,9 +88,9 @@ export class TenantStorage extends TenantComponent {
     constructor(name: string, args: TenantStorageArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:storage:TenantStorage", name, opts);
         const { env, tenant, vpc } = args;
-        if ((tenant.tier === "premium") !== (vpc !== undefined)) {
+        if (hasOwnVpc(tenant.tier) !== (vpc !== undefined)) {
             throw new Error(
-                `tenant \`${tenant.id}\` is ${tenant.tier} and ${vpc ? "has" : "has no"} \`vpc\`: a premium tenant's file system is ` +
+                `tenant \`${tenant.id}\` is ${tenant.tier} and ${vpc ? "has" : "has no"} \`vpc\`: a premium or enterprise tenant's file system is ` +
                     `mounted in its own VPC, every other tenant's access point is on the shared file system`,
             );
         }

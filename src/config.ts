@@ -9,7 +9,7 @@ import { z } from "zod";
 import { AWS_PROVIDER_CONFIG_KEYS } from "./aws-provider-config";
 import { PHASE_NAMES } from "./phases";
 import { TENANT_VPC_POOL_END, TENANT_VPC_POOL_START, tenantVpcCidr } from "./tenant-cidrs";
-import { TENANT_TIERS, TenantTier } from "./tiers";
+import { hasOwnDatabase, hasOwnVpc, TENANT_TIERS, TenantTier } from "./tiers";
 
 /** Fargate's valid task sizes: cpu units → allowed memory (MiB). */
 export function fargateMemoryOptions(cpu: number): number[] {
@@ -431,12 +431,6 @@ export function customDomain(entry: z.infer<typeof customDomainSchema>): CustomD
 }
 
 export { TENANT_TIERS, TenantTier };
-
-/**
- * The tiers the program builds resources for. A tier the schema names but the components do not yet
- * build is refused, so that a customer promised a premium network is never deployed as basic unseen.
- */
-export const BUILT_TIERS: readonly TenantTier[] = ["basic", "premium"];
 
 const tenantSchema = z
     .object({
@@ -1075,17 +1069,18 @@ function crossChecks(stack: string, tags: Record<string, string>, region: string
         ]),
     );
     b.tenants.forEach((t, i) => {
-        if (BUILT_TIERS.includes(t.tier)) return;
+        if (!hasOwnVpc(t.tier) || b.dr === "none") return;
         problems.push(
-            `bbws:tenants[${i}].tier: ${t.tier} is designed (README "Scale: hundreds of tenants", "Decision") but not built: ` +
-                `this program would deploy the tenant as basic, in the shared VPC and cluster; keep it basic until the tier's resources exist`,
+            `bbws:tenants[${i}].tier: ${t.tier} is not yet built for an environment with bbws:dr: its standby would run in the ` +
+                `shared standby VPC, not its own network (README "Isolation tiers"); keep the tenant basic here, or ${t.tier} where bbws:dr is none`,
         );
     });
     b.tenants.forEach((t, i) => {
-        if (t.tier !== "premium" || b.dr === "none") return;
+        if (!hasOwnDatabase(t.tier) || !t.id.includes("--")) return;
         problems.push(
-            `bbws:tenants[${i}].tier: premium is not yet built for an environment with bbws:dr: its standby would run in the ` +
-                `shared standby VPC, not its own network (README "Isolation tiers"); keep the tenant basic here, or premium where bbws:dr is none`,
+            `bbws:tenants[${i}].tier: an enterprise tenant's Aurora cluster is named after its id (bbws-tenant-${t.id}-aurora-${stack}), ` +
+                `and an RDS identifier cannot contain two consecutive hyphens (RDS API reference, CreateDBCluster, DBClusterIdentifier): ` +
+                `'${t.id}' can be basic or premium only`,
         );
     });
     b.tenants.forEach((t, i) => {

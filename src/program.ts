@@ -61,6 +61,7 @@ export function createPlatform(cfg: PlatformConfig) {
                 databaseSecurityGroupId: standbyNetwork.securityGroupIds.database,
                 cacheSecurityGroupId: standbyNetwork.securityGroupIds.cache,
             },
+        tenantVpcs: network.tenantVpcs,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
     });

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { TenantConfig } from "../../src/config";
 import { Check, CheckContext, fail, list, verdict } from "./check";
+import { hasOwnVpc } from "../../src/tiers";
 
 /** DescribeServices takes at most ten services per call. */
 const SERVICES_PER_CALL = 10;
@@ -35,7 +36,7 @@ function loadBalancers(ctx: CheckContext): { arn: string; whose?: string }[] {
     return [
         { arn: ctx.outputs.string("ecs.loadBalancerArn") },
         ...ctx.config.tenants
-            .filter((t) => t.tier === "premium")
+            .filter((t) => hasOwnVpc(t.tier))
             .map((t) => ({ arn: ctx.outputs.tenant("ecs.tenantLoadBalancerArns", t.id), whose: t.id })),
     ];
 }
@@ -260,10 +261,9 @@ export const ecsChecks: readonly Check[] = [
                 ctx.config.tenants.map(async (tenant) => {
                     const hostname = tenant.hostnames[0];
                     // The shared one answers a premium tenant's host with its 404 default: ask the tenant's own.
-                    const address =
-                        tenant.tier === "premium"
-                            ? ctx.outputs.tenant("ecs.tenantLoadBalancerDnsNames", tenant.id)
-                            : ctx.outputs.string("ecs.loadBalancerDnsName");
+                    const address = hasOwnVpc(tenant.tier)
+                        ? ctx.outputs.tenant("ecs.tenantLoadBalancerDnsNames", tenant.id)
+                        : ctx.outputs.string("ecs.loadBalancerDnsName");
                     try {
                         const { statusCode } = await ctx.read(`https:${hostname}`, () =>
                             ctx.probe({ address, hostname, path, timeoutMs: PROBE_TIMEOUT_MS }),

@@ -368,13 +368,13 @@ describe("ecs layer: refuses a premium tenant it cannot place", () => {
 
     it("refuses a premium tenant without its own VPC, rather than serve it from the shared one", async () => {
         const cfg = devWithPremium(["aupairhive"]);
-        expect(await refusal(cfg, () => buildEcs(cfg))).to.equal("`tenantVpcs` has no entry for premium tenant(s) aupairhive");
+        expect(await refusal(cfg, () => buildEcs(cfg))).to.equal("`tenantVpcs` has no entry for premium or enterprise tenant(s) aupairhive");
     });
 
     it("refuses a VPC for a tenant that is not premium", async () => {
         const cfg = configFor("dev");
         expect(await refusal(cfg, () => buildEcs(cfg, { tenantVpcs: { tutorhub: fakeTenantVpc(1) } }))).to.equal(
-            "`tenantVpcs` names tenant(s) that are not premium here: tutorhub",
+            "`tenantVpcs` names tenant(s) that are neither premium nor enterprise here: tutorhub",
         );
     });
 

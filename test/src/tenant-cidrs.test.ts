@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { BUILT_TIERS, cidrsOverlap, ConfigError, parseCidr, parseConfig, TENANT_TIERS } from "../../src/config";
+import { cidrsOverlap, ConfigError, parseCidr, parseConfig } from "../../src/config";
 import { subnetCidrs } from "../../components/network";
 import { TENANT_VPC_POOL_END, TENANT_VPC_POOL_SLOTS, TENANT_VPC_POOL_START, tenantVpcCidr } from "../../src/tenant-cidrs";
 import { stackFileConfig } from "../support/pulumi";
@@ -113,13 +113,10 @@ describe("the tenant VPC pool", () => {
     });
 });
 
-const notBuilt = (tier: string) =>
-    `bbws:tenants[0].tier: ${tier} is designed (README "Scale: hundreds of tenants", "Decision") but not built: ` +
-    "this program would deploy the tenant as basic, in the shared VPC and cluster; keep it basic until the tier's resources exist";
-/** The loader's refusal of premium where `bbws:dr` is set (src/config.ts crossChecks). */
-const premiumWithDr =
-    "bbws:tenants[0].tier: premium is not yet built for an environment with bbws:dr: its standby would run in the " +
-    'shared standby VPC, not its own network (README "Isolation tiers"); keep the tenant basic here, or premium where bbws:dr is none';
+/** The loader's refusal of premium or enterprise where `bbws:dr` is set (src/config.ts crossChecks). */
+const ownVpcWithDr = (tier: string) =>
+    `bbws:tenants[0].tier: ${tier} is not yet built for an environment with bbws:dr: its standby would run in the ` +
+    `shared standby VPC, not its own network (README "Isolation tiers"); keep the tenant basic here, or ${tier} where bbws:dr is none`;
 const overlaps = (tier: string) =>
     `bbws:tenants[0].tier: a ${tier} tenant's own VPC (10.64.0.0/22, from its slot) overlaps bbws:network.vpcCidr (10.64.0.0/16); ` +
     "VPC peering refuses overlapping ranges: give the environment a VPC outside the tenant pool 10.64.0.0–10.255.255.255";
@@ -136,11 +133,20 @@ describe("configuration: bbws:tenants[].tier", () => {
         expect(problemsWith({ "bbws:tenants": [tenant(1, "basic")] }, "prod")).to.deep.equal([]);
     });
 
-    it("builds basic and premium only: enterprise is refused rather than deployed as basic", () => {
-        expect(BUILT_TIERS).to.deep.equal(["basic", "premium"]);
-        expect(TENANT_TIERS.filter((t) => !BUILT_TIERS.includes(t))).to.deep.equal(["enterprise"]);
-        expect(problemsWith({ "bbws:tenants": [tenant(1, "enterprise")] })).to.deep.equal([notBuilt("enterprise")]);
-        expect(problemsWith({ "bbws:tenants": [tenant(1, "enterprise")] }, "prod")).to.deep.equal([notBuilt("enterprise")]);
+    it("accepts enterprise where bbws:dr is none, and refuses it where bbws:dr is set, as premium", () => {
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "enterprise")] })).to.deep.equal([]);
+        expect(parseConfig("dev", { ...dev, "bbws:tenants": [tenant(1, "enterprise")] }).tenants[0].tier).to.equal("enterprise");
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "enterprise")] }, "prod")).to.deep.equal([ownVpcWithDr("enterprise")]);
+    });
+
+    it("refuses an enterprise tenant whose id holds '--', which its cluster's RDS identifier cannot (RDS API reference, CreateDBCluster, DBClusterIdentifier)", () => {
+        const id = { ...tenant(1, "enterprise"), id: "shop--one" };
+        expect(problemsWith({ "bbws:tenants": [id] })).to.deep.equal([
+            "bbws:tenants[0].tier: an enterprise tenant's Aurora cluster is named after its id (bbws-tenant-shop--one-aurora-dev), " +
+                "and an RDS identifier cannot contain two consecutive hyphens (RDS API reference, CreateDBCluster, DBClusterIdentifier): " +
+                "'shop--one' can be basic or premium only",
+        ]);
+        expect(problemsWith({ "bbws:tenants": [{ ...id, tier: "premium" }] })).to.deep.equal([]);
     });
 
     it("accepts premium where bbws:dr is none (dev's stack file), and parses it as premium", () => {
@@ -149,7 +155,7 @@ describe("configuration: bbws:tenants[].tier", () => {
     });
 
     it("refuses premium where bbws:dr is set (prod's stack file): its standby would run in the shared standby VPC", () => {
-        expect(problemsWith({ "bbws:tenants": [tenant(1, "premium")] }, "prod")).to.deep.equal([premiumWithDr]);
+        expect(problemsWith({ "bbws:tenants": [tenant(1, "premium")] }, "prod")).to.deep.equal([ownVpcWithDr("premium")]);
     });
 
     it("refuses any other value, naming the key", () => {
@@ -160,7 +166,6 @@ describe("configuration: bbws:tenants[].tier", () => {
         const network = { ...dev["bbws:network"], vpcCidr: "10.64.0.0/16" };
         expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1, "premium")] })).to.deep.equal([overlaps("premium")]);
         expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1, "enterprise")] })).to.deep.equal([
-            notBuilt("enterprise"),
             overlaps("enterprise"),
         ]);
         expect(problemsWith({ "bbws:network": network, "bbws:tenants": [tenant(1)] })).to.deep.equal([]);

@@ -1,7 +1,7 @@
 import type { Rule } from "../rule";
+import { isOffboardingTenantResource, OFFBOARDING_TAG } from "./offboarding";
 
-/** The tag of a load balancer being removed with its tenant (src/config.ts `OFFBOARDING_TAG`). */
-export const OFFBOARDING_TAG = "Offboarding";
+export { OFFBOARDING_TAG };
 
 export const elb_6: Rule = {
     name: "elb-6-deletion-protection",
@@ -18,10 +18,7 @@ export const elb_6: Rule = {
     environments: ["prod"],
     check(lb) {
         if (lb.inputs.enableDeletionProtection === true) return [];
-        // A premium tenant's own load balancer (tagged with its Tenant) while `npm run tenant -- remove` deletes it: ELB
-        // refuses to delete a protected one ("Delete an Application Load Balancer"). src/config.ts OFFBOARDING_TAG is the
-        // same key. The shared load balancer has no Tenant tag, so the tag alone never exempts it.
-        if (lb.inputs.tags?.[OFFBOARDING_TAG] === "true" && lb.inputs.tags?.Tenant !== undefined) return [];
+        if (isOffboardingTenantResource(lb.inputs)) return [];
         return ["enableDeletionProtection is not true"];
     },
 };
