@@ -55,7 +55,10 @@ export interface AuroraClusterSpec {
 }
 
 /** What every Aurora cluster of an environment shares, made once by the data layer. */
-export type AuroraSharedSettings = Pick<AuroraClusterSpec, "clusterParameterGroupName" | "instanceParameterGroupName" | "monitoringRoleArn">;
+export type AuroraSharedSettings = Pick<
+    AuroraClusterSpec,
+    "clusterParameterGroupName" | "instanceParameterGroupName" | "monitoringRoleArn"
+>;
 
 /**
  * The subnet group `<name>-aurora-subnets`, the three log groups `<name>-aurora-<log>-log` (created here,

@@ -368,7 +368,9 @@ describe("ecs layer: refuses a premium tenant it cannot place", () => {
 
     it("refuses a premium tenant without its own VPC, rather than serve it from the shared one", async () => {
         const cfg = devWithPremium(["aupairhive"]);
-        expect(await refusal(cfg, () => buildEcs(cfg))).to.equal("`tenantVpcs` has no entry for premium or enterprise tenant(s) aupairhive");
+        expect(await refusal(cfg, () => buildEcs(cfg))).to.equal(
+            "`tenantVpcs` has no entry for premium or enterprise tenant(s) aupairhive",
+        );
     });
 
     it("refuses a VPC for a tenant that is not premium", async () => {
