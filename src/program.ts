@@ -180,7 +180,10 @@ export function createPlatform(cfg: PlatformConfig) {
             subnets: network.subnets,
             securityGroupIds: network.securityGroupIds,
             tenantSecurityGroupIds: network.tenantSecurityGroupIds,
-            /** Each premium tenant's own VPC, by tenant id (README "Premium tenants' network"); `{}` with basic tenants only. */
+            /**
+             * Each premium or enterprise tenant's own VPC, by tenant id (README "Premium tenants' network"); `{}` with basic
+             * tenants only. `databaseSecurityGroupId`: an enterprise tenant's cluster group (absent for premium).
+             */
             tenantVpcs: Object.fromEntries(
                 Object.entries(network.tenantVpcs).map(([id, v]) => [
                     id,
@@ -191,11 +194,12 @@ export function createPlatform(cfg: PlatformConfig) {
                         privateSubnetIds: v.privateSubnetIds,
                         loadBalancerSecurityGroupId: v.loadBalancerSecurityGroupId,
                         fileSystemSecurityGroupId: v.fileSystemSecurityGroupId,
+                        databaseSecurityGroupId: v.databaseSecurityGroupId,
                         taskSecurityGroupId: network.tenantSecurityGroupIds[id],
                     },
                 ]),
             ),
-            /** Each tenant's isolation tier (id → `basic` | `premium`): the rollout's tier gate compares the next config with it. */
+            /** Each tenant's isolation tier (id → `basic` | `premium` | `enterprise`): the rollout's tier gate compares the next config with it. */
             tenantTiers: Object.fromEntries(cfg.tenants.map((t) => [t.id, t.tier])),
         },
         database: {
