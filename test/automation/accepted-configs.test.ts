@@ -16,6 +16,7 @@ import {
     PlatformConfig,
     RESERVED_TENANT_IDS,
     SUPPORTED_REGIONS,
+    TENANT_TIERS,
 } from "../../src/config";
 import { runUnderMocks, DuplicateUrnError } from "../../automation/mock-run";
 import { NameRuleError } from "../../automation/aws-name-rules";
@@ -127,6 +128,7 @@ const tenant = fc.record({
     capacity,
     imageTag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/), { nil: undefined }),
     domains: domainEntries,
+    tier: fc.constantFrom("basic", "premium", "enterprise"),
 });
 /** Ids made from another tenant's id and a word the platform uses, on either side: `exec-<id>`, `<id>-cpu`. */
 const derivedIds = fc.array(fc.record({ from: fc.nat(), word: fc.constantFrom(...PLATFORM_WORDS), before: fc.boolean() }), {
@@ -185,11 +187,14 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
 
     it("the longest ids, the highest slots and every option at once, in each environment", async () => {
         for (const base of ENVIRONMENTS) {
-            const env = base === "prod" ? "prod-eu-west-1a" : base;
+            // The longest stack names (16 characters, isStackName): they end RDS, Lambda and load balancer names.
+            const env = `${base}-eu-west-1abc`.slice(0, 16);
             // 64 characters (a certificate's common name, ACM RequestCertificate), in our zone and in the owner's, issued.
             const longest = (i: number) => `${"d".repeat(40)}.${"e".repeat(9)}${String(i).padStart(2, "0")}.example.com`;
             const tenants = Array.from({ length: 12 }, (_, i) => ({
                 id: `${"t".repeat(21)}${String(i).padStart(2, "0")}`,
+                // Every tier where the environment takes it (premium and enterprise need bbws:dr none).
+                tier: base === "prod" ? "basic" : TENANT_TIERS[i % TENANT_TIERS.length],
                 slot: 9999 - i,
                 cpu: 16384,
                 memory: 122880,

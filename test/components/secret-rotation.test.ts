@@ -30,7 +30,14 @@ import {
 } from "@aws-sdk/client-lambda";
 import { createAwsModel } from "../../automation/aws-model";
 import { acceptedTenantId, schemaAccepts } from "../support/tenant-ids";
-import { MAX_TENANT_ID_LENGTH, MYSQL_USER_NAME_MAX, ROTATION_USERNAME_LIMIT_VARIABLE, tenantDatabaseName } from "../../src/config";
+import {
+    isStackName,
+    MAX_TENANT_ID_LENGTH,
+    MYSQL_USER_NAME_MAX,
+    ROTATION_USERNAME_LIMIT_VARIABLE,
+    tenantDatabaseName,
+} from "../../src/config";
+import { bbwsName } from "../../components/shared";
 import { configFor, construct, named, ofType } from "../support/pulumi";
 import { recordOptions, RecordedOptions, unwrapSecret } from "../support/options";
 
@@ -413,5 +420,23 @@ describe("secrets rotation", () => {
         it(`redeploys each tenant's service through Scheduler's ECS UpdateService target (${UPDATE_SERVICE_TARGET_ARN})`, () => {
             expect(UPDATE_SERVICE_TARGET_ARN).to.equal("arn:aws:scheduler:::aws-sdk:ecs:updateService");
         });
+    });
+});
+
+describe("an enterprise tenant's own rotation function", () => {
+    // The function is created by AWS's template from the `functionName` parameter, so the offline model
+    // never sees it as a resource: its name is checked here. Lambda CreateFunction, FunctionName:
+    // "The length constraint applies only to the full ARN. If you specify only the function name, it is
+    // limited to 64 characters in length", pattern letters, digits, hyphens and underscores.
+    it("is named bbws-tenant-<id>-rotation-<env>, at most 64 characters of Lambda's alphabet, for every id and stack name the schema accepts", () => {
+        const stackName = fc.stringMatching(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/).filter(isStackName);
+        fc.assert(
+            fc.property(acceptedTenantId, stackName, (id, env) => {
+                const name = bbwsName(env, `tenant-${id}-rotation`);
+                expect(name.length, name).to.be.at.most(64);
+                expect(name).to.match(/^[a-zA-Z0-9-_]+$/);
+            }),
+        );
+        expect(bbwsName("abcdefgh-abcdefg", `tenant-${"t".repeat(MAX_TENANT_ID_LENGTH)}-rotation`)).to.have.length(61);
     });
 });
