@@ -11,7 +11,8 @@
  * src/policy/awsx-vpc.ts): public 0.0.0.0/0 to the internet gateway, private 0.0.0.0/0 to a NAT gateway,
  * isolated none.
  *
- * Each premium tenant adds a route to each platform isolated table (components/tenant-vpc.ts). The model
+ * Each premium or enterprise tenant adds a route to each platform isolated table, an enterprise one also
+ * to each platform private table (components/tenant-vpc.ts). The model
  * knows which table serves which subnet type (it minted both); the rule knows a table only by the id the
  * program's look-up returned and the VPC it came from, so in a view where awsx's VPC is one resource (the
  * synth, the rehearsal) it counts awsx's route of the VPC's busiest table in every table: one more than
@@ -28,15 +29,15 @@ import { configFor, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 const ROUTE = "aws:ec2/route:Route";
 const URN = "urn:pulumi:dev::bbws-platform::bbws:network:NetworkLayer";
 
-/** Dev's synth with `n` premium tenants: its own two made premium, then generated ones (slots 101…). */
-async function premiumSynth(n: number): Promise<ResourceView[]> {
-    const own = (stackFileConfig("dev")["bbws:tenants"] as Record<string, unknown>[]).map((t) => ({ ...t, tier: "premium" }));
+/** Dev's synth with `n` tenants of `tier` (premium by default): its own two, then generated ones (slots 101…). */
+async function premiumSynth(n: number, tier = "premium"): Promise<ResourceView[]> {
+    const own = (stackFileConfig("dev")["bbws:tenants"] as Record<string, unknown>[]).map((t) => ({ ...t, tier }));
     const generated = Array.from({ length: Math.max(0, n - own.length) }, (_, i) => ({
-        id: `premium${i + own.length + 1}`,
+        id: `${tier}${i + own.length + 1}`,
         slot: 101 + i,
         cpu: 256,
         memory: 512,
-        tier: "premium",
+        tier,
     }));
     return viewsFromSynth(
         await synthesize(PROJECT_DIR, "dev", { configOverrides: { "bbws:tenants": [...own, ...generated].slice(0, n) } }),
@@ -115,6 +116,19 @@ describe("routes per route table with premium tenants (quotas-1-default-service-
             );
             expect(refused.fix).to.include(
                 `aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-93826ACB --desired-value 51 --region ${region}`,
+            );
+        });
+    });
+
+    describe("enterprise tenants also route the platform's private tables to their clusters (the platform task's MySQL)", () => {
+        it("47 enterprise tenants: each platform private table needs 50 (local, awsx's NAT route, the S3 endpoint's, 47), and passes; 48 need 51 there, refused", async () => {
+            const at47 = await premiumSynth(47, "enterprise");
+            expect(quotaNeeds({ env: "dev", resources: at47 }).routesPerRouteTable.need).to.equal(50);
+            expect(routeViolations(at47)).to.deep.equal([]);
+            const at48 = await premiumSynth(48, "enterprise").catch((e: Error) => e);
+            // The synth's model counts the private tables exactly (local, NAT, S3 endpoint): the 48th tenant's route is the 51st.
+            expect(String(at48)).to.match(
+                /resource 'network-enterprise48-platform-tasks-to-tenant-1' \(aws:ec2\/route:Route\): 51 routes in route table rtb-[0-9a-f]{17}, .*AWS takes at most 50 \(RouteLimitExceeded\)/,
             );
         });
     });
