@@ -640,6 +640,11 @@ export const PEERING_SOURCES = {
     peeringsPerVpc:
         "Amazon VPC quotas, 'Active VPC peering connections per VPC': 50 (vpc L-7E9ECCDB), up to 125 on request " +
         "(https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html)",
+    groupReference:
+        "VPC Peering guide, 'Update your security groups to reference peer security groups': a rule may name a group of a " +
+        "peered VPC of the same Region once the peering is active " +
+        "(https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html); otherwise EC2 answers " +
+        "InvalidGroup.NotFound, 'You have specified two resources that belong to different networks'",
 } as const;
 
 /**
@@ -651,6 +656,33 @@ export class VpcRegistry {
     private readonly subnets = new Map<string, { readonly vpcId: string; readonly zone: number }>();
     private readonly vpcOfTable = new Map<string, string>();
     private readonly routesInTable = new Map<string, number>();
+    private readonly vpcOfGroup = new Map<string, string>();
+    /** Pairs of peered VPCs, each as `<a>\0<b>` both ways round. */
+    private readonly peered = new Set<string>();
+
+    /** Records a security group's VPC (its `vpcId` input), so a rule naming it can be judged. */
+    addGroup(groupId: string, vpcId: unknown): void {
+        if (typeof vpcId === "string") this.vpcOfGroup.set(groupId, vpcId);
+    }
+
+    /** Records a peering the model accepted (same account and Region: the platform's, `autoAccept`). */
+    addPeering(inputs: Inputs): void {
+        this.peered.add(`${inputs.vpcId}\0${inputs.peerVpcId}`).add(`${inputs.peerVpcId}\0${inputs.vpcId}`);
+    }
+
+    /**
+     * Why EC2 would refuse a security group rule (`SecurityGroupIngressRule`, `…EgressRule`) naming a
+     * group of another VPC: the two VPCs are not peered. Empty when both groups are in one VPC, the VPCs
+     * are peered, or either group is not the model's (a test's fake id).
+     */
+    groupReferenceProblems(inputs: Inputs): string[] {
+        const own = this.vpcOfGroup.get(inputs.securityGroupId);
+        const other = this.vpcOfGroup.get(inputs.referencedSecurityGroupId);
+        if (!own || !other || own === other || this.peered.has(`${own}\0${other}`)) return [];
+        return [
+            `group ${inputs.securityGroupId} (${own}) names group ${inputs.referencedSecurityGroupId} of ${other}, which is not peered with it; ${PEERING_SOURCES.groupReference}`,
+        ];
+    }
 
     /**
      * Records an awsx VPC's answer: its id, its inputs (range, NAT strategy) and its subnets by awsx's
@@ -727,6 +759,12 @@ export class VpcRegistry {
         return [];
     }
 }
+
+/** The rule types whose `referencedSecurityGroupId` EC2 resolves within the rule's VPC or a peered one. */
+const GROUP_RULE_TYPES: ReadonlySet<string> = new Set([
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+]);
 
 /** Sources of the cross-region rules `replicationChecks` enforces. */
 export const REPLICATION_SOURCES = {
@@ -1116,8 +1154,11 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 ? vpcs.peeringProblems(args.inputs, options.accountId, regionOf(args))
                 : args.type === "aws:ec2/route:Route"
                   ? vpcs.routeProblems(args.inputs)
-                  : [];
+                  : GROUP_RULE_TYPES.has(args.type)
+                    ? vpcs.groupReferenceProblems(args.inputs)
+                    : [];
         if (problems.length > 0) throw new NameRuleError(args.type, args.name, problems.join("; "), "EC2 (see PEERING_SOURCES)");
+        if (args.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection") vpcs.addPeering(args.inputs);
         const full = vpcs.addRoutes(args.type, args.inputs);
         if (full.length > 0) throw new NameRuleError(args.type, args.name, full.join("; "), PEERING_SOURCES.routesPerTable);
     };
@@ -1215,6 +1256,7 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                     `arn:aws:${service}:${o.region ?? regionOf(args)}:${o.account ?? options.accountId}:${resource}`,
             };
             const { id, state } = model(ctx);
+            if (args.type === "aws:ec2/securityGroup:SecurityGroup") vpcs.addGroup(id, args.inputs.vpcId);
             if (args.type === "awsx:ec2:Vpc" && state) {
                 vpcs.addVpc(state.vpcId, args.inputs as AwsxVpcQuotaInputs & { cidrBlock: string }, {
                     Public: state.publicSubnetIds,

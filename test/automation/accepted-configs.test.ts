@@ -267,6 +267,29 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
             );
         });
 
+        it("a rule naming a group of another VPC that is not peered with it (EC2: InvalidGroup.NotFound); peered, it passes", async () => {
+            const aws = await import("@pulumi/aws");
+            const rules = (peer: boolean) =>
+                runUnderMocks({ project: "p", stack: "dev", model: { accountId: "111111111111", region: "eu-west-1", azCount: 2 } }, () => {
+                    const a = new aws.ec2.SecurityGroup("a", { vpcId: "vpc-0a" });
+                    const b = new aws.ec2.SecurityGroup("b", { vpcId: "vpc-0b" });
+                    const peering = peer
+                        ? [new aws.ec2.VpcPeeringConnection("ab", { vpcId: "vpc-0a", peerVpcId: "vpc-0b", autoAccept: true })]
+                        : [];
+                    new aws.vpc.SecurityGroupIngressRule(
+                        "a-from-b",
+                        { securityGroupId: a.id, referencedSecurityGroupId: b.id, ipProtocol: "tcp", fromPort: 3306, toPort: 3306 },
+                        { dependsOn: peering },
+                    );
+                });
+            await expectRejection(
+                rules(false),
+                NameRuleError,
+                /names group sg-[0-9a-f]{17} of vpc-0b, which is not peered with it; .*different networks/,
+            );
+            await rules(true);
+        });
+
         it("a name AWS has already given out (IAM role names are unique in the account)", async () => {
             const aws = await import("@pulumi/aws");
             const run = runUnderMocks(
