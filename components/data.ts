@@ -29,7 +29,7 @@ import {
 import { createRedisGroup, RedisGroupArgs } from "./redis-group";
 import { StandbyCache } from "./standby-cache";
 import { bbwsName, dataKeyPolicy, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
-import { TenantDatabase } from "./tenant-database";
+import { TenantDatabase, TenantDatabaseArgs } from "./tenant-database";
 import { TenantCluster, TenantClusterNetwork } from "./tenant-cluster";
 import { hasOwnDatabase, TenantTier } from "../src/tiers";
 import { RotationFunction, ROTATION_ENGINE, ROTATION_USERNAME_LIMIT, usernamesTooLongToRotate } from "./secret-rotation";
@@ -373,8 +373,7 @@ export class DataLayer extends pulumi.ComponentResource {
         const tenantClusters: Record<string, TenantCluster> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
-            const own = hasOwnDatabase(tenant.tier) ? this.tenantCluster(name, args, tenant, settings, key) : undefined;
-            if (own) tenantClusters[tenant.id] = own;
+            const ownCluster = hasOwnDatabase(tenant.tier) ? this.tenantClusterArgs(args, tenant, settings) : undefined;
             const tenantDatabase = new TenantDatabase(
                 `${name}-${tenant.id}`,
                 {
@@ -383,18 +382,15 @@ export class DataLayer extends pulumi.ComponentResource {
                     database,
                     keyArn: key.arn,
                     recoveryWindowInDays: protection.secretRecoveryDays,
-                    host: own ? own.writerEndpoint : cluster.endpoint,
-                    port: own ? own.port : cluster.port,
+                    host: cluster.endpoint,
+                    port: cluster.port,
+                    ownCluster,
                     layerName: name,
                     env,
                     cacheUserGroupId: redis.userGroupId,
                     cacheReplicationGroup: redis.group,
-                    masterSecretArn: own ? own.masterSecretArn : this.masterSecretArn,
-                    rotation: {
-                        lambdaArn: (own?.rotation ?? rotation).lambdaArn,
-                        days: args.database.rotationDays,
-                        ready: (own?.rotation ?? rotation).settings,
-                    },
+                    masterSecretArn: this.masterSecretArn,
+                    rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays, ready: rotation.settings },
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                     standbyCache: this.standbyCache && {
                         region: args.dr!.config.region,
@@ -404,6 +400,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            if (tenantDatabase.cluster) tenantClusters[tenant.id] = tenantDatabase.cluster;
             tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database, cache: tenantDatabase.cache };
         }
         this.tenantSecrets = tenantSecrets;
@@ -465,45 +462,36 @@ export class DataLayer extends pulumi.ComponentResource {
     }
 
     /**
-     * An enterprise tenant's own cluster (`<name>-<id>-cluster`), in its VPC. Throws `Error` when
-     * `tenantVpcs` has no VPC with a database group for it (the network layer builds one for every
-     * enterprise tenant).
+     * What an enterprise tenant's own cluster is built from (its `TenantDatabase` builds it, as the
+     * child `<layer>-<id>-cluster`). Throws `Error` when `tenantVpcs` has no VPC with a database group
+     * for it (the network layer builds one for every enterprise tenant).
      */
-    private tenantCluster(
-        name: string,
+    private tenantClusterArgs(
         args: DataLayerArgs,
         tenant: DataTenant,
         shared: AuroraSharedSettings,
-        key: aws.kms.Key,
-    ): TenantCluster {
+    ): NonNullable<TenantDatabaseArgs["ownCluster"]> {
         const vpc = args.tenantVpcs?.[tenant.id];
         if (!vpc?.vpcId || !vpc.privateSubnetIds || !vpc.isolatedSubnetIds || !vpc.databaseSecurityGroupId) {
             throw new Error(
                 `tenant \`${tenant.id}\` is ${tenant.tier}: its cluster needs its own VPC with a database group in \`tenantVpcs\``,
             );
         }
-        return new TenantCluster(
-            `${name}-${tenant.id}-cluster`,
-            {
-                env: args.env,
-                region: args.region,
-                accountId: args.accountId,
-                tenantId: tenant.id,
-                offboarding: tenant.offboarding === true,
-                database: args.database,
-                protection: args.protection,
-                azCount: args.azCount,
-                network: {
-                    vpcId: vpc.vpcId,
-                    privateSubnetIds: vpc.privateSubnetIds,
-                    isolatedSubnetIds: vpc.isolatedSubnetIds,
-                    databaseSecurityGroupId: vpc.databaseSecurityGroupId,
-                },
-                shared,
-                secretKeyArn: key.arn,
+        return {
+            region: args.region,
+            accountId: args.accountId,
+            offboarding: tenant.offboarding === true,
+            database: args.database,
+            protection: args.protection,
+            azCount: args.azCount,
+            network: {
+                vpcId: vpc.vpcId,
+                privateSubnetIds: vpc.privateSubnetIds,
+                isolatedSubnetIds: vpc.isolatedSubnetIds,
+                databaseSecurityGroupId: vpc.databaseSecurityGroupId,
             },
-            { parent: this },
-        );
+            shared,
+        };
     }
 
     /**

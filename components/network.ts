@@ -7,10 +7,10 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { NetworkConfig, TenantTier } from "../src/config";
 import { REDIS_PORT } from "./data";
-import type { TenantVpc, TenantVpcOutputs } from "./tenant-vpc";
+import type { TenantVpcOutputs } from "./tenant-vpc";
 import { bbwsName } from "./shared";
 import { admitInternetToLoadBalancer, adoptDefaultSecurityGroup, createFlowLog, createS3GatewayEndpoint, flowLogPolicy } from "./vpc-parts";
-import { admitToBackend, admitToBackends, TenantBackend, TenantNetwork } from "./tenant-network";
+import { admitToBackends, BackendSource, TenantBackend, TenantNetwork } from "./tenant-network";
 import { hasOwnDatabase, hasOwnVpc } from "../src/tiers";
 import { awsxSubnetSpecs, natGatewayStrategy, SubnetCidr, subnetCidrs } from "./subnets";
 
@@ -171,7 +171,16 @@ export class NetworkLayer extends pulumi.ComponentResource {
                       { parent: this },
                   )
                 : undefined;
-        const tenantVpcs: Record<string, TenantVpc> = {};
+        // One group for the platform task whatever the tenant count: one more rule on the database and
+        // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
+        const platformTask = group("platform-task", "BBWS platform one-off tasks: MySQL and Redis out, nothing in");
+        const platformTaskSource: BackendSource = {
+            layerName: name,
+            source: "platform-task",
+            securityGroupId: platformTask.id,
+            from: "the platform one-off task",
+        };
+        const tenantVpcs: Record<string, TenantVpcOutputs> = {};
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
             const tenantNetwork = new TenantNetwork(
@@ -183,6 +192,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
                     vpcId: vpc.vpcId,
                     loadBalancerSecurityGroupId: alb.id,
                     backends,
+                    platformTask: platformTaskSource,
                     layerName: name,
                     ownVpc: hasOwnVpc(tenant.tier)
                         ? {
@@ -210,32 +220,11 @@ export class NetworkLayer extends pulumi.ComponentResource {
             tenantGroups[tenant.id] = tenantNetwork.securityGroupId;
             if (tenantNetwork.vpc) tenantVpcs[tenant.id] = tenantNetwork.vpc;
         }
-        // One group for the platform task whatever the tenant count: one more rule on the database and
-        // cache groups, none per tenant. It spans tenants through the master user, never through EFS.
-        const platformTask = group("platform-task", "BBWS platform one-off tasks: MySQL and Redis out, nothing in");
-        const platformTaskSource = {
-            layerName: name,
-            source: "platform-task",
-            securityGroupId: platformTask.id,
-            from: "the platform one-off task",
-        };
         admitToBackends(
             platformTaskSource,
             backends.filter((b) => b.role !== "efs"),
             { parent: this },
         );
-        // An enterprise tenant's cluster is in its VPC: the platform task creates and drops its MySQL user
-        // there, naming the group across the peering, which AWS allows between VPCs of one Region (VPC
-        // Peering guide, "Update your security groups to reference peer security groups"). The rules wait
-        // for the peering to be active (the whole TenantVpc).
-        for (const [id, tenantVpc] of Object.entries(tenantVpcs)) {
-            if (!tenantVpc.databaseSecurityGroupId) continue;
-            admitToBackend(
-                platformTaskSource,
-                { role: `tenant-${id}-database`, securityGroupId: tenantVpc.databaseSecurityGroupId, port: 3306, protocol: "MySQL" },
-                { parent: this, dependsOn: [tenantVpc] },
-            );
-        }
         this.tenantSecurityGroupIds = tenantGroups;
         this.tenantVpcs = tenantVpcs;
         this.securityGroupIds = {

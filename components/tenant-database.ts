@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { jsonOf, SecretReplica, secretReplicas, secretWithValue, TenantComponent } from "./shared";
 import { CacheCredentials, cacheUserId, createCacheUser, tenantAccessString, tenantCacheSecretName } from "./cache-users";
 import { ROTATION_ENGINE } from "./secret-rotation";
+import { TenantCluster, TenantClusterArgs } from "./tenant-cluster";
 
 export interface TenantDatabaseArgs {
     readonly tenantId: string;
@@ -21,7 +22,7 @@ export interface TenantDatabaseArgs {
     readonly keyArn: pulumi.Input<string>;
     /** Days a deleted secret stays recoverable (`protection.secretRecoveryDays`). */
     readonly recoveryWindowInDays: number;
-    /** The cluster's writer endpoint and port, written into the secret for WordPress. */
+    /** The shared cluster's writer endpoint and port, written into the secret for WordPress. */
     readonly host: pulumi.Input<string>;
     readonly port: pulumi.Input<number>;
     /** The master secret (RDS-managed, or the platform's with `bbws:dr`): the rotation function creates and changes users with it (`masterarn`). */
@@ -33,6 +34,12 @@ export interface TenantDatabaseArgs {
         /** What the function needs before it can rotate (its settings): the rotation waits for it. */
         readonly ready: pulumi.Resource;
     };
+    /**
+     * An enterprise tenant's own cluster (`TenantCluster`, the child `<name>-cluster`): then its writer
+     * endpoint, port, master secret and rotation function take the place of `host`, `port`,
+     * `masterSecretArn` and `rotation`'s function (its schedule stays `rotation.days`).
+     */
+    readonly ownCluster?: Omit<TenantClusterArgs, "tenantId" | "env" | "secretKeyArn">;
     /** The replication group's user group, which the tenant's cache user joins. */
     readonly cacheUserGroupId: pulumi.Input<string>;
     /**
@@ -66,27 +73,38 @@ export interface TenantDatabaseArgs {
  * `bbws-t-<id>-<env>` (`…-cache-user`), its secret `bbws/<env>/tenants/<id>/cache` and its membership
  * of the user group (`…-cache-user-membership`). The database children keep the names they had as the
  * layer's own, each with an alias naming the layer as its former parent, so moving them here replaced
- * nothing.
+ * nothing. An enterprise tenant's own cluster is the child `<name>-cluster` (`ownCluster`), so the
+ * tenant stays one subtree of the database phase (README "A tenant is one subtree per phase").
  */
 export class TenantDatabase extends TenantComponent {
     /** The secret's ARN: the tenant's container reads it. */
     readonly secretArn: pulumi.Output<string>;
     /** The tenant's cache user and its secret. */
     readonly cache: CacheCredentials;
+    /** An enterprise tenant's own cluster; undefined for the others. */
+    readonly cluster?: TenantCluster;
 
     constructor(name: string, args: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:data:TenantDatabase", name, opts);
         const { tenantId: t, database } = args;
         const base = `${args.layerName}-tenant-${t}-db`;
+        const own =
+            args.ownCluster &&
+            new TenantCluster(
+                `${name}-cluster`,
+                { ...args.ownCluster, env: args.env, tenantId: t, secretKeyArn: args.keyArn },
+                { parent: this },
+            );
+        this.cluster = own;
         const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
         const value = jsonOf({
             password: password.result,
             username: database,
             dbname: database,
-            host: args.host,
-            port: args.port,
+            host: own ? own.writerEndpoint : args.host,
+            port: own ? own.port : args.port,
             engine: ROTATION_ENGINE,
-            masterarn: args.masterSecretArn,
+            masterarn: own ? own.masterSecretArn : args.masterSecretArn,
         });
         // Once rotated, the secret's current value is the rotation's (the other user, a new password):
         // writing the first value again would hand new tasks a password that no longer works.
@@ -123,13 +141,13 @@ export class TenantDatabase extends TenantComponent {
                 `${base}-rotation`,
                 {
                     secretId: secret.id,
-                    rotationLambdaArn: args.rotation.lambdaArn,
+                    rotationLambdaArn: own ? own.rotation.lambdaArn : args.rotation.lambdaArn,
                     rotationRules: { automaticallyAfterDays: args.rotation.days },
                     // The tenant's MySQL user is created at onboarding, after this secret: a rotation now
                     // would fail on a user that does not exist yet (the function copies its grants).
                     rotateImmediately: false,
                 },
-                { parent: this, dependsOn: [rotatable, args.rotation.ready] },
+                { parent: this, dependsOn: [rotatable, own ? own.rotation.settings : args.rotation.ready] },
             );
         }
 

@@ -110,6 +110,8 @@ export interface TenantNetworkArgs {
     readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
     /** The shared groups that admit the tenant's tasks, each on its own port. */
     readonly backends: readonly TenantBackend[];
+    /** The platform one-off task's group: an enterprise tenant's own database group admits it too. */
+    readonly platformTask: BackendSource;
     /** The layer's name: the children keep the names they had under it (`<layer>-tenant-<id>-sg`, …). */
     readonly layerName: string;
     /**
@@ -178,6 +180,18 @@ export class TenantNetwork extends TenantComponent {
             own ? premiumBackends(args.backends, own) : args.backends,
             this.moved(),
         );
+        if (own?.databaseSecurityGroupId) {
+            // The platform task creates and drops the tenant's MySQL user on its own cluster, naming the group
+            // across the peering, which AWS allows between VPCs of one Region once the peering is active (VPC
+            // Peering guide, "Update your security groups to reference peer security groups"): the rules wait
+            // for the tenant's VPC, peering included. Rules `<layer>-platform-task-to-tenant-<id>-database`
+            // and `<layer>-tenant-<id>-database-from-platform-task`.
+            admitToBackend(
+                args.platformTask,
+                { role: `tenant-${t}-database`, securityGroupId: own.databaseSecurityGroupId, port: 3306, protocol: "MySQL" },
+                { parent: this, dependsOn: [own] },
+            );
+        }
         this.registerOutputs({ securityGroupId: this.securityGroupId });
     }
 }

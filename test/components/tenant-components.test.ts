@@ -33,8 +33,17 @@ function descendants(resources: readonly Registration[], root: string): Set<stri
     return found;
 }
 
-/** Every finding that breaks "one tenant, one subtree per phase" for `tenantId`, as sentences naming URNs. */
-function subtreeProblems(withTenant: readonly Registration[], without: readonly Registration[], tenantId: string): string[] {
+/**
+ * Every finding that breaks "one tenant, one subtree per phase" for `tenantId`, as sentences naming URNs.
+ * `aliases` false: the aliases to the layer are not asked for (a premium or enterprise tenant's own
+ * resources came after the tenant components: nothing of theirs was ever the layer's).
+ */
+function subtreeProblems(
+    withTenant: readonly Registration[],
+    without: readonly Registration[],
+    tenantId: string,
+    aliases = true,
+): string[] {
     const others = new Set(without.map((r) => r.urn));
     const added = withTenant.filter((r) => !others.has(r.urn));
     const problems: string[] = [];
@@ -54,7 +63,7 @@ function subtreeProblems(withTenant: readonly Registration[], without: readonly 
         if (notAdded.length) problems.push(`under ${component.urn} but not ${tenantId}'s: ${notAdded.join(", ")}`);
         for (const urn of subtree) {
             const r = withTenant.find((x) => x.urn === urn)!;
-            if (urn === component.urn || r.parent !== component.urn) continue;
+            if (!aliases || urn === component.urn || r.parent !== component.urn) continue;
             // Custom-domain certificates came with the tenant components: there is nothing under the layer to keep.
             if (r.type.startsWith("aws:acm/") && r.options.aliases.length === 0) continue;
             // So did the cache user, the DB secret's rotation and its rotatable value, and the recycle schedule (issue 18).
@@ -106,6 +115,19 @@ describe("tenant components: a tenant is one subtree per phase", function () {
             }
         });
     }
+
+    it("makes a premium and an enterprise tenant's resources, its own VPC, file system, load balancer and cluster included, exactly its components' descendants", async () => {
+        const raw = stackFileConfig("dev")["bbws:tenants"] as Array<{ id: string }>;
+        // The other tenant premium too: the platform's grant for tenant flow logs and its backup selection of
+        // tenant file systems come with an environment's first premium tenant, and are the platform's.
+        const [first, ...others] = raw;
+        const rest = others.map((t) => ({ ...t, tier: "premium" }));
+        for (const tier of ["premium", "enterprise"]) {
+            const all = await platform(configFor("dev", { "bbws:tenants": [{ ...first, tier }, ...rest] }));
+            const without = await platform(configFor("dev", { "bbws:tenants": rest }));
+            expect(subtreeProblems(all, without, first.id, false), tier).to.deep.equal([]);
+        }
+    });
 
     it("keeps separate subtrees for tenant ids that are prefixes of each other, for ids the schema accepts", async () => {
         const base = fc.stringMatching(/^[a-z][a-z0-9]{2,12}$/);
