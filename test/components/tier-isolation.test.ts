@@ -2,7 +2,7 @@
  * Isolation between tenants of every pair of tiers, on the whole program (issue 21: "nothing of tenant
  * A reachable from tenant B's group, role or user"), network side: two basic, two premium and two
  * enterprise tenants in dev, and for every ordered pair (A, B) the auditor's questions below. Roles, the cache's users and the
- * file systems are checked per layer: test/components/ecs.test.ts ("isolation across tiers"),
+ * file systems are checked per layer: test/components/ecs-premium.test.ts ("isolation between tiers"),
  * premium-storage.test.ts and cache-users.test.ts.
  *
  * Sources: a security group admits only what one of its inbound rules names, and answers are allowed
