@@ -14,12 +14,14 @@ import type { Ledger } from "./ledger";
 import { checkQuotas, QuotaCheck, readQuotas, ServiceQuotasFor, withUsageOutside } from "./quotas";
 import {
     ACCOUNT_QUOTA_KEYS,
+    ACCOUNT_RESOURCES_PERMISSIONS,
     AccountResourcesReader,
     AccountRolesReader,
     rolesOutsideStack,
     stackResourceIds,
     usageOutsideStack,
 } from "./quota-usage";
+import { list } from "./verify/check";
 import type { QuotaKey, QuotaNeed } from "../src/policy/rules/quotas-1-default-service-quotas";
 
 /** Update plans (`preview --save-plan`, `up --plan`) work without experimental flags from this CLI on. */
@@ -102,9 +104,8 @@ async function quotaChecks(deps: PreflightDeps, region: string, accountId: strin
     const read = (where: string) =>
         quotas.accountResources!(where, accountId).catch(
             unreadable(
-                `the region's VPCs, gateways, addresses and load balancers in ${where}`,
-                "ec2:DescribeVpcs, ec2:DescribeInternetGateways, ec2:DescribeNatGateways, ec2:DescribeSubnets, " +
-                    "ec2:DescribeAddresses and elasticloadbalancing:DescribeLoadBalancers",
+                `the region's VPCs, gateways, addresses, load balancers and DB clusters and instances in ${where}`,
+                list(ACCOUNT_RESOURCES_PERMISSIONS),
             ),
         );
     const [accounts, roles, state] = await Promise.all([

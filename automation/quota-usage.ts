@@ -1,11 +1,12 @@
 /**
  * What the account already spends, outside this stack, of the regional quotas a plan needs: a Region's
- * VPCs, internet gateways, NAT gateways per Availability Zone, Elastic IPs and Application Load
- * Balancers count every such resource in the account, the account's default VPC and other stacks'
- * included, not only the stack's. The preflight (automation/quotas.ts `checkQuotas`) adds this to the
- * plan's need before comparing it with the quota, so a plan that fits the quota but not the room left
- * is refused before anything applies, instead of failing mid-update with `VpcLimitExceeded`,
- * `NatGatewayLimitExceeded`, `AddressLimitExceeded` or `TooManyLoadBalancers`.
+ * VPCs, internet gateways, NAT gateways per Availability Zone, Elastic IPs, Application Load
+ * Balancers, DB clusters and DB instances count every such resource in the account, the account's
+ * default VPC and other stacks' included, not only the stack's. The preflight (automation/quotas.ts
+ * `checkQuotas`) adds this to the plan's need before comparing it with the quota, so a plan that fits
+ * the quota but not the room left is refused before anything applies, instead of failing mid-update
+ * with `VpcLimitExceeded`, `NatGatewayLimitExceeded`, `AddressLimitExceeded`, `TooManyLoadBalancers`,
+ * `DBClusterQuotaExceededFault` or `InstanceQuotaExceeded`.
  *
  * The stack's own resources are told apart by id: every id in the stack's state (`pulumi stack
  * export`, awsx's children included) is the stack's, already counted in the plan's need.
@@ -13,6 +14,7 @@
 import type { Address, EC2Client, InternetGateway, NatGateway, Subnet, Vpc } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient, Role } from "@aws-sdk/client-iam";
+import type { DBCluster, DBInstance, RDSClient } from "@aws-sdk/client-rds";
 import type { QuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
 import { allPages } from "./verify/check";
 
@@ -20,21 +22,34 @@ import { allPages } from "./verify/check";
  * The quotas whose use by the rest of the account is read: regional counts of whole resources, each
  * counting every one in the account's Region (Amazon VPC quotas: "VPCs per Region", "Internet gateways
  * per Region", "NAT gateways per Availability Zone", "Elastic IP addresses per Region"; ELB user guide,
- * "Quotas for your Application Load Balancers").
+ * "Quotas for your Application Load Balancers"; Aurora user guide, "Quotas in Amazon Aurora": "DB
+ * clusters", "DB instances", "in this account in the current Region").
  */
-export type AccountQuotaKey = Extract<
-    QuotaKey,
-    "vpcsPerRegion" | "internetGatewaysPerRegion" | "natGatewaysPerAz" | "elasticIpsPerRegion" | "loadBalancersPerRegion"
->;
-
-/** The keys of `AccountQuotaKey`, for telling them apart at run time. */
-export const ACCOUNT_QUOTA_KEYS: ReadonlySet<QuotaKey> = new Set<AccountQuotaKey>([
+const ACCOUNT_KEYS = [
     "vpcsPerRegion",
     "internetGatewaysPerRegion",
     "natGatewaysPerAz",
     "elasticIpsPerRegion",
     "loadBalancersPerRegion",
-]);
+    "dbClustersPerRegion",
+    "dbInstancesPerRegion",
+] as const satisfies readonly QuotaKey[];
+export type AccountQuotaKey = (typeof ACCOUNT_KEYS)[number];
+
+/** The keys of `AccountQuotaKey`, for telling them apart at run time. */
+export const ACCOUNT_QUOTA_KEYS: ReadonlySet<QuotaKey> = new Set<AccountQuotaKey>(ACCOUNT_KEYS);
+
+/** What `readAccountResources` calls, all read-only: the operator's role needs each (README "The Service Quotas preflight"). */
+export const ACCOUNT_RESOURCES_PERMISSIONS = [
+    "ec2:DescribeVpcs",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeAddresses",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBInstances",
+] as const;
 
 /** One resource in the Region that spends a quota: its id (the state's id for it) and, for NAT gateways, its zone. */
 export interface AccountResource {
@@ -114,32 +129,29 @@ export function usageOutsideStack(account: AccountResources, own: ReadonlySet<st
         for (const r of resources) byZone.set(r.zone ?? "", [...(byZone.get(r.zone ?? "") ?? []), r]);
         return usage([...byZone.values()].reduce((a, b) => (b.length > a.length ? b : a), []));
     };
-    return {
-        vpcsPerRegion: usage(outside("vpcsPerRegion")),
-        internetGatewaysPerRegion: usage(outside("internetGatewaysPerRegion")),
-        natGatewaysPerAz: busiestZone(outside("natGatewaysPerAz")),
-        elasticIpsPerRegion: usage(outside("elasticIpsPerRegion")),
-        loadBalancersPerRegion: usage(outside("loadBalancersPerRegion")),
-    };
+    return Object.fromEntries(
+        ACCOUNT_KEYS.map((key) => [key, key === "natGatewaysPerAz" ? busiestZone(outside(key)) : usage(outside(key))]),
+    ) as Record<AccountQuotaKey, UsageOutsideStack>;
 }
 
 type Send = (command: any) => Promise<any>;
 
 /**
- * The Region's resources of `accountId` through EC2 and ELB's Describe calls (read-only: `ec2:DescribeVpcs`,
- * `ec2:DescribeInternetGateways`, `ec2:DescribeNatGateways`, `ec2:DescribeSubnets`,
- * `ec2:DescribeAddresses`, `elasticloadbalancing:DescribeLoadBalancers`). A NAT gateway's zone is its
- * subnet's (`NatGateway` has a `SubnetId`, not a zone: EC2 API reference, NatGateway).
+ * The Region's resources of `accountId` through EC2, ELB and RDS's Describe calls
+ * (`ACCOUNT_RESOURCES_PERMISSIONS`). A NAT gateway's zone is its subnet's (`NatGateway` has a
+ * `SubnetId`, not a zone: EC2 API reference, NatGateway).
  */
 export async function readAccountResources(
     ec2: Pick<EC2Client, "send">,
     elb: Pick<ElasticLoadBalancingV2Client, "send">,
+    rds: Pick<RDSClient, "send">,
     accountId: string,
 ): Promise<AccountResources> {
     // VPCs shared into the account (AWS RAM) are listed too but spend their owner's quota, not this account's.
     const owned = [{ Name: "owner-id", Values: [accountId] }];
     const sdk = await import("@aws-sdk/client-ec2");
     const { DescribeLoadBalancersCommand } = await import("@aws-sdk/client-elastic-load-balancing-v2");
+    const { DescribeDBClustersCommand, DescribeDBInstancesCommand } = await import("@aws-sdk/client-rds");
     const send = ec2.send.bind(ec2) as Send;
     const vpcs = await allPages<Vpc>(async (NextToken) => {
         const out = await send(new sdk.DescribeVpcsCommand({ NextToken, Filters: owned }));
@@ -170,57 +182,94 @@ export async function readAccountResources(
         const out = await (elb.send.bind(elb) as Send)(new DescribeLoadBalancersCommand({ Marker }));
         return { items: out.LoadBalancers, next: out.NextMarker };
     });
+    // Every cluster and instance listed, whatever its state or engine: a stopped one still holds its place,
+    // and Neptune's and DocumentDB's are listed too (they spend "DB instances"), so the count is never less
+    // than the quota's. Clusters shared from another account are not listed (`IncludeShared` unset).
+    const rdsSend = rds.send.bind(rds) as Send;
+    const clusters = await allPages<DBCluster>(async (Marker) => {
+        const out = await rdsSend(new DescribeDBClustersCommand({ Marker }));
+        return { items: out.DBClusters, next: out.Marker };
+    });
+    const instances = await allPages<DBInstance>(async (Marker) => {
+        const out = await rdsSend(new DescribeDBInstancesCommand({ Marker }));
+        return { items: out.DBInstances, next: out.Marker };
+    });
     return {
         vpcsPerRegion: vpcs.map((v) => ({ id: v.VpcId ?? "" })),
         internetGatewaysPerRegion: gateways.map((g) => ({ id: g.InternetGatewayId ?? "" })),
         natGatewaysPerAz: nats.map((n) => ({ id: n.NatGatewayId ?? "", zone: zoneOf.get(n.SubnetId ?? "") })),
         elasticIpsPerRegion: addresses.map((a) => ({ id: a.AllocationId ?? "" })),
         loadBalancersPerRegion: loadBalancers.filter((lb) => lb.Type === "application").map((lb) => ({ id: lb.LoadBalancerArn ?? "" })),
+        // The state's id of a cluster or instance is its identifier (the provider's import id).
+        dbClustersPerRegion: clusters.map((c) => ({ id: c.DBClusterIdentifier ?? "" })),
+        dbInstancesPerRegion: instances.map((i) => ({ id: i.DBInstanceIdentifier ?? "" })),
     };
 }
 
-/** The Region's resources through the AWS SDK, one EC2 and one ELB client per call. */
+/** The Region's resources through the AWS SDK, one EC2, one ELB and one RDS client per call. */
 export const accountResourcesClients: AccountResourcesReader = async (region, accountId) => {
-    const [{ EC2Client }, { ElasticLoadBalancingV2Client }] = await Promise.all([
+    const [{ EC2Client }, { ElasticLoadBalancingV2Client }, { RDSClient }] = await Promise.all([
         import("@aws-sdk/client-ec2"),
         import("@aws-sdk/client-elastic-load-balancing-v2"),
+        import("@aws-sdk/client-rds"),
     ]);
-    return readAccountResources(new EC2Client({ region }), new ElasticLoadBalancingV2Client({ region }), accountId);
-};
-
-/** The provider's type tokens of the resources that spend each quota, as a stack's state holds them. */
-const TYPES: Readonly<Record<AccountQuotaKey, readonly string[]>> = {
-    vpcsPerRegion: ["aws:ec2/vpc:Vpc"],
-    internetGatewaysPerRegion: ["aws:ec2/internetGateway:InternetGateway"],
-    natGatewaysPerAz: ["aws:ec2/natGateway:NatGateway"],
-    elasticIpsPerRegion: ["aws:ec2/eip:Eip"],
-    loadBalancersPerRegion: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+    return readAccountResources(
+        new EC2Client({ region }),
+        new ElasticLoadBalancingV2Client({ region }),
+        new RDSClient({ region }),
+        accountId,
+    );
 };
 
 /**
- * The Region as a rehearsal answers it: a new account's default VPC and its internet gateway (EC2
- * user guide, "Default VPCs": one in each Region, with an internet gateway attached), `others` more
- * resources outside the stack per quota (a scenario's), and the stack's own resources of `state`
- * (the rehearsal engine's `pulumi stack export`), which the preflight then tells apart by id.
+ * Per quota, the provider's type tokens of the resources that spend it, as a stack's state holds them,
+ * and how a rehearsal's resource outside the stack is named (`<prefix>-other0001`).
+ */
+const SPENDERS: Readonly<Record<AccountQuotaKey, { readonly types: readonly string[]; readonly prefix: string }>> = {
+    vpcsPerRegion: { types: ["aws:ec2/vpc:Vpc"], prefix: "vpc" },
+    internetGatewaysPerRegion: { types: ["aws:ec2/internetGateway:InternetGateway"], prefix: "igw" },
+    natGatewaysPerAz: { types: ["aws:ec2/natGateway:NatGateway"], prefix: "nat" },
+    elasticIpsPerRegion: { types: ["aws:ec2/eip:Eip"], prefix: "eipalloc" },
+    loadBalancersPerRegion: {
+        types: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+        prefix: "arn:aws:elasticloadbalancing:lb",
+    },
+    dbClustersPerRegion: { types: ["aws:rds/cluster:Cluster"], prefix: "db-cluster" },
+    dbInstancesPerRegion: { types: ["aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance"], prefix: "db-instance" },
+};
+
+/**
+ * What a new account holds in each Region: its default VPC and that VPC's internet gateway (EC2 user
+ * guide, "Default VPCs": one in each Region, with an internet gateway attached); no database.
+ */
+const NEW_ACCOUNT: Readonly<Partial<Record<AccountQuotaKey, readonly AccountResource[]>>> = {
+    vpcsPerRegion: [{ id: "vpc-default" }],
+    internetGatewaysPerRegion: [{ id: "igw-default" }],
+};
+
+/**
+ * The Region as a rehearsal answers it: a new account's default VPC and its internet gateway
+ * (`NEW_ACCOUNT`), `others` more resources outside the stack per quota (a scenario's, DB clusters and
+ * instances included), and the stack's own resources of `state` (the rehearsal engine's `pulumi stack
+ * export`), which the preflight then tells apart by id.
  */
 export function accountResourcesDouble(
     others: Readonly<Partial<Record<AccountQuotaKey, number>>>,
     state: readonly { readonly type: string; readonly id?: string }[],
 ): AccountResourcesReader {
-    const made = (key: AccountQuotaKey, prefix: string) =>
-        Array.from({ length: others[key] ?? 0 }, (_, i) => ({ id: `${prefix}-other${String(i + 1).padStart(4, "0")}`, zone: "zone-a" }));
-    const own = (key: AccountQuotaKey) => state.filter((r) => TYPES[key].includes(r.type) && r.id).map((r) => ({ id: r.id! }));
-    return async () => ({
-        vpcsPerRegion: [{ id: "vpc-default" }, ...made("vpcsPerRegion", "vpc"), ...own("vpcsPerRegion")],
-        internetGatewaysPerRegion: [
-            { id: "igw-default" },
-            ...made("internetGatewaysPerRegion", "igw"),
-            ...own("internetGatewaysPerRegion"),
-        ],
-        natGatewaysPerAz: [...made("natGatewaysPerAz", "nat"), ...own("natGatewaysPerAz")],
-        elasticIpsPerRegion: [...made("elasticIpsPerRegion", "eipalloc"), ...own("elasticIpsPerRegion")],
-        loadBalancersPerRegion: [...made("loadBalancersPerRegion", "arn:aws:elasticloadbalancing:lb"), ...own("loadBalancersPerRegion")],
-    });
+    const made = (key: AccountQuotaKey): AccountResource[] =>
+        Array.from({ length: others[key] ?? 0 }, (_, i) => ({
+            id: `${SPENDERS[key].prefix}-other${String(i + 1).padStart(4, "0")}`,
+            zone: "zone-a",
+        }));
+    const own = (key: AccountQuotaKey) => state.filter((r) => SPENDERS[key].types.includes(r.type) && r.id).map((r) => ({ id: r.id! }));
+    return async () =>
+        Object.fromEntries(
+            ACCOUNT_KEYS.map((key): [AccountQuotaKey, AccountResource[]] => [
+                key,
+                [...(NEW_ACCOUNT[key] ?? []), ...made(key), ...own(key)],
+            ]),
+        ) as Record<AccountQuotaKey, AccountResource[]>;
 }
 
 /** The account's roles as a rehearsal answers them: `others` roles outside the stack, then the stack's own of `state`. */

@@ -21,7 +21,7 @@ export interface QuotaSpec {
     readonly key: QuotaKey;
     /** The quota's name in Service Quotas (or, without a code, in the service's quota page). */
     readonly name: string;
-    /** Service Quotas' service code (`vpc`, `elasticloadbalancing`, `iam`). */
+    /** Service Quotas' service code (`vpc`, `elasticloadbalancing`, `iam`, `rds`). */
     readonly serviceCode?: string;
     /** Service Quotas' quota code (`L-…`). */
     readonly quotaCode?: string;
@@ -32,7 +32,9 @@ export interface QuotaSpec {
 /**
  * Every quota of `DEFAULT_QUOTAS` with its Service Quotas code. Codes: the AWS default quota listing
  * (`ListAWSDefaultServiceQuotas`) as published in gruntwork-io/terraform-aws-utilities docs/quotas.md,
- * and the VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html). Not the codes the
+ * the VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html) and the Aurora user guide's
+ * "Quotas in Amazon Aurora" (AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html, each quota linked to its
+ * Service Quotas page, `rds` `L-952B80B8` and `L-7B6409FD`). Not the codes the
  * issue guessed: `L-7E6692B2` is "Targets per Application Load Balancer", not rules.
  */
 export const QUOTA_SPECS: readonly QuotaSpec[] = [
@@ -75,6 +77,10 @@ export const QUOTA_SPECS: readonly QuotaSpec[] = [
         serviceCode: "elasticloadbalancing",
         quotaCode: "L-53DA6B97",
     },
+    // What an enterprise tenant spends besides a premium tenant's (its own Aurora cluster and its instances): codes and
+    // defaults from the Aurora user guide's "Quotas in Amazon Aurora", each on its key of DEFAULT_QUOTAS.
+    { key: "dbClustersPerRegion", name: "DB clusters", serviceCode: "rds", quotaCode: "L-952B80B8" },
+    { key: "dbInstancesPerRegion", name: "DB instances", serviceCode: "rds", quotaCode: "L-7B6409FD" },
     // Not in Service Quotas: fixed, so the default is the value (ELB, CloudWatch and IAM quota pages).
     { key: "targetGroupsPerLoadBalancer", name: "Target groups per Application Load Balancer (not adjustable)" },
     { key: "widgetsPerDashboard", name: "Widgets per CloudWatch dashboard (not in Service Quotas)" },

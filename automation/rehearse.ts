@@ -151,7 +151,7 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
         },
         banner: [
             "REHEARSAL — nothing in AWS changes.",
-            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR, Service Quotas, the account's VPCs and load balancers), git and verification answers are doubles;",
+            "  Pulumi is the scripted test engine (automation/rehearsal-engine); AWS (STS, ECR, Service Quotas, the account's VPCs, load balancers and databases), git and verification answers are doubles;",
             `  state, plans and the ledger go to the temporary folder ${dir}, not to the project or a state backend.`,
         ].join("\n"),
     };

@@ -40,7 +40,7 @@ export interface Scenario {
     readonly appliedQuotas?: Readonly<Record<string, number>>;
     /**
      * Not the engine's: how many resources the rehearsal's account holds outside the stack, by the
-     * quota they spend (`vpcsPerRegion`, `natGatewaysPerAz`, … of automation/quota-usage.ts
+     * quota they spend (`vpcsPerRegion`, `natGatewaysPerAz`, `dbClustersPerRegion`, … of automation/quota-usage.ts
      * `accountResourcesDouble`, besides a new account's default VPC and internet gateway; and
      * `rolesPerAccount`, `accountRolesDouble`).
      */

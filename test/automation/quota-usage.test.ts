@@ -5,7 +5,10 @@
  * Region; "NAT gateways only count toward your quota in the pending, active, and deleting states";
  * "Elastic IP addresses per Region"; ELB user guide, "Quotas for your Application Load Balancers".
  * EC2 user guide, "Default VPCs": a new account has a default VPC, with an internet gateway, in each
- * Region. EC2 API reference, NatGateway: a NAT gateway names its subnet, not its zone.
+ * Region. EC2 API reference, NatGateway: a NAT gateway names its subnet, not its zone. Aurora user
+ * guide, "Quotas in Amazon Aurora": "DB clusters" (`rds` `L-952B80B8`) and "DB instances"
+ * (`L-7B6409FD`) count those "in this account in the current Region"; RDS API reference,
+ * DescribeDBClusters and DescribeDBInstances page with `Marker`.
  */
 import { expect } from "chai";
 import {
@@ -18,6 +21,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
@@ -47,6 +51,8 @@ const none: AccountResources = {
     natGatewaysPerAz: [],
     elasticIpsPerRegion: [],
     loadBalancersPerRegion: [],
+    dbClustersPerRegion: [],
+    dbInstancesPerRegion: [],
 };
 const ids = (...list: string[]) => list.map((id) => ({ id }));
 
@@ -93,12 +99,33 @@ describe("the account's own use of the regional quotas", () => {
             );
             expect(usage.natGatewaysPerAz).to.deep.equal({ count: 2, ids: ["nat-2", "nat-3"] });
         });
+
+        it("counts DB clusters and instances by identifier, the state's id for them", () => {
+            const usage = usageOutsideStack(
+                {
+                    ...none,
+                    dbClustersPerRegion: ids("bbws-aurora-dev", "other-app"),
+                    dbInstancesPerRegion: ids("bbws-aurora-dev-1", "other-app-1", "other-app-2"),
+                },
+                new Set(["bbws-aurora-dev", "bbws-aurora-dev-1"]),
+            );
+            expect(usage.dbClustersPerRegion).to.deep.equal({ count: 1, ids: ["other-app"] });
+            expect(usage.dbInstancesPerRegion).to.deep.equal({ count: 2, ids: ["other-app-1", "other-app-2"] });
+        });
     });
 
-    describe("reading the Region (EC2 and ELB Describe calls)", () => {
+    describe("reading the Region (EC2, ELB and RDS Describe calls)", () => {
         const ec2 = mockClient(EC2Client);
         const elb = mockClient(ElasticLoadBalancingV2Client);
-        beforeEach(() => (ec2.reset(), elb.reset()));
+        const rds = mockClient(RDSClient);
+        beforeEach(() => (ec2.reset(), elb.reset(), rds.reset()));
+        const read = () =>
+            readAccountResources(
+                new EC2Client({ region: "eu-west-1" }),
+                new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
+                new RDSClient({ region: "eu-west-1" }),
+                "111122223333",
+            );
 
         it("reads every page, NAT gateways only in the states that count, their zones from their subnets, Elastic IPs for VPCs and only Application Load Balancers", async () => {
             ec2.on(DescribeVpcsCommand, { NextToken: undefined })
@@ -113,12 +140,16 @@ describe("the account's own use of the regional quotas", () => {
                 .resolves({ LoadBalancers: [{ LoadBalancerArn: "arn:alb", Type: "application" }], NextMarker: "m2" })
                 .on(DescribeLoadBalancersCommand, { Marker: "m2" })
                 .resolves({ LoadBalancers: [{ LoadBalancerArn: "arn:nlb", Type: "network" }] });
+            rds.on(DescribeDBClustersCommand, { Marker: undefined })
+                .resolves({ DBClusters: [{ DBClusterIdentifier: "bbws-aurora-dev" }], Marker: "c2" })
+                .on(DescribeDBClustersCommand, { Marker: "c2" })
+                .resolves({ DBClusters: [{ DBClusterIdentifier: "other-app" }] });
+            rds.on(DescribeDBInstancesCommand, { Marker: undefined })
+                .resolves({ DBInstances: [{ DBInstanceIdentifier: "bbws-aurora-dev-1" }], Marker: "i2" })
+                .on(DescribeDBInstancesCommand, { Marker: "i2" })
+                .resolves({ DBInstances: [{ DBInstanceIdentifier: "other-app-1" }] });
 
-            const account = await readAccountResources(
-                new EC2Client({ region: "eu-west-1" }),
-                new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
-                "111122223333",
-            );
+            const account = await read();
 
             expect(account).to.deep.equal({
                 vpcsPerRegion: ids("vpc-1", "vpc-2"),
@@ -126,7 +157,11 @@ describe("the account's own use of the regional quotas", () => {
                 natGatewaysPerAz: [{ id: "nat-1", zone: "eu-west-1c" }],
                 elasticIpsPerRegion: ids("eipalloc-1"),
                 loadBalancersPerRegion: ids("arn:alb"),
+                dbClustersPerRegion: ids("bbws-aurora-dev", "other-app"),
+                dbInstancesPerRegion: ids("bbws-aurora-dev-1", "other-app-1"),
             });
+            // Only the account's own clusters: one shared from another account (IncludeShared) spends its owner's quota.
+            expect(rds.commandCalls(DescribeDBClustersCommand)[0].args[0].input.IncludeShared).to.equal(undefined);
             expect(ec2.commandCalls(DescribeNatGatewaysCommand)[0].args[0].input.Filter).to.deep.equal([
                 { Name: "state", Values: ["pending", "available", "deleting"] },
             ]);
@@ -147,11 +182,9 @@ describe("the account's own use of the regional quotas", () => {
             ec2.on(DescribeNatGatewaysCommand).resolves({});
             ec2.on(DescribeAddressesCommand).resolves({});
             elb.on(DescribeLoadBalancersCommand).resolves({});
-            await readAccountResources(
-                new EC2Client({ region: "eu-west-1" }),
-                new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
-                "111122223333",
-            );
+            rds.on(DescribeDBClustersCommand).resolves({});
+            rds.on(DescribeDBInstancesCommand).resolves({});
+            await read();
             expect(ec2.commandCalls(DescribeSubnetsCommand)).to.have.length(0);
         });
     });
@@ -221,6 +254,22 @@ describe("the account's own use of the regional quotas", () => {
                     "of which 4 are in use outside this stack (vpc-default, vpc-a, vpc-b, …)",
             );
             expect(err.fix).to.include("--quota-code L-F678F1CE --desired-value 9 --region eu-west-1");
+        });
+
+        it("adds the Region's other DB clusters: one more cluster where 40 others run is refused, asking for 41", () => {
+            const others = Array.from({ length: 40 }, (_, i) => `other-${i + 1}`);
+            const checks = withUsageOutside(
+                [check("dbClustersPerRegion", 1, 40)],
+                new Map([["eu-west-1", { dbClustersPerRegion: { count: 40, ids: others.slice(0, 3) } }]]),
+                "eu-west-1",
+            );
+            const err = thrown(() => checkQuotas(checks, "eu-west-1"));
+            expect(err.message).to.equal(
+                "the plan needs more than a quota allows:\n" +
+                    "    DB clusters (rds L-952B80B8): the plan needs 1, the account has 40 (AWS's default), " +
+                    "of which 40 are in use outside this stack (other-1, other-2, other-3, …)",
+            );
+            expect(err.fix).to.include("--service-code rds --quota-code L-952B80B8 --desired-value 41 --region eu-west-1");
         });
     });
 
@@ -331,7 +380,10 @@ describe("the account's own use of the regional quotas", () => {
             );
             expect(result).to.include({ code: "quota-unreadable", exitCode: 2 });
             expect(result.message).to.include("UnauthorizedOperation");
-            expect(result.fix).to.include("ec2:DescribeVpcs").and.include("elasticloadbalancing:DescribeLoadBalancers");
+            expect(result.fix)
+                .to.include("ec2:DescribeVpcs")
+                .and.include("elasticloadbalancing:DescribeLoadBalancers")
+                .and.include("rds:DescribeDBClusters and rds:DescribeDBInstances");
         });
     });
 
@@ -346,6 +398,19 @@ describe("the account's own use of the regional quotas", () => {
             expect(account.internetGatewaysPerRegion.map((r) => r.id)).to.deep.equal(["igw-default"]);
             expect(account.loadBalancersPerRegion.map((r) => r.id)).to.deep.equal(["arn:stack-alb"]);
             expect(usageOutsideStack(account, new Set(["vpc-stack", "arn:stack-alb"])).vpcsPerRegion.count).to.equal(3);
+        });
+
+        it("holds no database in a new account: only the scenario's other DB clusters and instances, and the stack's own", async () => {
+            const account = await accountResourcesDouble({ dbClustersPerRegion: 2 }, [
+                { type: "aws:rds/cluster:Cluster", id: "bbws-aurora-dev" },
+                { type: "aws:rds/clusterInstance:ClusterInstance", id: "bbws-aurora-dev-1" },
+            ])("eu-west-1", "111122223333");
+            expect(account.dbClustersPerRegion.map((r) => r.id)).to.deep.equal([
+                "db-cluster-other0001",
+                "db-cluster-other0002",
+                "bbws-aurora-dev",
+            ]);
+            expect(account.dbInstancesPerRegion.map((r) => r.id)).to.deep.equal(["bbws-aurora-dev-1"]);
         });
     });
 });

@@ -3,13 +3,14 @@
  * read from the account before any phase applies (GetServiceQuota, falling back to
  * GetAWSDefaultServiceQuota: Service Quotas API reference), and a plan that needs more is refused with
  * the quota, its code, the need, the current value and the request that raises it. Codes as listed by
- * ListAWSDefaultServiceQuotas (gruntwork-io/terraform-aws-utilities docs/quotas.md) and the VPC quota page.
+ * ListAWSDefaultServiceQuotas (gruntwork-io/terraform-aws-utilities docs/quotas.md), the VPC quota page
+ * and, for RDS's, the Aurora user guide's "Quotas in Amazon Aurora" (AuroraUserGuide/CHAP_Limits.html).
  */
 import { expect } from "chai";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
-import { checkQuotas, increaseCommand, QUOTA_SPECS, QuotaCheck, readQuota, readQuotas } from "../../automation/quotas";
+import { checkQuotas, increaseCommand, QUOTA_SPECS, QuotaCheck, readQuota, readQuotas, serviceQuotasDouble } from "../../automation/quotas";
 import { preflight } from "../../automation/preflight";
 import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { FakeEngine } from "../support/fake-engine";
@@ -37,6 +38,12 @@ describe("Service Quotas preflight", () => {
         });
     });
 
+    // Aurora user guide, "Quotas and constraints for Amazon Aurora", Quotas in Amazon Aurora: "DB clusters" and "DB
+    // instances", each supported Region 40 (DB instances 20 in ap-south-1, which Service Quotas answers there).
+    it("takes AWS's defaults for the enterprise tier's quotas from the Aurora quota page: 40 DB clusters and 40 DB instances per Region", () => {
+        expect(DEFAULT_QUOTAS).to.include({ dbClustersPerRegion: 40, dbInstancesPerRegion: 40 });
+    });
+
     it("has a Service Quotas entry or a stated fixed limit for every quota the policy rule counts, each once", () => {
         expect(QUOTA_SPECS.map((s) => s.key).sort()).to.deep.equal(Object.keys(DEFAULT_QUOTAS).sort());
     });
@@ -44,7 +51,8 @@ describe("Service Quotas preflight", () => {
     // The premium tier's (issue 21): VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html),
     // EC2's (ec2-service.html, "EC2-VPC Elastic IPs") and ELB's ("Application Load Balancers per Region");
     // routes per route table: Amazon VPC quotas, "Routes per route table (non-propagated routes)", L-93826ACB.
-    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; iam L-FE177D64 (global)", () => {
+    // DB clusters and DB instances: the Aurora quota page links each to its Service Quotas page (rds/quotas/L-952B80B8, L-7B6409FD).
+    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; rds L-952B80B8, L-7B6409FD; iam L-FE177D64 (global)", () => {
         const codes = Object.fromEntries(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.key, `${s.serviceCode} ${s.quotaCode}`]));
         expect(codes).to.deep.equal({
             rulesPerSecurityGroup: "vpc L-0EA8095F",
@@ -58,6 +66,8 @@ describe("Service Quotas preflight", () => {
             peeringConnectionsPerVpc: "vpc L-7E9ECCDB",
             routesPerRouteTable: "vpc L-93826ACB",
             loadBalancersPerRegion: "elasticloadbalancing L-53DA6B97",
+            dbClustersPerRegion: "rds L-952B80B8",
+            dbInstancesPerRegion: "rds L-7B6409FD",
         });
         expect(QUOTA_SPECS.filter((s) => s.global).map((s) => s.key)).to.deep.equal(["rolesPerAccount"]);
     });
@@ -155,6 +165,26 @@ describe("Service Quotas preflight", () => {
             expect(err.fix).to.equal(
                 "request the increase, and roll out once it is approved:\n" +
                     "    aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-0EA8095F --desired-value 101 --region af-south-1",
+            );
+        });
+
+        it("refuses a plan needing 41 DB clusters in a region at AWS's default of 40, asking for rds L-952B80B8 at 41", async () => {
+            const cluster = "urn:pulumi:prod::bbws-platform::aws:rds/cluster:Cluster::enterprise40";
+            const need = { need: 41, urn: cluster };
+            const checks = await readQuotas(
+                needs({ dbClustersPerRegion: { ...need, byRegion: { "": need } } }),
+                "af-south-1",
+                serviceQuotasDouble(),
+            );
+            const err = thrown(() => checkQuotas(checks, "af-south-1"));
+            expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
+            expect(err.message).to.equal(
+                "the plan needs more than a quota allows:\n" +
+                    `    DB clusters (rds L-952B80B8): the plan needs 41 (${cluster}), the account has 40 (AWS's default)`,
+            );
+            expect(err.fix).to.equal(
+                "request the increase, and roll out once it is approved:\n" +
+                    "    aws service-quotas request-service-quota-increase --service-code rds --quota-code L-952B80B8 --desired-value 41 --region af-south-1",
             );
         });
 

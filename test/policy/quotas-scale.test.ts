@@ -83,6 +83,9 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             peeringConnectionsPerVpc: undefined,
             routesPerRouteTable: undefined,
             loadBalancersPerRegion: undefined,
+            // Only the platform's cluster and its instances: enterprise tenants' own clusters (test/policy/quotas-enterprise.test.ts).
+            dbClustersPerRegion: undefined,
+            dbInstancesPerRegion: undefined,
         });
     });
 

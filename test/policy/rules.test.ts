@@ -243,6 +243,14 @@ function peerings(n: number): ResourceView[] {
     );
 }
 
+/** The region's first Aurora cluster and first DB instance: where the database quotas are reported. */
+const quotaCluster = res("aws:rds/cluster:Cluster", "aurora", {});
+const quotaInstance = res("aws:rds/clusterInstance:ClusterInstance", "aurora-1", {});
+/** `n` more of `type` in the region, or in `region` when given (a DR standby's, counted apart). */
+function many(type: string, n: number, region?: string): ResourceView[] {
+    return Array.from({ length: n }, (_, i) => res(type, `${type.split(":").pop()}-${region ?? "here"}-${i}`, region ? { region } : {}));
+}
+
 /** A policy document of exactly `size` characters once whitespace is left out, as IAM counts it. */
 function policyOf(size: number): string {
     const empty = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "" }] });
@@ -911,6 +919,13 @@ const CASES: Case[] = [
             { target: quotaRole, others: [res("aws:iam/rolePolicy:RolePolicy", "p", { policy: policyOf(10_240) }, { role: [quotaRole] })] },
             { target: quotaVpc, others: vpcs(4) },
             { target: quotaVpc, others: peerings(50) },
+            // Aurora user guide, "Quotas in Amazon Aurora": 40 DB clusters and 40 DB instances per Region.
+            { target: quotaCluster, others: many("aws:rds/cluster:Cluster", 39) },
+            { target: quotaCluster, others: [...many("aws:rds/cluster:Cluster", 39), ...many("aws:rds/cluster:Cluster", 1, "eu-west-1")] },
+            {
+                target: quotaInstance,
+                others: [...many("aws:rds/clusterInstance:ClusterInstance", 20), ...many("aws:rds/instance:Instance", 19)],
+            },
         ],
         nonCompliant: [
             { target: quotaSg, others: sgRules(61, T.ingress) },
@@ -931,6 +946,11 @@ const CASES: Case[] = [
             },
             { target: quotaVpc, others: vpcs(5) },
             { target: quotaVpc, others: peerings(51) },
+            { target: quotaCluster, others: many("aws:rds/cluster:Cluster", 40) },
+            {
+                target: quotaInstance,
+                others: [...many("aws:rds/clusterInstance:ClusterInstance", 20), ...many("aws:rds/instance:Instance", 20)],
+            },
         ],
     },
 ];

@@ -82,6 +82,41 @@ describe("rehearsal: a rollout into a Region whose VPCs the rest of the account 
     });
 });
 
+describe("rehearsal: a rollout into a Region whose DB clusters the rest of the account already spends", function () {
+    this.timeout(120_000);
+    let dev: Stage;
+    after(() => dev.dispose());
+    let refused: RunResult;
+    let room: RunResult;
+
+    before(async () => {
+        dev = stage("dev");
+        // A new account holds no database: 40 clusters of other stacks leave none of AWS's 40 for dev's own.
+        dev.scenario({ otherResources: { dbClustersPerRegion: 40 } });
+        refused = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+        dev.scenario({ otherResources: { dbClustersPerRegion: 39 } });
+        room = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+    });
+
+    it("refuses with exit 2 in preflight, counting the Region's other clusters (rds:DescribeDBClusters) with the plan's, and asks for 41", () => {
+        const text = textOf(refused.io);
+        expect(refused.code, text).to.equal(2);
+        expect(text)
+            .to.match(
+                /DB clusters \(rds L-952B80B8\): the plan needs 1 \(urn:pulumi:dev::[^)]*aws:rds\/cluster:Cluster::[^)]*\), the account has 40 \(AWS's default\), /,
+            )
+            .and.include("of which 40 are in use outside this stack (db-cluster-other0001, db-cluster-other0002, db-cluster-other0003, …)")
+            .and.include("--service-code rds --quota-code L-952B80B8 --desired-value 41 --region ");
+        expect(operations(refused.calls)).to.deep.equal([]);
+    });
+
+    it("with one cluster of room, rolls the phase out and logs the quota as need+outside/current", () => {
+        const text = textOf(room.io);
+        expect(room.code, text).to.equal(0);
+        expect(text).to.match(/quotas: .*L-952B80B8 1\+39\/40/);
+    });
+});
+
 describe("rehearsal: a rollout into an account whose other roles leave too few of its 1,000", function () {
     this.timeout(120_000);
     let dev: Stage;

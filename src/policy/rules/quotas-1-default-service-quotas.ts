@@ -65,6 +65,18 @@ export const DEFAULT_QUOTAS = {
      * default route (src/policy/awsx-vpc.ts) and a prefix-list route per gateway endpoint on it.
      */
     routesPerRouteTable: 50,
+    /**
+     * Aurora DB clusters per Region (Aurora user guide, "Quotas and constraints for Amazon Aurora", Quotas in
+     * Amazon Aurora: "DB clusters", each supported Region 40; Service Quotas `rds` `L-952B80B8`). An
+     * enterprise tenant has its own cluster; prod's DR standby cluster counts in its own region.
+     */
+    dbClustersPerRegion: 40,
+    /**
+     * DB instances per Region (same page, "DB instances": 40, 20 in ap-south-1; `rds` `L-7B6409FD`; RDS user
+     * guide, "Quotas in Amazon RDS": 40). RDS, Aurora, Neptune and DocumentDB instances all spend it; an
+     * enterprise tenant's cluster spends `bbws:database.instances` of them.
+     */
+    dbInstancesPerRegion: 40,
 } as const;
 
 const T = {
@@ -83,7 +95,10 @@ const T = {
     peering: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
     route: "aws:ec2/route:Route",
     vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    dbCluster: "aws:rds/cluster:Cluster",
 } as const;
+/** The DB instances the stack can declare: an Aurora cluster's and a standalone one (the same quota). */
+const DB_INSTANCES = ["aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance"];
 /** The provider's two names for each load balancer type. */
 const LB = {
     loadBalancer: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
@@ -130,6 +145,8 @@ interface RegionCounts {
     natGatewaysAnyAz: number;
     elasticIps: number;
     readonly loadBalancers: string[];
+    readonly dbClusters: string[];
+    readonly dbInstances: string[];
 }
 
 const countsByContext = new WeakMap<RuleContext, Counts>();
@@ -182,6 +199,8 @@ function countsOf(context: RuleContext): Counts {
             natGatewaysAnyAz: 0,
             elasticIps: 0,
             loadBalancers: [],
+            dbClusters: [],
+            dbInstances: [],
         };
         counts.regions.set(key, fresh);
         return fresh;
@@ -278,6 +297,10 @@ function countsOf(context: RuleContext): Counts {
             for (const side of [vpcOf(r, "vpcId"), vpcOf(r, "peerVpcId")]) if (side !== undefined) add(counts.peerings, side);
         } else if (LB.loadBalancer.includes(r.type) && (i.loadBalancerType ?? "application") === "application") {
             region(r).loadBalancers.push(r.urn);
+        } else if (r.type === T.dbCluster) {
+            region(r).dbClusters.push(r.urn);
+        } else if (DB_INSTANCES.includes(r.type)) {
+            region(r).dbInstances.push(r.urn);
         }
     };
     // A value still unknown in a preview (CrossGuard's proxy throws on reading it) leaves that resource
@@ -347,26 +370,42 @@ export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
     };
 }
 
+/** The quotas counted per region, each in every region the stack uses. */
+const REGIONAL_KEYS = [
+    "vpcsPerRegion",
+    "internetGatewaysPerRegion",
+    "natGatewaysPerAz",
+    "elasticIpsPerRegion",
+    "loadBalancersPerRegion",
+    "dbClustersPerRegion",
+    "dbInstancesPerRegion",
+] as const satisfies readonly QuotaKey[];
+type RegionalQuotaKey = (typeof REGIONAL_KEYS)[number];
+
 /**
- * The regional quotas' needs: each the largest over the stack's regions, named by that region's first
- * VPC or load balancer, with every region's own need in `byRegion`.
+ * The resource a region's need of each regional quota is named by (and, in the rule, reported on): the
+ * region's first load balancer, DB cluster or DB instance for theirs, its first VPC for the VPC quotas.
+ */
+function namedBy(key: RegionalQuotaKey, here: RegionCounts): string | undefined {
+    if (key === "loadBalancersPerRegion") return here.loadBalancers[0];
+    if (key === "dbClustersPerRegion") return here.dbClusters[0];
+    if (key === "dbInstancesPerRegion") return here.dbInstances[0];
+    return here.vpcs[0];
+}
+
+/**
+ * The regional quotas' needs: each the largest over the stack's regions, named by that region's
+ * resource `namedBy` gives, with every region's own need in `byRegion`.
  */
 function regionalNeeds(counts: Counts): Record<RegionalQuotaKey, QuotaNeed> {
-    const keys: RegionalQuotaKey[] = [
-        "vpcsPerRegion",
-        "internetGatewaysPerRegion",
-        "natGatewaysPerAz",
-        "elasticIpsPerRegion",
-        "loadBalancersPerRegion",
-    ];
     const perRegion = [...counts.regions].map(([region, here]) => [region, here, regionalCounts(here)] as const);
     return Object.fromEntries(
-        keys.map((key) => {
+        REGIONAL_KEYS.map((key) => {
             const byRegion: Record<string, QuotaNeed> = {};
             let largest: QuotaNeed = { need: 0 };
             for (const [region, here, count] of perRegion) {
                 if (count[key] === 0) continue;
-                const need = { need: count[key], urn: key === "loadBalancersPerRegion" ? here.loadBalancers[0] : here.vpcs[0] };
+                const need = { need: count[key], urn: namedBy(key, here) };
                 byRegion[region] = need;
                 if (need.need > largest.need) largest = need;
             }
@@ -374,9 +413,6 @@ function regionalNeeds(counts: Counts): Record<RegionalQuotaKey, QuotaNeed> {
         }),
     ) as Record<RegionalQuotaKey, QuotaNeed>;
 }
-
-type RegionalQuotaKey =
-    "vpcsPerRegion" | "internetGatewaysPerRegion" | "natGatewaysPerAz" | "elasticIpsPerRegion" | "loadBalancersPerRegion";
 
 /** One region's counts of the regional quotas (NAT gateways: the busiest zone). */
 function regionalCounts(here: RegionCounts): Record<RegionalQuotaKey, number> {
@@ -386,6 +422,8 @@ function regionalCounts(here: RegionCounts): Record<RegionalQuotaKey, number> {
         natGatewaysPerAz: Math.max(0, ...here.natGatewaysPerAz.map((n) => n ?? 0)) + here.natGatewaysAnyAz,
         elasticIpsPerRegion: here.elasticIps,
         loadBalancersPerRegion: here.loadBalancers.length,
+        dbClustersPerRegion: here.dbClusters.length,
+        dbInstancesPerRegion: here.dbInstances.length,
     };
 }
 
@@ -401,13 +439,25 @@ export const quotas_1: Rule = {
         `${Q.targetGroupsPerLoadBalancer} target groups and ${Q.certificatesPerLoadBalancer} certificates per load balancer, ` +
         `${Q.inlinePolicyCharactersPerRole} characters of inline policy per role and ${Q.rolesPerAccount} roles per account; ` +
         `per region ${Q.vpcsPerRegion} VPCs, ${Q.internetGatewaysPerRegion} internet gateways, ${Q.natGatewaysPerAz} NAT gateways per ` +
-        `Availability Zone, ${Q.elasticIpsPerRegion} Elastic IPs and ${Q.loadBalancersPerRegion} Application Load Balancers, and ` +
+        `Availability Zone, ${Q.elasticIpsPerRegion} Elastic IPs, ${Q.loadBalancersPerRegion} Application Load Balancers, ` +
+        `${Q.dbClustersPerRegion} DB clusters and ${Q.dbInstancesPerRegion} DB instances, and ` +
         `${Q.peeringConnectionsPerVpc} active peering connections per VPC and ${Q.routesPerRouteTable} routes per route table, local, ` +
-        "awsx's and gateway endpoints' included (premium tenants spend each). " +
+        "awsx's and gateway endpoints' included (premium tenants spend the network's, enterprise tenants the database's too). " +
         'AWS refuses the create that goes over, mid-update. Split what grows (README "Scale: hundreds of tenants"), or raise the ' +
         "quota with Service Quotas first (target groups per load balancer cannot be raised).",
     level: "mandatory",
-    types: [T.securityGroup, T.dashboard, ...LB.loadBalancer, T.role, T.vpc, T.awsxVpc, T.route, T.vpcEndpoint],
+    types: [
+        T.securityGroup,
+        T.dashboard,
+        ...LB.loadBalancer,
+        T.role,
+        T.vpc,
+        T.awsxVpc,
+        T.route,
+        T.vpcEndpoint,
+        T.dbCluster,
+        ...DB_INSTANCES,
+    ],
     scope: "stack",
     check(resource, context) {
         const counts = countsOf(context);
@@ -416,6 +466,14 @@ export const quotas_1: Rule = {
             return [...(counts.sgRules.get(resource.urn) ?? new Map<string, number>())]
                 .sort(([a], [b]) => a.localeCompare(b))
                 .flatMap(([kind, n]) => over(`${kind} rules`, n, Q.rulesPerSecurityGroup));
+        }
+        if (resource.type === T.dbCluster || DB_INSTANCES.includes(resource.type)) {
+            // Said once per region, on its first cluster and on its first instance.
+            const regional = (key: RegionalQuotaKey, what: string) => {
+                const here = [...counts.regions.values()].find((c) => namedBy(key, c) === resource.urn);
+                return here ? over(`${what} in this region`, regionalCounts(here)[key], Q[key]) : [];
+            };
+            return [...regional("dbClustersPerRegion", "DB clusters"), ...regional("dbInstancesPerRegion", "DB instances")];
         }
         if (resource.type === T.dashboard) {
             return over("widgets", widgetsOf(resource), Q.widgetsPerDashboard);
