@@ -118,7 +118,7 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
         expect(err!.fix.match(/--quota-code L-[0-9A-F]+ --desired-value \d+/g)).to.deep.equal([
             "--quota-code L-0EA8095F --desired-value 502",
             "--quota-code L-7EED9B64 --desired-value 501",
-            "--quota-code L-FE177D64 --desired-value 1009",
+            "--quota-code L-FE177D64 --desired-value 1010",
         ]);
         expect(err!.fix).to.include("Target groups per Application Load Balancer (not adjustable), Widgets per CloudWatch dashboard");
     });

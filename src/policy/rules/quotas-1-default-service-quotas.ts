@@ -27,7 +27,10 @@ export const DEFAULT_QUOTAS = {
      * quotas", IAM object quotas: "Role policy size cannot exceed 10,240 characters").
      */
     inlinePolicyCharactersPerRole: 10_240,
-    /** Roles in an AWS account (same page, IAM object quotas: 1,000). The stack's own roles; other stacks in the account count too. */
+    /**
+     * Roles in an AWS account (same page, IAM object quotas: 1,000). The stack's own roles, the rotation functions' roles
+     * AWS's template creates included; other stacks in the account count too.
+     */
     rolesPerAccount: 1_000,
     /**
      * VPCs per Region (VPC quota page, docs.aws.amazon.com/general/latest/gr/vpc-service.html, "VPCs per
@@ -87,6 +90,12 @@ const T = {
     dashboard: "aws:cloudwatch/dashboard:Dashboard",
     role: "aws:iam/role:Role",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    /**
+     * A Serverless Application Repository stack: the program deploys only AWS's rotation application
+     * (components/secret-rotation.ts), whose template creates the function's execution role, one IAM role
+     * the program itself never declares (the environment's function and each enterprise tenant's).
+     */
+    serverlessStack: "aws:serverlessrepository/cloudFormationStack:CloudFormationStack",
     vpc: "aws:ec2/vpc:Vpc",
     awsxVpc: "awsx:ec2:Vpc",
     internetGateway: "aws:ec2/internetGateway:InternetGateway",
@@ -182,7 +191,8 @@ function countsOf(context: RuleContext): Counts {
         lbTargetGroups: new Map(),
         lbCertificates: new Map(),
         rolePolicyCharacters: new Map(),
-        roles: context.resources.filter((r) => r.type === T.role).map((r) => r.urn),
+        // The program's roles first (the violation is reported on the first), then one per rotation stack's role.
+        roles: [T.role, T.serverlessStack].flatMap((type) => context.resources.filter((r) => r.type === type).map((r) => r.urn)),
         regions: new Map(),
         peerings: new Map(),
         routeTables: new Map(),
