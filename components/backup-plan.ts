@@ -6,7 +6,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { bbwsName } from "./shared";
 
 /** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
 export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
@@ -22,7 +21,16 @@ export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
  * the environment's part never ends in `-bkp`; `backup` would not fit (52 characters at the maxima).
  */
 export function tenantBackupName(env: string, tenantId: string): string {
-    return bbwsName(env, `${tenantId}-bkp`);
+    return `bbws-${tenantId}${tenantBackupSuffix(env)}`;
+}
+
+/**
+ * `-bkp-<env>`, how every enterprise tenant's vault name in `env` ends and none of the environment's does:
+ * the `backup-failed` rule (components/events.ts) matches tenants' vaults by it (an EventBridge `suffix`
+ * filter), so its pattern does not grow with tenants.
+ */
+export function tenantBackupSuffix(env: string): string {
+    return `-bkp-${env}`;
 }
 
 /** One vault and the daily plan into it. */

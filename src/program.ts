@@ -78,6 +78,9 @@ export function createPlatform(cfg: PlatformConfig) {
         azCount: cfg.network.azCount,
         fileSystemSecurityGroupId: network.securityGroupIds.fileSystem,
         databaseClusterArn: data.clusterArn,
+        tenantClusters: Object.fromEntries(
+            Object.entries(data.tenantClusters).map(([id, c]) => [id, { keyArn: c.keyArn, clusterArn: c.clusterArn }]),
+        ),
         dr: cfg.dr &&
             data.dr &&
             standbyNetwork && {
@@ -149,6 +152,7 @@ export function createPlatform(cfg: PlatformConfig) {
         tenantLoadBalancerArnSuffixes: Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, lb.arnSuffix])),
         targetGroupArnSuffixes: ecs.targetGroupArnSuffixes,
         auroraClusterIdentifier: data.clusterIdentifier,
+        tenantAuroraClusterIdentifiers: Object.fromEntries(Object.entries(data.tenantClusters).map(([id, c]) => [id, c.clusterIdentifier])),
         redisReplicationGroupId: data.redisReplicationGroupId,
         redisNodes: cfg.cache.nodes,
         fileSystemId: storage.fileSystemId,
