@@ -145,6 +145,8 @@ export class StorageLayer extends pulumi.ComponentResource {
     /** Access logs: the load balancer's (under any prefix, in `AWSLogs/<account>/`) and the other buckets' (under `s3/`). */
     readonly logsBucket: BucketRef;
     readonly backupVaultName: pulumi.Output<string>;
+    /** Each enterprise tenant's own vault's name, by tenant id; no entry for any other tenant. */
+    readonly tenantBackupVaultNames: Readonly<Record<string, pulumi.Output<string>>>;
     /** `bbws/wordpress` and `bbws/migration`. */
     readonly repositories: Readonly<Record<ImageKind, RepositoryRef>>;
     /** The DR side (components/dr-storage.ts), when `bbws:dr` is set. */
@@ -171,6 +173,7 @@ export class StorageLayer extends pulumi.ComponentResource {
 
         const backupRole = this.backupRole(name, env);
         const accessPoints: Record<string, AccessPointRef> = {};
+        const tenantBackupVaultNames: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
             const own = args.tenantClusters?.[tenant.id];
             const tenantStorage = new TenantStorage(
@@ -191,8 +194,10 @@ export class StorageLayer extends pulumi.ComponentResource {
                 { parent: this },
             );
             accessPoints[tenant.id] = tenantStorage.accessPoint;
+            if (tenantStorage.backupVaultName) tenantBackupVaultNames[tenant.id] = tenantStorage.backupVaultName;
         }
         this.accessPoints = accessPoints;
+        this.tenantBackupVaultNames = tenantBackupVaultNames;
 
         const assetsName = bucketName(env, accountId, "tenant-assets");
         const migrationName = bucketName(env, accountId, "migration-artifacts");
@@ -299,6 +304,7 @@ export class StorageLayer extends pulumi.ComponentResource {
             migrationBucket: this.migrationBucket,
             logsBucket: this.logsBucket,
             backupVaultName: this.backupVaultName,
+            tenantBackupVaultNames: this.tenantBackupVaultNames,
             repositories: this.repositories,
         });
     }

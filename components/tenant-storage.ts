@@ -110,6 +110,8 @@ export interface TenantStorageArgs {
  */
 export class TenantStorage extends TenantComponent {
     readonly accessPoint: AccessPointRef;
+    /** An enterprise tenant's own vault's name (`tenantBackupName`); undefined for any other tenant. */
+    readonly backupVaultName: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: TenantStorageArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:storage:TenantStorage", name, opts);
@@ -138,7 +140,7 @@ export class TenantStorage extends TenantComponent {
                   automaticBackups: own === undefined,
               })
             : args.sharedFileSystem;
-        if (own && vpc) this.tenantBackups(name, env, tenant.id, own, fileSystem.arn);
+        this.backupVaultName = own && this.tenantBackups(name, env, tenant.id, own, fileSystem.arn);
         const accessPoint = new aws.efs.AccessPoint(
             `${args.layerName}-efs-${tenant.id}`,
             {
@@ -149,7 +151,7 @@ export class TenantStorage extends TenantComponent {
             this.moved(),
         );
         this.accessPoint = { id: accessPoint.id, arn: accessPoint.arn, fileSystemId: fileSystem.id, fileSystemArn: fileSystem.arn };
-        this.registerOutputs({ accessPoint: this.accessPoint });
+        this.registerOutputs({ accessPoint: this.accessPoint, backupVaultName: this.backupVaultName });
     }
 
     /**
@@ -161,10 +163,16 @@ export class TenantStorage extends TenantComponent {
      * vault that still holds recovery points (AWS Backup API reference, DeleteBackupVault), and those
      * must outlive the tenant for `backupRetentionDays`, as its key does (`TenantCluster`).
      */
-    private tenantBackups(name: string, env: string, tenantId: string, own: TenantBackupArgs, fileSystemArn: pulumi.Input<string>): void {
+    private tenantBackups(
+        name: string,
+        env: string,
+        tenantId: string,
+        own: TenantBackupArgs,
+        fileSystemArn: pulumi.Input<string>,
+    ): pulumi.Output<string> {
         const backupName = tenantBackupName(env, tenantId);
         const tags = { Tenant: tenantId };
-        const { plan } = backupVaultAndPlan(this, name, {
+        const { vault, plan } = backupVaultAndPlan(this, name, {
             vaultName: backupName,
             planName: backupName,
             keyArn: own.keyArn,
@@ -177,5 +185,6 @@ export class TenantStorage extends TenantComponent {
             { name: backupName, planId: plan.id, iamRoleArn: own.backupRoleArn, resources: [own.clusterArn, fileSystemArn] },
             selectionOptions(this),
         );
+        return vault.name;
     }
 }

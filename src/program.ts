@@ -230,6 +230,8 @@ export function createPlatform(cfg: PlatformConfig) {
             migrationBucketName: storage.migrationBucket.name,
             logsBucketName: storage.logsBucket.name,
             backupVaultName: storage.backupVaultName,
+            /** Each enterprise tenant's own AWS Backup vault, by tenant id; undefined where no tenant is enterprise, so other stacks' outputs stay as they were. */
+            tenantBackupVaultNames: Object.keys(storage.tenantBackupVaultNames).length === 0 ? undefined : storage.tenantBackupVaultNames,
             /** Where to push images before the ecs phase: `wordpress`, `migration`. */
             repositoryUrls: {
                 wordpress: storage.repositories.wordpress.repositoryUrl,

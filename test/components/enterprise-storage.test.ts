@@ -133,6 +133,11 @@ describe("an enterprise tenant's storage", () => {
         expect(named(resources, `storage-${ENTERPRISE}-backup-vault`).parent).to.match(/TenantStorage::storage-aupairhive$/);
     });
 
+    it("exposes its vault's name, by tenant id, for the stack outputs (storage.tenantBackupVaultNames); no other tenant has one", async () => {
+        expect(Object.keys(layer.tenantBackupVaultNames)).to.deep.equal([ENTERPRISE]);
+        expect(await promiseOf(layer.tenantBackupVaultNames[ENTERPRISE])).to.equal(`bbws-${ENTERPRISE}-bkp-dev`);
+    });
+
     it("gives a premium or basic tenant no plan of its own", () => {
         expect(ofType(resources, PLAN).map((p) => p.name)).to.have.members(["storage-backup-plan", `storage-${ENTERPRISE}-backup-plan`]);
     });
