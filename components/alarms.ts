@@ -56,6 +56,8 @@ export interface AlarmTargets {
     /** Target group ARN suffix (`targetgroup/<name>/<id>`) by tenant id. */
     readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
     readonly auroraClusterIdentifier: pulumi.Input<string>;
+    /** An enterprise tenant's own Aurora cluster's identifier, by tenant id; a tenant without one is on `auroraClusterIdentifier`. */
+    readonly tenantAuroraClusterIdentifiers?: Readonly<Record<string, pulumi.Input<string>>>;
     /** ElastiCache publishes per node, never per replication group: one id per member cluster. */
     readonly redisMemberClusterIds: readonly pulumi.Input<string>[];
     readonly fileSystemId: pulumi.Input<string>;
@@ -97,12 +99,17 @@ export function alarmSpecs(
         };
     };
 
-    // The shared load balancer's, and a premium tenant's own (`whose`): the same checks, the tenant's
-    // named `<id>-<check>` and tagged with it, so they join its other alarms.
+    // A shared resource's alarms, or a tenant's own resource's (`whose`): the same checks, the tenant's
+    // named `<id>-<check>` and tagged with it, so they join its other alarms (and go quiet with them).
+    const owned = (whose: string | undefined, resource: string) => ({
+        what: (check: string) => (whose === undefined ? check : `${whose}-${check}`),
+        about: (text: string) => (whose === undefined ? text : `Tenant ${whose}'s own ${resource}: ${text}`),
+        scope: whose === undefined ? {} : { tenant: whose },
+    });
+
+    // The shared load balancer's, and a premium tenant's own.
     const loadBalancerAlarms = (dimensions: MetricSpec["dimensions"], whose?: string): AlarmSpec[] => {
-        const what = (check: string) => (whose === undefined ? check : `${whose}-${check}`);
-        const about = (text: string) => (whose === undefined ? text : `Tenant ${whose}'s own load balancer: ${text}`);
-        const scope = whose === undefined ? {} : { tenant: whose };
+        const { what, about, scope } = owned(whose, "load balancer");
         return [
             {
                 what: what("alb-5xx-rate"),
@@ -137,10 +144,38 @@ export function alarmSpecs(
         ];
     };
 
+    // The shared cluster's, and an enterprise tenant's own.
+    const auroraAlarms = (dimensions: MetricSpec["dimensions"], whose?: string): AlarmSpec[] => {
+        const { what, about, scope } = owned(whose, "Aurora cluster");
+        return [
+            {
+                what: what("aurora-cpu"),
+                ...scope,
+                topic: "alerts",
+                description: about(`Aurora cluster CPU above ${t.auroraCpuPercent} %`),
+                comparison: "GreaterThanThreshold",
+                threshold: t.auroraCpuPercent,
+                treatMissingData: "missing",
+                metric: metric("AWS/RDS", "CPUUtilization", dimensions, "Average"),
+            },
+            {
+                what: what("aurora-connections"),
+                ...scope,
+                topic: "alerts",
+                description: about(`Aurora connections above ${t.auroraConnections}`),
+                comparison: "GreaterThanThreshold",
+                threshold: t.auroraConnections,
+                treatMissingData: "missing",
+                metric: metric("AWS/RDS", "DatabaseConnections", dimensions, "Maximum"),
+            },
+        ];
+    };
+
     const perTenant = tenantIds.flatMap((tenant): AlarmSpec[] => {
         const service = { ClusterName: targets.clusterName, ServiceName: targets.serviceNames[tenant] };
         // A target group's metrics carry the load balancer it serves: a premium tenant's own.
         const tenantLb = targets.tenantLoadBalancerArnSuffixes?.[tenant];
+        const tenantCluster = targets.tenantAuroraClusterIdentifiers?.[tenant];
         const targetGroup = {
             TargetGroup: targets.targetGroupArnSuffixes[tenant],
             ...(tenantLb === undefined ? lb : { LoadBalancer: tenantLb }),
@@ -185,28 +220,13 @@ export function alarmSpecs(
             },
             // The shared load balancer's alarms do not see a premium tenant's traffic: its own do.
             ...(tenantLb === undefined ? [] : loadBalancerAlarms({ LoadBalancer: tenantLb }, tenant)),
+            // Nor the shared cluster's an enterprise tenant's database: its own cluster's do.
+            ...(tenantCluster === undefined ? [] : auroraAlarms({ DBClusterIdentifier: tenantCluster }, tenant)),
         ];
     });
 
     const shared: AlarmSpec[] = [
-        {
-            what: "aurora-cpu",
-            topic: "alerts",
-            description: `Aurora cluster CPU above ${t.auroraCpuPercent} %`,
-            comparison: "GreaterThanThreshold",
-            threshold: t.auroraCpuPercent,
-            treatMissingData: "missing",
-            metric: metric("AWS/RDS", "CPUUtilization", aurora, "Average"),
-        },
-        {
-            what: "aurora-connections",
-            topic: "alerts",
-            description: `Aurora connections above ${t.auroraConnections}`,
-            comparison: "GreaterThanThreshold",
-            threshold: t.auroraConnections,
-            treatMissingData: "missing",
-            metric: metric("AWS/RDS", "DatabaseConnections", aurora, "Maximum"),
-        },
+        ...auroraAlarms(aurora),
         ...(monitoring.drReplica
             ? [
                   {

@@ -20,6 +20,12 @@ export interface DashboardTargets {
     readonly tenants: readonly DashboardTenant[];
     readonly loadBalancerArnSuffix: string;
     readonly auroraClusterIdentifier: string;
+    /**
+     * Each enterprise tenant's own cluster's identifier, by tenant id: a line each, labelled with the
+     * tenant, in the Aurora row's CPU and connections graphs (lines, not widgets: the dashboard's 500
+     * widgets are a quota, CloudWatch user guide "CloudWatch service quotas"). Default: none.
+     */
+    readonly tenantAuroraClusterIdentifiers?: Readonly<Record<string, string>>;
     readonly redisMemberClusterIds: readonly string[];
     readonly fileSystemId: string;
     /** Adds the cross-region replication lag to the Aurora row. */
@@ -62,12 +68,19 @@ export function dashboardBody(t: DashboardTargets): { widgets: object[] } {
         serviceName,
         { label },
     ];
-    const rds = (metricName: string, extra: Record<string, unknown> = {}): MetricLine => [
+    const rds = (metricName: string, extra: Record<string, unknown> = {}, cluster = t.auroraClusterIdentifier): MetricLine => [
         "AWS/RDS",
         metricName,
         "DBClusterIdentifier",
-        t.auroraClusterIdentifier,
+        cluster,
         { label: metricName, ...extra },
+    ];
+    // The shared cluster's line keeps its label; each enterprise tenant's own cluster's is labelled with the tenant.
+    const everyCluster = (metricName: string): MetricLine[] => [
+        rds(metricName),
+        ...Object.entries(t.tenantAuroraClusterIdentifiers ?? {}).map(([id, cluster]) =>
+            rds(metricName, { label: `${id}: ${metricName}` }, cluster),
+        ),
     ];
     const redis = (metricName: string): MetricLine[] =>
         t.redisMemberClusterIds.map((id) => ["AWS/ElastiCache", metricName, "CacheClusterId", id, { label: id }]);
@@ -107,8 +120,8 @@ export function dashboardBody(t: DashboardTargets): { widgets: object[] } {
         [
             "Aurora",
             [
-                { title: "CPU (%)", stat: "Average", metrics: [rds("CPUUtilization")] },
-                { title: "Connections", stat: "Maximum", metrics: [rds("DatabaseConnections")] },
+                { title: "CPU (%)", stat: "Average", metrics: everyCluster("CPUUtilization") },
+                { title: "Connections", stat: "Maximum", metrics: everyCluster("DatabaseConnections") },
                 { title: "Latency (ms)", stat: "Average", metrics: [rds("SelectLatency"), rds("DMLLatency"), rds("CommitLatency")] },
                 {
                     title: "Replica lag (ms)",

@@ -41,7 +41,11 @@ export interface EventTargets {
     readonly accountId: string;
     readonly clusterName: pulumi.Input<string>;
     readonly auroraClusterIdentifier: pulumi.Input<string>;
+    /** Each enterprise tenant's own cluster's identifier: its events are reported as the shared cluster's. Default: none. */
+    readonly tenantAuroraClusterIdentifiers?: readonly pulumi.Input<string>[];
     readonly backupVaultName: pulumi.Input<string>;
+    /** How every enterprise tenant's own vault name ends (components/backup-plan.ts `tenantBackupSuffix`): its failed jobs are reported too. */
+    readonly tenantBackupVaultSuffix: string;
 }
 
 /**
@@ -115,7 +119,7 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
     const rdsClusterEvent = (categories: unknown[]) => ({
         source: ["aws.rds"],
         "detail-type": ["RDS DB Cluster Event"],
-        detail: { SourceIdentifier: [t.auroraClusterIdentifier], EventCategories: categories },
+        detail: { SourceIdentifier: [t.auroraClusterIdentifier, ...(t.tenantAuroraClusterIdentifiers ?? [])], EventCategories: categories },
     });
     return [
         {
@@ -160,11 +164,14 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
         {
             what: "backup-failed",
             target: "alerts",
-            description: "An AWS Backup job for the platform's vault failed, was aborted or expired",
+            description: "An AWS Backup job for the platform's vault or an enterprise tenant's own failed, was aborted or expired",
             pattern: {
                 source: ["aws.backup"],
                 "detail-type": ["Backup Job State Change"],
-                detail: { state: ["FAILED", "ABORTED", "EXPIRED"], backupVaultName: [t.backupVaultName] },
+                detail: {
+                    state: ["FAILED", "ABORTED", "EXPIRED"],
+                    backupVaultName: [t.backupVaultName, { suffix: t.tenantBackupVaultSuffix }],
+                },
             },
         },
         {

@@ -8,13 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ProtectionConfig } from "../src/config";
 import { bbwsName, denyInsecureTransport, jsonOf, statefulOptions } from "./shared";
+import { hasOwnDatabase, hasOwnVpc, TenantTier } from "../src/tiers";
 
 /** What every platform file system takes from its environment. */
 export interface FileSystemSettings {
     readonly env: string;
     /** `protect` on the file system (components/shared.ts `statefulOptions`): sit and prod. */
     readonly protection: ProtectionConfig;
-    /** The data layer's key: the file system is encrypted at rest with it. */
+    /** The key the file system is encrypted at rest with: the data layer's, or an enterprise tenant's own. */
     readonly keyArn: pulumi.Input<string>;
     /** The AZs of the private subnets: one mount target each. */
     readonly azCount: number;
@@ -41,6 +42,13 @@ export interface FileSystemSpec {
      * leaves it, with its recovery points, in AWS. Default: false (protected as `bbws:protection` says).
      */
     readonly removedWithTenant?: boolean;
+    /**
+     * EFS automatic backups (`aws.efs.BackupPolicy`), which AWS Backup keeps in the account's
+     * `aws/efs/automatic-backup-vault` (EFS user guide, "Backing up EFS file systems"), not in a vault
+     * of ours. Off for an enterprise tenant's file system, whose own plan backs it up into its own vault
+     * with its own key: a second copy elsewhere would not be under that key. Default: true.
+     */
+    readonly automaticBackups?: boolean;
 }
 
 /** The file system as later layers name it: the task definitions' volume and the task role's EFS grant. */
@@ -60,9 +68,19 @@ export function backupPlanTag(env: string): { readonly key: string; readonly val
 }
 
 /**
+ * Whether a tenant of `tier` has a file system of its own that the environment's plan selects by
+ * `backupPlanTag`: premium (own VPC, shared database). Not enterprise: its own plan backs it up, into
+ * its own vault with its own key, and the environment's plan must not also copy it into the shared
+ * vault under the shared key.
+ */
+export function backedUpByEnvironmentTag(tier: TenantTier): boolean {
+    return hasOwnVpc(tier) && !hasOwnDatabase(tier);
+}
+
+/**
  * `<name>-efs` under `parent`: encrypted with the data key, general purpose, elastic throughput, files
  * to Infrequent Access after 30 days, `protect` from `settings.protection` (or retained, `removedWithTenant`); its mount targets
- * (`<name>-efs-mount-<n>`), automatic backups on (`<name>-efs-backup-policy`), and the policy
+ * (`<name>-efs-mount-<n>`), automatic backups as `spec.automaticBackups` says (`<name>-efs-backup-policy`), and the policy
  * (`<name>-efs-policy`) that allows mounting and writing only through a mount target, grants no root
  * access, and denies every request made without TLS.
  */
@@ -106,7 +124,7 @@ export function encryptedFileSystem(
         `${name}-efs-backup-policy`,
         {
             fileSystemId: fileSystem.id,
-            backupPolicy: { status: "ENABLED" },
+            backupPolicy: { status: spec.automaticBackups === false ? "DISABLED" : "ENABLED" },
         },
         { parent },
     );

@@ -12,6 +12,7 @@ import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds 
 import { dashboardBody } from "./dashboard";
 import { eventRuleSpecs, GLOBAL_EVENTS_REGION } from "./events";
 import { denyInsecureTransport, jsonOf } from "./shared";
+import { tenantBackupSuffix } from "./backup-plan";
 import { TenantMonitoring } from "./tenant-monitoring";
 
 export interface MonitoringTenant {
@@ -48,6 +49,12 @@ export interface MonitoringLayerArgs {
     readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Input<string>>>;
     /** The Aurora cluster's identifier. */
     readonly auroraClusterIdentifier: pulumi.Input<string>;
+    /**
+     * Each enterprise tenant's own Aurora cluster's identifier, by tenant id (the data layer's
+     * `tenantClusters`): its CPU and connections alarms watch it, as `aurora-cpu` and `-connections` the
+     * shared one, and its lines join the dashboard's Aurora graphs. Only tenants in `tenants`. Default: none.
+     */
+    readonly tenantAuroraClusterIdentifiers?: Readonly<Record<string, pulumi.Input<string>>>;
     readonly redisReplicationGroupId: pulumi.Input<string>;
     /** Nodes in the Redis replication group (`cache.nodes`): its metrics are per node. */
     readonly redisNodes: number;
@@ -196,12 +203,19 @@ export const BUDGET_NOTIFICATIONS = [
 
 /** Refuses per-tenant ids that do not match `tenants` one to one: an alarm on a missing id would watch nothing. */
 export function checkOnePerTenant(
-    args: Pick<MonitoringLayerArgs, "tenants" | "serviceNames" | "targetGroupArnSuffixes" | "tenantLoadBalancerArnSuffixes">,
+    args: Pick<
+        MonitoringLayerArgs,
+        "tenants" | "serviceNames" | "targetGroupArnSuffixes" | "tenantLoadBalancerArnSuffixes" | "tenantAuroraClusterIdentifiers"
+    >,
 ): void {
     const tenantIds = args.tenants.map((t) => t.id);
-    const strangers = Object.keys(args.tenantLoadBalancerArnSuffixes).filter((id) => !tenantIds.includes(id));
-    if (strangers.length > 0)
-        throw new Error(`\`tenantLoadBalancerArnSuffixes\` names tenants not in \`tenants\`: ${strangers.join(", ")}`);
+    for (const [arg, byTenant] of [
+        ["tenantLoadBalancerArnSuffixes", args.tenantLoadBalancerArnSuffixes],
+        ["tenantAuroraClusterIdentifiers", args.tenantAuroraClusterIdentifiers ?? {}],
+    ] as const) {
+        const strangers = Object.keys(byTenant).filter((id) => !tenantIds.includes(id));
+        if (strangers.length > 0) throw new Error(`\`${arg}\` names tenants not in \`tenants\`: ${strangers.join(", ")}`);
+    }
     for (const [arg, byTenant] of [
         ["serviceNames", args.serviceNames],
         ["targetGroupArnSuffixes", args.targetGroupArnSuffixes],
@@ -223,7 +237,8 @@ export function checkOnePerTenant(
  * alarms (each tenant's under one `TenantMonitoring`, `<name>-<tenant id>`, components/tenant-monitoring.ts),
  * EventBridge rules, the dashboard and the cost budget. Exposes the topic ARNs, dashboard name
  * and alarm names; nothing consumes them. Throws `Error` (via `checkOnePerTenant`) if `serviceNames`
- * or `targetGroupArnSuffixes` do not have exactly one entry per tenant, or `tenantLoadBalancerArnSuffixes` names another.
+ * or `targetGroupArnSuffixes` do not have exactly one entry per tenant, or `tenantLoadBalancerArnSuffixes`
+ * or `tenantAuroraClusterIdentifiers` names another.
  */
 export class MonitoringLayer extends pulumi.ComponentResource {
     readonly alertsTopicArn: pulumi.Output<string>;
@@ -254,6 +269,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 tenantLoadBalancerArnSuffixes: args.tenantLoadBalancerArnSuffixes,
                 targetGroupArnSuffixes: args.targetGroupArnSuffixes,
                 auroraClusterIdentifier: args.auroraClusterIdentifier,
+                tenantAuroraClusterIdentifiers: args.tenantAuroraClusterIdentifiers,
                 redisMemberClusterIds: redisIds,
                 fileSystemId: args.fileSystemId,
             },
@@ -339,6 +355,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                         })),
                         loadBalancerArnSuffix: args.loadBalancerArnSuffix,
                         auroraClusterIdentifier: args.auroraClusterIdentifier,
+                        tenantAuroraClusterIdentifiers: args.tenantAuroraClusterIdentifiers ?? {},
                         redisMemberClusterIds: redisIds,
                         fileSystemId: args.fileSystemId,
                     })
@@ -378,7 +395,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             accountId,
             clusterName: args.clusterName,
             auroraClusterIdentifier: args.auroraClusterIdentifier,
+            tenantAuroraClusterIdentifiers: Object.values(args.tenantAuroraClusterIdentifiers ?? {}),
             backupVaultName: args.backupVaultName,
+            tenantBackupVaultSuffix: tenantBackupSuffix(env),
         });
         const homeBusArn = homeEventBusArn(region, accountId);
         const forwarder = specs.some((s) => s.target === "home-event-bus") ? this.createForwarderRole(name, env, homeBusArn) : undefined;

@@ -12,8 +12,9 @@ import { DrStorage } from "./dr-storage";
 import { ImageKind, REPOSITORIES } from "../src/images";
 import { bucketName, privateBucket } from "./buckets";
 import { bbwsName, serviceAssumeRolePolicy, statefulOptions } from "./shared";
-import { backupPlanTag, encryptedFileSystem } from "./file-system";
-import { AccessPointRef, StorageTenant, TenantStorage } from "./tenant-storage";
+import { backedUpByEnvironmentTag, backupPlanTag, encryptedFileSystem } from "./file-system";
+import { backupVaultAndPlan, selectionOptions } from "./backup-plan";
+import { AccessPointRef, StorageTenant, TenantDataRef, TenantStorage } from "./tenant-storage";
 
 export interface StorageLayerArgs {
     /** Each premium tenant's own VPC, by tenant id (the network layer's `tenantVpcs`); basic tenants have none. */
@@ -34,6 +35,12 @@ export interface StorageLayerArgs {
     readonly fileSystemSecurityGroupId: pulumi.Input<string>;
     /** The Aurora cluster the daily backup plan covers besides the file system. */
     readonly databaseClusterArn: pulumi.Input<string>;
+    /**
+     * Each enterprise tenant's own key and cluster, by tenant id (the data layer's `tenantClusters`): its
+     * file system is encrypted with that key, and its own plan backs both up into its own vault
+     * (`TenantStorage`). Required for every enterprise tenant, refused for any other. Default: none.
+     */
+    readonly tenantClusters?: Readonly<Record<string, TenantDataRef>>;
     /** `bbws:dr`, the primary region and the DR region's data key; absent: no DR side. */
     readonly dr?: {
         readonly config: DrConfig;
@@ -111,19 +118,20 @@ export const ASSETS_STANDING_RULE: aws.types.input.s3.BucketLifecycleConfigurati
     abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
 };
 
-/** Daily, after Aurora's default backup window and done before a Sunday maintenance window starts. */
-export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
+export { BACKUP_SCHEDULE } from "./backup-plan";
 
 /**
  * Phase `storage` (`bbws:storage:StorageLayer`), after database: encrypted EFS with one access point
  * per tenant (each tenant's under one `TenantStorage`, `<name>-<tenant id>`, components/tenant-storage.ts;
  * a premium tenant's on a file system of its own, in its own VPC), the assets, migration and logs
- * buckets, the ECR repositories and the AWS Backup vault and plan. Exposes the file system, access
+ * buckets, the ECR repositories and the AWS Backup vault and plan (an enterprise tenant's own vault and
+ * plan under its `TenantStorage`, with the layer's one backup role). Exposes the file system, access
  * points (each naming the file system it is on), buckets and repositories to ECS, and the file system
  * id and vault name to monitoring.
  *
- * Throws `Error` when `tenantVpcs` names a tenant `tenants` does not, or (`TenantStorage`) when a
- * premium tenant has no VPC there or another tenant has one.
+ * Throws `Error` when `tenantVpcs` or `tenantClusters` names a tenant `tenants` does not, or
+ * (`TenantStorage`) when a premium or enterprise tenant has no VPC there or another tenant has one, or
+ * an enterprise tenant has no entry in `tenantClusters`.
  */
 export class StorageLayer extends pulumi.ComponentResource {
     readonly fileSystemId: pulumi.Output<string>;
@@ -137,6 +145,8 @@ export class StorageLayer extends pulumi.ComponentResource {
     /** Access logs: the load balancer's (under any prefix, in `AWSLogs/<account>/`) and the other buckets' (under `s3/`). */
     readonly logsBucket: BucketRef;
     readonly backupVaultName: pulumi.Output<string>;
+    /** Each enterprise tenant's own vault's name, by tenant id; no entry for any other tenant. */
+    readonly tenantBackupVaultNames: Readonly<Record<string, pulumi.Output<string>>>;
     /** `bbws/wordpress` and `bbws/migration`. */
     readonly repositories: Readonly<Record<ImageKind, RepositoryRef>>;
     /** The DR side (components/dr-storage.ts), when `bbws:dr` is set. */
@@ -145,8 +155,13 @@ export class StorageLayer extends pulumi.ComponentResource {
     constructor(name: string, args: StorageLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("bbws:storage:StorageLayer", name, {}, opts);
         const { env, accountId } = args;
-        const strangers = Object.keys(args.tenantVpcs).filter((id) => !args.tenants.some((t) => t.id === id));
-        if (strangers.length > 0) throw new Error(`\`tenantVpcs\` names ${strangers.join(", ")}, which \`tenants\` does not`);
+        for (const [arg, byTenant] of [
+            ["tenantVpcs", args.tenantVpcs],
+            ["tenantClusters", args.tenantClusters ?? {}],
+        ] as const) {
+            const strangers = Object.keys(byTenant).filter((id) => !args.tenants.some((t) => t.id === id));
+            if (strangers.length > 0) throw new Error(`\`${arg}\` names ${strangers.join(", ")}, which \`tenants\` does not`);
+        }
 
         const fileSystem = encryptedFileSystem(this, name, args, {
             part: "efs",
@@ -156,8 +171,11 @@ export class StorageLayer extends pulumi.ComponentResource {
         this.fileSystemId = fileSystem.id;
         this.fileSystemArn = fileSystem.arn;
 
+        const backupRole = this.backupRole(name, env);
         const accessPoints: Record<string, AccessPointRef> = {};
+        const tenantBackupVaultNames: Record<string, pulumi.Output<string>> = {};
         for (const tenant of args.tenants) {
+            const own = args.tenantClusters?.[tenant.id];
             const tenantStorage = new TenantStorage(
                 `${name}-${tenant.id}`,
                 {
@@ -167,12 +185,19 @@ export class StorageLayer extends pulumi.ComponentResource {
                     layerName: name,
                     fileSystemSettings: args,
                     vpc: args.tenantVpcs[tenant.id],
+                    ownData: own && {
+                        ...own,
+                        backupRoleArn: backupRole.arn,
+                        backupRetentionDays: args.storage.backupRetentionDays,
+                    },
                 },
                 { parent: this },
             );
             accessPoints[tenant.id] = tenantStorage.accessPoint;
+            if (tenantStorage.backupVaultName) tenantBackupVaultNames[tenant.id] = tenantStorage.backupVaultName;
         }
         this.accessPoints = accessPoints;
+        this.tenantBackupVaultNames = tenantBackupVaultNames;
 
         const assetsName = bucketName(env, accountId, "tenant-assets");
         const migrationName = bucketName(env, accountId, "migration-artifacts");
@@ -265,7 +290,7 @@ export class StorageLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-        this.backupVaultName = this.createBackups(name, args, fileSystem, this.dr?.backupVaultArn);
+        this.backupVaultName = this.createBackups(name, args, fileSystem, backupRole, this.dr?.backupVaultArn);
         this.repositories = {
             wordpress: this.repository(name, args, "wordpress"),
             migration: this.repository(name, args, "migration"),
@@ -279,6 +304,7 @@ export class StorageLayer extends pulumi.ComponentResource {
             migrationBucket: this.migrationBucket,
             logsBucket: this.logsBucket,
             backupVaultName: this.backupVaultName,
+            tenantBackupVaultNames: this.tenantBackupVaultNames,
             repositories: this.repositories,
         });
     }
@@ -307,44 +333,12 @@ export class StorageLayer extends pulumi.ComponentResource {
         return { repositoryUrl: repo.repositoryUrl, arn: repo.arn };
     }
 
-    /** The vault, plan, role and selection; with `copyToVaultArn` (the DR vault) each recovery point is also copied there. */
-    private createBackups(
-        name: string,
-        args: StorageLayerArgs,
-        fileSystem: aws.efs.FileSystem,
-        copyToVaultArn: pulumi.Output<string> | undefined,
-    ): pulumi.Output<string> {
-        const { env } = args;
-        const vault = new aws.backup.Vault(
-            `${name}-backup-vault`,
-            {
-                name: bbwsName(env, "backup-vault"),
-                kmsKeyArn: args.keyArn,
-                tags: { Name: bbwsName(env, "backup-vault") },
-            },
-            statefulOptions(this, args.protection),
-        );
-        const plan = new aws.backup.Plan(
-            `${name}-backup-plan`,
-            {
-                name: bbwsName(env, "backup-plan"),
-                rules: [
-                    {
-                        ruleName: "daily",
-                        targetVaultName: vault.name,
-                        schedule: BACKUP_SCHEDULE,
-                        startWindow: 60,
-                        completionWindow: 480,
-                        lifecycle: { deleteAfter: args.storage.backupRetentionDays },
-                        // A copy in the DR region, kept as long (AWS Backup developer guide, "Cross-Region copy").
-                        copyActions: copyToVaultArn
-                            ? [{ destinationVaultArn: copyToVaultArn, lifecycle: { deleteAfter: args.storage.backupRetentionDays } }]
-                            : undefined,
-                    },
-                ],
-            },
-            { parent: this },
-        );
+    /**
+     * The role AWS Backup assumes for every plan of the environment, an enterprise tenant's included: IAM
+     * roles per account are a quota (1,000 by default: IAM user guide, "IAM and AWS STS quotas"), so
+     * tenants share this one rather than add one each.
+     */
+    private backupRole(name: string, env: string): aws.iam.Role {
         const role = new aws.iam.Role(
             `${name}-backup-role`,
             {
@@ -363,8 +357,30 @@ export class StorageLayer extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        // Every input replaces a selection, under the same name in the same plan; it holds no recovery point.
-        const selectionOptions = (): pulumi.CustomResourceOptions => ({ parent: this, deleteBeforeReplace: true });
+        return role;
+    }
+
+    /**
+     * The vault, plan and selections; with `copyToVaultArn` (the DR vault) each recovery point is also
+     * copied there. The tag selection takes premium tenants' file systems only: an enterprise tenant's
+     * carries no `backupPlanTag` and is backed up by its own plan, into its own vault (`TenantStorage`).
+     */
+    private createBackups(
+        name: string,
+        args: StorageLayerArgs,
+        fileSystem: aws.efs.FileSystem,
+        role: aws.iam.Role,
+        copyToVaultArn: pulumi.Output<string> | undefined,
+    ): pulumi.Output<string> {
+        const { env } = args;
+        const { vault, plan } = backupVaultAndPlan(this, name, {
+            vaultName: bbwsName(env, "backup-vault"),
+            planName: bbwsName(env, "backup-plan"),
+            keyArn: args.keyArn,
+            retentionDays: args.storage.backupRetentionDays,
+            copyToVaultArn,
+            vaultOptions: statefulOptions(this, args.protection),
+        });
         new aws.backup.Selection(
             `${name}-backup-selection`,
             {
@@ -373,9 +389,9 @@ export class StorageLayer extends pulumi.ComponentResource {
                 iamRoleArn: role.arn,
                 resources: [args.databaseClusterArn, fileSystem.arn],
             },
-            selectionOptions(),
+            selectionOptions(this),
         );
-        if (args.tenants.some((t) => t.tier === "premium")) {
+        if (args.tenants.some((t) => backedUpByEnvironmentTag(t.tier))) {
             const tag = backupPlanTag(env);
             new aws.backup.Selection(
                 `${name}-backup-selection-tenant-efs`,
@@ -391,7 +407,7 @@ export class StorageLayer extends pulumi.ComponentResource {
                     resources: [`arn:aws:elasticfilesystem:*:${args.accountId}:file-system/*`],
                     conditions: [{ stringEquals: [{ key: `aws:ResourceTag/${tag.key}`, value: tag.value }] }],
                 },
-                selectionOptions(),
+                selectionOptions(this),
             );
         }
         return vault.name;

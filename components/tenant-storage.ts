@@ -1,21 +1,23 @@
 /**
  * One tenant's part of the storage layer (`bbws:storage:TenantStorage`): the tenant's EFS access point,
- * and for a premium tenant the file system it is on. Its media prefix in the shared assets bucket is
+ * for a premium or enterprise tenant the file system it is on, and for an enterprise tenant its own
+ * AWS Backup vault and plan. Its media prefix in the shared assets bucket is
  * not a resource; the bucket stays the layer's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { TenantTier } from "../src/config";
-import { backupPlanTag, encryptedFileSystem, FileSystemRef, FileSystemSettings } from "./file-system";
+import { backedUpByEnvironmentTag, backupPlanTag, encryptedFileSystem, FileSystemRef, FileSystemSettings } from "./file-system";
+import { backupVaultAndPlan, selectionOptions, tenantBackupName } from "./backup-plan";
 import { bbwsName, TenantComponent } from "./shared";
 import type { TenantVpcOutputs } from "./tenant-vpc";
-import { hasOwnVpc } from "../src/tiers";
+import { hasOwnDatabase, hasOwnVpc } from "../src/tiers";
 
 export interface StorageTenant {
     readonly id: string;
     /** POSIX uid and gid of the tenant's files, unique and stable per tenant. */
     readonly posixId: number;
-    /** `premium`: its files are on a file system of its own, in its own VPC. */
+    /** `premium`, `enterprise`: its files are on a file system of its own, in its own VPC. */
     readonly tier: TenantTier;
 }
 
@@ -49,6 +51,22 @@ export function accessPointSpec(
     };
 }
 
+/** An enterprise tenant's own key and Aurora cluster (the data layer's `TenantCluster`). */
+export interface TenantDataRef {
+    /** The tenant's KMS key: its file system and its vault are encrypted with it. */
+    readonly keyArn: pulumi.Input<string>;
+    /** Its cluster, which its own plan selects by ARN. */
+    readonly clusterArn: pulumi.Input<string>;
+}
+
+/** What an enterprise tenant's own backups take: its key and cluster, and the environment's role and retention. */
+export interface TenantBackupArgs extends TenantDataRef {
+    /** The environment's AWS Backup role (storage.ts `backupRole`): shared, IAM roles per account being a quota. */
+    readonly backupRoleArn: pulumi.Input<string>;
+    /** `bbws:storage.backupRetentionDays`, as the environment's plan keeps. */
+    readonly backupRetentionDays: number;
+}
+
 export interface TenantStorageArgs {
     readonly env: string;
     readonly tenant: StorageTenant;
@@ -64,6 +82,8 @@ export interface TenantStorageArgs {
      * for any other.
      */
     readonly vpc?: TenantVpcOutputs;
+    /** An enterprise tenant's own key and cluster, and what its own backups take. Required for an enterprise tenant, refused for any other. */
+    readonly ownData?: TenantBackupArgs;
 }
 
 /**
@@ -78,12 +98,20 @@ export interface TenantStorageArgs {
  * all be in the same VPC": AWS knowledge center, ecs-fargate-mount-efs-containers-tasks), EFS mount
  * target DNS names do not resolve from another VPC (EFS user guide, "Mounting EFS file systems from a
  * different VPC"), and a file system has mount targets in one VPC only (EFS user guide, "Creating mount
- * targets"). It carries `backupPlanTag`, by which the platform's backup plan selects it.
+ * targets"). A premium tenant's carries `backupPlanTag`, by which the platform's backup plan selects it.
  *
- * Throws `Error` when `vpc` is given for a tenant that is not premium, or missing for one that is.
+ * An enterprise tenant's file system is encrypted with its own key (`ownData.keyArn`), carries no
+ * `backupPlanTag` and has EFS automatic backups off, so no copy of it lands outside its own vault:
+ * `tenantBackups` makes that vault (its key), a daily plan as the environment's (`backupVaultAndPlan`) and
+ * one selection of its cluster and file system by ARN, under the environment's role.
+ *
+ * Throws `Error` when `vpc` is given for a tenant that is neither premium nor enterprise, or missing for
+ * one that is; or `ownData` given for a tenant that is not enterprise, or missing for one that is.
  */
 export class TenantStorage extends TenantComponent {
     readonly accessPoint: AccessPointRef;
+    /** An enterprise tenant's own vault's name (`tenantBackupName`); undefined for any other tenant. */
+    readonly backupVaultName: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: TenantStorageArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:storage:TenantStorage", name, opts);
@@ -94,16 +122,25 @@ export class TenantStorage extends TenantComponent {
                     `mounted in its own VPC, every other tenant's access point is on the shared file system`,
             );
         }
+        const own = args.ownData;
+        if (hasOwnDatabase(tenant.tier) !== (own !== undefined)) {
+            throw new Error(
+                `tenant \`${tenant.id}\` is ${tenant.tier} and ${own ? "has" : "has no"} \`ownData\`: an enterprise tenant's file system ` +
+                    `and backups are under its own key, every other tenant's under the environment's`,
+            );
+        }
         const backup = backupPlanTag(env);
-        const fileSystem: FileSystemRef = vpc
-            ? encryptedFileSystem(this, name, args.fileSystemSettings, {
+        const fileSystem = vpc
+            ? encryptedFileSystem(this, name, own ? { ...args.fileSystemSettings, keyArn: own.keyArn } : args.fileSystemSettings, {
                   part: `efs-${tenant.id}`,
-                  tags: { Tenant: tenant.id, [backup.key]: backup.value },
+                  tags: { Tenant: tenant.id, ...(backedUpByEnvironmentTag(tenant.tier) ? { [backup.key]: backup.value } : {}) },
                   privateSubnetIds: vpc.privateSubnetIds,
                   securityGroupId: vpc.fileSystemSecurityGroupId,
                   removedWithTenant: true,
+                  automaticBackups: own === undefined,
               })
             : args.sharedFileSystem;
+        this.backupVaultName = own && this.tenantBackups(name, env, tenant.id, own, fileSystem.arn);
         const accessPoint = new aws.efs.AccessPoint(
             `${args.layerName}-efs-${tenant.id}`,
             {
@@ -114,6 +151,40 @@ export class TenantStorage extends TenantComponent {
             this.moved(),
         );
         this.accessPoint = { id: accessPoint.id, arn: accessPoint.arn, fileSystemId: fileSystem.id, fileSystemArn: fileSystem.arn };
-        this.registerOutputs({ accessPoint: this.accessPoint });
+        this.registerOutputs({ accessPoint: this.accessPoint, backupVaultName: this.backupVaultName });
+    }
+
+    /**
+     * The tenant's vault, plan and selection, each `tenantBackupName` (`bbws-<id>-bkp-<env>`), tagged
+     * `Tenant`. The vault is encrypted with the tenant's key: EFS recovery points take the vault's key,
+     * Aurora's the cluster's, which is the tenant's too (AWS Backup developer guide, "Encryption for
+     * backups in AWS"). The plan and selection go with the tenant; the vault stays in AWS
+     * (`retainOnDelete`, never `protect`, which would stop offboarding): AWS Backup refuses to delete a
+     * vault that still holds recovery points (AWS Backup API reference, DeleteBackupVault), and those
+     * must outlive the tenant for `backupRetentionDays`, as its key does (`TenantCluster`).
+     */
+    private tenantBackups(
+        name: string,
+        env: string,
+        tenantId: string,
+        own: TenantBackupArgs,
+        fileSystemArn: pulumi.Input<string>,
+    ): pulumi.Output<string> {
+        const backupName = tenantBackupName(env, tenantId);
+        const tags = { Tenant: tenantId };
+        const { vault, plan } = backupVaultAndPlan(this, name, {
+            vaultName: backupName,
+            planName: backupName,
+            keyArn: own.keyArn,
+            retentionDays: own.backupRetentionDays,
+            vaultOptions: { protect: false, retainOnDelete: true },
+            tags,
+        });
+        new aws.backup.Selection(
+            `${name}-backup-selection`,
+            { name: backupName, planId: plan.id, iamRoleArn: own.backupRoleArn, resources: [own.clusterArn, fileSystemArn] },
+            selectionOptions(this),
+        );
+        return vault.name;
     }
 }

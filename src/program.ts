@@ -78,6 +78,9 @@ export function createPlatform(cfg: PlatformConfig) {
         azCount: cfg.network.azCount,
         fileSystemSecurityGroupId: network.securityGroupIds.fileSystem,
         databaseClusterArn: data.clusterArn,
+        tenantClusters: Object.fromEntries(
+            Object.entries(data.tenantClusters).map(([id, c]) => [id, { keyArn: c.keyArn, clusterArn: c.clusterArn }]),
+        ),
         dr: cfg.dr &&
             data.dr &&
             standbyNetwork && {
@@ -149,6 +152,7 @@ export function createPlatform(cfg: PlatformConfig) {
         tenantLoadBalancerArnSuffixes: Object.fromEntries(Object.entries(ecs.tenantLoadBalancers).map(([id, lb]) => [id, lb.arnSuffix])),
         targetGroupArnSuffixes: ecs.targetGroupArnSuffixes,
         auroraClusterIdentifier: data.clusterIdentifier,
+        tenantAuroraClusterIdentifiers: Object.fromEntries(Object.entries(data.tenantClusters).map(([id, c]) => [id, c.clusterIdentifier])),
         redisReplicationGroupId: data.redisReplicationGroupId,
         redisNodes: cfg.cache.nodes,
         fileSystemId: storage.fileSystemId,
@@ -230,6 +234,8 @@ export function createPlatform(cfg: PlatformConfig) {
             migrationBucketName: storage.migrationBucket.name,
             logsBucketName: storage.logsBucket.name,
             backupVaultName: storage.backupVaultName,
+            /** Each enterprise tenant's own AWS Backup vault, by tenant id; undefined where no tenant is enterprise, so other stacks' outputs stay as they were. */
+            tenantBackupVaultNames: Object.keys(storage.tenantBackupVaultNames).length === 0 ? undefined : storage.tenantBackupVaultNames,
             /** Where to push images before the ecs phase: `wordpress`, `migration`. */
             repositoryUrls: {
                 wordpress: storage.repositories.wordpress.repositoryUrl,

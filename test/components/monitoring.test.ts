@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { checkOnePerTenant, MonitoringLayer, MonitoringLayerArgs } from "../../components/monitoring";
 import type { PlatformConfig } from "../../src/config";
+import { tenantBackupName } from "../../components/backup-plan";
+import { matchesEventPattern } from "../../src/policy/event-pattern";
 import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -372,7 +374,8 @@ describe("monitoring layer", () => {
                     EventCategories: ["failover"],
                 });
                 expect(rule("rds-cluster-events").detail.SourceIdentifier).to.deep.equal([ids.auroraClusterIdentifier]);
-                expect(rule("backup-failed").detail.backupVaultName).to.deep.equal([ids.backupVaultName]);
+                // The shared vault by name, every enterprise tenant's own by the suffix only tenants' vaults end in.
+                expect(rule("backup-failed").detail.backupVaultName).to.deep.equal([ids.backupVaultName, { suffix: `-bkp-${env}` }]);
 
                 const targets = Object.fromEntries(ofType(resources, TARGET).map((t) => [t.inputs.rule, t.inputs.arn]));
                 expect(targets).to.deep.equal({
@@ -517,6 +520,107 @@ describe("monitoring layer", () => {
             for (const l of withGroup(premium.id)) expect(l.slice(4, 6)).to.deep.equal(["LoadBalancer", own]);
             for (const l of withGroup(basic.id)) expect(l.slice(4, 6)).to.deep.equal(["LoadBalancer", ids.loadBalancerArnSuffix]);
             expect(lines.filter((l) => l.includes(own)).every((l) => l.includes(ids.targetGroupArnSuffixes[premium.id]))).to.equal(true);
+        });
+    });
+
+    describe('with an enterprise tenant on its own Aurora cluster (README "Isolation tiers")', () => {
+        // RDS publishes a cluster's metrics under its own DBClusterIdentifier (Aurora user guide, "Amazon
+        // CloudWatch metrics for Amazon Aurora"): the shared cluster's alarms never see the tenant's database.
+        const cfg = configFor("dev");
+        const [enterprise, basic] = cfg.tenants;
+        const ownCluster = `bbws-tenant-${enterprise.id}-aurora-dev`;
+        const args = (stopped = false): MonitoringLayerArgs => ({
+            ...layerArgs(cfg),
+            tenants: [{ ...enterprise, stopped }, basic],
+            tenantAuroraClusterIdentifiers: { [enterprise.id]: ownCluster },
+        });
+        let resources: Registration[];
+        const byName = (what: string) => ofType(resources, ALARM).find((x) => x.inputs.name === `bbws-dev-${what}`)?.inputs;
+
+        before(async () => {
+            ({ resources } = await construct(cfg, () => new MonitoringLayer("monitoring", args())));
+        });
+
+        it("watches its own cluster with the shared cluster's CPU and connections alarms (same threshold, statistic, missing data, topic), as the tenant's; the basic tenant has none", () => {
+            for (const check of ["aurora-cpu", "aurora-connections"]) {
+                const shared = byName(check)!;
+                const mine = byName(`${enterprise.id}-${check}`)!;
+                expect(mine.dimensions, check).to.deep.equal({ DBClusterIdentifier: ownCluster });
+                expect(shared.dimensions, check).to.deep.equal({ DBClusterIdentifier: fakeIds(cfg).auroraClusterIdentifier });
+                for (const key of [
+                    "namespace",
+                    "metricName",
+                    "statistic",
+                    "threshold",
+                    "comparisonOperator",
+                    "treatMissingData",
+                    "alarmActions",
+                ]) {
+                    expect(mine[key], `${check} ${key}`).to.deep.equal(shared[key]);
+                }
+                expect(mine.alarmDescription).to.equal(`Tenant ${enterprise.id}'s own Aurora cluster: ${shared.alarmDescription}`);
+                expect(mine.tags).to.deep.equal({ Tenant: enterprise.id });
+                expect(byName(`${basic.id}-${check}`)).to.equal(undefined);
+            }
+            expect(named(resources, `monitoring-${enterprise.id}-aurora-cpu`).parent).to.match(/TenantMonitoring::monitoring-aupairhive$/);
+        });
+
+        it("keeps its cluster's alarms silent (actionsEnabled false) while the tenant is stopped, like its other alarms; the shared cluster's still notify", async () => {
+            const { resources: stopped } = await construct(cfg, () => new MonitoringLayer("monitoring", args(true)));
+            const alarm = (what: string) => ofType(stopped, ALARM).find((x) => x.inputs.name === `bbws-dev-${what}`)!.inputs;
+            for (const check of ["aurora-cpu", "aurora-connections"]) {
+                expect(alarm(`${enterprise.id}-${check}`).actionsEnabled, check).to.equal(false);
+                expect(alarm(check).actionsEnabled, check).to.equal(undefined);
+            }
+        });
+
+        it("reports its cluster's events and its own vault's failed backup jobs to the topics, as the shared ones'", () => {
+            const rules = Object.fromEntries(ofType(resources, RULE).map((r) => [r.inputs.name, JSON.parse(r.inputs.eventPattern)]));
+            const clusterEvent = (SourceIdentifier: string, category: string) => ({
+                source: "aws.rds",
+                "detail-type": "RDS DB Cluster Event",
+                detail: { SourceIdentifier, EventCategories: [category] },
+            });
+            const backupJob = (backupVaultName: string) => ({
+                source: "aws.backup",
+                "detail-type": "Backup Job State Change",
+                detail: { state: "FAILED", backupVaultName },
+            });
+            expect(matchesEventPattern(rules["bbws-dev-rds-failover"], clusterEvent(ownCluster, "failover"))).to.equal(true);
+            expect(matchesEventPattern(rules["bbws-dev-rds-cluster-events"], clusterEvent(ownCluster, "maintenance"))).to.equal(true);
+            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(tenantBackupName("dev", enterprise.id)))).to.equal(true);
+            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(fakeIds(cfg).backupVaultName))).to.equal(true);
+            // Not another environment's tenant vault, nor a vault that is not ours.
+            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(tenantBackupName("sit", enterprise.id)))).to.equal(false);
+            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob("Default"))).to.equal(false);
+        });
+
+        it("draws its cluster as a line of its own in the Aurora CPU and connections graphs, adding no widget (500 per dashboard: CloudWatch service quotas)", async () => {
+            const body = (rs: Registration[]) => JSON.parse(named(rs, "monitoring-dashboard").inputs.dashboardBody);
+            const { resources: without } = await construct(cfg, () => new MonitoringLayer("monitoring", layerArgs(cfg)));
+            expect(body(resources).widgets).to.have.length(body(without).widgets.length);
+            const graph = (title: string) =>
+                body(resources).widgets.find(
+                    (w: any) => w.properties.title === title && JSON.stringify(w.properties.metrics).includes("AWS/RDS"),
+                );
+            for (const [title, metric] of [
+                ["CPU (%)", "CPUUtilization"],
+                ["Connections", "DatabaseConnections"],
+            ]) {
+                expect(graph(title).properties.metrics).to.deep.include([
+                    "AWS/RDS",
+                    metric,
+                    "DBClusterIdentifier",
+                    ownCluster,
+                    { label: `${enterprise.id}: ${metric}` },
+                ]);
+            }
+        });
+
+        it("refuses a cluster for a tenant it does not monitor", () => {
+            expect(() => checkOnePerTenant({ ...args(), tenantAuroraClusterIdentifiers: { intruder: "x" } })).to.throw(
+                /`tenantAuroraClusterIdentifiers`.*intruder/,
+            );
         });
     });
 

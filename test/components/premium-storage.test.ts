@@ -4,37 +4,20 @@
  * between tenants of every pair of tiers. The network layer's `TenantVpcOutputs` is faked, one VPC per
  * premium tenant, as test/components/storage.test.ts fakes the platform's subnets.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { createAwsModel, MOUNT_TARGET_SOURCE } from "../../automation/aws-model";
 import { NAME_RULES, nameProblems, NameRule } from "../../automation/aws-name-rules";
 import { backupPlanTag } from "../../components/file-system";
 import { StorageLayer } from "../../components/storage";
-import type { TenantVpcOutputs } from "../../components/tenant-vpc";
 import { MAX_TENANT_ID_LENGTH, PlatformConfig } from "../../src/config";
-import { tenantVpcCidr } from "../../src/tenant-cidrs";
 import type { RecordedOptions } from "../support/options";
-import { buildStorage, SHARED_EFS_GROUP, SHARED_PRIVATE } from "./storage-fixtures";
+import { backupArnMatches, buildStorage, expectRejected, fakeVpc, SHARED_EFS_GROUP, SHARED_PRIVATE } from "./storage-fixtures";
 import { configFor, named, ofType, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
 
 const FILE_SYSTEM = "aws:efs/fileSystem:FileSystem";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
 const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
 const SELECTION = "aws:backup/selection:Selection";
-
-/** A tenant VPC as the network layer hands it over: ids unique to the tenant, subnets one per AZ. */
-function fakeVpc(id: string, slot: number, azCount: number): TenantVpcOutputs {
-    const ids = (prefix: string) => Array.from({ length: azCount }, (_, i) => `${prefix}-${id}-${i}`);
-    return {
-        vpcId: pulumi.output(`vpc-${id}`),
-        cidrBlock: tenantVpcCidr(slot),
-        publicSubnetIds: pulumi.output(ids("subnet-public")),
-        privateSubnetIds: pulumi.output(ids("subnet-private")),
-        isolatedSubnetIds: pulumi.output(ids("subnet-isolated")),
-        loadBalancerSecurityGroupId: pulumi.output(`sg-alb-${id}`),
-        fileSystemSecurityGroupId: pulumi.output(`sg-efs-${id}`),
-    };
-}
 
 /** dev's tenants with `tutorhub` premium, plus a second premium tenant: every pair of tiers exists. */
 function premiumConfig(): PlatformConfig {
@@ -54,12 +37,6 @@ const premiumVpcs = (cfg: PlatformConfig) =>
 function subtree(resources: readonly Registration[], urn: string): Registration[] {
     const children = resources.filter((r) => r.parent === urn);
     return children.flatMap((c) => [c, ...subtree(resources, c.urn)]);
-}
-
-/** AWS Backup's `*` in a selection's resource ARN: "zero or more non-whitespace characters" (AWS Backup developer guide, "Assign resources with AWS CLI"). */
-function backupArnMatches(pattern: string, arn: string): boolean {
-    const escaped = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    return new RegExp(`^${escaped.join("\\S*")}$`).test(arn);
 }
 
 describe("a premium tenant's storage", () => {
@@ -278,14 +255,6 @@ describe("a premium tenant's storage", () => {
         });
     });
 });
-
-async function expectRejected(run: Promise<unknown>, message: RegExp): Promise<void> {
-    const error = await run.then(
-        () => undefined,
-        (e: unknown) => e,
-    );
-    expect(String(error)).to.match(message);
-}
 
 describe("the AWS model refuses what EFS and AWS Backup refuse", () => {
     const model = () => createAwsModel({ accountId: "123456789012", region: "eu-west-1", azCount: 2 });
