@@ -44,8 +44,11 @@ export interface EventTargets {
     /** Each enterprise tenant's own cluster's identifier: its events are reported as the shared cluster's. Default: none. */
     readonly tenantAuroraClusterIdentifiers?: readonly pulumi.Input<string>[];
     readonly backupVaultName: pulumi.Input<string>;
-    /** How every enterprise tenant's own vault name ends (components/backup-plan.ts `tenantBackupSuffix`): its failed jobs are reported too. */
-    readonly tenantBackupVaultSuffix: string;
+    /**
+     * How every enterprise tenant's own vault name ends (components/backup-plan.ts `tenantBackupSuffix`):
+     * its failed jobs are reported too. Absent where no tenant is enterprise: the rule stays as it was.
+     */
+    readonly tenantBackupVaultSuffix?: string;
 }
 
 /**
@@ -164,13 +167,15 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
         {
             what: "backup-failed",
             target: "alerts",
-            description: "An AWS Backup job for the platform's vault or an enterprise tenant's own failed, was aborted or expired",
+            description: t.tenantBackupVaultSuffix
+                ? "An AWS Backup job for the platform's vault or an enterprise tenant's own failed, was aborted or expired"
+                : "An AWS Backup job for the platform's vault failed, was aborted or expired",
             pattern: {
                 source: ["aws.backup"],
                 "detail-type": ["Backup Job State Change"],
                 detail: {
                     state: ["FAILED", "ABORTED", "EXPIRED"],
-                    backupVaultName: [t.backupVaultName, { suffix: t.tenantBackupVaultSuffix }],
+                    backupVaultName: [t.backupVaultName, ...(t.tenantBackupVaultSuffix ? [{ suffix: t.tenantBackupVaultSuffix }] : [])],
                 },
             },
         },

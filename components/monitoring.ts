@@ -397,7 +397,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             auroraClusterIdentifier: args.auroraClusterIdentifier,
             tenantAuroraClusterIdentifiers: Object.values(args.tenantAuroraClusterIdentifiers ?? {}),
             backupVaultName: args.backupVaultName,
-            tenantBackupVaultSuffix: tenantBackupSuffix(env),
+            tenantBackupVaultSuffix:
+                Object.keys(args.tenantAuroraClusterIdentifiers ?? {}).length > 0 ? tenantBackupSuffix(env) : undefined,
         });
         const homeBusArn = homeEventBusArn(region, accountId);
         const forwarder = specs.some((s) => s.target === "home-event-bus") ? this.createForwarderRole(name, env, homeBusArn) : undefined;
