@@ -897,10 +897,19 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 },
             ],
             [
-                "enterprise, which the loader refuses: not built",
+                "a move into enterprise from basic: its own cluster would need its database imported and its secret's host moved under rotation, which is not built",
                 { ...MIGRATE, tier: "enterprise" },
-                /tier: enterprise is designed .* but not built/,
+                /cannot move 'tutorhub' to enterprise in sit: a move into a cluster of its own is not built\. It needs its database imported into the new cluster, and its database secret's host changed .* rotation owns the secret .*components\/tenant-database\.ts.*\n.*onboard a new enterprise tenant instead \(npm run tenant -- add … --tier enterprise\), or keep 'tutorhub' at basic/s,
                 () => undefined,
+            ],
+            [
+                "a move into enterprise from premium, deployed at premium (the same refusal: the tenant has no cluster of its own either)",
+                { ...MIGRATE, tier: "enterprise" },
+                /a move into a cluster of its own is not built.*keep 'tutorhub' at premium/s,
+                (w) => {
+                    fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
+                    w.deployed.set("sit/tutorhub", "premium");
+                },
             ],
             [
                 "a tenant not deployed (the stack's outputs name no tier for it)",
@@ -916,7 +925,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 const before = w.stackFile();
                 const err = await w.run(req).catch((e) => e);
                 expect(err).to.include({ exitCode: EXIT.usage });
-                expect(err.message).to.match(message);
+                expect(`${err.message}\n${err.fix ?? ""}`).to.match(message);
                 await expectUntouched(w, before);
             });
         }

@@ -126,9 +126,9 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
                 /'tutorhub' is deployed at premium; a move to the less isolated basic is not built/,
             ],
             [
-                "enterprise (the loader: not built)",
+                "enterprise (a move into a cluster of its own: no database import, no move of the secret's host under rotation)",
                 ["migrate-tier", "--env", "sit", "--id", "aupairhive", "--tier", "enterprise"],
-                /tier: enterprise is designed .* but not built/,
+                /cannot move 'aupairhive' to enterprise in sit: a move into a cluster of its own is not built.*onboard a new enterprise tenant instead/s,
             ],
         ];
         for (const [what, argv, message] of cases) {
