@@ -373,8 +373,6 @@ export class DataLayer extends pulumi.ComponentResource {
         const tenantClusters: Record<string, TenantCluster> = {};
         for (const tenant of args.tenants) {
             const database = tenantDatabaseName(tenant.id);
-            const own = hasOwnDatabase(tenant.tier) ? this.tenantCluster(name, args, tenant, settings, key) : undefined;
-            if (own) tenantClusters[tenant.id] = own;
             const tenantDatabase = new TenantDatabase(
                 `${name}-${tenant.id}`,
                 {
@@ -383,18 +381,17 @@ export class DataLayer extends pulumi.ComponentResource {
                     database,
                     keyArn: key.arn,
                     recoveryWindowInDays: protection.secretRecoveryDays,
-                    host: own ? own.writerEndpoint : cluster.endpoint,
-                    port: own ? own.port : cluster.port,
+                    host: cluster.endpoint,
+                    port: cluster.port,
                     layerName: name,
                     env,
                     cacheUserGroupId: redis.userGroupId,
                     cacheReplicationGroup: redis.group,
-                    masterSecretArn: own ? own.masterSecretArn : this.masterSecretArn,
-                    rotation: {
-                        lambdaArn: (own?.rotation ?? rotation).lambdaArn,
-                        days: args.database.rotationDays,
-                        ready: (own?.rotation ?? rotation).settings,
-                    },
+                    masterSecretArn: this.masterSecretArn,
+                    rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays, ready: rotation.settings },
+                    ownCluster: hasOwnDatabase(tenant.tier)
+                        ? (parent) => this.tenantCluster(name, args, tenant, settings, key, parent)
+                        : undefined,
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                     standbyCache: this.standbyCache && {
                         region: args.dr!.config.region,
@@ -405,6 +402,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 { parent: this },
             );
             tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database, cache: tenantDatabase.cache };
+            if (tenantDatabase.ownCluster) tenantClusters[tenant.id] = tenantDatabase.ownCluster;
         }
         this.tenantSecrets = tenantSecrets;
         this.tenantClusters = tenantClusters;
@@ -465,7 +463,8 @@ export class DataLayer extends pulumi.ComponentResource {
     }
 
     /**
-     * An enterprise tenant's own cluster (`<name>-<id>-cluster`), in its VPC. Throws `Error` when
+     * An enterprise tenant's own cluster (`<name>-<id>-cluster`), in its VPC, under `parent` (its
+     * `TenantDatabase`, so `--tenant` rollouts select it). Throws `Error` when
      * `tenantVpcs` has no VPC with a database group for it (the network layer builds one for every
      * enterprise tenant).
      */
@@ -475,6 +474,7 @@ export class DataLayer extends pulumi.ComponentResource {
         tenant: DataTenant,
         shared: AuroraSharedSettings,
         key: aws.kms.Key,
+        parent: pulumi.ComponentResource,
     ): TenantCluster {
         const vpc = args.tenantVpcs?.[tenant.id];
         if (!vpc?.vpcId || !vpc.privateSubnetIds || !vpc.isolatedSubnetIds || !vpc.databaseSecurityGroupId) {
@@ -502,7 +502,7 @@ export class DataLayer extends pulumi.ComponentResource {
                 shared,
                 secretKeyArn: key.arn,
             },
-            { parent: this },
+            { parent },
         );
     }
 

@@ -173,6 +173,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 : undefined;
         const tenantVpcs: Record<string, TenantVpc> = {};
         const tenantGroups: Record<string, pulumi.Output<string>> = {};
+        const tenantNetworks: Record<string, TenantNetwork> = {};
         for (const tenant of args.tenants) {
             const tenantNetwork = new TenantNetwork(
                 `${name}-${tenant.id}`,
@@ -207,6 +208,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            tenantNetworks[tenant.id] = tenantNetwork;
             tenantGroups[tenant.id] = tenantNetwork.securityGroupId;
             if (tenantNetwork.vpc) tenantVpcs[tenant.id] = tenantNetwork.vpc;
         }
@@ -227,13 +229,14 @@ export class NetworkLayer extends pulumi.ComponentResource {
         // An enterprise tenant's cluster is in its VPC: the platform task creates and drops its MySQL user
         // there, naming the group across the peering, which AWS allows between VPCs of one Region (VPC
         // Peering guide, "Update your security groups to reference peer security groups"). The rules wait
-        // for the peering to be active (the whole TenantVpc).
+        // for the peering to be active (the whole TenantVpc). They are the tenant's (its TenantNetwork's children),
+        // so its `--tenant` rollouts create and delete them with it (automation/tenant-targets.ts).
         for (const [id, tenantVpc] of Object.entries(tenantVpcs)) {
             if (!tenantVpc.databaseSecurityGroupId) continue;
             admitToBackend(
                 platformTaskSource,
                 { role: `tenant-${id}-database`, securityGroupId: tenantVpc.databaseSecurityGroupId, port: 3306, protocol: "MySQL" },
-                { parent: this, dependsOn: [tenantVpc] },
+                { parent: tenantNetworks[id], dependsOn: [tenantVpc] },
             );
         }
         this.tenantSecurityGroupIds = tenantGroups;

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { jsonOf, SecretReplica, secretReplicas, secretWithValue, TenantComponent } from "./shared";
 import { CacheCredentials, cacheUserId, createCacheUser, tenantAccessString, tenantCacheSecretName } from "./cache-users";
 import { ROTATION_ENGINE } from "./secret-rotation";
+import type { TenantCluster } from "./tenant-cluster";
 
 export interface TenantDatabaseArgs {
     readonly tenantId: string;
@@ -46,6 +47,13 @@ export interface TenantDatabaseArgs {
     /** With `bbws:dr`: the database and cache secrets' replicas in the DR region, where the standby's tasks read them. */
     readonly replica?: SecretReplica;
     /**
+     * An enterprise tenant's own cluster, built under this component (`parent`) so that it is the tenant's part of
+     * the database phase, which `--tenant` rollouts select (automation/tenant-targets.ts): its secret then names
+     * that cluster's writer, port and master secret, and is rotated by its function, instead of `host`, `port`,
+     * `masterSecretArn` and `rotation`'s function and settings.
+     */
+    readonly ownCluster?: (parent: pulumi.ComponentResource) => TenantCluster;
+    /**
      * With `bbws:dr`: the standby's Redis (components/standby-cache.ts), which the tenant's cache user
      * joins too, as its twin in that region (ElastiCache users and user groups are regional).
      */
@@ -73,9 +81,26 @@ export class TenantDatabase extends TenantComponent {
     readonly secretArn: pulumi.Output<string>;
     /** The tenant's cache user and its secret. */
     readonly cache: CacheCredentials;
+    /** An enterprise tenant's own cluster (`ownCluster`); undefined for the other tiers. */
+    readonly ownCluster?: TenantCluster;
 
-    constructor(name: string, args: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
+    constructor(name: string, componentArgs: TenantDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
         super("bbws:data:TenantDatabase", name, opts);
+        this.ownCluster = componentArgs.ownCluster?.(this);
+        const own = this.ownCluster;
+        const args: TenantDatabaseArgs = own
+            ? {
+                  ...componentArgs,
+                  host: own.writerEndpoint,
+                  port: own.port,
+                  masterSecretArn: own.masterSecretArn,
+                  rotation: componentArgs.rotation && {
+                      ...componentArgs.rotation,
+                      lambdaArn: own.rotation.lambdaArn,
+                      ready: own.rotation.settings,
+                  },
+              }
+            : componentArgs;
         const { tenantId: t, database } = args;
         const base = `${args.layerName}-tenant-${t}-db`;
         const password = new random.RandomPassword(`${base}-password`, { length: 40, special: false }, this.moved());
