@@ -20,6 +20,7 @@ import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { retireTenant, setTenantTier, stopTenant } from "../../automation/tenant/stack-edit";
 import { tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/real-port";
 import { loadStackConfig } from "../../automation/stack-files";
+import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { PHASES } from "../../src/phases";
 import { readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
 
@@ -146,5 +147,42 @@ describe("rehearsal: without the database phase in remove's stop, the delete of 
         expect(deleted.code).to.not.equal(0);
         expect(textOf(deleted.io)).to.include("Cannot delete protected Cluster");
         expect(w.ownCluster(), "the cluster is still in the state").to.not.equal(undefined);
+    });
+});
+
+describe("an enterprise tenant's WordPress and one-off tasks connect to its own cluster, where add's database step creates its user", function () {
+    this.timeout(300_000);
+
+    it("its service's and one-off task's WORDPRESS_DB_HOST and DB_HOST name its own cluster's writer; a basic tenant's the shared one (the program's desired state)", async () => {
+        // Source: components/tenant-service.ts (WORDPRESS_DB_HOST, and clientEnvironment's DB_HOST for mysqldump in the
+        // archive task), fed by components/data.ts TenantSecret.server; the secret's host is the same writer (tenant-database.ts).
+        const s = stage("sit");
+        try {
+            const file = path.join(s.projectDir, "Pulumi.sit.yaml");
+            fs.writeFileSync(file, setTenantTier(fs.readFileSync(file, "utf8"), "tutorhub", "enterprise"));
+            const desired = await desiredState(s.projectDir, "sit");
+            const hosts = (id: string) =>
+                desired.resources
+                    .filter(
+                        (r) =>
+                            r.type === "aws:ecs/taskDefinition:TaskDefinition" &&
+                            (r.urn.endsWith(`::ecs-${id}-task`) || r.urn.endsWith(`::ecs-${id}-migration`)),
+                    )
+                    .flatMap(
+                        (r) =>
+                            JSON.parse(String(r.inputs.containerDefinitions)) as Array<{
+                                environment?: Array<{ name: string; value: string }>;
+                            }>,
+                    )
+                    .flatMap((c) => c.environment ?? [])
+                    .filter((e) => e.name === "WORDPRESS_DB_HOST" || e.name === "DB_HOST")
+                    .map((e) => e.value);
+            expect(hosts("tutorhub").length).to.be.greaterThan(1);
+            for (const host of hosts("tutorhub")) expect(host).to.match(/^bbws-tenant-tutorhub-aurora-sit\.cluster-/);
+            expect(hosts("aupairhive").length).to.be.greaterThan(1);
+            for (const host of hosts("aupairhive")) expect(host).to.match(/^bbws-aurora-sit\.cluster-/);
+        } finally {
+            s.dispose();
+        }
     });
 });
