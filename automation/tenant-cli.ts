@@ -83,7 +83,7 @@ function parser(argv: readonly string[]) {
         )
         .command(
             "migrate-tier",
-            "Move a tenant to a more isolated tier: stop, export, tier change and its rollout, import of its files, start, health and HTTPS checks",
+            "Move a tenant to a more isolated tier (basic to premium; not into enterprise): stop, export, tier change and its rollout, import of its files, start, health and HTTPS checks",
         )
         .command(
             "rotate-salts",

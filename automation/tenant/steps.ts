@@ -5,7 +5,7 @@
  * a no-op that says so. `--dry-run` prints every step, done or to do, and what each would change or
  * delete, and changes nothing.
  *
- * add:    config (the tenant, stopped) → rollout → database (platform task) → install (tenant task: `wp core
+ * add:    config (the tenant, stopped, at its `--tier`) → rollout → database (platform task, on the tenant's own cluster if enterprise) → install (tenant task: `wp core
  *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
  *         (`https://<id>.<domain>/` answers 200)
  * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
@@ -13,12 +13,13 @@
  *         deletes, nor a take of a half-emptied wp-content) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
  *         (the platform task unlinks the tenant's object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
- *         rule now expires its media) → database (platform task drops user and schema)
- * migrate-tier: stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
+ *         rule now expires its media) → database (platform task drops user and schema; nothing for an enterprise tenant, whose
+ *         cluster the rollout deleted)
+ * migrate-tier (never into enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
  *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
- * Every stop and start rolls out the tenant's ecs and monitoring phases only (`STOP_PHASES`, `START_PHASES`), and
- * remove's stop of an enterprise tenant its database phase too (`stopPhases`). An enterprise tenant's schema and user
+ * A stop rolls out the tenant's phases that `stopped` and `offboarding` act in (`stopPhases`: ecs and monitoring, and
+ * database for an enterprise tenant's offboarding); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
  * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
