@@ -14,7 +14,7 @@
  *         (the platform task unlinks the tenant's object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema; nothing for an enterprise tenant, whose
- *         cluster the rollout deleted)
+ *         cluster the rollout removed)
  * migrate-tier (never into enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
  *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
@@ -713,12 +713,17 @@ async function databaseCreated(ctx: StepContext): Promise<boolean> {
 
 /**
  * An enterprise tenant's database at offboarding: no SQL to run. Its schema and users were on its own cluster,
- * which the rollout step deleted (its deletion protection dropped by the stop step; a final snapshot, encrypted with
- * the tenant's retained key, as `bbws:database.finalSnapshot` says), with its RDS-managed master secret
- * (components/tenant-cluster.ts). Dropping them before that delete would only empty the final snapshot.
+ * which the rollout step removed from the program (its deletion protection dropped by the stop step), with its
+ * RDS-managed master secret (components/tenant-cluster.ts): deleted, with a final snapshot as
+ * `bbws:database.finalSnapshot` says; or, with `bbws:protection.retainOnDelete`, forgotten and left in AWS
+ * with its data, as a premium tenant's file system is, for the operator to delete. Dropping the schema before
+ * the delete would only empty the final snapshot.
  */
-const OWN_CLUSTER_DELETED =
-    "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted (with a final snapshot as bbws:database.finalSnapshot says)";
+function ownClusterGone(ctx: StepContext): string {
+    return ctx.cfg.protection.retainOnDelete
+        ? `nothing dropped: its schema and users are on its own Aurora cluster, which the rollout step left in AWS outside the state (bbws:protection.retainOnDelete), with its data and deletion protection off: delete it (aws rds delete-db-cluster) once the archive is checked and no restore is expected`
+        : "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted (with a final snapshot as bbws:database.finalSnapshot says)";
+}
 
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
@@ -823,7 +828,7 @@ export const REMOVE_STEPS: readonly Step[] = [
         plan: async (ctx) => {
             const name = tenantDatabaseName(ctx.req.id);
             return hasOwnDatabase(tierOf(ctx))
-                ? [OWN_CLUSTER_DELETED]
+                ? [ownClusterGone(ctx)]
                 : [
                       "platform one-off task, idempotent:",
                       `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user)`,
@@ -831,7 +836,7 @@ export const REMOVE_STEPS: readonly Step[] = [
         },
         run: async (ctx) =>
             hasOwnDatabase(tierOf(ctx))
-                ? { database: OWN_CLUSTER_DELETED }
+                ? { database: ownClusterGone(ctx) }
                 : runTask(
                       ctx,
                       { kind: "platform" },

@@ -780,6 +780,19 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
         expect(b.tasks.filter((t) => t.purpose === "drop schema and user wp_newco")).to.have.length(1);
     });
 
+    it("with bbws:protection.retainOnDelete (prod), remove's database step says the cluster was left in AWS with its data, for the operator to delete", async () => {
+        // Source: components/tenant-cluster.ts (stateful: retainOnDelete as bbws:protection says), as a premium tenant's file system.
+        const w = world();
+        const file = path.join(w.projectDir, "Pulumi.sit.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("retainOnDelete: false", "retainOnDelete: true"));
+        await w.run(ENTERPRISE);
+        expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.ok);
+        const [database] = await records(w, "remove", "database");
+        expect(database.data?.database).to.match(
+            /left in AWS outside the state \(bbws:protection\.retainOnDelete\), with its data and deletion protection off: delete it/,
+        );
+    });
+
     it("a second add with another tier than the tenant being onboarded is refused (exit 2): tier is one of its settings", async () => {
         const w = world();
         w.dropClusterOutputs();
