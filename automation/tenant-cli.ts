@@ -66,7 +66,7 @@ function parser(argv: readonly string[]) {
     return commandLine(
         argv,
         "npm run tenant --",
-        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--domain <host>[@<zone id>]]…\n" +
+        "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--tier <tier>] [--domain <host>[@<zone id>]]…\n" +
             "$0 remove --env <env> --id <id> [--confirm <id>]\n" +
             "$0 migrate-tier --env <env> --id <id> --tier <tier>\n" +
             "$0 rotate-salts --env <env> --id <id>\n\n" +
@@ -83,7 +83,7 @@ function parser(argv: readonly string[]) {
         )
         .command(
             "migrate-tier",
-            "Move a tenant to a more isolated tier: stop, export, tier change and its rollout, import of its files, start, health and HTTPS checks",
+            "Move a tenant to a more isolated tier (basic to premium; not into enterprise): stop, export, tier change and its rollout, import of its files, start, health and HTTPS checks",
         )
         .command(
             "rotate-salts",
@@ -109,7 +109,8 @@ function parser(argv: readonly string[]) {
         .option("tier", {
             type: "string",
             choices: TENANT_TIERS,
-            describe: 'migrate-tier: the isolation tier to move the tenant to (README "Tier changes are migrations")',
+            describe:
+                'add: the new tenant\'s isolation tier (default basic); migrate-tier: the tier to move the tenant to (README "Isolation tiers", "Tier changes are migrations")',
         })
         .option("confirm", {
             type: "string",
@@ -141,6 +142,10 @@ function parser(argv: readonly string[]) {
         .example(
             "$0 add --env sit --id newco --slot 3 --cpu 512 --memory 1024 --approve tech-lead:alice --approve dba:bob",
             "onboard newco",
+        )
+        .example(
+            "$0 add --env sit --id bigco --slot 4 --cpu 1024 --memory 2048 --tier enterprise --dry-run",
+            "what onboarding bigco with its own VPC and Aurora cluster would create",
         )
         .example("$0 remove --env sit --id newco --dry-run", "what offboarding newco would delete")
         .example("$0 migrate-tier --env sit --id newco --tier premium --dry-run", "what moving newco to its own VPC would do")
@@ -281,8 +286,8 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest | 
         yes: args.yes,
         confirm: args.confirm,
     };
-    if (action !== "migrate-tier" && args.tier !== undefined) {
-        throw new UsageError("incompatible-flags", "--tier is for migrate-tier", "drop it");
+    if (action !== "migrate-tier" && action !== "add" && args.tier !== undefined) {
+        throw new UsageError("incompatible-flags", "--tier is for add and migrate-tier", "drop it");
     }
     if (action === "remove" || action === "rotate-salts" || action === "migrate-tier") {
         const extra = (["slot", "cpu", "memory", ...(action === "remove" ? [] : (["confirm"] as const))] as const).filter(
@@ -306,7 +311,16 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest | 
         if (!Number.isFinite(args[k])) throw new UsageError("invalid-number", `--${k} must be a number`, "see --help");
     }
     return {
-        request: { action, env: args.env, id: args.id, slot: args.slot!, cpu: args.cpu!, memory: args.memory!, domains: args.domain },
+        request: {
+            action,
+            env: args.env,
+            id: args.id,
+            slot: args.slot!,
+            cpu: args.cpu!,
+            memory: args.memory!,
+            domains: args.domain,
+            tier: (args.tier ?? "basic") as TenantTier,
+        },
         options,
     };
 }

@@ -93,6 +93,8 @@ export interface TenantSecret {
     readonly database: string;
     /** The tenant's own cache user (components/cache-users.ts). */
     readonly cache: CacheCredentials;
+    /** An enterprise tenant's own cluster's writer and port, which its secret names; absent: the environment's cluster. */
+    readonly server?: { readonly host: pulumi.Output<string>; readonly port: pulumi.Output<number> };
 }
 
 export { AURORA_LOG_EXPORTS, instanceZones, MASTER_USERNAME };
@@ -400,8 +402,15 @@ export class DataLayer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            if (tenantDatabase.cluster) tenantClusters[tenant.id] = tenantDatabase.cluster;
-            tenantSecrets[tenant.id] = { arn: tenantDatabase.secretArn, username: database, database, cache: tenantDatabase.cache };
+            const own = tenantDatabase.cluster;
+            tenantSecrets[tenant.id] = {
+                arn: tenantDatabase.secretArn,
+                username: database,
+                database,
+                cache: tenantDatabase.cache,
+                ...(own ? { server: { host: own.writerEndpoint, port: own.port } } : {}),
+            };
+            if (own) tenantClusters[tenant.id] = own;
         }
         this.tenantSecrets = tenantSecrets;
         this.tenantClusters = tenantClusters;

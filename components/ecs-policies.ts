@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { tenantDbSecretName } from "./data";
+import { tenantClusterIdentifier } from "./tenant-cluster";
 
 type Arn = pulumi.Input<string>;
 
@@ -239,11 +240,55 @@ export function tenantDbSecretsArnPattern(region: string, accountId: string, env
     return `arn:aws:secretsmanager:${region}:${accountId}:secret:${tenantDbSecretName(env, "*")}-??????`;
 }
 
+/**
+ * What the platform task may read of the enterprise tenants' own clusters in one environment: each one's
+ * RDS-managed master secret and the tenant's key that encrypts it (components/tenant-cluster.ts), so that
+ * onboarding's database step logs in there (automation/tenant/scripts.ts `USE_TENANT_CLUSTER`). Patterns and
+ * conditions, never one ARN per tenant: the document stays within IAM's 10,240 characters per role whatever
+ * the tenant count (issue 21), and onboarding an enterprise tenant changes no platform resource (its
+ * `--tenant` rollout would otherwise be refused by the rollout's platform gate).
+ */
+export interface TenantClusterGrants {
+    /**
+     * `arn:aws:secretsmanager:<region>:<account>:secret:rds!cluster-*`: RDS names the secret it manages for a
+     * cluster `rds!cluster-<id>` (Aurora user guide, "Password management with Amazon Aurora and AWS Secrets
+     * Manager"; AWS managed policy reference, AmazonRDSServiceRolePolicy: RDS acts on `secret:rds!*` only).
+     */
+    readonly masterSecretsArnPattern: string;
+    /**
+     * `arn:aws:rds:<region>:<account>:cluster:bbws-tenant-*-aurora-<env>`, matched against the secret's
+     * `aws:rds:primaryDBClusterArn` tag: RDS tags its secrets with the cluster's ARN (AmazonRDSServiceRolePolicy,
+     * `secretsmanager:TagResource` of `aws:rds:primaryDBClusterArn`), and no one else can set or edit an `aws:` tag
+     * (Secrets Manager API reference, TagResource: the `aws:` prefix is reserved for AWS use). The shared
+     * cluster, `bbws-aurora-<env>`, does not match: its master secret stays with the execution role.
+     */
+    readonly clusterArnPattern: string;
+    /** `arn:aws:kms:<region>:<account>:key/*`: a key is named by its id in `Resource`, never by its alias (KMS developer guide, "Use aliases to control access to KMS keys"). */
+    readonly keysArnPattern: string;
+    /** `alias/bbws-<env>-tenant-*`, matched against `kms:ResourceAliases`: the alias each tenant's key has (components/tenant-cluster.ts). */
+    readonly keyAliasPattern: string;
+    /** `secretsmanager.<region>.amazonaws.com` as `kms:ViaService`: the key decrypts only for Secrets Manager on the task's behalf (KMS developer guide, "kms:ViaService"). */
+    readonly viaService: string;
+}
+
+/** The `TenantClusterGrants` of environment `env` in `region` of account `accountId`. */
+export function tenantClusterGrants(region: string, accountId: string, env: string): TenantClusterGrants {
+    return {
+        masterSecretsArnPattern: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!cluster-*`,
+        clusterArnPattern: `arn:aws:rds:${region}:${accountId}:cluster:${tenantClusterIdentifier(env, "*")}`,
+        keysArnPattern: `arn:aws:kms:${region}:${accountId}:key/*`,
+        keyAliasPattern: `alias/bbws-${env}-tenant-*`,
+        viaService: `secretsmanager.${region}.amazonaws.com`,
+    };
+}
+
 export interface PlatformTaskPolicyArgs {
     readonly migrationBucketArn: Arn;
     /** `tenantDbSecretsArnPattern`: the platform task reads whichever tenant's secret a run names. */
     readonly tenantDbSecretsArnPattern: string;
     readonly keyArn: Arn;
+    /** `tenantClusterGrants`: the enterprise tenants' own clusters' master secrets and keys. */
+    readonly tenantClusters: TenantClusterGrants;
 }
 
 /**
@@ -267,6 +312,24 @@ export function platformTaskPolicy(args: PlatformTaskPolicyArgs): PolicyDocument
             Resource: args.tenantDbSecretsArnPattern,
         },
         { Sid: "UseDataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.keyArn },
+        {
+            Sid: "ReadTenantClusterMasterSecrets",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue"],
+            Resource: args.tenantClusters.masterSecretsArnPattern,
+            Condition: { StringLike: { "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": args.tenantClusters.clusterArnPattern } },
+        },
+        {
+            // Decrypt only: the task reads those secrets and writes none.
+            Sid: "DecryptTenantClusterMasterSecrets",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: args.tenantClusters.keysArnPattern,
+            Condition: {
+                "ForAnyValue:StringLike": { "kms:ResourceAliases": args.tenantClusters.keyAliasPattern },
+                StringEquals: { "kms:ViaService": args.tenantClusters.viaService },
+            },
+        },
     );
 }
 

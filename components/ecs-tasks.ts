@@ -32,6 +32,11 @@ export interface TenantDatabaseSecret {
     readonly database: string;
     /** The tenant's own cache user, limited to its key prefix. */
     readonly cache: CacheSecret;
+    /**
+     * An enterprise tenant's own cluster (components/tenant-cluster.ts): the writer and port its WordPress and
+     * one-off tasks connect to, as its secret's `host` and `port` say; absent: the environment's cluster.
+     */
+    readonly server?: { readonly host: In<string>; readonly port: In<number> };
 }
 
 export interface AccessPoint {

@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import { PLATFORM_TASK_POSIX_ID } from "../src/config";
 import { tenantDbSecretName } from "./data";
 import { bbwsName, jsonOf } from "./shared";
-import { executionRolePolicy, platformTaskPolicy, tenantDbSecretsArnPattern } from "./ecs-policies";
+import { executionRolePolicy, platformTaskPolicy, tenantClusterGrants, tenantDbSecretsArnPattern } from "./ecs-policies";
 
 import {
     cacheClientSecrets,
@@ -322,6 +322,7 @@ export class EcsLayer extends pulumi.ComponentResource {
                 migrationBucketArn: args.migrationBucket.arn,
                 tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(args.region, args.accountId, env),
                 keyArn: args.keyArn,
+                tenantClusters: tenantClusterGrants(args.region, args.accountId, env),
             }),
             { parent: this },
         );

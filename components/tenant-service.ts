@@ -211,8 +211,10 @@ export class TenantService extends TenantComponent {
 
         // The cluster refuses connections without TLS (require_secure_transport), so the TLS settings
         // travel with the connection settings.
+        // An enterprise tenant's own cluster, else the environment's: where its secret's user exists.
+        const server = dbSecret.server ?? { host: args.dbWriterEndpoint, port: args.dbPort };
         const database = [
-            { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${args.dbWriterEndpoint}:${args.dbPort}` },
+            { name: "WORDPRESS_DB_HOST", value: pulumi.interpolate`${server.host}:${server.port}` },
             { name: "WORDPRESS_DB_NAME", value: dbSecret.database },
             ...WORDPRESS_CONFIG_EXTRA_ENV,
         ];
@@ -497,7 +499,7 @@ export class TenantService extends TenantComponent {
                             // wp-cli loads the same wp-config.php and object-cache drop-in as WordPress.
                             ...database,
                             ...redis,
-                            ...clientEnvironment({ host: args.dbWriterEndpoint, port: args.dbPort }, args.redisPrimaryEndpoint),
+                            ...clientEnvironment(server, args.redisPrimaryEndpoint),
                             { name: "DB_NAME", value: dbSecret.database },
                             { name: "REDIS_PREFIX", value: tenantCachePrefix(id) },
                             ...migration,

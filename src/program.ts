@@ -218,6 +218,27 @@ export function createPlatform(cfg: PlatformConfig) {
             /** The password rotation function: `npm run verify` reads its USERNAME_CHARACTER_LIMIT. */
             rotationFunctionName: data.rotationFunctionName,
             tenantSecretArns: Object.fromEntries(Object.entries(data.tenantSecrets).map(([id, s]) => [id, s.arn])),
+            /**
+             * Each enterprise tenant's own Aurora cluster, by tenant id (components/tenant-cluster.ts): its identifier, writer
+             * endpoint, RDS-managed master secret (encrypted with `keyArn`, the tenant's key) and rotation function. The tenant
+             * command's database step logs in there with that secret. Undefined without enterprise tenants, so other stacks'
+             * outputs stay as they were.
+             */
+            tenantClusters:
+                Object.keys(data.tenantClusters).length === 0
+                    ? undefined
+                    : Object.fromEntries(
+                          Object.entries(data.tenantClusters).map(([id, c]) => [
+                              id,
+                              {
+                                  clusterIdentifier: c.clusterIdentifier,
+                                  writerEndpoint: c.writerEndpoint,
+                                  masterSecretArn: c.masterSecretArn,
+                                  keyArn: c.keyArn,
+                                  rotationFunctionName: c.rotation.functionName,
+                              },
+                          ]),
+                      ),
             /** The global database and its DR-region cluster (issue 17's contract); undefined for `bbws:dr: none`. */
             dr: data.dr && {
                 region: drRegion!,

@@ -66,12 +66,27 @@ export interface TenantStackOutputs {
     readonly migrationBucket: string;
     /** `database.tenantSecretArns[id]`: the tenant's database credentials; absent before its database phase. */
     readonly tenantSecretArn?: string;
+    /** `database.tenantClusters[id]`: an enterprise tenant's own Aurora cluster; absent for other tiers and before its database phase. */
+    readonly tenantCluster?: TenantClusterOutputs;
     /** `ecs.targetGroupArns[id]`: the tenant's target group; absent before its ecs phase. */
     readonly targetGroupArn?: string;
     /** The tier it is deployed at (rollout.ts `deployedTiersOf`: `network.tenantTiers[id]`); absent when it is not deployed. */
     readonly deployedTier?: TenantTier;
     /** `ecs.customDomains[id]`: its custom domains as the ECS layer reports them (components/tenant-domains.ts); empty when none. */
     readonly customDomains: readonly CustomDomainReport[];
+}
+
+/** An enterprise tenant's own cluster, as the stack output `database.tenantClusters[id]` has it (src/program.ts, components/tenant-cluster.ts). */
+export interface TenantClusterOutputs {
+    /** `bbws-tenant-<id>-aurora-<env>`. */
+    readonly clusterIdentifier: string;
+    /** Its writer's DNS name (port as the environment's cluster: the same `bbws:database`). */
+    readonly writerEndpoint: string;
+    /** Its RDS-managed master secret, `rds!cluster-…` (JSON with `username` and `password`), encrypted with `keyArn`. */
+    readonly masterSecretArn: string;
+    /** The tenant's own KMS key (alias `alias/bbws-<env>-tenant-<id>`). */
+    readonly keyArn: string;
+    readonly rotationFunctionName: string;
 }
 
 /** One custom domain in the stack output `ecs.customDomains[id]` (components/tenant-domains.ts `CustomDomainStatus`, resolved). */

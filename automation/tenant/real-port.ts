@@ -20,6 +20,7 @@ import type {
     CustomDomainReport,
     TargetHealth,
     TenantPort,
+    TenantClusterOutputs,
     TenantRolloutRequest,
     TenantStackOutputs,
 } from "./port";
@@ -32,12 +33,23 @@ export function tenantOutputsOf(outputs: Readonly<Record<string, unknown>>, id: 
     return {
         migrationBucket: text(get("storage", "migrationBucketName")) ?? "",
         tenantSecretArn: text(get("database", "tenantSecretArns", id)),
+        tenantCluster: tenantClusterOf(get("database", "tenantClusters", id)),
         targetGroupArn: text(get("ecs", "targetGroupArns", id)),
         deployedTier: deployedTiersOf(outputs)?.get(id),
         customDomains: ((get("ecs", "customDomains", id) as CustomDomainReport[] | undefined) ?? []).filter(
             (d) => d && typeof d.name === "string",
         ),
     };
+}
+
+/** `database.tenantClusters[id]` when it has every field as a string (a stack before its database phase has none). */
+function tenantClusterOf(value: unknown): TenantClusterOutputs | undefined {
+    if (!value || typeof value !== "object") return undefined;
+    const c = value as Record<keyof TenantClusterOutputs, unknown>;
+    const fields = ["clusterIdentifier", "writerEndpoint", "masterSecretArn", "keyArn", "rotationFunctionName"] as const;
+    return fields.every((f) => typeof c[f] === "string")
+        ? (Object.fromEntries(fields.map((f) => [f, c[f]])) as unknown as TenantClusterOutputs)
+        : undefined;
 }
 
 /**

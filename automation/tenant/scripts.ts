@@ -5,7 +5,8 @@
  * quoting of ours can go wrong. Each script checks its values before it uses them.
  *
  * The platform task's environment carries the master user (`DB_HOST`, `DB_PORT`, `DB_USER`,
- * `DB_PASSWORD`, `DB_SSL_MODE`, `DB_SSL_CA`); the tenant task's carries the tenant's own user and
+ * `DB_PASSWORD`, `DB_SSL_MODE`, `DB_SSL_CA`) of the shared cluster, which a run for an enterprise tenant
+ * replaces with its own cluster's (`USE_TENANT_CLUSTER`); the tenant task's carries the tenant's own user and
  * `DB_NAME` (contract of issue 15, `ecs.oneOffTasks`).
  */
 import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
@@ -30,6 +31,31 @@ trap 'rm -f "$options"' EXIT
 escaped=$(printf '%s' "$DB_PASSWORD" | sed 's/\\/\\\\/g; s/"/\\"/g')
 printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl-mode=%s\nssl-ca=%s\n' \
     "$DB_HOST" "$DB_PORT" "$DB_USER" "$escaped" "$DB_SSL_MODE" "$DB_SSL_CA" > "$options"
+`;
+
+/**
+ * Points the MySQL client at an enterprise tenant's own cluster when the run names it (`TENANT_CLUSTER_HOST`
+ * and `TENANT_CLUSTER_MASTER_ID`, both or neither, as container-override `environment`: ECS RunTask's
+ * ContainerOverride takes `environment` but no `secrets`, ECS API reference), else leaves the platform task's
+ * shared-cluster settings as they are. Its master user comes from the cluster's RDS-managed master secret,
+ * read at run time (JSON with `username` and `password`: Aurora user guide, "Password management with Amazon
+ * Aurora and AWS Secrets Manager"); the platform task's role may read only such secrets of this environment's
+ * tenant clusters (components/ecs-policies.ts `tenantClusterGrants`). Port and TLS settings stay the
+ * platform's: the tenant's cluster is built from the same `bbws:database` (components/tenant-cluster.ts), and
+ * the RDS CA bundle is the region's.
+ */
+const USE_TENANT_CLUSTER = String.raw`if [ -n "${"$"}{TENANT_CLUSTER_HOST:-}${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
+    if [ -z "${"$"}{TENANT_CLUSTER_HOST:-}" ] || [ -z "${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
+        echo "TENANT_CLUSTER_HOST and TENANT_CLUSTER_MASTER_ID go together: one names the cluster, the other its master secret" >&2
+        exit 64
+    fi
+    master=$(aws secretsmanager get-secret-value --secret-id "$TENANT_CLUSTER_MASTER_ID" --query SecretString --output text)
+    DB_USER=$(printf '%s' "$master" | jq -er .username)
+    DB_PASSWORD=$(printf '%s' "$master" | jq -er .password)
+    master=
+    DB_HOST=$TENANT_CLUSTER_HOST
+    echo "on the tenant's own cluster $DB_HOST"
+fi
 `;
 
 /**
@@ -69,7 +95,7 @@ if [ -z "$password" ] || [ "$(printf '%s' "$password" | tr -d 'A-Za-z0-9')" != "
     exit 65
 fi
 grant_pattern=$(printf '%s' "$TENANT_DB_NAME" | sed 's/_/\\_/g')
-${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
+${USE_TENANT_CLUSTER}${MYSQL_OPTIONS}mysql --defaults-extra-file="$options" <<SQL
 CREATE DATABASE IF NOT EXISTS \`$TENANT_DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;
 CREATE USER IF NOT EXISTS '$TENANT_DB_NAME'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
 ALTER USER '$TENANT_DB_NAME'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
@@ -252,12 +278,32 @@ echo "emptied $WP_CONTENT_DIR"
 
 const sh = (script: string, environment: Record<string, string>): TaskCommand => ({ argv: ["sh", "-c", script], environment });
 
-/** The platform task's command that creates tenant `id`'s schema and user from its secret (`tenantSecretArn`, a stack output). */
-export function createDatabaseCommand(id: string, tenantSecretArn: string): TaskCommand {
-    return sh(CREATE_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id), TENANT_SECRET_ID: tenantSecretArn });
+/**
+ * An enterprise tenant's own cluster as the platform task reaches it (the stack output
+ * `database.tenantClusters[id]`): its writer's DNS name and its RDS-managed master secret's ARN.
+ */
+export interface OwnCluster {
+    readonly writerEndpoint: string;
+    readonly masterSecretArn: string;
 }
 
-/** The platform task's command that drops tenant `id`'s user and schema. */
+/**
+ * The platform task's command that creates tenant `id`'s schema and user from its secret (`tenantSecretArn`, a
+ * stack output), on the shared cluster, or on `cluster`, an enterprise tenant's own.
+ */
+export function createDatabaseCommand(id: string, tenantSecretArn: string, cluster?: OwnCluster): TaskCommand {
+    return sh(CREATE_DATABASE_SCRIPT, {
+        TENANT_DB_NAME: tenantDatabaseName(id),
+        TENANT_SECRET_ID: tenantSecretArn,
+        // None for the shared cluster: the task definition's own settings.
+        ...(cluster ? { TENANT_CLUSTER_HOST: cluster.writerEndpoint, TENANT_CLUSTER_MASTER_ID: cluster.masterSecretArn } : {}),
+    });
+}
+
+/**
+ * The platform task's command that drops tenant `id`'s user and schema on the shared cluster. An enterprise
+ * tenant's schema and users go with its own cluster, which offboarding's rollout deletes (steps.ts `REMOVE_STEPS`).
+ */
 export function dropDatabaseCommand(id: string): TaskCommand {
     return sh(DROP_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id) });
 }

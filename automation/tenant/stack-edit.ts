@@ -29,6 +29,8 @@ export interface NewTenant {
      * Omitted from the file when empty.
      */
     readonly domains: readonly string[];
+    /** Its isolation tier (`--tier`; absent: `basic`): written as `tier:` unless `basic`, the schema's default, as `setTenantTier` writes it. */
+    readonly tier?: TenantTier;
 }
 
 /** A `--domain` value as its stack-file entry: `name`, or `{ name, hostedZoneId }` for `name@<zone id>`. */
@@ -37,12 +39,13 @@ export function domainEntry(domain: string): string | { name: string; hostedZone
     return at < 0 ? domain : { name: domain.slice(0, at), hostedZoneId: domain.slice(at + 1) };
 }
 
-/** Appends `tenant` to `bbws:tenants`, stopped (`stopped: true`): onboarding starts it once its database user exists. */
+/** Appends `tenant` to `bbws:tenants` (its `tier` too, unless basic), stopped (`stopped: true`): onboarding starts it once its database user exists. */
 export function addTenant(text: string, tenant: NewTenant): string {
     return edit(text, (doc) => {
         const tenants = seqAt(doc, TENANTS);
         const entry: Record<string, unknown> = { id: tenant.id, slot: tenant.slot, cpu: tenant.cpu, memory: tenant.memory };
         if (tenant.domains.length > 0) entry.domains = tenant.domains.map(domainEntry);
+        if (tenant.tier !== undefined && tenant.tier !== "basic") entry.tier = tenant.tier;
         entry.stopped = true;
         tenants.items.push(doc.createNode(entry));
     });

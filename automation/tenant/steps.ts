@@ -5,7 +5,7 @@
  * a no-op that says so. `--dry-run` prints every step, done or to do, and what each would change or
  * delete, and changes nothing.
  *
- * add:    config (the tenant, stopped) → rollout → database (platform task) → install (tenant task: `wp core
+ * add:    config (the tenant, stopped, at its `--tier`) → rollout → database (platform task, on the tenant's own cluster if enterprise) → install (tenant task: `wp core
  *         install`, so no public installer) → start (config, rollout) → healthy (its targets) → https
  *         (`https://<id>.<domain>/` answers 200)
  * remove: stop (config: `stopped: true`, rollout: no task writes any more) → archive (tenant task, verified;
@@ -13,11 +13,14 @@
  *         deletes, nor a take of a half-emptied wp-content) → confirm (the operator types the id) → files (tenant task empties its wp-content) → cache
  *         (the platform task unlinks the tenant's object-cache keys) → retire (config: out of `bbws:tenants`, into `bbws:retiredTenants`)
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
- *         rule now expires its media) → database (platform task drops user and schema)
- * migrate-tier: stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
+ *         rule now expires its media) → database (platform task drops user and schema; nothing for an enterprise tenant, whose
+ *         cluster the rollout removed)
+ * migrate-tier (never into enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
  *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
- * Every stop and start rolls out the tenant's ecs and monitoring phases only (`STOP_PHASES`, `START_PHASES`).
+ * A stop rolls out the tenant's phases that `stopped` and `offboarding` act in (`stopPhases`: ecs and monitoring, and
+ * database for an enterprise tenant's offboarding); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
+ * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
  * longer builds, and retiring in the same edit means the slot is never free in between.
@@ -28,7 +31,7 @@ import * as path from "path";
 import type { PlatformConfig, TenantTier } from "../../src/config";
 import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
 import { getPhase, PhaseName, PHASES, tenantComponentName } from "../../src/phases";
-import { TENANT_TIERS } from "../../src/tiers";
+import { hasOwnDatabase, hasOwnVpc, TENANT_TIERS } from "../../src/tiers";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
 import type { Io } from "../io";
 import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from "../ledger";
@@ -262,6 +265,26 @@ function tenantComponents(id: string): string[] {
     return PHASES.map((p) => `${p.name}: ${p.tenantType} ${tenantComponentName(p.name, id)}`);
 }
 
+/**
+ * What an add's plan says a tier gives the tenant of its own (src/tiers.ts `TIER_ISOLATION`; README "Isolation
+ * tiers"); nothing for `basic`, the default, whose plan is the components alone.
+ */
+function tierCreates(tier: TenantTier): string[] {
+    if (tier === "basic") return [];
+    return [
+        `tier ${tier}: its own security group, roles, secrets and service`,
+        ...(hasOwnVpc(tier)
+            ? ["  its own VPC from the tenant pool, peered with the platform's, with its own load balancer and EFS file system"]
+            : ["  on the platform's VPC, load balancer and file system"]),
+        ...(hasOwnDatabase(tier)
+            ? [
+                  "  its own Aurora cluster in that VPC (shaped as the environment's: bbws:database), with its own KMS key",
+                  "  (alias/bbws-<env>-tenant-<id>) and password-rotation function; its schema and user are created there",
+              ]
+            : ["  its schema and user on the environment's shared Aurora cluster"]),
+    ];
+}
+
 /** `https://<id>.<domain>`: the tenant's own address, always served (custom domains come on top). */
 const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 
@@ -279,6 +302,27 @@ const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.
  */
 const STOP_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
 const START_PHASES: readonly PhaseName[] = ["monitoring", "ecs"];
+
+/**
+ * What a stop rolls out: `STOP_PHASES`, and for offboarding a tenant with its own database (enterprise) the
+ * database phase after them, where `offboarding` turns its cluster's deletion protection off
+ * (components/tenant-cluster.ts): the retire step's rollout deletes the cluster, and RDS refuses to delete a
+ * protected one (Aurora user guide, "Deletion protection for Aurora clusters"). Last: the service is stopped
+ * and its alarms silent before anything of its data changes.
+ */
+export function stopPhases(tier: TenantTier, offboarding: boolean): readonly PhaseName[] {
+    return offboarding && hasOwnDatabase(tier) ? [...STOP_PHASES, "database"] : STOP_PHASES;
+}
+
+/**
+ * The tenant's tier: an add's `--tier`; else its entry in the stack file, or once offboarding has retired
+ * it, the tier its stop step recorded.
+ */
+function tierOf(ctx: StepContext): TenantTier {
+    if (ctx.req.action === "add") return ctx.req.tier ?? "basic";
+    const id = ctx.req.id;
+    return ctx.cfg.tenants.find((t) => t.id === id)?.tier ?? (ctx.data.tier as TenantTier | undefined) ?? "basic";
+}
 
 /** The tenant's rollout of each of `phases`, one after the other. */
 async function rolloutPhases(ctx: StepContext, phases: readonly PhaseName[]): Promise<void> {
@@ -327,8 +371,8 @@ function stackTextBeforeStart(ctx: StepContext): string {
 
 /**
  * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
- * `offboarding`, also `offboarding: true`: src/config.ts), the tenant's ecs and monitoring phases'
- * rollouts (the only phases either acts in), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * `offboarding`, also `offboarding: true`: src/config.ts), the rollouts of the phases either acts in
+ * (`stopPhases`: ecs and monitoring, and database for an enterprise tenant's offboarding), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
  * has a record, as the archive is (see `Step.retakenUntil`).
  */
 function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?: boolean } = {}): Step {
@@ -339,7 +383,9 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${inWords(STOP_PHASES)} (its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${inWords(stopPhases(tierOf(ctx), offboarding))} (its service at zero tasks, its alarms silent${
+                stopPhases(tierOf(ctx), offboarding).includes("database") ? ", its own cluster's deletion protection off" : ""
+            }), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -350,10 +396,12 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 (text) => stopTenant(text, id, offboarding),
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
-            await rolloutPhases(ctx, STOP_PHASES);
+            const tier = tierOf(ctx);
+            await rolloutPhases(ctx, stopPhases(tier, offboarding));
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
-            return { ...data, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
+            // The tier is recorded for the steps after the retire step, when the stack file no longer has the tenant.
+            return { ...data, tier, service: stopped.service, waitedForTasks: String(stopped.waitedForTasks) };
         },
     };
 }
@@ -488,7 +536,11 @@ export const ADD_STEPS: readonly Step[] = [
     {
         id: "rollout",
         title: "roll the tenant out, its service at zero tasks",
-        plan: async (ctx) => ["creates, through the rollout's gates and approvals:", ...tenantComponents(ctx.req.id).map((c) => `  ${c}`)],
+        plan: async (ctx) => [
+            "creates, through the rollout's gates and approvals:",
+            ...tenantComponents(ctx.req.id).map((c) => `  ${c}`),
+            ...tierCreates(tierOf(ctx)),
+        ],
         run: async (ctx) => rollout(ctx),
     },
     {
@@ -497,14 +549,16 @@ export const ADD_STEPS: readonly Step[] = [
         plan: async (ctx) => {
             const name = tenantDatabaseName(ctx.req.id);
             return [
-                "platform one-off task, idempotent:",
+                hasOwnDatabase(tierOf(ctx))
+                    ? "platform one-off task, idempotent, on the tenant's own cluster (stack output database.tenantClusters, its master secret read in the task):"
+                    : "platform one-off task, idempotent:",
                 `  CREATE DATABASE IF NOT EXISTS \`${name}\`; CREATE USER IF NOT EXISTS '${name}'@'%' … REQUIRE SSL;`,
                 `  ALTER USER '${name}'@'%' IDENTIFIED BY <its secret's password> REQUIRE SSL; GRANT ALL PRIVILEGES ON \`${name}\`.*`,
             ];
         },
         run: async (ctx) => {
             const id = ctx.req.id;
-            const { tenantSecretArn } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
+            const { tenantSecretArn, tenantCluster } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
             if (!tenantSecretArn) {
                 throw new StepFailedError(
                     "no-tenant-secret",
@@ -512,12 +566,21 @@ export const ADD_STEPS: readonly Step[] = [
                     "the rollout step creates it: run the same command again once that step has succeeded",
                 );
             }
-            return runTask(
+            // Never the shared cluster for a tenant whose secret names its own: its WordPress would find no user there.
+            if (hasOwnDatabase(tierOf(ctx)) && !tenantCluster) {
+                throw new StepFailedError(
+                    "no-tenant-cluster",
+                    `${id} is ${tierOf(ctx)} and the stack has no cluster of its own for it (output database.tenantClusters.${id})`,
+                    "the rollout step creates it: run the same command again once that step has succeeded",
+                );
+            }
+            const task = await runTask(
                 ctx,
                 { kind: "platform" },
-                createDatabaseCommand(id, tenantSecretArn),
+                createDatabaseCommand(id, tenantSecretArn, hasOwnDatabase(tierOf(ctx)) ? tenantCluster : undefined),
                 `create schema and user ${tenantDatabaseName(id)}`,
             );
+            return tenantCluster && hasOwnDatabase(tierOf(ctx)) ? { ...task, cluster: tenantCluster.clusterIdentifier } : task;
         },
     },
     {
@@ -648,6 +711,20 @@ async function databaseCreated(ctx: StepContext): Promise<boolean> {
     return added.size === 0 || added.get("database")?.result === "succeeded";
 }
 
+/**
+ * An enterprise tenant's database at offboarding: no SQL to run. Its schema and users were on its own cluster,
+ * which the rollout step removed from the program (its deletion protection dropped by the stop step), with its
+ * RDS-managed master secret (components/tenant-cluster.ts): deleted, with a final snapshot as
+ * `bbws:database.finalSnapshot` says; or, with `bbws:protection.retainOnDelete`, forgotten and left in AWS
+ * with its data, as a premium tenant's file system is, for the operator to delete. Dropping the schema before
+ * the delete would only empty the final snapshot.
+ */
+function ownClusterGone(ctx: StepContext): string {
+    return ctx.cfg.protection.retainOnDelete
+        ? `nothing dropped: its schema and users are on its own Aurora cluster, which the rollout step left in AWS outside the state (bbws:protection.retainOnDelete), with its data and deletion protection off: delete it (aws rds delete-db-cluster) once the archive is checked and no restore is expected`
+        : "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted (with a final snapshot as bbws:database.finalSnapshot says)";
+}
+
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
     // Offboarding marks the tenant `offboarding` too: a premium tenant's own load balancer drops its deletion protection.
@@ -750,13 +827,22 @@ export const REMOVE_STEPS: readonly Step[] = [
         title: "drop its MySQL user and schema",
         plan: async (ctx) => {
             const name = tenantDatabaseName(ctx.req.id);
-            return [
-                "platform one-off task, idempotent:",
-                `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user)`,
-            ];
+            return hasOwnDatabase(tierOf(ctx))
+                ? [ownClusterGone(ctx)]
+                : [
+                      "platform one-off task, idempotent:",
+                      `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%' (the rotation's second user)`,
+                  ];
         },
         run: async (ctx) =>
-            runTask(ctx, { kind: "platform" }, dropDatabaseCommand(ctx.req.id), `drop schema and user ${tenantDatabaseName(ctx.req.id)}`),
+            hasOwnDatabase(tierOf(ctx))
+                ? { database: ownClusterGone(ctx) }
+                : runTask(
+                      ctx,
+                      { kind: "platform" },
+                      dropDatabaseCommand(ctx.req.id),
+                      `drop schema and user ${tenantDatabaseName(ctx.req.id)}`,
+                  ),
     },
 ];
 
@@ -1017,8 +1103,9 @@ function unknownTenant(req: TenantRequest, cfg: PlatformConfig): UsageError {
 }
 
 /**
- * Refuses a tier migration that cannot start: a tenant not in the stack file; a tier the stack file would
- * refuse (the loader's message: `enterprise` is not built); and, unless this run's tier step has been
+ * Refuses a tier migration that cannot start: a tenant not in the stack file; a move into a tier with its
+ * own database (enterprise) from one without, which is not built (no import into the new cluster, no move
+ * of the secret's host under rotation); a tier the stack file would refuse (the loader's message); and, unless this run's tier step has been
  * attempted and the stack file still holds its edit, a tenant not deployed (`deployedTier`, from the
  * stack's outputs: nothing to move), already at that tier, or moving to a less isolated tier, which the
  * tier gate refuses (automation/gates.ts `tierGate`).
@@ -1031,7 +1118,17 @@ function refuseMigration(
     last: ReadonlyMap<string, TenantStepRecord>,
     deployedTier: TenantTier | undefined,
 ): void {
-    if (!cfg.tenants.some((t) => t.id === req.id)) throw unknownTenant(req, cfg);
+    const current = cfg.tenants.find((t) => t.id === req.id);
+    if (!current) throw unknownTenant(req, cfg);
+    if (hasOwnDatabase(req.tier) && !hasOwnDatabase(current.tier)) {
+        throw new UsageError(
+            "own-database-not-built",
+            `cannot move '${req.id}' to ${req.tier} in ${req.env}: a move into a cluster of its own is not built. It needs its database ` +
+                "imported into the new cluster, and its database secret's host changed to that cluster while rotation owns the secret " +
+                "(once rotation has run, the program ignores changes to the secret's value: components/tenant-database.ts), and neither is built",
+            `onboard a new ${req.tier} tenant instead (npm run tenant -- add … --tier ${req.tier}), or keep '${req.id}' at ${current.tier}`,
+        );
+    }
     try {
         checkStackText(projectDir, req.env, setTenantTier(text, req.id, req.tier));
     } catch (err) {
@@ -1067,10 +1164,11 @@ function refuseMigration(
 }
 
 /** The settings of an `add` that are not those of the tenant already in the stack file. */
-function differences(existing: PlatformConfig["tenants"][number], req: AddRequest): Array<"slot" | "cpu" | "memory" | "domains"> {
-    const differs: Array<"slot" | "cpu" | "memory" | "domains"> = (["slot", "cpu", "memory"] as const).filter(
+function differences(existing: PlatformConfig["tenants"][number], req: AddRequest): Array<"slot" | "cpu" | "memory" | "tier" | "domains"> {
+    const differs: Array<"slot" | "cpu" | "memory" | "tier" | "domains"> = (["slot", "cpu", "memory"] as const).filter(
         (k) => existing[k] !== req[k],
     );
+    if (existing.tier !== (req.tier ?? "basic")) differs.push("tier");
     const asGiven = existing.customDomains.map((d) => (d.hostedZoneId === undefined ? d.name : `${d.name}@${d.hostedZoneId}`));
     if (asGiven.join(",") !== req.domains.join(",")) differs.push("domains");
     return differs;

@@ -37,7 +37,7 @@ describe("npm run tenant: the command line", function () {
             ["migrate-tier", "--env", "sit", "--id", "tutorhub", "--tier", "gold"],
             /Invalid values:[\s\S]*tier, Given: "gold"/,
         ],
-        ["--tier with remove", ["remove", "--env", "sit", "--id", "tutorhub", "--tier", "premium"], /--tier is for migrate-tier/],
+        ["--tier with remove", ["remove", "--env", "sit", "--id", "tutorhub", "--tier", "premium"], /--tier is for add and migrate-tier/],
         [
             "migrate-tier with add's settings or a confirmation",
             ["migrate-tier", "--env", "sit", "--id", "tutorhub", "--tier", "premium", "--slot", "3", "--confirm", "tutorhub"],
@@ -109,6 +109,7 @@ describe("npm run tenant: the command line", function () {
         expect(tenantOutputsOf(outputs, "newco")).to.deep.equal({
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
             tenantSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/newco/db-AbCdEf",
+            tenantCluster: undefined,
             targetGroupArn: undefined,
             deployedTier: undefined,
             customDomains: [{ name: "www.newco.example", dns: "owner", certificate: "pending", served: false }],
@@ -117,6 +118,39 @@ describe("npm run tenant: the command line", function () {
         // The deployed tier as the rollout's tier gate reads it (rollout.ts deployedTiersOf): network.tenantTiers, else basic for a tenant with a group.
         expect(tenantOutputsOf({ network: { tenantTiers: { newco: "premium" } } }, "newco").deployedTier).to.equal("premium");
         expect(tenantOutputsOf({ network: { tenantSecurityGroupIds: { newco: "sg-1" } } }, "newco").deployedTier).to.equal("basic");
+    });
+
+    it("the real port reads an enterprise tenant's own cluster from database.tenantClusters (src/program.ts), and nothing for another tenant or a partial entry", () => {
+        const own = {
+            clusterIdentifier: "bbws-tenant-bigco-aurora-sit",
+            writerEndpoint: "bbws-tenant-bigco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+            masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
+            keyArn: "arn:aws:kms:eu-west-1:815856636111:key/0f0f0f0f-1111-2222-3333-444444444444",
+            rotationFunctionName: "bbws-tenant-bigco-rotation-sit",
+        };
+        const outputs = { database: { tenantClusters: { bigco: { ...own, extra: "ignored" }, half: { clusterIdentifier: "x" } } } };
+        expect(tenantOutputsOf(outputs, "bigco").tenantCluster).to.deep.equal(own);
+        expect(tenantOutputsOf(outputs, "newco").tenantCluster).to.equal(undefined);
+        expect(tenantOutputsOf(outputs, "half").tenantCluster).to.equal(undefined);
+        // A stack without enterprise tenants has no database.tenantClusters at all (src/program.ts: absent, not {}).
+        expect(tenantOutputsOf({ database: {} }, "bigco").tenantCluster).to.equal(undefined);
+    });
+
+    it("add --tier: written into the stack file's new entry (enterprise), absent for basic; the plan says what a tier above basic creates and where its schema goes", async () => {
+        const dir = projectCopy();
+        const dry = async (tier: string[]) => {
+            const io = memoryIo();
+            const argv = ["add", "--env", "sit", "--id", "bigco", "--slot", "3", "--cpu", "512", "--memory", "1024", ...tier, "--dry-run"];
+            expect(await main(argv, io, { projectDir: dir, cwd: dir, createEngine: noEngine }), io.stderr.join("")).to.equal(0);
+            return io.stdout.join("");
+        };
+        const enterprise = await dry(["--tier", "enterprise"]);
+        expect(enterprise).to.include("+       tier: enterprise");
+        expect(enterprise).to.include("its own Aurora cluster in that VPC");
+        expect(enterprise).to.include("on the tenant's own cluster (stack output database.tenantClusters");
+        const basic = await dry([]);
+        expect(basic).to.not.include("tier:");
+        expect(basic).to.not.include("own cluster");
     });
 
     it("the tenant's resources are everything under its per-phase components in the state, and nothing of another tenant's", () => {

@@ -174,6 +174,82 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         expect(result.stdout).to.include("schema and user wp_new_co ready (TLS required)");
     });
 
+    describe("create on an enterprise tenant's own cluster (TENANT_CLUSTER_HOST, TENANT_CLUSTER_MASTER_ID as container-override environment)", () => {
+        // Sources: ECS API reference, ContainerOverride (environment, no secrets: the master secret is read at run time);
+        // Aurora user guide, "Password management with Amazon Aurora and AWS Secrets Manager" (the secret is JSON with
+        // username and password); components/ecs-policies.ts tenantClusterGrants (the role that may read it).
+        const OWN = {
+            writerEndpoint: "bbws-tenant-bigco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+            masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
+        };
+        const TENANT_SECRET = "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/bigco/db";
+        /** Stand-ins whose `aws` answers each secret id with its own JSON, recording the ids asked for. */
+        const withSecrets = () => {
+            const s = standIns();
+            fs.writeFileSync(path.join(s.dir, "master.json"), JSON.stringify({ username: "bbws_admin_bigco", password: 'M@ster"Pw\\' }));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$4" >> '${path.join(s.dir, "log", "secret-ids")}'\ncase "$4" in\n  "${OWN.masterSecretArn}") cat '${path.join(s.dir, "master.json")}';;\n  *) cat '${path.join(s.dir, "secret.json")}';;\nesac\n`,
+                { mode: 0o755 },
+            );
+            return s;
+        };
+
+        it("names the cluster and its master secret as environment overrides; none for the shared cluster", () => {
+            expect(createDatabaseCommand("bigco", TENANT_SECRET, OWN).environment).to.deep.equal({
+                TENANT_DB_NAME: "wp_bigco",
+                TENANT_SECRET_ID: TENANT_SECRET,
+                TENANT_CLUSTER_HOST: OWN.writerEndpoint,
+                TENANT_CLUSTER_MASTER_ID: OWN.masterSecretArn,
+            });
+            expect(createDatabaseCommand("bigco", TENANT_SECRET).environment).to.not.have.any.keys(
+                "TENANT_CLUSTER_HOST",
+                "TENANT_CLUSTER_MASTER_ID",
+            );
+            expect(createDatabaseCommand("bigco", TENANT_SECRET, OWN).argv[2]).to.not.include(OWN.writerEndpoint);
+        });
+
+        it("logs in to the tenant's own cluster as its master user (read from its RDS-managed secret), never to the shared one as the shared master", () => {
+            const s = withSecrets();
+            const result = s.run(createDatabaseCommand("bigco", TENANT_SECRET, OWN));
+            expect(result.status, result.stderr).to.equal(0);
+            expect(s.logged("options")).to.equal(
+                `[client]\nhost=${OWN.writerEndpoint}\nport=3306\nuser=bbws_admin_bigco\n` +
+                    'password="M@ster\\"Pw\\\\"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n',
+            );
+            expect(s.logged("secret-ids")).to.equal(`${TENANT_SECRET}\n${OWN.masterSecretArn}\n`);
+            expect(s.logged("mysql.sql")).to.include(`CREATE USER IF NOT EXISTS 'wp_bigco'@'%' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL;`);
+            expect(result.stdout).to.include(`on the tenant's own cluster ${OWN.writerEndpoint}`);
+            expect(result.stdout + result.stderr).to.not.include("M@ster");
+        });
+
+        it("without the overrides, logs in to the shared cluster with the task definition's master user, and reads no master secret", () => {
+            const s = withSecrets();
+            expect(s.run(createDatabaseCommand("bigco", TENANT_SECRET)).status).to.equal(0);
+            expect(s.logged("options")).to.match(
+                /^\[client\]\nhost=bbws-aurora-sit\.cluster-abc\.eu-west-1\.rds\.amazonaws\.com\nport=3306\nuser=bbws_admin\n/,
+            );
+            expect(s.logged("secret-ids")).to.equal(`${TENANT_SECRET}\n`);
+        });
+
+        it("refuses one override without the other (exit 64) and a master secret without a username (jq -e), before any SQL", () => {
+            for (const [name, value] of [
+                ["TENANT_CLUSTER_HOST", ""],
+                ["TENANT_CLUSTER_MASTER_ID", ""],
+            ]) {
+                const s = withSecrets();
+                const result = s.run(createDatabaseCommand("bigco", TENANT_SECRET, OWN), { [name]: value });
+                expect(result.status, name).to.equal(64);
+                expect(s.logged("mysql.sql"), name).to.equal(undefined);
+            }
+            const s = withSecrets();
+            fs.writeFileSync(path.join(s.dir, "master.json"), JSON.stringify({ password: "x" }));
+            const result = s.run(createDatabaseCommand("bigco", TENANT_SECRET, OWN));
+            expect(result.status).to.not.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(undefined);
+        });
+    });
+
     it("create: the GRANT covers the tenant's own schema and no other tenant's, for any two ids the schema accepts (`_` is a GRANT wildcard)", () => {
         expect(grantCovers("wp_shop_a", "wp_shopxa"), "the unescaped pattern's leak this guards against").to.equal(true);
         const granted = (id: string) => {

@@ -74,7 +74,11 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
     const deployed = new Map<string, TenantTier>(existing.map((t) => [`${t.env}/${t.id}`, t.tier]));
     /** Whether the state holds each tenant's task security group; the prefixes the import tasks were given. */
     let taskGroup = true;
+    /** Whether the stack's outputs name an enterprise tenant's own cluster (database.tenantClusters). */
+    let clusterOutputs = true;
     const imported: string[] = [];
+    /** Every one-off task run, as the port was asked for it. */
+    const tasks: OneOffTaskRequest[] = [];
     let failures = failAt?.times ?? 1;
     /** Aborted (the operator's Ctrl-C) once a call starting with `abortAfter` is made. */
     let controller = new AbortController();
@@ -113,6 +117,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             return EXIT.ok;
         },
         runTask: async (req: OneOffTaskRequest) => {
+            tasks.push(req);
             const prefix = req.command.environment.ARCHIVE_PREFIX;
             if (failing(`task ${req.scope.kind}: ${req.purpose}`))
                 return { exitCode: 3, taskArn: "arn:aws:ecs:eu-west-1:815856636111:task/bbws-sit/1" };
@@ -133,6 +138,10 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             migrationBucket: "bbws-migration-artifacts-sit-815856636111",
             deployedTier: deployed.get(`${env}/${id}`),
             tenantSecretArn: `arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/${id}/db-AbCdEf`,
+            tenantCluster:
+                clusterOutputs && loadStackConfig(projectDir, env).tenants.find((t) => t.id === id)?.tier === "enterprise"
+                    ? ownCluster(id)
+                    : undefined,
             targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:815856636111:targetgroup/${id}/0123456789abcdef`,
             customDomains:
                 loadStackConfig(projectDir, "sit")
@@ -207,8 +216,33 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
         abortAfter = call;
         controller = new AbortController();
     };
-    return { projectDir, calls, objects, log, run, stackFile, deployed, imported, dropTaskGroup, interruptAfter };
+    const dropClusterOutputs = () => {
+        clusterOutputs = false;
+    };
+    return {
+        projectDir,
+        calls,
+        objects,
+        log,
+        run,
+        stackFile,
+        deployed,
+        imported,
+        tasks,
+        dropTaskGroup,
+        dropClusterOutputs,
+        interruptAfter,
+    };
 }
+
+/** An enterprise tenant's own cluster as the stack output database.tenantClusters[id] names it (src/program.ts). */
+const ownCluster = (id: string) => ({
+    clusterIdentifier: `bbws-tenant-${id}-aurora-sit`,
+    writerEndpoint: `bbws-tenant-${id}-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com`,
+    masterSecretArn: `arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-${id}-AbC123`,
+    keyArn: "arn:aws:kms:eu-west-1:815856636111:key/0f0f0f0f-1111-2222-3333-444444444444",
+    rotationFunctionName: `bbws-tenant-${id}-rotation-sit`,
+});
 
 describe("npm run tenant: onboarding and offboarding as recorded steps", function () {
     this.timeout(60000);
@@ -664,6 +698,111 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
     });
 });
 
+describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isolation tiers')", function () {
+    this.timeout(60000);
+    const ENTERPRISE: AddRequest = { ...ADD, tier: "enterprise" };
+    const records = async (w: ReturnType<typeof world>, action: string, step: string) =>
+        (await w.log.readTenantSteps("sit")).filter((r) => r.action === action && r.step === step);
+
+    it("add --tier enterprise writes tier: enterprise on the new entry; basic (the default) writes no tier", async () => {
+        const w = world();
+        expect((await w.run(ENTERPRISE)).exitCode).to.equal(EXIT.ok);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "newco")!.tier).to.equal("enterprise");
+        expect(w.stackFile()).to.match(/- id: newco\n {6}slot: 3\n {6}cpu: 512\n {6}memory: 1024\n {6}tier: enterprise\n/);
+        const b = world();
+        await b.run(ADD);
+        expect(b.stackFile()).to.not.match(/- id: newco[^-]*tier:/);
+    });
+
+    it("add's database step runs the platform task on the tenant's own cluster: its writer and RDS-managed master secret, from database.tenantClusters", async () => {
+        const w = world();
+        await w.run(ENTERPRISE);
+        const create = w.tasks.filter((t) => t.scope.kind === "platform" && t.purpose === "create schema and user wp_newco");
+        expect(create).to.have.length(1);
+        expect(create[0].command.environment).to.deep.include({
+            TENANT_DB_NAME: "wp_newco",
+            TENANT_CLUSTER_HOST: ownCluster("newco").writerEndpoint,
+            TENANT_CLUSTER_MASTER_ID: ownCluster("newco").masterSecretArn,
+        });
+        const [database] = await records(w, "add", "database");
+        expect(database.data?.cluster).to.equal("bbws-tenant-newco-aurora-sit");
+        // A basic tenant's: the shared cluster, the task definition's own settings.
+        const b = world();
+        await b.run(ADD);
+        expect(b.tasks.find((t) => t.purpose === "create schema and user wp_newco")!.command.environment).to.not.have.any.keys(
+            "TENANT_CLUSTER_HOST",
+            "TENANT_CLUSTER_MASTER_ID",
+        );
+    });
+
+    it("add's database step fails, running no task, when the stack names no cluster of the tenant's own: never the shared cluster for it", async () => {
+        const w = world();
+        w.dropClusterOutputs();
+        const result = await w.run(ENTERPRISE);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps.find((s) => s.step === "database")).to.include({ status: "failed" });
+        expect(result.steps.find((s) => s.step === "database")!.error).to.match(
+            /newco is enterprise and the stack has no cluster of its own/,
+        );
+        expect(w.tasks.filter((t) => t.scope.kind === "platform")).to.deep.equal([]);
+    });
+
+    it("remove's stop rolls out ecs, monitoring, then database (offboarding drops its cluster's deletion protection) before anything is archived or deleted", async () => {
+        const w = world();
+        await w.run(ENTERPRISE);
+        w.calls.length = 0;
+        expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.ok);
+        expect(w.calls.slice(0, 5)).to.deep.equal(["commit", ...STOPS, "rollout stops (--phase database)", "wait stopped"]);
+        const [stop] = await records(w, "remove", "stop");
+        expect(stop.data?.tier).to.equal("enterprise");
+    });
+
+    it("a premium tenant's stop for its removal rolls out ecs and monitoring only: it has no cluster of its own", async () => {
+        const w = world();
+        await w.run({ ...ADD, tier: "premium" });
+        w.calls.length = 0;
+        await w.run(REMOVE);
+        expect(w.calls.slice(0, 4)).to.deep.equal(["commit", ...STOPS, "wait stopped"]);
+    });
+
+    it("remove's database step runs no SQL for an enterprise tenant (its schema and users went with its own cluster in the rollout step); a basic tenant's drops them", async () => {
+        const w = world();
+        await w.run(ENTERPRISE);
+        await w.run(REMOVE);
+        expect(w.tasks.filter((t) => t.purpose === "drop schema and user wp_newco")).to.deep.equal([]);
+        const [database] = await records(w, "remove", "database");
+        expect(database.data?.database).to.match(
+            /^nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted/,
+        );
+        const b = world();
+        await b.run(ADD);
+        await b.run(REMOVE);
+        expect(b.tasks.filter((t) => t.purpose === "drop schema and user wp_newco")).to.have.length(1);
+    });
+
+    it("with bbws:protection.retainOnDelete (prod), remove's database step says the cluster was left in AWS with its data, for the operator to delete", async () => {
+        // Source: components/tenant-cluster.ts (stateful: retainOnDelete as bbws:protection says), as a premium tenant's file system.
+        const w = world();
+        const file = path.join(w.projectDir, "Pulumi.sit.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("retainOnDelete: false", "retainOnDelete: true"));
+        await w.run(ENTERPRISE);
+        expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.ok);
+        const [database] = await records(w, "remove", "database");
+        expect(database.data?.database).to.match(
+            /left in AWS outside the state \(bbws:protection\.retainOnDelete\), with its data and deletion protection off: delete it/,
+        );
+    });
+
+    it("a second add with another tier than the tenant being onboarded is refused (exit 2): tier is one of its settings", async () => {
+        const w = world();
+        w.dropClusterOutputs();
+        await w.run(ENTERPRISE);
+        const err = await w.run(ADD).catch((e) => e);
+        expect(err).to.include({ exitCode: EXIT.usage });
+        expect(err.message).to.match(/'newco' is being onboarded in sit with other settings \(tier: "enterprise"\)/);
+    });
+});
+
 describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier as recorded steps", function () {
     this.timeout(60000);
     /** The export prefix of the world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
@@ -897,10 +1036,19 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 },
             ],
             [
-                "enterprise, which the loader refuses: not built",
+                "a move into enterprise from basic: its own cluster would need its database imported and its secret's host moved under rotation, which is not built",
                 { ...MIGRATE, tier: "enterprise" },
-                /tier: enterprise is designed .* but not built/,
+                /cannot move 'tutorhub' to enterprise in sit: a move into a cluster of its own is not built\. It needs its database imported into the new cluster, and its database secret's host changed .* rotation owns the secret .*components\/tenant-database\.ts.*\n.*onboard a new enterprise tenant instead \(npm run tenant -- add … --tier enterprise\), or keep 'tutorhub' at basic/s,
                 () => undefined,
+            ],
+            [
+                "a move into enterprise from premium, deployed at premium (the same refusal: the tenant has no cluster of its own either)",
+                { ...MIGRATE, tier: "enterprise" },
+                /a move into a cluster of its own is not built.*keep 'tutorhub' at premium/s,
+                (w) => {
+                    fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
+                    w.deployed.set("sit/tutorhub", "premium");
+                },
             ],
             [
                 "a tenant not deployed (the stack's outputs name no tier for it)",
@@ -916,7 +1064,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 const before = w.stackFile();
                 const err = await w.run(req).catch((e) => e);
                 expect(err).to.include({ exitCode: EXIT.usage });
-                expect(err.message).to.match(message);
+                expect(`${err.message}\n${err.fix ?? ""}`).to.match(message);
                 await expectUntouched(w, before);
             });
         }

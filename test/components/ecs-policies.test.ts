@@ -5,6 +5,7 @@ import {
     platformTaskPolicy,
     PolicyDocument,
     tenantArchivePrefix,
+    tenantClusterGrants,
     tenantDbSecretsArnPattern,
     tenantPrefix,
     tenantTaskPolicy,
@@ -179,6 +180,7 @@ describe("ecs IAM policies", () => {
                     migrationBucketArn: MIGRATION,
                     tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
                     keyArn: KEY,
+                    tenantClusters: tenantClusterGrants(REGION, ACCOUNT, "prod"),
                 }),
             );
         });
@@ -208,6 +210,88 @@ describe("ecs IAM policies", () => {
                 `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/*/db-??????`,
             );
             expect(JSON.stringify(doc)).not.to.contain("aupairhive");
+        });
+    });
+
+    describe("platform one-off task: an enterprise tenant's own cluster (onboarding's database step logs in there)", () => {
+        // Sources: Aurora user guide, "Password management with Amazon Aurora and AWS Secrets Manager" (RDS names its secret
+        // rds!cluster-<id>, JSON with username and password); AWS managed policy reference, AmazonRDSServiceRolePolicy (RDS acts on
+        // secret:rds!* and tags them aws:rds:primaryDBClusterArn); Secrets Manager API reference, TagResource (the aws: prefix is
+        // reserved for AWS: no one else sets or edits it); KMS developer guide, "Use aliases to control access to KMS keys"
+        // (kms:ResourceAliases; a key is named by id in Resource) and "kms:ViaService".
+        const cluster = (id: string, env = "prod") => `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:bbws-tenant-${id}-aurora-${env}`;
+        const masterSecret = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!cluster-0a1b2c3d-4e5f-6789-abcd-ef0123456789-AbC123`;
+        const tagged = (clusterArn: string) => ({ "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": clusterArn });
+        const tenantKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f0f0f0f-1111-2222-3333-444444444444`;
+        const viaSecretsManager = (aliases: string[], service = `secretsmanager.${REGION}.amazonaws.com`) => ({
+            "kms:ResourceAliases": aliases,
+            "kms:ViaService": service,
+        });
+        let doc: Statement[];
+
+        before(async () => {
+            doc = await render(
+                platformTaskPolicy({
+                    migrationBucketArn: MIGRATION,
+                    tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
+                    keyArn: KEY,
+                    tenantClusters: tenantClusterGrants(REGION, ACCOUNT, "prod"),
+                }),
+            );
+        });
+
+        it("reads the RDS-managed master secret of any enterprise tenant's cluster of its environment, by the tag RDS puts on it", () => {
+            for (const id of ["bigco", "a", "x".repeat(29), "tenant-49"]) {
+                expect(allows(doc, "secretsmanager:GetSecretValue", masterSecret, tagged(cluster(id))), id).to.equal(true);
+            }
+        });
+
+        it("reads no other master secret: the shared cluster's, another environment's tenant cluster's, an untagged one, a secret not named rds!cluster-", () => {
+            expect(
+                allows(
+                    doc,
+                    "secretsmanager:GetSecretValue",
+                    masterSecret,
+                    tagged(`arn:aws:rds:${REGION}:${ACCOUNT}:cluster:bbws-aurora-prod`),
+                ),
+            ).to.be.false;
+            expect(allows(doc, "secretsmanager:GetSecretValue", masterSecret, tagged(cluster("bigco", "sit")))).to.be.false;
+            expect(
+                allows(
+                    doc,
+                    "secretsmanager:GetSecretValue",
+                    masterSecret,
+                    tagged(`arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:bbws-tenant-bigco-aurora-prod`),
+                ),
+            ).to.be.false;
+            expect(allows(doc, "secretsmanager:GetSecretValue", masterSecret)).to.be.false;
+            const named = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:bbws/prod/tenants/bigco/wp-salts-AbC123`;
+            expect(allows(doc, "secretsmanager:GetSecretValue", named, tagged(cluster("bigco")))).to.be.false;
+        });
+
+        it("decrypts with a tenant's key only through Secrets Manager, only a key aliased alias/bbws-<env>-tenant-<id>, and never encrypts with it", () => {
+            expect(allows(doc, "kms:Decrypt", tenantKey, viaSecretsManager(["alias/bbws-prod-tenant-bigco"]))).to.be.true;
+            // Called directly (an S3 object, a snapshot, a log group encrypted with it), not through Secrets Manager.
+            expect(
+                allows(doc, "kms:Decrypt", tenantKey, viaSecretsManager(["alias/bbws-prod-tenant-bigco"], `rds.${REGION}.amazonaws.com`)),
+            ).to.be.false;
+            expect(allows(doc, "kms:Decrypt", tenantKey, { "kms:ResourceAliases": ["alias/bbws-prod-tenant-bigco"] })).to.be.false;
+            // Another environment's tenant key, a key with no alias, another key of the account.
+            expect(allows(doc, "kms:Decrypt", tenantKey, viaSecretsManager(["alias/bbws-sit-tenant-bigco"]))).to.be.false;
+            expect(allows(doc, "kms:Decrypt", tenantKey, viaSecretsManager([]))).to.be.false;
+            expect(allows(doc, "kms:Decrypt", tenantKey, viaSecretsManager(["alias/aws/secretsmanager"]))).to.be.false;
+            expect(allows(doc, "kms:GenerateDataKey", tenantKey, viaSecretsManager(["alias/bbws-prod-tenant-bigco"]))).to.be.false;
+        });
+
+        it("is the same document whatever the tenants: patterns and conditions, no tenant's id (issue 21), so onboarding changes no platform resource", () => {
+            expect(tenantClusterGrants(REGION, ACCOUNT, "prod")).to.deep.equal({
+                masterSecretsArnPattern: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!cluster-*`,
+                clusterArnPattern: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:bbws-tenant-*-aurora-prod`,
+                keysArnPattern: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
+                keyAliasPattern: "alias/bbws-prod-tenant-*",
+                viaService: `secretsmanager.${REGION}.amazonaws.com`,
+            });
+            expect(JSON.stringify(doc)).not.to.contain("bigco");
         });
     });
 
@@ -273,6 +357,7 @@ describe("ecs IAM policies", () => {
                     migrationBucketArn: MIGRATION,
                     tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
                     keyArn: KEY,
+                    tenantClusters: tenantClusterGrants(REGION, ACCOUNT, "prod"),
                 }),
             ),
         ];

@@ -966,7 +966,7 @@ describe("ecs layer", () => {
                     expect(JSON.stringify(c)).not.to.match(/tenants\/[a-z0-9-]+\/db-/);
                 });
 
-                it("lets the platform task's role read any tenant's DB secret through one ARN pattern, and nothing else in Secrets Manager", () => {
+                it("lets the platform task's role read any tenant's DB secret through one ARN pattern, and nothing else in Secrets Manager but the enterprise tenants' clusters' master secrets (by RDS's tag)", () => {
                     const policy = policyOf(resources, "ecs-migration-task-role");
                     const reads = policy.Statement.filter((st: any) => st.Action.some((a: string) => a.startsWith("secretsmanager:")));
                     expect(reads).to.deep.equal([
@@ -975,6 +975,18 @@ describe("ecs layer", () => {
                             Effect: "Allow",
                             Action: ["secretsmanager:GetSecretValue"],
                             Resource: `arn:aws:secretsmanager:${cfg.region}:${cfg.accountId}:secret:bbws/${env}/tenants/*/db-??????`,
+                        },
+                        // test/components/ecs-policies.test.ts proves what this statement reaches and what it does not.
+                        {
+                            Sid: "ReadTenantClusterMasterSecrets",
+                            Effect: "Allow",
+                            Action: ["secretsmanager:GetSecretValue"],
+                            Resource: `arn:aws:secretsmanager:${cfg.region}:${cfg.accountId}:secret:rds!cluster-*`,
+                            Condition: {
+                                StringLike: {
+                                    "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": `arn:aws:rds:${cfg.region}:${cfg.accountId}:cluster:bbws-tenant-*-aurora-${env}`,
+                                },
+                            },
                         },
                     ]);
                     const exec = policyOf(resources, "ecs-migration-execution-role");

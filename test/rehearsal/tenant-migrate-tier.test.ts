@@ -3,18 +3,20 @@
  * from basic to premium through the CLI, the rollouts on the scripted engine, doubles for the one-off
  * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
  * each exit 2 with the stack file unchanged, and the check that `stopped` (and remove's `offboarding`) acts
- * only in the ecs and monitoring phases, which is why the tenant command's stops and starts roll out those alone.
+ * only in the ecs and monitoring phases, and for an enterprise tenant's offboarding also in the database phase
+ * (its own cluster's deletion protection), which is why the tenant command's stops roll out those alone (`stopPhases`).
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
-import { MIGRATE_TIER_STEPS } from "../../automation/tenant/steps";
+import { MIGRATE_TIER_STEPS, stopPhases } from "../../automation/tenant/steps";
 import { setTenantTier, stopTenant } from "../../automation/tenant/stack-edit";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { loadStackConfig } from "../../automation/stack-files";
-import { PHASE_NAMES } from "../../src/phases";
+import { getPhase, PHASE_NAMES, PhaseName } from "../../src/phases";
+import { parseUrn } from "../../automation/targets";
 import { phaseOfUrn, readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
 import { tempDir } from "../support/temp";
 
@@ -126,9 +128,9 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
                 /'tutorhub' is deployed at premium; a move to the less isolated basic is not built/,
             ],
             [
-                "enterprise (the loader: not built)",
+                "enterprise (a move into a cluster of its own: no database import, no move of the secret's host under rotation)",
                 ["migrate-tier", "--env", "sit", "--id", "aupairhive", "--tier", "enterprise"],
-                /tier: enterprise is designed .* but not built/,
+                /cannot move 'aupairhive' to enterprise in sit: a move into a cluster of its own is not built.*onboard a new enterprise tenant instead/s,
             ],
         ];
         for (const [what, argv, message] of cases) {
@@ -193,19 +195,23 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     });
 });
 
-describe("`stopped` and `offboarding` act only in the ecs and monitoring phases: every stop and start of the tenant command rolls out those alone", function () {
+describe("`stopped` and `offboarding` act only in the phases a stop rolls out (steps.ts stopPhases): ecs and monitoring, and database for an enterprise tenant's offboarding", function () {
     this.timeout(300_000);
 
-    for (const [tier, offboarding] of [
-        ["basic", false],
-        ["premium", false],
-        ["basic", true],
-        ["premium", true],
+    for (const [tier, offboarding, phases] of [
+        ["basic", false, ["ecs", "monitoring"]],
+        ["premium", false, ["ecs", "monitoring"]],
+        ["enterprise", false, ["ecs", "monitoring"]],
+        ["basic", true, ["ecs", "monitoring"]],
+        ["premium", true, ["ecs", "monitoring"]],
+        ["enterprise", true, ["database", "ecs", "monitoring"]],
     ] as const) {
-        it(`a ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ecs and monitoring phases and no other (the program's desired state, with and without it)`, async () => {
+        it(`${tier === "enterprise" ? "an" : "a"} ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ${phases.join(", ")} phases and no other (the program's desired state, with and without it), exactly the phases its stop rolls out`, async () => {
             // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
-            // auto-scaling range and, for premium, its load balancer's deletion protection), all in bbws:ecs:EcsLayer; and
-            // components/monitoring.ts (its alarms' actionsEnabled), in bbws:monitoring:MonitoringLayer.
+            // auto-scaling range and, for premium and enterprise, its load balancer's deletion protection), all in
+            // bbws:ecs:EcsLayer; components/monitoring.ts (its alarms' actionsEnabled), in bbws:monitoring:MonitoringLayer;
+            // and for an enterprise tenant's offboarding, components/tenant-cluster.ts (its cluster's deletionProtection off,
+            // its cluster and instances tagged Offboarding), in bbws:data:DataLayer.
             const s = stage("sit");
             try {
                 const file = path.join(s.projectDir, "Pulumi.sit.yaml");
@@ -218,7 +224,16 @@ describe("`stopped` and `offboarding` act only in the ecs and monitoring phases:
                 const [a, b] = [inputs(running), inputs(stopped)];
                 const changed = [...new Set([...a.keys(), ...b.keys()])].filter((urn) => a.get(urn) !== b.get(urn));
                 expect(changed.length).to.be.greaterThan(0);
-                expect([...new Set(changed.map(phaseOfUrn))].sort()).to.deep.equal(["ecs", "monitoring"]);
+                expect([...new Set(changed.map(phaseOfUrn))].sort()).to.deep.equal(phases);
+                expect([...stopPhases(tier, offboarding)].sort()).to.deep.equal(phases);
+                // A stop rolls each phase out with --tenant, which selects only what lies under the tenant's component of that
+                // phase (automation/tenant-targets.ts; e.g. bbws:data:TenantDatabase for database): what changes must lie there.
+                const unselected = changed.filter(
+                    (urn) => !parseUrn(urn).typeChain.includes(getPhase(phaseOfUrn(urn) as PhaseName).tenantType),
+                );
+                expect(unselected, "changed, yet outside the tenant's per-phase components: no --tenant rollout applies it").to.deep.equal(
+                    [],
+                );
             } finally {
                 s.dispose();
             }

@@ -26,10 +26,17 @@ export function matches(pattern: string, value: string): boolean {
 }
 
 /**
- * Whether a document allows `action` on `resource`, with the request's condition keys. Only the
- * operators these documents use are understood; any other makes the check fail loudly.
+ * Whether a document allows `action` on `resource`, with the request's condition keys (a multivalued key,
+ * such as `kms:ResourceAliases`, as an array). Only the operators these documents use are understood; any
+ * other makes the check fail loudly. `ForAnyValue:StringLike` is true when any of the request's values
+ * matches any pattern, and false for a key the request lacks (IAM user guide, "Multivalued context keys").
  */
-export function allows(statements: Statement[], action: string, resource: string, context: Record<string, string> = {}): boolean {
+export function allows(
+    statements: Statement[],
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = {},
+): boolean {
     return statements.some(
         (s) =>
             s.Effect === "Allow" &&
@@ -39,6 +46,8 @@ export function allows(statements: Statement[], action: string, resource: string
                 Object.entries(keys).every(([key, expected]) => {
                     const actual = context[key];
                     if (actual === undefined) return false;
+                    if (operator === "ForAnyValue:StringLike") return list(actual).some((a) => list(expected).some((e) => matches(e, a)));
+                    if (Array.isArray(actual)) throw new Error(`${key} is multivalued: ${operator} is not a set operator`);
                     if (operator === "StringEquals") return list(expected).includes(actual);
                     if (operator === "StringLike") return list(expected).some((e) => matches(e, actual));
                     throw new Error(`condition operator ${operator} is not modelled by this test`);
