@@ -33,6 +33,11 @@
  * The rotation function's settings (components/rotation-function-settings.ts, a dynamic resource) are
  * created with it, and with them the language host's provider of dynamic resources
  * (`pulumi:providers:pulumi-nodejs::default`) and the stack output `database.rotationFunctionName`.
+ *
+ * A fifth: the enterprise tier (issue 21, components/ecs-policies.ts `platformTaskPolicy`): the platform
+ * task's role may read the enterprise tenants' clusters' master secrets and decrypt them with their
+ * keys (its `policy` updated), whatever the tenants, so that a tenant's onboarding needs no platform
+ * rollout first.
  */
 import { expect } from "chai";
 import { execFileSync, execSync } from "child_process";
@@ -97,7 +102,21 @@ function isHardeningStep(s: Step): boolean {
 /** A step of the offboarding fixes: the assets bucket's lifecycle configuration created, a tenant task role's policy updated. */
 function isOffboardingStep(s: Step): boolean {
     if (s.op === "create") return s.type === LIFECYCLE;
-    return s.op === "update" && s.type === ROLE_POLICY && s.urn.endsWith("-task-role-policy") && s.diffs.join() === "policy";
+    return (
+        s.op === "update" &&
+        s.type === ROLE_POLICY &&
+        s.urn.endsWith("-task-role-policy") &&
+        !isEnterpriseStep(s) &&
+        s.diffs.join() === "policy"
+    );
+}
+
+/** The platform task role's policy the enterprise tier updates. */
+const PLATFORM_TASK_ROLE_POLICY = "::ecs-migration-task-role-policy";
+
+/** A step of the enterprise tier: the platform task role's `policy` updated. */
+function isEnterpriseStep(s: Step): boolean {
+    return s.op === "update" && s.type === ROLE_POLICY && s.urn.endsWith(PLATFORM_TASK_ROLE_POLICY) && s.diffs.join() === "policy";
 }
 
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
@@ -126,7 +145,7 @@ function isCacheRotationStep(s: Step): boolean {
 
 /** A step of any later change: not the move, counted apart. */
 function isLaterChange(s: Step): boolean {
-    return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s) || isCacheRotationStep(s);
+    return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s) || isCacheRotationStep(s) || isEnterpriseStep(s);
 }
 
 /**
@@ -187,11 +206,12 @@ function renderAliasProof(proofs: readonly Proof[]): string {
             .map((type) => `${ofCache("update").filter((s) => s.type === type).length} \`${type.split(":").pop()}\``)
             .join(", ");
         const rbac = `${ofCache("create").length} create; update ${updatedTypes}; ${ofCache("delete").length} delete (the AUTH token's)`;
-        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} | ${rbac} |`;
+        const enterprise = `${p.steps.filter(isEnterpriseStep).length} platform task role policy update`;
+        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} | ${rbac} | ${enterprise} |`;
     });
     return [
-        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) | cache isolation and secrets rotation (a later change) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) | cache isolation and secrets rotation (a later change) | enterprise tier (a later change) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
     ].join("\n");
 }
