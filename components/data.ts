@@ -491,7 +491,6 @@ export class DataLayer extends pulumi.ComponentResource {
             accountId: args.accountId,
             offboarding: tenant.offboarding === true,
             database: args.database,
-            protection: args.protection,
             azCount: args.azCount,
             network: {
                 vpcId: vpc.vpcId,

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { DatabaseConfig, OFFBOARDING_TAG, ProtectionConfig } from "../src/config";
+import { DatabaseConfig, OFFBOARDING_TAG, tenantClusterIdentifier } from "../src/config";
 import { AuroraSharedSettings, createAuroraCluster, createAuroraInstances } from "./aurora-cluster";
 import { RotationFunction } from "./secret-rotation";
 import { bbwsName, dataKeyPolicy } from "./shared";
@@ -29,7 +29,6 @@ export interface TenantClusterArgs {
     readonly offboarding: boolean;
     /** `bbws:database`: the tenant's cluster is shaped as the environment's (engine, class, instances, backups, windows). */
     readonly database: DatabaseConfig;
-    readonly protection: ProtectionConfig;
     readonly azCount: number;
     readonly network: TenantClusterNetwork;
     /** The environment's parameter groups and monitoring role (the data layer's). */
@@ -38,10 +37,7 @@ export interface TenantClusterArgs {
     readonly secretKeyArn: pulumi.Input<string>;
 }
 
-/** The identifier of an enterprise tenant's cluster, `bbws-tenant-<id>-aurora-<env>` (instances `…-<n>`). */
-export function tenantClusterIdentifier(env: string, tenantId: string): string {
-    return bbwsName(env, `tenant-${tenantId}-aurora`);
-}
+export { tenantClusterIdentifier };
 
 /**
  * `bbws:data:TenantCluster` (`<data layer>-<id>-cluster`): the key `<name>-key`
@@ -52,9 +48,13 @@ export function tenantClusterIdentifier(env: string, tenantId: string): string {
  * subnets (AWS's rotation template takes one master secret and its key: the environment's function
  * cannot log in here).
  *
- * The tenant's data leaves with it: no `protect` (offboarding deletes the cluster, after its archive),
- * `retainOnDelete` as `bbws:protection` says, RDS's final snapshot as `bbws:database.finalSnapshot`
- * says, and deletion protection as `bbws:database.deletionProtection` says until the tenant is
+ * The tenant's data leaves with it: no `protect` (offboarding deletes the cluster, after its archive) and
+ * never `retainOnDelete`, whatever `bbws:protection` says: a cluster left in AWS keeps its network
+ * interfaces in the tenant's isolated subnets and its group in use, so the same rollout's deletes of its
+ * subnet group, subnets, group and VPC would fail (EC2 DeleteSubnet / DeleteSecurityGroup:
+ * DependencyViolation; RDS DeleteDBSubnetGroup: InvalidDBSubnetGroupStateFault). What stays is RDS's
+ * final snapshot `<identifier>-final` as `bbws:database.finalSnapshot` says and the recovery points in
+ * the tenant's own backup vault, which is retained (components/tenant-storage.ts); and deletion protection as `bbws:database.deletionProtection` says until the tenant is
  * `offboarding` (RDS refuses to delete a protected cluster: Aurora user guide, "Deletion protection for
  * Aurora clusters"), when its cluster and instances are also tagged `Offboarding: true`, which RDS.7
  * accepts (src/policy/rules/offboarding.ts). The key is never deleted by a rollout (`retainOnDelete`): the final snapshot and
@@ -101,7 +101,7 @@ export class TenantCluster extends pulumi.ComponentResource {
             tags,
             // As the environment's: automatic minor upgrades move the version past the one configured.
             ignoreChanges: ["engineVersion"],
-            stateful: { protect: false, retainOnDelete: args.protection.retainOnDelete },
+            stateful: { protect: false, retainOnDelete: false },
         };
         const cluster = createAuroraCluster(this, name, spec);
         const instances = createAuroraInstances(this, name, spec, cluster);

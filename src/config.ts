@@ -275,6 +275,16 @@ export function tenantDatabaseName(tenantId: string): string {
     return `wp_${tenantId.replace(/-/g, "_")}`;
 }
 
+/**
+ * The identifier of an enterprise tenant's own Aurora cluster, `bbws-tenant-<id>-aurora-<env>` (its
+ * instances `…-<n>`, its final snapshot `…-final`): the data layer creates it, the platform task's role
+ * and the tenant command name it. At most 59 characters for the longest id (23) and stack name (16),
+ * within RDS's 63 (CreateDBCluster, `DBClusterIdentifier`); an id with `--` is refused for enterprise.
+ */
+export function tenantClusterIdentifier(env: string, tenantId: string): string {
+    return `bbws-tenant-${tenantId}-aurora-${env}`;
+}
+
 /** The Secrets Manager name of a tenant's WordPress keys and salts, `bbws/<env>/tenants/<id>/wp-salts` (src/images.ts `WORDPRESS_SALT_KEYS`). */
 export function tenantSaltsSecretName(env: string, tenantId: string): string {
     return `bbws/${env}/tenants/${tenantId}/wp-salts`;
@@ -1078,7 +1088,7 @@ function crossChecks(stack: string, tags: Record<string, string>, region: string
     b.tenants.forEach((t, i) => {
         if (!hasOwnDatabase(t.tier) || !t.id.includes("--")) return;
         problems.push(
-            `bbws:tenants[${i}].tier: an enterprise tenant's Aurora cluster is named after its id (bbws-tenant-${t.id}-aurora-${stack}), ` +
+            `bbws:tenants[${i}].tier: an enterprise tenant's Aurora cluster is named after its id (${tenantClusterIdentifier(stack, t.id)}), ` +
                 `and an RDS identifier cannot contain two consecutive hyphens (RDS API reference, CreateDBCluster, DBClusterIdentifier): ` +
                 `'${t.id}' can be basic or premium only`,
         );

@@ -29,7 +29,7 @@ import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { PlatformConfig, TenantTier } from "../../src/config";
-import { ROTATION_CLONE_SUFFIX, tenantDatabaseName } from "../../src/config";
+import { ROTATION_CLONE_SUFFIX, tenantClusterIdentifier, tenantDatabaseName } from "../../src/config";
 import { getPhase, PhaseName, PHASES, tenantComponentName } from "../../src/phases";
 import { hasOwnDatabase, hasOwnVpc, TENANT_TIERS } from "../../src/tiers";
 import { BbwsError, describeError, EXIT, ExitCode, UsageError } from "../errors";
@@ -713,16 +713,15 @@ async function databaseCreated(ctx: StepContext): Promise<boolean> {
 
 /**
  * An enterprise tenant's database at offboarding: no SQL to run. Its schema and users were on its own cluster,
- * which the rollout step removed from the program (its deletion protection dropped by the stop step), with its
- * RDS-managed master secret (components/tenant-cluster.ts): deleted, with a final snapshot as
- * `bbws:database.finalSnapshot` says; or, with `bbws:protection.retainOnDelete`, forgotten and left in AWS
- * with its data, as a premium tenant's file system is, for the operator to delete. Dropping the schema before
- * the delete would only empty the final snapshot.
+ * which the rollout step deleted (its deletion protection dropped by the stop step) with its RDS-managed master
+ * secret, leaving a final snapshot as `bbws:database.finalSnapshot` says and the recovery points in the tenant's
+ * own backup vault (components/tenant-cluster.ts, tenant-storage.ts). Dropping the schema before the delete would
+ * only empty the final snapshot.
  */
 function ownClusterGone(ctx: StepContext): string {
-    return ctx.cfg.protection.retainOnDelete
-        ? `nothing dropped: its schema and users are on its own Aurora cluster, which the rollout step left in AWS outside the state (bbws:protection.retainOnDelete), with its data and deletion protection off: delete it (aws rds delete-db-cluster) once the archive is checked and no restore is expected`
-        : "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted (with a final snapshot as bbws:database.finalSnapshot says)";
+    return ctx.cfg.database.finalSnapshot
+        ? `nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted, leaving its final snapshot ${tenantClusterIdentifier(ctx.req.env, ctx.req.id)}-final and its backups in its own vault`
+        : "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted (no final snapshot: bbws:database.finalSnapshot is off), its backups kept in its own vault";
 }
 
 /** The offboarding steps, in order. */

@@ -780,16 +780,18 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
         expect(b.tasks.filter((t) => t.purpose === "drop schema and user wp_newco")).to.have.length(1);
     });
 
-    it("with bbws:protection.retainOnDelete (prod), remove's database step says the cluster was left in AWS with its data, for the operator to delete", async () => {
-        // Source: components/tenant-cluster.ts (stateful: retainOnDelete as bbws:protection says), as a premium tenant's file system.
+    it("with bbws:protection.retainOnDelete (prod) too, remove's database step says the cluster was deleted and names its final snapshot: a retained cluster would keep its VPC's deletes from running", async () => {
+        // Source: components/tenant-cluster.ts (never retainOnDelete: EC2 DeleteSubnet / DeleteSecurityGroup DependencyViolation
+        // while its network interfaces remain); RDS's final snapshot <identifier>-final (components/aurora-cluster.ts).
         const w = world();
         const file = path.join(w.projectDir, "Pulumi.sit.yaml");
         fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("retainOnDelete: false", "retainOnDelete: true"));
         await w.run(ENTERPRISE);
         expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.ok);
         const [database] = await records(w, "remove", "database");
-        expect(database.data?.database).to.match(
-            /left in AWS outside the state \(bbws:protection\.retainOnDelete\), with its data and deletion protection off: delete it/,
+        expect(database.data?.database).to.equal(
+            "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted, " +
+                "leaving its final snapshot bbws-tenant-newco-aurora-sit-final and its backups in its own vault",
         );
     });
 
