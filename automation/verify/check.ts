@@ -113,6 +113,9 @@ export type TenantMapPath<T, Prefix extends string = ""> = {
             : never;
 }[keyof T & string];
 
+/** One enterprise tenant's entry of the stack output `database.tenantClusters`. */
+type TenantClusterOutputs = NonNullable<PlatformOutputs["database"]["tenantClusters"]>[string];
+
 /**
  * Typed access to the stack outputs, which are grouped by phase (`network.vpcId`): each key is checked
  * against `PlatformOutputs` (src/program.ts) at compile time. A stack rolled out by an older commit may
@@ -142,6 +145,11 @@ export class StackOutputs {
     /** `<key>.<tenant>` of a per-tenant map such as `storage.accessPointIds`. */
     tenant(key: TenantMapPath<PlatformOutputs>, tenantId: string): string {
         return this.stringAt(`${key}.${tenantId}`);
+    }
+
+    /** `database.tenantClusters.<tenant>.<field>`: an enterprise tenant's own cluster, as the stack outputs give it. */
+    tenantCluster(tenantId: string, field: keyof TenantClusterOutputs): string {
+        return this.stringAt(`database.tenantClusters.${tenantId}.${field}`);
     }
 
     private at(key: string): unknown {

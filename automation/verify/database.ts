@@ -11,6 +11,7 @@ import {
     tenantDatabaseName,
 } from "../../src/config";
 import { Check, CheckContext, fail, list, orAbsent, pass, verdict } from "./check";
+import { hasOwnDatabase } from "../../src/tiers";
 
 async function cluster(ctx: CheckContext): Promise<DBCluster> {
     const id = ctx.outputs.string("database.clusterIdentifier");
@@ -167,31 +168,42 @@ export const databaseChecks: readonly Check[] = [
     {
         id: "database-rotation-username-limit",
         phase: "database",
-        info: "The password rotation function's USERNAME_CHARACTER_LIMIT admits every tenant's second user, wp_<id>_clone.",
+        info: "Each password rotation function's USERNAME_CHARACTER_LIMIT (the environment's, and each enterprise tenant's own) admits the second user, wp_<id>_clone, of every tenant it rotates.",
         explanation:
             "AWS's function refuses a clone user name longer than this variable, 16 when unset (create_secret in " +
             "SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py); the rollout sets it after every change of the " +
             'function\'s CloudFormation stack (README "Secrets rotation"). Below it, every rotation fails and the old ' +
             "password stays current: roll the database phase out again.",
         async check(ctx) {
-            const name = ctx.outputs.string("database.rotationFunctionName");
-            const fn = await ctx.read(`lambda:${name}`, () =>
-                ctx.aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name })),
-            );
-            const value = fn.Environment?.Variables?.[ROTATION_USERNAME_LIMIT_VARIABLE];
-            // The function reads int(os.environ.get('USERNAME_CHARACTER_LIMIT', '16')).
-            const limit = value === undefined ? 16 : /^\d+$/.test(value) ? Number(value) : NaN;
-            const clones = ctx.config.tenants.map((t) => `${tenantDatabaseName(t.id)}${ROTATION_CLONE_SUFFIX}`);
-            const tooLong = clones.filter((c) => !(c.length <= limit));
-            const seen = `${name}: ${ROTATION_USERNAME_LIMIT_VARIABLE}=${value ?? "unset (16)"}`;
-            // A limit high enough is no use to a function whose environment Lambda could not apply or lacks its endpoint.
-            const problems = [
-                ...functionEnvironmentProblems(fn),
-                ...(tooLong.length > 0 ? [`refuses ${list(tooLong.map((c) => `${c} (${c.length})`))}`] : []),
+            // The environment's function rotates every tenant's secret but an enterprise tenant's, which its own does.
+            const own = ctx.config.tenants.filter((t) => hasOwnDatabase(t.tier));
+            const functions = [
+                { name: ctx.outputs.string("database.rotationFunctionName"), tenants: ctx.config.tenants.filter((t) => !own.includes(t)) },
+                ...own.map((t) => ({ name: ctx.outputs.tenantCluster(t.id, "rotationFunctionName"), tenants: [t] })),
             ];
-            return problems.length === 0
-                ? pass(`${seen}; longest clone ${Math.max(0, ...clones.map((c) => c.length))} characters`)
-                : fail(`${seen}; ${problems.join("; ")}`);
+            const results = await Promise.all(
+                functions.map(async ({ name, tenants }) => {
+                    const fn = await ctx.read(`lambda:${name}`, () =>
+                        ctx.aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name })),
+                    );
+                    const value = fn.Environment?.Variables?.[ROTATION_USERNAME_LIMIT_VARIABLE];
+                    // The function reads int(os.environ.get('USERNAME_CHARACTER_LIMIT', '16')).
+                    const limit = value === undefined ? 16 : /^\d+$/.test(value) ? Number(value) : NaN;
+                    const clones = tenants.map((t) => `${tenantDatabaseName(t.id)}${ROTATION_CLONE_SUFFIX}`);
+                    const tooLong = clones.filter((c) => !(c.length <= limit));
+                    const seen = `${name}: ${ROTATION_USERNAME_LIMIT_VARIABLE}=${value ?? "unset (16)"}`;
+                    // A limit high enough is no use to a function whose environment Lambda could not apply or lacks its endpoint.
+                    const problems = [
+                        ...functionEnvironmentProblems(fn),
+                        ...(tooLong.length > 0 ? [`refuses ${list(tooLong.map((c) => `${c} (${c.length})`))}`] : []),
+                    ];
+                    return problems.length === 0
+                        ? { ok: true, text: `${seen}; longest clone ${Math.max(0, ...clones.map((c) => c.length))} characters` }
+                        : { ok: false, text: `${seen}; ${problems.join("; ")}` };
+                }),
+            );
+            const text = results.map((r) => r.text).join(" | ");
+            return results.every((r) => r.ok) ? pass(text) : fail(text);
         },
     },
     {

@@ -3,7 +3,7 @@ import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand, ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
 import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
-import { configFor, ENVIRONMENTS } from "../../support/pulumi";
+import { configFor, ENVIRONMENTS, stackFileConfig } from "../../support/pulumi";
 import { auroraCluster, auroraInstances, mockHealthyEnvironment, mocks, outputsFor, replicationGroup, resultOf } from "./fixtures";
 
 describe("verify database: Aurora", () => {
@@ -118,6 +118,36 @@ describe("verify database: the rotation function's username limit (create_secret
     it("fails a value the function cannot read as a number", async () => {
         withVariables({ USERNAME_CHARACTER_LIMIT: "32 characters" });
         expect((await resultOf(cfg, "database-rotation-username-limit", outputs)).status).to.equal("fail");
+    });
+});
+
+describe("verify database: an enterprise tenant's own rotation function (components/tenant-cluster.ts)", () => {
+    const raw = stackFileConfig("sit")["bbws:tenants"] as Array<Record<string, unknown>>;
+    const cfg = configFor("sit", { "bbws:tenants": [{ ...raw[0], tier: "enterprise" }, ...raw.slice(1)] });
+    const [enterprise] = cfg.tenants;
+    const own = `bbws-tenant-${enterprise.id}-rotation-sit`;
+    const base = outputsFor(cfg);
+    const outputs = { ...base, database: { ...base.database, tenantClusters: { [enterprise.id]: { rotationFunctionName: own } } } };
+    const environment = (limit: string) => ({
+        Environment: {
+            Variables: { SECRETS_MANAGER_ENDPOINT: "https://secretsmanager.eu-west-1.amazonaws.com", USERNAME_CHARACTER_LIMIT: limit },
+        },
+    });
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+
+    it("reads both functions: the environment's for the other tenants, the tenant's own for its clone only", async () => {
+        const result = await resultOf(cfg, "database-rotation-username-limit", outputs);
+        expect(result.status).to.equal("pass");
+        expect(result.detail)
+            .to.include("bbws-rotation-sit: USERNAME_CHARACTER_LIMIT=32")
+            .and.include(`${own}: USERNAME_CHARACTER_LIMIT=32`);
+    });
+
+    it("fails when the tenant's own function would refuse its clone, naming that function", async () => {
+        mocks.lambda.on(GetFunctionConfigurationCommand, { FunctionName: own }).resolves({ FunctionName: own, ...environment("16") });
+        const result = await resultOf(cfg, "database-rotation-username-limit", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include(`${own}: USERNAME_CHARACTER_LIMIT=16; refuses wp_${enterprise.id.replace(/-/g, "_")}_clone`);
     });
 });
 
