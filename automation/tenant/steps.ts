@@ -18,8 +18,8 @@
  * migrate-tier (never into enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
  *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
- * A stop rolls out the tenant's phases that `stopped` and `offboarding` act in (`stopPhases`: ecs and monitoring, and
- * database for an enterprise tenant's offboarding); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
+ * A stop rolls out the tenant's phases that `stopped` acts in (`STOP_PHASES`: ecs and monitoring); an enterprise
+ * tenant's offboarding also its database phase once the deletion is confirmed (`unprotectPhases`); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
  * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
@@ -304,14 +304,19 @@ const STOP_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
 const START_PHASES: readonly PhaseName[] = ["monitoring", "ecs"];
 
 /**
- * What a stop rolls out: `STOP_PHASES`, and for offboarding a tenant with its own database (enterprise) the
- * database phase after them, where `offboarding` turns its cluster's deletion protection off
- * (components/tenant-cluster.ts): the retire step's rollout deletes the cluster, and RDS refuses to delete a
- * protected one (Aurora user guide, "Deletion protection for Aurora clusters"). Last: the service is stopped
- * and its alarms silent before anything of its data changes.
+ * What offboarding's `unprotect` step rolls out, after the deletion is confirmed: for a tenant with its own
+ * database (enterprise) the database phase, where `offboarding` turns its cluster's deletion protection off
+ * (components/tenant-cluster.ts), since the rollout step deletes the cluster and RDS refuses to delete a
+ * protected one (Aurora user guide, "Deletion protection for Aurora clusters"); nothing for the others. Not the
+ * stop's: an offboarding abandoned at `confirm` then leaves the cluster protected.
  */
-export function stopPhases(tier: TenantTier, offboarding: boolean): readonly PhaseName[] {
-    return offboarding && hasOwnDatabase(tier) ? [...STOP_PHASES, "database"] : STOP_PHASES;
+export function unprotectPhases(tier: TenantTier): readonly PhaseName[] {
+    return hasOwnDatabase(tier) ? ["database"] : [];
+}
+
+/** Every phase `stopped` and `offboarding` act in: the stop's (`STOP_PHASES`), and offboarding's `unprotectPhases`. */
+export function phasesActedIn(tier: TenantTier, offboarding: boolean): readonly PhaseName[] {
+    return [...STOP_PHASES, ...(offboarding ? unprotectPhases(tier) : [])];
 }
 
 /**
@@ -372,7 +377,7 @@ function stackTextBeforeStart(ctx: StepContext): string {
 /**
  * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
  * `offboarding`, also `offboarding: true`: src/config.ts), the rollouts of the phases either acts in
- * (`stopPhases`: ecs and monitoring, and database for an enterprise tenant's offboarding), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * (`STOP_PHASES`: ecs and monitoring), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
  * has a record, as the archive is (see `Step.retakenUntil`).
  */
 function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?: boolean } = {}): Step {
@@ -383,9 +388,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${inWords(stopPhases(tierOf(ctx), offboarding))} (its service at zero tasks, its alarms silent${
-                stopPhases(tierOf(ctx), offboarding).includes("database") ? ", its own cluster's deletion protection off" : ""
-            }), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${inWords(STOP_PHASES)} (its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -397,7 +400,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
             const tier = tierOf(ctx);
-            await rolloutPhases(ctx, stopPhases(tier, offboarding));
+            await rolloutPhases(ctx, STOP_PHASES);
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
             // The tier is recorded for the steps after the retire step, when the stack file no longer has the tenant.
@@ -761,6 +764,22 @@ export const REMOVE_STEPS: readonly Step[] = [
                 );
             }
             return { confirmedBy: await ctx.deps.operator() };
+        },
+    },
+    {
+        id: "unprotect",
+        title: "turn its own database's deletion protection off (enterprise)",
+        plan: async (ctx) =>
+            unprotectPhases(tierOf(ctx)).length > 0
+                ? [
+                      `then the tenant's ${inWords(unprotectPhases(tierOf(ctx)))}: offboarding, written by the stop step, turns its own`,
+                      "  cluster's deletion protection off and tags it Offboarding: true (RDS.7 accepts it), so the rollout step can delete it",
+                  ]
+                : ["nothing: its database is a schema on the shared cluster, which has nothing to unprotect"],
+        run: async (ctx) => {
+            const phases = unprotectPhases(tierOf(ctx));
+            await rolloutPhases(ctx, phases);
+            return { rolledOut: phases.length > 0 ? phases.join(", ") : "nothing to unprotect" };
         },
     },
     {

@@ -582,6 +582,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal([
             "stop",
             "archive",
+            "unprotect",
             "files",
             "cache",
             "retire",
@@ -600,7 +601,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         const resumed = await w.run(REMOVE);
         expect(resumed.exitCode).to.equal(EXIT.ok);
-        expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(["stop", "archive"]);
+        expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(["stop", "archive", "unprotect"]);
         expect(w.calls.some((c) => c.startsWith("task tenant: archive") || c === "rollout stops (--phase ecs)")).to.equal(false);
         // The archive the offboarding keeps is the take before the files step, the only one there is.
         expect(resumed.steps.find((s) => s.step === "archive")!.data!.archive).to.equal(recorded);
@@ -747,14 +748,27 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
         expect(w.tasks.filter((t) => t.scope.kind === "platform")).to.deep.equal([]);
     });
 
-    it("remove's stop rolls out ecs, monitoring, then database (offboarding drops its cluster's deletion protection) before anything is archived or deleted", async () => {
+    it("remove rolls out an enterprise tenant's database phase (its cluster's deletion protection off) only once the deletion is confirmed, after its stop and archive", async () => {
         const w = world();
         await w.run(ENTERPRISE);
         w.calls.length = 0;
         expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.ok);
-        expect(w.calls.slice(0, 5)).to.deep.equal(["commit", ...STOPS, "rollout stops (--phase database)", "wait stopped"]);
+        expect(w.calls.slice(0, 4)).to.deep.equal(["commit", ...STOPS, "wait stopped"]);
+        const database = w.calls.indexOf("rollout stops (--phase database)");
+        expect(database).to.be.greaterThan(w.calls.findIndex((c) => c.startsWith("task tenant: archive")));
+        expect(w.calls.findIndex((c) => c.startsWith("task tenant: empty"))).to.be.greaterThan(database);
         const [stop] = await records(w, "remove", "stop");
         expect(stop.data?.tier).to.equal("enterprise");
+        const [unprotect] = await records(w, "remove", "unprotect");
+        expect(unprotect.data?.rolledOut).to.equal("database");
+    });
+
+    it("an enterprise tenant's remove refused at its confirmation leaves its cluster protected: no database phase was rolled out", async () => {
+        const w = world();
+        await w.run(ENTERPRISE);
+        w.calls.length = 0;
+        expect((await w.run(REMOVE, { confirm: "newc0" })).exitCode).to.equal(EXIT.refused);
+        expect(w.calls).to.not.include("rollout stops (--phase database)");
     });
 
     it("a premium tenant's stop for its removal rolls out ecs and monitoring only: it has no cluster of its own", async () => {

@@ -4,14 +4,14 @@
  * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
  * each exit 2 with the stack file unchanged, and the check that `stopped` (and remove's `offboarding`) acts
  * only in the ecs and monitoring phases, and for an enterprise tenant's offboarding also in the database phase
- * (its own cluster's deletion protection), which is why the tenant command's stops roll out those alone (`stopPhases`).
+ * (its own cluster's deletion protection), which is why the tenant command's stops roll out those alone (`phasesActedIn`).
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
-import { MIGRATE_TIER_STEPS, stopPhases } from "../../automation/tenant/steps";
+import { MIGRATE_TIER_STEPS, phasesActedIn } from "../../automation/tenant/steps";
 import { setTenantTier, stopTenant } from "../../automation/tenant/stack-edit";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { loadStackConfig } from "../../automation/stack-files";
@@ -195,7 +195,7 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     });
 });
 
-describe("`stopped` and `offboarding` act only in the phases a stop rolls out (steps.ts stopPhases): ecs and monitoring, and database for an enterprise tenant's offboarding", function () {
+describe("`stopped` and `offboarding` act only in the phases the stop and offboarding's unprotect step roll out (steps.ts phasesActedIn): ecs and monitoring, and database for an enterprise tenant's offboarding", function () {
     this.timeout(300_000);
 
     for (const [tier, offboarding, phases] of [
@@ -206,7 +206,7 @@ describe("`stopped` and `offboarding` act only in the phases a stop rolls out (s
         ["premium", true, ["ecs", "monitoring"]],
         ["enterprise", true, ["database", "ecs", "monitoring"]],
     ] as const) {
-        it(`${tier === "enterprise" ? "an" : "a"} ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ${phases.join(", ")} phases and no other (the program's desired state, with and without it), exactly the phases its stop rolls out`, async () => {
+        it(`${tier === "enterprise" ? "an" : "a"} ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ${phases.join(", ")} phases and no other (the program's desired state, with and without it), exactly the phases its stop (and offboarding's unprotect step) roll out`, async () => {
             // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
             // auto-scaling range and, for premium and enterprise, its load balancer's deletion protection), all in
             // bbws:ecs:EcsLayer; components/monitoring.ts (its alarms' actionsEnabled), in bbws:monitoring:MonitoringLayer;
@@ -225,7 +225,7 @@ describe("`stopped` and `offboarding` act only in the phases a stop rolls out (s
                 const changed = [...new Set([...a.keys(), ...b.keys()])].filter((urn) => a.get(urn) !== b.get(urn));
                 expect(changed.length).to.be.greaterThan(0);
                 expect([...new Set(changed.map(phaseOfUrn))].sort()).to.deep.equal(phases);
-                expect([...stopPhases(tier, offboarding)].sort()).to.deep.equal(phases);
+                expect([...phasesActedIn(tier, offboarding)].sort()).to.deep.equal(phases);
                 // A stop rolls each phase out with --tenant, which selects only what lies under the tenant's component of that
                 // phase (automation/tenant-targets.ts; e.g. bbws:data:TenantDatabase for database): what changes must lie there.
                 const unselected = changed.filter(
