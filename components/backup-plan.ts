@@ -21,16 +21,7 @@ export const BACKUP_SCHEDULE = "cron(0 2 * * ? *)";
  * the environment's part never ends in `-bkp`; `backup` would not fit (52 characters at the maxima).
  */
 export function tenantBackupName(env: string, tenantId: string): string {
-    return `bbws-${tenantId}${tenantBackupSuffix(env)}`;
-}
-
-/**
- * `-bkp-<env>`, how every enterprise tenant's vault name in `env` ends and none of the environment's does:
- * the `backup-failed` rule (components/events.ts) matches tenants' vaults by it (an EventBridge `suffix`
- * filter), so its pattern does not grow with tenants.
- */
-export function tenantBackupSuffix(env: string): string {
-    return `-bkp-${env}`;
+    return `bbws-${tenantId}-bkp-${env}`;
 }
 
 /** One vault and the daily plan into it. */

@@ -41,14 +41,69 @@ export interface EventTargets {
     readonly accountId: string;
     readonly clusterName: pulumi.Input<string>;
     readonly auroraClusterIdentifier: pulumi.Input<string>;
-    /** Each enterprise tenant's own cluster's identifier: its events are reported as the shared cluster's. Default: none. */
-    readonly tenantAuroraClusterIdentifiers?: readonly pulumi.Input<string>[];
     readonly backupVaultName: pulumi.Input<string>;
-    /**
-     * How every enterprise tenant's own vault name ends (components/backup-plan.ts `tenantBackupSuffix`):
-     * its failed jobs are reported too. Absent where no tenant is enterprise: the rule stays as it was.
-     */
-    readonly tenantBackupVaultSuffix?: string;
+}
+
+/** The data an enterprise tenant owns: its own cluster and backup vault, watched by rules of its own. */
+export interface TenantDataTargets {
+    readonly tenantId: string;
+    readonly auroraClusterIdentifier: pulumi.Input<string>;
+    readonly backupVaultName: pulumi.Input<string>;
+}
+
+/**
+ * The rules about one Aurora cluster and one backup vault, `<prefix>rds-failover` (critical),
+ * `<prefix>rds-cluster-events` and `<prefix>backup-failed` (alerts), each naming exactly that cluster or
+ * vault: the platform's (no prefix) and each enterprise tenant's own (`<id>-`, `tenantEventRuleSpecs`),
+ * so a pattern never grows with tenants (EventBridge quotas: an event pattern holds at most 2,048
+ * characters) and a tenant's rules are its own monitoring's, applied by its `--tenant` rollouts.
+ */
+function dataEventRuleSpecs(
+    prefix: string,
+    says: { readonly cluster: string; readonly clusterEvent: string; readonly vault: string },
+    cluster: pulumi.Input<string>,
+    vault: pulumi.Input<string>,
+): EventRuleSpec[] {
+    const rdsClusterEvent = (categories: unknown[]) => ({
+        source: ["aws.rds"],
+        "detail-type": ["RDS DB Cluster Event"],
+        detail: { SourceIdentifier: [cluster], EventCategories: categories },
+    });
+    return [
+        {
+            what: `${prefix}rds-failover`,
+            target: "critical",
+            description: `${says.cluster} failed over to another instance`,
+            pattern: rdsClusterEvent(["failover"]),
+        },
+        {
+            what: `${prefix}rds-cluster-events`,
+            target: "alerts",
+            description: `Any other ${says.clusterEvent} (maintenance, configuration, notification)`,
+            pattern: rdsClusterEvent([{ "anything-but": ["failover"] }]),
+        },
+        {
+            what: `${prefix}backup-failed`,
+            target: "alerts",
+            description: `An AWS Backup job for ${says.vault} failed, was aborted or expired`,
+            pattern: {
+                source: ["aws.backup"],
+                "detail-type": ["Backup Job State Change"],
+                detail: { state: ["FAILED", "ABORTED", "EXPIRED"], backupVaultName: [vault] },
+            },
+        },
+    ];
+}
+
+/** An enterprise tenant's own rules (`dataEventRuleSpecs`): `<id>-rds-failover`, `<id>-rds-cluster-events`, `<id>-backup-failed`. */
+export function tenantEventRuleSpecs(t: TenantDataTargets): EventRuleSpec[] {
+    const own = `tenant ${t.tenantId}'s own`;
+    return dataEventRuleSpecs(
+        `${t.tenantId}-`,
+        { cluster: `The Aurora cluster of ${own}`, clusterEvent: `event of ${own} Aurora cluster`, vault: `${own} vault` },
+        t.auroraClusterIdentifier,
+        t.backupVaultName,
+    );
 }
 
 /**
@@ -119,11 +174,6 @@ const rootUse = {
  */
 export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
     const ecsArn = (resource: string) => `arn:aws:ecs:${t.region}:${t.accountId}:${resource}`;
-    const rdsClusterEvent = (categories: unknown[]) => ({
-        source: ["aws.rds"],
-        "detail-type": ["RDS DB Cluster Event"],
-        detail: { SourceIdentifier: [t.auroraClusterIdentifier, ...(t.tenantAuroraClusterIdentifiers ?? [])], EventCategories: categories },
-    });
     return [
         {
             what: "ecs-deployment-failed",
@@ -152,33 +202,12 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
                 },
             },
         },
-        {
-            what: "rds-failover",
-            target: "critical",
-            description: "The Aurora cluster failed over to another instance",
-            pattern: rdsClusterEvent(["failover"]),
-        },
-        {
-            what: "rds-cluster-events",
-            target: "alerts",
-            description: "Any other Aurora cluster event (maintenance, configuration, notification)",
-            pattern: rdsClusterEvent([{ "anything-but": ["failover"] }]),
-        },
-        {
-            what: "backup-failed",
-            target: "alerts",
-            description: t.tenantBackupVaultSuffix
-                ? "An AWS Backup job for the platform's vault or an enterprise tenant's own failed, was aborted or expired"
-                : "An AWS Backup job for the platform's vault failed, was aborted or expired",
-            pattern: {
-                source: ["aws.backup"],
-                "detail-type": ["Backup Job State Change"],
-                detail: {
-                    state: ["FAILED", "ABORTED", "EXPIRED"],
-                    backupVaultName: [t.backupVaultName, ...(t.tenantBackupVaultSuffix ? [{ suffix: t.tenantBackupVaultSuffix }] : [])],
-                },
-            },
-        },
+        ...dataEventRuleSpecs(
+            "",
+            { cluster: "The Aurora cluster", clusterEvent: "Aurora cluster event", vault: "the platform's vault" },
+            t.auroraClusterIdentifier,
+            t.backupVaultName,
+        ),
         {
             what: "ecr-scan-findings",
             target: "critical",

@@ -10,9 +10,8 @@ import { DrAlarms, DrAlarmsArgs } from "./dr-alarms";
 import type { MonitoringConfig } from "../src/config";
 import { AlarmSpec, AlarmTopic, alarmSpecs, isMetricMath, redisMemberClusterIds } from "./alarms";
 import { dashboardBody } from "./dashboard";
-import { eventRuleSpecs, GLOBAL_EVENTS_REGION } from "./events";
+import { EventRuleSpec, eventRuleSpecs, GLOBAL_EVENTS_REGION, tenantEventRuleSpecs } from "./events";
 import { denyInsecureTransport, jsonOf } from "./shared";
-import { tenantBackupSuffix } from "./backup-plan";
 import { TenantMonitoring } from "./tenant-monitoring";
 
 export interface MonitoringTenant {
@@ -60,6 +59,12 @@ export interface MonitoringLayerArgs {
     readonly redisNodes: number;
     readonly fileSystemId: pulumi.Input<string>;
     readonly backupVaultName: pulumi.Input<string>;
+    /**
+     * Each enterprise tenant's own backup vault's name, by tenant id (the storage layer's
+     * `tenantBackupVaultNames`): its failed jobs page through its own rule. Exactly the tenants of
+     * `tenantAuroraClusterIdentifiers`. Default: none.
+     */
+    readonly tenantBackupVaultNames?: Readonly<Record<string, pulumi.Input<string>>>;
     /** With `bbws:dr`: what the DR alarms watch (components/dr-alarms.ts); absent: none. */
     readonly dr?: Omit<DrAlarmsArgs, "env" | "region" | "criticalTopicArn" | "criticalEmails" | "topicKeyPolicy">;
 }
@@ -285,7 +290,21 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             (tenantId) =>
                 new TenantMonitoring(
                     `${name}-${tenantId}`,
-                    { tenantId, alarms: specs.filter((s) => s.tenant === tenantId), topicArns, alarmArgs },
+                    {
+                        tenantId,
+                        alarms: specs.filter((s) => s.tenant === tenantId),
+                        topicArns,
+                        alarmArgs,
+                        eventRules: this.tenantEventRules(args, tenantId),
+                        createEventRule: (rule, opts) =>
+                            createEventRule(
+                                name,
+                                args.env,
+                                rule,
+                                topicTarget(rule.target as AlarmTopic, topicArns[rule.target as AlarmTopic]),
+                                opts,
+                            ),
+                    },
                     { parent: this },
                 ).alarmNames,
         );
@@ -395,37 +414,35 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             accountId,
             clusterName: args.clusterName,
             auroraClusterIdentifier: args.auroraClusterIdentifier,
-            tenantAuroraClusterIdentifiers: Object.values(args.tenantAuroraClusterIdentifiers ?? {}),
             backupVaultName: args.backupVaultName,
-            tenantBackupVaultSuffix:
-                Object.keys(args.tenantAuroraClusterIdentifiers ?? {}).length > 0 ? tenantBackupSuffix(env) : undefined,
         });
         const homeBusArn = homeEventBusArn(region, accountId);
         const forwarder = specs.some((s) => s.target === "home-event-bus") ? this.createForwarderRole(name, env, homeBusArn) : undefined;
         for (const rule of specs) {
-            const placement = rule.region ? { region: rule.region } : {};
-            const eventRule = new aws.cloudwatch.EventRule(
-                `${name}-${rule.what}`,
-                {
-                    name: monitoringName(env, rule.what),
-                    description: rule.description,
-                    eventPattern: jsonOf(rule.pattern),
-                    ...placement,
-                },
-                { parent: this },
-            );
-            new aws.cloudwatch.EventTarget(
-                `${name}-${rule.what}-target`,
-                {
-                    rule: eventRule.name,
-                    ...placement,
-                    ...(rule.target === "home-event-bus"
-                        ? { targetId: "bbws-home-bus", arn: homeBusArn, roleArn: forwarder!.arn }
-                        : { targetId: `bbws-${rule.target}`, arn: topics[rule.target].arn }),
-                },
+            createEventRule(
+                name,
+                env,
+                rule,
+                rule.target === "home-event-bus"
+                    ? { targetId: "bbws-home-bus", arn: homeBusArn, roleArn: forwarder!.arn }
+                    : topicTarget(rule.target, topics[rule.target].arn),
                 { parent: this },
             );
         }
+    }
+
+    /**
+     * An enterprise tenant's own rules (`tenantEventRuleSpecs`: its cluster's failover and other events,
+     * its vault's failed jobs); none for another tenant. Throws `Error` when the tenant has a cluster of its
+     * own but no vault in `tenantBackupVaultNames`.
+     */
+    private tenantEventRules(args: MonitoringLayerArgs, tenantId: string): EventRuleSpec[] {
+        const cluster = args.tenantAuroraClusterIdentifiers?.[tenantId];
+        if (cluster === undefined) return [];
+        const vault = args.tenantBackupVaultNames?.[tenantId];
+        if (vault === undefined)
+            throw new Error(`tenant \`${tenantId}\` has a cluster of its own but no vault in \`tenantBackupVaultNames\``);
+        return tenantEventRuleSpecs({ tenantId, auroraClusterIdentifier: cluster, backupVaultName: vault });
     }
 
     /** The role EventBridge assumes to put forwarded events on the home region's default bus, and nowhere else. */
@@ -583,4 +600,32 @@ export function metricAlarmArgs(
             })),
         ],
     };
+}
+
+/** A rule's target: one of the layer's topics (`bbws-<topic>`). */
+function topicTarget(topic: AlarmTopic, arn: pulumi.Input<string>): EventRuleTargetArgs {
+    return { targetId: `bbws-${topic}`, arn };
+}
+
+/** What a rule sends its events to: a topic, or the home region's bus with the forwarder's role. */
+type EventRuleTargetArgs = Pick<aws.cloudwatch.EventTargetArgs, "targetId" | "arn" | "roleArn">;
+
+/**
+ * The rule `bbws-<env>-<what>` (child `<layer>-<what>`, in `rule.region` when it has one) and its target
+ * (`<layer>-<what>-target`), both with `opts`: the layer's rules and an enterprise tenant's own alike.
+ */
+function createEventRule(
+    layer: string,
+    env: string,
+    rule: EventRuleSpec,
+    target: EventRuleTargetArgs,
+    opts: pulumi.CustomResourceOptions,
+): void {
+    const placement = rule.region ? { region: rule.region } : {};
+    const eventRule = new aws.cloudwatch.EventRule(
+        `${layer}-${rule.what}`,
+        { name: monitoringName(env, rule.what), description: rule.description, eventPattern: jsonOf(rule.pattern), ...placement },
+        opts,
+    );
+    new aws.cloudwatch.EventTarget(`${layer}-${rule.what}-target`, { rule: eventRule.name, ...placement, ...target }, opts);
 }

@@ -1,11 +1,13 @@
 /**
  * One tenant's part of the monitoring layer (`bbws:monitoring:TenantMonitoring`): the tenant's alarms
- * (ECS CPU and memory, healthy targets). The tenant's dashboard rows are not resources: they stay in
+ * (ECS CPU and memory, healthy targets; an enterprise tenant's cluster's too) and an enterprise tenant's
+ * own EventBridge rules (its cluster's events, its vault's failed jobs). The tenant's dashboard rows are not resources: they stay in
  * the layer's one dashboard.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { AlarmSpec, AlarmTopic } from "./alarms";
+import type { EventRuleSpec } from "./events";
 import { TenantComponent } from "./shared";
 
 export interface TenantMonitoringArgs {
@@ -15,6 +17,10 @@ export interface TenantMonitoringArgs {
     readonly topicArns: Readonly<Record<AlarmTopic, pulumi.Input<string>>>;
     /** `MetricAlarm` arguments of one row (the layer's `metricAlarmArgs`), shared with the platform's alarms. */
     readonly alarmArgs: (spec: AlarmSpec, topicArn: pulumi.Input<string>) => aws.cloudwatch.MetricAlarmArgs;
+    /** An enterprise tenant's own EventBridge rules (components/events.ts `tenantEventRuleSpecs`); none for the others. */
+    readonly eventRules: readonly EventRuleSpec[];
+    /** Creates one rule and its target with `opts` (the layer's `createEventRule`, shared with the platform's rules). */
+    readonly createEventRule: (rule: EventRuleSpec, opts: pulumi.CustomResourceOptions) => void;
 }
 
 /**
@@ -37,6 +43,8 @@ export class TenantMonitoring extends TenantComponent {
             const check = spec.what.slice(prefix.length);
             return new aws.cloudwatch.MetricAlarm(`${name}-${check}`, args.alarmArgs(spec, args.topicArns[spec.topic]), this.moved()).name;
         });
+        // Came with the enterprise tier: never the layer's, so no alias.
+        for (const rule of args.eventRules) args.createEventRule(rule, { parent: this });
         this.registerOutputs({ alarmNames: this.alarmNames });
     }
 }

@@ -157,6 +157,7 @@ export function createPlatform(cfg: PlatformConfig) {
         redisNodes: cfg.cache.nodes,
         fileSystemId: storage.fileSystemId,
         backupVaultName: storage.backupVaultName,
+        tenantBackupVaultNames: storage.tenantBackupVaultNames,
         dr: data.dr &&
             storage.dr &&
             ecs.dr && {

@@ -534,6 +534,7 @@ describe("monitoring layer", () => {
             ...layerArgs(cfg),
             tenants: [{ ...enterprise, stopped }, basic],
             tenantAuroraClusterIdentifiers: { [enterprise.id]: ownCluster },
+            tenantBackupVaultNames: { [enterprise.id]: tenantBackupName("dev", enterprise.id) },
         });
         let resources: Registration[];
         const byName = (what: string) => ofType(resources, ALARM).find((x) => x.inputs.name === `bbws-dev-${what}`)?.inputs;
@@ -575,7 +576,9 @@ describe("monitoring layer", () => {
             }
         });
 
-        it("reports its cluster's events and its own vault's failed backup jobs to the topics, as the shared ones'", () => {
+        it("reports its cluster's events and its own vault's failed backup jobs to the topics through rules of its own, under its TenantMonitoring; the platform's rules name only the platform's cluster and vault", () => {
+            // Rules of its own: an event pattern holds at most 2,048 characters (EventBridge quotas), so the platform's
+            // rules must not list every tenant's cluster; and a tenant's --tenant rollout applies only its own subtree.
             const rules = Object.fromEntries(ofType(resources, RULE).map((r) => [r.inputs.name, JSON.parse(r.inputs.eventPattern)]));
             const clusterEvent = (SourceIdentifier: string, category: string) => ({
                 source: "aws.rds",
@@ -587,13 +590,27 @@ describe("monitoring layer", () => {
                 "detail-type": "Backup Job State Change",
                 detail: { state: "FAILED", backupVaultName },
             });
-            expect(matchesEventPattern(rules["bbws-dev-rds-failover"], clusterEvent(ownCluster, "failover"))).to.equal(true);
-            expect(matchesEventPattern(rules["bbws-dev-rds-cluster-events"], clusterEvent(ownCluster, "maintenance"))).to.equal(true);
-            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(tenantBackupName("dev", enterprise.id)))).to.equal(true);
-            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(fakeIds(cfg).backupVaultName))).to.equal(true);
-            // Not another environment's tenant vault, nor a vault that is not ours.
-            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(tenantBackupName("sit", enterprise.id)))).to.equal(false);
-            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob("Default"))).to.equal(false);
+            const own = (what: string) => rules[`bbws-dev-${enterprise.id}-${what}`];
+            expect(matchesEventPattern(own("rds-failover"), clusterEvent(ownCluster, "failover"))).to.equal(true);
+            expect(matchesEventPattern(own("rds-failover"), clusterEvent(ownCluster, "maintenance"))).to.equal(false);
+            expect(matchesEventPattern(own("rds-cluster-events"), clusterEvent(ownCluster, "maintenance"))).to.equal(true);
+            expect(matchesEventPattern(own("backup-failed"), backupJob(tenantBackupName("dev", enterprise.id)))).to.equal(true);
+            // Not the shared cluster or vault, nor another environment's tenant vault.
+            expect(matchesEventPattern(own("rds-failover"), clusterEvent(fakeIds(cfg).auroraClusterIdentifier, "failover"))).to.equal(
+                false,
+            );
+            expect(matchesEventPattern(own("backup-failed"), backupJob(tenantBackupName("sit", enterprise.id)))).to.equal(false);
+            expect(matchesEventPattern(rules["bbws-dev-rds-failover"], clusterEvent(ownCluster, "failover"))).to.equal(false);
+            expect(matchesEventPattern(rules["bbws-dev-backup-failed"], backupJob(tenantBackupName("dev", enterprise.id)))).to.equal(false);
+            for (const what of ["rds-failover", "rds-cluster-events", "backup-failed"]) {
+                expect(named(resources, `monitoring-${enterprise.id}-${what}`).parent, what).to.match(
+                    /TenantMonitoring::monitoring-aupairhive$/,
+                );
+                expect(named(resources, `monitoring-${enterprise.id}-${what}-target`).parent, what).to.match(
+                    /TenantMonitoring::monitoring-aupairhive$/,
+                );
+            }
+            expect(ofType(resources, RULE).filter((r) => r.inputs.name.startsWith(`bbws-dev-${basic.id}-`))).to.deep.equal([]);
         });
 
         it("draws its cluster as a line of its own in the Aurora CPU and connections graphs, adding no widget (500 per dashboard: CloudWatch service quotas)", async () => {

@@ -153,7 +153,6 @@ function signalRules(change: (specs: EventRuleSpec[]) => EventRuleSpec[] = (s) =
             clusterName: "c",
             auroraClusterIdentifier: "a",
             backupVaultName: "v",
-            tenantBackupVaultSuffix: "-bkp-prod",
         }),
     );
     return specs.flatMap((spec) => {
