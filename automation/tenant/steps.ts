@@ -285,6 +285,31 @@ function tierCreates(tier: TenantTier): string[] {
     ];
 }
 
+/**
+ * What a premium or enterprise tenant's rollout needs first, as the plan warns of it (review: the dry run
+ * hid both): the environment's first tenant VPC creates a platform resource, the grant for tenant VPCs'
+ * flow logs, which the platform gate refuses in a `--tenant` rollout; and where `bbws:database.
+ * deletionProtection` is off, an enterprise tenant's cluster fails the mandatory RDS.7 until a waiver names it.
+ */
+function tierPreconditions(ctx: StepContext): string[] {
+    const tier = tierOf(ctx);
+    const others = ctx.cfg.tenants.filter((t) => t.id !== ctx.req.id);
+    return [
+        ...(hasOwnVpc(tier) && !others.some((t) => hasOwnVpc(t.tier))
+            ? [
+                  `  needs first: npm run rollout -- --env ${ctx.req.env} --phase all, once the tenant is in the stack file: the environment's`,
+                  "  first tenant VPC creates the platform's grant for tenant flow logs, which the platform gate keeps from a --tenant rollout",
+              ]
+            : []),
+        ...(hasOwnDatabase(tier) && !ctx.cfg.database.deletionProtection
+            ? [
+                  `  needs first: a waiver of rds-7-cluster-deletion-protection for data-${ctx.req.id}-cluster-aurora in src/policy/waivers.ts:`,
+                  '  bbws:database.deletionProtection is off here, and the policy pack blocks a cluster without it (README "Requesting an exception")',
+              ]
+            : []),
+    ];
+}
+
 /** `https://<id>.<domain>`: the tenant's own address, always served (custom domains come on top). */
 const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 
@@ -543,6 +568,7 @@ export const ADD_STEPS: readonly Step[] = [
             "creates, through the rollout's gates and approvals:",
             ...tenantComponents(ctx.req.id).map((c) => `  ${c}`),
             ...tierCreates(tierOf(ctx)),
+            ...tierPreconditions(ctx),
         ],
         run: async (ctx) => rollout(ctx),
     },

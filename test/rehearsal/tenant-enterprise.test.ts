@@ -7,9 +7,11 @@
  * What an auditor checks:
  * - the add writes `tier: enterprise` and creates the tenant's own cluster; its database step names that cluster and
  *   its RDS-managed master secret (the stack output database.tenantClusters), never the shared cluster;
- * - the remove's stop rolls out the database phase as well as ecs and monitoring, so the cluster's deletion protection
- *   is off before the rollout that deletes it; every step succeeds and nothing of the tenant is left in the state;
- * - without that database phase (the stop as it was: ecs and monitoring only) the same delete is refused.
+ * - the remove's stop rolls out ecs and monitoring, and its `unprotect` step (after the confirmation) the database
+ *   phase, so the cluster's deletion protection is off before the rollout that deletes it; every step succeeds and
+ *   nothing of the tenant is left in the state;
+ * - without that database phase (ecs and monitoring only) the same delete is refused;
+ * - the dry run names what the real run would be refused for first (the first tenant VPC, RDS.7 where dev waives it).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -92,13 +94,14 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
         expect(database.data?.cluster).to.equal("bbws-tenant-bigco-aurora-sit");
     });
 
-    it("remove: every step succeeds; the stop rolls out ecs, monitoring, then database (deletion protection off) before the delete", () => {
+    it("remove: every step succeeds; the stop rolls out ecs and monitoring, then the unprotect step database (deletion protection off) before the delete", () => {
         expect(removed.code, textOf(removed.io)).to.equal(0);
         const records = readJsonLines(path.join(w.sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
         expect(records.filter((r) => r.action === "remove").map((r) => `${r.step} ${r.result}`)).to.deep.equal(
             REMOVE_STEPS.map((s) => `${s.id} succeeded`),
         );
-        // The rollout ledger's records of the tenant's rollouts since the add's: the stop's three phases, then the retire's deletes.
+        // The rollout ledger's records of the tenant's rollouts since the add's: the stop's two phases and the unprotect step's
+        // one, then the retire's deletes.
         const phases = w.sit
             .ledger()
             .filter((r) => r.tenant === ID)
@@ -148,6 +151,30 @@ describe("rehearsal: without the database phase in remove's stop, the delete of 
         expect(textOf(deleted.io)).to.include("Cannot delete protected Cluster");
         expect(w.ownCluster(), "the cluster is still in the state").to.not.equal(undefined);
     });
+});
+
+describe("the dry run of an enterprise add names what the real run needs first", function () {
+    this.timeout(300_000);
+
+    for (const [env, expected] of [
+        ["sit", "needs first: npm run rollout -- --env sit --phase all"],
+        ["dev", "needs first: a waiver of rds-7-cluster-deletion-protection for data-bigco-cluster-aurora in src/policy/waivers.ts"],
+    ] as const) {
+        it(`in ${env}: ${expected.slice("needs first: ".length, 60)}…`, async () => {
+            // Sources: the platform gate (automation/gates.ts) refuses a --tenant rollout while the platform has something to
+            // create (the first tenant VPC's flow-log grant, components/network.ts); dev's bbws:database.deletionProtection is
+            // off and RDS.7 is mandatory (src/policy/rules/rds-7-cluster-deletion-protection.ts).
+            const s = stage(env);
+            try {
+                const io = memoryIo();
+                const argv = ["add", "--env", env, "--id", ID, "--slot", "3", "--cpu", "512", "--memory", "1024", "--tier", "enterprise"];
+                expect(await main([...argv, "--dry-run", "--rehearse", "--rehearsal-dir", s.dir], io)).to.equal(0);
+                expect(textOf(io)).to.include(expected);
+            } finally {
+                s.dispose();
+            }
+        });
+    }
 });
 
 describe("an enterprise tenant's WordPress and one-off tasks connect to its own cluster, where add's database step creates its user", function () {
