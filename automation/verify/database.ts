@@ -83,6 +83,51 @@ export const databaseChecks: readonly Check[] = [
         },
     },
     {
+        id: "database-tenant-clusters",
+        phase: "database",
+        info: "Each enterprise tenant's own Aurora cluster is available, encrypted with its own key, backed up as configured, and protected from deletion as configured unless the tenant is being offboarded.",
+        explanation:
+            "An enterprise tenant's WordPress reaches only its own cluster (components/tenant-cluster.ts): one that is not " +
+            "available takes that tenant down, one encrypted with another key is not the tenant's, and one left unprotected " +
+            "after an abandoned offboarding (README, offboarding runbook) can be deleted by a mistake.",
+        async check(ctx) {
+            const own = ctx.config.tenants.filter((t) => hasOwnDatabase(t.tier));
+            if (own.length === 0) return pass("no enterprise tenant: no cluster of its own");
+            const { backupRetentionDays, deletionProtection } = ctx.config.database;
+            const problems: string[] = [];
+            const seen: string[] = [];
+            for (const tenant of own) {
+                const id = ctx.outputs.tenantCluster(tenant.id, "clusterIdentifier");
+                const keyArn = ctx.outputs.tenantCluster(tenant.id, "keyArn");
+                const answer = await ctx.read(`rds:cluster:${id}`, () =>
+                    ctx.aws.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
+                );
+                const c = answer.DBClusters?.[0];
+                if (!c) {
+                    problems.push(`${tenant.id}: cluster ${id} not found`);
+                    continue;
+                }
+                seen.push(`${tenant.id}: ${id} ${c.Status}`);
+                const protect = deletionProtection && !tenant.offboarding;
+                problems.push(
+                    ...[
+                        ...(c.Status === "available" ? [] : [`${c.Status}, expected available`]),
+                        ...(c.StorageEncrypted && c.KmsKeyId === keyArn
+                            ? []
+                            : [`encrypted with ${c.KmsKeyId ?? "nothing"}, expected its own key ${keyArn}`]),
+                        ...(c.BackupRetentionPeriod === backupRetentionDays
+                            ? []
+                            : [`backup retention ${c.BackupRetentionPeriod} day(s), expected ${backupRetentionDays}`]),
+                        ...(c.DeletionProtection === protect
+                            ? []
+                            : [`deletion protection ${enabled(c.DeletionProtection)}, expected ${enabled(protect)}`]),
+                    ].map((p) => `${tenant.id}: ${p}`),
+                );
+            }
+            return verdict(problems, seen.join("; "));
+        },
+    },
+    {
         id: "database-aurora-instances",
         phase: "database",
         info: "The configured number of instances are available; with two or more, writer and a reader are in different AZs.",

@@ -143,6 +143,41 @@ describe("verify database: an enterprise tenant's own rotation function (compone
             .and.include(`${own}: USERNAME_CHARACTER_LIMIT=32`);
     });
 
+    it("passes the tenant's own cluster when available, on its own key, backed up and protected as configured; fails each departure, naming the tenant", async () => {
+        const ownId = `bbws-tenant-${enterprise.id}-aurora-sit`;
+        const ownKey = "arn:aws:kms:eu-west-1:111111111111:key/own";
+        const withCluster = {
+            ...outputs,
+            database: {
+                ...outputs.database,
+                tenantClusters: { [enterprise.id]: { rotationFunctionName: own, clusterIdentifier: ownId, keyArn: ownKey } },
+            },
+        };
+        const answer = (c: Record<string, unknown>) =>
+            mocks.rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: ownId }).resolves({
+                DBClusters: [
+                    {
+                        DBClusterIdentifier: ownId,
+                        Status: "available",
+                        StorageEncrypted: true,
+                        KmsKeyId: ownKey,
+                        BackupRetentionPeriod: cfg.database.backupRetentionDays,
+                        DeletionProtection: cfg.database.deletionProtection,
+                        ...c,
+                    },
+                ],
+            });
+        answer({});
+        expect((await resultOf(cfg, "database-tenant-clusters", withCluster)).status).to.equal("pass");
+        answer({ Status: "modifying", KmsKeyId: outputs.database.keyArn, DeletionProtection: false });
+        const failed = await resultOf(cfg, "database-tenant-clusters", withCluster);
+        expect(failed.status).to.equal("fail");
+        expect(failed.detail)
+            .to.include(`${enterprise.id}: modifying, expected available`)
+            .and.include(`${enterprise.id}: encrypted with ${outputs.database.keyArn}, expected its own key ${ownKey}`)
+            .and.include(`${enterprise.id}: deletion protection off, expected on`);
+    });
+
     it("fails when the tenant's own function would refuse its clone, naming that function", async () => {
         mocks.lambda.on(GetFunctionConfigurationCommand, { FunctionName: own }).resolves({ FunctionName: own, ...environment("16") });
         const result = await resultOf(cfg, "database-rotation-username-limit", outputs);

@@ -98,8 +98,14 @@ describe("verification: outputs the stack does not have yet", () => {
         expect(result.detail).to.include("`storage.accessPointIds.tutorhub`");
     });
 
-    // Alarms are found by the environment's name prefix, not by an output; the account's services by the account.
-    const readsNoOutput = ["monitoring-alarms-quiet", "monitoring-alarms-notify", ...accountChecks.map((c) => c.id)];
+    // Alarms are found by the environment's name prefix, not by an output; the account's services by the account; the
+    // enterprise tenants' clusters by their entries of database.tenantClusters, and prod has none.
+    const readsNoOutput = [
+        "monitoring-alarms-quiet",
+        "monitoring-alarms-notify",
+        "database-tenant-clusters",
+        ...accountChecks.map((c) => c.id),
+    ];
 
     for (const phase of PHASE_NAMES) {
         it(`fails every ${phase} check that reads an output when the whole ${phase} group is absent`, async () => {
