@@ -100,7 +100,7 @@ export function tenantEventRuleSpecs(t: TenantDataTargets): EventRuleSpec[] {
     const own = `tenant ${t.tenantId}'s own`;
     return dataEventRuleSpecs(
         `${t.tenantId}-`,
-        { cluster: `The Aurora cluster of ${own}`, clusterEvent: `event of ${own} Aurora cluster`, vault: `${own} vault` },
+        { cluster: `Tenant ${t.tenantId}'s own Aurora cluster`, clusterEvent: `event of ${own} Aurora cluster`, vault: `${own} vault` },
         t.auroraClusterIdentifier,
         t.backupVaultName,
     );

@@ -742,7 +742,7 @@ async function databaseCreated(ctx: StepContext): Promise<boolean> {
 
 /**
  * An enterprise tenant's database at offboarding: no SQL to run. Its schema and users were on its own cluster,
- * which the rollout step deleted (its deletion protection dropped by the stop step) with its RDS-managed master
+ * which the rollout step deleted (its deletion protection dropped by the unprotect step) with its RDS-managed master
  * secret, leaving a final snapshot as `bbws:database.finalSnapshot` says and the recovery points in the tenant's
  * own backup vault (components/tenant-cluster.ts, tenant-storage.ts). Dropping the schema before the delete would
  * only empty the final snapshot.
@@ -795,6 +795,9 @@ export const REMOVE_STEPS: readonly Step[] = [
     {
         id: "unprotect",
         title: "turn its own database's deletion protection off (enterprise)",
+        // Every run that still deletes, as the confirmation: an offboarding undone by hand turns the protection back
+        // on, and a later run trusting this step's old record would retire the tenant and fail on a protected cluster.
+        everyRun: true,
         plan: async (ctx) =>
             unprotectPhases(tierOf(ctx)).length > 0
                 ? [

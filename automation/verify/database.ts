@@ -95,6 +95,7 @@ export const databaseChecks: readonly Check[] = [
             if (own.length === 0) return pass("no enterprise tenant: no cluster of its own");
             const { backupRetentionDays, deletionProtection } = ctx.config.database;
             const problems: string[] = [];
+            const findings: string[] = [];
             const seen: string[] = [];
             for (const tenant of own) {
                 const id = ctx.outputs.tenantCluster(tenant.id, "clusterIdentifier");
@@ -108,7 +109,14 @@ export const databaseChecks: readonly Check[] = [
                     continue;
                 }
                 seen.push(`${tenant.id}: ${id} ${c.Status}`);
+                // While offboarding, either: the cluster's protection follows `offboarding` once any database-phase rollout
+                // applies it (remove's unprotect step, or another), and an offboarding abandoned before that keeps it on.
                 const protect = deletionProtection && !tenant.offboarding;
+                if (tenant.offboarding && deletionProtection && !c.DeletionProtection) {
+                    findings.push(
+                        `${tenant.id}: deletion protection off while it is being offboarded (undo an abandoned removal: README, offboarding runbook)`,
+                    );
+                }
                 problems.push(
                     ...[
                         ...(c.Status === "available" ? [] : [`${c.Status}, expected available`]),
@@ -118,13 +126,13 @@ export const databaseChecks: readonly Check[] = [
                         ...(c.BackupRetentionPeriod === backupRetentionDays
                             ? []
                             : [`backup retention ${c.BackupRetentionPeriod} day(s), expected ${backupRetentionDays}`]),
-                        ...(c.DeletionProtection === protect
+                        ...(c.DeletionProtection === protect || tenant.offboarding
                             ? []
                             : [`deletion protection ${enabled(c.DeletionProtection)}, expected ${enabled(protect)}`]),
                     ].map((p) => `${tenant.id}: ${p}`),
                 );
             }
-            return verdict(problems, seen.join("; "));
+            return verdict(problems, seen.join("; "), findings);
         },
     },
     {

@@ -419,11 +419,11 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
                     steps.findIndex((s) => s.id === step),
                 )
                 .map((s) => s.id);
-            // Done steps a run does again: the confirmation (every run that still deletes), and the stop and the
+            // Done steps a run does again: the confirmation and the unprotect step (every run that still deletes), and the stop and the
             // archive while the files step has no record (the archive is never older than the run that deletes,
             // and never a take of the wp-content a failed files step half emptied).
             const filesStarted = before.includes("files") || step === "files";
-            const retaken = (s: string) => s === "confirm" || ((s === "stop" || s === "archive") && !filesStarted);
+            const retaken = (s: string) => s === "confirm" || s === "unprotect" || ((s === "stop" || s === "archive") && !filesStarted);
             expect(second.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(
                 before.filter((s) => !retaken(s)),
             );
@@ -582,7 +582,6 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal([
             "stop",
             "archive",
-            "unprotect",
             "files",
             "cache",
             "retire",
@@ -601,7 +600,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         w.calls.length = 0;
         const resumed = await w.run(REMOVE);
         expect(resumed.exitCode).to.equal(EXIT.ok);
-        expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(["stop", "archive", "unprotect"]);
+        expect(resumed.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(["stop", "archive"]);
         expect(w.calls.some((c) => c.startsWith("task tenant: archive") || c === "rollout stops (--phase ecs)")).to.equal(false);
         // The archive the offboarding keeps is the take before the files step, the only one there is.
         expect(resumed.steps.find((s) => s.step === "archive")!.data!.archive).to.equal(recorded);
@@ -761,6 +760,19 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
         expect(stop.data?.tier).to.equal("enterprise");
         const [unprotect] = await records(w, "remove", "unprotect");
         expect(unprotect.data?.rolledOut).to.equal("database");
+    });
+
+    it("an enterprise tenant's unprotect step runs again in every run that still deletes: an offboarding undone by hand turned the protection back on", async () => {
+        // Without it, the next run would trust the old record, retire the tenant and fail on a protected cluster (RDS
+        // DeleteDBCluster: "Cannot delete protected Cluster"), with the tenant no longer in the stack file to unprotect.
+        const w = world({ call: "task tenant: empty" });
+        await w.run(ENTERPRISE);
+        const failed = await w.run(REMOVE);
+        expect(failed.steps.find((s) => s.step === "unprotect")).to.include({ status: "succeeded" });
+        w.calls.length = 0;
+        const resumed = await w.run(REMOVE);
+        expect(resumed.exitCode).to.equal(EXIT.ok);
+        expect(w.calls).to.include("rollout stops (--phase database)");
     });
 
     it("an enterprise tenant's remove refused at its confirmation leaves its cluster protected: no database phase was rolled out", async () => {

@@ -169,6 +169,17 @@ describe("verify database: an enterprise tenant's own rotation function (compone
             });
         answer({});
         expect((await resultOf(cfg, "database-tenant-clusters", withCluster)).status).to.equal("pass");
+        // While the tenant is being offboarded either state is its own: protection off only warns (an abandoned removal).
+        const offboarding = configFor("sit", {
+            "bbws:tenants": [{ ...raw[0], tier: "enterprise", stopped: true, offboarding: true }, ...raw.slice(1)],
+        });
+        answer({ DeletionProtection: true });
+        const kept = await resultOf(offboarding, "database-tenant-clusters", withCluster);
+        expect(kept.status, kept.detail).to.equal("pass");
+        answer({ DeletionProtection: false });
+        const warned = await resultOf(offboarding, "database-tenant-clusters", withCluster);
+        expect(warned.status).to.equal("warn");
+        expect(warned.detail).to.include(`${enterprise.id}: deletion protection off while it is being offboarded`);
         answer({ Status: "modifying", KmsKeyId: outputs.database.keyArn, DeletionProtection: false });
         const failed = await resultOf(cfg, "database-tenant-clusters", withCluster);
         expect(failed.status).to.equal("fail");
