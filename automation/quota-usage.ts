@@ -15,7 +15,7 @@ import type { Address, EC2Client, InternetGateway, NatGateway, Subnet, Vpc } fro
 import type { ElasticLoadBalancingV2Client, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient, Role } from "@aws-sdk/client-iam";
 import type { DBCluster, DBInstance, RDSClient } from "@aws-sdk/client-rds";
-import type { QuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
+import { QuotaKey, REGIONAL_KEYS, RegionalQuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
 import { allPages } from "./verify/check";
 
 /**
@@ -23,21 +23,12 @@ import { allPages } from "./verify/check";
  * counting every one in the account's Region (Amazon VPC quotas: "VPCs per Region", "Internet gateways
  * per Region", "NAT gateways per Availability Zone", "Elastic IP addresses per Region"; ELB user guide,
  * "Quotas for your Application Load Balancers"; Aurora user guide, "Quotas in Amazon Aurora": "DB
- * clusters", "DB instances", "in this account in the current Region").
+ * clusters", "DB instances", "in this account in the current Region"): the quota rule's regional keys.
  */
-const ACCOUNT_KEYS = [
-    "vpcsPerRegion",
-    "internetGatewaysPerRegion",
-    "natGatewaysPerAz",
-    "elasticIpsPerRegion",
-    "loadBalancersPerRegion",
-    "dbClustersPerRegion",
-    "dbInstancesPerRegion",
-] as const satisfies readonly QuotaKey[];
-export type AccountQuotaKey = (typeof ACCOUNT_KEYS)[number];
+export type AccountQuotaKey = RegionalQuotaKey;
 
 /** The keys of `AccountQuotaKey`, for telling them apart at run time. */
-export const ACCOUNT_QUOTA_KEYS: ReadonlySet<QuotaKey> = new Set<AccountQuotaKey>(ACCOUNT_KEYS);
+export const ACCOUNT_QUOTA_KEYS: ReadonlySet<QuotaKey> = new Set<AccountQuotaKey>(REGIONAL_KEYS);
 
 /** What `readAccountResources` calls, all read-only: the operator's role needs each (README "The Service Quotas preflight"). */
 export const ACCOUNT_RESOURCES_PERMISSIONS = [
@@ -130,7 +121,7 @@ export function usageOutsideStack(account: AccountResources, own: ReadonlySet<st
         return usage([...byZone.values()].reduce((a, b) => (b.length > a.length ? b : a), []));
     };
     return Object.fromEntries(
-        ACCOUNT_KEYS.map((key) => [key, key === "natGatewaysPerAz" ? busiestZone(outside(key)) : usage(outside(key))]),
+        REGIONAL_KEYS.map((key) => [key, key === "natGatewaysPerAz" ? busiestZone(outside(key)) : usage(outside(key))]),
     ) as Record<AccountQuotaKey, UsageOutsideStack>;
 }
 
@@ -265,7 +256,7 @@ export function accountResourcesDouble(
     const own = (key: AccountQuotaKey) => state.filter((r) => SPENDERS[key].types.includes(r.type) && r.id).map((r) => ({ id: r.id! }));
     return async () =>
         Object.fromEntries(
-            ACCOUNT_KEYS.map((key): [AccountQuotaKey, AccountResource[]] => [
+            REGIONAL_KEYS.map((key): [AccountQuotaKey, AccountResource[]] => [
                 key,
                 [...(NEW_ACCOUNT[key] ?? []), ...made(key), ...own(key)],
             ]),

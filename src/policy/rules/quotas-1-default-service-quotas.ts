@@ -380,8 +380,11 @@ export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
     };
 }
 
-/** The quotas counted per region, each in every region the stack uses. */
-const REGIONAL_KEYS = [
+/**
+ * The quotas counted per region, each in every region the stack uses: regional counts of whole
+ * resources, so the rest of the account's Region spends them too (automation/quota-usage.ts reads it).
+ */
+export const REGIONAL_KEYS = [
     "vpcsPerRegion",
     "internetGatewaysPerRegion",
     "natGatewaysPerAz",
@@ -390,7 +393,7 @@ const REGIONAL_KEYS = [
     "dbClustersPerRegion",
     "dbInstancesPerRegion",
 ] as const satisfies readonly QuotaKey[];
-type RegionalQuotaKey = (typeof REGIONAL_KEYS)[number];
+export type RegionalQuotaKey = (typeof REGIONAL_KEYS)[number];
 
 /**
  * The resource a region's need of each regional quota is named by (and, in the rule, reported on): the
