@@ -54,6 +54,28 @@ export interface AuroraClusterSpec {
     readonly stateful: pulumi.CustomResourceOptions;
 }
 
+/**
+ * What every Aurora cluster of the platform is given alike, the standby one in the DR region included
+ * (components/global-database.ts): storage encrypted with `keyArn`, IAM authentication, the log exports,
+ * backups and windows from `bbws:database`, tags copied to snapshots, deletion protection and a final
+ * snapshot `<identifier>-final` as configured.
+ */
+export function auroraClusterSettings(identifier: string, database: DatabaseConfig, keyArn: pulumi.Input<string>) {
+    return {
+        storageEncrypted: true,
+        kmsKeyId: keyArn,
+        iamDatabaseAuthenticationEnabled: true,
+        enabledCloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
+        backupRetentionPeriod: database.backupRetentionDays,
+        preferredBackupWindow: database.backupWindow,
+        preferredMaintenanceWindow: database.maintenanceWindow,
+        copyTagsToSnapshot: true,
+        deletionProtection: database.deletionProtection,
+        skipFinalSnapshot: !database.finalSnapshot,
+        finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
+    } satisfies Partial<aws.rds.ClusterArgs>;
+}
+
 /** What every Aurora cluster of an environment shares, made once by the data layer. */
 export type AuroraSharedSettings = Pick<
     AuroraClusterSpec,
@@ -106,17 +128,7 @@ export function createAuroraCluster(parent: pulumi.Resource, name: string, spec:
             vpcSecurityGroupIds: [spec.securityGroupId],
             dbClusterParameterGroupName: spec.clusterParameterGroupName,
             port: 3306,
-            storageEncrypted: true,
-            kmsKeyId: spec.keyArn,
-            iamDatabaseAuthenticationEnabled: true,
-            enabledCloudwatchLogsExports: [...AURORA_LOG_EXPORTS],
-            backupRetentionPeriod: database.backupRetentionDays,
-            preferredBackupWindow: database.backupWindow,
-            preferredMaintenanceWindow: database.maintenanceWindow,
-            copyTagsToSnapshot: true,
-            deletionProtection: database.deletionProtection,
-            skipFinalSnapshot: !database.finalSnapshot,
-            finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
+            ...auroraClusterSettings(identifier, database, spec.keyArn),
             tags: { Name: identifier, ...spec.tags },
         },
         { ...spec.stateful, parent, dependsOn: logGroups, ignoreChanges: spec.ignoreChanges },

@@ -322,7 +322,6 @@ export class DataLayer extends pulumi.ComponentResource {
                     databaseSecurityGroupId: args.dr.databaseSecurityGroupId,
                     clusterParameters: CLUSTER_PARAMETERS,
                     parameterFamily: auroraParameterFamily(args.database.engineVersion),
-                    logExports: AURORA_LOG_EXPORTS,
                 },
                 { parent: this },
             );

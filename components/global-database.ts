@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, DatabaseConfig, ProtectionConfig } from "../src/config";
-import { bbwsName, statefulOptions } from "./shared";
+import { AURORA_LOG_EXPORTS, auroraClusterSettings } from "./aurora-cluster";
+import { bbwsName, dataKeyPolicy, statefulOptions } from "./shared";
 
 /** What the data layer hands its DR side. */
 export interface GlobalDatabaseArgs {
@@ -29,8 +30,6 @@ export interface GlobalDatabaseArgs {
     readonly clusterParameters: ReadonlyArray<{ name: string; value: string }>;
     /** The parameter group family of `database.engineVersion`. */
     readonly parameterFamily: string;
-    /** The log types the primary exports; the DR cluster exports the same, into groups made here. */
-    readonly logExports: readonly string[];
 }
 
 /** The global database's identifier, `bbws-aurora-<env>-global`. */
@@ -80,28 +79,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
                 description: `BBWS ${env} data at rest in the DR region ${region}: Aurora, EFS, S3 and backups`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "AccountIamPoliciesGovernTheKey",
-                            Effect: "Allow",
-                            Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
-                            Action: "kms:*",
-                            Resource: "*",
-                        },
-                        {
-                            Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
-                            Effect: "Allow",
-                            Principal: { Service: `logs.${region}.amazonaws.com` },
-                            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                            Resource: "*",
-                            Condition: {
-                                ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${args.accountId}:log-group:*` },
-                            },
-                        },
-                    ],
-                }),
+                policy: dataKeyPolicy(args.accountId, region),
                 tags: { Name: bbwsName(env, "data-dr") },
             },
             statefulOptions(this, protection, { retain: true }),
@@ -143,7 +121,8 @@ export class GlobalDatabase extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const logGroups = args.logExports.map(
+        // The DR cluster exports what every cluster does (AURORA_LOG_EXPORTS), into groups made here.
+        const logGroups = AURORA_LOG_EXPORTS.map(
             (log) =>
                 new aws.cloudwatch.LogGroup(
                     `${name}-${log}-log`,
@@ -168,17 +147,7 @@ export class GlobalDatabase extends pulumi.ComponentResource {
                 dbSubnetGroupName: subnets.name,
                 vpcSecurityGroupIds: [args.databaseSecurityGroupId],
                 dbClusterParameterGroupName: parameters.name,
-                storageEncrypted: true,
-                kmsKeyId: key.arn,
-                iamDatabaseAuthenticationEnabled: true,
-                enabledCloudwatchLogsExports: [...args.logExports],
-                backupRetentionPeriod: database.backupRetentionDays,
-                preferredBackupWindow: database.backupWindow,
-                preferredMaintenanceWindow: database.maintenanceWindow,
-                copyTagsToSnapshot: true,
-                deletionProtection: database.deletionProtection,
-                skipFinalSnapshot: !database.finalSnapshot,
-                finalSnapshotIdentifier: database.finalSnapshot ? `${identifier}-final` : undefined,
+                ...auroraClusterSettings(identifier, database, key.arn),
                 tags: { Name: identifier },
             },
             {
