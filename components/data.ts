@@ -28,7 +28,7 @@ import {
 } from "./aurora-cluster";
 import { createRedisGroup, RedisGroupArgs } from "./redis-group";
 import { StandbyCache } from "./standby-cache";
-import { bbwsName, dataKeyPolicy, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
+import { bbwsName, createDataKey, jsonOf, secretWithValue, serviceAssumeRolePolicy, statefulOptions } from "./shared";
 import { TenantDatabase, TenantDatabaseArgs } from "./tenant-database";
 import { TenantCluster, TenantClusterNetwork } from "./tenant-cluster";
 import { hasOwnDatabase, TenantTier } from "../src/tiers";
@@ -253,25 +253,14 @@ export class DataLayer extends pulumi.ComponentResource {
         }
         const { env, protection } = args;
 
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                description: `BBWS ${env} data at rest: Aurora, Redis, secrets, EFS, S3 and backups`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: dataKeyPolicy(args.accountId, args.region),
-                tags: { Name: bbwsName(env, "data") },
-            },
-            statefulOptions(this, protection, { retain: true }),
-        );
-        new aws.kms.Alias(
-            `${name}-key-alias`,
-            {
-                name: `alias/bbws-${env}-data`,
-                targetKeyId: key.keyId,
-            },
-            { parent: this },
-        );
+        const key = createDataKey(this, name, {
+            stackRegion: args.region,
+            accountId: args.accountId,
+            description: `BBWS ${env} data at rest: Aurora, Redis, secrets, EFS, S3 and backups`,
+            alias: `alias/bbws-${env}-data`,
+            tags: { Name: bbwsName(env, "data") },
+            options: statefulOptions(this, protection, { retain: true }),
+        });
         this.keyArn = key.arn;
 
         // 41 is Aurora MySQL's longest master password (CreateDBCluster, MasterUserPassword); no specials,

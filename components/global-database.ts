@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DrConfig, DatabaseConfig, ProtectionConfig } from "../src/config";
 import { AURORA_LOG_EXPORTS, auroraClusterSettings } from "./aurora-cluster";
-import { bbwsName, dataKeyPolicy, statefulOptions } from "./shared";
+import { bbwsName, createDataKey, statefulOptions } from "./shared";
 
 /** What the data layer hands its DR side. */
 export interface GlobalDatabaseArgs {
@@ -72,19 +72,15 @@ export class GlobalDatabase extends pulumi.ComponentResource {
         super("bbws:data:GlobalDatabase", name, {}, opts);
         const { env, dr, database, protection } = args;
         const region = dr.region;
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                region,
-                description: `BBWS ${env} data at rest in the DR region ${region}: Aurora, EFS, S3 and backups`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: dataKeyPolicy(args.accountId, region),
-                tags: { Name: bbwsName(env, "data-dr") },
-            },
-            statefulOptions(this, protection, { retain: true }),
-        );
-        new aws.kms.Alias(`${name}-key-alias`, { region, name: `alias/bbws-${env}-data`, targetKeyId: key.keyId }, { parent: this });
+        const key = createDataKey(this, name, {
+            region,
+            stackRegion: args.region,
+            accountId: args.accountId,
+            description: `BBWS ${env} data at rest in the DR region ${region}: Aurora, EFS, S3 and backups`,
+            alias: `alias/bbws-${env}-data`,
+            tags: { Name: bbwsName(env, "data-dr") },
+            options: statefulOptions(this, protection, { retain: true }),
+        });
         this.keyArn = key.arn;
 
         const global =

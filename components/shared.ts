@@ -209,3 +209,41 @@ export function dataKeyPolicy(accountId: string, region: string): pulumi.Output<
         ],
     });
 }
+
+/** What `createDataKey` builds one data key from. */
+export interface DataKeySpec {
+    /** The key's region when not the stack's (the DR region); its policy names this region's CloudWatch Logs. */
+    readonly region?: string;
+    /** The stack's region: the policy's region when `region` is absent. */
+    readonly stackRegion: string;
+    readonly accountId: string;
+    readonly description: string;
+    /** `alias/…`. */
+    readonly alias: string;
+    readonly tags: Record<string, string>;
+    /** The key's resource options (protected and retained as the caller's data requires). */
+    readonly options: pulumi.CustomResourceOptions;
+}
+
+/**
+ * A customer-managed data key `<name>-key` (yearly rotation, 30-day deletion window, `dataKeyPolicy`)
+ * and its alias `<name>-key-alias`, children of `parent`: the environment's, its DR region's and each
+ * enterprise tenant's are made alike.
+ */
+export function createDataKey(parent: pulumi.Resource, name: string, spec: DataKeySpec): aws.kms.Key {
+    const placement = spec.region ? { region: spec.region } : {};
+    const key = new aws.kms.Key(
+        `${name}-key`,
+        {
+            ...placement,
+            description: spec.description,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: dataKeyPolicy(spec.accountId, spec.region ?? spec.stackRegion),
+            tags: spec.tags,
+        },
+        { ...spec.options, parent },
+    );
+    new aws.kms.Alias(`${name}-key-alias`, { ...placement, name: spec.alias, targetKeyId: key.keyId }, { parent });
+    return key;
+}

@@ -3,11 +3,10 @@
  * in its own VPC, and the password-rotation function beside it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import { DatabaseConfig, OFFBOARDING_TAG, tenantClusterIdentifier } from "../src/config";
 import { AuroraSharedSettings, createAuroraCluster, createAuroraInstances } from "./aurora-cluster";
 import { RotationFunction } from "./secret-rotation";
-import { bbwsName, dataKeyPolicy } from "./shared";
+import { bbwsName, createDataKey } from "./shared";
 
 /** The tenant's own VPC as its database needs it (the network layer's `TenantVpc`). */
 export interface TenantClusterNetwork {
@@ -76,18 +75,14 @@ export class TenantCluster extends pulumi.ComponentResource {
         super("bbws:data:TenantCluster", name, {}, opts);
         const { env, tenantId: t } = args;
         const tags: Record<string, string> = { Tenant: t, ...(args.offboarding ? { [OFFBOARDING_TAG]: "true" } : {}) };
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                description: `BBWS ${env} tenant ${t}: its Aurora cluster, master secret, logs and backups`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: dataKeyPolicy(args.accountId, args.region),
-                tags: { Name: bbwsName(env, `tenant-${t}-data`), ...tags },
-            },
-            { parent: this, retainOnDelete: true },
-        );
-        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/bbws-${env}-tenant-${t}`, targetKeyId: key.keyId }, { parent: this });
+        const key = createDataKey(this, name, {
+            stackRegion: args.region,
+            accountId: args.accountId,
+            description: `BBWS ${env} tenant ${t}: its Aurora cluster, master secret, logs and backups`,
+            alias: `alias/bbws-${env}-tenant-${t}`,
+            tags: { Name: bbwsName(env, `tenant-${t}-data`), ...tags },
+            options: { retainOnDelete: true },
+        });
         this.keyArn = key.arn;
 
         const spec = {
