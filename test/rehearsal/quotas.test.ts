@@ -9,23 +9,33 @@
 import { expect } from "chai";
 import { operations, RunResult, Stage, stage, textOf } from "../support/rehearsal";
 
-describe("rehearsal: a rollout into an account whose quotas are too small", function () {
-    this.timeout(120_000);
-    let dev: Stage;
-    after(() => dev.dispose());
-    let refused: RunResult;
-    let raised: RunResult;
+type Scenario = Parameters<Stage["scenario"]>[0];
 
+/**
+ * Dev's network phase rolled out twice in one rehearsal (hooks of the calling `describe`): under the
+ * scenario `first`, then under `second`. The runs are read once the hooks have run.
+ */
+function twoRollouts(first: Scenario, second: Scenario): { first: () => RunResult; second: () => RunResult } {
+    let dev: Stage;
+    const runs: RunResult[] = [];
     before(async () => {
         dev = stage("dev");
-        // An account whose security groups may hold 2 rules: less than dev's database group needs.
-        dev.scenario({ appliedQuotas: { "L-0EA8095F": 2 } });
-        refused = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
-        dev.scenario({ appliedQuotas: { "L-0EA8095F": 200 } });
-        raised = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
+        for (const scenario of [first, second]) {
+            dev.scenario(scenario);
+            runs.push(await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]));
+        }
     });
+    after(() => dev.dispose());
+    return { first: () => runs[0], second: () => runs[1] };
+}
+
+describe("rehearsal: a rollout into an account whose quotas are too small", function () {
+    this.timeout(120_000);
+    // An account whose security groups may hold 2 rules: less than dev's database group needs; then raised.
+    const runs = twoRollouts({ appliedQuotas: { "L-0EA8095F": 2 } }, { appliedQuotas: { "L-0EA8095F": 200 } });
 
     it("refuses with exit 2 in preflight, naming the quota, the need, the account's value and the increase request", () => {
+        const refused = runs.first();
         const text = textOf(refused.io);
         expect(refused.code, text).to.equal(2);
         expect(text)
@@ -37,10 +47,11 @@ describe("rehearsal: a rollout into an account whose quotas are too small", func
     });
 
     it("previews and applies nothing", () => {
-        expect(operations(refused.calls)).to.deep.equal([]);
+        expect(operations(runs.first().calls)).to.deep.equal([]);
     });
 
     it("once the quota is raised, reads it and rolls the phase out", () => {
+        const raised = runs.second();
         const text = textOf(raised.io);
         expect(raised.code, text).to.equal(0);
         expect(text).to.match(/quotas: .*L-0EA8095F \d+\/200/);
@@ -49,21 +60,11 @@ describe("rehearsal: a rollout into an account whose quotas are too small", func
 
 describe("rehearsal: a rollout into a Region whose VPCs the rest of the account already spends", function () {
     this.timeout(120_000);
-    let dev: Stage;
-    after(() => dev.dispose());
-    let refused: RunResult;
-    let room: RunResult;
-
-    before(async () => {
-        dev = stage("dev");
-        // Besides the default VPC: four more VPCs of other stacks, so the fifth quota slot is gone.
-        dev.scenario({ otherResources: { vpcsPerRegion: 4 } });
-        refused = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
-        dev.scenario({ otherResources: { vpcsPerRegion: 3 } });
-        room = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
-    });
+    // Besides the default VPC: four more VPCs of other stacks, so the fifth quota slot is gone; then three.
+    const runs = twoRollouts({ otherResources: { vpcsPerRegion: 4 } }, { otherResources: { vpcsPerRegion: 3 } });
 
     it("refuses with exit 2 in preflight: the plan's VPC fits AWS's 5, not what the default VPC and the others leave", () => {
+        const refused = runs.first();
         const text = textOf(refused.io);
         expect(refused.code, text).to.equal(2);
         expect(text)
@@ -76,6 +77,7 @@ describe("rehearsal: a rollout into a Region whose VPCs the rest of the account 
     });
 
     it("with one VPC of room, rolls the phase out and logs the quota as need+outside/current", () => {
+        const room = runs.second();
         const text = textOf(room.io);
         expect(room.code, text).to.equal(0);
         expect(text).to.match(/quotas: .*L-F678F1CE 1\+4\/5/);
@@ -84,21 +86,11 @@ describe("rehearsal: a rollout into a Region whose VPCs the rest of the account 
 
 describe("rehearsal: a rollout into a Region whose DB clusters the rest of the account already spends", function () {
     this.timeout(120_000);
-    let dev: Stage;
-    after(() => dev.dispose());
-    let refused: RunResult;
-    let room: RunResult;
-
-    before(async () => {
-        dev = stage("dev");
-        // A new account holds no database: 40 clusters of other stacks leave none of AWS's 40 for dev's own.
-        dev.scenario({ otherResources: { dbClustersPerRegion: 40 } });
-        refused = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
-        dev.scenario({ otherResources: { dbClustersPerRegion: 39 } });
-        room = await dev.rollout(["--env", "dev", "--phase", "network", "--yes"]);
-    });
+    // A new account holds no database: 40 clusters of other stacks leave none of AWS's 40 for dev's own; then 39.
+    const runs = twoRollouts({ otherResources: { dbClustersPerRegion: 40 } }, { otherResources: { dbClustersPerRegion: 39 } });
 
     it("refuses with exit 2 in preflight, counting the Region's other clusters (rds:DescribeDBClusters) with the plan's, and asks for 41", () => {
+        const refused = runs.first();
         const text = textOf(refused.io);
         expect(refused.code, text).to.equal(2);
         expect(text)
@@ -111,6 +103,7 @@ describe("rehearsal: a rollout into a Region whose DB clusters the rest of the a
     });
 
     it("with one cluster of room, rolls the phase out and logs the quota as need+outside/current", () => {
+        const room = runs.second();
         const text = textOf(room.io);
         expect(room.code, text).to.equal(0);
         expect(text).to.match(/quotas: .*L-952B80B8 1\+39\/40/);
