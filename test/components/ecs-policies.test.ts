@@ -169,20 +169,24 @@ describe("ecs IAM policies", () => {
         });
     });
 
+    /** prod's platform one-off task's policy, as the ECS layer builds it. */
+    const platformTaskDocument = () =>
+        render(
+            platformTaskPolicy({
+                migrationBucketArn: MIGRATION,
+                tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
+                keyArn: KEY,
+                tenantClusters: tenantClusterGrants(REGION, ACCOUNT, "prod"),
+            }),
+        );
+
     describe("platform one-off task", () => {
         const secret = (name: string, suffix = "AbC123", env = "prod") =>
             `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name.replace("<env>", env)}-${suffix}`;
         let doc: Statement[];
 
         before(async () => {
-            doc = await render(
-                platformTaskPolicy({
-                    migrationBucketArn: MIGRATION,
-                    tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
-                    keyArn: KEY,
-                    tenantClusters: tenantClusterGrants(REGION, ACCOUNT, "prod"),
-                }),
-            );
+            doc = await platformTaskDocument();
         });
 
         // Secrets Manager user guide, "Permissions reference": the ARN ends with '-' and six random characters.
@@ -230,14 +234,7 @@ describe("ecs IAM policies", () => {
         let doc: Statement[];
 
         before(async () => {
-            doc = await render(
-                platformTaskPolicy({
-                    migrationBucketArn: MIGRATION,
-                    tenantDbSecretsArnPattern: tenantDbSecretsArnPattern(REGION, ACCOUNT, "prod"),
-                    keyArn: KEY,
-                    tenantClusters: tenantClusterGrants(REGION, ACCOUNT, "prod"),
-                }),
-            );
+            doc = await platformTaskDocument();
         });
 
         it("reads the RDS-managed master secret of any enterprise tenant's cluster of its environment, by the tag RDS puts on it", () => {
