@@ -22,9 +22,9 @@ export interface NetworkTenant {
     readonly id: string;
     /** Port the tenant's WordPress container listens on; only the load balancer may reach it. */
     readonly containerPort: number;
-    /** `premium`: the tenant gets its own VPC (`TenantVpc`); `basic` shares the platform's. */
+    /** `premium` and `enterprise` (`hasOwnVpc`): the tenant gets its own VPC (`TenantVpc`), enterprise with a database group; `basic` shares the platform's. */
     readonly tier: TenantTier;
-    /** The tenant's permanent slot: a premium tenant's VPC range is `tenantVpcCidr(slot)`. */
+    /** The tenant's permanent slot: a premium or enterprise tenant's VPC range is `tenantVpcCidr(slot)`. */
     readonly slot: number;
 }
 
@@ -70,7 +70,7 @@ export class NetworkLayer extends pulumi.ComponentResource {
     readonly securityGroupIds: SecurityGroupIds;
     /** The task security group of each tenant, by tenant id. */
     readonly tenantSecurityGroupIds: Readonly<Record<string, pulumi.Output<string>>>;
-    /** Each premium tenant's own VPC, by tenant id (components/tenant-vpc.ts); basic tenants have none. */
+    /** Each premium or enterprise tenant's own VPC, by tenant id (components/tenant-vpc.ts); basic tenants have none. */
     readonly tenantVpcs: Readonly<Record<string, TenantVpcOutputs>>;
 
     constructor(name: string, args: NetworkLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -160,11 +160,11 @@ export class NetworkLayer extends pulumi.ComponentResource {
             { role: "cache", securityGroupId: cache.id, port: REDIS_PORT, protocol: "Redis", premium: "peered" },
             { role: "efs", securityGroupId: fileSystem.id, port: 2049, protocol: "NFS", premium: "own" },
         ];
-        const premium = args.tenants.filter((t) => hasOwnVpc(t.tier));
+        const ownVpcTenants = args.tenants.filter((t) => hasOwnVpc(t.tier));
         // One grant for every tenant VPC's flow log, whatever their number: the groups live under
         // the platform's (`<group>/tenant-<id>`), and a role's inline policies share 10,240 characters.
         const tenantFlowLogGrant =
-            premium.length > 0
+            ownVpcTenants.length > 0
                 ? new aws.iam.RolePolicy(
                       `${name}-tenant-flow-logs-policy`,
                       { role: flowLog.role!.id, policy: flowLogPolicy(pulumi.interpolate`${flowLog.logGroup.arn}/tenant-*`) },
