@@ -161,6 +161,31 @@ export interface ServiceStopped {
     readonly waitedForTasks: number;
 }
 
+/** A tenant's database secret to point at its own cluster (`TenantPort.repointDatabaseSecret`). */
+export interface RepointDatabaseSecretRequest {
+    readonly env: string;
+    /** The secret `bbws/<env>/tenants/<id>/db` (stack output `database.tenantSecretArns[id]`). */
+    readonly secretArn: string;
+    /** The tenant's own cluster's writer endpoint (`database.tenantClusters[id].writerEndpoint`). */
+    readonly host: string;
+    /** That cluster's RDS-managed master secret (`database.tenantClusters[id].masterSecretArn`): the secret's new `masterarn`. */
+    readonly masterSecretArn: string;
+    /** The canonical MySQL user `wp_<id>` (src/config.ts `tenantDatabaseName`), which the secret names afterwards. */
+    readonly username: string;
+    /** PutSecretValue's ClientRequestToken, 32–64 characters (secret-repoint.ts `repointToken`): the same for a re-run. */
+    readonly token: string;
+}
+
+/** How the repoint went. */
+export interface RepointDatabaseSecretResult {
+    /** The AWSCURRENT version afterwards: the new one (its id is the token), or the one that already pointed there. */
+    readonly versionId: string;
+    /** The host AWSCURRENT named before (the shared cluster's writer; the target itself when `alreadyRepointed`). */
+    readonly previousHost: string;
+    /** AWSCURRENT already named `host` and `masterSecretArn`: nothing was written. */
+    readonly alreadyRepointed: boolean;
+}
+
 /** What the tenant command needs of the world. Each method throws a `BbwsError` for an expected failure. */
 export interface TenantPort {
     /** The URNs of the tenant's resources in the stack's state (under its per-phase components): what offboarding deletes. */
