@@ -215,4 +215,18 @@ export interface TenantPort {
      * check passes and its ledger records the commit that holds the change; returns the commit.
      */
     commitStackFile(file: string, message: string): Promise<string | undefined>;
+    /**
+     * Points the tenant's database secret at its own cluster after a migration into `enterprise`
+     * (Pulumi ignores the secret's value once rotation owns it, so the rollout leaves it naming the
+     * shared cluster). Reads DescribeSecret and refuses with `rotation-in-progress` (EXIT.failed, a fix
+     * saying how to let it finish or cancel it) when a version is AWSPENDING without being AWSCURRENT;
+     * reads AWSCURRENT (GetSecretValue); when it names `host` and `masterSecretArn` already, answers
+     * `alreadyRepointed` with that version and writes nothing; otherwise PutSecretValue of the same JSON
+     * with `host`, `masterarn` and `username` replaced (password, dbname, port, engine kept), with
+     * ClientRequestToken `token` and VersionStages ["AWSCURRENT"]: Secrets Manager moves AWSCURRENT to the
+     * new version and AWSPREVIOUS to the one it left. A value without the rotation function's fields is
+     * `secret-value-invalid`. The password is never logged, nor put in an error.
+     * (secret-repoint.ts `repointWith`, which both implementations run.)
+     */
+    repointDatabaseSecret(request: RepointDatabaseSecretRequest): Promise<RepointDatabaseSecretResult>;
 }

@@ -11,12 +11,28 @@
  *   rotation works") is refused with `rotation-in-progress` and a fix naming cancel-rotate-secret; AWSPENDING on
  *   the AWSCURRENT version, or only AWSCURRENT/AWSPREVIOUS, is not;
  * - the ClientRequestToken is deterministic, 32–64 characters (PutSecretValue's limit), and another host or take
- *   gives another; a store's sequence (repointWith) refuses before reading, puts once, and writes nothing when done already.
+ *   gives another; a store's sequence (repointWith) refuses before reading, puts once, and writes nothing when done already;
+ * - against a mocked Secrets Manager, the real port puts with that token and VersionStages ["AWSCURRENT"], and
+ *   writes nothing when AWSCURRENT already names the cluster;
+ * - the rehearsal's double repoints once, then says alreadyRepointed.
  */
+import {
+    DescribeSecretCommand,
+    GetSecretValueCommand,
+    PutSecretValueCommand,
+    ResourceExistsException,
+    SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
 import { BbwsError, EXIT } from "../../automation/errors";
+import { memoryIo } from "../../automation/io";
 import type { RepointDatabaseSecretRequest } from "../../automation/tenant/port";
+import { repointDatabaseSecretInAws } from "../../automation/tenant/real-port";
+import { REHEARSAL_PASSWORD, rehearsalSecretFile, rehearsalSecretSeed, tenantRehearsal } from "../../automation/tenant/rehearsal-port";
 import {
     repointedSecretValue,
     repointToken,
@@ -25,6 +41,8 @@ import {
     rotationInProgress,
     SecretVersionStore,
 } from "../../automation/tenant/secret-repoint";
+import { PROJECT_DIR } from "../support/pulumi";
+import { tempDir } from "../support/temp";
 
 const SECRET_ARN = "arn:aws:secretsmanager:af-south-1:815856636111:secret:bbws/sit/tenants/bigco/db-AbCdEf";
 const SHARED_HOST = "bbws-aurora-sit.cluster-c1a2b3.af-south-1.rds.amazonaws.com";
@@ -236,5 +254,105 @@ describe("secret repoint: the sequence (repointWith)", () => {
         const { store, puts } = memoryStore({ v1: ["AWSCURRENT"] }, JSON.stringify({ ...CURRENT, host: OWN_HOST, masterarn: OWN_MASTER }));
         expect(await repointWith(store, REQUEST)).to.deep.equal({ versionId: "v1", previousHost: OWN_HOST, alreadyRepointed: true });
         expect(puts).to.deep.equal([]);
+    });
+});
+
+describe("secret repoint: the real port against a mocked Secrets Manager", () => {
+    const sm = mockClient(SecretsManagerClient);
+    afterEach(() => sm.reset());
+
+    it("DescribeSecret, GetSecretValue of AWSCURRENT, then PutSecretValue with the token and VersionStages [AWSCURRENT]", async () => {
+        sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"], v0: ["AWSPREVIOUS"] } });
+        sm.on(GetSecretValueCommand).resolves({ VersionId: "v1", SecretString: JSON.stringify(CURRENT) });
+        sm.on(PutSecretValueCommand).resolves({ VersionId: REQUEST.token, VersionStages: ["AWSCURRENT"] });
+        const result = await repointDatabaseSecretInAws("af-south-1", REQUEST);
+        expect(result).to.deep.equal({ versionId: REQUEST.token, previousHost: SHARED_HOST, alreadyRepointed: false });
+        expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).to.deep.equal({ SecretId: SECRET_ARN, VersionStage: "AWSCURRENT" });
+        const put = sm.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input);
+        expect(put).to.have.length(1);
+        expect(put[0]).to.include({ SecretId: SECRET_ARN, ClientRequestToken: REQUEST.token });
+        expect(put[0].VersionStages).to.deep.equal(["AWSCURRENT"]);
+        expect(JSON.parse(put[0].SecretString!)).to.deep.equal({ ...CURRENT, host: OWN_HOST, masterarn: OWN_MASTER, username: "wp_bigco" });
+    });
+
+    it("refuses a rotation in progress and puts nothing", async () => {
+        sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"], v2: ["AWSPENDING"] } });
+        const err = await repointDatabaseSecretInAws("af-south-1", REQUEST).then(
+            () => undefined,
+            (e: BbwsError) => e,
+        );
+        expect(err?.code).to.equal("rotation-in-progress");
+        expect(sm.commandCalls(GetSecretValueCommand)).to.have.length(0);
+        expect(sm.commandCalls(PutSecretValueCommand)).to.have.length(0);
+    });
+
+    it("a token already used for another value is repoint-token-used, without the value", async () => {
+        sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"] } });
+        sm.on(GetSecretValueCommand).resolves({ VersionId: "v1", SecretString: JSON.stringify(CURRENT) });
+        sm.on(PutSecretValueCommand).rejects(new ResourceExistsException({ message: "exists", $metadata: {} }));
+        const err = await repointDatabaseSecretInAws("af-south-1", REQUEST).then(
+            () => undefined,
+            (e: BbwsError) => e,
+        );
+        expect(err?.code).to.equal("repoint-token-used");
+        expect(`${err?.message} ${err?.fix}`).not.to.contain(PASSWORD);
+    });
+});
+
+describe("secret repoint: the rehearsal's double", function () {
+    this.timeout(120_000);
+
+    it("seeds the secret as the program writes it, repoints it once, then says alreadyRepointed", async () => {
+        const io = memoryIo();
+        const { rehearsal, port } = tenantRehearsal(PROJECT_DIR, "sit", io, tempDir("bbws-secret-repoint-"));
+        const first = await port.repointDatabaseSecret(REQUEST);
+        expect(first).to.deep.equal({ versionId: REQUEST.token, previousHost: first.previousHost, alreadyRepointed: false });
+        expect(first.previousHost).not.to.equal(OWN_HOST);
+        const file = JSON.parse(fs.readFileSync(rehearsalSecretFile(rehearsal.dir, SECRET_ARN), "utf8"));
+        expect(file.versionIdsToStages).to.deep.equal({ "rehearsal-initial": ["AWSPREVIOUS"], [REQUEST.token]: ["AWSCURRENT"] });
+        const initial = JSON.parse(file.versions["rehearsal-initial"]);
+        expect(initial).to.include({ username: "wp_bigco", dbname: "wp_bigco", engine: "mysql", password: REHEARSAL_PASSWORD });
+        expect(JSON.parse(file.versions[REQUEST.token])).to.deep.equal({ ...initial, host: OWN_HOST, masterarn: OWN_MASTER });
+        const second = await port.repointDatabaseSecret(REQUEST);
+        expect(second).to.deep.equal({ versionId: REQUEST.token, previousHost: OWN_HOST, alreadyRepointed: true });
+        const lines = io.stderr.filter((l) => l.startsWith("  rehearsal: Secrets Manager"));
+        expect(lines).to.have.length(2);
+        expect(lines[0]).to.contain(`host ${first.previousHost} → ${OWN_HOST}`).and.to.contain("password kept, not shown");
+        expect(lines[1]).to.contain("already names");
+        expect(io.stderr.join("\n")).not.to.contain(REHEARSAL_PASSWORD);
+    });
+
+    it("seeds from the stack outputs the program writes (database.writerEndpoint, .port, .masterSecretArn)", () => {
+        const outputs = { database: { writerEndpoint: SHARED_HOST, port: 3306, masterSecretArn: SHARED_MASTER } };
+        expect(JSON.parse(rehearsalSecretSeed(outputs, SECRET_ARN, "wp_x"))).to.deep.equal({
+            password: REHEARSAL_PASSWORD,
+            username: "wp_bigco",
+            dbname: "wp_bigco",
+            host: SHARED_HOST,
+            port: 3306,
+            engine: "mysql",
+            masterarn: SHARED_MASTER,
+        });
+        // A tenant id with a hyphen: its MySQL user has an underscore (src/config.ts tenantDatabaseName).
+        const hyphenated = SECRET_ARN.replace("tenants/bigco/", "tenants/big-co/");
+        expect(JSON.parse(rehearsalSecretSeed(outputs, hyphenated, "wp_x")).username).to.equal("wp_big_co");
+    });
+
+    it("refuses a rotation left in progress in the rehearsal's secret", async () => {
+        const { rehearsal, port } = tenantRehearsal(PROJECT_DIR, "sit", memoryIo(), tempDir("bbws-secret-repoint-"));
+        const file = rehearsalSecretFile(rehearsal.dir, SECRET_ARN);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                versions: { v1: JSON.stringify(CURRENT), v2: "" },
+                versionIdsToStages: { v1: ["AWSCURRENT"], v2: ["AWSPENDING"] },
+            }),
+        );
+        const err = await port.repointDatabaseSecret(REQUEST).then(
+            () => undefined,
+            (e: BbwsError) => e,
+        );
+        expect(err?.code).to.equal("rotation-in-progress");
     });
 });
