@@ -161,6 +161,31 @@ export interface ServiceStopped {
     readonly waitedForTasks: number;
 }
 
+/** A tenant's database secret to point at its own cluster (`TenantPort.repointDatabaseSecret`). */
+export interface RepointDatabaseSecretRequest {
+    readonly env: string;
+    /** The secret `bbws/<env>/tenants/<id>/db` (stack output `database.tenantSecretArns[id]`). */
+    readonly secretArn: string;
+    /** The tenant's own cluster's writer endpoint (`database.tenantClusters[id].writerEndpoint`). */
+    readonly host: string;
+    /** That cluster's RDS-managed master secret (`database.tenantClusters[id].masterSecretArn`): the secret's new `masterarn`. */
+    readonly masterSecretArn: string;
+    /** The canonical MySQL user `wp_<id>` (src/config.ts `tenantDatabaseName`), which the secret names afterwards. */
+    readonly username: string;
+    /** PutSecretValue's ClientRequestToken, 32–64 characters (secret-repoint.ts `repointToken`): the same for a re-run. */
+    readonly token: string;
+}
+
+/** How the repoint went. */
+export interface RepointDatabaseSecretResult {
+    /** The AWSCURRENT version afterwards: the new one (its id is the token), or the one that already pointed there. */
+    readonly versionId: string;
+    /** The host AWSCURRENT named before (the shared cluster's writer; the target itself when `alreadyRepointed`). */
+    readonly previousHost: string;
+    /** AWSCURRENT already named `host` and `masterSecretArn`: nothing was written. */
+    readonly alreadyRepointed: boolean;
+}
+
 /** What the tenant command needs of the world. Each method throws a `BbwsError` for an expected failure. */
 export interface TenantPort {
     /** The URNs of the tenant's resources in the stack's state (under its per-phase components): what offboarding deletes. */
@@ -190,4 +215,18 @@ export interface TenantPort {
      * check passes and its ledger records the commit that holds the change; returns the commit.
      */
     commitStackFile(file: string, message: string): Promise<string | undefined>;
+    /**
+     * Points the tenant's database secret at its own cluster after a migration into `enterprise`
+     * (Pulumi ignores the secret's value once rotation owns it, so the rollout leaves it naming the
+     * shared cluster). Reads DescribeSecret and refuses with `rotation-in-progress` (EXIT.failed, a fix
+     * saying how to let it finish or cancel it) when a version is AWSPENDING without being AWSCURRENT;
+     * reads AWSCURRENT (GetSecretValue); when it names `host` and `masterSecretArn` already, answers
+     * `alreadyRepointed` with that version and writes nothing; otherwise PutSecretValue of the same JSON
+     * with `host`, `masterarn` and `username` replaced (password, dbname, port, engine kept), with
+     * ClientRequestToken `token` and VersionStages ["AWSCURRENT"]: Secrets Manager moves AWSCURRENT to the
+     * new version and AWSPREVIOUS to the one it left. A value without the rotation function's fields is
+     * `secret-value-invalid`. The password is never logged, nor put in an error.
+     * (secret-repoint.ts `repointWith`, which both implementations run.)
+     */
+    repointDatabaseSecret(request: RepointDatabaseSecretRequest): Promise<RepointDatabaseSecretResult>;
 }

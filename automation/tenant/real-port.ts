@@ -1,7 +1,7 @@
 /**
  * The tenant command's port over the real world: stack outputs and state through the `Engine`, ELB
- * target health, an HTTPS GET, S3 for the archive, git for the stack file's commit; the rollout and
- * the one-off tasks through the commands that own them.
+ * target health, an HTTPS GET, S3 for the archive, Secrets Manager for the database secret's repoint,
+ * git for the stack file's commit; the rollout and the one-off tasks through the commands that own them.
  */
 import { execFile } from "child_process";
 import { randomBytes } from "crypto";
@@ -14,10 +14,13 @@ import { deployedTiersOf } from "../rollout";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
 import type { LedgerLocation } from "../ledger";
+import { repointWith } from "./secret-repoint";
 import type {
     ArchiveObject,
     Cancellation,
     CustomDomainReport,
+    RepointDatabaseSecretRequest,
+    RepointDatabaseSecretResult,
     TargetHealth,
     TenantPort,
     TenantClusterOutputs,
@@ -184,6 +187,68 @@ async function readText(region: string, bucket: string, key: string): Promise<st
     return (await object.Body?.transformToString()) ?? "";
 }
 
+/**
+ * `TenantPort.repointDatabaseSecret` against Secrets Manager in `region` (secret-repoint.ts `repointWith`
+ * over DescribeSecret, GetSecretValue of AWSCURRENT and PutSecretValue with VersionStages ["AWSCURRENT"]).
+ * The SDK loads when it runs. PutSecretValue refuses a token that already names a version with another
+ * value (ResourceExistsException): that is `repoint-token-used`, not a second version. Nothing here
+ * logs, and no error carries a SecretString.
+ */
+export async function repointDatabaseSecretInAws(
+    region: string,
+    request: RepointDatabaseSecretRequest,
+    signal?: AbortSignal,
+): Promise<RepointDatabaseSecretResult> {
+    const { SecretsManagerClient, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } =
+        await import("@aws-sdk/client-secrets-manager");
+    const sm = new SecretsManagerClient({ region });
+    const id = request.secretArn;
+    return repointWith(
+        {
+            stages: async () =>
+                (await sm.send(new DescribeSecretCommand({ SecretId: id }), { abortSignal: signal })).VersionIdsToStages ?? {},
+            current: async () => {
+                const answer = await sm.send(new GetSecretValueCommand({ SecretId: id, VersionStage: "AWSCURRENT" }), {
+                    abortSignal: signal,
+                });
+                if (answer.SecretString === undefined || answer.VersionId === undefined) {
+                    throw new BbwsError(
+                        "secret-value-invalid",
+                        `${id}: GetSecretValue of AWSCURRENT answered without a SecretString or a VersionId`,
+                        EXIT.failed,
+                        "the secret must hold the JSON components/tenant-database.ts writes; look at it in the Secrets Manager console",
+                    );
+                }
+                return { versionId: answer.VersionId, secretString: answer.SecretString };
+            },
+            put: async (secretString, token) => {
+                try {
+                    const answer = await sm.send(
+                        new PutSecretValueCommand({
+                            SecretId: id,
+                            ClientRequestToken: token,
+                            SecretString: secretString,
+                            VersionStages: ["AWSCURRENT"],
+                        }),
+                        { abortSignal: signal },
+                    );
+                    return answer.VersionId ?? token;
+                } catch (err) {
+                    if ((err as Error).name !== "ResourceExistsException") throw err;
+                    throw new BbwsError(
+                        "repoint-token-used",
+                        `${id}: version ${token} exists already with another value (PutSecretValue refuses to change a version)`,
+                        EXIT.failed,
+                        "run `aws secretsmanager describe-secret` on it and see which version is AWSCURRENT and what it names " +
+                            "(host, masterarn: not the password); the secret changed between two runs of this step",
+                    );
+                }
+            },
+        },
+        request,
+    );
+}
+
 /** Commits `file` alone when it has changes; the commit (HEAD) either way; undefined outside a git checkout. */
 export async function commitStackFile(file: string, message: string): Promise<string | undefined> {
     const run = promisify(execFile);
@@ -280,5 +345,6 @@ export function realTenantPort(
         listArchive: (bucket, prefix) => listArchive(region, bucket, prefix),
         readText: (bucket, key) => readText(region, bucket, key),
         commitStackFile,
+        repointDatabaseSecret: (req) => repointDatabaseSecretInAws(region, req, cancellation.signal),
     };
 }

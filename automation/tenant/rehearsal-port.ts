@@ -6,7 +6,9 @@
  * archive check runs for real), every target is healthy, and the site of a tenant the rehearsal onboards answers
  * 302 (a WordPress without its tables sends its visitor to the installer) until the install task has run for it,
  * then 200. The tenants already in the stack file when the rehearsal folder is first used are installed, as they
- * are in the environment (a tier migration's `https` step checks one of them).
+ * are in the environment (a tier migration's `https` step checks one of them). Secrets Manager is a JSON file per
+ * secret (`rehearsalSecretStore`), seeded as the program writes the tenant's database secret, so the repoint runs
+ * the same decisions as against AWS.
  *
  * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
  * first rollout step, since a tenant rollout needs the platform under it; continue a converged
@@ -15,13 +17,15 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { Io } from "../io";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import { loadStackConfig } from "../stack-files";
+import { tenantDatabaseName } from "../../src/config";
+import type { Io } from "../io";
 import type { Cancellation, TenantPort } from "./port";
 import { engineReads, rolloutFlags, tenantRolloutArgv } from "./real-port";
 import { serviceFromOutputs } from "./salts-aws";
 import { archiveFiles } from "./scripts";
+import { AWSCURRENT, repointWith, secretPointer, SecretVersionStore } from "./secret-repoint";
 
 /** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
 const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
@@ -43,6 +47,89 @@ export function crc64nvme(body: Uint8Array): string {
     const out = Buffer.alloc(8);
     out.writeBigUInt64BE((crc ^ MASK64) & MASK64);
     return out.toString("base64");
+}
+
+/** A rehearsal's secret: its versions' values and DescribeSecret's `VersionIdsToStages`. */
+interface RehearsalSecret {
+    readonly versions: Record<string, string>;
+    readonly versionIdsToStages: Record<string, string[]>;
+}
+
+/** The password the rehearsal's secrets are seeded with: a stand-in, never a real one. */
+export const REHEARSAL_PASSWORD = "rehearsal-stand-in-password";
+
+/** The file standing for secret `secretArn`: `<dir>/secretsmanager/<the ARN, every character but letters, digits, . _ - as _>.json`. */
+export function rehearsalSecretFile(dir: string, secretArn: string): string {
+    return path.join(dir, "secretsmanager", `${secretArn.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+}
+
+/**
+ * Secrets Manager for one secret of a rehearsal, kept in `file`: seeded on first read with one
+ * AWSCURRENT version `seed()` gives; `put` adds a version (its id the token, as ClientRequestToken
+ * becomes VersionId), moves AWSCURRENT to it and AWSPREVIOUS to the version it left, as PutSecretValue
+ * with VersionStages ["AWSCURRENT"] does, and ignores a token already holding the same value.
+ */
+export function rehearsalSecretStore(file: string, seed: () => Promise<string>): SecretVersionStore {
+    const read = async (): Promise<RehearsalSecret> => {
+        if (!fs.existsSync(file)) {
+            const first: RehearsalSecret = {
+                versions: { "rehearsal-initial": await seed() },
+                versionIdsToStages: { "rehearsal-initial": [AWSCURRENT] },
+            };
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, JSON.stringify(first, null, 2));
+        }
+        return JSON.parse(fs.readFileSync(file, "utf8")) as RehearsalSecret;
+    };
+    return {
+        stages: async () => (await read()).versionIdsToStages,
+        current: async () => {
+            const secret = await read();
+            const versionId = Object.keys(secret.versionIdsToStages).find((v) => secret.versionIdsToStages[v].includes(AWSCURRENT));
+            if (versionId === undefined) throw new Error(`${file} has no AWSCURRENT version`);
+            return { versionId, secretString: secret.versions[versionId] };
+        },
+        put: async (secretString, token) => {
+            const secret = await read();
+            if (secret.versions[token] !== undefined) {
+                if (secret.versions[token] === secretString) return token;
+                throw new Error(`${file}: version ${token} exists with another value (PutSecretValue: ResourceExistsException)`);
+            }
+            const stages: Record<string, string[]> = {};
+            for (const [v, labels] of Object.entries(secret.versionIdsToStages)) {
+                const kept = labels.filter((l) => l !== "AWSPREVIOUS" && l !== AWSCURRENT);
+                const next = labels.includes(AWSCURRENT) ? [...kept, "AWSPREVIOUS"] : kept;
+                if (next.length > 0) stages[v] = next;
+            }
+            stages[token] = [AWSCURRENT];
+            fs.writeFileSync(
+                file,
+                JSON.stringify({ versions: { ...secret.versions, [token]: secretString }, versionIdsToStages: stages }, null, 2),
+            );
+            return token;
+        },
+    };
+}
+
+/**
+ * The value the program writes into tenant `<id>`'s database secret (components/tenant-database.ts) on
+ * the shared cluster, from a rehearsal's stack outputs (`database.writerEndpoint`, `.port`,
+ * `.masterSecretArn`; a stand-in naming the output when the stack has none), with the stand-in password.
+ * The tenant is read from the secret's name `bbws/<env>/tenants/<id>/db`; `fallbackUser` when the ARN does not have it.
+ */
+export function rehearsalSecretSeed(outputs: Readonly<Record<string, unknown>>, secretArn: string, fallbackUser: string): string {
+    const database = (outputs.database ?? {}) as Record<string, unknown>;
+    const id = /tenants\/([^/]+)\/db(?:-[A-Za-z0-9]{6})?$/.exec(secretArn)?.[1];
+    const user = id === undefined ? fallbackUser : tenantDatabaseName(id);
+    return JSON.stringify({
+        password: REHEARSAL_PASSWORD,
+        username: user,
+        dbname: user,
+        host: typeof database.writerEndpoint === "string" ? database.writerEndpoint : "<database.writerEndpoint>",
+        port: typeof database.port === "number" ? database.port : 3306,
+        engine: "mysql",
+        masterarn: typeof database.masterSecretArn === "string" ? database.masterSecretArn : "<database.masterSecretArn>",
+    });
 }
 
 /** A rehearsal's port and the folder it works in. */
@@ -135,6 +222,24 @@ export function tenantRehearsal(
         },
         readText: async (bucket, key) => fs.readFileSync(path.join(bucketDir, bucket, key), "utf8"),
         commitStackFile: async () => undefined,
+        repointDatabaseSecret: async (req) => {
+            const store = rehearsalSecretStore(rehearsalSecretFile(rehearsal.dir, req.secretArn), async () =>
+                rehearsalSecretSeed(await (await rehearsal.deps.createEngine(req.env)).outputs(), req.secretArn, req.username),
+            );
+            const result = await repointWith(store, req);
+            if (result.alreadyRepointed) {
+                io.err(
+                    `  rehearsal: Secrets Manager: ${req.secretArn} already names ${req.host} and its master secret (version ${result.versionId})`,
+                );
+            } else {
+                const now = secretPointer((await store.current()).secretString);
+                io.err(
+                    `  rehearsal: Secrets Manager PutSecretValue ${req.secretArn}: host ${result.previousHost} → ${now.host}, ` +
+                        `masterarn → ${now.masterarn}, username ${now.username} (password kept, not shown), version ${result.versionId} AWSCURRENT`,
+                );
+            }
+            return result;
+        },
     };
     return { rehearsal, port };
 }

@@ -194,6 +194,14 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
             calls.push("commit");
             return "a".repeat(40);
         },
+        repointDatabaseSecret: async (req) => {
+            calls.push(`repoint ${req.secretArn} at ${req.host}`);
+            return {
+                versionId: req.token,
+                previousHost: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com",
+                alreadyRepointed: false,
+            };
+        },
     };
     const ledgerDir = path.join(projectDir, ".rollout");
     const log = new FileLedger(ledgerDir, () => undefined);
