@@ -19,6 +19,15 @@ export interface TaskCommand {
 }
 
 /**
+ * (Re)writes `$options` (`MYSQL_OPTIONS`' file) from `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASSWORD`, `DB_SSL_MODE` and
+ * `DB_SSL_CA` as they are now: a script that has switched clusters (`USE_TENANT_CLUSTER`) writes them again.
+ */
+const WRITE_MYSQL_OPTIONS = String.raw`escaped=$(printf '%s' "$DB_PASSWORD" | sed 's/\\/\\\\/g; s/"/\\"/g')
+printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl-mode=%s\nssl-ca=%s\n' \
+    "$DB_HOST" "$DB_PORT" "$DB_USER" "$escaped" "$DB_SSL_MODE" "$DB_SSL_CA" > "$options"
+`;
+
+/**
  * Writes the MySQL client's options to a file only this user can read, so the password is neither an
  * argument (visible in `ps`) nor `MYSQL_PWD` (deprecated: MySQL 8.0 manual, "End-User Guidelines for
  * Password Security"). Inside double quotes an option value takes `\\` for a backslash (MySQL 8.0
@@ -28,10 +37,7 @@ export interface TaskCommand {
 const MYSQL_OPTIONS = String.raw`umask 077
 options=$(mktemp)
 trap 'rm -f "$options"' EXIT
-escaped=$(printf '%s' "$DB_PASSWORD" | sed 's/\\/\\\\/g; s/"/\\"/g')
-printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl-mode=%s\nssl-ca=%s\n' \
-    "$DB_HOST" "$DB_PORT" "$DB_USER" "$escaped" "$DB_SSL_MODE" "$DB_SSL_CA" > "$options"
-`;
+${WRITE_MYSQL_OPTIONS}`;
 
 /**
  * Points the MySQL client at an enterprise tenant's own cluster when the run names it (`TENANT_CLUSTER_HOST`
@@ -65,15 +71,23 @@ fi
  * account as 'user'@'%' (MySQL 8.0 manual, "Specifying Account Names"), after the script has checked
  * they hold nothing else, so a value can never end a quote.
  */
-const CHECK_DATABASE_NAME = String.raw`case "$TENANT_DB_NAME" in
+const CHECK_DATABASE_NAME = checkDatabaseName("TENANT_DB_NAME");
+
+/**
+ * `CHECK_DATABASE_NAME`'s rules for the value of the variable named `variable` (a fixed name of ours, never a value):
+ * the tenant task's `DB_NAME` is the same `wp_<id>`, checked the same way before it reaches SQL.
+ */
+function checkDatabaseName(variable: "TENANT_DB_NAME" | "DB_NAME"): string {
+    return String.raw`case "$${variable}" in
     wp_*) ;;
-    *) echo "TENANT_DB_NAME '$TENANT_DB_NAME' does not start with wp_" >&2; exit 64 ;;
+    *) echo "${variable} '$${variable}' does not start with wp_" >&2; exit 64 ;;
 esac
-if [ "$(printf '%s' "$TENANT_DB_NAME" | tr -d 'a-z0-9_')" != "" ] || [ "${"$"}{#TENANT_DB_NAME}" -gt 32 ]; then
-    echo "TENANT_DB_NAME '$TENANT_DB_NAME' is not a MySQL user of at most 32 letters, digits and _" >&2
+if [ "$(printf '%s' "$${variable}" | tr -d 'a-z0-9_')" != "" ] || [ "${"$"}{#${variable}}" -gt 32 ]; then
+    echo "${variable} '$${variable}' is not a MySQL user of at most 32 letters, digits and _" >&2
     exit 64
 fi
 `;
+}
 
 /**
  * Creates the tenant's schema and user, idempotently: the schema in WordPress's character set, the
@@ -172,6 +186,30 @@ WP_CLI_CONFIG_PATH="$config" wp --path="$WORDPRESS_PATH" core install --url="$SI
 echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a password by the lost-password link to $ADMIN_EMAIL"
 `;
 
+/**
+ * `status_of <name> <command…>` runs the command with its exit status written to `$work/<name>.status`;
+ * `check_status <name> <consequence>` fails the script (exit 65) naming the command and the consequence unless
+ * that status is 0. For a command inside a pipeline: sh has no `pipefail` (POSIX, Shell Command Language,
+ * "Pipelines": a pipeline's status is its last command's), and `set -e` does not reach a pipeline's other
+ * commands, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing, and a
+ * failed gunzip piped into mysql would load a truncated dump as a success. Needs `$work`.
+ */
+const PIPELINE_STATUS = String.raw`# Runs "$@" with its status written to $work/<name>.status: sh has no pipefail, and set -e does not reach
+# into a pipeline's left side, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing.
+status_of() {
+    name=$1
+    shift
+    "$@" && code=0 || code=$?
+    echo "$code" > "$work/$name.status"
+}
+check_status() {
+    if [ "$(cat "$work/$1.status")" != 0 ]; then
+        echo "$1 failed (exit $(cat "$work/$1.status")); $2" >&2
+        exit 65
+    fi
+}
+`;
+
 /** The objects an archive holds, uploaded in this order: `SHA256SUMS` last, so its presence means the others are there. */
 export const ARCHIVE_FILES = ["database.sql.gz", "wp-content.tar.gz", "SHA256SUMS"] as const;
 
@@ -215,21 +253,7 @@ case "$DUMP_DATABASE" in
 esac
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
-# Runs "$@" with its status written to $work/<name>.status: sh has no pipefail, and set -e does not reach
-# into a pipeline's left side, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing.
-status_of() {
-    name=$1
-    shift
-    "$@" && code=0 || code=$?
-    echo "$code" > "$work/$name.status"
-}
-check_status() {
-    if [ "$(cat "$work/$1.status")" != 0 ]; then
-        echo "$1 failed (exit $(cat "$work/$1.status")); the archive is not complete" >&2
-        exit 65
-    fi
-}
-# Streams a file of the archive to S3, its SHA-256 taken on the way: nothing is staged on the task's
+${PIPELINE_STATUS}# Streams a file of the archive to S3, its SHA-256 taken on the way: nothing is staged on the task's
 # ephemeral storage (20 GiB on Fargate by default), whatever the site's size.
 upload() {
     name=$1
@@ -240,13 +264,13 @@ upload() {
     summer=$!
     status_of "$name" "$@" | tee "$work/fifo" | aws s3 cp - "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$name" --checksum-algorithm CRC64NVME --no-progress
     wait "$summer"
-    check_status "$name"
+    check_status "$name" "the archive is not complete"
     printf '%s  %s\n' "$(cut -d' ' -f1 "$work/$name.sum")" "$name" >> "$work/SHA256SUMS"
 }
 dump_database() {
     status_of mysqldump mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces \
         --set-gtid-purged=OFF "$DB_NAME" | gzip -c
-    check_status mysqldump
+    check_status mysqldump "the archive is not complete"
 }
 if [ "$DUMP_DATABASE" = yes ]; then
     upload database.sql.gz dump_database
