@@ -413,6 +413,81 @@ export function importFilesCommand(prefix: string): TaskCommand {
     return sh(IMPORT_FILES_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH });
 }
 
+/**
+ * Loads an export's database (`database.sql.gz` of `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX`, as `ARCHIVE_SCRIPT`
+ * wrote it) into the tenant's schema `$DB_NAME` on its own cluster: a tier migration's move into `enterprise`, run
+ * in the tenant's one-off task after the rollout has pointed its task definition's `DB_HOST` at its own cluster's
+ * writer and its secret at that cluster, and after `CREATE_DATABASE_SCRIPT` made the schema and user there.
+ *
+ * Where: the script refuses (exit 64) unless `$DB_HOST` is `EXPECTED_DB_HOST`, the own cluster's writer, before it
+ * reads anything, so a dump is never loaded into the shared cluster (where the schema it would replace is the
+ * tenant's live one). `DB_NAME` passes `CHECK_DATABASE_NAME`'s rules. The dump names no schema: mysqldump of one
+ * database without `--databases` writes no `CREATE DATABASE` nor `USE` (MySQL 8.0 manual, "mysqldump", `--databases`),
+ * so it goes into the schema named on mysql's command line.
+ *
+ * What: the object is read twice, streamed, never staged on the task's ephemeral storage (20 GiB on Fargate by default:
+ * ECS developer guide, "Fargate task ephemeral storage"). First its SHA-256 is compared with `SHA256SUMS`: nothing of
+ * an object that does not match is loaded (exit 66), nor anything when `SHA256SUMS` lists no `database.sql.gz` (exit
+ * 65: an archive taken with `DUMP_DATABASE=no`, or not one of `ARCHIVE_SCRIPT`'s). Then it is loaded with its SHA-256
+ * taken again on the way, so the bytes loaded are the ones checked (exit 66 otherwise). A failed gunzip or mysql
+ * fails the task (exit 65, `PIPELINE_STATUS`): in a pipeline sh would otherwise report only mysql's status, and a
+ * truncated stream would load as a success.
+ *
+ * A re-run is safe, and is what to do after any failure (the tenant stays stopped): mysqldump writes `DROP TABLE IF
+ * EXISTS` before each `CREATE TABLE` by default (`--add-drop-table`, part of `--opt`, which is on by default: MySQL
+ * 8.0 manual, "mysqldump", `--add-drop-table` and `--opt`), so each table is replaced, never loaded twice, and its
+ * triggers go with it (MySQL 8.0 manual, DROP TABLE: dropping a table drops its triggers). The dump loads as the
+ * tenant's own user: its views' and triggers' `DEFINER` is that same account `wp_<id>`@`%` on the own cluster, which
+ * needs no `SET_USER_ID` (MySQL 8.0 manual, "Stored Object Access Control"), and `--set-gtid-purged=OFF` left out the
+ * `GTID_PURGED` statement a tenant's user could not run (MySQL 8.0 manual, "mysqldump", `--set-gtid-purged`).
+ */
+export const IMPORT_DATABASE_SCRIPT = String.raw`set -eu
+case "$ARCHIVE_PREFIX" in
+    archive/*/*/) ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
+esac
+${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_HOST" != "$EXPECTED_DB_HOST" ]; then
+    echo "DB_HOST '$DB_HOST' is not EXPECTED_DB_HOST '${"$"}{EXPECTED_DB_HOST:-}' (the tenant's own cluster): refusing to load a dump anywhere else" >&2
+    exit 64
+fi
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+${PIPELINE_STATUS}object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""database.sql.gz"
+aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
+expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  database\.sql\.gz$/\1/p' "$work/SHA256SUMS")
+if [ -z "$expected" ]; then
+    echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no database.sql.gz: an archive without the database, or not an export of this command; nothing loaded" >&2
+    exit 65
+fi
+actual=$(aws s3 cp "$object" - --no-progress | sha256sum | cut -d' ' -f1)
+if [ "$actual" != "$expected" ]; then
+    echo "$object reads as SHA-256 $actual, not the $expected of SHA256SUMS: nothing loaded" >&2
+    exit 66
+fi
+mkfifo "$work/fifo"
+sha256sum < "$work/fifo" > "$work/loaded.sum" &
+summer=$!
+aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of mysql mysql --defaults-extra-file="$options" "$DB_NAME"
+wait "$summer"
+check_status mysql "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
+check_status gunzip "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
+loaded=$(cut -d' ' -f1 "$work/loaded.sum")
+if [ "$loaded" != "$expected" ]; then
+    echo "$object changed while it was loaded (SHA-256 $loaded, not $expected): run the import again" >&2
+    exit 66
+fi
+echo "loaded $object (SHA-256 $expected) into $DB_NAME on $DB_HOST"
+`;
+
+/**
+ * The tenant task's command that loads the database of the export at `prefix` (see `migrationExportPrefix`) into its
+ * schema on its own cluster, whose writer is `expectedHost` (`OwnCluster.writerEndpoint`): the task refuses to load it
+ * anywhere else.
+ */
+export function importDatabaseCommand(prefix: string, expectedHost: string): TaskCommand {
+    return sh(IMPORT_DATABASE_SCRIPT, { ARCHIVE_PREFIX: prefix, EXPECTED_DB_HOST: expectedHost });
+}
+
 /** The tenant task's command that empties its wp-content. */
 export function purgeFilesCommand(): TaskCommand {
     return sh(PURGE_FILES_SCRIPT, { WP_CONTENT_DIR: WP_CONTENT_PATH });

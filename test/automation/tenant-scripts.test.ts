@@ -15,6 +15,7 @@ import {
     archivePrefix,
     createDatabaseCommand,
     dropDatabaseCommand,
+    importDatabaseCommand,
     importFilesCommand,
     installWordPressCommand,
     migrationExportPrefix,
@@ -56,10 +57,11 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     fs.mkdirSync(log);
     fs.writeFileSync(path.join(dir, "secret.json"), secret);
     const tool = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    // The option file is gone when the script ends (its trap), so the stand-in keeps a copy.
+    // The option file is gone when the script ends (its trap), so the stand-in keeps a copy. MYSQL_FAILS: it reads all of its
+    // input, then fails as a statement of it would.
     tool(
         "mysql",
-        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysql.argv'\ncat > '${log}/mysql.sql'`,
+        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysql.argv'\ncat > '${log}/mysql.sql'\nif [ -n "\${MYSQL_FAILS:-}" ]; then echo 'ERROR 1146 (42S02) at line 1: Table does not exist' >&2; exit 1; fi`,
     );
     tool(
         "mysqldump",
@@ -143,6 +145,10 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             archiveCommand(archivePrefix("new-co", Date.parse("2026-12-01T09:00:00Z")), false),
             purgeFilesCommand(),
             installWordPressCommand("new-co", "https://new-co.sit.bbws.io", "platform-sit@bbws.io"),
+            importDatabaseCommand(
+                migrationExportPrefix("new-co", Date.parse("2026-12-01T09:00:00Z")),
+                "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+            ),
         ];
         // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
         const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
@@ -613,5 +619,153 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         fs.writeFileSync(path.join(victim, "keep"), "x");
         expect(s.run(purgeFilesCommand(), { WP_CONTENT_DIR: victim }).status).to.equal(64);
         expect(fs.existsSync(path.join(victim, "keep"))).to.equal(true);
+    });
+    describe("import of the database into an enterprise tenant's own cluster (the tenant's task, after the rollout repointed DB_HOST)", () => {
+        // Sources: MySQL 8.0 manual, "mysqldump": one database without --databases writes no CREATE DATABASE nor USE, and
+        // --add-drop-table (in --opt, on by default) writes DROP TABLE IF EXISTS before each table: a re-run replaces them.
+        const OWN_HOST = "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com";
+        const DUMP = "CREATE TABLE wp_posts (ID bigint);\n";
+        const prefix = migrationExportPrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
+        /** Stand-ins holding an export at `prefix` (ARCHIVE_SCRIPT's, as the shared cluster's mysqldump stand-in wrote it), the bucket's objects in `stored`. */
+        const exported = () => {
+            const s = standIns();
+            const content = path.join(s.dir, "wp-content");
+            fs.mkdirSync(content);
+            fs.writeFileSync(path.join(content, "index.php"), "<?php");
+            const archived = s.run(archiveCommand(prefix), { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
+            expect(archived.status, archived.stderr).to.equal(0);
+            for (const left of ["mysql.sql", "options", "aws.argv"]) fs.rmSync(path.join(s.dir, "log", left), { force: true });
+            // From here on, aws logs every call (reads too) to aws.calls.
+            fs.renameSync(path.join(s.dir, "bin", "aws"), path.join(s.dir, "bin", "aws-bucket"));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$@" >> '${path.join(s.dir, "log", "aws.calls")}'\nexec '${path.join(s.dir, "bin", "aws-bucket")}' "$@"\n`,
+                { mode: 0o755 },
+            );
+            return { ...s, stored: path.join(s.dir, "log", "s3") };
+        };
+        /** The tenant task's environment on its own cluster. */
+        const tenantTask = { DB_HOST: OWN_HOST, DB_USER: "wp_newco", DB_NAME: "wp_newco", MIGRATION_BUCKET: "b" };
+        /** Rewrites SHA256SUMS' line for database.sql.gz to the SHA-256 of what the bucket holds now. */
+        const resum = (stored: string) => {
+            const sum = createHash("sha256")
+                .update(fs.readFileSync(path.join(stored, "database.sql.gz")))
+                .digest("hex");
+            const sums = fs.readFileSync(path.join(stored, "SHA256SUMS"), "utf8");
+            fs.writeFileSync(path.join(stored, "SHA256SUMS"), sums.replace(/^[0-9a-f]{64}( {2}database\.sql\.gz)$/m, `${sum}$1`));
+        };
+
+        it("names the export and the own cluster's writer as environment overrides, nothing else", () => {
+            expect(importDatabaseCommand(prefix, OWN_HOST).environment).to.deep.equal({
+                ARCHIVE_PREFIX: prefix,
+                EXPECTED_DB_HOST: OWN_HOST,
+            });
+        });
+
+        it("loads exactly the checked bytes of database.sql.gz into $DB_NAME, on the own cluster as the tenant's user, streamed; a re-run loads it again", () => {
+            const s = exported();
+            const result = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(result.status, result.stderr).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(DUMP);
+            // SHA256SUMS, the object checked, the object loaded; nothing written to the bucket.
+            expect(s.logged("aws.calls")!.trim().split("\n")).to.deep.equal([
+                `s3 cp s3://b/${prefix}SHA256SUMS - --no-progress`,
+                `s3 cp s3://b/${prefix}database.sql.gz - --no-progress`,
+                `s3 cp s3://b/${prefix}database.sql.gz - --no-progress`,
+            ]);
+            const argv = s.logged("mysql.argv")!.trim().split("\n");
+            expect(argv[argv.length - 1]).to.equal("wp_newco");
+            expect(argv.filter((a) => a.startsWith("--defaults-extra-file="))).to.have.length(1);
+            expect(s.logged("options")).to.match(
+                new RegExp(`^\\[client\\]\\nhost=${OWN_HOST.replace(/\./g, "\\.")}\\nport=3306\\nuser=wp_newco\\n`),
+            );
+            expect(result.stdout).to.match(
+                new RegExp(`loaded s3://b/${prefix}database\\.sql\\.gz \\(SHA-256 [0-9a-f]{64}\\) into wp_newco on ${OWN_HOST}`),
+            );
+            // Streamed: the dump reaches mysql through a pipe, never as a file on the task's ephemeral storage.
+            expect(importDatabaseCommand(prefix, OWN_HOST).argv[2]).to.match(
+                /aws s3 cp "\$object" - --no-progress \| tee "\$work\/fifo" \| status_of gunzip gunzip -c \| status_of mysql mysql /,
+            );
+            fs.rmSync(path.join(s.dir, "log", "mysql.sql"));
+            expect(s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask).status).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(DUMP);
+        });
+
+        it("refuses a DB_HOST other than EXPECTED_DB_HOST (the shared cluster's, or none expected) with exit 64, before reading anything", () => {
+            for (const env of <Record<string, string>[]>[
+                { DB_HOST: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com" },
+                { EXPECTED_DB_HOST: "" },
+                { DB_HOST: `${OWN_HOST}.evil` },
+            ]) {
+                const s = exported();
+                const result = s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, ...env });
+                expect(result.status, JSON.stringify(env)).to.equal(64);
+                expect(result.stderr).to.include("refusing to load a dump anywhere else");
+                expect(s.logged("mysql.sql"), JSON.stringify(env)).to.equal(undefined);
+                expect(s.logged("aws.calls"), "nothing read from the bucket").to.equal(undefined);
+                expect(s.logged("options"), "no option file written").to.equal(undefined);
+            }
+        });
+
+        it("refuses a DB_NAME that fails the schema-name rules, and a prefix outside archive/<id>/<take>/ (exit 64), before loading anything", () => {
+            for (const env of <Record<string, string>[]>[
+                { DB_NAME: "wp_x`; DROP DATABASE mysql; --" },
+                { DB_NAME: "mysql" },
+                { ARCHIVE_PREFIX: "tenants/other/" },
+            ]) {
+                const s = exported();
+                expect(s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, ...env }).status, JSON.stringify(env)).to.equal(64);
+                expect(s.logged("mysql.sql")).to.equal(undefined);
+            }
+        });
+
+        it("an object that does not match SHA256SUMS is not loaded (exit 66); a SHA256SUMS without database.sql.gz (DUMP_DATABASE=no) neither (exit 65)", () => {
+            const s = exported();
+            // Another valid gzip than the one summed: only the check stops it.
+            fs.writeFileSync(path.join(s.stored, "database.sql.gz"), zlib.gzipSync("DROP TABLE wp_users;\n"));
+            const mismatch = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(mismatch.status).to.equal(66);
+            expect(mismatch.stderr).to.match(/reads as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64} of SHA256SUMS: nothing loaded/);
+            expect(s.logged("mysql.sql")).to.equal(undefined);
+
+            const sums = path.join(s.stored, "SHA256SUMS");
+            fs.writeFileSync(sums, fs.readFileSync(sums, "utf8").replace(/.*database\.sql\.gz\n/, ""));
+            const missing = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(missing.status).to.equal(65);
+            expect(missing.stderr).to.include("SHA256SUMS lists no database.sql.gz");
+            expect(s.logged("mysql.sql")).to.equal(undefined);
+        });
+
+        it("bytes that change between the check and the load fail it (exit 66: the SHA-256 taken on the way differs)", () => {
+            const s = exported();
+            // An aws whose second read of database.sql.gz serves another object (overwritten between the two reads).
+            const reads = path.join(s.dir, "reads");
+            const other = path.join(s.dir, "other.sql.gz");
+            fs.writeFileSync(other, zlib.gzipSync("CREATE TABLE wp_other (ID bigint);\n"));
+            fs.renameSync(path.join(s.dir, "bin", "aws"), path.join(s.dir, "bin", "aws-real"));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\ncase "$3" in *database.sql.gz) echo x >> '${reads}'; if [ "$(wc -l < '${reads}')" -gt 1 ]; then cat '${other}'; exit 0; fi;; esac\nexec '${path.join(s.dir, "bin", "aws-real")}' "$@"\n`,
+                { mode: 0o755 },
+            );
+            const result = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.match(/changed while it was loaded \(SHA-256 [0-9a-f]{64}, not [0-9a-f]{64}\): run the import again/);
+        });
+
+        it("a failed mysql or gunzip fails the task (exit 65), though the pipeline's last command is what sh reports", () => {
+            const s = exported();
+            const failed = s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, MYSQL_FAILS: "1" });
+            expect(failed.status).to.equal(65);
+            expect(failed.stderr).to.include("mysql failed (exit 1); wp_newco is not completely loaded: run the import again");
+            expect(failed.stdout).to.not.include("loaded s3://");
+
+            // Not gzip, summed as it is: the checks pass, gunzip fails, and mysql gets nothing (exit 0 for an empty input).
+            fs.writeFileSync(path.join(s.stored, "database.sql.gz"), DUMP);
+            resum(s.stored);
+            const notGzip = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(notGzip.status).to.equal(65);
+            expect(notGzip.stderr).to.match(/gunzip failed \(exit \d+\); wp_newco is not completely loaded/);
+        });
     });
 });
