@@ -488,6 +488,128 @@ export function importDatabaseCommand(prefix: string, expectedHost: string): Tas
     return sh(IMPORT_DATABASE_SCRIPT, { ARCHIVE_PREFIX: prefix, EXPECTED_DB_HOST: expectedHost });
 }
 
+/**
+ * Compares tenant schema `$TENANT_DB_NAME` on the shared cluster (the platform task's own master user) with the same
+ * schema on the tenant's own cluster (`TENANT_CLUSTER_HOST`, its master user read from `TENANT_CLUSTER_MASTER_ID` by
+ * `USE_TENANT_CLUSTER`; both required, and the host must not be the shared one: a schema compared with itself proves
+ * nothing): a tier migration's check, after the import and before the shared schema is dropped. It only reads.
+ *
+ * Each side's inventory: every base table with its `CHECKSUM TABLE` (MySQL 8.0 manual, CHECKSUM TABLE: it can verify
+ * that a table's contents are the same before and after a backup, rollback or other operation meant to put the data
+ * back to a known state; the value depends on the table's row format, so it compares only tables of one format: both
+ * clusters are built from one `bbws:database`, and a row-format difference would show as a difference, a false alarm,
+ * never a false pass); every view with a SHA-256 of its definition;
+ * every trigger with its table, timing, event and a SHA-256 of its statement; every stored routine and event. The
+ * shared schema's routines and events fail the compare by name whatever the other side holds: mysqldump dumps neither
+ * by default (MySQL 8.0 manual, "mysqldump": `--routines` and `--events` are off unless given, and `ARCHIVE_SCRIPT`
+ * gives neither), so a move would lose them. A shared schema with no base table fails it too (exit 65: nothing to
+ * compare; a WordPress schema has its tables). CHECKSUM TABLE reads each table in full: the migration runs it with the
+ * site stopped, so nothing changes under it.
+ *
+ * Table names are a plugin's choice and may hold any character but NUL (MySQL 8.0 manual, "Schema Object Names"):
+ * each is read from `mysql --batch`, which writes newline, tab and backslash as `\n`, `\t` and `\\` so a row is one
+ * line (MySQL 8.0 manual, "mysql Client Options", `--batch` and `--raw`; not `--raw`, whose unescaped newline would
+ * split a name into two rows), decoded (`printf %b`) and quoted with backticks, each backtick in it doubled (MySQL 8.0
+ * manual, "Schema Object Names": an identifier's quote character inside it is written twice). The schema name passes
+ * `CHECK_DATABASE_NAME` and is quoted as `CREATE_DATABASE_SCRIPT` quotes it.
+ *
+ * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent), and exits 0
+ * only when there are none, else 66.
+ */
+export const COMPARE_DATABASE_SCRIPT = String.raw`set -eu
+${CHECK_DATABASE_NAME}if [ -z "${"$"}{TENANT_CLUSTER_HOST:-}" ] || [ -z "${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
+    echo "TENANT_CLUSTER_HOST and TENANT_CLUSTER_MASTER_ID must name the tenant's own cluster and its master secret: nothing to compare the shared schema with" >&2
+    exit 64
+fi
+if [ "$TENANT_CLUSTER_HOST" = "$DB_HOST" ]; then
+    echo "TENANT_CLUSTER_HOST '$TENANT_CLUSTER_HOST' is the shared cluster itself: a schema compared with itself proves nothing" >&2
+    exit 64
+fi
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+backtick=$(printf '\140')
+query() {
+    mysql --defaults-extra-file="$options" --batch --skip-column-names "$@"
+}
+# Appends each row of the query on stdin to $work/$side as "<kind><tab><row>".
+rows() {
+    query > "$work/rows"
+    awk -v kind="$1" '{ print kind "\t" $0 }' "$work/rows" >> "$work/$side"
+}
+inventory() {
+    side=$1
+    : > "$work/$side"
+    query > "$work/$side.tables" <<SQL
+SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME;
+SQL
+    : > "$work/$side.checksum.sql"
+    while IFS= read -r row; do
+        # Decoded from --batch's escapes; the '.' keeps a trailing newline of the name from command substitution.
+        quoted=$(printf '%b.' "$row" | sed "s/$backtick/$backtick$backtick/g")
+        printf 'CHECKSUM TABLE \140%s\140.\140%s\140;\n' "$TENANT_DB_NAME" "${"$"}{quoted%.}" >> "$work/$side.checksum.sql"
+    done < "$work/$side.tables"
+    if [ -s "$work/$side.checksum.sql" ]; then
+        query < "$work/$side.checksum.sql" > "$work/$side.checksums"
+        awk -F '\t' -v schema="$TENANT_DB_NAME." '{ print "table\t" substr($1, length(schema) + 1) "\t" $2 }' "$work/$side.checksums" >> "$work/$side"
+    fi
+    rows view <<SQL
+SELECT TABLE_NAME, SHA2(VIEW_DEFINITION, 256) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    rows trigger <<SQL
+SELECT TRIGGER_NAME, CONCAT_WS(' ', EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, SHA2(ACTION_STATEMENT, 256)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    rows routine <<SQL
+SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    rows event <<SQL
+SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    LC_ALL=C sort -o "$work/$side" "$work/$side"
+}
+echo "schema $TENANT_DB_NAME on the shared cluster $DB_HOST"
+inventory shared
+if [ ! -s "$work/shared.tables" ]; then
+    echo "schema $TENANT_DB_NAME has no table on the shared cluster $DB_HOST: nothing to compare" >&2
+    exit 65
+fi
+${USE_TENANT_CLUSTER}${WRITE_MYSQL_OPTIONS}inventory own
+awk -F '\t' '
+    FILENAME == ARGV[1] { key = $1 "\t" $2; shared[key] = ($3 == "") ? "present" : $3; keys[key] = 1; next }
+    { key = $1 "\t" $2; own[key] = ($3 == "") ? "present" : $3; keys[key] = 1 }
+    END {
+        for (key in keys) {
+            s = (key in shared) ? shared[key] : "-"
+            o = (key in own) ? own[key] : "-"
+            if (s != o) { split(key, k, "\t"); print k[1] " " k[2] ": shared " s ", own " o }
+        }
+    }' "$work/shared" "$work/own" | LC_ALL=C sort > "$work/differences"
+awk -F '\t' '$1 == "routine" || $1 == "event" { print $1 " " $2 }' "$work/shared" > "$work/lost"
+if [ -s "$work/lost" ]; then
+    echo "the shared schema $TENANT_DB_NAME has stored routines or events, which mysqldump leaves out by default (--routines, --events): the move loses them" >&2
+    sed 's/^/    /' "$work/lost" >&2
+fi
+if [ -s "$work/differences" ]; then
+    echo "schema $TENANT_DB_NAME differs between the shared cluster and $TENANT_CLUSTER_HOST ($(wc -l < "$work/differences") differences; nothing changed):" >&2
+    sed 's/^/    /' "$work/differences" >&2
+fi
+if [ -s "$work/lost" ] || [ -s "$work/differences" ]; then
+    exit 66
+fi
+echo "schema $TENANT_DB_NAME is identical on the shared cluster and on $TENANT_CLUSTER_HOST: $(awk -F '\t' '$1 == "table"' "$work/own" | wc -l) tables (CHECKSUM TABLE), $(awk -F '\t' '$1 == "view"' "$work/own" | wc -l) views, $(awk -F '\t' '$1 == "trigger"' "$work/own" | wc -l) triggers"
+`;
+
+/**
+ * The platform task's command that compares tenant `id`'s schema on the shared cluster with the same schema on
+ * `cluster`, its own (see `COMPARE_DATABASE_SCRIPT`): exit 0 when identical, 66 with the differences listed.
+ */
+export function compareDatabaseCommand(id: string, cluster: OwnCluster): TaskCommand {
+    return sh(COMPARE_DATABASE_SCRIPT, {
+        TENANT_DB_NAME: tenantDatabaseName(id),
+        TENANT_CLUSTER_HOST: cluster.writerEndpoint,
+        TENANT_CLUSTER_MASTER_ID: cluster.masterSecretArn,
+    });
+}
+
 /** The tenant task's command that empties its wp-content. */
 export function purgeFilesCommand(): TaskCommand {
     return sh(PURGE_FILES_SCRIPT, { WP_CONTENT_DIR: WP_CONTENT_PATH });

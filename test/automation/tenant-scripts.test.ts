@@ -13,6 +13,7 @@ import {
     archiveCommand,
     archiveFiles,
     archivePrefix,
+    compareDatabaseCommand,
     createDatabaseCommand,
     dropDatabaseCommand,
     importDatabaseCommand,
@@ -149,6 +150,10 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 migrationExportPrefix("new-co", Date.parse("2026-12-01T09:00:00Z")),
                 "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
             ),
+            compareDatabaseCommand("new-co", {
+                writerEndpoint: "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+                masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
+            }),
         ];
         // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
         const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
@@ -766,6 +771,222 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             const notGzip = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
             expect(notGzip.status).to.equal(65);
             expect(notGzip.stderr).to.match(/gunzip failed \(exit \d+\); wp_newco is not completely loaded/);
+        });
+    });
+
+    describe("compare of the tenant's schema, shared cluster against its own (the platform task, before the shared schema is dropped)", () => {
+        // Sources: MySQL 8.0 manual, CHECKSUM TABLE (for "verifying that the contents of a table are the same before and
+        // after a backup, rollback, or other operation"; the value depends on the row format); "mysqldump" (--routines and
+        // --events are off by default: a dump carries no stored routine nor event); "Schema Object Names" (a backtick in a
+        // quoted identifier is doubled); "mysql Client Options" (--batch escapes newline, tab and backslash).
+        const SHARED_HOST = "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com";
+        const OWN = {
+            writerEndpoint: "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+            masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
+        };
+        /** One side's schema as information_schema and CHECKSUM TABLE answer for it: rows as `mysql --batch` prints them. */
+        interface Schema {
+            readonly tables: Readonly<Record<string, string>>;
+            readonly views?: readonly string[];
+            readonly triggers?: readonly string[];
+            readonly routines?: readonly string[];
+            readonly events?: readonly string[];
+        }
+        const WORDPRESS: Schema = {
+            tables: { wp_options: "1111", wp_posts: "2222", "wp_we`ird": "3333" },
+            views: ["wp_recent\tabc123"],
+            triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE def456"],
+        };
+        const BT = "`";
+        /**
+         * Stand-ins with one MySQL server per host (`db/<host>/`), each answering the script's queries from its schema.
+         * CHECKSUM TABLE is answered per statement, its identifier parsed as MySQL would (a lone backtick inside is a
+         * syntax error), with NULL for a table that is not there. Each host logs its option file and the SQL it got.
+         */
+        const clusters = (shared: Schema, own: Schema) => {
+            const s = standIns();
+            const log = path.join(s.dir, "log");
+            for (const [host, schema] of [
+                [SHARED_HOST, shared],
+                [OWN.writerEndpoint, own],
+            ] as const) {
+                const db = path.join(s.dir, "db", host);
+                fs.mkdirSync(db, { recursive: true });
+                const lines = (rows: readonly string[] = []) => rows.map((r) => `${r}\n`).join("");
+                fs.writeFileSync(path.join(db, "checksums"), lines(Object.entries(schema.tables).map(([name, sum]) => `${name}\t${sum}`)));
+                fs.writeFileSync(path.join(db, "tables"), lines(Object.keys(schema.tables).sort()));
+                fs.writeFileSync(path.join(db, "views"), lines(schema.views));
+                fs.writeFileSync(path.join(db, "triggers"), lines(schema.triggers));
+                fs.writeFileSync(path.join(db, "routines"), lines(schema.routines));
+                fs.writeFileSync(path.join(db, "events"), lines(schema.events));
+            }
+            fs.writeFileSync(path.join(s.dir, "master.json"), JSON.stringify({ username: "bbws_admin_newco", password: "Own0Master0Pw" }));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$4" >> '${path.join(log, "secret-ids")}'\ncase "$4" in\n  "${OWN.masterSecretArn}") cat '${path.join(s.dir, "master.json")}';;\n  *) exit 9;;\nesac\n`,
+                { mode: 0o755 },
+            );
+            const checksum = [
+                `NR == FNR { split($0, f, "\\t"); sum[f[1]] = f[2]; next }`,
+                `{ line = $0`,
+                `  if (!sub(/^CHECKSUM TABLE ${BT}wp_newco${BT}\\.${BT}/, "", line) || !sub(/${BT};$/, "", line)) { print "ERROR 1064: " $0 > "/dev/stderr"; exit 1 }`,
+                `  if (line ~ /^([^${BT}]|${BT}${BT})*$/) { gsub(/${BT}${BT}/, "${BT}", line) } else { print "ERROR 1064 (42000): You have an error in your SQL syntax near " $0 > "/dev/stderr"; exit 1 }`,
+                `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
+            ].join("\n");
+            fs.writeFileSync(path.join(s.dir, "checksum.awk"), checksum);
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "mysql"),
+                [
+                    `#!/bin/sh`,
+                    `for a in "$@"; do case "$a" in --defaults-extra-file=*) options=\${a#*=};; esac; done`,
+                    `host=$(sed -n 's/^host=//p' "$options")`,
+                    `db='${path.join(s.dir, "db")}'/"$host"`,
+                    `[ -d "$db" ] || { echo "ERROR 2005 (HY000): Unknown MySQL server host '$host'" >&2; exit 1; }`,
+                    `cp "$options" '${log}'/"options.$host"`,
+                    `printf '%s\\n' "$@" > '${log}'/"mysql.argv.$host"`,
+                    `cat > '${log}/query'`,
+                    `cat '${log}/query' >> '${log}'/"sql.$host"`,
+                    `case "$(cat '${log}/query')" in`,
+                    `  "CHECKSUM TABLE "*) awk -f '${path.join(s.dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
+                    `  *information_schema.TABLES*) cat "$db/tables";;`,
+                    `  *information_schema.VIEWS*) cat "$db/views";;`,
+                    `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
+                    `  *information_schema.ROUTINES*) cat "$db/routines";;`,
+                    `  *information_schema.EVENTS*) cat "$db/events";;`,
+                    `  *) echo "ERROR: unexpected query" >&2; exit 1;;`,
+                    `esac`,
+                ].join("\n") + "\n",
+                { mode: 0o755 },
+            );
+            return { ...s, run: (env: Record<string, string> = {}) => s.run(compareDatabaseCommand("newco", OWN), env) };
+        };
+
+        it("names the schema, the own cluster and its master secret as environment overrides", () => {
+            expect(compareDatabaseCommand("newco", OWN).environment).to.deep.equal({
+                TENANT_DB_NAME: "wp_newco",
+                TENANT_CLUSTER_HOST: OWN.writerEndpoint,
+                TENANT_CLUSTER_MASTER_ID: OWN.masterSecretArn,
+            });
+        });
+
+        it("passes (exit 0) on identical schemas: the same tables with the same CHECKSUM TABLE, views and triggers", () => {
+            const s = clusters(WORDPRESS, WORDPRESS);
+            const result = s.run();
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout).to.include(
+                `schema wp_newco is identical on the shared cluster and on ${OWN.writerEndpoint}: 3 tables (CHECKSUM TABLE), 1 views, 1 triggers`,
+            );
+        });
+
+        it("reads the shared cluster with the task's own master user, then the own cluster with its master secret's user (never the shared master there)", () => {
+            const s = clusters(WORDPRESS, WORDPRESS);
+            expect(s.run().status).to.equal(0);
+            expect(s.logged(`options.${SHARED_HOST}`)).to.equal(
+                `[client]\nhost=${SHARED_HOST}\nport=3306\nuser=bbws_admin\npassword="p\\\\a\\"ss"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n`,
+            );
+            expect(s.logged(`options.${OWN.writerEndpoint}`)).to.equal(
+                `[client]\nhost=${OWN.writerEndpoint}\nport=3306\nuser=bbws_admin_newco\npassword="Own0Master0Pw"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n`,
+            );
+            expect(s.logged("secret-ids")).to.equal(`${OWN.masterSecretArn}\n`);
+            for (const host of [SHARED_HOST, OWN.writerEndpoint])
+                expect(s.logged(`mysql.argv.${host}`)!.split("\n"), host).to.include.members(["--batch", "--skip-column-names"]);
+            // It only reads: every statement either side got is a SELECT or a CHECKSUM TABLE.
+            for (const host of [SHARED_HOST, OWN.writerEndpoint])
+                for (const statement of s.logged(`sql.${host}`)!.trim().split("\n"))
+                    expect(statement, host).to.match(/^(SELECT .* FROM information_schema\.[A-Z]+ WHERE .*|CHECKSUM TABLE .*);$/);
+        });
+
+        it("quotes every table name with backticks, a backtick in it doubled (a plugin's table name can be anything)", () => {
+            const s = clusters(WORDPRESS, WORDPRESS);
+            expect(s.run().status).to.equal(0);
+            const sql = s.logged(`sql.${SHARED_HOST}`)!;
+            expect(sql).to.include("CHECKSUM TABLE `wp_newco`.`wp_we``ird`;\n");
+            expect(sql).to.include("CHECKSUM TABLE `wp_newco`.`wp_options`;\n");
+            // A name that would end the quote undoubled, and one with --batch's escapes (\\ for a backslash, \t for a tab).
+            const odd = clusters({ tables: { "x`; DROP TABLE wp_users; --": "1", "a\\\\b\\tc": "2" } }, { tables: {} });
+            // Quoted right, MySQL (the stand-in parses as it would) takes both; the own side has no table, so the compare fails.
+            const oddResult = odd.run();
+            expect(oddResult.status).to.equal(66);
+            expect(oddResult.stderr).to.not.include("ERROR 1064");
+            // The stand-in is strict as MySQL is: the same name with its backtick not doubled is a syntax error.
+            const strict = spawnSync(
+                path.join(odd.dir, "bin", "mysql"),
+                [`--defaults-extra-file=${path.join(odd.dir, "log", `options.${SHARED_HOST}`)}`],
+                {
+                    input: "CHECKSUM TABLE `wp_newco`.`x`; DROP TABLE wp_users; --`;\n",
+                    encoding: "utf8",
+                },
+            );
+            expect(strict.status).to.equal(1);
+            expect(strict.stderr).to.include("ERROR 1064");
+            const oddSql = odd.logged(`sql.${SHARED_HOST}`)!;
+            expect(oddSql).to.include("CHECKSUM TABLE `wp_newco`.`x``; DROP TABLE wp_users; --`;\n");
+            expect(oddSql).to.include("CHECKSUM TABLE `wp_newco`.`a\\b\tc`;\n");
+        });
+
+        it("fails (exit 66) on a differing checksum and on a table on one side only, naming each, having changed nothing", () => {
+            const s = clusters(WORDPRESS, {
+                ...WORDPRESS,
+                tables: { wp_options: "1111", wp_posts: "9999", "wp_we`ird": "3333", wp_stray: "4444" },
+            });
+            fs.writeFileSync(
+                path.join(s.dir, "db", SHARED_HOST, "checksums"),
+                "wp_options\t1111\nwp_posts\t2222\nwp_we`ird\t3333\nwc_orders\t5555\n",
+            );
+            fs.writeFileSync(path.join(s.dir, "db", SHARED_HOST, "tables"), "wc_orders\nwp_options\nwp_posts\nwp_we`ird\n");
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include(
+                `schema wp_newco differs between the shared cluster and ${OWN.writerEndpoint} (3 differences; nothing changed):`,
+            );
+            expect(result.stderr).to.include("    table wc_orders: shared 5555, own -\n");
+            expect(result.stderr).to.include("    table wp_posts: shared 2222, own 9999\n");
+            expect(result.stderr).to.include("    table wp_stray: shared -, own 4444\n");
+            expect(result.stderr).to.not.include("wp_options");
+        });
+
+        it("fails (exit 66) on views or triggers that differ or are missing", () => {
+            const s = clusters(WORDPRESS, { ...WORDPRESS, views: [], triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE 000000"] });
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("    view wp_recent: shared abc123, own -\n");
+            expect(result.stderr).to.include(
+                "    trigger wp_posts_touch: shared wp_posts BEFORE UPDATE def456, own wp_posts BEFORE UPDATE 000000\n",
+            );
+        });
+
+        it("fails (exit 66) naming the shared schema's stored routines and events, which mysqldump leaves out by default, even if the own side has them too", () => {
+            const withPrograms: Schema = {
+                ...WORDPRESS,
+                routines: ["wc_cleanup\tPROCEDURE", "wc_price\tFUNCTION"],
+                events: ["wp_nightly"],
+            };
+            for (const own of [WORDPRESS, withPrograms]) {
+                const s = clusters(withPrograms, own);
+                const result = s.run();
+                expect(result.status).to.equal(66);
+                expect(result.stderr).to.include("which mysqldump leaves out by default (--routines, --events): the move loses them");
+                for (const name of ["routine wc_cleanup", "routine wc_price", "event wp_nightly"])
+                    expect(result.stderr, name).to.include(`    ${name}\n`);
+            }
+        });
+
+        it("refuses (exit 64) without the own cluster, or with the shared cluster named as the own; (exit 65) a shared schema with no table", () => {
+            for (const env of <Record<string, string>[]>[
+                { TENANT_CLUSTER_HOST: "" },
+                { TENANT_CLUSTER_MASTER_ID: "" },
+                { TENANT_CLUSTER_HOST: SHARED_HOST },
+                { TENANT_DB_NAME: "mysql" },
+            ]) {
+                const s = clusters(WORDPRESS, WORDPRESS);
+                expect(s.run(env).status, JSON.stringify(env)).to.equal(64);
+                expect(s.logged(`sql.${SHARED_HOST}`), JSON.stringify(env)).to.equal(undefined);
+            }
+            const empty = clusters({ tables: {} }, { tables: {} });
+            const result = empty.run();
+            expect(result.status).to.equal(65);
+            expect(result.stderr).to.include("has no table on the shared cluster");
+            expect(empty.logged("secret-ids")).to.equal(undefined);
         });
     });
 });
