@@ -19,6 +19,15 @@ export interface TaskCommand {
 }
 
 /**
+ * (Re)writes `$options` (`MYSQL_OPTIONS`' file) from `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASSWORD`, `DB_SSL_MODE` and
+ * `DB_SSL_CA` as they are now: a script that has switched clusters (`USE_TENANT_CLUSTER`) writes them again.
+ */
+const WRITE_MYSQL_OPTIONS = String.raw`escaped=$(printf '%s' "$DB_PASSWORD" | sed 's/\\/\\\\/g; s/"/\\"/g')
+printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl-mode=%s\nssl-ca=%s\n' \
+    "$DB_HOST" "$DB_PORT" "$DB_USER" "$escaped" "$DB_SSL_MODE" "$DB_SSL_CA" > "$options"
+`;
+
+/**
  * Writes the MySQL client's options to a file only this user can read, so the password is neither an
  * argument (visible in `ps`) nor `MYSQL_PWD` (deprecated: MySQL 8.0 manual, "End-User Guidelines for
  * Password Security"). Inside double quotes an option value takes `\\` for a backslash (MySQL 8.0
@@ -28,10 +37,7 @@ export interface TaskCommand {
 const MYSQL_OPTIONS = String.raw`umask 077
 options=$(mktemp)
 trap 'rm -f "$options"' EXIT
-escaped=$(printf '%s' "$DB_PASSWORD" | sed 's/\\/\\\\/g; s/"/\\"/g')
-printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl-mode=%s\nssl-ca=%s\n' \
-    "$DB_HOST" "$DB_PORT" "$DB_USER" "$escaped" "$DB_SSL_MODE" "$DB_SSL_CA" > "$options"
-`;
+${WRITE_MYSQL_OPTIONS}`;
 
 /**
  * Points the MySQL client at an enterprise tenant's own cluster when the run names it (`TENANT_CLUSTER_HOST`
@@ -65,15 +71,23 @@ fi
  * account as 'user'@'%' (MySQL 8.0 manual, "Specifying Account Names"), after the script has checked
  * they hold nothing else, so a value can never end a quote.
  */
-const CHECK_DATABASE_NAME = String.raw`case "$TENANT_DB_NAME" in
+const CHECK_DATABASE_NAME = checkDatabaseName("TENANT_DB_NAME");
+
+/**
+ * `CHECK_DATABASE_NAME`'s rules for the value of the variable named `variable` (a fixed name of ours, never a value):
+ * the tenant task's `DB_NAME` is the same `wp_<id>`, checked the same way before it reaches SQL.
+ */
+function checkDatabaseName(variable: "TENANT_DB_NAME" | "DB_NAME"): string {
+    return String.raw`case "$${variable}" in
     wp_*) ;;
-    *) echo "TENANT_DB_NAME '$TENANT_DB_NAME' does not start with wp_" >&2; exit 64 ;;
+    *) echo "${variable} '$${variable}' does not start with wp_" >&2; exit 64 ;;
 esac
-if [ "$(printf '%s' "$TENANT_DB_NAME" | tr -d 'a-z0-9_')" != "" ] || [ "${"$"}{#TENANT_DB_NAME}" -gt 32 ]; then
-    echo "TENANT_DB_NAME '$TENANT_DB_NAME' is not a MySQL user of at most 32 letters, digits and _" >&2
+if [ "$(printf '%s' "$${variable}" | tr -d 'a-z0-9_')" != "" ] || [ "${"$"}{#${variable}}" -gt 32 ]; then
+    echo "${variable} '$${variable}' is not a MySQL user of at most 32 letters, digits and _" >&2
     exit 64
 fi
 `;
+}
 
 /**
  * Creates the tenant's schema and user, idempotently: the schema in WordPress's character set, the
@@ -172,6 +186,30 @@ WP_CLI_CONFIG_PATH="$config" wp --path="$WORDPRESS_PATH" core install --url="$SI
 echo "WordPress installed at $SITE_URL; its administrator $ADMIN_USER sets a password by the lost-password link to $ADMIN_EMAIL"
 `;
 
+/**
+ * `status_of <name> <command…>` runs the command with its exit status written to `$work/<name>.status`;
+ * `check_status <name> <consequence>` fails the script (exit 65) naming the command and the consequence unless
+ * that status is 0. For a command inside a pipeline: sh has no `pipefail` (POSIX, Shell Command Language,
+ * "Pipelines": a pipeline's status is its last command's), and `set -e` does not reach a pipeline's other
+ * commands, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing, and a
+ * failed gunzip piped into mysql would load a truncated dump as a success. Needs `$work`.
+ */
+const PIPELINE_STATUS = String.raw`# Runs "$@" with its status written to $work/<name>.status: sh has no pipefail, and set -e does not reach
+# into a pipeline's left side, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing.
+status_of() {
+    name=$1
+    shift
+    "$@" && code=0 || code=$?
+    echo "$code" > "$work/$name.status"
+}
+check_status() {
+    if [ "$(cat "$work/$1.status")" != 0 ]; then
+        echo "$1 failed (exit $(cat "$work/$1.status")); $2" >&2
+        exit 65
+    fi
+}
+`;
+
 /** The objects an archive holds, uploaded in this order: `SHA256SUMS` last, so its presence means the others are there. */
 export const ARCHIVE_FILES = ["database.sql.gz", "wp-content.tar.gz", "SHA256SUMS"] as const;
 
@@ -215,21 +253,7 @@ case "$DUMP_DATABASE" in
 esac
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
-# Runs "$@" with its status written to $work/<name>.status: sh has no pipefail, and set -e does not reach
-# into a pipeline's left side, so a failed mysqldump piped into gzip would otherwise upload a good gzip of nothing.
-status_of() {
-    name=$1
-    shift
-    "$@" && code=0 || code=$?
-    echo "$code" > "$work/$name.status"
-}
-check_status() {
-    if [ "$(cat "$work/$1.status")" != 0 ]; then
-        echo "$1 failed (exit $(cat "$work/$1.status")); the archive is not complete" >&2
-        exit 65
-    fi
-}
-# Streams a file of the archive to S3, its SHA-256 taken on the way: nothing is staged on the task's
+${PIPELINE_STATUS}# Streams a file of the archive to S3, its SHA-256 taken on the way: nothing is staged on the task's
 # ephemeral storage (20 GiB on Fargate by default), whatever the site's size.
 upload() {
     name=$1
@@ -240,13 +264,13 @@ upload() {
     summer=$!
     status_of "$name" "$@" | tee "$work/fifo" | aws s3 cp - "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX$name" --checksum-algorithm CRC64NVME --no-progress
     wait "$summer"
-    check_status "$name"
+    check_status "$name" "the archive is not complete"
     printf '%s  %s\n' "$(cut -d' ' -f1 "$work/$name.sum")" "$name" >> "$work/SHA256SUMS"
 }
 dump_database() {
     status_of mysqldump mysqldump --defaults-extra-file="$options" --single-transaction --quick --no-tablespaces \
         --set-gtid-purged=OFF "$DB_NAME" | gzip -c
-    check_status mysqldump
+    check_status mysqldump "the archive is not complete"
 }
 if [ "$DUMP_DATABASE" = yes ]; then
     upload database.sql.gz dump_database
@@ -387,6 +411,203 @@ echo "imported $object (SHA-256 $expected) into $WP_CONTENT_DIR"
 /** The tenant task's command that imports the files of the export at `prefix` (see `migrationExportPrefix`) into its wp-content. */
 export function importFilesCommand(prefix: string): TaskCommand {
     return sh(IMPORT_FILES_SCRIPT, { ARCHIVE_PREFIX: prefix, WP_CONTENT_DIR: WP_CONTENT_PATH });
+}
+
+/**
+ * Loads an export's database (`database.sql.gz` of `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX`, as `ARCHIVE_SCRIPT`
+ * wrote it) into the tenant's schema `$DB_NAME` on its own cluster: a tier migration's move into `enterprise`, run
+ * in the tenant's one-off task after the rollout has pointed its task definition's `DB_HOST` at its own cluster's
+ * writer and its secret at that cluster, and after `CREATE_DATABASE_SCRIPT` made the schema and user there.
+ *
+ * Where: the script refuses (exit 64) unless `$DB_HOST` is `EXPECTED_DB_HOST`, the own cluster's writer, before it
+ * reads anything, so a dump is never loaded into the shared cluster (where the schema it would replace is the
+ * tenant's live one). `DB_NAME` passes `CHECK_DATABASE_NAME`'s rules. The dump names no schema: mysqldump of one
+ * database without `--databases` writes no `CREATE DATABASE` nor `USE` (MySQL 8.0 manual, "mysqldump", `--databases`),
+ * so it goes into the schema named on mysql's command line.
+ *
+ * What: the object is read twice, streamed, never staged on the task's ephemeral storage (20 GiB on Fargate by default:
+ * ECS developer guide, "Fargate task ephemeral storage"). First its SHA-256 is compared with `SHA256SUMS`: nothing of
+ * an object that does not match is loaded (exit 66), nor anything when `SHA256SUMS` lists no `database.sql.gz` (exit
+ * 65: an archive taken with `DUMP_DATABASE=no`, or not one of `ARCHIVE_SCRIPT`'s). Then it is loaded with its SHA-256
+ * taken again on the way, so the bytes loaded are the ones checked (exit 66 otherwise). A failed gunzip or mysql
+ * fails the task (exit 65, `PIPELINE_STATUS`): in a pipeline sh would otherwise report only mysql's status, and a
+ * truncated stream would load as a success.
+ *
+ * A re-run is safe, and is what to do after any failure (the tenant stays stopped): mysqldump writes `DROP TABLE IF
+ * EXISTS` before each `CREATE TABLE` by default (`--add-drop-table`, part of `--opt`, which is on by default: MySQL
+ * 8.0 manual, "mysqldump", `--add-drop-table` and `--opt`), so each table is replaced, never loaded twice, and its
+ * triggers go with it (MySQL 8.0 manual, DROP TABLE: dropping a table drops its triggers). The dump loads as the
+ * tenant's own user: its views' and triggers' `DEFINER` is that same account `wp_<id>`@`%` on the own cluster, which
+ * needs no `SET_USER_ID` (MySQL 8.0 manual, "Stored Object Access Control"), and `--set-gtid-purged=OFF` left out the
+ * `GTID_PURGED` statement a tenant's user could not run (MySQL 8.0 manual, "mysqldump", `--set-gtid-purged`).
+ */
+export const IMPORT_DATABASE_SCRIPT = String.raw`set -eu
+case "$ARCHIVE_PREFIX" in
+    archive/*/*/) ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
+esac
+${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_HOST" != "$EXPECTED_DB_HOST" ]; then
+    echo "DB_HOST '$DB_HOST' is not EXPECTED_DB_HOST '${"$"}{EXPECTED_DB_HOST:-}' (the tenant's own cluster): refusing to load a dump anywhere else" >&2
+    exit 64
+fi
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+${PIPELINE_STATUS}object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""database.sql.gz"
+aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
+expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  database\.sql\.gz$/\1/p' "$work/SHA256SUMS")
+if [ -z "$expected" ]; then
+    echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no database.sql.gz: an archive without the database, or not an export of this command; nothing loaded" >&2
+    exit 65
+fi
+actual=$(aws s3 cp "$object" - --no-progress | sha256sum | cut -d' ' -f1)
+if [ "$actual" != "$expected" ]; then
+    echo "$object reads as SHA-256 $actual, not the $expected of SHA256SUMS: nothing loaded" >&2
+    exit 66
+fi
+mkfifo "$work/fifo"
+sha256sum < "$work/fifo" > "$work/loaded.sum" &
+summer=$!
+aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of mysql mysql --defaults-extra-file="$options" "$DB_NAME"
+wait "$summer"
+check_status mysql "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
+check_status gunzip "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
+loaded=$(cut -d' ' -f1 "$work/loaded.sum")
+if [ "$loaded" != "$expected" ]; then
+    echo "$object changed while it was loaded (SHA-256 $loaded, not $expected): run the import again" >&2
+    exit 66
+fi
+echo "loaded $object (SHA-256 $expected) into $DB_NAME on $DB_HOST"
+`;
+
+/**
+ * The tenant task's command that loads the database of the export at `prefix` (see `migrationExportPrefix`) into its
+ * schema on its own cluster, whose writer is `expectedHost` (`OwnCluster.writerEndpoint`): the task refuses to load it
+ * anywhere else.
+ */
+export function importDatabaseCommand(prefix: string, expectedHost: string): TaskCommand {
+    return sh(IMPORT_DATABASE_SCRIPT, { ARCHIVE_PREFIX: prefix, EXPECTED_DB_HOST: expectedHost });
+}
+
+/**
+ * Compares tenant schema `$TENANT_DB_NAME` on the shared cluster (the platform task's own master user) with the same
+ * schema on the tenant's own cluster (`TENANT_CLUSTER_HOST`, its master user read from `TENANT_CLUSTER_MASTER_ID` by
+ * `USE_TENANT_CLUSTER`; both required, and the host must not be the shared one: a schema compared with itself proves
+ * nothing): a tier migration's check, after the import and before the shared schema is dropped. It only reads.
+ *
+ * Each side's inventory: every base table with its `CHECKSUM TABLE` (MySQL 8.0 manual, CHECKSUM TABLE: it can verify
+ * that a table's contents are the same before and after a backup, rollback or other operation meant to put the data
+ * back to a known state; the value depends on the table's row format, so it compares only tables of one format: both
+ * clusters are built from one `bbws:database`, and a row-format difference would show as a difference, a false alarm,
+ * never a false pass); every view with a SHA-256 of its definition;
+ * every trigger with its table, timing, event and a SHA-256 of its statement; every stored routine and event. The
+ * shared schema's routines and events fail the compare by name whatever the other side holds: mysqldump dumps neither
+ * by default (MySQL 8.0 manual, "mysqldump": `--routines` and `--events` are off unless given, and `ARCHIVE_SCRIPT`
+ * gives neither), so a move would lose them. A shared schema with no base table fails it too (exit 65: nothing to
+ * compare; a WordPress schema has its tables). CHECKSUM TABLE reads each table in full: the migration runs it with the
+ * site stopped, so nothing changes under it.
+ *
+ * Table names are a plugin's choice and may hold any character but NUL (MySQL 8.0 manual, "Schema Object Names"):
+ * each is read from `mysql --batch`, which writes newline, tab and backslash as `\n`, `\t` and `\\` so a row is one
+ * line (MySQL 8.0 manual, "mysql Client Options", `--batch` and `--raw`; not `--raw`, whose unescaped newline would
+ * split a name into two rows), decoded (`printf %b`) and quoted with backticks, each backtick in it doubled (MySQL 8.0
+ * manual, "Schema Object Names": an identifier's quote character inside it is written twice). The schema name passes
+ * `CHECK_DATABASE_NAME` and is quoted as `CREATE_DATABASE_SCRIPT` quotes it.
+ *
+ * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent), and exits 0
+ * only when there are none, else 66.
+ */
+export const COMPARE_DATABASE_SCRIPT = String.raw`set -eu
+${CHECK_DATABASE_NAME}if [ -z "${"$"}{TENANT_CLUSTER_HOST:-}" ] || [ -z "${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
+    echo "TENANT_CLUSTER_HOST and TENANT_CLUSTER_MASTER_ID must name the tenant's own cluster and its master secret: nothing to compare the shared schema with" >&2
+    exit 64
+fi
+if [ "$TENANT_CLUSTER_HOST" = "$DB_HOST" ]; then
+    echo "TENANT_CLUSTER_HOST '$TENANT_CLUSTER_HOST' is the shared cluster itself: a schema compared with itself proves nothing" >&2
+    exit 64
+fi
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+backtick=$(printf '\140')
+query() {
+    mysql --defaults-extra-file="$options" --batch --skip-column-names "$@"
+}
+# Appends each row of the query on stdin to $work/$side as "<kind><tab><row>".
+rows() {
+    query > "$work/rows"
+    awk -v kind="$1" '{ print kind "\t" $0 }' "$work/rows" >> "$work/$side"
+}
+inventory() {
+    side=$1
+    : > "$work/$side"
+    query > "$work/$side.tables" <<SQL
+SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME;
+SQL
+    : > "$work/$side.checksum.sql"
+    while IFS= read -r row; do
+        # Decoded from --batch's escapes; the '.' keeps a trailing newline of the name from command substitution.
+        quoted=$(printf '%b.' "$row" | sed "s/$backtick/$backtick$backtick/g")
+        printf 'CHECKSUM TABLE \140%s\140.\140%s\140;\n' "$TENANT_DB_NAME" "${"$"}{quoted%.}" >> "$work/$side.checksum.sql"
+    done < "$work/$side.tables"
+    if [ -s "$work/$side.checksum.sql" ]; then
+        query < "$work/$side.checksum.sql" > "$work/$side.checksums"
+        awk -F '\t' -v schema="$TENANT_DB_NAME." '{ print "table\t" substr($1, length(schema) + 1) "\t" $2 }' "$work/$side.checksums" >> "$work/$side"
+    fi
+    rows view <<SQL
+SELECT TABLE_NAME, SHA2(VIEW_DEFINITION, 256) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    rows trigger <<SQL
+SELECT TRIGGER_NAME, CONCAT_WS(' ', EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, SHA2(ACTION_STATEMENT, 256)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    rows routine <<SQL
+SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    rows event <<SQL
+SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$TENANT_DB_NAME';
+SQL
+    LC_ALL=C sort -o "$work/$side" "$work/$side"
+}
+echo "schema $TENANT_DB_NAME on the shared cluster $DB_HOST"
+inventory shared
+if [ ! -s "$work/shared.tables" ]; then
+    echo "schema $TENANT_DB_NAME has no table on the shared cluster $DB_HOST: nothing to compare" >&2
+    exit 65
+fi
+${USE_TENANT_CLUSTER}${WRITE_MYSQL_OPTIONS}inventory own
+awk -F '\t' '
+    FILENAME == ARGV[1] { key = $1 "\t" $2; shared[key] = ($3 == "") ? "present" : $3; keys[key] = 1; next }
+    { key = $1 "\t" $2; own[key] = ($3 == "") ? "present" : $3; keys[key] = 1 }
+    END {
+        for (key in keys) {
+            s = (key in shared) ? shared[key] : "-"
+            o = (key in own) ? own[key] : "-"
+            if (s != o) { split(key, k, "\t"); print k[1] " " k[2] ": shared " s ", own " o }
+        }
+    }' "$work/shared" "$work/own" | LC_ALL=C sort > "$work/differences"
+awk -F '\t' '$1 == "routine" || $1 == "event" { print $1 " " $2 }' "$work/shared" > "$work/lost"
+if [ -s "$work/lost" ]; then
+    echo "the shared schema $TENANT_DB_NAME has stored routines or events, which mysqldump leaves out by default (--routines, --events): the move loses them" >&2
+    sed 's/^/    /' "$work/lost" >&2
+fi
+if [ -s "$work/differences" ]; then
+    echo "schema $TENANT_DB_NAME differs between the shared cluster and $TENANT_CLUSTER_HOST ($(wc -l < "$work/differences") differences; nothing changed):" >&2
+    sed 's/^/    /' "$work/differences" >&2
+fi
+if [ -s "$work/lost" ] || [ -s "$work/differences" ]; then
+    exit 66
+fi
+echo "schema $TENANT_DB_NAME is identical on the shared cluster and on $TENANT_CLUSTER_HOST: $(awk -F '\t' '$1 == "table"' "$work/own" | wc -l) tables (CHECKSUM TABLE), $(awk -F '\t' '$1 == "view"' "$work/own" | wc -l) views, $(awk -F '\t' '$1 == "trigger"' "$work/own" | wc -l) triggers"
+`;
+
+/**
+ * The platform task's command that compares tenant `id`'s schema on the shared cluster with the same schema on
+ * `cluster`, its own (see `COMPARE_DATABASE_SCRIPT`): exit 0 when identical, 66 with the differences listed.
+ */
+export function compareDatabaseCommand(id: string, cluster: OwnCluster): TaskCommand {
+    return sh(COMPARE_DATABASE_SCRIPT, {
+        TENANT_DB_NAME: tenantDatabaseName(id),
+        TENANT_CLUSTER_HOST: cluster.writerEndpoint,
+        TENANT_CLUSTER_MASTER_ID: cluster.masterSecretArn,
+    });
 }
 
 /** The tenant task's command that empties its wp-content. */

@@ -13,8 +13,10 @@ import {
     archiveCommand,
     archiveFiles,
     archivePrefix,
+    compareDatabaseCommand,
     createDatabaseCommand,
     dropDatabaseCommand,
+    importDatabaseCommand,
     importFilesCommand,
     installWordPressCommand,
     migrationExportPrefix,
@@ -56,10 +58,11 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     fs.mkdirSync(log);
     fs.writeFileSync(path.join(dir, "secret.json"), secret);
     const tool = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    // The option file is gone when the script ends (its trap), so the stand-in keeps a copy.
+    // The option file is gone when the script ends (its trap), so the stand-in keeps a copy. MYSQL_FAILS: it reads all of its
+    // input, then fails as a statement of it would.
     tool(
         "mysql",
-        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysql.argv'\ncat > '${log}/mysql.sql'`,
+        `for a in "$@"; do case "$a" in --defaults-extra-file=*) cp "\${a#*=}" '${log}/options';; esac; done\nprintf '%s\\n' "$@" > '${log}/mysql.argv'\ncat > '${log}/mysql.sql'\nif [ -n "\${MYSQL_FAILS:-}" ]; then echo 'ERROR 1146 (42S02) at line 1: Table does not exist' >&2; exit 1; fi`,
     );
     tool(
         "mysqldump",
@@ -143,6 +146,14 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             archiveCommand(archivePrefix("new-co", Date.parse("2026-12-01T09:00:00Z")), false),
             purgeFilesCommand(),
             installWordPressCommand("new-co", "https://new-co.sit.bbws.io", "platform-sit@bbws.io"),
+            importDatabaseCommand(
+                migrationExportPrefix("new-co", Date.parse("2026-12-01T09:00:00Z")),
+                "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+            ),
+            compareDatabaseCommand("new-co", {
+                writerEndpoint: "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+                masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
+            }),
         ];
         // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
         const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
@@ -613,5 +624,369 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         fs.writeFileSync(path.join(victim, "keep"), "x");
         expect(s.run(purgeFilesCommand(), { WP_CONTENT_DIR: victim }).status).to.equal(64);
         expect(fs.existsSync(path.join(victim, "keep"))).to.equal(true);
+    });
+    describe("import of the database into an enterprise tenant's own cluster (the tenant's task, after the rollout repointed DB_HOST)", () => {
+        // Sources: MySQL 8.0 manual, "mysqldump": one database without --databases writes no CREATE DATABASE nor USE, and
+        // --add-drop-table (in --opt, on by default) writes DROP TABLE IF EXISTS before each table: a re-run replaces them.
+        const OWN_HOST = "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com";
+        const DUMP = "CREATE TABLE wp_posts (ID bigint);\n";
+        const prefix = migrationExportPrefix("newco", Date.parse("2026-12-01T09:00:00Z"));
+        /** Stand-ins holding an export at `prefix` (ARCHIVE_SCRIPT's, as the shared cluster's mysqldump stand-in wrote it), the bucket's objects in `stored`. */
+        const exported = () => {
+            const s = standIns();
+            const content = path.join(s.dir, "wp-content");
+            fs.mkdirSync(content);
+            fs.writeFileSync(path.join(content, "index.php"), "<?php");
+            const archived = s.run(archiveCommand(prefix), { DB_NAME: "wp_newco", MIGRATION_BUCKET: "b", WP_CONTENT_DIR: content });
+            expect(archived.status, archived.stderr).to.equal(0);
+            for (const left of ["mysql.sql", "options", "aws.argv"]) fs.rmSync(path.join(s.dir, "log", left), { force: true });
+            // From here on, aws logs every call (reads too) to aws.calls.
+            fs.renameSync(path.join(s.dir, "bin", "aws"), path.join(s.dir, "bin", "aws-bucket"));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$@" >> '${path.join(s.dir, "log", "aws.calls")}'\nexec '${path.join(s.dir, "bin", "aws-bucket")}' "$@"\n`,
+                { mode: 0o755 },
+            );
+            return { ...s, stored: path.join(s.dir, "log", "s3") };
+        };
+        /** The tenant task's environment on its own cluster. */
+        const tenantTask = { DB_HOST: OWN_HOST, DB_USER: "wp_newco", DB_NAME: "wp_newco", MIGRATION_BUCKET: "b" };
+        /** Rewrites SHA256SUMS' line for database.sql.gz to the SHA-256 of what the bucket holds now. */
+        const resum = (stored: string) => {
+            const sum = createHash("sha256")
+                .update(fs.readFileSync(path.join(stored, "database.sql.gz")))
+                .digest("hex");
+            const sums = fs.readFileSync(path.join(stored, "SHA256SUMS"), "utf8");
+            fs.writeFileSync(path.join(stored, "SHA256SUMS"), sums.replace(/^[0-9a-f]{64}( {2}database\.sql\.gz)$/m, `${sum}$1`));
+        };
+
+        it("names the export and the own cluster's writer as environment overrides, nothing else", () => {
+            expect(importDatabaseCommand(prefix, OWN_HOST).environment).to.deep.equal({
+                ARCHIVE_PREFIX: prefix,
+                EXPECTED_DB_HOST: OWN_HOST,
+            });
+        });
+
+        it("loads exactly the checked bytes of database.sql.gz into $DB_NAME, on the own cluster as the tenant's user, streamed; a re-run loads it again", () => {
+            const s = exported();
+            const result = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(result.status, result.stderr).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(DUMP);
+            // SHA256SUMS, the object checked, the object loaded; nothing written to the bucket.
+            expect(s.logged("aws.calls")!.trim().split("\n")).to.deep.equal([
+                `s3 cp s3://b/${prefix}SHA256SUMS - --no-progress`,
+                `s3 cp s3://b/${prefix}database.sql.gz - --no-progress`,
+                `s3 cp s3://b/${prefix}database.sql.gz - --no-progress`,
+            ]);
+            const argv = s.logged("mysql.argv")!.trim().split("\n");
+            expect(argv[argv.length - 1]).to.equal("wp_newco");
+            expect(argv.filter((a) => a.startsWith("--defaults-extra-file="))).to.have.length(1);
+            expect(s.logged("options")).to.match(
+                new RegExp(`^\\[client\\]\\nhost=${OWN_HOST.replace(/\./g, "\\.")}\\nport=3306\\nuser=wp_newco\\n`),
+            );
+            expect(result.stdout).to.match(
+                new RegExp(`loaded s3://b/${prefix}database\\.sql\\.gz \\(SHA-256 [0-9a-f]{64}\\) into wp_newco on ${OWN_HOST}`),
+            );
+            // Streamed: the dump reaches mysql through a pipe, never as a file on the task's ephemeral storage.
+            expect(importDatabaseCommand(prefix, OWN_HOST).argv[2]).to.match(
+                /aws s3 cp "\$object" - --no-progress \| tee "\$work\/fifo" \| status_of gunzip gunzip -c \| status_of mysql mysql /,
+            );
+            fs.rmSync(path.join(s.dir, "log", "mysql.sql"));
+            expect(s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask).status).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(DUMP);
+        });
+
+        it("refuses a DB_HOST other than EXPECTED_DB_HOST (the shared cluster's, or none expected) with exit 64, before reading anything", () => {
+            for (const env of <Record<string, string>[]>[
+                { DB_HOST: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com" },
+                { EXPECTED_DB_HOST: "" },
+                { DB_HOST: `${OWN_HOST}.evil` },
+            ]) {
+                const s = exported();
+                const result = s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, ...env });
+                expect(result.status, JSON.stringify(env)).to.equal(64);
+                expect(result.stderr).to.include("refusing to load a dump anywhere else");
+                expect(s.logged("mysql.sql"), JSON.stringify(env)).to.equal(undefined);
+                expect(s.logged("aws.calls"), "nothing read from the bucket").to.equal(undefined);
+                expect(s.logged("options"), "no option file written").to.equal(undefined);
+            }
+        });
+
+        it("refuses a DB_NAME that fails the schema-name rules, and a prefix outside archive/<id>/<take>/ (exit 64), before loading anything", () => {
+            for (const env of <Record<string, string>[]>[
+                { DB_NAME: "wp_x`; DROP DATABASE mysql; --" },
+                { DB_NAME: "mysql" },
+                { ARCHIVE_PREFIX: "tenants/other/" },
+            ]) {
+                const s = exported();
+                expect(s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, ...env }).status, JSON.stringify(env)).to.equal(64);
+                expect(s.logged("mysql.sql")).to.equal(undefined);
+            }
+        });
+
+        it("an object that does not match SHA256SUMS is not loaded (exit 66); a SHA256SUMS without database.sql.gz (DUMP_DATABASE=no) neither (exit 65)", () => {
+            const s = exported();
+            // Another valid gzip than the one summed: only the check stops it.
+            fs.writeFileSync(path.join(s.stored, "database.sql.gz"), zlib.gzipSync("DROP TABLE wp_users;\n"));
+            const mismatch = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(mismatch.status).to.equal(66);
+            expect(mismatch.stderr).to.match(/reads as SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64} of SHA256SUMS: nothing loaded/);
+            expect(s.logged("mysql.sql")).to.equal(undefined);
+
+            const sums = path.join(s.stored, "SHA256SUMS");
+            fs.writeFileSync(sums, fs.readFileSync(sums, "utf8").replace(/.*database\.sql\.gz\n/, ""));
+            const missing = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(missing.status).to.equal(65);
+            expect(missing.stderr).to.include("SHA256SUMS lists no database.sql.gz");
+            expect(s.logged("mysql.sql")).to.equal(undefined);
+        });
+
+        it("bytes that change between the check and the load fail it (exit 66: the SHA-256 taken on the way differs)", () => {
+            const s = exported();
+            // An aws whose second read of database.sql.gz serves another object (overwritten between the two reads).
+            const reads = path.join(s.dir, "reads");
+            const other = path.join(s.dir, "other.sql.gz");
+            fs.writeFileSync(other, zlib.gzipSync("CREATE TABLE wp_other (ID bigint);\n"));
+            fs.renameSync(path.join(s.dir, "bin", "aws"), path.join(s.dir, "bin", "aws-real"));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\ncase "$3" in *database.sql.gz) echo x >> '${reads}'; if [ "$(wc -l < '${reads}')" -gt 1 ]; then cat '${other}'; exit 0; fi;; esac\nexec '${path.join(s.dir, "bin", "aws-real")}' "$@"\n`,
+                { mode: 0o755 },
+            );
+            const result = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.match(/changed while it was loaded \(SHA-256 [0-9a-f]{64}, not [0-9a-f]{64}\): run the import again/);
+        });
+
+        it("a failed mysql or gunzip fails the task (exit 65), though the pipeline's last command is what sh reports", () => {
+            const s = exported();
+            const failed = s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, MYSQL_FAILS: "1" });
+            expect(failed.status).to.equal(65);
+            expect(failed.stderr).to.include("mysql failed (exit 1); wp_newco is not completely loaded: run the import again");
+            expect(failed.stdout).to.not.include("loaded s3://");
+
+            // Not gzip, summed as it is: the checks pass, gunzip fails, and mysql gets nothing (exit 0 for an empty input).
+            fs.writeFileSync(path.join(s.stored, "database.sql.gz"), DUMP);
+            resum(s.stored);
+            const notGzip = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(notGzip.status).to.equal(65);
+            expect(notGzip.stderr).to.match(/gunzip failed \(exit \d+\); wp_newco is not completely loaded/);
+        });
+    });
+
+    describe("compare of the tenant's schema, shared cluster against its own (the platform task, before the shared schema is dropped)", () => {
+        // Sources: MySQL 8.0 manual, CHECKSUM TABLE (for "verifying that the contents of a table are the same before and
+        // after a backup, rollback, or other operation"; the value depends on the row format); "mysqldump" (--routines and
+        // --events are off by default: a dump carries no stored routine nor event); "Schema Object Names" (a backtick in a
+        // quoted identifier is doubled); "mysql Client Options" (--batch escapes newline, tab and backslash).
+        const SHARED_HOST = "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com";
+        const OWN = {
+            writerEndpoint: "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
+            masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
+        };
+        /** One side's schema as information_schema and CHECKSUM TABLE answer for it: rows as `mysql --batch` prints them. */
+        interface Schema {
+            readonly tables: Readonly<Record<string, string>>;
+            readonly views?: readonly string[];
+            readonly triggers?: readonly string[];
+            readonly routines?: readonly string[];
+            readonly events?: readonly string[];
+        }
+        const WORDPRESS: Schema = {
+            tables: { wp_options: "1111", wp_posts: "2222", "wp_we`ird": "3333" },
+            views: ["wp_recent\tabc123"],
+            triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE def456"],
+        };
+        const BT = "`";
+        /**
+         * Stand-ins with one MySQL server per host (`db/<host>/`), each answering the script's queries from its schema.
+         * CHECKSUM TABLE is answered per statement, its identifier parsed as MySQL would (a lone backtick inside is a
+         * syntax error), with NULL for a table that is not there. Each host logs its option file and the SQL it got.
+         */
+        const clusters = (shared: Schema, own: Schema) => {
+            const s = standIns();
+            const log = path.join(s.dir, "log");
+            for (const [host, schema] of [
+                [SHARED_HOST, shared],
+                [OWN.writerEndpoint, own],
+            ] as const) {
+                const db = path.join(s.dir, "db", host);
+                fs.mkdirSync(db, { recursive: true });
+                const lines = (rows: readonly string[] = []) => rows.map((r) => `${r}\n`).join("");
+                fs.writeFileSync(path.join(db, "checksums"), lines(Object.entries(schema.tables).map(([name, sum]) => `${name}\t${sum}`)));
+                fs.writeFileSync(path.join(db, "tables"), lines(Object.keys(schema.tables).sort()));
+                fs.writeFileSync(path.join(db, "views"), lines(schema.views));
+                fs.writeFileSync(path.join(db, "triggers"), lines(schema.triggers));
+                fs.writeFileSync(path.join(db, "routines"), lines(schema.routines));
+                fs.writeFileSync(path.join(db, "events"), lines(schema.events));
+            }
+            fs.writeFileSync(path.join(s.dir, "master.json"), JSON.stringify({ username: "bbws_admin_newco", password: "Own0Master0Pw" }));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$4" >> '${path.join(log, "secret-ids")}'\ncase "$4" in\n  "${OWN.masterSecretArn}") cat '${path.join(s.dir, "master.json")}';;\n  *) exit 9;;\nesac\n`,
+                { mode: 0o755 },
+            );
+            const checksum = [
+                `NR == FNR { split($0, f, "\\t"); sum[f[1]] = f[2]; next }`,
+                `{ line = $0`,
+                `  if (!sub(/^CHECKSUM TABLE ${BT}wp_newco${BT}\\.${BT}/, "", line) || !sub(/${BT};$/, "", line)) { print "ERROR 1064: " $0 > "/dev/stderr"; exit 1 }`,
+                `  if (line ~ /^([^${BT}]|${BT}${BT})*$/) { gsub(/${BT}${BT}/, "${BT}", line) } else { print "ERROR 1064 (42000): You have an error in your SQL syntax near " $0 > "/dev/stderr"; exit 1 }`,
+                `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
+            ].join("\n");
+            fs.writeFileSync(path.join(s.dir, "checksum.awk"), checksum);
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "mysql"),
+                [
+                    `#!/bin/sh`,
+                    `for a in "$@"; do case "$a" in --defaults-extra-file=*) options=\${a#*=};; esac; done`,
+                    `host=$(sed -n 's/^host=//p' "$options")`,
+                    `db='${path.join(s.dir, "db")}'/"$host"`,
+                    `[ -d "$db" ] || { echo "ERROR 2005 (HY000): Unknown MySQL server host '$host'" >&2; exit 1; }`,
+                    `cp "$options" '${log}'/"options.$host"`,
+                    `printf '%s\\n' "$@" > '${log}'/"mysql.argv.$host"`,
+                    `cat > '${log}/query'`,
+                    `cat '${log}/query' >> '${log}'/"sql.$host"`,
+                    `case "$(cat '${log}/query')" in`,
+                    `  "CHECKSUM TABLE "*) awk -f '${path.join(s.dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
+                    `  *information_schema.TABLES*) cat "$db/tables";;`,
+                    `  *information_schema.VIEWS*) cat "$db/views";;`,
+                    `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
+                    `  *information_schema.ROUTINES*) cat "$db/routines";;`,
+                    `  *information_schema.EVENTS*) cat "$db/events";;`,
+                    `  *) echo "ERROR: unexpected query" >&2; exit 1;;`,
+                    `esac`,
+                ].join("\n") + "\n",
+                { mode: 0o755 },
+            );
+            return { ...s, run: (env: Record<string, string> = {}) => s.run(compareDatabaseCommand("newco", OWN), env) };
+        };
+
+        it("names the schema, the own cluster and its master secret as environment overrides", () => {
+            expect(compareDatabaseCommand("newco", OWN).environment).to.deep.equal({
+                TENANT_DB_NAME: "wp_newco",
+                TENANT_CLUSTER_HOST: OWN.writerEndpoint,
+                TENANT_CLUSTER_MASTER_ID: OWN.masterSecretArn,
+            });
+        });
+
+        it("passes (exit 0) on identical schemas: the same tables with the same CHECKSUM TABLE, views and triggers", () => {
+            const s = clusters(WORDPRESS, WORDPRESS);
+            const result = s.run();
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout).to.include(
+                `schema wp_newco is identical on the shared cluster and on ${OWN.writerEndpoint}: 3 tables (CHECKSUM TABLE), 1 views, 1 triggers`,
+            );
+        });
+
+        it("reads the shared cluster with the task's own master user, then the own cluster with its master secret's user (never the shared master there)", () => {
+            const s = clusters(WORDPRESS, WORDPRESS);
+            expect(s.run().status).to.equal(0);
+            expect(s.logged(`options.${SHARED_HOST}`)).to.equal(
+                `[client]\nhost=${SHARED_HOST}\nport=3306\nuser=bbws_admin\npassword="p\\\\a\\"ss"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n`,
+            );
+            expect(s.logged(`options.${OWN.writerEndpoint}`)).to.equal(
+                `[client]\nhost=${OWN.writerEndpoint}\nport=3306\nuser=bbws_admin_newco\npassword="Own0Master0Pw"\nssl-mode=VERIFY_IDENTITY\nssl-ca=/opt/bbws/rds-global-bundle.pem\n`,
+            );
+            expect(s.logged("secret-ids")).to.equal(`${OWN.masterSecretArn}\n`);
+            for (const host of [SHARED_HOST, OWN.writerEndpoint])
+                expect(s.logged(`mysql.argv.${host}`)!.split("\n"), host).to.include.members(["--batch", "--skip-column-names"]);
+            // It only reads: every statement either side got is a SELECT or a CHECKSUM TABLE.
+            for (const host of [SHARED_HOST, OWN.writerEndpoint])
+                for (const statement of s.logged(`sql.${host}`)!.trim().split("\n"))
+                    expect(statement, host).to.match(/^(SELECT .* FROM information_schema\.[A-Z]+ WHERE .*|CHECKSUM TABLE .*);$/);
+        });
+
+        it("quotes every table name with backticks, a backtick in it doubled (a plugin's table name can be anything)", () => {
+            const s = clusters(WORDPRESS, WORDPRESS);
+            expect(s.run().status).to.equal(0);
+            const sql = s.logged(`sql.${SHARED_HOST}`)!;
+            expect(sql).to.include("CHECKSUM TABLE `wp_newco`.`wp_we``ird`;\n");
+            expect(sql).to.include("CHECKSUM TABLE `wp_newco`.`wp_options`;\n");
+            // A name that would end the quote undoubled, and one with --batch's escapes (\\ for a backslash, \t for a tab).
+            const odd = clusters({ tables: { "x`; DROP TABLE wp_users; --": "1", "a\\\\b\\tc": "2" } }, { tables: {} });
+            // Quoted right, MySQL (the stand-in parses as it would) takes both; the own side has no table, so the compare fails.
+            const oddResult = odd.run();
+            expect(oddResult.status).to.equal(66);
+            expect(oddResult.stderr).to.not.include("ERROR 1064");
+            // The stand-in is strict as MySQL is: the same name with its backtick not doubled is a syntax error.
+            const strict = spawnSync(
+                path.join(odd.dir, "bin", "mysql"),
+                [`--defaults-extra-file=${path.join(odd.dir, "log", `options.${SHARED_HOST}`)}`],
+                {
+                    input: "CHECKSUM TABLE `wp_newco`.`x`; DROP TABLE wp_users; --`;\n",
+                    encoding: "utf8",
+                },
+            );
+            expect(strict.status).to.equal(1);
+            expect(strict.stderr).to.include("ERROR 1064");
+            const oddSql = odd.logged(`sql.${SHARED_HOST}`)!;
+            expect(oddSql).to.include("CHECKSUM TABLE `wp_newco`.`x``; DROP TABLE wp_users; --`;\n");
+            expect(oddSql).to.include("CHECKSUM TABLE `wp_newco`.`a\\b\tc`;\n");
+        });
+
+        it("fails (exit 66) on a differing checksum and on a table on one side only, naming each, having changed nothing", () => {
+            const s = clusters(WORDPRESS, {
+                ...WORDPRESS,
+                tables: { wp_options: "1111", wp_posts: "9999", "wp_we`ird": "3333", wp_stray: "4444" },
+            });
+            fs.writeFileSync(
+                path.join(s.dir, "db", SHARED_HOST, "checksums"),
+                "wp_options\t1111\nwp_posts\t2222\nwp_we`ird\t3333\nwc_orders\t5555\n",
+            );
+            fs.writeFileSync(path.join(s.dir, "db", SHARED_HOST, "tables"), "wc_orders\nwp_options\nwp_posts\nwp_we`ird\n");
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include(
+                `schema wp_newco differs between the shared cluster and ${OWN.writerEndpoint} (3 differences; nothing changed):`,
+            );
+            expect(result.stderr).to.include("    table wc_orders: shared 5555, own -\n");
+            expect(result.stderr).to.include("    table wp_posts: shared 2222, own 9999\n");
+            expect(result.stderr).to.include("    table wp_stray: shared -, own 4444\n");
+            expect(result.stderr).to.not.include("wp_options");
+        });
+
+        it("fails (exit 66) on views or triggers that differ or are missing", () => {
+            const s = clusters(WORDPRESS, { ...WORDPRESS, views: [], triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE 000000"] });
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("    view wp_recent: shared abc123, own -\n");
+            expect(result.stderr).to.include(
+                "    trigger wp_posts_touch: shared wp_posts BEFORE UPDATE def456, own wp_posts BEFORE UPDATE 000000\n",
+            );
+        });
+
+        it("fails (exit 66) naming the shared schema's stored routines and events, which mysqldump leaves out by default, even if the own side has them too", () => {
+            const withPrograms: Schema = {
+                ...WORDPRESS,
+                routines: ["wc_cleanup\tPROCEDURE", "wc_price\tFUNCTION"],
+                events: ["wp_nightly"],
+            };
+            for (const own of [WORDPRESS, withPrograms]) {
+                const s = clusters(withPrograms, own);
+                const result = s.run();
+                expect(result.status).to.equal(66);
+                expect(result.stderr).to.include("which mysqldump leaves out by default (--routines, --events): the move loses them");
+                for (const name of ["routine wc_cleanup", "routine wc_price", "event wp_nightly"])
+                    expect(result.stderr, name).to.include(`    ${name}\n`);
+            }
+        });
+
+        it("refuses (exit 64) without the own cluster, or with the shared cluster named as the own; (exit 65) a shared schema with no table", () => {
+            for (const env of <Record<string, string>[]>[
+                { TENANT_CLUSTER_HOST: "" },
+                { TENANT_CLUSTER_MASTER_ID: "" },
+                { TENANT_CLUSTER_HOST: SHARED_HOST },
+                { TENANT_DB_NAME: "mysql" },
+            ]) {
+                const s = clusters(WORDPRESS, WORDPRESS);
+                expect(s.run(env).status, JSON.stringify(env)).to.equal(64);
+                expect(s.logged(`sql.${SHARED_HOST}`), JSON.stringify(env)).to.equal(undefined);
+            }
+            const empty = clusters({ tables: {} }, { tables: {} });
+            const result = empty.run();
+            expect(result.status).to.equal(65);
+            expect(result.stderr).to.include("has no table on the shared cluster");
+            expect(empty.logged("secret-ids")).to.equal(undefined);
+        });
     });
 });
