@@ -15,9 +15,11 @@
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema; nothing for an enterprise tenant, whose
  *         cluster the rollout removed)
- * migrate-tier (never into enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of its own; taken again by
- *         every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
+ * migrate-tier (never premium → enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of
+ *         its own; taken again by every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
+ *         → into enterprise only (`MOVE_DATABASE_STEPS`): repoint-secret → create-database → import-database → compare-database
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
+ *         → drop-shared-database (into enterprise only)
  * A stop rolls out the tenant's phases that `stopped` acts in (`STOP_PHASES`: ecs and monitoring); an enterprise
  * tenant's offboarding also its database phase once the deletion is confirmed (`unprotectPhases`); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
  * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
@@ -38,7 +40,7 @@ import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from 
 import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
 import { renderTable } from "../table";
 import { parseUrn } from "../targets";
-import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantPort, TenantRolloutRequest } from "./port";
+import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantClusterOutputs, TenantPort, TenantRolloutRequest } from "./port";
 import {
     ARCHIVE_FILES,
     ArchiveFile,
@@ -46,7 +48,9 @@ import {
     archiveFiles,
     archivePrefix,
     createDatabaseCommand,
+    compareDatabaseCommand,
     dropDatabaseCommand,
+    importDatabaseCommand,
     importFilesCommand,
     installWordPressCommand,
     migrationExportPrefix,
@@ -55,6 +59,7 @@ import {
     TaskCommand,
     WORDPRESS_ADMIN_USER,
 } from "./scripts";
+import { repointToken } from "./secret-repoint";
 import { addTenant, NewTenant, retireTenant, setTenantTier, startTenant, stopTenant } from "./stack-edit";
 
 /** `npm run tenant -- add`: the new tenant's settings. */
@@ -286,16 +291,16 @@ function tierCreates(tier: TenantTier): string[] {
 }
 
 /**
- * What a premium or enterprise tenant's rollout needs first, as the plan warns of it (review: the dry run
- * hid both): the environment's first tenant VPC creates a platform resource, the grant for tenant VPCs'
- * flow logs, which the platform gate refuses in a `--tenant` rollout; and where `bbws:database.
- * deletionProtection` is off, an enterprise tenant's cluster fails the mandatory RDS.7 until a waiver names it.
+ * What a premium or enterprise tenant's rollout at `tier` needs first, as the plan warns of it (review: the dry
+ * run hid both): in a `--tenant` rollout (`tenantRollout`: an add's, not a migration's `--phase all`), the
+ * environment's first tenant VPC creates a platform resource, the grant for tenant VPCs' flow logs, which the
+ * platform gate refuses there; and where `bbws:database.deletionProtection` is off, an enterprise tenant's
+ * cluster fails the mandatory RDS.7 until a waiver names it.
  */
-function tierPreconditions(ctx: StepContext): string[] {
-    const tier = tierOf(ctx);
+function tierPreconditions(ctx: StepContext, tier: TenantTier, tenantRollout: boolean): string[] {
     const others = ctx.cfg.tenants.filter((t) => t.id !== ctx.req.id);
     return [
-        ...(hasOwnVpc(tier) && !others.some((t) => hasOwnVpc(t.tier))
+        ...(tenantRollout && hasOwnVpc(tier) && !others.some((t) => hasOwnVpc(t.tier))
             ? [
                   `  needs first: npm run rollout -- --env ${ctx.req.env} --phase all, once the tenant is in the stack file: the environment's`,
                   "  first tenant VPC creates the platform's grant for tenant flow logs, which the platform gate keeps from a --tenant rollout",
@@ -308,6 +313,47 @@ function tierPreconditions(ctx: StepContext): string[] {
               ]
             : []),
     ];
+}
+
+/** The tenant's database secret (stack output `database.tenantSecretArns[id]`); a failed step naming `createdBy` when the stack has none. */
+async function tenantSecretOf(ctx: StepContext, createdBy: string): Promise<string> {
+    const { tenantSecretArn } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
+    if (!tenantSecretArn) {
+        throw new StepFailedError(
+            "no-tenant-secret",
+            `the stack has no database secret for ${ctx.req.id} (output database.tenantSecretArns.${ctx.req.id})`,
+            `the ${createdBy} step creates it: run the same command again once that step has succeeded`,
+        );
+    }
+    return tenantSecretArn;
+}
+
+/**
+ * The tenant's secret and its own cluster (stack output `database.tenantClusters[id]`); a failed step naming
+ * `createdBy` when the stack has no cluster for it. Never the shared cluster for a tenant whose secret names its
+ * own: its WordPress would find no user there.
+ */
+async function ownClusterOf(ctx: StepContext, createdBy: string): Promise<{ secretArn: string; cluster: TenantClusterOutputs }> {
+    const secretArn = await tenantSecretOf(ctx, createdBy);
+    const { tenantCluster } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
+    if (!tenantCluster) {
+        throw new StepFailedError(
+            "no-tenant-cluster",
+            `${ctx.req.id} is ${tierOf(ctx)} and the stack has no cluster of its own for it (output database.tenantClusters.${ctx.req.id})`,
+            `the ${createdBy} step creates it: run the same command again once that step has succeeded`,
+        );
+    }
+    return { secretArn, cluster: tenantCluster };
+}
+
+/** The platform task that creates the tenant's schema and user from its secret, on the shared cluster or on `cluster`, its own. */
+function createSchemaAndUser(ctx: StepContext, secretArn: string, cluster?: TenantClusterOutputs): Promise<Record<string, string>> {
+    return runTask(
+        ctx,
+        { kind: "platform" },
+        createDatabaseCommand(ctx.req.id, secretArn, cluster),
+        `create schema and user ${tenantDatabaseName(ctx.req.id)}${cluster ? " on its own cluster" : ""}`,
+    );
 }
 
 /** `https://<id>.<domain>`: the tenant's own address, always served (custom domains come on top). */
@@ -568,7 +614,7 @@ export const ADD_STEPS: readonly Step[] = [
             "creates, through the rollout's gates and approvals:",
             ...tenantComponents(ctx.req.id).map((c) => `  ${c}`),
             ...tierCreates(tierOf(ctx)),
-            ...tierPreconditions(ctx),
+            ...tierPreconditions(ctx, tierOf(ctx), true),
         ],
         run: async (ctx) => rollout(ctx),
     },
@@ -586,30 +632,9 @@ export const ADD_STEPS: readonly Step[] = [
             ];
         },
         run: async (ctx) => {
-            const id = ctx.req.id;
-            const { tenantSecretArn, tenantCluster } = await ctx.deps.port.stackOutputs(ctx.req.env, id);
-            if (!tenantSecretArn) {
-                throw new StepFailedError(
-                    "no-tenant-secret",
-                    `the stack has no database secret for ${id} (output database.tenantSecretArns.${id})`,
-                    "the rollout step creates it: run the same command again once that step has succeeded",
-                );
-            }
-            // Never the shared cluster for a tenant whose secret names its own: its WordPress would find no user there.
-            if (hasOwnDatabase(tierOf(ctx)) && !tenantCluster) {
-                throw new StepFailedError(
-                    "no-tenant-cluster",
-                    `${id} is ${tierOf(ctx)} and the stack has no cluster of its own for it (output database.tenantClusters.${id})`,
-                    "the rollout step creates it: run the same command again once that step has succeeded",
-                );
-            }
-            const task = await runTask(
-                ctx,
-                { kind: "platform" },
-                createDatabaseCommand(id, tenantSecretArn, hasOwnDatabase(tierOf(ctx)) ? tenantCluster : undefined),
-                `create schema and user ${tenantDatabaseName(id)}`,
-            );
-            return tenantCluster && hasOwnDatabase(tierOf(ctx)) ? { ...task, cluster: tenantCluster.clusterIdentifier } : task;
+            if (!hasOwnDatabase(tierOf(ctx))) return createSchemaAndUser(ctx, await tenantSecretOf(ctx, "rollout"));
+            const { secretArn, cluster } = await ownClusterOf(ctx, "rollout");
+            return { ...(await createSchemaAndUser(ctx, secretArn, cluster)), cluster: cluster.clusterIdentifier };
         },
     },
     {
@@ -938,9 +963,148 @@ function exportedPrefix(ctx: StepContext): string {
     return prefix;
 }
 
+/**
+ * The tier a migration moves from: what its stop step recorded (`from`), since the tier step's edit makes the stack
+ * file say the new tier, even in a run that resumes after that step failed; the stack file's before the stop.
+ */
+function migratedFrom(ctx: StepContext): TenantTier {
+    return (ctx.data.from as TenantTier | undefined) ?? tierOf(ctx);
+}
+
+/**
+ * A migration's stop step, recording the tier the tenant is moved from (`from`, `migratedFrom`). It is taken again
+ * only until the tier step has a record, so the edit has not happened when it records.
+ */
+function recordingFrom(stop: Step): Step {
+    return { ...stop, run: async (ctx) => ({ ...((await stop.run(ctx)) ?? {}), from: tierOf(ctx) }) };
+}
+
+/** Whether a move from `from` to `to` takes the tenant's database into a cluster of its own (enterprise, from a tier without one). */
+export function movesDatabase(from: TenantTier, to: TenantTier): boolean {
+    return hasOwnDatabase(to) && !hasOwnDatabase(from);
+}
+
+/**
+ * A migration step that acts only when the move takes the database into a cluster of its own (`movesDatabase`);
+ * for any other move it succeeds at once, recording `database: <why not>`, so every migration has the same steps.
+ */
+function databaseMoveStep(step: Step): Step {
+    const moving = (ctx: StepContext) => movesDatabase(migratedFrom(ctx), (ctx.req as MigrateTierRequest).tier);
+    const stays = (ctx: StepContext) => `nothing: its database stays on the shared cluster (${(ctx.req as MigrateTierRequest).tier})`;
+    return {
+        ...step,
+        plan: async (ctx) => (moving(ctx) ? step.plan(ctx) : [stays(ctx)]),
+        run: async (ctx) => (moving(ctx) ? step.run(ctx) : { database: stays(ctx) }),
+    };
+}
+
+/**
+ * A move into enterprise's database steps, after the tier step has created the tenant's own cluster and while the
+ * tenant is stopped: its secret names its own cluster, its schema and user are created there, the export's dump is
+ * loaded as the tenant's own user, and both copies are compared before anything serves from the new one. The shared
+ * cluster's copy is dropped only at the end (`DROP_SHARED_DATABASE_STEP`), after the site answers.
+ */
+const MOVE_DATABASE_STEPS: readonly Step[] = (
+    [
+        {
+            id: "repoint-secret",
+            title: "point its database secret at its own cluster",
+            plan: async (ctx) => [
+                "Secrets Manager, from this machine: a new AWSCURRENT version of its database secret with host and masterarn of its own",
+                `  cluster (stack output database.tenantClusters.${ctx.req.id}) and username ${tenantDatabaseName(ctx.req.id)}, password kept; refused while a`,
+                "  rotation is pending (a version labelled AWSPENDING), since the rotation would finish on the old host",
+            ],
+            run: async (ctx) => {
+                const { secretArn, cluster } = await ownClusterOf(ctx, "tier");
+                const take = ctx.data.archive ?? "";
+                const done = await ctx.deps.port.repointDatabaseSecret({
+                    env: ctx.req.env,
+                    secretArn,
+                    host: cluster.writerEndpoint,
+                    masterSecretArn: cluster.masterSecretArn,
+                    username: tenantDatabaseName(ctx.req.id),
+                    token: repointToken(secretArn, cluster.writerEndpoint, take),
+                });
+                return {
+                    secretVersion: done.versionId,
+                    previousHost: done.previousHost,
+                    host: cluster.writerEndpoint,
+                    ...(done.alreadyRepointed ? { repointed: "already" } : {}),
+                };
+            },
+        },
+        {
+            id: "create-database",
+            title: "create its MySQL schema and user on its own cluster",
+            plan: async (ctx) => [
+                "platform one-off task, idempotent, on its own cluster (its master secret read in the task), as add's database step:",
+                `  CREATE DATABASE IF NOT EXISTS \`${tenantDatabaseName(ctx.req.id)}\`; CREATE USER … IDENTIFIED BY <its secret's password> REQUIRE SSL; GRANT …`,
+            ],
+            run: async (ctx) => {
+                const { secretArn, cluster } = await ownClusterOf(ctx, "tier");
+                return { ...(await createSchemaAndUser(ctx, secretArn, cluster)), cluster: cluster.clusterIdentifier };
+            },
+        },
+        {
+            id: "import-database",
+            title: "load the export's database into its own cluster",
+            plan: async (ctx) => [
+                `tenant one-off task, as its own user, on its own cluster only (it refuses any other host): reads database.sql.gz of the export`,
+                `  (${ctx.data.archive ?? "the export step's take"}), checks its SHA-256 against SHA256SUMS before loading anything, then loads it`,
+                "  into its schema (mysqldump's DROP TABLE IF EXISTS before each table: a re-run loads it again over the first)",
+            ],
+            run: async (ctx) => {
+                const { cluster } = await ownClusterOf(ctx, "tier");
+                return runTask(
+                    ctx,
+                    { kind: "tenant", tenant: ctx.req.id },
+                    importDatabaseCommand(exportedPrefix(ctx), cluster.writerEndpoint),
+                    `load ${ctx.req.id}'s database into its own cluster`,
+                );
+            },
+        },
+        {
+            id: "compare-database",
+            title: "compare its schema on both clusters",
+            plan: async () => [
+                "platform one-off task, read-only: CHECKSUM TABLE of every table, and the views, triggers, routines and events, on the",
+                "  shared cluster (unchanged since the stop) and on its own; any difference fails the step and nothing serves from the",
+                "  new copy (mysqldump leaves routines and events out: a schema with any fails here, naming them)",
+            ],
+            run: async (ctx) => {
+                const { cluster } = await ownClusterOf(ctx, "tier");
+                return runTask(
+                    ctx,
+                    { kind: "platform" },
+                    compareDatabaseCommand(ctx.req.id, cluster),
+                    `compare ${ctx.req.id}'s schema on both clusters`,
+                );
+            },
+        },
+    ] satisfies Step[]
+).map(databaseMoveStep);
+
+/**
+ * The last step of a move into enterprise: the shared cluster's copy of the tenant's schema and its users go, once the
+ * site answers from its own cluster. Left there, the old user would still log in with the password the new one has.
+ */
+const DROP_SHARED_DATABASE_STEP: Step = databaseMoveStep({
+    id: "drop-shared-database",
+    title: "drop its old schema and users on the shared cluster",
+    plan: async (ctx) => {
+        const name = tenantDatabaseName(ctx.req.id);
+        return [
+            "platform one-off task, idempotent, on the shared cluster (the export keeps the dump this copy was compared with):",
+            `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%'`,
+        ];
+    },
+    run: async (ctx) =>
+        runTask(ctx, { kind: "platform" }, dropDatabaseCommand(ctx.req.id), `drop ${tenantDatabaseName(ctx.req.id)} on the shared cluster`),
+});
+
 /** The tier migration's steps, in order (see the header). */
 export const MIGRATE_TIER_STEPS: readonly Step[] = [
-    stopStep("tier"),
+    recordingFrom(stopStep("tier")),
     archiveStep("export", "export its database and files to the migration bucket", "tier", {
         of: migrationExportPrefix,
         shown: (id) => `archive/${id}/tier-migration-<UTC time of the take>/`,
@@ -959,6 +1123,13 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
                 "  above is recorded (an override in the ledger); the safety gate refuses every replacement but its task security group's,",
                 "  which moves into its new VPC:",
                 `  --allow-replace ${urn ?? "(none found in the state: the step fails)"}`,
+                ...(movesDatabase(migratedFrom(ctx), req.tier)
+                    ? [
+                          `  it creates ${req.id}'s own Aurora cluster ${tenantClusterIdentifier(req.env, req.id)}, key and backups; its schema stays on the`,
+                          "  shared cluster, untouched, until the steps below have copied and compared it",
+                      ]
+                    : []),
+                ...tierPreconditions(ctx, req.tier, false),
                 ...ownerZoneWarning(ctx),
             ];
         },
@@ -975,13 +1146,16 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
             return { ...data, tier: req.tier, replaced: urn };
         },
     },
+    ...MOVE_DATABASE_STEPS,
     {
         id: "import",
         title: "import its files into its new file system",
         plan: async (ctx) => [
             `tenant one-off task, on its new tier's file system: reads wp-content.tar.gz of the export (${ctx.data.archive ?? "the export step's take"}),`,
             "  checks its SHA-256 against SHA256SUMS before unpacking anything, then unpacks it into its wp-content",
-            "  (the database stays where it is: premium keeps it on the shared Aurora cluster, so there is no database import)",
+            movesDatabase(migratedFrom(ctx), (ctx.req as MigrateTierRequest).tier)
+                ? "  (its database was loaded into its own cluster by the import-database step)"
+                : "  (the database stays where it is: premium keeps it on the shared Aurora cluster, so there is no database import)",
         ],
         run: async (ctx) =>
             runTask(ctx, { kind: "tenant", tenant: ctx.req.id }, importFilesCommand(exportedPrefix(ctx)), `import ${ctx.req.id}'s files`),
@@ -1019,6 +1193,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
             return data;
         },
     },
+    DROP_SHARED_DATABASE_STEP,
 ];
 
 /** The tenant's custom domains as the stack file has them. */
@@ -1150,9 +1325,9 @@ function unknownTenant(req: TenantRequest, cfg: PlatformConfig): UsageError {
 }
 
 /**
- * Refuses a tier migration that cannot start: a tenant not in the stack file; a move into a tier with its
- * own database (enterprise) from one without, which is not built (no import into the new cluster, no move
- * of the secret's host under rotation); a tier the stack file would refuse (the loader's message); and, unless this run's tier step has been
+ * Refuses a tier migration that cannot start: a tenant not in the stack file; a move from a tier with a VPC
+ * of its own (premium) into one with its own database (enterprise), which is not built (its file system would
+ * move under its own key: `own-key-file-system-not-built`); a tier the stack file would refuse (the loader's message); and, unless this run's tier step has been
  * attempted and the stack file still holds its edit, a tenant not deployed (`deployedTier`, from the
  * stack's outputs: nothing to move), already at that tier, or moving to a less isolated tier, which the
  * tier gate refuses (automation/gates.ts `tierGate`).
@@ -1167,13 +1342,14 @@ function refuseMigration(
 ): void {
     const current = cfg.tenants.find((t) => t.id === req.id);
     if (!current) throw unknownTenant(req, cfg);
-    if (hasOwnDatabase(req.tier) && !hasOwnDatabase(current.tier)) {
+    if (movesDatabase(current.tier, req.tier) && hasOwnVpc(current.tier)) {
         throw new UsageError(
-            "own-database-not-built",
-            `cannot move '${req.id}' to ${req.tier} in ${req.env}: a move into a cluster of its own is not built. It needs its database ` +
-                "imported into the new cluster, and its database secret's host changed to that cluster while rotation owns the secret " +
-                "(once rotation has run, the program ignores changes to the secret's value: components/tenant-database.ts), and neither is built",
-            `onboard a new ${req.tier} tenant instead (npm run tenant -- add … --tier ${req.tier}), or keep '${req.id}' at ${current.tier}`,
+            "own-key-file-system-not-built",
+            `cannot move '${req.id}' from ${current.tier} to ${req.tier} in ${req.env}: its own file system would have to move under its own key, ` +
+                "which EFS sets only when it creates a file system (CreateFileSystem KmsKeyId; terraform-provider-aws efs/file_system.go: " +
+                "ForceNew), and its replacement would be created under the creation token the old one still holds (FileSystemAlreadyExists): " +
+                "not built. A move into enterprise is built from basic",
+            `keep '${req.id}' at ${current.tier}, or onboard a new ${req.tier} tenant (npm run tenant -- add … --tier ${req.tier})`,
         );
     }
     try {

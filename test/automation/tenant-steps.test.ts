@@ -725,7 +725,9 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
     it("add's database step runs the platform task on the tenant's own cluster: its writer and RDS-managed master secret, from database.tenantClusters", async () => {
         const w = world();
         await w.run(ENTERPRISE);
-        const create = w.tasks.filter((t) => t.scope.kind === "platform" && t.purpose === "create schema and user wp_newco");
+        const create = w.tasks.filter(
+            (t) => t.scope.kind === "platform" && t.purpose === "create schema and user wp_newco on its own cluster",
+        );
         expect(create).to.have.length(1);
         expect(create[0].command.environment).to.deep.include({
             TENANT_DB_NAME: "wp_newco",
@@ -843,9 +845,10 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
     this.timeout(60000);
     /** The export prefix of the world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
     const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
-    const ORDER = ["stop", "export", "tier", "import", "start", "healthy", "https", "domains"];
+    const DATABASE_MOVE = ["repoint-secret", "create-database", "import-database", "compare-database"];
+    const ORDER = ["stop", "export", "tier", ...DATABASE_MOVE, "import", "start", "healthy", "https", "domains", "drop-shared-database"];
 
-    it("runs stop, export, tier, import, start, healthy, https, domains in that order; the export is taken and checked before the tier changes", async () => {
+    it("runs stop, export, tier, the database steps (nothing to do for premium), import, start, healthy, https, domains, drop-shared-database in that order; the export is taken and checked before the tier changes", async () => {
         const w = world();
         const result = await w.run(MIGRATE);
         expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
@@ -874,7 +877,13 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         const records = await w.log.readTenantSteps("sit");
         expect(records.map((r) => [r.action, r.step, r.result])).to.deep.equal(ORDER.map((s) => ["migrate-tier", s, "succeeded"]));
         expect(records[1].data).to.include({ archive: `s3://bbws-migration-artifacts-sit-815856636111/${E0}` });
+        expect(records[0].data).to.include({ from: "basic" });
         expect(records[2].data).to.include({ tier: "premium", replaced: taskGroupUrn("tutorhub") });
+        for (const step of [...DATABASE_MOVE, "drop-shared-database"]) {
+            expect(records.find((r) => r.step === step)!.data).to.deep.equal({
+                database: "nothing: its database stays on the shared cluster (premium)",
+            });
+        }
     });
 
     it("reports a custom domain in its owner's zone as one its owner must repoint to the tenant's own load balancer (the listener rule moved with it)", async () => {
@@ -893,8 +902,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
             "from this rollout on, sit.aupairhive.com (in its owner's zone) fails with a certificate error until its owner",
         );
         const records = await w.log.readTenantSteps("sit");
-        expect(records.at(-1)).to.deep.include({
-            step: "domains",
+        expect(records.find((r) => r.step === "domains")).to.deep.include({
             data: { "sit.aupairhive.com": "owner to repoint to bbws-sit-alb-123.eu-west-1.elb.amazonaws.com" },
         });
     });
@@ -1072,15 +1080,9 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 },
             ],
             [
-                "a move into enterprise from basic: its own cluster would need its database imported and its secret's host moved under rotation, which is not built",
+                "a move into enterprise from premium, deployed at premium: its own file system would move under its own key, which EFS sets only at creation",
                 { ...MIGRATE, tier: "enterprise" },
-                /cannot move 'tutorhub' to enterprise in sit: a move into a cluster of its own is not built\. It needs its database imported into the new cluster, and its database secret's host changed .* rotation owns the secret .*components\/tenant-database\.ts.*\n.*onboard a new enterprise tenant instead \(npm run tenant -- add … --tier enterprise\), or keep 'tutorhub' at basic/s,
-                () => undefined,
-            ],
-            [
-                "a move into enterprise from premium, deployed at premium (the same refusal: the tenant has no cluster of its own either)",
-                { ...MIGRATE, tier: "enterprise" },
-                /a move into a cluster of its own is not built.*keep 'tutorhub' at premium/s,
+                /cannot move 'tutorhub' from premium to enterprise in sit: its own file system would have to move under its own key.*KmsKeyId.*FileSystemAlreadyExists.*\n.*keep 'tutorhub' at premium/s,
                 (w) => {
                     fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
                     w.deployed.set("sit/tutorhub", "premium");
@@ -1104,5 +1106,108 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 await expectUntouched(w, before);
             });
         }
+    });
+});
+
+describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's database moved into its own cluster", function () {
+    this.timeout(60000);
+    const INTO = { ...MIGRATE, tier: "enterprise" } as MigrateTierRequest;
+    const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
+    const own = ownCluster("tutorhub");
+    const SECRET = "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/tutorhub/db-AbCdEf";
+
+    it("after the tier rollout: its secret repointed, schema and user created on its own cluster, the dump loaded there, both copies compared, then files and start; the shared copy dropped last", async () => {
+        const w = world();
+        const result = await w.run(INTO);
+        expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
+        expect(w.calls).to.deep.equal([
+            "commit",
+            ...STOPS,
+            "wait stopped",
+            `list ${E0}`,
+            "task tenant: export tutorhub",
+            `list ${E0}`,
+            "commit",
+            `rollout migrates tutorhub allowing ${taskGroupUrn("tutorhub")}`,
+            `repoint ${SECRET} at ${own.writerEndpoint}`,
+            "task platform: create schema and user wp_tutorhub on its own cluster",
+            "task tenant: load tutorhub's database into its own cluster",
+            "task platform: compare tutorhub's schema on both clusters",
+            "task tenant: import tutorhub's files",
+            "commit",
+            ...STARTS,
+            "wait healthy",
+            "GET https://tutorhub.sit.bbws.io/",
+            "task platform: drop wp_tutorhub on the shared cluster",
+        ]);
+    });
+
+    it("each task reaches the right cluster: create and compare name its own cluster and master secret, the load refuses any host but its own writer, the drop names none (the shared one)", async () => {
+        const w = world();
+        await w.run(INTO);
+        const env = (purpose: string) => w.tasks.find((t) => t.purpose === purpose)!.command.environment;
+        const ownCluster = { TENANT_CLUSTER_HOST: own.writerEndpoint, TENANT_CLUSTER_MASTER_ID: own.masterSecretArn };
+        expect(env("create schema and user wp_tutorhub on its own cluster")).to.deep.include({ ...ownCluster, TENANT_SECRET_ID: SECRET });
+        expect(env("compare tutorhub's schema on both clusters")).to.deep.include({ ...ownCluster, TENANT_DB_NAME: "wp_tutorhub" });
+        expect(env("load tutorhub's database into its own cluster")).to.deep.include({
+            ARCHIVE_PREFIX: E0,
+            EXPECTED_DB_HOST: own.writerEndpoint,
+        });
+        expect(env("drop wp_tutorhub on the shared cluster")).to.not.have.any.keys("TENANT_CLUSTER_HOST", "TENANT_CLUSTER_MASTER_ID");
+    });
+
+    it("records where the secret pointed before (the shared writer) and the version that names its own cluster", async () => {
+        const w = world();
+        await w.run(INTO);
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.find((r) => r.step === "repoint-secret")!.data).to.deep.include({
+            host: own.writerEndpoint,
+            previousHost: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com",
+        });
+        expect(records.find((r) => r.step === "stop")!.data).to.include({ from: "basic" });
+    });
+
+    for (const [step, call] of [
+        ["create-database", "task platform: create schema"],
+        ["import-database", "task tenant: load"],
+        ["compare-database", "task platform: compare"],
+        ["drop-shared-database", "task platform: drop"],
+    ] as const) {
+        it(`a failure at ${step} stops the run with the shared copy in place; the same command resumes there and does not repoint the secret again`, async () => {
+            const w = world({ call });
+            const first = await w.run(INTO);
+            expect(first.exitCode).to.not.equal(EXIT.ok);
+            expect(first.steps.find((s) => s.status === "failed")?.step).to.equal(step);
+            if (step !== "drop-shared-database") expect(w.calls).to.not.include("task platform: drop wp_tutorhub on the shared cluster");
+            w.calls.length = 0;
+            const second = await w.run(INTO);
+            expect(second.exitCode, JSON.stringify(second.steps)).to.equal(EXIT.ok);
+            expect(w.calls.filter((c) => c.startsWith("repoint"))).to.deep.equal([]);
+            expect(w.calls[0]).to.match(new RegExp(`^${call}`));
+        });
+    }
+
+    it("a run that resumes after a failed tier step (the stack file already says enterprise) still moves the database: the tier it moves from is the stop step's record", async () => {
+        const w = world({ call: "rollout migrates" });
+        expect((await w.run(INTO)).exitCode).to.not.equal(EXIT.ok);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "tutorhub")!.tier).to.equal("enterprise");
+        w.calls.length = 0;
+        const second = await w.run(INTO);
+        expect(second.exitCode, JSON.stringify(second.steps)).to.equal(EXIT.ok);
+        expect(w.calls).to.include("task tenant: load tutorhub's database into its own cluster");
+        expect(w.calls).to.include("task platform: drop wp_tutorhub on the shared cluster");
+    });
+
+    it("--dry-run names each database step's work, the cluster it creates and the drop at the end; changes and records nothing", async () => {
+        const w = world();
+        const before = w.stackFile();
+        const text = renderTenantRun(await w.run(INTO, { dryRun: true }));
+        expect(text).to.include("+       tier: enterprise");
+        expect(text).to.include("it creates tutorhub's own Aurora cluster bbws-tenant-tutorhub-aurora-sit");
+        expect(text).to.include("a new AWSCURRENT version of its database secret with host and masterarn of its own");
+        expect(text).to.include("refused while a");
+        expect(text).to.include("CHECKSUM TABLE of every table");
+        expect(text).to.include("DROP DATABASE IF EXISTS `wp_tutorhub`");
+        await expectUntouched(w, before);
     });
 });

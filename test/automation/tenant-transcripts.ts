@@ -48,6 +48,22 @@ export const TRANSCRIPTS: Array<[string, string[]]> = [
             ROLLED_OUT_SIT,
         ],
     ],
+    [
+        "tenant-migrate-enterprise-dry-run",
+        [
+            "migrate-tier",
+            "--env",
+            "sit",
+            "--id",
+            "aupairhive",
+            "--tier",
+            "enterprise",
+            "--dry-run",
+            "--rehearse",
+            "--rehearsal-dir",
+            ROLLED_OUT_SIT,
+        ],
+    ],
     ["tenant-rotate-salts-rehearsal", ["rotate-salts", "--env", "sit", "--id", "tutorhub", "--rehearse", "--approve", "tech-lead:alice"]],
 ];
 

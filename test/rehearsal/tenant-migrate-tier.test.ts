@@ -58,7 +58,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(dryRun.io.stdout.join("")).to.include("--allow-replace urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer");
     });
 
-    it("every step succeeds, in order: stop, export, tier, import, start, healthy, https, domains", () => {
+    it("every step succeeds, in order (the database steps succeed at once: premium keeps its database on the shared cluster)", () => {
         expect(migrated.code, textOf(migrated.io)).to.equal(0);
         const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
         expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal(
@@ -74,7 +74,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(fs.readdirSync(folder).sort()).to.deep.equal(["SHA256SUMS", "database.sql.gz", "wp-content.tar.gz"]);
         const text = textOf(migrated.io);
         expect(text.indexOf("export: succeeded")).to.be.greaterThan(-1);
-        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/8\] tier:/));
+        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/\d+\] tier:/));
     });
 
     it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs and monitoring phases alone", () => {
@@ -128,9 +128,9 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
                 /'tutorhub' is deployed at premium; a move to the less isolated basic is not built/,
             ],
             [
-                "enterprise (a move into a cluster of its own: no database import, no move of the secret's host under rotation)",
-                ["migrate-tier", "--env", "sit", "--id", "aupairhive", "--tier", "enterprise"],
-                /cannot move 'aupairhive' to enterprise in sit: a move into a cluster of its own is not built.*onboard a new enterprise tenant instead/s,
+                "a move from premium into enterprise (its own file system would move under its own key, which EFS sets only at creation)",
+                ["migrate-tier", "--env", "sit", "--id", TENANT, "--tier", "enterprise"],
+                /cannot move 'tutorhub' from premium to enterprise in sit: its own file system would have to move under its own key.*not built/s,
             ],
         ];
         for (const [what, argv, message] of cases) {
@@ -148,6 +148,92 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
             expect(await main([...MIGRATE, "--rehearse", "--rehearsal-dir", tempDir("bbws-rehearsal-empty-")], io)).to.equal(2);
             expect(textOf(io)).to.match(/'tutorhub' is not deployed in sit .*: there is nothing to migrate/);
         });
+    });
+});
+
+describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basic to enterprise, its database into its own cluster", function () {
+    this.timeout(600_000);
+    const ID = "aupairhive";
+    let sit: Stage;
+    after(() => sit?.dispose());
+    let migrated: { code: number; io: ReturnType<typeof memoryIo> };
+    let again: { code: number; io: ReturnType<typeof memoryIo> };
+    let records: Array<{ step: string; result: string; data?: Record<string, string> }>;
+    let outputs: any;
+    const run = async (argv: string[]) => {
+        const io = memoryIo();
+        const code = await main([...argv, "--rehearse", "--rehearsal-dir", sit.dir, ...APPROVALS], io);
+        return { code, io };
+    };
+    const MOVE = ["migrate-tier", "--env", "sit", "--id", ID, "--tier", "enterprise"];
+    /** The transcript's line of the one-off task run for `purpose` (rehearsal-port.ts prints each with its environment). */
+    const taskLine = (purpose: string) =>
+        textOf(migrated.io)
+            .split("\n")
+            .find((l) => l.includes(`task (${purpose})`)) ?? "";
+
+    before(async () => {
+        sit = stage("sit");
+        sit.converge();
+        migrated = await run(MOVE);
+        again = await run(MOVE);
+        records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const root = sit.state().deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack") as { outputs?: any };
+        outputs = root?.outputs;
+    });
+
+    it("every step succeeds, in order, the database steps between the tier rollout and the files' import, the shared copy dropped last", () => {
+        expect(migrated.code, textOf(migrated.io)).to.equal(0);
+        expect(records.map((r) => `${r.step} ${r.result}`)).to.deep.equal(MIGRATE_TIER_STEPS.map((s) => `${s.id} succeeded`));
+        expect(MIGRATE_TIER_STEPS.map((s) => s.id)).to.deep.equal([
+            "stop",
+            "export",
+            "tier",
+            "repoint-secret",
+            "create-database",
+            "import-database",
+            "compare-database",
+            "import",
+            "start",
+            "healthy",
+            "https",
+            "domains",
+            "drop-shared-database",
+        ]);
+    });
+
+    it("the tier rollout created its own cluster (stack output database.tenantClusters) and the stack says enterprise", () => {
+        expect(outputs.network.tenantTiers).to.include({ [ID]: "enterprise" });
+        expect(outputs.database.tenantClusters[ID].clusterIdentifier).to.equal(`bbws-tenant-${ID}-aurora-sit`);
+    });
+
+    it("its secret now names its own cluster's writer (was the shared one's): recorded with the new version", () => {
+        const secret = records.find((r) => r.step === "repoint-secret")!.data!;
+        expect(secret.host).to.equal(outputs.database.tenantClusters[ID].writerEndpoint);
+        expect(secret.previousHost).to.equal(outputs.database.writerEndpoint);
+        expect(secret.secretVersion).to.be.a("string").and.not.equal("");
+    });
+
+    it("schema and user are created on its own cluster, the dump loaded there as the tenant only (EXPECTED_DB_HOST), then compared with the shared copy", () => {
+        const own = outputs.database.tenantClusters[ID];
+        expect(taskLine(`create schema and user wp_${ID} on its own cluster`)).to.include(`TENANT_CLUSTER_HOST=${own.writerEndpoint}`);
+        const load = taskLine(`load ${ID}'s database into its own cluster`);
+        expect(load).to.include(`one-off tenant ${ID} task`);
+        expect(load).to.include(`EXPECTED_DB_HOST=${own.writerEndpoint}`);
+        expect(taskLine(`compare ${ID}'s schema on both clusters`)).to.include(`TENANT_CLUSTER_HOST=${own.writerEndpoint}`);
+    });
+
+    it("the shared cluster's copy is dropped by the platform task on the shared cluster (no TENANT_CLUSTER_HOST), after the site answered", () => {
+        const drop = taskLine(`drop wp_${ID} on the shared cluster`);
+        expect(drop).to.include("one-off platform task");
+        expect(drop).to.not.include("TENANT_CLUSTER_HOST");
+        const text = textOf(migrated.io);
+        expect(text.indexOf("https: succeeded")).to.be.lessThan(text.indexOf(`task (drop wp_${ID} on the shared cluster)`));
+    });
+
+    it("a second run says there is nothing to do", () => {
+        expect(again.code).to.equal(0);
+        expect(textOf(again.io)).to.include(`${ID} is already moved to enterprise in sit: every step succeeded`);
     });
 });
 
