@@ -9,7 +9,8 @@
  * - diffs are on top-level inputs, and replacement comes from automation/replacement.ts (the provider's
  *   ForceNew inputs the program sets, at the top level), not from the provider's schema; no
  *   `ignoreChanges`, `replaceOnChanges`, aliases, protect (recorded in the desired state, not acted on), and
- *   `deleteBeforeReplace` does not change the order;
+ *   `deleteBeforeReplace` does not change the order; a create-first replacement that asks for the name its
+ *   predecessor still holds fails as AWS's create would (replacement-clash.ts);
  * - dependencies are the program's, recorded by the synth; the state keeps no `propertyDependencies` or options;
  * - of the refusals to delete, the engine's (a targeted delete's untargeted dependents) and AWS's for a
  *   resource with deletion protection on (deletion-protection.ts), at the delete step of an update; AWS's
@@ -31,6 +32,7 @@ import * as path from "path";
 import type { OpMap, OpType } from "@pulumi/pulumi/automation";
 import { movedState, StateRenames } from "./aliases";
 import { deletionRefusal } from "./deletion-protection";
+import { replacementClash } from "./replacement-clash";
 import { desiredState, DesiredState } from "./desired";
 import { EventSink, openEventSink, stateMetadata, stepMetadata } from "./events";
 import { PolicyFinding, runPolicyPacks } from "./policy";
@@ -512,7 +514,7 @@ async function update(home: string, stack: string, args: Args, scenario: Scenari
             outcome = "failed";
             break;
         }
-        const refusal = step.op === "delete" && step.old ? deletionRefusal(step.old) : undefined;
+        const refusal = step.op === "delete" && step.old ? deletionRefusal(step.old) : replacementClash(step);
         if (refusal) {
             failStep(session, step, refusal);
             outcome = "failed";

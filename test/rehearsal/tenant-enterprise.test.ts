@@ -85,7 +85,7 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
 
     it("add's database step runs on the tenant's own cluster: the task names its writer and its master secret, from database.tenantClusters", () => {
         const text = textOf(added.io);
-        const line = text.split("\n").find((l) => l.includes("one-off platform task (create schema and user wp_bigco)"));
+        const line = text.split("\n").find((l) => l.includes("one-off platform task (create schema and user wp_bigco on its own cluster)"));
         expect(line, text).to.be.a("string");
         expect(line).to.match(/TENANT_CLUSTER_HOST=bbws-tenant-bigco-aurora-sit\.cluster-/);
         expect(line).to.match(/TENANT_CLUSTER_MASTER_ID=arn:aws:secretsmanager:[^ ]+:secret:rds!cluster-/);
