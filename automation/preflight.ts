@@ -57,9 +57,10 @@ export interface PreflightDeps {
         /** What the stack needs of each quota, counted on its resources (`quotaNeeds` of the quota rule). */
         readonly needs: () => Promise<Readonly<Record<QuotaKey, QuotaNeed>>>;
         /**
-         * The region's VPCs, internet gateways, NAT gateways, Elastic IPs and load balancers, the stack's
-         * own included (automation/quota-usage.ts): given, what those outside the stack's state spend is
-         * added to the plan's need. Read only when a regional quota is needed at all.
+         * The region's VPCs, internet gateways, NAT gateways, Elastic IPs, load balancers, DB clusters and
+         * instances and EventBridge rules, the stack's own included (automation/quota-usage.ts): given,
+         * what those outside the stack's state spend is added to the plan's need. Read only when a
+         * regional quota is needed at all.
          */
         readonly accountResources?: AccountResourcesReader;
         /** The account's IAM role names, the stack's own included: given, the roles outside the stack's state are added to its need. */
@@ -104,7 +105,7 @@ async function quotaChecks(deps: PreflightDeps, region: string, accountId: strin
     const read = (where: string) =>
         quotas.accountResources!(where, accountId).catch(
             unreadable(
-                `the region's VPCs, gateways, addresses, load balancers and DB clusters and instances in ${where}`,
+                `the region's VPCs, gateways, addresses, load balancers, DB clusters and instances and EventBridge rules in ${where}`,
                 list(ACCOUNT_RESOURCES_PERMISSIONS),
             ),
         );

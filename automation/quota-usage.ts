@@ -2,11 +2,12 @@
  * What the account already spends, outside this stack, of the regional quotas a plan needs: a Region's
  * VPCs, internet gateways, NAT gateways per Availability Zone, Elastic IPs, Application Load
  * Balancers, DB clusters and DB instances count every such resource in the account, the account's
- * default VPC and other stacks' included, not only the stack's. The preflight (automation/quotas.ts
+ * default VPC and other stacks' included, not only the stack's; an event bus's rules count every rule
+ * on it, other stacks' and AWS services' managed rules included. The preflight (automation/quotas.ts
  * `checkQuotas`) adds this to the plan's need before comparing it with the quota, so a plan that fits
  * the quota but not the room left is refused before anything applies, instead of failing mid-update
  * with `VpcLimitExceeded`, `NatGatewayLimitExceeded`, `AddressLimitExceeded`, `TooManyLoadBalancers`,
- * `DBClusterQuotaExceededFault` or `InstanceQuotaExceeded`.
+ * `DBClusterQuotaExceededFault`, `InstanceQuotaExceeded` or EventBridge's `LimitExceededException`.
  *
  * The stack's own resources are told apart by id: every id in the stack's state (`pulumi stack
  * export`, awsx's children included) is the stack's, already counted in the plan's need.
@@ -15,7 +16,8 @@ import type { Address, EC2Client, InternetGateway, NatGateway, Subnet, Vpc } fro
 import type { ElasticLoadBalancingV2Client, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient, Role } from "@aws-sdk/client-iam";
 import type { DBCluster, DBInstance, RDSClient } from "@aws-sdk/client-rds";
-import { QuotaKey, REGIONAL_KEYS, RegionalQuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
+import type { EventBridgeClient, EventBus, Rule } from "@aws-sdk/client-eventbridge";
+import { DEFAULT_EVENT_BUS, QuotaKey, REGIONAL_KEYS, RegionalQuotaKey } from "../src/policy/rules/quotas-1-default-service-quotas";
 import { allPages } from "./verify/check";
 
 /**
@@ -23,7 +25,9 @@ import { allPages } from "./verify/check";
  * counting every one in the account's Region (Amazon VPC quotas: "VPCs per Region", "Internet gateways
  * per Region", "NAT gateways per Availability Zone", "Elastic IP addresses per Region"; ELB user guide,
  * "Quotas for your Application Load Balancers"; Aurora user guide, "Quotas in Amazon Aurora": "DB
- * clusters", "DB instances", "in this account in the current Region"): the quota rule's regional keys.
+ * clusters", "DB instances", "in this account in the current Region"; EventBridge user guide, "Amazon
+ * EventBridge quotas": "Number of rules", "Maximum number of rules an account can have per event
+ * bus"): the quota rule's regional keys.
  */
 export type AccountQuotaKey = RegionalQuotaKey;
 
@@ -40,12 +44,18 @@ export const ACCOUNT_RESOURCES_PERMISSIONS = [
     "elasticloadbalancing:DescribeLoadBalancers",
     "rds:DescribeDBClusters",
     "rds:DescribeDBInstances",
+    "events:ListEventBuses",
+    "events:ListRules",
 ] as const;
 
-/** One resource in the Region that spends a quota: its id (the state's id for it) and, for NAT gateways, its zone. */
+/**
+ * One resource in the Region that spends a quota: its id (the state's id for it), for NAT gateways its
+ * zone, for EventBridge rules their bus.
+ */
 export interface AccountResource {
     readonly id: string;
     readonly zone?: string;
+    readonly bus?: string;
 }
 
 /** Everything in one Region that spends each quota, the stack's own included. */
@@ -110,32 +120,70 @@ export function stackResourceIds(exported: string): Set<string> {
 
 /**
  * What resources outside the stack (ids not in `own`) spend of each quota. For NAT gateways, the
- * busiest zone's count: the plan's need is its own busiest zone, so the sum is an upper bound (the two
- * may be different zones), never less than a zone really holds.
+ * busiest zone's count, and for EventBridge rules the busiest bus's: the plan's need is its own busiest
+ * zone or bus, so the sum is an upper bound (the two may be different zones or buses), never less than
+ * a zone or bus really holds.
  */
 export function usageOutsideStack(account: AccountResources, own: ReadonlySet<string>): Record<AccountQuotaKey, UsageOutsideStack> {
     const outside = (key: AccountQuotaKey) => account[key].filter((r) => !own.has(r.id));
-    const busiestZone = (resources: readonly AccountResource[]): UsageOutsideStack => {
-        const byZone = new Map<string, AccountResource[]>();
-        for (const r of resources) byZone.set(r.zone ?? "", [...(byZone.get(r.zone ?? "") ?? []), r]);
-        return usage([...byZone.values()].reduce((a, b) => (b.length > a.length ? b : a), []));
+    const busiest = (resources: readonly AccountResource[], by: (r: AccountResource) => string): UsageOutsideStack => {
+        const groups = new Map<string, AccountResource[]>();
+        for (const r of resources) groups.set(by(r), [...(groups.get(by(r)) ?? []), r]);
+        return usage([...groups.values()].reduce((a, b) => (b.length > a.length ? b : a), []));
     };
-    return Object.fromEntries(
-        REGIONAL_KEYS.map((key) => [key, key === "natGatewaysPerAz" ? busiestZone(outside(key)) : usage(outside(key))]),
-    ) as Record<AccountQuotaKey, UsageOutsideStack>;
+    const of = (key: AccountQuotaKey): UsageOutsideStack =>
+        key === "natGatewaysPerAz"
+            ? busiest(outside(key), (r) => r.zone ?? "")
+            : key === "eventRulesPerBus"
+              ? busiest(outside(key), (r) => r.bus ?? "")
+              : usage(outside(key));
+    return Object.fromEntries(REGIONAL_KEYS.map((key) => [key, of(key)])) as Record<AccountQuotaKey, UsageOutsideStack>;
+}
+
+/**
+ * The id a stack's state holds for a rule: its name on the default bus, `<bus>/<name>` on another
+ * (terraform-provider-aws, aws_cloudwatch_event_rule, "id": "the name of the rule", prefixed with the
+ * bus's name when not the default one).
+ */
+export function eventRuleStateId(bus: string, name: string): string {
+    return bus === DEFAULT_EVENT_BUS ? name : `${bus}/${name}`;
+}
+
+/**
+ * Every rule on every event bus of the Region (`ListEventBuses`, then `ListRules` per bus, each every
+ * page by `NextToken`), as ids of the state (`eventRuleStateId`) with their bus. AWS services' managed
+ * rules (`ManagedBy`) are listed and counted too: they sit on the bus.
+ */
+export async function readEventRules(events: Pick<EventBridgeClient, "send">): Promise<AccountResource[]> {
+    const { ListEventBusesCommand, ListRulesCommand } = await import("@aws-sdk/client-eventbridge");
+    const send = events.send.bind(events) as Send;
+    const buses = await allPages<EventBus>(async (NextToken) => {
+        const out = await send(new ListEventBusesCommand({ NextToken }));
+        return { items: out.EventBuses, next: out.NextToken };
+    });
+    const rules: AccountResource[] = [];
+    for (const bus of buses.map((b) => b.Name ?? DEFAULT_EVENT_BUS)) {
+        const onBus = await allPages<Rule>(async (NextToken) => {
+            const out = await send(new ListRulesCommand({ EventBusName: bus, NextToken }));
+            return { items: out.Rules, next: out.NextToken };
+        });
+        rules.push(...onBus.map((r) => ({ id: eventRuleStateId(bus, r.Name ?? ""), bus })));
+    }
+    return rules;
 }
 
 type Send = (command: any) => Promise<any>;
 
 /**
- * The Region's resources of `accountId` through EC2, ELB and RDS's Describe calls
- * (`ACCOUNT_RESOURCES_PERMISSIONS`). A NAT gateway's zone is its subnet's (`NatGateway` has a
+ * The Region's resources of `accountId` through EC2, ELB and RDS's Describe calls and EventBridge's
+ * List calls (`ACCOUNT_RESOURCES_PERMISSIONS`). A NAT gateway's zone is its subnet's (`NatGateway` has a
  * `SubnetId`, not a zone: EC2 API reference, NatGateway).
  */
 export async function readAccountResources(
     ec2: Pick<EC2Client, "send">,
     elb: Pick<ElasticLoadBalancingV2Client, "send">,
     rds: Pick<RDSClient, "send">,
+    events: Pick<EventBridgeClient, "send">,
     accountId: string,
 ): Promise<AccountResources> {
     // VPCs shared into the account (AWS RAM) are listed too but spend their owner's quota, not this account's.
@@ -194,20 +242,23 @@ export async function readAccountResources(
         // The state's id of a cluster or instance is its identifier (the provider's import id).
         dbClustersPerRegion: clusters.map((c) => ({ id: c.DBClusterIdentifier ?? "" })),
         dbInstancesPerRegion: instances.map((i) => ({ id: i.DBInstanceIdentifier ?? "" })),
+        eventRulesPerBus: await readEventRules(events),
     };
 }
 
-/** The Region's resources through the AWS SDK, one EC2, one ELB and one RDS client per call. */
+/** The Region's resources through the AWS SDK, one EC2, one ELB, one RDS and one EventBridge client per call. */
 export const accountResourcesClients: AccountResourcesReader = async (region, accountId) => {
-    const [{ EC2Client }, { ElasticLoadBalancingV2Client }, { RDSClient }] = await Promise.all([
+    const [{ EC2Client }, { ElasticLoadBalancingV2Client }, { RDSClient }, { EventBridgeClient }] = await Promise.all([
         import("@aws-sdk/client-ec2"),
         import("@aws-sdk/client-elastic-load-balancing-v2"),
         import("@aws-sdk/client-rds"),
+        import("@aws-sdk/client-eventbridge"),
     ]);
     return readAccountResources(
         new EC2Client({ region }),
         new ElasticLoadBalancingV2Client({ region }),
         new RDSClient({ region }),
+        new EventBridgeClient({ region }),
         accountId,
     );
 };
@@ -227,11 +278,13 @@ const SPENDERS: Readonly<Record<AccountQuotaKey, { readonly types: readonly stri
     },
     dbClustersPerRegion: { types: ["aws:rds/cluster:Cluster"], prefix: "db-cluster" },
     dbInstancesPerRegion: { types: ["aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance"], prefix: "db-instance" },
+    eventRulesPerBus: { types: ["aws:cloudwatch/eventRule:EventRule"], prefix: "rule" },
 };
 
 /**
  * What a new account holds in each Region: its default VPC and that VPC's internet gateway (EC2 user
- * guide, "Default VPCs": one in each Region, with an internet gateway attached); no database.
+ * guide, "Default VPCs": one in each Region, with an internet gateway attached); no database and no
+ * EventBridge rule.
  */
 const NEW_ACCOUNT: Readonly<Partial<Record<AccountQuotaKey, readonly AccountResource[]>>> = {
     vpcsPerRegion: [{ id: "vpc-default" }],
@@ -248,10 +301,12 @@ export function accountResourcesDouble(
     others: Readonly<Partial<Record<AccountQuotaKey, number>>>,
     state: readonly { readonly type: string; readonly id?: string }[],
 ): AccountResourcesReader {
+    // The scenario's others in one zone, on the default bus: where they press hardest on the stack's own.
     const made = (key: AccountQuotaKey): AccountResource[] =>
         Array.from({ length: others[key] ?? 0 }, (_, i) => ({
             id: `${SPENDERS[key].prefix}-other${String(i + 1).padStart(4, "0")}`,
             zone: "zone-a",
+            ...(key === "eventRulesPerBus" ? { bus: DEFAULT_EVENT_BUS } : {}),
         }));
     const own = (key: AccountQuotaKey) => state.filter((r) => SPENDERS[key].types.includes(r.type) && r.id).map((r) => ({ id: r.id! }));
     return async () =>

@@ -10,7 +10,7 @@ import type {
     GetServiceQuotaCommandOutput,
     ServiceQuotasClient,
 } from "@aws-sdk/client-service-quotas";
-import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed, quotaNeeds } from "../src/policy/rules/quotas-1-default-service-quotas";
+import { DEFAULT_QUOTAS, defaultQuota, QuotaKey, QuotaNeed, quotaNeeds } from "../src/policy/rules/quotas-1-default-service-quotas";
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "./errors";
@@ -21,7 +21,7 @@ export interface QuotaSpec {
     readonly key: QuotaKey;
     /** The quota's name in Service Quotas (or, without a code, in the service's quota page). */
     readonly name: string;
-    /** Service Quotas' service code (`vpc`, `elasticloadbalancing`, `iam`, `rds`). */
+    /** Service Quotas' service code (`vpc`, `elasticloadbalancing`, `iam`, `rds`, `events`). */
     readonly serviceCode?: string;
     /** Service Quotas' quota code (`L-…`). */
     readonly quotaCode?: string;
@@ -34,7 +34,9 @@ export interface QuotaSpec {
  * (`ListAWSDefaultServiceQuotas`) as published in gruntwork-io/terraform-aws-utilities docs/quotas.md,
  * the VPC quota page (docs.aws.amazon.com/general/latest/gr/vpc-service.html) and the Aurora user guide's
  * "Quotas in Amazon Aurora" (AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html, each quota linked to its
- * Service Quotas page, `rds` `L-952B80B8` and `L-7B6409FD`). Not the codes the
+ * Service Quotas page, `rds` `L-952B80B8` and `L-7B6409FD`), and the EventBridge user guide's "Amazon
+ * EventBridge quotas" (eventbridge/latest/userguide/eb-quota.html, "Number of rules" linked to
+ * `services/events/quotas/L-244521F2`, also listed so in gruntwork's table). Not the codes the
  * issue guessed: `L-7E6692B2` is "Targets per Application Load Balancer", not rules.
  */
 export const QUOTA_SPECS: readonly QuotaSpec[] = [
@@ -81,6 +83,9 @@ export const QUOTA_SPECS: readonly QuotaSpec[] = [
     // defaults from the Aurora user guide's "Quotas in Amazon Aurora", each on its key of DEFAULT_QUOTAS.
     { key: "dbClustersPerRegion", name: "DB clusters", serviceCode: "rds", quotaCode: "L-952B80B8" },
     { key: "dbInstancesPerRegion", name: "DB instances", serviceCode: "rds", quotaCode: "L-7B6409FD" },
+    // Per event bus, in each Region the stack puts rules in (us-east-1's forwarders included); an enterprise tenant
+    // adds 3 rules to its Region's default bus. The value is per Region: 300, 100 in af-south-1 and eu-south-1.
+    { key: "eventRulesPerBus", name: "Number of rules", serviceCode: "events", quotaCode: "L-244521F2" },
     // Not in Service Quotas: fixed, so the default is the value (ELB, CloudWatch and IAM quota pages).
     { key: "targetGroupsPerLoadBalancer", name: "Target groups per Application Load Balancer (not adjustable)" },
     { key: "widgetsPerDashboard", name: "Widgets per CloudWatch dashboard (not in Service Quotas)" },
@@ -274,14 +279,17 @@ export const serviceQuotasClients: ServiceQuotasFor = async (region) =>
 /**
  * Service Quotas as a rehearsal answers it: an account with no applied values but `applied` (by quota
  * code), so `GetServiceQuota` fails with the service's `NoSuchResourceException` and
- * `GetAWSDefaultServiceQuota` answers `DEFAULT_QUOTAS`, as for a new account.
+ * `GetAWSDefaultServiceQuota` answers AWS's default in the client's Region (`defaultQuota`: `DEFAULT_QUOTAS`,
+ * but 100 rules per event bus in af-south-1 and eu-south-1), as for a new account.
  */
 export function serviceQuotasDouble(applied: Readonly<Record<string, number>> = {}): ServiceQuotasFor {
-    const defaults = new Map(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.quotaCode!, DEFAULT_QUOTAS[s.key]]));
-    const send = async (command: { input: { ServiceCode?: string; QuotaCode?: string } }) => {
+    const keys = new Map(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.quotaCode!, s.key]));
+    const sendIn = (region: string) => async (command: { input: { ServiceCode?: string; QuotaCode?: string } }) => {
         const sdk = await import("@aws-sdk/client-service-quotas");
         const { ServiceCode = "", QuotaCode = "" } = command.input;
-        const value = command instanceof sdk.GetServiceQuotaCommand ? applied[QuotaCode] : defaults.get(QuotaCode);
+        const key = keys.get(QuotaCode);
+        const value =
+            command instanceof sdk.GetServiceQuotaCommand ? applied[QuotaCode] : key === undefined ? undefined : defaultQuota(key, region);
         if (value === undefined) {
             throw new sdk.NoSuchResourceException({
                 $metadata: { httpStatusCode: 400 },
@@ -290,5 +298,5 @@ export function serviceQuotasDouble(applied: Readonly<Record<string, number>> = 
         }
         return { Quota: { ServiceCode, QuotaCode, Value: value } };
     };
-    return async () => ({ send }) as unknown as Pick<ServiceQuotasClient, "send">;
+    return async (region) => ({ send: sendIn(region) }) as unknown as Pick<ServiceQuotasClient, "send">;
 }

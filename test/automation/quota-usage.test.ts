@@ -8,7 +8,9 @@
  * Region. EC2 API reference, NatGateway: a NAT gateway names its subnet, not its zone. Aurora user
  * guide, "Quotas in Amazon Aurora": "DB clusters" (`rds` `L-952B80B8`) and "DB instances"
  * (`L-7B6409FD`) count those "in this account in the current Region"; RDS API reference,
- * DescribeDBClusters and DescribeDBInstances page with `Marker`.
+ * DescribeDBClusters and DescribeDBInstances page with `Marker`. EventBridge user guide, "Amazon
+ * EventBridge quotas": "Number of rules" (`events` `L-244521F2`), "Maximum number of rules an account
+ * can have per event bus"; EventBridge API reference, ListEventBuses and ListRules page with `NextToken`.
  */
 import { expect } from "chai";
 import {
@@ -22,6 +24,7 @@ import {
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
@@ -34,7 +37,9 @@ import {
     readRoleNames,
     rolesOutsideStack,
     NAT_GATEWAY_STATES_COUNTED,
+    eventRuleStateId,
     readAccountResources,
+    readEventRules,
     stackResourceIds,
     usageOutsideStack,
 } from "../../automation/quota-usage";
@@ -53,6 +58,7 @@ const none: AccountResources = {
     loadBalancersPerRegion: [],
     dbClustersPerRegion: [],
     dbInstancesPerRegion: [],
+    eventRulesPerBus: [],
 };
 const ids = (...list: string[]) => list.map((id) => ({ id }));
 
@@ -112,18 +118,36 @@ describe("the account's own use of the regional quotas", () => {
             expect(usage.dbClustersPerRegion).to.deep.equal({ count: 1, ids: ["other-app"] });
             expect(usage.dbInstancesPerRegion).to.deep.equal({ count: 2, ids: ["other-app-1", "other-app-2"] });
         });
+
+        it("counts EventBridge rules on the busiest bus (the quota is per event bus), the stack's own told apart by their state id", () => {
+            const usage = usageOutsideStack(
+                {
+                    ...none,
+                    eventRulesPerBus: [
+                        { id: "monitoring-guardduty-findings-1a2b3c4", bus: "default" },
+                        { id: "other-app-nightly", bus: "default" },
+                        { id: "AutoScalingManagedRule", bus: "default" },
+                        { id: "orders/created", bus: "orders" },
+                    ],
+                },
+                new Set(["monitoring-guardduty-findings-1a2b3c4"]),
+            );
+            expect(usage.eventRulesPerBus).to.deep.equal({ count: 2, ids: ["other-app-nightly", "AutoScalingManagedRule"] });
+        });
     });
 
     describe("reading the Region (EC2, ELB and RDS Describe calls)", () => {
         const ec2 = mockClient(EC2Client);
         const elb = mockClient(ElasticLoadBalancingV2Client);
         const rds = mockClient(RDSClient);
-        beforeEach(() => (ec2.reset(), elb.reset(), rds.reset()));
+        const events = mockClient(EventBridgeClient);
+        beforeEach(() => (ec2.reset(), elb.reset(), rds.reset(), events.reset()));
         const read = () =>
             readAccountResources(
                 new EC2Client({ region: "eu-west-1" }),
                 new ElasticLoadBalancingV2Client({ region: "eu-west-1" }),
                 new RDSClient({ region: "eu-west-1" }),
+                new EventBridgeClient({ region: "eu-west-1" }),
                 "111122223333",
             );
 
@@ -148,6 +172,8 @@ describe("the account's own use of the regional quotas", () => {
                 .resolves({ DBInstances: [{ DBInstanceIdentifier: "bbws-aurora-dev-1" }], Marker: "i2" })
                 .on(DescribeDBInstancesCommand, { Marker: "i2" })
                 .resolves({ DBInstances: [{ DBInstanceIdentifier: "other-app-1" }] });
+            events.on(ListEventBusesCommand).resolves({ EventBuses: [{ Name: "default" }] });
+            events.on(ListRulesCommand).resolves({ Rules: [{ Name: "monitoring-rds-failover-1a2b3c4" }] });
 
             const account = await read();
 
@@ -159,6 +185,7 @@ describe("the account's own use of the regional quotas", () => {
                 loadBalancersPerRegion: ids("arn:alb"),
                 dbClustersPerRegion: ids("bbws-aurora-dev", "other-app"),
                 dbInstancesPerRegion: ids("bbws-aurora-dev-1", "other-app-1"),
+                eventRulesPerBus: [{ id: "monitoring-rds-failover-1a2b3c4", bus: "default" }],
             });
             // Only the account's own clusters: one shared from another account (IncludeShared) spends its owner's quota.
             expect(rds.commandCalls(DescribeDBClustersCommand)[0].args[0].input.IncludeShared).to.equal(undefined);
@@ -184,8 +211,39 @@ describe("the account's own use of the regional quotas", () => {
             elb.on(DescribeLoadBalancersCommand).resolves({});
             rds.on(DescribeDBClustersCommand).resolves({});
             rds.on(DescribeDBInstancesCommand).resolves({});
+            events.on(ListEventBusesCommand).resolves({});
             await read();
             expect(ec2.commandCalls(DescribeSubnetsCommand)).to.have.length(0);
+            expect(events.commandCalls(ListRulesCommand)).to.have.length(0);
+        });
+
+        it("reads every event bus and every page of each bus's rules (NextToken), naming each rule by its state id", async () => {
+            events
+                .on(ListEventBusesCommand, { NextToken: undefined })
+                .resolves({ EventBuses: [{ Name: "default" }], NextToken: "b2" })
+                .on(ListEventBusesCommand, { NextToken: "b2" })
+                .resolves({ EventBuses: [{ Name: "orders" }] });
+            events
+                .on(ListRulesCommand, { EventBusName: "default", NextToken: undefined })
+                .resolves({ Rules: [{ Name: "monitoring-backup-failed-1a2b3c4" }, { Name: "other-app-nightly" }], NextToken: "r2" })
+                .on(ListRulesCommand, { EventBusName: "default", NextToken: "r2" })
+                .resolves({ Rules: [{ Name: "AutoScalingManagedRule", ManagedBy: "autoscaling.amazonaws.com" }] })
+                .on(ListRulesCommand, { EventBusName: "orders", NextToken: undefined })
+                .resolves({ Rules: [{ Name: "created" }] });
+            expect(await readEventRules(new EventBridgeClient({ region: "eu-west-1" }))).to.deep.equal([
+                { id: "monitoring-backup-failed-1a2b3c4", bus: "default" },
+                { id: "other-app-nightly", bus: "default" },
+                { id: "AutoScalingManagedRule", bus: "default" },
+                { id: "orders/created", bus: "orders" },
+            ]);
+            expect(
+                events.commandCalls(ListRulesCommand).map((c) => [c.args[0].input.EventBusName, c.args[0].input.NextToken]),
+            ).to.deep.equal([
+                ["default", undefined],
+                ["default", "r2"],
+                ["orders", undefined],
+            ]);
+            expect([eventRuleStateId("default", "a"), eventRuleStateId("orders", "a")]).to.deep.equal(["a", "orders/a"]);
         });
     });
 
@@ -254,6 +312,22 @@ describe("the account's own use of the regional quotas", () => {
                     "of which 4 are in use outside this stack (vpc-default, vpc-a, vpc-b, …)",
             );
             expect(err.fix).to.include("--quota-code L-F678F1CE --desired-value 9 --region eu-west-1");
+        });
+
+        it("adds the rules already on the bus: a plan of 12 rules where 290 others sit on the bus is refused at 300, asking for 302", () => {
+            const others = Array.from({ length: 290 }, (_, i) => `other-rule-${i + 1}`);
+            const checks = withUsageOutside(
+                [check("eventRulesPerBus", 12, 300)],
+                new Map([["eu-west-1", { eventRulesPerBus: { count: 290, ids: others.slice(0, 3) } }]]),
+                "eu-west-1",
+            );
+            const err = thrown(() => checkQuotas(checks, "eu-west-1"));
+            expect(err.message).to.equal(
+                "the plan needs more than a quota allows:\n" +
+                    "    Number of rules (events L-244521F2): the plan needs 12, the account has 300 (AWS's default), " +
+                    "of which 290 are in use outside this stack (other-rule-1, other-rule-2, other-rule-3, …)",
+            );
+            expect(err.fix).to.include("--service-code events --quota-code L-244521F2 --desired-value 302 --region eu-west-1");
         });
 
         it("adds the Region's other DB clusters: one more cluster where 40 others run is refused, asking for 41", () => {
@@ -383,7 +457,8 @@ describe("the account's own use of the regional quotas", () => {
             expect(result.fix)
                 .to.include("ec2:DescribeVpcs")
                 .and.include("elasticloadbalancing:DescribeLoadBalancers")
-                .and.include("rds:DescribeDBClusters and rds:DescribeDBInstances");
+                .and.include("rds:DescribeDBClusters")
+                .and.include("events:ListEventBuses and events:ListRules");
         });
     });
 
@@ -411,6 +486,18 @@ describe("the account's own use of the regional quotas", () => {
                 "bbws-aurora-dev",
             ]);
             expect(account.dbInstancesPerRegion.map((r) => r.id)).to.deep.equal(["bbws-aurora-dev-1"]);
+        });
+
+        it("holds no EventBridge rule in a new account: the scenario's others on the default bus, and the stack's own", async () => {
+            const account = await accountResourcesDouble({ eventRulesPerBus: 2 }, [
+                { type: "aws:cloudwatch/eventRule:EventRule", id: "monitoring-rds-failover-1a2b3c4" },
+            ])("eu-west-1", "111122223333");
+            expect(account.eventRulesPerBus.map((r) => r.id)).to.deep.equal([
+                "rule-other0001",
+                "rule-other0002",
+                "monitoring-rds-failover-1a2b3c4",
+            ]);
+            expect(usageOutsideStack(account, new Set(["monitoring-rds-failover-1a2b3c4"])).eventRulesPerBus.count).to.equal(2);
         });
     });
 });

@@ -4,7 +4,9 @@
  * GetAWSDefaultServiceQuota: Service Quotas API reference), and a plan that needs more is refused with
  * the quota, its code, the need, the current value and the request that raises it. Codes as listed by
  * ListAWSDefaultServiceQuotas (gruntwork-io/terraform-aws-utilities docs/quotas.md), the VPC quota page
- * and, for RDS's, the Aurora user guide's "Quotas in Amazon Aurora" (AuroraUserGuide/CHAP_Limits.html).
+ * and, for RDS's, the Aurora user guide's "Quotas in Amazon Aurora" (AuroraUserGuide/CHAP_Limits.html);
+ * EventBridge's, the EventBridge user guide's "Amazon EventBridge quotas" (eventbridge/latest/userguide/
+ * eb-quota.html: "Number of rules", 300, 100 in af-south-1 and eu-south-1, linked to events L-244521F2).
  */
 import { expect } from "chai";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -12,7 +14,13 @@ import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotas
 import { mockClient } from "aws-sdk-client-mock";
 import { checkQuotas, increaseCommand, QUOTA_SPECS, QuotaCheck, readQuota, readQuotas, serviceQuotasDouble } from "../../automation/quotas";
 import { preflight } from "../../automation/preflight";
-import { DEFAULT_QUOTAS, QuotaKey, QuotaNeed } from "../../src/policy/rules/quotas-1-default-service-quotas";
+import {
+    DEFAULT_QUOTAS,
+    defaultQuota,
+    EVENT_RULES_PER_BUS_BY_REGION,
+    QuotaKey,
+    QuotaNeed,
+} from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { FakeEngine } from "../support/fake-engine";
 import { thrown } from "../support/thrown";
 import { COMMIT, configOf } from "../support/rollout";
@@ -44,6 +52,15 @@ describe("Service Quotas preflight", () => {
         expect(DEFAULT_QUOTAS).to.include({ dbClustersPerRegion: 40, dbInstancesPerRegion: 40 });
     });
 
+    it("takes AWS's default of EventBridge rules per event bus from the EventBridge quota page: 300, 100 in af-south-1 and eu-south-1", () => {
+        expect(DEFAULT_QUOTAS.eventRulesPerBus).to.equal(300);
+        expect(EVENT_RULES_PER_BUS_BY_REGION).to.deep.equal({ "af-south-1": 100, "eu-south-1": 100 });
+        expect(["eu-west-1", "us-east-1", "af-south-1", ""].map((r) => defaultQuota("eventRulesPerBus", r))).to.deep.equal([
+            300, 300, 100, 300,
+        ]);
+        expect(defaultQuota("dbClustersPerRegion", "af-south-1")).to.equal(40);
+    });
+
     it("has a Service Quotas entry or a stated fixed limit for every quota the policy rule counts, each once", () => {
         expect(QUOTA_SPECS.map((s) => s.key).sort()).to.deep.equal(Object.keys(DEFAULT_QUOTAS).sort());
     });
@@ -52,7 +69,7 @@ describe("Service Quotas preflight", () => {
     // EC2's (ec2-service.html, "EC2-VPC Elastic IPs") and ELB's ("Application Load Balancers per Region");
     // routes per route table: Amazon VPC quotas, "Routes per route table (non-propagated routes)", L-93826ACB.
     // DB clusters and DB instances: the Aurora quota page links each to its Service Quotas page (rds/quotas/L-952B80B8, L-7B6409FD).
-    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; rds L-952B80B8, L-7B6409FD; iam L-FE177D64 (global)", () => {
+    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; rds L-952B80B8, L-7B6409FD; events L-244521F2; iam L-FE177D64 (global)", () => {
         const codes = Object.fromEntries(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.key, `${s.serviceCode} ${s.quotaCode}`]));
         expect(codes).to.deep.equal({
             rulesPerSecurityGroup: "vpc L-0EA8095F",
@@ -68,6 +85,7 @@ describe("Service Quotas preflight", () => {
             loadBalancersPerRegion: "elasticloadbalancing L-53DA6B97",
             dbClustersPerRegion: "rds L-952B80B8",
             dbInstancesPerRegion: "rds L-7B6409FD",
+            eventRulesPerBus: "events L-244521F2",
         });
         expect(QUOTA_SPECS.filter((s) => s.global).map((s) => s.key)).to.deep.equal(["rolesPerAccount"]);
     });
@@ -186,6 +204,49 @@ describe("Service Quotas preflight", () => {
                 "request the increase, and roll out once it is approved:\n" +
                     "    aws service-quotas request-service-quota-increase --service-code rds --quota-code L-952B80B8 --desired-value 41 --region af-south-1",
             );
+        });
+
+        it("refuses a plan needing 303 EventBridge rules on a bus where the account's applied value is 300, naming the quota, the need and the events L-244521F2 request", async () => {
+            const rule =
+                "urn:pulumi:dev::bbws-platform::bbws:monitoring:MonitoringLayer$aws:cloudwatch/eventRule:EventRule::monitoring-ecr-scan-findings";
+            const need = { need: 303, urn: rule };
+            const checks = await readQuotas(
+                needs({ eventRulesPerBus: { ...need, byRegion: { "": need, "us-east-1": { need: 2 } } } }),
+                "eu-west-1",
+                serviceQuotasDouble({ "L-244521F2": 300 }),
+            );
+            expect(checks.map((c) => [c.region, c.need.need, c.current, c.from])).to.deep.equal([
+                [undefined, 303, 300, "applied"],
+                ["us-east-1", 2, 300, "applied"],
+            ]);
+            const err = thrown(() => checkQuotas(checks, "eu-west-1"));
+            expect(err).to.include({ code: "quota-too-small", exitCode: 2 });
+            expect(err.message).to.equal(
+                "the plan needs more than a quota allows:\n" +
+                    `    Number of rules (events L-244521F2): the plan needs 303 (${rule}), the account has 300`,
+            );
+            expect(err.fix).to.equal(
+                "request the increase, and roll out once it is approved:\n" +
+                    "    aws service-quotas request-service-quota-increase --service-code events --quota-code L-244521F2 --desired-value 303 --region eu-west-1",
+            );
+        });
+
+        it("judges prod's region af-south-1 against its own default of 100 rules per bus: 102 are refused there, 2 in us-east-1 fit 300", async () => {
+            const need = { need: 102, urn: "urn:rule" };
+            const checks = await readQuotas(
+                needs({ eventRulesPerBus: { ...need, byRegion: { "": need, "us-east-1": { need: 2 } } } }),
+                "af-south-1",
+                serviceQuotasDouble(),
+            );
+            expect(checks.map((c) => [c.region, c.current, c.from])).to.deep.equal([
+                [undefined, 100, "aws-default"],
+                ["us-east-1", 300, "aws-default"],
+            ]);
+            const err = thrown(() => checkQuotas(checks, "af-south-1"));
+            expect(err.message).to.include(
+                "Number of rules (events L-244521F2): the plan needs 102 (urn:rule), the account has 100 (AWS's default)",
+            );
+            expect(err.fix).to.include("--quota-code L-244521F2 --desired-value 102 --region af-south-1");
         });
 
         it("asks for IAM's increase in us-east-1, where Service Quotas keeps global quotas", () => {

@@ -1,13 +1,17 @@
 /**
  * What enterprise tenants spend of RDS's regional default quotas: each has its own Aurora MySQL cluster
- * with the environment's `bbws:database.instances` instances, on top of the platform's own cluster.
+ * with the environment's `bbws:database.instances` instances, on top of the platform's own cluster; and
+ * of EventBridge's rules per event bus: each adds 3 rules (components/events.ts `tenantEventRuleSpecs`)
+ * to its Region's default bus, on top of the platform's.
  * Counted on dev's and prod's real synths plus N such tenants by the quota rule (`quotaNeeds`) and
  * judged by the Service Quotas preflight (`readQuotas` over the rehearsal's Service Quotas double,
  * `checkQuotas`).
  *
  * Defaults and codes (each on its key in `DEFAULT_QUOTAS`): Aurora user guide, "Quotas and constraints
  * for Amazon Aurora" (AuroraUserGuide/CHAP_Limits.html), Quotas in Amazon Aurora: "DB clusters", each
- * supported Region 40 (`rds` `L-952B80B8`); "DB instances", 40 (`rds` `L-7B6409FD`).
+ * supported Region 40 (`rds` `L-952B80B8`); "DB instances", 40 (`rds` `L-7B6409FD`). EventBridge user
+ * guide, "Amazon EventBridge quotas" (eventbridge/latest/userguide/eb-quota.html): "Number of rules",
+ * 300 per event bus, 100 in af-south-1 and eu-south-1 (`events` `L-244521F2`).
  */
 import { expect } from "chai";
 import { checkQuotas, readQuotas, serviceQuotasDouble } from "../../automation/quotas";
@@ -26,6 +30,22 @@ function enterprise(env: string, n: number, instances: number): ResourceView[] {
         view("aws:rds/cluster:Cluster", `data-enterprise${t + 1}-cluster`),
         ...Array.from({ length: instances }, (_, i) => view("aws:rds/clusterInstance:ClusterInstance", `data-enterprise${t + 1}-${i + 1}`)),
     ]).flat();
+}
+
+/**
+ * `n` enterprise tenants' EventBridge rules as the monitoring layer makes them (`tenantEventRuleSpecs`:
+ * `<id>-rds-failover`, `<id>-rds-cluster-events`, `<id>-backup-failed`), no `region` nor `eventBusName`:
+ * the stack's region's default bus.
+ */
+function enterpriseEventRules(env: string, n: number): ResourceView[] {
+    const type = "aws:cloudwatch/eventRule:EventRule";
+    return Array.from({ length: n }, (_, t) =>
+        ["rds-failover", "rds-cluster-events", "backup-failed"].map((what): ResourceView => {
+            const name = `monitoring-enterprise${t + 1}-${what}`;
+            const urn = `urn:pulumi:${env}::bbws-platform::bbws:monitoring:MonitoringLayer$bbws:monitoring:TenantMonitoring$${type}::${name}`;
+            return { type, name, urn, inputs: {}, dependencies: {} };
+        }),
+    ).flat();
 }
 
 describe("enterprise tenants against RDS's regional default quotas (quotas-1-default-service-quotas)", function () {
@@ -97,5 +117,105 @@ describe("enterprise tenants against RDS's regional default quotas (quotas-1-def
             Object.fromEntries(Object.entries(needs[key].byRegion ?? {}).map(([region, need]) => [region, need.need]));
         expect(regions("dbClustersPerRegion")).to.deep.equal({ "": 1, [prod.dr!.region]: 1 });
         expect(regions("dbInstancesPerRegion")).to.deep.equal({ "": 3, [prod.dr!.region]: 1 });
+    });
+});
+
+describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", function () {
+    this.timeout(300_000);
+    const RULE = "aws:cloudwatch/eventRule:EventRule";
+    let devPlatform: ResourceView[];
+    let prodPlatform: ResourceView[];
+    before(async () => {
+        devPlatform = viewsFromSynth(await cachedSynthesize(PROJECT_DIR, "dev"));
+        prodPlatform = viewsFromSynth(await cachedSynthesize(PROJECT_DIR, "prod"));
+    });
+    const byRegion = (env: string, resources: ResourceView[]) =>
+        Object.fromEntries(
+            Object.entries(quotaNeeds({ env, resources }).eventRulesPerBus.byRegion ?? {}).map(([region, need]) => [region, need.need]),
+        );
+    const violations = (env: string, resources: ResourceView[]) =>
+        resources.filter((r) => quotas_1.types.includes(r.type)).flatMap((r) => quotas_1.check(r, { env, resources }));
+    const rule = (
+        env: string,
+        name: string,
+        inputs: Record<string, unknown> = {},
+        dependencies: Record<string, string[]> = {},
+    ): ResourceView => ({
+        type: RULE,
+        name,
+        urn: `urn:pulumi:${env}::bbws-platform::${RULE}::${name}`,
+        inputs,
+        dependencies,
+    });
+
+    it("dev's and prod's platforms each put 9 rules on their region's default bus and 2 forwarders on us-east-1's; none in prod's DR region", () => {
+        for (const [env, platform] of [
+            ["dev", devPlatform],
+            ["prod", prodPlatform],
+        ] as const) {
+            expect(platform.filter((r) => r.type === RULE)).to.have.length(11);
+            expect(byRegion(env, platform), env).to.deep.equal({ "": 9, "us-east-1": 2 });
+            const need = quotaNeeds({ env, resources: platform }).eventRulesPerBus;
+            expect(need.need).to.equal(9);
+            expect(need.urn).to.equal(platform.find((r) => r.type === RULE && r.inputs.region === undefined)!.urn);
+        }
+        expect(configFor("prod").dr!.region).to.equal("eu-west-1");
+        expect(byRegion("prod", prodPlatform)).to.not.have.property("eu-west-1");
+    });
+
+    it("in dev, 97 enterprise tenants fill the default bus's 300 and pass; the 98th brings it to 303, failed on the platform's first rule", () => {
+        const at = (n: number) => [...devPlatform, ...enterpriseEventRules("dev", n)];
+        expect(byRegion("dev", at(97))).to.deep.equal({ "": 300, "us-east-1": 2 });
+        expect(violations("dev", at(97))).to.deep.equal([]);
+        expect(byRegion("dev", at(98))).to.deep.equal({ "": 303, "us-east-1": 2 });
+        const [first] = devPlatform.filter((r) => r.type === RULE);
+        expect(quotas_1.check(first, { env: "dev", resources: at(98) })).to.deep.equal([
+            "EventBridge rules on event bus default in this region: 303, over the default quota of 300",
+        ]);
+        expect(violations("dev", at(98))).to.have.length(1);
+    });
+
+    it("in prod (af-south-1, 100 rules per bus), the preflight at AWS's defaults passes 30 enterprise tenants (99) and refuses the 31st (102)", async () => {
+        const prod = configFor("prod");
+        expect(prod.region).to.equal("af-south-1");
+        const at = (n: number) => quotaNeeds({ env: "prod", resources: [...prodPlatform, ...enterpriseEventRules("prod", n)] });
+        const rules = async (n: number) =>
+            (await readQuotas(at(n), prod.region, serviceQuotasDouble())).filter((c) => c.spec.key === "eventRulesPerBus");
+        const at30 = await rules(30);
+        expect(at30.map((c) => [c.region, c.need.need, c.current])).to.deep.equal([
+            [undefined, 99, 100],
+            ["us-east-1", 2, 300],
+        ]);
+        expect(() => checkQuotas(at30, prod.region)).to.not.throw();
+        const at31 = await rules(31);
+        const err = thrown(() => checkQuotas(at31, prod.region));
+        expect(err.message).to.include("Number of rules (events L-244521F2): the plan needs 102");
+        expect(err.fix).to.include("--service-code events --quota-code L-244521F2 --desired-value 102 --region af-south-1");
+    });
+
+    it("counts a rule whose region input names another region there, and a rule on another bus apart from the default bus", () => {
+        const bus: ResourceView = {
+            type: "aws:cloudwatch/eventBus:EventBus",
+            name: "orders",
+            urn: "urn:pulumi:prod::bbws-platform::aws:cloudwatch/eventBus:EventBus::orders",
+            inputs: { name: "orders" },
+            dependencies: {},
+        };
+        const resources = [
+            ...prodPlatform,
+            rule("prod", "standby-rds-events", { region: "eu-west-1" }),
+            bus,
+            rule("prod", "orders-created", { eventBusName: "orders" }, { eventBusName: [bus.urn] }),
+            rule("prod", "orders-paid", { eventBusName: "orders" }, { eventBusName: [bus.urn] }),
+        ];
+        expect(byRegion("prod", resources)).to.deep.equal({ "": 9, "us-east-1": 2, "eu-west-1": 1 });
+    });
+
+    it("judges a bus in af-south-1 or eu-south-1 against their default of 100", () => {
+        const resources = Array.from({ length: 101 }, (_, i) => rule("prod", `r${i + 1}`, { region: "af-south-1" }));
+        expect(quotas_1.check(resources[0], { env: "prod", resources })).to.deep.equal([
+            "EventBridge rules on event bus default in af-south-1: 101, over the default quota of 100",
+        ]);
+        expect(violations("prod", resources.slice(0, 100))).to.deep.equal([]);
     });
 });

@@ -86,6 +86,8 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             // Only the platform's cluster and its instances: enterprise tenants' own clusters (test/policy/quotas-enterprise.test.ts).
             dbClustersPerRegion: undefined,
             dbInstancesPerRegion: undefined,
+            // Only the platform's 9 rules on the default bus: enterprise tenants add 3 each (test/policy/quotas-enterprise.test.ts).
+            eventRulesPerBus: undefined,
         });
     });
 

@@ -80,7 +80,29 @@ export const DEFAULT_QUOTAS = {
      * enterprise tenant's cluster spends `bbws:database.instances` of them.
      */
     dbInstancesPerRegion: 40,
+    /**
+     * EventBridge rules per event bus (EventBridge user guide, "Amazon EventBridge quotas",
+     * docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html: "Number of rules", "af-south-1: 100,
+     * eu-south-1: 100, Each of the other supported Regions: 300", adjustable, "Maximum number of rules an
+     * account can have per event bus"; Service Quotas `events` `L-244521F2`). Counted per (region, bus):
+     * a rule's region is its `region` input or the stack's, its bus the `eventBusName` it names or the
+     * Region's `default` bus. The two Regions of 100 are in `EVENT_RULES_PER_BUS_BY_REGION`; the stack's
+     * own region is not in the synth, so its rules are judged here against 300 (prod's af-south-1 has
+     * 100: the preflight reads that Region's value from Service Quotas). Each enterprise tenant adds 3.
+     */
+    eventRulesPerBus: 300,
 } as const;
+
+/**
+ * The Regions whose default differs from `DEFAULT_QUOTAS`' (same page): "Number of rules" is 100 in
+ * af-south-1 and eu-south-1.
+ */
+export const EVENT_RULES_PER_BUS_BY_REGION: Readonly<Record<string, number>> = { "af-south-1": 100, "eu-south-1": 100 };
+
+/** AWS's default of `key` in `region` (`""`, the stack's own, unknown here: `DEFAULT_QUOTAS`' value). */
+export function defaultQuota(key: QuotaKey, region: string): number {
+    return (key === "eventRulesPerBus" ? EVENT_RULES_PER_BUS_BY_REGION[region] : undefined) ?? DEFAULT_QUOTAS[key];
+}
 
 const T = {
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
@@ -105,6 +127,8 @@ const T = {
     route: "aws:ec2/route:Route",
     vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     dbCluster: "aws:rds/cluster:Cluster",
+    eventRule: "aws:cloudwatch/eventRule:EventRule",
+    eventBus: "aws:cloudwatch/eventBus:EventBus",
 } as const;
 /** The DB instances the stack can declare: an Aurora cluster's and a standalone one (the same quota). */
 const DB_INSTANCES = ["aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance"];
@@ -156,9 +180,17 @@ interface RegionCounts {
     readonly loadBalancers: string[];
     readonly dbClusters: string[];
     readonly dbInstances: string[];
+    /**
+     * Per event bus (the URN of the `EventBus` its rules' `eventBusName` came from, else the name or ARN
+     * given, else `default`), its EventBridge rules' URNs in stack order.
+     */
+    readonly eventRules: Map<string, string[]>;
 }
 
 const countsByContext = new WeakMap<RuleContext, Counts>();
+
+/** The bus a rule is on when its `eventBusName` is absent (EventBridge API reference, PutRule: "If you omit this, the default event bus is used"). */
+export const DEFAULT_EVENT_BUS = "default";
 
 function add<K>(map: Map<K, number>, key: K, n = 1): void {
     map.set(key, (map.get(key) ?? 0) + n);
@@ -211,6 +243,7 @@ function countsOf(context: RuleContext): Counts {
             loadBalancers: [],
             dbClusters: [],
             dbInstances: [],
+            eventRules: new Map(),
         };
         counts.regions.set(key, fresh);
         return fresh;
@@ -236,6 +269,15 @@ function countsOf(context: RuleContext): Counts {
             const awsx = owner !== undefined && shownAsOne(owner) ? awsxMostRoutesInATable(byUrn.get(owner)!.inputs) : 0;
             counts.routeTables.set(id, { routes: LOCAL_ROUTES_PER_TABLE + awsx + 1, first: r.urn });
         }
+    };
+    // A rule's bus: the EventBus resource its name came from, else the name (or an ARN's name) it gives, else the default bus.
+    const busOf = (r: ResourceView): string => {
+        const from = source(r, "eventBusName", [T.eventBus])[0];
+        if (from) return from;
+        const given = r.inputs.eventBusName;
+        return typeof given === "string" && given !== ""
+            ? given.replace(/^arn:[^:]+:events:[^:]*:[^:]*:event-bus\//, "")
+            : DEFAULT_EVENT_BUS;
     };
     const targetGroupsOf = (lb: string) => counts.lbTargetGroups.get(lb) ?? counts.lbTargetGroups.set(lb, new Set()).get(lb)!;
     const countOne = (r: ResourceView): void => {
@@ -311,6 +353,10 @@ function countsOf(context: RuleContext): Counts {
             region(r).dbClusters.push(r.urn);
         } else if (DB_INSTANCES.includes(r.type)) {
             region(r).dbInstances.push(r.urn);
+        } else if (r.type === T.eventRule) {
+            const rules = region(r).eventRules;
+            const bus = busOf(r);
+            rules.set(bus, [...(rules.get(bus) ?? []), r.urn]);
         }
     };
     // A value still unknown in a preview (CrossGuard's proxy throws on reading it) leaves that resource
@@ -392,14 +438,17 @@ export const REGIONAL_KEYS = [
     "loadBalancersPerRegion",
     "dbClustersPerRegion",
     "dbInstancesPerRegion",
+    "eventRulesPerBus",
 ] as const satisfies readonly QuotaKey[];
 export type RegionalQuotaKey = (typeof REGIONAL_KEYS)[number];
 
 /**
  * The resource a region's need of each regional quota is named by (and, in the rule, reported on): the
- * region's first load balancer, DB cluster or DB instance for theirs, its first VPC for the VPC quotas.
+ * region's first load balancer, DB cluster or DB instance for theirs, its busiest bus's first rule for
+ * rules per bus, its first VPC for the VPC quotas.
  */
 function namedBy(key: RegionalQuotaKey, here: RegionCounts): string | undefined {
+    if (key === "eventRulesPerBus") return busiestBus(here)?.[0];
     if (key === "loadBalancersPerRegion") return here.loadBalancers[0];
     if (key === "dbClustersPerRegion") return here.dbClusters[0];
     if (key === "dbInstancesPerRegion") return here.dbInstances[0];
@@ -427,7 +476,14 @@ function regionalNeeds(counts: Counts): Record<RegionalQuotaKey, QuotaNeed> {
     ) as Record<RegionalQuotaKey, QuotaNeed>;
 }
 
-/** One region's counts of the regional quotas (NAT gateways: the busiest zone). */
+/** The rules of the region's bus with the most rules (the first such bus in stack order); undefined without rules. */
+function busiestBus(here: RegionCounts): string[] | undefined {
+    let busiest: string[] | undefined;
+    for (const rules of here.eventRules.values()) if (rules.length > (busiest?.length ?? 0)) busiest = rules;
+    return busiest;
+}
+
+/** One region's counts of the regional quotas (NAT gateways: the busiest zone; rules: the busiest bus). */
 function regionalCounts(here: RegionCounts): Record<RegionalQuotaKey, number> {
     return {
         vpcsPerRegion: here.vpcs.length,
@@ -437,6 +493,7 @@ function regionalCounts(here: RegionCounts): Record<RegionalQuotaKey, number> {
         loadBalancersPerRegion: here.loadBalancers.length,
         dbClustersPerRegion: here.dbClusters.length,
         dbInstancesPerRegion: here.dbInstances.length,
+        eventRulesPerBus: busiestBus(here)?.length ?? 0,
     };
 }
 
@@ -453,9 +510,11 @@ export const quotas_1: Rule = {
         `${Q.inlinePolicyCharactersPerRole} characters of inline policy per role and ${Q.rolesPerAccount} roles per account; ` +
         `per region ${Q.vpcsPerRegion} VPCs, ${Q.internetGatewaysPerRegion} internet gateways, ${Q.natGatewaysPerAz} NAT gateways per ` +
         `Availability Zone, ${Q.elasticIpsPerRegion} Elastic IPs, ${Q.loadBalancersPerRegion} Application Load Balancers, ` +
-        `${Q.dbClustersPerRegion} DB clusters and ${Q.dbInstancesPerRegion} DB instances, and ` +
+        `${Q.dbClustersPerRegion} DB clusters and ${Q.dbInstancesPerRegion} DB instances, ${Q.eventRulesPerBus} EventBridge rules per ` +
+        "event bus (100 in af-south-1 and eu-south-1), and " +
         `${Q.peeringConnectionsPerVpc} active peering connections per VPC and ${Q.routesPerRouteTable} routes per route table, local, ` +
-        "awsx's and gateway endpoints' included (premium tenants spend the network's, enterprise tenants the database's too). " +
+        "awsx's and gateway endpoints' included (premium tenants spend the network's, enterprise tenants the database's and 3 " +
+        "rules on the default bus too). " +
         'AWS refuses the create that goes over, mid-update. Split what grows (README "Scale: hundreds of tenants"), or raise the ' +
         "quota with Service Quotas first (target groups per load balancer cannot be raised).",
     level: "mandatory",
@@ -470,6 +529,7 @@ export const quotas_1: Rule = {
         T.vpcEndpoint,
         T.dbCluster,
         ...DB_INSTANCES,
+        T.eventRule,
     ],
     scope: "stack",
     check(resource, context) {
@@ -490,6 +550,20 @@ export const quotas_1: Rule = {
         }
         if (resource.type === T.dashboard) {
             return over("widgets", widgetsOf(resource), Q.widgetsPerDashboard);
+        }
+        if (resource.type === T.eventRule) {
+            // Said once per bus, on its first rule, against its region's default.
+            return [...counts.regions].flatMap(([region, here]) =>
+                [...here.eventRules]
+                    .filter(([, rules]) => rules[0] === resource.urn)
+                    .flatMap(([bus, rules]) =>
+                        over(
+                            `EventBridge rules on event bus ${bus} in ${region || "this region"}`,
+                            rules.length,
+                            defaultQuota("eventRulesPerBus", region),
+                        ),
+                    ),
+            );
         }
         if (resource.type === T.route || resource.type === T.vpcEndpoint) {
             // Said once per table, on the first route or endpoint that puts a route in it.
