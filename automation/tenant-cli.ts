@@ -114,7 +114,8 @@ function parser(argv: readonly string[]) {
         })
         .option("confirm", {
             type: "string",
-            describe: "remove: the tenant's id, confirming the deletion of its files, secrets and database",
+            describe:
+                "remove: the tenant's id, confirming the deletion of its files, secrets and database; migrate-tier into enterprise: the id, confirming the drop of its old schema on the shared cluster",
         })
         .option("approve", {
             type: "string",
@@ -290,7 +291,7 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest | 
         throw new UsageError("incompatible-flags", "--tier is for add and migrate-tier", "drop it");
     }
     if (action === "remove" || action === "rotate-salts" || action === "migrate-tier") {
-        const extra = (["slot", "cpu", "memory", ...(action === "remove" ? [] : (["confirm"] as const))] as const).filter(
+        const extra = (["slot", "cpu", "memory", ...(action === "rotate-salts" ? (["confirm"] as const) : [])] as const).filter(
             (k) => args[k] !== undefined,
         );
         if (extra.length > 0 || args.domain.length > 0) {
@@ -306,7 +307,7 @@ export async function toRequest(args: Args): Promise<{ request: TenantRequest | 
     }
     const missing = (["slot", "cpu", "memory"] as const).filter((k) => args[k] === undefined);
     if (missing.length > 0) throw new UsageError("missing-option", `add needs ${missing.map((k) => `--${k}`).join(", ")}`, "see --help");
-    if (args.confirm !== undefined) throw new UsageError("incompatible-flags", "--confirm is for remove", "drop it");
+    if (args.confirm !== undefined) throw new UsageError("incompatible-flags", "--confirm is for remove and migrate-tier", "drop it");
     for (const k of ["slot", "cpu", "memory"] as const) {
         if (!Number.isFinite(args[k])) throw new UsageError("invalid-number", `--${k} must be a number`, "see --help");
     }

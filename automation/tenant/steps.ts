@@ -15,11 +15,11 @@
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema; nothing for an enterprise tenant, whose
  *         cluster the rollout removed)
- * migrate-tier (never premium → enterprise: `refuseMigration`): stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of
+ * migrate-tier (never premium → enterprise: `refuseMigration`): check (into enterprise only: before anything stops) → stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of
  *         its own; taken again by every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
  *         → into enterprise only (`MOVE_DATABASE_STEPS`): repoint-secret → create-database → import-database → compare-database
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
- *         → drop-shared-database (into enterprise only)
+ *         → drop-shared-database (into enterprise only, after the operator types the id)
  * A stop rolls out the tenant's phases that `stopped` acts in (`STOP_PHASES`: ecs and monitoring); an enterprise
  * tenant's offboarding also its database phase once the deletion is confirmed (`unprotectPhases`); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
  * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
@@ -51,6 +51,7 @@ import {
     compareDatabaseCommand,
     dropDatabaseCommand,
     importDatabaseCommand,
+    precheckDatabaseCommand,
     importFilesCommand,
     installWordPressCommand,
     migrationExportPrefix,
@@ -778,6 +779,29 @@ function ownClusterGone(ctx: StepContext): string {
         : "nothing to drop: its schema and users went with its own Aurora cluster, which the rollout step deleted (no final snapshot: bbws:database.finalSnapshot is off), its backups kept in its own vault";
 }
 
+/**
+ * Asks the operator to type the tenant's id (`prompt`), or takes `--confirm <id>`; a refused step (exit 3) when the
+ * answer does not name the tenant or no one can be asked. `doing` names what is confirmed ("deleting"). Returns who
+ * confirmed, for the record.
+ */
+async function confirmNaming(ctx: StepContext, prompt: string, doing: string): Promise<Record<string, string>> {
+    const id = ctx.req.id;
+    const { io } = ctx.deps;
+    let answer = ctx.options.confirm;
+    if (answer === undefined && io.interactive && io.prompt) answer = (await io.prompt(prompt)).trim();
+    if (answer !== id) {
+        throw new StepFailedError(
+            "not-confirmed",
+            answer === undefined
+                ? `${doing} ${id} needs a confirmation naming it, and no one can be asked here`
+                : `the confirmation '${answer}' does not name ${id}`,
+            `pass --confirm ${id}, or run it at a terminal and type ${id}`,
+            EXIT.refused,
+        );
+    }
+    return { confirmedBy: await ctx.deps.operator() };
+}
+
 /** The offboarding steps, in order. */
 export const REMOVE_STEPS: readonly Step[] = [
     // Offboarding marks the tenant `offboarding` too: a premium tenant's own load balancer drops its deletion protection.
@@ -793,29 +817,12 @@ export const REMOVE_STEPS: readonly Step[] = [
         plan: async (ctx) => [
             `asks you to type '${ctx.req.id}' (or --confirm ${ctx.req.id}); its files, secrets, access point and database go after this`,
         ],
-        run: async (ctx) => {
-            const id = ctx.req.id;
-            const { io } = ctx.deps;
-            let answer = ctx.options.confirm;
-            if (answer === undefined && io.interactive && io.prompt) {
-                answer = (
-                    await io.prompt(
-                        `archive kept at ${ctx.data.archive ?? "(see the archive step)"}; type the tenant's id to delete ${id}'s resources in ${ctx.req.env}: `,
-                    )
-                ).trim();
-            }
-            if (answer !== id) {
-                throw new StepFailedError(
-                    "not-confirmed",
-                    answer === undefined
-                        ? `deleting ${id} needs a confirmation naming it, and no one can be asked here`
-                        : `the confirmation '${answer}' does not name ${id}`,
-                    `pass --confirm ${id}, or run it at a terminal and type ${id}`,
-                    EXIT.refused,
-                );
-            }
-            return { confirmedBy: await ctx.deps.operator() };
-        },
+        run: async (ctx) =>
+            confirmNaming(
+                ctx,
+                `archive kept at ${ctx.data.archive ?? "(see the archive step)"}; type the tenant's id to delete ${ctx.req.id}'s resources in ${ctx.req.env}: `,
+                "deleting",
+            ),
     },
     {
         id: "unprotect",
@@ -968,7 +975,19 @@ function exportedPrefix(ctx: StepContext): string {
  * file say the new tier, even in a run that resumes after that step failed; the stack file's before the stop.
  */
 function migratedFrom(ctx: StepContext): TenantTier {
-    return (ctx.data.from as TenantTier | undefined) ?? tierOf(ctx);
+    const from = ctx.data.from as TenantTier | undefined;
+    if (from !== undefined) return from;
+    const to = (ctx.req as MigrateTierRequest).tier;
+    // Unknowable once the stack file says the new tier: into a tier with its own database, guessing would skip the
+    // database steps and start the site on an empty cluster.
+    if (hasOwnDatabase(to) && tierOf(ctx) === to) {
+        throw new StepFailedError(
+            "no-from-tier",
+            `the stack file says ${ctx.req.id} is ${to} already, and no stop step of this migration recorded the tier it moves from`,
+            "read the tenant step log (.rollout/<env>.tenant-steps.jsonl); a move into enterprise is built from basic only",
+        );
+    }
+    return tierOf(ctx);
 }
 
 /**
@@ -1094,16 +1113,62 @@ const DROP_SHARED_DATABASE_STEP: Step = databaseMoveStep({
     plan: async (ctx) => {
         const name = tenantDatabaseName(ctx.req.id);
         return [
-            "platform one-off task, idempotent, on the shared cluster (the export keeps the dump this copy was compared with):",
+            `asks you to type '${ctx.req.id}' (or --confirm ${ctx.req.id}), then a platform one-off task, idempotent, on the shared cluster`,
+            "  (the export keeps the dump this copy was compared with):",
             `  DROP DATABASE IF EXISTS \`${name}\`; then DROP USER IF EXISTS '${name}'@'%', '${name}${ROTATION_CLONE_SUFFIX}'@'%'`,
         ];
     },
-    run: async (ctx) =>
-        runTask(ctx, { kind: "platform" }, dropDatabaseCommand(ctx.req.id), `drop ${tenantDatabaseName(ctx.req.id)} on the shared cluster`),
+    run: async (ctx) => {
+        const confirmed = await confirmNaming(
+            ctx,
+            `${ctx.req.id} serves from its own cluster; the export keeps its dump at ${ctx.data.archive ?? "(see the export step)"}. ` +
+                `Type the tenant's id to drop its old schema and users on the shared cluster: `,
+            "dropping the shared copy of",
+        );
+        const task = await runTask(
+            ctx,
+            { kind: "platform" },
+            dropDatabaseCommand(ctx.req.id),
+            `drop ${tenantDatabaseName(ctx.req.id)} on the shared cluster`,
+        );
+        return { ...confirmed, ...task };
+    },
+});
+
+/**
+ * A move into enterprise's first step, while the site still serves: what would fail the move after the stop is refused
+ * before it. A rotation pending on its database secret (the tier rollout's change of rotation function is refused by
+ * RotateSecret then, and the repoint would finish on the old host), and what its export cannot carry or its import
+ * cannot recreate (routines and events, objects defined by another account). Taken again by every run until the tier
+ * step has a record: both can change between runs.
+ */
+const CHECK_STEP: Step = databaseMoveStep({
+    id: "check",
+    title: "check its schema and secret can move, before anything stops",
+    retakenUntil: "tier",
+    plan: async (ctx) => [
+        "Secrets Manager DescribeSecret of its database secret: refused while a rotation is pending (a version labelled AWSPENDING)",
+        "platform one-off task, read-only, on the shared cluster: refused if its schema has routines or events (mysqldump leaves",
+        `  them out) or views, triggers, routines or events defined by an account other than ${tenantDatabaseName(ctx.req.id)} and its`,
+        "  rotation twin (the import, as the tenant, cannot recreate them); prints the schema's size, which the downtime grows with",
+    ],
+    run: async (ctx) => {
+        const secretArn = await tenantSecretOf(ctx, "add's rollout");
+        const { pending } = await ctx.deps.port.databaseSecretRotation(secretArn);
+        if (pending !== undefined) {
+            throw new StepFailedError(
+                "rotation-in-progress",
+                pending,
+                'let a running rotation finish (the rotation function\'s log), or clear a failed one (README "Tier changes are migrations"), then run the same command again: nothing has stopped',
+            );
+        }
+        return runTask(ctx, { kind: "platform" }, precheckDatabaseCommand(ctx.req.id), `check ${ctx.req.id}'s schema can move`);
+    },
 });
 
 /** The tier migration's steps, in order (see the header). */
 export const MIGRATE_TIER_STEPS: readonly Step[] = [
+    CHECK_STEP,
     recordingFrom(stopStep("tier")),
     archiveStep("export", "export its database and files to the migration bucket", "tier", {
         of: migrationExportPrefix,
@@ -1238,6 +1303,8 @@ export function lastRecords(records: readonly TenantStepRecord[], tenant: string
  */
 function abandonedMigration(req: TenantRequest, cfg: PlatformConfig, last: ReadonlyMap<string, TenantStepRecord>): boolean {
     if (req.action !== "migrate-tier" || last.size === 0 || last.has("start")) return false;
+    // Once the tier step's edit is in the stack file, the only way is forward: `refuseMigration` asks for the stop back.
+    if (last.has("tier") && cfg.tenants.some((t) => t.id === req.id && t.tier === req.tier)) return false;
     return cfg.tenants.some((t) => t.id === req.id && !t.stopped);
 }
 
@@ -1365,6 +1432,15 @@ function refuseMigration(
     // its `--phase all` may have applied the network phase, whose outputs already say the new tier: the deployed tier
     // no longer tells a finished move from one to resume. Without that edit in the stack file, the usual checks apply.
     const tenant = cfg.tenants.find((t) => t.id === req.id)!;
+    if (last.has("tier") && tenant.tier === req.tier && !tenant.stopped && !last.has("start")) {
+        throw new UsageError(
+            "migration-unstopped",
+            `'${req.id}' was started by hand during its move to ${req.tier} in ${req.env}, after the tier step: it serves from its new ` +
+                "tier before its files (and, into enterprise, its database) were brought there",
+            `put \`stopped: true\` back on it in Pulumi.${req.env}.yaml and roll it out (npm run rollout -- --env ${req.env} --tenant ${req.id} --phase ecs), ` +
+                "then run the same command again: it resumes where it stopped (the shared cluster's copy is dropped only at the end)",
+        );
+    }
     if (last.has("tier") && tenant.tier === req.tier && (tenant.stopped || last.has("start"))) return;
     if (deployedTier === undefined) {
         throw new UsageError(
