@@ -200,6 +200,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
                 versionId: req.token,
                 previousHost: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com",
                 alreadyRepointed: false,
+                passwordReplaced: true,
             };
         },
     };
