@@ -191,6 +191,12 @@ export interface RepointDatabaseSecretResult {
     readonly passwordReplaced: boolean;
 }
 
+/** Whether a rotation of a secret is half done (`TenantPort.databaseSecretRotation`). */
+export interface DatabaseSecretRotation {
+    /** secret-repoint.ts `rotationInProgress`'s sentence naming the AWSPENDING version; absent when no rotation is pending. */
+    readonly pending?: string;
+}
+
 /** What the tenant command needs of the world. Each method throws a `BbwsError` for an expected failure. */
 export interface TenantPort {
     /** The URNs of the tenant's resources in the stack's state (under its per-phase components): what offboarding deletes. */
@@ -237,4 +243,11 @@ export interface TenantPort {
      * (secret-repoint.ts `repointWith`, which both implementations run.)
      */
     repointDatabaseSecret(request: RepointDatabaseSecretRequest): Promise<RepointDatabaseSecretResult>;
+    /**
+     * Whether a rotation of secret `secretArn` is half done, read before anything stops the tenant (a
+     * tier migration refuses then, rather than after its downtime at `repointDatabaseSecret`):
+     * DescribeSecret's `VersionIdsToStages`, and `pending` set to secret-repoint.ts
+     * `rotationInProgress`'s sentence when a version is AWSPENDING without being AWSCURRENT. Reads only.
+     */
+    databaseSecretRotation(secretArn: string): Promise<DatabaseSecretRotation>;
 }

@@ -14,11 +14,12 @@ import { deployedTiersOf } from "../rollout";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
 import type { LedgerLocation } from "../ledger";
-import { REPOINT_PASSWORD_LENGTH, repointWith } from "./secret-repoint";
+import { pendingRotation, REPOINT_PASSWORD_LENGTH, repointWith } from "./secret-repoint";
 import type {
     ArchiveObject,
     Cancellation,
     CustomDomainReport,
+    DatabaseSecretRotation,
     RepointDatabaseSecretRequest,
     RepointDatabaseSecretResult,
     TargetHealth,
@@ -270,6 +271,22 @@ export async function repointDatabaseSecretInAws(
     );
 }
 
+/**
+ * `TenantPort.databaseSecretRotation` against Secrets Manager in `region`: DescribeSecret's
+ * `VersionIdsToStages` through secret-repoint.ts `pendingRotation`. Reads only; the SDK loads when it runs.
+ */
+export async function databaseSecretRotationInAws(
+    region: string,
+    secretArn: string,
+    signal?: AbortSignal,
+): Promise<DatabaseSecretRotation> {
+    const { SecretsManagerClient, DescribeSecretCommand } = await import("@aws-sdk/client-secrets-manager");
+    const answer = await new SecretsManagerClient({ region }).send(new DescribeSecretCommand({ SecretId: secretArn }), {
+        abortSignal: signal,
+    });
+    return pendingRotation(answer.VersionIdsToStages ?? {});
+}
+
 /** Commits `file` alone when it has changes; the commit (HEAD) either way; undefined outside a git checkout. */
 export async function commitStackFile(file: string, message: string): Promise<string | undefined> {
     const run = promisify(execFile);
@@ -367,5 +384,6 @@ export function realTenantPort(
         readText: (bucket, key) => readText(region, bucket, key),
         commitStackFile,
         repointDatabaseSecret: (req) => repointDatabaseSecretInAws(region, req, cancellation.signal),
+        databaseSecretRotation: (secretArn) => databaseSecretRotationInAws(region, secretArn, cancellation.signal),
     };
 }

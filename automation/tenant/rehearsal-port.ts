@@ -26,7 +26,7 @@ import type { Cancellation, TenantPort } from "./port";
 import { engineReads, rolloutFlags, tenantRolloutArgv } from "./real-port";
 import { serviceFromOutputs } from "./salts-aws";
 import { archiveFiles } from "./scripts";
-import { AWSCURRENT, localRandomPassword, repointWith, secretPointer, SecretVersionStore } from "./secret-repoint";
+import { AWSCURRENT, localRandomPassword, pendingRotation, repointWith, secretPointer, SecretVersionStore } from "./secret-repoint";
 
 /** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
 const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
@@ -112,6 +112,16 @@ export function rehearsalSecretStore(file: string, seed: () => Promise<string>):
         },
         randomPassword: async () => localRandomPassword(),
     };
+}
+
+/**
+ * DescribeSecret's answer on a rehearsal's secret file for `TenantPort.databaseSecretRotation`: the
+ * pending rotation its stage map shows (secret-repoint.ts `pendingRotation`). A file not written yet
+ * stands for the secret as the program creates it, one AWSCURRENT version: nothing pending. Reads only.
+ */
+export function rehearsalSecretRotation(file: string): { pending?: string } {
+    if (!fs.existsSync(file)) return {};
+    return pendingRotation((JSON.parse(fs.readFileSync(file, "utf8")) as RehearsalSecret).versionIdsToStages ?? {});
 }
 
 /**
@@ -243,6 +253,13 @@ export function tenantRehearsal(
                 );
             }
             return result;
+        },
+        databaseSecretRotation: async (secretArn) => {
+            const rotation = rehearsalSecretRotation(rehearsalSecretFile(rehearsal.dir, secretArn));
+            io.err(
+                `  rehearsal: Secrets Manager DescribeSecret ${secretArn}: ${rotation.pending ?? "no rotation pending (no version AWSPENDING without AWSCURRENT)"}`,
+            );
+            return rotation;
         },
     };
     return { rehearsal, port };

@@ -16,7 +16,7 @@
  *
  * Here are the decisions, without I/O: the new value (`repointedSecretValue`), the password's shape
  * (`isRepointPassword`, and `localRandomPassword` for the rehearsal), whether a rotation is half done
- * (`rotationInProgress`), the idempotency token (`repointToken`), and the sequence
+ * (`rotationInProgress`, `pendingRotation`), the idempotency token (`repointToken`), and the sequence
  * over a store of secret versions (`repointWith`) that the real port (Secrets Manager) and the
  * rehearsal's double (a JSON file) both run. No function here puts the password in an error or a line
  * it returns.
@@ -203,6 +203,15 @@ export function rotationInProgress(versionIdsToStages: Readonly<Record<string, r
     const version = pendingVersion(versionIdsToStages);
     if (version === undefined) return undefined;
     return `version ${version} is labelled AWSPENDING but not AWSCURRENT: a rotation started and has not finished (or it failed)`;
+}
+
+/**
+ * `TenantPort.databaseSecretRotation`'s answer from DescribeSecret's `VersionIdsToStages`:
+ * `rotationInProgress`'s sentence as `pending`, or no `pending` when no rotation is half done.
+ */
+export function pendingRotation(versionIdsToStages: Readonly<Record<string, readonly string[]>>): { pending?: string } {
+    const pending = rotationInProgress(versionIdsToStages);
+    return pending === undefined ? {} : { pending };
 }
 
 /** The version labelled AWSPENDING and not AWSCURRENT, if any. */

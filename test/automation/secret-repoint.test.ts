@@ -17,7 +17,9 @@
  * - against a mocked Secrets Manager, the real port asks GetRandomPassword for exactly 40 characters without
  *   punctuation or space, each type included, puts with that token and VersionStages ["AWSCURRENT"], and asks
  *   for no password and writes nothing when AWSCURRENT already names the cluster;
- * - the rehearsal's double repoints once with a fresh password it never prints, then says alreadyRepointed.
+ * - the rehearsal's double repoints once with a fresh password it never prints, then says alreadyRepointed;
+ * - a pending rotation is visible before the migration stops anything (databaseSecretRotation), through the
+ *   real port's DescribeSecret and the double's stage map.
  */
 import {
     DescribeSecretCommand,
@@ -35,11 +37,12 @@ import * as path from "path";
 import { BbwsError, EXIT } from "../../automation/errors";
 import { memoryIo } from "../../automation/io";
 import type { RepointDatabaseSecretRequest } from "../../automation/tenant/port";
-import { repointDatabaseSecretInAws } from "../../automation/tenant/real-port";
+import { databaseSecretRotationInAws, repointDatabaseSecretInAws } from "../../automation/tenant/real-port";
 import { REHEARSAL_PASSWORD, rehearsalSecretFile, rehearsalSecretSeed, tenantRehearsal } from "../../automation/tenant/rehearsal-port";
 import {
     isRepointPassword,
     localRandomPassword,
+    pendingRotation,
     repointedSecretValue,
     repointToken,
     repointWith,
@@ -245,6 +248,15 @@ describe("secret repoint: a rotation in progress (rotationInProgress)", () => {
     });
 });
 
+describe("secret repoint: a pending rotation, as the migration checks it before stopping the tenant (pendingRotation)", () => {
+    it("pending: rotationInProgress's sentence; not pending: no `pending` at all", () => {
+        const map = { v1: ["AWSCURRENT"], v2: ["AWSPENDING"] };
+        expect(pendingRotation(map)).to.deep.equal({ pending: rotationInProgress(map) });
+        expect(pendingRotation({ v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT", "AWSPENDING"] })).to.deep.equal({});
+        expect(pendingRotation({})).to.deep.equal({});
+    });
+});
+
 describe("secret repoint: the ClientRequestToken (repointToken)", () => {
     it("is deterministic and 32 to 64 characters, for any secret, host and take", () => {
         fc.assert(
@@ -440,6 +452,22 @@ describe("secret repoint: the real port against a mocked Secrets Manager", () =>
         expect(err?.fix).to.contain("may have succeeded").and.to.contain("AWSCURRENT's host");
         expect(`${err?.message} ${err?.fix}`).not.to.contain(PASSWORD).and.not.to.contain(NEW_PASSWORD);
     });
+
+    it("databaseSecretRotation: DescribeSecret's stage map, pending or not, and nothing else asked", async () => {
+        sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"], v2: ["AWSPENDING"] } });
+        const pending = await databaseSecretRotationInAws("af-south-1", SECRET_ARN);
+        expect(pending.pending).to.contain("v2").and.to.contain("AWSPENDING");
+        expect(sm.commandCalls(DescribeSecretCommand).map((c) => c.args[0].input)).to.deep.equal([{ SecretId: SECRET_ARN }]);
+        sm.reset();
+        sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT", "AWSPENDING"] } });
+        expect(await databaseSecretRotationInAws("af-south-1", SECRET_ARN)).to.deep.equal({});
+        sm.reset();
+        sm.on(DescribeSecretCommand).resolves({});
+        expect(await databaseSecretRotationInAws("af-south-1", SECRET_ARN)).to.deep.equal({});
+        expect(sm.commandCalls(GetSecretValueCommand)).to.have.length(0);
+        expect(sm.commandCalls(GetRandomPasswordCommand)).to.have.length(0);
+        expect(sm.commandCalls(PutSecretValueCommand)).to.have.length(0);
+    });
 });
 
 describe("secret repoint: the rehearsal's double", function () {
@@ -486,6 +514,27 @@ describe("secret repoint: the rehearsal's double", function () {
         }
         expect(passwords[0]).to.match(REPOINT_PASSWORD);
         expect(passwords[1]).to.match(REPOINT_PASSWORD).and.not.to.equal(passwords[0]);
+    });
+
+    it("databaseSecretRotation: nothing pending for a fresh secret (its file not written), after a repoint, or the file's stage map when pending", async () => {
+        const io = memoryIo();
+        const { rehearsal, port } = tenantRehearsal(PROJECT_DIR, "sit", io, tempDir("bbws-secret-repoint-"));
+        const file = rehearsalSecretFile(rehearsal.dir, SECRET_ARN);
+        expect(await port.databaseSecretRotation(SECRET_ARN)).to.deep.equal({});
+        expect(fs.existsSync(file)).to.equal(false);
+        await port.repointDatabaseSecret(REQUEST);
+        expect(await port.databaseSecretRotation(SECRET_ARN)).to.deep.equal({});
+        const secret = JSON.parse(fs.readFileSync(file, "utf8"));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ ...secret, versionIdsToStages: { ...secret.versionIdsToStages, "rotation-v3": ["AWSPENDING"] } }),
+        );
+        const pending = await port.databaseSecretRotation(SECRET_ARN);
+        expect(pending.pending).to.contain("rotation-v3").and.to.contain("AWSPENDING");
+        const lines = io.stderr.filter((l) => l.includes("DescribeSecret"));
+        expect(lines).to.have.length(3);
+        expect(lines[0]).to.contain("no rotation pending");
+        expect(lines[2]).to.contain("rotation-v3");
     });
 
     it("seeds from the stack outputs the program writes (database.writerEndpoint, .port, .masterSecretArn)", () => {
