@@ -184,6 +184,17 @@ export interface RepointDatabaseSecretResult {
     readonly previousHost: string;
     /** AWSCURRENT already named `host` and `masterSecretArn`: nothing was written. */
     readonly alreadyRepointed: boolean;
+    /**
+     * The new version holds a fresh password (40 letters and digits, never the one before): true
+     * whenever a version was written, false when `alreadyRepointed`. The password itself is never returned.
+     */
+    readonly passwordReplaced: boolean;
+}
+
+/** Whether a rotation of a secret is half done (`TenantPort.databaseSecretRotation`). */
+export interface DatabaseSecretRotation {
+    /** secret-repoint.ts `rotationInProgress`'s sentence naming the AWSPENDING version; absent when no rotation is pending. */
+    readonly pending?: string;
 }
 
 /** What the tenant command needs of the world. Each method throws a `BbwsError` for an expected failure. */
@@ -221,12 +232,22 @@ export interface TenantPort {
      * shared cluster). Reads DescribeSecret and refuses with `rotation-in-progress` (EXIT.failed, a fix
      * saying how to let it finish or cancel it) when a version is AWSPENDING without being AWSCURRENT;
      * reads AWSCURRENT (GetSecretValue); when it names `host` and `masterSecretArn` already, answers
-     * `alreadyRepointed` with that version and writes nothing; otherwise PutSecretValue of the same JSON
-     * with `host`, `masterarn` and `username` replaced (password, dbname, port, engine kept), with
-     * ClientRequestToken `token` and VersionStages ["AWSCURRENT"]: Secrets Manager moves AWSCURRENT to the
-     * new version and AWSPREVIOUS to the one it left. A value without the rotation function's fields is
-     * `secret-value-invalid`. The password is never logged, nor put in an error.
+     * `alreadyRepointed` with that version, asks for no password and writes nothing; otherwise asks for a
+     * fresh password (GetRandomPassword: PasswordLength 40, ExcludePunctuation, no IncludeSpace,
+     * RequireEachIncludedType) and writes PutSecretValue of the same JSON with `host`, `masterarn`,
+     * `username` and `password` replaced (dbname, port, engine kept), with ClientRequestToken `token` and
+     * VersionStages ["AWSCURRENT"]: Secrets Manager moves AWSCURRENT to the new version and AWSPREVIOUS to
+     * the one it left; the answer says `passwordReplaced`. A value without the rotation function's fields
+     * is `secret-value-invalid`; a token that already names a version with another value is
+     * `repoint-token-used`. The password is never logged, nor put in an error or the answer.
      * (secret-repoint.ts `repointWith`, which both implementations run.)
      */
     repointDatabaseSecret(request: RepointDatabaseSecretRequest): Promise<RepointDatabaseSecretResult>;
+    /**
+     * Whether a rotation of secret `secretArn` is half done, read before anything stops the tenant (a
+     * tier migration refuses then, rather than after its downtime at `repointDatabaseSecret`):
+     * DescribeSecret's `VersionIdsToStages`, and `pending` set to secret-repoint.ts
+     * `rotationInProgress`'s sentence when a version is AWSPENDING without being AWSCURRENT. Reads only.
+     */
+    databaseSecretRotation(secretArn: string): Promise<DatabaseSecretRotation>;
 }

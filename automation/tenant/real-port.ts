@@ -14,11 +14,12 @@ import { deployedTiersOf } from "../rollout";
 import { parseUrn } from "../targets";
 import type { Io } from "../io";
 import type { LedgerLocation } from "../ledger";
-import { repointWith } from "./secret-repoint";
+import { pendingRotation, REPOINT_PASSWORD_LENGTH, repointWith } from "./secret-repoint";
 import type {
     ArchiveObject,
     Cancellation,
     CustomDomainReport,
+    DatabaseSecretRotation,
     RepointDatabaseSecretRequest,
     RepointDatabaseSecretResult,
     TargetHealth,
@@ -188,18 +189,33 @@ async function readText(region: string, bucket: string, key: string): Promise<st
 }
 
 /**
+ * GetRandomPassword's parameters for the repoint's password: 40 characters of letters and digits, at
+ * least one of each (Secrets Manager API reference, GetRandomPassword: `ExcludePunctuation` drops
+ * ``!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~``, the default set's punctuation; `IncludeSpace` defaults to no
+ * space; `RequireEachIncludedType` puts at least one of each included type in it;
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html).
+ */
+export const REPOINT_PASSWORD_REQUEST = {
+    PasswordLength: REPOINT_PASSWORD_LENGTH,
+    ExcludePunctuation: true,
+    IncludeSpace: false,
+    RequireEachIncludedType: true,
+} as const;
+
+/**
  * `TenantPort.repointDatabaseSecret` against Secrets Manager in `region` (secret-repoint.ts `repointWith`
- * over DescribeSecret, GetSecretValue of AWSCURRENT and PutSecretValue with VersionStages ["AWSCURRENT"]).
- * The SDK loads when it runs. PutSecretValue refuses a token that already names a version with another
- * value (ResourceExistsException): that is `repoint-token-used`, not a second version. Nothing here
- * logs, and no error carries a SecretString.
+ * over DescribeSecret, GetSecretValue of AWSCURRENT, GetRandomPassword with `REPOINT_PASSWORD_REQUEST`
+ * and PutSecretValue with VersionStages ["AWSCURRENT"]). The SDK loads when it runs. PutSecretValue
+ * refuses a token that already names a version with another value (ResourceExistsException): that is
+ * `repoint-token-used`, not a second version. Nothing here logs, and no error carries a SecretString
+ * or the password.
  */
 export async function repointDatabaseSecretInAws(
     region: string,
     request: RepointDatabaseSecretRequest,
     signal?: AbortSignal,
 ): Promise<RepointDatabaseSecretResult> {
-    const { SecretsManagerClient, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } =
+    const { SecretsManagerClient, DescribeSecretCommand, GetRandomPasswordCommand, GetSecretValueCommand, PutSecretValueCommand } =
         await import("@aws-sdk/client-secrets-manager");
     const sm = new SecretsManagerClient({ region });
     const id = request.secretArn;
@@ -240,13 +256,35 @@ export async function repointDatabaseSecretInAws(
                         `${id}: version ${token} exists already with another value (PutSecretValue refuses to change a version)`,
                         EXIT.failed,
                         "run `aws secretsmanager describe-secret` on it and see which version is AWSCURRENT and what it names " +
-                            "(host, masterarn: not the password); the secret changed between two runs of this step",
+                            "(host, masterarn: not the password); the secret changed between two runs of this step. The repoint " +
+                            `may have succeeded (version ${token}) and a rotation or another write moved AWSCURRENT since: when ` +
+                            "AWSCURRENT's host is the tenant's own cluster's writer, the secret is repointed; otherwise look at " +
+                            "what wrote the version after it before running the same command again",
                     );
                 }
             },
+            randomPassword: async () =>
+                (await sm.send(new GetRandomPasswordCommand({ ...REPOINT_PASSWORD_REQUEST }), { abortSignal: signal })).RandomPassword ??
+                "",
         },
         request,
     );
+}
+
+/**
+ * `TenantPort.databaseSecretRotation` against Secrets Manager in `region`: DescribeSecret's
+ * `VersionIdsToStages` through secret-repoint.ts `pendingRotation`. Reads only; the SDK loads when it runs.
+ */
+export async function databaseSecretRotationInAws(
+    region: string,
+    secretArn: string,
+    signal?: AbortSignal,
+): Promise<DatabaseSecretRotation> {
+    const { SecretsManagerClient, DescribeSecretCommand } = await import("@aws-sdk/client-secrets-manager");
+    const answer = await new SecretsManagerClient({ region }).send(new DescribeSecretCommand({ SecretId: secretArn }), {
+        abortSignal: signal,
+    });
+    return pendingRotation(answer.VersionIdsToStages ?? {});
 }
 
 /** Commits `file` alone when it has changes; the commit (HEAD) either way; undefined outside a git checkout. */
@@ -346,5 +384,6 @@ export function realTenantPort(
         readText: (bucket, key) => readText(region, bucket, key),
         commitStackFile,
         repointDatabaseSecret: (req) => repointDatabaseSecretInAws(region, req, cancellation.signal),
+        databaseSecretRotation: (secretArn) => databaseSecretRotationInAws(region, secretArn, cancellation.signal),
     };
 }

@@ -8,7 +8,8 @@
  * then 200. The tenants already in the stack file when the rehearsal folder is first used are installed, as they
  * are in the environment (a tier migration's `https` step checks one of them). Secrets Manager is a JSON file per
  * secret (`rehearsalSecretStore`), seeded as the program writes the tenant's database secret, so the repoint runs
- * the same decisions as against AWS.
+ * the same decisions as against AWS; its fresh password is made here (secret-repoint.ts `localRandomPassword`),
+ * written to the file as AWS would keep it, and never printed.
  *
  * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
  * first rollout step, since a tenant rollout needs the platform under it; continue a converged
@@ -25,7 +26,7 @@ import type { Cancellation, TenantPort } from "./port";
 import { engineReads, rolloutFlags, tenantRolloutArgv } from "./real-port";
 import { serviceFromOutputs } from "./salts-aws";
 import { archiveFiles } from "./scripts";
-import { AWSCURRENT, repointWith, secretPointer, SecretVersionStore } from "./secret-repoint";
+import { AWSCURRENT, localRandomPassword, pendingRotation, repointWith, secretPointer, SecretVersionStore } from "./secret-repoint";
 
 /** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
 const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
@@ -55,7 +56,7 @@ interface RehearsalSecret {
     readonly versionIdsToStages: Record<string, string[]>;
 }
 
-/** The password the rehearsal's secrets are seeded with: a stand-in, never a real one. */
+/** The password the rehearsal's secrets are seeded with: a stand-in, never a real one (the repoint replaces it). */
 export const REHEARSAL_PASSWORD = "rehearsal-stand-in-password";
 
 /** The file standing for secret `secretArn`: `<dir>/secretsmanager/<the ARN, every character but letters, digits, . _ - as _>.json`. */
@@ -67,7 +68,8 @@ export function rehearsalSecretFile(dir: string, secretArn: string): string {
  * Secrets Manager for one secret of a rehearsal, kept in `file`: seeded on first read with one
  * AWSCURRENT version `seed()` gives; `put` adds a version (its id the token, as ClientRequestToken
  * becomes VersionId), moves AWSCURRENT to it and AWSPREVIOUS to the version it left, as PutSecretValue
- * with VersionStages ["AWSCURRENT"] does, and ignores a token already holding the same value.
+ * with VersionStages ["AWSCURRENT"] does, and ignores a token already holding the same value;
+ * `randomPassword` is `localRandomPassword` (GetRandomPassword's shape: 40 letters and digits).
  */
 export function rehearsalSecretStore(file: string, seed: () => Promise<string>): SecretVersionStore {
     const read = async (): Promise<RehearsalSecret> => {
@@ -108,7 +110,18 @@ export function rehearsalSecretStore(file: string, seed: () => Promise<string>):
             );
             return token;
         },
+        randomPassword: async () => localRandomPassword(),
     };
+}
+
+/**
+ * DescribeSecret's answer on a rehearsal's secret file for `TenantPort.databaseSecretRotation`: the
+ * pending rotation its stage map shows (secret-repoint.ts `pendingRotation`). A file not written yet
+ * stands for the secret as the program creates it, one AWSCURRENT version: nothing pending. Reads only.
+ */
+export function rehearsalSecretRotation(file: string): { pending?: string } {
+    if (!fs.existsSync(file)) return {};
+    return pendingRotation((JSON.parse(fs.readFileSync(file, "utf8")) as RehearsalSecret).versionIdsToStages ?? {});
 }
 
 /**
@@ -235,10 +248,18 @@ export function tenantRehearsal(
                 const now = secretPointer((await store.current()).secretString);
                 io.err(
                     `  rehearsal: Secrets Manager PutSecretValue ${req.secretArn}: host ${result.previousHost} → ${now.host}, ` +
-                        `masterarn → ${now.masterarn}, username ${now.username} (password kept, not shown), version ${result.versionId} AWSCURRENT`,
+                        `masterarn → ${now.masterarn}, username ${now.username}, password replaced (40 letters and digits, not shown), ` +
+                        `version ${result.versionId} AWSCURRENT`,
                 );
             }
             return result;
+        },
+        databaseSecretRotation: async (secretArn) => {
+            const rotation = rehearsalSecretRotation(rehearsalSecretFile(rehearsal.dir, secretArn));
+            io.err(
+                `  rehearsal: Secrets Manager DescribeSecret ${secretArn}: ${rotation.pending ?? "no rotation pending (no version AWSPENDING without AWSCURRENT)"}`,
+            );
+            return rotation;
         },
     };
     return { rehearsal, port };

@@ -6,19 +6,27 @@
  * masterarn}`. Secrets Manager rotates it, so Pulumi ignores changes to its value
  * (`ignoreChanges: ["secretString"]`): after the migration's rollout it still names the shared cluster's
  * writer (`host`) and master secret (`masterarn`). The migration writes a new version naming the
- * tenant's own cluster, keeping the password; the step after it creates the MySQL user on the new
- * cluster with that password.
+ * tenant's own cluster with a fresh password of 40 letters and digits; the step after it creates the
+ * MySQL user on the new cluster with that password. The password is never kept: the alternating-users
+ * rotation function generates passwords with punctuation (its `get_random_password` leaves
+ * ExcludePunctuation false unless the function's environment says otherwise: aws-samples/
+ * aws-secrets-manager-rotation-lambdas, SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py),
+ * and the create step's script refuses any password that is not letters and digits (exit 65); a fresh
+ * one also ends the old user's password being reused on a second cluster.
  *
- * Here are the decisions, without I/O: the new value (`repointedSecretValue`), whether a rotation is
- * half done (`rotationInProgress`), the idempotency token (`repointToken`), and the sequence over a
- * store of secret versions (`repointWith`) that the real port (Secrets Manager) and the rehearsal's
- * double (a JSON file) both run. No function here puts the password in an error or a line it returns.
+ * Here are the decisions, without I/O: the new value (`repointedSecretValue`), the password's shape
+ * (`isRepointPassword`, and `localRandomPassword` for the rehearsal), whether a rotation is half done
+ * (`rotationInProgress`, `pendingRotation`), the idempotency token (`repointToken`), and the sequence
+ * over a store of secret versions (`repointWith`) that the real port (Secrets Manager) and the
+ * rehearsal's double (a JSON file) both run. No function here puts the password in an error or a line
+ * it returns.
  *
  * Sources: Secrets Manager API reference (DescribeSecret `VersionIdsToStages`; PutSecretValue
- * `ClientRequestToken`, `VersionStages`; RotateSecret; CancelRotateSecret) and user guide ("How
+ * `ClientRequestToken`, `VersionStages`; GetRandomPassword `PasswordLength`, `ExcludePunctuation`,
+ * `IncludeSpace`, `RequireEachIncludedType`; RotateSecret; CancelRotateSecret) and user guide ("How
  * rotation works": the staging labels AWSCURRENT, AWSPENDING, AWSPREVIOUS).
  */
-import { createHash } from "crypto";
+import { createHash, randomInt } from "crypto";
 import { BbwsError, EXIT } from "../errors";
 import type { RepointDatabaseSecretRequest, RepointDatabaseSecretResult } from "./port";
 
@@ -34,7 +42,32 @@ export const AWSCURRENT = "AWSCURRENT";
 /** The staging label a rotation puts on the version it is creating, until its last step moves AWSCURRENT to it. */
 export const AWSPENDING = "AWSPENDING";
 
-/** What the repointed secret names: the tenant's own cluster and the canonical MySQL user. */
+/** The length of the repoint's password (GetRandomPassword `PasswordLength`; the create step's script accepts any length of letters and digits). */
+export const REPOINT_PASSWORD_LENGTH = 40;
+
+/** The characters of the repoint's password: what GetRandomPassword uses with ExcludePunctuation and without IncludeSpace. */
+const PASSWORD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Whether `password` has the repoint's shape: exactly `REPOINT_PASSWORD_LENGTH` ASCII letters and digits. */
+export function isRepointPassword(password: unknown): password is string {
+    return typeof password === "string" && password.length === REPOINT_PASSWORD_LENGTH && /^[A-Za-z0-9]+$/.test(password);
+}
+
+/**
+ * A password of the repoint's shape made here, for the rehearsal (no Secrets Manager to ask): 40
+ * characters drawn with `crypto.randomInt` over [A-Za-z0-9], drawn again until it has an uppercase
+ * letter, a lowercase letter and a digit, as GetRandomPassword with RequireEachIncludedType would.
+ */
+export function localRandomPassword(): string {
+    for (;;) {
+        const password = Array.from({ length: REPOINT_PASSWORD_LENGTH }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join(
+            "",
+        );
+        if (/[A-Z]/.test(password) && /[a-z]/.test(password) && /[0-9]/.test(password)) return password;
+    }
+}
+
+/** What the repointed secret names: the tenant's own cluster and the canonical MySQL user, with its fresh password. */
 export interface RepointTarget {
     /** The tenant's own cluster's writer endpoint (stack output `database.tenantClusters[id].writerEndpoint`). */
     readonly host: string;
@@ -42,6 +75,8 @@ export interface RepointTarget {
     readonly masterSecretArn: string;
     /** The canonical user `wp_<id>` (src/config.ts `tenantDatabaseName`), never the rotation's `wp_<id>_clone`. */
     readonly username: string;
+    /** The fresh password (`isRepointPassword`: 40 letters and digits), from GetRandomPassword or `localRandomPassword`. */
+    readonly password: string;
 }
 
 /** What a secret value says about where it points, read without its password. */
@@ -107,12 +142,14 @@ export function secretPointer(current: string): SecretPointer {
 
 /**
  * The secret's next value: `current` (its AWSCURRENT SecretString) with `host` and `masterarn`
- * replaced by the target cluster's and `username` set to the canonical `wp_<id>` (alternating-users
- * rotation may have left `wp_<id>_clone` current; the next step creates `wp_<id>` on the new cluster
- * with this password). Every other field is kept as it is, in its place: `password`, `dbname`,
- * `port`, `engine`, and any field the program or AWS added. Throws `secret-value-invalid`
- * (`parseRotationSecret`) for a value without the rotation fields, and `repoint-target-invalid`
- * (EXIT.failed) for an empty target field.
+ * replaced by the target cluster's, `username` set to the canonical `wp_<id>` (alternating-users
+ * rotation may have left `wp_<id>_clone` current) and `password` set to the target's fresh one (the
+ * next step creates `wp_<id>` on the new cluster with it). Every other field is kept as it is, in its
+ * place: `dbname`, `port`, `engine`, and any field the program or AWS added. Throws
+ * `secret-value-invalid` (`parseRotationSecret`) for a value without the rotation fields,
+ * `repoint-target-invalid` (EXIT.failed) for an empty target field, and `repoint-password-invalid`
+ * (EXIT.failed) for a password that is not 40 letters and digits or is the current one; no error
+ * quotes either password.
  */
 export function repointedSecretValue(current: string, target: RepointTarget): string {
     const empty = (["host", "masterSecretArn", "username"] as const).filter((k) => typeof target[k] !== "string" || target[k] === "");
@@ -124,8 +161,30 @@ export function repointedSecretValue(current: string, target: RepointTarget): st
             "check the stack output database.tenantClusters.<id> (roll out the tenant's database phase first)",
         );
     }
+    if (!isRepointPassword(target.password)) {
+        throw new BbwsError(
+            "repoint-password-invalid",
+            `the new password is not ${REPOINT_PASSWORD_LENGTH} letters and digits (it is not shown); nothing was written`,
+            EXIT.failed,
+            "run the same command again: it asks for another (Secrets Manager GetRandomPassword)",
+        );
+    }
     const value = parseRotationSecret(current);
-    return JSON.stringify({ ...value, host: target.host, masterarn: target.masterSecretArn, username: target.username });
+    if (value.password === target.password) {
+        throw new BbwsError(
+            "repoint-password-invalid",
+            "the new password is the secret's current one (neither is shown); nothing was written",
+            EXIT.failed,
+            "run the same command again: it asks for another (Secrets Manager GetRandomPassword)",
+        );
+    }
+    return JSON.stringify({
+        ...value,
+        host: target.host,
+        masterarn: target.masterSecretArn,
+        username: target.username,
+        password: target.password,
+    });
 }
 
 /**
@@ -144,6 +203,15 @@ export function rotationInProgress(versionIdsToStages: Readonly<Record<string, r
     const version = pendingVersion(versionIdsToStages);
     if (version === undefined) return undefined;
     return `version ${version} is labelled AWSPENDING but not AWSCURRENT: a rotation started and has not finished (or it failed)`;
+}
+
+/**
+ * `TenantPort.databaseSecretRotation`'s answer from DescribeSecret's `VersionIdsToStages`:
+ * `rotationInProgress`'s sentence as `pending`, or no `pending` when no rotation is half done.
+ */
+export function pendingRotation(versionIdsToStages: Readonly<Record<string, readonly string[]>>): { pending?: string } {
+    const pending = rotationInProgress(versionIdsToStages);
+    return pending === undefined ? {} : { pending };
 }
 
 /** The version labelled AWSPENDING and not AWSCURRENT, if any. */
@@ -195,15 +263,23 @@ export interface SecretVersionStore {
     current(): Promise<{ versionId: string; secretString: string }>;
     /** PutSecretValue with `token` as ClientRequestToken and VersionStages ["AWSCURRENT"]: the new version's id. */
     put(secretString: string, token: string): Promise<string>;
+    /**
+     * A fresh password of 40 letters and digits: GetRandomPassword (PasswordLength 40, ExcludePunctuation,
+     * no IncludeSpace, RequireEachIncludedType), or `localRandomPassword` in the rehearsal. Never logged.
+     */
+    randomPassword(): Promise<string>;
 }
 
 /**
  * The repoint over a store (`TenantPort.repointDatabaseSecret`'s contract): refuses a rotation in
  * progress (`rotationInProgressError`), reads AWSCURRENT, and when it already names `request.host`
- * and `request.masterSecretArn` answers `alreadyRepointed` with that version (its username left as
- * it is: the new cluster's rotation may have moved it to the clone since); otherwise puts
- * `repointedSecretValue` with `request.token` and answers the new version. `previousHost` is the
- * host AWSCURRENT named before.
+ * and `request.masterSecretArn` answers `alreadyRepointed` with that version (its username and
+ * password left as they are: the new cluster's rotation may have changed them since), without asking
+ * for a password; otherwise asks the store for a fresh password, puts `repointedSecretValue` with
+ * `request.token` and answers the new version with `passwordReplaced`. `previousHost` is the host
+ * AWSCURRENT named before. A re-run after a put that succeeded but whose answer was lost finds
+ * AWSCURRENT repointed already (unless something moved it since: then the put, with a new password
+ * under the same token, is refused by the store as the token's reuse).
  */
 export async function repointWith(store: SecretVersionStore, request: RepointDatabaseSecretRequest): Promise<RepointDatabaseSecretResult> {
     const stages = await store.stages();
@@ -211,9 +287,10 @@ export async function repointWith(store: SecretVersionStore, request: RepointDat
     const current = await store.current();
     const pointer = secretPointer(current.secretString);
     if (pointer.host === request.host && pointer.masterarn === request.masterSecretArn) {
-        return { versionId: current.versionId, previousHost: pointer.host, alreadyRepointed: true };
+        return { versionId: current.versionId, previousHost: pointer.host, alreadyRepointed: true, passwordReplaced: false };
     }
-    const next = repointedSecretValue(current.secretString, request);
+    const password = await store.randomPassword();
+    const next = repointedSecretValue(current.secretString, { ...request, password });
     const versionId = await store.put(next, request.token);
-    return { versionId, previousHost: pointer.host, alreadyRepointed: false };
+    return { versionId, previousHost: pointer.host, alreadyRepointed: false, passwordReplaced: true };
 }

@@ -200,8 +200,17 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
                 versionId: req.token,
                 previousHost: "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com",
                 alreadyRepointed: false,
+                passwordReplaced: true,
             };
         },
+        // No rotation pending, unless the world is made with `world({ call: "rotation pending" })`: then a
+        // rotation of every tenant's secret is half done. Reads only, so it records no call.
+        databaseSecretRotation: async (secretArn) =>
+            failAt?.call === "rotation pending"
+                ? {
+                      pending: `version v2 of ${secretArn} is labelled AWSPENDING but not AWSCURRENT: a rotation started and has not finished (or it failed)`,
+                  }
+                : {},
     };
     const ledgerDir = path.join(projectDir, ".rollout");
     const log = new FileLedger(ledgerDir, () => undefined);
