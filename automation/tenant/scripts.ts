@@ -436,10 +436,23 @@ export function importFilesCommand(prefix: string): TaskCommand {
  * A re-run is safe, and is what to do after any failure (the tenant stays stopped): mysqldump writes `DROP TABLE IF
  * EXISTS` before each `CREATE TABLE` by default (`--add-drop-table`, part of `--opt`, which is on by default: MySQL
  * 8.0 manual, "mysqldump", `--add-drop-table` and `--opt`), so each table is replaced, never loaded twice, and its
- * triggers go with it (MySQL 8.0 manual, DROP TABLE: dropping a table drops its triggers). The dump loads as the
- * tenant's own user: its views' and triggers' `DEFINER` is that same account `wp_<id>`@`%` on the own cluster, which
- * needs no `SET_USER_ID` (MySQL 8.0 manual, "Stored Object Access Control"), and `--set-gtid-purged=OFF` left out the
- * `GTID_PURGED` statement a tenant's user could not run (MySQL 8.0 manual, "mysqldump", `--set-gtid-purged`).
+ * triggers go with it (MySQL 8.0 manual, DROP TABLE: dropping a table drops its triggers), and `--set-gtid-purged=OFF`
+ * left out the `GTID_PURGED` statement a tenant's user could not run (MySQL 8.0 manual, "mysqldump", `--set-gtid-purged`).
+ *
+ * DEFINERs: the dump loads as the tenant's own user `wp_<id>`, but WordPress runs as whichever user the rotated secret
+ * names, `wp_<id>` or `wp_<id>_clone` (the alternating-users rotation: src/config.ts `ROTATION_CLONE_SUFFIX`), so a
+ * plugin's view or trigger may carry `DEFINER=`wp_<id>_clone`@`%``. Without `SET_USER_ID` (or `SUPER`) "the only
+ * permitted account is your own, specified either literally or as CURRENT_USER" (MySQL 8.0 manual, "Stored Object
+ * Access Control"), so that statement would fail with ERROR 1227. The stream is therefore rewritten between gunzip and
+ * mysql (the SHA-256 is taken on the compressed bytes, so both checks stay valid): `sed` turns `DEFINER=`wp_<id>`@`%``
+ * and `DEFINER=`wp_<id>_clone`@`%``, exactly those two accounts, built from `$DB_NAME` and `ROTATION_CLONE_SUFFIX`,
+ * into `DEFINER=CURRENT_USER`, which CREATE VIEW, CREATE TRIGGER, CREATE PROCEDURE/FUNCTION and CREATE EVENT all take
+ * (MySQL 8.0 manual, CREATE VIEW and CREATE TRIGGER: `DEFINER = user`, where user may be CURRENT_USER; "Stored Object
+ * Access Control"). Any other definer (another account, another host) is left as it is: the migration's precheck
+ * (`PRECHECK_DATABASE_SCRIPT`) refuses such a schema before the tenant is stopped. `sed` sees the dump as text, not
+ * SQL: a data row holding that exact text (`DEFINER=`wp_<id>`@`%`` in a post, say) is rewritten too, and the compare
+ * (`COMPARE_DATABASE_SCRIPT`) then fails on that table's CHECKSUM TABLE, so such a move stops before the shared schema
+ * is dropped (fail-closed). A failed sed fails the task as gunzip's and mysql's do (exit 65, `PIPELINE_STATUS`).
  */
 export const IMPORT_DATABASE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
@@ -450,6 +463,11 @@ ${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_
     echo "DB_HOST '$DB_HOST' is not EXPECTED_DB_HOST '${"$"}{EXPECTED_DB_HOST:-}' (the tenant's own cluster): refusing to load a dump anywhere else" >&2
     exit 64
 fi
+backtick=$(printf '\140')
+clone="${"$"}{DB_NAME}${ROTATION_CLONE_SUFFIX}"
+# The two accounts WordPress runs as (letters, digits and _ only: nothing in them is special to sed), as mysqldump quotes them.
+definers="s/DEFINER=$backtick$DB_NAME$backtick@$backtick%$backtick/DEFINER=CURRENT_USER/g"
+definers="$definers;s/DEFINER=$backtick$clone$backtick@$backtick%$backtick/DEFINER=CURRENT_USER/g"
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
 ${PIPELINE_STATUS}object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""database.sql.gz"
@@ -467,9 +485,11 @@ fi
 mkfifo "$work/fifo"
 sha256sum < "$work/fifo" > "$work/loaded.sum" &
 summer=$!
-aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of mysql mysql --defaults-extra-file="$options" "$DB_NAME"
+aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of sed sed "$definers" |
+    status_of mysql mysql --defaults-extra-file="$options" "$DB_NAME"
 wait "$summer"
 check_status mysql "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
+check_status sed "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
 check_status gunzip "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
 loaded=$(cut -d' ' -f1 "$work/loaded.sum")
 if [ "$loaded" != "$expected" ]; then

@@ -689,11 +689,48 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             );
             // Streamed: the dump reaches mysql through a pipe, never as a file on the task's ephemeral storage.
             expect(importDatabaseCommand(prefix, OWN_HOST).argv[2]).to.match(
-                /aws s3 cp "\$object" - --no-progress \| tee "\$work\/fifo" \| status_of gunzip gunzip -c \| status_of mysql mysql /,
+                /aws s3 cp "\$object" - --no-progress \| tee "\$work\/fifo" \| status_of gunzip gunzip -c \| status_of sed sed "\$definers" \|\s+status_of mysql mysql /,
             );
             fs.rmSync(path.join(s.dir, "log", "mysql.sql"));
             expect(s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask).status).to.equal(0);
             expect(s.logged("mysql.sql")).to.equal(DUMP);
+        });
+
+        it("rewrites exactly the tenant's two accounts' DEFINERs (wp_<id>, wp_<id>_clone @ %) to CURRENT_USER on the way to mysql, every other definer left as it is", () => {
+            // Source: MySQL 8.0 manual, "Stored Object Access Control": without SET_USER_ID "the only permitted account is your
+            // own, specified either literally or as CURRENT_USER"; WordPress may run as wp_<id>_clone (alternating-users rotation).
+            const s = exported();
+            const dump = [
+                "/*!50001 CREATE ALGORITHM=UNDEFINED */",
+                "/*!50013 DEFINER=`wp_newco`@`%` SQL SECURITY DEFINER */",
+                "/*!50001 VIEW `wp_recent` AS select 1 AS `1` */;",
+                "/*!50003 CREATE*/ /*!50017 DEFINER=`wp_newco_clone`@`%`*/ /*!50003 TRIGGER `wp_posts_touch` BEFORE UPDATE ON `wp_posts` FOR EACH ROW SET NEW.ID = NEW.ID */;;",
+                "CREATE DEFINER=`other`@`%` PROCEDURE `p`() SELECT 1;",
+                "/*!50013 DEFINER=`wp_newco2`@`%` SQL SECURITY DEFINER */",
+                "/*!50013 DEFINER=`wp_newco`@`localhost` SQL SECURITY DEFINER */",
+                "/*!50013 DEFINER=`wp_newco_clone2`@`%` SQL SECURITY DEFINER */",
+                "",
+            ].join("\n");
+            fs.writeFileSync(path.join(s.stored, "database.sql.gz"), zlib.gzipSync(dump));
+            resum(s.stored);
+            const result = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(result.status, result.stderr).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(
+                dump
+                    .replace("DEFINER=`wp_newco`@`%` SQL", "DEFINER=CURRENT_USER SQL")
+                    .replace("DEFINER=`wp_newco_clone`@`%`*/", "DEFINER=CURRENT_USER*/"),
+            );
+            expect(s.logged("mysql.sql")).to.include("CREATE DEFINER=`other`@`%` PROCEDURE");
+            // The SHA-256 is of the compressed bytes, so it still matches: the rewrite is after gunzip.
+            expect(result.stdout).to.match(/loaded s3:\/\/b\/.*database\.sql\.gz \(SHA-256 [0-9a-f]{64}\)/);
+            // Text, not SQL: a data row holding the exact text is rewritten too (the compare then fails on that table's checksum).
+            fs.writeFileSync(
+                path.join(s.stored, "database.sql.gz"),
+                zlib.gzipSync("INSERT INTO `wp_posts` VALUES (1,'DEFINER=`wp_newco`@`%`');\n"),
+            );
+            resum(s.stored);
+            expect(s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask).status).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal("INSERT INTO `wp_posts` VALUES (1,'DEFINER=CURRENT_USER');\n");
         });
 
         it("refuses a DB_HOST other than EXPECTED_DB_HOST (the shared cluster's, or none expected) with exit 64, before reading anything", () => {
