@@ -135,6 +135,51 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     return { run, logged, dir };
 }
 
+/**
+ * A `mysql` stand-in in `<dir>/bin` with one MySQL server per host (`<dir>/db/<host>/`, the host read from the option
+ * file), each answering a query on information_schema.TABLES, VIEWS, TRIGGERS, ROUTINES or EVENTS with its file of that
+ * name (`tables`, `views`, …: rows as `mysql --batch` prints them). CHECKSUM TABLE is answered per statement from
+ * `checksums`, its identifier parsed as MySQL would (a lone backtick inside is a syntax error), with NULL for a table
+ * that is not there. Each host logs its option file (`options.<host>`), argv (`mysql.argv.<host>`) and the SQL it got
+ * (`sql.<host>`) under `<dir>/log`.
+ */
+function perHostMysql(dir: string): void {
+    const log = path.join(dir, "log");
+    const BT = "`";
+    const checksum = [
+        `NR == FNR { split($0, f, "\\t"); sum[f[1]] = f[2]; next }`,
+        `{ line = $0`,
+        `  if (!sub(/^CHECKSUM TABLE ${BT}wp_newco${BT}\\.${BT}/, "", line) || !sub(/${BT};$/, "", line)) { print "ERROR 1064: " $0 > "/dev/stderr"; exit 1 }`,
+        `  if (line ~ /^([^${BT}]|${BT}${BT})*$/) { gsub(/${BT}${BT}/, "${BT}", line) } else { print "ERROR 1064 (42000): You have an error in your SQL syntax near " $0 > "/dev/stderr"; exit 1 }`,
+        `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "checksum.awk"), checksum);
+    fs.writeFileSync(
+        path.join(dir, "bin", "mysql"),
+        [
+            `#!/bin/sh`,
+            `for a in "$@"; do case "$a" in --defaults-extra-file=*) options=\${a#*=};; esac; done`,
+            `host=$(sed -n 's/^host=//p' "$options")`,
+            `db='${path.join(dir, "db")}'/"$host"`,
+            `[ -d "$db" ] || { echo "ERROR 2005 (HY000): Unknown MySQL server host '$host'" >&2; exit 1; }`,
+            `cp "$options" '${log}'/"options.$host"`,
+            `printf '%s\\n' "$@" > '${log}'/"mysql.argv.$host"`,
+            `cat > '${log}/query'`,
+            `cat '${log}/query' >> '${log}'/"sql.$host"`,
+            `case "$(cat '${log}/query')" in`,
+            `  "CHECKSUM TABLE "*) awk -f '${path.join(dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
+            `  *information_schema.TABLES*) cat "$db/tables";;`,
+            `  *information_schema.VIEWS*) cat "$db/views";;`,
+            `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
+            `  *information_schema.ROUTINES*) cat "$db/routines";;`,
+            `  *information_schema.EVENTS*) cat "$db/events";;`,
+            `  *) echo "ERROR: unexpected query" >&2; exit 1;;`,
+            `esac`,
+        ].join("\n") + "\n",
+        { mode: 0o755 },
+    );
+}
+
 describe("the one-off tasks' scripts (run by sh against stand-ins)", function () {
     this.timeout(30000);
 
@@ -834,12 +879,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             views: ["wp_recent\tabc123"],
             triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE def456"],
         };
-        const BT = "`";
-        /**
-         * Stand-ins with one MySQL server per host (`db/<host>/`), each answering the script's queries from its schema.
-         * CHECKSUM TABLE is answered per statement, its identifier parsed as MySQL would (a lone backtick inside is a
-         * syntax error), with NULL for a table that is not there. Each host logs its option file and the SQL it got.
-         */
+        /** Stand-ins with one MySQL server per host (`perHostMysql`), each answering the script's queries from its schema. */
         const clusters = (shared: Schema, own: Schema) => {
             const s = standIns();
             const log = path.join(s.dir, "log");
@@ -863,38 +903,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 `#!/bin/sh\necho "$4" >> '${path.join(log, "secret-ids")}'\ncase "$4" in\n  "${OWN.masterSecretArn}") cat '${path.join(s.dir, "master.json")}';;\n  *) exit 9;;\nesac\n`,
                 { mode: 0o755 },
             );
-            const checksum = [
-                `NR == FNR { split($0, f, "\\t"); sum[f[1]] = f[2]; next }`,
-                `{ line = $0`,
-                `  if (!sub(/^CHECKSUM TABLE ${BT}wp_newco${BT}\\.${BT}/, "", line) || !sub(/${BT};$/, "", line)) { print "ERROR 1064: " $0 > "/dev/stderr"; exit 1 }`,
-                `  if (line ~ /^([^${BT}]|${BT}${BT})*$/) { gsub(/${BT}${BT}/, "${BT}", line) } else { print "ERROR 1064 (42000): You have an error in your SQL syntax near " $0 > "/dev/stderr"; exit 1 }`,
-                `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
-            ].join("\n");
-            fs.writeFileSync(path.join(s.dir, "checksum.awk"), checksum);
-            fs.writeFileSync(
-                path.join(s.dir, "bin", "mysql"),
-                [
-                    `#!/bin/sh`,
-                    `for a in "$@"; do case "$a" in --defaults-extra-file=*) options=\${a#*=};; esac; done`,
-                    `host=$(sed -n 's/^host=//p' "$options")`,
-                    `db='${path.join(s.dir, "db")}'/"$host"`,
-                    `[ -d "$db" ] || { echo "ERROR 2005 (HY000): Unknown MySQL server host '$host'" >&2; exit 1; }`,
-                    `cp "$options" '${log}'/"options.$host"`,
-                    `printf '%s\\n' "$@" > '${log}'/"mysql.argv.$host"`,
-                    `cat > '${log}/query'`,
-                    `cat '${log}/query' >> '${log}'/"sql.$host"`,
-                    `case "$(cat '${log}/query')" in`,
-                    `  "CHECKSUM TABLE "*) awk -f '${path.join(s.dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
-                    `  *information_schema.TABLES*) cat "$db/tables";;`,
-                    `  *information_schema.VIEWS*) cat "$db/views";;`,
-                    `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
-                    `  *information_schema.ROUTINES*) cat "$db/routines";;`,
-                    `  *information_schema.EVENTS*) cat "$db/events";;`,
-                    `  *) echo "ERROR: unexpected query" >&2; exit 1;;`,
-                    `esac`,
-                ].join("\n") + "\n",
-                { mode: 0o755 },
-            );
+            perHostMysql(s.dir);
             return { ...s, run: (env: Record<string, string> = {}) => s.run(compareDatabaseCommand("newco", OWN), env) };
         };
 
@@ -992,20 +1001,48 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             );
         });
 
-        it("fails (exit 66) naming the shared schema's stored routines and events, which mysqldump leaves out by default, even if the own side has them too", () => {
+        it("passes (exit 0) when the stored routines and events are identical on both sides (recreated by hand on the own cluster)", () => {
+            // Rows as information_schema answers the script: type, name and SHA2 of ROUTINE_DEFINITION; name and SHA2 of EVENT_DEFINITION.
             const withPrograms: Schema = {
                 ...WORDPRESS,
-                routines: ["wc_cleanup\tPROCEDURE", "wc_price\tFUNCTION"],
-                events: ["wp_nightly"],
+                routines: ["procedure\twc_cleanup\taaa111", "function\twc_price\tbbb222"],
+                events: ["wp_nightly\tccc333"],
             };
-            for (const own of [WORDPRESS, withPrograms]) {
-                const s = clusters(withPrograms, own);
-                const result = s.run();
-                expect(result.status).to.equal(66);
-                expect(result.stderr).to.include("which mysqldump leaves out by default (--routines, --events): the move loses them");
-                for (const name of ["routine wc_cleanup", "routine wc_price", "event wp_nightly"])
-                    expect(result.stderr, name).to.include(`    ${name}\n`);
-            }
+            const result = clusters(withPrograms, withPrograms).run();
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout).to.include("3 tables (CHECKSUM TABLE), 1 views, 1 triggers, 2 routines, 1 events");
+        });
+
+        it("fails (exit 66) naming a routine or event on the shared side only (not in the dump), and one whose definition differs; a procedure and a function of one name are two", () => {
+            const shared: Schema = {
+                ...WORDPRESS,
+                routines: ["procedure\twc_cleanup\taaa111", "function\twc_price\tbbb222", "procedure\twc_price\tddd444"],
+                events: ["wp_nightly\tccc333"],
+            };
+            const own: Schema = { ...WORDPRESS, routines: ["procedure\twc_price\tddd444", "function\twc_price\teee555"] };
+            const result = clusters(shared, own).run();
+            expect(result.status).to.equal(66);
+            const lost =
+                " (not in the dump: mysqldump leaves routines and events out by default — recreate it on the tenant's own cluster, then run again)";
+            expect(result.stderr).to.include(`    procedure wc_cleanup: shared aaa111, own -${lost}\n`);
+            expect(result.stderr).to.include(`    event wp_nightly: shared ccc333, own -${lost}\n`);
+            expect(result.stderr).to.include("    function wc_price: shared bbb222, own eee555\n");
+            expect(result.stderr).to.not.include("procedure wc_price");
+            // Only on the own side is a difference too, but not "not in the dump".
+            const extra = clusters(WORDPRESS, { ...WORDPRESS, events: ["wp_stray\tfff666"] }).run();
+            expect(extra.status).to.equal(66);
+            expect(extra.stderr).to.include("    event wp_stray: shared -, own fff666\n");
+        });
+
+        it("a NULL checksum (CHECKSUM TABLE's answer for a table not there or not readable) is a difference, even on both sides", () => {
+            // Source: MySQL 8.0 manual, CHECKSUM TABLE: "For a nonexistent table, CHECKSUM TABLE returns NULL and generates a warning."
+            const s = clusters(WORDPRESS, WORDPRESS);
+            for (const host of [SHARED_HOST, OWN.writerEndpoint])
+                fs.writeFileSync(path.join(s.dir, "db", host, "tables"), "wp_gone\nwp_options\nwp_posts\nwp_we`ird\n");
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("    table wp_gone: shared NULL, own NULL (NULL: not there, or not readable)\n");
+            expect(result.stderr).to.include("(1 differences; nothing changed)");
         });
 
         it("refuses (exit 64) without the own cluster, or with the shared cluster named as the own; (exit 65) a shared schema with no table", () => {
