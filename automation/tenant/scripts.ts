@@ -640,6 +640,85 @@ export function compareDatabaseCommand(id: string, cluster: OwnCluster): TaskCom
     });
 }
 
+/**
+ * A tier migration's first step, run before the tenant is stopped: reads tenant schema `$TENANT_DB_NAME` on the shared
+ * cluster (the platform task's own master user; `TENANT_CLUSTER_HOST` and `TENANT_CLUSTER_MASTER_ID` are refused, exit
+ * 64: there is no other cluster to read) from information_schema only, and refuses the move (exit 66) when it finds
+ * what the move cannot carry:
+ *
+ * - stored procedures, functions and events: mysqldump leaves them out by default (MySQL 8.0 manual, "mysqldump":
+ *   `--routines` and `--events`; `ARCHIVE_SCRIPT` gives neither), so each must be dropped first, or recreated by hand
+ *   on the tenant's own cluster after the import (the compare, `COMPARE_DATABASE_SCRIPT`, fails until it is);
+ * - views, triggers, procedures, functions and events whose `DEFINER` is neither `wp_<id>@%` nor `wp_<id>_clone@%`
+ *   (the two accounts of the alternating-users rotation, src/config.ts `ROTATION_CLONE_SUFFIX`): the import runs as the
+ *   tenant's own user, which without `SET_USER_ID` may name only its own account as definer (MySQL 8.0 manual, "Stored
+ *   Object Access Control"), and rewrites only those two (`IMPORT_DATABASE_SCRIPT`), so any other would fail the load
+ *   with ERROR 1227. information_schema shows a definer as `user@host` (MySQL 8.0 manual, the INFORMATION_SCHEMA VIEWS,
+ *   TRIGGERS, ROUTINES and EVENTS tables); each is compared exactly, as text.
+ *
+ * Each is named on its own line (`<kind> <name>`, with `definer <user@host>` for the second), as `mysql --batch` writes
+ * it (newline, tab and backslash escaped: one line each). It also prints, without failing on it, the schema's base
+ * tables and their size in MB (the sum of `DATA_LENGTH + INDEX_LENGTH` in information_schema.TABLES), for the operator
+ * to estimate the downtime: an estimate, since those statistics are cached up to `information_schema_stats_expiry`
+ * (24 hours by default; MySQL 8.0 manual, "The INFORMATION_SCHEMA TABLES Table"). It changes nothing. The schema name
+ * passes `CHECK_DATABASE_NAME`; exit 0 when nothing is found.
+ */
+export const PRECHECK_DATABASE_SCRIPT = String.raw`set -eu
+${CHECK_DATABASE_NAME}if [ -n "${"$"}{TENANT_CLUSTER_HOST+set}${"$"}{TENANT_CLUSTER_MASTER_ID+set}" ]; then
+    echo "TENANT_CLUSTER_HOST or TENANT_CLUSTER_MASTER_ID is set: the precheck reads the shared cluster only, as the platform task's own master user" >&2
+    exit 64
+fi
+clone="${"$"}{TENANT_DB_NAME}${ROTATION_CLONE_SUFFIX}"
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+query() {
+    mysql --defaults-extra-file="$options" --batch --skip-column-names "$@"
+}
+query > "$work/size" <<SQL
+SELECT COUNT(*), ROUND(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) / 1048576, 1) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_TYPE = 'BASE TABLE';
+SQL
+# Each stored object as "<kind><tab><name><tab><definer>".
+: > "$work/objects"
+query >> "$work/objects" <<SQL
+SELECT 'view', TABLE_NAME, DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+query >> "$work/objects" <<SQL
+SELECT 'trigger', TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '$TENANT_DB_NAME';
+SQL
+query >> "$work/objects" <<SQL
+SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+query >> "$work/objects" <<SQL
+SELECT 'event', EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$TENANT_DB_NAME';
+SQL
+IFS="$(printf '\t')" read -r tables megabytes < "$work/size" || true
+echo "schema $TENANT_DB_NAME on the shared cluster $DB_HOST: ${"$"}{tables:-0} tables, ${"$"}{megabytes:-0} MB of data and indexes (information_schema.TABLES, an estimate: its statistics are cached)"
+awk -F '\t' '$1 == "procedure" || $1 == "function" || $1 == "event" { print $1 " " $2 }' "$work/objects" | LC_ALL=C sort > "$work/programs"
+awk -F '\t' -v own="$TENANT_DB_NAME@%" -v clone="$clone@%" '$3 != own && $3 != clone { print $1 " " $2 ": definer " $3 }' "$work/objects" |
+    LC_ALL=C sort > "$work/definers"
+if [ -s "$work/programs" ]; then
+    echo "schema $TENANT_DB_NAME has stored routines or events, which mysqldump leaves out by default (--routines, --events): the move needs each recreated by hand on the tenant's own cluster after the import, or dropped first:" >&2
+    sed 's/^/    /' "$work/programs" >&2
+fi
+if [ -s "$work/definers" ]; then
+    echo "schema $TENANT_DB_NAME has stored objects whose DEFINER is neither $TENANT_DB_NAME@% nor $clone@%: the tenant's import (as $TENANT_DB_NAME, without SET_USER_ID) cannot recreate them:" >&2
+    sed 's/^/    /' "$work/definers" >&2
+fi
+if [ -s "$work/programs" ] || [ -s "$work/definers" ]; then
+    echo "the precheck changed nothing: drop, or plan to recreate, each of these, then run the migration again" >&2
+    exit 66
+fi
+echo "schema $TENANT_DB_NAME can move: no stored routine nor event, and every view's and trigger's DEFINER (the only stored objects left) is $TENANT_DB_NAME@% or $clone@%"
+`;
+
+/**
+ * The platform task's command that prechecks tenant `id`'s schema on the shared cluster before a move to its own (see
+ * `PRECHECK_DATABASE_SCRIPT`): exit 0 when it can move, 66 naming its routines, events and foreign definers.
+ */
+export function precheckDatabaseCommand(id: string): TaskCommand {
+    return sh(PRECHECK_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id) });
+}
+
 /** The tenant task's command that empties its wp-content. */
 export function purgeFilesCommand(): TaskCommand {
     return sh(PURGE_FILES_SCRIPT, { WP_CONTENT_DIR: WP_CONTENT_PATH });

@@ -20,6 +20,7 @@ import {
     importFilesCommand,
     installWordPressCommand,
     migrationExportPrefix,
+    precheckDatabaseCommand,
     purgeCacheCommand,
     purgeCacheTaskCommandLine,
     purgeFilesCommand,
@@ -199,6 +200,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 writerEndpoint: "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
                 masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
             }),
+            precheckDatabaseCommand("new-co"),
         ];
         // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
         const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
@@ -1061,6 +1063,130 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             expect(result.status).to.equal(65);
             expect(result.stderr).to.include("has no table on the shared cluster");
             expect(empty.logged("secret-ids")).to.equal(undefined);
+        });
+    });
+
+    describe("precheck of the tenant's schema on the shared cluster (the platform task, the migration's first step: before the tenant is stopped)", () => {
+        // Sources: MySQL 8.0 manual, "mysqldump" (--routines and --events are off by default); "Stored Object Access Control"
+        // (without SET_USER_ID the only permitted DEFINER is your own account); "The INFORMATION_SCHEMA TABLES Table"
+        // (DATA_LENGTH, INDEX_LENGTH; statistics cached up to information_schema_stats_expiry).
+        const SHARED_HOST = "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com";
+        /** The shared schema as information_schema answers the precheck: `<kind>\t<name>\t<definer>` rows, `mysql --batch` style. */
+        interface Objects {
+            readonly views?: readonly string[];
+            readonly triggers?: readonly string[];
+            readonly routines?: readonly string[];
+            readonly events?: readonly string[];
+        }
+        const FINE: Objects = {
+            views: ["view\twp_recent\twp_newco@%"],
+            triggers: ["trigger\twp_posts_touch\twp_newco_clone@%"],
+        };
+        /** Stand-ins with the shared cluster (`perHostMysql`) holding `objects` and 12 base tables of 34.5 MB; aws logs and fails. */
+        const shared = (objects: Objects) => {
+            const s = standIns();
+            const db = path.join(s.dir, "db", SHARED_HOST);
+            fs.mkdirSync(db, { recursive: true });
+            const lines = (rows: readonly string[] = []) => rows.map((r) => `${r}\n`).join("");
+            fs.writeFileSync(path.join(db, "tables"), "12\t34.5\n");
+            fs.writeFileSync(path.join(db, "views"), lines(objects.views));
+            fs.writeFileSync(path.join(db, "triggers"), lines(objects.triggers));
+            fs.writeFileSync(path.join(db, "routines"), lines(objects.routines));
+            fs.writeFileSync(path.join(db, "events"), lines(objects.events));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$@" >> '${path.join(s.dir, "log", "aws.calls")}'\nexit 9\n`,
+                {
+                    mode: 0o755,
+                },
+            );
+            perHostMysql(s.dir);
+            return { ...s, run: (env: Record<string, string> = {}) => s.run(precheckDatabaseCommand("newco"), env) };
+        };
+
+        it("names the schema only, as an environment override", () => {
+            expect(precheckDatabaseCommand("newco").environment).to.deep.equal({ TENANT_DB_NAME: "wp_newco" });
+        });
+
+        it("passes (exit 0) with the size line when nothing is found: the tenant's views and triggers defined by wp_<id>@% or wp_<id>_clone@%, no routine nor event", () => {
+            const s = shared(FINE);
+            const result = s.run();
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout).to.include(
+                `schema wp_newco on the shared cluster ${SHARED_HOST}: 12 tables, 34.5 MB of data and indexes`,
+            );
+            expect(result.stdout).to.include("schema wp_newco can move");
+            expect(result.stderr).to.equal("");
+            // Only reads, on the shared cluster, as the platform task's own master user; no secret read.
+            expect(s.logged(`options.${SHARED_HOST}`)).to.match(
+                /^\[client\]\nhost=bbws-aurora-sit\.cluster-abc\.eu-west-1\.rds\.amazonaws\.com\nport=3306\nuser=bbws_admin\n/,
+            );
+            expect(s.logged("aws.calls")).to.equal(undefined);
+            expect(s.logged(`mysql.argv.${SHARED_HOST}`)!.split("\n")).to.include.members(["--batch", "--skip-column-names"]);
+            const statements = s.logged(`sql.${SHARED_HOST}`)!.trim().split("\n");
+            expect(statements).to.have.length(5);
+            for (const statement of statements)
+                expect(statement).to.match(/^SELECT .* FROM information_schema\.[A-Z]+ WHERE .*'wp_newco'.*;$/);
+            expect(statements[0]).to.include("SUM(DATA_LENGTH + INDEX_LENGTH)");
+            // An empty schema passes too, its size line saying so.
+            const empty = shared({});
+            fs.writeFileSync(path.join(empty.dir, "db", SHARED_HOST, "tables"), "0\t0.0\n");
+            const none = empty.run();
+            expect(none.status, none.stderr).to.equal(0);
+            expect(none.stdout).to.include("0 tables, 0.0 MB");
+        });
+
+        it("fails (exit 66) naming each stored routine and event: mysqldump will not carry them", () => {
+            const s = shared({
+                ...FINE,
+                routines: ["procedure\twc_cleanup\twp_newco@%", "function\twc_price\twp_newco_clone@%"],
+                events: ["event\twp_nightly\twp_newco@%"],
+            });
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stdout).to.include("12 tables, 34.5 MB");
+            expect(result.stderr).to.include(
+                "which mysqldump leaves out by default (--routines, --events): the move needs each recreated by hand on the tenant's own cluster after the import, or dropped first:\n",
+            );
+            for (const name of ["procedure wc_cleanup", "function wc_price", "event wp_nightly"])
+                expect(result.stderr, name).to.include(`    ${name}\n`);
+            expect(result.stderr).to.not.include("DEFINER is neither");
+        });
+
+        it("fails (exit 66) naming each view, trigger, routine or event whose definer is neither wp_<id>@% nor wp_<id>_clone@%, with its definer", () => {
+            const s = shared({
+                views: ["view\twp_recent\tadmin@%", "view\twp_mine\twp_newco@%"],
+                triggers: [
+                    "trigger\twp_posts_touch\twp_newco@localhost",
+                    "trigger\twp_other\twp_newco2@%",
+                    "trigger\twp_clone\twp_newco_clone@%",
+                ],
+            });
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("whose DEFINER is neither wp_newco@% nor wp_newco_clone@%");
+            expect(result.stderr).to.include("    view wp_recent: definer admin@%\n");
+            expect(result.stderr).to.include("    trigger wp_posts_touch: definer wp_newco@localhost\n");
+            expect(result.stderr).to.include("    trigger wp_other: definer wp_newco2@%\n");
+            expect(result.stderr).to.not.include("wp_mine");
+            expect(result.stderr).to.not.include("wp_clone:");
+        });
+
+        it("refuses (exit 64) TENANT_CLUSTER_HOST or TENANT_CLUSTER_MASTER_ID set (it reads the shared cluster only) and a bad schema name, before any SQL", () => {
+            for (const env of <Record<string, string>[]>[
+                { TENANT_CLUSTER_HOST: "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com" },
+                { TENANT_CLUSTER_HOST: "" },
+                { TENANT_CLUSTER_MASTER_ID: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123" },
+                { TENANT_DB_NAME: "wp_x`; DROP DATABASE mysql; --" },
+                { TENANT_DB_NAME: "mysql" },
+            ]) {
+                const s = shared(FINE);
+                const result = s.run(env);
+                expect(result.status, JSON.stringify(env)).to.equal(64);
+                expect(s.logged(`sql.${SHARED_HOST}`), JSON.stringify(env)).to.equal(undefined);
+                expect(s.logged("aws.calls"), JSON.stringify(env)).to.equal(undefined);
+            }
+            expect(shared(FINE).run({ TENANT_CLUSTER_HOST: "x" }).stderr).to.include("the precheck reads the shared cluster only");
         });
     });
 });
