@@ -842,7 +842,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             expect(result.stderr).to.match(/changed while it was loaded \(SHA-256 [0-9a-f]{64}, not [0-9a-f]{64}\): run the import again/);
         });
 
-        it("a failed mysql or gunzip fails the task (exit 65), though the pipeline's last command is what sh reports", () => {
+        it("a failed mysql, sed or gunzip fails the task (exit 65), though the pipeline's last command is what sh reports", () => {
             const s = exported();
             const failed = s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, MYSQL_FAILS: "1" });
             expect(failed.status).to.equal(65);
@@ -855,6 +855,17 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             const notGzip = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
             expect(notGzip.status).to.equal(65);
             expect(notGzip.stderr).to.match(/gunzip failed \(exit \d+\); wp_newco is not completely loaded/);
+
+            // The DEFINER rewrite's sed failing (a write error, say) fails it too.
+            const sedFails = exported();
+            fs.writeFileSync(
+                path.join(sedFails.dir, "bin", "sed"),
+                `#!/bin/sh\ncase "$1" in s/DEFINER=*) cat > /dev/null; echo 'sed: couldn'"'"'t write' >&2; exit 4;; esac\nexec /bin/sed "$@"\n`,
+                { mode: 0o755 },
+            );
+            const noRewrite = sedFails.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(noRewrite.status).to.equal(65);
+            expect(noRewrite.stderr).to.include("sed failed (exit 4); wp_newco is not completely loaded");
         });
     });
 
