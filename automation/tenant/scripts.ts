@@ -539,8 +539,9 @@ export function importDatabaseCommand(prefix: string, expectedHost: string): Tas
  * manual, "Schema Object Names": an identifier's quote character inside it is written twice). The schema name passes
  * `CHECK_DATABASE_NAME` and is quoted as `CREATE_DATABASE_SCRIPT` quotes it.
  *
- * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent), and exits 0
- * only when there are none, else 66.
+ * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent, `<kind>` one of
+ * table, view, trigger, procedure, function, event; a NULL, or a routine or event not in the dump, says so after it),
+ * and exits 0 only when there are none, else 66.
  */
 export const COMPARE_DATABASE_SCRIPT = String.raw`set -eu
 ${CHECK_DATABASE_NAME}if [ -z "${"$"}{TENANT_CLUSTER_HOST:-}" ] || [ -z "${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
