@@ -436,10 +436,23 @@ export function importFilesCommand(prefix: string): TaskCommand {
  * A re-run is safe, and is what to do after any failure (the tenant stays stopped): mysqldump writes `DROP TABLE IF
  * EXISTS` before each `CREATE TABLE` by default (`--add-drop-table`, part of `--opt`, which is on by default: MySQL
  * 8.0 manual, "mysqldump", `--add-drop-table` and `--opt`), so each table is replaced, never loaded twice, and its
- * triggers go with it (MySQL 8.0 manual, DROP TABLE: dropping a table drops its triggers). The dump loads as the
- * tenant's own user: its views' and triggers' `DEFINER` is that same account `wp_<id>`@`%` on the own cluster, which
- * needs no `SET_USER_ID` (MySQL 8.0 manual, "Stored Object Access Control"), and `--set-gtid-purged=OFF` left out the
- * `GTID_PURGED` statement a tenant's user could not run (MySQL 8.0 manual, "mysqldump", `--set-gtid-purged`).
+ * triggers go with it (MySQL 8.0 manual, DROP TABLE: dropping a table drops its triggers), and `--set-gtid-purged=OFF`
+ * left out the `GTID_PURGED` statement a tenant's user could not run (MySQL 8.0 manual, "mysqldump", `--set-gtid-purged`).
+ *
+ * DEFINERs: the dump loads as the tenant's own user `wp_<id>`, but WordPress runs as whichever user the rotated secret
+ * names, `wp_<id>` or `wp_<id>_clone` (the alternating-users rotation: src/config.ts `ROTATION_CLONE_SUFFIX`), so a
+ * plugin's view or trigger may carry `DEFINER=`wp_<id>_clone`@`%``. Without `SET_USER_ID` (or `SUPER`) "the only
+ * permitted account is your own, specified either literally or as CURRENT_USER" (MySQL 8.0 manual, "Stored Object
+ * Access Control"), so that statement would fail with ERROR 1227. The stream is therefore rewritten between gunzip and
+ * mysql (the SHA-256 is taken on the compressed bytes, so both checks stay valid): `sed` turns `DEFINER=`wp_<id>`@`%``
+ * and `DEFINER=`wp_<id>_clone`@`%``, exactly those two accounts, built from `$DB_NAME` and `ROTATION_CLONE_SUFFIX`,
+ * into `DEFINER=CURRENT_USER`, which CREATE VIEW, CREATE TRIGGER, CREATE PROCEDURE/FUNCTION and CREATE EVENT all take
+ * (MySQL 8.0 manual, CREATE VIEW and CREATE TRIGGER: `DEFINER = user`, where user may be CURRENT_USER; "Stored Object
+ * Access Control"). Any other definer (another account, another host) is left as it is: the migration's precheck
+ * (`PRECHECK_DATABASE_SCRIPT`) refuses such a schema before the tenant is stopped. `sed` sees the dump as text, not
+ * SQL: a data row holding that exact text (`DEFINER=`wp_<id>`@`%`` in a post, say) is rewritten too, and the compare
+ * (`COMPARE_DATABASE_SCRIPT`) then fails on that table's CHECKSUM TABLE, so such a move stops before the shared schema
+ * is dropped (fail-closed). A failed sed fails the task as gunzip's and mysql's do (exit 65, `PIPELINE_STATUS`).
  */
 export const IMPORT_DATABASE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
@@ -450,6 +463,11 @@ ${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_
     echo "DB_HOST '$DB_HOST' is not EXPECTED_DB_HOST '${"$"}{EXPECTED_DB_HOST:-}' (the tenant's own cluster): refusing to load a dump anywhere else" >&2
     exit 64
 fi
+backtick=$(printf '\140')
+clone="${"$"}{DB_NAME}${ROTATION_CLONE_SUFFIX}"
+# The two accounts WordPress runs as (letters, digits and _ only: nothing in them is special to sed), as mysqldump quotes them.
+definers="s/DEFINER=$backtick$DB_NAME$backtick@$backtick%$backtick/DEFINER=CURRENT_USER/g"
+definers="$definers;s/DEFINER=$backtick$clone$backtick@$backtick%$backtick/DEFINER=CURRENT_USER/g"
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
 ${PIPELINE_STATUS}object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""database.sql.gz"
@@ -467,9 +485,11 @@ fi
 mkfifo "$work/fifo"
 sha256sum < "$work/fifo" > "$work/loaded.sum" &
 summer=$!
-aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of mysql mysql --defaults-extra-file="$options" "$DB_NAME"
+aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of sed sed "$definers" |
+    status_of mysql mysql --defaults-extra-file="$options" "$DB_NAME"
 wait "$summer"
 check_status mysql "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
+check_status sed "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
 check_status gunzip "$DB_NAME is not completely loaded: run the import again (each table is dropped and loaded anew)"
 loaded=$(cut -d' ' -f1 "$work/loaded.sum")
 if [ "$loaded" != "$expected" ]; then
@@ -499,12 +519,18 @@ export function importDatabaseCommand(prefix: string, expectedHost: string): Tas
  * back to a known state; the value depends on the table's row format, so it compares only tables of one format: both
  * clusters are built from one `bbws:database`, and a row-format difference would show as a difference, a false alarm,
  * never a false pass); every view with a SHA-256 of its definition;
- * every trigger with its table, timing, event and a SHA-256 of its statement; every stored routine and event. The
- * shared schema's routines and events fail the compare by name whatever the other side holds: mysqldump dumps neither
- * by default (MySQL 8.0 manual, "mysqldump": `--routines` and `--events` are off unless given, and `ARCHIVE_SCRIPT`
- * gives neither), so a move would lose them. A shared schema with no base table fails it too (exit 65: nothing to
- * compare; a WordPress schema has its tables). CHECKSUM TABLE reads each table in full: the migration runs it with the
- * site stopped, so nothing changes under it.
+ * every trigger with its table, timing, event and a SHA-256 of its statement; every stored procedure and function (keyed
+ * by type and name: the two have separate namespaces) with a SHA-256 of its `ROUTINE_DEFINITION`, and every event with
+ * a SHA-256 of its `EVENT_DEFINITION` (information_schema ROUTINES and EVENTS; a routine's parameter list and an
+ * event's schedule are not compared). No `DEFINER` is compared: the import rewrites the tenant's two accounts to
+ * `CURRENT_USER` (`IMPORT_DATABASE_SCRIPT`). mysqldump dumps no routine nor event by default (MySQL 8.0 manual,
+ * "mysqldump": `--routines` and `--events` are off unless given, and `ARCHIVE_SCRIPT` gives neither), so one on the
+ * shared side only is a difference named as such (not in the dump: recreate it on the tenant's own cluster, then run
+ * again); identical sets on both sides pass, so that recovery ends. CHECKSUM TABLE gives NULL for a table that does not
+ * exist or cannot be read (MySQL 8.0 manual, CHECKSUM TABLE), so NULL on either side is a difference, never equal to
+ * the other side's NULL. A shared schema with no base table fails it too (exit 65: nothing to compare; a WordPress
+ * schema has its tables). CHECKSUM TABLE reads each table in full: the migration runs it with the site stopped, so
+ * nothing changes under it.
  *
  * Table names are a plugin's choice and may hold any character but NUL (MySQL 8.0 manual, "Schema Object Names"):
  * each is read from `mysql --batch`, which writes newline, tab and backslash as `\n`, `\t` and `\\` so a row is one
@@ -513,8 +539,9 @@ export function importDatabaseCommand(prefix: string, expectedHost: string): Tas
  * manual, "Schema Object Names": an identifier's quote character inside it is written twice). The schema name passes
  * `CHECK_DATABASE_NAME` and is quoted as `CREATE_DATABASE_SCRIPT` quotes it.
  *
- * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent), and exits 0
- * only when there are none, else 66.
+ * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent, `<kind>` one of
+ * table, view, trigger, procedure, function, event; a NULL, or a routine or event not in the dump, says so after it),
+ * and exits 0 only when there are none, else 66.
  */
 export const COMPARE_DATABASE_SCRIPT = String.raw`set -eu
 ${CHECK_DATABASE_NAME}if [ -z "${"$"}{TENANT_CLUSTER_HOST:-}" ] || [ -z "${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
@@ -558,11 +585,12 @@ SQL
     rows trigger <<SQL
 SELECT TRIGGER_NAME, CONCAT_WS(' ', EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, SHA2(ACTION_STATEMENT, 256)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '$TENANT_DB_NAME';
 SQL
-    rows routine <<SQL
-SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '$TENANT_DB_NAME';
+    # Its kind is its type (procedure or function), so a procedure and a function of one name are two rows.
+    query >> "$work/$side" <<SQL
+SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, SHA2(ROUTINE_DEFINITION, 256) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '$TENANT_DB_NAME';
 SQL
     rows event <<SQL
-SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$TENANT_DB_NAME';
+SELECT EVENT_NAME, SHA2(EVENT_DEFINITION, 256) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$TENANT_DB_NAME';
 SQL
     LC_ALL=C sort -o "$work/$side" "$work/$side"
 }
@@ -580,22 +608,25 @@ awk -F '\t' '
         for (key in keys) {
             s = (key in shared) ? shared[key] : "-"
             o = (key in own) ? own[key] : "-"
-            if (s != o) { split(key, k, "\t"); print k[1] " " k[2] ": shared " s ", own " o }
+            split(key, k, "\t")
+            if (s != o || s == "NULL" || o == "NULL") {
+                why = ""
+                if (s == "NULL" || o == "NULL") why = " (NULL: not there, or not readable)"
+                else if (o == "-" && (k[1] == "procedure" || k[1] == "function" || k[1] == "event"))
+                    why = " (not in the dump: mysqldump leaves routines and events out by default — recreate it on the tenant'"'"'s own cluster, then run again)"
+                print k[1] " " k[2] ": shared " s ", own " o why
+            }
         }
     }' "$work/shared" "$work/own" | LC_ALL=C sort > "$work/differences"
-awk -F '\t' '$1 == "routine" || $1 == "event" { print $1 " " $2 }' "$work/shared" > "$work/lost"
-if [ -s "$work/lost" ]; then
-    echo "the shared schema $TENANT_DB_NAME has stored routines or events, which mysqldump leaves out by default (--routines, --events): the move loses them" >&2
-    sed 's/^/    /' "$work/lost" >&2
-fi
 if [ -s "$work/differences" ]; then
     echo "schema $TENANT_DB_NAME differs between the shared cluster and $TENANT_CLUSTER_HOST ($(wc -l < "$work/differences") differences; nothing changed):" >&2
     sed 's/^/    /' "$work/differences" >&2
-fi
-if [ -s "$work/lost" ] || [ -s "$work/differences" ]; then
     exit 66
 fi
-echo "schema $TENANT_DB_NAME is identical on the shared cluster and on $TENANT_CLUSTER_HOST: $(awk -F '\t' '$1 == "table"' "$work/own" | wc -l) tables (CHECKSUM TABLE), $(awk -F '\t' '$1 == "view"' "$work/own" | wc -l) views, $(awk -F '\t' '$1 == "trigger"' "$work/own" | wc -l) triggers"
+count() {
+    awk -F '\t' -v kinds=" $* " 'index(kinds, " " $1 " ")' "$work/own" | wc -l
+}
+echo "schema $TENANT_DB_NAME is identical on the shared cluster and on $TENANT_CLUSTER_HOST: $(count table) tables (CHECKSUM TABLE), $(count view) views, $(count trigger) triggers, $(count procedure function) routines, $(count event) events"
 `;
 
 /**
@@ -608,6 +639,85 @@ export function compareDatabaseCommand(id: string, cluster: OwnCluster): TaskCom
         TENANT_CLUSTER_HOST: cluster.writerEndpoint,
         TENANT_CLUSTER_MASTER_ID: cluster.masterSecretArn,
     });
+}
+
+/**
+ * A tier migration's first step, run before the tenant is stopped: reads tenant schema `$TENANT_DB_NAME` on the shared
+ * cluster (the platform task's own master user; `TENANT_CLUSTER_HOST` and `TENANT_CLUSTER_MASTER_ID` are refused, exit
+ * 64: there is no other cluster to read) from information_schema only, and refuses the move (exit 66) when it finds
+ * what the move cannot carry:
+ *
+ * - stored procedures, functions and events: mysqldump leaves them out by default (MySQL 8.0 manual, "mysqldump":
+ *   `--routines` and `--events`; `ARCHIVE_SCRIPT` gives neither), so each must be dropped first, or recreated by hand
+ *   on the tenant's own cluster after the import (the compare, `COMPARE_DATABASE_SCRIPT`, fails until it is);
+ * - views, triggers, procedures, functions and events whose `DEFINER` is neither `wp_<id>@%` nor `wp_<id>_clone@%`
+ *   (the two accounts of the alternating-users rotation, src/config.ts `ROTATION_CLONE_SUFFIX`): the import runs as the
+ *   tenant's own user, which without `SET_USER_ID` may name only its own account as definer (MySQL 8.0 manual, "Stored
+ *   Object Access Control"), and rewrites only those two (`IMPORT_DATABASE_SCRIPT`), so any other would fail the load
+ *   with ERROR 1227. information_schema shows a definer as `user@host` (MySQL 8.0 manual, the INFORMATION_SCHEMA VIEWS,
+ *   TRIGGERS, ROUTINES and EVENTS tables); each is compared exactly, as text.
+ *
+ * Each is named on its own line (`<kind> <name>`, with `definer <user@host>` for the second), as `mysql --batch` writes
+ * it (newline, tab and backslash escaped: one line each). It also prints, without failing on it, the schema's base
+ * tables and their size in MB (the sum of `DATA_LENGTH + INDEX_LENGTH` in information_schema.TABLES), for the operator
+ * to estimate the downtime: an estimate, since those statistics are cached up to `information_schema_stats_expiry`
+ * (24 hours by default; MySQL 8.0 manual, "The INFORMATION_SCHEMA TABLES Table"). It changes nothing. The schema name
+ * passes `CHECK_DATABASE_NAME`; exit 0 when nothing is found.
+ */
+export const PRECHECK_DATABASE_SCRIPT = String.raw`set -eu
+${CHECK_DATABASE_NAME}if [ -n "${"$"}{TENANT_CLUSTER_HOST+set}${"$"}{TENANT_CLUSTER_MASTER_ID+set}" ]; then
+    echo "TENANT_CLUSTER_HOST or TENANT_CLUSTER_MASTER_ID is set: the precheck reads the shared cluster only, as the platform task's own master user" >&2
+    exit 64
+fi
+clone="${"$"}{TENANT_DB_NAME}${ROTATION_CLONE_SUFFIX}"
+${MYSQL_OPTIONS}work=$(mktemp -d)
+trap 'rm -f "$options"; rm -rf "$work"' EXIT
+query() {
+    mysql --defaults-extra-file="$options" --batch --skip-column-names "$@"
+}
+query > "$work/size" <<SQL
+SELECT COUNT(*), ROUND(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) / 1048576, 1) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_TYPE = 'BASE TABLE';
+SQL
+# Each stored object as "<kind><tab><name><tab><definer>".
+: > "$work/objects"
+query >> "$work/objects" <<SQL
+SELECT 'view', TABLE_NAME, DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+query >> "$work/objects" <<SQL
+SELECT 'trigger', TRIGGER_NAME, DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '$TENANT_DB_NAME';
+SQL
+query >> "$work/objects" <<SQL
+SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '$TENANT_DB_NAME';
+SQL
+query >> "$work/objects" <<SQL
+SELECT 'event', EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$TENANT_DB_NAME';
+SQL
+IFS="$(printf '\t')" read -r tables megabytes < "$work/size" || true
+echo "schema $TENANT_DB_NAME on the shared cluster $DB_HOST: ${"$"}{tables:-0} tables, ${"$"}{megabytes:-0} MB of data and indexes (information_schema.TABLES, an estimate: its statistics are cached)"
+awk -F '\t' '$1 == "procedure" || $1 == "function" || $1 == "event" { print $1 " " $2 }' "$work/objects" | LC_ALL=C sort > "$work/programs"
+awk -F '\t' -v own="$TENANT_DB_NAME@%" -v clone="$clone@%" '$3 != own && $3 != clone { print $1 " " $2 ": definer " $3 }' "$work/objects" |
+    LC_ALL=C sort > "$work/definers"
+if [ -s "$work/programs" ]; then
+    echo "schema $TENANT_DB_NAME has stored routines or events, which mysqldump leaves out by default (--routines, --events): the move needs each recreated by hand on the tenant's own cluster after the import, or dropped first:" >&2
+    sed 's/^/    /' "$work/programs" >&2
+fi
+if [ -s "$work/definers" ]; then
+    echo "schema $TENANT_DB_NAME has stored objects whose DEFINER is neither $TENANT_DB_NAME@% nor $clone@%: the tenant's import (as $TENANT_DB_NAME, without SET_USER_ID) cannot recreate them:" >&2
+    sed 's/^/    /' "$work/definers" >&2
+fi
+if [ -s "$work/programs" ] || [ -s "$work/definers" ]; then
+    echo "the precheck changed nothing: drop, or plan to recreate, each of these, then run the migration again" >&2
+    exit 66
+fi
+echo "schema $TENANT_DB_NAME can move: no stored routine nor event, and every view's and trigger's DEFINER (the only stored objects left) is $TENANT_DB_NAME@% or $clone@%"
+`;
+
+/**
+ * The platform task's command that prechecks tenant `id`'s schema on the shared cluster before a move to its own (see
+ * `PRECHECK_DATABASE_SCRIPT`): exit 0 when it can move, 66 naming its routines, events and foreign definers.
+ */
+export function precheckDatabaseCommand(id: string): TaskCommand {
+    return sh(PRECHECK_DATABASE_SCRIPT, { TENANT_DB_NAME: tenantDatabaseName(id) });
 }
 
 /** The tenant task's command that empties its wp-content. */

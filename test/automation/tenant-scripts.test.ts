@@ -20,6 +20,7 @@ import {
     importFilesCommand,
     installWordPressCommand,
     migrationExportPrefix,
+    precheckDatabaseCommand,
     purgeCacheCommand,
     purgeCacheTaskCommandLine,
     purgeFilesCommand,
@@ -135,6 +136,51 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     return { run, logged, dir };
 }
 
+/**
+ * A `mysql` stand-in in `<dir>/bin` with one MySQL server per host (`<dir>/db/<host>/`, the host read from the option
+ * file), each answering a query on information_schema.TABLES, VIEWS, TRIGGERS, ROUTINES or EVENTS with its file of that
+ * name (`tables`, `views`, …: rows as `mysql --batch` prints them). CHECKSUM TABLE is answered per statement from
+ * `checksums`, its identifier parsed as MySQL would (a lone backtick inside is a syntax error), with NULL for a table
+ * that is not there. Each host logs its option file (`options.<host>`), argv (`mysql.argv.<host>`) and the SQL it got
+ * (`sql.<host>`) under `<dir>/log`.
+ */
+function perHostMysql(dir: string): void {
+    const log = path.join(dir, "log");
+    const BT = "`";
+    const checksum = [
+        `NR == FNR { split($0, f, "\\t"); sum[f[1]] = f[2]; next }`,
+        `{ line = $0`,
+        `  if (!sub(/^CHECKSUM TABLE ${BT}wp_newco${BT}\\.${BT}/, "", line) || !sub(/${BT};$/, "", line)) { print "ERROR 1064: " $0 > "/dev/stderr"; exit 1 }`,
+        `  if (line ~ /^([^${BT}]|${BT}${BT})*$/) { gsub(/${BT}${BT}/, "${BT}", line) } else { print "ERROR 1064 (42000): You have an error in your SQL syntax near " $0 > "/dev/stderr"; exit 1 }`,
+        `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "checksum.awk"), checksum);
+    fs.writeFileSync(
+        path.join(dir, "bin", "mysql"),
+        [
+            `#!/bin/sh`,
+            `for a in "$@"; do case "$a" in --defaults-extra-file=*) options=\${a#*=};; esac; done`,
+            `host=$(sed -n 's/^host=//p' "$options")`,
+            `db='${path.join(dir, "db")}'/"$host"`,
+            `[ -d "$db" ] || { echo "ERROR 2005 (HY000): Unknown MySQL server host '$host'" >&2; exit 1; }`,
+            `cp "$options" '${log}'/"options.$host"`,
+            `printf '%s\\n' "$@" > '${log}'/"mysql.argv.$host"`,
+            `cat > '${log}/query'`,
+            `cat '${log}/query' >> '${log}'/"sql.$host"`,
+            `case "$(cat '${log}/query')" in`,
+            `  "CHECKSUM TABLE "*) awk -f '${path.join(dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
+            `  *information_schema.TABLES*) cat "$db/tables";;`,
+            `  *information_schema.VIEWS*) cat "$db/views";;`,
+            `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
+            `  *information_schema.ROUTINES*) cat "$db/routines";;`,
+            `  *information_schema.EVENTS*) cat "$db/events";;`,
+            `  *) echo "ERROR: unexpected query" >&2; exit 1;;`,
+            `esac`,
+        ].join("\n") + "\n",
+        { mode: 0o755 },
+    );
+}
+
 describe("the one-off tasks' scripts (run by sh against stand-ins)", function () {
     this.timeout(30000);
 
@@ -154,6 +200,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 writerEndpoint: "bbws-tenant-new-co-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
                 masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
             }),
+            precheckDatabaseCommand("new-co"),
         ];
         // Constants the scripts check their values against (the mount path, DUMP_DATABASE's yes/no) are in their text by design.
         const checkedAgainst = ["/var/www/html/wp-content", "yes", "no"];
@@ -689,11 +736,48 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             );
             // Streamed: the dump reaches mysql through a pipe, never as a file on the task's ephemeral storage.
             expect(importDatabaseCommand(prefix, OWN_HOST).argv[2]).to.match(
-                /aws s3 cp "\$object" - --no-progress \| tee "\$work\/fifo" \| status_of gunzip gunzip -c \| status_of mysql mysql /,
+                /aws s3 cp "\$object" - --no-progress \| tee "\$work\/fifo" \| status_of gunzip gunzip -c \| status_of sed sed "\$definers" \|\s+status_of mysql mysql /,
             );
             fs.rmSync(path.join(s.dir, "log", "mysql.sql"));
             expect(s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask).status).to.equal(0);
             expect(s.logged("mysql.sql")).to.equal(DUMP);
+        });
+
+        it("rewrites exactly the tenant's two accounts' DEFINERs (wp_<id>, wp_<id>_clone @ %) to CURRENT_USER on the way to mysql, every other definer left as it is", () => {
+            // Source: MySQL 8.0 manual, "Stored Object Access Control": without SET_USER_ID "the only permitted account is your
+            // own, specified either literally or as CURRENT_USER"; WordPress may run as wp_<id>_clone (alternating-users rotation).
+            const s = exported();
+            const dump = [
+                "/*!50001 CREATE ALGORITHM=UNDEFINED */",
+                "/*!50013 DEFINER=`wp_newco`@`%` SQL SECURITY DEFINER */",
+                "/*!50001 VIEW `wp_recent` AS select 1 AS `1` */;",
+                "/*!50003 CREATE*/ /*!50017 DEFINER=`wp_newco_clone`@`%`*/ /*!50003 TRIGGER `wp_posts_touch` BEFORE UPDATE ON `wp_posts` FOR EACH ROW SET NEW.ID = NEW.ID */;;",
+                "CREATE DEFINER=`other`@`%` PROCEDURE `p`() SELECT 1;",
+                "/*!50013 DEFINER=`wp_newco2`@`%` SQL SECURITY DEFINER */",
+                "/*!50013 DEFINER=`wp_newco`@`localhost` SQL SECURITY DEFINER */",
+                "/*!50013 DEFINER=`wp_newco_clone2`@`%` SQL SECURITY DEFINER */",
+                "",
+            ].join("\n");
+            fs.writeFileSync(path.join(s.stored, "database.sql.gz"), zlib.gzipSync(dump));
+            resum(s.stored);
+            const result = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(result.status, result.stderr).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal(
+                dump
+                    .replace("DEFINER=`wp_newco`@`%` SQL", "DEFINER=CURRENT_USER SQL")
+                    .replace("DEFINER=`wp_newco_clone`@`%`*/", "DEFINER=CURRENT_USER*/"),
+            );
+            expect(s.logged("mysql.sql")).to.include("CREATE DEFINER=`other`@`%` PROCEDURE");
+            // The SHA-256 is of the compressed bytes, so it still matches: the rewrite is after gunzip.
+            expect(result.stdout).to.match(/loaded s3:\/\/b\/.*database\.sql\.gz \(SHA-256 [0-9a-f]{64}\)/);
+            // Text, not SQL: a data row holding the exact text is rewritten too (the compare then fails on that table's checksum).
+            fs.writeFileSync(
+                path.join(s.stored, "database.sql.gz"),
+                zlib.gzipSync("INSERT INTO `wp_posts` VALUES (1,'DEFINER=`wp_newco`@`%`');\n"),
+            );
+            resum(s.stored);
+            expect(s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask).status).to.equal(0);
+            expect(s.logged("mysql.sql")).to.equal("INSERT INTO `wp_posts` VALUES (1,'DEFINER=CURRENT_USER');\n");
         });
 
         it("refuses a DB_HOST other than EXPECTED_DB_HOST (the shared cluster's, or none expected) with exit 64, before reading anything", () => {
@@ -758,7 +842,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             expect(result.stderr).to.match(/changed while it was loaded \(SHA-256 [0-9a-f]{64}, not [0-9a-f]{64}\): run the import again/);
         });
 
-        it("a failed mysql or gunzip fails the task (exit 65), though the pipeline's last command is what sh reports", () => {
+        it("a failed mysql, sed or gunzip fails the task (exit 65), though the pipeline's last command is what sh reports", () => {
             const s = exported();
             const failed = s.run(importDatabaseCommand(prefix, OWN_HOST), { ...tenantTask, MYSQL_FAILS: "1" });
             expect(failed.status).to.equal(65);
@@ -771,6 +855,17 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             const notGzip = s.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
             expect(notGzip.status).to.equal(65);
             expect(notGzip.stderr).to.match(/gunzip failed \(exit \d+\); wp_newco is not completely loaded/);
+
+            // The DEFINER rewrite's sed failing (a write error, say) fails it too.
+            const sedFails = exported();
+            fs.writeFileSync(
+                path.join(sedFails.dir, "bin", "sed"),
+                `#!/bin/sh\ncase "$1" in s/DEFINER=*) cat > /dev/null; echo 'sed: couldn'"'"'t write' >&2; exit 4;; esac\nexec /bin/sed "$@"\n`,
+                { mode: 0o755 },
+            );
+            const noRewrite = sedFails.run(importDatabaseCommand(prefix, OWN_HOST), tenantTask);
+            expect(noRewrite.status).to.equal(65);
+            expect(noRewrite.stderr).to.include("sed failed (exit 4); wp_newco is not completely loaded");
         });
     });
 
@@ -797,12 +892,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             views: ["wp_recent\tabc123"],
             triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE def456"],
         };
-        const BT = "`";
-        /**
-         * Stand-ins with one MySQL server per host (`db/<host>/`), each answering the script's queries from its schema.
-         * CHECKSUM TABLE is answered per statement, its identifier parsed as MySQL would (a lone backtick inside is a
-         * syntax error), with NULL for a table that is not there. Each host logs its option file and the SQL it got.
-         */
+        /** Stand-ins with one MySQL server per host (`perHostMysql`), each answering the script's queries from its schema. */
         const clusters = (shared: Schema, own: Schema) => {
             const s = standIns();
             const log = path.join(s.dir, "log");
@@ -826,38 +916,7 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 `#!/bin/sh\necho "$4" >> '${path.join(log, "secret-ids")}'\ncase "$4" in\n  "${OWN.masterSecretArn}") cat '${path.join(s.dir, "master.json")}';;\n  *) exit 9;;\nesac\n`,
                 { mode: 0o755 },
             );
-            const checksum = [
-                `NR == FNR { split($0, f, "\\t"); sum[f[1]] = f[2]; next }`,
-                `{ line = $0`,
-                `  if (!sub(/^CHECKSUM TABLE ${BT}wp_newco${BT}\\.${BT}/, "", line) || !sub(/${BT};$/, "", line)) { print "ERROR 1064: " $0 > "/dev/stderr"; exit 1 }`,
-                `  if (line ~ /^([^${BT}]|${BT}${BT})*$/) { gsub(/${BT}${BT}/, "${BT}", line) } else { print "ERROR 1064 (42000): You have an error in your SQL syntax near " $0 > "/dev/stderr"; exit 1 }`,
-                `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
-            ].join("\n");
-            fs.writeFileSync(path.join(s.dir, "checksum.awk"), checksum);
-            fs.writeFileSync(
-                path.join(s.dir, "bin", "mysql"),
-                [
-                    `#!/bin/sh`,
-                    `for a in "$@"; do case "$a" in --defaults-extra-file=*) options=\${a#*=};; esac; done`,
-                    `host=$(sed -n 's/^host=//p' "$options")`,
-                    `db='${path.join(s.dir, "db")}'/"$host"`,
-                    `[ -d "$db" ] || { echo "ERROR 2005 (HY000): Unknown MySQL server host '$host'" >&2; exit 1; }`,
-                    `cp "$options" '${log}'/"options.$host"`,
-                    `printf '%s\\n' "$@" > '${log}'/"mysql.argv.$host"`,
-                    `cat > '${log}/query'`,
-                    `cat '${log}/query' >> '${log}'/"sql.$host"`,
-                    `case "$(cat '${log}/query')" in`,
-                    `  "CHECKSUM TABLE "*) awk -f '${path.join(s.dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
-                    `  *information_schema.TABLES*) cat "$db/tables";;`,
-                    `  *information_schema.VIEWS*) cat "$db/views";;`,
-                    `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
-                    `  *information_schema.ROUTINES*) cat "$db/routines";;`,
-                    `  *information_schema.EVENTS*) cat "$db/events";;`,
-                    `  *) echo "ERROR: unexpected query" >&2; exit 1;;`,
-                    `esac`,
-                ].join("\n") + "\n",
-                { mode: 0o755 },
-            );
+            perHostMysql(s.dir);
             return { ...s, run: (env: Record<string, string> = {}) => s.run(compareDatabaseCommand("newco", OWN), env) };
         };
 
@@ -955,20 +1014,48 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             );
         });
 
-        it("fails (exit 66) naming the shared schema's stored routines and events, which mysqldump leaves out by default, even if the own side has them too", () => {
+        it("passes (exit 0) when the stored routines and events are identical on both sides (recreated by hand on the own cluster)", () => {
+            // Rows as information_schema answers the script: type, name and SHA2 of ROUTINE_DEFINITION; name and SHA2 of EVENT_DEFINITION.
             const withPrograms: Schema = {
                 ...WORDPRESS,
-                routines: ["wc_cleanup\tPROCEDURE", "wc_price\tFUNCTION"],
-                events: ["wp_nightly"],
+                routines: ["procedure\twc_cleanup\taaa111", "function\twc_price\tbbb222"],
+                events: ["wp_nightly\tccc333"],
             };
-            for (const own of [WORDPRESS, withPrograms]) {
-                const s = clusters(withPrograms, own);
-                const result = s.run();
-                expect(result.status).to.equal(66);
-                expect(result.stderr).to.include("which mysqldump leaves out by default (--routines, --events): the move loses them");
-                for (const name of ["routine wc_cleanup", "routine wc_price", "event wp_nightly"])
-                    expect(result.stderr, name).to.include(`    ${name}\n`);
-            }
+            const result = clusters(withPrograms, withPrograms).run();
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout).to.include("3 tables (CHECKSUM TABLE), 1 views, 1 triggers, 2 routines, 1 events");
+        });
+
+        it("fails (exit 66) naming a routine or event on the shared side only (not in the dump), and one whose definition differs; a procedure and a function of one name are two", () => {
+            const shared: Schema = {
+                ...WORDPRESS,
+                routines: ["procedure\twc_cleanup\taaa111", "function\twc_price\tbbb222", "procedure\twc_price\tddd444"],
+                events: ["wp_nightly\tccc333"],
+            };
+            const own: Schema = { ...WORDPRESS, routines: ["procedure\twc_price\tddd444", "function\twc_price\teee555"] };
+            const result = clusters(shared, own).run();
+            expect(result.status).to.equal(66);
+            const lost =
+                " (not in the dump: mysqldump leaves routines and events out by default — recreate it on the tenant's own cluster, then run again)";
+            expect(result.stderr).to.include(`    procedure wc_cleanup: shared aaa111, own -${lost}\n`);
+            expect(result.stderr).to.include(`    event wp_nightly: shared ccc333, own -${lost}\n`);
+            expect(result.stderr).to.include("    function wc_price: shared bbb222, own eee555\n");
+            expect(result.stderr).to.not.include("procedure wc_price");
+            // Only on the own side is a difference too, but not "not in the dump".
+            const extra = clusters(WORDPRESS, { ...WORDPRESS, events: ["wp_stray\tfff666"] }).run();
+            expect(extra.status).to.equal(66);
+            expect(extra.stderr).to.include("    event wp_stray: shared -, own fff666\n");
+        });
+
+        it("a NULL checksum (CHECKSUM TABLE's answer for a table not there or not readable) is a difference, even on both sides", () => {
+            // Source: MySQL 8.0 manual, CHECKSUM TABLE: "For a nonexistent table, CHECKSUM TABLE returns NULL and generates a warning."
+            const s = clusters(WORDPRESS, WORDPRESS);
+            for (const host of [SHARED_HOST, OWN.writerEndpoint])
+                fs.writeFileSync(path.join(s.dir, "db", host, "tables"), "wp_gone\nwp_options\nwp_posts\nwp_we`ird\n");
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("    table wp_gone: shared NULL, own NULL (NULL: not there, or not readable)\n");
+            expect(result.stderr).to.include("(1 differences; nothing changed)");
         });
 
         it("refuses (exit 64) without the own cluster, or with the shared cluster named as the own; (exit 65) a shared schema with no table", () => {
@@ -987,6 +1074,130 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             expect(result.status).to.equal(65);
             expect(result.stderr).to.include("has no table on the shared cluster");
             expect(empty.logged("secret-ids")).to.equal(undefined);
+        });
+    });
+
+    describe("precheck of the tenant's schema on the shared cluster (the platform task, the migration's first step: before the tenant is stopped)", () => {
+        // Sources: MySQL 8.0 manual, "mysqldump" (--routines and --events are off by default); "Stored Object Access Control"
+        // (without SET_USER_ID the only permitted DEFINER is your own account); "The INFORMATION_SCHEMA TABLES Table"
+        // (DATA_LENGTH, INDEX_LENGTH; statistics cached up to information_schema_stats_expiry).
+        const SHARED_HOST = "bbws-aurora-sit.cluster-abc.eu-west-1.rds.amazonaws.com";
+        /** The shared schema as information_schema answers the precheck: `<kind>\t<name>\t<definer>` rows, `mysql --batch` style. */
+        interface Objects {
+            readonly views?: readonly string[];
+            readonly triggers?: readonly string[];
+            readonly routines?: readonly string[];
+            readonly events?: readonly string[];
+        }
+        const FINE: Objects = {
+            views: ["view\twp_recent\twp_newco@%"],
+            triggers: ["trigger\twp_posts_touch\twp_newco_clone@%"],
+        };
+        /** Stand-ins with the shared cluster (`perHostMysql`) holding `objects` and 12 base tables of 34.5 MB; aws logs and fails. */
+        const shared = (objects: Objects) => {
+            const s = standIns();
+            const db = path.join(s.dir, "db", SHARED_HOST);
+            fs.mkdirSync(db, { recursive: true });
+            const lines = (rows: readonly string[] = []) => rows.map((r) => `${r}\n`).join("");
+            fs.writeFileSync(path.join(db, "tables"), "12\t34.5\n");
+            fs.writeFileSync(path.join(db, "views"), lines(objects.views));
+            fs.writeFileSync(path.join(db, "triggers"), lines(objects.triggers));
+            fs.writeFileSync(path.join(db, "routines"), lines(objects.routines));
+            fs.writeFileSync(path.join(db, "events"), lines(objects.events));
+            fs.writeFileSync(
+                path.join(s.dir, "bin", "aws"),
+                `#!/bin/sh\necho "$@" >> '${path.join(s.dir, "log", "aws.calls")}'\nexit 9\n`,
+                {
+                    mode: 0o755,
+                },
+            );
+            perHostMysql(s.dir);
+            return { ...s, run: (env: Record<string, string> = {}) => s.run(precheckDatabaseCommand("newco"), env) };
+        };
+
+        it("names the schema only, as an environment override", () => {
+            expect(precheckDatabaseCommand("newco").environment).to.deep.equal({ TENANT_DB_NAME: "wp_newco" });
+        });
+
+        it("passes (exit 0) with the size line when nothing is found: the tenant's views and triggers defined by wp_<id>@% or wp_<id>_clone@%, no routine nor event", () => {
+            const s = shared(FINE);
+            const result = s.run();
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout).to.include(
+                `schema wp_newco on the shared cluster ${SHARED_HOST}: 12 tables, 34.5 MB of data and indexes`,
+            );
+            expect(result.stdout).to.include("schema wp_newco can move");
+            expect(result.stderr).to.equal("");
+            // Only reads, on the shared cluster, as the platform task's own master user; no secret read.
+            expect(s.logged(`options.${SHARED_HOST}`)).to.match(
+                /^\[client\]\nhost=bbws-aurora-sit\.cluster-abc\.eu-west-1\.rds\.amazonaws\.com\nport=3306\nuser=bbws_admin\n/,
+            );
+            expect(s.logged("aws.calls")).to.equal(undefined);
+            expect(s.logged(`mysql.argv.${SHARED_HOST}`)!.split("\n")).to.include.members(["--batch", "--skip-column-names"]);
+            const statements = s.logged(`sql.${SHARED_HOST}`)!.trim().split("\n");
+            expect(statements).to.have.length(5);
+            for (const statement of statements)
+                expect(statement).to.match(/^SELECT .* FROM information_schema\.[A-Z]+ WHERE .*'wp_newco'.*;$/);
+            expect(statements[0]).to.include("SUM(DATA_LENGTH + INDEX_LENGTH)");
+            // An empty schema passes too, its size line saying so.
+            const empty = shared({});
+            fs.writeFileSync(path.join(empty.dir, "db", SHARED_HOST, "tables"), "0\t0.0\n");
+            const none = empty.run();
+            expect(none.status, none.stderr).to.equal(0);
+            expect(none.stdout).to.include("0 tables, 0.0 MB");
+        });
+
+        it("fails (exit 66) naming each stored routine and event: mysqldump will not carry them", () => {
+            const s = shared({
+                ...FINE,
+                routines: ["procedure\twc_cleanup\twp_newco@%", "function\twc_price\twp_newco_clone@%"],
+                events: ["event\twp_nightly\twp_newco@%"],
+            });
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stdout).to.include("12 tables, 34.5 MB");
+            expect(result.stderr).to.include(
+                "which mysqldump leaves out by default (--routines, --events): the move needs each recreated by hand on the tenant's own cluster after the import, or dropped first:\n",
+            );
+            for (const name of ["procedure wc_cleanup", "function wc_price", "event wp_nightly"])
+                expect(result.stderr, name).to.include(`    ${name}\n`);
+            expect(result.stderr).to.not.include("DEFINER is neither");
+        });
+
+        it("fails (exit 66) naming each view, trigger, routine or event whose definer is neither wp_<id>@% nor wp_<id>_clone@%, with its definer", () => {
+            const s = shared({
+                views: ["view\twp_recent\tadmin@%", "view\twp_mine\twp_newco@%"],
+                triggers: [
+                    "trigger\twp_posts_touch\twp_newco@localhost",
+                    "trigger\twp_other\twp_newco2@%",
+                    "trigger\twp_clone\twp_newco_clone@%",
+                ],
+            });
+            const result = s.run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("whose DEFINER is neither wp_newco@% nor wp_newco_clone@%");
+            expect(result.stderr).to.include("    view wp_recent: definer admin@%\n");
+            expect(result.stderr).to.include("    trigger wp_posts_touch: definer wp_newco@localhost\n");
+            expect(result.stderr).to.include("    trigger wp_other: definer wp_newco2@%\n");
+            expect(result.stderr).to.not.include("wp_mine");
+            expect(result.stderr).to.not.include("wp_clone:");
+        });
+
+        it("refuses (exit 64) TENANT_CLUSTER_HOST or TENANT_CLUSTER_MASTER_ID set (it reads the shared cluster only) and a bad schema name, before any SQL", () => {
+            for (const env of <Record<string, string>[]>[
+                { TENANT_CLUSTER_HOST: "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com" },
+                { TENANT_CLUSTER_HOST: "" },
+                { TENANT_CLUSTER_MASTER_ID: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123" },
+                { TENANT_DB_NAME: "wp_x`; DROP DATABASE mysql; --" },
+                { TENANT_DB_NAME: "mysql" },
+            ]) {
+                const s = shared(FINE);
+                const result = s.run(env);
+                expect(result.status, JSON.stringify(env)).to.equal(64);
+                expect(s.logged(`sql.${SHARED_HOST}`), JSON.stringify(env)).to.equal(undefined);
+                expect(s.logged("aws.calls"), JSON.stringify(env)).to.equal(undefined);
+            }
+            expect(shared(FINE).run({ TENANT_CLUSTER_HOST: "x" }).stderr).to.include("the precheck reads the shared cluster only");
         });
     });
 });
