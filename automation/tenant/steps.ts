@@ -1030,8 +1030,8 @@ const MOVE_DATABASE_STEPS: readonly Step[] = (
             title: "point its database secret at its own cluster",
             plan: async (ctx) => [
                 "Secrets Manager, from this machine: a new AWSCURRENT version of its database secret with host and masterarn of its own",
-                `  cluster (stack output database.tenantClusters.${ctx.req.id}) and username ${tenantDatabaseName(ctx.req.id)}, password kept; refused while a`,
-                "  rotation is pending (a version labelled AWSPENDING), since the rotation would finish on the old host",
+                `  cluster (stack output database.tenantClusters.${ctx.req.id}), username ${tenantDatabaseName(ctx.req.id)} and a new password of 40 letters and`,
+                "  digits (GetRandomPassword); refused while a rotation is pending (a version labelled AWSPENDING)",
             ],
             run: async (ctx) => {
                 const { secretArn, cluster } = await ownClusterOf(ctx, "tier");
@@ -1049,6 +1049,7 @@ const MOVE_DATABASE_STEPS: readonly Step[] = (
                     previousHost: done.previousHost,
                     host: cluster.writerEndpoint,
                     ...(done.alreadyRepointed ? { repointed: "already" } : {}),
+                    ...(done.passwordReplaced ? { password: "replaced (not shown)" } : {}),
                 };
             },
         },
@@ -1304,8 +1305,18 @@ export function lastRecords(records: readonly TenantStepRecord[], tenant: string
 function abandonedMigration(req: TenantRequest, cfg: PlatformConfig, last: ReadonlyMap<string, TenantStepRecord>): boolean {
     if (req.action !== "migrate-tier" || last.size === 0 || last.has("start")) return false;
     // Once the tier step's edit is in the stack file, the only way is forward: `refuseMigration` asks for the stop back.
-    if (last.has("tier") && cfg.tenants.some((t) => t.id === req.id && t.tier === req.tier)) return false;
+    if (tierEditInPlace(req, cfg, last)) return false;
     return cfg.tenants.some((t) => t.id === req.id && !t.stopped);
+}
+
+/**
+ * Whether the stack file holds this migration's tier edit: its tier step has a record, and the tenant's tier is the one
+ * requested and no longer the one its stop step recorded (an edit put back by hand is not in place).
+ */
+function tierEditInPlace(req: TenantRequest, cfg: PlatformConfig, last: ReadonlyMap<string, TenantStepRecord>): boolean {
+    if (req.action !== "migrate-tier" || !last.has("tier")) return false;
+    const tier = cfg.tenants.find((t) => t.id === req.id)?.tier;
+    return tier === req.tier && tier !== last.get("stop")?.data?.tier;
 }
 
 /** The records after the last one in which `req`'s action ran its last step to success for its tenant: a completed run's records. */
@@ -1432,7 +1443,7 @@ function refuseMigration(
     // its `--phase all` may have applied the network phase, whose outputs already say the new tier: the deployed tier
     // no longer tells a finished move from one to resume. Without that edit in the stack file, the usual checks apply.
     const tenant = cfg.tenants.find((t) => t.id === req.id)!;
-    if (last.has("tier") && tenant.tier === req.tier && !tenant.stopped && !last.has("start")) {
+    if (tierEditInPlace(req, cfg, last) && !tenant.stopped && !last.has("start")) {
         throw new UsageError(
             "migration-unstopped",
             `'${req.id}' was started by hand during its move to ${req.tier} in ${req.env}, after the tier step: it serves from its new ` +

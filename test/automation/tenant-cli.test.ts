@@ -39,9 +39,14 @@ describe("npm run tenant: the command line", function () {
         ],
         ["--tier with remove", ["remove", "--env", "sit", "--id", "tutorhub", "--tier", "premium"], /--tier is for add and migrate-tier/],
         [
-            "migrate-tier with add's settings or a confirmation",
+            "migrate-tier with add's settings (its --confirm is the drop of the shared copy, into enterprise)",
             ["migrate-tier", "--env", "sit", "--id", "tutorhub", "--tier", "premium", "--slot", "3", "--confirm", "tutorhub"],
-            /migrate-tier takes no --slot, --confirm/,
+            /migrate-tier takes no --slot$/m,
+        ],
+        [
+            "rotate-salts with a confirmation",
+            ["rotate-salts", "--env", "sit", "--id", "tutorhub", "--confirm", "tutorhub"],
+            /rotate-salts takes no --confirm/,
         ],
         ["an unknown action", ["rename", "--env", "sit", "--id", "newco"], /Unknown argument: rename/],
         ["add without its sizes", ["add", "--env", "sit", "--id", "newco", "--slot", "3"], /add needs --cpu, --memory/],

@@ -855,7 +855,19 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
     /** The export prefix of the world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
     const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
     const DATABASE_MOVE = ["repoint-secret", "create-database", "import-database", "compare-database"];
-    const ORDER = ["stop", "export", "tier", ...DATABASE_MOVE, "import", "start", "healthy", "https", "domains", "drop-shared-database"];
+    const ORDER = [
+        "check",
+        "stop",
+        "export",
+        "tier",
+        ...DATABASE_MOVE,
+        "import",
+        "start",
+        "healthy",
+        "https",
+        "domains",
+        "drop-shared-database",
+    ];
 
     it("runs stop, export, tier, the database steps (nothing to do for premium), import, start, healthy, https, domains, drop-shared-database in that order; the export is taken and checked before the tier changes", async () => {
         const w = world();
@@ -885,10 +897,10 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(w.deployed.get("sit/tutorhub")).to.equal("premium");
         const records = await w.log.readTenantSteps("sit");
         expect(records.map((r) => [r.action, r.step, r.result])).to.deep.equal(ORDER.map((s) => ["migrate-tier", s, "succeeded"]));
-        expect(records[1].data).to.include({ archive: `s3://bbws-migration-artifacts-sit-815856636111/${E0}` });
-        expect(records[0].data).to.include({ from: "basic" });
-        expect(records[2].data).to.include({ tier: "premium", replaced: taskGroupUrn("tutorhub") });
-        for (const step of [...DATABASE_MOVE, "drop-shared-database"]) {
+        expect(records[2].data).to.include({ archive: `s3://bbws-migration-artifacts-sit-815856636111/${E0}` });
+        expect(records[1].data).to.include({ from: "basic" });
+        expect(records[3].data).to.include({ tier: "premium", replaced: taskGroupUrn("tutorhub") });
+        for (const step of ["check", ...DATABASE_MOVE, "drop-shared-database"]) {
             expect(records.find((r) => r.step === step)!.data).to.deep.equal({
                 database: "nothing: its database stays on the shared cluster (premium)",
             });
@@ -978,7 +990,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
             expect(io.stderr.join("")).to.include(`resuming migrate-tier of tutorhub in sit at step ${step}`);
             const before = ORDER.slice(0, ORDER.indexOf(step));
             const tierStarted = ORDER.indexOf(step) >= ORDER.indexOf("tier");
-            const retaken = (s: string) => (s === "stop" || s === "export") && !tierStarted;
+            const retaken = (s: string) => (s === "check" || s === "stop" || s === "export") && !tierStarted;
             expect(second.steps.filter((s) => s.status === "done before").map((s) => s.step)).to.deep.equal(
                 before.filter((s) => !retaken(s)),
             );
@@ -993,7 +1005,8 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         w.interruptAfter("task tenant: export");
         const first = await w.run(MIGRATE);
         expect(first.exitCode).to.equal(130);
-        expect(first.steps.map((s) => `${s.step}:${s.status}`).slice(0, 3)).to.deep.equal([
+        expect(first.steps.map((s) => `${s.step}:${s.status}`).slice(0, 4)).to.deep.equal([
+            "check:succeeded",
             "stop:succeeded",
             "export:succeeded",
             "tier:not reached",
@@ -1121,15 +1134,19 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
 describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's database moved into its own cluster", function () {
     this.timeout(60000);
     const INTO = { ...MIGRATE, tier: "enterprise" } as MigrateTierRequest;
+    /** The drop of the shared copy asks for the tenant's id: these runs pass it as --confirm. */
+    const CONFIRMED = { confirm: "tutorhub" };
     const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
     const own = ownCluster("tutorhub");
     const SECRET = "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/tutorhub/db-AbCdEf";
 
     it("after the tier rollout: its secret repointed, schema and user created on its own cluster, the dump loaded there, both copies compared, then files and start; the shared copy dropped last", async () => {
         const w = world();
-        const result = await w.run(INTO);
+        const result = await w.run(INTO, CONFIRMED);
         expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
         expect(w.calls).to.deep.equal([
+            // Before anything stops: its schema checked on the shared cluster (and its secret's rotation read).
+            "task platform: check tutorhub's schema can move",
             "commit",
             ...STOPS,
             "wait stopped",
@@ -1153,7 +1170,7 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
 
     it("each task reaches the right cluster: create and compare name its own cluster and master secret, the load refuses any host but its own writer, the drop names none (the shared one)", async () => {
         const w = world();
-        await w.run(INTO);
+        await w.run(INTO, CONFIRMED);
         const env = (purpose: string) => w.tasks.find((t) => t.purpose === purpose)!.command.environment;
         const ownCluster = { TENANT_CLUSTER_HOST: own.writerEndpoint, TENANT_CLUSTER_MASTER_ID: own.masterSecretArn };
         expect(env("create schema and user wp_tutorhub on its own cluster")).to.deep.include({ ...ownCluster, TENANT_SECRET_ID: SECRET });
@@ -1163,11 +1180,12 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
             EXPECTED_DB_HOST: own.writerEndpoint,
         });
         expect(env("drop wp_tutorhub on the shared cluster")).to.not.have.any.keys("TENANT_CLUSTER_HOST", "TENANT_CLUSTER_MASTER_ID");
+        expect(env("check tutorhub's schema can move")).to.deep.equal({ TENANT_DB_NAME: "wp_tutorhub" });
     });
 
     it("records where the secret pointed before (the shared writer) and the version that names its own cluster", async () => {
         const w = world();
-        await w.run(INTO);
+        await w.run(INTO, CONFIRMED);
         const records = await w.log.readTenantSteps("sit");
         expect(records.find((r) => r.step === "repoint-secret")!.data).to.deep.include({
             host: own.writerEndpoint,
@@ -1184,12 +1202,12 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
     ] as const) {
         it(`a failure at ${step} stops the run with the shared copy in place; the same command resumes there and does not repoint the secret again`, async () => {
             const w = world({ call });
-            const first = await w.run(INTO);
+            const first = await w.run(INTO, CONFIRMED);
             expect(first.exitCode).to.not.equal(EXIT.ok);
             expect(first.steps.find((s) => s.status === "failed")?.step).to.equal(step);
             if (step !== "drop-shared-database") expect(w.calls).to.not.include("task platform: drop wp_tutorhub on the shared cluster");
             w.calls.length = 0;
-            const second = await w.run(INTO);
+            const second = await w.run(INTO, CONFIRMED);
             expect(second.exitCode, JSON.stringify(second.steps)).to.equal(EXIT.ok);
             expect(w.calls.filter((c) => c.startsWith("repoint"))).to.deep.equal([]);
             expect(w.calls[0]).to.match(new RegExp(`^${call}`));
@@ -1198,10 +1216,10 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
 
     it("a run that resumes after a failed tier step (the stack file already says enterprise) still moves the database: the tier it moves from is the stop step's record", async () => {
         const w = world({ call: "rollout migrates" });
-        expect((await w.run(INTO)).exitCode).to.not.equal(EXIT.ok);
+        expect((await w.run(INTO, CONFIRMED)).exitCode).to.not.equal(EXIT.ok);
         expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "tutorhub")!.tier).to.equal("enterprise");
         w.calls.length = 0;
-        const second = await w.run(INTO);
+        const second = await w.run(INTO, CONFIRMED);
         expect(second.exitCode, JSON.stringify(second.steps)).to.equal(EXIT.ok);
         expect(w.calls).to.include("task tenant: load tutorhub's database into its own cluster");
         expect(w.calls).to.include("task platform: drop wp_tutorhub on the shared cluster");
@@ -1217,6 +1235,58 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         expect(text).to.include("refused while a");
         expect(text).to.include("CHECKSUM TABLE of every table");
         expect(text).to.include("DROP DATABASE IF EXISTS `wp_tutorhub`");
+        expect(text).to.include("asks you to type 'tutorhub' (or --confirm tutorhub)");
+        expect(text).to.include("refused if its schema has routines or events");
         await expectUntouched(w, before);
+    });
+
+    it("a rotation pending on its secret refuses the move at the check step, before anything stops (no stack edit, no task)", async () => {
+        const w = world({ call: "rotation pending" });
+        const before = w.stackFile();
+        const result = await w.run(INTO, CONFIRMED);
+        expect(result.exitCode).to.equal(EXIT.failed);
+        expect(result.steps.find((s) => s.step === "check")).to.include({ status: "failed" });
+        expect(result.steps.find((s) => s.step === "stop")).to.include({ status: "not reached" });
+        expect(w.calls).to.deep.equal([]);
+        expect(w.stackFile()).to.equal(before);
+    });
+
+    it("a schema the export or import cannot carry (the precheck task fails) refuses the move before anything stops", async () => {
+        const w = world({ call: "task platform: check" });
+        const before = w.stackFile();
+        const result = await w.run(INTO, CONFIRMED);
+        expect(result.steps.find((s) => s.step === "check")).to.include({ status: "failed" });
+        expect(w.calls).to.deep.equal(["task platform: check tutorhub's schema can move"]);
+        expect(w.stackFile()).to.equal(before);
+    });
+
+    it("the drop of the shared copy is refused (exit 3) without the tenant's id where no one can be asked; the same command with --confirm finishes it", async () => {
+        const w = world();
+        const first = await w.run(INTO);
+        expect(first.exitCode).to.equal(EXIT.refused);
+        expect(first.steps.find((s) => s.status === "refused")?.step).to.equal("drop-shared-database");
+        expect(w.calls).to.not.include("task platform: drop wp_tutorhub on the shared cluster");
+        w.calls.length = 0;
+        const second = await w.run(INTO, CONFIRMED);
+        expect(second.exitCode, JSON.stringify(second.steps)).to.equal(EXIT.ok);
+        expect(w.calls).to.deep.equal(["task platform: drop wp_tutorhub on the shared cluster"]);
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.at(-1)!.data).to.include({ confirmedBy: "alice" });
+    });
+
+    it("a tenant started by hand after the tier step is refused (migration-unstopped, exit 2), not taken for an abandoned run; stopped again, the same command resumes", async () => {
+        const w = world({ call: "task tenant: load" });
+        expect((await w.run(INTO, CONFIRMED)).exitCode).to.not.equal(EXIT.ok);
+        const file = path.join(w.projectDir, "Pulumi.sit.yaml");
+        const stopped = w.stackFile();
+        fs.writeFileSync(file, startTenant(stopped, "tutorhub"));
+        const err = await w.run(INTO, CONFIRMED).catch((e) => e);
+        expect(err).to.include({ exitCode: EXIT.usage, code: "migration-unstopped" });
+        expect(`${err.message}\n${err.fix}`).to.match(/put `stopped: true` back.*resumes where it stopped/s);
+        fs.writeFileSync(file, stopped);
+        w.calls.length = 0;
+        const resumed = await w.run(INTO, CONFIRMED);
+        expect(resumed.exitCode, JSON.stringify(resumed.steps)).to.equal(EXIT.ok);
+        expect(w.calls[0]).to.equal("task tenant: load tutorhub's database into its own cluster");
     });
 });

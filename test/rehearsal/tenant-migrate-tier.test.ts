@@ -74,7 +74,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(fs.readdirSync(folder).sort()).to.deep.equal(["SHA256SUMS", "database.sql.gz", "wp-content.tar.gz"]);
         const text = textOf(migrated.io);
         expect(text.indexOf("export: succeeded")).to.be.greaterThan(-1);
-        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[3\/\d+\] tier:/));
+        expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[4\/\d+\] tier:/));
     });
 
     it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs and monitoring phases alone", () => {
@@ -165,7 +165,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         const code = await main([...argv, "--rehearse", "--rehearsal-dir", sit.dir, ...APPROVALS], io);
         return { code, io };
     };
-    const MOVE = ["migrate-tier", "--env", "sit", "--id", ID, "--tier", "enterprise"];
+    const MOVE = ["migrate-tier", "--env", "sit", "--id", ID, "--tier", "enterprise", "--confirm", ID];
     /** The transcript's line of the one-off task run for `purpose` (rehearsal-port.ts prints each with its environment). */
     const taskLine = (purpose: string) =>
         textOf(migrated.io)
@@ -186,6 +186,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(migrated.code, textOf(migrated.io)).to.equal(0);
         expect(records.map((r) => `${r.step} ${r.result}`)).to.deep.equal(MIGRATE_TIER_STEPS.map((s) => `${s.id} succeeded`));
         expect(MIGRATE_TIER_STEPS.map((s) => s.id)).to.deep.equal([
+            "check",
             "stop",
             "export",
             "tier",
@@ -212,6 +213,16 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(secret.host).to.equal(outputs.database.tenantClusters[ID].writerEndpoint);
         expect(secret.previousHost).to.equal(outputs.database.writerEndpoint);
         expect(secret.secretVersion).to.be.a("string").and.not.equal("");
+    });
+
+    it("the check ran on the shared cluster before anything stopped (no TENANT_CLUSTER_HOST), and the secret's rotation was read first", () => {
+        const check = taskLine(`check ${ID}'s schema can move`);
+        expect(check).to.include("one-off platform task");
+        expect(check).to.not.include("TENANT_CLUSTER_HOST");
+        const text = textOf(migrated.io);
+        expect(text.indexOf("Secrets Manager DescribeSecret")).to.be.greaterThan(-1);
+        expect(text.indexOf("Secrets Manager DescribeSecret")).to.be.lessThan(text.indexOf(`task (check ${ID}'s schema can move)`));
+        expect(text.indexOf(`task (check ${ID}'s schema can move)`)).to.be.lessThan(text.indexOf("[2/14] stop:"));
     });
 
     it("schema and user are created on its own cluster, the dump loaded there as the tenant only (EXPECTED_DB_HOST), then compared with the shared copy", () => {
@@ -265,7 +276,12 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
             step: string;
             result: string;
         }>;
-        expect(steps.slice(0, 3).map((r) => `${r.step} ${r.result}`)).to.deep.equal(["stop succeeded", "export succeeded", "tier refused"]);
+        expect(steps.slice(0, 4).map((r) => `${r.step} ${r.result}`)).to.deep.equal([
+            "check succeeded",
+            "stop succeeded",
+            "export succeeded",
+            "tier refused",
+        ]);
         expect(sit.ledger().some((r) => r.phase === "network" && r.result === "succeeded")).to.equal(true);
     });
 
