@@ -228,7 +228,9 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         forceNew: ["creationToken", "encrypted", "kmsKeyId", "performanceMode"],
         source: tfAws("efs/file_system.go"),
         clash: "refused",
-        why: HOLDS_DATA,
+        why:
+            `${HOLDS_DATA}; a tenant's own one, replaced only when a move into enterprise names it after its export, ` +
+            "deletes first (deleteBeforeReplace), since its creation token stays",
     },
     "aws:efs/mountTarget:MountTarget": {
         forceNew: ["fileSystemId", "subnetId"],

@@ -102,7 +102,14 @@ export function encryptedFileSystem(
             tags: { Name: bbwsName(settings.env, spec.part), ...spec.tags },
         },
         spec.removedWithTenant
-            ? { parent, protect: false, retainOnDelete: settings.protection.retainOnDelete }
+            ? {
+                  parent,
+                  protect: false,
+                  retainOnDelete: settings.protection.retainOnDelete,
+                  // Its only replacement the safety gate lets through is a tenant's move into enterprise, after its export
+                  // (automation/tenant/steps.ts `migrationReplacement`): deleting first frees the creation token, which stays.
+                  deleteBeforeReplace: true,
+              }
             : statefulOptions(parent, settings.protection),
     );
     for (let i = 0; i < settings.azCount; i++) {

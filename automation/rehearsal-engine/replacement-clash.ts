@@ -37,10 +37,13 @@ function nameKey(type: string, urn: string, inputs: Record<string, unknown>): { 
 
 /**
  * AWS's refusal of `step`'s create-first replacement, as the provider would report it; undefined when the
- * step is not a replacement, deletes first (`deleteBeforeReplace`), or asks for another name or scope.
+ * step is not a replacement, deletes first (`deleteBeforeReplace`, and not `retainOnDelete`, whose delete leaves the
+ * resource in AWS), or asks for another name or scope.
  */
 export function replacementClash(step: Replacement): string | undefined {
-    if (step.op !== "replace" || !step.old || !step.new || step.new.options.deleteBeforeReplace) return undefined;
+    if (step.op !== "replace" || !step.old || !step.new) return undefined;
+    // Deleting first frees the name, unless the delete only forgets the resource (`retainOnDelete`): AWS keeps it.
+    if (step.new.options.deleteBeforeReplace && !step.new.options.retainOnDelete) return undefined;
     // `none`: the name is not one AWS holds for the resource (a task definition's family takes a new revision).
     if (REPLACEMENT_RULES[step.type]?.clash === "none") return undefined;
     const before = nameKey(step.type, step.old.urn, step.old.inputs);

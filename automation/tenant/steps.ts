@@ -15,7 +15,7 @@
  *         → rollout (the deletes, last phase first) → media (the storage phase: the assets bucket's lifecycle
  *         rule now expires its media) → database (platform task drops user and schema; nothing for an enterprise tenant, whose
  *         cluster the rollout removed)
- * migrate-tier (never premium → enterprise: `refuseMigration`): check (into enterprise only: before anything stops) → stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of
+ * migrate-tier (premium → enterprise only where nothing is retained on delete: `refuseMigration`): check (into enterprise only: before anything stops) → stop (remove's, without `offboarding`) → export (remove's archive, to a prefix of
  *         its own; taken again by every run until the tier step has started) → tier (config: its `tier`, then `--phase all --migrate-tier`)
  *         → into enterprise only (`MOVE_DATABASE_STEPS`): repoint-secret → create-database → import-database → compare-database
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
@@ -936,21 +936,47 @@ const SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup";
  * Undefined unless there is exactly one.
  */
 export function taskSecurityGroupUrn(urns: readonly string[]): string | undefined {
-    const network = getPhase("network");
+    return onlyUrn(urns, SECURITY_GROUP_TYPE, getPhase("network").tenantType);
+}
+
+/** The type of a premium or enterprise tenant's own file system, a child of its storage phase component (components/tenant-storage.ts). */
+const FILE_SYSTEM_TYPE = "aws:efs/fileSystem:FileSystem";
+
+/** The one URN among `urns` of a resource of `type` directly under a component of type `under`; undefined unless exactly one. */
+function onlyUrn(urns: readonly string[], type: string, under: string): string | undefined {
     const found = urns.filter((urn) => {
         const { typeChain } = parseUrn(urn);
-        return typeChain.at(-1) === SECURITY_GROUP_TYPE && typeChain.at(-2) === network.tenantType;
+        return typeChain.at(-1) === type && typeChain.at(-2) === under;
     });
     return found.length === 1 ? found[0] : undefined;
 }
 
-/** The tenant's task security group's URN in the state, which the tier step lets its migration replace; a failed step when there is none. */
-async function replacedSecurityGroup(ctx: StepContext): Promise<string> {
-    const urn = taskSecurityGroupUrn(await ctx.deps.port.tenantResources(ctx.req.env, ctx.req.id));
+/**
+ * The one stateful resource a migration from `from` replaces, which its tier step lets the safety gate through
+ * (`--allow-replace`): from basic, the task security group, whose `vpcId` moves into the tenant's new VPC (a new
+ * VPC forces a new group); from premium (into enterprise), its own file system, which moves under its own key, which
+ * EFS sets only when it creates one (terraform-provider-aws efs/file_system.go: `kms_key_id` ForceNew). That file
+ * system is deleted before its replacement is created (components/file-system.ts: its creation token stays), and
+ * its files come back from the export.
+ */
+export function migrationReplacement(from: TenantTier): { readonly type: string; readonly under: string; readonly what: string } {
+    return hasOwnVpc(from)
+        ? { type: FILE_SYSTEM_TYPE, under: getPhase("storage").tenantType, what: "its own file system, which moves under its own key" }
+        : {
+              type: SECURITY_GROUP_TYPE,
+              under: getPhase("network").tenantType,
+              what: "its task security group, which moves into its new VPC",
+          };
+}
+
+/** The URN in the state of what the tier step lets its migration replace (`migrationReplacement`); a failed step when there is not exactly one. */
+async function replacedUrn(ctx: StepContext): Promise<string> {
+    const { type, under } = migrationReplacement(migratedFrom(ctx));
+    const urn = onlyUrn(await ctx.deps.port.tenantResources(ctx.req.env, ctx.req.id), type, under);
     if (urn === undefined) {
         throw new StepFailedError(
-            "no-task-security-group",
-            `the state of ${ctx.req.env} has no single task security group of ${ctx.req.id} under its ${getPhase("network").tenantType}`,
+            "no-replaced-resource",
+            `the state of ${ctx.req.env} has no single ${type} of ${ctx.req.id} under its ${under}`,
             "check the stack's state (`pulumi stack export`); a migration moves a deployed tenant",
         );
     }
@@ -1181,13 +1207,13 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         plan: async (ctx) => {
             const req = ctx.req as MigrateTierRequest;
             const text = readStackText(ctx);
-            const urn = taskSecurityGroupUrn(await ctx.deps.port.tenantResources(req.env, req.id));
+            const replaced = migrationReplacement(migratedFrom(ctx));
+            const urn = onlyUrn(await ctx.deps.port.tenantResources(req.env, req.id), replaced.type, replaced.under);
             return [
                 `Pulumi.${req.env}.yaml:`,
                 ...changedLines(text, setTenantTier(text, req.id, req.tier)),
                 `then npm run rollout -- --env ${req.env} --phase all --migrate-tier ${req.id}: the tier gate passes it once the export`,
-                "  above is recorded (an override in the ledger); the safety gate refuses every replacement but its task security group's,",
-                "  which moves into its new VPC:",
+                `  above is recorded (an override in the ledger); the safety gate refuses every replacement but ${replaced.what}:`,
                 `  --allow-replace ${urn ?? "(none found in the state: the step fails)"}`,
                 ...(movesDatabase(migratedFrom(ctx), req.tier)
                     ? [
@@ -1202,7 +1228,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         run: async (ctx) => {
             const req = ctx.req as MigrateTierRequest;
             // Found before the edit: a state without it fails the step with the stack file untouched.
-            const urn = await replacedSecurityGroup(ctx);
+            const urn = await replacedUrn(ctx);
             const data = await applyEdit(
                 ctx,
                 (text) => setTenantTier(text, req.id, req.tier),
@@ -1404,8 +1430,9 @@ function unknownTenant(req: TenantRequest, cfg: PlatformConfig): UsageError {
 
 /**
  * Refuses a tier migration that cannot start: a tenant not in the stack file; a move from a tier with a VPC
- * of its own (premium) into one with its own database (enterprise), which is not built (its file system would
- * move under its own key: `own-key-file-system-not-built`); a tier the stack file would refuse (the loader's message); and, unless this run's tier step has been
+ * of its own (premium) into one with its own database (enterprise) where `bbws:protection.retainOnDelete` is on
+ * (its file system is replaced, and a retained one keeps its creation token: `own-file-system-retained`); a tier
+ * the stack file would refuse (the loader's message); and, unless this run's tier step has been
  * attempted and the stack file still holds its edit, a tenant not deployed (`deployedTier`, from the
  * stack's outputs: nothing to move), already at that tier, or moving to a less isolated tier, which the
  * tier gate refuses (automation/gates.ts `tierGate`).
@@ -1420,13 +1447,12 @@ function refuseMigration(
 ): void {
     const current = cfg.tenants.find((t) => t.id === req.id);
     if (!current) throw unknownTenant(req, cfg);
-    if (movesDatabase(current.tier, req.tier) && hasOwnVpc(current.tier)) {
+    if (movesDatabase(current.tier, req.tier) && hasOwnVpc(current.tier) && cfg.protection.retainOnDelete) {
         throw new UsageError(
-            "own-key-file-system-not-built",
-            `cannot move '${req.id}' from ${current.tier} to ${req.tier} in ${req.env}: its own file system would have to move under its own key, ` +
-                "which EFS sets only when it creates a file system (CreateFileSystem KmsKeyId; terraform-provider-aws efs/file_system.go: " +
-                "ForceNew), and its replacement would be created under the creation token the old one still holds (FileSystemAlreadyExists): " +
-                "not built. A move into enterprise is built from basic",
+            "own-file-system-retained",
+            `cannot move '${req.id}' from ${current.tier} to ${req.tier} in ${req.env}: its own file system must move under its own key, which EFS ` +
+                "sets only when it creates a file system (CreateFileSystem KmsKeyId), so the move replaces it; with bbws:protection.retainOnDelete " +
+                "on, the old one would stay in AWS under the creation token the new one needs (FileSystemAlreadyExists)",
             `keep '${req.id}' at ${current.tier}, or onboard a new ${req.tier} tenant (npm run tenant -- add … --tier ${req.tier})`,
         );
     }

@@ -48,6 +48,10 @@ const MIGRATE: MigrateTierRequest = { action: "migrate-tier", env: "sit", id: "t
 const taskGroupUrn = (id: string) =>
     `urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:ec2/securityGroup:SecurityGroup::network-tenant-${id}-sg`;
 
+/** A premium or enterprise tenant's own file system, directly under its storage phase component (components/tenant-storage.ts). */
+const ownFileSystemUrn = (id: string) =>
+    `urn:pulumi:sit::bbws-platform::bbws:storage:StorageLayer$bbws:storage:TenantStorage$aws:efs/fileSystem:FileSystem::storage-${id}-efs`;
+
 /** A copy of the project's stack files, and the fake world the port reports on. */
 /** Nothing changed: the stack file as `before`, no call outside the process, no step recorded. */
 async function expectUntouched(w: ReturnType<typeof world>, before: string): Promise<void> {
@@ -96,6 +100,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
         tenantResources: async (_env, id) => [
             `urn:pulumi:sit::bbws-platform::bbws:ecs:EcsLayer$bbws:ecs:TenantService::ecs-${id}`,
             ...(taskGroup ? [taskGroupUrn(id)] : []),
+            ...(["premium", "enterprise"].includes(deployed.get(`sit/${id}`) ?? "") ? [ownFileSystemUrn(id)] : []),
         ],
         rolloutTenant: async (req: TenantRolloutRequest) => {
             const cfg = loadStackConfig(projectDir, req.env);
@@ -1102,11 +1107,15 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 },
             ],
             [
-                "a move into enterprise from premium, deployed at premium: its own file system would move under its own key, which EFS sets only at creation",
+                "a move into enterprise from premium where bbws:protection.retainOnDelete is on: its own file system is replaced, and a retained one keeps the creation token",
                 { ...MIGRATE, tier: "enterprise" },
-                /cannot move 'tutorhub' from premium to enterprise in sit: its own file system would have to move under its own key.*KmsKeyId.*FileSystemAlreadyExists.*\n.*keep 'tutorhub' at premium/s,
+                /cannot move 'tutorhub' from premium to enterprise in sit: its own file system must move under its own key.*retainOnDelete.*FileSystemAlreadyExists.*\n.*keep 'tutorhub' at premium/s,
                 (w) => {
-                    fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
+                    const premium = setTenantTier(w.stackFile(), "tutorhub", "premium").replace(
+                        "retainOnDelete: false",
+                        "retainOnDelete: true",
+                    );
+                    fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), premium);
                     w.deployed.set("sit/tutorhub", "premium");
                 },
             ],
@@ -1238,6 +1247,25 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         expect(text).to.include("asks you to type 'tutorhub' (or --confirm tutorhub)");
         expect(text).to.include("refused if its schema has routines or events");
         await expectUntouched(w, before);
+    });
+
+    it("from premium: the tier step lets exactly its own file system be replaced (it moves under its own key), not its task security group (its VPC stays); the database moves as from basic", async () => {
+        // Source: terraform-provider-aws efs/file_system.go (kms_key_id ForceNew); components/file-system.ts deletes a
+        // tenant's own file system before its replacement (its creation token stays).
+        expect(REPLACEMENT_RULES["aws:efs/fileSystem:FileSystem"].forceNew).to.include("kmsKeyId");
+        const w = world();
+        fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
+        w.deployed.set("sit/tutorhub", "premium");
+        const plan = renderTenantRun(await w.run(INTO, { dryRun: true }));
+        expect(plan).to.include("the safety gate refuses every replacement but its own file system, which moves under its own key:");
+        expect(plan).to.include(`--allow-replace ${ownFileSystemUrn("tutorhub")}`);
+        const result = await w.run(INTO, CONFIRMED);
+        expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
+        expect(w.calls).to.include(`rollout migrates tutorhub allowing ${ownFileSystemUrn("tutorhub")}`);
+        expect(w.calls).to.include("task tenant: load tutorhub's database into its own cluster");
+        expect(w.calls.at(-1)).to.equal("task platform: drop wp_tutorhub on the shared cluster");
+        const records = await w.log.readTenantSteps("sit");
+        expect(records.find((r) => r.step === "stop")!.data).to.include({ from: "premium" });
     });
 
     it("a rotation pending on its secret refuses the move at the check step, before anything stops (no stack edit, no task)", async () => {

@@ -38,6 +38,11 @@ describe("rehearsal engine: a replacement created before its predecessor is dele
             /^AlreadyExists: creationToken 'bbws-efs-t1-sit' is still held by the resource this one replaces/,
         );
         expect(replacementClash(replace(step.type, FS, step.old!.inputs, step.new!.inputs, true))).to.equal(undefined);
+        // Source: Pulumi docs, "Resource options: retainOnDelete": the delete only removes it from the state, so AWS keeps the name.
+        const retained = replace(step.type, FS, step.old!.inputs, step.new!.inputs, true);
+        expect(
+            replacementClash({ ...retained, new: { ...retained.new!, options: { ...retained.new!.options, retainOnDelete: true } } }),
+        ).to.match(/AlreadyExists: creationToken/);
     });
 
     it("a security group moved into another VPC keeps its name but not its scope (names are unique per VPC): no clash", () => {

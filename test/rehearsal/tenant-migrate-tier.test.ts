@@ -127,11 +127,6 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
                 ["migrate-tier", "--env", "sit", "--id", TENANT, "--tier", "basic"],
                 /'tutorhub' is deployed at premium; a move to the less isolated basic is not built/,
             ],
-            [
-                "a move from premium into enterprise (its own file system would move under its own key, which EFS sets only at creation)",
-                ["migrate-tier", "--env", "sit", "--id", TENANT, "--tier", "enterprise"],
-                /cannot move 'tutorhub' from premium to enterprise in sit: its own file system would have to move under its own key.*not built/s,
-            ],
         ];
         for (const [what, argv, message] of cases) {
             it(`refuses ${what}`, async () => {
@@ -245,6 +240,55 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
     it("a second run says there is nothing to do", () => {
         expect(again.code).to.equal(0);
         expect(textOf(again.io)).to.include(`${ID} is already moved to enterprise in sit: every step succeeded`);
+    });
+});
+
+describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basic to premium, then into enterprise", function () {
+    this.timeout(600_000);
+    let sit: Stage;
+    after(() => sit?.dispose());
+    let toPremium: { code: number; io: ReturnType<typeof memoryIo> };
+    let toEnterprise: { code: number; io: ReturnType<typeof memoryIo> };
+    let ledgerBefore: number;
+    const run = async (argv: string[]) => {
+        const io = memoryIo();
+        const code = await main([...argv, "--rehearse", "--rehearsal-dir", sit.dir, ...APPROVALS], io);
+        return { code, io };
+    };
+
+    before(async () => {
+        sit = stage("sit");
+        sit.converge();
+        toPremium = await run(MIGRATE);
+        ledgerBefore = sit.ledger().length;
+        toEnterprise = await run(["migrate-tier", "--env", "sit", "--id", TENANT, "--tier", "enterprise", "--confirm", TENANT]);
+    });
+
+    it("both moves succeed, every step in order", () => {
+        expect(toPremium.code, textOf(toPremium.io)).to.equal(0);
+        expect(toEnterprise.code, textOf(toEnterprise.io)).to.equal(0);
+        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl")) as Array<{
+            step: string;
+            result: string;
+        }>;
+        expect(records.slice(-MIGRATE_TIER_STEPS.length).map((r) => `${r.step} ${r.result}`)).to.deep.equal(
+            MIGRATE_TIER_STEPS.map((s) => `${s.id} succeeded`),
+        );
+    });
+
+    it("the move into enterprise replaces its own file system (under its own key now), allowed by name in the storage phase, and nothing else", () => {
+        const replaced = sit
+            .ledger()
+            .slice(ledgerBefore)
+            .flatMap((r) => r.overrides.slice(1).map((o) => `${r.phase} ${o}`));
+        expect(replaced).to.deep.equal([
+            `storage --allow-replace urn:pulumi:sit::bbws-platform::bbws:storage:StorageLayer$bbws:storage:TenantStorage$aws:efs/fileSystem:FileSystem::storage-${TENANT}-efs`,
+        ]);
+        const fileSystem = sit
+            .state()
+            .deployment.resources.find((r) => r.urn.endsWith(`aws:efs/fileSystem:FileSystem::storage-${TENANT}-efs`)) as { inputs: any };
+        const root = sit.state().deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack") as { outputs?: any };
+        expect(fileSystem.inputs.kmsKeyId).to.equal(root.outputs.database.tenantClusters[TENANT].keyArn);
     });
 });
 
