@@ -68,7 +68,7 @@ function parser(argv: readonly string[]) {
         "npm run tenant --",
         "$0 add --env <env> --id <id> --slot <n> --cpu <units> --memory <MiB> [--tier <tier>] [--domain <host>[@<zone id>]]…\n" +
             "$0 remove --env <env> --id <id> [--confirm <id>]\n" +
-            "$0 migrate-tier --env <env> --id <id> --tier <tier>\n" +
+            "$0 migrate-tier --env <env> --id <id> --tier <tier> [--confirm <id>]\n" +
             "$0 rotate-salts --env <env> --id <id>\n\n" +
             "Onboards, offboards or moves one tenant to another isolation tier, or rotates its WordPress keys and salts, step by step, recording each step; " +
             "run the same command again to resume after a failure.",
@@ -83,7 +83,7 @@ function parser(argv: readonly string[]) {
         )
         .command(
             "migrate-tier",
-            "Move a tenant to a more isolated tier (basic to premium; not into enterprise): stop, export, tier change and its rollout, import of its files, start, health and HTTPS checks",
+            "Move a tenant to a more isolated tier (basic to premium or enterprise; premium to enterprise): into enterprise a check before the stop, then stop, export, tier change and its rollout, its database moved to its own cluster and compared, import of its files, start, health and HTTPS checks, and the shared copy dropped once confirmed",
         )
         .command(
             "rotate-salts",

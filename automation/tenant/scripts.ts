@@ -446,13 +446,14 @@ export function importFilesCommand(prefix: string): TaskCommand {
  * Access Control"), so that statement would fail with ERROR 1227. The stream is therefore rewritten between gunzip and
  * mysql (the SHA-256 is taken on the compressed bytes, so both checks stay valid): `sed` turns `DEFINER=`wp_<id>`@`%``
  * and `DEFINER=`wp_<id>_clone`@`%``, exactly those two accounts, built from `$DB_NAME` and `ROTATION_CLONE_SUFFIX`,
- * into `DEFINER=CURRENT_USER`, which CREATE VIEW, CREATE TRIGGER, CREATE PROCEDURE/FUNCTION and CREATE EVENT all take
+ * where mysqldump writes a definer, at the start of a line: a view's `/*!50013 DEFINER=… SQL SECURITY … *\/` and a
+ * trigger's `/*!50003 CREATE*\/ /*!50017 DEFINER=…*\/` (mysqldump's `cover_definer_clause` with versions 50013 and
+ * 50017), into `DEFINER=CURRENT_USER`, which CREATE VIEW, CREATE TRIGGER, CREATE PROCEDURE/FUNCTION and CREATE EVENT all take
  * (MySQL 8.0 manual, CREATE VIEW and CREATE TRIGGER: `DEFINER = user`, where user may be CURRENT_USER; "Stored Object
  * Access Control"). Any other definer (another account, another host) is left as it is: the migration's precheck
- * (`PRECHECK_DATABASE_SCRIPT`) refuses such a schema before the tenant is stopped. `sed` sees the dump as text, not
- * SQL: a data row holding that exact text (`DEFINER=`wp_<id>`@`%`` in a post, say) is rewritten too, and the compare
- * (`COMPARE_DATABASE_SCRIPT`) then fails on that table's CHECKSUM TABLE, so such a move stops before the shared schema
- * is dropped (fail-closed). A failed sed fails the task as gunzip's and mysql's do (exit 65, `PIPELINE_STATUS`).
+ * (`PRECHECK_DATABASE_SCRIPT`) refuses such a schema before the tenant is stopped, as it refuses routines and events.
+ * A data row starts with `INSERT INTO`, so a post holding the same text is never rewritten. A failed sed fails the task
+ * as gunzip's and mysql's do (exit 65, `PIPELINE_STATUS`).
  */
 export const IMPORT_DATABASE_SCRIPT = String.raw`set -eu
 case "$ARCHIVE_PREFIX" in
@@ -465,9 +466,15 @@ ${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_
 fi
 backtick=$(printf '\140')
 clone="${"$"}{DB_NAME}${ROTATION_CLONE_SUFFIX}"
-# The two accounts WordPress runs as (letters, digits and _ only: nothing in them is special to sed), as mysqldump quotes them.
-definers="s/DEFINER=$backtick$DB_NAME$backtick@$backtick%$backtick/DEFINER=CURRENT_USER/g"
-definers="$definers;s/DEFINER=$backtick$clone$backtick@$backtick%$backtick/DEFINER=CURRENT_USER/g"
+# The two accounts WordPress runs as (letters, digits and _ only: nothing in them is special to sed), as mysqldump quotes
+# them, in the two clauses it writes at the start of a line: a view's and a trigger's. A data row starts with INSERT.
+definers=""
+for account in "$DB_NAME" "$clone"; do
+    quoted="$backtick$account$backtick@$backtick%$backtick"
+    definers="$definers
+s/^\/\*!50013 DEFINER=$quoted /\/*!50013 DEFINER=CURRENT_USER /
+s/^\/\*!50003 CREATE\*\/ \/\*!50017 DEFINER=$quoted\*\//\/*!50003 CREATE*\/ \/*!50017 DEFINER=CURRENT_USER*\//"
+done
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
 ${PIPELINE_STATUS}object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""database.sql.gz"
@@ -706,7 +713,7 @@ if [ -s "$work/definers" ]; then
     sed 's/^/    /' "$work/definers" >&2
 fi
 if [ -s "$work/programs" ] || [ -s "$work/definers" ]; then
-    echo "the precheck changed nothing: drop, or plan to recreate, each of these, then run the migration again" >&2
+    echo "the precheck changed nothing. Routines and events: drop them from the shared schema, then run the migration again, and recreate them on the tenant's own cluster once it has finished (its export cannot carry them). Objects defined by another account: recreate them as the tenant (npm run task -- … wp db query), or drop them, then run it again" >&2
     exit 66
 fi
 echo "schema $TENANT_DB_NAME can move: no stored routine nor event, and every view's and trigger's DEFINER (the only stored objects left) is $TENANT_DB_NAME@% or $clone@%"

@@ -1088,6 +1088,7 @@ const MOVE_DATABASE_STEPS: readonly Step[] = (
             ],
             run: async (ctx) => {
                 const { secretArn, cluster } = await ownClusterOf(ctx, "tier");
+                await refuseRotationPending(ctx, secretArn);
                 return { ...(await createSchemaAndUser(ctx, secretArn, cluster)), cluster: cluster.clusterIdentifier };
             },
         },
@@ -1146,6 +1147,8 @@ const DROP_SHARED_DATABASE_STEP: Step = databaseMoveStep({
         ];
     },
     run: async (ctx) => {
+        // Last look: a rotation that failed during the move would otherwise go unnoticed (rotation failures page no one).
+        await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"), true);
         const confirmed = await confirmNaming(
             ctx,
             `${ctx.req.id} serves from its own cluster; the export keeps its dump at ${ctx.data.archive ?? "(see the export step)"}. ` +
@@ -1180,18 +1183,32 @@ const CHECK_STEP: Step = databaseMoveStep({
         "  rotation twin (the import, as the tenant, cannot recreate them); prints the schema's size, which the downtime grows with",
     ],
     run: async (ctx) => {
-        const secretArn = await tenantSecretOf(ctx, "add's rollout");
-        const { pending } = await ctx.deps.port.databaseSecretRotation(secretArn);
-        if (pending !== undefined) {
-            throw new StepFailedError(
-                "rotation-in-progress",
-                pending,
-                'let a running rotation finish (the rotation function\'s log), or clear a failed one (README "Tier changes are migrations"), then run the same command again: nothing has stopped',
-            );
-        }
+        await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"));
         return runTask(ctx, { kind: "platform" }, precheckDatabaseCommand(ctx.req.id), `check ${ctx.req.id}'s schema can move`);
     },
 });
+
+/**
+ * Refuses the step while a rotation of the tenant's database secret is pending (`TenantPort.databaseSecretRotation`):
+ * read before the stop, again before the tier step's rollout (which changes the rotation function: RotateSecret refuses
+ * a secret with a rotation pending, Secrets Manager API reference), before the user is created on its own cluster (a
+ * rotation between the repoint and the user's creation fails and leaves AWSPENDING) and before the shared copy goes.
+ */
+async function refuseRotationPending(ctx: StepContext, secretArn: string, servingAgain = false): Promise<void> {
+    const { pending } = await ctx.deps.port.databaseSecretRotation(secretArn);
+    if (pending === undefined) return;
+    // The stop step records `from`: after it the site is down until the start step.
+    const state = servingAgain
+        ? `${ctx.req.id} serves from its own cluster meanwhile, and its shared copy stays until this step`
+        : ctx.data.from === undefined
+          ? "nothing has stopped"
+          : `${ctx.req.id} stays stopped until then`;
+    throw new StepFailedError(
+        "rotation-in-progress",
+        pending,
+        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Tier changes are migrations"), then run the same command again: ${state}`,
+    );
+}
 
 /** The tier migration's steps, in order (see the header). */
 export const MIGRATE_TIER_STEPS: readonly Step[] = [
@@ -1229,6 +1246,7 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
             const req = ctx.req as MigrateTierRequest;
             // Found before the edit: a state without it fails the step with the stack file untouched.
             const urn = await replacedUrn(ctx);
+            if (movesDatabase(migratedFrom(ctx), req.tier)) await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"));
             const data = await applyEdit(
                 ctx,
                 (text) => setTenantTier(text, req.id, req.tier),
@@ -1474,7 +1492,8 @@ function refuseMigration(
             "migration-unstopped",
             `'${req.id}' was started by hand during its move to ${req.tier} in ${req.env}, after the tier step: it serves from its new ` +
                 "tier before its files (and, into enterprise, its database) were brought there",
-            `put \`stopped: true\` back on it in Pulumi.${req.env}.yaml and roll it out (npm run rollout -- --env ${req.env} --tenant ${req.id} --phase ecs), ` +
+            `put \`stopped: true\` back on it in Pulumi.${req.env}.yaml and roll it out (npm run rollout -- --env ${req.env} --tenant ${req.id} --phase ecs, ` +
+                `then --phase monitoring; if the platform gate refuses a --tenant run, --phase all --migrate-tier ${req.id}), ` +
                 "then run the same command again: it resumes where it stopped (the shared cluster's copy is dropped only at the end)",
         );
     }

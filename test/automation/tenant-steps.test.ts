@@ -211,7 +211,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
         // No rotation pending, unless the world is made with `world({ call: "rotation pending" })`: then a
         // rotation of every tenant's secret is half done. Reads only, so it records no call.
         databaseSecretRotation: async (secretArn) =>
-            failAt?.call === "rotation pending"
+            failAt?.call === "rotation pending" || (pendingAfter !== undefined && calls.some((c) => c.startsWith(pendingAfter!)))
                 ? {
                       pending: `version v2 of ${secretArn} is labelled AWSPENDING but not AWSCURRENT: a rotation started and has not finished (or it failed)`,
                   }
@@ -241,6 +241,11 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
     const dropClusterOutputs = () => {
         clusterOutputs = false;
     };
+    /** A rotation of the tenant's secret is pending from the first call starting with `call` on (one that starts during a move). */
+    let pendingAfter: string | undefined;
+    const rotationPendingAfter = (call: string) => {
+        pendingAfter = call;
+    };
     return {
         projectDir,
         calls,
@@ -254,6 +259,7 @@ function world(failAt?: { call: string; times?: number }, loseArchive = false, s
         dropTaskGroup,
         dropClusterOutputs,
         interruptAfter,
+        rotationPendingAfter,
     };
 }
 
@@ -1278,6 +1284,36 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         expect(w.calls).to.deep.equal([]);
         expect(w.stackFile()).to.equal(before);
     });
+
+    for (const [after, refusedAt] of [
+        ["wait stopped", "tier"],
+        ["repoint", "create-database"],
+        ["GET https://tutorhub.sit.bbws.io/", "drop-shared-database"],
+    ] as const) {
+        it(`a rotation that becomes pending after '${after}' refuses the move at ${refusedAt}, saying where the tenant stands, before its work`, async () => {
+            const w = world();
+            w.rotationPendingAfter(after);
+            const io = memoryIo();
+            const result = await w.run(INTO, CONFIRMED, io);
+            expect(result.exitCode).to.equal(EXIT.failed);
+            const failed = result.steps.find((s) => s.status === "failed")!;
+            expect(failed.step).to.equal(refusedAt);
+            expect(failed.error).to.match(/is labelled AWSPENDING but not AWSCURRENT/);
+            const records = await w.log.readTenantSteps("sit");
+            expect(records.at(-1)).to.deep.include({ step: refusedAt, result: "failed" });
+            expect(io.stderr.join("")).to.include(
+                refusedAt === "drop-shared-database"
+                    ? "tutorhub serves from its own cluster meanwhile, and its shared copy stays until this step"
+                    : "tutorhub stays stopped until then",
+            );
+            const before = {
+                tier: "rollout migrates",
+                "create-database": "task platform: create",
+                "drop-shared-database": "task platform: drop",
+            }[refusedAt];
+            expect(w.calls.some((c) => c.startsWith(before))).to.equal(false);
+        });
+    }
 
     it("a schema the export or import cannot carry (the precheck task fails) refuses the move before anything stops", async () => {
         const w = world({ call: "task platform: check" });
