@@ -111,7 +111,8 @@ interface PeeringRoute {
  * also the group `database` (`bbws-tenant-<id>-database-sg-<env>`) and a route per AZ each way between
  * the platform's private subnets, where the platform one-off task runs, and the tenant's isolated
  * subnets, where its cluster is: `<name>-platform-tasks-to-tenant-<az + 1>` and
- * `<name>-database-to-platform-<az + 1>`.
+ * `<name>-to-platform-from-database-<az + 1>` (not `database-to-platform`: a tenant whose id is another's plus `-database` would
+ * then name its `to-platform` route the same, and the engine refuses two resources under one URN).
  */
 export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutputs {
     readonly vpcId: pulumi.Output<string>;
@@ -213,7 +214,12 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
                           waitFor: platform.vpc,
                           destination: this.cidrBlock,
                       },
-                      { child: "database-to-platform", subnetIds: vpc.isolatedSubnetIds, waitFor: vpc, destination: platform.cidrBlock },
+                      {
+                          child: "to-platform-from-database",
+                          subnetIds: vpc.isolatedSubnetIds,
+                          waitFor: vpc,
+                          destination: platform.cidrBlock,
+                      },
                   ]
                 : []),
         ];

@@ -212,6 +212,13 @@ describe("every config the schema accepts deploys (names, auto-names and URNs as
         }
     });
 
+    it("two enterprise tenants, one's id the other's plus '-database' (found by the generated configs below: both routes were named network-a0a-database-to-platform-1)", async () => {
+        // Source: the engine refuses two resources under one URN (pulumi/pulumi pkg/resource/deploy, "Duplicate resource URN");
+        // components/tenant-vpc.ts names the enterprise route `to-platform-from-database`, which no other route's name ends.
+        const tenants = ["a0a", "a0a-database"].map((id, i) => ({ id, tier: "enterprise", slot: i + 1, cpu: 256, memory: 512 }));
+        await deploy(accepted("dev", rawConfig("dev", "dev", tenants))!);
+    });
+
     it("the most tenants an environment takes (MAX_TENANTS)", async () => {
         const tenants = Array.from({ length: MAX_TENANTS }, (_, i) => ({ id: `tenant-${i}`, slot: i + 1, cpu: 256, memory: 512 }));
         await deploy(accepted("sit", rawConfig("sit", "sit", tenants))!);
