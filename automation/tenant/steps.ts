@@ -928,28 +928,8 @@ export const REMOVE_STEPS: readonly Step[] = [
 /** The type of the tenant's tasks' security group, a child of its network phase component (components/tenant-network.ts). */
 const SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup";
 
-/**
- * The URN of a tenant's task security group among its URNs in the state (port.ts `tenantResources`):
- * the security group whose parent is its network phase component, `bbws:network:TenantNetwork`
- * (components/tenant-network.ts; a premium tenant's other groups lie under its `TenantVpc`). A tier
- * migration replaces it, since its `vpcId` moves into the tenant's VPC (a new VPC forces a new group).
- * Undefined unless there is exactly one.
- */
-export function taskSecurityGroupUrn(urns: readonly string[]): string | undefined {
-    return onlyUrn(urns, SECURITY_GROUP_TYPE, getPhase("network").tenantType);
-}
-
 /** The type of a premium or enterprise tenant's own file system, a child of its storage phase component (components/tenant-storage.ts). */
 const FILE_SYSTEM_TYPE = "aws:efs/fileSystem:FileSystem";
-
-/** The one URN among `urns` of a resource of `type` directly under a component of type `under`; undefined unless exactly one. */
-function onlyUrn(urns: readonly string[], type: string, under: string): string | undefined {
-    const found = urns.filter((urn) => {
-        const { typeChain } = parseUrn(urn);
-        return typeChain.at(-1) === type && typeChain.at(-2) === under;
-    });
-    return found.length === 1 ? found[0] : undefined;
-}
 
 /**
  * The one stateful resource a migration from `from` replaces, which its tier step lets the safety gate through
@@ -969,10 +949,26 @@ export function migrationReplacement(from: TenantTier): { readonly type: string;
           };
 }
 
-/** The URN in the state of what the tier step lets its migration replace (`migrationReplacement`); a failed step when there is not exactly one. */
+/**
+ * The URN, among a tenant's URNs in the state (port.ts `tenantResources`), of what a migration from `from` replaces
+ * (`migrationReplacement`): the resource of its type directly under its phase component (the task security group
+ * under `bbws:network:TenantNetwork`, not a premium tenant's other groups under its `TenantVpc`). Undefined unless
+ * there is exactly one.
+ */
+export function replacedUrnOf(urns: readonly string[], from: TenantTier): string | undefined {
+    const { type, under } = migrationReplacement(from);
+    const found = urns.filter((urn) => {
+        const { typeChain } = parseUrn(urn);
+        return typeChain.at(-1) === type && typeChain.at(-2) === under;
+    });
+    return found.length === 1 ? found[0] : undefined;
+}
+
+/** The URN in the state of what the tier step lets its migration replace (`replacedUrnOf`); a failed step when there is not exactly one. */
 async function replacedUrn(ctx: StepContext): Promise<string> {
-    const { type, under } = migrationReplacement(migratedFrom(ctx));
-    const urn = onlyUrn(await ctx.deps.port.tenantResources(ctx.req.env, ctx.req.id), type, under);
+    const from = migratedFrom(ctx);
+    const { type, under } = migrationReplacement(from);
+    const urn = replacedUrnOf(await ctx.deps.port.tenantResources(ctx.req.env, ctx.req.id), from);
     if (urn === undefined) {
         throw new StepFailedError(
             "no-replaced-resource",
@@ -1224,8 +1220,9 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         plan: async (ctx) => {
             const req = ctx.req as MigrateTierRequest;
             const text = readStackText(ctx);
-            const replaced = migrationReplacement(migratedFrom(ctx));
-            const urn = onlyUrn(await ctx.deps.port.tenantResources(req.env, req.id), replaced.type, replaced.under);
+            const from = migratedFrom(ctx);
+            const replaced = migrationReplacement(from);
+            const urn = replacedUrnOf(await ctx.deps.port.tenantResources(req.env, req.id), from);
             return [
                 `Pulumi.${req.env}.yaml:`,
                 ...changedLines(text, setTenantTier(text, req.id, req.tier)),

@@ -22,7 +22,7 @@ import {
     renderTenantRun,
     runTenantCommand,
     TenantRunOptions,
-    taskSecurityGroupUrn,
+    replacedUrnOf,
 } from "../../automation/tenant/steps";
 import { setTenantTier, startTenant } from "../../automation/tenant/stack-edit";
 import { REPLACEMENT_RULES } from "../../automation/replacement";
@@ -1080,9 +1080,9 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
             "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$bbws:network:TenantVpc$aws:ec2/securityGroup:SecurityGroup::network-tutorhub-alb-sg";
         const rule =
             "urn:pulumi:sit::bbws-platform::bbws:network:NetworkLayer$bbws:network:TenantNetwork$aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::network-tenant-tutorhub-from-alb";
-        expect(taskSecurityGroupUrn([rule, taskGroupUrn("tutorhub"), vpcGroup])).to.equal(taskGroupUrn("tutorhub"));
-        expect(taskSecurityGroupUrn([rule, vpcGroup])).to.equal(undefined);
-        expect(taskSecurityGroupUrn([taskGroupUrn("tutorhub"), taskGroupUrn("tutorhub").replace("-sg", "-sg2")])).to.equal(undefined);
+        expect(replacedUrnOf([rule, taskGroupUrn("tutorhub"), vpcGroup], "basic")).to.equal(taskGroupUrn("tutorhub"));
+        expect(replacedUrnOf([rule, vpcGroup], "basic")).to.equal(undefined);
+        expect(replacedUrnOf([taskGroupUrn("tutorhub"), taskGroupUrn("tutorhub").replace("-sg", "-sg2")], "basic")).to.equal(undefined);
     });
 
     it("a state without the task security group fails the tier step before the stack file's tier changes", async () => {
