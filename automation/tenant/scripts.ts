@@ -224,6 +224,36 @@ export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
     return dumpDatabase ? ARCHIVE_FILES : ARCHIVE_FILES.filter((f) => f !== "database.sql.gz");
 }
 
+/** Refuses (exit 64) an `ARCHIVE_PREFIX` that is not a take of its own, `archive/<id>/<take>/` (`archivePrefix`, `migrationExportPrefix`). */
+const CHECK_ARCHIVE_PREFIX = String.raw`case "$ARCHIVE_PREFIX" in
+    archive/*/*/) ;;
+    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
+esac
+`;
+
+/**
+ * Sets `object` to `s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX<file>` and `expected` to its SHA-256 as `SHA256SUMS` lists
+ * it, after reading the object once and comparing: exit 65 when `SHA256SUMS` lists no `file` (`notListed` says why),
+ * exit 66 when the object reads otherwise (`nothingDone` says what was spared). Needs `$work`; `file` is one of
+ * `ARCHIVE_FILES` (letters, digits, `-` and `.`, the dots escaped for sed here).
+ */
+function checkedArchiveObject(file: ArchiveFile, notListed: string, nothingDone: string): string {
+    const pattern = file.replace(/\./g, "\\.");
+    return String.raw`object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""${file}"
+aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
+expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  ${pattern}$/\1/p' "$work/SHA256SUMS")
+if [ -z "$expected" ]; then
+    echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no ${file}: ${notListed}" >&2
+    exit 65
+fi
+actual=$(aws s3 cp "$object" - --no-progress | sha256sum | cut -d' ' -f1)
+if [ "$actual" != "$expected" ]; then
+    echo "$object reads as SHA-256 $actual, not the $expected of SHA256SUMS: ${nothingDone}" >&2
+    exit 66
+fi
+`;
+}
+
 /**
  * Archives the tenant: a `mysqldump` of its schema in one transaction (`--single-transaction`: a
  * consistent InnoDB snapshot without locking the site; `--no-tablespaces`: since MySQL 8.0.21
@@ -242,11 +272,7 @@ export function archiveFiles(dumpDatabase: boolean): readonly ArchiveFile[] {
  * matched, so its presence means the archive was verified.
  */
 export const ARCHIVE_SCRIPT = String.raw`set -eu
-case "$ARCHIVE_PREFIX" in
-    archive/*/*/) ;;
-    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
-esac
-case "$DUMP_DATABASE" in
+${CHECK_ARCHIVE_PREFIX}case "$DUMP_DATABASE" in
     yes) files="database.sql.gz wp-content.tar.gz" ;;
     no) files="wp-content.tar.gz" ;;
     *) echo "DUMP_DATABASE '$DUMP_DATABASE' is not yes or no" >&2; exit 64 ;;
@@ -377,25 +403,9 @@ export function archiveCommand(prefix: string, dumpDatabase = true): TaskCommand
  * the archived owners could only fail.
  */
 export const IMPORT_FILES_SCRIPT = String.raw`set -eu
-case "$ARCHIVE_PREFIX" in
-    archive/*/*/) ;;
-    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
-esac
-work=$(mktemp -d)
+${CHECK_ARCHIVE_PREFIX}work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""wp-content.tar.gz"
-aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
-expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  wp-content\.tar\.gz$/\1/p' "$work/SHA256SUMS")
-if [ -z "$expected" ]; then
-    echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no wp-content.tar.gz: not an export of this command" >&2
-    exit 65
-fi
-actual=$(aws s3 cp "$object" - --no-progress | sha256sum | cut -d' ' -f1)
-if [ "$actual" != "$expected" ]; then
-    echo "$object reads as SHA-256 $actual, not the $expected of SHA256SUMS: nothing unpacked" >&2
-    exit 66
-fi
-mkfifo "$work/fifo"
+${checkedArchiveObject("wp-content.tar.gz", "not an export of this command", "nothing unpacked")}mkfifo "$work/fifo"
 sha256sum < "$work/fifo" > "$work/unpacked.sum" &
 summer=$!
 aws s3 cp "$object" - --no-progress | tee "$work/fifo" | tar --no-same-owner -xzf - -C "$WP_CONTENT_DIR"
@@ -456,11 +466,7 @@ export function importFilesCommand(prefix: string): TaskCommand {
  * as gunzip's and mysql's do (exit 65, `PIPELINE_STATUS`).
  */
 export const IMPORT_DATABASE_SCRIPT = String.raw`set -eu
-case "$ARCHIVE_PREFIX" in
-    archive/*/*/) ;;
-    *) echo "ARCHIVE_PREFIX '$ARCHIVE_PREFIX' is not archive/<id>/<take>/" >&2; exit 64 ;;
-esac
-${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_HOST" != "$EXPECTED_DB_HOST" ]; then
+${CHECK_ARCHIVE_PREFIX}${checkDatabaseName("DB_NAME")}if [ -z "${"$"}{EXPECTED_DB_HOST:-}" ] || [ "$DB_HOST" != "$EXPECTED_DB_HOST" ]; then
     echo "DB_HOST '$DB_HOST' is not EXPECTED_DB_HOST '${"$"}{EXPECTED_DB_HOST:-}' (the tenant's own cluster): refusing to load a dump anywhere else" >&2
     exit 64
 fi
@@ -477,19 +483,7 @@ s/^\/\*!50003 CREATE\*\/ \/\*!50017 DEFINER=$quoted\*\//\/*!50003 CREATE*\/ \/*!
 done
 ${MYSQL_OPTIONS}work=$(mktemp -d)
 trap 'rm -f "$options"; rm -rf "$work"' EXIT
-${PIPELINE_STATUS}object="s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""database.sql.gz"
-aws s3 cp "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS" - --no-progress > "$work/SHA256SUMS"
-expected=$(sed -n 's/^\([0-9a-f]\{64\}\)  database\.sql\.gz$/\1/p' "$work/SHA256SUMS")
-if [ -z "$expected" ]; then
-    echo "s3://$MIGRATION_BUCKET/$ARCHIVE_PREFIX""SHA256SUMS lists no database.sql.gz: an archive without the database, or not an export of this command; nothing loaded" >&2
-    exit 65
-fi
-actual=$(aws s3 cp "$object" - --no-progress | sha256sum | cut -d' ' -f1)
-if [ "$actual" != "$expected" ]; then
-    echo "$object reads as SHA-256 $actual, not the $expected of SHA256SUMS: nothing loaded" >&2
-    exit 66
-fi
-mkfifo "$work/fifo"
+${PIPELINE_STATUS}${checkedArchiveObject("database.sql.gz", "an archive without the database, or not an export of this command; nothing loaded", "nothing loaded")}mkfifo "$work/fifo"
 sha256sum < "$work/fifo" > "$work/loaded.sum" &
 summer=$!
 aws s3 cp "$object" - --no-progress | tee "$work/fifo" | status_of gunzip gunzip -c | status_of sed sed "$definers" |
