@@ -24,7 +24,7 @@ import { tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/r
 import { loadStackConfig } from "../../automation/stack-files";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { PHASES } from "../../src/phases";
-import { readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+import { Stage, stage, textOf } from "../support/rehearsal";
 
 const ID = "bigco";
 const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
@@ -72,7 +72,7 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
         expect(added.code, textOf(added.io)).to.equal(0);
         expect(loadStackConfig(w.sit.projectDir, "sit").retiredTenants.map((r) => r.id)).to.include(ID);
         expect(afterAdd).to.match(/\n {4}- id: bigco\n {6}slot: 3\n {6}cpu: 512\n {6}memory: 1024\n {6}tier: enterprise\n/);
-        const records = readJsonLines(path.join(w.sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = w.sit.tenantSteps();
         expect(records.filter((r) => r.action === "add").map((r) => `${r.step} ${r.result}`)).to.deep.equal(
             ADD_STEPS.map((s) => `${s.id} succeeded`),
         );
@@ -89,14 +89,14 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
         expect(line, text).to.be.a("string");
         expect(line).to.match(/TENANT_CLUSTER_HOST=bbws-tenant-bigco-aurora-sit\.cluster-/);
         expect(line).to.match(/TENANT_CLUSTER_MASTER_ID=arn:aws:secretsmanager:[^ ]+:secret:rds!cluster-/);
-        const records = readJsonLines(path.join(w.sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = w.sit.tenantSteps();
         const database = records.find((r) => r.action === "add" && r.step === "database") as { data?: Record<string, string> };
         expect(database.data?.cluster).to.equal("bbws-tenant-bigco-aurora-sit");
     });
 
     it("remove: every step succeeds; the stop rolls out ecs and monitoring, then the unprotect step database (deletion protection off) before the delete", () => {
         expect(removed.code, textOf(removed.io)).to.equal(0);
-        const records = readJsonLines(path.join(w.sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = w.sit.tenantSteps();
         expect(records.filter((r) => r.action === "remove").map((r) => `${r.step} ${r.result}`)).to.deep.equal(
             REMOVE_STEPS.map((s) => `${s.id} succeeded`),
         );
@@ -113,7 +113,7 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
     });
 
     it("remove's database step runs no SQL: the schema and users went with the tenant's own cluster", () => {
-        const records = readJsonLines(path.join(w.sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = w.sit.tenantSteps();
         const database = records.find((r) => r.action === "remove" && r.step === "database") as { data?: Record<string, string> };
         expect(database.data?.database).to.match(/^nothing to drop: its schema and users went with its own Aurora cluster/);
         expect(textOf(removed.io)).to.not.include("one-off platform task (drop schema and user wp_bigco)");

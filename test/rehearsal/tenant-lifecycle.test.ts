@@ -13,7 +13,7 @@ import { main } from "../../automation/tenant-cli";
 import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { PHASES } from "../../src/phases";
-import { readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+import { Stage, stage, textOf } from "../support/rehearsal";
 
 describe("rehearsal: onboard then offboard a tenant of sit", function () {
     this.timeout(600_000);
@@ -87,14 +87,14 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
     it("remove's stop names the service the program names (components/shared.ts bbwsName), read from the stack output ecs.serviceNames", () => {
         // Source: components/tenant-service.ts gives the tenant's aws.ecs.Service `name: bbwsName(env, \`wordpress-${id}\`)`;
         // the rehearsal once reported a name of its own making, `bbws-<env>-wordpress-<id>`, which no ECS service has.
-        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = sit.tenantSteps();
         const stop = records.find((r) => r.action === "remove" && r.step === "stop") as { data?: Record<string, string> } | undefined;
         expect(stop?.data?.service).to.equal(bbwsName("sit", "wordpress-quizcraft"));
         expect(textOf(removed.io)).to.include(`ECS answers that ${bbwsName("sit", "wordpress-quizcraft")} in sit runs no task`);
     });
 
     it("records every step of both actions, succeeded, in the tenant step log beside the rollout ledger", () => {
-        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = sit.tenantSteps();
         expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal([
             ...ADD_STEPS.map((s) => `add ${s.id} succeeded`),
             ...REMOVE_STEPS.map((s) => `remove ${s.id} succeeded`),

@@ -6,11 +6,10 @@
  * run in parallel (each converges its own sit).
  */
 import { expect } from "chai";
-import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
 import { MIGRATE_TIER_STEPS } from "../../automation/tenant/steps";
-import { readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+import { Stage, stage, textOf } from "../support/rehearsal";
 
 const TENANT = "tutorhub";
 const APPROVALS = ["--approve", "tech-lead:alice", "--approve", "dba:bob"];
@@ -42,7 +41,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         sit.converge();
         migrated = await run(MOVE);
         again = await run(MOVE);
-        records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        records = sit.tenantSteps();
         const root = sit.state().deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack") as { outputs?: any };
         outputs = root?.outputs;
     });
@@ -137,10 +136,7 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
     it("both moves succeed, every step in order", () => {
         expect(toPremium.code, textOf(toPremium.io)).to.equal(0);
         expect(toEnterprise.code, textOf(toEnterprise.io)).to.equal(0);
-        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl")) as Array<{
-            step: string;
-            result: string;
-        }>;
+        const records = sit.tenantSteps();
         expect(records.slice(-MIGRATE_TIER_STEPS.length).map((r) => `${r.step} ${r.result}`)).to.deep.equal(
             MIGRATE_TIER_STEPS.map((s) => `${s.id} succeeded`),
         );

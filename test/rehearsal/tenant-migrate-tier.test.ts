@@ -17,7 +17,7 @@ import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { loadStackConfig } from "../../automation/stack-files";
 import { getPhase, PHASE_NAMES, PhaseName } from "../../src/phases";
 import { parseUrn } from "../../automation/targets";
-import { phaseOfUrn, readJsonLines, Stage, stage, textOf } from "../support/rehearsal";
+import { phaseOfUrn, Stage, stage, textOf } from "../support/rehearsal";
 import { tempDir } from "../support/temp";
 
 const TENANT = "tutorhub";
@@ -60,15 +60,15 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
 
     it("every step succeeds, in order (the database steps succeed at once: premium keeps its database on the shared cluster)", () => {
         expect(migrated.code, textOf(migrated.io)).to.equal(0);
-        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
+        const records = sit.tenantSteps();
         expect(records.map((r) => `${r.action} ${r.step} ${r.result}`)).to.deep.equal(
             MIGRATE_TIER_STEPS.map((s) => `migrate-tier ${s.id} succeeded`),
         );
     });
 
     it("the export is in the rehearsal's bucket under archive/tutorhub/tier-migration-<take>/, with SHA256SUMS, before the tier changes", () => {
-        const records = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl"));
-        const archive: string = records.find((r) => r.step === "export").data.archive;
+        const records = sit.tenantSteps();
+        const archive: string = records.find((r) => r.step === "export")!.data!.archive;
         expect(archive).to.match(/^s3:\/\/bbws-migration-artifacts-sit-\d+\/archive\/tutorhub\/tier-migration-\d{8}T\d{6}\.\d{3}Z\/$/);
         const folder = path.join(sit.dir, "s3", archive.slice("s3://".length));
         expect(fs.readdirSync(folder).sort()).to.deep.equal(["SHA256SUMS", "database.sql.gz", "wp-content.tar.gz"]);
@@ -170,10 +170,7 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
 
     it("the first run stops at the tier step with the network phase applied (exit non-zero)", () => {
         expect(first.code, textOf(first.io)).to.not.equal(0);
-        const steps = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl")) as Array<{
-            step: string;
-            result: string;
-        }>;
+        const steps = sit.tenantSteps();
         expect(steps.slice(0, 4).map((r) => `${r.step} ${r.result}`)).to.deep.equal([
             "check succeeded",
             "stop succeeded",
@@ -187,10 +184,7 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
         expect(textOf(dryRun.io)).to.not.include("nothing to migrate");
         expect(dryRun.code, textOf(dryRun.io)).to.equal(0);
         expect(resumed.code, textOf(resumed.io)).to.equal(0);
-        const steps = readJsonLines(path.join(sit.projectDir, ".rollout", "sit.tenant-steps.jsonl")) as Array<{
-            step: string;
-            result: string;
-        }>;
+        const steps = sit.tenantSteps();
         expect(steps.filter((r) => r.result === "succeeded").map((r) => r.step)).to.deep.equal(MIGRATE_TIER_STEPS.map((s) => s.id));
     });
 });

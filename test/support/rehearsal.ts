@@ -10,7 +10,7 @@ import * as path from "path";
 import { PHASES } from "../../src/phases";
 import { prepareRehearsal, Rehearsal, REHEARSAL_COMMIT, RehearsalOptions } from "../../automation/rehearse";
 import { main } from "../../automation/rollout-cli";
-import type { LedgerRecord } from "../../automation/ledger";
+import type { LedgerRecord, TenantStepRecord } from "../../automation/ledger";
 import { ArgvRecord, readArgvLog, stateFile, writeScenario, Scenario } from "../../automation/rehearsal-engine/scenario";
 import { readState, StackState } from "../../automation/rehearsal-engine/state";
 import { memoryIo } from "../../automation/io";
@@ -39,6 +39,8 @@ export interface Stage extends Rehearsal {
     calls(): ArgvRecord[];
     state(env?: string): StackState;
     ledger(env?: string): LedgerRecord[];
+    /** The tenant step log (`npm run tenant`'s records, ledger.ts `TenantStepRecord`), oldest first; none before the first. */
+    tenantSteps(env?: string): TenantStepRecord[];
     /**
      * Brings the stack to where a successful `--phase all` leaves it, quickly: one whole-stack `up`
      * straight through the scripted engine, and a succeeded ledger record per phase.
@@ -68,6 +70,7 @@ export function stage(env: string, options: RehearsalOptions & { from?: StackSta
         calls: () => readArgvLog(rehearsal.engineHome),
         state: (stack = env) => readState(rehearsal.engineHome, stack)!,
         ledger: (stack = env) => readJsonLines(path.join(ledgerDir, `${stack}.jsonl`)),
+        tenantSteps: (stack = env) => readJsonLines(path.join(ledgerDir, `${stack}.tenant-steps.jsonl`)),
         dispose: () => fs.rmSync(rehearsal.dir, { recursive: true, force: true }),
         converge() {
             execFileSync(path.join(rehearsal.pulumiRoot, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", env], {
