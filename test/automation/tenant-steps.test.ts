@@ -861,10 +861,11 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
     });
 });
 
+/** The export prefix of a world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
+const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
+
 describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier as recorded steps", function () {
     this.timeout(60000);
-    /** The export prefix of the world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
-    const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
     const DATABASE_MOVE = ["repoint-secret", "create-database", "import-database", "compare-database"];
     const ORDER = [
         "check",
@@ -1151,7 +1152,6 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
     const INTO = { ...MIGRATE, tier: "enterprise" } as MigrateTierRequest;
     /** The drop of the shared copy asks for the tenant's id: these runs pass it as --confirm. */
     const CONFIRMED = { confirm: "tutorhub" };
-    const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
     const own = ownCluster("tutorhub");
     const SECRET = "arn:aws:secretsmanager:eu-west-1:815856636111:secret:bbws/sit/tenants/tutorhub/db-AbCdEf";
 
