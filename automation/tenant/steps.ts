@@ -40,7 +40,15 @@ import type { Approval, TenantAction, TenantStepLedger, TenantStepRecord } from 
 import { checkStackText, loadStackConfig, writeStackFile } from "../stack-files";
 import { renderTable } from "../table";
 import { parseUrn } from "../targets";
-import type { ArchiveObject, CustomDomainReport, OneOffTaskRequest, TenantClusterOutputs, TenantPort, TenantRolloutRequest } from "./port";
+import type {
+    ArchiveObject,
+    CustomDomainReport,
+    OneOffTaskRequest,
+    TenantClusterOutputs,
+    TenantPort,
+    TenantRolloutRequest,
+    TenantStackOutputs,
+} from "./port";
 import {
     ARCHIVE_FILES,
     ArchiveFile,
@@ -318,33 +326,37 @@ function tierPreconditions(ctx: StepContext, tier: TenantTier, tenantRollout: bo
 
 /** The tenant's database secret (stack output `database.tenantSecretArns[id]`); a failed step naming `createdBy` when the stack has none. */
 async function tenantSecretOf(ctx: StepContext, createdBy: string): Promise<string> {
-    const { tenantSecretArn } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
-    if (!tenantSecretArn) {
+    return secretOf(ctx, await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id), createdBy);
+}
+
+/** `outputs`' database secret of the tenant; a failed step naming `createdBy` when there is none. */
+function secretOf(ctx: StepContext, outputs: TenantStackOutputs, createdBy: string): string {
+    if (!outputs.tenantSecretArn) {
         throw new StepFailedError(
             "no-tenant-secret",
             `the stack has no database secret for ${ctx.req.id} (output database.tenantSecretArns.${ctx.req.id})`,
             `the ${createdBy} step creates it: run the same command again once that step has succeeded`,
         );
     }
-    return tenantSecretArn;
+    return outputs.tenantSecretArn;
 }
 
 /**
- * The tenant's secret and its own cluster (stack output `database.tenantClusters[id]`); a failed step naming
- * `createdBy` when the stack has no cluster for it. Never the shared cluster for a tenant whose secret names its
- * own: its WordPress would find no user there.
+ * The tenant's secret and its own cluster (stack output `database.tenantClusters[id]`), from one read of the stack's
+ * outputs; a failed step naming `createdBy` when the stack has no cluster for it. Never the shared cluster for a tenant
+ * whose secret names its own: its WordPress would find no user there.
  */
 async function ownClusterOf(ctx: StepContext, createdBy: string): Promise<{ secretArn: string; cluster: TenantClusterOutputs }> {
-    const secretArn = await tenantSecretOf(ctx, createdBy);
-    const { tenantCluster } = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
-    if (!tenantCluster) {
+    const outputs = await ctx.deps.port.stackOutputs(ctx.req.env, ctx.req.id);
+    const secretArn = secretOf(ctx, outputs, createdBy);
+    if (!outputs.tenantCluster) {
         throw new StepFailedError(
             "no-tenant-cluster",
             `${ctx.req.id} is ${tierOf(ctx)} and the stack has no cluster of its own for it (output database.tenantClusters.${ctx.req.id})`,
             `the ${createdBy} step creates it: run the same command again once that step has succeeded`,
         );
     }
-    return { secretArn, cluster: tenantCluster };
+    return { secretArn, cluster: outputs.tenantCluster };
 }
 
 /** The platform task that creates the tenant's schema and user from its secret, on the shared cluster or on `cluster`, its own. */
