@@ -32,12 +32,15 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
     });
 
     // prod's DR (issue 17) adds the region health check's fixed-response rule (components/failover-dns.ts) to the primary's 100 tenant rules.
-    it("at 100 tenants: the database, cache and file-system groups' inbound rules, the ALB group's outbound rules, the dashboard's widgets and the primary load balancer's rules are over", () => {
+    // Every tenant's cache user joins the environment's user group beside `default` and the platform task's user: 102 at
+    // 100 tenants. Prod's standby group holds `default` and the tenants' standby users: 101.
+    it("at 100 tenants: the database, cache and file-system groups' inbound rules, the ALB group's outbound rules, the dashboard's widgets, the primary load balancer's rules and both ElastiCache user groups' users are over", () => {
         expect(violations(at100)).to.deep.equal([
             "Dashboard widgets: N, over the default quota of 500",
             "LoadBalancer listener rules: N, over the default quota of 100",
             ...Array(3).fill("SecurityGroup inbound IPv4 rules: N, over the default quota of 60"),
             "SecurityGroup outbound IPv4 rules: N, over the default quota of 60",
+            ...Array(2).fill("UserGroup users in this ElastiCache user group: N, over the default quota of 100"),
         ]);
     });
 
@@ -51,10 +54,11 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             "Role IAM roles in this stack: N, over the default quota of 1000",
             ...Array(3).fill("SecurityGroup inbound IPv4 rules: N, over the default quota of 60"),
             "SecurityGroup outbound IPv4 rules: N, over the default quota of 60",
+            ...Array(2).fill("UserGroup users in this ElastiCache user group: N, over the default quota of 100"),
         ]);
     });
 
-    it("puts each quota's first failing tenant count near where the issue's table does: rules per group 59, widgets 80, ALB rules 100 and target groups 101, roles 496", () => {
+    it("puts each quota's first failing tenant count near where the issue's table does: rules per group 59, widgets 80, ALB rules 100 and target groups 101, roles 496; and users per ElastiCache user group 99, which the issue's table did not count", () => {
         const first = Object.fromEntries(
             QUOTA_SPECS.map((s) => [
                 s.key,
@@ -88,6 +92,7 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             dbInstancesPerRegion: undefined,
             // Only the platform's 9 rules on the default bus: enterprise tenants add 3 each (test/policy/quotas-enterprise.test.ts).
             eventRulesPerBus: undefined,
+            usersPerUserGroup: 99,
         });
     });
 
@@ -123,6 +128,9 @@ describe("default quotas on the synth of a prod-like environment (quotas-1-defau
             "--quota-code L-FE177D64 --desired-value 1010",
         ]);
         expect(err!.fix).to.include("Target groups per Application Load Balancer (not adjustable), Widgets per CloudWatch dashboard");
+        expect(err!.fix).to.include(
+            "Users per ElastiCache user group (not in Service Quotas) is raised only through a service limit increase case",
+        );
     });
 });
 

@@ -2,7 +2,8 @@
  * What the stack needs of AWS's default quotas that grow with tenants, counted by resource type and
  * the resources each input came from (never by names, which the program's per-tenant structure may
  * change). Each limit names its source; all are defaults that a Service Quotas request can raise,
- * except target groups per load balancer.
+ * except those automation/quotas.ts lists without a code (target groups per load balancer, widgets per
+ * dashboard, a role's inline policy size, users per ElastiCache user group).
  */
 import { awsxMostRoutesInATable, awsxVpcSpend, LOCAL_ROUTES_PER_TABLE, routeTablesRoutedBy } from "../awsx-vpc";
 import { isUnknownValue, parseJson, ResourceView, Rule, RuleContext } from "../rule";
@@ -91,6 +92,16 @@ export const DEFAULT_QUOTAS = {
      * 100: the preflight reads that Region's value from Service Quotas). Each enterprise tenant adds 3.
      */
     eventRulesPerBus: 300,
+    /**
+     * Users per ElastiCache user group (ElastiCache for Redis user guide, "Quotas for ElastiCache":
+     * "Users per user group", 100; awsdocs/amazon-elasticache-docs doc_source/redis/quota-limits.md).
+     * ModifyUserGroup refuses a user beyond it (`UserGroupQuotaExceededFault`, "The number of users exceeds
+     * the user group limit": ElastiCache API reference). Not among the `elasticache` quotas Service Quotas
+     * lists (gruntwork-io/terraform-aws-utilities docs/quotas.md, the published ListAWSDefaultServiceQuotas):
+     * the guide sends such quotas to the service limit increase form. Every tenant's cache user joins its
+     * environment's one group (components/tenant-database.ts), beside `default` and the platform task's user.
+     */
+    usersPerUserGroup: 100,
 } as const;
 
 /**
@@ -129,6 +140,8 @@ const T = {
     dbCluster: "aws:rds/cluster:Cluster",
     eventRule: "aws:cloudwatch/eventRule:EventRule",
     eventBus: "aws:cloudwatch/eventBus:EventBus",
+    userGroup: "aws:elasticache/userGroup:UserGroup",
+    userGroupAssociation: "aws:elasticache/userGroupAssociation:UserGroupAssociation",
 } as const;
 /** The DB instances the stack can declare: an Aurora cluster's and a standalone one (the same quota). */
 const DB_INSTANCES = ["aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance"];
@@ -157,6 +170,8 @@ interface Counts {
     readonly routeTables: Map<string, RouteTableCount>;
     /** Per awsx VPC the view shows as one resource, the most routes any of its own tables holds (local and awsx's). */
     readonly awsxTables: Map<string, number>;
+    /** Per ElastiCache user group (its URN), its members: the ids its `userIds` gives, and each association's user. */
+    readonly userGroupUsers: Map<string, Set<string>>;
 }
 
 /** One route table as the stack fills it. */
@@ -229,6 +244,7 @@ function countsOf(context: RuleContext): Counts {
         peerings: new Map(),
         routeTables: new Map(),
         awsxTables: new Map(),
+        userGroupUsers: new Map(),
     };
     const region = (r: ResourceView): RegionCounts => {
         const key = typeof r.inputs.region === "string" ? r.inputs.region : "";
@@ -279,6 +295,8 @@ function countsOf(context: RuleContext): Counts {
             ? given.replace(/^arn:[^:]+:events:[^:]*:[^:]*:event-bus\//, "")
             : DEFAULT_EVENT_BUS;
     };
+    // A member is its user id where the synth knows it, else the association itself, so one user named twice counts once.
+    const membersOf = (group: string) => counts.userGroupUsers.get(group) ?? counts.userGroupUsers.set(group, new Set()).get(group)!;
     const targetGroupsOf = (lb: string) => counts.lbTargetGroups.get(lb) ?? counts.lbTargetGroups.set(lb, new Set()).get(lb)!;
     const countOne = (r: ResourceView): void => {
         const i = r.inputs;
@@ -320,6 +338,12 @@ function countsOf(context: RuleContext): Counts {
             }
         } else if (r.type === T.rolePolicy) {
             for (const role of source(r, "role", [T.role])) add(counts.rolePolicyCharacters, role, policyCharacters(i.policy));
+        } else if (r.type === T.userGroup) {
+            const members = membersOf(r.urn);
+            (i.userIds ?? []).forEach((id: unknown, n: number) => members.add(typeof id === "string" ? id : `${r.urn}#${n}`));
+        } else if (r.type === T.userGroupAssociation) {
+            for (const group of source(r, "userGroupId", [T.userGroup]))
+                membersOf(group).add(typeof i.userId === "string" ? i.userId : r.urn);
         }
         if (r.type === T.role) {
             for (const p of i.inlinePolicies ?? []) add(counts.rolePolicyCharacters, r.urn, policyCharacters(p.policy));
@@ -423,6 +447,7 @@ export function quotaNeeds(context: RuleContext): Record<QuotaKey, QuotaNeed> {
             ...counts.awsxTables,
             ...[...counts.routeTables.values()].map((t) => [t.first, t.routes] as [string, number]),
         ]),
+        usersPerUserGroup: largest([...counts.userGroupUsers].map(([urn, users]) => [urn, users.size] as [string, number])),
     };
 }
 
@@ -511,12 +536,13 @@ export const quotas_1: Rule = {
         `per region ${Q.vpcsPerRegion} VPCs, ${Q.internetGatewaysPerRegion} internet gateways, ${Q.natGatewaysPerAz} NAT gateways per ` +
         `Availability Zone, ${Q.elasticIpsPerRegion} Elastic IPs, ${Q.loadBalancersPerRegion} Application Load Balancers, ` +
         `${Q.dbClustersPerRegion} DB clusters and ${Q.dbInstancesPerRegion} DB instances, ${Q.eventRulesPerBus} EventBridge rules per ` +
-        "event bus (100 in af-south-1 and eu-south-1), and " +
+        `event bus (100 in af-south-1 and eu-south-1), ${Q.usersPerUserGroup} users per ElastiCache user group, and ` +
         `${Q.peeringConnectionsPerVpc} active peering connections per VPC and ${Q.routesPerRouteTable} routes per route table, local, ` +
         "awsx's and gateway endpoints' included (premium tenants spend the network's, enterprise tenants the database's and 3 " +
         "rules on the default bus too). " +
         'AWS refuses the create that goes over, mid-update. Split what grows (README "Scale: hundreds of tenants"), or raise the ' +
-        "quota with Service Quotas first (target groups per load balancer cannot be raised).",
+        "quota with Service Quotas first (target groups per load balancer, widgets per dashboard and a role's inline policy size " +
+        "cannot be raised; users per user group only through a support case).",
     level: "mandatory",
     types: [
         T.securityGroup,
@@ -530,6 +556,7 @@ export const quotas_1: Rule = {
         T.dbCluster,
         ...DB_INSTANCES,
         T.eventRule,
+        T.userGroup,
     ],
     scope: "stack",
     check(resource, context) {
@@ -550,6 +577,9 @@ export const quotas_1: Rule = {
         }
         if (resource.type === T.dashboard) {
             return over("widgets", widgetsOf(resource), Q.widgetsPerDashboard);
+        }
+        if (resource.type === T.userGroup) {
+            return over("users in this ElastiCache user group", counts.userGroupUsers.get(resource.urn)?.size ?? 0, Q.usersPerUserGroup);
         }
         if (resource.type === T.eventRule) {
             // Said once per bus, on its first rule, against its region's default.
