@@ -8,7 +8,7 @@ import { evaluate, EvaluateOptions, Evaluation } from "../src/policy/evaluate";
 import type { ResourceView } from "../src/policy/rule";
 
 /** What the evaluation reads of a synth: the scripted engine's desired state has the same fields. */
-export type SynthView = Pick<SynthResult, "stack"> & {
+export type SynthView = Pick<SynthResult, "stack" | "region"> & {
     readonly resources: ReadonlyArray<Pick<SynthResource, "urn" | "type" | "name" | "parent" | "inputs" | "propertyDependencies">>;
 };
 
@@ -24,7 +24,7 @@ export function viewsFromSynth(result: SynthView): ResourceView[] {
     }));
 }
 
-/** Evaluates the baseline on a synth of one stack; the environment is the stack's name. */
-export function evaluateSynth(result: SynthView, options: Omit<EvaluateOptions, "env"> = {}): Evaluation {
-    return evaluate(viewsFromSynth(result), { ...options, env: result.stack });
+/** Evaluates the baseline on a synth of one stack; the environment is the stack's name, the region its `aws:region`. */
+export function evaluateSynth(result: SynthView, options: Omit<EvaluateOptions, "env" | "region"> = {}): Evaluation {
+    return evaluate(viewsFromSynth(result), { ...options, env: result.stack, region: result.region });
 }

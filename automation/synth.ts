@@ -35,6 +35,8 @@ export interface SynthResource {
 export interface SynthResult {
     readonly project: string;
     readonly stack: string;
+    /** The stack's AWS region (`aws:region`): where its resources without a `region` input are. */
+    readonly region: string;
     readonly resources: SynthResource[];
     readonly outputs: Record<string, unknown>;
 }
@@ -105,7 +107,7 @@ async function runSynth(
         ...registrations.map((r) => toSynthResource(r, phases.get(r.urn) ?? "stack")),
         ...defaultProviders(stackFile.project, env, registrations, projectDir),
     ];
-    return { project: stackFile.project, stack: env, resources, outputs: maskSecrets(outputs ?? {}) };
+    return { project: stackFile.project, stack: env, region: cfg.region, resources, outputs: maskSecrets(outputs ?? {}) };
 }
 
 function toSynthResource(r: Registration, phase: PhaseName | "stack"): SynthResource {

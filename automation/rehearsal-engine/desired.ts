@@ -39,6 +39,8 @@ export interface DesiredResource {
 export interface DesiredState {
     readonly project: string;
     readonly stack: string;
+    /** The stack's AWS region (`SynthResult.region`). */
+    readonly region: string;
     readonly resources: DesiredResource[];
     readonly outputs: Record<string, unknown>;
     /** The stack's config as the engine shows it in the prelude event. */
@@ -117,7 +119,14 @@ async function synthesizeDesired(projectDir: string, stack: string): Promise<Des
         provider:
             r.custom && !r.type.startsWith("pulumi:providers:") ? (r.options.provider ?? providers.get(r.type.split(":")[0]) ?? "") : "",
     }));
-    return { project: synth.project, stack, resources, outputs: synth.outputs, config: engineConfig(readStackFile(projectDir, stack)) };
+    return {
+        project: synth.project,
+        stack,
+        region: synth.region,
+        resources,
+        outputs: synth.outputs,
+        config: engineConfig(readStackFile(projectDir, stack)),
+    };
 }
 
 /** A stable UUID-shaped id (providers' ids look like this). */

@@ -42,6 +42,8 @@ export interface Evaluation {
 
 export interface EvaluateOptions {
     readonly env: string;
+    /** The stack's own AWS region (`RuleContext.region`). Default: unknown. */
+    readonly region?: string;
     readonly rules?: readonly Rule[];
     readonly waivers?: readonly Waiver[];
     /** `YYYY-MM-DD` (UTC); waivers expire against it. Default: today. */
@@ -71,7 +73,7 @@ export function evaluate(resources: readonly ResourceView[], options: EvaluateOp
     const rules = options.rules ?? RULES;
     const waivers = options.waivers ?? WAIVERS;
     const today = options.today ?? utcToday();
-    const context: RuleContext = { env, resources };
+    const context: RuleContext = { env, resources, ...(options.region ? { region: options.region } : {}) };
     const outcomes = rules.map((rule): RuleOutcome => {
         const targets = resources.filter((r) => rule.types.includes(r.type));
         if (!appliesIn(rule, env)) return { rule, applicable: false, checked: 0, violations: [], waived: [] };

@@ -67,7 +67,8 @@ function validateStack(rule: Rule, waivers: readonly Waiver[], today: string) {
         const env = stackOfUrn(args.resources[0].urn);
         if (!appliesIn(rule, env)) return;
         const resources = args.resources.map(toView);
-        const context = { env, resources };
+        const region = stackRegion(args.resources);
+        const context = { env, resources, ...(region ? { region } : {}) };
         // One resource with a value still unknown must not hide the others' violations: judge them all,
         // then let the SDK note that the rule could not finish during the preview.
         let unknown: Error | undefined;
@@ -81,6 +82,20 @@ function validateStack(rule: Rule, waivers: readonly Waiver[], today: string) {
         }
         if (unknown) throw unknown;
     };
+}
+
+/**
+ * The stack's own region: the `region` of the default aws provider its resources use, which the engine configures from
+ * the stack's `aws:` config (pulumi/pulumi docs/architecture/providers/default.md), each resource's provider and its
+ * properties given by CrossGuard (`PolicyResource.provider`, pulumi/pulumi-policy #184); undefined when none says.
+ */
+export function stackRegion(resources: readonly Pick<PolicyResource, "provider">[]): string | undefined {
+    for (const { provider } of resources) {
+        if (provider?.type !== "pulumi:providers:aws" || !provider.name.startsWith("default")) continue;
+        const region = provider.props.region;
+        if (typeof region === "string" && region !== "") return region;
+    }
+    return undefined;
 }
 
 function toView(r: PolicyResource): ResourceView {

@@ -32,6 +32,12 @@ export interface RuleContext {
     readonly env: string;
     /** Every resource in the stack, for rules that judge a resource by what else exists. */
     readonly resources: readonly ResourceView[];
+    /**
+     * The stack's own AWS region (`aws:region`, which the engine gives the default aws provider: pulumi/pulumi
+     * docs/architecture/providers/default.md), where a resource with no `region` input lives; absent when unknown, and
+     * a regional default is then judged by its most common value.
+     */
+    readonly region?: string;
 }
 
 export interface Rule {

@@ -59,7 +59,7 @@ function res(type: string, name: string, inputs: Record<string, unknown>, phase:
         options: DEFAULT_OPTIONS,
     };
 }
-const synthOf = (...resources: SynthResource[]): SynthResult => ({ project: "p", stack: "t", resources, outputs: {} });
+const synthOf = (...resources: SynthResource[]): SynthResult => ({ project: "p", stack: "t", region: REGION, resources, outputs: {} });
 const estimate = (synth: SynthResult, cost = DEFAULTS) => estimateCost(synth, { region: REGION, cost, prices: TABLE });
 const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1e6) / 1e6);
 

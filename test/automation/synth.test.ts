@@ -194,7 +194,8 @@ describe("offline synth", () => {
             expect(await main(["--env", "sit", "--json"], io, PROJECT_DIR, cachedSynthesize)).to.equal(0);
             expect(io.stdout).to.have.length(1);
             const doc = JSON.parse(io.stdout[0]);
-            expect(Object.keys(doc)).to.deep.equal(["project", "stack", "resources", "outputs"]);
+            expect(Object.keys(doc)).to.deep.equal(["project", "stack", "region", "resources", "outputs"]);
+            expect(doc.region).to.equal("eu-west-1");
             expect(Object.keys(doc.resources[0])).to.deep.equal([
                 "urn",
                 "type",

@@ -23,6 +23,8 @@ interface Resource {
     readonly props: Record<string, unknown>;
     readonly propertyDependencies?: Record<string, string[]>;
     readonly env?: string;
+    /** The provider the engine names for the resource: its type, name and configuration. */
+    readonly provider?: { readonly type: string; readonly name: string; readonly props: Record<string, unknown> };
 }
 
 const urnOf = (r: Resource) => `urn:pulumi:${r.env ?? "prod"}::bbws-platform::${r.type}::${r.name}`;
@@ -47,6 +49,14 @@ function stackRequest(resources: Resource[]): any {
             res.setUrn(urnOf(r));
             res.setProperties(Struct.fromJavaScript(r.props as any));
             res.setOptions(new analyzer.AnalyzerResourceOptions());
+            if (r.provider) {
+                const provider = new analyzer.AnalyzerProviderResource();
+                provider.setType(r.provider.type);
+                provider.setName(r.provider.name);
+                provider.setUrn(`urn:pulumi:${r.env ?? "prod"}::bbws-platform::${r.provider.type}::${r.provider.name}`);
+                provider.setProperties(Struct.fromJavaScript(r.provider.props as any));
+                res.setProvider(provider);
+            }
             for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
                 const deps = new analyzer.AnalyzerPropertyDependencies();
                 deps.setUrnsList(urns);
@@ -134,6 +144,23 @@ describe("policy pack (src/policy/index.ts over the analyzer protocol)", functio
             stackRequest([vpc, { ...flowLog, propertyDependencies: { vpcId: [urnOf(vpc)] } }]),
         );
         expect(linked.map((d: any) => d.policy)).to.not.include("ec2-6-vpc-flow-logs");
+    });
+
+    // EventBridge user guide, "Amazon EventBridge quotas": "Number of rules", 100 in af-south-1, 300 in most Regions; the
+    // engine configures the default aws provider from the stack's aws:region (pulumi/pulumi docs/architecture/providers/default.md).
+    it("judges the stack's own region by its default aws provider's region: 101 rules on the default bus fail in af-south-1, pass in eu-west-1", async () => {
+        const rules = (region: string): Resource[] =>
+            Array.from({ length: 101 }, (_, i) => ({
+                type: "aws:cloudwatch/eventRule:EventRule",
+                name: `monitoring-rule-${i + 1}`,
+                props: {},
+                provider: { type: "pulumi:providers:aws", name: "default_7_48_0", props: { region, version: "7.48.0" } },
+            }));
+        const quota = (found: { policy: string; urn: string }[]) => found.filter((d) => d.policy === "quotas-1-default-service-quotas");
+        expect(quota(await diagnostics("analyzeStack", stackRequest(rules("af-south-1"))))).to.deep.equal([
+            { policy: "quotas-1-default-service-quotas", urn: urnOf(rules("af-south-1")[0]), level: analyzer.EnforcementLevel.MANDATORY },
+        ]);
+        expect(quota(await diagnostics("analyzeStack", stackRequest(rules("eu-west-1"))))).to.deep.equal([]);
     });
 
     it("during a preview, still reports what it can see when another resource's value is not known yet", async () => {

@@ -15,7 +15,7 @@
  */
 import { expect } from "chai";
 import { checkQuotas, readQuotas, serviceQuotasDouble } from "../../automation/quotas";
-import { viewsFromSynth } from "../../automation/policy-offline";
+import { evaluateSynth, viewsFromSynth } from "../../automation/policy-offline";
 import { quotaNeeds, quotas_1 } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import type { ResourceView } from "../../src/policy/rule";
 import { configFor, PROJECT_DIR } from "../support/pulumi";
@@ -191,6 +191,36 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
         const err = thrown(() => checkQuotas(at31, prod.region));
         expect(err.message).to.include("Number of rules (events L-244521F2): the plan needs 102");
         expect(err.fix).to.include("--service-code events --quota-code L-244521F2 --desired-value 102 --region af-south-1");
+    });
+
+    /** A view as the synth lists its resource. */
+    const asSynthView = (r: ResourceView) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: null,
+        inputs: r.inputs,
+        propertyDependencies: r.dependencies,
+    });
+
+    it("in prod, the pull request's policy check judges the home bus by the stack's own region (af-south-1, 100): 30 enterprise tenants pass, the 31st fails", async () => {
+        const synth = await cachedSynthesize(PROJECT_DIR, "prod");
+        expect(synth.region).to.equal(configFor("prod").region);
+        const blocking = (n: number) =>
+            evaluateSynth({ ...synth, resources: [...synth.resources, ...enterpriseEventRules("prod", n).map(asSynthView)] })
+                .outcomes.find((o) => o.rule === quotas_1)!
+                .violations.map((v) => v.message);
+        expect(blocking(30)).to.deep.equal([]);
+        expect(blocking(31)).to.deep.equal(["EventBridge rules on event bus default in af-south-1: 102, over the default quota of 100"]);
+    });
+
+    it("without the stack's region (a context that does not say), a rule with no region input is judged against 300", () => {
+        const [first] = prodPlatform.filter((r) => r.type === RULE && r.inputs.region === undefined);
+        const resources = [...prodPlatform, ...enterpriseEventRules("prod", 31)];
+        expect(quotas_1.check(first, { env: "prod", resources })).to.deep.equal([]);
+        expect(quotas_1.check(first, { env: "prod", resources, region: "af-south-1" })).to.deep.equal([
+            "EventBridge rules on event bus default in af-south-1: 102, over the default quota of 100",
+        ]);
     });
 
     it("counts a rule whose region input names another region there, and a rule on another bus apart from the default bus", () => {

@@ -87,9 +87,9 @@ export const DEFAULT_QUOTAS = {
      * eu-south-1: 100, Each of the other supported Regions: 300", adjustable, "Maximum number of rules an
      * account can have per event bus"; Service Quotas `events` `L-244521F2`). Counted per (region, bus):
      * a rule's region is its `region` input or the stack's, its bus the `eventBusName` it names or the
-     * Region's `default` bus. The two Regions of 100 are in `EVENT_RULES_PER_BUS_BY_REGION`; the stack's
-     * own region is not in the synth, so its rules are judged here against 300 (prod's af-south-1 has
-     * 100: the preflight reads that Region's value from Service Quotas). Each enterprise tenant adds 3.
+     * Region's `default` bus. The two Regions of 100 are in `EVENT_RULES_PER_BUS_BY_REGION`; a rule with no
+     * `region` input is judged by the stack's own region (`RuleContext.region`: the synth's `aws:region`, the
+     * preview's default aws provider), else against 300. Each enterprise tenant adds 3.
      */
     eventRulesPerBus: 300,
     /**
@@ -582,9 +582,10 @@ export const quotas_1: Rule = {
             return over("users in this ElastiCache user group", counts.userGroupUsers.get(resource.urn)?.size ?? 0, Q.usersPerUserGroup);
         }
         if (resource.type === T.eventRule) {
-            // Said once per bus, on its first rule, against its region's default.
-            return [...counts.regions].flatMap(([region, here]) =>
-                [...here.eventRules]
+            // Said once per bus, on its first rule, against its region's default ("" is the stack's own).
+            return [...counts.regions].flatMap(([key, here]) => {
+                const region = key || context.region || "";
+                return [...here.eventRules]
                     .filter(([, rules]) => rules[0] === resource.urn)
                     .flatMap(([bus, rules]) =>
                         over(
@@ -592,8 +593,8 @@ export const quotas_1: Rule = {
                             rules.length,
                             defaultQuota("eventRulesPerBus", region),
                         ),
-                    ),
-            );
+                    );
+            });
         }
         if (resource.type === T.route || resource.type === T.vpcEndpoint) {
             // Said once per table, on the first route or endpoint that puts a route in it.
