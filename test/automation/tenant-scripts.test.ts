@@ -1077,9 +1077,15 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             });
         });
 
-        it("passes (exit 0) on identical schemas: the same tables with the same CHECKSUM TABLE, views and triggers", () => {
-            const s = clusters(WORDPRESS, WORDPRESS);
-            const result = s.run();
+        it("passes (exit 0) on identical schemas: the same tables with the same CHECKSUM TABLE and options, columns, indexes, views and triggers, counting each", () => {
+            // information_schema's rows come in no set order (MySQL 8.0 manual, "The INFORMATION_SCHEMA COLUMNS Table":
+            // SELECT from COLUMNS "does not have automatic ordering"): an index's key parts are put in SEQ_IN_INDEX order.
+            const reversed: Schema = {
+                ...WORDPRESS,
+                columns: [...WORDPRESS.columns!].reverse(),
+                indexes: [...WORDPRESS.indexes!].reverse(),
+            };
+            const result = clusters(WORDPRESS, reversed).run();
             expect(result.status, result.stderr).to.equal(0);
             expect(result.stdout).to.include(
                 `schema wp_newco is identical on the shared cluster and on ${OWN.writerEndpoint}: 3 tables (CHECKSUM TABLE and table options), 10 columns, 6 indexes, 1 views, 1 triggers, 0 routines, 0 events`,
@@ -1159,6 +1165,197 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             expect(result.stderr).to.include(
                 "    trigger wp_posts_touch: shared wp_posts BEFORE UPDATE def456, own wp_posts BEFORE UPDATE 000000\n",
             );
+        });
+
+        /** `schema` with `more` set on its rows of `rows` (columns or indexes) that `match`. */
+        const changed = (schema: Schema, rows: "columns" | "indexes", match: Row, more: Row): Schema => ({
+            ...schema,
+            [rows]: schema[rows]!.map((r) => (Object.entries(match).every(([k, v]) => r[k] === v) ? { ...r, ...more } : r)),
+        });
+        /** WORDPRESS's wp_posts.post_type as the script reads it: ORDINAL_POSITION, then each string QUOTEd. */
+        const POST_TYPE = "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''";
+
+        it('columns (MySQL 8.0 manual, "The INFORMATION_SCHEMA COLUMNS Table"): each of ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA and GENERATION_EXPRESSION that differs fails it (exit 66), naming the column with both definitions', () => {
+            const post_type = { TABLE_NAME: "wp_posts", COLUMN_NAME: "post_type" };
+            for (const [more, own] of <[Row, string][]>[
+                [{ ORDINAL_POSITION: "6" }, "6 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ COLUMN_TYPE: "varchar(40)" }, "5 'varchar(40)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ IS_NULLABLE: "YES" }, "5 'varchar(20)' 'YES' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ COLUMN_DEFAULT: "page" }, "5 'varchar(20)' 'NO' 'page' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ CHARACTER_SET_NAME: "utf8mb3" }, "5 'varchar(20)' 'NO' 'post' 'utf8mb3' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ COLLATION_NAME: "utf8mb4_general_ci" }, "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_general_ci' '' ''"],
+                [{ EXTRA: "INVISIBLE" }, "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' 'INVISIBLE' ''"],
+                [
+                    { GENERATION_EXPRESSION: "lower(`post_status`)", EXTRA: "VIRTUAL GENERATED" },
+                    "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' 'VIRTUAL GENERATED' 'lower(`post_status`)'",
+                ],
+            ]) {
+                const result = clusters(WORDPRESS, changed(WORDPRESS, "columns", post_type, more)).run();
+                expect(result.status, JSON.stringify(more)).to.equal(66);
+                expect(result.stderr).to.include("(1 differences; nothing changed)");
+                expect(result.stderr).to.include(`    column \`wp_posts\`.\`post_type\`: shared ${POST_TYPE}, own ${own}\n`);
+            }
+        });
+
+        it("a column's COLUMN_DEFAULT NULL (no DEFAULT clause, or DEFAULT NULL), '' and the string 'NULL' are three definitions: each value QUOTEd (MySQL 8.0 manual, \"String Functions and Operators\", QUOTE: NULL is the bare word NULL; CONCAT_WS skips a NULL)", () => {
+            const option_value = { TABLE_NAME: "wp_options", COLUMN_NAME: "option_value" };
+            const text = (shown: string) => `3 'longtext' 'NO' ${shown} 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''`;
+            const defaults: [string | null, string][] = [
+                [null, "NULL"],
+                ["", "''"],
+                ["NULL", "'NULL'"],
+            ];
+            for (const [shared, sharedShown] of defaults)
+                for (const [own, ownShown] of defaults) {
+                    if (shared === own) continue;
+                    const result = clusters(
+                        changed(WORDPRESS, "columns", option_value, { COLUMN_DEFAULT: shared }),
+                        changed(WORDPRESS, "columns", option_value, { COLUMN_DEFAULT: own }),
+                    ).run();
+                    expect(result.status, `${shared} against ${own}`).to.equal(66);
+                    expect(result.stderr).to.include(
+                        `    column \`wp_options\`.\`option_value\`: shared ${text(sharedShown)}, own ${text(ownShown)}\n`,
+                    );
+                }
+            // So are a NULL CHARACTER_SET_NAME (a non-string column's) and an empty one.
+            const id = { TABLE_NAME: "wp_we`ird", COLUMN_NAME: "id" };
+            const charset = clusters(WORDPRESS, changed(WORDPRESS, "columns", id, { CHARACTER_SET_NAME: "" })).run();
+            expect(charset.status).to.equal(66);
+            expect(charset.stderr).to.include(
+                "    column `wp_we``ird`.`id`: shared 1 'int' 'NO' NULL NULL NULL '' '', own 1 'int' 'NO' NULL '' NULL '' ''\n",
+            );
+            // A quote and a backslash in a default come escaped by QUOTE, each backslash then written \\ by --batch.
+            const quoted = clusters(WORDPRESS, changed(WORDPRESS, "columns", option_value, { COLUMN_DEFAULT: "it's a \\\\" })).run();
+            expect(quoted.status).to.equal(66);
+            expect(quoted.stderr).to.include(`own ${text("'it\\\\'s a \\\\\\\\'")}\n`);
+        });
+
+        it('indexes (MySQL 8.0 manual, "The INFORMATION_SCHEMA STATISTICS Table"): a missing one, and one whose key parts (COLUMN_NAME or EXPRESSION, SUB_PART, COLLATION, in SEQ_IN_INDEX order), NON_UNIQUE, INDEX_TYPE or IS_VISIBLE differ, fails it (exit 66), naming the index', () => {
+            const missing = clusters(WORDPRESS, {
+                ...WORDPRESS,
+                indexes: WORDPRESS.indexes!.filter((r) => r.INDEX_NAME !== "autoload"),
+            }).run();
+            expect(missing.status).to.equal(66);
+            expect(missing.stderr).to.include("(1 differences; nothing changed)");
+            expect(missing.stderr).to.include(
+                "    index `wp_options`.`autoload`: shared 'autoload' NULL NULL 'A' 1 'BTREE' 'YES', own -\n",
+            );
+
+            const part = (column: string) => `'${column}' NULL NULL 'A' 1 'BTREE' 'YES'`;
+            const reordered = clusters(WORDPRESS, {
+                ...WORDPRESS,
+                indexes: [
+                    ...WORDPRESS.indexes!.filter((r) => r.INDEX_NAME !== "type_status_date"),
+                    ...index("wp_posts", "type_status_date", ["post_status", "post_type", "post_date", "ID"]),
+                ],
+            }).run();
+            expect(reordered.status).to.equal(66);
+            expect(reordered.stderr).to.include(
+                `    index \`wp_posts\`.\`type_status_date\`: shared ${["post_type", "post_status", "post_date", "ID"].map(part).join(", ")}, own ${["post_status", "post_type", "post_date", "ID"].map(part).join(", ")}\n`,
+            );
+
+            const post_name = { TABLE_NAME: "wp_posts", INDEX_NAME: "post_name" };
+            for (const [more, own] of <[Row, string][]>[
+                [{ SUB_PART: "190" }, "'post_name' NULL '190' 'A' 1 'BTREE' 'YES'"],
+                [{ SUB_PART: null }, "'post_name' NULL NULL 'A' 1 'BTREE' 'YES'"],
+                [{ COLLATION: "D" }, "'post_name' NULL '191' 'D' 1 'BTREE' 'YES'"],
+                [{ NON_UNIQUE: "0" }, "'post_name' NULL '191' 'A' 0 'BTREE' 'YES'"],
+                [{ INDEX_TYPE: "HASH" }, "'post_name' NULL '191' 'A' 1 'HASH' 'YES'"],
+                [{ IS_VISIBLE: "NO" }, "'post_name' NULL '191' 'A' 1 'BTREE' 'NO'"],
+                // A functional key part: no COLUMN_NAME, its EXPRESSION instead.
+                [
+                    { COLUMN_NAME: null, EXPRESSION: "left(`post_name`,191)", SUB_PART: null },
+                    "NULL 'left(`post_name`,191)' NULL 'A' 1 'BTREE' 'YES'",
+                ],
+            ]) {
+                const result = clusters(WORDPRESS, changed(WORDPRESS, "indexes", post_name, more)).run();
+                expect(result.status, JSON.stringify(more)).to.equal(66);
+                expect(result.stderr).to.include(
+                    `    index \`wp_posts\`.\`post_name\`: shared 'post_name' NULL '191' 'A' 1 'BTREE' 'YES', own ${own}\n`,
+                );
+            }
+        });
+
+        it('table options (MySQL 8.0 manual, "The INFORMATION_SCHEMA TABLES Table"): a differing ENGINE, ROW_FORMAT, CREATE_OPTIONS or TABLE_COLLATION fails it (exit 66); statistics (AUTO_INCREMENT, TABLE_ROWS, sizes, times, an index\'s CARDINALITY), which differ after any load, do not', () => {
+            for (const [more, own] of <[Row, string][]>[
+                [{ ENGINE: "MyISAM" }, "'MyISAM' 'Dynamic' '' 'utf8mb4_unicode_520_ci'"],
+                [{ ROW_FORMAT: "Compact" }, "'InnoDB' 'Compact' '' 'utf8mb4_unicode_520_ci'"],
+                [{ CREATE_OPTIONS: "row_format=COMPRESSED" }, "'InnoDB' 'Dynamic' 'row_format=COMPRESSED' 'utf8mb4_unicode_520_ci'"],
+                [{ TABLE_COLLATION: "utf8mb4_general_ci" }, "'InnoDB' 'Dynamic' '' 'utf8mb4_general_ci'"],
+            ]) {
+                const result = clusters(WORDPRESS, { ...WORDPRESS, options: { wp_posts: { ...TABLE_OPTIONS, ...more } } }).run();
+                expect(result.status, JSON.stringify(more)).to.equal(66);
+                expect(result.stderr).to.include("(1 differences; nothing changed)");
+                expect(result.stderr).to.include(
+                    `    table-options wp_posts: shared 'InnoDB' 'Dynamic' '' 'utf8mb4_unicode_520_ci', own ${own}\n`,
+                );
+            }
+            const statistics = (n: string): Schema => ({
+                ...WORDPRESS,
+                options: Object.fromEntries(
+                    Object.keys(WORDPRESS.tables).map((t) => [
+                        t,
+                        {
+                            ...TABLE_OPTIONS,
+                            AUTO_INCREMENT: n,
+                            TABLE_ROWS: n,
+                            DATA_LENGTH: n,
+                            INDEX_LENGTH: n,
+                            CREATE_TIME: n,
+                            UPDATE_TIME: n,
+                        },
+                    ]),
+                ),
+                indexes: WORDPRESS.indexes!.map((r) => ({ ...r, CARDINALITY: n })),
+            });
+            const result = clusters(statistics("8812"), statistics("1")).run();
+            expect(result.status, result.stderr).to.equal(0);
+        });
+
+        it("names a column or an index by its table's name and its own, each in backticks with a backtick doubled (MySQL 8.0 manual, \"Schema Object Names\"): table a.b's column c and table a's column b.c are two, never one", () => {
+            const tables = { a: "1", "a.b": "2" };
+            const result = clusters(
+                { tables, columns: [column("a.b", "c", 1, "int")], indexes: index("a.b", "c", ["c"]) },
+                { tables, columns: [column("a", "b.c", 1, "int")], indexes: index("a", "b.c", ["b.c"]) },
+            ).run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("(4 differences; nothing changed)");
+            expect(result.stderr).to.include("    column `a.b`.`c`: shared 1 'int' 'NO' NULL NULL NULL '' '', own -\n");
+            expect(result.stderr).to.include("    column `a`.`b.c`: shared -, own 1 'int' 'NO' NULL NULL NULL '' ''\n");
+            expect(result.stderr).to.include("    index `a.b`.`c`: shared 'c' NULL NULL 'A' 1 'BTREE' 'YES', own -\n");
+            expect(result.stderr).to.include("    index `a`.`b.c`: shared -, own 'b.c' NULL NULL 'A' 1 'BTREE' 'YES'\n");
+            // A backtick in a name is doubled, so `a``.``b` (table a`.`b) is not `a`.`b`; tab and newline stay --batch's \t and \n.
+            const odd = { "a`.`b": "1", "t\\tab": "2" };
+            const quoted = clusters(
+                { tables: odd, columns: [column("a`.`b", "c", 1, "int"), column("t\\tab", "new\\nline", 1, "int")] },
+                { tables: odd },
+            ).run();
+            expect(quoted.status).to.equal(66);
+            expect(quoted.stderr).to.include("    column `a``.``b`.`c`: shared 1 'int'");
+            expect(quoted.stderr).to.include("    column `t\\tab`.`new\\nline`: shared 1 'int'");
+        });
+
+        it('an index of many key parts, and a column type, longer than GROUP_CONCAT\'s default group_concat_max_len (1024 bytes: MySQL 8.0 manual, "Aggregate Function Descriptions") that differ only at their end, differ', () => {
+            const parts = Array.from({ length: 40 }, (_, i) => `meta_column_with_a_long_descriptive_name_${String(i).padStart(2, "0")}`);
+            const values = Array.from({ length: 120 }, (_, i) => `'status_${i}'`);
+            const wide = (last: string, lastValue: string): Schema => ({
+                tables: { wp_wide: "1" },
+                columns: [column("wp_wide", "status", 1, `enum(${[...values.slice(0, -1), lastValue].join(",")})`)],
+                indexes: index("wp_wide", "everything", [...parts.slice(0, -1), last]),
+            });
+            const result = clusters(wide(parts[39], "'status_119'"), wide(`${parts[39]}(10)`, "'status_120'")).run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("(2 differences; nothing changed)");
+            const line = (kind: string) => result.stderr.split("\n").find((l) => l.startsWith(`    ${kind} `))!;
+            const [shared, own] = line("index `wp_wide`.`everything`:").split(", own ");
+            expect(shared.length).to.be.greaterThan(2048);
+            expect(own).to.match(/, 'meta_column_with_a_long_descriptive_name_39' NULL '10' 'A' 1 'BTREE' 'YES'$/);
+            expect(shared).to.match(/, 'meta_column_with_a_long_descriptive_name_39' NULL NULL 'A' 1 'BTREE' 'YES'$/);
+            const [sharedType, ownType] = line("column `wp_wide`.`status`:").split(", own ");
+            expect(sharedType.length).to.be.greaterThan(1024);
+            // Each quote of the enum escaped by QUOTE, its backslash written \\ by --batch.
+            expect(sharedType).to.match(/,\\\\'status_119\\\\'\)' /);
+            expect(ownType).to.match(/,\\\\'status_120\\\\'\)' /);
         });
 
         it("passes (exit 0) when the stored routines and events are identical on both sides (recreated by hand on the own cluster)", () => {
