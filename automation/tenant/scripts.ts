@@ -519,8 +519,22 @@ export function importDatabaseCommand(prefix: string, expectedHost: string): Tas
  * that a table's contents are the same before and after a backup, rollback or other operation meant to put the data
  * back to a known state; the value depends on the table's row format, so it compares only tables of one format: both
  * clusters are built from one `bbws:database`, and a row-format difference would show as a difference, a false alarm,
- * never a false pass); every view with a SHA-256 of its definition;
- * every trigger with its table, timing, event and a SHA-256 of its statement; every stored procedure and function (keyed
+ * never a false pass); every base table's options, `ENGINE`, `ROW_FORMAT` (the format it has), `CREATE_OPTIONS` (the
+ * one its CREATE TABLE asked for, and `partitioned`) and `TABLE_COLLATION`, not its statistics (`AUTO_INCREMENT`,
+ * `TABLE_ROWS`, sizes, times: cached, and not the same after a load; MySQL 8.0 manual, "The INFORMATION_SCHEMA TABLES
+ * Table"); every column of a base table with `ORDINAL_POSITION`, `COLUMN_TYPE`, `IS_NULLABLE`, `COLUMN_DEFAULT`,
+ * `CHARACTER_SET_NAME`, `COLLATION_NAME`, `EXTRA` and `GENERATION_EXPRESSION` (MySQL 8.0 manual, "The INFORMATION_SCHEMA
+ * COLUMNS Table": `COLUMN_DEFAULT` is NULL for an explicit `DEFAULT NULL` and for no DEFAULT clause); every index with,
+ * for each key part in `SEQ_IN_INDEX` order, its `COLUMN_NAME`, or its `EXPRESSION` for a functional key part (then
+ * `COLUMN_NAME` is NULL), `SUB_PART` (the prefix length, NULL for the whole column) and `COLLATION` (A, D, or NULL: not
+ * sorted), with the index's `NON_UNIQUE`, `INDEX_TYPE` and `IS_VISIBLE`, not its `CARDINALITY` (an estimate; MySQL 8.0
+ * manual, "The INFORMATION_SCHEMA STATISTICS Table"). Each value of these three is `QUOTE`d (MySQL 8.0 manual, "String
+ * Functions and Operators", QUOTE: the string in single quotes with `\` and `'` escaped, and the word NULL, unquoted, for NULL), so NULL, `''`
+ * and `'NULL'` are three values, and `CONCAT_WS`, which skips a NULL (same section), never meets one. An index's key
+ * parts are read one a row and joined by the script, not by `GROUP_CONCAT`, whose result is cut at
+ * `group_concat_max_len` (1024 bytes by default) without an error (MySQL 8.0 manual, "Aggregate Function Descriptions",
+ * GROUP_CONCAT), so two long indexes differing only at the end never compare equal. Every view with a SHA-256 of its
+ * definition; every trigger with its table, timing, event and a SHA-256 of its statement; every stored procedure and function (keyed
  * by type and name: the two have separate namespaces) with a SHA-256 of its `ROUTINE_DEFINITION`, and every event with
  * a SHA-256 of its `EVENT_DEFINITION` (information_schema ROUTINES and EVENTS; a routine's parameter list and an
  * event's schedule are not compared). No `DEFINER` is compared: the import rewrites the tenant's two accounts to
@@ -540,9 +554,13 @@ export function importDatabaseCommand(prefix: string, expectedHost: string): Tas
  * manual, "Schema Object Names": an identifier's quote character inside it is written twice). The schema name passes
  * `CHECK_DATABASE_NAME` and is quoted as `CREATE_DATABASE_SCRIPT` quotes it.
  *
+ * A column or an index is named by its table and its own name, each in backticks with a backtick in it doubled as
+ * above, `` `<table>`.`<name>` ``: table `a.b`'s column `c` and table `a`'s column `b.c` are two names, never one.
+ *
  * Prints the differences, one a line (`<kind> <name>: shared <value>, own <value>`, `-` for absent, `<kind>` one of
- * table, view, trigger, procedure, function, event; a NULL, or a routine or event not in the dump, says so after it),
- * and exits 0 only when there are none, else 66.
+ * table, table-options, column, index, view, trigger, procedure, function, event; a column's, an index's and a table's
+ * options' value is the definition read, so the line shows what differs; a NULL, or a routine or event not in the
+ * dump, says so after it), and exits 0 only when there are none, else 66.
  */
 export const COMPARE_DATABASE_SCRIPT = String.raw`set -eu
 ${CHECK_DATABASE_NAME}if [ -z "${"$"}{TENANT_CLUSTER_HOST:-}" ] || [ -z "${"$"}{TENANT_CLUSTER_MASTER_ID:-}" ]; then
@@ -564,6 +582,24 @@ rows() {
     query > "$work/rows"
     awk -v kind="$1" '{ print kind "\t" $0 }' "$work/rows" >> "$work/$side"
 }
+# The same for a table's columns ("<table><tab><column><tab><definition>") and its indexes' key parts ("<table><tab><index>
+# <tab><SEQ_IN_INDEX><tab><part>"), each named by both names in backticks, a backtick in them doubled, so table a.b's column c
+# and table a's column b.c stay two; an index's parts are joined in SEQ_IN_INDEX order here, whatever their number and length.
+table_rows() {
+    query > "$work/rows"
+    awk -F '\t' -v kind="$1" -v q="$backtick" '
+        function quoted(name) { gsub(q, q q, name); return q name q }
+        { name = quoted($1) "." quoted($2) }
+        NF == 3 { definition[name] = $3 }
+        NF == 4 { part[name, $3] = $4; if ($3 + 0 > parts[name]) parts[name] = $3 + 0 }
+        END {
+            for (name in parts) {
+                definition[name] = part[name, 1]
+                for (i = 2; i <= parts[name]; i++) definition[name] = definition[name] ", " part[name, i]
+            }
+            for (name in definition) print kind "\t" name "\t" definition[name]
+        }' "$work/rows" >> "$work/$side"
+}
 inventory() {
     side=$1
     : > "$work/$side"
@@ -580,6 +616,18 @@ SQL
         query < "$work/$side.checksum.sql" > "$work/$side.checksums"
         awk -F '\t' -v schema="$TENANT_DB_NAME." '{ print "table\t" substr($1, length(schema) + 1) "\t" $2 }' "$work/$side.checksums" >> "$work/$side"
     fi
+    # QUOTE makes each value one unambiguous word: 'text', or NULL bare for NULL, so NULL, '' and 'NULL' stay three, and
+    # CONCAT_WS, which skips a NULL, never gets one.
+    rows table-options <<SQL
+SELECT TABLE_NAME, CONCAT_WS(' ', QUOTE(ENGINE), QUOTE(ROW_FORMAT), QUOTE(CREATE_OPTIONS), QUOTE(TABLE_COLLATION)) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_TYPE = 'BASE TABLE';
+SQL
+    table_rows column <<SQL
+SELECT TABLE_NAME, COLUMN_NAME, CONCAT_WS(' ', ORDINAL_POSITION, QUOTE(COLUMN_TYPE), QUOTE(IS_NULLABLE), QUOTE(COLUMN_DEFAULT), QUOTE(CHARACTER_SET_NAME), QUOTE(COLLATION_NAME), QUOTE(EXTRA), QUOTE(GENERATION_EXPRESSION)) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$TENANT_DB_NAME' AND TABLE_TYPE = 'BASE TABLE');
+SQL
+    # One row per key part, no GROUP_CONCAT: it would cut a long index at group_concat_max_len without a word.
+    table_rows index <<SQL
+SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, CONCAT_WS(' ', QUOTE(COLUMN_NAME), QUOTE(EXPRESSION), QUOTE(SUB_PART), QUOTE(COLLATION), NON_UNIQUE, QUOTE(INDEX_TYPE), QUOTE(IS_VISIBLE)) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME';
+SQL
     rows view <<SQL
 SELECT TABLE_NAME, SHA2(VIEW_DEFINITION, 256) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '$TENANT_DB_NAME';
 SQL
@@ -627,7 +675,7 @@ fi
 count() {
     awk -F '\t' -v kinds=" $* " 'index(kinds, " " $1 " ")' "$work/own" | wc -l
 }
-echo "schema $TENANT_DB_NAME is identical on the shared cluster and on $TENANT_CLUSTER_HOST: $(count table) tables (CHECKSUM TABLE), $(count view) views, $(count trigger) triggers, $(count procedure function) routines, $(count event) events"
+echo "schema $TENANT_DB_NAME is identical on the shared cluster and on $TENANT_CLUSTER_HOST: $(count table) tables (CHECKSUM TABLE and table options), $(count column) columns, $(count index) indexes, $(count view) views, $(count trigger) triggers, $(count procedure function) routines, $(count event) events"
 `;
 
 /**

@@ -1122,9 +1122,10 @@ const MOVE_DATABASE_STEPS: readonly Step[] = (
             id: "compare-database",
             title: "compare its schema on both clusters",
             plan: async () => [
-                "platform one-off task, read-only: CHECKSUM TABLE of every table, and the views, triggers, routines and events, on the",
-                "  shared cluster (unchanged since the stop) and on its own; any difference fails the step and nothing serves from the",
-                "  new copy (mysqldump leaves routines and events out: a schema with any fails here, naming them)",
+                "platform one-off task, read-only: CHECKSUM TABLE of every table, its options, column and index definitions, and the",
+                "  views, triggers, routines and events, on the shared cluster (unchanged since the stop) and on its own; any difference",
+                "  fails the step and nothing serves from the new copy (mysqldump leaves routines and events out: a schema with any fails",
+                "  here, naming them)",
             ],
             run: async (ctx) => {
                 const { cluster } = await ownClusterOf(ctx, "tier");

@@ -136,11 +136,69 @@ function standIns(secret = JSON.stringify({ password: PASSWORD, username: "wp_ne
     return { run, logged, dir };
 }
 
+/** `perHostMysql`'s evaluator of a query's select list (the query's file first, then the information_schema table's). */
+const SELECT_AWK = String.raw`BEGIN { FS = "\t"; NULL = "\\N" }
+FILENAME == ARGV[1] { query = query $0; next }
+FNR == 1 {
+    for (i = 1; i <= NF; i++) column[$i] = i
+    match(query, / FROM information_schema\./)
+    n = items(substr(query, 8, RSTART - 8), item)
+    next
+}
+{
+    row = ""
+    for (i = 1; i <= n; i++) { v = value(item[i]); row = row (i > 1 ? "\t" : "") (v == NULL ? "NULL" : v) }
+    print row
+}
+# The select list's expressions: split at its commas outside parentheses and quotes.
+function items(list, out,   n, depth, quoted, start, i, c) {
+    n = 0; depth = 0; quoted = 0; start = 1
+    for (i = 1; i <= length(list); i++) {
+        c = substr(list, i, 1)
+        if (c == "'") quoted = !quoted
+        else if (!quoted && c == "(") depth++
+        else if (!quoted && c == ")") depth--
+        else if (!quoted && !depth && c == ",") { out[++n] = substr(list, start, i - start); start = i + 1 }
+    }
+    out[++n] = substr(list, start)
+    for (i = 1; i <= n; i++) gsub(/^ +| +$/, "", out[i])
+    return n
+}
+function value(e,   part, n, i, v, r, m) {
+    if (e ~ /^QUOTE\(.*\)$/) { v = value(substr(e, 7, length(e) - 7)); return v == NULL ? "NULL" : quote(v) }
+    if (e ~ /^CONCAT_WS\(' ', .*\)$/) {
+        n = items(substr(e, 16, length(e) - 16), part); r = ""; m = 0
+        for (i = 1; i <= n; i++) { v = value(part[i]); if (v != NULL) r = r (m++ ? " " : "") v }
+        return r
+    }
+    if (e in column) return $column[e]
+    print "ERROR 1054 (42S22): unknown column, or an expression the stand-in does not evaluate: " e > "/dev/stderr"; exit 1
+}
+# QUOTE of a value as --batch writes it (\\ a backslash, \t a tab, \n a newline), written as --batch writes the result:
+# a backslash or a quote gets QUOTE's backslash, which --batch writes \\; a tab and a newline stay as they were.
+function quote(v,   r, i, c) {
+    r = ""
+    for (i = 1; i <= length(v); i++) {
+        c = substr(v, i, 1)
+        if (c == "\\") { c = substr(v, ++i, 1); r = r (c == "\\" ? "\\\\\\\\" : "\\" c) }
+        else if (c == "'") r = r "\\\\'"
+        else r = r c
+    }
+    return "'" r "'"
+}
+`;
+
 /**
  * A `mysql` stand-in in `<dir>/bin` with one MySQL server per host (`<dir>/db/<host>/`, the host read from the option
- * file), each answering a query on information_schema.TABLES, VIEWS, TRIGGERS, ROUTINES or EVENTS with its file of that
- * name (`tables`, `views`, …: rows as `mysql --batch` prints them). CHECKSUM TABLE is answered per statement from
- * `checksums`, its identifier parsed as MySQL would (a lone backtick inside is a syntax error), with NULL for a table
+ * file), each answering a query on information_schema.VIEWS, TRIGGERS, ROUTINES or EVENTS with its file of that name
+ * (`views`, …: rows as `mysql --batch` prints them). A query on information_schema.TABLES, COLUMNS or STATISTICS is
+ * evaluated (`SELECT_AWK`) on that table's rows (file `information_schema.TABLES`, …: a header of column names, then
+ * rows as `mysql --batch` prints them, `\N` for NULL): its select list, of columns, `QUOTE(…)` and `CONCAT_WS(' ', …)`,
+ * as MySQL evaluates them (MySQL 8.0 manual, "String Functions and Operators": QUOTE gives NULL the bare word NULL and a
+ * string single quotes with `\` and `'` escaped; CONCAT_WS skips NULL arguments), and any other expression an error. Its
+ * WHERE is not evaluated: each file holds the tenant schema's base tables only. A host with a file `tables` answers any
+ * TABLES query with it instead (the precheck's size, an aggregate the evaluator does not compute). CHECKSUM TABLE is
+ * answered per statement from `checksums`, its identifier parsed as MySQL would (a lone backtick inside is a syntax error), with NULL for a table
  * that is not there. Each host logs its option file (`options.<host>`), argv (`mysql.argv.<host>`) and the SQL it got
  * (`sql.<host>`) under `<dir>/log`.
  */
@@ -155,6 +213,7 @@ function perHostMysql(dir: string): void {
         `  print "wp_newco." line "\\t" ((line in sum) ? sum[line] : "NULL") }`,
     ].join("\n");
     fs.writeFileSync(path.join(dir, "checksum.awk"), checksum);
+    fs.writeFileSync(path.join(dir, "select.awk"), SELECT_AWK);
     fs.writeFileSync(
         path.join(dir, "bin", "mysql"),
         [
@@ -169,7 +228,9 @@ function perHostMysql(dir: string): void {
             `cat '${log}/query' >> '${log}'/"sql.$host"`,
             `case "$(cat '${log}/query')" in`,
             `  "CHECKSUM TABLE "*) awk -f '${path.join(dir, "checksum.awk")}' "$db/checksums" '${log}/query';;`,
-            `  *information_schema.TABLES*) cat "$db/tables";;`,
+            `  *"FROM information_schema.COLUMNS "*) awk -f '${path.join(dir, "select.awk")}' '${log}/query' "$db/information_schema.COLUMNS";;`,
+            `  *"FROM information_schema.STATISTICS "*) awk -f '${path.join(dir, "select.awk")}' '${log}/query' "$db/information_schema.STATISTICS";;`,
+            `  *"FROM information_schema.TABLES "*) if [ -f "$db/tables" ]; then cat "$db/tables"; else awk -f '${path.join(dir, "select.awk")}' '${log}/query' "$db/information_schema.TABLES"; fi;;`,
             `  *information_schema.VIEWS*) cat "$db/views";;`,
             `  *information_schema.TRIGGERS*) cat "$db/triggers";;`,
             `  *information_schema.ROUTINES*) cat "$db/routines";;`,
@@ -878,16 +939,91 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             writerEndpoint: "bbws-tenant-newco-aurora-sit.cluster-xyz.eu-west-1.rds.amazonaws.com",
             masterSecretArn: "arn:aws:secretsmanager:eu-west-1:815856636111:secret:rds!cluster-0a1b-AbC123",
         };
+        /** A row of an information_schema table as `mysql --batch` prints it, by column name; null is NULL. */
+        type Row = Readonly<Record<string, string | null>>;
         /** One side's schema as information_schema and CHECKSUM TABLE answer for it: rows as `mysql --batch` prints them. */
         interface Schema {
-            readonly tables: Readonly<Record<string, string>>;
+            /** Each base table and its CHECKSUM TABLE, null for NULL (not readable). */
+            readonly tables: Readonly<Record<string, string | null>>;
+            /** information_schema.TABLES' options of a table, where not `TABLE_OPTIONS`. */
+            readonly options?: Readonly<Record<string, Row>>;
+            /** information_schema.COLUMNS and STATISTICS rows (`column`, `index`). */
+            readonly columns?: readonly Row[];
+            readonly indexes?: readonly Row[];
             readonly views?: readonly string[];
             readonly triggers?: readonly string[];
             readonly routines?: readonly string[];
             readonly events?: readonly string[];
         }
+        /** A WordPress table's options in information_schema.TABLES (MySQL 8.0 manual, "The INFORMATION_SCHEMA TABLES Table"). */
+        const TABLE_OPTIONS: Row = {
+            ENGINE: "InnoDB",
+            ROW_FORMAT: "Dynamic",
+            CREATE_OPTIONS: "",
+            TABLE_COLLATION: "utf8mb4_unicode_520_ci",
+        };
+        /**
+         * A row of information_schema.COLUMNS (MySQL 8.0 manual, "The INFORMATION_SCHEMA COLUMNS Table"): NOT NULL without a
+         * DEFAULT clause (COLUMN_DEFAULT NULL) unless `more` says otherwise; a string type in the schema's utf8mb4 collation,
+         * any other with no character set nor collation (NULL); EXTRA and GENERATION_EXPRESSION empty for a plain column.
+         */
+        const column = (table: string, name: string, position: number, type: string, more: Row = {}): Row => {
+            const text = /char|text|enum/.test(type);
+            return {
+                TABLE_NAME: table,
+                COLUMN_NAME: name,
+                ORDINAL_POSITION: String(position),
+                COLUMN_TYPE: type,
+                IS_NULLABLE: "NO",
+                COLUMN_DEFAULT: null,
+                CHARACTER_SET_NAME: text ? "utf8mb4" : null,
+                COLLATION_NAME: text ? "utf8mb4_unicode_520_ci" : null,
+                EXTRA: "",
+                GENERATION_EXPRESSION: "",
+                ...more,
+            };
+        };
+        /**
+         * information_schema.STATISTICS' rows of an index, one per key part in SEQ_IN_INDEX order (MySQL 8.0 manual, "The
+         * INFORMATION_SCHEMA STATISTICS Table"): a column name, or `name(n)` for a prefix of n characters (SUB_PART), sorted
+         * ascending (COLLATION A), no EXPRESSION; a BTREE, visible, unique for PRIMARY only, unless `more` says otherwise.
+         */
+        const index = (table: string, name: string, parts: readonly string[], more: Row = {}): Row[] =>
+            parts.map((part, i) => ({
+                TABLE_NAME: table,
+                INDEX_NAME: name,
+                SEQ_IN_INDEX: String(i + 1),
+                COLUMN_NAME: part.replace(/\(\d+\)$/, ""),
+                EXPRESSION: null,
+                SUB_PART: /\((\d+)\)$/.exec(part)?.[1] ?? null,
+                COLLATION: "A",
+                NON_UNIQUE: name === "PRIMARY" ? "0" : "1",
+                INDEX_TYPE: "BTREE",
+                IS_VISIBLE: "YES",
+                ...more,
+            }));
         const WORDPRESS: Schema = {
             tables: { wp_options: "1111", wp_posts: "2222", "wp_we`ird": "3333" },
+            columns: [
+                column("wp_options", "option_id", 1, "bigint unsigned", { EXTRA: "auto_increment" }),
+                column("wp_options", "option_name", 2, "varchar(191)", { COLUMN_DEFAULT: "" }),
+                column("wp_options", "option_value", 3, "longtext"),
+                column("wp_options", "autoload", 4, "varchar(20)", { COLUMN_DEFAULT: "yes" }),
+                column("wp_posts", "ID", 1, "bigint unsigned", { EXTRA: "auto_increment" }),
+                column("wp_posts", "post_date", 2, "datetime", { COLUMN_DEFAULT: "0000-00-00 00:00:00" }),
+                column("wp_posts", "post_status", 3, "varchar(20)", { COLUMN_DEFAULT: "publish" }),
+                column("wp_posts", "post_name", 4, "varchar(200)", { COLUMN_DEFAULT: "" }),
+                column("wp_posts", "post_type", 5, "varchar(20)", { COLUMN_DEFAULT: "post" }),
+                column("wp_we`ird", "id", 1, "int"),
+            ],
+            indexes: [
+                ...index("wp_options", "PRIMARY", ["option_id"]),
+                ...index("wp_options", "option_name", ["option_name"], { NON_UNIQUE: "0" }),
+                ...index("wp_options", "autoload", ["autoload"]),
+                ...index("wp_posts", "PRIMARY", ["ID"]),
+                ...index("wp_posts", "post_name", ["post_name(191)"]),
+                ...index("wp_posts", "type_status_date", ["post_type", "post_status", "post_date", "ID"]),
+            ],
             views: ["wp_recent\tabc123"],
             triggers: ["wp_posts_touch\twp_posts BEFORE UPDATE def456"],
         };
@@ -902,8 +1038,22 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
                 const db = path.join(s.dir, "db", host);
                 fs.mkdirSync(db, { recursive: true });
                 const lines = (rows: readonly string[] = []) => rows.map((r) => `${r}\n`).join("");
-                fs.writeFileSync(path.join(db, "checksums"), lines(Object.entries(schema.tables).map(([name, sum]) => `${name}\t${sum}`)));
-                fs.writeFileSync(path.join(db, "tables"), lines(Object.keys(schema.tables).sort()));
+                // An information_schema table: its header (every column its rows name), then its rows, \N for NULL (SELECT_AWK reads it).
+                const table = (rows: readonly Row[]) => {
+                    const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+                    return lines([header.join("\t"), ...rows.map((r) => header.map((h) => r[h] ?? "\\N").join("\t"))]);
+                };
+                const tables = Object.keys(schema.tables).sort();
+                fs.writeFileSync(
+                    path.join(db, "checksums"),
+                    lines(tables.filter((name) => schema.tables[name] !== null).map((name) => `${name}\t${schema.tables[name]}`)),
+                );
+                fs.writeFileSync(
+                    path.join(db, "information_schema.TABLES"),
+                    table(tables.map((name) => ({ TABLE_NAME: name, ...(schema.options?.[name] ?? TABLE_OPTIONS) }))),
+                );
+                fs.writeFileSync(path.join(db, "information_schema.COLUMNS"), table(schema.columns ?? []));
+                fs.writeFileSync(path.join(db, "information_schema.STATISTICS"), table(schema.indexes ?? []));
                 fs.writeFileSync(path.join(db, "views"), lines(schema.views));
                 fs.writeFileSync(path.join(db, "triggers"), lines(schema.triggers));
                 fs.writeFileSync(path.join(db, "routines"), lines(schema.routines));
@@ -927,12 +1077,18 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             });
         });
 
-        it("passes (exit 0) on identical schemas: the same tables with the same CHECKSUM TABLE, views and triggers", () => {
-            const s = clusters(WORDPRESS, WORDPRESS);
-            const result = s.run();
+        it("passes (exit 0) on identical schemas: the same tables with the same CHECKSUM TABLE and options, columns, indexes, views and triggers, counting each", () => {
+            // information_schema's rows come in no set order (MySQL 8.0 manual, "The INFORMATION_SCHEMA COLUMNS Table":
+            // SELECT from COLUMNS "does not have automatic ordering"): an index's key parts are put in SEQ_IN_INDEX order.
+            const reversed: Schema = {
+                ...WORDPRESS,
+                columns: [...WORDPRESS.columns!].reverse(),
+                indexes: [...WORDPRESS.indexes!].reverse(),
+            };
+            const result = clusters(WORDPRESS, reversed).run();
             expect(result.status, result.stderr).to.equal(0);
             expect(result.stdout).to.include(
-                `schema wp_newco is identical on the shared cluster and on ${OWN.writerEndpoint}: 3 tables (CHECKSUM TABLE), 1 views, 1 triggers`,
+                `schema wp_newco is identical on the shared cluster and on ${OWN.writerEndpoint}: 3 tables (CHECKSUM TABLE and table options), 10 columns, 6 indexes, 1 views, 1 triggers, 0 routines, 0 events`,
             );
         });
 
@@ -983,23 +1139,21 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
         });
 
         it("fails (exit 66) on a differing checksum and on a table on one side only, naming each, having changed nothing", () => {
-            const s = clusters(WORDPRESS, {
-                ...WORDPRESS,
-                tables: { wp_options: "1111", wp_posts: "9999", "wp_we`ird": "3333", wp_stray: "4444" },
-            });
-            fs.writeFileSync(
-                path.join(s.dir, "db", SHARED_HOST, "checksums"),
-                "wp_options\t1111\nwp_posts\t2222\nwp_we`ird\t3333\nwc_orders\t5555\n",
+            const s = clusters(
+                { ...WORDPRESS, tables: { ...WORDPRESS.tables, wc_orders: "5555" } },
+                { ...WORDPRESS, tables: { ...WORDPRESS.tables, wp_posts: "9999", wp_stray: "4444" } },
             );
-            fs.writeFileSync(path.join(s.dir, "db", SHARED_HOST, "tables"), "wc_orders\nwp_options\nwp_posts\nwp_we`ird\n");
             const result = s.run();
             expect(result.status).to.equal(66);
+            // A table on one side only is missing with its options too.
             expect(result.stderr).to.include(
-                `schema wp_newco differs between the shared cluster and ${OWN.writerEndpoint} (3 differences; nothing changed):`,
+                `schema wp_newco differs between the shared cluster and ${OWN.writerEndpoint} (5 differences; nothing changed):`,
             );
             expect(result.stderr).to.include("    table wc_orders: shared 5555, own -\n");
+            expect(result.stderr).to.include("    table-options wc_orders: shared 'InnoDB' 'Dynamic' '' 'utf8mb4_unicode_520_ci', own -\n");
             expect(result.stderr).to.include("    table wp_posts: shared 2222, own 9999\n");
             expect(result.stderr).to.include("    table wp_stray: shared -, own 4444\n");
+            expect(result.stderr).to.include("    table-options wp_stray: shared -, own 'InnoDB' 'Dynamic' '' 'utf8mb4_unicode_520_ci'\n");
             expect(result.stderr).to.not.include("wp_options");
         });
 
@@ -1013,6 +1167,197 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             );
         });
 
+        /** `schema` with `more` set on its rows of `rows` (columns or indexes) that `match`. */
+        const changed = (schema: Schema, rows: "columns" | "indexes", match: Row, more: Row): Schema => ({
+            ...schema,
+            [rows]: schema[rows]!.map((r) => (Object.entries(match).every(([k, v]) => r[k] === v) ? { ...r, ...more } : r)),
+        });
+        /** WORDPRESS's wp_posts.post_type as the script reads it: ORDINAL_POSITION, then each string QUOTEd. */
+        const POST_TYPE = "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''";
+
+        it('columns (MySQL 8.0 manual, "The INFORMATION_SCHEMA COLUMNS Table"): each of ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA and GENERATION_EXPRESSION that differs fails it (exit 66), naming the column with both definitions', () => {
+            const post_type = { TABLE_NAME: "wp_posts", COLUMN_NAME: "post_type" };
+            for (const [more, own] of <[Row, string][]>[
+                [{ ORDINAL_POSITION: "6" }, "6 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ COLUMN_TYPE: "varchar(40)" }, "5 'varchar(40)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ IS_NULLABLE: "YES" }, "5 'varchar(20)' 'YES' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ COLUMN_DEFAULT: "page" }, "5 'varchar(20)' 'NO' 'page' 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ CHARACTER_SET_NAME: "utf8mb3" }, "5 'varchar(20)' 'NO' 'post' 'utf8mb3' 'utf8mb4_unicode_520_ci' '' ''"],
+                [{ COLLATION_NAME: "utf8mb4_general_ci" }, "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_general_ci' '' ''"],
+                [{ EXTRA: "INVISIBLE" }, "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' 'INVISIBLE' ''"],
+                [
+                    { GENERATION_EXPRESSION: "lower(`post_status`)", EXTRA: "VIRTUAL GENERATED" },
+                    "5 'varchar(20)' 'NO' 'post' 'utf8mb4' 'utf8mb4_unicode_520_ci' 'VIRTUAL GENERATED' 'lower(`post_status`)'",
+                ],
+            ]) {
+                const result = clusters(WORDPRESS, changed(WORDPRESS, "columns", post_type, more)).run();
+                expect(result.status, JSON.stringify(more)).to.equal(66);
+                expect(result.stderr).to.include("(1 differences; nothing changed)");
+                expect(result.stderr).to.include(`    column \`wp_posts\`.\`post_type\`: shared ${POST_TYPE}, own ${own}\n`);
+            }
+        });
+
+        it("a column's COLUMN_DEFAULT NULL (no DEFAULT clause, or DEFAULT NULL), '' and the string 'NULL' are three definitions: each value QUOTEd (MySQL 8.0 manual, \"String Functions and Operators\", QUOTE: NULL is the bare word NULL; CONCAT_WS skips a NULL)", () => {
+            const option_value = { TABLE_NAME: "wp_options", COLUMN_NAME: "option_value" };
+            const text = (shown: string) => `3 'longtext' 'NO' ${shown} 'utf8mb4' 'utf8mb4_unicode_520_ci' '' ''`;
+            const defaults: [string | null, string][] = [
+                [null, "NULL"],
+                ["", "''"],
+                ["NULL", "'NULL'"],
+            ];
+            for (const [shared, sharedShown] of defaults)
+                for (const [own, ownShown] of defaults) {
+                    if (shared === own) continue;
+                    const result = clusters(
+                        changed(WORDPRESS, "columns", option_value, { COLUMN_DEFAULT: shared }),
+                        changed(WORDPRESS, "columns", option_value, { COLUMN_DEFAULT: own }),
+                    ).run();
+                    expect(result.status, `${shared} against ${own}`).to.equal(66);
+                    expect(result.stderr).to.include(
+                        `    column \`wp_options\`.\`option_value\`: shared ${text(sharedShown)}, own ${text(ownShown)}\n`,
+                    );
+                }
+            // So are a NULL CHARACTER_SET_NAME (a non-string column's) and an empty one.
+            const id = { TABLE_NAME: "wp_we`ird", COLUMN_NAME: "id" };
+            const charset = clusters(WORDPRESS, changed(WORDPRESS, "columns", id, { CHARACTER_SET_NAME: "" })).run();
+            expect(charset.status).to.equal(66);
+            expect(charset.stderr).to.include(
+                "    column `wp_we``ird`.`id`: shared 1 'int' 'NO' NULL NULL NULL '' '', own 1 'int' 'NO' NULL '' NULL '' ''\n",
+            );
+            // A quote and a backslash in a default come escaped by QUOTE, each backslash then written \\ by --batch.
+            const quoted = clusters(WORDPRESS, changed(WORDPRESS, "columns", option_value, { COLUMN_DEFAULT: "it's a \\\\" })).run();
+            expect(quoted.status).to.equal(66);
+            expect(quoted.stderr).to.include(`own ${text("'it\\\\'s a \\\\\\\\'")}\n`);
+        });
+
+        it('indexes (MySQL 8.0 manual, "The INFORMATION_SCHEMA STATISTICS Table"): a missing one, and one whose key parts (COLUMN_NAME or EXPRESSION, SUB_PART, COLLATION, in SEQ_IN_INDEX order), NON_UNIQUE, INDEX_TYPE or IS_VISIBLE differ, fails it (exit 66), naming the index', () => {
+            const missing = clusters(WORDPRESS, {
+                ...WORDPRESS,
+                indexes: WORDPRESS.indexes!.filter((r) => r.INDEX_NAME !== "autoload"),
+            }).run();
+            expect(missing.status).to.equal(66);
+            expect(missing.stderr).to.include("(1 differences; nothing changed)");
+            expect(missing.stderr).to.include(
+                "    index `wp_options`.`autoload`: shared 'autoload' NULL NULL 'A' 1 'BTREE' 'YES', own -\n",
+            );
+
+            const part = (column: string) => `'${column}' NULL NULL 'A' 1 'BTREE' 'YES'`;
+            const reordered = clusters(WORDPRESS, {
+                ...WORDPRESS,
+                indexes: [
+                    ...WORDPRESS.indexes!.filter((r) => r.INDEX_NAME !== "type_status_date"),
+                    ...index("wp_posts", "type_status_date", ["post_status", "post_type", "post_date", "ID"]),
+                ],
+            }).run();
+            expect(reordered.status).to.equal(66);
+            expect(reordered.stderr).to.include(
+                `    index \`wp_posts\`.\`type_status_date\`: shared ${["post_type", "post_status", "post_date", "ID"].map(part).join(", ")}, own ${["post_status", "post_type", "post_date", "ID"].map(part).join(", ")}\n`,
+            );
+
+            const post_name = { TABLE_NAME: "wp_posts", INDEX_NAME: "post_name" };
+            for (const [more, own] of <[Row, string][]>[
+                [{ SUB_PART: "190" }, "'post_name' NULL '190' 'A' 1 'BTREE' 'YES'"],
+                [{ SUB_PART: null }, "'post_name' NULL NULL 'A' 1 'BTREE' 'YES'"],
+                [{ COLLATION: "D" }, "'post_name' NULL '191' 'D' 1 'BTREE' 'YES'"],
+                [{ NON_UNIQUE: "0" }, "'post_name' NULL '191' 'A' 0 'BTREE' 'YES'"],
+                [{ INDEX_TYPE: "HASH" }, "'post_name' NULL '191' 'A' 1 'HASH' 'YES'"],
+                [{ IS_VISIBLE: "NO" }, "'post_name' NULL '191' 'A' 1 'BTREE' 'NO'"],
+                // A functional key part: no COLUMN_NAME, its EXPRESSION instead.
+                [
+                    { COLUMN_NAME: null, EXPRESSION: "left(`post_name`,191)", SUB_PART: null },
+                    "NULL 'left(`post_name`,191)' NULL 'A' 1 'BTREE' 'YES'",
+                ],
+            ]) {
+                const result = clusters(WORDPRESS, changed(WORDPRESS, "indexes", post_name, more)).run();
+                expect(result.status, JSON.stringify(more)).to.equal(66);
+                expect(result.stderr).to.include(
+                    `    index \`wp_posts\`.\`post_name\`: shared 'post_name' NULL '191' 'A' 1 'BTREE' 'YES', own ${own}\n`,
+                );
+            }
+        });
+
+        it('table options (MySQL 8.0 manual, "The INFORMATION_SCHEMA TABLES Table"): a differing ENGINE, ROW_FORMAT, CREATE_OPTIONS or TABLE_COLLATION fails it (exit 66); statistics (AUTO_INCREMENT, TABLE_ROWS, sizes, times, an index\'s CARDINALITY), which differ after any load, do not', () => {
+            for (const [more, own] of <[Row, string][]>[
+                [{ ENGINE: "MyISAM" }, "'MyISAM' 'Dynamic' '' 'utf8mb4_unicode_520_ci'"],
+                [{ ROW_FORMAT: "Compact" }, "'InnoDB' 'Compact' '' 'utf8mb4_unicode_520_ci'"],
+                [{ CREATE_OPTIONS: "row_format=COMPRESSED" }, "'InnoDB' 'Dynamic' 'row_format=COMPRESSED' 'utf8mb4_unicode_520_ci'"],
+                [{ TABLE_COLLATION: "utf8mb4_general_ci" }, "'InnoDB' 'Dynamic' '' 'utf8mb4_general_ci'"],
+            ]) {
+                const result = clusters(WORDPRESS, { ...WORDPRESS, options: { wp_posts: { ...TABLE_OPTIONS, ...more } } }).run();
+                expect(result.status, JSON.stringify(more)).to.equal(66);
+                expect(result.stderr).to.include("(1 differences; nothing changed)");
+                expect(result.stderr).to.include(
+                    `    table-options wp_posts: shared 'InnoDB' 'Dynamic' '' 'utf8mb4_unicode_520_ci', own ${own}\n`,
+                );
+            }
+            const statistics = (n: string): Schema => ({
+                ...WORDPRESS,
+                options: Object.fromEntries(
+                    Object.keys(WORDPRESS.tables).map((t) => [
+                        t,
+                        {
+                            ...TABLE_OPTIONS,
+                            AUTO_INCREMENT: n,
+                            TABLE_ROWS: n,
+                            DATA_LENGTH: n,
+                            INDEX_LENGTH: n,
+                            CREATE_TIME: n,
+                            UPDATE_TIME: n,
+                        },
+                    ]),
+                ),
+                indexes: WORDPRESS.indexes!.map((r) => ({ ...r, CARDINALITY: n })),
+            });
+            const result = clusters(statistics("8812"), statistics("1")).run();
+            expect(result.status, result.stderr).to.equal(0);
+        });
+
+        it("names a column or an index by its table's name and its own, each in backticks with a backtick doubled (MySQL 8.0 manual, \"Schema Object Names\"): table a.b's column c and table a's column b.c are two, never one", () => {
+            const tables = { a: "1", "a.b": "2" };
+            const result = clusters(
+                { tables, columns: [column("a.b", "c", 1, "int")], indexes: index("a.b", "c", ["c"]) },
+                { tables, columns: [column("a", "b.c", 1, "int")], indexes: index("a", "b.c", ["b.c"]) },
+            ).run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("(4 differences; nothing changed)");
+            expect(result.stderr).to.include("    column `a.b`.`c`: shared 1 'int' 'NO' NULL NULL NULL '' '', own -\n");
+            expect(result.stderr).to.include("    column `a`.`b.c`: shared -, own 1 'int' 'NO' NULL NULL NULL '' ''\n");
+            expect(result.stderr).to.include("    index `a.b`.`c`: shared 'c' NULL NULL 'A' 1 'BTREE' 'YES', own -\n");
+            expect(result.stderr).to.include("    index `a`.`b.c`: shared -, own 'b.c' NULL NULL 'A' 1 'BTREE' 'YES'\n");
+            // A backtick in a name is doubled, so `a``.``b` (table a`.`b) is not `a`.`b`; tab and newline stay --batch's \t and \n.
+            const odd = { "a`.`b": "1", "t\\tab": "2" };
+            const quoted = clusters(
+                { tables: odd, columns: [column("a`.`b", "c", 1, "int"), column("t\\tab", "new\\nline", 1, "int")] },
+                { tables: odd },
+            ).run();
+            expect(quoted.status).to.equal(66);
+            expect(quoted.stderr).to.include("    column `a``.``b`.`c`: shared 1 'int'");
+            expect(quoted.stderr).to.include("    column `t\\tab`.`new\\nline`: shared 1 'int'");
+        });
+
+        it('an index of many key parts, and a column type, longer than GROUP_CONCAT\'s default group_concat_max_len (1024 bytes: MySQL 8.0 manual, "Aggregate Function Descriptions") that differ only at their end, differ', () => {
+            const parts = Array.from({ length: 40 }, (_, i) => `meta_column_with_a_long_descriptive_name_${String(i).padStart(2, "0")}`);
+            const values = Array.from({ length: 120 }, (_, i) => `'status_${i}'`);
+            const wide = (last: string, lastValue: string): Schema => ({
+                tables: { wp_wide: "1" },
+                columns: [column("wp_wide", "status", 1, `enum(${[...values.slice(0, -1), lastValue].join(",")})`)],
+                indexes: index("wp_wide", "everything", [...parts.slice(0, -1), last]),
+            });
+            const result = clusters(wide(parts[39], "'status_119'"), wide(`${parts[39]}(10)`, "'status_120'")).run();
+            expect(result.status).to.equal(66);
+            expect(result.stderr).to.include("(2 differences; nothing changed)");
+            const line = (kind: string) => result.stderr.split("\n").find((l) => l.startsWith(`    ${kind} `))!;
+            const [shared, own] = line("index `wp_wide`.`everything`:").split(", own ");
+            expect(shared.length).to.be.greaterThan(2048);
+            expect(own).to.match(/, 'meta_column_with_a_long_descriptive_name_39' NULL '10' 'A' 1 'BTREE' 'YES'$/);
+            expect(shared).to.match(/, 'meta_column_with_a_long_descriptive_name_39' NULL NULL 'A' 1 'BTREE' 'YES'$/);
+            const [sharedType, ownType] = line("column `wp_wide`.`status`:").split(", own ");
+            expect(sharedType.length).to.be.greaterThan(1024);
+            // Each quote of the enum escaped by QUOTE, its backslash written \\ by --batch.
+            expect(sharedType).to.match(/,\\\\'status_119\\\\'\)' /);
+            expect(ownType).to.match(/,\\\\'status_120\\\\'\)' /);
+        });
+
         it("passes (exit 0) when the stored routines and events are identical on both sides (recreated by hand on the own cluster)", () => {
             // Rows as information_schema answers the script: type, name and SHA2 of ROUTINE_DEFINITION; name and SHA2 of EVENT_DEFINITION.
             const withPrograms: Schema = {
@@ -1022,7 +1367,9 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
             };
             const result = clusters(withPrograms, withPrograms).run();
             expect(result.status, result.stderr).to.equal(0);
-            expect(result.stdout).to.include("3 tables (CHECKSUM TABLE), 1 views, 1 triggers, 2 routines, 1 events");
+            expect(result.stdout).to.include(
+                "3 tables (CHECKSUM TABLE and table options), 10 columns, 6 indexes, 1 views, 1 triggers, 2 routines, 1 events",
+            );
         });
 
         it("fails (exit 66) naming a routine or event on the shared side only (not in the dump), and one whose definition differs; a procedure and a function of one name are two", () => {
@@ -1048,10 +1395,8 @@ describe("the one-off tasks' scripts (run by sh against stand-ins)", function ()
 
         it("a NULL checksum (CHECKSUM TABLE's answer for a table not there or not readable) is a difference, even on both sides", () => {
             // Source: MySQL 8.0 manual, CHECKSUM TABLE: "For a nonexistent table, CHECKSUM TABLE returns NULL and generates a warning."
-            const s = clusters(WORDPRESS, WORDPRESS);
-            for (const host of [SHARED_HOST, OWN.writerEndpoint])
-                fs.writeFileSync(path.join(s.dir, "db", host, "tables"), "wp_gone\nwp_options\nwp_posts\nwp_we`ird\n");
-            const result = s.run();
+            const withGone: Schema = { ...WORDPRESS, tables: { ...WORDPRESS.tables, wp_gone: null } };
+            const result = clusters(withGone, withGone).run();
             expect(result.status).to.equal(66);
             expect(result.stderr).to.include("    table wp_gone: shared NULL, own NULL (NULL: not there, or not readable)\n");
             expect(result.stderr).to.include("(1 differences; nothing changed)");
