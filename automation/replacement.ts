@@ -230,7 +230,7 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
         clash: "refused",
         why:
             `${HOLDS_DATA}; a tenant's own one, replaced only when a move into enterprise names it after its export, ` +
-            "deletes first (deleteBeforeReplace), since its creation token stays",
+            "is created first under a creation token of its own (components/tenant-storage.ts tenantFileSystemPart)",
     },
     "aws:efs/mountTarget:MountTarget": {
         forceNew: ["fileSystemId", "subnetId"],

@@ -101,15 +101,11 @@ export function encryptedFileSystem(
             lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
             tags: { Name: bbwsName(settings.env, spec.part), ...spec.tags },
         },
+        // Never deleteBeforeReplace: the engine would delete its dependents with it, the ecs phase's task definitions included,
+        // whatever the targets (pulumi/pulumi tests/integration/delete_before_create); a replacement gets a new creation
+        // token instead (components/tenant-storage.ts `tenantFileSystemPart`).
         spec.removedWithTenant
-            ? {
-                  parent,
-                  protect: false,
-                  retainOnDelete: settings.protection.retainOnDelete,
-                  // Its only replacement the safety gate lets through is a tenant's move into enterprise, after its export
-                  // (automation/tenant/steps.ts `migrationReplacement`): deleting first frees the creation token, which stays.
-                  deleteBeforeReplace: true,
-              }
+            ? { parent, protect: false, retainOnDelete: settings.protection.retainOnDelete }
             : statefulOptions(parent, settings.protection),
     );
     for (let i = 0; i < settings.azCount; i++) {

@@ -108,6 +108,20 @@ export interface TenantStorageArgs {
  * Throws `Error` when `vpc` is given for a tenant that is neither premium nor enterprise, or missing for
  * one that is; or `ownData` given for a tenant that is not enterprise, or missing for one that is.
  */
+/**
+ * The `part` of a tenant's own file system's creation token and Name tag (`bbws-<part>-<env>`): `efs-<id>` under the
+ * environment's key (premium), `efs-<id>.own-key` under the tenant's own (enterprise). EFS sets a file system's key only
+ * when it creates it (CreateFileSystem `KmsKeyId`), so a move from premium into enterprise replaces the file system, and
+ * the two tokens differ so that the new one can be created while the old one still exists (CreateFileSystem refuses a
+ * token in use: `FileSystemAlreadyExists`): a create-first replacement, which never deletes the file system's dependents
+ * (the ecs phase's task definitions) as a delete-first one would (pulumi/pulumi tests/integration/delete_before_create),
+ * and which leaves the old one, with its recovery points, where `bbws:protection.retainOnDelete` retains. The `.` is
+ * outside a tenant id's alphabet (a DNS label), so no premium tenant's token equals an enterprise tenant's.
+ */
+export function tenantFileSystemPart(tenantId: string, ownKey: boolean): string {
+    return ownKey ? `efs-${tenantId}.own-key` : `efs-${tenantId}`;
+}
+
 export class TenantStorage extends TenantComponent {
     readonly accessPoint: AccessPointRef;
     /** An enterprise tenant's own vault's name (`tenantBackupName`); undefined for any other tenant. */
@@ -132,7 +146,7 @@ export class TenantStorage extends TenantComponent {
         const backup = backupPlanTag(env);
         const fileSystem = vpc
             ? encryptedFileSystem(this, name, own ? { ...args.fileSystemSettings, keyArn: own.keyArn } : args.fileSystemSettings, {
-                  part: `efs-${tenant.id}`,
+                  part: tenantFileSystemPart(tenant.id, own !== undefined),
                   tags: { Tenant: tenant.id, ...(backedUpByEnvironmentTag(tenant.tier) ? { [backup.key]: backup.value } : {}) },
                   privateSubnetIds: vpc.privateSubnetIds,
                   securityGroupId: vpc.fileSystemSecurityGroupId,

@@ -9,8 +9,9 @@
  * - diffs are on top-level inputs, and replacement comes from automation/replacement.ts (the provider's
  *   ForceNew inputs the program sets, at the top level), not from the provider's schema; no
  *   `ignoreChanges`, `replaceOnChanges`, aliases, protect (recorded in the desired state, not acted on), and
- *   `deleteBeforeReplace` does not change the order; a create-first replacement that asks for the name its
- *   predecessor still holds fails as AWS's create would (replacement-clash.ts);
+ *   `deleteBeforeReplace` does not change the order, though it replaces the dependents it forces new, targeted
+ *   or not (steps.ts); a create-first replacement that asks for the name its predecessor still holds fails as
+ *   AWS's create would (replacement-clash.ts);
  * - dependencies are the program's, recorded by the synth; the state keeps no `propertyDependencies` or options;
  * - of the refusals to delete, the engine's (a targeted delete's untargeted dependents) and AWS's for a
  *   resource with deletion protection on (deletion-protection.ts), at the delete step of an update; AWS's

@@ -128,6 +128,39 @@ function closure<R extends { readonly urn: string }>(
     return found;
 }
 
+/**
+ * A replacement that deletes first (`deleteBeforeReplace`) deletes, before itself, every dependent whose inputs from
+ * it cannot change in place, and recreates it after: targeted or not (step_generator.go `calculateDependentReplacements`,
+ * which asks whether a dependent's diff with the replaced resource's outputs unknown replaces it, and checks no target
+ * list; pulumi/pulumi tests/integration/delete_before_create: "causes the deletion of b and e eagerly"). Each such
+ * dependent's step becomes a replacement on those keys, and its own dependents are asked the same: it is deleted first too.
+ */
+function replaceDependentsOfDeletesFirst(steps: Step[]): void {
+    const dependentsOf = new Map<string, { index: number; keys: string[] }[]>();
+    steps.forEach((s, index) => {
+        if (!s.new || !s.old) return;
+        for (const [key, sources] of Object.entries(s.new.propertyDependencies)) {
+            for (const source of sources) {
+                const list = dependentsOf.get(source) ?? [];
+                const known = list.find((d) => d.index === index);
+                if (known) known.keys.push(key);
+                else list.push({ index, keys: [key] });
+                dependentsOf.set(source, list);
+            }
+        }
+    });
+    const queue = steps.filter((s) => s.op === "replace" && s.new?.options.deleteBeforeReplace).map((s) => s.urn);
+    for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
+        for (const { index, keys } of dependentsOf.get(urn) ?? []) {
+            const step = steps[index];
+            const forced = replaceKeysOf(step.type, keys);
+            if (forced.length === 0 || step.op === "replace") continue;
+            steps[index] = { ...step, op: "replace", diffs: [...new Set([...step.diffs, ...forced])].sort(), replaceKeys: forced };
+            queue.push(step.urn);
+        }
+    }
+}
+
 export interface StepsResult {
     /** In execution order: the program's resources in registration order, then deletes in reverse. */
     readonly steps: Step[];
@@ -169,6 +202,7 @@ export function computeSteps(desired: readonly DesiredResource[], olds: readonly
             replaceKeys: op === "same" ? [] : replaceKeys,
         });
     }
+    replaceDependentsOfDeletesFirst(steps);
     // GenerateDeletes (step_generator.go): a targeted update deletes only what the named targets take
     // with them (themselves and their dependents in the old state), and refuses to delete any of those
     // the list does not name (diag 2014) unless --target-dependents. Removing a security group with

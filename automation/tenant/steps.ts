@@ -1457,10 +1457,7 @@ function unknownTenant(req: TenantRequest, cfg: PlatformConfig): UsageError {
 }
 
 /**
- * Refuses a tier migration that cannot start: a tenant not in the stack file; a move from a tier with a VPC
- * of its own (premium) into one with its own database (enterprise) where `bbws:protection.retainOnDelete` is on
- * (its file system is replaced, and a retained one keeps its creation token: `own-file-system-retained`); a tier
- * the stack file would refuse (the loader's message); and, unless this run's tier step has been
+ * Refuses a tier migration that cannot start: a tenant not in the stack file; a tier the stack file would refuse (the loader's message); and, unless this run's tier step has been
  * attempted and the stack file still holds its edit, a tenant not deployed (`deployedTier`, from the
  * stack's outputs: nothing to move), already at that tier, or moving to a less isolated tier, which the
  * tier gate refuses (automation/gates.ts `tierGate`).
@@ -1475,15 +1472,6 @@ function refuseMigration(
 ): void {
     const current = cfg.tenants.find((t) => t.id === req.id);
     if (!current) throw unknownTenant(req, cfg);
-    if (movesDatabase(current.tier, req.tier) && hasOwnVpc(current.tier) && cfg.protection.retainOnDelete) {
-        throw new UsageError(
-            "own-file-system-retained",
-            `cannot move '${req.id}' from ${current.tier} to ${req.tier} in ${req.env}: its own file system must move under its own key, which EFS ` +
-                "sets only when it creates a file system (CreateFileSystem KmsKeyId), so the move replaces it; with bbws:protection.retainOnDelete " +
-                "on, the old one would stay in AWS under the creation token the new one needs (FileSystemAlreadyExists)",
-            `keep '${req.id}' at ${current.tier}, or onboard a new ${req.tier} tenant (npm run tenant -- add … --tier ${req.tier})`,
-        );
-    }
     try {
         checkStackText(projectDir, req.env, setTenantTier(text, req.id, req.tier));
     } catch (err) {

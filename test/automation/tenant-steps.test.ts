@@ -1114,19 +1114,6 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
                 },
             ],
             [
-                "a move into enterprise from premium where bbws:protection.retainOnDelete is on: its own file system is replaced, and a retained one keeps the creation token",
-                { ...MIGRATE, tier: "enterprise" },
-                /cannot move 'tutorhub' from premium to enterprise in sit: its own file system must move under its own key.*retainOnDelete.*FileSystemAlreadyExists.*\n.*keep 'tutorhub' at premium/s,
-                (w) => {
-                    const premium = setTenantTier(w.stackFile(), "tutorhub", "premium").replace(
-                        "retainOnDelete: false",
-                        "retainOnDelete: true",
-                    );
-                    fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), premium);
-                    w.deployed.set("sit/tutorhub", "premium");
-                },
-            ],
-            [
                 "a tenant not deployed (the stack's outputs name no tier for it)",
                 MIGRATE,
                 /'tutorhub' is not deployed in sit .*: there is nothing to migrate/,
@@ -1256,11 +1243,16 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
     });
 
     it("from premium: the tier step lets exactly its own file system be replaced (it moves under its own key), not its task security group (its VPC stays); the database moves as from basic", async () => {
-        // Source: terraform-provider-aws efs/file_system.go (kms_key_id ForceNew); components/file-system.ts deletes a
-        // tenant's own file system before its replacement (its creation token stays).
+        // Source: terraform-provider-aws efs/file_system.go (kms_key_id ForceNew); components/tenant-storage.ts gives the
+        // new one a creation token of its own, so it is created first and, with bbws:protection.retainOnDelete on (as
+        // here), the old one stays in AWS with its recovery points: the move is not refused.
         expect(REPLACEMENT_RULES["aws:efs/fileSystem:FileSystem"].forceNew).to.include("kmsKeyId");
         const w = world();
-        fs.writeFileSync(path.join(w.projectDir, "Pulumi.sit.yaml"), setTenantTier(w.stackFile(), "tutorhub", "premium"));
+        fs.writeFileSync(
+            path.join(w.projectDir, "Pulumi.sit.yaml"),
+            setTenantTier(w.stackFile(), "tutorhub", "premium").replace("retainOnDelete: false", "retainOnDelete: true"),
+        );
+        expect(w.stackFile()).to.include("retainOnDelete: true");
         w.deployed.set("sit/tutorhub", "premium");
         const plan = renderTenantRun(await w.run(INTO, { dryRun: true }));
         expect(plan).to.include("the safety gate refuses every replacement but its own file system, which moves under its own key:");

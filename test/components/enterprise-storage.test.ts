@@ -12,6 +12,8 @@ import * as fc from "fast-check";
 import { NAME_RULES, nameProblems, NameRule } from "../../automation/aws-name-rules";
 import { BACKUP_SCHEDULE, tenantBackupName } from "../../components/backup-plan";
 import { backupPlanTag } from "../../components/file-system";
+import { bbwsName } from "../../components/shared";
+import { tenantFileSystemPart } from "../../components/tenant-storage";
 import type { StorageLayer } from "../../components/storage";
 import { isStackName, PlatformConfig } from "../../src/config";
 import type { RecordedOptions } from "../support/options";
@@ -94,7 +96,7 @@ describe("an enterprise tenant's storage", () => {
         const selectedByTag = (fs: Registration, fsArn: string) =>
             (byTag.resources as string[]).some((p) => backupArnMatches(p, fsArn)) && fs.inputs.tags?.[tag.key] === tag.value;
         expect(selectedByTag(tenantFileSystem(), arn)).to.equal(false);
-        expect(tenantFileSystem().inputs.tags).to.deep.equal({ Name: `bbws-efs-${ENTERPRISE}-dev`, Tenant: ENTERPRISE });
+        expect(tenantFileSystem().inputs.tags).to.deep.equal({ Name: `bbws-efs-${ENTERPRISE}.own-key-dev`, Tenant: ENTERPRISE });
         // The premium tenant's still is: the tag selection stays for it.
         const premium = named(resources, `storage-${PREMIUM}-efs`);
         expect(selectedByTag(premium, await promiseOf(layer.accessPoints[PREMIUM].fileSystemArn))).to.equal(true);
@@ -140,6 +142,20 @@ describe("an enterprise tenant's storage", () => {
 
     it("gives a premium or basic tenant no plan of its own", () => {
         expect(ofType(resources, PLAN).map((p) => p.name)).to.have.members(["storage-backup-plan", `storage-${ENTERPRISE}-backup-plan`]);
+    });
+
+    it("names its file system bbws-efs-<id>.own-key-<env>, which fits EFS's creation token (1–64 ASCII, CreateFileSystem) for every tenant id and stack name the schema accepts, and never equals a premium tenant's (a tenant id is a DNS label: no '.')", () => {
+        const rule = NAME_RULES["aws:efs/fileSystem:FileSystem"] as NameRule;
+        expect(tenantFileSystem().inputs.creationToken).to.equal(`bbws-efs-${ENTERPRISE}.own-key-dev`);
+        fc.assert(
+            fc.property(acceptedTenantId, acceptedTenantId, stackName, (id, other, env) => {
+                const token = bbwsName(env, tenantFileSystemPart(id, true));
+                expect(nameProblems(rule, "storage-t-efs", { creationToken: token }), token).to.deep.equal([]);
+                expect(token).not.to.equal(bbwsName(env, tenantFileSystemPart(other, false)));
+            }),
+            { numRuns: 200 },
+        );
+        expect(bbwsName("e".repeat(16), tenantFileSystemPart("t".repeat(23), true))).to.have.length(57);
     });
 
     describe("names AWS Backup accepts", () => {

@@ -1,0 +1,130 @@
+/**
+ * A replacement that deletes first (`deleteBeforeReplace`) takes its dependents with it: the engine deletes, before the
+ * resource, every dependent whose inputs from it cannot change in place, and recreates it after, whatever the target
+ * list (pulumi/pulumi pkg/resource/deploy/step_generator.go `calculateDependentReplacements`;
+ * tests/integration/delete_before_create/step2: "The changing of a.state causes base to be DBR replaced. This in turn
+ * causes the deletion of b and e eagerly"). So a delete-first resource with a dependent in a later phase makes its own
+ * phase's targeted rollout replace that dependent, which the scope gate refuses half-way through a migration. Checked
+ * here: the scripted engine does what the engine does, and no resource the program declares delete-first has such a
+ * dependent, in any environment or tier.
+ */
+import { expect } from "chai";
+import type { DesiredResource } from "../../automation/rehearsal-engine/desired";
+import type { StateResource } from "../../automation/rehearsal-engine/state";
+import { computeSteps } from "../../automation/rehearsal-engine/steps";
+import { DEFAULT_OPTIONS, synthesize, SynthResult } from "../../automation/synth";
+import { ENVIRONMENTS, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
+import { cachedSynthesize } from "../support/synth-cache";
+
+const P = "urn:pulumi:sit::bbws-platform::";
+const FS = "aws:efs/fileSystem:FileSystem";
+const TASK = "aws:ecs/taskDefinition:TaskDefinition";
+const FS_URN = `${P}${FS}::storage-t-efs`;
+const TASK_URN = `${P}${TASK}::ecs-t-task`;
+
+function desired(
+    urn: string,
+    inputs: Record<string, unknown>,
+    propertyDependencies: Record<string, string[]>,
+    deleteFirst = false,
+): DesiredResource {
+    return {
+        urn,
+        type: urn.split("::")[2],
+        name: urn.split("::").pop()!,
+        parent: null,
+        custom: true,
+        inputs,
+        id: "new",
+        outputs: inputs,
+        dependencies: Object.values(propertyDependencies).flat(),
+        propertyDependencies,
+        options: { ...DEFAULT_OPTIONS, deleteBeforeReplace: deleteFirst },
+        provider: "",
+    };
+}
+
+function old(urn: string, inputs: Record<string, unknown>): StateResource {
+    return { urn, custom: true, id: "old", type: urn.split("::")[2], inputs, outputs: inputs };
+}
+
+describe("scripted engine: a delete-first replacement takes its dependents with it, targeted or not", () => {
+    // The file system's key changes (kmsKeyId forces a new one); the task definition names it in `volumes` (forces a new one).
+    const olds = [
+        old(FS_URN, { creationToken: "t", kmsKeyId: "k1" }),
+        old(TASK_URN, { family: "t", volumes: [{ fileSystemId: "fs-old" }] }),
+    ];
+    const news = (deleteFirst: boolean) => [
+        desired(FS_URN, { creationToken: "t", kmsKeyId: "k2" }, {}, deleteFirst),
+        desired(TASK_URN, { family: "t", volumes: [{ fileSystemId: "fs-old" }] }, { volumes: [FS_URN] }),
+    ];
+    const ops = (deleteFirst: boolean) =>
+        computeSteps(news(deleteFirst), olds, { targets: [FS_URN], targetDependents: false }).steps.map((s) => [s.urn, s.op]);
+
+    it("deleteBeforeReplace on the file system: its untargeted task definition is replaced too, on the key that names it", () => {
+        expect(ops(true)).to.deep.equal([
+            [FS_URN, "replace"],
+            [TASK_URN, "replace"],
+        ]);
+        const task = computeSteps(news(true), olds, { targets: [FS_URN], targetDependents: false }).steps[1];
+        expect(task.replaceKeys).to.deep.equal(["volumes"]);
+    });
+
+    it("a create-first replacement leaves the untargeted dependent alone (its phase updates it later)", () => {
+        expect(ops(false)).to.deep.equal([
+            [FS_URN, "replace"],
+            [TASK_URN, "same"],
+        ]);
+    });
+
+    it("a dependent whose input from it changes in place (not force-new) is not replaced", () => {
+        const policy = `${P}aws:efs/fileSystemPolicy:FileSystemPolicy::storage-t-efs-policy`;
+        const steps = computeSteps(
+            [news(true)[0], desired(policy, { fileSystemId: "fs-old", policy: "{}" }, { policy: [FS_URN] })],
+            [olds[0], old(policy, { fileSystemId: "fs-old", policy: "{}" })],
+            { targets: [FS_URN], targetDependents: false },
+        ).steps;
+        expect(steps.map((s) => [s.urn, s.op])).to.deep.equal([
+            [FS_URN, "replace"],
+            [policy, "same"],
+        ]);
+    });
+});
+
+describe("no resource the program replaces delete-first has a dependent in another phase", function () {
+    this.timeout(300_000);
+    const synths: SynthResult[] = [];
+    before(async () => {
+        for (const env of ENVIRONMENTS) synths.push(await cachedSynthesize(PROJECT_DIR, env));
+        // No stack file has a premium or enterprise tenant: dev with one of each, whose own file systems are the case in point.
+        const tenants = (stackFileConfig("dev")["bbws:tenants"] as Array<Record<string, unknown>>).map((t, i) => ({
+            ...t,
+            tier: ["premium", "enterprise"][i] ?? "basic",
+        }));
+        synths.push(await synthesize(PROJECT_DIR, "dev", { configOverrides: { "bbws:tenants": tenants } }));
+    });
+
+    it("in dev, sit and prod, and in dev with a premium and an enterprise tenant", () => {
+        for (const synth of synths) {
+            const phase = new Map(synth.resources.map((r) => [r.urn, r.phase]));
+            const crossing = synth.resources.flatMap((dependent) =>
+                Object.values(dependent.propertyDependencies)
+                    .flat()
+                    .filter((urn) => synth.resources.find((r) => r.urn === urn)?.options.deleteBeforeReplace)
+                    .filter((urn) => phase.get(urn) !== dependent.phase)
+                    .map((urn) => `${urn} (${phase.get(urn)}) ← ${dependent.urn} (${dependent.phase})`),
+            );
+            expect(crossing, synth.stack).to.deep.equal([]);
+        }
+        expect(synths[3].resources.filter((r) => r.type === FS && r.inputs.creationToken !== "bbws-efs-dev")).to.have.length(2);
+    });
+
+    it("a tenant's own file system is never delete-first, and an enterprise one's creation token differs from a premium one's", () => {
+        const own = synths[3].resources.filter((r) => r.type === FS && r.inputs.creationToken !== "bbws-efs-dev");
+        expect(own.map((r) => r.options.deleteBeforeReplace)).to.deep.equal([false, false]);
+        const [premium, enterprise] = (stackFileConfig("dev")["bbws:tenants"] as Array<{ id: string }>).map((t) => t.id);
+        expect(own.map((r) => r.inputs.creationToken).sort()).to.deep.equal(
+            [`bbws-efs-${premium}-dev`, `bbws-efs-${enterprise}.own-key-dev`].sort(),
+        );
+    });
+});
