@@ -27,6 +27,8 @@ export interface QuotaSpec {
     readonly quotaCode?: string;
     /** IAM's quotas are global: Service Quotas answers them in us-east-1 only. */
     readonly global?: boolean;
+    /** False for a quota Service Quotas lists but AWS does not raise: the preflight reads it, a refusal asks for no increase. */
+    readonly adjustable?: false;
     /**
      * For a quota without a code that AWS still raises, how: a refusal says so, and that the preflight cannot read
      * the raised value (it judges `DEFAULT_QUOTAS`' value). Absent: the quota cannot be raised at all.
@@ -91,8 +93,15 @@ export const QUOTA_SPECS: readonly QuotaSpec[] = [
     // Per event bus, in each Region the stack puts rules in (us-east-1's forwarders included); an enterprise tenant
     // adds 3 rules to its Region's default bus. The value is per Region: 300, 100 in af-south-1 and eu-south-1.
     { key: "eventRulesPerBus", name: "Number of rules", serviceCode: "events", quotaCode: "L-244521F2" },
-    // Not in Service Quotas: fixed, so the default is the value (ELB, CloudWatch and IAM quota pages).
-    { key: "targetGroupsPerLoadBalancer", name: "Target groups per Application Load Balancer (not adjustable)" },
+    // Listed, not adjustable ("Target Groups per Application Load Balancer", `L-822D1B1B`, in the published listing).
+    {
+        key: "targetGroupsPerLoadBalancer",
+        name: "Target groups per Application Load Balancer (not adjustable)",
+        serviceCode: "elasticloadbalancing",
+        quotaCode: "L-822D1B1B",
+        adjustable: false,
+    },
+    // Not in Service Quotas: fixed, so the default is the value (CloudWatch and IAM quota pages).
     { key: "widgetsPerDashboard", name: "Widgets per CloudWatch dashboard (not in Service Quotas)" },
     { key: "inlinePolicyCharactersPerRole", name: "Role inline policy size (not adjustable)" },
     // Not among the elasticache quotas Service Quotas lists (gruntwork's table above); the ElastiCache guide's quota page
@@ -216,8 +225,8 @@ export async function readQuotas(
 
 /** The CLI request that raises `check`'s quota to its need; undefined for a quota that cannot be raised. */
 export function increaseCommand(check: QuotaCheck, region: string): string | undefined {
-    const { serviceCode, quotaCode, global } = check.spec;
-    if (!serviceCode || !quotaCode) return undefined;
+    const { serviceCode, quotaCode, global, adjustable } = check.spec;
+    if (!serviceCode || !quotaCode || adjustable === false) return undefined;
     return (
         `aws service-quotas request-service-quota-increase --service-code ${serviceCode} --quota-code ${quotaCode} ` +
         `--desired-value ${required(check)} --region ${global ? GLOBAL_QUOTA_REGION : (check.region ?? region)}`

@@ -69,7 +69,7 @@ describe("Service Quotas preflight", () => {
     // EC2's (ec2-service.html, "EC2-VPC Elastic IPs") and ELB's ("Application Load Balancers per Region");
     // routes per route table: Amazon VPC quotas, "Routes per route table (non-propagated routes)", L-93826ACB.
     // DB clusters and DB instances: the Aurora quota page links each to its Service Quotas page (rds/quotas/L-952B80B8, L-7B6409FD).
-    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; rds L-952B80B8, L-7B6409FD; events L-244521F2; iam L-FE177D64 (global)", () => {
+    it("uses the codes Service Quotas lists: vpc L-0EA8095F, L-F678F1CE, L-A4707A72, L-FE5A380F, L-7E9ECCDB, L-93826ACB; ec2 L-0263D0A3; elasticloadbalancing L-7EED9B64, L-9365A611, L-53DA6B97; rds L-952B80B8, L-7B6409FD; events L-244521F2; iam L-FE177D64 (global); and elasticloadbalancing L-822D1B1B, listed but not adjustable", () => {
         const codes = Object.fromEntries(QUOTA_SPECS.filter((s) => s.quotaCode).map((s) => [s.key, `${s.serviceCode} ${s.quotaCode}`]));
         expect(codes).to.deep.equal({
             rulesPerSecurityGroup: "vpc L-0EA8095F",
@@ -86,7 +86,9 @@ describe("Service Quotas preflight", () => {
             dbClustersPerRegion: "rds L-952B80B8",
             dbInstancesPerRegion: "rds L-7B6409FD",
             eventRulesPerBus: "events L-244521F2",
+            targetGroupsPerLoadBalancer: "elasticloadbalancing L-822D1B1B",
         });
+        expect(QUOTA_SPECS.filter((s) => s.adjustable === false).map((s) => s.key)).to.deep.equal(["targetGroupsPerLoadBalancer"]);
         expect(QUOTA_SPECS.filter((s) => s.global).map((s) => s.key)).to.deep.equal(["rolesPerAccount"]);
     });
 
@@ -256,7 +258,7 @@ describe("Service Quotas preflight", () => {
         });
 
         it("for a quota that cannot be raised (target groups per load balancer), says to split what grows instead of a request", () => {
-            const err = thrown(() => checkQuotas([check("targetGroupsPerLoadBalancer", 500, 100, "fixed")], "af-south-1"));
+            const err = thrown(() => checkQuotas([check("targetGroupsPerLoadBalancer", 500, 100, "aws-default")], "af-south-1"));
             expect(err.fix).to.equal(
                 'Target groups per Application Load Balancer (not adjustable) cannot be raised: split what grows (README "Scale: hundreds of tenants": shard stacks of at most 50 tenants)',
             );
