@@ -16,6 +16,8 @@ import {
     nameProblems,
     NameRuleError,
     physicalName,
+    TEXT_RULES,
+    textProblems,
 } from "./aws-name-rules";
 import { awsxVpcSubnets } from "./awsx-vpc";
 import { awsxRoutesInTable, AwsxVpcQuotaInputs, LOCAL_ROUTES_PER_TABLE, routeTablesRoutedBy } from "../src/policy/awsx-vpc";
@@ -1135,7 +1137,8 @@ export function rotationSettingsProblems(inputs: Inputs, stackFunctions: Readonl
 
 /**
  * Builds the mocks for one environment's account and region. Like AWS, they refuse a name that
- * breaks the type's rule in automation/aws-name-rules.ts (auto-names included) and a second
+ * breaks the type's rule in automation/aws-name-rules.ts (auto-names included), a free-text input
+ * that breaks one of its `TEXT_RULES` (a security group's or rule's description), and a second
  * resource asking for a name already taken (`NameRuleError`).
  */
 export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
@@ -1204,6 +1207,10 @@ export function createAwsModel(options: AwsModelOptions): pulumi.runtime.Mocks {
                 `automation/aws-name-rules.ts has no naming rule for resource type '${args.type}' ` +
                     `(resource '${args.name}'): add what AWS accepts as its name, with the source`,
             );
+        }
+        for (const rule of TEXT_RULES[args.type] ?? []) {
+            const [refused] = textProblems(rule, args.inputs);
+            if (refused) throw new NameRuleError(args.type, args.name, refused, rule.source);
         }
         if (!isNameRule(entry)) return;
         const [problem] = nameProblems(entry, args.name, args.inputs);

@@ -2,7 +2,8 @@
  * What AWS accepts as the physical name of each resource type the program creates, and what the
  * AWS provider does when a name is left out. The offline run (automation/aws-model.ts) refuses any
  * registration that breaks a rule here, so a name AWS would refuse fails `npm run synth` and the
- * tests instead of a first real `pulumi up`. The README's limits table is this list.
+ * tests instead of a first real `pulumi up`. The README's limits table is this list. `TEXT_RULES`
+ * holds the same for free text that is not a name: security group and rule descriptions.
  *
  * Auto-naming: for a resource whose `name` input is absent, the provider appends `-` and seven
  * random characters to the logical name and refuses the result over the type's maximum
@@ -466,6 +467,71 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
     "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": { unnamed: "identified by its repository prefix" },
     "aws:route53/healthCheck:HealthCheck": { unnamed: "identified by its id; its Name tag carries the name" },
 };
+
+/**
+ * What AWS accepts in an input that is free text, not a name: no uniqueness, no auto-name, checked by
+ * the same path as the names (automation/aws-model.ts `checkName`). Absent input: nothing to check
+ * (the provider's own default, e.g. a security group's "Managed by Pulumi", is valid).
+ */
+export interface TextRule {
+    readonly property: string;
+    readonly min: number;
+    readonly max: number;
+    /** The whole value must match this. */
+    readonly pattern: RegExp;
+    /** What `pattern` allows, in words, for the error message and the README. */
+    readonly allowed: string;
+    readonly source: string;
+}
+
+/** a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$* (EC2's security group text); a rule's description has no `&`. */
+const EC2_GROUP_TEXT = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
+const EC2_RULE_TEXT = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]*$/;
+const EC2_RULE_DESCRIPTION: TextRule = {
+    property: "description",
+    min: 0,
+    max: 255,
+    pattern: EC2_RULE_TEXT,
+    allowed:
+        "letters, digits, spaces and ._-:/()#,@[]+=;{}!$* (no '&': IpRange and Ipv6Range take it, UserIdGroupPair and PrefixListId do not)",
+    // AuthorizeSecurityGroupIngress/Egress carry the description in the rule's IpRange, Ipv6Range,
+    // UserIdGroupPair or PrefixListId (terraform-provider-aws vpc_security_group_ingress_rule.go
+    // `expandIPPermission`); an update goes through ModifySecurityGroupRules.
+    source: `${api("AWSEC2/latest/APIReference/API_UserIdGroupPair.html")}, ${api("AWSEC2/latest/APIReference/API_PrefixListId.html")}, ${api("AWSEC2/latest/APIReference/API_IpRange.html")} (Description: up to 255 characters)`,
+};
+
+/**
+ * The free-text inputs AWS constrains, by Pulumi type token. The program gives its security groups no
+ * inline `ingress`/`egress` (every rule is its own `aws.vpc` resource), and creates no
+ * `aws:ec2/securityGroupRule:SecurityGroupRule`: the model refuses that type as unknown.
+ */
+export const TEXT_RULES: Readonly<Record<string, readonly TextRule[]>> = {
+    "aws:ec2/securityGroup:SecurityGroup": [
+        {
+            property: "description",
+            // GroupDescription is required: the provider sends "Managed by Pulumi" when it is absent.
+            min: 1,
+            max: 255,
+            pattern: EC2_GROUP_TEXT,
+            allowed: "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*",
+            source: `${api("AWSEC2/latest/APIReference/API_CreateSecurityGroup.html")} (GroupDescription: required, up to 255 characters)`,
+        },
+    ],
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [EC2_RULE_DESCRIPTION],
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [EC2_RULE_DESCRIPTION],
+};
+
+/** The problems with one registration's text input, as sentences; [] when AWS would take it or it is absent or unknown. */
+export function textProblems(rule: TextRule, inputs: Record<string, unknown>): string[] {
+    const value = inputs[rule.property];
+    if (typeof value !== "string") return [];
+    const what = `${rule.property} '${value}'`;
+    const problems: string[] = [];
+    if (value.length > rule.max) problems.push(`${what} is ${value.length} characters; at most ${rule.max} are allowed`);
+    if (value.length < rule.min) problems.push(`${what} is ${value.length} characters; at least ${rule.min} are needed`);
+    if (!rule.pattern.test(value)) problems.push(`${what} has characters AWS refuses: ${rule.allowed}`);
+    return problems;
+}
 
 /** One way a registration's name breaks AWS's rules; `message` says which rule and where it is written. */
 export class NameRuleError extends OfflineRefusalError {

@@ -95,7 +95,7 @@ export function admitToBackend(source: BackendSource, backend: TenantBackend, op
             ...(cidrs ? { cidrIpv4: cidrs.admits } : { referencedSecurityGroupId: securityGroupId }),
             fromPort: port,
             toPort: port,
-            description: cidrs ? `${protocol} from ${source.from}' own VPC` : `${protocol} from ${source.from}`,
+            description: cidrs ? `${protocol} from ${source.from} in their own VPC` : `${protocol} from ${source.from}`,
         },
         opts,
     );

@@ -186,14 +186,14 @@ export class TenantVpc extends pulumi.ComponentResource implements TenantVpcOutp
                 { parent: this },
             );
         const alb = group("alb", `BBWS tenant ${t} load balancer: HTTPS and HTTP from the internet`);
-        const fileSystem = group("efs", `BBWS tenant ${t} EFS: NFS 2049 from the tenant's tasks only`);
+        const fileSystem = group("efs", `BBWS tenant ${t} EFS: NFS 2049 from the tenant tasks only`);
         admitInternetToLoadBalancer(name, alb.id, { parent: this });
         this.loadBalancerSecurityGroupId = alb.id;
         this.fileSystemSecurityGroupId = fileSystem.id;
         this.databaseSecurityGroupId = args.ownDatabase
             ? group(
                   "database",
-                  `BBWS tenant ${t} Aurora: MySQL 3306 from the tenant's tasks, its rotation function and the platform task only`,
+                  `BBWS tenant ${t} Aurora: MySQL 3306 from the tenant tasks, its rotation function and the platform task only`,
               ).id
             : undefined;
 

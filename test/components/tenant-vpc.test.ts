@@ -9,14 +9,29 @@ import { NetworkLayer } from "../../components/network";
 import { TenantVpc } from "../../components/tenant-vpc";
 import { awsxSubnetSpecs, natGatewayStrategy, subnetCidrs } from "../../components/subnets";
 import { CALL_MODELS, COUNTED_QUOTAS, createAwsModel } from "../../automation/aws-model";
+import { NameRuleError, TEXT_RULES, TextRule, textProblems } from "../../automation/aws-name-rules";
 import { awsxVpcSubnets, AwsxVpcInputs } from "../../automation/awsx-vpc";
 import { ConfigError, cidrsOverlap, PlatformConfig } from "../../src/config";
 import { DEFAULT_QUOTAS } from "../../src/policy/rules/quotas-1-default-service-quotas";
 import { tenantVpcCidr } from "../../src/tenant-cidrs";
 import { synthesize } from "../../automation/synth";
-import { configFor, construct, named, ofType, PROJECT_DIR, promiseOf, Registration, stackFileConfig } from "../support/pulumi";
+import { createPlatform } from "../../src/program";
+import {
+    configFor,
+    construct,
+    ENVIRONMENTS,
+    named,
+    ofType,
+    PROJECT_DIR,
+    promiseOf,
+    Registration,
+    stackFileConfig,
+} from "../support/pulumi";
+import { cachedSynthesize } from "../support/synth-cache";
+import { acceptedTenantId } from "../support/tenant-ids";
 import { acceptedAzCount, acceptedVpcCidr } from "./vpc-arbitraries";
 
+const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
 const ROUTE = "aws:ec2/route:Route";
@@ -466,5 +481,129 @@ describe("a premium tenant's own network (TenantVpc)", () => {
                 /at most 50/,
             );
         });
+    });
+});
+
+/**
+ * Security group and rule descriptions as EC2 takes them (automation/aws-name-rules.ts `TEXT_RULES`,
+ * checked by the offline model with the names). Sources, EC2 API reference: CreateSecurityGroup
+ * `GroupDescription` (API_CreateSecurityGroup.html: required, up to 255 characters, a-z, A-Z, 0-9,
+ * spaces and ._-:/()#,@[]+=&;{}!$*); a rule's description, carried by AuthorizeSecurityGroupIngress/Egress
+ * in an IpRange, Ipv6Range, UserIdGroupPair or PrefixListId (API_IpRange.html, API_UserIdGroupPair.html,
+ * API_PrefixListId.html: up to 255 characters, the same set, `&` only in IpRange and Ipv6Range, so the
+ * rule refuses it everywhere).
+ */
+describe("security group and rule descriptions: what EC2 accepts (automation/aws-name-rules.ts TEXT_RULES)", () => {
+    const [groupRule] = TEXT_RULES[SECURITY_GROUP];
+    const ruleRules = [INGRESS, EGRESS].map((type) => TEXT_RULES[type][0]);
+    const PUNCTUATION = "._-:/()#,@[]+=;{}!$*";
+    const ok = (rule: TextRule, description: string) => textProblems(rule, { description });
+
+    it("applies to the security group and to both rule types, on `description`, up to 255 characters", () => {
+        expect(Object.keys(TEXT_RULES)).to.have.members([SECURITY_GROUP, INGRESS, EGRESS]);
+        for (const rule of [groupRule, ...ruleRules]) {
+            expect(rule.property).to.equal("description");
+            expect(rule.max).to.equal(255);
+        }
+        expect(groupRule.min, "GroupDescription is required").to.equal(1);
+    });
+
+    it("accepts letters, digits, spaces and every allowed punctuation character, alone and together, up to 255 characters", () => {
+        for (const rule of [groupRule, ...ruleRules]) {
+            expect(ok(rule, `Az09 ${PUNCTUATION}`)).to.deep.equal([]);
+            for (const c of PUNCTUATION) expect(ok(rule, `a${c}b`), c).to.deep.equal([]);
+            expect(ok(rule, "x".repeat(255))).to.deep.equal([]);
+        }
+        expect(ok(groupRule, "a&b"), "& in a group description (CreateSecurityGroup)").to.deep.equal([]);
+    });
+
+    it("refuses an apostrophe, a non-ASCII character, a control character and 256 characters", () => {
+        for (const rule of [groupRule, ...ruleRules]) {
+            for (const bad of [
+                "the tenant's tasks",
+                "tenant\u2019s",
+                "café",
+                "naïve",
+                "a\tb",
+                "a\nb",
+                'say "hi"',
+                "a<b>",
+                "a%b",
+                "a?b",
+                "a|b",
+                "a~b",
+                "a^b",
+            ]) {
+                expect(ok(rule, bad), bad).to.have.length(1);
+            }
+            expect(ok(rule, "x".repeat(256)).join()).to.match(/256 characters; at most 255/);
+        }
+        for (const rule of ruleRules) expect(ok(rule, "a&b"), "& in a rule description (UserIdGroupPair, PrefixListId)").to.have.length(1);
+        expect(ok(groupRule, "").join(), "an empty GroupDescription").to.match(/at least 1/);
+        expect(ok(groupRule, "x".repeat(256))).to.have.length(1);
+    });
+
+    it("leaves an absent description alone: the provider sends its own default for a group, none for a rule", () => {
+        for (const rule of [groupRule, ...ruleRules]) expect(textProblems(rule, {})).to.deep.equal([]);
+    });
+
+    it("makes the offline model refuse the registration, naming the resource, the input and the source", () => {
+        const m = createAwsModel({ accountId: "536580886816", region: "eu-west-1", azCount: 2 });
+        const create = (type: string, name: string, inputs: Record<string, unknown>) =>
+            m.newResource({ type, name, inputs, custom: true } as never);
+        expect(() => create(SECURITY_GROUP, "sg", { name: "bbws-x-sg-dev", description: "the tenant's tasks", vpcId: "vpc-1" })).to.throw(
+            NameRuleError,
+            /resource 'sg' .*description 'the tenant's tasks'.*API_CreateSecurityGroup\.html/,
+        );
+        expect(() =>
+            create(INGRESS, "in", { securityGroupId: "sg-1", ipProtocol: "tcp", cidrIpv4: "10.0.0.0/16", description: "tasks' own VPC" }),
+        ).to.throw(NameRuleError, /API_UserIdGroupPair\.html/);
+        expect(() =>
+            create(EGRESS, "out", { securityGroupId: "sg-1", ipProtocol: "tcp", cidrIpv4: "0.0.0.0/0", description: "x".repeat(256) }),
+        ).to.throw(NameRuleError, /at most 255/);
+        expect(() =>
+            create(SECURITY_GROUP, "fine", { name: "bbws-y-sg-dev", description: "BBWS (ok): [a-z] #1 @x +=;{}!$*&", vpcId: "vpc-1" }),
+        ).not.to.throw();
+    });
+
+    /** Every security group and rule description in `resources` that its rule refuses, as `<name>: <problem>`. */
+    const refused = (resources: readonly { type: string; name: string; inputs: Record<string, unknown> }[]) =>
+        resources.flatMap((r) => (TEXT_RULES[r.type] ?? []).flatMap((rule) => textProblems(rule, r.inputs).map((p) => `${r.name}: ${p}`)));
+
+    for (const env of ENVIRONMENTS) {
+        it(`passes for every group and rule in ${env}'s synth`, async () => {
+            const { resources } = await cachedSynthesize(PROJECT_DIR, env);
+            const described = resources.filter((r) => r.type in TEXT_RULES);
+            expect(described.filter((r) => r.type === SECURITY_GROUP)).to.not.be.empty;
+            for (const r of described) expect(r.inputs.description, r.name).to.be.a("string");
+            expect(refused(resources)).to.deep.equal([]);
+        });
+    }
+
+    it("passes for every group and rule of basic, premium and enterprise tenants with any accepted ids, in dev and sit (property)", async function () {
+        this.timeout(600_000);
+        await fc.assert(
+            fc.asyncProperty(
+                fc.constantFrom(...PREMIUM_ENVS),
+                // The enterprise tenant (the third) names its RDS cluster after its id: no `--` (the loader refuses it).
+                fc.uniqueArray(acceptedTenantId, { minLength: 3, maxLength: 3 }).filter((ids) => !ids[2].includes("--")),
+                async (env, ids) => {
+                    // The stack file's first tenant, without its domains (a domain belongs to one tenant).
+                    const { domains: _domains, ...shape } = (stackFileConfig(env)["bbws:tenants"] as RawTenant[])[0];
+                    const tiers = ["basic", "premium", "enterprise"];
+                    const cfg = configFor(env, {
+                        "bbws:tenants": ids.map((id, i) => ({ ...shape, id, slot: 20 + i, tier: tiers[i] })),
+                    });
+                    const { resources } = await construct(cfg, () => createPlatform(cfg));
+                    const groups = ofType(resources, SECURITY_GROUP).map((r) => r.inputs.description as string);
+                    // Each tier's own groups are there: the tenant VPC's efs group (premium) and cluster group (enterprise).
+                    expect(groups.filter((d) => /EFS: NFS 2049 from the tenant tasks only/.test(d))).to.have.length(2);
+                    expect(groups.filter((d) => /Aurora: MySQL 3306 from the tenant tasks/.test(d))).to.have.length(1);
+                    expect(ofType(resources, INGRESS).some((r) => / in their own VPC$/.test(r.inputs.description))).to.equal(true);
+                    expect(refused(resources)).to.deep.equal([]);
+                },
+            ),
+            { numRuns: 6 },
+        );
     });
 });
