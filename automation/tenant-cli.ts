@@ -221,10 +221,27 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
             now: deps.now,
             operator,
             signal: deps.signal,
+        }).catch((err: unknown) => {
+            throw args.rehearse ? inRehearsal(err, request.env) : err;
         });
         io.out(args.json ? JSON.stringify(result, null, 2) : renderTenantRun(result));
         return result.exitCode;
     });
+}
+
+/**
+ * A refusal for a tenant not deployed, in a rehearsal: a fresh rehearsal starts from an empty stack, so it says how to
+ * get one rolled out (an `add` in a rehearsal folder rolls the platform out) instead of the stack file's fix.
+ */
+function inRehearsal(err: unknown, env: string): unknown {
+    if (!(err instanceof UsageError) || err.code !== "not-deployed") return err;
+    return new UsageError(
+        err.code,
+        `${err.message}; a rehearsal starts from an empty stack unless --rehearsal-dir names one rolled out`,
+        `onboard a tenant in a rehearsal folder first, which rolls the platform out (npm run tenant -- add --env ${env} --id <new id> ` +
+            "--slot <free slot> --cpu 512 --memory 1024 --rehearse --rehearsal-dir <dir> --yes with the approvals its rollouts ask for), " +
+            "then run this command again with --rehearsal-dir <dir>",
+    );
 }
 
 /** `rotate-salts`: its own steps over the Secrets Manager and ECS port (real, or the rehearsal's doubles); its ledger like the other actions'. */

@@ -163,6 +163,13 @@ describe("GitHub Actions workflows", () => {
             expect(preview.needs).to.equal("test");
         });
 
+        // actions/checkout fetches one commit unless `fetch-depth: 0` (its README, "fetch-depth"); the alias proof
+        // (test/rehearsal/aliases.test.ts) runs `git archive` on an old commit, as .ci/run does on a full clone.
+        it("tests on the whole history, as .ci/run's clone has it", () => {
+            const checkout = wf.jobs.test.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+            expect(checkout?.with).to.deep.equal({ "fetch-depth": 0 });
+        });
+
         it("previews every phase of every environment with its policies, each with its own read-only role", () => {
             expect(preview.strategy.matrix.include.map((m: any) => m.env)).to.deep.equal(listEnvironments(PROJECT_DIR));
             expect(preview.strategy["fail-fast"]).to.equal(false);

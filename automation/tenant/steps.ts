@@ -947,13 +947,20 @@ const FILE_SYSTEM_TYPE = "aws:efs/fileSystem:FileSystem";
  * The one stateful resource a migration from `from` replaces, which its tier step lets the safety gate through
  * (`--allow-replace`): from basic, the task security group, whose `vpcId` moves into the tenant's new VPC (a new
  * VPC forces a new group); from premium (into enterprise), its own file system, which moves under its own key, which
- * EFS sets only when it creates one (terraform-provider-aws efs/file_system.go: `kms_key_id` ForceNew). That file
- * system is deleted before its replacement is created (components/file-system.ts: its creation token stays), and
- * its files come back from the export.
+ * EFS sets only when it creates one (terraform-provider-aws efs/file_system.go: `kms_key_id` ForceNew). Its
+ * replacement, empty, is created first under a creation token of its own (components/tenant-storage.ts
+ * `tenantFileSystemPart`); the old one is deleted at the end of the storage phase, or kept where
+ * `bbws:protection.retainOnDelete` is on; the files come back from the export (the `import` step).
  */
 export function migrationReplacement(from: TenantTier): { readonly type: string; readonly under: string; readonly what: string } {
     return hasOwnVpc(from)
-        ? { type: FILE_SYSTEM_TYPE, under: getPhase("storage").tenantType, what: "its own file system, which moves under its own key" }
+        ? {
+              type: FILE_SYSTEM_TYPE,
+              under: getPhase("storage").tenantType,
+              what:
+                  "its own file system, which moves under its own key: a new, empty one, filled from the export by the import step " +
+                  "(the old one is deleted at the end of the storage phase, or kept where bbws:protection.retainOnDelete is on)",
+          }
         : {
               type: SECURITY_GROUP_TYPE,
               under: getPhase("network").tenantType,

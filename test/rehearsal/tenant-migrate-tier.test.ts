@@ -138,10 +138,16 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
             });
         }
 
-        it("refuses a tenant not deployed: a rehearsal from an empty stack has nothing to migrate", async () => {
+        it("refuses a tenant not deployed: a rehearsal from an empty stack has nothing to migrate, and it says how to get one rolled out", async () => {
             const io = memoryIo();
             expect(await main([...MIGRATE, "--rehearse", "--rehearsal-dir", tempDir("bbws-rehearsal-empty-")], io)).to.equal(2);
-            expect(textOf(io)).to.match(/'tutorhub' is not deployed in sit .*: there is nothing to migrate/);
+            expect(textOf(io)).to.match(
+                /'tutorhub' is not deployed in sit .*: there is nothing to migrate; a rehearsal starts from an empty stack/,
+            );
+            expect(textOf(io)).to.include(
+                "onboard a tenant in a rehearsal folder first, which rolls the platform out (npm run tenant -- add --env sit",
+            );
+            expect(textOf(io)).not.to.include("set its tier in Pulumi.sit.yaml");
         });
     });
 });
