@@ -1255,7 +1255,9 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         expect(w.stackFile()).to.include("retainOnDelete: true");
         w.deployed.set("sit/tutorhub", "premium");
         const plan = renderTenantRun(await w.run(INTO, { dryRun: true }));
-        expect(plan).to.include("the safety gate refuses every replacement but its own file system, which moves under its own key: a new, empty one, filled from the export by the import step");
+        expect(plan).to.include(
+            "the safety gate refuses every replacement but its own file system, which moves under its own key: a new, empty one, filled from the export by the import step",
+        );
         expect(plan).to.include(`--allow-replace ${ownFileSystemUrn("tutorhub")}`);
         const result = await w.run(INTO, CONFIRMED);
         expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
