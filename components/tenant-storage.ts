@@ -87,6 +87,20 @@ export interface TenantStorageArgs {
 }
 
 /**
+ * The `part` of a tenant's own file system's creation token and Name tag (`bbws-<part>-<env>`): `efs-<id>` under the
+ * environment's key (premium), `efs-<id>.own-key` under the tenant's own (enterprise). EFS sets a file system's key only
+ * when it creates it (CreateFileSystem `KmsKeyId`), so a move from premium into enterprise replaces the file system, and
+ * the two tokens differ so that the new one can be created while the old one still exists (CreateFileSystem refuses a
+ * token in use: `FileSystemAlreadyExists`): a create-first replacement, which never deletes the file system's dependents
+ * (the ecs phase's task definitions) as a delete-first one would (pulumi/pulumi tests/integration/delete_before_create),
+ * and which leaves the old one, with its recovery points, where `bbws:protection.retainOnDelete` retains. The `.` is
+ * outside a tenant id's alphabet (a DNS label), so no premium tenant's token equals an enterprise tenant's.
+ */
+export function tenantFileSystemPart(tenantId: string, ownKey: boolean): string {
+    return ownKey ? `efs-${tenantId}.own-key` : `efs-${tenantId}`;
+}
+
+/**
  * The tenant's access point (`<layer>-efs-<id>`, Name `bbws-efs-<id>-<env>`, tag `Tenant=<id>`),
  * rooted at `/tenants/<id>` as the tenant's uid and gid (`accessPointSpec`). It keeps the name it had
  * as the layer's own, with an alias naming the layer as its former parent, so moving it here replaced
@@ -108,20 +122,6 @@ export interface TenantStorageArgs {
  * Throws `Error` when `vpc` is given for a tenant that is neither premium nor enterprise, or missing for
  * one that is; or `ownData` given for a tenant that is not enterprise, or missing for one that is.
  */
-/**
- * The `part` of a tenant's own file system's creation token and Name tag (`bbws-<part>-<env>`): `efs-<id>` under the
- * environment's key (premium), `efs-<id>.own-key` under the tenant's own (enterprise). EFS sets a file system's key only
- * when it creates it (CreateFileSystem `KmsKeyId`), so a move from premium into enterprise replaces the file system, and
- * the two tokens differ so that the new one can be created while the old one still exists (CreateFileSystem refuses a
- * token in use: `FileSystemAlreadyExists`): a create-first replacement, which never deletes the file system's dependents
- * (the ecs phase's task definitions) as a delete-first one would (pulumi/pulumi tests/integration/delete_before_create),
- * and which leaves the old one, with its recovery points, where `bbws:protection.retainOnDelete` retains. The `.` is
- * outside a tenant id's alphabet (a DNS label), so no premium tenant's token equals an enterprise tenant's.
- */
-export function tenantFileSystemPart(tenantId: string, ownKey: boolean): string {
-    return ownKey ? `efs-${tenantId}.own-key` : `efs-${tenantId}`;
-}
-
 export class TenantStorage extends TenantComponent {
     readonly accessPoint: AccessPointRef;
     /** An enterprise tenant's own vault's name (`tenantBackupName`); undefined for any other tenant. */
