@@ -45,6 +45,11 @@ export interface RegisteredOptions {
     readonly ignoreChanges: string[];
     /** A replacement deletes the old resource before creating the new one. */
     readonly deleteBeforeReplace: boolean;
+    /**
+     * The program set `deleteBeforeReplace`, true or false (the request's `deleteBeforeReplaceDefined`); absent, the
+     * engine follows the provider's request instead (step_generator.go; automation/replacement.ts `deletesFirst`).
+     */
+    readonly deleteBeforeReplaceDefined?: true;
     /** Leaving the program removes the resource from the state but not from AWS. */
     readonly retainOnDelete: boolean;
     /** Input paths whose change forces a replacement, on top of the provider's own. */
@@ -338,6 +343,7 @@ function declaredBy(req: any): Pick<Registration, "dependencies" | "propertyDepe
             protect: req.getProtect() === true,
             ignoreChanges: req.getIgnorechangesList(),
             deleteBeforeReplace: req.getDeletebeforereplace() === true,
+            ...(req.getDeletebeforereplacedefined() === true ? { deleteBeforeReplaceDefined: true as const } : {}),
             retainOnDelete: req.getRetainondelete() === true,
             replaceOnChanges: req.getReplaceonchangesList(),
             aliases: req.getAliasesList().map(aliasOf),

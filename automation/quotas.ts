@@ -104,8 +104,8 @@ export const QUOTA_SPECS: readonly QuotaSpec[] = [
     // Not in Service Quotas: fixed, so the default is the value (CloudWatch and IAM quota pages).
     { key: "widgetsPerDashboard", name: "Widgets per CloudWatch dashboard (not in Service Quotas)" },
     { key: "inlinePolicyCharactersPerRole", name: "Role inline policy size (not adjustable)" },
-    // Not among the elasticache quotas Service Quotas lists (gruntwork's table above); the ElastiCache guide's quota page
-    // sends those to the service limit increase form (DEFAULT_QUOTAS.usersPerUserGroup).
+    // Not among the elasticache quotas of gruntwork's listing of adjustable ones (above); the ElastiCache guide's quota page
+    // sends quotas Service Quotas does not hold to the service limit increase form (DEFAULT_QUOTAS.usersPerUserGroup).
     {
         key: "usersPerUserGroup",
         name: "Users per ElastiCache user group (not in Service Quotas)",
@@ -286,7 +286,8 @@ export function programQuotaNeeds(projectDir: string, env: string): Promise<Reco
     if (!needs) {
         needs = (async () => {
             const [{ synthesize }, { viewsFromSynth }] = await Promise.all([import("./synth"), import("./policy-offline")]);
-            return quotaNeeds({ env, resources: viewsFromSynth(await synthesize(projectDir, env)) });
+            const synth = await synthesize(projectDir, env);
+            return quotaNeeds({ env, resources: viewsFromSynth(synth), region: synth.region });
         })();
         needsBySource.set(key, needs);
         needs.catch(() => needsBySource.delete(key));

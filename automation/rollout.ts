@@ -542,18 +542,18 @@ async function runPhase(run: PhaseRun, pass: Pass, targetUrns: ReadonlySet<strin
         const steps = previewedSteps.filter((s) => phaseUrns.has(s.urn) || !targetUrns.has(s.urn));
         counts = steps.length === previewedSteps.length ? preview.changeSummary : countsOf(steps);
 
-        const checked = [
-            evaluate(scopeGate, { phase, phaseUrns, steps, tenant: req.tenant }),
-            evaluate(safetyGate, { steps, allowReplace: req.allowReplace }),
-        ];
-        const gates = [...early, ...checked];
+        const scope = evaluate(scopeGate, { phase, phaseUrns, steps, tenant: req.tenant });
+        const safety = evaluate(safetyGate, { steps, allowReplace: req.allowReplace });
+        const gates = [...early, scope, safety];
         io.out(
             renderSummary(
                 { env: req.env, phase, tenant: req.tenant, planHash: hash, counts, steps, gates, previewOnly: req.previewOnly },
                 req.format,
             ),
         );
-        for (const result of checked) if (!passes(result)) return await refuse(result);
+        // Both are shown; when both refuse, the replacement of data is the refusal to act on first. A delete-first replacement
+        // of a stateful resource also replaces its dependents in later phases, which the scope gate refuses as well.
+        for (const result of [safety, scope]) if (!passes(result)) return await refuse(result);
         if (req.previewOnly) {
             const refusing = gates.filter((g) => g.verdict.status === "fail").map((g) => g.gate);
             io.err(

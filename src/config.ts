@@ -852,8 +852,8 @@ const bbwsSchema = z
             .max(
                 MAX_TENANTS,
                 `at most ${MAX_TENANTS} per stack, whatever the quotas: the database, cache and file-system security groups take one inbound ` +
-                    "rule per tenant (60 by default, VPC quotas), and target groups per load balancer (100) cannot be raised; more tenants " +
-                    'need the stack split into shards of 50, decided but not built (README "Scale: hundreds of tenants")',
+                    "rule per tenant (60 by default, VPC quotas), and past 100 tenants target groups per load balancer cannot be raised; " +
+                    'more tenants need the stack split into shards of 50, decided but not built (README "Scale: hundreds of tenants")',
             ),
         cost: costSchema.default({}),
         /** Offboarded tenants (`npm run tenant -- remove` adds them): no tenant may take one's id or slot. */

@@ -9,8 +9,9 @@
  * - diffs are on top-level inputs, and replacement comes from automation/replacement.ts (the provider's
  *   ForceNew inputs the program sets, at the top level), not from the provider's schema; no
  *   `ignoreChanges`, `replaceOnChanges`, aliases, protect (recorded in the desired state, not acted on), and
- *   `deleteBeforeReplace` does not change the order, though it replaces the dependents it forces new, targeted
- *   or not (steps.ts); a create-first replacement that asks for the name its predecessor still holds fails as
+ *   deleting first does not change the order, though it replaces the dependents it forces new, targeted or not
+ *   (steps.ts), and it is decided as the engine decides it, the program's option or else the provider's request
+ *   (delete-first.ts); a create-first replacement that asks for the name its predecessor still holds fails as
  *   AWS's create would (replacement-clash.ts);
  * - dependencies are the program's, recorded by the synth; the state keeps no `propertyDependencies` or options;
  * - of the refusals to delete, the engine's (a targeted delete's untargeted dependents) and AWS's for a

@@ -3,8 +3,9 @@
  * the replace step with it, as the provider's Create call would fail in a real `pulumi up`. A preview
  * does not call AWS, so it shows the replacement and nothing refuses it until the update reaches it.
  *
- * Pulumi replaces a resource by creating the new one first and deleting the old one after, unless the
- * resource has `deleteBeforeReplace` (Pulumi docs, "Resource options: deleteBeforeReplace"). When the new
+ * Pulumi replaces a resource by creating the new one first and deleting the old one after, unless it deletes first:
+ * the resource's `deleteBeforeReplace`, or where the program set none the provider's request, which the AWS provider
+ * makes for a resource whose name the program set (delete-first.ts `deletesFirst`). When the new
  * one asks for the physical name the old one still holds, within the same scope (automation/aws-name-rules.ts:
  * its `uniqueWithin` inputs, else the account and region), AWS refuses the create ("already exists"; for
  * EFS, CreateFileSystem's `FileSystemAlreadyExists` for a creation token in use). automation/replacement.ts
@@ -13,6 +14,7 @@
  */
 import { GLOBAL_NAME_TYPES, isNameRule, NAME_RULES, physicalName } from "../aws-name-rules";
 import { REPLACEMENT_RULES } from "../replacement";
+import { deletesFirst } from "./delete-first";
 import type { DesiredResource } from "./desired";
 import type { StateResource } from "./state";
 
@@ -43,7 +45,7 @@ function nameKey(type: string, urn: string, inputs: Record<string, unknown>): { 
 export function replacementClash(step: Replacement): string | undefined {
     if (step.op !== "replace" || !step.old || !step.new) return undefined;
     // Deleting first frees the name, unless the delete only forgets the resource (`retainOnDelete`): AWS keeps it.
-    if (step.new.options.deleteBeforeReplace && !step.new.options.retainOnDelete) return undefined;
+    if (deletesFirst(step.type, step.new.inputs, step.new.options) && !step.new.options.retainOnDelete) return undefined;
     // `none`: the name is not one AWS holds for the resource (a task definition's family takes a new revision).
     if (REPLACEMENT_RULES[step.type]?.clash === "none") return undefined;
     const before = nameKey(step.type, step.old.urn, step.old.inputs);

@@ -7,6 +7,7 @@
 import { replaceKeysOf } from "../replacement";
 import { isTargetGlob, targetGlobPattern } from "../targets";
 import { matchOlds } from "./aliases";
+import { deletesFirst } from "./delete-first";
 import type { DesiredResource } from "./desired";
 import type { StateResource } from "./state";
 
@@ -133,7 +134,9 @@ function closure<R extends { readonly urn: string }>(
  * it cannot change in place, and recreates it after: targeted or not (step_generator.go `calculateDependentReplacements`,
  * which asks whether a dependent's diff with the replaced resource's outputs unknown replaces it, and checks no target
  * list; pulumi/pulumi tests/integration/delete_before_create: "causes the deletion of b and e eagerly"). Each such
- * dependent's step becomes a replacement on those keys, and its own dependents are asked the same: it is deleted first too.
+ * dependent's step becomes a replacement on those keys (added to its own, if it was replaced already), and its own
+ * dependents are asked the same: it is deleted first too. Delete-first is the program's option or, where it set
+ * none, the provider's request (delete-first.ts `deletesFirst`).
  */
 function replaceDependentsOfDeletesFirst(steps: Step[]): void {
     const dependentsOf = new Map<string, { index: number; keys: string[] }[]>();
@@ -149,14 +152,23 @@ function replaceDependentsOfDeletesFirst(steps: Step[]): void {
             }
         }
     });
-    const queue = steps.filter((s) => s.op === "replace" && s.new?.options.deleteBeforeReplace).map((s) => s.urn);
+    const queue = steps.filter((s) => s.op === "replace" && s.new && deletesFirst(s.type, s.new.inputs, s.new.options)).map((s) => s.urn);
+    const visited = new Set(queue);
     for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
         for (const { index, keys } of dependentsOf.get(urn) ?? []) {
             const step = steps[index];
             const forced = replaceKeysOf(step.type, keys);
-            if (forced.length === 0 || step.op === "replace") continue;
-            steps[index] = { ...step, op: "replace", diffs: [...new Set([...step.diffs, ...forced])].sort(), replaceKeys: forced };
-            queue.push(step.urn);
+            if (forced.length === 0) continue;
+            steps[index] = {
+                ...step,
+                op: "replace",
+                diffs: [...new Set([...step.diffs, ...forced])].sort(),
+                replaceKeys: [...new Set([...step.replaceKeys, ...forced])].sort(),
+            };
+            if (!visited.has(step.urn)) {
+                visited.add(step.urn);
+                queue.push(step.urn);
+            }
         }
     }
 }

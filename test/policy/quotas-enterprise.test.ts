@@ -223,6 +223,12 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
         ]);
     });
 
+    it("counts a rule whose region input names the stack's own region with the stack's rules, not apart", () => {
+        const resources = [...prodPlatform, rule("prod", "home-rule", { region: "af-south-1" })];
+        const needs = quotaNeeds({ env: "prod", resources, region: "af-south-1" }).eventRulesPerBus.byRegion ?? {};
+        expect(Object.fromEntries(Object.entries(needs).map(([r, n]) => [r, n.need]))).to.deep.equal({ "": 10, "us-east-1": 2 });
+    });
+
     it("counts a rule whose region input names another region there, and a rule on another bus apart from the default bus", () => {
         const bus: ResourceView = {
             type: "aws:cloudwatch/eventBus:EventBus",

@@ -11,7 +11,10 @@
 import { expect } from "chai";
 import type { DesiredResource } from "../../automation/rehearsal-engine/desired";
 import type { StateResource } from "../../automation/rehearsal-engine/state";
+import { deletesFirst } from "../../automation/rehearsal-engine/delete-first";
 import { computeSteps } from "../../automation/rehearsal-engine/steps";
+import { replaceKeysOf } from "../../automation/replacement";
+import { migrationReplacement } from "../../automation/tenant/steps";
 import { DEFAULT_OPTIONS, synthesize, SynthResult } from "../../automation/synth";
 import { ENVIRONMENTS, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
@@ -39,7 +42,8 @@ function desired(
         outputs: inputs,
         dependencies: Object.values(propertyDependencies).flat(),
         propertyDependencies,
-        options: { ...DEFAULT_OPTIONS, deleteBeforeReplace: deleteFirst },
+        // Set, true or false, as the program here sets it: a program-named file system left unset deletes first (below).
+        options: { ...DEFAULT_OPTIONS, deleteBeforeReplace: deleteFirst, deleteBeforeReplaceDefined: true },
         provider: "",
     };
 }
@@ -70,7 +74,17 @@ describe("scripted engine: a delete-first replacement takes its dependents with 
         expect(task.replaceKeys).to.deep.equal(["volumes"]);
     });
 
-    it("a create-first replacement leaves the untargeted dependent alone (its phase updates it later)", () => {
+    it("left unset, the file system's program-set creation token makes the provider ask for delete-first: the task definition is replaced too", () => {
+        // Source: pulumi-terraform-bridge nameRequiresDeleteBeforeReplace; pulumi-aws resources.go AutoName("creationToken", 255, "-").
+        const unset = news(false).map((d, i) => (i === 0 ? { ...d, options: DEFAULT_OPTIONS } : d));
+        const steps = computeSteps(unset, olds, { targets: [FS_URN], targetDependents: false }).steps;
+        expect(steps.map((s) => [s.urn, s.op])).to.deep.equal([
+            [FS_URN, "replace"],
+            [TASK_URN, "replace"],
+        ]);
+    });
+
+    it("set to false, a create-first replacement leaves the untargeted dependent alone (its phase updates it later)", () => {
         expect(ops(false)).to.deep.equal([
             [FS_URN, "replace"],
             [TASK_URN, "same"],
@@ -91,7 +105,22 @@ describe("scripted engine: a delete-first replacement takes its dependents with 
     });
 });
 
-describe("no resource the program replaces delete-first has a dependent in another phase", function () {
+/**
+ * A replacement this product plans: what a tier migration names with `--allow-replace` (automation/tenant/steps.ts
+ * `migrationReplacement`: a tenant's task security group, a tenant's own file system), and whatever the program marks
+ * `deleteBeforeReplace` itself (mount targets, backup selections, failover records). Any other replacement needs its
+ * name changed (a code change, which a rehearsal shows cascading, since the scripted engine models it) or stops at
+ * the safety gate.
+ */
+function planned(r: SynthResult["resources"][number]): boolean {
+    if (r.options.deleteBeforeReplace) return true;
+    return (["basic", "premium"] as const).some((from) => {
+        const { type, under } = migrationReplacement(from);
+        return r.urn.includes(`$${under}$${type}::`);
+    });
+}
+
+describe("no replacement this product plans, deleting first, has a force-new dependent in another phase", function () {
     this.timeout(300_000);
     const synths: SynthResult[] = [];
     before(async () => {
@@ -106,13 +135,15 @@ describe("no resource the program replaces delete-first has a dependent in anoth
 
     it("in dev, sit and prod, and in dev with a premium and an enterprise tenant", () => {
         for (const synth of synths) {
-            const phase = new Map(synth.resources.map((r) => [r.urn, r.phase]));
+            const byUrn = new Map(synth.resources.map((r) => [r.urn, r]));
             const crossing = synth.resources.flatMap((dependent) =>
-                Object.values(dependent.propertyDependencies)
-                    .flat()
-                    .filter((urn) => synth.resources.find((r) => r.urn === urn)?.options.deleteBeforeReplace)
-                    .filter((urn) => phase.get(urn) !== dependent.phase)
-                    .map((urn) => `${urn} (${phase.get(urn)}) ← ${dependent.urn} (${dependent.phase})`),
+                Object.entries(dependent.propertyDependencies).flatMap(([key, sources]) =>
+                    sources
+                        .map((urn) => byUrn.get(urn)!)
+                        .filter((source) => source && planned(source) && deletesFirst(source.type, source.inputs, source.options))
+                        .filter((source) => source.phase !== dependent.phase && replaceKeysOf(dependent.type, [key]).length > 0)
+                        .map((source) => `${source.urn} (${source.phase}) ← ${dependent.urn} (${dependent.phase}).${key}`),
+                ),
             );
             expect(crossing, synth.stack).to.deep.equal([]);
         }
@@ -121,7 +152,8 @@ describe("no resource the program replaces delete-first has a dependent in anoth
 
     it("a tenant's own file system is never delete-first, and an enterprise one's creation token differs from a premium one's", () => {
         const own = synths[3].resources.filter((r) => r.type === FS && r.inputs.creationToken !== "bbws-efs-dev");
-        expect(own.map((r) => r.options.deleteBeforeReplace)).to.deep.equal([false, false]);
+        expect(own.map((r) => deletesFirst(r.type, r.inputs, r.options))).to.deep.equal([false, false]);
+        expect(own.map((r) => r.options.deleteBeforeReplaceDefined)).to.deep.equal([true, true]);
         const [premium, enterprise] = (stackFileConfig("dev")["bbws:tenants"] as Array<{ id: string }>).map((t) => t.id);
         expect(own.map((r) => r.inputs.creationToken).sort()).to.deep.equal(
             [`bbws-efs-${premium}-dev`, `bbws-efs-${enterprise}.own-key-dev`].sort(),

@@ -21,7 +21,8 @@ const replace = (
     op: "replace",
     type,
     old: { urn, inputs: before },
-    new: { urn, inputs: after, options: { ...OPTIONS, deleteBeforeReplace } },
+    // The program's own choice, set explicitly (true or false): it overrides the provider's request (below).
+    new: { urn, inputs: after, options: { ...OPTIONS, deleteBeforeReplace, deleteBeforeReplaceDefined: true } },
 });
 
 describe("rehearsal engine: a replacement created before its predecessor is deleted, under the same name, fails as AWS's create would", () => {
@@ -65,6 +66,19 @@ describe("rehearsal engine: a replacement created before its predecessor is dele
         expect(replacementClash(replace("aws:ecs/taskDefinition:TaskDefinition", FS, family, { ...family, cpu: "512" }))).to.equal(
             undefined,
         );
+    });
+
+    it("left unset, a replacement whose name the program set deletes first at the provider's request: no clash", () => {
+        // Source: pulumi-terraform-bridge nameRequiresDeleteBeforeReplace ("an autonameable property with a value that was
+        // not populated by the autonamer"); pulumi-aws resources.go auto-names creation_token; step_generator.go takes the
+        // provider's DeleteBeforeReplace unless the program set the option.
+        const step = replace(
+            "aws:efs/fileSystem:FileSystem",
+            FS,
+            { creationToken: "bbws-efs-t1-sit", kmsKeyId: "k1" },
+            { creationToken: "bbws-efs-t1-sit", kmsKeyId: "k2" },
+        );
+        expect(replacementClash({ ...step, new: { ...step.new!, options: OPTIONS } })).to.equal(undefined);
     });
 
     it("a new name, an auto-name, a type without a name, and every step that is not a replacement: no clash", () => {

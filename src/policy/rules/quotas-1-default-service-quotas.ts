@@ -2,8 +2,8 @@
  * What the stack needs of AWS's default quotas that grow with tenants, counted by resource type and
  * the resources each input came from (never by names, which the program's per-tenant structure may
  * change). Each limit names its source; all are defaults that a Service Quotas request can raise,
- * except those automation/quotas.ts lists without a code (target groups per load balancer, widgets per
- * dashboard, a role's inline policy size, users per ElastiCache user group).
+ * except target groups per load balancer (listed, not adjustable) and those automation/quotas.ts lists without a
+ * code (widgets per dashboard, a role's inline policy size, users per ElastiCache user group).
  */
 import { awsxMostRoutesInATable, awsxVpcSpend, LOCAL_ROUTES_PER_TABLE, routeTablesRoutedBy } from "../awsx-vpc";
 import { isUnknownValue, parseJson, ResourceView, Rule, RuleContext } from "../rule";
@@ -96,9 +96,10 @@ export const DEFAULT_QUOTAS = {
      * Users per ElastiCache user group (ElastiCache for Redis user guide, "Quotas for ElastiCache":
      * "Users per user group", 100; awsdocs/amazon-elasticache-docs doc_source/redis/quota-limits.md).
      * ModifyUserGroup refuses a user beyond it (`UserGroupQuotaExceededFault`, "The number of users exceeds
-     * the user group limit": ElastiCache API reference). Not among the `elasticache` quotas Service Quotas
-     * lists (gruntwork-io/terraform-aws-utilities docs/quotas.md, the published ListAWSDefaultServiceQuotas):
-     * the guide sends such quotas to the service limit increase form. Every tenant's cache user joins its
+     * the user group limit": ElastiCache API reference). Not among the `elasticache` quotas of the published listing
+     * of adjustable Service Quotas (gruntwork-io/terraform-aws-utilities docs/quotas.md, a snapshot); the guide sends
+     * quotas Service Quotas does not hold to the service limit increase form. Not verified: whether an account's
+     * Service Quotas lists it today (the preflight does not look it up by name). Every tenant's cache user joins its
      * environment's one group (components/tenant-database.ts), beside `default` and the platform task's user.
      */
     usersPerUserGroup: 100,
@@ -247,7 +248,8 @@ function countsOf(context: RuleContext): Counts {
         userGroupUsers: new Map(),
     };
     const region = (r: ResourceView): RegionCounts => {
-        const key = typeof r.inputs.region === "string" ? r.inputs.region : "";
+        // A region input naming the stack's own region is the stack's region ("").
+        const key = typeof r.inputs.region === "string" && r.inputs.region !== context.region ? r.inputs.region : "";
         const known = counts.regions.get(key);
         if (known) return known;
         const fresh: RegionCounts = {

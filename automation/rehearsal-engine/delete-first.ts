@@ -1,0 +1,33 @@
+/**
+ * Which replacements the engine runs delete-first: the program's option, else the provider's request. The scripted
+ * engine's steps (steps.ts: a delete-first replacement takes its force-new dependents with it) and its name clashes
+ * (replacement-clash.ts: deleting first frees the name) both ask it.
+ */
+import { isNameRule, NAME_RULES } from "../aws-name-rules";
+import type { RegisteredOptions } from "../mock-run";
+
+/**
+ * Types whose provider asks for every replacement to delete first (pulumi-aws provider/resources.go
+ * `DeleteBeforeReplace: true`): an EFS mount target ("only 1 mount target per AZ").
+ */
+const PROVIDER_DELETES_FIRST: ReadonlySet<string> = new Set(["aws:efs/mountTarget:MountTarget"]);
+
+/**
+ * Whether the engine replaces a resource of `type` by deleting it first. The program's `deleteBeforeReplace` where
+ * it set one, true or false: it overrides the provider ("The user can override the provider's decision by setting
+ * the `deleteBeforeReplace` field of `ResourceOptions` to either `true` or `false`", pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go). Otherwise the provider's request: its type's (`PROVIDER_DELETES_FIRST`),
+ * or a name the program set on an input the provider would auto-name (pulumi-terraform-bridge
+ * `nameRequiresDeleteBeforeReplace`: "an autonameable property with a value that was not populated by the
+ * autonamer"; automation/aws-name-rules.ts `autoNameMax` says which inputs are auto-named).
+ */
+export function deletesFirst(
+    type: string,
+    inputs: Readonly<Record<string, unknown>>,
+    options: Pick<RegisteredOptions, "deleteBeforeReplace" | "deleteBeforeReplaceDefined">,
+): boolean {
+    if (options.deleteBeforeReplace || options.deleteBeforeReplaceDefined) return options.deleteBeforeReplace;
+    if (PROVIDER_DELETES_FIRST.has(type)) return true;
+    const rule = NAME_RULES[type];
+    return rule !== undefined && isNameRule(rule) && rule.autoNameMax !== undefined && inputs[rule.property] !== undefined;
+}
