@@ -384,9 +384,8 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         max: 64,
         pattern: /^[\x20-\x7E]+$/,
         allowed: "ASCII",
-        // pulumi-aws provider/resources.go: "creation_token": tfbridge.AutoName("creationToken", 255, "-").
         autoNameMax: 255,
-        source: api("efs/latest/ug/API_CreateFileSystem.html"),
+        source: `${api("efs/latest/ug/API_CreateFileSystem.html")}; pulumi-aws provider/resources.go AutoName("creationToken", 255)`,
     },
     "aws:efs/mountTarget:MountTarget": { unnamed: "identified by its id, one per subnet" },
     "aws:efs/accessPoint:AccessPoint": { unnamed: "identified by its id; the Name tag carries the tenant" },
