@@ -385,7 +385,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         pattern: /^[\x20-\x7E]+$/,
         allowed: "ASCII",
         autoNameMax: 255,
-        source: `${api("efs/latest/ug/API_CreateFileSystem.html")}; pulumi-aws provider/resources.go AutoName("creationToken", 255)`,
+        source: `${api("efs/latest/ug/API_CreateFileSystem.html")}; pulumi-aws provider/resources.go AutoName("creationToken", 255, "-")`,
     },
     "aws:efs/mountTarget:MountTarget": { unnamed: "identified by its id, one per subnet" },
     "aws:efs/accessPoint:AccessPoint": { unnamed: "identified by its id; the Name tag carries the tenant" },
@@ -438,7 +438,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         // A failover pair shares name and type; the set identifier tells them apart (Route 53 API
         // reference, ResourceRecordSet `SetIdentifier`).
         uniqueWithin: ["zoneId", "type", "setIdentifier"],
-        autoNameMax: 255,
+        // Never auto-named: `name` is required (@pulumi/aws RecordArgs).
         source: api("Route53/latest/DeveloperGuide/DomainNameFormat.html"),
     },
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": { unnamed: "AWS's own 'default' group, adopted" },

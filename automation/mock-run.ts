@@ -47,7 +47,7 @@ export interface RegisteredOptions {
     readonly deleteBeforeReplace: boolean;
     /**
      * The program set `deleteBeforeReplace`, true or false (the request's `deleteBeforeReplaceDefined`); absent, the
-     * engine follows the provider's request instead (step_generator.go; automation/replacement.ts `deletesFirst`).
+     * engine follows the provider's request instead (step_generator.go; automation/rehearsal-engine/delete-first.ts `deletesFirst`).
      */
     readonly deleteBeforeReplaceDefined?: true;
     /** Leaving the program removes the resource from the state but not from AWS. */

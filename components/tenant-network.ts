@@ -151,7 +151,11 @@ export class TenantNetwork extends TenantComponent {
                 vpcId: own ? own.vpcId : args.vpcId,
                 tags: { Name: bbwsName(env, `tenant-${t}-sg`), Tenant: t },
             },
-            this.moved(),
+            // Create-first, said explicitly: a move into its own VPC replaces it, and the AWS provider would ask for a
+            // delete-first replacement of a group it names (pulumi-terraform-bridge nameRequiresDeleteBeforeReplace),
+            // which EC2 refuses while the shared groups' rules still refer to it (DependencyViolation); names are
+            // unique per VPC, so the new one, in the new VPC, takes the same name.
+            this.moved({ deleteBeforeReplace: false }),
         );
         this.securityGroupId = sg.id;
 

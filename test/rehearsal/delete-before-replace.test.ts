@@ -150,6 +150,18 @@ describe("no replacement this product plans, deleting first, has a force-new dep
         expect(synths[3].resources.filter((r) => r.type === FS && r.inputs.creationToken !== "bbws-efs-dev")).to.have.length(2);
     });
 
+    it("what a tier migration replaces (its task security group, its own file system) is create-first, said explicitly", () => {
+        // Source: step_generator.go (the program's option, when set, overrides the provider's request); without it the AWS
+        // provider asks for delete-first (pulumi-terraform-bridge nameRequiresDeleteBeforeReplace): a task group deleted first
+        // is refused by EC2 while the shared groups' rules still refer to it (DependencyViolation).
+        const replaced = synths[3].resources.filter(planned).filter((r) => !r.options.deleteBeforeReplace);
+        expect([...new Set(replaced.map((r) => r.type))].sort()).to.deep.equal(["aws:ec2/securityGroup:SecurityGroup", FS]);
+        for (const r of replaced) {
+            expect(deletesFirst(r.type, r.inputs, r.options), r.urn).to.equal(false);
+            expect(r.options.deleteBeforeReplaceDefined, r.urn).to.equal(true);
+        }
+    });
+
     it("a tenant's own file system is never delete-first, and an enterprise one's creation token differs from a premium one's", () => {
         const own = synths[3].resources.filter((r) => r.type === FS && r.inputs.creationToken !== "bbws-efs-dev");
         expect(own.map((r) => deletesFirst(r.type, r.inputs, r.options))).to.deep.equal([false, false]);
