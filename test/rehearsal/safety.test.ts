@@ -70,6 +70,17 @@ describe("rehearsal: a change that would replace stateful data", function () {
                 expect(ups).to.equal(0);
             });
 
+            // The Aurora cluster's identifier is set by the program, so the AWS provider asks for a delete-first replacement
+            // (pulumi-terraform-bridge nameRequiresDeleteBeforeReplace), which takes the ecs phase's task definitions with it
+            // (step_generator.go calculateDependentReplacements): the scope gate refuses too, and the safety refusal is the one reported.
+            if (c.name === "data-aurora") {
+                it("shows the scope gate refusing the task definitions the delete-first replacement takes with it, and reports the safety gate", () => {
+                    expect(text).to.match(/fail\s+scope\s/);
+                    expect(text).to.match(/fail\s+safety\s/);
+                    expect(text).to.include(`${c.phase}: refused by the safety gate`);
+                });
+            }
+
             it("records the refusal in the ledger", () => {
                 const last = dev.ledger().slice(-1)[0];
                 expect(last).to.include({ phase: c.phase, result: "refused", gate: "safety" });
