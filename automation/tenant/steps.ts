@@ -1033,10 +1033,27 @@ function migratedFrom(ctx: StepContext): TenantTier {
 
 /**
  * A migration's stop step, recording the tier the tenant is moved from (`from`, `migratedFrom`). It is taken again
- * only until the tier step has a record, so the edit has not happened when it records.
+ * only until the tier step has a record, so the edit has not happened when it records. Its plan ends with the outage
+ * it starts, which the dry run is read for before anything stops.
  */
 function recordingFrom(stop: Step): Step {
-    return { ...stop, run: async (ctx) => ({ ...((await stop.run(ctx)) ?? {}), from: tierOf(ctx) }) };
+    return {
+        ...stop,
+        plan: async (ctx) => [...(await stop.plan(ctx)), ...outageOf(ctx)],
+        run: async (ctx) => ({ ...((await stop.run(ctx)) ?? {}), from: tierOf(ctx) }),
+    };
+}
+
+/** What a migration's site outage holds, from its stop step to its start step: the steps between, in words. */
+function outageOf(ctx: StepContext): string[] {
+    const down = "the site is down from this step until the start step: the export, the tier step's rollout of every phase";
+    return movesDatabase(migratedFrom(ctx), (ctx.req as MigrateTierRequest).tier)
+        ? [
+              `${down} (its own`,
+              "  Aurora cluster and instances created), its database's repoint, creation, load and compare on its own cluster (they",
+              "  grow with the schema's size the check step prints) and its files' import",
+          ]
+        : [`${down}, and its`, "  files' import (which grows with the size of its files)"];
 }
 
 /** Whether a move from `from` to `to` takes the tenant's database into a cluster of its own (enterprise, from a tier without one). */

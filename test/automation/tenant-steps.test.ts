@@ -1258,6 +1258,11 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         expect(plan).to.include(
             "the safety gate refuses every replacement but its own file system, which moves under its own key: a new, empty one, filled from the export by the import step",
         );
+        // The outage, said in the plan the operator reads before anything stops: into enterprise, the cluster and the database copy.
+        expect(plan).to.include(
+            "the site is down from this step until the start step: the export, the tier step's rollout of every phase (its own",
+        );
+        expect(plan).to.include("its database's repoint, creation, load and compare on its own cluster");
         expect(plan).to.include(`--allow-replace ${ownFileSystemUrn("tutorhub")}`);
         const result = await w.run(INTO, CONFIRMED);
         expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
