@@ -256,8 +256,9 @@ export function checkQuotas(checks: readonly QuotaCheck[], region: string): void
             `the account has ${c.current}${c.from === "aws-default" ? " (AWS's default)" : ""}${outside(c)}`,
     );
     const raise = short.map((c) => increaseCommand(c, region)).filter((c): c is string => c !== undefined);
-    const bySupport = short.filter((c) => increaseCommand(c, region) === undefined && c.spec.raisedBy);
-    const fixed = short.filter((c) => increaseCommand(c, region) === undefined && !c.spec.raisedBy);
+    const unraisable = short.filter((c) => increaseCommand(c, region) === undefined);
+    const bySupport = unraisable.filter((c) => c.spec.raisedBy);
+    const fixed = unraisable.filter((c) => !c.spec.raisedBy);
     const split = '(README "Scale: hundreds of tenants": shard stacks of at most 50 tenants)';
     throw new UsageError(
         "quota-too-small",

@@ -101,14 +101,13 @@ export function encryptedFileSystem(
             lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
             tags: { Name: bbwsName(settings.env, spec.part), ...spec.tags },
         },
-        // Never delete-first: the engine would delete its dependents with it, the ecs phase's task definitions included,
-        // whatever the targets (pulumi/pulumi tests/integration/delete_before_create); a replacement gets a new creation
-        // token instead (components/tenant-storage.ts `tenantFileSystemPart`).
+        // A tenant's own is never delete-first: the engine would delete its dependents with it, the ecs phase's task
+        // definitions included, whatever the targets (pulumi/pulumi tests/integration/delete_before_create); a replacement
+        // gets a new creation token instead (components/tenant-storage.ts `tenantFileSystemPart`). Said explicitly: the AWS
+        // provider asks for a delete-first replacement of a resource whose name the program sets (pulumi-terraform-bridge
+        // nameRequiresDeleteBeforeReplace) unless the program says otherwise.
         spec.removedWithTenant
-            ? // Explicitly false: its creation token is set by the program, and the AWS provider asks for a delete-first
-              // replacement of a resource named so (pulumi-terraform-bridge nameRequiresDeleteBeforeReplace) unless the
-              // program says otherwise.
-              { parent, protect: false, retainOnDelete: settings.protection.retainOnDelete, deleteBeforeReplace: false }
+            ? { parent, protect: false, retainOnDelete: settings.protection.retainOnDelete, deleteBeforeReplace: false }
             : statefulOptions(parent, settings.protection),
     );
     for (let i = 0; i < settings.azCount; i++) {

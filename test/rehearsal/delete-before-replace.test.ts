@@ -14,7 +14,7 @@ import type { StateResource } from "../../automation/rehearsal-engine/state";
 import { deletesFirst } from "../../automation/rehearsal-engine/delete-first";
 import { computeSteps } from "../../automation/rehearsal-engine/steps";
 import { replaceKeysOf } from "../../automation/replacement";
-import { migrationReplacement } from "../../automation/tenant/steps";
+import { replacedUrnOf } from "../../automation/tenant/steps";
 import { DEFAULT_OPTIONS, synthesize, SynthResult } from "../../automation/synth";
 import { ENVIRONMENTS, PROJECT_DIR, stackFileConfig } from "../support/pulumi";
 import { cachedSynthesize } from "../support/synth-cache";
@@ -114,10 +114,7 @@ describe("scripted engine: a delete-first replacement takes its dependents with 
  */
 function planned(r: SynthResult["resources"][number]): boolean {
     if (r.options.deleteBeforeReplace) return true;
-    return (["basic", "premium"] as const).some((from) => {
-        const { type, under } = migrationReplacement(from);
-        return r.urn.includes(`$${under}$${type}::`);
-    });
+    return (["basic", "premium"] as const).some((from) => replacedUrnOf([r.urn], from) === r.urn);
 }
 
 describe("no replacement this product plans, deleting first, has a force-new dependent in another phase", function () {
