@@ -96,8 +96,9 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
     for (const stack of options.stacks ?? [env]) {
         if (!fs.existsSync(stateFile(engineHome, stack))) writeJson(stateFile(engineHome, stack), emptyState());
     }
-    // Not `file://`: a rehearsal of an environment that demands a shared backend must get past that check.
-    writeScenario(engineHome, { backendUrl: `rehearsal://${engineHome}` });
+    // Not `file://`: a rehearsal of an environment that demands a shared backend must get past that check. A
+    // continued rehearsal keeps the rest of its scenario (a fault a test injected stays for the next command).
+    writeScenario(engineHome, { ...readScenario(engineHome), backendUrl: `rehearsal://${engineHome}` });
 
     // The SDK runs `<root>/bin/pulumi version` with no extra environment, so the folder is written into the executable.
     fs.mkdirSync(path.join(pulumiRoot, "bin"), { recursive: true });

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import {
     CacheConfig,
     DatabaseConfig,
+    databaseRotationPaused,
     DrConfig,
     masterPasswordKeeper,
     MAX_TENANT_ID_LENGTH,
@@ -49,6 +50,8 @@ export interface DataTenant {
     readonly tier: TenantTier;
     /** While `npm run tenant -- remove` offboards it: an own cluster's deletion protection is off. */
     readonly offboarding?: boolean;
+    /** Its service runs no tasks: unless offboarding, its secret's rotation is paused (src/config.ts `databaseRotationPaused`). */
+    readonly stopped?: boolean;
 }
 
 export interface DataLayerArgs {
@@ -381,6 +384,7 @@ export class DataLayer extends pulumi.ComponentResource {
                     cacheReplicationGroup: redis.group,
                     masterSecretArn: this.masterSecretArn,
                     rotation: { lambdaArn: rotation.lambdaArn, days: args.database.rotationDays, ready: rotation.settings },
+                    rotationPaused: databaseRotationPaused(tenant),
                     replica: this.dr && { region: args.dr!.config.region, kmsKeyId: this.dr.keyArn },
                     standbyCache: this.standbyCache && {
                         region: args.dr!.config.region,

@@ -10,6 +10,7 @@ import { jsonOf, SecretReplica, secretReplicas, secretWithValue, TenantComponent
 import { CacheCredentials, cacheUserId, createCacheUser, tenantAccessString, tenantCacheSecretName } from "./cache-users";
 import { ROTATION_ENGINE } from "./secret-rotation";
 import { TenantCluster, TenantClusterArgs } from "./tenant-cluster";
+import { ROTATION_PAUSED_TAG } from "../src/config";
 
 export interface TenantDatabaseArgs {
     readonly tenantId: string;
@@ -34,6 +35,12 @@ export interface TenantDatabaseArgs {
         /** What the function needs before it can rotate (its settings): the rotation waits for it. */
         readonly ready: pulumi.Resource;
     };
+    /**
+     * The tenant is stopped and not being removed (src/config.ts `databaseRotationPaused`): its secret gets
+     * no `SecretRotation` and is tagged `RotationPaused: true` (`ROTATION_PAUSED_TAG`); its values stay as
+     * they are (Pulumi still ignores them once the environment rotates).
+     */
+    readonly rotationPaused?: boolean;
     /**
      * An enterprise tenant's own cluster (`TenantCluster`, the child `<name>-cluster`): then its writer
      * endpoint, port, master secret and rotation function take the place of `host`, `port`,
@@ -67,7 +74,7 @@ export interface TenantDatabaseArgs {
  * The tenant's credentials: a 40-character password (`<layer>-tenant-<id>-db-password`) and the secret
  * `bbws/<env>/tenants/<id>/db` (`<layer>-tenant-<id>-db`, value `…-db-value`) holding JSON
  * `{password, username, dbname, host, port, engine, masterarn}` (what the AWS rotation function
- * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`) and the same JSON
+ * expects), tag `Tenant=<id>`; with `rotation`, its schedule (`…-db-rotation`, none while `rotationPaused`) and the same JSON
  * again as `…-db-rotatable-value`, created once so that secrets older than rotation gain the fields
  * the function needs; Pulumi ignores both values' changes after that. The cache user
  * `bbws-t-<id>-<env>` (`…-cache-user`), its secret `bbws/<env>/tenants/<id>/cache` and its membership
@@ -116,7 +123,7 @@ export class TenantDatabase extends TenantComponent {
                 description: `Database credentials of tenant ${t}`,
                 kmsKeyId: args.keyArn,
                 recoveryWindowInDays: args.recoveryWindowInDays,
-                tags: { Tenant: t },
+                tags: { Tenant: t, ...(args.rotation && args.rotationPaused ? { [ROTATION_PAUSED_TAG]: "true" } : {}) },
                 ...secretReplicas(args.replica),
             },
             value,
@@ -137,18 +144,22 @@ export class TenantDatabase extends TenantComponent {
                 { secretId: secret.id, secretString: value },
                 { ...rotationOwnsValue, parent: this, dependsOn: [version] },
             );
-            new aws.secretsmanager.SecretRotation(
-                `${base}-rotation`,
-                {
-                    secretId: secret.id,
-                    rotationLambdaArn: own ? own.rotation.lambdaArn : args.rotation.lambdaArn,
-                    rotationRules: { automaticallyAfterDays: args.rotation.days },
-                    // The tenant's MySQL user is created at onboarding, after this secret: a rotation now
-                    // would fail on a user that does not exist yet (the function copies its grants).
-                    rotateImmediately: false,
-                },
-                { parent: this, dependsOn: [rotatable, own ? own.rotation.settings : args.rotation.ready] },
-            );
+            // Paused: the resource's delete is CancelRotateSecret, its create RotateSecret (terraform-provider-aws
+            // secretsmanager/secret_rotation.go), so the start's rollout configures it again.
+            if (!args.rotationPaused) {
+                new aws.secretsmanager.SecretRotation(
+                    `${base}-rotation`,
+                    {
+                        secretId: secret.id,
+                        rotationLambdaArn: own ? own.rotation.lambdaArn : args.rotation.lambdaArn,
+                        rotationRules: { automaticallyAfterDays: args.rotation.days },
+                        // The first rotation is `days` away. Secrets Manager still tests the configuration with
+                        // the function's testSecret, which logs in as the secret's user: hence none while paused.
+                        rotateImmediately: false,
+                    },
+                    { parent: this, dependsOn: [rotatable, own ? own.rotation.settings : args.rotation.ready] },
+                );
+            }
         }
 
         const userId = cacheUserId(args.env, { tenantId: t });

@@ -522,8 +522,9 @@ const tenantSchema = z
         /** A non-essential `migration` container beside WordPress for long-running migration work. */
         migrationSidecar: z.boolean().default(false),
         /**
-         * The tenant's service exists but runs no tasks, and its alarms notify no one (components/monitoring.ts
-         * `MonitoringTenant.stopped`): desired count 0 and an auto-scaling range of 0–0
+         * The tenant's service exists but runs no tasks, its alarms notify no one (components/monitoring.ts
+         * `MonitoringTenant.stopped`) and, unless `offboarding`, its database secret has no rotation configured
+         * (`databaseRotationPaused`): desired count 0 and an auto-scaling range of 0–0
          * (ECS services may scale to 0: Application Auto Scaling API reference, RegisterScalableTarget
          * `MinCapacity`). Onboarding rolls a tenant out stopped, creates its database user, then removes
          * this key; raising the range moves the running count into it (RegisterScalableTarget: "it changes
@@ -1242,6 +1243,32 @@ export function isStackName(stack: string): boolean {
  * test/policy/rules.test.ts keeps the two equal.
  */
 export const OFFBOARDING_TAG = "Offboarding";
+
+/**
+ * The tag a tenant's database secret carries while its rotation is paused (`databaseRotationPaused`),
+ * value `"true"`: the policy pack's SecretsManager.1 rule (self-contained) names it again and accepts such
+ * a secret without a `SecretRotation`; test/policy/rules.test.ts keeps the two equal. In AWS it says why
+ * Security Hub's SecretsManager.1 finds the secret not rotating.
+ */
+export const ROTATION_PAUSED_TAG = "RotationPaused";
+
+/**
+ * Whether a tenant's database secret has no rotation configured: while it is `stopped` and not
+ * `offboarding`. A stopped tenant is one being onboarded, whose MySQL user does not exist until the
+ * `database` step, or one in a tier migration, whose secret names the shared cluster until the
+ * `repoint-secret` step while an enterprise tenant's rotation function reaches only its own cluster.
+ * Configuring rotation then fails: RotateSecret without `RotateImmediately` "tests the rotation
+ * configuration by running the testSecret step" of the function (Secrets Manager API reference,
+ * RotateSecret), which logs in as the secret's user on the secret's host, and "when rotation is
+ * unsuccessful, the AWSPENDING staging label might be attached to an empty secret version", after which
+ * "any later invocation of RotateSecret ... returns an error". So the rotation is configured by the start's
+ * database rollout, once the user exists where the secret points. A tenant being removed keeps its
+ * rotation (its user exists): its stop leaves the database phase alone, so an own cluster keeps its
+ * deletion protection until the removal is confirmed (automation/tenant/steps.ts `unprotectPhases`).
+ */
+export function databaseRotationPaused(t: { readonly stopped?: boolean; readonly offboarding?: boolean }): boolean {
+    return t.stopped === true && t.offboarding !== true;
+}
 
 /** The tenant's auto-scaling range: none for a stopped service, a singleton defaults to one task, everyone else to the environment's range. */
 function tenantCapacity(t: z.infer<typeof tenantSchema>, ecs: z.infer<typeof ecsSchema>): { minCapacity: number; maxCapacity: number } {

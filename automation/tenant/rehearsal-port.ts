@@ -9,7 +9,9 @@
  * are in the environment (a tier migration's `https` step checks one of them). Secrets Manager is a JSON file per
  * secret (`rehearsalSecretStore`), seeded as the program writes the tenant's database secret, so the repoint runs
  * the same decisions as against AWS; its fresh password is made here (secret-repoint.ts `localRandomPassword`),
- * written to the file as AWS would keep it, and never printed.
+ * written to the file as AWS would keep it, and never printed. After each rollout, every rotation configuration it
+ * set is tested as Secrets Manager tests it (rotation-test.ts), against the MySQL users the rehearsal's create
+ * steps made (`rehearsalMysqlUsers`); a failed test leaves AWSPENDING in the secret's file (`leaveFailedRotationTest`).
  *
  * A rehearsal that starts from an empty stack rolls out the whole platform (`--phase all`) at its
  * first rollout step, since a tenant rollout needs the platform under it; continue a converged
@@ -21,12 +23,28 @@ import * as path from "path";
 import { prepareRehearsal, Rehearsal } from "../rehearse";
 import { loadStackConfig } from "../stack-files";
 import { tenantDatabaseName } from "../../src/config";
+import { hasOwnDatabase } from "../../src/tiers";
 import type { Io } from "../io";
 import type { Cancellation, TenantPort } from "./port";
 import { engineReads, rolloutFlags, tenantRolloutArgv } from "./real-port";
 import { serviceFromOutputs } from "./salts-aws";
 import { archiveFiles } from "./scripts";
-import { AWSCURRENT, localRandomPassword, pendingRotation, repointWith, secretPointer, SecretVersionStore } from "./secret-repoint";
+import {
+    AWSCURRENT,
+    AWSPENDING,
+    localRandomPassword,
+    pendingRotation,
+    repointWith,
+    secretPointer,
+    SecretVersionStore,
+} from "./secret-repoint";
+import { rotationReachOf, rotationsConfigured, rotationTestProblem } from "./rotation-test";
+
+/** What the rehearsal prints when a rotation configuration fails Secrets Manager's test (rotation-test.ts). */
+export const FAILED_ROTATION_TEST = "testSecret, which fails";
+
+/** The type of a tenant's database secret in a state. */
+const SECRET = "aws:secretsmanager/secret:Secret";
 
 /** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
 const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
@@ -124,25 +142,73 @@ export function rehearsalSecretRotation(file: string): { pending?: string } {
     return pendingRotation((JSON.parse(fs.readFileSync(file, "utf8")) as RehearsalSecret).versionIdsToStages ?? {});
 }
 
+/** The tenant id in a database secret's ARN (`…:secret:bbws/<env>/tenants/<id>/db-<6 characters>`), if it has one. */
+function tenantOfSecret(secretArn: string): string | undefined {
+    return /tenants\/([^/]+)\/db(?:-[A-Za-z0-9]{6})?$/.exec(secretArn)?.[1];
+}
+
 /**
- * The value the program writes into tenant `<id>`'s database secret (components/tenant-database.ts) on
- * the shared cluster, from a rehearsal's stack outputs (`database.writerEndpoint`, `.port`,
- * `.masterSecretArn`; a stand-in naming the output when the stack has none), with the stand-in password.
- * The tenant is read from the secret's name `bbws/<env>/tenants/<id>/db`; `fallbackUser` when the ARN does not have it.
+ * The value the program writes into tenant `<id>`'s database secret (components/tenant-database.ts) when
+ * it creates it, from a rehearsal's stack outputs, with the stand-in password: on the shared cluster
+ * (`database.writerEndpoint`, `.port`, `.masterSecretArn`), or with `ownCluster` on the tenant's own
+ * (`database.tenantClusters.<id>.writerEndpoint`, `.masterSecretArn`), as for a tenant that was enterprise
+ * when its secret was created; a stand-in naming the output when the stack has none. The tenant is read
+ * from the secret's name `bbws/<env>/tenants/<id>/db`; `fallbackUser` when the ARN does not have it.
  */
-export function rehearsalSecretSeed(outputs: Readonly<Record<string, unknown>>, secretArn: string, fallbackUser: string): string {
-    const database = (outputs.database ?? {}) as Record<string, unknown>;
-    const id = /tenants\/([^/]+)\/db(?:-[A-Za-z0-9]{6})?$/.exec(secretArn)?.[1];
+export function rehearsalSecretSeed(
+    outputs: Readonly<Record<string, unknown>>,
+    secretArn: string,
+    fallbackUser: string,
+    ownCluster = false,
+): string {
+    const database = (outputs.database ?? {}) as Record<string, any>;
+    const id = tenantOfSecret(secretArn);
     const user = id === undefined ? fallbackUser : tenantDatabaseName(id);
+    const where = ownCluster && id !== undefined ? (database.tenantClusters?.[id] ?? {}) : database;
+    const named = ownCluster ? `database.tenantClusters.${id}` : "database";
     return JSON.stringify({
         password: REHEARSAL_PASSWORD,
         username: user,
         dbname: user,
-        host: typeof database.writerEndpoint === "string" ? database.writerEndpoint : "<database.writerEndpoint>",
+        host: typeof where.writerEndpoint === "string" ? where.writerEndpoint : `<${named}.writerEndpoint>`,
         port: typeof database.port === "number" ? database.port : 3306,
         engine: "mysql",
-        masterarn: typeof database.masterSecretArn === "string" ? database.masterSecretArn : "<database.masterSecretArn>",
+        masterarn: typeof where.masterSecretArn === "string" ? where.masterSecretArn : `<${named}.masterSecretArn>`,
     });
+}
+
+/**
+ * The MySQL users of a rehearsal's clusters, one empty file per `<user>@<host>` in `dir`. Seeded, when
+ * `dir` is first made, with `seed()`'s users at any host (`<user>@*`): the tenants in the stack file then
+ * are deployed, their users where their secrets point. `add` is the create step's task; a drop is not
+ * recorded (a dropped user's rotation goes with its tenant or its move).
+ */
+export function rehearsalMysqlUsers(dir: string, seed: () => readonly string[]) {
+    const file = (user: string, host: string) => path.join(dir, encodeURIComponent(`${user}@${host}`));
+    if (!fs.existsSync(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        for (const user of seed()) fs.writeFileSync(file(user, "*"), "");
+    }
+    return {
+        add: (user: string, host: string) => fs.writeFileSync(file(user, host), ""),
+        exists: (user: string, host: string) => fs.existsSync(file(user, host)) || fs.existsSync(file(user, "*")),
+    };
+}
+
+/**
+ * Leaves AWSPENDING on a new, empty version of the rehearsal secret in `file`, as a failed test of a
+ * rotation configuration may (rotation-test.ts); returns the version's id. The file exists: the test read
+ * the secret's current value first.
+ */
+export function leaveFailedRotationTest(file: string): string {
+    const secret = JSON.parse(fs.readFileSync(file, "utf8")) as RehearsalSecret;
+    const versionId = `rehearsal-failed-rotation-test-${Object.keys(secret.versions).length}`;
+    const next: RehearsalSecret = {
+        versions: { ...secret.versions, [versionId]: "" },
+        versionIdsToStages: { ...secret.versionIdsToStages, [versionId]: [AWSPENDING] },
+    };
+    fs.writeFileSync(file, JSON.stringify(next, null, 2));
+    return versionId;
 }
 
 /** A rehearsal's port and the folder it works in. */
@@ -171,19 +237,60 @@ export function tenantRehearsal(
         const { domain, tenants } = loadStackConfig(rehearsal.projectDir, env);
         for (const t of tenants) fs.writeFileSync(path.join(installedDir, `${t.id}.${domain}`), "");
     }
+    const users = rehearsalMysqlUsers(path.join(rehearsal.dir, "mysql-users"), () =>
+        loadStackConfig(rehearsal.projectDir, env).tenants.map((t) => tenantDatabaseName(t.id)),
+    );
+    // A secret created before the rehearsal is taken to name the shared cluster; one created in it, as the program wrote it.
+    const secretStore = (env: string, secretArn: string, username: string, ownCluster = false) =>
+        rehearsalSecretStore(rehearsalSecretFile(rehearsal.dir, secretArn), async () =>
+            rehearsalSecretSeed(await (await rehearsal.deps.createEngine(env)).outputs(), secretArn, username, ownCluster),
+        );
+    const resourcesOf = async (env: string) =>
+        JSON.parse(await (await rehearsal.deps.createEngine(env)).exportState())?.deployment?.resources ?? [];
+    const rollout = async (req: Parameters<TenantPort["rolloutTenant"]>[0]): Promise<number> => {
+        const { main } = await import("../rollout-cli");
+        const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir, ...cancellation };
+        if ((await resourcesOf(req.env)).length === 0) {
+            // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).
+            io.err("  rehearsal: the stack is empty, so the whole platform is rolled out first, as the environment has it");
+            const code = await main(["--env", req.env, "--phase", "all", ...rolloutFlags(req, [])], io, deps);
+            if (code !== 0) return code;
+        }
+        return main(tenantRolloutArgv(req, req.allowStatefulDeletes ? await port.tenantResources(req.env, req.tenant) : []), io, deps);
+    };
     const port: TenantPort = {
         ...engineReads(rehearsal.deps.createEngine),
         rolloutTenant: async (req) => {
-            const { main } = await import("../rollout-cli");
-            const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir, ...cancellation };
-            const state = JSON.parse(await (await rehearsal.deps.createEngine(req.env)).exportState());
-            if ((state?.deployment?.resources ?? []).length === 0) {
-                // A tenant rollout needs the platform under it (the rollout's platform gate refuses otherwise).
-                io.err("  rehearsal: the stack is empty, so the whole platform is rolled out first, as the environment has it");
-                const code = await main(["--env", req.env, "--phase", "all", ...rolloutFlags(req, [])], io, deps);
-                if (code !== 0) return code;
+            const before = await resourcesOf(req.env);
+            const code = await rollout(req);
+            const after = await resourcesOf(req.env);
+            // Each tenant secret this rollout created holds what the program wrote: an enterprise tenant's names its own cluster.
+            const { tenants } = loadStackConfig(rehearsal.projectDir, req.env);
+            const existed = new Set(before.map((r: { urn: string }) => r.urn));
+            for (const r of after.filter((r: { urn: string; type: string }) => r.type === SECRET && !existed.has(r.urn))) {
+                const id = tenantOfSecret(String(r.id));
+                if (id === undefined) continue;
+                const own = hasOwnDatabase(tenants.find((t) => t.id === id)?.tier ?? "basic");
+                await secretStore(req.env, String(r.id), tenantDatabaseName(id), own).current();
             }
-            return main(tenantRolloutArgv(req, req.allowStatefulDeletes ? await port.tenantResources(req.env, req.tenant) : []), io, deps);
+            // Secrets Manager tests every rotation configuration the rollout set, applied or half applied (rotation-test.ts).
+            const reach = rotationReachOf(await (await rehearsal.deps.createEngine(req.env)).outputs());
+            for (const configured of rotationsConfigured(before, after)) {
+                const store = secretStore(req.env, configured.secretArn, tenantDatabaseName(req.tenant));
+                const problem = rotationTestProblem(
+                    secretPointer((await store.current()).secretString),
+                    configured.functionName,
+                    reach,
+                    users.exists,
+                );
+                if (problem === undefined) continue;
+                const versionId = leaveFailedRotationTest(rehearsalSecretFile(rehearsal.dir, configured.secretArn));
+                io.err(
+                    `  rehearsal: Secrets Manager tested the rotation configuration of ${configured.secretArn} with ${configured.functionName}'s ` +
+                        `${FAILED_ROTATION_TEST}: ${problem}; AWSPENDING left on an empty version ${versionId} (the worst case RotateSecret allows)`,
+                );
+            }
+            return code;
         },
         runTask: async (req) => {
             const scope = req.scope.kind === "platform" ? "platform" : `tenant ${req.scope.tenant}`;
@@ -192,6 +299,13 @@ export function tenantRehearsal(
                     .map(([k, v]) => `${k}=${v}`)
                     .join(" ")}`,
             );
+            // Only the create step's command names the tenant's secret (scripts.ts createDatabaseCommand): its user, on the
+            // tenant's own cluster when the run names it, else on the shared one.
+            const { TENANT_SECRET_ID, TENANT_DB_NAME, TENANT_CLUSTER_HOST } = req.command.environment;
+            if (TENANT_SECRET_ID !== undefined && TENANT_DB_NAME !== undefined) {
+                const outputs = (await (await rehearsal.deps.createEngine(req.env)).outputs()) as Record<string, any>;
+                users.add(TENANT_DB_NAME, TENANT_CLUSTER_HOST ?? String(outputs.database?.writerEndpoint));
+            }
             const site = req.command.environment.SITE_URL;
             if (site !== undefined) {
                 fs.mkdirSync(installedDir, { recursive: true });
@@ -236,9 +350,7 @@ export function tenantRehearsal(
         readText: async (bucket, key) => fs.readFileSync(path.join(bucketDir, bucket, key), "utf8"),
         commitStackFile: async () => undefined,
         repointDatabaseSecret: async (req) => {
-            const store = rehearsalSecretStore(rehearsalSecretFile(rehearsal.dir, req.secretArn), async () =>
-                rehearsalSecretSeed(await (await rehearsal.deps.createEngine(req.env)).outputs(), req.secretArn, req.username),
-            );
+            const store = secretStore(req.env, req.secretArn, req.username);
             const result = await repointWith(store, req);
             if (result.alreadyRepointed) {
                 io.err(

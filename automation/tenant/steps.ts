@@ -20,8 +20,9 @@
  *         → into enterprise only (`MOVE_DATABASE_STEPS`): repoint-secret → create-database → import-database → compare-database
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
  *         → drop-shared-database (into enterprise only, after the operator types the id)
- * A stop rolls out the tenant's phases that `stopped` acts in (`STOP_PHASES`: ecs and monitoring); an enterprise
- * tenant's offboarding also its database phase once the deletion is confirmed (`unprotectPhases`); a start, its monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
+ * A stop rolls out the tenant's phases that `stopped` acts in (`stopPhases`: ecs, monitoring, and database where its
+ * rotation pauses, not in offboarding); an enterprise tenant's offboarding also its database phase once the deletion is
+ * confirmed (`unprotectPhases`); a start, its database, monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
  * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
  *
  * Offboarding edits the config before its rollout, not after: the rollout deletes what the program no
@@ -376,16 +377,20 @@ const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
 
 /**
- * Where `stopped` and `offboarding` act, and so all that a stop or a start rolls out, in the order that
- * fails safe. A stop: the service (and its load balancer), then its alarms: a failure between the two
- * leaves a stopped tenant whose alarms still notify (a page after 3 × 5 minutes: noise, not silence). A
- * start: its alarms, then the service: a failure between them leaves a stopped tenant watched, never a
- * serving one with silent alarms. Re-enabling actions sends nothing by itself
+ * Where `stopped` acts, and so all that a stop or a start rolls out, in the order that fails safe. A stop:
+ * the service (and its load balancer), then its alarms, then (unless offboarding) its database secret's
+ * rotation (src/config.ts `databaseRotationPaused`): a failure between the first two leaves a stopped
+ * tenant whose alarms still notify (a page after 3 × 5 minutes: noise, not silence), and one before the
+ * last a stopped tenant still rotating, as it was. A start: its rotation, once its user exists where its
+ * secret points; then its alarms, then the service: a failure between them leaves a stopped tenant
+ * watched, never a serving one with silent alarms. Re-enabling actions sends nothing by itself
  * (CloudWatch notifies on state transitions only), so the start's `healthy` step is what says a service
  * that never became healthy.
  */
-const STOP_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
-const START_PHASES: readonly PhaseName[] = ["monitoring", "ecs"];
+function stopPhases(offboarding: boolean): readonly PhaseName[] {
+    return offboarding ? ["ecs", "monitoring"] : ["ecs", "monitoring", "database"];
+}
+const START_PHASES: readonly PhaseName[] = ["database", "monitoring", "ecs"];
 
 /**
  * What offboarding's `unprotect` step rolls out, after the deletion is confirmed: for a tenant with its own
@@ -398,9 +403,9 @@ export function unprotectPhases(tier: TenantTier): readonly PhaseName[] {
     return hasOwnDatabase(tier) ? ["database"] : [];
 }
 
-/** Every phase `stopped` and `offboarding` act in: the stop's (`STOP_PHASES`), and offboarding's `unprotectPhases`. */
+/** Every phase `stopped` and `offboarding` act in: the stop's (`stopPhases`), and offboarding's `unprotectPhases`. */
 export function phasesActedIn(tier: TenantTier, offboarding: boolean): readonly PhaseName[] {
-    return [...STOP_PHASES, ...(offboarding ? unprotectPhases(tier) : [])];
+    return [...stopPhases(offboarding), ...(offboarding ? unprotectPhases(tier) : [])];
 }
 
 /**
@@ -422,9 +427,10 @@ async function rolloutPhases(ctx: StepContext, phases: readonly PhaseName[]): Pr
 const inWords = (phases: readonly PhaseName[]) => `${phases.join(" then ")} phases' rollouts`;
 
 /**
- * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's monitoring
- * and ecs phases, the only ones `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts).
- * Onboarding's, and a tier migration's after its import.
+ * Starts the tenant's service: removes `stopped` from its entry, then rolls out the tenant's database,
+ * monitoring and ecs phases, the only ones `stopped` acts in (test/rehearsal/tenant-migrate-tier.test.ts).
+ * Onboarding's, after its database step has created the user, and a tier migration's after its import
+ * (into enterprise, after the secret names its own cluster and the user exists there).
  */
 function startStep(): Step {
     return {
@@ -435,7 +441,7 @@ function startStep(): Step {
             return [
                 `Pulumi.${ctx.req.env}.yaml:`,
                 ...changedLines(stopped, startTenant(stopped, ctx.req.id)),
-                `then the tenant's ${inWords(START_PHASES)} (its alarms notify again, then its service's auto-scaling range)`,
+                `then the tenant's ${inWords(START_PHASES)} (its database secret's rotation, its alarms notify again, then its service's auto-scaling range)`,
             ];
         },
         run: async (ctx) => {
@@ -460,8 +466,8 @@ function stackTextBeforeStart(ctx: StepContext): string {
 
 /**
  * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
- * `offboarding`, also `offboarding: true`: src/config.ts), the rollouts of the phases either acts in
- * (`STOP_PHASES`: ecs and monitoring), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * `offboarding`, also `offboarding: true`: src/config.ts), the rollouts of the phases the edit acts in
+ * (`stopPhases`: ecs, monitoring, and without `offboarding` database), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
  * has a record, as the archive is (see `Step.retakenUntil`).
  */
 function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?: boolean } = {}): Step {
@@ -472,7 +478,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${inWords(STOP_PHASES)} (its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${inWords(stopPhases(offboarding))} (its service at zero tasks, its alarms silent${offboarding ? "" : ", its database secret's rotation off until the start"}), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -484,7 +490,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
             const tier = tierOf(ctx);
-            await rolloutPhases(ctx, STOP_PHASES);
+            await rolloutPhases(ctx, stopPhases(offboarding));
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
             // The tier is recorded for the steps after the retire step, when the stack file no longer has the tenant.
@@ -1223,9 +1229,11 @@ const CHECK_STEP: Step = databaseMoveStep({
 
 /**
  * Refuses the step while a rotation of the tenant's database secret is pending (`TenantPort.databaseSecretRotation`):
- * read before the stop, again before the tier step's rollout (which changes the rotation function: RotateSecret refuses
- * a secret with a rotation pending, Secrets Manager API reference), before the user is created on its own cluster (a
- * rotation between the repoint and the user's creation fails and leaves AWSPENDING) and before the shared copy goes.
+ * read before the stop, whose database rollout turns the rotation off (CancelRotateSecret on a rotation in progress
+ * "can leave the VersionStage labels in an unexpected state", Secrets Manager API reference); again before the tier
+ * step's rollout and before the user is created on its own cluster, where only a rotation started by hand
+ * (`aws secretsmanager rotate-secret`) can be pending, since a stopped tenant has none configured
+ * (src/config.ts `databaseRotationPaused`); and before the shared copy goes, after the start configured it again.
  */
 async function refuseRotationPending(ctx: StepContext, secretArn: string, servingAgain = false): Promise<void> {
     const { pending } = await ctx.deps.port.databaseSecretRotation(secretArn);

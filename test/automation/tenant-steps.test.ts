@@ -36,10 +36,15 @@ const NOW = Date.parse("2026-12-01T09:00:00Z");
 /** The archive prefix of a remove run right after an add (the world's second run, a minute after NOW). */
 const P1 = "archive/newco/20261201T090100.000Z/";
 /** What a remove does before anything is deleted: stop the service, wait, take the archive into a fresh prefix, check it. */
-/** A stop's rollouts: its service, then its alarms silenced; a start's: its alarms notifying again, then its service (the order that fails safe). */
-const STOPS = ["rollout stops (--phase ecs)", "rollout stops (--phase monitoring)"];
-const STARTS = ["rollout started (--phase monitoring)", "rollout started (--phase ecs)"];
-const STOP_AND_ARCHIVE = ["commit", ...STOPS, "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
+/**
+ * A stop's rollouts: its service, then its alarms silenced, then its database secret's rotation paused; a removal's
+ * stop leaves the rotation (src/config.ts databaseRotationPaused). A start's: its rotation configured again (its user
+ * exists by then), its alarms notifying again, then its service (the order that fails safe).
+ */
+const REMOVAL_STOPS = ["rollout stops (--phase ecs)", "rollout stops (--phase monitoring)"];
+const STOPS = [...REMOVAL_STOPS, "rollout stops (--phase database)"];
+const STARTS = ["rollout started (--phase database)", "rollout started (--phase monitoring)", "rollout started (--phase ecs)"];
+const STOP_AND_ARCHIVE = ["commit", ...REMOVAL_STOPS, "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
 const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
@@ -460,7 +465,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
             const retakenCalls = [
                 "commit",
                 "list archive/",
-                ...(before.filter(retaken).includes("stop") ? [...STOPS, "wait stopped"] : []),
+                ...(before.filter(retaken).includes("stop") ? [...REMOVAL_STOPS, "wait stopped"] : []),
             ];
             if (before.filter(retaken).includes("archive")) retakenCalls.push("task tenant: archive");
             expect(w.calls.filter((c) => !retakenCalls.some((r) => c.startsWith(r)))[0].startsWith(call)).to.equal(true);
@@ -477,7 +482,7 @@ describe("npm run tenant: onboarding and offboarding as recorded steps", functio
         expect(first.exitCode).to.equal(EXIT.failed);
         expect(first.steps[0]).to.include({ step: "stop", status: "failed" });
         expect(first.steps[0].error).to.include("task abc is STOPPING");
-        expect(w.calls).to.deep.equal(["commit", ...STOPS, "wait stopped"]);
+        expect(w.calls).to.deep.equal(["commit", ...REMOVAL_STOPS, "wait stopped"]);
         expect([...w.objects.keys()]).to.deep.equal([]);
         w.calls.length = 0;
         const second = await w.run(REMOVE);
@@ -782,7 +787,7 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
         await w.run(ENTERPRISE);
         w.calls.length = 0;
         expect((await w.run(REMOVE)).exitCode).to.equal(EXIT.ok);
-        expect(w.calls.slice(0, 4)).to.deep.equal(["commit", ...STOPS, "wait stopped"]);
+        expect(w.calls.slice(0, 4)).to.deep.equal(["commit", ...REMOVAL_STOPS, "wait stopped"]);
         const database = w.calls.indexOf("rollout stops (--phase database)");
         expect(database).to.be.greaterThan(w.calls.findIndex((c) => c.startsWith("task tenant: archive")));
         expect(w.calls.findIndex((c) => c.startsWith("task tenant: empty"))).to.be.greaterThan(database);
@@ -818,7 +823,7 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
         await w.run({ ...ADD, tier: "premium" });
         w.calls.length = 0;
         await w.run(REMOVE);
-        expect(w.calls.slice(0, 4)).to.deep.equal(["commit", ...STOPS, "wait stopped"]);
+        expect(w.calls.slice(0, 4)).to.deep.equal(["commit", ...REMOVAL_STOPS, "wait stopped"]);
     });
 
     it("remove's database step runs no SQL for an enterprise tenant (its schema and users went with its own cluster in the rollout step); a basic tenant's drops them", async () => {
@@ -889,7 +894,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(result.steps.map((s) => `${s.step}:${s.status}`)).to.deep.equal(ORDER.map((s) => `${s}:succeeded`));
         expect(w.calls).to.deep.equal([
             "commit",
-            // Its stop and start roll out its ecs phase alone: `stopped` acts only there (test/rehearsal/tenant-migrate-tier.test.ts).
+            // Its stop and start roll out the phases `stopped` acts in alone (test/rehearsal/tenant-migrate-tier.test.ts).
             ...STOPS,
             "wait stopped",
             `list ${E0}`,
@@ -956,7 +961,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
             expect(result.exitCode, JSON.stringify(result.steps)).to.equal(EXIT.ok);
             // The second run is a minute after the first: a take of its own, which the import reads.
             const E1 = E0.replace("T090000", "T090100");
-            expect(w.calls.slice(0, 5)).to.deep.equal(["commit", ...STOPS, "wait stopped", `list ${E1}`]);
+            expect(w.calls.slice(0, 6)).to.deep.equal(["commit", ...STOPS, "wait stopped", `list ${E1}`]);
             expect(w.imported).to.deep.equal([E1]);
         });
 
@@ -1043,7 +1048,9 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         expect(result.steps.map((s) => s.status)).to.deep.equal(ORDER.map(() => "to do"));
         const text = renderTenantRun(result);
         expect(text).to.include("+       stopped: true");
-        expect(text).to.include("then the tenant's ecs then monitoring phases' rollouts (its service at zero tasks, its alarms silent)");
+        expect(text).to.include(
+            "then the tenant's ecs then monitoring then database phases' rollouts (its service at zero tasks, its alarms silent, its database secret's rotation off until the start)",
+        );
         expect(text).to.include("to s3://<migration bucket>/archive/tutorhub/tier-migration-<UTC time of the take>/");
         expect(text).to.include("+       tier: premium");
         expect(text).to.include(`npm run rollout -- --env sit --phase all --migrate-tier tutorhub`);

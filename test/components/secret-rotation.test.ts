@@ -31,8 +31,10 @@ import {
 import { createAwsModel } from "../../automation/aws-model";
 import { acceptedTenantId, schemaAccepts } from "../support/tenant-ids";
 import {
+    databaseRotationPaused,
     isStackName,
     MAX_TENANT_ID_LENGTH,
+    ROTATION_PAUSED_TAG,
     MYSQL_USER_NAME_MAX,
     ROTATION_USERNAME_LIMIT_VARIABLE,
     tenantDatabaseName,
@@ -420,6 +422,66 @@ describe("secrets rotation", () => {
         it(`redeploys each tenant's service through Scheduler's ECS UpdateService target (${UPDATE_SERVICE_TARGET_ARN})`, () => {
             expect(UPDATE_SERVICE_TARGET_ARN).to.equal("arn:aws:scheduler:::aws-sdk:ecs:updateService");
         });
+    });
+
+    describe("a stopped tenant's rotation is paused (src/config.ts databaseRotationPaused)", () => {
+        // Source: Secrets Manager API reference, RotateSecret: without RotateImmediately it "tests the rotation configuration
+        // by running the testSecret step" of the function, which logs in as the secret's user; "when rotation is unsuccessful,
+        // the AWSPENDING staging label might be attached to an empty secret version", and then "any later invocation of
+        // RotateSecret ... returns an error". A stopped tenant's user may not exist yet (onboarding) or its secret may name a
+        // cluster the function cannot reach (a move into enterprise): its rotation is configured by the start.
+        const cfg = configFor("dev");
+        const flags = [
+            { id: "running", stopped: false, offboarding: false, paused: false },
+            { id: "stopped", stopped: true, offboarding: false, paused: true },
+            { id: "leaving", stopped: true, offboarding: true, paused: false },
+        ];
+        let resources: Awaited<ReturnType<typeof construct>>["resources"];
+        let options = new Map<string, RecordedOptions>();
+        before(async () => {
+            const tenants = flags.map((f, i) => ({ ...cfg.tenants[0], ...f, slot: 90 + i }));
+            ({ resources } = await construct(cfg, () => {
+                options = recordOptions();
+                return new DataLayer("data", {
+                    env: cfg.env,
+                    accountId: cfg.accountId,
+                    region: cfg.region,
+                    database: cfg.database,
+                    cache: cfg.cache,
+                    protection: cfg.protection,
+                    tenants,
+                    isolatedSubnetIds: ["subnet-c0aaaaaaaaaaaaaaa", "subnet-c1bbbbbbbbbbbbbbb"],
+                    azCount: 2,
+                    databaseSecurityGroupId: "sg-0database000000000",
+                    cacheSecurityGroupId: "sg-0cache00000000000",
+                    vpcId: "vpc-0aaaaaaaaaaaaaaaa",
+                    privateSubnetIds: ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb"],
+                });
+            }));
+        });
+
+        it("is decided by stopped and offboarding alone: paused only while stopped and not being removed", () => {
+            for (const stopped of [false, true]) {
+                for (const offboarding of [false, true]) {
+                    expect(databaseRotationPaused({ stopped, offboarding }), `stopped ${stopped}, offboarding ${offboarding}`).to.equal(
+                        stopped && !offboarding,
+                    );
+                }
+            }
+            expect(databaseRotationPaused({})).to.equal(false);
+        });
+
+        for (const f of flags) {
+            it(`${f.id} (stopped ${f.stopped}, offboarding ${f.offboarding}): ${f.paused ? "no SecretRotation, its secret tagged RotationPaused: true" : "a SecretRotation, no RotationPaused tag"}; its values still ignored once rotation owns them`, () => {
+                const rotation = resources.find((r) => r.name === `data-tenant-${f.id}-db-rotation`);
+                expect(rotation === undefined).to.equal(f.paused);
+                const secret = named(resources, `data-tenant-${f.id}-db`);
+                expect(secret.inputs.tags).to.deep.equal({ Tenant: f.id, ...(f.paused ? { [ROTATION_PAUSED_TAG]: "true" } : {}) });
+                // The value may already be a rotation's: pausing must not write the first one back.
+                expect(options.get(`data-tenant-${f.id}-db-value`)?.ignoreChanges).to.deep.equal(["secretString"]);
+                expect(options.get(`data-tenant-${f.id}-db-rotatable-value`)?.ignoreChanges).to.deep.equal(["secretString"]);
+            });
+        }
     });
 });
 

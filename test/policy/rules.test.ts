@@ -34,7 +34,7 @@ import { elb_1 } from "../../src/policy/rules/elb-1-https-redirect";
 import { elb_4 } from "../../src/policy/rules/elb-4-drop-invalid-headers";
 import { elb_5 } from "../../src/policy/rules/elb-5-access-logs";
 import { elb_6, OFFBOARDING_TAG as ELB6_OFFBOARDING_TAG } from "../../src/policy/rules/elb-6-deletion-protection";
-import { OFFBOARDING_TAG } from "../../src/config";
+import { OFFBOARDING_TAG, ROTATION_PAUSED_TAG } from "../../src/config";
 import { elb_17 } from "../../src/policy/rules/elb-17-tls-policy";
 import { s3_5 } from "../../src/policy/rules/s3-5-tls-only";
 import { s3_8 } from "../../src/policy/rules/s3-8-block-public-access";
@@ -45,7 +45,7 @@ import { ecr_2 } from "../../src/policy/rules/ecr-2-immutable-tags";
 import { ecr_3 } from "../../src/policy/rules/ecr-3-lifecycle-policy";
 import { kms_4 } from "../../src/policy/rules/kms-4-key-rotation";
 import { cache_1 } from "../../src/policy/rules/cache-1-no-shared-credentials";
-import { secretsmanager_1 } from "../../src/policy/rules/secretsmanager-1-rotation";
+import { ROTATION_PAUSED_TAG as SM1_ROTATION_PAUSED_TAG, secretsmanager_1 } from "../../src/policy/rules/secretsmanager-1-rotation";
 import { tenantAccessString } from "../../components/cache-users";
 import { sns_1 } from "../../src/policy/rules/sns-1-encrypted";
 import { cloudwatch_16 } from "../../src/policy/rules/cloudwatch-16-log-retention";
@@ -280,8 +280,24 @@ const CASES: Case[] = [
             { target: tenantDbSecret, others: [rotation({ automaticallyAfterDays: 30 })] },
             // Not a tenant database secret: the rule does not apply.
             { target: res("aws:secretsmanager/secret:Secret", "platform", { name: "bbws/prod/redis/platform" }) },
+            // A stopped tenant's, its rotation paused until its start (src/config.ts databaseRotationPaused).
+            {
+                target: res("aws:secretsmanager/secret:Secret", "data-tenant-a-db", {
+                    name: "bbws/prod/tenants/a/db",
+                    tags: { Tenant: "a", [SM1_ROTATION_PAUSED_TAG]: "true" },
+                }),
+            },
         ],
-        nonCompliant: [{ target: tenantDbSecret }, { target: tenantDbSecret, others: [rotation({})] }],
+        nonCompliant: [
+            { target: tenantDbSecret },
+            { target: tenantDbSecret, others: [rotation({})] },
+            {
+                target: res("aws:secretsmanager/secret:Secret", "data-tenant-a-db", {
+                    name: "bbws/prod/tenants/a/db",
+                    tags: { Tenant: "a", [SM1_ROTATION_PAUSED_TAG]: "false" },
+                }),
+            },
+        ],
     },
     {
         rule: ec2_2,
@@ -989,6 +1005,10 @@ describe("security baseline rules", () => {
         expect(["dev", "sit", "prod"].filter((env) => appliesIn(elb_6, env))).to.deep.equal(["prod"]);
         // The pack is self-contained, so it names the offboarding tag again: the same key the layer sets.
         expect(ELB6_OFFBOARDING_TAG).to.equal(OFFBOARDING_TAG);
+    });
+
+    it("names the tag of a paused rotation as the data layer sets it (SecretsManager.1)", () => {
+        expect(SM1_ROTATION_PAUSED_TAG).to.equal(ROTATION_PAUSED_TAG);
     });
 
     for (const c of CASES) {

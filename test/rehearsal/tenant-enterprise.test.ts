@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
+import { FAILED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
 import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { retireTenant, setTenantTier, stopTenant } from "../../automation/tenant/stack-edit";
 import { tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/real-port";
@@ -76,6 +77,10 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
         expect(records.filter((r) => r.action === "add").map((r) => `${r.step} ${r.result}`)).to.deep.equal(
             ADD_STEPS.map((s) => `${s.id} succeeded`),
         );
+    });
+
+    it("add configures the secret's rotation with its own function only once its user exists on its own cluster, where its secret points (rotation-test.ts)", () => {
+        expect(textOf(added.io)).to.not.include(FAILED_ROTATION_TEST);
     });
 
     it("add creates the tenant's own cluster, deletion-protected as sit's bbws:database says", () => {

@@ -10,6 +10,7 @@ import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { bbwsName } from "../../components/shared";
 import { main } from "../../automation/tenant-cli";
+import { FAILED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
 import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { desiredState } from "../../automation/rehearsal-engine/desired";
 import { PHASES } from "../../src/phases";
@@ -46,6 +47,10 @@ describe("rehearsal: onboard then offboard a tenant of sit", function () {
 
     it("add: every step succeeds", () => {
         expect(added.code, textOf(added.io)).to.equal(0);
+    });
+
+    it("add configures the secret's rotation only once its MySQL user exists: Secrets Manager's test of it passes (rotation-test.ts)", () => {
+        expect(textOf(added.io)).to.include("create schema and user wp_quizcraft").and.not.include(FAILED_ROTATION_TEST);
     });
 
     it("after the remove, adding the same id again is refused (exit 2): it is retired", async () => {

@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
+import { FAILED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
 import { MIGRATE_TIER_STEPS } from "../../automation/tenant/steps";
 import { Stage, stage, textOf } from "../support/rehearsal";
 
@@ -65,6 +66,14 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
             "domains",
             "drop-shared-database",
         ]);
+    });
+
+    it("no rotation configuration is tested before its secret names its own cluster and its user exists there: paused from the stop to the start (rotation-test.ts)", () => {
+        expect(textOf(migrated.io)).to.not.include(FAILED_ROTATION_TEST);
+        const rotation = sit.state().deployment.resources.find((r) => r.urn.endsWith(`::data-tenant-${ID}-db-rotation`)) as {
+            inputs?: any;
+        };
+        expect(rotation?.inputs?.rotationLambdaArn).to.match(new RegExp(`:function:bbws-tenant-${ID}-rotation-sit$`));
     });
 
     it("the tier rollout created its own cluster (stack output database.tenantClusters) and the stack says enterprise", () => {

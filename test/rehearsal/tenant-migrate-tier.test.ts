@@ -3,8 +3,9 @@
  * from basic to premium through the CLI, the rollouts on the scripted engine, doubles for the one-off
  * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
  * each exit 2 with the stack file unchanged, and the check that `stopped` (and remove's `offboarding`) acts
- * only in the ecs and monitoring phases, and for an enterprise tenant's offboarding also in the database phase
- * (its own cluster's deletion protection), which is why the tenant command's stops roll out those alone (`phasesActedIn`).
+ * only in the ecs and monitoring phases, in the database phase for a stop that is not a removal (its secret's
+ * rotation paused) and for an enterprise tenant's offboarding (its own cluster's deletion protection), which is
+ * why the tenant command's stops roll out those alone (`phasesActedIn`).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -77,12 +78,14 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
         expect(text.indexOf("export: succeeded")).to.be.lessThan(text.search(/\[4\/\d+\] tier:/));
     });
 
-    it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs and monitoring phases alone", () => {
+    it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs, monitoring and database phases alone", () => {
         const records = sit.ledger().slice(ledgerBefore);
         expect(records.map((r) => [r.phase, r.tenant ?? "all", r.overrides[0] ?? ""])).to.deep.equal([
             ["ecs", TENANT, ""],
             ["monitoring", TENANT, ""],
+            ["database", TENANT, ""],
             ...PHASE_NAMES.map((p) => [p, "all", `--migrate-tier ${TENANT}`]),
+            ["database", TENANT, ""],
             ["monitoring", TENANT, ""],
             ["ecs", TENANT, ""],
         ]);
@@ -168,8 +171,10 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     before(async () => {
         sit = stage("sit");
         sit.converge();
-        // Without the DBA's approval the --phase all run applies network (the outputs then say premium) and stops at database.
-        first = await run(["--approve", "tech-lead:alice"]);
+        // The --phase all run applies network (the outputs then say premium) and fails at storage, on the tenant's new file system.
+        sit.scenario({ failOn: { resource: `storage-${TENANT}-efs`, message: "rehearsal: EFS CreateFileSystem failed" } });
+        first = await run(APPROVALS);
+        sit.scenario({});
         dryRun = await run([], ["--dry-run"]);
         resumed = await run(APPROVALS);
     });
@@ -177,13 +182,15 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     it("the first run stops at the tier step with the network phase applied (exit non-zero)", () => {
         expect(first.code, textOf(first.io)).to.not.equal(0);
         const steps = sit.tenantSteps();
-        expect(steps.slice(0, 4).map((r) => `${r.step} ${r.result}`)).to.deep.equal([
+        expect(steps.slice(0, 3).map((r) => `${r.step} ${r.result}`)).to.deep.equal([
             "check succeeded",
             "stop succeeded",
             "export succeeded",
-            "tier refused",
         ]);
+        expect(steps[3].step).to.equal("tier");
+        expect(steps[3].result).to.not.equal("succeeded");
         expect(sit.ledger().some((r) => r.phase === "network" && r.result === "succeeded")).to.equal(true);
+        expect(sit.ledger().some((r) => r.phase === "storage" && r.result === "failed")).to.equal(true);
     });
 
     it("a second run is not taken for 'already premium': its dry run and its run resume at the tier step, then import and start", () => {
@@ -195,13 +202,13 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     });
 });
 
-describe("`stopped` and `offboarding` act only in the phases the stop and offboarding's unprotect step roll out (steps.ts phasesActedIn): ecs and monitoring, and database for an enterprise tenant's offboarding", function () {
+describe("`stopped` and `offboarding` act only in the phases the stop and offboarding's unprotect step roll out (steps.ts phasesActedIn): ecs and monitoring, database for a stop that is not a removal (the rotation paused) and for an enterprise tenant's offboarding", function () {
     this.timeout(300_000);
 
     for (const [tier, offboarding, phases] of [
-        ["basic", false, ["ecs", "monitoring"]],
-        ["premium", false, ["ecs", "monitoring"]],
-        ["enterprise", false, ["ecs", "monitoring"]],
+        ["basic", false, ["database", "ecs", "monitoring"]],
+        ["premium", false, ["database", "ecs", "monitoring"]],
+        ["enterprise", false, ["database", "ecs", "monitoring"]],
         ["basic", true, ["ecs", "monitoring"]],
         ["premium", true, ["ecs", "monitoring"]],
         ["enterprise", true, ["database", "ecs", "monitoring"]],
@@ -210,8 +217,10 @@ describe("`stopped` and `offboarding` act only in the phases the stop and offboa
             // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
             // auto-scaling range and, for premium and enterprise, its load balancer's deletion protection), all in
             // bbws:ecs:EcsLayer; components/monitoring.ts (its alarms' actionsEnabled), in bbws:monitoring:MonitoringLayer;
-            // and for an enterprise tenant's offboarding, components/tenant-cluster.ts (its cluster's deletionProtection off,
-            // its cluster and instances tagged Offboarding), in bbws:data:DataLayer.
+            // for a stop that is not a removal, components/tenant-database.ts (no SecretRotation, the secret tagged
+            // RotationPaused: src/config.ts databaseRotationPaused), and for an enterprise tenant's offboarding,
+            // components/tenant-cluster.ts (its cluster's deletionProtection off, its cluster and instances tagged
+            // Offboarding), both in bbws:data:DataLayer.
             const s = stage("sit");
             try {
                 const file = path.join(s.projectDir, "Pulumi.sit.yaml");

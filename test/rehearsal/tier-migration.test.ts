@@ -117,8 +117,9 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
                 .filter((r) => r.result === "refused")
                 .map((r) => [r.phase, r.gate]),
         ).to.deep.equal([
-            ["network", "tier"],
-            ["network", "tier"],
+            // The deletes pass goes first, last phase first: the stopped tenant's paused rotation is the database phase's delete.
+            ["database", "tier"],
+            ["database", "tier"],
         ]);
     });
 
@@ -127,10 +128,12 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         const records = dev.ledger().slice(ledgerAfterRefusal + 1, ledgerAfterMigration);
         const overridden = records.filter((r) => r.overrides.includes(`--migrate-tier ${TENANT}`));
         expect(overridden.map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
-        // Its stop before and its start after: the tenant's ecs and monitoring phases alone, nothing to override.
+        // Its stop before and its start after: the tenant's ecs, monitoring and database phases alone, nothing to override.
         expect(records.filter((r) => !overridden.includes(r)).map((r) => [r.phase, r.tenant, r.result])).to.deep.equal([
             ["ecs", TENANT, "succeeded"],
             ["monitoring", TENANT, "succeeded"],
+            ["database", TENANT, "succeeded"],
+            ["database", TENANT, "succeeded"],
             ["monitoring", TENANT, "succeeded"],
             ["ecs", TENANT, "succeeded"],
         ]);

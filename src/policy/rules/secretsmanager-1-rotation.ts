@@ -10,6 +10,12 @@ function isTenantDatabaseSecret(name: unknown, tags: unknown): boolean {
     return typeof name === "string" && /\/tenants\/[^/]+\/db$/.test(name) && typeof (tags as any)?.Tenant === "string";
 }
 
+/**
+ * The tag a tenant's database secret carries while its tenant is stopped and its rotation paused
+ * (src/config.ts `ROTATION_PAUSED_TAG`, the same key; `databaseRotationPaused` says why).
+ */
+export const ROTATION_PAUSED_TAG = "RotationPaused";
+
 export const secretsmanager_1: Rule = {
     name: "secretsmanager-1-tenant-rotation",
     control: "SecretsManager.1",
@@ -17,12 +23,14 @@ export const secretsmanager_1: Rule = {
     explanation:
         "A tenant's database password that never changes outlives every leak. Give each tenant database " +
         "secret an aws.secretsmanager.SecretRotation (secretId from the secret) with a rotation function " +
-        "and `rotationRules` (components/tenant-database.ts).",
+        "and `rotationRules` (components/tenant-database.ts). A stopped tenant's secret tagged RotationPaused: true " +
+        "is exempt: its rotation is configured when it starts, once its MySQL user exists where the secret points.",
     level: "mandatory",
     types: ["aws:secretsmanager/secret:Secret"],
     scope: "stack",
     check(secret, context) {
         if (!isTenantDatabaseSecret(secret.inputs.name, secret.inputs.tags)) return [];
+        if (secret.inputs.tags?.[ROTATION_PAUSED_TAG] === "true") return [];
         const rotations = referrers(context, ["aws:secretsmanager/secretRotation:SecretRotation"], "secretId", secret).filter(
             (r) =>
                 r.inputs.rotationLambdaArn &&
