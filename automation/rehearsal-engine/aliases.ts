@@ -126,7 +126,7 @@ export function matchOlds(desired: readonly DesiredResource[], olds: readonly St
 
 /**
  * The renames of one update, a resource taken over through an alias each: `rename` moves one record
- * to its new URN at once, and `resolve` rewrites every reference (parent, dependencies, provider) to a
+ * to its new URN at once, and `resolve` rewrites every reference (parent, dependencies, property dependencies, provider) to a
  * renamed URN in one pass, following chains of renames, when the state is written
  * (NormalizeURNReferences in pulumi/pulumi pkg/resource/deploy). Rewriting the whole state per rename
  * would be quadratic: 20,000 renames of a 23,000-resource state when 500 tenants' resources move into
@@ -164,6 +164,9 @@ export class StateRenames {
                 ...r,
                 ...(r.parent ? { parent: fix(r.parent) } : {}),
                 ...(r.dependencies ? { dependencies: r.dependencies.map(fix) } : {}),
+                ...(r.propertyDependencies
+                    ? { propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, l]) => [k, l.map(fix)])) }
+                    : {}),
                 ...(provider ? { provider: [fix(provider.slice(0, -1).join("::")), provider.slice(-1)[0]].join("::") } : {}),
             };
         });

@@ -13,7 +13,9 @@
  *   (steps.ts), and it is decided as the engine decides it, the program's option or else the provider's request
  *   (delete-first.ts); a create-first replacement that asks for the name its predecessor still holds fails as
  *   AWS's create would (replacement-clash.ts);
- * - dependencies are the program's, recorded by the synth; the state keeps no `propertyDependencies` or options;
+ * - dependencies are the program's, recorded by the synth; the state keeps `propertyDependencies` (a delete-first
+ *   replacement's cascade reads the old state's, as the engine does) but no options; a `same` step keeps the old
+ *   record's dependencies, where the engine writes the program's for a targeted resource;
  * - of the refusals to delete, the engine's (a targeted delete's untargeted dependents) and AWS's for a
  *   resource with deletion protection on (deletion-protection.ts), at the delete step of an update; AWS's
  *   others, such as `DependencyViolation` for a security group still in use, are not modelled, nor the
@@ -424,6 +426,8 @@ function appliedState(step: Step): StateResource {
         ...(d.custom ? { id: step.old?.id ?? d.id } : {}),
         ...(d.parent ? { parent: d.parent } : {}),
         ...(d.dependencies.length ? { dependencies: d.dependencies } : {}),
+        // Always, empty too: a record without it is one written before it was kept (steps.ts falls back to the program's).
+        propertyDependencies: Object.fromEntries(Object.entries(d.propertyDependencies).map(([k, l]) => [k, [...l]])),
         ...(d.provider ? { provider: d.provider } : {}),
     };
 }

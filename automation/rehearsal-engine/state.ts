@@ -14,6 +14,12 @@ export interface StateResource {
     readonly outputs: Record<string, unknown>;
     readonly parent?: string;
     readonly dependencies?: string[];
+    /**
+     * Input key → the URNs its value came from, as the engine keeps them in a deployment's state; what a
+     * delete-first replacement's cascade reads (steps.ts). Written for every resource the scripted engine applies,
+     * empty too (the engine's state omits it when empty); absent only in a state written before it was recorded.
+     */
+    readonly propertyDependencies?: Record<string, string[]>;
     readonly provider?: string;
 }
 

@@ -136,13 +136,18 @@ function closure<R extends { readonly urn: string }>(
  * list; pulumi/pulumi tests/integration/delete_before_create: "causes the deletion of b and e eagerly"). Each such
  * dependent's step becomes a replacement on those keys (added to its own, if it was replaced already), and its own
  * dependents are asked the same: it is deleted first too. Delete-first is the program's option or, where it set
- * none, the provider's request (delete-first.ts `deletesFirst`).
+ * none, the provider's request (delete-first.ts `deletesFirst`). As the engine, it walks the last state's graph: each
+ * dependent's property dependencies as the state records them (the program's for a state that has none recorded),
+ * under the old URNs, and not a dependent the program registers before the replaced resource ("dependents can only
+ * have been _removed_ from the base dependency graph", step_generator.go `impossibleDependents`).
  */
 function replaceDependentsOfDeletesFirst(steps: Step[]): void {
     const dependentsOf = new Map<string, { index: number; keys: string[] }[]>();
+    const indexOf = new Map<string, number>();
     steps.forEach((s, index) => {
         if (!s.new || !s.old) return;
-        for (const [key, sources] of Object.entries(s.new.propertyDependencies)) {
+        indexOf.set(s.old.urn, index);
+        for (const [key, sources] of Object.entries(s.old.propertyDependencies ?? s.new.propertyDependencies)) {
             for (const source of sources) {
                 const list = dependentsOf.get(source) ?? [];
                 const known = list.find((d) => d.index === index);
@@ -152,10 +157,14 @@ function replaceDependentsOfDeletesFirst(steps: Step[]): void {
             }
         }
     });
-    const queue = steps.filter((s) => s.op === "replace" && s.new && deletesFirst(s.type, s.new.inputs, s.new.options)).map((s) => s.urn);
+    const queue = steps
+        .filter((s) => s.op === "replace" && s.old && s.new && deletesFirst(s.type, s.new.inputs, s.new.options))
+        .map((s) => s.old!.urn);
     const visited = new Set(queue);
     for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
+        const registeredAt = indexOf.get(urn)!;
         for (const { index, keys } of dependentsOf.get(urn) ?? []) {
+            if (index < registeredAt) continue;
             const step = steps[index];
             const forced = replaceKeysOf(step.type, keys);
             if (forced.length === 0) continue;
@@ -165,9 +174,9 @@ function replaceDependentsOfDeletesFirst(steps: Step[]): void {
                 diffs: [...new Set([...step.diffs, ...forced])].sort(),
                 replaceKeys: [...new Set([...step.replaceKeys, ...forced])].sort(),
             };
-            if (!visited.has(step.urn)) {
-                visited.add(step.urn);
-                queue.push(step.urn);
+            if (!visited.has(step.old!.urn)) {
+                visited.add(step.old!.urn);
+                queue.push(step.old!.urn);
             }
         }
     }

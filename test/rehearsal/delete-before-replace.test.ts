@@ -48,8 +48,16 @@ function desired(
     };
 }
 
-function old(urn: string, inputs: Record<string, unknown>): StateResource {
-    return { urn, custom: true, id: "old", type: urn.split("::")[2], inputs, outputs: inputs };
+function old(urn: string, inputs: Record<string, unknown>, propertyDependencies?: Record<string, string[]>): StateResource {
+    return {
+        urn,
+        custom: true,
+        id: "old",
+        type: urn.split("::")[2],
+        inputs,
+        outputs: inputs,
+        ...(propertyDependencies ? { propertyDependencies } : {}),
+    };
 }
 
 describe("scripted engine: a delete-first replacement takes its dependents with it, targeted or not", () => {
@@ -89,6 +97,40 @@ describe("scripted engine: a delete-first replacement takes its dependents with 
             [FS_URN, "replace"],
             [TASK_URN, "same"],
         ]);
+    });
+
+    describe("the dependents are the last state's, as the engine's (step_generator.go calculateDependentReplacements: \"the dependency graph we use for this calculation is based on the dependency graph from the last snapshot\")", () => {
+        const inputs = { family: "t", volumes: [{ fileSystemId: "fs-old" }] };
+        const run = (
+            oldDeps: Record<string, string[]> | undefined,
+            newDeps: Record<string, string[]>,
+            order: "fs-first" | "task-first" = "fs-first",
+        ) => {
+            const fs = desired(FS_URN, { creationToken: "t", kmsKeyId: "k2" }, {}, true);
+            const task = desired(TASK_URN, inputs, newDeps);
+            const news = order === "fs-first" ? [fs, task] : [task, fs];
+            const steps = computeSteps(news, [olds[0], old(TASK_URN, inputs, oldDeps)], {
+                targets: [FS_URN],
+                targetDependents: false,
+            }).steps;
+            return steps.find((s) => s.urn === TASK_URN)!.op;
+        };
+
+        it("a dependent in the last state is replaced although the program no longer names the file system in it", () => {
+            expect(run({ volumes: [FS_URN] }, {})).to.equal("replace");
+        });
+
+        it("a resource that did not depend on it in the last state is not replaced, whatever the program says now", () => {
+            expect(run({}, { volumes: [FS_URN] })).to.equal("same");
+        });
+
+        it("a state written before property dependencies were kept: the program's stand in", () => {
+            expect(run(undefined, { volumes: [FS_URN] })).to.equal("replace");
+        });
+
+        it("a dependent the program registers before the file system is not one (pulumi's impossibleDependents)", () => {
+            expect(run({ volumes: [FS_URN] }, {}, "task-first")).to.equal("same");
+        });
     });
 
     it("a dependent whose input from it changes in place (not force-new) is not replaced", () => {
