@@ -336,7 +336,8 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         max: 40,
         pattern: RDS_IDENTIFIER,
         allowed: RDS_IDENTIFIER_WORDS,
-        source: api("AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html"),
+        autoNameMax: 40,
+        source: `${api("AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html")}; pulumi-aws provider/resources.go AutoNameTransform("replicationGroupId", 40, strings.ToLower)`,
     },
     "aws:elasticache/user:User": {
         property: "userId",
@@ -366,7 +367,9 @@ export const NAME_RULES: Readonly<Record<string, NameRule | Unnamed>> = {
         max: 113,
         pattern: /^[a-zA-Z][a-zA-Z0-9-]*$/,
         allowed: "letters, digits and -, starting with a letter",
-        source: api("AWSCloudFormation/latest/APIReference/API_CreateStack.html"),
+        // A required `name` input: auto-named by the provider's default rule (provider/autonaming.go).
+        autoNameMax: 255,
+        source: `${api("AWSCloudFormation/latest/APIReference/API_CreateStack.html")}; pulumi-aws provider/autonaming.go (a \`name\` input, 255)`,
     },
     "aws:scheduler/schedule:Schedule": {
         property: "name",

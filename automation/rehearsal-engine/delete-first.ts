@@ -19,9 +19,11 @@ const PROVIDER_DELETES_FIRST: ReadonlySet<string> = new Set(["aws:efs/mountTarge
  * pkg/resource/deploy/step_generator.go). Otherwise the provider's request: its type's (`PROVIDER_DELETES_FIRST`),
  * or a name the program set on an input the provider would auto-name (pulumi-terraform-bridge
  * `nameRequiresDeleteBeforeReplace`: "an autonameable property with a value that was not populated by the
- * autonamer"; automation/aws-name-rules.ts `autoNameMax` says which inputs are auto-named). Not modelled: a type whose
- * auto-naming that table does not record (an RDS cluster instance's `identifier`, a replication group's id, a
- * Serverless Application Repository stack's `name`) is taken as create-first; pulumi-aws types with
+ * autonamer"; automation/aws-name-rules.ts `autoNameMax` says which inputs are auto-named: a replication group's id,
+ * pulumi-aws provider/resources.go `AutoNameTransform("replicationGroupId", 40, …)`, and a Serverless Application
+ * Repository stack's `name` among them; an RDS cluster instance's `identifier` is not, its resources.go entry naming no
+ * AutoName, so it is create-first). Not modelled: a type whose auto-naming that table does not record is taken as
+ * create-first; pulumi-aws types with
  * `DeleteBeforeReplace: true` other than those in `PROVIDER_DELETES_FIRST` were not checked against the program's;
  * a plugin-framework resource never asks on account of its name (pulumi-terraform-bridge pf provider_diff.go).
  */
