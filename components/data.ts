@@ -50,7 +50,7 @@ export interface DataTenant {
     readonly tier: TenantTier;
     /** While `npm run tenant -- remove` offboards it: an own cluster's deletion protection is off. */
     readonly offboarding?: boolean;
-    /** Its service runs no tasks: unless offboarding, its secret's rotation is paused (src/config.ts `databaseRotationPaused`). */
+    /** Its service runs no tasks: its secret's rotation is paused (src/config.ts `databaseRotationPaused`). */
     readonly stopped?: boolean;
 }
 

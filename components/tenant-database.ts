@@ -36,7 +36,7 @@ export interface TenantDatabaseArgs {
         readonly ready: pulumi.Resource;
     };
     /**
-     * The tenant is stopped and not being removed (src/config.ts `databaseRotationPaused`): its secret gets
+     * The tenant is stopped (src/config.ts `databaseRotationPaused`): its secret gets
      * no `SecretRotation` and is tagged `RotationPaused: true` (`ROTATION_PAUSED_TAG`); its values stay as
      * they are (Pulumi still ignores them once the environment rotates).
      */

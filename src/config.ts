@@ -523,7 +523,7 @@ const tenantSchema = z
         migrationSidecar: z.boolean().default(false),
         /**
          * The tenant's service exists but runs no tasks, its alarms notify no one (components/monitoring.ts
-         * `MonitoringTenant.stopped`) and, unless `offboarding`, its database secret has no rotation configured
+         * `MonitoringTenant.stopped`) and its database secret has no rotation configured
          * (`databaseRotationPaused`): desired count 0 and an auto-scaling range of 0–0
          * (ECS services may scale to 0: Application Auto Scaling API reference, RegisterScalableTarget
          * `MinCapacity`). Onboarding rolls a tenant out stopped, creates its database user, then removes
@@ -1253,21 +1253,23 @@ export const OFFBOARDING_TAG = "Offboarding";
 export const ROTATION_PAUSED_TAG = "RotationPaused";
 
 /**
- * Whether a tenant's database secret has no rotation configured: while it is `stopped` and not
- * `offboarding`. A stopped tenant is one being onboarded, whose MySQL user does not exist until the
- * `database` step, or one in a tier migration, whose secret names the shared cluster until the
- * `repoint-secret` step while an enterprise tenant's rotation function reaches only its own cluster.
+ * Whether a tenant's database secret has no rotation configured: while it is `stopped`. A stopped tenant
+ * is one being onboarded, whose MySQL user does not exist until the `database` step; one in a tier
+ * migration, whose secret names the shared cluster until the `repoint-secret` step while an enterprise
+ * tenant's rotation function reaches only its own cluster; or one being removed, which may be either.
  * Configuring rotation then fails: RotateSecret without `RotateImmediately` "tests the rotation
  * configuration by running the testSecret step" of the function (Secrets Manager API reference,
- * RotateSecret), which logs in as the secret's user on the secret's host, and "when rotation is
- * unsuccessful, the AWSPENDING staging label might be attached to an empty secret version", after which
- * "any later invocation of RotateSecret ... returns an error". So the rotation is configured by the start's
- * database rollout, once the user exists where the secret points. A tenant being removed keeps its
- * rotation (its user exists): its stop leaves the database phase alone, so an own cluster keeps its
- * deletion protection until the removal is confirmed (automation/tenant/steps.ts `unprotectPhases`).
+ * RotateSecret), whose test logs in with the pending version's user and host (our reading of the MySQL
+ * function's `test_secret`; what the configuration test's version holds is not documented), and "when
+ * rotation is unsuccessful, the AWSPENDING staging label might be attached to an empty secret version";
+ * "if the AWSPENDING staging label is present but not attached to the same version as AWSCURRENT, then any
+ * later invocation of RotateSecret assumes that a previous rotation request is still in progress and
+ * returns an error". So the start's database rollout configures it, once the user exists where the
+ * secret points. A removal's stop leaves the database phase to the removal's own rollouts (an enterprise
+ * tenant's `unprotect`, everyone's `rollout`, which deletes the rotation with the secret).
  */
-export function databaseRotationPaused(t: { readonly stopped?: boolean; readonly offboarding?: boolean }): boolean {
-    return t.stopped === true && t.offboarding !== true;
+export function databaseRotationPaused(t: { readonly stopped?: boolean }): boolean {
+    return t.stopped === true;
 }
 
 /** The tenant's auto-scaling range: none for a stopped service, a singleton defaults to one task, everyone else to the environment's range. */

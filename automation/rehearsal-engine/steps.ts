@@ -142,12 +142,15 @@ function closure<R extends { readonly urn: string }>(
  * have been _removed_ from the base dependency graph", step_generator.go `impossibleDependents`).
  */
 function replaceDependentsOfDeletesFirst(steps: Step[]): void {
+    // A state written before property dependencies were kept: the program's stand in, under the old URNs.
+    const oldUrnOf = new Map(steps.filter((s) => s.old).map((s) => [s.urn, s.old!.urn]));
     const dependentsOf = new Map<string, { index: number; keys: string[] }[]>();
-    const indexOf = new Map<string, number>();
     steps.forEach((s, index) => {
         if (!s.new || !s.old) return;
-        indexOf.set(s.old.urn, index);
-        for (const [key, sources] of Object.entries(s.old.propertyDependencies ?? s.new.propertyDependencies)) {
+        const recorded =
+            s.old.propertyDependencies ??
+            Object.fromEntries(Object.entries(s.new.propertyDependencies).map(([k, l]) => [k, l.map((u) => oldUrnOf.get(u) ?? u)]));
+        for (const [key, sources] of Object.entries(recorded)) {
             for (const source of sources) {
                 const list = dependentsOf.get(source) ?? [];
                 const known = list.find((d) => d.index === index);
@@ -157,29 +160,31 @@ function replaceDependentsOfDeletesFirst(steps: Step[]): void {
             }
         }
     });
-    const queue = steps
-        .filter((s) => s.op === "replace" && s.old && s.new && deletesFirst(s.type, s.new.inputs, s.new.options))
-        .map((s) => s.old!.urn);
-    const visited = new Set(queue);
-    for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
-        const registeredAt = indexOf.get(urn)!;
-        for (const { index, keys } of dependentsOf.get(urn) ?? []) {
-            if (index < registeredAt) continue;
-            const step = steps[index];
-            const forced = replaceKeysOf(step.type, keys);
-            if (forced.length === 0) continue;
-            steps[index] = {
-                ...step,
-                op: "replace",
-                diffs: [...new Set([...step.diffs, ...forced])].sort(),
-                replaceKeys: [...new Set([...step.replaceKeys, ...forced])].sort(),
-            };
-            if (!visited.has(step.old!.urn)) {
-                visited.add(step.old!.urn);
-                queue.push(step.old!.urn);
+    // Each root's closure on its own, as the engine computes it when it reaches that root: what the program
+    // registered before the root cannot depend on it, however it is reached.
+    steps.forEach((root, rootIndex) => {
+        if (root.op !== "replace" || !root.old || !root.new || !deletesFirst(root.type, root.new.inputs, root.new.options)) return;
+        const queue = [root.old.urn];
+        const visited = new Set(queue);
+        for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
+            for (const { index, keys } of dependentsOf.get(urn) ?? []) {
+                if (index < rootIndex) continue;
+                const step = steps[index];
+                const forced = replaceKeysOf(step.type, keys);
+                if (forced.length === 0) continue;
+                steps[index] = {
+                    ...step,
+                    op: "replace",
+                    diffs: [...new Set([...step.diffs, ...forced])].sort(),
+                    replaceKeys: [...new Set([...step.replaceKeys, ...forced])].sort(),
+                };
+                if (!visited.has(step.old!.urn)) {
+                    visited.add(step.old!.urn);
+                    queue.push(step.old!.urn);
+                }
             }
         }
-    }
+    });
 }
 
 export interface StepsResult {

@@ -38,10 +38,12 @@ import {
     secretPointer,
     SecretVersionStore,
 } from "./secret-repoint";
-import { rotationReachOf, rotationsConfigured, rotationTestProblem } from "./rotation-test";
+import { rotationReachOf, rotationsConfigured, rotationTest } from "./rotation-test";
 
 /** What the rehearsal prints when a rotation configuration fails Secrets Manager's test (rotation-test.ts). */
-export const FAILED_ROTATION_TEST = "testSecret, which fails";
+export const FAILED_ROTATION_TEST = "which fails";
+/** What it prints when the test passes: the user exists on the secret's host, which the function reaches. */
+export const PASSED_ROTATION_TEST = "passes (its user exists on its host, which the function reaches)";
 
 /** The type of a tenant's database secret in a state. */
 const SECRET = "aws:secretsmanager/secret:Secret";
@@ -177,21 +179,33 @@ export function rehearsalSecretSeed(
     });
 }
 
+/** A rehearsal's MySQL users (`rehearsalMysqlUsers`). */
+export interface RehearsalMysqlUsers {
+    /** Records `user` on `host`: the create step's task. */
+    add(user: string, host: string): void;
+    /** Whether `user` exists on `host`, `sharedHost` being the shared cluster's writer (where the seeded users are). */
+    exists(user: string, host: string, sharedHost: string | undefined): boolean;
+}
+
+/** How a seeded user's host is written: the shared cluster's writer, whatever its endpoint turns out to be. */
+const SHARED_CLUSTER = "shared-cluster";
+
 /**
  * The MySQL users of a rehearsal's clusters, one empty file per `<user>@<host>` in `dir`. Seeded, when
- * `dir` is first made, with `seed()`'s users at any host (`<user>@*`): the tenants in the stack file then
- * are deployed, their users where their secrets point. `add` is the create step's task; a drop is not
- * recorded (a dropped user's rotation goes with its tenant or its move).
+ * `dir` is first made, with `seed()`'s users on the shared cluster: the tenants in the stack file then are
+ * deployed, and a secret created before the rehearsal is taken to name the shared cluster (`tenantRehearsal`).
+ * A drop is not recorded (a dropped user's rotation goes with its tenant or its move).
  */
-export function rehearsalMysqlUsers(dir: string, seed: () => readonly string[]) {
+export function rehearsalMysqlUsers(dir: string, seed: () => readonly string[]): RehearsalMysqlUsers {
     const file = (user: string, host: string) => path.join(dir, encodeURIComponent(`${user}@${host}`));
     if (!fs.existsSync(dir)) {
         fs.mkdirSync(dir, { recursive: true });
-        for (const user of seed()) fs.writeFileSync(file(user, "*"), "");
+        for (const user of seed()) fs.writeFileSync(file(user, SHARED_CLUSTER), "");
     }
     return {
-        add: (user: string, host: string) => fs.writeFileSync(file(user, host), ""),
-        exists: (user: string, host: string) => fs.existsSync(file(user, host)) || fs.existsSync(file(user, "*")),
+        add: (user, host) => fs.writeFileSync(file(user, host), ""),
+        exists: (user, host, sharedHost) =>
+            fs.existsSync(file(user, host)) || (host === sharedHost && fs.existsSync(file(user, SHARED_CLUSTER))),
     };
 }
 
@@ -245,8 +259,10 @@ export function tenantRehearsal(
         rehearsalSecretStore(rehearsalSecretFile(rehearsal.dir, secretArn), async () =>
             rehearsalSecretSeed(await (await rehearsal.deps.createEngine(env)).outputs(), secretArn, username, ownCluster),
         );
+    /** The resources of `env`'s state, as `pulumi stack export` gives them. */
     const resourcesOf = async (env: string) =>
         JSON.parse(await (await rehearsal.deps.createEngine(env)).exportState())?.deployment?.resources ?? [];
+    /** The tenant's rollout through the rollout CLI, the whole platform's first when the stack is empty. */
     const rollout = async (req: Parameters<TenantPort["rolloutTenant"]>[0]): Promise<number> => {
         const { main } = await import("../rollout-cli");
         const deps = { ...rehearsal.deps, cwd: rehearsal.projectDir, ...cancellation };
@@ -277,18 +293,21 @@ export function tenantRehearsal(
             const reach = rotationReachOf(await (await rehearsal.deps.createEngine(req.env)).outputs());
             for (const configured of rotationsConfigured(before, after)) {
                 const store = secretStore(req.env, configured.secretArn, tenantDatabaseName(req.tenant));
-                const problem = rotationTestProblem(
+                const test = rotationTest(
                     secretPointer((await store.current()).secretString),
                     configured.functionName,
                     reach,
-                    users.exists,
+                    (user, host) => users.exists(user, host, reach.shared.host),
                 );
-                if (problem === undefined) continue;
-                const versionId = leaveFailedRotationTest(rehearsalSecretFile(rehearsal.dir, configured.secretArn));
-                io.err(
-                    `  rehearsal: Secrets Manager tested the rotation configuration of ${configured.secretArn} with ${configured.functionName}'s ` +
-                        `${FAILED_ROTATION_TEST}: ${problem}; AWSPENDING left on an empty version ${versionId} (the worst case RotateSecret allows)`,
-                );
+                const tested = `  rehearsal: Secrets Manager tested the rotation configuration of ${configured.secretArn} with ${configured.functionName}'s testSecret`;
+                if (test.verdict === "passes") io.err(`${tested}: ${PASSED_ROTATION_TEST}`);
+                else if (test.verdict === "not judged") io.err(`${tested}: not judged, ${test.why}`);
+                else {
+                    const versionId = leaveFailedRotationTest(rehearsalSecretFile(rehearsal.dir, configured.secretArn));
+                    io.err(
+                        `${tested}, ${FAILED_ROTATION_TEST}: ${test.problem}; AWSPENDING left on an empty version ${versionId} (the worst case RotateSecret allows)`,
+                    );
+                }
             }
             return code;
         },

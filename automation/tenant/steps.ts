@@ -377,20 +377,25 @@ const siteUrl = (ctx: StepContext) => `https://${ctx.req.id}.${ctx.cfg.domain}`;
 const adminEmail = (ctx: StepContext): string | undefined => ctx.cfg.monitoring.alertEmails[0];
 
 /**
- * Where `stopped` acts, and so all that a stop or a start rolls out, in the order that fails safe. A stop:
- * the service (and its load balancer), then its alarms, then (unless offboarding) its database secret's
- * rotation (src/config.ts `databaseRotationPaused`): a failure between the first two leaves a stopped
- * tenant whose alarms still notify (a page after 3 × 5 minutes: noise, not silence), and one before the
- * last a stopped tenant still rotating, as it was. A start: its rotation, once its user exists where its
- * secret points; then its alarms, then the service: a failure between them leaves a stopped tenant
- * watched, never a serving one with silent alarms. Re-enabling actions sends nothing by itself
- * (CloudWatch notifies on state transitions only), so the start's `healthy` step is what says a service
- * that never became healthy.
+ * Where `stopped` acts, and so all that a stop or a start rolls out, in the order that fails safe. A stop
+ * (not a removal's): first its database secret's rotation (src/config.ts `databaseRotationPaused`), while
+ * the site still serves, so that a rotation left half done is refused (`refuseRotationPending`) before any
+ * downtime; then the service (and its load balancer), then its alarms: a failure between those two leaves
+ * a stopped tenant whose alarms still notify (a page after 3 × 5 minutes: noise, not silence). A removal's
+ * stop leaves the database phase to the removal's own rollouts (`unprotectPhases`, then its `rollout` step),
+ * so an enterprise cluster keeps its deletion protection until the removal is confirmed. A start: its
+ * rotation, once its user exists where its secret points; then its alarms, then the service: a failure
+ * between them leaves a stopped tenant watched, never a serving one with silent alarms. Re-enabling
+ * actions sends nothing by itself (CloudWatch notifies on state transitions only), so the start's
+ * `healthy` step is what says a service that never became healthy.
  */
-function stopPhases(offboarding: boolean): readonly PhaseName[] {
-    return offboarding ? ["ecs", "monitoring"] : ["ecs", "monitoring", "database"];
-}
+const SERVICE_STOP_PHASES: readonly PhaseName[] = ["ecs", "monitoring"];
 const START_PHASES: readonly PhaseName[] = ["database", "monitoring", "ecs"];
+
+/** A stop's rollouts, in order (see above): a removal's leaves the database phase alone. */
+function stopPhases(offboarding: boolean): readonly PhaseName[] {
+    return offboarding ? SERVICE_STOP_PHASES : ["database", ...SERVICE_STOP_PHASES];
+}
 
 /**
  * What offboarding's `unprotect` step rolls out, after the deletion is confirmed: for a tenant with its own
@@ -403,9 +408,14 @@ export function unprotectPhases(tier: TenantTier): readonly PhaseName[] {
     return hasOwnDatabase(tier) ? ["database"] : [];
 }
 
-/** Every phase `stopped` and `offboarding` act in: the stop's (`stopPhases`), and offboarding's `unprotectPhases`. */
-export function phasesActedIn(tier: TenantTier, offboarding: boolean): readonly PhaseName[] {
-    return [...stopPhases(offboarding), ...(offboarding ? unprotectPhases(tier) : [])];
+/**
+ * Every phase `stopped` and `offboarding` act in, and so what the flow rolls out before the tenant goes or
+ * serves again: the stop's (`stopPhases`); for a removal also the database phase, by its `unprotect` step
+ * for an enterprise tenant (`unprotectPhases`) and for every tier by its `rollout` step, which deletes the
+ * paused rotation with the rest of the tenant.
+ */
+export function phasesActedIn(offboarding: boolean): readonly PhaseName[] {
+    return offboarding ? [...stopPhases(true), "database"] : stopPhases(false);
 }
 
 /**
@@ -446,6 +456,8 @@ function startStep(): Step {
         },
         run: async (ctx) => {
             const id = ctx.req.id;
+            // RotateSecret refuses a secret with a rotation pending: refused here, before the service's edit, not half-way.
+            await refuseRotationPending(ctx, await tenantSecretOf(ctx, "rollout"), `${id} stays stopped until then`);
             const data = await applyEdit(
                 ctx,
                 (text) => startTenant(text, id),
@@ -478,7 +490,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         plan: async (ctx) => [
             `Pulumi.${ctx.req.env}.yaml:`,
             ...changedLines(readStackText(ctx), stopTenant(readStackText(ctx), ctx.req.id, offboarding)),
-            `then the tenant's ${inWords(stopPhases(offboarding))} (its service at zero tasks, its alarms silent${offboarding ? "" : ", its database secret's rotation off until the start"}), then waits until ECS reports no task running, pending`,
+            `then the tenant's ${inWords(stopPhases(offboarding))} (${offboarding ? "" : "its database secret's rotation off until the start, refused while a rotation is pending, "}its service at zero tasks, its alarms silent), then waits until ECS reports no task running, pending`,
             "  or still stopping (desired, running and pending counts 0, every task of the service and of the tenant's one-off",
             `  task definition STOPPED), ${Math.round((ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) / 60_000)} min at most`,
         ],
@@ -490,7 +502,18 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 `tenant ${ctx.req.action} ${id} in ${ctx.req.env}: stopped before its archive`,
             );
             const tier = tierOf(ctx);
-            await rolloutPhases(ctx, stopPhases(offboarding));
+            for (const phase of stopPhases(offboarding)) {
+                await rollout(ctx, { phase });
+                // CancelRotateSecret on a rotation in progress "can leave the VersionStage labels in an unexpected state"
+                // (Secrets Manager API reference): found while the site still serves, before its service stops.
+                if (phase === "database") {
+                    await refuseRotationPending(
+                        ctx,
+                        await tenantSecretOf(ctx, "add's rollout"),
+                        `${ctx.req.id} still serves, its rotation off: clear the label, or abandon as the README says`,
+                    );
+                }
+            }
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
             const stopped = await ctx.deps.port.waitForServiceStopped(ctx.req.env, id, ctx.deps.stopTimeoutMs ?? STOP_TIMEOUT_MS);
             // The tier is recorded for the steps after the retire step, when the stack file no longer has the tenant.
@@ -1187,7 +1210,11 @@ const DROP_SHARED_DATABASE_STEP: Step = databaseMoveStep({
     },
     run: async (ctx) => {
         // Last look: a rotation that failed during the move would otherwise go unnoticed (rotation failures page no one).
-        await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"), true);
+        await refuseRotationPending(
+            ctx,
+            await tenantSecretOf(ctx, "add's rollout"),
+            `${ctx.req.id} serves from its own cluster meanwhile, and its shared copy stays until this step`,
+        );
         const confirmed = await confirmNaming(
             ctx,
             `${ctx.req.id} serves from its own cluster; the export keeps its dump at ${ctx.data.archive ?? "(see the export step)"}. ` +
@@ -1206,8 +1233,8 @@ const DROP_SHARED_DATABASE_STEP: Step = databaseMoveStep({
 
 /**
  * A move into enterprise's first step, while the site still serves: what would fail the move after the stop is refused
- * before it. A rotation pending on its database secret (the tier rollout's change of rotation function is refused by
- * RotateSecret then, and the repoint would finish on the old host), and what its export cannot carry or its import
+ * before it. A rotation pending on its database secret (the start's RotateSecret would be refused, and the repoint
+ * refuses it), and what its export cannot carry or its import
  * cannot recreate (routines and events, objects defined by another account). Taken again by every run until the tier
  * step has a record: both can change between runs.
  */
@@ -1228,26 +1255,26 @@ const CHECK_STEP: Step = databaseMoveStep({
 });
 
 /**
- * Refuses the step while a rotation of the tenant's database secret is pending (`TenantPort.databaseSecretRotation`):
- * read before the stop, whose database rollout turns the rotation off (CancelRotateSecret on a rotation in progress
- * "can leave the VersionStage labels in an unexpected state", Secrets Manager API reference); again before the tier
- * step's rollout and before the user is created on its own cluster, where only a rotation started by hand
- * (`aws secretsmanager rotate-secret`) can be pending, since a stopped tenant has none configured
- * (src/config.ts `databaseRotationPaused`); and before the shared copy goes, after the start configured it again.
+ * Refuses the step while a rotation of the tenant's database secret is pending (`TenantPort.databaseSecretRotation`),
+ * `state` saying where the tenant stands (by default from the stop's record): RotateSecret refuses such a secret ("If
+ * the AWSPENDING staging label is present but not attached to the same version as AWSCURRENT, then any later
+ * invocation of RotateSecret assumes that a previous rotation request is still in progress and returns an error",
+ * Secrets Manager API reference). Read by a move into enterprise's check, before anything stops; by every stop but a removal's right
+ * after its database rollout turned the rotation off (CancelRotateSecret on a rotation in progress "can leave the
+ * VersionStage labels in an unexpected state"), while the site still serves; before the tier step's rollout and before
+ * the user is created on its own cluster, where only a rotation started by hand can be pending, since a stopped tenant
+ * has none configured (src/config.ts `databaseRotationPaused`); by every start, before it edits anything, since its
+ * database rollout configures the rotation again; and before the shared copy goes.
  */
-async function refuseRotationPending(ctx: StepContext, secretArn: string, servingAgain = false): Promise<void> {
+async function refuseRotationPending(ctx: StepContext, secretArn: string, state?: string): Promise<void> {
     const { pending } = await ctx.deps.port.databaseSecretRotation(secretArn);
     if (pending === undefined) return;
     // The stop step records `from`: after it the site is down until the start step.
-    const state = servingAgain
-        ? `${ctx.req.id} serves from its own cluster meanwhile, and its shared copy stays until this step`
-        : ctx.data.from === undefined
-          ? "nothing has stopped"
-          : `${ctx.req.id} stays stopped until then`;
+    const where = state ?? (ctx.data.from === undefined ? "nothing has stopped" : `${ctx.req.id} stays stopped until then`);
     throw new StepFailedError(
         "rotation-in-progress",
         pending,
-        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Tier changes are migrations"), then run the same command again: ${state}`,
+        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Tier changes are migrations"), then run the same command again: ${where}`,
     );
 }
 

@@ -37,12 +37,12 @@ const NOW = Date.parse("2026-12-01T09:00:00Z");
 const P1 = "archive/newco/20261201T090100.000Z/";
 /** What a remove does before anything is deleted: stop the service, wait, take the archive into a fresh prefix, check it. */
 /**
- * A stop's rollouts: its service, then its alarms silenced, then its database secret's rotation paused; a removal's
- * stop leaves the rotation (src/config.ts databaseRotationPaused). A start's: its rotation configured again (its user
- * exists by then), its alarms notifying again, then its service (the order that fails safe).
+ * A stop's rollouts: its database secret's rotation paused (src/config.ts databaseRotationPaused) while it still serves,
+ * then its service, then its alarms silenced; a removal's stop leaves the database phase to the removal. A start's: its
+ * rotation configured again (its user exists by then), its alarms notifying again, then its service (the order that fails safe).
  */
 const REMOVAL_STOPS = ["rollout stops (--phase ecs)", "rollout stops (--phase monitoring)"];
-const STOPS = [...REMOVAL_STOPS, "rollout stops (--phase database)"];
+const STOPS = ["rollout stops (--phase database)", ...REMOVAL_STOPS];
 const STARTS = ["rollout started (--phase database)", "rollout started (--phase monitoring)", "rollout started (--phase ecs)"];
 const STOP_AND_ARCHIVE = ["commit", ...REMOVAL_STOPS, "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
@@ -1049,7 +1049,7 @@ describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier
         const text = renderTenantRun(result);
         expect(text).to.include("+       stopped: true");
         expect(text).to.include(
-            "then the tenant's ecs then monitoring then database phases' rollouts (its service at zero tasks, its alarms silent, its database secret's rotation off until the start)",
+            "then the tenant's database then ecs then monitoring phases' rollouts (its database secret's rotation off until the start, refused while a rotation is pending, its service at zero tasks, its alarms silent)",
         );
         expect(text).to.include("to s3://<migration bucket>/archive/tutorhub/tier-migration-<UTC time of the take>/");
         expect(text).to.include("+       tier: premium");
@@ -1320,6 +1320,25 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
             expect(w.calls.some((c) => c.startsWith(before))).to.equal(false);
         });
     }
+
+    it("a rotation pending once the stop's database rollout turned it off refuses the stop there, its service still serving", async () => {
+        const w = world();
+        w.rotationPendingAfter("rollout stops (--phase database)");
+        const io = memoryIo();
+        const result = await w.run(INTO, CONFIRMED, io);
+        expect(result.steps.find((s) => s.status === "failed")?.step).to.equal("stop");
+        expect(w.calls.filter((c) => c.startsWith("rollout"))).to.deep.equal(["rollout stops (--phase database)"]);
+        expect(io.stderr.join("")).to.include("tutorhub still serves, its rotation off");
+    });
+
+    it("a rotation pending before the start refuses it before it edits anything: the tenant stays stopped, no rollout", async () => {
+        const w = world();
+        w.rotationPendingAfter("task tenant: import");
+        const result = await w.run(INTO, CONFIRMED);
+        expect(result.steps.find((s) => s.status === "failed")?.step).to.equal("start");
+        expect(w.calls.some((c) => c.startsWith("rollout started"))).to.equal(false);
+        expect(loadStackConfig(w.projectDir, "sit").tenants.find((t) => t.id === "tutorhub")?.stopped).to.equal(true);
+    });
 
     it("a schema the export or import cannot carry (the precheck task fails) refuses the move before anything stops", async () => {
         const w = world({ call: "task platform: check" });

@@ -265,6 +265,13 @@ const tenantDbSecret = res("aws:secretsmanager/secret:Secret", "data-tenant-a-db
     name: "bbws/prod/tenants/a/db",
     tags: { Tenant: "a" },
 });
+const pausedDbSecret = res("aws:secretsmanager/secret:Secret", "data-tenant-a-db", {
+    name: "bbws/prod/tenants/a/db",
+    tags: { Tenant: "a", [SM1_ROTATION_PAUSED_TAG]: "true" },
+});
+const tenantService = res("aws:ecs/service:Service", "ecs-a-service", { name: "bbws-wordpress-a-prod", tags: { Tenant: "a" } });
+const scalingTo = (maxCapacity: number) =>
+    res("aws:appautoscaling/target:Target", "ecs-a-scaling", { minCapacity: 0, maxCapacity }, { resourceId: [tenantService] });
 const rotation = (rules: object) =>
     res(
         "aws:secretsmanager/secretRotation:SecretRotation",
@@ -280,13 +287,8 @@ const CASES: Case[] = [
             { target: tenantDbSecret, others: [rotation({ automaticallyAfterDays: 30 })] },
             // Not a tenant database secret: the rule does not apply.
             { target: res("aws:secretsmanager/secret:Secret", "platform", { name: "bbws/prod/redis/platform" }) },
-            // A stopped tenant's, its rotation paused until its start (src/config.ts databaseRotationPaused).
-            {
-                target: res("aws:secretsmanager/secret:Secret", "data-tenant-a-db", {
-                    name: "bbws/prod/tenants/a/db",
-                    tags: { Tenant: "a", [SM1_ROTATION_PAUSED_TAG]: "true" },
-                }),
-            },
+            // A stopped tenant's (its service's range 0–0), its rotation paused until its start (src/config.ts databaseRotationPaused).
+            { target: pausedDbSecret, others: [tenantService, scalingTo(0)] },
         ],
         nonCompliant: [
             { target: tenantDbSecret },
@@ -296,7 +298,11 @@ const CASES: Case[] = [
                     name: "bbws/prod/tenants/a/db",
                     tags: { Tenant: "a", [SM1_ROTATION_PAUSED_TAG]: "false" },
                 }),
+                others: [tenantService, scalingTo(0)],
             },
+            // The tag on a tenant that serves, or one with no service: the tag alone exempts nothing.
+            { target: pausedDbSecret, others: [tenantService, scalingTo(2)] },
+            { target: pausedDbSecret },
         ],
     },
     {

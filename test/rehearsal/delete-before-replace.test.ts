@@ -131,6 +131,24 @@ describe("scripted engine: a delete-first replacement takes its dependents with 
         it("a dependent the program registers before the file system is not one (pulumi's impossibleDependents)", () => {
             expect(run({ volumes: [FS_URN] }, {}, "task-first")).to.equal("same");
         });
+
+        it("a dependent's own dependent registered between the two is judged against the root, not the dependent it is reached through", () => {
+            // efs (delete-first), then d, then b; in the last state b depends on efs and d on b: the engine walks efs's
+            // dependents transitively with one set of impossible dependents, the ones registered before efs.
+            const D = `${P}${TASK}::ecs-d-task`;
+            const B = `${P}${TASK}::ecs-b-task`;
+            const task = (urn: string, deps: Record<string, string[]>) => desired(urn, inputs, deps);
+            const steps = computeSteps(
+                [desired(FS_URN, { creationToken: "t", kmsKeyId: "k2" }, {}, true), task(D, {}), task(B, {})],
+                [olds[0], old(D, inputs, { volumes: [B] }), old(B, inputs, { volumes: [FS_URN] })],
+                { targets: [FS_URN], targetDependents: false },
+            ).steps;
+            expect(steps.map((s) => [s.urn, s.op])).to.deep.equal([
+                [FS_URN, "replace"],
+                [D, "replace"],
+                [B, "replace"],
+            ]);
+        });
     });
 
     it("a dependent whose input from it changes in place (not force-new) is not replaced", () => {

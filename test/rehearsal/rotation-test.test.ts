@@ -12,7 +12,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
-import { rotationReachOf, rotationsConfigured, rotationTestProblem } from "../../automation/tenant/rotation-test";
+import { rotationReachOf, rotationsConfigured, rotationTest } from "../../automation/tenant/rotation-test";
 import { tenantRehearsal } from "../../automation/tenant/rehearsal-port";
 import { addTenant, startTenant } from "../../automation/tenant/stack-edit";
 import { PROJECT_DIR } from "../support/pulumi";
@@ -46,7 +46,7 @@ describe("the test of a rotation configuration (automation/tenant/rotation-test.
         ]);
     });
 
-    it("fails where the user does not exist on the secret's host, or the function cannot reach that host; passes otherwise", () => {
+    it("fails where the user does not exist on the secret's host, or the function cannot reach that host; passes otherwise; says when it cannot judge", () => {
         const reach = rotationReachOf({
             database: {
                 rotationFunctionName: "bbws-rotation-sit",
@@ -56,17 +56,22 @@ describe("the test of a rotation configuration (automation/tenant/rotation-test.
         });
         const users = new Set(["wp_a@shared.cluster", "wp_big@shared.cluster"]);
         const exists = (u: string, h: string) => users.has(`${u}@${h}`);
-        expect(rotationTestProblem({ username: "wp_a", host: "shared.cluster" }, "bbws-rotation-sit", reach, exists)).to.equal(undefined);
-        expect(rotationTestProblem({ username: "wp_new", host: "shared.cluster" }, "bbws-rotation-sit", reach, exists)).to.equal(
-            "MySQL user wp_new does not exist on shared.cluster",
-        );
+        expect(rotationTest({ username: "wp_a", host: "shared.cluster" }, "bbws-rotation-sit", reach, exists)).to.deep.equal({
+            verdict: "passes",
+        });
+        expect(rotationTest({ username: "wp_new", host: "shared.cluster" }, "bbws-rotation-sit", reach, exists)).to.deep.equal({
+            verdict: "fails",
+            problem: "MySQL user wp_new does not exist on shared.cluster",
+        });
         // A move into enterprise whose rotation moved to the tenant's function while its secret still named the shared cluster.
-        expect(rotationTestProblem({ username: "wp_big", host: "shared.cluster" }, "bbws-tenant-big-rotation-sit", reach, exists)).to.equal(
-            "bbws-tenant-big-rotation-sit cannot reach shared.cluster, the secret's host (it reaches big.cluster only)",
-        );
-        expect(rotationTestProblem({ username: "wp_a", host: "shared.cluster" }, "someone-elses-function", reach, exists)).to.equal(
-            undefined,
-        );
+        expect(rotationTest({ username: "wp_big", host: "shared.cluster" }, "bbws-tenant-big-rotation-sit", reach, exists)).to.deep.equal({
+            verdict: "fails",
+            problem: "bbws-tenant-big-rotation-sit cannot reach shared.cluster, the secret's host (it reaches big.cluster only)",
+        });
+        expect(rotationTest({ username: "wp_a", host: "shared.cluster" }, "someone-elses-function", reach, exists)).to.deep.equal({
+            verdict: "not judged",
+            why: "someone-elses-function is no rotation function the stack's outputs name",
+        });
     });
 });
 

@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
-import { FAILED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
+import { FAILED_ROTATION_TEST, PASSED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
 import { ADD_STEPS, REMOVE_STEPS } from "../../automation/tenant/steps";
 import { retireTenant, setTenantTier, stopTenant } from "../../automation/tenant/stack-edit";
 import { tenantResourceUrns, tenantRolloutArgv } from "../../automation/tenant/real-port";
@@ -80,7 +80,13 @@ describe("rehearsal: onboard an enterprise tenant of sit, then offboard it, thro
     });
 
     it("add configures the secret's rotation with its own function only once its user exists on its own cluster, where its secret points (rotation-test.ts)", () => {
-        expect(textOf(added.io)).to.not.include(FAILED_ROTATION_TEST);
+        const text = textOf(added.io);
+        expect(text).to.not.include(FAILED_ROTATION_TEST);
+        expect(text).to.match(
+            new RegExp(
+                `tenants/${ID}/db-\\S+ with bbws-tenant-${ID}-rotation-sit's testSecret: ${PASSED_ROTATION_TEST.replace(/[()]/g, "\\$&")}`,
+            ),
+        );
     });
 
     it("add creates the tenant's own cluster, deletion-protected as sit's bbws:database says", () => {

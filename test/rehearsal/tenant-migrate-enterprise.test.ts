@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { memoryIo } from "../../automation/io";
 import { main } from "../../automation/tenant-cli";
-import { FAILED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
+import { FAILED_ROTATION_TEST, PASSED_ROTATION_TEST } from "../../automation/tenant/rehearsal-port";
 import { MIGRATE_TIER_STEPS } from "../../automation/tenant/steps";
 import { Stage, stage, textOf } from "../support/rehearsal";
 
@@ -69,7 +69,13 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
     });
 
     it("no rotation configuration is tested before its secret names its own cluster and its user exists there: paused from the stop to the start (rotation-test.ts)", () => {
-        expect(textOf(migrated.io)).to.not.include(FAILED_ROTATION_TEST);
+        const text = textOf(migrated.io);
+        expect(text).to.not.include(FAILED_ROTATION_TEST);
+        // The start's, with its own function, after the user was created on its own cluster: its one test in the move.
+        const tested = text.split("\n").filter((l) => l.includes("tested the rotation configuration of"));
+        expect(tested).to.have.length(1);
+        expect(tested[0]).to.include(`bbws-tenant-${ID}-rotation-sit's testSecret: ${PASSED_ROTATION_TEST}`);
+        expect(text.indexOf("create schema and user")).to.be.lessThan(text.indexOf(tested[0]));
         const rotation = sit.state().deployment.resources.find((r) => r.urn.endsWith(`::data-tenant-${ID}-db-rotation`)) as {
             inputs?: any;
         };

@@ -3,9 +3,9 @@
  * from basic to premium through the CLI, the rollouts on the scripted engine, doubles for the one-off
  * tasks, target health and HTTPS (automation/tenant/rehearsal-port.ts). Then the refusals of bad input,
  * each exit 2 with the stack file unchanged, and the check that `stopped` (and remove's `offboarding`) acts
- * only in the ecs and monitoring phases, in the database phase for a stop that is not a removal (its secret's
- * rotation paused) and for an enterprise tenant's offboarding (its own cluster's deletion protection), which is
- * why the tenant command's stops roll out those alone (`phasesActedIn`).
+ * only in the ecs, monitoring and database phases (its secret's rotation paused; for an enterprise tenant's
+ * offboarding also its own cluster's deletion protection), which is why the tenant command's stops, a removal's
+ * unprotect and rollout steps roll out those alone (`phasesActedIn`).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -81,9 +81,9 @@ describe("rehearsal: npm run tenant -- migrate-tier moves a sit tenant from basi
     it("the tier step's --phase all run passes the tier gate as the override --migrate-tier tutorhub on every phase; the stop and start roll out its ecs, monitoring and database phases alone", () => {
         const records = sit.ledger().slice(ledgerBefore);
         expect(records.map((r) => [r.phase, r.tenant ?? "all", r.overrides[0] ?? ""])).to.deep.equal([
+            ["database", TENANT, ""],
             ["ecs", TENANT, ""],
             ["monitoring", TENANT, ""],
-            ["database", TENANT, ""],
             ...PHASE_NAMES.map((p) => [p, "all", `--migrate-tier ${TENANT}`]),
             ["database", TENANT, ""],
             ["monitoring", TENANT, ""],
@@ -202,23 +202,23 @@ describe("rehearsal: a migrate-tier whose tier rollout stops after the network p
     });
 });
 
-describe("`stopped` and `offboarding` act only in the phases the stop and offboarding's unprotect step roll out (steps.ts phasesActedIn): ecs and monitoring, database for a stop that is not a removal (the rotation paused) and for an enterprise tenant's offboarding", function () {
+describe("`stopped` and `offboarding` act only in the phases the stop, and a removal's unprotect and rollout steps, roll out (steps.ts phasesActedIn): ecs, monitoring and database (the rotation paused)", function () {
     this.timeout(300_000);
 
     for (const [tier, offboarding, phases] of [
         ["basic", false, ["database", "ecs", "monitoring"]],
         ["premium", false, ["database", "ecs", "monitoring"]],
         ["enterprise", false, ["database", "ecs", "monitoring"]],
-        ["basic", true, ["ecs", "monitoring"]],
-        ["premium", true, ["ecs", "monitoring"]],
+        ["basic", true, ["database", "ecs", "monitoring"]],
+        ["premium", true, ["database", "ecs", "monitoring"]],
         ["enterprise", true, ["database", "ecs", "monitoring"]],
     ] as const) {
-        it(`${tier === "enterprise" ? "an" : "a"} ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ${phases.join(", ")} phases and no other (the program's desired state, with and without it), exactly the phases its stop (and offboarding's unprotect step) roll out`, async () => {
+        it(`${tier === "enterprise" ? "an" : "a"} ${tier} tenant's stop${offboarding ? " for its removal (offboarding)" : ""} changes resources of the ${phases.join(", ")} phases and no other (the program's desired state, with and without it), exactly the phases its stop (and a removal's unprotect or rollout step) roll out`, async () => {
             // Source: src/config.ts tenantCapacity (0–0 when stopped) and components/tenant-service.ts (its service, its
             // auto-scaling range and, for premium and enterprise, its load balancer's deletion protection), all in
             // bbws:ecs:EcsLayer; components/monitoring.ts (its alarms' actionsEnabled), in bbws:monitoring:MonitoringLayer;
-            // for a stop that is not a removal, components/tenant-database.ts (no SecretRotation, the secret tagged
-            // RotationPaused: src/config.ts databaseRotationPaused), and for an enterprise tenant's offboarding,
+            // components/tenant-database.ts (no SecretRotation, the secret tagged RotationPaused: src/config.ts
+            // databaseRotationPaused), and for an enterprise tenant's offboarding,
             // components/tenant-cluster.ts (its cluster's deletionProtection off, its cluster and instances tagged
             // Offboarding), both in bbws:data:DataLayer.
             const s = stage("sit");
@@ -234,7 +234,7 @@ describe("`stopped` and `offboarding` act only in the phases the stop and offboa
                 const changed = [...new Set([...a.keys(), ...b.keys()])].filter((urn) => a.get(urn) !== b.get(urn));
                 expect(changed.length).to.be.greaterThan(0);
                 expect([...new Set(changed.map(phaseOfUrn))].sort()).to.deep.equal(phases);
-                expect([...phasesActedIn(tier, offboarding)].sort()).to.deep.equal(phases);
+                expect([...phasesActedIn(offboarding)].sort()).to.deep.equal(phases);
                 // A stop rolls each phase out with --tenant, which selects only what lies under the tenant's component of that
                 // phase (automation/tenant-targets.ts; e.g. bbws:data:TenantDatabase for database): what changes must lie there.
                 const unselected = changed.filter(

@@ -130,9 +130,9 @@ describe("rehearsal: a deployed tenant's tier edited from basic to premium", fun
         expect(overridden.map((r) => [r.phase, r.result])).to.deep.equal(PHASE_NAMES.map((p) => [p, "succeeded"]));
         // Its stop before and its start after: the tenant's ecs, monitoring and database phases alone, nothing to override.
         expect(records.filter((r) => !overridden.includes(r)).map((r) => [r.phase, r.tenant, r.result])).to.deep.equal([
+            ["database", TENANT, "succeeded"],
             ["ecs", TENANT, "succeeded"],
             ["monitoring", TENANT, "succeeded"],
-            ["database", TENANT, "succeeded"],
             ["database", TENANT, "succeeded"],
             ["monitoring", TENANT, "succeeded"],
             ["ecs", TENANT, "succeeded"],
