@@ -2,8 +2,9 @@
 import { DescribeReplicationGroupsCommand, ReplicationGroup } from "@aws-sdk/client-elasticache";
 import { DBCluster, DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
-import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
 import {
+    databaseRotationPaused,
     functionEnvironmentProblems,
     masterPasswordKeeper,
     ROTATION_CLONE_SUFFIX,
@@ -12,6 +13,36 @@ import {
 } from "../../src/config";
 import { Check, CheckContext, fail, list, orAbsent, pass, verdict } from "./check";
 import { hasOwnDatabase } from "../../src/tiers";
+import { rotationInProgress } from "../tenant/secret-repoint";
+
+/**
+ * What is wrong with one tenant's rotation as DescribeSecret answers it (`described`): a pending rotation
+ * (RotateSecret refuses every later one until it is cleared), and then, for a serving tenant, rotation off,
+ * another function than `functionName` or another schedule than every `days` days; for a stopped one
+ * (src/config.ts `databaseRotationPaused`), rotation still on, which its stop's database rollout turns off.
+ */
+function tenantRotationProblems(
+    tenant: { readonly id: string; readonly stopped: boolean },
+    described: Pick<DescribeSecretCommandOutput, "RotationEnabled" | "RotationLambdaARN" | "RotationRules" | "VersionIdsToStages">,
+    functionName: string,
+    days: number,
+): string[] {
+    const pending = rotationInProgress(described.VersionIdsToStages ?? {});
+    const problems = pending === undefined ? [] : [`${tenant.id}: ${pending}`];
+    if (databaseRotationPaused(tenant)) {
+        return described.RotationEnabled
+            ? [...problems, `${tenant.id} is stopped but its rotation is on: roll its database phase out`]
+            : problems;
+    }
+    if (!described.RotationEnabled) return [...problems, `${tenant.id}: rotation is off`];
+    const fn = described.RotationLambdaARN?.replace(/^.*:function:/, "");
+    if (fn !== functionName) problems.push(`${tenant.id}: rotated by ${fn ?? "no function"}, expected ${functionName}`);
+    const every = described.RotationRules?.AutomaticallyAfterDays;
+    if (described.RotationRules?.ScheduleExpression === undefined && every !== days) {
+        problems.push(`${tenant.id}: rotates every ${every ?? "?"} day(s), expected ${days}`);
+    }
+    return problems;
+}
 
 async function cluster(ctx: CheckContext): Promise<DBCluster> {
     const id = ctx.outputs.string("database.clusterIdentifier");
@@ -257,6 +288,38 @@ export const databaseChecks: readonly Check[] = [
             );
             const text = results.map((r) => r.text).join(" | ");
             return results.every((r) => r.ok) ? pass(text) : fail(text);
+        },
+    },
+    {
+        id: "database-tenant-rotation",
+        phase: "database",
+        info: "Every serving tenant's database secret rotates with its function (the environment's, or an enterprise tenant's own) every bbws:database.rotationDays; a stopped tenant's rotation is off until its start; no rotation is left pending.",
+        explanation:
+            "A secret whose rotation is off keeps its first password for good; one left with AWSPENDING on a version " +
+            "that is not AWSCURRENT makes Secrets Manager refuse every later rotation (RotateSecret), silently. Clear the " +
+            'label (README "Tier changes are migrations") or roll the database phase out again (README "Secrets rotation").',
+        async check(ctx) {
+            const problems: string[] = [];
+            let read = 0;
+            for (const t of ctx.config.tenants) {
+                const arn = ctx.outputs.tenant("database.tenantSecretArns", t.id);
+                const answer = await orAbsent(
+                    ctx.read(`secretsmanager:${arn}`, () => ctx.aws.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }))),
+                    "ResourceNotFoundException",
+                );
+                // A missing secret is database-secrets-present's finding.
+                if (!answer) continue;
+                read++;
+                const functionName = hasOwnDatabase(t.tier)
+                    ? ctx.outputs.tenantCluster(t.id, "rotationFunctionName")
+                    : ctx.outputs.string("database.rotationFunctionName");
+                problems.push(...tenantRotationProblems(t, answer, functionName, ctx.config.database.rotationDays));
+            }
+            const stopped = ctx.config.tenants.filter((t) => databaseRotationPaused(t)).map((t) => t.id);
+            return verdict(
+                problems,
+                `${read} tenant secret(s): rotating every ${ctx.config.database.rotationDays} day(s)${stopped.length ? `; paused while stopped: ${list(stopped)}` : ""}; none pending`,
+            );
         },
     },
     {

@@ -269,3 +269,60 @@ describe("verify database: secrets", () => {
         expect(result.detail).to.include("managed master secret is absent");
     });
 });
+
+describe('verify database: each tenant\'s rotation (README "Secrets rotation")', () => {
+    const cfg = configFor("sit");
+    const outputs = outputsFor(cfg);
+    beforeEach(() => mockHealthyEnvironment(cfg, outputs));
+    const arn = outputs.database.tenantSecretArns.tutorhub;
+    const answering = (fields: Record<string, unknown>) =>
+        mocks.secretsManager
+            .on(DescribeSecretCommand, { SecretId: arn })
+            .resolves({ ARN: arn, Name: `bbws/sit/tenants/tutorhub/db`, ...fields });
+    const rotating = {
+        RotationEnabled: true,
+        RotationLambdaARN: `arn:aws:lambda:${cfg.region}:${cfg.accountId}:function:bbws-rotation-sit`,
+        RotationRules: { AutomaticallyAfterDays: cfg.database.rotationDays },
+        VersionIdsToStages: { v1: ["AWSCURRENT"] },
+    };
+
+    it("passes every serving tenant rotating with the environment's function on the configured schedule, nothing pending", async () => {
+        const result = await resultOf(cfg, "database-tenant-rotation", outputs);
+        expect(result).to.deep.include({
+            status: "pass",
+            detail: `${cfg.tenants.length} tenant secret(s): rotating every ${cfg.database.rotationDays} day(s); none pending`,
+        });
+    });
+
+    it("fails a serving tenant whose rotation is off, uses another function or another schedule, naming the tenant", async () => {
+        answering({ ...rotating, RotationEnabled: false });
+        expect((await resultOf(cfg, "database-tenant-rotation", outputs)).detail).to.equal("tutorhub: rotation is off");
+        answering({ ...rotating, RotationLambdaARN: "arn:aws:lambda:eu-west-1:1:function:someone-else" });
+        expect((await resultOf(cfg, "database-tenant-rotation", outputs)).detail).to.equal(
+            "tutorhub: rotated by someone-else, expected bbws-rotation-sit",
+        );
+        answering({ ...rotating, RotationRules: { AutomaticallyAfterDays: 90 } });
+        expect((await resultOf(cfg, "database-tenant-rotation", outputs)).detail).to.equal(
+            `tutorhub: rotates every 90 day(s), expected ${cfg.database.rotationDays}`,
+        );
+    });
+
+    it("fails a rotation left pending (AWSPENDING on a version that is not AWSCURRENT: RotateSecret then refuses every later one)", async () => {
+        answering({ ...rotating, VersionIdsToStages: { v1: ["AWSCURRENT"], v2: ["AWSPENDING"] } });
+        const result = await resultOf(cfg, "database-tenant-rotation", outputs);
+        expect(result.status).to.equal("fail");
+        expect(result.detail).to.include("tutorhub: version v2 is labelled AWSPENDING but not AWSCURRENT");
+    });
+
+    it("expects a stopped tenant's rotation off (src/config.ts databaseRotationPaused), and says so; fails one still on", async () => {
+        const stopped = { ...cfg, tenants: cfg.tenants.map((t) => (t.id === "tutorhub" ? { ...t, stopped: true } : t)) };
+        answering({ RotationEnabled: false, VersionIdsToStages: { v1: ["AWSCURRENT"] } });
+        const paused = await resultOf(stopped, "database-tenant-rotation", outputs);
+        expect(paused.status).to.equal("pass");
+        expect(paused.detail).to.include("paused while stopped: tutorhub");
+        answering(rotating);
+        expect((await resultOf(stopped, "database-tenant-rotation", outputs)).detail).to.equal(
+            "tutorhub is stopped but its rotation is on: roll its database phase out",
+        );
+    });
+});

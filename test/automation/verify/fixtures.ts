@@ -352,11 +352,24 @@ function mockHealthyPrimary(cfg: PlatformConfig, outputs: Outputs): void {
             Variables: { SECRETS_MANAGER_ENDPOINT: `https://secretsmanager.${cfg.region}.amazonaws.com`, USERNAME_CHARACTER_LIMIT: "32" },
         },
     });
-    mocks.secretsManager.on(DescribeSecretCommand).callsFake((input: { SecretId: string }) => ({
-        ARN: input.SecretId,
-        Name: input.SecretId.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, ""),
-        KmsKeyId: database.keyArn,
-    }));
+    // A tenant's secret rotates with its function on the configured schedule, nothing pending; a stopped tenant's does not rotate.
+    mocks.secretsManager.on(DescribeSecretCommand).callsFake((input: { SecretId: string }) => {
+        const tenant = cfg.tenants.find((t) => database.tenantSecretArns[t.id] === input.SecretId);
+        const fn = (tenant && database.tenantClusters?.[tenant.id]?.rotationFunctionName) ?? database.rotationFunctionName;
+        return {
+            ARN: input.SecretId,
+            Name: input.SecretId.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, ""),
+            KmsKeyId: database.keyArn,
+            ...(tenant && {
+                RotationEnabled: !tenant.stopped,
+                ...(!tenant.stopped && {
+                    RotationLambdaARN: `arn:aws:lambda:${cfg.region}:${cfg.accountId}:function:${fn}`,
+                    RotationRules: { AutomaticallyAfterDays: cfg.database.rotationDays },
+                }),
+                VersionIdsToStages: { "v1-current": ["AWSCURRENT"] },
+            }),
+        };
+    });
 
     mocks.efs.on(DescribeFileSystemsCommand).resolves({ FileSystems: [efsFileSystem(cfg, outputs)] });
     mocks.efs.on(DescribeMountTargetsCommand).resolves({
