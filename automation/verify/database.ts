@@ -16,32 +16,34 @@ import { hasOwnDatabase } from "../../src/tiers";
 import { rotationInProgress } from "../tenant/secret-repoint";
 
 /**
- * What is wrong with one tenant's rotation as DescribeSecret answers it (`described`): a pending rotation
- * (RotateSecret refuses every later one until it is cleared), and then, for a serving tenant, rotation off,
- * another function than `functionName` or another schedule than every `days` days; for a stopped one
- * (src/config.ts `databaseRotationPaused`), rotation still on, which its stop's database rollout turns off.
+ * What is wrong with one tenant's rotation as DescribeSecret answers it (`described`), as `problems` (the check
+ * fails) and `findings` (it warns). A serving tenant's rotation off, or with another function than
+ * `functionName`, or another schedule than every `days` days; a stopped one's (src/config.ts
+ * `databaseRotationPaused`) still on, which its stop's database rollout turns off. A pending rotation is a
+ * finding: RotateSecret refuses every later one until it is cleared, but one may be running (the configuration
+ * test a start's rollout has just set off is asynchronous), so only one that stays is a fault.
  */
 function tenantRotationProblems(
     tenant: { readonly id: string; readonly stopped: boolean },
     described: Pick<DescribeSecretCommandOutput, "RotationEnabled" | "RotationLambdaARN" | "RotationRules" | "VersionIdsToStages">,
     functionName: string,
     days: number,
-): string[] {
+): { problems: string[]; findings: string[] } {
     const pending = rotationInProgress(described.VersionIdsToStages ?? {});
-    const problems = pending === undefined ? [] : [`${tenant.id}: ${pending}`];
+    const findings = pending === undefined ? [] : [`${tenant.id}: ${pending}; if it stays, clear it`];
+    const problems: string[] = [];
     if (databaseRotationPaused(tenant)) {
-        return described.RotationEnabled
-            ? [...problems, `${tenant.id} is stopped but its rotation is on: roll its database phase out`]
-            : problems;
+        if (described.RotationEnabled) problems.push(`${tenant.id} is stopped but its rotation is on: roll its database phase out`);
+        return { problems, findings };
     }
-    if (!described.RotationEnabled) return [...problems, `${tenant.id}: rotation is off`];
+    if (!described.RotationEnabled) return { problems: [`${tenant.id}: rotation is off`], findings };
     const fn = described.RotationLambdaARN?.replace(/^.*:function:/, "");
     if (fn !== functionName) problems.push(`${tenant.id}: rotated by ${fn ?? "no function"}, expected ${functionName}`);
     const every = described.RotationRules?.AutomaticallyAfterDays;
     if (described.RotationRules?.ScheduleExpression === undefined && every !== days) {
         problems.push(`${tenant.id}: rotates every ${every ?? "?"} day(s), expected ${days}`);
     }
-    return problems;
+    return { problems, findings };
 }
 
 async function cluster(ctx: CheckContext): Promise<DBCluster> {
@@ -293,13 +295,14 @@ export const databaseChecks: readonly Check[] = [
     {
         id: "database-tenant-rotation",
         phase: "database",
-        info: "Every serving tenant's database secret rotates with its function (the environment's, or an enterprise tenant's own) every bbws:database.rotationDays; a stopped tenant's rotation is off until its start; no rotation is left pending.",
+        info: "Every serving tenant's database secret rotates with its function (the environment's, or an enterprise tenant's own) every bbws:database.rotationDays; a stopped tenant's rotation is off until its start; a pending rotation is reported.",
         explanation:
             "A secret whose rotation is off keeps its first password for good; one left with AWSPENDING on a version " +
             "that is not AWSCURRENT makes Secrets Manager refuse every later rotation (RotateSecret), silently. Clear the " +
             'label (README "Tier changes are migrations") or roll the database phase out again (README "Secrets rotation").',
         async check(ctx) {
             const problems: string[] = [];
+            const findings: string[] = [];
             let read = 0;
             for (const t of ctx.config.tenants) {
                 const arn = ctx.outputs.tenant("database.tenantSecretArns", t.id);
@@ -313,12 +316,15 @@ export const databaseChecks: readonly Check[] = [
                 const functionName = hasOwnDatabase(t.tier)
                     ? ctx.outputs.tenantCluster(t.id, "rotationFunctionName")
                     : ctx.outputs.string("database.rotationFunctionName");
-                problems.push(...tenantRotationProblems(t, answer, functionName, ctx.config.database.rotationDays));
+                const found = tenantRotationProblems(t, answer, functionName, ctx.config.database.rotationDays);
+                problems.push(...found.problems);
+                findings.push(...found.findings);
             }
             const stopped = ctx.config.tenants.filter((t) => databaseRotationPaused(t)).map((t) => t.id);
             return verdict(
                 problems,
                 `${read} tenant secret(s): rotating every ${ctx.config.database.rotationDays} day(s)${stopped.length ? `; paused while stopped: ${list(stopped)}` : ""}; none pending`,
+                findings,
             );
         },
     },

@@ -307,11 +307,13 @@ describe('verify database: each tenant\'s rotation (README "Secrets rotation")',
         );
     });
 
-    it("fails a rotation left pending (AWSPENDING on a version that is not AWSCURRENT: RotateSecret then refuses every later one)", async () => {
+    it("warns of a pending rotation (AWSPENDING on a version that is not AWSCURRENT: RotateSecret refuses every later one), which may be one running", async () => {
         answering({ ...rotating, VersionIdsToStages: { v1: ["AWSCURRENT"], v2: ["AWSPENDING"] } });
         const result = await resultOf(cfg, "database-tenant-rotation", outputs);
-        expect(result.status).to.equal("fail");
-        expect(result.detail).to.include("tutorhub: version v2 is labelled AWSPENDING but not AWSCURRENT");
+        expect(result.status).to.equal("warn");
+        expect(result.detail)
+            .to.include("tutorhub: version v2 is labelled AWSPENDING but not AWSCURRENT")
+            .and.include("if it stays, clear it");
     });
 
     it("expects a stopped tenant's rotation off (src/config.ts databaseRotationPaused), and says so; fails one still on", async () => {
