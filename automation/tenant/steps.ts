@@ -1118,7 +1118,7 @@ const MOVE_DATABASE_STEPS: readonly Step[] = (
             plan: async (ctx) => [
                 "Secrets Manager, from this machine: a new AWSCURRENT version of its database secret with host and masterarn of its own",
                 `  cluster (stack output database.tenantClusters.${ctx.req.id}), username ${tenantDatabaseName(ctx.req.id)} and a new password of 40 letters and`,
-                "  digits (GetRandomPassword); refused while a rotation is pending (a version labelled AWSPENDING)",
+                "  digits (GetRandomPassword); refused while a rotation is pending (a version labelled AWSPENDING, not AWSCURRENT)",
             ],
             run: async (ctx) => {
                 const { secretArn, cluster } = await ownClusterOf(ctx, "tier");
@@ -1243,7 +1243,7 @@ const CHECK_STEP: Step = databaseMoveStep({
     title: "check its schema and secret can move, before anything stops",
     retakenUntil: "tier",
     plan: async (ctx) => [
-        "Secrets Manager DescribeSecret of its database secret: refused while a rotation is pending (a version labelled AWSPENDING)",
+        "Secrets Manager DescribeSecret of its database secret: refused while a rotation is pending (a version labelled AWSPENDING, not AWSCURRENT)",
         "platform one-off task, read-only, on the shared cluster: refused if its schema has routines or events (mysqldump leaves",
         `  them out) or views, triggers, routines or events defined by an account other than ${tenantDatabaseName(ctx.req.id)} and its`,
         "  rotation twin (the import, as the tenant, cannot recreate them); prints the schema's size, which the downtime grows with",
@@ -1274,7 +1274,7 @@ async function refuseRotationPending(ctx: StepContext, secretArn: string, state?
     throw new StepFailedError(
         "rotation-in-progress",
         pending,
-        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Tier changes are migrations"), then run the same command again: ${where}`,
+        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Secrets rotation", "A pending rotation"), then run the same command again: ${where}`,
     );
 }
 
