@@ -292,7 +292,10 @@ export function tenantRehearsal(
             // Secrets Manager tests every rotation configuration the rollout set, applied or half applied (rotation-test.ts).
             const reach = rotationReachOf(await (await rehearsal.deps.createEngine(req.env)).outputs());
             for (const configured of rotationsConfigured(before, after)) {
-                const store = secretStore(req.env, configured.secretArn, tenantDatabaseName(req.tenant));
+                // A secret with no file yet holds what the program wrote for the tenant's tier (none was repointed).
+                const id = tenantOfSecret(configured.secretArn) ?? req.tenant;
+                const own = hasOwnDatabase(tenants.find((t) => t.id === id)?.tier ?? "basic");
+                const store = secretStore(req.env, configured.secretArn, tenantDatabaseName(id), own);
                 const test = rotationTest(
                     secretPointer((await store.current()).secretString),
                     configured.functionName,

@@ -409,13 +409,13 @@ export function unprotectPhases(tier: TenantTier): readonly PhaseName[] {
 }
 
 /**
- * Every phase `stopped` and `offboarding` act in, and so what the flow rolls out before the tenant goes or
- * serves again: the stop's (`stopPhases`); for a removal also the database phase, by its `unprotect` step
- * for an enterprise tenant (`unprotectPhases`) and for every tier by its `rollout` step, which deletes the
- * paused rotation with the rest of the tenant.
+ * The phases a stop and a removal's `unprotect` step roll out, and so all that `stopped` and `offboarding` may change
+ * before the tenant serves again or goes: the stop's (`stopPhases`) and, for a removal, `unprotectPhases`. A basic or
+ * premium tenant's removal changes one thing more, in the database phase, which its `rollout` step applies with the
+ * deletes: its paused rotation (test/rehearsal/tenant-migrate-tier.test.ts checks it is only that).
  */
-export function phasesActedIn(offboarding: boolean): readonly PhaseName[] {
-    return offboarding ? [...stopPhases(true), "database"] : stopPhases(false);
+export function phasesActedIn(tier: TenantTier, offboarding: boolean): readonly PhaseName[] {
+    return [...stopPhases(offboarding), ...(offboarding ? unprotectPhases(tier) : [])];
 }
 
 /**
@@ -457,7 +457,9 @@ function startStep(): Step {
         run: async (ctx) => {
             const id = ctx.req.id;
             // RotateSecret refuses a secret with a rotation pending: refused here, before the service's edit, not half-way.
-            await refuseRotationPending(ctx, await tenantSecretOf(ctx, "rollout"), `${id} stays stopped until then`);
+            await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"), {
+                state: `${id} is not started until this step succeeds (do not roll out its ecs phase by hand meanwhile)`,
+            });
             const data = await applyEdit(
                 ctx,
                 (text) => startTenant(text, id),
@@ -507,11 +509,12 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                 // CancelRotateSecret on a rotation in progress "can leave the VersionStage labels in an unexpected state"
                 // (Secrets Manager API reference): found while the site still serves, before its service stops.
                 if (phase === "database") {
-                    await refuseRotationPending(
-                        ctx,
-                        await tenantSecretOf(ctx, "add's rollout"),
-                        `${ctx.req.id} still serves, its rotation off: clear the label, or abandon as the README says`,
-                    );
+                    await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"), {
+                        state: `${ctx.req.id} still serves, its rotation off`,
+                        // The stop's CancelRotateSecret ended whatever was running: nothing will finish it, and RotateSecret
+                        // (an abandon's rollout, or the start's) refuses the secret until the label is gone.
+                        fix: 'the stop cancelled any rotation that was running: clear the label (README "Secrets rotation", "A pending rotation") before anything else, abandoning included, then run the same command again',
+                    });
                 }
             }
             // The rollout returns once the auto-scaling range is 0–0; the tasks stop after it (service-stop.ts).
@@ -1210,11 +1213,9 @@ const DROP_SHARED_DATABASE_STEP: Step = databaseMoveStep({
     },
     run: async (ctx) => {
         // Last look: a rotation that failed during the move would otherwise go unnoticed (rotation failures page no one).
-        await refuseRotationPending(
-            ctx,
-            await tenantSecretOf(ctx, "add's rollout"),
-            `${ctx.req.id} serves from its own cluster meanwhile, and its shared copy stays until this step`,
-        );
+        await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"), {
+            state: `${ctx.req.id} serves from its own cluster meanwhile, and its shared copy stays until this step`,
+        });
         const confirmed = await confirmNaming(
             ctx,
             `${ctx.req.id} serves from its own cluster; the export keeps its dump at ${ctx.data.archive ?? "(see the export step)"}. ` +
@@ -1256,7 +1257,8 @@ const CHECK_STEP: Step = databaseMoveStep({
 
 /**
  * Refuses the step while a rotation of the tenant's database secret is pending (`TenantPort.databaseSecretRotation`),
- * `state` saying where the tenant stands (by default from the stop's record): RotateSecret refuses such a secret ("If
+ * `state` saying where the tenant stands (by default from the stop's record) and `fix` what to do (by default: let a
+ * running rotation finish, or clear a failed one): RotateSecret refuses such a secret ("If
  * the AWSPENDING staging label is present but not attached to the same version as AWSCURRENT, then any later
  * invocation of RotateSecret assumes that a previous rotation request is still in progress and returns an error",
  * Secrets Manager API reference). Read by a move into enterprise's check, before anything stops; by every stop but a removal's right
@@ -1266,16 +1268,19 @@ const CHECK_STEP: Step = databaseMoveStep({
  * has none configured (src/config.ts `databaseRotationPaused`); by every start, before it edits anything, since its
  * database rollout configures the rotation again; and before the shared copy goes.
  */
-async function refuseRotationPending(ctx: StepContext, secretArn: string, state?: string): Promise<void> {
+async function refuseRotationPending(
+    ctx: StepContext,
+    secretArn: string,
+    { state, fix }: { readonly state?: string; readonly fix?: string } = {},
+): Promise<void> {
     const { pending } = await ctx.deps.port.databaseSecretRotation(secretArn);
     if (pending === undefined) return;
     // The stop step records `from`: after it the site is down until the start step.
     const where = state ?? (ctx.data.from === undefined ? "nothing has stopped" : `${ctx.req.id} stays stopped until then`);
-    throw new StepFailedError(
-        "rotation-in-progress",
-        pending,
-        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Secrets rotation", "A pending rotation"), then run the same command again: ${where}`,
-    );
+    const what =
+        fix ??
+        `let a running rotation finish (the rotation function's log), or clear a failed one (README "Secrets rotation", "A pending rotation"), then run the same command again`;
+    throw new StepFailedError("rotation-in-progress", pending, `${what}: ${where}`);
 }
 
 /** The tier migration's steps, in order (see the header). */

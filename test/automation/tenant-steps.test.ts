@@ -1328,7 +1328,10 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         const result = await w.run(INTO, CONFIRMED, io);
         expect(result.steps.find((s) => s.status === "failed")?.step).to.equal("stop");
         expect(w.calls.filter((c) => c.startsWith("rollout"))).to.deep.equal(["rollout stops (--phase database)"]);
-        expect(io.stderr.join("")).to.include("tutorhub still serves, its rotation off");
+        // The stop cancelled whatever ran: nothing will finish it, so the fix is to clear the label first.
+        expect(io.stderr.join(""))
+            .to.include("tutorhub still serves, its rotation off")
+            .and.include("the stop cancelled any rotation that was running: clear the label");
     });
 
     it("a rotation pending before the start refuses it before it edits anything: the tenant stays stopped, no rollout", async () => {
