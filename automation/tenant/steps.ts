@@ -513,7 +513,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
                         state: `${ctx.req.id} still serves, its rotation off`,
                         // The stop's CancelRotateSecret ended whatever was running: nothing will finish it, and RotateSecret
                         // (an abandon's rollout, or the start's) refuses the secret until the label is gone.
-                        fix: 'the stop cancelled any rotation that was running: clear the label (README "Secrets rotation", "A pending rotation") before anything else, abandoning included, then run the same command again',
+                        fix: 'the rotation is off now, so nothing will finish this one: clear the label (README "Secrets rotation", "A pending rotation") before anything else, abandoning included, then run the same command again',
                     });
                 }
             }

@@ -19,12 +19,13 @@ import { rotationInProgress } from "../tenant/secret-repoint";
  * What is wrong with one tenant's rotation as DescribeSecret answers it (`described`), as `problems` (the check
  * fails) and `findings` (it warns). A serving tenant's rotation off, or with another function than
  * `functionName`, or another schedule than every `days` days; a stopped one's (src/config.ts
- * `databaseRotationPaused`) still on, which its stop's database rollout turns off. A pending rotation is a
+ * `databaseRotationPaused`) still on, which its stop's database rollout turns off; a tenant being removed is not judged
+ * (its removal's own rollouts turn it off). A pending rotation is a
  * finding: RotateSecret refuses every later one until it is cleared, but one may be running (the configuration
  * test a start's rollout has just set off is asynchronous), so only one that stays is a fault.
  */
 function tenantRotationProblems(
-    tenant: { readonly id: string; readonly stopped: boolean },
+    tenant: { readonly id: string; readonly stopped: boolean; readonly offboarding: boolean },
     described: Pick<DescribeSecretCommandOutput, "RotationEnabled" | "RotationLambdaARN" | "RotationRules" | "VersionIdsToStages">,
     functionName: string,
     days: number,
@@ -32,6 +33,8 @@ function tenantRotationProblems(
     const pending = rotationInProgress(described.VersionIdsToStages ?? {});
     const findings = pending === undefined ? [] : [`${tenant.id}: ${pending}; if it stays, clear it`];
     const problems: string[] = [];
+    // A removal leaves the rotation to its own rollouts (automation/tenant/steps.ts stopPhases): on or off, both are right.
+    if (tenant.offboarding) return { problems, findings };
     if (databaseRotationPaused(tenant)) {
         if (described.RotationEnabled) problems.push(`${tenant.id} is stopped but its rotation is on: roll its database phase out`);
         return { problems, findings };
@@ -39,10 +42,12 @@ function tenantRotationProblems(
     if (!described.RotationEnabled) return { problems: [`${tenant.id}: rotation is off`], findings };
     const fn = described.RotationLambdaARN?.replace(/^.*:function:/, "");
     if (fn !== functionName) problems.push(`${tenant.id}: rotated by ${fn ?? "no function"}, expected ${functionName}`);
-    const every = described.RotationRules?.AutomaticallyAfterDays;
-    if (described.RotationRules?.ScheduleExpression === undefined && every !== days) {
-        problems.push(`${tenant.id}: rotates every ${every ?? "?"} day(s), expected ${days}`);
-    }
+    // The program sets AutomaticallyAfterDays only; AWS answers a ScheduleExpression only where one was set.
+    const rules = described.RotationRules;
+    if (rules?.ScheduleExpression !== undefined)
+        problems.push(`${tenant.id}: rotates on schedule ${rules.ScheduleExpression}, expected every ${days} day(s)`);
+    else if (rules?.AutomaticallyAfterDays !== days)
+        problems.push(`${tenant.id}: rotates every ${rules?.AutomaticallyAfterDays ?? "?"} day(s), expected ${days}`);
     return { problems, findings };
 }
 
@@ -298,8 +303,8 @@ export const databaseChecks: readonly Check[] = [
         info: "Every serving tenant's database secret rotates with its function (the environment's, or an enterprise tenant's own) every bbws:database.rotationDays; a stopped tenant's rotation is off until its start; a pending rotation is reported.",
         explanation:
             "A secret whose rotation is off keeps its first password for good; one left with AWSPENDING on a version " +
-            "that is not AWSCURRENT makes Secrets Manager refuse every later rotation (RotateSecret), silently. Clear the " +
-            'label (README "Tier changes are migrations") or roll the database phase out again (README "Secrets rotation").',
+            "that is not AWSCURRENT makes Secrets Manager refuse every later rotation (RotateSecret), silently: see README " +
+            '"Secrets rotation", "A pending rotation". A rotation off or on where it should not be: roll that tenant\'s database phase out.',
         async check(ctx) {
             const problems: string[] = [];
             const findings: string[] = [];

@@ -36,14 +36,15 @@ function targetsOf(rule: ResourceView, context: RuleContext): ResourceView[] {
 }
 
 /**
- * Whether a rule on the stack's own region (no per-resource `region`) matches `event` and targets
- * `topic`. The stack's region is not known to the pack: a pattern pinning `region` to it is not
- * recognised (the platform's rules pin `region` only to us-east-1, for forwarded events).
+ * Whether a rule on the stack's own region matches `event` and targets `topic`. Its own region: no
+ * per-resource `region` (the program's inputs, offline) or the stack's (`context.region`): in a real
+ * preview the pack reads what the provider's Check returns, where @pulumi/aws 7 fills every regional
+ * resource's `region` from the provider's (and a stack rule reads the outputs, `region` among them).
  */
 export function homeRuleSends(context: RuleContext, event: unknown, topic: ResourceView): boolean {
     return ofTypes(context.resources, [EVENT_RULE]).some(
         (rule) =>
-            rule.inputs.region === undefined &&
+            (rule.inputs.region === undefined || rule.inputs.region === context.region) &&
             matches(rule, event) &&
             targetsOf(rule, context).some((t) => refersTo(t, "arn", topic, context.resources)),
     );

@@ -1331,7 +1331,7 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         // The stop cancelled whatever ran: nothing will finish it, so the fix is to clear the label first.
         expect(io.stderr.join(""))
             .to.include("tutorhub still serves, its rotation off")
-            .and.include("the stop cancelled any rotation that was running: clear the label");
+            .and.include("the rotation is off now, so nothing will finish this one: clear the label");
     });
 
     it("a rotation pending before the start refuses it before it edits anything: the tenant stays stopped, no rollout", async () => {

@@ -78,6 +78,8 @@ function res(
 interface Scenario {
     readonly target: ResourceView;
     readonly others?: readonly ResourceView[];
+    /** The stack's own region, as the pack reads it from the default provider (src/policy/pack.ts stackRegion). */
+    readonly region?: string;
 }
 interface Case {
     readonly rule: Rule;
@@ -891,6 +893,36 @@ const CASES: Case[] = [
         ],
     },
     {
+        rule: cloudwatch_1,
+        // In a real preview every regional resource has `region`, filled by the provider's Check from its own (@pulumi/aws 7):
+        // a home rule then names the stack's region, which the pack knows (context.region), and still counts as home.
+        compliant: {
+            target: criticalTopic,
+            others: [
+                alertsTopic,
+                ...signalRules().map((r) =>
+                    r.type === "aws:cloudwatch/eventRule:EventRule" && r.inputs.region === undefined
+                        ? { ...r, inputs: { ...r.inputs, region: "af-south-1" } }
+                        : r,
+                ),
+            ],
+            region: "af-south-1",
+        },
+        // The same rules in another region than the stack's are not home.
+        nonCompliant: {
+            target: criticalTopic,
+            others: [
+                alertsTopic,
+                ...signalRules().map((r) =>
+                    r.type === "aws:cloudwatch/eventRule:EventRule" && r.inputs.region === undefined
+                        ? { ...r, inputs: { ...r.inputs, region: "eu-west-1" } }
+                        : r,
+                ),
+            ],
+            region: "af-south-1",
+        },
+    },
+    {
         rule: cloudwatch_4,
         compliant: { target: criticalTopic, others: [alertsTopic, ...signalRules()] },
         nonCompliant: [
@@ -979,7 +1011,7 @@ const CASES: Case[] = [
 ];
 
 function run(rule: Rule, env: string, s: Scenario): string[] {
-    return rule.check(s.target, { env, resources: [s.target, ...(s.others ?? [])] });
+    return rule.check(s.target, { env, resources: [s.target, ...(s.others ?? [])], region: s.region });
 }
 
 describe("security baseline rules", () => {

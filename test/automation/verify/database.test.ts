@@ -327,4 +327,19 @@ describe('verify database: each tenant\'s rotation (README "Secrets rotation")',
             "tutorhub is stopped but its rotation is on: roll its database phase out",
         );
     });
+
+    it("does not judge a tenant being removed: its removal's own rollouts turn the rotation off (a removal's stop leaves it)", async () => {
+        const leaving = { ...cfg, tenants: cfg.tenants.map((t) => (t.id === "tutorhub" ? { ...t, stopped: true, offboarding: true } : t)) };
+        for (const fields of [rotating, { RotationEnabled: false }]) {
+            answering(fields);
+            expect((await resultOf(leaving, "database-tenant-rotation", outputs)).status).to.equal("pass");
+        }
+    });
+
+    it("fails a schedule expression set by hand: the program sets every rotationDays days only", async () => {
+        answering({ ...rotating, RotationRules: { AutomaticallyAfterDays: 30, ScheduleExpression: "cron(0 3 ? * SUN *)" } });
+        expect((await resultOf(cfg, "database-tenant-rotation", outputs)).detail).to.equal(
+            `tutorhub: rotates on schedule cron(0 3 ? * SUN *), expected every ${cfg.database.rotationDays} day(s)`,
+        );
+    });
 });
