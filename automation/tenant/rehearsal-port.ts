@@ -45,9 +45,6 @@ export const FAILED_ROTATION_TEST = "which fails";
 /** What it prints when the test passes: the user exists on the secret's host, which the function reaches. */
 export const PASSED_ROTATION_TEST = "passes (its user exists on its host, which the function reaches)";
 
-/** The type of a tenant's database secret in a state. */
-const SECRET = "aws:secretsmanager/secret:Secret";
-
 /** CRC-64/NVME's polynomial 0xAD93D23594C93659, bit-reversed (the CRC is computed least significant bit first). */
 const CRC64NVME_POLY = 0x9a6c9329ac4bc9b5n;
 const MASK64 = (1n << 64n) - 1n;
@@ -280,15 +277,7 @@ export function tenantRehearsal(
             const before = await resourcesOf(req.env);
             const code = await rollout(req);
             const after = await resourcesOf(req.env);
-            // Each tenant secret this rollout created holds what the program wrote: an enterprise tenant's names its own cluster.
             const { tenants } = loadStackConfig(rehearsal.projectDir, req.env);
-            const existed = new Set(before.map((r: { urn: string }) => r.urn));
-            for (const r of after.filter((r: { urn: string; type: string }) => r.type === SECRET && !existed.has(r.urn))) {
-                const id = tenantOfSecret(String(r.id));
-                if (id === undefined) continue;
-                const own = hasOwnDatabase(tenants.find((t) => t.id === id)?.tier ?? "basic");
-                await secretStore(req.env, String(r.id), tenantDatabaseName(id), own).current();
-            }
             // Secrets Manager tests every rotation configuration the rollout set, applied or half applied (rotation-test.ts).
             const reach = rotationReachOf(await (await rehearsal.deps.createEngine(req.env)).outputs());
             for (const configured of rotationsConfigured(before, after)) {

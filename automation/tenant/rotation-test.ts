@@ -7,8 +7,10 @@
  * SecretsManagerRDSMySQLRotationMultiUser `test_secret`), from the function's VPC; we take the configuration
  * test's version to hold the current user and host (what it holds is not documented). It fails when the user
  * does not exist there, or the function cannot reach the host. "When rotation is unsuccessful, the
- * AWSPENDING staging label might be attached to an empty secret version", and "any later invocation of
- * RotateSecret ... returns an error". The rehearsal takes the worst case: it leaves that label.
+ * AWSPENDING staging label might be attached to an empty secret version", and "if the AWSPENDING staging label
+ * is present but not attached to the same version as AWSCURRENT, then any later invocation of RotateSecret
+ * assumes that a previous rotation request is still in progress and returns an error". The rehearsal takes the
+ * worst case: it leaves that label.
  */
 
 /** One `SecretRotation` an update created or changed: its secret and the function it names. */

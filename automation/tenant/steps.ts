@@ -20,8 +20,8 @@
  *         → into enterprise only (`MOVE_DATABASE_STEPS`): repoint-secret → create-database → import-database → compare-database
  *         → import (tenant task: the export's files into its new file system) → start, healthy, https (add's) → domains
  *         → drop-shared-database (into enterprise only, after the operator types the id)
- * A stop rolls out the tenant's phases that `stopped` acts in (`stopPhases`: ecs, monitoring, and database where its
- * rotation pauses, not in offboarding); an enterprise tenant's offboarding also its database phase once the deletion is
+ * A stop rolls out the tenant's phases that `stopped` acts in (`stopPhases`: database first, where its rotation pauses,
+ * then ecs and monitoring; a removal's ecs and monitoring only); an enterprise tenant's offboarding also its database phase once the deletion is
  * confirmed (`unprotectPhases`); a start, its database, monitoring then ecs phases (`START_PHASES`). An enterprise tenant's schema and user
  * live on its own cluster: add's database step creates them there; remove's rollout deletes them with the cluster.
  *
@@ -481,7 +481,7 @@ function stackTextBeforeStart(ctx: StepContext): string {
 /**
  * Stops the tenant's service, so nothing is written after its archive or export: `stopped: true` (with
  * `offboarding`, also `offboarding: true`: src/config.ts), the rollouts of the phases the edit acts in
- * (`stopPhases`: ecs, monitoring, and without `offboarding` database), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
+ * (`stopPhases`: without `offboarding` database first, then ecs and monitoring), then a wait until ECS runs none of its tasks. Taken again in every run until the step `retakenUntil`
  * has a record, as the archive is (see `Step.retakenUntil`).
  */
 function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?: boolean } = {}): Step {
