@@ -9,10 +9,10 @@ import {
     redisParameterFamily,
     tenantDatabaseName,
 } from "../../components/data";
-import type { PlatformConfig } from "../../src/config";
 import { SECRET_MASK } from "../../automation/mock-run";
-import { configFor, construct, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
-import { recordOptions, RecordedOptions, stringsIn, unwrapSecret } from "../support/options";
+import { configFor, ENVIRONMENTS, named, ofType, promiseOf, Registration } from "../support/pulumi";
+import { RecordedOptions, stringsIn, unwrapSecret } from "../support/options";
+import { buildData, ISOLATED } from "./data-fixtures";
 
 const INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
 const SECRET = "aws:secretsmanager/secret:Secret";
@@ -24,31 +24,6 @@ const EXPECTED = {
     sit: { backupDays: 7, instances: 2, protectedData: true, retained: false, multiAz: true, insights: true },
     prod: { backupDays: 30, instances: 3, protectedData: true, retained: true, multiAz: true, insights: true },
 } as const;
-
-const ISOLATED = ["subnet-c0aaaaaaaaaaaaaaa", "subnet-c1bbbbbbbbbbbbbbb", "subnet-c2ccccccccccccccc"];
-
-async function buildData(cfg: PlatformConfig) {
-    let options = new Map<string, RecordedOptions>();
-    const { result, resources } = await construct(cfg, () => {
-        options = recordOptions();
-        return new DataLayer("data", {
-            env: cfg.env,
-            accountId: cfg.accountId,
-            region: cfg.region,
-            database: cfg.database,
-            cache: cfg.cache,
-            protection: cfg.protection,
-            tenants: cfg.tenants,
-            isolatedSubnetIds: ISOLATED.slice(0, cfg.network.azCount),
-            azCount: cfg.network.azCount,
-            databaseSecurityGroupId: "sg-0database000000000",
-            cacheSecurityGroupId: "sg-0cache00000000000",
-            vpcId: "vpc-0aaaaaaaaaaaaaaaa",
-            privateSubnetIds: ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb"],
-        });
-    });
-    return { layer: result, resources, options };
-}
 
 const parameter = (group: Registration, name: string) =>
     (group.inputs.parameters as Array<{ name: string; value: string }>).find((p) => p.name === name)?.value;

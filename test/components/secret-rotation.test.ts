@@ -6,7 +6,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
-import { DataLayer } from "../../components/data";
 import {
     recycleEveryDays,
     ROTATION_FUNCTION_DEFAULT_USERNAME_LIMIT,
@@ -40,34 +39,11 @@ import {
     tenantDatabaseName,
 } from "../../src/config";
 import { bbwsName } from "../../components/shared";
+import { buildData } from "./data-fixtures";
 import { configFor, construct, named, ofType } from "../support/pulumi";
-import { recordOptions, RecordedOptions, unwrapSecret } from "../support/options";
+import { RecordedOptions, unwrapSecret } from "../support/options";
 
 const DAY = 24;
-
-/** The data layer of `cfg` under mocks, in a two-AZ VPC: its resources and their recorded options. */
-async function dataLayerOf(cfg: ReturnType<typeof configFor>) {
-    let options = new Map<string, RecordedOptions>();
-    const { resources } = await construct(cfg, () => {
-        options = recordOptions();
-        return new DataLayer("data", {
-            env: cfg.env,
-            accountId: cfg.accountId,
-            region: cfg.region,
-            database: cfg.database,
-            cache: cfg.cache,
-            protection: cfg.protection,
-            tenants: cfg.tenants,
-            isolatedSubnetIds: ["subnet-c0aaaaaaaaaaaaaaa", "subnet-c1bbbbbbbbbbbbbbb"],
-            azCount: 2,
-            databaseSecurityGroupId: "sg-0database000000000",
-            cacheSecurityGroupId: "sg-0cache00000000000",
-            vpcId: "vpc-0aaaaaaaaaaaaaaaa",
-            privateSubnetIds: ["subnet-b0aaaaaaaaaaaaaaa", "subnet-b1bbbbbbbbbbbbbbb"],
-        });
-    });
-    return { resources, options };
-}
 
 /**
  * Hours after the first rotation at which rotation k happens: Secrets Manager rotates some time within
@@ -173,7 +149,7 @@ describe("secrets rotation", () => {
                 let resources: Awaited<ReturnType<typeof construct>>["resources"];
                 let options = new Map<string, RecordedOptions>();
                 before(async () => {
-                    ({ resources, options } = await dataLayerOf(cfg));
+                    ({ resources, options } = await buildData(cfg));
                 });
 
                 it("rotates every tenant's database secret on the configured schedule with the function, not at creation (its MySQL user does not exist yet)", () => {
@@ -448,7 +424,7 @@ describe("secrets rotation", () => {
         let options = new Map<string, RecordedOptions>();
         before(async () => {
             const tenants = flags.map((f, i) => ({ ...cfg.tenants[0], ...f, slot: 90 + i }));
-            ({ resources, options } = await dataLayerOf({ ...cfg, tenants }));
+            ({ resources, options } = await buildData({ ...cfg, tenants }));
         });
 
         it("is decided by stopped alone: paused while stopped, whether or not the tenant is being removed", () => {
