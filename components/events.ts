@@ -37,6 +37,8 @@ export interface EventRuleSpec {
 }
 
 export interface EventTargets {
+    /** The environment: its secrets are named `bbws/<env>/…` (components/data.ts, components/cache-users.ts). */
+    readonly env: string;
     readonly region: string;
     readonly accountId: string;
     readonly clusterName: pulumi.Input<string>;
@@ -165,8 +167,38 @@ const rootUse = {
 };
 
 /**
+ * Secrets Manager's CloudTrail entries for a failed rotation (Secrets Manager user guide, "AWS
+ * CloudTrail entries for Secrets Manager", "Log entries for rotation"): `RotationFailed` ("generated
+ * when rotation fails"), and `TestRotationFailed`, the configuration test RotateSecret runs when a
+ * rotation is set without rotating at once (a tenant's start). Both are service events, not API calls.
+ */
+export const ROTATION_FAILURE_EVENTS: readonly string[] = ["RotationFailed", "TestRotationFailed"];
+
+/**
+ * A failed rotation or configuration test of one of this environment's secrets (`bbws/<env>/…`).
+ * The guide's sample entry names the secret by ARN in `additionalEventData.SecretId`; the name is
+ * matched too, in case an entry names it so. CloudTrail delivers such events as "AWS Service Event
+ * via CloudTrail" (EventBridge user guide, "AWS service events delivered via AWS CloudTrail").
+ */
+function secretRotationFailed(t: EventTargets) {
+    const name = `bbws/${t.env}/`;
+    return {
+        source: ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        detail: {
+            eventSource: ["secretsmanager.amazonaws.com"],
+            eventName: [...ROTATION_FAILURE_EVENTS],
+            additionalEventData: {
+                SecretId: [{ prefix: `arn:aws:secretsmanager:${t.region}:${t.accountId}:secret:${name}` }, { prefix: name }],
+            },
+        },
+    };
+}
+
+/**
  * The rules, in a fixed order: ECS deployment failed and Aurora failover page `critical`; a
- * container exiting non-zero, other Aurora cluster events and a failed backup job go to `alerts`;
+ * container exiting non-zero, other Aurora cluster events, a failed backup job and a failed secret
+ * rotation go to `alerts`;
  * then the security signals, all `critical`: HIGH or CRITICAL image scan findings, GuardDuty findings
  * of high severity, root use and IAM policy changes, the last two also forwarded from us-east-1 (unless
  * the stack is there). Patterns use EventBridge content filters (`prefix`, `anything-but`, `numeric`,
@@ -208,6 +240,15 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
             t.auroraClusterIdentifier,
             t.backupVaultName,
         ),
+        {
+            what: "secret-rotation-failed",
+            target: "alerts",
+            // A failed rotation leaves the current credentials current, so no site breaks at once; but
+            // it may leave AWSPENDING behind, and then every later RotateSecret fails and the password
+            // silently stops rotating ("A pending rotation" in the README).
+            description: "A rotation, or the configuration test of one, failed for one of this environment's secrets",
+            pattern: secretRotationFailed(t),
+        },
         {
             what: "ecr-scan-findings",
             target: "critical",

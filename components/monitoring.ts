@@ -410,6 +410,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     private createEventRules(name: string, args: MonitoringLayerArgs, topics: Record<AlarmTopic, aws.sns.Topic>): void {
         const { env, region, accountId } = args;
         const specs = eventRuleSpecs({
+            env,
             region,
             accountId,
             clusterName: args.clusterName,

@@ -136,3 +136,43 @@ export function rootSignInEvent(o: { region: string }) {
         },
     };
 }
+
+/**
+ * Secrets Manager user guide, "AWS CloudTrail entries for Secrets Manager", its example log entry (a
+ * `RotationFailed` of an alternating-users function, the secret named by ARN in
+ * `additionalEventData.SecretId`), in the envelope EventBridge gives service events ("AWS Service
+ * Event via CloudTrail": EventBridge user guide, "AWS service events delivered via AWS CloudTrail").
+ */
+export function secretsManagerRotationEvent(o: { region: string; secretArn: string; eventName: string }) {
+    return {
+        version: "0",
+        id: "0ae6bd5d-7f77-4c68-9e1a-2b9c1e0a5c3f",
+        "detail-type": "AWS Service Event via CloudTrail",
+        source: "aws.secretsmanager",
+        account: "123456789012",
+        time: "2022-09-13T02:17:48Z",
+        region: o.region,
+        resources: [],
+        detail: {
+            eventVersion: "1.08",
+            userIdentity: { accountId: "123456789012", invokedBy: "secretsmanager.amazonaws.com" },
+            eventTime: "2022-09-13T02:17:48Z",
+            eventSource: "secretsmanager.amazonaws.com",
+            eventName: o.eventName,
+            awsRegion: o.region,
+            sourceIPAddress: "secretsmanager.amazonaws.com",
+            userAgent: "secretsmanager.amazonaws.com",
+            errorMessage: `Error when executing lambda arn:aws:lambda:${o.region}:123456789012:function:SecretsManagertest-alternating-users-rotation2 during setSecret step`,
+            requestParameters: null,
+            responseElements: null,
+            additionalEventData: { SecretId: o.secretArn },
+            requestID: `Rotation-${o.secretArn}-eeb681b1-a07d-4aeb-9b61-1ee6590ec295`,
+            eventID: "EXAMPLE3-90ab-cdef-fedc-ba987EXAMPLE",
+            readOnly: false,
+            eventType: "AwsServiceEvent",
+            managementEvent: true,
+            recipientAccountId: "123456789012",
+            eventCategory: "Management",
+        },
+    };
+}

@@ -1,11 +1,18 @@
 import { expect } from "chai";
-import { GLOBAL_EVENTS_REGION as LAYER_GLOBAL_REGION, IAM_POLICY_CHANGE_EVENTS } from "../../components/events";
+import { GLOBAL_EVENTS_REGION as LAYER_GLOBAL_REGION, IAM_POLICY_CHANGE_EVENTS, ROTATION_FAILURE_EVENTS } from "../../components/events";
+import { tenantDbSecretName } from "../../components/data";
 import { homeEventBusArn, MonitoringLayer, TOPIC_PUBLISHERS } from "../../components/monitoring";
 import { createAwsModel } from "../../automation/aws-model";
 import { NameRuleError } from "../../automation/aws-name-rules";
 import { GLOBAL_EVENTS_REGION, GLOBAL_SERVICE_EVENTS_SOURCE, matchesEventPattern } from "../../src/policy/event-pattern";
 import { CIS_IAM_POLICY_CHANGES } from "../../src/policy/rules/cloudwatch-4-iam-changes-paged";
-import { ecrImageScanEvent, guardDutyFindingEvent, iamApiCallEvent, rootSignInEvent } from "../../src/policy/sample-events";
+import {
+    ecrImageScanEvent,
+    guardDutyFindingEvent,
+    iamApiCallEvent,
+    rootSignInEvent,
+    secretsManagerRotationEvent,
+} from "../../src/policy/sample-events";
 import { configFor, construct, ENVIRONMENTS, ofType, Registration } from "../support/pulumi";
 
 const RULE = "aws:cloudwatch/eventRule:EventRule";
@@ -139,6 +146,30 @@ describe("monitoring layer: security signals", () => {
                 expect(JSON.parse(policy.inputs.policy).Statement).to.deep.equal([
                     { Effect: "Allow", Action: "events:PutEvents", Resource: bus },
                 ]);
+            });
+
+            it("alerts on a failed rotation or configuration test of this environment's secrets, not on a success or another's (Secrets Manager guide's sample entry)", () => {
+                const arn = (name: string, account = cfg.accountId, region = home) =>
+                    `arn:aws:secretsmanager:${region}:${account}:secret:${name}-a1b2c3`;
+                const rotation = (secretArn: string, eventName: string) =>
+                    secretsManagerRotationEvent({ region: home, secretArn, eventName });
+                const own = arn(tenantDbSecretName(env, cfg.tenants[0].id));
+                for (const eventName of ROTATION_FAILURE_EVENTS) {
+                    expect(fires("secret-rotation-failed", rotation(own, eventName)), eventName).to.equal(true);
+                    const named = rotation(own, eventName);
+                    named.detail.additionalEventData.SecretId = tenantDbSecretName(env, cfg.tenants[0].id);
+                    expect(fires("secret-rotation-failed", named), `${eventName} naming the secret`).to.equal(true);
+                }
+                for (const eventName of ["RotationSucceeded", "RotationStarted", "TestRotationSucceeded", "RotationAbandoned"])
+                    expect(fires("secret-rotation-failed", rotation(own, eventName)), eventName).to.equal(false);
+                const other = ENVIRONMENTS.find((e) => e !== env)!;
+                expect(fires("secret-rotation-failed", rotation(arn(tenantDbSecretName(other, "t1")), "RotationFailed"))).to.equal(false);
+                expect(fires("secret-rotation-failed", rotation(arn(`bbws/${env}x/tenants/t1/db`), "RotationFailed"))).to.equal(false);
+                expect(
+                    fires("secret-rotation-failed", rotation(arn(tenantDbSecretName(env, "t1"), "111122223333"), "RotationFailed")),
+                ).to.equal(false);
+                expect(rule("secret-rotation-failed").region).to.equal(undefined);
+                expect(target("secret-rotation-failed").arn).to.match(new RegExp(`:bbws-${env}-alerts`));
             });
 
             it("names every rule within EventBridge's 64 characters", () => {

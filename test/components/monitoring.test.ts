@@ -357,10 +357,10 @@ describe("monitoring layer", () => {
                 expect(ofType(resources, ALARM).map((a) => a.inputs.name)).not.to.include(`bbws-${env}-aurora-replica-lag`);
             });
 
-            it("sends deployment failures, non-zero essential exits, failovers, cluster events and failed backups of this environment to the topics", () => {
+            it("sends deployment failures, non-zero essential exits, failovers, cluster events, failed backups and failed secret rotations of this environment to the topics", () => {
                 const rules = Object.fromEntries(ofType(resources, RULE).map((r) => [r.inputs.name, JSON.parse(r.inputs.eventPattern)]));
                 const rule = (what: string) => rules[`bbws-${env}-${what}`];
-                expect(Object.keys(rules)).to.have.length(11); // and six security signals (monitoring-signals.test.ts)
+                expect(Object.keys(rules)).to.have.length(12); // and six security signals (monitoring-signals.test.ts)
                 expect(rule("ecs-deployment-failed").detail.eventName).to.deep.equal(["SERVICE_DEPLOYMENT_FAILED"]);
                 expect(rule("ecs-deployment-failed").resources).to.deep.equal([
                     { prefix: `arn:aws:ecs:${cfg.region}:${cfg.accountId}:service/${ids.clusterName}/` },
@@ -385,6 +385,7 @@ describe("monitoring layer", () => {
                     [`bbws-${env}-rds-failover`]: topicArn("critical"),
                     [`bbws-${env}-rds-cluster-events`]: topicArn("alerts"),
                     [`bbws-${env}-backup-failed`]: topicArn("alerts"),
+                    [`bbws-${env}-secret-rotation-failed`]: topicArn("alerts"),
                     [`bbws-${env}-ecr-scan-findings`]: topicArn("critical"),
                     [`bbws-${env}-guardduty-findings`]: topicArn("critical"),
                     [`bbws-${env}-root-activity`]: topicArn("critical"),

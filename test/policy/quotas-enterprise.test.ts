@@ -148,34 +148,34 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
         dependencies,
     });
 
-    it("dev's and prod's platforms each put 9 rules on their region's default bus and 2 forwarders on us-east-1's; none in prod's DR region", () => {
+    it("dev's and prod's platforms each put 10 rules on their region's default bus and 2 forwarders on us-east-1's; none in prod's DR region", () => {
         for (const [env, platform] of [
             ["dev", devPlatform],
             ["prod", prodPlatform],
         ] as const) {
-            expect(platform.filter((r) => r.type === RULE)).to.have.length(11);
-            expect(byRegion(env, platform), env).to.deep.equal({ "": 9, "us-east-1": 2 });
+            expect(platform.filter((r) => r.type === RULE)).to.have.length(12);
+            expect(byRegion(env, platform), env).to.deep.equal({ "": 10, "us-east-1": 2 });
             const need = quotaNeeds({ env, resources: platform }).eventRulesPerBus;
-            expect(need.need).to.equal(9);
+            expect(need.need).to.equal(10);
             expect(need.urn).to.equal(platform.find((r) => r.type === RULE && r.inputs.region === undefined)!.urn);
         }
         expect(configFor("prod").dr!.region).to.equal("eu-west-1");
         expect(byRegion("prod", prodPlatform)).to.not.have.property("eu-west-1");
     });
 
-    it("in dev, 97 enterprise tenants fill the default bus's 300 and pass; the 98th brings it to 303, failed on the platform's first rule", () => {
+    it("in dev, 96 enterprise tenants bring the default bus to 298 of its 300 and pass; the 97th brings it to 301, failed on the platform's first rule", () => {
         const at = (n: number) => [...devPlatform, ...enterpriseEventRules("dev", n)];
-        expect(byRegion("dev", at(97))).to.deep.equal({ "": 300, "us-east-1": 2 });
-        expect(violations("dev", at(97))).to.deep.equal([]);
-        expect(byRegion("dev", at(98))).to.deep.equal({ "": 303, "us-east-1": 2 });
+        expect(byRegion("dev", at(96))).to.deep.equal({ "": 298, "us-east-1": 2 });
+        expect(violations("dev", at(96))).to.deep.equal([]);
+        expect(byRegion("dev", at(97))).to.deep.equal({ "": 301, "us-east-1": 2 });
         const [first] = devPlatform.filter((r) => r.type === RULE);
-        expect(quotas_1.check(first, { env: "dev", resources: at(98) })).to.deep.equal([
-            "EventBridge rules on event bus default in this region: 303, over the default quota of 300",
+        expect(quotas_1.check(first, { env: "dev", resources: at(97) })).to.deep.equal([
+            "EventBridge rules on event bus default in this region: 301, over the default quota of 300",
         ]);
-        expect(violations("dev", at(98))).to.have.length(1);
+        expect(violations("dev", at(97))).to.have.length(1);
     });
 
-    it("in prod (af-south-1, 100 rules per bus), the preflight at AWS's defaults passes 30 enterprise tenants (99) and refuses the 31st (102)", async () => {
+    it("in prod (af-south-1, 100 rules per bus), the preflight at AWS's defaults passes 30 enterprise tenants (100) and refuses the 31st (103)", async () => {
         const prod = configFor("prod");
         expect(prod.region).to.equal("af-south-1");
         const at = (n: number) => quotaNeeds({ env: "prod", resources: [...prodPlatform, ...enterpriseEventRules("prod", n)] });
@@ -183,14 +183,14 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
             (await readQuotas(at(n), prod.region, serviceQuotasDouble())).filter((c) => c.spec.key === "eventRulesPerBus");
         const at30 = await rules(30);
         expect(at30.map((c) => [c.region, c.need.need, c.current])).to.deep.equal([
-            [undefined, 99, 100],
+            [undefined, 100, 100],
             ["us-east-1", 2, 300],
         ]);
         expect(() => checkQuotas(at30, prod.region)).to.not.throw();
         const at31 = await rules(31);
         const err = thrown(() => checkQuotas(at31, prod.region));
-        expect(err.message).to.include("Number of rules (events L-244521F2): the plan needs 102");
-        expect(err.fix).to.include("--service-code events --quota-code L-244521F2 --desired-value 102 --region af-south-1");
+        expect(err.message).to.include("Number of rules (events L-244521F2): the plan needs 103");
+        expect(err.fix).to.include("--service-code events --quota-code L-244521F2 --desired-value 103 --region af-south-1");
     });
 
     /** A view as the synth lists its resource. */
@@ -211,7 +211,7 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
                 .outcomes.find((o) => o.rule === quotas_1)!
                 .violations.map((v) => v.message);
         expect(blocking(30)).to.deep.equal([]);
-        expect(blocking(31)).to.deep.equal(["EventBridge rules on event bus default in af-south-1: 102, over the default quota of 100"]);
+        expect(blocking(31)).to.deep.equal(["EventBridge rules on event bus default in af-south-1: 103, over the default quota of 100"]);
     });
 
     it("without the stack's region (a context that does not say), a rule with no region input is judged against 300", () => {
@@ -219,14 +219,14 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
         const resources = [...prodPlatform, ...enterpriseEventRules("prod", 31)];
         expect(quotas_1.check(first, { env: "prod", resources })).to.deep.equal([]);
         expect(quotas_1.check(first, { env: "prod", resources, region: "af-south-1" })).to.deep.equal([
-            "EventBridge rules on event bus default in af-south-1: 102, over the default quota of 100",
+            "EventBridge rules on event bus default in af-south-1: 103, over the default quota of 100",
         ]);
     });
 
     it("counts a rule whose region input names the stack's own region with the stack's rules, not apart", () => {
         const resources = [...prodPlatform, rule("prod", "home-rule", { region: "af-south-1" })];
         const needs = quotaNeeds({ env: "prod", resources, region: "af-south-1" }).eventRulesPerBus.byRegion ?? {};
-        expect(Object.fromEntries(Object.entries(needs).map(([r, n]) => [r, n.need]))).to.deep.equal({ "": 10, "us-east-1": 2 });
+        expect(Object.fromEntries(Object.entries(needs).map(([r, n]) => [r, n.need]))).to.deep.equal({ "": 11, "us-east-1": 2 });
     });
 
     it("counts a rule whose region input names another region there, and a rule on another bus apart from the default bus", () => {
@@ -244,7 +244,7 @@ describe("EventBridge rules per event bus (quotas-1-default-service-quotas)", fu
             rule("prod", "orders-created", { eventBusName: "orders" }, { eventBusName: [bus.urn] }),
             rule("prod", "orders-paid", { eventBusName: "orders" }, { eventBusName: [bus.urn] }),
         ];
-        expect(byRegion("prod", resources)).to.deep.equal({ "": 9, "us-east-1": 2, "eu-west-1": 1 });
+        expect(byRegion("prod", resources)).to.deep.equal({ "": 10, "us-east-1": 2, "eu-west-1": 1 });
     });
 
     it("judges a bus in af-south-1 or eu-south-1 against their default of 100", () => {

@@ -156,6 +156,7 @@ const homeRulesIn = (region: string, rules: readonly ResourceView[]) =>
 function signalRules(change: (specs: EventRuleSpec[]) => EventRuleSpec[] = (s) => s): ResourceView[] {
     const specs = change(
         eventRuleSpecs({
+            env: "prod",
             region: "af-south-1",
             accountId: "093646564004",
             clusterName: "c",
