@@ -38,6 +38,9 @@
  * task's role may read the enterprise tenants' clusters' master secrets and decrypt them with their
  * keys (its `policy` updated), whatever the tenants, so that a tenant's onboarding needs no platform
  * rollout first.
+ *
+ * A sixth: the rotation-failure alert (issue 21, components/events.ts, tested in
+ * test/components/monitoring-signals.test.ts): one EventBridge rule and its target created.
  */
 import { expect } from "chai";
 import { execFileSync, execSync } from "child_process";
@@ -143,9 +146,24 @@ function isCacheRotationStep(s: Step): boolean {
     return s.type === ROLE_POLICY && name.endsWith("-execution-role-policy") && s.diffs.join() === "policy";
 }
 
+/** The rotation-failure alert's rule and target, by logical name. */
+const ROTATION_ALERT_CREATES = new Set(["monitoring-secret-rotation-failed", "monitoring-secret-rotation-failed-target"]);
+
+/** A step of the rotation-failure alert: its rule and target created. */
+function isRotationAlertStep(s: Step): boolean {
+    return s.op === "create" && ROTATION_ALERT_CREATES.has(s.urn.split("::").pop()!);
+}
+
 /** A step of any later change: not the move, counted apart. */
 function isLaterChange(s: Step): boolean {
-    return isCustomDomainStep(s) || isHardeningStep(s) || isOffboardingStep(s) || isCacheRotationStep(s) || isEnterpriseStep(s);
+    return (
+        isCustomDomainStep(s) ||
+        isHardeningStep(s) ||
+        isOffboardingStep(s) ||
+        isCacheRotationStep(s) ||
+        isEnterpriseStep(s) ||
+        isRotationAlertStep(s)
+    );
 }
 
 /**
@@ -207,11 +225,12 @@ function renderAliasProof(proofs: readonly Proof[]): string {
             .join(", ");
         const rbac = `${ofCache("create").length} create; update ${updatedTypes}; ${ofCache("delete").length} delete (the AUTH token's)`;
         const enterprise = `${p.steps.filter(isEnterpriseStep).length} platform task role policy update`;
-        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} | ${rbac} | ${enterprise} |`;
+        const rotationAlert = `${p.steps.filter(isRotationAlertStep).length} create (event rule and target)`;
+        return `| ${p.env} | ${p.before.length} | ${count("same")} (${aliased} through an alias) | ${count("create")}: ${created} | ${count("update")} | ${count("replace")} | ${count("delete")} | ${domains} | ${hardened} | ${offboard} | ${rbac} | ${enterprise} | ${rotationAlert} |`;
     });
     return [
-        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) | cache isolation and secrets rotation (a later change) | enterprise tier (a later change) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| stack | resources the old program left | same | create (components only) | update | replace | delete | custom domains (a later change) | hardened containers (a later change) | offboarding fixes (a later change) | cache isolation and secrets rotation (a later change) | enterprise tier (a later change) | rotation-failure alert (a later change) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
     ].join("\n");
 }
