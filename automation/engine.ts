@@ -218,3 +218,24 @@ function indent(text: string): string {
         .map((l) => `    ${l}`)
         .join("\n");
 }
+
+/**
+ * `create` once per stack: every later call for the same stack gets the same engine. Creating one runs
+ * `pulumi version` and `pulumi stack select` (the Automation API's `PulumiCommand.get` and
+ * `LocalWorkspace.selectStack`), and a tenant command reads the stack dozens of times between its
+ * rollouts; an engine holds nothing of the stack but its name and folder (the CLI reads the stack file
+ * and the state at each command), so one serves the whole command. A failed creation is not kept: the
+ * next call tries again.
+ */
+export function reusedEngines(create: (stack: string) => Promise<Engine>): (stack: string) => Promise<Engine> {
+    const engines = new Map<string, Promise<Engine>>();
+    return (stack) => {
+        let engine = engines.get(stack);
+        if (!engine) {
+            engine = create(stack);
+            engines.set(stack, engine);
+            engine.catch(() => engines.delete(stack));
+        }
+        return engine;
+    };
+}

@@ -130,14 +130,16 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
             return pending.map((p) => ({ type: p.type, urn: p.resource.urn }));
         },
         exportState: () => exportWithoutSecrets(workspace, options.stack, "exporting the state (pulumi stack export)"),
-        outputs: async () => {
-            try {
-                const outputs = await stack.outputs();
-                return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
-            } catch (err) {
-                throw translate(err, "reading the stack outputs (pulumi stack output)");
-            }
-        },
+        // One `pulumi stack output --show-secrets`: the SDK's `stack.outputs()` runs it a second time without
+        // the flag only to learn which outputs are secret, which the driver never asks.
+        outputs: async () =>
+            JSON.parse(
+                await runCli(
+                    workspace,
+                    ["stack", "output", "--json", "--show-secrets", "--stack", options.stack, "--non-interactive"],
+                    "reading the stack outputs (pulumi stack output)",
+                ),
+            ),
         previewRefresh: (o) =>
             interruptible(o.signal, "refresh preview", translate, (signal, onOutput) =>
                 stack.previewRefresh({ onEvent: o.onEvent, onOutput, signal, color: "never" }),
@@ -145,15 +147,20 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
     };
 }
 
-/** `pulumi stack export` with the workspace's CLI, folder and environment, as the SDK would run it. */
-async function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string, operation: string): Promise<string> {
+/** `pulumi stack export`, secrets left encrypted. */
+function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string, operation: string): Promise<string> {
+    return runCli(workspace, ["stack", "export", "--stack", stack, "--non-interactive"], operation);
+}
+
+/** `pulumi <args>` with the workspace's CLI, folder and environment, as the SDK would run it: its stdout. */
+async function runCli(workspace: automation.LocalWorkspace, args: string[], operation: string): Promise<string> {
     const env = { ...process.env, ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}), ...workspace.envVars };
     try {
-        const { stdout } = await promisify(execFile)(
-            workspace.pulumiCommand.command,
-            ["stack", "export", "--stack", stack, "--non-interactive"],
-            { cwd: workspace.workDir, env, maxBuffer: 1 << 30 },
-        );
+        const { stdout } = await promisify(execFile)(workspace.pulumiCommand.command, args, {
+            cwd: workspace.workDir,
+            env,
+            maxBuffer: 1 << 30,
+        });
         return stdout;
     } catch (err) {
         const failure = err as { code?: number | string; stderr?: string; signal?: string };

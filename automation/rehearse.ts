@@ -20,6 +20,7 @@ import type {
 import type { STSClient } from "@aws-sdk/client-sts";
 import { ENGINE_HOME_VAR, readScenario, stateFile, writeJson, writeScenario } from "./rehearsal-engine/scenario";
 import { emptyState, readState } from "./rehearsal-engine/state";
+import { reusedEngines } from "./engine";
 import type { EcrClient } from "./images";
 import type { Io } from "./io";
 import type { CliDeps } from "./rollout-deps";
@@ -116,7 +117,9 @@ function populate(sourceProjectDir: string, env: string, dir: string, options: R
         projectDir,
         deps: {
             projectDir,
-            createEngine: async (stack) => (await import("./local-engine")).createLocalEngine({ projectDir, stack, pulumiRoot }),
+            createEngine: reusedEngines(async (stack) =>
+                (await import("./local-engine")).createLocalEngine({ projectDir, stack, pulumiRoot }),
+            ),
             sts: async () => stsDouble(cfg.accountId),
             ecr: async () =>
                 ecrDouble(cfg.accountId, (repository, tag) => {

@@ -9,7 +9,7 @@ import * as path from "path";
 import { commandLine, exitWhenSettled, parseCommandLine, PROJECT_DIR, runCommand } from "./cli";
 import { EXIT, UsageError } from "./errors";
 import { Io, processIo } from "./io";
-import type { Engine } from "./engine";
+import { Engine, reusedEngines } from "./engine";
 import type { TenantTier } from "../src/tiers";
 import type { LedgerLocation } from "./ledger";
 import type { Cancellation, TenantPort } from "./tenant/port";
@@ -168,7 +168,9 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
     return runCommand(io, async () => {
         const args = (await parseCommandLine(parser(argv), argv, io)) as Args | undefined;
         if (args === undefined) return EXIT.ok;
-        const deps = { ...defaultDeps, ...overrides };
+        const given = { ...defaultDeps, ...overrides };
+        // One engine per stack for the whole command: its steps read the stack between rollouts dozens of times.
+        const deps = { ...given, createEngine: reusedEngines(given.createEngine) };
         const { request, options } = await toRequest(args);
         const { parseLedgerLocation, openLedger } = await import("./ledger");
         const location: LedgerLocation | undefined = args.ledger === undefined ? undefined : parseLedgerLocation(args.ledger, deps.cwd);
