@@ -433,6 +433,47 @@ async function rolloutPhases(ctx: StepContext, phases: readonly PhaseName[]): Pr
     for (const phase of phases) await rollout(ctx, { phase });
 }
 
+/**
+ * What would keep the rollouts of `phases` from being approved in this run: without a terminal to ask at
+ * (automation/rollout.ts `askApprovals`), each role `bbws:approvals.<phase>` names needs an `--approve
+ * <role>:<name>`, and a phase no role guards needs `--yes` (automation/gates.ts `approvalGate`). One line
+ * per phase short of one; empty at a terminal, which asks. Roles only: the plan an approval may name
+ * (`role:name:<sha256 prefix>`) is not known before the preview, so the gate still judges that.
+ */
+export function missingApprovals(
+    phases: readonly PhaseName[],
+    required: PlatformConfig["approvals"],
+    options: Pick<TenantRunOptions, "approvals" | "yes">,
+    interactive: boolean,
+): string[] {
+    if (interactive) return [];
+    return [...new Set(phases)].flatMap((phase) => {
+        const roles = required[phase] ?? [];
+        if (roles.length === 0) return options.yes ? [] : [`${phase}: no role approves it, and nothing confirms it (--yes)`];
+        const missing = roles.filter((role) => !options.approvals.some((a) => a.role === role));
+        return missing.length
+            ? [`${phase}: no approval by ${missing.join(", ")} (${missing.map((r) => `--approve ${r}:<name>`).join(" ")})`]
+            : [];
+    });
+}
+
+/**
+ * Refuses (exit 3) a step whose edit of the stack file would be committed before rollouts this run cannot
+ * get approved: a stop would leave `stopped: true` committed while the site still serves, a start or a
+ * tier change the same the other way. Nothing is edited.
+ */
+function refuseUnapproved(ctx: StepContext, phases: readonly PhaseName[], edit: string): void {
+    const missing = missingApprovals(phases, ctx.cfg.approvals, ctx.options, ctx.deps.io.interactive);
+    if (missing.length === 0) return;
+    throw new StepFailedError(
+        "approvals-missing",
+        `this step ${edit}, then rolls out the ${phases.join(", ")} phase(s), which this run cannot get approved:\n` +
+            missing.map((m) => `    ${m}`).join("\n"),
+        "run the same command again with those flags (or at a terminal, which asks for them): the stack file is unchanged",
+        EXIT.refused,
+    );
+}
+
 /** How a plan says it. */
 const inWords = (phases: readonly PhaseName[]) => `${phases.join(" then ")} phases' rollouts`;
 
@@ -456,6 +497,7 @@ function startStep(): Step {
         },
         run: async (ctx) => {
             const id = ctx.req.id;
+            refuseUnapproved(ctx, START_PHASES, "removes `stopped` from the tenant's entry");
             // RotateSecret refuses a secret with a rotation pending: refused here, before the service's edit, not half-way.
             await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"), {
                 state: `${id} is not started until this step succeeds (do not roll out its ecs phase by hand meanwhile)`,
@@ -498,6 +540,7 @@ function stopStep(retakenUntil: string, { offboarding = false }: { offboarding?:
         ],
         run: async (ctx) => {
             const id = ctx.req.id;
+            refuseUnapproved(ctx, stopPhases(offboarding), "sets `stopped: true` in the tenant's entry");
             const data = await applyEdit(
                 ctx,
                 (text) => stopTenant(text, id, offboarding),
@@ -1318,6 +1361,11 @@ export const MIGRATE_TIER_STEPS: readonly Step[] = [
         },
         run: async (ctx) => {
             const req = ctx.req as MigrateTierRequest;
+            refuseUnapproved(
+                ctx,
+                PHASES.map((p) => p.name),
+                `sets the tenant's tier to ${req.tier}`,
+            );
             // Found before the edit: a state without it fails the step with the stack file untouched.
             const urn = await replacedUrn(ctx);
             if (movesDatabase(migratedFrom(ctx), req.tier)) await refuseRotationPending(ctx, await tenantSecretOf(ctx, "add's rollout"));

@@ -17,6 +17,7 @@ import {
     archiveProblems,
     MIGRATE_TIER_STEPS,
     MigrateTierRequest,
+    missingApprovals,
     REMOVE_STEPS,
     RemoveRequest,
     renderTenantRun,
@@ -47,7 +48,12 @@ const STARTS = ["rollout started (--phase database)", "rollout started (--phase 
 const STOP_AND_ARCHIVE = ["commit", ...REMOVAL_STOPS, "wait stopped", `list ${P1}`, "task tenant: archive newco", `list ${P1}`];
 const ADD: AddRequest = { action: "add", env: "sit", id: "newco", slot: 3, cpu: 512, memory: 1024, domains: [] };
 const REMOVE: RemoveRequest = { action: "remove", env: "sit", id: "newco" };
-const RUN: TenantRunOptions = { dryRun: false, approvals: [], yes: true, confirm: "newco" };
+/** sit's roles (`bbws:approvals` in Pulumi.sit.yaml): without a terminal, a step refuses rollouts it cannot get approved. */
+const SIT_APPROVALS = [
+    { role: "tech-lead", name: "alice" },
+    { role: "dba", name: "bob" },
+];
+const RUN: TenantRunOptions = { dryRun: false, approvals: SIT_APPROVALS, yes: true, confirm: "newco" };
 const MIGRATE: MigrateTierRequest = { action: "migrate-tier", env: "sit", id: "tutorhub", tier: "premium" };
 /** The task security group of a tenant as the state names it (components/tenant-network.ts: a child of its TenantNetwork). */
 const taskGroupUrn = (id: string) =>
@@ -869,6 +875,29 @@ describe("npm run tenant for an enterprise tenant: its own cluster (README 'Isol
 /** The export prefix of a world's first run (at NOW): a take of its own under archive/<id>/, where the task role may write. */
 const E0 = "archive/tutorhub/tier-migration-20261201T090000.000Z/";
 
+describe("missingApprovals: what a step's rollouts could not get approved without a terminal", () => {
+    const sit = loadStackConfig(PROJECT_DIR, "sit").approvals;
+    const stop = ["database", "ecs", "monitoring"] as const;
+
+    it("names, per phase, each role bbws:approvals requires that no --approve gives", () => {
+        expect(missingApprovals(stop, sit, { approvals: [], yes: true }, false)).to.deep.equal([
+            "database: no approval by tech-lead, dba (--approve tech-lead:<name> --approve dba:<name>)",
+            "ecs: no approval by tech-lead (--approve tech-lead:<name>)",
+            "monitoring: no approval by tech-lead (--approve tech-lead:<name>)",
+        ]);
+        expect(missingApprovals(stop, sit, { approvals: SIT_APPROVALS, yes: false }, false)).to.deep.equal([]);
+    });
+
+    it("asks for --yes where no role guards a phase (dev), as the approval gate does, and nothing at a terminal, which asks", () => {
+        const dev = loadStackConfig(PROJECT_DIR, "dev").approvals;
+        expect(missingApprovals(["ecs"], dev, { approvals: [], yes: false }, false)).to.deep.equal([
+            "ecs: no role approves it, and nothing confirms it (--yes)",
+        ]);
+        expect(missingApprovals(["ecs"], dev, { approvals: [], yes: true }, false)).to.deep.equal([]);
+        expect(missingApprovals(stop, sit, { approvals: [], yes: false }, true)).to.deep.equal([]);
+    });
+});
+
 describe("npm run tenant -- migrate-tier: a tenant moved to a more isolated tier as recorded steps", function () {
     this.timeout(60000);
     const DATABASE_MOVE = ["repoint-secret", "create-database", "import-database", "compare-database"];
@@ -1332,6 +1361,24 @@ describe("npm run tenant -- migrate-tier --tier enterprise: a basic tenant's dat
         expect(io.stderr.join(""))
             .to.include("tutorhub still serves, its rotation off")
             .and.include("the rotation is off now, so nothing will finish this one: clear the label");
+    });
+
+    it("without the database phase's approvals (no terminal to ask at), the stop is refused (exit 3) before it edits the stack file: the site keeps serving, nothing rolled out", async () => {
+        const w = world();
+        const before = w.stackFile();
+        const io = memoryIo();
+        const result = await w.run(INTO, { ...CONFIRMED, approvals: [{ role: "tech-lead", name: "alice" }] }, io);
+        expect(result.exitCode).to.equal(EXIT.refused);
+        expect(result.steps.find((s) => s.status === "refused")?.step).to.equal("stop");
+        expect(w.stackFile()).to.equal(before);
+        expect(w.calls.filter((c) => c.startsWith("rollout") || c === "commit")).to.deep.equal([]);
+        expect(io.stderr.join(""))
+            .to.include("then rolls out the database, ecs, monitoring phase(s), which this run cannot get approved")
+            .and.include("database: no approval by dba (--approve dba:<name>)")
+            .and.include("the stack file is unchanged");
+        // With them, the same command resumes at the stop.
+        const again = await w.run(INTO, CONFIRMED);
+        expect(again.exitCode, JSON.stringify(again.steps)).to.equal(EXIT.ok);
     });
 
     it("a rotation pending before the start refuses it before it edits anything: the tenant stays stopped, no rollout", async () => {
