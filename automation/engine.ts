@@ -223,9 +223,9 @@ function indent(text: string): string {
  * `create` once per stack: every later call for the same stack gets the same engine. Creating one runs
  * `pulumi version` and `pulumi stack select` (the Automation API's `PulumiCommand.get` and
  * `LocalWorkspace.selectStack`), and a tenant command reads the stack dozens of times between its
- * rollouts; an engine holds nothing of the stack but its name and folder (the CLI reads the stack file
- * and the state at each command), so one serves the whole command. A failed creation is not kept: the
- * next call tries again.
+ * rollouts. Each command the engine runs names its stack (`--stack`) and the CLI reads the stack file and
+ * the state afresh; what an engine keeps is the CLI version it read when created, which a command's
+ * lifetime does not outlast. A failed creation is not kept: the next call tries again.
  */
 export function reusedEngines(create: (stack: string) => Promise<Engine>): (stack: string) => Promise<Engine> {
     const engines = new Map<string, Promise<Engine>>();

@@ -7,6 +7,7 @@
  * The SDK is imported on first use: loading it takes most of a second, and `--help` must not wait.
  */
 import { execFile } from "child_process";
+import * as path from "path";
 import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
 import { POLICY_PACK_DIR } from "../src/policy/dir";
@@ -136,6 +137,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
             JSON.parse(
                 await runCli(
                     workspace,
+                    options.stack,
                     ["stack", "output", "--json", "--show-secrets", "--stack", options.stack, "--non-interactive"],
                     "reading the stack outputs (pulumi stack output)",
                 ),
@@ -149,26 +151,50 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<En
 
 /** `pulumi stack export`, secrets left encrypted. */
 function exportWithoutSecrets(workspace: automation.LocalWorkspace, stack: string, operation: string): Promise<string> {
-    return runCli(workspace, ["stack", "export", "--stack", stack, "--non-interactive"], operation);
+    return runCli(workspace, stack, ["stack", "export", "--stack", stack, "--non-interactive"], operation);
 }
 
-/** `pulumi <args>` with the workspace's CLI, folder and environment, as the SDK would run it: its stdout. */
-async function runCli(workspace: automation.LocalWorkspace, args: string[], operation: string): Promise<string> {
-    const env = { ...process.env, ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}), ...workspace.envVars };
+/** The SDK's tests of a failed command's stderr (@pulumi/pulumi automation/errors.js `createCommandError`). */
+const STACK_NOT_FOUND = /no stack named.*found/;
+const CONFLICT_TEXTS = ["[409] Conflict: Another update is currently in progress.", "the stack is currently locked by"];
+
+/** The lines of `stderr` that name the lock's holder, without the CLI's `error: `. */
+function lockLines(stderr: string): string {
+    return stderr
+        .split("\n")
+        .filter((l) => LOCK_LINE.test(l))
+        .map((l) => l.trim().replace(/^error: /, ""))
+        .join("\n");
+}
+
+/**
+ * `pulumi <args>` as the SDK's `PulumiCommand.run` starts it (automation/cmd.js: `PULUMI_AUTOMATION_API`
+ * set, the CLI's own folder first on `PATH`) in the workspace's folder and environment: its stdout. Its
+ * failures as `errorTranslator` reports the SDK's: no such stack, the stack locked, no CLI, else the CLI's
+ * exit code and stderr.
+ */
+async function runCli(workspace: automation.LocalWorkspace, stack: string, args: string[], operation: string): Promise<string> {
+    const command = workspace.pulumiCommand.command;
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}),
+        ...workspace.envVars,
+        PULUMI_AUTOMATION_API: "true",
+    };
+    if (path.isAbsolute(command)) env.PATH = `${path.dirname(command)}${path.delimiter}${env.PATH ?? ""}`;
     try {
-        const { stdout } = await promisify(execFile)(workspace.pulumiCommand.command, args, {
-            cwd: workspace.workDir,
-            env,
-            maxBuffer: 1 << 30,
-        });
+        const { stdout } = await promisify(execFile)(command, args, { cwd: workspace.workDir, env, maxBuffer: 1 << 30 });
         return stdout;
     } catch (err) {
         const failure = err as { code?: number | string; stderr?: string; signal?: string };
         if (failure.code === "ENOENT") throw new CliMissingError("no `pulumi` executable found");
+        const stderr = failure.stderr ?? String(err);
+        if (STACK_NOT_FOUND.test(stderr)) throw new StackMissingError(stack);
+        if (CONFLICT_TEXTS.some((t) => stderr.includes(t))) throw new ConcurrentUpdateError(stack, lockLines(stderr));
         throw new EngineFailedError(
             operation,
             typeof failure.code === "number" ? failure.code : undefined,
-            failure.stderr ?? String(err),
+            stderr,
             failure.signal ?? undefined,
         );
     }
@@ -276,11 +302,7 @@ export function errorTranslator(auto: typeof automation, stackName: string, cliV
         if (err instanceof auto.StackNotFoundError) return new StackMissingError(stackName);
         const stderr = result?.stderr ?? "";
         if (err instanceof auto.ConcurrentUpdateError) {
-            const lock = stderr
-                .split("\n")
-                .filter((l) => LOCK_LINE.test(l))
-                .map((l) => l.trim().replace(/^error: /, ""));
-            return new ConcurrentUpdateError(stackName, lock.join("\n"));
+            return new ConcurrentUpdateError(stackName, lockLines(stderr));
         }
         if (err instanceof auto.CommandError) {
             const exitCode = result?.err?.exitCode;

@@ -169,7 +169,8 @@ export async function main(argv: readonly string[], io: Io, overrides: Partial<T
         const args = (await parseCommandLine(parser(argv), argv, io)) as Args | undefined;
         if (args === undefined) return EXIT.ok;
         const given = { ...defaultDeps, ...overrides };
-        // One engine per stack for the whole command: its steps read the stack between rollouts dozens of times.
+        // One engine per stack for the command's reads of the stack (dozens between its rollouts); each rollout,
+        // run through `npm run rollout`'s own main, still creates its own.
         const deps = { ...given, createEngine: reusedEngines(given.createEngine) };
         const { request, options } = await toRequest(args);
         const { parseLedgerLocation, openLedger } = await import("./ledger");

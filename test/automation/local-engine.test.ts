@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import {
     CancelledError,
@@ -193,5 +195,56 @@ describe("LocalWorkspace adapter", () => {
     it("fails with CliMissingError when no pulumi executable is there", async () => {
         const err = await createLocalEngine({ projectDir: PROJECT_DIR, stack: "sit", pulumiRoot: tempDir() }).catch((e) => e);
         expect(err).to.be.instanceOf(CliMissingError);
+    });
+});
+
+describe("the adapter's own CLI calls (stack output, stack export): one call each, failures classified as the SDK's", () => {
+    /** A `pulumi` that logs its argv and environment and answers `stack output` with `answer` (a shell snippet). */
+    function fakeCli(answer: string): { root: string; log: () => string[] } {
+        const root = tempDir("bbws-fake-pulumi-");
+        fs.mkdirSync(path.join(root, "bin"));
+        const log = path.join(root, "argv.log");
+        fs.writeFileSync(
+            path.join(root, "bin", "pulumi"),
+            [
+                "#!/bin/sh",
+                `echo "$* | $PULUMI_AUTOMATION_API | \${PATH%%:*}" >> '${log}'`,
+                'case "$1 $2" in',
+                '  "version "*) echo "v3.248.0"; exit 0;;',
+                '  "stack select") exit 0;;',
+                `  "stack output") ${answer};;`,
+                "esac",
+                "exit 1",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        return { root, log: () => fs.readFileSync(log, "utf8").trim().split("\n") };
+    }
+
+    it("reads the outputs with one `stack output --json --show-secrets`, started as the SDK starts the CLI", async () => {
+        const cli = fakeCli(`echo '{"network":{"vpcId":"vpc-1"},"token":"s3cr3t"}'; exit 0`);
+        const engine = await createLocalEngine({ projectDir: PROJECT_DIR, stack: "dev", pulumiRoot: cli.root });
+        expect(await engine.outputs()).to.deep.equal({ network: { vpcId: "vpc-1" }, token: "s3cr3t" });
+        const outputCalls = cli.log().filter((l) => l.startsWith("stack output"));
+        expect(outputCalls).to.deep.equal([
+            `stack output --json --show-secrets --stack dev --non-interactive | true | ${path.join(cli.root, "bin")}`,
+        ]);
+    });
+
+    it("says the stack is missing (exit 2) and the stack locked, as for the SDK's own calls; anything else is the CLI's failure", async () => {
+        const failing = async (stderr: string) => {
+            const cli = fakeCli(`echo "${stderr}" >&2; exit 255`);
+            const engine = await createLocalEngine({ projectDir: PROJECT_DIR, stack: "dev", pulumiRoot: cli.root });
+            return engine.outputs().catch((e: Error) => e);
+        };
+        expect(await failing("error: no stack named 'dev' found"))
+            .to.be.instanceOf(StackMissingError)
+            .and.include({ exitCode: 2 });
+        const locked = await failing("error: the stack is currently locked by 1 lock(s)");
+        expect(locked).to.be.instanceOf(ConcurrentUpdateError);
+        expect((locked as Error).message).to.include("the stack is currently locked by 1 lock(s)");
+        expect(await failing("error: [403] Forbidden"))
+            .to.be.instanceOf(EngineFailedError)
+            .and.include({ exitCode: 1 });
     });
 });
