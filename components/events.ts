@@ -175,10 +175,13 @@ const rootUse = {
 export const ROTATION_FAILURE_EVENTS: readonly string[] = ["RotationFailed", "TestRotationFailed"];
 
 /**
- * A failed rotation or configuration test of one of this environment's secrets (`bbws/<env>/…`).
+ * A failed rotation or configuration test of one of the platform's own secrets (`bbws/<env>/…`: the
+ * tenants' database secrets our functions rotate; not the RDS-managed `rds!cluster-…` master secrets).
  * The guide's sample entry names the secret by ARN in `additionalEventData.SecretId`; the name is
- * matched too, in case an entry names it so. CloudTrail delivers such events as "AWS Service Event
- * via CloudTrail" (EventBridge user guide, "AWS service events delivered via AWS CloudTrail").
+ * matched too, in case an entry names it so (not verified). CloudTrail delivers such events as "AWS
+ * Service Event via CloudTrail", and only while a trail is logging (EventBridge user guide, "AWS
+ * service events delivered via AWS CloudTrail"). `RotationAbandoned` (a new version written during a
+ * rotation; the AWSPENDING label removed) blocks no later rotation, so it is not matched.
  */
 function secretRotationFailed(t: EventTargets) {
     const name = `bbws/${t.env}/`;
@@ -246,7 +249,7 @@ export function eventRuleSpecs(t: EventTargets): EventRuleSpec[] {
             // A failed rotation leaves the current credentials current, so no site breaks at once; but
             // it may leave AWSPENDING behind, and then every later RotateSecret fails and the password
             // silently stops rotating ("A pending rotation" in the README).
-            description: "A rotation, or the configuration test of one, failed for one of this environment's secrets",
+            description: "A rotation, or the configuration test of one, failed for one of the platform's own secrets of this environment",
             pattern: secretRotationFailed(t),
         },
         {

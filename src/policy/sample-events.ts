@@ -143,26 +143,26 @@ export function rootSignInEvent(o: { region: string }) {
  * `additionalEventData.SecretId`), in the envelope EventBridge gives service events ("AWS Service
  * Event via CloudTrail": EventBridge user guide, "AWS service events delivered via AWS CloudTrail").
  */
-export function secretsManagerRotationEvent(o: { region: string; secretArn: string; eventName: string }) {
+export function secretsManagerRotationEvent(o: { region: string; accountId: string; secretArn: string; eventName: string }) {
     return {
         version: "0",
         id: "0ae6bd5d-7f77-4c68-9e1a-2b9c1e0a5c3f",
         "detail-type": "AWS Service Event via CloudTrail",
         source: "aws.secretsmanager",
-        account: "123456789012",
+        account: o.accountId,
         time: "2022-09-13T02:17:48Z",
         region: o.region,
         resources: [],
         detail: {
             eventVersion: "1.08",
-            userIdentity: { accountId: "123456789012", invokedBy: "secretsmanager.amazonaws.com" },
+            userIdentity: { accountId: o.accountId, invokedBy: "secretsmanager.amazonaws.com" },
             eventTime: "2022-09-13T02:17:48Z",
             eventSource: "secretsmanager.amazonaws.com",
             eventName: o.eventName,
             awsRegion: o.region,
             sourceIPAddress: "secretsmanager.amazonaws.com",
             userAgent: "secretsmanager.amazonaws.com",
-            errorMessage: `Error when executing lambda arn:aws:lambda:${o.region}:123456789012:function:SecretsManagertest-alternating-users-rotation2 during setSecret step`,
+            errorMessage: `Error when executing lambda arn:aws:lambda:${o.region}:${o.accountId}:function:SecretsManagertest-alternating-users-rotation2 during setSecret step`,
             requestParameters: null,
             responseElements: null,
             additionalEventData: { SecretId: o.secretArn },
@@ -171,7 +171,7 @@ export function secretsManagerRotationEvent(o: { region: string; secretArn: stri
             readOnly: false,
             eventType: "AwsServiceEvent",
             managementEvent: true,
-            recipientAccountId: "123456789012",
+            recipientAccountId: o.accountId,
             eventCategory: "Management",
         },
     };

@@ -151,8 +151,8 @@ describe("monitoring layer: security signals", () => {
             it("alerts on a failed rotation or configuration test of this environment's secrets, not on a success or another's (Secrets Manager guide's sample entry)", () => {
                 const arn = (name: string, account = cfg.accountId, region = home) =>
                     `arn:aws:secretsmanager:${region}:${account}:secret:${name}-a1b2c3`;
-                const rotation = (secretArn: string, eventName: string) =>
-                    secretsManagerRotationEvent({ region: home, secretArn, eventName });
+                const rotation = (secretArn: string, eventName: string, accountId = cfg.accountId) =>
+                    secretsManagerRotationEvent({ region: home, accountId, secretArn, eventName });
                 const own = arn(tenantDbSecretName(env, cfg.tenants[0].id));
                 for (const eventName of ROTATION_FAILURE_EVENTS) {
                     expect(fires("secret-rotation-failed", rotation(own, eventName)), eventName).to.equal(true);
@@ -166,7 +166,10 @@ describe("monitoring layer: security signals", () => {
                 expect(fires("secret-rotation-failed", rotation(arn(tenantDbSecretName(other, "t1")), "RotationFailed"))).to.equal(false);
                 expect(fires("secret-rotation-failed", rotation(arn(`bbws/${env}x/tenants/t1/db`), "RotationFailed"))).to.equal(false);
                 expect(
-                    fires("secret-rotation-failed", rotation(arn(tenantDbSecretName(env, "t1"), "111122223333"), "RotationFailed")),
+                    fires(
+                        "secret-rotation-failed",
+                        rotation(arn(tenantDbSecretName(env, "t1"), "111122223333"), "RotationFailed", "111122223333"),
+                    ),
                 ).to.equal(false);
                 expect(rule("secret-rotation-failed").region).to.equal(undefined);
                 expect(target("secret-rotation-failed").arn).to.match(new RegExp(`:bbws-${env}-alerts`));
